@@ -1,0 +1,192 @@
+"""The ``microlearn`` command line (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from bot import __version__
+from bot.content.catalog import Catalog, CatalogChange
+from bot.content.model import Lesson
+from bot.content.search import LookupResult
+from bot.errors import MicrolearnError
+
+DEFAULT_LESSONS = "lessons"
+
+
+def _load(lessons: str) -> Catalog:
+    catalog = Catalog(Path(lessons))
+    try:
+        catalog.load()
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return catalog
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="microlearn")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """microlearn: just-in-time micro-lessons and spaced quizzes in chat."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def lessons() -> None:
+    """Work with a lesson folder: check it, show a lesson, watch it while you edit."""
+
+
+def _summary(catalog: Catalog) -> str:
+    served = catalog.lessons()
+    problems = catalog.problems()
+    errors = sum(p.is_error for p in problems)
+    questions = sum(len(lesson.questions) for lesson in served)
+    bad_files = len({p.path for p in problems if p.is_error})
+    return (
+        f"{catalog.files()} files, {len(served)} lessons, {questions} questions, "
+        f"{len(catalog.tracks())} tracks: {errors} errors, {len(problems) - errors} warnings"
+        + (f" in {bad_files} files" if bad_files else "")
+    )
+
+
+@lessons.command("check")
+@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path(file_okay=False))
+def lessons_check(folder: str) -> None:
+    """Validate FOLDER (default: lessons): one 'path:line: message' per problem, a summary last.
+
+    Exits 1 when any error was found, 0 otherwise (warnings alone do not fail).
+    """
+    catalog = _load(folder)
+    problems = catalog.problems()
+    for problem in problems:
+        click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
+                   f"{problem.message}")
+    click.echo(_summary(catalog))
+    sys.exit(1 if any(p.is_error for p in problems) else 0)
+
+
+@lessons.command("show")
+@click.argument("lesson_id")
+@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
+              type=click.Path(file_okay=False), help="Lesson folder.")
+def lessons_show(lesson_id: str, folder: str) -> None:
+    """Show LESSON_ID as the bot understood it: fields, body and quiz with the right answers."""
+    catalog = _load(folder)
+    lesson = catalog.get(lesson_id)
+    if lesson is None:
+        close = catalog.lookup(lesson_id.replace("/", " "), 3)
+        hint = ", ".join(hit.lesson.id for hit in close.hits)
+        raise click.ClickException(
+            f"no lesson with id '{lesson_id}' in {folder}"
+            + (f"; did you mean: {hint}?" if hint else "; run 'microlearn lessons check'")
+        )
+    _print_lesson(lesson)
+
+
+def _print_lesson(lesson: Lesson) -> None:
+    click.secho(lesson.title, bold=True)
+    meta = [f"id: {lesson.id}", f"topic: {lesson.topic}", f"{lesson.minutes} min"]
+    if lesson.track:
+        meta.append(f"track: {lesson.track} #{lesson.order}")
+    if lesson.tags:
+        meta.append("tags: " + ", ".join(lesson.tags))
+    click.echo(" | ".join(meta))
+    if lesson.objective:
+        click.echo(f"Objective: {lesson.objective}")
+    click.echo(f"\n{lesson.body}\n")
+    for number, question in enumerate(lesson.questions, start=1):
+        click.secho(f"Q{number}. {question.text}", bold=True)
+        for letter, choice in zip("ABCDEFGHIJ", question.choices, strict=False):
+            click.echo(f"  {'*' if choice.correct else ' '} {letter}) {choice.text}")
+        if question.explanation:
+            click.echo(f"  > {question.explanation}")
+
+
+@lessons.command("watch")
+@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path(file_okay=False))
+def lessons_watch(folder: str) -> None:
+    """Check FOLDER, then report every change and problem as you edit, until Ctrl-C."""
+    from bot.content.watcher import CatalogWatcher
+
+    catalog = _load(folder)
+    for problem in catalog.problems():
+        click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
+                   f"{problem.message}")
+    click.echo(_summary(catalog))
+
+    def report(change: CatalogChange) -> None:
+        for kind, ids in (("added", change.added), ("changed", change.changed),
+                          ("removed", change.removed)):
+            for lesson_id in ids:
+                click.echo(f"{kind}: {lesson_id}")
+        for problem in change.problems:
+            click.echo(f"{Path(folder) / problem.path}:{problem.line}: "
+                       f"{problem.severity.value}: {problem.message}")
+        click.echo(_summary(catalog))
+
+    catalog.subscribe(report)
+    with CatalogWatcher(catalog):
+        click.echo(f"watching {folder} (Ctrl-C to stop)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command("lookup")
+@click.argument("query")
+@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
+              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(min=1),
+              help="At most this many lessons per query.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per query: q, results (id, path, title, score), ms.")
+def lookup(query: str, folder: str, limit: int, as_json: bool) -> None:
+    """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
+    catalog = _load(folder)
+    queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
+    for text in queries:
+        if query == "-" and not text.strip():
+            continue
+        started = time.perf_counter()
+        result = catalog.lookup(text, limit)
+        elapsed = (time.perf_counter() - started) * 1000
+        if as_json:
+            click.echo(json.dumps(_as_json(result, elapsed), ensure_ascii=False))
+        else:
+            _print_result(result)
+
+
+def _as_json(result: LookupResult, ms: float) -> dict[str, object]:
+    return {
+        "q": result.query,
+        "results": [
+            {"id": hit.lesson.id, "path": hit.lesson.path, "title": hit.lesson.title,
+             "score": hit.score}
+            for hit in result.hits
+        ],
+        "ms": round(ms, 3),
+        "suggestions": list(result.suggestions),
+        "corrections": result.corrections,
+    }
+
+
+def _print_result(result: LookupResult) -> None:
+    click.secho(f"? {result.query}", bold=True)
+    if result.corrections:
+        fixed = ", ".join(f"{a} -> {b}" for a, b in result.corrections.items())
+        click.echo(f"  (read as: {fixed})")
+    for rank, hit in enumerate(result.hits, start=1):
+        click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}")
+    if not result.hits:
+        click.echo("  No lesson answers that.")
+        if result.suggestions:
+            click.echo("  Did you mean: " + "; ".join(result.suggestions))
+

@@ -1,0 +1,244 @@
+"""The catalog: every lesson of a folder, kept in service while trainers edit it.
+
+A file that turns bad keeps its last good version in service while its problems are reported; a
+file that was never good is not served. Checks that span files (duplicate ids, two lessons with the
+same place in a track) run over the whole folder after every change.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.content import folder
+from bot.content.model import Lesson, Problem, Severity
+from bot.content.parser import parse_lesson
+from bot.content.search import LookupResult, SearchIndex
+from bot.errors import ContentError, QueryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CatalogChange:
+    """What one load or refresh changed: lesson ids added, changed and removed, and the problems
+    now reported for the files it looked at."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed or self.problems)
+
+
+@dataclass
+class _FileState:
+    signature: tuple[int, int, int]
+    good: Lesson | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+Listener = Callable[[CatalogChange], None]
+
+
+class Catalog:
+    """All lessons of one folder, with lookup, tracks and live problems. Thread-safe."""
+
+    def __init__(
+        self,
+        root: Path | str,
+        *,
+        max_bytes: int = folder.MAX_LESSON_BYTES,
+        include_drafts: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        self._max_bytes = max_bytes
+        self._include_drafts = include_drafts
+        self._lock = threading.RLock()
+        self._files: dict[str, _FileState] = {}
+        self._scan_problems: list[Problem] = []
+        self._cross_problems: list[Problem] = []
+        self._served: dict[str, Lesson] = {}
+        self._index = SearchIndex()
+        self._listeners: list[Listener] = []
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def load(self) -> CatalogChange:
+        """Read the whole folder. Raises :class:`ContentError` when it is not a folder."""
+        if not self.root.is_dir():
+            raise ContentError(
+                f"lesson folder '{self.root}' does not exist or is not a folder; create it or "
+                "point [lessons] dir (or --lessons) at your lessons"
+            )
+        with self._lock:
+            self._files.clear()
+            change = self._refresh(set(), rebuild=True)
+        self._notify(change)
+        return change
+
+    def refresh(
+        self, paths: Iterable[Path | str] = (), *, recheck_bad: bool = False
+    ) -> CatalogChange:
+        """Pick up files added, changed, removed or renamed since the last look.
+
+        ``paths`` are files known to have changed (from file-system events); they are parsed
+        again even when their size and time stamp look the same. ``recheck_bad`` parses every
+        file with errors again: an image it was missing may have arrived.
+        """
+        forced = {folder.rel_path(self.root, Path(p)) for p in paths}
+        with self._lock:
+            if recheck_bad:
+                forced.update(rel for rel, state in self._files.items()
+                              if any(p.is_error for p in state.problems))
+            change = self._refresh(forced, rebuild=False)
+        self._notify(change)
+        return change
+
+    def _refresh(self, forced: set[str], rebuild: bool) -> CatalogChange:
+        files, self._scan_problems = folder.scan(self.root)
+        listed = {f.rel: f for f in files}
+        touched: set[str] = set()
+        for rel in list(self._files):
+            if rel not in listed:
+                del self._files[rel]
+                touched.add(rel)
+        for rel, found in listed.items():
+            state = self._files.get(rel)
+            if state is not None and state.signature == found.signature and rel not in forced:
+                continue
+            touched.add(rel)
+            text, problems = folder.read_text(found.abs, rel, self._max_bytes)
+            lesson = None
+            if text is not None:
+                lesson, problems = parse_lesson(text, rel, self.root)
+            if state is None:
+                state = self._files[rel] = _FileState(found.signature)
+            state.signature = found.signature
+            state.problems = problems
+            if lesson is not None:
+                state.good = lesson
+            elif state.good is not None:
+                log.warning("%s is broken; still serving its last good version", rel,
+                            extra={"lesson": state.good.id})
+        change = self._reconcile(touched, rebuild)
+        if not rebuild:  # a full load's problems are the caller's to report (lessons check)
+            for problem in change.problems:
+                log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
+        return change
+
+    def _reconcile(self, touched: set[str], rebuild: bool) -> CatalogChange:
+        served, cross = self._select()
+        old = self._served
+        added = tuple(sorted(i for i in served if i not in old))
+        removed = tuple(sorted(i for i in old if i not in served))
+        changed = tuple(sorted(i for i in served if i in old and served[i] is not old[i]))
+        if rebuild:
+            self._index.rebuild(served.values())
+        else:
+            for lesson_id in removed:
+                self._index.remove(lesson_id)
+            for lesson_id in (*added, *changed):
+                self._index.upsert(served[lesson_id])
+        newly_reported = [p for p in cross if p not in self._cross_problems]
+        self._served = served
+        self._cross_problems = cross
+        problems = [p for rel in sorted(touched) if rel in self._files
+                    for p in self._files[rel].problems]
+        problems.extend(newly_reported)
+        problems.extend(p for p in self._scan_problems if p.path in touched or rebuild)
+        return CatalogChange(added, changed, removed, tuple(sorted(set(problems))))
+
+    def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
+        """Choose the lessons to serve and find the problems that span files."""
+        served: dict[str, Lesson] = {}
+        cross: list[Problem] = []
+        for rel in sorted(self._files):
+            lesson = self._files[rel].good
+            if lesson is None or (lesson.draft and not self._include_drafts):
+                continue
+            other = served.get(lesson.id)
+            if other is not None:
+                cross.append(Problem(rel, lesson.lines.get("id", 1), Severity.ERROR,
+                                     f"duplicate lesson id '{lesson.id}' (also used by "
+                                     f"'{other.path}'); give this lesson its own 'id:' or "
+                                     "rename the file"))
+                continue
+            served[lesson.id] = lesson
+        places: dict[tuple[str, int], Lesson] = {}
+        for lesson in sorted(served.values(), key=lambda item: item.path):
+            if lesson.track is None or lesson.order is None:
+                continue
+            first = places.setdefault((lesson.track, lesson.order), lesson)
+            if first is not lesson:
+                cross.append(Problem(lesson.path, lesson.lines.get("order", 1), Severity.ERROR,
+                                     f"order {lesson.order} in track '{lesson.track}' is already "
+                                     f"taken by '{first.path}'; give each lesson of a track its "
+                                     "own order"))
+        return served, sorted(cross)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def lessons(self) -> list[Lesson]:
+        """Every lesson in service, sorted by id."""
+        with self._lock:
+            return sorted(self._served.values(), key=lambda lesson: lesson.id)
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        """The lesson in service with this id, if any."""
+        with self._lock:
+            return self._served.get(lesson_id)
+
+    def tracks(self) -> dict[str, tuple[Lesson, ...]]:
+        """Each track's lessons in their ``order`` (ties and missing orders go by path)."""
+        with self._lock:
+            tracks: dict[str, list[Lesson]] = {}
+            for lesson in self._served.values():
+                if lesson.track:
+                    tracks.setdefault(lesson.track, []).append(lesson)
+        return {
+            name: tuple(sorted(items, key=lambda item: (
+                item.order if item.order is not None else math.inf, item.path)))
+            for name, items in sorted(tracks.items())
+        }
+
+    def problems(self) -> list[Problem]:
+        """Every problem currently found in the folder, sorted by path and line."""
+        with self._lock:
+            found = [p for state in self._files.values() for p in state.problems]
+            found.extend(self._scan_problems)
+            found.extend(self._cross_problems)
+        return sorted(set(found))
+
+    def files(self) -> int:
+        """How many lesson files the folder holds, good or bad."""
+        with self._lock:
+            return len(self._files)
+
+    def lookup(self, query: str, limit: int = 5) -> LookupResult:
+        """The lessons a learner asking ``query`` should get, best first."""
+        if limit < 1:
+            raise QueryError(f"limit must be at least 1, not {limit}")
+        with self._lock:
+            return self._index.search(query, limit)
+
+    # -- change notification ----------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` after every load or refresh that changed something."""
+        self._listeners.append(listener)
+
+    def _notify(self, change: CatalogChange) -> None:
+        if not change:
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:  # a listener's bug must not stop reloading
+                log.exception("catalog listener failed")

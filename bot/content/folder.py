@@ -1,0 +1,141 @@
+"""Find the lesson files in a folder and read them safely.
+
+The walk follows links (trainers use them to share a lesson between topics) but reports link loops
+and dangling links instead of hanging or crashing; reading rejects what is not a UTF-8 text lesson
+with a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.model import Problem, Severity
+
+LESSON_SUFFIXES = (".md", ".markdown")
+MAX_LESSON_BYTES = 512 * 1024
+"""Default size limit: a micro-lesson is a few kilobytes; anything this large is a mistake."""
+
+
+@dataclass(frozen=True)
+class LessonFile:
+    """A candidate lesson file: where it is and what identifies its current content on disk."""
+
+    rel: str
+    abs: Path
+    signature: tuple[int, int, int]
+    """(inode, size, mtime in ns): when it changes, the file must be parsed again."""
+
+
+def is_ignored_name(name: str) -> bool:
+    """Files and folders starting with ``_`` or ``.``, and README files, are never lessons."""
+    return name.startswith(("_", ".")) or name.lower() in ("readme.md", "readme.markdown")
+
+
+def is_lesson_name(name: str) -> bool:
+    """True for a file name that the catalog treats as a lesson."""
+    return not is_ignored_name(name) and name.lower().endswith(LESSON_SUFFIXES)
+
+
+def rel_path(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` with POSIX separators (the form reports and ids use)."""
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def scan(root: Path) -> tuple[list[LessonFile], list[Problem]]:
+    """List every lesson file under ``root``, sorted by relative path, with walk problems."""
+    files: list[LessonFile] = []
+    problems: list[Problem] = []
+    root = Path(root)
+    try:
+        root_stat = root.stat()
+    except OSError:
+        return files, problems
+    _walk(root, root, {(root_stat.st_dev, root_stat.st_ino)}, files, problems)
+    files.sort(key=lambda f: f.rel)
+    problems.sort()
+    return files, problems
+
+
+def _walk(
+    root: Path,
+    folder: Path,
+    ancestors: set[tuple[int, int]],
+    files: list[LessonFile],
+    problems: list[Problem],
+) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(
+            Problem(rel_path(root, folder), 1, Severity.ERROR,
+                    f"cannot open this folder ({exc.strerror}); check its permissions")
+        )
+        return
+    for entry in entries:
+        if is_ignored_name(entry.name):
+            continue
+        path = Path(entry.path)
+        rel = rel_path(root, path)
+        try:
+            st = path.stat()  # follows links
+        except OSError as exc:
+            if entry.is_symlink():
+                problems.append(_link_problem(rel, path, exc))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in ancestors:
+                problems.append(
+                    Problem(rel, 1, Severity.ERROR,
+                            f"folder link loop: '{rel}' points back to "
+                            f"'{os.readlink(path) if entry.is_symlink() else rel}', which contains "
+                            "it; remove the link or point it elsewhere")
+                )
+                continue
+            _walk(root, path, ancestors | {key}, files, problems)
+        elif stat.S_ISREG(st.st_mode) and entry.name.lower().endswith(LESSON_SUFFIXES):
+            files.append(LessonFile(rel, path, (st.st_ino, st.st_size, st.st_mtime_ns)))
+
+
+def _link_problem(rel: str, path: Path, exc: OSError) -> Problem:
+    target = os.readlink(path)
+    if exc.errno == errno.ELOOP:  # a chain of links that never reaches a file
+        reason = f"link loop: '{rel}' -> '{target}' never reaches a real file; remove the link"
+    else:
+        reason = f"broken link: '{rel}' points to '{target}', which does not exist; fix or remove it"
+    return Problem(rel, 1, Severity.ERROR, reason)
+
+
+def read_text(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[str | None, list[Problem]]:
+    """Read a lesson as UTF-8 text, or explain why it cannot be a lesson."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return None, [Problem(rel, 1, Severity.ERROR,
+                              f"cannot read this file ({exc.strerror}); check its permissions")]
+    if len(raw) > max_bytes:
+        return None, [Problem(rel, 1, Severity.ERROR,
+                              f"file is larger than the {max_bytes // 1024} KiB limit for a lesson; "
+                              "split it into several lessons")]
+    if b"\x00" in raw[:8192]:
+        return None, [Problem(rel, 1, Severity.ERROR,
+                              "binary file, not a Markdown lesson; move it out of the lesson "
+                              "folder or rename it to start with '_'")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return None, [Problem(rel, line, Severity.ERROR,
+                              f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                              "save the file as UTF-8")]
+    if not text.strip():
+        return None, [Problem(rel, 1, Severity.ERROR,
+                              "empty file; write a '# Title' and a paragraph, or delete the file")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []

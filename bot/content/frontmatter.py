@@ -1,0 +1,192 @@
+"""YAML front matter: split it from the Markdown, load it, and check every key against the schema.
+
+Each key keeps its source line so a problem points at the exact line a trainer must edit.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from bot.content.model import Problem, Severity
+
+try:  # the C loader is much faster and reports the same marks
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+FENCE = "---"
+
+
+@dataclass
+class FrontMatter:
+    """Front-matter values that passed their checks, with the source line of every key."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    body_start: int = 0
+    """0-based index of the first Markdown line after the front matter."""
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return None
+    return str(value).strip()
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _as_tags(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):  # "a, b" is a common hand-written form
+        items: list[Any] = [part for part in value.split(",")]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    tags = []
+    for item in items:
+        text = _as_text(item)
+        if text is None:
+            return None
+        if text:
+            tags.append(text.lower())
+    return tuple(tags)
+
+
+def _as_bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class _Key:
+    convert: Callable[[Any], Any]
+    expected: str
+    example: str
+    low: int | None = None
+    high: int | None = None
+
+
+SCHEMA: dict[str, _Key] = {
+    "id": _Key(_as_text, "a text", "id: security/phishing"),
+    "title": _Key(_as_text, "a text", "title: Spot a phishing email"),
+    "summary": _Key(_as_text, "a text", "summary: One sentence that sums the lesson up"),
+    "topic": _Key(_as_text, "a text", "topic: security"),
+    "tags": _Key(_as_tags, "a list of words", "tags: [phishing, email]"),
+    "track": _Key(_as_text, "a text", "track: security-basics"),
+    "order": _Key(_as_int, "a whole number", "order: 1", low=0, high=100_000),
+    "minutes": _Key(_as_int, "a whole number of minutes", "minutes: 3", low=1, high=60),
+    "objective": _Key(_as_text, "a text", "objective: Recognise the red flags of phishing"),
+    "image": _Key(_as_text, "a path or URL", "image: images/phishing.png"),
+    "draft": _Key(_as_bool, "true or false", "draft: true"),
+}
+"""Every key a lesson may set. Other keys are reported as warnings and ignored."""
+
+
+def split(text: str) -> tuple[str | None, int, int]:
+    """Return (yaml text or None, 0-based line of the opening fence, 0-based first body line).
+
+    Raises ``ValueError`` with the fence's line when the front matter is never closed.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FENCE:
+        return None, 0, 0
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in (FENCE, "..."):
+            return "\n".join(lines[1:index]), 0, index + 1
+    raise ValueError("front matter starts with '---' but is never closed; add a '---' line after it")
+
+
+def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
+    """Load and check the front matter of a lesson's text."""
+    problems: list[Problem] = []
+    try:
+        source, _, body_start = split(text)
+    except ValueError as exc:
+        return FrontMatter(), [Problem(rel, 1, Severity.ERROR, str(exc))]
+    front = FrontMatter(body_start=body_start)
+    if source is None or not source.strip():
+        return front, problems
+    offset = 2  # the YAML's first line is file line 2
+    try:
+        node = yaml.compose(source, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = offset + (mark.line if mark else 0)
+        what = exc.problem or exc.context or "syntax error"
+        return front, [Problem(rel, line, Severity.ERROR,
+                               f"front matter is not valid YAML: {what}; check the indentation "
+                               "and quote values that contain ':' or '#'")]
+    except yaml.YAMLError as exc:
+        return front, [Problem(rel, offset, Severity.ERROR, f"front matter is not valid YAML: {exc}")]
+    if node is None:
+        return front, problems
+    if not isinstance(node, yaml.MappingNode):
+        return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
+                               "front matter must be 'key: value' lines, for example 'title: ...'")]
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        line = offset + key_node.start_mark.line
+        key = str(key_node.value)
+        if key in seen:
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    f"key '{key}' is set twice (also on line {seen[key]}); keep one"))
+            continue
+        seen[key] = line
+        spec = SCHEMA.get(key)
+        if spec is None:
+            close = difflib.get_close_matches(key.lower(), SCHEMA, n=1, cutoff=0.6)
+            hint = (f"did you mean '{close[0]}'?" if close
+                    else f"known keys are: {', '.join(SCHEMA)}")
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"unknown front-matter key '{key}' is ignored; {hint}"))
+            continue
+        try:
+            raw = yaml.load(yaml.serialize(value_node), Loader=_Loader)
+        except yaml.YAMLError as exc:  # e.g. an unparsable timestamp
+            problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
+            continue
+        value = spec.convert(raw)
+        if value is None:
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
+                                    f"for example '{spec.example}'"))
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and (
+            (spec.low is not None and value < spec.low)
+            or (spec.high is not None and value > spec.high)
+        ):
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    f"'{key}' must be between {spec.low} and {spec.high}, "
+                                    f"not {value}"))
+            continue
+        if isinstance(value, str) and not value and key in ("id", "title"):
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    f"'{key}' is empty; give it a value or remove the line"))
+            continue
+        front.values[key] = value
+        front.lines[key] = line
+    return front, problems
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}'"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a nested mapping"
+    return f"'{value}'"

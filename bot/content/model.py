@@ -1,0 +1,97 @@
+"""The neutral lesson model: what a trainer's Markdown file becomes once parsed.
+
+Everything here is a frozen dataclass so a loaded lesson can be shared between the watcher thread and
+the bot without copies or locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a problem is: an error keeps the file out of service, a warning does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing a trainer should fix, reported as ``path:line: severity: message``.
+
+    ``path`` is relative to the lesson folder (POSIX separators) so reports read the same on
+    every machine; ``line`` is 1-based.
+    """
+
+    path: str
+    line: int
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity.value}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        """True when the problem keeps the file (or its new version) out of service."""
+        return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer option of a quiz question."""
+
+    text: str
+    correct: bool
+    line: int
+
+
+@dataclass(frozen=True)
+class Question:
+    """A quiz question: a ``###`` heading under ``## Quiz``, its task-list choices and explanation.
+
+    ``key`` is stable while the question's wording stays the same, even when questions are
+    reordered, so review history can follow the question.
+    """
+
+    key: str
+    text: str
+    choices: tuple[Choice, ...]
+    explanation: str
+    line: int
+    detail: str = ""
+
+    @property
+    def correct_indexes(self) -> tuple[int, ...]:
+        """Zero-based positions of the correct choices."""
+        return tuple(i for i, choice in enumerate(self.choices) if choice.correct)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A parsed, valid lesson.
+
+    ``id`` defaults to the path relative to the lesson folder without ``.md``; ``path`` is that
+    relative path with its extension. ``body`` is the Markdown to show a learner (without the
+    title heading and the quiz); ``text`` is its plain text, used for search.
+    """
+
+    id: str
+    path: str
+    title: str
+    summary: str
+    body: str
+    text: str
+    topic: str
+    tags: tuple[str, ...] = ()
+    track: str | None = None
+    order: int | None = None
+    minutes: int = 1
+    objective: str = ""
+    image: str | None = None
+    questions: tuple[Question, ...] = ()
+    draft: bool = False
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    """Source line of each front-matter key, so catalog-wide checks can point at it."""

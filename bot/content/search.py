@@ -1,0 +1,282 @@
+"""Lookup: rank lessons for a learner's question, tolerate typos, and know when nothing fits.
+
+An in-memory BM25F index over four weighted fields (title, tags, lead, body), kept up to date one
+lesson at a time so live reload stays cheap. Query words missing from the library are corrected
+against its vocabulary with rapidfuzz. A result is returned only when it covers enough of what the
+learner asked (weighted by how informative each word is); otherwise the caller gets "did you mean"
+suggestions instead of a random lesson.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.content.analysis import Analyzer
+from bot.content.model import Lesson
+
+FIELDS = ("title", "tags", "lead", "body")
+WEIGHTS = (4.0, 3.0, 1.5, 1.0)
+LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
+K1 = 1.2
+BIGRAM = "\x1f"
+MIN_COVERAGE = 0.6
+"""Share of the query's information a lesson must match to count as an answer (tuned on bench/)."""
+MIN_SUGGESTION_COVERAGE = 0.3
+
+
+@dataclass(frozen=True)
+class LookupHit:
+    """One lesson that answers a query, with its relevance score (higher is better)."""
+
+    lesson: Lesson
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a learner asking ``query`` gets: ranked hits, or suggestions when nothing fits."""
+
+    query: str
+    hits: tuple[LookupHit, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    corrections: dict[str, str] = field(default_factory=dict)
+    """Query words that were not in the library, mapped to the word used instead."""
+
+
+@dataclass
+class _QueryTerm:
+    word: str
+    alternatives: dict[str, float]  # stem -> weight (1.0 exact, lower for typo corrections)
+    idf: float = 0.0
+
+
+class SearchIndex:
+    """Incremental BM25F index of lessons, keyed by lesson id. Not thread-safe: guard it."""
+
+    def __init__(self, analyzer: Analyzer | None = None) -> None:
+        self._analyzer = analyzer or Analyzer()
+        self._slots: dict[str, int] = {}
+        self._lessons: dict[int, Lesson] = {}
+        self._doc_terms: dict[int, tuple[str, ...]] = {}
+        self._field_lengths: dict[int, tuple[int, ...]] = {}
+        self._length_sums = [0] * len(FIELDS)
+        self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._words: Counter[str] = Counter()
+        self._words_by_length: dict[int, list[str]] | None = None
+        self._next_slot = 0
+
+    def __len__(self) -> int:
+        return len(self._lessons)
+
+    # -- indexing ---------------------------------------------------------------------------
+
+    def _fields(self, lesson: Lesson) -> tuple[list[str], ...]:
+        analyze = self._analyzer.terms
+        tags = " ".join((*lesson.tags, lesson.topic, lesson.track or ""))
+        return (
+            analyze(lesson.title),
+            analyze(tags),
+            analyze(f"{lesson.objective}\n{lesson.summary}"),
+            analyze(lesson.text),
+        )
+
+    def rebuild(self, lessons: Iterable[Lesson]) -> None:
+        """Index ``lessons`` from scratch (average field lengths computed over all of them)."""
+        self.__init__(self._analyzer)  # type: ignore[misc]
+        analyzed = [(lesson, self._fields(lesson)) for lesson in lessons]
+        for _, fields in analyzed:
+            for position, terms in enumerate(fields):
+                self._length_sums[position] += len(terms)
+        count = max(1, len(analyzed))
+        averages = [total / count for total in self._length_sums]
+        self._length_sums = [0] * len(FIELDS)
+        for lesson, fields in analyzed:
+            self._add(lesson, fields, averages)
+
+    def upsert(self, lesson: Lesson) -> None:
+        """Add a lesson, or replace the indexed version with the same id."""
+        self.remove(lesson.id)
+        self._add(lesson, self._fields(lesson), self._averages())
+
+    def remove(self, lesson_id: str) -> None:
+        """Drop a lesson from the index; unknown ids are ignored."""
+        slot = self._slots.pop(lesson_id, None)
+        if slot is None:
+            return
+        lesson = self._lessons.pop(slot)
+        for term in self._doc_terms.pop(slot):
+            docs, weights = self._postings[term]
+            position = _find(docs, slot)
+            if len(docs) == 1:
+                del self._postings[term]
+            else:
+                del docs[position]
+                del weights[position]
+        for position, length in enumerate(self._field_lengths.pop(slot)):
+            self._length_sums[position] -= length
+        self._words.subtract(self._surface(lesson))
+        self._words = +self._words
+        self._words_by_length = None
+
+    def _averages(self) -> list[float]:
+        count = max(1, len(self._lessons))
+        return [max(1.0, total / count) for total in self._length_sums]
+
+    def _surface(self, lesson: Lesson) -> Counter[str]:
+        words = self._analyzer.content_words
+        text = f"{lesson.title} {' '.join(lesson.tags)} {lesson.topic} {lesson.track or ''}"
+        return Counter(set(words(text)) | set(words(lesson.text)))
+
+    def _add(self, lesson: Lesson, fields: tuple[list[str], ...], averages: list[float]) -> None:
+        slot = self._next_slot
+        self._next_slot += 1
+        self._slots[lesson.id] = slot
+        self._lessons[slot] = lesson
+        weighted: dict[str, float] = {}
+        lengths = []
+        for position, terms in enumerate(fields):
+            lengths.append(len(terms))
+            self._length_sums[position] += len(terms)
+            if not terms:
+                continue
+            norm = 1 - LENGTH_NORM[position] + LENGTH_NORM[position] * len(terms) / max(
+                1.0, averages[position])
+            boost = WEIGHTS[position] / norm
+            for term, count in Counter(terms).items():
+                weighted[term] = weighted.get(term, 0.0) + boost * count
+            if position < 3:  # adjacent pairs: "password manager" beats two scattered words
+                for pair in {f"{a}{BIGRAM}{b}" for a, b in itertools.pairwise(terms)}:
+                    weighted[pair] = weighted.get(pair, 0.0) + boost
+        self._field_lengths[slot] = tuple(lengths)
+        for term, tf in weighted.items():
+            entry = self._postings.get(term)
+            if entry is None:
+                entry = (array("i"), array("d"))
+                self._postings[term] = entry
+            entry[0].append(slot)
+            entry[1].append(tf / (K1 + tf) * (K1 + 1))
+        self._doc_terms[slot] = tuple(weighted)
+        self._words.update(self._surface(lesson))
+        self._words_by_length = None
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def _idf(self, df: int) -> float:
+        count = len(self._lessons)
+        return math.log(1 + (count - df + 0.5) / (df + 0.5))
+
+    def _correct(self, word: str) -> list[tuple[str, int]]:
+        """Library words within a small edit distance of ``word``, closest and commonest first."""
+        if len(word) < 4 or word.isdigit():
+            return []
+        if self._words_by_length is None:
+            buckets: dict[int, list[str]] = {}
+            for known in self._words:
+                buckets.setdefault(len(known), []).append(known)
+            self._words_by_length = buckets
+        limit = 1 if len(word) < 8 else 2
+        candidates: list[str] = []
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            candidates.extend(self._words_by_length.get(length, ()))
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit,
+                                limit=None)
+        # Two edits are allowed only when the first letter agrees: people rarely miss it, and
+        # without that rule unrelated words ("weather" -> "rather") creep in.
+        found = [item for item in found if item[1] <= 1 or item[0][0] == word[0]]
+        found.sort(key=lambda item: (item[1], -self._words[item[0]]))
+        return [(known, int(distance)) for known, distance, _ in found[:3]]
+
+    def _query_terms(self, query: str) -> tuple[list[_QueryTerm], dict[str, str]]:
+        terms: list[_QueryTerm] = []
+        corrections: dict[str, str] = {}
+        analyzer = self._analyzer
+        for word in analyzer.content_words(query):
+            stem = analyzer.stem(word)
+            alternatives: dict[str, float] = {}
+            if stem in self._postings:
+                alternatives[stem] = 1.0
+            else:
+                for known, distance in self._correct(word):
+                    known_stem = analyzer.stem(known)
+                    if known_stem in self._postings:
+                        weight = 0.9 if distance == 1 else 0.7
+                        alternatives.setdefault(known_stem, weight)
+                        corrections.setdefault(word, known)
+            if any(term.alternatives == alternatives and alternatives for term in terms):
+                continue  # "email e-mail": the same meaning twice must not count twice
+            terms.append(_QueryTerm(word, alternatives))
+        for term in terms:
+            dfs = [len(self._postings[stem][0]) for stem in term.alternatives]
+            term.idf = self._idf(min(dfs) if dfs else 0)
+        return terms, corrections
+
+    def search(self, query: str, limit: int = 5) -> LookupResult:
+        """Rank lessons for ``query``; an empty ``hits`` means no lesson answers it."""
+        terms, corrections = self._query_terms(query)
+        if not terms or not self._lessons:
+            return LookupResult(query, corrections=corrections)
+        scores: dict[int, float] = {}
+        matched: dict[int, float] = {}
+        total_idf = sum(term.idf for term in terms)
+        for term in terms:
+            seen: dict[int, float] = {}
+            for stem, weight in term.alternatives.items():
+                docs, tfs = self._postings[stem]
+                idf = self._idf(len(docs)) * weight
+                for slot, tf in zip(docs, tfs, strict=True):
+                    gain = idf * tf
+                    if gain > seen.get(slot, 0.0):
+                        seen[slot] = gain
+            for slot, gain in seen.items():
+                scores[slot] = scores.get(slot, 0.0) + gain
+                matched[slot] = matched.get(slot, 0.0) + term.idf
+        self._add_pair_scores(terms, scores)
+        ranked = []
+        for slot, score in scores.items():
+            coverage = matched.get(slot, 0.0) / total_idf if total_idf else 0.0
+            ranked.append((score * (0.25 + coverage), coverage, slot))
+        ranked.sort(key=lambda item: (-item[0], self._lessons[item[2]].id))
+        hits = tuple(
+            LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3))
+            for score, coverage, slot in ranked if coverage >= MIN_COVERAGE
+        )[:limit]
+        suggestions: tuple[str, ...] = ()
+        if not hits:
+            suggestions = tuple(
+                self._lessons[slot].title for _, coverage, slot in ranked[:3]
+                if coverage >= MIN_SUGGESTION_COVERAGE
+            )
+        return LookupResult(query, hits, suggestions, corrections)
+
+    def _add_pair_scores(self, terms: list[_QueryTerm], scores: dict[int, float]) -> None:
+        for left, right in itertools.pairwise(terms):
+            for a in left.alternatives:
+                for b in right.alternatives:
+                    entry = self._postings.get(f"{a}{BIGRAM}{b}")
+                    if entry is None:
+                        continue
+                    idf = self._idf(len(entry[0]))
+                    for slot, tf in zip(entry[0], entry[1], strict=True):
+                        if slot in scores:
+                            scores[slot] += 0.5 * idf * tf
+
+
+def _find(docs: array[int], slot: int) -> int:
+    """Position of ``slot`` in a postings list (slots are appended in increasing order)."""
+    low, high = 0, len(docs)
+    while low < high:
+        middle = (low + high) // 2
+        if docs[middle] < slot:
+            low = middle + 1
+        else:
+            high = middle
+    return low
