@@ -81,6 +81,16 @@ class Analyzer:
             if word not in STOP_WORDS and (len(word) > 1 or word.isdigit())
         ]
 
+    @staticmethod
+    def joined_words(text: str) -> set[str]:
+        """The joined forms that :meth:`words` adds for compounds ("e-mail" -> "email")."""
+        joined = set()
+        for match in _TOKEN.finditer(text):
+            parts = _PARTS.findall(fold(match.group()))
+            if len(parts) > 1:
+                joined.add("".join(parts))
+        return joined
+
     def content_words(self, text: str) -> list[str]:
         """Surface words that carry meaning (no stop words), in order, without duplicates."""
         seen: dict[str, None] = {}

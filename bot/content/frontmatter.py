@@ -30,6 +30,10 @@ class FrontMatter:
     lines: dict[str, int] = field(default_factory=dict)
     body_start: int = 0
     """0-based index of the first Markdown line after the front matter."""
+    broken: bool = False
+    """True when the front matter could not be read at all (so its keys are unknown)."""
+    invalid: set[str] = field(default_factory=set)
+    """Keys that were present but rejected."""
 
 
 def _as_text(value: Any) -> str | None:
@@ -114,7 +118,7 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     try:
         source, _, body_start = split(text)
     except ValueError as exc:
-        return FrontMatter(), [Problem(rel, 1, Severity.ERROR, str(exc))]
+        return FrontMatter(broken=True), [Problem(rel, 1, Severity.ERROR, str(exc))]
     front = FrontMatter(body_start=body_start)
     if source is None or not source.strip():
         return front, problems
@@ -123,16 +127,23 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
         node = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = offset + (mark.line if mark else 0)
+        last = offset + source.rstrip("\n").count("\n")
+        # PyYAML may notice a problem only at the end of the text: never point past the YAML.
+        line = min(offset + (mark.line if mark else 0), last)
         what = exc.problem or exc.context or "syntax error"
+        if exc.context and exc.context_mark and exc.problem:
+            what = f"{exc.context} on line {offset + exc.context_mark.line}, {exc.problem}"
+        front.broken = True
         return front, [Problem(rel, line, Severity.ERROR,
                                f"front matter is not valid YAML: {what}; check the indentation "
                                "and quote values that contain ':' or '#'")]
     except yaml.YAMLError as exc:
+        front.broken = True
         return front, [Problem(rel, offset, Severity.ERROR, f"front matter is not valid YAML: {exc}")]
     if node is None:
         return front, problems
     if not isinstance(node, yaml.MappingNode):
+        front.broken = True
         return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
                                "front matter must be 'key: value' lines, for example 'title: ...'")]
     seen: dict[str, int] = {}
@@ -156,12 +167,14 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
             raw = yaml.load(yaml.serialize(value_node), Loader=_Loader)
         except yaml.YAMLError as exc:  # e.g. an unparsable timestamp
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
+            front.invalid.add(key)
             continue
         value = spec.convert(raw)
         if value is None:
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
                                     f"for example '{spec.example}'"))
+            front.invalid.add(key)
             continue
         if isinstance(value, int) and not isinstance(value, bool) and (
             (spec.low is not None and value < spec.low)
@@ -170,10 +183,12 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"'{key}' must be between {spec.low} and {spec.high}, "
                                     f"not {value}"))
+            front.invalid.add(key)
             continue
         if isinstance(value, str) and not value and key in ("id", "title"):
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"'{key}' is empty; give it a value or remove the line"))
+            front.invalid.add(key)
             continue
         front.values[key] = value
         front.lines[key] = line

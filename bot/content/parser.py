@@ -68,7 +68,8 @@ def parse_lesson(
     values = front.values
     title = values.get("title") or draft.title or _title_from_name(rel)
     body = _body_markdown(lines, body_start, draft, keep_title=bool(values.get("title")))
-    if not values.get("title") and draft.title is None:
+    if not values.get("title") and draft.title is None and not front.broken \
+            and "title" not in front.invalid:
         problems.append(Problem(rel, 1, Severity.WARNING,
                                 f"no title; using '{title}' from the file name; add '# Title' "
                                 "as the first line or 'title:' in the front matter"))
@@ -80,7 +81,7 @@ def parse_lesson(
                                 f"about {math.ceil(words / WORDS_PER_MINUTE)} minutes of reading "
                                 "(micro-lessons work best at 2-5 minutes); split it into a track "
                                 "of shorter lessons"))
-    if not body.strip() and not draft.questions:
+    if not body.strip() and not draft.quiz_ranges:
         problems.append(Problem(rel, 1, Severity.ERROR,
                                 "the lesson has a title but no text; write at least a paragraph"))
     image = values.get("image")
@@ -92,7 +93,7 @@ def parse_lesson(
         problems.append(Problem(rel, front.lines["order"], Severity.WARNING,
                                 "'order' has no effect without 'track'; add 'track: name' "
                                 "or remove 'order'"))
-    if "track" in values and "order" not in values:
+    if "track" in values and "order" not in values and "order" not in front.invalid:
         problems.append(Problem(rel, front.lines["track"], Severity.WARNING,
                                 "lesson is in a track but has no 'order'; add 'order: N' so it "
                                 "comes at the right place"))

@@ -29,7 +29,6 @@ K1 = 1.2
 BIGRAM = "\x1f"
 MIN_COVERAGE = 0.6
 """Share of the query's information a lesson must match to count as an answer (tuned on bench/)."""
-MIN_SUGGESTION_COVERAGE = 0.3
 
 
 @dataclass(frozen=True)
@@ -183,7 +182,7 @@ class SearchIndex:
             for known in self._words:
                 buckets.setdefault(len(known), []).append(known)
             self._words_by_length = buckets
-        limit = 1 if len(word) < 8 else 2
+        limit = 1 if len(word) < 9 else 2
         candidates: list[str] = []
         for length in range(len(word) - limit, len(word) + limit + 1):
             candidates.extend(self._words_by_length.get(length, ()))
@@ -199,11 +198,14 @@ class SearchIndex:
         terms: list[_QueryTerm] = []
         corrections: dict[str, str] = {}
         analyzer = self._analyzer
+        joined = analyzer.joined_words(query)
         for word in analyzer.content_words(query):
             stem = analyzer.stem(word)
             alternatives: dict[str, float] = {}
             if stem in self._postings:
                 alternatives[stem] = 1.0
+            elif word in joined:
+                continue  # "two-factor": its parts already speak for it
             else:
                 for known, distance in self._correct(word):
                     known_stem = analyzer.stem(known)
@@ -251,10 +253,7 @@ class SearchIndex:
         )[:limit]
         suggestions: tuple[str, ...] = ()
         if not hits:
-            suggestions = tuple(
-                self._lessons[slot].title for _, coverage, slot in ranked[:3]
-                if coverage >= MIN_SUGGESTION_COVERAGE
-            )
+            suggestions = tuple(self._lessons[slot].title for _, _, slot in ranked[:3])
         return LookupResult(query, hits, suggestions, corrections)
 
     def _add_pair_scores(self, terms: list[_QueryTerm], scores: dict[int, float]) -> None:

@@ -87,6 +87,11 @@ class CatalogWatcher:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._thread.is_alive()
+
     def __enter__(self) -> CatalogWatcher:
         return self.start()
 

@@ -1,0 +1,162 @@
+"""Catalog: loads nested folders, keeps tracks in order, serves the last good version."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content.catalog import Catalog, CatalogChange
+from bot.errors import ContentError, QueryError
+from tests.conftest import DATA
+
+GOOD = """---
+title: {title}
+track: {track}
+order: {order}
+---
+{title} is explained here in one short paragraph.
+"""
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def lesson_text(title: str, track: str = "basics", order: int = 1) -> str:
+    return GOOD.format(title=title, track=track, order=order)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "good", tmp_path / "lessons")
+    return tmp_path / "lessons"
+
+
+def test_load_nested_folders(folder: Path) -> None:
+    catalog = Catalog(folder)
+    change = catalog.load()
+    ids = ["plain/meetings", "plain/no_title_here", "security/passwords", "security/phishing"]
+    assert [lesson.id for lesson in catalog.lessons()] == ids
+    assert change.added == tuple(ids)
+    assert catalog.get("security/phishing") is not None
+    assert catalog.get("plain/_draft") is None
+
+
+def test_tracks_come_in_order_whatever_the_file_names(tmp_path: Path) -> None:
+    write(tmp_path / "z/first.md", lesson_text("Zed", order=1))
+    write(tmp_path / "a/third.md", lesson_text("Alpha", order=3))
+    write(tmp_path / "m/second.md", lesson_text("Mid", order=2))
+    write(tmp_path / "other.md", lesson_text("Other", track="advanced", order=1))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    tracks = catalog.tracks()
+    assert list(tracks) == ["advanced", "basics"]
+    assert [lesson.title for lesson in tracks["basics"]] == ["Zed", "Mid", "Alpha"]
+
+
+def test_cross_file_problems(data_dir: Path) -> None:
+    catalog = Catalog(data_dir / "cross")
+    catalog.load()
+    assert [(p.path, p.line, p.is_error) for p in catalog.problems()] == [
+        ("b.md", 3, True),
+        ("c.md", 4, True),
+    ]
+    # The first file (by path) keeps a duplicated id; a clash in a track still serves both.
+    assert [lesson.path for lesson in catalog.lessons()] == ["c.md", "d.md", "a.md"]
+    assert [lesson.path for lesson in catalog.tracks()["onboarding"]] == ["a.md", "c.md", "d.md"]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="does not exist"):
+        Catalog(tmp_path / "nope").load()
+
+
+def test_bad_file_never_stops_the_others(data_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(data_dir / "bad", tmp_path / "lessons")
+    write(tmp_path / "lessons/fine.md", lesson_text("Fine"))
+    catalog = Catalog(tmp_path / "lessons")
+    catalog.load()
+    assert "fine" in [lesson.id for lesson in catalog.lessons()]
+    assert len({p.path for p in catalog.problems() if p.is_error}) == 14
+
+
+def test_file_that_turns_bad_keeps_its_last_good_version(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", lesson_text("Version one"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "a.md", "---\ntitle: [broken\n---\nBody\n")
+    change = catalog.refresh([tmp_path / "a.md"])
+    lesson = catalog.get("a")
+    assert lesson is not None and lesson.title == "Version one"
+    assert [(p.path, p.line) for p in change.problems] == [("a.md", 2)]
+    assert catalog.lookup("version one").hits[0].lesson.id == "a"
+    write(tmp_path / "a.md", lesson_text("Version two"))
+    change = catalog.refresh([tmp_path / "a.md"])
+    assert change.changed == ("a",) and change.problems == ()
+    assert catalog.problems() == []
+    assert catalog.get("a").title == "Version two"  # type: ignore[union-attr]
+
+
+def test_file_that_was_never_good_is_not_served(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# Only\n\n## Quiz\n\n### Q?\n- [ ] a\n- [ ] b\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert catalog.lessons() == [] and catalog.problems()[0].line == 5
+
+
+def test_refresh_picks_up_add_change_delete_and_rename(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "b.md", lesson_text("Banana", order=2))
+    assert catalog.refresh() == CatalogChange(added=("b",))
+    (tmp_path / "a.md").rename(tmp_path / "c.md")
+    change = catalog.refresh()
+    assert (change.added, change.removed) == (("c",), ("a",))
+    assert catalog.lookup("apple").hits[0].lesson.id == "c"
+    (tmp_path / "b.md").unlink()
+    assert catalog.refresh().removed == ("b",)
+    assert catalog.lookup("banana").hits == ()
+
+
+def test_drafts_are_served_only_when_asked(tmp_path: Path) -> None:
+    write(tmp_path / "d.md", "---\ndraft: true\n---\n# Draft\n\nNot ready.\n")
+    hidden, shown = Catalog(tmp_path), Catalog(tmp_path, include_drafts=True)
+    hidden.load()
+    shown.load()
+    assert hidden.lessons() == [] and [lesson.id for lesson in shown.lessons()] == ["d"]
+
+
+def test_missing_image_that_arrives_later_is_picked_up(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "---\nimage: pic.png\n---\n# Pic\n\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert catalog.lessons() == []
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG")
+    change = catalog.refresh([tmp_path / "pic.png"], recheck_bad=True)
+    assert change.added == ("a",) and catalog.problems() == []
+
+
+def test_listeners_hear_changes_and_a_failing_listener_is_contained(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    catalog = Catalog(tmp_path)
+    heard: list[CatalogChange] = []
+
+    def broken(change: CatalogChange) -> None:
+        raise RuntimeError("listener bug")
+
+    catalog.subscribe(broken)
+    catalog.subscribe(heard.append)
+    catalog.load()
+    catalog.refresh()  # nothing changed: nobody is called
+    assert [change.added for change in heard] == [("a",)]
+
+
+def test_lookup_limit_must_be_positive(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    with pytest.raises(QueryError, match="at least 1"):
+        catalog.lookup("x", 0)

@@ -1,0 +1,82 @@
+"""Folder walk and file reading: odd files, links and loops are reported, never fatal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.content.catalog import Catalog
+from bot.content.folder import MAX_LESSON_BYTES, scan
+
+LESSON = "# A lesson\n\nSome text.\n"
+
+
+def write(path: Path, text: str = LESSON) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_ignored_names_are_not_lessons(tmp_path: Path) -> None:
+    for name in ("a.md", "_b.md", ".c.md", "README.md", "readme.markdown", "_drafts/d.md",
+                 ".git/e.md", "notes.txt", "topic/f.markdown"):
+        write(tmp_path / name)
+    files, problems = scan(tmp_path)
+    assert [f.rel for f in files] == ["a.md", "topic/f.markdown"]
+    assert problems == []
+
+
+def test_file_over_the_size_limit_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path / "big.md", "# Big\n\n" + "word " * (MAX_LESSON_BYTES // 5 + 10))
+    write(tmp_path / "ok.md")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    [problem] = catalog.problems()
+    assert (problem.path, problem.line, problem.is_error) == ("big.md", 1, True)
+    assert "512 KiB limit" in problem.message and "split it" in problem.message
+    assert [lesson.id for lesson in catalog.lessons()] == ["ok"]
+
+
+def test_size_limit_is_configurable(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\n" + "x" * 2000)
+    catalog = Catalog(tmp_path, max_bytes=1024)
+    catalog.load()
+    assert "1 KiB limit" in catalog.problems()[0].message
+
+
+def test_folder_link_loop_is_reported_and_the_walk_ends(tmp_path: Path) -> None:
+    write(tmp_path / "topic/a.md")
+    os.symlink("..", tmp_path / "topic/back")
+    files, problems = scan(tmp_path)
+    assert [f.rel for f in files] == ["topic/a.md"]
+    assert [(p.path, p.line, p.is_error) for p in problems] == [("topic/back", 1, True)]
+    assert "folder link loop" in problems[0].message
+
+
+def test_file_link_loop_and_broken_link_are_reported(tmp_path: Path) -> None:
+    os.symlink("b.md", tmp_path / "a.md")
+    os.symlink("a.md", tmp_path / "b.md")
+    os.symlink("missing.md", tmp_path / "c.md")
+    write(tmp_path / "d.md")
+    files, problems = scan(tmp_path)
+    assert [f.rel for f in files] == ["d.md"]
+    assert [(p.path, p.line) for p in problems] == [("a.md", 1), ("b.md", 1), ("c.md", 1)]
+    assert "link loop" in problems[0].message
+    assert "broken link" in problems[2].message and "missing.md" in problems[2].message
+
+
+def test_linked_folder_outside_the_tree_is_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    write(shared / "common.md")
+    root = tmp_path / "lessons"
+    root.mkdir()
+    os.symlink(shared, root / "common")
+    files, problems = scan(root)
+    assert [f.rel for f in files] == ["common/common.md"] and problems == []
+
+
+
+def test_folder_named_like_a_lesson_is_walked_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "odd.md/inner.md")
+    files, problems = scan(tmp_path)
+    assert [f.rel for f in files] == ["odd.md/inner.md"] and problems == []

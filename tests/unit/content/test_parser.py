@@ -1,0 +1,216 @@
+"""Parser and validator: every problem a trainer can make is reported at its exact line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.folder import read_text
+from bot.content.model import Lesson, Problem, Severity
+from bot.content.parser import parse_lesson
+from tests.conftest import DATA
+
+E, W = Severity.ERROR, Severity.WARNING
+
+# (file under tests/data/lessons/bad, line, severity, words the message must contain)
+BAD_FILES = [
+    ("broken-yaml.md", 4, E, "not valid YAML"),
+    ("unclosed-front-matter.md", 1, E, "never closed"),
+    ("unknown-key.md", 3, W, "did you mean 'title'"),
+    ("wrong-type.md", 5, E, "'order' must be a whole number"),
+    ("minutes-range.md", 3, E, "between 1 and 60"),
+    ("duplicate-key.md", 4, E, "set twice (also on line 2)"),
+    ("no-correct-choice.md", 7, E, "has no correct choice"),
+    ("one-choice.md", 7, E, "at least two"),
+    ("plain-list.md", 7, E, "must be task-list items"),
+    ("missing-image.md", 3, E, "image 'images/nowhere.png' does not exist"),
+    ("missing-inline-image.md", 6, E, "image 'diagram.png' does not exist"),
+    ("empty.md", 1, E, "empty file"),
+    ("latin1.md", 1, E, "not valid UTF-8"),
+    ("binary.md", 1, E, "binary file"),
+    ("title-only.md", 1, E, "no text"),
+]
+
+
+def load(rel: str, root: Path = DATA / "bad") -> tuple[Lesson | None, list[Problem]]:
+    text, problems = read_text(root / rel, rel)
+    if text is None:
+        return None, problems
+    return parse_lesson(text, rel, root)
+
+
+@pytest.mark.parametrize(("name", "line", "severity", "words"), BAD_FILES)
+def test_bad_file_is_reported_at_its_exact_line(
+    name: str, line: int, severity: Severity, words: str
+) -> None:
+    lesson, problems = load(name)
+    assert [(p.path, p.line, p.severity) for p in problems] == [(name, line, severity)], problems
+    assert words in problems[0].message
+    # An error keeps the file out of service; a warning alone does not.
+    assert (lesson is None) == (severity is E)
+
+
+def test_every_bad_file_has_a_row_in_the_table() -> None:
+    on_disk = {p.name for p in (DATA / "bad").iterdir()}
+    assert on_disk == {row[0] for row in BAD_FILES}
+
+
+def test_problem_prints_as_path_line_message() -> None:
+    _, problems = load("no-correct-choice.md")
+    assert str(problems[0]).startswith("no-correct-choice.md:7: error: question 'Which one is right?'")
+
+
+def test_front_matter_lesson_has_every_field() -> None:
+    lesson, problems = load("security/phishing.md", DATA / "good")
+    assert problems == []
+    assert lesson is not None
+    assert lesson.id == "security/phishing"
+    assert lesson.title == "Spot a phishing email in ten seconds"
+    assert lesson.summary.startswith("Phishing emails try to rush you")
+    assert lesson.topic == "security"
+    assert lesson.tags == ("phishing", "email")
+    assert (lesson.track, lesson.order, lesson.minutes) == ("security-basics", 1, 3)
+    assert lesson.objective == "Recognise the three red flags of a phishing email"
+    assert lesson.image == "images/phishing.png"
+    assert "## Quiz" not in lesson.body and "Which is the strongest" not in lesson.body
+    assert "![A phishing email" in lesson.body
+
+
+def test_quiz_questions_choices_and_explanations() -> None:
+    lesson, _ = load("security/phishing.md", DATA / "good")
+    assert lesson is not None
+    first, second = lesson.questions
+    assert first.text == "Which is the strongest sign of a phishing email?"
+    assert [c.text for c in first.choices] == [
+        "It comes from an address you know",
+        "It urges you to act now and log in through a link",
+        "It has the company logo",
+    ]
+    assert first.correct_indexes == (1,)
+    assert first.explanation == "Urgency plus a login link is the classic lure."
+    assert first.line == 19
+    assert second.correct_indexes == (0, 2)
+    assert second.detail == "Your manager is on holiday and this mail asks for gift cards."
+
+
+def test_question_key_follows_the_wording_not_the_position() -> None:
+    text = (DATA / "good/security/phishing.md").read_text()
+    head, quiz = text.split("## Quiz\n")
+    q1, q2 = quiz.strip().split("\n\n### ", 1)
+    swapped = f"{head}## Quiz\n\n### {q2}\n\n{q1}\n"
+    original, _ = parse_lesson(text, "x.md")
+    reordered, _ = parse_lesson(swapped, "x.md")
+    assert original is not None and reordered is not None
+    assert {q.key for q in original.questions} == {q.key for q in reordered.questions}
+    assert original.questions[0].key == reordered.questions[1].key
+
+
+def test_plain_page_takes_title_from_heading_and_topic_from_folder() -> None:
+    lesson, problems = load("plain/meetings.md", DATA / "good")
+    assert problems == []
+    assert lesson is not None
+    assert lesson.title == "Run a shorter meeting"
+    assert lesson.topic == "plain"
+    assert not lesson.body.startswith("# Run")
+    assert lesson.questions[0].correct_indexes == (1,)  # numbered task list works too
+    assert lesson.minutes == 1
+
+
+def test_title_falls_back_to_file_name_with_a_warning() -> None:
+    lesson, problems = load("plain/no_title_here.md", DATA / "good")
+    assert lesson is not None and lesson.title == "No title here"
+    assert [(p.line, p.severity) for p in problems] == [(1, W)]
+
+
+def test_tags_accept_a_comma_separated_string() -> None:
+    lesson, _ = load("security/passwords.md", DATA / "good")
+    assert lesson is not None and lesson.tags == ("password", "passphrase", "manager")
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "words"),
+    [
+        ("title: [a, b]", 2, "'title' must be a text"),
+        ("tags: 7", 2, "'tags' must be a list of words"),
+        ("draft: maybe", 2, "'draft' must be true or false"),
+        ("minutes: 0", 2, "between 1 and 60"),
+        ("id: ''", 2, "'id' is empty"),
+        ("title: ok\nimage: ftp://example.com/x.png", 3, "http(s) URL"),
+        ("- just\n- a list", 2, "must be 'key: value' lines"),
+        ("title: ok\n  bad: indent", 3, "not valid YAML"),
+    ],
+)
+def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: Path) -> None:
+    _, problems = parse_lesson(f"---\n{front}\n---\nBody text.\n", "x.md", tmp_path)
+    errors = [p for p in problems if p.is_error]
+    assert [(p.line, words in p.message) for p in errors] == [(line, True)], problems
+
+
+def test_unknown_key_without_a_close_match_lists_known_keys() -> None:
+    lesson, problems = parse_lesson("---\nlayout: post\n---\n# T\n\nBody.\n", "x.md")
+    assert lesson is not None
+    assert problems[0].line == 2 and "known keys are: id, title" in problems[0].message
+
+
+def test_front_matter_id_overrides_the_path() -> None:
+    lesson, _ = parse_lesson("---\nid: stable/one\n---\n# T\n\nBody.\n", "moved/file.md")
+    assert lesson is not None and lesson.id == "stable/one"
+
+
+def test_draft_flag_is_kept() -> None:
+    lesson, _ = parse_lesson("---\ndraft: true\n---\n# T\n\nBody.\n", "x.md")
+    assert lesson is not None and lesson.draft
+
+
+def test_windows_line_endings_and_bom_parse_like_unix(tmp_path: Path) -> None:
+    unix = (DATA / "good/security/phishing.md").read_bytes()
+    path = tmp_path / "win.md"
+    path.write_bytes(b"\xef\xbb\xbf" + unix.replace(b"\n", b"\r\n"))
+    text, problems = read_text(path, "win.md")
+    assert problems == [] and text is not None
+    lesson, _ = parse_lesson(text, "win.md")
+    assert lesson is not None and len(lesson.questions) == 2 and lesson.title.startswith("Spot")
+
+
+def test_question_over_chat_limits_warns() -> None:
+    long_q = "Why " + "x" * 320 + "?"
+    text = f"# T\n\nBody.\n\n## Quiz\n\n### {long_q}\n- [x] {'y' * 120}\n- [ ] no\n> {'z' * 250}\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity) for p in problems] == [(7, W), (7, W), (8, W)]
+
+
+def test_too_many_choices_is_an_error() -> None:
+    choices = "\n".join(f"- [{'x' if i == 0 else ' '}] option {i}" for i in range(11))
+    _, problems = parse_lesson(f"# T\n\nBody.\n\n## Quiz\n\n### Which?\n{choices}\n", "x.md")
+    assert [(p.line, "at most 10" in p.message) for p in problems] == [(7, True)]
+
+
+def test_choices_split_into_two_lists_is_an_error() -> None:
+    text = "# T\n\nBody.\n\n## Quiz\n\n### Which?\n- [x] a\n- [ ] b\n\n1. [ ] c\n"
+    _, problems = parse_lesson(text, "x.md")
+    assert [p.line for p in problems if p.is_error] == [7]
+    assert "more than one list" in problems[0].message
+
+
+def test_quiz_ends_at_the_next_section_and_that_section_stays_in_the_body() -> None:
+    text = "# T\n\nIntro.\n\n## Quiz\n\n### Q?\n- [x] a\n- [ ] b\n\n## Further reading\n\nMore.\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert len(lesson.questions) == 1
+    assert "## Further reading" in lesson.body and "### Q?" not in lesson.body
+
+
+def test_long_lesson_warns_to_split_it() -> None:
+    body = " ".join(["word"] * 3000)
+    lesson, problems = parse_lesson(f"# T\n\n{body}\n", "x.md")
+    assert lesson is not None and lesson.minutes == 15
+    assert [(p.line, "split it" in p.message) for p in problems] == [(1, True)]
+
+
+def test_odd_unicode_and_markup_in_text_do_not_break_parsing() -> None:
+    text = "# مرحبا <b>&amp;</b> 👋\n\nRight-to-left مرحبا and emoji 🎉 and <script>x</script>.\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None and problems == []
+    assert lesson.title.startswith("مرحبا")

@@ -1,0 +1,137 @@
+"""Lookup quality: questions, paraphrases, word forms, typos, and knowing when nothing fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.catalog import Catalog
+from bot.content.model import Lesson
+from bot.content.search import SearchIndex
+from tests.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def sample() -> Catalog:
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    return catalog
+
+
+def top(catalog: Catalog, query: str, n: int = 1) -> list[str]:
+    return [hit.lesson.id for hit in catalog.lookup(query, n).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("how do I spot a fake login mail", "security/spot-phishing"),
+        ("how do I report a phishing mail?", "security/spot-phishing"),
+        ("phising", "security/spot-phishing"),
+        ("pasword manager", "security/strong-passwords"),
+        ("two-factor authentication", "security/use-mfa"),
+        ("2FA", "security/use-mfa"),
+        ("undo a commit", "git/undoing-changes"),
+        ("merge conflict", "git/merge-conflicts"),
+        ("MERGE CONFLICTS!!!", "git/merge-conflicts"),
+        ("how to resolve conflicts when merging", "git/merge-conflicts"),
+        ("meeting agenda", "communication/run-short-meetings"),
+        ("how should I give feedback to a colleague", "communication/give-feedback"),
+        ("say no to my manager", "communication/say-no-politely"),
+        ("eisenhower", "productivity/eisenhower-matrix"),
+        ("urgent vs important", "productivity/eisenhower-matrix"),
+        ("pomodoro", "productivity/pomodoro-technique"),
+        ("too many emails in my inbox", "productivity/inbox-triage"),
+        ("I committed an API key by mistake", "git/gitignore-and-secrets"),
+        ("someone called pretending to be IT", "security/phone-chat-scams"),
+        ("delegate", "productivity/delegating-tasks"),
+    ],
+)
+def test_learner_questions_find_the_right_lesson_in_the_top_three(
+    sample: Catalog, query: str, expected: str
+) -> None:
+    assert expected in top(sample, query, 3)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "what is the capital of france",
+        "weather tomorrow",
+        "how do I book a flight to paris",
+        "recipe for banana bread",
+        "zzzzzz qqqq",
+        "how do I",  # nothing but filler
+        "",
+        "🎉🎉🎉",
+    ],
+)
+def test_questions_without_an_answer_return_nothing(sample: Catalog, query: str) -> None:
+    assert sample.lookup(query).hits == ()
+
+
+def test_no_answer_offers_suggestions_only_when_something_is_close() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("pw", "Strong passwords", "Use a passphrase and a password manager."),
+        lesson("mfa", "Use MFA", "A second factor stops stolen passwords."),
+        lesson("mail", "Clear emails", "Put the ask in the subject line."),
+    ])
+    result = index.search("password rotation schedule for printers")
+    assert result.hits == ()
+    assert result.suggestions == ("Strong passwords", "Use MFA")
+    assert index.search("zzzzzz qqqq").suggestions == ()
+
+
+def test_typos_are_corrected_and_reported(sample: Catalog) -> None:
+    result = sample.lookup("pasword managr")
+    assert result.corrections == {"pasword": "password", "managr": "manager"}
+    assert result.hits[0].lesson.id == "security/strong-passwords"
+
+
+def test_markup_and_very_long_queries_are_handled(sample: Catalog) -> None:
+    assert top(sample, "<b>phishing</b> & e-mail") == ["security/spot-phishing"]
+    result = sample.lookup("<script>alert(1)</script> " + "x" * 10_000)
+    assert result.hits == ()
+
+
+def lesson(lesson_id: str, title: str, text: str, tags: tuple[str, ...] = ()) -> Lesson:
+    return Lesson(id=lesson_id, path=f"{lesson_id}.md", title=title, summary="", body=text,
+                  text=text, topic="general", tags=tags)
+
+
+def test_title_weighs_more_than_body() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("body", "Team rituals", "Backups " * 3 + "are mentioned in this body a few times."),
+        lesson("title", "Backups that work", "Keep three copies of your data."),
+    ])
+    assert [hit.lesson.id for hit in index.search("backups").hits] == ["title", "body"]
+
+
+def test_word_forms_match() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("a", "Prioritising work", "Prioritisation helps when tasks pile up.")])
+    assert index.search("prioritise tasks").hits[0].lesson.id == "a"
+    assert index.search("task").hits[0].lesson.id == "a"
+
+
+def test_adjacent_words_beat_scattered_words() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("scattered", "Manager of passwords", "Your manager sets the password policy."),
+        lesson("phrase", "Use a password manager", "A password manager remembers for you."),
+    ])
+    assert index.search("password manager").hits[0].lesson.id == "phrase"
+
+
+def test_upsert_and_remove_keep_the_index_consistent() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("a", "Apples", "Apples are red."), lesson("b", "Bananas", "Yellow.")])
+    index.upsert(lesson("a", "Cherries", "Cherries are small."))
+    assert index.search("apples").hits == ()
+    assert index.search("cherries").hits[0].lesson.id == "a"
+    index.remove("b")
+    index.remove("never-there")
+    assert index.search("bananas").hits == () and len(index) == 1
+    index.remove("a")
+    assert len(index) == 0 and index.search("cherries").hits == ()
