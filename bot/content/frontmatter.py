@@ -97,6 +97,26 @@ SCHEMA: dict[str, _Key] = {
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 
+ALIASES = {
+    "description": "summary",
+    "excerpt": "summary",
+    "keywords": "tags",
+    "categories": "tags",
+    "category": "topic",
+}
+"""Names other site generators (Hugo, Jekyll, Docusaurus, MkDocs) use for our keys.
+
+Pages written for those tools then load with their metadata intact; our own key wins when both are
+set, except that tags, keywords and categories are merged."""
+
+FOREIGN_KEYS = frozenset({
+    "aliases", "author", "authors", "comments", "created", "date", "has_children", "hide",
+    "lang", "language", "last_modified", "lastmod", "layout", "nav_order", "parent", "permalink",
+    "redirect_from", "section", "series", "sidebar_label", "sidebar_position", "slug", "template",
+    "toc", "updated", "version", "weight",
+})
+"""Keys of other site generators that mean nothing here: ignored without a warning."""
+
 
 def split(text: str) -> tuple[str | None, int, int]:
     """Return (yaml text or None, 0-based line of the opening fence, 0-based first body line).
@@ -155,7 +175,10 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
                                     f"key '{key}' is set twice (also on line {seen[key]}); keep one"))
             continue
         seen[key] = line
-        spec = SCHEMA.get(key)
+        if key in FOREIGN_KEYS:
+            continue
+        target = ALIASES.get(key, key)
+        spec = SCHEMA.get(target)
         if spec is None:
             close = difflib.get_close_matches(key.lower(), SCHEMA, n=1, cutoff=0.6)
             hint = (f"did you mean '{close[0]}'?" if close
@@ -190,8 +213,12 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
                                     f"'{key}' is empty; give it a value or remove the line"))
             front.invalid.add(key)
             continue
-        front.values[key] = value
-        front.lines[key] = line
+        if target == "tags" and "tags" in front.values:
+            value = tuple(dict.fromkeys((*front.values["tags"], *value)))
+        elif target != key and target in front.values:
+            continue
+        front.values[target] = value
+        front.lines.setdefault(target, line)
     return front, problems
 
 

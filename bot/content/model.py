@@ -93,5 +93,7 @@ class Lesson:
     image: str | None = None
     questions: tuple[Question, ...] = ()
     draft: bool = False
+    headings: tuple[str, ...] = ()
+    """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""

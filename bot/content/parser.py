@@ -47,6 +47,7 @@ class _Draft:
     summary: str = ""
     text_parts: list[str] = field(default_factory=list)
     images: list[tuple[str, int]] = field(default_factory=list)
+    headings: list[str] = field(default_factory=list)
 
 
 def parse_lesson(
@@ -118,6 +119,7 @@ def parse_lesson(
         image=image,
         questions=tuple(draft.questions),
         draft=values.get("draft", False),
+        headings=tuple(draft.headings),
         lines=dict(front.lines),
     )
     return lesson, problems
@@ -193,6 +195,7 @@ def _walk(
                                         "each question with '### '"))
             else:
                 draft.text_parts.append(heading)
+                draft.headings.append(heading)
             index += 3
             continue
         if in_quiz:

@@ -84,7 +84,7 @@ class SearchIndex:
         return (
             analyze(lesson.title),
             analyze(tags),
-            analyze(f"{lesson.objective}\n{lesson.summary}"),
+            analyze("\n".join((lesson.objective, lesson.summary, *lesson.headings))),
             analyze(lesson.text),
         )
 

@@ -148,7 +148,7 @@ def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: P
 
 
 def test_unknown_key_without_a_close_match_lists_known_keys() -> None:
-    lesson, problems = parse_lesson("---\nlayout: post\n---\n# T\n\nBody.\n", "x.md")
+    lesson, problems = parse_lesson("---\naudience: managers\n---\n# T\n\nBody.\n", "x.md")
     assert lesson is not None
     assert problems[0].line == 2 and "known keys are: id, title" in problems[0].message
 
@@ -214,3 +214,25 @@ def test_odd_unicode_and_markup_in_text_do_not_break_parsing() -> None:
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is not None and problems == []
     assert lesson.title.startswith("مرحبا")
+
+
+def test_other_site_generators_keys_are_understood_or_quietly_ignored() -> None:
+    text = (
+        "---\ntitle: Page\ndescription: What the page says\nkeywords: [a, b]\n"
+        "categories: [b, c]\nlayout: post\ndate: 2024-01-01\nauthor: Someone\n---\nBody.\n"
+    )
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert lesson.summary == "What the page says"
+    assert lesson.tags == ("a", "b", "c")
+
+
+def test_our_key_wins_over_its_alias_in_any_order() -> None:
+    for front in ("summary: ours\ndescription: theirs", "description: theirs\nsummary: ours"):
+        lesson, _ = parse_lesson(f"---\ntitle: T\n{front}\n---\nBody.\n", "x.md")
+        assert lesson is not None and lesson.summary == "ours"
+
+
+def test_headings_are_kept_for_lookup() -> None:
+    lesson, _ = parse_lesson("# T\n\nIntro.\n\n## Why it matters\n\nText.\n\n### Steps\n", "x.md")
+    assert lesson is not None and lesson.headings == ("Why it matters", "Steps")
