@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import folder
+from bot.content.loader import load_files
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.parser import parse_lesson
-from bot.content.search import LookupResult, SearchIndex
+from bot.content.search import Analysis, LookupResult, SearchIndex
 from bot.errors import ContentError, QueryError
 
 log = logging.getLogger(__name__)
@@ -109,43 +109,49 @@ class Catalog:
             if rel not in listed:
                 del self._files[rel]
                 touched.add(rel)
-        for rel, found in listed.items():
-            state = self._files.get(rel)
-            if state is not None and state.signature == found.signature and rel not in forced:
-                continue
+        todo = [
+            found for rel, found in listed.items()
+            if rel in forced or rel not in self._files
+            or self._files[rel].signature != found.signature
+        ]
+        analyses: dict[str, Analysis] = {}
+        for found, loaded in zip(todo, load_files(todo, self.root, self._max_bytes), strict=True):
+            rel = found.rel
             touched.add(rel)
-            text, problems = folder.read_text(found.abs, rel, self._max_bytes)
-            lesson = None
-            if text is not None:
-                lesson, problems = parse_lesson(text, rel, self.root)
+            state = self._files.get(rel)
             if state is None:
                 state = self._files[rel] = _FileState(found.signature)
             state.signature = found.signature
-            state.problems = problems
-            if lesson is not None:
-                state.good = lesson
+            state.problems = loaded.problems
+            if loaded.lesson is not None:
+                state.good = loaded.lesson
+                if loaded.analysis is not None:  # keyed by path: ids can clash
+                    analyses[rel] = loaded.analysis
             elif state.good is not None:
                 log.warning("%s is broken; still serving its last good version", rel,
                             extra={"lesson": state.good.id})
-        change = self._reconcile(touched, rebuild)
+        change = self._reconcile(touched, rebuild, analyses)
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)
             for problem in change.problems:
                 log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
         return change
 
-    def _reconcile(self, touched: set[str], rebuild: bool) -> CatalogChange:
+    def _reconcile(
+        self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis]
+    ) -> CatalogChange:
         served, cross = self._select()
         old = self._served
         added = tuple(sorted(i for i in served if i not in old))
         removed = tuple(sorted(i for i in old if i not in served))
         changed = tuple(sorted(i for i in served if i in old and served[i] is not old[i]))
         if rebuild:
-            self._index.rebuild(served.values())
+            self._index.rebuild(served.values(), analyses)
         else:
             for lesson_id in removed:
                 self._index.remove(lesson_id)
             for lesson_id in (*added, *changed):
-                self._index.upsert(served[lesson_id])
+                lesson = served[lesson_id]
+                self._index.upsert(lesson, analyses.get(lesson.path))
         newly_reported = [p for p in cross if p not in self._cross_problems]
         self._served = served
         self._cross_problems = cross

@@ -143,8 +143,19 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     if source is None or not source.strip():
         return front, problems
     offset = 2  # the YAML's first line is file line 2
+    loader = _Loader(source)
     try:
-        node = yaml.compose(source, Loader=_Loader)
+        return _check(loader, source, offset, rel, front, problems)
+    finally:
+        loader.dispose()
+
+
+def _check(
+    loader: yaml.SafeLoader, source: str, offset: int, rel: str, front: FrontMatter,
+    problems: list[Problem],
+) -> tuple[FrontMatter, list[Problem]]:
+    try:
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         last = offset + source.rstrip("\n").count("\n")
@@ -187,7 +198,7 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
                                     f"unknown front-matter key '{key}' is ignored; {hint}"))
             continue
         try:
-            raw = yaml.load(yaml.serialize(value_node), Loader=_Loader)
+            raw = loader.construct_object(value_node, deep=True)
         except yaml.YAMLError as exc:  # e.g. an unparsable timestamp
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
             front.invalid.add(key)

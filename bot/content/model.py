@@ -41,7 +41,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class Choice:
-    """One answer option of a quiz question."""
+    """One answer option of a quiz question; ``text`` is inline Markdown as the trainer wrote it
+    (``bot.content.markdown.plain_text`` gives the plain form for polls and buttons)."""
 
     text: str
     correct: bool
@@ -51,6 +52,8 @@ class Choice:
 @dataclass(frozen=True)
 class Question:
     """A quiz question: a ``###`` heading under ``## Quiz``, its task-list choices and explanation.
+
+    ``text``, ``detail`` and ``explanation`` are inline Markdown as the trainer wrote them.
 
     ``key`` is stable while the question's wording stays the same, even when questions are
     reordered, so review history can follow the question.

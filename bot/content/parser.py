@@ -1,7 +1,8 @@
 """Turn one lesson file's text into a :class:`Lesson` and the problems a trainer should fix.
 
-Markdown is parsed with markdown-it-py (CommonMark) and walked as tokens, never matched with ad-hoc
-regexes, so every element keeps its source line for error messages.
+Markdown is parsed with pyromark (pulldown-cmark: CommonMark plus GitHub's task lists and tables)
+and walked as events, never matched with ad-hoc regexes; every event carries its source range, so
+every element keeps its line for error messages.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Sequence
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlparse
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+import pyromark
 
 from bot.content import frontmatter
+from bot.content.markdown import plain_text
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 
 WORDS_PER_MINUTE = 200
@@ -30,10 +32,12 @@ MAX_CHOICE_CHARS = 100
 MAX_EXPLANATION_CHARS = 200
 MAX_CHOICES = 10
 
-_CHECKBOX = re.compile(r"^\[([ xX])\]\s+")
 _QUIZ_HEADING = re.compile(r"^(quiz|check yourself|test yourself)\b", re.IGNORECASE)
 
-_markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_ATX_MARKS = re.compile(r"^#{1,6}\s*|\s+#+\s*$")
+_QUOTE_MARK = re.compile(r"^\s{0,3}>\s?")
+_OPTIONS = (pyromark.Options.ENABLE_TASKLISTS | pyromark.Options.ENABLE_TABLES
+            | pyromark.Options.ENABLE_STRIKETHROUGH)
 
 
 @dataclass
@@ -62,9 +66,8 @@ def parse_lesson(
     front, problems = frontmatter.parse(text, rel)
     lines = text.split("\n")
     body_start = front.body_start
-    tokens = _markdown.parse("\n".join(lines[body_start:]))
     draft = _Draft()
-    _walk(tokens, lines, body_start, rel, draft, problems)
+    _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems).run()
 
     values = front.values
     title = values.get("title") or draft.title or _title_from_name(rel)
@@ -140,81 +143,166 @@ def _title_from_name(rel: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else rel
 
 
-def _inline_text(token: Token) -> str:
-    """Plain text of an inline token: link text kept, markup and images dropped."""
-    parts: list[str] = []
-    for child in token.children or ():
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return "".join(parts).strip()
+def _unpack(event: Any) -> tuple[str, Any]:
+    """pyromark events are one-key dicts: {"Start": tag}, {"Text": "..."}, ..."""
+    return next(iter(event.items()))  # type: ignore[no-any-return]
 
 
-def _file_line(token: Token, body_start: int) -> int:
-    """1-based file line of a block token."""
-    return body_start + (token.map[0] if token.map else 0) + 1
+class _Walker:
+    """Walks pyromark's (pulldown-cmark) events of a lesson body and fills a :class:`_Draft`.
 
+    Event ranges are UTF-8 byte offsets into the body; they become file lines through
+    ``line_starts``, and slices of ``source`` give the trainer's own Markdown where it is kept.
+    """
 
-def _walk(
-    tokens: Sequence[Token],
-    lines: list[str],
-    body_start: int,
-    rel: str,
-    draft: _Draft,
-    problems: list[Problem],
-) -> None:
-    index = 0
-    in_quiz = False
-    quiz_start = 0
-    question: _QuestionDraft | None = None
-    total = len(tokens)
-    while index < total:
-        token = tokens[index]
-        if token.type == "heading_open":
-            level = int(token.tag[1])
-            heading = _inline_text(tokens[index + 1])
-            line = _file_line(token, body_start)
-            if level <= 2 and in_quiz:
-                _finish_question(question, rel, problems, draft)
-                question = None
-                in_quiz = False
-                draft.quiz_ranges.append((quiz_start, line - 1))
+    def __init__(
+        self, body: str, body_start: int, rel: str, draft: _Draft, problems: list[Problem]
+    ) -> None:
+        self.source = body.encode("utf-8")
+        self.line_starts = [0]
+        position = self.source.find(b"\n")
+        while position != -1:
+            self.line_starts.append(position + 1)
+            position = self.source.find(b"\n", position + 1)
+        self.body_start = body_start
+        self.rel = rel
+        self.draft = draft
+        self.problems = problems
+        self.in_quiz = False
+        self.quiz_start = 0
+        self.question: _QuestionDraft | None = None
+
+    def line(self, offset: int) -> int:
+        """1-based file line of a byte offset in the body."""
+        return self.body_start + bisect_right(self.line_starts, offset)
+
+    def raw(self, start: int, end: int) -> str:
+        """The trainer's Markdown between two offsets, on one line."""
+        return " ".join(self.source[start:end].decode("utf-8", "replace").split())
+
+    def run(self) -> None:
+        depth = 0
+        block: str | None = None
+        block_start = block_end = 0
+        pieces: list[str] = []
+        in_image = 0
+        heading_level = 0
+        item_start = marker_end = 0
+        marker: bool | None = None
+        for event, span in pyromark.events_with_range(self.source.decode("utf-8"),
+                                                      options=_OPTIONS):
+            if isinstance(event, str):
+                if event in ("SoftBreak", "HardBreak"):
+                    pieces.append(" ")
+                elif event == "Rule" and depth == 0:
+                    self.block("Rule", span["start"], span["end"], [], 0)
+                continue
+            kind, value = _unpack(event)
+            if kind == "Start":
+                tag = value if isinstance(value, str) else next(iter(value))
+                if depth == 0:
+                    block, block_start, block_end, pieces = tag, span["start"], span["end"], []
+                    if tag == "Heading":
+                        heading_level = int(value["Heading"]["level"][1])
+                    elif tag == "List" and self.in_quiz and self.question is not None:
+                        self.question.lists += 1
+                elif tag == "Item" and depth == 1 and block == "List":
+                    item_start, marker = span["start"], None
+                elif tag == "Image":
+                    in_image += 1
+                    url = str(value["Image"]["dest_url"])
+                    self.draft.images.append((url, self.line(span["start"])))
+                depth += 1
+            elif kind == "End":
+                depth -= 1
+                tag = value if isinstance(value, str) else next(iter(value))
+                if tag == "Image":
+                    in_image -= 1
+                elif tag == "Item" and depth == 1 and block == "List":
+                    self.item(item_start, marker, marker_end, span["end"])
+                elif tag in ("Paragraph", "Item", "TableCell", "CodeBlock"):
+                    pieces.append("\n")
+                if depth == 0 and block is not None:
+                    self.block(block, block_start, block_end, pieces, heading_level)
+                    block = None
+            elif kind == "TaskListMarker":
+                marker, marker_end = bool(value), span["end"]
+            elif kind in ("Text", "Code", "InlineMath", "DisplayMath") and not in_image:
+                pieces.append(str(value))
+        self.end_quiz(len(self.line_starts) + self.body_start)
+
+    def end_quiz(self, line: int) -> None:
+        if self.in_quiz:
+            _finish_question(self.question, self.rel, self.problems, self.draft)
+            self.question = None
+            self.in_quiz = False
+            self.draft.quiz_ranges.append((self.quiz_start, line - 1))
+
+    def item(self, start: int, marker: bool | None, marker_end: int, end: int) -> None:
+        question = self.question
+        if not self.in_quiz or question is None:
+            return
+        if marker is None:
+            question.plain_items += 1
+        else:
+            question.choices.append(Choice(self.raw(marker_end, end), marker, self.line(start)))
+
+    def block(self, tag: str, start: int, end: int, pieces: list[str], level: int) -> None:
+        """Handle one top-level block once its events are all seen."""
+        draft = self.draft
+        line = self.line(start)
+        text = " ".join("".join(pieces).split())
+        if tag == "Heading":
+            if level <= 2:
+                self.end_quiz(line)
             if level == 1 and draft.title is None and not draft.text_parts and not draft.questions:
-                draft.title = heading
-                draft.title_lines = (line - 1, body_start + (token.map[1] if token.map else 0))
-            elif level == 2 and _QUIZ_HEADING.match(heading):
-                in_quiz = True
-                quiz_start = line - 1
-            elif in_quiz and level == 3:
-                _finish_question(question, rel, problems, draft)
-                question = _QuestionDraft(heading, line)
-            elif in_quiz:
-                problems.append(Problem(rel, line, Severity.WARNING,
-                                        f"heading '{heading}' inside the quiz is ignored; start "
-                                        "each question with '### '"))
+                draft.title = text
+                draft.title_lines = (line - 1, self.line(max(start, end - 1)))
+            elif level == 2 and _QUIZ_HEADING.match(text):
+                self.in_quiz = True
+                self.quiz_start = line - 1
+            elif self.in_quiz and level == 3:
+                _finish_question(self.question, self.rel, self.problems, draft)
+                self.question = _QuestionDraft(self.heading_source(start, end), line)
+            elif self.in_quiz:
+                self.problems.append(Problem(self.rel, line, Severity.WARNING,
+                                             f"heading '{text}' inside the quiz is ignored; start "
+                                             "each question with '### '"))
             else:
-                draft.text_parts.append(heading)
-                draft.headings.append(heading)
-            index += 3
-            continue
-        if in_quiz:
-            index = _quiz_block(tokens, index, body_start, rel, question, problems)
-            continue
-        if token.type == "inline":
-            text = _inline_text(token)
-            if text:
                 draft.text_parts.append(text)
-                if not draft.summary and tokens[index - 1].type == "paragraph_open" \
-                        and token.level == 1:
-                    draft.summary = _shorten(text)
-            _collect_images(token, lines, body_start, draft)
-        elif token.type in ("fence", "code_block"):
-            draft.text_parts.append(token.content)
-        index += 1
-    if in_quiz:
-        _finish_question(question, rel, problems, draft)
-        draft.quiz_ranges.append((quiz_start, len(lines)))
+                draft.headings.append(text)
+            return
+        if self.in_quiz:
+            self.quiz_block(tag, start, end, line)
+            return
+        if tag in ("CodeBlock", "Table", "List", "BlockQuote"):
+            text = "".join(pieces).strip()
+        if text and tag != "HtmlBlock":
+            draft.text_parts.append(text)
+            if tag == "Paragraph" and not draft.summary:
+                draft.summary = _shorten(text)
+
+    def heading_source(self, start: int, end: int) -> str:
+        """A heading's own Markdown: without the '#' marks or a setext underline."""
+        source = self.source[start:end].decode("utf-8", "replace").strip()
+        source = _ATX_MARKS.sub("", source) if source.startswith("#") else source.rsplit("\n", 1)[0]
+        return " ".join(source.split())
+
+    def quiz_block(self, tag: str, start: int, end: int, line: int) -> None:
+        question = self.question
+        if question is None:
+            if tag != "Rule":
+                self.problems.append(Problem(self.rel, line, Severity.WARNING,
+                                             "text before the first question of the quiz is "
+                                             "ignored; start each question with '### '"))
+            return
+        if tag == "BlockQuote":
+            quoted = self.source[start:end].decode("utf-8", "replace").split("\n")
+            question.explanation.append(
+                " ".join(" ".join(_QUOTE_MARK.sub("", row) for row in quoted).split())
+            )
+        elif tag == "Paragraph":
+            question.detail.append(self.raw(start, end))
 
 
 @dataclass
@@ -226,59 +314,6 @@ class _QuestionDraft:
     plain_items: int = 0
     explanation: list[str] = field(default_factory=list)
     lists: int = 0
-
-
-def _quiz_block(
-    tokens: Sequence[Token],
-    index: int,
-    body_start: int,
-    rel: str,
-    question: _QuestionDraft | None,
-    problems: list[Problem],
-) -> int:
-    """Consume one top-level block inside the quiz section; return the next token index."""
-    token = tokens[index]
-    end = _block_end(tokens, index)
-    if question is None:
-        if token.type != "hr":
-            problems.append(Problem(rel, _file_line(token, body_start), Severity.WARNING,
-                                    "text before the first question of the quiz is ignored; "
-                                    "start each question with '### '"))
-        return end
-    if token.type in ("bullet_list_open", "ordered_list_open"):
-        question.lists += 1
-        for item_index in range(index + 1, end):
-            item = tokens[item_index]
-            if item.type == "list_item_open" and item.level == token.level + 1:
-                inline = next(t for t in tokens[item_index:end] if t.type == "inline")
-                text = _inline_text(inline)
-                match = _CHECKBOX.match(inline.content)
-                line = _file_line(item, body_start)
-                if match:
-                    label = _CHECKBOX.sub("", text, count=1) if _CHECKBOX.match(text) else text
-                    question.choices.append(Choice(label.strip(), match.group(1) in "xX", line))
-                else:
-                    question.plain_items += 1
-    elif token.type == "blockquote_open":
-        question.explanation.extend(
-            _inline_text(t) for t in tokens[index:end] if t.type == "inline"
-        )
-    elif token.type == "paragraph_open":
-        question.detail.append(_inline_text(tokens[index + 1]))
-    return end
-
-
-def _block_end(tokens: Sequence[Token], index: int) -> int:
-    """Index just past the block that starts at ``index`` (its matching close token)."""
-    token = tokens[index]
-    if token.nesting != 1:
-        return index + 1
-    depth = 0
-    for position in range(index, len(tokens)):
-        depth += tokens[position].nesting
-        if depth == 0:
-            return position + 1
-    return len(tokens)
 
 
 def _finish_question(
@@ -342,31 +377,24 @@ def _finish_question(
 def _limit_warnings(
     question: _QuestionDraft, explanation: str, rel: str, problems: list[Problem]
 ) -> None:
-    if len(question.text) > MAX_QUESTION_CHARS:
+    # Markdown is never shorter than its plain text: parse only what might be over a limit.
+    text = plain_text(question.text) if len(question.text) > MAX_QUESTION_CHARS else ""
+    if len(text) > MAX_QUESTION_CHARS:
         problems.append(Problem(rel, question.line, Severity.WARNING,
-                                f"question is {len(question.text)} characters; chat quiz polls "
+                                f"question is {len(text)} characters; chat quiz polls "
                                 f"allow {MAX_QUESTION_CHARS}: shorten it or move context into a "
                                 "paragraph under the heading"))
     for choice in question.choices:
-        if len(choice.text) > MAX_CHOICE_CHARS:
+        label = plain_text(choice.text) if len(choice.text) > MAX_CHOICE_CHARS else ""
+        if len(label) > MAX_CHOICE_CHARS:
             problems.append(Problem(rel, choice.line, Severity.WARNING,
-                                    f"choice is {len(choice.text)} characters; chat quiz polls "
+                                    f"choice is {len(label)} characters; chat quiz polls "
                                     f"allow {MAX_CHOICE_CHARS}: shorten it"))
-    if len(explanation) > MAX_EXPLANATION_CHARS:
+    note = plain_text(explanation) if len(explanation) > MAX_EXPLANATION_CHARS else ""
+    if len(note) > MAX_EXPLANATION_CHARS:
         problems.append(Problem(rel, question.line, Severity.WARNING,
-                                f"explanation is {len(explanation)} characters; chat quiz polls "
+                                f"explanation is {len(note)} characters; chat quiz polls "
                                 f"allow {MAX_EXPLANATION_CHARS}: shorten it"))
-
-
-def _collect_images(token: Token, lines: list[str], body_start: int, draft: _Draft) -> None:
-    first = body_start + (token.map[0] if token.map else 0)
-    last = body_start + (token.map[1] if token.map else 1)
-    for child in token.children or ():
-        if child.type != "image":
-            continue
-        src = str(child.attrs.get("src", ""))
-        line = next((n + 1 for n in range(first, last) if src in lines[n]), first + 1)
-        draft.images.append((src, line))
 
 
 def _check_images(

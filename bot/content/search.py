@@ -13,7 +13,7 @@ import itertools
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -51,6 +51,65 @@ class LookupResult:
     """Query words that were not in the library, mapped to the word used instead."""
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What indexing needs from one lesson, computed apart from the index (in a worker process
+    when a large library loads) so that adding it to the index is cheap.
+
+    Terms are numbers into ``vocab``, a list that the analyses of one batch share: sending a
+    batch between processes then carries each distinct word once, not once per lesson.
+    """
+
+    vocab: list[str]
+    lengths: tuple[int, ...]
+    """Number of terms in each field (adjacent pairs not counted)."""
+    terms: tuple[array[int], ...]
+    """Per field: distinct term numbers (words, and adjacent pairs in the short fields)."""
+    counts: tuple[array[int], ...]
+    """Per field: how often each of those terms occurs."""
+    surface: array[int]
+    """The lesson's distinct surface words, for typo correction."""
+
+
+def analyze_lesson(
+    lesson: Lesson, analyzer: Analyzer, numbers: dict[str, int] | None = None,
+    vocab: list[str] | None = None,
+) -> Analysis:
+    """Analyse ``lesson`` for the index. Pass the same ``numbers``/``vocab`` for a batch."""
+    numbers = {} if numbers is None else numbers
+    vocab = [] if vocab is None else vocab
+
+    def number(word: str) -> int:
+        found = numbers.get(word)
+        if found is None:
+            found = numbers[word] = len(vocab)
+            vocab.append(word)
+        return found
+
+    surface: set[str] = set()
+    lengths: list[int] = []
+    terms: list[array[int]] = []
+    counts: list[array[int]] = []
+    texts = (
+        lesson.title,
+        " ".join((*lesson.tags, lesson.topic, lesson.track or "")),
+        "\n".join((lesson.objective, lesson.summary, *lesson.headings)),
+        lesson.text,
+    )
+    for position, text in enumerate(texts):
+        stems, words = analyzer.analyze(text, compounds=position < 3)
+        surface.update(words)
+        lengths.append(len(stems))
+        tally = Counter(stems)
+        if position < 3:  # adjacent pairs: "password manager" beats two scattered words
+            for a, b in itertools.pairwise(stems):
+                tally[f"{a}{BIGRAM}{b}"] = 1
+        terms.append(array("I", map(number, tally)))
+        counts.append(array("I", tally.values()))
+    return Analysis(vocab, tuple(lengths), tuple(terms), tuple(counts),
+                    array("I", map(number, surface)))
+
+
 @dataclass
 class _QueryTerm:
     word: str
@@ -66,6 +125,7 @@ class SearchIndex:
         self._slots: dict[str, int] = {}
         self._lessons: dict[int, Lesson] = {}
         self._doc_terms: dict[int, tuple[str, ...]] = {}
+        self._doc_words: dict[int, tuple[str, ...]] = {}
         self._field_lengths: dict[int, tuple[int, ...]] = {}
         self._length_sums = [0] * len(FIELDS)
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
@@ -78,40 +138,39 @@ class SearchIndex:
 
     # -- indexing ---------------------------------------------------------------------------
 
-    def _fields(self, lesson: Lesson) -> tuple[list[str], ...]:
-        analyze = self._analyzer.terms
-        tags = " ".join((*lesson.tags, lesson.topic, lesson.track or ""))
-        return (
-            analyze(lesson.title),
-            analyze(tags),
-            analyze("\n".join((lesson.objective, lesson.summary, *lesson.headings))),
-            analyze(lesson.text),
-        )
+    def rebuild(
+        self, lessons: Iterable[Lesson], analyses: Mapping[str, Analysis] | None = None
+    ) -> None:
+        """Index ``lessons`` from scratch (average field lengths computed over all of them).
 
-    def rebuild(self, lessons: Iterable[Lesson]) -> None:
-        """Index ``lessons`` from scratch (average field lengths computed over all of them)."""
+        ``analyses`` maps lesson paths to analyses made in advance; the others are made here.
+        """
         self.__init__(self._analyzer)  # type: ignore[misc]
-        analyzed = [(lesson, self._fields(lesson)) for lesson in lessons]
-        for _, fields in analyzed:
-            for position, terms in enumerate(fields):
-                self._length_sums[position] += len(terms)
+        given = analyses or {}
+        analyzed = [
+            (lesson, given.get(lesson.path) or analyze_lesson(lesson, self._analyzer))
+            for lesson in lessons
+        ]
+        sums = [0] * len(FIELDS)
+        for _, analysis in analyzed:
+            for position, length in enumerate(analysis.lengths):
+                sums[position] += length
         count = max(1, len(analyzed))
-        averages = [total / count for total in self._length_sums]
-        self._length_sums = [0] * len(FIELDS)
-        for lesson, fields in analyzed:
-            self._add(lesson, fields, averages)
+        averages = [max(1.0, total / count) for total in sums]
+        for lesson, analysis in analyzed:
+            self._add(lesson, analysis, averages)
 
-    def upsert(self, lesson: Lesson) -> None:
+    def upsert(self, lesson: Lesson, analysis: Analysis | None = None) -> None:
         """Add a lesson, or replace the indexed version with the same id."""
         self.remove(lesson.id)
-        self._add(lesson, self._fields(lesson), self._averages())
+        self._add(lesson, analysis or analyze_lesson(lesson, self._analyzer), self._averages())
 
     def remove(self, lesson_id: str) -> None:
         """Drop a lesson from the index; unknown ids are ignored."""
         slot = self._slots.pop(lesson_id, None)
         if slot is None:
             return
-        lesson = self._lessons.pop(slot)
+        del self._lessons[slot]
         for term in self._doc_terms.pop(slot):
             docs, weights = self._postings[term]
             position = _find(docs, slot)
@@ -122,7 +181,7 @@ class SearchIndex:
                 del weights[position]
         for position, length in enumerate(self._field_lengths.pop(slot)):
             self._length_sums[position] -= length
-        self._words.subtract(self._surface(lesson))
+        self._words.subtract(self._doc_words.pop(slot))
         self._words = +self._words
         self._words_by_length = None
 
@@ -130,41 +189,35 @@ class SearchIndex:
         count = max(1, len(self._lessons))
         return [max(1.0, total / count) for total in self._length_sums]
 
-    def _surface(self, lesson: Lesson) -> Counter[str]:
-        words = self._analyzer.content_words
-        text = f"{lesson.title} {' '.join(lesson.tags)} {lesson.topic} {lesson.track or ''}"
-        return Counter(set(words(text)) | set(words(lesson.text)))
-
-    def _add(self, lesson: Lesson, fields: tuple[list[str], ...], averages: list[float]) -> None:
+    def _add(self, lesson: Lesson, analysis: Analysis, averages: list[float]) -> None:
         slot = self._next_slot
         self._next_slot += 1
         self._slots[lesson.id] = slot
         self._lessons[slot] = lesson
+        vocab = analysis.vocab
         weighted: dict[str, float] = {}
-        lengths = []
-        for position, terms in enumerate(fields):
-            lengths.append(len(terms))
-            self._length_sums[position] += len(terms)
-            if not terms:
+        for position, length in enumerate(analysis.lengths):
+            self._length_sums[position] += length
+            if not length:
                 continue
-            norm = 1 - LENGTH_NORM[position] + LENGTH_NORM[position] * len(terms) / max(
-                1.0, averages[position])
+            norm = 1 - LENGTH_NORM[position] + LENGTH_NORM[position] * length / averages[position]
             boost = WEIGHTS[position] / norm
-            for term, count in Counter(terms).items():
-                weighted[term] = weighted.get(term, 0.0) + boost * count
-            if position < 3:  # adjacent pairs: "password manager" beats two scattered words
-                for pair in {f"{a}{BIGRAM}{b}" for a, b in itertools.pairwise(terms)}:
-                    weighted[pair] = weighted.get(pair, 0.0) + boost
-        self._field_lengths[slot] = tuple(lengths)
-        for term, tf in weighted.items():
-            entry = self._postings.get(term)
+            for term, count in zip(analysis.terms[position], analysis.counts[position],
+                                   strict=True):
+                word = vocab[term]
+                weighted[word] = weighted.get(word, 0.0) + boost * count
+        self._field_lengths[slot] = analysis.lengths
+        postings = self._postings
+        for word, tf in weighted.items():
+            entry = postings.get(word)
             if entry is None:
-                entry = (array("i"), array("d"))
-                self._postings[term] = entry
+                entry = postings[word] = (array("i"), array("d"))
             entry[0].append(slot)
             entry[1].append(tf / (K1 + tf) * (K1 + 1))
         self._doc_terms[slot] = tuple(weighted)
-        self._words.update(self._surface(lesson))
+        surface = tuple(vocab[number] for number in analysis.surface)
+        self._doc_words[slot] = surface
+        self._words.update(surface)
         self._words_by_length = None
 
     # -- querying ---------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmark scripts: run them with ``python -m bench.<name>`` from the project root."""

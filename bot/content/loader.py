@@ -1,0 +1,78 @@
+"""Read, parse, validate and analyse lesson files: one at a time, or in parallel for a big load.
+
+Parsing Markdown is CPU-bound pure Python, so a large library (a first load, a whole folder copied
+in) is spread over worker processes; small refreshes stay in the calling thread, where they cost
+less than starting a worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.analysis import Analyzer
+from bot.content.folder import LessonFile, read_text
+from bot.content.model import Lesson, Problem
+from bot.content.parser import parse_lesson
+from bot.content.search import Analysis, analyze_lesson
+
+PARALLEL_FROM = 400
+"""Fewer files than this are parsed in the calling thread."""
+
+_analyzer: Analyzer | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One file's outcome: its lesson (None when it has errors), problems and index analysis."""
+
+    rel: str
+    lesson: Lesson | None
+    problems: list[Problem]
+    analysis: Analysis | None
+
+
+def load_file(
+    path: str, rel: str, root: str, max_bytes: int,
+    numbers: dict[str, int] | None = None, vocab: list[str] | None = None,
+) -> Loaded:
+    """Read and parse one lesson file, and analyse it for the index when it is good.
+
+    ``numbers`` and ``vocab`` are shared by a batch (see :class:`Analysis`).
+    """
+    global _analyzer
+    text, problems = read_text(Path(path), rel, max_bytes)
+    if text is None:
+        return Loaded(rel, None, problems, None)
+    lesson, problems = parse_lesson(text, rel, Path(root))
+    if lesson is None:
+        return Loaded(rel, None, problems, None)
+    if _analyzer is None:
+        _analyzer = Analyzer()
+    return Loaded(rel, lesson, problems, analyze_lesson(lesson, _analyzer, numbers, vocab))
+
+
+def _load_chunk(chunk: list[tuple[str, str]], root: str, max_bytes: int) -> list[Loaded]:
+    numbers: dict[str, int] = {}
+    vocab: list[str] = []
+    return [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
+
+
+def load_files(files: list[LessonFile], root: Path, max_bytes: int) -> list[Loaded]:
+    """Load ``files`` (in parallel when there are many and more than one CPU)."""
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                  else os.cpu_count() or 1, 8)
+    jobs = [(str(f.abs), f.rel) for f in files]
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _load_chunk(jobs, str(root), max_bytes)
+    size = -(-len(jobs) // (workers * 4))
+    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    # forkserver: forking a process that runs threads (the watcher, the bot's loop) is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["bot.content.loader"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes) for chunk in chunks]
+        return [loaded for future in futures for loaded in future.result()]
