@@ -27,8 +27,11 @@ WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 K1 = 1.2
 BIGRAM = "\x1f"
-MIN_COVERAGE = 0.6
-"""Share of the query's information a lesson must match to count as an answer (tuned on bench/)."""
+MIN_COVERAGE = 0.4
+MIN_STRENGTH = 0.4
+"""Thresholds a lesson must reach to count as an answer: the share of the query's information it
+contains, and how strongly it matches (see :class:`LookupHit`). Chosen on the query sets in
+``bench/queries`` (docs/lookup.md has the trade-off)."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class LookupHit:
     lesson: Lesson
     score: float
     coverage: float
+    """Share of the query's information (IDF-weighted words) that the lesson contains."""
+    strength: float = 0.0
+    """How strongly it matches: 1.0 is every word in a short title, near 0 a passing mention."""
 
 
 @dataclass(frozen=True)
@@ -228,7 +234,7 @@ class SearchIndex:
 
     def _correct(self, word: str) -> list[tuple[str, int]]:
         """Library words within a small edit distance of ``word``, closest and commonest first."""
-        if len(word) < 4 or word.isdigit():
+        if len(word) < 3 or word.isdigit():
             return []
         if self._words_by_length is None:
             buckets: dict[int, list[str]] = {}
@@ -236,8 +242,11 @@ class SearchIndex:
                 buckets.setdefault(len(known), []).append(known)
             self._words_by_length = buckets
         limit = 1 if len(word) < 9 else 2
+        # A three-letter word is only completed ("pul" -> "pull"), never changed: too many
+        # short words are one letter apart.
+        shortest = len(word) + 1 if len(word) == 3 else len(word) - limit
         candidates: list[str] = []
-        for length in range(len(word) - limit, len(word) + limit + 1):
+        for length in range(shortest, len(word) + limit + 1):
             candidates.extend(self._words_by_length.get(length, ()))
         found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit,
                                 limit=None)
@@ -294,19 +303,24 @@ class SearchIndex:
             for slot, gain in seen.items():
                 scores[slot] = scores.get(slot, 0.0) + gain
                 matched[slot] = matched.get(slot, 0.0) + term.idf
+        # Strength: the score as a share of what a lesson matching every word in its title
+        # would get. A word mentioned once deep in a long page is matched, but weakly.
+        ceiling = sum(term.idf for term in terms) * (K1 + 1)
+        strengths = {slot: score / ceiling for slot, score in scores.items()}
         self._add_pair_scores(terms, scores)
         ranked = []
         for slot, score in scores.items():
             coverage = matched.get(slot, 0.0) / total_idf if total_idf else 0.0
-            ranked.append((score * (0.25 + coverage), coverage, slot))
-        ranked.sort(key=lambda item: (-item[0], self._lessons[item[2]].id))
+            ranked.append((score * (0.25 + coverage), coverage, strengths[slot], slot))
+        ranked.sort(key=lambda item: (-item[0], self._lessons[item[3]].id))
         hits = tuple(
-            LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3))
-            for score, coverage, slot in ranked if coverage >= MIN_COVERAGE
+            LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3), round(strength, 3))
+            for score, coverage, strength, slot in ranked
+            if coverage >= MIN_COVERAGE and strength >= MIN_STRENGTH
         )[:limit]
         suggestions: tuple[str, ...] = ()
         if not hits:
-            suggestions = tuple(self._lessons[slot].title for _, _, slot in ranked[:3])
+            suggestions = tuple(self._lessons[item[3]].title for item in ranked[:3])
         return LookupResult(query, hits, suggestions, corrections)
 
     def _add_pair_scores(self, terms: list[_QueryTerm], scores: dict[int, float]) -> None:
