@@ -9,6 +9,7 @@ A query set is JSON Lines: ``{"q": ..., "expect": [lesson ids], "kind": ...}``; 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,7 +108,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
+    with contextlib.suppress(BrokenPipeError):  # piped into head
         main()
-    except BrokenPipeError:  # piped into head
-        pass

@@ -1,0 +1,94 @@
+"""The command line as a trainer and a script use it (DESIGN §3), run in a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import DATA, SAMPLE
+
+
+def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=cwd, timeout=60, check=False)
+
+
+def test_check_good_folder_exits_0_with_summary_last() -> None:
+    result = run("lessons", "check", str(SAMPLE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1  # no problem lines, only the summary
+    assert lines[-1].startswith("28 files, 28 lessons, 84 questions, 4 tracks: 0 errors, 0 warnings")
+
+
+def test_check_bad_folder_exits_1_and_prints_path_line_message() -> None:
+    result = run("lessons", "check", str(DATA / "bad"))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert f"{DATA / 'bad' / 'no-correct-choice.md'}:7: error: question 'Which one is right?'" \
+        in "\n".join(lines)
+    assert lines[-1].startswith("15 files, 1 lessons") and "14 errors, 1 warnings" in lines[-1]
+    problem_lines = lines[:-1]
+    assert all(line.split(":")[1].isdigit() for line in problem_lines)
+
+
+def test_warnings_alone_exit_0(tmp_path: Path) -> None:
+    shutil.copy(DATA / "bad" / "unknown-key.md", tmp_path)
+    result = run("lessons", "check", str(tmp_path))
+    assert result.returncode == 0
+    assert "unknown-key.md:3: warning:" in result.stdout
+
+
+def test_check_defaults_to_the_lessons_folder(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE / "git", tmp_path / "lessons" / "git")
+    result = run("lessons", "check", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("7 files, 7 lessons")
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("lessons", "check", str(tmp_path / "nope"))
+    assert result.returncode == 1
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_lookup_json_one_object_per_query_from_stdin() -> None:
+    queries = "how do I spot a fake login mail\n\nweather in paris tomorrow\npasword\n"
+    result = run("lookup", "--lessons", str(SAMPLE), "--json", "--limit", "2", "-", stdin=queries)
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["q"] for o in objects] == [
+        "how do I spot a fake login mail", "weather in paris tomorrow", "pasword"]
+    first = objects[0]
+    assert first["results"][0] == {
+        "id": "security/spot-phishing", "path": "security/spot-phishing.md",
+        "title": "Spot a phishing email in ten seconds", "score": first["results"][0]["score"],
+    }
+    assert isinstance(first["ms"], float) and first["ms"] >= 0
+    assert all(len(o["results"]) <= 2 for o in objects)
+    assert objects[1]["results"] == []
+    assert objects[2]["corrections"] == {"pasword": "password"}
+
+
+def test_lookup_text_output_offers_did_you_mean() -> None:
+    result = run("lookup", "--lessons", str(SAMPLE), "password rotation schedule for printers")
+    assert result.returncode == 0
+    assert "No lesson answers that." in result.stdout and "Did you mean:" in result.stdout
+
+
+def test_lookup_rejects_a_bad_limit() -> None:
+    result = run("lookup", "--lessons", str(SAMPLE), "--limit", "0", "x")
+    assert result.returncode == 2 and "--limit" in result.stderr
+
+
+def test_show_prints_the_lesson_with_the_right_answers_marked() -> None:
+    result = run("lessons", "show", "--lessons", str(SAMPLE), "git/branches")
+    assert result.returncode == 0
+    assert "track: git-basics #3" in result.stdout and "  * " in result.stdout
+
+
+def test_show_unknown_id_suggests_close_ids() -> None:
+    result = run("lessons", "show", "--lessons", str(SAMPLE), "git/branchs")
+    assert result.returncode == 1 and "did you mean: git/branches" in result.stderr
