@@ -102,6 +102,15 @@ class Catalog:
         return change
 
     def _refresh(self, forced: set[str], rebuild: bool) -> CatalogChange:
+        if not rebuild and not self.root.is_dir():
+            # Gone for a moment (a deploy swapping folders, a branch switch) or for good: either
+            # way, keep serving what was loaded rather than drop every lesson at once.
+            missing = Problem(".", 1, Severity.ERROR,
+                              f"lesson folder '{self.root}' is gone; still serving the "
+                              f"{len(self._served)} lessons loaded before; restore the folder")
+            new = [missing] if missing not in self._scan_problems else []
+            self._scan_problems = [missing]
+            return CatalogChange(problems=tuple(new))
         files, self._scan_problems = folder.scan(self.root)
         listed = {f.rel: f for f in files}
         touched: set[str] = set()

@@ -26,6 +26,9 @@ FIELDS = ("title", "tags", "lead", "body")
 WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 K1 = 1.2
+# A learner's question is a sentence or two; a pasted page must not cost a second of typo search.
+MAX_QUERY_CHARS = 2000
+MAX_QUERY_WORDS = 32
 BIGRAM = "\x1f"
 MIN_COVERAGE = 0.4
 MIN_STRENGTH = 0.4
@@ -260,8 +263,9 @@ class SearchIndex:
         terms: list[_QueryTerm] = []
         corrections: dict[str, str] = {}
         analyzer = self._analyzer
+        query = query[:MAX_QUERY_CHARS]
         joined = analyzer.joined_words(query)
-        for word in analyzer.content_words(query):
+        for word in analyzer.content_words(query)[:MAX_QUERY_WORDS]:
             stem = analyzer.stem(word)
             alternatives: dict[str, float] = {}
             if stem in self._postings:

@@ -30,6 +30,18 @@ log = logging.getLogger(__name__)
 QUIET_SECONDS = 0.05
 MAX_DELAY_SECONDS = 0.3
 """A steady stream of events (a big copy) still refreshes at least this often."""
+RESCAN_SECONDS = 30.0
+"""With no events, the folder is still rescanned this often (a cheap listing and stat): events
+can be lost (an overflowing event queue, network file systems) and a replaced folder needs a new
+watch."""
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 class _Handler(FileSystemEventHandler):
@@ -58,23 +70,40 @@ class CatalogWatcher:
         self._wake = threading.Condition()
         self._stopping = False
         self._observer: Observer | PollingObserver | None = None  # type: ignore[valid-type]
+        self._root_id: tuple[int, int] | None = None
         self._thread = threading.Thread(target=self._run, name="lesson-reload", daemon=True)
 
     def start(self) -> CatalogWatcher:
         """Start watching. Falls back to polling when the OS cannot watch more folders."""
+        self._observer = self._observe()
+        self._thread.start()
+        return self
+
+    def _observe(self) -> Observer | PollingObserver:  # type: ignore[valid-type]
+        root = self.catalog.root
+        self._root_id = _identity(root)
         observer = PollingObserver(timeout=0.5) if self._polling else Observer()
-        observer.schedule(_Handler(self), str(self.catalog.root), recursive=True)
+        observer.schedule(_Handler(self), str(root), recursive=True)
         try:
             observer.start()
         except OSError as exc:  # e.g. the inotify watch limit is reached
-            log.warning("cannot watch %s natively (%s); polling every 0.5 s instead",
-                        self.catalog.root, exc)
+            log.warning("cannot watch %s natively (%s); polling every 0.5 s instead", root, exc)
+            self._polling = True
             observer = PollingObserver(timeout=0.5)
-            observer.schedule(_Handler(self), str(self.catalog.root), recursive=True)
+            observer.schedule(_Handler(self), str(root), recursive=True)
             observer.start()
-        self._observer = observer
-        self._thread.start()
-        return self
+        return observer
+
+    def _rewatch_if_replaced(self) -> None:
+        """A folder deleted and made again (or swapped by a deploy) needs a new watch."""
+        current = _identity(self.catalog.root)
+        if current is None or current == self._root_id:
+            return
+        log.info("lesson folder %s was replaced; watching the new one", self.catalog.root)
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        self._observer = self._observe()
 
     def stop(self) -> None:
         """Stop watching and wait for a refresh in progress to finish."""
@@ -118,10 +147,13 @@ class CatalogWatcher:
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._stopping:
-                    self._wake.wait()
+                if not self._pending and not self._stopping:
+                    self._wake.wait(RESCAN_SECONDS)
                 if self._stopping:
                     return
+                if not self._pending:  # quiet for a while: look anyway (see RESCAN_SECONDS)
+                    self._pending.add(self.catalog.root)
+                    self._first_event = self._last_event = 0.0
                 while True:
                     now = time.monotonic()
                     quiet_until = self._last_event + QUIET_SECONDS
@@ -133,6 +165,7 @@ class CatalogWatcher:
                 self._pending.clear()
             lessons = [p for p in paths if p.suffix.lower() in LESSON_SUFFIXES]
             try:
+                self._rewatch_if_replaced()
                 # Any other file (an image) may be what a broken lesson was missing.
                 self.catalog.refresh(lessons, recheck_bad=len(lessons) < len(paths))
             except Exception:  # the watcher must outlive any surprise in one refresh

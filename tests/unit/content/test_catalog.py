@@ -160,3 +160,18 @@ def test_lookup_limit_must_be_positive(tmp_path: Path) -> None:
     catalog.load()
     with pytest.raises(QueryError, match="at least 1"):
         catalog.lookup("x", 0)
+
+
+def test_lesson_folder_that_vanishes_keeps_serving_and_recovers(tmp_path: Path) -> None:
+    root = tmp_path / "lessons"
+    write(root / "a.md", lesson_text("Apple"))
+    catalog = Catalog(root)
+    catalog.load()
+    root.rename(tmp_path / "moved")
+    change = catalog.refresh()
+    assert [lesson.id for lesson in catalog.lessons()] == ["a"]
+    assert "is gone" in change.problems[0].message
+    assert catalog.refresh() == CatalogChange()  # reported once, not on every refresh
+    (tmp_path / "moved").rename(root)
+    catalog.refresh()
+    assert catalog.problems() == [] and catalog.get("a") is not None

@@ -135,3 +135,12 @@ def test_upsert_and_remove_keep_the_index_consistent() -> None:
     assert index.search("bananas").hits == () and len(index) == 1
     index.remove("a")
     assert len(index) == 0 and index.search("cherries").hits == ()
+
+
+def test_a_pasted_page_is_cut_to_a_question_sized_query() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("a", "Apples", "Apples are red.")])
+    words = " ".join(f"word{n}x" for n in range(2000))
+    result = index.search(f"apples {words}")
+    assert result.hits == ()  # mostly unknown words: not an answer, and quick to say so
+    assert len(result.query) > 2000

@@ -103,3 +103,21 @@ def test_stop_is_prompt_and_can_be_repeated(tmp_path: Path) -> None:
     watcher.stop()
     assert time.monotonic() - started < 2.0
     assert not watcher.running
+
+
+def test_replaced_folder_is_watched_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.content.watcher.RESCAN_SECONDS", 0.2)
+    root = tmp_path / "lessons"
+    write(root / "a.md", "Apple orchards")
+    catalog = Catalog(root)
+    catalog.load()
+    with CatalogWatcher(catalog):
+        root.rename(tmp_path / "old")
+        wait_for(lambda: any("is gone" in p.message for p in catalog.problems()), 3.0)
+        assert catalog.get("a") is not None  # still served while the folder is away
+        write(tmp_path / "new/b.md", "Banana bread")
+        (tmp_path / "new").rename(root)  # a deploy swaps the folder in
+        wait_for(lambda: top(catalog, "banana bread") == "b", 3.0)
+        write(root / "c.md", "Cherry jam")  # and edits to the new folder are seen
+        wait_for(lambda: top(catalog, "cherry jam") == "c", 3.0)
+        assert catalog.get("a") is None
