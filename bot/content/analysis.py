@@ -46,16 +46,45 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _DROP = STOP_WORDS | frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
+# British spellings become American before stemming, on both sides, so "prioritise" finds
+# "prioritize", "colour" finds "color" and "catalogue" finds "catalog" (Snowball keeps them apart).
+_SPELLING = [
+    (re.compile(r"(?<=\w\w)is(e|es|ed|ing|er|ers|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=\w\w)ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=\w\w\w)our(s|ed|ing|ite|ites|able|ful)?$"), r"or\1"),
+    (re.compile(r"(?<=\w\w\w)tre(s)?$"), r"ter\1"),
+    (re.compile(r"(?<=\w\w\w)ogue(s)?$"), r"og\1"),
+    (re.compile(r"(?<=\w\w\w)ence(s)?$"), r"ense\1"),
+    (re.compile(r"(?<=\w\w\w)mme(s)?$"), r"m\1"),
+]
+_SPELLING_HINT = re.compile(r"(?:is|ys)(?:e|es|ed|ing|er|ers|ation|ations)$|our|tre|ogue|ence|mme")
+
+
+def americanize(word: str) -> str:
+    """The American spelling of a folded British word, or the word itself."""
+    if len(word) < 5 or not _SPELLING_HINT.search(word):
+        return word
+    for pattern, replacement in _SPELLING:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 class Analyzer:
-    """Turns text into index terms: folded, stop words removed, Snowball-stemmed (English)."""
+    """Turns text into index terms: folded, stop words removed, spelling unified (British to
+    American), Snowball-stemmed (English)."""
 
     def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        self._stemmer.maxCacheSize = 200_000
+        self._stems: dict[str, str] = {}
 
     def stem(self, word: str) -> str:
-        """Stem one folded word."""
-        return str(self._stemmer.stemWord(word))
+        """The index term of one folded word."""
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = str(self._stemmer.stemWord(americanize(word)))
+            if len(self._stems) < 500_000:
+                self._stems[word] = stem
+        return stem
 
     @staticmethod
     def words(text: str, compounds: bool = True) -> list[str]:
@@ -86,7 +115,9 @@ class Analyzer:
         a third of the time and rarely add a word that the text does not also have whole.
         """
         kept = [word for word in self.words(text, compounds) if word not in _DROP]
-        return list(self._stemmer.stemWords(kept)), list(dict.fromkeys(kept))
+        stems = self._stems
+        return ([stems.get(word) or self.stem(word) for word in kept],
+                list(dict.fromkeys(kept)))
 
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text`` in order: stop words and 1-letter words dropped, stemmed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -26,6 +27,10 @@ FIELDS = ("title", "tags", "lead", "body")
 WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 K1 = 1.2
+RARE_DF = 1
+UNKNOWN_WEIGHT = 1.0
+"""How much a query word found nowhere in the library counts against an answer (1.0: like the
+rarest possible word)."""
 # A learner's question is a sentence or two; a pasted page must not cost a second of typo search.
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_WORDS = 32
@@ -140,6 +145,7 @@ class SearchIndex:
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
         self._words: Counter[str] = Counter()
         self._words_by_length: dict[int, list[str]] | None = None
+        self._words_by_sound: dict[str, list[str]] = {}
         self._next_slot = 0
 
     def __len__(self) -> int:
@@ -241,9 +247,12 @@ class SearchIndex:
             return []
         if self._words_by_length is None:
             buckets: dict[int, list[str]] = {}
+            sounds: dict[str, list[str]] = {}
             for known in self._words:
                 buckets.setdefault(len(known), []).append(known)
+                sounds.setdefault(_sound(known), []).append(known)
             self._words_by_length = buckets
+            self._words_by_sound = sounds
         limit = 1 if len(word) < 9 else 2
         # A three-letter word is only completed ("pul" -> "pull"), never changed: too many
         # short words are one letter apart.
@@ -256,6 +265,10 @@ class SearchIndex:
         # Two edits are allowed only when the first letter agrees: people rarely miss it, and
         # without that rule unrelated words ("weather" -> "rather") creep in.
         found = [item for item in found if item[1] <= 1 or item[0][0] == word[0]]
+        # Words that sound the same count as one edit away ("fishing" -> "phishing").
+        spelled = {item[0] for item in found}
+        found.extend((known, 1, 0) for known in self._words_by_sound.get(_sound(word), ())
+                     if known not in spelled and known != word)
         found.sort(key=lambda item: (item[1], -self._words[item[0]]))
         return [(known, int(distance)) for known, distance, _ in found[:3]]
 
@@ -270,6 +283,15 @@ class SearchIndex:
             alternatives: dict[str, float] = {}
             if stem in self._postings:
                 alternatives[stem] = 1.0
+                if len(self._postings[stem][0]) <= RARE_DF:
+                    # A real word that is rare here may be a typo of a common one: "fishing"
+                    # in a library about phishing. Both count; each lesson takes the better.
+                    for known, distance in self._correct(word):
+                        known_stem = analyzer.stem(known)
+                        entry = self._postings.get(known_stem)
+                        if entry is not None and distance == 1 and \
+                                len(entry[0]) >= 3 * len(self._postings[stem][0]):
+                            alternatives.setdefault(known_stem, 0.8)
             elif word in joined:
                 continue  # "two-factor": its parts already speak for it
             else:
@@ -284,7 +306,7 @@ class SearchIndex:
             terms.append(_QueryTerm(word, alternatives))
         for term in terms:
             dfs = [len(self._postings[stem][0]) for stem in term.alternatives]
-            term.idf = self._idf(min(dfs) if dfs else 0)
+            term.idf = self._idf(min(dfs)) if dfs else self._idf(0) * UNKNOWN_WEIGHT
         return terms, corrections
 
     def search(self, query: str, limit: int = 5) -> LookupResult:
@@ -338,6 +360,16 @@ class SearchIndex:
                     for slot, tf in zip(entry[0], entry[1], strict=True):
                         if slot in scores:
                             scores[slot] += 0.5 * idf * tf
+
+
+_SOUNDS = [(re.compile(r"ph"), "f"), (re.compile(r"ck|q"), "k"), (re.compile(r"(\w)\1+"), r"\1")]
+
+
+def _sound(word: str) -> str:
+    """A rough sound-alike key: 'ph' is 'f', 'ck' is 'k', doubled letters are single."""
+    for pattern, replacement in _SOUNDS:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _find(docs: array[int], slot: int) -> int:
