@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import queue
+import signal
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from tests.conftest import DATA, SAMPLE
@@ -92,3 +95,23 @@ def test_show_prints_the_lesson_with_the_right_answers_marked() -> None:
 def test_show_unknown_id_suggests_close_ids() -> None:
     result = run("lessons", "show", "--lessons", str(SAMPLE), "git/branchs")
     assert result.returncode == 1 and "did you mean: git/branches" in result.stderr
+
+
+def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("# Apple\n\nAbout apples.\n", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "lessons", "watch", str(tmp_path)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()],
+                     daemon=True).start()
+    try:
+        assert lines.get(timeout=20).startswith("1 files, 1 lessons")
+        assert lines.get(timeout=20).startswith("watching")
+        (tmp_path / "b.md").write_text("# Bad\n\n## Quiz\n\n### Q?\n- [ ] a\n- [ ] b\n",
+                                       encoding="utf-8")
+        assert lines.get(timeout=20).startswith(f"{tmp_path / 'b.md'}:5: error: question 'Q?'")
+        assert lines.get(timeout=20).startswith("2 files, 1 lessons")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
