@@ -95,15 +95,26 @@ def main() -> None:
     parser.add_argument("lessons", type=Path)
     parser.add_argument("queries", type=Path)
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--semantic", action="store_true",
+                        help="also rank with semantic lookup (needs the 'semantic' extra)")
     args = parser.parse_args()
     catalog = Catalog(args.lessons)
     catalog.load()
     queries = load_queries(args.queries)
-    for name, ranker in rankers(catalog).items():
+    chosen = rankers(catalog)
+    if args.semantic:
+        from bot.content.semantic import SemanticIndex, SentenceEncoder
+
+        index = SemanticIndex(SentenceEncoder)
+        hybrid = Catalog(args.lessons, semantic=index)
+        hybrid.load()
+        index.wait()
+        chosen["microlearn+semantic"] = lambda q: [h.lesson.id for h in hybrid.lookup(q, 3).hits]
+    for name, ranker in chosen.items():
         scores = evaluate(ranker, queries)
         for kind, score in scores.items():
             print(json.dumps({"ranker": name, "kind": kind, **score.row()}))
-        if args.show_misses and name == "microlearn":
+        if args.show_misses and name.startswith("microlearn"):
             print("\n".join(scores["all"].misses))
 
 

@@ -19,12 +19,26 @@ from bot.errors import MicrolearnError
 DEFAULT_LESSONS = "lessons"
 
 
-def _load(lessons: str) -> Catalog:
-    catalog = Catalog(Path(lessons))
+def _load(lessons: str, semantic: bool = False) -> Catalog:
+    index = None
+    if semantic:
+        from bot.content.semantic import SemanticIndex, SentenceEncoder
+
+        try:
+            encoder = SentenceEncoder()
+        except MicrolearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+        index = SemanticIndex(lambda: encoder)
+    catalog = Catalog(Path(lessons), semantic=index)
     try:
         catalog.load()
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
+    if index is not None:
+        click.echo(f"embedding {len(catalog.lessons())} lessons...", err=True)
+        index.wait()  # a one-shot command has nothing better to do meanwhile
+        if index.error is not None:
+            raise click.ClickException(f"semantic lookup failed: {index.error}")
     return catalog
 
 
@@ -148,9 +162,11 @@ def lessons_watch(folder: str) -> None:
               help="At most this many lessons per query.")
 @click.option("--json", "as_json", is_flag=True,
               help="One JSON object per query: q, results (id, path, title, score), ms.")
-def lookup(query: str, folder: str, limit: int, as_json: bool) -> None:
+@click.option("--semantic", is_flag=True,
+              help="Also match by meaning (needs the 'semantic' extra; embeds the lessons first).")
+def lookup(query: str, folder: str, limit: int, as_json: bool, semantic: bool) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
-    catalog = _load(folder)
+    catalog = _load(folder, semantic)
     queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
     for text in queries:
         if query == "-" and not text.strip():

@@ -11,13 +11,14 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.content import folder
 from bot.content.loader import load_files
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.search import Analysis, LookupResult, SearchIndex
+from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
+from bot.content.semantic import SemanticIndex, blend
 from bot.errors import ContentError, QueryError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Catalog:
         *,
         max_bytes: int = folder.MAX_LESSON_BYTES,
         include_drafts: bool = False,
+        semantic: SemanticIndex | None = None,
     ) -> None:
         self.root = Path(root)
         self._max_bytes = max_bytes
@@ -66,6 +68,7 @@ class Catalog:
         self._cross_problems: list[Problem] = []
         self._served: dict[str, Lesson] = {}
         self._index = SearchIndex()
+        self._semantic = semantic
         self._listeners: list[Listener] = []
 
     # -- loading ----------------------------------------------------------------------------
@@ -155,12 +158,18 @@ class Catalog:
         changed = tuple(sorted(i for i in served if i in old and served[i] is not old[i]))
         if rebuild:
             self._index.rebuild(served.values(), analyses)
+            if self._semantic is not None:
+                self._semantic.start(served.values())
         else:
             for lesson_id in removed:
                 self._index.remove(lesson_id)
+                if self._semantic is not None:
+                    self._semantic.remove(lesson_id)
             for lesson_id in (*added, *changed):
                 lesson = served[lesson_id]
                 self._index.upsert(lesson, analyses.get(lesson.path))
+                if self._semantic is not None:
+                    self._semantic.update(lesson)
         newly_reported = [p for p in cross if p not in self._cross_problems]
         self._served = served
         self._cross_problems = cross
@@ -241,7 +250,24 @@ class Catalog:
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
         with self._lock:
-            return self._index.search(query, limit)
+            lexical = self._index.search(query, max(limit, 5))
+            lessons = dict(self._served)
+        if self._semantic is None or not self._semantic.ready:
+            return replace(lexical, hits=lexical.hits[:limit])
+        # Outside the lock: embedding the query takes milliseconds.
+        neighbours = self._semantic.search(query, 10)
+        similar = dict(neighbours)
+        known = {hit.lesson.id: hit for hit in lexical.hits}
+        hits = []
+        for lesson_id in blend(list(known), neighbours, limit):
+            hit = known.get(lesson_id)
+            lesson = lessons.get(lesson_id)
+            if hit is None and lesson is not None:
+                hit = LookupHit(lesson, round(similar[lesson_id], 4), 0.0, 0.0)
+            if hit is not None:
+                hits.append(replace(hit, similarity=round(similar.get(lesson_id, 0.0), 4)))
+        suggestions = lexical.suggestions if not hits else ()
+        return replace(lexical, hits=tuple(hits), suggestions=suggestions)
 
     # -- change notification ----------------------------------------------------------------
 

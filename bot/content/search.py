@@ -52,6 +52,9 @@ class LookupHit:
     """Share of the query's information (IDF-weighted words) that the lesson contains."""
     strength: float = 0.0
     """How strongly it matches: 1.0 is every word in a short title, near 0 a passing mention."""
+    similarity: float | None = None
+    """Cosine similarity of meaning, when semantic lookup is on (``score`` is then this value
+    for a lesson that only semantic lookup found)."""
 
 
 @dataclass(frozen=True)
