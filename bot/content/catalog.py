@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.content import folder
-from bot.content.loader import load_files
+from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex, blend
@@ -63,6 +63,7 @@ class Catalog:
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()
+        self._refresh_lock = threading.Lock()
         self._files: dict[str, _FileState] = {}
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
@@ -82,7 +83,7 @@ class Catalog:
             )
         with self._lock:
             self._files.clear()
-            change = self._refresh(set(), rebuild=True)
+        change = self._refresh(set(), rebuild=True)
         self._notify(change)
         return change
 
@@ -96,38 +97,60 @@ class Catalog:
         file with errors again: an image it was missing may have arrived.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
-        with self._lock:
-            if recheck_bad:
+        if recheck_bad:
+            with self._lock:
                 forced.update(rel for rel, state in self._files.items()
                               if any(p.is_error for p in state.problems))
-            change = self._refresh(forced, rebuild=False)
+        change = self._refresh(forced, rebuild=False)
         self._notify(change)
         return change
 
     def _refresh(self, forced: set[str], rebuild: bool) -> CatalogChange:
-        if not rebuild and not self.root.is_dir():
-            # Gone for a moment (a deploy swapping folders, a branch switch) or for good: either
-            # way, keep serving what was loaded rather than drop every lesson at once.
+        # Listing and parsing happen outside the lock, so lookups go on during a big reload;
+        # only applying the outcome holds it. Refreshes themselves run one at a time.
+        with self._refresh_lock:
+            if not rebuild and not self.root.is_dir():
+                return self._folder_gone()
+            files, scan_problems = folder.scan(self.root)
+            listed = {f.rel: f for f in files}
+            with self._lock:
+                known = {rel: state.signature for rel, state in self._files.items()}
+            todo = [found for rel, found in listed.items()
+                    if rel in forced or known.get(rel) != found.signature]
+            results = load_files(todo, self.root, self._max_bytes)
+            with self._lock:
+                change = self._apply(listed, todo, results, scan_problems, rebuild)
+        if not rebuild:  # a full load's problems are the caller's to report (lessons check)
+            for problem in change.problems:
+                log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
+        return change
+
+    def _folder_gone(self) -> CatalogChange:
+        # Gone for a moment (a deploy swapping folders, a branch switch) or for good: either
+        # way, keep serving what was loaded rather than drop every lesson at once.
+        with self._lock:
             missing = Problem(".", 1, Severity.ERROR,
                               f"lesson folder '{self.root}' is gone; still serving the "
                               f"{len(self._served)} lessons loaded before; restore the folder")
             new = [missing] if missing not in self._scan_problems else []
             self._scan_problems = [missing]
-            return CatalogChange(problems=tuple(new))
-        files, self._scan_problems = folder.scan(self.root)
-        listed = {f.rel: f for f in files}
+        return CatalogChange(problems=tuple(new))
+
+    def _apply(
+        self,
+        listed: dict[str, folder.LessonFile],
+        todo: list[folder.LessonFile],
+        results: list[Loaded],
+        scan_problems: list[Problem],
+        rebuild: bool,
+    ) -> CatalogChange:
         touched: set[str] = set()
         for rel in list(self._files):
             if rel not in listed:
                 del self._files[rel]
                 touched.add(rel)
-        todo = [
-            found for rel, found in listed.items()
-            if rel in forced or rel not in self._files
-            or self._files[rel].signature != found.signature
-        ]
         analyses: dict[str, Analysis] = {}
-        for found, loaded in zip(todo, load_files(todo, self.root, self._max_bytes), strict=True):
+        for found, loaded in zip(todo, results, strict=True):
             rel = found.rel
             touched.add(rel)
             state = self._files.get(rel)
@@ -142,14 +165,13 @@ class Catalog:
             elif state.good is not None:
                 log.warning("%s is broken; still serving its last good version", rel,
                             extra={"lesson": state.good.id})
-        change = self._reconcile(touched, rebuild, analyses)
-        if not rebuild:  # a full load's problems are the caller's to report (lessons check)
-            for problem in change.problems:
-                log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
-        return change
+        new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
+        self._scan_problems = scan_problems
+        return self._reconcile(touched, rebuild, analyses, new_scan)
 
     def _reconcile(
-        self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis]
+        self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis],
+        new_scan: list[Problem],
     ) -> CatalogChange:
         served, cross = self._select()
         old = self._served
@@ -176,7 +198,7 @@ class Catalog:
         problems = [p for rel in sorted(touched) if rel in self._files
                     for p in self._files[rel].problems]
         problems.extend(newly_reported)
-        problems.extend(p for p in self._scan_problems if p.path in touched or rebuild)
+        problems.extend(new_scan)
         return CatalogChange(added, changed, removed, tuple(sorted(set(problems))))
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:

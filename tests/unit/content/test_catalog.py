@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
+from bot.content import catalog as catalog_module
 from bot.content.catalog import Catalog, CatalogChange
 from bot.errors import ContentError, QueryError
 from tests.conftest import DATA
@@ -175,3 +177,42 @@ def test_lesson_folder_that_vanishes_keeps_serving_and_recovers(tmp_path: Path) 
     (tmp_path / "moved").rename(root)
     catalog.refresh()
     assert catalog.problems() == [] and catalog.get("a") is not None
+
+
+def test_a_new_link_loop_is_reported_by_the_refresh_that_finds_it(tmp_path: Path) -> None:
+    write(tmp_path / "topic/a.md", lesson_text("Apple"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "topic/loop").symlink_to("..")
+    change = catalog.refresh()
+    assert [(p.path, "folder link loop" in p.message) for p in change.problems] == [
+        ("topic/loop", True)]
+    assert catalog.refresh().problems == ()  # once, not on every refresh
+
+
+def test_lookups_go_on_while_a_slow_refresh_parses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    parsing, release = threading.Event(), threading.Event()
+    real = catalog_module.load_files
+
+    def slow_load(*args: object, **kwargs: object) -> object:
+        parsing.set()
+        release.wait(10)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(catalog_module, "load_files", slow_load)
+    write(tmp_path / "b.md", lesson_text("Banana", order=2))
+    worker = threading.Thread(target=catalog.refresh)
+    worker.start()
+    try:
+        assert parsing.wait(10)
+        assert catalog.lookup("apple").hits[0].lesson.id == "a"  # not blocked by the refresh
+        assert catalog.get("b") is None
+    finally:
+        release.set()
+        worker.join(10)
+    assert catalog.get("b") is not None
