@@ -121,14 +121,18 @@ FOREIGN_KEYS = frozenset({
 def split(text: str) -> tuple[str | None, int, int]:
     """Return (yaml text or None, 0-based line of the opening fence, 0-based first body line).
 
-    Raises ``ValueError`` with the fence's line when the front matter is never closed.
+    Blank lines before the opening '---' are allowed (an easy slip when pasting). Raises
+    ``ValueError`` when the front matter is never closed.
     """
     lines = text.split("\n")
-    if not lines or lines[0].rstrip() != FENCE:
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    if start == len(lines) or lines[start].rstrip() != FENCE:
         return None, 0, 0
-    for index in range(1, len(lines)):
+    for index in range(start + 1, len(lines)):
         if lines[index].rstrip() in (FENCE, "..."):
-            return "\n".join(lines[1:index]), 0, index + 1
+            return "\n".join(lines[start + 1:index]), start, index + 1
     raise ValueError("front matter starts with '---' but is never closed; add a '---' line after it")
 
 
@@ -136,13 +140,14 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     """Load and check the front matter of a lesson's text."""
     problems: list[Problem] = []
     try:
-        source, _, body_start = split(text)
+        source, fence, body_start = split(text)
     except ValueError as exc:
-        return FrontMatter(broken=True), [Problem(rel, 1, Severity.ERROR, str(exc))]
+        first = next((n for n, row in enumerate(text.split("\n"), 1) if row.strip()), 1)
+        return FrontMatter(broken=True), [Problem(rel, first, Severity.ERROR, str(exc))]
     front = FrontMatter(body_start=body_start)
     if source is None or not source.strip():
         return front, problems
-    offset = 2  # the YAML's first line is file line 2
+    offset = fence + 2  # 1-based file line of the YAML's first line
     loader = _Loader(source)
     try:
         return _check(loader, source, offset, rel, front, problems)

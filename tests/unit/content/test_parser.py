@@ -236,3 +236,12 @@ def test_our_key_wins_over_its_alias_in_any_order() -> None:
 def test_headings_are_kept_for_lookup() -> None:
     lesson, _ = parse_lesson("# T\n\nIntro.\n\n## Why it matters\n\nText.\n\n### Steps\n", "x.md")
     assert lesson is not None and lesson.headings == ("Why it matters", "Steps")
+
+
+def test_blank_lines_before_front_matter_are_allowed_and_lines_stay_right() -> None:
+    lesson, problems = parse_lesson("\n\n---\ntitle: Late\norder: x\n---\nBody.\n", "x.md")
+    assert lesson is None
+    assert [(p.line, "'order' must be a whole number" in p.message) for p in problems] == [
+        (5, True)]
+    lesson, problems = parse_lesson("\n---\ntitle: Late\n---\nBody text.\n", "x.md")
+    assert problems == [] and lesson is not None and lesson.title == "Late"
