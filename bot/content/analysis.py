@@ -36,9 +36,9 @@ def fold(text: str) -> str:
     text = text.casefold()
     if text.isascii():
         return text
-    if unicodedata.is_normalized("NFKD", text):
-        return text
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    if not unicodedata.is_normalized("NFKD", text):
+        text = unicodedata.normalize("NFKD", text)
+    return _COMBINING.sub("", text)  # text already decomposed (NFD) has its accents apart too
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")

@@ -122,6 +122,9 @@ def read_text(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[
         return None, [Problem(rel, 1, Severity.ERROR,
                               f"file is larger than the {max_bytes // 1024} KiB limit for a lesson; "
                               "split it into several lessons")]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(rel, 1, Severity.ERROR,
+                              "the file is UTF-16, not UTF-8; save it as UTF-8")]
     if b"\x00" in raw[:8192]:
         return None, [Problem(rel, 1, Severity.ERROR,
                               "binary file, not a Markdown lesson; move it out of the lesson "
@@ -131,11 +134,23 @@ def read_text(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
+        before = raw[:exc.start]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
         return None, [Problem(rel, line, Severity.ERROR,
                               f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                              "save the file as UTF-8")]
+                              f"{_encoding_hint(raw)}save the file as UTF-8")]
     if not text.strip():
         return None, [Problem(rel, 1, Severity.ERROR,
                               "empty file; write a '# Title' and a paragraph, or delete the file")]
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """Name the likely encoding of a file that is not UTF-8, so the fix is easy to find."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it looks like UTF-16; "
+    try:
+        raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    return "it looks like Windows-1252 or Latin-1; "

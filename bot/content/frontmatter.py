@@ -6,6 +6,7 @@ Each key keeps its source line so a problem points at the exact line a trainer m
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 FENCE = "---"
+_DECIMAL = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -47,8 +49,8 @@ def _as_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return int(value.strip())  # "010" is ten here, not YAML 1.1's octal eight
     return None
 
 
@@ -136,6 +138,22 @@ def split(text: str) -> tuple[str | None, int, int]:
     raise ValueError("front matter starts with '---' but is never closed; add a '---' line after it")
 
 
+_KEY = re.compile(r"[^:]*:(\s|$)")
+
+
+def _first_prose_line(source: str) -> int | None:
+    """0-based index of the first line that cannot be front matter: one that is neither
+    indented, a list item, a comment, YAML syntax nor a 'key:' line, or whose 'key' is several
+    words (a sentence with a colon)."""
+    for index, row in enumerate(source.split("\n")):
+        if not row.strip() or row[0] in " \t-#?:{[|>!&*'\"":
+            continue
+        key = _KEY.match(row)
+        if key is None or len(key.group().split()) > 3:
+            return index
+    return None
+
+
 def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     """Load and check the front matter of a lesson's text."""
     problems: list[Problem] = []
@@ -148,6 +166,14 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     if source is None or not source.strip():
         return front, problems
     offset = fence + 2  # 1-based file line of the YAML's first line
+    prose = _first_prose_line(source)
+    if prose is not None:
+        # A closing '---' was found, but further down: a horizontal rule in the lesson.
+        front.broken = True
+        return front, [Problem(rel, offset + prose, Severity.ERROR,
+                               "this line looks like lesson text inside the front matter: the "
+                               "closing '---' is missing above it; add a '---' line where the "
+                               "front matter ends")]
     loader = _Loader(source)
     try:
         return _check(loader, source, offset, rel, front, problems)
@@ -183,8 +209,13 @@ def _check(
         return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
                                "front matter must be 'key: value' lines, for example 'title: ...'")]
     seen: dict[str, int] = {}
+    rows = source.split("\n")
     for key_node, value_node in node.value:
         line = offset + key_node.start_mark.line
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    "a front-matter key must be a plain word like 'title:'"))
+            continue
         key = str(key_node.value)
         if key in seen:
             problems.append(Problem(rel, line, Severity.ERROR,
@@ -203,10 +234,18 @@ def _check(
                                     f"unknown front-matter key '{key}' is ignored; {hint}"))
             continue
         try:
-            raw = loader.construct_object(value_node, deep=True)
+            # Text and numbers are taken as written: YAML 1.1 would turn "No" into false and
+            # "010" into 8. Only true/false keys use YAML's own reading.
+            raw = (loader.construct_object(value_node, deep=True) if spec.convert is _as_bool
+                   else _as_written(value_node))
         except yaml.YAMLError as exc:  # e.g. an unparsable timestamp
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
             front.invalid.add(key)
+            continue
+        if raw is None and key not in ("id", "title"):
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"'{key}' has no value and is ignored; give it one or remove "
+                                    "the line"))
             continue
         value = spec.convert(raw)
         if value is None:
@@ -229,6 +268,11 @@ def _check(
                                     f"'{key}' is empty; give it a value or remove the line"))
             front.invalid.add(key)
             continue
+        if isinstance(value_node, yaml.ScalarNode) and not value_node.style and \
+                " #" in rows[key_node.start_mark.line]:
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"'{key}' is cut at '{value_node.value}': in YAML ' #' starts "
+                                    "a comment; put the whole value in quotes"))
         if target == "tags" and "tags" in front.values:
             value = tuple(dict.fromkeys((*front.values["tags"], *value)))
         elif target != key and target in front.values:
@@ -236,6 +280,17 @@ def _check(
         front.values[target] = value
         front.lines.setdefault(target, line)
     return front, problems
+
+
+def _as_written(node: yaml.Node) -> Any:
+    """A node's value as the trainer wrote it: strings for scalars, lists and dicts of them."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag.endswith(":null") and not node.style else str(node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_written(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(k.value): _as_written(v) for k, v in node.value}
+    return None
 
 
 def _describe(value: Any) -> str:

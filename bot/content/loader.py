@@ -7,6 +7,7 @@ less than starting a worker.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -15,9 +16,11 @@ from pathlib import Path
 
 from bot.content.analysis import Analyzer
 from bot.content.folder import LessonFile, read_text
-from bot.content.model import Lesson, Problem
+from bot.content.model import Lesson, Problem, Severity
 from bot.content.parser import parse_lesson
 from bot.content.search import Analysis, analyze_lesson
+
+log = logging.getLogger(__name__)
 
 PARALLEL_FROM = 400
 """Fewer files than this are parsed in the calling thread."""
@@ -43,6 +46,20 @@ def load_file(
 
     ``numbers`` and ``vocab`` are shared by a batch (see :class:`Analysis`).
     """
+    try:
+        return _load(path, rel, root, max_bytes, numbers, vocab)
+    except Exception as exc:  # one odd file must never stop a load or a live reload
+        log.exception("parsing %s failed", rel)
+        return Loaded(rel, None, [Problem(
+            rel, 1, Severity.ERROR,
+            f"this file could not be read ({type(exc).__name__}: {exc}); please report it "
+            "with the file attached")], None)
+
+
+def _load(
+    path: str, rel: str, root: str, max_bytes: int,
+    numbers: dict[str, int] | None, vocab: list[str] | None,
+) -> Loaded:
     global _analyzer
     text, problems = read_text(Path(path), rel, max_bytes)
     if text is None:

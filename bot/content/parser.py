@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -31,8 +32,13 @@ MAX_QUESTION_CHARS = 300
 MAX_CHOICE_CHARS = 100
 MAX_EXPLANATION_CHARS = 200
 MAX_CHOICES = 10
+MAX_PROBLEMS = 50
+"""Per file: a machine-made file can hold thousands of the same mistake."""
 
-_QUIZ_HEADING = re.compile(r"^(quiz|check yourself|test yourself)\b", re.IGNORECASE)
+_QUIZ_HEADING = re.compile(
+    r"^(quiz|check yourself|test yourself|check your understanding|knowledge check|self-check)\b",
+    re.IGNORECASE,
+)
 
 _ATX_MARKS = re.compile(r"^#{1,6}\s*|\s+#+\s*$")
 _QUOTE_MARK = re.compile(r"^\s{0,3}>\s?")
@@ -67,7 +73,13 @@ def parse_lesson(
     lines = text.split("\n")
     body_start = front.body_start
     draft = _Draft()
-    _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems).run()
+    walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
+    walker.run()
+    if walker.stray_task_line is not None:
+        problems.append(Problem(rel, walker.stray_task_line, Severity.WARNING,
+                                "task-list items outside a '## Quiz' section are shown to "
+                                "learners as text, answers included; put quiz questions under "
+                                "'## Quiz' as '### Question?'"))
 
     values = front.values
     title = values.get("title") or draft.title or _title_from_name(rel)
@@ -85,7 +97,7 @@ def parse_lesson(
                                 f"about {math.ceil(words / WORDS_PER_MINUTE)} minutes of reading "
                                 "(micro-lessons work best at 2-5 minutes); split it into a track "
                                 "of shorter lessons"))
-    if not body.strip() and not draft.quiz_ranges:
+    if not body.strip() and not draft.quiz_ranges and not front.broken:
         problems.append(Problem(rel, 1, Severity.ERROR,
                                 "the lesson has a title but no text; write at least a paragraph"))
     image = values.get("image")
@@ -103,6 +115,13 @@ def parse_lesson(
                                 "comes at the right place"))
 
     problems.sort(key=lambda p: (p.line, p.severity.value, p.message))
+    if len(problems) > MAX_PROBLEMS:
+        rest = problems[MAX_PROBLEMS:]
+        worst = Severity.ERROR if any(p.is_error for p in rest) else Severity.WARNING
+        problems = [*problems[:MAX_PROBLEMS],
+                    Problem(rel, rest[0].line, worst,
+                            f"{len(rest)} more problems in this file are not shown; fix the "
+                            "ones above and check again")]
     if any(p.is_error for p in problems):
         return None, problems
     lesson_id = values.get("id") or _id_from_path(rel)
@@ -171,6 +190,7 @@ class _Walker:
         self.in_quiz = False
         self.quiz_start = 0
         self.question: _QuestionDraft | None = None
+        self.stray_task_line: int | None = None
 
     def line(self, offset: int) -> int:
         """1-based file line of a byte offset in the body."""
@@ -241,6 +261,8 @@ class _Walker:
     def item(self, start: int, marker: bool | None, marker_end: int, end: int) -> None:
         question = self.question
         if not self.in_quiz or question is None:
+            if marker is not None and not self.in_quiz and self.stray_task_line is None:
+                self.stray_task_line = self.line(start)
             return
         if marker is None:
             question.plain_items += 1
@@ -258,7 +280,7 @@ class _Walker:
             if level == 1 and draft.title is None and not draft.text_parts and not draft.questions:
                 draft.title = text
                 draft.title_lines = (line - 1, self.line(max(start, end - 1)))
-            elif level == 2 and _QUIZ_HEADING.match(text):
+            elif level <= 2 and _QUIZ_HEADING.match(text):
                 self.in_quiz = True
                 self.quiz_start = line - 1
             elif self.in_quiz and level == 3:
@@ -268,6 +290,10 @@ class _Walker:
                 self.problems.append(Problem(self.rel, line, Severity.WARNING,
                                              f"heading '{text}' inside the quiz is ignored; start "
                                              "each question with '### '"))
+            elif not text:
+                self.problems.append(Problem(self.rel, line, Severity.WARNING,
+                                             "empty heading; write its text after the '#' marks "
+                                             "or remove the line"))
             else:
                 draft.text_parts.append(text)
                 draft.headings.append(text)
@@ -297,6 +323,7 @@ class _Walker:
                                              "ignored; start each question with '### '"))
             return
         if tag == "BlockQuote":
+            question.explanation_line = question.explanation_line or line
             quoted = self.source[start:end].decode("utf-8", "replace").split("\n")
             question.explanation.append(
                 " ".join(" ".join(_QUOTE_MARK.sub("", row) for row in quoted).split())
@@ -314,6 +341,7 @@ class _QuestionDraft:
     plain_items: int = 0
     explanation: list[str] = field(default_factory=list)
     lists: int = 0
+    explanation_line: int = 0
 
 
 def _finish_question(
@@ -323,7 +351,7 @@ def _finish_question(
         return
     where = question.line
     short = _shorten(question.text, 60)
-    errors_before = sum(p.is_error for p in problems)
+    first_new = len(problems)
     if not question.text:
         problems.append(Problem(rel, where, Severity.ERROR,
                                 "question heading is empty; write the question after '### '"))
@@ -351,15 +379,27 @@ def _finish_question(
         problems.append(Problem(rel, where, Severity.ERROR,
                                 f"question '{short}' has {len(question.choices)} choices; chat "
                                 f"quizzes allow at most {MAX_CHOICES}"))
-    if any(not choice.text for choice in question.choices):
+    seen: set[str] = set()
+    for choice in question.choices:
+        if not choice.text:
+            problems.append(Problem(rel, choice.line, Severity.ERROR,
+                                    f"question '{short}' has an empty choice; write its text "
+                                    "after the '[ ]'"))
+        elif choice.text.casefold() in seen:
+            problems.append(Problem(rel, choice.line, Severity.ERROR,
+                                    f"question '{short}' has the choice '{choice.text}' twice; "
+                                    "remove one"))
+        seen.add(choice.text.casefold())
+    key = hashlib.sha1(" ".join(question.text.lower().split()).encode()).hexdigest()[:12]
+    twin = next((q for q in draft.questions if q.key == key), None)
+    if twin is not None:
         problems.append(Problem(rel, where, Severity.ERROR,
-                                f"question '{short}' has an empty choice; write its text after "
-                                "the '[ ]'"))
+                                f"question '{short}' is asked twice (also on line {twin.line}); "
+                                "remove or reword one"))
     explanation = " ".join(part for part in question.explanation if part)
     _limit_warnings(question, explanation, rel, problems)
-    if sum(p.is_error for p in problems) > errors_before:
+    if any(p.is_error for p in problems[first_new:]):
         return
-    key = hashlib.sha1(" ".join(question.text.lower().split()).encode()).hexdigest()[:12]
     draft.questions.append(Question(
         key=key,
         text=question.text,
@@ -392,7 +432,7 @@ def _limit_warnings(
                                     f"allow {MAX_CHOICE_CHARS}: shorten it"))
     note = plain_text(explanation) if len(explanation) > MAX_EXPLANATION_CHARS else ""
     if len(note) > MAX_EXPLANATION_CHARS:
-        problems.append(Problem(rel, question.line, Severity.WARNING,
+        problems.append(Problem(rel, question.explanation_line or question.line, Severity.WARNING,
                                 f"explanation is {len(note)} characters; chat quiz polls "
                                 f"allow {MAX_EXPLANATION_CHARS}: shorten it"))
 
@@ -401,29 +441,37 @@ def _check_images(
     images: list[tuple[str, int]], root: Path, rel: str, problems: list[Problem]
 ) -> None:
     folder = (root / rel).parent
+    top = Path(os.path.normpath(root.absolute()))
     for src, line in images:
         parsed = urlparse(src)
         if parsed.scheme in ("http", "https", "data"):
             continue
-        if parsed.scheme:
+        if parsed.scheme or not parsed.path:
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"image '{src}' must be a path relative to this file or an "
                                     "http(s) URL"))
             continue
         target = unquote(parsed.path)
         candidate = root / target.lstrip("/") if target.startswith("/") else folder / target
-        if not candidate.is_file():
+        # Checked on the path as written, not with links resolved: a linked topic folder is part
+        # of the library, while "../../etc/passwd" is not.
+        real = Path(os.path.normpath(candidate.absolute()))
+        if not real.is_relative_to(top):
+            # The bot uploads local images to chat platforms: never anything outside the folder.
             problems.append(Problem(rel, line, Severity.ERROR,
-                                    f"image '{src}' does not exist (looked for "
-                                    f"'{_display(candidate, root)}'); add the file or fix the "
-                                    "path, which is relative to this lesson"))
-
-
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
+                                    f"image '{src}' is outside the lesson folder; copy it into "
+                                    "the folder and point at the copy"))
+            continue
+        try:
+            if real.is_file():
+                continue
+            what = "is a folder, not an image" if real.is_dir() else "does not exist"
+        except OSError as exc:  # unreadable folder, name too long...
+            what = f"cannot be read ({exc.strerror})"
+        shown = real.relative_to(top).as_posix()
+        problems.append(Problem(rel, line, Severity.ERROR,
+                                f"image '{src}' {what} (looked for '{shown}'); add the file or "
+                                "fix the path, which is relative to this lesson"))
 
 
 def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title: bool) -> str:

@@ -132,7 +132,9 @@ def test_tags_accept_a_comma_separated_string() -> None:
     ("front", "line", "words"),
     [
         ("title: [a, b]", 2, "'title' must be a text"),
-        ("tags: 7", 2, "'tags' must be a list of words"),
+        ("tags: {a: 1}", 2, "'tags' must be a list of words"),
+        ("title:", 2, "'title' must be a text, not nothing"),
+        ("? [a, b]\n: x", 2, "must be a plain word"),
         ("draft: maybe", 2, "'draft' must be true or false"),
         ("minutes: 0", 2, "between 1 and 60"),
         ("id: ''", 2, "'id' is empty"),
@@ -178,7 +180,7 @@ def test_question_over_chat_limits_warns() -> None:
     text = f"# T\n\nBody.\n\n## Quiz\n\n### {long_q}\n- [x] {'y' * 120}\n- [ ] no\n> {'z' * 250}\n"
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is not None
-    assert [(p.line, p.severity) for p in problems] == [(7, W), (7, W), (8, W)]
+    assert [(p.line, p.severity) for p in problems] == [(7, W), (8, W), (10, W)]
 
 
 def test_too_many_choices_is_an_error() -> None:
@@ -245,3 +247,94 @@ def test_blank_lines_before_front_matter_are_allowed_and_lines_stay_right() -> N
         (5, True)]
     lesson, problems = parse_lesson("\n---\ntitle: Late\n---\nBody text.\n", "x.md")
     assert problems == [] and lesson is not None and lesson.title == "Late"
+
+
+def test_values_are_read_as_written_not_as_yaml_1_1_guesses() -> None:
+    text = "---\ntitle: No\ntrack: t\norder: 010\ntags: [yes, no, maybe]\n---\nBody.\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert (lesson.title, lesson.order, lesson.tags) == ("No", 10, ("yes", "no", "maybe"))
+
+
+def test_a_hash_that_cuts_a_value_is_explained() -> None:
+    lesson, problems = parse_lesson("---\ntitle: Rule #1: be kind\n---\nBody.\n", "x.md")
+    assert lesson is not None
+    assert [(p.line, "put the whole value in quotes" in p.message) for p in problems] == [
+        (2, True)]
+
+
+def test_an_empty_optional_key_is_a_warning() -> None:
+    lesson, problems = parse_lesson("---\nsummary:\n---\n# T\n\nBody.\n", "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity) for p in problems] == [(2, Severity.WARNING)]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("---\ntitle: Ladder\n\nKeep three points of contact at all times.\n\n---\n\nMore.\n",
+         4, "closing '---' is missing"),
+        ("---\ntitle: Ladder\n\nKeep three points of contact: hands and feet.\n\n---\n", 4,
+         "closing '---' is missing"),
+        ("# T\n\nBody.\n\n## Quiz\n\n### Q?\n- [x] a\n- [ ]\n", 9, "empty choice"),
+        ("# T\n\nBody.\n\n## Quiz\n\n### Q?\n- [x] a\n- [ ] A\n", 9, "the choice 'A' twice"),
+        ("# T\n\nBody.\n\n## Quiz\n\n### Q?\n- [x] a\n- [ ] b\n\n### Q?\n- [x] a\n- [ ] b\n",
+         11, "asked twice (also on line 7)"),
+    ],
+)
+def test_more_quiz_and_front_matter_mistakes(text: str, line: int, words: str) -> None:
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None
+    assert [(p.line, words in p.message) for p in problems if p.is_error] == [(line, True)]
+
+
+def test_yaml_comments_and_block_values_are_not_mistaken_for_lesson_text() -> None:
+    text = "---\ntitle: Ok\nsummary: >\n  folded\n  text\n# a comment\ntags:\n  - a\n---\nBody.\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None and lesson.summary == "folded text"
+
+
+def test_task_list_outside_the_quiz_warns_that_answers_show() -> None:
+    text = "# T\n\n## Questions\n\n### Q?\n- [ ] a\n- [x] b\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None and lesson.questions == ()
+    assert [(p.line, "answers included" in p.message) for p in problems] == [(6, True)]
+
+
+def test_quiz_heading_variants_start_a_quiz() -> None:
+    for heading in ("# Quiz", "## Check your understanding", "## Knowledge check"):
+        text = f"# T\n\nBody.\n\n{heading}\n\n### Q?\n- [ ] a\n- [x] b\n"
+        lesson, problems = parse_lesson(text, "x.md")
+        assert problems == [] and lesson is not None and len(lesson.questions) == 1, heading
+
+
+def test_empty_heading_warns() -> None:
+    lesson, problems = parse_lesson("# T\n\nBody.\n\n## \n\nMore.\n", "x.md")
+    assert lesson is not None and [(p.line, "empty heading" in p.message) for p in problems] == [
+        (5, True)]
+
+
+def test_images_outside_the_folder_or_folders_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "pics").mkdir()
+    text = "---\nimage: ../../etc/passwd\n---\n# T\n\nBody ![x](pics) and ![y](/pics).\n"
+    _, problems = parse_lesson(text, "topic/x.md", tmp_path)
+    assert [(p.line, p.message.split("'")[2].strip()) for p in problems] == [
+        (2, "is outside the lesson folder; copy it into the folder and point at the copy"),
+        (6, "is a folder, not an image (looked for"),  # '/pics' is from the lesson folder
+        (6, "does not exist (looked for"),  # 'pics' is relative to topic/, which has none
+    ]
+
+
+def test_image_link_loop_and_long_names_are_reported_not_raised(tmp_path: Path) -> None:
+    (tmp_path / "loop.png").symlink_to("loop.png")
+    text = f"# T\n\n![a](loop.png)\n\n![b]({'x' * 300}.png)\n"
+    _, problems = parse_lesson(text, "x.md", tmp_path)
+    assert [p.line for p in problems] == [3, 5]
+
+
+def test_utf16_and_cr_only_files_are_explained(tmp_path: Path) -> None:
+    (tmp_path / "u16.md").write_bytes("# T\n\nText.\n".encode("utf-16"))
+    (tmp_path / "cr.md").write_bytes(b"# T\r\rText \xe9t\xe9.\r")
+    assert "UTF-16" in read_text(tmp_path / "u16.md", "u16.md")[1][0].message
+    [problem] = read_text(tmp_path / "cr.md", "cr.md")[1]
+    assert problem.line == 3 and "Windows-1252" in problem.message
