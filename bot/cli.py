@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sys
@@ -12,6 +13,8 @@ import click
 
 from bot import __version__
 from bot.content.catalog import Catalog, CatalogChange
+from bot.content.folder import MAX_LESSON_BYTES
+from bot.content.loader import load_file
 from bot.content.model import Lesson
 from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
@@ -19,7 +22,7 @@ from bot.errors import MicrolearnError
 DEFAULT_LESSONS = "lessons"
 
 
-def _load(lessons: str, semantic: bool = False) -> Catalog:
+def _load(lessons: str, semantic: bool = False, drafts: bool = False) -> Catalog:
     index = None
     if semantic:
         from bot.content.semantic import SemanticIndex, SentenceEncoder
@@ -29,7 +32,7 @@ def _load(lessons: str, semantic: bool = False) -> Catalog:
         except MicrolearnError as exc:
             raise click.ClickException(str(exc)) from exc
         index = SemanticIndex(lambda: encoder)
-    catalog = Catalog(Path(lessons), semantic=index)
+    catalog = Catalog(Path(lessons), semantic=index, include_drafts=drafts)
     try:
         catalog.load()
     except MicrolearnError as exc:
@@ -56,27 +59,36 @@ def lessons() -> None:
     """Work with a lesson folder: check it, show a lesson, watch it while you edit."""
 
 
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
 def _summary(catalog: Catalog) -> str:
     served = catalog.lessons()
     problems = catalog.problems()
     errors = sum(p.is_error for p in problems)
     questions = sum(len(lesson.questions) for lesson in served)
-    bad_files = len({p.path for p in problems if p.is_error})
+    drafts = sum(lesson.draft for lesson in served)
     return (
-        f"{catalog.files()} files, {len(served)} lessons, {questions} questions, "
-        f"{len(catalog.tracks())} tracks: {errors} errors, {len(problems) - errors} warnings"
-        + (f" in {bad_files} files" if bad_files else "")
+        f"{_count(catalog.files(), 'file')}, {_count(len(served), 'lesson')}"
+        + (f" ({_count(drafts, 'draft')})" if drafts else "")
+        + f", {_count(questions, 'question')}, {_count(len(catalog.tracks()), 'track')}: "
+        f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}"
     )
 
 
 @lessons.command("check")
-@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path(file_okay=False))
+@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path())
 def lessons_check(folder: str) -> None:
-    """Validate FOLDER (default: lessons): one 'path:line: message' per problem, a summary last.
+    """Validate FOLDER (default: lessons), or one lesson file: one 'path:line: message' per
+    problem, a summary last.
 
-    Exits 1 when any error was found, 0 otherwise (warnings alone do not fail).
+    Exits 1 when any error was found, 0 otherwise (warnings alone do not fail). Drafts are
+    checked too.
     """
-    catalog = _load(folder)
+    if Path(folder).is_file():
+        sys.exit(_check_file(Path(folder)))
+    catalog = _load(folder, drafts=True)
     problems = catalog.problems()
     for problem in problems:
         click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
@@ -85,14 +97,28 @@ def lessons_check(folder: str) -> None:
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
 
+def _check_file(path: Path) -> int:
+    """Check one file on its own (its folder is taken as the lesson folder, for images)."""
+    loaded = load_file(str(path), path.name, str(path.parent), MAX_LESSON_BYTES)
+    for problem in loaded.problems:
+        click.echo(f"{path.parent / problem.path}:{problem.line}: {problem.severity.value}: "
+                   f"{problem.message}")
+    errors = sum(p.is_error for p in loaded.problems)
+    questions = len(loaded.lesson.questions) if loaded.lesson else 0
+    click.echo(f"1 file, {_count(int(loaded.lesson is not None), 'lesson')}, "
+               f"{_count(questions, 'question')}: {_count(errors, 'error')}, "
+               f"{_count(len(loaded.problems) - errors, 'warning')}")
+    return 1 if errors else 0
+
+
 @lessons.command("show")
 @click.argument("lesson_id")
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
               type=click.Path(file_okay=False), help="Lesson folder.")
 def lessons_show(lesson_id: str, folder: str) -> None:
     """Show LESSON_ID as the bot understood it: fields, body and quiz with the right answers."""
-    catalog = _load(folder)
-    lesson = catalog.get(lesson_id)
+    catalog = _load(folder, drafts=True)
+    lesson = catalog.get(lesson_id.removesuffix(".md"))
     if lesson is None:
         close = catalog.lookup(lesson_id.replace("/", " "), 3)
         hint = ", ".join(hit.lesson.id for hit in close.hits)
@@ -145,6 +171,8 @@ def lessons_watch(folder: str) -> None:
         click.echo(_summary(catalog))
 
     catalog.subscribe(report)
+    # The report above prints every problem; the catalog's own log lines would repeat them.
+    logging.getLogger("bot.content.catalog").setLevel(logging.CRITICAL)
     with CatalogWatcher(catalog):
         click.echo(f"watching {folder} (Ctrl-C to stop)")
         try:
@@ -167,7 +195,9 @@ def lessons_watch(folder: str) -> None:
 def lookup(query: str, folder: str, limit: int, as_json: bool, semantic: bool) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
     catalog = _load(folder, semantic)
-    queries = (line.rstrip("\n") for line in sys.stdin) if query == "-" else iter([query])
+    # Bad bytes must not stop a batch, whatever the terminal's encoding.
+    stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    queries = (line.rstrip("\r\n") for line in stdin) if query == "-" else iter([query])
     for text in queries:
         if query == "-" and not text.strip():
             continue

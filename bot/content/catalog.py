@@ -78,8 +78,8 @@ class Catalog:
         """Read the whole folder. Raises :class:`ContentError` when it is not a folder."""
         if not self.root.is_dir():
             raise ContentError(
-                f"lesson folder '{self.root}' does not exist or is not a folder; create it or "
-                "point [lessons] dir (or --lessons) at your lessons"
+                f"lesson folder '{self.root}' does not exist or is not a folder; check the path "
+                "(it is the folder that holds your .md lessons) or create it"
             )
         with self._lock:
             self._files.clear()
@@ -88,19 +88,20 @@ class Catalog:
         return change
 
     def refresh(
-        self, paths: Iterable[Path | str] = (), *, recheck_bad: bool = False
+        self, paths: Iterable[Path | str] = (), *, recheck_assets: bool = False
     ) -> CatalogChange:
         """Pick up files added, changed, removed or renamed since the last look.
 
         ``paths`` are files known to have changed (from file-system events); they are parsed
-        again even when their size and time stamp look the same. ``recheck_bad`` parses every
-        file with errors again: an image it was missing may have arrived.
+        again even when their size and time stamp look the same. ``recheck_assets`` parses again
+        every file with errors or with local images: an image may have arrived or gone.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
-        if recheck_bad:
+        if recheck_assets:
             with self._lock:
                 forced.update(rel for rel, state in self._files.items()
-                              if any(p.is_error for p in state.problems))
+                              if any(p.is_error for p in state.problems)
+                              or (state.good is not None and state.good.images))
         change = self._refresh(forced, rebuild=False)
         self._notify(change)
         return change

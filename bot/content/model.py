@@ -96,6 +96,8 @@ class Lesson:
     image: str | None = None
     questions: tuple[Question, ...] = ()
     draft: bool = False
+    images: tuple[str, ...] = ()
+    """Local image paths the lesson uses (``image`` and inline images), relative to its file."""
     headings: tuple[str, ...] = ()
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)

@@ -142,6 +142,8 @@ def parse_lesson(
         questions=tuple(draft.questions),
         draft=values.get("draft", False),
         headings=tuple(draft.headings),
+        images=tuple(dict.fromkeys(
+            src for src, _ in draft.images if not urlparse(src).scheme and src)),
         lines=dict(front.lines),
     )
     return lesson, problems

@@ -268,6 +268,11 @@ class SearchIndex:
         # Two edits are allowed only when the first letter agrees: people rarely miss it, and
         # without that rule unrelated words ("weather" -> "rather") creep in.
         found = [item for item in found if item[1] <= 1 or item[0][0] == word[0]]
+        if len(word) <= 5:
+            # Short words are close to many others ("spam" -> "sam", "bake" -> "make"): keep
+            # only candidates that start alike and are no shorter.
+            found = [item for item in found
+                     if item[0][0] == word[0] and len(item[0]) >= len(word)]
         # Words that sound the same count as one edit away ("fishing" -> "phishing").
         spelled = {item[0] for item in found}
         found.extend((known, 1, 0) for known in self._words_by_sound.get(_sound(word), ())

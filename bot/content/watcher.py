@@ -167,6 +167,6 @@ class CatalogWatcher:
             try:
                 self._rewatch_if_replaced()
                 # Any other file (an image) may be what a broken lesson was missing.
-                self.catalog.refresh(lessons, recheck_bad=len(lessons) < len(paths))
+                self.catalog.refresh(lessons, recheck_assets=len(lessons) < len(paths))
             except Exception:  # the watcher must outlive any surprise in one refresh
                 log.exception("reloading lessons from %s failed", self.catalog.root)

@@ -33,7 +33,7 @@ def test_check_bad_folder_exits_1_and_prints_path_line_message() -> None:
     lines = result.stdout.strip().splitlines()
     assert f"{DATA / 'bad' / 'no-correct-choice.md'}:7: error: question 'Which one is right?'" \
         in "\n".join(lines)
-    assert lines[-1].startswith("15 files, 1 lessons") and "14 errors, 1 warnings" in lines[-1]
+    assert lines[-1] == "15 files, 1 lesson, 0 questions, 0 tracks: 14 errors, 1 warning"
     problem_lines = lines[:-1]
     assert all(line.split(":")[1].isdigit() for line in problem_lines)
 
@@ -105,13 +105,40 @@ def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(tmp_path: Path) -
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()],
                      daemon=True).start()
     try:
-        assert lines.get(timeout=20).startswith("1 files, 1 lessons")
+        assert lines.get(timeout=20).startswith("1 file, 1 lesson,")
         assert lines.get(timeout=20).startswith("watching")
         (tmp_path / "b.md").write_text("# Bad\n\n## Quiz\n\n### Q?\n- [ ] a\n- [ ] b\n",
                                        encoding="utf-8")
         assert lines.get(timeout=20).startswith(f"{tmp_path / 'b.md'}:5: error: question 'Q?'")
-        assert lines.get(timeout=20).startswith("2 files, 1 lessons")
+        assert lines.get(timeout=20).startswith("2 files, 1 lesson,")
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_check_one_file() -> None:
+    result = run("lessons", "check", str(DATA / "bad" / "no-correct-choice.md"))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{DATA / 'bad' / 'no-correct-choice.md'}:7: error: question 'Which one is right?' has "
+        "no correct choice; mark the right answer as '- [x] ...'",
+        "1 file, 0 lessons, 0 questions: 1 error, 0 warnings",
+    ]
+
+
+def test_lookup_stdin_with_windows_line_ends_and_bad_bytes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "lookup", "--lessons", str(SAMPLE), "--json", "-"],
+        input=b"phishing\r\ncaf\xe9 \xff\r\n", capture_output=True, timeout=60, check=False)
+    assert result.returncode == 0
+    objects = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [o["q"] for o in objects] == ["phishing", "caf\ufffd \ufffd"]
+
+
+def test_drafts_are_checked_and_shown(tmp_path: Path) -> None:
+    (tmp_path / "d.md").write_text("---\ndraft: true\n---\n# Draft\n\nNot ready.\n")
+    check = run("lessons", "check", str(tmp_path))
+    assert check.returncode == 0 and check.stdout.startswith("1 file, 1 lesson (1 draft)")
+    show = run("lessons", "show", "--lessons", str(tmp_path), "d.md")
+    assert show.returncode == 0 and show.stdout.startswith("Draft")

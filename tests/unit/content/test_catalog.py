@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import catalog as catalog_module
+from bot.content import loader as loader_module
 from bot.content.catalog import Catalog, CatalogChange
 from bot.errors import ContentError, QueryError
 from tests.conftest import DATA
@@ -138,7 +139,7 @@ def test_missing_image_that_arrives_later_is_picked_up(tmp_path: Path) -> None:
     catalog.load()
     assert catalog.lessons() == []
     (tmp_path / "pic.png").write_bytes(b"\x89PNG")
-    change = catalog.refresh([tmp_path / "pic.png"], recheck_bad=True)
+    change = catalog.refresh([tmp_path / "pic.png"], recheck_assets=True)
     assert change.added == ("a",) and catalog.problems() == []
 
 
@@ -216,3 +217,36 @@ def test_lookups_go_on_while_a_slow_refresh_parses(
         release.set()
         worker.join(10)
     assert catalog.get("b") is not None
+
+
+def test_a_file_that_crashes_the_parser_is_reported_and_the_rest_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    write(tmp_path / "boom.md", lesson_text("Boom", order=2))
+    real = loader_module.parse_lesson
+
+    def fragile(text: str, rel: str, root: Path | None = None) -> object:
+        if rel == "boom.md":
+            raise RuntimeError("unexpected input")
+        return real(text, rel, root)
+
+    monkeypatch.setattr(loader_module, "parse_lesson", fragile)
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert [lesson.id for lesson in catalog.lessons()] == ["a"]
+    [problem] = catalog.problems()
+    assert (problem.path, problem.line) == ("boom.md", 1)
+    assert "RuntimeError: unexpected input" in problem.message
+
+
+def test_a_deleted_image_takes_its_lesson_back_to_the_last_good_version(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "---\nimage: pic.png\n---\n# Pic\n\nText.\n")
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert catalog.get("a") is not None and catalog.get("a").images == ("pic.png",)  # type: ignore[union-attr]
+    (tmp_path / "pic.png").unlink()
+    change = catalog.refresh([tmp_path / "pic.png"], recheck_assets=True)
+    assert [(p.path, p.line, "does not exist" in p.message) for p in change.problems] == [
+        ("a.md", 2, True)]

@@ -144,3 +144,22 @@ def test_a_pasted_page_is_cut_to_a_question_sized_query() -> None:
     result = index.search(f"apples {words}")
     assert result.hits == ()  # mostly unknown words: not an answer, and quick to say so
     assert len(result.query) > 2000
+
+
+def test_accents_match_whatever_the_unicode_form() -> None:
+    import unicodedata
+
+    index = SearchIndex()
+    index.rebuild([lesson("cv", "Write a résumé", "A résumé in one page.")])
+    for form in ("NFC", "NFD"):
+        query = unicodedata.normalize(form, "résumé")
+        assert [hit.lesson.id for hit in index.search(query).hits] == ["cv"], form
+    assert index.search("resume").hits[0].lesson.id == "cv"
+
+
+def test_short_words_are_not_corrected_into_unrelated_ones(sample: Catalog) -> None:
+    assert sample.lookup("spam").corrections.get("spam") != "sam"  # "scam" is fair
+    bread = sample.lookup("bake sourdough bread")
+    assert "make" not in bread.corrections.values() and "read" not in bread.corrections.values()
+    assert bread.hits == ()
+    assert sample.lookup("comit").corrections == {"comit": "commit"}
