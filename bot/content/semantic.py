@@ -99,11 +99,20 @@ class SemanticIndex:
         return self._ready.wait(timeout)
 
     def start(self, lessons: Iterable[Lesson]) -> None:
-        """Load the model and embed ``lessons`` in a background thread."""
+        """Embed ``lessons`` (replacing any earlier set) in a background thread, loading the
+        model first if needed."""
+        lessons = list(lessons)
         with self._wake:
-            self._queue.extend(lessons)
-        self._thread = threading.Thread(target=self._run, name="semantic-index", daemon=True)
-        self._thread.start()
+            keep = {lesson.id for lesson in lessons}
+            with self._lock:
+                gone = [lesson_id for lesson_id in self._vectors if lesson_id not in keep]
+            self._queue.extend([*gone, *lessons])
+            self._ready.clear()
+            self._wake.notify()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="semantic-index",
+                                                daemon=True)
+                self._thread.start()
 
     def update(self, lesson: Lesson) -> None:
         """Embed a new or changed lesson (in the background)."""

@@ -110,11 +110,12 @@ class CatalogWatcher:
         with self._wake:
             self._stopping = True
             self._wake.notify()
+        # The reload thread may swap the observer (a replaced folder): let it end first.
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
 
     @property
     def running(self) -> bool:

@@ -146,3 +146,21 @@ def test_real_model_answers_paraphrases_that_lexical_lookup_misses() -> None:  #
     query = "pushed a broken change to the shared branch, need to roll it back"
     assert ids(catalog, query)[0] == "git/undoing-changes"
     assert ids(catalog, "what is the weather in paris tomorrow") == []
+
+
+def test_loading_again_reuses_the_model_and_forgets_removed_lessons(folder: Path) -> None:
+    built: list[MeaningEncoder] = []
+
+    def factory() -> MeaningEncoder:
+        built.append(MeaningEncoder())
+        return built[-1]
+
+    index = SemanticIndex(factory)
+    catalog = Catalog(folder, semantic=index)
+    catalog.load()
+    assert index.wait(10)
+    (folder / "inbox.md").unlink()
+    catalog.load()
+    assert index.wait(10)
+    assert len(built) == 1
+    assert "inbox" not in [lesson_id for lesson_id, _ in index.search("unread mail", 5)]
