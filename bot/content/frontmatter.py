@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 FENCE = "---"
+TOML_FENCE = "+++"
 _DECIMAL = re.compile(r"[0-9]+")
 
 
@@ -120,22 +122,28 @@ FOREIGN_KEYS = frozenset({
 """Keys of other site generators that mean nothing here: ignored without a warning."""
 
 
-def split(text: str) -> tuple[str | None, int, int]:
-    """Return (yaml text or None, 0-based line of the opening fence, 0-based first body line).
+def split(text: str) -> tuple[str | None, int, int, str]:
+    """Return (front matter text or None, 0-based line of the opening fence, 0-based first body
+    line, "yaml" or "toml").
 
-    Blank lines before the opening '---' are allowed (an easy slip when pasting). Raises
-    ``ValueError`` when the front matter is never closed.
+    YAML sits between '---' lines; TOML (as Hugo writes it) between '+++' lines. Blank lines
+    before the opening fence are allowed (an easy slip when pasting). Raises ``ValueError`` when
+    the front matter is never closed.
     """
     lines = text.split("\n")
     start = 0
     while start < len(lines) and not lines[start].strip():
         start += 1
-    if start == len(lines) or lines[start].rstrip() != FENCE:
-        return None, 0, 0
+    opening = lines[start].rstrip() if start < len(lines) else ""
+    if opening not in (FENCE, TOML_FENCE):
+        return None, 0, 0, "yaml"
+    closers = (TOML_FENCE,) if opening == TOML_FENCE else (FENCE, "...")
     for index in range(start + 1, len(lines)):
-        if lines[index].rstrip() in (FENCE, "..."):
-            return "\n".join(lines[start + 1:index]), start, index + 1
-    raise ValueError("front matter starts with '---' but is never closed; add a '---' line after it")
+        if lines[index].rstrip() in closers:
+            kind = "toml" if opening == TOML_FENCE else "yaml"
+            return "\n".join(lines[start + 1:index]), start, index + 1, kind
+    raise ValueError(f"front matter starts with '{opening}' but is never closed; add a "
+                     f"'{opening}' line after it")
 
 
 _KEY = re.compile(r"[^:]*:(\s|$)")
@@ -158,14 +166,16 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     """Load and check the front matter of a lesson's text."""
     problems: list[Problem] = []
     try:
-        source, fence, body_start = split(text)
+        source, fence, body_start, kind = split(text)
     except ValueError as exc:
         first = next((n for n, row in enumerate(text.split("\n"), 1) if row.strip()), 1)
         return FrontMatter(broken=True), [Problem(rel, first, Severity.ERROR, str(exc))]
     front = FrontMatter(body_start=body_start)
     if source is None or not source.strip():
         return front, problems
-    offset = fence + 2  # 1-based file line of the YAML's first line
+    offset = fence + 2  # 1-based file line of the front matter's first line
+    if kind == "toml":
+        return _check_toml(source, offset, rel, front, problems)
     prose = _first_prose_line(source)
     if prose is not None:
         # A closing '---' was found, but further down: a horizontal rule in the lesson.
@@ -227,11 +237,8 @@ def _check(
         target = ALIASES.get(key, key)
         spec = SCHEMA.get(target)
         if spec is None:
-            close = difflib.get_close_matches(key.lower(), SCHEMA, n=1, cutoff=0.6)
-            hint = (f"did you mean '{close[0]}'?" if close
-                    else f"known keys are: {', '.join(SCHEMA)}")
             problems.append(Problem(rel, line, Severity.WARNING,
-                                    f"unknown front-matter key '{key}' is ignored; {hint}"))
+                                    f"unknown front-matter key '{key}' is ignored; {_hint(key)}"))
             continue
         try:
             # Text and numbers are taken as written: YAML 1.1 would turn "No" into false and
@@ -242,44 +249,103 @@ def _check(
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
             front.invalid.add(key)
             continue
-        if raw is None and key not in ("id", "title"):
-            problems.append(Problem(rel, line, Severity.WARNING,
-                                    f"'{key}' has no value and is ignored; give it one or remove "
-                                    "the line"))
-            continue
-        value = spec.convert(raw)
+        value = _accept(key, spec, raw, line, rel, front, problems)
         if value is None:
-            problems.append(Problem(rel, line, Severity.ERROR,
-                                    f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
-                                    f"for example '{spec.example}'"))
-            front.invalid.add(key)
-            continue
-        if isinstance(value, int) and not isinstance(value, bool) and (
-            (spec.low is not None and value < spec.low)
-            or (spec.high is not None and value > spec.high)
-        ):
-            problems.append(Problem(rel, line, Severity.ERROR,
-                                    f"'{key}' must be between {spec.low} and {spec.high}, "
-                                    f"not {value}"))
-            front.invalid.add(key)
-            continue
-        if isinstance(value, str) and not value and key in ("id", "title"):
-            problems.append(Problem(rel, line, Severity.ERROR,
-                                    f"'{key}' is empty; give it a value or remove the line"))
-            front.invalid.add(key)
             continue
         if isinstance(value_node, yaml.ScalarNode) and not value_node.style and \
                 " #" in rows[key_node.start_mark.line]:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"'{key}' is cut at '{value_node.value}': in YAML ' #' starts "
                                     "a comment; put the whole value in quotes"))
-        if target == "tags" and "tags" in front.values:
-            value = tuple(dict.fromkeys((*front.values["tags"], *value)))
-        elif target != key and target in front.values:
-            continue
-        front.values[target] = value
-        front.lines.setdefault(target, line)
+        _store(key, target, value, line, front)
     return front, problems
+
+
+def _store(key: str, target: str, value: Any, line: int, front: FrontMatter) -> None:
+    if target == "tags" and "tags" in front.values:
+        value = tuple(dict.fromkeys((*front.values["tags"], *value)))
+    elif target != key and target in front.values:
+        return  # our own key, seen earlier, wins over its alias
+    front.values[target] = value
+    front.lines.setdefault(target, line)
+
+
+def _accept(
+    key: str, spec: _Key, raw: Any, line: int, rel: str, front: FrontMatter,
+    problems: list[Problem],
+) -> Any:
+    """Check one value against its key's rules; the converted value, or None when rejected."""
+    if raw is None and key not in ("id", "title"):
+        problems.append(Problem(rel, line, Severity.WARNING,
+                                f"'{key}' has no value and is ignored; give it one or remove "
+                                "the line"))
+        return None
+    value = spec.convert(raw)
+    if value is None:
+        problems.append(Problem(rel, line, Severity.ERROR,
+                                f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
+                                f"for example '{spec.example}'"))
+        front.invalid.add(key)
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and (
+        (spec.low is not None and value < spec.low)
+        or (spec.high is not None and value > spec.high)
+    ):
+        problems.append(Problem(rel, line, Severity.ERROR,
+                                f"'{key}' must be between {spec.low} and {spec.high}, "
+                                f"not {value}"))
+        front.invalid.add(key)
+        return None
+    if isinstance(value, str) and not value and key in ("id", "title"):
+        problems.append(Problem(rel, line, Severity.ERROR,
+                                f"'{key}' is empty; give it a value or remove the line"))
+        front.invalid.add(key)
+        return None
+    return value
+
+
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+def _check_toml(
+    source: str, offset: int, rel: str, front: FrontMatter, problems: list[Problem]
+) -> tuple[FrontMatter, list[Problem]]:
+    """TOML front matter (Hugo's '+++'): the same keys and checks as YAML."""
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        line = offset + int(found.group(1)) - 1 if found else offset
+        front.broken = True
+        return front, [Problem(rel, line, Severity.ERROR,
+                               f"front matter is not valid TOML: {str(exc).split(' (at')[0]}; "
+                               "write it as 'key = \"value\"' lines")]
+    rows = source.split("\n")
+    for key, raw in data.items():
+        if isinstance(raw, dict):
+            continue  # a [table] such as Hugo's [params]: nothing of ours
+        pattern = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        line = offset + next((n for n, row in enumerate(rows) if pattern.match(row)), 0)
+        if key in FOREIGN_KEYS:
+            continue
+        target = ALIASES.get(key, key)
+        spec = SCHEMA.get(target)
+        if spec is None:
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"unknown front-matter key '{key}' is ignored; "
+                                    f"{_hint(key)}"))
+            continue
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            raw = str(raw)
+        value = _accept(key, spec, raw, line, rel, front, problems)
+        if value is not None:
+            _store(key, target, value, line, front)
+    return front, problems
+
+
+def _hint(key: str) -> str:
+    close = difflib.get_close_matches(key.lower(), SCHEMA, n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else f"known keys are: {', '.join(SCHEMA)}"
 
 
 def _as_written(node: yaml.Node) -> Any:

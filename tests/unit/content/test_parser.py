@@ -338,3 +338,25 @@ def test_utf16_and_cr_only_files_are_explained(tmp_path: Path) -> None:
     assert "UTF-16" in read_text(tmp_path / "u16.md", "u16.md")[1][0].message
     [problem] = read_text(tmp_path / "cr.md", "cr.md")[1]
     assert problem.line == 3 and "Windows-1252" in problem.message
+
+
+def test_hugo_toml_front_matter() -> None:
+    text = ('+++\ntitle = "Deploy safely"\ntags = ["deploy", "release"]\ndate = 2024-01-01\n'
+            'weight = 3\ndraft = false\n[params]\nauthor = "x"\n+++\nShip small changes.\n')
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert (lesson.title, lesson.tags, lesson.summary) == (
+        "Deploy safely", ("deploy", "release"), "Ship small changes.")
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "words"),
+    [
+        ('title = "T"\norder = "first"\ntrack = "t"', 3, "'order' must be a whole number"),
+        ('title = "T"\nbroken = \n', 3, "not valid TOML"),
+        ('title = "T"\ntitel = "x"', 3, "did you mean 'title'"),
+    ],
+)
+def test_toml_problems_point_at_their_line(front: str, line: int, words: str) -> None:
+    _, problems = parse_lesson(f"+++\n{front}\n+++\nBody.\n", "x.md")
+    assert [(p.line, words in p.message) for p in problems] == [(line, True)], problems
