@@ -78,7 +78,8 @@ def generate(out: Path, count: int = 5000, seed: int = 7) -> list[dict[str, obje
         quiz = []
         for question in range(3):
             right = rng.randrange(3)
-            choices = "\n".join(f"- [{'x' if i == right else ' '}] {rng.choice(sentences)[:80]}"
+            picks = rng.sample(sentences, 3)  # distinct: a repeated choice is an error
+            choices = "\n".join(f"- [{'x' if i == right else ' '}] {picks[i][:80]}"
                                 for i in range(3))
             quiz.append(f"### What is true of the {first} ({question + 1})?\n{choices}\n"
                         f"> {rng.choice(sentences)[:150]}\n")
