@@ -28,6 +28,8 @@ WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 K1 = 1.2
 RARE_DF = 1
+RELATIVE_CUTOFF = 0.35
+"""Hits scoring under this share of the best one are dropped (no loss on bench/queries)."""
 UNKNOWN_WEIGHT = 1.0
 """How much a query word found nowhere in the library counts against an answer (1.0: like the
 rarest possible word)."""
@@ -352,6 +354,8 @@ class SearchIndex:
             for score, coverage, strength, slot in ranked
             if coverage >= MIN_COVERAGE and strength >= MIN_STRENGTH
         )[:limit]
+        if hits:  # far weaker runners-up are noise next to a clear answer
+            hits = tuple(hit for hit in hits if hit.score >= RELATIVE_CUTOFF * hits[0].score)
         suggestions: tuple[str, ...] = ()
         if not hits:
             suggestions = tuple(self._lessons[item[3]].title for item in ranked[:3])
