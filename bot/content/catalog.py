@@ -274,7 +274,6 @@ class Catalog:
             raise QueryError(f"limit must be at least 1, not {limit}")
         with self._lock:
             lexical = self._index.search(query, max(limit, 5))
-            lessons = dict(self._served)
         if self._semantic is None or not self._semantic.ready:
             return replace(lexical, hits=lexical.hits[:limit])
         # Outside the lock: embedding the query takes milliseconds.
@@ -284,7 +283,7 @@ class Catalog:
         hits = []
         for lesson_id in blend(list(known), neighbours, limit):
             hit = known.get(lesson_id)
-            lesson = lessons.get(lesson_id)
+            lesson = self.get(lesson_id)
             if hit is None and lesson is not None:
                 hit = LookupHit(lesson, round(similar[lesson_id], 4), 0.0, 0.0)
             if hit is not None:

@@ -141,6 +141,9 @@ class SearchIndex:
 
     def __init__(self, analyzer: Analyzer | None = None) -> None:
         self._analyzer = analyzer or Analyzer()
+        self._reset()
+
+    def _reset(self) -> None:
         self._slots: dict[str, int] = {}
         self._lessons: dict[int, Lesson] = {}
         self._doc_terms: dict[int, tuple[str, ...]] = {}
@@ -165,7 +168,7 @@ class SearchIndex:
 
         ``analyses`` maps lesson paths to analyses made in advance; the others are made here.
         """
-        self.__init__(self._analyzer)  # type: ignore[misc]
+        self._reset()
         given = analyses or {}
         analyzed = [
             (lesson, given.get(lesson.path) or analyze_lesson(lesson, self._analyzer))
@@ -201,8 +204,12 @@ class SearchIndex:
                 del weights[position]
         for position, length in enumerate(self._field_lengths.pop(slot)):
             self._length_sums[position] -= length
-        self._words.subtract(self._doc_words.pop(slot))
-        self._words = +self._words
+        words = self._words
+        for word in self._doc_words.pop(slot):
+            if words[word] <= 1:
+                del words[word]
+            else:
+                words[word] -= 1
         self._words_by_length = None
 
     def _averages(self) -> list[float]:
