@@ -35,11 +35,6 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(("_", ".")) or name.lower() in ("readme.md", "readme.markdown")
 
 
-def is_lesson_name(name: str) -> bool:
-    """True for a file name that the catalog treats as a lesson."""
-    return not is_ignored_name(name) and name.lower().endswith(LESSON_SUFFIXES)
-
-
 def rel_path(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` with POSIX separators (the form reports and ids use)."""
     return Path(os.path.relpath(path, root)).as_posix()
