@@ -20,6 +20,7 @@ from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
 
 DEFAULT_LESSONS = "lessons"
+DEFAULT_DB = "sqlite:///microlearn.db"
 
 
 def _load(lessons: str, semantic: bool = False, drafts: bool = False) -> Catalog:
@@ -180,6 +181,27 @@ def lessons_watch(folder: str) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+@main.group()
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command("upgrade")
+@click.option("--db", "url", default=DEFAULT_DB, show_default=True,
+              help="Database URL (SQLite file or postgresql://...).")
+def db_upgrade(url: str) -> None:
+    """Create the tables, or bring an existing database up to the current schema."""
+    from storage import Database, StorageError, upgrade
+
+    try:
+        database = Database(url)
+        upgrade(database)
+        database.dispose()
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"database {database.safe_url} is up to date")
 
 
 @main.command("lookup")

@@ -1,4 +1,10 @@
-"""Persistence: SQLModel tables, repositories and migrations.
+"""Persistence: SQLModel tables, repositories (the only code that queries) and migrations.
 
-Storage lands with issue #3; this package exists so the layout of DESIGN.md is in place.
+``storage`` never imports ``bot``: repositories take and return plain values and the frozen
+records of :mod:`storage.records`, so no database session leaks into the engine.
 """
+
+from storage.database import Database, upgrade
+from storage.errors import MigrationError, StorageError
+
+__all__ = ["Database", "MigrationError", "StorageError", "upgrade"]

@@ -142,3 +142,19 @@ def test_drafts_are_checked_and_shown(tmp_path: Path) -> None:
     assert check.returncode == 0 and check.stdout.startswith("1 file, 1 lesson (1 draft)")
     show = run("lessons", "show", "--lessons", str(tmp_path), "d.md")
     assert show.returncode == 0 and show.stdout.startswith("Draft")
+
+
+def test_db_upgrade_creates_and_is_repeatable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    for _ in range(2):
+        result = run("db", "upgrade", "--db", url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"database {url} is up to date"
+
+
+def test_db_upgrade_explains_a_bad_url_and_hides_passwords() -> None:
+    bad = run("db", "upgrade", "--db", "nonsense")
+    assert bad.returncode == 1 and "is not a database URL" in bad.stderr
+    down = run("db", "upgrade", "--db", "postgresql://me:s3cret@127.0.0.1:1/x")
+    assert down.returncode == 1 and "cannot reach the database" in down.stderr
+    assert "s3cret" not in down.stderr and "Traceback" not in down.stderr

@@ -1,0 +1,106 @@
+"""Connecting to the database and bringing its schema up to date.
+
+SQLite is the embedded default: one file, write-ahead logging so readers never wait for the
+writer, a busy timeout instead of "database is locked" errors, and foreign keys on (SQLite leaves
+them off). PostgreSQL is for several bot processes sharing one database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, create_engine
+
+from storage.errors import MigrationError, StorageError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+def normalize_url(url: str) -> str:
+    """Accept the URLs people write: 'postgresql://' means the psycopg 3 driver here."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """One database: an engine, sessions, and the schema version.
+
+    ``schema`` (PostgreSQL only) puts every table in that schema, which tests use to stay apart.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.url = normalize_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise StorageError(
+                f"storage url '{url}' is not a database URL; use for example "
+                "'sqlite:///microlearn.db' or 'postgresql://user@host:5432/dbname'"
+            ) from exc
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        if schema and not self.is_sqlite:
+            options["connect_args"] = {"options": f"-csearch_path={schema}"}
+        try:
+            self.engine: Engine = create_engine(self.url, **options)
+        except (ArgumentError, ImportError) as exc:
+            raise StorageError(f"cannot use storage url '{parsed.render_as_string()}': {exc}") \
+                from exc
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, fit for logs and messages."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def upgrade(database: Database, revision: str = "head") -> None:
+    """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with database.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except OperationalError as exc:
+        raise StorageError(
+            f"cannot reach the database at '{database.safe_url}': "
+            f"{exc.orig}; check the URL and that the server is running"
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise MigrationError(f"could not upgrade the database schema: {exc}") from exc

@@ -1,0 +1,332 @@
+"""Repositories: the only code that queries. Each takes a session (one transaction) and hands
+out records. Inserts that must happen once (points, answers, outbox rows, badges) use the
+database's own "insert unless it exists", so two concurrent requests cannot both count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, literal_column
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, col, select
+
+from storage.records import Card, Delivery, Learner, Standing, Streak
+from storage.tables import (
+    AnswerRow,
+    BadgeRow,
+    CardRow,
+    DeliveryRow,
+    FlagRow,
+    LearnerRow,
+    PointsRow,
+    ProgressRow,
+    StreakRow,
+)
+
+_LIST_FIELDS = ("workdays", "topics")
+
+
+def _insert_once(session: Session, table: type[SQLModel], values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same unique key exists; True when it was inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: Any = insert(table).values(**values)  # type: ignore[arg-type,unused-ignore]
+    statement = statement.on_conflict_do_nothing().returning(literal_column("1"))
+    # RETURNING says what happened on every driver (rowcount is -1 on some).
+    return session.execute(statement).first() is not None
+
+
+def _learner(row: LearnerRow) -> Learner:
+    assert row.id is not None
+    return Learner(
+        id=row.id,
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        chat_id=row.chat_id,
+        display_name=row.display_name,
+        time_zone=row.time_zone,
+        lesson_time=row.lesson_time,
+        quiz_time=row.quiz_time,
+        workdays=tuple(day for day in row.workdays.split(",") if day),
+        paused=row.paused,
+        topics=tuple(topic for topic in row.topics.split(",") if topic),
+        leaderboard_opt_in=row.leaderboard_opt_in,
+        is_trainer=row.is_trainer,
+        created_at=row.created_at,
+        next_lesson_at=row.next_lesson_at,
+        next_quiz_at=row.next_quiz_at,
+    )
+
+
+class Learners:
+    """Learners and their settings."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, learner_id: int) -> Learner | None:
+        """The learner with this id, if any."""
+        row = self.session.get(LearnerRow, learner_id)
+        return _learner(row) if row else None
+
+    def find(self, platform: str, platform_user_id: str) -> Learner | None:
+        """The learner for a platform account, if enrolled."""
+        row = self.session.exec(select(LearnerRow).where(
+            LearnerRow.platform == platform, LearnerRow.platform_user_id == platform_user_id,
+        )).first()
+        return _learner(row) if row else None
+
+    def enrol(self, platform: str, platform_user_id: str, now: datetime,
+              **settings: Any) -> tuple[Learner, bool]:
+        """The learner for this account, created with ``settings`` if new; (learner, created)."""
+        values = {"platform": platform, "platform_user_id": platform_user_id,
+                  "created_at": now, **_columns(settings)}
+        created = _insert_once(self.session, LearnerRow, values)
+        learner = self.find(platform, platform_user_id)
+        assert learner is not None
+        return learner, created
+
+    def update(self, learner_id: int, **settings: Any) -> Learner:
+        """Change settings (lists for ``workdays`` and ``topics``); the updated learner."""
+        row = self.session.get(LearnerRow, learner_id)
+        if row is None:
+            raise KeyError(f"no learner {learner_id}")
+        for name, value in _columns(settings).items():
+            setattr(row, name, value)
+        self.session.add(row)
+        self.session.flush()
+        return _learner(row)
+
+    def forget(self, learner_id: int) -> None:
+        """Delete the learner and every row about them (the tables cascade)."""
+        for table in (AnswerRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
+                      DeliveryRow, StreakRow):
+            self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
+        self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
+
+    def count(self) -> int:
+        """How many learners are enrolled."""
+        return int(self.session.exec(select(func.count()).select_from(LearnerRow)).one())
+
+
+def _columns(settings: dict[str, Any]) -> dict[str, Any]:
+    known = LearnerRow.model_fields
+    values = {}
+    for name, value in settings.items():
+        if name not in known or name in ("id", "platform", "platform_user_id", "created_at"):
+            raise TypeError(f"'{name}' is not a learner setting")
+        values[name] = ",".join(value) if name in _LIST_FIELDS else value
+    return values
+
+
+class Deliveries:
+    """The outbox."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(self, learner_id: int, kind: str, local_date: date, due_at: datetime,
+                lesson_id: str | None = None, payload: str = "") -> bool:
+        """Write the outbox row for (learner, kind, local day) unless it exists; True if new."""
+        return _insert_once(self.session, DeliveryRow, {
+            "learner_id": learner_id, "kind": kind, "local_date": local_date, "due_at": due_at,
+            "lesson_id": lesson_id, "payload": payload, "status": "pending", "attempts": 0,
+        })
+
+    def get(self, learner_id: int, kind: str, local_date: date) -> Delivery | None:
+        """The outbox row for (learner, kind, local day), if any."""
+        row = self.session.exec(select(DeliveryRow).where(
+            DeliveryRow.learner_id == learner_id, DeliveryRow.kind == kind,
+            DeliveryRow.local_date == local_date,
+        )).first()
+        return _delivery(row) if row else None
+
+    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
+        """Record the platform's message id; a sent row is never sent again."""
+        row = self.session.get(DeliveryRow, delivery_id)
+        if row is None:
+            raise KeyError(f"no delivery {delivery_id}")
+        row.status, row.sent_at, row.platform_message_id = "sent", now, message_id
+        row.attempts += 1
+        self.session.add(row)
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    assert row.id is not None
+    return Delivery(row.id, row.learner_id, row.kind, row.local_date, row.lesson_id, row.payload,
+                    row.status, row.attempts, row.due_at, row.sent_at, row.platform_message_id)
+
+
+class Progress:
+    """Which lessons each learner has received."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def delivered(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
+        """Record that a lesson reached the learner; True the first time."""
+        return _insert_once(self.session, ProgressRow, {
+            "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now})
+
+    def lesson_ids(self, learner_id: int) -> set[str]:
+        """Every lesson the learner has received."""
+        return set(self.session.exec(
+            select(ProgressRow.lesson_id).where(ProgressRow.learner_id == learner_id)).all())
+
+
+class Cards:
+    """Spaced-repetition state of quiz questions."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, learner_id: int, lesson_id: str, question_key: str) -> Card | None:
+        """One question's card for one learner."""
+        row = self.session.get(CardRow, (learner_id, lesson_id, question_key))
+        return _card(row) if row else None
+
+    def save(self, card: Card) -> None:
+        """Insert or replace a card."""
+        row = self.session.get(CardRow, (card.learner_id, card.lesson_id, card.question_key))
+        if row is None:
+            row = CardRow(**card.__dict__)
+        else:
+            for name, value in card.__dict__.items():
+                setattr(row, name, value)
+        self.session.add(row)
+
+    def due(self, learner_id: int, now: datetime, limit: int) -> list[Card]:
+        """The learner's cards due by ``now``, most overdue first."""
+        rows = self.session.exec(
+            select(CardRow).where(CardRow.learner_id == learner_id, col(CardRow.due_at) <= now,
+                                  col(CardRow.mastered).is_(False))
+            .order_by(col(CardRow.due_at)).limit(limit)
+        ).all()
+        return [_card(row) for row in rows]
+
+
+def _card(row: CardRow) -> Card:
+    return Card(row.learner_id, row.lesson_id, row.question_key, row.state, row.due_at,
+                row.reviews, row.lapses, row.mastered)
+
+
+class Answers:
+    """Quiz answers, each recorded once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, learner_id: int, lesson_id: str, question_key: str,
+               choices: Iterable[int], correct: bool, now: datetime, key: str) -> bool:
+        """Record an answer under an idempotency ``key``; False when it was already there."""
+        return _insert_once(self.session, AnswerRow, {
+            "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
+            "choices": ",".join(str(c) for c in choices), "correct": correct,
+            "answered_at": now, "idempotency_key": key})
+
+    def accuracy(self, since: datetime) -> tuple[int, int]:
+        """(correct, total) answers since a time, over all learners."""
+        rows = self.session.exec(select(AnswerRow.correct).where(
+            col(AnswerRow.answered_at) >= since)).all()
+        return sum(rows), len(rows)
+
+
+class Points:
+    """The points ledger."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def award(self, learner_id: int, points: int, reason: str, key: str,
+              now: datetime) -> bool:
+        """Add points once per idempotency ``key``; False when that award already exists."""
+        return _insert_once(self.session, PointsRow, {
+            "learner_id": learner_id, "points": points, "reason": reason, "created_at": now,
+            "idempotency_key": key})
+
+    def total(self, learner_id: int, since: datetime | None = None) -> int:
+        """The learner's points (since a time, if given)."""
+        query = select(func.coalesce(func.sum(PointsRow.points), 0)).where(
+            PointsRow.learner_id == learner_id)
+        if since is not None:
+            query = query.where(col(PointsRow.created_at) >= since)
+        return int(self.session.exec(query).one())
+
+    def leaderboard(self, since: datetime, limit: int) -> list[Standing]:
+        """The best learners since a time, among those who opted in only."""
+        total = func.sum(PointsRow.points).label("total")
+        rows = self.session.exec(
+            select(LearnerRow.id, LearnerRow.display_name, total)
+            .join(PointsRow, col(PointsRow.learner_id) == col(LearnerRow.id))
+            .where(col(LearnerRow.leaderboard_opt_in).is_(True),
+                   col(PointsRow.created_at) >= since)
+            .group_by(col(LearnerRow.id), col(LearnerRow.display_name))
+            .order_by(total.desc(), col(LearnerRow.id)).limit(limit)
+        ).all()
+        return [Standing(int(i), name, int(points)) for i, name, points in rows]  # type: ignore[arg-type]
+
+
+class Streaks:
+    """Streak state."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, learner_id: int) -> Streak:
+        """The learner's streak (a fresh one if none yet)."""
+        row = self.session.get(StreakRow, learner_id)
+        if row is None:
+            return Streak(learner_id)
+        return Streak(row.learner_id, row.current, row.longest, row.last_active, row.freezes,
+                      row.paused_since)
+
+    def save(self, streak: Streak) -> None:
+        """Store the learner's streak."""
+        row = self.session.get(StreakRow, streak.learner_id) or StreakRow(
+            learner_id=streak.learner_id)
+        for name, value in streak.__dict__.items():
+            setattr(row, name, value)
+        self.session.add(row)
+
+
+class Badges:
+    """Badges, each awarded once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def award(self, learner_id: int, code: str, now: datetime) -> bool:
+        """Award a badge; False when the learner already has it."""
+        return _insert_once(self.session, BadgeRow, {
+            "learner_id": learner_id, "code": code, "awarded_at": now})
+
+    def codes(self, learner_id: int) -> list[str]:
+        """The learner's badges in the order they were earned."""
+        return list(self.session.exec(
+            select(BadgeRow.code).where(BadgeRow.learner_id == learner_id)
+            .order_by(col(BadgeRow.awarded_at), col(BadgeRow.code))).all())
+
+
+class Flags:
+    """Questions learners flagged as wrong."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, learner_id: int, lesson_id: str, question_key: str, note: str,
+            now: datetime) -> None:
+        """Keep a learner's flag for the trainers."""
+        self.session.add(FlagRow(learner_id=learner_id, lesson_id=lesson_id,
+                                 question_key=question_key, note=note[:2000], created_at=now))
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(lesson, question, number of flags), most flagged first."""
+        count = func.count().label("flags")
+        rows = self.session.exec(
+            select(FlagRow.lesson_id, FlagRow.question_key, count)
+            .group_by(col(FlagRow.lesson_id), col(FlagRow.question_key))
+            .order_by(count.desc())).all()
+        return [(lesson, key, int(n)) for lesson, key, n in rows]

@@ -1,0 +1,150 @@
+"""SQLModel tables. All times are UTC (stored without a zone); local dates are the learner's.
+
+Only the repositories use these classes; everything outside ``storage`` sees records.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class LearnerRow(SQLModel, table=True):
+    """One person on one platform, with their delivery settings."""
+
+    __tablename__ = "learner"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    platform_user_id: str = Field(max_length=100)
+    chat_id: str | None = Field(default=None, max_length=100)
+    display_name: str = Field(default="", max_length=200)
+    time_zone: str = Field(default="UTC", max_length=64)
+    lesson_time: str = Field(default="09:00", max_length=5)
+    quiz_time: str = Field(default="15:00", max_length=5)
+    workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
+    paused: bool = False
+    topics: str = Field(default="", max_length=1000)
+    leaderboard_opt_in: bool = False
+    is_trainer: bool = False
+    created_at: datetime
+    next_lesson_at: datetime | None = Field(default=None, index=True)
+    next_quiz_at: datetime | None = Field(default=None, index=True)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """An outbox row: written before anything is sent, unique per learner, kind and local day."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("learner_id", "kind", "local_date"),
+        Index("ix_delivery_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    local_date: date
+    lesson_id: str | None = Field(default=None, max_length=500)
+    payload: str = ""
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    due_at: datetime
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    platform_message_id: str | None = Field(default=None, max_length=200)
+    error: str | None = None
+
+
+class ProgressRow(SQLModel, table=True):
+    """A lesson delivered to a learner (and when they opened it, if the platform tells)."""
+
+    __tablename__ = "lesson_progress"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    delivered_at: datetime
+    completed_at: datetime | None = None
+
+
+class CardRow(SQLModel, table=True):
+    """One quiz question's spaced-repetition state for one learner (FSRS card as JSON)."""
+
+    __tablename__ = "card"
+    __table_args__ = (Index("ix_card_due", "learner_id", "due_at"),)
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    question_key: str = Field(primary_key=True, max_length=40)
+    state: str
+    due_at: datetime
+    reviews: int = 0
+    lapses: int = 0
+    mastered: bool = False
+
+
+class AnswerRow(SQLModel, table=True):
+    """One answer, recorded once: ``idempotency_key`` makes a repeated press a no-op."""
+
+    __tablename__ = "answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    lesson_id: str = Field(max_length=500)
+    question_key: str = Field(max_length=40)
+    choices: str = Field(max_length=100)
+    correct: bool
+    answered_at: datetime
+    idempotency_key: str = Field(unique=True, max_length=200)
+
+
+class PointsRow(SQLModel, table=True):
+    """The points ledger: every award once, by its idempotency key."""
+
+    __tablename__ = "points"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    points: int
+    reason: str = Field(max_length=100)
+    created_at: datetime = Field(index=True)
+    idempotency_key: str = Field(unique=True, max_length=200)
+
+
+class StreakRow(SQLModel, table=True):
+    """A learner's streak in their local workdays, with earned freezes and a vacation hold."""
+
+    __tablename__ = "streak"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    current: int = 0
+    longest: int = 0
+    last_active: date | None = None
+    freezes: int = 0
+    paused_since: date | None = None
+
+
+class BadgeRow(SQLModel, table=True):
+    """A badge a learner earned (once)."""
+
+    __tablename__ = "badge"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(primary_key=True, max_length=50)
+    awarded_at: datetime
+
+
+class FlagRow(SQLModel, table=True):
+    """A question a learner flagged as wrong, kept for trainers."""
+
+    __tablename__ = "flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    lesson_id: str = Field(max_length=500)
+    question_key: str = Field(max_length=40)
+    note: str = Field(default="", max_length=2000)
+    created_at: datetime

@@ -1,0 +1,179 @@
+"""Repositories on both databases: settings, outbox, idempotent awards, forget, leaderboard."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import inspect, text
+
+from storage import Database
+from storage.records import Card, Streak
+from storage.repositories import (
+    Answers,
+    Badges,
+    Cards,
+    Deliveries,
+    Flags,
+    Learners,
+    Points,
+    Progress,
+    Streaks,
+)
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TABLES = {"learner", "delivery", "lesson_progress", "card", "answer", "points", "streak",
+          "badge", "flag", "alembic_version"}
+
+
+def enrol(database: Database, user: str = "42", **settings: object) -> int:
+    with database.session() as session:
+        learner, _ = Learners(session).enrol("telegram", user, NOW, **settings)
+        return learner.id
+
+
+def test_migrations_create_every_table(database: Database) -> None:
+    assert set(inspect(database.engine).get_table_names()) >= TABLES
+
+
+def test_enrol_once_and_keep_settings(database: Database) -> None:
+    with database.session() as session:
+        learners = Learners(session)
+        first, created = learners.enrol("slack", "U1", NOW, display_name="Ann",
+                                        time_zone="Europe/Berlin", workdays=["mon", "wed"])
+        again, created_again = learners.enrol("slack", "U1", NOW, display_name="Other")
+    assert created and not created_again and again.id == first.id
+    assert (again.display_name, again.time_zone, again.workdays) == (
+        "Ann", "Europe/Berlin", ("mon", "wed"))
+    assert again.created_at == NOW and again.created_at.tzinfo is not None
+    with database.session() as session:
+        updated = Learners(session).update(first.id, paused=True, topics=["security", "git"])
+    assert updated.paused and updated.topics == ("security", "git")
+
+
+def test_unknown_setting_is_refused(database: Database) -> None:
+    learner_id = enrol(database)
+    with database.session() as session:
+        try:
+            Learners(session).update(learner_id, favourite_colour="blue")
+        except TypeError as exc:
+            assert "not a learner setting" in str(exc)
+        else:
+            raise AssertionError("an unknown setting was accepted")
+
+
+def test_outbox_row_is_unique_per_learner_kind_and_local_day(database: Database) -> None:
+    learner_id = enrol(database)
+    day = date(2026, 3, 2)
+    with database.session() as session:
+        deliveries = Deliveries(session)
+        assert deliveries.enqueue(learner_id, "lesson", day, NOW, "security/phishing")
+        assert not deliveries.enqueue(learner_id, "lesson", day, NOW, "other")
+        assert deliveries.enqueue(learner_id, "quiz", day, NOW)
+        row = deliveries.get(learner_id, "lesson", day)
+        assert row is not None and row.lesson_id == "security/phishing" and row.status == "pending"
+        deliveries.mark_sent(row.id, "msg-1", NOW)
+    with database.session() as session:
+        sent = Deliveries(session).get(learner_id, "lesson", day)
+    assert sent is not None and (sent.status, sent.platform_message_id) == ("sent", "msg-1")
+
+
+def test_the_same_award_pressed_twice_concurrently_counts_once(database: Database) -> None:
+    learner_id = enrol(database)
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def press() -> None:
+        barrier.wait(5)
+        with database.session() as session:
+            results.append(Points(session).award(learner_id, 10, "answer", "answer:q1:d1", NOW))
+
+    threads = [threading.Thread(target=press) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [False] * 7 + [True]
+    with database.session() as session:
+        assert Points(session).total(learner_id) == 10
+
+
+def test_answers_badges_and_progress_are_recorded_once(database: Database) -> None:
+    learner_id = enrol(database)
+    with database.session() as session:
+        assert Answers(session).record(learner_id, "l1", "q1", [1], True, NOW, "a1")
+        assert not Answers(session).record(learner_id, "l1", "q1", [1], True, NOW, "a1")
+        assert Badges(session).award(learner_id, "first-lesson", NOW)
+        assert not Badges(session).award(learner_id, "first-lesson", NOW)
+        assert Progress(session).delivered(learner_id, "l1", NOW)
+        assert not Progress(session).delivered(learner_id, "l1", NOW)
+        assert Progress(session).lesson_ids(learner_id) == {"l1"}
+        assert Answers(session).accuracy(NOW - timedelta(days=1)) == (1, 1)
+
+
+def test_cards_come_due_in_order(database: Database) -> None:
+    learner_id = enrol(database)
+    with database.session() as session:
+        cards = Cards(session)
+        cards.save(Card(learner_id, "l1", "q1", "{}", NOW + timedelta(days=1)))
+        cards.save(Card(learner_id, "l1", "q2", "{}", NOW - timedelta(days=2)))
+        cards.save(Card(learner_id, "l2", "q1", "{}", NOW - timedelta(days=1)))
+        cards.save(Card(learner_id, "l2", "q1", '{"x": 1}', NOW - timedelta(days=1), reviews=1))
+    with database.session() as session:
+        due = Cards(session).due(learner_id, NOW, 10)
+        assert [(c.lesson_id, c.question_key) for c in due] == [("l1", "q2"), ("l2", "q1")]
+        assert due[1].reviews == 1 and due[1].state == '{"x": 1}'
+
+
+def test_streak_round_trip(database: Database) -> None:
+    learner_id = enrol(database)
+    with database.session() as session:
+        assert Streaks(session).get(learner_id) == Streak(learner_id)
+        Streaks(session).save(Streak(learner_id, 3, 5, date(2026, 3, 2), 1))
+    with database.session() as session:
+        assert Streaks(session).get(learner_id) == Streak(learner_id, 3, 5, date(2026, 3, 2), 1)
+
+
+def test_leaderboard_shows_only_learners_who_opted_in(database: Database) -> None:
+    shy = enrol(database, "1", display_name="Shy")
+    proud = enrol(database, "2", display_name="Proud", leaderboard_opt_in=True)
+    keen = enrol(database, "3", display_name="Keen", leaderboard_opt_in=True)
+    with database.session() as session:
+        points = Points(session)
+        points.award(shy, 100, "answer", "s", NOW)
+        points.award(proud, 20, "answer", "p", NOW)
+        points.award(keen, 50, "answer", "k", NOW)
+        points.award(keen, 500, "answer", "old", NOW - timedelta(days=30))
+        board = points.leaderboard(NOW - timedelta(days=7), 10)
+    assert [(s.display_name, s.points) for s in board] == [("Keen", 50), ("Proud", 20)]
+
+
+def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Database) -> None:
+    gone = enrol(database, "1")
+    kept = enrol(database, "2")
+    for learner_id in (gone, kept):
+        with database.session() as session:
+            Points(session).award(learner_id, 5, "answer", f"p{learner_id}", NOW)
+            Answers(session).record(learner_id, "l", "q", [0], False, NOW, f"a{learner_id}")
+            Badges(session).award(learner_id, "first-lesson", NOW)
+            Progress(session).delivered(learner_id, "l", NOW)
+            Cards(session).save(Card(learner_id, "l", "q", "{}", NOW))
+            Deliveries(session).enqueue(learner_id, "lesson", date(2026, 3, 2), NOW)
+            Streaks(session).save(Streak(learner_id, 1, 1, date(2026, 3, 2)))
+            Flags(session).add(learner_id, "l", "q", "key is wrong", NOW)
+    with database.session() as session:
+        Learners(session).forget(gone)
+    with database.engine.connect() as connection:
+        for table in TABLES - {"alembic_version"}:
+            column = "id" if table == "learner" else "learner_id"
+            rows = connection.execute(text(f"SELECT {column} FROM {table}")).scalars().all()
+            assert gone not in rows and kept in rows, table
+
+
+def test_flagged_questions_are_counted_for_trainers(database: Database) -> None:
+    first, second = enrol(database, "1"), enrol(database, "2")
+    with database.session() as session:
+        Flags(session).add(first, "l1", "q1", "", NOW)
+        Flags(session).add(second, "l1", "q1", "answer b is also right", NOW)
+        Flags(session).add(second, "l2", "q9", "", NOW)
+        assert Flags(session).counts() == [("l1", "q1", 2), ("l2", "q9", 1)]
