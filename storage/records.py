@@ -78,3 +78,15 @@ class Standing:
     learner_id: int
     display_name: str
     points: int
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A question put to a learner, answered or not."""
+
+    id: int
+    learner_id: int
+    lesson_id: str
+    question_key: str
+    asked_at: datetime
+    answered_at: datetime | None

@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column
+from sqlalchemy import delete, func, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.records import Card, Delivery, Learner, Standing, Streak
+from storage.records import Ask, Card, Delivery, Learner, Standing, Streak
 from storage.tables import (
     AnswerRow,
+    AskRow,
     BadgeRow,
     CardRow,
     DeliveryRow,
@@ -102,7 +103,7 @@ class Learners:
 
     def forget(self, learner_id: int) -> None:
         """Delete the learner and every row about them (the tables cascade)."""
-        for table in (AnswerRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
+        for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
                       DeliveryRow, StreakRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
@@ -330,3 +331,51 @@ class Flags:
             .group_by(col(FlagRow.lesson_id), col(FlagRow.question_key))
             .order_by(count.desc())).all()
         return [(lesson, key, int(n)) for lesson, key, n in rows]
+
+
+class Asks:
+    """Questions put to learners."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime) -> Ask:
+        """Record that a question was asked; the ask (its id goes into answer buttons)."""
+        row = AskRow(learner_id=learner_id, lesson_id=lesson_id, question_key=question_key,
+                     asked_at=now)
+        self.session.add(row)
+        self.session.flush()
+        return _ask(row)
+
+    def get(self, ask_id: int) -> Ask | None:
+        """One ask by id."""
+        row = self.session.get(AskRow, ask_id)
+        return _ask(row) if row else None
+
+    def latest_open(self, learner_id: int) -> Ask | None:
+        """The learner's most recent unanswered question, if any."""
+        row = self.session.exec(
+            select(AskRow).where(AskRow.learner_id == learner_id,
+                                 col(AskRow.answered_at).is_(None))
+            .order_by(col(AskRow.id).desc())).first()
+        return _ask(row) if row else None
+
+    def open_count(self, learner_id: int) -> int:
+        """How many of the learner's questions wait for an answer."""
+        return int(self.session.exec(
+            select(func.count()).select_from(AskRow).where(
+                AskRow.learner_id == learner_id, col(AskRow.answered_at).is_(None))).one())
+
+    def close(self, ask_id: int, now: datetime) -> bool:
+        """Mark answered; False when it already was (a second press of the same button)."""
+        # One conditional UPDATE: of two concurrent presses, exactly one finds it still open.
+        statement = (update(AskRow).where(col(AskRow.id) == ask_id,
+                                          col(AskRow.answered_at).is_(None))
+                     .values(answered_at=now).returning(col(AskRow.id)))
+        return self.session.execute(statement).first() is not None
+
+
+def _ask(row: AskRow) -> Ask:
+    assert row.id is not None
+    return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
+               row.answered_at)

@@ -148,3 +148,16 @@ class FlagRow(SQLModel, table=True):
     question_key: str = Field(max_length=40)
     note: str = Field(default="", max_length=2000)
     created_at: datetime
+
+
+class AskRow(SQLModel, table=True):
+    """A question put to a learner: answers (buttons or typed) refer to it by its short id."""
+
+    __tablename__ = "ask"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    lesson_id: str = Field(max_length=500)
+    question_key: str = Field(max_length=40)
+    asked_at: datetime
+    answered_at: datetime | None = None

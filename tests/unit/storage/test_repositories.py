@@ -11,6 +11,7 @@ from storage import Database
 from storage.records import Card, Streak
 from storage.repositories import (
     Answers,
+    Asks,
     Badges,
     Cards,
     Deliveries,
@@ -22,7 +23,7 @@ from storage.repositories import (
 )
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-TABLES = {"learner", "delivery", "lesson_progress", "card", "answer", "points", "streak",
+TABLES = {"learner", "ask", "delivery", "lesson_progress", "card", "answer", "points", "streak",
           "badge", "flag", "alembic_version"}
 
 
@@ -161,6 +162,7 @@ def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Datab
             Deliveries(session).enqueue(learner_id, "lesson", date(2026, 3, 2), NOW)
             Streaks(session).save(Streak(learner_id, 1, 1, date(2026, 3, 2)))
             Flags(session).add(learner_id, "l", "q", "key is wrong", NOW)
+            Asks(session).create(learner_id, "l", "q", NOW)
     with database.session() as session:
         Learners(session).forget(gone)
     with database.engine.connect() as connection:
@@ -177,3 +179,27 @@ def test_flagged_questions_are_counted_for_trainers(database: Database) -> None:
         Flags(session).add(second, "l1", "q1", "answer b is also right", NOW)
         Flags(session).add(second, "l2", "q9", "", NOW)
         assert Flags(session).counts() == [("l1", "q1", 2), ("l2", "q9", 1)]
+
+
+def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database) -> None:
+    learner_id = enrol(database)
+    with database.session() as session:
+        ask = Asks(session).create(learner_id, "l1", "q1", NOW)
+        assert Asks(session).latest_open(learner_id) == ask
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def press() -> None:
+        barrier.wait(5)
+        with database.session() as session:
+            results.append(Asks(session).close(ask.id, NOW))
+
+    threads = [threading.Thread(target=press) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [False] * 5 + [True]
+    with database.session() as session:
+        assert Asks(session).latest_open(learner_id) is None
+        assert Asks(session).open_count(learner_id) == 0
