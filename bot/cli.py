@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -181,6 +182,43 @@ def lessons_watch(folder: str) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+@main.command("demo")
+@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
+              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--db", "url", default=None,
+              help="Database URL (default: a fresh SQLite file for this run).")
+@click.option("--timezone", "zone", default="UTC", show_default=True,
+              help="The demo learner's time zone, like Europe/Berlin.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M"]), default=None,
+              help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
+def demo(folder: str, url: str | None, zone: str, start: datetime | None) -> None:
+    """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
+    import tempfile
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.app import Demo, demo_clock, open_engine
+    from bot.engine import calendar
+    from bot.engine.engine import EngineSettings
+    from storage import StorageError
+
+    try:
+        settings = EngineSettings(time_zone=calendar.zone(zone).key)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from exc
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db", settings)
+        except (MicrolearnError, StorageError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
+                           settings)
+        adapter = ConsoleAdapter(Demo(engine, clock).respond, sys.stdout,
+                                 prompt=sys.stdin.isatty())
+        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+        adapter.run(stdin)
+        engine.database.dispose()
 
 
 @main.group()

@@ -6,10 +6,10 @@ database's own "insert unless it exists", so two concurrent requests cannot both
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, update
+from sqlalchemy import case, delete, func, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -172,6 +172,10 @@ class Progress:
         return _insert_once(self.session, ProgressRow, {
             "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now})
 
+    def count(self) -> int:
+        """How many lessons have been delivered, over all learners."""
+        return int(self.session.exec(select(func.count()).select_from(ProgressRow)).one())
+
     def lesson_ids(self, learner_id: int) -> set[str]:
         """Every lesson the learner has received."""
         return set(self.session.exec(
@@ -209,6 +213,29 @@ class Cards:
         return [_card(row) for row in rows]
 
 
+    def lesson_cards(self, learner_id: int, lesson_id: str) -> list[Card]:
+        """The learner's cards of one lesson."""
+        rows = self.session.exec(select(CardRow).where(
+            CardRow.learner_id == learner_id, CardRow.lesson_id == lesson_id)).all()
+        return [_card(row) for row in rows]
+
+    def mastered(self, learner_id: int) -> int:
+        """How many questions the learner has mastered."""
+        return int(self.session.exec(select(func.count()).select_from(CardRow).where(
+            CardRow.learner_id == learner_id, col(CardRow.mastered).is_(True))).one())
+
+    def next_due(self, learner_id: int) -> datetime | None:
+        """When the learner's next question comes due."""
+        return self.session.exec(select(func.min(CardRow.due_at)).where(
+            CardRow.learner_id == learner_id, col(CardRow.mastered).is_(False))).one()
+
+    def shift(self, learner_id: int, delta: timedelta) -> None:
+        """Move every review of the learner (a vacation hold pushes them back)."""
+        for row in self.session.exec(select(CardRow).where(CardRow.learner_id == learner_id)):
+            row.due_at = row.due_at + delta
+            self.session.add(row)
+
+
 def _card(row: CardRow) -> Card:
     return Card(row.learner_id, row.lesson_id, row.question_key, row.state, row.due_at,
                 row.reviews, row.lapses, row.mastered)
@@ -227,6 +254,18 @@ class Answers:
             "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
             "choices": ",".join(str(c) for c in choices), "correct": correct,
             "answered_at": now, "idempotency_key": key})
+
+    def hardest(self, min_answers: int, limit: int) -> list[tuple[str, str, int, int]]:
+        """(lesson, question, correct, total) with the lowest share of right answers."""
+        total = func.count().label("total")
+        right = func.sum(case((col(AnswerRow.correct), 1), else_=0)).label("right")
+        rows = self.session.exec(
+            select(AnswerRow.lesson_id, AnswerRow.question_key, right, total)
+            .group_by(col(AnswerRow.lesson_id), col(AnswerRow.question_key))
+            .having(func.count() >= min_answers)
+            .order_by((right * 1.0 / total).asc(), col(AnswerRow.lesson_id))
+            .limit(limit)).all()
+        return [(lesson, key, int(r), int(t)) for lesson, key, r, t in rows]
 
     def accuracy(self, since: datetime) -> tuple[int, int]:
         """(correct, total) answers since a time, over all learners."""
@@ -255,6 +294,11 @@ class Points:
         if since is not None:
             query = query.where(col(PointsRow.created_at) >= since)
         return int(self.session.exec(query).one())
+
+    def active_learners(self, since: datetime) -> int:
+        """How many learners earned points since a time."""
+        return int(self.session.exec(select(func.count(func.distinct(PointsRow.learner_id)))
+                                     .where(col(PointsRow.created_at) >= since)).one())
 
     def leaderboard(self, since: datetime, limit: int) -> list[Standing]:
         """The best learners since a time, among those who opted in only."""
@@ -358,6 +402,12 @@ class Asks:
             select(AskRow).where(AskRow.learner_id == learner_id,
                                  col(AskRow.answered_at).is_(None))
             .order_by(col(AskRow.id).desc())).first()
+        return _ask(row) if row else None
+
+    def latest(self, learner_id: int) -> Ask | None:
+        """The learner's most recent question, answered or not."""
+        row = self.session.exec(select(AskRow).where(AskRow.learner_id == learner_id)
+                                .order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
     def open_count(self, learner_id: int) -> int:

@@ -1,0 +1,110 @@
+"""Local days and times: every learner's day, workdays and hours are in their own time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The time zone ``name`` ('Europe/Berlin'); ValueError with a hint when unknown."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"'{name}' is not a time zone I know; write it like Europe/Berlin, "
+                         "America/New_York or Asia/Tokyo") from exc
+
+
+def parse_time(text: str) -> str:
+    """'9:30', '09.30' or '9h30' as 'HH:MM'; ValueError otherwise."""
+    match = _TIME.match(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a time; write it like 09:30 (24-hour clock)")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+def parse_days(text: str) -> tuple[str, ...]:
+    """'mon-fri', 'mon,wed,fri', 'mon wed', 'weekdays' or 'every day' as day names in order."""
+    words = text.lower().replace(",", " ").split()
+    if words in (["weekdays"], ["workdays"]):
+        return DAYS[:5]
+    if words in (["every", "day"], ["everyday"], ["daily"], ["all"]):
+        return DAYS
+    chosen: set[str] = set()
+    for word in words:
+        if "-" in word:
+            start, _, end = word.partition("-")
+            first, last = _day(start), _day(end)
+            index = DAYS.index(first)
+            while True:
+                chosen.add(DAYS[index])
+                if DAYS[index] == last:
+                    break
+                index = (index + 1) % 7
+        else:
+            chosen.add(_day(word))
+    if not chosen:
+        raise ValueError("name at least one day, like mon-fri or mon,wed,fri")
+    return tuple(day for day in DAYS if day in chosen)
+
+
+def _day(word: str) -> str:
+    for day in DAYS:
+        if word.startswith(day):
+            return day
+    raise ValueError(f"'{word}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
+
+
+def local_date(moment: datetime, tz: ZoneInfo) -> date:
+    """The learner's calendar day at ``moment``."""
+    return moment.astimezone(tz).date()
+
+
+def at_local(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
+    """The UTC instant of ``hhmm`` on ``day`` in ``tz`` (a 09:00 stays 09:00 across DST)."""
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    return datetime.combine(day, time(hour, minute), tz).astimezone(UTC)
+
+
+def is_workday(day: date, workdays: tuple[str, ...]) -> bool:
+    """True when ``day`` is one of the learner's workdays."""
+    return DAYS[day.weekday()] in workdays
+
+
+def next_workday(after: date, workdays: tuple[str, ...]) -> date:
+    """The first workday strictly after ``after`` (any day if no workday is set)."""
+    day = after + timedelta(days=1)
+    for _ in range(7):
+        if not workdays or is_workday(day, workdays):
+            return day
+        day += timedelta(days=1)
+    return day
+
+
+def previous_workday(before: date, workdays: tuple[str, ...]) -> date:
+    """The last workday strictly before ``before``."""
+    day = before - timedelta(days=1)
+    for _ in range(7):
+        if not workdays or is_workday(day, workdays):
+            return day
+        day -= timedelta(days=1)
+    return day
+
+
+def workdays_between(first: date, last: date, workdays: tuple[str, ...]) -> int:
+    """Workdays strictly between two days."""
+    count, day = 0, first + timedelta(days=1)
+    while day < last:
+        count += is_workday(day, workdays)
+        day += timedelta(days=1)
+    return count
+
+
+def week_start(moment: datetime) -> datetime:
+    """Monday 00:00 UTC of the week of ``moment`` (leaderboards reset then)."""
+    monday = moment.astimezone(UTC).date() - timedelta(days=moment.astimezone(UTC).weekday())
+    return datetime.combine(monday, time(0), UTC)

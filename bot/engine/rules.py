@@ -1,0 +1,32 @@
+"""Points, badges and streak rules (documented in README: change them together)."""
+
+from __future__ import annotations
+
+POINTS_LESSON = 5
+POINTS_RIGHT = 10
+POINTS_WRONG = 2
+"""Trying counts: a wrong answer still earns a little."""
+POINTS_MASTERED = 20
+MASTERED_DAYS = 30
+"""A question is mastered once its next review is more than this many days away."""
+FREEZE_EVERY = 5
+"""A streak freeze is earned for every this many active days in a row..."""
+MAX_FREEZES = 2
+"""...and at most this many are kept."""
+
+BADGES = {
+    "first-lesson": "First lesson",
+    "lessons-10": "10 lessons",
+    "lessons-25": "25 lessons",
+    "streak-5": "5-day streak",
+    "streak-20": "20-day streak",
+    "mastered-10": "10 questions mastered",
+}
+"""Badge codes and names; finishing a track gives 'track:<name>'."""
+
+
+def badge_name(code: str) -> str:
+    """The name a learner sees for a badge code."""
+    if code.startswith("track:"):
+        return f"Track complete: {code[6:]}"
+    return BADGES.get(code, code)

@@ -1,0 +1,1 @@
+"""Neutral messages to text: one Jinja2 template per message kind."""
