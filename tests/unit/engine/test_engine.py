@@ -1,0 +1,235 @@
+"""The engine, driven with neutral events and a fixed clock."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+from bot.engine.engine import Engine
+from bot.engine.messages import Kind
+from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
+from tests.unit.engine.conftest import Say, kinds
+
+MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
+
+
+def points(engine: Engine, user: str = "ann") -> int:
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", user)
+        assert learner is not None
+        return Points(session).total(learner.id)
+
+
+def test_first_message_enrols_and_welcomes_in_the_platform_time_zone(
+    say: Say, engine: Engine
+) -> None:
+    assert kinds(say("hello", zone="Europe/Berlin"))[0] == "welcome"
+    assert kinds(say("hello again"))[0] != "welcome"
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+    assert learner is not None and learner.time_zone == "Europe/Berlin"
+
+
+def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
+    titles = []
+    for _ in range(4):
+        out = say("lesson")
+        titles.append(next((m.data["lesson"].title for m in out if m.kind is Kind.LESSON), None))
+    assert titles == ["One", "Two", "Three", None]
+    assert "notice:all_read" in kinds(say("lesson"))
+
+
+def test_questions_come_on_the_next_workday_not_today(say: Say) -> None:
+    friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    say("lesson", at=friday)
+    assert "notice:nothing_due" in kinds(say("quiz", at=friday + timedelta(hours=6)))
+    assert "notice:nothing_due" in kinds(say("quiz", at=friday + timedelta(days=1)))  # Saturday
+    monday = friday + timedelta(days=3)
+    asked = say("quiz", at=monday)
+    assert kinds(asked) == ["question"]
+    assert [b.value for b in asked[0].buttons] == ["a:1:0", "a:1:1", "a:1:2"]
+
+
+def test_answers_by_number_letter_or_button(say: Say, engine: Engine) -> None:
+    say("lesson", at=MON)
+    say("lesson", at=MON)
+    tuesday = MON + timedelta(days=1)
+    say("quiz", at=tuesday)
+    right = say("2", at=tuesday)  # typed number: right
+    assert right[0].kind is Kind.FEEDBACK and right[0].data["correct"]
+    nxt = right[1]
+    assert nxt.kind is Kind.QUESTION
+    wrong = say("c", at=tuesday)  # typed letter: wrong
+    assert wrong[0].kind is Kind.FEEDBACK and not wrong[0].data["correct"]
+    assert kinds(wrong)[-1] == "notice:quiz_done"
+    assert points(engine) == 5 + 5 + 10 + 2
+
+
+def test_the_same_button_twice_counts_once_even_concurrently(say: Say, engine: Engine) -> None:
+    say("lesson", at=MON)
+    tuesday = MON + timedelta(days=1)
+    button = say("quiz", at=tuesday)[0].buttons[1].value
+    replies: list[list[str]] = []
+    barrier = threading.Barrier(5)
+
+    def press() -> None:
+        barrier.wait(5)
+        replies.append(kinds(say(answer=button, at=tuesday)))
+
+    threads = [threading.Thread(target=press) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sum("feedback" in reply for reply in replies) == 1
+    assert sum("notice:already_answered" in reply for reply in replies) == 4
+    assert points(engine) == 5 + 10
+    with engine.database.session() as session:
+        assert Answers(session).accuracy(MON) == (1, 1)
+
+
+def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine: Engine) -> None:
+    assert kinds(say("2")) [-1] == "notice:no_open_question"
+    assert kinds(say(answer="a:999:0"))[-1] == "notice:bad_answer"
+    assert kinds(say(answer="garbage"))[-1] == "notice:bad_answer"
+    say("lesson", at=MON)
+    button = say("quiz", at=MON + timedelta(days=1))[0].buttons[0].value
+    assert kinds(say(answer=button, user="bob"))[-1] == "notice:bad_answer"  # not bob's question
+    assert kinds(say("7", at=MON + timedelta(days=1)))[-1] == "notice:choice_range"
+    with engine.database.session() as session:
+        assert Answers(session).accuracy(MON - timedelta(days=1)) == (0, 0)
+
+
+def test_odd_input_gets_a_polite_reply(say: Say) -> None:
+    for text in ("", "   ", "x" * 10_000, "🎉🎉", "مرحبا كيف حالك", "<b>&amp;</b> *_`",
+                 "/unknown-thing", "\x00\x01"):
+        out = say(text)
+        assert out, repr(text)
+
+
+def test_streak_survives_the_weekend_and_breaks_on_a_missed_workday(
+    say: Say, engine: Engine
+) -> None:
+    friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    say("lesson", at=friday)
+    say("lesson", at=friday + timedelta(days=3))  # Monday: the weekend is not a gap
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Streaks(session).get(learner.id).current == 2
+    say("learn cherries", at=friday + timedelta(days=5))  # Wednesday: Tuesday was missed
+    with engine.database.session() as session:
+        assert Streaks(session).get(learner.id).current == 1
+
+
+def test_a_freeze_earned_by_five_days_covers_a_missed_day(say: Say, engine: Engine) -> None:
+    for day in range(5):  # Mon..Fri
+        say("learn apples", at=MON + timedelta(days=day))
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        streak = Streaks(session).get(learner.id)
+    assert (streak.current, streak.freezes) == (5, 1)
+    say("learn bananas", at=MON + timedelta(days=8))  # next Tuesday: Monday missed
+    with engine.database.session() as session:
+        streak = Streaks(session).get(learner.id)
+    assert (streak.current, streak.freezes) == (6, 0)
+
+
+def test_pause_is_a_holiday_that_keeps_the_streak_and_moves_reviews(
+    say: Say, engine: Engine
+) -> None:
+    say("lesson", at=MON)
+    say("pause", at=MON)
+    later = MON + timedelta(days=14)
+    say("resume", at=later)
+    assert "notice:nothing_due" in kinds(say("quiz", at=later))  # reviews moved by two weeks
+    say("learn bananas", at=later)
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None and not learner.paused
+        assert Streaks(session).get(learner.id).current == 2
+    assert kinds(say("quiz", at=later + timedelta(days=1))) == ["question"]
+
+
+def test_paused_learners_get_no_scheduled_messages(say: Say, engine: Engine) -> None:
+    say("pause")
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+    assert learner is not None
+    assert engine.deliver_lesson(learner.id, MON) == []
+    assert engine.deliver_quiz(learner.id, MON + timedelta(days=1)) == []
+
+
+def test_forget_needs_confirmation_and_then_deletes_everything(say: Say, engine: Engine) -> None:
+    say("lesson")
+    assert kinds(say("forget")) == ["notice:forget_confirm"]
+    assert kinds(say("/forget confirm")) == ["notice:forgotten"]
+    with engine.database.session() as session:
+        assert Learners(session).find("console", "ann") is None
+        assert Progress(session).count() == 0
+
+
+def test_settings_are_validated(say: Say) -> None:
+    say("hi")
+    assert kinds(say("time 25:00")) == ["notice:invalid"]
+    assert kinds(say("time 7.15"))[-1] == "settings"
+    assert kinds(say("TIMEZONE Nowhere/Land")) == ["notice:invalid"]
+    assert kinds(say("days funday")) == ["notice:invalid"]
+    assert kinds(say("topics nonsense")) == ["notice:invalid"]
+    out = say("topics extra")
+    assert out[-1].data["learner"].topics == ("extra",)
+    assert say("lesson")[0].data["lesson"].title == "Three"
+
+
+def test_free_text_is_a_lookup_that_counts_as_reading(say: Say, engine: Engine) -> None:
+    say("hi")
+    [out] = say("tell me about passwords")
+    assert out.kind is Kind.LOOKUP and out.data["lesson"].title == "Three"
+    assert kinds(say("zzzz qqqq")) == ["no_match"]
+    assert points(engine) == 5
+
+
+def test_leaderboard_is_opt_in(say: Say) -> None:
+    say("lesson", user="ann")
+    say("lesson", user="bob")
+    assert say("top", user="ann")[0].data["board"] == []
+    board = say("top join", user="bob")[0].data["board"]
+    assert [(row.display_name, row.points) for row in board] == [("Bob", 5)]
+
+
+def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
+    say("lesson")
+    say("quiz", at=MON + timedelta(days=1))
+    assert kinds(say("flag the right answer is wrong", at=MON + timedelta(days=1))) == [
+        "notice:flagged"]
+    assert kinds(say("stats")) == ["notice:trainers_only"]
+    stats = say("stats", user="boss")[-1]
+    assert stats.kind is Kind.STATS and stats.data["flags"] == [("basics/one", stats.data[
+        "flags"][0][1], 1)]
+
+
+def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) -> None:
+    say("learn bananas", at=MON)  # lesson two: one question
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+    assert learner is not None
+    review_days = []
+    mastered = False
+    for _ in range(10):
+        with engine.database.session() as session:
+            due = Cards(session).next_due(learner.id)
+        assert due is not None
+        asked = say("quiz", at=due + timedelta(hours=9))
+        assert kinds(asked) == ["question"]
+        review_days.append(due.date())
+        mastered = say("2", at=due + timedelta(hours=9))[0].data["mastered"]
+        if mastered:
+            break
+    gaps = [(b - a).days for a, b in itertools.pairwise(review_days)]
+    assert mastered and len(gaps) >= 2 and gaps == sorted(gaps)  # intervals grow...
+    with engine.database.session() as session:
+        assert Cards(session).next_due(learner.id) is None  # ...until it rests for good
+    assert review_days[0] == date(2026, 3, 3)  # first review: the next workday
+    assert all(day.weekday() < 5 for day in review_days)  # reviews land on workdays
