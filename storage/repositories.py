@@ -410,6 +410,12 @@ class Asks:
                                 .order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
+    def count_since(self, learner_id: int, since: datetime) -> int:
+        """How many questions the learner was asked since a time."""
+        return int(self.session.exec(
+            select(func.count()).select_from(AskRow).where(
+                AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since)).one())
+
     def open_count(self, learner_id: int) -> int:
         """How many of the learner's questions wait for an answer."""
         return int(self.session.exec(

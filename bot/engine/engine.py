@@ -259,10 +259,19 @@ class _Turn:
                                        self.engine.settings.quiz_questions)
 
     def send_quiz(self, scheduled: bool) -> list[Outbound]:
+        self.on_demand = not scheduled
         if not self.ask_next() and not scheduled:
             upcoming = Cards(self.session).next_due(self.learner.id)
             self.notice("nothing_due", next_due=upcoming and upcoming.astimezone(self.tz))
         return self.out
+
+    def budget_left(self) -> bool:
+        """The daily budget is for pushed reviews; asking for a quiz always gets what is due."""
+        if getattr(self, "on_demand", False):
+            return True
+        day_start = calendar.at_local(self.today, "00:00", self.tz)
+        asked = Asks(self.session).count_since(self.learner.id, day_start)
+        return asked < self.engine.settings.quiz_questions
 
     def ask_next(self) -> bool:
         """Ask the next due question (skipping any whose lesson or question is gone)."""
@@ -275,6 +284,11 @@ class _Turn:
                 self.question_message(open_ask.id, *found)
                 return True
             asks.close(open_ask.id, self.now)
+        if not self.budget_left():
+            if not self.due_cards():
+                return False
+            self.notice("budget_done")  # more are due, but today's set is done
+            return True
         for card in self.due_cards():
             found = self.find_question(card.lesson_id, card.question_key)
             if found is None:  # the trainer removed it: it will not come back

@@ -1,0 +1,107 @@
+"""A month for learners in three time zones, across a DST change and weekends, on a fake clock."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.content.catalog import Catalog
+from bot.engine import calendar
+from bot.engine.engine import Engine
+from bot.engine.messages import Inbound, Kind, Platform
+from storage import Database, upgrade
+from storage.repositories import Cards, Learners, Progress, Streaks
+from tests.conftest import SAMPLE
+
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]  # DST: Mar 29, Mar 8, none
+START = date(2026, 3, 2)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, object]]:
+    folder = tmp_path_factory.mktemp("month")
+    database = Database(f"sqlite:///{Path(folder) / 'month.db'}")
+    upgrade(database)
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    engine = Engine(database, catalog)
+    log: dict[str, dict[str, object]] = {}
+    for zone_name in ZONES:
+        zone = calendar.zone(zone_name)
+        first = calendar.at_local(START, "08:00", zone)
+        engine.handle(Inbound(Platform.TELEGRAM, zone_name, zone_name, text="start",
+                              time_zone=zone_name), first)
+        with database.session() as session:
+            learner = Learners(session).find("telegram", zone_name)
+        assert learner is not None
+        lessons: list[date] = []
+        asked: list[date] = []
+        lesson_hours: set[int] = set()
+        for offset in range(31):
+            day = START + timedelta(days=offset)
+            if not calendar.is_workday(day, learner.workdays):
+                continue  # the scheduler's part (issue #4): nothing is sent on a day off
+            at_nine = calendar.at_local(day, learner.lesson_time, zone)
+            lesson_hours.add(at_nine.astimezone(zone).hour)
+            if any(m.kind is Kind.LESSON for m in engine.deliver_lesson(learner.id, at_nine)):
+                lessons.append(day)
+            at_three = calendar.at_local(day, learner.quiz_time, zone)
+            messages = engine.deliver_quiz(learner.id, at_three)
+            while messages and messages[0].kind is Kind.QUESTION:
+                asked.append(day)
+                question = messages[0].data["question"]
+                right = question.correct_indexes[0]
+                messages = [m for m in engine.handle(
+                    Inbound(Platform.TELEGRAM, zone_name, zone_name,
+                            answer=messages[0].buttons[right].value), at_three)
+                    if m.kind is Kind.QUESTION]
+        with database.session() as session:
+            log[zone_name] = {
+                "lessons": lessons, "asked": asked, "hours": lesson_hours,
+                "streak": Streaks(session).get(learner.id),
+                "read": Progress(session).lesson_ids(learner.id),
+                "due": [card.due_at for card in Cards(session).due(
+                    learner.id, calendar.at_local(START + timedelta(days=400), "00:00", zone),
+                    1000)],
+            }
+    database.dispose()
+    return log
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_lessons_come_every_workday_at_nine_local_across_dst(
+    month: dict[str, dict[str, object]], zone_name: str
+) -> None:
+    lessons = month[zone_name]["lessons"]
+    assert isinstance(lessons, list)
+    workdays = [START + timedelta(days=n) for n in range(31)
+                if (START + timedelta(days=n)).weekday() < 5]
+    assert lessons == workdays  # one lesson each workday (23 of the 28 sample lessons)
+    assert month[zone_name]["hours"] == {9}  # 09:00 local before and after the DST change
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_reviews_only_on_workdays_and_never_the_day_of_the_lesson(
+    month: dict[str, dict[str, object]], zone_name: str
+) -> None:
+    asked = month[zone_name]["asked"]
+    assert isinstance(asked, list) and asked
+    assert min(asked) == START + timedelta(days=1)  # never on the day of the first lesson
+    per_day = {day: asked.count(day) for day in asked}
+    assert max(per_day.values()) == 3  # the daily budget of three pushed questions holds
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_streak_counts_every_workday_and_review_times_are_local_midnight(
+    month: dict[str, dict[str, object]], zone_name: str
+) -> None:
+    streak = month[zone_name]["streak"]
+    assert getattr(streak, "current", None) == 23  # every workday Mar 2 - Apr 1: weekends skip
+    zone = calendar.zone(zone_name)
+    due = month[zone_name]["due"]
+    assert isinstance(due, list) and due
+    local = [moment.astimezone(zone) for moment in due]
+    assert {moment.hour for moment in local} == {0}  # from the start of the learner's day...
+    assert all(moment.weekday() < 5 for moment in local)  # ...and only on workdays
