@@ -17,8 +17,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/microlearn lessons check lessons
-	$(BIN)/microlearn lookup --lessons lessons "how do I spot a phishing email"
-	$(BIN)/microlearn lookup --lessons lessons "pasword manager"
+	$(BIN)/microlearn demo --lessons lessons
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot scheduler storage tests bench

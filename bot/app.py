@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.adapters.console import USER, to_inbound
+from bot.config import Settings
 from bot.content.catalog import Catalog
 from bot.engine import calendar
 from bot.engine.engine import Engine, EngineSettings
@@ -14,6 +15,15 @@ from bot.rendering.renderer import Renderer
 from scheduler.clock import ManualClock
 from storage import Database, upgrade
 from storage.repositories import Learners
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    """The engine's part of the configuration."""
+    schedule = settings.schedule
+    return EngineSettings(
+        time_zone=schedule.time_zone, lesson_time=schedule.lesson_time,
+        quiz_time=schedule.quiz_time, workdays=tuple(schedule.workdays.split(",")),
+        quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers))
 
 
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> Engine:

@@ -193,18 +193,26 @@ def lessons_watch(folder: str) -> None:
               help="The demo learner's time zone, like Europe/Berlin.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M"]), default=None,
               help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
-def demo(folder: str, url: str | None, zone: str, start: datetime | None) -> None:
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Take schedule defaults and trainers from this config file.")
+def demo(folder: str, url: str | None, zone: str, start: datetime | None,
+         config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
+    import dataclasses
     import tempfile
 
     from bot.adapters.console import ConsoleAdapter
-    from bot.app import Demo, demo_clock, open_engine
+    from bot.app import Demo, demo_clock, engine_settings, open_engine
+    from bot.config import Settings, load
     from bot.engine import calendar
-    from bot.engine.engine import EngineSettings
     from storage import StorageError
 
     try:
-        settings = EngineSettings(time_zone=calendar.zone(zone).key)
+        config = load(config_file) if config_file else Settings()
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        settings = dataclasses.replace(engine_settings(config), time_zone=calendar.zone(zone).key)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timezone") from exc
     with tempfile.TemporaryDirectory() as scratch:

@@ -28,3 +28,7 @@ class LessonError(ContentError):
 
 class QueryError(MicrolearnError):
     """A lookup request that cannot be answered as given (for example, a limit below one)."""
+
+
+class ConfigError(MicrolearnError):
+    """The configuration is wrong; the message names the file and the key."""

@@ -1,0 +1,140 @@
+"""Configuration: a TOML file (config.example.toml documents every key), typed and validated.
+
+Secrets never live here: tokens come from the environment (see :class:`Secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from bot.engine import calendar
+from bot.errors import ConfigError
+
+
+def _time(value: str) -> str:
+    return calendar.parse_time(value)
+
+
+def _zone(value: str) -> str:
+    return calendar.zone(value).key
+
+
+def _days(value: str) -> str:
+    return ",".join(calendar.parse_days(value))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class BotSettings(_Section):
+    """[bot]"""
+
+    trainers: list[str] = Field(default_factory=list)
+    """Who may use trainer commands, as 'platform:user_id' (e.g. 'slack:U024BE7LH')."""
+
+
+class LessonsSettings(_Section):
+    """[lessons]"""
+
+    dir: str = "lessons"
+
+
+class ScheduleSettings(_Section):
+    """[schedule]: defaults for new learners, who can change their own."""
+
+    lesson_time: Annotated[str, AfterValidator(_time)] = "09:00"
+    quiz_time: Annotated[str, AfterValidator(_time)] = "15:00"
+    workdays: Annotated[str, AfterValidator(_days)] = "mon-fri"
+    time_zone: Annotated[str, AfterValidator(_zone)] = "UTC"
+    quiz_questions: int = Field(default=3, ge=1, le=20)
+
+
+class StorageSettings(_Section):
+    """[storage]"""
+
+    url: str = "sqlite:///microlearn.db"
+
+
+class ServerSettings(_Section):
+    """[server]: the HTTP server for Slack's HTTP mode and Telegram webhooks."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class SlackSettings(_Section):
+    """[slack]"""
+
+    enabled: bool = False
+    mode: Literal["socket", "http"] = "socket"
+    api_base_url: str = "https://slack.com/api/"
+
+
+class TelegramSettings(_Section):
+    """[telegram]"""
+
+    enabled: bool = False
+    mode: Literal["polling", "webhook"] = "polling"
+    api_base_url: str = "https://api.telegram.org/bot"
+    webhook_url: str | None = None
+
+
+class Settings(_Section):
+    """The whole configuration."""
+
+    bot: BotSettings = Field(default_factory=BotSettings)
+    lessons: LessonsSettings = Field(default_factory=LessonsSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+
+def load(path: Path | str) -> Settings:
+    """Read and validate a config file; :class:`ConfigError` names the file and the key."""
+    path = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file; copy config.example.toml to start")\
+            from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            message = "unknown key; see config.example.toml for the keys there are"
+        raise ConfigError(f"{path}: {where}: {message}") from exc
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens, from the environment only (never from a file, never logged)."""
+
+    slack_bot_token: str | None
+    slack_app_token: str | None
+    slack_signing_secret: str | None
+    telegram_bot_token: str | None
+
+    @classmethod
+    def from_environment(cls) -> Secrets:
+        """Read the four token variables."""
+        return cls(os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_APP_TOKEN"),
+                   os.environ.get("SLACK_SIGNING_SECRET"), os.environ.get("TELEGRAM_BOT_TOKEN"))
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"

@@ -1,0 +1,73 @@
+"""Configuration: the example documents every key, loads as is, and bad values name the key."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from bot.config import Secrets, Settings, load
+from bot.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    found = set()
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found |= keys(annotation, f"{prefix}{name}.")
+        else:
+            found.add(f"{prefix}{name}")
+    return found
+
+
+def test_every_setting_is_in_the_example_file() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    documented = set()
+    for section, values in tomllib.loads(text).items():
+        documented |= {f"{section}.{key}" for key in values}
+    # Keys commented out in the example (optional, no default) count as documented too.
+    documented |= {f"telegram.{line.split('=')[0].strip('# ').strip()}"
+                   for line in text.splitlines() if line.startswith("# webhook_url")}
+    assert keys(Settings) == documented
+
+
+def test_the_example_loads_and_equals_the_defaults() -> None:
+    assert load(EXAMPLE) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ('[schedule]\nlesson_time = "25:00"', "schedule.lesson_time: '25:00' is not a time"),
+        ('[schedule]\ntime_zone = "Mars/Base"', "schedule.time_zone: 'Mars/Base' is not a time"),
+        ("[schedule]\nquiz_questions = 0", "schedule.quiz_questions:"),
+        ('[slack]\nmode = "carrier-pigeon"', "slack.mode:"),
+        ("[storage]\nurll = 'x'", "storage.urll: unknown key"),
+        ("[schedule\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}: ") and words in str(caught.value)
+
+
+def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="copy config.example.toml"):
+        load(tmp_path / "nope.toml")
+
+
+def test_secrets_come_from_the_environment_and_never_print(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
+    secrets = Secrets.from_environment()
+    assert secrets.telegram_bot_token == "123:SECRET"
+    assert "SECRET" not in repr(secrets) and "SECRET" not in str(secrets)
