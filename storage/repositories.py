@@ -83,6 +83,9 @@ class Learners:
     def enrol(self, platform: str, platform_user_id: str, now: datetime,
               **settings: Any) -> tuple[Learner, bool]:
         """The learner for this account, created with ``settings`` if new; (learner, created)."""
+        known = self.find(platform, platform_user_id)
+        if known is not None:  # the common case: no write at all
+            return known, False
         values = {"platform": platform, "platform_user_id": platform_user_id,
                   "created_at": now, **_columns(settings)}
         created = _insert_once(self.session, LearnerRow, values)
