@@ -31,7 +31,8 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 bench: $(STAMP)
-	$(BIN)/python bench/lessons_bench.py
+	$(BIN)/python -m bench.lessons_bench
+	$(BIN)/python -m bench.engine_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -60,7 +60,7 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words
 
 
 def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="copy config.example.toml"):
+    with pytest.raises(ConfigError, match=r"copy config\.example\.toml"):
         load(tmp_path / "nope.toml")
 
 

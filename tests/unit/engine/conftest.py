@@ -11,7 +11,7 @@ import pytest
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine, EngineSettings
 from bot.engine.messages import Inbound, Kind, Outbound, Platform
-from storage import Database, upgrade
+from storage import Database
 
 QUIZ = """
 ## Quiz
@@ -43,13 +43,10 @@ def lessons(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def engine(tmp_path: Path, lessons: Path) -> Iterator[Engine]:
-    database = Database(f"sqlite:///{tmp_path / 'engine.db'}")
-    upgrade(database)
+def engine(database: Database, lessons: Path) -> Iterator[Engine]:
     catalog = Catalog(lessons)
     catalog.load()
     yield Engine(database, catalog, EngineSettings(trainers=("console:boss",)))
-    database.dispose()
 
 
 Say = Callable[..., list[Outbound]]
