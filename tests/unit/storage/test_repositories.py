@@ -203,3 +203,12 @@ def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database
     with database.session() as session:
         assert Asks(session).latest_open(learner_id) is None
         assert Asks(session).open_count(learner_id) == 0
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: object) -> None:
+    database = Database(f"sqlite:///{tmp_path}/wal.db")  # type: ignore[str-bytes-safe]
+    with database.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.dispose()
