@@ -53,7 +53,7 @@ class ScheduleSettings(_Section):
     quiz_time: Annotated[str, AfterValidator(_time)] = "15:00"
     workdays: Annotated[str, AfterValidator(_days)] = "mon-fri"
     time_zone: Annotated[str, AfterValidator(_zone)] = "UTC"
-    quiz_questions: int = Field(default=3, ge=1, le=20)
+    quiz_questions: int = Field(default=5, ge=1, le=20)
 
 
 class StorageSettings(_Section):

@@ -20,6 +20,7 @@ class Learner:
     quiz_time: str
     workdays: tuple[str, ...]
     paused: bool
+    stopped: bool
     topics: tuple[str, ...]
     leaderboard_opt_in: bool
     is_trainer: bool
@@ -90,3 +91,4 @@ class Ask:
     question_key: str
     asked_at: datetime
     answered_at: datetime | None
+    pushed: bool

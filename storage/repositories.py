@@ -53,6 +53,7 @@ def _learner(row: LearnerRow) -> Learner:
         quiz_time=row.quiz_time,
         workdays=tuple(day for day in row.workdays.split(",") if day),
         paused=row.paused,
+        stopped=row.stopped,
         topics=tuple(topic for topic in row.topics.split(",") if topic),
         leaderboard_opt_in=row.leaderboard_opt_in,
         is_trainer=row.is_trainer,
@@ -170,10 +171,18 @@ class Progress:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def delivered(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
+    def delivered(self, learner_id: int, lesson_id: str, now: datetime,
+                  via: str = "lesson") -> bool:
         """Record that a lesson reached the learner; True the first time."""
         return _insert_once(self.session, ProgressRow, {
-            "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now})
+            "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now, "via": via})
+
+    def followed(self, learner_id: int) -> list[str]:
+        """Lessons the learner got as lessons (not found by a question), latest first."""
+        return list(self.session.exec(
+            select(ProgressRow.lesson_id).where(ProgressRow.learner_id == learner_id,
+                                                ProgressRow.via == "lesson")
+            .order_by(col(ProgressRow.delivered_at).desc())).all())
 
     def count(self) -> int:
         """How many lessons have been delivered, over all learners."""
@@ -209,8 +218,7 @@ class Cards:
     def due(self, learner_id: int, now: datetime, limit: int) -> list[Card]:
         """The learner's cards due by ``now``, most overdue first."""
         rows = self.session.exec(
-            select(CardRow).where(CardRow.learner_id == learner_id, col(CardRow.due_at) <= now,
-                                  col(CardRow.mastered).is_(False))
+            select(CardRow).where(CardRow.learner_id == learner_id, col(CardRow.due_at) <= now)
             .order_by(col(CardRow.due_at)).limit(limit)
         ).all()
         return [_card(row) for row in rows]
@@ -222,6 +230,11 @@ class Cards:
             CardRow.learner_id == learner_id, CardRow.lesson_id == lesson_id)).all()
         return [_card(row) for row in rows]
 
+    def all(self, learner_id: int) -> list[Card]:
+        """Every card of the learner."""
+        rows = self.session.exec(select(CardRow).where(CardRow.learner_id == learner_id)).all()
+        return [_card(row) for row in rows]
+
     def mastered(self, learner_id: int) -> int:
         """How many questions the learner has mastered."""
         return int(self.session.exec(select(func.count()).select_from(CardRow).where(
@@ -230,7 +243,13 @@ class Cards:
     def next_due(self, learner_id: int) -> datetime | None:
         """When the learner's next question comes due."""
         return self.session.exec(select(func.min(CardRow.due_at)).where(
-            CardRow.learner_id == learner_id, col(CardRow.mastered).is_(False))).one()
+            CardRow.learner_id == learner_id)).one()
+
+    def delete(self, learner_id: int, lesson_id: str, question_key: str) -> None:
+        """Drop a card (its question no longer exists)."""
+        self.session.execute(delete(CardRow).where(
+            col(CardRow.learner_id) == learner_id, col(CardRow.lesson_id) == lesson_id,
+            col(CardRow.question_key) == question_key))
 
     def shift(self, learner_id: int, delta: timedelta) -> None:
         """Move every review of the learner (a vacation hold pushes them back)."""
@@ -272,9 +291,10 @@ class Answers:
 
     def accuracy(self, since: datetime) -> tuple[int, int]:
         """(correct, total) answers since a time, over all learners."""
-        rows = self.session.exec(select(AnswerRow.correct).where(
-            col(AnswerRow.answered_at) >= since)).all()
-        return sum(rows), len(rows)
+        right = func.coalesce(func.sum(case((col(AnswerRow.correct), 1), else_=0)), 0)
+        row = self.session.exec(select(right, func.count()).where(
+            col(AnswerRow.answered_at) >= since)).one()
+        return int(row[0]), int(row[1])
 
 
 class Points:
@@ -370,14 +390,16 @@ class Flags:
         self.session.add(FlagRow(learner_id=learner_id, lesson_id=lesson_id,
                                  question_key=question_key, note=note[:2000], created_at=now))
 
-    def counts(self) -> list[tuple[str, str, int]]:
-        """(lesson, question, number of flags), most flagged first."""
-        count = func.count().label("flags")
-        rows = self.session.exec(
-            select(FlagRow.lesson_id, FlagRow.question_key, count)
-            .group_by(col(FlagRow.lesson_id), col(FlagRow.question_key))
-            .order_by(count.desc())).all()
-        return [(lesson, key, int(n)) for lesson, key, n in rows]
+    def counts(self) -> list[tuple[str, str, int, list[str]]]:
+        """(lesson, question, number of flags, the learners' notes), most flagged first."""
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for lesson, key, note in self.session.exec(
+                select(FlagRow.lesson_id, FlagRow.question_key, FlagRow.note)
+                .order_by(col(FlagRow.id))).all():
+            grouped.setdefault((lesson, key), []).append(note)
+        ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
+        return [(lesson, key, len(notes), [n for n in notes if n]) for (lesson, key), notes
+                in ranked]
 
 
 class Asks:
@@ -386,10 +408,11 @@ class Asks:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime) -> Ask:
+    def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime,
+               pushed: bool = False) -> Ask:
         """Record that a question was asked; the ask (its id goes into answer buttons)."""
         row = AskRow(learner_id=learner_id, lesson_id=lesson_id, question_key=question_key,
-                     asked_at=now)
+                     asked_at=now, pushed=pushed)
         self.session.add(row)
         self.session.flush()
         return _ask(row)
@@ -413,11 +436,20 @@ class Asks:
                                 .order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
-    def count_since(self, learner_id: int, since: datetime) -> int:
-        """How many questions the learner was asked since a time."""
+    def pushed_since(self, learner_id: int, since: datetime) -> int:
+        """How many questions the schedule pushed to the learner since a time."""
         return int(self.session.exec(
             select(func.count()).select_from(AskRow).where(
-                AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since)).one())
+                AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
+                col(AskRow.pushed).is_(True))).one())
+
+    def latest_answered(self, learner_id: int) -> Ask | None:
+        """The learner's most recently answered question."""
+        row = self.session.exec(
+            select(AskRow).where(AskRow.learner_id == learner_id,
+                                 col(AskRow.answered_at).is_not(None))
+            .order_by(col(AskRow.answered_at).desc(), col(AskRow.id).desc())).first()
+        return _ask(row) if row else None
 
     def open_count(self, learner_id: int) -> int:
         """How many of the learner's questions wait for an answer."""
@@ -437,4 +469,4 @@ class Asks:
 def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
-               row.answered_at)
+               row.answered_at, row.pushed)

@@ -27,6 +27,9 @@ class LearnerRow(SQLModel, table=True):
     quiz_time: str = Field(default="15:00", max_length=5)
     workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
     paused: bool = False
+    """On holiday: nothing is pushed, the streak is held and reviews wait."""
+    stopped: bool = False
+    """Asked for no more daily messages (kept apart from a holiday pause)."""
     topics: str = Field(default="", max_length=1000)
     leaderboard_opt_in: bool = False
     is_trainer: bool = False
@@ -67,7 +70,9 @@ class ProgressRow(SQLModel, table=True):
     learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
     lesson_id: str = Field(primary_key=True, max_length=500)
     delivered_at: datetime
-    completed_at: datetime | None = None
+    via: str = Field(default="lesson", max_length=10)
+    """'lesson' (pushed or asked for) or 'lookup' (found by a question): only lessons count
+    towards which track a learner is following."""
 
 
 class CardRow(SQLModel, table=True):
@@ -161,3 +166,5 @@ class AskRow(SQLModel, table=True):
     question_key: str = Field(max_length=40)
     asked_at: datetime
     answered_at: datetime | None = None
+    pushed: bool = False
+    """Sent by the daily schedule (these count against the daily budget)."""

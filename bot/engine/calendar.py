@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 
 
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()
+            if "/" in name or name == "UTC"}
+
+
+@lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
-    """The time zone ``name`` ('Europe/Berlin'); ValueError with a hint when unknown."""
+    """The time zone ``name`` ('Europe/Berlin', any case); ValueError with a hint when unknown."""
+    key = _zone_names().get(name.strip().lower().replace(" ", "_"))
+    if key is None:
+        raise ValueError(f"'{name[:60]}' is not a time zone I know; write it like "
+                         "Europe/Berlin, America/New_York or Asia/Tokyo")
     try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"'{name}' is not a time zone I know; write it like Europe/Berlin, "
-                         "America/New_York or Asia/Tokyo") from exc
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"the time zone '{key}' cannot be loaded ({exc})") from exc
 
 
 def parse_time(text: str) -> str:
@@ -52,11 +63,14 @@ def parse_days(text: str) -> tuple[str, ...]:
     return tuple(day for day in DAYS if day in chosen)
 
 
+_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 def _day(word: str) -> str:
-    for day in DAYS:
-        if word.startswith(day):
+    for day, full in zip(DAYS, _FULL, strict=True):
+        if word == day or (len(word) >= 3 and full.startswith(word)):
             return day
-    raise ValueError(f"'{word}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
+    raise ValueError(f"'{word[:30]}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
@@ -104,7 +118,13 @@ def workdays_between(first: date, last: date, workdays: tuple[str, ...]) -> int:
     return count
 
 
+def local_week_start(moment: datetime, tz: ZoneInfo) -> datetime:
+    """Monday 00:00 in ``tz`` of the week of ``moment``, as UTC."""
+    day = local_date(moment, tz)
+    return at_local(day - timedelta(days=day.weekday()), "00:00", tz)
+
+
 def week_start(moment: datetime) -> datetime:
-    """Monday 00:00 UTC of the week of ``moment`` (leaderboards reset then)."""
+    """Monday 00:00 UTC of the week of ``moment`` (the shared leaderboard resets then)."""
     monday = moment.astimezone(UTC).date() - timedelta(days=moment.astimezone(UTC).weekday())
     return datetime.combine(monday, time(0), UTC)

@@ -11,7 +11,14 @@ COMMANDS = frozenset({
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help"}
-_ANSWER = re.compile(r"^\s*([1-9]|10|[a-jA-J])[.)]?\s*$")
+_TOKEN = r"(?:10|[1-9]|[a-jA-J])"
+_ANSWERS = re.compile(rf"^\s*{_TOKEN}[.)]?(?:\s*(?:,|and|&|\s)\s*{_TOKEN}[.)]?)*\s*$")
+_ANSWERISH = re.compile(r"^[\s\w.,)&-]{1,12}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank you", "ok", "okay", "yes", "no",
+                        "bye", "cool", "great", "nice"})
+MAX_INPUT = 4000
+"""Longer messages are cut: nothing a learner types needs more."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,13 @@ class Command:
     name: str
     args: str = ""
     slashed: bool = False
+    text: str = ""
+    """The whole message, for when the words turn out not to be a command."""
+
+
+def clean(text: str) -> str:
+    """The message without control characters (a NUL breaks PostgreSQL), trimmed and cut."""
+    return " ".join(_CONTROL.sub(" ", text[:MAX_INPUT]).split())
 
 
 def parse(text: str) -> Command:
@@ -31,16 +45,54 @@ def parse(text: str) -> Command:
     word = word.split("@", 1)[0].lower()  # Telegram groups send /quiz@botname
     word = ALIASES.get(word, word)
     if word in COMMANDS:
-        return Command(word, rest.strip(), slashed)
+        return Command(word, rest.strip(), slashed, stripped)
     if slashed:
-        return Command("unknown", word, True)
-    return Command("", stripped)
+        return Command("unknown", word, True, stripped)
+    return Command("", stripped, False, stripped)
 
 
-def answer_choice(text: str) -> int | None:
-    """The zero-based choice of a typed answer ('2', 'b', 'B)'), or None."""
-    match = _ANSWER.match(text)
-    if not match:
+NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
+                     "stats", "reload"})
+_TIME_ARGS = re.compile(r"^(?:(?:quiz|lesson)\s+)?\d{1,2}[:.h]\d{2}$", re.IGNORECASE)
+
+
+def accepts(name: str, args: str) -> bool:
+    """Whether unslashed words really are this command ("stop phishing emails" is not)."""
+    words = args.lower().split()
+    if name in NO_ARGS:
+        return not words
+    if name == "time":
+        return bool(_TIME_ARGS.match(args.strip()))
+    if name == "top":
+        return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
+    if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes
+        return words in ([], ["confirm"], ["yes"], ["me"], ["my", "data"], ["everything"])
+    if name == "days":
+        from bot.engine.calendar import parse_days
+
+        try:
+            parse_days(args)
+        except ValueError:
+            return False
+        return True
+    if name == "timezone":
+        return len(words) <= 1
+    if name == "topics":
+        return len(words) <= 6
+    return True  # learn, flag: their words are theirs
+
+
+def answer_choices(text: str) -> tuple[int, ...] | None:
+    """Zero-based choices of a typed answer ('2', 'b', 'B)', '1 3', 'a, c'), or None."""
+    if not _ANSWERS.match(text):
         return None
-    token = match.group(1).lower()
-    return int(token) - 1 if token.isdigit() else ord(token) - ord("a")
+    tokens = re.findall(r"10|[1-9]|[a-jA-J]", text.replace("and", " "))
+    return tuple(dict.fromkeys(
+        int(token) - 1 if token.isdigit() else ord(token.lower()) - ord("a") for token in tokens))
+
+
+def looks_like_answer(text: str) -> bool:
+    """Short digits-and-letters input ('0', '11', 'x') that was probably meant as an answer."""
+    stripped = text.strip()
+    return bool(_ANSWERISH.match(stripped)) and (any(c.isdigit() for c in stripped)
+                                                  or len(stripped) <= 2)

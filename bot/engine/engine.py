@@ -19,7 +19,15 @@ from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.engine import calendar, rules
-from bot.engine.commands import Command, answer_choice, parse
+from bot.engine.commands import (
+    SMALL_TALK,
+    Command,
+    accepts,
+    answer_choices,
+    clean,
+    looks_like_answer,
+    parse,
+)
 from bot.engine.messages import Button, Inbound, Kind, Outbound
 from storage import Database
 from storage.records import Card, Learner, Streak
@@ -48,7 +56,7 @@ class EngineSettings:
     lesson_time: str = "09:00"
     quiz_time: str = "15:00"
     workdays: tuple[str, ...] = calendar.DAYS[:5]
-    quiz_questions: int = 3
+    quiz_questions: int = 5
     trainers: tuple[str, ...] = ()
     """'platform:user_id' of trainers, who may use stats and reload."""
 
@@ -76,7 +84,7 @@ class Engine:
         """Today's lesson for a learner (what the scheduler sends at their lesson time)."""
         with self.database.session() as session:
             learner = Learners(session).get(learner_id)
-            if learner is None or learner.paused:
+            if learner is None or learner.paused or learner.stopped:
                 return []
             return _Turn(self, session, None, now, learner).send_lesson(scheduled=True)
 
@@ -84,7 +92,7 @@ class Engine:
         """The questions due for a learner (what the scheduler sends at their quiz time)."""
         with self.database.session() as session:
             learner = Learners(session).get(learner_id)
-            if learner is None or learner.paused:
+            if learner is None or learner.paused or learner.stopped:
                 return []
             return _Turn(self, session, None, now, learner).send_quiz(scheduled=True)
 
@@ -138,21 +146,32 @@ class _Turn:
         if inbound.answer:
             self.answer_button(inbound.answer)
             return self.out
-        text = (inbound.text or "").strip()
+        text = clean(inbound.text or "")
         if not text:
             if not self.out:
                 self.notice("empty", hint="help")
             return self.out
         command = parse(text)
-        choice = answer_choice(text) if not command.name else None
-        if choice is not None:
-            self.answer_typed(choice)
-        else:
-            self.dispatch(command)
+        if not command.name:
+            choices = answer_choices(text)
+            if choices is not None or (looks_like_answer(text) and self.has_open_question()):
+                self.answer_typed(choices or ())
+                return self.out
+            if text.lower().strip("!.? ") in SMALL_TALK:
+                if not getattr(self, "created", False):
+                    self.notice("small_talk")
+                return self.out
+        self.dispatch(command)
         return self.out
+
+    def has_open_question(self) -> bool:
+        return Asks(self.session).latest_open(self.learner.id) is not None
 
     def dispatch(self, command: Command) -> None:
         name, args = command.name, command.args
+        if name and not command.slashed and not accepts(name, args):
+            # "stop phishing emails" is a question, not the stop command.
+            name, args = "", command.text
         handlers = {
             "start": lambda: self.welcome() if not getattr(self, "created", False) else None,
             "help": self.help,
@@ -195,16 +214,24 @@ class _Turn:
     # -- lessons -----------------------------------------------------------------------------
 
     def next_lesson(self) -> Lesson | None:
-        read = Progress(self.session).lesson_ids(self.learner.id)
-        lessons = [lesson for lesson in self.engine.catalog.lessons()
+        progress = Progress(self.session)
+        read = progress.lesson_ids(self.learner.id)
+        catalog = self.engine.catalog
+        lessons = [lesson for lesson in catalog.lessons()
                    if lesson.id not in read
                    and (not self.learner.topics or lesson.topic in self.learner.topics)]
-        started = {lesson.track for lesson in self.engine.catalog.lessons()
-                   if lesson.id in read and lesson.track}
+        # The track followed most recently comes first (a lesson found by a question does not
+        # switch tracks).
+        started: dict[str, int] = {}
+        for position, lesson_id in enumerate(progress.followed(self.learner.id)):
+            lesson = catalog.get(lesson_id)
+            if lesson is not None and lesson.track:
+                started.setdefault(lesson.track, position)
 
         def rank(lesson: Lesson) -> tuple[int, str, float, str]:
             order = float(lesson.order) if lesson.order is not None else float("inf")
-            return (0 if lesson.track in started else 1, lesson.track or "~", order, lesson.id)
+            return (started.get(lesson.track or "", 10**9), lesson.track or "~", order,
+                    lesson.id)
 
         return min(lessons, key=rank, default=None)
 
@@ -246,20 +273,17 @@ class _Turn:
         best, others = result.hits[0].lesson, [hit.lesson for hit in result.hits[1:]]
         self.out.append(Outbound(Kind.LOOKUP, {"query": query, "lesson": best, "others": others,
                                                "corrections": result.corrections}))
-        if Progress(self.session).delivered(self.learner.id, best.id, self.now):
+        if Progress(self.session).delivered(self.learner.id, best.id, self.now, via="lookup"):
             Points(self.session).award(self.learner.id, rules.POINTS_LESSON, "lesson",
                                        f"lesson:{self.learner.id}:{best.id}", self.now)
             self.schedule_first_reviews(best)
         self.activity()
+        self.check_badges(best)
 
     # -- quizzes -----------------------------------------------------------------------------
 
-    def due_cards(self) -> list[Card]:
-        return Cards(self.session).due(self.learner.id, self.now,
-                                       self.engine.settings.quiz_questions)
-
     def send_quiz(self, scheduled: bool) -> list[Outbound]:
-        self.on_demand = not scheduled
+        self.pushed = scheduled
         if not self.ask_next() and not scheduled:
             upcoming = Cards(self.session).next_due(self.learner.id)
             self.notice("nothing_due", next_due=upcoming and upcoming.astimezone(self.tz))
@@ -267,34 +291,64 @@ class _Turn:
 
     def budget_left(self) -> bool:
         """The daily budget is for pushed reviews; asking for a quiz always gets what is due."""
-        if getattr(self, "on_demand", False):
+        if not getattr(self, "pushed", False):
             return True
         day_start = calendar.at_local(self.today, "00:00", self.tz)
-        asked = Asks(self.session).count_since(self.learner.id, day_start)
+        asked = Asks(self.session).pushed_since(self.learner.id, day_start)
         return asked < self.engine.settings.quiz_questions
+
+    def sync_cards(self) -> None:
+        """Cards follow the lessons: a question a trainer added to a lesson already read gets a
+        card; one that was removed or reworded loses its card (it is not 'mastered')."""
+        cards = Cards(self.session)
+        for lesson_id in Progress(self.session).lesson_ids(self.learner.id):
+            lesson = self.engine.catalog.get(lesson_id)
+            if lesson is None:
+                continue
+            have = {card.question_key for card in cards.lesson_cards(self.learner.id, lesson_id)}
+            keys = {question.key for question in lesson.questions}
+            for key in have - keys:
+                cards.delete(self.learner.id, lesson_id, key)
+            for key in keys - have:
+                cards.save(Card(self.learner.id, lesson_id, key, "", self.now))
+
+    def pick(self) -> list[Card]:
+        """Due cards by expected gain: a question never asked first (every question needs a
+        first ask), then the ones the learner is most likely to have forgotten."""
+        due = Cards(self.session).due(self.learner.id, self.now, 1000)
+
+        def gain(card: Card) -> tuple[float, datetime]:
+            if not card.state:
+                return (2.0, card.due_at)
+            fsrs_card = FsrsCard.from_json(card.state)
+            recall = self.engine.scheduler.get_card_retrievability(fsrs_card, self.now)
+            return (1.0 - recall, card.due_at)
+
+        return sorted(due, key=lambda card: (-gain(card)[0], gain(card)[1]))
 
     def ask_next(self) -> bool:
         """Ask the next due question (skipping any whose lesson or question is gone)."""
         asks = Asks(self.session)
-        if asks.open_count(self.learner.id):
-            open_ask = asks.latest_open(self.learner.id)
-            assert open_ask is not None
+        open_ask = asks.latest_open(self.learner.id)
+        if open_ask is not None:
             found = self.find_question(open_ask.lesson_id, open_ask.question_key)
             if found:
                 self.question_message(open_ask.id, *found)
                 return True
             asks.close(open_ask.id, self.now)
+        self.sync_cards()
+        due = self.pick()
+        if not due:
+            return False
         if not self.budget_left():
-            if not self.due_cards():
-                return False
-            self.notice("budget_done")  # more are due, but today's set is done
+            self.notice("budget_done")  # more are due, but today's pushed set is done
             return True
-        for card in self.due_cards():
+        for card in due:
             found = self.find_question(card.lesson_id, card.question_key)
-            if found is None:  # the trainer removed it: it will not come back
-                Cards(self.session).save(replace(card, mastered=True))
+            if found is None:
                 continue
-            ask = asks.create(self.learner.id, card.lesson_id, card.question_key, self.now)
+            ask = asks.create(self.learner.id, card.lesson_id, card.question_key, self.now,
+                              pushed=getattr(self, "pushed", False))
             self.question_message(ask.id, *found)
             return True
         return False
@@ -316,7 +370,7 @@ class _Turn:
         try:
             tag, ask_text, choice_text = value.split(":")
             ask_id, choice = int(ask_text), int(choice_text)
-            if tag != "a":
+            if tag != "a" or not 0 < ask_id < 2**31 or not 0 <= choice < 100:
                 raise ValueError(value)
         except ValueError:
             self.notice("bad_answer")
@@ -325,33 +379,36 @@ class _Turn:
         if ask is None or ask.learner_id != self.learner.id:
             self.notice("bad_answer")
             return
-        self.grade(ask.id, ask.lesson_id, ask.question_key, choice)
+        self.grade(ask.id, ask.lesson_id, ask.question_key, (choice,), ask.pushed)
 
-    def answer_typed(self, choice: int) -> None:
+    def answer_typed(self, choices: tuple[int, ...]) -> None:
         ask = Asks(self.session).latest_open(self.learner.id)
         if ask is None:
             self.notice("no_open_question")
             return
-        self.grade(ask.id, ask.lesson_id, ask.question_key, choice)
+        self.grade(ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
 
-    def grade(self, ask_id: int, lesson_id: str, key: str, choice: int) -> None:
+    def grade(self, ask_id: int, lesson_id: str, key: str, choices: tuple[int, ...],
+              pushed: bool) -> None:
+        self.pushed = pushed  # what follows an answer comes the same way the question came
         found = self.find_question(lesson_id, key)
         if found is None:
             Asks(self.session).close(ask_id, self.now)
             self.notice("question_gone")
             self.ask_next()
             return
-        _lesson, question = found
-        if not 0 <= choice < len(question.choices):
-            self.notice("choice_range", count=len(question.choices))
+        _, question = found
+        if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
+            self.notice("choice_range", count=len(question.choices),
+                        several=len(question.correct_indexes) > 1)
             return
         if not Asks(self.session).close(ask_id, self.now):
             self.notice("already_answered")
             return
-        correct = question.choices[choice].correct
+        correct = set(choices) == set(question.correct_indexes)
         learner = self.learner
-        Answers(self.session).record(learner.id, lesson_id, key, [choice], correct, self.now,
-                                     f"ask:{ask_id}")
+        Answers(self.session).record(learner.id, lesson_id, key, sorted(set(choices)), correct,
+                                     self.now, f"ask:{ask_id}")
         Points(self.session).award(learner.id,
                                    rules.POINTS_RIGHT if correct else rules.POINTS_WRONG,
                                    "answer", f"ask:{ask_id}", self.now)
@@ -360,8 +417,8 @@ class _Turn:
             Points(self.session).award(learner.id, rules.POINTS_MASTERED, "mastered",
                                        f"mastered:{learner.id}:{lesson_id}:{key}", self.now)
         self.out.append(Outbound(Kind.FEEDBACK, {
-            "correct": correct, "question": question, "choice": choice, "mastered": mastered,
-            "points": Points(self.session).total(learner.id)}))
+            "correct": correct, "question": question, "choices": sorted(set(choices)),
+            "mastered": mastered, "points": Points(self.session).total(learner.id)}))
         self.activity()
         self.check_badges(None)
         if not self.ask_next():
@@ -394,8 +451,8 @@ class _Turn:
         streaks = Streaks(self.session)
         streak = streaks.get(self.learner.id)
         today = self.today
-        if streak.last_active == today:
-            return
+        if streak.last_active is not None and streak.last_active >= today:
+            return  # the same day, or a time-zone change that went back a day
         current, freezes = streak.current, streak.freezes
         if streak.last_active is None:
             current = 1
@@ -428,9 +485,9 @@ class _Turn:
             "mastered-10": Cards(self.session).mastered(learner_id) >= 10,
         }
         if lesson is not None and lesson.track:
-            track = self.engine.catalog.tracks().get(lesson.track, ())
-            checks[f"track:{lesson.track}"] = bool(track) and all(
-                item.id in read for item in track)
+            for name, track in self.engine.catalog.tracks().items():
+                if any(item.id == lesson.id for item in track):
+                    checks[f"track:{name}"] = all(item.id in read for item in track)
         for code, ok in checks.items():
             if ok and badges.award(learner_id, code, self.now):
                 earned.append(rules.badge_name(code))
@@ -456,8 +513,11 @@ class _Turn:
             self.notice("invalid", reason=str(exc))
 
     def set_zone(self, args: str) -> None:
+        if not args.strip():
+            self.notice("zone_now", zone=self.learner.time_zone)
+            return
         try:
-            zone = calendar.zone(args or "?")
+            zone = calendar.zone(args)
         except ValueError as exc:
             self.notice("invalid", reason=str(exc))
             return
@@ -494,27 +554,39 @@ class _Turn:
         self.update(paused=True)
 
     def resume(self) -> None:
-        if not self.learner.paused:
+        learner = self.learner
+        if not learner.paused and not learner.stopped:
             self.notice("not_paused")
             return
         streaks = Streaks(self.session)
-        streak = streaks.get(self.learner.id)
-        if streak.paused_since is not None:
-            held = self.today - streak.paused_since
-            Cards(self.session).shift(self.learner.id, held)  # a holiday does not pile up reviews
-            alive = streak.last_active is not None and streak.last_active >= \
-                calendar.previous_workday(streak.paused_since, self.learner.workdays)
-            last = (calendar.previous_workday(self.today, self.learner.workdays) if alive
-                    else streak.last_active)
+        streak = streaks.get(learner.id)
+        held = 0
+        if learner.paused and streak.paused_since is not None:
+            held = (self.today - streak.paused_since).days
+            self.shift_reviews(held)  # a holiday does not pile up reviews
+            # The streak is held: the days away neither count nor break it, so the last active
+            # day moves as if the holiday had not happened (today then follows the pause day).
+            last = (streak.last_active + timedelta(days=max(0, held - 1))
+                    if streak.last_active is not None else None)
             streaks.save(replace(streak, last_active=last, paused_since=None))
-        self.update(paused=False)
+        self.learner = Learners(self.session).update(learner.id, paused=False, stopped=False)
+        self.notice("resumed", days=held)
+
+    def shift_reviews(self, days: int) -> None:
+        """Move every review by ``days`` local days (local midnight stays local midnight)."""
+        if days <= 0:
+            return
+        cards = Cards(self.session)
+        for card in cards.all(self.learner.id):
+            local = calendar.local_date(card.due_at, self.tz) + timedelta(days=days)
+            cards.save(replace(card, due_at=calendar.at_local(local, "00:00", self.tz)))
 
     def stop(self) -> None:
-        self.learner = Learners(self.session).update(self.learner.id, paused=True)
+        self.learner = Learners(self.session).update(self.learner.id, stopped=True)
         self.notice("stopped")
 
     def forget(self, args: str) -> None:
-        if args.strip().lower() not in ("confirm", "yes", "me"):
+        if args.strip().lower() not in ("confirm", "yes"):
             self.notice("forget_confirm")
             return
         Learners(self.session).forget(self.learner.id)
@@ -522,7 +594,10 @@ class _Turn:
 
     def flag(self, args: str) -> None:
         asks = Asks(self.session)
-        ask = asks.latest_open(self.learner.id) or asks.latest(self.learner.id)
+        answered, waiting = asks.latest_answered(self.learner.id), asks.latest_open(self.learner.id)
+        # Feedback and the next question arrive together: the flag is about the one answered.
+        ask = (answered if answered is not None and answered.answered_at is not None and (
+            waiting is None or answered.answered_at >= waiting.asked_at) else waiting)
         if ask is None:
             self.notice("nothing_to_flag")
             return
@@ -538,13 +613,23 @@ class _Turn:
         self.out.append(Outbound(Kind.PROFILE, {
             "learner": self.learner,
             "points": points.total(learner_id),
-            "week_points": points.total(learner_id, calendar.week_start(self.now)),
-            "streak": Streaks(self.session).get(learner_id),
+            "week_points": points.total(learner_id,
+                                        calendar.local_week_start(self.now, self.tz)),
+            "streak": self.effective_streak(),
             "badges": [rules.badge_name(code) for code in Badges(self.session).codes(learner_id)],
             "lessons_read": len(Progress(self.session).lesson_ids(learner_id)),
             "lessons_total": len(self.engine.catalog.lessons()),
             "mastered": Cards(self.session).mastered(learner_id),
         }))
+
+    def effective_streak(self) -> Streak:
+        """The streak as it stands today: broken if more workdays were missed than freezes
+        cover (it is only written when the learner is active)."""
+        streak = Streaks(self.session).get(self.learner.id)
+        if streak.last_active is None or self.learner.paused:
+            return streak
+        missed = calendar.workdays_between(streak.last_active, self.today, self.learner.workdays)
+        return replace(streak, current=0) if missed > streak.freezes else streak
 
     def leaderboard(self, args: str) -> None:
         word = args.strip().lower()
@@ -571,9 +656,15 @@ class _Turn:
             "lessons_sent": Progress(self.session).count(),
             "accuracy": (right / total) if total else None,
             "answers": total,
-            "hardest": Answers(self.session).hardest(3, 5),
-            "flags": Flags(self.session).counts()[:5],
+            "hardest": [(self.question_text(lesson, key), right, total)
+                        for lesson, key, right, total in Answers(self.session).hardest(3, 5)],
+            "flags": [(self.question_text(lesson, key), count, notes)
+                      for lesson, key, count, notes in Flags(self.session).counts()[:5]],
         }))
+
+    def question_text(self, lesson_id: str, key: str) -> str:
+        found = self.find_question(lesson_id, key)
+        return f"{lesson_id}: {plain_text(found[1].text)}" if found else f"{lesson_id} #{key}"
 
     def reload(self) -> None:
         if not self.learner.is_trainer:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 17:17:07.434500
+Create Date: 2026-11-28 17:48:12.398707
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('quiz_time', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
     sa.Column('workdays', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
+    sa.Column('stopped', sa.Boolean(), nullable=False),
     sa.Column('topics', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
     sa.Column('leaderboard_opt_in', sa.Boolean(), nullable=False),
     sa.Column('is_trainer', sa.Boolean(), nullable=False),
@@ -59,6 +60,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answer_learner_id'), ['learner_id'], unique=False)
+
+    op.create_table('ask',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('learner_id', sa.Integer(), nullable=False),
+    sa.Column('lesson_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('question_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('asked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('answered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('pushed', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('ask', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ask_learner_id'), ['learner_id'], unique=False)
 
     op.create_table('badge',
     sa.Column('learner_id', sa.Integer(), nullable=False),
@@ -120,7 +135,7 @@ def upgrade() -> None:
     sa.Column('learner_id', sa.Integer(), nullable=False),
     sa.Column('lesson_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
     sa.Column('delivered_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('via', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('learner_id', 'lesson_id')
     )
@@ -174,6 +189,10 @@ def downgrade() -> None:
 
     op.drop_table('card')
     op.drop_table('badge')
+    with op.batch_alter_table('ask', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ask_learner_id'))
+
+    op.drop_table('ask')
     with op.batch_alter_table('answer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answer_learner_id'))
 

@@ -178,7 +178,8 @@ def test_flagged_questions_are_counted_for_trainers(database: Database) -> None:
         Flags(session).add(first, "l1", "q1", "", NOW)
         Flags(session).add(second, "l1", "q1", "answer b is also right", NOW)
         Flags(session).add(second, "l2", "q9", "", NOW)
-        assert Flags(session).counts() == [("l1", "q1", 2), ("l2", "q9", 1)]
+        assert Flags(session).counts() == [("l1", "q1", 2, ["answer b is also right"]),
+                                           ("l2", "q9", 1, [])]
 
 
 def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database) -> None:
