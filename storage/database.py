@@ -14,6 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -48,6 +49,7 @@ class Database:
     """
 
     def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.given_url = url
         self.url = normalize_url(url)
         try:
             parsed = make_url(self.url)
@@ -81,8 +83,8 @@ class Database:
 
     @property
     def safe_url(self) -> str:
-        """The URL with any password hidden, fit for logs and messages."""
-        return make_url(self.url).render_as_string(hide_password=True)
+        """The URL as given, with any password hidden, fit for logs and messages."""
+        return make_url(self.given_url).render_as_string(hide_password=True)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -94,13 +96,24 @@ def upgrade(database: Database, revision: str = "head") -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with database.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        connection = database.engine.connect()
     except OperationalError as exc:
         raise StorageError(
             f"cannot reach the database at '{database.safe_url}': "
             f"{exc.orig}; check the URL and that the server is running"
         ) from exc
+    try:
+        with connection, connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except CommandError as exc:
+        raise MigrationError(
+            f"the database at '{database.safe_url}' has a schema this version does not know "
+            f"({exc}); is it used by a newer microlearn? Upgrade microlearn, or point at "
+            "another database") from exc
     except SQLAlchemyError as exc:
-        raise MigrationError(f"could not upgrade the database schema: {exc}") from exc
+        reason = getattr(exc, "orig", None) or exc
+        raise MigrationError(
+            f"could not upgrade the database schema at '{database.safe_url}': {reason}; if "
+            "the database holds tables of another program, use a database of its own"
+        ) from exc

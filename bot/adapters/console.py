@@ -6,10 +6,13 @@ prompt only to a terminal (a prompt in a pipe would garble scripted output).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
 from bot.engine.messages import Inbound, Platform
+
+log = logging.getLogger(__name__)
 
 USER = "you"
 QUIT = ("/quit", "quit", "/exit", "exit")
@@ -38,9 +41,18 @@ class ConsoleAdapter:
             text = line.strip()
             if text.lower() in QUIT:
                 break
-            self.print(self.respond(text))
+            self.print(self.answer(text))
             self.ask()
         self.print(["Bye!"])
+
+    def answer(self, text: str) -> Iterable[str]:
+        """The replies to one line; a failure is logged and answered politely, never fatal."""
+        try:
+            return list(self.respond(text))
+        except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
+            log.exception("console message failed", extra={"platform": "console"})
+            return ["Sorry, something went wrong on my side; it has been logged. Please try "
+                    "again, or type \"help\"."]
 
     def ask(self) -> None:
         if self.prompt:

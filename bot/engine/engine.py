@@ -130,7 +130,7 @@ class _Turn:
         trainer = f"{self.inbound.platform}:{self.inbound.user_id}" in settings.trainers
         learner, created = Learners(self.session).enrol(
             self.inbound.platform.value, self.inbound.user_id, self.now,
-            chat_id=self.inbound.chat_id, display_name=self.inbound.display_name[:200],
+            chat_id=self.inbound.chat_id, display_name=clean(self.inbound.display_name)[:200],
             time_zone=time_zone, lesson_time=settings.lesson_time,
             quiz_time=settings.quiz_time, workdays=list(settings.workdays), is_trainer=trainer)
         self.created = created

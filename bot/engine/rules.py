@@ -28,5 +28,5 @@ BADGES = {
 def badge_name(code: str) -> str:
     """The name a learner sees for a badge code."""
     if code.startswith("track:"):
-        return f"Track complete: {code[6:]}"
+        return f"Track complete: {code[6:].replace('-', ' ').replace('_', ' ').capitalize()}"
     return BADGES.get(code, code)

@@ -158,3 +158,15 @@ def test_db_upgrade_explains_a_bad_url_and_hides_passwords() -> None:
     down = run("db", "upgrade", "--db", "postgresql://me:s3cret@127.0.0.1:1/x")
     assert down.returncode == 1 and "cannot reach the database" in down.stderr
     assert "s3cret" not in down.stderr and "Traceback" not in down.stderr
+
+
+def test_db_upgrade_explains_an_unknown_schema_version(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'future.db'}"
+    assert run("db", "upgrade", "--db", url).returncode == 0
+    with sqlite3.connect(tmp_path / "future.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    result = run("db", "upgrade", "--db", url)
+    assert result.returncode == 1 and "newer microlearn" in result.stderr
+    assert "Traceback" not in result.stderr

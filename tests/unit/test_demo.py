@@ -50,3 +50,19 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
     bad = subprocess.run([sys.executable, "-m", "bot", "demo", "--timezone", "Mars/Base"],
                          input="", text=True, capture_output=True, timeout=60, check=False)
     assert bad.returncode == 2 and "not a time zone" in bad.stderr
+
+
+def test_a_failure_on_one_line_is_answered_politely_and_the_demo_goes_on() -> None:
+    import io
+
+    from bot.adapters.console import ConsoleAdapter
+
+    def respond(text: str) -> list[str]:
+        if text == "boom":
+            raise RuntimeError("a bug")
+        return [f"echo {text}"]
+
+    output = io.StringIO()
+    ConsoleAdapter(respond, output).run(["boom", "after"], first=None)
+    assert "Sorry, something went wrong" in output.getvalue()
+    assert "echo after" in output.getvalue()
