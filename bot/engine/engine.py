@@ -284,6 +284,7 @@ class _Turn:
 
     def send_quiz(self, scheduled: bool) -> list[Outbound]:
         self.pushed = scheduled
+        self.sync_cards()  # once per quiz, not after every answer
         if not self.ask_next() and not scheduled:
             upcoming = Cards(self.session).next_due(self.learner.id)
             self.notice("nothing_due", next_due=upcoming and upcoming.astimezone(self.tz))
@@ -336,7 +337,6 @@ class _Turn:
                 self.question_message(open_ask.id, *found)
                 return True
             asks.close(open_ask.id, self.now)
-        self.sync_cards()
         due = self.pick()
         if not due:
             return False
