@@ -453,6 +453,8 @@ class _Turn:
         today = self.today
         if streak.last_active is not None and streak.last_active >= today:
             return  # the same day, or a time-zone change that went back a day
+        if self.learner.workdays and not calendar.is_workday(today, self.learner.workdays):
+            return  # a day off neither adds to the streak nor breaks it
         current, freezes = streak.current, streak.freezes
         if streak.last_active is None:
             current = 1

@@ -123,6 +123,17 @@ def test_streak_survives_the_weekend_and_breaks_on_a_missed_workday(
         assert Streaks(session).get(learner.id).current == 1
 
 
+def test_practice_on_a_day_off_neither_adds_nor_breaks(say: Say, engine: Engine) -> None:
+    friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    say("lesson", at=friday)
+    say("learn bananas", at=friday + timedelta(days=1))  # Saturday
+    say("learn cherries", at=friday + timedelta(days=3))  # Monday
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Streaks(session).get(learner.id).current == 2
+
+
 def test_a_freeze_earned_by_five_days_covers_a_missed_day(say: Say, engine: Engine) -> None:
     for day in range(5):  # Mon..Fri
         say("learn apples", at=MON + timedelta(days=day))
