@@ -7,6 +7,7 @@ together. Time is always passed in, never read from the system clock.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -82,19 +83,19 @@ class Engine:
 
     def deliver_lesson(self, learner_id: int, now: datetime) -> list[Outbound]:
         """Today's lesson for a learner (what the scheduler sends at their lesson time)."""
-        with self.database.session() as session:
-            learner = Learners(session).get(learner_id)
-            if learner is None or learner.paused or learner.stopped:
-                return []
-            return _Turn(self, session, None, now, learner).send_lesson(scheduled=True)
+        return self._scheduled(learner_id, now, lambda turn: turn.send_lesson(scheduled=True))
 
     def deliver_quiz(self, learner_id: int, now: datetime) -> list[Outbound]:
         """The questions due for a learner (what the scheduler sends at their quiz time)."""
+        return self._scheduled(learner_id, now, lambda turn: turn.send_quiz(scheduled=True))
+
+    def _scheduled(self, learner_id: int, now: datetime,
+                   action: Callable[[_Turn], list[Outbound]]) -> list[Outbound]:
         with self.database.session() as session:
             learner = Learners(session).get(learner_id)
             if learner is None or learner.paused or learner.stopped:
-                return []
-            return _Turn(self, session, None, now, learner).send_quiz(scheduled=True)
+                return []  # a holiday or "stop": nothing is pushed
+            return action(_Turn(self, session, None, now, learner))
 
 
 class _Turn:
