@@ -105,6 +105,16 @@ class Learners:
         self.session.flush()
         return _learner(row)
 
+    def due(self, kind: str, now: datetime, limit: int) -> list[int]:
+        """Learners whose next lesson (``kind`` 'lesson') or quiz ('quiz') is due by ``now``,
+        earliest first; an indexed range scan, so its cost follows the due learners only."""
+        column = col(LearnerRow.next_lesson_at if kind == "lesson" else LearnerRow.next_quiz_at)
+        rows = self.session.exec(
+            select(LearnerRow.id).where(column <= now, col(LearnerRow.paused).is_(False),
+                                        col(LearnerRow.stopped).is_(False))
+            .order_by(column).limit(limit)).all()
+        return [int(row) for row in rows if row is not None]
+
     def forget(self, learner_id: int) -> None:
         """Delete the learner and every row about them (the tables cascade)."""
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,

@@ -118,6 +118,23 @@ def workdays_between(first: date, last: date, workdays: tuple[str, ...]) -> int:
     return count
 
 
+def next_at(after: datetime, hhmm: str, workdays: tuple[str, ...], tz: ZoneInfo) -> datetime:
+    """The first workday instant at local ``hhmm`` strictly after ``after`` (as UTC).
+
+    Local wall-clock time is kept across DST changes: a 09:00 lesson stays at 09:00. A time that
+    does not exist on the day the clocks go forward comes at the same offset as the hour before.
+    """
+    day = local_date(after, tz)
+    for step in range(9):
+        candidate = day + timedelta(days=step)
+        if workdays and not is_workday(candidate, workdays):
+            continue
+        moment = at_local(candidate, hhmm, tz)
+        if moment > after:
+            return moment
+    raise ValueError("no workday in the next week; set at least one day")
+
+
 def local_week_start(moment: datetime, tz: ZoneInfo) -> datetime:
     """Monday 00:00 in ``tz`` of the week of ``moment``, as UTC."""
     day = local_date(moment, tz)

@@ -135,7 +135,10 @@ class _Turn:
             time_zone=time_zone, lesson_time=settings.lesson_time,
             quiz_time=settings.quiz_time, workdays=list(settings.workdays), is_trainer=trainer)
         self.created = created
-        return learner
+        self.learner = learner
+        if created:
+            self.plan()
+        return self.learner
 
     # -- dispatch ----------------------------------------------------------------------------
 
@@ -501,7 +504,21 @@ class _Turn:
 
     def update(self, **settings: Any) -> None:
         self.learner = Learners(self.session).update(self.learner.id, **settings)
+        self.plan()
         self.out.append(Outbound(Kind.SETTINGS, {"learner": self.learner}))
+
+    def plan(self) -> None:
+        """Set when the learner's next lesson and quiz are due (the scheduler's indexed columns),
+        from their own hours, workdays and time zone."""
+        learner = self.learner
+        if not learner.workdays:
+            return
+        self.learner = Learners(self.session).update(
+            learner.id,
+            next_lesson_at=calendar.next_at(self.now, learner.lesson_time, learner.workdays,
+                                            self.tz),
+            next_quiz_at=calendar.next_at(self.now, learner.quiz_time, learner.workdays,
+                                          self.tz))
 
     def set_time(self, args: str) -> None:
         parts = args.split()
