@@ -108,6 +108,11 @@ class _Turn:
         self.inbound = inbound
         self.now = now
         self.out: list[Outbound] = []
+        self.created = False
+        """True when this event enrolled the learner."""
+        self.pushed = False
+        """True while asking questions the daily schedule pushed (they count against the
+        budget); an answer continues the way its question came."""
         self.learner = learner or self._enrol()
 
     @property
@@ -145,7 +150,7 @@ class _Turn:
     def run(self) -> list[Outbound]:
         inbound = self.inbound
         assert inbound is not None
-        if getattr(self, "created", False):
+        if self.created:
             self.welcome()
         if inbound.answer:
             self.answer_button(inbound.answer)
@@ -162,7 +167,7 @@ class _Turn:
                 self.answer_typed(choices or ())
                 return self.out
             if text.lower().strip("!.? ") in SMALL_TALK:
-                if not getattr(self, "created", False):
+                if not self.created:
                     self.notice("small_talk")
                 return self.out
         self.dispatch(command)
@@ -177,7 +182,7 @@ class _Turn:
             # "stop phishing emails" is a question, not the stop command.
             name, args = "", command.text
         handlers = {
-            "start": lambda: self.welcome() if not getattr(self, "created", False) else None,
+            "start": lambda: self.welcome() if not self.created else None,
             "help": self.help,
             "lesson": lambda: self.send_lesson(scheduled=False),
             "quiz": lambda: self.send_quiz(scheduled=False),
@@ -296,7 +301,7 @@ class _Turn:
 
     def budget_left(self) -> bool:
         """The daily budget is for pushed reviews; asking for a quiz always gets what is due."""
-        if not getattr(self, "pushed", False):
+        if not self.pushed:
             return True
         day_start = calendar.at_local(self.today, "00:00", self.tz)
         asked = Asks(self.session).pushed_since(self.learner.id, day_start)
@@ -322,14 +327,14 @@ class _Turn:
         first ask), then the ones the learner is most likely to have forgotten."""
         due = Cards(self.session).due(self.learner.id, self.now, 1000)
 
-        def gain(card: Card) -> tuple[float, datetime]:
+        def order(card: Card) -> tuple[float, datetime]:
             if not card.state:
-                return (2.0, card.due_at)
+                return (-2.0, card.due_at)  # never asked: the largest gain
             fsrs_card = FsrsCard.from_json(card.state)
             recall = self.engine.scheduler.get_card_retrievability(fsrs_card, self.now)
-            return (1.0 - recall, card.due_at)
+            return (recall - 1.0, card.due_at)  # least likely remembered first
 
-        return sorted(due, key=lambda card: (-gain(card)[0], gain(card)[1]))
+        return sorted(due, key=order)
 
     def ask_next(self) -> bool:
         """Ask the next due question (skipping any whose lesson or question is gone)."""
@@ -352,7 +357,7 @@ class _Turn:
             if found is None:
                 continue
             ask = asks.create(self.learner.id, card.lesson_id, card.question_key, self.now,
-                              pushed=getattr(self, "pushed", False))
+                              pushed=self.pushed)
             self.question_message(ask.id, *found)
             return True
         return False
@@ -479,6 +484,7 @@ class _Turn:
     def check_badges(self, lesson: Lesson | None) -> None:
         badges = Badges(self.session)
         learner_id = self.learner.id
+        held = set(badges.codes(learner_id))
         read = Progress(self.session).lesson_ids(learner_id)
         streak = Streaks(self.session).get(learner_id)
         earned = []
@@ -491,11 +497,11 @@ class _Turn:
             "mastered-10": Cards(self.session).mastered(learner_id) >= 10,
         }
         if lesson is not None and lesson.track:
-            for name, track in self.engine.catalog.tracks().items():
-                if any(item.id == lesson.id for item in track):
-                    checks[f"track:{name}"] = all(item.id in read for item in track)
+            track = self.engine.catalog.tracks().get(lesson.track, ())
+            checks[f"track:{lesson.track}"] = bool(track) and all(item.id in read for item in track)
         for code, ok in checks.items():
-            if ok and badges.award(learner_id, code, self.now):
+            # Only badges not yet held are written: this runs after every lesson and answer.
+            if ok and code not in held and badges.award(learner_id, code, self.now):
                 earned.append(rules.badge_name(code))
         if earned:
             self.notice("badges", names=earned)

@@ -142,8 +142,8 @@ def test_a_pasted_page_is_cut_to_a_question_sized_query() -> None:
     index.rebuild([lesson("a", "Apples", "Apples are red.")])
     words = " ".join(f"word{n}x" for n in range(2000))
     result = index.search(f"apples {words}")
-    assert result.hits == ()  # mostly unknown words: not an answer, and quick to say so
-    assert len(result.query) > 2000
+    assert result.hits == ()  # mostly unknown words: not an answer
+    assert len(result.corrections) <= 32  # only the first 32 words were looked at
 
 
 def test_accents_match_whatever_the_unicode_form() -> None:
