@@ -229,6 +229,28 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         engine.database.dispose()
 
 
+@main.command("run")
+@click.option("--config", "config_file", default="config.toml", show_default=True,
+              type=click.Path(dir_okay=False),
+              help="The config file (copy config.example.toml to start).")
+def run(config_file: str) -> None:
+    """Every adapter enabled in the config, the scheduler and (when needed) the HTTP server,
+    until SIGINT or SIGTERM."""
+    import asyncio
+
+    from bot.app import Runtime, serve
+    from bot.config import Secrets, load
+    from storage import StorageError
+
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))  # a service says what it does
+    try:
+        settings = load(config_file)
+        asyncio.run(serve(Runtime(settings, Secrets.from_environment())))
+    except (MicrolearnError, StorageError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.group()
 def db() -> None:
     """Manage the database."""

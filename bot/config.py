@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from bot.engine import calendar
 from bot.errors import ConfigError
+from scheduler.due import Waking
 
 
 def _time(value: str) -> str:
@@ -23,6 +24,11 @@ def _time(value: str) -> str:
 
 def _zone(value: str) -> str:
     return calendar.zone(value).key
+
+
+def _waking(value: str) -> str:
+    window = Waking.parse(value)
+    return f"{window.start}-{window.end}"
 
 
 def _days(value: str) -> str:
@@ -54,6 +60,11 @@ class ScheduleSettings(_Section):
     workdays: Annotated[str, AfterValidator(_days)] = "mon-fri"
     time_zone: Annotated[str, AfterValidator(_zone)] = "UTC"
     quiz_questions: int = Field(default=5, ge=1, le=20)
+    nudge_after_hours: float = Field(default=3.0, ge=0, le=23)
+    waking_hours: Annotated[str, AfterValidator(_waking)] = "08:00-20:00"
+    tick_seconds: float = Field(default=30, ge=0.01, le=300)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    worker_timeout_seconds: float = Field(default=60, ge=0.5, le=3600)
 
 
 class StorageSettings(_Section):

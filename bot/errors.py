@@ -32,3 +32,29 @@ class QueryError(MicrolearnError):
 
 class ConfigError(MicrolearnError):
     """The configuration is wrong; the message names the file and the key."""
+
+
+class DeliveryError(MicrolearnError):
+    """A message could not be delivered and trying again will not help (a bad request)."""
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """The platform failed for now (5xx, a time-out, the network): try again later."""
+
+
+class RateLimited(TemporaryDeliveryError):
+    """The platform asked us to slow down; send nothing more to it for ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RecipientUnreachable(DeliveryError):
+    """The learner cannot be reached (blocked the bot, account deactivated, chat gone): the
+    learner is paused until they write again, and nothing is retried."""
+
+
+class AdapterStartError(MicrolearnError):
+    """An adapter cannot start (a missing or rejected token, an unreachable platform); the
+    message says which setting or variable to fix."""

@@ -103,9 +103,19 @@ def upgrade(database: Database, revision: str = "head") -> None:
             f"{exc.orig}; check the URL and that the server is running"
         ) from exc
     try:
-        with connection, connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with connection:
+            if database.is_sqlite:
+                # SQLite alters a table by copying it and dropping the old one; with foreign keys
+                # on, that drop would cascade and delete every row that refers to it. The pragma
+                # only takes effect outside a transaction.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+            if database.is_sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     except CommandError as exc:
         raise MigrationError(
             f"the database at '{database.safe_url}' has a schema this version does not know "

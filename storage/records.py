@@ -27,6 +27,9 @@ class Learner:
     created_at: datetime
     next_lesson_at: datetime | None
     next_quiz_at: datetime | None
+    nudges: bool = True
+    next_nudge_at: datetime | None = None
+    unreachable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Delivery:
     due_at: datetime
     sent_at: datetime | None
     platform_message_id: str | None
+    platform: str = ""
+    worker_id: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ from storage.tables import (
     FlagRow,
     LearnerRow,
     PointsRow,
+    PollRow,
     ProgressRow,
     StreakRow,
+    WorkerRow,
 )
 
 _LIST_FIELDS = ("workdays", "topics")
@@ -60,6 +62,9 @@ def _learner(row: LearnerRow) -> Learner:
         created_at=row.created_at,
         next_lesson_at=row.next_lesson_at,
         next_quiz_at=row.next_quiz_at,
+        nudges=row.nudges,
+        next_nudge_at=row.next_nudge_at,
+        unreachable=row.unreachable,
     )
 
 
@@ -106,25 +111,43 @@ class Learners:
         return _learner(row)
 
     def due(self, kind: str, now: datetime, limit: int) -> list[int]:
-        """Learners whose next lesson (``kind`` 'lesson') or quiz ('quiz') is due by ``now``,
-        earliest first; an indexed range scan, so its cost follows the due learners only."""
-        column = col(LearnerRow.next_lesson_at if kind == "lesson" else LearnerRow.next_quiz_at)
+        """Learners whose next lesson (``kind`` 'lesson'), quiz ('quiz') or reminder ('nudge')
+        is due by ``now``, earliest first; an indexed range scan, so its cost follows the due
+        learners only."""
+        return [learner.id for learner in self.due_learners(kind, now, limit)]
+
+    def due_learners(self, kind: str, now: datetime, limit: int) -> list[Learner]:
+        """Like :meth:`due`, as records, locked for this transaction on PostgreSQL (other
+        replicas skip them rather than wait)."""
+        column = col(getattr(LearnerRow, _DUE_COLUMNS[kind]))
         rows = self.session.exec(
-            select(LearnerRow.id).where(column <= now, col(LearnerRow.paused).is_(False),
-                                        col(LearnerRow.stopped).is_(False))
-            .order_by(column).limit(limit)).all()
-        return [int(row) for row in rows if row is not None]
+            select(LearnerRow).where(column <= now, col(LearnerRow.paused).is_(False),
+                                     col(LearnerRow.stopped).is_(False),
+                                     col(LearnerRow.unreachable).is_(None))
+            .order_by(column).limit(limit).with_for_update(skip_locked=True)).all()
+        return [_learner(row) for row in rows]
+
+    def set_due(self, kind: str, times: dict[int, datetime | None]) -> None:
+        """Set many learners' next due time of ``kind`` at once."""
+        if times:
+            name = _DUE_COLUMNS[kind]
+            self.session.execute(update(LearnerRow), [
+                {"id": learner_id, name: moment} for learner_id, moment in times.items()])
 
     def forget(self, learner_id: int) -> None:
         """Delete the learner and every row about them (the tables cascade)."""
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
-                      DeliveryRow, StreakRow):
+                      DeliveryRow, StreakRow, PollRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
     def count(self) -> int:
         """How many learners are enrolled."""
         return int(self.session.exec(select(func.count()).select_from(LearnerRow)).one())
+
+
+_DUE_COLUMNS = {"lesson": "next_lesson_at", "quiz": "next_quiz_at", "nudge": "next_nudge_at"}
+"""Each kind of push and the indexed column holding when it is next due."""
 
 
 def _columns(settings: dict[str, Any]) -> dict[str, Any]:
@@ -137,18 +160,29 @@ def _columns(settings: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+FINISHED = ("sent", "skipped", "missed", "failed")
+"""Outbox statuses that are final."""
+
+
 class Deliveries:
-    """The outbox."""
+    """The outbox: one row per (learner, kind, local day), written before anything is sent.
+
+    Workers claim pending rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never
+    claim the same row; SQLite runs one writer at a time), send them, and record the outcome.
+    Every change of a claimed row is conditional on the claiming worker still holding it.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def enqueue(self, learner_id: int, kind: str, local_date: date, due_at: datetime,
-                lesson_id: str | None = None, payload: str = "") -> bool:
+                lesson_id: str | None = None, payload: str = "", platform: str = "",
+                status: str = "pending") -> bool:
         """Write the outbox row for (learner, kind, local day) unless it exists; True if new."""
         return _insert_once(self.session, DeliveryRow, {
             "learner_id": learner_id, "kind": kind, "local_date": local_date, "due_at": due_at,
-            "lesson_id": lesson_id, "payload": payload, "status": "pending", "attempts": 0,
+            "lesson_id": lesson_id, "payload": payload, "status": status, "attempts": 0,
+            "platform": platform,
         })
 
     def get(self, learner_id: int, kind: str, local_date: date) -> Delivery | None:
@@ -159,20 +193,168 @@ class Deliveries:
         )).first()
         return _delivery(row) if row else None
 
-    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime) -> None:
-        """Record the platform's message id; a sent row is never sent again."""
+    def by_id(self, delivery_id: int) -> Delivery | None:
+        """One row by id."""
         row = self.session.get(DeliveryRow, delivery_id)
-        if row is None:
-            raise KeyError(f"no delivery {delivery_id}")
-        row.status, row.sent_at, row.platform_message_id = "sent", now, message_id
-        row.attempts += 1
-        self.session.add(row)
+        return _delivery(row) if row else None
+
+    def claim(self, worker_id: str, now: datetime, limit: int,
+              platforms: Iterable[str]) -> list[Delivery]:
+        """Take up to ``limit`` pending rows due by ``now`` for these platforms, earliest
+        first, and mark them claimed by ``worker_id``."""
+        chosen = (select(DeliveryRow.id)
+                  .where(DeliveryRow.status == "pending", col(DeliveryRow.due_at) <= now,
+                         col(DeliveryRow.platform).in_(list(platforms)))
+                  .order_by(col(DeliveryRow.due_at), col(DeliveryRow.id)).limit(limit)
+                  .with_for_update(skip_locked=True))
+        ids = [int(i) for i in self.session.exec(chosen).all() if i is not None]
+        if not ids:
+            return []
+        self.session.execute(update(DeliveryRow).where(col(DeliveryRow.id).in_(ids),
+                                                       col(DeliveryRow.status) == "pending")
+                             .values(status="claimed", worker_id=worker_id, claimed_at=now))
+        rows = self.session.exec(select(DeliveryRow).where(
+            col(DeliveryRow.id).in_(ids), DeliveryRow.worker_id == worker_id,
+            DeliveryRow.status == "claimed").order_by(col(DeliveryRow.due_at),
+                                                       col(DeliveryRow.id))).all()
+        return [_delivery(row) for row in rows]
+
+    def _finish(self, delivery_id: int, holder: str | None, **values: Any) -> bool:
+        statement = update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id)
+        if holder is not None:
+            statement = statement.where(col(DeliveryRow.worker_id) == holder,
+                                        col(DeliveryRow.status) == "claimed")
+        result = self.session.execute(statement.values(**values).returning(col(DeliveryRow.id)))
+        return result.first() is not None
+
+    def set_lesson(self, delivery_id: int, lesson_id: str) -> None:
+        """Remember which lesson a delivery carries, so a retry sends the same one."""
+        self.session.execute(update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id)
+                             .values(lesson_id=lesson_id))
+
+    def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime,
+                  worker_id: str | None = None) -> bool:
+        """Record the platform's message id; a sent row is never sent again. False when the
+        worker no longer held the row."""
+        return self._finish(delivery_id, worker_id, status="sent", sent_at=now,
+                            platform_message_id=message_id, worker_id=None, error=None,
+                            attempts=DeliveryRow.attempts + 1)
+
+    def mark(self, delivery_id: int, status: str, now: datetime, error: str | None = None,
+             worker_id: str | None = None) -> bool:
+        """End a row without sending it: 'skipped', 'missed' or 'failed' (with the reason)."""
+        return self._finish(delivery_id, worker_id, status=status, sent_at=None,
+                            error=error and error[:1000], worker_id=None, claimed_at=now)
+
+    def retry(self, delivery_id: int, at: datetime, error: str, worker_id: str,
+              count: bool = True) -> bool:
+        """Put a claimed row back to wait until ``at`` (a failure worth another try)."""
+        return self._finish(delivery_id, worker_id, status="pending", due_at=at,
+                            error=error[:1000], worker_id=None, claimed_at=None,
+                            attempts=DeliveryRow.attempts + (1 if count else 0))
+
+    def release(self, worker_id: str, ids: Iterable[int] | None = None) -> int:
+        """Give back claimed rows (all of the worker's, or just ``ids``) untouched; how many."""
+        statement = update(DeliveryRow).where(col(DeliveryRow.worker_id) == worker_id,
+                                              col(DeliveryRow.status) == "claimed")
+        if ids is not None:
+            statement = statement.where(col(DeliveryRow.id).in_(list(ids)))
+        result = self.session.execute(statement.values(status="pending", worker_id=None,
+                                                       claimed_at=None)
+                                      .returning(col(DeliveryRow.id)))
+        return len(result.all())
+
+    def counts(self) -> dict[str, int]:
+        """How many rows there are in each status."""
+        rows = self.session.exec(select(DeliveryRow.status, func.count())
+                                 .group_by(col(DeliveryRow.status))).all()
+        return {status: int(count) for status, count in rows}
+
+    def prune(self, before: datetime) -> int:
+        """Delete finished rows due before ``before``; how many."""
+        result = self.session.execute(
+            delete(DeliveryRow).where(col(DeliveryRow.status).in_(FINISHED),
+                                      col(DeliveryRow.due_at) < before)
+            .returning(col(DeliveryRow.id)))
+        return len(result.all())
+
+    def sent_quiz(self, learner_id: int, local_date: date) -> Delivery | None:
+        """The day's quiz delivery, if it was sent."""
+        row = self.session.exec(select(DeliveryRow).where(
+            DeliveryRow.learner_id == learner_id, DeliveryRow.kind == "quiz",
+            DeliveryRow.local_date == local_date, DeliveryRow.status == "sent")).first()
+        return _delivery(row) if row else None
+
+
+class Workers:
+    """Running dispatchers and their heartbeats."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def register(self, worker_id: str, host: str, pid: int, now: datetime) -> None:
+        """Announce a new worker."""
+        self.session.add(WorkerRow(id=worker_id, host=host[:200], pid=pid, started_at=now,
+                                   heartbeat_at=now))
+
+    def beat(self, worker_id: str, now: datetime) -> bool:
+        """Say the worker is alive; False when others already declared it dead."""
+        result = self.session.execute(update(WorkerRow).where(col(WorkerRow.id) == worker_id)
+                                      .values(heartbeat_at=now).returning(col(WorkerRow.id)))
+        return result.first() is not None
+
+    def remove(self, worker_id: str) -> None:
+        """A worker that stopped cleanly (after releasing its rows)."""
+        Deliveries(self.session).release(worker_id)
+        self.session.execute(delete(WorkerRow).where(col(WorkerRow.id) == worker_id))
+
+    def reap(self, now: datetime, timeout: timedelta) -> int:
+        """Declare workers silent for ``timeout`` dead and hand their claimed rows back (also
+        rows of workers that vanished without a trace); how many rows were released."""
+        dead = list(self.session.exec(select(WorkerRow.id).where(
+            col(WorkerRow.heartbeat_at) < now - timeout)).all())
+        if dead:
+            self.session.execute(delete(WorkerRow).where(col(WorkerRow.id).in_(dead)))
+        living = select(WorkerRow.id)
+        result = self.session.execute(
+            update(DeliveryRow)
+            .where(col(DeliveryRow.status) == "claimed",
+                   col(DeliveryRow.worker_id).is_(None) | col(DeliveryRow.worker_id).not_in(living))
+            .values(status="pending", worker_id=None, claimed_at=None)
+            .returning(col(DeliveryRow.id)))
+        return len(result.all())
+
+    def all(self) -> list[tuple[str, str, int]]:
+        """(id, host, process id) of every worker on record."""
+        rows = self.session.exec(select(WorkerRow.id, WorkerRow.host, WorkerRow.pid)
+                                 .order_by(col(WorkerRow.id))).all()
+        return [(worker_id, host, int(pid)) for worker_id, host, pid in rows]
+
+
+class Polls:
+    """Native quiz polls: which ask a poll id stands for."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, platform: str, poll_id: str, learner_id: int, ask_id: int,
+            now: datetime) -> None:
+        """Remember a poll that was sent for an ask."""
+        _insert_once(self.session, PollRow, {"platform": platform, "poll_id": poll_id,
+                                             "learner_id": learner_id, "ask_id": ask_id,
+                                             "created_at": now})
+
+    def find(self, platform: str, poll_id: str) -> tuple[int, int] | None:
+        """(learner id, ask id) of a poll, if it is ours."""
+        row = self.session.get(PollRow, (platform, poll_id))
+        return (row.learner_id, row.ask_id) if row else None
 
 
 def _delivery(row: DeliveryRow) -> Delivery:
     assert row.id is not None
     return Delivery(row.id, row.learner_id, row.kind, row.local_date, row.lesson_id, row.payload,
-                    row.status, row.attempts, row.due_at, row.sent_at, row.platform_message_id)
+                    row.status, row.attempts, row.due_at, row.sent_at, row.platform_message_id,
+                    row.platform, row.worker_id, row.error)
 
 
 class Progress:

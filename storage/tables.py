@@ -36,6 +36,12 @@ class LearnerRow(SQLModel, table=True):
     created_at: datetime
     next_lesson_at: datetime | None = Field(default=None, index=True)
     next_quiz_at: datetime | None = Field(default=None, index=True)
+    nudges: bool = True
+    """Wants one reminder on a day whose quiz stays unanswered."""
+    next_nudge_at: datetime | None = Field(default=None, index=True)
+    unreachable: str | None = Field(default=None, max_length=200)
+    """Why the platform refused the last delivery (blocked the bot, account gone): nothing is
+    pushed until the learner writes again."""
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -49,13 +55,18 @@ class DeliveryRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", ondelete="CASCADE")
+    platform: str = Field(default="", max_length=20)
     kind: str = Field(max_length=20)
     local_date: date
     lesson_id: str | None = Field(default=None, max_length=500)
     payload: str = ""
     status: str = Field(default="pending", max_length=20)
+    """pending, claimed (a worker is on it), sent, skipped (nothing to say), missed (its local
+    day ended before it could go), failed (the platform refused it for good)."""
     attempts: int = 0
     due_at: datetime
+    """When it may go next: the scheduled time, or a retry's time after a failure."""
+    worker_id: str | None = Field(default=None, max_length=64)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     platform_message_id: str | None = Field(default=None, max_length=200)
@@ -168,3 +179,28 @@ class AskRow(SQLModel, table=True):
     answered_at: datetime | None = None
     pushed: bool = False
     """Sent by the daily schedule (these count against the daily budget)."""
+
+
+class WorkerRow(SQLModel, table=True):
+    """A running dispatcher (one per ``microlearn run`` process). Its heartbeat keeps its
+    claimed deliveries its own; when it stops beating, other workers take them over."""
+
+    __tablename__ = "worker"
+
+    id: str = Field(primary_key=True, max_length=64)
+    host: str = Field(default="", max_length=200)
+    pid: int = 0
+    started_at: datetime
+    heartbeat_at: datetime = Field(index=True)
+
+
+class PollRow(SQLModel, table=True):
+    """A native quiz poll sent for an ask: poll answers carry only the poll's id."""
+
+    __tablename__ = "poll"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    poll_id: str = Field(primary_key=True, max_length=100)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    ask_id: int
+    created_at: datetime

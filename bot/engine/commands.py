@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
-    "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload",
+    "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
-           "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help"}
+           "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
+           "reminders": "nudges", "nudge": "nudges"}
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ANSWERS = re.compile(rf"^\s*{_TOKEN}[.)]?(?:\s*(?:,|and|&|\s)\s*{_TOKEN}[.)]?)*\s*$")
 _ANSWERISH = re.compile(r"^[\s\w.,)&-]{1,12}$")
@@ -63,6 +64,8 @@ def accepts(name: str, args: str) -> bool:
         return not words
     if name == "time":
         return bool(_TIME_ARGS.match(args.strip()))
+    if name == "nudges":
+        return words in ([], ["on"], ["off"])
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes

@@ -31,15 +31,17 @@ from bot.engine.commands import (
 )
 from bot.engine.messages import Button, Inbound, Kind, Outbound
 from storage import Database
-from storage.records import Card, Learner, Streak
+from storage.records import Card, Delivery, Learner, Streak
 from storage.repositories import (
     Answers,
     Asks,
     Badges,
     Cards,
+    Deliveries,
     Flags,
     Learners,
     Points,
+    Polls,
     Progress,
     Streaks,
 )
@@ -88,6 +90,49 @@ class Engine:
     def deliver_quiz(self, learner_id: int, now: datetime) -> list[Outbound]:
         """The questions due for a learner (what the scheduler sends at their quiz time)."""
         return self._scheduled(learner_id, now, lambda turn: turn.send_quiz(scheduled=True))
+
+    def compose(self, session: Session, delivery: Delivery, now: datetime) -> list[Outbound]:
+        """What one outbox row says, decided and recorded in the caller's transaction.
+
+        Composing a row again (a retry, or a restart after a crash) says the same thing: the
+        lesson chosen is kept on the row, an open question is asked again rather than a new
+        one, and progress and points are recorded once. An empty list means there is nothing
+        to send (a learner on holiday, no question due, a reminder no longer needed).
+        """
+        learner = Learners(session).get(delivery.learner_id)
+        if learner is None or learner.paused or learner.stopped or learner.unreachable:
+            return []
+        turn = _Turn(self, session, None, now, learner)
+        if delivery.kind == "lesson":
+            def remember(lesson_id: str) -> None:
+                Deliveries(session).set_lesson(delivery.id, lesson_id)
+            return turn.send_lesson(scheduled=True, chosen=delivery.lesson_id, remember=remember)
+        if delivery.kind == "quiz":
+            return turn.send_quiz(scheduled=True)
+        if delivery.kind == "nudge":
+            return turn.nudge()
+        raise ValueError(f"unknown delivery kind {delivery.kind!r}")
+
+    def unreachable(self, learner_id: int, reason: str) -> None:
+        """The platform refused a delivery for good (blocked, deactivated): push nothing more
+        until the learner writes again."""
+        with self.database.session() as session:
+            if Learners(session).get(learner_id) is not None:
+                Learners(session).update(learner_id, unreachable=reason[:200])
+
+    def poll_sent(self, platform: str, poll_id: str, learner_id: int, ask_id: int,
+                  now: datetime) -> None:
+        """Remember which ask a native quiz poll stands for (its answers carry only its id)."""
+        with self.database.session() as session:
+            if Learners(session).get(learner_id) is not None:
+                Polls(session).add(platform, poll_id, learner_id, ask_id, now)
+
+    def moved(self, learner_id: int, chat_id: str) -> None:
+        """The learner's chat changed (a DM opened, a group migrated): send there from now."""
+        with self.database.session() as session:
+            learner = Learners(session).get(learner_id)
+            if learner is not None and learner.chat_id != chat_id:
+                Learners(session).update(learner_id, chat_id=chat_id)
 
     def _scheduled(self, learner_id: int, now: datetime,
                    action: Callable[[_Turn], list[Outbound]]) -> list[Outbound]:
@@ -152,8 +197,15 @@ class _Turn:
         assert inbound is not None
         if self.created:
             self.welcome()
+        elif self.learner.unreachable:
+            # They blocked the bot or their account was off; writing again means they are back.
+            self.learner = Learners(self.session).update(self.learner.id, unreachable=None)
+            self.plan()
         if inbound.answer:
             self.answer_button(inbound.answer)
+            return self.out
+        if inbound.poll_id is not None:
+            self.answer_poll(inbound.poll_id, inbound.choices)
             return self.out
         text = clean(inbound.text or "")
         if not text:
@@ -198,6 +250,7 @@ class _Turn:
             "stop": self.stop,
             "forget": lambda: self.forget(args),
             "flag": lambda: self.flag(args),
+            "nudges": lambda: self.set_nudges(args),
             "stats": self.stats,
             "reload": self.reload,
         }
@@ -244,8 +297,13 @@ class _Turn:
 
         return min(lessons, key=rank, default=None)
 
-    def send_lesson(self, scheduled: bool) -> list[Outbound]:
-        lesson = self.next_lesson()
+    def send_lesson(self, scheduled: bool, chosen: str | None = None,
+                    remember: Callable[[str], None] | None = None) -> list[Outbound]:
+        lesson = self.engine.catalog.get(chosen) if chosen else None
+        if lesson is None:
+            lesson = self.next_lesson()
+            if lesson is not None and remember is not None:
+                remember(lesson.id)
         if lesson is None:
             if not scheduled:
                 self.notice("all_read", topics=self.learner.topics)
@@ -297,6 +355,20 @@ class _Turn:
         if not self.ask_next() and not scheduled:
             upcoming = Cards(self.session).next_due(self.learner.id)
             self.notice("nothing_due", next_due=upcoming and upcoming.astimezone(self.tz))
+        return self.out
+
+    def nudge(self) -> list[Outbound]:
+        """A reminder of today's pushed question, if it still waits for an answer."""
+        ask = Asks(self.session).latest_open(self.learner.id)
+        day_start = calendar.at_local(self.today, "00:00", self.tz)
+        if ask is None or not ask.pushed or ask.asked_at < day_start:
+            return self.out
+        found = self.find_question(ask.lesson_id, ask.question_key)
+        if found is None:
+            return self.out
+        self.pushed = True
+        self.notice("nudge")
+        self.question_message(ask.id, *found)
         return self.out
 
     def budget_left(self) -> bool:
@@ -389,6 +461,17 @@ class _Turn:
             self.notice("bad_answer")
             return
         self.grade(ask.id, ask.lesson_id, ask.question_key, (choice,), ask.pushed)
+
+    def answer_poll(self, poll_id: str, choices: tuple[int, ...]) -> None:
+        found = Polls(self.session).find(self.inbound.platform.value if self.inbound else "",
+                                         poll_id)
+        if not choices:
+            return  # a vote taken back: native quiz polls cannot be answered twice anyway
+        ask = Asks(self.session).get(found[1]) if found else None
+        if ask is None or ask.learner_id != self.learner.id:
+            self.notice("bad_answer")
+            return
+        self.grade(ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
 
     def answer_typed(self, choices: tuple[int, ...]) -> None:
         ask = Asks(self.session).latest_open(self.learner.id)
@@ -570,6 +653,12 @@ class _Turn:
                                           f"{', '.join(available)}")
             return
         self.update(topics=words)
+
+    def set_nudges(self, args: str) -> None:
+        word = args.strip().lower()
+        if word in ("on", "off"):
+            self.learner = Learners(self.session).update(self.learner.id, nudges=word == "on")
+        self.notice("nudges_on" if self.learner.nudges else "nudges_off")
 
     def pause(self) -> None:
         if self.learner.paused:

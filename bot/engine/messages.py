@@ -53,6 +53,10 @@ class Inbound:
     display_name: str = ""
     time_zone: str | None = None
     """The platform's idea of the learner's time zone (Slack has one), used at enrolment."""
+    poll_id: str | None = None
+    """An answer to a native quiz poll: the poll's id (see ``Host.poll_sent``) ..."""
+    choices: tuple[int, ...] = ()
+    """... and the zero-based options chosen (empty: the vote was taken back)."""
 
 
 @dataclass(frozen=True)

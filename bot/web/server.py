@@ -1,0 +1,56 @@
+"""One aiohttp server for every adapter that needs a public endpoint, plus ``/healthz``.
+
+It starts only when an adapter has routes: Slack in Socket Mode and Telegram in polling mode
+connect outwards and need no open port.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from bot.adapters.base import Route
+from bot.errors import AdapterStartError
+
+log = logging.getLogger(__name__)
+Health = Callable[[], Awaitable[dict[str, object]]]
+
+
+class WebServer:
+    """Serves adapters' routes and a health check on one host and port."""
+
+    def __init__(self, host: str, port: int, routes: Sequence[Route], health: Health) -> None:
+        self.host = host
+        self.port = port
+        self.app = web.Application(client_max_size=1024 * 1024)
+        self.health = health
+        self.app.router.add_get("/healthz", self._healthz)
+        for route in routes:
+            self.app.router.add_route(route.method, route.path, route.handler)
+        self._runner: web.AppRunner | None = None
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        report = await self.health()
+        return web.json_response(report, status=200 if report.get("ok") else 503)
+
+    async def start(self) -> None:
+        """Listen; :class:`AdapterStartError` when the port is taken."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            raise AdapterStartError(
+                f"cannot listen on {self.host}:{self.port} ({exc.strerror}); set [server] host "
+                "and port to a free address") from exc
+        log.info("listening on http://%s:%d", self.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

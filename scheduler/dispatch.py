@@ -1,0 +1,329 @@
+"""The dispatcher: claims due outbox rows, asks the engine what they say, sends them through the
+learner's adapter under the platform's limits, and records what happened.
+
+The guarantee (docs/delivery.md has it in full): a row is sent at least once and, except in one
+window, at most once. A row is claimed by one worker at a time (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), and marked sent, with the platform's message id, in its own transaction right after
+the platform accepts it. Only a crash between the platform's success and that commit (about a
+millisecond per message) leaves a sent message looking unsent; it is then sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.adapters.base import Adapter, Recipient, Sent
+from bot.engine import calendar
+from bot.engine.engine import Engine
+from bot.engine.messages import Outbound, Platform
+from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from scheduler.clock import Clock
+from scheduler.due import nudge_time
+from storage import Database
+from storage.records import Delivery
+from storage.repositories import Deliveries, Learners, Workers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    """How the dispatcher works; the defaults suit one process sending to real platforms."""
+
+    batch: int = 200
+    """Rows claimed per transaction."""
+    concurrency: int = 64
+    """Sends in flight at once (the pacer keeps them within the platform's limits)."""
+    max_attempts: int = 8
+    """Tries before a row that keeps failing (5xx, time-outs) is given up as failed."""
+    retry_base: float = 2.0
+    """Seconds before the first retry; each retry waits about twice as long, with jitter."""
+    retry_cap: float = 600.0
+    """The longest wait between two tries, in seconds."""
+    nudge_after: timedelta = timedelta(hours=3)
+    """How long a day's quiz may wait unanswered before its reminder (0: no reminders)."""
+    worker_timeout: timedelta = timedelta(seconds=60)
+    """A worker silent this long is dead, and others take over its claimed rows."""
+
+
+@dataclass
+class DispatchResult:
+    """What one dispatch run did, by outcome."""
+
+    sent: int = 0
+    skipped: int = 0
+    missed: int = 0
+    failed: int = 0
+    retried: int = 0
+    lost_claims: int = 0
+    """Rows another worker had taken over before this one could record them."""
+
+    def add(self, other: DispatchResult) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _Job:
+    delivery: Delivery
+    recipient: Recipient
+    messages: list[Outbound] = field(default_factory=list)
+
+
+def host_identity() -> str:
+    """This machine and process namespace: two workers with the same identity can check each
+    other's process ids (containers with equal host names have their own namespaces)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}|{namespace}"[:200]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+class Dispatcher:
+    """Sends the outbox. One per process; several processes share the work safely."""
+
+    def __init__(self, database: Database, engine: Engine, adapters: Mapping[Platform, Adapter],
+                 clock: Clock, settings: DispatchSettings | None = None) -> None:
+        self.database = database
+        self.engine = engine
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.settings = settings or DispatchSettings()
+        self.worker_id = uuid.uuid4().hex
+        self.host = host_identity()
+        self._stopping = False
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._lock = asyncio.Lock()
+        self._random = random.Random()
+
+    # -- the worker's life -------------------------------------------------------------------
+
+    def register(self) -> None:
+        """Announce this worker, and take over rows of workers on this host that died."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            Workers(session).register(self.worker_id, self.host, os.getpid(), now)
+        self.reap()
+
+    def heartbeat(self) -> None:
+        """Tell the others this worker lives; re-register if it was declared dead."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            alive = Workers(session).beat(self.worker_id, now)
+        if not alive:
+            log.warning("this worker was declared dead (no heartbeat for %s); its claimed rows "
+                        "went to others, and any still being sent may go twice",
+                        self.settings.worker_timeout, extra={"job": "heartbeat"})
+            with self.database.session() as session:
+                Workers(session).register(self.worker_id, self.host, os.getpid(), now)
+
+    def reap(self) -> int:
+        """Release the claimed rows of dead workers: silent ones, and ones on this host whose
+        process is gone (a restart after a crash need not wait for the time-out)."""
+        now = self.clock.now()
+        with self.database.session() as session:
+            workers = Workers(session)
+            for worker_id, host, pid in workers.all():
+                if worker_id != self.worker_id and host == self.host and not _process_alive(pid):
+                    workers.remove(worker_id)
+            released = workers.reap(now, self.settings.worker_timeout)
+        if released:
+            log.info("took back %d rows claimed by stopped workers", released,
+                     extra={"job": "reap"})
+        return released
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop claiming, let sends in flight finish (up to ``timeout`` seconds), give back
+        every row not sent, and sign off."""
+        self._stopping = True
+        if self._in_flight:
+            _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*pending, return_exceptions=True)
+        async with self._lock:  # a dispatch run still recording waits for us
+            with self.database.session() as session:
+                released = Deliveries(session).release(self.worker_id)
+                Workers(session).remove(self.worker_id)
+        if released:
+            log.info("gave back %d unsent rows at shutdown", released, extra={"job": "dispatch"})
+
+    # -- dispatching -------------------------------------------------------------------------
+
+    async def dispatch(self) -> DispatchResult:
+        """Send every due row, batch after batch, until none is left (or shutdown)."""
+        total = DispatchResult()
+        async with self._lock:
+            while not self._stopping:
+                result = DispatchResult()
+                claimed, jobs = await asyncio.to_thread(self._claim, result)
+                if jobs:
+                    await self._send_all(jobs, result)
+                total.add(result)
+                if not claimed:
+                    break
+        return total
+
+    def _claim(self, result: DispatchResult) -> tuple[int, list[_Job]]:
+        """Claim a batch and compose each row, in one transaction; (rows claimed, to send)."""
+        now = self.clock.now()
+        jobs: list[_Job] = []
+        platforms = [platform.value for platform in self.adapters]
+        with self.database.session() as session:
+            outbox = Deliveries(session)
+            rows = outbox.claim(self.worker_id, now, self.settings.batch, platforms)
+            for row in rows:
+                job = self._compose(session, row, now, result)
+                if job is not None:
+                    jobs.append(job)
+        return len(rows), jobs
+
+    def _compose(self, session: Session, row: Delivery, now: datetime,
+                 result: DispatchResult) -> _Job | None:
+        outbox = Deliveries(session)
+        learner = Learners(session).get(row.learner_id)
+        if learner is None:
+            outbox.mark(row.id, "skipped", now, "learner gone", self.worker_id)
+            result.skipped += 1
+            return None
+        if calendar.local_date(now, calendar.zone(learner.time_zone)) > row.local_date:
+            outbox.mark(row.id, "missed", now, "its local day ended before it could be sent",
+                        self.worker_id)
+            result.missed += 1
+            return None
+        try:
+            with session.begin_nested():
+                messages = self.engine.compose(session, row, now)
+        except Exception as exc:  # one learner's failure never stops the batch
+            log.exception("composing delivery %s failed", row.id,
+                          extra={"job": "dispatch", "learner": row.learner_id})
+            self._retry_or_fail(outbox, row, now, f"compose: {exc!r}", result)
+            return None
+        if not messages:
+            outbox.mark(row.id, "skipped", now, "nothing to send", self.worker_id)
+            result.skipped += 1
+            return None
+        recipient = Recipient(learner.id, Platform(learner.platform), learner.platform_user_id,
+                              learner.chat_id)
+        return _Job(row, recipient, messages)
+
+    async def _send_all(self, jobs: list[_Job], result: DispatchResult) -> None:
+        limit = asyncio.Semaphore(self.settings.concurrency)
+
+        async def one(job: _Job) -> None:
+            async with limit:
+                if self._stopping:
+                    return  # released at shutdown
+                await self._send(job, result)
+
+        tasks = [asyncio.create_task(one(job)) for job in jobs]
+        self._in_flight.update(tasks)
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self._in_flight.difference_update(tasks)
+
+    async def _send(self, job: _Job, result: DispatchResult) -> None:
+        adapter = self.adapters[job.recipient.platform]
+        chat = job.recipient.chat_id or job.recipient.user_id
+        context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
+                   "job": "dispatch"}
+        try:
+            async with adapter.pacer.slot(chat):
+                sent = await adapter.send(job.recipient, job.messages)
+        except RateLimited as exc:
+            adapter.pacer.pause(exc.retry_after)
+            log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
+            await asyncio.to_thread(self._record_retry, job, str(exc), exc.retry_after, result)
+        except TemporaryDeliveryError as exc:
+            log.warning("send failed for now: %s", exc, extra=context)
+            await asyncio.to_thread(self._record_retry, job, str(exc), None, result)
+        except RecipientUnreachable as exc:
+            log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
+            await asyncio.to_thread(self._record_unreachable, job, str(exc), result)
+        except DeliveryError as exc:
+            log.error("the platform refused a delivery: %s", exc, extra=context)
+            await asyncio.to_thread(self._record_failed, job, str(exc), result)
+        except asyncio.CancelledError:
+            raise  # shutdown: the row is released
+        except Exception as exc:  # an adapter bug must not stop the others
+            log.exception("sending failed unexpectedly", extra=context)
+            await asyncio.to_thread(self._record_retry, job, repr(exc), None, result)
+        else:
+            await asyncio.to_thread(self._record_sent, job, sent, result)
+
+    # -- recording outcomes ------------------------------------------------------------------
+
+    def _record_sent(self, job: _Job, sent: Sent, result: DispatchResult) -> None:
+        now = self.clock.now()
+        row = job.delivery
+        with self.database.session() as session:
+            if not Deliveries(session).mark_sent(row.id, sent.message_id, now, self.worker_id):
+                result.lost_claims += 1
+                log.warning("delivery %s was sent after this worker lost its claim", row.id,
+                            extra={"job": "dispatch", "learner": row.learner_id})
+                return
+            result.sent += 1
+            if sent.chat_id and sent.chat_id != job.recipient.chat_id:
+                Learners(session).update(row.learner_id, chat_id=sent.chat_id)
+            if row.kind == "quiz":
+                Learners(session).set_due("nudge", {
+                    row.learner_id: nudge_time(now, self.settings.nudge_after)})
+
+    def _record_retry(self, job: _Job, error: str, wait: float | None,
+                      result: DispatchResult) -> None:
+        now = self.clock.now()
+        with self.database.session() as session:
+            self._retry_or_fail(Deliveries(session), job.delivery, now, error, result, wait)
+
+    def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
+                       result: DispatchResult, wait: float | None = None) -> None:
+        attempts = row.attempts + 1
+        if attempts >= self.settings.max_attempts:
+            outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
+                        self.worker_id)
+            result.failed += 1
+            return
+        if wait is None:  # exponential backoff with full jitter, capped
+            ceiling = min(self.settings.retry_cap, self.settings.retry_base * 2 ** row.attempts)
+            wait = self._random.uniform(ceiling / 2, ceiling)
+        outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id)
+        result.retried += 1
+
+    def _record_unreachable(self, job: _Job, error: str, result: DispatchResult) -> None:
+        now = self.clock.now()
+        with self.database.session() as session:
+            Deliveries(session).mark(job.delivery.id, "failed", now, f"unreachable: {error}",
+                                     self.worker_id)
+            Learners(session).update(job.delivery.learner_id, unreachable=error[:200])
+        result.failed += 1
+
+    def _record_failed(self, job: _Job, error: str, result: DispatchResult) -> None:
+        now = self.clock.now()
+        with self.database.session() as session:
+            Deliveries(session).mark(job.delivery.id, "failed", now, error, self.worker_id)
+        result.failed += 1
+

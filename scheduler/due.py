@@ -1,0 +1,144 @@
+"""The due scan: which learners' lesson, quiz or reminder has come, written to the outbox.
+
+Each learner's next due times live in indexed columns (planned by the engine from their own
+hours, workdays and time zone), so a scan reads only the learners who are due: 100,000
+enrolled learners cost nothing while they are not. For each due learner, in one transaction, the
+scan writes the outbox row (unique per learner, kind and local day, so two replicas or a repeated
+scan cannot write it twice) and moves the column to the next due time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from bot.engine import calendar
+from storage import Database
+from storage.records import Learner
+from storage.repositories import Asks, Deliveries, Learners
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+"""Learners handled per transaction: bounds memory and lock time whatever the backlog."""
+
+
+@dataclass(frozen=True)
+class Waking:
+    """The local hours in which a reminder may be sent."""
+
+    start: str = "08:00"
+    end: str = "20:00"
+
+    @classmethod
+    def parse(cls, text: str) -> Waking:
+        """'08:00-20:00' as a window; ValueError with a hint otherwise."""
+        first, sep, last = text.partition("-")
+        if not sep:
+            raise ValueError(f"'{text}' is not a window of hours; write it like 08:00-20:00")
+        start, end = calendar.parse_time(first), calendar.parse_time(last)
+        if end <= start:
+            raise ValueError(f"'{text}' ends before it starts; write it like 08:00-20:00")
+        return cls(start, end)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one scan wrote."""
+
+    pending: int = 0
+    """Rows written to be sent."""
+    missed: int = 0
+    """Rows whose local day had already ended (the bot was down): recorded, never sent."""
+
+    def __add__(self, other: ScanResult) -> ScanResult:
+        return ScanResult(self.pending + other.pending, self.missed + other.missed)
+
+
+class DueScan:
+    """Writes the outbox rows of every learner who is due."""
+
+    def __init__(self, database: Database, waking: Waking = Waking()) -> None:
+        self.database = database
+        self.waking = waking
+
+    def run(self, now: datetime) -> ScanResult:
+        """Scan lessons, quizzes and reminders due by ``now``."""
+        total = ScanResult()
+        for kind in ("lesson", "quiz"):
+            total += self._scan(kind, now)
+        return total + self._scan_nudges(now)
+
+    def _scan(self, kind: str, now: datetime) -> ScanResult:
+        total = ScanResult()
+        while True:
+            with self.database.session() as session:
+                learners = Learners(session).due_learners(kind, now, BATCH)
+                outbox = Deliveries(session)
+                result, following = ScanResult(), {}
+                for learner in learners:
+                    written, following[learner.id] = self._enqueue(outbox, learner, kind, now)
+                    result += written
+                Learners(session).set_due(kind, following)
+            total += result
+            if len(learners) < BATCH:
+                return total
+
+    @staticmethod
+    def _enqueue(outbox: Deliveries, learner: Learner, kind: str,
+                 now: datetime) -> tuple[ScanResult, datetime | None]:
+        tz = calendar.zone(learner.time_zone)
+        due = learner.next_lesson_at if kind == "lesson" else learner.next_quiz_at
+        assert due is not None
+        hhmm = learner.lesson_time if kind == "lesson" else learner.quiz_time
+        day = calendar.local_date(due, tz)
+        following = (calendar.next_at(max(now, due), hhmm, learner.workdays, tz)
+                     if learner.workdays else None)
+        if learner.workdays and not calendar.is_workday(day, learner.workdays):
+            return ScanResult(), following  # planned before the workdays changed
+        # A row whose local day is over is recorded as missed: a lesson at 9 pm is fine after
+        # a restart, yesterday's lesson at breakfast is not.
+        late = day < calendar.local_date(now, tz)
+        written = outbox.enqueue(learner.id, kind, day, due, platform=learner.platform,
+                                 status="missed" if late else "pending")
+        if not written:
+            return ScanResult(), following
+        return (ScanResult(missed=1) if late else ScanResult(pending=1)), following
+
+    def _scan_nudges(self, now: datetime) -> ScanResult:
+        total = ScanResult()
+        while True:
+            with self.database.session() as session:
+                learners = Learners(session).due_learners("nudge", now, BATCH)
+                following: dict[int, datetime | None] = {}
+                for learner in learners:
+                    following[learner.id], written = self._nudge(session, learner, now)
+                    total += written
+                Learners(session).set_due("nudge", following)
+            if len(learners) < BATCH:
+                return total
+
+    def _nudge(self, session: Session, learner: Learner,
+               now: datetime) -> tuple[datetime | None, ScanResult]:
+        tz = calendar.zone(learner.time_zone)
+        today = calendar.local_date(now, tz)
+        if not learner.nudges:
+            return None, ScanResult()
+        opens = calendar.at_local(today, self.waking.start, tz)
+        if now < opens:
+            return opens, ScanResult()  # wait for the learner's morning
+        if now >= calendar.at_local(today, self.waking.end, tz):
+            return None, ScanResult()  # too late today: no reminder at night
+        ask = Asks(session).latest_open(learner.id)
+        if ask is None or not ask.pushed or ask.asked_at < calendar.at_local(today, "00:00", tz):
+            return None, ScanResult()  # answered, or not today's question
+        written = Deliveries(session).enqueue(learner.id, "nudge", today, now,
+                                              platform=learner.platform)
+        return None, ScanResult(pending=int(written))
+
+
+def nudge_time(sent_at: datetime, after: timedelta) -> datetime | None:
+    """When to remind a learner of a quiz sent at ``sent_at`` (None: reminders are off)."""
+    return sent_at + after if after > timedelta(0) else None

@@ -1,0 +1,127 @@
+"""The scheduler's few periodic jobs on APScheduler's ``AsyncIOScheduler``: not one job per
+learner, but a due scan, a dispatch run, a heartbeat and a daily clean-up.
+
+The jobs live in memory (APScheduler forbids sharing a job store between processes); every
+durable fact is in our own tables, so replicas can run the same jobs side by side. Each job is
+its own error boundary: a failure is logged and the next tick runs as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler.clock import Clock
+from scheduler.dispatch import Dispatcher
+from scheduler.due import DueScan
+from storage import Database
+from storage.repositories import Deliveries
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How often each job runs, in seconds."""
+
+    scan: float = 30.0
+    dispatch: float = 2.0
+    heartbeat: float = 10.0
+    keep_days: int = 90
+    """Finished outbox rows older than this are deleted by the daily clean-up."""
+
+
+class SchedulerService:
+    """Runs the due scan, the dispatcher and their upkeep until stopped."""
+
+    def __init__(self, database: Database, scan: DueScan, dispatcher: Dispatcher, clock: Clock,
+                 timing: Timing | None = None) -> None:
+        self.database = database
+        self.scan = scan
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.timing = timing or Timing()
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def start(self) -> None:
+        """Register this worker and start the jobs (the first scan runs at once)."""
+        await asyncio.to_thread(self.dispatcher.register)
+        timing, now = self.timing, datetime.now(UTC)
+        jobs: list[tuple[str, Callable[[], Awaitable[None]], IntervalTrigger | CronTrigger]] = [
+            ("due-scan", self.run_scan, IntervalTrigger(seconds=timing.scan)),
+            ("dispatch", self.run_dispatch, IntervalTrigger(seconds=timing.dispatch)),
+            ("heartbeat", self.run_heartbeat, IntervalTrigger(seconds=timing.heartbeat)),
+            ("clean-up", self.run_cleanup, CronTrigger(hour=3, minute=17, timezone=UTC)),
+        ]
+        for job_id, function, trigger in jobs:
+            self.scheduler.add_job(
+                function, trigger, id=job_id, name=job_id, max_instances=1, coalesce=True,
+                # A tick that comes late still runs: the scan catches up on what is due.
+                misfire_grace_time=None,
+                next_run_time=now if job_id != "clean-up" else None)
+        self.scheduler.start()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop the jobs, finish or give back what is being sent, and sign off."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await self.dispatcher.close(timeout)
+
+    async def _guard(self, job: str, work: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the per-job boundary: one of the two catch-all places (STYLE)
+            log.exception("scheduler job %s failed; it runs again at its next tick", job,
+                          extra={"job": job})
+
+    async def run_scan(self) -> None:
+        """Write the outbox rows of everyone due, then send them straight away."""
+        async def work() -> None:
+            result = await asyncio.to_thread(self.scan.run, self.clock.now())
+            if result.pending or result.missed:
+                log.info("due scan: %d to send, %d missed", result.pending, result.missed,
+                         extra={"job": "due-scan"})
+            if result.pending:
+                self.wake_dispatch()
+        await self._guard("due-scan", work)
+
+    def wake_dispatch(self) -> None:
+        """Run the dispatcher now rather than at its next tick."""
+        if self.scheduler.running:
+            self.scheduler.modify_job("dispatch", next_run_time=datetime.now(UTC))
+
+    async def run_dispatch(self) -> None:
+        """Send what is due."""
+        async def work() -> None:
+            result = await self.dispatcher.dispatch()
+            if result.sent or result.failed or result.missed:
+                log.info("dispatch: %s", result, extra={"job": "dispatch"})
+        await self._guard("dispatch", work)
+
+    async def run_heartbeat(self) -> None:
+        """Keep this worker's claims, and take over those of dead workers."""
+        async def work() -> None:
+            await asyncio.to_thread(self.dispatcher.heartbeat)
+            await asyncio.to_thread(self.dispatcher.reap)
+        await self._guard("heartbeat", work)
+
+    async def run_cleanup(self) -> None:
+        """Delete finished outbox rows past their keeping time."""
+        def prune() -> int:
+            cutoff = self.clock.now() - timedelta(days=self.timing.keep_days)
+            with self.database.session() as session:
+                return Deliveries(session).prune(cutoff)
+
+        async def work() -> None:
+            removed = await asyncio.to_thread(prune)
+            log.info("clean-up: %d old outbox rows deleted", removed, extra={"job": "clean-up"})
+        await self._guard("clean-up", work)
