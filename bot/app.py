@@ -132,11 +132,10 @@ class BotHost:
         """The replies to one inbound event."""
         return await asyncio.to_thread(self.engine.handle, inbound, self.clock.now())
 
-    async def poll_sent(self, platform: Platform, poll_id: str, learner_id: int,
-                        ask_id: int) -> None:
+    async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
         """Remember which ask a native quiz poll stands for."""
-        await asyncio.to_thread(self.engine.poll_sent, platform.value, poll_id, learner_id,
-                                ask_id, self.clock.now())
+        await asyncio.to_thread(self.engine.poll_sent, platform.value, poll_id, ask_id,
+                                self.clock.now())
 
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """Stop pushing to a learner the platform says cannot be reached."""

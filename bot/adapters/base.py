@@ -56,9 +56,9 @@ class Host(Protocol):
     async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
         """The replies to one inbound event."""
 
-    async def poll_sent(self, platform: Platform, poll_id: str, learner_id: int,
-                        ask_id: int) -> None:
-        """A native quiz poll went out for an ask; its answers will carry only ``poll_id``."""
+    async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
+        """A native quiz poll went out for an ask (``Outbound.data['ask_id']`` of a question);
+        its answers will carry only ``poll_id``."""
 
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a reply for good (blocked, deactivated)."""

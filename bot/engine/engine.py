@@ -120,12 +120,12 @@ class Engine:
             if Learners(session).get(learner_id) is not None:
                 Learners(session).update(learner_id, unreachable=reason[:200])
 
-    def poll_sent(self, platform: str, poll_id: str, learner_id: int, ask_id: int,
-                  now: datetime) -> None:
+    def poll_sent(self, platform: str, poll_id: str, ask_id: int, now: datetime) -> None:
         """Remember which ask a native quiz poll stands for (its answers carry only its id)."""
         with self.database.session() as session:
-            if Learners(session).get(learner_id) is not None:
-                Polls(session).add(platform, poll_id, learner_id, ask_id, now)
+            ask = Asks(session).get(ask_id)
+            if ask is not None:
+                Polls(session).add(platform, poll_id, ask.learner_id, ask_id, now)
 
     def moved(self, learner_id: int, chat_id: str) -> None:
         """The learner's chat changed (a DM opened, a group migrated): send there from now."""
