@@ -143,12 +143,13 @@ class Dispatcher:
         """Release the claimed rows of dead workers: silent ones, and ones on this host whose
         process is gone (a restart after a crash need not wait for the time-out)."""
         now = self.clock.now()
+        released = 0
         with self.database.session() as session:
             workers = Workers(session)
             for worker_id, host, pid in workers.all():
                 if worker_id != self.worker_id and host == self.host and not _process_alive(pid):
-                    workers.remove(worker_id)
-            released = workers.reap(now, self.settings.worker_timeout)
+                    released += workers.remove(worker_id)
+            released += workers.reap(now, self.settings.worker_timeout)
         if released:
             log.info("took back %d rows claimed by stopped workers", released,
                      extra={"job": "reap"})

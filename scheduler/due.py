@@ -90,22 +90,30 @@ class DueScan:
     def _enqueue(outbox: Deliveries, learner: Learner, kind: str,
                  now: datetime) -> tuple[ScanResult, datetime | None]:
         tz = calendar.zone(learner.time_zone)
-        due = learner.next_lesson_at if kind == "lesson" else learner.next_quiz_at
-        assert due is not None
+        planned = learner.next_lesson_at if kind == "lesson" else learner.next_quiz_at
+        assert planned is not None
+        if not learner.workdays:
+            return ScanResult(), None
         hhmm = learner.lesson_time if kind == "lesson" else learner.quiz_time
-        day = calendar.local_date(due, tz)
-        following = (calendar.next_at(max(now, due), hhmm, learner.workdays, tz)
-                     if learner.workdays else None)
-        if learner.workdays and not calendar.is_workday(day, learner.workdays):
-            return ScanResult(), following  # planned before the workdays changed
-        # A row whose local day is over is recorded as missed: a lesson at 9 pm is fine after
-        # a restart, yesterday's lesson at breakfast is not.
-        late = day < calendar.local_date(now, tz)
-        written = outbox.enqueue(learner.id, kind, day, due, platform=learner.platform,
-                                 status="missed" if late else "pending")
-        if not written:
-            return ScanResult(), following
-        return (ScanResult(missed=1) if late else ScanResult(pending=1)), following
+        # After an outage several due times may have passed: the planned one is recorded (as
+        # missed, if its day is over) and so is the latest, which may still go today.
+        latest, following = planned, calendar.next_at(planned, hhmm, learner.workdays, tz)
+        while following <= now:
+            latest, following = following, calendar.next_at(following, hhmm,
+                                                             learner.workdays, tz)
+        result = ScanResult()
+        today = calendar.local_date(now, tz)
+        for due in dict.fromkeys((planned, latest)):
+            day = calendar.local_date(due, tz)
+            if not calendar.is_workday(day, learner.workdays):
+                continue  # planned before the workdays changed
+            # A row whose local day is over is recorded as missed: a lesson at 9 pm is fine
+            # after a restart, yesterday's lesson at breakfast is not.
+            late = day < today
+            if outbox.enqueue(learner.id, kind, day, due, platform=learner.platform,
+                              status="missed" if late else "pending"):
+                result += ScanResult(missed=1) if late else ScanResult(pending=1)
+        return result, following
 
     def _scan_nudges(self, now: datetime) -> ScanResult:
         total = ScanResult()

@@ -303,10 +303,11 @@ class Workers:
                                       .values(heartbeat_at=now).returning(col(WorkerRow.id)))
         return result.first() is not None
 
-    def remove(self, worker_id: str) -> None:
-        """A worker that stopped cleanly (after releasing its rows)."""
-        Deliveries(self.session).release(worker_id)
+    def remove(self, worker_id: str) -> int:
+        """Sign a worker off, giving back its claimed rows; how many rows it held."""
+        released = Deliveries(self.session).release(worker_id)
         self.session.execute(delete(WorkerRow).where(col(WorkerRow.id) == worker_id))
+        return released
 
     def reap(self, now: datetime, timeout: timedelta) -> int:
         """Declare workers silent for ``timeout`` dead and hand their claimed rows back (also

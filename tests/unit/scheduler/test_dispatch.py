@@ -1,0 +1,275 @@
+"""The outbox end to end on a fake clock: due rows written once, sent once, retried, missed,
+given up, taken over from a dead worker, and given back at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine.messages import Kind, Platform
+from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from scheduler.dispatch import Dispatcher
+from storage.repositories import Deliveries, Workers
+from tests.fakes.recording import RecordingAdapter
+from tests.unit.scheduler.conftest import MONDAY, Bot
+
+NINE = MONDAY.replace(hour=9)
+
+
+async def test_lesson_goes_at_the_learners_hour_and_is_marked_sent(bot: Bot) -> None:
+    ann = bot.enrol("ann")
+    await bot.tick(NINE - timedelta(minutes=1))
+    assert bot.adapter.delivered == []
+    found, result = await bot.tick(NINE)
+    assert (found.pending, result.sent) == (1, 1)
+    [delivered] = bot.adapter.delivered
+    assert delivered.recipient.learner_id == ann.id
+    assert delivered.recipient.chat_id == "chat-ann"
+    assert delivered.messages[0].kind is Kind.LESSON
+    with bot.database.session() as session:
+        row = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    assert row is not None and row.status == "sent" and row.platform_message_id == "m1"
+    assert row.lesson_id == delivered.messages[0].data["lesson"].id
+    assert bot.learner("ann").next_lesson_at == NINE + timedelta(days=1)
+
+
+async def test_a_sent_row_is_never_sent_again(bot: Bot) -> None:
+    bot.enrol("ann")
+    for minute in range(0, 60, 5):
+        await bot.tick(NINE + timedelta(minutes=minute))
+    assert bot.adapter.kinds() == ["lesson"]
+    assert bot.rows() == {"sent": 1}
+
+
+async def test_concurrent_scans_write_one_row(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    results = await asyncio.gather(*[asyncio.to_thread(bot.scan.run, NINE) for _ in range(4)])
+    assert sum(result.pending for result in results) == 1
+    await bot.dispatcher.dispatch()
+    assert bot.adapter.kinds() == ["lesson"]
+
+
+async def test_nothing_on_a_day_off(bot: Bot) -> None:
+    bot.enrol("ann")
+    saturday = NINE + timedelta(days=5)
+    bot.clock.set(saturday - timedelta(hours=1))
+    bot.say("ann", "days mon-fri")  # plans from Saturday: next lesson on Monday
+    await bot.tick(saturday + timedelta(hours=8))
+    await bot.tick(saturday + timedelta(days=1, hours=8))
+    assert bot.adapter.delivered == []
+    await bot.tick(saturday + timedelta(days=2))
+    assert bot.adapter.kinds() == ["lesson"]
+
+
+async def test_a_late_row_still_goes_the_same_local_day(bot: Bot) -> None:
+    bot.enrol("ann")
+    _, result = await bot.tick(MONDAY.replace(hour=20))  # the bot was down all day
+    assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
+
+
+async def test_a_row_whose_local_day_ended_is_missed_not_sent(bot: Bot) -> None:
+    ann = bot.enrol("ann", "America/New_York")  # 09:00 New York is 14:00 UTC
+    tuesday_morning = datetime(2026, 3, 3, 13, 0, tzinfo=UTC)  # 08:00 in New York
+    found, result = await bot.tick(tuesday_morning)
+    assert found.missed == 2 and found.pending == 0  # Monday's lesson and quiz
+    assert bot.adapter.delivered == [] and result.sent == 0
+    with bot.database.session() as session:
+        monday = Deliveries(session).get(ann.id, "lesson", datetime(2026, 3, 2).date())
+    assert monday is not None and monday.status == "missed"
+    await bot.tick(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+    assert bot.adapter.kinds() == ["lesson"]
+
+
+async def test_a_pending_row_left_past_midnight_is_missed(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)  # written, then the process stopped before sending
+    bot.clock.set(NINE + timedelta(days=1, hours=-8))  # 01:00 the next day
+    result = await bot.dispatcher.dispatch()
+    assert (result.sent, result.missed) == (0, 1)
+
+
+async def test_429_waits_the_platforms_retry_after_then_sends_once(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.failures.append(RateLimited("Too Many Requests: retry after 7", 7))
+    _, result = await bot.tick(NINE)
+    assert (result.sent, result.retried) == (0, 1)
+    assert bot.adapter.pacer.paused_for > 6  # the whole platform waits, not just this row
+    bot.adapter.pacer._paused_until = 0  # the test does not sleep 7 real seconds
+    _, result = await bot.tick(NINE + timedelta(seconds=6))
+    assert result.sent == 0  # not before retry-after
+    _, result = await bot.tick(NINE + timedelta(seconds=7))
+    assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
+
+
+async def test_5xx_and_time_outs_retry_with_growing_backoff_then_deliver(bot: Bot) -> None:
+    ann = bot.enrol("ann")
+    bot.adapter.failures.extend([TemporaryDeliveryError("500 Internal Server Error"),
+                                 TemporaryDeliveryError("timed out")])
+    await bot.tick(NINE)
+    with bot.database.session() as session:
+        first = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    assert first is not None and first.status == "pending" and first.attempts == 1
+    assert NINE + timedelta(seconds=1) <= first.due_at <= NINE + timedelta(seconds=2)
+    await bot.tick(first.due_at)
+    with bot.database.session() as session:
+        second = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    assert second is not None and second.attempts == 2
+    assert timedelta(seconds=2) <= second.due_at - first.due_at <= timedelta(seconds=4)
+    await bot.tick(second.due_at)
+    assert bot.adapter.kinds() == ["lesson"]
+
+
+async def test_a_delivery_that_keeps_failing_is_given_up(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(10))
+    moment = NINE
+    for _ in range(6):
+        await bot.tick(moment)
+        moment += timedelta(minutes=30)
+    assert bot.rows() == {"failed": 1}  # max_attempts = 4 in these tests
+    assert bot.adapter.delivered == []
+    assert len(bot.adapter.failures) == 6
+
+
+async def test_a_blocked_learner_is_paused_until_they_write_again(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.enrol("bob")
+    bot.adapter.failures.append(RecipientUnreachable("Forbidden: bot was blocked by the user"))
+    _, result = await bot.tick(NINE)
+    assert result.failed == 1 and result.sent == 1  # the other learner still got a lesson
+    [reached] = [d.recipient.user_id for d in bot.adapter.delivered]
+    stuck = "bob" if reached == "ann" else "ann"
+    assert "blocked" in (bot.learner(stuck).unreachable or "")
+    await bot.tick(NINE + timedelta(days=1))
+    assert [d.recipient.user_id for d in bot.adapter.delivered] == [reached, reached]
+    bot.say(stuck, "hello again")
+    assert bot.learner(stuck).unreachable is None
+    await bot.tick(NINE + timedelta(days=2))
+    assert bot.adapter.delivered[-1].recipient.user_id in (stuck, reached)
+    assert stuck in [d.recipient.user_id for d in bot.adapter.delivered]
+
+
+async def test_a_permanent_refusal_fails_the_row_without_pausing(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.failures.append(DeliveryError("Bad Request: message is too long"))
+    _, result = await bot.tick(NINE)
+    assert result.failed == 1 and bot.learner("ann").unreachable is None
+
+
+async def test_one_learners_failure_never_stops_the_others(bot: Bot,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ann = bot.enrol("ann")
+    for name in ("bob", "cid"):
+        bot.enrol(name)
+    compose = bot.engine.compose
+
+    def broken(session, delivery, now):  # type: ignore[no-untyped-def]
+        if delivery.learner_id == ann.id:
+            raise RuntimeError("a bug for one learner")
+        return compose(session, delivery, now)
+
+    monkeypatch.setattr(bot.engine, "compose", broken)
+    _, result = await bot.tick(NINE)
+    assert result.sent == 2 and result.retried == 1
+    assert sorted(d.recipient.user_id for d in bot.adapter.delivered) == ["bob", "cid"]
+
+
+async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson(
+        bot: Bot) -> None:
+    ann = bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    dead = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock,
+                      bot.dispatcher.settings)
+    with bot.database.session() as session:  # a process on another machine: no pid check
+        Workers(session).register(dead.worker_id, "elsewhere", 1, NINE)
+    claimed, jobs = dead._claim(replace_result())  # claimed and composed, never sent
+    assert claimed == 1
+    chosen = jobs[0].messages[0].data["lesson"].id
+    assert (await bot.dispatcher.dispatch()).sent == 0  # still claimed by the dead worker
+    bot.clock.set(NINE + timedelta(seconds=59))
+    bot.dispatcher.heartbeat()
+    assert bot.dispatcher.reap() == 0  # not silent for long enough
+    bot.clock.set(NINE + timedelta(seconds=61))
+    bot.dispatcher.heartbeat()
+    assert bot.dispatcher.reap() == 1
+    assert (await bot.dispatcher.dispatch()).sent == 1
+    assert bot.adapter.delivered[0].messages[0].data["lesson"].id == chosen
+    with bot.database.session() as session:
+        assert Deliveries(session).get(ann.id, "lesson", NINE.date()).lesson_id == chosen  # type: ignore[union-attr]
+
+
+async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    with bot.database.session() as session:
+        Workers(session).register("gone", bot.dispatcher.host, 2**22 + 12345, NINE)
+    gone = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock)
+    gone.worker_id = "gone"
+    gone._claim(replace_result())
+    assert bot.dispatcher.reap() == 1  # no pid 4206649 here: no need to wait
+    assert (await bot.dispatcher.dispatch()).sent == 1
+
+
+async def test_shutdown_gives_back_what_was_not_sent(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.hang = True
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    task = asyncio.create_task(bot.dispatcher.dispatch())
+    for _ in range(200):
+        await asyncio.sleep(0.005)
+        if bot.dispatcher._in_flight:
+            break
+    assert bot.rows() == {"claimed": 1}
+    await bot.dispatcher.close(timeout=0.05)
+    await task
+    assert bot.rows() == {"pending": 1}
+    with bot.database.session() as session:
+        assert bot.dispatcher.worker_id not in [w for w, _, _ in Workers(session).all()]
+    bot.adapter.hang = False
+    successor = bot.dispatcher_for(bot.adapter)
+    assert (await successor.dispatch()).sent == 1
+
+
+async def test_a_worker_declared_dead_re_registers(bot: Bot) -> None:
+    with bot.database.session() as session:
+        Workers(session).reap(NINE + timedelta(hours=1), timedelta(seconds=1))
+        assert Workers(session).all() == []
+    bot.dispatcher.heartbeat()
+    with bot.database.session() as session:
+        assert [w for w, _, _ in Workers(session).all()] == [bot.dispatcher.worker_id]
+
+
+async def test_only_platforms_this_worker_serves_are_claimed(bot: Bot) -> None:
+    bot.enrol("ann")
+    slack_only = RecordingAdapter(bot.clock.now, Platform.SLACK)
+    other = bot.dispatcher_for(slack_only)
+    await bot.tick(NINE)
+    assert (await other.dispatch()).sent == 0 and slack_only.delivered == []
+    assert bot.adapter.kinds() == ["lesson"]
+
+
+def replace_result():  # type: ignore[no-untyped-def]
+    from scheduler.dispatch import DispatchResult
+    return DispatchResult()
+
+
+
+async def test_after_an_outage_todays_delivery_still_goes_and_the_first_is_missed(
+        bot: Bot) -> None:
+    ann = bot.enrol("ann")
+    wednesday = NINE + timedelta(days=2, hours=1)  # down from Monday 08:00 to Wednesday 10:00
+    found, result = await bot.tick(wednesday)
+    # missed: the planned Monday lesson and quiz, and Tuesday's quiz (the latest one due)
+    assert (found.pending, found.missed) == (1, 3)
+    assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
+    assert bot.learner("ann").next_lesson_at == NINE + timedelta(days=3)
+    with bot.database.session() as session:
+        tuesday = Deliveries(session).get(ann.id, "lesson", (NINE + timedelta(days=1)).date())
+    assert tuesday is None
