@@ -249,12 +249,11 @@ class Dispatcher:
 
     async def _send(self, job: _Job, result: DispatchResult) -> None:
         adapter = self.adapters[job.recipient.platform]
-        chat = job.recipient.chat_id or job.recipient.user_id
         context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
                    "job": "dispatch"}
         try:
-            async with adapter.pacer.slot(chat):
-                sent = await adapter.send(job.recipient, job.messages)
+            # The adapter paces each platform message (a long lesson may take several).
+            sent = await adapter.send(job.recipient, job.messages)
         except RateLimited as exc:
             adapter.pacer.pause(exc.retry_after)
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.content.catalog import Catalog
 from storage import Database, upgrade
 
 DATA = Path(__file__).parent / "data" / "lessons"
@@ -31,6 +32,14 @@ def wait_for(condition: Callable[[], bool], timeout: float = 5.0, interval: floa
             raise AssertionError(f"condition not met within {timeout} s")
         time.sleep(interval)
     return time.monotonic() - started
+
+
+@pytest.fixture(scope="session")
+def sample_catalog() -> Catalog:
+    """The sample library, loaded once."""
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    return catalog
 
 
 POSTGRES_URL = os.environ.get("MICROLEARN_TEST_POSTGRES_URL")

@@ -82,7 +82,8 @@ class Adapter(Protocol):
 
     platform: Platform
     pacer: Pacer
-    """Paces every send to the platform: the dispatcher's pushes and the adapter's replies."""
+    """Paces every platform message: the dispatcher's pushes and the adapter's replies (the
+    dispatcher also pauses it when the platform answers 429)."""
 
     async def start(self, host: Host) -> None:
         """Connect and begin receiving events (returns once running; never blocks the loop).
@@ -95,7 +96,8 @@ class Adapter(Protocol):
         """Stop receiving and close connections."""
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound]) -> Sent:
-        """Send one delivery's messages, in order.
+        """Send one delivery's messages, in order, each platform message paced by
+        ``async with self.pacer.slot(chat)`` (a delivery may be several platform messages).
 
         Raises :class:`~bot.errors.RateLimited` (wait ``retry_after`` seconds),
         :class:`~bot.errors.TemporaryDeliveryError` (5xx, time-out, network: retry later),

@@ -4,7 +4,7 @@ the platform answers 429.
 The limiters are aiolimiter's leaky buckets with room for a single message, so sends are spread
 evenly instead of bursting: a platform that counts messages in any one-second window never sees
 more than its limit. The bot-wide rate runs a little under the platform's figure for the same
-reason. Scheduled pushes (the dispatcher) and replies (the adapter) share one pacer per platform.
+reason. Each adapter paces every platform message it sends, scheduled pushes and replies alike.
 """
 
 from __future__ import annotations

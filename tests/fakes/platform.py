@@ -61,6 +61,7 @@ class FakePlatform:
     _window: deque[float] = field(default_factory=deque)
     _chats: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _runner: web.AppRunner | None = None
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
 
     def fail_next(self, status: int, count: int = 1, retry_after: float = 1.0) -> None:
         """Answer the next ``count`` messages with ``status``."""
@@ -80,6 +81,7 @@ class FakePlatform:
         return self.base_url
 
     async def stop(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -97,9 +99,10 @@ class FakePlatform:
             fault.count -= 1
             if fault.count <= 0:
                 self.faults.popleft()
-            if fault.status == 0:
-                await asyncio.sleep(3600)
             self.rejected += 1
+            if fault.status == 0:
+                await self._closing.wait()  # hangs until the client gives up (or we stop)
+                raise web.HTTPServiceUnavailable()
             return web.json_response({"ok": False, "error_code": fault.status,
                                       "description": fault.description,
                                       "retry_after": fault.retry_after}, status=fault.status)
@@ -154,7 +157,8 @@ class HttpAdapter:
             body = {"chat": chat, "key": f"{recipient.learner_id}:{message.kind.value}:{index}",
                     "text": self.renderer.render(message)}
             try:
-                async with self._session.post(f"{self.base_url}/send", json=body) as response:
+                async with self.pacer.slot(chat), self._session.post(
+                        f"{self.base_url}/send", json=body) as response:
                     data = await response.json()
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise TemporaryDeliveryError(f"network: {exc!r}") from exc

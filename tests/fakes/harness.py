@@ -1,0 +1,81 @@
+"""A bot on a fake clock: engine, due scan and dispatcher over any adapter (a recording one by
+default), for delivery tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.content.catalog import Catalog
+from bot.engine.engine import Engine
+from bot.engine.messages import Inbound, Outbound, Platform
+from scheduler.clock import ManualClock
+from scheduler.dispatch import Dispatcher, DispatchResult, DispatchSettings
+from scheduler.due import DueScan, ScanResult
+from storage import Database
+from storage.records import Learner
+from storage.repositories import Deliveries, Learners
+from tests.fakes.recording import RecordingAdapter
+
+MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 08:00 UTC on a Monday
+
+
+@dataclass
+class Bot:
+    """Everything a delivery test drives."""
+
+    database: Database
+    engine: Engine
+    clock: ManualClock
+    adapter: Any
+    scan: DueScan
+    dispatcher: Dispatcher
+
+    def enrol(self, user: str, zone: str = "UTC") -> Learner:
+        self.engine.handle(Inbound(Platform.TELEGRAM, user, f"chat-{user}", text="start",
+                                   time_zone=zone), self.clock.now())
+        return self.learner(user)
+
+    def learner(self, user: str) -> Learner:
+        with self.database.session() as session:
+            learner = Learners(session).find("telegram", user)
+        assert learner is not None
+        return learner
+
+    def say(self, user: str, text: str | None = None, answer: str | None = None,
+            ) -> list[Outbound]:
+        return self.engine.handle(Inbound(Platform.TELEGRAM, user, f"chat-{user}", text=text,
+                                          answer=answer), self.clock.now())
+
+    async def tick(self, at: datetime | None = None) -> tuple[ScanResult, DispatchResult]:
+        """Move the clock (if asked), scan, and dispatch: what one scheduler tick does."""
+        if at is not None:
+            self.clock.set(at)
+        found = self.scan.run(self.clock.now())
+        return found, await self.dispatcher.dispatch()
+
+    def rows(self) -> dict[str, int]:
+        with self.database.session() as session:
+            return Deliveries(session).counts()
+
+    def dispatcher_for(self, adapter: Any,
+                       settings: DispatchSettings | None = None) -> Dispatcher:
+        dispatcher = Dispatcher(self.database, self.engine, {adapter.platform: adapter},
+                                self.clock, settings or self.dispatcher.settings)
+        dispatcher.register()
+        return dispatcher
+
+
+def make_bot(database: Database, catalog: Catalog, adapter: Any = None,
+             settings: DispatchSettings | None = None) -> Bot:
+    """A bot at 08:00 UTC on Monday 2 March 2026 with one worker registered."""
+    clock = ManualClock(MONDAY)
+    engine = Engine(database, catalog)
+    adapter = adapter if adapter is not None else RecordingAdapter(clock.now)
+    settings = settings or DispatchSettings(retry_base=2.0, max_attempts=4,
+                                            nudge_after=timedelta(hours=3),
+                                            worker_timeout=timedelta(seconds=60))
+    dispatcher = Dispatcher(database, engine, {adapter.platform: adapter}, clock, settings)
+    dispatcher.register()
+    return Bot(database, engine, clock, adapter, DueScan(database), dispatcher)
