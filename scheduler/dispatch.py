@@ -18,6 +18,7 @@ import random
 import socket
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -81,6 +82,25 @@ class _Job:
     messages: list[Outbound] = field(default_factory=list)
 
 
+@dataclass
+class _Outcome:
+    """What happened to one job's send, waiting to be recorded."""
+
+    job: _Job
+    status: str
+    """'sent', 'retry', 'unreachable' or 'failed'."""
+    error: str = ""
+    wait: float | None = None
+    sent: Sent | None = None
+    done: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future())
+
+    async def recorded_by(self, queue: asyncio.Queue[_Outcome | None]) -> None:
+        """Hand this outcome to the recorder and wait until it is committed."""
+        queue.put_nowait(self)
+        await self.done
+
+
 def host_identity() -> str:
     """This machine and process namespace: two workers with the same identity can check each
     other's process ids (containers with equal host names have their own namespaces)."""
@@ -117,6 +137,9 @@ class Dispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
         self._random = random.Random()
+        # All of the dispatcher's database work runs on one thread: SQLite has one writer at a
+        # time, and threads queueing on its lock back off by sleeping, which costs far more.
+        self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-db")
 
     # -- the worker's life -------------------------------------------------------------------
 
@@ -169,6 +192,7 @@ class Dispatcher:
             with self.database.session() as session:
                 released = Deliveries(session).release(self.worker_id)
                 Workers(session).remove(self.worker_id)
+        self._db.shutdown(wait=False)
         if released:
             log.info("gave back %d unsent rows at shutdown", released, extra={"job": "dispatch"})
 
@@ -180,7 +204,8 @@ class Dispatcher:
         async with self._lock:
             while not self._stopping:
                 result = DispatchResult()
-                claimed, jobs = await asyncio.to_thread(self._claim, result)
+                claimed, jobs = await asyncio.get_running_loop().run_in_executor(
+                    self._db, self._claim, result)
                 if jobs:
                     await self._send_all(jobs, result)
                 total.add(result)
@@ -217,7 +242,7 @@ class Dispatcher:
             return None
         try:
             with session.begin_nested():
-                messages = self.engine.compose(session, row, now)
+                messages = self.engine.compose(session, row, now, learner)
         except Exception as exc:  # one learner's failure never stops the batch
             log.exception("composing delivery %s failed", row.id,
                           extra={"job": "dispatch", "learner": row.learner_id})
@@ -233,12 +258,15 @@ class Dispatcher:
 
     async def _send_all(self, jobs: list[_Job], result: DispatchResult) -> None:
         limit = asyncio.Semaphore(self.settings.concurrency)
+        outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        recorder = asyncio.create_task(self._recorder(outcomes, result))
 
         async def one(job: _Job) -> None:
             async with limit:
                 if self._stopping:
                     return  # released at shutdown
-                await self._send(job, result)
+                outcome = await self._send(job)
+                await outcome.recorded_by(outcomes)
 
         tasks = [asyncio.create_task(one(job)) for job in jobs]
         self._in_flight.update(tasks)
@@ -246,8 +274,10 @@ class Dispatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self._in_flight.difference_update(tasks)
+            outcomes.put_nowait(None)
+            await recorder
 
-    async def _send(self, job: _Job, result: DispatchResult) -> None:
+    async def _send(self, job: _Job) -> _Outcome:
         adapter = self.adapters[job.recipient.platform]
         context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
                    "job": "dispatch"}
@@ -257,47 +287,88 @@ class Dispatcher:
         except RateLimited as exc:
             adapter.pacer.pause(exc.retry_after)
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
-            await asyncio.to_thread(self._record_retry, job, str(exc), exc.retry_after, result)
+            return _Outcome(job, "retry", str(exc), wait=exc.retry_after)
         except TemporaryDeliveryError as exc:
             log.warning("send failed for now: %s", exc, extra=context)
-            await asyncio.to_thread(self._record_retry, job, str(exc), None, result)
+            return _Outcome(job, "retry", str(exc))
         except RecipientUnreachable as exc:
             log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
-            await asyncio.to_thread(self._record_unreachable, job, str(exc), result)
+            return _Outcome(job, "unreachable", str(exc))
         except DeliveryError as exc:
             log.error("the platform refused a delivery: %s", exc, extra=context)
-            await asyncio.to_thread(self._record_failed, job, str(exc), result)
+            return _Outcome(job, "failed", str(exc))
         except asyncio.CancelledError:
             raise  # shutdown: the row is released
         except Exception as exc:  # an adapter bug must not stop the others
             log.exception("sending failed unexpectedly", extra=context)
-            await asyncio.to_thread(self._record_retry, job, repr(exc), None, result)
-        else:
-            await asyncio.to_thread(self._record_sent, job, sent, result)
+            return _Outcome(job, "retry", repr(exc))
+        return _Outcome(job, "sent", sent=sent)
 
     # -- recording outcomes ------------------------------------------------------------------
 
-    def _record_sent(self, job: _Job, sent: Sent, result: DispatchResult) -> None:
-        now = self.clock.now()
-        row = job.delivery
-        with self.database.session() as session:
-            if not Deliveries(session).mark_sent(row.id, sent.message_id, now, self.worker_id):
-                result.lost_claims += 1
-                log.warning("delivery %s was sent after this worker lost its claim", row.id,
-                            extra={"job": "dispatch", "learner": row.learner_id})
-                return
-            result.sent += 1
-            if sent.chat_id and sent.chat_id != job.recipient.chat_id:
-                Learners(session).update(row.learner_id, chat_id=sent.chat_id)
-            if row.kind == "quiz":
-                Learners(session).set_due("nudge", {
-                    row.learner_id: nudge_time(now, self.settings.nudge_after)})
+    async def _recorder(self, outcomes: asyncio.Queue[_Outcome | None],
+                        result: DispatchResult) -> None:
+        """Commit outcomes as they come, together when several wait (a group commit): a sent
+        message is recorded within one commit of the platform's answer, and a fast platform
+        does not cost one transaction per message."""
+        loop = asyncio.get_running_loop()
+        done = False
+        while not done:
+            first = await outcomes.get()
+            batch = [first] if first is not None else []
+            done = first is None
+            while not done and not outcomes.empty() and len(batch) < 500:
+                item = outcomes.get_nowait()
+                if item is None:
+                    done = True
+                else:
+                    batch.append(item)
+            if not batch:
+                continue
+            try:
+                await loop.run_in_executor(self._db, self._record, batch, result)
+            except Exception as exc:  # the rows stay claimed: a successor sends them again
+                log.exception("recording %d outcomes failed", len(batch),
+                              extra={"job": "dispatch"})
+                for outcome in batch:
+                    outcome.done.set_exception(exc)
+            else:
+                for outcome in batch:
+                    outcome.done.set_result(None)
 
-    def _record_retry(self, job: _Job, error: str, wait: float | None,
-                      result: DispatchResult) -> None:
+    def _record(self, batch: list[_Outcome], result: DispatchResult) -> None:
         now = self.clock.now()
         with self.database.session() as session:
-            self._retry_or_fail(Deliveries(session), job.delivery, now, error, result, wait)
+            outbox, learners = Deliveries(session), Learners(session)
+            for outcome in batch:
+                row = outcome.job.delivery
+                if outcome.status == "sent":
+                    assert outcome.sent is not None
+                    self._record_sent(outbox, learners, outcome.job, outcome.sent, now, result)
+                elif outcome.status == "retry":
+                    self._retry_or_fail(outbox, row, now, outcome.error, result, outcome.wait)
+                elif outcome.status == "unreachable":
+                    outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
+                                self.worker_id)
+                    learners.update(row.learner_id, unreachable=outcome.error[:200])
+                    result.failed += 1
+                else:
+                    outbox.mark(row.id, "failed", now, outcome.error, self.worker_id)
+                    result.failed += 1
+
+    def _record_sent(self, outbox: Deliveries, learners: Learners, job: _Job, sent: Sent,
+                     now: datetime, result: DispatchResult) -> None:
+        row = job.delivery
+        if not outbox.mark_sent(row.id, sent.message_id, now, self.worker_id):
+            result.lost_claims += 1
+            log.warning("delivery %s was sent after this worker lost its claim", row.id,
+                        extra={"job": "dispatch", "learner": row.learner_id})
+            return
+        result.sent += 1
+        if sent.chat_id and sent.chat_id != job.recipient.chat_id:
+            learners.update(row.learner_id, chat_id=sent.chat_id)
+        if row.kind == "quiz":
+            learners.set_due("nudge", {row.learner_id: nudge_time(now, self.settings.nudge_after)})
 
     def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
                        result: DispatchResult, wait: float | None = None) -> None:
@@ -312,18 +383,3 @@ class Dispatcher:
             wait = self._random.uniform(ceiling / 2, ceiling)
         outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id)
         result.retried += 1
-
-    def _record_unreachable(self, job: _Job, error: str, result: DispatchResult) -> None:
-        now = self.clock.now()
-        with self.database.session() as session:
-            Deliveries(session).mark(job.delivery.id, "failed", now, f"unreachable: {error}",
-                                     self.worker_id)
-            Learners(session).update(job.delivery.learner_id, unreachable=error[:200])
-        result.failed += 1
-
-    def _record_failed(self, job: _Job, error: str, result: DispatchResult) -> None:
-        now = self.clock.now()
-        with self.database.session() as session:
-            Deliveries(session).mark(job.delivery.id, "failed", now, error, self.worker_id)
-        result.failed += 1
-

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.engine import calendar
 from storage import Database
-from storage.records import Learner
+from storage.records import Due
 from storage.repositories import Asks, Deliveries, Learners
 
 log = logging.getLogger(__name__)
@@ -76,44 +76,54 @@ class DueScan:
         while True:
             with self.database.session() as session:
                 learners = Learners(session).due_learners(kind, now, BATCH)
-                outbox = Deliveries(session)
-                result, following = ScanResult(), {}
-                for learner in learners:
-                    written, following[learner.id] = self._enqueue(outbox, learner, kind, now)
-                    result += written
+                rows: list[dict[str, object]] = []
+                following: dict[int, datetime | None] = {}
+                for due in learners:
+                    rows += self._rows(due, kind, now)
+                    following[due.learner_id] = self._following(due, now)
+                written = Deliveries(session).enqueue_many(rows)
                 Learners(session).set_due(kind, following)
-            total += result
+            for row in rows:
+                if (row["learner_id"], kind, row["local_date"]) in written:
+                    total += ScanResult(missed=1) if row["status"] == "missed" else ScanResult(
+                        pending=1)
             if len(learners) < BATCH:
                 return total
 
     @staticmethod
-    def _enqueue(outbox: Deliveries, learner: Learner, kind: str,
-                 now: datetime) -> tuple[ScanResult, datetime | None]:
-        tz = calendar.zone(learner.time_zone)
-        planned = learner.next_lesson_at if kind == "lesson" else learner.next_quiz_at
-        assert planned is not None
-        if not learner.workdays:
-            return ScanResult(), None
-        hhmm = learner.lesson_time if kind == "lesson" else learner.quiz_time
-        # After an outage several due times may have passed: the planned one is recorded (as
-        # missed, if its day is over) and so is the latest, which may still go today.
-        latest, following = planned, calendar.next_at(planned, hhmm, learner.workdays, tz)
-        while following <= now:
-            latest, following = following, calendar.next_at(following, hhmm,
-                                                             learner.workdays, tz)
-        result = ScanResult()
+    def _following(due: Due, now: datetime) -> datetime | None:
+        """The first due time after ``now`` (None when the learner has no workday)."""
+        if not due.workdays:
+            return None
+        tz = calendar.zone(due.time_zone)
+        moment = due.due_at
+        while moment <= now:
+            moment = calendar.next_at(moment, due.hhmm, due.workdays, tz)
+        return moment
+
+    @staticmethod
+    def _rows(due: Due, kind: str, now: datetime) -> list[dict[str, object]]:
+        """The outbox rows to write for a due learner. After an outage several due times may
+        have passed: the planned one is recorded (as missed, if its local day is over) and so
+        is the latest, which may still go today."""
+        if not due.workdays:
+            return []
+        tz = calendar.zone(due.time_zone)
+        latest = due.due_at
+        while (after := calendar.next_at(latest, due.hhmm, due.workdays, tz)) <= now:
+            latest = after
         today = calendar.local_date(now, tz)
-        for due in dict.fromkeys((planned, latest)):
-            day = calendar.local_date(due, tz)
-            if not calendar.is_workday(day, learner.workdays):
+        rows = []
+        for moment in dict.fromkeys((due.due_at, latest)):
+            day = calendar.local_date(moment, tz)
+            if not calendar.is_workday(day, due.workdays):
                 continue  # planned before the workdays changed
             # A row whose local day is over is recorded as missed: a lesson at 9 pm is fine
             # after a restart, yesterday's lesson at breakfast is not.
-            late = day < today
-            if outbox.enqueue(learner.id, kind, day, due, platform=learner.platform,
-                              status="missed" if late else "pending"):
-                result += ScanResult(missed=1) if late else ScanResult(pending=1)
-        return result, following
+            rows.append({"learner_id": due.learner_id, "kind": kind, "local_date": day,
+                         "due_at": moment, "platform": due.platform,
+                         "status": "missed" if day < today else "pending"})
+        return rows
 
     def _scan_nudges(self, now: datetime) -> ScanResult:
         total = ScanResult()
@@ -121,14 +131,14 @@ class DueScan:
             with self.database.session() as session:
                 learners = Learners(session).due_learners("nudge", now, BATCH)
                 following: dict[int, datetime | None] = {}
-                for learner in learners:
-                    following[learner.id], written = self._nudge(session, learner, now)
+                for due in learners:
+                    following[due.learner_id], written = self._nudge(session, due, now)
                     total += written
                 Learners(session).set_due("nudge", following)
             if len(learners) < BATCH:
                 return total
 
-    def _nudge(self, session: Session, learner: Learner,
+    def _nudge(self, session: Session, learner: Due,
                now: datetime) -> tuple[datetime | None, ScanResult]:
         tz = calendar.zone(learner.time_zone)
         today = calendar.local_date(now, tz)
@@ -139,10 +149,10 @@ class DueScan:
             return opens, ScanResult()  # wait for the learner's morning
         if now >= calendar.at_local(today, self.waking.end, tz):
             return None, ScanResult()  # too late today: no reminder at night
-        ask = Asks(session).latest_open(learner.id)
+        ask = Asks(session).latest_open(learner.learner_id)
         if ask is None or not ask.pushed or ask.asked_at < calendar.at_local(today, "00:00", tz):
             return None, ScanResult()  # answered, or not today's question
-        written = Deliveries(session).enqueue(learner.id, "nudge", today, now,
+        written = Deliveries(session).enqueue(learner.learner_id, "nudge", today, now,
                                               platform=learner.platform)
         return None, ScanResult(pending=int(written))
 

@@ -33,6 +33,20 @@ class Learner:
 
 
 @dataclass(frozen=True)
+class Due:
+    """A learner whose lesson, quiz or reminder is due: what the due scan needs to know."""
+
+    learner_id: int
+    platform: str
+    time_zone: str
+    hhmm: str
+    """Their local time of the kind scanned (lesson or quiz time)."""
+    workdays: tuple[str, ...]
+    due_at: datetime
+    nudges: bool
+
+
+@dataclass(frozen=True)
 class Delivery:
     """An outbox row."""
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, delete, func, literal_column, update
+from sqlalchemy import Table, bindparam, case, delete, func, literal_column, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.records import Ask, Card, Delivery, Learner, Standing, Streak
+from storage.records import Ask, Card, Delivery, Due, Learner, Standing, Streak
 from storage.tables import (
     AnswerRow,
     AskRow,
@@ -32,17 +34,58 @@ from storage.tables import (
 _LIST_FIELDS = ("workdays", "topics")
 
 
+@lru_cache(maxsize=64)
+def _insert_once_statement(dialect: str, table: Table, returning: tuple[str, ...]) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns: list[Any] = [table.c[name] for name in returning] or [literal_column("1")]
+    return insert(table).on_conflict_do_nothing().returning(*columns)
+
+
 def _insert_once(session: Session, table: type[SQLModel], values: dict[str, Any]) -> bool:
     """Insert a row unless one with the same unique key exists; True when it was inserted."""
     dialect = session.get_bind().dialect.name
+    statement = _insert_once_statement(dialect, table.__table__, ())  # type: ignore[attr-defined]
+    # RETURNING says what happened on every driver (rowcount is -1 on some). The statement is
+    # built once per table: building it per call cost more than running it.
+    return session.execute(statement, values).first() is not None
+
+
+def _insert_many_once(session: Session, table: type[SQLModel], rows: list[dict[str, Any]],
+                      returning: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    """Insert many rows, skipping those whose unique key exists; the ``returning`` columns of
+    the rows inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    statement = _insert_once_statement(dialect, table.__table__,  # type: ignore[attr-defined]
+                                       returning)
+    # One cached statement run for many parameter sets: SQLAlchemy batches it into multi-row
+    # INSERT ... RETURNING ("insertmanyvalues") without compiling a statement per batch.
+    return [tuple(row) for row in session.execute(statement, rows).all()]
+
+
+def _upsert(session: Session, table: type[SQLModel], keys: tuple[str, ...],
+            values: dict[str, Any]) -> None:
+    """Insert a row, or update the one with the same ``keys``."""
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement: Any = insert(table).values(**values)  # type: ignore[arg-type,unused-ignore]
-    statement = statement.on_conflict_do_nothing().returning(literal_column("1"))
-    # RETURNING says what happened on every driver (rowcount is -1 on some).
-    return session.execute(statement).first() is not None
+    core: Table = table.__table__  # type: ignore[attr-defined]
+    statement: Any = insert(core).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: value for name, value in values.items() if name not in keys}))
 
 
-def _learner(row: LearnerRow) -> Learner:
+_LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
+_STREAK = StreakRow.__table__  # type: ignore[attr-defined]
+_CARD = CardRow.__table__  # type: ignore[attr-defined]
+_DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
+_PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
+"""Core tables: the hot paths read and write rows without building ORM objects (several times
+cheaper per statement, which the fan-out of thousands of deliveries a second needs)."""
+
+
+def _learner(row: Any) -> Learner:
     assert row.id is not None
     return Learner(
         id=row.id,
@@ -76,13 +119,13 @@ class Learners:
 
     def get(self, learner_id: int) -> Learner | None:
         """The learner with this id, if any."""
-        row = self.session.get(LearnerRow, learner_id)
+        row = self.session.execute(sa_select(_LEARNER).where(_LEARNER.c.id == learner_id)).first()
         return _learner(row) if row else None
 
     def find(self, platform: str, platform_user_id: str) -> Learner | None:
         """The learner for a platform account, if enrolled."""
-        row = self.session.exec(select(LearnerRow).where(
-            LearnerRow.platform == platform, LearnerRow.platform_user_id == platform_user_id,
+        row = self.session.execute(sa_select(_LEARNER).where(
+            _LEARNER.c.platform == platform, _LEARNER.c.platform_user_id == platform_user_id,
         )).first()
         return _learner(row) if row else None
 
@@ -101,38 +144,41 @@ class Learners:
 
     def update(self, learner_id: int, **settings: Any) -> Learner:
         """Change settings (lists for ``workdays`` and ``topics``); the updated learner."""
-        row = self.session.get(LearnerRow, learner_id)
+        row = self.session.execute(update(_LEARNER).where(_LEARNER.c.id == learner_id)
+                                   .values(**_columns(settings)).returning(*_LEARNER.c)).first()
         if row is None:
             raise KeyError(f"no learner {learner_id}")
-        for name, value in _columns(settings).items():
-            setattr(row, name, value)
-        self.session.add(row)
-        self.session.flush()
         return _learner(row)
 
     def due(self, kind: str, now: datetime, limit: int) -> list[int]:
         """Learners whose next lesson (``kind`` 'lesson'), quiz ('quiz') or reminder ('nudge')
         is due by ``now``, earliest first; an indexed range scan, so its cost follows the due
         learners only."""
-        return [learner.id for learner in self.due_learners(kind, now, limit)]
+        return [due.learner_id for due in self.due_learners(kind, now, limit)]
 
-    def due_learners(self, kind: str, now: datetime, limit: int) -> list[Learner]:
-        """Like :meth:`due`, as records, locked for this transaction on PostgreSQL (other
-        replicas skip them rather than wait)."""
+    def due_learners(self, kind: str, now: datetime, limit: int) -> list[Due]:
+        """Like :meth:`due`, with what the scheduler needs of each, locked for this
+        transaction on PostgreSQL (other replicas skip them rather than wait)."""
         column = col(getattr(LearnerRow, _DUE_COLUMNS[kind]))
-        rows = self.session.exec(
-            select(LearnerRow).where(column <= now, col(LearnerRow.paused).is_(False),
-                                     col(LearnerRow.stopped).is_(False),
-                                     col(LearnerRow.unreachable).is_(None))
+        hour = col(LearnerRow.quiz_time if kind == "quiz" else LearnerRow.lesson_time)
+        rows = self.session.execute(
+            sa_select(col(LearnerRow.id), col(LearnerRow.platform), col(LearnerRow.time_zone),
+                      hour, col(LearnerRow.workdays), column, col(LearnerRow.nudges))
+            .where(column <= now, col(LearnerRow.paused).is_(False),
+                   col(LearnerRow.stopped).is_(False), col(LearnerRow.unreachable).is_(None))
             .order_by(column).limit(limit).with_for_update(skip_locked=True)).all()
-        return [_learner(row) for row in rows]
+        return [Due(int(learner_id), platform, zone, hhmm,
+                    tuple(day for day in workdays.split(",") if day), due_at, nudges)
+                for learner_id, platform, zone, hhmm, workdays, due_at, nudges in rows]
 
     def set_due(self, kind: str, times: dict[int, datetime | None]) -> None:
         """Set many learners' next due time of ``kind`` at once."""
         if times:
-            name = _DUE_COLUMNS[kind]
-            self.session.execute(update(LearnerRow), [
-                {"id": learner_id, name: moment} for learner_id, moment in times.items()])
+            table = LearnerRow.__table__  # type: ignore[attr-defined]
+            statement = (update(table).where(table.c.id == bindparam("learner"))
+                         .values({_DUE_COLUMNS[kind]: bindparam("moment")}))
+            self.session.execute(statement, [{"learner": learner_id, "moment": moment}
+                                             for learner_id, moment in times.items()])
 
     def forget(self, learner_id: int) -> None:
         """Delete the learner and every row about them (the tables cascade)."""
@@ -193,6 +239,13 @@ class Deliveries:
         )).first()
         return _delivery(row) if row else None
 
+    def enqueue_many(self, rows: list[dict[str, Any]]) -> set[tuple[int, str, date]]:
+        """Write many outbox rows (each a dict of ``learner_id``, ``kind``, ``local_date``,
+        ``due_at``, ``platform``, ``status``), skipping any that exist; the keys written."""
+        full = [{"lesson_id": None, "payload": "", "attempts": 0, **row} for row in rows]
+        return {(int(learner), str(kind), day) for learner, kind, day in _insert_many_once(
+            self.session, DeliveryRow, full, ("learner_id", "kind", "local_date"))}
+
     def by_id(self, delivery_id: int) -> Delivery | None:
         """One row by id."""
         row = self.session.get(DeliveryRow, delivery_id)
@@ -220,16 +273,16 @@ class Deliveries:
         return [_delivery(row) for row in rows]
 
     def _finish(self, delivery_id: int, holder: str | None, **values: Any) -> bool:
-        statement = update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id)
+        statement = update(_DELIVERY).where(_DELIVERY.c.id == delivery_id)
         if holder is not None:
-            statement = statement.where(col(DeliveryRow.worker_id) == holder,
-                                        col(DeliveryRow.status) == "claimed")
-        result = self.session.execute(statement.values(**values).returning(col(DeliveryRow.id)))
+            statement = statement.where(_DELIVERY.c.worker_id == holder,
+                                        _DELIVERY.c.status == "claimed")
+        result = self.session.execute(statement.values(**values).returning(_DELIVERY.c.id))
         return result.first() is not None
 
     def set_lesson(self, delivery_id: int, lesson_id: str) -> None:
         """Remember which lesson a delivery carries, so a retry sends the same one."""
-        self.session.execute(update(DeliveryRow).where(col(DeliveryRow.id) == delivery_id)
+        self.session.execute(update(_DELIVERY).where(_DELIVERY.c.id == delivery_id)
                              .values(lesson_id=lesson_id))
 
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime,
@@ -238,7 +291,7 @@ class Deliveries:
         worker no longer held the row."""
         return self._finish(delivery_id, worker_id, status="sent", sent_at=now,
                             platform_message_id=message_id, worker_id=None, error=None,
-                            attempts=DeliveryRow.attempts + 1)
+                            attempts=_DELIVERY.c.attempts + 1)
 
     def mark(self, delivery_id: int, status: str, now: datetime, error: str | None = None,
              worker_id: str | None = None) -> bool:
@@ -251,7 +304,7 @@ class Deliveries:
         """Put a claimed row back to wait until ``at`` (a failure worth another try)."""
         return self._finish(delivery_id, worker_id, status="pending", due_at=at,
                             error=error[:1000], worker_id=None, claimed_at=None,
-                            attempts=DeliveryRow.attempts + (1 if count else 0))
+                            attempts=_DELIVERY.c.attempts + (1 if count else 0))
 
     def release(self, worker_id: str, ids: Iterable[int] | None = None) -> int:
         """Give back claimed rows (all of the worker's, or just ``ids``) untouched; how many."""
@@ -370,6 +423,16 @@ class Progress:
         return _insert_once(self.session, ProgressRow, {
             "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now, "via": via})
 
+    def history(self, learner_id: int) -> list[tuple[str, str]]:
+        """(lesson id, how it came: 'lesson' or 'lookup') of every lesson the learner has
+        received, latest first: one query for both what was read and which track is
+        followed."""
+        rows = self.session.execute(
+            sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.via)
+            .where(_PROGRESS.c.learner_id == learner_id)
+            .order_by(_PROGRESS.c.delivered_at.desc())).all()
+        return [(lesson_id, via) for lesson_id, via in rows]
+
     def followed(self, learner_id: int) -> list[str]:
         """Lessons the learner got as lessons (not found by a question), latest first."""
         return list(self.session.exec(
@@ -383,8 +446,8 @@ class Progress:
 
     def lesson_ids(self, learner_id: int) -> set[str]:
         """Every lesson the learner has received."""
-        return set(self.session.exec(
-            select(ProgressRow.lesson_id).where(ProgressRow.learner_id == learner_id)).all())
+        return {row[0] for row in self.session.execute(
+            sa_select(_PROGRESS.c.lesson_id).where(_PROGRESS.c.learner_id == learner_id))}
 
 
 class Cards:
@@ -395,18 +458,20 @@ class Cards:
 
     def get(self, learner_id: int, lesson_id: str, question_key: str) -> Card | None:
         """One question's card for one learner."""
-        row = self.session.get(CardRow, (learner_id, lesson_id, question_key))
+        row = self.session.execute(sa_select(_CARD).where(
+            _CARD.c.learner_id == learner_id, _CARD.c.lesson_id == lesson_id,
+            _CARD.c.question_key == question_key)).first()
         return _card(row) if row else None
 
     def save(self, card: Card) -> None:
         """Insert or replace a card."""
-        row = self.session.get(CardRow, (card.learner_id, card.lesson_id, card.question_key))
-        if row is None:
-            row = CardRow(**card.__dict__)
-        else:
-            for name, value in card.__dict__.items():
-                setattr(row, name, value)
-        self.session.add(row)
+        _upsert(self.session, CardRow, ("learner_id", "lesson_id", "question_key"),
+                dict(card.__dict__))
+
+    def add_new(self, cards: list[Card]) -> int:
+        """Insert the cards that do not exist yet (one statement); how many were new."""
+        return len(_insert_many_once(self.session, CardRow, [dict(c.__dict__) for c in cards],
+                                     ("question_key",)))
 
     def due(self, learner_id: int, now: datetime, limit: int) -> list[Card]:
         """The learner's cards due by ``now``, most overdue first."""
@@ -451,7 +516,7 @@ class Cards:
             self.session.add(row)
 
 
-def _card(row: CardRow) -> Card:
+def _card(row: Any) -> Card:
     return Card(row.learner_id, row.lesson_id, row.question_key, row.state, row.due_at,
                 row.reviews, row.lapses, row.mastered)
 
@@ -538,7 +603,8 @@ class Streaks:
 
     def get(self, learner_id: int) -> Streak:
         """The learner's streak (a fresh one if none yet)."""
-        row = self.session.get(StreakRow, learner_id)
+        row = self.session.execute(sa_select(_STREAK).where(
+            _STREAK.c.learner_id == learner_id)).first()
         if row is None:
             return Streak(learner_id)
         return Streak(row.learner_id, row.current, row.longest, row.last_active, row.freezes,
@@ -546,11 +612,7 @@ class Streaks:
 
     def save(self, streak: Streak) -> None:
         """Store the learner's streak."""
-        row = self.session.get(StreakRow, streak.learner_id) or StreakRow(
-            learner_id=streak.learner_id)
-        for name, value in streak.__dict__.items():
-            setattr(row, name, value)
-        self.session.add(row)
+        _upsert(self.session, StreakRow, ("learner_id",), dict(streak.__dict__))
 
 
 class Badges:

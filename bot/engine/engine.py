@@ -91,7 +91,8 @@ class Engine:
         """The questions due for a learner (what the scheduler sends at their quiz time)."""
         return self._scheduled(learner_id, now, lambda turn: turn.send_quiz(scheduled=True))
 
-    def compose(self, session: Session, delivery: Delivery, now: datetime) -> list[Outbound]:
+    def compose(self, session: Session, delivery: Delivery, now: datetime,
+                learner: Learner | None = None) -> list[Outbound]:
         """What one outbox row says, decided and recorded in the caller's transaction.
 
         Composing a row again (a retry, or a restart after a crash) says the same thing: the
@@ -99,7 +100,7 @@ class Engine:
         one, and progress and points are recorded once. An empty list means there is nothing
         to send (a learner on holiday, no question due, a reminder no longer needed).
         """
-        learner = Learners(session).get(delivery.learner_id)
+        learner = learner or Learners(session).get(delivery.learner_id)
         if learner is None or learner.paused or learner.stopped or learner.unreachable:
             return []
         turn = _Turn(self, session, None, now, learner)
@@ -158,7 +159,31 @@ class _Turn:
         self.pushed = False
         """True while asking questions the daily schedule pushed (they count against the
         budget); an answer continues the way its question came."""
+        self._history: list[tuple[str, str]] | None = None
+        self._streak: Streak | None = None
         self.learner = learner or self._enrol()
+
+    def history(self) -> list[tuple[str, str]]:
+        """(lesson, via) of every lesson received, latest first (read once per turn)."""
+        if self._history is None:
+            self._history = Progress(self.session).history(self.learner.id)
+        return self._history
+
+    def read(self) -> set[str]:
+        """Every lesson the learner has received."""
+        return {lesson_id for lesson_id, _ in self.history()}
+
+    def received(self, lesson_id: str, via: str) -> bool:
+        """Record a lesson as received; True the first time."""
+        if not Progress(self.session).delivered(self.learner.id, lesson_id, self.now, via=via):
+            return False
+        self._history = [(lesson_id, via), *self.history()]
+        return True
+
+    def streak(self) -> Streak:
+        if self._streak is None:
+            self._streak = Streaks(self.session).get(self.learner.id)
+        return self._streak
 
     @property
     def tz(self) -> Any:
@@ -276,8 +301,7 @@ class _Turn:
     # -- lessons -----------------------------------------------------------------------------
 
     def next_lesson(self) -> Lesson | None:
-        progress = Progress(self.session)
-        read = progress.lesson_ids(self.learner.id)
+        read = self.read()
         catalog = self.engine.catalog
         lessons = [lesson for lesson in catalog.lessons()
                    if lesson.id not in read
@@ -285,7 +309,8 @@ class _Turn:
         # The track followed most recently comes first (a lesson found by a question does not
         # switch tracks).
         started: dict[str, int] = {}
-        for position, lesson_id in enumerate(progress.followed(self.learner.id)):
+        followed = [lesson_id for lesson_id, via in self.history() if via == "lesson"]
+        for position, lesson_id in enumerate(followed):
             lesson = catalog.get(lesson_id)
             if lesson is not None and lesson.track:
                 started.setdefault(lesson.track, position)
@@ -313,7 +338,7 @@ class _Turn:
 
     def give_lesson(self, lesson: Lesson) -> None:
         learner = self.learner
-        if Progress(self.session).delivered(learner.id, lesson.id, self.now):
+        if self.received(lesson.id, "lesson"):
             Points(self.session).award(learner.id, rules.POINTS_LESSON, "lesson",
                                        f"lesson:{learner.id}:{lesson.id}", self.now)
             self.schedule_first_reviews(lesson)
@@ -325,10 +350,8 @@ class _Turn:
         """A lesson's questions come first on the next workday: not today, while it is fresh."""
         first = calendar.next_workday(self.today, self.learner.workdays)
         due = calendar.at_local(first, "00:00", self.tz)
-        cards = Cards(self.session)
-        for question in lesson.questions:
-            if cards.get(self.learner.id, lesson.id, question.key) is None:
-                cards.save(Card(self.learner.id, lesson.id, question.key, "", due))
+        Cards(self.session).add_new([Card(self.learner.id, lesson.id, question.key, "", due)
+                                     for question in lesson.questions])
 
     def lookup(self, text: str) -> None:
         query = " ".join(text.split())[:MAX_TEXT]
@@ -340,7 +363,7 @@ class _Turn:
         best, others = result.hits[0].lesson, [hit.lesson for hit in result.hits[1:]]
         self.out.append(Outbound(Kind.LOOKUP, {"query": query, "lesson": best, "others": others,
                                                "corrections": result.corrections}))
-        if Progress(self.session).delivered(self.learner.id, best.id, self.now, via="lookup"):
+        if self.received(best.id, "lookup"):
             Points(self.session).award(self.learner.id, rules.POINTS_LESSON, "lesson",
                                        f"lesson:{self.learner.id}:{best.id}", self.now)
             self.schedule_first_reviews(best)
@@ -540,8 +563,7 @@ class _Turn:
 
     def activity(self) -> None:
         """A lesson or an answer today keeps the streak (in local workdays, with freezes)."""
-        streaks = Streaks(self.session)
-        streak = streaks.get(self.learner.id)
+        streak = self.streak()
         today = self.today
         if streak.last_active is not None and streak.last_active >= today:
             return  # the same day, or a time-zone change that went back a day
@@ -561,15 +583,16 @@ class _Turn:
                 current = 1
         if current % rules.FREEZE_EVERY == 0:
             freezes = min(rules.MAX_FREEZES, freezes + 1)
-        streaks.save(Streak(self.learner.id, current, max(streak.longest, current), today,
-                            freezes, streak.paused_since))
+        self._streak = Streak(self.learner.id, current, max(streak.longest, current), today,
+                              freezes, streak.paused_since)
+        Streaks(self.session).save(self._streak)
 
     def check_badges(self, lesson: Lesson | None) -> None:
         badges = Badges(self.session)
         learner_id = self.learner.id
         held = set(badges.codes(learner_id))
-        read = Progress(self.session).lesson_ids(learner_id)
-        streak = Streaks(self.session).get(learner_id)
+        read = self.read()
+        streak = self.streak()
         earned = []
         checks = {
             "first-lesson": len(read) >= 1,
@@ -577,7 +600,9 @@ class _Turn:
             "lessons-25": len(read) >= 25,
             "streak-5": streak.current >= 5,
             "streak-20": streak.current >= 20,
-            "mastered-10": Cards(self.session).mastered(learner_id) >= 10,
+            # Questions are mastered by answers only: a lesson cannot earn this one.
+            "mastered-10": lesson is None and "mastered-10" not in held
+            and Cards(self.session).mastered(learner_id) >= 10,
         }
         if lesson is not None and lesson.track:
             track = self.engine.catalog.tracks().get(lesson.track, ())
@@ -666,6 +691,7 @@ class _Turn:
             return
         streaks = Streaks(self.session)
         streaks.save(replace(streaks.get(self.learner.id), paused_since=self.today))
+        self._streak = None
         self.update(paused=True)
 
     def resume(self) -> None:
@@ -684,6 +710,7 @@ class _Turn:
             last = (streak.last_active + timedelta(days=max(0, held - 1))
                     if streak.last_active is not None else None)
             streaks.save(replace(streak, last_active=last, paused_since=None))
+            self._streak = None
         self.learner = Learners(self.session).update(learner.id, paused=False, stopped=False)
         self.notice("resumed", days=held)
 

@@ -167,10 +167,10 @@ async def test_one_learners_failure_never_stops_the_others(bot: Bot,
         bot.enrol(name)
     compose = bot.engine.compose
 
-    def broken(session, delivery, now):  # type: ignore[no-untyped-def]
+    def broken(session, delivery, now, learner=None):  # type: ignore[no-untyped-def]
         if delivery.learner_id == ann.id:
             raise RuntimeError("a bug for one learner")
-        return compose(session, delivery, now)
+        return compose(session, delivery, now, learner)
 
     monkeypatch.setattr(bot.engine, "compose", broken)
     _, result = await bot.tick(NINE)
