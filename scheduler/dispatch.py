@@ -32,7 +32,7 @@ from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, Tempora
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
 from storage import Database
-from storage.records import Delivery
+from storage.records import Delivery, Learner
 from storage.repositories import Deliveries, Learners, Workers
 
 log = logging.getLogger(__name__)
@@ -214,23 +214,31 @@ class Dispatcher:
         return total
 
     def _claim(self, result: DispatchResult) -> tuple[int, list[_Job]]:
-        """Claim a batch and compose each row, in one transaction; (rows claimed, to send)."""
+        """Claim a batch and compose each row, in one transaction; (rows claimed, to send).
+
+        Rows are composed together, which is cheap; if composing one of them fails, the batch
+        is rolled back and composed again row by row, each in a savepoint of its own, so one
+        learner's failure is recorded and the others go out.
+        """
         now = self.clock.now()
-        jobs: list[_Job] = []
         platforms = [platform.value for platform in self.adapters]
         with self.database.session() as session:
-            outbox = Deliveries(session)
-            rows = outbox.claim(self.worker_id, now, self.settings.batch, platforms)
-            for row in rows:
-                job = self._compose(session, row, now, result)
-                if job is not None:
-                    jobs.append(job)
+            rows = Deliveries(session).claim(self.worker_id, now, self.settings.batch, platforms)
+            learners = Learners(session).get_many([row.learner_id for row in rows])
+            try:
+                with session.begin_nested():
+                    trial = DispatchResult()
+                    jobs = [job for row in rows if (job := self._compose(
+                        session, row, learners.get(row.learner_id), now, trial, False))]
+                result.add(trial)
+            except Exception:
+                jobs = [job for row in rows if (job := self._compose(
+                    session, row, learners.get(row.learner_id), now, result, True))]
         return len(rows), jobs
 
-    def _compose(self, session: Session, row: Delivery, now: datetime,
-                 result: DispatchResult) -> _Job | None:
+    def _compose(self, session: Session, row: Delivery, learner: Learner | None, now: datetime,
+                 result: DispatchResult, isolated: bool) -> _Job | None:
         outbox = Deliveries(session)
-        learner = Learners(session).get(row.learner_id)
         if learner is None:
             outbox.mark(row.id, "skipped", now, "learner gone", self.worker_id)
             result.skipped += 1
@@ -240,14 +248,17 @@ class Dispatcher:
                         self.worker_id)
             result.missed += 1
             return None
-        try:
-            with session.begin_nested():
-                messages = self.engine.compose(session, row, now, learner)
-        except Exception as exc:  # one learner's failure never stops the batch
-            log.exception("composing delivery %s failed", row.id,
-                          extra={"job": "dispatch", "learner": row.learner_id})
-            self._retry_or_fail(outbox, row, now, f"compose: {exc!r}", result)
-            return None
+        if not isolated:
+            messages = self.engine.compose(session, row, now, learner)
+        else:
+            try:
+                with session.begin_nested():
+                    messages = self.engine.compose(session, row, now, learner)
+            except Exception as exc:  # one learner's failure never stops the batch
+                log.exception("composing delivery %s failed", row.id,
+                              extra={"job": "dispatch", "learner": row.learner_id})
+                self._retry_or_fail(outbox, row, now, f"compose: {exc!r}", result)
+                return None
         if not messages:
             outbox.mark(row.id, "skipped", now, "nothing to send", self.worker_id)
             result.skipped += 1

@@ -64,16 +64,23 @@ def _insert_many_once(session: Session, table: type[SQLModel], rows: list[dict[s
     return [tuple(row) for row in session.execute(statement, rows).all()]
 
 
+@lru_cache(maxsize=32)
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
+                      names: tuple[str, ...]) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: Any = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: statement.excluded[name] for name in names if name not in keys})
+
+
 def _upsert(session: Session, table: type[SQLModel], keys: tuple[str, ...],
             values: dict[str, Any]) -> None:
-    """Insert a row, or update the one with the same ``keys``."""
+    """Insert a row, or update the one with the same ``keys`` (one cached statement)."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    core: Table = table.__table__  # type: ignore[attr-defined]
-    statement: Any = insert(core).values(**values)
-    session.execute(statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: value for name, value in values.items() if name not in keys}))
+    statement = _upsert_statement(dialect, table.__table__,  # type: ignore[attr-defined]
+                                  keys, tuple(values))
+    session.execute(statement, values)
 
 
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
@@ -83,6 +90,27 @@ _DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 """Core tables: the hot paths read and write rows without building ORM objects (several times
 cheaper per statement, which the fan-out of thousands of deliveries a second needs)."""
+
+# Statements built once, with parameters: building a statement costs more than running it.
+_GET_LEARNER = sa_select(_LEARNER).where(_LEARNER.c.id == bindparam("learner"))
+_GET_STREAK = sa_select(_STREAK).where(_STREAK.c.learner_id == bindparam("learner"))
+_HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.via)
+            .where(_PROGRESS.c.learner_id == bindparam("learner"))
+            .order_by(_PROGRESS.c.delivered_at.desc()))
+_MARK_SENT = (update(_DELIVERY)
+              .where(_DELIVERY.c.id == bindparam("delivery"),
+                     _DELIVERY.c.worker_id == bindparam("worker"),
+                     _DELIVERY.c.status == "claimed")
+              .values(status="sent", sent_at=bindparam("now"), worker_id=None, error=None,
+                      platform_message_id=bindparam("message"),
+                      attempts=_DELIVERY.c.attempts + 1)
+              .returning(_DELIVERY.c.id))
+_BADGES = (sa_select(BadgeRow.__table__.c.code)  # type: ignore[attr-defined]
+           .where(BadgeRow.__table__.c.learner_id == bindparam("learner"))  # type: ignore[attr-defined]
+           .order_by(BadgeRow.__table__.c.awarded_at,  # type: ignore[attr-defined]
+                     BadgeRow.__table__.c.code))  # type: ignore[attr-defined]
+_SET_LESSON = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
+               .values(lesson_id=bindparam("lesson")))
 
 
 def _learner(row: Any) -> Learner:
@@ -119,8 +147,16 @@ class Learners:
 
     def get(self, learner_id: int) -> Learner | None:
         """The learner with this id, if any."""
-        row = self.session.execute(sa_select(_LEARNER).where(_LEARNER.c.id == learner_id)).first()
+        row = self.session.execute(_GET_LEARNER, {"learner": learner_id}).first()
         return _learner(row) if row else None
+
+    def get_many(self, learner_ids: list[int]) -> dict[int, Learner]:
+        """The learners with these ids, by id (one query)."""
+        if not learner_ids:
+            return {}
+        rows = self.session.execute(sa_select(_LEARNER).where(
+            _LEARNER.c.id.in_(set(learner_ids))))
+        return {int(row.id): _learner(row) for row in rows}
 
     def find(self, platform: str, platform_user_id: str) -> Learner | None:
         """The learner for a platform account, if enrolled."""
@@ -282,13 +318,16 @@ class Deliveries:
 
     def set_lesson(self, delivery_id: int, lesson_id: str) -> None:
         """Remember which lesson a delivery carries, so a retry sends the same one."""
-        self.session.execute(update(_DELIVERY).where(_DELIVERY.c.id == delivery_id)
-                             .values(lesson_id=lesson_id))
+        self.session.execute(_SET_LESSON, {"delivery": delivery_id, "lesson": lesson_id})
 
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime,
                   worker_id: str | None = None) -> bool:
         """Record the platform's message id; a sent row is never sent again. False when the
         worker no longer held the row."""
+        if worker_id is not None:  # the hot path: one cached statement
+            return self.session.execute(_MARK_SENT, {
+                "delivery": delivery_id, "worker": worker_id, "now": now,
+                "message": message_id}).first() is not None
         return self._finish(delivery_id, worker_id, status="sent", sent_at=now,
                             platform_message_id=message_id, worker_id=None, error=None,
                             attempts=_DELIVERY.c.attempts + 1)
@@ -427,10 +466,7 @@ class Progress:
         """(lesson id, how it came: 'lesson' or 'lookup') of every lesson the learner has
         received, latest first: one query for both what was read and which track is
         followed."""
-        rows = self.session.execute(
-            sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.via)
-            .where(_PROGRESS.c.learner_id == learner_id)
-            .order_by(_PROGRESS.c.delivered_at.desc())).all()
+        rows = self.session.execute(_HISTORY, {"learner": learner_id}).all()
         return [(lesson_id, via) for lesson_id, via in rows]
 
     def followed(self, learner_id: int) -> list[str]:
@@ -603,8 +639,7 @@ class Streaks:
 
     def get(self, learner_id: int) -> Streak:
         """The learner's streak (a fresh one if none yet)."""
-        row = self.session.execute(sa_select(_STREAK).where(
-            _STREAK.c.learner_id == learner_id)).first()
+        row = self.session.execute(_GET_STREAK, {"learner": learner_id}).first()
         if row is None:
             return Streak(learner_id)
         return Streak(row.learner_id, row.current, row.longest, row.last_active, row.freezes,
@@ -628,9 +663,7 @@ class Badges:
 
     def codes(self, learner_id: int) -> list[str]:
         """The learner's badges in the order they were earned."""
-        return list(self.session.exec(
-            select(BadgeRow.code).where(BadgeRow.learner_id == learner_id)
-            .order_by(col(BadgeRow.awarded_at), col(BadgeRow.code))).all())
+        return [row[0] for row in self.session.execute(_BADGES, {"learner": learner_id})]
 
 
 class Flags:

@@ -588,28 +588,33 @@ class _Turn:
         Streaks(self.session).save(self._streak)
 
     def check_badges(self, lesson: Lesson | None) -> None:
-        badges = Badges(self.session)
+        """Award the badges this turn earned. Counts grow one at a time, so a badge is earned
+        exactly when its count reaches the mark: only then are the held badges read (this runs
+        after every lesson and answer, and most turns reach no mark)."""
         learner_id = self.learner.id
-        held = set(badges.codes(learner_id))
-        read = self.read()
-        streak = self.streak()
-        earned = []
-        checks = {
-            "first-lesson": len(read) >= 1,
-            "lessons-10": len(read) >= 10,
-            "lessons-25": len(read) >= 25,
-            "streak-5": streak.current >= 5,
-            "streak-20": streak.current >= 20,
-            # Questions are mastered by answers only: a lesson cannot earn this one.
-            "mastered-10": lesson is None and "mastered-10" not in held
-            and Cards(self.session).mastered(learner_id) >= 10,
-        }
+        read = len(self.read())
+        streak = self.streak().current
+        candidates = [code for code, reached in (
+            ("first-lesson", read == 1), ("lessons-10", read == 10), ("lessons-25", read == 25),
+            ("streak-5", streak == 5), ("streak-20", streak == 20)) if reached]
+        if lesson is None:  # questions are mastered by answers only
+            candidates.append("mastered-10")
         if lesson is not None and lesson.track:
             track = self.engine.catalog.tracks().get(lesson.track, ())
-            checks[f"track:{lesson.track}"] = bool(track) and all(item.id in read for item in track)
-        for code, ok in checks.items():
-            # Only badges not yet held are written: this runs after every lesson and answer.
-            if ok and code not in held and badges.award(learner_id, code, self.now):
+            done = self.read()
+            if track and all(item.id in done for item in track):
+                candidates.append(f"track:{lesson.track}")
+        if not candidates:
+            return
+        badges = Badges(self.session)
+        held = set(badges.codes(learner_id))
+        earned = []
+        for code in candidates:
+            if code in held:
+                continue
+            if code == "mastered-10" and Cards(self.session).mastered(learner_id) < 10:
+                continue
+            if badges.award(learner_id, code, self.now):
                 earned.append(rules.badge_name(code))
         if earned:
             self.notice("badges", names=earned)
