@@ -33,6 +33,7 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python -m bench.lessons_bench
 	$(BIN)/python -m bench.engine_bench
+	$(BIN)/python -m bench.delivery_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -35,7 +35,13 @@ class ConfigError(MicrolearnError):
 
 
 class DeliveryError(MicrolearnError):
-    """A message could not be delivered and trying again will not help (a bad request)."""
+    """A message could not be delivered and trying again will not help (a bad request).
+
+    ``sent`` counts the platform messages of the delivery that did go out before the failure,
+    so a retry does not send them again.
+    """
+
+    sent: int = 0
 
 
 class TemporaryDeliveryError(DeliveryError):

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from bot.adapters.base import Adapter, Recipient, Sent
 from bot.engine import calendar
+from bot.engine import outbox as outbox_text
 from bot.engine.engine import Engine
 from bot.engine.messages import Outbound, Platform
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
@@ -91,6 +92,8 @@ class _Outcome:
     """'sent', 'retry', 'unreachable' or 'failed'."""
     error: str = ""
     wait: float | None = None
+    parts: int = 0
+    """Platform messages that went out before a failure."""
     sent: Sent | None = None
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
@@ -249,11 +252,11 @@ class Dispatcher:
             result.missed += 1
             return None
         if not isolated:
-            messages = self.engine.compose(session, row, now, learner)
+            messages = self._messages(session, row, learner, now)
         else:
             try:
                 with session.begin_nested():
-                    messages = self.engine.compose(session, row, now, learner)
+                    messages = self._messages(session, row, learner, now)
             except Exception as exc:  # one learner's failure never stops the batch
                 log.exception("composing delivery %s failed", row.id,
                               extra={"job": "dispatch", "learner": row.learner_id})
@@ -266,6 +269,22 @@ class Dispatcher:
         recipient = Recipient(learner.id, Platform(learner.platform), learner.platform_user_id,
                               learner.chat_id)
         return _Job(row, recipient, messages)
+
+    def _messages(self, session: Session, row: Delivery, learner: Learner,
+                  now: datetime) -> list[Outbound]:
+        """What the row says: as composed on its first try, or composed now (and kept)."""
+        if row.payload:
+            kept = outbox_text.decode(row.payload, self.engine.catalog.get)
+            if kept is not None:
+                return kept
+        messages = self.engine.compose(session, row, now, learner)
+        if messages:
+            try:
+                Deliveries(session).set_payload(row.id, outbox_text.encode(messages))
+            except outbox_text.NotStorable:
+                log.warning("delivery %s cannot be kept for a retry", row.id,
+                            extra={"job": "dispatch", "learner": row.learner_id})
+        return messages
 
     async def _send_all(self, jobs: list[_Job], result: DispatchResult) -> None:
         limit = asyncio.Semaphore(self.settings.concurrency)
@@ -294,14 +313,14 @@ class Dispatcher:
                    "job": "dispatch"}
         try:
             # The adapter paces each platform message (a long lesson may take several).
-            sent = await adapter.send(job.recipient, job.messages)
+            sent = await adapter.send(job.recipient, job.messages, job.delivery.parts_sent)
         except RateLimited as exc:
             adapter.pacer.pause(exc.retry_after)
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
-            return _Outcome(job, "retry", str(exc), wait=exc.retry_after)
+            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=exc.sent)
         except TemporaryDeliveryError as exc:
             log.warning("send failed for now: %s", exc, extra=context)
-            return _Outcome(job, "retry", str(exc))
+            return _Outcome(job, "retry", str(exc), parts=exc.sent)
         except RecipientUnreachable as exc:
             log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
             return _Outcome(job, "unreachable", str(exc))
@@ -357,7 +376,8 @@ class Dispatcher:
                     assert outcome.sent is not None
                     self._record_sent(outbox, learners, outcome.job, outcome.sent, now, result)
                 elif outcome.status == "retry":
-                    self._retry_or_fail(outbox, row, now, outcome.error, result, outcome.wait)
+                    self._retry_or_fail(outbox, row, now, outcome.error, result, outcome.wait,
+                                        outcome.parts)
                 elif outcome.status == "unreachable":
                     outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
                                 self.worker_id)
@@ -382,7 +402,8 @@ class Dispatcher:
             learners.set_due("nudge", {row.learner_id: nudge_time(now, self.settings.nudge_after)})
 
     def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
-                       result: DispatchResult, wait: float | None = None) -> None:
+                       result: DispatchResult, wait: float | None = None,
+                       parts: int = 0) -> None:
         attempts = row.attempts + 1
         if attempts >= self.settings.max_attempts:
             outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
@@ -392,5 +413,6 @@ class Dispatcher:
         if wait is None:  # exponential backoff with full jitter, capped
             ceiling = min(self.settings.retry_cap, self.settings.retry_base * 2 ** row.attempts)
             wait = self._random.uniform(ceiling / 2, ceiling)
-        outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id)
+        outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id,
+                     parts_sent=parts)
         result.retried += 1

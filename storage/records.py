@@ -64,6 +64,7 @@ class Delivery:
     platform: str = ""
     worker_id: str | None = None
     error: str | None = None
+    parts_sent: int = 0
 
 
 @dataclass(frozen=True)

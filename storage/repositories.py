@@ -111,6 +111,8 @@ _BADGES = (sa_select(BadgeRow.__table__.c.code)  # type: ignore[attr-defined]
                      BadgeRow.__table__.c.code))  # type: ignore[attr-defined]
 _SET_LESSON = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
                .values(lesson_id=bindparam("lesson")))
+_SET_PAYLOAD = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
+                .values(payload=bindparam("text")))
 
 
 def _learner(row: Any) -> Learner:
@@ -320,6 +322,10 @@ class Deliveries:
         """Remember which lesson a delivery carries, so a retry sends the same one."""
         self.session.execute(_SET_LESSON, {"delivery": delivery_id, "lesson": lesson_id})
 
+    def set_payload(self, delivery_id: int, payload: str) -> None:
+        """Keep what a delivery says, so a retry sends the very same messages."""
+        self.session.execute(_SET_PAYLOAD, {"delivery": delivery_id, "text": payload})
+
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime,
                   worker_id: str | None = None) -> bool:
         """Record the platform's message id; a sent row is never sent again. False when the
@@ -339,11 +345,13 @@ class Deliveries:
                             error=error and error[:1000], worker_id=None, claimed_at=now)
 
     def retry(self, delivery_id: int, at: datetime, error: str, worker_id: str,
-              count: bool = True) -> bool:
-        """Put a claimed row back to wait until ``at`` (a failure worth another try)."""
+              count: bool = True, parts_sent: int = 0) -> bool:
+        """Put a claimed row back to wait until ``at`` (a failure worth another try), noting
+        ``parts_sent`` more of its platform messages as gone out."""
         return self._finish(delivery_id, worker_id, status="pending", due_at=at,
                             error=error[:1000], worker_id=None, claimed_at=None,
-                            attempts=_DELIVERY.c.attempts + (1 if count else 0))
+                            attempts=_DELIVERY.c.attempts + (1 if count else 0),
+                            parts_sent=_DELIVERY.c.parts_sent + parts_sent)
 
     def release(self, worker_id: str, ids: Iterable[int] | None = None) -> int:
         """Give back claimed rows (all of the worker's, or just ``ids``) untouched; how many."""
@@ -447,7 +455,7 @@ def _delivery(row: DeliveryRow) -> Delivery:
     assert row.id is not None
     return Delivery(row.id, row.learner_id, row.kind, row.local_date, row.lesson_id, row.payload,
                     row.status, row.attempts, row.due_at, row.sent_at, row.platform_message_id,
-                    row.platform, row.worker_id, row.error)
+                    row.platform, row.worker_id, row.error, row.parts_sent)
 
 
 class Progress:

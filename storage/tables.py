@@ -64,6 +64,8 @@ class DeliveryRow(SQLModel, table=True):
     """pending, claimed (a worker is on it), sent, skipped (nothing to say), missed (its local
     day ended before it could go), failed (the platform refused it for good)."""
     attempts: int = 0
+    parts_sent: int = 0
+    """Platform messages of this delivery that went out on earlier tries (not sent again)."""
     due_at: datetime
     """When it may go next: the scheduled time, or a retry's time after a failure."""
     worker_id: str | None = Field(default=None, max_length=64)

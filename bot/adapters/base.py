@@ -95,9 +95,14 @@ class Adapter(Protocol):
     async def stop(self) -> None:
         """Stop receiving and close connections."""
 
-    async def send(self, recipient: Recipient, messages: Sequence[Outbound]) -> Sent:
+    async def send(self, recipient: Recipient, messages: Sequence[Outbound],
+                   skip: int = 0) -> Sent:
         """Send one delivery's messages, in order, each platform message paced by
         ``async with self.pacer.slot(chat)`` (a delivery may be several platform messages).
+
+        ``skip`` platform messages went out on an earlier try: do not send them again (the
+        messages are the same, so they render the same). An error raised part-way sets its
+        ``sent`` to how many platform messages this call did send.
 
         Raises :class:`~bot.errors.RateLimited` (wait ``retry_after`` seconds),
         :class:`~bot.errors.TemporaryDeliveryError` (5xx, time-out, network: retry later),

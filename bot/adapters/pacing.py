@@ -1,37 +1,56 @@
 """Pacing sends under a platform's limits: one bot-wide rate, one rate per chat, and a pause when
 the platform answers 429.
 
-The limiters are aiolimiter's leaky buckets with room for a single message, so sends are spread
-evenly instead of bursting: a platform that counts messages in any one-second window never sees
-more than its limit. The bot-wide rate runs a little under the platform's figure for the same
+The bot-wide limiter is aiolimiter's leaky bucket with room for a single message, so sends are
+spread evenly instead of bursting: a platform that counts messages in any one-second window never
+sees more than its limit. The bot-wide rate runs a little under the platform's figure for the same
 reason. Each adapter paces every platform message it sends, scheduled pushes and replies alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
 HEADROOM = 0.98
-"""Share of the platform's global limit we use: a smooth 98% never trips a strict counter."""
+"""Share of the platform's limits we use: messages 2% further apart than the limit allows
+never trip a strict counter, whatever the network's jitter adds or takes."""
 MAX_CHATS = 10_000
-"""Per-chat limiters kept; the least recently used go first (an idle chat needs none)."""
+"""Chats whose last send time is kept; the least recently used go first (after a second, an
+idle chat needs no spacing)."""
+
+
+@dataclass
+class _Chat:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    last: float = -math.inf
+    """When the last message to this chat went out (the event loop's clock)."""
 
 
 class Pacer:
-    """Waits until a message may go: to this chat, on this platform, now."""
+    """Waits until a message may go: to this chat, on this platform, now.
+
+    The bot-wide rate is aiolimiter's. A chat's rate is kept by spacing each message from the
+    moment the previous one to that chat actually went out (not from when it was allowed to
+    go: a message that then waited for the bot-wide turn would leave the next one too close).
+    Messages to one chat go one at a time, in order.
+    """
 
     def __init__(self, per_second: float, per_chat_per_second: float) -> None:
         self.per_second = per_second
         self.per_chat_per_second = per_chat_per_second
         self._global = (AsyncLimiter(1, 1 / (per_second * HEADROOM))
                         if math.isfinite(per_second) else None)
-        self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._gap = (1 / (per_chat_per_second * HEADROOM)
+                     if math.isfinite(per_chat_per_second) else 0.0)
+        self._chats: OrderedDict[str, _Chat] = OrderedDict()
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
@@ -44,30 +63,38 @@ class Pacer:
         """Seconds left of a 429 pause (0 when sending may go on)."""
         return max(0.0, self._paused_until - asyncio.get_running_loop().time())
 
-    def _chat(self, chat_id: str) -> AsyncLimiter | None:
-        if not math.isfinite(self.per_chat_per_second):
-            return None
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
-            limiter = AsyncLimiter(1, 1 / self.per_chat_per_second)
-            self._chats[chat_id] = limiter
+    def _chat(self, chat_id: str) -> _Chat:
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _Chat()
             if len(self._chats) > MAX_CHATS:
-                self._chats.popitem(last=False)
+                oldest, state = next(iter(self._chats.items()))
+                if not state.lock.locked():
+                    del self._chats[oldest]
         else:
             self._chats.move_to_end(chat_id)
-        return limiter
+        return chat
 
     @asynccontextmanager
     async def slot(self, chat_id: str) -> AsyncIterator[None]:
-        """Wait for this chat's turn, then the bot-wide turn, then any 429 pause."""
-        chat = self._chat(chat_id)
-        if chat is not None:
-            await chat.acquire()
-        if self._global is not None:
-            await self._global.acquire()
-        while (wait := self.paused_for) > 0:
-            await asyncio.sleep(wait)
-        yield
+        """Wait out any 429 pause, this chat's spacing and the bot-wide turn; then send."""
+        loop = asyncio.get_running_loop()
+        chat = self._chat(chat_id) if self._gap else None
+        async with chat.lock if chat is not None else contextlib.nullcontext():
+            while True:
+                while (wait := self.paused_for) > 0:
+                    await asyncio.sleep(wait)
+                if chat is not None and (wait := chat.last + self._gap - loop.time()) > 0:
+                    await asyncio.sleep(wait)
+                if self._global is not None:
+                    await self._global.acquire()
+                # A turn that came during a pause is given up: the senders who waited through
+                # it would otherwise all go at once when it ends, and trip the limit again.
+                if self.paused_for == 0:
+                    break
+            if chat is not None:
+                chat.last = loop.time()
+            yield
 
 
 def unlimited() -> Pacer:

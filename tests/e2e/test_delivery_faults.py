@@ -3,6 +3,7 @@ the time-out and 403 "blocked"; in the end every deliverable message arrived exa
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -69,3 +70,24 @@ async def test_a_platform_limit_of_30_per_second_is_kept_without_a_single_429(
     _, result = await bot.tick(NINE)  # 45 lessons + 45 badges: 90 messages, 3 s at 30/s
     assert result.sent == 45 and platform.rejected == 0
     assert len(platform.messages) == 90
+
+
+async def test_a_delivery_cut_short_resumes_where_it_stopped(
+        bot: Bot, platform: FakePlatform) -> None:
+    bot.enrol("ann")  # the first lesson is two messages: the lesson and the new badge
+
+    async def fail_the_second() -> None:
+        while not platform.messages:
+            await asyncio.sleep(0.001)
+        platform.fail_next(500)
+
+    waiter = asyncio.create_task(fail_the_second())
+    platform.latency = 0.02  # room to arm the failure between the two messages
+    _, result = await bot.tick(NINE)
+    await waiter
+    assert result.retried == 1 and [m["key"] for m in platform.messages] == [
+        f"{bot.learner('ann').id}:lesson:0"]
+    await bot.tick(NINE + timedelta(minutes=1))
+    keys = [m["key"] for m in platform.messages]
+    assert keys == [f"{bot.learner('ann').id}:lesson:0", f"{bot.learner('ann').id}:notice:1"]
+    assert "badge" in platform.messages[1]["text"].lower()  # the same messages, not recomposed

@@ -6,7 +6,8 @@ The client side is :class:`HttpAdapter`, a minimal real adapter: JSON over HTTP 
 errors mapped to the delivery error branches exactly as the platform adapters map theirs.
 
 Run it alone with ``python -m tests.fakes.platform --port 0 --record FILE``: it prints its base
-URL first, then appends each accepted message to FILE as one JSON line.
+URL first, then appends each accepted message to FILE as one JSON line (and each 429 it gave,
+as ``{"rejected": "global"|"chat", ...}``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class FakePlatform:
     record: TextIO | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
     rejected: int = 0
+    rejections: list[str] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     base_url: str = ""
     _window: deque[float] = field(default_factory=deque)
@@ -108,9 +110,15 @@ class FakePlatform:
                                       "retry_after": fault.retry_after}, status=fault.status)
         now = time.monotonic()
         chat = str(body["chat"])
-        if self._over(self._window, self.global_per_second, now) or self._over(
-                self._chats[chat], self.chat_per_second, now):
+        over_global = self._over(self._window, self.global_per_second, now)
+        over_chat = self._over(self._chats[chat], self.chat_per_second, now)
+        if over_global or over_chat:
             self.rejected += 1
+            self.rejections.append("global" if over_global else "chat")
+            if self.record is not None:
+                self.record.write(json.dumps({"rejected": self.rejections[-1], "chat": chat,
+                                              "at": time.time()}) + "\n")
+                self.record.flush()
             return web.json_response({"ok": False, "error_code": 429,
                                       "description": "Too Many Requests: retry after 1",
                                       "retry_after": 1}, status=429)
@@ -148,30 +156,43 @@ class HttpAdapter:
     def routes(self) -> Sequence[Route]:
         return ()
 
-    async def send(self, recipient: Recipient, messages: Sequence[Outbound]) -> Sent:
+    async def send(self, recipient: Recipient, messages: Sequence[Outbound],
+                   skip: int = 0) -> Sent:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         chat = recipient.chat_id or recipient.user_id
         first: str | None = None
         for index, message in enumerate(messages):
-            body = {"chat": chat, "key": f"{recipient.learner_id}:{message.kind.value}:{index}",
-                    "text": self.renderer.render(message)}
+            if index < skip:
+                continue  # went out on an earlier try
             try:
-                async with self.pacer.slot(chat), self._session.post(
-                        f"{self.base_url}/send", json=body) as response:
-                    data = await response.json()
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise TemporaryDeliveryError(f"network: {exc!r}") from exc
-            if response.status == 429:
-                raise RateLimited(data["description"], float(data["retry_after"]))
-            if response.status >= 500:
-                raise TemporaryDeliveryError(data["description"])
-            if response.status == 403:
-                raise RecipientUnreachable("Forbidden: bot was blocked by the user")
-            if response.status >= 400:
-                raise DeliveryError(data["description"])
-            first = first or str(data["result"]["message_id"])
+                message_id = await self._post(chat, recipient, index, message)
+            except DeliveryError as exc:
+                exc.sent = index - skip
+                raise
+            first = first or message_id
         return Sent(first)
+
+    async def _post(self, chat: str, recipient: Recipient, index: int,
+                    message: Outbound) -> str:
+        assert self._session is not None
+        body = {"chat": chat, "key": f"{recipient.learner_id}:{message.kind.value}:{index}",
+                "text": self.renderer.render(message)}
+        try:
+            async with self.pacer.slot(chat), self._session.post(
+                    f"{self.base_url}/send", json=body) as response:
+                data = await response.json()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TemporaryDeliveryError(f"network: {exc!r}") from exc
+        if response.status == 429:
+            raise RateLimited(data["description"], float(data["retry_after"]))
+        if response.status >= 500:
+            raise TemporaryDeliveryError(data["description"])
+        if response.status == 403:
+            raise RecipientUnreachable("Forbidden: bot was blocked by the user")
+        if response.status >= 400:
+            raise DeliveryError(data["description"])
+        return str(data["result"]["message_id"])
 
 
 async def _main(port: int, record: Path, global_rate: float | None,

@@ -46,6 +46,7 @@ def upgrade() -> None:
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.add_column(sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('worker_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True))
+        batch_op.add_column(sa.Column('parts_sent', sa.Integer(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nudges', sa.Boolean(), nullable=False, server_default=sa.true()))
@@ -67,6 +68,7 @@ def downgrade() -> None:
         batch_op.drop_column('nudges')
 
     with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_column('parts_sent')
         batch_op.drop_column('worker_id')
         batch_op.drop_column('platform')
 
