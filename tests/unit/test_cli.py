@@ -170,3 +170,19 @@ def test_db_upgrade_explains_an_unknown_schema_version(tmp_path: Path) -> None:
     result = run("db", "upgrade", "--db", url)
     assert result.returncode == 1 and "newer microlearn" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_without_a_config_file_says_how_to_make_one(tmp_path: Path) -> None:
+    result = run("run", "--config", str(tmp_path / "config.toml"))
+    assert result.returncode == 1
+    assert "no such config file; copy config.example.toml" in result.stderr
+
+
+def test_run_with_no_platform_enabled_says_what_to_enable(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[lessons]\ndir = "{SAMPLE}"\n[storage]\nurl = "sqlite:///{tmp_path}/x.db"\n',
+                      encoding="utf-8")
+    result = run("run", "--config", str(config))
+    assert result.returncode == 1
+    assert "no platform is enabled: set enabled = true under [slack] or [telegram]" in \
+        result.stderr
