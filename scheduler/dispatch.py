@@ -44,9 +44,10 @@ class DispatchSettings:
     """How the dispatcher works; the defaults suit one process sending to real platforms."""
 
     batch: int = 200
-    """Rows claimed per transaction."""
+    """Most rows claimed per transaction."""
     concurrency: int = 64
-    """Sends in flight at once (the pacer keeps them within the platform's limits)."""
+    """Deliveries in flight at once (the pacer keeps their messages within the platform's
+    limits; a delivery waiting for its chat's turn holds one place)."""
     max_attempts: int = 8
     """Tries before a row that keeps failing (5xx, time-outs) is given up as failed."""
     retry_base: float = 2.0
@@ -202,21 +203,49 @@ class Dispatcher:
     # -- dispatching -------------------------------------------------------------------------
 
     async def dispatch(self) -> DispatchResult:
-        """Send every due row, batch after batch, until none is left (or shutdown)."""
+        """Send every due row until none is left (or shutdown).
+
+        Sends run concurrently (up to ``concurrency``) and rows are claimed as room frees up,
+        so a slow platform never waits on a whole batch finishing before the next is claimed.
+        """
         total = DispatchResult()
         async with self._lock:
-            while not self._stopping:
-                result = DispatchResult()
-                claimed, jobs = await asyncio.get_running_loop().run_in_executor(
-                    self._db, self._claim, result)
-                if jobs:
-                    await self._send_all(jobs, result)
-                total.add(result)
-                if not claimed:
-                    break
+            loop = asyncio.get_running_loop()
+            outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+            recorder = asyncio.create_task(self._recorder(outcomes, total))
+            running: set[asyncio.Task[None]] = set()
+            limit = self.settings.concurrency
+            try:
+                while not self._stopping:
+                    if len(running) > limit // 2:
+                        await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    room = min(self.settings.batch, limit - len(running))
+                    claimed, jobs = await loop.run_in_executor(self._db, self._claim, total,
+                                                               room)
+                    for job in jobs:
+                        task = asyncio.create_task(self._one(job, outcomes))
+                        running.add(task)
+                        self._in_flight.add(task)
+                        task.add_done_callback(running.discard)
+                        task.add_done_callback(self._in_flight.discard)
+                    if not claimed:
+                        if not running:
+                            break
+                        await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                await asyncio.gather(*running, return_exceptions=True)
+                outcomes.put_nowait(None)
+                await recorder
         return total
 
-    def _claim(self, result: DispatchResult) -> tuple[int, list[_Job]]:
+    async def _one(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> None:
+        if self._stopping:
+            return  # released at shutdown
+        outcome = await self._send(job)
+        await outcome.recorded_by(outcomes)
+
+    def _claim(self, result: DispatchResult, room: int) -> tuple[int, list[_Job]]:
         """Claim a batch and compose each row, in one transaction; (rows claimed, to send).
 
         Rows are composed together, which is cheap; if composing one of them fails, the batch
@@ -226,7 +255,7 @@ class Dispatcher:
         now = self.clock.now()
         platforms = [platform.value for platform in self.adapters]
         with self.database.session() as session:
-            rows = Deliveries(session).claim(self.worker_id, now, self.settings.batch, platforms)
+            rows = Deliveries(session).claim(self.worker_id, now, room, platforms)
             learners = Learners(session).get_many([row.learner_id for row in rows])
             try:
                 with session.begin_nested():
@@ -285,27 +314,6 @@ class Dispatcher:
                 log.warning("delivery %s cannot be kept for a retry", row.id,
                             extra={"job": "dispatch", "learner": row.learner_id})
         return messages
-
-    async def _send_all(self, jobs: list[_Job], result: DispatchResult) -> None:
-        limit = asyncio.Semaphore(self.settings.concurrency)
-        outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
-        recorder = asyncio.create_task(self._recorder(outcomes, result))
-
-        async def one(job: _Job) -> None:
-            async with limit:
-                if self._stopping:
-                    return  # released at shutdown
-                outcome = await self._send(job)
-                await outcome.recorded_by(outcomes)
-
-        tasks = [asyncio.create_task(one(job)) for job in jobs]
-        self._in_flight.update(tasks)
-        try:
-            await asyncio.gather(*tasks, return_exceptions=True)
-        finally:
-            self._in_flight.difference_update(tasks)
-            outcomes.put_nowait(None)
-            await recorder
 
     async def _send(self, job: _Job) -> _Outcome:
         adapter = self.adapters[job.recipient.platform]

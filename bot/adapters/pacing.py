@@ -1,7 +1,7 @@
 """Pacing sends under a platform's limits: one bot-wide rate, one rate per chat, and a pause when
 the platform answers 429.
 
-The bot-wide limiter is aiolimiter's leaky bucket with room for a single message, so sends are
+The bot-wide limiter is aiolimiter's leaky bucket with room for about one message, so sends are
 spread evenly instead of bursting: a platform that counts messages in any one-second window never
 sees more than its limit. The bot-wide rate runs a little under the platform's figure for the same
 reason. Each adapter paces every platform message it sends, scheduled pushes and replies alike.
@@ -22,6 +22,8 @@ from aiolimiter import AsyncLimiter
 HEADROOM = 0.98
 """Share of the platform's limits we use: messages 2% further apart than the limit allows
 never trip a strict counter, whatever the network's jitter adds or takes."""
+BUCKET = 1.1
+"""The bot-wide bucket's size, in messages."""
 MAX_CHATS = 10_000
 """Chats whose last send time is kept; the least recently used go first (after a second, an
 idle chat needs no spacing)."""
@@ -46,7 +48,10 @@ class Pacer:
     def __init__(self, per_second: float, per_chat_per_second: float) -> None:
         self.per_second = per_second
         self.per_chat_per_second = per_chat_per_second
-        self._global = (AsyncLimiter(1, 1 / (per_second * HEADROOM))
+        # Room for 1.1 messages: a turn taken a few milliseconds late (the event loop is
+        # never exact) is made up on the next one instead of lost, while any one second
+        # still holds at most 1.1 + 0.98 x limit messages, which is below limit + 1.
+        self._global = (AsyncLimiter(BUCKET, BUCKET / (per_second * HEADROOM))
                         if math.isfinite(per_second) else None)
         self._gap = (1 / (per_chat_per_second * HEADROOM)
                      if math.isfinite(per_chat_per_second) else 0.0)

@@ -187,7 +187,7 @@ async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson
                       bot.dispatcher.settings)
     with bot.database.session() as session:  # a process on another machine: no pid check
         Workers(session).register(dead.worker_id, "elsewhere", 1, NINE)
-    claimed, jobs = dead._claim(replace_result())  # claimed and composed, never sent
+    claimed, jobs = dead._claim(replace_result(), 10)  # claimed and composed, never sent
     assert claimed == 1
     chosen = jobs[0].messages[0].data["lesson"].id
     assert (await bot.dispatcher.dispatch()).sent == 0  # still claimed by the dead worker
@@ -211,7 +211,7 @@ async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> No
         Workers(session).register("gone", bot.dispatcher.host, 2**22 + 12345, NINE)
     gone = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock)
     gone.worker_id = "gone"
-    gone._claim(replace_result())
+    gone._claim(replace_result(), 10)
     assert bot.dispatcher.reap() == 1  # no pid 4206649 here: no need to wait
     assert (await bot.dispatcher.dispatch()).sent == 1
 
