@@ -86,6 +86,10 @@ class SlackSettings(_Section):
     enabled: bool = False
     mode: Literal["socket", "http"] = "socket"
     api_base_url: str = "https://slack.com/api/"
+    events_path: str = Field(default="/slack/events", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    """HTTP mode: the path of the Request URL (events, buttons and /learn all come here)."""
+    messages_per_second: float = Field(default=10.0, gt=0, le=100)
+    """Workspace-wide pace of the bot's messages (each DM also waits 1 s between messages)."""
 
 
 class TelegramSettings(_Section):

@@ -1,0 +1,205 @@
+"""The Slack adapter: slack-bolt's ``AsyncApp`` in Socket Mode or HTTP mode, and every send.
+
+Every Web API call goes through one ``AsyncWebClient`` (client.py: ``api_base_url``, retry
+handlers) and every error through one mapping (errors.py). Every message to a channel, pushed or
+replied, waits for its turn in :attr:`SlackAdapter.pacer`: 1 message a second per DM, and
+``[slack] messages_per_second`` for the whole workspace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.pacing import Pacer
+from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
+from bot.adapters.slack.client import web_client
+from bot.adapters.slack.directory import Directory
+from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
+from bot.adapters.slack.http import events_route
+from bot.adapters.slack.inbound import Listeners
+from bot.config import Secrets, SlackSettings
+from bot.engine.messages import Outbound, Platform
+from bot.errors import AdapterStartError, DeliveryError, RateLimited
+
+log = logging.getLogger(__name__)
+PER_CHANNEL = 1.0
+"""Slack's documented pace for chat.postMessage: about one message a second per channel."""
+CONNECT_TIMEOUT = 20.0
+"""Seconds to open the Socket Mode websocket before start gives up."""
+REPLY_TRIES = 3
+"""A reply that meets a 429 waits Retry-After and tries again, this many times in all."""
+SCOPES = {
+    "chat_postMessage": "chat:write", "chat_update": "chat:write",
+    "conversations_open": "im:write", "users_info": "users:read",
+    "views_publish": None, "auth_test": None, "apps_connections_open": None,
+}
+"""Every Web API method the adapter calls, and the bot scope it needs (slack/manifest.yml lists
+them, with ``im:history`` for DMs and ``commands`` for /learn; a test keeps them in step)."""
+SORRY = ("Sorry, something went wrong on my side; it has been logged. Please try again, or "
+         "type *help*.")
+
+
+class SlackAdapter:
+    """Slack for microlearn: DMs, Block Kit lessons and quizzes, ``/learn``, the App Home."""
+
+    platform = Platform.SLACK
+
+    def __init__(self, settings: SlackSettings, secrets: Secrets,
+                 per_channel: float = PER_CHANNEL) -> None:
+        self.settings = settings
+        self.secrets = secrets
+        self.pacer = Pacer(settings.messages_per_second, per_channel)
+        self.client = web_client(secrets.slack_bot_token, settings.api_base_url)
+        self.blocks = BlockRenderer()
+        self.directory = Directory(self.client)
+        self.bot_user_id: str | None = None
+        self.host: Host | None = None
+        self.app = AsyncApp(
+            client=self.client, name="microlearn",
+            signing_secret=secrets.slack_signing_secret or "",
+            # Socket Mode requests come over our own authenticated websocket; bolt never checks
+            # them (and our HTTP route always does).
+            request_verification_enabled=settings.mode == "http",
+            logger=logging.getLogger("bot.adapters.slack.bolt"))
+        self.listeners = Listeners(self)
+        self.listeners.register(self.app)
+        self.socket: AsyncSocketModeHandler | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, host: Host) -> None:
+        """Check the bot token, then connect (Socket Mode) or get ready for requests (HTTP)."""
+        self.host = host
+        try:
+            identity = await self.client.auth_test()
+        except CALL_ERRORS as exc:
+            raise start_error(exc, "SLACK_BOT_TOKEN", "checking the bot token (auth.test)") from exc
+        self.bot_user_id = str(identity.get("user_id") or "") or None
+        log.info("Slack: signed in to team %s as %s (%s mode)", identity.get("team_id"),
+                 identity.get("user_id"), self.settings.mode, extra={"platform": "slack"})
+        if self.settings.mode == "socket":
+            await self._connect()
+
+    async def _connect(self) -> None:
+        token = self.secrets.slack_app_token or ""
+        handler = AsyncSocketModeHandler(self.app, app_token=token, web_client=self.client,
+                                         logger=logging.getLogger("bot.adapters.slack.socket"))
+        try:
+            # Asked here, not inside the SDK's connect loop, which retries a bad token forever.
+            opened = await self.client.apps_connections_open(app_token=token)
+        except CALL_ERRORS as exc:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise start_error(exc, "SLACK_APP_TOKEN",
+                              "opening Socket Mode (apps.connections.open)") from exc
+        handler.client.wss_uri = str(opened["url"])
+        try:
+            await asyncio.wait_for(handler.connect_async(), CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
+        except TimeoutError as exc:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise AdapterStartError(
+                f"the Socket Mode websocket did not open within {CONNECT_TIMEOUT:.0f} s; check "
+                "the network, or use [slack] mode = \"http\"") from exc
+        self.socket = handler
+
+    def routes(self) -> Sequence[Route]:
+        """HTTP mode: Slack's Request URL on our web server; nothing in Socket Mode."""
+        if self.settings.mode != "http":
+            return []
+        return [events_route(self.app, self.settings.events_path)]
+
+    async def stop(self) -> None:
+        """Close the websocket (Socket Mode) and wait for replies being written."""
+        if self.socket is not None:
+            await self.socket.close_async()  # type: ignore[no-untyped-call]
+            self.socket = None
+        await self.listeners.drain()
+
+    # -- scheduled deliveries -----------------------------------------------------------------
+
+    async def send(self, recipient: Recipient, messages: Sequence[Outbound],
+                   skip: int = 0) -> Sent:
+        """Post one delivery to the learner's DM (opened first when it is not known yet), each
+        Slack message in its turn of the pacer; the first ``skip`` went out on an earlier try.
+
+        Messages without buttons are joined into one Slack message, so a delivery is almost
+        always one message; when a later one fails, the error's ``sent`` says how many went.
+        """
+        opened = None
+        channel = recipient.chat_id
+        if channel is None:
+            channel = opened = await self.directory.dm(recipient.user_id)
+        first: str | None = None
+        for done, message in enumerate(self.blocks.messages(messages)[skip:]):
+            try:
+                async with self.pacer.slot(channel):
+                    ts = await self.post(channel, message)
+            except DeliveryError as exc:
+                exc.sent = done
+                raise
+            first = first or ts
+        return Sent(first, chat_id=opened)
+
+    # -- Web API calls, errors mapped ---------------------------------------------------------
+
+    async def post(self, channel: str, message: SlackMessage) -> str:
+        """``chat.postMessage``; the new message's ``ts``."""
+        try:
+            response = await self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
+                unfurl_media=False)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "chat.postMessage") from exc
+        return str(response.get("ts") or "")
+
+    async def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
+        """``chat.update`` of one of the bot's messages."""
+        try:
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "chat.update") from exc
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """``views.publish`` of the user's App Home."""
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "views.publish") from exc
+
+    # -- replies to what a learner did --------------------------------------------------------
+
+    async def reply(self, channel: str, outbounds: Sequence[Outbound]) -> None:
+        """Post the engine's replies, paced like every other message."""
+        for message in self.blocks.messages(outbounds):
+            await self.post_paced(channel, message)
+
+    async def post_paced(self, channel: str, message: SlackMessage) -> str:
+        """One reply in its turn; a 429 pauses all Slack sends, then the reply tries again."""
+        for attempt in range(1, REPLY_TRIES + 1):
+            try:
+                async with self.pacer.slot(channel):
+                    return await self.post(channel, message)
+            except RateLimited as exc:
+                self.pacer.pause(exc.retry_after)
+                if attempt == REPLY_TRIES:
+                    raise
+                log.warning("Slack rate limit on a reply: waiting %.1f s", exc.retry_after,
+                            extra={"platform": "slack"})
+        raise AssertionError("unreachable")
+
+    async def sorry(self, channel: str | None) -> None:
+        """The polite answer when handling an event failed (best effort: never raises)."""
+        if not channel:
+            return
+        try:
+            await self.post_paced(channel, SlackMessage("Sorry, something went wrong.",
+                                                        [{"type": "section", "text": {
+                                                            "type": "mrkdwn", "text": SORRY}}]))
+        except DeliveryError as exc:
+            log.warning("could not even apologise: %s", exc, extra={"platform": "slack"})

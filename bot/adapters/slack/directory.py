@@ -1,0 +1,98 @@
+"""Who a Slack user is (name, time zone) and where their DM with the bot is, cached.
+
+``users.info`` is asked once per user per hour at most, and ``conversations.open`` once per user
+for the life of the process: both are rate-limited methods (tiers 4 and 3), and the answers
+change rarely. A failing ``users.info`` never stops an event: the learner is then enrolled with
+the configured default time zone, and ``timezone Area/City`` fixes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.errors import CALL_ERRORS, delivery_error
+from bot.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+MAX_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Slack user as the engine needs them."""
+
+    display_name: str = ""
+    time_zone: str | None = None
+    is_bot: bool = False
+
+
+def to_person(user: dict[str, Any]) -> Person:
+    """``users.info``'s user object as a :class:`Person` (display name, else real name)."""
+    profile = user.get("profile") or {}
+    name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+            or user.get("name") or "")
+    zone = user.get("tz")
+    return Person(str(name), str(zone) if zone else None,
+                  bool(user.get("is_bot")) or user.get("id") == "USLACKBOT")
+
+
+class _Lru(OrderedDict[str, tuple[float, Any]]):
+    def put(self, key: str, value: Any) -> None:
+        self[key] = (time.monotonic(), value)
+        self.move_to_end(key)
+        while len(self) > MAX_ENTRIES:
+            self.popitem(last=False)
+
+
+class Directory:
+    """Cached ``users.info`` and ``conversations.open``."""
+
+    def __init__(self, client: AsyncWebClient, ttl: float = 3600.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._people = _Lru()
+        self._dms = _Lru()
+
+    async def person(self, user_id: str) -> Person:
+        """The user's name and time zone (an empty :class:`Person` when Slack will not say)."""
+        cached = self._people.get(user_id)
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]  # type: ignore[no-any-return]
+        try:
+            response = await self.client.users_info(user=user_id)
+        except CALL_ERRORS as exc:
+            log.warning("users.info failed for a user: %s", delivery_error(exc, "users.info"),
+                        extra={"platform": "slack"})
+            return cached[1] if cached is not None else Person()
+        person = to_person(response.get("user") or {})
+        self._people.put(user_id, person)
+        return person
+
+    def remember_dm(self, user_id: str, channel: str) -> None:
+        """The user wrote to us in this DM."""
+        self._dms.put(user_id, channel)
+
+    def known_dm(self, user_id: str) -> str | None:
+        entry = self._dms.get(user_id)
+        return str(entry[1]) if entry is not None else None
+
+    async def dm(self, user_id: str) -> str:
+        """The DM channel with the user, opened if needed; raises the delivery branches."""
+        known = self.known_dm(user_id)
+        if known is not None:
+            return known
+        try:
+            response = await self.client.conversations_open(users=user_id)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "conversations.open") from exc
+        channel = str((response.get("channel") or {}).get("id") or "")
+        if not channel:
+            raise DeliveryError("Slack conversations.open: no channel in the answer")
+        self.remember_dm(user_id, channel)
+        return channel

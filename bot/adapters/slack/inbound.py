@@ -1,0 +1,234 @@
+"""What learners do in Slack, turned into neutral events and answered.
+
+Four kinds of request reach the bot, in Socket Mode and HTTP mode alike:
+
+- a DM to the bot (``message`` event, ``channel_type: im``): the words, as on every platform;
+- ``/learn <words>``, from anywhere: a lookup, answered in the DM;
+- a press of an answer button: graded, and the question's message updated with the result;
+  or of an App Home button (``lesson``, ``quiz``, ...): run as if typed in the DM;
+- ``app_home_opened`` on the Home tab: the learner's streak, points, badges and next lesson.
+
+Each listener acknowledges first (Slack wants an answer within 3 s and retries otherwise), then
+does the work in bolt's background task. An event Slack delivers again (``X-Slack-Retry-Num``,
+or a second connection) is recognised by its ``event_id`` and handled once. The bot's own
+messages and message subtypes that are not a person typing (edits, joins, bot messages) are
+ignored. A failure while handling one request is logged and answered politely; the bot goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.adapters.slack.blocks import (
+    ANSWER_ACTION,
+    COMMAND_ACTION,
+    answered_blocks,
+    fallback,
+    feedback_blocks,
+    home_view,
+)
+from bot.adapters.slack.mrkdwn import to_plain
+from bot.engine.messages import Inbound, Kind, Outbound, Platform
+from bot.errors import DeliveryError
+
+if TYPE_CHECKING:
+    from bot.adapters.slack.adapter import SlackAdapter
+
+log = logging.getLogger(__name__)
+Ack = Callable[..., Awaitable[None]]
+SEEN_EVENTS = 10_000
+"""Event ids remembered to recognise Slack's retries (hours of traffic for one workspace)."""
+COMMAND = "/learn"
+EVENTS = {"message": "message.im", "app_home_opened": "app_home_opened"}
+"""The events listened to, and their subscription names in slack/manifest.yml."""
+WORDS_LIMIT = 2000
+"""Longer text is cut before the engine sees it (it cuts lookups at 500 characters anyway)."""
+
+
+class RecentIds:
+    """The last ``size`` ids seen; :meth:`first` is True only the first time."""
+
+    def __init__(self, size: int = SEEN_EVENTS) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first(self, key: str) -> bool:
+        if key in self._ids:
+            self._ids.move_to_end(key)
+            return False
+        self._ids[key] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+
+def is_person_typing(event: dict[str, Any], bot_user_id: str | None) -> bool:
+    """A DM a person typed: not an edit, a join, a bot's message, or our own."""
+    return (event.get("channel_type") == "im" and not event.get("subtype")
+            and not event.get("bot_id") and bool(event.get("user"))
+            and event.get("user") != bot_user_id and bool(event.get("channel")))
+
+
+def learn_words(text: str) -> str:
+    """What ``/learn <words>`` means in the bot's words: a lookup, or help when empty."""
+    words = " ".join(to_plain(text).split())
+    return f"learn {words}" if words and words.lower() != "help" else "help"
+
+
+class Listeners:
+    """bolt listeners of one :class:`SlackAdapter`."""
+
+    def __init__(self, adapter: SlackAdapter) -> None:
+        self.adapter = adapter
+        self.seen = RecentIds()
+        self._work: set[asyncio.Task[None]] = set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("message")(self.on_message)  # EVENTS
+        app.event("app_home_opened")(self.on_home_opened)
+        app.command(COMMAND)(self.on_learn)
+        app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self.on_answer)
+        app.action(re.compile(rf"^{COMMAND_ACTION}-[a-z]+$"))(self.on_home_button)
+
+    # -- listeners: ack, then hand the work to a task of ours -----------------------------------
+
+    async def on_message(self, ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        await ack()
+        if not is_person_typing(event, self.adapter.bot_user_id) or not self._first(body):
+            return
+        user, channel = str(event["user"]), str(event["channel"])
+        self.adapter.directory.remember_dm(user, channel)
+        text = to_plain(str(event.get("text") or ""))[:WORDS_LIMIT]
+        await self._run(channel, self.converse(user, channel, text=text))
+
+    async def on_learn(self, ack: Ack, command: dict[str, Any]) -> None:
+        user, where = str(command["user_id"]), str(command.get("channel_id") or "")
+        known = self.adapter.directory.known_dm(user)
+        if where == known or (known is None and where.startswith("D")):
+            await ack()
+        else:
+            await ack(text="The answer is in your messages with me.")
+        words = learn_words(str(command.get("text") or ""))[:WORDS_LIMIT]
+
+        async def work() -> None:
+            channel = await self.adapter.directory.dm(user)
+            await self.converse(user, channel, text=words)
+        await self._run(known, work())
+
+    async def on_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        user = str(body["user"]["id"])
+        container = body.get("container") or {}
+        channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        ts = str(container.get("message_ts") or "")
+        original = (body.get("message") or {}).get("blocks") or []
+        chosen = str((action.get("text") or {}).get("text") or "")
+        await self._run(channel, self.answer(user, channel, ts, str(action.get("value") or ""),
+                                             chosen, original))
+
+    async def on_home_button(self, ack: Ack, body: dict[str, Any],
+                             action: dict[str, Any]) -> None:
+        await ack()
+        user, words = str(body["user"]["id"]), str(action.get("value") or "help")
+
+        async def work() -> None:
+            channel = await self.adapter.directory.dm(user)
+            await self.converse(user, channel, text=words)
+        await self._run(self.adapter.directory.known_dm(user), work())
+
+    async def on_home_opened(self, ack: Ack, body: dict[str, Any],
+                             event: dict[str, Any]) -> None:
+        await ack()
+        if event.get("tab") != "home" or not event.get("user") or not self._first(body):
+            return
+        user, channel = str(event["user"]), str(event.get("channel") or "")
+        if channel:
+            self.adapter.directory.remember_dm(user, channel)
+        await self._run(channel, self.home(user, channel or None))
+
+    # -- the work -------------------------------------------------------------------------------
+
+    async def neutral(self, user: str, channel: str | None, text: str | None = None,
+                      answer: str | None = None) -> Inbound:
+        """The neutral event, with the name and time zone ``users.info`` gives (cached)."""
+        person = await self.adapter.directory.person(user)
+        return Inbound(Platform.SLACK, user, chat_id=channel, text=text, answer=answer,
+                       display_name=person.display_name, time_zone=person.time_zone)
+
+    async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
+        host = self.adapter.host
+        if host is None:
+            raise RuntimeError("the Slack adapter got an event before start()")
+        return await host.handle(inbound)
+
+    async def converse(self, user: str, channel: str, text: str) -> None:
+        replies = await self.handle(await self.neutral(user, channel, text=text))
+        await self.adapter.reply(channel, replies)
+
+    async def answer(self, user: str, channel: str, ts: str, value: str, chosen: str,
+                     original: list[dict[str, Any]]) -> None:
+        """Grade a button press; the feedback goes into the question's own message."""
+        replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
+        feedback = next((reply for reply in replies if reply.kind is Kind.FEEDBACK), None)
+        if feedback is not None and ts and original:
+            blocks = answered_blocks(original, chosen, feedback_blocks(feedback.data))
+            text = fallback("Right!" if feedback.data["correct"] else "Not quite.")
+            try:
+                async with self.adapter.pacer.slot(channel):
+                    await self.adapter.update(channel, ts, text, blocks)
+                replies.remove(feedback)
+            except DeliveryError as exc:  # an old or deleted message: post the feedback instead
+                log.info("could not update the question message: %s", exc,
+                         extra={"platform": "slack"})
+        await self.adapter.reply(channel, replies)
+
+    async def home(self, user: str, channel: str | None) -> None:
+        """Publish the App Home; a newcomer's welcome goes to the DM as well."""
+        replies = await self.handle(await self.neutral(user, channel, text="me"))
+        profile = next((reply for reply in replies if reply.kind is Kind.PROFILE), None)
+        await self.adapter.publish_home(user, home_view(profile.data if profile else None))
+        others = [reply for reply in replies if reply.kind is not Kind.PROFILE]
+        if others and channel:
+            await self.adapter.reply(channel, others)
+
+    # -- one error boundary per request ---------------------------------------------------------
+
+    def _first(self, body: dict[str, Any]) -> bool:
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        if self.seen.first(str(event_id)):
+            return True
+        log.info("Slack delivered event %s again: already handled", event_id,
+                 extra={"platform": "slack"})
+        return False
+
+    async def _run(self, channel: str | None, work: Awaitable[None]) -> None:
+        """Run one request's work; a failure is logged and answered politely, never fatal."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._work.add(task)
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
+            log.exception("handling a Slack request failed", extra={"platform": "slack"})
+            await self.adapter.sorry(channel)
+        finally:
+            if task is not None:
+                self._work.discard(task)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for requests being handled (at shutdown)."""
+        current = asyncio.current_task()
+        pending = [task for task in self._work if task is not current]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)

@@ -1,0 +1,204 @@
+"""Slack's mrkdwn: escaping text, and the trainers' Markdown turned into it.
+
+Slack decodes exactly three entities in message text, ``&amp; &lt; &gt;``, and treats a bare
+``<`` as the start of a link or mention: so every piece of text that is not our own markup goes
+through :func:`escape`, and nothing else is entity-encoded (``&#39;`` would show as typed).
+Inbound text arrives the other way round, escaped and with links as ``<url|label>``:
+:func:`to_plain` undoes that before the engine sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyromark
+
+_OPTIONS = (pyromark.Options.ENABLE_STRIKETHROUGH | pyromark.Options.ENABLE_TASKLISTS
+            | pyromark.Options.ENABLE_TABLES)
+_WRAPS = {"Strong": "*", "Emphasis": "_", "Strikethrough": "~"}
+_SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def escape(value: Any) -> str:
+    """``&``, ``<`` and ``>`` as Slack's entities; everything else as it is."""
+    text = "" if value is None else str(value)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_plain(text: str) -> str:
+    """What a person typed, from Slack's escaped message text: ``<https://x|x>`` becomes its
+    label, ``<@U123>`` stays a readable mention, and the three entities are decoded."""
+    def replace(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if label:
+            return label
+        if target.startswith(("@", "#", "!")):
+            return f"<{target}>"  # a mention: keep it recognisable, it is not a lookup word
+        return target.removeprefix("mailto:")
+    plain = _SLACK_MARKUP.sub(replace, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link; the URL may hold neither ``|`` nor ``>``."""
+    target = escape(url.replace("|", "%7C"))
+    return f"<{target}|{escape(label)}>" if label and label != url else f"<{target}>"
+
+
+class _Writer:
+    """Walks pyromark's events and writes mrkdwn paragraphs."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self.line: list[str] = []
+        self.lists: list[int | None] = []   # a counter per open list (None: bullets)
+        self.quote = 0
+        self.links: list[str] = []
+        self.image: list[str] | None = None  # alt text being collected
+        self.image_url = ""
+        self.code_block = False
+        self.item_fresh = False
+        """True right after a list item's bullet: its first paragraph joins the bullet."""
+
+    def text(self, value: str) -> None:
+        if self.image is not None:
+            self.image.append(value)
+        else:
+            self.item_fresh = False
+            self.line.append(escape(value))
+
+    def flush(self) -> None:
+        text = "".join(self.line).strip("\n")
+        self.line = []
+        if not text.strip():
+            return
+        if self.quote:
+            text = "\n".join(f"> {row}" for row in text.split("\n"))
+        if self.lists and self.paragraphs and not self.quote:
+            self.paragraphs[-1] += "\n" + text  # list items stay together
+        else:
+            self.paragraphs.append(text)
+
+    def start(self, tag: Any) -> None:
+        name, value = (tag, None) if isinstance(tag, str) else next(iter(tag.items()))
+        if name in _WRAPS:
+            self.line.append(_WRAPS[name])
+        elif name == "Heading":
+            self.flush()
+            self.line.append("*")
+        elif name == "List":
+            self.flush()
+            self.lists.append(value if isinstance(value, int) else None)
+        elif name == "Item":
+            self.flush()
+            depth = "    " * (len(self.lists) - 1)
+            counter = self.lists[-1] if self.lists else None
+            if counter is None:
+                self.line.append(f"{depth}• " if len(self.lists) < 2 else f"{depth}◦ ")
+            else:
+                self.line.append(f"{depth}{counter}. ")
+                self.lists[-1] = counter + 1
+            self.item_fresh = True
+        elif name == "BlockQuote":
+            self.flush()
+            self.quote += 1
+        elif name == "CodeBlock":
+            self.flush()
+            self.code_block = True
+            self.line.append("```\n")
+        elif name == "Link":
+            self.links.append(value["dest_url"] if isinstance(value, dict) else "")
+            self.line.append("\0")  # where the label starts
+        elif name == "Image":
+            self.image = []
+            self.image_url = value["dest_url"] if isinstance(value, dict) else ""
+        elif name == "Paragraph" and self.item_fresh:
+            pass
+        elif name in ("Paragraph", "Table", "TableHead", "TableRow"):
+            self.flush()
+
+    def end(self, tag: Any) -> None:
+        name = tag if isinstance(tag, str) else next(iter(tag))
+        if name in _WRAPS:
+            self.line.append(_WRAPS[name])
+        elif name == "Heading":
+            self.line.append("*")
+            self.flush()
+        elif name == "List":
+            self.flush()
+            self.lists.pop()
+        elif name == "BlockQuote":
+            self.flush()
+            self.quote -= 1
+        elif name == "CodeBlock":
+            self.line.append("```")
+            self.code_block = False
+            self.flush()
+        elif name == "Link":
+            url = self.links.pop()
+            joined = "".join(self.line)
+            cut = joined.rfind("\0")
+            label = joined[cut + 1:]
+            self.line = [joined[:cut], self._link(url, label)]
+        elif name == "Image":
+            alt = "".join(self.image or [])
+            self.image = None
+            if self.image_url.startswith(("http://", "https://")):
+                self.line.append(link(self.image_url, alt or "image"))
+            elif alt:
+                self.line.append(f"_{escape(alt)}_")
+        elif name in ("TableHead", "TableRow"):
+            if self.line and self.line[-1] == " | ":
+                self.line.pop()
+            self.flush()
+        elif name == "Paragraph":
+            self.flush()
+        elif name == "TableCell":
+            self.line.append(" | ")
+
+    @staticmethod
+    def _link(url: str, label: str) -> str:
+        # The label is already mrkdwn; inside <...|...> only its text survives, so strip markup.
+        plain = label.replace("*", "").replace("_", "").replace("`", "").replace("~", "")
+        target = escape(url.replace("|", "%7C"))
+        return f"<{target}|{plain}>" if plain else f"<{target}>"
+
+    def event(self, event: Any) -> None:
+        if isinstance(event, str):
+            if event == "SoftBreak":
+                self.text(" ")
+            elif event == "HardBreak":
+                self.line.append("\n")
+            elif event == "Rule":
+                self.flush()
+                self.paragraphs.append("───")
+            return
+        kind, value = next(iter(event.items()))
+        if kind == "Start":
+            self.start(value)
+        elif kind == "End":
+            self.end(value)
+        elif kind in ("Text", "InlineHtml", "Html", "InlineMath", "DisplayMath"):
+            self.text(str(value))
+        elif kind == "Code":
+            self.line.append(f"`{escape(value)}`" if self.image is None else "")
+        elif kind == "TaskListMarker":
+            self.line.append("☑ " if value else "☐ ")
+        elif kind == "FootnoteReference":
+            self.text(f"[{value}]")
+
+
+def from_markdown(source: str) -> list[str]:
+    """Markdown (a lesson body, a quiz question) as mrkdwn paragraphs: ``**b**`` -> ``*b*``,
+    ``[t](u)`` -> ``<u|t>``, headings bold, lists with bullets, every text escaped."""
+    writer = _Writer()
+    for event in pyromark.events(source, options=_OPTIONS):
+        writer.event(event)
+    writer.flush()
+    return writer.paragraphs
+
+
+def inline(source: str) -> str:
+    """One line of inline Markdown (a question, a choice) as mrkdwn."""
+    return "\n".join(from_markdown(source))

@@ -1,0 +1,574 @@
+"""Slack end to end: the real slack-bolt and slack_sdk, the real engine, due scan and dispatcher,
+against the fake Slack (tests/fakes/slack_api.py) on free local ports.
+
+Socket Mode goes through the fake's websocket (envelopes in, acks recorded); HTTP mode through
+our own aiohttp server, with requests signed exactly as Slack signs them. Scheduled pushes are
+driven by moving a manual clock; nothing sleeps on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.base import Recipient
+from bot.adapters.slack import create
+from bot.app import Runtime
+from bot.config import LessonsSettings, Secrets, Settings, SlackSettings, StorageSettings
+from bot.engine.messages import Button, Inbound, Kind, Outbound, Platform
+from bot.errors import AdapterStartError, TemporaryDeliveryError
+from scheduler.clock import ManualClock
+from storage import Database, upgrade
+from storage.repositories import Asks, Points
+from tests.conftest import SAMPLE
+from tests.e2e.slack_harness import (
+    SlackBot,
+    button_press,
+    command_body,
+    dm,
+    event_body,
+    form_body,
+    home_opened,
+    json_body,
+    signed,
+    slash,
+    start_bot,
+)
+from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack, entities_ok, mrkdwn_texts
+
+pytestmark = pytest.mark.e2e
+
+MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # 07:00 in New York
+ANN, ANN_DM = "U1ANN", "D1ANN"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as slack:
+        slack.add_user(ANN, "Ann Example", tz="America/New_York", display_name="ann")
+        yield slack
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_NOON)
+
+
+@pytest.fixture
+async def bot(fake: FakeSlack, database: Database, clock: ManualClock) -> AsyncIterator[SlackBot]:
+    started = await start_bot(fake, database, clock)
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+def sqlite(tmp_path: Path) -> Iterator[Database]:
+    """For tests of the Slack side alone (signatures, retries, escaping, error branches): the
+    journey runs on both databases; what the dispatcher records is tested with it."""
+    database = Database(f"sqlite:///{tmp_path / 'slack.db'}")
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+async def lone_bot(fake: FakeSlack, sqlite: Database,
+                   clock: ManualClock) -> AsyncIterator[SlackBot]:
+    started = await start_bot(fake, sqlite, clock)
+    yield started
+    await started.stop()
+
+
+@pytest.fixture
+async def http_bot(fake: FakeSlack, sqlite: Database,
+                   clock: ManualClock) -> AsyncIterator[SlackBot]:
+    started = await start_bot(fake, sqlite, clock, mode="http")
+    yield started
+    await started.stop()
+
+
+async def say(bot: SlackBot, text: str, user: str = ANN, wait: int | None = 1) -> list[str]:
+    """Ann types ``text`` in her DM (Socket Mode); the texts of the ``wait`` new posts."""
+    before = len(bot.fake.posted())
+    envelope = await bot.fake.socket.send("events_api", event_body(dm(user, text)))
+    assert await bot.fake.socket.wait_ack(envelope, timeout=3) == {"envelope_id": envelope}
+    if wait is None:
+        return []
+    posts = await bot.fake.wait_posts(before + wait)
+    return [message.text for message in posts[before:]]
+
+
+def block_texts(blocks: list[dict[str, object]]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+# -- the whole journey -----------------------------------------------------------------------------
+
+async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
+                                               clock: ManualClock) -> None:
+    # First DM: welcomed, enrolled in the time zone users.info gives.
+    [welcome] = await say(bot, "hello")
+    assert "Welcome to microlearn" in welcome and "America/New_York" in welcome
+    learner = bot.learner(ANN)
+    assert learner is not None
+    assert (learner.time_zone, learner.chat_id, learner.display_name) == (
+        "America/New_York", ANN_DM, "ann")
+    assert len(fake.calls_to("users.info")) == 1
+
+    # The scheduled lesson at 09:00 New York time, as Block Kit.
+    clock.set(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
+    result = await bot.tick()
+    assert result.sent == 1
+    lesson = fake.posted(ANN_DM)[-1]
+    kinds = [block["type"] for block in lesson.blocks]
+    assert kinds[:2] == ["header", "context"] and "section" in kinds
+    facts = block_texts(lesson.blocks[1]["elements"])
+    assert " min" in facts and "Track:" in facts
+    row = bot.delivery(learner.id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "sent" and row.platform_message_id == lesson.ts
+
+    # Monday's quiz time: nothing is due yet (reviews start the next workday).
+    clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+    assert (await bot.tick()).skipped == 1
+    # Tuesday: the lesson, then the review question at 15:00, answered with its button.
+    clock.set(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+    assert (await bot.tick()).sent == 1
+    clock.set(datetime(2026, 3, 3, 20, 0, tzinfo=UTC))
+    assert (await bot.tick()).sent == 1
+    question = fake.posted(ANN_DM)[-1]
+    actions = next(block for block in question.blocks if block["type"] == "actions")
+    ask_id = int(str(actions["block_id"]).removeprefix("ask-"))
+    with bot.database.session() as session:
+        ask = Asks(session).get(ask_id)
+    assert ask is not None
+    right = bot.engine.catalog.get(ask.lesson_id)
+    assert right is not None
+    correct = next(q for q in right.questions if q.key == ask.question_key).correct_indexes[0]
+    press = button_press(ANN, {"ts": question.ts, "text": question.text,
+                               "blocks": question.blocks}, ANN_DM, correct)
+    started = time.monotonic()
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    assert time.monotonic() - started < 3
+    await fake.wait_for(lambda: bool(question.edits))
+    updated = block_texts(question.blocks)
+    assert "You answered" in updated and "Right!" in updated
+    assert not any(block["type"] == "actions" for block in question.blocks)
+    with bot.database.session() as session:
+        assert Points(session).total(learner.id) == 20  # 5 a lesson, 10 for the answer
+
+    # /learn from a channel: acknowledged there, answered in the DM.
+    envelope = await fake.socket.send("slash_commands", slash(ANN, "phishing"))
+    ack = await fake.socket.wait_ack(envelope, timeout=3)
+    assert "your messages with me" in ack["payload"]["text"]
+    title = {"type": "header", "text": {
+        "type": "plain_text", "text": "Spot a phishing email in ten seconds", "emoji": True}}
+    await fake.wait_for(lambda: any(m.blocks[:1] == [title] for m in fake.posted(ANN_DM)))
+    assert fake.posted("C0GENERAL") == []
+
+    # The App Home: streak, points, badges, the next lesson in Slack's own date format.
+    envelope = await fake.socket.send("events_api", event_body(home_opened(ANN, ANN_DM)))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: ANN in fake.homes)
+    home = block_texts(fake.homes[ANN][-1]["blocks"])
+    with bot.database.session() as session:
+        total = Points(session).total(learner.id)  # the lookup was read too: 25 by now
+    assert "*Streak:* 2 days" in home and f"*Points:* {total}" in home and "First lesson" in home
+    assert "<!date^" in home and "command-lesson" in home
+
+    # forget: a confirmation, then everything is gone.
+    [confirm] = await say(bot, "forget")
+    assert "forget confirm" in confirm
+    [gone] = await say(bot, "forget confirm")
+    assert "deleted everything" in gone
+    assert bot.learner(ANN) is None
+
+
+async def test_an_app_home_button_runs_its_words_in_the_dm(lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    press = {"type": "block_actions", "user": {"id": ANN}, "team": {"id": "T0FAKE"},
+             "container": {"type": "view", "view_id": "V1"}, "trigger_id": "t",
+             "actions": [{"type": "button", "action_id": "command-lesson", "value": "lesson",
+                          "block_id": "home-commands", "text": {"type": "plain_text",
+                                                                "text": "Today's lesson"}}]}
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    posts = await fake.wait_posts(2, ANN_DM)
+    assert posts[-1].blocks[0]["type"] == "header"
+
+
+# -- what is not a person typing, retries, failures ------------------------------------------------
+
+async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,
+                                                                  fake: FakeSlack) -> None:
+    ignored = [
+        dm(ANN, "edited", subtype="message_changed"),
+        dm(ANN, "joined", subtype="channel_join"),
+        dm("U0OTHERBOT", "beep", bot_id="B0OTHER", subtype="bot_message"),
+        dm("U0BOT", "my own words"),
+        {**dm(ANN, "in a channel", channel="C0GENERAL"), "channel_type": "channel"},
+    ]
+    for event in ignored:
+        envelope = await fake.socket.send("events_api", event_body(event))
+        await fake.socket.wait_ack(envelope, timeout=3)
+    await say(lone_bot, "help")  # a real DM afterwards is answered: the ones before were seen
+    assert [inbound.text for inbound in lone_bot.host.inbounds] == ["help"]
+    assert len(fake.posted()) == 1
+
+
+async def test_a_retried_event_is_handled_once(lone_bot: SlackBot, fake: FakeSlack) -> None:
+    body = event_body(dm(ANN, "help"))
+    first = await fake.socket.send("events_api", body)
+    await fake.socket.wait_ack(first)
+    again = await fake.socket.send("events_api", body, retry_attempt=1,
+                                   retry_reason="timeout")
+    assert await fake.socket.wait_ack(again) == {"envelope_id": again}
+    await fake.wait_posts(1)  # welcome and help, in one message
+    await say(lone_bot, "me")  # everything before has been handled by now
+    assert [inbound.text for inbound in lone_bot.host.inbounds] == ["help", "me"]
+
+
+async def test_a_failing_event_gets_a_polite_reply_and_the_bot_goes_on(lone_bot: SlackBot) -> None:
+    lone_bot.host.fail_on = "boom"
+    [sorry] = await say(lone_bot, "boom")
+    assert sorry.startswith("Sorry, something went wrong")
+    [welcome] = await say(lone_bot, "hello")
+    assert "Welcome" in welcome
+
+
+async def test_acks_come_before_the_work(lone_bot: SlackBot, fake: FakeSlack) -> None:
+    lone_bot.host.delay = 2.0  # the engine takes 2 s: Slack must still hear back at once
+    started = time.monotonic()
+    envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
+    await fake.socket.wait_ack(envelope, timeout=0.5)
+    assert fake.posted() == []
+    await fake.wait_posts(1, ANN_DM, timeout=5)
+    assert time.monotonic() - started >= 2.0
+
+
+async def test_hostile_text_is_escaped_and_never_breaks_a_send(lone_bot: SlackBot,
+                                                               fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    # As Slack delivers it: what the learner typed arrives escaped, @channel as <!channel>.
+    typed = ("&lt;script&gt;alert(1)&lt;/script&gt; &amp;amp; <!channel> <@U0BOT> *bold* "
+             "`tick` ~x~ \u202eevil\u202c " + "\u00e9\u0301\U0001f600 " * 50 + "x" * 5000)
+    [reply] = await say(lone_bot, typed)
+    texts = [text for message in fake.posted() for text in mrkdwn_texts(message.blocks)]
+    assert all(entities_ok(text) for text in texts), texts
+    assert all(entities_ok(message.text) for message in fake.posted())
+    last = block_texts(fake.posted()[-1].blocks)
+    assert "&lt;script&gt;" in last and "&lt;!channel&gt;" in last and "<!channel>" not in last
+    assert reply
+
+
+async def test_replies_keep_one_message_a_second_in_a_dm(fake: FakeSlack, sqlite: Database,
+                                                         clock: ManualClock) -> None:
+    lone_bot = await start_bot(fake, sqlite, clock, per_channel=None)  # as in production
+    try:
+        fake.enforce_rate = True
+        await say(lone_bot, "hi")
+        for text in ("help", "me", "top"):
+            envelope = await fake.socket.send("events_api", event_body(dm(ANN, text)))
+            await fake.socket.wait_ack(envelope)
+        posts = await fake.wait_posts(4, ANN_DM, timeout=8)
+        assert [call.status for call in fake.calls_to("chat.postMessage")] == [200] * 4
+        sent = [call.at for call in fake.calls_to("chat.postMessage")]
+        assert all(later - earlier >= 0.95 for earlier, later in itertools.pairwise(sent))
+        assert len(posts) == 4
+    finally:
+        await lone_bot.stop()
+
+
+# -- delivery faults -------------------------------------------------------------------------------
+
+async def enrolled(bot: SlackBot, clock: ManualClock) -> int:
+    """Ann says hi; the clock is at her first lesson time."""
+    await say(bot, "hi")
+    learner = bot.learner(ANN)
+    assert learner is not None
+    clock.set(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))  # her lesson time
+    return learner.id
+
+
+async def test_a_short_429_is_waited_out_by_the_sdk(lone_bot: SlackBot, fake: FakeSlack,
+                                                    clock: ManualClock) -> None:
+    learner_id = await enrolled(lone_bot, clock)
+    fake.fail_next("chat.postMessage", 429, "ratelimited", retry_after=1)
+    result = await lone_bot.tick()
+    assert result.sent == 1
+    calls = fake.calls_to("chat.postMessage")[-2:]
+    assert [call.status for call in calls] == [429, 200]
+    assert calls[1].at - calls[0].at >= 1.0  # Retry-After: 1, honoured
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "sent"
+
+
+async def test_a_long_429_pauses_slack_sends_and_the_row_waits(lone_bot: SlackBot, fake: FakeSlack,
+                                                               clock: ManualClock) -> None:
+    learner_id = await enrolled(lone_bot, clock)
+    fake.fail_next("chat.postMessage", 429, "ratelimited", retry_after=30)
+    result = await lone_bot.tick()
+    assert (result.sent, result.retried) == (0, 1)
+    assert [call.status for call in fake.calls_to("chat.postMessage")][-1] == 429
+    assert lone_bot.adapter.pacer.paused_for > 25
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "pending" and row.attempts == 1
+    assert row.due_at == clock.now() + timedelta(seconds=30)
+    assert "ratelimited" in (row.error or "")
+
+
+async def test_server_errors_are_retried_then_delivered(lone_bot: SlackBot, fake: FakeSlack,
+                                                        clock: ManualClock) -> None:
+    learner_id = await enrolled(lone_bot, clock)
+    fake.fail_next("chat.postMessage", 500, "internal_error", count=2)
+    result = await lone_bot.tick()
+    assert result.retried == 1
+    assert [call.status for call in fake.calls_to("chat.postMessage")][-2:] == [500, 500]
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "pending" and row.attempts == 1
+    clock.advance(timedelta(minutes=1))
+    assert (await lone_bot.tick()).sent == 1
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "sent"
+
+
+async def test_a_dropped_connection_is_retried_by_the_sdk(lone_bot: SlackBot, fake: FakeSlack,
+                                                        clock: ManualClock) -> None:
+    await enrolled(lone_bot, clock)
+    fake.fail_next("chat.postMessage", 0)  # the connection closes without an answer
+    assert (await lone_bot.tick()).sent == 1
+    assert [call.status for call in fake.calls_to("chat.postMessage")][-2:] == [0, 200]
+
+
+async def test_a_retry_sends_only_the_messages_not_sent_yet(lone_bot: SlackBot,
+                                                          fake: FakeSlack) -> None:
+    lesson = lone_bot.engine.catalog.get("security/spot-phishing")
+    assert lesson is not None
+    ask = Outbound(Kind.QUESTION, {"lesson": lesson, "question": lesson.questions[0],
+                                   "ask_id": 9}, (Button("a", "a:9:0"), Button("b", "a:9:1")))
+    delivery = [Outbound(Kind.NOTICE, {"code": "nudge"}), ask,
+                Outbound(Kind.NOTICE, {"code": "quiz_done"})]  # three Slack messages
+    recipient = Recipient(1, Platform.SLACK, ANN, ANN_DM)
+    fake.fail_next("chat.postMessage", 500, "internal_error", count=2, after=1)
+    with pytest.raises(TemporaryDeliveryError) as caught:
+        await lone_bot.adapter.send(recipient, delivery)
+    assert caught.value.sent == 1
+    sent = await lone_bot.adapter.send(recipient, delivery, skip=caught.value.sent)
+    posts = fake.posted(ANN_DM)
+    assert len(posts) == 3 and sent.message_id == posts[1].ts
+    assert [p.text.split(":")[0] for p in posts] == [
+        "Your question from today is still waiting", "Question", "That's all for now. See you next time!"]
+
+
+@pytest.mark.parametrize("error", ["account_inactive", "user_not_found", "channel_not_found"])
+async def test_an_unreachable_learner_is_paused(lone_bot: SlackBot, fake: FakeSlack,
+                                                clock: ManualClock, error: str) -> None:
+    learner_id = await enrolled(lone_bot, clock)
+    fake.fail_next("chat.postMessage", 200, error)
+    result = await lone_bot.tick()
+    assert result.failed == 1
+    learner = lone_bot.learner(ANN)
+    assert learner is not None and error in (learner.unreachable or "")
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "failed"
+    posts = len(fake.posted())
+    clock.set(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
+    await lone_bot.tick()
+    assert len(fake.posted()) == posts  # nothing more is pushed to her
+
+
+async def test_a_dm_is_opened_for_a_learner_without_one(lone_bot: SlackBot, fake: FakeSlack,
+                                                        clock: ManualClock) -> None:
+    fake.add_user("U2BOB", "Bob", tz="Europe/Berlin")
+    for user in ("U2BOB", "U404"):  # enrolled elsewhere (no DM known); U404 left the workspace
+        lone_bot.engine.handle(Inbound(Platform.SLACK, user, chat_id=None, text="hi",
+                                  time_zone="Europe/Berlin"), clock.now())
+    clock.set(datetime(2026, 3, 3, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
+    result = await lone_bot.tick()
+    assert (result.sent, result.failed) == (1, 1)
+    assert sorted(call.params["users"] for call in fake.calls_to("conversations.open")) == [
+        "U2BOB", "U404"]
+    bob, gone = lone_bot.learner("U2BOB"), lone_bot.learner("U404")
+    assert bob is not None and bob.chat_id == "D2BOB" and fake.posted("D2BOB")
+    assert gone is not None and "user_not_found" in (gone.unreachable or "")
+
+
+# -- HTTP mode -------------------------------------------------------------------------------------
+
+async def post(bot: SlackBot, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(
+            bot.events_url, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def test_http_mode_answers_a_signed_event(http_bot: SlackBot, fake: FakeSlack) -> None:
+    body = json_body(event_body(dm(ANN, "hello")))
+    assert (await post(http_bot, body, signed(body)))[0] == 200
+    [welcome] = await fake.wait_posts(1, ANN_DM)
+    assert "Welcome to microlearn" in welcome.text
+
+
+async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: FakeSlack) -> None:
+    body = json_body(event_body(dm(ANN, "hello")))
+    status, text = await post(http_bot, body, signed(body, secret="not-the-secret"))
+    assert status == 401 and "invalid request" in text
+    tampered = body.replace(b"hello", b"forget confirm")
+    assert (await post(http_bot, tampered, signed(body)))[0] == 401
+    await asyncio.sleep(0.2)  # give a wrongly accepted event time to show
+    assert http_bot.host.inbounds == [] and fake.posted() == []
+
+
+async def test_http_mode_rejects_a_stale_timestamp(http_bot: SlackBot, fake: FakeSlack) -> None:
+    body = json_body(event_body(dm(ANN, "hello")))
+    stale = signed(body, timestamp=int(time.time()) - 301)
+    assert (await post(http_bot, body, stale))[0] == 401
+    fresh = signed(body, timestamp=int(time.time()) - 240)  # within five minutes: fine
+    assert (await post(http_bot, body, fresh))[0] == 200
+    await fake.wait_posts(1)
+    assert len(http_bot.host.inbounds) == 1
+
+
+async def test_http_mode_handles_a_retried_event_once(http_bot: SlackBot, fake: FakeSlack) -> None:
+    body = json_body(event_body(dm(ANN, "help")))
+    assert (await post(http_bot, body, signed(body)))[0] == 200
+    retry = {**signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await post(http_bot, body, retry))[0] == 200
+    body = json_body(event_body(dm(ANN, "me")))
+    assert (await post(http_bot, body, signed(body)))[0] == 200
+    await fake.wait_posts(2)  # welcome with help; then me
+    assert [inbound.text for inbound in http_bot.host.inbounds] == ["help", "me"]
+
+
+async def test_http_mode_buttons_and_learn(http_bot: SlackBot, fake: FakeSlack,
+                                           clock: ManualClock) -> None:
+    body = json_body(event_body(dm(ANN, "hi")))
+    await post(http_bot, body, signed(body))
+    await fake.wait_posts(1)
+    # /learn in the DM itself: a silent ack, the answer right there.
+    command = command_body(slash(ANN, "strong passwords", channel=ANN_DM))
+    status, text = await post(http_bot, command,
+                              signed(command, content_type="application/x-www-form-urlencoded"))
+    assert status == 200 and text == ""
+    [lookup] = (await fake.wait_posts(2, ANN_DM))[1:]
+    assert lookup.blocks[0]["type"] == "header"
+    # A quiz question answered with a button, acknowledged at once, the message updated.
+    body = json_body(event_body(dm(ANN, "lesson")))
+    await post(http_bot, body, signed(body))
+    await fake.wait_posts(3, ANN_DM)
+    clock.set(datetime(2026, 3, 3, 20, 0, tzinfo=UTC))  # the next workday: reviews are due
+    body = json_body(event_body(dm(ANN, "quiz")))
+    await post(http_bot, body, signed(body))
+    messages = await fake.wait_posts(4, ANN_DM)
+    question = next(m for m in reversed(messages) if "actions" in block_texts(m.blocks))
+    press = form_body(button_press(ANN, {"ts": question.ts, "text": question.text,
+                                         "blocks": question.blocks}, ANN_DM, 0))
+    started = time.monotonic()
+    status, _ = await post(http_bot, press,
+                           signed(press, content_type="application/x-www-form-urlencoded"))
+    assert status == 200 and time.monotonic() - started < 3
+    await fake.wait_for(lambda: bool(question.edits))
+    assert "You answered" in block_texts(question.blocks)
+
+
+async def test_http_mode_answers_slacks_url_check(http_bot: SlackBot) -> None:
+    body = json_body({"token": "t", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+                      "type": "url_verification"})
+    status, text = await post(http_bot, body, signed(body))
+    assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in text
+
+
+# -- starting -------------------------------------------------------------------------------------
+
+def settings_for(fake: FakeSlack, mode: str = "socket") -> Settings:
+    return Settings(slack=SlackSettings(enabled=True, mode=mode,  # type: ignore[arg-type]
+                                        api_base_url=fake.base_url))
+
+
+@pytest.mark.parametrize(("bot_token", "app_token", "variable"), [
+    ("xoxb-revoked", APP_TOKEN, "SLACK_BOT_TOKEN"),
+    (BOT_TOKEN, "xapp-wrong", "SLACK_APP_TOKEN"),
+])
+async def test_a_rejected_token_stops_the_start_with_its_name(
+        fake: FakeSlack, bot_token: str, app_token: str, variable: str) -> None:
+    adapter = create(settings_for(fake), Secrets(bot_token, app_token, None, None))
+    with pytest.raises(AdapterStartError, match=variable) as caught:
+        await adapter.start(None)  # type: ignore[arg-type]
+    assert "invalid_auth" in str(caught.value)
+    assert bot_token not in str(caught.value) and app_token not in str(caught.value)
+    await adapter.stop()
+
+
+@pytest.mark.parametrize(("mode", "secrets", "variable"), [
+    ("socket", Secrets(None, APP_TOKEN, None, None), "SLACK_BOT_TOKEN"),
+    ("socket", Secrets(BOT_TOKEN, None, None, None), "SLACK_APP_TOKEN"),
+    ("socket", Secrets(BOT_TOKEN, BOT_TOKEN, None, None), "SLACK_APP_TOKEN"),
+    ("http", Secrets(BOT_TOKEN, None, None, None), "SLACK_SIGNING_SECRET"),
+])
+def test_a_missing_token_is_named(fake: FakeSlack, mode: str, secrets: Secrets,
+                                  variable: str) -> None:
+    with pytest.raises(AdapterStartError, match=variable):
+        create(settings_for(fake, mode), secrets)
+
+
+async def test_socket_mode_reconnects_when_slack_asks(lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await fake.socket.disconnect()
+    await fake.wait_for(lambda: fake.socket.connects >= 2)
+    await fake.socket.wait_connected()
+    [welcome] = await say(lone_bot, "hello")
+    assert "Welcome" in welcome
+    assert len(fake.calls_to("apps.connections.open")) == 2
+
+
+# -- microlearn run, and the fake on its own ------------------------------------------------------
+
+async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path: Path,
+                                                      clock: ManualClock) -> None:
+    settings = Settings(
+        lessons=LessonsSettings(dir=str(SAMPLE)),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
+    await runtime.start()
+    try:
+        assert [adapter.platform for adapter in runtime.started] == [Platform.SLACK]
+        assert runtime.web is None  # Socket Mode needs no open port
+        envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
+        await fake.socket.wait_ack(envelope, timeout=3)
+        [welcome] = await fake.wait_posts(1, ANN_DM)
+        assert "Welcome to microlearn" in welcome.text
+    finally:
+        await runtime.stop()
+    assert fake.socket.connections == []  # the websocket was closed
+
+
+async def test_the_fake_runs_on_its_own_and_records_posts(tmp_path: Path) -> None:
+    record = tmp_path / "posted.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakes.slack_api", "--port", "0", "--record", str(record),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert process.stdout is not None
+        base_url = (await asyncio.wait_for(process.stdout.readline(), 20)).decode().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/api/")
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=base_url)
+        assert (await client.auth_test())["user_id"] == "U0BOT"
+        channel = (await client.conversations_open(users="U7NEW"))["channel"]["id"]
+        await client.chat_postMessage(channel=channel, text="one &amp; two")
+        await client.chat_postMessage(channel=channel, text="three")
+        lines = record.read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line)["text"] for line in lines] == ["one &amp; two", "three"]
+        assert json.loads(lines[0])["channel"] == channel
+    finally:
+        process.terminate()
+        await process.wait()

@@ -1,0 +1,202 @@
+"""Slack Block Kit rendering and mrkdwn escaping: pure functions, no network."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.adapters.slack.blocks import (
+    BlockRenderer,
+    answered_blocks,
+    cut,
+    home_view,
+    sections,
+)
+from bot.adapters.slack.mrkdwn import escape, from_markdown, to_plain
+from bot.content.model import Choice, Lesson, Question
+from bot.engine.messages import Button, Kind, Outbound
+from tests.fakes.slack_api import check_blocks, entities_ok, mrkdwn_texts
+
+
+def lesson(**changes: Any) -> Lesson:
+    values: dict[str, Any] = {
+        "id": "security/phishing", "path": "security/phishing.md", "title": "Spot phishing",
+        "summary": "s", "body": "Look **twice** at [links](https://example.com/?a=1&b=2).",
+        "text": "t", "topic": "security", "track": "security-basics", "minutes": 3,
+        "objective": "Catch <fake> mail & report it", "image": None, "questions": ()}
+    return Lesson(**(values | changes))
+
+
+def question(correct: tuple[int, ...] = (1,), text: str = "Which is **right**?") -> Question:
+    choices = tuple(Choice(f"choice {i} <b>", i in correct, i) for i in range(3))
+    return Question("q1", text, choices, "Because & so.", 1)
+
+
+def render(*outbounds: Outbound) -> list[Any]:
+    return BlockRenderer().messages(list(outbounds))
+
+
+@pytest.mark.parametrize(("raw", "escaped"), [
+    ("a & b", "a &amp; b"), ("<script>", "&lt;script&gt;"), ("<!channel>", "&lt;!channel&gt;"),
+    ("it's \"quoted\" *bold* _it_", "it's \"quoted\" *bold* _it_"),  # only & < > change
+    ("&amp;", "&amp;amp;"),
+])
+def test_escape_changes_only_ampersand_and_angle_brackets(raw: str, escaped: str) -> None:
+    assert escape(raw) == escaped
+
+
+def test_inbound_text_is_unescaped_and_links_become_their_labels() -> None:
+    assert to_plain("a &lt;b&gt; &amp;amp; <https://x.io|x.io> <mailto:a@b.c|a@b.c> <https://y>"
+                    ) == "a <b> &amp; x.io a@b.c https://y"
+    assert to_plain("hi <@U123> <!here>") == "hi <@U123> <!here>"
+
+
+def test_markdown_becomes_mrkdwn() -> None:
+    paragraphs = from_markdown(
+        "Hi **bold**, _em_, `code <x>` and [a link](https://e.com/?a=1&b=2).\n\n"
+        "## Steps\n\n1. one\n2. two\n\n- dot\n\n> quoted\n\n~~gone~~ a < b")
+    assert paragraphs[0] == ("Hi *bold*, _em_, `code &lt;x&gt;` and "
+                             "<https://e.com/?a=1&amp;b=2|a link>.")
+    assert paragraphs[1] == "*Steps*\n1. one\n2. two\n• dot"
+    assert "> quoted" in paragraphs and paragraphs[-1] == "~gone~ a &lt; b"
+
+
+def test_a_lesson_is_header_context_image_and_sections() -> None:
+    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(
+        image="https://cdn.example/p.png")}))
+    kinds = [block["type"] for block in message.blocks]
+    assert kinds == ["header", "context", "image", "section"]
+    facts = [element["text"] for element in message.blocks[1]["elements"]]
+    assert facts == [":stopwatch: 3 min", "Track: *security basics*",
+                     "Goal: Catch &lt;fake&gt; mail &amp; report it"]
+    check_blocks(message.blocks)
+
+
+def test_a_local_image_is_left_out() -> None:
+    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(image="images/p.png")}))
+    assert "image" not in [block["type"] for block in message.blocks]
+
+
+def test_a_huge_lesson_keeps_every_slack_limit() -> None:
+    body = "\n\n".join(f"Paragraph {i}: " + "word &amp; <tag> " * 300 for i in range(60))
+    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(title="T" * 400, body=body)}))
+    check_blocks(message.blocks)  # 50 blocks, 3,000 a section, 150 a header
+    assert len(message.blocks) == 50 and "cut here" in json.dumps(message.blocks[-1])
+    assert all(entities_ok(text) for text in mrkdwn_texts(message.blocks))
+
+
+def test_cut_never_splits_an_entity() -> None:
+    assert cut("abc &amp; def", 8) == "abc…"
+    assert cut("short", 10) == "short"
+
+
+def test_sections_pack_paragraphs_under_the_limit() -> None:
+    blocks = sections(["a" * 2000, "b" * 2000, "c" * 7000])
+    assert [len(block["text"]["text"]) for block in blocks] == [2000, 2000, 3000, 3000, 1000]
+
+
+def test_a_question_has_numbered_choices_and_a_button_each() -> None:
+    buttons = tuple(Button(f"choice {i} <b>", f"a:7:{i}") for i in range(3))
+    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(),
+                                                "ask_id": 7}, buttons))
+    actions = next(block for block in message.blocks if block["type"] == "actions")
+    assert actions["block_id"] == "ask-7"
+    assert [b["value"] for b in actions["elements"]] == ["a:7:0", "a:7:1", "a:7:2"]
+    assert [b["action_id"] for b in actions["elements"]] == ["answer-0", "answer-1", "answer-2"]
+    assert actions["elements"][0]["text"]["text"] == "1) choice 0 <b>"  # plain_text: no escape
+    assert "1) choice 0 &lt;b&gt;" in message.blocks[0]["text"]["text"]
+    assert "Which is *right*?" in message.blocks[0]["text"]["text"]
+    assert message.ask_id == 7
+    check_blocks(message.blocks)
+
+
+def test_a_select_all_question_is_answered_by_typing() -> None:
+    buttons = tuple(Button(f"c{i}", f"a:7:{i}") for i in range(3))
+    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(),
+                                                "question": question((0, 2)), "ask_id": 7},
+                                buttons))
+    assert "actions" not in [block["type"] for block in message.blocks]
+    assert "like *1 3*" in json.dumps(message.blocks)
+
+
+def test_text_messages_join_and_a_question_stands_alone() -> None:
+    notice = Outbound(Kind.NOTICE, {"code": "badges", "names": ["First <lesson>"]})
+    feedback = Outbound(Kind.FEEDBACK, {"correct": False, "question": question(),
+                                        "choices": [0], "mastered": False, "points": 12})
+    ask = Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(), "ask_id": 3},
+                   (Button("x", "a:3:0"),))
+    messages = render(feedback, notice, ask, notice)
+    assert len(messages) == 3
+    joined = json.dumps(messages[0].blocks)
+    assert "Not quite." in joined and "2) choice 1 &lt;b&gt;" in joined
+    assert "First &lt;lesson&gt;" in joined and "Points: *12*" in joined
+    assert messages[1].ask_id == 3 and messages[2].ask_id is None
+
+
+def test_an_answered_question_loses_its_buttons_and_shows_the_result() -> None:
+    buttons = (Button("c0", "a:3:0"),)
+    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(),
+                                                "ask_id": 3}, buttons))
+    result = [{"type": "section", "text": {"type": "mrkdwn", "text": "Right!"}}]
+    blocks = answered_blocks(message.blocks, "1) c0 <x>", result)
+    kinds = [block["type"] for block in blocks]
+    assert "actions" not in kinds and kinds[-2:] == ["context", "section"]
+    assert "You answered: *1) c0 &lt;x&gt;*" in json.dumps(blocks)
+    assert "Press a button" not in json.dumps(blocks)
+    again = answered_blocks(blocks, "1) c0", result)  # a second press: one result, not two
+    assert json.dumps(again).count("You answered") == 1
+
+
+def profile(**learner: Any) -> dict[str, Any]:
+    person = SimpleNamespace(**({
+        "display_name": "Ann <admin>", "time_zone": "Europe/Berlin", "lesson_time": "09:00",
+        "quiz_time": "15:00", "workdays": ("mon", "tue"), "paused": False, "stopped": False,
+        "next_lesson_at": datetime(2026, 3, 3, 8, 0, tzinfo=UTC)} | learner))
+    return {"learner": person, "points": 42, "week_points": 7,
+            "streak": SimpleNamespace(current=3, longest=5, freezes=1),
+            "badges": ["First lesson", "Track & field"], "lessons_read": 4, "lessons_total": 28,
+            "mastered": 1}
+
+
+def test_the_app_home_shows_streak_points_badges_and_next_lesson() -> None:
+    view = home_view(profile())
+    text = json.dumps(view)
+    assert view["type"] == "home"
+    assert "*Streak:* 3 days (best 5), 1 streak freeze in reserve" in text
+    assert "*Points:* 42 (7 this week)" in text and "Track &amp; field" in text
+    assert "<!date^1772524800^{date_short_pretty} at {time}|Tue 03 Mar, 09:00>" in text
+    check_blocks(view["blocks"], limit=100)
+
+
+def test_the_app_home_of_a_learner_on_holiday() -> None:
+    text = json.dumps(home_view(profile(paused=True, next_lesson_at=None)))
+    assert "not planned" in text and "on holiday" in text
+
+
+def test_a_profile_message_escapes_the_name() -> None:
+    [message] = render(Outbound(Kind.PROFILE, profile()))
+    assert "*Ann &lt;admin&gt;*" in json.dumps(message.blocks)
+
+
+@pytest.mark.parametrize("kind", [kind for kind in Kind if kind not in (
+    Kind.LESSON, Kind.LOOKUP, Kind.QUESTION, Kind.FEEDBACK, Kind.PROFILE)])
+def test_other_kinds_render_as_escaped_sections(kind: Kind) -> None:
+    data: dict[str, Any] = {
+        Kind.WELCOME: {"learner": profile()["learner"], "lessons": 3},
+        Kind.HELP: {"trainer": True},
+        Kind.NO_MATCH: {"query": "<@U1> & <!here>", "suggestions": ["A <b>"]},
+        Kind.LEADERBOARD: {"board": [SimpleNamespace(display_name="<x>", points=3)],
+                           "me": SimpleNamespace(leaderboard_opt_in=True), "my_points": 3},
+        Kind.SETTINGS: {"learner": SimpleNamespace(**vars(profile()["learner"]), topics=())},
+        Kind.NOTICE: {"code": "invalid", "reason": "bad <input> & more"},
+        Kind.STATS: {"learners": 1, "active": 1, "lessons_sent": 2, "accuracy": None,
+                     "answers": 0, "hardest": [], "flags": [("Q <1>", 2, ["n & m"])]},
+    }[kind]
+    [message] = render(Outbound(kind, data))
+    check_blocks(message.blocks)
+    assert all(entities_ok(text) for text in mrkdwn_texts(message.blocks))
+    assert entities_ok(message.text)
