@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.engine import calendar
 from bot.errors import ConfigError
@@ -92,6 +92,12 @@ class SlackSettings(_Section):
     """Workspace-wide pace of the bot's messages (each DM also waits 1 s between messages)."""
 
 
+def _webhook_path(value: str) -> str:
+    if not value.startswith("/") or any(c.isspace() for c in value):
+        raise ValueError(f"'{value}' is not a URL path; write it like /telegram/webhook")
+    return value
+
+
 class TelegramSettings(_Section):
     """[telegram]"""
 
@@ -99,6 +105,17 @@ class TelegramSettings(_Section):
     mode: Literal["polling", "webhook"] = "polling"
     api_base_url: str = "https://api.telegram.org/bot"
     webhook_url: str | None = None
+    webhook_path: Annotated[str, AfterValidator(_webhook_path)] = "/telegram/webhook"
+    """Where the bot's web server takes Telegram's webhook calls (webhook mode)."""
+    quiz_style: Literal["buttons", "poll"] = "buttons"
+    """Quiz questions as an inline keyboard, or as native quiz polls where a question fits."""
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("webhook_url is needed when mode = \"webhook\" (the public HTTPS "
+                             "address Telegram posts to)")
+        return self
 
 
 class Settings(_Section):
@@ -144,12 +161,16 @@ class Secrets:
     slack_app_token: str | None
     slack_signing_secret: str | None
     telegram_bot_token: str | None
+    telegram_webhook_secret: str | None = None
+    """What Telegram must send in ``X-Telegram-Bot-Api-Secret-Token`` (webhook mode); when
+    unset, one is derived from the bot token, the same on every replica."""
 
     @classmethod
     def from_environment(cls) -> Secrets:
-        """Read the four token variables."""
+        """Read the token variables."""
         return cls(os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_APP_TOKEN"),
-                   os.environ.get("SLACK_SIGNING_SECRET"), os.environ.get("TELEGRAM_BOT_TOKEN"))
+                   os.environ.get("SLACK_SIGNING_SECRET"), os.environ.get("TELEGRAM_BOT_TOKEN"),
+                   os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None)
 
     def __repr__(self) -> str:
         return "Secrets(<hidden>)"

@@ -1,0 +1,503 @@
+"""The Telegram adapter: python-telegram-bot's ``Application`` inside our event loop.
+
+Inbound, every update (a message, an answer button, a quiz-poll vote) becomes a neutral
+:class:`~bot.engine.messages.Inbound`; the host runs the engine and the replies are rendered
+and sent. One chat's updates are handled in order, different chats side by side. Outbound, the
+dispatcher calls :meth:`TelegramAdapter.send` with one delivery. Every message, pushed or a
+reply, waits for :attr:`TelegramAdapter.pacer` (30/s overall, 1/s per chat); PTB's
+``AIORateLimiter`` adds its own overall and per-group limits and resends after a 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode, PollType
+from telegram.error import BadRequest, ChatMigrated, InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.pacing import Pacer
+from bot.adapters.telegram import errors
+from bot.adapters.telegram.formatting import MESSAGE_LIMIT, escape, to_plain, visible_length
+from bot.adapters.telegram.inbound import ALLOWED_UPDATES, reply_chat, to_inbound
+from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
+from bot.adapters.telegram.render import (
+    Button,
+    Part,
+    Photo,
+    Poll,
+    TelegramRenderer,
+    Text,
+    multi_keyboard,
+    multi_labels,
+    parse_multi,
+)
+from bot.adapters.telegram.webhook import webhook_route
+from bot.config import TelegramSettings
+from bot.engine.messages import Kind, Outbound, Platform
+from bot.errors import RateLimited, RecipientUnreachable, TemporaryDeliveryError
+
+if TYPE_CHECKING:
+    from telegram._utils.types import CorrectOptionIds
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("start", "Welcome, your settings and how it works"),
+    ("lesson", "Today's lesson, now"),
+    ("quiz", "The questions due for review"),
+    ("learn", "The best lesson on a topic: /learn passwords"),
+    ("me", "Your points, streak and badges"),
+    ("top", "This week's leaderboard (top join / top leave)"),
+    ("time", "When your lesson comes: /time 09:30 (or /time quiz 15:00)"),
+    ("timezone", "Your time zone: /timezone Europe/Berlin"),
+    ("days", "The days you learn: /days mon-fri"),
+    ("topics", "Only these topics: /topics security git"),
+    ("pause", "A holiday: your streak and reviews wait"),
+    ("resume", "Back from a holiday, or after stop"),
+    ("nudges", "Reminders on or off: /nudges off"),
+    ("stop", "No more daily messages"),
+    ("flag", "Report a question whose answer looks wrong"),
+    ("forget", "Delete everything the bot knows about you"),
+    ("help", "Everything the bot understands"),
+)
+"""The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
+SORRY = ("Sorry, something went wrong on my side; it has been logged. Please try again, or "
+         'type "help".')
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class _ChatLocks:
+    """One lock per chat, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, chat: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
+        self._locks[chat] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat]
+            if users <= 1:
+                del self._locks[chat]
+            else:
+                self._locks[chat] = (lock, users - 1)
+
+
+def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(button.label, callback_data=button.data)
+                                  for button in row] for row in rows])
+
+
+def _file_base(api_base_url: str) -> str:
+    """The file download address that goes with an API address (…/bot -> …/file/bot)."""
+    base = api_base_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("bot")] + "file/bot"
+    return base + "/file/"
+
+
+class TelegramAdapter:
+    """Learners on Telegram: lessons, quizzes (buttons or quiz polls), lookups and settings."""
+
+    platform = Platform.TELEGRAM
+
+    def __init__(self, settings: TelegramSettings, token: str, lessons_dir: Path | str,
+                 webhook_secret: str | None = None, pacer: Pacer | None = None,
+                 rate_limit_retries: int = 2, network_retries: int = 2) -> None:
+        self.settings = settings
+        self.pacer = pacer or Pacer(30, 1)
+        self.renderer = TelegramRenderer(lessons_dir, settings.quiz_style)
+        self.network_retries = network_retries
+        self._token = token
+        self._webhook_secret = webhook_secret
+        self._host: Host | None = None
+        self._chats = _ChatLocks()
+        self._photos: dict[str, str] = {}
+        self._random = random.Random()
+        # Before the client is built: PTB logs its URLs (token included) at DEBUG on creation.
+        self._filter: TokenFilter | None = hide_token(token)
+        builder = (ApplicationBuilder().token(token)
+                   .base_url(settings.api_base_url).base_file_url(_file_base(settings.api_base_url))
+                   .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+                   .concurrent_updates(True).job_queue(None))
+        if settings.mode == "webhook":
+            builder = builder.updater(None)
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    @property
+    def bot(self) -> Bot:
+        """The Bot API client."""
+        bot: Bot = self.application.bot
+        return bot
+
+    @property
+    def where(self) -> str:
+        """The Bot API address, without the token (safe to log)."""
+        return self.settings.api_base_url
+
+    async def start(self, host: Host) -> None:
+        """Check the token (``getMe``), set the command menu, then poll or register the
+        webhook. :class:`~bot.errors.AdapterStartError` when the token is wrong or the API
+        cannot be reached."""
+        self._host = host
+        if self._filter is None:
+            self._filter = hide_token(self._token)
+        app = self.application
+        try:
+            await app.initialize()
+            await self._set_commands()
+            if self.settings.mode == "webhook":
+                assert self.settings.webhook_url and self._webhook_secret
+                await app.bot.set_webhook(self.settings.webhook_url,
+                                          secret_token=self._webhook_secret,
+                                          allowed_updates=list(ALLOWED_UPDATES))
+            await app.start()
+            if app.updater is not None:
+                await app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
+                                                error_callback=self._polling_error)
+        except InvalidToken as exc:
+            await self._shut_down()
+            raise errors.start_error(exc, self.where) from None  # PTB's message has the token
+        except TelegramError as exc:
+            await self._shut_down()
+            raise errors.start_error(exc, self.where) from exc
+        except BaseException:
+            await self._shut_down()
+            raise
+        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode,
+                 extra={"platform": "telegram"})
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.application.bot.set_my_commands(
+                [BotCommand(name, description) for name, description in COMMANDS])
+        except TelegramError as exc:  # a menu is a comfort: the bot works without it
+            if isinstance(exc, InvalidToken):
+                raise
+            log.warning("telegram: could not set the command menu: %s", exc.message,
+                        extra={"platform": "telegram"})
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning("telegram: getUpdates failed (retrying): %s", error.message,
+                    extra={"platform": "telegram"})
+
+    def routes(self) -> Sequence[Route]:
+        """The webhook route in webhook mode; nothing in polling mode."""
+        if self.settings.mode != "webhook" or self._webhook_secret is None:
+            return []
+        return [webhook_route(self.settings.webhook_path, self._webhook_secret, self._accept)]
+
+    async def _accept(self, data: dict[str, Any]) -> bool:
+        if not self.application.running:
+            return False
+        await self.application.update_queue.put(Update.de_json(data, self.application.bot))
+        return True
+
+    async def stop(self) -> None:
+        """Stop polling, finish the updates being handled, close connections."""
+        await self._shut_down()
+
+    async def _shut_down(self) -> None:
+        app = self.application
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        finally:
+            if self._filter is not None:
+                remove(self._filter)
+                self._filter = None
+
+    # -- pushes (the dispatcher) -------------------------------------------------------------
+
+    async def send(self, recipient: Recipient, messages: Sequence[Outbound],
+                   skip: int = 0) -> Sent:
+        """Send one delivery's messages in order, each Telegram message paced (see
+        :meth:`bot.adapters.base.Adapter.send`); the first ``skip`` went out on an earlier try.
+
+        A group that became a supergroup is followed, and the new chat id returned. An error
+        carries in ``sent`` how many Telegram messages this call did send.
+        """
+        chat = recipient.chat_id or recipient.user_id
+        parts = [part for message in messages for part in self.renderer.parts(message)]
+        first_id: str | None = None
+        for index in range(skip, len(parts)):
+            try:
+                async with self.pacer.slot(chat):
+                    message, chat = await self._post_following(chat, parts[index])
+            except TelegramError as exc:
+                error = errors.translate(exc)
+                error.sent = index - skip
+                raise error from exc
+            if first_id is None:
+                first_id = str(message.message_id)
+        moved = chat if chat != recipient.chat_id else None
+        return Sent(message_id=first_id, chat_id=moved)
+
+    # -- sending one part --------------------------------------------------------------------
+
+    async def _post_following(self, chat: str, part: Part) -> tuple[Message, str]:
+        """Post a part; when the group became a supergroup, post it there instead."""
+        try:
+            return await self._post(chat, part), chat
+        except ChatMigrated as exc:
+            moved = str(exc.new_chat_id)
+            log.info("telegram: chat %s moved to %s; following it", chat, moved,
+                     extra={"platform": "telegram"})
+            return await self._post(moved, part), moved
+
+    async def _post(self, chat: str, part: Part) -> Message:
+        bot = self.bot
+        if isinstance(part, Text):
+            return await self._post_text(chat, part.html, _keyboard(part.keyboard))
+        if isinstance(part, Poll):
+            message = await bot.send_poll(
+                chat, part.question, list(part.options), is_anonymous=False, type=PollType.QUIZ,
+                correct_option_ids=cast("CorrectOptionIds", list(part.correct)),
+                allows_multiple_answers=len(part.correct) > 1,
+                explanation=part.explanation or None)
+            if message.poll is not None and self._host is not None:
+                await self._host.poll_sent(Platform.TELEGRAM, message.poll.id, part.ask_id)
+            return message
+        return await self._post_photo(chat, part)
+
+    async def _post_text(self, chat: str, html: str,
+                         keyboard: InlineKeyboardMarkup | None) -> Message:
+        bot = self.bot
+        try:
+            return await bot.send_message(chat, html, parse_mode=ParseMode.HTML,
+                                          reply_markup=keyboard, link_preview_options=NO_PREVIEW)
+        except TelegramError as exc:
+            if not errors.is_markup_error(exc):
+                raise
+            log.error("telegram: our HTML was refused (%s); sending plain text", exc.message,
+                      extra={"platform": "telegram"})
+            return await bot.send_message(chat, to_plain(html), reply_markup=keyboard,
+                                          link_preview_options=NO_PREVIEW)
+
+    async def _post_photo(self, chat: str, part: Photo) -> Message:
+        bot = self.bot
+        photo: str | bytes = part.source
+        cache_key = ""
+        if part.local:
+            path = Path(part.source)
+            try:
+                cache_key = f"{path}:{path.stat().st_mtime_ns}"
+                cached = self._photos.get(cache_key)
+                photo = cached if cached else await asyncio.to_thread(path.read_bytes)
+            except OSError as exc:
+                log.warning("telegram: lesson image %s unreadable (%s); sending text only",
+                            path.name, exc.strerror, extra={"platform": "telegram"})
+                return await self._post_text(chat, part.caption, None)
+        try:
+            message = await bot.send_photo(chat, photo, caption=part.caption,
+                                           parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            if not isinstance(exc, BadRequest) or errors.is_markup_error(exc):
+                raise
+            # A broken image (a dead URL, a file Telegram refuses) must not cost the lesson.
+            log.warning("telegram: lesson image refused (%s); sending text only", exc.message,
+                        extra={"platform": "telegram"})
+            self._photos.pop(cache_key, None)
+            return await self._post_text(chat, part.caption, None)
+        if cache_key and message.photo:
+            self._photos[cache_key] = message.photo[-1].file_id
+        return message
+
+    # -- replies -----------------------------------------------------------------------------
+
+    async def _reply(self, chat: str, messages: Sequence[Outbound]) -> None:
+        """Send replies: each part paced; a 429 waited out, a network error retried, a message
+        Telegram refuses skipped, and nothing more once the learner has blocked the bot."""
+        for message in messages:
+            for part in self.renderer.parts(message):
+                sent, chat = await self._reply_part(chat, part)
+                if sent is None:
+                    return
+
+    async def _reply_part(self, chat: str, part: Part) -> tuple[bool | None, str]:
+        """(True: sent, False: skipped, None: stop replying), and the chat now used."""
+        context = {"platform": "telegram", "chat": chat}
+        for attempt in range(self.network_retries + 1):
+            try:
+                async with self.pacer.slot(chat):
+                    _, chat = await self._post_following(chat, part)
+                return True, chat
+            except TelegramError as exc:
+                error = errors.translate(exc)
+            if isinstance(error, RateLimited):
+                self.pacer.pause(error.retry_after)
+                log.warning("telegram: rate limited replying; waiting %.1f s",
+                            error.retry_after, extra=context)
+            elif isinstance(error, TemporaryDeliveryError):
+                delay = self._random.uniform(0.25, 0.5) * 2 ** attempt
+                log.warning("telegram: reply failed for now (%s); retrying in %.1f s", error,
+                            delay, extra=context)
+                await asyncio.sleep(delay)
+            elif isinstance(error, RecipientUnreachable):
+                # Only the user is known here, not the learner: the next push finds out and
+                # pauses them (their next message un-pauses them).
+                log.info("telegram: cannot reply: %s", error, extra=context)
+                return None, chat
+            else:
+                log.error("telegram: a reply was refused: %s", error, extra=context)
+                return False, chat
+        log.error("telegram: gave up on a reply after %d tries", self.network_retries + 1,
+                  extra=context)
+        return False, chat
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = reply_chat(update)
+        if chat is None:
+            return
+        async with self._chats.hold(chat):
+            await self._handle(update, chat)
+
+    async def _handle(self, update: Update, chat: str) -> None:
+        """One update, end to end; the catch-all boundary of inbound handling (STYLE)."""
+        query = update.callback_query
+        answered = False
+        try:
+            bot = self.bot
+            inbound = to_inbound(update, bot.id, bot.username)
+            if inbound is None or self._host is None:
+                return
+            if query is not None and inbound.answer and parse_multi(inbound.answer):
+                text = await self._tick(query, inbound.answer)
+                answered = True
+                if text is None:
+                    return
+                inbound = replace(inbound, answer=None, text=text)
+            replies = await self._host.handle(inbound)
+            if query is not None:
+                replies, answered = await self._show_result(query, replies), True
+            await self._reply(chat, replies)
+        except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
+            log.exception("telegram: handling an update failed",
+                          extra={"platform": "telegram", "chat": chat,
+                                 "update": update.update_id})
+            await self._reply_part(chat, Text(escape(SORRY)))
+        finally:
+            if query is not None and not answered:
+                await self._answer(query)
+
+    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+        """Answer a button press (the learner's client spins until we do)."""
+        try:
+            await query.answer(text[:200] if text else None)
+        except TelegramError as exc:  # too late (over 15 minutes) or already answered
+            log.info("telegram: could not answer a button press: %s", exc.message,
+                     extra={"platform": "telegram"})
+
+    async def _tick(self, query: CallbackQuery, data: str) -> str | None:
+        """A select-all question's button: tick or untick a choice (None), or Submit the
+        ticked ones as the typed answer ('1 3')."""
+        parsed = parse_multi(data)
+        assert parsed is not None
+        ask_id, ticked, index = parsed
+        message = query.message if isinstance(query.message, Message) else None
+        markup = message.reply_markup if message is not None else None
+        labels = multi_labels([row[0].text for row in markup.inline_keyboard[:-1]]) if markup \
+            else []
+        if index is None:
+            if not ticked:
+                await self._answer(query, "Tick at least one answer, then Submit.")
+                return None
+            await self._answer(query)
+            return " ".join(str(number + 1) for number in range(16) if ticked >> number & 1)
+        await self._answer(query)
+        if message is not None and labels and index < len(labels):
+            await self._edit(message, None, _keyboard(
+                multi_keyboard(ask_id, labels, ticked ^ (1 << index))))
+        return None
+
+    async def _show_result(self, query: CallbackQuery,
+                           replies: Sequence[Outbound]) -> list[Outbound]:
+        """Answer the press and show its result on the question itself; the replies left to
+        send as messages."""
+        message = query.message if isinstance(query.message, Message) else None
+        first = replies[0] if replies else None
+        if first is not None and first.kind is Kind.FEEDBACK:
+            correct = bool(first.data.get("correct"))
+            await self._answer(query, "Right!" if correct else "Not quite.")
+            if message is None:
+                return list(replies)
+            chosen = self._chosen(message, query.data or "")
+            result = (f"\n\n{'✅' if correct else '❌'} <i>Your answer: {escape(chosen)}</i>\n"
+                      + self.renderer.html(first))
+            text = (message.text_html or "") + result
+            if message.text is not None and visible_length(text) <= MESSAGE_LIMIT:
+                await self._edit(message, text, None)
+                return list(replies[1:])
+            await self._edit(message, None, None)
+            return list(replies)
+        if len(replies) == 1 and first is not None and first.kind is Kind.NOTICE:
+            note = to_plain(self.renderer.html(first))
+            if len(note) <= 200:  # a short notice fits the press's own pop-up
+                await self._answer(query, note)
+                if first.data.get("code") == "already_answered" and message is not None:
+                    await self._edit(message, None, None)
+                return []
+        await self._answer(query)
+        return list(replies)
+
+    @staticmethod
+    def _chosen(message: Message, data: str) -> str:
+        """The label(s) of what was pressed, read from the message's own keyboard."""
+        markup = message.reply_markup
+        if markup is None:
+            return ""
+        buttons = [button for row in markup.inline_keyboard for button in row]
+        if parse_multi(data) is not None:  # Submit: the ticked choices
+            return "; ".join(button.text[2:] for button in buttons if button.text.startswith("☑"))
+        return next((button.text for button in buttons if button.callback_data == data), "")
+
+    async def _edit(self, message: Message, html: str | None,
+                    keyboard: InlineKeyboardMarkup | None) -> None:
+        """Edit a message's text (and keyboard), or only its keyboard; failures are logged."""
+        chat = str(message.chat.id)
+        try:
+            async with self.pacer.slot(chat):
+                if html is None:
+                    await message.edit_reply_markup(reply_markup=keyboard)
+                else:
+                    await message.edit_text(html, parse_mode=ParseMode.HTML,
+                                            reply_markup=keyboard,
+                                            link_preview_options=NO_PREVIEW)
+        except TelegramError as exc:
+            if not errors.is_unchanged(exc):
+                log.warning("telegram: could not edit a message: %s", exc.message,
+                            extra={"platform": "telegram", "chat": chat})
+

@@ -1,0 +1,93 @@
+"""python-telegram-bot's errors mapped, in this one place, to microlearn's delivery branches.
+
+=====================================================  =============================================
+PTB error                                              microlearn
+=====================================================  =============================================
+``RetryAfter`` (429, ``parameters.retry_after``)       :class:`RateLimited` with ``retry_after``
+``Forbidden`` (blocked by the user, deactivated,       :class:`RecipientUnreachable`
+kicked from the group)
+``BadRequest`` "chat not found"                        :class:`RecipientUnreachable`
+``BadRequest`` (anything else)                         :class:`DeliveryError`
+``TimedOut``, ``NetworkError`` (5xx, connection)       :class:`TemporaryDeliveryError`
+``InvalidToken`` (the token was revoked)               :class:`DeliveryError`
+``ChatMigrated``                                       followed by the adapter (never mapped)
+=====================================================  =============================================
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.errors import (
+    AdapterStartError,
+    DeliveryError,
+    RateLimited,
+    RecipientUnreachable,
+    TemporaryDeliveryError,
+)
+
+TOKEN_HELP = ("set TELEGRAM_BOT_TOKEN to the token BotFather gave you (send /token to "
+              "@BotFather to see it again, or /revoke for a new one)")
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (PTB 22 is moving it from int to timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def translate(error: TelegramError) -> DeliveryError:
+    """Our delivery error for a PTB error (raise it ``from`` the original)."""
+    if isinstance(error, ChatMigrated):  # the adapter follows these; reaching here is a bug
+        return DeliveryError(f"the chat moved to {error.new_chat_id}")
+    if isinstance(error, RetryAfter):
+        seconds = retry_after_seconds(error)
+        return RateLimited(f"Telegram: too many requests, retry after {seconds:g} s", seconds)
+    if isinstance(error, Forbidden):
+        return RecipientUnreachable(f"Telegram: {error.message}")
+    if isinstance(error, BadRequest):  # before NetworkError: PTB derives it from that
+        if "chat not found" in error.message.lower():
+            return RecipientUnreachable(f"Telegram: {error.message}")
+        return DeliveryError(f"Telegram refused the message: {error.message}")
+    if isinstance(error, InvalidToken):
+        return DeliveryError(f"Telegram rejected the bot token: {TOKEN_HELP}")
+    if isinstance(error, NetworkError | Conflict):
+        return TemporaryDeliveryError(f"Telegram is not answering for now: {error.message}")
+    return DeliveryError(f"Telegram: {error.message}")
+
+
+def start_error(error: TelegramError, where: str) -> AdapterStartError:
+    """Why the adapter cannot start; ``where`` is the API address without the token. Raise
+    it ``from None`` for :class:`InvalidToken`, whose own message quotes the token."""
+    if isinstance(error, InvalidToken):  # its message quotes the token: never shown
+        return AdapterStartError(f"Telegram rejected the bot token: {TOKEN_HELP}")
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        return AdapterStartError(f"cannot reach the Telegram Bot API at {where} "
+                                 f"({error.message}); check [telegram] api_base_url and the "
+                                 "network")
+    return AdapterStartError(f"Telegram refused to start the bot: {error.message}")
+
+
+def is_unchanged(error: TelegramError) -> bool:
+    """An edit that changes nothing (a button pressed twice): not a failure."""
+    return isinstance(error, BadRequest) and "message is not modified" in error.message.lower()
+
+
+def is_markup_error(error: TelegramError) -> bool:
+    """Telegram could not parse our HTML: resend as plain text rather than lose the message."""
+    return isinstance(error, BadRequest) and "can't parse entities" in error.message.lower()

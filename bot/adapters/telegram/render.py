@@ -1,0 +1,254 @@
+"""Neutral outbound messages as the Telegram messages that carry them (no network here).
+
+Every message is rendered with the shared templates (Telegram's own versions of ``lesson``,
+``lookup`` and ``question`` live in ``templates/``), then escaped *as a whole*: the learner's
+and the trainer's text and the templates' own words alike. Only the HTML this module makes
+itself (bold titles, a lesson's Markdown as Telegram HTML) survives, through placeholders that
+nobody else can forge. The result is split under Telegram's limits.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from jinja2 import FileSystemLoader
+
+from bot.adapters.telegram.formatting import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    escape,
+    markdown_to_html,
+    split_html,
+    visible_length,
+)
+from bot.content.markdown import plain_text
+from bot.content.model import Lesson, Question
+from bot.engine.messages import Kind, Outbound
+from bot.rendering.renderer import TEMPLATES, Renderer
+
+OWN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+CALLBACK_DATA_LIMIT = 64
+"""Bytes of ``callback_data`` Telegram accepts."""
+POLL_QUESTION_LIMIT = 300
+POLL_OPTION_LIMIT = 100
+POLL_OPTIONS = (2, 12)
+POLL_EXPLANATION_LIMIT = 200
+BUTTON_LABEL = 60
+"""Characters of a choice shown on its button (Telegram cuts long labels on screen anyway)."""
+MULTI_TAG = "m"
+"""Callback data of a select-all question's keyboard: ``m:{ask}:{ticked mask}:{index|ok}``."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """One inline keyboard button: its label and callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text message in Telegram HTML, with an inline keyboard (rows of buttons) or none."""
+
+    html: str
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo: a URL, or a local file to upload; its caption in Telegram HTML."""
+
+    source: str
+    local: bool
+    caption: str
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A native, non-anonymous quiz poll standing for the ask ``ask_id``."""
+
+    question: str
+    options: tuple[str, ...]
+    correct: tuple[int, ...]
+    explanation: str
+    ask_id: int
+
+
+Part = Text | Photo | Poll
+_PLACEHOLDER = re.compile("\ue000([0-9a-f]{8})(\\d+)\ue001")
+
+
+class TelegramRenderer:
+    """Turns one neutral message into the Telegram messages that carry it."""
+
+    def __init__(self, lessons_dir: Path | str, quiz_style: str = "buttons") -> None:
+        self.lessons_dir = Path(lessons_dir)
+        self.quiz_style = quiz_style
+        self._renderer = Renderer()
+        environment = self._renderer.environment
+        environment.loader = FileSystemLoader([str(OWN_TEMPLATES), str(TEMPLATES)])
+        environment.filters["bold"] = self._tag("b")
+        environment.filters["italic"] = self._tag("i")
+        environment.filters["markdown"] = lambda source: self._keep(markdown_to_html(str(source)))
+        self._nonce = ""
+        self._kept: list[str] = []
+
+    # -- HTML ---------------------------------------------------------------------------------
+
+    def _keep(self, html: str) -> str:
+        """A placeholder for HTML made here; restored after the whole text is escaped."""
+        self._kept.append(html)
+        return f"\ue000{self._nonce}{len(self._kept) - 1}\ue001"
+
+    def _tag(self, name: str) -> Callable[[object], str]:
+        def wrap(value: object) -> str:
+            return self._keep(f"<{name}>{escape(value)}</{name}>")
+        return wrap
+
+    def html(self, message: Outbound) -> str:
+        """One message as Telegram HTML (not yet split)."""
+        self._nonce, self._kept = secrets.token_hex(4), []
+        text = escape(self._renderer.render(message))
+        nonce, kept = self._nonce, self._kept
+
+        def restore(match: re.Match[str]) -> str:
+            if match.group(1) != nonce:
+                return match.group(0)
+            return kept[int(match.group(2))]
+
+        for _ in range(8):  # placeholders inside kept pieces (a filter block around a title)
+            text, found = _PLACEHOLDER.subn(restore, text)
+            if not found:
+                break
+        return text.strip()
+
+    # -- parts --------------------------------------------------------------------------------
+
+    def parts(self, message: Outbound) -> list[Part]:
+        """The Telegram messages for one neutral message, in order."""
+        if message.kind is Kind.QUESTION:
+            return self.question(message)
+        html = self.html(message)
+        if message.kind is Kind.LESSON:
+            lesson = message.data.get("lesson")
+            image = self.image(lesson) if isinstance(lesson, Lesson) else None
+            if image is not None:
+                return self.with_photo(html, *image)
+        return [Text(piece) for piece in split_html(html, MESSAGE_LIMIT)]
+
+    def with_photo(self, html: str, source: str, local: bool) -> list[Part]:
+        """A lesson with its image: all of it in the caption when it fits, else the title as
+        the caption and the rest as text."""
+        if visible_length(html) <= CAPTION_LIMIT:
+            return [Photo(source, local, html)]
+        header, _, rest = html.partition("\n\n")
+        captions = split_html(header, CAPTION_LIMIT)
+        rest = "\n\n".join([*captions[1:], rest])
+        return [Photo(source, local, captions[0] if captions else ""),
+                *(Text(piece) for piece in split_html(rest, MESSAGE_LIMIT))]
+
+    def image(self, lesson: Lesson) -> tuple[str, bool] | None:
+        """The lesson's image: (URL, False) or (local path, True); None when there is none."""
+        if not lesson.image:
+            return None
+        if urlparse(lesson.image).scheme in ("http", "https"):
+            return lesson.image, False
+        root = self.lessons_dir.resolve()
+        path = (root / Path(lesson.path).parent / lesson.image).resolve()
+        if not path.is_file() or not path.is_relative_to(root):
+            return None
+        return str(path), True
+
+    def question(self, message: Outbound) -> list[Part]:
+        """A quiz question: a native quiz poll when asked for and it fits, else text with an
+        inline keyboard (single choice: one press answers; select-all: tick, then Submit)."""
+        question = message.data.get("question")
+        ask_id = message.data.get("ask_id")
+        if self.quiz_style == "poll" and isinstance(question, Question) and isinstance(ask_id, int):
+            poll = as_poll(question, ask_id)
+            if poll is not None and question.detail:  # the situation goes first, as text
+                lesson = message.data.get("lesson")
+                title = escape(lesson.title) if isinstance(lesson, Lesson) else ""
+                detail = escape(plain_text(question.detail))
+                intro = f"<i>Question ({title})</i>\n{detail}" if title else detail
+                return [*(Text(piece) for piece in split_html(intro, MESSAGE_LIMIT)), poll]
+            if poll is not None:
+                return [poll]
+        pieces = split_html(self.html(message), MESSAGE_LIMIT)
+        multiple = isinstance(question, Question) and len(question.correct_indexes) > 1
+        if multiple and isinstance(ask_id, int):
+            keyboard = multi_keyboard(ask_id, [b.label for b in message.buttons], 0)
+        else:
+            keyboard = single_keyboard([(b.label, b.value) for b in message.buttons])
+        return [*(Text(piece) for piece in pieces[:-1]), Text(pieces[-1], keyboard)]
+
+
+def _label(number: int, label: str) -> str:
+    label = " ".join(label.split())
+    if len(label) > BUTTON_LABEL:
+        label = label[:BUTTON_LABEL - 1].rstrip() + "…"
+    return f"{number}) {label}"
+
+
+def fits_callback(data: str) -> bool:
+    """True when Telegram accepts ``data`` as callback data (1-64 bytes)."""
+    return 0 < len(data.encode("utf-8")) <= CALLBACK_DATA_LIMIT
+
+
+def single_keyboard(buttons: list[tuple[str, str]]) -> tuple[tuple[Button, ...], ...]:
+    """One button per row; a value too long for Telegram leaves its button out (the learner can
+    still type the number)."""
+    return tuple((Button(_label(number, label), value),)
+                 for number, (label, value) in enumerate(buttons, 1) if fits_callback(value))
+
+
+def multi_keyboard(ask_id: int, labels: list[str], ticked: int) -> tuple[tuple[Button, ...], ...]:
+    """A select-all question's keyboard: each choice toggles a tick, Submit sends them."""
+    rows = [(Button(("☑ " if ticked >> index & 1 else "☐ ") + _label(index + 1, label),
+                    f"{MULTI_TAG}:{ask_id}:{ticked}:{index}"),)
+            for index, label in enumerate(labels)]
+    rows.append((Button("Submit", f"{MULTI_TAG}:{ask_id}:{ticked}:ok"),))
+    return tuple(rows)
+
+
+def multi_labels(texts: list[str]) -> list[str]:
+    """The choices' own labels back from a select-all keyboard's button texts."""
+    return [re.sub(r"^[☑☐] \d+\) ", "", text) for text in texts]
+
+
+def parse_multi(data: str) -> tuple[int, int, int | None] | None:
+    """(ask id, ticked mask, index pressed or None for Submit) of a select-all button."""
+    parts = data.split(":")
+    if len(parts) != 4 or parts[0] != MULTI_TAG:
+        return None
+    try:
+        ask_id, ticked = int(parts[1]), int(parts[2])
+        index = None if parts[3] == "ok" else int(parts[3])
+    except ValueError:
+        return None
+    if ticked < 0 or ticked >= 1 << 16 or (index is not None and not 0 <= index < 16):
+        return None
+    return ask_id, ticked, index
+
+
+def as_poll(question: Question, ask_id: int) -> Poll | None:
+    """The question as a native quiz poll, or None when it does not fit Telegram's poll limits
+    (it then goes out with buttons). A question's detail, if any, goes in a message before."""
+    text = plain_text(question.text)
+    options = tuple(plain_text(choice.text) for choice in question.choices)
+    low, high = POLL_OPTIONS
+    if (not 0 < len(text) <= POLL_QUESTION_LIMIT
+            or not low <= len(options) <= high
+            or any(not 0 < len(option) <= POLL_OPTION_LIMIT for option in options)
+            or len(set(options)) != len(options) or not question.correct_indexes):
+        return None
+    explanation = plain_text(question.explanation)
+    if len(explanation) > POLL_EXPLANATION_LIMIT:
+        explanation = explanation[:POLL_EXPLANATION_LIMIT - 1].rstrip() + "…"
+    return Poll(text, options, question.correct_indexes, explanation, ask_id)

@@ -1,0 +1,65 @@
+"""The webhook endpoint on the bot's own aiohttp server (no tornado, no second port).
+
+Telegram sends every update as a JSON POST with the header ``X-Telegram-Bot-Api-Secret-Token``
+set to the secret given in ``setWebhook``; a request without it, or with another value, is
+refused with 403 before its body is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.adapters.base import Route
+from bot.errors import AdapterStartError
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+Deliver = Callable[[dict[str, Any]], Awaitable[bool]]
+"""Takes one update's JSON; False when the bot is not running (answered 503: Telegram retries)."""
+
+
+def webhook_secret(configured: str | None, token: str) -> str:
+    """The secret Telegram must send: TELEGRAM_WEBHOOK_SECRET, else one derived from the token
+    (the same on every replica, and worthless without the token)."""
+    if configured is not None:
+        if not _SECRET.match(configured):
+            raise AdapterStartError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters from A-Z, a-z, 0-9, _ and -")
+        return configured
+    return hmac.new(token.encode(), b"microlearn telegram webhook", hashlib.sha256).hexdigest()
+
+
+def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
+    """The POST route Telegram calls."""
+    expected = secret.encode()
+
+    async def handle(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            log.warning("refused a webhook call without the right secret token",
+                        extra={"platform": "telegram", "remote": request.remote})
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json(loads=json.loads)
+        except (ValueError, UnicodeDecodeError):
+            return web.Response(status=400, text="the body is not JSON")
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return web.Response(status=400, text="not a Telegram update")
+        try:
+            accepted = await deliver(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("refused a malformed update: %s", exc, extra={"platform": "telegram"})
+            return web.Response(status=400, text="not a Telegram update")
+        return web.Response(status=200 if accepted else 503)
+
+    return Route("POST", path, handle)

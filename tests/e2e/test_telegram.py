@@ -1,0 +1,583 @@
+"""The Telegram adapter end to end: the real python-telegram-bot client against the fake Bot API
+(tests/fakes/telegram_api.py), the real engine and database, scheduled pushes through the real
+due scan and dispatcher on a manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from telegram import Bot as TelegramBot
+from telegram.error import RetryAfter
+
+from bot.adapters.pacing import Pacer
+from bot.adapters.telegram import create
+from bot.adapters.telegram.adapter import COMMANDS, TelegramAdapter
+from bot.adapters.telegram.formatting import MESSAGE_LIMIT
+from bot.adapters.telegram.webhook import SECRET_HEADER
+from bot.app import BotHost, Runtime
+from bot.config import Secrets, Settings
+from bot.content.catalog import Catalog
+from bot.engine.engine import Engine, EngineSettings
+from bot.engine.messages import Inbound, Outbound
+from bot.errors import AdapterStartError
+from scheduler.clock import ManualClock
+from scheduler.dispatch import Dispatcher, DispatchResult
+from scheduler.due import DueScan
+from storage import Database
+from storage.records import Learner
+from storage.repositories import Deliveries, Learners, Points
+from tests.fakes.telegram_api import FakeTelegram, SentMessage
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "123456:TEST-token_for-the-fake"
+GOOD = Path(__file__).resolve().parents[1] / "data" / "lessons" / "good"
+MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
+ADA = 4201
+FAST = (1000.0, 200.0)
+"""Pacing for flow tests (per second overall, per chat); the pacing test uses the real 30/1."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Bot:
+    """A running Telegram adapter with its engine, on a manual clock."""
+
+    fake: FakeTelegram
+    adapter: TelegramAdapter
+    engine: Engine
+    database: Database
+    clock: ManualClock
+    host: BotHost
+    results: list[DispatchResult] = field(default_factory=list)
+
+    async def due(self) -> DispatchResult:
+        """One tick of the scheduler: the due scan, then the dispatcher."""
+        await asyncio.to_thread(DueScan(self.database).run, self.clock.now())
+        dispatcher = Dispatcher(self.database, self.engine, {self.adapter.platform: self.adapter},
+                                self.clock)
+        await asyncio.to_thread(dispatcher.register)
+        result = await dispatcher.dispatch()
+        await dispatcher.close()
+        self.results.append(result)
+        return result
+
+    def learner(self, user_id: int = ADA) -> Learner | None:
+        with self.database.session() as session:
+            return Learners(session).find("telegram", str(user_id))
+
+    def deliveries(self, user_id: int = ADA) -> dict[str, int]:
+        with self.database.session() as session:
+            return Deliveries(session).counts()
+
+    def points(self, user_id: int = ADA) -> int:
+        learner = self.learner(user_id)
+        assert learner is not None
+        with self.database.session() as session:
+            return Points(session).total(learner.id)
+
+    async def says(self, text: str, user_id: int = ADA, count: int = 1,
+                   **details: Any) -> list[SentMessage]:
+        """A user writes; the replies that came (waits for ``count`` new ones)."""
+        chat = details.get("chat_id", user_id)
+        before = len(self.fake.sent_to(chat))
+        self.fake.push_message(user_id, text, **details)
+        await self.fake.wait_sent(before + count, chat)
+        await asyncio.sleep(0.05)  # nothing else should follow
+        return self.fake.sent_to(chat)[before:]
+
+
+Start = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(token=TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def start_bot(fake: FakeTelegram, database: Database) -> AsyncIterator[Start]:
+    """Starts the adapter (options: quiz_style, mode, pacing, retries, lessons)."""
+    running: list[TelegramAdapter] = []
+
+    async def start(quiz_style: str = "buttons", pacing: tuple[float, float] = FAST,
+                    rate_limit_retries: int = 2, lessons: Path = GOOD,
+                    host: BotHost | None = None) -> Bot:
+        settings = Settings.model_validate({
+            "lessons": {"dir": str(lessons)},
+            "telegram": {"enabled": True, "api_base_url": fake.base_url,
+                         "quiz_style": quiz_style}})
+        catalog = Catalog(lessons)
+        catalog.load()
+        engine = Engine(database, catalog, EngineSettings())
+        clock = ManualClock(MONDAY)
+        adapter = TelegramAdapter(settings.telegram, TOKEN, lessons, pacer=Pacer(*pacing),
+                                  rate_limit_retries=rate_limit_retries)
+        bot_host = host or BotHost(engine, clock)
+        await adapter.start(bot_host)
+        running.append(adapter)
+        return Bot(fake, adapter, engine, database, clock, bot_host)
+
+    yield start
+    for adapter in running:
+        await adapter.stop()
+
+
+def local(day: int, hhmm: str) -> datetime:
+    """A Berlin wall-clock time in the test week (day 0 = Monday 30 Nov 2026, UTC+1)."""
+    hours, minutes = map(int, hhmm.split(":"))
+    return MONDAY.replace(hour=0, minute=0) + timedelta(days=day, hours=hours - 1,
+                                                        minutes=minutes)
+
+
+# -- the whole journey -----------------------------------------------------------------------
+
+
+async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    assert [c["command"] for c in fake.commands] == [name for name, _ in COMMANDS]
+
+    # /start greets, enrols and explains the settings.
+    [welcome] = await bot.says("/start", first_name="Ada", last_name="Lovelace")
+    assert "Welcome to microlearn" in welcome.text and "timezone Europe/Berlin" in welcome.text
+    learner = bot.learner()
+    assert learner is not None and learner.chat_id == str(ADA)
+    assert learner.display_name == "Ada Lovelace"
+
+    # Settings, typed as a command with the bot's name (as a group would send it).
+    [saved] = await bot.says("/timezone@microlearn_bot Europe/Berlin")
+    assert saved.text.startswith("Saved.") and "Europe/Berlin" in saved.text
+    assert (learner := bot.learner()) is not None and learner.time_zone == "Europe/Berlin"
+
+    # The scheduled lesson at 09:00 Berlin: the lesson's image with the lesson as its caption.
+    bot.clock.set(local(0, "09:00"))
+    result = await bot.due()
+    assert result.sent == 1
+    lesson = fake.sent_to(ADA)[2]
+    assert lesson.method == "sendPhoto" and lesson.photo and lesson.photo.startswith("upload:")
+    assert lesson.text.startswith("Spot a phishing email in ten seconds\n")
+    assert {"type": "bold", "offset": 0, "length": 36} in lesson.entities
+    assert "**" not in lesson.text  # Markdown became Telegram formatting
+    assert fake.sent_to(ADA)[3].text == "New badge: First lesson!"
+    assert bot.deliveries() == {"sent": 1}
+
+    # Tuesday: the next lesson at 09:00, then at 15:00 the first review question, with an
+    # answer button per choice.
+    bot.clock.set(local(1, "09:00"))
+    assert (await bot.due()).sent == 1
+    assert fake.sent_to(ADA)[4].text.startswith("Passphrases beat passwords")
+    bot.clock.set(local(1, "15:00"))
+    assert (await bot.due()).sent == 1
+    question = fake.sent_to(ADA)[-1]
+    assert "Which is the strongest sign of a phishing email?" in question.text
+    assert [label for label, _ in question.buttons] == [
+        "1) It comes from an address you know",
+        "2) It urges you to act now and log in through a link", "3) It has the company logo"]
+    assert all(data.startswith("a:") and len(data.encode()) <= 64 for _, data in question.buttons)
+
+    # Answered by button: the press is answered, the question shows the result, and the next
+    # question comes, here as a native quiz poll (as with quiz_style = "poll").
+    bot.adapter.renderer.quiz_style = "poll"
+    points = bot.points()
+    fake.press_button(ADA, question, index=1)
+    await fake.wait_for(lambda: fake.sent_to(ADA)[-1].method == "sendPoll")
+    assert list(fake.callback_answers.values()) == ["Right!"]
+    edited = fake.message(ADA, question.message_id)
+    assert "reply_markup" not in edited
+    assert "✅ Your answer: 2) It urges you to act now" in edited["text"]
+    assert "Points: " in edited["text"]
+    assert bot.points() == points + 10
+
+    assert fake.sent_to(ADA)[-2].text.startswith("Question (Spot a phishing email in ten "
+                                                 "seconds)\nYour manager is on holiday")
+    poll = fake.sent_to(ADA)[-1].poll
+    assert poll is not None and poll["type"] == "quiz" and poll["is_anonymous"] is False
+    assert poll["correct_option_ids"] == [0, 2] and poll["allows_multiple_answers"] is True
+    before = len(fake.sent_to(ADA))
+    fake.answer_poll(ADA, poll["id"], [0, 2])
+    replies = (await fake.wait_sent(before + 2, ADA))[before:]
+    assert replies[0].text.startswith("Right!") and "Points: " in replies[0].text
+    assert "That's all for now" in replies[1].text
+    assert bot.points() == points + 20
+
+    # Free text is a lookup.
+    [found] = await bot.says("how do I use a password manager")
+    assert found.text.startswith("Passphrases beat passwords")
+
+    # forget asks first, then deletes everything.
+    [confirm] = await bot.says("forget")
+    assert "forget confirm" in confirm.text
+    [gone] = await bot.says("forget confirm")
+    assert "deleted everything about you" in gone.text
+    assert bot.learner() is None
+    assert fake.unanswered_callbacks() == []
+
+
+async def test_a_select_all_question_is_ticked_then_submitted(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson", count=2)  # the phishing lesson, then its badge
+    bot.clock.set(local(1, "10:00"))
+    [first] = await bot.says("quiz")
+    fake.press_button(ADA, first, index=1)  # right: the select-all question comes next
+    await fake.wait_for(lambda: "Select all that apply" in fake.sent_to(ADA)[-1].text)
+    multi = fake.sent_to(ADA)[-1]
+    assert [label for label, _ in multi.buttons][-1] == "Submit"
+
+    for index in (0, 2):
+        edits = len(fake.edits)
+        current = SentMessage(**{**multi.__dict__})
+        current.reply_markup = fake.message(ADA, multi.message_id)["reply_markup"]
+        fake.press_button(ADA, current, index=index)
+        await fake.wait_for(lambda edits=edits: len(fake.edits) > edits)  # type: ignore[misc]
+    labels = [b["text"] for row in fake.message(ADA, multi.message_id)["reply_markup"][
+        "inline_keyboard"] for b in row]
+    assert labels[0].startswith("☑ 1)") and labels[1].startswith("☐ 2)")
+    assert labels[2].startswith("☑ 3)")
+
+    submit = SentMessage(**{**multi.__dict__})
+    submit.reply_markup = fake.message(ADA, multi.message_id)["reply_markup"]
+    fake.press_button(ADA, submit, index=3)
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, multi.message_id))
+    text = fake.message(ADA, multi.message_id)["text"]
+    assert "✅ Your answer: 1) Report it with the phishing button; 3) Delete it after" in text
+    await fake.wait_for(lambda: not fake.unanswered_callbacks())
+
+
+async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson", count=2)
+    bot.clock.set(local(1, "10:00"))
+    [question] = await bot.says("quiz")
+    fake.press_button(ADA, question, index=0)
+    await fake.wait_for(lambda: len(fake.callback_answers) == 1)
+    points = bot.points()
+    fake.press_button(ADA, question, data=question.buttons[1][1])  # an old keyboard, again
+    await fake.wait_for(lambda: len(fake.callback_answers) == 2)
+    assert list(fake.callback_answers.values())[1] == "You already answered that one: it counts once."
+    assert bot.points() == points
+
+
+# -- pacing and faults -----------------------------------------------------------------------
+
+
+def long_lesson(folder: Path, paragraphs: int = 6) -> Path:
+    """A lesson too long for one message (about 6,000 characters), hostile characters and
+    all."""
+    body = "\n\n".join(f"Paragraph {n}: <b>not bold</b> & {'words ' * 160}end {n}."
+                       for n in range(1, paragraphs + 1))
+    (folder / "long.md").write_text(
+        f"---\ntitle: A <long> & \"tricky\" lesson\ntopic: misc\n---\n{body}\n", encoding="utf-8")
+    return folder
+
+
+async def enrol(bot: Bot, user_id: int) -> None:
+    await bot.says("/start", user_id=user_id)
+
+
+async def test_a_long_lesson_is_split_on_paragraphs_under_the_limit(
+        start_bot: Start, tmp_path: Path) -> None:
+    bot = await start_bot(lessons=long_lesson(tmp_path))
+    await enrol(bot, ADA)
+    bot.clock.set(local(0, "09:00") - timedelta(hours=-1))  # 09:00 UTC: the default zone
+    assert (await bot.due()).sent == 1
+    *parts, badge = bot.fake.sent_to(ADA)[1:]
+    assert badge.text == "New badge: First lesson!"
+    assert len(parts) == 2
+    assert all(len(part.text.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for part in parts)
+    assert parts[0].text.startswith('A <long> & "tricky" lesson')
+    assert parts[0].text.rstrip().endswith("end 4.")  # cut between paragraphs
+    assert parts[1].text.startswith("Paragraph 5: <b>not bold</b> & words")
+    assert "&amp;" not in "".join(part.text for part in parts)
+
+
+async def test_pushes_and_replies_keep_to_telegrams_rates(
+        start_bot: Start, tmp_path: Path) -> None:
+    bot = await start_bot(pacing=(30, 1), lessons=long_lesson(tmp_path, paragraphs=4))
+    fake = bot.fake
+    for user in (1, 2, 3):
+        await enrol(bot, user)
+    fake.limits(global_per_second=30, per_chat_per_second=1)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    started = time.monotonic()
+    result = await bot.due()
+    assert result.sent == 3 and fake.rejected == 0
+    for user in (1, 2, 3):
+        lesson, badge = fake.sent_to(user)[1:]
+        assert lesson.text.startswith("A <long>") and badge.text.startswith("New badge")
+        assert badge.time - lesson.time >= 0.95  # one message a second in a chat
+    assert time.monotonic() - started < 3
+
+
+async def test_a_429_waits_for_retry_after_then_sends_once(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 429, retry_after=1)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert result.sent == 1
+    refused, accepted = fake.calls_of("sendPhoto")
+    assert refused.status == 429 and accepted.status == 200
+    assert accepted.time - refused.time >= 1.0
+    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto", "sendMessage"]
+
+
+async def test_a_429_beyond_the_retries_pauses_the_platform_and_retries_later(
+        start_bot: Start, database: Database) -> None:
+    bot = await start_bot(rate_limit_retries=0)
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 429, retry_after=1)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert result.retried == 1 and result.sent == 0
+    assert bot.adapter.pacer.paused_for > 0.5
+    bot.clock.advance(timedelta(seconds=2))
+    assert (await bot.due()).sent == 1
+    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto", "sendMessage"]
+    with database.session() as session:
+        assert Deliveries(session).counts() == {"sent": 1}
+
+
+async def test_a_500_half_way_is_retried_without_repeating_what_went_out(
+        start_bot: Start, tmp_path: Path) -> None:
+    bot = await start_bot(lessons=long_lesson(tmp_path))
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendMessage", 500, chat_id=ADA, after=1)  # the lesson's second part
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert result.retried == 1
+    assert len(fake.sent_to(ADA)) == 2  # the welcome and the lesson's first part
+    bot.clock.advance(timedelta(minutes=5))
+    assert (await bot.due()).sent == 1
+    texts = [m.text for m in fake.sent_to(ADA)[1:]]  # each part once, the badge kept
+    assert len(texts) == 3 and texts[0].startswith("A <long>")
+    assert texts[1].startswith("Paragraph 5") and texts[2] == "New badge: First lesson!"
+    with bot.database.session() as session:
+        assert Deliveries(session).counts() == {"sent": 1}
+
+
+async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None:
+    bot = await start_bot()
+    await enrol(bot, ADA)
+    bot.fake.fail_next("sendMessage", 502, chat_id=ADA)
+    [reply] = await bot.says("help")
+    assert reply.text.startswith("Here is what I understand")
+
+
+async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 403)  # "Forbidden: bot was blocked by the user"
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert result.failed == 1
+    learner = bot.learner()
+    assert learner is not None and learner.unreachable and "blocked" in learner.unreachable
+    bot.clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert result.sent == 0 and len(fake.sent_to(ADA)) == 1  # only the welcome, long ago
+    await bot.says("lesson", count=1)  # writing again un-pauses
+    assert (learner := bot.learner()) is not None and learner.unreachable is None
+
+
+async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start", user_id=77, chat_id=-555)
+    fake.migrate(-555, -100555)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert (await bot.due()).sent == 1
+    assert [m.method for m in fake.sent_to(-100555)] == ["sendPhoto", "sendMessage"]
+    assert (learner := bot.learner(77)) is not None and learner.chat_id == "-100555"
+
+
+async def test_in_a_group_the_bot_answers_only_what_is_meant_for_it(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    welcome, help_text = await bot.says("/help@microlearn_bot", user_id=78, chat_id=-600,
+                                        count=2)
+    assert welcome.text.startswith("Welcome") and help_text.text.startswith("Here is what I")
+    fake.push_message(78, "lunch anyone?", chat_id=-600)
+    fake.push_message(78, "/me", chat_id=-600)
+    sent = await fake.wait_sent(3, -600)
+    await asyncio.sleep(0.1)
+    assert len(fake.sent_to(-600)) == 3
+    assert "points" in sent[2].text
+
+
+# -- hostile text ----------------------------------------------------------------------------
+
+
+async def test_hostile_text_never_breaks_a_send(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    name = "<b>Eve</b> & <i>co"
+    await bot.says("/start", first_name=name)
+    await bot.says("lesson", count=2)
+    await bot.says("top join")
+    hostile = ("<b>&amp; <script>" * 300)[:5000]
+    [answer] = await bot.says(hostile)
+    assert answer.text.startswith('I have no lesson on "<b>&amp; <script>')
+    [board] = await bot.says("top")
+    assert name in board.text
+    refused = [call for call in fake.calls if call.status == 400]
+    assert refused == []
+
+
+# -- webhook mode and start-up ---------------------------------------------------------------
+
+
+async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
+        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[lessons]
+dir = "{GOOD}"
+[storage]
+url = "sqlite:///{tmp_path / 'bot.db'}"
+[server]
+port = {port}
+[telegram]
+enabled = true
+mode = "webhook"
+api_base_url = "{fake.base_url}"
+webhook_url = "https://bot.example.com/hooks/tg"
+webhook_path = "/hooks/tg"
+""", encoding="utf-8")
+    from bot.config import load
+    secrets = Secrets(None, None, None, TOKEN, "s3cret-For_tests")
+    runtime = Runtime(load(config), secrets, ManualClock(MONDAY))
+    await runtime.start()
+    try:
+        assert fake.webhook is not None
+        assert fake.webhook["url"] == "https://bot.example.com/hooks/tg"
+        assert fake.webhook["secret_token"] == "s3cret-For_tests"
+        assert fake.calls_of("getUpdates") == []
+        url = f"http://127.0.0.1:{port}/hooks/tg"
+        async with aiohttp.ClientSession() as client:
+            for headers in ({SECRET_HEADER: "wrong"}, {}):
+                update = fake.message_update(ADA, "/start")
+                async with client.post(url, json=update, headers=headers) as response:
+                    assert response.status == 403
+            async with client.post(url, data="{not json",
+                                   headers={SECRET_HEADER: "s3cret-For_tests"}) as response:
+                assert response.status == 400
+            update = fake.message_update(ADA, "/start")
+            async with client.post(url, json=update,
+                                   headers={SECRET_HEADER: "s3cret-For_tests"}) as response:
+                assert response.status == 200
+            [welcome] = await fake.wait_sent(1, ADA)
+            assert "Welcome to microlearn" in welcome.text
+            async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert (await response.json())["adapters"] == ["telegram"]
+        await asyncio.sleep(0.1)
+        assert len(fake.sent_to(ADA)) == 1  # the refused requests were never handled
+    finally:
+        await runtime.stop()
+
+
+async def test_a_rejected_token_is_a_clear_error_at_start(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    settings = Settings.model_validate({"telegram": {"enabled": True,
+                                                     "api_base_url": fake.base_url}})
+    adapter = create(settings, Secrets(None, None, None, "999:WRONG-token"))
+    with pytest.raises(AdapterStartError) as caught:
+        await adapter.start(BotHost(None, ManualClock(MONDAY)))  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "TELEGRAM_BOT_TOKEN" in message and "BotFather" in message
+    assert "WRONG-token" not in message
+
+
+async def test_a_missing_token_or_an_unreachable_api_is_a_clear_error(tmp_path: Path) -> None:
+    settings = Settings.model_validate({"telegram": {
+        "enabled": True, "api_base_url": f"http://127.0.0.1:{free_port()}/bot"}})
+    with pytest.raises(AdapterStartError, match="TELEGRAM_BOT_TOKEN is not set"):
+        create(settings, Secrets(None, None, None, None))
+    adapter = create(settings, Secrets(None, None, None, TOKEN))
+    with pytest.raises(AdapterStartError, match="cannot reach the Telegram Bot API at http://"):
+        await adapter.start(BotHost(None, ManualClock(MONDAY)))  # type: ignore[arg-type]
+
+
+async def test_the_token_never_reaches_the_logs(
+        start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = await start_bot()
+    await bot.says("/start")
+    bot.fake.fail_next("sendMessage", 500, chat_id=ADA)
+    await bot.says("help")
+    await bot.adapter.stop()
+    assert "getUpdates" in caplog.text  # the client's requests were logged...
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # ...not the token
+
+
+class _FailingHost(BotHost):
+    async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
+        if inbound.text == "boom":
+            raise RuntimeError("the engine broke")
+        return await super().handle(inbound)
+
+
+async def test_a_failing_update_gets_a_polite_reply_and_the_bot_goes_on(
+        start_bot: Start, database: Database) -> None:
+    catalog = Catalog(GOOD)
+    catalog.load()
+    host = _FailingHost(Engine(database, catalog), ManualClock(MONDAY))
+    bot = await start_bot(host=host)
+    [sorry] = await bot.says("boom")
+    assert sorry.text.startswith("Sorry, something went wrong on my side")
+    [welcome] = await bot.says("/start")
+    assert "Welcome to microlearn" in welcome.text
+
+
+async def test_the_fake_runs_on_its_own_and_records_every_message(tmp_path: Path) -> None:
+    record = tmp_path / "sent.jsonl"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakes.telegram_api", "--port", "0", "--record",
+        str(record), "--limit-chat", "1", cwd=Path(__file__).resolve().parents[2],
+        stdout=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        base_url = (await asyncio.wait_for(process.stdout.readline(), 10)).decode().strip()
+        assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/bot")
+        bot = TelegramBot(TOKEN, base_url=base_url)
+        async with bot:
+            await bot.send_message(42, "<b>one</b>", parse_mode="HTML")
+            with pytest.raises(RetryAfter):  # a second message within the second
+                await bot.send_message(42, "two")
+        lines = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
+        assert [(line["method"], line["chat_id"], line["text"]) for line in lines] == [
+            ("sendMessage", 42, "one")]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 10) == 0

@@ -1,0 +1,279 @@
+"""Telegram rendering: Markdown as Telegram HTML, escaping, splitting, keyboards and polls.
+
+Every HTML string is checked with the fake Bot API's strict parser (the same rules Telegram
+applies), so "valid" here means "Telegram would accept it"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.telegram.formatting import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    escape,
+    markdown_to_html,
+    split_html,
+    to_plain,
+    utf16_length,
+    visible_length,
+)
+from bot.adapters.telegram.render import (
+    Photo,
+    Poll,
+    TelegramRenderer,
+    Text,
+    as_poll,
+    multi_keyboard,
+    multi_labels,
+    parse_multi,
+    single_keyboard,
+)
+from bot.content.catalog import Catalog
+from bot.content.model import Choice, Lesson, Question
+from bot.engine.messages import Button, Kind, Outbound
+from tests.fakes.telegram_api import TelegramHTMLError, parse_html
+
+ROOT = Path(__file__).resolve().parents[3]
+GOOD = ROOT / "tests" / "data" / "lessons" / "good"
+
+
+def seen(html: str) -> str:
+    """What a learner sees: Telegram's parse of the HTML (raises when Telegram would refuse)."""
+    return parse_html(html)[0]
+
+
+def lesson(body: str = "Body.", title: str = "Title", image: str | None = None,
+           questions: tuple[Question, ...] = ()) -> Lesson:
+    return Lesson(id="x/lesson", path="x/lesson.md", title=title, summary="", body=body,
+                  text=body, topic="x", minutes=2, image=image, questions=questions)
+
+
+def question(text: str = "Which?", choices: tuple[str, ...] = ("A", "B", "C"),
+             right: tuple[int, ...] = (1,), detail: str = "",
+             explanation: str = "Because.") -> Question:
+    return Question(key="k", text=text, choices=tuple(
+        Choice(choice, index in right, 1) for index, choice in enumerate(choices)),
+        explanation=explanation, line=1, detail=detail)
+
+
+# -- Markdown and escaping ---------------------------------------------------------------------
+
+
+def test_markdown_becomes_telegram_formatting() -> None:
+    html = markdown_to_html(
+        "Some **bold**, *italic*, ~~gone~~ and `code`.\n\n## A section\n\n- one\n- two\n"
+        "  - deeper\n\n1. first\n2. second\n\n> quoted\n\n```python\nx = 1 < 2\n```\n\n"
+        "[a link](https://example.com/?a=1&b=2) and [a local one](other.md)\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert "<b>bold</b>" in html and "<i>italic</i>" in html and "<s>gone</s>" in html
+    assert "<code>code</code>" in html and "<b>A section</b>" in html
+    assert "• one\n• two\n   ◦ deeper" in html and "1. first\n2. second" in html
+    assert "<blockquote>quoted</blockquote>" in html
+    assert '<pre><code class="language-python">x = 1 &lt; 2</code></pre>' in html
+    assert '<a href="https://example.com/?a=1&amp;b=2">a link</a>' in html
+    assert "a local one" in html and 'href="other.md"' not in html
+    assert "<b>a | b</b>\n1 | 2" in html
+    seen(html)
+
+
+def test_raw_html_and_ampersands_in_lessons_are_shown_as_text() -> None:
+    html = markdown_to_html("Type <script>alert(1)</script> & press <Enter>; 5 > 3 &amp; 2 < 4")
+    assert "<script>" not in html
+    assert seen(html) == "Type <script>alert(1)</script> & press <Enter>; 5 > 3 & 2 < 4"
+
+
+def test_local_images_in_the_body_are_left_out() -> None:
+    assert seen(markdown_to_html("Look:\n\n![the flags](images/p.png)\n\nDone.")) == \
+        "Look:\n\nDone."
+
+
+def test_escape_handles_the_three_characters_only() -> None:
+    assert escape('<b> & "quotes" \'too\'') == '&lt;b&gt; &amp; "quotes" \'too\''
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "lessons").rglob("*.md")), ids=lambda p: p.stem)
+def test_every_sample_lesson_renders_as_valid_telegram_html(path: Path) -> None:
+    catalog = Catalog(ROOT / "lessons")
+    catalog.load()
+    renderer = TelegramRenderer(ROOT / "lessons")
+    found = [item for item in catalog.lessons() if ROOT / "lessons" / item.path == path]
+    if not found:
+        pytest.skip("not a lesson")
+    for part in renderer.parts(Outbound(Kind.LESSON, {"lesson": found[0]})):
+        assert isinstance(part, Text)
+        assert utf16_length(seen(part.html).strip()) <= MESSAGE_LIMIT
+    for item in found[0].questions:
+        for part in renderer.parts(Outbound(Kind.QUESTION, {
+                "lesson": found[0], "question": item, "ask_id": 7}, tuple(
+                Button(choice.text, f"a:7:{i}") for i, choice in enumerate(item.choices)))):
+            assert isinstance(part, Text)
+            seen(part.html)
+
+
+# -- rendering whole messages ------------------------------------------------------------------
+
+
+def test_every_word_of_a_template_is_escaped_too() -> None:
+    renderer = TelegramRenderer(GOOD)
+    html = renderer.html(Outbound(Kind.HELP, {"trainer": False}))
+    assert "learn &lt;topic&gt;" in html  # a template's own "<topic>" is not a tag
+    seen(html)
+
+
+def test_learners_text_cannot_forge_markup_or_placeholders() -> None:
+    renderer = TelegramRenderer(GOOD)
+    query = "<b>x</b> & \ue000deadbeef0\ue001 <i>"
+    html = renderer.html(Outbound(Kind.NO_MATCH, {"query": query, "suggestions": []}))
+    assert seen(html).startswith(f'I have no lesson on "{query}"')
+
+
+def test_a_lesson_has_a_bold_title_and_its_body_formatted() -> None:
+    renderer = TelegramRenderer(GOOD)
+    html = renderer.html(Outbound(Kind.LESSON, {"lesson": lesson("Use **2FA** & a <key>.",
+                                                                 title="Keys & <locks>")}))
+    assert html.startswith("<b>Keys &amp; &lt;locks&gt;</b>\n<i>2 min</i>\n\n")
+    assert seen(html) == "Keys & <locks>\n2 min\n\nUse 2FA & a <key>."
+
+
+def test_a_lesson_with_its_image_goes_as_a_photo_with_caption() -> None:
+    renderer = TelegramRenderer(GOOD)
+    catalog = Catalog(GOOD)
+    catalog.load()
+    phishing = catalog.get("security/phishing")
+    assert phishing is not None
+    [photo] = renderer.parts(Outbound(Kind.LESSON, {"lesson": phishing}))
+    assert isinstance(photo, Photo) and photo.local
+    assert Path(photo.source) == GOOD / "security" / "images" / "phishing.png"
+    assert seen(photo.caption).startswith("Spot a phishing email in ten seconds\n")
+
+
+def test_a_long_lesson_with_an_image_has_its_title_as_caption_then_text() -> None:
+    renderer = TelegramRenderer(GOOD)
+    body = "\n\n".join(f"Paragraph {n} " + "text " * 200 for n in range(6))
+    parts = renderer.parts(Outbound(Kind.LESSON, {"lesson": lesson(
+        body, image="https://example.com/a.png")}))
+    photo, *texts = parts
+    assert isinstance(photo, Photo) and not photo.local
+    assert seen(photo.caption) == "Title\n2 min"
+    assert len(texts) == 2 and all(isinstance(text, Text) for text in texts)
+
+
+def test_an_image_outside_the_lesson_folder_is_never_sent(tmp_path: Path) -> None:
+    renderer = TelegramRenderer(tmp_path / "lessons")
+    (tmp_path / "secret.png").write_bytes(b"x")
+    assert renderer.image(lesson(image="../../secret.png")) is None
+    assert renderer.image(lesson(image="missing.png")) is None
+
+
+def test_a_question_has_one_button_per_choice() -> None:
+    renderer = TelegramRenderer(GOOD)
+    message = Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(), "ask_id": 9},
+                       (Button("A", "a:9:0"), Button("B", "a:9:1"), Button("C", "a:9:2")))
+    [part] = renderer.parts(message)
+    assert isinstance(part, Text)
+    assert [(b.label, b.data) for row in part.keyboard for b in row] == [
+        ("1) A", "a:9:0"), ("2) B", "a:9:1"), ("3) C", "a:9:2")]
+    assert "Press the right answer" in seen(part.html)
+
+
+def test_a_select_all_question_has_ticks_and_submit() -> None:
+    rows = multi_keyboard(12, ["Report it", "Reply", "Delete it"], 0b101)
+    labels = [row[0].label for row in rows]
+    assert labels == ["☑ 1) Report it", "☐ 2) Reply", "☑ 3) Delete it", "Submit"]
+    assert multi_labels(labels[:-1]) == ["Report it", "Reply", "Delete it"]
+    assert parse_multi(rows[1][0].data) == (12, 0b101, 1)
+    assert parse_multi(rows[3][0].data) == (12, 0b101, None)
+    assert parse_multi("a:12:1") is None and parse_multi("m:x:1:ok") is None
+
+
+def test_callback_data_over_64_bytes_leaves_the_button_out() -> None:
+    rows = single_keyboard([("ok", "a:1:0"), ("too long", "a:" + "9" * 70 + ":1")])
+    assert [row[0].data for row in rows] == ["a:1:0"]
+    assert all(len(row[0].data.encode()) <= 64
+               for row in multi_keyboard(2**31 - 1, ["x"] * 12, 2**12 - 1))
+
+
+def test_a_question_as_a_quiz_poll() -> None:
+    poll = as_poll(question(right=(0, 2), explanation="**Why**: " + "x" * 300), 5)
+    assert poll is not None and poll.correct == (0, 2) and poll.ask_id == 5
+    assert len(poll.explanation) == 200 and poll.explanation.startswith("Why: ")
+
+
+@pytest.mark.parametrize("too_big", [
+    question(text="q" * 301), question(choices=("only one",), right=(0,)),
+    question(choices=tuple(f"c{n}" for n in range(13))), question(choices=("a" * 101, "b")),
+])
+def test_a_question_that_does_not_fit_a_poll_gets_buttons(too_big: Question) -> None:
+    assert as_poll(too_big, 1) is None
+    renderer = TelegramRenderer(GOOD, quiz_style="poll")
+    parts = renderer.parts(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": too_big,
+                                                   "ask_id": 1}))
+    assert all(isinstance(part, Text) for part in parts)
+
+
+def test_a_poll_questions_situation_comes_first_as_text() -> None:
+    renderer = TelegramRenderer(GOOD, quiz_style="poll")
+    parts = renderer.parts(Outbound(Kind.QUESTION, {
+        "lesson": lesson(title="Mail & you"), "question": question(detail="Your boss & you."),
+        "ask_id": 3}))
+    intro, poll = parts
+    assert isinstance(intro, Text) and isinstance(poll, Poll)
+    assert seen(intro.html) == "Question (Mail & you)\nYour boss & you."
+
+
+# -- splitting ---------------------------------------------------------------------------------
+
+
+def test_short_text_is_one_piece_and_empty_text_none() -> None:
+    assert split_html("<b>hi</b>") == ["<b>hi</b>"]
+    assert split_html("  \n ") == []
+
+
+def test_splits_go_between_paragraphs_when_there_are_some() -> None:
+    paragraphs = [f"Paragraph {n}: " + "word " * 150 for n in range(12)]
+    pieces = split_html("\n\n".join(paragraphs), 2000)
+    assert len(pieces) > 1
+    for piece in pieces:
+        text = seen(piece)
+        assert visible_length(piece) <= 2000 and text.startswith("Paragraph")
+        assert text.rstrip().endswith("word")
+    assert "".join(seen(piece) for piece in pieces).count("Paragraph") == 12
+
+
+def test_a_cut_inside_formatting_closes_and_reopens_the_tags() -> None:
+    html = '<b>bold <a href="https://x.io/?a=1&amp;b=2">' + "linked " * 1200 + "</a> end</b>"
+    pieces = split_html(html, MESSAGE_LIMIT)
+    assert len(pieces) == 3
+    for piece in pieces:
+        text, entities = parse_html(piece)  # each piece is valid on its own
+        assert {e["type"] for e in entities} >= {"bold"}
+        assert utf16_length(text) <= MESSAGE_LIMIT
+    assert pieces[1].startswith('<b><a href="https://x.io/?a=1&amp;b=2">')
+
+
+def test_text_without_spaces_is_cut_anywhere() -> None:
+    pieces = split_html("x" * 10_000, MESSAGE_LIMIT)
+    assert [len(piece) for piece in pieces] == [4096, 4096, 1808]
+
+
+def test_entities_and_emoji_count_as_telegram_counts_them() -> None:
+    assert visible_length("&lt;b&gt; &amp;") == 5
+    assert visible_length("👍") == 2
+    pieces = split_html("&amp;" * 5000, MESSAGE_LIMIT)
+    assert [visible_length(piece) for piece in pieces] == [4096, 904]
+    assert all(seen(piece) == "&" * visible_length(piece) for piece in pieces)
+    emoji = split_html("👍" * 3000, CAPTION_LIMIT)
+    assert all(utf16_length(seen(piece)) <= CAPTION_LIMIT for piece in emoji)
+
+
+def test_plain_text_fallback_reads_like_the_message() -> None:
+    assert to_plain("<b>A &amp; B</b> &lt;c&gt;") == "A & B <c>"
+
+
+def test_the_fakes_parser_refuses_what_telegram_refuses() -> None:
+    for bad in ("a < b", "a & b", "<script>x</script>", "<b>open", "<b><i>x</b></i>",
+                '<a>x</a>', "5 > 3"):
+        with pytest.raises(TelegramHTMLError):
+            parse_html(bad)
