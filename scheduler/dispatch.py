@@ -90,11 +90,13 @@ class _Outcome:
 
     job: _Job
     status: str
-    """'sent', 'retry', 'unreachable' or 'failed'."""
+    """'progress' (one more platform message out), 'sent', 'retry', 'unreachable' or
+    'failed'."""
     error: str = ""
     wait: float | None = None
     parts: int = 0
-    """Platform messages that went out before a failure."""
+    """Platform messages of the delivery out by now (with a failure: before it)."""
+    message: str | None = None
     sent: Sent | None = None
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
@@ -242,7 +244,7 @@ class Dispatcher:
     async def _one(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> None:
         if self._stopping:
             return  # released at shutdown
-        outcome = await self._send(job)
+        outcome = await self._send(job, outcomes)
         await outcome.recorded_by(outcomes)
 
     def _claim(self, result: DispatchResult, room: int) -> tuple[int, list[_Job]]:
@@ -315,20 +317,28 @@ class Dispatcher:
                             extra={"job": "dispatch", "learner": row.learner_id})
         return messages
 
-    async def _send(self, job: _Job) -> _Outcome:
+    async def _send(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> _Outcome:
         adapter = self.adapters[job.recipient.platform]
         context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
                    "job": "dispatch"}
+        skip = job.delivery.parts_sent
+
+        async def progress(parts: int, message_id: str | None) -> None:
+            # Each platform message is recorded before the next goes: a crash part-way
+            # resends only the rest.
+            await _Outcome(job, "progress", parts=parts, message=message_id).recorded_by(
+                outcomes)
+
         try:
             # The adapter paces each platform message (a long lesson may take several).
-            sent = await adapter.send(job.recipient, job.messages, job.delivery.parts_sent)
+            sent = await adapter.send(job.recipient, job.messages, skip, progress)
         except RateLimited as exc:
             adapter.pacer.pause(exc.retry_after)
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
-            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=exc.sent)
+            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent)
         except TemporaryDeliveryError as exc:
             log.warning("send failed for now: %s", exc, extra=context)
-            return _Outcome(job, "retry", str(exc), parts=exc.sent)
+            return _Outcome(job, "retry", str(exc), parts=skip + exc.sent)
         except RecipientUnreachable as exc:
             log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
             return _Outcome(job, "unreachable", str(exc))
@@ -380,7 +390,9 @@ class Dispatcher:
             outbox, learners = Deliveries(session), Learners(session)
             for outcome in batch:
                 row = outcome.job.delivery
-                if outcome.status == "sent":
+                if outcome.status == "progress":
+                    outbox.progress(row.id, self.worker_id, outcome.parts, outcome.message)
+                elif outcome.status == "sent":
                     assert outcome.sent is not None
                     self._record_sent(outbox, learners, outcome.job, outcome.sent, now, result)
                 elif outcome.status == "retry":

@@ -105,6 +105,14 @@ _MARK_SENT = (update(_DELIVERY)
                       platform_message_id=bindparam("message"),
                       attempts=_DELIVERY.c.attempts + 1)
               .returning(_DELIVERY.c.id))
+_PROGRESS_STATEMENT = (
+    update(_DELIVERY)
+    .where(_DELIVERY.c.id == bindparam("delivery"), _DELIVERY.c.worker_id == bindparam("worker"),
+           _DELIVERY.c.status == "claimed")
+    .values(parts_sent=bindparam("parts"),
+            platform_message_id=func.coalesce(_DELIVERY.c.platform_message_id,
+                                              bindparam("message")))
+    .returning(_DELIVERY.c.id))
 _BADGES = (sa_select(BadgeRow.__table__.c.code)  # type: ignore[attr-defined]
            .where(BadgeRow.__table__.c.learner_id == bindparam("learner"))  # type: ignore[attr-defined]
            .order_by(BadgeRow.__table__.c.awarded_at,  # type: ignore[attr-defined]
@@ -322,6 +330,14 @@ class Deliveries:
         """Remember which lesson a delivery carries, so a retry sends the same one."""
         self.session.execute(_SET_LESSON, {"delivery": delivery_id, "lesson": lesson_id})
 
+    def progress(self, delivery_id: int, worker_id: str, parts_sent: int,
+                 message_id: str | None) -> bool:
+        """Note that ``parts_sent`` of the delivery's platform messages are out (the first
+        one's id is kept); False when the worker no longer holds the row."""
+        return self.session.execute(_PROGRESS_STATEMENT, {
+            "delivery": delivery_id, "worker": worker_id, "parts": parts_sent,
+            "message": message_id}).first() is not None
+
     def set_payload(self, delivery_id: int, payload: str) -> None:
         """Keep what a delivery says, so a retry sends the very same messages."""
         self.session.execute(_SET_PAYLOAD, {"delivery": delivery_id, "text": payload})
@@ -346,12 +362,14 @@ class Deliveries:
 
     def retry(self, delivery_id: int, at: datetime, error: str, worker_id: str,
               count: bool = True, parts_sent: int = 0) -> bool:
-        """Put a claimed row back to wait until ``at`` (a failure worth another try), noting
-        ``parts_sent`` more of its platform messages as gone out."""
+        """Put a claimed row back to wait until ``at`` (a failure worth another try), with at
+        least ``parts_sent`` of its platform messages out."""
         return self._finish(delivery_id, worker_id, status="pending", due_at=at,
                             error=error[:1000], worker_id=None, claimed_at=None,
                             attempts=_DELIVERY.c.attempts + (1 if count else 0),
-                            parts_sent=_DELIVERY.c.parts_sent + parts_sent)
+                            # progress may have been recorded part by part already
+                            parts_sent=case((_DELIVERY.c.parts_sent < parts_sent, parts_sent),
+                                            else_=_DELIVERY.c.parts_sent))
 
     def release(self, worker_id: str, ids: Iterable[int] | None = None) -> int:
         """Give back claimed rows (all of the worker's, or just ``ids``) untouched; how many."""

@@ -43,6 +43,10 @@ class Sent:
     Telegram group that migrated): the dispatcher stores it on the learner."""
 
 
+Progress = Callable[[int, str | None], Awaitable[None]]
+"""Called after each platform message of a delivery went out: how many of the delivery's
+platform messages are out now (counting those skipped), and that message's id."""
+
 Handler = Callable[[Inbound], Awaitable[Sequence[Outbound]]]
 """What an adapter calls with each inbound event; it returns the replies to render."""
 
@@ -96,13 +100,15 @@ class Adapter(Protocol):
         """Stop receiving and close connections."""
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
-                   skip: int = 0) -> Sent:
+                   skip: int = 0, progress: Progress | None = None) -> Sent:
         """Send one delivery's messages, in order, each platform message paced by
         ``async with self.pacer.slot(chat)`` (a delivery may be several platform messages).
 
         ``skip`` platform messages went out on an earlier try: do not send them again (the
-        messages are the same, so they render the same). An error raised part-way sets its
-        ``sent`` to how many platform messages this call did send.
+        messages are the same, so they render the same). After each platform message the
+        platform accepted, await ``progress`` (if given) before sending the next: the
+        dispatcher records it, so a crash part-way resends only what did not go. An error
+        raised part-way sets its ``sent`` to how many platform messages this call did send.
 
         Raises :class:`~bot.errors.RateLimited` (wait ``retry_after`` seconds),
         :class:`~bot.errors.TemporaryDeliveryError` (5xx, time-out, network: retry later),

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.base import Host, Progress, Recipient, Route, Sent
 from bot.adapters.pacing import Pacer
 from bot.engine.messages import Outbound, Platform
 from bot.errors import (
@@ -157,7 +157,7 @@ class HttpAdapter:
         return ()
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
-                   skip: int = 0) -> Sent:
+                   skip: int = 0, progress: Progress | None = None) -> Sent:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         chat = recipient.chat_id or recipient.user_id
@@ -171,6 +171,8 @@ class HttpAdapter:
                 exc.sent = index - skip
                 raise
             first = first or message_id
+            if progress is not None:
+                await progress(index + 1, message_id)
         return Sent(first)
 
     async def _post(self, chat: str, recipient: Recipient, index: int,

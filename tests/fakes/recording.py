@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.base import Host, Progress, Recipient, Route, Sent
 from bot.adapters.pacing import Pacer, unlimited
 from bot.engine.messages import Outbound, Platform
 
@@ -45,7 +45,7 @@ class RecordingAdapter:
         return ()
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
-                   skip: int = 0) -> Sent:
+                   skip: int = 0, progress: Progress | None = None) -> Sent:
         if self.hang:
             await asyncio.sleep(3600)
         if self.failures:

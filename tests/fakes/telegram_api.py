@@ -21,6 +21,7 @@ or on its own, for a bot running in another process (prints its base URL first, 
 every accepted message to FILE as one JSON line)::
 
     python -m tests.fakes.telegram_api --port 0 --record FILE [--limit-global 30 --limit-chat 1]
+        [--hold-after N --hold-marker FILE]
 """
 
 from __future__ import annotations
@@ -263,6 +264,7 @@ class FakeTelegram:
         self._chat_windows: dict[int, deque[float]] = {}
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self._hold: tuple[int, Path] | None = None
 
     # -- running ----------------------------------------------------------------------------
 
@@ -317,6 +319,24 @@ class FakeTelegram:
         text = description or DESCRIPTIONS.get(status, "Error").format(
             retry_after=parameters.get("retry_after", 1))
         self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after))
+
+    def hold_after(self, count: int, marker: Path | str) -> None:
+        """Once ``count`` messages were accepted, hold the next send unanswered (and never
+        accept it): create ``marker``, and keep holding until ``marker`` is deleted, then refuse
+        it with 500. A test kills the bot while a send is in flight, at a known point."""
+        self._hold = (count, Path(marker))
+
+    async def _held(self, method: str) -> None:
+        if self._hold is None or method not in ("sendMessage", "sendPhoto", "sendPoll"):
+            return
+        count, marker = self._hold
+        if len(self.sent) < count:
+            return
+        self._hold = None  # one hold only
+        marker.write_text("holding\n", encoding="utf-8")
+        while marker.exists() and not self._closing:
+            await asyncio.sleep(0.01)
+        raise _Refusal(500, "Internal Server Error: held and dropped")
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every message to them gets 403."""
@@ -477,6 +497,7 @@ class FakeTelegram:
             if self.token is not None and token != self.token:
                 raise _Refusal(401, "Unauthorized")
             self._inject(method, params)
+            await self._held(method)
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise _Refusal(404, "Not Found")
@@ -833,6 +854,8 @@ async def _serve_forever(args: argparse.Namespace) -> None:
     fake = FakeTelegram(token=args.token, host=args.host, port=args.port, record=args.record)
     if args.limit_global or args.limit_chat:
         fake.limits(args.limit_global or math.inf, args.limit_chat or math.inf)
+    if args.hold_after is not None:
+        fake.hold_after(args.hold_after, args.hold_marker)
     await fake.start()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -857,7 +880,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="answer 429 above this many messages per second overall")
     parser.add_argument("--limit-chat", type=float, default=0,
                         help="answer 429 above this many messages per second in one chat")
-    asyncio.run(_serve_forever(parser.parse_args(argv)))
+    parser.add_argument("--hold-after", type=int, default=None,
+                        help="hold the send that follows this many accepted messages")
+    parser.add_argument("--hold-marker", type=Path, default=None,
+                        help="created while holding; delete it to let the held send fail")
+    args = parser.parse_args(argv)
+    if args.hold_after is not None and args.hold_marker is None:
+        parser.error("--hold-after needs --hold-marker")
+    asyncio.run(_serve_forever(args))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.base import Host, Progress, Recipient, Route, Sent
 from bot.adapters.pacing import Pacer
 from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
@@ -124,7 +124,7 @@ class SlackAdapter:
     # -- scheduled deliveries -----------------------------------------------------------------
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
-                   skip: int = 0) -> Sent:
+                   skip: int = 0, progress: Progress | None = None) -> Sent:
         """Post one delivery to the learner's DM (opened first when it is not known yet), each
         Slack message in its turn of the pacer; the first ``skip`` went out on an earlier try.
 
@@ -144,6 +144,8 @@ class SlackAdapter:
                 exc.sent = done
                 raise
             first = first or ts
+            if progress is not None:
+                await progress(skip + done + 1, ts)
         return Sent(first, chat_id=opened)
 
     # -- Web API calls, errors mapped ---------------------------------------------------------

@@ -33,7 +33,7 @@ from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, ChatMigrated, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.adapters.base import Host, Recipient, Route, Sent
+from bot.adapters.base import Host, Progress, Recipient, Route, Sent
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import errors
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT, escape, to_plain, visible_length
@@ -241,7 +241,7 @@ class TelegramAdapter:
     # -- pushes (the dispatcher) -------------------------------------------------------------
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
-                   skip: int = 0) -> Sent:
+                   skip: int = 0, progress: Progress | None = None) -> Sent:
         """Send one delivery's messages in order, each Telegram message paced (see
         :meth:`bot.adapters.base.Adapter.send`); the first ``skip`` went out on an earlier try.
 
@@ -261,6 +261,8 @@ class TelegramAdapter:
                 raise error from exc
             if first_id is None:
                 first_id = str(message.message_id)
+            if progress is not None:
+                await progress(index + 1, str(message.message_id))
         moved = chat if chat != recipient.chat_id else None
         return Sent(message_id=first_id, chat_id=moved)
 
