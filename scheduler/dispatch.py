@@ -28,7 +28,7 @@ from bot.adapters.base import Adapter, Recipient, Sent
 from bot.engine import calendar
 from bot.engine import outbox as outbox_text
 from bot.engine.engine import Engine
-from bot.engine.messages import Outbound, Platform
+from bot.engine.messages import Kind, Outbound, Platform
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
@@ -310,8 +310,9 @@ class Dispatcher:
                 return kept
         messages = self.engine.compose(session, row, now, learner)
         if messages:
+            lesson = next((m.data["lesson"].id for m in messages if m.kind is Kind.LESSON), None)
             try:
-                Deliveries(session).set_payload(row.id, outbox_text.encode(messages))
+                Deliveries(session).set_content(row.id, lesson, outbox_text.encode(messages))
             except outbox_text.NotStorable:
                 log.warning("delivery %s cannot be kept for a retry", row.id,
                             extra={"job": "dispatch", "learner": row.learner_id})

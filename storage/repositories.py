@@ -41,6 +41,12 @@ def _insert_once_statement(dialect: str, table: Table, returning: tuple[str, ...
     return insert(table).on_conflict_do_nothing().returning(*columns)
 
 
+@lru_cache(maxsize=16)
+def _plain_insert_once(dialect: str, table: Table) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
 def _insert_once(session: Session, table: type[SQLModel], values: dict[str, Any]) -> bool:
     """Insert a row unless one with the same unique key exists; True when it was inserted."""
     dialect = session.get_bind().dialect.name
@@ -117,10 +123,8 @@ _BADGES = (sa_select(BadgeRow.__table__.c.code)  # type: ignore[attr-defined]
            .where(BadgeRow.__table__.c.learner_id == bindparam("learner"))  # type: ignore[attr-defined]
            .order_by(BadgeRow.__table__.c.awarded_at,  # type: ignore[attr-defined]
                      BadgeRow.__table__.c.code))  # type: ignore[attr-defined]
-_SET_LESSON = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
-               .values(lesson_id=bindparam("lesson")))
-_SET_PAYLOAD = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
-                .values(payload=bindparam("text")))
+_SET_CONTENT = (update(_DELIVERY).where(_DELIVERY.c.id == bindparam("delivery"))
+                .values(payload=bindparam("text"), lesson_id=bindparam("lesson")))
 
 
 def _learner(row: Any) -> Learner:
@@ -326,10 +330,6 @@ class Deliveries:
         result = self.session.execute(statement.values(**values).returning(_DELIVERY.c.id))
         return result.first() is not None
 
-    def set_lesson(self, delivery_id: int, lesson_id: str) -> None:
-        """Remember which lesson a delivery carries, so a retry sends the same one."""
-        self.session.execute(_SET_LESSON, {"delivery": delivery_id, "lesson": lesson_id})
-
     def progress(self, delivery_id: int, worker_id: str, parts_sent: int,
                  message_id: str | None) -> bool:
         """Note that ``parts_sent`` of the delivery's platform messages are out (the first
@@ -338,9 +338,11 @@ class Deliveries:
             "delivery": delivery_id, "worker": worker_id, "parts": parts_sent,
             "message": message_id}).first() is not None
 
-    def set_payload(self, delivery_id: int, payload: str) -> None:
-        """Keep what a delivery says, so a retry sends the very same messages."""
-        self.session.execute(_SET_PAYLOAD, {"delivery": delivery_id, "text": payload})
+    def set_content(self, delivery_id: int, lesson_id: str | None, payload: str) -> None:
+        """Keep what a delivery says (and the lesson it carries), so a retry sends the very
+        same messages."""
+        self.session.execute(_SET_CONTENT, {"delivery": delivery_id, "text": payload,
+                                            "lesson": lesson_id})
 
     def mark_sent(self, delivery_id: int, message_id: str | None, now: datetime,
                   worker_id: str | None = None) -> bool:
@@ -530,10 +532,14 @@ class Cards:
         _upsert(self.session, CardRow, ("learner_id", "lesson_id", "question_key"),
                 dict(card.__dict__))
 
-    def add_new(self, cards: list[Card]) -> int:
-        """Insert the cards that do not exist yet (one statement); how many were new."""
-        return len(_insert_many_once(self.session, CardRow, [dict(c.__dict__) for c in cards],
-                                     ("question_key",)))
+    def add_new(self, cards: list[Card]) -> None:
+        """Insert the cards that do not exist yet (one statement, the others left as they
+        are)."""
+        if cards:
+            dialect = self.session.get_bind().dialect.name
+            # No RETURNING: one executemany, cheaper than batching with RETURNING.
+            self.session.execute(_plain_insert_once(dialect, _CARD),
+                                 [dict(card.__dict__) for card in cards])
 
     def due(self, learner_id: int, now: datetime, limit: int) -> list[Card]:
         """The learner's cards due by ``now``, most overdue first."""

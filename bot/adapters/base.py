@@ -44,8 +44,8 @@ class Sent:
 
 
 Progress = Callable[[int, str | None], Awaitable[None]]
-"""Called after each platform message of a delivery went out: how many of the delivery's
-platform messages are out now (counting those skipped), and that message's id."""
+"""Called after each platform message of a delivery but the last went out: how many of the
+delivery's platform messages are out now (counting those skipped), and that message's id."""
 
 Handler = Callable[[Inbound], Awaitable[Sequence[Outbound]]]
 """What an adapter calls with each inbound event; it returns the replies to render."""
@@ -106,8 +106,9 @@ class Adapter(Protocol):
 
         ``skip`` platform messages went out on an earlier try: do not send them again (the
         messages are the same, so they render the same). After each platform message the
-        platform accepted, await ``progress`` (if given) before sending the next: the
-        dispatcher records it, so a crash part-way resends only what did not go. An error
+        platform accepted, except the last, await ``progress`` (if given) before sending the
+        next: the dispatcher records it, so a crash part-way resends only what did not go (the
+        last is recorded when ``send`` returns). An error
         raised part-way sets its ``sent`` to how many platform messages this call did send.
 
         Raises :class:`~bot.errors.RateLimited` (wait ``retry_after`` seconds),

@@ -37,7 +37,6 @@ from storage.repositories import (
     Asks,
     Badges,
     Cards,
-    Deliveries,
     Flags,
     Learners,
     Points,
@@ -105,9 +104,8 @@ class Engine:
             return []
         turn = _Turn(self, session, None, now, learner)
         if delivery.kind == "lesson":
-            def remember(lesson_id: str) -> None:
-                Deliveries(session).set_lesson(delivery.id, lesson_id)
-            return turn.send_lesson(scheduled=True, chosen=delivery.lesson_id, remember=remember)
+            # The lesson chosen travels in the messages, which the caller keeps on the row.
+            return turn.send_lesson(scheduled=True, chosen=delivery.lesson_id)
         if delivery.kind == "quiz":
             return turn.send_quiz(scheduled=True)
         if delivery.kind == "nudge":
@@ -322,13 +320,8 @@ class _Turn:
 
         return min(lessons, key=rank, default=None)
 
-    def send_lesson(self, scheduled: bool, chosen: str | None = None,
-                    remember: Callable[[str], None] | None = None) -> list[Outbound]:
-        lesson = self.engine.catalog.get(chosen) if chosen else None
-        if lesson is None:
-            lesson = self.next_lesson()
-            if lesson is not None and remember is not None:
-                remember(lesson.id)
+    def send_lesson(self, scheduled: bool, chosen: str | None = None) -> list[Outbound]:
+        lesson = (self.engine.catalog.get(chosen) if chosen else None) or self.next_lesson()
         if lesson is None:
             if not scheduled:
                 self.notice("all_read", topics=self.learner.topics)
@@ -589,8 +582,8 @@ class _Turn:
 
     def check_badges(self, lesson: Lesson | None) -> None:
         """Award the badges this turn earned. Counts grow one at a time, so a badge is earned
-        exactly when its count reaches the mark: only then are the held badges read (this runs
-        after every lesson and answer, and most turns reach no mark)."""
+        exactly when its count reaches the mark: only then is it written, once (this runs after
+        every lesson and answer, and most turns reach no mark)."""
         learner_id = self.learner.id
         read = len(self.read())
         streak = self.streak().current
@@ -604,17 +597,14 @@ class _Turn:
             done = self.read()
             if track and all(item.id in done for item in track):
                 candidates.append(f"track:{lesson.track}")
-        if not candidates:
-            return
         badges = Badges(self.session)
-        held = set(badges.codes(learner_id))
         earned = []
         for code in candidates:
-            if code in held:
+            if code == "mastered-10" and (
+                    code in badges.codes(learner_id)
+                    or Cards(self.session).mastered(learner_id) < 10):
                 continue
-            if code == "mastered-10" and Cards(self.session).mastered(learner_id) < 10:
-                continue
-            if badges.award(learner_id, code, self.now):
+            if badges.award(learner_id, code, self.now):  # False when already held
                 earned.append(rules.badge_name(code))
         if earned:
             self.notice("badges", names=earned)

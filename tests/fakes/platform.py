@@ -171,7 +171,7 @@ class HttpAdapter:
                 exc.sent = index - skip
                 raise
             first = first or message_id
-            if progress is not None:
+            if progress is not None and index + 1 < len(messages):
                 await progress(index + 1, message_id)
         return Sent(first)
 

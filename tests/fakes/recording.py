@@ -51,6 +51,9 @@ class RecordingAdapter:
         if self.failures:
             raise self.failures.popleft()
         self.delivered.append(Delivered(recipient, tuple(messages[skip:]), self.now()))
+        if progress is not None:  # as a real adapter does, one platform message at a time
+            for part in range(skip, len(messages) - 1):
+                await progress(part + 1, f"m{len(self.delivered)}.{part}")
         return Sent(f"m{len(self.delivered)}")
 
     def kinds(self) -> list[str]:

@@ -136,7 +136,8 @@ class SlackAdapter:
         if channel is None:
             channel = opened = await self.directory.dm(recipient.user_id)
         first: str | None = None
-        for done, message in enumerate(self.blocks.messages(messages)[skip:]):
+        slack_messages = self.blocks.messages(messages)
+        for done, message in enumerate(slack_messages[skip:]):
             try:
                 async with self.pacer.slot(channel):
                     ts = await self.post(channel, message)
@@ -144,7 +145,7 @@ class SlackAdapter:
                 exc.sent = done
                 raise
             first = first or ts
-            if progress is not None:
+            if progress is not None and skip + done + 1 < len(slack_messages):
                 await progress(skip + done + 1, ts)
         return Sent(first, chat_id=opened)
 

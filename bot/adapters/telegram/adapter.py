@@ -261,7 +261,7 @@ class TelegramAdapter:
                 raise error from exc
             if first_id is None:
                 first_id = str(message.message_id)
-            if progress is not None:
+            if progress is not None and index + 1 < len(parts):
                 await progress(index + 1, str(message.message_id))
         moved = chat if chat != recipient.chat_id else None
         return Sent(message_id=first_id, chat_id=moved)
