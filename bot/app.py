@@ -141,6 +141,11 @@ class BotHost:
         """Stop pushing to a learner the platform says cannot be reached."""
         await asyncio.to_thread(self.engine.unreachable, learner_id, reason)
 
+    async def standing(self, platform: Platform, user_id: str) -> Outbound | None:
+        """An enrolled learner's PROFILE message, or None (never enrols)."""
+        return await asyncio.to_thread(self.engine.standing, platform, user_id,
+                                       self.clock.now())
+
 
 def build_adapters(settings: Settings, secrets: Secrets) -> dict[Platform, Adapter]:
     """An adapter for every platform enabled in the config."""

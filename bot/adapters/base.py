@@ -67,6 +67,10 @@ class Host(Protocol):
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a reply for good (blocked, deactivated)."""
 
+    async def standing(self, platform: Platform, user_id: str) -> Outbound | None:
+        """The PROFILE message of an enrolled learner, or None: never enrols anyone (for views
+        a person merely opens, like Slack's App Home)."""
+
 
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -29,7 +29,7 @@ from bot.engine.commands import (
     looks_like_answer,
     parse,
 )
-from bot.engine.messages import Button, Inbound, Kind, Outbound
+from bot.engine.messages import Button, Inbound, Kind, Outbound, Platform
 from storage import Database
 from storage.records import Card, Delivery, Learner, Streak
 from storage.repositories import (
@@ -111,6 +111,18 @@ class Engine:
         if delivery.kind == "nudge":
             return turn.nudge()
         raise ValueError(f"unknown delivery kind {delivery.kind!r}")
+
+    def standing(self, platform: Platform, user_id: str, now: datetime) -> Outbound | None:
+        """The PROFILE of an enrolled learner (points, streak, badges, next lesson), or None
+        for someone not enrolled: looking, unlike writing, never enrols (an App Home opened
+        after "forget" must not bring the data back)."""
+        with self.database.session() as session:
+            learner = Learners(session).find(platform.value, user_id)
+            if learner is None:
+                return None
+            turn = _Turn(self, session, None, now, learner)
+            turn.profile()
+            return turn.out[0]
 
     def unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a delivery for good (blocked, deactivated): push nothing more

@@ -193,6 +193,14 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     assert "deleted everything" in gone
     assert bot.learner(ANN) is None
 
+    # Opening the App Home afterwards shows an invitation and brings nothing back.
+    shown = len(fake.homes[ANN])
+    envelope = await fake.socket.send("events_api", event_body(home_opened(ANN, ANN_DM)))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: len(fake.homes[ANN]) > shown)
+    assert "*Streak:*" not in block_texts(fake.homes[ANN][-1]["blocks"])
+    assert bot.learner(ANN) is None
+
 
 async def test_an_app_home_button_runs_its_words_in_the_dm(lone_bot: SlackBot, fake: FakeSlack) -> None:
     await say(lone_bot, "hi")

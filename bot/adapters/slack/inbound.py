@@ -190,13 +190,11 @@ class Listeners:
         await self.adapter.reply(channel, replies)
 
     async def home(self, user: str, channel: str | None) -> None:
-        """Publish the App Home; a newcomer's welcome goes to the DM as well."""
-        replies = await self.handle(await self.neutral(user, channel, text="me"))
-        profile = next((reply for reply in replies if reply.kind is Kind.PROFILE), None)
+        """Publish the App Home: the learner's standing, or an invitation to someone not
+        enrolled (opening a tab enrols nobody, nor brings back someone who said "forget")."""
+        host = self.adapter.host
+        profile = await host.standing(Platform.SLACK, user) if host is not None else None
         await self.adapter.publish_home(user, home_view(profile.data if profile else None))
-        others = [reply for reply in replies if reply.kind is not Kind.PROFILE]
-        if others and channel:
-            await self.adapter.reply(channel, others)
 
     # -- one error boundary per request ---------------------------------------------------------
 
