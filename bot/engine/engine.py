@@ -662,7 +662,13 @@ class _Turn:
         except ValueError as exc:
             self.notice("invalid", reason=str(exc))
             return
+        before = self.tz
         self.update(time_zone=zone.key)
+        # Reviews fall due at the start of a local day: keep each on its day, in the new zone.
+        cards = Cards(self.session)
+        for card in cards.all(self.learner.id):
+            day = calendar.local_date(card.due_at, before)
+            cards.save(replace(card, due_at=calendar.at_local(day, "00:00", zone)))
 
     def set_days(self, args: str) -> None:
         try:

@@ -247,3 +247,17 @@ def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) 
     assert rest is not None and rest - due > timedelta(days=30)  # ...then it rests a month+
     assert review_days[0] == date(2026, 3, 3)  # first review: the next workday
     assert all(day.weekday() < 5 for day in review_days)  # reviews land on workdays
+
+
+def test_a_new_time_zone_keeps_each_review_on_its_local_day(say: Say, engine: Engine) -> None:
+    say("start", zone="Europe/Berlin")
+    say("lesson")  # its questions come back on Tuesday, from 00:00 in Berlin
+    with engine.database.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        before = {card.due_at for card in Cards(session).all(learner.id)}
+    assert before == {datetime(2026, 3, 2, 23, 0, tzinfo=UTC)}
+    say("timezone America/New_York")
+    with engine.database.session() as session:
+        after = {card.due_at for card in Cards(session).all(learner.id)}
+    assert after == {datetime(2026, 3, 3, 5, 0, tzinfo=UTC)}  # Tuesday 00:00 in New York
