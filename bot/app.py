@@ -37,7 +37,9 @@ def engine_settings(settings: Settings) -> EngineSettings:
     return EngineSettings(
         time_zone=schedule.time_zone, lesson_time=schedule.lesson_time,
         quiz_time=schedule.quiz_time, workdays=tuple(schedule.workdays.split(",")),
-        quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers))
+        quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
+        waking_hours=(Waking.parse(schedule.waking_hours).start,
+                      Waking.parse(schedule.waking_hours).end))
 
 
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> Engine:

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import Session
 
@@ -102,19 +103,24 @@ class _Outcome:
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
     async def recorded_by(self, queue: asyncio.Queue[_Outcome | None]) -> None:
-        """Hand this outcome to the recorder and wait until it is committed."""
+        """Hand this outcome to the recorder and wait until it is committed
+        (:class:`RecordingFailed` when it could not be)."""
         queue.put_nowait(self)
         await self.done
 
 
 def host_identity() -> str:
-    """This machine and process namespace: two workers with the same identity can check each
-    other's process ids (containers with equal host names have their own namespaces)."""
-    try:
-        namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        namespace = ""
-    return f"{socket.gethostname()}|{namespace}"[:200]
+    """This machine's boot and process namespace: two workers with the same identity can check
+    each other's process ids. The host name alone is not enough (two machines may share one),
+    nor is the namespace (every machine's first namespace has the same number)."""
+    parts = [socket.gethostname()]
+    for source in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(os.readlink(source) if source.endswith("pid") else
+                         Path(source).read_text(encoding="ascii").strip())
+        except OSError:
+            parts.append("")
+    return "|".join(parts)[:200]
 
 
 def _process_alive(pid: int) -> bool:
@@ -125,6 +131,18 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True  # someone else's process: alive
     return True
+
+
+RECORD_RETRIES = (0.2, 1.0, 5.0)
+"""Seconds between tries at recording outcomes the database refused."""
+
+
+class RecordingFailed(Exception):
+    """An outcome could not be recorded; ``parts`` platform messages of it went out."""
+
+    def __init__(self, message: str, parts: int = 0) -> None:
+        super().__init__(message)
+        self.parts = parts
 
 
 class Dispatcher:
@@ -141,6 +159,11 @@ class Dispatcher:
         self.host = host_identity()
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._held: set[int] = set()
+        """Rows this worker claimed and is still working on; a row it claimed but no longer
+        holds (its outcome could not be recorded) is given back by the heartbeat."""
+        self._learners: dict[int, asyncio.Lock] = {}
+        """One delivery at a time per learner: a quiz never lands between a lesson's parts."""
         self._lock = asyncio.Lock()
         self._random = random.Random()
         # All of the dispatcher's database work runs on one thread: SQLite has one writer at a
@@ -167,6 +190,18 @@ class Dispatcher:
                         self.settings.worker_timeout, extra={"job": "heartbeat"})
             with self.database.session() as session:
                 Workers(session).register(self.worker_id, self.host, os.getpid(), now)
+        with self.database.session() as session:
+            orphans = Deliveries(session).release_orphans(self.worker_id, self._held)
+        if orphans:
+            log.warning("gave back %d rows whose outcome could not be recorded; they go again",
+                        orphans, extra={"job": "heartbeat"})
+
+    async def upkeep(self) -> None:
+        """Heartbeat, then take over dead workers' rows: on the dispatcher's database thread,
+        so it never waits behind inbound work, nor runs in the middle of a claim."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._db, self.heartbeat)
+        await loop.run_in_executor(self._db, self.reap)
 
     def reap(self) -> int:
         """Release the claimed rows of dead workers: silent ones, and ones on this host whose
@@ -194,10 +229,16 @@ class Dispatcher:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
-        async with self._lock:  # a dispatch run still recording waits for us
+        def sign_off() -> int:
             with self.database.session() as session:
                 released = Deliveries(session).release(self.worker_id)
                 Workers(session).remove(self.worker_id)
+            return released
+
+        # On the database thread: after any claim still running there (a claim cut short by
+        # cancellation still commits, and its rows must be given back too).
+        released = await asyncio.get_running_loop().run_in_executor(self._db, sign_off)
+        self._held.clear()
         self._db.shutdown(wait=False)
         if released:
             log.info("gave back %d unsent rows at shutdown", released, extra={"job": "dispatch"})
@@ -242,10 +283,19 @@ class Dispatcher:
         return total
 
     async def _one(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> None:
-        if self._stopping:
-            return  # released at shutdown
-        outcome = await self._send(job, outcomes)
-        await outcome.recorded_by(outcomes)
+        learner = job.recipient.learner_id
+        lock = self._learners.setdefault(learner, asyncio.Lock())
+        try:
+            async with lock:
+                if self._stopping:
+                    return  # released at shutdown
+                outcome = await self._send(job, outcomes)
+                await outcome.recorded_by(outcomes)
+        except RecordingFailed:
+            pass  # logged by the recorder; the heartbeat gives the row back
+        finally:
+            if not lock.locked() and self._learners.get(learner) is lock:
+                del self._learners[learner]
 
     def _claim(self, result: DispatchResult, room: int) -> tuple[int, list[_Job]]:
         """Claim a batch and compose each row, in one transaction; (rows claimed, to send).
@@ -268,6 +318,7 @@ class Dispatcher:
             except Exception:
                 jobs = [job for row in rows if (job := self._compose(
                     session, row, learners.get(row.learner_id), now, result, True))]
+            self._held.update(job.delivery.id for job in jobs)
         return len(rows), jobs
 
     def _compose(self, session: Session, row: Delivery, learner: Learner | None, now: datetime,
@@ -327,8 +378,11 @@ class Dispatcher:
         async def progress(parts: int, message_id: str | None) -> None:
             # Each platform message is recorded before the next goes: a crash part-way
             # resends only the rest.
-            await _Outcome(job, "progress", parts=parts, message=message_id).recorded_by(
-                outcomes)
+            try:
+                await _Outcome(job, "progress", parts=parts, message=message_id).recorded_by(
+                    outcomes)
+            except RecordingFailed as exc:
+                raise RecordingFailed(str(exc), parts) from exc
 
         try:
             # The adapter paces each platform message (a long lesson may take several).
@@ -346,6 +400,8 @@ class Dispatcher:
         except DeliveryError as exc:
             log.error("the platform refused a delivery: %s", exc, extra=context)
             return _Outcome(job, "failed", str(exc))
+        except RecordingFailed as exc:  # the parts that went out are known; stop here
+            return _Outcome(job, "retry", str(exc), parts=exc.parts)
         except asyncio.CancelledError:
             raise  # shutdown: the row is released
         except Exception as exc:  # an adapter bug must not stop the others
@@ -376,17 +432,52 @@ class Dispatcher:
                 continue
             try:
                 await loop.run_in_executor(self._db, self._record, batch, result)
-            except Exception as exc:  # the rows stay claimed: a successor sends them again
-                log.exception("recording %d outcomes failed", len(batch),
-                              extra={"job": "dispatch"})
-                for outcome in batch:
-                    outcome.done.set_exception(exc)
+            except Exception:
+                log.warning("recording %d outcomes together failed; recording them one by one",
+                            len(batch), exc_info=True, extra={"job": "dispatch"})
+                await self._record_apart(batch, result)
             else:
                 for outcome in batch:
-                    outcome.done.set_result(None)
+                    self._settle(outcome)
+
+    async def _record_apart(self, batch: list[_Outcome], result: DispatchResult) -> None:
+        """Record each outcome in its own transaction, retrying a database that fails for a
+        while; an outcome that still cannot be recorded is given up (its row goes back to
+        pending at the next heartbeat, and may then be sent again)."""
+        loop = asyncio.get_running_loop()
+        waiting = list(batch)
+        for delay in (*RECORD_RETRIES, None):
+            failed: list[tuple[_Outcome, Exception]] = []
+            for outcome in waiting:
+                try:
+                    await loop.run_in_executor(self._db, self._record, [outcome], result)
+                except Exception as error:
+                    failed.append((outcome, error))
+                else:
+                    self._settle(outcome)
+            if not failed:
+                return
+            waiting = [outcome for outcome, _ in failed]
+            if delay is None or self._stopping:
+                break
+            await asyncio.sleep(delay)
+        for outcome, problem in failed:
+            log.error("could not record the outcome of delivery %s: %r", outcome.job.delivery.id,
+                      problem, extra={"job": "dispatch",
+                                      "learner": outcome.job.delivery.learner_id})
+            self._held.discard(outcome.job.delivery.id)
+            if not outcome.done.done():
+                outcome.done.set_exception(RecordingFailed(repr(problem), outcome.parts))
+
+    def _settle(self, outcome: _Outcome) -> None:
+        if outcome.status != "progress":
+            self._held.discard(outcome.job.delivery.id)
+        if not outcome.done.done():
+            outcome.done.set_result(None)
 
     def _record(self, batch: list[_Outcome], result: DispatchResult) -> None:
         now = self.clock.now()
+        counts = DispatchResult()
         with self.database.session() as session:
             outbox, learners = Deliveries(session), Learners(session)
             for outcome in batch:
@@ -395,18 +486,19 @@ class Dispatcher:
                     outbox.progress(row.id, self.worker_id, outcome.parts, outcome.message)
                 elif outcome.status == "sent":
                     assert outcome.sent is not None
-                    self._record_sent(outbox, learners, outcome.job, outcome.sent, now, result)
+                    self._record_sent(outbox, learners, outcome.job, outcome.sent, now, counts)
                 elif outcome.status == "retry":
-                    self._retry_or_fail(outbox, row, now, outcome.error, result, outcome.wait,
+                    self._retry_or_fail(outbox, row, now, outcome.error, counts, outcome.wait,
                                         outcome.parts)
                 elif outcome.status == "unreachable":
-                    outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
-                                self.worker_id)
-                    learners.update(row.learner_id, unreachable=outcome.error[:200])
-                    result.failed += 1
+                    if outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
+                                   self.worker_id) and learners.get(row.learner_id):
+                        learners.update(row.learner_id, unreachable=outcome.error[:200])
+                    counts.failed += 1
                 else:
                     outbox.mark(row.id, "failed", now, outcome.error, self.worker_id)
-                    result.failed += 1
+                    counts.failed += 1
+        result.add(counts)  # only what was committed counts
 
     def _record_sent(self, outbox: Deliveries, learners: Learners, job: _Job, sent: Sent,
                      now: datetime, result: DispatchResult) -> None:

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot.engine import calendar
+from bot.engine.engine import question_to_remind
 from storage import Database
 from storage.records import Due
-from storage.repositories import Asks, Deliveries, Learners
+from storage.repositories import Deliveries, Learners
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -82,7 +83,10 @@ class DueScan:
                     rows += self._rows(due, kind, now)
                     following[due.learner_id] = self._following(due, now)
                 written = Deliveries(session).enqueue_many(rows)
-                Learners(session).set_due(kind, following)
+                # Only where the due time is still the one read: on SQLite the read above
+                # locks nothing, and a learner may have saved a new lesson time since.
+                Learners(session).set_due(kind, following,
+                                          {due.learner_id: due.due_at for due in learners})
             for row in rows:
                 if (row["learner_id"], kind, row["local_date"]) in written:
                     total += ScanResult(missed=1) if row["status"] == "missed" else ScanResult(
@@ -134,7 +138,8 @@ class DueScan:
                 for due in learners:
                     following[due.learner_id], written = self._nudge(session, due, now)
                     total += written
-                Learners(session).set_due("nudge", following)
+                Learners(session).set_due("nudge", following,
+                                          {due.learner_id: due.due_at for due in learners})
             if len(learners) < BATCH:
                 return total
 
@@ -149,8 +154,8 @@ class DueScan:
             return opens, ScanResult()  # wait for the learner's morning
         if now >= calendar.at_local(today, self.waking.end, tz):
             return None, ScanResult()  # too late today: no reminder at night
-        ask = Asks(session).latest_open(learner.learner_id)
-        if ask is None or not ask.pushed or ask.asked_at < calendar.at_local(today, "00:00", tz):
+        if question_to_remind(session, learner.learner_id, today,
+                              calendar.at_local(today, "00:00", tz)) is None:
             return None, ScanResult()  # answered, or not today's question
         written = Deliveries(session).enqueue(learner.learner_id, "nudge", today, now,
                                               platform=learner.platform)

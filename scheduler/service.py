@@ -70,9 +70,11 @@ class SchedulerService:
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop the jobs, finish or give back what is being sent, and sign off."""
+        # The dispatcher first: it stops claiming and lets its sends finish, where shutting the
+        # scheduler down first would cancel a dispatch run in the middle.
+        await self.dispatcher.close(timeout)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        await self.dispatcher.close(timeout)
 
     async def _guard(self, job: str, work: Callable[[], Awaitable[object]]) -> None:
         try:
@@ -110,8 +112,7 @@ class SchedulerService:
     async def run_heartbeat(self) -> None:
         """Keep this worker's claims, and take over those of dead workers."""
         async def work() -> None:
-            await asyncio.to_thread(self.dispatcher.heartbeat)
-            await asyncio.to_thread(self.dispatcher.reap)
+            await self.dispatcher.upkeep()
         await self._guard("heartbeat", work)
 
     async def run_cleanup(self) -> None:

@@ -231,14 +231,22 @@ class Learners:
                     tuple(day for day in workdays.split(",") if day), due_at, nudges)
                 for learner_id, platform, zone, hhmm, workdays, due_at, nudges in rows]
 
-    def set_due(self, kind: str, times: dict[int, datetime | None]) -> None:
-        """Set many learners' next due time of ``kind`` at once."""
-        if times:
-            table = LearnerRow.__table__  # type: ignore[attr-defined]
-            statement = (update(table).where(table.c.id == bindparam("learner"))
-                         .values({_DUE_COLUMNS[kind]: bindparam("moment")}))
-            self.session.execute(statement, [{"learner": learner_id, "moment": moment}
-                                             for learner_id, moment in times.items()])
+    def set_due(self, kind: str, times: dict[int, datetime | None],
+                seen: dict[int, datetime] | None = None) -> None:
+        """Set many learners' next due time of ``kind`` at once. With ``seen`` (what the
+        caller read), a learner whose due time changed meanwhile (a new lesson time saved by
+        another transaction) is left as it is: the newer plan wins."""
+        if not times:
+            return
+        column = _LEARNER.c[_DUE_COLUMNS[kind]]
+        statement = update(_LEARNER).where(_LEARNER.c.id == bindparam("learner"))
+        if seen is not None:
+            statement = statement.where(column == bindparam("seen"))
+        statement = statement.values({column.key: bindparam("moment")})
+        self.session.execute(statement, [
+            {"learner": learner_id, "moment": moment,
+             **({"seen": seen[learner_id]} if seen is not None else {})}
+            for learner_id, moment in times.items()])
 
     def forget(self, learner_id: int) -> None:
         """Delete the learner and every row about them (the tables cascade)."""
@@ -400,6 +408,33 @@ class Deliveries:
         result = self.session.execute(statement.values(status="pending", worker_id=None,
                                                        claimed_at=None)
                                       .returning(col(DeliveryRow.id)))
+        return len(result.all())
+
+    def recent(self, learner_id: int, since: datetime) -> list[Delivery]:
+        """The learner's rows due since a time."""
+        rows = self.session.exec(select(DeliveryRow).where(
+            DeliveryRow.learner_id == learner_id, col(DeliveryRow.due_at) >= since)).all()
+        return [_delivery(row) for row in rows]
+
+    def move_day(self, delivery: Delivery, local_date: date) -> bool:
+        """File a row under another local day (its learner changed time zone), unless that
+        day already has one of its kind; True when moved."""
+        if self.get(delivery.learner_id, delivery.kind, local_date) is not None:
+            return False
+        self.session.execute(update(_DELIVERY).where(_DELIVERY.c.id == delivery.id)
+                             .values(local_date=local_date))
+        return True
+
+    def release_orphans(self, worker_id: str, held: set[int]) -> int:
+        """Give back rows claimed by ``worker_id`` that it no longer works on (not in
+        ``held``); how many."""
+        statement = update(_DELIVERY).where(_DELIVERY.c.worker_id == worker_id,
+                                            _DELIVERY.c.status == "claimed")
+        if held:
+            statement = statement.where(_DELIVERY.c.id.not_in(list(held)))
+        result = self.session.execute(statement.values(status="pending", worker_id=None,
+                                                       claimed_at=None)
+                                      .returning(_DELIVERY.c.id))
         return len(result.all())
 
     def counts(self) -> dict[str, int]:

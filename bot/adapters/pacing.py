@@ -73,12 +73,23 @@ class Pacer:
         if chat is None:
             chat = self._chats[chat_id] = _Chat()
             if len(self._chats) > MAX_CHATS:
-                oldest, state = next(iter(self._chats.items()))
-                if not state.lock.locked():
-                    del self._chats[oldest]
+                self._evict()
         else:
             self._chats.move_to_end(chat_id)
         return chat
+
+    def _evict(self) -> None:
+        """Forget the least recently used chats down to MAX_CHATS, skipping any still
+        sending (its spacing is still needed)."""
+        excess = len(self._chats) - MAX_CHATS
+        victims: list[str] = []
+        for chat_id, state in self._chats.items():  # oldest first; usually stops at once
+            if len(victims) >= excess:
+                break
+            if not state.lock.locked():
+                victims.append(chat_id)
+        for chat_id in victims:
+            del self._chats[chat_id]
 
     @asynccontextmanager
     async def slot(self, chat_id: str) -> AsyncIterator[None]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from fsrs import Card as FsrsCard
@@ -31,12 +31,13 @@ from bot.engine.commands import (
 )
 from bot.engine.messages import Button, Inbound, Kind, Outbound, Platform
 from storage import Database
-from storage.records import Card, Delivery, Learner, Streak
+from storage.records import Ask, Card, Delivery, Learner, Streak
 from storage.repositories import (
     Answers,
     Asks,
     Badges,
     Cards,
+    Deliveries,
     Flags,
     Learners,
     Points,
@@ -61,6 +62,20 @@ class EngineSettings:
     quiz_questions: int = 5
     trainers: tuple[str, ...] = ()
     """'platform:user_id' of trainers, who may use stats and reload."""
+    waking_hours: tuple[str, str] = ("08:00", "20:00")
+    """Local hours in which a reminder may be sent."""
+
+
+def question_to_remind(session: Session, learner_id: int, today: date,
+                       day_start: datetime) -> Ask | None:
+    """The open question a reminder is about: pushed, still unanswered, and either asked
+    today or asked again by today's quiz (an open question is asked again, not replaced)."""
+    ask = Asks(session).latest_open(learner_id)
+    if ask is None or not ask.pushed:
+        return None
+    if ask.asked_at >= day_start or Deliveries(session).sent_quiz(learner_id, today):
+        return ask
+    return None
 
 
 class Engine:
@@ -386,10 +401,15 @@ class _Turn:
         return self.out
 
     def nudge(self) -> list[Outbound]:
-        """A reminder of today's pushed question, if it still waits for an answer."""
-        ask = Asks(self.session).latest_open(self.learner.id)
-        day_start = calendar.at_local(self.today, "00:00", self.tz)
-        if ask is None or not ask.pushed or ask.asked_at < day_start:
+        """A reminder of today's pushed question, if it still waits for an answer and the
+        learner is awake (a reminder held up until the night is dropped)."""
+        start, end = self.engine.settings.waking_hours
+        if not (calendar.at_local(self.today, start, self.tz) <= self.now
+                < calendar.at_local(self.today, end, self.tz)):
+            return self.out
+        ask = question_to_remind(self.session, self.learner.id, self.today,
+                                 calendar.at_local(self.today, "00:00", self.tz))
+        if ask is None:
             return self.out
         found = self.find_question(ask.lesson_id, ask.question_key)
         if found is None:
@@ -664,6 +684,14 @@ class _Turn:
             return
         before = self.tz
         self.update(time_zone=zone.key)
+        # A day's deliveries are keyed by the local day they were due on: file the recent ones
+        # under their day in the new zone, or crossing the date line westwards would find
+        # "tomorrow" already served and skip its lesson.
+        outbox = Deliveries(self.session)
+        for delivery in outbox.recent(self.learner.id, self.now - timedelta(days=2)):
+            day = calendar.local_date(delivery.due_at, zone)
+            if day != delivery.local_date:
+                outbox.move_day(delivery, day)
         # Reviews fall due at the start of a local day: keep each on its day, in the new zone.
         cards = Cards(self.session)
         for card in cards.all(self.learner.id):
