@@ -214,7 +214,8 @@ class Runtime:
                 await self.web.start()
             dispatcher = Dispatcher(engine.database, engine, adapters, self.clock,
                                     dispatch_settings(settings))
-            scan = DueScan(engine.database, Waking.parse(settings.schedule.waking_hours))
+            scan = DueScan(engine.database, Waking.parse(settings.schedule.waking_hours),
+                           [platform.value for platform in adapters])
             self.service = SchedulerService(engine.database, scan, dispatcher, self.clock,
                                             Timing(scan=settings.schedule.tick_seconds))
             await self.service.start()

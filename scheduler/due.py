@@ -10,6 +10,7 @@ scan cannot write it twice) and moves the column to the next due time.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,9 +62,13 @@ class ScanResult:
 class DueScan:
     """Writes the outbox rows of every learner who is due."""
 
-    def __init__(self, database: Database, waking: Waking = Waking()) -> None:
+    def __init__(self, database: Database, waking: Waking = Waking(),
+                 platforms: Iterable[str] | None = None) -> None:
         self.database = database
         self.waking = waking
+        self.platforms = tuple(platforms) if platforms is not None else None
+        """The platforms this process sends to: learners of others are left to the processes
+        that serve them (their rows would wait unsent, and their days be missed)."""
 
     def run(self, now: datetime) -> ScanResult:
         """Scan lessons, quizzes and reminders due by ``now``."""
@@ -76,7 +81,7 @@ class DueScan:
         total = ScanResult()
         while True:
             with self.database.session() as session:
-                learners = Learners(session).due_learners(kind, now, BATCH)
+                learners = Learners(session).due_learners(kind, now, BATCH, self.platforms)
                 rows: list[dict[str, object]] = []
                 following: dict[int, datetime | None] = {}
                 for due in learners:
@@ -133,7 +138,8 @@ class DueScan:
         total = ScanResult()
         while True:
             with self.database.session() as session:
-                learners = Learners(session).due_learners("nudge", now, BATCH)
+                learners = Learners(session).due_learners("nudge", now, BATCH,
+                                                          self.platforms)
                 following: dict[int, datetime | None] = {}
                 for due in learners:
                     following[due.learner_id], written = self._nudge(session, due, now)

@@ -216,17 +216,22 @@ class Learners:
         learners only."""
         return [due.learner_id for due in self.due_learners(kind, now, limit)]
 
-    def due_learners(self, kind: str, now: datetime, limit: int) -> list[Due]:
+    def due_learners(self, kind: str, now: datetime, limit: int,
+                     platforms: Iterable[str] | None = None) -> list[Due]:
         """Like :meth:`due`, with what the scheduler needs of each, locked for this
-        transaction on PostgreSQL (other replicas skip them rather than wait)."""
+        transaction on PostgreSQL (other replicas skip them rather than wait); only learners
+        on ``platforms`` when given (a process scans for the platforms it serves)."""
         column = col(getattr(LearnerRow, _DUE_COLUMNS[kind]))
         hour = col(LearnerRow.quiz_time if kind == "quiz" else LearnerRow.lesson_time)
-        rows = self.session.execute(
+        query = (
             sa_select(col(LearnerRow.id), col(LearnerRow.platform), col(LearnerRow.time_zone),
                       hour, col(LearnerRow.workdays), column, col(LearnerRow.nudges))
             .where(column <= now, col(LearnerRow.paused).is_(False),
-                   col(LearnerRow.stopped).is_(False), col(LearnerRow.unreachable).is_(None))
-            .order_by(column).limit(limit).with_for_update(skip_locked=True)).all()
+                   col(LearnerRow.stopped).is_(False), col(LearnerRow.unreachable).is_(None)))
+        if platforms is not None:
+            query = query.where(col(LearnerRow.platform).in_(list(platforms)))
+        rows = self.session.execute(
+            query.order_by(column).limit(limit).with_for_update(skip_locked=True)).all()
         return [Due(int(learner_id), platform, zone, hhmm,
                     tuple(day for day in workdays.split(",") if day), due_at, nudges)
                 for learner_id, platform, zone, hhmm, workdays, due_at, nudges in rows]

@@ -273,3 +273,13 @@ async def test_after_an_outage_todays_delivery_still_goes_and_the_first_is_misse
     with bot.database.session() as session:
         tuesday = Deliveries(session).get(ann.id, "lesson", (NINE + timedelta(days=1)).date())
     assert tuesday is None
+
+
+async def test_a_scan_leaves_learners_of_platforms_it_does_not_serve(bot: Bot) -> None:
+    from scheduler.due import DueScan
+
+    bot.enrol("ann")
+    slack_only = DueScan(bot.database, platforms=["slack"])
+    assert slack_only.run(NINE).pending == 0
+    assert bot.learner("ann").next_lesson_at == NINE  # still due, for a process serving it
+    assert bot.scan.run(NINE).pending == 1
