@@ -109,6 +109,9 @@ class TelegramSettings(_Section):
     """Where the bot's web server takes Telegram's webhook calls (webhook mode)."""
     quiz_style: Literal["buttons", "poll"] = "buttons"
     """Quiz questions as an inline keyboard, or as native quiz polls where a question fits."""
+    messages_per_second: float = Field(default=30, gt=0, le=1000)
+    """This process's share of the bot's send rate: Telegram allows a bot about 30 a second,
+    so with several replicas give each its part (15 for two)."""
 
     @model_validator(mode="after")
     def _webhook_needs_url(self) -> TelegramSettings:

@@ -4,8 +4,11 @@ Inbound, every update (a message, an answer button, a quiz-poll vote) becomes a 
 :class:`~bot.engine.messages.Inbound`; the host runs the engine and the replies are rendered
 and sent. One chat's updates are handled in order, different chats side by side. Outbound, the
 dispatcher calls :meth:`TelegramAdapter.send` with one delivery. Every message, pushed or a
-reply, waits for :attr:`TelegramAdapter.pacer` (30/s overall, 1/s per chat); PTB's
-``AIORateLimiter`` adds its own overall and per-group limits and resends after a 429.
+reply, waits for :attr:`TelegramAdapter.pacer` (``[telegram] messages_per_second`` overall, 1/s
+per chat); PTB's ``AIORateLimiter`` adds Telegram's per-group limit (20 a minute). Its own
+overall limit and its resending after a 429 are off: a 429 must pause every send of the bot (the
+pacer does that), whereas PTB's retry holds only PTB's queue while the pacer keeps admitting
+more, which then leave together when the pause ends and trip the limit again, wave after wave.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode, PollType
-from telegram.error import BadRequest, ChatMigrated, InvalidToken, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Conflict, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import Host, Progress, Recipient, Route, Sent
@@ -128,9 +131,9 @@ class TelegramAdapter:
 
     def __init__(self, settings: TelegramSettings, token: str, lessons_dir: Path | str,
                  webhook_secret: str | None = None, pacer: Pacer | None = None,
-                 rate_limit_retries: int = 2, network_retries: int = 2) -> None:
+                 rate_limit_retries: int = 0, network_retries: int = 2) -> None:
         self.settings = settings
-        self.pacer = pacer or Pacer(30, 1)
+        self.pacer = pacer or Pacer(settings.messages_per_second, 1)
         self.renderer = TelegramRenderer(lessons_dir, settings.quiz_style)
         self.network_retries = network_retries
         self._token = token
@@ -143,7 +146,8 @@ class TelegramAdapter:
         self._filter: TokenFilter | None = hide_token(token)
         builder = (ApplicationBuilder().token(token)
                    .base_url(settings.api_base_url).base_file_url(_file_base(settings.api_base_url))
-                   .rate_limiter(AIORateLimiter(max_retries=rate_limit_retries))
+                   .rate_limiter(AIORateLimiter(overall_max_rate=0,
+                                                max_retries=rate_limit_retries))
                    .concurrent_updates(True).job_queue(None))
         if settings.mode == "webhook":
             builder = builder.updater(None)
@@ -206,7 +210,9 @@ class TelegramAdapter:
                         extra={"platform": "telegram"})
 
     def _polling_error(self, error: TelegramError) -> None:
-        log.warning("telegram: getUpdates failed (retrying): %s", error.message,
+        hint = ("; another process is polling this bot: run one poller, or set [telegram] "
+                "mode = \"webhook\" for several replicas" if isinstance(error, Conflict) else "")
+        log.warning("telegram: getUpdates failed (retrying): %s%s", error.message, hint,
                     extra={"platform": "telegram"})
 
     def routes(self) -> Sequence[Route]:
