@@ -19,7 +19,7 @@ import socket
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -331,6 +331,7 @@ class Dispatcher:
         if calendar.local_date(now, calendar.zone(learner.time_zone)) > row.local_date:
             outbox.mark(row.id, "missed", now, "its local day ended before it could be sent",
                         self.worker_id)
+            self._undo(session, row, 0)
             result.missed += 1
             return None
         if not isolated:
@@ -396,10 +397,10 @@ class Dispatcher:
             return _Outcome(job, "retry", str(exc), parts=skip + exc.sent)
         except RecipientUnreachable as exc:
             log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
-            return _Outcome(job, "unreachable", str(exc))
+            return _Outcome(job, "unreachable", str(exc), parts=skip + exc.sent)
         except DeliveryError as exc:
             log.error("the platform refused a delivery: %s", exc, extra=context)
-            return _Outcome(job, "failed", str(exc))
+            return _Outcome(job, "failed", str(exc), parts=skip + exc.sent)
         except RecordingFailed as exc:  # the parts that went out are known; stop here
             return _Outcome(job, "retry", str(exc), parts=exc.parts)
         except asyncio.CancelledError:
@@ -494,9 +495,11 @@ class Dispatcher:
                     if outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
                                    self.worker_id) and learners.get(row.learner_id):
                         learners.update(row.learner_id, unreachable=outcome.error[:200])
+                        self._undo(session, row, outcome.parts)
                     counts.failed += 1
                 else:
-                    outbox.mark(row.id, "failed", now, outcome.error, self.worker_id)
+                    if outbox.mark(row.id, "failed", now, outcome.error, self.worker_id):
+                        self._undo(session, row, outcome.parts)
                     counts.failed += 1
         result.add(counts)  # only what was committed counts
 
@@ -514,13 +517,25 @@ class Dispatcher:
         if row.kind == "quiz":
             learners.set_due("nudge", {row.learner_id: nudge_time(now, self.settings.nudge_after)})
 
+    def _undo(self, session: Session, row: Delivery, parts: int) -> None:
+        """A row that ends without reaching the learner at all: its lesson is not theirs."""
+        if row.parts_sent == 0 and parts == 0:
+            self.engine.withdraw(session, replace(row, lesson_id=row.lesson_id or self._lesson(
+                session, row)))
+
+    @staticmethod
+    def _lesson(session: Session, row: Delivery) -> str | None:
+        current = Deliveries(session).by_id(row.id)  # the lesson is kept when composed
+        return current.lesson_id if current else None
+
     def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
                        result: DispatchResult, wait: float | None = None,
                        parts: int = 0) -> None:
         attempts = row.attempts + 1
         if attempts >= self.settings.max_attempts:
-            outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
-                        self.worker_id)
+            if outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
+                           self.worker_id):
+                self._undo(outbox.session, row, parts)
             result.failed += 1
             return
         if wait is None:  # exponential backoff with full jitter, capped

@@ -548,6 +548,17 @@ class Progress:
         return _insert_once(self.session, ProgressRow, {
             "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now, "via": via})
 
+    def get(self, learner_id: int, lesson_id: str) -> tuple[datetime, str] | None:
+        """(when, how) the learner received a lesson, if they did."""
+        row = self.session.execute(sa_select(_PROGRESS.c.delivered_at, _PROGRESS.c.via).where(
+            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)).first()
+        return (row[0], row[1]) if row else None
+
+    def remove(self, learner_id: int, lesson_id: str) -> None:
+        """Forget that a lesson was received (it never reached the learner after all)."""
+        self.session.execute(delete(_PROGRESS).where(_PROGRESS.c.learner_id == learner_id,
+                                                     _PROGRESS.c.lesson_id == lesson_id))
+
     def history(self, learner_id: int) -> list[tuple[str, str]]:
         """(lesson id, how it came: 'lesson' or 'lookup') of every lesson the learner has
         received, latest first: one query for both what was read and which track is
@@ -629,6 +640,12 @@ class Cards:
         return self.session.exec(select(func.min(CardRow.due_at)).where(
             CardRow.learner_id == learner_id)).one()
 
+    def delete_unreviewed(self, learner_id: int, lesson_id: str) -> None:
+        """Drop a lesson's cards that were never reviewed (the lesson did not arrive)."""
+        self.session.execute(delete(_CARD).where(
+            _CARD.c.learner_id == learner_id, _CARD.c.lesson_id == lesson_id,
+            _CARD.c.reviews == 0))
+
     def delete(self, learner_id: int, lesson_id: str, question_key: str) -> None:
         """Drop a card (its question no longer exists)."""
         self.session.execute(delete(CardRow).where(
@@ -694,6 +711,10 @@ class Points:
             "learner_id": learner_id, "points": points, "reason": reason, "created_at": now,
             "idempotency_key": key})
 
+    def revoke(self, key: str) -> None:
+        """Take back the award made under an idempotency key."""
+        self.session.execute(delete(PointsRow).where(col(PointsRow.idempotency_key) == key))
+
     def total(self, learner_id: int, since: datetime | None = None) -> int:
         """The learner's points (since a time, if given)."""
         query = select(func.coalesce(func.sum(PointsRow.points), 0)).where(
@@ -750,6 +771,11 @@ class Badges:
         """Award a badge; False when the learner already has it."""
         return _insert_once(self.session, BadgeRow, {
             "learner_id": learner_id, "code": code, "awarded_at": now})
+
+    def revoke_at(self, learner_id: int, awarded_at: datetime) -> None:
+        """Take back the badges awarded at one moment (by a lesson that did not arrive)."""
+        self.session.execute(delete(BadgeRow).where(
+            col(BadgeRow.learner_id) == learner_id, col(BadgeRow.awarded_at) == awarded_at))
 
     def codes(self, learner_id: int) -> list[str]:
         """The learner's badges in the order they were earned."""

@@ -139,6 +139,21 @@ class Engine:
             turn.profile()
             return turn.out[0]
 
+    def withdraw(self, session: Session, delivery: Delivery) -> None:
+        """A lesson delivery that never reached the learner: take back what composing it
+        recorded (the lesson read, its points, its first reviews, the badges of that moment),
+        so the lesson comes again instead of being skipped for good."""
+        if delivery.kind != "lesson" or not delivery.lesson_id:
+            return
+        learner_id, lesson_id = delivery.learner_id, delivery.lesson_id
+        received = Progress(session).get(learner_id, lesson_id)
+        if received is None or received[1] != "lesson":
+            return  # found earlier by a question: the learner has it
+        Progress(session).remove(learner_id, lesson_id)
+        Points(session).revoke(f"lesson:{learner_id}:{lesson_id}")
+        Cards(session).delete_unreviewed(learner_id, lesson_id)
+        Badges(session).revoke_at(learner_id, received[0])
+
     def unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a delivery for good (blocked, deactivated): push nothing more
         until the learner writes again."""

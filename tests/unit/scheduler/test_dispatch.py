@@ -283,3 +283,35 @@ async def test_a_scan_leaves_learners_of_platforms_it_does_not_serve(bot: Bot) -
     assert slack_only.run(NINE).pending == 0
     assert bot.learner("ann").next_lesson_at == NINE  # still due, for a process serving it
     assert bot.scan.run(NINE).pending == 1
+
+
+async def test_a_lesson_that_never_arrived_is_not_counted_and_comes_again(bot: Bot) -> None:
+    from storage.repositories import Badges, Cards, Points, Progress
+
+    ann = bot.enrol("ann")
+    bot.adapter.failures.append(RecipientUnreachable("Forbidden: bot was blocked by the user"))
+    await bot.tick(NINE)
+    with bot.database.session() as session:
+        lesson_id = Deliveries(session).get(ann.id, "lesson", NINE.date()).lesson_id  # type: ignore[union-attr]
+        assert lesson_id is not None
+        assert Progress(session).lesson_ids(ann.id) == set()  # not read
+        assert Points(session).total(ann.id) == 0
+        assert Cards(session).all(ann.id) == []  # nothing to review
+        assert Badges(session).codes(ann.id) == []
+    bot.say("ann", "hello again")  # back: pushes resume
+    await bot.tick(NINE + timedelta(days=1))
+    assert bot.adapter.delivered[0].messages[0].data["lesson"].id == lesson_id
+
+
+async def test_a_lesson_given_up_after_retries_comes_again(bot: Bot) -> None:
+    from storage.repositories import Progress
+
+    ann = bot.enrol("ann")
+    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(4))
+    moment = NINE
+    for _ in range(5):
+        await bot.tick(moment)
+        moment += timedelta(minutes=30)
+    with bot.database.session() as session:
+        assert Deliveries(session).get(ann.id, "lesson", NINE.date()).status == "failed"  # type: ignore[union-attr]
+        assert Progress(session).lesson_ids(ann.id) == set()
