@@ -18,14 +18,14 @@ from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
 from bot.engine.engine import Engine, EngineSettings
 from bot.engine.messages import Inbound, Outbound, Platform
-from bot.errors import AdapterStartError
+from bot.errors import AdapterStartError, ConfigError, ContentError
 from bot.rendering.renderer import Renderer
 from bot.web.server import WebServer
 from scheduler.clock import Clock, ManualClock, SystemClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan, Waking
 from scheduler.service import SchedulerService, Timing
-from storage import Database, upgrade
+from storage import Database, StorageError, upgrade
 from storage.repositories import Learners
 
 log = logging.getLogger(__name__)
@@ -199,19 +199,20 @@ class Runtime:
                 raise AdapterStartError(
                     "no platform is enabled: set enabled = true under [slack] or [telegram] in "
                     "the config (or try the bot in a terminal with 'microlearn demo')")
-            engine = await asyncio.to_thread(open_engine, Path(settings.lessons.dir),
-                                             settings.storage.url, engine_settings(settings))
+            engine = await asyncio.to_thread(self._open_engine)
             self.engine = engine
             self.watcher = CatalogWatcher(engine.catalog).start()
             host = BotHost(engine, self.clock)
-            for adapter in adapters.values():
-                await adapter.start(host)
-                self.started.append(adapter)
+            # The web server first: a webhook registered at an adapter's start must find it
+            # listening (requests before the adapter is up are answered 503, and retried).
             routes = [route for adapter in adapters.values() for route in adapter.routes()]
             if routes:
                 self.web = WebServer(settings.server.host, settings.server.port, routes,
                                      self.health)
                 await self.web.start()
+            for adapter in adapters.values():
+                await adapter.start(host)
+                self.started.append(adapter)
             dispatcher = Dispatcher(engine.database, engine, adapters, self.clock,
                                     dispatch_settings(settings))
             scan = DueScan(engine.database, Waking.parse(settings.schedule.waking_hours),
@@ -223,6 +224,17 @@ class Runtime:
             await self.stop()
             raise
         log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
+
+    def _open_engine(self) -> Engine:
+        """Storage and lessons, with errors that name the setting to fix."""
+        settings = self.settings
+        try:
+            return open_engine(Path(settings.lessons.dir), settings.storage.url,
+                               engine_settings(settings))
+        except StorageError as exc:
+            raise ConfigError(f"[storage] url: {exc}") from exc
+        except ContentError as exc:
+            raise ConfigError(f"[lessons] dir: {exc}") from exc
 
     async def health(self) -> dict[str, object]:
         """What /healthz reports: the database answers, and which adapters run."""

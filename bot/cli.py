@@ -243,7 +243,11 @@ def run(config_file: str) -> None:
     from storage import StorageError
 
     root = logging.getLogger()
-    root.setLevel(min(root.level, logging.INFO))  # a service says what it does
+    if root.level > logging.INFO:  # a service says what it does, but not every tick
+        root.setLevel(logging.INFO)
+        for chatty in ("apscheduler", "httpx", "aiohttp.access"):
+            logging.getLogger(chatty).setLevel(logging.ERROR if chatty == "apscheduler"
+                                               else logging.WARNING)
     try:
         settings = load(config_file)
         asyncio.run(serve(Runtime(settings, Secrets.from_environment())))

@@ -80,7 +80,8 @@ class SchedulerService:
         try:
             await work()
         except asyncio.CancelledError:
-            raise
+            # Only shutdown cancels a job: say so quietly (the scheduler would log an error).
+            log.info("scheduler job %s stopped by shutdown", job, extra={"job": job})
         except Exception:  # the per-job boundary: one of the two catch-all places (STYLE)
             log.exception("scheduler job %s failed; it runs again at its next tick", job,
                           extra={"job": job})

@@ -58,6 +58,11 @@ class Database:
                 f"storage url '{url}' is not a database URL; use for example "
                 "'sqlite:///microlearn.db' or 'postgresql://user@host:5432/dbname'"
             ) from exc
+        if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+            raise StorageError(
+                f"storage url '{parsed.render_as_string()}' is a "
+                f"{parsed.get_backend_name()} database; microlearn runs on SQLite "
+                "('sqlite:///microlearn.db') or PostgreSQL ('postgresql://user@host:5432/db')")
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
         if schema and not self.is_sqlite:

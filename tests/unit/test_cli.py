@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
 import shutil
 import signal
@@ -186,3 +187,20 @@ def test_run_with_no_platform_enabled_says_what_to_enable(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "no platform is enabled: set enabled = true under [slack] or [telegram]" in \
         result.stderr
+
+
+def test_run_names_the_setting_when_storage_or_lessons_are_wrong(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    base = '[telegram]\nenabled = true\napi_base_url = "http://127.0.0.1:9/bot"\n'
+    config.write_text(f'[storage]\nurl = "mysql://x@y/z"\n{base}', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert result.returncode == 1 and "[storage] url:" in result.stderr
+    assert "runs on SQLite" in result.stderr
+    config.write_text(f'[lessons]\ndir = "{tmp_path}/none"\n[storage]\n'
+                      f'url = "sqlite:///{tmp_path}/x.db"\n{base}', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert result.returncode == 1 and "[lessons] dir: lesson folder" in result.stderr
