@@ -22,8 +22,15 @@ from aiolimiter import AsyncLimiter
 HEADROOM = 0.98
 """Share of the platform's limits we use: messages 2% further apart than the limit allows
 never trip a strict counter, whatever the network's jitter adds or takes."""
-BUCKET = 1.1
-"""The bot-wide bucket's size, in messages."""
+BUCKET = 1.25
+"""The bot-wide bucket's size, in messages at full speed."""
+SLOWEST = 0.8
+"""After 429s the bot-wide rate backs off to this share at most (BUCKET x SLOWEST >= 1)."""
+BACK_OFF = 0.9
+"""Each 429 multiplies the bot-wide rate by this..."""
+RECOVER = 0.0002
+"""... and each message sent without one gives back this share (full speed again after about
+a thousand messages)."""
 MAX_CHATS = 10_000
 """Chats whose last send time is kept; the least recently used go first (after a second, an
 idle chat needs no spacing)."""
@@ -40,27 +47,35 @@ class Pacer:
     """Waits until a message may go: to this chat, on this platform, now.
 
     The bot-wide rate is aiolimiter's. A chat's rate is kept by spacing each message from the
-    moment the previous one to that chat actually went out (not from when it was allowed to
-    go: a message that then waited for the bot-wide turn would leave the next one too close).
+    moment the platform answered the previous one to that chat (not from when that one was
+    allowed to go: one that then waited, or travelled slowly, would leave the next too close).
     Messages to one chat go one at a time, in order.
     """
 
     def __init__(self, per_second: float, per_chat_per_second: float) -> None:
         self.per_second = per_second
         self.per_chat_per_second = per_chat_per_second
-        # Room for 1.1 messages: a turn taken a few milliseconds late (the event loop is
+        # Room for 1.25 messages: a turn taken a few milliseconds late (the event loop is
         # never exact) is made up on the next one instead of lost, while any one second
-        # still holds at most 1.1 + 0.98 x limit messages, which is below limit + 1.
+        # still holds at most 1.25 + 0.98 x limit messages, which is below limit + 1. Each
+        # message takes 1 / speed of the bucket: after a 429 the speed drops (the platform
+        # counts differently from us: a stall on its side bunches our evenly spaced
+        # messages), then creeps back, so 429s do not recur every few seconds.
         self._global = (AsyncLimiter(BUCKET, BUCKET / (per_second * HEADROOM))
                         if math.isfinite(per_second) else None)
+        self.speed = 1.0
+        """The share of the bot-wide rate in use (SLOWEST to 1)."""
         self._gap = (1 / (per_chat_per_second * HEADROOM)
                      if math.isfinite(per_chat_per_second) else 0.0)
         self._chats: OrderedDict[str, _Chat] = OrderedDict()
         self._paused_until = 0.0
 
     def pause(self, seconds: float) -> None:
-        """The platform said 429: hold every send for ``seconds`` (its retry-after)."""
+        """The platform said 429: hold every send for ``seconds`` (its retry-after), and go
+        slower for a while."""
         loop = asyncio.get_running_loop()
+        if self._paused_until <= loop.time():  # one back-off per pause, however many 429s
+            self.speed = max(SLOWEST, self.speed * BACK_OFF)
         self._paused_until = max(self._paused_until, loop.time() + max(0.0, seconds))
 
     @property
@@ -103,14 +118,20 @@ class Pacer:
                 if chat is not None and (wait := chat.last + self._gap - loop.time()) > 0:
                     await asyncio.sleep(wait)
                 if self._global is not None:
-                    await self._global.acquire()
+                    await self._global.acquire(1 / self.speed)
                 # A turn that came during a pause is given up: the senders who waited through
                 # it would otherwise all go at once when it ends, and trip the limit again.
                 if self.paused_for == 0:
                     break
-            if chat is not None:
-                chat.last = loop.time()
-            yield
+            self.speed = min(1.0, self.speed + RECOVER)
+            try:
+                yield
+            finally:
+                # Spaced from when the platform answered the previous message, which it
+                # received before that: however long a request took to get there, the next one
+                # cannot reach the platform within the gap.
+                if chat is not None:
+                    chat.last = loop.time()
 
 
 def unlimited() -> Pacer:

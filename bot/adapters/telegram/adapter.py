@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from telegram._utils.types import CorrectOptionIds
 
 log = logging.getLogger(__name__)
+# PTB's limiter logs every 429 it passes on as an ERROR with a traceback; the dispatcher and the
+# reply path handle those (pause, reschedule) and log them once, as warnings.
+logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
 COMMANDS = (
     ("start", "Welcome, your settings and how it works"),

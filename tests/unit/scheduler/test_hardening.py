@@ -274,3 +274,19 @@ async def test_a_time_change_during_a_scan_is_not_overwritten(
     # The new plan stands (today's 10:30, which the day's row already served), not the
     # scan's stale Tuesday 09:00.
     assert ann.next_lesson_at == NINE.replace(hour=10, minute=30), ann.next_lesson_at
+
+
+async def test_the_pacer_slows_after_a_429_and_recovers() -> None:
+    from bot.adapters import pacing
+
+    pacer = pacing.Pacer(1_000_000, math.inf)  # fast: the test counts turns, not seconds
+    pacer.pause(0)
+    pacer.pause(0)  # each pause is one back-off (these two are separate pauses)
+    assert pacer.speed == pytest.approx(pacing.BACK_OFF ** 2)
+    for _ in range(50):
+        pacer.pause(0)
+    assert pacer.speed == pacing.SLOWEST  # never below
+    for number in range(int(1.1 * (1 - pacing.SLOWEST) / pacing.RECOVER)):
+        async with pacer.slot(f"chat-{number}"):
+            pass
+    assert pacer.speed == 1.0
