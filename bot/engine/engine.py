@@ -680,13 +680,25 @@ class _Turn:
         parts = args.split()
         try:
             if len(parts) == 2 and parts[0] in ("quiz", "lesson"):
-                self.update(**{f"{parts[0]}_time": calendar.parse_time(parts[1])})
+                kind, hhmm = parts[0], calendar.parse_time(parts[1])
             elif len(parts) == 1:
-                self.update(lesson_time=calendar.parse_time(parts[0]))
+                kind, hhmm = "lesson", calendar.parse_time(parts[0])
             else:
                 raise ValueError("write it like: time 09:30, or time quiz 15:00")
         except ValueError as exc:
             self.notice("invalid", reason=str(exc))
+            return
+        column = f"next_{kind}_at"
+        pending: datetime | None = getattr(self.learner, column)
+        self.learner = Learners(self.session).update(self.learner.id, **{f"{kind}_time": hhmm})
+        self.plan()
+        # Today's delivery was still to come, and the new time has already passed today: it
+        # goes now rather than tomorrow (moving the time earlier must not skip a day).
+        if (pending is not None and pending > self.now
+                and calendar.local_date(pending, self.tz) == self.today
+                and calendar.at_local(self.today, hhmm, self.tz) <= self.now):
+            self.learner = Learners(self.session).update(self.learner.id, **{column: self.now})
+        self.out.append(Outbound(Kind.SETTINGS, {"learner": self.learner}))
 
     def set_zone(self, args: str) -> None:
         if not args.strip():

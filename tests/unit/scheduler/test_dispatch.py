@@ -315,3 +315,22 @@ async def test_a_lesson_given_up_after_retries_comes_again(bot: Bot) -> None:
     with bot.database.session() as session:
         assert Deliveries(session).get(ann.id, "lesson", NINE.date()).status == "failed"  # type: ignore[union-attr]
         assert Progress(session).lesson_ids(ann.id) == set()
+
+
+async def test_moving_the_time_earlier_than_now_still_brings_todays_lesson(bot: Bot) -> None:
+    bot.enrol("ann")  # lesson at 09:00; it is 08:00
+    bot.clock.set(MONDAY.replace(hour=8, minute=30))
+    bot.say("ann", "time 08:00")  # 08:00 has passed: today's lesson goes now, not tomorrow
+    _, result = await bot.tick(MONDAY.replace(hour=8, minute=31))
+    assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
+    assert bot.learner("ann").next_lesson_at == MONDAY.replace(hour=8) + timedelta(days=1)
+
+
+async def test_moving_the_time_after_todays_lesson_brings_no_second_one(bot: Bot) -> None:
+    bot.enrol("ann")
+    await bot.tick(NINE)
+    bot.clock.set(NINE + timedelta(minutes=30))
+    bot.say("ann", "time 09:15")  # today's lesson came already: tomorrow at 09:15
+    _, result = await bot.tick(NINE + timedelta(minutes=31))
+    assert result.sent == 0 and bot.adapter.kinds() == ["lesson"]
+    assert bot.learner("ann").next_lesson_at == NINE.replace(minute=15) + timedelta(days=1)
