@@ -93,11 +93,13 @@ class Demo:
         if learner is None:
             return ["Say hello first."]
         zone = calendar.zone(learner.time_zone)
-        day = calendar.local_date(self.clock.now(), zone) + timedelta(days=1)
+        today = calendar.local_date(self.clock.now(), zone)
+        # The next learning day: a weekend would only show "no lesson today" twice.
+        day = calendar.next_workday(today, learner.workdays)
         self.clock.set(max(self.clock.now(), calendar.at_local(day, learner.lesson_time, zone)))
-        replies = [f"--- {self.local_time()} ---"]
-        if not calendar.is_workday(day, learner.workdays):
-            return [*replies, "(not one of your learning days: no lesson today)"]
+        skipped = (day - today).days - 1
+        replies = [f"--- {self.local_time()} ---" + (
+            f" (skipped {skipped} day{'s' if skipped > 1 else ''} off)" if skipped else "")]
         if learner.paused:
             return [*replies, "(you are on pause: nothing is sent)"]
         replies += self.render(self.engine.deliver_lesson(learner.id, self.clock.now()))
