@@ -538,7 +538,7 @@ class Dispatcher:
                 self._undo(outbox.session, row, parts)
             result.failed += 1
             return
-        if wait is None:  # exponential backoff with full jitter, capped
+        if wait is None:  # exponential backoff with jitter (half to all of it), capped
             ceiling = min(self.settings.retry_cap, self.settings.retry_base * 2 ** row.attempts)
             wait = self._random.uniform(ceiling / 2, ceiling)
         outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id,

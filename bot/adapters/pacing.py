@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
-HEADROOM = 0.98
-"""Share of the platform's limits we use: messages 2% further apart than the limit allows
+HEADROOM = 0.97
+"""Share of the platform's limits we use: messages 3% further apart than the limit allows
 never trip a strict counter, whatever the network's jitter adds or takes."""
-BUCKET = 1.25
+BUCKET = 1.1
 """The bot-wide bucket's size, in messages at full speed."""
-SLOWEST = 0.8
+SLOWEST = 0.91
 """After 429s the bot-wide rate backs off to this share at most (BUCKET x SLOWEST >= 1)."""
-BACK_OFF = 0.9
+BACK_OFF = 0.95
 """Each 429 multiplies the bot-wide rate by this..."""
-RECOVER = 0.0002
+RECOVER = 0.0001
 """... and each message sent without one gives back this share (full speed again after about
 a thousand messages)."""
 MAX_CHATS = 10_000
@@ -55,9 +55,9 @@ class Pacer:
     def __init__(self, per_second: float, per_chat_per_second: float) -> None:
         self.per_second = per_second
         self.per_chat_per_second = per_chat_per_second
-        # Room for 1.25 messages: a turn taken a few milliseconds late (the event loop is
+        # Room for 1.1 messages: a turn taken a few milliseconds late (the event loop is
         # never exact) is made up on the next one instead of lost, while any one second
-        # still holds at most 1.25 + 0.98 x limit messages, which is below limit + 1. Each
+        # still holds at most 1.1 + 0.97 x limit messages, which is below limit + 1. Each
         # message takes 1 / speed of the bucket: after a 429 the speed drops (the platform
         # counts differently from us: a stall on its side bunches our evenly spaced
         # messages), then creeps back, so 429s do not recur every few seconds.
