@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from bot.content.catalog import Catalog
 from bot.engine.messages import Kind
 from bot.errors import RecipientUnreachable, TemporaryDeliveryError
+from storage import Database, upgrade
 from storage.repositories import Deliveries
+from tests.fakes.harness import make_bot
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 NINE = MONDAY.replace(hour=9)
@@ -251,10 +255,14 @@ async def test_a_learner_who_moves_west_still_gets_the_next_days_lesson(bot: Bot
 # -- a due scan never overwrites a settings change made while it runs --------------------------
 
 async def test_a_time_change_during_a_scan_is_not_overwritten(
-        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not bot.database.is_sqlite:
-        pytest.skip("PostgreSQL locks the learner rows (FOR UPDATE); SQLite reads them unlocked")
+        sample_catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite only: its scan reads the learners without locking them. (On PostgreSQL the scan
+    # locks them, FOR UPDATE, and the change made here, on the scan's own thread, would wait
+    # for the scan forever.)
     from scheduler.due import DueScan
+    database = Database(f"sqlite:///{tmp_path / 'race.db'}")
+    upgrade(database)
+    bot = make_bot(database, sample_catalog)
     bot.enrol("ann")
     real = DueScan._following
     changed = {"done": False}
@@ -274,6 +282,7 @@ async def test_a_time_change_during_a_scan_is_not_overwritten(
     # The new plan stands (today's 10:30, which the day's row already served), not the
     # scan's stale Tuesday 09:00.
     assert ann.next_lesson_at == NINE.replace(hour=10, minute=30), ann.next_lesson_at
+    database.dispose()
 
 
 async def test_the_pacer_slows_after_a_429_and_recovers() -> None:
