@@ -23,7 +23,6 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,10 +36,11 @@ from bot.engine.messages import Platform
 from scheduler.clock import ManualClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
-from storage import Database, upgrade
+from storage import Database
 from storage.tables import DeliveryRow, LearnerRow
 from tests.fakes.platform import HttpAdapter
 from tests.fakes.recording import RecordingAdapter
+from tests.fakes.scratch import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "lessons"
@@ -186,32 +186,18 @@ def main() -> None:
     parser.add_argument("--fanout", type=int, default=10_000)
     parser.add_argument("--paced", type=int, default=600)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url = args.db or f"sqlite:///{scratch}/bench.db"
-        schema = None
-        if url.startswith("postgres"):
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            with Database(url).engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        database = Database(url, schema=schema)
-        try:
-            upgrade(database)
-            catalog = Catalog(SAMPLE)
-            catalog.load()
-            print(f"database: {database.engine.dialect.name}")
-            populate(database, args.learners, args.learners // 100)
-            bench_scan(database, args.learners)
-            asyncio.run(bench_fanout(database, catalog, args.fanout))
-            if args.paced:
-                asyncio.run(bench_paced(database, catalog, args.paced))
-            gc.collect()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"peak resident memory with {args.learners:,} learners enrolled: {peak:.0f} MB")
-        finally:
-            database.dispose()
-            if schema:
-                with Database(url).engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with scratch_database(args.db, prefix="bench") as database:
+        catalog = Catalog(SAMPLE)
+        catalog.load()
+        print(f"database: {database.engine.dialect.name}")
+        populate(database, args.learners, args.learners // 100)
+        bench_scan(database, args.learners)
+        asyncio.run(bench_fanout(database, catalog, args.fanout))
+        if args.paced:
+            asyncio.run(bench_paced(database, catalog, args.paced))
+        gc.collect()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak resident memory with {args.learners:,} learners enrolled: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ import argparse
 import json
 import random
 import statistics
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,8 +23,9 @@ from bench.lessons_bench import percentile
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.messages import Inbound, Platform
-from storage import Database, upgrade
+from storage import Database
 from storage.tables import LearnerRow
+from tests.fakes.scratch import scratch_database
 
 SAMPLE = Path(__file__).resolve().parent.parent / "lessons"
 EVENTS = ["me", "lesson", "quiz", "how do I spot a phishing email", "2", "top",
@@ -39,25 +38,11 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=3_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        url = args.db or f"sqlite:///{scratch}/bench.db"
-        schema = None
-        if url.startswith("postgres"):
-            schema = f"bench_{uuid.uuid4().hex[:8]}"
-            with Database(url).engine.begin() as connection:
-                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        database = Database(url, schema=schema)
-        try:
-            run(database, args.learners, args.events)
-        finally:
-            database.dispose()
-            if schema:
-                with Database(url).engine.begin() as connection:
-                    connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with scratch_database(args.db, prefix="bench") as database:
+        run(database, args.learners, args.events)
 
 
 def run(database: Database, learners: int, events: int) -> None:
-    upgrade(database)
     start = datetime(2026, 3, 2, 9, tzinfo=UTC)
     with database.engine.begin() as connection:
         connection.execute(LearnerRow.__table__.insert(), [  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from bot.rendering.renderer import Renderer
 from bot.web.server import WebServer
 from scheduler.clock import Clock, ManualClock, SystemClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
-from scheduler.due import DueScan, Waking
+from scheduler.due import DueScan
 from scheduler.service import SchedulerService, Timing
 from storage import Database, StorageError, upgrade
 from storage.repositories import Learners
@@ -38,8 +38,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         time_zone=schedule.time_zone, lesson_time=schedule.lesson_time,
         quiz_time=schedule.quiz_time, workdays=tuple(schedule.workdays.split(",")),
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
-        waking_hours=(Waking.parse(schedule.waking_hours).start,
-                      Waking.parse(schedule.waking_hours).end))
+        waking_hours=calendar.parse_window(schedule.waking_hours))
 
 
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> Engine:
@@ -217,7 +216,7 @@ class Runtime:
                 self.started.append(adapter)
             dispatcher = Dispatcher(engine.database, engine, adapters, self.clock,
                                     dispatch_settings(settings))
-            scan = DueScan(engine.database, Waking.parse(settings.schedule.waking_hours),
+            scan = DueScan(engine.database, engine.settings.waking_hours,
                            [platform.value for platform in adapters])
             self.service = SchedulerService(engine.database, scan, dispatcher, self.clock,
                                             Timing(scan=settings.schedule.tick_seconds))

@@ -15,7 +15,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from bot.engine import calendar
 from bot.errors import ConfigError
-from scheduler.due import Waking
 
 
 def _time(value: str) -> str:
@@ -27,8 +26,7 @@ def _zone(value: str) -> str:
 
 
 def _waking(value: str) -> str:
-    window = Waking.parse(value)
-    return f"{window.start}-{window.end}"
+    return "-".join(calendar.parse_window(value))
 
 
 def _days(value: str) -> str:

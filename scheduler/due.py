@@ -28,25 +28,6 @@ BATCH = 1000
 
 
 @dataclass(frozen=True)
-class Waking:
-    """The local hours in which a reminder may be sent."""
-
-    start: str = "08:00"
-    end: str = "20:00"
-
-    @classmethod
-    def parse(cls, text: str) -> Waking:
-        """'08:00-20:00' as a window; ValueError with a hint otherwise."""
-        first, sep, last = text.partition("-")
-        if not sep:
-            raise ValueError(f"'{text}' is not a window of hours; write it like 08:00-20:00")
-        start, end = calendar.parse_time(first), calendar.parse_time(last)
-        if end <= start:
-            raise ValueError(f"'{text}' ends before it starts; write it like 08:00-20:00")
-        return cls(start, end)
-
-
-@dataclass(frozen=True)
 class ScanResult:
     """What one scan wrote."""
 
@@ -62,7 +43,7 @@ class ScanResult:
 class DueScan:
     """Writes the outbox rows of every learner who is due."""
 
-    def __init__(self, database: Database, waking: Waking = Waking(),
+    def __init__(self, database: Database, waking: tuple[str, str] = ("08:00", "20:00"),
                  platforms: Iterable[str] | None = None) -> None:
         self.database = database
         self.waking = waking
@@ -85,8 +66,8 @@ class DueScan:
                 rows: list[dict[str, object]] = []
                 following: dict[int, datetime | None] = {}
                 for due in learners:
-                    rows += self._rows(due, kind, now)
-                    following[due.learner_id] = self._following(due, now)
+                    due_rows, following[due.learner_id] = self._rows(due, kind, now)
+                    rows += due_rows
                 written = Deliveries(session).enqueue_many(rows)
                 # Only where the due time is still the one read: on SQLite the read above
                 # locks nothing, and a learner may have saved a new lesson time since.
@@ -100,27 +81,18 @@ class DueScan:
                 return total
 
     @staticmethod
-    def _following(due: Due, now: datetime) -> datetime | None:
-        """The first due time after ``now`` (None when the learner has no workday)."""
+    def _rows(due: Due, kind: str,
+              now: datetime) -> tuple[list[dict[str, object]], datetime | None]:
+        """The outbox rows to write for a due learner, and their next due time after ``now``
+        (None without workdays). After an outage several due times may have passed: the
+        planned one is recorded (as missed, if its local day is over) and so is the latest,
+        which may still go today."""
         if not due.workdays:
-            return None
-        tz = calendar.zone(due.time_zone)
-        moment = due.due_at
-        while moment <= now:
-            moment = calendar.next_at(moment, due.hhmm, due.workdays, tz)
-        return moment
-
-    @staticmethod
-    def _rows(due: Due, kind: str, now: datetime) -> list[dict[str, object]]:
-        """The outbox rows to write for a due learner. After an outage several due times may
-        have passed: the planned one is recorded (as missed, if its local day is over) and so
-        is the latest, which may still go today."""
-        if not due.workdays:
-            return []
+            return [], None
         tz = calendar.zone(due.time_zone)
         latest = due.due_at
-        while (after := calendar.next_at(latest, due.hhmm, due.workdays, tz)) <= now:
-            latest = after
+        while (following := calendar.next_at(latest, due.hhmm, due.workdays, tz)) <= now:
+            latest = following
         today = calendar.local_date(now, tz)
         rows = []
         for moment in dict.fromkeys((due.due_at, latest)):
@@ -132,7 +104,7 @@ class DueScan:
             rows.append({"learner_id": due.learner_id, "kind": kind, "local_date": day,
                          "due_at": moment, "platform": due.platform,
                          "status": "missed" if day < today else "pending"})
-        return rows
+        return rows, following
 
     def _scan_nudges(self, now: datetime) -> ScanResult:
         total = ScanResult()
@@ -155,10 +127,10 @@ class DueScan:
         today = calendar.local_date(now, tz)
         if not learner.nudges:
             return None, ScanResult()
-        opens = calendar.at_local(today, self.waking.start, tz)
+        opens = calendar.at_local(today, self.waking[0], tz)
         if now < opens:
             return opens, ScanResult()  # wait for the learner's morning
-        if now >= calendar.at_local(today, self.waking.end, tz):
+        if now >= calendar.at_local(today, self.waking[1], tz):
             return None, ScanResult()  # too late today: no reminder at night
         if question_to_remind(session, learner.learner_id, today,
                               calendar.at_local(today, "00:00", tz)) is None:

@@ -51,6 +51,7 @@ class Database:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         self.given_url = url
         self.url = normalize_url(url)
+        self.schema = schema
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.content.catalog import Catalog
-from storage import Database, upgrade
+from storage import Database
+from tests.fakes.scratch import scratch_database
 
 DATA = Path(__file__).parent / "data" / "lessons"
 SAMPLE = Path(__file__).parent.parent / "lessons"
@@ -46,25 +45,9 @@ POSTGRES_URL = os.environ.get("MICROLEARN_TEST_POSTGRES_URL")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'test.db'}")
-        upgrade(db)
-        yield db
-        db.dispose()
-        return
-    if not POSTGRES_URL:
+def database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A migrated database of the test's own, on SQLite and on PostgreSQL."""
+    if request.param == "postgresql" and not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = Database(POSTGRES_URL)
-    with admin.engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(POSTGRES_URL, schema=schema)
-    try:
-        upgrade(db)
+    with scratch_database(POSTGRES_URL if request.param == "postgresql" else None) as db:
         yield db
-    finally:
-        db.dispose()
-        with admin.engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()

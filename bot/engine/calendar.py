@@ -38,6 +38,17 @@ def parse_time(text: str) -> str:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
+def parse_window(text: str) -> tuple[str, str]:
+    """'08:00-20:00' as (start, end); ValueError with a hint otherwise."""
+    first, sep, last = text.partition("-")
+    if not sep:
+        raise ValueError(f"'{text}' is not a window of hours; write it like 08:00-20:00")
+    start, end = parse_time(first), parse_time(last)
+    if end <= start:
+        raise ValueError(f"'{text}' ends before it starts; write it like 08:00-20:00")
+    return start, end
+
+
 def parse_days(text: str) -> tuple[str, ...]:
     """'mon-fri', 'mon,wed,fri', 'mon wed', 'weekdays' or 'every day' as day names in order."""
     words = text.lower().replace(",", " ").split()

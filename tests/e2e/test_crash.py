@@ -10,37 +10,19 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from storage import Database, upgrade
-from storage.repositories import Deliveries, Learners
+from storage.repositories import Deliveries
 from tests.conftest import SAMPLE
+from tests.fakes.harness import enrol_due
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 LEARNERS = 40
 TOKEN = "123456:CRASH-test-token"
-EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def enrol_due(url: str) -> None:
-    """Learners whose lesson is due now (each gets the lesson and the first-lesson badge)."""
-    database = Database(url)
-    upgrade(database)
-    now = datetime.now(UTC)
-    due = max(now - timedelta(seconds=5), now.replace(hour=0, minute=0, second=0,
-                                                       microsecond=0))
-    with database.session() as session:
-        learners = Learners(session)
-        for number in range(LEARNERS):
-            learner, _ = learners.enrol("telegram", str(1000 + number), now,
-                                        chat_id=str(1000 + number), workdays=EVERY_DAY,
-                                        lesson_time=due.strftime("%H:%M"), time_zone="UTC")
-            learners.update(learner.id, next_lesson_at=due, next_quiz_at=now + timedelta(days=1))
-    database.dispose()
 
 
 def start(command: list[str], log: Path, **environment: str) -> subprocess.Popen[bytes]:
@@ -58,7 +40,10 @@ def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no
 
 def test_sigkill_mid_fan_out_then_restart_loses_and_repeats_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
-    enrol_due(url)
+    database = Database(url)
+    upgrade(database)
+    enrol_due(database, LEARNERS)
+    database.dispose()
     record, marker = tmp_path / "sent.jsonl", tmp_path / "holding"
     fake = subprocess.Popen(
         [sys.executable, "-m", "tests.fakes.telegram_api", "--record", str(record),

@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from bot.engine.messages import Platform
-from storage import Database, upgrade
-from storage.repositories import Deliveries, Learners
+from storage import Database
+from storage.repositories import Deliveries
 from tests.conftest import POSTGRES_URL, SAMPLE
+from tests.fakes.harness import enrol_due
 from tests.fakes.platform import FakePlatform
+from tests.fakes.scratch import scratch_database
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,51 +24,24 @@ LEARNERS = 400
 
 
 @pytest.fixture
-def postgres() -> Iterator[tuple[Database, str]]:
+def postgres() -> Iterator[Database]:
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = Database(POSTGRES_URL)
-    with admin.engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(POSTGRES_URL, schema=schema)
-    try:
-        upgrade(database)
-        yield database, schema
-    finally:
-        database.dispose()
-        with admin.engine.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def enrol_due_learners(database: Database, count: int) -> None:
-    """Learners whose lesson is due a moment ago, today in UTC."""
-    now = datetime.now(UTC)
-    due = max(now - timedelta(seconds=30), now.replace(hour=0, minute=0, second=0,
-                                                        microsecond=0))
-    with database.session() as session:
-        learners = Learners(session)
-        for number in range(count):
-            learner, _ = learners.enrol(Platform.TELEGRAM.value, f"u{number}", now,
-                                        chat_id=f"c{number}", workdays=["mon", "tue", "wed",
-                                                                        "thu", "fri", "sat",
-                                                                        "sun"],
-                                        lesson_time=due.strftime("%H:%M"))
-            learners.update(learner.id, next_lesson_at=due)
+    with scratch_database(POSTGRES_URL) as database:
+        yield database
 
 
 async def test_three_replicas_send_every_delivery_exactly_once(
-        postgres: tuple[Database, str], tmp_path: Path) -> None:
-    database, schema = postgres
-    enrol_due_learners(database, LEARNERS)
+        postgres: Database, tmp_path: Path) -> None:
+    database = postgres
+    enrol_due(database, LEARNERS)
     fake = FakePlatform(latency=0.005)
     await fake.start()
     go = tmp_path / "go"
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     workers = [await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.fakes.dispatch_worker", "--db", POSTGRES_URL or "",
-        "--schema", schema, "--lessons", str(SAMPLE), "--platform", fake.base_url,
+        "--schema", database.schema or "", "--lessons", str(SAMPLE), "--platform", fake.base_url,
         "--go", str(go), stdout=asyncio.subprocess.PIPE, env=environment, cwd=ROOT)
         for _ in range(3)]
     try:

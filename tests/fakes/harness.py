@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.content.catalog import Catalog
+from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.engine.messages import Inbound, Outbound, Platform
 from scheduler.clock import ManualClock
@@ -79,3 +80,18 @@ def make_bot(database: Database, catalog: Catalog, adapter: Any = None,
     dispatcher = Dispatcher(database, engine, {adapter.platform: adapter}, clock, settings)
     dispatcher.register()
     return Bot(database, engine, clock, adapter, DueScan(database), dispatcher)
+
+
+def enrol_due(database: Database, count: int, first_id: int = 1000) -> None:
+    """``count`` Telegram learners in UTC, learning every day, whose lesson is due a moment
+    ago (today still, in UTC), and whose quiz is not planned: the real clock's fan-out."""
+    now = datetime.now(UTC)
+    due = max(now - timedelta(seconds=5), now.replace(hour=0, minute=0, second=0,
+                                                       microsecond=0))
+    with database.session() as session:
+        learners = Learners(session)
+        for number in range(first_id, first_id + count):
+            learner, _ = learners.enrol("telegram", str(number), now, chat_id=str(number),
+                                        workdays=list(calendar.DAYS), time_zone="UTC",
+                                        lesson_time=due.strftime("%H:%M"))
+            learners.update(learner.id, next_lesson_at=due, next_quiz_at=None)

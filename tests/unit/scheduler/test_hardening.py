@@ -28,6 +28,21 @@ def _codes(bot: Bot) -> list[str]:
             if m.kind in (Kind.NOTICE, Kind.QUESTION)]
 
 
+def fail_once(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    """The first call of ``Deliveries.<method>`` meets one transient database error (a
+    dropped connection, a busy lock); later calls go through."""
+    real = getattr(Deliveries, method)
+    calls = {"n": 0}
+
+    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OperationalError("UPDATE delivery", {}, Exception("database is locked"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Deliveries, method, flaky)
+
+
 async def _upkeep(bot: Bot) -> None:
     """What the heartbeat job does every 10 s."""
     bot.dispatcher.heartbeat()
@@ -39,16 +54,7 @@ async def _upkeep(bot: Bot) -> None:
 async def test_a_failed_sent_record_is_retried_not_stuck_then_resent(
         bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     bot.enrol("ann")
-    real = Deliveries.mark_sent
-    calls = {"n": 0}
-
-    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 1:  # one transient database error (a dropped connection, a busy lock)
-            raise OperationalError("UPDATE delivery", {}, Exception("database is locked"))
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Deliveries, "mark_sent", flaky)
+    fail_once(monkeypatch, "mark_sent")
     await bot.tick(NINE)
     assert bot.adapter.kinds() == ["lesson"]  # the platform accepted it
     for minutes in (1, 5, 30, 120, 600):  # the same, healthy process runs on all day
@@ -60,19 +66,10 @@ async def test_a_failed_sent_record_is_retried_not_stuck_then_resent(
     assert bot.rows() == {"sent": 1, "skipped": 1}, bot.rows()
 
 
-async def test_a_failed_sent_record_makes_the_lesson_go_twice_after_a_restart(
+async def test_a_failed_sent_record_is_not_sent_again_after_a_restart(
         bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     bot.enrol("ann")
-    real = Deliveries.mark_sent
-    calls = {"n": 0}
-
-    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("UPDATE delivery", {}, Exception("database is locked"))
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Deliveries, "mark_sent", flaky)
+    fail_once(monkeypatch, "mark_sent")
     await bot.tick(NINE)
     bot.clock.set(NINE + timedelta(hours=2))
     await bot.dispatcher.close(timeout=1)  # a clean SIGTERM, e.g. a deploy
@@ -82,20 +79,11 @@ async def test_a_failed_sent_record_makes_the_lesson_go_twice_after_a_restart(
     assert bot.adapter.kinds() == ["lesson"], bot.adapter.kinds()
 
 
-async def test_a_failed_retry_record_loses_the_days_lesson(
+async def test_a_failed_retry_record_still_delivers_the_days_lesson(
         bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
     bot.enrol("ann")
     bot.adapter.failures.append(TemporaryDeliveryError("502 Bad Gateway"))
-    real = Deliveries.retry
-    calls = {"n": 0}
-
-    def flaky(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OperationalError("UPDATE delivery", {}, Exception("database is locked"))
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(Deliveries, "retry", flaky)
+    fail_once(monkeypatch, "retry")
     await bot.tick(NINE)
     for minutes in (1, 5, 30, 120, 600):
         bot.clock.set(NINE + timedelta(minutes=minutes))
@@ -105,7 +93,7 @@ async def test_a_failed_retry_record_loses_the_days_lesson(
     assert bot.adapter.kinds() == ["lesson"], (bot.adapter.kinds(), bot.rows())
 
 
-async def test_one_learners_bad_outcome_rolls_back_another_learners_sent_record(
+async def test_one_learners_bad_outcome_does_not_roll_back_another_learners_sent_record(
         bot: Bot) -> None:
     """A deterministic trigger of the same defect: a learner says 'forget' while their delivery
     is in flight and the platform then answers 403; recording 'unreachable' raises KeyError and
@@ -264,18 +252,18 @@ async def test_a_time_change_during_a_scan_is_not_overwritten(
     upgrade(database)
     bot = make_bot(database, sample_catalog)
     bot.enrol("ann")
-    real = DueScan._following
+    real = DueScan._rows
     changed = {"done": False}
 
-    def following(due, now):  # type: ignore[no-untyped-def]
+    def rows(due, kind, now):  # type: ignore[no-untyped-def]
         if due.hhmm == "09:00" and not changed["done"]:
             changed["done"] = True
             # The learner's "time 10:30" is handled on another thread meanwhile (BotHost runs
             # every inbound event in asyncio.to_thread) and commits.
             bot.say("ann", "time 10:30")
-        return real(due, now)
+        return real(due, kind, now)
 
-    monkeypatch.setattr(DueScan, "_following", staticmethod(following))
+    monkeypatch.setattr(DueScan, "_rows", staticmethod(rows))
     await bot.tick(NINE)
     ann = bot.learner("ann")
     assert ann.lesson_time == "10:30"
