@@ -109,6 +109,11 @@ class _Outcome:
         await self.done
 
 
+def _lesson_of(messages: list[Outbound]) -> str | None:
+    """The id of the lesson a delivery carries, if it carries one."""
+    return next((m.data["lesson"].id for m in messages if m.kind is Kind.LESSON), None)
+
+
 def host_identity() -> str:
     """This machine's boot and process namespace: two workers with the same identity can check
     each other's process ids. The host name alone is not enough (two machines may share one),
@@ -351,7 +356,9 @@ class Dispatcher:
             return None
         recipient = Recipient(learner.id, Platform(learner.platform), learner.platform_user_id,
                               learner.chat_id)
-        return _Job(row, recipient, messages)
+        # The job carries the lesson chosen, for taking it back if the row ends unsent.
+        return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
+                    messages)
 
     def _messages(self, session: Session, row: Delivery, learner: Learner,
                   now: datetime) -> list[Outbound]:
@@ -362,12 +369,13 @@ class Dispatcher:
                 return kept
         messages = self.engine.compose(session, row, now, learner)
         if messages:
-            lesson = next((m.data["lesson"].id for m in messages if m.kind is Kind.LESSON), None)
             try:
-                Deliveries(session).set_content(row.id, lesson, outbox_text.encode(messages))
+                payload = outbox_text.encode(messages)
             except outbox_text.NotStorable:
                 log.warning("delivery %s cannot be kept for a retry", row.id,
                             extra={"job": "dispatch", "learner": row.learner_id})
+                payload = ""  # the lesson chosen is kept all the same
+            Deliveries(session).set_content(row.id, _lesson_of(messages), payload)
         return messages
 
     async def _send(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> _Outcome:
@@ -520,13 +528,7 @@ class Dispatcher:
     def _undo(self, session: Session, row: Delivery, parts: int) -> None:
         """A row that ends without reaching the learner at all: its lesson is not theirs."""
         if row.parts_sent == 0 and parts == 0:
-            self.engine.withdraw(session, replace(row, lesson_id=row.lesson_id or self._lesson(
-                session, row)))
-
-    @staticmethod
-    def _lesson(session: Session, row: Delivery) -> str | None:
-        current = Deliveries(session).by_id(row.id)  # the lesson is kept when composed
-        return current.lesson_id if current else None
+            self.engine.withdraw(session, row)
 
     def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
                        result: DispatchResult, wait: float | None = None,
