@@ -1,0 +1,385 @@
+"""The neutral message model: what adapters turn platform events into, and what they render.
+
+Inbound, every platform event becomes one :class:`Inbound`. Outbound, the engine says one of the
+frozen message classes below; :data:`Outbound` is their union, and renderers ``match`` on it.
+Fields are neutral (content objects, numbers, words the learner chose): no storage record, no
+platform markup, and no learner-facing sentence, which lives in the templates of
+``bot/rendering/templates`` (one per :class:`Kind`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from bot.content.model import Lesson, Question
+
+
+class Platform(StrEnum):
+    """Where a learner talks to the bot (the values are stored in the database)."""
+
+    CONSOLE = "console"
+    SLACK = "slack"
+    TELEGRAM = "telegram"
+
+
+class Kind(StrEnum):
+    """What an outbound message is; each kind has its own template, named after its value."""
+
+    WELCOME = "welcome"
+    HELP = "help"
+    LESSON = "lesson"
+    QUESTION = "question"
+    FEEDBACK = "feedback"
+    LOOKUP = "lookup"
+    NO_MATCH = "no_match"
+    PROFILE = "profile"
+    LEADERBOARD = "leaderboard"
+    SETTINGS = "settings"
+    NOTICE = "notice"
+    STATS = "stats"
+    RESUMED = "resumed"
+    ZONE_NOW = "zone_now"
+    UNKNOWN_COMMAND = "unknown_command"
+    ALL_READ = "all_read"
+    NOTHING_DUE = "nothing_due"
+    CHOICE_RANGE = "choice_range"
+    BADGES = "badges"
+    INVALID = "invalid"
+    TOPICS = "topics"
+    RELOADED = "reloaded"
+
+
+class NoticeCode(StrEnum):
+    """A short notice that needs no data: its sentence is in ``notice.txt``."""
+
+    EMPTY = "empty"
+    SMALL_TALK = "small_talk"
+    LEARN_WHAT = "learn_what"
+    BUDGET_DONE = "budget_done"
+    NUDGE = "nudge"
+    NUDGES_ON = "nudges_on"
+    NUDGES_OFF = "nudges_off"
+    QUIZ_DONE = "quiz_done"
+    NO_OPEN_QUESTION = "no_open_question"
+    BAD_ANSWER = "bad_answer"
+    ALREADY_ANSWERED = "already_answered"
+    QUESTION_GONE = "question_gone"
+    ALREADY_PAUSED = "already_paused"
+    NOT_PAUSED = "not_paused"
+    STOPPED = "stopped"
+    FORGET_CONFIRM = "forget_confirm"
+    FORGOTTEN = "forgotten"
+    FLAGGED = "flagged"
+    NOTHING_TO_FLAG = "nothing_to_flag"
+    TRAINERS_ONLY = "trainers_only"
+
+
+@dataclass(frozen=True)
+class Button:
+    """An answer button; ``value`` is short (Telegram allows 64 bytes) and names the answer."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a learner did: typed ``text`` or pressed the button whose value is ``answer``."""
+
+    platform: Platform
+    user_id: str
+    chat_id: str | None = None
+    text: str | None = None
+    answer: str | None = None
+    display_name: str = ""
+    time_zone: str | None = None
+    """The platform's idea of the learner's time zone (Slack has one), used at enrolment."""
+    poll_id: str | None = None
+    """An answer to a native quiz poll: the poll's id (see ``Host.poll_sent``) ..."""
+    choices: tuple[int, ...] = ()
+    """... and the zero-based options chosen (empty: the vote was taken back)."""
+
+
+# -- what outbound messages say about the learner ---------------------------------------------
+
+@dataclass(frozen=True)
+class LearnerView:
+    """A learner's name and settings, as messages show them."""
+
+    display_name: str
+    time_zone: str
+    lesson_time: str
+    quiz_time: str
+    workdays: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+    paused: bool = False
+    stopped: bool = False
+    leaderboard_opt_in: bool = False
+    next_lesson_at: datetime | None = None
+    """When the next lesson is planned (UTC), None when nothing is planned."""
+
+
+@dataclass(frozen=True)
+class StreakView:
+    """The streak as it stands today."""
+
+    current: int = 0
+    longest: int = 0
+    freezes: int = 0
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One row of a leaderboard."""
+
+    display_name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class QuestionFigure:
+    """A question a trainer should look at: its text, and right / total answers."""
+
+    text: str
+    right: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FlagFigure:
+    """A question learners flagged as wrong: its text, how often, and their notes."""
+
+    text: str
+    count: int
+    notes: tuple[str, ...]
+
+
+# -- outbound messages: one class per kind ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Welcome:
+    """The greeting of a newcomer, with their settings."""
+
+    kind: ClassVar[Kind] = Kind.WELCOME
+    learner: LearnerView
+    lessons: int
+    """How many lessons the library offers."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """The words the bot understands."""
+
+    kind: ClassVar[Kind] = Kind.HELP
+    trainer: bool = False
+
+
+@dataclass(frozen=True)
+class LessonMessage:
+    """A lesson, pushed or asked for."""
+
+    kind: ClassVar[Kind] = Kind.LESSON
+    lesson: Lesson
+
+
+@dataclass(frozen=True)
+class QuestionMessage:
+    """A quiz question; each button answers one choice (its value names the ask and choice)."""
+
+    kind: ClassVar[Kind] = Kind.QUESTION
+    lesson: Lesson
+    question: Question
+    ask_id: int
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of an answer."""
+
+    kind: ClassVar[Kind] = Kind.FEEDBACK
+    lesson: Lesson
+    question: Question
+    correct: bool
+    choices: tuple[int, ...]
+    """The zero-based choices the learner gave."""
+    mastered: bool
+    points: int
+    """The learner's points after this answer."""
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """The lesson that best answers a learner's question, and the runners-up."""
+
+    kind: ClassVar[Kind] = Kind.LOOKUP
+    query: str
+    lesson: Lesson
+    others: tuple[Lesson, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    """(typed, read as) for each word the lookup corrected."""
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    """No lesson answers the question; maybe titles that come close."""
+
+    kind: ClassVar[Kind] = Kind.NO_MATCH
+    query: str
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A learner's standing: points, streak, badges, progress."""
+
+    kind: ClassVar[Kind] = Kind.PROFILE
+    learner: LearnerView
+    points: int
+    week_points: int
+    streak: StreakView
+    badges: tuple[str, ...]
+    lessons_read: int
+    lessons_total: int
+    mastered: int
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """This week's leaderboard and where the learner stands."""
+
+    kind: ClassVar[Kind] = Kind.LEADERBOARD
+    board: tuple[Standing, ...]
+    opted_in: bool
+    my_points: int
+
+
+@dataclass(frozen=True)
+class SettingsSaved:
+    """A change of settings, confirmed with all of them."""
+
+    kind: ClassVar[Kind] = Kind.SETTINGS
+    learner: LearnerView
+
+
+@dataclass(frozen=True)
+class Stats:
+    """How the learners are doing (for trainers)."""
+
+    kind: ClassVar[Kind] = Kind.STATS
+    learners: int
+    active: int
+    lessons_sent: int
+    accuracy: float | None
+    answers: int
+    hardest: tuple[QuestionFigure, ...] = ()
+    flags: tuple[FlagFigure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short notice without data."""
+
+    kind: ClassVar[Kind] = Kind.NOTICE
+    code: NoticeCode
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """Back from a holiday or a stop; ``days`` of holiday moved the reviews."""
+
+    kind: ClassVar[Kind] = Kind.RESUMED
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class ZoneNow:
+    """The learner's time zone, and how to change it."""
+
+    kind: ClassVar[Kind] = Kind.ZONE_NOW
+    zone: str
+
+
+@dataclass(frozen=True)
+class UnknownCommand:
+    """A slash command the bot does not know."""
+
+    kind: ClassVar[Kind] = Kind.UNKNOWN_COMMAND
+    word: str
+
+
+@dataclass(frozen=True)
+class AllRead:
+    """Every lesson (of the learner's topics) has been read."""
+
+    kind: ClassVar[Kind] = Kind.ALL_READ
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NothingDue:
+    """No question is due; when the next one is (in the learner's time zone)."""
+
+    kind: ClassVar[Kind] = Kind.NOTHING_DUE
+    next_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChoiceRange:
+    """A typed answer outside the question's choices."""
+
+    kind: ClassVar[Kind] = Kind.CHOICE_RANGE
+    count: int
+    several: bool
+
+
+@dataclass(frozen=True)
+class BadgesEarned:
+    """Badges this moment earned, by name."""
+
+    kind: ClassVar[Kind] = Kind.BADGES
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A setting the bot could not accept, and why (the reason shows how to write it)."""
+
+    kind: ClassVar[Kind] = Kind.INVALID
+    reason: str
+
+
+@dataclass(frozen=True)
+class TopicsNow:
+    """The learner's topics and the library's."""
+
+    kind: ClassVar[Kind] = Kind.TOPICS
+    chosen: tuple[str, ...]
+    available: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reloaded:
+    """A trainer's reload: what changed, and the library's problems."""
+
+    kind: ClassVar[Kind] = Kind.RELOADED
+    added: int
+    changed: int
+    removed: int
+    problems: tuple[str, ...] = ()
+
+
+Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
+            | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
+            | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
+            | TopicsNow | Reloaded)
+"""Any one message the bot sends."""
+
+MESSAGE_TYPES: tuple[type[Outbound], ...] = (
+    Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
+    Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
+    NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded)
+"""Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""
