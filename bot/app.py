@@ -11,22 +11,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.adapters.base import Adapter
-from bot.adapters.console import USER, to_inbound
 from bot.config import Secrets, Settings
 from bot.content.catalog import Catalog
 from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
-from bot.engine.engine import Engine, EngineSettings
-from bot.engine.messages import Inbound, Outbound, Platform
+from bot.engine.engine import Engine
+from bot.engine.turn import EngineSettings
 from bot.errors import AdapterStartError, ConfigError, ContentError
-from bot.rendering.renderer import Renderer
+from bot.messages import Inbound, Outbound, Platform, Profile
 from bot.web.server import WebServer
-from scheduler.clock import Clock, ManualClock, SystemClock
+from scheduler.clock import Clock, SystemClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
 from scheduler.service import SchedulerService, Timing
 from storage import Database, StorageError, upgrade
-from storage.repositories import Learners
 
 log = logging.getLogger(__name__)
 
@@ -41,81 +39,13 @@ def engine_settings(settings: Settings) -> EngineSettings:
         waking_hours=calendar.parse_window(schedule.waking_hours))
 
 
-def open_engine(lessons: Path, url: str, settings: EngineSettings) -> Engine:
-    """Migrate the database, load the lessons and build the engine."""
+def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Database, Engine]:
+    """Migrate the database, load the lessons and build the engine on that database."""
     database = Database(url)
     upgrade(database)
     catalog = Catalog(lessons)
     catalog.load()
-    return Engine(database, catalog, settings)
-
-
-class Demo:
-    """The console demo: the engine, a renderer and a clock the learner can move on.
-
-    'tomorrow' jumps to the next day's lesson time and delivers what the scheduler would: the
-    day's lesson, then the reviews that are due, so a newcomer sees spacing and streaks at once.
-    """
-
-    def __init__(self, engine: Engine, clock: ManualClock) -> None:
-        self.engine = engine
-        self.clock = clock
-        self.renderer = Renderer()
-
-    def respond(self, text: str) -> list[str]:
-        """The replies to one typed line."""
-        if text.lower() in ("tomorrow", "/tomorrow"):
-            return self.tomorrow()
-        if text.lower() in ("now", "/now") and self.learner_zone():
-            return [f"[demo clock: {self.local_time()}]"]
-        replies = self.render(self.engine.handle(to_inbound(text), self.clock.now()))
-        if text == "start":
-            replies.append(f"[demo clock: {self.local_time()}. Type 'tomorrow' to jump to the "
-                           "next day, '/quit' to leave.]")
-        return replies
-
-    def render(self, messages: list[Outbound]) -> list[str]:
-        return [self.renderer.render(message) for message in messages]
-
-    def learner_zone(self) -> str | None:
-        with self.engine.database.session() as session:
-            learner = Learners(session).find(Platform.CONSOLE.value, USER)
-        return learner.time_zone if learner else None
-
-    def local_time(self) -> str:
-        zone = calendar.zone(self.learner_zone() or "UTC")
-        return self.clock.now().astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z")
-
-    def tomorrow(self) -> list[str]:
-        with self.engine.database.session() as session:
-            learner = Learners(session).find(Platform.CONSOLE.value, USER)
-        if learner is None:
-            return ["Say hello first."]
-        zone = calendar.zone(learner.time_zone)
-        today = calendar.local_date(self.clock.now(), zone)
-        # The next learning day: a weekend would only show "no lesson today" twice.
-        day = calendar.next_workday(today, learner.workdays)
-        self.clock.set(max(self.clock.now(), calendar.at_local(day, learner.lesson_time, zone)))
-        skipped = (day - today).days - 1
-        replies = [f"--- {self.local_time()} ---" + (
-            f" (skipped {skipped} day{'s' if skipped > 1 else ''} off)" if skipped else "")]
-        if learner.paused:
-            return [*replies, "(you are on pause: nothing is sent)"]
-        replies += self.render(self.engine.deliver_lesson(learner.id, self.clock.now()))
-        quiz_at = calendar.at_local(day, learner.quiz_time, zone)
-        self.clock.set(max(self.clock.now(), quiz_at))
-        replies.append(f"--- {self.local_time()}: review time ---")
-        due = self.render(self.engine.deliver_quiz(learner.id, self.clock.now()))
-        return replies + (due or ["(no questions due today)"])
-
-
-def demo_clock(start: datetime | None, settings: EngineSettings) -> ManualClock:
-    """The demo starts at today's lesson time (or ``start``)."""
-    if start is not None:
-        return ManualClock(start)
-    zone = calendar.zone(settings.time_zone)
-    today = calendar.local_date(datetime.now(zone), zone)
-    return ManualClock(calendar.at_local(today, settings.lesson_time, zone))
+    return database, Engine(database, catalog, settings)
 
 
 # -- microlearn run ---------------------------------------------------------------------------
@@ -144,8 +74,8 @@ class BotHost:
         """Stop pushing to a learner the platform says cannot be reached."""
         await asyncio.to_thread(self.engine.unreachable, learner_id, reason)
 
-    async def standing(self, platform: Platform, user_id: str) -> Outbound | None:
-        """An enrolled learner's PROFILE message, or None (never enrols)."""
+    async def standing(self, platform: Platform, user_id: str) -> Profile | None:
+        """An enrolled learner's profile, or None (never enrols)."""
         return await asyncio.to_thread(self.engine.standing, platform, user_id,
                                        self.clock.now())
 
@@ -185,6 +115,8 @@ class Runtime:
         self.secrets = secrets
         self.clock: Clock = clock or SystemClock()
         self.adapters = adapters
+        self.database: Database | None = None
+        self.engine: Engine | None = None
         self.watcher: CatalogWatcher | None = None
         self.web: WebServer | None = None
         self.service: SchedulerService | None = None
@@ -200,8 +132,8 @@ class Runtime:
                 raise AdapterStartError(
                     "no platform is enabled: set enabled = true under [slack] or [telegram] in "
                     "the config (or try the bot in a terminal with 'microlearn demo')")
-            engine = await asyncio.to_thread(self._open_engine)
-            self.engine = engine
+            database, engine = await asyncio.to_thread(self._open_engine)
+            self.database, self.engine = database, engine
             self.watcher = CatalogWatcher(engine.catalog).start()
             host = BotHost(engine, self.clock)
             # The web server first: a webhook registered at an adapter's start must find it
@@ -214,11 +146,11 @@ class Runtime:
             for adapter in adapters.values():
                 await adapter.start(host)
                 self.started.append(adapter)
-            dispatcher = Dispatcher(engine.database, engine, adapters, self.clock,
+            dispatcher = Dispatcher(database, engine, adapters, self.clock,
                                     dispatch_settings(settings))
-            scan = DueScan(engine.database, engine.settings.waking_hours,
+            scan = DueScan(database, engine.settings.waking_hours,
                            [platform.value for platform in adapters])
-            self.service = SchedulerService(engine.database, scan, dispatcher, self.clock,
+            self.service = SchedulerService(database, scan, dispatcher, self.clock,
                                             Timing(scan=settings.schedule.tick_seconds))
             await self.service.start()
         except BaseException:
@@ -226,7 +158,7 @@ class Runtime:
             raise
         log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
 
-    def _open_engine(self) -> Engine:
+    def _open_engine(self) -> tuple[Database, Engine]:
         """Storage and lessons, with errors that name the setting to fix."""
         settings = self.settings
         try:
@@ -239,15 +171,19 @@ class Runtime:
 
     async def health(self) -> dict[str, object]:
         """What /healthz reports: the database answers, and which adapters run."""
+        database, engine = self.database, self.engine
+
         def database_ok() -> bool:
-            with self.engine.database.session() as session:
-                return Learners(session).count() >= 0
+            if database is None:
+                return False
+            with database.unit() as unit:
+                return unit.learners.count() >= 0
         try:
             ok = await asyncio.to_thread(database_ok)
         except Exception:  # health reports, never raises
             ok = False
         return {"ok": ok, "adapters": [adapter.platform.value for adapter in self.started],
-                "lessons": len(self.engine.catalog.lessons())}
+                "lessons": len(engine.catalog.lessons()) if engine is not None else 0}
 
     async def stop(self) -> None:
         """Stop in reverse order: no new ticks, in-flight sends finished or given back,
@@ -267,9 +203,8 @@ class Runtime:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
-        engine = getattr(self, "engine", None)
-        if engine is not None:
-            engine.database.dispose()
+        if self.database is not None:
+            self.database.dispose()
 
 
 async def serve(runtime: Runtime) -> None:

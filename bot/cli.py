@@ -201,8 +201,11 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
     import dataclasses
     import tempfile
 
+    import asyncio
+
     from bot.adapters.console import ConsoleAdapter
-    from bot.app import Demo, demo_clock, engine_settings, open_engine
+    from bot.app import engine_settings, open_engine
+    from bot.demo import Demo, demo_clock
     from bot.config import Settings, load
     from bot.engine import calendar
     from storage import StorageError
@@ -217,16 +220,18 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         raise click.BadParameter(str(exc), param_hint="--timezone") from exc
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db", settings)
+            database, engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db",
+                                           settings)
         except (MicrolearnError, StorageError) as exc:
             raise click.ClickException(str(exc)) from exc
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
                            settings)
-        adapter = ConsoleAdapter(Demo(engine, clock).respond, sys.stdout,
-                                 prompt=sys.stdin.isatty())
+        console = ConsoleAdapter(sys.stdout, prompt=sys.stdin.isatty())
         stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
-        adapter.run(stdin)
-        engine.database.dispose()
+        try:
+            asyncio.run(Demo(engine, database, clock, console).run(stdin))
+        finally:
+            database.dispose()
 
 
 @main.command("run")

@@ -23,19 +23,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session
-
-from bot.adapters.base import Adapter, Recipient, Sent
 from bot.engine import calendar
 from bot.engine import outbox as outbox_text
 from bot.engine.engine import Engine
-from bot.engine.messages import Kind, Outbound, Platform
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.messages import LessonMessage, Outbound, Platform
+from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
 from storage import Database
 from storage.records import Delivery, Learner
-from storage.repositories import Deliveries, Learners, Workers
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +95,8 @@ class _Outcome:
     wait: float | None = None
     parts: int = 0
     """Platform messages of the delivery out by now (with a failure: before it)."""
-    message: str | None = None
     sent: Sent | None = None
+    """What the platform said of the message just sent ('progress') or of the last ('sent')."""
     done: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future())
 
@@ -111,7 +109,7 @@ class _Outcome:
 
 def _lesson_of(messages: list[Outbound]) -> str | None:
     """The id of the lesson a delivery carries, if it carries one."""
-    return next((m.data["lesson"].id for m in messages if m.kind is Kind.LESSON), None)
+    return next((m.lesson.id for m in messages if isinstance(m, LessonMessage)), None)
 
 
 def host_identity() -> str:
@@ -153,11 +151,11 @@ class RecordingFailed(Exception):
 class Dispatcher:
     """Sends the outbox. One per process; several processes share the work safely."""
 
-    def __init__(self, database: Database, engine: Engine, adapters: Mapping[Platform, Adapter],
+    def __init__(self, database: Database, engine: Engine, senders: Mapping[Platform, Sender],
                  clock: Clock, settings: DispatchSettings | None = None) -> None:
         self.database = database
         self.engine = engine
-        self.adapters = dict(adapters)
+        self.senders = dict(senders)
         self.clock = clock
         self.settings = settings or DispatchSettings()
         self.worker_id = uuid.uuid4().hex
@@ -180,23 +178,23 @@ class Dispatcher:
     def register(self) -> None:
         """Announce this worker, and take over rows of workers on this host that died."""
         now = self.clock.now()
-        with self.database.session() as session:
-            Workers(session).register(self.worker_id, self.host, os.getpid(), now)
+        with self.database.unit() as unit:
+            unit.workers.register(self.worker_id, self.host, os.getpid(), now)
         self.reap()
 
     def heartbeat(self) -> None:
         """Tell the others this worker lives; re-register if it was declared dead."""
         now = self.clock.now()
-        with self.database.session() as session:
-            alive = Workers(session).beat(self.worker_id, now)
+        with self.database.unit() as unit:
+            alive = unit.workers.beat(self.worker_id, now)
         if not alive:
             log.warning("this worker was declared dead (no heartbeat for %s); its claimed rows "
                         "went to others, and any still being sent may go twice",
                         self.settings.worker_timeout, extra={"job": "heartbeat"})
-            with self.database.session() as session:
-                Workers(session).register(self.worker_id, self.host, os.getpid(), now)
-        with self.database.session() as session:
-            orphans = Deliveries(session).release_orphans(self.worker_id, self._held)
+            with self.database.unit() as unit:
+                unit.workers.register(self.worker_id, self.host, os.getpid(), now)
+        with self.database.unit() as unit:
+            orphans = unit.deliveries.release_orphans(self.worker_id, self._held)
         if orphans:
             log.warning("gave back %d rows whose outcome could not be recorded; they go again",
                         orphans, extra={"job": "heartbeat"})
@@ -213,8 +211,8 @@ class Dispatcher:
         process is gone (a restart after a crash need not wait for the time-out)."""
         now = self.clock.now()
         released = 0
-        with self.database.session() as session:
-            workers = Workers(session)
+        with self.database.unit() as unit:
+            workers = unit.workers
             for worker_id, host, pid in workers.all():
                 if worker_id != self.worker_id and host == self.host and not _process_alive(pid):
                     released += workers.remove(worker_id)
@@ -235,9 +233,9 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
         def sign_off() -> int:
-            with self.database.session() as session:
-                released = Deliveries(session).release(self.worker_id)
-                Workers(session).remove(self.worker_id)
+            with self.database.unit() as unit:
+                released = unit.deliveries.release(self.worker_id)
+                unit.workers.remove(self.worker_id)
             return released
 
         # On the database thread: after any claim still running there (a claim cut short by
@@ -310,25 +308,25 @@ class Dispatcher:
         learner's failure is recorded and the others go out.
         """
         now = self.clock.now()
-        platforms = [platform.value for platform in self.adapters]
-        with self.database.session() as session:
-            rows = Deliveries(session).claim(self.worker_id, now, room, platforms)
-            learners = Learners(session).get_many([row.learner_id for row in rows])
+        platforms = [platform.value for platform in self.senders]
+        with self.database.unit() as unit:
+            rows = unit.deliveries.claim(self.worker_id, now, room, platforms)
+            learners = unit.learners.get_many([row.learner_id for row in rows])
             try:
-                with session.begin_nested():
+                with unit.savepoint():
                     trial = DispatchResult()
                     jobs = [job for row in rows if (job := self._compose(
-                        session, row, learners.get(row.learner_id), now, trial, False))]
+                        unit, row, learners.get(row.learner_id), now, trial, False))]
                 result.add(trial)
             except Exception:
                 jobs = [job for row in rows if (job := self._compose(
-                    session, row, learners.get(row.learner_id), now, result, True))]
+                    unit, row, learners.get(row.learner_id), now, result, True))]
             self._held.update(job.delivery.id for job in jobs)
         return len(rows), jobs
 
-    def _compose(self, session: Session, row: Delivery, learner: Learner | None, now: datetime,
+    def _compose(self, unit: Unit, row: Delivery, learner: Learner | None, now: datetime,
                  result: DispatchResult, isolated: bool) -> _Job | None:
-        outbox = Deliveries(session)
+        outbox = unit.deliveries
         if learner is None:
             outbox.mark(row.id, "skipped", now, "learner gone", self.worker_id)
             result.skipped += 1
@@ -336,19 +334,19 @@ class Dispatcher:
         if calendar.local_date(now, calendar.zone(learner.time_zone)) > row.local_date:
             outbox.mark(row.id, "missed", now, "its local day ended before it could be sent",
                         self.worker_id)
-            self._undo(session, row, 0)
+            self._undo(unit, row, 0)
             result.missed += 1
             return None
         if not isolated:
-            messages = self._messages(session, row, learner, now)
+            messages = self._messages(unit, row, learner, now)
         else:
             try:
-                with session.begin_nested():
-                    messages = self._messages(session, row, learner, now)
+                with unit.savepoint():
+                    messages = self._messages(unit, row, learner, now)
             except Exception as exc:  # one learner's failure never stops the batch
                 log.exception("composing delivery %s failed", row.id,
                               extra={"job": "dispatch", "learner": row.learner_id})
-                self._retry_or_fail(outbox, row, now, f"compose: {exc!r}", result)
+                self._retry_or_fail(unit, row, now, f"compose: {exc!r}", result)
                 return None
         if not messages:
             outbox.mark(row.id, "skipped", now, "nothing to send", self.worker_id)
@@ -360,44 +358,38 @@ class Dispatcher:
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
                     messages)
 
-    def _messages(self, session: Session, row: Delivery, learner: Learner,
+    def _messages(self, unit: Unit, row: Delivery, learner: Learner,
                   now: datetime) -> list[Outbound]:
         """What the row says: as composed on its first try, or composed now (and kept)."""
         if row.payload:
             kept = outbox_text.decode(row.payload, self.engine.catalog.get)
             if kept is not None:
                 return kept
-        messages = self.engine.compose(session, row, now, learner)
+        messages = self.engine.compose(unit, row, now, learner)
         if messages:
-            try:
-                payload = outbox_text.encode(messages)
-            except outbox_text.NotStorable:
-                log.warning("delivery %s cannot be kept for a retry", row.id,
-                            extra={"job": "dispatch", "learner": row.learner_id})
-                payload = ""  # the lesson chosen is kept all the same
-            Deliveries(session).set_content(row.id, _lesson_of(messages), payload)
+            unit.deliveries.set_content(row.id, _lesson_of(messages),
+                                        outbox_text.encode(messages))
         return messages
 
     async def _send(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> _Outcome:
-        adapter = self.adapters[job.recipient.platform]
+        sender = self.senders[job.recipient.platform]
         context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
                    "job": "dispatch"}
         skip = job.delivery.parts_sent
 
-        async def progress(parts: int, message_id: str | None) -> None:
+        async def progress(parts: int, sent: Sent) -> None:
             # Each platform message is recorded before the next goes: a crash part-way
             # resends only the rest.
             try:
-                await _Outcome(job, "progress", parts=parts, message=message_id).recorded_by(
-                    outcomes)
+                await _Outcome(job, "progress", parts=parts, sent=sent).recorded_by(outcomes)
             except RecordingFailed as exc:
                 raise RecordingFailed(str(exc), parts) from exc
 
         try:
-            # The adapter paces each platform message (a long lesson may take several).
-            sent = await adapter.send(job.recipient, job.messages, skip, progress)
+            # The sender paces each platform message (a long lesson may take several), and
+            # pauses its platform itself on a 429.
+            sent = await sender.send(job.recipient, job.messages, skip, progress)
         except RateLimited as exc:
-            adapter.pacer.pause(exc.retry_after)
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
             return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent)
         except TemporaryDeliveryError as exc:
@@ -487,57 +479,69 @@ class Dispatcher:
     def _record(self, batch: list[_Outcome], result: DispatchResult) -> None:
         now = self.clock.now()
         counts = DispatchResult()
-        with self.database.session() as session:
-            outbox, learners = Deliveries(session), Learners(session)
+        with self.database.unit() as unit:
+            outbox, learners = unit.deliveries, unit.learners
             for outcome in batch:
                 row = outcome.job.delivery
                 if outcome.status == "progress":
-                    outbox.progress(row.id, self.worker_id, outcome.parts, outcome.message)
+                    assert outcome.sent is not None
+                    outbox.progress(row.id, self.worker_id, outcome.parts,
+                                    outcome.sent.message_id)
+                    self._record_polls(unit, outcome.job, outcome.sent, now)
                 elif outcome.status == "sent":
                     assert outcome.sent is not None
-                    self._record_sent(outbox, learners, outcome.job, outcome.sent, now, counts)
+                    self._record_sent(unit, outcome.job, outcome.sent, now, counts)
                 elif outcome.status == "retry":
-                    self._retry_or_fail(outbox, row, now, outcome.error, counts, outcome.wait,
+                    self._retry_or_fail(unit, row, now, outcome.error, counts, outcome.wait,
                                         outcome.parts)
                 elif outcome.status == "unreachable":
                     if outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
                                    self.worker_id) and learners.get(row.learner_id):
                         learners.update(row.learner_id, unreachable=outcome.error[:200])
-                        self._undo(session, row, outcome.parts)
+                        self._undo(unit, row, outcome.parts)
                     counts.failed += 1
                 else:
                     if outbox.mark(row.id, "failed", now, outcome.error, self.worker_id):
-                        self._undo(session, row, outcome.parts)
+                        self._undo(unit, row, outcome.parts)
                     counts.failed += 1
         result.add(counts)  # only what was committed counts
 
-    def _record_sent(self, outbox: Deliveries, learners: Learners, job: _Job, sent: Sent,
-                     now: datetime, result: DispatchResult) -> None:
+    def _record_polls(self, unit: Unit, job: _Job, sent: Sent, now: datetime) -> None:
+        """The native quiz polls a send reported: their answers carry only the poll's id."""
+        for poll in sent.polls:
+            self.engine.record_poll(unit, job.recipient.platform.value, poll.poll_id,
+                                    poll.ask_id, now)
+
+    def _record_sent(self, unit: Unit, job: _Job, sent: Sent, now: datetime,
+                     result: DispatchResult) -> None:
         row = job.delivery
+        outbox, learners = unit.deliveries, unit.learners
         if not outbox.mark_sent(row.id, sent.message_id, now, self.worker_id):
             result.lost_claims += 1
             log.warning("delivery %s was sent after this worker lost its claim", row.id,
                         extra={"job": "dispatch", "learner": row.learner_id})
             return
         result.sent += 1
+        self._record_polls(unit, job, sent, now)
         if sent.chat_id and sent.chat_id != job.recipient.chat_id:
             learners.update(row.learner_id, chat_id=sent.chat_id)
         if row.kind == "quiz":
             learners.set_due("nudge", {row.learner_id: nudge_time(now, self.settings.nudge_after)})
 
-    def _undo(self, session: Session, row: Delivery, parts: int) -> None:
+    def _undo(self, unit: Unit, row: Delivery, parts: int) -> None:
         """A row that ends without reaching the learner at all: its lesson is not theirs."""
         if row.parts_sent == 0 and parts == 0:
-            self.engine.withdraw(session, row)
+            self.engine.withdraw(unit, row)
 
-    def _retry_or_fail(self, outbox: Deliveries, row: Delivery, now: datetime, error: str,
+    def _retry_or_fail(self, unit: Unit, row: Delivery, now: datetime, error: str,
                        result: DispatchResult, wait: float | None = None,
                        parts: int = 0) -> None:
+        outbox = unit.deliveries
         attempts = row.attempts + 1
         if attempts >= self.settings.max_attempts:
             if outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
                            self.worker_id):
-                self._undo(outbox.session, row, parts)
+                self._undo(unit, row, parts)
             result.failed += 1
             return
         if wait is None:  # exponential backoff with jitter (half to all of it), capped

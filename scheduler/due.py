@@ -14,13 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
 from bot.engine import calendar
-from bot.engine.engine import question_to_remind
 from storage import Database
 from storage.records import Due
-from storage.repositories import Deliveries, Learners
+from storage.unit import Unit
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -61,17 +58,17 @@ class DueScan:
     def _scan(self, kind: str, now: datetime) -> ScanResult:
         total = ScanResult()
         while True:
-            with self.database.session() as session:
-                learners = Learners(session).due_learners(kind, now, BATCH, self.platforms)
+            with self.database.unit() as unit:
+                learners = unit.learners.due_learners(kind, now, BATCH, self.platforms)
                 rows: list[dict[str, object]] = []
                 following: dict[int, datetime | None] = {}
                 for due in learners:
                     due_rows, following[due.learner_id] = self._rows(due, kind, now)
                     rows += due_rows
-                written = Deliveries(session).enqueue_many(rows)
+                written = unit.deliveries.enqueue_many(rows)
                 # Only where the due time is still the one read: on SQLite the read above
                 # locks nothing, and a learner may have saved a new lesson time since.
-                Learners(session).set_due(kind, following,
+                unit.learners.set_due(kind, following,
                                           {due.learner_id: due.due_at for due in learners})
             for row in rows:
                 if (row["learner_id"], kind, row["local_date"]) in written:
@@ -109,34 +106,33 @@ class DueScan:
     def _scan_nudges(self, now: datetime) -> ScanResult:
         total = ScanResult()
         while True:
-            with self.database.session() as session:
-                learners = Learners(session).due_learners("nudge", now, BATCH,
-                                                          self.platforms)
+            with self.database.unit() as unit:
+                learners = unit.learners.due_learners("nudge", now, BATCH, self.platforms)
                 following: dict[int, datetime | None] = {}
                 for due in learners:
-                    following[due.learner_id], written = self._nudge(session, due, now)
+                    following[due.learner_id], written = self._nudge(unit, due, now)
                     total += written
-                Learners(session).set_due("nudge", following,
+                unit.learners.set_due("nudge", following,
                                           {due.learner_id: due.due_at for due in learners})
             if len(learners) < BATCH:
                 return total
 
-    def _nudge(self, session: Session, learner: Due,
+    def _nudge(self, unit: Unit, learner: Due,
                now: datetime) -> tuple[datetime | None, ScanResult]:
         tz = calendar.zone(learner.time_zone)
         today = calendar.local_date(now, tz)
         if not learner.nudges:
             return None, ScanResult()
-        opens = calendar.at_local(today, self.waking[0], tz)
+        opens, closes = calendar.waking(today, self.waking, tz)
         if now < opens:
             return opens, ScanResult()  # wait for the learner's morning
-        if now >= calendar.at_local(today, self.waking[1], tz):
+        if now >= closes:
             return None, ScanResult()  # too late today: no reminder at night
-        if question_to_remind(session, learner.learner_id, today,
-                              calendar.at_local(today, "00:00", tz)) is None:
+        if unit.asks.to_remind(learner.learner_id, today,
+                               calendar.at_local(today, "00:00", tz)) is None:
             return None, ScanResult()  # answered, or not today's question
-        written = Deliveries(session).enqueue(learner.learner_id, "nudge", today, now,
-                                              platform=learner.platform)
+        written = unit.deliveries.enqueue(learner.learner_id, "nudge", today, now,
+                                          platform=learner.platform)
         return None, ScanResult(pending=int(written))
 
 

@@ -22,7 +22,6 @@ from scheduler.clock import Clock
 from scheduler.dispatch import Dispatcher
 from scheduler.due import DueScan
 from storage import Database
-from storage.repositories import Deliveries
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +119,8 @@ class SchedulerService:
         """Delete finished outbox rows past their keeping time."""
         def prune() -> int:
             cutoff = self.clock.now() - timedelta(days=self.timing.keep_days)
-            with self.database.session() as session:
-                return Deliveries(session).prune(cutoff)
+            with self.database.unit() as unit:
+                return unit.deliveries.prune(cutoff)
 
         async def work() -> None:
             removed = await asyncio.to_thread(prune)

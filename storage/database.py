@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage.errors import MigrationError, StorageError
+from storage.unit import Unit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
@@ -86,6 +87,13 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def unit(self) -> Iterator[Unit]:
+        """The repositories of one transaction: committed on success, rolled back on any
+        error (what the engine and the scheduler work with; they never see a session)."""
+        with self.session() as session:
+            yield Unit(session)
 
     @property
     def safe_url(self) -> str:

@@ -855,6 +855,20 @@ class Asks:
             .order_by(col(AskRow.answered_at).desc(), col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
+    def to_remind(self, learner_id: int, today: date, day_start: datetime) -> Ask | None:
+        """The open question a reminder is about: pushed, still unanswered, and either asked
+        since ``day_start`` (the learner's local midnight) or asked again by the quiz sent on
+        their local day ``today`` (an open question is asked again, not replaced)."""
+        ask = self.latest_open(learner_id)
+        if ask is None or not ask.pushed:
+            return None
+        if ask.asked_at >= day_start:
+            return ask
+        quiz_sent = self.session.exec(select(DeliveryRow.id).where(
+            DeliveryRow.learner_id == learner_id, DeliveryRow.kind == "quiz",
+            DeliveryRow.local_date == today, DeliveryRow.status == "sent")).first()
+        return ask if quiz_sent is not None else None
+
     def open_count(self, learner_id: int) -> int:
         """How many of the learner's questions wait for an answer."""
         return int(self.session.exec(

@@ -156,3 +156,15 @@ def week_start(moment: datetime) -> datetime:
     """Monday 00:00 UTC of the week of ``moment`` (the shared leaderboard resets then)."""
     monday = moment.astimezone(UTC).date() - timedelta(days=moment.astimezone(UTC).weekday())
     return datetime.combine(monday, time(0), UTC)
+
+
+def waking(day: date, window: tuple[str, str], tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """When a learner's waking hours (``window``, local 'HH:MM' pair) begin and end on ``day``:
+    the one rule for when a reminder may reach them."""
+    return at_local(day, window[0], tz), at_local(day, window[1], tz)
+
+
+def is_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> bool:
+    """True when ``moment`` falls inside the learner's waking hours of their local day."""
+    opens, closes = waking(local_date(moment, tz), window, tz)
+    return opens <= moment < closes

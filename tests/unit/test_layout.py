@@ -1,4 +1,5 @@
-"""The dependency rules of DESIGN §2, checked on the imports themselves."""
+"""The dependency rules of DESIGN §2 and docs/architecture.md, checked on the imports themselves
+(every import statement, also those inside functions)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,66 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def imports(package: str) -> set[str]:
+def imports_of(path: Path) -> set[str]:
+    """The absolute modules one file imports."""
     found: set[str] = set()
-    for path in (ROOT / package).rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                found |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
     return found
+
+
+def imports(package: str) -> set[str]:
+    """The absolute modules a package (or module file) imports."""
+    target = ROOT / package
+    paths = [target] if target.suffix == ".py" else list(target.rglob("*.py"))
+    return set().union(*(imports_of(path) for path in paths))
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == prefix or name.startswith(f"{prefix}.") for prefix in prefixes)
 
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
     [
-        ("storage", ("bot",)),
-        ("bot/engine", ("bot.adapters", "bot.web", "scheduler", "slack_bolt", "telegram")),
+        ("storage", ("bot", "scheduler")),
+        ("bot/engine", ("bot.adapters", "bot.web", "bot.app", "bot.rendering", "scheduler",
+                        "slack_bolt", "slack_sdk", "telegram", "sqlmodel", "sqlalchemy")),
         ("bot/content", ("bot.adapters", "bot.web", "bot.engine", "scheduler", "storage")),
-        ("bot/adapters", ("storage", "sqlmodel", "sqlalchemy")),
+        ("bot/messages.py", ("bot.adapters", "bot.engine", "scheduler", "storage")),
+        ("bot/ports.py", ("bot.adapters", "bot.engine", "scheduler", "storage")),
+        ("bot/rendering", ("bot.adapters", "bot.engine", "scheduler", "storage")),
+        ("scheduler", ("bot.adapters", "bot.web", "bot.app", "sqlmodel", "sqlalchemy",
+                       "slack_bolt", "slack_sdk", "telegram")),
     ],
 )
 def test_package_does_not_import(package: str, forbidden: tuple[str, ...]) -> None:
-    bad = sorted(name for name in imports(package)
-                 if any(name == f or name.startswith(f"{f}.") for f in forbidden))
+    bad = sorted(name for name in imports(package) if under(name, forbidden))
     assert bad == [], f"{package} imports {bad}"
+
+
+ADAPTER_MAY_IMPORT = ("bot.messages", "bot.ports", "bot.rendering", "bot.adapters",
+                      "bot.content", "bot.errors", "bot.config")
+"""What an adapter may use of the bot: the neutral model, the ports, rendering, the lesson
+model (for images and plain text), the error tree and its own settings."""
+
+
+def test_adapters_import_only_the_neutral_model_the_ports_rendering_and_their_sdk() -> None:
+    bad = sorted(name for name in imports("bot/adapters")
+                 if under(name, ("bot", "scheduler", "storage", "sqlmodel", "sqlalchemy"))
+                 and not under(name, ADAPTER_MAY_IMPORT))
+    assert bad == [], f"adapters import {bad}"
+
+
+@pytest.mark.parametrize(("sdk", "home"), [(("slack_bolt", "slack_sdk"), "bot/adapters/slack"),
+                                           (("telegram",), "bot/adapters/telegram")])
+def test_a_platform_sdk_is_imported_only_in_its_adapter(sdk: tuple[str, ...], home: str) -> None:
+    outside = sorted(str(path.relative_to(ROOT))
+                     for package in ("bot", "scheduler", "storage")
+                     for path in (ROOT / package).rglob("*.py")
+                     if not path.is_relative_to(ROOT / home)
+                     and any(under(name, sdk) for name in imports_of(path)))
+    assert outside == [], f"{sdk} imported outside {home}: {outside}"

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.content.catalog import Catalog
-from bot.engine.engine import Engine, EngineSettings
-from bot.engine.messages import Inbound, Kind, Outbound, Platform
+from bot.engine.engine import Engine
+from bot.engine.turn import EngineSettings
+from bot.messages import Inbound, Kind, Notice, Outbound, Platform
 from storage import Database
+from storage.records import Delivery
 
 QUIZ = """
 ## Quiz
@@ -62,6 +64,22 @@ def say(engine: Engine) -> Say:
     return send
 
 
+NOTICES = frozenset({Kind.RESUMED, Kind.ZONE_NOW, Kind.UNKNOWN_COMMAND, Kind.ALL_READ,
+                     Kind.NOTHING_DUE, Kind.CHOICE_RANGE, Kind.BADGES, Kind.INVALID, Kind.TOPICS,
+                     Kind.RELOADED})
+"""Notices that carry data, each a kind of its own."""
+
+
 def kinds(messages: list[Outbound]) -> list[str]:
-    return [m.kind.value if m.kind is not Kind.NOTICE else f"notice:{m.data['code']}"
+    """Each message's kind; a notice as 'notice:<code or kind>'."""
+    return [f"notice:{m.code.value}" if isinstance(m, Notice)
+            else f"notice:{m.kind.value}" if m.kind in NOTICES else m.kind.value
             for m in messages]
+
+
+def deliver(engine: Engine, learner_id: int, kind: str, now: datetime) -> list[Outbound]:
+    """What a scheduled delivery of ``kind`` composes for a learner at ``now`` (the one path
+    the dispatcher takes), in a transaction of its own."""
+    row = Delivery(0, learner_id, kind, now.date(), None, "", "claimed", 0, now, None, None)
+    with engine.store.unit() as unit:
+        return engine.compose(unit, row, now)

@@ -48,14 +48,14 @@ def test_enrolment_and_setting_changes_plan_the_next_deliveries(
 ) -> None:
     monday = datetime(2026, 3, 2, 10, tzinfo=UTC)
     say("hi", at=monday)
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
     assert learner is not None
     assert learner.next_lesson_at == datetime(2026, 3, 3, 9, tzinfo=UTC)  # 09:00 passed today
     assert learner.next_quiz_at == datetime(2026, 3, 2, 15, tzinfo=UTC)
     say("timezone America/New_York", at=monday)
     say("time 07:45", at=monday)
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         assert learner.next_lesson_at == datetime(2026, 3, 2, 12, 45, tzinfo=UTC)
@@ -70,10 +70,10 @@ def test_paused_and_stopped_learners_are_never_due(say: Say, engine: Engine) -> 
     say("hi", at=monday, user="bob")
     say("pause", at=monday, user="ann")
     later = monday + timedelta(days=2)
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         bob = Learners(session).find("console", "bob")
         assert bob is not None
         assert Learners(session).due("lesson", later, 10) == [bob.id]
     say("stop", at=monday, user="bob")
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         assert Learners(session).due("lesson", later, 10) == []

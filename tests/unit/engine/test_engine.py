@@ -7,15 +7,15 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 from bot.engine.engine import Engine
-from bot.engine.messages import Kind
+from bot.messages import Feedback, FlagFigure, Kind
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
-from tests.unit.engine.conftest import Say, kinds
+from tests.unit.engine.conftest import Say, deliver, kinds
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 
 
 def points(engine: Engine, user: str = "ann") -> int:
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", user)
         assert learner is not None
         return Points(session).total(learner.id)
@@ -26,7 +26,7 @@ def test_first_message_enrols_and_welcomes_in_the_platform_time_zone(
 ) -> None:
     assert kinds(say("hello", zone="Europe/Berlin"))[0] == "welcome"
     assert kinds(say("hello again"))[0] != "welcome"
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
     assert learner is not None and learner.time_zone == "Europe/Berlin"
 
@@ -35,7 +35,7 @@ def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
     titles = []
     for _ in range(4):
         out = say("lesson")
-        titles.append(next((m.data["lesson"].title for m in out if m.kind is Kind.LESSON), None))
+        titles.append(next((m.lesson.title for m in out if m.kind is Kind.LESSON), None))
     assert titles == ["One", "Two", "Three", None]
     assert "notice:all_read" in kinds(say("lesson"))
 
@@ -57,11 +57,11 @@ def test_answers_by_number_letter_or_button(say: Say, engine: Engine) -> None:
     tuesday = MON + timedelta(days=1)
     say("quiz", at=tuesday)
     right = say("2", at=tuesday)  # typed number: right
-    assert right[0].kind is Kind.FEEDBACK and right[0].data["correct"]
+    assert isinstance(right[0], Feedback) and right[0].correct
     nxt = right[1]
     assert nxt.kind is Kind.QUESTION
     wrong = say("c", at=tuesday)  # typed letter: wrong
-    assert wrong[0].kind is Kind.FEEDBACK and not wrong[0].data["correct"]
+    assert isinstance(wrong[0], Feedback) and not wrong[0].correct
     assert kinds(wrong)[-1] == "notice:quiz_done"
     assert points(engine) == 5 + 5 + 10 + 2
 
@@ -85,7 +85,7 @@ def test_the_same_button_twice_counts_once_even_concurrently(say: Say, engine: E
     assert sum("feedback" in reply for reply in replies) == 1
     assert sum("notice:already_answered" in reply for reply in replies) == 4
     assert points(engine) == 5 + 10
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         assert Answers(session).accuracy(MON) == (1, 1)
 
 
@@ -97,7 +97,7 @@ def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine:
     button = say("quiz", at=MON + timedelta(days=1))[0].buttons[0].value
     assert kinds(say(answer=button, user="bob"))[-1] == "notice:bad_answer"  # not bob's question
     assert kinds(say("7", at=MON + timedelta(days=1)))[-1] == "notice:choice_range"
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         assert Answers(session).accuracy(MON - timedelta(days=1)) == (0, 0)
 
 
@@ -114,12 +114,12 @@ def test_streak_survives_the_weekend_and_breaks_on_a_missed_workday(
     friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
     say("lesson", at=friday)
     say("lesson", at=friday + timedelta(days=3))  # Monday: the weekend is not a gap
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         assert Streaks(session).get(learner.id).current == 2
     say("learn cherries", at=friday + timedelta(days=5))  # Wednesday: Tuesday was missed
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         assert Streaks(session).get(learner.id).current == 1
 
 
@@ -128,7 +128,7 @@ def test_practice_on_a_day_off_neither_adds_nor_breaks(say: Say, engine: Engine)
     say("lesson", at=friday)
     say("learn bananas", at=friday + timedelta(days=1))  # Saturday
     say("learn cherries", at=friday + timedelta(days=3))  # Monday
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         assert Streaks(session).get(learner.id).current == 2
@@ -137,13 +137,13 @@ def test_practice_on_a_day_off_neither_adds_nor_breaks(say: Say, engine: Engine)
 def test_a_freeze_earned_by_five_days_covers_a_missed_day(say: Say, engine: Engine) -> None:
     for day in range(5):  # Mon..Fri
         say("learn apples", at=MON + timedelta(days=day))
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         streak = Streaks(session).get(learner.id)
     assert (streak.current, streak.freezes) == (5, 1)
     say("learn bananas", at=MON + timedelta(days=8))  # next Tuesday: Monday missed
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         streak = Streaks(session).get(learner.id)
     assert (streak.current, streak.freezes) == (6, 0)
 
@@ -157,7 +157,7 @@ def test_pause_is_a_holiday_that_keeps_the_streak_and_moves_reviews(
     say("resume", at=later)
     assert "notice:nothing_due" in kinds(say("quiz", at=later))  # reviews moved by two weeks
     say("learn bananas", at=later)
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None and not learner.paused
         assert Streaks(session).get(learner.id).current == 2
@@ -166,18 +166,18 @@ def test_pause_is_a_holiday_that_keeps_the_streak_and_moves_reviews(
 
 def test_paused_learners_get_no_scheduled_messages(say: Say, engine: Engine) -> None:
     say("pause")
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
     assert learner is not None
-    assert engine.deliver_lesson(learner.id, MON) == []
-    assert engine.deliver_quiz(learner.id, MON + timedelta(days=1)) == []
+    assert deliver(engine, learner.id, "lesson", MON) == []
+    assert deliver(engine, learner.id, "quiz", MON + timedelta(days=1)) == []
 
 
 def test_forget_needs_confirmation_and_then_deletes_everything(say: Say, engine: Engine) -> None:
     say("lesson")
     assert kinds(say("forget")) == ["notice:forget_confirm"]
     assert kinds(say("/forget confirm")) == ["notice:forgotten"]
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         assert Learners(session).find("console", "ann") is None
         assert Progress(session).count() == 0
 
@@ -192,14 +192,14 @@ def test_settings_are_validated(say: Say) -> None:
     assert kinds(say("stop phishing emails"))[0] in ("lookup", "no_match")  # a question
     assert kinds(say("forget me")) == ["notice:forget_confirm"]  # never without confirming
     out = say("topics extra")
-    assert out[-1].data["learner"].topics == ("extra",)
-    assert say("lesson")[0].data["lesson"].title == "Three"
+    assert out[-1].learner.topics == ("extra",)
+    assert say("lesson")[0].lesson.title == "Three"
 
 
 def test_free_text_is_a_lookup_that_counts_as_reading(say: Say, engine: Engine) -> None:
     say("hi")
     out = say("tell me about passwords")[0]
-    assert out.kind is Kind.LOOKUP and out.data["lesson"].title == "Three"
+    assert out.kind is Kind.LOOKUP and out.lesson.title == "Three"
     assert kinds(say("zzzz qqqq")) == ["no_match"]
     assert points(engine) == 5
 
@@ -207,8 +207,8 @@ def test_free_text_is_a_lookup_that_counts_as_reading(say: Say, engine: Engine) 
 def test_leaderboard_is_opt_in(say: Say) -> None:
     say("lesson", user="ann")
     say("lesson", user="bob")
-    assert say("top", user="ann")[0].data["board"] == []
-    board = say("top join", user="bob")[0].data["board"]
+    assert say("top", user="ann")[0].board == ()
+    board = say("top join", user="bob")[0].board
     assert [(row.display_name, row.points) for row in board] == [("Bob", 5)]
 
 
@@ -220,29 +220,30 @@ def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
     assert kinds(say("stats")) == ["notice:trainers_only"]
     stats = say("stats", user="boss")[-1]
     assert stats.kind is Kind.STATS
-    assert stats.data["flags"] == [("basics/one: Question one?", 1, ["the right answer is wrong"])]
+    assert stats.flags == (FlagFigure("basics/one: Question one?", 1,
+                                         ("the right answer is wrong",)),)
 
 
 def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) -> None:
     say("learn bananas", at=MON)  # lesson two: one question
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
     assert learner is not None
     review_days = []
     mastered = False
     for _ in range(10):
-        with engine.database.session() as session:
+        with engine.store.session() as session:
             due = Cards(session).next_due(learner.id)
         assert due is not None
         asked = say("quiz", at=due + timedelta(hours=9))
         assert kinds(asked) == ["question"]
         review_days.append(due.date())
-        mastered = say("2", at=due + timedelta(hours=9))[0].data["mastered"]
+        mastered = say("2", at=due + timedelta(hours=9))[0].mastered
         if mastered:
             break
     gaps = [(b - a).days for a, b in itertools.pairwise(review_days)]
     assert mastered and len(gaps) >= 2 and gaps == sorted(gaps)  # intervals grow...
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         rest = Cards(session).next_due(learner.id)
     assert rest is not None and rest - due > timedelta(days=30)  # ...then it rests a month+
     assert review_days[0] == date(2026, 3, 3)  # first review: the next workday
@@ -252,12 +253,12 @@ def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) 
 def test_a_new_time_zone_keeps_each_review_on_its_local_day(say: Say, engine: Engine) -> None:
     say("start", zone="Europe/Berlin")
     say("lesson")  # its questions come back on Tuesday, from 00:00 in Berlin
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         before = {card.due_at for card in Cards(session).all(learner.id)}
     assert before == {datetime(2026, 3, 2, 23, 0, tzinfo=UTC)}
     say("timezone America/New_York")
-    with engine.database.session() as session:
+    with engine.store.session() as session:
         after = {card.due_at for card in Cards(session).all(learner.id)}
     assert after == {datetime(2026, 3, 3, 5, 0, tzinfo=UTC)}  # Tuesday 00:00 in New York

@@ -10,10 +10,11 @@ import pytest
 from bot.content.catalog import Catalog
 from bot.engine import calendar
 from bot.engine.engine import Engine
-from bot.engine.messages import Inbound, Kind, Platform
+from bot.messages import Inbound, LessonMessage, Platform, QuestionMessage
 from storage import Database, upgrade
 from storage.repositories import Cards, Learners, Progress, Streaks
 from tests.conftest import SAMPLE
+from tests.unit.engine.conftest import deliver
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo"]  # DST: Mar 29, Mar 8, none
 START = date(2026, 3, 2)  # a Monday
@@ -45,18 +46,19 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, objec
                 continue  # the scheduler's part (issue #4): nothing is sent on a day off
             at_nine = calendar.at_local(day, learner.lesson_time, zone)
             lesson_hours.add(at_nine.astimezone(zone).hour)
-            if any(m.kind is Kind.LESSON for m in engine.deliver_lesson(learner.id, at_nine)):
+            if any(isinstance(m, LessonMessage)
+                   for m in deliver(engine, learner.id, "lesson", at_nine)):
                 lessons.append(day)
             at_three = calendar.at_local(day, learner.quiz_time, zone)
-            messages = engine.deliver_quiz(learner.id, at_three)
-            while messages and messages[0].kind is Kind.QUESTION:
+            messages = [m for m in deliver(engine, learner.id, "quiz", at_three)
+                        if isinstance(m, QuestionMessage)]
+            while messages:
                 asked.append(day)
-                question = messages[0].data["question"]
-                right = question.correct_indexes[0]
+                right = messages[0].question.correct_indexes[0]
                 messages = [m for m in engine.handle(
                     Inbound(Platform.TELEGRAM, zone_name, zone_name,
                             answer=messages[0].buttons[right].value), at_three)
-                    if m.kind is Kind.QUESTION]
+                    if isinstance(m, QuestionMessage)]
         with database.session() as session:
             first_asks = {card.lesson_id for card in Cards(session).all(learner.id)
                           if card.reviews == 0}

@@ -1,0 +1,158 @@
+"""Progress: points, streaks and badges as they are earned, and what `me`, `top` and `stats`
+show of them (the rules themselves are in :mod:`bot.engine.rules`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot.content.markdown import plain_text
+from bot.content.model import Lesson
+from bot.engine import calendar, rules
+from bot.engine.turn import Turn
+from bot.messages import (
+    BadgesEarned,
+    FlagFigure,
+    Leaderboard,
+    Notice,
+    NoticeCode,
+    Profile,
+    QuestionFigure,
+    Standing,
+    Stats,
+    StreakView,
+)
+from storage.records import Streak
+
+
+def award(turn: Turn, points: int, reason: str, key: str) -> bool:
+    """Award points once per ``key`` (an idempotency key: a second press scores nothing)."""
+    return turn.unit.points.award(turn.learner.id, points, reason, key, turn.now)
+
+
+def lesson_key(learner_id: int, lesson_id: str) -> str:
+    """The idempotency key of a lesson's points."""
+    return f"lesson:{learner_id}:{lesson_id}"
+
+
+def activity(turn: Turn) -> None:
+    """A lesson or an answer today keeps the streak (in local workdays, with freezes)."""
+    streak = turn.streak()
+    today = turn.today
+    workdays = turn.learner.workdays
+    if streak.last_active is not None and streak.last_active >= today:
+        return  # the same day, or a time-zone change that went back a day
+    if workdays and not calendar.is_workday(today, workdays):
+        return  # a day off neither adds to the streak nor breaks it
+    current, freezes = streak.current, streak.freezes
+    if streak.last_active is None:
+        current = 1
+    else:
+        missed = calendar.workdays_between(streak.last_active, today, workdays)
+        if missed == 0:
+            current += 1
+        elif missed <= freezes:
+            freezes -= missed
+            current += 1
+        else:
+            current = 1
+    if current % rules.FREEZE_EVERY == 0:
+        freezes = min(rules.MAX_FREEZES, freezes + 1)
+    turn.save_streak(Streak(turn.learner.id, current, max(streak.longest, current), today,
+                            freezes, streak.paused_since))
+
+
+def check_badges(turn: Turn, lesson: Lesson | None) -> None:
+    """Award the badges this turn earned. Counts grow one at a time, so a badge is earned
+    exactly when its count reaches the mark: only then is it written, once (this runs after
+    every lesson and answer, and most turns reach no mark)."""
+    learner_id = turn.learner.id
+    read = turn.read()
+    streak = turn.streak().current
+    candidates = [code for code, reached in (
+        ("first-lesson", len(read) == 1), ("lessons-10", len(read) == 10),
+        ("lessons-25", len(read) == 25), ("streak-5", streak == 5),
+        ("streak-20", streak == 20)) if reached]
+    if lesson is None:  # questions are mastered by answers only
+        candidates.append("mastered-10")
+    if lesson is not None and lesson.track:
+        track = turn.catalog.tracks().get(lesson.track, ())
+        if track and all(item.id in read for item in track):
+            candidates.append(f"track:{lesson.track}")
+    badges = turn.unit.badges
+    earned = []
+    for code in candidates:
+        if code == "mastered-10" and (
+                code in badges.codes(learner_id) or turn.unit.cards.mastered(learner_id) < 10):
+            continue
+        if badges.award(learner_id, code, turn.now):  # False when already held
+            earned.append(rules.badge_name(code))
+    if earned:
+        turn.say(BadgesEarned(tuple(earned)))
+
+
+def effective_streak(turn: Turn) -> Streak:
+    """The streak as it stands today: broken if more workdays were missed than freezes cover
+    (it is only written when the learner is active)."""
+    streak = turn.unit.streaks.get(turn.learner.id)
+    if streak.last_active is None or turn.learner.paused:
+        return streak
+    missed = calendar.workdays_between(streak.last_active, turn.today, turn.learner.workdays)
+    return replace(streak, current=0) if missed > streak.freezes else streak
+
+
+def profile(turn: Turn) -> Profile:
+    """What `me` shows: points, streak, badges, lessons read, questions mastered."""
+    learner_id = turn.learner.id
+    unit = turn.unit
+    streak = effective_streak(turn)
+    return Profile(
+        learner=turn.view(),
+        points=unit.points.total(learner_id),
+        week_points=unit.points.total(learner_id, calendar.local_week_start(turn.now, turn.tz)),
+        streak=StreakView(streak.current, streak.longest, streak.freezes),
+        badges=tuple(rules.badge_name(code) for code in unit.badges.codes(learner_id)),
+        lessons_read=len(unit.progress.lesson_ids(learner_id)),
+        lessons_total=len(turn.catalog.lessons()),
+        mastered=unit.cards.mastered(learner_id))
+
+
+def leaderboard(turn: Turn, args: str) -> None:
+    """This week's leaderboard; `top join` and `top leave` choose whether to appear on it."""
+    word = args.strip().lower()
+    if word in ("join", "on", "in"):
+        turn.update_learner(leaderboard_opt_in=True)
+    elif word in ("leave", "off", "out"):
+        turn.update_learner(leaderboard_opt_in=False)
+    since = calendar.week_start(turn.now)
+    board = turn.unit.points.leaderboard(since, 10)
+    turn.say(Leaderboard(
+        board=tuple(Standing(row.display_name, row.points) for row in board),
+        opted_in=turn.learner.leaderboard_opt_in,
+        my_points=turn.unit.points.total(turn.learner.id, since)))
+
+
+def stats(turn: Turn) -> None:
+    """How learners are doing, for trainers: activity, accuracy, the hardest and the flagged
+    questions."""
+    if not turn.learner.is_trainer:
+        turn.say(Notice(NoticeCode.TRAINERS_ONLY))
+        return
+    unit = turn.unit
+    right, total = unit.answers.accuracy(turn.now - timedelta(days=30))
+    turn.say(Stats(
+        learners=unit.learners.count(),
+        active=unit.points.active_learners(turn.now - timedelta(days=7)),
+        lessons_sent=unit.progress.count(),
+        accuracy=(right / total) if total else None,
+        answers=total,
+        hardest=tuple(QuestionFigure(question_text(turn, lesson, key), right, total)
+                      for lesson, key, right, total in unit.answers.hardest(3, 5)),
+        flags=tuple(FlagFigure(question_text(turn, lesson, key), count, tuple(notes))
+                    for lesson, key, count, notes in unit.flags.counts()[:5])))
+
+
+def question_text(turn: Turn, lesson_id: str, key: str) -> str:
+    """A question as a trainer reads it in `stats`: its lesson and its text."""
+    found = turn.find_question(lesson_id, key)
+    return f"{lesson_id}: {plain_text(found[1].text)}" if found else f"{lesson_id} #{key}"

@@ -1,0 +1,220 @@
+"""Quizzes: which question to ask, asking it, grading an answer, and the reminder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.content.markdown import plain_text
+from bot.content.model import Lesson, Question
+from bot.engine import calendar, progress, rules
+from bot.engine.turn import Turn
+from bot.messages import (
+    Button,
+    ChoiceRange,
+    Feedback,
+    Notice,
+    NoticeCode,
+    NothingDue,
+    QuestionMessage,
+)
+from storage.records import Card
+
+
+def send_quiz(turn: Turn, scheduled: bool) -> None:
+    """Ask the next question due (a scheduled quiz keeps the daily budget); asked for with
+    none due, say when the next one comes."""
+    turn.pushed = scheduled
+    sync_cards(turn)  # once per quiz, not after every answer
+    if not ask_next(turn) and not scheduled:
+        upcoming = turn.unit.cards.next_due(turn.learner.id)
+        turn.say(NothingDue(upcoming.astimezone(turn.tz) if upcoming else None))
+
+
+def nudge(turn: Turn) -> None:
+    """A reminder of today's pushed question, if it still waits for an answer and the learner
+    is awake (a reminder held up until the night is dropped)."""
+    if not calendar.is_awake(turn.now, turn.settings.waking_hours, turn.tz):
+        return
+    ask = turn.unit.asks.to_remind(turn.learner.id, turn.today, turn.day_start())
+    if ask is None:
+        return
+    found = turn.find_question(ask.lesson_id, ask.question_key)
+    if found is None:
+        return
+    turn.pushed = True
+    turn.say(Notice(NoticeCode.NUDGE), question_message(ask.id, *found))
+
+
+def budget_left(turn: Turn) -> bool:
+    """The daily budget is for pushed reviews; asking for a quiz always gets what is due."""
+    if not turn.pushed:
+        return True
+    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
+    return asked < turn.settings.quiz_questions
+
+
+def sync_cards(turn: Turn) -> None:
+    """Cards follow the lessons: a question a trainer added to a lesson already read gets a
+    card; one that was removed or reworded loses its card (it is not 'mastered')."""
+    cards = turn.unit.cards
+    learner_id = turn.learner.id
+    for lesson_id in turn.unit.progress.lesson_ids(learner_id):
+        lesson = turn.catalog.get(lesson_id)
+        if lesson is None:
+            continue
+        have = {card.question_key for card in cards.lesson_cards(learner_id, lesson_id)}
+        keys = {question.key for question in lesson.questions}
+        for key in have - keys:
+            cards.delete(learner_id, lesson_id, key)
+        for key in keys - have:
+            cards.save(Card(learner_id, lesson_id, key, "", turn.now))
+
+
+def pick(turn: Turn) -> list[Card]:
+    """Due cards by expected gain: a question never asked first (every question needs a first
+    ask), then the ones the learner is most likely to have forgotten."""
+    due = turn.unit.cards.due(turn.learner.id, turn.now, 1000)
+
+    def order(card: Card) -> tuple[float, datetime]:
+        recall = turn.reviewer.recall(card, turn.now)
+        if recall is None:
+            return (-2.0, card.due_at)  # never asked: the largest gain
+        return (recall - 1.0, card.due_at)  # least likely remembered first
+
+    return sorted(due, key=order)
+
+
+def ask_next(turn: Turn) -> bool:
+    """Ask the next due question (skipping any whose lesson or question is gone); an open
+    question is asked again rather than a new one. False when there is nothing to ask."""
+    asks = turn.unit.asks
+    open_ask = asks.latest_open(turn.learner.id)
+    if open_ask is not None:
+        found = turn.find_question(open_ask.lesson_id, open_ask.question_key)
+        if found:
+            turn.say(question_message(open_ask.id, *found))
+            return True
+        asks.close(open_ask.id, turn.now)
+    due = pick(turn)
+    if not due:
+        return False
+    if not budget_left(turn):
+        turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
+        return True
+    for card in due:
+        found = turn.find_question(card.lesson_id, card.question_key)
+        if found is None:
+            continue
+        ask = asks.create(turn.learner.id, card.lesson_id, card.question_key, turn.now,
+                          pushed=turn.pushed)
+        turn.say(question_message(ask.id, *found))
+        return True
+    return False
+
+
+def question_message(ask_id: int, lesson: Lesson, question: Question) -> QuestionMessage:
+    """A question with one answer button per choice."""
+    buttons = tuple(Button(plain_text(choice.text)[:75], f"a:{ask_id}:{index}")
+                    for index, choice in enumerate(question.choices))
+    return QuestionMessage(lesson, question, ask_id, buttons)
+
+
+def answer_button(turn: Turn, value: str) -> None:
+    """An answer button pressed (its value names the ask and the choice)."""
+    try:
+        tag, ask_text, choice_text = value.split(":")
+        ask_id, choice = int(ask_text), int(choice_text)
+        if tag != "a" or not 0 < ask_id < 2**31 or not 0 <= choice < 100:
+            raise ValueError(value)
+    except ValueError:
+        turn.say(Notice(NoticeCode.BAD_ANSWER))
+        return
+    ask = turn.unit.asks.get(ask_id)
+    if ask is None or ask.learner_id != turn.learner.id:
+        turn.say(Notice(NoticeCode.BAD_ANSWER))
+        return
+    grade(turn, ask.id, ask.lesson_id, ask.question_key, (choice,), ask.pushed)
+
+
+def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...]) -> None:
+    """A native quiz poll answered (a vote taken back changes nothing: quiz polls cannot be
+    answered twice anyway)."""
+    found = turn.unit.polls.find(platform, poll_id)
+    if not choices:
+        return
+    ask = turn.unit.asks.get(found[1]) if found else None
+    if ask is None or ask.learner_id != turn.learner.id:
+        turn.say(Notice(NoticeCode.BAD_ANSWER))
+        return
+    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+
+
+def answer_typed(turn: Turn, choices: tuple[int, ...]) -> None:
+    """A typed answer to the open question."""
+    ask = turn.unit.asks.latest_open(turn.learner.id)
+    if ask is None:
+        turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))
+        return
+    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+
+
+def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int, ...],
+          pushed: bool) -> None:
+    """Grade an answer once: record it, award its points, reschedule its card, keep the
+    streak, and ask the next question."""
+    turn.pushed = pushed  # what follows an answer comes the same way the question came
+    unit = turn.unit
+    found = turn.find_question(lesson_id, key)
+    if found is None:
+        unit.asks.close(ask_id, turn.now)
+        turn.say(Notice(NoticeCode.QUESTION_GONE))
+        ask_next(turn)
+        return
+    lesson, question = found
+    if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
+        turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
+        return
+    if not unit.asks.close(ask_id, turn.now):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        return
+    given = tuple(sorted(set(choices)))
+    correct = set(given) == set(question.correct_indexes)
+    learner_id = turn.learner.id
+    unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}")
+    progress.award(turn, rules.POINTS_RIGHT if correct else rules.POINTS_WRONG, "answer",
+                   f"ask:{ask_id}")
+    mastered = review(turn, lesson_id, key, correct)
+    if mastered:
+        progress.award(turn, rules.POINTS_MASTERED, "mastered",
+                       f"mastered:{learner_id}:{lesson_id}:{key}")
+    turn.say(Feedback(lesson, question, correct, given, mastered,
+                      unit.points.total(learner_id)))
+    progress.activity(turn)
+    progress.check_badges(turn, None)
+    if not ask_next(turn):
+        turn.say(Notice(NoticeCode.QUIZ_DONE))
+
+
+def review(turn: Turn, lesson_id: str, key: str, correct: bool) -> bool:
+    """Reschedule the card with FSRS; True when this answer mastered it."""
+    cards = turn.unit.cards
+    card = cards.get(turn.learner.id, lesson_id, key) or Card(
+        turn.learner.id, lesson_id, key, "", turn.now)
+    result = turn.reviewer.review(card, correct, turn.now, turn.today, turn.learner.workdays,
+                                  turn.tz)
+    cards.save(result.card)
+    return result.newly_mastered
+
+
+def flag(turn: Turn, note: str) -> None:
+    """Report the question just answered (or the one open) as wrong, for the trainers."""
+    asks = turn.unit.asks
+    answered, waiting = asks.latest_answered(turn.learner.id), asks.latest_open(turn.learner.id)
+    # Feedback and the next question arrive together: the flag is about the one answered.
+    ask = (answered if answered is not None and answered.answered_at is not None and (
+        waiting is None or answered.answered_at >= waiting.asked_at) else waiting)
+    if ask is None:
+        turn.say(Notice(NoticeCode.NOTHING_TO_FLAG))
+        return
+    turn.unit.flags.add(turn.learner.id, ask.lesson_id, ask.question_key, note[:2000], turn.now)
+    turn.say(Notice(NoticeCode.FLAGGED))

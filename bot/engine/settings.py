@@ -1,0 +1,191 @@
+"""A learner's settings: hours, time zone, days, topics, reminders, holidays, stopping and
+forgetting, and the due times planned from them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.engine import calendar
+from bot.engine.turn import Turn
+from bot.messages import (
+    Invalid,
+    Notice,
+    NoticeCode,
+    Resumed,
+    SettingsSaved,
+    TopicsNow,
+    ZoneNow,
+)
+
+
+def plan(turn: Turn) -> None:
+    """Set when the learner's next lesson and quiz are due (the scheduler's indexed columns),
+    from their own hours, workdays and time zone."""
+    learner = turn.learner
+    if not learner.workdays:
+        return
+    turn.update_learner(
+        next_lesson_at=calendar.next_at(turn.now, learner.lesson_time, learner.workdays,
+                                        turn.tz),
+        next_quiz_at=calendar.next_at(turn.now, learner.quiz_time, learner.workdays, turn.tz))
+
+
+def change(turn: Turn, **settings: object) -> None:
+    """Save settings, plan the deliveries again, and confirm with all of them."""
+    turn.update_learner(**settings)
+    plan(turn)
+    turn.say(SettingsSaved(turn.view()))
+
+
+def set_time(turn: Turn, args: str) -> None:
+    """`time 09:30` (the lesson) or `time quiz 15:00`."""
+    parts = args.split()
+    try:
+        if len(parts) == 2 and parts[0] in ("quiz", "lesson"):
+            kind, hhmm = parts[0], calendar.parse_time(parts[1])
+        elif len(parts) == 1:
+            kind, hhmm = "lesson", calendar.parse_time(parts[0])
+        else:
+            raise ValueError("write it like: time 09:30, or time quiz 15:00")
+    except ValueError as exc:
+        turn.say(Invalid(str(exc)))
+        return
+    learner = turn.learner
+    pending: datetime | None = learner.next_quiz_at if kind == "quiz" else learner.next_lesson_at
+    turn.update_learner(**{f"{kind}_time": hhmm})
+    plan(turn)
+    # Today's delivery was still to come, and the new time has already passed today: it goes
+    # now rather than tomorrow (moving the time earlier must not skip a day).
+    if (pending is not None and pending > turn.now
+            and calendar.local_date(pending, turn.tz) == turn.today
+            and calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now):
+        turn.update_learner(**{f"next_{kind}_at": turn.now})
+    turn.say(SettingsSaved(turn.view()))
+
+
+def set_zone(turn: Turn, args: str) -> None:
+    """`timezone Europe/Berlin`; alone, the zone in use."""
+    if not args.strip():
+        turn.say(ZoneNow(turn.learner.time_zone))
+        return
+    try:
+        zone = calendar.zone(args)
+    except ValueError as exc:
+        turn.say(Invalid(str(exc)))
+        return
+    before = turn.tz
+    change(turn, time_zone=zone.key)
+    refile(turn, before, zone)
+
+
+def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
+    """Keep recent deliveries and every review on their local day in a new time zone."""
+    # A day's deliveries are keyed by the local day they were due on: file the recent ones
+    # under their day in the new zone, or crossing the date line westwards would find
+    # "tomorrow" already served and skip its lesson.
+    outbox = turn.unit.deliveries
+    for delivery in outbox.recent(turn.learner.id, turn.now - timedelta(days=2)):
+        day = calendar.local_date(delivery.due_at, zone)
+        if day != delivery.local_date:
+            outbox.move_day(delivery, day)
+    # Reviews fall due at the start of a local day: keep each on its day, in the new zone.
+    cards = turn.unit.cards
+    for card in cards.all(turn.learner.id):
+        day = calendar.local_date(card.due_at, before)
+        cards.save(replace(card, due_at=calendar.at_local(day, "00:00", zone)))
+
+
+def set_days(turn: Turn, args: str) -> None:
+    """`days mon-fri`."""
+    try:
+        days = list(calendar.parse_days(args))
+    except ValueError as exc:
+        turn.say(Invalid(str(exc)))
+        return
+    change(turn, workdays=days)
+
+
+def set_topics(turn: Turn, args: str) -> None:
+    """`topics security git`; alone, the topics chosen and available; `topics all` resets."""
+    available = sorted({lesson.topic for lesson in turn.catalog.lessons()})
+    words = [word.strip().lower() for word in args.replace(",", " ").split()]
+    if not words:
+        turn.say(TopicsNow(turn.learner.topics, tuple(available)))
+        return
+    if words in (["all"], ["any"], ["none"]):
+        change(turn, topics=[])
+        return
+    unknown = [word for word in words if word not in available]
+    if unknown:
+        turn.say(Invalid(f"no topic called {', '.join(unknown)}; topics are: "
+                         f"{', '.join(available)}"))
+        return
+    change(turn, topics=words)
+
+
+def set_nudges(turn: Turn, args: str) -> None:
+    """`nudges on|off`; alone, whether they are on."""
+    word = args.strip().lower()
+    if word in ("on", "off"):
+        turn.update_learner(nudges=word == "on")
+    turn.say(Notice(NoticeCode.NUDGES_ON if turn.learner.nudges else NoticeCode.NUDGES_OFF))
+
+
+def pause(turn: Turn) -> None:
+    """A holiday: the streak is held from today."""
+    if turn.learner.paused:
+        turn.say(Notice(NoticeCode.ALREADY_PAUSED))
+        return
+    streaks = turn.unit.streaks
+    streaks.save(replace(streaks.get(turn.learner.id), paused_since=turn.today))
+    turn.save_streak(None)
+    change(turn, paused=True)
+
+
+def resume(turn: Turn) -> None:
+    """Back from a holiday or a stop; a holiday moves the reviews by the days away."""
+    learner = turn.learner
+    if not learner.paused and not learner.stopped:
+        turn.say(Notice(NoticeCode.NOT_PAUSED))
+        return
+    streaks = turn.unit.streaks
+    streak = streaks.get(learner.id)
+    held = 0
+    if learner.paused and streak.paused_since is not None:
+        held = (turn.today - streak.paused_since).days
+        shift_reviews(turn, held)  # a holiday does not pile up reviews
+        # The streak is held: the days away neither count nor break it, so the last active day
+        # moves as if the holiday had not happened (today then follows the pause day).
+        last = (streak.last_active + timedelta(days=max(0, held - 1))
+                if streak.last_active is not None else None)
+        streaks.save(replace(streak, last_active=last, paused_since=None))
+        turn.save_streak(None)
+    turn.update_learner(paused=False, stopped=False)
+    turn.say(Resumed(held))
+
+
+def shift_reviews(turn: Turn, days: int) -> None:
+    """Move every review by ``days`` local days (local midnight stays local midnight)."""
+    if days <= 0:
+        return
+    cards = turn.unit.cards
+    for card in cards.all(turn.learner.id):
+        local = calendar.local_date(card.due_at, turn.tz) + timedelta(days=days)
+        cards.save(replace(card, due_at=calendar.at_local(local, "00:00", turn.tz)))
+
+
+def stop(turn: Turn) -> None:
+    """No more daily messages; progress is kept."""
+    turn.update_learner(stopped=True)
+    turn.say(Notice(NoticeCode.STOPPED))
+
+
+def forget(turn: Turn, args: str) -> None:
+    """`forget` asks; `forget confirm` deletes everything about the learner."""
+    if args.strip().lower() not in ("confirm", "yes"):
+        turn.say(Notice(NoticeCode.FORGET_CONFIRM))
+        return
+    turn.unit.learners.forget(turn.learner.id)
+    turn.out = [Notice(NoticeCode.FORGOTTEN)]

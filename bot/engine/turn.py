@@ -1,0 +1,121 @@
+"""One turn of the engine: the context every concern works in.
+
+A turn is one transaction's worth of work for one learner: the learner (already enrolled), the
+moment, the unit of work, the lesson catalog and the engine's settings, all handed in, and the
+messages said so far. The concerns (:mod:`~bot.engine.lessons`, :mod:`~bot.engine.quiz`,
+:mod:`~bot.engine.progress`, :mod:`~bot.engine.settings`) are functions of a turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.content.catalog import Catalog
+from bot.content.model import Lesson, Question
+from bot.engine import calendar
+from bot.engine.reviewer import Reviewer
+from bot.engine.store import UnitOfWork
+from bot.messages import LearnerView, Outbound
+from storage.records import Learner, Streak
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Defaults for new learners and the daily quiz budget."""
+
+    time_zone: str = "UTC"
+    lesson_time: str = "09:00"
+    quiz_time: str = "15:00"
+    workdays: tuple[str, ...] = calendar.DAYS[:5]
+    quiz_questions: int = 5
+    trainers: tuple[str, ...] = ()
+    """'platform:user_id' of trainers, who may use stats and reload."""
+    waking_hours: tuple[str, str] = ("08:00", "20:00")
+    """Local hours in which a reminder may be sent."""
+
+
+@dataclass
+class Turn:
+    """One transaction's worth of work for one learner."""
+
+    unit: UnitOfWork
+    learner: Learner
+    now: datetime
+    catalog: Catalog
+    settings: EngineSettings
+    reviewer: Reviewer
+    out: list[Outbound] = field(default_factory=list)
+    pushed: bool = False
+    """True while asking questions the daily schedule pushed (they count against the budget);
+    an answer continues the way its question came."""
+    _history: list[tuple[str, str]] | None = None
+    _streak: Streak | None = None
+
+    def say(self, *messages: Outbound) -> None:
+        """Add messages to the turn's replies."""
+        self.out.extend(messages)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The learner's time zone."""
+        return calendar.zone(self.learner.time_zone)
+
+    @property
+    def today(self) -> date:
+        """The learner's local date."""
+        return calendar.local_date(self.now, self.tz)
+
+    def day_start(self) -> datetime:
+        """The learner's local midnight of today, in UTC."""
+        return calendar.at_local(self.today, "00:00", self.tz)
+
+    def view(self) -> LearnerView:
+        """The learner's name and settings as messages show them."""
+        learner = self.learner
+        return LearnerView(learner.display_name, learner.time_zone, learner.lesson_time,
+                           learner.quiz_time, learner.workdays, learner.topics, learner.paused,
+                           learner.stopped, learner.leaderboard_opt_in, learner.next_lesson_at)
+
+    def history(self) -> list[tuple[str, str]]:
+        """(lesson, via) of every lesson received, latest first (read once per turn)."""
+        if self._history is None:
+            self._history = self.unit.progress.history(self.learner.id)
+        return self._history
+
+    def read(self) -> set[str]:
+        """Every lesson the learner has received."""
+        return {lesson_id for lesson_id, _ in self.history()}
+
+    def received(self, lesson_id: str, via: str) -> bool:
+        """Record a lesson as received; True the first time."""
+        if not self.unit.progress.delivered(self.learner.id, lesson_id, self.now, via=via):
+            return False
+        self._history = [(lesson_id, via), *self.history()]
+        return True
+
+    def streak(self) -> Streak:
+        """The stored streak (read once per turn)."""
+        if self._streak is None:
+            self._streak = self.unit.streaks.get(self.learner.id)
+        return self._streak
+
+    def save_streak(self, streak: Streak | None) -> None:
+        """Store a new streak (None: only forget the one read, it changed in storage)."""
+        if streak is not None:
+            self.unit.streaks.save(streak)
+        self._streak = streak
+
+    def find_question(self, lesson_id: str, key: str) -> tuple[Lesson, Question] | None:
+        """A question of the library as it is now; None when it or its lesson is gone."""
+        lesson = self.catalog.get(lesson_id)
+        if lesson is None:
+            return None
+        question = next((q for q in lesson.questions if q.key == key), None)
+        return (lesson, question) if question else None
+
+    def update_learner(self, **settings: object) -> Learner:
+        """Change the learner's stored settings; the turn's learner follows."""
+        self.learner = self.unit.learners.update(self.learner.id, **settings)
+        return self.learner

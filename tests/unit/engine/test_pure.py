@@ -1,0 +1,63 @@
+"""The engine's pure parts, without a database: spaced repetition, the command words, waking
+hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from bot.engine import calendar
+from bot.engine.commands import accepts, answer_choices, parse
+from bot.engine.reviewer import Reviewer
+from storage.records import Card
+
+BERLIN = calendar.zone("Europe/Berlin")
+WEEK = calendar.DAYS[:5]
+FRIDAY = datetime(2026, 3, 6, 14, tzinfo=UTC)
+
+
+def test_a_card_never_asked_has_no_recall_yet_and_one_answered_has_a_probability() -> None:
+    reviewer = Reviewer()
+    card = Card(1, "a", "q", "", FRIDAY)
+    assert reviewer.recall(card, FRIDAY) is None
+    reviewed = reviewer.review(card, True, FRIDAY, date(2026, 3, 6), WEEK, BERLIN).card
+    recall = reviewer.recall(reviewed, FRIDAY + timedelta(days=3))
+    assert recall is not None and 0.0 < recall < 1.0
+
+
+def test_a_review_lands_at_local_midnight_of_a_later_workday_never_today() -> None:
+    reviewer = Reviewer()
+    wrong = reviewer.review(Card(1, "a", "q", "", FRIDAY), False, FRIDAY, date(2026, 3, 6),
+                            WEEK, BERLIN)
+    # Again would be due within the day; the weekend is skipped: Monday 00:00 in Berlin.
+    assert wrong.card.due_at == datetime(2026, 3, 8, 23, tzinfo=UTC)
+    assert (wrong.card.reviews, wrong.card.lapses, wrong.newly_mastered) == (1, 1, False)
+
+
+def test_a_question_is_mastered_once_when_its_next_review_is_a_month_away() -> None:
+    reviewer = Reviewer()
+    card, now, mastered_at = Card(1, "a", "q", "", FRIDAY), FRIDAY, []
+    for answer in range(12):
+        result = reviewer.review(card, True, now, calendar.local_date(now, BERLIN), WEEK, BERLIN)
+        if result.newly_mastered:
+            mastered_at.append(answer)
+        card, now = result.card, result.card.due_at + timedelta(hours=10)
+    assert len(mastered_at) == 1 and card.mastered
+
+
+def test_bare_command_words_and_questions_that_start_with_one() -> None:
+    assert parse("/quiz@microlearn_bot").name == "quiz"
+    assert parse("Lesson").name == "lesson"
+    command = parse("stop phishing emails")
+    assert command.name == "stop" and not accepts(command.name, command.args)
+    assert accepts("time", "quiz 15:00") and not accepts("time", "is money")
+    assert answer_choices("a, c") == (0, 2) and answer_choices("what") is None
+
+
+def test_waking_hours_are_one_rule_in_the_learners_own_zone() -> None:
+    window = ("08:00", "20:00")
+    opens, closes = calendar.waking(date(2026, 3, 2), window, BERLIN)
+    assert (opens, closes) == (datetime(2026, 3, 2, 7, tzinfo=UTC),
+                               datetime(2026, 3, 2, 19, tzinfo=UTC))
+    assert calendar.is_awake(opens, window, BERLIN)
+    assert not calendar.is_awake(closes, window, BERLIN)
+    assert not calendar.is_awake(opens - timedelta(minutes=1), window, BERLIN)
