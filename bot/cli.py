@@ -198,17 +198,15 @@ def lessons_watch(folder: str) -> None:
 def demo(folder: str, url: str | None, zone: str, start: datetime | None,
          config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
+    import asyncio
     import dataclasses
     import tempfile
 
-    import asyncio
-
     from bot.adapters.console import ConsoleAdapter
     from bot.app import engine_settings, open_engine
-    from bot.demo import Demo, demo_clock
     from bot.config import Settings, load
+    from bot.demo import Demo, demo_clock
     from bot.engine import calendar
-    from storage import StorageError
 
     try:
         config = load(config_file) if config_file else Settings()
@@ -222,7 +220,7 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         try:
             database, engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db",
                                            settings)
-        except (MicrolearnError, StorageError) as exc:
+        except MicrolearnError as exc:
             raise click.ClickException(str(exc)) from exc
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
                            settings)
@@ -245,7 +243,6 @@ def run(config_file: str) -> None:
 
     from bot.app import Runtime, serve
     from bot.config import Secrets, load
-    from storage import StorageError
 
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it does, but not every tick
@@ -256,7 +253,7 @@ def run(config_file: str) -> None:
     try:
         settings = load(config_file)
         asyncio.run(serve(Runtime(settings, Secrets.from_environment())))
-    except (MicrolearnError, StorageError) as exc:
+    except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
 
 

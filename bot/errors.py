@@ -1,15 +1,21 @@
 """The one exception tree of microlearn.
 
-Every error a person can meet derives from :class:`MicrolearnError`, and its message says what to do.
+Every error a person can meet derives from :class:`MicrolearnError`, and its message says what to
+do. The root and the storage branch are defined in :mod:`storage.errors` (storage never imports
+the bot) and re-exported here, so the whole tree can be imported from this module.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from storage.errors import MicrolearnError, MigrationError, StorageError
 
-class MicrolearnError(Exception):
-    """Root of every error microlearn raises on purpose."""
+__all__ = [
+    "AdapterStartError", "ConfigError", "ContentError", "DeliveryError", "LessonError",
+    "MicrolearnError", "MigrationError", "QueryError", "RateLimited", "RecipientUnreachable",
+    "StorageError", "TemporaryDeliveryError",
+]
 
 
 class ContentError(MicrolearnError):

@@ -31,7 +31,7 @@ from bot.messages import LessonMessage, Outbound, Platform
 from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
-from storage import Database
+from storage import Database, StorageError
 from storage.records import Delivery, Learner
 from storage.unit import Unit
 
@@ -140,7 +140,7 @@ RECORD_RETRIES = (0.2, 1.0, 5.0)
 """Seconds between tries at recording outcomes the database refused."""
 
 
-class RecordingFailed(Exception):
+class RecordingFailed(StorageError):
     """An outcome could not be recorded; ``parts`` platform messages of it went out."""
 
     def __init__(self, message: str, parts: int = 0) -> None:

@@ -1,9 +1,18 @@
-"""The storage branch of errors: what went wrong with the database, and what to do about it."""
+"""The root of microlearn's one exception tree, and its storage branch.
+
+The root lives here, in the lowest layer, because ``storage`` never imports ``bot``: every other
+branch (``bot.errors``) derives from the same :class:`MicrolearnError`, so one ``except`` catches
+every error microlearn raises on purpose.
+"""
 
 from __future__ import annotations
 
 
-class StorageError(Exception):
+class MicrolearnError(Exception):
+    """Root of every error microlearn raises on purpose; its message says what to do."""
+
+
+class StorageError(MicrolearnError):
     """A database problem a person must fix (a bad URL, an unreachable server...)."""
 
 
