@@ -7,7 +7,7 @@ import importlib
 import logging
 import signal
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.base import Adapter

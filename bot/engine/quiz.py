@@ -12,9 +12,9 @@ from bot.messages import (
     Button,
     ChoiceRange,
     Feedback,
+    NothingDue,
     Notice,
     NoticeCode,
-    NothingDue,
     QuestionMessage,
 )
 from storage.records import Card
