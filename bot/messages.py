@@ -16,13 +16,8 @@ from typing import ClassVar
 
 from bot.content.model import Lesson, Question
 
-
-class Platform(StrEnum):
-    """Where a learner talks to the bot (the values are stored in the database)."""
-
-    CONSOLE = "console"
-    SLACK = "slack"
-    TELEGRAM = "telegram"
+# The domain's platforms are storage's vocabulary (the values are stored), re-exported here.
+from storage.records import Platform as Platform
 
 
 class Kind(StrEnum):

@@ -32,7 +32,7 @@ from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
 from storage import Database, StorageError
-from storage.records import Delivery, Learner
+from storage.records import Delivery, DeliveryKind, DeliveryStatus, Learner, LearnerChange
 from storage.unit import Unit
 
 log = logging.getLogger(__name__)
@@ -213,9 +213,10 @@ class Dispatcher:
         released = 0
         with self.database.unit() as unit:
             workers = unit.workers
-            for worker_id, host, pid in workers.all():
-                if worker_id != self.worker_id and host == self.host and not _process_alive(pid):
-                    released += workers.remove(worker_id)
+            for worker in workers.all():
+                if (worker.id != self.worker_id and worker.host == self.host
+                        and not _process_alive(worker.pid)):
+                    released += workers.remove(worker.id)
             released += workers.reap(now, self.settings.worker_timeout)
         if released:
             log.info("took back %d rows claimed by stopped workers", released,
@@ -328,12 +329,12 @@ class Dispatcher:
                  result: DispatchResult, isolated: bool) -> _Job | None:
         outbox = unit.deliveries
         if learner is None:
-            outbox.mark(row.id, "skipped", now, "learner gone", self.worker_id)
+            outbox.mark(row.id, DeliveryStatus.SKIPPED, now, "learner gone", self.worker_id)
             result.skipped += 1
             return None
         if calendar.local_date(now, calendar.zone(learner.time_zone)) > row.local_date:
-            outbox.mark(row.id, "missed", now, "its local day ended before it could be sent",
-                        self.worker_id)
+            outbox.mark(row.id, DeliveryStatus.MISSED, now,
+                        "its local day ended before it could be sent", self.worker_id)
             self._undo(unit, row, 0)
             result.missed += 1
             return None
@@ -349,10 +350,10 @@ class Dispatcher:
                 self._retry_or_fail(unit, row, now, f"compose: {exc!r}", result)
                 return None
         if not messages:
-            outbox.mark(row.id, "skipped", now, "nothing to send", self.worker_id)
+            outbox.mark(row.id, DeliveryStatus.SKIPPED, now, "nothing to send", self.worker_id)
             result.skipped += 1
             return None
-        recipient = Recipient(learner.id, Platform(learner.platform), learner.platform_user_id,
+        recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
                               learner.chat_id)
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
@@ -495,13 +496,16 @@ class Dispatcher:
                     self._retry_or_fail(unit, row, now, outcome.error, counts, outcome.wait,
                                         outcome.parts)
                 elif outcome.status == "unreachable":
-                    if outbox.mark(row.id, "failed", now, f"unreachable: {outcome.error}",
-                                   self.worker_id) and learners.get(row.learner_id):
-                        learners.update(row.learner_id, unreachable=outcome.error[:200])
+                    if outbox.mark(row.id, DeliveryStatus.FAILED, now,
+                                   f"unreachable: {outcome.error}", self.worker_id) \
+                            and learners.get(row.learner_id):
+                        learners.update(row.learner_id,
+                                        LearnerChange(unreachable=outcome.error[:200]))
                         self._undo(unit, row, outcome.parts)
                     counts.failed += 1
                 else:
-                    if outbox.mark(row.id, "failed", now, outcome.error, self.worker_id):
+                    if outbox.mark(row.id, DeliveryStatus.FAILED, now, outcome.error,
+                                   self.worker_id):
                         self._undo(unit, row, outcome.parts)
                     counts.failed += 1
         result.add(counts)  # only what was committed counts
@@ -524,9 +528,10 @@ class Dispatcher:
         result.sent += 1
         self._record_polls(unit, job, sent, now)
         if sent.chat_id and sent.chat_id != job.recipient.chat_id:
-            learners.update(row.learner_id, chat_id=sent.chat_id)
-        if row.kind == "quiz":
-            learners.set_due("nudge", {row.learner_id: nudge_time(now, self.settings.nudge_after)})
+            learners.update(row.learner_id, LearnerChange(chat_id=sent.chat_id))
+        if row.kind is DeliveryKind.QUIZ:
+            learners.set_due(DeliveryKind.NUDGE,
+                             {row.learner_id: nudge_time(now, self.settings.nudge_after)})
 
     def _undo(self, unit: Unit, row: Delivery, parts: int) -> None:
         """A row that ends without reaching the learner at all: its lesson is not theirs."""
@@ -539,8 +544,8 @@ class Dispatcher:
         outbox = unit.deliveries
         attempts = row.attempts + 1
         if attempts >= self.settings.max_attempts:
-            if outbox.mark(row.id, "failed", now, f"gave up after {attempts} tries: {error}",
-                           self.worker_id):
+            if outbox.mark(row.id, DeliveryStatus.FAILED, now,
+                           f"gave up after {attempts} tries: {error}", self.worker_id):
                 self._undo(unit, row, parts)
             result.failed += 1
             return

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.engine import calendar
 from storage import Database
-from storage.records import Due
+from storage.records import DeliveryKind, DeliveryStatus, Due
 from storage.unit import Unit
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,11 @@ class DueScan:
     def run(self, now: datetime) -> ScanResult:
         """Scan lessons, quizzes and reminders due by ``now``."""
         total = ScanResult()
-        for kind in ("lesson", "quiz"):
+        for kind in (DeliveryKind.LESSON, DeliveryKind.QUIZ):
             total += self._scan(kind, now)
         return total + self._scan_nudges(now)
 
-    def _scan(self, kind: str, now: datetime) -> ScanResult:
+    def _scan(self, kind: DeliveryKind, now: datetime) -> ScanResult:
         total = ScanResult()
         while True:
             with self.database.unit() as unit:
@@ -72,13 +72,13 @@ class DueScan:
                                           {due.learner_id: due.due_at for due in learners})
             for row in rows:
                 if (row["learner_id"], kind, row["local_date"]) in written:
-                    total += ScanResult(missed=1) if row["status"] == "missed" else ScanResult(
+                    total += ScanResult(missed=1) if row["status"] is DeliveryStatus.MISSED else ScanResult(
                         pending=1)
             if len(learners) < BATCH:
                 return total
 
     @staticmethod
-    def _rows(due: Due, kind: str,
+    def _rows(due: Due, kind: DeliveryKind,
               now: datetime) -> tuple[list[dict[str, object]], datetime | None]:
         """The outbox rows to write for a due learner, and their next due time after ``now``
         (None without workdays). After an outage several due times may have passed: the
@@ -100,19 +100,20 @@ class DueScan:
             # after a restart, yesterday's lesson at breakfast is not.
             rows.append({"learner_id": due.learner_id, "kind": kind, "local_date": day,
                          "due_at": moment, "platform": due.platform,
-                         "status": "missed" if day < today else "pending"})
+                         "status": DeliveryStatus.MISSED if day < today else DeliveryStatus.PENDING})
         return rows, following
 
     def _scan_nudges(self, now: datetime) -> ScanResult:
         total = ScanResult()
         while True:
             with self.database.unit() as unit:
-                learners = unit.learners.due_learners("nudge", now, BATCH, self.platforms)
+                learners = unit.learners.due_learners(DeliveryKind.NUDGE, now, BATCH,
+                                                      self.platforms)
                 following: dict[int, datetime | None] = {}
                 for due in learners:
                     following[due.learner_id], written = self._nudge(unit, due, now)
                     total += written
-                unit.learners.set_due("nudge", following,
+                unit.learners.set_due(DeliveryKind.NUDGE, following,
                                           {due.learner_id: due.due_at for due in learners})
             if len(learners) < BATCH:
                 return total
@@ -131,7 +132,7 @@ class DueScan:
         if unit.asks.to_remind(learner.learner_id, today,
                                calendar.at_local(today, "00:00", tz)) is None:
             return None, ScanResult()  # answered, or not today's question
-        written = unit.deliveries.enqueue(learner.learner_id, "nudge", today, now,
+        written = unit.deliveries.enqueue(learner.learner_id, DeliveryKind.NUDGE, today, now,
                                           platform=learner.platform)
         return None, ScanResult(pending=int(written))
 

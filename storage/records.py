@@ -1,9 +1,89 @@
-"""Plain, frozen records that repositories hand out: no session, no lazy loading."""
+"""Plain, frozen records that repositories hand out: no session, no lazy loading, and the
+domain's vocabulary (platforms, delivery kinds and statuses, how a lesson came) as enums whose
+values are the ones stored in the columns."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum, StrEnum
+from typing import Literal
+
+
+class Platform(StrEnum):
+    """Where a learner talks to the bot."""
+
+    CONSOLE = "console"
+    SLACK = "slack"
+    TELEGRAM = "telegram"
+
+
+class DeliveryKind(StrEnum):
+    """What a scheduled delivery carries."""
+
+    LESSON = "lesson"
+    QUIZ = "quiz"
+    NUDGE = "nudge"
+
+
+class DeliveryStatus(StrEnum):
+    """Where an outbox row stands."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    """Nothing to send when its time came (no question due, a learner on holiday)."""
+    MISSED = "missed"
+    """Its local day ended before it could go (the bot was down)."""
+    FAILED = "failed"
+    """The platform refused it for good, or it kept failing."""
+
+
+FINISHED = (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.MISSED,
+            DeliveryStatus.FAILED)
+"""Outbox statuses that are final."""
+
+
+class LessonSource(StrEnum):
+    """How a learner came by a lesson."""
+
+    LESSON = "lesson"
+    """Pushed, or asked for with `lesson`."""
+    LOOKUP = "lookup"
+    """Found by a question."""
+
+
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Literal[_Keep.KEEP] = _Keep.KEEP
+"""A setting a :class:`LearnerChange` leaves as it is."""
+Keep = Literal[_Keep.KEEP]
+
+
+@dataclass(frozen=True)
+class LearnerChange:
+    """Settings of a learner to write; every field left at :data:`KEEP` stays as it is (so a
+    change never overwrites what another transaction wrote to another column)."""
+
+    chat_id: str | Keep | None = KEEP
+    display_name: str | Keep = KEEP
+    time_zone: str | Keep = KEEP
+    lesson_time: str | Keep = KEEP
+    quiz_time: str | Keep = KEEP
+    workdays: tuple[str, ...] | Keep = KEEP
+    topics: tuple[str, ...] | Keep = KEEP
+    paused: bool | Keep = KEEP
+    stopped: bool | Keep = KEEP
+    leaderboard_opt_in: bool | Keep = KEEP
+    is_trainer: bool | Keep = KEEP
+    nudges: bool | Keep = KEEP
+    next_lesson_at: datetime | Keep | None = KEEP
+    next_quiz_at: datetime | Keep | None = KEEP
+    next_nudge_at: datetime | Keep | None = KEEP
+    unreachable: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -11,7 +91,7 @@ class Learner:
     """A learner and their settings. ``workdays`` are three-letter day names ('mon')."""
 
     id: int
-    platform: str
+    platform: Platform
     platform_user_id: str
     chat_id: str | None
     display_name: str
@@ -37,7 +117,7 @@ class Due:
     """A learner whose lesson, quiz or reminder is due: what the due scan needs to know."""
 
     learner_id: int
-    platform: str
+    platform: Platform
     time_zone: str
     hhmm: str
     """Their local time of the kind scanned (lesson or quiz time)."""
@@ -52,16 +132,17 @@ class Delivery:
 
     id: int
     learner_id: int
-    kind: str
+    kind: DeliveryKind
     local_date: date
     lesson_id: str | None
     payload: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     due_at: datetime
     sent_at: datetime | None
     platform_message_id: str | None
-    platform: str = ""
+    platform: Platform | None = None
+    """The platform it goes to (None on rows written before platforms were recorded)."""
     worker_id: str | None = None
     error: str | None = None
     parts_sent: int = 0
@@ -113,3 +194,57 @@ class Ask:
     asked_at: datetime
     answered_at: datetime | None
     pushed: bool
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A lesson a learner has: when, and how it came."""
+
+    lesson_id: str
+    at: datetime
+    via: LessonSource
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """Which learner and ask a native quiz poll stands for."""
+
+    learner_id: int
+    ask_id: int
+
+
+@dataclass(frozen=True)
+class WorkerRecord:
+    """A dispatcher process on record."""
+
+    id: str
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """How often a question was answered right."""
+
+    lesson_id: str
+    question_key: str
+    right: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FlagCount:
+    """A question learners flagged as wrong: how often, and their notes."""
+
+    lesson_id: str
+    question_key: str
+    count: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """Right answers out of all answers."""
+
+    right: int
+    total: int

@@ -15,7 +15,28 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.records import Ask, Card, Delivery, Due, Learner, Standing, Streak
+from storage.records import (
+    FINISHED,
+    KEEP,
+    Accuracy,
+    Ask,
+    Card,
+    Delivery,
+    DeliveryKind,
+    DeliveryStatus,
+    Due,
+    FlagCount,
+    Learner,
+    LearnerChange,
+    LessonSource,
+    Platform,
+    PollRecord,
+    QuestionScore,
+    Receipt,
+    Standing,
+    Streak,
+    WorkerRecord,
+)
 from storage.tables import (
     AnswerRow,
     AskRow,
@@ -30,8 +51,6 @@ from storage.tables import (
     StreakRow,
     WorkerRow,
 )
-
-_LIST_FIELDS = ("workdays", "topics")
 
 
 @lru_cache(maxsize=64)
@@ -100,7 +119,7 @@ cheaper per statement, which the fan-out of thousands of deliveries a second nee
 # Statements built once, with parameters: building a statement costs more than running it.
 _GET_LEARNER = sa_select(_LEARNER).where(_LEARNER.c.id == bindparam("learner"))
 _GET_STREAK = sa_select(_STREAK).where(_STREAK.c.learner_id == bindparam("learner"))
-_HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.via)
+_HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.delivered_at, _PROGRESS.c.via)
             .where(_PROGRESS.c.learner_id == bindparam("learner"))
             .order_by(_PROGRESS.c.delivered_at.desc()))
 _MARK_SENT = (update(_DELIVERY)
@@ -141,7 +160,7 @@ def _learner(row: Any) -> Learner:
     assert row.id is not None
     return Learner(
         id=row.id,
-        platform=row.platform,
+        platform=Platform(row.platform),
         platform_user_id=row.platform_user_id,
         chat_id=row.chat_id,
         display_name=row.display_name,
@@ -190,33 +209,39 @@ class Learners:
         return _learner(row) if row else None
 
     def enrol(self, platform: str, platform_user_id: str, now: datetime,
-              **settings: Any) -> tuple[Learner, bool]:
+              settings: LearnerChange | None = None) -> tuple[Learner, bool]:
         """The learner for this account, created with ``settings`` if new; (learner, created)."""
         known = self.find(platform, platform_user_id)
         if known is not None:  # the common case: no write at all
             return known, False
         values = {"platform": platform, "platform_user_id": platform_user_id,
-                  "created_at": now, **_columns(settings)}
+                  "created_at": now, **_columns(settings or LearnerChange())}
         created = _insert_once(self.session, LearnerRow, values)
         learner = self.find(platform, platform_user_id)
         assert learner is not None
         return learner, created
 
-    def update(self, learner_id: int, **settings: Any) -> Learner:
-        """Change settings (lists for ``workdays`` and ``topics``); the updated learner."""
+    def update(self, learner_id: int, change: LearnerChange) -> Learner:
+        """Write the settings ``change`` gives (and only those); the updated learner."""
+        values = _columns(change)
+        if not values:
+            learner = self.get(learner_id)
+            if learner is None:
+                raise KeyError(f"no learner {learner_id}")
+            return learner
         row = self.session.execute(update(_LEARNER).where(_LEARNER.c.id == learner_id)
-                                   .values(**_columns(settings)).returning(*_LEARNER.c)).first()
+                                   .values(**values).returning(*_LEARNER.c)).first()
         if row is None:
             raise KeyError(f"no learner {learner_id}")
         return _learner(row)
 
-    def due(self, kind: str, now: datetime, limit: int) -> list[int]:
+    def due(self, kind: DeliveryKind, now: datetime, limit: int) -> list[int]:
         """Learners whose next lesson (``kind`` 'lesson'), quiz ('quiz') or reminder ('nudge')
         is due by ``now``, earliest first; an indexed range scan, so its cost follows the due
         learners only."""
         return [due.learner_id for due in self.due_learners(kind, now, limit)]
 
-    def due_learners(self, kind: str, now: datetime, limit: int,
+    def due_learners(self, kind: DeliveryKind, now: datetime, limit: int,
                      platforms: Iterable[str] | None = None) -> list[Due]:
         """Like :meth:`due`, with what the scheduler needs of each, locked for this
         transaction on PostgreSQL (other replicas skip them rather than wait); only learners
@@ -232,11 +257,11 @@ class Learners:
             query = query.where(col(LearnerRow.platform).in_(list(platforms)))
         rows = self.session.execute(
             query.order_by(column).limit(limit).with_for_update(skip_locked=True)).all()
-        return [Due(int(learner_id), platform, zone, hhmm,
+        return [Due(int(learner_id), Platform(platform), zone, hhmm,
                     tuple(day for day in workdays.split(",") if day), due_at, nudges)
                 for learner_id, platform, zone, hhmm, workdays, due_at, nudges in rows]
 
-    def set_due(self, kind: str, times: dict[int, datetime | None],
+    def set_due(self, kind: DeliveryKind, times: dict[int, datetime | None],
                 seen: dict[int, datetime] | None = None) -> None:
         """Set many learners' next due time of ``kind`` at once. With ``seen`` (what the
         caller read), a learner whose due time changed meanwhile (a new lesson time saved by
@@ -265,22 +290,20 @@ class Learners:
         return int(self.session.exec(select(func.count()).select_from(LearnerRow)).one())
 
 
-_DUE_COLUMNS = {"lesson": "next_lesson_at", "quiz": "next_quiz_at", "nudge": "next_nudge_at"}
+_DUE_COLUMNS = {DeliveryKind.LESSON: "next_lesson_at", DeliveryKind.QUIZ: "next_quiz_at",
+                DeliveryKind.NUDGE: "next_nudge_at"}
 """Each kind of push and the indexed column holding when it is next due."""
 
 
-def _columns(settings: dict[str, Any]) -> dict[str, Any]:
-    known = LearnerRow.model_fields
-    values = {}
-    for name, value in settings.items():
-        if name not in known or name in ("id", "platform", "platform_user_id", "created_at"):
-            raise TypeError(f"'{name}' is not a learner setting")
-        values[name] = ",".join(value) if name in _LIST_FIELDS else value
+def _columns(change: LearnerChange) -> dict[str, Any]:
+    """The columns a change writes (day and topic lists are stored comma-separated)."""
+    values: dict[str, Any] = {}
+    for name in LearnerChange.__dataclass_fields__:
+        value = getattr(change, name)
+        if value is KEEP:
+            continue
+        values[name] = ",".join(value) if isinstance(value, tuple) else value
     return values
-
-
-FINISHED = ("sent", "skipped", "missed", "failed")
-"""Outbox statuses that are final."""
 
 
 class Deliveries:
@@ -294,9 +317,9 @@ class Deliveries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def enqueue(self, learner_id: int, kind: str, local_date: date, due_at: datetime,
+    def enqueue(self, learner_id: int, kind: DeliveryKind, local_date: date, due_at: datetime,
                 lesson_id: str | None = None, payload: str = "", platform: str = "",
-                status: str = "pending") -> bool:
+                status: DeliveryStatus = DeliveryStatus.PENDING) -> bool:
         """Write the outbox row for (learner, kind, local day) unless it exists; True if new."""
         return _insert_once(self.session, DeliveryRow, {
             "learner_id": learner_id, "kind": kind, "local_date": local_date, "due_at": due_at,
@@ -304,7 +327,7 @@ class Deliveries:
             "platform": platform,
         })
 
-    def get(self, learner_id: int, kind: str, local_date: date) -> Delivery | None:
+    def get(self, learner_id: int, kind: DeliveryKind, local_date: date) -> Delivery | None:
         """The outbox row for (learner, kind, local day), if any."""
         row = self.session.exec(select(DeliveryRow).where(
             DeliveryRow.learner_id == learner_id, DeliveryRow.kind == kind,
@@ -387,7 +410,7 @@ class Deliveries:
                             platform_message_id=message_id, worker_id=None, error=None,
                             attempts=_DELIVERY.c.attempts + 1)
 
-    def mark(self, delivery_id: int, status: str, now: datetime, error: str | None = None,
+    def mark(self, delivery_id: int, status: DeliveryStatus, now: datetime, error: str | None = None,
              worker_id: str | None = None) -> bool:
         """End a row without sending it: 'skipped', 'missed' or 'failed' (with the reason)."""
         return self._finish(delivery_id, worker_id, status=status, sent_at=None,
@@ -456,13 +479,6 @@ class Deliveries:
             .returning(col(DeliveryRow.id)))
         return len(result.all())
 
-    def sent_quiz(self, learner_id: int, local_date: date) -> Delivery | None:
-        """The day's quiz delivery, if it was sent."""
-        row = self.session.exec(select(DeliveryRow).where(
-            DeliveryRow.learner_id == learner_id, DeliveryRow.kind == "quiz",
-            DeliveryRow.local_date == local_date, DeliveryRow.status == "sent")).first()
-        return _delivery(row) if row else None
-
 
 class Workers:
     """Running dispatchers and their heartbeats."""
@@ -503,11 +519,11 @@ class Workers:
             .returning(col(DeliveryRow.id)))
         return len(result.all())
 
-    def all(self) -> list[tuple[str, str, int]]:
+    def all(self) -> list[WorkerRecord]:
         """(id, host, process id) of every worker on record."""
         rows = self.session.exec(select(WorkerRow.id, WorkerRow.host, WorkerRow.pid)
                                  .order_by(col(WorkerRow.id))).all()
-        return [(worker_id, host, int(pid)) for worker_id, host, pid in rows]
+        return [WorkerRecord(worker_id, host, int(pid)) for worker_id, host, pid in rows]
 
 
 class Polls:
@@ -523,17 +539,19 @@ class Polls:
                                              "learner_id": learner_id, "ask_id": ask_id,
                                              "created_at": now})
 
-    def find(self, platform: str, poll_id: str) -> tuple[int, int] | None:
-        """(learner id, ask id) of a poll, if it is ours."""
+    def find(self, platform: str, poll_id: str) -> PollRecord | None:
+        """The learner and ask of a poll, if it is ours."""
         row = self.session.get(PollRow, (platform, poll_id))
-        return (row.learner_id, row.ask_id) if row else None
+        return PollRecord(row.learner_id, row.ask_id) if row else None
 
 
 def _delivery(row: DeliveryRow) -> Delivery:
     assert row.id is not None
-    return Delivery(row.id, row.learner_id, row.kind, row.local_date, row.lesson_id, row.payload,
-                    row.status, row.attempts, row.due_at, row.sent_at, row.platform_message_id,
-                    row.platform, row.worker_id, row.error, row.parts_sent)
+    return Delivery(row.id, row.learner_id, DeliveryKind(row.kind), row.local_date, row.lesson_id,
+                    row.payload, DeliveryStatus(row.status), row.attempts, row.due_at,
+                    row.sent_at, row.platform_message_id,
+                    Platform(row.platform) if row.platform else None, row.worker_id, row.error,
+                    row.parts_sent)
 
 
 class Progress:
@@ -543,28 +561,27 @@ class Progress:
         self.session = session
 
     def delivered(self, learner_id: int, lesson_id: str, now: datetime,
-                  via: str = "lesson") -> bool:
+                  via: LessonSource = LessonSource.LESSON) -> bool:
         """Record that a lesson reached the learner; True the first time."""
         return _insert_once(self.session, ProgressRow, {
             "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now, "via": via})
 
-    def get(self, learner_id: int, lesson_id: str) -> tuple[datetime, str] | None:
-        """(when, how) the learner received a lesson, if they did."""
+    def get(self, learner_id: int, lesson_id: str) -> Receipt | None:
+        """When and how the learner received a lesson, if they did."""
         row = self.session.execute(sa_select(_PROGRESS.c.delivered_at, _PROGRESS.c.via).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)).first()
-        return (row[0], row[1]) if row else None
+        return Receipt(lesson_id, row[0], LessonSource(row[1])) if row else None
 
     def remove(self, learner_id: int, lesson_id: str) -> None:
         """Forget that a lesson was received (it never reached the learner after all)."""
         self.session.execute(delete(_PROGRESS).where(_PROGRESS.c.learner_id == learner_id,
                                                      _PROGRESS.c.lesson_id == lesson_id))
 
-    def history(self, learner_id: int) -> list[tuple[str, str]]:
-        """(lesson id, how it came: 'lesson' or 'lookup') of every lesson the learner has
-        received, latest first: one query for both what was read and which track is
-        followed."""
+    def history(self, learner_id: int) -> list[Receipt]:
+        """Every lesson the learner has received, latest first: one query for both what was
+        read and which track is followed."""
         rows = self.session.execute(_HISTORY, {"learner": learner_id}).all()
-        return [(lesson_id, via) for lesson_id, via in rows]
+        return [Receipt(lesson_id, at, LessonSource(via)) for lesson_id, at, via in rows]
 
     def followed(self, learner_id: int) -> list[str]:
         """Lessons the learner got as lessons (not found by a question), latest first."""
@@ -678,8 +695,9 @@ class Answers:
             "choices": ",".join(str(c) for c in choices), "correct": correct,
             "answered_at": now, "idempotency_key": key})
 
-    def hardest(self, min_answers: int, limit: int) -> list[tuple[str, str, int, int]]:
-        """(lesson, question, correct, total) with the lowest share of right answers."""
+    def hardest(self, min_answers: int, limit: int) -> list[QuestionScore]:
+        """The questions with the lowest share of right answers (of those answered at least
+        ``min_answers`` times)."""
         total = func.count().label("total")
         right = func.sum(case((col(AnswerRow.correct), 1), else_=0)).label("right")
         rows = self.session.exec(
@@ -688,14 +706,14 @@ class Answers:
             .having(func.count() >= min_answers)
             .order_by((right * 1.0 / total).asc(), col(AnswerRow.lesson_id))
             .limit(limit)).all()
-        return [(lesson, key, int(r), int(t)) for lesson, key, r, t in rows]
+        return [QuestionScore(lesson, key, int(r), int(t)) for lesson, key, r, t in rows]
 
-    def accuracy(self, since: datetime) -> tuple[int, int]:
-        """(correct, total) answers since a time, over all learners."""
+    def accuracy(self, since: datetime) -> Accuracy:
+        """Right answers of all answers since a time, over all learners."""
         right = func.coalesce(func.sum(case((col(AnswerRow.correct), 1), else_=0)), 0)
         row = self.session.exec(select(right, func.count()).where(
             col(AnswerRow.answered_at) >= since)).one()
-        return int(row[0]), int(row[1])
+        return Accuracy(int(row[0]), int(row[1]))
 
 
 class Points:
@@ -794,16 +812,17 @@ class Flags:
         self.session.add(FlagRow(learner_id=learner_id, lesson_id=lesson_id,
                                  question_key=question_key, note=note[:2000], created_at=now))
 
-    def counts(self) -> list[tuple[str, str, int, list[str]]]:
-        """(lesson, question, number of flags, the learners' notes), most flagged first."""
+    def counts(self) -> list[FlagCount]:
+        """Each flagged question with its number of flags and the learners' notes, most
+        flagged first."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for lesson, key, note in self.session.exec(
                 select(FlagRow.lesson_id, FlagRow.question_key, FlagRow.note)
                 .order_by(col(FlagRow.id))).all():
             grouped.setdefault((lesson, key), []).append(note)
         ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
-        return [(lesson, key, len(notes), [n for n in notes if n]) for (lesson, key), notes
-                in ranked]
+        return [FlagCount(lesson, key, len(notes), tuple(n for n in notes if n))
+                for (lesson, key), notes in ranked]
 
 
 class Asks:

@@ -37,7 +37,7 @@ from bot.messages import (
     UnknownCommand,
     Welcome,
 )
-from storage.records import Delivery, Learner
+from storage.records import Delivery, DeliveryKind, Learner, LearnerChange
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Engine:
             elif learner.unreachable:
                 # They blocked the bot or their account was off; writing again means they are
                 # back.
-                turn.update_learner(unreachable=None)
+                turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
             self.respond(turn, inbound, created)
             return turn.out
@@ -127,11 +127,10 @@ class Engine:
             except ValueError:
                 log.info("ignoring unknown platform time zone %r", inbound.time_zone)
         trainer = f"{inbound.platform}:{inbound.user_id}" in defaults.trainers
-        return unit.learners.enrol(
-            inbound.platform.value, inbound.user_id, now, chat_id=inbound.chat_id,
-            display_name=clean(inbound.display_name)[:200], time_zone=time_zone,
-            lesson_time=defaults.lesson_time, quiz_time=defaults.quiz_time,
-            workdays=list(defaults.workdays), is_trainer=trainer)
+        return unit.learners.enrol(inbound.platform.value, inbound.user_id, now, LearnerChange(
+            chat_id=inbound.chat_id, display_name=clean(inbound.display_name)[:200],
+            time_zone=time_zone, lesson_time=defaults.lesson_time, quiz_time=defaults.quiz_time,
+            workdays=defaults.workdays, is_trainer=trainer))
 
     def respond(self, turn: Turn, inbound: Inbound, created: bool) -> None:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
@@ -201,12 +200,12 @@ class Engine:
         if learner is None or learner.paused or learner.stopped or learner.unreachable:
             return []
         turn = self.turn(unit, learner, now)
-        if delivery.kind == "lesson":
+        if delivery.kind is DeliveryKind.LESSON:
             # The lesson chosen travels in the messages, which the caller keeps on the row.
             lessons.send_lesson(turn, scheduled=True, chosen=delivery.lesson_id)
-        elif delivery.kind == "quiz":
+        elif delivery.kind is DeliveryKind.QUIZ:
             quiz.send_quiz(turn, scheduled=True)
-        elif delivery.kind == "nudge":
+        elif delivery.kind is DeliveryKind.NUDGE:
             quiz.nudge(turn)
         else:
             raise ValueError(f"unknown delivery kind {delivery.kind!r}")
@@ -224,7 +223,7 @@ class Engine:
         until the learner writes again."""
         with self.store.unit() as unit:
             if unit.learners.get(learner_id) is not None:
-                unit.learners.update(learner_id, unreachable=reason[:200])
+                unit.learners.update(learner_id, LearnerChange(unreachable=reason[:200]))
 
     def poll_sent(self, platform: str, poll_id: str, ask_id: int, now: datetime) -> None:
         """Remember which ask a native quiz poll stands for (its answers carry only its id)."""
@@ -245,4 +244,4 @@ class Engine:
         with self.store.unit() as unit:
             learner = unit.learners.get(learner_id)
             if learner is not None and learner.chat_id != chat_id:
-                unit.learners.update(learner_id, chat_id=chat_id)
+                unit.learners.update(learner_id, LearnerChange(chat_id=chat_id))

@@ -8,7 +8,7 @@ from bot.engine import calendar, progress, rules
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import AllRead, LessonMessage, LookupAnswer, NoMatch
-from storage.records import Card, Delivery
+from storage.records import Card, Delivery, DeliveryKind, LessonSource
 
 MAX_QUERY = 500
 """Free text longer than this is cut before lookup: a question is a sentence or two."""
@@ -25,7 +25,8 @@ def next_lesson(turn: Turn) -> Lesson | None:
     # The track followed most recently comes first (a lesson found by a question does not
     # switch tracks).
     started: dict[str, int] = {}
-    followed = [lesson_id for lesson_id, via in turn.history() if via == "lesson"]
+    followed = [receipt.lesson_id for receipt in turn.history()
+                if receipt.via is LessonSource.LESSON]
     for position, lesson_id in enumerate(followed):
         lesson = catalog.get(lesson_id)
         if lesson is not None and lesson.track:
@@ -46,13 +47,13 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
         if not scheduled:
             turn.say(AllRead(turn.learner.topics))
         return
-    received(turn, lesson, "lesson")
+    received(turn, lesson, LessonSource.LESSON)
     turn.say(LessonMessage(lesson))
     progress.activity(turn)
     progress.check_badges(turn, lesson)
 
 
-def received(turn: Turn, lesson: Lesson, via: str) -> None:
+def received(turn: Turn, lesson: Lesson, via: LessonSource) -> None:
     """Record a lesson as the learner's; the first time, its points and first reviews."""
     if turn.received(lesson.id, via):
         progress.award(turn, rules.POINTS_LESSON, "lesson",
@@ -78,7 +79,7 @@ def lookup(turn: Turn, text: str) -> None:
     best = result.hits[0].lesson
     turn.say(LookupAnswer(query, best, tuple(hit.lesson for hit in result.hits[1:]),
                           tuple(result.corrections.items())))
-    received(turn, best, "lookup")
+    received(turn, best, LessonSource.LOOKUP)
     progress.activity(turn)
     progress.check_badges(turn, best)
 
@@ -87,13 +88,13 @@ def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:
     """A lesson delivery that never reached the learner: take back what composing it recorded
     (the lesson read, its points, its first reviews, the badges of that moment), so the lesson
     comes again instead of being skipped for good."""
-    if delivery.kind != "lesson" or not delivery.lesson_id:
+    if delivery.kind is not DeliveryKind.LESSON or not delivery.lesson_id:
         return
     learner_id, lesson_id = delivery.learner_id, delivery.lesson_id
     got = unit.progress.get(learner_id, lesson_id)
-    if got is None or got[1] != "lesson":
+    if got is None or got.via is not LessonSource.LESSON:
         return  # found earlier by a question: the learner has it
     unit.progress.remove(learner_id, lesson_id)
     unit.points.revoke(progress.lesson_key(learner_id, lesson_id))
     unit.cards.delete_unreviewed(learner_id, lesson_id)
-    unit.badges.revoke_at(learner_id, got[0])
+    unit.badges.revoke_at(learner_id, got.at)

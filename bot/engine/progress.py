@@ -22,7 +22,7 @@ from bot.messages import (
     Stats,
     StreakView,
 )
-from storage.records import Streak
+from storage.records import LearnerChange, Streak
 
 
 def award(turn: Turn, points: int, reason: str, key: str) -> bool:
@@ -121,9 +121,9 @@ def leaderboard(turn: Turn, args: str) -> None:
     """This week's leaderboard; `top join` and `top leave` choose whether to appear on it."""
     word = args.strip().lower()
     if word in ("join", "on", "in"):
-        turn.update_learner(leaderboard_opt_in=True)
+        turn.update_learner(LearnerChange(leaderboard_opt_in=True))
     elif word in ("leave", "off", "out"):
-        turn.update_learner(leaderboard_opt_in=False)
+        turn.update_learner(LearnerChange(leaderboard_opt_in=False))
     since = calendar.week_start(turn.now)
     board = turn.unit.points.leaderboard(since, 10)
     turn.say(Leaderboard(
@@ -139,17 +139,19 @@ def stats(turn: Turn) -> None:
         turn.say(Notice(NoticeCode.TRAINERS_ONLY))
         return
     unit = turn.unit
-    right, total = unit.answers.accuracy(turn.now - timedelta(days=30))
+    accuracy = unit.answers.accuracy(turn.now - timedelta(days=30))
     turn.say(Stats(
         learners=unit.learners.count(),
         active=unit.points.active_learners(turn.now - timedelta(days=7)),
         lessons_sent=unit.progress.count(),
-        accuracy=(right / total) if total else None,
-        answers=total,
-        hardest=tuple(QuestionFigure(question_text(turn, lesson, key), right, total)
-                      for lesson, key, right, total in unit.answers.hardest(3, 5)),
-        flags=tuple(FlagFigure(question_text(turn, lesson, key), count, tuple(notes))
-                    for lesson, key, count, notes in unit.flags.counts()[:5])))
+        accuracy=(accuracy.right / accuracy.total) if accuracy.total else None,
+        answers=accuracy.total,
+        hardest=tuple(QuestionFigure(question_text(turn, score.lesson_id, score.question_key),
+                                     score.right, score.total)
+                      for score in unit.answers.hardest(3, 5)),
+        flags=tuple(FlagFigure(question_text(turn, flag.lesson_id, flag.question_key),
+                               flag.count, flag.notes)
+                    for flag in unit.flags.counts()[:5])))
 
 
 def question_text(turn: Turn, lesson_id: str, key: str) -> str:

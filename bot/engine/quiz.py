@@ -142,7 +142,7 @@ def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...
     found = turn.unit.polls.find(platform, poll_id)
     if not choices:
         return
-    ask = turn.unit.asks.get(found[1]) if found else None
+    ask = turn.unit.asks.get(found.ask_id) if found else None
     if ask is None or ask.learner_id != turn.learner.id:
         turn.say(Notice(NoticeCode.BAD_ANSWER))
         return

@@ -18,6 +18,7 @@ from bot.messages import (
     TopicsNow,
     ZoneNow,
 )
+from storage.records import LearnerChange
 
 
 def plan(turn: Turn) -> None:
@@ -26,15 +27,15 @@ def plan(turn: Turn) -> None:
     learner = turn.learner
     if not learner.workdays:
         return
-    turn.update_learner(
+    turn.update_learner(LearnerChange(
         next_lesson_at=calendar.next_at(turn.now, learner.lesson_time, learner.workdays,
                                         turn.tz),
-        next_quiz_at=calendar.next_at(turn.now, learner.quiz_time, learner.workdays, turn.tz))
+        next_quiz_at=calendar.next_at(turn.now, learner.quiz_time, learner.workdays, turn.tz)))
 
 
-def change(turn: Turn, **settings: object) -> None:
+def change(turn: Turn, settings: LearnerChange) -> None:
     """Save settings, plan the deliveries again, and confirm with all of them."""
-    turn.update_learner(**settings)
+    turn.update_learner(settings)
     plan(turn)
     turn.say(SettingsSaved(turn.view()))
 
@@ -52,16 +53,18 @@ def set_time(turn: Turn, args: str) -> None:
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return
+    quiz = kind == "quiz"
     learner = turn.learner
-    pending: datetime | None = learner.next_quiz_at if kind == "quiz" else learner.next_lesson_at
-    turn.update_learner(**{f"{kind}_time": hhmm})
+    pending: datetime | None = learner.next_quiz_at if quiz else learner.next_lesson_at
+    turn.update_learner(LearnerChange(quiz_time=hhmm) if quiz else LearnerChange(lesson_time=hhmm))
     plan(turn)
     # Today's delivery was still to come, and the new time has already passed today: it goes
     # now rather than tomorrow (moving the time earlier must not skip a day).
     if (pending is not None and pending > turn.now
             and calendar.local_date(pending, turn.tz) == turn.today
             and calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now):
-        turn.update_learner(**{f"next_{kind}_at": turn.now})
+        turn.update_learner(LearnerChange(next_quiz_at=turn.now) if quiz
+                            else LearnerChange(next_lesson_at=turn.now))
     turn.say(SettingsSaved(turn.view()))
 
 
@@ -76,7 +79,7 @@ def set_zone(turn: Turn, args: str) -> None:
         turn.say(Invalid(str(exc)))
         return
     before = turn.tz
-    change(turn, time_zone=zone.key)
+    change(turn, LearnerChange(time_zone=zone.key))
     refile(turn, before, zone)
 
 
@@ -100,11 +103,11 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
 def set_days(turn: Turn, args: str) -> None:
     """`days mon-fri`."""
     try:
-        days = list(calendar.parse_days(args))
+        days = calendar.parse_days(args)
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return
-    change(turn, workdays=days)
+    change(turn, LearnerChange(workdays=days))
 
 
 def set_topics(turn: Turn, args: str) -> None:
@@ -115,21 +118,21 @@ def set_topics(turn: Turn, args: str) -> None:
         turn.say(TopicsNow(turn.learner.topics, tuple(available)))
         return
     if words in (["all"], ["any"], ["none"]):
-        change(turn, topics=[])
+        change(turn, LearnerChange(topics=()))
         return
     unknown = [word for word in words if word not in available]
     if unknown:
         turn.say(Invalid(f"no topic called {', '.join(unknown)}; topics are: "
                          f"{', '.join(available)}"))
         return
-    change(turn, topics=words)
+    change(turn, LearnerChange(topics=tuple(words)))
 
 
 def set_nudges(turn: Turn, args: str) -> None:
     """`nudges on|off`; alone, whether they are on."""
     word = args.strip().lower()
     if word in ("on", "off"):
-        turn.update_learner(nudges=word == "on")
+        turn.update_learner(LearnerChange(nudges=word == "on"))
     turn.say(Notice(NoticeCode.NUDGES_ON if turn.learner.nudges else NoticeCode.NUDGES_OFF))
 
 
@@ -141,7 +144,7 @@ def pause(turn: Turn) -> None:
     streaks = turn.unit.streaks
     streaks.save(replace(streaks.get(turn.learner.id), paused_since=turn.today))
     turn.save_streak(None)
-    change(turn, paused=True)
+    change(turn, LearnerChange(paused=True))
 
 
 def resume(turn: Turn) -> None:
@@ -162,7 +165,7 @@ def resume(turn: Turn) -> None:
                 if streak.last_active is not None else None)
         streaks.save(replace(streak, last_active=last, paused_since=None))
         turn.save_streak(None)
-    turn.update_learner(paused=False, stopped=False)
+    turn.update_learner(LearnerChange(paused=False, stopped=False))
     turn.say(Resumed(held))
 
 
@@ -178,7 +181,7 @@ def shift_reviews(turn: Turn, days: int) -> None:
 
 def stop(turn: Turn) -> None:
     """No more daily messages; progress is kept."""
-    turn.update_learner(stopped=True)
+    turn.update_learner(LearnerChange(stopped=True))
     turn.say(Notice(NoticeCode.STOPPED))
 
 

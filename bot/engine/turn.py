@@ -18,7 +18,7 @@ from bot.engine import calendar
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
 from bot.messages import LearnerView, Outbound
-from storage.records import Learner, Streak
+from storage.records import Learner, LearnerChange, LessonSource, Receipt, Streak
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Turn:
     pushed: bool = False
     """True while asking questions the daily schedule pushed (they count against the budget);
     an answer continues the way its question came."""
-    _history: list[tuple[str, str]] | None = None
+    _history: list[Receipt] | None = None
     _streak: Streak | None = None
 
     def say(self, *messages: Outbound) -> None:
@@ -78,21 +78,21 @@ class Turn:
                            learner.quiz_time, learner.workdays, learner.topics, learner.paused,
                            learner.stopped, learner.leaderboard_opt_in, learner.next_lesson_at)
 
-    def history(self) -> list[tuple[str, str]]:
-        """(lesson, via) of every lesson received, latest first (read once per turn)."""
+    def history(self) -> list[Receipt]:
+        """Every lesson received, latest first (read once per turn)."""
         if self._history is None:
             self._history = self.unit.progress.history(self.learner.id)
         return self._history
 
     def read(self) -> set[str]:
         """Every lesson the learner has received."""
-        return {lesson_id for lesson_id, _ in self.history()}
+        return {receipt.lesson_id for receipt in self.history()}
 
-    def received(self, lesson_id: str, via: str) -> bool:
+    def received(self, lesson_id: str, via: LessonSource) -> bool:
         """Record a lesson as received; True the first time."""
         if not self.unit.progress.delivered(self.learner.id, lesson_id, self.now, via=via):
             return False
-        self._history = [(lesson_id, via), *self.history()]
+        self._history = [Receipt(lesson_id, self.now, via), *self.history()]
         return True
 
     def streak(self) -> Streak:
@@ -115,7 +115,7 @@ class Turn:
         question = next((q for q in lesson.questions if q.key == key), None)
         return (lesson, question) if question else None
 
-    def update_learner(self, **settings: object) -> Learner:
+    def update_learner(self, change: LearnerChange) -> Learner:
         """Change the learner's stored settings; the turn's learner follows."""
-        self.learner = self.unit.learners.update(self.learner.id, **settings)
+        self.learner = self.unit.learners.update(self.learner.id, change)
         return self.learner

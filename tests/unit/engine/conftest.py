@@ -13,7 +13,7 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import Inbound, Kind, Notice, Outbound, Platform
 from storage import Database
-from storage.records import Delivery
+from storage.records import Delivery, DeliveryKind, DeliveryStatus
 
 QUIZ = """
 ## Quiz
@@ -80,6 +80,7 @@ def kinds(messages: list[Outbound]) -> list[str]:
 def deliver(engine: Engine, learner_id: int, kind: str, now: datetime) -> list[Outbound]:
     """What a scheduled delivery of ``kind`` composes for a learner at ``now`` (the one path
     the dispatcher takes), in a transaction of its own."""
-    row = Delivery(0, learner_id, kind, now.date(), None, "", "claimed", 0, now, None, None)
+    row = Delivery(0, learner_id, DeliveryKind(kind), now.date(), None, "",
+                   DeliveryStatus.CLAIMED, 0, now, None, None)
     with engine.store.unit() as unit:
         return engine.compose(unit, row, now)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.engine.engine import Engine
 from bot.messages import Feedback, FlagFigure, Kind
+from storage.records import Accuracy
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
 from tests.unit.engine.conftest import Say, deliver, kinds
 
@@ -86,7 +87,7 @@ def test_the_same_button_twice_counts_once_even_concurrently(say: Say, engine: E
     assert sum("notice:already_answered" in reply for reply in replies) == 4
     assert points(engine) == 5 + 10
     with engine.store.session() as session:
-        assert Answers(session).accuracy(MON) == (1, 1)
+        assert Answers(session).accuracy(MON) == Accuracy(1, 1)
 
 
 def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine: Engine) -> None:
@@ -98,7 +99,7 @@ def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine:
     assert kinds(say(answer=button, user="bob"))[-1] == "notice:bad_answer"  # not bob's question
     assert kinds(say("7", at=MON + timedelta(days=1)))[-1] == "notice:choice_range"
     with engine.store.session() as session:
-        assert Answers(session).accuracy(MON - timedelta(days=1)) == (0, 0)
+        assert Answers(session).accuracy(MON - timedelta(days=1)) == Accuracy(0, 0)
 
 
 def test_odd_input_gets_a_polite_reply(say: Say) -> None:

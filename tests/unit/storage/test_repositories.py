@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import inspect, text
 
 from storage import Database
-from storage.records import Card, Streak
+from storage.records import (
+    Accuracy,
+    Card,
+    DeliveryKind,
+    FlagCount,
+    LearnerChange,
+    Platform,
+    Streak,
+)
 from storage.repositories import (
     Answers,
     Asks,
@@ -27,9 +37,9 @@ TABLES = {"learner", "ask", "delivery", "lesson_progress", "card", "answer", "po
           "badge", "flag", "alembic_version"}
 
 
-def enrol(database: Database, user: str = "42", **settings: object) -> int:
+def enrol(database: Database, user: str = "42", **settings: Any) -> int:
     with database.session() as session:
-        learner, _ = Learners(session).enrol("telegram", user, NOW, **settings)
+        learner, _ = Learners(session).enrol("telegram", user, NOW, LearnerChange(**settings))
         return learner.id
 
 
@@ -40,27 +50,35 @@ def test_migrations_create_every_table(database: Database) -> None:
 def test_enrol_once_and_keep_settings(database: Database) -> None:
     with database.session() as session:
         learners = Learners(session)
-        first, created = learners.enrol("slack", "U1", NOW, display_name="Ann",
-                                        time_zone="Europe/Berlin", workdays=["mon", "wed"])
-        again, created_again = learners.enrol("slack", "U1", NOW, display_name="Other")
+        first, created = learners.enrol("slack", "U1", NOW, LearnerChange(
+            display_name="Ann", time_zone="Europe/Berlin", workdays=("mon", "wed")))
+        again, created_again = learners.enrol("slack", "U1", NOW,
+                                              LearnerChange(display_name="Other"))
     assert created and not created_again and again.id == first.id
     assert (again.display_name, again.time_zone, again.workdays) == (
         "Ann", "Europe/Berlin", ("mon", "wed"))
     assert again.created_at == NOW and again.created_at.tzinfo is not None
     with database.session() as session:
-        updated = Learners(session).update(first.id, paused=True, topics=["security", "git"])
+        updated = Learners(session).update(
+            first.id, LearnerChange(paused=True, topics=("security", "git")))
     assert updated.paused and updated.topics == ("security", "git")
+    assert updated.platform is Platform.SLACK
 
 
-def test_unknown_setting_is_refused(database: Database) -> None:
+def test_unknown_setting_is_refused() -> None:
+    with pytest.raises(TypeError, match="favourite_colour"):
+        LearnerChange(favourite_colour="blue")  # type: ignore[call-arg]
+
+
+def test_a_change_writes_only_its_own_settings(database: Database) -> None:
     learner_id = enrol(database)
+    later = NOW + timedelta(days=1)
     with database.session() as session:
-        try:
-            Learners(session).update(learner_id, favourite_colour="blue")
-        except TypeError as exc:
-            assert "not a learner setting" in str(exc)
-        else:
-            raise AssertionError("an unknown setting was accepted")
+        Learners(session).set_due(DeliveryKind.LESSON, {learner_id: later})
+    with database.session() as session:  # a change made from an older copy of the learner
+        changed = Learners(session).update(learner_id, LearnerChange(nudges=False,
+                                                                      unreachable=None))
+    assert changed.next_lesson_at == later and not changed.nudges
 
 
 def test_outbox_row_is_unique_per_learner_kind_and_local_day(database: Database) -> None:
@@ -109,7 +127,7 @@ def test_answers_badges_and_progress_are_recorded_once(database: Database) -> No
         assert Progress(session).delivered(learner_id, "l1", NOW)
         assert not Progress(session).delivered(learner_id, "l1", NOW)
         assert Progress(session).lesson_ids(learner_id) == {"l1"}
-        assert Answers(session).accuracy(NOW - timedelta(days=1)) == (1, 1)
+        assert Answers(session).accuracy(NOW - timedelta(days=1)) == Accuracy(1, 1)
 
 
 def test_cards_come_due_in_order(database: Database) -> None:
@@ -178,8 +196,8 @@ def test_flagged_questions_are_counted_for_trainers(database: Database) -> None:
         Flags(session).add(first, "l1", "q1", "", NOW)
         Flags(session).add(second, "l1", "q1", "answer b is also right", NOW)
         Flags(session).add(second, "l2", "q9", "", NOW)
-        assert Flags(session).counts() == [("l1", "q1", 2, ["answer b is also right"]),
-                                           ("l2", "q9", 1, [])]
+        assert Flags(session).counts() == [FlagCount("l1", "q1", 2, ("answer b is also right",)),
+                                           FlagCount("l2", "q9", 1, ())]
 
 
 def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database) -> None:
