@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from bot.engine.messages import Inbound, Platform
+from bot.messages import Inbound, Platform
+from bot.rendering.renderer import Renderer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class ConsoleAdapter:
         self.respond = respond
         self.output = output
         self.prompt = prompt
+        self.words = Renderer()
 
     def run(self, lines: Iterable[str], first: str | None = "start") -> None:
         """Answer ``first`` (a greeting), then every line."""
@@ -43,7 +45,7 @@ class ConsoleAdapter:
                 break
             self.print(self.answer(text))
             self.ask()
-        self.print(["Bye!"])
+        self.print([self.words.phrase("bye")])
 
     def answer(self, text: str) -> Iterable[str]:
         """The replies to one line; a failure is logged and answered politely, never fatal."""
@@ -51,8 +53,7 @@ class ConsoleAdapter:
             return list(self.respond(text))
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("console message failed", extra={"platform": "console"})
-            return ["Sorry, something went wrong on my side; it has been logged. Please try "
-                    "again, or type \"help\"."]
+            return [self.words.phrase("sorry")]
 
     def ask(self) -> None:
         if self.prompt:
