@@ -50,7 +50,7 @@ class Demo:
                     break
                 self.console.print(await self.respond(text))
                 self.console.ask()
-            self.console.print(["Bye!"])
+            self.console.print([self.console.bye()])
         finally:
             await self.dispatcher.close()
             await self.console.stop()

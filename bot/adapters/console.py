@@ -72,14 +72,17 @@ class ConsoleAdapter:
             return [self.renderer.render(reply) for reply in replies]
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("console message failed", extra={"platform": "console"})
-            return ["Sorry, something went wrong on my side; it has been logged. Please try "
-                    "again, or type \"help\"."]
+            return [self.renderer.phrase("sorry")]
 
     def ask(self) -> None:
         """Show the prompt, in a terminal only (a prompt in a pipe garbles scripted output)."""
         if self.prompt:
             self.output.write("> ")
             self.output.flush()
+
+    def bye(self) -> str:
+        """The words the console leaves with."""
+        return self.renderer.phrase("bye")
 
     def print(self, replies: Sequence[str]) -> None:
         """Write replies, a blank line after each."""

@@ -21,7 +21,7 @@ from bot.app import BotHost
 from bot.config import Secrets, Settings, SlackSettings
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine, EngineSettings
-from bot.engine.messages import Inbound, Outbound, Platform
+from bot.messages import Inbound, Outbound, Platform
 from bot.web.server import WebServer
 from scheduler.clock import ManualClock
 from scheduler.dispatch import Dispatcher, DispatchResult, DispatchSettings

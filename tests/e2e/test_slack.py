@@ -21,12 +21,12 @@ import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import Recipient
 from bot.adapters.slack import create
 from bot.app import Runtime
 from bot.config import LessonsSettings, Secrets, Settings, SlackSettings, StorageSettings
-from bot.engine.messages import Button, Inbound, Kind, Outbound, Platform
 from bot.errors import AdapterStartError, TemporaryDeliveryError
+from bot.messages import Button, Inbound, Notice, NoticeCode, Platform, QuestionMessage
+from bot.ports import Recipient
 from scheduler.clock import ManualClock
 from storage import Database, upgrade
 from storage.repositories import Asks, Points
@@ -362,10 +362,9 @@ async def test_a_retry_sends_only_the_messages_not_sent_yet(lone_bot: SlackBot,
                                                           fake: FakeSlack) -> None:
     lesson = lone_bot.engine.catalog.get("security/spot-phishing")
     assert lesson is not None
-    ask = Outbound(Kind.QUESTION, {"lesson": lesson, "question": lesson.questions[0],
-                                   "ask_id": 9}, (Button("a", "a:9:0"), Button("b", "a:9:1")))
-    delivery = [Outbound(Kind.NOTICE, {"code": "nudge"}), ask,
-                Outbound(Kind.NOTICE, {"code": "quiz_done"})]  # three Slack messages
+    ask = QuestionMessage(lesson, lesson.questions[0], 9,
+                          (Button("a", "a:9:0"), Button("b", "a:9:1")))
+    delivery = [Notice(NoticeCode.NUDGE), ask, Notice(NoticeCode.QUIZ_DONE)]  # three messages
     recipient = Recipient(1, Platform.SLACK, ANN, ANN_DM)
     fake.fail_next("chat.postMessage", 500, "internal_error", count=2, after=1)
     with pytest.raises(TemporaryDeliveryError) as caught:

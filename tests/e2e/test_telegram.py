@@ -31,8 +31,8 @@ from bot.app import BotHost, Runtime
 from bot.config import Secrets, Settings
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine, EngineSettings
-from bot.engine.messages import Inbound, Outbound
 from bot.errors import AdapterStartError
+from bot.messages import Inbound, Outbound
 from scheduler.clock import ManualClock
 from scheduler.dispatch import Dispatcher, DispatchResult
 from scheduler.due import DueScan

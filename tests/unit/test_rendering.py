@@ -1,38 +1,143 @@
-"""Every message kind and every notice the engine can send renders to real text."""
+"""Every message class and every notice renders to real text, and the console shows each kind
+exactly as it always has."""
 
 from __future__ import annotations
 
-import ast
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.engine.messages import Kind, Outbound
-from bot.rendering.renderer import Renderer
+import pytest
 
-ENGINE = Path(__file__).resolve().parents[2] / "bot" / "engine" / "engine.py"
+from bot.content.model import Choice, Lesson, Question
+from bot.messages import (
+    MESSAGE_TYPES,
+    AllRead,
+    BadgesEarned,
+    Button,
+    ChoiceRange,
+    Feedback,
+    FlagFigure,
+    Help,
+    Invalid,
+    Kind,
+    Leaderboard,
+    LearnerView,
+    LessonMessage,
+    LookupAnswer,
+    NoMatch,
+    NothingDue,
+    Notice,
+    NoticeCode,
+    Outbound,
+    Profile,
+    QuestionFigure,
+    QuestionMessage,
+    Reloaded,
+    Resumed,
+    SettingsSaved,
+    Standing,
+    Stats,
+    StreakView,
+    TopicsNow,
+    UnknownCommand,
+    Welcome,
+    ZoneNow,
+)
+from bot.rendering.renderer import TEMPLATES, Renderer
+
+QUESTION = Question("k", "Which **one**?", (Choice("A", False, 1), Choice("`B`", True, 2)),
+                    "Because B.", 1, detail="Picture this.")
+LESSON = Lesson(id="x/l", path="x/l.md", title="Title", summary="", body="Body **text**.",
+                text="Body text.", topic="x", track="basics", minutes=3, objective="Learn it",
+                questions=(QUESTION,))
+LEARNER = LearnerView("Ann", "Europe/Berlin", "09:00", "15:00", ("mon", "tue"), topics=("git",),
+                      leaderboard_opt_in=True, next_lesson_at=datetime(2026, 3, 3, 8, tzinfo=UTC))
+
+RENDERED: list[tuple[Outbound, str]] = [
+    (Welcome(LEARNER, 28),
+     "Welcome to microlearn! Every workday you get one short lesson (09:00) and a few review "
+     "questions (15:00), in your time zone (Europe/Berlin).\n28 lessons are waiting. Type "
+     '"lesson" for your first one now, or ask me anything, like "how do I spot a phishing '
+     'email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days '
+     'mon-fri", "topics". Type "help" for everything else.'),
+    (LessonMessage(LESSON),
+     "# Title\n3 min · basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
+     "lesson will come back for review, from your next workday on.)"),
+    (QuestionMessage(LESSON, QUESTION, 7, (Button("A", "a:7:0"), Button("B", "a:7:1"))),
+     "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a number "
+     "(or letter)."),
+    (Feedback(LESSON, QUESTION, True, (1,), False, 12), "Right!\nBecause B.\nPoints: 12."),
+    (Feedback(LESSON, QUESTION, False, (0,), True, 3),
+     "Not quite. The answer: 2) B\nBecause B.\nYou have mastered this question: it will rest "
+     "for a long while.\nPoints: 3."),
+    (LookupAnswer("q", LESSON, (LESSON,), (("tite", "title"), ("lern", "learn"))),
+     "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\nBody "
+     '**text**.\n\nRelated: "Title" (type "learn" and a title).'),
+    (NoMatch("xyz", ("A", "B")), 'I have no lesson on "xyz".\nDid you mean: "A"; "B"?'),
+    (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
+     "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
+     "Lessons: 4 of 28 read; 1 question mastered.\nBadges: First lesson."),
+    (Leaderboard((Standing("Ann", 30), Standing("", 10)), True, 30),
+     "This week's leaderboard:\n  1. Ann: 30\n  2. Anonymous: 10\nYou: 30 points this week "
+     '("top leave" hides you).'),
+    (Leaderboard((), False, 0),
+     "This week's leaderboard:\n  Nobody yet: be the first!\nYou are not on the board (0 "
+     'points this week). Type "top join" to appear.'),
+    (SettingsSaved(LEARNER),
+     "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
+    (Stats(10, 4, 55, 0.756, 120, (QuestionFigure("x/l: Which?", 1, 5),),
+           (FlagFigure("x/l: Which?", 2, ("a", "b", "c", "d")),)),
+     "Learners: 10 (4 active this week). Lessons sent: 55.\nQuiz accuracy (30 days): 76% of "
+     "120 answers.\nHardest questions:\n  x/l: Which? (1/5 right)\nFlagged as wrong by "
+     'learners:\n  x/l: Which? (2 flags)\n    "a"\n    "b"\n    "c"'),
+    (Notice(NoticeCode.QUIZ_DONE), "That's all for now. See you next time!"),
+    (Resumed(3), "Welcome back! Your reviews moved 3 days later and your streak waited for "
+     "you. Daily messages are on again."),
+    (Resumed(), "Welcome back! Daily messages are on again."),
+    (ZoneNow("UTC"), 'Your time zone is UTC. Change it with "timezone Area/City", like '
+     '"timezone Europe/Berlin".'),
+    (UnknownCommand("foo"), 'I don\'t know "/foo". Type "help" for the list.'),
+    (AllRead(("git",)), 'You have read every lesson in your topics! Review with "quiz", or ask '
+     "me anything."),
+    (NothingDue(datetime(2026, 3, 3, tzinfo=timezone(timedelta(hours=1)))),
+     "No questions due right now. The next one comes on Tue 03 Mar."),
+    (ChoiceRange(4, True), "Please answer with the numbers of every right choice, like 1 3, "
+     "from 1 to 4."),
+    (ChoiceRange(3, False), "Please answer with a number from 1 to 3."),
+    (BadgesEarned(("A", "B")), "New badges: A, B!"),
+    (Invalid("not a time"), "not a time."),
+    (TopicsNow((), ("git", "security")), 'Your topics: all. Available: git, security. Choose '
+     'with "topics security git".'),
+    (Reloaded(1, 2, 3, ("a.md:1: error: x",)),
+     "Lessons reloaded: 1 added, 2 changed, 3 removed.\na.md:1: error: x"),
+]
 
 
-def notice_codes() -> set[str]:
-    codes = set()
-    for node in ast.walk(ast.parse(ENGINE.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "notice" \
-                and node.args and isinstance(node.args[0], ast.Constant):
-            codes.add(str(node.args[0].value))
-    return codes
+@pytest.mark.parametrize(("message", "text"), RENDERED,
+                         ids=[type(message).__name__ for message, _ in RENDERED])
+def test_the_console_shows_each_message_as_before(message: Outbound, text: str) -> None:
+    assert Renderer().render(message) == text
 
 
-def test_every_notice_code_has_its_own_words() -> None:
+def test_every_message_class_renders() -> None:
+    shown = {type(message) for message, _ in RENDERED}
+    assert shown | {Help} == set(MESSAGE_TYPES)
+    assert "Trainers: stats" in Renderer().render(Help(trainer=True))
+    assert "Trainers" not in Renderer().render(Help())
+
+
+@pytest.mark.parametrize("code", list(NoticeCode))
+def test_every_notice_code_has_its_own_words(code: NoticeCode) -> None:
+    text = Renderer().render(Notice(code))
+    assert text and text != code.value
+
+
+def test_every_kind_has_a_template_and_every_class_its_kind() -> None:
+    assert {f"{kind.value}.txt" for kind in Kind} <= {p.name for p in Path(TEMPLATES).iterdir()}
+    assert sorted(cls.kind for cls in MESSAGE_TYPES) == sorted(Kind)
+
+
+def test_the_feedback_title_is_the_one_place_for_right_and_not_quite() -> None:
     renderer = Renderer()
-    codes = notice_codes()
-    assert len(codes) > 20
-    for code in codes:
-        text = renderer.render(Outbound(Kind.NOTICE, {
-            "code": code, "word": "x", "topics": (), "next_due": None, "count": 3,
-            "several": False, "names": ["A"], "reason": "r", "chosen": (), "available": [],
-            "zone": "UTC", "days": 2, "added": 0, "changed": 0, "removed": 0, "problems": [],
-            "hint": ""}))
-        assert text and text != code, code
-
-
-def test_every_kind_has_a_template() -> None:
-    folder = Path(__file__).resolve().parents[2] / "bot" / "rendering" / "templates"
-    assert {f"{kind.value}.txt" for kind in Kind} <= {p.name for p in folder.iterdir()}
+    assert renderer.phrase("feedback_title", correct=True) == "Right!"
+    assert renderer.phrase("feedback_title", correct=False) == "Not quite."

@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.base import Host, Progress, Recipient, Route, Sent
+from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
 from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
@@ -25,8 +25,9 @@ from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
 from bot.adapters.slack.http import events_route
 from bot.adapters.slack.inbound import Listeners
 from bot.config import Secrets, SlackSettings
-from bot.engine.messages import Outbound, Platform
 from bot.errors import AdapterStartError, DeliveryError, RateLimited
+from bot.messages import Outbound, Platform
+from bot.ports import Host, Progress, Recipient, Sent
 
 log = logging.getLogger(__name__)
 PER_CHANNEL = 1.0
@@ -42,8 +43,6 @@ SCOPES = {
 }
 """Every Web API method the adapter calls, and the bot scope it needs (slack/manifest.yml lists
 them, with ``im:history`` for DMs and ``commands`` for /learn; a test keeps them in step)."""
-SORRY = ("Sorry, something went wrong on my side; it has been logged. Please try again, or "
-         "type *help*.")
 
 
 class SlackAdapter:
@@ -129,8 +128,18 @@ class SlackAdapter:
         Slack message in its turn of the pacer; the first ``skip`` went out on an earlier try.
 
         Messages without buttons are joined into one Slack message, so a delivery is almost
-        always one message; when a later one fails, the error's ``sent`` says how many went.
+        always one message; when a later one fails, the error's ``sent`` says how many went. A
+        429 (on opening the DM or on a post) pauses every Slack send for its Retry-After before
+        :class:`~bot.errors.RateLimited` is raised.
         """
+        try:
+            return await self._send(recipient, messages, skip, progress)
+        except RateLimited as exc:
+            self.pacer.pause(exc.retry_after)
+            raise
+
+    async def _send(self, recipient: Recipient, messages: Sequence[Outbound], skip: int,
+                    progress: Progress | None) -> Sent:
         opened = None
         channel = recipient.chat_id
         if channel is None:
@@ -146,7 +155,7 @@ class SlackAdapter:
                 raise
             first = first or ts
             if progress is not None and skip + done + 1 < len(slack_messages):
-                await progress(skip + done + 1, ts)
+                await progress(skip + done + 1, Sent(ts, chat_id=opened))
         return Sent(first, chat_id=opened)
 
     # -- Web API calls, errors mapped ---------------------------------------------------------
@@ -201,8 +210,6 @@ class SlackAdapter:
         if not channel:
             return
         try:
-            await self.post_paced(channel, SlackMessage("Sorry, something went wrong.",
-                                                        [{"type": "section", "text": {
-                                                            "type": "mrkdwn", "text": SORRY}}]))
+            await self.post_paced(channel, self.blocks.sorry())
         except DeliveryError as exc:
             log.warning("could not even apologise: %s", exc, extra={"platform": "slack"})

@@ -7,7 +7,8 @@ with slack_sdk's async retry handlers.
   over: a Slack outage is not hammered from inside one send.
 - 429: retried once when Slack asks for a short wait (up to ``SHORT_WAIT`` seconds). A longer
   Retry-After is not slept away inside a send (it would hold a delivery slot): it goes back to
-  the dispatcher as :class:`~bot.errors.RateLimited`, which pauses every Slack send for that long.
+  the dispatcher as :class:`~bot.errors.RateLimited`, once the adapter has paused every Slack
+  send for that long.
 """
 
 from __future__ import annotations

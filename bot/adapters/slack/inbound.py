@@ -26,17 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.blocks import (
-    ANSWER_ACTION,
-    COMMAND_ACTION,
-    answered_blocks,
-    fallback,
-    feedback_blocks,
-    home_view,
-)
+from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
-from bot.engine.messages import Inbound, Kind, Outbound, Platform
 from bot.errors import DeliveryError
+from bot.messages import Feedback, Inbound, Outbound, Platform
 
 if TYPE_CHECKING:
     from bot.adapters.slack.adapter import SlackAdapter
@@ -114,7 +107,7 @@ class Listeners:
         if where == known or (known is None and where.startswith("D")):
             await ack()
         else:
-            await ack(text="The answer is in your messages with me.")
+            await ack(text=self.adapter.blocks.phrase("learn_elsewhere"))
         words = learn_words(str(command.get("text") or ""))[:WORDS_LIMIT]
 
         async def work() -> None:
@@ -176,10 +169,11 @@ class Listeners:
                      original: list[dict[str, Any]]) -> None:
         """Grade a button press; the feedback goes into the question's own message."""
         replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
-        feedback = next((reply for reply in replies if reply.kind is Kind.FEEDBACK), None)
+        feedback = next((reply for reply in replies if isinstance(reply, Feedback)), None)
         if feedback is not None and ts and original:
-            blocks = answered_blocks(original, chosen, feedback_blocks(feedback.data))
-            text = fallback("Right!" if feedback.data["correct"] else "Not quite.")
+            render = self.adapter.blocks
+            blocks = render.answered_blocks(original, chosen, render.feedback_blocks(feedback))
+            text = render.feedback_preview(feedback)
             try:
                 async with self.adapter.pacer.slot(channel):
                     await self.adapter.update(channel, ts, text, blocks)
@@ -194,7 +188,7 @@ class Listeners:
         enrolled (opening a tab enrols nobody, nor brings back someone who said "forget")."""
         host = self.adapter.host
         profile = await host.standing(Platform.SLACK, user) if host is not None else None
-        await self.adapter.publish_home(user, home_view(profile.data if profile else None))
+        await self.adapter.publish_home(user, self.adapter.blocks.home_view(profile))
 
     # -- one error boundary per request ---------------------------------------------------------
 

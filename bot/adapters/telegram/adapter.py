@@ -1,14 +1,17 @@
 """The Telegram adapter: python-telegram-bot's ``Application`` inside our event loop.
 
 Inbound, every update (a message, an answer button, a quiz-poll vote) becomes a neutral
-:class:`~bot.engine.messages.Inbound`; the host runs the engine and the replies are rendered
-and sent. One chat's updates are handled in order, different chats side by side. Outbound, the
-dispatcher calls :meth:`TelegramAdapter.send` with one delivery. Every message, pushed or a
+:class:`~bot.messages.Inbound`; the host runs the engine and the replies are rendered and sent
+(a quiz poll in a reply is reported to the host at once). One chat's updates are handled in
+order, different chats side by side. Outbound, the dispatcher calls
+:meth:`TelegramAdapter.send` with one delivery, and gets back the quiz polls it sent in
+:attr:`~bot.ports.Sent.polls`, to record with the delivery. Every message, pushed or a
 reply, waits for :attr:`TelegramAdapter.pacer` (``[telegram] messages_per_second`` overall, 1/s
 per chat); PTB's ``AIORateLimiter`` adds Telegram's per-group limit (20 a minute). Its own
 overall limit and its resending after a 429 are off: a 429 must pause every send of the bot (the
 pacer does that), whereas PTB's retry holds only PTB's queue while the pacer keeps admitting
 more, which then leave together when the pause ends and trip the limit again, wave after wave.
+A 429 on a push pauses the pacer before :class:`~bot.errors.RateLimited` goes to the dispatcher.
 """
 
 from __future__ import annotations
@@ -36,10 +39,10 @@ from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, ChatMigrated, Conflict, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.adapters.base import Host, Progress, Recipient, Route, Sent
+from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import errors
-from bot.adapters.telegram.formatting import MESSAGE_LIMIT, escape, to_plain, visible_length
+from bot.adapters.telegram.formatting import MESSAGE_LIMIT, to_plain, visible_length
 from bot.adapters.telegram.inbound import ALLOWED_UPDATES, reply_chat, to_inbound
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
@@ -49,14 +52,32 @@ from bot.adapters.telegram.render import (
     Poll,
     TelegramRenderer,
     Text,
+    command_menu,
     multi_keyboard,
     multi_labels,
     parse_multi,
 )
 from bot.adapters.telegram.webhook import webhook_route
 from bot.config import TelegramSettings
-from bot.engine.messages import Kind, Outbound, Platform
 from bot.errors import RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.messages import (
+    AllRead,
+    BadgesEarned,
+    ChoiceRange,
+    Feedback,
+    Invalid,
+    NothingDue,
+    Notice,
+    NoticeCode,
+    Outbound,
+    Platform,
+    Reloaded,
+    Resumed,
+    TopicsNow,
+    UnknownCommand,
+    ZoneNow,
+)
+from bot.ports import Host, PollSent, Progress, Recipient, Sent
 
 if TYPE_CHECKING:
     from telegram._utils.types import CorrectOptionIds
@@ -66,28 +87,8 @@ log = logging.getLogger(__name__)
 # reply path handle those (pause, reschedule) and log them once, as warnings.
 logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
 
-COMMANDS = (
-    ("start", "Welcome, your settings and how it works"),
-    ("lesson", "Today's lesson, now"),
-    ("quiz", "The questions due for review"),
-    ("learn", "The best lesson on a topic: /learn passwords"),
-    ("me", "Your points, streak and badges"),
-    ("top", "This week's leaderboard (top join / top leave)"),
-    ("time", "When your lesson comes: /time 09:30 (or /time quiz 15:00)"),
-    ("timezone", "Your time zone: /timezone Europe/Berlin"),
-    ("days", "The days you learn: /days mon-fri"),
-    ("topics", "Only these topics: /topics security git"),
-    ("pause", "A holiday: your streak and reviews wait"),
-    ("resume", "Back from a holiday, or after stop"),
-    ("nudges", "Reminders on or off: /nudges off"),
-    ("stop", "No more daily messages"),
-    ("flag", "Report a question whose answer looks wrong"),
-    ("forget", "Delete everything the bot knows about you"),
-    ("help", "Everything the bot understands"),
-)
+COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
-SORRY = ("Sorry, something went wrong on my side; it has been logged. Please try again, or "
-         'type "help".')
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -117,6 +118,18 @@ def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | No
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(button.label, callback_data=button.data)
                                   for button in row] for row in rows])
+
+
+def _poll_sent(part: Part, message: Message) -> PollSent | None:
+    """The quiz poll a part became, if it was one."""
+    if isinstance(part, Poll) and message.poll is not None:
+        return PollSent(message.poll.id, part.ask_id)
+    return None
+
+
+def _moved(chat: str, recipient: Recipient) -> str | None:
+    """The chat a delivery went to, when it is not the one the recipient had."""
+    return chat if chat != recipient.chat_id else None
 
 
 def _file_base(api_base_url: str) -> str:
@@ -252,28 +265,38 @@ class TelegramAdapter:
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
                    skip: int = 0, progress: Progress | None = None) -> Sent:
         """Send one delivery's messages in order, each Telegram message paced (see
-        :meth:`bot.adapters.base.Adapter.send`); the first ``skip`` went out on an earlier try.
+        :meth:`bot.ports.Sender.send`); the first ``skip`` went out on an earlier try.
 
-        A group that became a supergroup is followed, and the new chat id returned. An error
-        carries in ``sent`` how many Telegram messages this call did send.
+        A group that became a supergroup is followed, and the new chat id returned. Quiz polls
+        are not reported to the host here: each part's goes in the ``Sent`` given to
+        ``progress``, and all this call sent in the ``Sent`` returned. A 429 pauses the pacer,
+        then raises :class:`~bot.errors.RateLimited`; an error carries in ``sent`` how many
+        Telegram messages this call did send.
         """
         chat = recipient.chat_id or recipient.user_id
         parts = [part for message in messages for part in self.renderer.parts(message)]
         first_id: str | None = None
+        polls: list[PollSent] = []
         for index in range(skip, len(parts)):
+            part = parts[index]
             try:
                 async with self.pacer.slot(chat):
-                    message, chat = await self._post_following(chat, parts[index])
+                    message, chat = await self._post_following(chat, part)
             except TelegramError as exc:
                 error = errors.translate(exc)
                 error.sent = index - skip
+                if isinstance(error, RateLimited):
+                    self.pacer.pause(error.retry_after)
                 raise error from exc
             if first_id is None:
                 first_id = str(message.message_id)
+            poll = _poll_sent(part, message)
+            if poll is not None:
+                polls.append(poll)
             if progress is not None and index + 1 < len(parts):
-                await progress(index + 1, str(message.message_id))
-        moved = chat if chat != recipient.chat_id else None
-        return Sent(message_id=first_id, chat_id=moved)
+                await progress(index + 1, Sent(str(message.message_id), _moved(chat, recipient),
+                                               (poll,) if poll is not None else ()))
+        return Sent(message_id=first_id, chat_id=_moved(chat, recipient), polls=tuple(polls))
 
     # -- sending one part --------------------------------------------------------------------
 
@@ -292,14 +315,11 @@ class TelegramAdapter:
         if isinstance(part, Text):
             return await self._post_text(chat, part.html, _keyboard(part.keyboard))
         if isinstance(part, Poll):
-            message = await bot.send_poll(
+            return await bot.send_poll(
                 chat, part.question, list(part.options), is_anonymous=False, type=PollType.QUIZ,
                 correct_option_ids=cast("CorrectOptionIds", list(part.correct)),
                 allows_multiple_answers=len(part.correct) > 1,
                 explanation=part.explanation or None)
-            if message.poll is not None and self._host is not None:
-                await self._host.poll_sent(Platform.TELEGRAM, message.poll.id, part.ask_id)
-            return message
         return await self._post_photo(chat, part)
 
     async def _post_text(self, chat: str, html: str,
@@ -357,15 +377,20 @@ class TelegramAdapter:
                     return
 
     async def _reply_part(self, chat: str, part: Part) -> tuple[bool | None, str]:
-        """(True: sent, False: skipped, None: stop replying), and the chat now used."""
+        """(True: sent, False: skipped, None: stop replying), and the chat now used. A quiz
+        poll sent is reported to the host before the next part goes."""
         context = {"platform": "telegram", "chat": chat}
         for attempt in range(self.network_retries + 1):
             try:
                 async with self.pacer.slot(chat):
-                    _, chat = await self._post_following(chat, part)
-                return True, chat
+                    message, chat = await self._post_following(chat, part)
             except TelegramError as exc:
                 error = errors.translate(exc)
+            else:
+                poll = _poll_sent(part, message)
+                if poll is not None and self._host is not None:
+                    await self._host.poll_sent(Platform.TELEGRAM, poll.poll_id, poll.ask_id)
+                return True, chat
             if isinstance(error, RateLimited):
                 self.pacer.pause(error.retry_after)
                 log.warning("telegram: rate limited replying; waiting %.1f s",
@@ -419,7 +444,7 @@ class TelegramAdapter:
             log.exception("telegram: handling an update failed",
                           extra={"platform": "telegram", "chat": chat,
                                  "update": update.update_id})
-            await self._reply_part(chat, Text(escape(SORRY)))
+            await self._reply_part(chat, Text(self.renderer.phrase("sorry")))
         finally:
             if query is not None and not answered:
                 await self._answer(query)
@@ -444,14 +469,14 @@ class TelegramAdapter:
             else []
         if index is None:
             if not ticked:
-                await self._answer(query, "Tick at least one answer, then Submit.")
+                await self._answer(query, to_plain(self.renderer.phrase("tick_first")))
                 return None
             await self._answer(query)
             return " ".join(str(number + 1) for number in range(16) if ticked >> number & 1)
         await self._answer(query)
         if message is not None and labels and index < len(labels):
             await self._edit(message, None, _keyboard(
-                multi_keyboard(ask_id, labels, ticked ^ (1 << index))))
+                multi_keyboard(ask_id, labels, ticked ^ (1 << index), self.renderer.submit)))
         return None
 
     async def _show_result(self, query: CallbackQuery,
@@ -459,28 +484,32 @@ class TelegramAdapter:
         """Answer the press and show its result on the question itself; the replies left to
         send as messages."""
         message = query.message if isinstance(query.message, Message) else None
-        first = replies[0] if replies else None
-        if first is not None and first.kind is Kind.FEEDBACK:
-            correct = bool(first.data.get("correct"))
-            await self._answer(query, "Right!" if correct else "Not quite.")
-            if message is None:
+        match replies[0] if replies else None:
+            case Feedback(correct=correct) as feedback:
+                title = self.renderer.phrase("feedback_title", correct=correct)
+                await self._answer(query, to_plain(title))
+                if message is None:
+                    return list(replies)
+                chosen = self._chosen(message, query.data or "")
+                answered = self.renderer.phrase("answered", chosen=chosen)
+                result = (f"\n\n{'✅' if correct else '❌'} {answered}\n"
+                          + self.renderer.html(feedback))
+                text = (message.text_html or "") + result
+                if message.text is not None and visible_length(text) <= MESSAGE_LIMIT:
+                    await self._edit(message, text, None)
+                    return list(replies[1:])
+                await self._edit(message, None, None)
                 return list(replies)
-            chosen = self._chosen(message, query.data or "")
-            result = (f"\n\n{'✅' if correct else '❌'} <i>Your answer: {escape(chosen)}</i>\n"
-                      + self.renderer.html(first))
-            text = (message.text_html or "") + result
-            if message.text is not None and visible_length(text) <= MESSAGE_LIMIT:
-                await self._edit(message, text, None)
-                return list(replies[1:])
-            await self._edit(message, None, None)
-            return list(replies)
-        if len(replies) == 1 and first is not None and first.kind is Kind.NOTICE:
-            note = to_plain(self.renderer.html(first))
-            if len(note) <= 200:  # a short notice fits the press's own pop-up
-                await self._answer(query, note)
-                if first.data.get("code") == "already_answered" and message is not None:
-                    await self._edit(message, None, None)
-                return []
+            case (Notice() | Resumed() | ZoneNow() | UnknownCommand() | AllRead() | NothingDue()
+                  | ChoiceRange() | BadgesEarned() | Invalid() | TopicsNow()
+                  | Reloaded()) as notice if len(replies) == 1:
+                # A short notice alone fits the press's own pop-up.
+                note = to_plain(self.renderer.html(notice))
+                if len(note) <= 200:
+                    await self._answer(query, note)
+                    if notice == Notice(NoticeCode.ALREADY_ANSWERED) and message is not None:
+                        await self._edit(message, None, None)
+                    return []
         await self._answer(query)
         return list(replies)
 

@@ -1,4 +1,4 @@
-"""Telegram updates as neutral :class:`~bot.engine.messages.Inbound` events (no network here)."""
+"""Telegram updates as neutral :class:`~bot.messages.Inbound` events (no network here)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 from telegram import Update, User
 
-from bot.engine.messages import Inbound, Platform
+from bot.messages import Inbound, Platform
 
 ALLOWED_UPDATES = ("message", "callback_query", "poll_answer")
 """What the bot asks Telegram for (edited messages, channel posts and the rest are not needed)."""

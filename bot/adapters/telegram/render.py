@@ -1,8 +1,9 @@
 """Neutral outbound messages as the Telegram messages that carry them (no network here).
 
 Every message is rendered with the shared templates (Telegram's own versions of ``lesson``,
-``lookup`` and ``question`` live in ``templates/``), then escaped *as a whole*: the learner's
-and the trainer's text and the templates' own words alike. Only the HTML this module makes
+``lookup`` and ``question``, and the words only Telegram shows, live in ``templates/``), then
+escaped *as a whole*: the learner's and the trainer's text and the templates' own words alike.
+Only the HTML this module makes
 itself (bold titles, a lesson's Markdown as Telegram HTML) survives, through placeholders that
 nobody else can forge. The result is split under Telegram's limits.
 """
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from jinja2 import FileSystemLoader
-
 from bot.adapters.telegram.formatting import (
     CAPTION_LIMIT,
     MESSAGE_LIMIT,
@@ -28,7 +27,7 @@ from bot.adapters.telegram.formatting import (
 )
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine.messages import Kind, Outbound
+from bot.messages import LessonMessage, Outbound, QuestionMessage
 from bot.rendering.renderer import TEMPLATES, Renderer
 
 OWN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -90,9 +89,8 @@ class TelegramRenderer:
     def __init__(self, lessons_dir: Path | str, quiz_style: str = "buttons") -> None:
         self.lessons_dir = Path(lessons_dir)
         self.quiz_style = quiz_style
-        self._renderer = Renderer()
+        self._renderer = Renderer(folders=(OWN_TEMPLATES, TEMPLATES))
         environment = self._renderer.environment
-        environment.loader = FileSystemLoader([str(OWN_TEMPLATES), str(TEMPLATES)])
         environment.filters["bold"] = self._tag("b")
         environment.filters["italic"] = self._tag("i")
         environment.filters["markdown"] = lambda source: self._keep(markdown_to_html(str(source)))
@@ -113,8 +111,16 @@ class TelegramRenderer:
 
     def html(self, message: Outbound) -> str:
         """One message as Telegram HTML (not yet split)."""
+        return self._html(lambda: self._renderer.render(message))
+
+    def phrase(self, name: str, **values: object) -> str:
+        """The words of the template ``{name}.txt`` as Telegram HTML (see
+        :meth:`bot.rendering.renderer.Renderer.phrase`)."""
+        return self._html(lambda: self._renderer.phrase(name, **values))
+
+    def _html(self, render: Callable[[], str]) -> str:
         self._nonce, self._kept = secrets.token_hex(4), []
-        text = escape(self._renderer.render(message))
+        text = escape(render())
         nonce, kept = self._nonce, self._kept
 
         def restore(match: re.Match[str]) -> str:
@@ -132,15 +138,12 @@ class TelegramRenderer:
 
     def parts(self, message: Outbound) -> list[Part]:
         """The Telegram messages for one neutral message, in order."""
-        if message.kind is Kind.QUESTION:
-            return self.question(message)
-        html = self.html(message)
-        if message.kind is Kind.LESSON:
-            lesson = message.data.get("lesson")
-            image = self.image(lesson) if isinstance(lesson, Lesson) else None
-            if image is not None:
-                return self.with_photo(html, *image)
-        return [Text(piece) for piece in split_html(html, MESSAGE_LIMIT)]
+        match message:
+            case QuestionMessage():
+                return self.question(message)
+            case LessonMessage(lesson=lesson) if (image := self.image(lesson)) is not None:
+                return self.with_photo(self.html(message), *image)
+        return [Text(piece) for piece in split_html(self.html(message), MESSAGE_LIMIT)]
 
     def with_photo(self, html: str, source: str, local: bool) -> list[Part]:
         """A lesson with its image: all of it in the caption when it fits, else the title as
@@ -165,28 +168,34 @@ class TelegramRenderer:
             return None
         return str(path), True
 
-    def question(self, message: Outbound) -> list[Part]:
+    @property
+    def submit(self) -> str:
+        """The label of a select-all question's Submit button."""
+        return self._renderer.phrase("question_submit")
+
+    def question(self, message: QuestionMessage) -> list[Part]:
         """A quiz question: a native quiz poll when asked for and it fits, else text with an
         inline keyboard (single choice: one press answers; select-all: tick, then Submit)."""
-        question = message.data.get("question")
-        ask_id = message.data.get("ask_id")
-        if self.quiz_style == "poll" and isinstance(question, Question) and isinstance(ask_id, int):
+        question, ask_id = message.question, message.ask_id
+        if self.quiz_style == "poll":
             poll = as_poll(question, ask_id)
             if poll is not None and question.detail:  # the situation goes first, as text
-                lesson = message.data.get("lesson")
-                title = escape(lesson.title) if isinstance(lesson, Lesson) else ""
-                detail = escape(plain_text(question.detail))
-                intro = f"<i>Question ({title})</i>\n{detail}" if title else detail
+                intro = self.phrase("poll_intro", lesson=message.lesson, question=question)
                 return [*(Text(piece) for piece in split_html(intro, MESSAGE_LIMIT)), poll]
             if poll is not None:
                 return [poll]
         pieces = split_html(self.html(message), MESSAGE_LIMIT)
-        multiple = isinstance(question, Question) and len(question.correct_indexes) > 1
-        if multiple and isinstance(ask_id, int):
-            keyboard = multi_keyboard(ask_id, [b.label for b in message.buttons], 0)
+        if len(question.correct_indexes) > 1:
+            keyboard = multi_keyboard(ask_id, [b.label for b in message.buttons], 0,
+                                      self.submit)
         else:
             keyboard = single_keyboard([(b.label, b.value) for b in message.buttons])
         return [*(Text(piece) for piece in pieces[:-1]), Text(pieces[-1], keyboard)]
+
+
+def command_menu() -> tuple[tuple[str, str], ...]:
+    """The command menu Telegram shows: (command, description) from ``templates/commands.txt``."""
+    return tuple(Renderer(folders=(OWN_TEMPLATES,)).menu("commands"))
 
 
 def _label(number: int, label: str) -> str:
@@ -208,12 +217,14 @@ def single_keyboard(buttons: list[tuple[str, str]]) -> tuple[tuple[Button, ...],
                  for number, (label, value) in enumerate(buttons, 1) if fits_callback(value))
 
 
-def multi_keyboard(ask_id: int, labels: list[str], ticked: int) -> tuple[tuple[Button, ...], ...]:
-    """A select-all question's keyboard: each choice toggles a tick, Submit sends them."""
+def multi_keyboard(ask_id: int, labels: list[str], ticked: int,
+                   submit: str) -> tuple[tuple[Button, ...], ...]:
+    """A select-all question's keyboard: each choice toggles a tick, ``submit`` (the last
+    button's label) sends them."""
     rows = [(Button(("☑ " if ticked >> index & 1 else "☐ ") + _label(index + 1, label),
                     f"{MULTI_TAG}:{ask_id}:{ticked}:{index}"),)
             for index, label in enumerate(labels)]
-    rows.append((Button("Submit", f"{MULTI_TAG}:{ask_id}:{ticked}:ok"),))
+    rows.append((Button(submit, f"{MULTI_TAG}:{ask_id}:{ticked}:ok"),))
     return tuple(rows)
 
 

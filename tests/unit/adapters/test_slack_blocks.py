@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from bot.adapters.slack.blocks import (
-    BlockRenderer,
-    answered_blocks,
-    cut,
-    home_view,
-    sections,
-)
+from bot.adapters.slack.blocks import BlockRenderer, cut, sections
 from bot.adapters.slack.mrkdwn import escape, from_markdown, to_plain
 from bot.content.model import Choice, Lesson, Question
-from bot.engine.messages import Button, Kind, Outbound
+from bot.messages import (
+    BadgesEarned,
+    Button,
+    Feedback,
+    LearnerView,
+    LessonMessage,
+    Outbound,
+    Profile,
+    QuestionMessage,
+    StreakView,
+)
 from tests.fakes.slack_api import check_blocks, entities_ok, mrkdwn_texts
+from tests.unit.examples import one_of_each
 
 
 def lesson(**changes: Any) -> Lesson:
@@ -66,8 +71,7 @@ def test_markdown_becomes_mrkdwn() -> None:
 
 
 def test_a_lesson_is_header_context_image_and_sections() -> None:
-    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(
-        image="https://cdn.example/p.png")}))
+    [message] = render(LessonMessage(lesson(image="https://cdn.example/p.png")))
     kinds = [block["type"] for block in message.blocks]
     assert kinds == ["header", "context", "image", "section"]
     facts = [element["text"] for element in message.blocks[1]["elements"]]
@@ -77,13 +81,13 @@ def test_a_lesson_is_header_context_image_and_sections() -> None:
 
 
 def test_a_local_image_is_left_out() -> None:
-    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(image="images/p.png")}))
+    [message] = render(LessonMessage(lesson(image="images/p.png")))
     assert "image" not in [block["type"] for block in message.blocks]
 
 
 def test_a_huge_lesson_keeps_every_slack_limit() -> None:
     body = "\n\n".join(f"Paragraph {i}: " + "word &amp; <tag> " * 300 for i in range(60))
-    [message] = render(Outbound(Kind.LESSON, {"lesson": lesson(title="T" * 400, body=body)}))
+    [message] = render(LessonMessage(lesson(title="T" * 400, body=body)))
     check_blocks(message.blocks)  # 50 blocks, 3,000 a section, 150 a header
     assert len(message.blocks) == 50 and "cut here" in json.dumps(message.blocks[-1])
     assert all(entities_ok(text) for text in mrkdwn_texts(message.blocks))
@@ -101,8 +105,7 @@ def test_sections_pack_paragraphs_under_the_limit() -> None:
 
 def test_a_question_has_numbered_choices_and_a_button_each() -> None:
     buttons = tuple(Button(f"choice {i} <b>", f"a:7:{i}") for i in range(3))
-    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(),
-                                                "ask_id": 7}, buttons))
+    [message] = render(QuestionMessage(lesson(), question(), 7, buttons))
     actions = next(block for block in message.blocks if block["type"] == "actions")
     assert actions["block_id"] == "ask-7"
     assert [b["value"] for b in actions["elements"]] == ["a:7:0", "a:7:1", "a:7:2"]
@@ -116,19 +119,15 @@ def test_a_question_has_numbered_choices_and_a_button_each() -> None:
 
 def test_a_select_all_question_is_answered_by_typing() -> None:
     buttons = tuple(Button(f"c{i}", f"a:7:{i}") for i in range(3))
-    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(),
-                                                "question": question((0, 2)), "ask_id": 7},
-                                buttons))
+    [message] = render(QuestionMessage(lesson(), question((0, 2)), 7, buttons))
     assert "actions" not in [block["type"] for block in message.blocks]
     assert "like *1 3*" in json.dumps(message.blocks)
 
 
 def test_text_messages_join_and_a_question_stands_alone() -> None:
-    notice = Outbound(Kind.NOTICE, {"code": "badges", "names": ["First <lesson>"]})
-    feedback = Outbound(Kind.FEEDBACK, {"correct": False, "question": question(),
-                                        "choices": [0], "mastered": False, "points": 12})
-    ask = Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(), "ask_id": 3},
-                   (Button("x", "a:3:0"),))
+    notice = BadgesEarned(("First <lesson>",))
+    feedback = Feedback(lesson(), question(), False, (0,), False, 12)
+    ask = QuestionMessage(lesson(), question(), 3, (Button("x", "a:3:0"),))
     messages = render(feedback, notice, ask, notice)
     assert len(messages) == 3
     joined = json.dumps(messages[0].blocks)
@@ -139,31 +138,29 @@ def test_text_messages_join_and_a_question_stands_alone() -> None:
 
 def test_an_answered_question_loses_its_buttons_and_shows_the_result() -> None:
     buttons = (Button("c0", "a:3:0"),)
-    [message] = render(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(),
-                                                "ask_id": 3}, buttons))
+    renderer = BlockRenderer()
+    [message] = renderer.messages([QuestionMessage(lesson(), question(), 3, buttons)])
     result = [{"type": "section", "text": {"type": "mrkdwn", "text": "Right!"}}]
-    blocks = answered_blocks(message.blocks, "1) c0 <x>", result)
+    blocks = renderer.answered_blocks(message.blocks, "1) c0 <x>", result)
     kinds = [block["type"] for block in blocks]
     assert "actions" not in kinds and kinds[-2:] == ["context", "section"]
     assert "You answered: *1) c0 &lt;x&gt;*" in json.dumps(blocks)
     assert "Press a button" not in json.dumps(blocks)
-    again = answered_blocks(blocks, "1) c0", result)  # a second press: one result, not two
+    again = renderer.answered_blocks(blocks, "1) c0", result)  # a second press: one result, not two
     assert json.dumps(again).count("You answered") == 1
 
 
-def profile(**learner: Any) -> dict[str, Any]:
-    person = SimpleNamespace(**({
-        "display_name": "Ann <admin>", "time_zone": "Europe/Berlin", "lesson_time": "09:00",
-        "quiz_time": "15:00", "workdays": ("mon", "tue"), "paused": False, "stopped": False,
-        "next_lesson_at": datetime(2026, 3, 3, 8, 0, tzinfo=UTC)} | learner))
-    return {"learner": person, "points": 42, "week_points": 7,
-            "streak": SimpleNamespace(current=3, longest=5, freezes=1),
-            "badges": ["First lesson", "Track & field"], "lessons_read": 4, "lessons_total": 28,
-            "mastered": 1}
+LEARNER = LearnerView("Ann <admin>", "Europe/Berlin", "09:00", "15:00", ("mon", "tue"),
+                      next_lesson_at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
+
+
+def profile(**learner: Any) -> Profile:
+    return Profile(replace(LEARNER, **learner), 42, 7, StreakView(3, 5, 1),
+                   ("First lesson", "Track & field"), 4, 28, 1)
 
 
 def test_the_app_home_shows_streak_points_badges_and_next_lesson() -> None:
-    view = home_view(profile())
+    view = BlockRenderer().home_view(profile())
     text = json.dumps(view)
     assert view["type"] == "home"
     assert "*Streak:* 3 days (best 5), 1 streak freeze in reserve" in text
@@ -173,30 +170,43 @@ def test_the_app_home_shows_streak_points_badges_and_next_lesson() -> None:
 
 
 def test_the_app_home_of_a_learner_on_holiday() -> None:
-    text = json.dumps(home_view(profile(paused=True, next_lesson_at=None)))
+    text = json.dumps(BlockRenderer().home_view(profile(paused=True, next_lesson_at=None)))
     assert "not planned" in text and "on holiday" in text
 
 
+def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:
+    view = BlockRenderer().home_view(None)
+    buttons = next(block for block in view["blocks"] if block["type"] == "actions")
+    assert [(b["value"], b["text"]["text"]) for b in buttons["elements"]] == [
+        ("lesson", "Today's lesson"), ("quiz", "Quiz me"), ("top", "Leaderboard"),
+        ("help", "Help")]
+    assert "One short lesson each workday" in json.dumps(view)
+
+
 def test_a_profile_message_escapes_the_name() -> None:
-    [message] = render(Outbound(Kind.PROFILE, profile()))
+    [message] = render(profile())
     assert "*Ann &lt;admin&gt;*" in json.dumps(message.blocks)
 
 
-@pytest.mark.parametrize("kind", [kind for kind in Kind if kind not in (
-    Kind.LESSON, Kind.LOOKUP, Kind.QUESTION, Kind.FEEDBACK, Kind.PROFILE)])
-def test_other_kinds_render_as_escaped_sections(kind: Kind) -> None:
-    data: dict[str, Any] = {
-        Kind.WELCOME: {"learner": profile()["learner"], "lessons": 3},
-        Kind.HELP: {"trainer": True},
-        Kind.NO_MATCH: {"query": "<@U1> & <!here>", "suggestions": ["A <b>"]},
-        Kind.LEADERBOARD: {"board": [SimpleNamespace(display_name="<x>", points=3)],
-                           "me": SimpleNamespace(leaderboard_opt_in=True), "my_points": 3},
-        Kind.SETTINGS: {"learner": SimpleNamespace(**vars(profile()["learner"]), topics=())},
-        Kind.NOTICE: {"code": "invalid", "reason": "bad <input> & more"},
-        Kind.STATS: {"learners": 1, "active": 1, "lessons_sent": 2, "accuracy": None,
-                     "answers": 0, "hardest": [], "flags": [("Q <1>", 2, ["n & m"])]},
-    }[kind]
-    [message] = render(Outbound(kind, data))
-    check_blocks(message.blocks)
-    assert all(entities_ok(text) for text in mrkdwn_texts(message.blocks))
-    assert entities_ok(message.text)
+def test_feedback_says_right_or_not_quite_from_the_shared_title() -> None:
+    renderer = BlockRenderer()
+    right = Feedback(lesson(), question(), True, (1,), True, 5)
+    [message] = renderer.messages([right])
+    assert message.text == "Right!"
+    assert ":white_check_mark: *Right!*" in json.dumps(message.blocks)
+    assert ":trophy: You have mastered" in json.dumps(message.blocks)
+    wrong = replace(right, correct=False, mastered=False)
+    blocks = json.dumps(renderer.feedback_blocks(wrong))
+    assert ":x: *Not quite.* The answer: 2) choice 1 &lt;b&gt;" in blocks
+    assert renderer.feedback_preview(wrong) == "Not quite."
+
+
+EXAMPLES = one_of_each(lesson(questions=(question(),)), lesson(title="Other <t>"))
+
+
+@pytest.mark.parametrize("message", EXAMPLES, ids=lambda message: type(message).__name__)
+def test_every_kind_keeps_the_block_kit_limits_and_escapes(message: Outbound) -> None:
+    [slack] = render(message)
+    check_blocks(slack.blocks)
+    assert all(entities_ok(text) for text in mrkdwn_texts(slack.blocks))
+    assert entities_ok(slack.text)

@@ -27,7 +27,6 @@ from bot.adapters.telegram.errors import (
 )
 from bot.adapters.telegram.inbound import command_text, reply_chat, to_inbound
 from bot.adapters.telegram.webhook import webhook_secret
-from bot.engine.messages import Inbound, Platform
 from bot.errors import (
     AdapterStartError,
     DeliveryError,
@@ -35,6 +34,7 @@ from bot.errors import (
     RecipientUnreachable,
     TemporaryDeliveryError,
 )
+from bot.messages import Inbound, Platform
 from tests.fakes.telegram_api import FakeTelegram
 
 BOT = Bot("123:TOKEN")

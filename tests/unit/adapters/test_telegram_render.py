@@ -25,6 +25,7 @@ from bot.adapters.telegram.render import (
     TelegramRenderer,
     Text,
     as_poll,
+    command_menu,
     multi_keyboard,
     multi_labels,
     parse_multi,
@@ -32,8 +33,9 @@ from bot.adapters.telegram.render import (
 )
 from bot.content.catalog import Catalog
 from bot.content.model import Choice, Lesson, Question
-from bot.engine.messages import Button, Kind, Outbound
+from bot.messages import Button, Help, LessonMessage, NoMatch, Outbound, QuestionMessage
 from tests.fakes.telegram_api import TelegramHTMLError, parse_html
+from tests.unit.examples import one_of_each
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD = ROOT / "tests" / "data" / "lessons" / "good"
@@ -101,12 +103,11 @@ def test_every_sample_lesson_renders_as_valid_telegram_html(path: Path) -> None:
     found = [item for item in catalog.lessons() if ROOT / "lessons" / item.path == path]
     if not found:
         pytest.skip("not a lesson")
-    for part in renderer.parts(Outbound(Kind.LESSON, {"lesson": found[0]})):
+    for part in renderer.parts(LessonMessage(found[0])):
         assert isinstance(part, Text)
         assert utf16_length(seen(part.html).strip()) <= MESSAGE_LIMIT
     for item in found[0].questions:
-        for part in renderer.parts(Outbound(Kind.QUESTION, {
-                "lesson": found[0], "question": item, "ask_id": 7}, tuple(
+        for part in renderer.parts(QuestionMessage(found[0], item, 7, tuple(
                 Button(choice.text, f"a:7:{i}") for i, choice in enumerate(item.choices)))):
             assert isinstance(part, Text)
             seen(part.html)
@@ -114,10 +115,24 @@ def test_every_sample_lesson_renders_as_valid_telegram_html(path: Path) -> None:
 
 # -- rendering whole messages ------------------------------------------------------------------
 
+EXAMPLES = one_of_each(lesson(questions=(question(detail="A & <b>"),)), lesson(title="Other <t>"))
+
+
+@pytest.mark.parametrize("style", ["buttons", "poll"])
+@pytest.mark.parametrize("message", EXAMPLES, ids=lambda message: type(message).__name__)
+def test_every_kind_renders_as_valid_telegram_html(message: Outbound, style: str) -> None:
+    parts = TelegramRenderer(GOOD, quiz_style=style).parts(message)
+    assert parts
+    for part in parts:
+        if isinstance(part, Text):
+            assert seen(part.html).strip()
+        elif isinstance(part, Photo):
+            seen(part.caption)
+
 
 def test_every_word_of_a_template_is_escaped_too() -> None:
     renderer = TelegramRenderer(GOOD)
-    html = renderer.html(Outbound(Kind.HELP, {"trainer": False}))
+    html = renderer.html(Help(trainer=False))
     assert "learn &lt;topic&gt;" in html  # a template's own "<topic>" is not a tag
     seen(html)
 
@@ -125,14 +140,13 @@ def test_every_word_of_a_template_is_escaped_too() -> None:
 def test_learners_text_cannot_forge_markup_or_placeholders() -> None:
     renderer = TelegramRenderer(GOOD)
     query = "<b>x</b> & \ue000deadbeef0\ue001 <i>"
-    html = renderer.html(Outbound(Kind.NO_MATCH, {"query": query, "suggestions": []}))
+    html = renderer.html(NoMatch(query))
     assert seen(html).startswith(f'I have no lesson on "{query}"')
 
 
 def test_a_lesson_has_a_bold_title_and_its_body_formatted() -> None:
     renderer = TelegramRenderer(GOOD)
-    html = renderer.html(Outbound(Kind.LESSON, {"lesson": lesson("Use **2FA** & a <key>.",
-                                                                 title="Keys & <locks>")}))
+    html = renderer.html(LessonMessage(lesson("Use **2FA** & a <key>.", title="Keys & <locks>")))
     assert html.startswith("<b>Keys &amp; &lt;locks&gt;</b>\n<i>2 min</i>\n\n")
     assert seen(html) == "Keys & <locks>\n2 min\n\nUse 2FA & a <key>."
 
@@ -143,7 +157,7 @@ def test_a_lesson_with_its_image_goes_as_a_photo_with_caption() -> None:
     catalog.load()
     phishing = catalog.get("security/phishing")
     assert phishing is not None
-    [photo] = renderer.parts(Outbound(Kind.LESSON, {"lesson": phishing}))
+    [photo] = renderer.parts(LessonMessage(phishing))
     assert isinstance(photo, Photo) and photo.local
     assert Path(photo.source) == GOOD / "security" / "images" / "phishing.png"
     assert seen(photo.caption).startswith("Spot a phishing email in ten seconds\n")
@@ -152,8 +166,7 @@ def test_a_lesson_with_its_image_goes_as_a_photo_with_caption() -> None:
 def test_a_long_lesson_with_an_image_has_its_title_as_caption_then_text() -> None:
     renderer = TelegramRenderer(GOOD)
     body = "\n\n".join(f"Paragraph {n} " + "text " * 200 for n in range(6))
-    parts = renderer.parts(Outbound(Kind.LESSON, {"lesson": lesson(
-        body, image="https://example.com/a.png")}))
+    parts = renderer.parts(LessonMessage(lesson(body, image="https://example.com/a.png")))
     photo, *texts = parts
     assert isinstance(photo, Photo) and not photo.local
     assert seen(photo.caption) == "Title\n2 min"
@@ -169,8 +182,8 @@ def test_an_image_outside_the_lesson_folder_is_never_sent(tmp_path: Path) -> Non
 
 def test_a_question_has_one_button_per_choice() -> None:
     renderer = TelegramRenderer(GOOD)
-    message = Outbound(Kind.QUESTION, {"lesson": lesson(), "question": question(), "ask_id": 9},
-                       (Button("A", "a:9:0"), Button("B", "a:9:1"), Button("C", "a:9:2")))
+    message = QuestionMessage(lesson(), question(), 9,
+                              (Button("A", "a:9:0"), Button("B", "a:9:1"), Button("C", "a:9:2")))
     [part] = renderer.parts(message)
     assert isinstance(part, Text)
     assert [(b.label, b.data) for row in part.keyboard for b in row] == [
@@ -178,8 +191,21 @@ def test_a_question_has_one_button_per_choice() -> None:
     assert "Press the right answer" in seen(part.html)
 
 
-def test_a_select_all_question_has_ticks_and_submit() -> None:
-    rows = multi_keyboard(12, ["Report it", "Reply", "Delete it"], 0b101)
+def test_a_select_all_question_has_ticks_and_submit_from_its_template() -> None:
+    renderer = TelegramRenderer(GOOD)
+    buttons = tuple(Button(label, f"a:4:{index}") for index, label in enumerate("ABC"))
+    [part] = renderer.parts(QuestionMessage(lesson(), question(right=(0, 2)), 4, buttons))
+    assert isinstance(part, Text) and part.keyboard[-1][0].label == renderer.submit == "Submit"
+
+
+def test_the_command_menu_comes_from_its_template() -> None:
+    menu = command_menu()
+    assert menu[0] == ("start", "Welcome, your settings and how it works")
+    assert menu[-1][0] == "help" and all(name.isalpha() and words for name, words in menu)
+
+
+def test_a_multi_keyboard_has_ticks_and_submit() -> None:
+    rows = multi_keyboard(12, ["Report it", "Reply", "Delete it"], 0b101, "Submit")
     labels = [row[0].label for row in rows]
     assert labels == ["☑ 1) Report it", "☐ 2) Reply", "☑ 3) Delete it", "Submit"]
     assert multi_labels(labels[:-1]) == ["Report it", "Reply", "Delete it"]
@@ -192,7 +218,7 @@ def test_callback_data_over_64_bytes_leaves_the_button_out() -> None:
     rows = single_keyboard([("ok", "a:1:0"), ("too long", "a:" + "9" * 70 + ":1")])
     assert [row[0].data for row in rows] == ["a:1:0"]
     assert all(len(row[0].data.encode()) <= 64
-               for row in multi_keyboard(2**31 - 1, ["x"] * 12, 2**12 - 1))
+               for row in multi_keyboard(2**31 - 1, ["x"] * 12, 2**12 - 1, "Submit"))
 
 
 def test_a_question_as_a_quiz_poll() -> None:
@@ -208,16 +234,14 @@ def test_a_question_as_a_quiz_poll() -> None:
 def test_a_question_that_does_not_fit_a_poll_gets_buttons(too_big: Question) -> None:
     assert as_poll(too_big, 1) is None
     renderer = TelegramRenderer(GOOD, quiz_style="poll")
-    parts = renderer.parts(Outbound(Kind.QUESTION, {"lesson": lesson(), "question": too_big,
-                                                   "ask_id": 1}))
+    parts = renderer.parts(QuestionMessage(lesson(), too_big, 1))
     assert all(isinstance(part, Text) for part in parts)
 
 
 def test_a_poll_questions_situation_comes_first_as_text() -> None:
     renderer = TelegramRenderer(GOOD, quiz_style="poll")
-    parts = renderer.parts(Outbound(Kind.QUESTION, {
-        "lesson": lesson(title="Mail & you"), "question": question(detail="Your boss & you."),
-        "ask_id": 3}))
+    parts = renderer.parts(QuestionMessage(lesson(title="Mail & you"),
+                                           question(detail="Your boss & you."), 3))
     intro, poll = parts
     assert isinstance(intro, Text) and isinstance(poll, Poll)
     assert seen(intro.html) == "Question (Mail & you)\nYour boss & you."

@@ -1,0 +1,79 @@
+"""One message of every outbound class, for the tests that walk them all (the outbox codec,
+each platform's renderer). A new class in ``bot.messages.MESSAGE_TYPES`` needs an example here:
+``test_examples_cover_every_message_class`` says so."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.content.model import Lesson
+from bot.messages import (
+    AllRead,
+    BadgesEarned,
+    Button,
+    ChoiceRange,
+    Feedback,
+    FlagFigure,
+    Help,
+    Invalid,
+    Leaderboard,
+    LearnerView,
+    LessonMessage,
+    LookupAnswer,
+    NoMatch,
+    NothingDue,
+    Notice,
+    NoticeCode,
+    Outbound,
+    Profile,
+    QuestionFigure,
+    QuestionMessage,
+    Reloaded,
+    Resumed,
+    SettingsSaved,
+    Standing,
+    Stats,
+    StreakView,
+    TopicsNow,
+    UnknownCommand,
+    Welcome,
+    ZoneNow,
+)
+
+LEARNER = LearnerView("Ann <admin> & co", "Europe/Berlin", "09:00", "15:00", ("mon", "tue"),
+                      topics=("git",), paused=True, leaderboard_opt_in=True,
+                      next_lesson_at=datetime(2026, 3, 3, 8, tzinfo=UTC))
+
+
+def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
+    """Every outbound class once; ``lesson`` must have questions. Learners' and trainers' text
+    holds markup characters, so renderers' escaping is exercised too."""
+    question = lesson.questions[-1]
+    buttons = tuple(Button(f"{choice.text[:20]} <{index}>", f"a:7:{index}")
+                    for index, choice in enumerate(question.choices))
+    return [
+        Welcome(LEARNER, 28),
+        Help(trainer=True),
+        LessonMessage(lesson),
+        QuestionMessage(lesson, question, 7, buttons),
+        Feedback(lesson, question, False, (0, 2), False, 12),
+        LookupAnswer("phish <b> & co", lesson, (other,), (("phsh", "phish"), ("<a>", "b&c"))),
+        NoMatch("<@U1> & <!here>", ("Spot <phishing>",)),
+        Profile(LEARNER, 42, 7, StreakView(3, 5, 1), ("First lesson", "Track & field"), 4, 28, 1),
+        Leaderboard((Standing("Ann <x>", 30), Standing("", 10)), False, 3),
+        SettingsSaved(LEARNER),
+        Stats(10, 4, 55, 0.756, 120, (QuestionFigure("x: Which <one>?", 1, 5),),
+              (FlagFigure("x: Which <one>?", 2, ("wrong & <bad>", "really")),)),
+        Notice(NoticeCode.BUDGET_DONE),
+        Resumed(3),
+        ZoneNow("Europe/Berlin"),
+        UnknownCommand("fo<o>"),
+        AllRead(("git", "security")),
+        NothingDue(datetime(2026, 3, 3, tzinfo=ZoneInfo("Europe/Berlin"))),
+        ChoiceRange(4, True),
+        BadgesEarned(("First lesson", "Streak & <5>")),
+        Invalid("bad <input> & more"),
+        TopicsNow((), ("git", "security")),
+        Reloaded(1, 2, 3, ("a.md:1: error: x <y>",)),
+    ]
