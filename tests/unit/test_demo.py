@@ -52,17 +52,51 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
     assert bad.returncode == 2 and "not a time zone" in bad.stderr
 
 
-def test_a_failure_on_one_line_is_answered_politely_and_the_demo_goes_on() -> None:
+async def test_a_failure_on_one_line_is_answered_politely_and_the_console_goes_on() -> None:
     import io
 
     from bot.adapters.console import ConsoleAdapter
+    from bot.messages import Inbound, Notice, NoticeCode, Outbound, Platform, Profile
 
-    def respond(text: str) -> list[str]:
-        if text == "boom":
-            raise RuntimeError("a bug")
-        return [f"echo {text}"]
+    class FailingHost:
+        async def handle(self, inbound: Inbound) -> list[Outbound]:
+            if inbound.text == "boom":
+                raise RuntimeError("a bug")
+            return [Notice(NoticeCode.SMALL_TALK)]
+
+        async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
+            raise AssertionError("the console sends no polls")
+
+        async def learner_unreachable(self, learner_id: int, reason: str) -> None:
+            raise AssertionError("the console is always reachable")
+
+        async def standing(self, platform: Platform, user_id: str) -> Profile | None:
+            return None
+
+    console = ConsoleAdapter(io.StringIO())
+    await console.start(FailingHost())
+    assert (await console.answer("boom"))[0].startswith("Sorry, something went wrong")
+    assert (await console.answer("after"))[0].startswith("Hello!")
+
+
+async def test_the_console_is_a_sender_that_prints_each_message_and_reports_progress() -> None:
+    import io
+
+    from bot.adapters.console import ConsoleAdapter
+    from bot.messages import Notice, NoticeCode, Platform
+    from bot.ports import Recipient, Sent
 
     output = io.StringIO()
-    ConsoleAdapter(respond, output).run(["boom", "after"], first=None)
-    assert "Sorry, something went wrong" in output.getvalue()
-    assert "echo after" in output.getvalue()
+    reported: list[int] = []
+
+    async def progress(parts: int, sent: Sent) -> None:
+        reported.append(parts)
+
+    console = ConsoleAdapter(output)
+    messages = [Notice(NoticeCode.NUDGE), Notice(NoticeCode.QUIZ_DONE), Notice(NoticeCode.FLAGGED)]
+    await console.send(Recipient(1, Platform.CONSOLE, "you", "you"), messages, skip=1,
+                       progress=progress)
+    assert reported == [2]  # after each platform message but the last
+    text = output.getvalue()
+    assert "still waiting" not in text  # skipped: it went out on an earlier try
+    assert text.index("That's all for now") < text.index("Thanks: a trainer")
