@@ -36,7 +36,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode, PollType
-from telegram.error import BadRequest, ChatMigrated, Conflict, InvalidToken, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import Route
@@ -83,9 +90,15 @@ if TYPE_CHECKING:
     from telegram._utils.types import CorrectOptionIds
 
 log = logging.getLogger(__name__)
-# PTB's limiter logs every 429 it passes on as an ERROR with a traceback; the dispatcher and the
-# reply path handle those (pause, reschedule) and log them once, as warnings.
-logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.CRITICAL)
+LIMITER_LOG = logging.getLogger("telegram.ext.AIORateLimiter")
+
+
+def _not_a_429(record: logging.LogRecord) -> bool:
+    """PTB's limiter logs every 429 it passes on as an ERROR with a traceback; the adapter and
+    the dispatcher handle those (pause, reschedule) and log each once, as a warning. Other
+    records of the limiter pass."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, RetryAfter)
 
 COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
@@ -190,6 +203,8 @@ class TelegramAdapter:
         self._host = host
         if self._filter is None:
             self._filter = hide_token(self._token)
+        if _not_a_429 not in LIMITER_LOG.filters:  # at start, not at import: once per process
+            LIMITER_LOG.addFilter(_not_a_429)
         app = self.application
         try:
             await app.initialize()

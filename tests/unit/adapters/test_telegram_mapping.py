@@ -147,3 +147,19 @@ async def test_a_poll_vote_is_an_inbound_poll_answer() -> None:
     assert to_inbound(vote) == Inbound(Platform.TELEGRAM, "42", chat_id="42", poll_id=poll_id,
                                        choices=(1,), display_name="Ada")
     assert reply_chat(vote) == "42"
+
+
+def test_ptbs_duplicate_429_tracebacks_are_dropped_and_its_other_records_kept() -> None:
+    import logging
+
+    from telegram.error import RetryAfter
+
+    from bot.adapters.telegram.adapter import _not_a_429
+
+    def record(error: BaseException | None) -> logging.LogRecord:
+        return logging.LogRecord("telegram.ext.AIORateLimiter", logging.ERROR, __file__, 1,
+                                 "limit", (), (type(error), error, None) if error else None)
+
+    assert not _not_a_429(record(RetryAfter(3)))
+    assert _not_a_429(record(RuntimeError("other")))
+    assert _not_a_429(record(None))
