@@ -78,7 +78,8 @@ class SlackBot:
 
     @property
     def database(self) -> Database:
-        return self.engine.database
+        assert isinstance(self.engine.store, Database)
+        return self.engine.store
 
     async def tick(self) -> DispatchResult:
         """One due scan and one dispatch run, at the clock's time."""
