@@ -32,7 +32,7 @@ from sqlmodel import col, select
 
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
-from bot.engine.messages import Platform
+from bot.messages import Platform
 from scheduler.clock import ManualClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan

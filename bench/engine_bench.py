@@ -22,7 +22,7 @@ from sqlalchemy import text
 from bench.lessons_bench import percentile
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
-from bot.engine.messages import Inbound, Platform
+from bot.messages import Inbound, Platform
 from storage import Database
 from storage.tables import LearnerRow
 from tests.fakes.scratch import scratch_database

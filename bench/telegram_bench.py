@@ -32,8 +32,8 @@ from bot.adapters.pacing import unlimited
 from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.app import BotHost, open_engine
 from bot.config import TelegramSettings
-from bot.engine.engine import EngineSettings
-from bot.engine.messages import Inbound, Platform
+from bot.engine.turn import EngineSettings
+from bot.messages import Inbound, Platform
 from scheduler.clock import ManualClock
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -82,8 +82,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     fake = FakeTelegram(token=TOKEN)
     await fake.start()
     folder = Path(tempfile.mkdtemp(prefix="telegram-bench-"))
-    engine = await asyncio.to_thread(open_engine, SAMPLE, f"sqlite:///{folder / 'bench.db'}",
-                                     EngineSettings())
+    database, engine = await asyncio.to_thread(open_engine, SAMPLE,
+                                               f"sqlite:///{folder / 'bench.db'}",
+                                               EngineSettings())
     clock = ManualClock(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
     users = [FIRST_USER + n for n in range(args.learners)]
     for user in users:  # enrolled beforehand: the welcome is not what we measure
@@ -138,7 +139,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             await adapter.stop()
     finally:
         await fake.stop()
-        engine.database.dispose()
+        database.dispose()
     return results
 
 

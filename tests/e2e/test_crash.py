@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from storage import Database, upgrade
-from storage.repositories import Deliveries
 from tests.conftest import SAMPLE
 from tests.fakes.harness import enrol_due
 
@@ -96,6 +95,6 @@ api_base_url = "{base_url}"
     assert len(per_chat) == LEARNERS and set(per_chat.values()) == {2}, per_chat  # 0 lost
     assert set(Counter((line["chat_id"], line["text"]) for line in sent).values()) == {1}
     database = Database(url)
-    with database.session() as session:
-        assert Deliveries(session).counts() == {"sent": LEARNERS}
+    with database.unit() as unit:
+        assert unit.deliveries.counts() == {"sent": LEARNERS}
     database.dispose()

@@ -117,5 +117,5 @@ async def test_a_delivery_cut_short_resumes_where_it_stopped(
         f"{bot.learner('ann').id}:lesson:0"]
     await bot.tick(NINE + timedelta(minutes=1))
     keys = [m["key"] for m in platform.messages]
-    assert keys == [f"{bot.learner('ann').id}:lesson:0", f"{bot.learner('ann').id}:notice:1"]
+    assert keys == [f"{bot.learner('ann').id}:lesson:0", f"{bot.learner('ann').id}:badges:1"]
     assert "badge" in platform.messages[1]["text"].lower()  # the same messages, not recomposed

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from storage import Database
-from storage.repositories import Deliveries
 from tests.conftest import POSTGRES_URL, SAMPLE
 from tests.fakes.harness import enrol_due
 from tests.fakes.platform import FakePlatform
@@ -64,5 +63,5 @@ async def test_three_replicas_send_every_delivery_exactly_once(
     assert set(Counter(message["key"] for message in fake.messages).values()) == {1}
     assert sum(per_worker) == LEARNERS
     assert sum(1 for sent in per_worker if sent) >= 2, f"the work was not shared: {per_worker}"
-    with database.session() as session:
-        assert Deliveries(session).counts() == {"sent": LEARNERS}
+    with database.unit() as unit:
+        assert unit.deliveries.counts() == {"sent": LEARNERS}

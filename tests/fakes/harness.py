@@ -1,4 +1,4 @@
-"""A bot on a fake clock: engine, due scan and dispatcher over any adapter (a recording one by
+"""A bot on a fake clock: engine, due scan and dispatcher over any sender (a recording one by
 default), for delivery tests."""
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from typing import Any
 from bot.content.catalog import Catalog
 from bot.engine import calendar
 from bot.engine.engine import Engine
-from bot.engine.messages import Inbound, Outbound, Platform
+from bot.messages import Inbound, Outbound, Platform
 from scheduler.clock import ManualClock
 from scheduler.dispatch import Dispatcher, DispatchResult, DispatchSettings
 from scheduler.due import DueScan, ScanResult
 from storage import Database
-from storage.records import Learner
-from storage.repositories import Deliveries, Learners
+from storage.records import Learner, LearnerChange
 from tests.fakes.recording import RecordingAdapter
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 08:00 UTC on a Monday
@@ -30,6 +29,7 @@ class Bot:
     engine: Engine
     clock: ManualClock
     adapter: Any
+    """The sender the dispatcher sends through."""
     scan: DueScan
     dispatcher: Dispatcher
 
@@ -39,8 +39,8 @@ class Bot:
         return self.learner(user)
 
     def learner(self, user: str) -> Learner:
-        with self.database.session() as session:
-            learner = Learners(session).find("telegram", user)
+        with self.database.unit() as unit:
+            learner = unit.learners.find("telegram", user)
         assert learner is not None
         return learner
 
@@ -57,12 +57,12 @@ class Bot:
         return found, await self.dispatcher.dispatch()
 
     def rows(self) -> dict[str, int]:
-        with self.database.session() as session:
-            return Deliveries(session).counts()
+        with self.database.unit() as unit:
+            return unit.deliveries.counts()
 
-    def dispatcher_for(self, adapter: Any,
+    def dispatcher_for(self, sender: Any,
                        settings: DispatchSettings | None = None) -> Dispatcher:
-        dispatcher = Dispatcher(self.database, self.engine, {adapter.platform: adapter},
+        dispatcher = Dispatcher(self.database, self.engine, {sender.platform: sender},
                                 self.clock, settings or self.dispatcher.settings)
         dispatcher.register()
         return dispatcher
@@ -88,10 +88,10 @@ def enrol_due(database: Database, count: int, first_id: int = 1000) -> None:
     now = datetime.now(UTC)
     due = max(now - timedelta(seconds=5), now.replace(hour=0, minute=0, second=0,
                                                        microsecond=0))
-    with database.session() as session:
-        learners = Learners(session)
+    with database.unit() as unit:
+        learners = unit.learners
         for number in range(first_id, first_id + count):
-            learner, _ = learners.enrol("telegram", str(number), now, chat_id=str(number),
-                                        workdays=list(calendar.DAYS), time_zone="UTC",
-                                        lesson_time=due.strftime("%H:%M"))
-            learners.update(learner.id, next_lesson_at=due, next_quiz_at=None)
+            learner, _ = learners.enrol("telegram", str(number), now, LearnerChange(
+                chat_id=str(number), workdays=calendar.DAYS, time_zone="UTC",
+                lesson_time=due.strftime("%H:%M")))
+            learners.update(learner.id, LearnerChange(next_lesson_at=due, next_quiz_at=None))

@@ -25,15 +25,16 @@ from typing import Any, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.adapters.base import Host, Progress, Recipient, Route, Sent
+from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
-from bot.engine.messages import Outbound, Platform
 from bot.errors import (
     DeliveryError,
     RateLimited,
     RecipientUnreachable,
     TemporaryDeliveryError,
 )
+from bot.messages import Outbound, Platform
+from bot.ports import Host, Progress, Recipient, Sent
 from bot.rendering.renderer import Renderer
 
 
@@ -134,7 +135,8 @@ class FakePlatform:
 
 
 class HttpAdapter:
-    """A real adapter for :class:`FakePlatform`: one POST per message, errors mapped."""
+    """A real adapter for :class:`FakePlatform`: one POST per message, errors mapped, and the
+    platform paused on a 429 (as the platform adapters do)."""
 
     platform = Platform.TELEGRAM
 
@@ -172,7 +174,7 @@ class HttpAdapter:
                 raise
             first = first or message_id
             if progress is not None and index + 1 < len(messages):
-                await progress(index + 1, message_id)
+                await progress(index + 1, Sent(message_id))
         return Sent(first)
 
     async def _post(self, chat: str, recipient: Recipient, index: int,
@@ -187,7 +189,9 @@ class HttpAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise TemporaryDeliveryError(f"network: {exc!r}") from exc
         if response.status == 429:
-            raise RateLimited(data["description"], float(data["retry_after"]))
+            retry_after = float(data["retry_after"])
+            self.pacer.pause(retry_after)  # back-off is the sender's: the platform waits
+            raise RateLimited(data["description"], retry_after)
         if response.status >= 500:
             raise TemporaryDeliveryError(data["description"])
         if response.status == 403:

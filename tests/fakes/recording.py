@@ -1,4 +1,4 @@
-"""An in-process adapter that records what it is asked to send, on the test's clock, and can
+"""An in-process sender that records what it is asked to send, on the test's clock, and can
 be told to fail: the dispatcher's tests need no network."""
 
 from __future__ import annotations
@@ -9,14 +9,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.adapters.base import Host, Progress, Recipient, Route, Sent
+from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer, unlimited
-from bot.engine.messages import Outbound, Platform
+from bot.errors import RateLimited
+from bot.messages import Outbound, Platform, QuestionMessage
+from bot.ports import Host, PollSent, Progress, Recipient, Sent
 
 
 @dataclass(frozen=True)
 class Delivered:
-    """One send the adapter accepted."""
+    """One send the sender accepted."""
 
     recipient: Recipient
     messages: tuple[Outbound, ...]
@@ -24,7 +26,13 @@ class Delivered:
 
 
 class RecordingAdapter:
-    """Accepts every send (or raises the queued failures first)."""
+    """Accepts every send (or raises the queued failures first).
+
+    Like a real adapter, it pauses its platform (``pacer``) before raising a queued
+    :class:`~bot.errors.RateLimited`: back-off is the sender's business. Poll ids queued in
+    ``polls`` make the next questions go as native quiz polls, one poll id per question, each
+    reported in the :class:`~bot.ports.Sent` of its platform message (as Telegram does).
+    """
 
     def __init__(self, now: Callable[[], datetime], platform: Platform = Platform.TELEGRAM,
                  pacer: Pacer | None = None) -> None:
@@ -33,6 +41,7 @@ class RecordingAdapter:
         self.now = now
         self.delivered: list[Delivered] = []
         self.failures: deque[BaseException] = deque()
+        self.polls: deque[str] = deque()
         self.hang = False
 
     async def start(self, host: Host) -> None:
@@ -49,12 +58,27 @@ class RecordingAdapter:
         if self.hang:
             await asyncio.sleep(3600)
         if self.failures:
-            raise self.failures.popleft()
+            failure = self.failures.popleft()
+            if isinstance(failure, RateLimited):
+                self.pacer.pause(failure.retry_after)  # the whole platform waits
+            raise failure
         self.delivered.append(Delivered(recipient, tuple(messages[skip:]), self.now()))
-        if progress is not None:  # as a real adapter does, one platform message at a time
-            for part in range(skip, len(messages) - 1):
-                await progress(part + 1, f"m{len(self.delivered)}.{part}")
-        return Sent(f"m{len(self.delivered)}")
+        number = len(self.delivered)
+        unreported: tuple[PollSent, ...] = ()
+        for part in range(skip, len(messages)):
+            polls = self._poll(messages[part])
+            if progress is not None and part + 1 < len(messages):
+                # as a real adapter does, one platform message at a time
+                await progress(part + 1, Sent(f"m{number}.{part}", polls=polls))
+            else:
+                unreported += polls
+        return Sent(f"m{number}", polls=unreported)
+
+    def _poll(self, message: Outbound) -> tuple[PollSent, ...]:
+        """The native poll a question goes as, when a poll id is queued."""
+        if isinstance(message, QuestionMessage) and self.polls:
+            return (PollSent(self.polls.popleft(), message.ask_id),)
+        return ()
 
     def kinds(self) -> list[str]:
         """The kind of each delivery's first message, in order."""

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.engine.messages import Kind, Platform
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.messages import Feedback, Inbound, LessonMessage, Platform, QuestionMessage
 from scheduler.dispatch import Dispatcher
-from storage.repositories import Deliveries, Workers
+from storage.records import PollRecord
 from tests.fakes.recording import RecordingAdapter
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
@@ -27,11 +27,12 @@ async def test_lesson_goes_at_the_learners_hour_and_is_marked_sent(bot: Bot) -> 
     [delivered] = bot.adapter.delivered
     assert delivered.recipient.learner_id == ann.id
     assert delivered.recipient.chat_id == "chat-ann"
-    assert delivered.messages[0].kind is Kind.LESSON
-    with bot.database.session() as session:
-        row = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    lesson = delivered.messages[0]
+    assert isinstance(lesson, LessonMessage)
+    with bot.database.unit() as unit:
+        row = unit.deliveries.get(ann.id, "lesson", NINE.date())
     assert row is not None and row.status == "sent" and row.platform_message_id == "m1"
-    assert row.lesson_id == delivered.messages[0].data["lesson"].id
+    assert row.lesson_id == lesson.lesson.id
     assert bot.learner("ann").next_lesson_at == NINE + timedelta(days=1)
 
 
@@ -76,8 +77,8 @@ async def test_a_row_whose_local_day_ended_is_missed_not_sent(bot: Bot) -> None:
     found, result = await bot.tick(tuesday_morning)
     assert found.missed == 2 and found.pending == 0  # Monday's lesson and quiz
     assert bot.adapter.delivered == [] and result.sent == 0
-    with bot.database.session() as session:
-        monday = Deliveries(session).get(ann.id, "lesson", datetime(2026, 3, 2).date())
+    with bot.database.unit() as unit:
+        monday = unit.deliveries.get(ann.id, "lesson", datetime(2026, 3, 2).date())
     assert monday is not None and monday.status == "missed"
     await bot.tick(datetime(2026, 3, 3, 14, 0, tzinfo=UTC))
     assert bot.adapter.kinds() == ["lesson"]
@@ -97,7 +98,8 @@ async def test_429_waits_the_platforms_retry_after_then_sends_once(bot: Bot) -> 
     bot.adapter.failures.append(RateLimited("Too Many Requests: retry after 7", 7))
     _, result = await bot.tick(NINE)
     assert (result.sent, result.retried) == (0, 1)
-    assert bot.adapter.pacer.paused_for > 6  # the whole platform waits, not just this row
+    # the sender paused the whole platform, not just this row
+    assert bot.adapter.pacer.paused_for > 6
     bot.adapter.pacer._paused_until = 0  # the test does not sleep 7 real seconds
     _, result = await bot.tick(NINE + timedelta(seconds=6))
     assert result.sent == 0  # not before retry-after
@@ -110,13 +112,13 @@ async def test_5xx_and_time_outs_retry_with_growing_backoff_then_deliver(bot: Bo
     bot.adapter.failures.extend([TemporaryDeliveryError("500 Internal Server Error"),
                                  TemporaryDeliveryError("timed out")])
     await bot.tick(NINE)
-    with bot.database.session() as session:
-        first = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    with bot.database.unit() as unit:
+        first = unit.deliveries.get(ann.id, "lesson", NINE.date())
     assert first is not None and first.status == "pending" and first.attempts == 1
     assert NINE + timedelta(seconds=1) <= first.due_at <= NINE + timedelta(seconds=2)
     await bot.tick(first.due_at)
-    with bot.database.session() as session:
-        second = Deliveries(session).get(ann.id, "lesson", NINE.date())
+    with bot.database.unit() as unit:
+        second = unit.deliveries.get(ann.id, "lesson", NINE.date())
     assert second is not None and second.attempts == 2
     assert timedelta(seconds=2) <= second.due_at - first.due_at <= timedelta(seconds=4)
     await bot.tick(second.due_at)
@@ -167,10 +169,10 @@ async def test_one_learners_failure_never_stops_the_others(bot: Bot,
         bot.enrol(name)
     compose = bot.engine.compose
 
-    def broken(session, delivery, now, learner=None):  # type: ignore[no-untyped-def]
+    def broken(unit, delivery, now, learner=None):  # type: ignore[no-untyped-def]
         if delivery.learner_id == ann.id:
             raise RuntimeError("a bug for one learner")
-        return compose(session, delivery, now, learner)
+        return compose(unit, delivery, now, learner)
 
     monkeypatch.setattr(bot.engine, "compose", broken)
     _, result = await bot.tick(NINE)
@@ -185,11 +187,11 @@ async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson
     bot.scan.run(NINE)
     dead = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock,
                       bot.dispatcher.settings)
-    with bot.database.session() as session:  # a process on another machine: no pid check
-        Workers(session).register(dead.worker_id, "elsewhere", 1, NINE)
+    with bot.database.unit() as unit:  # a process on another machine: no pid check
+        unit.workers.register(dead.worker_id, "elsewhere", 1, NINE)
     claimed, jobs = dead._claim(replace_result(), 10)  # claimed and composed, never sent
     assert claimed == 1
-    chosen = jobs[0].messages[0].data["lesson"].id
+    chosen = lesson_id(jobs[0].messages[0])
     assert (await bot.dispatcher.dispatch()).sent == 0  # still claimed by the dead worker
     bot.clock.set(NINE + timedelta(seconds=59))
     bot.dispatcher.heartbeat()
@@ -198,17 +200,17 @@ async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson
     bot.dispatcher.heartbeat()
     assert bot.dispatcher.reap() == 1
     assert (await bot.dispatcher.dispatch()).sent == 1
-    assert bot.adapter.delivered[0].messages[0].data["lesson"].id == chosen
-    with bot.database.session() as session:
-        assert Deliveries(session).get(ann.id, "lesson", NINE.date()).lesson_id == chosen  # type: ignore[union-attr]
+    assert lesson_id(bot.adapter.delivered[0].messages[0]) == chosen
+    with bot.database.unit() as unit:
+        assert unit.deliveries.get(ann.id, "lesson", NINE.date()).lesson_id == chosen  # type: ignore[union-attr]
 
 
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
     bot.enrol("ann")
     bot.clock.set(NINE)
     bot.scan.run(NINE)
-    with bot.database.session() as session:
-        Workers(session).register("gone", bot.dispatcher.host, 2**22 + 12345, NINE)
+    with bot.database.unit() as unit:
+        unit.workers.register("gone", bot.dispatcher.host, 2**22 + 12345, NINE)
     gone = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock)
     gone.worker_id = "gone"
     gone._claim(replace_result(), 10)
@@ -230,20 +232,20 @@ async def test_shutdown_gives_back_what_was_not_sent(bot: Bot) -> None:
     await bot.dispatcher.close(timeout=0.05)
     await task
     assert bot.rows() == {"pending": 1}
-    with bot.database.session() as session:
-        assert bot.dispatcher.worker_id not in [w for w, _, _ in Workers(session).all()]
+    with bot.database.unit() as unit:
+        assert bot.dispatcher.worker_id not in [w.id for w in unit.workers.all()]
     bot.adapter.hang = False
     successor = bot.dispatcher_for(bot.adapter)
     assert (await successor.dispatch()).sent == 1
 
 
 async def test_a_worker_declared_dead_re_registers(bot: Bot) -> None:
-    with bot.database.session() as session:
-        Workers(session).reap(NINE + timedelta(hours=1), timedelta(seconds=1))
-        assert Workers(session).all() == []
+    with bot.database.unit() as unit:
+        unit.workers.reap(NINE + timedelta(hours=1), timedelta(seconds=1))
+        assert unit.workers.all() == []
     bot.dispatcher.heartbeat()
-    with bot.database.session() as session:
-        assert [w for w, _, _ in Workers(session).all()] == [bot.dispatcher.worker_id]
+    with bot.database.unit() as unit:
+        assert [w.id for w in unit.workers.all()] == [bot.dispatcher.worker_id]
 
 
 async def test_only_platforms_this_worker_serves_are_claimed(bot: Bot) -> None:
@@ -255,9 +257,37 @@ async def test_only_platforms_this_worker_serves_are_claimed(bot: Bot) -> None:
     assert bot.adapter.kinds() == ["lesson"]
 
 
+async def test_a_scheduled_quizs_native_poll_is_recorded_so_its_answer_is_graded(
+        bot: Bot) -> None:
+    ann = bot.enrol("ann")
+    await bot.tick(NINE)                                   # Monday's lesson
+    await bot.tick(NINE + timedelta(days=1))               # Tuesday's lesson
+    bot.adapter.polls.append("p1")  # the next question goes as a native quiz poll
+    _, result = await bot.tick(MONDAY.replace(hour=15) + timedelta(days=1))  # Tuesday's quiz
+    assert result.sent == 1
+    [question] = bot.adapter.delivered[-1].messages
+    assert isinstance(question, QuestionMessage)
+    assert not bot.adapter.polls  # sent as Sent("m3", polls=(PollSent("p1", ask_id),))
+    with bot.database.unit() as unit:
+        assert unit.polls.find("telegram", "p1") == PollRecord(ann.id, question.ask_id)
+    right = question.question.correct_indexes[0]
+    replies = bot.engine.handle(Inbound(Platform.TELEGRAM, "ann", poll_id="p1",
+                                        choices=(right,)), bot.clock.now())
+    feedback = [m for m in replies if isinstance(m, Feedback)]
+    assert len(feedback) == 1, replies
+    assert feedback[0].correct and feedback[0].choices == (right,)
+    assert feedback[0].question.key == question.question.key
+
+
 def replace_result():  # type: ignore[no-untyped-def]
     from scheduler.dispatch import DispatchResult
     return DispatchResult()
+
+
+def lesson_id(message: object) -> str:
+    """The id of the lesson a lesson message carries."""
+    assert isinstance(message, LessonMessage), message
+    return message.lesson.id
 
 
 
@@ -270,8 +300,8 @@ async def test_after_an_outage_todays_delivery_still_goes_and_the_first_is_misse
     assert (found.pending, found.missed) == (1, 3)
     assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
     assert bot.learner("ann").next_lesson_at == NINE + timedelta(days=3)
-    with bot.database.session() as session:
-        tuesday = Deliveries(session).get(ann.id, "lesson", (NINE + timedelta(days=1)).date())
+    with bot.database.unit() as unit:
+        tuesday = unit.deliveries.get(ann.id, "lesson", (NINE + timedelta(days=1)).date())
     assert tuesday is None
 
 
@@ -286,35 +316,31 @@ async def test_a_scan_leaves_learners_of_platforms_it_does_not_serve(bot: Bot) -
 
 
 async def test_a_lesson_that_never_arrived_is_not_counted_and_comes_again(bot: Bot) -> None:
-    from storage.repositories import Badges, Cards, Points, Progress
-
     ann = bot.enrol("ann")
     bot.adapter.failures.append(RecipientUnreachable("Forbidden: bot was blocked by the user"))
     await bot.tick(NINE)
-    with bot.database.session() as session:
-        lesson_id = Deliveries(session).get(ann.id, "lesson", NINE.date()).lesson_id  # type: ignore[union-attr]
-        assert lesson_id is not None
-        assert Progress(session).lesson_ids(ann.id) == set()  # not read
-        assert Points(session).total(ann.id) == 0
-        assert Cards(session).all(ann.id) == []  # nothing to review
-        assert Badges(session).codes(ann.id) == []
+    with bot.database.unit() as unit:
+        chosen = unit.deliveries.get(ann.id, "lesson", NINE.date()).lesson_id  # type: ignore[union-attr]
+        assert chosen is not None
+        assert unit.progress.lesson_ids(ann.id) == set()  # not read
+        assert unit.points.total(ann.id) == 0
+        assert unit.cards.all(ann.id) == []  # nothing to review
+        assert unit.badges.codes(ann.id) == []
     bot.say("ann", "hello again")  # back: pushes resume
     await bot.tick(NINE + timedelta(days=1))
-    assert bot.adapter.delivered[0].messages[0].data["lesson"].id == lesson_id
+    assert lesson_id(bot.adapter.delivered[0].messages[0]) == chosen
 
 
 async def test_a_lesson_given_up_after_retries_comes_again(bot: Bot) -> None:
-    from storage.repositories import Progress
-
     ann = bot.enrol("ann")
     bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(4))
     moment = NINE
     for _ in range(5):
         await bot.tick(moment)
         moment += timedelta(minutes=30)
-    with bot.database.session() as session:
-        assert Deliveries(session).get(ann.id, "lesson", NINE.date()).status == "failed"  # type: ignore[union-attr]
-        assert Progress(session).lesson_ids(ann.id) == set()
+    with bot.database.unit() as unit:
+        assert unit.deliveries.get(ann.id, "lesson", NINE.date()).status == "failed"  # type: ignore[union-attr]
+        assert unit.progress.lesson_ids(ann.id) == set()
 
 
 async def test_moving_the_time_earlier_than_now_still_brings_todays_lesson(bot: Bot) -> None:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
-from bot.engine.messages import Kind
 from bot.errors import RecipientUnreachable, TemporaryDeliveryError
+from bot.messages import LessonMessage, Notice, NoticeCode, QuestionMessage
 from storage import Database, upgrade
 from storage.repositories import Deliveries
 from tests.fakes.harness import make_bot
@@ -24,8 +24,9 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 
 def _codes(bot: Bot) -> list[str]:
-    return [m.data.get("code", m.kind.value) for d in bot.adapter.delivered for m in d.messages
-            if m.kind in (Kind.NOTICE, Kind.QUESTION)]
+    return [m.code.value if isinstance(m, Notice) else m.kind.value
+            for d in bot.adapter.delivered for m in d.messages
+            if isinstance(m, Notice | QuestionMessage)]
 
 
 def fail_once(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
@@ -116,8 +117,8 @@ async def test_one_learners_bad_outcome_does_not_roll_back_another_learners_sent
         await bot.tick()
     to_bob = [[m.kind.value for m in d.messages] for d in bot.adapter.delivered
               if d.recipient.learner_id == bob.id]
-    # bob's lesson, accepted by the platform, goes to him once.
-    assert to_bob == [["lesson", "notice"]], to_bob
+    # bob's lesson (and its badge notice), accepted by the platform, goes to him once.
+    assert to_bob == [["lesson", "badges"]], to_bob
 
 
 # -- reminders -----------------------------------------------------------------------------
@@ -153,7 +154,8 @@ async def test_a_reminder_is_never_sent_at_night(bot: Bot) -> None:
     # ... and the dispatcher only gets to it at 23:30 (a platform outage, a restart)
     bot.clock.set(TUESDAY.replace(hour=23, minute=30))
     await bot.dispatcher.dispatch()
-    late = [d for d in bot.adapter.delivered if d.messages[0].data.get("code") == "nudge"]
+    late = [d for d in bot.adapter.delivered
+            if isinstance(d.messages[0], Notice) and d.messages[0].code is NoticeCode.NUDGE]
     # "only inside the local waking_hours (08:00-20:00) ... one due later is dropped"
     assert late == [], [d.at for d in late]
 
@@ -161,7 +163,7 @@ async def test_a_reminder_is_never_sent_at_night(bot: Bot) -> None:
 # -- one learner's deliveries go one after another ----------------------------------------------
 
 class _SplittingAdapter:
-    """Like a real adapter: each platform message paced by ``pacer.slot(chat)``; a long lesson
+    """Like a real sender: each platform message paced by ``pacer.slot(chat)``; a long lesson
     goes as two platform messages (Telegram's 4,096-character split)."""
 
     def __init__(self, inner: object) -> None:
@@ -172,14 +174,14 @@ class _SplittingAdapter:
         self.sent: list[str] = []
 
     async def send(self, recipient, messages, skip=0, progress=None):  # type: ignore[no-untyped-def]
-        from bot.adapters.base import Sent
+        from bot.ports import Sent
         parts = [f"{m.kind.value}{suffix}" for m in messages
-                 for suffix in ((" 1/2", " 2/2") if m.kind is Kind.LESSON else ("",))]
+                 for suffix in ((" 1/2", " 2/2") if isinstance(m, LessonMessage) else ("",))]
         for index in range(skip, len(parts)):
             async with self.pacer.slot(recipient.chat_id):
                 self.sent.append(parts[index])
             if progress is not None and index + 1 < len(parts):
-                await progress(index + 1, f"p{index}")
+                await progress(index + 1, Sent(f"p{index}"))
         return Sent("m")
 
 
@@ -232,8 +234,8 @@ async def test_a_learner_who_moves_west_still_gets_the_next_days_lesson(bot: Bot
     next_lesson = bot.learner("ann").next_lesson_at
     assert next_lesson == datetime(2026, 3, 3, 17, 0, tzinfo=UTC)  # Tue 09:00 Los Angeles
     found, _ = await bot.tick(next_lesson)
-    with bot.database.session() as session:
-        row = Deliveries(session).get(ann.id, "lesson", next_lesson.date())
+    with bot.database.unit() as unit:
+        row = unit.deliveries.get(ann.id, "lesson", next_lesson.date())
     # Tuesday 09:00 in Los Angeles is a workday lesson time, so a lesson goes.
     # Observed: the key (ann, lesson, 2026-03-03) is taken by the Tokyo-Tuesday row sent at
     # Monday 16:00 Los Angeles time; nothing is written or sent, silently.

@@ -8,8 +8,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 
 from bot.engine import calendar
-from bot.engine.messages import Kind
-from storage.repositories import Learners
+from bot.messages import Kind, QuestionMessage
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 ZONES = {"ber": "Europe/Berlin", "nyc": "America/New_York", "tyo": "Asia/Tokyo"}
@@ -20,8 +19,8 @@ TICK = 60  # seconds, as in production
 
 def next_tick(bot: Bot) -> datetime:
     """The first scheduler tick at or after the earliest due time (ticks are on the minute)."""
-    with bot.database.session() as session:
-        learners = [Learners(session).find("telegram", user) for user in ZONES]
+    with bot.database.unit() as unit:
+        learners = [unit.learners.find("telegram", user) for user in ZONES]
     due = [moment for learner in learners if learner is not None
            for moment in (learner.next_lesson_at, learner.next_quiz_at, learner.next_nudge_at)
            if moment is not None]
@@ -39,14 +38,14 @@ async def test_a_month_across_dst_in_three_time_zones(bot: Bot) -> None:
         await bot.tick(moment)
         for delivery in bot.adapter.delivered[before:]:
             for message in delivery.messages:  # learners answer at once, always right
-                if message.kind is Kind.QUESTION:
+                if isinstance(message, QuestionMessage):
                     replies = bot.say(delivery.recipient.user_id,
                                       answer=message.buttons[
-                                          message.data["question"].correct_indexes[0]].value)
+                                          message.question.correct_indexes[0]].value)
                     answered += 1
-                    while (follow := [m for m in replies if m.kind is Kind.QUESTION]):
+                    while (follow := [m for m in replies if isinstance(m, QuestionMessage)]):
                         replies = bot.say(delivery.recipient.user_id, answer=follow[0].buttons[
-                            follow[0].data["question"].correct_indexes[0]].value)
+                            follow[0].question.correct_indexes[0]].value)
                         answered += 1
     workdays = [day for day in (date(2026, 3, 2) + timedelta(days=n) for n in range(31))
                 if day.weekday() < 5]

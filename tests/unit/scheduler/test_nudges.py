@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.engine.messages import Kind
+from bot.messages import Kind, Notice, NoticeCode, QuestionMessage
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -20,8 +20,9 @@ async def monday_lesson_then_tuesday_quiz(bot: Bot, user: str = "ann") -> None:
 
 
 def codes(bot: Bot) -> list[str]:
-    return [m.data.get("code", m.kind.value) for d in bot.adapter.delivered for m in d.messages
-            if m.kind in (Kind.NOTICE, Kind.QUESTION)]
+    return [m.code.value if isinstance(m, Notice) else m.kind.value
+            for d in bot.adapter.delivered for m in d.messages
+            if isinstance(m, Notice | QuestionMessage)]
 
 
 async def test_an_unanswered_quiz_gets_one_reminder_after_three_hours(bot: Bot) -> None:
@@ -30,11 +31,13 @@ async def test_an_unanswered_quiz_gets_one_reminder_after_three_hours(bot: Bot) 
     assert bot.adapter.kinds()[-1] == "question"
     found, result = await bot.tick(TUESDAY.replace(hour=18))
     assert (found.pending, result.sent) == (1, 1)
-    reminder = bot.adapter.delivered[-1].messages
-    assert [m.kind for m in reminder] == [Kind.NOTICE, Kind.QUESTION]
-    assert reminder[0].data["code"] == "nudge"
+    notice, question = bot.adapter.delivered[-1].messages
+    assert [notice.kind, question.kind] == [Kind.NOTICE, Kind.QUESTION]
+    assert isinstance(notice, Notice) and notice.code is NoticeCode.NUDGE
     # the same open question, with buttons that answer it
-    assert reminder[1].data["ask_id"] == bot.adapter.delivered[-2].messages[0].data["ask_id"]
+    asked = bot.adapter.delivered[-2].messages[0]
+    assert isinstance(question, QuestionMessage) and isinstance(asked, QuestionMessage)
+    assert question.ask_id == asked.ask_id
     sent = len(bot.adapter.delivered)
     for hour in (19, 20, 21):
         await bot.tick(TUESDAY.replace(hour=hour))
@@ -48,7 +51,7 @@ async def test_an_answered_quiz_gets_no_reminder(bot: Bot) -> None:
     replies = bot.say("ann", "2")  # and the next one, typed
     assert replies
     for follow_up in range(5):  # answer whatever else is open
-        open_questions = [m for m in bot.say("ann", "quiz") if m.kind is Kind.QUESTION]
+        open_questions = [m for m in bot.say("ann", "quiz") if isinstance(m, QuestionMessage)]
         if not open_questions:
             break
         bot.say("ann", answer=open_questions[0].buttons[0].value)
@@ -59,10 +62,10 @@ async def test_an_answered_quiz_gets_no_reminder(bot: Bot) -> None:
 
 async def test_no_reminder_for_a_learner_who_turned_them_off(bot: Bot) -> None:
     await monday_lesson_then_tuesday_quiz(bot)
-    assert bot.say("ann", "nudges off")[0].data["code"] == "nudges_off"
+    assert bot.say("ann", "nudges off")[0] == Notice(NoticeCode.NUDGES_OFF)
     await bot.tick(TUESDAY.replace(hour=18))
     assert "nudge" not in codes(bot)
-    assert bot.say("ann", "nudges on")[0].data["code"] == "nudges_on"
+    assert bot.say("ann", "nudges on")[0] == Notice(NoticeCode.NUDGES_ON)
     assert bot.learner("ann").nudges
 
 
