@@ -141,9 +141,7 @@ def pause(turn: Turn) -> None:
     if turn.learner.paused:
         turn.say(Notice(NoticeCode.ALREADY_PAUSED))
         return
-    streaks = turn.unit.streaks
-    streaks.save(replace(streaks.get(turn.learner.id), paused_since=turn.today))
-    turn.save_streak(None)
+    turn.hold_streak(turn.today)
     change(turn, LearnerChange(paused=True))
 
 
@@ -153,8 +151,7 @@ def resume(turn: Turn) -> None:
     if not learner.paused and not learner.stopped:
         turn.say(Notice(NoticeCode.NOT_PAUSED))
         return
-    streaks = turn.unit.streaks
-    streak = streaks.get(learner.id)
+    streak = turn.unit.streaks.get(learner.id)
     held = 0
     if learner.paused and streak.paused_since is not None:
         held = (turn.today - streak.paused_since).days
@@ -163,8 +160,7 @@ def resume(turn: Turn) -> None:
         # moves as if the holiday had not happened (today then follows the pause day).
         last = (streak.last_active + timedelta(days=max(0, held - 1))
                 if streak.last_active is not None else None)
-        streaks.save(replace(streak, last_active=last, paused_since=None))
-        turn.save_streak(None)
+        turn.save_streak(replace(streak, last_active=last, paused_since=None))
     turn.update_learner(LearnerChange(paused=False, stopped=False))
     turn.say(Resumed(held))
 

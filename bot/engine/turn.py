@@ -8,7 +8,7 @@ messages said so far. The concerns (:mod:`~bot.engine.lessons`, :mod:`~bot.engin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -101,11 +101,15 @@ class Turn:
             self._streak = self.unit.streaks.get(self.learner.id)
         return self._streak
 
-    def save_streak(self, streak: Streak | None) -> None:
-        """Store a new streak (None: only forget the one read, it changed in storage)."""
-        if streak is not None:
-            self.unit.streaks.save(streak)
+    def save_streak(self, streak: Streak) -> None:
+        """Store the learner's new streak."""
+        self.unit.streaks.save(streak)
         self._streak = streak
+
+    def hold_streak(self, since: date | None) -> None:
+        """Hold the streak from a day on (a holiday), or release it (None)."""
+        streak = self.unit.streaks.get(self.learner.id)
+        self.save_streak(replace(streak, paused_since=since))
 
     def find_question(self, lesson_id: str, key: str) -> tuple[Lesson, Question] | None:
         """A question of the library as it is now; None when it or its lesson is gone."""
