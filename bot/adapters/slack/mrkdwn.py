@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.content.markdown import LESSON_MARKDOWN, MarkdownWriter, Tag, walk
+from bot.content.markdown import MarkdownWalker, Tag
 
 _WRAPS = {"Strong": "*", "Emphasis": "_", "Strikethrough": "~"}
 _SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
@@ -44,8 +44,8 @@ def link(url: str, label: str) -> str:
     return f"<{target}|{escape(label)}>" if label and label != url else f"<{target}>"
 
 
-class _Writer(MarkdownWriter):
-    """Writes the Markdown walker's events as mrkdwn paragraphs."""
+class _Writer(MarkdownWalker):
+    """Writes a Markdown document's events as mrkdwn paragraphs."""
 
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
@@ -188,7 +188,7 @@ def from_markdown(source: str) -> list[str]:
     """Markdown (a lesson body, a quiz question) as mrkdwn paragraphs: ``**b**`` -> ``*b*``,
     ``[t](u)`` -> ``<u|t>``, headings bold, lists with bullets, every text escaped."""
     writer = _Writer()
-    walk(source, writer, LESSON_MARKDOWN)
+    writer.walk(source)
     writer.flush()
     return writer.paragraphs
 

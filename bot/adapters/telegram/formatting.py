@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from bot.content.markdown import LESSON_MARKDOWN, MarkdownWriter, Tag, walk
+from bot.content.markdown import MarkdownWalker, Tag
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -42,7 +42,7 @@ def markdown_to_html(source: str) -> str:
     return _MarkdownWriter().write(source)
 
 
-class _MarkdownWriter(MarkdownWriter):
+class _MarkdownWriter(MarkdownWalker):
     def __init__(self) -> None:
         self.out: list[str] = []
         self.lists: list[int | None] = []
@@ -54,7 +54,7 @@ class _MarkdownWriter(MarkdownWriter):
         self.cells = 0
 
     def write(self, source: str) -> str:
-        walk(source, self, LESSON_MARKDOWN)
+        self.walk(source)
         text = "".join(self.out)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
