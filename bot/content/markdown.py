@@ -57,17 +57,19 @@ class MarkdownWalker:
     """The current event's source range, as UTF-8 byte offsets: slice ``source.encode()`` with
     ``span["start"]`` and ``span["end"]``, not ``source``."""
 
-    def walk(self, source: str, options: pyromark.Options = LESSON_MARKDOWN) -> None:
+    def walk(self, source: str, options: pyromark.Options = LESSON_MARKDOWN, *,
+             merge_text: bool = True) -> None:
         """Parse ``source`` and call this walker's methods for its events, in order.
 
-        Adjacent pieces of text come as one :meth:`text` call. Event kinds that pyromark may add
-        later, or that no method here stands for, are skipped.
+        Adjacent pieces of text come as one :meth:`text` call unless ``merge_text`` is false,
+        which saves copying them for a walker that joins its text anyway. Event kinds that
+        pyromark may add later, or that no method here stands for, are skipped.
         """
         # Decoded inline rather than into an event object per event: lessons have hundreds of
         # thousands of events, and the lesson parser walks them all on every load. The events are
         # pyromark's TypedDicts, read here by their keys alone (hence Any).
         stream: Iterator[tuple[Any, Range]] = pyromark.events_with_range(
-            source, options=options, merge_text=True)
+            source, options=options, merge_text=merge_text)
         for raw, span in stream:
             self.span = span
             if raw.__class__ is str:

@@ -140,6 +140,12 @@ def test_adjacent_text_comes_as_one_call() -> None:
     assert [value for kind, value in calls(r"a\*b &amp; c") if kind == "text"] == ["a*b & c"]
 
 
+def test_adjacent_text_comes_piece_by_piece_when_not_merged() -> None:
+    recorder = Recorder(r"a\*b")
+    recorder.walk(r"a\*b", merge_text=False)
+    assert [value for kind, value in recorder.calls if kind == "text"] == ["a", "*b"]
+
+
 def test_span_is_the_current_events_range_in_utf8_bytes() -> None:
     recorder = record("é **bold** [x](u)")
     covered = list(zip(recorder.calls, recorder.spans, strict=True))
