@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import pyromark
@@ -151,14 +151,13 @@ def _tag(value: Any) -> Tag:
     if name == "List":
         return _shared_tag(name, number=attributes)
     if name == "CodeBlock":
-        return _shared_tag(name, info=attributes["Fenced"] if isinstance(attributes, dict) else None)
+        return Tag(name, info=attributes["Fenced"] if isinstance(attributes, dict) else None)
     return _shared_tag(name)  # a block quote's alert kind, a table's alignments: not used
 
 
-@cache
-def _shared_tag(name: str, level: int = 0, number: int | None = None,
-                info: str | None = None) -> Tag:
-    return Tag(name, level=level, number=number, info=info)
+@lru_cache(maxsize=256)  # bounded: a list's first number is the trainer's to choose
+def _shared_tag(name: str, level: int = 0, number: int | None = None) -> Tag:
+    return Tag(name, level=level, number=number)
 
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\!~]")
