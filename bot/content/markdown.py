@@ -1,4 +1,12 @@
-"""Plain text from inline Markdown, for platforms that take no markup.
+"""One walker over a Markdown document's events, for every writer; and plain text from Markdown.
+
+pyromark (pulldown-cmark) yields each event as a bare string (``"SoftBreak"``) or a one-key dict
+(``{"Start": {"Heading": {...}}}``, ``{"End": "Paragraph"}``, ``{"Text": "..."}``).
+:meth:`MarkdownWalker.walk` decodes them in one place and calls one method per kind of event, with
+typed arguments (a container's :class:`Tag`, a text, a task box's state), the way
+:class:`html.parser.HTMLParser` calls ``handle_starttag``. Plain text here, Telegram HTML and
+Slack mrkdwn in the adapters and the lesson parser are subclasses that override only the methods
+they need, and none of them reads pyromark's shapes.
 
 Quiz questions, choices and explanations keep the trainer's inline Markdown (so a renderer can
 show `code` or **bold** where the platform allows it); :func:`plain_text` gives the text a quiz
@@ -8,9 +16,149 @@ poll or a button needs.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import pyromark
+from pyromark.event import Range
+
+LESSON_MARKDOWN = (pyromark.Options.ENABLE_TASKLISTS | pyromark.Options.ENABLE_TABLES
+                   | pyromark.Options.ENABLE_STRIKETHROUGH)
+"""The Markdown lessons are written in: CommonMark plus GitHub's task lists, tables and ~~strike~~."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A container as it opens: its name and the attributes a walker may need."""
+
+    name: str
+    """pulldown-cmark's name for it: ``Paragraph``, ``Heading``, ``List``, ``Item``, ``Link``,
+    ``Image``, ``CodeBlock``, ``BlockQuote``, ``Emphasis``, ``Strong``, ``Table``, ``TableCell``..."""
+    level: int = 0
+    """A heading's level, 1 to 6."""
+    number: int | None = None
+    """An ordered list's first number; ``None`` for a bullet list."""
+    url: str = ""
+    """A link's or an image's destination (a reference link's resolved)."""
+    info: str | None = None
+    """A fenced code block's info string (``""`` for a bare fence); ``None`` for an indented one."""
+
+
+class MarkdownWalker:
+    """Walks a Markdown document's events, calling one method per event in document order.
+
+    Every method does nothing here: a subclass overrides those it has a use for. While a method
+    runs, :attr:`span` is the event's place in the source.
+    """
+
+    span: Range
+    """The current event's source range, as UTF-8 byte offsets: slice ``source.encode()`` with
+    ``span["start"]`` and ``span["end"]``, not ``source``."""
+
+    def walk(self, source: str, options: pyromark.Options = LESSON_MARKDOWN, *,
+             merge_text: bool = True) -> None:
+        """Parse ``source`` and call this walker's methods for its events, in order.
+
+        Adjacent pieces of text come as one :meth:`text` call unless ``merge_text`` is false,
+        which saves copying them for a walker that joins its text anyway. Event kinds that
+        pyromark may add later, or that no method here stands for, are skipped.
+        """
+        # Decoded inline rather than into an event object per event: lessons have hundreds of
+        # thousands of events, and the lesson parser walks them all on every load. The events are
+        # pyromark's TypedDicts, read here by their keys alone (hence Any).
+        stream: Iterator[tuple[Any, Range]] = pyromark.events_with_range(
+            source, options=options, merge_text=merge_text)
+        for raw, span in stream:
+            self.span = span
+            if raw.__class__ is str:
+                if raw == "SoftBreak":
+                    self.soft_break()
+                elif raw == "HardBreak":
+                    self.hard_break()
+                elif raw == "Rule":
+                    self.rule()
+                continue
+            (kind, value), = raw.items()
+            if kind == "Text":  # tried in the order they are most common in lessons
+                self.text(value)
+            elif kind == "Start":
+                self.start(_tag(value))
+            elif kind == "End":
+                if value.__class__ is not str:
+                    (value, _), = value.items()  # {"Heading": "H2"}: the level is in the start
+                self.end(value)
+            elif kind == "TaskListMarker":
+                self.task_marker(value)
+            elif kind == "Code":
+                self.code(value)
+            elif kind in ("Html", "InlineHtml"):
+                self.html(value)
+            elif kind in ("InlineMath", "DisplayMath"):
+                self.math(value)
+            elif kind == "FootnoteReference":
+                self.footnote_reference(value)
+
+    def start(self, tag: Tag) -> None:
+        """A container opens; everything up to the :meth:`end` of the same name is inside it."""
+
+    def end(self, name: str) -> None:
+        """The innermost open container, named ``name``, closes."""
+
+    def text(self, value: str) -> None:
+        """Text, with Markdown's escapes and entities resolved."""
+
+    def code(self, value: str) -> None:
+        """An inline code span's text."""
+
+    def html(self, value: str) -> None:
+        """Raw HTML as the trainer wrote it: an inline tag, or a line of an HTML block."""
+
+    def math(self, value: str) -> None:
+        """A ``$math$`` span's source (only with pyromark's math option)."""
+
+    def task_marker(self, checked: bool) -> None:
+        """The ``[ ]`` or ``[x]`` opening a task-list item."""
+
+    def footnote_reference(self, label: str) -> None:
+        """A ``[^label]`` reference (only with pyromark's footnote option)."""
+
+    def soft_break(self) -> None:
+        """A line break inside a paragraph, which Markdown shows as a space."""
+
+    def hard_break(self) -> None:
+        """A line break the trainer asked for (two trailing spaces or a backslash)."""
+
+    def rule(self) -> None:
+        """A thematic break (``---``)."""
+
+
+# Tags are shared rather than built again where their attributes allow: a tag is immutable, and
+# a library has hundreds of thousands of them, nearly all the same few.
+_PLAIN_TAGS: dict[str, Tag] = {}
+
+
+def _tag(value: Any) -> Tag:
+    """pyromark's ``{"Start": value}`` as a :class:`Tag`."""
+    if value.__class__ is str:
+        return _PLAIN_TAGS.get(value) or _PLAIN_TAGS.setdefault(value, Tag(value))
+    (name, attributes), = value.items()
+    if name in ("Link", "Image"):
+        return Tag(name, url=str(attributes["dest_url"]))
+    if name == "Heading":
+        return _shared_tag(name, level=int(attributes["level"][1]))
+    if name == "List":
+        return _shared_tag(name, number=attributes)
+    if name == "CodeBlock":
+        return Tag(name, info=attributes["Fenced"] if isinstance(attributes, dict) else None)
+    return _shared_tag(name)  # a block quote's alert kind, a table's alignments: not used
+
+
+@lru_cache(maxsize=256)  # bounded: a list's first number is the trainer's to choose
+def _shared_tag(name: str, level: int = 0, number: int | None = None) -> Tag:
+    return Tag(name, level=level, number=number)
+
 
 _MARKUP = re.compile(r"[*_`\[\]<>&\\!~]")
 
@@ -20,17 +168,31 @@ def plain_text(source: str) -> str:
     """Plain text of inline Markdown ("Use `git add`" -> "Use git add"); images are dropped."""
     if not _MARKUP.search(source):
         return " ".join(source.split())
-    pieces: list[str] = []
-    in_image = 0
-    for event in pyromark.events(source, options=pyromark.Options.ENABLE_STRIKETHROUGH):
-        if isinstance(event, str):
-            pieces.append(" ")
-            continue
-        kind, value = next(iter(event.items()))
-        if kind == "Start" and isinstance(value, dict) and "Image" in value:
-            in_image += 1
-        elif kind == "End" and value == "Image":
-            in_image -= 1
-        elif kind in ("Text", "Code") and not in_image:
-            pieces.append(str(value))
-    return " ".join("".join(pieces).split())
+    walker = _PlainText()
+    walker.walk(source, pyromark.Options.ENABLE_STRIKETHROUGH)
+    return " ".join("".join(walker.pieces).split())
+
+
+class _PlainText(MarkdownWalker):
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.in_image = 0
+
+    def start(self, tag: Tag) -> None:
+        if tag.name == "Image":
+            self.in_image += 1
+
+    def end(self, name: str) -> None:
+        if name == "Image":
+            self.in_image -= 1
+
+    def text(self, value: str) -> None:
+        if not self.in_image:  # an image's alt text is not part of the sentence
+            self.pieces.append(value)
+
+    code = text
+
+    def soft_break(self) -> None:
+        self.pieces.append(" ")
+
+    hard_break = rule = soft_break

@@ -14,13 +14,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import unquote, urlparse
 
-import pyromark
-
 from bot.content import frontmatter
-from bot.content.markdown import plain_text
+from bot.content.markdown import MarkdownWalker, Tag, plain_text
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 
 WORDS_PER_MINUTE = 200
@@ -42,8 +39,6 @@ _QUIZ_HEADING = re.compile(
 
 _ATX_MARKS = re.compile(r"^#{1,6}\s*|\s+#+\s*$")
 _QUOTE_MARK = re.compile(r"^\s{0,3}>\s?")
-_OPTIONS = (pyromark.Options.ENABLE_TASKLISTS | pyromark.Options.ENABLE_TABLES
-            | pyromark.Options.ENABLE_STRIKETHROUGH)
 
 
 @dataclass
@@ -164,16 +159,12 @@ def _title_from_name(rel: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else rel
 
 
-def _unpack(event: Any) -> tuple[str, Any]:
-    """pyromark events are one-key dicts: {"Start": tag}, {"Text": "..."}, ..."""
-    return next(iter(event.items()))  # type: ignore[no-any-return]
-
-
-class _Walker:
-    """Walks pyromark's (pulldown-cmark) events of a lesson body and fills a :class:`_Draft`.
+class _Walker(MarkdownWalker):
+    """Walks a lesson body's Markdown events and fills a :class:`_Draft`.
 
     Event ranges are UTF-8 byte offsets into the body; they become file lines through
     ``line_starts``, and slices of ``source`` give the trainer's own Markdown where it is kept.
+    Top-level blocks are collected whole (their text in ``pieces``) and handled at their end.
     """
 
     def __init__(
@@ -193,6 +184,15 @@ class _Walker:
         self.quiz_start = 0
         self.question: _QuestionDraft | None = None
         self.stray_task_line: int | None = None
+        self.depth = 0
+        self.top: str | None = None
+        """The top-level block being read, by tag name."""
+        self.top_start = self.top_end = 0
+        self.heading_level = 0
+        self.pieces: list[str] = []
+        self.in_image = 0
+        self.item_start = self.marker_end = 0
+        self.marker: bool | None = None
 
     def line(self, offset: int) -> int:
         """1-based file line of a byte offset in the body."""
@@ -203,55 +203,54 @@ class _Walker:
         return " ".join(self.source[start:end].decode("utf-8", "replace").split())
 
     def run(self) -> None:
-        depth = 0
-        block: str | None = None
-        block_start = block_end = 0
-        pieces: list[str] = []
-        in_image = 0
-        heading_level = 0
-        item_start = marker_end = 0
-        marker: bool | None = None
-        for event, span in pyromark.events_with_range(self.source.decode("utf-8"),
-                                                      options=_OPTIONS):
-            if isinstance(event, str):
-                if event in ("SoftBreak", "HardBreak"):
-                    pieces.append(" ")
-                elif event == "Rule" and depth == 0:
-                    self.block("Rule", span["start"], span["end"], [], 0)
-                continue
-            kind, value = _unpack(event)
-            if kind == "Start":
-                tag = value if isinstance(value, str) else next(iter(value))
-                if depth == 0:
-                    block, block_start, block_end, pieces = tag, span["start"], span["end"], []
-                    if tag == "Heading":
-                        heading_level = int(value["Heading"]["level"][1])
-                    elif tag == "List" and self.in_quiz and self.question is not None:
-                        self.question.lists += 1
-                elif tag == "Item" and depth == 1 and block == "List":
-                    item_start, marker = span["start"], None
-                elif tag == "Image":
-                    in_image += 1
-                    url = str(value["Image"]["dest_url"])
-                    self.draft.images.append((url, self.line(span["start"])))
-                depth += 1
-            elif kind == "End":
-                depth -= 1
-                tag = value if isinstance(value, str) else next(iter(value))
-                if tag == "Image":
-                    in_image -= 1
-                elif tag == "Item" and depth == 1 and block == "List":
-                    self.item(item_start, marker, marker_end, span["end"])
-                elif tag in ("Paragraph", "Item", "TableCell", "CodeBlock"):
-                    pieces.append("\n")
-                if depth == 0 and block is not None:
-                    self.block(block, block_start, block_end, pieces, heading_level)
-                    block = None
-            elif kind == "TaskListMarker":
-                marker, marker_end = bool(value), span["end"]
-            elif kind in ("Text", "Code", "InlineMath", "DisplayMath") and not in_image:
-                pieces.append(str(value))
+        self.walk(self.source.decode("utf-8"), merge_text=False)
         self.end_quiz(len(self.line_starts) + self.body_start)
+
+    def text(self, value: str) -> None:
+        if not self.in_image:
+            self.pieces.append(value)
+
+    code = math = text  # words of the lesson like any other: they count for search and reading time
+
+    def soft_break(self) -> None:
+        self.pieces.append(" ")
+
+    hard_break = soft_break
+
+    def task_marker(self, checked: bool) -> None:
+        self.marker, self.marker_end = checked, self.span["end"]
+
+    def rule(self) -> None:
+        if self.depth == 0:
+            self.block("Rule", self.span["start"], self.span["end"], [], 0)
+
+    def start(self, tag: Tag) -> None:
+        name = tag.name
+        if self.depth == 0:
+            self.top, self.top_start, self.top_end = name, self.span["start"], self.span["end"]
+            self.pieces = []
+            if name == "Heading":
+                self.heading_level = tag.level
+            elif name == "List" and self.in_quiz and self.question is not None:
+                self.question.lists += 1
+        elif name == "Item" and self.depth == 1 and self.top == "List":
+            self.item_start, self.marker = self.span["start"], None
+        elif name == "Image":
+            self.in_image += 1
+            self.draft.images.append((tag.url, self.line(self.span["start"])))
+        self.depth += 1
+
+    def end(self, name: str) -> None:
+        self.depth -= 1
+        if name == "Image":
+            self.in_image -= 1
+        elif name == "Item" and self.depth == 1 and self.top == "List":
+            self.item(self.item_start, self.marker, self.marker_end, self.span["end"])
+        elif name in ("Paragraph", "Item", "TableCell", "CodeBlock"):
+            self.pieces.append("\n")
+        if self.depth == 0 and self.top is not None:
+            self.block(self.top, self.top_start, self.top_end, self.pieces, self.heading_level)
+            self.top = None
 
     def end_quiz(self, line: int) -> None:
         if self.in_quiz:

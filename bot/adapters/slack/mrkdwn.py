@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyromark
+from bot.content.markdown import MarkdownWalker, Tag
 
-_OPTIONS = (pyromark.Options.ENABLE_STRIKETHROUGH | pyromark.Options.ENABLE_TASKLISTS
-            | pyromark.Options.ENABLE_TABLES)
 _WRAPS = {"Strong": "*", "Emphasis": "_", "Strikethrough": "~"}
 _SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 
@@ -46,8 +44,8 @@ def link(url: str, label: str) -> str:
     return f"<{target}|{escape(label)}>" if label and label != url else f"<{target}>"
 
 
-class _Writer:
-    """Walks pyromark's events and writes mrkdwn paragraphs."""
+class _Writer(MarkdownWalker):
+    """Writes a Markdown document's events as mrkdwn paragraphs."""
 
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
@@ -68,6 +66,28 @@ class _Writer:
             self.item_fresh = False
             self.line.append(escape(value))
 
+    # Raw HTML and math are shown as typed, escaped like any other text.
+    html = math = text
+
+    def footnote_reference(self, label: str) -> None:
+        self.text(f"[{label}]")
+
+    def code(self, value: str) -> None:
+        self.line.append(f"`{escape(value)}`" if self.image is None else "")
+
+    def task_marker(self, checked: bool) -> None:
+        self.line.append("☑ " if checked else "☐ ")
+
+    def soft_break(self) -> None:
+        self.text(" ")
+
+    def hard_break(self) -> None:
+        self.line.append("\n")
+
+    def rule(self) -> None:
+        self.flush()
+        self.paragraphs.append("───")
+
     def flush(self) -> None:
         text = "".join(self.line).strip("\n")
         self.line = []
@@ -80,8 +100,8 @@ class _Writer:
         else:
             self.paragraphs.append(text)
 
-    def start(self, tag: Any) -> None:
-        name, value = (tag, None) if isinstance(tag, str) else next(iter(tag.items()))
+    def start(self, tag: Tag) -> None:
+        name = tag.name
         if name in _WRAPS:
             self.line.append(_WRAPS[name])
         elif name == "Heading":
@@ -89,7 +109,7 @@ class _Writer:
             self.line.append("*")
         elif name == "List":
             self.flush()
-            self.lists.append(value if isinstance(value, int) else None)
+            self.lists.append(tag.number)
         elif name == "Item":
             self.flush()
             depth = "    " * (len(self.lists) - 1)
@@ -108,18 +128,17 @@ class _Writer:
             self.code_block = True
             self.line.append("```\n")
         elif name == "Link":
-            self.links.append(value["dest_url"] if isinstance(value, dict) else "")
+            self.links.append(tag.url)
             self.line.append("\0")  # where the label starts
         elif name == "Image":
             self.image = []
-            self.image_url = value["dest_url"] if isinstance(value, dict) else ""
+            self.image_url = tag.url
         elif name == "Paragraph" and self.item_fresh:
             pass
         elif name in ("Paragraph", "Table", "TableHead", "TableRow"):
             self.flush()
 
-    def end(self, tag: Any) -> None:
-        name = tag if isinstance(tag, str) else next(iter(tag))
+    def end(self, name: str) -> None:
         if name in _WRAPS:
             self.line.append(_WRAPS[name])
         elif name == "Heading":
@@ -164,37 +183,12 @@ class _Writer:
         target = escape(url.replace("|", "%7C"))
         return f"<{target}|{plain}>" if plain else f"<{target}>"
 
-    def event(self, event: Any) -> None:
-        if isinstance(event, str):
-            if event == "SoftBreak":
-                self.text(" ")
-            elif event == "HardBreak":
-                self.line.append("\n")
-            elif event == "Rule":
-                self.flush()
-                self.paragraphs.append("───")
-            return
-        kind, value = next(iter(event.items()))
-        if kind == "Start":
-            self.start(value)
-        elif kind == "End":
-            self.end(value)
-        elif kind in ("Text", "InlineHtml", "Html", "InlineMath", "DisplayMath"):
-            self.text(str(value))
-        elif kind == "Code":
-            self.line.append(f"`{escape(value)}`" if self.image is None else "")
-        elif kind == "TaskListMarker":
-            self.line.append("☑ " if value else "☐ ")
-        elif kind == "FootnoteReference":
-            self.text(f"[{value}]")
-
 
 def from_markdown(source: str) -> list[str]:
     """Markdown (a lesson body, a quiz question) as mrkdwn paragraphs: ``**b**`` -> ``*b*``,
     ``[t](u)`` -> ``<u|t>``, headings bold, lists with bullets, every text escaped."""
     writer = _Writer()
-    for event in pyromark.events(source, options=_OPTIONS):
-        writer.event(event)
+    writer.walk(source)
     writer.flush()
     return writer.paragraphs
 

@@ -13,12 +13,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-import pyromark
+from bot.content.markdown import MarkdownWalker, Tag
 
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
-_OPTIONS = (pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
-            | pyromark.Options.ENABLE_TASKLISTS)
 _LINK_SCHEMES = ("http", "https", "tg", "mailto")
 _LANGUAGE = re.compile(r"[^\w+#-]")
 
@@ -44,7 +42,7 @@ def markdown_to_html(source: str) -> str:
     return _MarkdownWriter().write(source)
 
 
-class _MarkdownWriter:
+class _MarkdownWriter(MarkdownWalker):
     def __init__(self) -> None:
         self.out: list[str] = []
         self.lists: list[int | None] = []
@@ -56,36 +54,35 @@ class _MarkdownWriter:
         self.cells = 0
 
     def write(self, source: str) -> str:
-        for event in pyromark.events(source, options=_OPTIONS):
-            if isinstance(event, str):
-                self.marker(event)
-                continue
-            kind, value = next(iter(event.items()))
-            if kind == "Start":
-                self.start(value)
-            elif kind == "End":
-                self.end(value)
-            elif kind == "Text":
-                if not self.image:
-                    self.out.append(escape(value))
-            elif kind == "Code":
-                self.out.append(f"<code>{escape(value)}</code>")
-            elif kind in ("Html", "InlineHtml", "InlineMath", "DisplayMath"):
-                self.out.append(escape(value))
-            elif kind == "TaskListMarker":
-                self.out.append("☑ " if value else "☐ ")
+        self.walk(source)
         text = "".join(self.out)
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
-    def marker(self, event: str) -> None:
-        if event == "SoftBreak":
-            self.out.append("\n" if self.in_code else " ")
-        elif event == "HardBreak":
-            self.out.append("\n")
-        elif event == "Rule":
-            self.blank()
-            self.out.append("———")
-            self.blank()
+    def text(self, value: str) -> None:
+        if not self.image:
+            self.out.append(escape(value))
+
+    def code(self, value: str) -> None:
+        self.out.append(f"<code>{escape(value)}</code>")
+
+    def html(self, value: str) -> None:
+        self.out.append(escape(value))  # shown as typed: Telegram takes only its own few tags
+
+    math = html  # no math rendering in a chat: its source, as typed
+
+    def task_marker(self, checked: bool) -> None:
+        self.out.append("☑ " if checked else "☐ ")
+
+    def soft_break(self) -> None:
+        self.out.append("\n" if self.in_code else " ")
+
+    def hard_break(self) -> None:
+        self.out.append("\n")
+
+    def rule(self) -> None:
+        self.blank()
+        self.out.append("———")
+        self.blank()
 
     def tail(self) -> str:
         return "".join(self.out[-2:])
@@ -108,11 +105,8 @@ class _MarkdownWriter:
             if not self.out[-1]:
                 self.out.pop()
 
-    def start(self, tag: object) -> None:
-        if isinstance(tag, dict):
-            name, value = next(iter(tag.items()))
-        else:
-            name, value = str(tag), None
+    def start(self, tag: Tag) -> None:
+        name = tag.name
         if name == "Paragraph":
             if not self.lists:
                 self.blank()
@@ -126,7 +120,7 @@ class _MarkdownWriter:
         elif name == "Strikethrough":
             self.out.append("<s>")
         elif name == "Link":
-            url = str(value.get("dest_url", "")) if isinstance(value, dict) else ""
+            url = tag.url
             ok = urlparse(url).scheme in _LINK_SCHEMES
             self.links.append(ok)
             if ok:
@@ -136,7 +130,7 @@ class _MarkdownWriter:
         elif name == "List":
             if not self.lists:
                 self.blank()
-            self.lists.append(value if isinstance(value, int) else None)
+            self.lists.append(tag.number)
         elif name == "Item":
             self.newline()
             depth = len(self.lists)
@@ -154,10 +148,8 @@ class _MarkdownWriter:
         elif name == "CodeBlock":
             self.blank()
             self.in_code = True
-            language = ""
-            if isinstance(value, dict) and isinstance(value.get("Fenced"), str):
-                language = _LANGUAGE.sub("", value["Fenced"].split()[0] if value["Fenced"].split()
-                                         else "")
+            words = (tag.info or "").split()
+            language = _LANGUAGE.sub("", words[0]) if words else ""
             self.code_closing = "</code></pre>" if language else "</pre>"
             self.out.append(f'<pre><code class="language-{language}">' if language else "<pre>")
         elif name == "Table":
@@ -172,8 +164,7 @@ class _MarkdownWriter:
                 self.out.append(" | ")
             self.cells += 1
 
-    def end(self, tag: object) -> None:
-        name = next(iter(tag)) if isinstance(tag, dict) else str(tag)
+    def end(self, name: str) -> None:
         if name == "Paragraph":
             if self.lists:
                 self.newline()
