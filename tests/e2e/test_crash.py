@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from storage import Database, upgrade
 from tests.conftest import SAMPLE
@@ -35,6 +36,18 @@ def wait_until(condition, timeout: float, what: str) -> None:  # type: ignore[no
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+def recorded(url: str) -> int:
+    """Platform messages the outbox has recorded as out: all of a sent lesson's two, and the
+    parts of the others."""
+    database = Database(url)
+    try:
+        with database.session() as session:
+            rows = session.execute(text("SELECT status, parts_sent FROM delivery")).all()
+    finally:
+        database.dispose()
+    return sum(2 if status == "sent" else parts for status, parts in rows)
 
 
 def test_sigkill_mid_fan_out_then_restart_loses_and_repeats_nothing(tmp_path: Path) -> None:
@@ -69,7 +82,11 @@ api_base_url = "{base_url}"
     try:
         bots.append(start(command, log, TELEGRAM_BOT_TOKEN=TOKEN))
         wait_until(marker.exists, 60, "the fan-out to reach the held message")
-        time.sleep(0.3)  # the messages accepted before the held one are recorded by now
+        # The window docs/delivery.md admits (accepted, killed before it was recorded) is not
+        # what this test is about: kill once every message accepted before the held one is
+        # recorded, however slow the machine is.
+        accepted = len(record.read_text().splitlines())
+        wait_until(lambda: recorded(url) >= accepted, 30, "the accepted messages to be recorded")
         bots[0].send_signal(signal.SIGKILL)
         bots[0].wait(10)
         accepted_before = len(record.read_text().splitlines())
