@@ -6,7 +6,8 @@ from datetime import datetime
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, progress, rules
+from bot.engine import calendar, progress, rules, selection
+from bot.engine.selection import Candidate
 from bot.engine.turn import Turn
 from bot.messages import (
     Button,
@@ -26,8 +27,16 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
     turn.pushed = scheduled
     sync_cards(turn)  # once per quiz, not after every answer
     if not ask_next(turn) and not scheduled:
-        upcoming = turn.unit.cards.next_due(turn.learner.id)
-        turn.say(NothingDue(upcoming.astimezone(turn.tz) if upcoming else None))
+        turn.say(NothingDue(next_quiz_day(turn)))
+
+
+def next_quiz_day(turn: Turn) -> datetime | None:
+    """When questions come again, once none is worth asking now: the next learning day, if the
+    learner has any card (a question read today, or answered today, is asked on a later day)."""
+    if not turn.unit.cards.all(turn.learner.id):
+        return None
+    day = calendar.next_workday(turn.today, turn.learner.workdays)
+    return calendar.at_local(day, "00:00", turn.tz).astimezone(turn.tz)
 
 
 def nudge(turn: Turn) -> None:
@@ -70,18 +79,29 @@ def sync_cards(turn: Turn) -> None:
             cards.save(Card(learner_id, lesson_id, key, "", turn.now))
 
 
-def pick(turn: Turn) -> list[Card]:
-    """Due cards by expected gain: a question never asked first (every question needs a first
-    ask), then the ones the learner is most likely to have forgotten."""
-    due = turn.unit.cards.due(turn.learner.id, turn.now, 1000)
-
-    def order(card: Card) -> tuple[float, datetime]:
-        recall = turn.reviewer.recall(card, turn.now)
-        if recall is None:
-            return (-2.0, card.due_at)  # never asked: the largest gain
-        return (recall - 1.0, card.due_at)  # least likely remembered first
-
-    return sorted(due, key=order)
+def pick(turn: Turn) -> list[Candidate]:
+    """The questions worth asking now, by expected gain in recall (:mod:`selection`). A
+    candidate's lesson was read on an earlier day (never on its own day: it is fresh), and it
+    was not answered today; a question never asked starts from its lesson."""
+    read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
+    today, tz = turn.today, turn.tz
+    candidates = []
+    for card in turn.unit.cards.all(turn.learner.id):
+        at = read_at.get(card.lesson_id)
+        found = turn.find_question(card.lesson_id, card.question_key)
+        if at is None or found is None or calendar.local_date(at, tz) >= today:
+            continue
+        read_day = calendar.local_date(at, tz)
+        memory = turn.reviewer.memory(card, calendar.at_local(read_day, "00:00", tz))
+        if memory.last_review is not None and calendar.local_date(memory.last_review,
+                                                                  tz) >= today:
+            continue  # answered today: its next ask belongs to a later day
+        position = found[0].questions.index(found[1])
+        candidates.append(Candidate(memory, (at.timestamp(), position, card.lesson_id,
+                                             card.question_key),
+                                    card.lesson_id, card.question_key))
+    # Scored at the start of the learner's day, the moment FSRS's reviews are counted from.
+    return selection.choose(turn.reviewer, candidates, turn.day_start())
 
 
 def ask_next(turn: Turn) -> bool:
@@ -101,12 +121,12 @@ def ask_next(turn: Turn) -> bool:
     if not budget_left(turn):
         turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
         return True
-    for card in due:
-        found = turn.find_question(card.lesson_id, card.question_key)
+    for candidate in due:
+        found = turn.find_question(candidate.lesson_id, candidate.question_key)
         if found is None:
             continue
-        ask = asks.create(turn.learner.id, card.lesson_id, card.question_key, turn.now,
-                          pushed=turn.pushed)
+        ask = asks.create(turn.learner.id, candidate.lesson_id, candidate.question_key,
+                          turn.now, pushed=turn.pushed)
         turn.say(question_message(ask.id, *found))
         return True
     return False
@@ -200,8 +220,10 @@ def review(turn: Turn, lesson_id: str, key: str, correct: bool) -> bool:
     cards = turn.unit.cards
     card = cards.get(turn.learner.id, lesson_id, key) or Card(
         turn.learner.id, lesson_id, key, "", turn.now)
+    read_at = next((receipt.at for receipt in turn.history() if receipt.lesson_id == lesson_id),
+                   None)
     result = turn.reviewer.review(card, correct, turn.now, turn.today, turn.learner.workdays,
-                                  turn.tz)
+                                  turn.tz, read_at)
     cards.save(result.card)
     return result.newly_mastered
 

@@ -27,21 +27,45 @@ class Reviewer:
 
     def __init__(self) -> None:
         self.fsrs = Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False)
+        # The forgetting curve R(t) = (1 + factor * t / S) ** decay, as FSRS computes it.
+        self.decay = -float(self.fsrs.parameters[20])
+        self.factor = 0.9 ** (1 / self.decay) - 1
 
-    def recall(self, card: Card, now: datetime) -> float | None:
-        """The probability the learner recalls the card now; None for a card never asked."""
-        if not card.state:
-            return None
-        return float(self.fsrs.get_card_retrievability(FsrsCard.from_json(card.state), now))
+    def recall_after(self, stability: float, days: float) -> float:
+        """The probability of recall ``days`` after the last review of a memory of
+        ``stability`` days (FSRS's curve, with fractional days)."""
+        return float((1 + self.factor * days / stability) ** self.decay)
+
+    def first_exposure(self, day_start: datetime) -> FsrsCard:
+        """A question's memory once its lesson is read on the day starting at ``day_start``: as
+        if reviewed Good then (the lesson taught it; the first ask is a review, not a first
+        sight)."""
+        return self.fsrs.review_card(FsrsCard(card_id=1, due=day_start), Rating.Good,
+                                     day_start)[0]
+
+    def memory(self, card: Card, lesson_day_start: datetime) -> FsrsCard:
+        """The card's FSRS memory; a card never asked holds none yet, and gets its first
+        exposure on the day its lesson was read (``lesson_day_start``, local midnight)."""
+        if card.state:
+            return FsrsCard.from_json(card.state)
+        return self.first_exposure(lesson_day_start)
 
     def review(self, card: Card, correct: bool, now: datetime, today: date,
-               workdays: tuple[str, ...], tz: ZoneInfo) -> Review:
+               workdays: tuple[str, ...], tz: ZoneInfo,
+               lesson_read_at: datetime | None = None) -> Review:
         """Rate the card Good (right) or Again (wrong) and plan its next review on a workday,
-        from the start of the learner's local day (never today)."""
-        fsrs_card = (FsrsCard.from_json(card.state) if card.state
-                     else FsrsCard(card_id=1, due=now))
+        from the start of the learner's local day (never today). A card never asked starts
+        from its lesson (read at ``lesson_read_at``) as its first exposure.
+
+        FSRS counts whole days; it is given the start of the learner's local days, so an answer
+        at 04:00 and one at 23:00 of the same day count alike, and "the next day" is one day
+        later whatever the hour."""
+        day_start = calendar.at_local(today, "00:00", tz)
+        read_day = (calendar.at_local(calendar.local_date(lesson_read_at, tz), "00:00", tz)
+                    if lesson_read_at is not None else day_start)
+        fsrs_card = self.memory(card, read_day)
         fsrs_card, _ = self.fsrs.review_card(fsrs_card, Rating.Good if correct else Rating.Again,
-                                             now)
+                                             day_start)
         day = max(calendar.local_date(fsrs_card.due, tz), calendar.next_workday(today, workdays))
         while not calendar.is_workday(day, workdays) and workdays:
             day += timedelta(days=1)

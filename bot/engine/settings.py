@@ -166,13 +166,27 @@ def resume(turn: Turn) -> None:
 
 
 def shift_reviews(turn: Turn, days: int) -> None:
-    """Move every review by ``days`` local days (local midnight stays local midnight)."""
+    """Move every review, and the memory behind it, by ``days`` local days: a holiday
+    stretches the spacing, so the learner comes back to the reviews they left (local midnight
+    stays local midnight)."""
     if days <= 0:
         return
+    tz = turn.tz
+    read_on = {receipt.lesson_id: calendar.local_date(receipt.at, tz)
+               for receipt in turn.history()}
+
+    def later(moment: datetime) -> datetime:
+        return calendar.at_local(calendar.local_date(moment, tz) + timedelta(days=days),
+                                 "00:00", tz)
+
     cards = turn.unit.cards
     for card in cards.all(turn.learner.id):
-        local = calendar.local_date(card.due_at, turn.tz) + timedelta(days=days)
-        cards.save(replace(card, due_at=calendar.at_local(local, "00:00", turn.tz)))
+        day = read_on.get(card.lesson_id, turn.today)
+        memory = turn.reviewer.memory(card, calendar.at_local(day, "00:00", tz))
+        if memory.last_review is not None:
+            memory.last_review = later(memory.last_review)
+        memory.due = later(memory.due)
+        cards.save(replace(card, due_at=later(card.due_at), state=memory.to_json()))
 
 
 def stop(turn: Turn) -> None:

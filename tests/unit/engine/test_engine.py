@@ -41,13 +41,17 @@ def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
     assert "notice:all_read" in kinds(say("lesson"))
 
 
-def test_questions_come_on_the_next_workday_not_today(say: Say) -> None:
+def test_questions_never_come_on_their_lessons_day_and_asking_on_a_day_off_gets_them(
+        say: Say) -> None:
     friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
     say("lesson", at=friday)
-    assert "notice:nothing_due" in kinds(say("quiz", at=friday + timedelta(hours=6)))
-    assert "notice:nothing_due" in kinds(say("quiz", at=friday + timedelta(days=1)))  # Saturday
+    nothing = say("quiz", at=friday + timedelta(hours=6))
+    assert kinds(nothing) == ["notice:nothing_due"]
+    assert nothing[0].next_due.date() == date(2026, 3, 9)  # the next workday: Monday
+    saturday = say("quiz", at=friday + timedelta(days=1))  # asked for: a day off is no bar
+    assert kinds(saturday) == ["question"]
     monday = friday + timedelta(days=3)
-    asked = say("quiz", at=monday)
+    asked = say("quiz", at=monday)  # left open on Saturday: asked again, not replaced
     assert kinds(asked) == ["question"]
     assert [b.value for b in asked[0].buttons] == ["a:1:0", "a:1:1", "a:1:2"]
 
@@ -243,7 +247,9 @@ def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) 
         if mastered:
             break
     gaps = [(b - a).days for a, b in itertools.pairwise(review_days)]
-    assert mastered and len(gaps) >= 2 and gaps == sorted(gaps)  # intervals grow...
+    # Reading the lesson was the first exposure, so two right answers on growing intervals
+    # can master a question (as Qstream retires one after two right in a row).
+    assert mastered and len(gaps) >= 1 and gaps == sorted(gaps)  # intervals grow...
     with engine.store.session() as session:
         rest = Cards(session).next_due(learner.id)
     assert rest is not None and rest - due > timedelta(days=30)  # ...then it rests a month+

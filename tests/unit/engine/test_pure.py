@@ -15,13 +15,13 @@ WEEK = calendar.DAYS[:5]
 FRIDAY = datetime(2026, 3, 6, 14, tzinfo=UTC)
 
 
-def test_a_card_never_asked_has_no_recall_yet_and_one_answered_has_a_probability() -> None:
+def test_a_card_never_asked_starts_from_its_lesson_as_if_reviewed_good_that_day() -> None:
     reviewer = Reviewer()
-    card = Card(1, "a", "q", "", FRIDAY)
-    assert reviewer.recall(card, FRIDAY) is None
-    reviewed = reviewer.review(card, True, FRIDAY, date(2026, 3, 6), WEEK, BERLIN).card
-    recall = reviewer.recall(reviewed, FRIDAY + timedelta(days=3))
-    assert recall is not None and 0.0 < recall < 1.0
+    lesson_day = datetime(2026, 3, 2, 23, tzinfo=UTC)  # Tuesday 00:00 in Berlin
+    memory = reviewer.memory(Card(1, "a", "q", "", FRIDAY), lesson_day)
+    assert memory.last_review == lesson_day and memory.stability is not None
+    assert reviewer.recall_after(memory.stability, 0) == 1.0
+    assert 0.0 < reviewer.recall_after(memory.stability, 3) < 0.95
 
 
 def test_a_review_lands_at_local_midnight_of_a_later_workday_never_today() -> None:

@@ -1,0 +1,93 @@
+"""Which questions to ask: by expected gain in recall, never on the lesson's own day, within the
+daily budget for pushed quizzes and beyond it when the learner asks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fsrs import Rating
+
+from bot.content.catalog import Catalog
+from bot.engine.engine import Engine
+from bot.engine.reviewer import Reviewer
+from bot.engine.selection import Candidate, choose, expected_gain, recall_area
+from bot.engine.turn import EngineSettings
+from bot.messages import Inbound, Notice, NoticeCode, Platform, QuestionMessage
+from storage import Database
+from tests.unit.engine.conftest import QUIZ, deliver, write
+
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def candidate(memory_days_ago: float, stability_reviews: int = 0, order: int = 0) -> Candidate:
+    reviewer = Reviewer()
+    start = MONDAY - timedelta(days=memory_days_ago + 10 * stability_reviews)
+    memory = reviewer.first_exposure(start)
+    for review in range(stability_reviews):
+        memory = reviewer.fsrs.review_card(memory, Rating.Good,
+                                           start + timedelta(days=10 * (review + 1)))[0]
+    return Candidate(memory, (float(order), 0, f"l{order}", "q"), f"l{order}", "q")
+
+
+def test_the_area_under_the_forgetting_curve_matches_a_sum_of_its_daily_recall() -> None:
+    reviewer = Reviewer()
+    area = recall_area(reviewer, 5.0, 2.0, 30.0)
+    steps = 30_000
+    summed = sum(reviewer.recall_after(5.0, 2.0 + (i + 0.5) * 30 / steps)
+                 for i in range(steps)) * 30 / steps
+    assert abs(area - summed) < 1e-6
+
+
+def test_a_question_reviewed_today_gains_nothing_and_is_never_chosen() -> None:
+    reviewer = Reviewer()
+    fresh = candidate(0)
+    assert expected_gain(reviewer, fresh.memory, MONDAY) == 0.0
+    assert choose(reviewer, [fresh], MONDAY) == []
+
+
+def test_the_most_gain_comes_first_and_a_tie_goes_in_the_order_met() -> None:
+    reviewer = Reviewer()
+    forgotten, recent = candidate(6, order=2), candidate(1, order=1)
+    settled = candidate(1, stability_reviews=3, order=0)  # long memory, reviewed yesterday
+    twin = candidate(6, order=3)  # same memory as `forgotten`, met later
+    gains = [expected_gain(reviewer, c.memory, MONDAY) for c in (forgotten, recent, settled)]
+    assert gains[0] > gains[1] > gains[2] > 0
+    assert choose(reviewer, [settled, twin, recent, forgotten], MONDAY) == [
+        forgotten, twin, recent, settled]
+    assert choose(reviewer, [settled, twin, recent, forgotten], MONDAY, limit=2) == [
+        forgotten, twin]
+
+
+def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
+        database: Database, tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    for number in range(1, 4):
+        write(folder, f"l{number}.md", f"title: L{number}\ntrack: t\norder: {number}",
+              f"Lesson {number}." + QUIZ.format(q=f"Question {number}"))
+    catalog = Catalog(folder)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings(quiz_questions=2))
+
+    def say(text: str | None, at: datetime, answer: str | None = None) -> list[object]:
+        return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
+                                          answer=answer), at))
+
+    for day in range(3):  # one lesson a day, Monday to Wednesday
+        say("lesson", MONDAY + timedelta(days=day, hours=9))
+    thursday = MONDAY + timedelta(days=3, hours=15)
+    with database.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    pushed = deliver(engine, learner.id, "quiz", thursday)
+    asked: list[str] = []
+    while pushed and isinstance(pushed[-1], QuestionMessage):
+        question = pushed[-1]
+        asked.append(question.lesson.id)
+        right = question.question.correct_indexes[0]
+        pushed = say(None, thursday, answer=question.buttons[right].value)
+    # The lesson read longest ago has lost the most: it comes first; two make the budget.
+    assert asked == ["l1", "l2"]
+    assert isinstance(pushed[-1], Notice) and pushed[-1].code is NoticeCode.BUDGET_DONE
+    more = say("quiz", thursday)
+    assert isinstance(more[0], QuestionMessage) and more[0].lesson.id == "l3"
