@@ -198,7 +198,6 @@ def lessons_watch(folder: str) -> None:
 def demo(folder: str, url: str | None, zone: str, start: datetime | None,
          config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
-    import asyncio
     import dataclasses
     import tempfile
 
@@ -227,7 +226,7 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         console = ConsoleAdapter(sys.stdout, prompt=sys.stdin.isatty())
         stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
         try:
-            asyncio.run(Demo(engine, database, clock, console).run(stdin))
+            Demo(engine, database, clock, console).run(stdin)
         finally:
             database.dispose()
 

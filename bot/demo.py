@@ -8,6 +8,8 @@ spacing and streaks within a minute, exactly as the scheduler would deliver them
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -18,10 +20,12 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import Platform
 from scheduler.clock import ManualClock
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatch import Dispatcher, DispatchResult
 from scheduler.due import DueScan
 from storage import Database
 from storage.records import Learner
+
+log = logging.getLogger(__name__)
 
 
 class Demo:
@@ -36,36 +40,60 @@ class Demo:
         self.scan = DueScan(database, engine.settings.waking_hours, [Platform.CONSOLE.value])
         self.dispatcher = Dispatcher(database, engine, {Platform.CONSOLE: console}, clock)
 
-    async def run(self, lines: Iterable[str], first: str | None = "start") -> None:
-        """Answer ``first`` (a greeting), then every line until they end or '/quit'."""
-        await self.console.start(BotHost(self.engine, self.clock))
-        self.dispatcher.register()
-        try:
-            if first is not None:
-                self.console.print(await self.respond(first))
-            self.console.ask()
-            for line in lines:
-                text = line.strip()
-                if text.lower() in QUIT:
-                    break
-                self.console.print(await self.respond(text))
+    def run(self, lines: Iterable[str], first: str | None = "start") -> None:
+        """Answer ``first`` (a greeting), then every line until they end, '/quit' or Ctrl-C.
+
+        Lines are read outside the event loop, and each is answered in it: a blocking read in
+        the loop would hold Ctrl-C until Enter."""
+        with asyncio.Runner() as runner:
+            runner.run(self.console.start(BotHost(self.engine, self.clock)))
+            runner.run(asyncio.to_thread(self.dispatcher.register))
+            try:
+                if first is not None:
+                    self.console.print(runner.run(self.answer(first)))
                 self.console.ask()
-            self.console.print([self.console.bye()])
-        finally:
+                for line in lines:
+                    text = line.strip()
+                    if text.lower() in QUIT:
+                        break
+                    self.console.print(runner.run(self.answer(text)))
+                    self.console.ask()
+            except KeyboardInterrupt:
+                self.console.output.write("\n")  # leave the prompt's line
+            finally:
+                self.console.print([self.console.bye()])
+                runner.run(self.close())
+
+    async def close(self) -> None:
+        """Give back what the demo's dispatcher holds, and stop the console."""
+        try:
             await self.dispatcher.close()
+        finally:
             await self.console.stop()
+
+    async def answer(self, text: str) -> list[str]:
+        """The replies to one line; a failure is logged and answered politely, never fatal
+        (the demo's own words go through here too, not only the learner's)."""
+        try:
+            return await self.respond(text)
+        except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
+            log.exception("demo line failed", extra={"platform": "console"})
+            return [self.phrase("sorry")]
 
     async def respond(self, text: str) -> list[str]:
         """The replies to one typed line (a day's pushes are printed as they go)."""
         if text.lower() in ("tomorrow", "/tomorrow"):
             return await self.tomorrow()
         if text.lower() in ("now", "/now") and self.learner() is not None:
-            return [f"[demo clock: {self.local_time()}]"]
+            return [self.phrase("demo_clock", now=self.local_time())]
         replies = await self.console.answer(text)
         if text == "start":
-            replies.append(f"[demo clock: {self.local_time()}. Type 'tomorrow' to jump to the "
-                           "next day, '/quit' to leave.]")
+            replies.append(self.phrase("demo_clock", now=self.local_time(), hint=True))
         return replies
+
+    def phrase(self, name: str, **values: object) -> str:
+        """The demo's own words, from the templates."""
+        return self.console.renderer.phrase(name, **values)
 
     def learner(self) -> Learner | None:
         """The console learner, once enrolled."""
@@ -79,30 +107,36 @@ class Demo:
         return self.clock.now().astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z")
 
     async def tomorrow(self) -> list[str]:
-        """Move to the next learning day: its lesson at lesson time, then its reviews."""
+        """Move to the next learning day and deliver what the scheduler would, at each of the
+        day's times in order (the lesson first, unless the quiz time is earlier)."""
         learner = self.learner()
         if learner is None:
-            return ["Say hello first."]
+            return [self.phrase("demo_hello_first")]
         zone = calendar.zone(learner.time_zone)
         today = calendar.local_date(self.clock.now(), zone)
         # The next learning day: a weekend would only show "no lesson today" twice.
         day = calendar.next_workday(today, learner.workdays)
-        self.clock.set(max(self.clock.now(), calendar.at_local(day, learner.lesson_time, zone)))
-        skipped = (day - today).days - 1
-        self.console.print([f"--- {self.local_time()} ---" + (
-            f" (skipped {skipped} day{'s' if skipped > 1 else ''} off)" if skipped else "")])
+        moments = sorted([(calendar.at_local(day, learner.lesson_time, zone), False),
+                          (calendar.at_local(day, learner.quiz_time, zone), True)])
+        self.clock.set(max(self.clock.now(), moments[0][0]))
+        self.console.print([self.phrase("demo_day", now=self.local_time(),
+                                        skipped=(day - today).days - 1, review=moments[0][1])])
         if learner.paused:
-            return ["(you are on pause: nothing is sent)"]
-        await self.push()
-        self.clock.set(max(self.clock.now(), calendar.at_local(day, learner.quiz_time, zone)))
-        self.console.print([f"--- {self.local_time()}: review time ---"])
-        sent = await self.push()
-        return [] if sent else ["(no questions due today)"]
+            return [self.phrase("demo_paused")]
+        quizzes = 0
+        for index, (moment, review) in enumerate(moments):
+            if index:
+                self.clock.set(max(self.clock.now(), moment))
+                self.console.print([self.phrase("demo_day", now=self.local_time(), skipped=0,
+                                                review=review)])
+            result = await self.push()
+            quizzes += result.sent if review else 0
+        return [] if quizzes else [self.phrase("demo_no_questions")]
 
-    async def push(self) -> int:
-        """What the scheduler sends now: the due scan, then the dispatcher; how many went."""
-        self.scan.run(self.clock.now())
-        return (await self.dispatcher.dispatch()).sent
+    async def push(self) -> DispatchResult:
+        """What the scheduler sends now: the due scan, then the dispatcher."""
+        await asyncio.to_thread(self.scan.run, self.clock.now())
+        return await self.dispatcher.dispatch()
 
 
 def demo_clock(start: datetime | None, settings: EngineSettings) -> ManualClock:

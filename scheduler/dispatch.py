@@ -520,13 +520,14 @@ class Dispatcher:
                      result: DispatchResult) -> None:
         row = job.delivery
         outbox, learners = unit.deliveries, unit.learners
+        # A poll that went out is the learner's to answer, whoever holds the row now.
+        self._record_polls(unit, job, sent, now)
         if not outbox.mark_sent(row.id, sent.message_id, now, self.worker_id):
             result.lost_claims += 1
             log.warning("delivery %s was sent after this worker lost its claim", row.id,
                         extra={"job": "dispatch", "learner": row.learner_id})
             return
         result.sent += 1
-        self._record_polls(unit, job, sent, now)
         if sent.chat_id and sent.chat_id != job.recipient.chat_id:
             learners.update(row.learner_id, LearnerChange(chat_id=sent.chat_id))
         if row.kind is DeliveryKind.QUIZ:

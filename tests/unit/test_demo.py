@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.app import open_engine
+from bot.demo import Demo, demo_clock
+from bot.engine.turn import EngineSettings
 from tests.conftest import SAMPLE
 
 SCRIPT = """lesson
@@ -100,3 +111,47 @@ async def test_the_console_is_a_sender_that_prints_each_message_and_reports_prog
     text = output.getvalue()
     assert "still waiting" not in text  # skipped: it went out on an earlier try
     assert text.index("That's all for now") < text.index("Thanks: a trainer")
+
+
+
+def demo_in(folder: Path, output: io.StringIO) -> Demo:
+    """The demo on its own database, its clock at Monday 2 March 2026, 09:00 in Berlin."""
+    settings = EngineSettings(time_zone="Europe/Berlin")
+    database, engine = open_engine(SAMPLE, f"sqlite:///{folder / 'demo.db'}", settings)
+    start = datetime(2026, 3, 2, 9, tzinfo=ZoneInfo("Europe/Berlin"))
+    return Demo(engine, database, demo_clock(start, settings), ConsoleAdapter(output))
+
+
+def test_ctrl_c_leaves_the_demo_cleanly(tmp_path: Path) -> None:
+    output = io.StringIO()
+
+    def lines() -> Iterator[str]:
+        yield "me"
+        raise KeyboardInterrupt
+
+    demo_in(tmp_path, output).run(lines())
+    assert "Streak:" in output.getvalue()
+    assert output.getvalue().rstrip().endswith("Bye!")
+
+
+def test_a_failing_tomorrow_is_answered_politely_and_the_demo_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    output = io.StringIO()
+    demo = demo_in(tmp_path, output)
+
+    def broken(now: datetime) -> None:
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setattr(demo.scan, "run", broken)
+    demo.run(["tomorrow", "help"])
+    text = output.getvalue()
+    assert "Sorry, something went wrong" in text and "Here is what I understand" in text
+
+
+def test_a_quiz_time_before_the_lesson_time_is_visited_first(tmp_path: Path) -> None:
+    output = io.StringIO()
+    demo_in(tmp_path, output).run(["lesson", "time quiz 09:30", "time 16:00", "tomorrow"])
+    text = output.getvalue()
+    review = text.index("09:30 CET: review time")
+    assert text.index("Question (", review) < text.index("16:00 CET ---")
+    assert "(no questions due today)" not in text

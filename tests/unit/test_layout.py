@@ -76,3 +76,18 @@ def test_a_platform_sdk_is_imported_only_in_its_adapter(sdk: tuple[str, ...], ho
                      if not path.is_relative_to(ROOT / home)
                      and any(under(name, sdk) for name in imports_of(path)))
     assert outside == [], f"{sdk} imported outside {home}: {outside}"
+
+
+def test_the_neutral_model_and_the_adapters_load_no_database_layer() -> None:
+    """What an import loads, not only what it names: a fresh interpreter imports the neutral
+    model, the ports, rendering and every adapter, and SQLAlchemy must not come with them."""
+    import subprocess
+    import sys
+
+    script = ("import sys, bot.messages, bot.ports, bot.rendering.renderer, "
+              "bot.adapters.console, bot.adapters.telegram, bot.adapters.slack; "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('sqlalchemy', 'sqlmodel', 'alembic', 'scheduler')))")
+    loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert loaded == "[]"

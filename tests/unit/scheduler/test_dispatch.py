@@ -10,7 +10,7 @@ import pytest
 
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import Feedback, Inbound, LessonMessage, Platform, QuestionMessage
-from scheduler.dispatch import Dispatcher
+from scheduler.dispatch import Dispatcher, DispatchResult
 from storage.records import PollRecord
 from tests.fakes.recording import RecordingAdapter
 from tests.unit.scheduler.conftest import MONDAY, Bot
@@ -189,7 +189,7 @@ async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson
                       bot.dispatcher.settings)
     with bot.database.unit() as unit:  # a process on another machine: no pid check
         unit.workers.register(dead.worker_id, "elsewhere", 1, NINE)
-    claimed, jobs = dead._claim(replace_result(), 10)  # claimed and composed, never sent
+    claimed, jobs = dead._claim(DispatchResult(), 10)  # claimed and composed, never sent
     assert claimed == 1
     chosen = lesson_id(jobs[0].messages[0])
     assert (await bot.dispatcher.dispatch()).sent == 0  # still claimed by the dead worker
@@ -213,7 +213,7 @@ async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> No
         unit.workers.register("gone", bot.dispatcher.host, 2**22 + 12345, NINE)
     gone = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock)
     gone.worker_id = "gone"
-    gone._claim(replace_result(), 10)
+    gone._claim(DispatchResult(), 10)
     assert bot.dispatcher.reap() == 1  # no pid 4206649 here: no need to wait
     assert (await bot.dispatcher.dispatch()).sent == 1
 
@@ -279,9 +279,30 @@ async def test_a_scheduled_quizs_native_poll_is_recorded_so_its_answer_is_graded
     assert feedback[0].question.key == question.question.key
 
 
-def replace_result():  # type: ignore[no-untyped-def]
-    from scheduler.dispatch import DispatchResult
-    return DispatchResult()
+async def test_a_poll_that_went_out_is_recorded_even_when_its_row_was_taken_over(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    ann = bot.enrol("ann")
+    await bot.tick(NINE)
+    await bot.tick(NINE + timedelta(days=1))
+    bot.adapter.polls.append("p1")
+    send = bot.adapter.send
+    taken: list[bool] = []
+
+    async def taken_over(*args: object, **kwargs: object) -> object:
+        sent = await send(*args, **kwargs)  # type: ignore[arg-type]
+        if not taken:  # meanwhile this worker was declared dead, and another took the row
+            taken.append(True)
+            with bot.database.unit() as unit:
+                unit.deliveries.release(bot.dispatcher.worker_id)
+        return sent
+
+    monkeypatch.setattr(bot.adapter, "send", taken_over)
+    _, result = await bot.tick(MONDAY.replace(hour=15) + timedelta(days=1))
+    assert result.lost_claims == 1
+    [question] = bot.adapter.delivered[-2].messages  # the poll (then the row went again)
+    assert isinstance(question, QuestionMessage)
+    with bot.database.unit() as unit:  # the learner has the poll: its answer must count
+        assert unit.polls.find("telegram", "p1") == PollRecord(ann.id, question.ask_id)
 
 
 def lesson_id(message: object) -> str:
