@@ -45,6 +45,15 @@ class Kind(StrEnum):
     INVALID = "invalid"
     TOPICS = "topics"
     RELOADED = "reloaded"
+    SETTING_NOW = "setting_now"
+    LEARN_WHAT = "learn_what"
+
+
+class Setting(StrEnum):
+    """A setting a bare command word shows."""
+
+    TIME = "time"
+    DAYS = "days"
 
 
 class NoticeCode(StrEnum):
@@ -52,7 +61,6 @@ class NoticeCode(StrEnum):
 
     EMPTY = "empty"
     SMALL_TALK = "small_talk"
-    LEARN_WHAT = "learn_what"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"
     NUDGES_ON = "nudges_on"
@@ -70,6 +78,9 @@ class NoticeCode(StrEnum):
     FLAGGED = "flagged"
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
+    THANKS = "thanks"
+    ONE_CHOICE = "one_choice"
+    QUESTION_OPEN = "question_open"
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,10 @@ class Welcome:
     learner: LearnerView
     lessons: int
     """How many lessons the library offers."""
+    example: str = "how do I spot a phishing email?"
+    """Something to ask, taken from the library in use (a lesson's title as a question)."""
+    topics: tuple[str, ...] = ()
+    """A few of the library's topics, for the settings example."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +219,8 @@ class Feedback:
     mastered: bool
     points: int
     """The learner's points after this answer."""
+    skipped: bool = False
+    """The learner said they do not know: the answer is shown, nothing is guessed."""
 
 
 @dataclass(frozen=True)
@@ -367,14 +384,32 @@ class Reloaded:
     problems: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class SettingNow:
+    """A setting as it stands, and how to change it (a bare `time` or `days`)."""
+
+    kind: ClassVar[Kind] = Kind.SETTING_NOW
+    setting: Setting
+    learner: LearnerView
+
+
+@dataclass(frozen=True)
+class LearnWhat:
+    """`learn` without a topic: an example from the library in use."""
+
+    kind: ClassVar[Kind] = Kind.LEARN_WHAT
+    example: str
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
-            | TopicsNow | Reloaded)
+            | TopicsNow | Reloaded | SettingNow | LearnWhat)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
-    NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded)
+    NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
+    LearnWhat)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

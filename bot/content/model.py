@@ -102,3 +102,8 @@ class Lesson:
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""
+
+
+def track_title(track: str) -> str:
+    """A track's name as learners read it: 'git-basics' is 'Git basics'."""
+    return " ".join(track.replace("-", " ").replace("_", " ").split()).capitalize()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -9,6 +10,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
+_CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2})|h)?\s*"
+                    r"(?P<half>[ap])?\.?\s*(?:m\.?)?$")
+_DIGITS = re.compile(r"^(?P<hour>\d{1,2})(?P<minute>\d{2})$")
+_OFFSET = re.compile(r"^(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?00)?$")
+ABBREVIATIONS = {
+    "cet": "Europe/Berlin", "cest": "Europe/Berlin", "met": "Europe/Berlin",
+    "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "bst": "Europe/London",
+    "eet": "Europe/Helsinki", "eest": "Europe/Helsinki", "msk": "Europe/Moscow",
+    "est": "America/New_York", "edt": "America/New_York", "cst": "America/Chicago",
+    "cdt": "America/Chicago", "mst": "America/Denver", "mdt": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "ist": "Asia/Kolkata",
+    "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "aest": "Australia/Sydney",
+    "aedt": "Australia/Sydney", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland",
+}
+"""Common abbreviations, each with the zone it most often means: an abbreviation names no
+place (CET is Berlin, Paris and Rome, with their own histories), so it is suggested, not
+taken."""
 
 
 @lru_cache(maxsize=1)
@@ -31,11 +49,68 @@ def zone(name: str) -> ZoneInfo:
 
 
 def parse_time(text: str) -> str:
-    """'9:30', '09.30' or '9h30' as 'HH:MM'; ValueError otherwise."""
-    match = _TIME.match(text.strip())
+    """A time of day as people type it ('9:30', '09.30', '9h30', '0930', '8am', '8:30 pm',
+    '20h') as 'HH:MM'; ValueError with an example otherwise."""
+    cleaned = " ".join(text.strip().lower().split())
+    match = _DIGITS.match(cleaned) or _CLOCK.match(cleaned)
+    problem = f"'{text[:30]}' is not a time of day; write it like 08:30, 8:30pm or 20:15"
     if not match:
-        raise ValueError(f"'{text}' is not a time; write it like 09:30 (24-hour clock)")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+        raise ValueError(problem)
+    hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    half = match.groupdict().get("half")
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError(problem)
+        hour = hour % 12 + (12 if half == "p" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(problem)
+    return f"{hour:02d}:{minute:02d}"
+
+
+def looks_like_time(text: str) -> bool:
+    """Whether words were meant as a time ('8am', '25:00'), right or wrong, rather than as a
+    question ('time management')."""
+    return any(char.isdigit() for char in text) and len(text.split()) <= 2
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, list[str]]:
+    """Each zone's city ('berlin', 'new york') and the zones named after it."""
+    cities: dict[str, list[str]] = {}
+    for name in _zone_names().values():
+        city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
+        cities.setdefault(city, []).append(name)
+    return cities
+
+
+def resolve_zone(text: str) -> ZoneInfo:
+    """The time zone people mean: 'Europe/Berlin' (any case), a city ('berlin', 'new york'),
+    or a fixed offset ('UTC+2'); ValueError with a 'did you mean' otherwise (an abbreviation
+    like 'CET', a misspelt city)."""
+    words = " ".join(text.strip().split())
+    lowered = words.lower()
+    try:
+        return zone(words)
+    except ValueError:
+        pass
+    offset = _OFFSET.match(lowered)
+    if offset and int(offset["hours"]) <= 14:
+        hours = int(offset["hours"])
+        # The Etc zones are named POSIX-style, with the sign the other way round.
+        name = "UTC" if hours == 0 else f"Etc/GMT{'-' if offset['sign'] == '+' else '+'}{hours}"
+        return ZoneInfo(name)
+    city = _cities().get(lowered.replace("_", " "))
+    if city and len(city) == 1:
+        return zone(city[0])
+    suggestions = (city or ([ABBREVIATIONS[lowered]] if lowered in ABBREVIATIONS else [])
+                   or [name for found in difflib.get_close_matches(
+                       lowered.replace("_", " "), list(_cities()), n=3, cutoff=0.8)
+                       for name in _cities()[found]])
+    if suggestions:
+        raise ValueError(f"did you mean {' or '.join(suggestions[:3])}? Write it like "
+                         f"timezone {suggestions[0]}")
+    raise ValueError(f"'{words[:60]}' is not a time zone I know; write it like "
+                     "timezone Europe/Berlin, timezone New York or timezone UTC+2")
 
 
 def parse_window(text: str) -> tuple[str, str]:
@@ -51,11 +126,17 @@ def parse_window(text: str) -> tuple[str, str]:
 
 def parse_days(text: str) -> tuple[str, ...]:
     """'mon-fri', 'mon,wed,fri', 'mon wed', 'weekdays' or 'every day' as day names in order."""
-    words = text.lower().replace(",", " ").split()
-    if words in (["weekdays"], ["workdays"]):
+    words = [word for word in text.lower().replace(",", " ").replace("&", " ").split()
+             if word not in ("and", "on", "every")]
+    if words in (["weekdays"], ["workdays"], ["weekday"], ["workday"]):
         return DAYS[:5]
-    if words in (["every", "day"], ["everyday"], ["daily"], ["all"]):
+    if words in (["day"], ["everyday"], ["daily"], ["all"], ["days"], ["all", "days"]):
         return DAYS
+    if words in (["weekends"], ["weekend"]):
+        return DAYS[5:]
+    # "monday to friday", "mon through fri", "mon till fri": a range, like mon-fri.
+    words = "-".join(" ".join(words).replace(" to ", "-").replace(" through ", "-")
+                     .replace(" till ", "-").replace(" until ", "-").split(" - ")).split()
     chosen: set[str] = set()
     for word in words:
         if "-" in word:

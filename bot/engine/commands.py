@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.engine.calendar import looks_like_time, parse_days
+
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
@@ -13,7 +15,17 @@ ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me"
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
            "reminders": "nudges", "nudge": "nudges"}
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
-_ANSWERS = re.compile(rf"^\s*{_TOKEN}[.)]?(?:\s*(?:,|and|&|\s)\s*{_TOKEN}[.)]?)*\s*$")
+_ONE = rf"[(#]?{_TOKEN}[.)!]?"
+_ANSWERS = re.compile(rf"^\s*{_ONE}(?:\s*(?:,|and|&|\s)\s*{_ONE})*\s*[!.]?\s*$")
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3,
+                "fourth": 4, "fifth": 5}
+SKIP_WORDS = frozenset({"skip", "?", "??", "pass", "idk", "i don't know", "i dont know",
+                        "don't know", "dont know", "no idea", "not sure", "show answer",
+                        "show the answer", "tell me"})
+"""What a learner says when they do not know the answer to an open question."""
+THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "thanks a lot",
+                    "thank you very much", "many thanks", "great thanks", "ok thanks"})
 _ANSWERISH = re.compile(r"^[\s\w.,)&-]{1,12}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank you", "ok", "okay", "yes", "no",
@@ -54,16 +66,18 @@ def parse(text: str) -> Command:
 
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
                      "stats", "reload"})
-_TIME_ARGS = re.compile(r"^(?:(?:quiz|lesson)\s+)?\d{1,2}[:.h]\d{2}$", re.IGNORECASE)
 
 
 def accepts(name: str, args: str) -> bool:
-    """Whether unslashed words really are this command ("stop phishing emails" is not)."""
+    """Whether unslashed words really are this command ("stop phishing emails" is not). A bare
+    command word always is; words meant as a setting are the setting, even when wrong (they
+    are refused with an example, never looked up)."""
     words = args.lower().split()
     if name in NO_ARGS:
         return not words
     if name == "time":
-        return bool(_TIME_ARGS.match(args.strip()))
+        rest = words[1:] if words[:1] in (["quiz"], ["lesson"]) else words
+        return not rest or looks_like_time(" ".join(rest))
     if name == "nudges":
         return words in ([], ["on"], ["off"])
     if name == "top":
@@ -71,22 +85,28 @@ def accepts(name: str, args: str) -> bool:
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes
         return words in ([], ["confirm"], ["yes"], ["me"], ["my", "data"], ["everything"])
     if name == "days":
-        from bot.engine.calendar import parse_days
-
+        if not words:
+            return True
         try:
             parse_days(args)
         except ValueError:
-            return False
+            # "days mon-fry" is a setting to refuse; "days off policy" a question.
+            return any(word[:3] in _DAY_STARTS for word in words)
         return True
     if name == "timezone":
-        return len(words) <= 1
+        return len(words) <= 3
     if name == "topics":
         return len(words) <= 6
     return True  # learn, flag: their words are theirs
 
 
+_DAY_STARTS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun", "wee", "wor", "dai",
+                         "eve"})
+
+
 def answer_choices(text: str) -> tuple[int, ...] | None:
-    """Zero-based choices of a typed answer ('2', 'b', 'B)', '1 3', 'a, c'), or None."""
+    """Zero-based choices of a typed answer ('2', 'b', 'B)', '(3)', '#3', '3!', '1 3',
+    'a, c'), or None."""
     if not _ANSWERS.match(text):
         return None
     tokens = re.findall(r"10|[1-9]|[a-jA-J]", text.replace("and", " "))

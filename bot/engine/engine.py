@@ -15,11 +15,11 @@ from bot.content.catalog import Catalog
 from bot.engine import calendar, lessons, progress, quiz, settings
 from bot.engine.commands import (
     SMALL_TALK,
+    THANKS,
     Command,
     accepts,
     answer_choices,
     clean,
-    looks_like_answer,
     parse,
 )
 from bot.engine.reviewer import Reviewer
@@ -28,6 +28,7 @@ from bot.engine.turn import EngineSettings, Turn
 from bot.messages import (
     Help,
     Inbound,
+    LearnWhat,
     Notice,
     NoticeCode,
     Outbound,
@@ -58,7 +59,8 @@ def _learn(turn: Turn, args: str) -> None:
     if args:
         lessons.lookup(turn, args)
     else:
-        turn.say(Notice(NoticeCode.LEARN_WHAT))
+        topics = lessons.popular_topics(turn.catalog, 1)
+        turn.say(LearnWhat(topics[0] if topics else "passwords"))
 
 
 COMMANDS: dict[str, Action] = {
@@ -107,12 +109,15 @@ class Engine:
             turn = self.turn(unit, learner, now)
             if created:
                 settings.plan(turn)
-                turn.say(Welcome(turn.view(), len(self.catalog.lessons())))
+                turn.say(self.welcome(turn))
             elif learner.unreachable:
                 # They blocked the bot or their account was off; writing again means they are
                 # back.
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
+            trainer = self.is_trainer(inbound)
+            if learner.is_trainer != trainer:  # the config is the truth, also for the enrolled
+                turn.update_learner(LearnerChange(is_trainer=trainer))
             self.respond(turn, inbound, created)
             return turn.out
 
@@ -126,11 +131,15 @@ class Engine:
                 time_zone = inbound.time_zone
             except ValueError:
                 log.info("ignoring unknown platform time zone %r", inbound.time_zone)
-        trainer = f"{inbound.platform}:{inbound.user_id}" in defaults.trainers
+        trainer = self.is_trainer(inbound)
         return unit.learners.enrol(inbound.platform.value, inbound.user_id, now, LearnerChange(
             chat_id=inbound.chat_id, display_name=clean(inbound.display_name)[:200],
             time_zone=time_zone, lesson_time=defaults.lesson_time, quiz_time=defaults.quiz_time,
             workdays=defaults.workdays, is_trainer=trainer))
+
+    def is_trainer(self, inbound: Inbound) -> bool:
+        """Whether the config lists this account as a trainer's."""
+        return f"{inbound.platform}:{inbound.user_id}" in self.settings.trainers
 
     def respond(self, turn: Turn, inbound: Inbound, created: bool) -> None:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
@@ -147,17 +156,30 @@ class Engine:
                 turn.say(Notice(NoticeCode.EMPTY))
             return
         command = parse(text)
-        if not command.name:
-            choices = answer_choices(text)
-            if choices is not None or (looks_like_answer(text)
-                                       and turn.unit.asks.latest_open(turn.learner.id)):
-                quiz.answer_typed(turn, choices or ())
-                return
-            if text.lower().strip("!.? ") in SMALL_TALK:
-                if not created:
-                    turn.say(Notice(NoticeCode.SMALL_TALK))
-                return
-        self.run_command(turn, command, created)
+        is_command = command.name == "unknown" or (bool(command.name) and (
+            command.slashed or accepts(command.name, command.args)))
+        if is_command and command.name != "help":
+            self.run_command(turn, command, created)  # a bare command word is that command
+            return
+        open_ask = turn.unit.asks.latest_open(turn.learner.id)
+        if open_ask is not None and quiz.answer_open(turn, open_ask, text):
+            return  # an answer, a "skip", or a wrong number of choices: all about the question
+        if is_command:  # "help", or "?" with no question waiting
+            self.run_command(turn, command, created)
+            return
+        choices = answer_choices(text)
+        if choices is not None:
+            quiz.answer_typed(turn, choices)  # there is no open question: say so
+            return
+        said = text.lower().strip("!.? ")
+        if said in THANKS or said in SMALL_TALK or not any(c.isalnum() for c in text):
+            if not created:
+                turn.say(Notice(NoticeCode.THANKS if said in THANKS
+                                else NoticeCode.SMALL_TALK))
+            return
+        lessons.lookup(turn, command.text)
+        if open_ask is not None:
+            turn.say(Notice(NoticeCode.QUESTION_OPEN))
 
     def run_command(self, turn: Turn, command: Command, created: bool) -> None:
         """Do what a command word says (words that do not fit it are a lookup)."""
@@ -170,10 +192,18 @@ class Engine:
         elif name == "unknown":
             turn.say(UnknownCommand(args[:50]))
         elif name == "start":
-            if not created:
-                turn.say(Welcome(turn.view(), len(self.catalog.lessons())))
+            if turn.learner.stopped:
+                settings.resume(turn)  # "start" after "stop" starts again
+            elif not created:
+                turn.say(self.welcome(turn))
         else:
             COMMANDS[name](turn, args)
+
+    def welcome(self, turn: Turn) -> Welcome:
+        """The greeting, with examples from the library in use."""
+        return Welcome(turn.view(), len(self.catalog.lessons()),
+                       lessons.example_question(self.catalog),
+                       tuple(lessons.popular_topics(self.catalog, 2)))
 
     def standing(self, platform: Platform, user_id: str, now: datetime) -> Profile | None:
         """The profile of an enrolled learner (points, streak, badges, next lesson), or None

@@ -3,6 +3,9 @@ arrived."""
 
 from __future__ import annotations
 
+from collections import Counter
+
+from bot.content.catalog import Catalog
 from bot.content.model import Lesson
 from bot.engine import calendar, progress, rules
 from bot.engine.store import UnitOfWork
@@ -37,6 +40,24 @@ def next_lesson(turn: Turn) -> Lesson | None:
         return (started.get(lesson.track or "", 10**9), lesson.track or "~", order, lesson.id)
 
     return min(lessons, key=rank, default=None)
+
+
+def popular_topics(catalog: Catalog, count: int) -> list[str]:
+    """The library's most common topics (for examples that fit the library in use)."""
+    counts = Counter(lesson.topic for lesson in catalog.lessons() if lesson.topic)
+    return [topic for topic, _ in counts.most_common(count)]
+
+
+def example_question(catalog: Catalog) -> str:
+    """Something a newcomer could ask, from the library in use: its first track's first
+    lesson's title, as words to type."""
+    tracks = catalog.tracks()
+    first = next((lessons[0] for _, lessons in sorted(tracks.items()) if lessons), None)
+    lesson = first or min(catalog.lessons(), key=lambda item: item.id, default=None)
+    if lesson is None:
+        return "how do I spot a phishing email?"
+    title = lesson.title.rstrip(".!?")
+    return f"{title[:1].lower()}{title[1:]}?"
 
 
 def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.engine import calendar, progress, rules, selection
+from bot.engine.commands import NUMBER_WORDS, SKIP_WORDS, answer_choices, looks_like_answer
 from bot.engine.selection import Candidate
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -18,7 +19,7 @@ from bot.messages import (
     NoticeCode,
     QuestionMessage,
 )
-from storage.records import Card
+from storage.records import Ask, Card
 
 
 def send_quiz(turn: Turn, scheduled: bool) -> None:
@@ -169,6 +170,62 @@ def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...
     grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
 
 
+def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
+    """Typed words while a question is open: an answer ('3', '(3)', 'c)', 'three', a choice's
+    text), "skip" (the answer is shown), or a wrong number of choices (asked again). False when
+    the words are about something else (they are looked up)."""
+    found = turn.find_question(ask.lesson_id, ask.question_key)
+    if found is None:
+        return False
+    lesson, question = found
+    said = " ".join(text.lower().replace("\u2019", "'").split())
+    if said.strip(".!") in SKIP_WORDS or said in SKIP_WORDS:
+        skip(turn, ask, lesson, question)
+        return True
+    choices = answer_choices(text)
+    if choices is None:
+        choices = choice_in_words(question, said)
+    if choices is None:
+        if not looks_like_answer(text):
+            return False
+        choices = ()  # '0', '11', 'x': meant as an answer, out of range
+    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+    return True
+
+
+def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
+    """The choice a learner named in words: 'three', 'the second', or its text."""
+    words = said.strip(" .!?").removeprefix("the ").removeprefix("answer ").split()
+    if len(words) == 1 and words[0] in NUMBER_WORDS:
+        return (NUMBER_WORDS[words[0]] - 1,)
+    wanted = _comparable(said)
+    matches = [index for index, choice in enumerate(question.choices)
+               if wanted and _comparable(plain_text(choice.text)) == wanted]
+    return tuple(matches) if len(matches) == 1 else None
+
+
+def _comparable(text: str) -> str:
+    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+
+
+def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
+    """The learner does not know: show the answer, count the question as not known (its
+    review comes soon), with no points and no guess."""
+    unit, learner_id = turn.unit, turn.learner.id
+    turn.pushed = ask.pushed
+    if not unit.asks.close(ask.id, turn.now):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        return
+    unit.answers.record(learner_id, ask.lesson_id, ask.question_key, (), False, turn.now,
+                        f"ask:{ask.id}")
+    review(turn, ask.lesson_id, ask.question_key, False)
+    turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
+                      skipped=True))
+    progress.activity(turn)
+    if not ask_next(turn):
+        turn.say(Notice(NoticeCode.QUIZ_DONE))
+
+
 def answer_typed(turn: Turn, choices: tuple[int, ...]) -> None:
     """A typed answer to the open question."""
     ask = turn.unit.asks.latest_open(turn.learner.id)
@@ -193,6 +250,9 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     lesson, question = found
     if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
         turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
+        return
+    if len(set(choices)) > 1 and len(question.correct_indexes) == 1:
+        turn.say(Notice(NoticeCode.ONE_CHOICE))  # asked again, not graded wrong
         return
     if not unit.asks.close(ask_id, turn.now):
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.content.model import track_title
+
 POINTS_LESSON = 5
 POINTS_RIGHT = 10
 POINTS_WRONG = 2
@@ -28,5 +30,5 @@ BADGES = {
 def badge_name(code: str) -> str:
     """The name a learner sees for a badge code."""
     if code.startswith("track:"):
-        return f"Track complete: {code[6:].replace('-', ' ').replace('_', ' ').capitalize()}"
+        return f"Track complete: {track_title(code[6:])}"
     return BADGES.get(code, code)

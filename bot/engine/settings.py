@@ -14,6 +14,8 @@ from bot.messages import (
     Notice,
     NoticeCode,
     Resumed,
+    Setting,
+    SettingNow,
     SettingsSaved,
     TopicsNow,
     ZoneNow,
@@ -41,15 +43,17 @@ def change(turn: Turn, settings: LearnerChange) -> None:
 
 
 def set_time(turn: Turn, args: str) -> None:
-    """`time 09:30` (the lesson) or `time quiz 15:00`."""
+    """`time 09:30` (the lesson) or `time quiz 15:00`; alone, the times and how to change
+    them."""
     parts = args.split()
+    if not parts or parts in (["quiz"], ["lesson"]):
+        turn.say(SettingNow(Setting.TIME, turn.view()))
+        return
     try:
-        if len(parts) == 2 and parts[0] in ("quiz", "lesson"):
-            kind, hhmm = parts[0], calendar.parse_time(parts[1])
-        elif len(parts) == 1:
-            kind, hhmm = "lesson", calendar.parse_time(parts[0])
+        if parts[0] in ("quiz", "lesson"):
+            kind, hhmm = parts[0], calendar.parse_time(" ".join(parts[1:]))
         else:
-            raise ValueError("write it like: time 09:30, or time quiz 15:00")
+            kind, hhmm = "lesson", calendar.parse_time(args)
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return
@@ -74,7 +78,7 @@ def set_zone(turn: Turn, args: str) -> None:
         turn.say(ZoneNow(turn.learner.time_zone))
         return
     try:
-        zone = calendar.zone(args)
+        zone = calendar.resolve_zone(args)
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return
@@ -101,7 +105,10 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
 
 
 def set_days(turn: Turn, args: str) -> None:
-    """`days mon-fri`."""
+    """`days mon-fri`; alone, the days and how to change them."""
+    if not args.split():
+        turn.say(SettingNow(Setting.DAYS, turn.view()))
+        return
     try:
         days = calendar.parse_days(args)
     except ValueError as exc:

@@ -20,6 +20,7 @@ from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.content.markdown import plain_text
+from bot.content.model import track_title
 from bot.messages import Outbound
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -39,6 +40,7 @@ class Renderer:
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=False, finalize=escape, autoescape=False)
         self.environment.filters["plain"] = plain_text
+        self.environment.filters["track"] = track_title
         self.environment.filters["letter"] = lambda index: "ABCDEFGHIJ"[int(index)]
 
     def render(self, message: Outbound) -> str:

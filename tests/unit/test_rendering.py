@@ -22,6 +22,7 @@ from bot.messages import (
     Kind,
     Leaderboard,
     LearnerView,
+    LearnWhat,
     LessonMessage,
     LookupAnswer,
     NoMatch,
@@ -34,6 +35,8 @@ from bot.messages import (
     QuestionMessage,
     Reloaded,
     Resumed,
+    Setting,
+    SettingNow,
     SettingsSaved,
     Standing,
     Stats,
@@ -61,7 +64,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      'email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days '
      'mon-fri", "topics". Type "help" for everything else.'),
     (LessonMessage(LESSON),
-     "# Title\n3 min · basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
+     "# Title\n3 min · Basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
      "lesson will come back for review, from your next workday on.)"),
     (QuestionMessage(LESSON, QUESTION, 7, (Button("A", "a:7:0"), Button("B", "a:7:1"))),
      "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a number "
@@ -107,7 +110,22 @@ RENDERED: list[tuple[Outbound, str]] = [
     (BadgesEarned(("A", "B")), "New badges: A, B!"),
     (Invalid("not a time"), "not a time."),
     (TopicsNow((), ("git", "security")), 'Your topics: all. Available: git, security. Choose '
-     'with "topics security git".'),
+     'with "topics git security".'),
+    (Welcome(LEARNER, 3, "use git stash?", ("git", "security")),
+     "Welcome to microlearn! Every workday you get one short lesson (09:00) and a few review "
+     "questions (15:00), in your time zone (Europe/Berlin).\n3 lessons are waiting. Type "
+     '"lesson" for your first one now, or ask me anything, like "use git stash?".\nSettings: '
+     '"time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days mon-fri", "topics git '
+     'security". Type "help" for everything else.'),
+    (SettingNow(Setting.TIME, LEARNER),
+     'Your lesson comes at 09:00 and your review questions at 15:00 (Europe/Berlin). Change '
+     'them with "time 08:30" or "time quiz 16:00".'),
+    (SettingNow(Setting.DAYS, LEARNER),
+     'You learn on mon, tue. Change it with "days mon-fri", "days mon,wed,fri" or "days every '
+     'day".'),
+    (LearnWhat("git"), 'Learn what? Try "learn git".'),
+    (Feedback(LESSON, QUESTION, False, (), False, 12, skipped=True),
+     "Here is the answer. 2) B\nBecause B.\nPoints: 12."),
     (Reloaded(1, 2, 3, ("a.md:1: error: x",)),
      "Lessons reloaded: 1 added, 2 changed, 3 removed.\na.md:1: error: x"),
 ]
@@ -139,5 +157,6 @@ def test_every_kind_has_a_template_and_every_class_its_kind() -> None:
 
 def test_the_feedback_title_is_the_one_place_for_right_and_not_quite() -> None:
     renderer = Renderer()
-    assert renderer.phrase("feedback_title", correct=True) == "Right!"
-    assert renderer.phrase("feedback_title", correct=False) == "Not quite."
+    assert renderer.phrase("feedback_title", correct=True, skipped=False) == "Right!"
+    assert renderer.phrase("feedback_title", correct=False, skipped=False) == "Not quite."
+    assert renderer.phrase("feedback_title", correct=False, skipped=True) == "Here is the answer."

@@ -272,12 +272,14 @@ class BlockRenderer:
     def feedback_blocks(self, feedback: Feedback) -> list[Block]:
         """Right or not, the right answer, the explanation, points."""
         result = self.phrase("feedback_result", correct=feedback.correct,
+                             skipped=feedback.skipped,
                              question=feedback.question, mastered=feedback.mastered)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points))]
 
     def feedback_preview(self, feedback: Feedback) -> str:
         """The notification text of a feedback: right or not."""
-        return fallback(self.phrase("feedback_title", correct=feedback.correct))
+        return fallback(self.phrase("feedback_title", correct=feedback.correct,
+                                    skipped=feedback.skipped))
 
     def feedback_message(self, feedback: Feedback) -> SlackMessage:
         return SlackMessage(self.feedback_preview(feedback), self.feedback_blocks(feedback))

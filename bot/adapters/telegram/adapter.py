@@ -501,7 +501,8 @@ class TelegramAdapter:
         message = query.message if isinstance(query.message, Message) else None
         match replies[0] if replies else None:
             case Feedback(correct=correct) as feedback:
-                title = self.renderer.phrase("feedback_title", correct=correct)
+                title = self.renderer.phrase("feedback_title", correct=correct,
+                                             skipped=feedback.skipped)
                 await self._answer(query, to_plain(title))
                 if message is None:
                     return list(replies)

@@ -75,7 +75,7 @@ def test_a_lesson_is_header_context_image_and_sections() -> None:
     kinds = [block["type"] for block in message.blocks]
     assert kinds == ["header", "context", "image", "section"]
     facts = [element["text"] for element in message.blocks[1]["elements"]]
-    assert facts == [":stopwatch: 3 min", "Track: *security basics*",
+    assert facts == [":stopwatch: 3 min", "Track: *Security basics*",
                      "Goal: Catch &lt;fake&gt; mail &amp; report it"]
     check_blocks(message.blocks)
 
