@@ -79,6 +79,7 @@ class NoticeCode(StrEnum):
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
     THANKS = "thanks"
+    STAY_FORGOTTEN = "stay_forgotten"
     ONE_CHOICE = "one_choice"
     QUESTION_OPEN = "question_open"
 

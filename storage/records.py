@@ -84,6 +84,8 @@ class LearnerChange:
     next_quiz_at: datetime | Keep | None = KEEP
     next_nudge_at: datetime | Keep | None = KEEP
     unreachable: str | Keep | None = KEEP
+    forget_asked_at: datetime | Keep | None = KEEP
+    all_read_told: bool | Keep = KEEP
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class Learner:
     nudges: bool = True
     next_nudge_at: datetime | None = None
     unreachable: str | None = None
+    forget_asked_at: datetime | None = None
+    all_read_told: bool = False
 
 
 @dataclass(frozen=True)

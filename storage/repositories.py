@@ -5,6 +5,7 @@ database's own "insert unless it exists", so two concurrent requests cannot both
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -44,6 +45,7 @@ from storage.tables import (
     CardRow,
     DeliveryRow,
     FlagRow,
+    ForgottenRow,
     LearnerRow,
     PointsRow,
     PollRow,
@@ -51,6 +53,11 @@ from storage.tables import (
     StreakRow,
     WorkerRow,
 )
+
+
+def _digest(platform_user_id: str) -> str:
+    """A one-way digest of an account id: enough to recognise it, not to contact it."""
+    return hashlib.sha256(platform_user_id.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=64)
@@ -179,6 +186,8 @@ def _learner(row: Any) -> Learner:
         nudges=row.nudges,
         next_nudge_at=row.next_nudge_at,
         unreachable=row.unreachable,
+        forget_asked_at=row.forget_asked_at,
+        all_read_told=row.all_read_told,
     )
 
 
@@ -278,12 +287,29 @@ class Learners:
              **({"seen": seen[learner_id]} if seen is not None else {})}
             for learner_id, moment in times.items()])
 
-    def forget(self, learner_id: int) -> None:
-        """Delete the learner and every row about them (the tables cascade)."""
+    def forget(self, learner_id: int, now: datetime | None = None) -> None:
+        """Delete the learner and every row about them (the tables cascade); with ``now``,
+        remember the account as forgotten (a digest of its id), so nothing but `start`
+        enrols it again."""
+        learner = self.get(learner_id)
+        if learner is not None and now is not None:
+            _insert_once(self.session, ForgottenRow, {
+                "platform": learner.platform.value,
+                "digest": _digest(learner.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
                       DeliveryRow, StreakRow, PollRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
+
+    def forgotten(self, platform: str, platform_user_id: str) -> bool:
+        """Whether this account's learner asked to be forgotten (and has not started again)."""
+        return self.session.get(ForgottenRow, (platform, _digest(platform_user_id))) is not None
+
+    def welcome_back(self, platform: str, platform_user_id: str) -> None:
+        """Forget that an account was forgotten: its person said `start`."""
+        self.session.execute(delete(ForgottenRow).where(
+            col(ForgottenRow.platform) == platform,
+            col(ForgottenRow.digest) == _digest(platform_user_id)))
 
     def count(self) -> int:
         """How many learners are enrolled."""

@@ -42,6 +42,10 @@ class LearnerRow(SQLModel, table=True):
     unreachable: str | None = Field(default=None, max_length=200)
     """Why the platform refused the last delivery (blocked the bot, account gone): nothing is
     pushed until the learner writes again."""
+    forget_asked_at: datetime | None = None
+    """When the learner last said `forget`: `forget confirm` deletes only shortly after."""
+    all_read_told: bool = False
+    """Told once that every lesson is read (scheduled lessons then stay quiet)."""
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -194,6 +198,17 @@ class WorkerRow(SQLModel, table=True):
     pid: int = 0
     started_at: datetime
     heartbeat_at: datetime = Field(index=True)
+
+
+class ForgottenRow(SQLModel, table=True):
+    """An account whose learner asked to be forgotten: a digest of its id and nothing else, so
+    a stray message does not enrol them again (only `start` does)."""
+
+    __tablename__ = "forgotten"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    digest: str = Field(primary_key=True, max_length=64)
+    forgotten_at: datetime
 
 
 class PollRow(SQLModel, table=True):

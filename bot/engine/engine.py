@@ -105,7 +105,13 @@ class Engine:
     def handle(self, inbound: Inbound, now: datetime) -> list[Outbound]:
         """Answer one thing a learner did (enrolling them first if they are new)."""
         with self.store.unit() as unit:
-            learner, created = self.enrol(unit, inbound, now)
+            known = unit.learners.find(inbound.platform.value, inbound.user_id)
+            if known is None and unit.learners.forgotten(inbound.platform.value,
+                                                         inbound.user_id):
+                if parse(clean(inbound.text or "")).name != "start":
+                    return [Notice(NoticeCode.STAY_FORGOTTEN)]  # nothing else enrols them
+                unit.learners.welcome_back(inbound.platform.value, inbound.user_id)
+            learner, created = (known, False) if known else self.enrol(unit, inbound, now)
             turn = self.turn(unit, learner, now)
             if created:
                 settings.plan(turn)

@@ -11,7 +11,7 @@ from bot.engine import calendar, progress, rules
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import AllRead, LessonMessage, LookupAnswer, NoMatch
-from storage.records import Card, Delivery, DeliveryKind, LessonSource
+from storage.records import Card, Delivery, DeliveryKind, LearnerChange, LessonSource
 
 MAX_QUERY = 500
 """Free text longer than this is cut before lookup: a question is a sentence or two."""
@@ -65,9 +65,14 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     is still in the library, else the next one. Asked for with none left, say so."""
     lesson = (turn.catalog.get(chosen) if chosen else None) or next_lesson(turn)
     if lesson is None:
-        if not scheduled:
+        # Asked for, say so every time; pushed, once (the reviews keep coming).
+        if not scheduled or not turn.learner.all_read_told:
             turn.say(AllRead(turn.learner.topics))
+        if scheduled and not turn.learner.all_read_told:
+            turn.update_learner(LearnerChange(all_read_told=True))
         return
+    if turn.learner.all_read_told:  # a new lesson: when it is read too, say so again
+        turn.update_learner(LearnerChange(all_read_told=False))
     received(turn, lesson, LessonSource.LESSON)
     turn.say(LessonMessage(lesson))
     progress.activity(turn)

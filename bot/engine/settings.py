@@ -202,10 +202,19 @@ def stop(turn: Turn) -> None:
     turn.say(Notice(NoticeCode.STOPPED))
 
 
+FORGET_WINDOW = timedelta(minutes=5)
+"""How long after `forget` a `forget confirm` deletes: a confirmation answers a question just
+asked, never one from last week."""
+
+
 def forget(turn: Turn, args: str) -> None:
-    """`forget` asks; `forget confirm` deletes everything about the learner."""
-    if args.strip().lower() not in ("confirm", "yes"):
+    """`forget` asks; `forget confirm` right after it deletes everything about the learner,
+    who is then not enrolled again by anything but `start`."""
+    asked = turn.learner.forget_asked_at
+    if (args.strip().lower() not in ("confirm", "yes") or asked is None
+            or not timedelta(0) <= turn.now - asked <= FORGET_WINDOW):
+        turn.update_learner(LearnerChange(forget_asked_at=turn.now))
         turn.say(Notice(NoticeCode.FORGET_CONFIRM))
         return
-    turn.unit.learners.forget(turn.learner.id)
+    turn.unit.learners.forget(turn.learner.id, turn.now)
     turn.out = [Notice(NoticeCode.FORGOTTEN)]

@@ -16,7 +16,7 @@ from bot.messages import (
     Welcome,
 )
 from storage.repositories import Points, Progress
-from tests.unit.engine.conftest import Say, kinds
+from tests.unit.engine.conftest import Say, deliver, kinds
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -87,7 +87,9 @@ def test_an_open_question_takes_answers_in_many_forms(say: Say) -> None:
         open_question(say)
         reply = say(typed, at=TUE)
         assert isinstance(reply[0], Feedback) and reply[0].correct, typed
+        say("forget", at=TUE)
         say("forget confirm", at=TUE)
+        say("start", at=TUE)
 
 
 def test_several_numbers_on_a_one_answer_question_ask_again_instead_of_grading(
@@ -138,3 +140,32 @@ def test_examples_come_from_the_library_in_use(say: Say) -> None:
     assert welcome.example == "one?" and "basics" in welcome.topics
     [learn] = say("learn", at=MON)
     assert isinstance(learn, LearnWhat) and learn.example in ("basics", "extra")
+
+
+def test_forget_confirm_counts_only_right_after_forget_and_then_only_start_enrols(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    assert kinds(say("forget confirm", at=MON)) == ["notice:forget_confirm"]  # nothing asked
+    assert kinds(say("forget", at=MON)) == ["notice:forget_confirm"]
+    later = MON + timedelta(minutes=10)
+    assert kinds(say("forget confirm", at=later)) == ["notice:forget_confirm"]  # too late
+    assert kinds(say("forget confirm", at=later + timedelta(minutes=1))) == ["notice:forgotten"]
+    for words in ("hello", "lesson", "2"):
+        assert kinds(say(words, at=later)) == ["notice:stay_forgotten"]
+    with engine.store.session() as session:
+        assert Progress(session).count() == 0
+    assert kinds(say("start", at=later))[0] == "welcome"
+
+
+def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
+        say: Say, engine: Engine) -> None:
+    for day in range(3):
+        say("lesson", at=MON + timedelta(days=day))
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    thursday = MON + timedelta(days=3)
+    assert kinds(deliver(engine, learner.id, "lesson", thursday)) == ["notice:all_read"]
+    assert deliver(engine, learner.id, "lesson", thursday + timedelta(days=1)) == []
+    assert kinds(say("lesson", at=thursday))[0] == "notice:all_read"  # asked for: always said
+    assert kinds(deliver(engine, learner.id, "quiz", thursday))[0] == "question"

@@ -104,7 +104,8 @@ async def test_one_learners_bad_outcome_does_not_roll_back_another_learners_sent
 
     async def send(recipient, messages, skip=0, progress=None):  # type: ignore[no-untyped-def]
         if recipient.learner_id == ann.id:
-            bot.say("ann", "forget confirm")  # handled by the inbound side meanwhile
+            bot.say("ann", "forget")  # handled by the inbound side meanwhile
+            bot.say("ann", "forget confirm")
             raise RecipientUnreachable("Forbidden: bot was blocked by the user")
         return await real_send(recipient, messages, skip, progress)
 
