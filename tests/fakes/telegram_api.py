@@ -265,6 +265,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._hold: tuple[int, Path] | None = None
+        self._holding = False
 
     # -- running ----------------------------------------------------------------------------
 
@@ -321,9 +322,10 @@ class FakeTelegram:
         self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after))
 
     def hold_after(self, count: int, marker: Path | str) -> None:
-        """Once ``count`` messages were accepted, hold the next send unanswered (and never
-        accept it): create ``marker``, and keep holding until ``marker`` is deleted, then refuse
-        it with 500. A test kills the bot while a send is in flight, at a known point."""
+        """Once ``count`` messages were accepted, hold every send that follows unanswered (and
+        never accept it): create ``marker``, and keep holding until ``marker`` is deleted, then
+        refuse them with 500. A test kills the bot while sends are in flight, at a known point:
+        nothing is accepted meanwhile, so what was accepted stays put while the test looks."""
         self._hold = (count, Path(marker))
 
     async def _held(self, method: str) -> None:
@@ -332,10 +334,12 @@ class FakeTelegram:
         count, marker = self._hold
         if len(self.sent) < count:
             return
-        self._hold = None  # one hold only
-        marker.write_text("holding\n", encoding="utf-8")
+        if not self._holding:  # the first held send opens the hold; it ends with the marker
+            self._holding = True
+            marker.write_text("holding\n", encoding="utf-8")
         while marker.exists() and not self._closing:
             await asyncio.sleep(0.01)
+        self._hold = None
         raise _Refusal(500, "Internal Server Error: held and dropped")
 
     def block(self, chat_id: int) -> None:
