@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -222,13 +223,29 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         except MicrolearnError as exc:
             raise click.ClickException(str(exc)) from exc
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
-                           settings)
-        console = ConsoleAdapter(sys.stdout, prompt=sys.stdin.isatty())
-        stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+                           settings, database)
+        interactive = sys.stdin.isatty()
+        console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty())
+        lines = typed_lines() if interactive else io.TextIOWrapper(
+            sys.stdin.buffer, encoding="utf-8", errors="replace")
         try:
-            Demo(engine, database, clock, console).run(stdin)
+            Demo(engine, database, clock, console, echo=not interactive, watch=True).run(lines)
         finally:
             database.dispose()
+
+
+def typed_lines() -> Iterator[str]:
+    """Lines typed at a prompt, with line editing and history (readline) where the platform
+    has it; ends at end of input (Ctrl-D)."""
+    import contextlib
+
+    with contextlib.suppress(ImportError):  # Windows has none: plain input there
+        import readline  # noqa: F401 - importing it gives input() editing and history
+    while True:
+        try:
+            yield input("> ")
+        except EOFError:
+            return
 
 
 @main.command("run")

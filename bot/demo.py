@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.adapters.console import QUIT, USER, ConsoleAdapter
 from bot.app import BotHost
+from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
@@ -32,11 +33,16 @@ class Demo:
     """The console learner's conversation, plus the demo's own words: 'tomorrow' and 'now'."""
 
     def __init__(self, engine: Engine, database: Database, clock: ManualClock,
-                 console: ConsoleAdapter) -> None:
+                 console: ConsoleAdapter, echo: bool = False, watch: bool = False) -> None:
         self.engine = engine
         self.database = database
         self.clock = clock
         self.console = console
+        self.echo = echo
+        """Print each line read before its replies, so a piped transcript reads as a
+        conversation."""
+        self.watcher = CatalogWatcher(engine.catalog) if watch else None
+        """Watches the lesson folder as `microlearn run` does: a saved change shows at once."""
         self.scan = DueScan(database, engine.settings.waking_hours, [Platform.CONSOLE.value])
         self.dispatcher = Dispatcher(database, engine, {Platform.CONSOLE: console}, clock)
 
@@ -45,6 +51,8 @@ class Demo:
 
         Lines are read outside the event loop, and each is answered in it: a blocking read in
         the loop would hold Ctrl-C until Enter."""
+        if self.watcher is not None:
+            self.watcher.start()
         with asyncio.Runner() as runner:
             runner.run(self.console.start(BotHost(self.engine, self.clock)))
             runner.run(asyncio.to_thread(self.dispatcher.register))
@@ -54,6 +62,8 @@ class Demo:
                 self.console.ask()
                 for line in lines:
                     text = line.strip()
+                    if self.echo:
+                        self.console.print([f"> {text}"])
                     if text.lower() in QUIT:
                         break
                     self.console.print(runner.run(self.answer(text)))
@@ -63,6 +73,8 @@ class Demo:
             finally:
                 self.console.print([self.console.bye()])
                 runner.run(self.close())
+                if self.watcher is not None:
+                    self.watcher.stop()
 
     async def close(self) -> None:
         """Give back what the demo's dispatcher holds, and stop the console."""
@@ -139,10 +151,19 @@ class Demo:
         return await self.dispatcher.dispatch()
 
 
-def demo_clock(start: datetime | None, settings: EngineSettings) -> ManualClock:
-    """The demo starts at today's lesson time (or ``start``)."""
+def demo_clock(start: datetime | None, settings: EngineSettings,
+               database: Database | None = None) -> ManualClock:
+    """The demo starts at ``start``, or at today's lesson time; on a kept database, never
+    before where the stored data left off (the clock does not go back)."""
     if start is not None:
         return ManualClock(start)
     zone = calendar.zone(settings.time_zone)
     today = calendar.local_date(datetime.now(zone), zone)
-    return ManualClock(calendar.at_local(today, settings.lesson_time, zone))
+    moment = calendar.at_local(today, settings.lesson_time, zone)
+    if database is not None:
+        with database.unit() as unit:
+            learner = unit.learners.find(Platform.CONSOLE.value, USER)
+            seen = unit.learners.last_seen(learner.id) if learner is not None else None
+        if seen is not None and seen > moment:
+            moment = seen
+    return ManualClock(moment)

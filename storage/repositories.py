@@ -301,6 +301,20 @@ class Learners:
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
+    def last_seen(self, learner_id: int) -> datetime | None:
+        """The latest moment anything of the learner's was recorded (a lesson, a question
+        asked, a delivery sent): where a demo on a kept database picks up its clock."""
+        moments = [
+            self.session.exec(select(func.max(ProgressRow.delivered_at)).where(
+                ProgressRow.learner_id == learner_id)).one(),
+            self.session.exec(select(func.max(AskRow.asked_at)).where(
+                AskRow.learner_id == learner_id)).one(),
+            self.session.exec(select(func.max(DeliveryRow.sent_at)).where(
+                DeliveryRow.learner_id == learner_id)).one(),
+        ]
+        found = [moment for moment in moments if moment is not None]
+        return max(found) if found else None
+
     def forgotten(self, platform: str, platform_user_id: str) -> bool:
         """Whether this account's learner asked to be forgotten (and has not started again)."""
         return self.session.get(ForgottenRow, (platform, _digest(platform_user_id))) is not None

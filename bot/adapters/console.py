@@ -9,11 +9,12 @@ templates. It is also the test backend: a test drives ``answer`` and reads what 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.adapters.base import Route
-from bot.messages import Inbound, Outbound, Platform
+from bot.messages import Inbound, LessonMessage, LookupAnswer, Outbound, Platform
 from bot.ports import Host, Progress, Recipient, Sent
 from bot.rendering.renderer import Renderer
 
@@ -35,10 +36,13 @@ class ConsoleAdapter:
     platform = Platform.CONSOLE
 
     def __init__(self, output: TextIO, prompt: bool = False,
-                 renderer: Renderer | None = None) -> None:
+                 renderer: Renderer | None = None, styled: bool = False) -> None:
         self.output = output
         self.prompt = prompt
         self.renderer = renderer or Renderer()
+        self.styled = styled
+        """Lessons as formatted Markdown (bold, lists, code, links): for a terminal, not a
+        pipe, whose transcript stays plain text."""
         self._host: Host | None = None
 
     async def start(self, host: Host) -> None:
@@ -57,7 +61,7 @@ class ConsoleAdapter:
                    skip: int = 0, progress: Progress | None = None) -> Sent:
         """Print one delivery (see :class:`~bot.ports.Sender`)."""
         for index in range(skip, len(messages)):
-            self.print([self.renderer.render(messages[index])])
+            self.print(self.show([messages[index]]))
             if progress is not None and index < len(messages) - 1:
                 await progress(index + 1, Sent(None))
         return Sent(None)
@@ -68,11 +72,21 @@ class ConsoleAdapter:
         if self._host is None:
             raise RuntimeError("the console adapter is not started: call start(host) first")
         try:
-            replies = await self._host.handle(to_inbound(text))
-            return [self.renderer.render(reply) for reply in replies]
+            return self.show(await self._host.handle(to_inbound(text)))
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("console message failed", extra={"platform": "console"})
             return [self.renderer.phrase("sorry")]
+
+    def show(self, messages: Sequence[Outbound]) -> list[str]:
+        """The text of each message: plain, or, when styled, a lesson's Markdown formatted for
+        the terminal."""
+        shown = []
+        for message in messages:
+            text = self.renderer.render(message)
+            if self.styled and isinstance(message, LessonMessage | LookupAnswer):
+                text = terminal_markdown(text)
+            shown.append(text)
+        return shown
 
     def ask(self) -> None:
         """Show the prompt, in a terminal only (a prompt in a pipe garbles scripted output)."""
@@ -89,3 +103,16 @@ class ConsoleAdapter:
         for reply in replies:
             self.output.write(reply + "\n\n")
         self.output.flush()
+
+
+def terminal_markdown(text: str, width: int | None = None) -> str:
+    """Markdown as a terminal shows it (bold, lists, code, links), with rich's ANSI styles."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(width=width or min(shutil.get_terminal_size().columns, 100),
+                      force_terminal=True, highlight=False)
+    with console.capture() as captured:
+        console.print(Markdown(text, hyperlinks=False))
+    # rich pads every line to the width: a copied transcript should not carry the padding.
+    return "\n".join(line.rstrip() for line in captured.get().rstrip().splitlines())

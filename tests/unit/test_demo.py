@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.adapters.console import ConsoleAdapter
+from bot.adapters.console import ConsoleAdapter, to_inbound
 from bot.app import open_engine
 from bot.demo import Demo, demo_clock
 from bot.engine.turn import EngineSettings
@@ -39,7 +39,8 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("Welcome to microlearn!")
-    assert "> " not in out  # no prompts in a pipe
+    assert "\n> \n" not in out  # no prompt in a pipe: each line read is echoed instead
+    assert "> lesson\n\n# Give feedback" in out  # a transcript reads as a conversation
     assert "# Give feedback people can use" in out  # the first lesson of the first track
     assert "No questions due right now. The next one comes on Tue 03 Mar." in out
     assert "--- Tue 03 Mar 2026, 09:00 CET ---" in out
@@ -155,3 +156,48 @@ def test_a_quiz_time_before_the_lesson_time_is_visited_first(tmp_path: Path) -> 
     review = text.index("09:30 CET: review time")
     assert text.index("Question (", review) < text.index("16:00 CET ---")
     assert "(no questions due today)" not in text
+
+
+def test_a_lesson_saved_while_the_demo_runs_is_served_at_once(tmp_path: Path) -> None:
+    import shutil
+    import time
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(SAMPLE, folder)
+    settings = EngineSettings(time_zone="Europe/Berlin")
+    database, engine = open_engine(folder, f"sqlite:///{tmp_path / 'demo.db'}", settings)
+    output = io.StringIO()
+    demo = Demo(engine, database, demo_clock(datetime(2026, 3, 2, 9, tzinfo=ZoneInfo(
+        "Europe/Berlin")), settings), ConsoleAdapter(output), watch=True)
+
+    def lines() -> Iterator[str]:
+        (folder / "zebra.md").write_text("# Feeding zebras at dawn\n\nZebras eat grass.\n",
+                                         encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while engine.catalog.get("zebra") is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the watcher's debounce, not a schedule: the clock is injected
+        yield "learn feeding zebras"
+
+    demo.run(lines())
+    assert "# Feeding zebras at dawn" in output.getvalue()
+
+
+def test_a_kept_database_continues_the_clock_where_it_left_off(tmp_path: Path) -> None:
+    settings = EngineSettings(time_zone="Europe/Berlin")
+    database, engine = open_engine(SAMPLE, f"sqlite:///{tmp_path / 'demo.db'}", settings)
+    later = datetime(2031, 6, 3, 9, tzinfo=ZoneInfo("Europe/Berlin"))  # long after today
+    engine.handle(to_inbound("lesson"), later)
+    assert demo_clock(None, settings, database).now() == later
+    assert demo_clock(None, settings).now() < later  # a fresh database starts today
+
+
+def test_an_interactive_terminal_shows_lessons_as_formatted_markdown() -> None:
+    from bot.content.catalog import Catalog
+    from bot.messages import LessonMessage
+
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    lesson = next(item for item in catalog.lessons() if "**" in item.body)
+    [styled] = ConsoleAdapter(io.StringIO(), styled=True).show([LessonMessage(lesson)])
+    [plain] = ConsoleAdapter(io.StringIO()).show([LessonMessage(lesson)])
+    assert "**" in plain and "**" not in styled and "\x1b[1m" in styled
