@@ -135,6 +135,8 @@ class Demo:
                                         skipped=(day - today).days - 1, review=moments[0][1])])
         if learner.paused:
             return [self.phrase("demo_paused")]
+        if learner.stopped:
+            return [self.phrase("demo_stopped")]
         quizzes = 0
         for index, (moment, review) in enumerate(moments):
             if index:

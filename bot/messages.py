@@ -79,6 +79,7 @@ class NoticeCode(StrEnum):
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
     THANKS = "thanks"
+    BYE = "bye"
     STAY_FORGOTTEN = "stay_forgotten"
     ONE_CHOICE = "one_choice"
     QUESTION_OPEN = "question_open"
@@ -118,6 +119,7 @@ class LearnerView:
 
     display_name: str
     time_zone: str
+    """As learners read it ('Europe/Berlin', or 'UTC+2' for a fixed offset)."""
     lesson_time: str
     quiz_time: str
     workdays: tuple[str, ...]

@@ -13,7 +13,7 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 _CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2})|h)?\s*"
                     r"(?P<half>[ap])?\.?\s*(?:m\.?)?$")
 _DIGITS = re.compile(r"^(?P<hour>\d{1,2})(?P<minute>\d{2})$")
-_OFFSET = re.compile(r"^(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?00)?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?00)?$")
 ABBREVIATIONS = {
     "cet": "Europe/Berlin", "cest": "Europe/Berlin", "met": "Europe/Berlin",
     "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "bst": "Europe/London",
@@ -52,6 +52,10 @@ def parse_time(text: str) -> str:
     """A time of day as people type it ('9:30', '09.30', '9h30', '0930', '8am', '8:30 pm',
     '20h') as 'HH:MM'; ValueError with an example otherwise."""
     cleaned = " ".join(text.strip().lower().split())
+    if cleaned in ("noon", "midday", "12 noon"):
+        return "12:00"
+    if cleaned == "midnight":
+        return "00:00"
     match = _DIGITS.match(cleaned) or _CLOCK.match(cleaned)
     problem = f"'{text[:30]}' is not a time of day; write it like 08:30, 8:30pm or 20:15"
     if not match:
@@ -70,7 +74,9 @@ def parse_time(text: str) -> str:
 def looks_like_time(text: str) -> bool:
     """Whether words were meant as a time ('8am', '25:00'), right or wrong, rather than as a
     question ('time management')."""
-    return any(char.isdigit() for char in text) and len(text.split()) <= 2
+    words = text.lower().split()
+    return len(words) <= 2 and (any(char.isdigit() for char in text)
+                                or bool({"am", "pm", "noon", "midnight", "midday"} & set(words)))
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +100,8 @@ def resolve_zone(text: str) -> ZoneInfo:
     except ValueError:
         pass
     offset = _OFFSET.match(lowered)
-    if offset and int(offset["hours"]) <= 14:
+    # The fixed offsets that exist: UTC-12 to UTC+14.
+    if offset and int(offset["hours"]) <= (14 if offset["sign"] == "+" else 12):
         hours = int(offset["hours"])
         # The Etc zones are named POSIX-style, with the sign the other way round.
         name = "UTC" if hours == 0 else f"Etc/GMT{'-' if offset['sign'] == '+' else '+'}{hours}"
@@ -159,9 +166,10 @@ _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
 
 
 def _day(word: str) -> str:
-    for day, full in zip(DAYS, _FULL, strict=True):
-        if word == day or (len(word) >= 3 and full.startswith(word)):
-            return day
+    matches = [day for day, full in zip(DAYS, _FULL, strict=True)
+               if word == day or full.startswith(word)]
+    if word and len(matches) == 1:  # "mo", "th", "m", "f": a day when only one fits
+        return matches[0]
     raise ValueError(f"'{word[:30]}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
 
 
@@ -243,6 +251,15 @@ def waking(day: date, window: tuple[str, str], tz: ZoneInfo) -> tuple[datetime, 
     """When a learner's waking hours (``window``, local 'HH:MM' pair) begin and end on ``day``:
     the one rule for when a reminder may reach them."""
     return at_local(day, window[0], tz), at_local(day, window[1], tz)
+
+
+def zone_label(name: str) -> str:
+    """A zone's name as learners read it: a fixed offset as 'UTC+2', not POSIX's 'Etc/GMT-2'
+    (whose sign is the other way round)."""
+    if name.startswith("Etc/GMT") and len(name) > 7:
+        sign, hours = name[7], name[8:]
+        return f"UTC{'-' if sign == '+' else '+'}{hours}"
+    return name
 
 
 def is_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> bool:

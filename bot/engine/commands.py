@@ -26,10 +26,8 @@ SKIP_WORDS = frozenset({"skip", "?", "??", "pass", "idk", "i don't know", "i don
 """What a learner says when they do not know the answer to an open question."""
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "thanks a lot",
                     "thank you very much", "many thanks", "great thanks", "ok thanks"})
-_ANSWERISH = re.compile(r"^[\s\w.,)&-]{1,12}$")
+_ANSWERISH = re.compile(r"^[(#]?(?:\d{1,3}|[a-zA-Z])[.)!]?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-SMALL_TALK = frozenset({"hi", "hello", "hey", "thanks", "thank you", "ok", "okay", "yes", "no",
-                        "bye", "cool", "great", "nice"})
 MAX_INPUT = 4000
 """Longer messages are cut: nothing a learner types needs more."""
 
@@ -57,6 +55,8 @@ def parse(text: str) -> Command:
     word, _, rest = stripped.lstrip("/").partition(" ")
     word = word.split("@", 1)[0].lower()  # Telegram groups send /quiz@botname
     word = ALIASES.get(word, word)
+    if word == "time" and rest.lower().startswith("zone"):  # "time zone berlin"
+        word, rest = "timezone", rest[4:]
     if word in COMMANDS:
         return Command(word, rest.strip(), slashed, stripped)
     if slashed:
@@ -85,12 +85,12 @@ def accepts(name: str, args: str) -> bool:
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes
         return words in ([], ["confirm"], ["yes"], ["me"], ["my", "data"], ["everything"])
     if name == "days":
-        if not words:
+        if len(words) <= 2:  # "days", "days M-F", "days none": a setting, kept or refused
             return True
         try:
             parse_days(args)
         except ValueError:
-            # "days mon-fry" is a setting to refuse; "days off policy" a question.
+            # "days mon-fry and sat" is a setting to refuse; "days off policy" a question.
             return any(word[:3] in _DAY_STARTS for word in words)
         return True
     if name == "timezone":
@@ -115,7 +115,54 @@ def answer_choices(text: str) -> tuple[int, ...] | None:
 
 
 def looks_like_answer(text: str) -> bool:
-    """Short digits-and-letters input ('0', '11', 'x') that was probably meant as an answer."""
-    stripped = text.strip()
-    return bool(_ANSWERISH.match(stripped)) and (any(c.isdigit() for c in stripped)
-                                                  or len(stripped) <= 2)
+    """One bare number or letter ('0', '11', 'x', '(12)') that was meant as an answer, even
+    if no choice has it ('2fa' or 'what is 2fa' are questions)."""
+    return bool(_ANSWERISH.match(text.strip()))
+
+
+FILLER = frozenset({"answer", "option", "number", "choice", "i", "think", "guess", "it's",
+                    "its", "it", "is", "please", "maybe", "probably", "my", "the", "final", "go",
+                    "with", "say", "pick", "ok", "okay", "hmm", "um", "surely", "definitely",
+                    "i'd", "i'll", "take", "that's", "must", "be", "should"})
+"""Words around an answer ("I think 2", "answer b", "option 3 please")."""
+_ORDINALS = frozenset({"first", "second", "third", "fourth", "fifth"})
+
+
+def answer_in_words(said: str) -> tuple[int, ...] | None:
+    """The choices of an answer wrapped in words ("I think 2", "b I guess", "the third one",
+    "one and three"), or None when the words say something else."""
+    tokens: list[str] = []
+    previous = ""
+    for word in said.lower().replace("\u2019", "'").split():
+        core = word.strip(".,!?:;")
+        if core == "one" and previous in _ORDINALS:
+            continue  # "the third one"
+        previous = core
+        if core in FILLER:
+            continue
+        tokens.append(str(NUMBER_WORDS[core]) if core in NUMBER_WORDS else word)
+    return answer_choices(" ".join(tokens)) if 0 < len(tokens) <= 5 else None
+
+
+GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "morning", "evening",
+                       "afternoon", "good", "ok", "okay", "cool", "great", "nice", "lol",
+                       "haha", "yes", "no", "sure", "fine", "how", "hallo", "hola"})
+FAREWELLS = frozenset({"bye", "goodbye", "ciao", "later", "cya", "night", "goodnight"})
+
+
+def small_talk(text: str) -> str | None:
+    """'thanks', 'bye' or 'hello' for a few words of small talk ("good morning!", "thank you
+    so much 🙂", "how are you"), None for anything longer or that asks something real."""
+    words = "".join(c if c.isalnum() or c in " '" else " " for c in text.lower()).split()
+    if not words:
+        return "hello"  # emoji or punctuation alone
+    if len(words) > 5:
+        return None
+    phrase = " ".join(words)
+    if words[0] in ("thanks", "thank", "thx", "ty", "cheers") or phrase in THANKS:
+        return "thanks"
+    if words[0] in FAREWELLS or phrase.startswith("see you"):
+        return "bye"
+    if words[0] in GREETINGS and (len(words) <= 3 or phrase.startswith("how are you")):
+        return "hello"
+    return None

@@ -14,13 +14,13 @@ from datetime import datetime
 from bot.content.catalog import Catalog
 from bot.engine import calendar, lessons, progress, quiz, settings
 from bot.engine.commands import (
-    SMALL_TALK,
-    THANKS,
+    SKIP_WORDS,
     Command,
     accepts,
     answer_choices,
     clean,
     parse,
+    small_talk,
 )
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import Store, UnitOfWork
@@ -173,15 +173,15 @@ class Engine:
         if is_command:  # "help", or "?" with no question waiting
             self.run_command(turn, command, created)
             return
-        choices = answer_choices(text)
-        if choices is not None:
-            quiz.answer_typed(turn, choices)  # there is no open question: say so
+        said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
+        if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
+            turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
             return
-        said = text.lower().strip("!.? ")
-        if said in THANKS or said in SMALL_TALK or not any(c.isalnum() for c in text):
+        talk = small_talk(text)
+        if talk is not None:
             if not created:
-                turn.say(Notice(NoticeCode.THANKS if said in THANKS
-                                else NoticeCode.SMALL_TALK))
+                turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE}.get(
+                    talk, NoticeCode.SMALL_TALK)))
             return
         lessons.lookup(turn, command.text)
         if open_ask is not None:
@@ -198,8 +198,8 @@ class Engine:
         elif name == "unknown":
             turn.say(UnknownCommand(args[:50]))
         elif name == "start":
-            if turn.learner.stopped:
-                settings.resume(turn)  # "start" after "stop" starts again
+            if turn.learner.stopped or turn.learner.paused:
+                settings.resume(turn)  # "start" after "stop" (or a holiday) starts again
             elif not created:
                 turn.say(self.welcome(turn))
         else:

@@ -49,15 +49,15 @@ def popular_topics(catalog: Catalog, count: int) -> list[str]:
 
 
 def example_question(catalog: Catalog) -> str:
-    """Something a newcomer could ask, from the library in use: its first track's first
-    lesson's title, as words to type."""
+    """Something a newcomer could type, from the library in use: its first track's first
+    lesson's title."""
     tracks = catalog.tracks()
     first = next((lessons[0] for _, lessons in sorted(tracks.items()) if lessons), None)
     lesson = first or min(catalog.lessons(), key=lambda item: item.id, default=None)
     if lesson is None:
         return "how do I spot a phishing email?"
-    title = lesson.title.rstrip(".!?")
-    return f"{title[:1].lower()}{title[1:]}?"
+    title = lesson.title.rstrip(".!")
+    return f"{title[:1].lower()}{title[1:]}"
 
 
 def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:

@@ -7,7 +7,13 @@ from datetime import datetime
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.engine import calendar, progress, rules, selection
-from bot.engine.commands import NUMBER_WORDS, SKIP_WORDS, answer_choices, looks_like_answer
+from bot.engine.commands import (
+    NUMBER_WORDS,
+    SKIP_WORDS,
+    answer_choices,
+    answer_in_words,
+    looks_like_answer,
+)
 from bot.engine.selection import Candidate
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -32,12 +38,15 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
 
 
 def next_quiz_day(turn: Turn) -> datetime | None:
-    """When questions come again, once none is worth asking now: the next learning day, if the
-    learner has any card (a question read today, or answered today, is asked on a later day)."""
-    if not turn.unit.cards.all(turn.learner.id):
+    """When a question falls due again (in the learner's time zone); None without cards. One
+    due but not askable today (read or answered today) comes on the next learning day."""
+    upcoming = turn.unit.cards.next_due(turn.learner.id)
+    if upcoming is None:
         return None
-    day = calendar.next_workday(turn.today, turn.learner.workdays)
-    return calendar.at_local(day, "00:00", turn.tz).astimezone(turn.tz)
+    if upcoming <= turn.now:
+        day = calendar.next_workday(turn.today, turn.learner.workdays)
+        upcoming = calendar.at_local(day, "00:00", turn.tz)
+    return upcoming.astimezone(turn.tz)
 
 
 def nudge(turn: Turn) -> None:
@@ -83,11 +92,15 @@ def sync_cards(turn: Turn) -> None:
 def pick(turn: Turn) -> list[Candidate]:
     """The questions worth asking now, by expected gain in recall (:mod:`selection`). A
     candidate's lesson was read on an earlier day (never on its own day: it is fresh), and it
-    was not answered today; a question never asked starts from its lesson."""
+    was not answered today; a question never asked starts from its lesson. The daily push
+    weighs every such question; a learner asking beyond it gets those that are due (FSRS's
+    next review has come), so `quiz` ends when what is due is done."""
     read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
     today, tz = turn.today, turn.tz
     candidates = []
     for card in turn.unit.cards.all(turn.learner.id):
+        if not turn.pushed and card.due_at > turn.now:
+            continue
         at = read_at.get(card.lesson_id)
         found = turn.find_question(card.lesson_id, card.question_key)
         if at is None or found is None or calendar.local_date(at, tz) >= today:
@@ -184,7 +197,7 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
         return True
     choices = answer_choices(text)
     if choices is None:
-        choices = choice_in_words(question, said)
+        choices = answer_in_words(said) or choice_in_words(question, said)
     if choices is None:
         if not looks_like_answer(text):
             return False
@@ -218,6 +231,8 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
         return
     unit.answers.record(learner_id, ask.lesson_id, ask.question_key, (), False, turn.now,
                         f"ask:{ask.id}")
+    # Saying "I don't know" earns what a wrong guess earns: guessing never pays better.
+    progress.award(turn, rules.POINTS_WRONG, "answer", f"ask:{ask.id}")
     review(turn, ask.lesson_id, ask.question_key, False)
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
                       skipped=True))

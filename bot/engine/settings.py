@@ -75,7 +75,7 @@ def set_time(turn: Turn, args: str) -> None:
 def set_zone(turn: Turn, args: str) -> None:
     """`timezone Europe/Berlin`; alone, the zone in use."""
     if not args.strip():
-        turn.say(ZoneNow(turn.learner.time_zone))
+        turn.say(ZoneNow(calendar.zone_label(turn.learner.time_zone)))
         return
     try:
         zone = calendar.resolve_zone(args)

@@ -74,7 +74,8 @@ class Turn:
     def view(self) -> LearnerView:
         """The learner's name and settings as messages show them."""
         learner = self.learner
-        return LearnerView(learner.display_name, learner.time_zone, learner.lesson_time,
+        return LearnerView(learner.display_name, calendar.zone_label(learner.time_zone),
+                           learner.lesson_time,
                            learner.quiz_time, learner.workdays, learner.topics, learner.paused,
                            learner.stopped, learner.leaderboard_opt_in, learner.next_lesson_at)
 

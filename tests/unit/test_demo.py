@@ -46,11 +46,45 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert "--- Tue 03 Mar 2026, 09:00 CET ---" in out
     assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in out
     assert "Question (Give feedback people can use):" in out
-    assert "Right!" in out or "Not quite." in out
+    assert "Not quite. The answer: 3) You arrived 15 minutes after" in out  # '2' is wrong
     assert "Streak: 2 days" in out
     assert "# Spot a phishing email in ten seconds" in out
     assert 'I have no lesson on "xyzzy plugh".' in out
     assert out.rstrip().endswith("Bye!")
+
+
+CHAT = """time
+time 8am
+days weekdays
+timezone new york
+thanks
+lesson
+tomorrow
+skip
+I think 1
+what is 2fa
+forget
+forget confirm
+hello
+start
+"""
+
+
+def test_the_chat_through_a_pipe_understands_settings_answers_and_forgetting() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE),
+         "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
+        input=CHAT, text=True, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Your lesson comes at 09:00 and your review questions at 15:00" in out
+    assert "Saved. Lesson at 08:00, quiz at 15:00 (America/New_York)" in out
+    assert "You're welcome!" in out
+    assert "> skip\n\nHere is the answer. 3) You arrived 15 minutes" in out
+    assert "> I think 1\n\nRight!" in out
+    assert "(Your question is still open" in out  # '2fa' was a question, not an answer
+    assert "> hello\n\nYou asked me to forget you" in out
+    assert out.count("Welcome to microlearn!") == 2  # the first hello, and start after forget
 
 
 def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:

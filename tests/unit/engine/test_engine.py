@@ -41,17 +41,17 @@ def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
     assert "notice:all_read" in kinds(say("lesson"))
 
 
-def test_questions_never_come_on_their_lessons_day_and_asking_on_a_day_off_gets_them(
+def test_questions_never_come_on_their_lessons_day_and_first_on_the_next_workday(
         say: Say) -> None:
     friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
     say("lesson", at=friday)
     nothing = say("quiz", at=friday + timedelta(hours=6))
     assert kinds(nothing) == ["notice:nothing_due"]
     assert nothing[0].next_due.date() == date(2026, 3, 9)  # the next workday: Monday
-    saturday = say("quiz", at=friday + timedelta(days=1))  # asked for: a day off is no bar
-    assert kinds(saturday) == ["question"]
+    saturday = say("quiz", at=friday + timedelta(days=1))  # its first review: next workday
+    assert kinds(saturday) == ["notice:nothing_due"]
     monday = friday + timedelta(days=3)
-    asked = say("quiz", at=monday)  # left open on Saturday: asked again, not replaced
+    asked = say("quiz", at=monday)
     assert kinds(asked) == ["question"]
     assert [b.value for b in asked[0].buttons] == ["a:1:0", "a:1:1", "a:1:2"]
 

@@ -13,7 +13,7 @@ from bot.engine.engine import Engine
 from bot.engine.reviewer import Reviewer
 from bot.engine.selection import Candidate, choose, expected_gain, recall_area
 from bot.engine.turn import EngineSettings
-from bot.messages import Inbound, Notice, NoticeCode, Platform, QuestionMessage
+from bot.messages import Inbound, NothingDue, Notice, NoticeCode, Platform, QuestionMessage
 from storage import Database
 from tests.unit.engine.conftest import QUIZ, deliver, write
 
@@ -91,3 +91,10 @@ def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
     assert isinstance(pushed[-1], Notice) and pushed[-1].code is NoticeCode.BUDGET_DONE
     more = say("quiz", thursday)
     assert isinstance(more[0], QuestionMessage) and more[0].lesson.id == "l3"
+    right = more[0].question.correct_indexes[0]
+    done = say(None, thursday, answer=more[0].buttons[right].value)
+    # Asking goes as far as what is due, not every question ever met.
+    assert isinstance(done[-1], Notice) and done[-1].code is NoticeCode.QUIZ_DONE
+    [nothing] = say("quiz", thursday)
+    assert isinstance(nothing, NothingDue) and nothing.next_due is not None
+    assert nothing.next_due > thursday
