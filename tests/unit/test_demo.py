@@ -31,13 +31,18 @@ this line is never read
 """
 
 
-def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit() -> None:
+def piped(script: str) -> str:
+    """The demo's transcript for lines piped in, on Monday 2 March 2026, 09:00 in Berlin."""
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE),
          "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
-        input=SCRIPT, text=True, capture_output=True, timeout=120, check=False)
+        input=script, text=True, capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
-    out = result.stdout
+    return result.stdout
+
+
+def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit() -> None:
+    out = piped(SCRIPT)
     assert out.startswith("Welcome to microlearn!")
     assert "\n> \n" not in out  # no prompt in a pipe: each line read is echoed instead
     assert "> lesson\n\n# Give feedback" in out  # a transcript reads as a conversation
@@ -71,12 +76,7 @@ start
 
 
 def test_the_chat_through_a_pipe_understands_settings_answers_and_forgetting() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE),
-         "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
-        input=CHAT, text=True, capture_output=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = piped(CHAT)
     assert "Your lesson comes at 09:00 and your review questions at 15:00" in out
     assert "Saved. Lesson at 08:00, quiz at 15:00 (America/New_York)" in out
     assert "You're welcome!" in out
