@@ -149,6 +149,16 @@ class Standing:
 
 
 @dataclass(frozen=True)
+class TrackProgress:
+    """How far a learner is through a track they started."""
+
+    name: str
+    """The track's display name."""
+    read: int
+    total: int
+
+
+@dataclass(frozen=True)
 class QuestionFigure:
     """A question a trainer should look at: its text, and right / total answers."""
 
@@ -260,6 +270,16 @@ class Profile:
     lessons_read: int
     lessons_total: int
     mastered: int
+    tracks: tuple[TrackProgress, ...] = ()
+    """The tracks the learner started, in the order started."""
+    due_today: int = 0
+    """Review questions due by the end of the learner's day..."""
+    due_tomorrow: int = 0
+    """... and those coming due on the next."""
+    accuracy: float | None = None
+    """Right answers of the last 30 days (None: no answer in that time)."""
+    answered: int = 0
+    """Answers of the last 30 days."""
 
 
 @dataclass(frozen=True)

@@ -748,11 +748,13 @@ class Answers:
             .limit(limit)).all()
         return [QuestionScore(lesson, key, int(r), int(t)) for lesson, key, r, t in rows]
 
-    def accuracy(self, since: datetime) -> Accuracy:
-        """Right answers of all answers since a time, over all learners."""
+    def accuracy(self, since: datetime, learner_id: int | None = None) -> Accuracy:
+        """Right answers of all answers since a time, over all learners or one."""
         right = func.coalesce(func.sum(case((col(AnswerRow.correct), 1), else_=0)), 0)
-        row = self.session.exec(select(right, func.count()).where(
-            col(AnswerRow.answered_at) >= since)).one()
+        query = select(right, func.count()).where(col(AnswerRow.answered_at) >= since)
+        if learner_id is not None:
+            query = query.where(AnswerRow.learner_id == learner_id)
+        row = self.session.exec(query).one()
         return Accuracy(int(row[0]), int(row[1]))
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.content.markdown import plain_text
-from bot.content.model import Lesson
+from bot.content.model import Lesson, track_title
 from bot.engine import calendar, rules
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -21,6 +21,7 @@ from bot.messages import (
     Standing,
     Stats,
     StreakView,
+    TrackProgress,
 )
 from storage.records import LearnerChange, Streak
 
@@ -101,11 +102,38 @@ def effective_streak(turn: Turn) -> Streak:
     return replace(streak, current=0) if missed > streak.freezes else streak
 
 
+def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
+    """Each track the learner started, in the order started: lessons read of its total."""
+    tracks = turn.catalog.tracks()
+    read = turn.read()
+    started = []
+    for receipt in reversed(turn.history()):
+        lesson = turn.catalog.get(receipt.lesson_id)
+        if lesson is not None and lesson.track in tracks and lesson.track not in started:
+            started.append(lesson.track)
+    return tuple(TrackProgress(track_title(track), sum(item.id in read for item in tracks[track]),
+                               len(tracks[track])) for track in started)
+
+
+def due_counts(turn: Turn) -> tuple[int, int]:
+    """Review questions due by the end of the learner's day, and on the next."""
+    tomorrow = turn.today + timedelta(days=1)
+    end_today = calendar.at_local(tomorrow, "00:00", turn.tz)
+    end_tomorrow = calendar.at_local(tomorrow + timedelta(days=1), "00:00", turn.tz)
+    due = [card.due_at for card in turn.unit.cards.all(turn.learner.id)
+           if turn.find_question(card.lesson_id, card.question_key) is not None]
+    return (sum(at < end_today for at in due),
+            sum(end_today <= at < end_tomorrow for at in due))
+
+
 def profile(turn: Turn) -> Profile:
-    """What `me` shows: points, streak, badges, lessons read, questions mastered."""
+    """What `me` shows: points, streak, badges, lessons read, questions mastered, the tracks
+    started, the reviews due today and tomorrow, and the last 30 days' accuracy."""
     learner_id = turn.learner.id
     unit = turn.unit
     streak = effective_streak(turn)
+    today, tomorrow = due_counts(turn)
+    recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),
         points=unit.points.total(learner_id),
@@ -114,7 +142,10 @@ def profile(turn: Turn) -> Profile:
         badges=tuple(rules.badge_name(code) for code in unit.badges.codes(learner_id)),
         lessons_read=len(unit.progress.lesson_ids(learner_id)),
         lessons_total=len(turn.catalog.lessons()),
-        mastered=unit.cards.mastered(learner_id))
+        mastered=unit.cards.mastered(learner_id),
+        tracks=track_progress(turn), due_today=today, due_tomorrow=tomorrow,
+        accuracy=(recent.right / recent.total) if recent.total else None,
+        answered=recent.total)
 
 
 def leaderboard(turn: Turn, args: str) -> None:

@@ -42,6 +42,7 @@ from bot.messages import (
     Stats,
     StreakView,
     TopicsNow,
+    TrackProgress,
     UnknownCommand,
     Welcome,
     ZoneNow,
@@ -79,7 +80,13 @@ RENDERED: list[tuple[Outbound, str]] = [
     (NoMatch("xyz", ("A", "B")), 'I have no lesson on "xyz".\nDid you mean: "A"; "B"?'),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
-     "Lessons: 4 of 28 read; 1 question mastered.\nBadges: First lesson."),
+     "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"
+     "Badges: First lesson."),
+    (Profile(LEARNER, 42, 7, StreakView(1, 1, 0), (), 4, 28, 0,
+             (TrackProgress("Git basics", 3, 7),), 2, 1, 0.8, 10),
+     "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
+     "questions mastered.\nTracks: Git basics 3/7.\nReviews: 2 due today, 1 tomorrow. Last "
+     "30 days: 80% right of 10 answers.\nBadges: none yet."),
     (Leaderboard((Standing("Ann", 30), Standing("", 10)), True, 30),
      "This week's leaderboard:\n  1. Ann: 30\n  2. Anonymous: 10\nYou: 30 points this week "
      '("top leave" hides you).'),

@@ -10,9 +10,12 @@ from bot.messages import (
     Feedback,
     Invalid,
     LearnWhat,
+    Profile,
+    QuestionMessage,
     Setting,
     SettingNow,
     SettingsSaved,
+    TrackProgress,
     Welcome,
 )
 from storage.repositories import Points, Progress
@@ -198,3 +201,19 @@ def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
     assert deliver(engine, learner.id, "lesson", thursday + timedelta(days=1)) == []
     assert kinds(say("lesson", at=thursday))[0] == "notice:all_read"  # asked for: always said
     assert kinds(deliver(engine, learner.id, "quiz", thursday))[0] == "question"
+
+
+def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
+    say("lesson", at=MON)  # basics/one
+    say("lesson", at=TUE)  # basics/two
+    [me] = say("me", at=TUE)
+    assert isinstance(me, Profile)
+    assert me.tracks == (TrackProgress("Basics", 2, 2),)
+    assert (me.due_today, me.due_tomorrow) == (1, 1)  # one's question today, two's tomorrow
+    assert me.accuracy is None and me.answered == 0
+    [question] = say("quiz", at=TUE)
+    assert isinstance(question, QuestionMessage)
+    say(None, at=TUE, answer=question.buttons[question.question.correct_indexes[0]].value)
+    [me] = say("me", at=TUE)
+    assert isinstance(me, Profile)
+    assert (me.due_today, me.accuracy, me.answered) == (0, 1.0, 1)
