@@ -46,6 +46,7 @@ class Kind(StrEnum):
     TOPICS = "topics"
     RELOADED = "reloaded"
     SETTING_NOW = "setting_now"
+    STREAK = "streak"
     LEARN_WHAT = "learn_what"
 
 
@@ -217,6 +218,9 @@ class QuestionMessage:
     question: Question
     ask_id: int
     buttons: tuple[Button, ...] = ()
+    number: int = 0
+    """Its place in the day's pushed set ("question 2 of 5"); 0 when asked for."""
+    of: int = 0
 
 
 @dataclass(frozen=True)
@@ -234,6 +238,8 @@ class Feedback:
     """The learner's points after this answer."""
     skipped: bool = False
     """The learner said they do not know: the answer is shown, nothing is guessed."""
+    earned: int = 0
+    """Points this answer earned (with those for mastering the question)."""
 
 
 @dataclass(frozen=True)
@@ -417,6 +423,17 @@ class SettingNow:
 
 
 @dataclass(frozen=True)
+class StreakNews:
+    """What just happened to the streak: a freeze earned or used, or a streak at risk today."""
+
+    kind: ClassVar[Kind] = Kind.STREAK
+    current: int
+    freeze_earned: bool = False
+    freezes_used: int = 0
+    at_risk: bool = False
+
+
+@dataclass(frozen=True)
 class LearnWhat:
     """`learn` without a topic: an example from the library in use."""
 
@@ -427,12 +444,12 @@ class LearnWhat:
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
-            | TopicsNow | Reloaded | SettingNow | LearnWhat)
+            | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat)
+    LearnWhat, StreakNews)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -20,6 +20,7 @@ from bot.messages import (
     QuestionFigure,
     Standing,
     Stats,
+    StreakNews,
     StreakView,
     TrackProgress,
 )
@@ -57,10 +58,26 @@ def activity(turn: Turn) -> None:
             current += 1
         else:
             current = 1
-    if current % rules.FREEZE_EVERY == 0:
-        freezes = min(rules.MAX_FREEZES, freezes + 1)
+    used = streak.freezes - freezes
+    earned = False
+    if current % rules.FREEZE_EVERY == 0 and freezes < rules.MAX_FREEZES:
+        freezes, earned = freezes + 1, True
     turn.save_streak(Streak(turn.learner.id, current, max(streak.longest, current), today,
                             freezes, streak.paused_since))
+    if used or earned:
+        turn.say(StreakNews(current, freeze_earned=earned, freezes_used=used))
+
+
+def streak_at_risk(turn: Turn) -> int:
+    """The streak a reminder should mention: one of days that ends today unless the learner
+    acts (0 when there is none, or today already counts)."""
+    streak = effective_streak(turn)
+    if streak.current == 0 or (streak.last_active is not None
+                               and streak.last_active >= turn.today):
+        return 0
+    missed = calendar.workdays_between(streak.last_active or turn.today, turn.today,
+                                       turn.learner.workdays)
+    return streak.current if missed >= streak.freezes else 0
 
 
 def check_badges(turn: Turn, lesson: Lesson | None) -> None:

@@ -24,6 +24,7 @@ from bot.messages import (
     Notice,
     NoticeCode,
     QuestionMessage,
+    StreakNews,
 )
 from storage.records import Ask, Card
 
@@ -61,15 +62,11 @@ def nudge(turn: Turn) -> None:
     if found is None:
         return
     turn.pushed = True
-    turn.say(Notice(NoticeCode.NUDGE), question_message(ask.id, *found))
-
-
-def budget_left(turn: Turn) -> bool:
-    """The daily budget is for pushed reviews; asking for a quiz always gets what is due."""
-    if not turn.pushed:
-        return True
-    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
-    return asked < turn.settings.quiz_questions
+    turn.say(Notice(NoticeCode.NUDGE))
+    at_risk = progress.streak_at_risk(turn)
+    if at_risk:
+        turn.say(StreakNews(at_risk, at_risk=True))
+    turn.say(question_message(ask.id, *found))
 
 
 def sync_cards(turn: Turn) -> None:
@@ -132,7 +129,8 @@ def ask_next(turn: Turn) -> bool:
     due = pick(turn)
     if not due:
         return False
-    if not budget_left(turn):
+    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start()) if turn.pushed else 0
+    if turn.pushed and asked >= turn.settings.quiz_questions:
         turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
         return True
     for candidate in due:
@@ -141,16 +139,19 @@ def ask_next(turn: Turn) -> bool:
             continue
         ask = asks.create(turn.learner.id, candidate.lesson_id, candidate.question_key,
                           turn.now, pushed=turn.pushed)
-        turn.say(question_message(ask.id, *found))
+        # The day's pushed set is counted for the learner: "question 2 of 5".
+        of = min(turn.settings.quiz_questions, asked + len(due)) if turn.pushed else 0
+        turn.say(question_message(ask.id, *found, number=asked + 1 if of else 0, of=of))
         return True
     return False
 
 
-def question_message(ask_id: int, lesson: Lesson, question: Question) -> QuestionMessage:
-    """A question with one answer button per choice."""
+def question_message(ask_id: int, lesson: Lesson, question: Question, number: int = 0,
+                     of: int = 0) -> QuestionMessage:
+    """A question with one answer button per choice (``number`` of ``of`` in a pushed set)."""
     buttons = tuple(Button(plain_text(choice.text)[:75], f"a:{ask_id}:{index}")
                     for index, choice in enumerate(question.choices))
-    return QuestionMessage(lesson, question, ask_id, buttons)
+    return QuestionMessage(lesson, question, ask_id, buttons, number, of)
 
 
 def answer_button(turn: Turn, value: str) -> None:
@@ -232,10 +233,11 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     unit.answers.record(learner_id, ask.lesson_id, ask.question_key, (), False, turn.now,
                         f"ask:{ask.id}")
     # Saying "I don't know" earns what a wrong guess earns: guessing never pays better.
-    progress.award(turn, rules.POINTS_WRONG, "answer", f"ask:{ask.id}")
+    earned = rules.POINTS_WRONG * progress.award(turn, rules.POINTS_WRONG, "answer",
+                                                 f"ask:{ask.id}")
     review(turn, ask.lesson_id, ask.question_key, False)
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
-                      skipped=True))
+                      skipped=True, earned=earned))
     progress.activity(turn)
     if not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
@@ -276,14 +278,14 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     correct = set(given) == set(question.correct_indexes)
     learner_id = turn.learner.id
     unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}")
-    progress.award(turn, rules.POINTS_RIGHT if correct else rules.POINTS_WRONG, "answer",
-                   f"ask:{ask_id}")
+    points = rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
+    earned = points * progress.award(turn, points, "answer", f"ask:{ask_id}")
     mastered = review(turn, lesson_id, key, correct)
     if mastered:
-        progress.award(turn, rules.POINTS_MASTERED, "mastered",
-                       f"mastered:{learner_id}:{lesson_id}:{key}")
+        earned += rules.POINTS_MASTERED * progress.award(
+            turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}")
     turn.say(Feedback(lesson, question, correct, given, mastered,
-                      unit.points.total(learner_id)))
+                      unit.points.total(learner_id), earned=earned))
     progress.activity(turn)
     progress.check_badges(turn, None)
     if not ask_next(turn):

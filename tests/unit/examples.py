@@ -37,6 +37,7 @@ from bot.messages import (
     SettingsSaved,
     Standing,
     Stats,
+    StreakNews,
     StreakView,
     TopicsNow,
     UnknownCommand,
@@ -81,5 +82,6 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         Reloaded(1, 2, 3, ("a.md:1: error: x <y>",)),
         SettingNow(Setting.TIME, LEARNER),
         LearnWhat("git & <co>"),
+        StreakNews(5, freeze_earned=True),
         Feedback(lesson, question, False, (), False, 12, skipped=True),
     ]

@@ -50,7 +50,7 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert "No questions due right now. The next one comes on Tue 03 Mar." in out
     assert "--- Tue 03 Mar 2026, 09:00 CET ---" in out
     assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in out
-    assert "Question (Give feedback people can use):" in out
+    assert "Question 1 of 3 (Give feedback people can use):" in out  # the day's pushed set
     assert "Not quite. The answer: 3) You arrived 15 minutes after" in out  # '2' is wrong
     assert "Streak: 2 days" in out
     assert "# Spot a phishing email in ten seconds" in out
@@ -188,7 +188,7 @@ def test_a_quiz_time_before_the_lesson_time_is_visited_first(tmp_path: Path) -> 
     demo_in(tmp_path, output).run(["lesson", "time quiz 09:30", "time 16:00", "tomorrow"])
     text = output.getvalue()
     review = text.index("09:30 CET: review time")
-    assert text.index("Question (", review) < text.index("16:00 CET ---")
+    assert text.index("Question 1 of ", review) < text.index("16:00 CET ---")
     assert "(no questions due today)" not in text
 
 

@@ -40,6 +40,7 @@ from bot.messages import (
     SettingsSaved,
     Standing,
     Stats,
+    StreakNews,
     StreakView,
     TopicsNow,
     TrackProgress,
@@ -131,6 +132,18 @@ RENDERED: list[tuple[Outbound, str]] = [
      'You learn on mon, tue. Change it with "days mon-fri", "days mon,wed,fri" or "days every '
      'day".'),
     (LearnWhat("git"), 'Learn what? Try "learn git".'),
+    (StreakNews(5, freeze_earned=True), "5 days in a row: you earned a streak freeze (a missed "
+     "workday will not break your streak)."),
+    (StreakNews(7, freezes_used=1), "Your streak held: 1 streak freeze covered the missed "
+     "workday. 7 days now."),
+    (StreakNews(4, at_risk=True), "Your 4-day streak ends today unless you answer: one "
+     "question keeps it."),
+    (Feedback(LESSON, QUESTION, True, (1,), True, 42, earned=30),
+     "Right!\nBecause B.\nYou have mastered this question: it will rest for a long while.\n"
+     "Points: 42 (+30, 20 of them for mastering it)."),
+    (QuestionMessage(LESSON, QUESTION, 7, (), 2, 5),
+     "Question 2 of 5 (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a "
+     "number (or letter)."),
     (Feedback(LESSON, QUESTION, False, (), False, 12, skipped=True),
      "Here is the answer. 2) B\nBecause B.\nPoints: 12."),
     (Reloaded(1, 2, 3, ("a.md:1: error: x",)),

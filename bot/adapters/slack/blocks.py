@@ -252,7 +252,8 @@ class BlockRenderer:
         """
         question, ask_id, buttons = message.question, message.ask_id, message.buttons
         several = len(question.correct_indexes) > 1
-        lines = [self.phrase("question_intro", lesson=message.lesson), inline(question.text)]
+        lines = [self.phrase("question_intro", lesson=message.lesson,
+                                       number=message.number, of=message.of), inline(question.text)]
         if question.detail:
             lines.append(inline(question.detail))
         choices = "\n".join(f"{index}) {inline(choice.text)}"
@@ -274,7 +275,8 @@ class BlockRenderer:
         result = self.phrase("feedback_result", correct=feedback.correct,
                              skipped=feedback.skipped,
                              question=feedback.question, mastered=feedback.mastered)
-        return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points))]
+        return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
+                                               earned=feedback.earned))]
 
     def feedback_preview(self, feedback: Feedback) -> str:
         """The notification text of a feedback: right or not."""

@@ -15,6 +15,7 @@ from bot.messages import (
     Setting,
     SettingNow,
     SettingsSaved,
+    StreakNews,
     TrackProgress,
     Welcome,
 )
@@ -217,3 +218,42 @@ def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
     [me] = say("me", at=TUE)
     assert isinstance(me, Profile)
     assert (me.due_today, me.accuracy, me.answered) == (0, 1.0, 1)
+
+
+def test_each_answer_says_what_it_earned_and_a_pushed_set_is_counted(
+        say: Say, engine: Engine) -> None:
+    say("lesson", at=MON)
+    say("lesson", at=TUE)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    wednesday = MON + timedelta(days=2, hours=6)
+    [first] = deliver(engine, learner.id, "quiz", wednesday)
+    assert isinstance(first, QuestionMessage) and (first.number, first.of) == (1, 2)
+    replies = say(None, at=wednesday, answer=first.buttons[0].value)  # a wrong choice
+    assert isinstance(replies[0], Feedback) and replies[0].earned == 2
+    second = replies[-1]
+    assert isinstance(second, QuestionMessage) and (second.number, second.of) == (2, 2)
+    right = second.buttons[second.question.correct_indexes[0]].value
+    [feedback, *_] = say(None, at=wednesday, answer=right)
+    assert isinstance(feedback, Feedback) and feedback.earned == 10
+    assert kinds(say(None, at=wednesday, answer=right)) == ["notice:already_answered"]
+
+
+def test_a_freeze_earned_and_used_is_said_and_a_reminder_warns_of_a_streak_at_risk(
+        say: Say, engine: Engine) -> None:
+    for day in range(5):  # Monday to Friday: the fifth day in a row earns a freeze
+        replies = say(f"learn {'apples' if day % 2 else 'bananas'}", at=MON + timedelta(days=day))
+    assert StreakNews(5, freeze_earned=True) in replies
+    tuesday = MON + timedelta(days=8)  # Monday missed: the freeze covers it
+    assert StreakNews(6, freezes_used=1) in say("learn cherries", at=tuesday)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    say("learn apples", at=tuesday + timedelta(days=1))  # Wednesday: 7 days
+    thursday = tuesday + timedelta(days=2, hours=6)
+    pushed = deliver(engine, learner.id, "quiz", thursday)
+    assert pushed and isinstance(pushed[0], QuestionMessage)
+    reminder = deliver(engine, learner.id, "nudge", thursday + timedelta(hours=3))
+    assert kinds(reminder) == ["notice:nudge", "streak", "question"]
+    assert reminder[1] == StreakNews(7, at_risk=True)  # no freeze left: today decides
