@@ -240,6 +240,8 @@ class Feedback:
     """The learner said they do not know: the answer is shown, nothing is guessed."""
     earned: int = 0
     """Points this answer earned (with those for mastering the question)."""
+    mastered_points: int = 0
+    """Of ``earned``, those for mastering the question."""
 
 
 @dataclass(frozen=True)

@@ -930,6 +930,17 @@ class Asks:
             DeliveryRow.local_date == today, DeliveryRow.status == "sent")).first()
         return ask if quiz_sent is not None else None
 
+    def renew(self, ask_id: int, now: datetime) -> Ask:
+        """An open question asked again by today's push: it joins today's pushed set (it is
+        counted against the day's budget and reminded of) as if asked now."""
+        row = self.session.get(AskRow, ask_id)
+        if row is None:
+            raise KeyError(f"no ask {ask_id}")
+        row.asked_at, row.pushed = now, True
+        self.session.add(row)
+        self.session.flush()
+        return _ask(row)
+
     def open_count(self, learner_id: int) -> int:
         """How many of the learner's questions wait for an answer."""
         return int(self.session.exec(

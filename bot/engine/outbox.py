@@ -32,6 +32,7 @@ from bot.messages import (
     QuestionFigure,
     Standing,
     StreakView,
+    TrackProgress,
 )
 
 FORMAT = 2
@@ -39,7 +40,7 @@ FORMAT = 2
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
-                                  QuestionFigure, FlagFigure)}
+                                  QuestionFigure, FlagFigure, TrackProgress)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]

@@ -71,6 +71,9 @@ def activity(turn: Turn) -> None:
 def streak_at_risk(turn: Turn) -> int:
     """The streak a reminder should mention: one of days that ends today unless the learner
     acts (0 when there is none, or today already counts)."""
+    workdays = turn.learner.workdays
+    if workdays and not calendar.is_workday(turn.today, workdays):
+        return 0  # a day off neither adds to the streak nor breaks it
     streak = effective_streak(turn)
     if streak.current == 0 or (streak.last_active is not None
                                and streak.last_active >= turn.today):

@@ -66,7 +66,7 @@ def nudge(turn: Turn) -> None:
     at_risk = progress.streak_at_risk(turn)
     if at_risk:
         turn.say(StreakNews(at_risk, at_risk=True))
-    turn.say(question_message(ask.id, *found))
+    turn.say(question_message(ask.id, *found, *numbering(turn, ask)))
 
 
 def sync_cards(turn: Turn) -> None:
@@ -86,17 +86,18 @@ def sync_cards(turn: Turn) -> None:
             cards.save(Card(learner_id, lesson_id, key, "", turn.now))
 
 
-def pick(turn: Turn) -> list[Candidate]:
+def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
     """The questions worth asking now, by expected gain in recall (:mod:`selection`). A
     candidate's lesson was read on an earlier day (never on its own day: it is fresh), and it
     was not answered today; a question never asked starts from its lesson. The daily push
-    weighs every such question; a learner asking beyond it gets those that are due (FSRS's
-    next review has come), so `quiz` ends when what is due is done."""
+    (or ``everything``) weighs every such question; a learner asking beyond it gets those that
+    are due (FSRS's next review has come), so `quiz` ends when what is due is done."""
+    everything = turn.pushed if everything is None else everything
     read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
     today, tz = turn.today, turn.tz
     candidates = []
     for card in turn.unit.cards.all(turn.learner.id):
-        if not turn.pushed and card.due_at > turn.now:
+        if not everything and card.due_at > turn.now:
             continue
         at = read_at.get(card.lesson_id)
         found = turn.find_question(card.lesson_id, card.question_key)
@@ -123,7 +124,9 @@ def ask_next(turn: Turn) -> bool:
     if open_ask is not None:
         found = turn.find_question(open_ask.lesson_id, open_ask.question_key)
         if found:
-            turn.say(question_message(open_ask.id, *found))
+            if turn.pushed and not (open_ask.pushed and open_ask.asked_at >= turn.day_start()):
+                open_ask = asks.renew(open_ask.id, turn.now)  # it is today's first of the set
+            turn.say(question_message(open_ask.id, *found, *numbering(turn, open_ask)))
             return True
         asks.close(open_ask.id, turn.now)
     due = pick(turn)
@@ -144,6 +147,18 @@ def ask_next(turn: Turn) -> bool:
         turn.say(question_message(ask.id, *found, number=asked + 1 if of else 0, of=of))
         return True
     return False
+
+
+def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
+    """Where an open question stands in today's pushed set ("2 of 5"), to ask it again with
+    its number; (0, 0) for a question asked on demand or on an earlier day. The open question
+    is the set's latest: it comes after those pushed before it today, and before the
+    questions still worth asking today (its own card among them)."""
+    if not ask.pushed or ask.asked_at < turn.day_start():
+        return 0, 0
+    number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
+    of = min(turn.settings.quiz_questions, number - 1 + len(pick(turn, everything=True)))
+    return number, max(of, number)
 
 
 def question_message(ask_id: int, lesson: Lesson, question: Question, number: int = 0,
@@ -281,11 +296,11 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     points = rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
     earned = points * progress.award(turn, points, "answer", f"ask:{ask_id}")
     mastered = review(turn, lesson_id, key, correct)
-    if mastered:
-        earned += rules.POINTS_MASTERED * progress.award(
-            turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}")
+    for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
+        turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
     turn.say(Feedback(lesson, question, correct, given, mastered,
-                      unit.points.total(learner_id), earned=earned))
+                      unit.points.total(learner_id), earned=earned + for_mastering,
+                      mastered_points=for_mastering))
     progress.activity(turn)
     progress.check_badges(turn, None)
     if not ask_next(turn):

@@ -211,10 +211,11 @@ async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
     assert "Points: " in edited["text"]
     assert bot.points() == points + 10
 
-    assert fake.sent_to(ADA)[-2].text.startswith("Question (Spot a phishing email in ten "
-                                                 "seconds)\nYour manager is on holiday")
+    assert fake.sent_to(ADA)[-2].text.startswith("Question 2 of 2 (Spot a phishing email in "
+                                                 "ten seconds)\nYour manager is on holiday")
     poll = fake.sent_to(ADA)[-1].poll
     assert poll is not None and poll["type"] == "quiz" and poll["is_anonymous"] is False
+    assert poll["question"].startswith("2/2 · ")
     assert poll["correct_option_ids"] == [0, 2] and poll["allows_multiple_answers"] is True
     before = len(fake.sent_to(ADA))
     fake.answer_poll(ADA, poll["id"], [0, 2])

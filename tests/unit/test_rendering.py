@@ -138,9 +138,15 @@ RENDERED: list[tuple[Outbound, str]] = [
      "workday. 7 days now."),
     (StreakNews(4, at_risk=True), "Your 4-day streak ends today unless you answer: one "
      "question keeps it."),
-    (Feedback(LESSON, QUESTION, True, (1,), True, 42, earned=30),
+    (Feedback(LESSON, QUESTION, True, (1,), True, 42, earned=30, mastered_points=20),
      "Right!\nBecause B.\nYou have mastered this question: it will rest for a long while.\n"
      "Points: 42 (+30, 20 of them for mastering it)."),
+    (Feedback(LESSON, QUESTION, True, (1,), True, 42, earned=10),
+     "Right!\nBecause B.\nYou have mastered this question: it will rest for a long while.\n"
+     "Points: 42 (+10)."),
+    (StreakNews(10, freeze_earned=True, freezes_used=1),
+     "Your streak held: 1 streak freeze covered the missed workday. 10 days now.\n10 days in "
+     "a row: you earned a streak freeze (a missed workday will not break your streak)."),
     (QuestionMessage(LESSON, QUESTION, 7, (), 2, 5),
      "Question 2 of 5 (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a "
      "number (or letter)."),

@@ -276,7 +276,8 @@ class BlockRenderer:
                              skipped=feedback.skipped,
                              question=feedback.question, mastered=feedback.mastered)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
-                                               earned=feedback.earned))]
+                                               earned=feedback.earned,
+                                               mastered_points=feedback.mastered_points))]
 
     def feedback_preview(self, feedback: Feedback) -> str:
         """The notification text of a feedback: right or not."""

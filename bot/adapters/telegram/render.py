@@ -178,9 +178,10 @@ class TelegramRenderer:
         inline keyboard (single choice: one press answers; select-all: tick, then Submit)."""
         question, ask_id = message.question, message.ask_id
         if self.quiz_style == "poll":
-            poll = as_poll(question, ask_id)
+            poll = as_poll(question, ask_id, message.number, message.of)
             if poll is not None and question.detail:  # the situation goes first, as text
-                intro = self.phrase("poll_intro", lesson=message.lesson, question=question)
+                intro = self.phrase("poll_intro", lesson=message.lesson, question=question,
+                                    number=message.number, of=message.of)
                 return [*(Text(piece) for piece in split_html(intro, MESSAGE_LIMIT)), poll]
             if poll is not None:
                 return [poll]
@@ -248,10 +249,14 @@ def parse_multi(data: str) -> tuple[int, int, int | None] | None:
     return ask_id, ticked, index
 
 
-def as_poll(question: Question, ask_id: int) -> Poll | None:
+def as_poll(question: Question, ask_id: int, number: int = 0, of: int = 0) -> Poll | None:
     """The question as a native quiz poll, or None when it does not fit Telegram's poll limits
-    (it then goes out with buttons). A question's detail, if any, goes in a message before."""
+    (it then goes out with buttons). A question's detail, if any, goes in a message before.
+    In a pushed set, the poll's text starts with its place ("2/5 · "), room permitting."""
     text = plain_text(question.text)
+    counted = f"{number}/{of} · {text}" if of > 1 else text
+    if len(counted) <= POLL_QUESTION_LIMIT:
+        text = counted
     options = tuple(plain_text(choice.text) for choice in question.choices)
     low, high = POLL_OPTIONS
     if (not 0 < len(text) <= POLL_QUESTION_LIMIT

@@ -22,6 +22,7 @@ from bot.messages import (
     Profile,
     QuestionMessage,
     StreakView,
+    TrackProgress,
 )
 from tests.fakes.slack_api import check_blocks, entities_ok, mrkdwn_texts
 from tests.unit.examples import one_of_each
@@ -167,6 +168,16 @@ def test_the_app_home_shows_streak_points_badges_and_next_lesson() -> None:
     assert "*Points:* 42 (7 this week)" in text and "Track &amp; field" in text
     assert "<!date^1772524800^{date_short_pretty} at {time}|Tue 03 Mar, 09:00>" in text
     check_blocks(view["blocks"], limit=100)
+
+
+def test_the_app_home_puts_tracks_reviews_and_badges_on_lines_of_their_own() -> None:
+    full = replace(profile(), tracks=(TrackProgress("Git basics", 3, 7),), due_today=2,
+                   due_tomorrow=1, accuracy=0.8, answered=10)
+    lines = BlockRenderer().profile_lines(full).splitlines()
+    assert ":bookmark_tabs: *Reviews:* 2 due today, 1 tomorrow; last 30 days 80% right of 10" \
+        in lines
+    assert ":round_pushpin: *Tracks:* Git basics 3/7" in lines
+    assert ":medal: *Badges:* First lesson, Track &amp; field" in lines
 
 
 def test_the_app_home_of_a_learner_on_holiday() -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.engine import progress
 from bot.engine.engine import Engine
 from bot.messages import (
     Feedback,
+    Inbound,
     Invalid,
     LearnWhat,
+    Platform,
     Profile,
     QuestionMessage,
     Setting,
@@ -19,6 +22,7 @@ from bot.messages import (
     TrackProgress,
     Welcome,
 )
+from storage.records import Streak
 from storage.repositories import Points, Progress
 from tests.unit.engine.conftest import Say, deliver, kinds
 
@@ -257,3 +261,39 @@ def test_a_freeze_earned_and_used_is_said_and_a_reminder_warns_of_a_streak_at_ri
     reminder = deliver(engine, learner.id, "nudge", thursday + timedelta(hours=3))
     assert kinds(reminder) == ["notice:nudge", "streak", "question"]
     assert reminder[1] == StreakNews(7, at_risk=True)  # no freeze left: today decides
+
+
+def test_a_question_asked_again_keeps_its_place_and_one_carried_over_is_counted(
+        say: Say, engine: Engine) -> None:
+    say("lesson", at=MON)
+    say("lesson", at=TUE)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    wednesday = MON + timedelta(days=2, hours=6)
+    [first] = deliver(engine, learner.id, "quiz", wednesday)
+    assert isinstance(first, QuestionMessage) and (first.number, first.of) == (1, 2)
+    reminder = deliver(engine, learner.id, "nudge", wednesday + timedelta(hours=2))
+    assert isinstance(reminder[-1], QuestionMessage)
+    assert (reminder[-1].number, reminder[-1].of) == (1, 2)
+    [again] = say("quiz", at=wednesday + timedelta(hours=3))
+    assert isinstance(again, QuestionMessage) and (again.number, again.of) == (1, 2)
+    # Unanswered until Thursday's push: it opens Thursday's set and is counted in it.
+    thursday = wednesday + timedelta(days=1)
+    [carried] = deliver(engine, learner.id, "quiz", thursday)
+    assert isinstance(carried, QuestionMessage) and carried.ask_id == first.ask_id
+    assert (carried.number, carried.of) == (1, 2)
+    replies = say("1", at=thursday)
+    assert isinstance(replies[-1], QuestionMessage)
+    assert (replies[-1].number, replies[-1].of) == (2, 2)
+
+
+def test_no_streak_is_at_risk_on_a_day_off(engine: Engine) -> None:
+    assert engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text="hi"), MON)
+    friday, saturday = MON + timedelta(days=4), MON + timedelta(days=5)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+        assert learner is not None
+        unit.streaks.save(Streak(learner.id, 4, 4, (friday - timedelta(days=1)).date(), 0, None))
+        assert progress.streak_at_risk(engine.turn(unit, learner, friday)) == 4
+        assert progress.streak_at_risk(engine.turn(unit, learner, saturday)) == 0
