@@ -48,6 +48,8 @@ class Kind(StrEnum):
     SETTING_NOW = "setting_now"
     STREAK = "streak"
     LEARN_WHAT = "learn_what"
+    READ = "read"
+    ADDED = "added"
 
 
 class Setting(StrEnum):
@@ -84,6 +86,8 @@ class NoticeCode(StrEnum):
     STAY_FORGOTTEN = "stay_forgotten"
     ONE_CHOICE = "one_choice"
     QUESTION_OPEN = "question_open"
+    NOTHING_TO_MARK = "nothing_to_mark"
+    NOTHING_TO_ADD = "nothing_to_add"
 
 
 @dataclass(frozen=True)
@@ -203,10 +207,12 @@ class Help:
 
 @dataclass(frozen=True)
 class LessonMessage:
-    """A lesson, pushed or asked for."""
+    """A lesson, pushed or asked for: delivered, not yet read."""
 
     kind: ClassVar[Kind] = Kind.LESSON
     lesson: Lesson
+    done: str = ""
+    """What a press of the "Got it" button under it sends back (empty: no button)."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,9 @@ class LookupAnswer:
     others: tuple[Lesson, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     """(typed, read as) for each word the lookup corrected."""
+    add: str = ""
+    """What a press of "Add to my reviews" sends back (empty: the lesson has no questions, or
+    they are already in the learner's reviews)."""
 
 
 @dataclass(frozen=True)
@@ -320,6 +329,8 @@ class Stats:
     answers: int
     hardest: tuple[QuestionFigure, ...] = ()
     flags: tuple[FlagFigure, ...] = ()
+    lessons_read: int = 0
+    """Lessons learners acted on (of all sent or looked up)."""
 
 
 @dataclass(frozen=True)
@@ -443,15 +454,45 @@ class LearnWhat:
     example: str
 
 
+@dataclass(frozen=True)
+class LessonRead:
+    """A lesson counted as read: by "Got it", `done`, or an answer to one of its questions."""
+
+    kind: ClassVar[Kind] = Kind.READ
+    title: str
+    earned: int
+    """Points it earned now (0: it already counted)."""
+    points: int
+    """The learner's points after it."""
+    already: bool = False
+    """It had been counted before: nothing new."""
+    by_answer: bool = False
+    """Counted because the learner answered one of its questions."""
+
+
+@dataclass(frozen=True)
+class ReviewsAdded:
+    """A looked-up lesson's questions are now in the learner's reviews."""
+
+    kind: ClassVar[Kind] = Kind.ADDED
+    title: str
+    questions: int
+    already: bool = False
+    """They already were."""
+    first_due: datetime | None = None
+    """When the first of them comes (in the learner's time zone)."""
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
-            | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews)
+            | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
+            | ReviewsAdded)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews)
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

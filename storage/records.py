@@ -51,7 +51,9 @@ class LessonSource(StrEnum):
     LESSON = "lesson"
     """Pushed, or asked for with `lesson`."""
     LOOKUP = "lookup"
-    """Found by a question."""
+    """Found by a question: looked up, not read, its questions not in the reviews."""
+    ADDED = "added"
+    """Found by a question, then added to the reviews by the learner."""
 
 
 class _Keep(Enum):
@@ -202,11 +204,13 @@ class Ask:
 
 @dataclass(frozen=True)
 class Receipt:
-    """A lesson a learner has: when, and how it came."""
+    """A lesson a learner has: when, how it came, and when they read it (None: delivered or
+    looked up, not yet acted on)."""
 
     lesson_id: str
     at: datetime
     via: LessonSource
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)

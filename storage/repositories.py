@@ -126,7 +126,8 @@ cheaper per statement, which the fan-out of thousands of deliveries a second nee
 # Statements built once, with parameters: building a statement costs more than running it.
 _GET_LEARNER = sa_select(_LEARNER).where(_LEARNER.c.id == bindparam("learner"))
 _GET_STREAK = sa_select(_STREAK).where(_STREAK.c.learner_id == bindparam("learner"))
-_HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.delivered_at, _PROGRESS.c.via)
+_HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.delivered_at, _PROGRESS.c.via,
+                       _PROGRESS.c.read_at)
             .where(_PROGRESS.c.learner_id == bindparam("learner"))
             .order_by(_PROGRESS.c.delivered_at.desc()))
 _MARK_SENT = (update(_DELIVERY)
@@ -595,22 +596,51 @@ def _delivery(row: DeliveryRow) -> Delivery:
 
 
 class Progress:
-    """Which lessons each learner has received."""
+    """Which lessons each learner has received or looked up, and which they have read."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def delivered(self, learner_id: int, lesson_id: str, now: datetime,
                   via: LessonSource = LessonSource.LESSON) -> bool:
-        """Record that a lesson reached the learner; True the first time."""
-        return _insert_once(self.session, ProgressRow, {
-            "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now, "via": via})
+        """Record that a lesson reached the learner; True the first time it came as ``via``
+        requires: a lookup only when the lesson is new to them, a lesson also when it had only
+        been looked up (from now on it is one of the learner's lessons)."""
+        if _insert_once(self.session, ProgressRow, {
+                "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now,
+                "via": via}):
+            return True
+        if via is not LessonSource.LESSON:
+            return False
+        # One conditional UPDATE: of two concurrent deliveries exactly one upgrades the row.
+        statement = (update(_PROGRESS).where(
+            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
+            _PROGRESS.c.via != LessonSource.LESSON.value)
+            .values(via=LessonSource.LESSON.value, delivered_at=now)
+            .returning(_PROGRESS.c.lesson_id))
+        return self.session.execute(statement).first() is not None
+
+    def read(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
+        """Record that the learner read a lesson they have; True the first time."""
+        statement = (update(_PROGRESS).where(
+            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
+            _PROGRESS.c.read_at.is_(None)).values(read_at=now).returning(_PROGRESS.c.lesson_id))
+        return self.session.execute(statement).first() is not None
+
+    def add_to_reviews(self, learner_id: int, lesson_id: str) -> bool:
+        """A looked-up lesson the learner wants to review; True when it was only looked up."""
+        statement = (update(_PROGRESS).where(
+            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
+            _PROGRESS.c.via == LessonSource.LOOKUP.value)
+            .values(via=LessonSource.ADDED.value).returning(_PROGRESS.c.lesson_id))
+        return self.session.execute(statement).first() is not None
 
     def get(self, learner_id: int, lesson_id: str) -> Receipt | None:
         """When and how the learner received a lesson, if they did."""
-        row = self.session.execute(sa_select(_PROGRESS.c.delivered_at, _PROGRESS.c.via).where(
+        row = self.session.execute(sa_select(
+            _PROGRESS.c.delivered_at, _PROGRESS.c.via, _PROGRESS.c.read_at).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)).first()
-        return Receipt(lesson_id, row[0], LessonSource(row[1])) if row else None
+        return Receipt(lesson_id, row[0], LessonSource(row[1]), row[2]) if row else None
 
     def remove(self, learner_id: int, lesson_id: str) -> None:
         """Forget that a lesson was received (it never reached the learner after all)."""
@@ -618,26 +648,19 @@ class Progress:
                                                      _PROGRESS.c.lesson_id == lesson_id))
 
     def history(self, learner_id: int) -> list[Receipt]:
-        """Every lesson the learner has received, latest first: one query for both what was
-        read and which track is followed."""
+        """Every lesson the learner has received or looked up, latest first: one query for
+        what was read, what is reviewed and which track is followed."""
         rows = self.session.execute(_HISTORY, {"learner": learner_id}).all()
-        return [Receipt(lesson_id, at, LessonSource(via)) for lesson_id, at, via in rows]
+        return [Receipt(lesson_id, at, LessonSource(via), read_at)
+                for lesson_id, at, via, read_at in rows]
 
-    def followed(self, learner_id: int) -> list[str]:
-        """Lessons the learner got as lessons (not found by a question), latest first."""
-        return list(self.session.exec(
-            select(ProgressRow.lesson_id).where(ProgressRow.learner_id == learner_id,
-                                                ProgressRow.via == "lesson")
-            .order_by(col(ProgressRow.delivered_at).desc())).all())
-
-    def count(self) -> int:
-        """How many lessons have been delivered, over all learners."""
-        return int(self.session.exec(select(func.count()).select_from(ProgressRow)).one())
-
-    def lesson_ids(self, learner_id: int) -> set[str]:
-        """Every lesson the learner has received."""
-        return {row[0] for row in self.session.execute(
-            sa_select(_PROGRESS.c.lesson_id).where(_PROGRESS.c.learner_id == learner_id))}
+    def count(self, read: bool = False) -> int:
+        """How many lessons have been delivered as lessons over all learners (``read``: how
+        many of all lessons were read)."""
+        query = select(func.count()).select_from(ProgressRow)
+        query = (query.where(col(ProgressRow.read_at).is_not(None)) if read
+                 else query.where(ProgressRow.via == LessonSource.LESSON.value))
+        return int(self.session.exec(query).one())
 
 
 class Cards:

@@ -80,7 +80,7 @@ class DeliveryRow(SQLModel, table=True):
 
 
 class ProgressRow(SQLModel, table=True):
-    """A lesson delivered to a learner (and when they opened it, if the platform tells)."""
+    """A lesson delivered to a learner or looked up, and when they read it."""
 
     __tablename__ = "lesson_progress"
 
@@ -88,8 +88,12 @@ class ProgressRow(SQLModel, table=True):
     lesson_id: str = Field(primary_key=True, max_length=500)
     delivered_at: datetime
     via: str = Field(default="lesson", max_length=10)
-    """'lesson' (pushed or asked for) or 'lookup' (found by a question): only lessons count
-    towards which track a learner is following."""
+    """'lesson' (pushed or asked for), 'lookup' (found by a question) or 'added' (found by a
+    question, then added to the reviews): only lessons count towards which track a learner is
+    following."""
+    read_at: datetime | None = None
+    """When the learner acted on it (a "Got it", `done`, or an answer to one of its questions):
+    a lesson counts as read, with its points and streak day, only from then."""
 
 
 class CardRow(SQLModel, table=True):

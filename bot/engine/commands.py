@@ -10,10 +10,14 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
+    "done", "add",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
-           "reminders": "nudges", "nudge": "nudges"}
+           "reminders": "nudges", "nudge": "nudges", "read": "done"}
+PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
+           "add it": "add", "add to my reviews": "add", "add to reviews": "add"}
+"""Whole messages that are a command."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
 _ANSWERS = re.compile(rf"^\s*{_ONE}(?:\s*(?:,|and|&|\s)\s*{_ONE})*\s*[!.]?\s*$")
@@ -51,6 +55,9 @@ def clean(text: str) -> str:
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()
+    phrase = PHRASES.get(" ".join(stripped.lower().strip("!. ").split()))
+    if phrase:
+        return Command(phrase, "", False, stripped)
     slashed = stripped.startswith("/")
     word, _, rest = stripped.lstrip("/").partition(" ")
     word = word.split("@", 1)[0].lower()  # Telegram groups send /quiz@botname
@@ -65,7 +72,7 @@ def parse(text: str) -> Command:
 
 
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload"})
+                     "stats", "reload", "done", "add"})
 
 
 def accepts(name: str, args: str) -> bool:

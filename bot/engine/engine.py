@@ -79,6 +79,8 @@ COMMANDS: dict[str, Action] = {
     "stop": lambda turn, _: settings.stop(turn),
     "forget": settings.forget,
     "flag": quiz.flag,
+    "done": lessons.done,
+    "add": lessons.add_latest,
     "nudges": settings.set_nudges,
     "stats": lambda turn, _: progress.stats(turn),
     "reload": _reload,
@@ -151,7 +153,8 @@ class Engine:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
         command (free text is a lookup)."""
         if inbound.answer:
-            quiz.answer_button(turn, inbound.answer)
+            if not lessons.press(turn, inbound.answer):  # "Got it", "Add to my reviews"
+                quiz.answer_button(turn, inbound.answer)
             return
         if inbound.poll_id is not None:
             quiz.answer_poll(turn, inbound.platform.value, inbound.poll_id, inbound.choices)

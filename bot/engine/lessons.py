@@ -3,6 +3,7 @@ arrived."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
 from bot.content.catalog import Catalog
@@ -10,21 +11,44 @@ from bot.content.model import Lesson
 from bot.engine import calendar, progress, rules
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
-from bot.messages import AllRead, LessonMessage, LookupAnswer, NoMatch
+from bot.messages import (
+    AllRead,
+    LessonMessage,
+    LessonRead,
+    LookupAnswer,
+    NoMatch,
+    Notice,
+    NoticeCode,
+    ReviewsAdded,
+)
 from storage.records import Card, Delivery, DeliveryKind, LearnerChange, LessonSource
 
 MAX_QUERY = 500
 """Free text longer than this is cut before lookup: a question is a sentence or two."""
+READ_TAG = "read"
+"""The value of a "Got it" button: ``read:<token>`` (see :func:`token`)."""
+ADD_TAG = "add"
+"""The value of an "Add to my reviews" button: ``add:<token>``."""
+REVIEWED = (LessonSource.LESSON, LessonSource.ADDED)
+"""How a lesson came when its questions are in the learner's reviews."""
+
+
+def token(lesson_id: str) -> str:
+    """A lesson's short name in a button's value (Telegram allows 64 bytes; a lesson id may
+    be longer): unique among one learner's lessons, which is where it is looked for."""
+    return hashlib.sha256(lesson_id.encode()).hexdigest()[:12]
 
 
 def next_lesson(turn: Turn) -> Lesson | None:
     """The learner's next lesson: the next of the track followed most recently, then the first
     of another track or a lone lesson in their topics; never one already received."""
-    read = turn.read()
+    # A lesson only looked up still comes in its track's turn (looking up is not reading).
+    had = {receipt.lesson_id for receipt in turn.history()
+           if receipt.via is LessonSource.LESSON or receipt.read_at is not None}
     catalog = turn.catalog
     topics = turn.learner.topics
     lessons = [lesson for lesson in catalog.lessons()
-               if lesson.id not in read and (not topics or lesson.topic in topics)]
+               if lesson.id not in had and (not topics or lesson.topic in topics)]
     # The track followed most recently comes first (a lesson found by a question does not
     # switch tracks).
     started: dict[str, int] = {}
@@ -73,18 +97,87 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
         return
     if turn.learner.all_read_told:  # a new lesson: when it is read too, say so again
         turn.update_learner(LearnerChange(all_read_told=False))
-    received(turn, lesson, LessonSource.LESSON)
-    turn.say(LessonMessage(lesson))
+    # Delivered, not read: it counts (points, streak day, badges) when the learner acts on it.
+    if turn.received(lesson.id, LessonSource.LESSON):
+        schedule_first_reviews(turn, lesson)
+    turn.say(LessonMessage(lesson, done=f"{READ_TAG}:{token(lesson.id)}"))
+
+
+def mark_read(turn: Turn, lesson: Lesson, by_answer: bool = False) -> LessonRead | None:
+    """The learner acted on a lesson they have: the first time, its points, the day's streak
+    and the badges it completes. The message that says so, or None when it already counted
+    (or the learner does not have the lesson)."""
+    if not turn.mark_read(lesson.id):
+        return None
+    earned = rules.POINTS_LESSON * progress.award(
+        turn, rules.POINTS_LESSON, "lesson", progress.lesson_key(turn.learner.id, lesson.id))
+    return LessonRead(lesson.title, earned, turn.unit.points.total(turn.learner.id),
+                      by_answer=by_answer)
+
+
+def read(turn: Turn, lesson: Lesson) -> None:
+    """"Got it" or `done`: the lesson counts as read, with what that earned."""
+    said = mark_read(turn, lesson)
+    if said is None:
+        turn.say(LessonRead(lesson.title, 0, turn.unit.points.total(turn.learner.id),
+                            already=True))
+        return
+    turn.say(said)
     progress.activity(turn)
     progress.check_badges(turn, lesson)
 
 
-def received(turn: Turn, lesson: Lesson, via: LessonSource) -> None:
-    """Record a lesson as the learner's; the first time, its points and first reviews."""
-    if turn.received(lesson.id, via):
-        progress.award(turn, rules.POINTS_LESSON, "lesson",
-                       progress.lesson_key(turn.learner.id, lesson.id))
-        schedule_first_reviews(turn, lesson)
+def done(turn: Turn, _: str) -> None:
+    """`done`: the latest lesson the learner has and has not yet counted as read."""
+    waiting = next((receipt for receipt in turn.history() if receipt.read_at is None
+                    and receipt.via is LessonSource.LESSON
+                    and turn.catalog.get(receipt.lesson_id) is not None), None)
+    if waiting is None:
+        turn.say(Notice(NoticeCode.NOTHING_TO_MARK))
+        return
+    lesson = turn.catalog.get(waiting.lesson_id)
+    assert lesson is not None
+    read(turn, lesson)
+
+
+def press(turn: Turn, value: str) -> bool:
+    """A "Got it" or "Add to my reviews" button; False when the value is neither."""
+    tag, _, name = value.partition(":")
+    if tag not in (READ_TAG, ADD_TAG):
+        return False
+    receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
+    lesson = turn.catalog.get(receipt.lesson_id) if receipt else None
+    if lesson is None:  # not one of theirs, or a trainer removed it since
+        turn.say(Notice(NoticeCode.BAD_ANSWER))
+    elif tag == READ_TAG:
+        read(turn, lesson)
+    else:
+        add(turn, lesson)
+    return True
+
+
+def add_latest(turn: Turn, _: str) -> None:
+    """`add`: the questions of the lesson looked up last go into the reviews."""
+    latest = next((receipt for receipt in turn.history()
+                   if receipt.via is not LessonSource.LESSON), None)
+    lesson = turn.catalog.get(latest.lesson_id) if latest else None
+    if lesson is None or not lesson.questions:
+        turn.say(Notice(NoticeCode.NOTHING_TO_ADD))
+        return
+    add(turn, lesson)
+
+
+def add(turn: Turn, lesson: Lesson) -> None:
+    """A looked-up lesson's questions join the reviews (from the next workday, like a
+    lesson's); no points: looking up earns none."""
+    if not turn.mark_added(lesson.id):
+        turn.say(ReviewsAdded(lesson.title, len(lesson.questions), already=True))
+        return
+    schedule_first_reviews(turn, lesson)
+    first = calendar.at_local(calendar.next_workday(turn.today, turn.learner.workdays), "00:00",
+                              turn.tz)
+    turn.say(ReviewsAdded(lesson.title, len(lesson.questions),
+                          first_due=first.astimezone(turn.tz)))
 
 
 def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
@@ -96,31 +189,33 @@ def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
 
 
 def lookup(turn: Turn, text: str) -> None:
-    """The lesson that best answers the learner's words, or suggestions when none does."""
+    """The lesson that best answers the learner's words, or suggestions when none does. It is
+    looked up, not read: no points, no streak day, and its questions enter the reviews only
+    when the learner asks (``add``)."""
     query = " ".join(text.split())[:MAX_QUERY]
     result = turn.catalog.lookup(query, 3)
     if not result.hits:
         turn.say(NoMatch(query, tuple(result.suggestions)))
         return
     best = result.hits[0].lesson
+    turn.received(best.id, LessonSource.LOOKUP)
+    receipt = turn.receipt(best.id)
+    reviewed = receipt is not None and receipt.via in REVIEWED
     turn.say(LookupAnswer(query, best, tuple(hit.lesson for hit in result.hits[1:]),
-                          tuple(result.corrections.items())))
-    received(turn, best, LessonSource.LOOKUP)
-    progress.activity(turn)
-    progress.check_badges(turn, best)
+                          tuple(result.corrections.items()),
+                          add="" if reviewed or not best.questions
+                          else f"{ADD_TAG}:{token(best.id)}"))
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:
     """A lesson delivery that never reached the learner: take back what composing it recorded
-    (the lesson read, its points, its first reviews, the badges of that moment), so the lesson
-    comes again instead of being skipped for good."""
+    (the lesson delivered and its first reviews), so the lesson comes again instead of being
+    skipped for good. Nothing was earned by delivering it."""
     if delivery.kind is not DeliveryKind.LESSON or not delivery.lesson_id:
         return
     learner_id, lesson_id = delivery.learner_id, delivery.lesson_id
     got = unit.progress.get(learner_id, lesson_id)
-    if got is None or got.via is not LessonSource.LESSON:
-        return  # found earlier by a question: the learner has it
+    if got is None or got.via is not LessonSource.LESSON or got.read_at is not None:
+        return  # looked up first, or already read: the learner has it
     unit.progress.remove(learner_id, lesson_id)
-    unit.points.revoke(progress.lesson_key(learner_id, lesson_id))
     unit.cards.delete_unreviewed(learner_id, lesson_id)
-    unit.badges.revoke_at(learner_id, got.at)

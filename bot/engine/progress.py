@@ -24,7 +24,7 @@ from bot.messages import (
     StreakView,
     TrackProgress,
 )
-from storage.records import LearnerChange, Streak
+from storage.records import LearnerChange, LessonSource, Streak
 
 
 def award(turn: Turn, points: int, reason: str, key: str) -> bool:
@@ -38,7 +38,8 @@ def lesson_key(learner_id: int, lesson_id: str) -> str:
 
 
 def activity(turn: Turn) -> None:
-    """A lesson or an answer today keeps the streak (in local workdays, with freezes)."""
+    """A lesson read or a question answered today keeps the streak (in local workdays, with
+    freezes): only what the learner does counts, never what the bot sends."""
     streak = turn.streak()
     today = turn.today
     workdays = turn.learner.workdays
@@ -83,10 +84,11 @@ def streak_at_risk(turn: Turn) -> int:
     return streak.current if missed >= streak.freezes else 0
 
 
-def check_badges(turn: Turn, lesson: Lesson | None) -> None:
-    """Award the badges this turn earned. Counts grow one at a time, so a badge is earned
-    exactly when its count reaches the mark: only then is it written, once (this runs after
-    every lesson and answer, and most turns reach no mark)."""
+def check_badges(turn: Turn, lesson: Lesson | None, answered: bool = False) -> None:
+    """Award the badges this turn earned (``lesson``: one just read; ``answered``: a question
+    was answered). Counts grow one at a time, so a badge is earned exactly when its count
+    reaches the mark: only then is it written, once (this runs after every lesson read and
+    answer, and most turns reach no mark)."""
     learner_id = turn.learner.id
     read = turn.read()
     streak = turn.streak().current
@@ -94,7 +96,7 @@ def check_badges(turn: Turn, lesson: Lesson | None) -> None:
         ("first-lesson", len(read) == 1), ("lessons-10", len(read) == 10),
         ("lessons-25", len(read) == 25), ("streak-5", streak == 5),
         ("streak-20", streak == 20)) if reached]
-    if lesson is None:  # questions are mastered by answers only
+    if answered:  # questions are mastered by answers only
         candidates.append("mastered-10")
     if lesson is not None and lesson.track:
         track = turn.catalog.tracks().get(lesson.track, ())
@@ -128,6 +130,8 @@ def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
     read = turn.read()
     started = []
     for receipt in reversed(turn.history()):
+        if receipt.via is not LessonSource.LESSON and receipt.read_at is None:
+            continue  # only looked up: not a track started
         lesson = turn.catalog.get(receipt.lesson_id)
         if lesson is not None and lesson.track in tracks and lesson.track not in started:
             started.append(lesson.track)
@@ -160,7 +164,7 @@ def profile(turn: Turn) -> Profile:
         week_points=unit.points.total(learner_id, calendar.local_week_start(turn.now, turn.tz)),
         streak=StreakView(streak.current, streak.longest, streak.freezes),
         badges=tuple(rules.badge_name(code) for code in unit.badges.codes(learner_id)),
-        lessons_read=len(unit.progress.lesson_ids(learner_id)),
+        lessons_read=len(turn.read()),
         lessons_total=len(turn.catalog.lessons()),
         mastered=unit.cards.mastered(learner_id),
         tracks=track_progress(turn), due_today=today, due_tomorrow=tomorrow,
@@ -195,6 +199,7 @@ def stats(turn: Turn) -> None:
         learners=unit.learners.count(),
         active=unit.points.active_learners(turn.now - timedelta(days=7)),
         lessons_sent=unit.progress.count(),
+        lessons_read=unit.progress.count(read=True),
         accuracy=(accuracy.right / accuracy.total) if accuracy.total else None,
         answers=accuracy.total,
         hardest=tuple(QuestionFigure(question_text(turn, score.lesson_id, score.question_key),

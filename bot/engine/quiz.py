@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, progress, rules, selection
+from bot.engine import calendar, lessons, progress, rules, selection
 from bot.engine.commands import (
     NUMBER_WORDS,
     SKIP_WORDS,
@@ -74,7 +74,10 @@ def sync_cards(turn: Turn) -> None:
     card; one that was removed or reworded loses its card (it is not 'mastered')."""
     cards = turn.unit.cards
     learner_id = turn.learner.id
-    for lesson_id in turn.unit.progress.lesson_ids(learner_id):
+    for receipt in turn.history():
+        if receipt.via not in lessons.REVIEWED:
+            continue  # looked up only: its questions are not the learner's to review
+        lesson_id = receipt.lesson_id
         lesson = turn.catalog.get(lesson_id)
         if lesson is None:
             continue
@@ -251,6 +254,7 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     earned = rules.POINTS_WRONG * progress.award(turn, rules.POINTS_WRONG, "answer",
                                                  f"ask:{ask.id}")
     review(turn, ask.lesson_id, ask.question_key, False)
+    # Not knowing is no sign of having read the lesson: it does not count it as read.
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
                       skipped=True, earned=earned))
     progress.activity(turn)
@@ -298,11 +302,14 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     mastered = review(turn, lesson_id, key, correct)
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
+    read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
                       mastered_points=for_mastering))
+    if read is not None:
+        turn.say(read)
     progress.activity(turn)
-    progress.check_badges(turn, None)
+    progress.check_badges(turn, lesson if read else None, answered=True)
     if not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
 

@@ -86,14 +86,37 @@ class Turn:
         return self._history
 
     def read(self) -> set[str]:
-        """Every lesson the learner has received."""
-        return {receipt.lesson_id for receipt in self.history()}
+        """Every lesson the learner has read (acted on: not only received)."""
+        return {receipt.lesson_id for receipt in self.history() if receipt.read_at is not None}
+
+    def receipt(self, lesson_id: str) -> Receipt | None:
+        """How the learner came by a lesson, if they did."""
+        return next((item for item in self.history() if item.lesson_id == lesson_id), None)
 
     def received(self, lesson_id: str, via: LessonSource) -> bool:
-        """Record a lesson as received; True the first time."""
+        """Record a lesson as received (``via``: see :meth:`ProgressStore.delivered`); True
+        the first time."""
         if not self.unit.progress.delivered(self.learner.id, lesson_id, self.now, via=via):
             return False
-        self._history = [Receipt(lesson_id, self.now, via), *self.history()]
+        known = self.receipt(lesson_id)
+        self._history = [Receipt(lesson_id, self.now, via, known.read_at if known else None),
+                         *(item for item in self.history() if item.lesson_id != lesson_id)]
+        return True
+
+    def mark_read(self, lesson_id: str) -> bool:
+        """Record that the learner read a lesson they have; True the first time."""
+        if not self.unit.progress.read(self.learner.id, lesson_id, self.now):
+            return False
+        self._history = [replace(item, read_at=self.now) if item.lesson_id == lesson_id else item
+                         for item in self.history()]
+        return True
+
+    def mark_added(self, lesson_id: str) -> bool:
+        """A looked-up lesson goes into the reviews; True when it was only looked up."""
+        if not self.unit.progress.add_to_reviews(self.learner.id, lesson_id):
+            return False
+        self._history = [replace(item, via=LessonSource.ADDED) if item.lesson_id == lesson_id
+                         else item for item in self.history()]
         return True
 
     def streak(self) -> Streak:

@@ -16,13 +16,24 @@ import pytest
 from sqlalchemy import text
 
 from storage import Database, upgrade
-from tests.conftest import SAMPLE
 from tests.fakes.harness import enrol_due
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 LEARNERS = 40
 TOKEN = "123456:CRASH-test-token"
+PARAGRAPH = ("Feedback lands when it names what happened, what it changed, and what to try "
+             "next; say it soon, in private, and ask how the other person saw it. ")
+
+
+def long_lesson(folder: Path) -> Path:
+    """One lesson longer than a Telegram message: each delivery is two platform messages, so
+    a kill can fall between them."""
+    folder.mkdir()
+    body = "\n\n".join(f"{number}. {PARAGRAPH * 3}" for number in range(12))
+    (folder / "long.md").write_text(f"---\ntitle: Feedback in depth\ntopic: feedback\n---\n"
+                                    f"{body}\n", encoding="utf-8")
+    return folder
 
 
 def start(command: list[str], log: Path, **environment: str) -> subprocess.Popen[bytes]:
@@ -67,7 +78,7 @@ def test_sigkill_mid_fan_out_then_restart_loses_and_repeats_nothing(tmp_path: Pa
     config = tmp_path / "config.toml"
     config.write_text(f"""
 [lessons]
-dir = "{SAMPLE}"
+dir = "{long_lesson(tmp_path / 'lessons')}"
 [storage]
 url = "{url}"
 [schedule]

@@ -137,6 +137,22 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     row = bot.delivery(learner.id, "lesson", date(2026, 3, 2))
     assert row is not None and row.status == "sent" and row.platform_message_id == lesson.ts
 
+    # "Got it" at the end of the lesson counts it: the button is replaced by what it earned,
+    # and the badge it completes follows.
+    [got_it] = next(block for block in lesson.blocks if block["type"] == "actions")["elements"]
+    assert got_it["action_id"] == "lesson-read" and got_it["text"]["text"] == "Got it ✓"
+    press = button_press(ANN, {"ts": lesson.ts, "text": lesson.text, "blocks": lesson.blocks},
+                         ANN_DM, 0)
+    posted = len(fake.posted(ANN_DM))
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(lesson.edits) and len(fake.posted(ANN_DM)) > posted)
+    assert not any(block["type"] == "actions" for block in lesson.blocks)
+    assert "counts as read: +5 points" in block_texts(lesson.blocks)
+    assert "New badge: First lesson!" in fake.posted(ANN_DM)[-1].text
+    with bot.database.session() as session:
+        assert Points(session).total(learner.id) == 5
+
     # Monday's quiz time: nothing is due yet (reviews start the next workday).
     clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
     assert (await bot.tick()).skipped == 1
@@ -165,7 +181,7 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     assert "You answered" in updated and "Right!" in updated
     assert not any(block["type"] == "actions" for block in question.blocks)
     with bot.database.session() as session:
-        assert Points(session).total(learner.id) == 20  # 5 a lesson, 10 for the answer
+        assert Points(session).total(learner.id) == 15  # 5 a lesson read, 10 for the answer
 
     # /learn from a channel: acknowledged there, answered in the DM.
     envelope = await fake.socket.send("slash_commands", slash(ANN, "phishing"))
@@ -175,6 +191,15 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
         "type": "plain_text", "text": "Spot a phishing email in ten seconds", "emoji": True}}
     await fake.wait_for(lambda: any(m.blocks[:1] == [title] for m in fake.posted(ANN_DM)))
     assert fake.posted("C0GENERAL") == []
+    found = next(m for m in fake.posted(ANN_DM) if m.blocks[:1] == [title])
+    [add] = next(block for block in found.blocks if block["type"] == "actions")["elements"]
+    assert add["action_id"] == "lesson-add" and add["text"]["text"] == "Add to my reviews"
+    press = button_press(ANN, {"ts": found.ts, "text": found.text, "blocks": found.blocks},
+                         ANN_DM, 0)
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(found.edits))
+    assert "will come back for review" in block_texts(found.blocks)
 
     # The App Home: streak, points, badges, the next lesson in Slack's own date format.
     envelope = await fake.socket.send("events_api", event_body(home_opened(ANN, ANN_DM)))
@@ -182,7 +207,8 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     await fake.wait_for(lambda: ANN in fake.homes)
     home = block_texts(fake.homes[ANN][-1]["blocks"])
     with bot.database.session() as session:
-        total = Points(session).total(learner.id)  # the lookup was read too: 25 by now
+        total = Points(session).total(learner.id)  # a lookup earns nothing: still 15
+    assert total == 15
     assert "*Streak:* 2 days" in home and f"*Points:* {total}" in home and "First lesson" in home
     assert "<!date^" in home and "command-lesson" in home
 

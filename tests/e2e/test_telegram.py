@@ -181,8 +181,20 @@ async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
     assert lesson.text.startswith("Spot a phishing email in ten seconds\n")
     assert {"type": "bold", "offset": 0, "length": 36} in lesson.entities
     assert "**" not in lesson.text  # Markdown became Telegram formatting
-    assert fake.sent_to(ADA)[3].text == "New badge: First lesson!"
     assert bot.deliveries() == {"sent": 1}
+    assert bot.points() == 0  # delivered, not yet read
+
+    # "Got it" under the lesson counts it: the press's pop-up says what it earned, the button
+    # goes, and the badge it completes follows as a message.
+    [(label, data)] = lesson.buttons
+    assert label == "Got it ✓" and data.startswith("read:") and len(data.encode()) <= 64
+    fake.press_button(ADA, lesson, index=0)
+    await fake.wait_sent(4, ADA)
+    assert list(fake.callback_answers.values()) == [
+        '"Spot a phishing email in ten seconds" counts as read: +5 points (5 in all).']
+    assert "reply_markup" not in fake.message(ADA, lesson.message_id)
+    assert fake.sent_to(ADA)[3].text == "New badge: First lesson!"
+    assert bot.points() == 5
 
     # Tuesday: the next lesson at 09:00, then at 15:00 the first review question, with an
     # answer button per choice.
@@ -204,7 +216,7 @@ async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
     points = bot.points()
     fake.press_button(ADA, question, index=1)
     await fake.wait_for(lambda: fake.sent_to(ADA)[-1].method == "sendPoll")
-    assert list(fake.callback_answers.values()) == ["Right!"]
+    assert list(fake.callback_answers.values())[-1] == "Right!"
     edited = fake.message(ADA, question.message_id)
     assert "reply_markup" not in edited
     assert "✅ Your answer: 2) It urges you to act now" in edited["text"]
@@ -241,7 +253,7 @@ async def test_a_select_all_question_is_ticked_then_submitted(start_bot: Start) 
     bot = await start_bot()
     fake = bot.fake
     await bot.says("/start")
-    await bot.says("lesson", count=2)  # the phishing lesson, then its badge
+    await bot.says("lesson")  # the phishing lesson
     bot.clock.set(local(1, "10:00"))
     [first] = await bot.says("quiz")
     fake.press_button(ADA, first, index=1)  # right: the select-all question comes next
@@ -273,7 +285,7 @@ async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake
     await bot.says("/start")
-    await bot.says("lesson", count=2)
+    await bot.says("lesson")
     bot.clock.set(local(1, "10:00"))
     [question] = await bot.says("quiz")
     fake.press_button(ADA, question, index=0)
@@ -283,6 +295,27 @@ async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
     await fake.wait_for(lambda: len(fake.callback_answers) == 2)
     assert list(fake.callback_answers.values())[1] == "You already answered that one: it counts once."
     assert bot.points() == points
+
+
+async def test_a_lookup_earns_nothing_and_its_button_adds_its_questions(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    [found] = await bot.says("how do I spot a phishing email")
+    assert found.text.startswith("Spot a phishing email in ten seconds")
+    assert [label for label, _ in found.buttons] == ["Add to my reviews"]
+    assert bot.points() == 0
+    fake.press_button(ADA, found, index=0)
+    await fake.wait_for(lambda: bool(fake.callback_answers))
+    [toast] = fake.callback_answers.values()
+    assert toast is not None and toast.startswith(
+        'Added: 2 questions of "Spot a phishing email in ten seconds" will come back')
+    assert "reply_markup" not in fake.message(ADA, found.message_id)
+    assert bot.points() == 0
+    bot.clock.set(local(1, "10:00"))
+    [question] = await bot.says("quiz")
+    assert "phishing" in question.text
 
 
 # -- pacing and faults -----------------------------------------------------------------------
@@ -308,9 +341,9 @@ async def test_a_long_lesson_is_split_on_paragraphs_under_the_limit(
     await enrol(bot, ADA)
     bot.clock.set(local(0, "09:00") - timedelta(hours=-1))  # 09:00 UTC: the default zone
     assert (await bot.due()).sent == 1
-    *parts, badge = bot.fake.sent_to(ADA)[1:]
-    assert badge.text == "New badge: First lesson!"
+    parts = bot.fake.sent_to(ADA)[1:]
     assert len(parts) == 2
+    assert parts[0].buttons == [] and [label for label, _ in parts[1].buttons] == ["Got it ✓"]
     assert all(len(part.text.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT for part in parts)
     assert parts[0].text.startswith('A <long> & "tricky" lesson')
     assert parts[0].text.rstrip().endswith("end 4.")  # cut between paragraphs
@@ -320,7 +353,7 @@ async def test_a_long_lesson_is_split_on_paragraphs_under_the_limit(
 
 async def test_pushes_and_replies_keep_to_telegrams_rates(
         start_bot: Start, tmp_path: Path) -> None:
-    bot = await start_bot(pacing=(30, 1), lessons=long_lesson(tmp_path, paragraphs=4))
+    bot = await start_bot(pacing=(30, 1), lessons=long_lesson(tmp_path))
     fake = bot.fake
     for user in (1, 2, 3):
         await enrol(bot, user)
@@ -330,9 +363,9 @@ async def test_pushes_and_replies_keep_to_telegrams_rates(
     result = await bot.due()
     assert result.sent == 3 and fake.rejected == 0
     for user in (1, 2, 3):
-        lesson, badge = fake.sent_to(user)[1:]
-        assert lesson.text.startswith("A <long>") and badge.text.startswith("New badge")
-        assert badge.time - lesson.time >= 0.95  # one message a second in a chat
+        first, second = fake.sent_to(user)[1:]  # a lesson in two parts
+        assert first.text.startswith("A <long>") and second.text.startswith("Paragraph 5")
+        assert second.time - first.time >= 0.95  # one message a second in a chat
     assert time.monotonic() - started < 3
 
 
@@ -347,7 +380,7 @@ async def test_a_429_waits_for_retry_after_then_sends_once(start_bot: Start) -> 
     refused, accepted = fake.calls_of("sendPhoto")
     assert refused.status == 429 and accepted.status == 200
     assert accepted.time - refused.time >= 1.0
-    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto", "sendMessage"]
+    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto"]
 
 
 async def test_a_429_beyond_the_retries_pauses_the_platform_and_retries_later(
@@ -362,7 +395,7 @@ async def test_a_429_beyond_the_retries_pauses_the_platform_and_retries_later(
     assert bot.adapter.pacer.paused_for > 0.5
     bot.clock.advance(timedelta(seconds=2))
     assert (await bot.due()).sent == 1
-    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto", "sendMessage"]
+    assert [m.method for m in fake.sent_to(ADA)] == ["sendMessage", "sendPhoto"]
     with database.session() as session:
         assert Deliveries(session).counts() == {"sent": 1}
 
@@ -379,9 +412,9 @@ async def test_a_500_half_way_is_retried_without_repeating_what_went_out(
     assert len(fake.sent_to(ADA)) == 2  # the welcome and the lesson's first part
     bot.clock.advance(timedelta(minutes=5))
     assert (await bot.due()).sent == 1
-    texts = [m.text for m in fake.sent_to(ADA)[1:]]  # each part once, the badge kept
-    assert len(texts) == 3 and texts[0].startswith("A <long>")
-    assert texts[1].startswith("Paragraph 5") and texts[2] == "New badge: First lesson!"
+    parts = fake.sent_to(ADA)[1:]  # each part once, the button on the last
+    assert len(parts) == 2 and parts[0].text.startswith("A <long>")
+    assert parts[1].text.startswith("Paragraph 5") and parts[1].buttons
     with bot.database.session() as session:
         assert Deliveries(session).counts() == {"sent": 1}
 
@@ -418,7 +451,7 @@ async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) ->
     fake.migrate(-555, -100555)
     bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     assert (await bot.due()).sent == 1
-    assert [m.method for m in fake.sent_to(-100555)] == ["sendPhoto", "sendMessage"]
+    assert [m.method for m in fake.sent_to(-100555)] == ["sendPhoto"]
     assert (learner := bot.learner(77)) is not None and learner.chat_id == "-100555"
 
 
@@ -444,7 +477,8 @@ async def test_hostile_text_never_breaks_a_send(start_bot: Start) -> None:
     fake = bot.fake
     name = "<b>Eve</b> & <i>co"
     await bot.says("/start", first_name=name)
-    await bot.says("lesson", count=2)
+    await bot.says("lesson")
+    await bot.says("done", count=2)  # it counts, and earns its badge
     await bot.says("top join")
     hostile = ("<b>&amp; <script>" * 300)[:5000]
     [answer] = await bot.says(hostile)

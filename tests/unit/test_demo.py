@@ -19,6 +19,7 @@ from bot.engine.turn import EngineSettings
 from tests.conftest import SAMPLE
 
 SCRIPT = """lesson
+done
 quiz
 tomorrow
 2
@@ -47,6 +48,8 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert "\n> \n" not in out  # no prompt in a pipe: each line read is echoed instead
     assert "> lesson\n\n# Give feedback" in out  # a transcript reads as a conversation
     assert "# Give feedback people can use" in out  # the first lesson of the first track
+    assert '(Read it? Type "done": it then counts' in out
+    assert '> done\n\n"Give feedback people can use" counts as read: +5 points' in out
     assert "No questions due right now. The next one comes on Tue 03 Mar." in out
     assert "--- Tue 03 Mar 2026, 09:00 CET ---" in out
     assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in out

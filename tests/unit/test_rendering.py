@@ -24,6 +24,7 @@ from bot.messages import (
     LearnerView,
     LearnWhat,
     LessonMessage,
+    LessonRead,
     LookupAnswer,
     NoMatch,
     NothingDue,
@@ -35,6 +36,7 @@ from bot.messages import (
     QuestionMessage,
     Reloaded,
     Resumed,
+    ReviewsAdded,
     Setting,
     SettingNow,
     SettingsSaved,
@@ -98,7 +100,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
     (Stats(10, 4, 55, 0.756, 120, (QuestionFigure("x/l: Which?", 1, 5),),
            (FlagFigure("x/l: Which?", 2, ("a", "b", "c", "d")),)),
-     "Learners: 10 (4 active this week). Lessons sent: 55.\nQuiz accuracy (30 days): 76% of "
+     "Learners: 10 (4 active this week). Lessons sent: 55, read: 0.\nQuiz accuracy (30 days): 76% of "
      "120 answers.\nHardest questions:\n  x/l: Which? (1/5 right)\nFlagged as wrong by "
      'learners:\n  x/l: Which? (2 flags)\n    "a"\n    "b"\n    "c"'),
     (Notice(NoticeCode.QUIZ_DONE), "That's all for now. See you next time!"),
@@ -152,6 +154,21 @@ RENDERED: list[tuple[Outbound, str]] = [
      "number (or letter)."),
     (Feedback(LESSON, QUESTION, False, (), False, 12, skipped=True),
      "Here is the answer. 2) B\nBecause B.\nPoints: 12."),
+    (LessonMessage(LESSON, done="read:x"),
+     "# Title\n3 min · Basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
+     "lesson will come back for review, from your next workday on.)\n\n(Read it? Type "
+     '"done": it then counts, with its points and your streak day.)'),
+    (LookupAnswer("q", LESSON, (), add="add:x"),
+     '# Title\n3 min · Goal: Learn it\nBody **text**.\n\n(Type "add" to have its questions '
+     "come back for review.)"),
+    (LessonRead("Title", 5, 20), '"Title" counts as read: +5 points (20 in all).'),
+    (LessonRead("Title", 5, 20, by_answer=True),
+     'That counts "Title" as read: +5 points (20 in all).'),
+    (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),
+    (ReviewsAdded("Title", 1, first_due=datetime(2026, 3, 3)),
+     'Added: 1 question of "Title" will come back for review from Tue 03 Mar.'),
+    (ReviewsAdded("Title", 2, already=True),
+     'The questions of "Title" are already in your reviews.'),
     (Reloaded(1, 2, 3, ("a.md:1: error: x",)),
      "Lessons reloaded: 1 added, 2 changed, 3 removed.\na.md:1: error: x"),
 ]

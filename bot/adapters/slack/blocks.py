@@ -44,6 +44,9 @@ FALLBACK_TEXT = 300
 """The notification text (``text`` beside ``blocks``): a preview, not the message."""
 ANSWER_ACTION = "answer"
 """Answer buttons' ``action_id`` prefix: ``answer-0``, ``answer-1``, ... (unique in a block)."""
+LESSON_ACTION = "lesson"
+"""A lesson's own buttons' ``action_id`` prefix: ``lesson-read`` ("Got it"), ``lesson-add``
+("Add to my reviews"); the value is what the engine gave (it names the lesson)."""
 COMMAND_ACTION = "command"
 """App Home buttons' ``action_id`` prefix; the value is the words to run (``lesson``)."""
 RESULT_BLOCK = "result"
@@ -232,7 +235,8 @@ class BlockRenderer:
         lesson = message.lesson
         note = self.phrase("lesson_note", lesson=lesson) if lesson.questions else None
         return SlackMessage(fallback(self.phrase("lesson_preview", lesson=lesson)),
-                            self.lesson_blocks(lesson, note))
+                            self.with_button(self.lesson_blocks(lesson, note), "read",
+                                             message.done))
 
     def lookup_message(self, message: LookupAnswer) -> SlackMessage:
         lesson = message.lesson
@@ -242,7 +246,31 @@ class BlockRenderer:
         blocks += self.lesson_blocks(lesson)
         if message.others:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))
-        return SlackMessage(fallback(escape(lesson.title)), blocks)
+        return SlackMessage(fallback(escape(lesson.title)),
+                            self.with_button(blocks, "add", message.add))
+
+    def with_button(self, blocks: list[Block], tag: str, value: str) -> list[Block]:
+        """A lesson's blocks and, when the engine gave one, its button ("Got it", "Add to my
+        reviews") last: a long lesson is cut before it, never the button."""
+        if not value:
+            return blocks
+        label = dict(self.text.menu("buttons"))[tag]
+        button = {"type": "button", "action_id": f"{LESSON_ACTION}-{tag}",
+                  "text": plain(label, BUTTON_TEXT), "value": value[:2000]}
+        if tag == "read":
+            button["style"] = "primary"
+        return [*self.fit(blocks, MESSAGE_BLOCKS - 1),
+                {"type": "actions", "block_id": f"{LESSON_ACTION}-{value[:200]}",
+                 "elements": [button]}]
+
+    def pressed_blocks(self, original: Sequence[Block], block_id: str,
+                       result: Outbound) -> list[Block]:
+        """A lesson message after its button was pressed: the button replaced by what the press
+        did ("counts as read: +5 points")."""
+        kept = [block for block in original if block.get("block_id") != block_id]
+        done = context(f":white_check_mark: {self.text.render(result)}")
+        done["block_id"] = f"{block_id}-done"[:255]
+        return self.fit([*kept, done])
 
     def question_message(self, message: QuestionMessage) -> SlackMessage:
         """The question, its numbered choices, and one button per choice.

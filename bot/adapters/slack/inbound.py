@@ -5,7 +5,8 @@ Four kinds of request reach the bot, in Socket Mode and HTTP mode alike:
 - a DM to the bot (``message`` event, ``channel_type: im``): the words, as on every platform;
 - ``/learn <words>``, from anywhere: a lookup, answered in the DM;
 - a press of an answer button: graded, and the question's message updated with the result;
-  or of an App Home button (``lesson``, ``quiz``, ...): run as if typed in the DM;
+  of a lesson's "Got it" or a lookup's "Add to my reviews": done, and the button replaced by
+  what it did; or of an App Home button (``lesson``, ``quiz``, ...): run as if typed in the DM;
 - ``app_home_opened`` on the Home tab: the learner's streak, points, badges and next lesson.
 
 Each listener acknowledges first (Slack wants an answer within 3 s and retries otherwise), then
@@ -26,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION
+from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
 from bot.errors import DeliveryError
-from bot.messages import Feedback, Inbound, Outbound, Platform
+from bot.messages import Feedback, Inbound, LessonRead, Outbound, Platform, ReviewsAdded
 
 if TYPE_CHECKING:
     from bot.adapters.slack.adapter import SlackAdapter
@@ -89,6 +90,7 @@ class Listeners:
         app.command(COMMAND)(self.on_learn)
         app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self.on_answer)
         app.action(re.compile(rf"^{COMMAND_ACTION}-[a-z]+$"))(self.on_home_button)
+        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add)$"))(self.on_lesson_button)
 
     # -- listeners: ack, then hand the work to a task of ours -----------------------------------
 
@@ -125,6 +127,18 @@ class Listeners:
         chosen = str((action.get("text") or {}).get("text") or "")
         await self._run(channel, self.answer(user, channel, ts, str(action.get("value") or ""),
                                              chosen, original))
+
+    async def on_lesson_button(self, ack: Ack, body: dict[str, Any],
+                               action: dict[str, Any]) -> None:
+        await ack()
+        user = str(body["user"]["id"])
+        container = body.get("container") or {}
+        channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
+        message = body.get("message") or {}
+        await self._run(channel, self.lesson_button(
+            user, channel, str(container.get("message_ts") or ""),
+            str(action.get("value") or ""), str(action.get("block_id") or ""),
+            str(message.get("text") or ""), message.get("blocks") or []))
 
     async def on_home_button(self, ack: Ack, body: dict[str, Any],
                              action: dict[str, Any]) -> None:
@@ -180,6 +194,22 @@ class Listeners:
                 replies.remove(feedback)
             except DeliveryError as exc:  # an old or deleted message: post the feedback instead
                 log.info("could not update the question message: %s", exc,
+                         extra={"platform": "slack"})
+        await self.adapter.reply(channel, replies)
+
+    async def lesson_button(self, user: str, channel: str, ts: str, value: str, block_id: str,
+                            text: str, original: list[dict[str, Any]]) -> None:
+        """A "Got it" or "Add to my reviews" press: what it did replaces the button."""
+        replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
+        done = replies[0] if replies else None
+        if isinstance(done, LessonRead | ReviewsAdded) and ts and original:
+            blocks = self.adapter.blocks.pressed_blocks(original, block_id, done)
+            try:
+                async with self.adapter.pacer.slot(channel):
+                    await self.adapter.update(channel, ts, text or "microlearn", blocks)
+                replies.remove(done)
+            except DeliveryError as exc:  # an old or deleted message: say it instead
+                log.info("could not update the lesson message: %s", exc,
                          extra={"platform": "slack"})
         await self.adapter.reply(channel, replies)
 

@@ -73,6 +73,7 @@ from bot.messages import (
     ChoiceRange,
     Feedback,
     Invalid,
+    LessonRead,
     NothingDue,
     Notice,
     NoticeCode,
@@ -80,6 +81,7 @@ from bot.messages import (
     Platform,
     Reloaded,
     Resumed,
+    ReviewsAdded,
     TopicsNow,
     UnknownCommand,
     ZoneNow,
@@ -364,10 +366,11 @@ class TelegramAdapter:
             except OSError as exc:
                 log.warning("telegram: lesson image %s unreadable (%s); sending text only",
                             path.name, exc.strerror, extra={"platform": "telegram"})
-                return await self._post_text(chat, part.caption, None)
+                return await self._post_text(chat, part.caption, _keyboard(part.keyboard))
         try:
             message = await bot.send_photo(chat, photo, caption=part.caption,
-                                           parse_mode=ParseMode.HTML)
+                                           parse_mode=ParseMode.HTML,
+                                           reply_markup=_keyboard(part.keyboard))
         except TelegramError as exc:
             if not isinstance(exc, BadRequest) or errors.is_markup_error(exc):
                 raise
@@ -375,7 +378,7 @@ class TelegramAdapter:
             log.warning("telegram: lesson image refused (%s); sending text only", exc.message,
                         extra={"platform": "telegram"})
             self._photos.pop(cache_key, None)
-            return await self._post_text(chat, part.caption, None)
+            return await self._post_text(chat, part.caption, _keyboard(part.keyboard))
         if cache_key and message.photo:
             self._photos[cache_key] = message.photo[-1].file_id
         return message
@@ -516,6 +519,13 @@ class TelegramAdapter:
                     return list(replies[1:])
                 await self._edit(message, None, None)
                 return list(replies)
+            case LessonRead() | ReviewsAdded() as done:
+                # "Got it" or "Add to my reviews": the result in the press's pop-up, and the
+                # button goes (it has done its work); what else it earned follows as messages.
+                await self._answer(query, to_plain(self.renderer.html(done)))
+                if message is not None:
+                    await self._edit(message, None, None)
+                return list(replies[1:])
             case (Notice() | Resumed() | ZoneNow() | UnknownCommand() | AllRead() | NothingDue()
                   | ChoiceRange() | BadgesEarned() | Invalid() | TopicsNow()
                   | Reloaded()) as notice if len(replies) == 1:

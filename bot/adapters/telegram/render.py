@@ -27,7 +27,7 @@ from bot.adapters.telegram.formatting import (
 )
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.messages import LessonMessage, Outbound, QuestionMessage
+from bot.messages import LessonMessage, LookupAnswer, Outbound, QuestionMessage
 from bot.rendering.renderer import TEMPLATES, Renderer
 
 OWN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -61,11 +61,13 @@ class Text:
 
 @dataclass(frozen=True)
 class Photo:
-    """A photo: a URL, or a local file to upload; its caption in Telegram HTML."""
+    """A photo: a URL, or a local file to upload; its caption in Telegram HTML, with an inline
+    keyboard or none."""
 
     source: str
     local: bool
     caption: str
+    keyboard: tuple[tuple[Button, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,36 @@ class TelegramRenderer:
             case QuestionMessage():
                 return self.question(message)
             case LessonMessage(lesson=lesson) if (image := self.image(lesson)) is not None:
-                return self.with_photo(self.html(message), *image)
-        return [Text(piece) for piece in split_html(self.html(message), MESSAGE_LIMIT)]
+                return self.with_keyboard(self.with_photo(self.html(message), *image),
+                                          self.action_keyboard(message))
+        return self.with_keyboard(
+            [Text(piece) for piece in split_html(self.html(message), MESSAGE_LIMIT)],
+            self.action_keyboard(message))
+
+    def action_keyboard(self, message: Outbound) -> tuple[tuple[Button, ...], ...]:
+        """The "Got it" under a lesson, the "Add to my reviews" under a lookup."""
+        match message:
+            case LessonMessage(done=value) if value:
+                tag = "read"
+            case LookupAnswer(add=value) if value:
+                tag = "add"
+            case _:
+                return ()
+        labels = dict(self._renderer.menu("buttons"))
+        return ((Button(labels[tag], value),),) if fits_callback(value) else ()
+
+    @staticmethod
+    def with_keyboard(parts: list[Part],
+                      keyboard: tuple[tuple[Button, ...], ...]) -> list[Part]:
+        """The keyboard goes under the last part (the end of the lesson)."""
+        if not keyboard or not parts:
+            return parts
+        last = parts[-1]
+        if isinstance(last, Text):
+            return [*parts[:-1], Text(last.html, keyboard)]
+        if isinstance(last, Photo):
+            return [*parts[:-1], Photo(last.source, last.local, last.caption, keyboard)]
+        return parts
 
     def with_photo(self, html: str, source: str, local: bool) -> list[Part]:
         """A lesson with its image: all of it in the caption when it fits, else the title as

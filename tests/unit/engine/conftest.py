@@ -84,3 +84,18 @@ def deliver(engine: Engine, learner_id: int, kind: str, now: datetime) -> list[O
                    DeliveryStatus.CLAIMED, 0, now, None, None)
     with engine.store.unit() as unit:
         return engine.compose(unit, row, now)
+
+
+def read_lesson(say: Say, at: datetime, user: str = "ann") -> list[Outbound]:
+    """What a learner does to count a lesson and keep the day: asks for one, reads it, says
+    "done"; the replies to "done"."""
+    say("lesson", at=at, user=user)
+    return say("done", at=at, user=user)
+
+
+def more_lessons(engine: Engine, folder: Path, count: int = 10) -> None:
+    """Lessons without questions beyond the three of the small library, for long streaks."""
+    for number in range(count):
+        write(folder, f"more/m{number}.md", f"title: More {number}\ntopic: more",
+              f"Lesson {number} about kiwis.")
+    engine.catalog.refresh()

@@ -4,6 +4,7 @@ answers in many forms, "skip", small talk, examples from the library in use."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.engine import progress
 from bot.engine.engine import Engine
@@ -24,7 +25,7 @@ from bot.messages import (
 )
 from storage.records import Streak
 from storage.repositories import Points, Progress
-from tests.unit.engine.conftest import Say, deliver, kinds
+from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -213,7 +214,12 @@ def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
     say("lesson", at=TUE)  # basics/two
     [me] = say("me", at=TUE)
     assert isinstance(me, Profile)
-    assert me.tracks == (TrackProgress("Basics", 2, 2),)
+    assert me.tracks == (TrackProgress("Basics", 0, 2),)  # delivered, not yet read
+    say("done", at=TUE)
+    say("got it", at=TUE)
+    [me] = say("me", at=TUE)
+    assert isinstance(me, Profile)
+    assert me.tracks == (TrackProgress("Basics", 2, 2),) and me.lessons_read == 2
     assert (me.due_today, me.due_tomorrow) == (1, 1)  # one's question today, two's tomorrow
     assert me.accuracy is None and me.answered == 0
     [question] = say("quiz", at=TUE)
@@ -245,16 +251,17 @@ def test_each_answer_says_what_it_earned_and_a_pushed_set_is_counted(
 
 
 def test_a_freeze_earned_and_used_is_said_and_a_reminder_warns_of_a_streak_at_risk(
-        say: Say, engine: Engine) -> None:
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
     for day in range(5):  # Monday to Friday: the fifth day in a row earns a freeze
-        replies = say(f"learn {'apples' if day % 2 else 'bananas'}", at=MON + timedelta(days=day))
+        replies = read_lesson(say, MON + timedelta(days=day))
     assert StreakNews(5, freeze_earned=True) in replies
     tuesday = MON + timedelta(days=8)  # Monday missed: the freeze covers it
-    assert StreakNews(6, freezes_used=1) in say("learn cherries", at=tuesday)
+    assert StreakNews(6, freezes_used=1) in read_lesson(say, tuesday)
     with engine.store.unit() as unit:
         learner = unit.learners.find("console", "ann")
     assert learner is not None
-    say("learn apples", at=tuesday + timedelta(days=1))  # Wednesday: 7 days
+    read_lesson(say, tuesday + timedelta(days=1))  # Wednesday: 7 days
     thursday = tuesday + timedelta(days=2, hours=6)
     pushed = deliver(engine, learner.id, "quiz", thursday)
     assert pushed and isinstance(pushed[0], QuestionMessage)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from bot.engine.engine import Engine
 from bot.messages import Feedback, FlagFigure, Kind
-from storage.records import Accuracy
+from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
-from tests.unit.engine.conftest import Say, deliver, kinds
+from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 
@@ -63,7 +64,8 @@ def test_answers_by_number_letter_or_button(say: Say, engine: Engine) -> None:
     say("quiz", at=tuesday)
     right = say("2", at=tuesday)  # typed number: right
     assert isinstance(right[0], Feedback) and right[0].correct
-    nxt = right[1]
+    assert kinds(right)[1] == "read"  # answering one of its questions counts the lesson read
+    nxt = right[-1]
     assert nxt.kind is Kind.QUESTION
     wrong = say("c", at=tuesday)  # typed letter: wrong
     assert isinstance(wrong[0], Feedback) and not wrong[0].correct
@@ -117,37 +119,57 @@ def test_streak_survives_the_weekend_and_breaks_on_a_missed_workday(
     say: Say, engine: Engine
 ) -> None:
     friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
-    say("lesson", at=friday)
-    say("lesson", at=friday + timedelta(days=3))  # Monday: the weekend is not a gap
+    read_lesson(say, friday)
+    read_lesson(say, friday + timedelta(days=3))  # Monday: the weekend is not a gap
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         assert Streaks(session).get(learner.id).current == 2
-    say("learn cherries", at=friday + timedelta(days=5))  # Wednesday: Tuesday was missed
+    read_lesson(say, friday + timedelta(days=5))  # Wednesday: Tuesday was missed
     with engine.store.session() as session:
         assert Streaks(session).get(learner.id).current == 1
 
 
+def test_only_the_learners_own_action_keeps_the_day(say: Say, engine: Engine) -> None:
+    friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
+    read_lesson(say, friday)
+    monday = friday + timedelta(days=3)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+    assert learner is not None
+    assert kinds(deliver(engine, learner.id, "lesson", monday)) == ["lesson"]  # pushed...
+    say("learn bananas", at=monday)  # ...and a lookup: neither is the learner reading
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).last_active == friday.date()
+        assert Points(session).total(learner.id) == 5
+    read = say("got it", at=monday)
+    assert kinds(read) == ["read", "notice:badges"] and read[1].names == ("Track complete: Basics",)
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).current == 2
+
+
 def test_practice_on_a_day_off_neither_adds_nor_breaks(say: Say, engine: Engine) -> None:
     friday = datetime(2026, 3, 6, 9, tzinfo=UTC)
-    say("lesson", at=friday)
-    say("learn bananas", at=friday + timedelta(days=1))  # Saturday
-    say("learn cherries", at=friday + timedelta(days=3))  # Monday
+    read_lesson(say, friday)
+    read_lesson(say, friday + timedelta(days=1))  # Saturday
+    read_lesson(say, friday + timedelta(days=3))  # Monday
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         assert Streaks(session).get(learner.id).current == 2
 
 
-def test_a_freeze_earned_by_five_days_covers_a_missed_day(say: Say, engine: Engine) -> None:
+def test_a_freeze_earned_by_five_days_covers_a_missed_day(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
     for day in range(5):  # Mon..Fri
-        say("learn apples", at=MON + timedelta(days=day))
+        read_lesson(say, MON + timedelta(days=day))
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
         streak = Streaks(session).get(learner.id)
     assert (streak.current, streak.freezes) == (5, 1)
-    say("learn bananas", at=MON + timedelta(days=8))  # next Tuesday: Monday missed
+    read_lesson(say, MON + timedelta(days=8))  # next Tuesday: Monday missed
     with engine.store.session() as session:
         streak = Streaks(session).get(learner.id)
     assert (streak.current, streak.freezes) == (6, 0)
@@ -156,12 +178,12 @@ def test_a_freeze_earned_by_five_days_covers_a_missed_day(say: Say, engine: Engi
 def test_pause_is_a_holiday_that_keeps_the_streak_and_moves_reviews(
     say: Say, engine: Engine
 ) -> None:
-    say("lesson", at=MON)
+    read_lesson(say, MON)
     say("pause", at=MON)
     later = MON + timedelta(days=14)
     say("resume", at=later)
     assert "notice:nothing_due" in kinds(say("quiz", at=later))  # reviews moved by two weeks
-    say("learn bananas", at=later)
+    read_lesson(say, later)
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None and not learner.paused
@@ -201,20 +223,55 @@ def test_settings_are_validated(say: Say) -> None:
     assert say("lesson")[0].lesson.title == "Three"
 
 
-def test_free_text_is_a_lookup_that_counts_as_reading(say: Say, engine: Engine) -> None:
+def test_free_text_is_a_lookup_that_earns_nothing_and_adds_its_questions_on_request(
+        say: Say, engine: Engine) -> None:
     say("hi")
     out = say("tell me about passwords")[0]
     assert out.kind is Kind.LOOKUP and out.lesson.title == "Three"
+    assert out.add == ""  # Three has no questions: nothing to add
     assert kinds(say("zzzz qqqq")) == ["no_match"]
-    assert points(engine) == 5
+    for _ in range(9):  # asking nine questions in a minute earns nothing
+        bananas = say("learn bananas")[0]
+    assert points(engine) == 0
+    assert bananas.kind is Kind.LOOKUP and bananas.add.startswith("add:")
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Cards(session).all(learner.id) == []  # looked up: not in the reviews
+    [added] = say(None, answer=bananas.add)
+    assert added.kind is Kind.ADDED and added.questions == 1
+    assert added.first_due is not None and added.first_due.date() == date(2026, 3, 3)
+    assert kinds(say("add")) == ["added"] and say("add")[0].already
+    assert points(engine) == 0
+    with engine.store.session() as session:
+        assert [card.lesson_id for card in Cards(session).all(learner.id)] == ["basics/two"]
+    again = say("learn bananas")[0]
+    assert again.add == ""  # already in the reviews
+    assert kinds(say("lesson"))[0] == "lesson"  # a lookup does not take a lesson's turn
+    assert say("lesson")[0].lesson.title == "Two"
 
 
-def test_leaderboard_is_opt_in(say: Say) -> None:
-    say("lesson", user="ann")
-    say("lesson", user="bob")
-    assert say("top", user="ann")[0].board == ()
-    board = say("top join", user="bob")[0].board
-    assert [(row.display_name, row.points) for row in board] == [("Bob", 5)]
+def test_a_lesson_counts_once_by_got_it_done_or_an_answer(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    [lesson] = say("lesson", at=MON)
+    assert lesson.kind is Kind.LESSON and lesson.done.startswith("read:")
+    assert points(engine) == 0  # delivered, not read
+    replies = say(None, at=MON, answer=lesson.done)
+    assert kinds(replies) == ["read", "notice:badges"]  # the first lesson read: its badge
+    assert replies[0].earned == 5 and points(engine) == 5
+    again = say(None, at=MON, answer=lesson.done)
+    assert kinds(again) == ["read"] and again[0].already and points(engine) == 5
+    assert kinds(say("done", at=MON)) == ["notice:nothing_to_mark"]
+    assert kinds(say(None, at=MON, answer="read:ffffffffffff")) == ["notice:bad_answer"]
+    say("lesson", at=MON)  # Two: read by answering its question the next day
+    tuesday = MON + timedelta(days=1)
+    say("quiz", at=tuesday)
+    first = say("2", at=tuesday)
+    assert kinds(first)[:1] == ["feedback"]
+    second = say("2", at=tuesday)
+    read = [m for m in first + second if m.kind is Kind.READ]
+    assert [m.title for m in read] == ["Two"] and read[0].by_answer  # One was read already
+    assert points(engine) == 5 + 10 + 5 + 10
 
 
 def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
@@ -230,7 +287,9 @@ def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
 
 
 def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) -> None:
-    say("learn bananas", at=MON)  # lesson two: one question
+    say("hi", at=MON)
+    found = say("learn bananas", at=MON)[0]  # lesson two: one question, added to the reviews
+    say(None, at=MON, answer=found.add)
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
     assert learner is not None
@@ -269,3 +328,22 @@ def test_a_new_time_zone_keeps_each_review_on_its_local_day(say: Say, engine: En
     with engine.store.session() as session:
         after = {card.due_at for card in Cards(session).all(learner.id)}
     assert after == {datetime(2026, 3, 3, 5, 0, tzinfo=UTC)}  # Tuesday 00:00 in New York
+
+
+def test_a_delivery_taken_back_keeps_a_lesson_the_learner_has_read(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+    assert learner is not None
+    [pushed] = deliver(engine, learner.id, "lesson", MON)
+    row = Delivery(0, learner.id, DeliveryKind.LESSON, MON.date(), pushed.lesson.id, "",
+                   DeliveryStatus.FAILED, 1, MON, None, None)
+    say("done", at=MON)  # read, though the platform never confirmed it
+    with engine.store.unit() as unit:
+        engine.withdraw(unit, row)
+    with engine.store.unit() as unit:
+        [receipt] = unit.progress.history(learner.id)
+        assert receipt.read_at is not None and unit.cards.all(learner.id)
+    [again] = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
+    assert again.lesson.id != pushed.lesson.id

@@ -46,9 +46,12 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, objec
                 continue  # the scheduler's part (issue #4): nothing is sent on a day off
             at_nine = calendar.at_local(day, learner.lesson_time, zone)
             lesson_hours.add(at_nine.astimezone(zone).hour)
-            if any(isinstance(m, LessonMessage)
-                   for m in deliver(engine, learner.id, "lesson", at_nine)):
+            pushed = [m for m in deliver(engine, learner.id, "lesson", at_nine)
+                      if isinstance(m, LessonMessage)]
+            if pushed:
                 lessons.append(day)
+                engine.handle(Inbound(Platform.TELEGRAM, zone_name, zone_name,
+                                      answer=pushed[0].done), at_nine + timedelta(minutes=5))
             at_three = calendar.at_local(day, learner.quiz_time, zone)
             messages = [m for m in deliver(engine, learner.id, "quiz", at_three)
                         if isinstance(m, QuestionMessage)]
@@ -66,7 +69,8 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, objec
                 "never_asked": first_asks,
                 "lessons": lessons, "asked": asked, "hours": lesson_hours,
                 "streak": Streaks(session).get(learner.id),
-                "read": Progress(session).lesson_ids(learner.id),
+                "read": {receipt.lesson_id for receipt in Progress(session).history(learner.id)
+                         if receipt.read_at is not None},
                 "due": [card.due_at for card in Cards(session).due(
                     learner.id, calendar.at_local(START + timedelta(days=400), "00:00", zone),
                     1000)],
@@ -84,6 +88,8 @@ def test_lessons_come_every_workday_at_nine_local_across_dst(
     workdays = [START + timedelta(days=n) for n in range(31)
                 if (START + timedelta(days=n)).weekday() < 5]
     assert lessons == workdays  # one lesson each workday (23 of the 28 sample lessons)
+    read = month[zone_name]["read"]
+    assert isinstance(read, set) and len(read) == 23  # each read with "Got it"
     assert month[zone_name]["hours"] == {9}  # 09:00 local before and after the DST change
 
 

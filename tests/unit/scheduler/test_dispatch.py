@@ -343,7 +343,7 @@ async def test_a_lesson_that_never_arrived_is_not_counted_and_comes_again(bot: B
     with bot.database.unit() as unit:
         chosen = unit.deliveries.get(ann.id, "lesson", NINE.date()).lesson_id  # type: ignore[union-attr]
         assert chosen is not None
-        assert unit.progress.lesson_ids(ann.id) == set()  # not read
+        assert unit.progress.history(ann.id) == []  # not delivered
         assert unit.points.total(ann.id) == 0
         assert unit.cards.all(ann.id) == []  # nothing to review
         assert unit.badges.codes(ann.id) == []
@@ -361,7 +361,7 @@ async def test_a_lesson_given_up_after_retries_comes_again(bot: Bot) -> None:
         moment += timedelta(minutes=30)
     with bot.database.unit() as unit:
         assert unit.deliveries.get(ann.id, "lesson", NINE.date()).status == "failed"  # type: ignore[union-attr]
-        assert unit.progress.lesson_ids(ann.id) == set()
+        assert unit.progress.history(ann.id) == []
 
 
 async def test_moving_the_time_earlier_than_now_still_brings_todays_lesson(bot: Bot) -> None:

@@ -118,8 +118,8 @@ async def test_one_learners_bad_outcome_does_not_roll_back_another_learners_sent
         await bot.tick()
     to_bob = [[m.kind.value for m in d.messages] for d in bot.adapter.delivered
               if d.recipient.learner_id == bob.id]
-    # bob's lesson (and its badge notice), accepted by the platform, goes to him once.
-    assert to_bob == [["lesson", "badges"]], to_bob
+    # bob's lesson, accepted by the platform, goes to him once.
+    assert to_bob == [["lesson"]], to_bob
 
 
 # -- reminders -----------------------------------------------------------------------------

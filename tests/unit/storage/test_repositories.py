@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, text
 
-from storage import Database
+from storage import Database, upgrade
 from storage.records import (
     Accuracy,
     Card,
     DeliveryKind,
     FlagCount,
     LearnerChange,
+    LessonSource,
     Platform,
+    Receipt,
     Streak,
 )
 from storage.repositories import (
@@ -126,7 +128,24 @@ def test_answers_badges_and_progress_are_recorded_once(database: Database) -> No
         assert not Badges(session).award(learner_id, "first-lesson", NOW)
         assert Progress(session).delivered(learner_id, "l1", NOW)
         assert not Progress(session).delivered(learner_id, "l1", NOW)
-        assert Progress(session).lesson_ids(learner_id) == {"l1"}
+        assert [r.read_at for r in Progress(session).history(learner_id)] == [None]
+        later = NOW + timedelta(hours=1)
+        assert Progress(session).read(learner_id, "l1", later)
+        assert not Progress(session).read(learner_id, "l1", later)
+        assert not Progress(session).read(learner_id, "l2", later)  # not theirs: nothing
+        assert Progress(session).history(learner_id) == [
+            Receipt("l1", NOW, LessonSource.LESSON, later)]
+        # Looked up, added to the reviews, then pushed as a lesson of its track.
+        assert Progress(session).delivered(learner_id, "l2", NOW, LessonSource.LOOKUP)
+        assert not Progress(session).delivered(learner_id, "l2", later, LessonSource.LOOKUP)
+        assert Progress(session).add_to_reviews(learner_id, "l2")
+        assert not Progress(session).add_to_reviews(learner_id, "l2")
+        assert Progress(session).get(learner_id, "l2") == Receipt("l2", NOW, LessonSource.ADDED)
+        assert Progress(session).delivered(learner_id, "l2", later)
+        assert not Progress(session).delivered(learner_id, "l2", later)
+        assert Progress(session).get(learner_id, "l2") == Receipt("l2", later,
+                                                                  LessonSource.LESSON)
+        assert (Progress(session).count(), Progress(session).count(read=True)) == (2, 1)
         assert Answers(session).accuracy(NOW - timedelta(days=1)) == Accuracy(1, 1)
 
 
@@ -231,3 +250,29 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: 
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     database.dispose()
+
+
+def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
+    """Before 0004 every lesson received counted as read, and a lookup's questions went into
+    the reviews: after it, those stay read, and such a lookup is one added to the reviews."""
+    database = Database(f"sqlite:///{tmp_path}/old.db")
+    try:
+        upgrade(database, "0003")
+        learner_id = enrol(database)
+        with database.session() as session:
+            for lesson_id, via in (("pushed", "lesson"), ("asked", "lookup"),
+                                   ("reviewed", "lookup")):
+                session.execute(text(
+                    "INSERT INTO lesson_progress (learner_id, lesson_id, delivered_at, via) "
+                    "VALUES (:learner, :lesson, :at, :via)"),
+                    {"learner": learner_id, "lesson": lesson_id, "at": NOW, "via": via})
+            Cards(session).add_new([Card(learner_id, "reviewed", "q1", "", NOW)])
+        upgrade(database)
+        with database.session() as session:
+            history = {receipt.lesson_id: receipt
+                       for receipt in Progress(session).history(learner_id)}
+    finally:
+        database.dispose()
+    assert {lesson: (r.via, r.read_at) for lesson, r in history.items()} == {
+        "pushed": (LessonSource.LESSON, NOW), "asked": (LessonSource.LOOKUP, NOW),
+        "reviewed": (LessonSource.ADDED, NOW)}
