@@ -90,6 +90,29 @@ def test_the_chat_through_a_pipe_understands_settings_answers_and_forgetting() -
     assert out.count("Welcome to microlearn!") == 2  # the first hello, and start after forget
 
 
+EARNED = """how do I spot a phishing email
+add
+add
+me
+lesson
+got it
+done
+"""
+
+
+def test_a_lookup_earns_nothing_add_reviews_it_and_done_counts_a_lesson_through_a_pipe(
+        ) -> None:
+    out = piped(EARNED)
+    assert '(Type "add" to have its questions come back for review.)' in out
+    assert '> add\n\nAdded: 3 questions of "Spot a phishing email in ten seconds" will come ' \
+        "back for review from Tue 03 Mar." in out
+    assert '> add\n\nThe questions of "Spot a phishing email in ten seconds" are already' in out
+    assert "> me\n\nYou: 0 points (0 this week)." in out  # looking up earns nothing
+    assert '> got it\n\n"Give feedback people can use" counts as read: +5 points (5 in all).' \
+        in out
+    assert "> done\n\nEvery lesson you got already counts as read." in out
+
+
 def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE)],
                             input="help\n", text=True, capture_output=True, timeout=120,
