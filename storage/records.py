@@ -166,6 +166,11 @@ class Card:
     reviews: int = 0
     lapses: int = 0
     mastered: bool = False
+    stability: float | None = None
+    """FSRS stability in days, copied out of ``state`` so that reports can compute the recall
+    of many cards in SQL (None: never reviewed)."""
+    reviewed_at: datetime | None = None
+    """FSRS's last review, likewise (None: never reviewed)."""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from storage.tables import (
     FlagRow,
     ForgottenRow,
     LearnerRow,
+    LookupMissRow,
     PointsRow,
     PollRow,
     ProgressRow,
@@ -298,7 +299,7 @@ class Learners:
                 "platform": learner.platform.value,
                 "digest": _digest(learner.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
-                      DeliveryRow, StreakRow, PollRow):
+                      DeliveryRow, StreakRow, PollRow, LookupMissRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
@@ -741,7 +742,7 @@ class Cards:
 
 def _card(row: Any) -> Card:
     return Card(row.learner_id, row.lesson_id, row.question_key, row.state, row.due_at,
-                row.reviews, row.lapses, row.mastered)
+                row.reviews, row.lapses, row.mastered, row.stability, row.reviewed_at)
 
 
 class Answers:
@@ -983,3 +984,14 @@ def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
                row.answered_at, row.pushed)
+
+
+class Lookups:
+    """What learners looked up and no lesson answered."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def miss(self, learner_id: int, query: str, now: datetime) -> None:
+        """Keep a lookup that found nothing (for trainers: what to write next)."""
+        self.session.add(LookupMissRow(learner_id=learner_id, query=query[:500], asked_at=now))

@@ -110,6 +110,10 @@ class CardRow(SQLModel, table=True):
     reviews: int = 0
     lapses: int = 0
     mastered: bool = False
+    stability: float | None = None
+    """FSRS stability in days, out of ``state`` (reports compute recall in SQL)."""
+    reviewed_at: datetime | None = None
+    """FSRS's last review, out of ``state``."""
 
 
 class AnswerRow(SQLModel, table=True):
@@ -225,3 +229,50 @@ class PollRow(SQLModel, table=True):
     learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
     ask_id: int
     created_at: datetime
+
+
+class DashboardLinkRow(SQLModel, table=True):
+    """A one-time sign-in link to the trainer dashboard: only its token's SHA-256 is kept."""
+
+    __tablename__ = "dashboard_link"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    trainer: str = Field(max_length=300)
+    """'platform:user_id' of the trainer it was made for, or 'cli' for one the command printed."""
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class SecretRow(SQLModel, table=True):
+    """A secret the replicas must share and nobody configured (the dashboard's cookie key):
+    made once, at random, and kept here."""
+
+    __tablename__ = "secret"
+
+    name: str = Field(primary_key=True, max_length=50)
+    value: str = Field(max_length=200)
+
+
+class LookupMissRow(SQLModel, table=True):
+    """Words a learner looked up that no lesson answers: what trainers should write next."""
+
+    __tablename__ = "lookup_miss"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    query: str = Field(max_length=500)
+    asked_at: datetime = Field(index=True)
+
+
+class RecallSnapshotRow(SQLModel, table=True):
+    """The predicted recall of a track or topic on a day (the dashboard's retention trend)."""
+
+    __tablename__ = "recall_snapshot"
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(primary_key=True, max_length=10)
+    """'track', 'topic' or 'all'."""
+    name: str = Field(primary_key=True, max_length=200)
+    recall: float
+    cards: int

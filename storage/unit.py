@@ -19,6 +19,7 @@ from storage.repositories import (
     Deliveries,
     Flags,
     Learners,
+    Lookups,
     Points,
     Polls,
     Progress,
@@ -44,6 +45,7 @@ class Unit:
         self.badges = Badges(session)
         self.flags = Flags(session)
         self.asks = Asks(session)
+        self.lookups = Lookups(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

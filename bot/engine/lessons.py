@@ -195,6 +195,7 @@ def lookup(turn: Turn, text: str) -> None:
     query = " ".join(text.split())[:MAX_QUERY]
     result = turn.catalog.lookup(query, 3)
     if not result.hits:
+        turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
         turn.say(NoMatch(query, tuple(result.suggestions)))
         return
     best = result.hits[0].lesson

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -71,6 +71,14 @@ class Reviewer:
             day += timedelta(days=1)
         due = calendar.at_local(day, "00:00", tz)
         mastered = correct and due - now > timedelta(days=rules.MASTERED_DAYS)
-        saved = Card(card.learner_id, card.lesson_id, card.question_key, fsrs_card.to_json(), due,
-                     card.reviews + 1, card.lapses + (not correct), mastered or card.mastered)
+        saved = remember(Card(card.learner_id, card.lesson_id, card.question_key, "", due,
+                              card.reviews + 1, card.lapses + (not correct),
+                              mastered or card.mastered), fsrs_card)
         return Review(saved, mastered and not card.mastered)
+
+
+def remember(card: Card, memory: FsrsCard) -> Card:
+    """The card holding ``memory``: its FSRS state, with the stability and the last review
+    copied out for reports."""
+    return replace(card, state=memory.to_json(), stability=memory.stability,
+                   reviewed_at=memory.last_review)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.engine import calendar
+from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
 from bot.messages import (
     Invalid,
@@ -193,7 +194,7 @@ def shift_reviews(turn: Turn, days: int) -> None:
         if memory.last_review is not None:
             memory.last_review = later(memory.last_review)
         memory.due = later(memory.due)
-        cards.save(replace(card, due_at=later(card.due_at), state=memory.to_json()))
+        cards.save(remember(replace(card, due_at=later(card.due_at)), memory))
 
 
 def stop(turn: Turn) -> None:

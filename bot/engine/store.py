@@ -122,6 +122,10 @@ class AskStore(Protocol):
     def to_remind(self, learner_id: int, today: date, day_start: datetime) -> Ask | None: ...
 
 
+class LookupStore(Protocol):
+    def miss(self, learner_id: int, query: str, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -147,6 +151,8 @@ class UnitOfWork(Protocol):
     def flags(self) -> FlagStore: ...
     @property
     def asks(self) -> AskStore: ...
+    @property
+    def lookups(self) -> LookupStore: ...
 
 
 class Store(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from storage.repositories import (
     Deliveries,
     Flags,
     Learners,
+    Lookups,
     Points,
     Progress,
     Streaks,
@@ -36,7 +38,7 @@ from storage.repositories import (
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TABLES = {"learner", "ask", "delivery", "lesson_progress", "card", "answer", "points", "streak",
-          "badge", "flag", "alembic_version"}
+          "badge", "flag", "lookup_miss", "alembic_version"}
 
 
 def enrol(database: Database, user: str = "42", **settings: Any) -> int:
@@ -200,6 +202,7 @@ def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Datab
             Streaks(session).save(Streak(learner_id, 1, 1, date(2026, 3, 2)))
             Flags(session).add(learner_id, "l", "q", "key is wrong", NOW)
             Asks(session).create(learner_id, "l", "q", NOW)
+            Lookups(session).miss(learner_id, "what is kerberos", NOW)
     with database.session() as session:
         Learners(session).forget(gone)
     with database.engine.connect() as connection:
@@ -266,13 +269,19 @@ def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
                     "INSERT INTO lesson_progress (learner_id, lesson_id, delivered_at, via) "
                     "VALUES (:learner, :lesson, :at, :via)"),
                     {"learner": learner_id, "lesson": lesson_id, "at": NOW, "via": via})
-            Cards(session).add_new([Card(learner_id, "reviewed", "q1", "", NOW)])
+            session.execute(text(
+                "INSERT INTO card (learner_id, lesson_id, question_key, state, due_at, reviews, "
+                "lapses, mastered) VALUES (:learner, 'reviewed', 'q1', :state, :at, 1, 0, false)"),
+                {"learner": learner_id, "at": NOW, "state": json.dumps(
+                    {"stability": 4.5, "last_review": NOW.isoformat()})})
         upgrade(database)
         with database.session() as session:
             history = {receipt.lesson_id: receipt
                        for receipt in Progress(session).history(learner_id)}
+            card = Cards(session).get(learner_id, "reviewed", "q1")
     finally:
         database.dispose()
     assert {lesson: (r.via, r.read_at) for lesson, r in history.items()} == {
         "pushed": (LessonSource.LESSON, NOW), "asked": (LessonSource.LOOKUP, NOW),
         "reviewed": (LessonSource.ADDED, NOW)}
+    assert card is not None and (card.stability, card.reviewed_at) == (4.5, NOW)  # 0005
