@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage.errors import MigrationError, StorageError
+from storage.reports import Reports
 from storage.unit import Unit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -94,6 +95,12 @@ class Database:
         error (what the engine and the scheduler work with; they never see a session)."""
         with self.session() as session:
             yield Unit(session)
+
+    @contextmanager
+    def reports(self) -> Iterator[Reports]:
+        """The dashboard's read-only queries, in one transaction."""
+        with self.session() as session:
+            yield Reports(session)
 
     @property
     def safe_url(self) -> str:

@@ -1,0 +1,1 @@
+"""The trainer dashboard: figures, pages, sign-in and the web routes."""

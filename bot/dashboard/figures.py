@@ -1,0 +1,122 @@
+"""The dashboard's figures from the reports' sums: pure functions, each with its definition.
+
+- **Facility**: the share of learners whose *first* answer to a question was right (classical
+  test theory's item difficulty; Moodle calls it the facility index).
+- **Discrimination**: the corrected item-total correlation: over learners, the Pearson
+  correlation between a question's first attempt (1 right, 0 wrong) and the learner's
+  first-attempt score on the *other* questions in view. Near 0, the question does not tell who
+  knows the material; below 0, those who know it get it wrong more often: a broken key, or a
+  trick question.
+- **Predicted recall**: FSRS's forgetting curve over the learners' cards (see
+  :meth:`storage.reports.Reports.recall`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from storage.reports import ItemTotals, LearnerRisk
+
+LOW_FACILITY = 0.3
+"""Below this share of right first attempts a question is probably broken (or too hard)."""
+MIN_LEARNERS = 5
+"""Fewer first attempts than this say too little to mark a question."""
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """``part / whole``, None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+def discrimination(sums: ItemTotals) -> float | None:
+    """The corrected item-total correlation from its sums; None when it is undefined (every
+    learner answered alike, or too few answered)."""
+    n = sums.n
+    if n < 3:
+        return None
+    numerator = n * sums.sxy - sums.sx * sums.sy
+    spread = (n * sums.sxx - sums.sx ** 2) * (n * sums.syy - sums.sy ** 2)
+    if spread <= 1e-12:
+        return None
+    return numerator / math.sqrt(spread)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a question looks broken (empty: it looks fine)."""
+
+    reasons: tuple[str, ...]
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.reasons)
+
+
+def judge(learners: int, facility: float | None, index: float | None, flags: int) -> Verdict:
+    """Whether a question looks broken: few get it right first time, those who know the
+    material get it wrong more often, or learners flagged it."""
+    reasons = []
+    if facility is not None and learners >= MIN_LEARNERS and facility < LOW_FACILITY:
+        reasons.append("low facility")
+    if index is not None and learners >= MIN_LEARNERS and index < 0:
+        reasons.append("negative discrimination")
+    if flags:
+        reasons.append("flagged")
+    return Verdict(tuple(reasons))
+
+
+def choice_counts(given: Iterable[tuple[str, int]], choices: int) -> list[int]:
+    """How often each choice was picked, from (choices given as '0,2', times) pairs."""
+    counts = [0] * choices
+    for text, times in given:
+        for part in text.split(","):
+            if part.strip().isdigit() and int(part) < choices:
+                counts[int(part)] += times
+    return counts
+
+
+def weighted_recall(per_lesson: Iterable[tuple[str, float, int]],
+                    group: Mapping[str, str]) -> dict[str, tuple[float, int]]:
+    """Mean recall per group (a lesson's track or topic), weighted by cards: (recall, cards)."""
+    sums: dict[str, list[float]] = {}
+    for lesson, recall, cards in per_lesson:
+        name = group.get(lesson)
+        if name is None:
+            continue
+        total = sums.setdefault(name, [0.0, 0.0])
+        total[0] += recall * cards
+        total[1] += cards
+    return {name: (value / cards, int(cards)) for name, (value, cards) in sums.items() if cards}
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A learner who is slipping, and why."""
+
+    learner: LearnerRisk
+    reasons: tuple[str, ...]
+
+
+def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
+            overdue: int, enrolled: Mapping[int, datetime] | None = None) -> list[Risk]:
+    """Learners with no action for ``idle_days`` days, at least ``overdue`` reviews overdue,
+    or a streak of 3 days or more lost; the longest idle first."""
+    risks = []
+    for learner in learners:
+        reasons = []
+        since = learner.last_action or (enrolled or {}).get(learner.learner_id)
+        idle = (now - since) if since is not None else None
+        if idle is not None and idle >= timedelta(days=idle_days):
+            reasons.append(f"no action for {idle.days} days")
+        if learner.overdue >= overdue:
+            reasons.append(f"{learner.overdue} reviews overdue")
+        if learner.longest >= 3 and idle is not None and idle >= timedelta(days=3):
+            reasons.append(f"streak of {learner.longest} lost")
+        if reasons:
+            risks.append(Risk(learner, tuple(reasons)))
+    oldest = datetime.min.replace(tzinfo=now.tzinfo)
+    return sorted(risks, key=lambda risk: (risk.learner.last_action or oldest,
+                                           risk.learner.learner_id))

@@ -1,0 +1,422 @@
+"""The dashboard's pages as data: figures, charts and tables, the same numbers whether they are
+shown as HTML, downloaded as CSV or read as JSON.
+
+Every chart has a table of its own numbers (shown under it for screen readers and phones), and
+every table can be downloaded. Nothing here knows HTTP or HTML.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC as _UTC
+from datetime import date, datetime, timedelta
+
+from bot.content.catalog import Catalog
+from bot.content.markdown import plain_text
+from bot.content.model import track_title
+from bot.dashboard import figures
+from bot.engine.reviewer import Reviewer
+from storage import Database
+from storage.reports import Reports, Scope
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: ``kind`` is 'line' or 'bar'; one value per label in each series."""
+
+    key: str
+    title: str
+    kind: str
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+
+    def table(self) -> Table:
+        """The chart's numbers as a table."""
+        return Table(self.key, self.title, ("", *(s.name for s in self.series)),
+                     tuple((label, *(s.values[i] for s in self.series))
+                           for i, label in enumerate(self.labels)))
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    links: tuple[str | None, ...] = ()
+    """A link for each row's first cell (empty: none)."""
+    marked: tuple[bool, ...] = ()
+    """Rows to draw attention to (broken questions, learners at risk)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    title: str
+    figures: tuple[Figure, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    tables: tuple[Table, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def all_tables(self) -> dict[str, Table]:
+        """Every table of the page, the charts' own included, by key."""
+        tables = {chart.key: chart.table() for chart in self.charts}
+        tables.update({table.key: table for table in self.tables})
+        return tables
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the trainer chose to look at."""
+
+    since: date
+    until: date
+    """Inclusive: the last day shown."""
+    platform: str | None = None
+    track: str | None = None
+
+
+@dataclass
+class DashboardSettings:
+    pseudonymous: bool = False
+    """Show learner ids instead of names."""
+    idle_days: int = 5
+    """No action for this many days puts a learner at risk."""
+    overdue_reviews: int = 10
+    """This many reviews overdue by more than two days puts a learner at risk."""
+    platforms: tuple[str, ...] = field(default_factory=tuple)
+
+
+PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons")
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+class Dashboard:
+    """Builds each page from the database and the lesson library."""
+
+    def __init__(self, database: Database, catalog: Catalog,
+                 settings: DashboardSettings | None = None) -> None:
+        self.database = database
+        self.catalog = catalog
+        self.settings = settings or DashboardSettings()
+        self.reviewer = Reviewer()
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def scope(self, filters: Filters) -> Scope:
+        lessons = None
+        if filters.track:
+            lessons = tuple(lesson.id for lesson in self.catalog.tracks().get(filters.track, ()))
+        since = datetime.combine(filters.since, datetime.min.time()).replace(tzinfo=_UTC)
+        until = datetime.combine(filters.until + timedelta(days=1),
+                                 datetime.min.time()).replace(tzinfo=_UTC)
+        return Scope(since, until, filters.platform, lessons)
+
+    def name(self, learner_id: int, display_name: str) -> str:
+        if self.settings.pseudonymous or not display_name:
+            return f"learner #{learner_id}"
+        return display_name
+
+    def question_text(self, lesson_id: str, key: str) -> tuple[str, str, int]:
+        """(lesson title, question text, number of choices) as the library has them now."""
+        lesson = self.catalog.get(lesson_id)
+        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        if lesson is None or question is None:
+            return lesson_id, f"#{key} (no longer in the library)", 0
+        return lesson.title, plain_text(question.text), len(question.choices)
+
+    def build(self, key: str, filters: Filters, now: datetime,
+              learner_id: int | None = None) -> Page:
+        """One page by its key (see :data:`PAGES`; 'learner' with ``learner_id``)."""
+        with self.database.reports() as reports:
+            if key == "learner" and learner_id is not None:
+                return self.learner(reports, filters, now, learner_id)
+            builder = {"overview": self.overview, "tracks": self.tracks,
+                       "questions": self.questions, "retention": self.retention,
+                       "learners": self.learners, "lessons": self.lessons}[key]
+            return builder(reports, filters, now)
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def overview(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        counts = reports.learner_counts(scope)
+        activity = reports.activity(scope)
+        days = _days(filters.since, filters.until)
+        active = dict(reports.daily_active(scope))
+        daily = Chart("daily-active", "Learners active each day", "line",
+                      tuple(day.isoformat() for day in days),
+                      (Series("learners who read or answered",
+                              tuple(float(active.get(day, 0)) for day in days)),))
+        buckets = [(0, 0, "0"), (1, 4, "1-4"), (5, 9, "5-9"), (10, 19, "10-19"),
+                   (20, 10**9, "20+")]
+        held = reports.streaks(scope)
+        streaks = Chart("streaks", "Streaks held now (days)", "bar",
+                        tuple(label for _, _, label in buckets),
+                        (Series("learners", tuple(float(sum(n for days_, n in held
+                                                            if low <= days_ <= high))
+                                                  for low, high, _ in buckets)),))
+        platforms = reports.by_platform(scope)
+        table = Table("platforms", "Per platform",
+                      ("platform", "enrolled", "active (30 days)", "lessons delivered",
+                       "lessons read", "questions asked", "answered", "accuracy"),
+                      tuple((row.platform, row.enrolled, row.active_30, row.activity.delivered,
+                             row.activity.read, row.activity.asked, row.activity.answered,
+                             rounded(figures.ratio(row.activity.right, row.activity.answered)))
+                            for row in platforms))
+        return Page("overview", "Overview", (
+            Figure("enrolled", str(counts.enrolled)),
+            Figure("active, last 7 days", str(counts.active_7)),
+            Figure("active, last 30 days", str(counts.active_30)),
+            Figure("lessons read of delivered",
+                   f"{activity.read} of {activity.delivered} "
+                   f"({percent(figures.ratio(activity.read, activity.delivered))})"),
+            Figure("questions answered of asked",
+                   f"{activity.answered} of {activity.asked} "
+                   f"({percent(figures.ratio(activity.answered, activity.asked))})"),
+            Figure("accuracy", percent(figures.ratio(activity.right, activity.answered))),
+        ), (daily, streaks), (table,), (
+            "Active means the learner read a lesson (Got it, done, or an answer to one of its "
+            "questions) or answered a question: a lesson the bot sent does not count.",))
+
+    def tracks(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        enrolled = reports.learner_counts(scope).enrolled
+        rows = []
+        names, started_s, half_s, done_s = [], [], [], []
+        weeks = _weeks(filters.since, filters.until)
+        completions: dict[str, list[float]] = {}
+        for track, lessons in sorted(self.catalog.tracks().items()):
+            if filters.track and track != filters.track:
+                continue
+            ids = tuple(lesson.id for lesson in lessons)
+            one = Scope(scope.since, scope.until, scope.platform, ids)
+            started, halfway, done = reports.track_funnel(one, len(ids))
+            rows.append((track_title(track), len(ids), enrolled, started, halfway, done,
+                         rounded(figures.ratio(done, started))))
+            names.append(track_title(track))
+            started_s.append(float(started))
+            half_s.append(float(halfway))
+            done_s.append(float(done))
+            finished = [last for _, read, last in reports.track_progress(one)
+                        if read >= len(ids) and last is not None]
+            completions[track_title(track)] = [
+                float(sum(1 for when in finished if _utc(when).date() < week + timedelta(days=7)))
+                for week in weeks]
+        funnel = Chart("funnel", "Track funnel: started, half-way, completed", "bar",
+                       tuple(names), (Series("started", tuple(started_s)),
+                                      Series("half-way", tuple(half_s)),
+                                      Series("completed", tuple(done_s))))
+        over_time = Chart("completions", "Learners who completed each track, by week", "line",
+                          tuple(week.isoformat() for week in weeks),
+                          tuple(Series(name, tuple(values))
+                                for name, values in completions.items()))
+        table = Table("tracks", "Tracks", ("track", "lessons", "enrolled", "started", "half-way",
+                                           "completed", "completion of started"), tuple(rows))
+        return Page("tracks", "Tracks", (), (funnel, over_time), (table,), (
+            "Started: a lesson of the track delivered or read. Half-way and completed count "
+            "lessons read, never lessons only sent.",))
+
+    def questions(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        discrimination = {(row.lesson_id, row.question_key): figures.discrimination(row)
+                          for row in reports.item_totals(scope)}
+        given: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+        for lesson, key, text, times in reports.choices(scope):
+            given[(lesson, key)].append((text, times))
+        flags = {(lesson, key): (count, notes) for lesson, key, count, notes
+                 in reports.flags(scope)}
+        rows = []
+        for row in reports.questions(scope):
+            ident = (row.lesson_id, row.question_key)
+            title, text, choices = self.question_text(*ident)
+            facility = figures.ratio(row.first_right, row.learners)
+            index = discrimination.get(ident)
+            count, notes = flags.pop(ident, (0, []))
+            verdict = figures.judge(row.learners, facility, index, count)
+            picks = figures.choice_counts(given.get(ident, []), choices)
+            spread = " · ".join(f"{number}) {percent(figures.ratio(n, row.answers))}"
+                                for number, n in enumerate(picks, 1))
+            rows.append((verdict.broken, (
+                f"{title}: {text}", row.learners, rounded(facility),
+                rounded(figures.ratio(row.latest_right, row.learners)), rounded(index),
+                row.answers, spread, count, " | ".join(notes), ", ".join(verdict.reasons))))
+        for (lesson, key), (count, notes) in flags.items():  # flagged, never answered in view
+            title, text, _ = self.question_text(lesson, key)
+            rows.append((True, (f"{title}: {text}", 0, None, None, None, 0, "", count,
+                                " | ".join(notes), "flagged")))
+        rows.sort(key=lambda item: (not item[0], str(item[1][0])))
+        table = Table("questions", "Questions (those that look broken first)", (
+            "question", "learners", "facility (first attempt)", "latest accuracy",
+            "discrimination", "answers", "choices picked", "flags", "flag notes", "looks broken"),
+            tuple(values for _, values in rows), marked=tuple(broken for broken, _ in rows))
+        broken = sum(1 for flag, _ in rows if flag)
+        return Page("questions", "Questions", (
+            Figure("questions answered", str(len(rows))),
+            Figure("look broken", str(broken)),
+        ), (), (table,), (
+            "Facility: the share of learners whose first answer was right. Discrimination: the "
+            "correlation between a question's first attempt and the learner's first attempts at "
+            "the other questions in view (below 0: those who know the material get it wrong "
+            "more often). A question looks broken with a facility under 30%, a negative "
+            "discrimination (5 learners or more), or a flag.",))
+
+    def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        per_lesson = self.recall_now(reports, scope, now)
+        by_track = figures.weighted_recall(per_lesson, {
+            lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
+            if lesson.track})
+        by_topic = figures.weighted_recall(per_lesson, {
+            lesson.id: lesson.topic for lesson in self.catalog.lessons() if lesson.topic})
+        overall = figures.weighted_recall(per_lesson, {lesson: "all" for lesson, _, _
+                                                       in per_lesson}).get("all")
+        tracks = Chart("recall-tracks", "Predicted recall now, per track", "bar",
+                       tuple(sorted(by_track)),
+                       (Series("recall", tuple(rounded(by_track[name][0]) for name
+                                               in sorted(by_track))),))
+        topics = Chart("recall-topics", "Predicted recall now, per topic", "bar",
+                       tuple(sorted(by_topic)),
+                       (Series("recall", tuple(rounded(by_topic[name][0]) for name
+                                               in sorted(by_topic))),))
+        trend = reports.recall_trend("all", filters.since)
+        history = Chart("recall-trend", "Predicted recall over time (all cards)", "line",
+                        tuple(day.isoformat() for day, _, _ in trend),
+                        (Series("recall", tuple(rounded(value) for _, _, value in trend)),))
+        table = Table("recall", "Predicted recall per track and topic", (
+            "kind", "name", "predicted recall now", "cards"),
+            tuple([("track", name, rounded(value), cards) for name, (value, cards)
+                   in sorted(by_track.items())]
+                  + [("topic", name, rounded(value), cards) for name, (value, cards)
+                     in sorted(by_topic.items())]))
+        return Page("retention", "Retention", (
+            Figure("predicted recall now", percent(overall[0] if overall else None)),
+            Figure("cards", str(overall[1] if overall else 0)),
+        ), (tracks, topics, history), (table,), (
+            "What the learners would still know today: for each question a learner has met, "
+            "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
+            "holds the memory its lesson gave). The trend is kept once a day.",))
+
+    def recall_now(self, reports: Reports, scope: Scope,
+                   now: datetime) -> list[tuple[str, float, int]]:
+        """Per lesson: the mean predicted recall of its cards now."""
+        first = self.reviewer.first_exposure(now).stability or 1.0
+        return reports.recall(scope, now, self.reviewer.factor, self.reviewer.decay, first)
+
+    def learners(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        rows = reports.learners(scope, now, timedelta(days=2))
+        risks = figures.at_risk(rows, now, self.settings.idle_days,
+                                self.settings.overdue_reviews)
+        risky = {risk.learner.learner_id: risk for risk in risks}
+        ordered = [risk.learner for risk in risks] + [
+            row for row in rows if row.learner_id not in risky]
+        table = Table("learners", "Learners (those at risk first)", (
+            "learner", "platform", "last action", "reviews overdue", "streak", "longest streak",
+            "points", "at risk because"),
+            tuple((self.name(row.learner_id, row.display_name), row.platform,
+                   _stamp(row.last_action), row.overdue, row.streak, row.longest, row.points,
+                   ", ".join(risky[row.learner_id].reasons) if row.learner_id in risky else "")
+                  for row in ordered[:500]),
+            links=tuple(f"learners/{row.learner_id}" for row in ordered[:500]),
+            marked=tuple(row.learner_id in risky for row in ordered[:500]))
+        return Page("learners", "Learners", (
+            Figure("learners", str(len(rows))),
+            Figure("at risk", str(len(risks))),
+        ), (), (table,), (
+            f"At risk: no action for {self.settings.idle_days} days, "
+            f"{self.settings.overdue_reviews} reviews or more overdue, or a streak of 3 days or "
+            "more lost. The first 500 are listed; the CSV has them all.",))
+
+    def learner(self, reports: Reports, filters: Filters, now: datetime,
+                learner_id: int) -> Page:
+        scope = self.scope(Filters(filters.since, filters.until))
+        found = reports.learners(scope, now, timedelta(days=2), learner_id)
+        if not found:
+            raise KeyError(learner_id)
+        row = found[0]
+        lessons = reports.learner_lessons(learner_id)
+        read = {lesson for lesson, _, _, at in lessons if at is not None}
+        tracks = tuple((track_title(track), sum(lesson.id in read for lesson in items),
+                        len(items)) for track, items in sorted(self.catalog.tracks().items())
+                       if any(lesson.id in {entry[0] for entry in lessons} for lesson in items))
+        answers = reports.learner_answers(learner_id, 50)
+        right = sum(1 for *_, correct in answers if correct)
+        return Page("learner", self.name(row.learner_id, row.display_name), (
+            Figure("platform", row.platform),
+            Figure("points", str(row.points)),
+            Figure("streak", f"{row.streak} (longest {row.longest})"),
+            Figure("last action", _stamp(row.last_action) or "never"),
+            Figure("accuracy, last 50 answers", percent(figures.ratio(right, len(answers)))),
+            Figure("reviews overdue", str(row.overdue)),
+        ), (), (
+            Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
+            Table("lessons", "Lessons", ("lesson", "how", "delivered", "read"), tuple(
+                (self.catalog.get(lesson).title if self.catalog.get(lesson) else lesson,  # type: ignore[union-attr]
+                 via, _stamp(at), _stamp(read_at)) for lesson, via, at, read_at in lessons)),
+            Table("answers", "Recent answers", ("when", "question", "right"), tuple(
+                (_stamp(at), ": ".join(self.question_text(lesson, key)[:2]),
+                 "yes" if correct else "no") for at, lesson, key, correct in answers)),
+        ))
+
+    def lessons(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        rows = reports.lesson_reads(scope)
+        table = Table("lessons", "Lessons", (
+            "lesson", "delivered", "read", "read of delivered", "looked up",
+            "hours from delivery to read"),
+            tuple((self.catalog.get(row.lesson_id).title  # type: ignore[union-attr]
+                   if self.catalog.get(row.lesson_id) else row.lesson_id,
+                   row.delivered, row.read, rounded(figures.ratio(row.read, row.delivered)),
+                   row.looked_up, rounded(row.hours_to_read, 1)) for row in rows))
+        misses = Table("unanswered", "Questions the library could not answer (what to write "
+                       "next)", ("words", "times asked", "last asked"),
+                       tuple((words, times, _stamp(last))
+                             for words, times, last in reports.misses(scope, 200)))
+        return Page("lessons", "Lessons", (
+            Figure("lessons in the library", str(len(self.catalog.lessons()))),
+            Figure("unanswered lookups", str(sum(row[1] for row in misses.rows
+                                                 if isinstance(row[1], int)))),
+        ), (), (table, misses))
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _weeks(first: date, last: date) -> list[date]:
+    start = first - timedelta(days=first.weekday())
+    return [start + timedelta(weeks=n) for n in range((last - start).days // 7 + 1)]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=_UTC)
+
+
+def _stamp(moment: datetime | None) -> str:
+    return "" if moment is None else _utc(moment).strftime("%Y-%m-%d %H:%M")
+

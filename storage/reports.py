@@ -1,0 +1,498 @@
+"""Read-only aggregates for the trainer dashboard, computed in SQL (never by loading rows).
+
+Each query takes a :class:`Scope` (a time window, a platform, the lessons of a track) and
+returns small typed rows; turning them into figures (facility, discrimination, funnels, risk)
+is :mod:`bot.dashboard.figures`' job. Days are UTC days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import Session
+
+from storage.tables import (
+    AnswerRow,
+    AskRow,
+    CardRow,
+    FlagRow,
+    LearnerRow,
+    LookupMissRow,
+    PointsRow,
+    ProgressRow,
+    RecallSnapshotRow,
+    StreakRow,
+)
+
+_LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
+_ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_ASK = AskRow.__table__  # type: ignore[attr-defined]
+_CARD = CardRow.__table__  # type: ignore[attr-defined]
+_FLAG = FlagRow.__table__  # type: ignore[attr-defined]
+_PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
+_POINTS = PointsRow.__table__  # type: ignore[attr-defined]
+_STREAK = StreakRow.__table__  # type: ignore[attr-defined]
+_MISS = LookupMissRow.__table__  # type: ignore[attr-defined]
+_SNAPSHOT = RecallSnapshotRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report looks at: actions in ``[since, until)``, of one platform's learners (None:
+    all), about some lessons (None: all; a track's lessons when filtered by track)."""
+
+    since: datetime
+    until: datetime
+    platform: str | None = None
+    lessons: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LearnerCounts:
+    enrolled: int
+    active_7: int
+    active_30: int
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What learners did in a scope."""
+
+    delivered: int
+    read: int
+    asked: int
+    answered: int
+    right: int
+
+
+@dataclass(frozen=True)
+class PlatformRow:
+    platform: str
+    enrolled: int
+    active_30: int
+    activity: Activity
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One question's answers: first attempts (each learner's first answer), latest attempts
+    (each learner's last), and all."""
+
+    lesson_id: str
+    question_key: str
+    learners: int
+    first_right: int
+    latest_right: int
+    answers: int
+
+
+@dataclass(frozen=True)
+class ItemTotals:
+    """Sums for the corrected item-total correlation of one question: ``x`` is a learner's
+    first attempt (1 right, 0 wrong), ``y`` their first-attempt score on the rest of the
+    questions in scope."""
+
+    lesson_id: str
+    question_key: str
+    n: int
+    sx: float
+    sy: float
+    sxy: float
+    sxx: float
+    syy: float
+
+
+@dataclass(frozen=True)
+class LearnerRisk:
+    """One learner's signs of slipping."""
+
+    learner_id: int
+    display_name: str
+    platform: str
+    last_action: datetime | None
+    overdue: int
+    streak: int
+    longest: int
+    points: int
+
+
+@dataclass(frozen=True)
+class LessonReads:
+    lesson_id: str
+    delivered: int
+    read: int
+    looked_up: int
+    hours_to_read: float | None
+    """The mean time from delivery to read, for lessons read."""
+
+
+def _day(column: Any, dialect: str) -> ColumnElement[Any]:
+    """A timestamp's UTC day, as text 'YYYY-MM-DD' on every database."""
+    if dialect == "sqlite":
+        return func.date(column)
+    return func.to_char(column, "YYYY-MM-DD")
+
+
+def _days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
+    """Fractional days from ``earlier`` to ``later``."""
+    if dialect == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return func.extract("epoch", later - earlier) / 86400.0
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+class Reports:
+    """The dashboard's queries, in one transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    # -- filters --------------------------------------------------------------------------------
+
+    def _learners(self, scope: Scope) -> Select[Any]:
+        """The ids of the learners a scope looks at."""
+        query = select(_LEARNER.c.id)
+        if scope.platform:
+            query = query.where(_LEARNER.c.platform == scope.platform)
+        return query
+
+    @staticmethod
+    def _lessons(column: Any, scope: Scope) -> ColumnElement[bool]:
+        if scope.lessons is None:
+            return literal(True)
+        return column.in_(scope.lessons) if scope.lessons else literal(False)
+
+    def _scalar(self, query: Select[Any]) -> int:
+        return int(self.session.execute(query).scalar() or 0)
+
+    # -- overview -------------------------------------------------------------------------------
+
+    def actions(self, scope: Scope) -> Any:
+        """(learner_id, at) of every action in scope: an answer, or a lesson read."""
+        learners = self._learners(scope)
+        answers = select(_ANSWER.c.learner_id, _ANSWER.c.answered_at.label("at")).where(
+            _ANSWER.c.answered_at >= scope.since, _ANSWER.c.answered_at < scope.until,
+            _ANSWER.c.learner_id.in_(learners), self._lessons(_ANSWER.c.lesson_id, scope))
+        reads = select(_PROGRESS.c.learner_id, _PROGRESS.c.read_at.label("at")).where(
+            _PROGRESS.c.read_at >= scope.since, _PROGRESS.c.read_at < scope.until,
+            _PROGRESS.c.learner_id.in_(learners), self._lessons(_PROGRESS.c.lesson_id, scope))
+        return union_all(answers, reads).subquery()
+
+    def learner_counts(self, scope: Scope) -> LearnerCounts:
+        """Learners enrolled by the end of the scope, and those who acted in its last 7 and 30
+        days."""
+        enrolled = select(func.count()).select_from(_LEARNER).where(
+            _LEARNER.c.created_at < scope.until)
+        if scope.platform:
+            enrolled = enrolled.where(_LEARNER.c.platform == scope.platform)
+
+        def active(days: int) -> int:
+            window = Scope(scope.until - timedelta(days=days), scope.until, scope.platform,
+                           scope.lessons)
+            actions = self.actions(window)
+            return self._scalar(select(func.count(distinct(actions.c.learner_id))))
+
+        return LearnerCounts(self._scalar(enrolled), active(7), active(30))
+
+    def daily_active(self, scope: Scope) -> list[tuple[date, int]]:
+        """Learners who acted, per day of the scope (days without anyone left out)."""
+        actions = self.actions(scope)
+        day = _day(actions.c.at, self.dialect).label("day")
+        rows = self.session.execute(
+            select(day, func.count(distinct(actions.c.learner_id))).group_by(day).order_by(day))
+        return [(date.fromisoformat(str(when)), int(count)) for when, count in rows]
+
+    def activity(self, scope: Scope) -> Activity:
+        """Lessons delivered and read, questions asked and answered, right answers."""
+        learners = self._learners(scope)
+        progress = self._lessons(_PROGRESS.c.lesson_id, scope)
+        delivered = self._scalar(select(func.count()).select_from(_PROGRESS).where(
+            _PROGRESS.c.via == "lesson", _PROGRESS.c.delivered_at >= scope.since,
+            _PROGRESS.c.delivered_at < scope.until, _PROGRESS.c.learner_id.in_(learners),
+            progress))
+        read = self._scalar(select(func.count()).select_from(_PROGRESS).where(
+            _PROGRESS.c.read_at >= scope.since, _PROGRESS.c.read_at < scope.until,
+            _PROGRESS.c.learner_id.in_(learners), progress))
+        asked = self._scalar(select(func.count()).select_from(_ASK).where(
+            _ASK.c.asked_at >= scope.since, _ASK.c.asked_at < scope.until,
+            _ASK.c.learner_id.in_(learners), self._lessons(_ASK.c.lesson_id, scope)))
+        answered, right = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(cast(_ANSWER.c.correct, Integer)), 0))
+            .where(_ANSWER.c.answered_at >= scope.since, _ANSWER.c.answered_at < scope.until,
+                   _ANSWER.c.learner_id.in_(learners),
+                   self._lessons(_ANSWER.c.lesson_id, scope))).one()
+        return Activity(delivered, read, asked, int(answered), int(right))
+
+    def by_platform(self, scope: Scope) -> list[PlatformRow]:
+        """The overview's figures for each platform with learners."""
+        platforms = [str(name) for name in self.session.execute(
+            select(_LEARNER.c.platform).distinct().order_by(_LEARNER.c.platform)).scalars()]
+        rows = []
+        for platform in platforms:
+            if scope.platform and platform != scope.platform:
+                continue
+            one = Scope(scope.since, scope.until, platform, scope.lessons)
+            counts = self.learner_counts(one)
+            rows.append(PlatformRow(platform, counts.enrolled, counts.active_30,
+                                    self.activity(one)))
+        return rows
+
+    def streaks(self, scope: Scope) -> list[tuple[int, int]]:
+        """(current streak, learners) for every streak length held now."""
+        query = (select(_STREAK.c.current, func.count())
+                 .where(_STREAK.c.learner_id.in_(self._learners(scope)))
+                 .group_by(_STREAK.c.current).order_by(_STREAK.c.current))
+        return [(int(current), int(count)) for current, count in self.session.execute(query)]
+
+    # -- tracks ---------------------------------------------------------------------------------
+
+    def track_progress(self, scope: Scope) -> list[tuple[int, int, datetime | None]]:
+        """For each learner who has any of the scope's lessons: (lessons delivered or read,
+        lessons read, when the last was read). ``scope.lessons`` is one track's lessons."""
+        have = or_(_PROGRESS.c.via == "lesson", _PROGRESS.c.read_at.is_not(None))
+        query = (select(func.sum(cast(have, Integer)),
+                        func.count(_PROGRESS.c.read_at), func.max(_PROGRESS.c.read_at))
+                 .where(_PROGRESS.c.learner_id.in_(self._learners(scope)),
+                        self._lessons(_PROGRESS.c.lesson_id, scope),
+                        or_(_PROGRESS.c.read_at.is_(None), _PROGRESS.c.read_at < scope.until))
+                 .group_by(_PROGRESS.c.learner_id))
+        return [(int(started or 0), int(read), _as_datetime(last))
+                for started, read, last in self.session.execute(query)]
+
+    def track_funnel(self, scope: Scope, total: int) -> tuple[int, int, int]:
+        """Learners who started the track, read half of it, and read all of it (in SQL)."""
+        per_learner = (select(
+            func.sum(cast(or_(_PROGRESS.c.via == "lesson", _PROGRESS.c.read_at.is_not(None)),
+                          Integer)).label("started"),
+            func.count(_PROGRESS.c.read_at).label("read"))
+            .where(_PROGRESS.c.learner_id.in_(self._learners(scope)),
+                   self._lessons(_PROGRESS.c.lesson_id, scope),
+                   or_(_PROGRESS.c.read_at.is_(None), _PROGRESS.c.read_at < scope.until))
+            .group_by(_PROGRESS.c.learner_id)).subquery()
+        half = (total + 1) // 2
+        started, halfway, done = self.session.execute(select(
+            func.coalesce(func.sum(case((per_learner.c.started > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((per_learner.c.read >= half, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((per_learner.c.read >= total, 1), else_=0)), 0),
+        )).one()
+        return int(started), int(halfway), int(done)
+
+    # -- questions ------------------------------------------------------------------------------
+
+    def _answers(self, scope: Scope) -> list[ColumnElement[bool]]:
+        return [_ANSWER.c.answered_at >= scope.since, _ANSWER.c.answered_at < scope.until,
+                _ANSWER.c.learner_id.in_(self._learners(scope)),
+                self._lessons(_ANSWER.c.lesson_id, scope)]
+
+    def _attempts(self, scope: Scope, first: bool) -> Any:
+        """Each learner's first (or latest) answer to each question in scope."""
+        pick = func.min(_ANSWER.c.id) if first else func.max(_ANSWER.c.id)
+        ids = (select(pick).where(*self._answers(scope))
+               .group_by(_ANSWER.c.learner_id, _ANSWER.c.lesson_id, _ANSWER.c.question_key))
+        return (select(_ANSWER.c.learner_id, _ANSWER.c.lesson_id, _ANSWER.c.question_key,
+                       cast(_ANSWER.c.correct, Integer).label("x"))
+                .where(_ANSWER.c.id.in_(ids)).subquery())
+
+    def questions(self, scope: Scope) -> list[QuestionRow]:
+        """Every answered question: learners, right first attempts, right latest attempts,
+        answers."""
+        first = self._attempts(scope, first=True)
+        latest = self._attempts(scope, first=False)
+        firsts = {(lesson, key): (int(n), int(right)) for lesson, key, n, right in
+                  self.session.execute(select(first.c.lesson_id, first.c.question_key,
+                                              func.count(), func.sum(first.c.x))
+                                       .group_by(first.c.lesson_id, first.c.question_key))}
+        latests = {(lesson, key): int(right) for lesson, key, right in
+                   self.session.execute(select(latest.c.lesson_id, latest.c.question_key,
+                                               func.sum(latest.c.x))
+                                        .group_by(latest.c.lesson_id, latest.c.question_key))}
+        totals = {(lesson, key): int(n) for lesson, key, n in self.session.execute(
+            select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, func.count())
+            .where(*self._answers(scope))
+            .group_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key))}
+        return [QuestionRow(lesson, key, n, right, latests.get((lesson, key), 0),
+                            totals.get((lesson, key), 0))
+                for (lesson, key), (n, right) in sorted(firsts.items())]
+
+    def choices(self, scope: Scope) -> list[tuple[str, str, str, int]]:
+        """(lesson, question, choices given as '0,2', how often) over all answers in scope."""
+        query = (select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.choices,
+                        func.count())
+                 .where(*self._answers(scope))
+                 .group_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.choices))
+        return [(str(lesson), str(key), str(given), int(n))
+                for lesson, key, given, n in self.session.execute(query)]
+
+    def item_totals(self, scope: Scope) -> list[ItemTotals]:
+        """Per question, the sums of the corrected item-total correlation over first attempts:
+        does a learner who does well on the rest of the scope's questions get this one right?
+        Learners with a single answered question say nothing and are left out."""
+        first = self._attempts(scope, first=True)
+        totals = (select(first.c.learner_id, func.sum(first.c.x).label("right"),
+                         func.count().label("answered"))
+                  .group_by(first.c.learner_id).subquery())
+        rest = ((totals.c.right - first.c.x) * 1.0 / (totals.c.answered - 1)).label("y")
+        joined = (select(first.c.lesson_id, first.c.question_key,
+                         cast(first.c.x, Float).label("x"), rest)
+                  .select_from(first.join(totals, totals.c.learner_id == first.c.learner_id))
+                  .where(totals.c.answered > 1).subquery())
+        query = (select(joined.c.lesson_id, joined.c.question_key, func.count(),
+                        func.sum(joined.c.x), func.sum(joined.c.y),
+                        func.sum(joined.c.x * joined.c.y), func.sum(joined.c.x * joined.c.x),
+                        func.sum(joined.c.y * joined.c.y))
+                 .group_by(joined.c.lesson_id, joined.c.question_key))
+        return [ItemTotals(str(lesson), str(key), int(n), float(sx), float(sy), float(sxy),
+                           float(sxx), float(syy))
+                for lesson, key, n, sx, sy, sxy, sxx, syy in self.session.execute(query)]
+
+    def flags(self, scope: Scope) -> list[tuple[str, str, int, list[str]]]:
+        """(lesson, question, flags, their latest notes) of questions flagged in scope."""
+        where = [_FLAG.c.created_at >= scope.since, _FLAG.c.created_at < scope.until,
+                 _FLAG.c.learner_id.in_(self._learners(scope)),
+                 self._lessons(_FLAG.c.lesson_id, scope)]
+        counts = self.session.execute(
+            select(_FLAG.c.lesson_id, _FLAG.c.question_key, func.count()).where(*where)
+            .group_by(_FLAG.c.lesson_id, _FLAG.c.question_key)).all()
+        result = []
+        for lesson, key, count in counts:
+            notes = [str(note) for note in self.session.execute(
+                select(_FLAG.c.note).where(*where, _FLAG.c.lesson_id == lesson,
+                                           _FLAG.c.question_key == key, _FLAG.c.note != "")
+                .order_by(_FLAG.c.created_at.desc()).limit(5)).scalars()]
+            result.append((str(lesson), str(key), int(count), notes))
+        return result
+
+    # -- retention ------------------------------------------------------------------------------
+
+    def recall(self, scope: Scope, now: datetime, factor: float, decay: float,
+               first_stability: float) -> list[tuple[str, float, int]]:
+        """(lesson, mean predicted recall now, cards) over the learners' cards, by FSRS's
+        forgetting curve R = (1 + factor * days / S) ** decay. A card never reviewed holds the
+        memory its lesson's reading gave (stability ``first_stability`` from its delivery)."""
+        stability = func.coalesce(_CARD.c.stability, first_stability)
+        since = func.coalesce(_CARD.c.reviewed_at, _PROGRESS.c.delivered_at)
+        days = _days_between(literal(now), since, self.dialect)
+        elapsed = case((days > 0, days), else_=0.0)
+        recall = func.power(1.0 + factor * elapsed / stability, decay)
+        query = (select(_CARD.c.lesson_id, func.avg(recall), func.count())
+                 .select_from(_CARD.join(_PROGRESS, and_(
+                     _PROGRESS.c.learner_id == _CARD.c.learner_id,
+                     _PROGRESS.c.lesson_id == _CARD.c.lesson_id)))
+                 .where(_CARD.c.learner_id.in_(self._learners(scope)),
+                        self._lessons(_CARD.c.lesson_id, scope))
+                 .group_by(_CARD.c.lesson_id))
+        return [(str(lesson), float(mean), int(n))
+                for lesson, mean, n in self.session.execute(query)]
+
+    def recall_trend(self, kind: str, since: date) -> list[tuple[date, str, float]]:
+        """(day, name, recall) of the snapshots kept since a day."""
+        query = (select(_SNAPSHOT.c.day, _SNAPSHOT.c.name, _SNAPSHOT.c.recall)
+                 .where(_SNAPSHOT.c.kind == kind, _SNAPSHOT.c.day >= since)
+                 .order_by(_SNAPSHOT.c.day, _SNAPSHOT.c.name))
+        return [(day if isinstance(day, date) else date.fromisoformat(str(day)), str(name),
+                 float(value)) for day, name, value in self.session.execute(query)]
+
+    # -- learners -------------------------------------------------------------------------------
+
+    def learners(self, scope: Scope, now: datetime, overdue_after: timedelta,
+                 learner_id: int | None = None) -> list[LearnerRisk]:
+        """Every learner in scope (or one) with their last action, reviews overdue by more
+        than ``overdue_after``, streak and points."""
+        actions = self.actions(Scope(datetime(1970, 1, 1, tzinfo=now.tzinfo), now,
+                                     scope.platform, scope.lessons))
+        last = (select(actions.c.learner_id, func.max(actions.c.at).label("last"))
+                .group_by(actions.c.learner_id).subquery())
+        overdue = (select(_CARD.c.learner_id, func.count().label("overdue"))
+                   .where(_CARD.c.due_at < now - overdue_after)
+                   .group_by(_CARD.c.learner_id).subquery())
+        points = (select(_POINTS.c.learner_id, func.sum(_POINTS.c.points).label("points"))
+                  .group_by(_POINTS.c.learner_id).subquery())
+        query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
+                        last.c.last, func.coalesce(overdue.c.overdue, 0),
+                        func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
+                        func.coalesce(points.c.points, 0))
+                 .select_from(_LEARNER.outerjoin(last, last.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(points, points.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
+                 .where(_LEARNER.c.id.in_(self._learners(scope)))
+                 .order_by(_LEARNER.c.id))
+        if learner_id is not None:
+            query = query.where(_LEARNER.c.id == learner_id)
+        return [LearnerRisk(int(row[0]), str(row[1]), str(row[2]), _as_datetime(row[3]),
+                            int(row[4]), int(row[5]), int(row[6]), int(row[7]))
+                for row in self.session.execute(query)]
+
+    def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,
+                                                              datetime | None]]:
+        """(lesson, via, delivered, read) of one learner, latest first."""
+        query = (select(_PROGRESS.c.lesson_id, _PROGRESS.c.via, _PROGRESS.c.delivered_at,
+                        _PROGRESS.c.read_at)
+                 .where(_PROGRESS.c.learner_id == learner_id)
+                 .order_by(_PROGRESS.c.delivered_at.desc()))
+        return [(str(lesson), str(via), _as_datetime(at) or datetime.min,
+                 _as_datetime(read)) for lesson, via, at, read in self.session.execute(query)]
+
+    def learner_answers(self, learner_id: int, limit: int) -> list[tuple[datetime, str, str,
+                                                                         bool]]:
+        """(when, lesson, question, right) of one learner's latest answers."""
+        query = (select(_ANSWER.c.answered_at, _ANSWER.c.lesson_id, _ANSWER.c.question_key,
+                        _ANSWER.c.correct)
+                 .where(_ANSWER.c.learner_id == learner_id)
+                 .order_by(_ANSWER.c.answered_at.desc(), _ANSWER.c.id.desc()).limit(limit))
+        return [(_as_datetime(at) or datetime.min, str(lesson), str(key), bool(right))
+                for at, lesson, key, right in self.session.execute(query)]
+
+    # -- lessons --------------------------------------------------------------------------------
+
+    def lesson_reads(self, scope: Scope) -> list[LessonReads]:
+        """Per lesson: deliveries, reads, lookups, and the mean hours from delivery to read."""
+        hours = _days_between(_PROGRESS.c.read_at, _PROGRESS.c.delivered_at, self.dialect) * 24
+        query = (select(
+            _PROGRESS.c.lesson_id,
+            func.sum(cast(_PROGRESS.c.via == "lesson", Integer)),
+            func.count(_PROGRESS.c.read_at),
+            func.sum(cast(_PROGRESS.c.via != "lesson", Integer)),
+            func.avg(case((and_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "lesson"),
+                           hours), else_=None)))
+            .where(_PROGRESS.c.delivered_at >= scope.since,
+                   _PROGRESS.c.delivered_at < scope.until,
+                   _PROGRESS.c.learner_id.in_(self._learners(scope)),
+                   self._lessons(_PROGRESS.c.lesson_id, scope))
+            .group_by(_PROGRESS.c.lesson_id).order_by(_PROGRESS.c.lesson_id))
+        return [LessonReads(str(lesson), int(delivered or 0), int(read), int(looked or 0),
+                            None if mean is None else float(mean))
+                for lesson, delivered, read, looked, mean in self.session.execute(query)]
+
+    def misses(self, scope: Scope, limit: int) -> list[tuple[str, int, datetime]]:
+        """Lookups that found nothing, most asked first: (words, times, last asked)."""
+        words = func.lower(cast(_MISS.c.query, String))
+        query = (select(words, func.count(), func.max(_MISS.c.asked_at))
+                 .where(_MISS.c.asked_at >= scope.since, _MISS.c.asked_at < scope.until,
+                        _MISS.c.learner_id.in_(self._learners(scope)))
+                 .group_by(words).order_by(func.count().desc(), words).limit(limit))
+        return [(str(text), int(n), _as_datetime(last) or datetime.min)
+                for text, n, last in self.session.execute(query)]
