@@ -14,6 +14,9 @@ from bot.adapters.base import Adapter
 from bot.config import Secrets, Settings
 from bot.content.catalog import Catalog
 from bot.content.watcher import CatalogWatcher
+from bot.dashboard.pages import Dashboard, DashboardSettings
+from bot.dashboard.signin import SignIn
+from bot.dashboard.web import DashboardWeb
 from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
@@ -36,7 +39,20 @@ def engine_settings(settings: Settings) -> EngineSettings:
         time_zone=schedule.time_zone, lesson_time=schedule.lesson_time,
         quiz_time=schedule.quiz_time, workdays=tuple(schedule.workdays.split(",")),
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
-        waking_hours=calendar.parse_window(schedule.waking_hours))
+        waking_hours=calendar.parse_window(schedule.waking_hours),
+        dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
+        dashboard_link_minutes=settings.dashboard.link_minutes)
+
+
+def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
+                  clock: Clock) -> DashboardWeb:
+    """The dashboard's routes, as the config asks."""
+    config = settings.dashboard
+    dashboard = Dashboard(database, catalog, DashboardSettings(
+        pseudonymous=config.pseudonymous, idle_days=config.idle_days,
+        overdue_reviews=config.overdue_reviews))
+    return DashboardWeb(dashboard, SignIn(database, config.link_minutes), clock.now,
+                        secure_cookie=config.public_url.startswith("https://"))
 
 
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Database, Engine]:
@@ -139,6 +155,10 @@ class Runtime:
             # The web server first: a webhook registered at an adapter's start must find it
             # listening (requests before the adapter is up are answered 503, and retried).
             routes = [route for adapter in adapters.values() for route in adapter.routes()]
+            if settings.dashboard.enabled:
+                web = await asyncio.to_thread(dashboard_web, settings, database, engine.catalog,
+                                              self.clock)
+                routes += web.routes()
             if routes:
                 self.web = WebServer(settings.server.host, settings.server.port, routes,
                                      self.health)

@@ -273,6 +273,82 @@ def run(config_file: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@main.command("dashboard")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read [storage], [lessons], [server] and [dashboard] from this file.")
+@click.option("--db", "url", default=None, help="Database URL (default: the config's, or "
+              f"{DEFAULT_DB}).")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder (default: the config's, or lessons).")
+@click.option("--host", default=None, help="Listen on this address (default: [server] host).")
+@click.option("--port", default=None, type=int, help="Listen on this port (default: [server] "
+              "port).")
+def dashboard(config_file: str | None, url: str | None, folder: str | None, host: str | None,
+              port: int | None) -> None:
+    """The trainer dashboard alone, until Ctrl-C; prints a one-time sign-in link."""
+    import asyncio
+
+    from bot.config import Settings, load
+    from bot.dashboard.serve import DashboardServer
+
+    try:
+        settings = load(config_file) if config_file else Settings()
+        server = DashboardServer(
+            settings, url or (settings.storage.url if config_file else DEFAULT_DB),
+            Path(folder or settings.lessons.dir), host or settings.server.host,
+            port or settings.server.port,
+            settings.dashboard.public_url if config_file and settings.dashboard.enabled
+            else None)
+
+        def started(link: str) -> None:
+            click.echo(f"The dashboard is at {server.public_url}/dashboard/")
+            click.echo(f"Sign in (this link works once, for {settings.dashboard.link_minutes} "
+                       f"minutes):\n  {link}")
+        asyncio.run(server.serve(started))
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("simulate")
+@click.option("--db", "url", required=True, help="Database URL to fill (SQLite file or "
+              "postgresql://...); the cohort is added to what is there.")
+@click.option("--learners", default=40, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
+              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same cohort.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The first simulated day (default: DAYS days before today).")
+def simulate(url: str, learners: int, days: int, folder: str, seed: int,
+             start: datetime | None) -> None:
+    """Fill a database with a synthetic cohort made by the real engine (for the dashboard)."""
+    from datetime import UTC, timedelta
+
+    from bot.app import open_engine
+    from bot.dashboard.pages import Dashboard
+    from bot.engine.turn import EngineSettings
+    from bot.simulate import Simulation
+
+    try:
+        database, engine = open_engine(Path(folder), url, EngineSettings(quiz_questions=3))
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    first = start.date() if start else (datetime.now(UTC) - timedelta(days=days)).date()
+    dashboard = Dashboard(database, engine.catalog)
+    with click.progressbar(length=days, label=f"simulating {learners} learners",
+                           file=sys.stderr) as bar:
+        def progress(done: int, _total: int) -> None:
+            moment = datetime.combine(first + timedelta(days=done - 1),
+                                      datetime.min.time(), UTC) + timedelta(hours=23)
+            dashboard.keep_snapshot(moment)  # the retention trend, one point a day
+            bar.update(1)
+        result = Simulation(engine, seed, progress).run(learners, days, first)
+    database.dispose()
+    click.echo(f"{result.learners} learners over {result.days} days: {result.reads} lessons "
+               f"read, {result.answers} answers ({result.events} engine events) in "
+               f"{database.safe_url}")
+
+
 @main.group()
 def db() -> None:
     """Manage the database."""

@@ -119,6 +119,21 @@ class TelegramSettings(_Section):
         return self
 
 
+class DashboardConfig(_Section):
+    """[dashboard]: the trainer dashboard on the [server]."""
+
+    enabled: bool = False
+    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^\s/]+")
+    """Where trainers' browsers reach [server] (the sign-in links start with it)."""
+    pseudonymous: bool = False
+    """Show learner ids instead of names."""
+    link_minutes: int = Field(default=10, ge=1, le=60)
+    idle_days: int = Field(default=5, ge=1, le=60)
+    """No action for this many days puts a learner at risk."""
+    overdue_reviews: int = Field(default=10, ge=1, le=1000)
+    """This many reviews overdue puts a learner at risk."""
+
+
 class Settings(_Section):
     """The whole configuration."""
 
@@ -129,6 +144,7 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
 
 def load(path: Path | str) -> Settings:

@@ -50,6 +50,7 @@ class Kind(StrEnum):
     LEARN_WHAT = "learn_what"
     READ = "read"
     ADDED = "added"
+    DASHBOARD_LINK = "dashboard_link"
 
 
 class Setting(StrEnum):
@@ -88,6 +89,7 @@ class NoticeCode(StrEnum):
     QUESTION_OPEN = "question_open"
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
+    DASHBOARD_OFF = "dashboard_off"
 
 
 @dataclass(frozen=True)
@@ -483,16 +485,25 @@ class ReviewsAdded:
     """When the first of them comes (in the learner's time zone)."""
 
 
+@dataclass(frozen=True)
+class DashboardLink:
+    """A trainer's one-time sign-in link to the dashboard."""
+
+    kind: ClassVar[Kind] = Kind.DASHBOARD_LINK
+    url: str
+    minutes: int
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded)
+            | ReviewsAdded | DashboardLink)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded)
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -43,6 +43,7 @@ from storage.tables import (
     AskRow,
     BadgeRow,
     CardRow,
+    DashboardLinkRow,
     DeliveryRow,
     FlagRow,
     ForgottenRow,
@@ -51,6 +52,8 @@ from storage.tables import (
     PointsRow,
     PollRow,
     ProgressRow,
+    RecallSnapshotRow,
+    SecretRow,
     StreakRow,
     WorkerRow,
 )
@@ -995,3 +998,44 @@ class Lookups:
     def miss(self, learner_id: int, query: str, now: datetime) -> None:
         """Keep a lookup that found nothing (for trainers: what to write next)."""
         self.session.add(LookupMissRow(learner_id=learner_id, query=query[:500], asked_at=now))
+
+
+class SignIns:
+    """One-time sign-in links to the trainer dashboard, and the secret its cookies are signed
+    with."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_link(self, token_hash: str, trainer: str, now: datetime, expires: datetime) -> None:
+        """Keep a new link (by its token's hash: the token itself is never stored)."""
+        self.session.add(DashboardLinkRow(token_hash=token_hash, trainer=trainer[:300],
+                                          created_at=now, expires_at=expires))
+
+    def redeem(self, token_hash: str, now: datetime) -> str | None:
+        """Use a link once: the trainer it was made for, or None when it is unknown, expired or
+        already used (one conditional UPDATE: of two concurrent uses, one wins)."""
+        table = DashboardLinkRow.__table__  # type: ignore[attr-defined]
+        statement = (update(table).where(table.c.token_hash == token_hash,
+                                         table.c.used_at.is_(None), table.c.expires_at > now)
+                     .values(used_at=now).returning(table.c.trainer))
+        row = self.session.execute(statement).first()
+        return str(row[0]) if row else None
+
+    def secret(self, name: str, make: str) -> str:
+        """The shared secret ``name``; the first caller's ``make`` becomes it."""
+        _insert_once(self.session, SecretRow, {"name": name, "value": make})
+        return str(self.session.execute(sa_select(SecretRow.__table__.c.value).where(  # type: ignore[attr-defined]
+            SecretRow.__table__.c.name == name)).scalar_one())  # type: ignore[attr-defined]
+
+
+class Snapshots:
+    """The predicted recall kept once a day, for the dashboard's trend."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def keep(self, day: date, kind: str, name: str, recall: float, cards: int) -> None:
+        """Keep (or replace) one day's figure."""
+        _upsert(self.session, RecallSnapshotRow, ("day", "kind", "name"), {
+            "day": day, "kind": kind, "name": name[:200], "recall": recall, "cards": cards})

@@ -23,6 +23,8 @@ from storage.repositories import (
     Points,
     Polls,
     Progress,
+    SignIns,
+    Snapshots,
     Streaks,
     Workers,
 )
@@ -46,6 +48,8 @@ class Unit:
         self.flags = Flags(session)
         self.asks = Asks(session)
         self.lookups = Lookups(session)
+        self.signins = SignIns(session)
+        self.snapshots = Snapshots(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

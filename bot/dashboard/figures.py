@@ -57,11 +57,12 @@ class Verdict:
 
 def judge(learners: int, facility: float | None, index: float | None, flags: int) -> Verdict:
     """Whether a question looks broken: few get it right first time, those who know the
-    material get it wrong more often, or learners flagged it."""
+    material clearly get it wrong more often (a discrimination below -2/sqrt(n), beyond what
+    chance gives n learners), or learners flagged it."""
     reasons = []
     if facility is not None and learners >= MIN_LEARNERS and facility < LOW_FACILITY:
         reasons.append("low facility")
-    if index is not None and learners >= MIN_LEARNERS and index < 0:
+    if index is not None and learners >= MIN_LEARNERS and index < -2 / math.sqrt(learners):
         reasons.append("negative discrimination")
     if flags:
         reasons.append("flagged")

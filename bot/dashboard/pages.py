@@ -261,20 +261,22 @@ class Dashboard:
             picks = figures.choice_counts(given.get(ident, []), choices)
             spread = " · ".join(f"{number}) {percent(figures.ratio(n, row.answers))}"
                                 for number, n in enumerate(picks, 1))
-            rows.append((verdict.broken, (
+            rows.append((verdict.broken, -count, facility if facility is not None else 1.0, (
                 f"{title}: {text}", row.learners, rounded(facility),
                 rounded(figures.ratio(row.latest_right, row.learners)), rounded(index),
                 row.answers, spread, count, " | ".join(notes), ", ".join(verdict.reasons))))
         for (lesson, key), (count, notes) in flags.items():  # flagged, never answered in view
             title, text, _ = self.question_text(lesson, key)
-            rows.append((True, (f"{title}: {text}", 0, None, None, None, 0, "", count,
-                                " | ".join(notes), "flagged")))
-        rows.sort(key=lambda item: (not item[0], str(item[1][0])))
+            rows.append((True, -count, 1.0, (f"{title}: {text}", 0, None, None, None, 0, "",
+                                              count, " | ".join(notes), "flagged")))
+        # Broken first: the most flagged, then the lowest facility.
+        rows.sort(key=lambda item: (not item[0], item[1], item[2], str(item[3][0])))
         table = Table("questions", "Questions (those that look broken first)", (
-            "question", "learners", "facility (first attempt)", "latest accuracy",
-            "discrimination", "answers", "choices picked", "flags", "flag notes", "looks broken"),
-            tuple(values for _, values in rows), marked=tuple(broken for broken, _ in rows))
-        broken = sum(1 for flag, _ in rows if flag)
+            "question", "learners", "facility (first attempt, 0-1)", "latest accuracy",
+            "discrimination (-1 to 1)", "answers", "choices picked", "flags", "flag notes",
+            "looks broken"),
+            tuple(values for *_, values in rows), marked=tuple(row[0] for row in rows))
+        broken = sum(1 for row in rows if row[0])
         return Page("questions", "Questions", (
             Figure("questions answered", str(len(rows))),
             Figure("look broken", str(broken)),
@@ -286,6 +288,8 @@ class Dashboard:
             "discrimination (5 learners or more), or a flag.",))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        if not reports.recall_trend("all", now.date()):
+            self.keep_snapshot(now)  # today's point of the trend, once a day
         scope = self.scope(filters)
         per_lesson = self.recall_now(reports, scope, now)
         by_track = figures.weighted_recall(per_lesson, {
@@ -320,6 +324,23 @@ class Dashboard:
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
             "holds the memory its lesson gave). The trend is kept once a day.",))
+
+    def keep_snapshot(self, now: datetime) -> None:
+        """Keep today's predicted recall (over everyone: all cards, each track, each topic)
+        for the trend; the retention page does it when first shown on a day, a simulation
+        every simulated day."""
+        with self.database.reports() as reports:
+            per_lesson = self.recall_now(reports, Scope(now - timedelta(days=1), now), now)
+        groups = {
+            "all": {lesson: "all" for lesson, _, _ in per_lesson},
+            "track": {lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
+                      if lesson.track},
+            "topic": {lesson.id: lesson.topic for lesson in self.catalog.lessons()
+                      if lesson.topic}}
+        with self.database.unit() as unit:
+            for kind, group in groups.items():
+                for name, (recall, cards) in figures.weighted_recall(per_lesson, group).items():
+                    unit.snapshots.keep(now.date(), kind, name, recall, cards)
 
     def recall_now(self, reports: Reports, scope: Scope,
                    now: datetime) -> list[tuple[str, float, int]]:

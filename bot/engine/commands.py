@@ -10,7 +10,7 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add",
+    "done", "add", "dashboard",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
@@ -72,7 +72,7 @@ def parse(text: str) -> Command:
 
 
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add"})
+                     "stats", "reload", "done", "add", "dashboard"})
 
 
 def accepts(name: str, args: str) -> bool:

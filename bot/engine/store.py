@@ -126,6 +126,11 @@ class LookupStore(Protocol):
     def miss(self, learner_id: int, query: str, now: datetime) -> None: ...
 
 
+class SignInStore(Protocol):
+    def add_link(self, token_hash: str, trainer: str, now: datetime,
+                 expires: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -153,6 +158,8 @@ class UnitOfWork(Protocol):
     def asks(self) -> AskStore: ...
     @property
     def lookups(self) -> LookupStore: ...
+    @property
+    def signins(self) -> SignInStore: ...
 
 
 class Store(Protocol):

@@ -34,6 +34,10 @@ class EngineSettings:
     """'platform:user_id' of trainers, who may use stats and reload."""
     waking_hours: tuple[str, str] = ("08:00", "20:00")
     """Local hours in which a reminder may be sent."""
+    dashboard_url: str | None = None
+    """Where trainers' browsers reach the dashboard (None: it is off)."""
+    dashboard_link_minutes: int = 10
+    """How long a sign-in link works."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ from bot.messages import (
     BadgesEarned,
     Button,
     ChoiceRange,
+    DashboardLink,
     Feedback,
     FlagFigure,
     Help,
@@ -162,6 +163,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      '# Title\n3 min · Goal: Learn it\nBody **text**.\n\n(Type "add" to have its questions '
      "come back for review.)"),
     (LessonRead("Title", 5, 20), '"Title" counts as read: +5 points (20 in all).'),
+    (DashboardLink("https://x.example/dashboard/signin?token=abc", 10),
+     "Your sign-in link to the dashboard (it works once, for 10 minutes; do not share it):\n"
+     "https://x.example/dashboard/signin?token=abc"),
     (LessonRead("Title", 5, 20, by_answer=True),
      'That counts "Title" as read: +5 points (20 in all).'),
     (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),

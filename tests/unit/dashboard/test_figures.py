@@ -133,7 +133,9 @@ def test_discrimination_is_the_corrected_item_total_correlation(
 
 def test_a_broken_question_is_judged_so() -> None:
     assert figures.judge(10, 0.2, 0.3, 0).reasons == ("low facility",)
-    assert figures.judge(10, 0.8, -0.2, 1).reasons == ("negative discrimination", "flagged")
+    assert figures.judge(25, 0.8, -0.5, 1).reasons == ("negative discrimination", "flagged")
+    assert figures.judge(25, 0.8, -0.2, 0).reasons == ()  # within chance for 25 learners
+    assert figures.judge(400, 0.8, -0.2, 0).reasons == ("negative discrimination",)
     assert not figures.judge(3, 0.1, -0.5, 0).broken  # too few learners to say
 
 

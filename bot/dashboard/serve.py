@@ -1,0 +1,73 @@
+"""``microlearn dashboard``: the dashboard alone, against a database that `run` writes (or a
+copy of one), with a sign-in link printed for whoever started it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Settings
+from bot.content.catalog import Catalog
+from bot.dashboard.pages import Dashboard, DashboardSettings
+from bot.dashboard.signin import SignIn
+from bot.dashboard.web import PREFIX, DashboardWeb
+from bot.web.server import WebServer
+from storage import Database, upgrade
+
+log = logging.getLogger(__name__)
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DashboardServer:
+    """The dashboard's web server, its database and its lessons."""
+
+    def __init__(self, settings: Settings, url: str, lessons: Path, host: str, port: int,
+                 public_url: str | None = None, now: Callable[[], datetime] = system_now) -> None:
+        self.database = Database(url)
+        upgrade(self.database)
+        catalog = Catalog(lessons)
+        catalog.load()
+        config = settings.dashboard
+        self.signin = SignIn(self.database, config.link_minutes)
+        self.public_url = (public_url or f"http://{host}:{port}").rstrip("/")
+        dashboard = Dashboard(self.database, catalog, DashboardSettings(
+            pseudonymous=config.pseudonymous, idle_days=config.idle_days,
+            overdue_reviews=config.overdue_reviews))
+        self.web = DashboardWeb(dashboard, self.signin, now,
+                                secure_cookie=self.public_url.startswith("https://"))
+        self.server = WebServer(host, port, self.web.routes(), self.health)
+        self.now = now
+
+    async def health(self) -> dict[str, object]:
+        def ping() -> bool:
+            with self.database.unit() as unit:
+                return unit.learners.count() >= 0
+        try:
+            return {"ok": await asyncio.to_thread(ping)}
+        except Exception:  # health reports, never raises
+            return {"ok": False}
+
+    def sign_in_url(self) -> str:
+        """A fresh one-time link for whoever runs the command."""
+        return f"{self.public_url}{PREFIX}/signin?token={self.signin.link('cli', self.now())}"
+
+    async def serve(self, started: Callable[[str], None]) -> None:
+        """Listen until SIGINT or SIGTERM; ``started`` gets the sign-in link."""
+        loop = asyncio.get_running_loop()
+        stopped = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopped.set)
+        await self.server.start()
+        try:
+            started(self.sign_in_url())
+            await stopped.wait()
+        finally:
+            await self.server.stop()
+            self.database.dispose()

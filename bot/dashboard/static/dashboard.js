@@ -1,0 +1,33 @@
+// Draws each chart of the page from the numbers the server put in #chart-data (the same
+// numbers as the tables under the charts). No inline script: the page's policy forbids it.
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("chart-data").textContent || "[]");
+  var colours = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
+  data.forEach(function (chart) {
+    var canvas = document.getElementById("chart-" + chart.key);
+    if (!canvas || typeof Chart === "undefined") { return; }
+    var percent = chart.series.every(function (s) {
+      return s.values.every(function (v) { return v === null || (v >= 0 && v <= 1); });
+    }) && /recall/.test(chart.key);
+    new Chart(canvas, {
+      type: chart.kind,
+      data: {
+        labels: chart.labels,
+        datasets: chart.series.map(function (series, index) {
+          return {
+            label: series.name, data: series.values, spanGaps: true, tension: 0.2,
+            borderColor: colours[index % colours.length],
+            backgroundColor: colours[index % colours.length]
+          };
+        })
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false,
+        scales: { y: percent ? { min: 0, max: 1 } : { beginAtZero: true } },
+        plugins: { legend: { display: chart.series.length > 1 } }
+      }
+    });
+    canvas.setAttribute("data-drawn", "true");
+  });
+}());

@@ -1,0 +1,220 @@
+"""The dashboard's HTTP routes on the bot's one aiohttp server.
+
+Every page is HTML from Jinja2 templates (autoescaped: what learners typed is shown as text),
+with its numbers also at ``<page>.json`` and each table at ``<page>/<table>.csv``. Nothing is
+served without a session from a one-time link (see :mod:`bot.dashboard.signin`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from bot.adapters.base import Route
+from bot.content.model import track_title
+from bot.dashboard.pages import PAGES, Dashboard, Filters, Page
+from bot.dashboard.signin import COOKIE, SESSION_HOURS, SignIn
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+PREFIX = "/dashboard"
+TITLES = {"overview": "Overview", "tracks": "Tracks", "questions": "Questions",
+          "retention": "Retention", "learners": "Learners", "lessons": "Lessons"}
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+
+
+class BadFilter(ValueError):
+    """A filter in the address that cannot be read; the message says what to write."""
+
+
+class DashboardWeb:
+    """Serves the dashboard: sign-in, pages, JSON and CSV."""
+
+    def __init__(self, dashboard: Dashboard, signin: SignIn, now: Callable[[], datetime],
+                 secure_cookie: bool = False) -> None:
+        self.dashboard = dashboard
+        self.signin = signin
+        self.now = now
+        self.secure_cookie = secure_cookie
+        self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                                     autoescape=select_autoescape(["html"]),
+                                     trim_blocks=True, lstrip_blocks=True)
+
+    def routes(self) -> list[Route]:
+        """The routes to add to the server."""
+        return [Route("GET", f"{PREFIX}/signin", self.sign_in),
+                Route("GET", f"{PREFIX}/signout", self.sign_out),
+                Route("GET", f"{PREFIX}/static/{{name}}", self.static),
+                Route("GET", f"{PREFIX}", self.redirect_home),
+                Route("GET", f"{PREFIX}/", self.page),
+                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}", self.page),
+                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}.json", self.json),
+                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}/{{table}}.csv", self.csv),
+                Route("GET", f"{PREFIX}/{{page}}.json", self.json),
+                Route("GET", f"{PREFIX}/{{page}}/{{table}}.csv", self.csv),
+                Route("GET", f"{PREFIX}/{{page}}", self.page)]
+
+    # -- sign-in ------------------------------------------------------------------------------
+
+    async def sign_in(self, request: web.Request) -> web.StreamResponse:
+        token = request.query.get("token", "")
+        trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
+        if trainer is None:
+            log.info("dashboard: a sign-in link was refused (unknown, expired or used)")
+            return self.refused(request, "This sign-in link is not valid: it was used "
+                                "already, it expired, or it was never made. Type \"dashboard\" "
+                                "in your chat with the bot for a new one.")
+        response = web.HTTPFound(f"{PREFIX}/")
+        response.set_cookie(COOKIE, self.signin.cookie(trainer), max_age=SESSION_HOURS * 3600,
+                            httponly=True, samesite="Strict", secure=self.secure_cookie,
+                            path=PREFIX)
+        log.info("dashboard: %s signed in", trainer)
+        return response
+
+    async def sign_out(self, _request: web.Request) -> web.StreamResponse:
+        response = web.HTTPFound(f"{PREFIX}/signin")
+        response.del_cookie(COOKIE, path=PREFIX)
+        return response
+
+    def refused(self, _request: web.Request, reason: str) -> web.Response:
+        html = self.templates.get_template("refused.html").render(reason=reason)
+        return web.Response(text=html, status=403, content_type="text/html",
+                            headers=_HEADERS)
+
+    def trainer(self, request: web.Request) -> str | None:
+        return self.signin.trainer(request.cookies.get(COOKIE))
+
+    # -- pages --------------------------------------------------------------------------------
+
+    async def redirect_home(self, _request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{PREFIX}/")
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        if name not in {"chart.umd.min.js", "dashboard.js", "dashboard.css"}:
+            raise web.HTTPNotFound()
+        types = {"js": "text/javascript", "css": "text/css"}
+        return web.Response(body=(HERE / "static" / name).read_bytes(),
+                            content_type=types[name.rsplit(".", 1)[1]],
+                            headers={**_HEADERS, "Cache-Control": "max-age=3600"})
+
+    async def build(self, request: web.Request) -> tuple[Page, Filters] | web.Response:
+        """The page asked for, or the response that refuses it."""
+        if self.trainer(request) is None:
+            return self.refused(request, "Sign in first: type \"dashboard\" in your chat with "
+                                "the bot (trainers only) and open the link it sends.")
+        key = request.match_info.get("page", "overview")
+        learner = request.match_info.get("learner")
+        if learner is None and key not in PAGES:
+            raise web.HTTPNotFound(text=f"no page {key!r}: try one of {', '.join(PAGES)}")
+        try:
+            filters = self.filters(request)
+        except BadFilter as exc:
+            return web.Response(text=str(exc), status=400, headers=_HEADERS)
+        try:
+            page = await asyncio.to_thread(
+                self.dashboard.build, "learner" if learner else key, filters, self.now(),
+                int(learner) if learner else None)
+        except KeyError:
+            raise web.HTTPNotFound(text="no such learner") from None
+        return page, filters
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        built = await self.build(request)
+        if isinstance(built, web.Response):
+            return built
+        page, filters = built
+        html = self.templates.get_template("page.html").render(
+            page=page, filters=filters, pages=TITLES, query=request.query_string,
+            platforms=self.dashboard.settings.platforms or ("console", "slack", "telegram"),
+            tracks=[(track, track_title(track)) for track in sorted(self.dashboard.catalog
+                                                                    .tracks())],
+            base=f"{PREFIX}/learners/{request.match_info['learner']}"
+            if "learner" in request.match_info else f"{PREFIX}/{page.key}",
+            chart_data=[asdict(chart) for chart in page.charts])
+        return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+
+    async def json(self, request: web.Request) -> web.StreamResponse:
+        built = await self.build(request)
+        if isinstance(built, web.Response):
+            return built
+        page, filters = built
+        body = {"page": page.key, "title": page.title,
+                "filters": {"from": filters.since.isoformat(), "to": filters.until.isoformat(),
+                            "platform": filters.platform, "track": filters.track},
+                "figures": [asdict(figure) for figure in page.figures],
+                "charts": [asdict(chart) for chart in page.charts],
+                "tables": [{"key": table.key, "title": table.title,
+                            "columns": list(table.columns), "rows": [list(row) for row
+                                                                     in table.rows]}
+                           for table in page.tables]}
+        return web.json_response(body, headers=_HEADERS)
+
+    async def csv(self, request: web.Request) -> web.StreamResponse:
+        built = await self.build(request)
+        if isinstance(built, web.Response):
+            return built
+        page, _ = built
+        table = page.all_tables().get(request.match_info["table"])
+        if table is None:
+            raise web.HTTPNotFound(text=f"no table {request.match_info['table']!r} on this page")
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(table.columns)
+        for row in table.rows:
+            writer.writerow([_csv_cell(cell) for cell in row])
+        return web.Response(text=out.getvalue(), content_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{page.key}-{table.key}.csv"',
+            **_HEADERS})
+
+    def filters(self, request: web.Request) -> Filters:
+        """The filters in the address: ``from``, ``to`` (YYYY-MM-DD), ``platform``,
+        ``track``; the last 30 days of every platform and track by default."""
+        today = self.now().date()
+        until = _date(request.query.get("to"), "to", today)
+        since = _date(request.query.get("from"), "from", until - timedelta(days=DEFAULT_DAYS - 1))
+        if since > until:
+            raise BadFilter("'from' comes after 'to': swap them")
+        if (until - since).days > MAX_DAYS:
+            raise BadFilter(f"a range of at most {MAX_DAYS} days, please")
+        platform = request.query.get("platform") or None
+        if platform is not None and platform not in {"console", "slack", "telegram"}:
+            raise BadFilter("platform is one of console, slack, telegram")
+        track = request.query.get("track") or None
+        if track is not None and track not in self.dashboard.catalog.tracks():
+            raise BadFilter(f"no track {track!r} in the library")
+        return Filters(since, until, platform, track)
+
+
+_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                                       "style-src 'self'; script-src 'self'",
+            "Cache-Control": "no-store"}
+"""Pages load nothing from elsewhere and run only our own scripts."""
+
+
+def _date(text: str | None, name: str, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadFilter(f"'{name}' must be a date like 2026-03-01, not {text[:40]!r}") from None
+
+
+def _csv_cell(cell: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return "" if cell is None else cell

@@ -1,0 +1,193 @@
+"""``microlearn simulate``: a synthetic cohort made by driving the real engine, so a newcomer
+sees a living dashboard within a minute and the dashboard's figures can be checked against a
+cohort whose behaviour is known.
+
+Each simulated learner has a diligence (the chance they act on a workday), a skill (how often
+they know an answer) and a memory (how fast they forget). Every workday the engine composes
+their lesson and their quiz exactly as the scheduler would; a learner who acts presses "Got it"
+and answers; some days they ask a question the library answers, or one it cannot; now and then
+they flag a question. A few questions are written to look broken: their "right" answer is one
+that good learners reject.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.engine import calendar
+from bot.engine.engine import Engine
+from bot.messages import (
+    Inbound,
+    LessonMessage,
+    LookupAnswer,
+    Outbound,
+    Platform,
+    QuestionMessage,
+)
+from storage.records import Delivery, DeliveryKind, DeliveryStatus
+
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/London", "UTC")
+PLATFORMS = (Platform.SLACK, Platform.TELEGRAM, Platform.SLACK, Platform.CONSOLE)
+FIRST = ("Ada", "Ben", "Chloé", "Dev", "Emeka", "Fatima", "Grace", "Hiro", "Ines", "Jon",
+         "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara")
+LAST = ("Lovelace", "Okafor", "Martin", "Patel", "Nguyen", "Schmidt", "Kim", "Silva", "Rossi",
+        "Cohen")
+UNANSWERABLE = ("how do I book a meeting room", "what is the wifi password at the office",
+                "expense a taxi receipt", "parental leave policy", "who approves holidays",
+                "how to set up the vpn on linux", "kerberos ticket expired")
+
+
+@dataclass
+class Persona:
+    """How one simulated learner behaves."""
+
+    user_id: str
+    name: str
+    platform: Platform
+    zone: str
+    diligence: float
+    skill: float
+    memory: float
+    """Days until recall falls to about a third (how fast this learner forgets)."""
+    quits_after: int | None
+    """The day they stop acting (None: never): the dashboard should see them slip."""
+    seen: dict[str, datetime] = field(default_factory=dict)
+    """When they last met each question (or its lesson)."""
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    learners: int
+    days: int
+    events: int
+    reads: int
+    answers: int
+
+
+class Simulation:
+    """Drives the real engine through ``days`` of ``learners``' lives from ``start``."""
+
+    def __init__(self, engine: Engine, seed: int = 7,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.engine = engine
+        self.random = random.Random(seed)
+        self.progress = progress
+        self.events = 0
+        self.reads = 0
+        self.answers = 0
+        questions = [(lesson.id, question.key) for lesson in engine.catalog.lessons()
+                     for question in lesson.questions]
+        self.broken = set(self.random.sample(questions, k=min(2, len(questions))))
+        """Questions whose key good learners disagree with."""
+
+    def personas(self, count: int) -> list[Persona]:
+        people = []
+        for number in range(count):
+            rng = self.random
+            quits = rng.random() < 0.15
+            people.append(Persona(
+                f"sim-{number + 1:04d}",
+                f"{FIRST[number % len(FIRST)]} {LAST[(number // len(FIRST)) % len(LAST)]}",
+                PLATFORMS[number % len(PLATFORMS)], ZONES[number % len(ZONES)],
+                diligence=rng.uniform(0.35, 0.95), skill=rng.uniform(0.45, 0.95),
+                memory=rng.uniform(4, 30), quits_after=rng.randint(5, 20) if quits else None))
+        return people
+
+    def handle(self, person: Persona, at: datetime, text: str | None = None,
+               answer: str | None = None) -> list[Outbound]:
+        self.events += 1
+        return self.engine.handle(Inbound(person.platform, person.user_id, person.user_id,
+                                          text=text, answer=answer, display_name=person.name,
+                                          time_zone=person.zone), at)
+
+    def compose(self, learner_id: int, kind: DeliveryKind, at: datetime) -> list[Outbound]:
+        """What the scheduler's delivery of ``kind`` says (the outbox path, without sending)."""
+        self.events += 1
+        row = Delivery(0, learner_id, kind, at.date(), None, "", DeliveryStatus.CLAIMED, 0, at,
+                       None, None)
+        with self.engine.store.unit() as unit:
+            return self.engine.compose(unit, row, at)
+
+    def run(self, learners: int, days: int, start: date) -> SimulationResult:
+        people = self.personas(learners)
+        ids: dict[str, int] = {}
+        for person in people:
+            zone = calendar.zone(person.zone)
+            joined = calendar.at_local(start, "08:30", zone)
+            self.handle(person, joined, text="start")
+            with self.engine.store.unit() as unit:
+                learner = unit.learners.find(person.platform.value, person.user_id)
+            assert learner is not None
+            ids[person.user_id] = learner.id
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            for person in people:
+                self.day(person, ids[person.user_id], day, offset)
+            if self.progress is not None:
+                self.progress(offset + 1, days)
+        return SimulationResult(learners, days, self.events, self.reads, self.answers)
+
+    def day(self, person: Persona, learner_id: int, day: date, offset: int) -> None:
+        zone = calendar.zone(person.zone)
+        if not calendar.is_workday(day, calendar.DAYS[:5]):
+            return
+        active = (person.quits_after is None or offset < person.quits_after) and \
+            self.random.random() < person.diligence
+        morning = calendar.at_local(day, "09:00", zone)
+        for message in self.compose(learner_id, DeliveryKind.LESSON, morning):
+            if isinstance(message, LessonMessage) and active and message.done:
+                if self.random.random() < 0.85:  # most who read say so
+                    later = morning + timedelta(minutes=self.random.randint(3, 240))
+                    self.handle(person, later, answer=message.done)
+                    self.reads += 1
+                for question in message.lesson.questions:
+                    person.seen[f"{message.lesson.id}:{question.key}"] = morning
+        if active and self.random.random() < 0.25:
+            self.lookup(person, morning + timedelta(hours=2))
+        afternoon = calendar.at_local(day, "15:00", zone)
+        replies = self.compose(learner_id, DeliveryKind.QUIZ, afternoon)
+        if not active:
+            return
+        moment = afternoon + timedelta(minutes=self.random.randint(5, 120))
+        for _ in range(12):  # the day's set, then whatever follows an answer
+            asked = next((m for m in reversed(replies) if isinstance(m, QuestionMessage)), None)
+            if asked is None or not asked.buttons:
+                break
+            choice = self.choose(person, asked, moment)
+            replies = self.handle(person, moment, answer=asked.buttons[choice].value)
+            self.answers += 1
+            if (asked.lesson.id, asked.question.key) in self.broken and \
+                    self.random.random() < 0.3:
+                self.handle(person, moment, text="flag the marked answer looks wrong to me")
+            moment += timedelta(seconds=40)
+
+    def choose(self, person: Persona, message: QuestionMessage, now: datetime) -> int:
+        """The choice this learner presses: right with a chance from skill and memory; a
+        broken question's key is rejected by those who know the material."""
+        question = message.question
+        right = question.correct_indexes[0]
+        wrong = [index for index in range(len(question.choices)) if index != right]
+        seen = person.seen.get(f"{message.lesson.id}:{question.key}")
+        days = (now - seen).total_seconds() / 86400 if seen else 30.0
+        recall = math.exp(-days / person.memory)
+        knows = self.random.random() < person.skill * (0.55 + 0.45 * recall)
+        person.seen[f"{message.lesson.id}:{question.key}"] = now
+        if (message.lesson.id, question.key) in self.broken:
+            knows = not knows if person.skill > 0.7 else knows
+        if knows or not wrong:
+            return right
+        return self.random.choice(wrong)
+
+    def lookup(self, person: Persona, at: datetime) -> None:
+        lessons = self.engine.catalog.lessons()
+        if lessons and self.random.random() < 0.7:
+            words = self.random.choice(lessons).title.lower()
+        else:
+            words = self.random.choice(UNANSWERABLE)
+        for message in self.handle(person, at, text=words):
+            if isinstance(message, LookupAnswer) and message.add and self.random.random() < 0.3:
+                self.handle(person, at, answer=message.add)
