@@ -90,6 +90,8 @@ class NoticeCode(StrEnum):
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
     DASHBOARD_OFF = "dashboard_off"
+    LESSON_GONE = "lesson_gone"
+    NO_QUESTIONS = "no_questions"
 
 
 @dataclass(frozen=True)
@@ -470,6 +472,8 @@ class LessonRead:
     """It had been counted before: nothing new."""
     by_answer: bool = False
     """Counted because the learner answered one of its questions."""
+    capped: bool = False
+    """It earned nothing: the day's lessons with points were read already."""
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ class LearnerChange:
     unreachable: str | Keep | None = KEEP
     forget_asked_at: datetime | Keep | None = KEEP
     all_read_told: bool | Keep = KEEP
+    last_lesson: str | Keep | None = KEEP
+    last_lookup: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class Learner:
     unreachable: str | None = None
     forget_asked_at: datetime | None = None
     all_read_told: bool = False
+    last_lesson: str | None = None
+    """The lesson the learner got last (what `done` counts)."""
+    last_lookup: str | None = None
+    """The lesson the learner looked up last (what `add` adds)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +222,10 @@ class Receipt:
     at: datetime
     via: LessonSource
     read_at: datetime | None = None
+    looked_up_at: datetime | None = None
+    """When the learner last found it by a question."""
+    added_at: datetime | None = None
+    """When they put its questions into their reviews after looking it up."""
 
 
 @dataclass(frozen=True)

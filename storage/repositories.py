@@ -131,7 +131,7 @@ cheaper per statement, which the fan-out of thousands of deliveries a second nee
 _GET_LEARNER = sa_select(_LEARNER).where(_LEARNER.c.id == bindparam("learner"))
 _GET_STREAK = sa_select(_STREAK).where(_STREAK.c.learner_id == bindparam("learner"))
 _HISTORY = (sa_select(_PROGRESS.c.lesson_id, _PROGRESS.c.delivered_at, _PROGRESS.c.via,
-                       _PROGRESS.c.read_at)
+                       _PROGRESS.c.read_at, _PROGRESS.c.looked_up_at, _PROGRESS.c.added_at)
             .where(_PROGRESS.c.learner_id == bindparam("learner"))
             .order_by(_PROGRESS.c.delivered_at.desc()))
 _MARK_SENT = (update(_DELIVERY)
@@ -193,6 +193,8 @@ def _learner(row: Any) -> Learner:
         unreachable=row.unreachable,
         forget_asked_at=row.forget_asked_at,
         all_read_told=row.all_read_told,
+        last_lesson=row.last_lesson,
+        last_lookup=row.last_lookup,
     )
 
 
@@ -608,43 +610,55 @@ class Progress:
     def delivered(self, learner_id: int, lesson_id: str, now: datetime,
                   via: LessonSource = LessonSource.LESSON) -> bool:
         """Record that a lesson reached the learner; True the first time it came as ``via``
-        requires: a lookup only when the lesson is new to them, a lesson also when it had only
-        been looked up (from now on it is one of the learner's lessons)."""
+        requires: a lookup only when the lesson is new to them (a lookup again only notes when),
+        a lesson also when it had only been looked up (from now on it is one of their
+        lessons)."""
+        looked = now if via is not LessonSource.LESSON else None
         if _insert_once(self.session, ProgressRow, {
                 "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now,
-                "via": via}):
+                "via": via, "looked_up_at": looked}):
             return True
+        where = (_PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)
         if via is not LessonSource.LESSON:
+            self.session.execute(update(_PROGRESS).where(*where).values(looked_up_at=now))
             return False
         # One conditional UPDATE: of two concurrent deliveries exactly one upgrades the row.
-        statement = (update(_PROGRESS).where(
-            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
-            _PROGRESS.c.via != LessonSource.LESSON.value)
-            .values(via=LessonSource.LESSON.value, delivered_at=now)
-            .returning(_PROGRESS.c.lesson_id))
+        statement = (update(_PROGRESS).where(*where, _PROGRESS.c.via != LessonSource.LESSON.value)
+                     .values(via=LessonSource.LESSON.value, delivered_at=now)
+                     .returning(_PROGRESS.c.lesson_id))
         return self.session.execute(statement).first() is not None
 
     def read(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
-        """Record that the learner read a lesson they have; True the first time."""
+        """Record that the learner read a lesson delivered to them; True the first time."""
         statement = (update(_PROGRESS).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
-            _PROGRESS.c.read_at.is_(None)).values(read_at=now).returning(_PROGRESS.c.lesson_id))
+            _PROGRESS.c.via == LessonSource.LESSON.value, _PROGRESS.c.read_at.is_(None))
+            .values(read_at=now).returning(_PROGRESS.c.lesson_id))
         return self.session.execute(statement).first() is not None
 
-    def add_to_reviews(self, learner_id: int, lesson_id: str) -> bool:
+    def add_to_reviews(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
         """A looked-up lesson the learner wants to review; True when it was only looked up."""
         statement = (update(_PROGRESS).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
             _PROGRESS.c.via == LessonSource.LOOKUP.value)
-            .values(via=LessonSource.ADDED.value).returning(_PROGRESS.c.lesson_id))
+            .values(via=LessonSource.ADDED.value, added_at=now)
+            .returning(_PROGRESS.c.lesson_id))
         return self.session.execute(statement).first() is not None
+
+    def set_via(self, learner_id: int, lesson_id: str, via: LessonSource) -> None:
+        """Put back how a lesson came (a delivery of it that never arrived is taken back)."""
+        self.session.execute(update(_PROGRESS).where(
+            _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)
+            .values(via=via.value))
 
     def get(self, learner_id: int, lesson_id: str) -> Receipt | None:
         """When and how the learner received a lesson, if they did."""
         row = self.session.execute(sa_select(
-            _PROGRESS.c.delivered_at, _PROGRESS.c.via, _PROGRESS.c.read_at).where(
+            _PROGRESS.c.delivered_at, _PROGRESS.c.via, _PROGRESS.c.read_at,
+            _PROGRESS.c.looked_up_at, _PROGRESS.c.added_at).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)).first()
-        return Receipt(lesson_id, row[0], LessonSource(row[1]), row[2]) if row else None
+        return (Receipt(lesson_id, row[0], LessonSource(row[1]), row[2], row[3], row[4])
+                if row else None)
 
     def remove(self, learner_id: int, lesson_id: str) -> None:
         """Forget that a lesson was received (it never reached the learner after all)."""
@@ -655,15 +669,16 @@ class Progress:
         """Every lesson the learner has received or looked up, latest first: one query for
         what was read, what is reviewed and which track is followed."""
         rows = self.session.execute(_HISTORY, {"learner": learner_id}).all()
-        return [Receipt(lesson_id, at, LessonSource(via), read_at)
-                for lesson_id, at, via, read_at in rows]
+        return [Receipt(lesson_id, at, LessonSource(via), read_at, looked, added)
+                for lesson_id, at, via, read_at, looked, added in rows]
 
     def count(self, read: bool = False) -> int:
         """How many lessons have been delivered as lessons over all learners (``read``: how
-        many of all lessons were read)."""
-        query = select(func.count()).select_from(ProgressRow)
-        query = (query.where(col(ProgressRow.read_at).is_not(None)) if read
-                 else query.where(ProgressRow.via == LessonSource.LESSON.value))
+        many of them were read)."""
+        query = select(func.count()).select_from(ProgressRow).where(
+            ProgressRow.via == LessonSource.LESSON.value)
+        if read:
+            query = query.where(col(ProgressRow.read_at).is_not(None))
         return int(self.session.exec(query).one())
 
 

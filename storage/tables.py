@@ -46,6 +46,10 @@ class LearnerRow(SQLModel, table=True):
     """When the learner last said `forget`: `forget confirm` deletes only shortly after."""
     all_read_told: bool = False
     """Told once that every lesson is read (scheduled lessons then stay quiet)."""
+    last_lesson: str | None = Field(default=None, max_length=500)
+    """The lesson the learner got last (what `done` counts)."""
+    last_lookup: str | None = Field(default=None, max_length=500)
+    """The lesson the learner looked up last (what `add` adds)."""
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -91,6 +95,10 @@ class ProgressRow(SQLModel, table=True):
     """'lesson' (pushed or asked for), 'lookup' (found by a question) or 'added' (found by a
     question, then added to the reviews): only lessons count towards which track a learner is
     following."""
+    looked_up_at: datetime | None = None
+    """When the learner last found it by a question (also for a lesson delivered since)."""
+    added_at: datetime | None = None
+    """When the learner put a looked-up lesson's questions into their reviews."""
     read_at: datetime | None = None
     """When the learner acted on it (a "Got it", `done`, or an answer to one of its questions):
     a lesson counts as read, with its points and streak day, only from then."""

@@ -16,8 +16,10 @@ ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me"
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
            "reminders": "nudges", "nudge": "nudges", "read": "done"}
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
+           "ok got it": "done", "got it thanks": "done", "i am done": "done",
+           "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
            "add it": "add", "add to my reviews": "add", "add to reviews": "add"}
-"""Whole messages that are a command."""
+"""Whole messages that are a command (punctuation and emoji aside)."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
 _ANSWERS = re.compile(rf"^\s*{_ONE}(?:\s*(?:,|and|&|\s)\s*{_ONE})*\s*[!.]?\s*$")
@@ -55,9 +57,16 @@ def clean(text: str) -> str:
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()
-    phrase = PHRASES.get(" ".join(stripped.lower().strip("!. ").split()))
+    words = "".join(c if c.isalnum() or c in " '" else " " for c in stripped.lower()).split()
+    phrase = PHRASES.get(" ".join(words))
     if phrase:
         return Command(phrase, "", False, stripped)
+    if len(words) == 1 and not stripped.startswith("/") and len(stripped) > len(words[0]):
+        # One word with punctuation or an emoji around it ("Done!", "me?", "lesson."): that
+        # word, if it is a command.
+        word = ALIASES.get(words[0], words[0])
+        if word in COMMANDS and stripped.lower().lstrip().startswith(words[0]):
+            return Command(word, "", False, stripped)
     slashed = stripped.startswith("/")
     word, _, rest = stripped.lstrip("/").partition(" ")
     word = word.split("@", 1)[0].lower()  # Telegram groups send /quiz@botname
@@ -85,8 +94,8 @@ def accepts(name: str, args: str) -> bool:
     if name == "time":
         rest = words[1:] if words[:1] in (["quiz"], ["lesson"]) else words
         return not rest or looks_like_time(" ".join(rest))
-    if name == "nudges":
-        return words in ([], ["on"], ["off"])
+    if name == "nudges":  # "nudges maybe" is refused with an example, never looked up
+        return len(words) <= 1
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes

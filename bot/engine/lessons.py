@@ -41,14 +41,22 @@ def token(lesson_id: str) -> str:
 
 def next_lesson(turn: Turn) -> Lesson | None:
     """The learner's next lesson: the next of the track followed most recently, then the first
-    of another track or a lone lesson in their topics; never one already received."""
+    of another track or a lone lesson in their topics; never one already delivered while some
+    are left. Once every lesson was delivered, those not yet read come again (the one
+    delivered longest ago first); None only when every lesson is read."""
     # A lesson only looked up still comes in its track's turn (looking up is not reading).
-    had = {receipt.lesson_id for receipt in turn.history()
-           if receipt.via is LessonSource.LESSON or receipt.read_at is not None}
+    delivered = {receipt.lesson_id: receipt for receipt in turn.history()
+                 if receipt.via is LessonSource.LESSON}
     catalog = turn.catalog
     topics = turn.learner.topics
-    lessons = [lesson for lesson in catalog.lessons()
-               if lesson.id not in had and (not topics or lesson.topic in topics)]
+    mine = [lesson for lesson in catalog.lessons() if not topics or lesson.topic in topics]
+    lessons = [lesson for lesson in mine if lesson.id not in delivered]
+    if not lessons:
+        unread = [lesson for lesson in mine if delivered[lesson.id].read_at is None]
+        # Not the one just sent again while another waits.
+        return min(unread, key=lambda lesson: (lesson.id == turn.learner.last_lesson,
+                                               delivered[lesson.id].at, lesson.id),
+                   default=None)
     # The track followed most recently comes first (a lesson found by a question does not
     # switch tracks).
     started: dict[str, int] = {}
@@ -100,19 +108,31 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     # Delivered, not read: it counts (points, streak day, badges) when the learner acts on it.
     if turn.received(lesson.id, LessonSource.LESSON):
         schedule_first_reviews(turn, lesson)
+    if turn.learner.last_lesson != lesson.id:
+        turn.update_learner(LearnerChange(last_lesson=lesson.id))  # what `done` counts
     turn.say(LessonMessage(lesson, done=f"{READ_TAG}:{token(lesson.id)}"))
 
 
 def mark_read(turn: Turn, lesson: Lesson, by_answer: bool = False) -> LessonRead | None:
-    """The learner acted on a lesson they have: the first time, its points, the day's streak
-    and the badges it completes. The message that says so, or None when it already counted
-    (or the learner does not have the lesson)."""
+    """The learner acted on a lesson delivered to them (a lookup is never read): the first
+    time, its points, up to :data:`rules.LESSONS_WITH_POINTS` a day (so asking for lesson after
+    lesson and saying "done" to each earns no more). The message that says so, or None when it
+    already counted or is not a lesson of theirs."""
     if not turn.mark_read(lesson.id):
         return None
-    earned = rules.POINTS_LESSON * progress.award(
-        turn, rules.POINTS_LESSON, "lesson", progress.lesson_key(turn.learner.id, lesson.id))
+    earned = 0
+    if read_today(turn) <= rules.LESSONS_WITH_POINTS:
+        earned = rules.POINTS_LESSON * progress.award(
+            turn, rules.POINTS_LESSON, "lesson", progress.lesson_key(turn.learner.id, lesson.id))
     return LessonRead(lesson.title, earned, turn.unit.points.total(turn.learner.id),
-                      by_answer=by_answer)
+                      by_answer=by_answer, capped=not earned)
+
+
+def read_today(turn: Turn) -> int:
+    """Lessons the learner has read on their local day so far."""
+    start = turn.day_start()
+    return sum(1 for receipt in turn.history()
+               if receipt.read_at is not None and receipt.read_at >= start)
 
 
 def read(turn: Turn, lesson: Lesson) -> None:
@@ -128,15 +148,14 @@ def read(turn: Turn, lesson: Lesson) -> None:
 
 
 def done(turn: Turn, _: str) -> None:
-    """`done`: the latest lesson the learner has and has not yet counted as read."""
-    waiting = next((receipt for receipt in turn.history() if receipt.read_at is None
-                    and receipt.via is LessonSource.LESSON
-                    and turn.catalog.get(receipt.lesson_id) is not None), None)
-    if waiting is None:
+    """`done`: the lesson the learner got last counts as read (only that one: an older lesson
+    is counted by its own "Got it" or by answering one of its questions)."""
+    last = turn.learner.last_lesson
+    receipt = turn.receipt(last) if last else None
+    lesson = turn.catalog.get(last) if last else None
+    if receipt is None or receipt.via is not LessonSource.LESSON or lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_MARK))
         return
-    lesson = turn.catalog.get(waiting.lesson_id)
-    assert lesson is not None
     read(turn, lesson)
 
 
@@ -145,31 +164,38 @@ def press(turn: Turn, value: str) -> bool:
     tag, _, name = value.partition(":")
     if tag not in (READ_TAG, ADD_TAG):
         return False
+    wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP
     receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
     lesson = turn.catalog.get(receipt.lesson_id) if receipt else None
-    if lesson is None:  # not one of theirs, or a trainer removed it since
-        turn.say(Notice(NoticeCode.BAD_ANSWER))
-    elif tag == READ_TAG:
+    if receipt is None or lesson is None:  # not one of theirs, or a trainer removed it since
+        turn.say(Notice(NoticeCode.LESSON_GONE))
+    elif tag == READ_TAG and receipt.via is wanted:
         read(turn, lesson)
+    elif tag == READ_TAG:
+        turn.say(Notice(NoticeCode.LESSON_GONE))
     else:
         add(turn, lesson)
     return True
 
 
 def add_latest(turn: Turn, _: str) -> None:
-    """`add`: the questions of the lesson looked up last go into the reviews."""
-    latest = next((receipt for receipt in turn.history()
-                   if receipt.via is not LessonSource.LESSON), None)
-    lesson = turn.catalog.get(latest.lesson_id) if latest else None
-    if lesson is None or not lesson.questions:
+    """`add`: the questions of the lesson the learner looked up last go into the reviews."""
+    last = turn.learner.last_lookup
+    lesson = turn.catalog.get(last) if last else None
+    if lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_ADD))
-        return
-    add(turn, lesson)
+    elif not lesson.questions:
+        turn.say(Notice(NoticeCode.NO_QUESTIONS))
+    else:
+        add(turn, lesson)
 
 
 def add(turn: Turn, lesson: Lesson) -> None:
     """A looked-up lesson's questions join the reviews (from the next workday, like a
     lesson's); no points: looking up earns none."""
+    if not lesson.questions:
+        turn.say(Notice(NoticeCode.NO_QUESTIONS))
+        return
     if not turn.mark_added(lesson.id):
         turn.say(ReviewsAdded(lesson.title, len(lesson.questions), already=True))
         return
@@ -200,6 +226,8 @@ def lookup(turn: Turn, text: str) -> None:
         return
     best = result.hits[0].lesson
     turn.received(best.id, LessonSource.LOOKUP)
+    if turn.learner.last_lookup != best.id:
+        turn.update_learner(LearnerChange(last_lookup=best.id))  # what `add` adds
     receipt = turn.receipt(best.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
     turn.say(LookupAnswer(query, best, tuple(hit.lesson for hit in result.hits[1:]),
@@ -217,6 +245,12 @@ def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:
     learner_id, lesson_id = delivery.learner_id, delivery.lesson_id
     got = unit.progress.get(learner_id, lesson_id)
     if got is None or got.via is not LessonSource.LESSON or got.read_at is not None:
-        return  # looked up first, or already read: the learner has it
-    unit.progress.remove(learner_id, lesson_id)
+        return  # already read: the learner has it
+    if got.added_at is not None:  # looked up and added before: back to that, cards kept
+        unit.progress.set_via(learner_id, lesson_id, LessonSource.ADDED)
+        return
     unit.cards.delete_unreviewed(learner_id, lesson_id)
+    if got.looked_up_at is not None:  # looked up before: it stays looked up
+        unit.progress.set_via(learner_id, lesson_id, LessonSource.LOOKUP)
+    else:
+        unit.progress.remove(learner_id, lesson_id)

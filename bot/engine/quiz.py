@@ -302,10 +302,10 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     mastered = review(turn, lesson_id, key, correct)
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
-    read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
                       mastered_points=for_mastering))
+    read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
     if read is not None:
         turn.say(read)
     progress.activity(turn)

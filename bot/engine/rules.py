@@ -9,6 +9,9 @@ POINTS_RIGHT = 10
 POINTS_WRONG = 2
 """Trying counts: a wrong answer still earns a little."""
 POINTS_MASTERED = 20
+LESSONS_WITH_POINTS = 3
+"""Lessons read in one local day that earn points: more count as read, but earn nothing (a
+lesson asked for and "done" in a second is not a lesson learnt)."""
 MASTERED_DAYS = 30
 """A question is mastered once its next review is more than this many days away."""
 FREEZE_EVERY = 5

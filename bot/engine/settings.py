@@ -139,7 +139,15 @@ def set_topics(turn: Turn, args: str) -> None:
 def set_nudges(turn: Turn, args: str) -> None:
     """`nudges on|off`; alone, whether they are on."""
     word = args.strip().lower()
-    if word in ("on", "off"):
+    if word in ("on", "yes", "true"):
+        word = "on"
+    elif word in ("off", "no", "false"):
+        word = "off"
+    elif word:
+        turn.say(Invalid(f'"{args.strip()[:30]}" is not on or off: write "nudges on" or '
+                         '"nudges off"'))
+        return
+    if word:
         turn.update_learner(LearnerChange(nudges=word == "on"))
     turn.say(Notice(NoticeCode.NUDGES_ON if turn.learner.nudges else NoticeCode.NUDGES_OFF))
 

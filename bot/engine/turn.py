@@ -103,8 +103,12 @@ class Turn:
         if not self.unit.progress.delivered(self.learner.id, lesson_id, self.now, via=via):
             return False
         known = self.receipt(lesson_id)
-        self._history = [Receipt(lesson_id, self.now, via, known.read_at if known else None),
-                         *(item for item in self.history() if item.lesson_id != lesson_id)]
+        receipt = (replace(known, at=self.now, via=via) if known is not None
+                   else Receipt(lesson_id, self.now, via,
+                                looked_up_at=self.now if via is not LessonSource.LESSON
+                                else None))
+        self._history = [receipt, *(item for item in self.history()
+                                    if item.lesson_id != lesson_id)]
         return True
 
     def mark_read(self, lesson_id: str) -> bool:
@@ -117,10 +121,10 @@ class Turn:
 
     def mark_added(self, lesson_id: str) -> bool:
         """A looked-up lesson goes into the reviews; True when it was only looked up."""
-        if not self.unit.progress.add_to_reviews(self.learner.id, lesson_id):
+        if not self.unit.progress.add_to_reviews(self.learner.id, lesson_id, self.now):
             return False
-        self._history = [replace(item, via=LessonSource.ADDED) if item.lesson_id == lesson_id
-                         else item for item in self.history()]
+        self._history = [replace(item, via=LessonSource.ADDED, added_at=self.now)
+                         if item.lesson_id == lesson_id else item for item in self.history()]
         return True
 
     def streak(self) -> Streak:

@@ -192,7 +192,7 @@ async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
     await fake.wait_sent(4, ADA)
     assert list(fake.callback_answers.values()) == [
         '"Spot a phishing email in ten seconds" counts as read: +5 points (5 in all).']
-    assert "reply_markup" not in fake.message(ADA, lesson.message_id)
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, lesson.message_id))
     assert fake.sent_to(ADA)[3].text == "New badge: First lesson!"
     assert bot.points() == 5
 
@@ -311,7 +311,8 @@ async def test_a_lookup_earns_nothing_and_its_button_adds_its_questions(
     [toast] = fake.callback_answers.values()
     assert toast is not None and toast.startswith(
         'Added: 2 questions of "Spot a phishing email in ten seconds" will come back')
-    assert "reply_markup" not in fake.message(ADA, found.message_id)
+    # The pop-up comes first, then the button goes: wait for both.
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, found.message_id))
     assert bot.points() == 0
     bot.clock.set(local(1, "10:00"))
     [question] = await bot.says("quiz")

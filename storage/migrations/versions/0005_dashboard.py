@@ -21,6 +21,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('learner', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('last_lesson',
+                                      sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
+        batch_op.add_column(sa.Column('last_lookup',
+                                      sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
+    with op.batch_alter_table('lesson_progress', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('looked_up_at', sqlmodel.sql.sqltypes.UTCDateTime(),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('added_at', sqlmodel.sql.sqltypes.UTCDateTime(),
+                                      nullable=True))
+    op.execute("UPDATE lesson_progress SET looked_up_at = delivered_at "
+               "WHERE via IN ('lookup', 'added')")
+    op.execute("UPDATE lesson_progress SET added_at = delivered_at WHERE via = 'added'")
     with op.batch_alter_table('card', schema=None) as batch_op:
         batch_op.add_column(sa.Column('stability', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('reviewed_at', sqlmodel.sql.sqltypes.UTCDateTime(),
@@ -87,3 +100,9 @@ def downgrade() -> None:
     with op.batch_alter_table('card', schema=None) as batch_op:
         batch_op.drop_column('reviewed_at')
         batch_op.drop_column('stability')
+    with op.batch_alter_table('lesson_progress', schema=None) as batch_op:
+        batch_op.drop_column('added_at')
+        batch_op.drop_column('looked_up_at')
+    with op.batch_alter_table('learner', schema=None) as batch_op:
+        batch_op.drop_column('last_lookup')
+        batch_op.drop_column('last_lesson')

@@ -13,9 +13,13 @@ from bot.messages import (
     Inbound,
     Invalid,
     LearnWhat,
+    LessonMessage,
+    LessonRead,
+    LookupAnswer,
     Platform,
     Profile,
     QuestionMessage,
+    ReviewsAdded,
     Setting,
     SettingNow,
     SettingsSaved,
@@ -23,7 +27,7 @@ from bot.messages import (
     TrackProgress,
     Welcome,
 )
-from storage.records import Streak
+from storage.records import Delivery, DeliveryKind, DeliveryStatus, LessonSource, Streak
 from storage.repositories import Points, Progress
 from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
 
@@ -198,7 +202,7 @@ def test_forget_confirm_counts_only_right_after_forget_and_then_only_start_enrol
 def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
         say: Say, engine: Engine) -> None:
     for day in range(3):
-        say("lesson", at=MON + timedelta(days=day))
+        read_lesson(say, MON + timedelta(days=day))
     with engine.store.unit() as unit:
         learner = unit.learners.find("console", "ann")
     assert learner is not None
@@ -210,13 +214,15 @@ def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
 
 
 def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
-    say("lesson", at=MON)  # basics/one
-    say("lesson", at=TUE)  # basics/two
+    say("hi", at=MON)
+    [one] = say("lesson", at=MON)  # basics/one
+    [two] = say("lesson", at=TUE)  # basics/two
+    assert isinstance(one, LessonMessage) and isinstance(two, LessonMessage)
     [me] = say("me", at=TUE)
     assert isinstance(me, Profile)
     assert me.tracks == (TrackProgress("Basics", 0, 2),)  # delivered, not yet read
-    say("done", at=TUE)
-    say("got it", at=TUE)
+    say(None, at=TUE, answer=one.done)  # Got it, under Monday's lesson
+    say("got it", at=TUE)  # the lesson got last: Tuesday's
     [me] = say("me", at=TUE)
     assert isinstance(me, Profile)
     assert me.tracks == (TrackProgress("Basics", 2, 2),) and me.lessons_read == 2
@@ -304,3 +310,93 @@ def test_no_streak_is_at_risk_on_a_day_off(engine: Engine) -> None:
         unit.streaks.save(Streak(learner.id, 4, 4, (friday - timedelta(days=1)).date(), 0, None))
         assert progress.streak_at_risk(engine.turn(unit, learner, friday)) == 4
         assert progress.streak_at_risk(engine.turn(unit, learner, saturday)) == 0
+
+
+def test_done_counts_only_the_lesson_got_last_and_points_are_capped_a_day(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
+    say("hi", at=MON)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    for day in range(3):  # three lessons pushed, none read
+        deliver(engine, learner.id, "lesson", MON + timedelta(days=day))
+    wednesday = MON + timedelta(days=2, hours=1)
+    [read, *_] = say("done", at=wednesday)
+    assert isinstance(read, LessonRead) and read.title == "Three" and read.earned == 5
+    assert say("done!", at=wednesday)[0] == LessonRead("Three", 0, 5, already=True)
+    # Asking for lesson after lesson and saying done to each: three a day earn points.
+    earned = []
+    for _ in range(4):
+        say("lesson", at=wednesday)
+        earned.append(say("Done.", at=wednesday)[0])
+    assert [(m.earned, m.capped) for m in earned if isinstance(m, LessonRead)] == [
+        (5, False), (5, False), (0, True), (0, True)]
+
+
+def test_add_takes_the_lookup_made_last_and_a_lookup_is_never_read(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("learn bananas", at=MON)  # Two: one question
+    say("learn cherries", at=MON)  # Three: none
+    assert kinds(say("add", at=MON)) == ["notice:no_questions"]
+    say("learn bananas", at=MON)  # the same instant: still the one looked up last
+    [added] = say("add", at=MON)
+    assert isinstance(added, ReviewsAdded) and added.title == "Two"
+    tuesday = MON + timedelta(days=1)
+    [question] = say("quiz", at=tuesday)
+    assert isinstance(question, QuestionMessage)
+    replies = say(None, at=tuesday, answer=question.buttons[0].value)
+    assert isinstance(replies[0], Feedback) and kinds(replies)[1:] == ["notice:quiz_done"]
+    with engine.store.unit() as unit:  # answered, yet looked up: not read, no lesson points
+        learner = unit.learners.find("console", "ann")
+        assert learner is not None
+        assert unit.progress.history(learner.id)[0].read_at is None
+        assert unit.points.total(learner.id) == 2
+
+
+def test_a_failed_push_of_a_lesson_added_before_keeps_it_added(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    [found] = say("learn bananas", at=MON)
+    assert isinstance(found, LookupAnswer)
+    say(None, at=MON, answer=found.add)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+        assert learner is not None
+    tuesday = MON + timedelta(days=1)
+    say("lesson", at=tuesday)  # One
+    [pushed] = deliver(engine, learner.id, "lesson", tuesday + timedelta(hours=1))
+    assert isinstance(pushed, LessonMessage) and pushed.lesson.title == "Two"
+    failed = Delivery(0, learner.id, DeliveryKind.LESSON, tuesday.date(), pushed.lesson.id, "",
+                      DeliveryStatus.FAILED, 1, tuesday, None, None)
+    with engine.store.unit() as unit:
+        engine.withdraw(unit, failed)
+    with engine.store.unit() as unit:
+        receipt = unit.progress.get(learner.id, "basics/two")
+        assert receipt is not None and receipt.via is LessonSource.ADDED
+        assert [card.lesson_id for card in unit.cards.all(learner.id)
+                if card.lesson_id == "basics/two"] == ["basics/two"]
+
+
+def test_an_answer_shows_its_own_points_then_the_lesson_it_counts(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("lesson", at=MON)  # One, never acknowledged
+    [question] = say("quiz", at=TUE)
+    assert isinstance(question, QuestionMessage)
+    right = question.buttons[question.question.correct_indexes[0]].value
+    feedback, read, *_ = say(None, at=TUE, answer=right)
+    assert isinstance(feedback, Feedback) and (feedback.points, feedback.earned) == (10, 10)
+    assert isinstance(read, LessonRead) and (read.earned, read.points) == (5, 15)
+
+
+def test_command_words_with_punctuation_and_nudges_refused_with_an_example(
+        say: Say) -> None:
+    say("hi", at=MON)
+    assert kinds(say("me?", at=MON)) == ["profile"]
+    assert kinds(say("lesson.", at=MON)) == ["lesson"]
+    assert kinds(say("Done ✅", at=MON))[0] == "read"
+    assert kinds(say("ok, got it!", at=MON))[0] == "read"
+    [refused] = say("nudges maybe", at=MON)
+    assert isinstance(refused, Invalid) and '"nudges off"' in refused.reason

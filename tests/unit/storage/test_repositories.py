@@ -140,13 +140,15 @@ def test_answers_badges_and_progress_are_recorded_once(database: Database) -> No
         # Looked up, added to the reviews, then pushed as a lesson of its track.
         assert Progress(session).delivered(learner_id, "l2", NOW, LessonSource.LOOKUP)
         assert not Progress(session).delivered(learner_id, "l2", later, LessonSource.LOOKUP)
-        assert Progress(session).add_to_reviews(learner_id, "l2")
-        assert not Progress(session).add_to_reviews(learner_id, "l2")
-        assert Progress(session).get(learner_id, "l2") == Receipt("l2", NOW, LessonSource.ADDED)
+        assert not Progress(session).read(learner_id, "l2", later)  # a lookup is never read
+        assert Progress(session).add_to_reviews(learner_id, "l2", later)
+        assert not Progress(session).add_to_reviews(learner_id, "l2", later)
+        assert Progress(session).get(learner_id, "l2") == Receipt(
+            "l2", NOW, LessonSource.ADDED, None, later, later)  # looked up again: noted
         assert Progress(session).delivered(learner_id, "l2", later)
         assert not Progress(session).delivered(learner_id, "l2", later)
-        assert Progress(session).get(learner_id, "l2") == Receipt("l2", later,
-                                                                  LessonSource.LESSON)
+        assert Progress(session).get(learner_id, "l2") == Receipt(
+            "l2", later, LessonSource.LESSON, None, later, later)
         assert (Progress(session).count(), Progress(session).count(read=True)) == (2, 1)
         assert Answers(session).accuracy(NOW - timedelta(days=1)) == Accuracy(1, 1)
 
@@ -261,7 +263,14 @@ def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
     database = Database(f"sqlite:///{tmp_path}/old.db")
     try:
         upgrade(database, "0003")
-        learner_id = enrol(database)
+        with database.session() as session:
+            session.execute(text(
+                "INSERT INTO learner (platform, platform_user_id, display_name, time_zone, "
+                "lesson_time, quiz_time, workdays, paused, stopped, topics, leaderboard_opt_in, "
+                "is_trainer, created_at, nudges) VALUES ('telegram', '42', 'Ann', 'UTC', "
+                "'09:00', '15:00', 'mon', false, false, '', false, false, :at, true)"),
+                {"at": NOW})
+            learner_id = int(session.execute(text("SELECT id FROM learner")).scalar_one())
         with database.session() as session:
             for lesson_id, via in (("pushed", "lesson"), ("asked", "lookup"),
                                    ("reviewed", "lookup")):
@@ -282,6 +291,6 @@ def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
     finally:
         database.dispose()
     assert {lesson: (r.via, r.read_at) for lesson, r in history.items()} == {
-        "pushed": (LessonSource.LESSON, NOW), "asked": (LessonSource.LOOKUP, NOW),
-        "reviewed": (LessonSource.ADDED, NOW)}
+        "pushed": (LessonSource.LESSON, NOW), "asked": (LessonSource.LOOKUP, None),
+        "reviewed": (LessonSource.ADDED, None)}  # from 0004 on, only a lesson is read
     assert card is not None and (card.stability, card.reviewed_at) == (4.5, NOW)  # 0005
