@@ -22,6 +22,7 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.errors import AdapterStartError, ConfigError, ContentError
 from bot.messages import Inbound, Outbound, Platform, Profile
+from bot.metrics import INBOUND, REGISTRY, OutboxCollector
 from bot.web.server import WebServer
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
@@ -79,7 +80,8 @@ class BotHost:
 
     async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
         """The replies to one inbound event."""
-        return await asyncio.to_thread(self.engine.handle, inbound, self.clock.now())
+        with INBOUND.labels(inbound.platform.value).time():
+            return await asyncio.to_thread(self.engine.handle, inbound, self.clock.now())
 
     async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
         """Remember which ask a native quiz poll stands for."""
@@ -137,6 +139,7 @@ class Runtime:
         self.web: WebServer | None = None
         self.service: SchedulerService | None = None
         self.started: list[Adapter] = []
+        self._collector: OutboxCollector | None = None
 
     async def start(self) -> None:
         """Bring everything up; a failure stops what was started and raises."""
@@ -150,6 +153,7 @@ class Runtime:
                     "the config (or try the bot in a terminal with 'microlearn demo')")
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
+            self._watch_outbox(database)
             self.watcher = CatalogWatcher(engine.catalog).start()
             host = BotHost(engine, self.clock)
             # The web server first: a webhook registered at an adapter's start must find it
@@ -177,6 +181,13 @@ class Runtime:
             await self.stop()
             raise
         log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
+
+    def _watch_outbox(self, database: Database) -> None:
+        """Report this database's outbox at /metrics (one collector at a time)."""
+        if self._collector is not None:
+            REGISTRY.unregister(self._collector)
+        self._collector = OutboxCollector(database.outbox_figures, self.clock.now)
+        REGISTRY.register(self._collector)
 
     def _open_engine(self) -> tuple[Database, Engine]:
         """Storage and lessons, with errors that name the setting to fix."""
@@ -223,6 +234,9 @@ class Runtime:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+        if self._collector is not None:
+            REGISTRY.unregister(self._collector)
+            self._collector = None
         if self.database is not None:
             self.database.dispose()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from storage.errors import MigrationError, StorageError
-from storage.reports import Reports
+from storage.reports import Reports, outbox
 from storage.unit import Unit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -95,6 +96,11 @@ class Database:
         error (what the engine and the scheduler work with; they never see a session)."""
         with self.session() as session:
             yield Unit(session)
+
+    def outbox_figures(self, now: datetime) -> tuple[dict[str, int], int, int, float]:
+        """The outbox's figures for /metrics (see :func:`storage.reports.outbox`)."""
+        with self.session() as session:
+            return outbox(session, now)
 
     @contextmanager
     def reports(self) -> Iterator[Reports]:

@@ -32,6 +32,7 @@ from storage.tables import (
     AnswerRow,
     AskRow,
     CardRow,
+    DeliveryRow,
     FlagRow,
     LearnerRow,
     LookupMissRow,
@@ -496,3 +497,20 @@ class Reports:
                  .group_by(words).order_by(func.count().desc(), words).limit(limit))
         return [(str(text), int(n), _as_datetime(last) or datetime.min)
                 for text, n, last in self.session.execute(query)]
+
+
+def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, float]:
+    """The outbox for /metrics: rows by status, retries, deliveries due and not sent, and the
+    seconds the oldest of those has waited."""
+    table = DeliveryRow.__table__  # type: ignore[attr-defined]
+    counts = {str(status): int(n) for status, n in session.execute(
+        select(table.c.status, func.count()).group_by(table.c.status))}
+    retries = int(session.execute(select(func.coalesce(func.sum(
+        case((table.c.attempts > 1, table.c.attempts - 1), else_=0)), 0))).scalar() or 0)
+    waiting = and_(table.c.status.in_(("pending", "claimed")), table.c.due_at <= now)
+    backlog, oldest = session.execute(
+        select(func.count(), func.min(table.c.due_at)).where(waiting)).one()
+    first = _as_datetime(oldest)
+    if first is not None and first.tzinfo is None:
+        first = first.replace(tzinfo=now.tzinfo)
+    return counts, retries, int(backlog), (now - first).total_seconds() if first else 0.0

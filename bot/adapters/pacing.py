@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from aiolimiter import AsyncLimiter
 
+from bot.metrics import RATE_LIMITED
+
 HEADROOM = 0.97
 """Share of the platform's limits we use: messages 3% further apart than the limit allows
 never trip a strict counter, whatever the network's jitter adds or takes."""
@@ -73,6 +75,7 @@ class Pacer:
     def pause(self, seconds: float) -> None:
         """The platform said 429: hold every send for ``seconds`` (its retry-after), and go
         slower for a while."""
+        RATE_LIMITED.inc()
         loop = asyncio.get_running_loop()
         if self._paused_until <= loop.time():  # one back-off per pause, however many 429s
             self.speed = max(SLOWEST, self.speed * BACK_OFF)

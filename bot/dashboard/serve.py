@@ -15,6 +15,7 @@ from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import SignIn
 from bot.dashboard.web import PREFIX, DashboardWeb
+from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
 from storage import Database, upgrade
 
@@ -64,10 +65,13 @@ class DashboardServer:
         stopped = asyncio.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stopped.set)
+        collector = OutboxCollector(self.database.outbox_figures, self.now)
+        REGISTRY.register(collector)
         await self.server.start()
         try:
             started(self.sign_in_url())
             await stopped.wait()
         finally:
             await self.server.stop()
+            REGISTRY.unregister(collector)
             self.database.dispose()

@@ -80,12 +80,12 @@ class DashboardWeb:
                             httponly=True, samesite="Strict", secure=self.secure_cookie,
                             path=PREFIX)
         log.info("dashboard: %s signed in", trainer)
-        return response
+        raise response
 
     async def sign_out(self, _request: web.Request) -> web.StreamResponse:
         response = web.HTTPFound(f"{PREFIX}/signin")
         response.del_cookie(COOKIE, path=PREFIX)
-        return response
+        raise response
 
     def refused(self, _request: web.Request, reason: str) -> web.Response:
         html = self.templates.get_template("refused.html").render(reason=reason)

@@ -1,4 +1,5 @@
-"""One aiohttp server for every adapter that needs a public endpoint, plus ``/healthz``.
+"""One aiohttp server for every adapter that needs a public endpoint, plus ``/healthz`` and
+Prometheus' ``/metrics``.
 
 It starts only when an adapter has routes: Slack in Socket Mode and Telegram in polling mode
 connect outwards and need no open port.
@@ -6,13 +7,16 @@ connect outwards and need no open port.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.adapters.base import Route
 from bot.errors import AdapterStartError
+from bot.metrics import REGISTRY
 
 log = logging.getLogger(__name__)
 Health = Callable[[], Awaitable[dict[str, object]]]
@@ -27,6 +31,7 @@ class WebServer:
         self.app = web.Application(client_max_size=1024 * 1024)
         self.health = health
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/metrics", self._metrics)
         for route in routes:
             self.app.router.add_route(route.method, route.path, route.handler)
         self._runner: web.AppRunner | None = None
@@ -34,6 +39,11 @@ class WebServer:
     async def _healthz(self, _request: web.Request) -> web.Response:
         report = await self.health()
         return web.json_response(report, status=200 if report.get("ok") else 503)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        """Prometheus' text format (the outbox is read from the database: off the loop)."""
+        body = await asyncio.to_thread(generate_latest, REGISTRY)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def start(self) -> None:
         """Listen; :class:`AdapterStartError` when the port is taken."""
@@ -47,6 +57,8 @@ class WebServer:
             raise AdapterStartError(
                 f"cannot listen on {self.host}:{self.port} ({exc.strerror}); set [server] host "
                 "and port to a free address") from exc
+        if self.port == 0:  # the system chose one (tests): say which
+            self.port = int(self._runner.addresses[0][1])
         log.info("listening on http://%s:%d", self.host, self.port)
 
     async def stop(self) -> None:

@@ -55,9 +55,10 @@ def test_package_does_not_import(package: str, forbidden: tuple[str, ...]) -> No
 
 
 ADAPTER_MAY_IMPORT = ("bot.messages", "bot.ports", "bot.rendering", "bot.adapters",
-                      "bot.content", "bot.errors", "bot.config")
+                      "bot.content", "bot.errors", "bot.config", "bot.metrics")
 """What an adapter may use of the bot: the neutral model, the ports, rendering, the lesson
-model (for images and plain text), the error tree and its own settings."""
+model (for images and plain text), the error tree, its own settings and the metrics it counts
+(429s)."""
 
 
 def test_adapters_import_only_the_neutral_model_the_ports_rendering_and_their_sdk() -> None:

@@ -1,0 +1,176 @@
+"""The trainer dashboard as a trainer uses it, in real headless Chromium (Debian's package,
+driven by Playwright): sign in through a one-time link, every page drawn without console
+errors, filters, CSV downloads, hostile names, refused sign-ins. Each page's screenshot goes to
+docs/images/ for the README."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import open_engine
+from bot.config import Settings
+from bot.dashboard.pages import PAGES, Dashboard
+from bot.dashboard.serve import DashboardServer
+from bot.engine.turn import EngineSettings
+from bot.messages import Inbound, Platform
+from bot.simulate import Simulation
+from tests.conftest import SAMPLE
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+HOSTILE = "<img src=x onerror=alert(1)>Eve & co"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
+    not Path(CHROMIUM).exists(),
+    reason="browser tests need Debian's chromium (.ci/run installs it with apt-get)")]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass
+class Site:
+    server: DashboardServer
+    base: str
+
+    def link(self, at: datetime = NOW) -> str:
+        return f"{self.base}/dashboard/signin?token={self.server.signin.link('slack:UT', at)}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("dashboard")
+    url = f"sqlite:///{folder / 'cohort.db'}"
+    database, engine = open_engine(SAMPLE, url, EngineSettings(quiz_questions=3))
+    start = date(2026, 11, 2)
+    dashboard = Dashboard(database, engine.catalog)
+
+    def snapshot(done: int, _total: int) -> None:
+        dashboard.keep_snapshot(datetime.combine(start + timedelta(days=done - 1),
+                                                 datetime.min.time(), UTC) + timedelta(hours=23))
+    Simulation(engine, seed=3, progress=snapshot).run(14, 18, start)
+    engine.handle(Inbound(Platform.TELEGRAM, "eve", "eve", text="start",
+                          display_name=HOSTILE), NOW - timedelta(days=3))
+    database.dispose()
+    server = DashboardServer(Settings(), url, SAMPLE, "127.0.0.1", 0, now=lambda: NOW)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(server.server.start(), loop).result(10)
+    try:
+        yield Site(server, f"http://127.0.0.1:{server.server.port}")
+    finally:
+        asyncio.run_coroutine_threadsafe(server.server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        server.database.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object, site: Site) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900},  # type: ignore[attr-defined]
+                                  accept_downloads=True)
+    page = context.new_page()
+    page.problems = []  # type: ignore[attr-defined]
+    page.on("console", lambda message: message.type == "error" and page.problems.append(
+        message.text))
+    page.on("pageerror", lambda error: page.problems.append(str(error)))
+    page.on("dialog", lambda dialog: page.problems.append(f"a dialog: {dialog.message}"))
+    yield page
+    context.close()
+
+
+def test_sign_in_and_every_page_draws_its_charts_without_errors(page: object,
+                                                                site: Site) -> None:
+    page.goto(site.link())  # type: ignore[attr-defined]
+    assert page.url == f"{site.base}/dashboard/"  # type: ignore[attr-defined]
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for key in PAGES:
+        page.goto(f"{site.base}/dashboard/{key}?from=2026-11-01")  # type: ignore[attr-defined]
+        charts = page.locator("canvas")  # type: ignore[attr-defined]
+        drawn = page.locator("canvas[data-drawn=true]")  # type: ignore[attr-defined]
+        assert drawn.count() == charts.count(), key
+        total += drawn.count()
+        assert page.locator("table").count() >= 1, key  # type: ignore[attr-defined]
+        page.screenshot(path=str(IMAGES / f"dashboard-{key}.png"))  # type: ignore[attr-defined]
+    assert page.problems == []  # type: ignore[attr-defined]
+    assert total >= 7  # overview 2, tracks 2, retention 3
+
+
+def test_filters_change_the_numbers(page: object, site: Site) -> None:
+    page.goto(site.link())  # type: ignore[attr-defined]
+    page.goto(f"{site.base}/dashboard/overview?from=2026-11-01")  # type: ignore[attr-defined]
+    everyone = page.locator(".figures dd").first.inner_text()  # type: ignore[attr-defined]
+    page.select_option("select[name=platform]", "telegram")  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**platform=telegram**")  # type: ignore[attr-defined]
+    telegram = page.locator(".figures dd").first.inner_text()  # type: ignore[attr-defined]
+    assert int(telegram) < int(everyone)
+    page.select_option("select[name=track]", index=1)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**track=**")  # type: ignore[attr-defined]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_csv_downloads_parse_and_match_the_table(page: object, site: Site) -> None:
+    page.goto(site.link())  # type: ignore[attr-defined]
+    page.goto(f"{site.base}/dashboard/questions?from=2026-11-01")  # type: ignore[attr-defined]
+    shown = page.locator("#table-questions tbody tr").count()  # type: ignore[attr-defined]
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.click("#table-questions-title a.csv")  # type: ignore[attr-defined]
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["question", "learners", "facility (first attempt, 0-1)"]
+    assert len(rows) - 1 == shown and shown > 5
+
+
+def test_a_hostile_learner_name_shows_as_text(page: object, site: Site) -> None:
+    page.goto(site.link())  # type: ignore[attr-defined]
+    page.goto(f"{site.base}/dashboard/learners?from=2026-11-01")  # type: ignore[attr-defined]
+    assert HOSTILE in page.locator("#table-learners").inner_text()  # type: ignore[attr-defined]
+    assert page.locator("#table-learners img").count() == 0  # type: ignore[attr-defined]
+    page.get_by_text(HOSTILE).click()  # type: ignore[attr-defined]
+    page.wait_for_url("**/dashboard/learners/*")  # type: ignore[attr-defined]
+    assert page.locator("h1").inner_text() == HOSTILE  # type: ignore[attr-defined]
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_refused_sign_in_stays_refused(page: object, browser: object, site: Site) -> None:
+    for address in (f"{site.base}/dashboard/", f"{site.base}/dashboard/questions.json",
+                    f"{site.base}/dashboard/questions/questions.csv"):
+        response = page.goto(address)  # type: ignore[attr-defined]
+        assert response.status == 403, address
+    link = site.link()
+    page.goto(link)  # type: ignore[attr-defined]
+    other = browser.new_context()  # type: ignore[attr-defined]
+    reused = other.new_page().goto(link)
+    assert reused.status == 403  # a link works once
+    expired = other.new_page().goto(site.link(NOW - timedelta(minutes=11)))
+    assert expired.status == 403 and "not valid" in expired.text()
+    other.add_cookies([{"name": "microlearn_dashboard", "value": "eyJ0cmFpbmVyIjoiaGFjayJ9.x.y",
+                        "url": site.base + "/dashboard/"}])
+    forged = other.new_page().goto(f"{site.base}/dashboard/")
+    assert forged.status == 403
+    other.close()
+    assert page.goto(f"{site.base}/dashboard/").status == 200  # type: ignore[attr-defined]
