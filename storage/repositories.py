@@ -16,6 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from storage import rollups
 from storage.records import (
     FINISHED,
     KEEP,
@@ -39,6 +40,7 @@ from storage.records import (
     WorkerRecord,
 )
 from storage.tables import (
+    ActivityDayRow,
     AnswerRow,
     AskRow,
     BadgeRow,
@@ -304,7 +306,7 @@ class Learners:
                 "platform": learner.platform.value,
                 "digest": _digest(learner.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
-                      DeliveryRow, StreakRow, PollRow, LookupMissRow):
+                      DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
@@ -617,6 +619,8 @@ class Progress:
         if _insert_once(self.session, ProgressRow, {
                 "learner_id": learner_id, "lesson_id": lesson_id, "delivered_at": now,
                 "via": via, "looked_up_at": looked}):
+            if via is LessonSource.LESSON:
+                rollups.activity(self.session, learner_id, now, delivered=1)
             return True
         where = (_PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)
         if via is not LessonSource.LESSON:
@@ -626,7 +630,10 @@ class Progress:
         statement = (update(_PROGRESS).where(*where, _PROGRESS.c.via != LessonSource.LESSON.value)
                      .values(via=LessonSource.LESSON.value, delivered_at=now)
                      .returning(_PROGRESS.c.lesson_id))
-        return self.session.execute(statement).first() is not None
+        if self.session.execute(statement).first() is None:
+            return False
+        rollups.activity(self.session, learner_id, now, delivered=1)
+        return True
 
     def read(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
         """Record that the learner read a lesson delivered to them; True the first time."""
@@ -634,7 +641,11 @@ class Progress:
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id,
             _PROGRESS.c.via == LessonSource.LESSON.value, _PROGRESS.c.read_at.is_(None))
             .values(read_at=now).returning(_PROGRESS.c.lesson_id))
-        return self.session.execute(statement).first() is not None
+        if self.session.execute(statement).first() is None:
+            return False
+        rollups.activity(self.session, learner_id, now, read=1)
+        rollups.acted(self.session, learner_id, now)
+        return True
 
     def add_to_reviews(self, learner_id: int, lesson_id: str, now: datetime) -> bool:
         """A looked-up lesson the learner wants to review; True when it was only looked up."""
@@ -647,9 +658,16 @@ class Progress:
 
     def set_via(self, learner_id: int, lesson_id: str, via: LessonSource) -> None:
         """Put back how a lesson came (a delivery of it that never arrived is taken back)."""
+        self._undeliver(learner_id, lesson_id, via)
         self.session.execute(update(_PROGRESS).where(
             _PROGRESS.c.learner_id == learner_id, _PROGRESS.c.lesson_id == lesson_id)
             .values(via=via.value))
+
+    def _undeliver(self, learner_id: int, lesson_id: str, via: LessonSource | None) -> None:
+        """A delivery taken back is no longer counted on its day."""
+        got = self.get(learner_id, lesson_id)
+        if got is not None and got.via is LessonSource.LESSON and via is not LessonSource.LESSON:
+            rollups.activity(self.session, learner_id, got.at, delivered=-1)
 
     def get(self, learner_id: int, lesson_id: str) -> Receipt | None:
         """When and how the learner received a lesson, if they did."""
@@ -662,6 +680,7 @@ class Progress:
 
     def remove(self, learner_id: int, lesson_id: str) -> None:
         """Forget that a lesson was received (it never reached the learner after all)."""
+        self._undeliver(learner_id, lesson_id, None)
         self.session.execute(delete(_PROGRESS).where(_PROGRESS.c.learner_id == learner_id,
                                                      _PROGRESS.c.lesson_id == lesson_id))
 
@@ -771,11 +790,28 @@ class Answers:
 
     def record(self, learner_id: int, lesson_id: str, question_key: str,
                choices: Iterable[int], correct: bool, now: datetime, key: str) -> bool:
-        """Record an answer under an idempotency ``key``; False when it was already there."""
-        return _insert_once(self.session, AnswerRow, {
-            "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
-            "choices": ",".join(str(c) for c in choices), "correct": correct,
-            "answered_at": now, "idempotency_key": key})
+        """Record an answer under an idempotency ``key``; False when it was already there. It is
+        marked as the learner's latest answer to the question, and as the first when it is."""
+        table = AnswerRow.__table__  # type: ignore[attr-defined]
+        same = (table.c.learner_id == learner_id, table.c.lesson_id == lesson_id,
+                table.c.question_key == question_key)
+        given = list(choices)
+        earlier = self.session.execute(sa_select(table.c.id).where(*same).limit(1)).first()
+        if not _insert_once(self.session, AnswerRow, {
+                "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
+                "choices": ",".join(str(c) for c in given), "correct": correct,
+                "answered_at": now, "idempotency_key": key, "first": earlier is None,
+                "latest": True}):
+            return False
+        replaced = None
+        if earlier is not None:
+            row = self.session.execute(update(table).where(
+                *same, table.c.latest.is_(True), table.c.idempotency_key != key)
+                .values(latest=False).returning(table.c.answered_at, table.c.correct)).first()
+            replaced = (row[0], bool(row[1])) if row else None
+        rollups.answer(self.session, learner_id, lesson_id, question_key, now, correct, given,
+                       earlier is None, replaced)
+        return True
 
     def hardest(self, min_answers: int, limit: int) -> list[QuestionScore]:
         """The questions with the lowest share of right answers (of those answered at least
@@ -922,6 +958,7 @@ class Asks:
                      asked_at=now, pushed=pushed)
         self.session.add(row)
         self.session.flush()
+        rollups.activity(self.session, learner_id, now, asked=1)
         return _ask(row)
 
     def get(self, ask_id: int) -> Ask | None:

@@ -50,6 +50,9 @@ class LearnerRow(SQLModel, table=True):
     """The lesson the learner got last (what `done` counts)."""
     last_lookup: str | None = Field(default=None, max_length=500)
     """The lesson the learner looked up last (what `add` adds)."""
+    last_action_at: datetime | None = None
+    """When the learner last read a lesson or answered a question (the dashboard's "at
+    risk")."""
 
 
 class DeliveryRow(SQLModel, table=True):
@@ -87,6 +90,8 @@ class ProgressRow(SQLModel, table=True):
     """A lesson delivered to a learner or looked up, and when they read it."""
 
     __tablename__ = "lesson_progress"
+    __table_args__ = (Index("ix_progress_delivered", "delivered_at"),
+                      Index("ix_progress_read", "read_at"))
 
     learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
     lesson_id: str = Field(primary_key=True, max_length=500)
@@ -128,6 +133,8 @@ class AnswerRow(SQLModel, table=True):
     """One answer, recorded once: ``idempotency_key`` makes a repeated press a no-op."""
 
     __tablename__ = "answer"
+    __table_args__ = (Index("ix_answer_time", "answered_at"),
+                      Index("ix_answer_question", "lesson_id", "question_key"))
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
@@ -137,6 +144,10 @@ class AnswerRow(SQLModel, table=True):
     correct: bool
     answered_at: datetime
     idempotency_key: str = Field(unique=True, max_length=200)
+    first: bool = False
+    """The learner's first answer to this question (what facility counts)."""
+    latest: bool = False
+    """The learner's latest answer to it so far."""
 
 
 class PointsRow(SQLModel, table=True):
@@ -192,6 +203,7 @@ class AskRow(SQLModel, table=True):
     """A question put to a learner: answers (buttons or typed) refer to it by its short id."""
 
     __tablename__ = "ask"
+    __table_args__ = (Index("ix_ask_time", "asked_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
@@ -284,3 +296,70 @@ class RecallSnapshotRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=200)
     recall: float
     cards: int
+
+
+class ActivityDayRow(SQLModel, table=True):
+    """One learner's day (UTC) in numbers, kept as things happen: the dashboard's overview
+    reads these instead of every answer."""
+
+    __tablename__ = "activity_day"
+    __table_args__ = (Index("ix_activity_day", "day", "platform"),)
+
+    day: date = Field(primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    platform: str = Field(max_length=20)
+    delivered: int = 0
+    """Lessons delivered."""
+    read: int = 0
+    asked: int = 0
+    answered: int = 0
+    right: int = 0
+
+
+class PlatformDayRow(SQLModel, table=True):
+    """All learners of a platform on a day (UTC): the overview's sums, and how many acted."""
+
+    __tablename__ = "platform_day"
+
+    day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=20)
+    delivered: int = 0
+    read: int = 0
+    asked: int = 0
+    answered: int = 0
+    right: int = 0
+    active: int = 0
+    """Learners who read or answered that day."""
+
+
+class QuestionDayRow(SQLModel, table=True):
+    """One question's answers on a day (UTC) from one platform, kept as they come: the
+    dashboard's questions page reads these instead of every answer."""
+
+    __tablename__ = "question_day"
+
+    day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=20)
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    question_key: str = Field(primary_key=True, max_length=40)
+    answers: int = 0
+    right: int = 0
+    firsts: int = 0
+    """First answers of a learner to the question."""
+    first_right: int = 0
+    latest: int = 0
+    """Answers that are still their learner's latest to the question."""
+    latest_right: int = 0
+
+
+class ChoiceDayRow(SQLModel, table=True):
+    """How often a question's choice was picked on a day (UTC), from one platform."""
+
+    __tablename__ = "choice_day"
+
+    day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=20)
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    question_key: str = Field(primary_key=True, max_length=40)
+    choice: int = Field(primary_key=True)
+    picked: int = 0

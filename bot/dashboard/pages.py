@@ -210,22 +210,20 @@ class Dashboard:
         names, started_s, half_s, done_s = [], [], [], []
         weeks = _weeks(filters.since, filters.until)
         completions: dict[str, list[float]] = {}
-        for track, lessons in sorted(self.catalog.tracks().items()):
-            if filters.track and track != filters.track:
-                continue
-            ids = tuple(lesson.id for lesson in lessons)
-            one = Scope(scope.since, scope.until, scope.platform, ids)
-            started, halfway, done = reports.track_funnel(one, len(ids))
+        chosen = {track: tuple(lesson.id for lesson in lessons)
+                  for track, lessons in sorted(self.catalog.tracks().items())
+                  if not filters.track or track == filters.track}
+        funnels = reports.tracks(scope, chosen)
+        for track, ids in chosen.items():
+            started, halfway, done, finished = funnels.get(track, (0, 0, 0, []))
             rows.append((track_title(track), len(ids), enrolled, started, halfway, done,
                          rounded(figures.ratio(done, started))))
             names.append(track_title(track))
             started_s.append(float(started))
             half_s.append(float(halfway))
             done_s.append(float(done))
-            finished = [last for _, read, last in reports.track_progress(one)
-                        if read >= len(ids) and last is not None]
-            completions[track_title(track)] = [
-                float(sum(1 for when in finished if _utc(when).date() < week + timedelta(days=7)))
+            completions[track_title(track)] = [  # completed by the end of each week
+                float(sum(count for day, count in finished if day < week + timedelta(days=7)))
                 for week in weeks]
         funnel = Chart("funnel", "Track funnel: started, half-way, completed", "bar",
                        tuple(names), (Series("started", tuple(started_s)),
@@ -263,7 +261,7 @@ class Dashboard:
                                 for number, n in enumerate(picks, 1))
             rows.append((verdict.broken, -count, facility if facility is not None else 1.0, (
                 f"{title}: {text}", row.learners, rounded(facility),
-                rounded(figures.ratio(row.latest_right, row.learners)), rounded(index),
+                rounded(figures.ratio(row.latest_right, row.latest)), rounded(index),
                 row.answers, spread, count, " | ".join(notes), ", ".join(verdict.reasons))))
         for (lesson, key), (count, notes) in flags.items():  # flagged, never answered in view
             title, text, _ = self.question_text(lesson, key)
@@ -288,17 +286,25 @@ class Dashboard:
             "discrimination (5 learners or more), or a flag.",))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
-        if not reports.recall_trend("all", now.date()):
+        today = reports.recall_on(now.date())
+        if not today:
             self.keep_snapshot(now)  # today's point of the trend, once a day
-        scope = self.scope(filters)
-        per_lesson = self.recall_now(reports, scope, now)
-        by_track = figures.weighted_recall(per_lesson, {
-            lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
-            if lesson.track})
-        by_topic = figures.weighted_recall(per_lesson, {
-            lesson.id: lesson.topic for lesson in self.catalog.lessons() if lesson.topic})
-        overall = figures.weighted_recall(per_lesson, {lesson: "all" for lesson, _, _
-                                                       in per_lesson}).get("all")
+            today = reports.recall_on(now.date())
+        if not filters.platform and not filters.track:
+            # Everyone, everything: today's kept figures (computing them reads every card).
+            kept = {kind: {name: (recall, cards) for kind_, name, recall, cards in today
+                           if kind_ == kind} for kind in ("all", "track", "topic")}
+            by_track, by_topic = kept["track"], kept["topic"]
+            overall = kept["all"].get("all")
+        else:
+            per_lesson = self.recall_now(reports, self.scope(filters), now)
+            by_track = figures.weighted_recall(per_lesson, {
+                lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
+                if lesson.track})
+            by_topic = figures.weighted_recall(per_lesson, {
+                lesson.id: lesson.topic for lesson in self.catalog.lessons() if lesson.topic})
+            overall = figures.weighted_recall(per_lesson, {lesson: "all" for lesson, _, _
+                                                           in per_lesson}).get("all")
         tracks = Chart("recall-tracks", "Predicted recall now, per track", "bar",
                        tuple(sorted(by_track)),
                        (Series("recall", tuple(rounded(by_track[name][0]) for name

@@ -109,7 +109,8 @@ def test_facility_latest_accuracy_and_choices(database: Database, catalog: Catal
             Scope(MONDAY, NOW))}
         given = reports.choices(Scope(MONDAY, NOW))
     a1, a2, b1 = (rows[q] for q in questions(catalog))
-    assert (a1.learners, a1.first_right, a1.latest_right, a1.answers) == (4, 3, 4, 5)
+    assert (a1.learners, a1.first_right, a1.latest, a1.latest_right, a1.answers) == (
+        4, 3, 4, 4, 5)
     assert (a2.first_right, a2.latest_right) == (2, 2)
     assert figures.ratio(b1.first_right, b1.learners) == 0.5
     a2_given = [(text, n) for lesson, key, text, n in given if key == a2.question_key]
@@ -145,6 +146,9 @@ def test_track_funnel_counts_reads(database: Database, cohort: dict[str, int]) -
         telegram = reports.track_funnel(Scope(MONDAY, NOW, "telegram", ("t/a", "t/b")), 2)
     assert funnel == (3, 2, 1)  # ann, bob, cy started; ann and bob read half; ann all
     assert telegram == (0, 0, 0)  # dee only looked b up
+    with database.reports() as reports:  # every track in one pass: the same
+        assert reports.tracks(Scope(MONDAY, NOW), {"t": ("t/a", "t/b")}) == {
+            "t": (3, 2, 1, [(date(2026, 3, 17), 1)])}  # ann read b on the 17th
 
 
 def test_predicted_recall_follows_fsrs(database: Database, catalog: Catalog,
@@ -193,3 +197,34 @@ def test_every_page_builds_and_filters_change_the_numbers(
     assert later.figures[3].value != dashboard.build("overview", everything, NOW).figures[3].value
     learner = dashboard.build("learner", everything, NOW, cohort["ann"])
     assert learner.title == "Ann" and learner.tables[0].rows == (("T", 2, 2),)
+
+
+def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,
+                                                  cohort: dict[str, int]) -> None:
+    every = tuple(lesson.id for lesson in catalog.lessons())
+    for platform in (None, "console", "telegram"):
+        for since in (MONDAY - timedelta(days=1), MONDAY + timedelta(days=2)):
+            kept = Scope(since, NOW, platform)
+            counted = Scope(since, NOW, platform, every)  # some lessons: counted from rows
+            with database.reports() as reports:
+                assert reports.activity(kept) == reports.activity_from_rows(kept)
+                assert reports.activity(kept) == reports.activity(counted)
+                assert reports.daily_active(kept) == reports.daily_active(counted)
+                assert reports.learner_counts(kept) == reports.learner_counts(counted)
+                assert reports.by_platform(kept) == reports.by_platform(counted)
+                assert reports.questions(kept) == reports.questions_from_rows(kept)
+
+
+def test_retention_for_everyone_comes_from_the_days_kept_figures(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    dashboard = Dashboard(database, catalog)
+    everyone = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()), NOW)
+    with database.reports() as reports:
+        assert {kind for kind, *_ in reports.recall_on(NOW.date())} == {"all", "track", "topic"}
+        live = dashboard.recall_now(reports, Scope(MONDAY, NOW), NOW)
+    [(_, recall, cards)] = live
+    assert everyone.figures[0].value == f"{recall * 100:.0f}%" and everyone.figures[1].value \
+        == str(cards)
+    console = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date(), "console"),
+                              NOW)
+    assert console.figures[1].value == "2"  # ann's and bob's cards, computed live

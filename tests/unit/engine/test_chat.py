@@ -28,6 +28,7 @@ from bot.messages import (
     Welcome,
 )
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, LessonSource, Streak
+from storage.reports import Scope
 from storage.repositories import Points, Progress
 from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
 
@@ -375,6 +376,11 @@ def test_a_failed_push_of_a_lesson_added_before_keeps_it_added(
     with engine.store.unit() as unit:
         receipt = unit.progress.get(learner.id, "basics/two")
         assert receipt is not None and receipt.via is LessonSource.ADDED
+    with engine.store.reports() as reports:  # the delivery taken back is not counted either
+        week = Scope(MON, MON + timedelta(days=7))
+        assert reports.activity(week) == reports.activity_from_rows(week)
+        assert reports.activity(week).delivered == 1  # One, not Two
+    with engine.store.unit() as unit:
         assert [card.lesson_id for card in unit.cards.all(learner.id)
                 if card.lesson_id == "basics/two"] == ["basics/two"]
 

@@ -1,0 +1,101 @@
+"""Daily aggregates kept as things happen, in the same transaction: a learner's day
+(``activity_day``), a question's day (``question_day``, ``choice_day``).
+
+The dashboard reads these instead of scanning every answer, so its pages stay fast with a year
+of answers. The repositories call these functions where they record what is counted; the raw
+rows stay the truth (``tests/unit/dashboard`` checks that both agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.tables import (
+    ActivityDayRow,
+    ChoiceDayRow,
+    LearnerRow,
+    PlatformDayRow,
+    QuestionDayRow,
+)
+
+_ACTIVITY: Table = ActivityDayRow.__table__  # type: ignore[attr-defined]
+_QUESTION: Table = QuestionDayRow.__table__  # type: ignore[attr-defined]
+_CHOICE: Table = ChoiceDayRow.__table__  # type: ignore[attr-defined]
+_PLATFORM: Table = PlatformDayRow.__table__  # type: ignore[attr-defined]
+_LEARNER: Table = LearnerRow.__table__  # type: ignore[attr-defined]
+
+
+def day_of(moment: datetime) -> date:
+    """The UTC day of a moment (stored times are UTC)."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+
+
+def _increment(session: Session, table: Table, keys: dict[str, Any],
+               counts: dict[str, int], returning: Any = None) -> Any:
+    """Add ``counts`` to the row at ``keys`` (made at zero first if missing): one statement;
+    the value of ``returning`` after it, if asked."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    statement: Any = insert(table).values(**keys, **counts)
+    primary = {column.name for column in table.primary_key.columns}
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[name] for name in keys if name in primary],
+        set_={name: table.c[name] + statement.excluded[name] for name in counts})
+    if returning is None:
+        session.execute(statement)
+        return None
+    return session.execute(statement.returning(returning)).scalar()
+
+
+def _platform(session: Session, learner_id: int) -> str:
+    value = session.execute(select(_LEARNER.c.platform).where(
+        _LEARNER.c.id == learner_id)).scalar()
+    return str(value or "")
+
+
+def activity(session: Session, learner_id: int, at: datetime, **counts: int) -> None:
+    """Count on the learner's day, and on their platform's: delivered, read, asked, answered,
+    right; the platform's day counts the learner as active once, at their first action."""
+    day, platform = day_of(at), _platform(session, learner_id)
+    acted = _increment(session, _ACTIVITY, {"day": day, "learner_id": learner_id,
+                                            "platform": platform}, counts,
+                       returning=_ACTIVITY.c.read + _ACTIVITY.c.answered)
+    now_acted = counts.get("read", 0) + counts.get("answered", 0)
+    first = now_acted > 0 and acted == now_acted  # nothing done before today's first action
+    _increment(session, _PLATFORM, {"day": day, "platform": platform},
+               {**counts, "active": int(first)})
+
+
+def acted(session: Session, learner_id: int, at: datetime) -> None:
+    """The learner did something (read, answered): their last action moves on."""
+    session.execute(update(_LEARNER).where(
+        _LEARNER.c.id == learner_id,
+        (_LEARNER.c.last_action_at.is_(None)) | (_LEARNER.c.last_action_at < at))
+        .values(last_action_at=at))
+
+
+def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
+           at: datetime, correct: bool, choices: Iterable[int], first: bool,
+           replaced: tuple[datetime, bool] | None) -> None:
+    """An answer on its question's day; ``replaced`` is (when, right) of the answer that was
+    the learner's latest until now (it stops counting as latest on its own day)."""
+    platform = _platform(session, learner_id)
+    keys = {"platform": platform, "lesson_id": lesson_id, "question_key": question_key}
+    _increment(session, _QUESTION, {"day": day_of(at), **keys}, {
+        "answers": 1, "right": int(correct), "firsts": int(first),
+        "first_right": int(first and correct), "latest": 1, "latest_right": int(correct)})
+    if replaced is not None:
+        when, was_right = replaced
+        _increment(session, _QUESTION, {"day": day_of(when), **keys},
+                   {"latest": -1, "latest_right": -int(was_right)})
+    for choice in set(choices):
+        _increment(session, _CHOICE, {"day": day_of(at), **keys, "choice": choice},
+                   {"picked": 1})
+    activity(session, learner_id, at, answered=1, right=int(correct))
+    acted(session, learner_id, at)
