@@ -37,12 +37,12 @@ class DashboardServer:
         catalog.load()
         config = settings.dashboard
         self.signin = SignIn(self.database, config.link_minutes)
-        self.public_url = (public_url or f"http://{host}:{port}").rstrip("/")
+        self._public_url = public_url.rstrip("/") if public_url else None
         dashboard = Dashboard(self.database, catalog, DashboardSettings(
             pseudonymous=config.pseudonymous, idle_days=config.idle_days,
             overdue_reviews=config.overdue_reviews))
         self.web = DashboardWeb(dashboard, self.signin, now,
-                                secure_cookie=self.public_url.startswith("https://"))
+                                secure_cookie=bool(public_url and public_url.startswith("https")))
         self.server = WebServer(host, port, self.web.routes(), self.health)
         self.now = now
 
@@ -54,6 +54,12 @@ class DashboardServer:
             return {"ok": await asyncio.to_thread(ping)}
         except Exception:  # health reports, never raises
             return {"ok": False}
+
+    @property
+    def public_url(self) -> str:
+        """Where browsers reach the dashboard: the config's, or the address it listens on (the
+        port the system chose, when asked for port 0)."""
+        return self._public_url or f"http://{self.server.host}:{self.server.port}"
 
     def sign_in_url(self) -> str:
         """A fresh one-time link for whoever runs the command."""

@@ -174,3 +174,17 @@ def test_a_refused_sign_in_stays_refused(page: object, browser: object, site: Si
     assert forged.status == 403
     other.close()
     assert page.goto(f"{site.base}/dashboard/").status == 200  # type: ignore[attr-defined]
+
+
+def test_it_reads_on_a_phone(browser: object, site: Site) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
+                                  device_scale_factor=1, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(site.link())
+    for key in ("overview", "questions"):
+        page.goto(f"{site.base}/dashboard/{key}?from=2026-11-01")
+        # Nothing wider than the screen but the tables, which scroll in their own box.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, key
+    page.goto(f"{site.base}/dashboard/overview?from=2026-11-01")
+    page.screenshot(path=str(IMAGES / "dashboard-phone.png"))
+    context.close()

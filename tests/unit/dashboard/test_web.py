@@ -92,3 +92,76 @@ async def test_metrics_show_the_outbox_and_inbound_events(client: TestClient,
     assert "microlearn_due_backlog_age_seconds 5400.0" in text
     assert 'microlearn_inbound_seconds_count{platform="telegram"}' in text
     assert "microlearn_rate_limited_total" in text
+
+
+def test_a_trainer_asks_for_a_link_in_chat_and_it_works_once(database: Database,
+                                                            sample_catalog: Catalog) -> None:
+    from bot.engine.engine import Engine
+    from bot.engine.turn import EngineSettings
+    from bot.messages import DashboardLink, Notice, NoticeCode
+
+    def say(engine: Engine, user: str) -> list[object]:
+        return list(engine.handle(Inbound(Platform.SLACK, user, user, text="dashboard"), NOW))
+
+    off = Engine(database, sample_catalog, EngineSettings(trainers=("slack:UT",)))
+    assert say(off, "UT")[-1] == Notice(NoticeCode.DASHBOARD_OFF)
+    on = Engine(database, sample_catalog, EngineSettings(
+        trainers=("slack:UT",), dashboard_url="https://learn.example.com/"))
+    assert say(on, "U2")[-1] == Notice(NoticeCode.TRAINERS_ONLY)
+    link = say(on, "UT")[-1]
+    assert isinstance(link, DashboardLink) and link.minutes == 10
+    assert link.url.startswith("https://learn.example.com/dashboard/signin?token=")
+    token = link.url.split("token=")[1]
+    signin = SignIn(database)
+    assert signin.redeem(token, NOW + timedelta(minutes=9)) == "slack:UT"
+    assert signin.redeem(token, NOW + timedelta(minutes=9)) is None  # once
+    later = say(on, "UT")[-1]
+    assert isinstance(later, DashboardLink)
+    assert signin.redeem(later.url.split("token=")[1], NOW + timedelta(minutes=11)) is None
+
+
+def test_microlearn_simulate_and_dashboard_from_the_command_line(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[3]
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    simulated = subprocess.run(
+        [sys.executable, "-m", "bot", "simulate", "--db", url, "--learners", "4", "--days", "6",
+         "--start", "2026-03-02", "--lessons", str(root / "lessons")],
+        capture_output=True, text=True, timeout=120, cwd=root, check=False)
+    assert simulated.returncode == 0, simulated.stderr
+    assert simulated.stdout.startswith("4 learners over 6 days:")
+    served = subprocess.Popen(
+        [sys.executable, "-m", "bot", "dashboard", "--db", url, "--port", "0",
+         "--lessons", str(root / "lessons")],
+        stdout=subprocess.PIPE, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        assert served.stdout is not None
+        lines = [served.stdout.readline() for _ in range(3)]
+        link = lines[2].strip()
+        assert lines[0].startswith("The dashboard is at http://127.0.0.1:")
+        assert link.startswith("http://127.0.0.1:") and "/dashboard/signin?token=" in link
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+        opener = urllib.request.build_opener(Stay)
+        try:
+            opener.open(link, timeout=10)
+            raise AssertionError("a sign-in redirects")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 302 and "microlearn_dashboard=" in answer.headers[
+                "Set-Cookie"]
+        try:
+            opener.open(link, timeout=10)
+            raise AssertionError("a link works once")
+        except urllib.error.HTTPError as answer:
+            assert answer.code == 403
+    finally:
+        served.send_signal(signal.SIGTERM)
+        assert served.wait(20) == 0
