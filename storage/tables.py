@@ -303,7 +303,10 @@ class ActivityDayRow(SQLModel, table=True):
     reads these instead of every answer."""
 
     __tablename__ = "activity_day"
-    __table_args__ = (Index("ix_activity_day", "day", "platform"),)
+    # Without rowid, SQLite keeps the rows in (day, learner) order: a range of days is read
+    # straight through.
+    __table_args__ = (Index("ix_activity_day", "day", "platform"),
+                      {"sqlite_with_rowid": False})
 
     day: date = Field(primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")

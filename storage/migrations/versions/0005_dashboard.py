@@ -111,7 +111,8 @@ def upgrade() -> None:
     sa.Column('answered', sa.Integer(), nullable=False),
     sa.Column('right', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('day', 'learner_id')
+    sa.PrimaryKeyConstraint('day', 'learner_id'),
+    sqlite_with_rowid=False
     )
     op.create_index('ix_activity_day', 'activity_day', ['day', 'platform'], unique=False)
     op.create_table('platform_day',
