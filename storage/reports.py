@@ -23,6 +23,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.sql import ColumnElement, Select
@@ -431,9 +432,10 @@ class Reports:
         every k-th learner."""
         flag = _ANSWER.c.first if first else _ANSWER.c.latest
         sampled = literal(True) if every == 1 else (_ANSWER.c.learner_id % every) == 0
+        # "= true" (not "IS true"): the form the first answers' partial index is made with.
         return (select(_ANSWER.c.learner_id, _ANSWER.c.lesson_id, _ANSWER.c.question_key,
                        cast(_ANSWER.c.correct, Integer).label("x"))
-                .where(flag.is_(True), sampled, *self._answers(scope)).subquery())
+                .where(flag == true(), sampled, *self._answers(scope)).subquery())
 
     def questions(self, scope: Scope) -> list[QuestionRow]:
         """Every answered question: learners, right first attempts, right latest attempts,
@@ -494,14 +496,15 @@ class Reports:
             self._of(_LEARNER.c.id, scope)))
         every = max(1, -(-learners // sample))
         first = self._attempts(scope, first=True, every=every)
-        totals = (select(first.c.learner_id, func.sum(first.c.x).label("right"),
-                         func.count().label("answered"))
-                  .group_by(first.c.learner_id).subquery())
-        rest = ((totals.c.right - first.c.x) * 1.0 / (totals.c.answered - 1)).label("y")
-        joined = (select(first.c.lesson_id, first.c.question_key,
-                         cast(first.c.x, Float).label("x"), rest)
-                  .select_from(first.join(totals, totals.c.learner_id == first.c.learner_id))
-                  .where(totals.c.answered > 1).subquery())
+        # Each learner's totals beside each of their answers: a window, not a join (one pass).
+        mine = (select(first.c.lesson_id, first.c.question_key, first.c.x,
+                       func.sum(first.c.x).over(partition_by=first.c.learner_id).label("right"),
+                       func.count().over(partition_by=first.c.learner_id).label("answered"))
+                .subquery())
+        rest = ((mine.c.right - mine.c.x) * 1.0 / (mine.c.answered - 1)).label("y")
+        joined = (select(mine.c.lesson_id, mine.c.question_key,
+                         cast(mine.c.x, Float).label("x"), rest)
+                  .where(mine.c.answered > 1).subquery())
         query = (select(joined.c.lesson_id, joined.c.question_key, func.count(),
                         func.sum(joined.c.x), func.sum(joined.c.y),
                         func.sum(joined.c.x * joined.c.y), func.sum(joined.c.x * joined.c.x),

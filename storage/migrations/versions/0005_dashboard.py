@@ -49,6 +49,9 @@ def upgrade() -> None:
                "GROUP BY learner_id, lesson_id, question_key)")
     op.create_index('ix_answer_time', 'answer', ['answered_at'], unique=False)
     op.create_index('ix_answer_question', 'answer', ['lesson_id', 'question_key'], unique=False)
+    op.create_index('ix_answer_first', 'answer', ['answered_at', 'learner_id', 'lesson_id',
+                                                  'question_key', 'correct'], unique=False,
+                    sqlite_where=sa.text('first = 1'), postgresql_where=sa.text('first = true'))
     op.create_index('ix_progress_delivered', 'lesson_progress', ['delivered_at'], unique=False)
     op.create_index('ix_progress_read', 'lesson_progress', ['read_at'], unique=False)
     op.create_index('ix_ask_time', 'ask', ['asked_at'], unique=False)
@@ -268,6 +271,7 @@ def downgrade() -> None:
     op.drop_index('ix_ask_time', table_name='ask')
     op.drop_index('ix_progress_read', table_name='lesson_progress')
     op.drop_index('ix_progress_delivered', table_name='lesson_progress')
+    op.drop_index('ix_answer_first', table_name='answer')
     op.drop_index('ix_answer_question', table_name='answer')
     op.drop_index('ix_answer_time', table_name='answer')
     with op.batch_alter_table('answer', schema=None) as batch_op:
