@@ -17,7 +17,13 @@ from alembic.config import Config
 from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlmodel import Session, create_engine
 
 from storage.errors import MigrationError, StorageError
@@ -41,6 +47,15 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is away for now (refused or dropped connections, a
+    server restarting, SQLite's busy lock) rather than that a statement is wrong: worth
+    waiting for, since the same work succeeds once the database is back."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 class Database:
