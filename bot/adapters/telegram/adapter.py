@@ -433,7 +433,12 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = reply_chat(update)
+        try:
+            chat = reply_chat(update)
+        except Exception as exc:  # an update of a shape we cannot read: drop it, go on
+            log.warning("telegram: dropped malformed update %s: %s: %s", update.update_id,
+                        type(exc).__name__, exc, extra={"platform": "telegram"})
+            return
         if chat is None:
             return
         async with self._chats.hold(chat):
