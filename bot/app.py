@@ -25,6 +25,7 @@ from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
 from scheduler.service import SchedulerService, Timing
 from storage import Database, StorageError, upgrade
+from storage.database import remove_sqlite_file, sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,13 @@ def engine_settings(settings: Settings) -> EngineSettings:
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Database, Engine]:
     """Migrate the database, load the lessons and build the engine on that database."""
     database = Database(url)
-    upgrade(database)
-    catalog = Catalog(lessons)
-    catalog.load()
+    try:
+        upgrade(database)
+        catalog = Catalog(lessons)
+        catalog.load()
+    except BaseException:
+        database.dispose()  # no connection left open on a database the caller never sees
+        raise
     return database, Engine(database, catalog, settings)
 
 
@@ -125,6 +130,10 @@ class Runtime:
     async def start(self) -> None:
         """Bring everything up; a failure stops what was started and raises."""
         settings = self.settings
+        # A start that fails must not leave a database file it made behind (a typo in the
+        # URL would otherwise leave a stray empty database next to the config).
+        file = sqlite_file(settings.storage.url)
+        made = file if file is not None and not file.exists() else None
         try:
             adapters = self.adapters if self.adapters is not None else build_adapters(
                 settings, self.secrets)
@@ -155,6 +164,8 @@ class Runtime:
             await self.service.start()
         except BaseException:
             await self.stop()
+            if made is not None:
+                remove_sqlite_file(made)
             raise
         log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
 

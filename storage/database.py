@@ -49,6 +49,24 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL points at (None for PostgreSQL, an in-memory database or a URL
+    that cannot be read)."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def remove_sqlite_file(path: Path) -> None:
+    """Delete an SQLite database file and its companions (write-ahead log, shared memory)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database is away for now (refused or dropped connections, a
     server restarting, SQLite's busy lock) rather than that a statement is wrong: worth
@@ -131,6 +149,15 @@ def upgrade(database: Database, revision: str = "head") -> None:
             f"cannot reach the database at '{database.safe_url}': "
             f"{exc.orig}; check the URL and that the server is running"
         ) from exc
+    except SQLAlchemyError as exc:
+        file = sqlite_file(database.url)
+        if file is not None:  # SQLite opens any file, and fails at its first statement
+            raise StorageError(
+                f"{file} is not an SQLite database ({getattr(exc, 'orig', exc)}); point the "
+                "URL at a microlearn database, or at a new file name to make one") from exc
+        raise StorageError(
+            f"cannot use the database at '{database.safe_url}': "
+            f"{getattr(exc, 'orig', exc)}") from exc
     try:
         with connection:
             if database.is_sqlite:
