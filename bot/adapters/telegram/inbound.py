@@ -6,6 +6,7 @@ import re
 
 from telegram import Update, User
 
+from bot.adapters.names import plain_name
 from bot.messages import Inbound, Platform
 
 ALLOWED_UPDATES = ("message", "callback_query", "poll_answer")
@@ -14,8 +15,8 @@ _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})@([A-Za-z0-9_]{3,})\b")
 
 
 def display_name(user: User) -> str:
-    """The name a learner shows in Telegram."""
-    return user.full_name or (f"@{user.username}" if user.username else "")
+    """The name a learner shows in Telegram, as plain text (:func:`plain_name`)."""
+    return plain_name(user.full_name) or (f"@{user.username}" if user.username else "")
 
 
 def command_text(text: str, bot_username: str | None) -> str:
