@@ -274,11 +274,15 @@ async def test_a_select_all_question_is_ticked_then_submitted(start_bot: Start) 
 
     submit = SentMessage(**{**multi.__dict__})
     submit.reply_markup = fake.message(ADA, multi.message_id)["reply_markup"]
-    fake.press_button(ADA, submit, index=3)
+    pressed = fake.press_button(ADA, submit, index=3)
     await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, multi.message_id))
     text = fake.message(ADA, multi.message_id)["text"]
     assert "✅ Your answer: 1) Report it with the phishing button; 3) Delete it after" in text
     await fake.wait_for(lambda: not fake.unanswered_callbacks())
+    # Submit is answered once, with the result in its pop-up (a second answer is refused)
+    assert fake.callback_answers[pressed["callback_query"]["id"]] == "Right!"
+    refused = [call for call in fake.calls_of("answerCallbackQuery") if call.status != 200]
+    assert refused == [], refused
 
 
 async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:

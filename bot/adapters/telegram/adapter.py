@@ -455,9 +455,11 @@ class TelegramAdapter:
                 return
             if query is not None and inbound.answer and parse_multi(inbound.answer):
                 text = await self._tick(query, inbound.answer)
-                answered = True
-                if text is None:
+                if text is None:  # a tick, answered by _tick
+                    answered = True
                     return
+                # Submit: answered below, with the result in its pop-up (a press can be
+                # answered only once)
                 inbound = replace(inbound, answer=None, text=text)
             replies = await self._host.handle(inbound)
             if query is not None:
@@ -481,8 +483,9 @@ class TelegramAdapter:
                      extra={"platform": "telegram"})
 
     async def _tick(self, query: CallbackQuery, data: str) -> str | None:
-        """A select-all question's button: tick or untick a choice (None), or Submit the
-        ticked ones as the typed answer ('1 3')."""
+        """A select-all question's button: tick or untick a choice (None; the press is
+        answered here), or Submit the ticked ones as the typed answer ('1 3'; the press is left
+        for the caller to answer with the result)."""
         parsed = parse_multi(data)
         assert parsed is not None
         ask_id, ticked, index = parsed
@@ -494,7 +497,6 @@ class TelegramAdapter:
             if not ticked:
                 await self._answer(query, to_plain(self.renderer.phrase("tick_first")))
                 return None
-            await self._answer(query)
             return " ".join(str(number + 1) for number in range(16) if ticked >> number & 1)
         await self._answer(query)
         if message is not None and labels and index < len(labels):
