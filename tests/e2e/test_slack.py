@@ -471,9 +471,29 @@ async def test_http_mode_rejects_a_stale_timestamp(http_bot: SlackBot, fake: Fak
     assert len(http_bot.host.inbounds) == 1
 
 
+async def test_http_mode_a_replayed_request_does_nothing(http_bot: SlackBot,
+                                                         fake: FakeSlack) -> None:
+    hello = json_body(event_body(dm(ANN, "hi")))
+    assert (await post(http_bot, hello, signed(hello)))[0] == 200
+    await fake.wait_posts(1, ANN_DM)
+    command = command_body(slash(ANN, "strong passwords", channel=ANN_DM))
+    headers = signed(command, content_type="application/x-www-form-urlencoded")
+    assert (await post(http_bot, command, headers))[0] == 200
+    await fake.wait_posts(2, ANN_DM)
+    # The very same signed request, sent again within five minutes by someone who saw it.
+    for replay in (headers, {**headers, "X-Slack-Retry-Num": "1"}):
+        status, text = await post(http_bot, command, replay)
+        assert status == 401 and "replayed" in text, (status, text)
+    await asyncio.sleep(0.2)  # give a wrongly accepted command time to show
+    assert [inbound.text for inbound in http_bot.host.inbounds] == ["hi", "learn strong passwords"]
+    assert len(fake.posted()) == 2
+
+
 async def test_http_mode_handles_a_retried_event_once(http_bot: SlackBot, fake: FakeSlack) -> None:
     body = json_body(event_body(dm(ANN, "help")))
-    assert (await post(http_bot, body, signed(body)))[0] == 200
+    first = signed(body, timestamp=int(time.time()) - 4)  # sent; no answer within 3 s
+    assert (await post(http_bot, body, first))[0] == 200
+    # Slack signs each retry anew (a later timestamp: another signature)
     retry = {**signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert (await post(http_bot, body, retry))[0] == 200
     body = json_body(event_body(dm(ANN, "me")))

@@ -22,7 +22,7 @@ from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
 from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
-from bot.adapters.slack.http import events_route
+from bot.adapters.slack.http import ReplayGuard, events_route
 from bot.adapters.slack.inbound import Listeners
 from bot.config import Secrets, SlackSettings
 from bot.errors import AdapterStartError, DeliveryError, RateLimited
@@ -111,7 +111,8 @@ class SlackAdapter:
         """HTTP mode: Slack's Request URL on our web server; nothing in Socket Mode."""
         if self.settings.mode != "http":
             return []
-        return [events_route(self.app, self.settings.events_path)]
+        guard = ReplayGuard(self.secrets.slack_signing_secret or "")
+        return [events_route(self.app, self.settings.events_path, guard)]
 
     async def stop(self) -> None:
         """Close the websocket (Socket Mode) and wait for replies being written."""
