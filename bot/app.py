@@ -26,6 +26,7 @@ from scheduler.due import DueScan
 from scheduler.service import SchedulerService, Timing
 from storage import Database, StorageError, upgrade
 from storage.database import remove_sqlite_file, sqlite_file
+from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,21 @@ class BotHost:
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """Stop pushing to a learner the platform says cannot be reached."""
         await asyncio.to_thread(self.engine.unreachable, learner_id, reason)
+
+    async def learner_blocked(self, platform: Platform, user_id: str,
+                              reason: str | None) -> None:
+        """Pause (a reason) or resume (None) an enrolled learner's pushes, as the platform
+        reports a block or an unblock; anyone else is left alone."""
+        def mark() -> None:
+            with self.engine.store.unit() as unit:
+                learner = unit.learners.find(platform.value, user_id)
+                if learner is None or (learner.unreachable is None and reason is None):
+                    return
+                # An unblock leaves the due times as they were: the next scan catches up on
+                # today's delivery, as after an outage.
+                unit.learners.update(learner.id, LearnerChange(
+                    unreachable=reason[:200] if reason is not None else None))
+        await asyncio.to_thread(mark)
 
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         """An enrolled learner's profile, or None (never enrols)."""

@@ -102,6 +102,11 @@ class Host(Protocol):
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a reply for good (blocked, deactivated)."""
 
+    async def learner_blocked(self, platform: Platform, user_id: str,
+                              reason: str | None) -> None:
+        """The platform says a user blocked the bot (``reason``: push nothing more to them) or
+        unblocked it (None: push again). Never enrols anyone."""
+
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         """The profile of an enrolled learner, or None: never enrols anyone (for views a
         person merely opens, like Slack's App Home)."""

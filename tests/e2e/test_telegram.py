@@ -449,6 +449,29 @@ async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None
     assert (learner := bot.learner()) is not None and learner.unreachable is None
 
 
+def blocked(bot: Bot) -> bool | None:
+    learner = bot.learner()
+    return None if learner is None else learner.unreachable is not None
+
+
+async def test_blocking_the_bot_pauses_the_learner_at_once_and_unblocking_resumes(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.push_update(fake.membership_update(ADA, "kicked", "member"))  # Ada blocks the bot
+    await fake.wait_for(lambda: blocked(bot) is True)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()  # her lesson is due: nothing is tried, no refused send
+    assert result.sent == result.failed == 0 and len(fake.sent_to(ADA)) == 1  # the welcome
+    assert fake.refused_sends() == []
+    fake.push_update(fake.membership_update(ADA, "member", "kicked"))  # and unblocks it
+    await fake.wait_for(lambda: blocked(bot) is False)
+    bot.clock.set(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    result = await bot.due()  # the day's lesson still goes
+    assert result.sent == 1 and len(fake.sent_to(ADA)) == 2
+
+
 async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake

@@ -50,7 +50,13 @@ from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import errors
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT, to_plain, visible_length
-from bot.adapters.telegram.inbound import ALLOWED_UPDATES, reply_chat, to_inbound
+from bot.adapters.telegram.inbound import (
+    ALLOWED_UPDATES,
+    BLOCKED,
+    blocked_change,
+    reply_chat,
+    to_inbound,
+)
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
     Button,
@@ -442,7 +448,25 @@ class TelegramAdapter:
         if chat is None:
             return
         async with self._chats.hold(chat):
+            change = blocked_change(update)
+            if change is not None:
+                await self._blocked(*change)
+                return
             await self._handle(update, chat)
+
+    async def _blocked(self, user_id: str, blocked: bool) -> None:
+        """A learner blocked the bot (pause their pushes now, rather than learn it from a
+        refused send) or unblocked it (push again)."""
+        if self._host is None:
+            return
+        log.info("telegram: a learner %s the bot", "blocked" if blocked else "unblocked",
+                 extra={"platform": "telegram"})
+        try:
+            await self._host.learner_blocked(Platform.TELEGRAM, user_id,
+                                             BLOCKED if blocked else None)
+        except Exception:  # the inbound boundary: the next push finds out anyway
+            log.exception("telegram: recording a block or unblock failed",
+                          extra={"platform": "telegram"})
 
     async def _handle(self, update: Update, chat: str) -> None:
         """One update, end to end; the catch-all boundary of inbound handling (STYLE)."""
