@@ -29,6 +29,8 @@ from storage.database import remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
+HEALTH_TIMEOUT = 2.0
+"""Seconds /healthz waits for the database or an adapter before it counts as down."""
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -164,7 +166,7 @@ class Runtime:
             # The web server first: a webhook registered at an adapter's start must find it
             # listening (requests before the adapter is up are answered 503, and retried).
             routes = [route for adapter in adapters.values() for route in adapter.routes()]
-            if routes:
+            if routes or settings.server.enabled:  # /healthz in every mode
                 self.web = WebServer(settings.server.host, settings.server.port, routes,
                                      self.health)
                 await self.web.start()
@@ -197,8 +199,9 @@ class Runtime:
             raise ConfigError(f"[lessons] dir: {exc}") from exc
 
     async def health(self) -> dict[str, object]:
-        """What /healthz reports: the database answers, and which adapters run."""
-        database, engine = self.database, self.engine
+        """What /healthz reports: the database answers, each adapter is connected, the
+        scheduler ticks; ``ok`` when all three hold."""
+        database, engine, service = self.database, self.engine, self.service
 
         def database_ok() -> bool:
             if database is None:
@@ -206,10 +209,20 @@ class Runtime:
             with database.unit() as unit:
                 return unit.learners.count() >= 0
         try:
-            ok = await asyncio.to_thread(database_ok)
+            reachable = await asyncio.wait_for(asyncio.to_thread(database_ok), HEALTH_TIMEOUT)
         except Exception:  # health reports, never raises
-            ok = False
-        return {"ok": ok, "adapters": [adapter.platform.value for adapter in self.started],
+            reachable = False
+        connected: dict[str, bool] = {}
+        for adapter in self.started:
+            try:
+                connected[adapter.platform.value] = await asyncio.wait_for(
+                    adapter.connected(), HEALTH_TIMEOUT)
+            except Exception:
+                connected[adapter.platform.value] = False
+        ticking = service is not None and service.ticking()
+        return {"ok": reachable and bool(connected) and all(connected.values()) and ticking,
+                "database": reachable, "adapters": list(connected), "connected": connected,
+                "scheduler": {"ticking": ticking},
                 "lessons": len(engine.catalog.lessons()) if engine is not None else 0}
 
     async def stop(self) -> None:

@@ -72,8 +72,11 @@ class StorageSettings(_Section):
 
 
 class ServerSettings(_Section):
-    """[server]: the HTTP server for Slack's HTTP mode and Telegram webhooks."""
+    """[server]: the HTTP server for /healthz, Slack's HTTP mode and Telegram webhooks."""
 
+    enabled: bool = True
+    """Serve /healthz in every mode (polling and Socket Mode too); Slack's HTTP mode and
+    Telegram webhooks need it on."""
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 
@@ -129,6 +132,16 @@ class Settings(_Section):
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+    @model_validator(mode="after")
+    def _endpoints_need_the_server(self) -> Settings:
+        needs = [name for name, on in (
+            ("[slack] mode = \"http\"", self.slack.enabled and self.slack.mode == "http"),
+            ("[telegram] mode = \"webhook\"",
+             self.telegram.enabled and self.telegram.mode == "webhook")) if on]
+        if needs and not self.server.enabled:
+            raise ValueError(f"{needs[0]} needs the HTTP server: set [server] enabled = true")
+        return self
 
 
 def load(path: Path | str) -> Settings:

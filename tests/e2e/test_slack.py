@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,7 +24,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import create
 from bot.app import Runtime
-from bot.config import LessonsSettings, Secrets, Settings, SlackSettings, StorageSettings
+from bot.config import (
+    LessonsSettings,
+    Secrets,
+    ServerSettings,
+    Settings,
+    SlackSettings,
+    StorageSettings,
+)
 from bot.errors import AdapterStartError, TemporaryDeliveryError
 from bot.messages import Button, Inbound, Notice, NoticeCode, Platform, QuestionMessage
 from bot.ports import Recipient
@@ -589,12 +597,13 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
     settings = Settings(
         lessons=LessonsSettings(dir=str(SAMPLE)),
         storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(enabled=False),
         slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
     await runtime.start()
     try:
         assert [adapter.platform for adapter in runtime.started] == [Platform.SLACK]
-        assert runtime.web is None  # Socket Mode needs no open port
+        assert runtime.web is None  # Socket Mode needs no open port, and [server] is off
         envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
         await fake.socket.wait_ack(envelope, timeout=3)
         [welcome] = await fake.wait_posts(1, ANN_DM)
@@ -602,6 +611,58 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
     finally:
         await runtime.stop()
     assert fake.socket.connections == []  # the websocket was closed
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(
+        fake: FakeSlack, tmp_path: Path, clock: ManualClock) -> None:
+    port = free_port()
+    settings = Settings(
+        lessons=LessonsSettings(dir=str(SAMPLE)),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(port=port),
+        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
+    await runtime.start()
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        async with aiohttp.ClientSession() as client:
+            async with client.get(url) as response:
+                report = await response.json()
+                assert response.status == 200, report
+            assert report["database"] is True and report["connected"] == {"slack": True}
+            assert report["scheduler"]["ticking"] is True and report["lessons"] > 0
+            async with client.get(url + "/live") as response:
+                assert response.status == 200
+            # Slack drops the websocket and refuses to hand out another: not ready.
+            fake.fail_next("apps.connections.open", 500, "internal_error", count=10_000)
+            await fake.socket.close()
+            deadline = time.monotonic() + 10
+            while True:
+                async with client.get(url) as response:
+                    status, report = response.status, await response.json()
+                if report["connected"] == {"slack": False} or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            assert (status, report["connected"], report["ok"]) == (503, {"slack": False},
+                                                                   False), report
+            # The scheduler stops ticking (no job runs while the clock moves on): not ready.
+            assert runtime.service is not None
+            runtime.service.scheduler.pause()
+            clock.advance(timedelta(minutes=5))
+            async with client.get(url) as response:
+                report = await response.json()
+                assert response.status == 503 and report["scheduler"]["ticking"] is False
+            async with client.get(url + "/live") as response:
+                assert response.status == 200  # alive all the same: do not restart it
+    finally:
+        await runtime.stop()
 
 
 async def test_the_fake_runs_on_its_own_and_records_posts(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def run_bot(config: Path) -> subprocess.CompletedProcess[str]:
 
 
 def telegram(api: str) -> str:
-    return f'[telegram]\nenabled = true\napi_base_url = "{api}"\n'
+    return f'[server]\nport = {free_port()}\n[telegram]\nenabled = true\napi_base_url = "{api}"\n'
 
 
 def test_a_storage_url_at_a_file_that_is_not_sqlite_names_the_setting(tmp_path: Path) -> None:

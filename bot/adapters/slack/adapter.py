@@ -114,6 +114,18 @@ class SlackAdapter:
         guard = ReplayGuard(self.secrets.slack_signing_secret or "")
         return [events_route(self.app, self.settings.events_path, guard)]
 
+    async def connected(self) -> bool:
+        """HTTP mode: started (requests come to the web server); Socket Mode: the websocket
+        is open."""
+        if self.host is None:
+            return False
+        if self.settings.mode != "socket":
+            return True
+        if self.socket is None:
+            return False
+        websocket = self.socket.client  # the Socket Mode session, not a Web API client
+        return bool(await websocket.is_connected())
+
     async def stop(self) -> None:
         """Close the websocket (Socket Mode) and wait for replies being written."""
         if self.socket is not None:

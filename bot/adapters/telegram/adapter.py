@@ -270,6 +270,12 @@ class TelegramAdapter:
         """Stop polling, finish the updates being handled, close connections."""
         await self._shut_down()
 
+    async def connected(self) -> bool:
+        """Running, and polling (in polling mode); PTB's poller retries a failing
+        ``getUpdates`` for ever, so a running poller is one that will get updates."""
+        app = self.application
+        return app.running and (app.updater is None or app.updater.running)
+
     async def _shut_down(self) -> None:
         app = self.application
         try:
