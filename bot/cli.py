@@ -263,7 +263,9 @@ def run(config_file: str) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it does, but not every tick
         root.setLevel(logging.INFO)
-        for chatty in ("apscheduler", "httpx", "aiohttp.access"):
+        # Their INFO lines say nothing an operator acts on (every request, every migration
+        # step); -v shows them.
+        for chatty in ("apscheduler", "httpx", "aiohttp.access", "alembic"):
             logging.getLogger(chatty).setLevel(logging.ERROR if chatty == "apscheduler"
                                                else logging.WARNING)
     try:
@@ -279,18 +281,41 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--db", "url", default=DEFAULT_DB, show_default=True,
-              help="Database URL (SQLite file or postgresql://...).")
-def db_upgrade(url: str) -> None:
+@click.option("--db", "url", default=None,
+              help=f"Database URL (SQLite file or postgresql://...) [default: {DEFAULT_DB}].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Take the URL from this config file's [storage] url.")
+def db_upgrade(url: str | None, config_file: str | None) -> None:
     """Create the tables, or bring an existing database up to the current schema."""
+    from bot.config import load
     from storage import Database, StorageError, upgrade
+    from storage.database import sqlite_file
 
+    if url is not None and config_file is not None:
+        raise click.UsageError("give either --db or --config, not both")
+    where = ""
+    if config_file is not None:
+        try:
+            url = load(config_file).storage.url
+        except MicrolearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+        where = "[storage] url: "  # an error names the setting to fix
+    url = url or DEFAULT_DB
+    file = sqlite_file(url)
+    new_file = file is not None and not file.exists()
     try:
         database = Database(url)
-        upgrade(database)
-        database.dispose()
+        try:
+            before, after = upgrade(database)
+        finally:
+            database.dispose()
     except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{where}{exc}") from exc
+    if before is None:
+        click.echo(f"created a new database at {database.safe_url}" if new_file else
+                   f"created microlearn's tables in {database.safe_url}")
+    elif before != after:
+        click.echo(f"upgraded {database.safe_url} from schema {before} to {after}")
     click.echo(f"database {database.safe_url} is up to date")
 
 

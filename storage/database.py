@@ -14,6 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -138,8 +139,9 @@ class Database:
         self.engine.dispose()
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do)."""
+def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str | None]:
+    """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do);
+    the schema's revision before (None: a database without microlearn's tables) and after."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
@@ -167,11 +169,14 @@ def upgrade(database: Database, revision: str = "head") -> None:
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             with connection.begin():
+                before = MigrationContext.configure(connection).get_current_revision()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
+                after = MigrationContext.configure(connection).get_current_revision()
             if database.is_sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+        return before, after
     except CommandError as exc:
         raise MigrationError(
             f"the database at '{database.safe_url}' has a schema this version does not know "
