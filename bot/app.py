@@ -153,14 +153,17 @@ class Runtime:
         file = sqlite_file(settings.storage.url)
         made = file if file is not None and not file.exists() else None
         try:
-            adapters = self.adapters if self.adapters is not None else build_adapters(
-                settings, self.secrets)
-            if not adapters:
+            if self.adapters is None and not (settings.telegram.enabled
+                                              or settings.slack.enabled):
                 raise AdapterStartError(
                     "no platform is enabled: set enabled = true under [slack] or [telegram] in "
                     "the config (or try the bot in a terminal with 'microlearn demo')")
+            # Storage and lessons before the platforms: their errors come first, and no
+            # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
+            adapters = self.adapters if self.adapters is not None else build_adapters(
+                settings, self.secrets)
             self.watcher = CatalogWatcher(engine.catalog).start()
             host = BotHost(engine, self.clock)
             # The web server first: a webhook registered at an adapter's start must find it
