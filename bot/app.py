@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.adapters.base import Adapter
 from bot.config import Secrets, Settings
-from bot.content.catalog import Catalog
+from bot.content.catalog import Catalog, CatalogChange
 from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
 from bot.engine.engine import Engine
@@ -60,6 +60,25 @@ def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Data
 
 ADAPTER_MODULES = {Platform.TELEGRAM: "bot.adapters.telegram", Platform.SLACK: "bot.adapters.slack"}
 """Each platform's adapter package; it offers ``create(settings, secrets) -> Adapter``."""
+
+
+def _log_library(catalog: Catalog, folder: str) -> None:
+    lessons = catalog.lessons()
+    problems = catalog.problems()
+    log.info("lessons: %d lessons in %d tracks, %d questions, loaded from %s%s", len(lessons),
+             len(catalog.tracks()), sum(len(lesson.questions) for lesson in lessons), folder,
+             f" ({len(problems)} problems reported above)" if problems else "")
+
+
+def _log_change(catalog: Catalog, change: CatalogChange) -> None:
+    """Each lesson file the watcher picked up (its problems the catalog logs itself)."""
+    for verb, ids in (("added", change.added), ("changed", change.changed)):
+        for lesson_id in ids:
+            lesson = catalog.get(lesson_id)
+            log.info("lesson %s: %s (%s)", verb, lesson_id,
+                     lesson.path if lesson is not None else "gone again")
+    for lesson_id in change.removed:
+        log.info("lesson removed: %s", lesson_id)
 
 
 class BotHost:
@@ -162,6 +181,9 @@ class Runtime:
             # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
+            _log_library(engine.catalog, settings.lessons.dir)
+            catalog = engine.catalog
+            catalog.subscribe(lambda change: _log_change(catalog, change))
             adapters = self.adapters if self.adapters is not None else build_adapters(
                 settings, self.secrets)
             self.watcher = CatalogWatcher(engine.catalog).start()
