@@ -424,6 +424,18 @@ async def test_a_500_half_way_is_retried_without_repeating_what_went_out(
         assert Deliveries(session).counts() == {"sent": 1}
 
 
+async def test_a_slow_platform_is_waited_for_not_sent_to_twice(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.slow_next(6.0)  # Telegram takes the lesson, and answers only 6 s later
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    # A read time-out would leave the outcome unknown and the retry would send it again.
+    assert (result.sent, result.retried) == (1, 0), result
+    assert len(fake.sent_to(ADA)) == 2  # the welcome, and the lesson once
+
+
 async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None:
     bot = await start_bot()
     await enrol(bot, ADA)

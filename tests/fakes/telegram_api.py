@@ -268,6 +268,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._hold: tuple[int, Path] | None = None
+        self._slow: deque[float] = deque()
         self._holding = False
 
     # -- running ----------------------------------------------------------------------------
@@ -323,6 +324,11 @@ class FakeTelegram:
         text = description or DESCRIPTIONS.get(status, "Error").format(
             retry_after=parameters.get("retry_after", 1))
         self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after))
+
+    def slow_next(self, seconds: float) -> None:
+        """Take the next message sent (any send method) at once, but answer only after
+        ``seconds``: a client that gives up before then does not know it went out."""
+        self._slow.append(seconds)
 
     def hold_after(self, count: int, marker: Path | str) -> None:
         """Once ``count`` messages were accepted, hold every send that follows unanswered (and
@@ -524,6 +530,8 @@ class FakeTelegram:
             if handler is None:
                 raise _Refusal(404, "Not Found")
             result = await handler(params)
+            if method in SEND_METHODS and self._slow:
+                await asyncio.sleep(self._slow.popleft())
             body = {"ok": True, "result": result}
         except _Refusal as refusal:
             status = refusal.status

@@ -111,6 +111,9 @@ def _not_a_429(record: logging.LogRecord) -> bool:
 COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_READ_TIMEOUT = 30.0
+"""Seconds to wait for the Bot API's answer to a call (PTB's default is 5): an answer that
+never comes leaves the outcome unknown, and a retry then may send a message twice."""
 
 
 class _ChatLocks:
@@ -185,6 +188,10 @@ class TelegramAdapter:
                    .base_url(settings.api_base_url).base_file_url(_file_base(settings.api_base_url))
                    .rate_limiter(AIORateLimiter(overall_max_rate=0,
                                                 max_retries=rate_limit_retries))
+                   # PTB waits 5 s for an answer; a send Telegram took but answered later
+                   # would count as failed and go again. Wait longer for answers (and for a
+                   # photo's upload): a slow platform is waited for, not sent to twice.
+                   .read_timeout(SEND_READ_TIMEOUT).write_timeout(SEND_READ_TIMEOUT)
                    .concurrent_updates(True).job_queue(None))
         if settings.mode == "webhook":
             builder = builder.updater(None)
