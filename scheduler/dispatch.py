@@ -361,7 +361,7 @@ class Dispatcher:
             result.skipped += 1
             return None
         recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
-                              learner.chat_id)
+                              learner.chat_id, delivery=str(row.id), retry=row.attempts > 0)
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
                     messages)
