@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.adapters.base import Adapter
 from bot.config import Secrets, Settings
-from bot.content.catalog import Catalog
+from bot.content.catalog import Catalog, CatalogChange
 from bot.content.watcher import CatalogWatcher
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import SignIn
@@ -29,8 +29,12 @@ from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
 from scheduler.service import SchedulerService, Timing
 from storage import Database, StorageError, upgrade
+from storage.database import remove_sqlite_file, sqlite_file
+from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
+HEALTH_TIMEOUT = 2.0
+"""Seconds /healthz waits for the database or an adapter before it counts as down."""
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -59,9 +63,13 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
 def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Database, Engine]:
     """Migrate the database, load the lessons and build the engine on that database."""
     database = Database(url)
-    upgrade(database)
-    catalog = Catalog(lessons)
-    catalog.load()
+    try:
+        upgrade(database)
+        catalog = Catalog(lessons)
+        catalog.load()
+    except BaseException:
+        database.dispose()  # no connection left open on a database the caller never sees
+        raise
     return database, Engine(database, catalog, settings)
 
 
@@ -69,6 +77,25 @@ def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Data
 
 ADAPTER_MODULES = {Platform.TELEGRAM: "bot.adapters.telegram", Platform.SLACK: "bot.adapters.slack"}
 """Each platform's adapter package; it offers ``create(settings, secrets) -> Adapter``."""
+
+
+def _log_library(catalog: Catalog, folder: str) -> None:
+    lessons = catalog.lessons()
+    problems = catalog.problems()
+    log.info("lessons: %d lessons in %d tracks, %d questions, loaded from %s%s", len(lessons),
+             len(catalog.tracks()), sum(len(lesson.questions) for lesson in lessons), folder,
+             f" ({len(problems)} problems reported above)" if problems else "")
+
+
+def _log_change(catalog: Catalog, change: CatalogChange) -> None:
+    """Each lesson file the watcher picked up (its problems the catalog logs itself)."""
+    for verb, ids in (("added", change.added), ("changed", change.changed)):
+        for lesson_id in ids:
+            lesson = catalog.get(lesson_id)
+            log.info("lesson %s: %s (%s)", verb, lesson_id,
+                     lesson.path if lesson is not None else "gone again")
+    for lesson_id in change.removed:
+        log.info("lesson removed: %s", lesson_id)
 
 
 class BotHost:
@@ -91,6 +118,21 @@ class BotHost:
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """Stop pushing to a learner the platform says cannot be reached."""
         await asyncio.to_thread(self.engine.unreachable, learner_id, reason)
+
+    async def learner_blocked(self, platform: Platform, user_id: str,
+                              reason: str | None) -> None:
+        """Pause (a reason) or resume (None) an enrolled learner's pushes, as the platform
+        reports a block or an unblock; anyone else is left alone."""
+        def mark() -> None:
+            with self.engine.store.unit() as unit:
+                learner = unit.learners.find(platform.value, user_id)
+                if learner is None or (learner.unreachable is None and reason is None):
+                    return
+                # An unblock leaves the due times as they were: the next scan catches up on
+                # today's delivery, as after an outage.
+                unit.learners.update(learner.id, LearnerChange(
+                    unreachable=reason[:200] if reason is not None else None))
+        await asyncio.to_thread(mark)
 
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         """An enrolled learner's profile, or None (never enrols)."""
@@ -144,16 +186,26 @@ class Runtime:
     async def start(self) -> None:
         """Bring everything up; a failure stops what was started and raises."""
         settings = self.settings
+        # A start that fails must not leave a database file it made behind (a typo in the
+        # URL would otherwise leave a stray empty database next to the config).
+        file = sqlite_file(settings.storage.url)
+        made = file if file is not None and not file.exists() else None
         try:
-            adapters = self.adapters if self.adapters is not None else build_adapters(
-                settings, self.secrets)
-            if not adapters:
+            if self.adapters is None and not (settings.telegram.enabled
+                                              or settings.slack.enabled):
                 raise AdapterStartError(
                     "no platform is enabled: set enabled = true under [slack] or [telegram] in "
                     "the config (or try the bot in a terminal with 'microlearn demo')")
+            # Storage and lessons before the platforms: their errors come first, and no
+            # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
             self._watch_outbox(database)
+            _log_library(engine.catalog, settings.lessons.dir)
+            catalog = engine.catalog
+            catalog.subscribe(lambda change: _log_change(catalog, change))
+            adapters = self.adapters if self.adapters is not None else build_adapters(
+                settings, self.secrets)
             self.watcher = CatalogWatcher(engine.catalog).start()
             host = BotHost(engine, self.clock)
             # The web server first: a webhook registered at an adapter's start must find it
@@ -163,7 +215,7 @@ class Runtime:
                 web = await asyncio.to_thread(dashboard_web, settings, database, engine.catalog,
                                               self.clock)
                 routes += web.routes()
-            if routes:
+            if routes or settings.server.enabled:  # /healthz and /metrics in every mode
                 self.web = WebServer(settings.server.host, settings.server.port, routes,
                                      self.health)
                 await self.web.start()
@@ -179,6 +231,8 @@ class Runtime:
             await self.service.start()
         except BaseException:
             await self.stop()
+            if made is not None:
+                remove_sqlite_file(made)
             raise
         log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
 
@@ -201,8 +255,9 @@ class Runtime:
             raise ConfigError(f"[lessons] dir: {exc}") from exc
 
     async def health(self) -> dict[str, object]:
-        """What /healthz reports: the database answers, and which adapters run."""
-        database, engine = self.database, self.engine
+        """What /healthz reports: the database answers, each adapter is connected, the
+        scheduler ticks; ``ok`` when all three hold."""
+        database, engine, service = self.database, self.engine, self.service
 
         def database_ok() -> bool:
             if database is None:
@@ -210,10 +265,20 @@ class Runtime:
             with database.unit() as unit:
                 return unit.learners.count() >= 0
         try:
-            ok = await asyncio.to_thread(database_ok)
+            reachable = await asyncio.wait_for(asyncio.to_thread(database_ok), HEALTH_TIMEOUT)
         except Exception:  # health reports, never raises
-            ok = False
-        return {"ok": ok, "adapters": [adapter.platform.value for adapter in self.started],
+            reachable = False
+        connected: dict[str, bool] = {}
+        for adapter in self.started:
+            try:
+                connected[adapter.platform.value] = await asyncio.wait_for(
+                    adapter.connected(), HEALTH_TIMEOUT)
+            except Exception:
+                connected[adapter.platform.value] = False
+        ticking = service is not None and service.ticking()
+        return {"ok": reachable and bool(connected) and all(connected.values()) and ticking,
+                "database": reachable, "adapters": list(connected), "connected": connected,
+                "scheduler": {"ticking": ticking},
                 "lessons": len(engine.catalog.lessons()) if engine is not None else 0}
 
     async def stop(self) -> None:

@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -48,13 +48,43 @@ def _load(lessons: str, semantic: bool = False, drafts: bool = False) -> Catalog
     return catalog
 
 
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, on one line, for log shippers: time (UTC, ISO 8601),
+    level, logger, message, the record's context (``extra``: platform, learner, job, ...) and
+    the exception's traceback text, if any."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        entry.update((key, value) for key, value in vars(record).items()
+                     if key not in _RECORD_FIELDS and not key.startswith("_"))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:  # already masked by a token filter, when one saw it
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="microlearn")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
-def main(verbose: int) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one JSON object per line, for log shippers.")
+@click.pass_context
+def main(context: click.Context, verbose: int, log_format: str) -> None:
     """microlearn: just-in-time micro-lessons and spaced quizzes in chat."""
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+    context.obj = {"json": log_format == "json"}
 
 
 @main.group()
@@ -252,7 +282,8 @@ def typed_lines() -> Iterator[str]:
 @click.option("--config", "config_file", default="config.toml", show_default=True,
               type=click.Path(dir_okay=False),
               help="The config file (copy config.example.toml to start).")
-def run(config_file: str) -> None:
+@click.pass_context
+def run(context: click.Context, config_file: str) -> None:
     """Every adapter enabled in the config, the scheduler and (when needed) the HTTP server,
     until SIGINT or SIGTERM."""
     import asyncio
@@ -263,13 +294,18 @@ def run(config_file: str) -> None:
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it does, but not every tick
         root.setLevel(logging.INFO)
-        for chatty in ("apscheduler", "httpx", "aiohttp.access"):
+        # Their INFO lines say nothing an operator acts on (every request, every migration
+        # step); -v shows them.
+        for chatty in ("apscheduler", "httpx", "aiohttp.access", "alembic"):
             logging.getLogger(chatty).setLevel(logging.ERROR if chatty == "apscheduler"
                                                else logging.WARNING)
     try:
         settings = load(config_file)
         asyncio.run(serve(Runtime(settings, Secrets.from_environment())))
     except MicrolearnError as exc:
+        if context.obj and context.obj.get("json"):  # the reason, as a line like the others
+            logging.getLogger("bot.cli").error("microlearn run stopped: %s", exc)
+            sys.exit(1)
         raise click.ClickException(str(exc)) from exc
 
 
@@ -355,18 +391,41 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--db", "url", default=DEFAULT_DB, show_default=True,
-              help="Database URL (SQLite file or postgresql://...).")
-def db_upgrade(url: str) -> None:
+@click.option("--db", "url", default=None,
+              help=f"Database URL (SQLite file or postgresql://...) [default: {DEFAULT_DB}].")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Take the URL from this config file's [storage] url.")
+def db_upgrade(url: str | None, config_file: str | None) -> None:
     """Create the tables, or bring an existing database up to the current schema."""
+    from bot.config import load
     from storage import Database, StorageError, upgrade
+    from storage.database import sqlite_file
 
+    if url is not None and config_file is not None:
+        raise click.UsageError("give either --db or --config, not both")
+    where = ""
+    if config_file is not None:
+        try:
+            url = load(config_file).storage.url
+        except MicrolearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+        where = "[storage] url: "  # an error names the setting to fix
+    url = url or DEFAULT_DB
+    file = sqlite_file(url)
+    new_file = file is not None and not file.exists()
     try:
         database = Database(url)
-        upgrade(database)
-        database.dispose()
+        try:
+            before, after = upgrade(database)
+        finally:
+            database.dispose()
     except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{where}{exc}") from exc
+    if before is None:
+        click.echo(f"created a new database at {database.safe_url}" if new_file else
+                   f"created microlearn's tables in {database.safe_url}")
+    elif before != after:
+        click.echo(f"upgraded {database.safe_url} from schema {before} to {after}")
     click.echo(f"database {database.safe_url} is up to date")
 
 

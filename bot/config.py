@@ -5,16 +5,48 @@ Secrets never live here: tokens come from the environment (see :class:`Secrets`)
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    model_validator,
+)
 
 from bot.engine import calendar
 from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+TRAINER_PLATFORMS = ("slack", "telegram", "console")
+
+
+def _trainer(value: str) -> str:
+    platform, sep, user = value.partition(":")
+    if not sep or platform not in TRAINER_PLATFORMS or not user.strip():
+        example = (user if sep else value).strip() or "U024BE7LH"
+        raise ValueError(f"'{value}' needs its platform: write it like 'slack:{example}' or "
+                         f"'telegram:{example}' (the demo's learner is 'console:you')")
+    return value
+
+
+def _https(value: str | None) -> str | None:
+    if value is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"'{value}' is not an https:// URL; Telegram posts updates only over "
+                         "HTTPS: put a TLS proxy in front of [server] (see docs/telegram.md)")
+    return value
 
 
 def _time(value: str) -> str:
@@ -40,7 +72,7 @@ class _Section(BaseModel):
 class BotSettings(_Section):
     """[bot]"""
 
-    trainers: list[str] = Field(default_factory=list)
+    trainers: list[Annotated[str, AfterValidator(_trainer)]] = Field(default_factory=list)
     """Who may use trainer commands, as 'platform:user_id' (e.g. 'slack:U024BE7LH')."""
 
 
@@ -72,8 +104,11 @@ class StorageSettings(_Section):
 
 
 class ServerSettings(_Section):
-    """[server]: the HTTP server for Slack's HTTP mode and Telegram webhooks."""
+    """[server]: the HTTP server for /healthz, Slack's HTTP mode and Telegram webhooks."""
 
+    enabled: StrictBool = True
+    """Serve /healthz in every mode (polling and Socket Mode too); Slack's HTTP mode and
+    Telegram webhooks need it on."""
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
 
@@ -81,7 +116,7 @@ class ServerSettings(_Section):
 class SlackSettings(_Section):
     """[slack]"""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     mode: Literal["socket", "http"] = "socket"
     api_base_url: str = "https://slack.com/api/"
     events_path: str = Field(default="/slack/events", pattern=r"^/[A-Za-z0-9/_.-]*$")
@@ -99,10 +134,10 @@ def _webhook_path(value: str) -> str:
 class TelegramSettings(_Section):
     """[telegram]"""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     mode: Literal["polling", "webhook"] = "polling"
     api_base_url: str = "https://api.telegram.org/bot"
-    webhook_url: str | None = None
+    webhook_url: Annotated[str | None, AfterValidator(_https)] = None
     webhook_path: Annotated[str, AfterValidator(_webhook_path)] = "/telegram/webhook"
     """Where the bot's web server takes Telegram's webhook calls (webhook mode)."""
     quiz_style: Literal["buttons", "poll"] = "buttons"
@@ -146,6 +181,16 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
 
+    @model_validator(mode="after")
+    def _endpoints_need_the_server(self) -> Settings:
+        needs = [name for name, on in (
+            ("[slack] mode = \"http\"", self.slack.enabled and self.slack.mode == "http"),
+            ("[telegram] mode = \"webhook\"",
+             self.telegram.enabled and self.telegram.mode == "webhook")) if on]
+        if needs and not self.server.enabled:
+            raise ValueError(f"{needs[0]} needs the HTTP server: set [server] enabled = true")
+        return self
+
 
 def load(path: Path | str) -> Settings:
     """Read and validate a config file; :class:`ConfigError` names the file and the key."""
@@ -160,14 +205,27 @@ def load(path: Path | str) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key; see config.example.toml for the keys there are"
+        elif first["type"] == "bool_type":  # "yes", 1, "false" (a string): say what is meant
+            message = f"{first['input']!r} is not true or false; write true or false, unquoted"
         raise ConfigError(f"{path}: {where}: {message}") from exc
+    _warn(path, settings)
+    return settings
+
+
+def _warn(path: Path, settings: Settings) -> None:
+    """Settings that work but are likely a slip."""
+    schedule = settings.schedule
+    if schedule.quiz_time < schedule.lesson_time:  # 'HH:MM' strings order as times do
+        log.warning("%s: schedule.quiz_time %s is before schedule.lesson_time %s: new learners "
+                    "get the day's review before the day's lesson", path, schedule.quiz_time,
+                    schedule.lesson_time)
 
 
 @dataclass(frozen=True)

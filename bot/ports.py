@@ -26,6 +26,13 @@ class Recipient:
     chat_id: str | None
     """Where to post (a Telegram chat id, a Slack DM channel); None when the sender must open
     one from ``user_id`` first."""
+    delivery: str | None = None
+    """A stable id of the delivery (the same on every try, and after a restart): a platform
+    that can mark its messages marks each one with it and its part number."""
+    retry: bool = False
+    """An earlier try may have left the platform with messages microlearn never heard back
+    about (a time-out, a dropped connection): a sender that can look for its marked messages
+    does so before sending them again."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,11 @@ class Host(Protocol):
 
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a reply for good (blocked, deactivated)."""
+
+    async def learner_blocked(self, platform: Platform, user_id: str,
+                              reason: str | None) -> None:
+        """The platform says a user blocked the bot (``reason``: push nothing more to them) or
+        unblocked it (None: push again). Never enrols anyone."""
 
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         """The profile of an enrolled learner, or None: never enrols anyone (for views a

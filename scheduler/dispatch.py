@@ -17,7 +17,7 @@ import os
 import random
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
 from storage import Database, StorageError
+from storage.database import unavailable
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, Learner, LearnerChange
 from storage.unit import Unit
 
@@ -137,7 +138,10 @@ def _process_alive(pid: int) -> bool:
 
 
 RECORD_RETRIES = (0.2, 1.0, 5.0)
-"""Seconds between tries at recording outcomes the database refused."""
+"""Seconds between tries at recording outcomes the database refused (for a reason other than
+being away)."""
+RECORD_WAIT_CAP = 5.0
+"""The longest wait between two tries at recording while the database is away."""
 
 
 class RecordingFailed(StorageError):
@@ -152,12 +156,15 @@ class Dispatcher:
     """Sends the outbox. One per process; several processes share the work safely."""
 
     def __init__(self, database: Database, engine: Engine, senders: Mapping[Platform, Sender],
-                 clock: Clock, settings: DispatchSettings | None = None) -> None:
+                 clock: Clock, settings: DispatchSettings | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.database = database
         self.engine = engine
         self.senders = dict(senders)
         self.clock = clock
         self.settings = settings or DispatchSettings()
+        self._sleep = sleep
+        """How the dispatcher waits between tries at recording (tests move a fake clock)."""
         self.worker_id = uuid.uuid4().hex
         self.host = host_identity()
         self._stopping = False
@@ -354,7 +361,7 @@ class Dispatcher:
             result.skipped += 1
             return None
         recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
-                              learner.chat_id)
+                              learner.chat_id, delivery=str(row.id), retry=row.attempts > 0)
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
                     messages)
@@ -444,32 +451,67 @@ class Dispatcher:
 
     async def _record_apart(self, batch: list[_Outcome], result: DispatchResult) -> None:
         """Record each outcome in its own transaction, retrying a database that fails for a
-        while; an outcome that still cannot be recorded is given up (its row goes back to
-        pending at the next heartbeat, and may then be sent again)."""
+        while.
+
+        While the database is away (refused or dropped connections: :func:`unavailable`), the
+        outcomes are kept and tried again until it answers, however long that takes: this
+        worker still holds their rows, so no other worker sends them, and a send the platform
+        accepted is recorded, never sent again. Only an outcome the database refuses for
+        another reason (a bug, a row changed under us) is given up after a few tries: its row
+        goes back to pending at the next heartbeat, and may then be sent again.
+        """
         loop = asyncio.get_running_loop()
         waiting = list(batch)
-        for delay in (*RECORD_RETRIES, None):
+        tries, waited, warned = 0, 0.0, False
+        while True:
             failed: list[tuple[_Outcome, Exception]] = []
-            for outcome in waiting:
+            for index, outcome in enumerate(waiting):
                 try:
                     await loop.run_in_executor(self._db, self._record, [outcome], result)
                 except Exception as error:
                     failed.append((outcome, error))
+                    if unavailable(error):  # the rest would meet the same refusal now
+                        failed.extend((rest, error) for rest in waiting[index + 1:])
+                        break
                 else:
                     self._settle(outcome)
             if not failed:
+                if warned:
+                    log.warning("the database is back: recorded the outcomes kept for %.0f s",
+                                waited, extra={"job": "dispatch"})
                 return
-            waiting = [outcome for outcome, _ in failed]
-            if delay is None or self._stopping:
-                break
-            await asyncio.sleep(delay)
-        for outcome, problem in failed:
-            log.error("could not record the outcome of delivery %s: %r", outcome.job.delivery.id,
-                      problem, extra={"job": "dispatch",
-                                      "learner": outcome.job.delivery.learner_id})
-            self._held.discard(outcome.job.delivery.id)
-            if not outcome.done.done():
-                outcome.done.set_exception(RecordingFailed(repr(problem), outcome.parts))
+            away = [(outcome, error) for outcome, error in failed if unavailable(error)]
+            given_up = [(outcome, error) for outcome, error in failed
+                        if not unavailable(error) and tries >= len(RECORD_RETRIES)]
+            for outcome, problem in given_up:
+                self._give_up(outcome, problem)
+            waiting = [outcome for outcome, _ in failed
+                       if all(outcome is not gone for gone, _ in given_up)]
+            if not waiting:
+                return
+            if self._stopping:  # shutdown: what is left is given back by sign-off
+                for outcome, problem in failed:
+                    if not outcome.done.done():
+                        self._give_up(outcome, problem)
+                return
+            if away and not warned:
+                warned = True
+                log.warning("the database is unreachable (%s); keeping %d outcomes and "
+                            "recording them when it is back (nothing is sent twice for it)",
+                            away[0][1].__class__.__name__, len(waiting),
+                            extra={"job": "dispatch"})
+            delay = (RECORD_RETRIES[min(tries, len(RECORD_RETRIES) - 1)] if not away
+                     else min(RECORD_WAIT_CAP, RECORD_RETRIES[0] * 2 ** tries))
+            tries += 1
+            waited += delay
+            await self._sleep(delay)
+
+    def _give_up(self, outcome: _Outcome, problem: Exception) -> None:
+        log.error("could not record the outcome of delivery %s: %r", outcome.job.delivery.id,
+                  problem, extra={"job": "dispatch", "learner": outcome.job.delivery.learner_id})
+        self._held.discard(outcome.job.delivery.id)
+        if not outcome.done.done():
+            outcome.done.set_exception(RecordingFailed(repr(problem), outcome.parts))
 
     def _settle(self, outcome: _Outcome) -> None:
         if outcome.status != "progress":

@@ -48,6 +48,8 @@ class SchedulerService:
         self.clock = clock
         self.timing = timing or Timing()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self.last_run: dict[str, datetime] = {}
+        """When each job last started, on the service's clock (what /healthz reads)."""
 
     async def start(self) -> None:
         """Register this worker and start the jobs (the first scan runs at once)."""
@@ -75,7 +77,21 @@ class SchedulerService:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    def ticking(self) -> bool:
+        """Whether the due scan and the heartbeat ran lately (within three of their intervals,
+        and at least 30 s): a stuck event loop or a stopped scheduler says False. The dispatch
+        job is left out: one long fan-out rightly keeps it busy for minutes."""
+        if not self.scheduler.running:
+            return False
+        now = self.clock.now()
+        for job, every in (("due-scan", self.timing.scan), ("heartbeat", self.timing.heartbeat)):
+            last = self.last_run.get(job)
+            if last is None or now - last > timedelta(seconds=max(3 * every, 30.0)):
+                return False
+        return True
+
     async def _guard(self, job: str, work: Callable[[], Awaitable[object]]) -> None:
+        self.last_run[job] = self.clock.now()
         try:
             await work()
         except asyncio.CancelledError:

@@ -15,10 +15,17 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlmodel import Session, create_engine
 
 from storage.errors import MigrationError, StorageError
@@ -43,6 +50,33 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL points at (None for PostgreSQL, an in-memory database or a URL
+    that cannot be read)."""
+    try:
+        parsed = make_url(normalize_url(url))
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def remove_sqlite_file(path: Path) -> None:
+    """Delete an SQLite database file and its companions (write-ahead log, shared memory)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is away for now (refused or dropped connections, a
+    server restarting, SQLite's busy lock) rather than that a statement is wrong: worth
+    waiting for, since the same work succeeds once the database is back."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError)
 
 
 class Database:
@@ -118,8 +152,9 @@ class Database:
         self.engine.dispose()
 
 
-def upgrade(database: Database, revision: str = "head") -> None:
-    """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do)."""
+def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str | None]:
+    """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do);
+    the schema's revision before (None: a database without microlearn's tables) and after."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
@@ -129,6 +164,15 @@ def upgrade(database: Database, revision: str = "head") -> None:
             f"cannot reach the database at '{database.safe_url}': "
             f"{exc.orig}; check the URL and that the server is running"
         ) from exc
+    except SQLAlchemyError as exc:
+        file = sqlite_file(database.url)
+        if file is not None:  # SQLite opens any file, and fails at its first statement
+            raise StorageError(
+                f"{file} is not an SQLite database ({getattr(exc, 'orig', exc)}); point the "
+                "URL at a microlearn database, or at a new file name to make one") from exc
+        raise StorageError(
+            f"cannot use the database at '{database.safe_url}': "
+            f"{getattr(exc, 'orig', exc)}") from exc
     try:
         with connection:
             if database.is_sqlite:
@@ -138,11 +182,14 @@ def upgrade(database: Database, revision: str = "head") -> None:
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             with connection.begin():
+                before = MigrationContext.configure(connection).get_current_revision()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
+                after = MigrationContext.configure(connection).get_current_revision()
             if database.is_sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+        return before, after
     except CommandError as exc:
         raise MigrationError(
             f"the database at '{database.safe_url}' has a schema this version does not know "

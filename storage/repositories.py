@@ -407,10 +407,23 @@ class Deliveries:
     def claim(self, worker_id: str, now: datetime, limit: int,
               platforms: Iterable[str]) -> list[Delivery]:
         """Take up to ``limit`` pending rows due by ``now`` for these platforms, earliest
-        first, and mark them claimed by ``worker_id``."""
+        first, and mark them claimed by ``worker_id``.
+
+        A row waits while an earlier row of its learner (written before it) is unfinished,
+        pending a retry or claimed by any worker: one learner's deliveries go one after
+        another, so a quiz never lands between the parts of a lesson whose second part is
+        waiting for its retry.
+        """
+        earlier = _DELIVERY.alias("earlier")
+        unfinished_before = (sa_select(literal_column("1")).select_from(earlier)
+                             .where(earlier.c.learner_id == _DELIVERY.c.learner_id,
+                                    earlier.c.id < _DELIVERY.c.id,
+                                    earlier.c.status.in_(("pending", "claimed")))
+                             .exists())
         chosen = (select(DeliveryRow.id)
                   .where(DeliveryRow.status == "pending", col(DeliveryRow.due_at) <= now,
-                         col(DeliveryRow.platform).in_(list(platforms)))
+                         col(DeliveryRow.platform).in_(list(platforms)),
+                         ~unfinished_before)
                   .order_by(col(DeliveryRow.due_at), col(DeliveryRow.id)).limit(limit)
                   .with_for_update(skip_locked=True))
         ids = [int(i) for i in self.session.exec(chosen).all() if i is not None]

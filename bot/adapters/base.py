@@ -55,3 +55,7 @@ class Adapter(Sender, Protocol):
 
     async def stop(self) -> None:
         """Stop receiving and close connections."""
+
+    async def connected(self) -> bool:
+        """Whether the adapter can receive events now (polling or the websocket running, or
+        ready for the web server's requests): what /healthz reports."""

@@ -1,8 +1,10 @@
-"""One aiohttp server for every adapter that needs a public endpoint, plus ``/healthz`` and
-Prometheus' ``/metrics``.
+"""One aiohttp server: ``/healthz`` and Prometheus' ``/metrics`` in every mode, the endpoints
+adapters need (Slack's HTTP mode, Telegram's webhook), and the trainer dashboard.
 
-It starts only when an adapter has routes: Slack in Socket Mode and Telegram in polling mode
-connect outwards and need no open port.
+``GET /healthz`` is readiness: 200 when the database answers, every adapter is connected and
+the scheduler ticks, else 503, with the report as JSON either way (for a load balancer). ``GET
+/healthz/live`` is liveness: 200 whenever the process answers at all (for a supervisor that
+restarts a hung process; a database outage is no reason to restart).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class WebServer:
         self.app = web.Application(client_max_size=1024 * 1024)
         self.health = health
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_get("/healthz/live", self._live)
         self.app.router.add_get("/metrics", self._metrics)
         for route in routes:
             self.app.router.add_route(route.method, route.path, route.handler)
@@ -39,6 +42,9 @@ class WebServer:
     async def _healthz(self, _request: web.Request) -> web.Response:
         report = await self.health()
         return web.json_response(report, status=200 if report.get("ok") else 503)
+
+    async def _live(self, _request: web.Request) -> web.Response:
+        return web.json_response({"live": True})
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         """Prometheus' text format (the outbox is read from the database: off the loop)."""
@@ -56,7 +62,8 @@ class WebServer:
             await self._runner.cleanup()
             raise AdapterStartError(
                 f"cannot listen on {self.host}:{self.port} ({exc.strerror}); set [server] host "
-                "and port to a free address") from exc
+                "and port to a free address (or [server] enabled = false when no adapter needs "
+                "it)") from exc
         if self.port == 0:  # the system chose one (tests): say which
             self.port = int(self._runner.addresses[0][1])
         log.info("listening on http://%s:%d", self.host, self.port)

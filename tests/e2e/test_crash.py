@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -34,6 +36,13 @@ def long_lesson(folder: Path) -> Path:
     (folder / "long.md").write_text(f"---\ntitle: Feedback in depth\ntopic: feedback\n---\n"
                                     f"{body}\n", encoding="utf-8")
     return folder
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def start(command: list[str], log: Path, **environment: str) -> subprocess.Popen[bytes]:
@@ -76,6 +85,7 @@ def test_sigkill_mid_fan_out_then_restart_loses_and_repeats_nothing(tmp_path: Pa
     assert fake.stdout is not None
     base_url = fake.stdout.readline().decode().strip()
     config = tmp_path / "config.toml"
+    port = free_port()
     config.write_text(f"""
 [lessons]
 dir = "{long_lesson(tmp_path / 'lessons')}"
@@ -83,6 +93,8 @@ dir = "{long_lesson(tmp_path / 'lessons')}"
 url = "{url}"
 [schedule]
 tick_seconds = 0.2
+[server]
+port = {port}
 [telegram]
 enabled = true
 api_base_url = "{base_url}"
@@ -114,6 +126,10 @@ api_base_url = "{base_url}"
         wait_until(lambda: len({line["chat_id"] for line in lines()}) == LEARNERS
                    and len(lines()) >= 2 * LEARNERS, 60, "every learner's lesson")
         time.sleep(0.5)  # anything sent twice would show up now
+        # /healthz is served in polling mode too: the database, the poller, the ticks.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            health = json.loads(answer.read())
+        assert health["ok"] is True and health["connected"] == {"telegram": True}, health
         bots[1].send_signal(signal.SIGTERM)
         assert bots[1].wait(20) == 0, log.read_text()[-3000:]
     finally:

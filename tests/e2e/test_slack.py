@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -23,7 +24,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import create
 from bot.app import Runtime
-from bot.config import LessonsSettings, Secrets, Settings, SlackSettings, StorageSettings
+from bot.config import (
+    LessonsSettings,
+    Secrets,
+    ServerSettings,
+    Settings,
+    SlackSettings,
+    StorageSettings,
+)
 from bot.errors import AdapterStartError, TemporaryDeliveryError
 from bot.messages import Button, Inbound, Notice, NoticeCode, Platform, QuestionMessage
 from bot.ports import Recipient
@@ -367,21 +375,47 @@ async def test_server_errors_are_retried_then_delivered(lone_bot: SlackBot, fake
     fake.fail_next("chat.postMessage", 500, "internal_error", count=2)
     result = await lone_bot.tick()
     assert result.retried == 1
-    assert [call.status for call in fake.calls_to("chat.postMessage")][-2:] == [500, 500]
+    # a scheduled post is not retried blindly inside the call: a 500 may come after Slack
+    # took it, so the retry looks at the DM first
+    assert [call.status for call in fake.calls_to("chat.postMessage")][-1] == 500
     row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
     assert row is not None and row.status == "pending" and row.attempts == 1
+    clock.advance(timedelta(minutes=1))
+    assert (await lone_bot.tick()).retried == 1  # the second 500
     clock.advance(timedelta(minutes=1))
     assert (await lone_bot.tick()).sent == 1
     row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
     assert row is not None and row.status == "sent"
 
 
-async def test_a_dropped_connection_is_retried_by_the_sdk(lone_bot: SlackBot, fake: FakeSlack,
-                                                        clock: ManualClock) -> None:
+async def test_a_dropped_connection_is_retried_after_a_look_at_the_dm(
+        lone_bot: SlackBot, fake: FakeSlack, clock: ManualClock) -> None:
     await enrolled(lone_bot, clock)
-    fake.fail_next("chat.postMessage", 0)  # the connection closes without an answer
+    fake.fail_next("chat.postMessage", 0)  # the connection closes; the post was not taken
+    assert (await lone_bot.tick()).retried == 1
+    clock.advance(timedelta(minutes=1))
     assert (await lone_bot.tick()).sent == 1
     assert [call.status for call in fake.calls_to("chat.postMessage")][-2:] == [0, 200]
+    assert len(fake.calls_to("conversations.history")) == 1  # looked before posting again
+    assert len(fake.posted(ANN_DM)) == 2  # the welcome, and the lesson once
+
+
+async def test_a_post_slack_took_without_answering_is_never_posted_again(
+        lone_bot: SlackBot, fake: FakeSlack, clock: ManualClock) -> None:
+    learner_id = await enrolled(lone_bot, clock)
+    before = len(fake.posted(ANN_DM))
+    fake.drop_after_taking_next("chat.postMessage")  # kept, but no answer came
+    assert (await lone_bot.tick()).retried == 1
+    assert len(fake.posted(ANN_DM)) == before + 1
+    mark = fake.posted(ANN_DM)[-1].metadata
+    assert mark is not None and mark["event_type"] == "microlearn_delivery"
+    for minutes in (1, 5, 30):
+        clock.advance(timedelta(minutes=minutes))
+        await lone_bot.tick()
+    assert len(fake.posted(ANN_DM)) == before + 1  # the lesson once: found in the DM
+    row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
+    assert row is not None and row.status == "sent"
+    assert row.platform_message_id == fake.posted(ANN_DM)[-1].ts
 
 
 async def test_a_retry_sends_only_the_messages_not_sent_yet(lone_bot: SlackBot,
@@ -471,9 +505,29 @@ async def test_http_mode_rejects_a_stale_timestamp(http_bot: SlackBot, fake: Fak
     assert len(http_bot.host.inbounds) == 1
 
 
+async def test_http_mode_a_replayed_request_does_nothing(http_bot: SlackBot,
+                                                         fake: FakeSlack) -> None:
+    hello = json_body(event_body(dm(ANN, "hi")))
+    assert (await post(http_bot, hello, signed(hello)))[0] == 200
+    await fake.wait_posts(1, ANN_DM)
+    command = command_body(slash(ANN, "strong passwords", channel=ANN_DM))
+    headers = signed(command, content_type="application/x-www-form-urlencoded")
+    assert (await post(http_bot, command, headers))[0] == 200
+    await fake.wait_posts(2, ANN_DM)
+    # The very same signed request, sent again within five minutes by someone who saw it.
+    for replay in (headers, {**headers, "X-Slack-Retry-Num": "1"}):
+        status, text = await post(http_bot, command, replay)
+        assert status == 401 and "replayed" in text, (status, text)
+    await asyncio.sleep(0.2)  # give a wrongly accepted command time to show
+    assert [inbound.text for inbound in http_bot.host.inbounds] == ["hi", "learn strong passwords"]
+    assert len(fake.posted()) == 2
+
+
 async def test_http_mode_handles_a_retried_event_once(http_bot: SlackBot, fake: FakeSlack) -> None:
     body = json_body(event_body(dm(ANN, "help")))
-    assert (await post(http_bot, body, signed(body)))[0] == 200
+    first = signed(body, timestamp=int(time.time()) - 4)  # sent; no answer within 3 s
+    assert (await post(http_bot, body, first))[0] == 200
+    # Slack signs each retry anew (a later timestamp: another signature)
     retry = {**signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert (await post(http_bot, body, retry))[0] == 200
     body = json_body(event_body(dm(ANN, "me")))
@@ -569,12 +623,13 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
     settings = Settings(
         lessons=LessonsSettings(dir=str(SAMPLE)),
         storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(enabled=False),
         slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
     await runtime.start()
     try:
         assert [adapter.platform for adapter in runtime.started] == [Platform.SLACK]
-        assert runtime.web is None  # Socket Mode needs no open port
+        assert runtime.web is None  # Socket Mode needs no open port, and [server] is off
         envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
         await fake.socket.wait_ack(envelope, timeout=3)
         [welcome] = await fake.wait_posts(1, ANN_DM)
@@ -582,6 +637,58 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
     finally:
         await runtime.stop()
     assert fake.socket.connections == []  # the websocket was closed
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(
+        fake: FakeSlack, tmp_path: Path, clock: ManualClock) -> None:
+    port = free_port()
+    settings = Settings(
+        lessons=LessonsSettings(dir=str(SAMPLE)),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(port=port),
+        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
+    await runtime.start()
+    url = f"http://127.0.0.1:{port}/healthz"
+    try:
+        async with aiohttp.ClientSession() as client:
+            async with client.get(url) as response:
+                report = await response.json()
+                assert response.status == 200, report
+            assert report["database"] is True and report["connected"] == {"slack": True}
+            assert report["scheduler"]["ticking"] is True and report["lessons"] > 0
+            async with client.get(url + "/live") as response:
+                assert response.status == 200
+            # Slack drops the websocket and refuses to hand out another: not ready.
+            fake.fail_next("apps.connections.open", 500, "internal_error", count=10_000)
+            await fake.socket.close()
+            deadline = time.monotonic() + 10
+            while True:
+                async with client.get(url) as response:
+                    status, report = response.status, await response.json()
+                if report["connected"] == {"slack": False} or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.05)
+            assert (status, report["connected"], report["ok"]) == (503, {"slack": False},
+                                                                   False), report
+            # The scheduler stops ticking (no job runs while the clock moves on): not ready.
+            assert runtime.service is not None
+            runtime.service.scheduler.pause()
+            clock.advance(timedelta(minutes=5))
+            async with client.get(url) as response:
+                report = await response.json()
+                assert response.status == 503 and report["scheduler"]["ticking"] is False
+            async with client.get(url + "/live") as response:
+                assert response.status == 200  # alive all the same: do not restart it
+    finally:
+        await runtime.stop()
 
 
 async def test_the_fake_runs_on_its_own_and_records_posts(tmp_path: Path) -> None:

@@ -274,11 +274,15 @@ async def test_a_select_all_question_is_ticked_then_submitted(start_bot: Start) 
 
     submit = SentMessage(**{**multi.__dict__})
     submit.reply_markup = fake.message(ADA, multi.message_id)["reply_markup"]
-    fake.press_button(ADA, submit, index=3)
+    pressed = fake.press_button(ADA, submit, index=3)
     await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, multi.message_id))
     text = fake.message(ADA, multi.message_id)["text"]
     assert "✅ Your answer: 1) Report it with the phishing button; 3) Delete it after" in text
     await fake.wait_for(lambda: not fake.unanswered_callbacks())
+    # Submit is answered once, with the result in its pop-up (a second answer is refused)
+    assert fake.callback_answers[pressed["callback_query"]["id"]] == "Right!"
+    refused = [call for call in fake.calls_of("answerCallbackQuery") if call.status != 200]
+    assert refused == [], refused
 
 
 async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
@@ -420,6 +424,18 @@ async def test_a_500_half_way_is_retried_without_repeating_what_went_out(
         assert Deliveries(session).counts() == {"sent": 1}
 
 
+async def test_a_slow_platform_is_waited_for_not_sent_to_twice(start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.slow_next(6.0)  # Telegram takes the lesson, and answers only 6 s later
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    # A read time-out would leave the outcome unknown and the retry would send it again.
+    assert (result.sent, result.retried) == (1, 0), result
+    assert len(fake.sent_to(ADA)) == 2  # the welcome, and the lesson once
+
+
 async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None:
     bot = await start_bot()
     await enrol(bot, ADA)
@@ -443,6 +459,29 @@ async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None
     assert result.sent == 0 and len(fake.sent_to(ADA)) == 1  # only the welcome, long ago
     await bot.says("lesson", count=1)  # writing again un-pauses
     assert (learner := bot.learner()) is not None and learner.unreachable is None
+
+
+def blocked(bot: Bot) -> bool | None:
+    learner = bot.learner()
+    return None if learner is None else learner.unreachable is not None
+
+
+async def test_blocking_the_bot_pauses_the_learner_at_once_and_unblocking_resumes(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.push_update(fake.membership_update(ADA, "kicked", "member"))  # Ada blocks the bot
+    await fake.wait_for(lambda: blocked(bot) is True)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()  # her lesson is due: nothing is tried, no refused send
+    assert result.sent == result.failed == 0 and len(fake.sent_to(ADA)) == 1  # the welcome
+    assert fake.refused_sends() == []
+    fake.push_update(fake.membership_update(ADA, "member", "kicked"))  # and unblocks it
+    await fake.wait_for(lambda: blocked(bot) is False)
+    bot.clock.set(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    result = await bot.due()  # the day's lesson still goes
+    assert result.sent == 1 and len(fake.sent_to(ADA)) == 2
 
 
 async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) -> None:
@@ -528,7 +567,7 @@ webhook_path = "/hooks/tg"
                     assert response.status == 403
             async with client.post(url, data="{not json",
                                    headers={SECRET_HEADER: "s3cret-For_tests"}) as response:
-                assert response.status == 400
+                assert response.status == 200  # acknowledged and dropped: never redelivered
             update = fake.message_update(ADA, "/start")
             async with client.post(url, json=update,
                                    headers={SECRET_HEADER: "s3cret-For_tests"}) as response:
@@ -539,6 +578,57 @@ webhook_path = "/hooks/tg"
                 assert (await response.json())["adapters"] == ["telegram"]
         await asyncio.sleep(0.1)
         assert len(fake.sent_to(ADA)) == 1  # the refused requests were never handled
+    finally:
+        await runtime.stop()
+
+
+async def test_a_malformed_update_is_acknowledged_logged_once_and_the_next_is_handled(
+        fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    port = free_port()
+    config = tmp_path / "config.toml"
+    config.write_text(f"""
+[lessons]
+dir = "{GOOD}"
+[storage]
+url = "sqlite:///{tmp_path / 'bot.db'}"
+[server]
+port = {port}
+[telegram]
+enabled = true
+mode = "webhook"
+api_base_url = "{fake.base_url}"
+webhook_url = "https://bot.example.com/hooks/tg"
+webhook_path = "/hooks/tg"
+""", encoding="utf-8")
+    from bot.config import load
+    secrets = Secrets(None, None, None, TOKEN, "s3cret-For_tests")
+    runtime = Runtime(load(config), secrets, ManualClock(MONDAY))
+    await runtime.start()
+    url = f"http://127.0.0.1:{port}/hooks/tg"
+    headers = {SECRET_HEADER: "s3cret-For_tests"}
+    bad = [{"update_id": 7, "message": "boom"},
+           {"update_id": 8, "message": {"chat": "no", "from": 5}},
+           {"update_id": 9, "callback_query": ["x"]},
+           {"no": "update id"}]
+    try:
+        async with aiohttp.ClientSession() as client:
+            for body in bad:
+                caplog.clear()
+                async with client.post(url, json=body, headers=headers) as response:
+                    # Telegram redelivers anything but a 2xx, holding back the updates
+                    # after it: an authenticated update that cannot be read is dropped.
+                    assert response.status == 200, (body, response.status)
+                await asyncio.sleep(0.05)
+                dropped = [r for r in caplog.records if "malformed" in r.getMessage()]
+                assert len(dropped) == 1, (body, caplog.text)
+                assert not any(r.exc_info for r in caplog.records), caplog.text
+            async with client.post(url, data="{not json", headers=headers) as response:
+                assert response.status == 200
+            update = fake.message_update(ADA, "/start")
+            async with client.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+            [welcome] = await fake.wait_sent(1, ADA)
+            assert "Welcome to microlearn" in welcome.text
     finally:
         await runtime.stop()
 

@@ -3,6 +3,8 @@ default), for delivery tests."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,9 +65,18 @@ class Bot:
     def dispatcher_for(self, sender: Any,
                        settings: DispatchSettings | None = None) -> Dispatcher:
         dispatcher = Dispatcher(self.database, self.engine, {sender.platform: sender},
-                                self.clock, settings or self.dispatcher.settings)
+                                self.clock, settings or self.dispatcher.settings,
+                                sleep=clock_sleep(self.clock))
         dispatcher.register()
         return dispatcher
+
+
+def clock_sleep(clock: ManualClock) -> Callable[[float], Awaitable[None]]:
+    """A sleep that moves the fake clock instead of waiting (yielding to the loop once)."""
+    async def sleep(seconds: float) -> None:
+        clock.advance(timedelta(seconds=seconds))
+        await asyncio.sleep(0)
+    return sleep
 
 
 def make_bot(database: Database, catalog: Catalog, adapter: Any = None,
@@ -77,7 +88,8 @@ def make_bot(database: Database, catalog: Catalog, adapter: Any = None,
     settings = settings or DispatchSettings(retry_base=2.0, max_attempts=4,
                                             nudge_after=timedelta(hours=3),
                                             worker_timeout=timedelta(seconds=60))
-    dispatcher = Dispatcher(database, engine, {adapter.platform: adapter}, clock, settings)
+    dispatcher = Dispatcher(database, engine, {adapter.platform: adapter}, clock, settings,
+                            sleep=clock_sleep(clock))
     dispatcher.register()
     return Bot(database, engine, clock, adapter, DueScan(database), dispatcher)
 

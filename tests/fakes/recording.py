@@ -50,6 +50,10 @@ class RecordingAdapter:
     async def stop(self) -> None:
         """Nothing to close."""
 
+    async def connected(self) -> bool:
+        """Always: there is nothing to lose."""
+        return True
+
     def routes(self) -> Sequence[Route]:
         return ()
 

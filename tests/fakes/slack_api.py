@@ -86,6 +86,8 @@ class Message:
     blocks: list[dict[str, Any]]
     user: str = BOT_USER_ID
     edits: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+    """What ``chat.postMessage`` was given as ``metadata`` (event_type, event_payload)."""
 
 
 class BlockKitError(ValueError):
@@ -291,6 +293,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.socket = SocketModeServer()
         self._faults: dict[str, deque[Fault]] = {}
+        self._drop_after: dict[str, int] = {}
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -353,6 +356,11 @@ class FakeSlack:
         """The id of the DM channel between the bot and a user."""
         return "D" + user_id.removeprefix("U")
 
+    def drop_after_taking_next(self, method: str, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are carried out (a post is kept), then the
+        connection drops without an answer: the caller cannot know the call worked."""
+        self._drop_after[method] = self._drop_after.get(method, 0) + count
+
     def fail_next(self, method: str, status: int = 200, error: str = "internal_error",
                   retry_after: float | None = None, count: int = 1, after: int = 0) -> None:
         """The next ``count`` calls of ``method`` (after letting ``after`` through) fail: HTTP
@@ -396,7 +404,7 @@ class FakeSlack:
                 params |= json.loads(raw or "{}")
             else:
                 params |= dict(parse_qsl(raw, keep_blank_values=True))
-        for key in ("blocks", "view", "attachments"):
+        for key in ("blocks", "view", "attachments", "metadata"):
             if isinstance(params.get(key), str):
                 try:
                     params[key] = json.loads(params[key])
@@ -418,6 +426,9 @@ class FakeSlack:
         token = self._token(request, params)
         call_at = time.monotonic()
         status, body, headers = self._answer(method, params, token, call_at)
+        if status == 200 and body.get("ok") and self._drop_after.get(method, 0) > 0:
+            self._drop_after[method] -= 1
+            status = 0  # taken, then the connection drops before the answer: unknown outcome
         if status == 0:  # an injected dropped connection
             self.calls.append(Call(method, params, token, call_at, 0, "dropped"))
             self._notify()
@@ -484,6 +495,19 @@ class FakeSlack:
     def api_users_info(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         return {"user": self._user(str(params.get("user", "")))}
 
+    def api_conversations_history(self, params: dict[str, Any], now: float) -> dict[str, Any]:
+        """A channel's messages, newest first; their metadata only with
+        ``include_all_metadata`` (as Slack does)."""
+        channel = str(params.get("channel") or "")
+        self._channel(channel)
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        found = [m for m in reversed(self.messages) if m.channel == channel][:limit]
+        return {"messages": [{"type": "message", "ts": m.ts, "text": m.text, "user": m.user,
+                              **({"metadata": m.metadata} if with_metadata and m.metadata
+                                 else {})} for m in found],
+                "has_more": False}
+
     def api_conversations_open(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         users = str(params.get("users", "")).split(",")
         if len(users) != 1 or not users[0]:
@@ -522,7 +546,9 @@ class FakeSlack:
             if last is not None and now - last < self.min_interval - self.tolerance:
                 raise _Refusal("ratelimited", 429, {"Retry-After": "1"})
         self._last_post[channel] = now
-        message = Message(channel, f"{1700000000 + next(self._ts)}.000100", text, blocks)
+        metadata = params.get("metadata")
+        message = Message(channel, f"{1700000000 + next(self._ts)}.000100", text, blocks,
+                          metadata=metadata if isinstance(metadata, dict) else None)
         self.messages.append(message)
         if self.record is not None:
             self.record.write(json.dumps({"channel": channel, "ts": message.ts, "text": text,

@@ -244,6 +244,9 @@ class FakeTelegram:
         self._record_path = Path(record) if record else None
         self._record: IO[str] | None = None
         self._updates: list[dict[str, Any]] = []
+        self.allowed_updates: list[str] = []
+        """The update kinds the bot asked for (``getUpdates``' ``allowed_updates``); empty:
+        every kind."""
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
         self._poll_ids = itertools.count(5_000_000_001)
@@ -265,6 +268,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._hold: tuple[int, Path] | None = None
+        self._slow: deque[float] = deque()
         self._holding = False
 
     # -- running ----------------------------------------------------------------------------
@@ -320,6 +324,11 @@ class FakeTelegram:
         text = description or DESCRIPTIONS.get(status, "Error").format(
             retry_after=parameters.get("retry_after", 1))
         self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after))
+
+    def slow_next(self, seconds: float) -> None:
+        """Take the next message sent (any send method) at once, but answer only after
+        ``seconds``: a client that gives up before then does not know it went out."""
+        self._slow.append(seconds)
 
     def hold_after(self, count: int, marker: Path | str) -> None:
         """Once ``count`` messages were accepted, hold every send that follows unanswered (and
@@ -402,6 +411,17 @@ class FakeTelegram:
             message["reply_to_message"] = self._messages[(reply_to.chat_id, reply_to.message_id)]
         return {"update_id": next(self._update_ids), "message": message}
 
+    def membership_update(self, user_id: int, status: str, old_status: str) -> dict[str, Any]:
+        """The ``my_chat_member`` update of a private chat: the user blocked the bot
+        (``kicked``) or unblocked it (``member``)."""
+        bot = dict(BOT_USER)
+        return {"update_id": next(self._update_ids), "my_chat_member": {
+            "chat": self.chat(user_id), "from": self.user(user_id), "date": int(time.time()),
+            "old_chat_member": {"status": old_status, "user": bot,
+                                **({"until_date": 0} if old_status == "kicked" else {})},
+            "new_chat_member": {"status": status, "user": bot,
+                                **({"until_date": 0} if status == "kicked" else {})}}}
+
     def callback_update(self, user_id: int, message: SentMessage, data: str | None = None,
                         index: int | None = None) -> dict[str, Any]:
         """The update for a press on one of a message's inline buttons (by its callback data,
@@ -463,6 +483,10 @@ class FakeTelegram:
         """Button presses the bot has not answered with ``answerCallbackQuery``."""
         return [query for query in self._pressed if query not in self.callback_answers]
 
+    def refused_sends(self) -> list[Call]:
+        """Every request that would have put a message in a chat and was refused."""
+        return [call for call in self.calls if call.method in SEND_METHODS and call.status != 200]
+
     def calls_of(self, method: str) -> list[Call]:
         """Every request of one method, answered or refused."""
         return [call for call in self.calls if call.method == method]
@@ -506,6 +530,8 @@ class FakeTelegram:
             if handler is None:
                 raise _Refusal(404, "Not Found")
             result = await handler(params)
+            if method in SEND_METHODS and self._slow:
+                await asyncio.sleep(self._slow.popleft())
             body = {"ok": True, "result": result}
         except _Refusal as refusal:
             status = refusal.status
@@ -639,10 +665,20 @@ class FakeTelegram:
     async def _api_getMe(self, _params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user
 
+    def _drop_unwanted(self) -> None:
+        """As Telegram does, updates of a kind the bot did not ask for never reach it."""
+        if self.allowed_updates:
+            self._updates = [u for u in self._updates
+                             if any(kind in u for kind in self.allowed_updates)]
+
     async def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:  # kept until a call asks for others
+            self.allowed_updates = [str(kind) for kind in allowed]
         offset = _int(params.get("offset")) or 0
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        self._drop_unwanted()
         limit = _int(params.get("limit")) or 100
         timeout = float(params.get("timeout") or 0)
         deadline = time.monotonic() + min(timeout, 50)
@@ -653,6 +689,7 @@ class FakeTelegram:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), left)
+        self._drop_unwanted()
         return self._updates[:limit]
 
     async def _api_deleteWebhook(self, _params: dict[str, Any]) -> bool:

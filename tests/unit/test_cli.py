@@ -150,7 +150,7 @@ def test_db_upgrade_creates_and_is_repeatable(tmp_path: Path) -> None:
     for _ in range(2):
         result = run("db", "upgrade", "--db", url)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == f"database {url} is up to date"
+        assert result.stdout.splitlines()[-1] == f"database {url} is up to date"
 
 
 def test_db_upgrade_explains_a_bad_url_and_hides_passwords() -> None:

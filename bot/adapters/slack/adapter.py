@@ -22,7 +22,7 @@ from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
 from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
-from bot.adapters.slack.http import events_route
+from bot.adapters.slack.http import ReplayGuard, events_route
 from bot.adapters.slack.inbound import Listeners
 from bot.config import Secrets, SlackSettings
 from bot.errors import AdapterStartError, DeliveryError, RateLimited
@@ -36,13 +36,25 @@ CONNECT_TIMEOUT = 20.0
 """Seconds to open the Socket Mode websocket before start gives up."""
 REPLY_TRIES = 3
 """A reply that meets a 429 waits Retry-After and tries again, this many times in all."""
+MARK_EVENT = "microlearn_delivery"
+"""The message metadata event type that marks a scheduled post with its delivery and part."""
+HISTORY_LIMIT = 50
+"""Messages of the DM looked at for the marks of a delivery retried after an unknown outcome."""
 SCOPES = {
     "chat_postMessage": "chat:write", "chat_update": "chat:write",
     "conversations_open": "im:write", "users_info": "users:read",
     "views_publish": None, "auth_test": None, "apps_connections_open": None,
+    "conversations_history": "im:history",
 }
 """Every Web API method the adapter calls, and the bot scope it needs (slack/manifest.yml lists
 them, with ``im:history`` for DMs and ``commands`` for /learn; a test keeps them in step)."""
+
+
+def _mark(key: str | None, part: int) -> dict[str, Any] | None:
+    """The metadata of part ``part`` of delivery ``key`` (Slack keeps it with the message)."""
+    if key is None:
+        return None
+    return {"event_type": MARK_EVENT, "event_payload": {"delivery": key, "part": part}}
 
 
 class SlackAdapter:
@@ -56,6 +68,8 @@ class SlackAdapter:
         self.secrets = secrets
         self.pacer = Pacer(settings.messages_per_second, per_channel)
         self.client = web_client(secrets.slack_bot_token, settings.api_base_url)
+        self.delivery_client = web_client(secrets.slack_bot_token, settings.api_base_url,
+                                          blind_retries=False)
         self.blocks = BlockRenderer()
         self.directory = Directory(self.client)
         self.bot_user_id: str | None = None
@@ -111,7 +125,20 @@ class SlackAdapter:
         """HTTP mode: Slack's Request URL on our web server; nothing in Socket Mode."""
         if self.settings.mode != "http":
             return []
-        return [events_route(self.app, self.settings.events_path)]
+        guard = ReplayGuard(self.secrets.slack_signing_secret or "")
+        return [events_route(self.app, self.settings.events_path, guard)]
+
+    async def connected(self) -> bool:
+        """HTTP mode: started (requests come to the web server); Socket Mode: the websocket
+        is open."""
+        if self.host is None:
+            return False
+        if self.settings.mode != "socket":
+            return True
+        if self.socket is None:
+            return False
+        websocket = self.socket.client  # the Socket Mode session, not a Web API client
+        return bool(await websocket.is_connected())
 
     async def stop(self) -> None:
         """Close the websocket (Socket Mode) and wait for replies being written."""
@@ -146,10 +173,21 @@ class SlackAdapter:
             channel = opened = await self.directory.dm(recipient.user_id)
         first: str | None = None
         slack_messages = self.blocks.messages(messages)
+        key = recipient.delivery
+        # After a try whose outcome is unknown, the posts Slack did take are in the DM,
+        # marked with this delivery and their part: they are not posted again.
+        already = await self._marked(channel, key) if key and recipient.retry else {}
         for done, message in enumerate(slack_messages[skip:]):
+            part = skip + done
             try:
-                async with self.pacer.slot(channel):
-                    ts = await self.post(channel, message)
+                if part in already:
+                    ts = already[part]
+                    log.info("Slack already has part %d of delivery %s: not posted again",
+                             part, key, extra={"platform": "slack",
+                                               "learner": recipient.learner_id})
+                else:
+                    async with self.pacer.slot(channel):
+                        ts = await self.post(channel, message, _mark(key, part))
             except DeliveryError as exc:
                 exc.sent = done
                 raise
@@ -160,15 +198,35 @@ class SlackAdapter:
 
     # -- Web API calls, errors mapped ---------------------------------------------------------
 
-    async def post(self, channel: str, message: SlackMessage) -> str:
-        """``chat.postMessage``; the new message's ``ts``."""
+    async def post(self, channel: str, message: SlackMessage,
+                   metadata: dict[str, Any] | None = None) -> str:
+        """``chat.postMessage``; the new message's ``ts``. A scheduled post (``metadata``,
+        its delivery mark) goes through the client without blind retries."""
+        client = self.delivery_client if metadata is not None else self.client
         try:
-            response = await self.client.chat_postMessage(
+            response = await client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
-                unfurl_media=False)
+                unfurl_media=False, metadata=metadata)
         except CALL_ERRORS as exc:
             raise delivery_error(exc, "chat.postMessage") from exc
         return str(response.get("ts") or "")
+
+    async def _marked(self, channel: str, key: str) -> dict[int, str]:
+        """The parts of delivery ``key`` already in the DM (part -> ts), from its recent
+        history; a delivery's parts are never far back (one DM, the same local day)."""
+        try:
+            response = await self.delivery_client.conversations_history(
+                channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "conversations.history") from exc
+        found: dict[int, str] = {}
+        for item in response.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (metadata.get("event_type") == MARK_EVENT and payload.get("delivery") == key
+                    and isinstance(payload.get("part"), int)):
+                found[payload["part"]] = str(item.get("ts") or "")
+        return found
 
     async def update(self, channel: str, ts: str, text: str, blocks: list[Block]) -> None:
         """``chat.update`` of one of the bot's messages."""

@@ -51,14 +51,21 @@ class ShortRateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         return wait <= self.short_wait and wait.is_integer()
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
-    """Connection errors, server errors and short rate limits, in that order."""
+def retry_handlers(blind: bool = True) -> list[AsyncRetryHandler]:
+    """Connection errors, server errors and short rate limits, in that order; with ``blind``
+    False only the rate limits (a 429 is a post Slack did not take), for the scheduled posts
+    that look before they post again."""
+    if not blind:
+        return [ShortRateLimitRetryHandler()]
     return [AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncServerErrorRetryHandler(max_retry_count=1),
             ShortRateLimitRetryHandler()]
 
 
-def web_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """The client every call goes through (bolt's listeners included)."""
+def web_client(token: str | None, base_url: str, blind_retries: bool = True) -> AsyncWebClient:
+    """The client every call goes through (bolt's listeners included). ``blind_retries``
+    False: the client of scheduled deliveries, whose unknown outcomes (a dropped connection
+    or a 500 after Slack took the post) the adapter settles by looking at the DM's history
+    instead of posting again blindly."""
     return AsyncWebClient(token=token, base_url=base_url, timeout=TIMEOUT,
-                          retry_handlers=retry_handlers())
+                          retry_handlers=retry_handlers(blind_retries))

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.names import plain_name
 from bot.adapters.slack.errors import CALL_ERRORS, delivery_error
 from bot.errors import DeliveryError
 
@@ -38,7 +39,7 @@ def to_person(user: dict[str, Any]) -> Person:
     name = (profile.get("display_name") or profile.get("real_name") or user.get("real_name")
             or user.get("name") or "")
     zone = user.get("tz")
-    return Person(str(name), str(zone) if zone else None,
+    return Person(plain_name(str(name)), str(zone) if zone else None,
                   bool(user.get("is_bot")) or user.get("id") == "USLACKBOT")
 
 

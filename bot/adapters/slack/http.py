@@ -5,20 +5,72 @@ hands the raw request to bolt through its aiohttp adapter instead of mounting a 
 bolt checks every request before any listener sees it: ``X-Slack-Signature`` must be
 ``v0=HMAC-SHA256(signing secret, "v0:{X-Slack-Request-Timestamp}:{raw body}")`` and the
 timestamp within five minutes of now, else the answer is 401 and nothing is handled.
+
+A valid signature proves Slack signed the request, not that Slack is the one sending it now:
+whoever saw a request (a proxy's log, a debugging tool) could send it again within those five
+minutes. :class:`ReplayGuard` remembers every signature accepted until its timestamp leaves the
+window, and refuses the same one again. Slack's own retries are signed anew (a later
+timestamp, so another signature), and events it retries are handled once by their event id.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.base import Route
 
+log = logging.getLogger(__name__)
+WINDOW = 300
+"""Seconds a signed request stays valid either side of now (Slack's and bolt's tolerance)."""
+MAX_REMEMBERED = 200_000
+"""Signatures kept at most (about 660 requests a second for five minutes); beyond, the oldest
+go first."""
 
-def events_route(app: AsyncApp, path: str) -> Route:
+
+class ReplayGuard:
+    """Accepts each validly signed request once while its timestamp is within the window."""
+
+    def __init__(self, signing_secret: str, now: Callable[[], float] = time.time) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._now = now
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        """Signature -> when it may be forgotten, oldest first (timestamps mostly grow)."""
+
+    def replayed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        """True when this signed request was accepted before; a request whose signature is
+        not valid is left to bolt (401) and never remembered, so forgeries cannot crowd the
+        memory or block a real request."""
+        if not self._verifier.is_valid(body, timestamp, signature):
+            return False
+        now = self._now()
+        while self._seen and (next(iter(self._seen.values())) < now
+                              or len(self._seen) >= MAX_REMEMBERED):
+            self._seen.popitem(last=False)
+        if signature in self._seen:
+            return True
+        # Valid until WINDOW after its own timestamp (it cannot be replayed after that).
+        self._seen[signature] = int(timestamp) + WINDOW + 1
+        return False
+
+
+def events_route(app: AsyncApp, path: str, guard: ReplayGuard) -> Route:
     """``POST path``: events, interactivity (buttons) and the slash command alike."""
     async def slack_events(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if guard.replayed(body, timestamp, signature):
+            log.warning("refused a replayed Slack request (a signature already used)",
+                        extra={"platform": "slack", "remote": request.remote})
+            return web.json_response({"error": "replayed request"}, status=401)
         response = await app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
     return Route("POST", path, slack_events)

@@ -50,7 +50,13 @@ from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import errors
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT, to_plain, visible_length
-from bot.adapters.telegram.inbound import ALLOWED_UPDATES, reply_chat, to_inbound
+from bot.adapters.telegram.inbound import (
+    ALLOWED_UPDATES,
+    BLOCKED,
+    blocked_change,
+    reply_chat,
+    to_inbound,
+)
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
     Button,
@@ -105,6 +111,9 @@ def _not_a_429(record: logging.LogRecord) -> bool:
 COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+SEND_READ_TIMEOUT = 30.0
+"""Seconds to wait for the Bot API's answer to a call (PTB's default is 5): an answer that
+never comes leaves the outcome unknown, and a retry then may send a message twice."""
 
 
 class _ChatLocks:
@@ -179,6 +188,10 @@ class TelegramAdapter:
                    .base_url(settings.api_base_url).base_file_url(_file_base(settings.api_base_url))
                    .rate_limiter(AIORateLimiter(overall_max_rate=0,
                                                 max_retries=rate_limit_retries))
+                   # PTB waits 5 s for an answer; a send Telegram took but answered later
+                   # would count as failed and go again. Wait longer for answers (and for a
+                   # photo's upload): a slow platform is waited for, not sent to twice.
+                   .read_timeout(SEND_READ_TIMEOUT).write_timeout(SEND_READ_TIMEOUT)
                    .concurrent_updates(True).job_queue(None))
         if settings.mode == "webhook":
             builder = builder.updater(None)
@@ -263,6 +276,12 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop polling, finish the updates being handled, close connections."""
         await self._shut_down()
+
+    async def connected(self) -> bool:
+        """Running, and polling (in polling mode); PTB's poller retries a failing
+        ``getUpdates`` for ever, so a running poller is one that will get updates."""
+        app = self.application
+        return app.running and (app.updater is None or app.updater.running)
 
     async def _shut_down(self) -> None:
         app = self.application
@@ -433,11 +452,34 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        chat = reply_chat(update)
+        try:
+            chat = reply_chat(update)
+        except Exception as exc:  # an update of a shape we cannot read: drop it, go on
+            log.warning("telegram: dropped malformed update %s: %s: %s", update.update_id,
+                        type(exc).__name__, exc, extra={"platform": "telegram"})
+            return
         if chat is None:
             return
         async with self._chats.hold(chat):
+            change = blocked_change(update)
+            if change is not None:
+                await self._blocked(*change)
+                return
             await self._handle(update, chat)
+
+    async def _blocked(self, user_id: str, blocked: bool) -> None:
+        """A learner blocked the bot (pause their pushes now, rather than learn it from a
+        refused send) or unblocked it (push again)."""
+        if self._host is None:
+            return
+        log.info("telegram: a learner %s the bot", "blocked" if blocked else "unblocked",
+                 extra={"platform": "telegram"})
+        try:
+            await self._host.learner_blocked(Platform.TELEGRAM, user_id,
+                                             BLOCKED if blocked else None)
+        except Exception:  # the inbound boundary: the next push finds out anyway
+            log.exception("telegram: recording a block or unblock failed",
+                          extra={"platform": "telegram"})
 
     async def _handle(self, update: Update, chat: str) -> None:
         """One update, end to end; the catch-all boundary of inbound handling (STYLE)."""
@@ -450,9 +492,11 @@ class TelegramAdapter:
                 return
             if query is not None and inbound.answer and parse_multi(inbound.answer):
                 text = await self._tick(query, inbound.answer)
-                answered = True
-                if text is None:
+                if text is None:  # a tick, answered by _tick
+                    answered = True
                     return
+                # Submit: answered below, with the result in its pop-up (a press can be
+                # answered only once)
                 inbound = replace(inbound, answer=None, text=text)
             replies = await self._host.handle(inbound)
             if query is not None:
@@ -476,8 +520,9 @@ class TelegramAdapter:
                      extra={"platform": "telegram"})
 
     async def _tick(self, query: CallbackQuery, data: str) -> str | None:
-        """A select-all question's button: tick or untick a choice (None), or Submit the
-        ticked ones as the typed answer ('1 3')."""
+        """A select-all question's button: tick or untick a choice (None; the press is
+        answered here), or Submit the ticked ones as the typed answer ('1 3'; the press is left
+        for the caller to answer with the result)."""
         parsed = parse_multi(data)
         assert parsed is not None
         ask_id, ticked, index = parsed
@@ -489,7 +534,6 @@ class TelegramAdapter:
             if not ticked:
                 await self._answer(query, to_plain(self.renderer.phrase("tick_first")))
                 return None
-            await self._answer(query)
             return " ".join(str(number + 1) for number in range(16) if ticked >> number & 1)
         await self._answer(query)
         if message is not None and labels and index < len(labels):

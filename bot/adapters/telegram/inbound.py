@@ -6,16 +6,35 @@ import re
 
 from telegram import Update, User
 
+from bot.adapters.names import plain_name
 from bot.messages import Inbound, Platform
 
-ALLOWED_UPDATES = ("message", "callback_query", "poll_answer")
-"""What the bot asks Telegram for (edited messages, channel posts and the rest are not needed)."""
+ALLOWED_UPDATES = ("message", "callback_query", "poll_answer", "my_chat_member")
+"""What the bot asks Telegram for (edited messages, channel posts and the rest are not needed);
+``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
+BLOCKED = "blocked the bot"
+"""The reason kept on a learner who blocked the bot."""
+
+
+def blocked_change(update: Update) -> tuple[str, bool] | None:
+    """(user id, blocked?) when the update says a user blocked (True) or unblocked (False) the
+    bot in their private chat; None for any other update (groups included: a learner's pushes
+    go to their private chat)."""
+    member = update.my_chat_member
+    if member is None or member.chat.type != "private":
+        return None
+    was, now = member.old_chat_member.status, member.new_chat_member.status
+    if now == "kicked" and was != "kicked":
+        return str(member.from_user.id), True
+    if was == "kicked" and now != "kicked":
+        return str(member.from_user.id), False
+    return None
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})@([A-Za-z0-9_]{3,})\b")
 
 
 def display_name(user: User) -> str:
-    """The name a learner shows in Telegram."""
-    return user.full_name or (f"@{user.username}" if user.username else "")
+    """The name a learner shows in Telegram, as plain text (:func:`plain_name`)."""
+    return plain_name(user.full_name) or (f"@{user.username}" if user.username else "")
 
 
 def command_text(text: str, bot_username: str | None) -> str:

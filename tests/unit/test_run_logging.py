@@ -1,0 +1,84 @@
+"""What ``microlearn run`` tells an operator's log: the library it loaded, each lesson file
+added, changed or removed later, and, with ``--log-format json``, one JSON object per line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import Runtime
+from bot.config import Secrets, Settings
+from bot.messages import Platform
+from scheduler.clock import ManualClock
+from tests.conftest import SAMPLE
+from tests.fakes.recording import RecordingAdapter
+
+MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records]
+
+
+async def test_start_logs_the_library_and_later_each_file_added_changed_or_removed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    lessons = tmp_path / "lessons"
+    shutil.copytree(SAMPLE, lessons)
+    settings = Settings.model_validate({
+        "lessons": {"dir": str(lessons)}, "server": {"enabled": False},
+        "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
+    clock = ManualClock(MONDAY)
+    runtime = Runtime(settings, Secrets(None, None, None, None), clock,
+                      adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+    caplog.set_level(logging.INFO)
+    await runtime.start()
+    try:
+        assert f"lessons: 28 lessons in 4 tracks, 84 questions, loaded from {lessons}" in \
+            messages(caplog), messages(caplog)
+        assert runtime.engine is not None
+        catalog = runtime.engine.catalog
+        caplog.clear()
+        (lessons / "security" / "new-one.md").write_text("# Lock your screen\n\nAlways.\n",
+                                                        encoding="utf-8")
+        catalog.refresh()  # what the folder watcher does on a file-system event
+        (lessons / "git" / "branches.md").write_text("# Branches, in short\n\nBranch.\n",
+                                                    encoding="utf-8")
+        catalog.refresh([lessons / "git" / "branches.md"])
+        (lessons / "productivity" / "taking-notes.md").unlink()
+        catalog.refresh()
+        assert [m for m in messages(caplog) if m.startswith("lesson ")] == [
+            "lesson added: security/new-one (security/new-one.md)",
+            "lesson changed: git/branches (git/branches.md)",
+            "lesson removed: productivity/taking-notes",
+        ], messages(caplog)
+    finally:
+        await runtime.stop()
+
+
+def test_log_format_json_writes_one_object_per_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[lessons]\ndir = "{SAMPLE}"\n'
+                      f'[storage]\nurl = "sqlite:///{tmp_path / "run.db"}"\n'
+                      '[server]\nenabled = false\n'
+                      '[telegram]\nenabled = true\napi_base_url = "http://127.0.0.1:9/bot"\n',
+                      encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--log-format", "json", "run", "--config", str(config)],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"TELEGRAM_BOT_TOKEN": "123:abc", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert {"time", "level", "logger", "message"} <= set(records[0])
+    loaded = [r for r in records if r["message"].startswith("lessons: 28 lessons")]
+    assert len(loaded) == 1 and loaded[0]["level"] == "INFO"
+    assert records[-1]["level"] == "ERROR"
+    assert "cannot reach the Telegram Bot API" in records[-1]["message"]
+    assert "123:abc" not in result.stderr
