@@ -124,11 +124,11 @@ class DueScan:
         today = calendar.local_date(now, tz)
         if not learner.nudges:
             return None, ScanResult()
-        opens, closes = calendar.waking(today, self.waking, tz)
-        if now < opens:
-            return opens, ScanResult()  # wait for the learner's morning
-        if now >= closes:
-            return None, ScanResult()  # too late today: no reminder at night
+        awake = calendar.next_awake(now, self.waking, tz)
+        if awake is None:
+            return None, ScanResult()  # too late today: no reminder while they sleep
+        if awake > now:
+            return awake, ScanResult()  # wait for their waking hours
         if unit.asks.to_remind(learner.learner_id, today,
                                calendar.at_local(today, "00:00", tz)) is None:
             return None, ScanResult()  # answered, or not today's question

@@ -121,13 +121,15 @@ def resolve_zone(text: str) -> ZoneInfo:
 
 
 def parse_window(text: str) -> tuple[str, str]:
-    """'08:00-20:00' as (start, end); ValueError with a hint otherwise."""
+    """'08:00-20:00' as (start, end); a window may cross midnight ('20:00-08:00', for those who
+    work at night). ValueError with a hint otherwise."""
     first, sep, last = text.partition("-")
     if not sep:
         raise ValueError(f"'{text}' is not a window of hours; write it like 08:00-20:00")
     start, end = parse_time(first), parse_time(last)
-    if end <= start:
-        raise ValueError(f"'{text}' ends before it starts; write it like 08:00-20:00")
+    if end == start:
+        raise ValueError(f"'{text}' is empty; write it like 08:00-20:00 (or 20:00-08:00 for "
+                         "nights)")
     return start, end
 
 
@@ -248,9 +250,21 @@ def week_start(moment: datetime) -> datetime:
 
 
 def waking(day: date, window: tuple[str, str], tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """When a learner's waking hours (``window``, local 'HH:MM' pair) begin and end on ``day``:
-    the one rule for when a reminder may reach them."""
-    return at_local(day, window[0], tz), at_local(day, window[1], tz)
+    """When the learner's waking hours (``window``, local 'HH:MM' pair) that open on ``day``
+    begin and end: the one rule for when a reminder may reach them. A window that crosses
+    midnight ('20:00-08:00') ends on the next day."""
+    closes_on = day + timedelta(days=1) if window[1] <= window[0] else day
+    return at_local(day, window[0], tz), at_local(closes_on, window[1], tz)
+
+
+def next_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> datetime | None:
+    """``moment`` itself when the learner is awake then; else when their waking hours next
+    open on the same local day; None when they do not open again that day."""
+    if is_awake(moment, window, tz):
+        return moment
+    day = local_date(moment, tz)
+    opens, _ = waking(day, window, tz)
+    return opens if moment < opens else None
 
 
 def zone_label(name: str) -> str:
@@ -263,6 +277,8 @@ def zone_label(name: str) -> str:
 
 
 def is_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> bool:
-    """True when ``moment`` falls inside the learner's waking hours of their local day."""
-    opens, closes = waking(local_date(moment, tz), window, tz)
-    return opens <= moment < closes
+    """True when ``moment`` falls inside the learner's waking hours: those that opened on their
+    local day, or, for a window across midnight, those that opened the day before."""
+    day = local_date(moment, tz)
+    return any(opens <= moment < closes for opens, closes in (
+        waking(day, window, tz), waking(day - timedelta(days=1), window, tz)))

@@ -27,6 +27,8 @@ from bot.errors import ConfigError
         ('[telegram]\nenabled = "yes"', "telegram.enabled: 'yes' is not true or false"),
         ("[slack]\nenabled = 1", "slack.enabled: 1 is not true or false"),
         ('[server]\nenabled = "false"', "server.enabled: 'false' is not true or false"),
+        ('[schedule]\nwaking_hours = "08:00-08:00"', "schedule.waking_hours: '08:00-08:00' is "
+         "empty"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_key(tmp_path: Path, toml: str, words: str) -> None:
@@ -73,3 +75,9 @@ def test_the_storage_url_is_checked_before_the_platforms(tmp_path: Path) -> None
     assert result.returncode == 1
     assert "[storage] url:" in result.stderr and "TELEGRAM_BOT_TOKEN" not in result.stderr, \
         result.stderr
+
+
+def test_waking_hours_across_midnight_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "night.toml"
+    path.write_text('[schedule]\nwaking_hours = "20:00-08:00"\n', encoding="utf-8")
+    assert load(path).schedule.waking_hours == "20:00-08:00"

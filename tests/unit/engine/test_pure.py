@@ -61,3 +61,33 @@ def test_waking_hours_are_one_rule_in_the_learners_own_zone() -> None:
     assert calendar.is_awake(opens, window, BERLIN)
     assert not calendar.is_awake(closes, window, BERLIN)
     assert not calendar.is_awake(opens - timedelta(minutes=1), window, BERLIN)
+
+
+def test_waking_hours_may_cross_midnight_for_those_who_work_at_night() -> None:
+    berlin = calendar.zone("Europe/Berlin")
+    night = calendar.parse_window("20:00-08:00")
+    day = calendar.parse_window("08:00-20:00")
+
+    def at(hour: int, minute: int = 0) -> datetime:
+        return calendar.at_local(date(2026, 3, 3), f"{hour:02d}:{minute:02d}", berlin)
+
+    assert [calendar.is_awake(at(h), night, berlin) for h in (3, 7, 8, 12, 19, 20, 23)] == [
+        True, True, False, False, False, True, True]
+    assert calendar.next_awake(at(12), night, berlin) == at(20)  # wait for their evening
+    assert calendar.next_awake(at(3), night, berlin) == at(3)  # still awake from last night
+    assert calendar.next_awake(at(21), day, berlin) is None  # too late today
+    assert calendar.next_awake(at(6), day, berlin) == at(8)
+    opens, closes = calendar.waking(date(2026, 3, 3), night, berlin)
+    assert (opens, closes - opens) == (at(20), timedelta(hours=12))
+    try:
+        calendar.parse_window("08:00-08:00")
+    except ValueError as exc:
+        assert "empty" in str(exc)
+    else:
+        raise AssertionError("an empty window is refused")
+
+
+def test_typed_text_loses_control_and_bidirectional_characters() -> None:
+    from bot.engine.commands import clean
+
+    assert clean("Eve\u202eevil\u2066 & co\x00") == "Eve evil & co"
