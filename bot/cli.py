@@ -333,8 +333,10 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
             settings, url or (settings.storage.url if config_file else DEFAULT_DB),
             Path(folder or settings.lessons.dir), host or settings.server.host,
             port or settings.server.port,
-            settings.dashboard.public_url if config_file and settings.dashboard.enabled
-            else None)
+            # The config's address when it names one (behind a proxy); else where it listens.
+            settings.dashboard.public_url
+            if config_file and "dashboard" in settings.model_fields_set
+            and "public_url" in settings.dashboard.model_fields_set else None)
 
         def started(link: str) -> None:
             click.echo(f"The dashboard is at {server.public_url}/dashboard/")

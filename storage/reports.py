@@ -162,6 +162,12 @@ class LearnerRisk:
     streak: int
     longest: int
     points: int
+    enrolled_at: datetime | None = None
+    workdays: tuple[str, ...] = ()
+    time_zone: str = "UTC"
+    away: bool = False
+    """On holiday, or daily messages stopped: not slipping."""
+    freezes: int = 0
 
 
 @dataclass(frozen=True)
@@ -390,15 +396,16 @@ class Reports:
         if not lesson_track:
             return {}
         track = case(lesson_track, value=_PROGRESS.c.lesson_id).label("track")
+        read = and_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.read_at < scope.until)
         per_learner = (select(
             track,
-            func.sum(cast(or_(_PROGRESS.c.via == "lesson", _PROGRESS.c.read_at.is_not(None)),
-                          Integer)).label("started"),
-            func.count(_PROGRESS.c.read_at).label("read"),
-            func.max(_PROGRESS.c.read_at).label("last"))
+            func.sum(cast(or_(_PROGRESS.c.via == "lesson", read), Integer)).label("started"),
+            func.sum(cast(read, Integer)).label("read"),
+            func.max(case((read, _PROGRESS.c.read_at), else_=None)).label("last"))
+            # As it stood at the end of the range: what came later is not counted.
             .where(_PROGRESS.c.lesson_id.in_(list(lesson_track)),
                    self._of(_PROGRESS.c.learner_id, scope),
-                   or_(_PROGRESS.c.read_at.is_(None), _PROGRESS.c.read_at < scope.until))
+                   _PROGRESS.c.delivered_at < scope.until)
             .group_by(_PROGRESS.c.learner_id, track)).subquery()
         sizes = {name: len(lessons) for name, lessons in tracks.items()}
         total = case(sizes, value=per_learner.c.track)
@@ -550,7 +557,10 @@ class Reports:
                  .select_from(_CARD.join(_PROGRESS, and_(
                      _PROGRESS.c.learner_id == _CARD.c.learner_id,
                      _PROGRESS.c.lesson_id == _CARD.c.lesson_id)))
-                 .where(self._of(_CARD.c.learner_id, scope),
+                 # A lesson only delivered gave no memory yet: its cards wait.
+                 .where(or_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "added",
+                            _CARD.c.reviewed_at.is_not(None)),
+                        self._of(_CARD.c.learner_id, scope),
                         self._lessons(_CARD.c.lesson_id, scope))
                  .group_by(_CARD.c.lesson_id))
         return [(str(lesson), float(mean), int(n))
@@ -563,11 +573,17 @@ class Reports:
         return [(str(kind), str(name), float(recall), int(cards))
                 for kind, name, recall, cards in self.session.execute(query)]
 
-    def recall_trend(self, kind: str, since: date) -> list[tuple[date, str, float]]:
-        """(day, name, recall) of the snapshots kept since a day."""
+    def recall_trend(self, kind: str, since: date, until: date | None = None,
+                     name: str | None = None) -> list[tuple[date, str, float]]:
+        """(day, name, recall) of the snapshots kept from ``since`` to ``until`` (inclusive),
+        of one name if given."""
         query = (select(_SNAPSHOT.c.day, _SNAPSHOT.c.name, _SNAPSHOT.c.recall)
                  .where(_SNAPSHOT.c.kind == kind, _SNAPSHOT.c.day >= since)
                  .order_by(_SNAPSHOT.c.day, _SNAPSHOT.c.name))
+        if until is not None:
+            query = query.where(_SNAPSHOT.c.day <= until)
+        if name is not None:
+            query = query.where(_SNAPSHOT.c.name == name)
         return [(day if isinstance(day, date) else date.fromisoformat(str(day)), str(name),
                  float(value)) for day, name, value in self.session.execute(query)]
 
@@ -575,9 +591,14 @@ class Reports:
 
     def learners(self, scope: Scope, now: datetime, overdue_after: timedelta,
                  learner_id: int | None = None) -> list[LearnerRisk]:
-        """Every learner in scope (or one) with their last action (kept on the learner),
-        reviews overdue by more than ``overdue_after``, streak and points."""
+        """Every learner in scope (or one) with their last action (kept on the learner), the
+        reviews overdue by more than ``overdue_after`` of lessons they read or added (a lesson
+        only delivered is not theirs yet), their streak and points."""
+        learning = and_(_PROGRESS.c.learner_id == _CARD.c.learner_id,
+                        _PROGRESS.c.lesson_id == _CARD.c.lesson_id,
+                        or_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "added"))
         overdue = (select(_CARD.c.learner_id, func.count().label("overdue"))
+                   .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
         points = (select(_POINTS.c.learner_id, func.sum(_POINTS.c.points).label("points"))
@@ -585,7 +606,10 @@ class Reports:
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, func.coalesce(overdue.c.overdue, 0),
                         func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
-                        func.coalesce(points.c.points, 0))
+                        func.coalesce(points.c.points, 0), _LEARNER.c.created_at,
+                        _LEARNER.c.workdays, _LEARNER.c.time_zone,
+                        or_(_LEARNER.c.paused, _LEARNER.c.stopped),
+                        func.coalesce(_STREAK.c.freezes, 0))
                  .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
                               .outerjoin(points, points.c.learner_id == _LEARNER.c.id)
                               .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
@@ -594,7 +618,10 @@ class Reports:
         if learner_id is not None:
             query = query.where(_LEARNER.c.id == learner_id)
         return [LearnerRisk(int(row[0]), str(row[1]), str(row[2]), _as_datetime(row[3]),
-                            int(row[4]), int(row[5]), int(row[6]), int(row[7]))
+                            int(row[4]), int(row[5]), int(row[6]), int(row[7]),
+                            _as_datetime(row[8]),
+                            tuple(day for day in str(row[9] or "").split(",") if day),
+                            str(row[10] or "UTC"), bool(row[11]), int(row[12]))
                 for row in self.session.execute(query)]
 
     def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,
@@ -622,19 +649,23 @@ class Reports:
     def lesson_reads(self, scope: Scope) -> list[LessonReads]:
         """Per lesson: deliveries, reads, lookups, and the mean hours from delivery to read."""
         hours = _days_between(_PROGRESS.c.read_at, _PROGRESS.c.delivered_at, self.dialect) * 24
+
+        def within(column: Any) -> ColumnElement[bool]:
+            return and_(column >= scope.since, column < scope.until)
+        delivered = and_(_PROGRESS.c.via == "lesson", within(_PROGRESS.c.delivered_at))
         query = (select(
             _PROGRESS.c.lesson_id,
-            func.sum(cast(_PROGRESS.c.via == "lesson", Integer)),
-            func.count(_PROGRESS.c.read_at),
-            func.sum(cast(_PROGRESS.c.via != "lesson", Integer)),
-            func.avg(case((and_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "lesson"),
-                           hours), else_=None)))
-            .where(_PROGRESS.c.delivered_at >= scope.since,
-                   _PROGRESS.c.delivered_at < scope.until,
+            func.sum(cast(delivered, Integer)),
+            func.sum(cast(within(_PROGRESS.c.read_at), Integer)),
+            func.sum(cast(within(_PROGRESS.c.looked_up_at), Integer)),
+            func.avg(case((and_(delivered, _PROGRESS.c.read_at.is_not(None)), hours),
+                          else_=None)))
+            .where(or_(within(_PROGRESS.c.delivered_at), within(_PROGRESS.c.looked_up_at),
+                       within(_PROGRESS.c.read_at)),
                    self._of(_PROGRESS.c.learner_id, scope),
                    self._lessons(_PROGRESS.c.lesson_id, scope))
             .group_by(_PROGRESS.c.lesson_id).order_by(_PROGRESS.c.lesson_id))
-        return [LessonReads(str(lesson), int(delivered or 0), int(read), int(looked or 0),
+        return [LessonReads(str(lesson), int(delivered or 0), int(read or 0), int(looked or 0),
                             None if mean is None else float(mean))
                 for lesson, delivered, read, looked, mean in self.session.execute(query)]
 

@@ -46,6 +46,7 @@ from storage.tables import (
     BadgeRow,
     CardRow,
     DashboardLinkRow,
+    DashboardSessionRow,
     DeliveryRow,
     FlagRow,
     ForgottenRow,
@@ -1086,6 +1087,25 @@ class SignIns:
                      .values(used_at=now).returning(table.c.trainer))
         row = self.session.execute(statement).first()
         return str(row[0]) if row else None
+
+    def start_session(self, token_hash: str, trainer: str, now: datetime,
+                      expires: datetime) -> None:
+        """Keep a new session (by its token's hash)."""
+        self.session.add(DashboardSessionRow(token_hash=token_hash, trainer=trainer[:300],
+                                             created_at=now, expires_at=expires))
+
+    def session_of(self, token_hash: str, now: datetime) -> str | None:
+        """The trainer of a session still open; None when unknown or expired."""
+        table = DashboardSessionRow.__table__  # type: ignore[attr-defined]
+        row = self.session.execute(sa_select(table.c.trainer).where(
+            table.c.token_hash == token_hash, table.c.expires_at > now)).first()
+        return str(row[0]) if row else None
+
+    def end_session(self, token_hash: str, now: datetime) -> None:
+        """Sign out (and drop the sessions that expired meanwhile)."""
+        table = DashboardSessionRow.__table__  # type: ignore[attr-defined]
+        self.session.execute(delete(table).where(
+            (table.c.token_hash == token_hash) | (table.c.expires_at <= now)))
 
     def secret(self, name: str, make: str) -> str:
         """The shared secret ``name``; the first caller's ``make`` becomes it."""

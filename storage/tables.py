@@ -269,6 +269,18 @@ class DashboardLinkRow(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class DashboardSessionRow(SQLModel, table=True):
+    """A signed-in trainer's dashboard session: only its token's SHA-256 is kept, so reading
+    the database lets nobody in, and signing out ends it."""
+
+    __tablename__ = "dashboard_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    trainer: str = Field(max_length=300)
+    created_at: datetime
+    expires_at: datetime
+
+
 class SecretRow(SQLModel, table=True):
     """A secret the replicas must share and nobody configured (the dashboard's cookie key):
     made once, at random, and kept here."""

@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from bot.engine import calendar
 from storage.reports import ItemTotals, LearnerRisk
 
 LOW_FACILITY = 0.3
@@ -101,21 +102,45 @@ class Risk:
     reasons: tuple[str, ...]
 
 
+def workdays_missed(last: date, today: date, workdays: tuple[str, ...]) -> int:
+    """The learner's workdays strictly between two days (today is not over: it can still count);
+    whole weeks at once, so a year idle costs no more than a day."""
+    if today <= last + timedelta(days=1):
+        return 0
+    days = workdays or calendar.DAYS
+    span = (today - last).days - 1
+    weeks, rest = divmod(span, 7)
+    count = weeks * len(set(days))
+    for offset in range(rest):
+        count += calendar.is_workday(last + timedelta(days=1 + weeks * 7 + offset), days)
+    return count
+
+
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
-            overdue: int, enrolled: Mapping[int, datetime] | None = None) -> list[Risk]:
-    """Learners with no action for ``idle_days`` days, at least ``overdue`` reviews overdue,
-    or a streak of 3 days or more lost; the longest idle first."""
+            overdue: int) -> list[Risk]:
+    """Learners slipping: no action (since their last, or since they enrolled) for
+    ``idle_days`` of their workdays, at least ``overdue`` reviews overdue, or a streak of 3 days
+    or more lost (more workdays missed than their freezes cover). A learner on holiday or who
+    stopped the daily messages is not slipping. The longest idle first."""
     risks = []
     for learner in learners:
+        if learner.away:
+            continue
+        tz = calendar.zone(learner.time_zone) if learner.time_zone else calendar.zone("UTC")
+        since = learner.last_action or learner.enrolled_at
         reasons = []
-        since = learner.last_action or (enrolled or {}).get(learner.learner_id)
-        idle = (now - since) if since is not None else None
-        if idle is not None and idle >= timedelta(days=idle_days):
-            reasons.append(f"no action for {idle.days} days")
+        missed = 0
+        if since is not None:
+            missed = workdays_missed(calendar.local_date(since, tz),
+                                     calendar.local_date(now, tz), learner.workdays)
+            if missed >= idle_days:
+                what = "no action" if learner.last_action else "never acted"
+                reasons.append(f"{what} for {missed} workdays")
         if learner.overdue >= overdue:
             reasons.append(f"{learner.overdue} reviews overdue")
-        if learner.longest >= 3 and idle is not None and idle >= timedelta(days=3):
-            reasons.append(f"streak of {learner.longest} lost")
+        if learner.streak >= 3 and learner.last_action is not None and \
+                missed > learner.freezes:
+            reasons.append(f"streak of {learner.streak} lost")
         if reasons:
             risks.append(Risk(learner, tuple(reasons)))
     oldest = datetime.min.replace(tzinfo=now.tzinfo)

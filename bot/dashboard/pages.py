@@ -149,6 +149,12 @@ class Dashboard:
             return lesson_id, f"#{key} (no longer in the library)", 0
         return lesson.title, plain_text(question.text), len(question.choices)
 
+    def correct_choices(self, lesson_id: str, key: str) -> tuple[int, ...]:
+        """The right choices of a question as the library has it now."""
+        lesson = self.catalog.get(lesson_id)
+        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        return question.correct_indexes if question else ()
+
     def build(self, key: str, filters: Filters, now: datetime,
               learner_id: int | None = None) -> Page:
         """One page by its key (see :data:`PAGES`; 'learner' with ``learner_id``)."""
@@ -252,17 +258,21 @@ class Dashboard:
         for row in reports.questions(scope):
             ident = (row.lesson_id, row.question_key)
             title, text, choices = self.question_text(*ident)
+            keys = self.correct_choices(*ident)
             facility = figures.ratio(row.first_right, row.learners)
             index = discrimination.get(ident)
             count, notes = flags.pop(ident, (0, []))
             verdict = figures.judge(row.learners, facility, index, count)
             picks = figures.choice_counts(given.get(ident, []), choices)
-            spread = " · ".join(f"{number}) {percent(figures.ratio(n, row.answers))}"
-                                for number, n in enumerate(picks, 1))
+            spread = " · ".join(
+                f"{number}) {percent(figures.ratio(n, row.answers))}"
+                f"{' (right)' if number - 1 in keys else ''}"
+                for number, n in enumerate(picks, 1))
             rows.append((verdict.broken, -count, facility if facility is not None else 1.0, (
                 f"{title}: {text}", row.learners, rounded(facility),
                 rounded(figures.ratio(row.latest_right, row.latest)), rounded(index),
-                row.answers, spread, count, " | ".join(notes), ", ".join(verdict.reasons))))
+                row.answers, spread, count, " | ".join(dict.fromkeys(notes)),
+                ", ".join(verdict.reasons))))
         for (lesson, key), (count, notes) in flags.items():  # flagged, never answered in view
             title, text, _ = self.question_text(lesson, key)
             rows.append((True, -count, 1.0, (f"{title}: {text}", 0, None, None, None, 0, "",
@@ -313,8 +323,14 @@ class Dashboard:
                        tuple(sorted(by_topic)),
                        (Series("recall", tuple(rounded(by_topic[name][0]) for name
                                                in sorted(by_topic))),))
-        trend = reports.recall_trend("all", filters.since)
-        history = Chart("recall-trend", "Predicted recall over time (all cards)", "line",
+        if filters.track:  # the track's own trend; a platform's is not kept (all of them)
+            trend = reports.recall_trend("track", filters.since, filters.until,
+                                         track_title(filters.track))
+        else:
+            trend = reports.recall_trend("all", filters.since, filters.until)
+        history = Chart("recall-trend", "Predicted recall over time"
+                        + (f" ({track_title(filters.track)})" if filters.track else " (all cards)")
+                        + (", every platform" if filters.platform else ""), "line",
                         tuple(day.isoformat() for day, _, _ in trend),
                         (Series("recall", tuple(rounded(value) for _, _, value in trend)),))
         table = Table("recall", "Predicted recall per track and topic", (
@@ -412,7 +428,10 @@ class Dashboard:
 
     def lessons(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)
-        rows = reports.lesson_reads(scope)
+        def title(lesson_id: str) -> str:
+            lesson = self.catalog.get(lesson_id)
+            return lesson.title if lesson else lesson_id
+        rows = sorted(reports.lesson_reads(scope), key=lambda row: title(row.lesson_id))
         table = Table("lessons", "Lessons", (
             "lesson", "delivered", "read", "read of delivered", "looked up",
             "hours from delivery to read"),

@@ -1,10 +1,11 @@
 """Who may see the dashboard: one-time sign-in links and a signed session cookie.
 
 A trainer types `dashboard` in chat (or an operator runs `microlearn dashboard`) and gets a link
-that works once, for a few minutes. Opening it sets a session cookie signed with a secret the
-replicas share (``MICROLEARN_DASHBOARD_SECRET``, or one made at random once and kept in the
-database). Only a SHA-256 of each link's token is stored, so reading the database does not let
-anyone in.
+that works once, for a few minutes. Opening it starts a session: a random token, kept in the
+database only as its SHA-256, sent as a cookie signed with a secret the replicas share
+(``MICROLEARN_DASHBOARD_SECRET``, or one made at random once and kept in the database). A cookie
+is good only while its session is open: reading the database gives neither a link nor a
+session, forging a signature without a live token gets nowhere, and signing out ends it.
 """
 
 from __future__ import annotations
@@ -52,17 +53,36 @@ class SignIn:
         with self.database.unit() as unit:
             return unit.signins.redeem(token_hash(token), now)
 
-    def cookie(self, trainer: str) -> str:
-        """The signed session cookie's value."""
-        return self._cookies.dumps({"trainer": trainer})
+    def start(self, trainer: str, now: datetime) -> str:
+        """A new session for ``trainer``: the signed cookie value that carries it."""
+        token = new_token()
+        with self.database.unit() as unit:
+            unit.signins.start_session(token_hash(token), trainer, now,
+                                       now + timedelta(hours=SESSION_HOURS))
+        return self._cookies.dumps({"session": token})
 
-    def trainer(self, cookie: str | None) -> str | None:
-        """Who a session cookie belongs to; None when it is missing, forged or too old."""
-        if not cookie:
+    def _token(self, cookie: str | None) -> str | None:
+        if not cookie or len(cookie) > 500:
             return None
         try:
             data = self._cookies.loads(cookie, max_age=SESSION_HOURS * 3600)
         except BadSignature:
             return None
-        trainer = data.get("trainer") if isinstance(data, dict) else None
-        return trainer if isinstance(trainer, str) else None
+        token = data.get("session") if isinstance(data, dict) else None
+        return token if isinstance(token, str) else None
+
+    def trainer(self, cookie: str | None, now: datetime) -> str | None:
+        """Who a session cookie belongs to; None when it is missing, forged, too old or its
+        session has ended."""
+        token = self._token(cookie)
+        if token is None:
+            return None
+        with self.database.unit() as unit:
+            return unit.signins.session_of(token_hash(token), now)
+
+    def end(self, cookie: str | None, now: datetime) -> None:
+        """Sign out: the session ends here, for every copy of the cookie."""
+        token = self._token(cookie)
+        if token is not None:
+            with self.database.unit() as unit:
+                unit.signins.end_session(token_hash(token), now)

@@ -69,31 +69,39 @@ class DashboardWeb:
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         token = request.query.get("token", "")
+        if await self.trainer(request) is not None:
+            raise web.HTTPFound(f"{PREFIX}/")  # signed in already (a link opened twice)
         trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
         if trainer is None:
             log.info("dashboard: a sign-in link was refused (unknown, expired or used)")
             return self.refused(request, "This sign-in link is not valid: it was used "
                                 "already, it expired, or it was never made. Type \"dashboard\" "
                                 "in your chat with the bot for a new one.")
+        cookie = await asyncio.to_thread(self.signin.start, trainer, self.now())
         response = web.HTTPFound(f"{PREFIX}/")
-        response.set_cookie(COOKIE, self.signin.cookie(trainer), max_age=SESSION_HOURS * 3600,
+        response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600,
                             httponly=True, samesite="Strict", secure=self.secure_cookie,
                             path=PREFIX)
         log.info("dashboard: %s signed in", trainer)
         raise response
 
-    async def sign_out(self, _request: web.Request) -> web.StreamResponse:
-        response = web.HTTPFound(f"{PREFIX}/signin")
+    async def sign_out(self, request: web.Request) -> web.StreamResponse:
+        await asyncio.to_thread(self.signin.end, request.cookies.get(COOKIE), self.now())
+        html = self.templates.get_template("refused.html").render(
+            reason="You are signed out. Type \"dashboard\" in your chat with the bot to sign "
+                   "in again.", title="Signed out")
+        response = web.Response(text=html, content_type="text/html", headers=_HEADERS)
         response.del_cookie(COOKIE, path=PREFIX)
-        raise response
+        return response
 
     def refused(self, _request: web.Request, reason: str) -> web.Response:
-        html = self.templates.get_template("refused.html").render(reason=reason)
+        html = self.templates.get_template("refused.html").render(reason=reason, title=None)
         return web.Response(text=html, status=403, content_type="text/html",
                             headers=_HEADERS)
 
-    def trainer(self, request: web.Request) -> str | None:
-        return self.signin.trainer(request.cookies.get(COOKIE))
+    async def trainer(self, request: web.Request) -> str | None:
+        return await asyncio.to_thread(self.signin.trainer, request.cookies.get(COOKIE),
+                                       self.now())
 
     # -- pages --------------------------------------------------------------------------------
 
@@ -111,11 +119,13 @@ class DashboardWeb:
 
     async def build(self, request: web.Request) -> tuple[Page, Filters] | web.Response:
         """The page asked for, or the response that refuses it."""
-        if self.trainer(request) is None:
+        if await self.trainer(request) is None:
             return self.refused(request, "Sign in first: type \"dashboard\" in your chat with "
                                 "the bot (trainers only) and open the link it sends.")
         key = request.match_info.get("page", "overview")
         learner = request.match_info.get("learner")
+        if learner is not None and not 0 < int(learner) < 2**31:
+            raise web.HTTPNotFound(text="no such learner")
         if learner is None and key not in PAGES:
             raise web.HTTPNotFound(text=f"no page {key!r}: try one of {', '.join(PAGES)}")
         try:
@@ -170,12 +180,15 @@ class DashboardWeb:
         if table is None:
             raise web.HTTPNotFound(text=f"no table {request.match_info['table']!r} on this page")
         out = io.StringIO()
+        out.write("\ufeff")  # a BOM: spreadsheets then read the names as UTF-8
         writer = csv.writer(out)
         writer.writerow(table.columns)
         for row in table.rows:
             writer.writerow([_csv_cell(cell) for cell in row])
+        name = page.key if "learner" not in request.match_info else \
+            f"learner-{request.match_info['learner']}"
         return web.Response(text=out.getvalue(), content_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{page.key}-{table.key}.csv"',
+            "Content-Disposition": f'attachment; filename="{name}-{table.key}.csv"',
             **_HEADERS})
 
     def filters(self, request: web.Request) -> Filters:
@@ -183,7 +196,8 @@ class DashboardWeb:
         ``track``; the last 30 days of every platform and track by default."""
         today = self.now().date()
         until = _date(request.query.get("to"), "to", today)
-        since = _date(request.query.get("from"), "from", until - timedelta(days=DEFAULT_DAYS - 1))
+        since = _date(request.query.get("from"), "from",
+                      max(EARLIEST, until - timedelta(days=DEFAULT_DAYS - 1)))
         if since > until:
             raise BadFilter("'from' comes after 'to': swap them")
         if (until - since).days > MAX_DAYS:
@@ -204,17 +218,24 @@ _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer
 """Pages load nothing from elsewhere and run only our own scripts."""
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
 def _date(text: str | None, name: str, default: date) -> date:
     if not text:
         return default
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise BadFilter(f"'{name}' must be a date like 2026-03-01, not {text[:40]!r}") from None
+    if not EARLIEST <= value <= LATEST:
+        raise BadFilter(f"'{name}' must be between {EARLIEST} and {LATEST}")
+    return value
 
 
 def _csv_cell(cell: Any) -> Any:
     """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(cell, str) and cell.lstrip(" \n")[:1] in ("=", "+", "-", "@", "\t", "\r",
+                                                           ";"):
         return "'" + cell
     return "" if cell is None else cell

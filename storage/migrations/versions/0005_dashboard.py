@@ -85,6 +85,13 @@ def upgrade() -> None:
     sa.Column('used_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('token_hash')
     )
+    op.create_table('dashboard_session',
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('trainer', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('token_hash')
+    )
     op.create_table('lookup_miss',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('learner_id', sa.Integer(), nullable=False),
@@ -264,6 +271,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_lookup_miss_learner_id'), table_name='lookup_miss')
     op.drop_index(op.f('ix_lookup_miss_asked_at'), table_name='lookup_miss')
     op.drop_table('lookup_miss')
+    op.drop_table('dashboard_session')
     op.drop_table('dashboard_link')
     with op.batch_alter_table('card', schema=None) as batch_op:
         batch_op.drop_column('reviewed_at')

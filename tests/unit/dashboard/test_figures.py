@@ -167,11 +167,11 @@ def test_predicted_recall_follows_fsrs(database: Database, catalog: Catalog,
 
 def test_learners_at_risk_and_pseudonyms(database: Database, catalog: Catalog,
                                          cohort: dict[str, int]) -> None:
-    dashboard = Dashboard(database, catalog, DashboardSettings(pseudonymous=True, idle_days=2))
+    dashboard = Dashboard(database, catalog, DashboardSettings(pseudonymous=True, idle_days=1))
     page = dashboard.build("learners", Filters(date(2026, 3, 1), NOW.date()), NOW)
     [table] = page.tables
     names = [row[0] for row in table.rows]
-    # ann and bob last acted on the 18th (two days idle), cy and dee on the 19th.
+    # ann and bob last acted on Wednesday the 18th (Thursday missed), cy and dee on the 19th.
     assert names[:2] == [f"learner #{cohort['ann']}", f"learner #{cohort['bob']}"]
     assert all(str(name).startswith("learner #") for name in names)
     assert table.marked == (True, True, False, False)
@@ -228,3 +228,44 @@ def test_retention_for_everyone_comes_from_the_days_kept_figures(
     console = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date(), "console"),
                               NOW)
     assert console.figures[1].value == "2"  # ann's and bob's cards, computed live
+
+
+def test_risk_counts_the_learners_own_workdays_and_spares_those_away() -> None:
+    from storage.reports import LearnerRisk
+
+    friday = datetime(2026, 3, 20, 17, tzinfo=UTC)
+    monday = friday + timedelta(days=3, hours=1)
+
+    def learner(number: int, **fields: object) -> LearnerRisk:
+        values: dict[str, object] = {
+            "learner_id": number, "display_name": f"L{number}", "platform": "slack",
+            "last_action": friday, "overdue": 0, "streak": 8, "longest": 8, "points": 0,
+            "enrolled_at": friday - timedelta(days=30), "workdays": ("mon", "tue", "wed",
+                                                                      "thu", "fri")}
+        return LearnerRisk(**(values | fields))  # type: ignore[arg-type]
+
+    weekend = figures.at_risk([learner(1)], monday, 2, 10)
+    assert weekend == []  # a weekend misses no workday: nothing lost
+    wednesday = monday + timedelta(days=2)
+    [risk] = figures.at_risk([learner(1), learner(2, away=True)], wednesday, 2, 10)
+    assert risk.reasons == ("no action for 2 workdays", "streak of 8 lost")
+    never = learner(3, last_action=None, streak=0)
+    assert figures.at_risk([never], wednesday, 5, 10)[0].reasons == (
+        "never acted for 24 workdays",)  # 19 February to 24 March
+    assert figures.workdays_missed(date(2025, 3, 2), date(2026, 3, 2), ("mon",)) == 52
+
+
+def test_what_came_after_the_range_or_was_never_read_is_not_counted(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    monday_only = Scope(MONDAY - timedelta(days=1), MONDAY + timedelta(hours=1))
+    with database.reports() as reports:
+        # ann, bob and cy had t/a from Monday 09:00; ann's t/b came on Tuesday.
+        assert reports.tracks(monday_only, {"t": ("t/a", "t/b")}) == {"t": (3, 0, 0, [])}
+        lessons = {row.lesson_id: row for row in reports.lesson_reads(Scope(MONDAY, NOW))}
+        assert (lessons["t/b"].delivered, lessons["t/b"].looked_up) == (1, 1)  # dee's lookup
+    with database.unit() as unit:  # cy's t/a was never read: its card gives no recall
+        unit.cards.save(Card(cohort["cy"], "t/a", questions(catalog)[0][1], "", NOW))
+    dashboard = Dashboard(database, catalog)
+    with database.reports() as reports:
+        [(_, _, cards)] = dashboard.recall_now(reports, Scope(MONDAY, NOW), NOW)
+    assert cards == 2  # ann's and bob's, not cy's

@@ -39,7 +39,7 @@ async def client(database: Database, sample_catalog: Catalog) -> AsyncIterator[T
     REGISTRY.register(collector)
     async with TestClient(TestServer(server.app)) as client:
         client.session.cookie_jar.update_cookies(
-            {COOKIE: signin.cookie("slack:UT")})
+            {COOKIE: signin.start("slack:UT", NOW)})
         yield client
     REGISTRY.unregister(collector)
 
@@ -57,6 +57,9 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert response.status == 400 and "swap them" in await response.text()
     assert (await client.get("/dashboard/overview?track=nope")).status == 400
     assert (await client.get("/dashboard/nothing-here")).status == 404
+    assert (await client.get("/dashboard/?to=9999-12-31")).status == 400
+    assert (await client.get("/dashboard/?to=0001-01-05")).status == 400
+    assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
 
 
 async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) -> None:
@@ -165,3 +168,25 @@ def test_microlearn_simulate_and_dashboard_from_the_command_line(tmp_path: Path)
     finally:
         served.send_signal(signal.SIGTERM)
         assert served.wait(20) == 0
+
+
+async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
+        client: TestClient, database: Database) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+    from sqlalchemy import text
+
+    async def status(cookie: str, path: str = "/dashboard/") -> int:
+        response = await client.get(path, cookies={COOKIE: cookie})
+        return response.status
+
+    with database.engine.connect() as connection:
+        secret = connection.execute(text("SELECT value FROM secret")).scalar_one()
+    forged = URLSafeTimedSerializer(secret, salt="microlearn-dashboard").dumps(
+        {"session": "made-up"})
+    client.session.cookie_jar.clear()
+    assert await status(forged) == 403  # signed with the real secret, but no such session
+    cookie = SignIn(database).start("slack:UT", NOW)
+    assert await status(cookie) == 200
+    out = await client.get("/dashboard/signout", cookies={COOKIE: cookie})
+    assert out.status == 200 and "signed out" in (await out.text())
+    assert await status(cookie) == 403  # every copy of the cookie: the session has ended
