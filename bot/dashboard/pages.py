@@ -34,7 +34,7 @@ class Figure:
 @dataclass(frozen=True)
 class Series:
     name: str
-    values: tuple[float | None, ...]
+    values: tuple[float | int | None, ...]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Chart:
 
     def table(self) -> Table:
         """The chart's numbers as a table."""
-        return Table(self.key, self.title, ("", *(s.name for s in self.series)),
+        return Table(self.key, self.title, ("label", *(s.name for s in self.series)),
                      tuple((label, *(s.values[i] for s in self.series))
                            for i, label in enumerate(self.labels)))
 
@@ -177,14 +177,14 @@ class Dashboard:
         daily = Chart("daily-active", "Learners active each day", "line",
                       tuple(day.isoformat() for day in days),
                       (Series("learners who read or answered",
-                              tuple(float(active.get(day, 0)) for day in days)),))
+                              tuple(active.get(day, 0) for day in days)),))
         buckets = [(0, 0, "0"), (1, 4, "1-4"), (5, 9, "5-9"), (10, 19, "10-19"),
                    (20, 10**9, "20+")]
         held = reports.streaks(scope)
         streaks = Chart("streaks", "Streaks held now (days)", "bar",
                         tuple(label for _, _, label in buckets),
-                        (Series("learners", tuple(float(sum(n for days_, n in held
-                                                            if low <= days_ <= high))
+                        (Series("learners", tuple(sum(n for days_, n in held
+                                                      if low <= days_ <= high)
                                                   for low, high, _ in buckets)),))
         platforms = reports.by_platform(scope)
         table = Table("platforms", "Per platform",
@@ -196,8 +196,8 @@ class Dashboard:
                             for row in platforms))
         return Page("overview", "Overview", (
             Figure("enrolled", str(counts.enrolled)),
-            Figure("active, last 7 days", str(counts.active_7)),
-            Figure("active, last 30 days", str(counts.active_30)),
+            Figure("active, the range's last 7 days", str(counts.active_7)),
+            Figure("active, the range's last 30 days", str(counts.active_30)),
             Figure("lessons read of delivered",
                    f"{activity.read} of {activity.delivered} "
                    f"({percent(figures.ratio(activity.read, activity.delivered))})"),
@@ -225,11 +225,11 @@ class Dashboard:
             rows.append((track_title(track), len(ids), enrolled, started, halfway, done,
                          rounded(figures.ratio(done, started))))
             names.append(track_title(track))
-            started_s.append(float(started))
-            half_s.append(float(halfway))
-            done_s.append(float(done))
+            started_s.append(started)
+            half_s.append(halfway)
+            done_s.append(done)
             completions[track_title(track)] = [  # completed by the end of each week
-                float(sum(count for day, count in finished if day < week + timedelta(days=7)))
+                sum(count for day, count in finished if day < week + timedelta(days=7))
                 for week in weeks]
         funnel = Chart("funnel", "Track funnel: started, half-way, completed", "bar",
                        tuple(names), (Series("started", tuple(started_s)),
@@ -393,7 +393,8 @@ class Dashboard:
         ), (), (table,), (
             f"At risk: no action for {self.settings.idle_days} days, "
             f"{self.settings.overdue_reviews} reviews or more overdue, or a streak of 3 days or "
-            "more lost. The first 500 are listed; the CSV has them all.",))
+            "more lost. The list is as of now (the platform filter applies; dates and track "
+            "do not). The first 500 are listed; the CSV has them all.",))
 
     def learner(self, reports: Reports, filters: Filters, now: datetime,
                 learner_id: int) -> Page:

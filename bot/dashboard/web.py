@@ -54,7 +54,7 @@ class DashboardWeb:
     def routes(self) -> list[Route]:
         """The routes to add to the server."""
         return [Route("GET", f"{PREFIX}/signin", self.sign_in),
-                Route("GET", f"{PREFIX}/signout", self.sign_out),
+                Route("POST", f"{PREFIX}/signout", self.sign_out),
                 Route("GET", f"{PREFIX}/static/{{name}}", self.static),
                 Route("GET", f"{PREFIX}", self.redirect_home),
                 Route("GET", f"{PREFIX}/", self.page),
@@ -70,7 +70,7 @@ class DashboardWeb:
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         token = request.query.get("token", "")
         if await self.trainer(request) is not None:
-            raise web.HTTPFound(f"{PREFIX}/")  # signed in already (a link opened twice)
+            raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
         trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
         if trainer is None:
             log.info("dashboard: a sign-in link was refused (unknown, expired or used)")
@@ -78,7 +78,7 @@ class DashboardWeb:
                                 "already, it expired, or it was never made. Type \"dashboard\" "
                                 "in your chat with the bot for a new one.")
         cookie = await asyncio.to_thread(self.signin.start, trainer, self.now())
-        response = web.HTTPFound(f"{PREFIX}/")
+        response = web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600,
                             httponly=True, samesite="Strict", secure=self.secure_cookie,
                             path=PREFIX)
@@ -106,12 +106,12 @@ class DashboardWeb:
     # -- pages --------------------------------------------------------------------------------
 
     async def redirect_home(self, _request: web.Request) -> web.StreamResponse:
-        raise web.HTTPFound(f"{PREFIX}/")
+        raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         if name not in {"chart.umd.min.js", "dashboard.js", "dashboard.css"}:
-            raise web.HTTPNotFound()
+            raise web.HTTPNotFound(headers=_HEADERS)
         types = {"js": "text/javascript", "css": "text/css"}
         return web.Response(body=(HERE / "static" / name).read_bytes(),
                             content_type=types[name.rsplit(".", 1)[1]],
@@ -125,9 +125,10 @@ class DashboardWeb:
         key = request.match_info.get("page", "overview")
         learner = request.match_info.get("learner")
         if learner is not None and not 0 < int(learner) < 2**31:
-            raise web.HTTPNotFound(text="no such learner")
+            raise web.HTTPNotFound(text="no such learner", headers=_HEADERS)
         if learner is None and key not in PAGES:
-            raise web.HTTPNotFound(text=f"no page {key!r}: try one of {', '.join(PAGES)}")
+            raise web.HTTPNotFound(text=f"no page {key!r}: try one of {', '.join(PAGES)}",
+                                   headers=_HEADERS)
         try:
             filters = self.filters(request)
         except BadFilter as exc:
@@ -137,7 +138,7 @@ class DashboardWeb:
                 self.dashboard.build, "learner" if learner else key, filters, self.now(),
                 int(learner) if learner else None)
         except KeyError:
-            raise web.HTTPNotFound(text="no such learner") from None
+            raise web.HTTPNotFound(text="no such learner", headers=_HEADERS) from None
         return page, filters
 
     async def page(self, request: web.Request) -> web.StreamResponse:
@@ -178,7 +179,8 @@ class DashboardWeb:
         page, _ = built
         table = page.all_tables().get(request.match_info["table"])
         if table is None:
-            raise web.HTTPNotFound(text=f"no table {request.match_info['table']!r} on this page")
+            raise web.HTTPNotFound(text=f"no table {request.match_info['table']!r} on this page",
+                                   headers=_HEADERS)
         out = io.StringIO()
         out.write("\ufeff")  # a BOM: spreadsheets then read the names as UTF-8
         writer = csv.writer(out)

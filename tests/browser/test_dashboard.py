@@ -123,12 +123,12 @@ def test_filters_change_the_numbers(page: object, site: Site) -> None:
     page.goto(f"{site.base}/dashboard/overview?from=2026-11-01")  # type: ignore[attr-defined]
     everyone = page.locator(".figures dd").first.inner_text()  # type: ignore[attr-defined]
     page.select_option("select[name=platform]", "telegram")  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.click("form.filters button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url("**platform=telegram**")  # type: ignore[attr-defined]
     telegram = page.locator(".figures dd").first.inner_text()  # type: ignore[attr-defined]
     assert int(telegram) < int(everyone)
     page.select_option("select[name=track]", index=1)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.click("form.filters button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url("**track=**")  # type: ignore[attr-defined]
     assert page.problems == []  # type: ignore[attr-defined]
 
@@ -174,6 +174,9 @@ def test_a_refused_sign_in_stays_refused(page: object, browser: object, site: Si
     assert forged.status == 403
     other.close()
     assert page.goto(f"{site.base}/dashboard/").status == 200  # type: ignore[attr-defined]
+    page.click("form.signout button")  # type: ignore[attr-defined]
+    assert "signed out" in page.locator("main").inner_text()  # type: ignore[attr-defined]
+    assert page.goto(f"{site.base}/dashboard/").status == 403  # type: ignore[attr-defined]
 
 
 def test_it_reads_on_a_phone(browser: object, site: Site) -> None:

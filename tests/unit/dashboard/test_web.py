@@ -187,6 +187,7 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     assert await status(forged) == 403  # signed with the real secret, but no such session
     cookie = SignIn(database).start("slack:UT", NOW)
     assert await status(cookie) == 200
-    out = await client.get("/dashboard/signout", cookies={COOKIE: cookie})
+    assert (await client.get("/dashboard/signout", cookies={COOKIE: cookie})).status == 404
+    out = await client.post("/dashboard/signout", cookies={COOKIE: cookie})
     assert out.status == 200 and "signed out" in (await out.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
