@@ -53,7 +53,8 @@ class DashboardWeb:
 
     def routes(self) -> list[Route]:
         """The routes to add to the server."""
-        return [Route("GET", f"{PREFIX}/signin", self.sign_in),
+        return [Route("GET", f"{PREFIX}/signin", self.sign_in_form),
+                Route("POST", f"{PREFIX}/signin", self.sign_in),
                 Route("POST", f"{PREFIX}/signout", self.sign_out),
                 Route("GET", f"{PREFIX}/static/{{name}}", self.static),
                 Route("GET", f"{PREFIX}", self.redirect_home),
@@ -67,8 +68,17 @@ class DashboardWeb:
 
     # -- sign-in ------------------------------------------------------------------------------
 
+    async def sign_in_form(self, request: web.Request) -> web.StreamResponse:
+        """The link opens a page with a button: only the press uses the link up, so a link
+        preview or a mail scanner that fetches it cannot."""
+        if await self.trainer(request) is not None:
+            raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
+        html = self.templates.get_template("signin.html").render(
+            token=request.query.get("token", "")[:200])
+        return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
-        token = request.query.get("token", "")
+        token = str((await request.post()).get("token", ""))
         if await self.trainer(request) is not None:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
         trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
