@@ -8,7 +8,7 @@ is :mod:`bot.dashboard.figures`' job. Days are UTC days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
+from storage.rollups import day_of
 from storage.tables import (
     ActivityDayRow,
     AnswerRow,
@@ -66,10 +67,6 @@ _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 def _acted() -> ColumnElement[bool]:
     """A learner's day on which they did something (read or answered)."""
     return (_DAY.c.read + _DAY.c.answered) > 0  # type: ignore[no-any-return]
-
-
-def _day_of(moment: datetime) -> date:
-    return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
 
 
 def _as_date(value: Any) -> date:
@@ -280,7 +277,7 @@ class Reports:
     def _days(self, scope: Scope, table: Any = None) -> list[ColumnElement[bool]]:
         """The daily aggregates' rows of a scope (its UTC days, its platform)."""
         table = _DAY if table is None else table
-        where = [table.c.day >= _day_of(scope.since), table.c.day < _day_of(scope.until)]
+        where = [table.c.day >= day_of(scope.since), table.c.day < day_of(scope.until)]
         if scope.platform:
             where.append(table.c.platform == scope.platform)
         return where
@@ -356,37 +353,6 @@ class Reports:
 
     # -- tracks ---------------------------------------------------------------------------------
 
-    def track_progress(self, scope: Scope) -> list[tuple[int, int, datetime | None]]:
-        """For each learner who has any of the scope's lessons: (lessons delivered or read,
-        lessons read, when the last was read). ``scope.lessons`` is one track's lessons."""
-        have = or_(_PROGRESS.c.via == "lesson", _PROGRESS.c.read_at.is_not(None))
-        query = (select(func.sum(cast(have, Integer)),
-                        func.count(_PROGRESS.c.read_at), func.max(_PROGRESS.c.read_at))
-                 .where(self._of(_PROGRESS.c.learner_id, scope),
-                        self._lessons(_PROGRESS.c.lesson_id, scope),
-                        or_(_PROGRESS.c.read_at.is_(None), _PROGRESS.c.read_at < scope.until))
-                 .group_by(_PROGRESS.c.learner_id))
-        return [(int(started or 0), int(read), _as_datetime(last))
-                for started, read, last in self.session.execute(query)]
-
-    def track_funnel(self, scope: Scope, total: int) -> tuple[int, int, int]:
-        """Learners who started the track, read half of it, and read all of it (in SQL)."""
-        per_learner = (select(
-            func.sum(cast(or_(_PROGRESS.c.via == "lesson", _PROGRESS.c.read_at.is_not(None)),
-                          Integer)).label("started"),
-            func.count(_PROGRESS.c.read_at).label("read"))
-            .where(self._of(_PROGRESS.c.learner_id, scope),
-                   self._lessons(_PROGRESS.c.lesson_id, scope),
-                   or_(_PROGRESS.c.read_at.is_(None), _PROGRESS.c.read_at < scope.until))
-            .group_by(_PROGRESS.c.learner_id)).subquery()
-        half = (total + 1) // 2
-        started, halfway, done = self.session.execute(select(
-            func.coalesce(func.sum(case((per_learner.c.started > 0, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((per_learner.c.read >= half, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((per_learner.c.read >= total, 1), else_=0)), 0),
-        )).one()
-        return int(started), int(halfway), int(done)
-
     def tracks(self, scope: Scope, tracks: dict[str, tuple[str, ...]]
                ) -> dict[str, tuple[int, int, int, list[tuple[date, int]]]]:
         """Every track's funnel in one pass over the lessons had: learners who started it, read
@@ -450,7 +416,7 @@ class Reports:
     def questions(self, scope: Scope) -> list[QuestionRow]:
         """Every answered question: learners, right first attempts, right latest attempts,
         answers (from the daily aggregates)."""
-        where = [_QDAY.c.day >= _day_of(scope.since), _QDAY.c.day < _day_of(scope.until),
+        where = [_QDAY.c.day >= day_of(scope.since), _QDAY.c.day < day_of(scope.until),
                  self._lessons(_QDAY.c.lesson_id, scope)]
         if scope.platform:
             where.append(_QDAY.c.platform == scope.platform)
@@ -484,7 +450,7 @@ class Reports:
 
     def choices(self, scope: Scope) -> list[tuple[str, str, str, int]]:
         """(lesson, question, choice, how often it was picked) over the answers in scope."""
-        where = [_CDAY.c.day >= _day_of(scope.since), _CDAY.c.day < _day_of(scope.until),
+        where = [_CDAY.c.day >= day_of(scope.since), _CDAY.c.day < day_of(scope.until),
                  self._lessons(_CDAY.c.lesson_id, scope)]
         if scope.platform:
             where.append(_CDAY.c.platform == scope.platform)

@@ -59,10 +59,13 @@ def _platform(session: Session, learner_id: int) -> str:
     return str(value or "")
 
 
-def activity(session: Session, learner_id: int, at: datetime, **counts: int) -> None:
-    """Count on the learner's day, and on their platform's: delivered, read, asked, answered,
-    right; the platform's day counts the learner as active once, at their first action."""
-    day, platform = day_of(at), _platform(session, learner_id)
+def activity(session: Session, learner_id: int, at: datetime, platform: str | None = None,
+             **counts: int) -> None:
+    """Count on the learner's day, and on their platform's (looked up unless given):
+    delivered, read, asked, answered, right; the platform's day counts the learner as active
+    once, at their first action."""
+    day = day_of(at)
+    platform = _platform(session, learner_id) if platform is None else platform
     acted = _increment(session, _ACTIVITY, {"day": day, "learner_id": learner_id,
                                             "platform": platform}, counts,
                        returning=_ACTIVITY.c.read + _ACTIVITY.c.answered)
@@ -97,5 +100,5 @@ def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
     for choice in set(choices):
         _increment(session, _CHOICE, {"day": day_of(at), **keys, "choice": choice},
                    {"picked": 1})
-    activity(session, learner_id, at, answered=1, right=int(correct))
+    activity(session, learner_id, at, platform, answered=1, right=int(correct))
     acted(session, learner_id, at)

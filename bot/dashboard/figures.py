@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from bot.engine import calendar
 from storage.reports import ItemTotals, LearnerRisk
@@ -102,20 +102,6 @@ class Risk:
     reasons: tuple[str, ...]
 
 
-def workdays_missed(last: date, today: date, workdays: tuple[str, ...]) -> int:
-    """The learner's workdays strictly between two days (today is not over: it can still count);
-    whole weeks at once, so a year idle costs no more than a day."""
-    if today <= last + timedelta(days=1):
-        return 0
-    days = workdays or calendar.DAYS
-    span = (today - last).days - 1
-    weeks, rest = divmod(span, 7)
-    count = weeks * len(set(days))
-    for offset in range(rest):
-        count += calendar.is_workday(last + timedelta(days=1 + weeks * 7 + offset), days)
-    return count
-
-
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             overdue: int) -> list[Risk]:
     """Learners slipping: no action (since their last, or since they enrolled) for
@@ -131,8 +117,10 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
         reasons = []
         missed = 0
         if since is not None:
-            missed = workdays_missed(calendar.local_date(since, tz),
-                                     calendar.local_date(now, tz), learner.workdays)
+            # Today is not over: it can still count (strictly between).
+            missed = calendar.workdays_between(calendar.local_date(since, tz),
+                                               calendar.local_date(now, tz),
+                                               learner.workdays or calendar.DAYS)
             if missed >= idle_days:
                 what = "no action" if learner.last_action else "never acted"
                 reasons.append(f"{what} for {missed} workdays")

@@ -8,7 +8,7 @@ every table can be downloaded. Nothing here knows HTTP or HTML.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC as _UTC
 from datetime import date, datetime, timedelta
 
@@ -101,7 +101,6 @@ class DashboardSettings:
     """No action for this many days puts a learner at risk."""
     overdue_reviews: int = 10
     """This many reviews overdue by more than two days puts a learner at risk."""
-    platforms: tuple[str, ...] = field(default_factory=tuple)
 
 
 PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons")

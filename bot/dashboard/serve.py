@@ -7,7 +7,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import Settings
@@ -17,20 +17,19 @@ from bot.dashboard.signin import SignIn
 from bot.dashboard.web import PREFIX, DashboardWeb
 from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
+from scheduler.clock import SystemClock
 from storage import Database, upgrade
 
 log = logging.getLogger(__name__)
-
-
-def system_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DashboardServer:
     """The dashboard's web server, its database and its lessons."""
 
     def __init__(self, settings: Settings, url: str, lessons: Path, host: str, port: int,
-                 public_url: str | None = None, now: Callable[[], datetime] = system_now) -> None:
+                 public_url: str | None = None,
+                 now: Callable[[], datetime] | None = None) -> None:
+        self.now = now or SystemClock().now
         self.database = Database(url)
         upgrade(self.database)
         catalog = Catalog(lessons)
@@ -41,10 +40,9 @@ class DashboardServer:
         dashboard = Dashboard(self.database, catalog, DashboardSettings(
             pseudonymous=config.pseudonymous, idle_days=config.idle_days,
             overdue_reviews=config.overdue_reviews))
-        self.web = DashboardWeb(dashboard, self.signin, now,
+        self.web = DashboardWeb(dashboard, self.signin, self.now,
                                 secure_cookie=bool(public_url and public_url.startswith("https")))
         self.server = WebServer(host, port, self.web.routes(), self.health)
-        self.now = now
 
     async def health(self) -> dict[str, object]:
         def ping() -> bool:

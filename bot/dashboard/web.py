@@ -24,6 +24,7 @@ from bot.adapters.base import Route
 from bot.content.model import track_title
 from bot.dashboard.pages import PAGES, Dashboard, Filters, Page
 from bot.dashboard.signin import COOKIE, SESSION_HOURS, SignIn
+from bot.messages import Platform
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -31,6 +32,7 @@ PREFIX = "/dashboard"
 TITLES = {"overview": "Overview", "tracks": "Tracks", "questions": "Questions",
           "retention": "Retention", "learners": "Learners", "lessons": "Lessons"}
 DEFAULT_DAYS = 30
+PLATFORMS = tuple(platform.value for platform in Platform)
 MAX_DAYS = 3 * 366
 
 
@@ -119,12 +121,11 @@ class DashboardWeb:
         raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["name"]
-        if name not in {"chart.umd.min.js", "dashboard.js", "dashboard.css"}:
+        found = _STATIC.get(request.match_info["name"])
+        if found is None:
             raise web.HTTPNotFound(headers=_HEADERS)
-        types = {"js": "text/javascript", "css": "text/css"}
-        return web.Response(body=(HERE / "static" / name).read_bytes(),
-                            content_type=types[name.rsplit(".", 1)[1]],
+        body, content_type = found
+        return web.Response(body=body, content_type=content_type,
                             headers={**_HEADERS, "Cache-Control": "max-age=3600"})
 
     async def build(self, request: web.Request) -> tuple[Page, Filters] | web.Response:
@@ -158,7 +159,7 @@ class DashboardWeb:
         page, filters = built
         html = self.templates.get_template("page.html").render(
             page=page, filters=filters, pages=TITLES, query=request.query_string,
-            platforms=self.dashboard.settings.platforms or ("console", "slack", "telegram"),
+            platforms=PLATFORMS,
             tracks=[(track, track_title(track)) for track in sorted(self.dashboard.catalog
                                                                     .tracks())],
             base=f"{PREFIX}/learners/{request.match_info['learner']}"
@@ -215,13 +216,19 @@ class DashboardWeb:
         if (until - since).days > MAX_DAYS:
             raise BadFilter(f"a range of at most {MAX_DAYS} days, please")
         platform = request.query.get("platform") or None
-        if platform is not None and platform not in {"console", "slack", "telegram"}:
-            raise BadFilter("platform is one of console, slack, telegram")
+        if platform is not None and platform not in PLATFORMS:
+            raise BadFilter(f"platform is one of {', '.join(PLATFORMS)}")
         track = request.query.get("track") or None
         if track is not None and track not in self.dashboard.catalog.tracks():
             raise BadFilter(f"no track {track!r} in the library")
         return Filters(since, until, platform, track)
 
+
+_STATIC = {name: ((HERE / "static" / name).read_bytes(), content_type)
+           for name, content_type in (("chart.umd.min.js", "text/javascript"),
+                                      ("dashboard.js", "text/javascript"),
+                                      ("dashboard.css", "text/css"))}
+"""The dashboard's own files, read once (Chart.js is 200 kB)."""
 
 _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "

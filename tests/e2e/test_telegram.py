@@ -532,8 +532,11 @@ async def test_hostile_text_never_breaks_a_send(start_bot: Start) -> None:
 # -- webhook mode and start-up ---------------------------------------------------------------
 
 
-async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
-        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def webhook_runtime(fake: FakeTelegram, tmp_path: Path) -> tuple[Runtime, int]:
+    """`microlearn run` in webhook mode on a free port, its secret "s3cret-For_tests",
+    started; (the runtime, its port)."""
+    from bot.config import load
+
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(f"""
@@ -550,10 +553,15 @@ api_base_url = "{fake.base_url}"
 webhook_url = "https://bot.example.com/hooks/tg"
 webhook_path = "/hooks/tg"
 """, encoding="utf-8")
-    from bot.config import load
     secrets = Secrets(None, None, None, TOKEN, "s3cret-For_tests")
     runtime = Runtime(load(config), secrets, ManualClock(MONDAY))
     await runtime.start()
+    return runtime, port
+
+
+async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
+        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime, port = await webhook_runtime(fake, tmp_path)
     try:
         assert fake.webhook is not None
         assert fake.webhook["url"] == "https://bot.example.com/hooks/tg"
@@ -584,26 +592,7 @@ webhook_path = "/hooks/tg"
 
 async def test_a_malformed_update_is_acknowledged_logged_once_and_the_next_is_handled(
         fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    port = free_port()
-    config = tmp_path / "config.toml"
-    config.write_text(f"""
-[lessons]
-dir = "{GOOD}"
-[storage]
-url = "sqlite:///{tmp_path / 'bot.db'}"
-[server]
-port = {port}
-[telegram]
-enabled = true
-mode = "webhook"
-api_base_url = "{fake.base_url}"
-webhook_url = "https://bot.example.com/hooks/tg"
-webhook_path = "/hooks/tg"
-""", encoding="utf-8")
-    from bot.config import load
-    secrets = Secrets(None, None, None, TOKEN, "s3cret-For_tests")
-    runtime = Runtime(load(config), secrets, ManualClock(MONDAY))
-    await runtime.start()
+    runtime, port = await webhook_runtime(fake, tmp_path)
     url = f"http://127.0.0.1:{port}/hooks/tg"
     headers = {SECRET_HEADER: "s3cret-For_tests"}
     bad = [{"update_id": 7, "message": "boom"},

@@ -13,7 +13,7 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import Inbound, Kind, Notice, Outbound, Platform
 from storage import Database
-from storage.records import Delivery, DeliveryKind, DeliveryStatus
+from storage.records import Delivery, DeliveryKind, DeliveryStatus, Learner
 
 QUIZ = """
 ## Quiz
@@ -99,3 +99,11 @@ def more_lessons(engine: Engine, folder: Path, count: int = 10) -> None:
         write(folder, f"more/m{number}.md", f"title: More {number}\ntopic: more",
               f"Lesson {number} about kiwis.")
     engine.catalog.refresh()
+
+
+def learner_of(engine: Engine, user: str = "ann") -> Learner:
+    """A console learner as stored (they must have written first)."""
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", user)
+    assert learner is not None, f"{user} has not written yet"
+    return learner

@@ -30,7 +30,14 @@ from bot.messages import (
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, LessonSource, Streak
 from storage.reports import Scope
 from storage.repositories import Points, Progress
-from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
+from tests.unit.engine.conftest import (
+    Say,
+    deliver,
+    kinds,
+    learner_of,
+    more_lessons,
+    read_lesson,
+)
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -204,9 +211,7 @@ def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
         say: Say, engine: Engine) -> None:
     for day in range(3):
         read_lesson(say, MON + timedelta(days=day))
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
+    learner = learner_of(engine)
     thursday = MON + timedelta(days=3)
     assert kinds(deliver(engine, learner.id, "lesson", thursday)) == ["notice:all_read"]
     assert deliver(engine, learner.id, "lesson", thursday + timedelta(days=1)) == []
@@ -241,9 +246,7 @@ def test_each_answer_says_what_it_earned_and_a_pushed_set_is_counted(
         say: Say, engine: Engine) -> None:
     say("lesson", at=MON)
     say("lesson", at=TUE)
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
+    learner = learner_of(engine)
     wednesday = MON + timedelta(days=2, hours=6)
     [first] = deliver(engine, learner.id, "quiz", wednesday)
     assert isinstance(first, QuestionMessage) and (first.number, first.of) == (1, 2)
@@ -265,9 +268,7 @@ def test_a_freeze_earned_and_used_is_said_and_a_reminder_warns_of_a_streak_at_ri
     assert StreakNews(5, freeze_earned=True) in replies
     tuesday = MON + timedelta(days=8)  # Monday missed: the freeze covers it
     assert StreakNews(6, freezes_used=1) in read_lesson(say, tuesday)
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
+    learner = learner_of(engine)
     read_lesson(say, tuesday + timedelta(days=1))  # Wednesday: 7 days
     thursday = tuesday + timedelta(days=2, hours=6)
     pushed = deliver(engine, learner.id, "quiz", thursday)
@@ -281,9 +282,7 @@ def test_a_question_asked_again_keeps_its_place_and_one_carried_over_is_counted(
         say: Say, engine: Engine) -> None:
     say("lesson", at=MON)
     say("lesson", at=TUE)
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
+    learner = learner_of(engine)
     wednesday = MON + timedelta(days=2, hours=6)
     [first] = deliver(engine, learner.id, "quiz", wednesday)
     assert isinstance(first, QuestionMessage) and (first.number, first.of) == (1, 2)
@@ -305,9 +304,8 @@ def test_a_question_asked_again_keeps_its_place_and_one_carried_over_is_counted(
 def test_no_streak_is_at_risk_on_a_day_off(engine: Engine) -> None:
     assert engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text="hi"), MON)
     friday, saturday = MON + timedelta(days=4), MON + timedelta(days=5)
+    learner = learner_of(engine)
     with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-        assert learner is not None
         unit.streaks.save(Streak(learner.id, 4, 4, (friday - timedelta(days=1)).date(), 0, None))
         assert progress.streak_at_risk(engine.turn(unit, learner, friday)) == 4
         assert progress.streak_at_risk(engine.turn(unit, learner, saturday)) == 0
@@ -317,9 +315,7 @@ def test_done_counts_only_the_lesson_got_last_and_points_are_capped_a_day(
         say: Say, engine: Engine, lessons: Path) -> None:
     more_lessons(engine, lessons)
     say("hi", at=MON)
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
+    learner = learner_of(engine)
     for day in range(3):  # three lessons pushed, none read
         deliver(engine, learner.id, "lesson", MON + timedelta(days=day))
     wednesday = MON + timedelta(days=2, hours=1)
@@ -349,9 +345,8 @@ def test_add_takes_the_lookup_made_last_and_a_lookup_is_never_read(
     assert isinstance(question, QuestionMessage)
     replies = say(None, at=tuesday, answer=question.buttons[0].value)
     assert isinstance(replies[0], Feedback) and kinds(replies)[1:] == ["notice:quiz_done"]
+    learner = learner_of(engine)
     with engine.store.unit() as unit:  # answered, yet looked up: not read, no lesson points
-        learner = unit.learners.find("console", "ann")
-        assert learner is not None
         assert unit.progress.history(learner.id)[0].read_at is None
         assert unit.points.total(learner.id) == 2
 
@@ -362,9 +357,7 @@ def test_a_failed_push_of_a_lesson_added_before_keeps_it_added(
     [found] = say("learn bananas", at=MON)
     assert isinstance(found, LookupAnswer)
     say(None, at=MON, answer=found.add)
-    with engine.store.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-        assert learner is not None
+    learner = learner_of(engine)
     tuesday = MON + timedelta(days=1)
     say("lesson", at=tuesday)  # One
     [pushed] = deliver(engine, learner.id, "lesson", tuesday + timedelta(hours=1))

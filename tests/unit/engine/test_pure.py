@@ -91,3 +91,18 @@ def test_typed_text_loses_control_and_bidirectional_characters() -> None:
     from bot.engine.commands import clean
 
     assert clean("Eve\u202eevil\u2066 & co\x00") == "Eve evil & co"
+
+
+def test_workdays_between_counts_as_a_day_by_day_walk_would() -> None:
+    def walked(first: date, last: date, workdays: tuple[str, ...]) -> int:
+        return sum(calendar.is_workday(first + timedelta(days=n), workdays)
+                   for n in range(1, (last - first).days))
+
+    start = date(2026, 3, 2)
+    for workdays in (calendar.DAYS[:5], ("mon",), ("sat", "sun"), calendar.DAYS, ()):
+        for first_offset in range(7):
+            first = start + timedelta(days=first_offset)
+            for length in (0, 1, 2, 6, 7, 8, 13, 30, 365):
+                last = first + timedelta(days=length)
+                assert calendar.workdays_between(first, last, workdays) == walked(
+                    first, last, workdays), (workdays, first, length)
