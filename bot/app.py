@@ -56,7 +56,8 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
     dashboard = Dashboard(database, catalog, DashboardSettings(
         pseudonymous=config.pseudonymous, idle_days=config.idle_days,
         overdue_reviews=config.overdue_reviews))
-    return DashboardWeb(dashboard, SignIn(database, config.link_minutes), clock.now,
+    return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
+                                          settings.bot.trainers), clock.now,
                         secure_cookie=config.public_url.startswith("https://"))
 
 

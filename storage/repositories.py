@@ -859,13 +859,19 @@ class Points:
     def award(self, learner_id: int, points: int, reason: str, key: str,
               now: datetime) -> bool:
         """Add points once per idempotency ``key``; False when that award already exists."""
-        return _insert_once(self.session, PointsRow, {
+        awarded = _insert_once(self.session, PointsRow, {
             "learner_id": learner_id, "points": points, "reason": reason, "created_at": now,
             "idempotency_key": key})
+        if awarded:
+            rollups.points(self.session, learner_id, points)
+        return awarded
 
     def revoke(self, key: str) -> None:
         """Take back the award made under an idempotency key."""
-        self.session.execute(delete(PointsRow).where(col(PointsRow.idempotency_key) == key))
+        for learner_id, points in self.session.execute(
+                delete(PointsRow).where(col(PointsRow.idempotency_key) == key)
+                .returning(col(PointsRow.learner_id), col(PointsRow.points))).all():
+            rollups.points(self.session, int(learner_id), -int(points))
 
     def total(self, learner_id: int, since: datetime | None = None) -> int:
         """The learner's points (since a time, if given)."""

@@ -190,6 +190,23 @@ def test_leaderboard_shows_only_learners_who_opted_in(database: Database) -> Non
     assert [(s.display_name, s.points) for s in board] == [("Keen", 50), ("Proud", 20)]
 
 
+def test_the_points_total_follows_the_ledger(database: Database) -> None:
+    learner_id = enrol(database)
+    other = enrol(database, "2")
+    with database.session() as session:
+        points = Points(session)
+        assert points.award(learner_id, 10, "answer", "a", NOW)
+        assert not points.award(learner_id, 10, "answer", "a", NOW)  # the same award again
+        assert points.award(learner_id, 25, "lesson", "b", NOW)
+        assert points.award(other, 7, "answer", "c", NOW)
+        points.revoke("b")
+        points.revoke("never made")
+    with database.session() as session:
+        kept = dict(session.execute(text("SELECT id, points FROM learner")).all())
+        assert kept == {learner_id: Points(session).total(learner_id), other: 7}
+        assert kept[learner_id] == 10
+
+
 def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Database) -> None:
     gone = enrol(database, "1")
     kept = enrol(database, "2")
