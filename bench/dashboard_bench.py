@@ -273,7 +273,7 @@ def main() -> None:
         for key in PAGES:
             results[f"{key}, last 30 days"] = timed(
                 lambda key=key: dashboard.build(key, month, NOW), args.repeat)
-        for key in ("overview", "questions"):
+        for key in ("overview", "tracks", "questions", "learners", "lessons"):
             results[f"{key}, a year"] = timed(
                 lambda key=key: dashboard.build(key, year, NOW), args.repeat)
         results["learner page"] = timed(lambda: dashboard.build("learner", month, NOW, 42),

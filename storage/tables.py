@@ -95,7 +95,10 @@ class ProgressRow(SQLModel, table=True):
     __tablename__ = "lesson_progress"
     # Without rowid, SQLite keeps the rows in (learner, lesson) order with every column: the
     # tracks page groups them by learner reading straight through.
-    __table_args__ = (Index("ix_progress_delivered", "delivered_at"),
+    # The deliveries' index carries what the overview counts of them (how many were read):
+    # with the key (learner, lesson) that every index of a table without rowid holds, it
+    # answers that alone.
+    __table_args__ = (Index("ix_progress_delivered", "delivered_at", "via", "read_at"),
                       Index("ix_progress_read", "read_at"),
                       {"sqlite_with_rowid": False})
 

@@ -189,9 +189,7 @@ class Dashboard:
         platforms = reports.by_platform(scope)
         # Reads of the range's own deliveries: reads in the range also count lessons delivered
         # before it, and over a short range would pass 100%.
-        lessons = reports.lesson_reads(scope)
-        delivered = sum(row.delivered for row in lessons)
-        read = sum(row.delivered_read for row in lessons)
+        delivered, read = reports.read_of_delivered(scope)
         table = Table("platforms", "Per platform",
                       ("platform", "enrolled", "active (30 days)", "lessons delivered",
                        "lessons read", "questions asked", "answered", "accuracy"),

@@ -52,8 +52,14 @@ def _rebuild_progress(with_rowid: bool) -> None:
     op.create_index('ix_progress_read', 'lesson_progress', ['read_at'], unique=False)
 
 
+def _deliveries_index(*columns: str) -> None:
+    op.drop_index('ix_progress_delivered', table_name='lesson_progress')
+    op.create_index('ix_progress_delivered', 'lesson_progress', list(columns), unique=False)
+
+
 def upgrade() -> None:
     _rebuild_progress(with_rowid=False)
+    _deliveries_index('delivered_at', 'via', 'read_at')
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.add_column(sa.Column('points', sa.Integer(), nullable=False,
                                       server_default='0'))
@@ -80,4 +86,5 @@ def downgrade() -> None:
                     **_FIRST)
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.drop_column('points')
+    _deliveries_index('delivered_at')
     _rebuild_progress(with_rowid=True)
