@@ -46,7 +46,8 @@ def engine_settings(settings: Settings) -> EngineSettings:
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
         waking_hours=calendar.parse_window(schedule.waking_hours),
         dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
-        dashboard_link_minutes=settings.dashboard.link_minutes)
+        dashboard_link_minutes=settings.dashboard.link_minutes,
+        track_reflection=schedule.track_reflection.strip())
 
 
 def dashboard_web(settings: Settings, database: Database, catalog: Catalog,

@@ -271,3 +271,23 @@ class Accuracy:
 
     right: int
     total: int
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """What a learner wrote to a reflection prompt."""
+
+    lesson_id: str
+    prompt: str
+    answer: str
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """A free-text reply the bot invited: ``kind`` is 'comment' or 'reflection'."""
+
+    kind: str
+    lesson_id: str
+    prompt: str
+    asked_at: datetime

@@ -400,3 +400,42 @@ class ChoiceDayRow(SQLModel, table=True):
     question_key: str = Field(primary_key=True, max_length=40)
     choice: int = Field(primary_key=True)
     picked: int = 0
+
+
+class RatingRow(SQLModel, table=True):
+    """A learner's one-tap verdict on a lesson they read (the latest counts), and what they
+    added to it."""
+
+    __tablename__ = "lesson_rating"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    useful: bool
+    comment: str = Field(default="", max_length=2000)
+    rated_at: datetime = Field(index=True)
+
+
+class ReflectionRow(SQLModel, table=True):
+    """What a learner wrote to a reflection prompt (their notes)."""
+
+    __tablename__ = "reflection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    lesson_id: str = Field(max_length=500)
+    prompt: str = Field(max_length=500)
+    answer: str = Field(max_length=4000)
+    written_at: datetime = Field(index=True)
+
+
+class AwaitedRow(SQLModel, table=True):
+    """A free-text reply the bot invited (a comment on a lesson rated not useful, a
+    reflection): the learner's next words are it, unless they do anything else first."""
+
+    __tablename__ = "awaited_reply"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20)
+    lesson_id: str = Field(max_length=500)
+    prompt: str = Field(default="", max_length=500)
+    asked_at: datetime

@@ -26,6 +26,7 @@ from storage.repositories import (
     SignIns,
     Snapshots,
     Streaks,
+    Voices,
     Workers,
 )
 
@@ -50,6 +51,7 @@ class Unit:
         self.lookups = Lookups(session)
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
+        self.voices = Voices(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -10,7 +10,7 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard",
+    "done", "add", "dashboard", "rate", "notes",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
@@ -67,7 +67,9 @@ def parse(text: str) -> Command:
         # One word with punctuation or an emoji around it ("Done!", "me?", "lesson."): that
         # word, if it is a command.
         word = ALIASES.get(words[0], words[0])
-        if word in COMMANDS and stripped.lower().lstrip().startswith(words[0]):
+        # Not "rate 👍": there the emoji is the rating.
+        if word in COMMANDS and word != "rate" and stripped.lower().lstrip().startswith(
+                words[0]):
             return Command(word, "", False, stripped)
     slashed = stripped.startswith("/")
     word, _, rest = stripped.lstrip("/").partition(" ")
@@ -83,7 +85,10 @@ def parse(text: str) -> Command:
 
 
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add", "dashboard"})
+                     "stats", "reload", "done", "add", "dashboard", "notes"})
+RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
+                     "useless", "+", "-", "+1", "-1", "\U0001f44d", "\U0001f44e"})
+"""First words that make "rate ..." a rating ("rate limiting in APIs" is a question)."""
 
 
 def accepts(name: str, args: str) -> bool:
@@ -98,6 +103,8 @@ def accepts(name: str, args: str) -> bool:
         return not rest or looks_like_time(" ".join(rest))
     if name == "nudges":  # "nudges maybe" is refused with an example, never looked up
         return len(words) <= 1
+    if name == "rate":
+        return not words or words[0].strip(".!,:") in RATINGS
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes
