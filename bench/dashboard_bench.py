@@ -11,10 +11,11 @@ bare ``SELECT count(*)`` over the answers.
 Usage::
 
     python -m bench.dashboard_bench [--db URL] [--learners 10000] [--days 365] [--repeat 5]
-                                    [--keep FILE]
+                                    [--keep FILE | --keep-schema NAME]
 
 ``--keep FILE`` writes the SQLite cohort to FILE, or reuses FILE when it is already there
-(a year of 10,000 learners takes minutes to write; the pages' queries take milliseconds).
+(a year of 10,000 learners takes minutes to write; the pages' queries take milliseconds);
+``--keep-schema NAME`` does the same in a PostgreSQL schema (dropped by hand when done).
 """
 
 from __future__ import annotations
@@ -213,10 +214,33 @@ def kept_database(path: Path) -> Iterator[tuple[Database, bool]]:
 
 
 @contextmanager
-def cohort_database(url: str | None, keep: Path | None) -> Iterator[tuple[Database, bool]]:
+def kept_schema(url: str, schema: str) -> Iterator[tuple[Database, bool]]:
+    """The PostgreSQL cohort kept in ``schema``, and whether it was there already."""
+    admin = Database(url)
+    with admin.engine.begin() as connection:
+        existed = bool(connection.execute(text(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = :schema "
+            "AND table_name = 'answer'"), {"schema": schema}).first())
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    database = Database(url, schema=schema)
+    try:
+        upgrade(database)
+        yield database, existed
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def cohort_database(url: str | None, keep: Path | None,
+                    schema: str | None = None) -> Iterator[tuple[Database, bool]]:
     """The database to measure on, and whether it holds a cohort already."""
     if keep is not None:
         with kept_database(keep) as kept:
+            yield kept
+        return
+    if url is not None and schema is not None:
+        with kept_schema(url, schema) as kept:
             yield kept
         return
     with scratch_database(url, prefix="dashbench") as database:
@@ -241,12 +265,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None,
                         help="SQLite file to write the cohort to, or to reuse")
+    parser.add_argument("--keep-schema", default=None,
+                        help="PostgreSQL schema (with --db) to write the cohort to, or to reuse")
     args = parser.parse_args()
     if args.keep is not None and args.db is not None:
-        parser.error("--keep is for SQLite; leave out --db")
+        parser.error("--keep is for SQLite; leave out --db (or use --keep-schema)")
+    if args.keep_schema is not None and args.db is None:
+        parser.error("--keep-schema needs --db postgresql://...")
     catalog = Catalog(ROOT / "lessons")
     catalog.load()
-    with cohort_database(args.db, args.keep) as (database, existed):
+    with cohort_database(args.db, args.keep, args.keep_schema) as (database, existed):
         started = time.perf_counter()
         if existed:
             with database.engine.connect() as connection:
