@@ -4,7 +4,8 @@ The cohort is written straight into the tables (the engine would take hours to m
 each learner gets the sample library's lessons delivered over the year, most of them read, a
 card per question with an FSRS stability, and about 450 answers (three on four out of five
 workdays); points for every lesson read and every right answer (the ledger and each learner's
-kept total); a few flags and unanswered lookups. Then every page is built as the web handler
+kept total); four lessons in ten rated and a reflection at most track ends; a few flags and
+unanswered lookups. Then every page is built as the web handler
 builds it, several times, and the median time reported next to a baseline in the same run: a
 bare ``SELECT count(*)`` over the answers.
 
@@ -47,6 +48,8 @@ from storage.tables import (
     PointsRow,
     ProgressRow,
     QuestionDayRow,
+    RatingRow,
+    ReflectionRow,
     StreakRow,
 )
 from tests.fakes.scratch import scratch_database
@@ -247,6 +250,29 @@ def cohort_database(url: str | None, keep: Path | None,
         yield database, False
 
 
+def populate_voice(database: Database, catalog: Catalog, learners: int) -> int:
+    """Four in ten lessons rated (one rating in four with words), and a reflection at the end
+    of each track for six learners in ten; returns how many ratings."""
+    rng = random.Random(13)
+    lessons = sorted(catalog.lessons(), key=lambda lesson: lesson.id)
+    ratings, reflections = [], []
+    for learner in range(1, learners + 1):
+        for index, lesson in enumerate(lessons):
+            if rng.random() < 0.4:
+                ratings.append({"learner_id": learner, "lesson_id": lesson.id,
+                                "useful": rng.random() < 0.7,
+                                "comment": "too long" if rng.random() < 0.25 else "",
+                                "rated_at": NOW - timedelta(days=rng.uniform(0, 365))})
+            if lesson.track and index % 7 == 6 and rng.random() < 0.6:
+                reflections.append({"learner_id": learner, "lesson_id": lesson.id,
+                                    "prompt": "What will you do differently tomorrow?",
+                                    "answer": "Check the sender first",
+                                    "written_at": NOW - timedelta(days=rng.uniform(0, 365))})
+    _write(database, RatingRow, ratings)
+    _write(database, ReflectionRow, reflections)
+    return len(ratings)
+
+
 def timed(action: object, repeat: int) -> float:
     """The median milliseconds of ``repeat`` runs."""
     runs = []
@@ -283,6 +309,10 @@ def main() -> None:
                     text("SELECT count(*) FROM learner")).scalar_one())
         else:
             answers = populate(database, catalog, args.learners, args.days)
+        with database.engine.connect() as connection:
+            rated = connection.execute(text("SELECT count(*) FROM lesson_rating")).scalar_one()
+        if not rated:  # also into a kept cohort written before ratings existed
+            populate_voice(database, catalog, args.learners)
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
@@ -301,7 +331,7 @@ def main() -> None:
         for key in PAGES:
             results[f"{key}, last 30 days"] = timed(
                 lambda key=key: dashboard.build(key, month, NOW), args.repeat)
-        for key in ("overview", "tracks", "questions", "learners", "lessons"):
+        for key in ("overview", "tracks", "questions", "learners", "lessons", "voice"):
             results[f"{key}, a year"] = timed(
                 lambda key=key: dashboard.build(key, year, NOW), args.repeat)
         results["learner page"] = timed(lambda: dashboard.build("learner", month, NOW, 42),
