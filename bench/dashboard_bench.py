@@ -205,30 +205,19 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
 
 
 @contextmanager
-def kept_database(path: Path) -> Iterator[tuple[Database, bool]]:
-    """The SQLite cohort kept at ``path``, and whether it was there already."""
-    existed = path.exists()
-    database = Database(f"sqlite:///{path}")
-    try:
-        upgrade(database)
-        yield database, existed
-    finally:
-        database.dispose()
-
-
-@contextmanager
-def kept_schema(url: str, schema: str) -> Iterator[tuple[Database, bool]]:
-    """The PostgreSQL cohort kept in ``schema``, and whether it was there already."""
+def kept(url: str, schema: str | None = None) -> Iterator[tuple[Database, bool]]:
+    """A cohort kept between runs (a SQLite file, or a PostgreSQL schema), migrated; and
+    whether it held one already."""
     admin = Database(url)
     with admin.engine.begin() as connection:
-        existed = bool(connection.execute(text(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = :schema "
-            "AND table_name = 'answer'"), {"schema": schema}).first())
-        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        if schema is not None:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     admin.dispose()
     database = Database(url, schema=schema)
     try:
         upgrade(database)
+        with database.engine.connect() as connection:
+            existed = bool(connection.execute(text("SELECT count(*) FROM learner")).scalar())
         yield database, existed
     finally:
         database.dispose()
@@ -238,13 +227,9 @@ def kept_schema(url: str, schema: str) -> Iterator[tuple[Database, bool]]:
 def cohort_database(url: str | None, keep: Path | None,
                     schema: str | None = None) -> Iterator[tuple[Database, bool]]:
     """The database to measure on, and whether it holds a cohort already."""
-    if keep is not None:
-        with kept_database(keep) as kept:
-            yield kept
-        return
-    if url is not None and schema is not None:
-        with kept_schema(url, schema) as kept:
-            yield kept
+    if keep is not None or (url is not None and schema is not None):
+        with kept(url if keep is None else f"sqlite:///{keep}", schema) as found:
+            yield found
         return
     with scratch_database(url, prefix="dashbench") as database:
         yield database, False
