@@ -227,8 +227,9 @@ def kept(url: str, schema: str | None = None) -> Iterator[tuple[Database, bool]]
 def cohort_database(url: str | None, keep: Path | None,
                     schema: str | None = None) -> Iterator[tuple[Database, bool]]:
     """The database to measure on, and whether it holds a cohort already."""
-    if keep is not None or (url is not None and schema is not None):
-        with kept(url if keep is None else f"sqlite:///{keep}", schema) as found:
+    target = f"sqlite:///{keep}" if keep is not None else url if schema is not None else None
+    if target is not None:
+        with kept(target, schema) as found:
             yield found
         return
     with scratch_database(url, prefix="dashbench") as database:

@@ -173,6 +173,8 @@ class LearnerRisk:
     streak_day: date | None = None
     """The learner's local day the stored streak was last kept (it is written only when they
     act: whether it still holds is a question of their workdays since)."""
+    paused: bool = False
+    """On holiday (``away`` also counts a learner who said `stop`)."""
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,8 @@ class StreakKept:
     freezes: int
     workdays: tuple[str, ...]
     time_zone: str
-    away: bool
+    paused: bool
+    """On holiday: the streak is held (a learner who said `stop` is not: as for the engine)."""
 
 
 @dataclass(frozen=True)
@@ -412,13 +415,14 @@ class Reports:
         own workdays since it was kept (the engine's rule), so it is decided per learner by
         the caller; only the learners with a streak are read."""
         query = (select(_STREAK.c.current, _STREAK.c.last_active, _STREAK.c.freezes,
-                        _LEARNER.c.workdays, _LEARNER.c.time_zone,
-                        or_(_LEARNER.c.paused, _LEARNER.c.stopped))
+                        _LEARNER.c.workdays, _LEARNER.c.time_zone, _LEARNER.c.paused)
                  .select_from(_STREAK.join(_LEARNER, _LEARNER.c.id == _STREAK.c.learner_id))
-                 .where(_STREAK.c.current > 0, self._of(_LEARNER.c.id, scope)))
+                 # The same learners as "enrolled": those who had joined by the range's end.
+                 .where(_STREAK.c.current > 0, _LEARNER.c.created_at < scope.until,
+                        self._of(_LEARNER.c.id, scope)))
         return [StreakKept(int(current), _as_date(day) if day is not None else None,
-                           int(freezes), _workdays(workdays), str(zone or "UTC"), bool(away))
-                for current, day, freezes, workdays, zone, away in self.session.execute(query)]
+                           int(freezes), _workdays(workdays), str(zone or "UTC"), bool(paused))
+                for current, day, freezes, workdays, zone, paused in self.session.execute(query)]
 
     # -- tracks ---------------------------------------------------------------------------------
 
@@ -660,7 +664,8 @@ class Reports:
                         _LEARNER.c.points, _LEARNER.c.created_at,
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
-                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active)
+                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
+                        _LEARNER.c.paused)
                  .select_from(joined)
                  .where(self._of(_LEARNER.c.id, scope))
                  .order_by(_LEARNER.c.id))
@@ -670,7 +675,8 @@ class Reports:
                             int(row[4]), int(row[5]), int(row[6]), int(row[7]),
                             _as_datetime(row[8]),
                             _workdays(row[9]), str(row[10] or "UTC"), bool(row[11]),
-                            int(row[12]), _as_date(row[13]) if row[13] is not None else None)
+                            int(row[12]), _as_date(row[13]) if row[13] is not None else None,
+                            bool(row[14]))
                 for row in self.session.execute(query)]
 
     def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,
@@ -776,6 +782,13 @@ class Reports:
         return [(_as_datetime(at) or datetime.min, int(learner), str(name or ""), str(lesson),
                  bool(useful), str(words)) for at, learner, name, lesson, useful, words
                 in self.session.execute(query)]
+
+    def reflection_count(self, scope: Scope) -> int:
+        """How many reflections were written in scope."""
+        return self._scalar(select(func.count()).select_from(_REFLECTION).where(
+            _REFLECTION.c.written_at >= scope.since, _REFLECTION.c.written_at < scope.until,
+            self._of(_REFLECTION.c.learner_id, scope),
+            self._lessons(_REFLECTION.c.lesson_id, scope)))
 
     def reflections(self, scope: Scope, limit: int
                     ) -> list[tuple[datetime, int, str, str, str, str]]:

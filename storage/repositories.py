@@ -1092,9 +1092,12 @@ class Voices:
         table = RatingRow.__table__  # type: ignore[attr-defined]
         statement = insert(table).values(learner_id=learner_id, lesson_id=lesson_id,
                                          useful=useful, comment="", rated_at=now)
+        # Words written with the other verdict would say the opposite: they go with it.
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[table.c.learner_id, table.c.lesson_id],
-            set_={"useful": useful, "rated_at": now}))
+            set_={"useful": useful, "rated_at": now,
+                  "comment": case((table.c.useful == statement.excluded.useful,
+                                   table.c.comment), else_="")}))
 
     def comment(self, learner_id: int, lesson_id: str, text: str) -> bool:
         """Add the learner's words to their rating of a lesson; False without a rating."""
@@ -1122,11 +1125,16 @@ class Voices:
 
     def await_reply(self, learner_id: int, kind: str, lesson_id: str, prompt: str,
                     now: datetime) -> None:
-        """Take the learner's next words as a ``kind`` reply (replacing any other awaited)."""
-        self.clear(learner_id)
-        self.session.add(AwaitedRow(learner_id=learner_id, kind=kind, lesson_id=lesson_id,
-                                    prompt=prompt[:500], asked_at=now))
-        self.session.flush()
+        """Take the learner's next words as a ``kind`` reply (replacing any other awaited;
+        one statement, so two turns of one learner at once cannot collide)."""
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" \
+            else sqlite.insert
+        table = AwaitedRow.__table__  # type: ignore[attr-defined]
+        values = {"kind": kind, "lesson_id": lesson_id, "prompt": prompt[:500],
+                  "asked_at": now}
+        self.session.execute(insert(table).values(learner_id=learner_id, **values)
+                             .on_conflict_do_update(index_elements=[table.c.learner_id],
+                                                    set_=values))
 
     def awaited(self, learner_id: int) -> Awaited | None:
         """The reply the bot is waiting for, if any."""

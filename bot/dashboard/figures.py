@@ -103,17 +103,18 @@ class Risk:
 
 
 def streak_now(current: int, day: date | None, freezes: int, workdays: tuple[str, ...],
-               time_zone: str, away: bool, now: datetime) -> int:
+               time_zone: str, paused: bool, now: datetime) -> int:
     """A stored streak as it stands ``now`` in the learner's own time zone and workdays (the
-    engine's rule: broken once more workdays were missed than freezes cover)."""
+    engine's rule: broken once more workdays were missed than freezes cover; held on
+    holiday)."""
     today = calendar.local_date(now, calendar.zone(time_zone or "UTC"))
-    return rules.streak_held(current, day, freezes, today, workdays or calendar.DAYS, away)
+    return rules.streak_held(current, day, freezes, today, workdays or calendar.DAYS, paused)
 
 
 def streaks_now(kept: Iterable[StreakKept], now: datetime) -> list[int]:
     """The streaks held ``now`` (above zero) of those stored."""
     held = (streak_now(streak.current, streak.day, streak.freezes, streak.workdays,
-                       streak.time_zone, streak.away, now) for streak in kept)
+                       streak.time_zone, streak.paused, now) for streak in kept)
     return [days for days in held if days]
 
 
@@ -124,7 +125,7 @@ def learner_streak(learner: LearnerRisk, now: datetime) -> int:
         day = calendar.local_date(learner.last_action,
                                   calendar.zone(learner.time_zone or "UTC"))
     return streak_now(learner.streak, day, learner.freezes, learner.workdays,
-                      learner.time_zone, learner.away, now)
+                      learner.time_zone, learner.paused, now)
 
 
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,

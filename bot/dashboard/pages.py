@@ -497,12 +497,12 @@ class Dashboard:
             Figure("lessons rated", str(up + down)),
             Figure("rated useful", percent(figures.ratio(up, up + down))),
             Figure("ratings with words", str(sum(row[3] for row in rated))),
-            Figure("reflections", str(len(written)) if len(written) < 200 else "200+"),
+            Figure("reflections", str(reports.reflection_count(scope))),
         ), (chart,), (table, comments, reflections), (
-            "A learner rates a lesson with one tap after reading it (a second tap changes "
-            "it); \"not useful\" invites a few words. Reflections answer a lesson's own "
-            "question or the one asked at the end of a track. Lessons rated not useful more "
-            "often than useful are marked.",))
+            "A learner rates a lesson with one tap after reading it (typing \"rate up\" or "
+            "\"rate down\" later changes it); \"not useful\" invites a few words. "
+            "Reflections answer a lesson's own question or the one asked when a track is "
+            "completed. Lessons rated not useful more often than useful are marked.",))
 
 
 def _days(first: date, last: date) -> list[date]:

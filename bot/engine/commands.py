@@ -87,7 +87,8 @@ def parse(text: str) -> Command:
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
                      "stats", "reload", "done", "add", "dashboard", "notes"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
-                     "useless", "+", "-", "+1", "-1", "\U0001f44d", "\U0001f44e"})
+                     "useless", "unhelpful", "+", "-", "+1", "-1", "\U0001f44d",
+                     "\U0001f44e"})
 """First words that make "rate ..." a rating ("rate limiting in APIs" is a question)."""
 
 
@@ -104,7 +105,10 @@ def accepts(name: str, args: str) -> bool:
     if name == "nudges":  # "nudges maybe" is refused with an example, never looked up
         return len(words) <= 1
     if name == "rate":
-        return not words or words[0].strip(".!,:") in RATINGS
+        first = words[0].strip(".!,:").rstrip("\ufe0f\U0001f3fb\U0001f3fc\U0001f3fd"
+                                                "\U0001f3fe\U0001f3ff") if words else ""
+        return not words or first in RATINGS or words[0].startswith(
+            (":thumbsup:", ":thumbsdown:", ":+1:", ":-1:"))
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes

@@ -155,10 +155,7 @@ class Engine:
     def respond(self, turn: Turn, inbound: Inbound, created: bool) -> None:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
         command (free text is a lookup, or the reply the bot invited)."""
-        awaited = voice.take(turn)  # anything but plain words lets it go...
-        if inbound.answer and awaited is not None and voice.rating(inbound.answer) and \
-                awaited.kind == voice.REFLECTION:
-            voice.keep(turn, awaited)  # ...but the rating buttons shown with the prompt
+        awaited = voice.take(turn)  # anything but plain words lets it go (unless held)
         if inbound.answer:
             if not lessons.press(turn, inbound.answer):  # "Got it", "Add to my reviews"
                 quiz.answer_button(turn, inbound.answer)
@@ -174,6 +171,11 @@ class Engine:
         command = parse(text)
         is_command = command.name == "unknown" or (bool(command.name) and (
             command.slashed or accepts(command.name, command.args)))
+        if awaited is not None and is_command and not command.slashed and command.args and \
+                command.name != "rate":
+            # "Flag anything urgent to security", "learn to slow down": while a reply is
+            # invited, words that merely begin with a command word are that reply.
+            is_command = False
         if is_command and command.name != "help":
             self.run_command(turn, command, created)  # a bare command word is that command
             return
@@ -187,6 +189,10 @@ class Engine:
         if awaited is not None:
             if said in SKIP_WORDS:
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))
+                return
+            if voice.looks_like_question(text):  # a question: answered, the invitation open
+                voice.keep(turn, awaited)
+                lessons.lookup(turn, command.text)
                 return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
                 voice.reply(turn, awaited, text)
@@ -253,6 +259,7 @@ class Engine:
         if learner is None or learner.paused or learner.stopped or learner.unreachable:
             return []
         turn = self.turn(unit, learner, now)
+        voice.close(turn)  # words after a push are about it, not an earlier invitation
         if delivery.kind is DeliveryKind.LESSON:
             # The lesson chosen travels in the messages, which the caller keeps on the row.
             lessons.send_lesson(turn, scheduled=True, chosen=delivery.lesson_id)

@@ -140,6 +140,8 @@ def read(turn: Turn, lesson: Lesson) -> None:
     rating buttons, and a reflection prompt when the lesson has one (or ends a track)."""
     said = mark_read(turn, lesson)
     if said is None:
+        # A second "done" (or a double press): what the first one asked stays asked.
+        voice.hold(turn, (voice.REFLECTION, voice.COMMENT))
         turn.say(LessonRead(lesson.title, 0, turn.unit.points.total(turn.learner.id),
                             already=True))
         return

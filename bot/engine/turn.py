@@ -18,7 +18,7 @@ from bot.engine import calendar
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
 from bot.messages import LearnerView, Outbound
-from storage.records import Learner, LearnerChange, LessonSource, Receipt, Streak
+from storage.records import Awaited, Learner, LearnerChange, LessonSource, Receipt, Streak
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,10 @@ class EngineSettings:
     dashboard_url: str | None = None
     """Where trainers' browsers reach the dashboard (None: it is off)."""
     dashboard_link_minutes: int = 10
-    track_reflection: str = "What will you do differently tomorrow?"
-    """The reflection prompt at the end of every track ("" for none); a lesson's own
-    ``reflect`` prompt comes first."""
     """How long a sign-in link works."""
+    track_reflection: str = "What will you do differently tomorrow?"
+    """The reflection prompt when a learner completes a track ("" for none); a lesson's own
+    ``reflect`` prompt comes first."""
 
 
 @dataclass
@@ -57,6 +57,9 @@ class Turn:
     pushed: bool = False
     """True while asking questions the daily schedule pushed (they count against the budget);
     an answer continues the way its question came."""
+    awaited: Awaited | None = None
+    """The free-text reply the bot had invited before this turn (taken when it began: doing
+    anything else lets it go, unless the turn holds it, see :func:`bot.engine.voice.hold`)."""
     _history: list[Receipt] | None = None
     _streak: Streak | None = None
 

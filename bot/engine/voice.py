@@ -29,12 +29,20 @@ RATE_TAG = "rate"
 """The value of a rating button: ``rate:<lesson token>:up`` or ``...:down``."""
 COMMENT = "comment"
 REFLECTION = "reflection"
-AWAIT = timedelta(hours=12)
-"""How long an invited reply stays open: words typed the next day are a new conversation."""
+AWAIT = timedelta(hours=3)
+"""How long an invited reply stays open (a scheduled delivery also closes it): words typed
+later are a new conversation."""
+QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "which", "whats",
+                            "what's", "hows", "how's", "whom", "whose"})
+"""First words of a question: such words are looked up, and the invitation stays open."""
+SKIN_TONES = "".join(chr(code) for code in range(0x1F3FB, 0x1F400)) + "\ufe0f"
 NOTES_SHOWN = 10
-UP = frozenset({"up", "useful", "yes", "good", "helpful", "+", "+1", "\U0001f44d"})
-DOWN = frozenset({"down", "not", "no", "bad", "useless", "-", "-1", "\U0001f44e"})
-"""The first words of `rate` (keep :data:`bot.engine.commands.RATINGS` their union)."""
+UP = frozenset({"up", "useful", "yes", "good", "helpful", "+", "+1", "\U0001f44d",
+                ":thumbsup:", ":+1:"})
+DOWN = frozenset({"down", "bad", "useless", "unhelpful", "-", "-1", "\U0001f44e",
+                  ":thumbsdown:", ":-1:"})
+"""The first words of `rate` (also "not useful", and "no" alone; keep
+:data:`bot.engine.commands.RATINGS` their union)."""
 
 
 def offer(turn: Turn, lesson: Lesson, token: str) -> None:
@@ -68,6 +76,7 @@ def press(turn: Turn, value: str, find: dict[str, Lesson]) -> bool:
     tag, _, rest = value.partition(":")
     if tag != RATE_TAG:
         return False
+    hold(turn)  # the reflection prompt shown with the buttons stays open
     token, _, verdict = rest.partition(":")
     lesson = find.get(token)
     if lesson is None or verdict not in ("up", "down"):
@@ -92,45 +101,84 @@ def rate(turn: Turn, lesson: Lesson, useful: bool, comment: str = "") -> None:
         turn.say(Rated(lesson.title, False, ask_comment=True))
 
 
+def verdict(args: str) -> tuple[bool | None, str]:
+    """(useful, the words after the verdict) of `rate`'s words; None when they say neither
+    ("rate not bad at all" is not "not useful")."""
+    words = args.split()
+    first = words[0].lower().strip(".!,:;").translate({ord(c): None for c in SKIN_TONES}) \
+        if words else ""
+    if words and words[0].lower().startswith((":thumbsup:", ":+1:", ":thumbsdown:", ":-1:")):
+        first = words[0].lower().split("::")[0]  # Slack's shortcodes, a skin tone after
+        first = first if first.endswith(":") else first + ":"
+    rest = " ".join(words[1:])
+    if first in UP:
+        return True, rest
+    if first in DOWN:
+        return False, rest
+    if first == "no" and len(words) == 1:
+        return False, ""
+    if first == "not" and len(words) > 1 and words[1].lower().strip(".!,:;") in (
+            "useful", "helpful"):
+        return False, " ".join(words[2:]).strip(" :,-")
+    return None, ""
+
+
 def rate_command(turn: Turn, args: str) -> None:
     """`rate up|down [words]`: rate the lesson read last (the console's buttons)."""
-    words = args.split(maxsplit=1)
-    verdict = words[0].lower().strip(".!,:") if words else ""
-    comment = words[1].strip() if len(words) > 1 else ""
-    if verdict == "not" and comment.lower().startswith("useful"):  # "rate not useful ..."
-        comment = comment[len("useful"):].strip(" :,-")
+    hold(turn)  # typed like a button: a reflection asked with it stays open
+    useful, comment = verdict(args)
     lesson = last_read(turn)
     if lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_RATE))
-    elif verdict not in UP | DOWN:
+    elif useful is None:
         turn.say(Notice(NoticeCode.RATE_HOW))
     else:
-        rate(turn, lesson, verdict in UP, comment[:2000])
+        rate(turn, lesson, useful, comment.strip()[:2000])
 
 
 def last_read(turn: Turn) -> Lesson | None:
-    """The lesson the learner got last, when they have read it."""
-    last = turn.learner.last_lesson
-    receipt = turn.receipt(last) if last else None
-    if receipt is None or receipt.via is not LessonSource.LESSON or receipt.read_at is None:
-        return None
-    return turn.catalog.get(receipt.lesson_id)
+    """The lesson the learner read last (a newer one only delivered does not count)."""
+    read = [receipt for receipt in turn.history()
+            if receipt.via is LessonSource.LESSON and receipt.read_at is not None
+            and turn.catalog.get(receipt.lesson_id) is not None]
+    latest = max(read, key=lambda receipt: (receipt.read_at or receipt.at, receipt.lesson_id),
+                 default=None)
+    return None if latest is None else turn.catalog.get(latest.lesson_id)
 
 
 def take(turn: Turn) -> Awaited | None:
     """The reply the bot invited, if it is still open; it is let go either way, so that
-    doing anything else skips it (what the turn says next may invite another)."""
+    doing anything else skips it (what the turn says next may invite another, and a turn may
+    :func:`hold` it). Kept on the turn."""
     voices = turn.unit.voices
     awaited = voices.awaited(turn.learner.id)
-    if awaited is None:
-        return None
-    voices.clear(turn.learner.id)
-    return awaited if turn.now - awaited.asked_at <= AWAIT else None
+    if awaited is not None:
+        voices.clear(turn.learner.id)
+        if turn.now - awaited.asked_at > AWAIT:
+            awaited = None
+    turn.awaited = awaited
+    return awaited
 
 
-def rating(value: str) -> bool:
-    """Whether a button's value is a rating."""
-    return value.startswith(f"{RATE_TAG}:")
+def hold(turn: Turn, kinds: tuple[str, ...] = (REFLECTION,)) -> None:
+    """Keep the invitation this turn took open after all (a rating typed or tapped beside a
+    reflection prompt, the same lesson's "done" again): only one of ``kinds``."""
+    awaited = turn.awaited
+    if awaited is not None and awaited.kind in kinds and \
+            turn.unit.voices.awaited(turn.learner.id) is None:
+        keep(turn, awaited)
+
+
+def close(turn: Turn) -> None:
+    """A scheduled delivery went out: what the learner writes next is about it, not about
+    an earlier invitation."""
+    turn.unit.voices.clear(turn.learner.id)
+
+
+def looks_like_question(text: str) -> bool:
+    """Words that ask something ("how do I report it?"): looked up, not kept as a reply."""
+    words = text.lower().replace("\u2019", "'").split()
+    return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS)
 
 
 def keep(turn: Turn, awaited: Awaited) -> None:

@@ -191,10 +191,10 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Rated("Title", False, comment="too long"),
      'Thanks: your rating of "Title" and your words go to the trainers.'),
     (ReflectionPrompt("What now?", "Title", "Basics"),
-     "You finished Basics. One question to think about: What now?\n(Type your answer and "
-     'I\'ll keep it in your notes: "notes" shows them. Or just carry on.)'),
+     "You finished Basics. One question to think about: What now?\n(Type your answer: it is "
+     "kept in your notes, which your trainers can read too. Or just carry on.)"),
     (Noted("reflection", "Title"),
-     'Kept in your notes ("notes" shows them). If that was a question for me, ask it again.'),
+     'Kept in your notes ("notes" shows them; your trainers see them too).'),
     (Noted("comment", "Title"), 'Thanks: your words on "Title" go to the trainers.'),
     (Notes((NoteEntry(datetime(2026, 3, 3, 9), "Title", "What now?", "Lock it"),), 1),
      "Your notes:\n\nTue 03 Mar 2026 · Title\nWhat now?\n“Lock it”"),

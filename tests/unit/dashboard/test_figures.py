@@ -231,6 +231,9 @@ def test_streaks_are_shown_as_they_stand_now(database: Database, catalog: Catalo
         unit.streaks.save(Streak(cohort["bob"], 8, 8, yesterday - timedelta(days=14), 1))
         unit.streaks.save(Streak(cohort["cy"], 4, 6, yesterday - timedelta(days=14), 0))
         unit.learners.update(cohort["cy"], LearnerChange(paused=True))
+        # dee said "stop": unlike a holiday, that holds no streak (as the engine's `me`).
+        unit.streaks.save(Streak(cohort["dee"], 6, 6, yesterday - timedelta(days=14), 0))
+        unit.learners.update(cohort["dee"], LearnerChange(stopped=True))
     dashboard = Dashboard(database, catalog)
     everything = Filters(date(2026, 3, 1), NOW.date())
     overview = dashboard.build("overview", everything, NOW)

@@ -11,7 +11,17 @@ from sqlalchemy import text
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
-from bot.messages import LookupAnswer, Noted, Notes, Rated, RateLesson, ReflectionPrompt
+from bot.messages import (
+    Inbound,
+    LookupAnswer,
+    Noted,
+    Notes,
+    Outbound,
+    Platform,
+    Rated,
+    RateLesson,
+    ReflectionPrompt,
+)
 from storage import Database
 from tests.unit.engine.conftest import QUIZ, Say, kinds, write
 
@@ -27,8 +37,9 @@ def ratings(database: Database) -> list[tuple[str, bool, str]]:
 
 def reflections(database: Database) -> list[tuple[str, str, str]]:
     with database.session() as session:
-        return [tuple(map(str, row)) for row in session.execute(text(
-            "SELECT lesson_id, prompt, answer FROM reflection ORDER BY id")).all()]
+        return [(str(lesson), str(prompt), str(answer)) for lesson, prompt, answer in
+                session.execute(text(
+                    "SELECT lesson_id, prompt, answer FROM reflection ORDER BY id")).all()]
 
 
 def test_a_lesson_read_offers_a_rating_and_a_second_tap_changes_it(
@@ -57,8 +68,11 @@ def test_rate_by_command_with_words_and_refusals(say: Say, database: Database) -
     assert say("rate not useful: too long", at=MON) == [
         Rated("One", False, comment="too long")]
     assert kinds(say("rate", at=MON)) == ["notice:rate_how"]
-    assert say("rate 👍", at=MON) == [Rated("One", True)]
-    assert ratings(database) == [("basics/one", True, "too long")]
+    assert say("rate 👍🏽", at=MON) == [Rated("One", True)]
+    assert ratings(database) == [("basics/one", True, "")]  # its words were the other verdict's
+    assert kinds(say("rate not bad at all", at=MON)) == ["notice:rate_how"]  # neither
+    assert say("rate :thumbsdown::skin-tone-3: far too long", at=MON) == [
+        Rated("One", False, comment="far too long")]
     # "rate limiting" is a question, not a rating.
     assert kinds(say("rate limiting in apis", at=MON))[0] in ("lookup", "no_match")
 
@@ -111,15 +125,15 @@ def test_a_trainers_own_prompt_on_a_lesson(tmp_path: Path, database: Database) -
     assert not catalog.problems()
     engine = Engine(database, catalog, EngineSettings(track_reflection=""))
 
-    def say(words: str) -> list[object]:
-        from bot.messages import Inbound, Platform
-        return list(engine.handle(Inbound(Platform.CONSOLE, "bo", "bo", text=words), MON))
+    def say(words: str) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, "bo", "bo", text=words), MON)
     say("lesson")
     asked = say("done")[-1]
     assert isinstance(asked, ReflectionPrompt) and asked.prompt == "Where will you use this first?"
     say("lesson")
     assert not any(isinstance(m, ReflectionPrompt) for m in say("done"))  # none on B
-    assert kinds(say("notes")) == ["notes"] and say("notes")[0].entries == ()  # type: ignore[attr-defined]
+    [notes] = say("notes")
+    assert isinstance(notes, Notes) and notes.entries == ()
 
 
 def test_a_reflect_prompt_that_is_too_long_is_refused(tmp_path: Path) -> None:
@@ -129,3 +143,62 @@ def test_a_reflect_prompt_that_is_too_long_is_refused(tmp_path: Path) -> None:
     catalog.load()
     [problem] = catalog.problems()
     assert str(problem).startswith("a.md:3: error: 'reflect' is 399 characters long")
+
+
+def finish_the_track(say: Say) -> list[Outbound]:
+    """One and Two read: the track is done, and its reflection is asked."""
+    say("lesson", at=MON)
+    say("done", at=MON)
+    say("lesson", at=MON)
+    read = say("done", at=MON)
+    assert isinstance(read[-1], ReflectionPrompt)
+    return read
+
+
+def test_words_that_begin_with_a_command_word_are_the_reply(say: Say,
+                                                           database: Database) -> None:
+    finish_the_track(say)
+    assert say("Flag anything that looks urgent to the security team", at=MON) == [
+        Noted("reflection", "Two")]
+    with database.session() as session:
+        assert session.execute(text("SELECT count(*) FROM flag")).scalar_one() == 0
+    assert [answer for _, _, answer in reflections(database)] == [
+        "Flag anything that looks urgent to the security team"]
+    assert kinds(say("/flag looks wrong", at=MON)) != ["noted"]  # a slash is a command
+
+
+def test_a_question_is_answered_and_the_invitation_stays(say: Say, database: Database) -> None:
+    say("lesson", at=MON)
+    rate = next(m for m in say("done", at=MON) if isinstance(m, RateLesson))
+    say(answer=rate.down, at=MON)
+    assert kinds(say("how do I peel bananas?", at=MON))[0] in ("lookup", "no_match")
+    assert say("Shorter, please", at=MON) == [Noted("comment", "One")]
+    assert ratings(database) == [("basics/one", False, "Shorter, please")]
+
+
+def test_a_scheduled_delivery_closes_the_invitation(say: Say, engine: Engine,
+                                                    database: Database) -> None:
+    from tests.unit.engine.conftest import deliver
+    finish_the_track(say)
+    with database.session() as session:
+        learner_id = int(session.execute(text("SELECT id FROM learner")).scalar_one())
+    deliver(engine, learner_id, "lesson", MON + timedelta(hours=1))
+    assert isinstance(say("bananas", at=MON + timedelta(hours=1, minutes=5))[0], LookupAnswer)
+    assert reflections(database) == []
+
+
+def test_a_rating_or_a_second_done_keeps_the_reflection_open(say: Say,
+                                                            database: Database) -> None:
+    finish_the_track(say)
+    say("rate up", at=MON)
+    say("done", at=MON)  # the same lesson again
+    assert say("Check the sender first", at=MON) == [Noted("reflection", "Two")]
+    assert ratings(database) == [("basics/two", True, "")]
+
+
+def test_rate_rates_the_lesson_read_last_even_when_a_newer_one_came(say: Say) -> None:
+    say("lesson", at=MON)
+    say("done", at=MON)
+    say("lesson", at=MON)  # Two arrives, not read
+    assert say("rate down the first one was too long", at=MON) == [
+        Rated("One", False, comment="the first one was too long")]

@@ -216,16 +216,20 @@ def test_ratings_reflections_and_the_awaited_reply(database: Database) -> None:
         assert not voices.comment(learner_id, "l", "no rating yet")
         voices.rate(learner_id, "l", False, NOW)
         assert voices.comment(learner_id, "l", "too long")
-        voices.rate(learner_id, "l", True, NOW + timedelta(minutes=1))  # changed its mind
+        voices.rate(learner_id, "l", False, NOW + timedelta(minutes=1))  # the same: kept
+        voices.rate(learner_id, "m", True, NOW)
+        voices.comment(learner_id, "m", "clear")
+        voices.rate(learner_id, "m", False, NOW)  # changed its mind: the words go with it
+        voices.await_reply(learner_id, "comment", "l", "", NOW)
         voices.reflect(learner_id, "l", "What will you do?", "Lock my screen", NOW)
         voices.reflect(learner_id, "m", "And now?", "Report it", NOW + timedelta(days=1))
         voices.await_reply(learner_id, "comment", "l", "", NOW)
         voices.await_reply(learner_id, "reflection", "m", "And now?", NOW)  # replaces it
     with database.session() as session:
         voices = Voices(session)
-        rating = session.execute(text(
-            "SELECT useful, comment FROM lesson_rating")).one()
-        assert (bool(rating[0]), rating[1]) == (True, "too long")
+        kept = [(lesson, bool(useful), words) for lesson, useful, words in session.execute(
+            text("SELECT lesson_id, useful, comment FROM lesson_rating ORDER BY lesson_id"))]
+        assert kept == [("l", False, "too long"), ("m", False, "")]
         assert voices.reflections(learner_id, 1) == [
             Reflection("m", "And now?", "Report it", NOW + timedelta(days=1))]
         assert voices.awaited(learner_id) == Awaited("reflection", "m", "And now?", NOW)
