@@ -485,3 +485,55 @@ def _print_result(result: LookupResult) -> None:
         if result.suggestions:
             click.echo("  Did you mean: " + "; ".join(result.suggestions))
 
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["answers", "progress", "learners", "flags",
+                                           "ratings"]))
+@click.option("--db", "url", default=None, help=f"Database URL (default: the config's, or "
+              f"{DEFAULT_DB}).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file.")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder, for titles and question texts (default: the config's, or "
+                   "lessons).")
+@click.option("--format", "form", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="csv (with a header, for spreadsheets) or jsonl (one "
+              "JSON object per line).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only records from this UTC day on (YYYY-MM-DD).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", show_default=True, help="Write here ('-': standard output).")
+def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
+           since: datetime | None, out_file: str) -> None:
+    """Stream stored records (answers, progress, learners, flags) as CSV or JSON Lines, row
+    by row: a year of a large cohort is never held in memory."""
+    from bot.config import Settings, load
+    from bot.dashboard.pages import DashboardSettings
+    from bot.export import Exporter, open_output
+    from storage import Database
+
+    if url is not None and config_file is not None:
+        raise click.UsageError("give either --db or --config, not both")
+    try:
+        settings = load(config_file) if config_file else Settings()
+        exporter = Exporter(Database(url or (settings.storage.url if config_file else DEFAULT_DB)),
+                            Catalog(Path(folder or settings.lessons.dir)), DashboardSettings(
+            pseudonymous=settings.dashboard.pseudonymous,
+            idle_days=settings.dashboard.idle_days,
+            overdue_reviews=settings.dashboard.overdue_reviews))
+        exporter.columns(kind)  # ratings fail here, before any file is made
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if Path(folder or settings.lessons.dir).is_dir():
+        logging.getLogger("bot.content").setLevel(logging.ERROR)  # the lessons' own problems
+        exporter.dashboard.catalog.load()
+    try:
+        with open_output(out_file) as out:
+            count = exporter.write(out, kind, since.date() if since else None, form)
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        exporter.database.dispose()
+    if out_file != "-":
+        click.echo(f"{count} {kind} rows written to {out_file}", err=True)
