@@ -51,6 +51,7 @@ class Kind(StrEnum):
     READ = "read"
     ADDED = "added"
     DASHBOARD_LINK = "dashboard_link"
+    MY_DATA = "my_data"
 
 
 class Setting(StrEnum):
@@ -498,16 +499,29 @@ class DashboardLink:
     minutes: int
 
 
+@dataclass(frozen=True)
+class MyData:
+    """Everything stored about the learner, as a file: a document on Telegram, a file in the
+    Slack DM, a file whose path is printed on the console."""
+
+    kind: ClassVar[Kind] = Kind.MY_DATA
+    filename: str
+    content: str
+    """The file's text (JSON)."""
+    records: int
+    """How many stored records it holds."""
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded | DashboardLink)
+            | ReviewsAdded | DashboardLink | MyData)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink)
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, MyData)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

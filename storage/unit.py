@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from storage.personal import PersonalData
 from storage.repositories import (
     Answers,
     Asks,
@@ -50,6 +51,7 @@ class Unit:
         self.lookups = Lookups(session)
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
+        self.personal = PersonalData(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -10,15 +10,16 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard",
+    "done", "add", "dashboard", "mydata",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
-           "reminders": "nudges", "nudge": "nudges", "read": "done"}
+           "reminders": "nudges", "nudge": "nudges", "read": "done", "my-data": "mydata"}
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
-           "add it": "add", "add to my reviews": "add", "add to reviews": "add"}
+           "add it": "add", "add to my reviews": "add", "add to reviews": "add",
+           "my data": "mydata"}
 """Whole messages that are a command (punctuation and emoji aside)."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
@@ -83,7 +84,7 @@ def parse(text: str) -> Command:
 
 
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add", "dashboard"})
+                     "stats", "reload", "done", "add", "dashboard", "mydata"})
 
 
 def accepts(name: str, args: str) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.content.catalog import Catalog
-from bot.engine import calendar, lessons, links, progress, quiz, settings
+from bot.engine import calendar, lessons, links, mydata, progress, quiz, settings
 from bot.engine.commands import (
     SKIP_WORDS,
     Command,
@@ -84,6 +84,7 @@ COMMANDS: dict[str, Action] = {
     "nudges": settings.set_nudges,
     "stats": lambda turn, _: progress.stats(turn),
     "dashboard": links.dashboard,
+    "mydata": mydata.my_data,
     "reload": _reload,
 }
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.records import (
     Accuracy,
@@ -132,6 +132,10 @@ class SignInStore(Protocol):
                  expires: datetime) -> None: ...
 
 
+class PersonalStore(Protocol):
+    def of(self, learner_id: int) -> dict[str, list[dict[str, Any]]]: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -161,6 +165,8 @@ class UnitOfWork(Protocol):
     def lookups(self) -> LookupStore: ...
     @property
     def signins(self) -> SignInStore: ...
+    @property
+    def personal(self) -> PersonalStore: ...
 
 
 class Store(Protocol):

@@ -27,6 +27,7 @@ from bot.messages import (
     LessonMessage,
     LessonRead,
     LookupAnswer,
+    MyData,
     NoMatch,
     NothingDue,
     Notice,
@@ -166,6 +167,9 @@ RENDERED: list[tuple[Outbound, str]] = [
     (DashboardLink("https://x.example/dashboard/signin?token=abc", 10),
      "Your sign-in link to the dashboard (it works once, for 10 minutes; do not share it):\n"
      "https://x.example/dashboard/signin?token=abc"),
+    (MyData("microlearn-my-data-2026-03-02.json", "{}", 12),
+     "Here is everything microlearn stores about you: 12 records, in "
+     'microlearn-my-data-2026-03-02.json. Say "forget" to delete it all.'),
     (LessonRead("Title", 5, 20, by_answer=True),
      'That counts "Title" as read: +5 points (20 in all).'),
     (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),
