@@ -537,3 +537,66 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
         exporter.database.dispose()
     if out_file != "-":
         click.echo(f"{count} {kind} rows written to {out_file}", err=True)
+
+
+@main.group("xapi")
+def xapi_group() -> None:
+    """Learning records to the learning record store ([xapi] in the config)."""
+
+
+@xapi_group.command("replay")
+@click.option("--config", "config_file", default="config.toml", show_default=True,
+              type=click.Path(dir_okay=False), help="Read [xapi], [storage] and [lessons] here.")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The first UTC day to send again (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The first UTC day not to send (default: up to now).")
+def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> None:
+    """(Re)send the statements of the events from SINCE: statement ids are stable, so the LRS
+    keeps one of each and a replay duplicates nothing."""
+    import asyncio
+
+    from bot.config import Secrets, load
+    from bot.xapi.relay import RelayResult, relay_from
+    from storage import Database, upgrade
+
+    start = since.replace(tzinfo=UTC)
+    end = until.replace(tzinfo=UTC) if until else None
+    try:
+        settings = load(config_file)
+        database = Database(settings.storage.url)
+        upgrade(database)
+        catalog = _load(settings.lessons.dir)
+        relay = relay_from(settings.xapi, Secrets.from_environment(), database, catalog,
+                           lambda: datetime.now(UTC))
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def send_all() -> RelayResult:
+        total = RelayResult()
+        try:
+            while True:
+                result = await relay.send_due()
+                total.sent += result.sent
+                total.conflicts += result.conflicts
+                total.invalid += result.invalid
+                total.waiting, total.error = result.waiting, result.error
+                if result.error or not (result.sent or result.conflicts or result.invalid):
+                    return total
+        finally:
+            await relay.close()
+
+    try:
+        made, queued = relay.replay(start, end, datetime.now(UTC))
+        click.echo(f"{queued} statements from {start.date()} to send ({made} made anew)",
+                   err=True)
+        total = asyncio.run(send_all())
+        waiting = relay.backlog(datetime.now(UTC)).pending
+    finally:
+        database.dispose()
+    click.echo(f"sent {total.sent}" + (f", {total.conflicts} already held differently by the "
+                                       "LRS (kept as it has them)" if total.conflicts else "")
+               + (f", {total.invalid} refused as invalid" if total.invalid else ""))
+    if total.error:
+        raise click.ClickException(f"{total.error}; {waiting} statements wait in the outbox "
+                                   "(a running bot with [xapi] enabled sends them)")

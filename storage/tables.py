@@ -383,3 +383,36 @@ class ChoiceDayRow(SQLModel, table=True):
     question_key: str = Field(primary_key=True, max_length=40)
     choice: int = Field(primary_key=True)
     picked: int = 0
+
+
+class XapiStatementRow(SQLModel, table=True):
+    """An xAPI statement for the learning record store: an outbox of its own, written before
+    anything is sent. Its id is stable (a UUID derived from the event), so sending it again is
+    harmless: an LRS never changes a statement it holds."""
+
+    __tablename__ = "xapi_statement"
+    __table_args__ = (Index("ix_xapi_due", "status", "due_at"),)
+
+    statement_id: str = Field(primary_key=True, max_length=36)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    """Whose statement it is: `forget` takes statements not yet sent with the learner."""
+    event_at: datetime = Field(index=True)
+    """When it happened (the statement's timestamp): what ``xapi replay --since`` picks by."""
+    body: str
+    """The statement as JSON."""
+    status: str = Field(default="pending", max_length=10)
+    """pending (to send, from ``due_at``), sent, or failed (the LRS refused it as invalid)."""
+    attempts: int = 0
+    due_at: datetime
+    created_at: datetime
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class XapiCursorRow(SQLModel, table=True):
+    """How far the events have been turned into statements (one row per kind of event)."""
+
+    __tablename__ = "xapi_cursor"
+
+    name: str = Field(primary_key=True, max_length=20)
+    position: datetime
