@@ -52,6 +52,10 @@ class Kind(StrEnum):
     ADDED = "added"
     DASHBOARD_LINK = "dashboard_link"
     MY_DATA = "my_data"
+    LINK_CODE = "link_code"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    PUSH_TO = "push_to"
 
 
 class Setting(StrEnum):
@@ -93,6 +97,11 @@ class NoticeCode(StrEnum):
     DASHBOARD_OFF = "dashboard_off"
     LESSON_GONE = "lesson_gone"
     NO_QUESTIONS = "no_questions"
+    LINK_UNKNOWN = "link_unknown"
+    LINK_SELF = "link_self"
+    LINK_TAKEN = "link_taken"
+    NOT_LINKED = "not_linked"
+    PUSH_WHERE = "push_where"
 
 
 @dataclass(frozen=True)
@@ -512,16 +521,52 @@ class MyData:
     """How many stored records it holds."""
 
 
+@dataclass(frozen=True)
+class LinkCode:
+    """A one-time code to type on the learner's other platform (`link CODE`)."""
+
+    kind: ClassVar[Kind] = Kind.LINK_CODE
+    code: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Two accounts are one learner now: the platforms, and where lessons go."""
+
+    kind: ClassVar[Kind] = Kind.LINKED
+    platforms: tuple[str, ...]
+    push: str
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """This account is on its own again (the learning stays with the other)."""
+
+    kind: ClassVar[Kind] = Kind.UNLINKED
+    platform: str
+
+
+@dataclass(frozen=True)
+class PushTo:
+    """Where lessons and quizzes go (``changed``: just now)."""
+
+    kind: ClassVar[Kind] = Kind.PUSH_TO
+    platform: str
+    changed: bool = True
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded | DashboardLink | MyData)
+            | ReviewsAdded | DashboardLink | MyData | LinkCode | Linked | Unlinked | PushTo)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, MyData)
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, MyData, LinkCode, Linked,
+    Unlinked, PushTo)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -271,3 +271,13 @@ class Accuracy:
 
     right: int
     total: int
+
+
+@dataclass(frozen=True)
+class Account:
+    """One platform account of a learner (`link`); ``primary``: the one pushes go to."""
+
+    platform: str
+    platform_user_id: str
+    chat_id: str | None
+    primary: bool

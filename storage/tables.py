@@ -416,3 +416,28 @@ class XapiCursorRow(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=20)
     position: datetime
+
+
+class LearnerAccountRow(SQLModel, table=True):
+    """Another platform account of a learner (`link`): its messages are the learner's, and
+    its progress is theirs. The learner row holds the account lessons are pushed to."""
+
+    __tablename__ = "learner_account"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    platform_user_id: str = Field(primary_key=True, max_length=100)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    chat_id: str | None = Field(default=None, max_length=100)
+    display_name: str = Field(default="", max_length=200)
+    linked_at: datetime
+
+
+class LinkCodeRow(SQLModel, table=True):
+    """A one-time code a learner got with `link`: only its SHA-256 is kept."""
+
+    __tablename__ = "link_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    created_at: datetime
+    expires_at: datetime

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from storage.identity import Accounts
 from storage.personal import PersonalData
 from storage.repositories import (
     Answers,
@@ -52,6 +53,7 @@ class Unit:
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
         self.personal = PersonalData(session)
+        self.accounts = Accounts(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

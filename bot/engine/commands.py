@@ -10,7 +10,7 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard", "mydata",
+    "done", "add", "dashboard", "mydata", "link", "unlink", "push",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
@@ -83,8 +83,10 @@ def parse(text: str) -> Command:
     return Command("", stripped, False, stripped)
 
 
+PUSH_PLATFORMS = ("slack", "telegram", "console")
+"""Where `push` can send lessons (an account of the learner's there)."""
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add", "dashboard", "mydata"})
+                     "stats", "reload", "done", "add", "dashboard", "mydata", "unlink"})
 
 
 def accepts(name: str, args: str) -> bool:
@@ -99,6 +101,10 @@ def accepts(name: str, args: str) -> bool:
         return not rest or looks_like_time(" ".join(rest))
     if name == "nudges":  # "nudges maybe" is refused with an example, never looked up
         return len(words) <= 1
+    if name == "link":  # "link" or "link CODE"; "link my accounts please" is a question
+        return len(words) <= 1
+    if name == "push":
+        return words == [] or (len(words) == 1 and words[0] in PUSH_PLATFORMS)
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.content.catalog import Catalog
-from bot.engine import calendar, lessons, links, mydata, progress, quiz, settings
+from bot.engine import calendar, identity, lessons, links, mydata, progress, quiz, settings
 from bot.engine.commands import (
     SKIP_WORDS,
     Command,
@@ -85,6 +85,9 @@ COMMANDS: dict[str, Action] = {
     "stats": lambda turn, _: progress.stats(turn),
     "dashboard": links.dashboard,
     "mydata": mydata.my_data,
+    "link": identity.link,
+    "unlink": identity.unlink,
+    "push": identity.push,
     "reload": _reload,
 }
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""
@@ -117,6 +120,7 @@ class Engine:
                 unit.learners.welcome_back(inbound.platform.value, inbound.user_id)
             learner, created = (known, False) if known else self.enrol(unit, inbound, now)
             turn = self.turn(unit, learner, now)
+            turn.account = (inbound.platform.value, inbound.user_id)
             if created:
                 settings.plan(turn)
                 turn.say(self.welcome(turn))

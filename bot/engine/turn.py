@@ -54,6 +54,9 @@ class Turn:
     pushed: bool = False
     """True while asking questions the daily schedule pushed (they count against the budget);
     an answer continues the way its question came."""
+    account: tuple[str, str] | None = None
+    """(platform, user id) of the account that wrote, when the turn answers one (a learner
+    may have several, see `link`)."""
     _history: list[Receipt] | None = None
     _streak: Streak | None = None
 
