@@ -512,12 +512,18 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output
     from storage import Database
+    from storage.database import sqlite_file
 
     if url is not None and config_file is not None:
         raise click.UsageError("give either --db or --config, not both")
     try:
         settings = load(config_file) if config_file else Settings()
-        exporter = Exporter(Database(url or (settings.storage.url if config_file else DEFAULT_DB)),
+        url = url or (settings.storage.url if config_file else DEFAULT_DB)
+        file = sqlite_file(url)
+        if file is not None and not file.exists():  # reading must not make an empty database
+            raise click.ClickException(f"no database at {file}: give the URL of the bot's "
+                                       "database with --db, or its config with --config")
+        exporter = Exporter(Database(url),
                             Catalog(Path(folder or settings.lessons.dir)), DashboardSettings(
             pseudonymous=settings.dashboard.pseudonymous,
             idle_days=settings.dashboard.idle_days,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 import sys
@@ -190,6 +191,12 @@ def write(out: IO[str], columns: Sequence[str], rows: Iterator[tuple[Any, ...]],
           form: str) -> int:
     """Write ``rows`` to ``out`` as CSV (a BOM, a header, then a line per row) or JSON Lines
     (one object per row, keyed by column); the number of rows written."""
+    if form not in FORMATS:
+        raise ExportError(f"no format {form!r}: use csv or jsonl")
+    # The first row is read before anything is written: a database that cannot be read
+    # fails with nothing on the output.
+    first = next(rows, None)
+    rows = itertools.chain([first], rows) if first is not None else iter(())
     count = 0
     if form == "csv":
         out.write("\ufeff")  # spreadsheets then read the names as UTF-8
@@ -198,11 +205,9 @@ def write(out: IO[str], columns: Sequence[str], rows: Iterator[tuple[Any, ...]],
         for row in rows:
             writer.writerow([spreadsheet_safe(cell) for cell in row])
             count += 1
-    elif form == "jsonl":
+    else:
         for row in rows:
             out.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
             out.write("\n")
             count += 1
-    else:
-        raise ExportError(f"no format {form!r}: use csv or jsonl")
     return count

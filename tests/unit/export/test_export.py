@@ -18,7 +18,7 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.export import ANSWERS, FLAGS, LEARNERS, PROGRESS, Exporter, ExportError, write
 from bot.simulate import Simulation
-from storage import Database
+from storage import Database, StorageError
 from storage.tables import AnswerRow, LearnerRow
 from tests.conftest import POSTGRES_URL, SAMPLE
 from tests.fakes.scratch import scratch_database
@@ -195,3 +195,23 @@ def _catalog() -> Catalog:
     catalog = Catalog(SAMPLE)
     catalog.load()
     return catalog
+
+
+def test_a_missing_database_is_named_and_not_made(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["export", "answers", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 1 and f"no database at {missing}" in result.output
+    assert not missing.exists()
+
+
+def test_an_unreadable_database_writes_nothing(tmp_path: Path, sample_catalog: Catalog) -> None:
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: not upgraded
+    out = io.StringIO()
+    with pytest.raises(StorageError, match="is it a microlearn database"):
+        Exporter(empty, sample_catalog).write(out, "answers", None, "csv")
+    assert out.getvalue() == ""
+    empty.dispose()
