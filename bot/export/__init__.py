@@ -154,7 +154,8 @@ def _risk(row: LearnerOut) -> LearnerRisk:
 def open_output(path: str) -> Iterator[IO[str]]:
     """Where the rows go: standard output for '-' (UTF-8 whatever the terminal says), else
     the file ``path``, written under a '.partial' name and renamed when complete, so a failed
-    export never leaves a file that looks whole."""
+    export never leaves a file that looks whole. Something that is not a regular file (a
+    pipe, /dev/null) is written to as it is: renaming over it would replace it."""
     if path == "-":
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         try:
@@ -164,6 +165,14 @@ def open_output(path: str) -> Iterator[IO[str]]:
             out.detach()  # standard output stays open for whatever is printed next
         return
     target = Path(path)
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                yield out
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose another "
+                              "--out") from exc
+        return
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:

@@ -215,3 +215,22 @@ def test_an_unreadable_database_writes_nothing(tmp_path: Path, sample_catalog: C
         Exporter(empty, sample_catalog).write(out, "answers", None, "csv")
     assert out.getvalue() == ""
     empty.dispose()
+
+
+def test_a_pipe_is_written_to_and_never_replaced(tmp_path: Path, sample_catalog: Catalog) -> None:
+    import os
+    import stat
+    import threading
+
+    from bot.export import open_output
+
+    fifo = tmp_path / "rows"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    with open_output(str(fifo)) as out:
+        write(out, ("a",), iter([("x",)]), "jsonl")
+    reader.join(5)
+    assert got == ['{"a": "x"}\n']
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and not (tmp_path / "rows.partial").exists()
