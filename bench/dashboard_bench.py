@@ -3,13 +3,18 @@
 The cohort is written straight into the tables (the engine would take hours to make it):
 each learner gets the sample library's lessons delivered over the year, most of them read, a
 card per question with an FSRS stability, and about 450 answers (three on four out of five
-workdays); a few flags and unanswered lookups. Then every page is built as the web handler
+workdays); points for every lesson read and every right answer (the ledger and each learner's
+kept total); a few flags and unanswered lookups. Then every page is built as the web handler
 builds it, several times, and the median time reported next to a baseline in the same run: a
 bare ``SELECT count(*)`` over the answers.
 
 Usage::
 
     python -m bench.dashboard_bench [--db URL] [--learners 10000] [--days 365] [--repeat 5]
+                                    [--keep FILE]
+
+``--keep FILE`` writes the SQLite cohort to FILE, or reuses FILE when it is already there
+(a year of 10,000 learners takes minutes to write; the pages' queries take milliseconds).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +33,7 @@ from sqlalchemy import insert, text
 
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import PAGES, Dashboard, Filters
-from storage import Database
+from storage import Database, upgrade
 from storage.tables import (
     ActivityDayRow,
     AnswerRow,
@@ -85,6 +92,7 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
         progress, cards, answer_rows, points, streaks = [], [], [], [], []
         days: dict[tuple[object, ...], dict[str, int]] = {}
         last_action: dict[int, datetime] = {}
+        totals: dict[int, int] = {}
         for learner in range(start + 1, min(learners, start + 500) + 1):
             platform = platforms[(learner - 1) % 4]
             skill = rng.uniform(0.5, 0.95)
@@ -98,6 +106,10 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
                 _count(days, (at.date(), learner, platform), "delivered")
                 if read is not None:
                     _count(days, (read.date(), learner, platform), "read")
+                    points.append({"learner_id": learner, "points": 20, "reason": "lesson",
+                                   "created_at": read,
+                                   "idempotency_key": f"r{learner}:{lesson.id}"})
+                    totals[learner] = totals.get(learner, 0) + 20
                     last_action[learner] = max(read, last_action.get(learner, read))
             for lesson_id, key, _, _ in questions:
                 reviewed = NOW - timedelta(days=rng.uniform(0, 60))
@@ -122,6 +134,11 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
                         "first": (lesson_id, key) not in last, "latest": False}
                     last[(lesson_id, key)] = row
                     answer_rows.append(row)
+                    if correct:  # the ledger has an award for every right answer
+                        points.append({"learner_id": learner, "points": 10, "reason": "answer",
+                                       "created_at": day + timedelta(hours=15),
+                                       "idempotency_key": f"p{learner}:{answers}"})
+                        totals[learner] = totals.get(learner, 0) + 10
                     when = day + timedelta(hours=15)
                     for name in ("asked", "answered") + (("right",) if correct else ()):
                         _count(days, (when.date(), learner, platform), name)
@@ -141,9 +158,6 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
                                       row["question_key"])]
                 sums[4] += 1
                 sums[5] += int(bool(row["correct"]))
-            points.append({"learner_id": learner, "points": 100, "reason": "answer",
-                           "created_at": NOW - timedelta(days=1),
-                           "idempotency_key": f"p{learner}"})
             streaks.append({"learner_id": learner, "current": rng.randint(0, 30),
                             "longest": 30, "last_active": NOW.date(), "freezes": 0})
         day_rows = [{"day": day, "learner_id": learner, "platform": platform,
@@ -163,7 +177,8 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
         with database.engine.begin() as connection:
             for learner, when in last_action.items():
                 connection.execute(LearnerRow.__table__.update().where(  # type: ignore[attr-defined]
-                    LearnerRow.__table__.c.id == learner).values(last_action_at=when))  # type: ignore[attr-defined]
+                    LearnerRow.__table__.c.id == learner).values(  # type: ignore[attr-defined]
+                        last_action_at=when, points=totals.get(learner, 0)))
         print(f"  {min(learners, start + 500)} learners written", file=sys.stderr)
     names = ("answers", "right", "firsts", "first_right", "latest", "latest_right")
     _write(database, QuestionDayRow, [
@@ -185,6 +200,29 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
     return answers
 
 
+@contextmanager
+def kept_database(path: Path) -> Iterator[tuple[Database, bool]]:
+    """The SQLite cohort kept at ``path``, and whether it was there already."""
+    existed = path.exists()
+    database = Database(f"sqlite:///{path}")
+    try:
+        upgrade(database)
+        yield database, existed
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def cohort_database(url: str | None, keep: Path | None) -> Iterator[tuple[Database, bool]]:
+    """The database to measure on, and whether it holds a cohort already."""
+    if keep is not None:
+        with kept_database(keep) as kept:
+            yield kept
+        return
+    with scratch_database(url, prefix="dashbench") as database:
+        yield database, False
+
+
 def timed(action: object, repeat: int) -> float:
     """The median milliseconds of ``repeat`` runs."""
     runs = []
@@ -201,12 +239,22 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="SQLite file to write the cohort to, or to reuse")
     args = parser.parse_args()
+    if args.keep is not None and args.db is not None:
+        parser.error("--keep is for SQLite; leave out --db")
     catalog = Catalog(ROOT / "lessons")
     catalog.load()
-    with scratch_database(args.db, prefix="dashbench") as database:
+    with cohort_database(args.db, args.keep) as (database, existed):
         started = time.perf_counter()
-        answers = populate(database, catalog, args.learners, args.days)
+        if existed:
+            with database.engine.connect() as connection:
+                answers = int(connection.execute(text("SELECT count(*) FROM answer")).scalar_one())
+                args.learners = int(connection.execute(
+                    text("SELECT count(*) FROM learner")).scalar_one())
+        else:
+            answers = populate(database, catalog, args.learners, args.days)
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
@@ -225,7 +273,7 @@ def main() -> None:
         for key in PAGES:
             results[f"{key}, last 30 days"] = timed(
                 lambda key=key: dashboard.build(key, month, NOW), args.repeat)
-        for key in ("overview", "questions"):
+        for key in ("overview", "tracks", "questions", "learners", "lessons"):
             results[f"{key}, a year"] = timed(
                 lambda key=key: dashboard.build(key, year, NOW), args.repeat)
         results["learner page"] = timed(lambda: dashboard.build("learner", month, NOW, 42),

@@ -47,7 +47,8 @@ def engine_settings(settings: Settings) -> EngineSettings:
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
         waking_hours=calendar.parse_window(schedule.waking_hours),
         dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
-        dashboard_link_minutes=settings.dashboard.link_minutes)
+        dashboard_link_minutes=settings.dashboard.link_minutes,
+        track_reflection=schedule.track_reflection.strip())
 
 
 def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
@@ -57,7 +58,8 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
     dashboard = Dashboard(database, catalog, DashboardSettings(
         pseudonymous=config.pseudonymous, idle_days=config.idle_days,
         overdue_reviews=config.overdue_reviews))
-    return DashboardWeb(dashboard, SignIn(database, config.link_minutes), clock.now,
+    return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
+                                          settings.bot.trainers), clock.now,
                         secure_cookie=config.public_url.startswith("https://"))
 
 

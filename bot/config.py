@@ -95,6 +95,10 @@ class ScheduleSettings(_Section):
     tick_seconds: float = Field(default=30, ge=0.01, le=300)
     max_attempts: int = Field(default=8, ge=1, le=100)
     worker_timeout_seconds: float = Field(default=60, ge=0.5, le=3600)
+    track_reflection: str = Field(default="What will you do differently tomorrow?",
+                                  max_length=300)
+    """The reflection question asked when a learner finishes a track ("" asks none); a
+    lesson's own ``reflect`` comes first."""
 
 
 class StorageSettings(_Section):

@@ -51,6 +51,11 @@ class Kind(StrEnum):
     READ = "read"
     ADDED = "added"
     DASHBOARD_LINK = "dashboard_link"
+    RATE = "rate"
+    RATED = "rated"
+    REFLECT = "reflect"
+    NOTED = "noted"
+    NOTES = "notes"
     MY_DATA = "my_data"
     LINK_CODE = "link_code"
     LINKED = "linked"
@@ -97,6 +102,9 @@ class NoticeCode(StrEnum):
     DASHBOARD_OFF = "dashboard_off"
     LESSON_GONE = "lesson_gone"
     NO_QUESTIONS = "no_questions"
+    NOTHING_TO_RATE = "nothing_to_rate"
+    RATE_HOW = "rate_how"
+    REPLY_SKIPPED = "reply_skipped"
     LINK_UNKNOWN = "link_unknown"
     LINK_SELF = "link_self"
     LINK_TAKEN = "link_taken"
@@ -509,6 +517,72 @@ class DashboardLink:
 
 
 @dataclass(frozen=True)
+class RateLesson:
+    """A one-tap rating offered for a lesson just read: never required, never asked again."""
+
+    kind: ClassVar[Kind] = Kind.RATE
+    title: str
+    up: str
+    """The value of the "useful" button."""
+    down: str
+    """The value of the "not useful" button."""
+
+
+@dataclass(frozen=True)
+class Rated:
+    """A lesson's rating kept; a "not useful" invites a word on what was missing."""
+
+    kind: ClassVar[Kind] = Kind.RATED
+    title: str
+    useful: bool
+    ask_comment: bool = False
+    comment: str = ""
+    """The words kept with the rating, when the learner gave them at once."""
+
+
+@dataclass(frozen=True)
+class ReflectionPrompt:
+    """One reflection question (a trainer's, or at the end of a track): the learner's next
+    words are the answer, unless they do anything else."""
+
+    kind: ClassVar[Kind] = Kind.REFLECT
+    prompt: str
+    title: str
+    track_done: str = ""
+    """The track the lesson completed (its name), when that is why it is asked."""
+
+
+@dataclass(frozen=True)
+class Noted:
+    """The learner's free-text reply kept: a comment on a lesson, or a reflection."""
+
+    kind: ClassVar[Kind] = Kind.NOTED
+    what: str
+    """'comment' or 'reflection'."""
+    title: str
+
+
+@dataclass(frozen=True)
+class NoteEntry:
+    """One of the learner's reflections."""
+
+    written_at: datetime
+    """In the learner's time zone."""
+    title: str
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class Notes:
+    """`notes`: the learner's own reflections, the latest first."""
+
+    kind: ClassVar[Kind] = Kind.NOTES
+    entries: tuple[NoteEntry, ...]
+    total: int
+
+
+@dataclass(frozen=True)
 class MyData:
     """Everything stored about the learner, as a file: a document on Telegram, a file in the
     Slack DM, a file whose path is printed on the console."""
@@ -560,13 +634,14 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded | DashboardLink | MyData | LinkCode | Linked | Unlinked | PushTo)
+            | ReviewsAdded | DashboardLink | RateLesson | Rated | ReflectionPrompt | Noted
+            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, MyData, LinkCode, Linked,
-    Unlinked, PushTo)
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated,
+    ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

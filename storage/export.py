@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -26,7 +26,6 @@ from storage.tables import (
     CardRow,
     FlagRow,
     LearnerRow,
-    PointsRow,
     ProgressRow,
     StreakRow,
 )
@@ -39,7 +38,6 @@ _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _CARD = CardRow.__table__  # type: ignore[attr-defined]
 _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
-_POINTS = PointsRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
 
 
@@ -91,6 +89,9 @@ class LearnerOut:
     time_zone: str
     away: bool
     freezes: int
+    streak_day: date | None = None
+    """The local day the stored streak was last kept (whether it still holds is a question of
+    the workdays since)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,13 @@ class FlagOut:
     lesson_id: str
     question_key: str
     note: str
+
+
+def _day(value: Any) -> date | None:
+    """A stored day (SQLite may give it back as text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _stream(session: Session, query: Select[Any]) -> Iterator[Any]:
@@ -160,17 +168,14 @@ class Exports:
                    .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
-        points = (select(_POINTS.c.learner_id, func.sum(_POINTS.c.points).label("points"))
-                  .group_by(_POINTS.c.learner_id).subquery())
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.created_at, _LEARNER.c.last_action_at,
                         func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
-                        func.coalesce(_STREAK.c.longest, 0), func.coalesce(points.c.points, 0),
+                        func.coalesce(_STREAK.c.longest, 0), _LEARNER.c.points,
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
-                        func.coalesce(_STREAK.c.freezes, 0))
+                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active)
                  .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
-                              .outerjoin(points, points.c.learner_id == _LEARNER.c.id)
                               .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
                  .order_by(_LEARNER.c.id))
         if since is not None:
@@ -180,7 +185,8 @@ class Exports:
             yield LearnerOut(int(row[0]), str(row[1]), str(row[2]), row[3], row[4], int(row[5]),
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
-                             str(row[10] or "UTC"), bool(row[11]), int(row[12]))
+                             str(row[10] or "UTC"), bool(row[11]), int(row[12]),
+                             _day(row[13]))
 
 
     def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:

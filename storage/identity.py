@@ -19,6 +19,7 @@ from storage.records import Account
 from storage.tables import (
     ActivityDayRow,
     AnswerRow,
+    AwaitedRow,
     BadgeRow,
     CardRow,
     DeliveryRow,
@@ -26,6 +27,7 @@ from storage.tables import (
     LearnerRow,
     LinkCodeRow,
     ProgressRow,
+    RatingRow,
     StreakRow,
 )
 
@@ -39,6 +41,8 @@ _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
 _DAY = ActivityDayRow.__table__  # type: ignore[attr-defined]
 _DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_RATING = RatingRow.__table__  # type: ignore[attr-defined]
+_AWAITED = AwaitedRow.__table__  # type: ignore[attr-defined]
 
 
 def _earliest(a: Any, b: Any) -> Any:
@@ -147,7 +151,8 @@ class Accounts:
 
         - a lesson: the earliest delivery, look-up, addition and read of the two;
         - a review card: the one reviewed last (its memory is the latest);
-        - a badge: the earliest award; the streak: the longer of each figure;
+        - a badge: the earliest award; the streak: the longer of each figure; a lesson's
+          rating: the latest; a reply the bot awaits: ``into``'s;
         - a day's figures: added; the settings: ``into``'s (the account that made the code);
         - deliveries ``other`` had waiting are dropped (the next due scan plans the learner's
           day on the platform lessons go to); answers, points, asks, flags and the rest move.
@@ -217,6 +222,16 @@ class Accounts:
             s.execute(delete(_DELIVERY).where(_DELIVERY.c.learner_id == other,
                                               _DELIVERY.c.kind == kind,
                                               _DELIVERY.c.local_date == day))
+        for row in s.execute(select(_RATING).where(_RATING.c.learner_id == other)) \
+                .mappings().all():
+            key = _RATING.c.lesson_id == row["lesson_id"]
+            mine = s.execute(select(_RATING).where(_RATING.c.learner_id == into, key)) \
+                .mappings().first()
+            if mine is not None:  # the latest verdict counts
+                loser = into if row["rated_at"] > mine["rated_at"] else other
+                s.execute(delete(_RATING).where(_RATING.c.learner_id == loser, key))
+        if s.execute(select(_AWAITED.c.learner_id).where(_AWAITED.c.learner_id == into)).first():
+            s.execute(delete(_AWAITED).where(_AWAITED.c.learner_id == other))
         s.execute(delete(_CODE).where(_CODE.c.learner_id == other))
         for table in self._referring():  # everything left, the conflicts settled above
             s.execute(update(table).where(table.c.learner_id == other).values(learner_id=into))

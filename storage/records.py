@@ -274,6 +274,26 @@ class Accuracy:
 
 
 @dataclass(frozen=True)
+class Reflection:
+    """What a learner wrote to a reflection prompt."""
+
+    lesson_id: str
+    prompt: str
+    answer: str
+    written_at: datetime
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """A free-text reply the bot invited: ``kind`` is 'comment' or 'reflection'."""
+
+    kind: str
+    lesson_id: str
+    prompt: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
 class Account:
     """One platform account of a learner (`link`); ``primary``: the one pushes go to."""
 

@@ -23,6 +23,7 @@ from storage.records import (
     KEEP,
     Accuracy,
     Ask,
+    Awaited,
     Card,
     Delivery,
     DeliveryKind,
@@ -36,6 +37,7 @@ from storage.records import (
     PollRecord,
     QuestionScore,
     Receipt,
+    Reflection,
     Standing,
     Streak,
     WorkerRecord,
@@ -44,6 +46,7 @@ from storage.tables import (
     ActivityDayRow,
     AnswerRow,
     AskRow,
+    AwaitedRow,
     BadgeRow,
     CardRow,
     DashboardLinkRow,
@@ -56,7 +59,9 @@ from storage.tables import (
     PointsRow,
     PollRow,
     ProgressRow,
+    RatingRow,
     RecallSnapshotRow,
+    ReflectionRow,
     SecretRow,
     StreakRow,
     WorkerRow,
@@ -313,7 +318,8 @@ class Learners:
                     "platform": account.platform,
                     "digest": _digest(account.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
-                      DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow):
+                      DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow,
+                      RatingRow, ReflectionRow, AwaitedRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
@@ -865,13 +871,19 @@ class Points:
     def award(self, learner_id: int, points: int, reason: str, key: str,
               now: datetime) -> bool:
         """Add points once per idempotency ``key``; False when that award already exists."""
-        return _insert_once(self.session, PointsRow, {
+        awarded = _insert_once(self.session, PointsRow, {
             "learner_id": learner_id, "points": points, "reason": reason, "created_at": now,
             "idempotency_key": key})
+        if awarded:
+            rollups.points(self.session, learner_id, points)
+        return awarded
 
     def revoke(self, key: str) -> None:
         """Take back the award made under an idempotency key."""
-        self.session.execute(delete(PointsRow).where(col(PointsRow.idempotency_key) == key))
+        for learner_id, points in self.session.execute(
+                delete(PointsRow).where(col(PointsRow.idempotency_key) == key)
+                .returning(col(PointsRow.learner_id), col(PointsRow.points))).all():
+            rollups.points(self.session, int(learner_id), -int(points))
 
     def total(self, learner_id: int, since: datetime | None = None) -> int:
         """The learner's points (since a time, if given)."""
@@ -1070,6 +1082,69 @@ class Lookups:
     def miss(self, learner_id: int, query: str, now: datetime) -> None:
         """Keep a lookup that found nothing (for trainers: what to write next)."""
         self.session.add(LookupMissRow(learner_id=learner_id, query=query[:500], asked_at=now))
+
+
+class Voices:
+    """The learner's voice: lesson ratings with their comments, reflections, and the free-text
+    reply the bot is waiting for."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def rate(self, learner_id: int, lesson_id: str, useful: bool, now: datetime) -> None:
+        """Keep the learner's verdict on a lesson (a second tap changes it; a comment stays)."""
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" \
+            else sqlite.insert
+        table = RatingRow.__table__  # type: ignore[attr-defined]
+        statement = insert(table).values(learner_id=learner_id, lesson_id=lesson_id,
+                                         useful=useful, comment="", rated_at=now)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[table.c.learner_id, table.c.lesson_id],
+            set_={"useful": useful, "rated_at": now}))
+
+    def comment(self, learner_id: int, lesson_id: str, text: str) -> bool:
+        """Add the learner's words to their rating of a lesson; False without a rating."""
+        table = RatingRow.__table__  # type: ignore[attr-defined]
+        done = self.session.execute(update(table).where(
+            table.c.learner_id == learner_id, table.c.lesson_id == lesson_id)
+            .values(comment=text[:2000]).returning(table.c.lesson_id)).first()
+        return done is not None
+
+    def reflect(self, learner_id: int, lesson_id: str, prompt: str, answer: str,
+                now: datetime) -> None:
+        """Keep what the learner wrote to a reflection prompt."""
+        self.session.add(ReflectionRow(learner_id=learner_id, lesson_id=lesson_id,
+                                       prompt=prompt[:500], answer=answer[:4000],
+                                       written_at=now))
+
+    def reflections(self, learner_id: int, limit: int) -> list[Reflection]:
+        """The learner's reflections, the latest first."""
+        rows = self.session.exec(select(ReflectionRow).where(
+            ReflectionRow.learner_id == learner_id)
+            .order_by(col(ReflectionRow.written_at).desc(), col(ReflectionRow.id).desc())
+            .limit(limit)).all()
+        return [Reflection(row.lesson_id, row.prompt, row.answer, row.written_at)
+                for row in rows]
+
+    def await_reply(self, learner_id: int, kind: str, lesson_id: str, prompt: str,
+                    now: datetime) -> None:
+        """Take the learner's next words as a ``kind`` reply (replacing any other awaited)."""
+        self.clear(learner_id)
+        self.session.add(AwaitedRow(learner_id=learner_id, kind=kind, lesson_id=lesson_id,
+                                    prompt=prompt[:500], asked_at=now))
+        self.session.flush()
+
+    def awaited(self, learner_id: int) -> Awaited | None:
+        """The reply the bot is waiting for, if any."""
+        row = self.session.get(AwaitedRow, learner_id)
+        return None if row is None else Awaited(row.kind, row.lesson_id, row.prompt,
+                                                row.asked_at)
+
+    def clear(self, learner_id: int) -> bool:
+        """Stop waiting for a reply; False when none was awaited."""
+        done = self.session.execute(delete(AwaitedRow).where(
+            col(AwaitedRow.learner_id) == learner_id).returning(col(AwaitedRow.kind))).first()
+        return done is not None
 
 
 class SignIns:

@@ -1,5 +1,6 @@
 """Daily aggregates kept as things happen, in the same transaction: a learner's day
-(``activity_day``), a question's day (``question_day``, ``choice_day``).
+(``activity_day``), a question's day (``question_day``, ``choice_day``), a learner's last
+action and points total.
 
 The dashboard reads these instead of scanning every answer, so its pages stay fast with a year
 of answers. The repositories call these functions where they record what is counted; the raw
@@ -81,6 +82,12 @@ def acted(session: Session, learner_id: int, at: datetime) -> None:
         _LEARNER.c.id == learner_id,
         (_LEARNER.c.last_action_at.is_(None)) | (_LEARNER.c.last_action_at < at))
         .values(last_action_at=at))
+
+
+def points(session: Session, learner_id: int, change: int) -> None:
+    """Points awarded (or, negative, taken back): the learner's total moves with the ledger."""
+    session.execute(update(_LEARNER).where(_LEARNER.c.id == learner_id)
+                    .values(points=_LEARNER.c.points + change))
 
 
 def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,

@@ -28,6 +28,7 @@ from storage.repositories import (
     SignIns,
     Snapshots,
     Streaks,
+    Voices,
     Workers,
 )
 
@@ -52,6 +53,7 @@ class Unit:
         self.lookups = Lookups(session)
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
+        self.voices = Voices(session)
         self.personal = PersonalData(session)
         self.accounts = Accounts(session)
 

@@ -98,6 +98,8 @@ SCHEMA: dict[str, _Key] = {
     "objective": _Key(_as_text, "a text", "objective: Recognise the red flags of phishing"),
     "image": _Key(_as_text, "a path or URL", "image: images/phishing.png"),
     "draft": _Key(_as_bool, "true or false", "draft: true"),
+    "reflect": _Key(_as_text, "a text (one question, at most 300 characters)",
+                    "reflect: What will you do differently tomorrow?", high=300),
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 
@@ -294,6 +296,12 @@ def _accept(
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"'{key}' must be between {spec.low} and {spec.high}, "
                                 f"not {value}"))
+        front.invalid.add(key)
+        return None
+    if isinstance(value, str) and spec.high is not None and len(value) > spec.high:
+        problems.append(Problem(rel, line, Severity.ERROR,
+                                f"'{key}' is {len(value)} characters long; keep it to "
+                                f"{spec.high} (one short question)"))
         front.invalid.add(key)
         return None
     if isinstance(value, str) and not value and key in ("id", "title"):

@@ -100,6 +100,8 @@ class Lesson:
     """Local image paths the lesson uses (``image`` and inline images), relative to its file."""
     headings: tuple[str, ...] = ()
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
+    reflect: str = ""
+    """A reflection prompt to ask once the lesson is read (front matter ``reflect``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""
 

@@ -133,6 +133,7 @@ def parse_lesson(
         order=values.get("order"),
         minutes=minutes,
         objective=values.get("objective", ""),
+        reflect=values.get("reflect", ""),
         image=image,
         questions=tuple(draft.questions),
         draft=values.get("draft", False),

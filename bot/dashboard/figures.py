@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from bot.engine import calendar
-from storage.reports import ItemTotals, LearnerRisk
+from bot.engine import calendar, rules
+from storage.reports import ItemTotals, LearnerRisk, StreakKept
 
 LOW_FACILITY = 0.3
 """Below this share of right first attempts a question is probably broken (or too hard)."""
@@ -102,6 +102,31 @@ class Risk:
     reasons: tuple[str, ...]
 
 
+def streak_now(current: int, day: date | None, freezes: int, workdays: tuple[str, ...],
+               time_zone: str, away: bool, now: datetime) -> int:
+    """A stored streak as it stands ``now`` in the learner's own time zone and workdays (the
+    engine's rule: broken once more workdays were missed than freezes cover)."""
+    today = calendar.local_date(now, calendar.zone(time_zone or "UTC"))
+    return rules.streak_held(current, day, freezes, today, workdays or calendar.DAYS, away)
+
+
+def streaks_now(kept: Iterable[StreakKept], now: datetime) -> list[int]:
+    """The streaks held ``now`` (above zero) of those stored."""
+    held = (streak_now(streak.current, streak.day, streak.freezes, streak.workdays,
+                       streak.time_zone, streak.away, now) for streak in kept)
+    return [days for days in held if days]
+
+
+def learner_streak(learner: LearnerRisk, now: datetime) -> int:
+    """The learner's streak as it stands ``now`` (0 once broken, whatever is stored)."""
+    day = learner.streak_day
+    if day is None and learner.last_action is not None:
+        day = calendar.local_date(learner.last_action,
+                                  calendar.zone(learner.time_zone or "UTC"))
+    return streak_now(learner.streak, day, learner.freezes, learner.workdays,
+                      learner.time_zone, learner.away, now)
+
+
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             overdue: int) -> list[Risk]:
     """Learners slipping: no action (since their last, or since they enrolled) for
@@ -126,8 +151,7 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
                 reasons.append(f"{what} for {missed} workdays")
         if learner.overdue >= overdue:
             reasons.append(f"{learner.overdue} reviews overdue")
-        if learner.streak >= 3 and learner.last_action is not None and \
-                missed > learner.freezes:
+        if learner.streak >= 3 and learner_streak(learner, now) == 0:
             reasons.append(f"streak of {learner.streak} lost")
         if reasons:
             risks.append(Risk(learner, tuple(reasons)))

@@ -18,7 +18,7 @@ from bot.content.model import track_title
 from bot.dashboard import figures
 from bot.engine.reviewer import Reviewer
 from storage import Database
-from storage.reports import Reports, Scope
+from storage.reports import LessonReads, Reports, Scope
 
 Cell = str | int | float | None
 
@@ -179,13 +179,17 @@ class Dashboard:
                               tuple(active.get(day, 0) for day in days)),))
         buckets = [(0, 0, "0"), (1, 4, "1-4"), (5, 9, "5-9"), (10, 19, "10-19"),
                    (20, 10**9, "20+")]
-        held = reports.streaks(scope)
+        held = figures.streaks_now(reports.streaks(scope), now)
+        none = max(0, counts.enrolled - len(held))  # no streak stored, or one broken since
         streaks = Chart("streaks", "Streaks held now (days)", "bar",
                         tuple(label for _, _, label in buckets),
-                        (Series("learners", tuple(sum(n for days_, n in held
-                                                      if low <= days_ <= high)
-                                                  for low, high, _ in buckets)),))
+                        (Series("learners", (none, *(
+                            sum(1 for days_ in held if low <= days_ <= high)
+                            for low, high, _ in buckets[1:]))),))
         platforms = reports.by_platform(scope)
+        # Reads of the range's own deliveries: reads in the range also count lessons delivered
+        # before it, and over a short range would pass 100%.
+        delivered, read = reports.read_of_delivered(scope)
         table = Table("platforms", "Per platform",
                       ("platform", "enrolled", "active (30 days)", "lessons delivered",
                        "lessons read", "questions asked", "answered", "accuracy"),
@@ -197,9 +201,8 @@ class Dashboard:
             Figure("enrolled", str(counts.enrolled)),
             Figure("active, the range's last 7 days", str(counts.active_7)),
             Figure("active, the range's last 30 days", str(counts.active_30)),
-            Figure("lessons read of delivered",
-                   f"{activity.read} of {activity.delivered} "
-                   f"({percent(figures.ratio(activity.read, activity.delivered))})"),
+            Figure("lessons delivered in the range and read by its end",
+                   f"{read} of {delivered} ({percent(figures.ratio(read, delivered))})"),
             Figure("questions answered of asked",
                    f"{activity.answered} of {activity.asked} "
                    f"({percent(figures.ratio(activity.answered, activity.asked))})"),
@@ -381,7 +384,8 @@ class Dashboard:
             "learner", "platform", "last action", "reviews overdue", "streak", "longest streak",
             "points", "at risk because"),
             tuple((self.name(row.learner_id, row.display_name), row.platform,
-                   _stamp(row.last_action), row.overdue, row.streak, row.longest, row.points,
+                   _stamp(row.last_action), row.overdue, figures.learner_streak(row, now),
+                   row.longest, row.points,
                    ", ".join(risky[row.learner_id].reasons) if row.learner_id in risky else "")
                   for row in ordered[:500]),
             links=tuple(f"learners/{row.learner_id}" for row in ordered[:500]),
@@ -412,7 +416,7 @@ class Dashboard:
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
             Figure("points", str(row.points)),
-            Figure("streak", f"{row.streak} (longest {row.longest})"),
+            Figure("streak", f"{figures.learner_streak(row, now)} (longest {row.longest})"),
             Figure("last action", _stamp(row.last_action) or "never"),
             Figure("accuracy, last 50 answers", percent(figures.ratio(right, len(answers)))),
             Figure("reviews overdue", str(row.overdue)),
@@ -431,13 +435,18 @@ class Dashboard:
         def title(lesson_id: str) -> str:
             lesson = self.catalog.get(lesson_id)
             return lesson.title if lesson else lesson_id
-        rows = sorted(reports.lesson_reads(scope), key=lambda row: title(row.lesson_id))
+        had = {row.lesson_id: row for row in reports.lesson_reads(scope)}
+        # Every lesson in view, also those nobody got yet (a lesson nobody reaches is news).
+        shown = scope.lessons if scope.lessons is not None else tuple(
+            lesson.id for lesson in self.catalog.lessons())
+        for lesson_id in shown:
+            had.setdefault(lesson_id, LessonReads(lesson_id, 0, 0, 0, None))
+        rows = sorted(had.values(), key=lambda row: (title(row.lesson_id), row.lesson_id))
         table = Table("lessons", "Lessons", (
-            "lesson", "delivered", "read", "read of delivered", "looked up",
-            "hours from delivery to read"),
-            tuple((self.catalog.get(row.lesson_id).title  # type: ignore[union-attr]
-                   if self.catalog.get(row.lesson_id) else row.lesson_id,
-                   row.delivered, row.read, rounded(figures.ratio(row.read, row.delivered)),
+            "lesson", "delivered", "read", "delivered and read by the range's end",
+            "read of delivered", "looked up", "hours from delivery to read"),
+            tuple((title(row.lesson_id), row.delivered, row.read, row.delivered_read,
+                   rounded(figures.ratio(row.delivered_read, row.delivered)),
                    row.looked_up, rounded(row.hours_to_read, 1)) for row in rows))
         misses = Table("unanswered", "Questions the library could not answer (what to write "
                        "next)", ("words", "times asked", "last asked"),
@@ -445,6 +454,8 @@ class Dashboard:
                              for words, times, last in reports.misses(scope, 200)))
         return Page("lessons", "Lessons", (
             Figure("lessons in the library", str(len(self.catalog.lessons()))),
+            Figure("lessons nobody got in the range", str(sum(
+                1 for row in rows if not (row.delivered or row.read or row.looked_up)))),
             Figure("unanswered lookups", str(sum(row[1] for row in misses.rows
                                                  if isinstance(row[1], int)))),
         ), (), (table, misses))

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard, DashboardSettings
-from bot.dashboard.signin import SignIn
+from bot.dashboard.signin import CLI, SignIn
 from bot.dashboard.web import PREFIX, DashboardWeb
 from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
@@ -35,7 +35,7 @@ class DashboardServer:
         catalog = Catalog(lessons)
         catalog.load()
         config = settings.dashboard
-        self.signin = SignIn(self.database, config.link_minutes)
+        self.signin = SignIn(self.database, config.link_minutes, settings.bot.trainers)
         self._public_url = public_url.rstrip("/") if public_url else None
         dashboard = Dashboard(self.database, catalog, DashboardSettings(
             pseudonymous=config.pseudonymous, idle_days=config.idle_days,
@@ -61,7 +61,7 @@ class DashboardServer:
 
     def sign_in_url(self) -> str:
         """A fresh one-time link for whoever runs the command."""
-        return f"{self.public_url}{PREFIX}/signin?token={self.signin.link('cli', self.now())}"
+        return f"{self.public_url}{PREFIX}/signin?token={self.signin.link(CLI, self.now())}"
 
     async def serve(self, started: Callable[[str], None]) -> None:
         """Listen until SIGINT or SIGTERM; ``started`` gets the sign-in link."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -23,14 +24,21 @@ SECRET_ENV = "MICROLEARN_DASHBOARD_SECRET"
 COOKIE = "microlearn_dashboard"
 SESSION_HOURS = 12
 LINK_MINUTES = 10
+CLI = "cli"
+"""Who a link printed by ``microlearn dashboard`` is for: the operator at the machine."""
 
 
 class SignIn:
     """Makes and checks sign-in links and session cookies."""
 
-    def __init__(self, database: Database, link_minutes: int = LINK_MINUTES) -> None:
+    def __init__(self, database: Database, link_minutes: int = LINK_MINUTES,
+                 trainers: Collection[str] | None = None) -> None:
+        """``trainers``: who may still sign in ('platform:user_id', as in ``[bot] trainers``);
+        a link or session of someone taken off the list stops working at once. None: no
+        check (links from the command line, "cli", are always the operator's)."""
         self.database = database
         self.link_minutes = link_minutes
+        self.trainers = None if trainers is None else frozenset(trainers)
         secret = os.environ.get(SECRET_ENV)
         if not secret:
             with database.unit() as unit:
@@ -51,7 +59,12 @@ class SignIn:
         if not token or len(token) > 200:
             return None
         with self.database.unit() as unit:
-            return unit.signins.redeem(token_hash(token), now)
+            trainer = unit.signins.redeem(token_hash(token), now)
+        return trainer if trainer is not None and self.allowed(trainer) else None
+
+    def allowed(self, trainer: str) -> bool:
+        """Whether ``trainer`` may still be signed in."""
+        return trainer == CLI or self.trainers is None or trainer in self.trainers
 
     def start(self, trainer: str, now: datetime) -> str:
         """A new session for ``trainer``: the signed cookie value that carries it."""
@@ -78,7 +91,11 @@ class SignIn:
         if token is None:
             return None
         with self.database.unit() as unit:
-            return unit.signins.session_of(token_hash(token), now)
+            trainer = unit.signins.session_of(token_hash(token), now)
+            if trainer is None or self.allowed(trainer):
+                return trainer
+            unit.signins.end_session(token_hash(token), now)  # no longer a trainer
+        return None
 
     def end(self, cookie: str | None, now: datetime) -> None:
         """Sign out: the session ends here, for every copy of the cookie."""

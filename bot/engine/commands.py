@@ -10,7 +10,7 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard", "mydata", "link", "unlink", "push",
+    "done", "add", "dashboard", "rate", "notes", "mydata", "link", "unlink", "push",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
@@ -68,7 +68,9 @@ def parse(text: str) -> Command:
         # One word with punctuation or an emoji around it ("Done!", "me?", "lesson."): that
         # word, if it is a command.
         word = ALIASES.get(words[0], words[0])
-        if word in COMMANDS and stripped.lower().lstrip().startswith(words[0]):
+        # Not "rate 👍": there the emoji is the rating.
+        if word in COMMANDS and word != "rate" and stripped.lower().lstrip().startswith(
+                words[0]):
             return Command(word, "", False, stripped)
     slashed = stripped.startswith("/")
     word, _, rest = stripped.lstrip("/").partition(" ")
@@ -86,7 +88,11 @@ def parse(text: str) -> Command:
 PUSH_PLATFORMS = ("slack", "telegram", "console")
 """Where `push` can send lessons (an account of the learner's there)."""
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add", "dashboard", "mydata", "unlink"})
+                     "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
+                     "unlink"})
+RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
+                     "useless", "+", "-", "+1", "-1", "\U0001f44d", "\U0001f44e"})
+"""First words that make "rate ..." a rating ("rate limiting in APIs" is a question)."""
 
 
 def accepts(name: str, args: str) -> bool:
@@ -101,6 +107,8 @@ def accepts(name: str, args: str) -> bool:
         return not rest or looks_like_time(" ".join(rest))
     if name == "nudges":  # "nudges maybe" is refused with an example, never looked up
         return len(words) <= 1
+    if name == "rate":
+        return not words or words[0].strip(".!,:") in RATINGS
     if name == "link":  # "link" or "link CODE"; "link my accounts please" is a question
         return len(words) <= 1
     if name == "push":

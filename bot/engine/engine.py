@@ -12,7 +12,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.content.catalog import Catalog
-from bot.engine import calendar, identity, lessons, links, mydata, progress, quiz, settings
+from bot.engine import (
+    calendar,
+    identity,
+    lessons,
+    links,
+    mydata,
+    progress,
+    quiz,
+    settings,
+    voice,
+)
 from bot.engine.commands import (
     SKIP_WORDS,
     Command,
@@ -89,6 +99,8 @@ COMMANDS: dict[str, Action] = {
     "unlink": identity.unlink,
     "push": identity.push,
     "reload": _reload,
+    "rate": voice.rate_command,
+    "notes": voice.notes,
 }
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""
 
@@ -157,7 +169,11 @@ class Engine:
 
     def respond(self, turn: Turn, inbound: Inbound, created: bool) -> None:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
-        command (free text is a lookup)."""
+        command (free text is a lookup, or the reply the bot invited)."""
+        awaited = voice.take(turn)  # anything but plain words lets it go...
+        if inbound.answer and awaited is not None and voice.rating(inbound.answer) and \
+                awaited.kind == voice.REFLECTION:
+            voice.keep(turn, awaited)  # ...but the rating buttons shown with the prompt
         if inbound.answer:
             if not lessons.press(turn, inbound.answer):  # "Got it", "Add to my reviews"
                 quiz.answer_button(turn, inbound.answer)
@@ -183,6 +199,13 @@ class Engine:
             self.run_command(turn, command, created)
             return
         said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
+        if awaited is not None:
+            if said in SKIP_WORDS:
+                turn.say(Notice(NoticeCode.REPLY_SKIPPED))
+                return
+            if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
+                voice.reply(turn, awaited, text)
+                return
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
             return

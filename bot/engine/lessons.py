@@ -8,7 +8,7 @@ from collections import Counter
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
-from bot.engine import calendar, progress, rules
+from bot.engine import calendar, progress, rules, voice
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -136,7 +136,8 @@ def read_today(turn: Turn) -> int:
 
 
 def read(turn: Turn, lesson: Lesson) -> None:
-    """"Got it" or `done`: the lesson counts as read, with what that earned."""
+    """"Got it" or `done`: the lesson counts as read, with what that earned; then the
+    rating buttons, and a reflection prompt when the lesson has one (or ends a track)."""
     said = mark_read(turn, lesson)
     if said is None:
         turn.say(LessonRead(lesson.title, 0, turn.unit.points.total(turn.learner.id),
@@ -145,6 +146,7 @@ def read(turn: Turn, lesson: Lesson) -> None:
     turn.say(said)
     progress.activity(turn)
     progress.check_badges(turn, lesson)
+    voice.offer(turn, lesson, token(lesson.id))
 
 
 def done(turn: Turn, _: str) -> None:
@@ -160,8 +162,14 @@ def done(turn: Turn, _: str) -> None:
 
 
 def press(turn: Turn, value: str) -> bool:
-    """A "Got it" or "Add to my reviews" button; False when the value is neither."""
+    """A "Got it", "Add to my reviews" or rating button; False when the value is none of
+    them."""
     tag, _, name = value.partition(":")
+    if tag == voice.RATE_TAG:
+        mine = {token(receipt.lesson_id): lesson for receipt in turn.history()
+                if receipt.read_at is not None
+                and (lesson := turn.catalog.get(receipt.lesson_id)) is not None}
+        return voice.press(turn, value, mine)
     if tag not in (READ_TAG, ADD_TAG):
         return False
     wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP

@@ -27,6 +27,7 @@ from bot.messages import (
     Button,
     FlagFigure,
     LearnerView,
+    NoteEntry,
     NoticeCode,
     Outbound,
     QuestionFigure,
@@ -40,7 +41,7 @@ FORMAT = 2
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
-                                  QuestionFigure, FlagFigure, TrackProgress)}
+                                  QuestionFigure, FlagFigure, TrackProgress, NoteEntry)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]

@@ -118,10 +118,9 @@ def effective_streak(turn: Turn) -> Streak:
     """The streak as it stands today: broken if more workdays were missed than freezes cover
     (it is only written when the learner is active)."""
     streak = turn.unit.streaks.get(turn.learner.id)
-    if streak.last_active is None or turn.learner.paused:
-        return streak
-    missed = calendar.workdays_between(streak.last_active, turn.today, turn.learner.workdays)
-    return replace(streak, current=0) if missed > streak.freezes else streak
+    return replace(streak, current=rules.streak_held(
+        streak.current, streak.last_active, streak.freezes, turn.today, turn.learner.workdays,
+        turn.learner.paused))
 
 
 def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:

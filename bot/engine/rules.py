@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.content.model import track_title
+from bot.engine import calendar
 
 POINTS_LESSON = 5
 POINTS_RIGHT = 10
@@ -35,3 +38,15 @@ def badge_name(code: str) -> str:
     if code.startswith("track:"):
         return f"Track complete: {track_title(code[6:])}"
     return BADGES.get(code, code)
+
+
+def streak_held(current: int, last_active: date | None, freezes: int, today: date,
+                workdays: tuple[str, ...], paused: bool) -> int:
+    """The streak as it stands on the learner's ``today``: broken (0) when more of their
+    workdays were missed since ``last_active`` than their freezes cover; kept while they are
+    on holiday. The stored streak is only written when the learner acts, so every reader
+    (the engine's `me`, the dashboard) asks this."""
+    if last_active is None or paused:
+        return current
+    missed = calendar.workdays_between(last_active, today, workdays)
+    return 0 if missed > freezes else current

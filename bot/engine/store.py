@@ -16,6 +16,7 @@ from storage.records import (
     Account,
     Accuracy,
     Ask,
+    Awaited,
     Card,
     Delivery,
     FlagCount,
@@ -25,6 +26,7 @@ from storage.records import (
     PollRecord,
     QuestionScore,
     Receipt,
+    Reflection,
     Standing,
     Streak,
 )
@@ -128,6 +130,18 @@ class LookupStore(Protocol):
     def miss(self, learner_id: int, query: str, now: datetime) -> None: ...
 
 
+class VoiceStore(Protocol):
+    def rate(self, learner_id: int, lesson_id: str, useful: bool, now: datetime) -> None: ...
+    def comment(self, learner_id: int, lesson_id: str, text: str) -> bool: ...
+    def reflect(self, learner_id: int, lesson_id: str, prompt: str, answer: str,
+                now: datetime) -> None: ...
+    def reflections(self, learner_id: int, limit: int) -> list[Reflection]: ...
+    def await_reply(self, learner_id: int, kind: str, lesson_id: str, prompt: str,
+                    now: datetime) -> None: ...
+    def awaited(self, learner_id: int) -> Awaited | None: ...
+    def clear(self, learner_id: int) -> bool: ...
+
+
 class SignInStore(Protocol):
     def add_link(self, token_hash: str, trainer: str, now: datetime,
                  expires: datetime) -> None: ...
@@ -177,6 +191,8 @@ class UnitOfWork(Protocol):
     def lookups(self) -> LookupStore: ...
     @property
     def signins(self) -> SignInStore: ...
+    @property
+    def voices(self) -> VoiceStore: ...
     @property
     def personal(self) -> PersonalStore: ...
     @property

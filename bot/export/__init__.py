@@ -131,8 +131,10 @@ class Exporter:
             # One learner at a time through the dashboard's own rule: the same reasons.
             risks = figures.at_risk([_risk(row)], now, settings.idle_days,
                                     settings.overdue_reviews)
+            # The streak as it stands now, as the dashboard shows it (0 once broken).
             yield (name(row.learner_id, row.display_name), row.platform,
-                   stamp(row.last_action), row.overdue, row.streak, row.longest, row.points,
+                   stamp(row.last_action), row.overdue, figures.learner_streak(_risk(row), now),
+                   row.longest, row.points,
                    ", ".join(risks[0].reasons) if risks else "", row.learner_id,
                    stamp(row.enrolled_at))
 
@@ -147,7 +149,8 @@ class Exporter:
 def _risk(row: LearnerOut) -> LearnerRisk:
     return LearnerRisk(row.learner_id, row.display_name, row.platform, row.last_action,
                                row.overdue, row.streak, row.longest, row.points, row.enrolled_at,
-                               row.workdays, row.time_zone, row.away, row.freezes)
+                               row.workdays, row.time_zone, row.away, row.freezes,
+                               row.streak_day)
 
 
 @contextmanager

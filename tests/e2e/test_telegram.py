@@ -19,6 +19,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import text
 from telegram import Bot as TelegramBot
 from telegram.error import RetryAfter
 
@@ -196,11 +197,28 @@ async def test_a_learner_goes_from_start_to_forget(start_bot: Start) -> None:
     assert fake.sent_to(ADA)[3].text == "New badge: First lesson!"
     assert bot.points() == 5
 
+    # Then "was it useful?" with two buttons: a press keeps the verdict, its pop-up thanks,
+    # and the buttons go. "Not useful" invites a word on what was missing, in a message.
+    await fake.wait_sent(5, ADA)
+    rate = fake.sent_to(ADA)[4]
+    assert rate.text == 'Was "Spot a phishing email in ten seconds" useful?'
+    assert [label for label, _ in rate.buttons] == ["👍 Useful", "👎 Not useful"]
+    assert all(len(data.encode()) <= 64 for _, data in rate.buttons)
+    fake.press_button(ADA, rate, index=1)
+    await fake.wait_sent(6, ADA)
+    assert "What would have made" in fake.sent_to(ADA)[5].text
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, rate.message_id))
+    assert [sent.text for sent in await bot.says("The example was too long")] == [
+        'Thanks: your words on "Spot a phishing email in ten seconds" go to the trainers.']
+    with bot.database.session() as session:
+        assert session.execute(text("SELECT useful, comment FROM lesson_rating")).one() == (
+            False, "The example was too long")
+
     # Tuesday: the next lesson at 09:00, then at 15:00 the first review question, with an
     # answer button per choice.
     bot.clock.set(local(1, "09:00"))
     assert (await bot.due()).sent == 1
-    assert fake.sent_to(ADA)[4].text.startswith("Passphrases beat passwords")
+    assert fake.sent_to(ADA)[7].text.startswith("Passphrases beat passwords")
     bot.clock.set(local(1, "15:00"))
     assert (await bot.due()).sent == 1
     question = fake.sent_to(ADA)[-1]

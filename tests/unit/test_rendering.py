@@ -31,6 +31,9 @@ from bot.messages import (
     LookupAnswer,
     MyData,
     NoMatch,
+    Noted,
+    NoteEntry,
+    Notes,
     NothingDue,
     Notice,
     NoticeCode,
@@ -39,6 +42,9 @@ from bot.messages import (
     PushTo,
     QuestionFigure,
     QuestionMessage,
+    Rated,
+    RateLesson,
+    ReflectionPrompt,
     Reloaded,
     Resumed,
     ReviewsAdded,
@@ -194,6 +200,25 @@ RENDERED: list[tuple[Outbound, str]] = [
      'The questions of "Title" are already in your reviews.'),
     (Reloaded(1, 2, 3, ("a.md:1: error: x",)),
      "Lessons reloaded: 1 added, 2 changed, 3 removed.\na.md:1: error: x"),
+    (RateLesson("Title", "rate:x:up", "rate:x:down"),
+     'Was "Title" useful? Type "rate up" or "rate down", with a few words if you like (or '
+     "just carry on)."),
+    (Rated("Title", False, ask_comment=True),
+     'Thanks for saying so. What would have made "Title" useful? Type it and I\'ll pass it on '
+     "to the trainers (or just carry on)."),
+    (Rated("Title", True), 'Thanks: glad "Title" was useful.'),
+    (Rated("Title", False, comment="too long"),
+     'Thanks: your rating of "Title" and your words go to the trainers.'),
+    (ReflectionPrompt("What now?", "Title", "Basics"),
+     "You finished Basics. One question to think about: What now?\n(Type your answer and "
+     'I\'ll keep it in your notes: "notes" shows them. Or just carry on.)'),
+    (Noted("reflection", "Title"),
+     'Kept in your notes ("notes" shows them). If that was a question for me, ask it again.'),
+    (Noted("comment", "Title"), 'Thanks: your words on "Title" go to the trainers.'),
+    (Notes((NoteEntry(datetime(2026, 3, 3, 9), "Title", "What now?", "Lock it"),), 1),
+     "Your notes:\n\nTue 03 Mar 2026 · Title\nWhat now?\n“Lock it”"),
+    (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
+     "think about, type your answer: it is kept here."),
 ]
 
 

@@ -29,6 +29,7 @@ from bot.messages import (
     Outbound,
     Profile,
     QuestionMessage,
+    RateLesson,
 )
 from bot.rendering.renderer import TEMPLATES, Renderer
 
@@ -47,7 +48,8 @@ ANSWER_ACTION = "answer"
 """Answer buttons' ``action_id`` prefix: ``answer-0``, ``answer-1``, ... (unique in a block)."""
 LESSON_ACTION = "lesson"
 """A lesson's own buttons' ``action_id`` prefix: ``lesson-read`` ("Got it"), ``lesson-add``
-("Add to my reviews"); the value is what the engine gave (it names the lesson)."""
+("Add to my reviews"), ``lesson-up`` and ``lesson-down`` (its rating); the value is what the
+engine gave (it names the lesson)."""
 COMMAND_ACTION = "command"
 """App Home buttons' ``action_id`` prefix; the value is the words to run (``lesson``)."""
 RESULT_BLOCK = "result"
@@ -223,6 +225,8 @@ class BlockRenderer:
                 return self.feedback_message(outbound)
             case Profile():
                 return self.profile_message(outbound)
+            case RateLesson():
+                return self.rate_message(outbound)
             case MyData(filename=filename, content=content):
                 return SlackMessage(cut(self.text.render(outbound), SECTION_TEXT),
                                     upload=(filename, content.encode("utf-8")))
@@ -269,6 +273,19 @@ class BlockRenderer:
         return [*self.fit(blocks, MESSAGE_BLOCKS - 1),
                 {"type": "actions", "block_id": f"{LESSON_ACTION}-{value[:200]}",
                  "elements": [button]}]
+
+    def rate_message(self, message: RateLesson) -> SlackMessage:
+        """The question and its two buttons (``lesson-up``, ``lesson-down``) in one block,
+        which the press replaces with its result."""
+        text = self.text.render(message)
+        labels = dict(self.text.menu("buttons"))
+        buttons = [{"type": "button", "action_id": f"{LESSON_ACTION}-{tag}",
+                    "text": plain(labels[tag], BUTTON_TEXT), "value": value[:2000]}
+                   for tag, value in (("up", message.up), ("down", message.down))]
+        return SlackMessage(fallback(text), [
+            *sections([text]),
+            {"type": "actions", "block_id": f"{LESSON_ACTION}-{message.up[:200]}",
+             "elements": buttons}])
 
     def pressed_blocks(self, original: Sequence[Block], block_id: str,
                        result: Outbound) -> list[Block]:

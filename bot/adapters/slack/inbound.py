@@ -30,7 +30,15 @@ from slack_bolt.async_app import AsyncApp
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
 from bot.errors import DeliveryError
-from bot.messages import Feedback, Inbound, LessonRead, Outbound, Platform, ReviewsAdded
+from bot.messages import (
+    Feedback,
+    Inbound,
+    LessonRead,
+    Outbound,
+    Platform,
+    Rated,
+    ReviewsAdded,
+)
 
 if TYPE_CHECKING:
     from bot.adapters.slack.adapter import SlackAdapter
@@ -90,7 +98,7 @@ class Listeners:
         app.command(COMMAND)(self.on_learn)
         app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self.on_answer)
         app.action(re.compile(rf"^{COMMAND_ACTION}-[a-z]+$"))(self.on_home_button)
-        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add)$"))(self.on_lesson_button)
+        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add|up|down)$"))(self.on_lesson_button)
 
     # -- listeners: ack, then hand the work to a task of ours -----------------------------------
 
@@ -199,10 +207,11 @@ class Listeners:
 
     async def lesson_button(self, user: str, channel: str, ts: str, value: str, block_id: str,
                             text: str, original: list[dict[str, Any]]) -> None:
-        """A "Got it" or "Add to my reviews" press: what it did replaces the button."""
+        """A "Got it", "Add to my reviews" or rating press: what it did replaces the
+        button(s)."""
         replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
         done = replies[0] if replies else None
-        if isinstance(done, LessonRead | ReviewsAdded) and ts and original:
+        if isinstance(done, LessonRead | ReviewsAdded | Rated) and ts and original:
             blocks = self.adapter.blocks.pressed_blocks(original, block_id, done)
             try:
                 async with self.adapter.pacer.slot(channel):

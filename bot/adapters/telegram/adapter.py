@@ -86,6 +86,7 @@ from bot.messages import (
     NoticeCode,
     Outbound,
     Platform,
+    Rated,
     Reloaded,
     Resumed,
     ReviewsAdded,
@@ -567,13 +568,20 @@ class TelegramAdapter:
                     return list(replies[1:])
                 await self._edit(message, None, None)
                 return list(replies)
-            case LessonRead() | ReviewsAdded() as done:
-                # "Got it" or "Add to my reviews": the result in the press's pop-up, and the
-                # button goes (it has done its work); what else it earned follows as messages.
+            case LessonRead() | ReviewsAdded() | Rated(ask_comment=False) as done:
+                # "Got it", "Add to my reviews" or a rating: the result in the press's pop-up,
+                # and the buttons go (they have done their work); what else it earned follows
+                # as messages.
                 await self._answer(query, to_plain(self.renderer.html(done)))
                 if message is not None:
                     await self._edit(message, None, None)
                 return list(replies[1:])
+            case Rated():
+                # "Not useful": the invitation to say why is a message of its own, to stay.
+                await self._answer(query)
+                if message is not None:
+                    await self._edit(message, None, None)
+                return list(replies)
             case (Notice() | Resumed() | ZoneNow() | UnknownCommand() | AllRead() | NothingDue()
                   | ChoiceRange() | BadgesEarned() | Invalid() | TopicsNow()
                   | Reloaded()) as notice if len(replies) == 1:

@@ -27,7 +27,14 @@ from bot.adapters.telegram.formatting import (
 )
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.messages import LessonMessage, LookupAnswer, MyData, Outbound, QuestionMessage
+from bot.messages import (
+    LessonMessage,
+    LookupAnswer,
+    MyData,
+    Outbound,
+    QuestionMessage,
+    RateLesson,
+)
 from bot.rendering.renderer import TEMPLATES, Renderer
 
 OWN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -163,15 +170,21 @@ class TelegramRenderer:
             self.action_keyboard(message))
 
     def action_keyboard(self, message: Outbound) -> tuple[tuple[Button, ...], ...]:
-        """The "Got it" under a lesson, the "Add to my reviews" under a lookup."""
+        """The "Got it" under a lesson, the "Add to my reviews" under a lookup, the two
+        rating buttons under "was it useful?"."""
+        labels = dict(self._renderer.menu("buttons"))
         match message:
+            case RateLesson(up=up, down=down):
+                pair = tuple(Button(labels[tag], value) for tag, value in (("up", up),
+                                                                             ("down", down))
+                             if fits_callback(value))
+                return (pair,) if len(pair) == 2 else ()
             case LessonMessage(done=value) if value:
                 tag = "read"
             case LookupAnswer(add=value) if value:
                 tag = "add"
             case _:
                 return ()
-        labels = dict(self._renderer.menu("buttons"))
         return ((Button(labels[tag], value),),) if fits_callback(value) else ()
 
     @staticmethod

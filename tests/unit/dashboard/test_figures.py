@@ -151,6 +151,27 @@ def test_track_funnel_counts_reads(database: Database, cohort: dict[str, int]) -
     assert telegram == {"t": (0, 0, 0, [])}  # dee only looked b up
 
 
+def test_track_funnels_of_interleaved_tracks(database: Database) -> None:
+    """Lesson ids whose order differs by collation (punctuation, case, accents) and tracks
+    whose lessons interleave when sorted: each lesson still counts for its own track."""
+    tracks = {"x": ("git/b", "Zeta/1", "a/2"), "y": ("git-x/a", "git/a", "\u00e9t\u00e9/1"),
+              "z": ("gitz/a",)}
+    with database.unit() as unit:
+        one = unit.learners.enrol("console", "one", MONDAY, LearnerChange())[0].id
+        two = unit.learners.enrol("console", "two", MONDAY, LearnerChange())[0].id
+        for lesson_id in ("git/b", "Zeta/1", "a/2", "git-x/a", "gitz/a", "gone/1"):
+            unit.progress.delivered(one, lesson_id, MONDAY)
+            unit.progress.read(one, lesson_id, MONDAY + timedelta(hours=1))
+        for lesson_id in ("git/a", "\u00e9t\u00e9/1", "git-x/a"):
+            unit.progress.delivered(two, lesson_id, MONDAY)
+            unit.progress.read(two, lesson_id, MONDAY + timedelta(days=1))
+    with database.reports() as reports:
+        funnels = reports.tracks(Scope(MONDAY, NOW), tracks)
+    assert funnels == {"x": (1, 1, 1, [(date(2026, 3, 16), 1)]),
+                       "y": (2, 1, 1, [(date(2026, 3, 17), 1)]),
+                       "z": (1, 1, 1, [(date(2026, 3, 16), 1)])}
+
+
 def test_predicted_recall_follows_fsrs(database: Database, catalog: Catalog,
                                        cohort: dict[str, int]) -> None:
     dashboard = Dashboard(database, catalog)
@@ -197,6 +218,50 @@ def test_every_page_builds_and_filters_change_the_numbers(
     assert later.figures[3].value != dashboard.build("overview", everything, NOW).figures[3].value
     learner = dashboard.build("learner", everything, NOW, cohort["ann"])
     assert learner.title == "Ann" and learner.tables[0].rows == (("T", 2, 2),)
+
+
+def test_streaks_are_shown_as_they_stand_now(database: Database, catalog: Catalog,
+                                             cohort: dict[str, int]) -> None:
+    """A streak is stored only when its learner acts: one kept a fortnight ago is broken by
+    now, one kept yesterday holds, and one of a learner on holiday holds too."""
+    from storage.records import Streak
+    with database.unit() as unit:
+        yesterday = NOW.date() - timedelta(days=1)  # Thursday the 19th
+        unit.streaks.save(Streak(cohort["ann"], 12, 12, yesterday, 0))
+        unit.streaks.save(Streak(cohort["bob"], 8, 8, yesterday - timedelta(days=14), 1))
+        unit.streaks.save(Streak(cohort["cy"], 4, 6, yesterday - timedelta(days=14), 0))
+        unit.learners.update(cohort["cy"], LearnerChange(paused=True))
+    dashboard = Dashboard(database, catalog)
+    everything = Filters(date(2026, 3, 1), NOW.date())
+    overview = dashboard.build("overview", everything, NOW)
+    [chart] = [chart for chart in overview.charts if chart.key == "streaks"]
+    assert chart.labels == ("0", "1-4", "5-9", "10-19", "20+")
+    assert chart.series[0].values == (2, 1, 0, 1, 0)  # bob (broken) and dee; cy; ann
+    [table] = dashboard.build("learners", everything, NOW).tables
+    streak = {row[0]: row[4] for row in table.rows}
+    assert streak == {"Ann": 12, "Bob": 0, "Cy": 4, "Dee": 0}
+    assert any("streak of 8 lost" in str(row[-1]) for row in table.rows if row[0] == "Bob")
+
+
+def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """eve got a on Monday and read it on Wednesday: Wednesday alone has a read and no
+    delivery, which is not "100% read"; b, which nobody got on Wednesday, is still listed."""
+    wednesday = MONDAY + timedelta(days=2)
+    with database.unit() as unit:
+        eve = unit.learners.enrol("console", "eve", MONDAY, LearnerChange())[0].id
+        unit.progress.delivered(eve, "t/a", MONDAY)
+        unit.progress.read(eve, "t/a", wednesday + timedelta(hours=3))
+    dashboard = Dashboard(database, catalog)
+    only = Filters(wednesday.date(), wednesday.date())
+    overview = dashboard.build("overview", only, NOW)
+    assert overview.figures[3].value == "0 of 0 (-)"
+    lessons = dashboard.build("lessons", only, NOW)
+    assert lessons.tables[0].rows == (("A", 0, 1, 0, None, 0, None),
+                                      ("B", 0, 0, 0, None, 0, None))
+    assert lessons.figures[1].value == "1"  # b
+    week = dashboard.build("overview", Filters(MONDAY.date(), NOW.date()), NOW)
+    assert week.figures[3].value == "4 of 5 (80%)"  # a to ann, bob, cy, eve; b to ann
 
 
 def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,

@@ -123,6 +123,22 @@ def test_a_trainer_asks_for_a_link_in_chat_and_it_works_once(database: Database,
     assert signin.redeem(later.url.split("token=")[1], NOW + timedelta(minutes=11)) is None
 
 
+def test_a_trainer_taken_off_the_list_is_signed_out(database: Database) -> None:
+    """A session (or a link) of someone no longer in [bot] trainers stops working at once;
+    the operator's command-line links are not tied to the list."""
+    before = SignIn(database, trainers=("slack:UT", "slack:UX"))
+    cookie = before.start("slack:UT", NOW)
+    waiting = before.link("slack:UT", NOW)
+    operator = before.start("cli", NOW)
+    kept = before.start("slack:UX", NOW)
+    after = SignIn(database, trainers=("slack:UX",))  # the config changed, the bot restarted
+    assert after.trainer(cookie, NOW) is None
+    assert after.redeem(waiting, NOW) is None
+    assert after.trainer(operator, NOW) == "cli"
+    assert after.trainer(kept, NOW) == "slack:UX"
+    assert before.trainer(cookie, NOW) is None  # the session was ended, not just refused
+
+
 def test_microlearn_simulate_and_dashboard_from_the_command_line(tmp_path: Path) -> None:
     import os
     import signal

@@ -148,7 +148,8 @@ def test_only_the_learners_own_action_keeps_the_day(say: Say, engine: Engine) ->
         assert Streaks(session).get(learner.id).last_active == friday.date()
         assert Points(session).total(learner.id) == 5
     read = say("got it", at=monday)
-    assert kinds(read) == ["read", "notice:badges"] and read[1].names == ("Track complete: Basics",)
+    assert kinds(read) == ["read", "notice:badges", "rate", "reflect"]
+    assert read[1].names == ("Track complete: Basics",)
     with engine.store.session() as session:
         assert Streaks(session).get(learner.id).current == 2
 
@@ -262,7 +263,7 @@ def test_a_lesson_counts_once_by_got_it_done_or_an_answer(say: Say, engine: Engi
     assert lesson.kind is Kind.LESSON and lesson.done.startswith("read:")
     assert points(engine) == 0  # delivered, not read
     replies = say(None, at=MON, answer=lesson.done)
-    assert kinds(replies) == ["read", "notice:badges"]  # the first lesson read: its badge
+    assert kinds(replies) == ["read", "notice:badges", "rate"]  # the first read: its badge
     assert replies[0].earned == 5 and points(engine) == 5
     again = say(None, at=MON, answer=lesson.done)
     assert kinds(again) == ["read"] and again[0].already and points(engine) == 5

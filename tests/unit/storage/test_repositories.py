@@ -190,6 +190,49 @@ def test_leaderboard_shows_only_learners_who_opted_in(database: Database) -> Non
     assert [(s.display_name, s.points) for s in board] == [("Keen", 50), ("Proud", 20)]
 
 
+def test_the_points_total_follows_the_ledger(database: Database) -> None:
+    learner_id = enrol(database)
+    other = enrol(database, "2")
+    with database.session() as session:
+        points = Points(session)
+        assert points.award(learner_id, 10, "answer", "a", NOW)
+        assert not points.award(learner_id, 10, "answer", "a", NOW)  # the same award again
+        assert points.award(learner_id, 25, "lesson", "b", NOW)
+        assert points.award(other, 7, "answer", "c", NOW)
+        points.revoke("b")
+        points.revoke("never made")
+    with database.session() as session:
+        kept = dict(session.execute(text("SELECT id, points FROM learner")).all())
+        assert kept == {learner_id: Points(session).total(learner_id), other: 7}
+        assert kept[learner_id] == 10
+
+
+def test_ratings_reflections_and_the_awaited_reply(database: Database) -> None:
+    from storage.records import Awaited, Reflection
+    from storage.repositories import Voices
+    learner_id = enrol(database)
+    with database.session() as session:
+        voices = Voices(session)
+        assert not voices.comment(learner_id, "l", "no rating yet")
+        voices.rate(learner_id, "l", False, NOW)
+        assert voices.comment(learner_id, "l", "too long")
+        voices.rate(learner_id, "l", True, NOW + timedelta(minutes=1))  # changed its mind
+        voices.reflect(learner_id, "l", "What will you do?", "Lock my screen", NOW)
+        voices.reflect(learner_id, "m", "And now?", "Report it", NOW + timedelta(days=1))
+        voices.await_reply(learner_id, "comment", "l", "", NOW)
+        voices.await_reply(learner_id, "reflection", "m", "And now?", NOW)  # replaces it
+    with database.session() as session:
+        voices = Voices(session)
+        rating = session.execute(text(
+            "SELECT useful, comment FROM lesson_rating")).one()
+        assert (bool(rating[0]), rating[1]) == (True, "too long")
+        assert voices.reflections(learner_id, 1) == [
+            Reflection("m", "And now?", "Report it", NOW + timedelta(days=1))]
+        assert voices.awaited(learner_id) == Awaited("reflection", "m", "And now?", NOW)
+        assert voices.clear(learner_id) and not voices.clear(learner_id)
+        assert voices.awaited(learner_id) is None
+
+
 def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Database) -> None:
     gone = enrol(database, "1")
     kept = enrol(database, "2")
