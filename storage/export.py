@@ -27,6 +27,7 @@ from storage.tables import (
     FlagRow,
     LearnerRow,
     ProgressRow,
+    RatingRow,
     StreakRow,
 )
 
@@ -39,6 +40,7 @@ _CARD = CardRow.__table__  # type: ignore[attr-defined]
 _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
+_RATING = RatingRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,19 @@ class FlagOut:
     lesson_id: str
     question_key: str
     note: str
+
+
+@dataclass(frozen=True)
+class RatingOut:
+    """A learner's verdict on a lesson (the latest counts), with their words."""
+
+    rated_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    useful: bool
+    comment: str
 
 
 def _day(value: Any) -> date | None:
@@ -200,6 +215,20 @@ class Exports:
         for row in _stream(self.session, query):
             yield FlagOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
                           str(row[6] or ""))
+
+
+    def ratings(self, since: datetime | None = None) -> Iterator[RatingOut]:
+        """Every lesson rating (given at or after ``since``), oldest first."""
+        query = (select(_RATING.c.rated_at, _RATING.c.learner_id, _LEARNER.c.display_name,
+                        _LEARNER.c.platform, _RATING.c.lesson_id, _RATING.c.useful,
+                        _RATING.c.comment)
+                 .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
+                 .order_by(_RATING.c.rated_at, _RATING.c.learner_id, _RATING.c.lesson_id))
+        if since is not None:
+            query = query.where(_RATING.c.rated_at >= since)
+        for row in _stream(self.session, query):
+            yield RatingOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                            bool(row[5]), str(row[6] or ""))
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from storage.tables import (
     AskRow,
     LearnerRow,
     ProgressRow,
+    RatingRow,
     XapiCursorRow,
     XapiStatementRow,
 )
@@ -37,6 +38,7 @@ _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _ASK = AskRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STATEMENT = XapiStatementRow.__table__  # type: ignore[attr-defined]
+_RATING = RatingRow.__table__  # type: ignore[attr-defined]
 _CURSOR = XapiCursorRow.__table__  # type: ignore[attr-defined]
 
 
@@ -66,6 +68,19 @@ class ReadEvent:
     platform_user_id: str
     lesson_id: str
     read_at: datetime
+
+
+@dataclass(frozen=True)
+class RatingEvent:
+    """A learner's verdict on a lesson (useful or not), with their words."""
+
+    learner_id: int
+    platform: str
+    platform_user_id: str
+    lesson_id: str
+    useful: bool
+    comment: str
+    rated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,20 @@ class XapiStore:
             query = query.where(_PROGRESS.c.read_at < until)
         for row in self.session.execute(query.execution_options(yield_per=CHUNK)):
             yield ReadEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), row[4])
+
+    def ratings(self, since: datetime, until: datetime | None = None) -> Iterator[RatingEvent]:
+        """Every lesson rating given (or changed) in ``[since, until)``, streamed."""
+        query = (select(_RATING.c.learner_id, _LEARNER.c.platform, _LEARNER.c.platform_user_id,
+                        _RATING.c.lesson_id, _RATING.c.useful, _RATING.c.comment,
+                        _RATING.c.rated_at)
+                 .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
+                 .where(_RATING.c.rated_at >= since)
+                 .order_by(_RATING.c.rated_at, _RATING.c.learner_id, _RATING.c.lesson_id))
+        if until is not None:
+            query = query.where(_RATING.c.rated_at < until)
+        for row in self.session.execute(query.execution_options(yield_per=CHUNK)):
+            yield RatingEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), bool(row[4]),
+                              str(row[5] or ""), row[6])
 
     def lessons_read(self, learner_id: int, until: datetime) -> set[str]:
         """The lessons a learner had read by ``until`` (inclusive)."""

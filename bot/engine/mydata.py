@@ -2,7 +2,8 @@
 their right of erasure).
 
 The copy is JSON: the learner's settings, progress, cards, answers, points, streak, badges,
-flags, lookups and deliveries, one list of records per table, as stored. What storage reads is
+flags, ratings, reflections, lookups and deliveries, one list of records per table, as
+stored. What storage reads is
 decided there (every table that refers to the learner); this module only wraps it.
 """
 
@@ -16,11 +17,6 @@ from bot.messages import MyData
 FORMAT = 1
 """The version of the file's layout."""
 
-NOT_STORED = ("ratings", "reflections")
-"""Kinds of data microlearn does not keep (yet): named in the file, so its reader knows they
-are not missing by mistake."""
-
-
 def my_data(turn: Turn, _: str) -> None:
     """Send the learner a JSON file of everything stored about them."""
     learner = turn.learner
@@ -32,7 +28,6 @@ def my_data(turn: Turn, _: str) -> None:
         "exported_at": turn.now.isoformat(),
         "platform": learner.platform.value,
         "platform_user_id": learner.platform_user_id,
-        "not_stored": list(NOT_STORED),
         "tables": tables,
     }
     stamp = turn.now.strftime("%Y-%m-%d")

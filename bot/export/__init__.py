@@ -1,8 +1,8 @@
 """``microlearn export``: stored records out as CSV or JSON Lines, streamed row by row.
 
-Four kinds of record (answers, progress, learners, flags), each with the columns of the
-dashboard's table of the same name first (same names, same formatting), then the ids a script
-needs to join them. Ratings come later (they are not stored yet) and say so.
+Five kinds of record (answers, progress, learners, flags, ratings), each with the columns of
+the dashboard's table of the same records first (same names, same formatting) where there is
+one, then the ids a script needs to join them.
 """
 
 from __future__ import annotations
@@ -48,8 +48,13 @@ FLAGS = ("when", "question", "note", "learner", "learner id", "platform", "lesso
          "question key")
 """One row per flag (the questions page counts them; this lists each)."""
 
+RATINGS = ("when", "lesson", "useful", "comment", "learner", "learner id", "platform",
+           "lesson id")
+"""One row per lesson rating (the learner's latest verdict on the lesson, with their words)."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
-                                       "learners": LEARNERS, "flags": FLAGS}
+                                       "learners": LEARNERS, "flags": FLAGS,
+                                       "ratings": RATINGS}
 
 
 def stamp(moment: datetime | None) -> str:
@@ -81,11 +86,6 @@ class Exporter:
     def columns(self, kind: str) -> tuple[str, ...]:
         """The column names of ``kind``; an :class:`ExportError` for one that cannot be
         exported."""
-        if kind == "ratings":
-            raise ExportError(
-                "ratings are not stored yet: learners' ratings arrive with the issue on knowledge "
-                "gain and the learner's voice (#12); until then there is nothing to export. "
-                "Export answers, progress, learners or flags instead")
         if kind not in COLUMNS:
             raise ExportError(f"no export called {kind!r}: use one of {', '.join(KINDS)}")
         return COLUMNS[kind]
@@ -138,12 +138,25 @@ class Exporter:
                    ", ".join(risks[0].reasons) if risks else "", row.learner_id,
                    stamp(row.enrolled_at))
 
+    def _ratings(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.ratings(since):
+            yield (stamp(row.rated_at), _title(self, row.lesson_id),
+                   "yes" if row.useful else "no", row.comment,
+                   name(row.learner_id, row.display_name), row.learner_id, row.platform,
+                   row.lesson_id)
+
     def _flags(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         name = self.dashboard.name
         for row in exports.flags(since):
             yield (stamp(row.created_at), self._question(row.lesson_id, row.question_key),
                    row.note, name(row.learner_id, row.display_name), row.learner_id,
                    row.platform, row.lesson_id, row.question_key)
+
+
+def _title(exporter: Exporter, lesson_id: str) -> str:
+    lesson = exporter.dashboard.catalog.get(lesson_id)
+    return lesson.title if lesson else lesson_id
 
 
 def _risk(row: LearnerOut) -> LearnerRisk:

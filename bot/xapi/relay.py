@@ -30,12 +30,20 @@ from bot.xapi.statements import (
     as_json,
     completed,
     experienced,
+    rated,
 )
 from storage import Database
-from storage.xapi import AnswerEvent, Backlog, NewStatement, ReadEvent, XapiStore
+from storage.xapi import (
+    AnswerEvent,
+    Backlog,
+    NewStatement,
+    RatingEvent,
+    ReadEvent,
+    XapiStore,
+)
 
 log = logging.getLogger(__name__)
-KINDS = ("answers", "reads")
+KINDS = ("answers", "reads", "ratings")
 """The kinds of event statements are made from, each with its cursor."""
 WRITE_CHUNK = 500
 
@@ -127,8 +135,10 @@ class XapiRelay:
         chunk: list[NewStatement] = []
         with self.database.session() as reading:
             store = XapiStore(reading)
-            events: Iterable[AnswerEvent | ReadEvent] = (
-                store.answers(since, until) if kind == "answers" else store.reads(since, until))
+            events: Iterable[AnswerEvent | ReadEvent | RatingEvent] = (
+                store.answers(since, until) if kind == "answers"
+                else store.ratings(since, until) if kind == "ratings"
+                else store.reads(since, until))
             for event in events:
                 chunk.extend(self.statements(store, event))
                 if len(chunk) >= WRITE_CHUNK:
@@ -137,12 +147,15 @@ class XapiRelay:
         return made + self._keep(chunk, now)
 
     def statements(self, store: XapiStore,
-                   event: AnswerEvent | ReadEvent) -> Iterator[NewStatement]:
+                   event: AnswerEvent | ReadEvent | RatingEvent) -> Iterator[NewStatement]:
         """The statements of one event."""
         lesson = self.catalog.get(event.lesson_id)
         if isinstance(event, AnswerEvent):
             yield self._new(answered(event, lesson, self.words), event.learner_id,
                             event.answered_at)
+            return
+        if isinstance(event, RatingEvent):
+            yield self._new(rated(event, lesson, self.words), event.learner_id, event.rated_at)
             return
         yield self._new(experienced(event, lesson, self.words), event.learner_id, event.read_at)
         if lesson is not None and lesson.track:

@@ -5,6 +5,7 @@
 | a lesson read | ``experienced`` | the lesson (``activities/lesson``) |
 | the read that completes a track | ``completed`` | the track (``activities/course``) |
 | an answer | ``answered`` | the question (``activities/cmi.interaction``, ``choice``) |
+| a lesson rated | ``rated`` (TinCan registry) | the lesson; the score 1 (useful) or 0 |
 
 Every statement's id is a UUID 5 of the event's own key (its kind, the platform account, what it
 is about and when it happened: ids of a database can come again after a `forget`, so they are
@@ -26,7 +27,7 @@ from urllib.parse import quote
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
-from storage.xapi import AnswerEvent, ReadEvent
+from storage.xapi import AnswerEvent, RatingEvent, ReadEvent
 
 VERSION = "1.0.3"
 """The xAPI version spoken (the X-Experience-API-Version header)."""
@@ -37,7 +38,6 @@ EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 RATED = "http://id.tincanapi.com/verb/rated"
-"""For ratings, when they are stored (a later release)."""
 LESSON_TYPE = "http://adlnet.gov/expapi/activities/lesson"
 TRACK_TYPE = "http://adlnet.gov/expapi/activities/course"
 QUESTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
@@ -177,6 +177,27 @@ def experienced(event: ReadEvent, lesson: Lesson | None, words: Vocabulary) -> d
         "result": {"completion": True},
         "context": _context(parents, event.platform),
         "timestamp": _stamp(event.read_at),
+    }
+
+
+def rated(event: RatingEvent, lesson: Lesson | None, words: Vocabulary) -> dict[str, Any]:
+    """The statement of a lesson rating: useful scores 1, not useful 0 (of 0 to 1); the
+    learner's words, when given with it, are the response."""
+    result: dict[str, Any] = {"score": {"raw": int(event.useful), "min": 0, "max": 1,
+                                        "scaled": float(event.useful)}}
+    if event.comment.strip():
+        result["response"] = event.comment.strip()[:2000]
+    parents = [track_activity(lesson.track, words)] if lesson is not None and lesson.track \
+        else []
+    return {
+        "id": statement_id(f"rated:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
+                           f"{_stamp(event.rated_at)}"),
+        "actor": actor(event.platform, event.platform_user_id, words),
+        "verb": {"id": RATED, "display": {"en-US": "rated"}},
+        "object": lesson_activity(event.lesson_id, lesson, words),
+        "result": result,
+        "context": _context(parents, event.platform),
+        "timestamp": _stamp(event.rated_at),
     }
 
 

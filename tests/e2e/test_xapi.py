@@ -20,7 +20,7 @@ from bot.messages import Inbound, Platform
 from bot.metrics import XapiCollector
 from bot.xapi.client import LrsClient
 from bot.xapi.relay import XapiRelay
-from bot.xapi.statements import ANSWERED, COMPLETED, EXPERIENCED, Vocabulary
+from bot.xapi.statements import ANSWERED, COMPLETED, EXPERIENCED, RATED, Vocabulary
 from scheduler.clock import ManualClock
 from storage import Database
 from storage.xapi import NewStatement, XapiStore
@@ -118,6 +118,17 @@ async def test_events_reach_a_real_lrs_once_and_a_replay_duplicates_nothing(
     assert len(mine(ralph, user)) == 4
     with database.session() as session:
         assert XapiStore(session).backlog(clock.now()).pending == 0
+
+    # A rating is "rated", with its score and the learner's words.
+    engine = Engine(database, catalog, EngineSettings())
+    later = clock.now()
+    for text in ("lesson", "done", "rate not useful: too short"):
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text=text), later)
+    clock.advance(timedelta(minutes=1))
+    assert (await relay.run()).sent >= 1
+    [rating] = [s for s in mine(ralph, user) if s["verb"]["id"] == RATED]  # type: ignore[index]
+    assert rating["result"]["response"] == "too short"  # type: ignore[index]
+    assert rating["result"]["score"]["raw"] == 0  # type: ignore[index]
     await relay.close()
 
 

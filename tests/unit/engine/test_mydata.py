@@ -32,6 +32,7 @@ def test_mydata_holds_settings_progress_answers_points_badges_and_flags(
         say: Say, engine: Engine) -> None:
     say("time 08:30", at=MONDAY)
     read_lesson(say, MONDAY)
+    say("rate not useful: too long", at=MONDAY)
     tuesday = MONDAY + timedelta(days=1, hours=6)
     assert say("quiz", at=tuesday)
     say("2", at=tuesday)
@@ -50,7 +51,8 @@ def test_mydata_holds_settings_progress_answers_points_badges_and_flags(
     everything = [row for rows in tables.values() for row in rows]
     assert all(row.get("learner_id", ann) == ann for row in everything)
     assert all(row.get("id", ann) == ann for row in tables["learner"])
-    assert copy["not_stored"] == ["ratings", "reflections"]
+    [rating] = tables["lesson_rating"]
+    assert (rating["useful"], rating["comment"]) == (False, "too long")
 
 
 def test_every_table_that_refers_to_a_learner_is_in_the_copy() -> None:

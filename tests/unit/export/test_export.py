@@ -16,7 +16,17 @@ from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard, DashboardSettings, Filters
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
-from bot.export import ANSWERS, FLAGS, LEARNERS, PROGRESS, Exporter, ExportError, write
+from bot.export import (
+    ANSWERS,
+    FLAGS,
+    LEARNERS,
+    PROGRESS,
+    RATINGS,
+    Exporter,
+    ExportError,
+    write,
+)
+from bot.messages import Inbound, Platform
 from bot.simulate import Simulation
 from storage import Database, StorageError
 from storage.tables import AnswerRow, LearnerRow
@@ -108,10 +118,21 @@ def test_pseudonymous_export_shows_no_names(cohort: Database, sample_catalog: Ca
     assert all(row["learner"] == f"learner #{row['learner id']}" for row in rows)
 
 
-def test_ratings_say_they_are_not_stored_yet(database: Database,
-                                             sample_catalog: Catalog) -> None:
-    with pytest.raises(ExportError, match="ratings are not stored yet"):
-        Exporter(database, sample_catalog).write(io.StringIO(), "ratings", None, "csv")
+def test_ratings_export_each_verdict_with_its_words(database: Database,
+                                                    sample_catalog: Catalog) -> None:
+    engine = Engine(database, sample_catalog, EngineSettings())
+    for user, verdict in (("ann", "rate not useful: too long"), ("bob", "rate up")):
+        for text in ("lesson", "done", verdict):
+            engine.handle(Inbound(Platform.CONSOLE, user, user, text=text, display_name=user),
+                          NOW)
+    rows = exported(Exporter(database, sample_catalog), "ratings")
+    assert [(row["learner"], row["useful"], row["comment"]) for row in rows] == [
+        ("ann", "no", "too long"), ("bob", "yes", "")]
+    lesson = sample_catalog.get(rows[0]["lesson id"])
+    assert lesson is not None and rows[0]["lesson"] == lesson.title
+    assert tuple(rows[0]) == RATINGS
+    with pytest.raises(ExportError, match="no export called 'grades'"):
+        Exporter(database, sample_catalog).columns("grades")
 
 
 def test_formulas_are_quoted_for_spreadsheets() -> None:
@@ -184,11 +205,10 @@ def test_cli_writes_the_file_whole_or_not_at_all(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert out.read_text(encoding="utf-8").count("\n") > 0
         assert not (tmp_path / "answers.jsonl.partial").exists()
-        failed = runner.invoke(main, ["export", "ratings", "--db", url, "--out",
-                                      str(tmp_path / "r.csv")])
+        failed = runner.invoke(main, ["export", "answers", "--db", url, "--out",
+                                      str(tmp_path / "no-such-folder" / "r.csv")])
         assert failed.exit_code == 1
-        assert "ratings are not stored yet" in failed.output
-        assert not (tmp_path / "r.csv").exists()
+        assert "cannot write" in failed.output and "choose another --out" in failed.output
 
 
 def _catalog() -> Catalog:

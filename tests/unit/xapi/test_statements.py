@@ -14,14 +14,16 @@ from bot.xapi.statements import (
     COMPLETED,
     EXPERIENCED,
     QUESTION_TYPE,
+    RATED,
     Vocabulary,
     answered,
     as_json,
     completed,
     experienced,
+    rated,
     statement_id,
 )
-from storage.xapi import AnswerEvent, ReadEvent
+from storage.xapi import AnswerEvent, RatingEvent, ReadEvent
 
 statements = pytest.importorskip("ralph.models.xapi.base.statements")
 WHEN = datetime(2026, 3, 2, 9, 30, 12, 345678, tzinfo=UTC)
@@ -144,3 +146,15 @@ def test_the_model_does_refuse_a_broken_statement(sample_catalog: Catalog) -> No
     spaced["object"]["definition"]["choices"][0]["id"] = "a b"
     with pytest.raises(ValueError):
         statements.BaseXapiStatement.model_validate(spaced)
+
+
+def test_a_rating_is_rated_with_a_score_and_the_words(sample_catalog: Catalog) -> None:
+    lesson = next(item for item in sample_catalog.lessons() if item.track)
+    down = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, False, "too long", WHEN),
+                       lesson, Vocabulary()))
+    assert down["verb"] == {"id": RATED, "display": {"en-US": "rated"}}
+    assert down["result"] == {"score": {"raw": 0, "min": 0, "max": 1, "scaled": 0.0},
+                              "response": "too long"}
+    up = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, True, "", WHEN), None,
+                     Vocabulary()))
+    assert up["result"] == {"score": {"raw": 1, "min": 0, "max": 1, "scaled": 1.0}}
