@@ -4,17 +4,19 @@ The cohort is written straight into the tables (the engine would take hours to m
 each learner gets the sample library's lessons delivered over the year, most of them read, a
 card per question with an FSRS stability, and about 450 answers (three on four out of five
 workdays); points for every lesson read and every right answer (the ledger and each learner's
-kept total); a few flags and unanswered lookups. Then every page is built as the web handler
+kept total); four lessons in ten rated and a reflection at most track ends; a few flags and
+unanswered lookups. Then every page is built as the web handler
 builds it, several times, and the median time reported next to a baseline in the same run: a
 bare ``SELECT count(*)`` over the answers.
 
 Usage::
 
     python -m bench.dashboard_bench [--db URL] [--learners 10000] [--days 365] [--repeat 5]
-                                    [--keep FILE]
+                                    [--keep FILE | --keep-schema NAME]
 
 ``--keep FILE`` writes the SQLite cohort to FILE, or reuses FILE when it is already there
-(a year of 10,000 learners takes minutes to write; the pages' queries take milliseconds).
+(a year of 10,000 learners takes minutes to write; the pages' queries take milliseconds);
+``--keep-schema NAME`` does the same in a PostgreSQL schema (dropped by hand when done).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from storage.tables import (
     PointsRow,
     ProgressRow,
     QuestionDayRow,
+    RatingRow,
+    ReflectionRow,
     StreakRow,
 )
 from tests.fakes.scratch import scratch_database
@@ -201,26 +205,57 @@ def populate(database: Database, catalog: Catalog, learners: int, days: int) -> 
 
 
 @contextmanager
-def kept_database(path: Path) -> Iterator[tuple[Database, bool]]:
-    """The SQLite cohort kept at ``path``, and whether it was there already."""
-    existed = path.exists()
-    database = Database(f"sqlite:///{path}")
+def kept(url: str, schema: str | None = None) -> Iterator[tuple[Database, bool]]:
+    """A cohort kept between runs (a SQLite file, or a PostgreSQL schema), migrated; and
+    whether it held one already."""
+    admin = Database(url)
+    with admin.engine.begin() as connection:
+        if schema is not None:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    database = Database(url, schema=schema)
     try:
         upgrade(database)
+        with database.engine.connect() as connection:
+            existed = bool(connection.execute(text("SELECT count(*) FROM learner")).scalar())
         yield database, existed
     finally:
         database.dispose()
 
 
 @contextmanager
-def cohort_database(url: str | None, keep: Path | None) -> Iterator[tuple[Database, bool]]:
+def cohort_database(url: str | None, keep: Path | None,
+                    schema: str | None = None) -> Iterator[tuple[Database, bool]]:
     """The database to measure on, and whether it holds a cohort already."""
-    if keep is not None:
-        with kept_database(keep) as kept:
-            yield kept
+    if keep is not None or (url is not None and schema is not None):
+        with kept(url if keep is None else f"sqlite:///{keep}", schema) as found:
+            yield found
         return
     with scratch_database(url, prefix="dashbench") as database:
         yield database, False
+
+
+def populate_voice(database: Database, catalog: Catalog, learners: int) -> int:
+    """Four in ten lessons rated (one rating in four with words), and a reflection at the end
+    of each track for six learners in ten; returns how many ratings."""
+    rng = random.Random(13)
+    lessons = sorted(catalog.lessons(), key=lambda lesson: lesson.id)
+    ratings, reflections = [], []
+    for learner in range(1, learners + 1):
+        for index, lesson in enumerate(lessons):
+            if rng.random() < 0.4:
+                ratings.append({"learner_id": learner, "lesson_id": lesson.id,
+                                "useful": rng.random() < 0.7,
+                                "comment": "too long" if rng.random() < 0.25 else "",
+                                "rated_at": NOW - timedelta(days=rng.uniform(0, 365))})
+            if lesson.track and index % 7 == 6 and rng.random() < 0.6:
+                reflections.append({"learner_id": learner, "lesson_id": lesson.id,
+                                    "prompt": "What will you do differently tomorrow?",
+                                    "answer": "Check the sender first",
+                                    "written_at": NOW - timedelta(days=rng.uniform(0, 365))})
+    _write(database, RatingRow, ratings)
+    _write(database, ReflectionRow, reflections)
+    return len(ratings)
 
 
 def timed(action: object, repeat: int) -> float:
@@ -241,12 +276,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", type=Path, default=None,
                         help="SQLite file to write the cohort to, or to reuse")
+    parser.add_argument("--keep-schema", default=None,
+                        help="PostgreSQL schema (with --db) to write the cohort to, or to reuse")
     args = parser.parse_args()
     if args.keep is not None and args.db is not None:
-        parser.error("--keep is for SQLite; leave out --db")
+        parser.error("--keep is for SQLite; leave out --db (or use --keep-schema)")
+    if args.keep_schema is not None and args.db is None:
+        parser.error("--keep-schema needs --db postgresql://...")
     catalog = Catalog(ROOT / "lessons")
     catalog.load()
-    with cohort_database(args.db, args.keep) as (database, existed):
+    with cohort_database(args.db, args.keep, args.keep_schema) as (database, existed):
         started = time.perf_counter()
         if existed:
             with database.engine.connect() as connection:
@@ -255,6 +294,10 @@ def main() -> None:
                     text("SELECT count(*) FROM learner")).scalar_one())
         else:
             answers = populate(database, catalog, args.learners, args.days)
+        with database.engine.connect() as connection:
+            rated = connection.execute(text("SELECT count(*) FROM lesson_rating")).scalar_one()
+        if not rated:  # also into a kept cohort written before ratings existed
+            populate_voice(database, catalog, args.learners)
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
@@ -273,7 +316,7 @@ def main() -> None:
         for key in PAGES:
             results[f"{key}, last 30 days"] = timed(
                 lambda key=key: dashboard.build(key, month, NOW), args.repeat)
-        for key in ("overview", "tracks", "questions", "learners", "lessons"):
+        for key in ("overview", "tracks", "questions", "learners", "lessons", "voice"):
             results[f"{key}, a year"] = timed(
                 lambda key=key: dashboard.build(key, year, NOW), args.repeat)
         results["learner page"] = timed(lambda: dashboard.build("learner", month, NOW, 42),

@@ -27,6 +27,9 @@ from bot.messages import (
     Outbound,
     Platform,
     QuestionMessage,
+    Rated,
+    RateLesson,
+    ReflectionPrompt,
 )
 from storage.records import Delivery, DeliveryKind, DeliveryStatus
 
@@ -39,6 +42,11 @@ LAST = ("Lovelace", "Okafor", "Martin", "Patel", "Nguyen", "Schmidt", "Kim", "Si
 UNANSWERABLE = ("how do I book a meeting room", "what is the wifi password at the office",
                 "expense a taxi receipt", "parental leave policy", "who approves holidays",
                 "how to set up the vpn on linux", "kerberos ticket expired")
+COMMENTS = ("Too long for a break between meetings", "The example did not fit my job",
+            "I knew this already", "The quiz asked about something the lesson did not say")
+REFLECTIONS = ("Check the sender before I click a link", "Ask a colleague before I approve",
+               "Lock my screen when I leave my desk", "Write shorter messages to my team",
+               "Use a password manager from today")
 
 
 @dataclass
@@ -142,7 +150,7 @@ class Simulation:
             if isinstance(message, LessonMessage) and active and message.done:
                 if self.random.random() < 0.85:  # most who read say so
                     later = morning + timedelta(minutes=self.random.randint(3, 240))
-                    self.handle(person, later, answer=message.done)
+                    self.speak(person, later, self.handle(person, later, answer=message.done))
                     self.reads += 1
                 for question in message.lesson.questions:
                     person.seen[f"{message.lesson.id}:{question.key}"] = morning
@@ -164,6 +172,22 @@ class Simulation:
                     self.random.random() < 0.3:
                 self.handle(person, moment, text="flag the marked answer looks wrong to me")
             moment += timedelta(seconds=40)
+
+    def speak(self, person: Persona, at: datetime, replies: list[Outbound]) -> None:
+        """After a lesson read: some rate it (a lesson that looks broken less kindly), some
+        add a word to "not useful", and most who are asked to reflect write a line."""
+        for message in replies:
+            if isinstance(message, RateLesson) and self.random.random() < 0.4:
+                useful = self.random.random() < 0.35 + 0.5 * person.skill
+                said = self.handle(person, at, answer=message.up if useful else message.down)
+                if any(isinstance(reply, Rated) and reply.ask_comment for reply in said) and \
+                        self.random.random() < 0.5:
+                    self.handle(person, at, text=self.random.choice(COMMENTS))
+            elif isinstance(message, ReflectionPrompt):
+                if self.random.random() < 0.6:
+                    self.handle(person, at, text=self.random.choice(REFLECTIONS))
+                else:
+                    self.handle(person, at, text="skip")
 
     def choose(self, person: Persona, message: QuestionMessage, now: datetime) -> int:
         """The choice this learner presses: right with a chance from skill and memory; a

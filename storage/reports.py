@@ -46,7 +46,9 @@ from storage.tables import (
     PlatformDayRow,
     ProgressRow,
     QuestionDayRow,
+    RatingRow,
     RecallSnapshotRow,
+    ReflectionRow,
     StreakRow,
 )
 
@@ -55,6 +57,8 @@ _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _ASK = AskRow.__table__  # type: ignore[attr-defined]
 _CARD = CardRow.__table__  # type: ignore[attr-defined]
 _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
+_RATING = RatingRow.__table__  # type: ignore[attr-defined]
+_REFLECTION = ReflectionRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
 _MISS = LookupMissRow.__table__  # type: ignore[attr-defined]
@@ -635,11 +639,21 @@ class Reports:
         learning = and_(_PROGRESS.c.learner_id == _CARD.c.learner_id,
                         _PROGRESS.c.lesson_id == _CARD.c.lesson_id,
                         or_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "added"))
-        # Per learner, a seek into their due cards: not a pass over every card grouped.
-        overdue = (select(func.count()).select_from(_CARD.join(_PROGRESS, learning))
-                   .where(_CARD.c.learner_id == _LEARNER.c.id,
-                          _CARD.c.due_at < now - overdue_after)
-                   .correlate(_LEARNER).scalar_subquery())
+        late = _CARD.c.due_at < now - overdue_after
+        joined: Any = _LEARNER.outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id)
+        if self.dialect == "sqlite" or learner_id is not None:
+            # SQLite: per learner, a seek into their due cards, not every card grouped.
+            overdue: Any = (select(func.count()).select_from(_CARD.join(_PROGRESS, learning))
+                            .where(_CARD.c.learner_id == _LEARNER.c.id, late)
+                            .correlate(_LEARNER).scalar_subquery())
+        else:
+            # PostgreSQL runs a correlated count once per learner (a tenth of a millisecond
+            # each); one grouped hash join over the late cards is several times faster.
+            late_by = (select(_CARD.c.learner_id, func.count().label("overdue"))
+                       .select_from(_CARD.join(_PROGRESS, learning)).where(late)
+                       .group_by(_CARD.c.learner_id).subquery())
+            joined = joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
+            overdue = func.coalesce(late_by.c.overdue, 0)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, overdue,
                         func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
@@ -647,8 +661,7 @@ class Reports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active)
-                 .select_from(_LEARNER.outerjoin(_STREAK,
-                                                 _STREAK.c.learner_id == _LEARNER.c.id))
+                 .select_from(joined)
                  .where(self._of(_LEARNER.c.id, scope))
                  .order_by(_LEARNER.c.id))
         if learner_id is not None:
@@ -734,6 +747,51 @@ class Reports:
                  .group_by(words).order_by(func.count().desc(), words).limit(limit))
         return [(str(text), int(n), _as_datetime(last) or datetime.min)
                 for text, n, last in self.session.execute(query)]
+
+
+    # -- the learners' voice ------------------------------------------------------------------
+
+    def ratings(self, scope: Scope) -> list[tuple[str, int, int, int]]:
+        """Per lesson rated in scope: (lesson, useful, not useful, with words)."""
+        query = (select(_RATING.c.lesson_id, func.sum(cast(_RATING.c.useful, Integer)),
+                        func.sum(cast(~_RATING.c.useful, Integer)),
+                        func.sum(cast(_RATING.c.comment != "", Integer)))
+                 .where(_RATING.c.rated_at >= scope.since, _RATING.c.rated_at < scope.until,
+                        self._of(_RATING.c.learner_id, scope),
+                        self._lessons(_RATING.c.lesson_id, scope))
+                 .group_by(_RATING.c.lesson_id).order_by(_RATING.c.lesson_id))
+        return [(str(lesson), int(up or 0), int(down or 0), int(words or 0))
+                for lesson, up, down, words in self.session.execute(query)]
+
+    def comments(self, scope: Scope, limit: int
+                 ) -> list[tuple[datetime, int, str, str, bool, str]]:
+        """The latest ratings with words: (when, learner, their name, lesson, useful, words)."""
+        query = (select(_RATING.c.rated_at, _LEARNER.c.id, _LEARNER.c.display_name,
+                        _RATING.c.lesson_id, _RATING.c.useful, _RATING.c.comment)
+                 .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
+                 .where(_RATING.c.rated_at >= scope.since, _RATING.c.rated_at < scope.until,
+                        _RATING.c.comment != "", self._of(_RATING.c.learner_id, scope),
+                        self._lessons(_RATING.c.lesson_id, scope))
+                 .order_by(_RATING.c.rated_at.desc()).limit(limit))
+        return [(_as_datetime(at) or datetime.min, int(learner), str(name or ""), str(lesson),
+                 bool(useful), str(words)) for at, learner, name, lesson, useful, words
+                in self.session.execute(query)]
+
+    def reflections(self, scope: Scope, limit: int
+                    ) -> list[tuple[datetime, int, str, str, str, str]]:
+        """The latest reflections: (when, learner, their name, lesson, prompt, answer)."""
+        query = (select(_REFLECTION.c.written_at, _LEARNER.c.id, _LEARNER.c.display_name,
+                        _REFLECTION.c.lesson_id, _REFLECTION.c.prompt, _REFLECTION.c.answer)
+                 .join(_LEARNER, _LEARNER.c.id == _REFLECTION.c.learner_id)
+                 .where(_REFLECTION.c.written_at >= scope.since,
+                        _REFLECTION.c.written_at < scope.until,
+                        self._of(_REFLECTION.c.learner_id, scope),
+                        self._lessons(_REFLECTION.c.lesson_id, scope))
+                 .order_by(_REFLECTION.c.written_at.desc(), _REFLECTION.c.id.desc())
+                 .limit(limit))
+        return [(_as_datetime(at) or datetime.min, int(learner), str(name or ""), str(lesson),
+                 str(prompt), str(answer)) for at, learner, name, lesson, prompt, answer
+                in self.session.execute(query)]
 
 
 def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, float]:

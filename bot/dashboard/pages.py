@@ -103,7 +103,7 @@ class DashboardSettings:
     """This many reviews overdue by more than two days puts a learner at risk."""
 
 
-PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons")
+PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons", "voice")
 
 
 def percent(value: float | None) -> str:
@@ -162,7 +162,8 @@ class Dashboard:
                 return self.learner(reports, filters, now, learner_id)
             builder = {"overview": self.overview, "tracks": self.tracks,
                        "questions": self.questions, "retention": self.retention,
-                       "learners": self.learners, "lessons": self.lessons}[key]
+                       "learners": self.learners, "lessons": self.lessons,
+                       "voice": self.voice}[key]
             return builder(reports, filters, now)
 
     # -- pages --------------------------------------------------------------------------------
@@ -459,6 +460,49 @@ class Dashboard:
             Figure("unanswered lookups", str(sum(row[1] for row in misses.rows
                                                  if isinstance(row[1], int)))),
         ), (), (table, misses))
+
+
+    def voice(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        """What learners said: their ratings of lessons (with their words), and their
+        reflections."""
+        scope = self.scope(filters)
+
+        def title(lesson_id: str) -> str:
+            lesson = self.catalog.get(lesson_id)
+            return lesson.title if lesson else lesson_id
+        rated = sorted(reports.ratings(scope), key=lambda row: (-(row[1] + row[2]), row[0]))
+        table = Table("ratings", "Ratings per lesson (most rated first)", (
+            "lesson", "useful", "not useful", "useful of rated", "with words"),
+            tuple((title(lesson), up, down, rounded(figures.ratio(up, up + down)), words)
+                  for lesson, up, down, words in rated),
+            marked=tuple(down > up for _, up, down, _ in rated))
+        shown = rated[:20]
+        chart = Chart("ratings-chart", "Ratings of the most rated lessons", "bar",
+                      tuple(title(lesson) for lesson, *_ in shown),
+                      (Series("useful", tuple(up for _, up, _, _ in shown)),
+                       Series("not useful", tuple(down for _, _, down, _ in shown))))
+        comments = Table("comments", "Their words on lessons (the latest 200)", (
+            "when", "learner", "lesson", "rated", "words"),
+            tuple((_stamp(at), self.name(learner, name), title(lesson),
+                   "useful" if useful else "not useful", words)
+                  for at, learner, name, lesson, useful, words in reports.comments(scope, 200)))
+        written = reports.reflections(scope, 200)
+        reflections = Table("reflections", "Reflections (the latest 200)", (
+            "when", "learner", "lesson", "question", "answer"),
+            tuple((_stamp(at), self.name(learner, name), title(lesson), prompt, answer)
+                  for at, learner, name, lesson, prompt, answer in written))
+        up = sum(row[1] for row in rated)
+        down = sum(row[2] for row in rated)
+        return Page("voice", "Learners' voice", (
+            Figure("lessons rated", str(up + down)),
+            Figure("rated useful", percent(figures.ratio(up, up + down))),
+            Figure("ratings with words", str(sum(row[3] for row in rated))),
+            Figure("reflections", str(len(written)) if len(written) < 200 else "200+"),
+        ), (chart,), (table, comments, reflections), (
+            "A learner rates a lesson with one tap after reading it (a second tap changes "
+            "it); \"not useful\" invites a few words. Reflections answer a lesson's own "
+            "question or the one asked at the end of a track. Lessons rated not useful more "
+            "often than useful are marked.",))
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 PREFIX = "/dashboard"
 TITLES = {"overview": "Overview", "tracks": "Tracks", "questions": "Questions",
-          "retention": "Retention", "learners": "Learners", "lessons": "Lessons"}
+          "retention": "Retention", "learners": "Learners", "lessons": "Lessons",
+          "voice": "Voice"}
 DEFAULT_DAYS = 30
 PLATFORMS = tuple(platform.value for platform in Platform)
 MAX_DAYS = 3 * 366

@@ -64,7 +64,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     engine.handle(Inbound(Platform.TELEGRAM, "eve", "eve", text="start",
                           display_name=HOSTILE), NOW - timedelta(days=3))
     database.dispose()
-    server = DashboardServer(Settings(), url, SAMPLE, "127.0.0.1", 0, now=lambda: NOW)
+    server = DashboardServer(Settings.model_validate({"bot": {"trainers": ["slack:UT"]}}), url,
+                             SAMPLE, "127.0.0.1", 0, now=lambda: NOW)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

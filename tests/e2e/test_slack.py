@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 
 from bot.adapters.slack import create
 from bot.app import Runtime
@@ -160,6 +161,26 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     assert "New badge: First lesson!" in fake.posted(ANN_DM)[-1].text
     with bot.database.session() as session:
         assert Points(session).total(learner.id) == 5
+
+    # With it, "was it useful?" and two buttons: "Not useful" is replaced by the thanks and
+    # its invitation, and the next words are the comment the trainers see.
+    rate = fake.posted(ANN_DM)[-1]
+    assert "useful?" in block_texts(rate.blocks)
+    buttons = next(block for block in rate.blocks if block["type"] == "actions")["elements"]
+    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
+        ("lesson-up", "👍 Useful"), ("lesson-down", "👎 Not useful")]
+    press = button_press(ANN, {"ts": rate.ts, "text": rate.text, "blocks": rate.blocks},
+                         ANN_DM, 1)
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(rate.edits))
+    assert not any(block["type"] == "actions" for block in rate.blocks)
+    assert "What would have made" in block_texts(rate.blocks)
+    [thanks] = await say(bot, "Too many steps")
+    assert "go to the trainers" in thanks
+    with bot.database.session() as session:
+        assert session.execute(text("SELECT useful, comment FROM lesson_rating")).one() == (
+            False, "Too many steps")
 
     # Monday's quiz time: nothing is due yet (reviews start the next workday).
     clock.set(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))

@@ -264,6 +264,35 @@ def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
     assert week.figures[3].value == "4 of 5 (80%)"  # a to ann, bob, cy, eve; b to ann
 
 
+def test_the_learners_voice_page(database: Database, catalog: Catalog,
+                                 cohort: dict[str, int]) -> None:
+    """Ratings per lesson (the latest verdict of each learner), their words, reflections;
+    names hidden when pseudonymous; the platform filter applies."""
+    with database.unit() as unit:
+        voices = unit.voices
+        voices.rate(cohort["ann"], "t/a", True, MONDAY)
+        voices.rate(cohort["bob"], "t/a", False, MONDAY)
+        voices.comment(cohort["bob"], "t/a", "<b>too</b> long")
+        voices.rate(cohort["ann"], "t/b", False, MONDAY)
+        voices.rate(cohort["ann"], "t/b", True, MONDAY + timedelta(hours=1))  # changed
+        voices.rate(cohort["dee"], "t/b", False, MONDAY)
+        voices.reflect(cohort["ann"], "t/b", "What now?", "Lock my screen", MONDAY)
+    dashboard = Dashboard(database, catalog)
+    everything = Filters(date(2026, 3, 1), NOW.date())
+    page = dashboard.build("voice", everything, NOW)
+    ratings, comments, reflections = page.tables
+    assert ratings.rows == (("A", 1, 1, 0.5, 1), ("B", 1, 1, 0.5, 0))
+    assert comments.rows == (("2026-03-16 09:00", "Bob", "A", "not useful", "<b>too</b> long"),)
+    assert reflections.rows == (("2026-03-16 09:00", "Ann", "B", "What now?",
+                                 "Lock my screen"),)
+    assert [figure.value for figure in page.figures] == ["4", "50%", "1", "1"]
+    telegram = dashboard.build("voice", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
+    assert telegram.tables[0].rows == (("B", 0, 1, 0.0, 0),)  # dee's only
+    hidden = Dashboard(database, catalog, DashboardSettings(pseudonymous=True))
+    assert hidden.build("voice", everything, NOW).tables[2].rows[0][1] == (
+        f"learner #{cohort['ann']}")
+
+
 def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,
                                                   cohort: dict[str, int]) -> None:
     every = tuple(lesson.id for lesson in catalog.lessons())

@@ -300,6 +300,40 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: 
     database.dispose()
 
 
+def test_upgrading_to_0006_keeps_the_lessons_had_and_totals_the_points(tmp_path: object) -> None:
+    """0006 makes lesson_progress again (without rowid, on SQLite) and adds each learner's
+    points total, summed from the ledger."""
+    database = Database(f"sqlite:///{tmp_path}/old.db")
+    try:
+        upgrade(database, "0005")
+        with database.session() as session:
+            session.execute(text(
+                "INSERT INTO learner (platform, platform_user_id, display_name, time_zone, "
+                "lesson_time, quiz_time, workdays, paused, stopped, topics, leaderboard_opt_in, "
+                "is_trainer, created_at, nudges, all_read_told) VALUES ('telegram', '42', 'Ann', "
+                "'UTC', '09:00', '15:00', 'mon', false, false, '', false, false, :at, true, "
+                "false)"), {"at": NOW})
+            learner_id = int(session.execute(text("SELECT id FROM learner")).scalar_one())
+            for key, points in (("a", 5), ("b", 10)):
+                session.execute(text(
+                    "INSERT INTO points (learner_id, points, reason, created_at, "
+                    "idempotency_key) VALUES (:learner, :points, 'answer', :at, :key)"),
+                    {"learner": learner_id, "points": points, "at": NOW, "key": key})
+            session.execute(text(
+                "INSERT INTO lesson_progress (learner_id, lesson_id, delivered_at, via, read_at, "
+                "looked_up_at) VALUES (:learner, 'l', :at, 'lesson', :at, :at)"),
+                {"learner": learner_id, "at": NOW})
+        upgrade(database)
+        with database.session() as session:
+            assert session.execute(text("SELECT points FROM learner")).scalar_one() == 15
+            [receipt] = Progress(session).history(learner_id)
+            assert (receipt.lesson_id, receipt.read_at) == ("l", NOW)
+            assert "WITHOUT ROWID" in str(session.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'lesson_progress'")).scalar_one())
+    finally:
+        database.dispose()
+
+
 def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
     """Before 0004 every lesson received counted as read, and a lookup's questions went into
     the reviews: after it, those stay read, and such a lookup is one added to the reviews."""
