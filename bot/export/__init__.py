@@ -48,9 +48,10 @@ FLAGS = ("when", "question", "note", "learner", "learner id", "platform", "lesso
          "question key")
 """One row per flag (the questions page counts them; this lists each)."""
 
-RATINGS = ("when", "lesson", "useful", "comment", "learner", "learner id", "platform",
+RATINGS = ("when", "learner", "lesson", "rated", "words", "learner id", "platform",
            "lesson id")
-"""One row per lesson rating (the learner's latest verdict on the lesson, with their words)."""
+"""The voice page's "Their words on lessons" (when, learner, lesson, rated, words), for every
+rating (with words or not), then who and which."""
 
 COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
                                        "learners": LEARNERS, "flags": FLAGS,
@@ -141,10 +142,9 @@ class Exporter:
     def _ratings(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         name = self.dashboard.name
         for row in exports.ratings(since):
-            yield (stamp(row.rated_at), _title(self, row.lesson_id),
-                   "yes" if row.useful else "no", row.comment,
-                   name(row.learner_id, row.display_name), row.learner_id, row.platform,
-                   row.lesson_id)
+            yield (stamp(row.rated_at), name(row.learner_id, row.display_name),
+                   _title(self, row.lesson_id), "useful" if row.useful else "not useful",
+                   row.comment, row.learner_id, row.platform, row.lesson_id)
 
     def _flags(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         name = self.dashboard.name

@@ -126,11 +126,15 @@ def test_ratings_export_each_verdict_with_its_words(database: Database,
             engine.handle(Inbound(Platform.CONSOLE, user, user, text=text, display_name=user),
                           NOW)
     rows = exported(Exporter(database, sample_catalog), "ratings")
-    assert [(row["learner"], row["useful"], row["comment"]) for row in rows] == [
-        ("ann", "no", "too long"), ("bob", "yes", "")]
+    assert [(row["learner"], row["rated"], row["words"]) for row in rows] == [
+        ("ann", "not useful", "too long"), ("bob", "useful", "")]
     lesson = sample_catalog.get(rows[0]["lesson id"])
     assert lesson is not None and rows[0]["lesson"] == lesson.title
     assert tuple(rows[0]) == RATINGS
+    page = Dashboard(database, sample_catalog).build("voice", Filters(NOW.date(), NOW.date()),
+                                                     NOW)
+    comments = next(table for table in page.tables if table.key == "comments")
+    assert RATINGS[:len(comments.columns)] == comments.columns
     with pytest.raises(ExportError, match="no export called 'grades'"):
         Exporter(database, sample_catalog).columns("grades")
 
