@@ -22,12 +22,13 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.errors import AdapterStartError, ConfigError, ContentError
 from bot.messages import Inbound, Outbound, Platform, Profile
-from bot.metrics import INBOUND, REGISTRY, OutboxCollector
+from bot.metrics import INBOUND, REGISTRY, OutboxCollector, XapiCollector
 from bot.web.server import WebServer
+from bot.xapi.relay import XapiRelay, relay_from
 from scheduler.clock import Clock, SystemClock
 from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
-from scheduler.service import SchedulerService, Timing
+from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
 from storage.database import remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
@@ -184,6 +185,8 @@ class Runtime:
         self.service: SchedulerService | None = None
         self.started: list[Adapter] = []
         self._collector: OutboxCollector | None = None
+        self.xapi: XapiRelay | None = None
+        self._xapi_collector: XapiCollector | None = None
 
     async def start(self) -> None:
         """Bring everything up; a failure stops what was started and raises."""
@@ -228,8 +231,15 @@ class Runtime:
                                     dispatch_settings(settings))
             scan = DueScan(database, engine.settings.waking_hours,
                            [platform.value for platform in adapters])
+            jobs = []
+            if settings.xapi.enabled:  # learning records to the LRS, a job of their own
+                self.xapi = relay_from(settings.xapi, self.secrets, database, engine.catalog,
+                                       self.clock.now)
+                self._xapi_collector = XapiCollector(self.xapi.backlog, self.clock.now)
+                REGISTRY.register(self._xapi_collector)
+                jobs.append(Job("xapi", settings.xapi.every_seconds, self.xapi.run))
             self.service = SchedulerService(database, scan, dispatcher, self.clock,
-                                            Timing(scan=settings.schedule.tick_seconds))
+                                            Timing(scan=settings.schedule.tick_seconds), jobs)
             await self.service.start()
         except BaseException:
             await self.stop()
@@ -304,6 +314,12 @@ class Runtime:
         if self._collector is not None:
             REGISTRY.unregister(self._collector)
             self._collector = None
+        if self._xapi_collector is not None:
+            REGISTRY.unregister(self._xapi_collector)
+            self._xapi_collector = None
+        if self.xapi is not None:
+            await self.xapi.close()
+            self.xapi = None
         if self.database is not None:
             self.database.dispose()
 

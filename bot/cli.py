@@ -485,3 +485,124 @@ def _print_result(result: LookupResult) -> None:
         if result.suggestions:
             click.echo("  Did you mean: " + "; ".join(result.suggestions))
 
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["answers", "progress", "learners", "flags",
+                                           "ratings"]))
+@click.option("--db", "url", default=None, help=f"Database URL (default: the config's, or "
+              f"{DEFAULT_DB}).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+              help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file.")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder, for titles and question texts (default: the config's, or "
+                   "lessons).")
+@click.option("--format", "form", type=click.Choice(["csv", "jsonl"]), default="csv",
+              show_default=True, help="csv (with a header, for spreadsheets) or jsonl (one "
+              "JSON object per line).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Only records from this UTC day on (YYYY-MM-DD).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True),
+              default="-", show_default=True, help="Write here ('-': standard output).")
+def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
+           since: datetime | None, out_file: str) -> None:
+    """Stream stored records (answers, progress, learners, flags) as CSV or JSON Lines, row
+    by row: a year of a large cohort is never held in memory."""
+    from bot.config import Settings, load
+    from bot.dashboard.pages import DashboardSettings
+    from bot.export import Exporter, open_output
+    from storage import Database
+    from storage.database import sqlite_file
+
+    if url is not None and config_file is not None:
+        raise click.UsageError("give either --db or --config, not both")
+    try:
+        settings = load(config_file) if config_file else Settings()
+        url = url or (settings.storage.url if config_file else DEFAULT_DB)
+        file = sqlite_file(url)
+        if file is not None and not file.exists():  # reading must not make an empty database
+            raise click.ClickException(f"no database at {file}: give the URL of the bot's "
+                                       "database with --db, or its config with --config")
+        exporter = Exporter(Database(url),
+                            Catalog(Path(folder or settings.lessons.dir)), DashboardSettings(
+            pseudonymous=settings.dashboard.pseudonymous,
+            idle_days=settings.dashboard.idle_days,
+            overdue_reviews=settings.dashboard.overdue_reviews))
+        exporter.columns(kind)  # ratings fail here, before any file is made
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if Path(folder or settings.lessons.dir).is_dir():
+        logging.getLogger("bot.content").setLevel(logging.ERROR)  # the lessons' own problems
+        exporter.dashboard.catalog.load()
+    try:
+        with open_output(out_file) as out:
+            count = exporter.write(out, kind, since.date() if since else None, form)
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        exporter.database.dispose()
+    if out_file != "-":
+        click.echo(f"{count} {kind} rows written to {out_file}", err=True)
+
+
+@main.group("xapi")
+def xapi_group() -> None:
+    """Learning records to the learning record store ([xapi] in the config)."""
+
+
+@xapi_group.command("replay")
+@click.option("--config", "config_file", default="config.toml", show_default=True,
+              type=click.Path(dir_okay=False), help="Read [xapi], [storage] and [lessons] here.")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The first UTC day to send again (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The first UTC day not to send (default: up to now).")
+def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> None:
+    """(Re)send the statements of the events from SINCE: statement ids are stable, so the LRS
+    keeps one of each and a replay duplicates nothing."""
+    import asyncio
+
+    from bot.config import Secrets, load
+    from bot.xapi.relay import RelayResult, relay_from
+    from storage import Database, upgrade
+
+    start = since.replace(tzinfo=UTC)
+    end = until.replace(tzinfo=UTC) if until else None
+    try:
+        settings = load(config_file)
+        database = Database(settings.storage.url)
+        upgrade(database)
+        catalog = _load(settings.lessons.dir)
+        relay = relay_from(settings.xapi, Secrets.from_environment(), database, catalog,
+                           lambda: datetime.now(UTC))
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def send_all() -> RelayResult:
+        total = RelayResult()
+        try:
+            while True:
+                result = await relay.send_due()
+                total.sent += result.sent
+                total.conflicts += result.conflicts
+                total.invalid += result.invalid
+                total.waiting, total.error = result.waiting, result.error
+                if result.error or not (result.sent or result.conflicts or result.invalid):
+                    return total
+        finally:
+            await relay.close()
+
+    try:
+        made, queued = relay.replay(start, end, datetime.now(UTC))
+        click.echo(f"{queued} statements from {start.date()} to send ({made} made anew)",
+                   err=True)
+        total = asyncio.run(send_all())
+        waiting = relay.backlog(datetime.now(UTC)).pending
+    finally:
+        database.dispose()
+    click.echo(f"sent {total.sent}" + (f", {total.conflicts} already held differently by the "
+                                       "LRS (kept as it has them)" if total.conflicts else "")
+               + (f", {total.invalid} refused as invalid" if total.invalid else ""))
+    if total.error:
+        raise click.ClickException(f"{total.error}; {waiting} statements wait in the outbox "
+                                   "(a running bot with [xapi] enabled sends them)")

@@ -173,6 +173,46 @@ class DashboardConfig(_Section):
     """This many reviews overdue puts a learner at risk."""
 
 
+def _http_url(value: str) -> str:
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http:// or https:// URL; write the LRS's xAPI "
+                         "base, like https://lrs.example.com/xAPI/")
+    return value
+
+
+class XapiConfig(_Section):
+    """[xapi]: learning records to a learning record store (LRS). The credentials come from
+    the environment: XAPI_USERNAME and XAPI_PASSWORD."""
+
+    enabled: StrictBool = False
+    endpoint: Annotated[str, AfterValidator(_http_url)] = ""
+    """The LRS's xAPI base (statements go to ``{endpoint}/statements``); empty: none."""
+    activity_base: str = Field(default="urn:microlearn:",
+                               pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
+    """What activity ids start with: lessons are ``{activity_base}lessons/{id}``."""
+    homepages: dict[Literal["slack", "telegram", "console"], str] = Field(default_factory=dict)
+    """The actor account's homePage per platform (default: the platform's site)."""
+    mbox: dict[str, str] = Field(default_factory=dict)
+    """'platform:user_id' = 'e-mail': these learners are sent as an mbox, not an account."""
+    language: str = Field(default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    """The language tag of lesson and question names in statements."""
+    batch_size: int = Field(default=50, ge=1, le=500)
+    every_seconds: float = Field(default=30, ge=0.01, le=3600)
+    """How often new statements are made and sent."""
+    keep_days: int = Field(default=30, ge=1, le=3650)
+    """Sent statements are kept this long (a replay makes older ones again)."""
+
+    @model_validator(mode="after")
+    def _enabled_needs_endpoint(self) -> XapiConfig:
+        if self.enabled and not self.endpoint:
+            raise ValueError("endpoint is needed when enabled = true (the LRS's xAPI base, "
+                             "like https://lrs.example.com/xAPI/)")
+        return self
+
+
 class Settings(_Section):
     """The whole configuration."""
 
@@ -184,6 +224,7 @@ class Settings(_Section):
     slack: SlackSettings = Field(default_factory=SlackSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    xapi: XapiConfig = Field(default_factory=XapiConfig)
 
     @model_validator(mode="after")
     def _endpoints_need_the_server(self) -> Settings:
@@ -243,13 +284,18 @@ class Secrets:
     telegram_webhook_secret: str | None = None
     """What Telegram must send in ``X-Telegram-Bot-Api-Secret-Token`` (webhook mode); when
     unset, one is derived from the bot token, the same on every replica."""
+    xapi_username: str | None = None
+    xapi_password: str | None = None
+    """The LRS's HTTP Basic credentials ([xapi])."""
 
     @classmethod
     def from_environment(cls) -> Secrets:
         """Read the token variables."""
         return cls(os.environ.get("SLACK_BOT_TOKEN"), os.environ.get("SLACK_APP_TOKEN"),
                    os.environ.get("SLACK_SIGNING_SECRET"), os.environ.get("TELEGRAM_BOT_TOKEN"),
-                   os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None)
+                   os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+                   os.environ.get("XAPI_USERNAME") or None,
+                   os.environ.get("XAPI_PASSWORD") or None)
 
     def __repr__(self) -> str:
         return "Secrets(<hidden>)"

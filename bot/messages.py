@@ -56,6 +56,11 @@ class Kind(StrEnum):
     REFLECT = "reflect"
     NOTED = "noted"
     NOTES = "notes"
+    MY_DATA = "my_data"
+    LINK_CODE = "link_code"
+    LINKED = "linked"
+    UNLINKED = "unlinked"
+    PUSH_TO = "push_to"
 
 
 class Setting(StrEnum):
@@ -100,6 +105,11 @@ class NoticeCode(StrEnum):
     NOTHING_TO_RATE = "nothing_to_rate"
     RATE_HOW = "rate_how"
     REPLY_SKIPPED = "reply_skipped"
+    LINK_UNKNOWN = "link_unknown"
+    LINK_SELF = "link_self"
+    LINK_TAKEN = "link_taken"
+    NOT_LINKED = "not_linked"
+    PUSH_WHERE = "push_where"
 
 
 @dataclass(frozen=True)
@@ -572,12 +582,60 @@ class Notes:
     total: int
 
 
+@dataclass(frozen=True)
+class MyData:
+    """Everything stored about the learner, as a file: a document on Telegram, a file in the
+    Slack DM, a file whose path is printed on the console."""
+
+    kind: ClassVar[Kind] = Kind.MY_DATA
+    filename: str
+    content: str
+    """The file's text (JSON)."""
+    records: int
+    """How many stored records it holds."""
+
+
+@dataclass(frozen=True)
+class LinkCode:
+    """A one-time code to type on the learner's other platform (`link CODE`)."""
+
+    kind: ClassVar[Kind] = Kind.LINK_CODE
+    code: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Two accounts are one learner now: the platforms, and where lessons go."""
+
+    kind: ClassVar[Kind] = Kind.LINKED
+    platforms: tuple[str, ...]
+    push: str
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """This account is on its own again (the learning stays with the other)."""
+
+    kind: ClassVar[Kind] = Kind.UNLINKED
+    platform: str
+
+
+@dataclass(frozen=True)
+class PushTo:
+    """Where lessons and quizzes go (``changed``: just now)."""
+
+    kind: ClassVar[Kind] = Kind.PUSH_TO
+    platform: str
+    changed: bool = True
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | ReflectionPrompt | Noted
-            | Notes)
+            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
@@ -585,5 +643,5 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated,
-    ReflectionPrompt, Noted, Notes)
+    ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:  # adapters import this module, and must not load the database layer
+    from storage.xapi import Backlog
 
 REGISTRY = CollectorRegistry()
 INBOUND = Histogram("microlearn_inbound_seconds",
@@ -47,3 +51,22 @@ class OutboxCollector(Collector):
                                 "Deliveries due now and not yet sent", value=backlog)
         yield GaugeMetricFamily("microlearn_due_backlog_age_seconds",
                                 "How long the oldest delivery due has waited", value=age)
+
+
+class XapiCollector(Collector):
+    """What waits for the learning record store, read at each scrape."""
+
+    def __init__(self, read: Callable[[datetime], Backlog], now: Callable[[], datetime]) -> None:
+        self.read = read
+        self.now = now
+
+    def collect(self) -> Iterator[Metric]:
+        backlog = self.read(self.now())
+        yield GaugeMetricFamily("microlearn_xapi_backlog",
+                                "xAPI statements waiting to go to the LRS", value=backlog.pending)
+        yield GaugeMetricFamily("microlearn_xapi_backlog_age_seconds",
+                                "How long the oldest xAPI statement waiting has waited",
+                                value=backlog.oldest_seconds)
+        yield GaugeMetricFamily("microlearn_xapi_failed",
+                                "xAPI statements the LRS refused as invalid (never resent)",
+                                value=backlog.failed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +24,16 @@ from scheduler.due import DueScan
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One more periodic job the runtime adds (the xAPI relay): its id, its interval in
+    seconds, and its work (run inside the same per-job error boundary)."""
+
+    id: str
+    every: float
+    work: Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,8 @@ class SchedulerService:
     """Runs the due scan, the dispatcher and their upkeep until stopped."""
 
     def __init__(self, database: Database, scan: DueScan, dispatcher: Dispatcher, clock: Clock,
-                 timing: Timing | None = None) -> None:
+                 timing: Timing | None = None, jobs: Sequence[Job] = ()) -> None:
+        self.jobs = tuple(jobs)
         self.database = database
         self.scan = scan
         self.dispatcher = dispatcher
@@ -60,6 +71,8 @@ class SchedulerService:
             ("dispatch", self.run_dispatch, IntervalTrigger(seconds=timing.dispatch)),
             ("heartbeat", self.run_heartbeat, IntervalTrigger(seconds=timing.heartbeat)),
             ("clean-up", self.run_cleanup, CronTrigger(hour=3, minute=17, timezone=UTC)),
+            *((job.id, self._guarded(job), IntervalTrigger(seconds=job.every))
+              for job in self.jobs),
         ]
         for job_id, function, trigger in jobs:
             self.scheduler.add_job(
@@ -100,6 +113,11 @@ class SchedulerService:
         except Exception:  # the per-job boundary: one of the two catch-all places (STYLE)
             log.exception("scheduler job %s failed; it runs again at its next tick", job,
                           extra={"job": job})
+
+    def _guarded(self, job: Job) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await self._guard(job.id, job.work)
+        return run
 
     async def run_scan(self) -> None:
         """Write the outbox rows of everyone due, then send them straight away."""

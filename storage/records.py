@@ -291,3 +291,13 @@ class Awaited:
     lesson_id: str
     prompt: str
     asked_at: datetime
+
+
+@dataclass(frozen=True)
+class Account:
+    """One platform account of a learner (`link`); ``primary``: the one pushes go to."""
+
+    platform: str
+    platform_user_id: str
+    chat_id: str | None
+    primary: bool

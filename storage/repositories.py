@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import rollups
+from storage.identity import Accounts
 from storage.records import (
     FINISHED,
     KEEP,
@@ -226,11 +227,15 @@ class Learners:
         return {int(row.id): _learner(row) for row in rows}
 
     def find(self, platform: str, platform_user_id: str) -> Learner | None:
-        """The learner for a platform account, if enrolled."""
+        """The learner for a platform account, if enrolled (an account linked to a learner on
+        another platform finds that learner)."""
         row = self.session.execute(sa_select(_LEARNER).where(
             _LEARNER.c.platform == platform, _LEARNER.c.platform_user_id == platform_user_id,
         )).first()
-        return _learner(row) if row else None
+        if row is None:
+            owner = Accounts(self.session).owner(platform, platform_user_id)
+            return self.get(owner) if owner is not None else None
+        return _learner(row)
 
     def enrol(self, platform: str, platform_user_id: str, now: datetime,
               settings: LearnerChange | None = None) -> tuple[Learner, bool]:
@@ -308,9 +313,10 @@ class Learners:
         enrols it again."""
         learner = self.get(learner_id)
         if learner is not None and now is not None:
-            _insert_once(self.session, ForgottenRow, {
-                "platform": learner.platform.value,
-                "digest": _digest(learner.platform_user_id), "forgotten_at": now})
+            for account in Accounts(self.session).accounts(learner_id):  # linked ones too
+                _insert_once(self.session, ForgottenRow, {
+                    "platform": account.platform,
+                    "digest": _digest(account.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
                       DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow,
                       RatingRow, ReflectionRow, AwaitedRow):

@@ -439,3 +439,61 @@ class AwaitedRow(SQLModel, table=True):
     lesson_id: str = Field(max_length=500)
     prompt: str = Field(default="", max_length=500)
     asked_at: datetime
+
+
+class XapiStatementRow(SQLModel, table=True):
+    """An xAPI statement for the learning record store: an outbox of its own, written before
+    anything is sent. Its id is stable (a UUID derived from the event), so sending it again is
+    harmless: an LRS never changes a statement it holds."""
+
+    __tablename__ = "xapi_statement"
+    __table_args__ = (Index("ix_xapi_due", "status", "due_at"),)
+
+    statement_id: str = Field(primary_key=True, max_length=36)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    """Whose statement it is: `forget` takes statements not yet sent with the learner."""
+    event_at: datetime = Field(index=True)
+    """When it happened (the statement's timestamp): what ``xapi replay --since`` picks by."""
+    body: str
+    """The statement as JSON."""
+    status: str = Field(default="pending", max_length=10)
+    """pending (to send, from ``due_at``), sent, or failed (the LRS refused it as invalid)."""
+    attempts: int = 0
+    due_at: datetime
+    created_at: datetime
+    sent_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class XapiCursorRow(SQLModel, table=True):
+    """How far the events have been turned into statements (one row per kind of event)."""
+
+    __tablename__ = "xapi_cursor"
+
+    name: str = Field(primary_key=True, max_length=20)
+    position: datetime
+
+
+class LearnerAccountRow(SQLModel, table=True):
+    """Another platform account of a learner (`link`): its messages are the learner's, and
+    its progress is theirs. The learner row holds the account lessons are pushed to."""
+
+    __tablename__ = "learner_account"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    platform_user_id: str = Field(primary_key=True, max_length=100)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    chat_id: str | None = Field(default=None, max_length=100)
+    display_name: str = Field(default="", max_length=200)
+    linked_at: datetime
+
+
+class LinkCodeRow(SQLModel, table=True):
+    """A one-time code a learner got with `link`: only its SHA-256 is kept."""
+
+    __tablename__ = "link_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    created_at: datetime
+    expires_at: datetime

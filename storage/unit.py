@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from sqlmodel import Session
 
+from storage.identity import Accounts
+from storage.personal import PersonalData
 from storage.repositories import (
     Answers,
     Asks,
@@ -52,6 +54,8 @@ class Unit:
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
         self.voices = Voices(session)
+        self.personal = PersonalData(session)
+        self.accounts = Accounts(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Route
-from bot.messages import Inbound, LessonMessage, LookupAnswer, Outbound, Platform
+from bot.messages import Inbound, LessonMessage, LookupAnswer, MyData, Outbound, Platform
 from bot.ports import Host, Progress, Recipient, Sent
 from bot.rendering.renderer import Renderer
 
@@ -36,8 +37,12 @@ class ConsoleAdapter:
     platform = Platform.CONSOLE
 
     def __init__(self, output: TextIO, prompt: bool = False,
-                 renderer: Renderer | None = None, styled: bool = False) -> None:
+                 renderer: Renderer | None = None, styled: bool = False,
+                 files: Path | None = None) -> None:
         self.output = output
+        self.files = files
+        """Where files for the learner (their `mydata`) are written: this folder, else the
+        current one."""
         self.prompt = prompt
         self.renderer = renderer or Renderer()
         self.styled = styled
@@ -85,8 +90,18 @@ class ConsoleAdapter:
             text = self.renderer.render(message)
             if self.styled and isinstance(message, LessonMessage | LookupAnswer):
                 text = terminal_markdown(text)
+            if isinstance(message, MyData):
+                text += "\n" + str(self.save(message))
             shown.append(text)
         return shown
+
+    def save(self, message: MyData) -> Path:
+        """Write a file for the learner; its path (the terminal has no attachments)."""
+        folder = self.files or Path.cwd()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = (folder / Path(message.filename).name).resolve()
+        path.write_text(message.content, encoding="utf-8")
+        return path
 
     def ask(self) -> None:
         """Show the prompt, in a terminal only (a prompt in a pipe garbles scripted output)."""

@@ -10,15 +10,16 @@ from bot.engine.calendar import looks_like_time, parse_days
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard", "rate", "notes",
+    "done", "add", "dashboard", "rate", "notes", "mydata", "link", "unlink", "push",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
-           "reminders": "nudges", "nudge": "nudges", "read": "done"}
+           "reminders": "nudges", "nudge": "nudges", "read": "done", "my-data": "mydata"}
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
-           "add it": "add", "add to my reviews": "add", "add to reviews": "add"}
+           "add it": "add", "add to my reviews": "add", "add to reviews": "add",
+           "my data": "mydata"}
 """Whole messages that are a command (punctuation and emoji aside)."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
@@ -84,8 +85,11 @@ def parse(text: str) -> Command:
     return Command("", stripped, False, stripped)
 
 
+PUSH_PLATFORMS = ("slack", "telegram", "console")
+"""Where `push` can send lessons (an account of the learner's there)."""
 NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
-                     "stats", "reload", "done", "add", "dashboard", "notes"})
+                     "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
+                     "unlink"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
                      "useless", "unhelpful", "+", "-", "+1", "-1", "\U0001f44d",
                      "\U0001f44e"})
@@ -109,6 +113,10 @@ def accepts(name: str, args: str) -> bool:
                                                 "\U0001f3fe\U0001f3ff") if words else ""
         return not words or first in RATINGS or words[0].startswith(
             (":thumbsup:", ":thumbsdown:", ":+1:", ":-1:"))
+    if name == "link":  # "link" or "link CODE"; "link my accounts please" is a question
+        return len(words) <= 1
+    if name == "push":
+        return words == [] or (len(words) == 1 and words[0] in PUSH_PLATFORMS)
     if name == "top":
         return words in ([], ["join"], ["leave"], ["on"], ["off"], ["in"], ["out"])
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes

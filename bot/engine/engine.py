@@ -12,7 +12,17 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.content.catalog import Catalog
-from bot.engine import calendar, lessons, links, progress, quiz, settings, voice
+from bot.engine import (
+    calendar,
+    identity,
+    lessons,
+    links,
+    mydata,
+    progress,
+    quiz,
+    settings,
+    voice,
+)
 from bot.engine.commands import (
     SKIP_WORDS,
     Command,
@@ -84,6 +94,10 @@ COMMANDS: dict[str, Action] = {
     "nudges": settings.set_nudges,
     "stats": lambda turn, _: progress.stats(turn),
     "dashboard": links.dashboard,
+    "mydata": mydata.my_data,
+    "link": identity.link,
+    "unlink": identity.unlink,
+    "push": identity.push,
     "reload": _reload,
     "rate": voice.rate_command,
     "notes": voice.notes,
@@ -118,6 +132,7 @@ class Engine:
                 unit.learners.welcome_back(inbound.platform.value, inbound.user_id)
             learner, created = (known, False) if known else self.enrol(unit, inbound, now)
             turn = self.turn(unit, learner, now)
+            turn.account = (inbound.platform.value, inbound.user_id)
             if created:
                 settings.plan(turn)
                 turn.say(self.welcome(turn))

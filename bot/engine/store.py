@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.records import (
+    Account,
     Accuracy,
     Ask,
     Awaited,
@@ -146,6 +147,21 @@ class SignInStore(Protocol):
                  expires: datetime) -> None: ...
 
 
+class AccountStore(Protocol):
+    def accounts(self, learner_id: int) -> list[Account]: ...
+    def push_to(self, learner_id: int, platform: str, now: datetime) -> bool: ...
+    def unlink(self, learner_id: int, platform: str, platform_user_id: str,
+               now: datetime) -> bool: ...
+    def add_code(self, code_hash: str, learner_id: int, now: datetime,
+                 expires: datetime) -> None: ...
+    def take_code(self, code_hash: str, now: datetime) -> int | None: ...
+    def merge(self, into: int, other: int, now: datetime) -> None: ...
+
+
+class PersonalStore(Protocol):
+    def of(self, learner_id: int) -> dict[str, list[dict[str, Any]]]: ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -177,6 +193,10 @@ class UnitOfWork(Protocol):
     def signins(self) -> SignInStore: ...
     @property
     def voices(self) -> VoiceStore: ...
+    @property
+    def personal(self) -> PersonalStore: ...
+    @property
+    def accounts(self) -> AccountStore: ...
 
 
 class Store(Protocol):

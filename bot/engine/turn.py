@@ -60,6 +60,9 @@ class Turn:
     awaited: Awaited | None = None
     """The free-text reply the bot had invited before this turn (taken when it began: doing
     anything else lets it go, unless the turn holds it, see :func:`bot.engine.voice.hold`)."""
+    account: tuple[str, str] | None = None
+    """(platform, user id) of the account that wrote, when the turn answers one (a learner
+    may have several, see `link`)."""
     _history: list[Receipt] | None = None
     _streak: Streak | None = None
 

@@ -733,3 +733,23 @@ async def test_the_fake_runs_on_its_own_and_records_posts(tmp_path: Path) -> Non
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_mydata_shares_a_json_file_in_the_dm(bot: SlackBot, fake: FakeSlack) -> None:
+    await say(bot, "hello")
+    await say(bot, "lesson")
+    envelope = await fake.socket.send("events_api", event_body(dm(ANN, "mydata")))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(fake.shared(ANN_DM)))
+    [shared] = fake.shared(ANN_DM)
+    assert shared.filename == shared.title == "microlearn-my-data-2026-03-02.json"
+    assert shared.initial_comment is not None
+    assert "everything microlearn stores about you" in shared.initial_comment
+    assert shared.content is not None
+    copy = json.loads(shared.content)
+    [me] = copy["tables"]["learner"]
+    assert (me["platform"], me["platform_user_id"], me["chat_id"]) == ("slack", ANN, ANN_DM)
+    assert [row["via"] for row in copy["tables"]["lesson_progress"]] == ["lesson"]
+    # The upload went the v2 way: an upload URL, the bytes, then the share.
+    assert [call.method for call in fake.calls[-2:]] == ["files.getUploadURLExternal",
+                                                         "files.completeUploadExternal"]

@@ -714,3 +714,21 @@ async def test_the_fake_runs_on_its_own_and_records_every_message(tmp_path: Path
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+async def test_mydata_sends_a_json_document_of_everything_stored(start_bot: Start) -> None:
+    bot = await start_bot()
+    await bot.says("/start", first_name="Ada", last_name="Lovelace")
+    await bot.says("flag the answer looks wrong")
+    [document] = await bot.says("/mydata")
+    assert document.method == "sendDocument"
+    assert document.filename == "microlearn-my-data-2026-11-30.json"
+    assert "everything microlearn stores about you" in document.text
+    assert document.document is not None
+    copy = json.loads(document.document.decode("utf-8"))
+    [me] = copy["tables"]["learner"]
+    assert me["platform_user_id"] == str(ADA) and me["display_name"] == "Ada Lovelace"
+    # mydata and forget: the right of access, then of erasure.
+    await bot.says("forget")
+    await bot.says("forget confirm")
+    assert bot.learner() is None

@@ -90,6 +90,21 @@ class Message:
     """What ``chat.postMessage`` was given as ``metadata`` (event_type, event_payload)."""
 
 
+@dataclass
+class SharedFile:
+    """A file the bot uploaded (files upload v2) and shared in a channel."""
+
+    id: str
+    filename: str
+    length: int
+    """The size announced in files.getUploadURLExternal ..."""
+    content: bytes | None = None
+    """... and the bytes posted to the upload URL."""
+    channel: str | None = None
+    title: str | None = None
+    initial_comment: str | None = None
+
+
 class BlockKitError(ValueError):
     """What real Slack answers as ``invalid_blocks``."""
 
@@ -288,6 +303,9 @@ class FakeSlack:
         self.host, self.port = host, port
         self.calls: list[Call] = []
         self.messages: list[Message] = []
+        self.files: dict[str, SharedFile] = {}
+        """Files by id: announced, uploaded, then shared (``channel`` set)."""
+        self._file_ids = itertools.count(1)
         self.homes: dict[str, list[dict[str, Any]]] = {}
         """Every view published per user, the latest last."""
         self.users: dict[str, dict[str, Any]] = {}
@@ -302,6 +320,7 @@ class FakeSlack:
         self.app.router.add_post("/api/{method}", self._api)
         self.app.router.add_get("/api/{method}", self._api)
         self.app.router.add_get("/link/", self.socket.handler)
+        self.app.router.add_post("/upload/{file_id}", self._upload)
         self.app.router.add_post("/_fake/envelope", self._control_envelope)
         self.app.router.add_post("/_fake/fail", self._control_fail)
         self.app.router.add_post("/_fake/users", self._control_users)
@@ -557,6 +576,56 @@ class FakeSlack:
         return {"channel": channel, "ts": message.ts,
                 "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID,
                             "text": text, "blocks": blocks, "ts": message.ts}}
+
+    def shared(self, channel: str | None = None) -> list[SharedFile]:
+        """Files shared (in ``channel``), in order."""
+        return [f for f in self.files.values()
+                if f.channel is not None and (channel is None or f.channel == channel)]
+
+    def api_files_getUploadURLExternal(self, params: dict[str, Any],
+                                        now: float) -> dict[str, Any]:
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except ValueError:
+            raise _Refusal("invalid_arguments") from None
+        if not filename or length <= 0:
+            raise _Refusal("invalid_arguments")
+        file_id = f"F{next(self._file_ids):08d}"
+        self.files[file_id] = SharedFile(file_id, filename, length)
+        return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: real Slack takes the bytes as the body and answers 200."""
+        shared = self.files.get(request.match_info["file_id"])
+        body = await request.read()
+        if shared is None or shared.content is not None:
+            return web.Response(status=404, text="not found")
+        if len(body) != shared.length:
+            return web.Response(status=400, text="length does not match")
+        shared.content = body
+        self._notify()
+        return web.Response(text=f"OK - {len(body)}")
+
+    def api_files_completeUploadExternal(self, params: dict[str, Any],
+                                         now: float) -> dict[str, Any]:
+        try:
+            entries = json.loads(str(params.get("files") or "[]"))
+        except json.JSONDecodeError:
+            raise _Refusal("invalid_arguments") from None
+        channel = str(params.get("channel_id") or "")
+        if channel:
+            self._channel(channel)
+        done = []
+        for entry in entries:
+            shared = self.files.get(str(entry.get("id")))
+            if shared is None or shared.content is None:
+                raise _Refusal("file_not_found")
+            shared.title = entry.get("title")
+            shared.channel = channel or None
+            shared.initial_comment = params.get("initial_comment")
+            done.append({"id": shared.id, "name": shared.filename, "title": shared.title})
+        return {"files": done}
 
     def api_chat_update(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         channel, ts = str(params.get("channel") or ""), str(params.get("ts") or "")

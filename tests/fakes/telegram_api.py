@@ -48,7 +48,7 @@ TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 BOT_USER = {"id": 7000001, "is_bot": True, "first_name": "microlearn",
             "username": "microlearn_bot", "can_join_groups": True,
             "can_read_all_group_messages": False, "supports_inline_queries": False}
-SEND_METHODS = ("sendMessage", "sendPhoto", "sendPoll")
+SEND_METHODS = ("sendMessage", "sendPhoto", "sendPoll", "sendDocument")
 """Methods that put a new message in a chat: recorded in :attr:`FakeTelegram.sent`."""
 EDIT_METHODS = ("editMessageText", "editMessageReplyMarkup", "editMessageCaption")
 """Methods that change a message: recorded in :attr:`FakeTelegram.edits`."""
@@ -176,6 +176,10 @@ class SentMessage:
     poll: dict[str, Any] | None = None
     photo: str | None = None
     """For sendPhoto: the URL or file id sent, or 'upload:<bytes>' for an uploaded file."""
+    document: bytes | None = None
+    """For sendDocument: the file's content ..."""
+    filename: str | None = None
+    """... and its name, as uploaded."""
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -338,7 +342,7 @@ class FakeTelegram:
         self._hold = (count, Path(marker))
 
     async def _held(self, method: str) -> None:
-        if self._hold is None or method not in ("sendMessage", "sendPhoto", "sendPoll"):
+        if self._hold is None or method not in SEND_METHODS:
             return
         count, marker = self._hold
         if len(self.sent) < count:
@@ -552,6 +556,7 @@ class FakeTelegram:
                 for key, value in (await request.post()).items():
                     if isinstance(value, web.FileField):
                         params[key] = value.file.read()
+                        params[f"{key}.filename"] = value.filename
                     else:
                         params[key] = str(value)
         for key, value in list(params.items()):
@@ -560,7 +565,10 @@ class FakeTelegram:
                     params[key] = json.loads(value)
         for key, value in list(params.items()):  # an upload is referenced as attach://name
             if isinstance(value, str) and value.startswith("attach://"):
-                params[key] = params.get(value.removeprefix("attach://"), value)
+                name = value.removeprefix("attach://")
+                params[key] = params.get(name, value)
+                if f"{name}.filename" in params:
+                    params[f"{key}.filename"] = params[f"{name}.filename"]
         return params
 
     def _inject(self, method: str, params: dict[str, Any]) -> None:
@@ -789,6 +797,32 @@ class FakeTelegram:
         self._record_sent(SentMessage("sendPhoto", chat, message["message_id"], caption, raw,
                                       markup, time.time(), entities, params.get("parse_mode"),
                                       photo=shown))
+        return message
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat_for_message(params)
+        document = params.get("document")
+        if not isinstance(document, bytes) or not document:
+            raise _Refusal(400, "Bad Request: file must be non-empty")
+        if len(document) > 50 * 1024 * 1024:  # the Bot API's limit for bots
+            raise _Refusal(413, "Request Entity Too Large")
+        filename = str(params.get("document.filename") or "document")
+        caption, entities, raw = self._formatted(params, "caption", CAPTION_LIMIT)
+        markup = self._check_markup(params.get("reply_markup"))
+        self._admit(chat)
+        file_id = f"document-{next(self._file_ids)}"
+        self._files.add(file_id)
+        content: dict[str, Any] = {"document": {
+            "file_id": file_id, "file_unique_id": f"{file_id}-u", "file_name": filename,
+            "file_size": len(document)}}
+        if caption:
+            content["caption"] = caption
+        if entities:
+            content["caption_entities"] = entities
+        message = self._new_message(chat, **content)
+        self._record_sent(SentMessage("sendDocument", chat, message["message_id"], caption, raw,
+                                      markup, time.time(), entities, params.get("parse_mode"),
+                                      document=document, filename=filename))
         return message
 
     async def _api_sendPoll(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,10 @@ from bot.messages import (
     LearnWhat,
     LessonMessage,
     LessonRead,
+    LinkCode,
+    Linked,
     LookupAnswer,
+    MyData,
     NoMatch,
     Noted,
     NoteEntry,
@@ -36,6 +39,7 @@ from bot.messages import (
     NoticeCode,
     Outbound,
     Profile,
+    PushTo,
     QuestionFigure,
     QuestionMessage,
     Rated,
@@ -54,6 +58,7 @@ from bot.messages import (
     TopicsNow,
     TrackProgress,
     UnknownCommand,
+    Unlinked,
     Welcome,
     ZoneNow,
 )
@@ -172,6 +177,20 @@ RENDERED: list[tuple[Outbound, str]] = [
     (DashboardLink("https://x.example/dashboard/signin?token=abc", 10),
      "Your sign-in link to the dashboard (it works once, for 10 minutes; do not share it):\n"
      "https://x.example/dashboard/signin?token=abc"),
+    (LinkCode("ABCD2345", 10),
+     'Your link code: ABCD2345\nOn your other platform (Slack or Telegram), type "link '
+     'ABCD2345" within 10 minutes: your progress, streak, reviews and points become one.'),
+    (Linked(("slack", "telegram"), "slack"),
+     "Linked: you are one learner on slack and telegram, with one progress, streak, set of "
+     'reviews and points. Lessons and quizzes go to slack; "push <platform>" changes that, '
+     '"unlink" separates this account again.'),
+    (Unlinked("telegram"),
+     "This telegram account is on its own again; your learning stays with your other account. "
+     "Write here again to start afresh."),
+    (PushTo("telegram"), "From now on, lessons and quizzes come to telegram."),
+    (MyData("microlearn-my-data-2026-03-02.json", "{}", 12),
+     "Here is everything microlearn stores about you: 12 records, in "
+     'microlearn-my-data-2026-03-02.json. Say "forget" to delete it all.'),
     (LessonRead("Title", 5, 20, by_answer=True),
      'That counts "Title" as read: +5 points (20 in all).'),
     (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),

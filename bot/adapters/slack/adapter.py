@@ -44,7 +44,7 @@ SCOPES = {
     "chat_postMessage": "chat:write", "chat_update": "chat:write",
     "conversations_open": "im:write", "users_info": "users:read",
     "views_publish": None, "auth_test": None, "apps_connections_open": None,
-    "conversations_history": "im:history",
+    "conversations_history": "im:history", "files_upload_v2": "files:write",
 }
 """Every Web API method the adapter calls, and the bot scope it needs (slack/manifest.yml lists
 them, with ``im:history`` for DMs and ``commands`` for /learn; a test keeps them in step)."""
@@ -202,6 +202,8 @@ class SlackAdapter:
                    metadata: dict[str, Any] | None = None) -> str:
         """``chat.postMessage``; the new message's ``ts``. A scheduled post (``metadata``,
         its delivery mark) goes through the client without blind retries."""
+        if message.upload is not None:
+            return await self.upload(channel, message)
         client = self.delivery_client if metadata is not None else self.client
         try:
             response = await client.chat_postMessage(
@@ -210,6 +212,20 @@ class SlackAdapter:
         except CALL_ERRORS as exc:
             raise delivery_error(exc, "chat.postMessage") from exc
         return str(response.get("ts") or "")
+
+    async def upload(self, channel: str, message: SlackMessage) -> str:
+        """Share ``message.upload`` in ``channel`` with ``message.text`` as its comment (files
+        upload v2: an upload URL, the bytes, then the share); the file's id."""
+        assert message.upload is not None
+        filename, content = message.upload
+        try:
+            response = await self.client.files_upload_v2(
+                channel=channel, filename=filename, title=filename, content=content,
+                initial_comment=message.text)
+        except CALL_ERRORS as exc:
+            raise delivery_error(exc, "files.upload") from exc
+        shared = response.get("files") or [{}]
+        return str(shared[0].get("id") or "")
 
     async def _marked(self, channel: str, key: str) -> dict[int, str]:
         """The parts of delivery ``key`` already in the DM (part -> ts), from its recent

@@ -25,6 +25,7 @@ from bot.messages import (
     Feedback,
     LessonMessage,
     LookupAnswer,
+    MyData,
     Outbound,
     Profile,
     QuestionMessage,
@@ -81,6 +82,9 @@ class SlackMessage:
     blocks: list[Block] = field(default_factory=list)
     ask_id: int | None = None
     """The ask its buttons answer, for questions."""
+    upload: tuple[str, bytes] | None = None
+    """A file (name, content) shared in the channel instead of a post, with ``text`` as its
+    comment (a learner's `mydata`)."""
 
 
 # -- small builders ----------------------------------------------------------------------------
@@ -223,6 +227,9 @@ class BlockRenderer:
                 return self.profile_message(outbound)
             case RateLesson():
                 return self.rate_message(outbound)
+            case MyData(filename=filename, content=content):
+                return SlackMessage(cut(self.text.render(outbound), SECTION_TEXT),
+                                    upload=(filename, content.encode("utf-8")))
         text = self.text.render(outbound)
         return SlackMessage(fallback(text), sections(text.split("\n\n")))
 
@@ -382,14 +389,14 @@ class BlockRenderer:
         joinable = False
         for outbound in outbounds:
             message = self.message(outbound)
-            alone = message.ask_id is not None
+            alone = message.ask_id is not None or message.upload is not None
             if (grouped and joinable and not alone
                     and len(grouped[-1].blocks) + 1 + len(message.blocks) <= MESSAGE_BLOCKS):
                 last = grouped[-1]
                 grouped[-1] = SlackMessage(last.text, [*last.blocks, divider(), *message.blocks])
             else:
                 grouped.append(SlackMessage(message.text, self.fit(message.blocks),
-                                            message.ask_id))
+                                            message.ask_id, message.upload))
             joinable = not alone
         return grouped
 

@@ -60,6 +60,7 @@ from bot.adapters.telegram.inbound import (
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
     Button,
+    Document,
     Part,
     Photo,
     Poll,
@@ -351,6 +352,9 @@ class TelegramAdapter:
         bot = self.bot
         if isinstance(part, Text):
             return await self._post_text(chat, part.html, _keyboard(part.keyboard))
+        if isinstance(part, Document):
+            return await bot.send_document(chat, part.content, filename=part.filename,
+                                           caption=part.caption, parse_mode=ParseMode.HTML)
         if isinstance(part, Poll):
             return await bot.send_poll(
                 chat, part.question, list(part.options), is_anonymous=False, type=PollType.QUIZ,

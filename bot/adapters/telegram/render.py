@@ -27,7 +27,14 @@ from bot.adapters.telegram.formatting import (
 )
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.messages import LessonMessage, LookupAnswer, Outbound, QuestionMessage, RateLesson
+from bot.messages import (
+    LessonMessage,
+    LookupAnswer,
+    MyData,
+    Outbound,
+    QuestionMessage,
+    RateLesson,
+)
 from bot.rendering.renderer import TEMPLATES, Renderer
 
 OWN_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -81,7 +88,16 @@ class Poll:
     ask_id: int
 
 
-Part = Text | Photo | Poll
+@dataclass(frozen=True)
+class Document:
+    """A file for the learner (their `mydata`), with a caption in Telegram HTML."""
+
+    filename: str
+    content: bytes
+    caption: str
+
+
+Part = Text | Photo | Poll | Document
 _PLACEHOLDER = re.compile("\ue000([0-9a-f]{8})(\\d+)\ue001")
 
 
@@ -143,6 +159,9 @@ class TelegramRenderer:
         match message:
             case QuestionMessage():
                 return self.question(message)
+            case MyData(filename=filename, content=content):
+                return [Document(filename, content.encode("utf-8"),
+                                 split_html(self.html(message), CAPTION_LIMIT)[0])]
             case LessonMessage(lesson=lesson) if (image := self.image(lesson)) is not None:
                 return self.with_keyboard(self.with_photo(self.html(message), *image),
                                           self.action_keyboard(message))

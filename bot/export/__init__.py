@@ -1,0 +1,238 @@
+"""``microlearn export``: stored records out as CSV or JSON Lines, streamed row by row.
+
+Five kinds of record (answers, progress, learners, flags, ratings), each with the columns of
+the dashboard's table of the same records first (same names, same formatting) where there is
+one, then the ids a script needs to join them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from bot.content.catalog import Catalog
+from bot.dashboard import figures
+from bot.dashboard.pages import Dashboard, DashboardSettings
+from bot.errors import MicrolearnError
+from storage import Database
+from storage.export import Exports, LearnerOut, open_exports
+from storage.reports import LearnerRisk
+
+KINDS = ("answers", "progress", "learners", "flags", "ratings")
+FORMATS = ("csv", "jsonl")
+
+
+class ExportError(MicrolearnError):
+    """An export that cannot be made as asked (the message says what to do instead)."""
+
+
+ANSWERS = ("when", "question", "right", "learner", "learner id", "platform", "lesson id",
+           "question key", "choices", "first attempt")
+"""The learner page's "Recent answers" (when, question, right), then who and which."""
+PROGRESS = ("lesson", "how", "delivered", "read", "learner", "learner id", "platform",
+            "lesson id", "looked up", "added")
+"""The learner page's "Lessons" (lesson, how, delivered, read), then who and which."""
+LEARNERS = ("learner", "platform", "last action", "reviews overdue", "streak", "longest streak",
+            "points", "at risk because", "learner id", "enrolled")
+"""The learners page's table, then the id and when they enrolled."""
+FLAGS = ("when", "question", "note", "learner", "learner id", "platform", "lesson id",
+         "question key")
+"""One row per flag (the questions page counts them; this lists each)."""
+
+RATINGS = ("when", "learner", "lesson", "rated", "words", "learner id", "platform",
+           "lesson id")
+"""The voice page's "Their words on lessons" (when, learner, lesson, rated, words), for every
+rating (with words or not), then who and which."""
+
+COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
+                                       "learners": LEARNERS, "flags": FLAGS,
+                                       "ratings": RATINGS}
+
+
+def stamp(moment: datetime | None) -> str:
+    """A stored (UTC) time as 'YYYY-MM-DD HH:MM:SS' (empty for none)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def letters(choices: str) -> str:
+    """Stored zero-based choice numbers ('0,2') as the letters learners see ('A, C')."""
+    picked = [int(part) for part in choices.split(",") if part.strip().isdigit()]
+    return ", ".join(chr(ord("A") + number) if number < 26 else str(number + 1)
+                     for number in picked)
+
+
+class Exporter:
+    """Turns the stored records into the export's rows, with the library's titles."""
+
+    def __init__(self, database: Database, catalog: Catalog,
+                 settings: DashboardSettings | None = None,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.database = database
+        self.dashboard = Dashboard(database, catalog, settings)
+        self.now = now
+
+    def columns(self, kind: str) -> tuple[str, ...]:
+        """The column names of ``kind``; an :class:`ExportError` for one that cannot be
+        exported."""
+        if kind not in COLUMNS:
+            raise ExportError(f"no export called {kind!r}: use one of {', '.join(KINDS)}")
+        return COLUMNS[kind]
+
+    def rows(self, kind: str, since: date | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``kind`` (recorded on or after the UTC day ``since``), one at a time;
+        nothing is read before it is asked for."""
+        self.columns(kind)
+        start = None if since is None else datetime.combine(since, datetime.min.time(), UTC)
+        with open_exports(self.database) as exports:
+            yield from getattr(self, f"_{kind}")(exports, start)
+
+    def write(self, out: IO[str], kind: str, since: date | None, form: str) -> int:
+        """Write the rows of ``kind`` since the UTC day ``since`` to ``out`` as ``form`` (csv
+        or jsonl); the number of rows."""
+        return write(out, self.columns(kind), self.rows(kind, since), form)
+
+    def _question(self, lesson_id: str, key: str) -> str:
+        title, text, _ = self.dashboard.question_text(lesson_id, key)
+        return f"{title}: {text}"
+
+    def _answers(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.answers(since):
+            yield (stamp(row.answered_at), self._question(row.lesson_id, row.question_key),
+                   "yes" if row.correct else "no", name(row.learner_id, row.display_name),
+                   row.learner_id, row.platform, row.lesson_id, row.question_key,
+                   letters(row.choices), "yes" if row.first else "no")
+
+    def _progress(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.progress(since):
+            lesson = self.dashboard.catalog.get(row.lesson_id)
+            yield (lesson.title if lesson else row.lesson_id, row.via, stamp(row.delivered_at),
+                   stamp(row.read_at), name(row.learner_id, row.display_name), row.learner_id,
+                   row.platform, row.lesson_id, stamp(row.looked_up_at), stamp(row.added_at))
+
+    def _learners(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        settings = self.dashboard.settings
+        now = self.now()
+        for row in exports.learners(now, timedelta(days=2), since):
+            # One learner at a time through the dashboard's own rule: the same reasons.
+            risks = figures.at_risk([_risk(row)], now, settings.idle_days,
+                                    settings.overdue_reviews)
+            # The streak as it stands now, as the dashboard shows it (0 once broken).
+            yield (name(row.learner_id, row.display_name), row.platform,
+                   stamp(row.last_action), row.overdue, figures.learner_streak(_risk(row), now),
+                   row.longest, row.points,
+                   ", ".join(risks[0].reasons) if risks else "", row.learner_id,
+                   stamp(row.enrolled_at))
+
+    def _ratings(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.ratings(since):
+            yield (stamp(row.rated_at), name(row.learner_id, row.display_name),
+                   _title(self, row.lesson_id), "useful" if row.useful else "not useful",
+                   row.comment, row.learner_id, row.platform, row.lesson_id)
+
+    def _flags(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.flags(since):
+            yield (stamp(row.created_at), self._question(row.lesson_id, row.question_key),
+                   row.note, name(row.learner_id, row.display_name), row.learner_id,
+                   row.platform, row.lesson_id, row.question_key)
+
+
+def _title(exporter: Exporter, lesson_id: str) -> str:
+    lesson = exporter.dashboard.catalog.get(lesson_id)
+    return lesson.title if lesson else lesson_id
+
+
+def _risk(row: LearnerOut) -> LearnerRisk:
+    return LearnerRisk(row.learner_id, row.display_name, row.platform, row.last_action,
+                               row.overdue, row.streak, row.longest, row.points, row.enrolled_at,
+                               row.workdays, row.time_zone, row.away, row.freezes,
+                               row.streak_day)
+
+
+@contextmanager
+def open_output(path: str) -> Iterator[IO[str]]:
+    """Where the rows go: standard output for '-' (UTF-8 whatever the terminal says), else
+    the file ``path``, written under a '.partial' name and renamed when complete, so a failed
+    export never leaves a file that looks whole. Something that is not a regular file (a
+    pipe, /dev/null) is written to as it is: renaming over it would replace it."""
+    if path == "-":
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        try:
+            yield out
+        finally:
+            out.flush()
+            out.detach()  # standard output stays open for whatever is printed next
+        return
+    target = Path(path)
+    if target.exists() and not target.is_file():
+        try:
+            with target.open("w", encoding="utf-8", newline="") as out:
+                yield out
+        except OSError as exc:
+            raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose another "
+                              "--out") from exc
+        return
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            yield out
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose another --out")\
+            from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def spreadsheet_safe(cell: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (as the dashboard's
+    CSV does); None is an empty cell."""
+    if isinstance(cell, str) and cell.lstrip(" \n")[:1] in ("=", "+", "-", "@", "\t", "\r",
+                                                           ";"):
+        return "'" + cell
+    return "" if cell is None else cell
+
+
+def write(out: IO[str], columns: Sequence[str], rows: Iterator[tuple[Any, ...]],
+          form: str) -> int:
+    """Write ``rows`` to ``out`` as CSV (a BOM, a header, then a line per row) or JSON Lines
+    (one object per row, keyed by column); the number of rows written."""
+    if form not in FORMATS:
+        raise ExportError(f"no format {form!r}: use csv or jsonl")
+    # The first row is read before anything is written: a database that cannot be read
+    # fails with nothing on the output.
+    first = next(rows, None)
+    rows = itertools.chain([first], rows) if first is not None else iter(())
+    count = 0
+    if form == "csv":
+        out.write("\ufeff")  # spreadsheets then read the names as UTF-8
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
+            count += 1
+    else:
+        for row in rows:
+            out.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
+            out.write("\n")
+            count += 1
+    return count

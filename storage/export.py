@@ -1,0 +1,245 @@
+"""Raw records streamed out of the database for ``microlearn export`` (one row at a time).
+
+Every query here runs with ``yield_per``: on PostgreSQL that is a server-side cursor, on SQLite
+a cursor read in chunks, so a year of 10,000 learners' answers is never held in memory. The
+rows are plain tuples of stored values; naming and formatting them (lesson titles, pseudonyms,
+CSV or JSON Lines) is :mod:`bot.export`'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+from storage.database import Database
+from storage.errors import StorageError
+from storage.tables import (
+    AnswerRow,
+    CardRow,
+    FlagRow,
+    LearnerRow,
+    ProgressRow,
+    RatingRow,
+    StreakRow,
+)
+
+CHUNK = 1000
+"""Rows fetched from the database at a time."""
+
+_LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
+_ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_CARD = CardRow.__table__  # type: ignore[attr-defined]
+_FLAG = FlagRow.__table__  # type: ignore[attr-defined]
+_PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
+_STREAK = StreakRow.__table__  # type: ignore[attr-defined]
+_RATING = RatingRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AnswerOut:
+    """One stored answer, with who gave it."""
+
+    answered_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    question_key: str
+    choices: str
+    """The picked choices' numbers (0-based), comma-separated."""
+    correct: bool
+    first: bool
+
+
+@dataclass(frozen=True)
+class ProgressOut:
+    """One lesson of one learner: delivered, looked up, added, read."""
+
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    via: str
+    delivered_at: datetime
+    read_at: datetime | None
+    looked_up_at: datetime | None
+    added_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LearnerOut:
+    """One learner with what the dashboard's learners list shows about them."""
+
+    learner_id: int
+    display_name: str
+    platform: str
+    enrolled_at: datetime
+    last_action: datetime | None
+    overdue: int
+    streak: int
+    longest: int
+    points: int
+    workdays: tuple[str, ...]
+    time_zone: str
+    away: bool
+    freezes: int
+    streak_day: date | None = None
+    """The local day the stored streak was last kept (whether it still holds is a question of
+    the workdays since)."""
+
+
+@dataclass(frozen=True)
+class FlagOut:
+    """One question a learner flagged."""
+
+    created_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    question_key: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RatingOut:
+    """A learner's verdict on a lesson (the latest counts), with their words."""
+
+    rated_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    useful: bool
+    comment: str
+
+
+def _day(value: Any) -> date | None:
+    """A stored day (SQLite may give it back as text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _stream(session: Session, query: Select[Any]) -> Iterator[Any]:
+    # yield_per turns on stream_results: a server-side cursor on PostgreSQL.
+    yield from session.execute(query.execution_options(yield_per=CHUNK))
+
+
+class Exports:
+    """The export queries, in one read transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def answers(self, since: datetime | None = None) -> Iterator[AnswerOut]:
+        """Every answer (given at or after ``since``), oldest first."""
+        query = (select(_ANSWER.c.answered_at, _ANSWER.c.learner_id, _LEARNER.c.display_name,
+                        _LEARNER.c.platform, _ANSWER.c.lesson_id, _ANSWER.c.question_key,
+                        _ANSWER.c.choices, _ANSWER.c.correct, _ANSWER.c.first)
+                 .join(_LEARNER, _LEARNER.c.id == _ANSWER.c.learner_id)
+                 .order_by(_ANSWER.c.answered_at, _ANSWER.c.id))
+        if since is not None:
+            query = query.where(_ANSWER.c.answered_at >= since)
+        for row in _stream(self.session, query):
+            yield AnswerOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
+                            str(row[6]), bool(row[7]), bool(row[8]))
+
+
+    def progress(self, since: datetime | None = None) -> Iterator[ProgressOut]:
+        """Every learner's lessons (delivered, looked up, added or read at or after ``since``), by
+        learner and delivery time."""
+        query = (select(_PROGRESS.c.learner_id, _LEARNER.c.display_name, _LEARNER.c.platform,
+                        _PROGRESS.c.lesson_id, _PROGRESS.c.via, _PROGRESS.c.delivered_at,
+                        _PROGRESS.c.read_at, _PROGRESS.c.looked_up_at, _PROGRESS.c.added_at)
+                 .join(_LEARNER, _LEARNER.c.id == _PROGRESS.c.learner_id)
+                 .order_by(_PROGRESS.c.learner_id, _PROGRESS.c.delivered_at, _PROGRESS.c.lesson_id))
+        if since is not None:
+            query = query.where(or_(_PROGRESS.c.delivered_at >= since, _PROGRESS.c.read_at >= since,
+                                    _PROGRESS.c.looked_up_at >= since,
+                                    _PROGRESS.c.added_at >= since))
+        for row in _stream(self.session, query):
+            yield ProgressOut(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                              row[5], row[6], row[7], row[8])
+
+
+    def learners(self, now: datetime, overdue_after: timedelta,
+                 since: datetime | None = None) -> Iterator[LearnerOut]:
+        """Every learner (enrolled or active at or after ``since``) with the figures of the
+        dashboard's learners list: last action, reviews overdue by more than ``overdue_after`` of
+        lessons they read or added, streak and points. By learner id."""
+        learning = and_(_PROGRESS.c.learner_id == _CARD.c.learner_id,
+                        _PROGRESS.c.lesson_id == _CARD.c.lesson_id,
+                        or_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "added"))
+        overdue = (select(_CARD.c.learner_id, func.count().label("overdue"))
+                   .select_from(_CARD.join(_PROGRESS, learning))
+                   .where(_CARD.c.due_at < now - overdue_after)
+                   .group_by(_CARD.c.learner_id).subquery())
+        query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
+                        _LEARNER.c.created_at, _LEARNER.c.last_action_at,
+                        func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
+                        func.coalesce(_STREAK.c.longest, 0), _LEARNER.c.points,
+                        _LEARNER.c.workdays, _LEARNER.c.time_zone,
+                        or_(_LEARNER.c.paused, _LEARNER.c.stopped),
+                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active)
+                 .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
+                 .order_by(_LEARNER.c.id))
+        if since is not None:
+            query = query.where(or_(_LEARNER.c.created_at >= since,
+                                    _LEARNER.c.last_action_at >= since))
+        for row in _stream(self.session, query):
+            yield LearnerOut(int(row[0]), str(row[1]), str(row[2]), row[3], row[4], int(row[5]),
+                             int(row[6]), int(row[7]), int(row[8]),
+                             tuple(day for day in str(row[9] or "").split(",") if day),
+                             str(row[10] or "UTC"), bool(row[11]), int(row[12]),
+                             _day(row[13]))
+
+
+    def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:
+        """Every flagged question (flagged at or after ``since``), oldest first."""
+        query = (select(_FLAG.c.created_at, _FLAG.c.learner_id, _LEARNER.c.display_name,
+                        _LEARNER.c.platform, _FLAG.c.lesson_id, _FLAG.c.question_key, _FLAG.c.note)
+                 .join(_LEARNER, _LEARNER.c.id == _FLAG.c.learner_id)
+                 .order_by(_FLAG.c.created_at, _FLAG.c.id))
+        if since is not None:
+            query = query.where(_FLAG.c.created_at >= since)
+        for row in _stream(self.session, query):
+            yield FlagOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
+                          str(row[6] or ""))
+
+
+    def ratings(self, since: datetime | None = None) -> Iterator[RatingOut]:
+        """Every lesson rating (given at or after ``since``), oldest first."""
+        query = (select(_RATING.c.rated_at, _RATING.c.learner_id, _LEARNER.c.display_name,
+                        _LEARNER.c.platform, _RATING.c.lesson_id, _RATING.c.useful,
+                        _RATING.c.comment)
+                 .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
+                 .order_by(_RATING.c.rated_at, _RATING.c.learner_id, _RATING.c.lesson_id))
+        if since is not None:
+            query = query.where(_RATING.c.rated_at >= since)
+        for row in _stream(self.session, query):
+            yield RatingOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                            bool(row[5]), str(row[6] or ""))
+
+
+@contextmanager
+def open_exports(database: Database) -> Iterator[Exports]:
+    """The export queries of ``database`` in one transaction, for as long as the caller reads."""
+    try:
+        with database.session() as session:
+            yield Exports(session)
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise StorageError(
+            f"cannot read the database at '{database.safe_url}': {reason}; is it a microlearn "
+            "database? Check the URL, and bring an older one up to date with 'microlearn db "
+            "upgrade'") from exc

@@ -1,0 +1,288 @@
+"""xAPI end to end: the real engine's events, the relay and its outbox, against a real LRS
+(Ralph, run locally on its file-system backend), on a manual clock."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.content.catalog import Catalog
+from bot.engine.engine import Engine
+from bot.engine.turn import EngineSettings
+from bot.messages import Inbound, Platform
+from bot.metrics import XapiCollector
+from bot.xapi.client import LrsClient
+from bot.xapi.relay import XapiRelay
+from bot.xapi.statements import ANSWERED, COMPLETED, EXPERIENCED, RATED, Vocabulary
+from scheduler.clock import ManualClock
+from storage import Database
+from storage.xapi import NewStatement, XapiStore
+from tests.e2e.ralph import PASSWORD, USERNAME, Ralph, free_port
+
+pytest.importorskip("ralph.backends.lrs.fs", reason="the LRS tests need the dev extra (ralph-malph)")
+pytestmark = pytest.mark.e2e
+
+MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
+QUIZ = """
+## Quiz
+
+### {q}?
+- [ ] wrong one
+- [x] right one
+- [ ] wrong two
+> Because it is right.
+"""
+
+
+@pytest.fixture(scope="module")
+def ralph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ralph]:
+    lrs = Ralph(tmp_path_factory.mktemp("ralph")).start()
+    yield lrs
+    lrs.stop()
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    folder = tmp_path / "lessons"
+    for name, front, body in (
+            ("basics/one.md", "title: One\ntrack: basics\norder: 1", "Apples." + QUIZ.format(q="One")),
+            ("basics/two.md", "title: Two\ntrack: basics\norder: 2", "Pears." + QUIZ.format(q="Two")),
+            ("extra/three.md", "title: Three", "Cherries.")):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+    loaded = Catalog(folder)
+    loaded.load()
+    return loaded
+
+
+def learn(engine: Engine, user: str, at: datetime) -> None:
+    """A learner reads the track's two lessons on Monday and answers a review on Tuesday."""
+    def say(text: str, moment: datetime) -> None:
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text=text, display_name=user), moment)
+    say("hello", at)
+    for _ in range(2):
+        say("lesson", at)
+        say("done", at)
+    tuesday = at + timedelta(days=1)
+    say("quiz", tuesday)
+    say("2", tuesday)
+
+
+def relay_for(database: Database, catalog: Catalog, clock: ManualClock, endpoint: str,
+              password: str = PASSWORD) -> XapiRelay:
+    return XapiRelay(database, catalog, LrsClient(endpoint, USERNAME, password), Vocabulary(),
+                     clock.now)
+
+
+def mine(ralph: Ralph, user: str) -> list[dict[str, object]]:
+    return [s for s in ralph.statements()
+            if s["actor"].get("account", {}).get("name") == user]  # type: ignore[union-attr]
+
+
+async def test_events_reach_a_real_lrs_once_and_a_replay_duplicates_nothing(
+        database: Database, catalog: Catalog, ralph: Ralph) -> None:
+    user = f"ada-{database.schema or 'sqlite'}"
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, catalog, clock, ralph.endpoint)
+    first = await relay.run()  # enabled now: the cursors start here, the past is for replay
+    assert first.made == 0
+    learn(Engine(database, catalog, EngineSettings()), user, MONDAY)
+    clock.set(MONDAY + timedelta(days=1, minutes=1))
+    result = await relay.run()
+    assert result.error is None and result.sent == result.made == 4
+    held = mine(ralph, user)
+    assert sorted(s["verb"]["id"] for s in held) == sorted(  # type: ignore[index]
+        [EXPERIENCED, EXPERIENCED, COMPLETED, ANSWERED])
+    answer = next(s for s in held if s["verb"]["id"] == ANSWERED)  # type: ignore[index]
+    assert answer["result"]["success"] is True and answer["result"]["response"] == "b"  # type: ignore[index]
+    assert answer["object"]["definition"]["interactionType"] == "choice"  # type: ignore[index]
+
+    # The next run makes nothing new (the look back overlaps, the ids are stable).
+    clock.advance(timedelta(minutes=1))
+    assert (await relay.run()).made == 0
+
+    # A replay sends everything again: the LRS still holds one of each.
+    made, queued = await asyncio.to_thread(
+        relay.replay, MONDAY - timedelta(days=1), None, clock.now())
+    assert (made, queued) == (0, 4)
+    again = await relay.send_due()
+    assert again.error is None and again.sent + again.conflicts == 4
+    assert len(mine(ralph, user)) == 4
+    with database.session() as session:
+        assert XapiStore(session).backlog(clock.now()).pending == 0
+
+    # A rating is "rated", with its score and the learner's words.
+    engine = Engine(database, catalog, EngineSettings())
+    later = clock.now()
+    for text in ("lesson", "done", "rate not useful: too short"):
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text=text), later)
+    clock.advance(timedelta(minutes=1))
+    assert (await relay.run()).sent >= 1
+    [rating] = [s for s in mine(ralph, user) if s["verb"]["id"] == RATED]  # type: ignore[index]
+    assert rating["result"]["response"] == "too short"  # type: ignore[index]
+    assert rating["result"]["score"]["raw"] == 0  # type: ignore[index]
+    await relay.close()
+
+
+async def test_an_lrs_that_is_down_loses_nothing_and_backs_off(
+        database: Database, catalog: Catalog, tmp_path: Path) -> None:
+    user = f"bea-{database.schema or 'sqlite'}"
+    lrs = Ralph(tmp_path / "lrs")  # not started yet: connections are refused
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, catalog, clock, lrs.endpoint)
+    await relay.run()
+    learn(Engine(database, catalog, EngineSettings()), user, MONDAY)
+    clock.set(MONDAY + timedelta(days=1, minutes=1))
+    down = await relay.run()
+    assert down.made == 4 and down.sent == 0 and down.waiting == 4
+    assert down.error is not None and "cannot be reached" in down.error
+    metrics = {metric.name: metric.samples[0].value
+               for metric in XapiCollector(relay.backlog, clock.now).collect()}
+    assert metrics["microlearn_xapi_backlog"] == 4
+
+    # Within the back-off nothing is tried (no request at all: the LRS is not hammered).
+    clock.advance(timedelta(seconds=20))
+    assert (await relay.send_due()).waiting == 0
+    lrs.start()
+    try:
+        clock.advance(timedelta(seconds=20))  # past the first delay (30 s, jitter at most 20%)
+        back = await relay.send_due()
+        assert back.sent == 4 and back.error is None
+        assert len(mine(lrs, user)) == 4
+        metrics = {metric.name: metric.samples[0].value
+                   for metric in XapiCollector(relay.backlog, clock.now).collect()}
+        assert metrics["microlearn_xapi_backlog"] == 0
+    finally:
+        lrs.stop()
+        await relay.close()
+
+
+async def test_wrong_credentials_wait_and_say_which_variables_to_fix(
+        database: Database, catalog: Catalog, ralph: Ralph) -> None:
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, catalog, clock, ralph.endpoint, password="wrong")
+    await relay.run()
+    learn(Engine(database, catalog, EngineSettings()), "cy", MONDAY)
+    clock.set(MONDAY + timedelta(days=1, minutes=1))
+    result = await relay.run()
+    assert result.waiting == 4 and result.error is not None
+    assert "XAPI_USERNAME and XAPI_PASSWORD" in result.error and "wrong" not in result.error
+    await relay.close()
+
+
+async def test_a_statement_the_lrs_refuses_does_not_hold_back_the_others(
+        database: Database, catalog: Catalog, ralph: Ralph) -> None:
+    user = f"dee-{database.schema or 'sqlite'}"
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, catalog, clock, ralph.endpoint)
+    await relay.run()
+    learn(Engine(database, catalog, EngineSettings()), user, MONDAY)
+    with database.unit() as unit:
+        found = unit.learners.find("console", user)
+        assert found is not None
+    with database.session() as session:  # a broken row (no actor), the oldest of all
+        XapiStore(session).add([NewStatement(
+            "00000000-0000-5000-8000-000000000001", found.id, MONDAY - timedelta(hours=1),
+            '{"id":"00000000-0000-5000-8000-000000000001","verb":{"id":"http://x.example/v"},'
+            '"object":{"id":"urn:x"}}')], clock.now())
+    clock.set(MONDAY + timedelta(days=1, minutes=1))
+    result = await relay.run()
+    assert (result.sent, result.invalid) == (4, 1)
+    assert len(mine(ralph, user)) == 4
+    with database.session() as session:
+        backlog = XapiStore(session).backlog(clock.now())
+    assert (backlog.pending, backlog.failed) == (0, 1)
+    await relay.close()
+
+
+async def test_forget_takes_the_statements_not_yet_sent(database: Database,
+                                                        catalog: Catalog) -> None:
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, catalog, clock, f"http://127.0.0.1:{free_port()}/xAPI/")
+    await relay.run()
+    engine = Engine(database, catalog, EngineSettings())
+    learn(engine, "eve", MONDAY)
+    clock.set(MONDAY + timedelta(days=1, minutes=1))
+    assert (await relay.run()).waiting == 4
+    later = MONDAY + timedelta(days=1, minutes=2)
+    for text in ("forget", "forget confirm"):
+        engine.handle(Inbound(Platform.CONSOLE, "eve", "eve", text=text), later)
+    with database.session() as session:
+        assert XapiStore(session).backlog(later).pending == 0
+    await relay.close()
+
+
+def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Catalog,
+                                                     ralph: Ralph) -> None:
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    database = Database(url)
+    from storage import upgrade
+    upgrade(database)
+    learn(Engine(database, catalog, EngineSettings()), "fay", MONDAY)
+    database.dispose()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{url}"\n[lessons]\ndir = "{catalog.root}"\n'
+                      f'[xapi]\nendpoint = "{ralph.endpoint}"\n', encoding="utf-8")
+    env = {"XAPI_USERNAME": USERNAME, "XAPI_PASSWORD": PASSWORD, "PATH": ""}
+    command = [sys.executable, "-m", "bot", "xapi", "replay", "--config", str(config),
+               "--since", "2026-03-01"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
+                           check=False)
+    assert first.returncode == 0, first.stderr
+    assert "4 statements from 2026-03-01 to send (4 made anew)" in first.stderr
+    assert first.stdout.strip().startswith("sent 4")
+    assert len(mine(ralph, "fay")) == 4
+    second = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
+                            check=False)
+    assert second.returncode == 0, second.stderr
+    assert len(mine(ralph, "fay")) == 4  # stable ids: nothing twice
+    wrong = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                           env={**env, "XAPI_PASSWORD": "nope"})
+    assert wrong.returncode == 1
+    assert "XAPI_USERNAME and XAPI_PASSWORD" in wrong.stderr and "nope" not in wrong.stderr
+
+
+async def test_microlearn_run_relays_to_the_lrs_and_shows_the_backlog_on_metrics(
+        tmp_path: Path, catalog: Catalog, ralph: Ralph) -> None:
+    import aiohttp
+
+    from bot.app import Runtime
+    from bot.config import Secrets, Settings
+    from tests.fakes.recording import RecordingAdapter
+
+    port = free_port()
+    settings = Settings.model_validate({
+        "lessons": {"dir": str(catalog.root)}, "server": {"port": port},
+        "storage": {"url": f"sqlite:///{tmp_path / 'run.db'}"},
+        "xapi": {"enabled": True, "endpoint": ralph.endpoint, "every_seconds": 0.2}})
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    runtime = Runtime(settings, Secrets(None, None, None, None, None, USERNAME, PASSWORD), clock,
+                      adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+    await runtime.start()
+    try:
+        assert runtime.xapi is not None and runtime.engine is not None
+        relay = runtime.xapi
+        await asyncio.sleep(0.2)  # the job's first run sets its cursors
+        learn(runtime.engine, "gus", MONDAY)
+        clock.set(MONDAY + timedelta(days=1, minutes=1))
+        deadline = time.monotonic() + 20
+        while (relay.backlog(clock.now()).pending or len(mine(ralph, "gus")) < 4) \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert len(mine(ralph, "gus")) == 4
+        assert relay.backlog(clock.now()).pending == 0
+        async with aiohttp.ClientSession() as client, \
+                client.get(f"http://127.0.0.1:{port}/metrics") as response:
+            text = await response.text()
+        assert "microlearn_xapi_backlog 0.0" in text
+        assert "microlearn_xapi_backlog_age_seconds 0.0" in text
+    finally:
+        await runtime.stop()

@@ -1,0 +1,140 @@
+"""One learner on several platforms: `link`, `link CODE`, the merge's rules, `push`, `unlink`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.engine.engine import Engine
+from bot.messages import (
+    Inbound,
+    LinkCode,
+    Linked,
+    Notice,
+    NoticeCode,
+    Outbound,
+    Platform,
+    Profile,
+    PushTo,
+    Unlinked,
+)
+from storage.tables import AnswerRow, CardRow, LearnerRow, ProgressRow
+
+MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
+ANN_SLACK = (Platform.SLACK, "U1ANN")
+ANN_TELEGRAM = (Platform.TELEGRAM, "4201")
+
+
+def say(engine: Engine, who: tuple[Platform, str], text: str,
+        at: datetime = MONDAY) -> list[Outbound]:
+    platform, user = who
+    return engine.handle(Inbound(platform, user, f"chat-{user}", text=text,
+                                 display_name="Ann"), at)
+
+
+def code_of(engine: Engine, who: tuple[Platform, str], at: datetime = MONDAY) -> str:
+    [reply] = say(engine, who, "link", at)
+    assert isinstance(reply, LinkCode) and reply.minutes == 10
+    assert len(reply.code) == 8 and reply.code.isalnum() and reply.code.isupper()
+    return reply.code
+
+
+def learn(engine: Engine, who: tuple[Platform, str], at: datetime) -> None:
+    say(engine, who, "lesson", at)
+    say(engine, who, "done", at)
+
+
+def count(engine: Engine, table: type, **where: object) -> int:
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        session = unit._session
+        query = select(func.count()).select_from(table)
+        for name, value in where.items():
+            query = query.where(getattr(table, name) == value)
+        return int(session.execute(query).scalar())
+
+
+def test_linking_makes_one_learner_with_one_progress_streak_and_points(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    learn(engine, ANN_SLACK, MONDAY)
+    say(engine, ANN_TELEGRAM, "hello")
+    learn(engine, ANN_TELEGRAM, MONDAY + timedelta(hours=1))  # the same first lesson, later
+    tuesday = MONDAY + timedelta(days=1)
+    for who, hours in ((ANN_SLACK, 0), (ANN_TELEGRAM, 1)):  # both review its question
+        say(engine, who, "quiz", tuesday + timedelta(hours=hours))
+        say(engine, who, "2", tuesday + timedelta(hours=hours))
+    assert count(engine, AnswerRow, first=True) == 2
+    code = code_of(engine, ANN_SLACK, tuesday + timedelta(hours=2))
+    [linked] = say(engine, ANN_TELEGRAM, f"link {code.lower()}", tuesday + timedelta(hours=2))
+    assert linked == Linked(("slack", "telegram"), "slack")
+    assert count(engine, LearnerRow) == 1
+    # The lesson both read is one lesson; the points of both stay (each was earned), and the
+    # profile is the same from either side.
+    assert count(engine, ProgressRow) == 1
+    [from_telegram] = say(engine, ANN_TELEGRAM, "me", tuesday + timedelta(hours=3))
+    [from_slack] = say(engine, ANN_SLACK, "me", tuesday + timedelta(hours=3))
+    assert isinstance(from_telegram, Profile) and from_telegram == from_slack
+    assert from_telegram.lessons_read == 1 and from_telegram.points == 30
+    # One card per question (the one reviewed last; on a tie, the code's learner's).
+    assert count(engine, CardRow) == 1
+    # Both answers are kept; one of them is the first, one the latest.
+    assert count(engine, AnswerRow) == 2
+    assert count(engine, AnswerRow, first=True) == count(engine, AnswerRow, latest=True) == 1
+
+
+def test_a_code_works_once_and_not_after_ten_minutes(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    code = code_of(engine, ANN_SLACK)
+    late = MONDAY + timedelta(minutes=11)
+    assert say(engine, ANN_TELEGRAM, f"link {code}", late)[-1] == Notice(
+        NoticeCode.LINK_UNKNOWN)
+    code = code_of(engine, ANN_SLACK)
+    assert isinstance(say(engine, ANN_TELEGRAM, f"link {code}")[-1], Linked)
+    assert say(engine, (Platform.TELEGRAM, "9999"), f"link {code}")[-1] == Notice(
+        NoticeCode.LINK_UNKNOWN)
+
+
+def test_own_code_and_a_second_account_on_a_platform_are_refused(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    assert say(engine, ANN_SLACK, f"link {code_of(engine, ANN_SLACK)}") == [
+        Notice(NoticeCode.LINK_SELF)]
+    say(engine, ANN_TELEGRAM, "hello")
+    say(engine, ANN_TELEGRAM, f"link {code_of(engine, ANN_SLACK)}")
+    other_telegram = (Platform.TELEGRAM, "7777")
+    say(engine, other_telegram, "hello")
+    assert say(engine, other_telegram, f"link {code_of(engine, ANN_SLACK)}") == [
+        Notice(NoticeCode.LINK_TAKEN)]
+
+
+def test_push_moves_lessons_to_the_other_account_and_unlink_parts_them(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    learn(engine, ANN_SLACK, MONDAY)
+    say(engine, ANN_TELEGRAM, f"link {code_of(engine, ANN_SLACK)}")
+    assert say(engine, ANN_SLACK, "push telegram") == [PushTo("telegram")]
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        learner = unit.learners.find("slack", "U1ANN")
+        assert learner is not None
+        assert (learner.platform, learner.platform_user_id, learner.chat_id) == (
+            Platform.TELEGRAM, "4201", "chat-4201")
+    assert say(engine, ANN_TELEGRAM, "push") == [PushTo("telegram", changed=False)]
+    assert say(engine, ANN_SLACK, "push console") == [Notice(NoticeCode.PUSH_WHERE)]
+    # Unlink from Telegram (where lessons go now): they go back to Slack, which keeps the
+    # learning; Telegram starts afresh.
+    assert say(engine, ANN_TELEGRAM, "unlink") == [Unlinked("telegram")]
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        ann = unit.learners.find("slack", "U1ANN")
+        assert ann is not None and ann.platform is Platform.SLACK
+        assert unit.learners.find("telegram", "4201") is None
+    fresh = say(engine, ANN_TELEGRAM, "me")
+    assert isinstance(fresh[-1], Profile) and fresh[-1].lessons_read == 0
+    assert say(engine, ANN_SLACK, "unlink") == [Notice(NoticeCode.NOT_LINKED)]
+
+
+def test_forget_forgets_every_linked_account(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    say(engine, ANN_TELEGRAM, f"link {code_of(engine, ANN_SLACK)}")
+    say(engine, ANN_TELEGRAM, "forget")
+    say(engine, ANN_TELEGRAM, "forget confirm")
+    assert count(engine, LearnerRow) == 0
+    assert say(engine, ANN_SLACK, "hello") == [Notice(NoticeCode.STAY_FORGOTTEN)]
+    assert say(engine, ANN_TELEGRAM, "hello") == [Notice(NoticeCode.STAY_FORGOTTEN)]

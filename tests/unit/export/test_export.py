@@ -1,0 +1,260 @@
+"""``microlearn export``: the dashboard's columns, streamed, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from bot.content.catalog import Catalog
+from bot.dashboard.pages import Dashboard, DashboardSettings, Filters
+from bot.engine.engine import Engine
+from bot.engine.turn import EngineSettings
+from bot.export import (
+    ANSWERS,
+    FLAGS,
+    LEARNERS,
+    PROGRESS,
+    RATINGS,
+    Exporter,
+    ExportError,
+    write,
+)
+from bot.messages import Inbound, Platform
+from bot.simulate import Simulation
+from storage import Database, StorageError
+from storage.tables import AnswerRow, LearnerRow
+from tests.conftest import POSTGRES_URL, SAMPLE
+from tests.fakes.scratch import scratch_database
+
+START = date(2026, 3, 2)
+NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def cohort(database: Database, sample_catalog: Catalog) -> Database:
+    """Six simulated learners over two weeks of the sample library, made by the real engine."""
+    Simulation(Engine(database, sample_catalog, EngineSettings(quiz_questions=3)), seed=3) \
+        .run(6, 14, START)
+    return database
+
+
+def exported(exporter: Exporter, kind: str, since: date | None = None) -> list[dict[str, str]]:
+    out = io.StringIO()
+    exporter.write(out, kind, since, "csv")
+    text = out.getvalue()
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+def test_learners_export_has_the_dashboard_learners_columns_and_values(
+        cohort: Database, sample_catalog: Catalog) -> None:
+    exporter = Exporter(cohort, sample_catalog, now=lambda: NOW)
+    page = Dashboard(cohort, sample_catalog).build(
+        "learners", Filters(START, NOW.date()), NOW)
+    table = page.tables[0]
+    assert LEARNERS[:len(table.columns)] == table.columns
+    rows = exported(exporter, "learners")
+    assert len(rows) == 6
+    shown = {row[0]: row for row in table.rows}
+    for row in rows:
+        same = dict(zip(table.columns, shown[row["learner"]], strict=True))
+        for column in table.columns:
+            if column == "last action":  # the export adds the seconds
+                assert row[column].startswith(str(same[column]))
+            else:
+                assert row[column] == str(same[column]), column
+
+
+def test_answers_and_progress_start_with_the_learner_page_columns(
+        cohort: Database, sample_catalog: Catalog) -> None:
+    page = Dashboard(cohort, sample_catalog).build("learner", Filters(START, NOW.date()), NOW, 1)
+    tables = {table.key: table.columns for table in page.tables}
+    assert ANSWERS[:3] == tables["answers"]
+    assert PROGRESS[:4] == tables["lessons"]
+    exporter = Exporter(cohort, sample_catalog)
+    answers = exported(exporter, "answers")
+    with cohort.session() as session:
+        stored = session.execute(select(func.count()).select_from(AnswerRow)).scalar()
+    assert len(answers) == stored > 0
+    first = answers[0]
+    lesson = sample_catalog.get(first["lesson id"])
+    assert lesson is not None
+    assert first["question"].startswith(lesson.title + ": ")
+    assert first["right"] in ("yes", "no") and first["choices"][0] in "ABCDE"
+    progress = exported(exporter, "progress")
+    assert {row["how"] for row in progress} <= {"lesson", "lookup", "added"}
+    assert all(row["delivered"] for row in progress)
+
+
+def test_since_keeps_only_later_records(cohort: Database, sample_catalog: Catalog) -> None:
+    exporter = Exporter(cohort, sample_catalog)
+    every = exported(exporter, "answers")
+    later = exported(exporter, "answers", START + timedelta(days=7))
+    assert 0 < len(later) < len(every)
+    assert all(row["when"] >= "2026-03-09" for row in later)
+    assert exported(exporter, "flags", date(2027, 1, 1)) == []
+
+
+def test_jsonl_is_one_object_per_row_keyed_by_column(cohort: Database,
+                                                       sample_catalog: Catalog) -> None:
+    out = io.StringIO()
+    count = Exporter(cohort, sample_catalog).write(out, "flags", None, "jsonl")
+    lines = out.getvalue().splitlines()
+    assert len(lines) == count
+    for line in lines:
+        assert tuple(json.loads(line)) == FLAGS
+
+
+def test_pseudonymous_export_shows_no_names(cohort: Database, sample_catalog: Catalog) -> None:
+    exporter = Exporter(cohort, sample_catalog, DashboardSettings(pseudonymous=True))
+    rows = exported(exporter, "learners")
+    assert all(row["learner"] == f"learner #{row['learner id']}" for row in rows)
+
+
+def test_ratings_export_each_verdict_with_its_words(database: Database,
+                                                    sample_catalog: Catalog) -> None:
+    engine = Engine(database, sample_catalog, EngineSettings())
+    for user, verdict in (("ann", "rate not useful: too long"), ("bob", "rate up")):
+        for text in ("lesson", "done", verdict):
+            engine.handle(Inbound(Platform.CONSOLE, user, user, text=text, display_name=user),
+                          NOW)
+    rows = exported(Exporter(database, sample_catalog), "ratings")
+    assert [(row["learner"], row["rated"], row["words"]) for row in rows] == [
+        ("ann", "not useful", "too long"), ("bob", "useful", "")]
+    lesson = sample_catalog.get(rows[0]["lesson id"])
+    assert lesson is not None and rows[0]["lesson"] == lesson.title
+    assert tuple(rows[0]) == RATINGS
+    page = Dashboard(database, sample_catalog).build("voice", Filters(NOW.date(), NOW.date()),
+                                                     NOW)
+    comments = next(table for table in page.tables if table.key == "comments")
+    assert RATINGS[:len(comments.columns)] == comments.columns
+    with pytest.raises(ExportError, match="no export called 'grades'"):
+        Exporter(database, sample_catalog).columns("grades")
+
+
+def test_formulas_are_quoted_for_spreadsheets() -> None:
+    out = io.StringIO()
+    write(out, ("a", "b"), iter([("=HYPERLINK(1)", None)]), "csv")
+    assert out.getvalue().splitlines()[1] == "'=HYPERLINK(1),"
+
+
+def _many_answers(database: Database, count: int) -> None:
+    with database.session() as session:
+        learner = LearnerRow(platform="console", platform_user_id="many", display_name="Many",
+                             created_at=NOW)
+        session.add(learner)
+        session.flush()
+        moment = NOW - timedelta(days=365)
+        rows = [{"learner_id": learner.id, "lesson_id": "security/phishing-basics",
+                 "question_key": f"q{n % 40}", "choices": "1", "correct": n % 3 == 0,
+                 "answered_at": moment + timedelta(minutes=n), "idempotency_key": f"k{n}",
+                 "first": False, "latest": False} for n in range(count)]
+        for start in range(0, count, 5000):
+            session.execute(insert(AnswerRow), rows[start:start + 5000])
+
+
+def _peak(exporter: Exporter) -> tuple[int, int]:
+    sink = _Sink()
+    tracemalloc.start()
+    try:
+        rows = exporter.write(sink, "answers", None, "csv")
+        return rows, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+class _Sink(io.StringIO):
+    """Counts what is written and keeps nothing."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_export_streams_a_large_table_in_flat_memory(kind: str, sample_catalog: Catalog) -> None:
+    if kind == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
+    url = POSTGRES_URL if kind == "postgresql" else None
+    with scratch_database(url) as small, scratch_database(url) as large:
+        _many_answers(small, 2_000)
+        _many_answers(large, 40_000)
+        small_rows, small_peak = _peak(Exporter(small, sample_catalog))
+        large_rows, large_peak = _peak(Exporter(large, sample_catalog))
+    assert (small_rows, large_rows) == (2_000, 40_000)
+    # Twenty times the rows, about the same memory: rows are never gathered in a list.
+    assert large_peak < 2 * small_peak + 1_000_000, (small_peak, large_peak)
+
+
+def test_cli_writes_the_file_whole_or_not_at_all(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    with scratch_database() as db:
+        Simulation(Engine(db, _catalog(), EngineSettings(quiz_questions=3)), seed=5) \
+            .run(2, 5, START)
+        url = db.given_url
+        runner = CliRunner()
+        out = tmp_path / "answers.jsonl"
+        result = runner.invoke(main, ["export", "answers", "--db", url, "--lessons", str(SAMPLE),
+                                      "--format", "jsonl", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.read_text(encoding="utf-8").count("\n") > 0
+        assert not (tmp_path / "answers.jsonl.partial").exists()
+        failed = runner.invoke(main, ["export", "answers", "--db", url, "--out",
+                                      str(tmp_path / "no-such-folder" / "r.csv")])
+        assert failed.exit_code == 1
+        assert "cannot write" in failed.output and "choose another --out" in failed.output
+
+
+def _catalog() -> Catalog:
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    return catalog
+
+
+def test_a_missing_database_is_named_and_not_made(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(main, ["export", "answers", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 1 and f"no database at {missing}" in result.output
+    assert not missing.exists()
+
+
+def test_an_unreadable_database_writes_nothing(tmp_path: Path, sample_catalog: Catalog) -> None:
+    empty = Database(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: not upgraded
+    out = io.StringIO()
+    with pytest.raises(StorageError, match="is it a microlearn database"):
+        Exporter(empty, sample_catalog).write(out, "answers", None, "csv")
+    assert out.getvalue() == ""
+    empty.dispose()
+
+
+def test_a_pipe_is_written_to_and_never_replaced(tmp_path: Path, sample_catalog: Catalog) -> None:
+    import os
+    import stat
+    import threading
+
+    from bot.export import open_output
+
+    fifo = tmp_path / "rows"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    with open_output(str(fifo)) as out:
+        write(out, ("a",), iter([("x",)]), "jsonl")
+    reader.join(5)
+    assert got == ['{"a": "x"}\n']
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and not (tmp_path / "rows.partial").exists()

@@ -1,0 +1,69 @@
+"""The xAPI outbox in storage: kept once, claimed with a lease, retried, resent, pruned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from storage import Database
+from storage.tables import LearnerRow
+from storage.xapi import NewStatement, XapiStore
+
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def learner(database: Database) -> int:
+    with database.session() as session:
+        row = LearnerRow(platform="slack", platform_user_id="U1", created_at=NOW)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def statement(n: int, learner_id: int) -> NewStatement:
+    return NewStatement(f"00000000-0000-5000-8000-{n:012d}", learner_id,
+                        NOW - timedelta(minutes=n), "{}")
+
+
+def test_kept_once_claimed_with_a_lease_and_retried(database: Database) -> None:
+    who = learner(database)
+    with database.session() as session:
+        store = XapiStore(session)
+        assert store.add([statement(1, who), statement(2, who)], NOW) == 2
+        assert store.add([statement(1, who), statement(3, who)], NOW) == 1  # 1 is kept already
+    with database.session() as session:
+        claimed = XapiStore(session).claim(NOW, 2, timedelta(minutes=2))
+    assert [row.statement_id[-1] for row in claimed] == ["3", "2"]  # the oldest event first
+    with database.session() as session:  # leased: another sender gets only the rest
+        assert [row.statement_id[-1] for row in XapiStore(session).claim(
+            NOW, 5, timedelta(minutes=2))] == ["1"]
+    with database.session() as session:
+        store = XapiStore(session)
+        store.sent([claimed[0].statement_id], NOW)
+        store.retry([claimed[1].statement_id], NOW + timedelta(seconds=30), "down")
+        backlog = store.backlog(NOW + timedelta(seconds=10))
+    assert (backlog.pending, backlog.failed) == (2, 0) and backlog.oldest_seconds == 10
+    with database.session() as session:
+        again = XapiStore(session).claim(NOW + timedelta(seconds=31), 5, timedelta(minutes=2))
+    assert [(row.statement_id[-1], row.attempts) for row in again] == [("2", 1)]
+
+
+def test_a_replay_resends_a_range_and_old_sent_ones_are_pruned(database: Database) -> None:
+    who = learner(database)
+    with database.session() as session:
+        store = XapiStore(session)
+        store.add([statement(n, who) for n in (1, 2, 3)], NOW)
+        store.sent([statement(n, who).statement_id for n in (1, 2, 3)], NOW)
+        assert store.resend(NOW - timedelta(minutes=2), None, NOW) == 2  # events 1 and 2
+        assert store.backlog(NOW).pending == 2
+        assert store.prune(NOW + timedelta(days=1)) == 1  # only sent ones go
+
+
+def test_the_cursor_never_moves_back(database: Database) -> None:
+    with database.session() as session:
+        store = XapiStore(session)
+        assert store.cursor("answers") is None
+        store.move_cursor("answers", NOW)
+        store.move_cursor("answers", NOW - timedelta(hours=1))
+        moved = store.cursor("answers")
+    assert moved is not None and moved.replace(tzinfo=UTC) == NOW
