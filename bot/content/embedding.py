@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from bot.errors import ContentError
 
@@ -142,12 +143,24 @@ class MiniLM:
     dimensions = 384
 
     def __init__(self, weights: dict[str, Vectors], vocab: Sequence[str]) -> None:
-        self._w = weights
+        self._w = dict(weights)
+        for layer in range(LAYERS):  # one product for query, key and value instead of three
+            p = f"{layer}."
+            self._w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate(
+                [self._w.pop(p + name + ".weight") for name in ("query", "key", "value")], axis=1))
+            self._w[p + "qkv.bias"] = np.concatenate(
+                [self._w.pop(p + name + ".bias") for name in ("query", "key", "value")])
         self.tokenizer = WordPiece(vocab)
 
     @classmethod
     def load(cls, path: Path | None = None) -> MiniLM:
-        """The model from a weights file (by default the one this package ships)."""
+        """The model from a weights file (by default the one this package ships).
+
+        Also limits numpy's BLAS to one thread for the whole process: on two shared cores a
+        question's products are small, and BLAS threads waiting for each other made a lookup
+        2-30 times slower (docs/benchmarks.md); one thread embeds lessons faster too.
+        """
+        threadpool_limits(limits=1, user_api="blas")
         path = path or bundled_model_path()
         try:
             with np.load(path, allow_pickle=False) as archive:
@@ -199,11 +212,9 @@ class MiniLM:
         bias = ((1.0 - mask) * -1e4)[:, None, None, :]
         for layer in range(LAYERS):
             p = f"{layer}."
-            q, k, v = (
-                (x @ w[p + name + ".weight"] + w[p + name + ".bias"])
-                .reshape(size, length, HEADS, width).transpose(0, 2, 1, 3)
-                for name in ("query", "key", "value")
-            )
+            qkv = (x @ w[p + "qkv.weight"] + w[p + "qkv.bias"]).reshape(
+                size, length, 3, HEADS, width).transpose(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]
             scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(width)) + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)

@@ -69,7 +69,9 @@ def test_lookup_json_one_object_per_query_from_stdin() -> None:
     assert first["results"][0] == {
         "id": "security/spot-phishing", "path": "security/spot-phishing.md",
         "title": "Spot a phishing email in ten seconds", "score": first["results"][0]["score"],
+        "confidence": first["results"][0]["confidence"],
     }
+    assert 0.0 < first["results"][0]["confidence"] <= 1.0
     assert isinstance(first["ms"], float) and first["ms"] >= 0
     assert all(len(o["results"]) <= 2 for o in objects)
     assert objects[1]["results"] == []
