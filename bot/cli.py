@@ -489,7 +489,8 @@ def _print_result(result: LookupResult) -> None:
         fixed = ", ".join(f"{a} -> {b}" for a, b in result.corrections.items())
         click.echo(f"  (read as: {fixed})")
     for rank, hit in enumerate(result.hits, start=1):
-        click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}")
+        sure = "" if hit.confidence is None else f", confidence {hit.confidence:.0%}"
+        click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}{sure}")
     if not result.hits:
         click.echo("  No lesson answers that.")
         if result.suggestions:

@@ -315,7 +315,11 @@ class Catalog:
         question = clean_question(query)
         with self._lock:
             lexical, corrections = self._index.candidates(question, CANDIDATES)
-        found = self._semantic.similarities(question) if self._semantic is not None else None
+            words = self._index.has_words(question)
+        # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
+        # the model would still find some lesson "closest" to it.
+        found = self._semantic.similarities(question) \
+            if self._semantic is not None and words else None
         if found is None:
             return [fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
                                     lexical=hit.score) for hit in lexical], False, corrections

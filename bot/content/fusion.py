@@ -23,11 +23,12 @@ from dataclasses import dataclass
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.3
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-8.5, 0.245, 9.508, 0.436, 2.031, 6.022)
-"""Bias, similarity, distinctness, coverage, strength, share of the best fused score."""
-LEXICAL_COEFFICIENTS = (-5.344, 0.0, 0.0, -2.464, 5.953, 3.625)
-"""The same, fitted on lexical evidence alone (similarity and distinctness are then 0)."""
-MIN_CONFIDENCE = 0.37
+HYBRID_COEFFICIENTS = (-7.436, 1.115, 7.895, 0.275, 1.642, 4.566, 0.205, 1.122)
+"""Bias, similarity, distinctness, coverage, strength, share of the best fused score, nearest
+in meaning, best lexical match."""
+LEXICAL_COEFFICIENTS = (-4.037, 0.0, 0.0, -2.104, 5.814, 0.807, 0.0, 1.467)
+"""The same, fitted on lexical evidence alone (the semantic features are then 0)."""
+MIN_CONFIDENCE = 0.38
 """Default probability the best lesson needs to be given as an answer."""
 RUNNER_UP_SHARE = 0.6
 """A lesson after the first is shown when its probability reaches this share of the bar."""
@@ -67,11 +68,16 @@ def fused_score(evidence: Evidence, hybrid: bool) -> float:
         evidence.coverage
 
 
-def features(evidence: Evidence, share: float) -> tuple[float, ...]:
-    """The logistic model's inputs for one candidate (``share``: its fused score over the
-    best one's)."""
+def features(
+    evidence: Evidence, share: float, top_similarity: float, top_lexical: float
+) -> tuple[float, ...]:
+    """The logistic model's inputs for one candidate: ``share`` is its fused score over the
+    best one's; whether it is the nearest in meaning and the best lexical match of all
+    candidates counts too (two rankers agreeing is strong evidence)."""
     return (1.0, evidence.similarity, evidence.distinct, evidence.coverage,
-            min(evidence.strength, MAX_STRENGTH), share)
+            min(evidence.strength, MAX_STRENGTH), share,
+            1.0 if evidence.similarity >= top_similarity > 0 else 0.0,
+            1.0 if evidence.lexical >= top_lexical > 0 else 0.0)
 
 
 def probability(values: Sequence[float], coefficients: Sequence[float]) -> float:
@@ -92,7 +98,10 @@ def rank(
     if not scored:
         return []
     best = scored[0][0] if scored[0][0] > 0 else 1.0
-    return [Ranked(e, score, probability(features(e, score / best), coefficients))
+    top_similarity = max(e.similarity for e in candidates)
+    top_lexical = max(e.lexical for e in candidates)
+    return [Ranked(e, score, probability(features(e, score / best, top_similarity, top_lexical),
+                                         coefficients))
             for score, e in scored]
 
 

@@ -343,6 +343,10 @@ class SearchIndex:
             suggestions = tuple(item.lesson.title for item in ranked[:3])
         return LookupResult(query, hits, suggestions, corrections)
 
+    def has_words(self, query: str) -> bool:
+        """Whether ``query`` has any word to match (not only filler, emoji or punctuation)."""
+        return bool(self._analyzer.content_words(query[:MAX_QUERY_CHARS]))
+
     def candidates(
         self, query: str, limit: int | None = 20
     ) -> tuple[list[LookupHit], dict[str, str]]:
