@@ -178,6 +178,11 @@ def test_real_model_answers_paraphrases_that_lexical_lookup_misses() -> None:
     hit = catalog.lookup(query).hits[0]
     assert hit.confidence is not None and 0.0 <= hit.confidence <= 1.0
     assert ids(catalog, "what is the weather in paris tomorrow") == []
+    chatty = ("Hi! Quick question. My phone keeps buzzing with sign-in approvals I didn't ask "
+              "for. What should I do? Thanks!")
+    assert ids(catalog, chatty)[0] == "security/use-mfa"
+    filler = catalog.lookup("how do I")  # nothing to match: the model is not asked
+    assert filler.hits == () and filler.suggestions == ()
 
 
 def test_loading_again_reuses_the_model_and_forgets_removed_lessons(folder: Path) -> None:
@@ -196,3 +201,18 @@ def test_loading_again_reuses_the_model_and_forgets_removed_lessons(folder: Path
     assert index.wait(10)
     assert len(built) == 1
     assert "inbox" not in [lesson_id for lesson_id, _ in index.search("unread mail", 5)]
+
+
+def test_embedding_a_large_library_logs_its_progress(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for number in range(80):
+        write(tmp_path / f"l{number}.md", f"Lesson {number}", "Unread email piles up.")
+    monkeypatch.setattr("bot.content.semantic.PROGRESS_EVERY_S", 0.0)  # a line per batch
+    index = SemanticIndex(MeaningEncoder)
+    with caplog.at_level(logging.INFO, logger="bot.content.semantic"):
+        Catalog(tmp_path, semantic=index).load()
+        assert index.wait(10)
+    assert "embedding 80 lesson texts (0 found in the cache)" in caplog.text
+    assert "embedded 32 of 80 lesson texts" in caplog.text
+    assert "embedded 80 lesson texts in" in caplog.text
