@@ -33,6 +33,12 @@ TYPICAL = 10
 SUGGEST_SIMILARITY = 0.3
 
 
+def typical_similarity(similarity: numpy.typing.NDArray[numpy.float32],
+                       top: numpy.typing.NDArray[numpy.intp]) -> float:
+    """The question's typical similarity to lessons: the mean over its nearest few."""
+    return float(numpy.sort(similarity[top])[-TYPICAL:].mean())
+
+
 @dataclass(frozen=True)
 class CatalogChange:
     """What one load or refresh changed: lesson ids added, changed and removed, and the problems
@@ -330,7 +336,7 @@ class Catalog:
             if count > CANDIDATES else numpy.arange(count)
         # How far a lesson stands out from the question's typical neighbours: an unanswerable
         # question is vaguely similar to many lessons and close to none.
-        typical = float(numpy.sort(similarity[top])[-TYPICAL:].mean()) if count else 0.0
+        typical = typical_similarity(similarity, top) if count else 0.0
         positions = {lesson_id: i for i, lesson_id in enumerate(ids)} if lexical else {}
         for hit in lexical:
             at = positions.get(hit.lesson.id)
