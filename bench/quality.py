@@ -3,7 +3,10 @@
 A query set is JSON Lines: ``{"q": ..., "expect": [lesson ids], "kind": ...}``; an empty
 ``expect`` means no lesson answers the query. Usage::
 
-    python -m bench.quality LESSON_DIR QUERIES.jsonl [--show-misses]
+    python -m bench.quality LESSON_DIR QUERIES.jsonl [--semantic] [--show-misses]
+
+Without ``--semantic`` "microlearn" is lookup by words alone; ``bench/lookup_bench.py`` runs
+every set with both halves and all baselines.
 """
 
 from __future__ import annotations
@@ -96,16 +99,16 @@ def main() -> None:
     parser.add_argument("queries", type=Path)
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--semantic", action="store_true",
-                        help="also rank with semantic lookup (needs the 'semantic' extra)")
+                        help="also rank with lookup by meaning (the bundled model)")
     args = parser.parse_args()
     catalog = Catalog(args.lessons)
     catalog.load()
     queries = load_queries(args.queries)
     chosen = rankers(catalog)
     if args.semantic:
-        from bot.content.semantic import SemanticIndex, SentenceEncoder
+        from bot.content.semantic import SemanticIndex
 
-        index = SemanticIndex(SentenceEncoder)
+        index = SemanticIndex()
         hybrid = Catalog(args.lessons, semantic=index)
         hybrid.load()
         index.wait()

@@ -11,8 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.base import Adapter
-from bot.config import Secrets, Settings
+from bot.config import LookupSettings, Secrets, Settings
 from bot.content.catalog import Catalog, CatalogChange
+from bot.content.semantic import SemanticIndex
+from bot.content.vector_cache import VectorCache, default_cache_path
 from bot.content.watcher import CatalogWatcher
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import SignIn
@@ -63,12 +65,26 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
                         secure_cookie=config.public_url.startswith("https://"))
 
 
-def open_engine(lessons: Path, url: str, settings: EngineSettings) -> tuple[Database, Engine]:
+def open_catalog(lessons: Path, lookup: LookupSettings | None = None) -> Catalog:
+    """The lesson catalog, with lookup by meaning unless ``lookup`` turns it off (``None``:
+    words only, as tests want it). The lessons are embedded in the background."""
+    if lookup is None:
+        return Catalog(lessons)
+    if not lookup.semantic:
+        return Catalog(lessons, min_confidence=lookup.min_confidence)
+    cache = VectorCache(Path(lookup.cache) if lookup.cache else default_cache_path())
+    return Catalog(lessons, semantic=SemanticIndex(cache=cache),
+                   min_confidence=lookup.min_confidence)
+
+
+def open_engine(
+    lessons: Path, url: str, settings: EngineSettings, lookup: LookupSettings | None = None
+) -> tuple[Database, Engine]:
     """Migrate the database, load the lessons and build the engine on that database."""
     database = Database(url)
     try:
         upgrade(database)
-        catalog = Catalog(lessons)
+        catalog = open_catalog(lessons, lookup)
         catalog.load()
     except BaseException:
         database.dispose()  # no connection left open on a database the caller never sees
@@ -260,7 +276,7 @@ class Runtime:
         settings = self.settings
         try:
             return open_engine(Path(settings.lessons.dir), settings.storage.url,
-                               engine_settings(settings))
+                               engine_settings(settings), settings.lookup)
         except StorageError as exc:
             raise ConfigError(f"[storage] url: {exc}") from exc
         except ContentError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot import __version__
+from bot.content import fusion
 from bot.content.catalog import Catalog, CatalogChange
 from bot.content.folder import MAX_LESSON_BYTES
 from bot.content.loader import load_file
@@ -25,26 +26,26 @@ DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
 
 
-def _load(lessons: str, semantic: bool = False, drafts: bool = False) -> Catalog:
+def _load(
+    lessons: str, semantic: bool = False, drafts: bool = False,
+    min_confidence: float | None = None, cache: Path | None = None,
+) -> Catalog:
     index = None
     if semantic:
-        from bot.content.semantic import SemanticIndex, SentenceEncoder
+        from bot.content.semantic import SemanticIndex
+        from bot.content.vector_cache import VectorCache, default_cache_path
 
-        try:
-            encoder = SentenceEncoder()
-        except MicrolearnError as exc:
-            raise click.ClickException(str(exc)) from exc
-        index = SemanticIndex(lambda: encoder)
-    catalog = Catalog(Path(lessons), semantic=index, include_drafts=drafts)
+        index = SemanticIndex(cache=VectorCache(cache or default_cache_path()))
+    catalog = Catalog(Path(lessons), semantic=index, include_drafts=drafts,
+                      min_confidence=fusion.MIN_CONFIDENCE if min_confidence is None
+                      else min_confidence)
     try:
         catalog.load()
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
     if index is not None:
-        click.echo(f"embedding {len(catalog.lessons())} lessons...", err=True)
         index.wait()  # a one-shot command has nothing better to do meanwhile
-        if index.error is not None:
-            raise click.ClickException(f"semantic lookup failed: {index.error}")
+        # A model that cannot load leaves lookup lexical; the index has logged why.
     return catalog
 
 
@@ -249,7 +250,7 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
     with tempfile.TemporaryDirectory() as scratch:
         try:
             database, engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db",
-                                           settings)
+                                           settings, config.lookup)
         except MicrolearnError as exc:
             raise click.ClickException(str(exc)) from exc
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
@@ -438,12 +439,21 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(min=1),
               help="At most this many lessons per query.")
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per query: q, results (id, path, title, score), ms.")
-@click.option("--semantic", is_flag=True,
-              help="Also match by meaning (needs the 'semantic' extra; embeds the lessons first).")
-def lookup(query: str, folder: str, limit: int, as_json: bool, semantic: bool) -> None:
+              help="One JSON object per query: q, results (id, path, title, score, confidence), "
+                   "ms.")
+@click.option("--lexical", is_flag=True,
+              help="Match words only, without the embedding model (as when it cannot load).")
+@click.option("--semantic", is_flag=True, hidden=True,
+              help="Kept for old scripts: matching by meaning is the default now.")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Answer only when the best lesson is at least this likely right "
+                   "(default: [lookup] min_confidence's default).")
+@click.option("--cache", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Embedding cache file (default: in the user's cache folder).")
+def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
+           min_confidence: float | None, cache: Path | None) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
-    catalog = _load(folder, semantic)
+    catalog = _load(folder, not lexical, min_confidence=min_confidence, cache=cache)
     # Bad bytes must not stop a batch, whatever the terminal's encoding.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     queries = (line.rstrip("\r\n") for line in stdin) if query == "-" else iter([query])
@@ -464,7 +474,7 @@ def _as_json(result: LookupResult, ms: float) -> dict[str, object]:
         "q": result.query,
         "results": [
             {"id": hit.lesson.id, "path": hit.lesson.path, "title": hit.lesson.title,
-             "score": hit.score}
+             "score": hit.score, "confidence": hit.confidence}
             for hit in result.hits
         ],
         "ms": round(ms, 3),
@@ -479,7 +489,8 @@ def _print_result(result: LookupResult) -> None:
         fixed = ", ".join(f"{a} -> {b}" for a, b in result.corrections.items())
         click.echo(f"  (read as: {fixed})")
     for rank, hit in enumerate(result.hits, start=1):
-        click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}")
+        sure = "" if hit.confidence is None else f", confidence {hit.confidence:.0%}"
+        click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}{sure}")
     if not result.hits:
         click.echo("  No lesson answers that.")
         if result.suggestions:

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.content.fusion import MIN_CONFIDENCE
 from bot.engine import calendar
 from bot.errors import ConfigError
 
@@ -80,6 +81,18 @@ class LessonsSettings(_Section):
     """[lessons]"""
 
     dir: str = "lessons"
+
+
+class LookupSettings(_Section):
+    """[lookup]"""
+
+    semantic: bool = True
+    """Match questions to lessons by meaning as well as by words (the bundled model)."""
+    min_confidence: float = Field(default=MIN_CONFIDENCE, ge=0.0, le=1.0)
+    """How likely the best lesson must be to answer before the bot gives it (lower: fewer
+    "no answer" replies, more wrong ones)."""
+    cache: str = ""
+    """Embedding cache file; empty: microlearn/vectors.sqlite3 in the user's cache folder."""
 
 
 class ScheduleSettings(_Section):
@@ -218,6 +231,7 @@ class Settings(_Section):
 
     bot: BotSettings = Field(default_factory=BotSettings)
     lessons: LessonsSettings = Field(default_factory=LessonsSettings)
+    lookup: LookupSettings = Field(default_factory=LookupSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)

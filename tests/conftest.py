@@ -51,3 +51,10 @@ def database(request: pytest.FixtureRequest) -> Iterator[Database]:
         pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
     with scratch_database(POSTGRES_URL if request.param == "postgresql" else None) as db:
         yield db
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Embedding caches (and anything else kept in the user's cache folder) go to a scratch
+    folder, also for the commands tests start: a test never writes to the real home."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))

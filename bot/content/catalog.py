@@ -11,17 +11,32 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content import folder
+import numpy
+
+from bot.content import folder, fusion
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
+from bot.content.question import clean_question
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
-from bot.content.semantic import SemanticIndex, blend
+from bot.content.semantic import SemanticIndex
 from bot.errors import ContentError, QueryError
 
 log = logging.getLogger(__name__)
+
+CANDIDATES = 30
+"""Lessons considered per question from each side (lexical matches, nearest in meaning)."""
+TYPICAL = 10
+"""The question's typical similarity is the mean over its this many nearest lessons."""
+SUGGEST_SIMILARITY = 0.3
+
+
+def typical_similarity(similarity: numpy.typing.NDArray[numpy.float32],
+                       top: numpy.typing.NDArray[numpy.intp]) -> float:
+    """The question's typical similarity to lessons: the mean over its nearest few."""
+    return float(numpy.sort(similarity[top])[-TYPICAL:].mean())
 
 
 @dataclass(frozen=True)
@@ -58,8 +73,10 @@ class Catalog:
         max_bytes: int = folder.MAX_LESSON_BYTES,
         include_drafts: bool = False,
         semantic: SemanticIndex | None = None,
+        min_confidence: float = fusion.MIN_CONFIDENCE,
     ) -> None:
         self.root = Path(root)
+        self.min_confidence = min_confidence
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()
@@ -269,27 +286,69 @@ class Catalog:
             return len(self._files)
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
-        """The lessons a learner asking ``query`` should get, best first."""
+        """The lessons a learner asking ``query`` should get, best first: lexical and semantic
+        evidence fused, and nothing (with suggestions) unless the best lesson is likely right
+        (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
-        with self._lock:
-            lexical = self._index.search(query, max(limit, 5))
-        if self._semantic is None or not self._semantic.ready:
-            return replace(lexical, hits=lexical.hits[:limit])
-        # Outside the lock: embedding the query takes milliseconds.
-        neighbours = self._semantic.search(query, 10)
-        similar = dict(neighbours)
-        known = {hit.lesson.id: hit for hit in lexical.hits}
+        candidates, hybrid, corrections = self.evidence(query)
+        ranked = fusion.rank(candidates, hybrid)
+        answers = fusion.decide(ranked, limit, self.min_confidence)
         hits = []
-        for lesson_id in blend(list(known), neighbours, limit):
-            hit = known.get(lesson_id)
-            lesson = self.get(lesson_id)
-            if hit is None and lesson is not None:
-                hit = LookupHit(lesson, round(similar[lesson_id], 4), 0.0, 0.0)
-            if hit is not None:
-                hits.append(replace(hit, similarity=round(similar.get(lesson_id, 0.0), 4)))
-        suggestions = lexical.suggestions if not hits else ()
-        return replace(lexical, hits=tuple(hits), suggestions=suggestions)
+        for item in answers:
+            lesson = self.get(item.evidence.lesson_id)
+            if lesson is not None:
+                e = item.evidence
+                hits.append(LookupHit(
+                    lesson, round(item.score, 4), round(e.coverage, 3), round(e.strength, 3),
+                    round(e.similarity, 4) if hybrid else None, round(item.confidence, 3)))
+        suggestions: tuple[str, ...] = ()
+        if not hits:
+            titles = []
+            for item in ranked[:3]:
+                lesson = self.get(item.evidence.lesson_id)
+                # Only lessons that share a word or come close in meaning are worth naming.
+                if lesson is not None and (item.evidence.coverage > 0
+                                           or item.evidence.similarity >= SUGGEST_SIMILARITY):
+                    titles.append(lesson.title)
+            suggestions = tuple(titles)
+        return LookupResult(query, tuple(hits), suggestions, corrections)
+
+    def evidence(self, query: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
+        """The candidate lessons for ``query`` with their lexical and semantic evidence,
+        whether meaning was used (False until the embeddings are ready, or without a model),
+        and the typo corrections made."""
+        question = clean_question(query)
+        with self._lock:
+            lexical, corrections = self._index.candidates(question, CANDIDATES)
+            words = self._index.has_words(question)
+        # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
+        # the model would still find some lesson "closest" to it.
+        found = self._semantic.similarities(question) \
+            if self._semantic is not None and words else None
+        if found is None:
+            return [fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
+                                    lexical=hit.score) for hit in lexical], False, corrections
+        ids, similarity = found
+        evidence: dict[str, fusion.Evidence] = {}
+        count = len(ids)
+        top = numpy.argpartition(-similarity, min(CANDIDATES, count) - 1)[:CANDIDATES] \
+            if count > CANDIDATES else numpy.arange(count)
+        # How far a lesson stands out from the question's typical neighbours: an unanswerable
+        # question is vaguely similar to many lessons and close to none.
+        typical = typical_similarity(similarity, top) if count else 0.0
+        positions = {lesson_id: i for i, lesson_id in enumerate(ids)} if lexical else {}
+        for hit in lexical:
+            at = positions.get(hit.lesson.id)
+            value = float(similarity[at]) if at is not None else 0.0
+            evidence[hit.lesson.id] = fusion.Evidence(
+                hit.lesson.id, value, value - typical, hit.coverage, hit.strength, hit.score)
+        for i in top:
+            lesson_id = ids[int(i)]
+            if lesson_id not in evidence:
+                value = float(similarity[int(i)])
+                evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical)
+        return list(evidence.values()), True, corrections
 
     # -- change notification ----------------------------------------------------------------
 

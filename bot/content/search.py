@@ -9,6 +9,7 @@ suggestions instead of a random lesson.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
@@ -55,8 +56,10 @@ class LookupHit:
     strength: float = 0.0
     """How strongly it matches: 1.0 is every word in a short title, near 0 a passing mention."""
     similarity: float | None = None
-    """Cosine similarity of meaning, when semantic lookup is on (``score`` is then this value
-    for a lesson that only semantic lookup found)."""
+    """Cosine similarity of meaning, when semantic lookup is on."""
+    confidence: float | None = None
+    """Estimated probability that this lesson answers the query (calibrated on held-out query
+    sets of several corpora; see docs/lookup.md)."""
 
 
 @dataclass(frozen=True)
@@ -328,9 +331,30 @@ class SearchIndex:
 
     def search(self, query: str, limit: int = 5) -> LookupResult:
         """Rank lessons for ``query``; an empty ``hits`` means no lesson answers it."""
+        ranked, corrections = self.candidates(query, None)
+        hits = tuple(
+            LookupHit(item.lesson, item.score, item.coverage, item.strength)
+            for item in ranked if item.coverage >= MIN_COVERAGE and item.strength >= MIN_STRENGTH
+        )[:limit]
+        if hits:  # far weaker runners-up are noise next to a clear answer
+            hits = tuple(hit for hit in hits if hit.score >= RELATIVE_CUTOFF * hits[0].score)
+        suggestions: tuple[str, ...] = ()
+        if not hits:
+            suggestions = tuple(item.lesson.title for item in ranked[:3])
+        return LookupResult(query, hits, suggestions, corrections)
+
+    def has_words(self, query: str) -> bool:
+        """Whether ``query`` has any word to match (not only filler, emoji or punctuation)."""
+        return bool(self._analyzer.content_words(query[:MAX_QUERY_CHARS]))
+
+    def candidates(
+        self, query: str, limit: int | None = 20
+    ) -> tuple[list[LookupHit], dict[str, str]]:
+        """Every lesson that matches any word of ``query``, best first, with no "is it an
+        answer" rule applied (the caller decides), and the typo corrections made."""
         terms, corrections = self._query_terms(query)
         if not terms or not self._lessons:
-            return LookupResult(query, corrections=corrections)
+            return [], corrections
         scores: dict[int, float] = {}
         matched: dict[int, float] = {}
         total_idf = sum(term.idf for term in terms)
@@ -355,18 +379,12 @@ class SearchIndex:
         for slot, score in scores.items():
             coverage = matched.get(slot, 0.0) / total_idf if total_idf else 0.0
             ranked.append((score * (0.25 + coverage), coverage, strengths[slot], slot))
+        if limit is not None and len(ranked) > limit:
+            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[0])
         ranked.sort(key=lambda item: (-item[0], self._lessons[item[3]].id))
-        hits = tuple(
-            LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3), round(strength, 3))
-            for score, coverage, strength, slot in ranked
-            if coverage >= MIN_COVERAGE and strength >= MIN_STRENGTH
-        )[:limit]
-        if hits:  # far weaker runners-up are noise next to a clear answer
-            hits = tuple(hit for hit in hits if hit.score >= RELATIVE_CUTOFF * hits[0].score)
-        suggestions: tuple[str, ...] = ()
-        if not hits:
-            suggestions = tuple(self._lessons[item[3]].title for item in ranked[:3])
-        return LookupResult(query, hits, suggestions, corrections)
+        return [LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3),
+                          round(strength, 3))
+                for score, coverage, strength, slot in ranked], corrections
 
     def _add_pair_scores(self, terms: list[_QueryTerm], scores: dict[int, float]) -> None:
         for left, right in itertools.pairwise(terms):

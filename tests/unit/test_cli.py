@@ -69,11 +69,22 @@ def test_lookup_json_one_object_per_query_from_stdin() -> None:
     assert first["results"][0] == {
         "id": "security/spot-phishing", "path": "security/spot-phishing.md",
         "title": "Spot a phishing email in ten seconds", "score": first["results"][0]["score"],
+        "confidence": first["results"][0]["confidence"],
     }
+    assert 0.0 < first["results"][0]["confidence"] <= 1.0
     assert isinstance(first["ms"], float) and first["ms"] >= 0
     assert all(len(o["results"]) <= 2 for o in objects)
     assert objects[1]["results"] == []
     assert objects[2]["corrections"] == {"pasword": "password"}
+
+
+def test_lookup_lexical_and_a_bar_of_one_stays_silent() -> None:
+    result = run("lookup", "--lessons", str(SAMPLE), "--json", "--lexical",
+                 "--min-confidence", "1", "how do I spot a fake login mail")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"] == []
+    bad = run("lookup", "--lessons", str(SAMPLE), "--min-confidence", "2", "x")
+    assert bad.returncode == 2 and "min-confidence" in bad.stderr
 
 
 def test_lookup_text_output_offers_did_you_mean() -> None:

@@ -48,6 +48,8 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[schedule]\nquiz_questions = 0", "schedule.quiz_questions:"),
         ('[slack]\nmode = "carrier-pigeon"', "slack.mode:"),
         ("[storage]\nurll = 'x'", "storage.urll: unknown key"),
+        ("[lookup]\nmin_confidence = 1.5", "lookup.min_confidence:"),
+        ("[lookup]\nsemantic = 'maybe'", "lookup.semantic:"),
         ("[schedule\n", "not valid TOML"),
     ],
 )

@@ -1,8 +1,9 @@
-"""Semantic lookup with a stand-in encoder: blending, background indexing, failure, the extra."""
+"""Semantic lookup with a stand-in encoder: fusion, background indexing, the cache, failure;
+and the real bundled model on the sample library."""
 
 from __future__ import annotations
 
-import sys
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,7 +13,8 @@ import numpy
 import pytest
 
 from bot.content.catalog import Catalog
-from bot.content.semantic import SemanticIndex, SemanticUnavailable, SentenceEncoder, blend
+from bot.content.semantic import SemanticIndex, lesson_texts
+from bot.content.vector_cache import VectorCache
 from tests.conftest import SAMPLE, wait_for
 
 # Meanings the stand-in model knows: words of one group are "similar".
@@ -122,30 +124,65 @@ def test_a_failing_model_leaves_lexical_lookup_working(folder: Path) -> None:
     assert ids(catalog, "merge conflict") == ["merge"]
 
 
-def test_blend_needs_more_similarity_alone_than_alongside_a_lexical_answer() -> None:
-    neighbours = [("a", 0.45), ("b", 0.42)]
-    assert blend([], neighbours, 3) == []
-    assert blend(["c"], neighbours, 3) == ["c", "a", "b"]
-    assert blend(["b"], neighbours, 3)[0] == "b"
+def test_a_model_that_cannot_load_logs_a_warning_and_lookup_stays_lexical(
+    folder: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    def missing() -> MeaningEncoder:
+        raise FileNotFoundError("minilm.npz")
+
+    index = SemanticIndex(missing)
+    catalog = Catalog(folder, semantic=index)
+    with caplog.at_level(logging.WARNING, logger="bot.content.semantic"):
+        catalog.load()
+        assert index.wait(10)
+    assert "lookup stays lexical" in caplog.text
+    assert not index.usable
+    assert ids(catalog, "merge conflict") == ["merge"]
+    catalog.refresh()  # later changes do not wait for a model that never comes
+    assert index.ready
 
 
-def test_missing_extra_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    with pytest.raises(SemanticUnavailable, match=r"pip install 'microlearn\[semantic\]'"):
-        SentenceEncoder()
+def test_a_restart_embeds_nothing_already_in_the_cache(folder: Path, tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "vectors.sqlite3"
+    first = MeaningEncoder()
+    index = SemanticIndex(lambda: first, VectorCache(path))
+    Catalog(folder, semantic=index).load()
+    assert index.wait(10) and first.calls >= 1
+    again = MeaningEncoder()
+    index = SemanticIndex(lambda: again, VectorCache(path))  # a new process, the same file
+    catalog = Catalog(folder, semantic=index)
+    catalog.load()
+    assert index.wait(10)
+    assert again.calls == 0
+    write(folder / "merge.md", "Resolve a merge conflict", "Git stops when branches clash!")
+    catalog.refresh()
+    wait_for(lambda: again.calls == 1, 5)  # only the changed lesson is embedded
 
 
-@pytest.mark.skipif("sentence_transformers" not in sys.modules and
-                    __import__("importlib").util.find_spec("sentence_transformers") is None,
-                    reason="the 'semantic' extra is not installed (pip install 'microlearn[semantic]')")
-def test_real_model_answers_paraphrases_that_lexical_lookup_misses() -> None:  # pragma: no cover
-    index = SemanticIndex(SentenceEncoder)
+def test_a_lesson_is_read_as_what_it_is_about_and_what_its_quiz_explains() -> None:
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    with_quiz = next(lesson for lesson in catalog.lessons() if lesson.questions)
+    about, quiz = lesson_texts(with_quiz)
+    assert about.startswith(with_quiz.title)
+    assert with_quiz.questions[0].explanation.split()[0] in quiz
+
+
+def test_real_model_answers_paraphrases_that_lexical_lookup_misses() -> None:
+    index = SemanticIndex()
     catalog = Catalog(SAMPLE, semantic=index)
     catalog.load()
     assert index.wait(300) and index.error is None
     query = "pushed a broken change to the shared branch, need to roll it back"
     assert ids(catalog, query)[0] == "git/undoing-changes"
+    hit = catalog.lookup(query).hits[0]
+    assert hit.confidence is not None and 0.0 <= hit.confidence <= 1.0
     assert ids(catalog, "what is the weather in paris tomorrow") == []
+    chatty = ("Hi! Quick question. My phone keeps buzzing with sign-in approvals I didn't ask "
+              "for. What should I do? Thanks!")
+    assert ids(catalog, chatty)[0] == "security/use-mfa"
+    filler = catalog.lookup("how do I")  # nothing to match: the model is not asked
+    assert filler.hits == () and filler.suggestions == ()
 
 
 def test_loading_again_reuses_the_model_and_forgets_removed_lessons(folder: Path) -> None:
@@ -164,3 +201,18 @@ def test_loading_again_reuses_the_model_and_forgets_removed_lessons(folder: Path
     assert index.wait(10)
     assert len(built) == 1
     assert "inbox" not in [lesson_id for lesson_id, _ in index.search("unread mail", 5)]
+
+
+def test_embedding_a_large_library_logs_its_progress(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for number in range(80):
+        write(tmp_path / f"l{number}.md", f"Lesson {number}", "Unread email piles up.")
+    monkeypatch.setattr("bot.content.semantic.PROGRESS_EVERY_S", 0.0)  # a line per batch
+    index = SemanticIndex(MeaningEncoder)
+    with caplog.at_level(logging.INFO, logger="bot.content.semantic"):
+        Catalog(tmp_path, semantic=index).load()
+        assert index.wait(10)
+    assert "embedding 80 lesson texts (0 found in the cache)" in caplog.text
+    assert "embedded 32 of 80 lesson texts" in caplog.text
+    assert "embedded 80 lesson texts in" in caplog.text

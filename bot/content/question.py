@@ -1,0 +1,59 @@
+"""What a learner actually asks: the question's content without greetings, thanks and filler.
+
+People write to a bot the way they write to a colleague: "Hi! Quick question: I got a weird
+mail from 'the CEO' asking for gift cards. Is that phishing? Thanks!". The greeting, the
+"quick question" and the thanks carry nothing to match, and a sentence-embedding model reads
+them as part of the meaning. :func:`clean_question` keeps the sentences that ask or tell
+something, with their leading filler removed.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_SENTENCES = 4
+"""A question is a few sentences; later ones of a pasted text add little and cost time."""
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Whole sentences that are only politeness or preamble.
+_EMPTY = re.compile(
+    r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?( (so|very) much)?|"
+    r"thx|ty|cheers|please( help)?|help( me)?( please)?|quick question|question|sorry|ok(ay)?|"
+    r"(any|some) (help|ideas?|tips?)( (is|are|would be) (much )?(appreciated|welcome))?|"
+    r"(can|could) (you|someone|anyone) help( me)?( out)?( please)?|"
+    r"i have a (quick )?question|many thanks( in advance)?|thanks in advance)"
+    r"(\s+(all|everyone|team|guys|folks|bot))?[\s.!?,:;)(-]*$",
+    re.IGNORECASE,
+)
+# Filler at the start of a sentence that does carry content.
+_LEAD = re.compile(
+    r"^((hi|hello|hey|so|um+|uh+|ok(ay)?|well|quick question|question|sorry)"
+    r"(\s+(all|everyone|team|guys|folks|there|bot))?\b[\s,:;!.-]*)+|"
+    r"^((can|could|would) (you|someone|anyone) (please )?(tell|show|explain to|help) me\b"
+    r"|i (was )?(want|wanted|need|needed|would like|'d like) to know\b"
+    r"|i (was )?wonder(ing)?\b|do you know\b|tell me\b|explain\b|please\b)[\s,:]*",
+    re.IGNORECASE,
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` (split after . ! ? and at line breaks)."""
+    return [part.strip() for part in _SENTENCE.split(text) if part and part.strip()]
+
+
+def clean_question(text: str) -> str:
+    """``text`` without greetings, thanks and leading filler, at most a few sentences.
+
+    When nothing but filler is left, the text is returned as it was (stripped): the caller
+    then decides, as for any question, whether anything answers it.
+    """
+    kept: list[str] = []
+    for sentence in sentences(text):
+        if _EMPTY.match(sentence):
+            continue
+        stripped = _LEAD.sub("", sentence).strip()
+        if stripped:
+            kept.append(stripped)
+        if len(kept) >= MAX_SENTENCES:
+            break
+    return " ".join(kept) if kept else text.strip()

@@ -1,0 +1,36 @@
+"""What is left of a learner's question once greetings, thanks and filler go."""
+
+from __future__ import annotations
+
+from bot.content.question import clean_question, sentences
+
+
+def test_greetings_thanks_and_preamble_go_and_the_question_stays() -> None:
+    text = ("Hi! Quick question: I got a weird mail from the CEO asking for gift cards. "
+            "Is that phishing? Thanks!")
+    assert clean_question(text) == ("I got a weird mail from the CEO asking for gift cards. "
+                                    "Is that phishing?")
+
+
+def test_leading_filler_of_a_sentence_goes() -> None:
+    assert clean_question("hello team, how do I report a phishing mail?") == \
+        "how do I report a phishing mail?"
+    assert clean_question("Can you tell me how to reset my password") == \
+        "how to reset my password"
+    assert clean_question("I wanted to know what a VPN is. Any help is appreciated.") == \
+        "what a VPN is."
+
+
+def test_only_filler_is_returned_as_it_was() -> None:
+    assert clean_question("  thanks ") == "thanks"
+    assert clean_question("") == ""
+
+
+def test_a_pasted_page_keeps_its_first_sentences() -> None:
+    text = " ".join(f"Sentence number {n} about passwords." for n in range(50))
+    assert len(sentences(text)) == 50
+    assert clean_question(text).count("Sentence number") == 4
+
+
+def test_line_breaks_split_sentences() -> None:
+    assert sentences("first line\nsecond line") == ["first line", "second line"]
