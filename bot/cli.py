@@ -517,8 +517,8 @@ def _print_result(result: LookupResult) -> None:
               default="-", show_default=True, help="Write here ('-': standard output).")
 def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
            since: datetime | None, out_file: str) -> None:
-    """Stream stored records (answers, progress, learners, flags) as CSV or JSON Lines, row
-    by row: a year of a large cohort is never held in memory."""
+    """Stream stored records (answers, progress, learners, flags, ratings) as CSV or JSON
+    Lines, row by row: a year of a large cohort is never held in memory."""
     from bot.config import Settings, load
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output
@@ -545,6 +545,9 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
     if Path(folder or settings.lessons.dir).is_dir():
         logging.getLogger("bot.content").setLevel(logging.ERROR)  # the lessons' own problems
         exporter.dashboard.catalog.load()
+    else:  # the rows still come, with ids for titles: say why
+        click.echo(f"no lesson folder at {folder or settings.lessons.dir}: lessons and "
+                   "questions are named by their ids (give the folder with --lessons)", err=True)
     try:
         with open_output(out_file) as out:
             count = exporter.write(out, kind, since.date() if since else None, form)
