@@ -190,7 +190,7 @@ def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:
     buttons = next(block for block in view["blocks"] if block["type"] == "actions")
     assert [(b["value"], b["text"]["text"]) for b in buttons["elements"]] == [
         ("lesson", "Today's lesson"), ("quiz", "Quiz me"), ("top", "Leaderboard"),
-        ("help", "Help")]
+        ("notes", "My notes"), ("mydata", "My data"), ("help", "Help")]
     assert "One short lesson each workday" in json.dumps(view)
 
 
