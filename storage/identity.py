@@ -26,6 +26,7 @@ from storage.tables import (
     LearnerAccountRow,
     LearnerRow,
     LinkCodeRow,
+    PointsRow,
     ProgressRow,
     RatingRow,
     StreakRow,
@@ -43,6 +44,7 @@ _DELIVERY = DeliveryRow.__table__  # type: ignore[attr-defined]
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _RATING = RatingRow.__table__  # type: ignore[attr-defined]
 _AWAITED = AwaitedRow.__table__  # type: ignore[attr-defined]
+_POINTS = PointsRow.__table__  # type: ignore[attr-defined]
 
 
 def _earliest(a: Any, b: Any) -> Any:
@@ -132,10 +134,21 @@ class Accounts:
         self.session.execute(insert(_CODE).values(code_hash=code_hash, learner_id=learner_id,
                                                   created_at=now, expires_at=expires))
 
+    def code_owner(self, code_hash: str, now: datetime) -> int | None:
+        """The learner a code was made for, while it is good (it stays: a link refused for
+        another reason does not use it up)."""
+        row = self.session.execute(select(_CODE.c.learner_id, _CODE.c.expires_at)
+                                   .where(_CODE.c.code_hash == code_hash)).first()
+        return self._good(row, now)
+
     def take_code(self, code_hash: str, now: datetime) -> int | None:
         """The learner a code was made for, using it up; None when unknown or expired."""
         row = self.session.execute(delete(_CODE).where(_CODE.c.code_hash == code_hash)
                                    .returning(_CODE.c.learner_id, _CODE.c.expires_at)).first()
+        return self._good(row, now)
+
+    @staticmethod
+    def _good(row: Any, now: datetime) -> int | None:
         if row is None:
             return None
         expires: datetime = row[1]
@@ -199,12 +212,30 @@ class Accounts:
             .mappings().first()
         mine = s.execute(select(_STREAK).where(_STREAK.c.learner_id == into)).mappings().first()
         if theirs is not None and mine is not None:
+            # The streak running is the one kept last (a longer one kept earlier may be long
+            # broken); on the same day, the longer of the two.
+            mine_day, their_day = mine["last_active"], theirs["last_active"]
+            if mine_day == their_day:
+                running = mine if mine["current"] >= theirs["current"] else theirs
+            elif their_day is None or (mine_day is not None and mine_day > their_day):
+                running = mine
+            else:
+                running = theirs
             s.execute(update(_STREAK).where(_STREAK.c.learner_id == into).values(
-                current=max(mine["current"], theirs["current"]),
-                longest=max(mine["longest"], theirs["longest"]),
-                last_active=_latest(mine["last_active"], theirs["last_active"]),
-                freezes=max(mine["freezes"], theirs["freezes"])))
+                current=running["current"], last_active=running["last_active"],
+                freezes=running["freezes"],
+                longest=max(mine["longest"], theirs["longest"])))
             s.execute(delete(_STREAK).where(_STREAK.c.learner_id == other))
+        # A lesson read on both sides earns its points once: the other side's award goes.
+        prefix = f"lesson:{other}:"
+        for key in s.execute(select(_POINTS.c.idempotency_key).where(
+                _POINTS.c.learner_id == other,
+                _POINTS.c.idempotency_key.startswith(prefix, autoescape=True))).scalars().all():
+            lesson_id = str(key)[len(prefix):]
+            if s.execute(select(_POINTS.c.id).where(
+                    _POINTS.c.learner_id == into,
+                    _POINTS.c.idempotency_key == f"lesson:{into}:{lesson_id}")).first():
+                s.execute(delete(_POINTS).where(_POINTS.c.idempotency_key == key))
         figures = ("delivered", "read", "asked", "answered", "right")
         for row in s.execute(select(_DAY).where(_DAY.c.learner_id == other)).mappings().all():
             mine = s.execute(select(_DAY).where(_DAY.c.learner_id == into,
@@ -237,6 +268,10 @@ class Accounts:
             s.execute(update(table).where(table.c.learner_id == other).values(learner_id=into))
         self._first_and_latest(into)
         self._take_over(into, other, now)
+        # The kept total follows the merged ledger (both sides' awards, now one learner's).
+        s.execute(update(_LEARNER).where(_LEARNER.c.id == into).values(points=select(
+            func.coalesce(func.sum(_POINTS.c.points), 0)).where(
+                _POINTS.c.learner_id == into).scalar_subquery()))
 
     @staticmethod
     def _referring() -> list[Table]:

@@ -9,6 +9,7 @@ templates. It is also the test backend: a test drives ``answer`` and reads what 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,7 +101,11 @@ class ConsoleAdapter:
         folder = self.files or Path.cwd()
         folder.mkdir(parents=True, exist_ok=True)
         path = (folder / Path(message.filename).name).resolve()
-        path.write_text(message.content, encoding="utf-8")
+        # Everything about a person: readable by them only (0600), also on a shared machine.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(message.content)
+        path.chmod(0o600)  # a file that was there already keeps its old mode otherwise
         return path
 
     def ask(self) -> None:

@@ -38,7 +38,8 @@ def link(turn: Turn, args: str) -> None:
         turn.say(LinkCode(code, CODE_MINUTES))
         return
     accounts = turn.unit.accounts
-    target = accounts.take_code(code_hash(args), turn.now)
+    # Checked before it is used up: a refused link leaves the code to its owner's account.
+    target = accounts.code_owner(code_hash(args), turn.now)
     if target is None:
         turn.say(Notice(NoticeCode.LINK_UNKNOWN))
         return
@@ -49,6 +50,9 @@ def link(turn: Turn, args: str) -> None:
     mine = {account.platform for account in accounts.accounts(turn.learner.id)}
     if theirs & mine:  # one account per platform: which would get the lessons?
         turn.say(Notice(NoticeCode.LINK_TAKEN))
+        return
+    if accounts.take_code(code_hash(args), turn.now) != target:  # used at this moment
+        turn.say(Notice(NoticeCode.LINK_UNKNOWN))
         return
     accounts.merge(target, turn.learner.id, turn.now)
     joined = accounts.accounts(target)

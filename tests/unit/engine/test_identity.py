@@ -68,13 +68,16 @@ def test_linking_makes_one_learner_with_one_progress_streak_and_points(engine: E
     [linked] = say(engine, ANN_TELEGRAM, f"link {code.lower()}", tuesday + timedelta(hours=2))
     assert linked == Linked(("slack", "telegram"), "slack")
     assert count(engine, LearnerRow) == 1
-    # The lesson both read is one lesson; the points of both stay (each was earned), and the
-    # profile is the same from either side.
+    # The lesson both read is one lesson, and its points count once; both answers' points
+    # stay (each was earned); the profile is the same from either side, and the total kept
+    # for the dashboard is the ledger's.
     assert count(engine, ProgressRow) == 1
     [from_telegram] = say(engine, ANN_TELEGRAM, "me", tuesday + timedelta(hours=3))
     [from_slack] = say(engine, ANN_SLACK, "me", tuesday + timedelta(hours=3))
     assert isinstance(from_telegram, Profile) and from_telegram == from_slack
-    assert from_telegram.lessons_read == 1 and from_telegram.points == 30
+    assert from_telegram.lessons_read == 1 and from_telegram.points == 25
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        assert unit._session.execute(select(LearnerRow.points)).scalar_one() == 25
     # One card per question (the one reviewed last; on a tie, the code's learner's).
     assert count(engine, CardRow) == 1
     # Both answers are kept; one of them is the first, one the latest.
@@ -94,6 +97,22 @@ def test_a_code_works_once_and_not_after_ten_minutes(engine: Engine) -> None:
         NoticeCode.LINK_UNKNOWN)
 
 
+def test_the_streak_kept_last_is_the_one_that_runs(engine: Engine) -> None:
+    """Slack's two-day streak of the first week is long broken; Telegram's one day this
+    week is the streak: linking does not bring the old one back."""
+    say(engine, ANN_SLACK, "hello")
+    learn(engine, ANN_SLACK, MONDAY)
+    learn(engine, ANN_SLACK, MONDAY + timedelta(days=1))
+    later = MONDAY + timedelta(days=14)
+    say(engine, ANN_TELEGRAM, "hello", later)
+    learn(engine, ANN_TELEGRAM, later)
+    code = code_of(engine, ANN_SLACK, later)
+    say(engine, ANN_TELEGRAM, f"link {code}", later)
+    [profile] = say(engine, ANN_SLACK, "me", later)
+    assert isinstance(profile, Profile)
+    assert (profile.streak.current, profile.streak.longest) == (1, 2)
+
+
 def test_own_code_and_a_second_account_on_a_platform_are_refused(engine: Engine) -> None:
     say(engine, ANN_SLACK, "hello")
     assert say(engine, ANN_SLACK, f"link {code_of(engine, ANN_SLACK)}") == [
@@ -102,8 +121,15 @@ def test_own_code_and_a_second_account_on_a_platform_are_refused(engine: Engine)
     say(engine, ANN_TELEGRAM, f"link {code_of(engine, ANN_SLACK)}")
     other_telegram = (Platform.TELEGRAM, "7777")
     say(engine, other_telegram, "hello")
-    assert say(engine, other_telegram, f"link {code_of(engine, ANN_SLACK)}") == [
-        Notice(NoticeCode.LINK_TAKEN)]
+    code = code_of(engine, ANN_SLACK)
+    assert say(engine, other_telegram, f"link {code}") == [Notice(NoticeCode.LINK_TAKEN)]
+    # A refused link does not use the code up: it still works where it may.
+    bob_slack = (Platform.SLACK, "U2BOB")
+    say(engine, bob_slack, "hello")
+    bobs = code_of(engine, bob_slack)
+    assert say(engine, ANN_SLACK, f"link {bobs}") == [Notice(NoticeCode.LINK_TAKEN)]
+    [linked] = say(engine, other_telegram, f"link {bobs}")
+    assert isinstance(linked, Linked)
 
 
 def test_push_moves_lessons_to_the_other_account_and_unlink_parts_them(engine: Engine) -> None:
