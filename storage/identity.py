@@ -164,7 +164,7 @@ class Accounts:
 
         - a lesson: the earliest delivery, look-up, addition and read of the two;
         - a review card: the one reviewed last (its memory is the latest);
-        - a badge: the earliest award; the streak: the longer of each figure; a lesson's
+        - a badge: the earliest award; the streak: the one kept last (the longer longest); a lesson's
           rating: the latest; a reply the bot awaits: ``into``'s;
         - a day's figures: added; the settings: ``into``'s (the account that made the code);
         - deliveries ``other`` had waiting are dropped (the next due scan plans the learner's
