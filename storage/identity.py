@@ -162,7 +162,7 @@ class Accounts:
         """Move everything of learner ``other`` to learner ``into``, then delete ``other``;
         its accounts become ``into``'s. Where both have a record of the same thing:
 
-        - a lesson: the earliest delivery, look-up, addition and read of the two;
+        - a lesson: the earliest delivery, addition and read of the two, the latest look-up;
         - a review card: the one reviewed last (its memory is the latest);
         - a badge: the earliest award; the streak: the one kept last (the longer longest); a lesson's
           rating: the latest; a reply the bot awaits: ``into``'s;
