@@ -220,6 +220,9 @@ class XapiConfig(_Section):
 
     @model_validator(mode="after")
     def _enabled_needs_endpoint(self) -> XapiConfig:
+        if urlsplit(self.endpoint).username is not None:  # it would show in logs and errors
+            raise ValueError("endpoint must not hold a user name or password: set "
+                             "XAPI_USERNAME and XAPI_PASSWORD in the environment instead")
         if self.enabled and not self.endpoint:
             raise ValueError("endpoint is needed when enabled = true (the LRS's xAPI base, "
                              "like https://lrs.example.com/xAPI/)")

@@ -73,3 +73,13 @@ def test_secrets_come_from_the_environment_and_never_print(
     secrets = Secrets.from_environment()
     assert secrets.telegram_bot_token == "123:SECRET"
     assert "SECRET" not in repr(secrets) and "SECRET" not in str(secrets)
+
+
+def test_an_lrs_endpoint_with_credentials_in_it_is_refused() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+    with pytest.raises(ValidationError, match="XAPI_USERNAME"):
+        Settings.model_validate({"xapi": {"enabled": True,
+                                          "endpoint": "https://ann:secret@lrs.example.com/xAPI/"}})
