@@ -582,6 +582,9 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
 
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) if until else None
+    if end is not None and end <= start:
+        raise click.UsageError("--until must come after --since (it is the first day left "
+                               "out)")
     try:
         settings = load(config_file)
         database = Database(settings.storage.url)
