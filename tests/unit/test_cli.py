@@ -215,3 +215,12 @@ def test_run_names_the_setting_when_storage_or_lessons_are_wrong(tmp_path: Path)
                             capture_output=True, text=True, timeout=60, check=False,
                             env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"})
     assert result.returncode == 1 and "[lessons] dir: lesson folder" in result.stderr
+
+
+def test_xapi_replay_refuses_an_end_before_its_start() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    result = CliRunner().invoke(main, ["xapi", "replay", "--since", "2026-03-05",
+                                       "--until", "2026-03-01"])
+    assert result.exit_code == 2 and "--until must come after --since" in result.output
