@@ -56,6 +56,8 @@ class Kind(StrEnum):
     REFLECT = "reflect"
     NOTED = "noted"
     NOTES = "notes"
+    CHECK = "check"
+    CHECKED = "checked"
 
 
 class Setting(StrEnum):
@@ -100,6 +102,8 @@ class NoticeCode(StrEnum):
     NOTHING_TO_RATE = "nothing_to_rate"
     RATE_HOW = "rate_how"
     REPLY_SKIPPED = "reply_skipped"
+    CHECK_SKIPPED = "check_skipped"
+    NO_CHECK = "no_check"
 
 
 @dataclass(frozen=True)
@@ -176,6 +180,20 @@ class TrackProgress:
 
 
 @dataclass(frozen=True)
+class TrackGain:
+    """What a learner knew of a finished track before its first lesson and after its last."""
+
+    name: str
+    """The track's display name."""
+    pre: float
+    """Share of the check's questions known before (0-1)..."""
+    post: float
+    """... and after."""
+    gain: float | None
+    """Normalised gain, (post - pre) / (1 - pre); None when everything was known before."""
+
+
+@dataclass(frozen=True)
 class QuestionFigure:
     """A question a trainer should look at: its text, and right / total answers."""
 
@@ -239,6 +257,9 @@ class QuestionMessage:
     number: int = 0
     """Its place in the day's pushed set ("question 2 of 5"); 0 when asked for."""
     of: int = 0
+    check: str = ""
+    """'pre' when asked by a track's baseline check (nothing counts: a platform must not reveal
+    the answer, so no native quiz poll), 'post' by its endline; "" for a review."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +330,8 @@ class Profile:
     """Right answers of the last 30 days (None: no answer in that time)."""
     answered: int = 0
     """Answers of the last 30 days."""
+    gains: tuple[TrackGain, ...] = ()
+    """The learner's gain in each track whose two knowledge checks are done."""
 
 
 @dataclass(frozen=True)
@@ -572,12 +595,39 @@ class Notes:
     total: int
 
 
+@dataclass(frozen=True)
+class CheckIntro:
+    """A track's knowledge check begins (or begins again): before its first lesson
+    (``phase`` 'pre', nothing counts) or days after its last ('post')."""
+
+    kind: ClassVar[Kind] = Kind.CHECK
+    track: str
+    """The track's display name."""
+    questions: int
+    phase: str
+    left: int = 0
+    """Questions still to answer, when it begins again (0: it begins now)."""
+
+
+@dataclass(frozen=True)
+class CheckDone:
+    """A knowledge check answered to the end: what the learner knew (``before``: the
+    baseline's right answers, for an endline)."""
+
+    kind: ClassVar[Kind] = Kind.CHECKED
+    track: str
+    phase: str
+    right: int
+    total: int
+    before: int | None = None
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | ReflectionPrompt | Noted
-            | Notes)
+            | Notes | CheckIntro | CheckDone)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
@@ -585,5 +635,5 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated,
-    ReflectionPrompt, Noted, Notes)
+    ReflectionPrompt, Noted, Notes, CheckIntro, CheckDone)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

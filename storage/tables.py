@@ -228,6 +228,11 @@ class AskRow(SQLModel, table=True):
     answered_at: datetime | None = None
     pushed: bool = False
     """Sent by the daily schedule (these count against the daily budget)."""
+    check_phase: str | None = Field(default=None, max_length=4)
+    """'pre' or 'post' when asked as part of a track's knowledge check (a baseline ask earns
+    nothing and counts in no figure), else None."""
+    check_track: str | None = Field(default=None, max_length=200)
+    """The track whose knowledge check asked it."""
 
 
 class WorkerRow(SQLModel, table=True):
@@ -439,3 +444,26 @@ class AwaitedRow(SQLModel, table=True):
     lesson_id: str = Field(max_length=500)
     prompt: str = Field(default="", max_length=500)
     asked_at: datetime
+
+
+class TrackCheckRow(SQLModel, table=True):
+    """One learner's knowledge check of one track: the baseline ('pre', before its first
+    lesson) or the endline ('post', days after its last), its questions and its score."""
+
+    __tablename__ = "track_check"
+    __table_args__ = (Index("ix_track_check_track", "track", "phase", "finished_at"),)
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    track: str = Field(primary_key=True, max_length=200)
+    phase: str = Field(primary_key=True, max_length=4)
+    questions: str = Field(max_length=4000)
+    """The questions, one ``lesson_id<TAB>question_key`` a line, in the order asked."""
+    started_at: datetime
+    finished_at: datetime | None = None
+    skipped: bool = False
+    """The learner skipped it all (`skip check`): no score."""
+    answered: int = 0
+    right: int = 0
+    results: str = Field(default="", max_length=10)
+    """One character per answer in the order asked: '1' right, '0' wrong or not known (the
+    baseline seeds each question's card from it when its lesson comes)."""

@@ -16,6 +16,7 @@ from storage.repositories import (
     Asks,
     Badges,
     Cards,
+    Checks,
     Deliveries,
     Flags,
     Learners,
@@ -52,6 +53,7 @@ class Unit:
         self.signins = SignIns(session)
         self.snapshots = Snapshots(session)
         self.voices = Voices(session)
+        self.checks = Checks(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

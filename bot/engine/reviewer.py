@@ -43,6 +43,13 @@ class Reviewer:
         return self.fsrs.review_card(FsrsCard(card_id=1, due=day_start), Rating.Good,
                                      day_start)[0]
 
+    def baseline(self, known: bool, day_start: datetime) -> FsrsCard:
+        """A question's memory seeded by a knowledge check's baseline answer on the day
+        starting at ``day_start``: its first review, Good when the learner knew it, Again when
+        not (so what they did not know comes back sooner)."""
+        return self.fsrs.review_card(FsrsCard(card_id=1, due=day_start),
+                                     Rating.Good if known else Rating.Again, day_start)[0]
+
     def memory(self, card: Card, lesson_day_start: datetime) -> FsrsCard:
         """The card's FSRS memory; a card never asked holds none yet, and gets its first
         exposure on the day its lesson was read (``lesson_day_start``, local midnight)."""

@@ -37,10 +37,12 @@ class EngineSettings:
     dashboard_url: str | None = None
     """Where trainers' browsers reach the dashboard (None: it is off)."""
     dashboard_link_minutes: int = 10
+    """How long a sign-in link works."""
     track_reflection: str = "What will you do differently tomorrow?"
     """The reflection prompt at the end of every track ("" for none); a lesson's own
     ``reflect`` prompt comes first."""
-    """How long a sign-in link works."""
+    check_days: int = 3
+    """Days after a track's last lesson is read before its endline check comes."""
 
 
 @dataclass

@@ -211,9 +211,10 @@ class TelegramRenderer:
 
     def question(self, message: QuestionMessage) -> list[Part]:
         """A quiz question: a native quiz poll when asked for and it fits, else text with an
-        inline keyboard (single choice: one press answers; select-all: tick, then Submit)."""
+        inline keyboard (single choice: one press answers; select-all: tick, then Submit). A
+        baseline check's question is never a quiz poll: a poll shows the right answer."""
         question, ask_id = message.question, message.ask_id
-        if self.quiz_style == "poll":
+        if self.quiz_style == "poll" and message.check != "pre":
             poll = as_poll(question, ask_id, message.number, message.of)
             if poll is not None and question.detail:  # the situation goes first, as text
                 intro = self.phrase("poll_intro", lesson=message.lesson, question=question,

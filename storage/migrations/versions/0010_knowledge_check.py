@@ -1,0 +1,52 @@
+"""knowledge checks of tracks: baseline and endline per learner, and the asks they made
+
+Revision ID: 0010
+Revises: 0007
+Create Date: 2026-12-04 17:30:00
+
+Chained to 0007 on this branch; another branch adds 0008 and 0009, so this one is re-chained
+after them when both are merged.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = '0010'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'track_check',
+        sa.Column('learner_id', sa.Integer(), nullable=False),
+        sa.Column('track', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column('phase', sqlmodel.sql.sqltypes.AutoString(length=4), nullable=False),
+        sa.Column('questions', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
+        sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column('skipped', sa.Boolean(), nullable=False),
+        sa.Column('answered', sa.Integer(), nullable=False),
+        sa.Column('right', sa.Integer(), nullable=False),
+        sa.Column('results', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('learner_id', 'track', 'phase'))
+    op.create_index('ix_track_check_track', 'track_check', ['track', 'phase', 'finished_at'],
+                    unique=False)
+    with op.batch_alter_table('ask') as batch:
+        batch.add_column(sa.Column('check_phase', sqlmodel.sql.sqltypes.AutoString(length=4),
+                                   nullable=True))
+        batch.add_column(sa.Column('check_track', sqlmodel.sql.sqltypes.AutoString(length=200),
+                                   nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ask') as batch:
+        batch.drop_column('check_track')
+        batch.drop_column('check_phase')
+    op.drop_index('ix_track_check_track', table_name='track_check')
+    op.drop_table('track_check')
