@@ -99,6 +99,9 @@ class ScheduleSettings(_Section):
                                   max_length=300)
     """The reflection question asked when a learner finishes a track ("" asks none); a
     lesson's own ``reflect`` comes first."""
+    check_days: int = Field(default=3, ge=0, le=365)
+    """Days after a track's last lesson is read before its endline knowledge check comes
+    (only tracks whose first lesson says ``check``)."""
 
 
 class StorageSettings(_Section):

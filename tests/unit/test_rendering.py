@@ -14,6 +14,8 @@ from bot.messages import (
     AllRead,
     BadgesEarned,
     Button,
+    CheckDone,
+    CheckIntro,
     ChoiceRange,
     DashboardLink,
     Feedback,
@@ -198,6 +200,21 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Noted("comment", "Title"), 'Thanks: your words on "Title" go to the trainers.'),
     (Notes((NoteEntry(datetime(2026, 3, 3, 9), "Title", "What now?", "Lock it"),), 1),
      "Your notes:\n\nTue 03 Mar 2026 · Title\nWhat now?\n“Lock it”"),
+    (CheckIntro("Basics", 4, "pre"),
+     'Before you start Basics: 4 quick questions to see what you know already. No points, '
+     'nothing counts against you; "skip" if you don\'t know, "skip check" to skip them all and '
+     "go straight to the lesson."),
+    (CheckIntro("Basics", 4, "pre", left=2),
+     'Before you start Basics: 2 of the 4 quick questions are still waiting. No points, '
+     'nothing counts against you; "skip" if you don\'t know, "skip check" to skip them all and '
+     "go straight to the lesson."),
+    (CheckIntro("Basics", 3, "post"),
+     "You finished Basics a few days ago: 3 questions from its start, to see what stuck. They "
+     'count like any review; "skip check" to skip the check.'),
+    (CheckDone("Basics", "pre", 1, 4),
+     "Thanks: that is your starting point (1 of 4 right). Now the lesson."),
+    (CheckDone("Basics", "post", 3, 4, before=1),
+     "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
     (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
      "think about, type your answer: it is kept here."),
 ]
