@@ -50,6 +50,7 @@ from storage.tables import (
     RecallSnapshotRow,
     ReflectionRow,
     StreakRow,
+    TrackCheckRow,
 )
 
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
@@ -67,6 +68,9 @@ _DAY = ActivityDayRow.__table__  # type: ignore[attr-defined]
 _QDAY = QuestionDayRow.__table__  # type: ignore[attr-defined]
 _PDAY = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
+_CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
+GAIN_BUCKETS = ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1", "undefined")
+"""The bands of the normalised-gain distribution ('undefined': everything known before)."""
 
 
 def _acted() -> ColumnElement[bool]:
@@ -91,6 +95,21 @@ class Scope:
     until: datetime
     platform: str | None = None
     lessons: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TrackGainRow:
+    """A track's knowledge checks: learners with a baseline, learners with both checks, and
+    of the latter the mean share known before and after, and the mean normalised gain (of
+    those who did not know everything before: for them it is undefined)."""
+
+    track: str
+    baselines: int
+    both: int
+    mean_pre: float | None
+    mean_post: float | None
+    mean_gain: float | None
+    undefined: int
 
 
 @dataclass(frozen=True)
@@ -368,6 +387,8 @@ class Reports:
             self._of(_PROGRESS.c.learner_id, scope), progress))
         asked = self._scalar(select(func.count()).select_from(_ASK).where(
             _ASK.c.asked_at >= scope.since, _ASK.c.asked_at < scope.until,
+            # A baseline check's questions count in no figure.
+            or_(_ASK.c.check_phase.is_(None), _ASK.c.check_phase != "pre"),
             self._of(_ASK.c.learner_id, scope), self._lessons(_ASK.c.lesson_id, scope)))
         answered, right = self.session.execute(
             select(func.count(), func.coalesce(func.sum(cast(_ANSWER.c.correct, Integer)), 0))
@@ -792,6 +813,69 @@ class Reports:
         return [(_as_datetime(at) or datetime.min, int(learner), str(name or ""), str(lesson),
                  str(prompt), str(answer)) for at, learner, name, lesson, prompt, answer
                 in self.session.execute(query)]
+
+
+    # -- knowledge checks ---------------------------------------------------------------------
+
+    def _checks(self, scope: Scope, tracks: tuple[str, ...] | None
+                ) -> tuple[Any, Any, Any, Any]:
+        """The learners' finished baseline and endline of each track, joined: (a select of
+        nothing yet with its FROM and WHERE, the baseline's table, its score, the endline's
+        score), each score the share of the check's questions answered right. An endline
+        counts in the range it was finished in."""
+        pre, post = _CHECK.alias("pre"), _CHECK.alias("post")
+        pre_score = cast(pre.c.right, Float) / pre.c.answered
+        post_score = cast(post.c.right, Float) / post.c.answered
+        query = (select().select_from(pre.join(post, (post.c.learner_id == pre.c.learner_id)
+                                               & (post.c.track == pre.c.track)))
+                 .where(pre.c.phase == "pre", post.c.phase == "post",
+                        pre.c.finished_at.is_not(None), post.c.finished_at >= scope.since,
+                        post.c.finished_at < scope.until, ~pre.c.skipped, ~post.c.skipped,
+                        pre.c.answered > 0, post.c.answered > 0,
+                        self._of(pre.c.learner_id, scope),
+                        pre.c.track.in_(tracks) if tracks is not None else literal(True)))
+        return query, pre, pre_score, post_score
+
+    def gains(self, scope: Scope, tracks: tuple[str, ...] | None = None) -> list[TrackGainRow]:
+        """Per track with checks: learners with a baseline (finished in the range), learners
+        with both checks (the endline finished in the range), their mean scores and mean
+        normalised gain, (post - pre) / (1 - pre), which is undefined for a learner who knew
+        everything before (counted apart). Two grouped queries, whatever the cohort's size."""
+        query, pre, pre_score, post_score = self._checks(scope, tracks)
+        knew_all = pre.c.right >= pre.c.answered
+        gain = case((knew_all, None), else_=(post_score - pre_score) / (1 - pre_score))
+        rows = self.session.execute(query.add_columns(
+            pre.c.track, func.count(), func.avg(pre_score), func.avg(post_score),
+            func.avg(gain), func.sum(cast(knew_all, Integer))).group_by(pre.c.track))
+        both = {str(track): (int(count), _float(mean_pre), _float(mean_post), _float(mean_gain),
+                             int(undefined or 0))
+                for track, count, mean_pre, mean_post, mean_gain, undefined in rows}
+        baselines = {str(track): int(count) for track, count in self.session.execute(
+            select(_CHECK.c.track, func.count()).where(
+                _CHECK.c.phase == "pre", ~_CHECK.c.skipped,
+                _CHECK.c.finished_at >= scope.since, _CHECK.c.finished_at < scope.until,
+                self._of(_CHECK.c.learner_id, scope),
+                _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
+            .group_by(_CHECK.c.track))}
+        return [TrackGainRow(track, baselines.get(track, 0), *both.get(
+                    track, (0, None, None, None, 0)))
+                for track in sorted(set(both) | set(baselines))]
+
+    def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None
+                          ) -> list[tuple[str, str, int]]:
+        """(track, band of :data:`GAIN_BUCKETS`, learners) of the learners with both checks."""
+        query, pre, pre_score, post_score = self._checks(scope, tracks)
+        gain = (post_score - pre_score) / (1 - pre_score)
+        band = case((pre.c.right >= pre.c.answered, 6), (gain < 0, 0), (gain < 0.2, 1),
+                    (gain < 0.4, 2), (gain < 0.6, 3), (gain < 0.8, 4), else_=5)
+        rows = self.session.execute(query.add_columns(pre.c.track, band, func.count())
+                                    .group_by(pre.c.track, band))
+        return [(str(track), GAIN_BUCKETS[int(index)], int(count))
+                for track, index, count in rows]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, float]:

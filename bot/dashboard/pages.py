@@ -18,7 +18,7 @@ from bot.content.model import track_title
 from bot.dashboard import figures
 from bot.engine.reviewer import Reviewer
 from storage import Database
-from storage.reports import LessonReads, Reports, Scope
+from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
 
 Cell = str | int | float | None
 
@@ -103,7 +103,8 @@ class DashboardSettings:
     """This many reviews overdue by more than two days puts a learner at risk."""
 
 
-PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons", "voice")
+PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
+         "voice")
 
 
 def percent(value: float | None) -> str:
@@ -163,7 +164,7 @@ class Dashboard:
             builder = {"overview": self.overview, "tracks": self.tracks,
                        "questions": self.questions, "retention": self.retention,
                        "learners": self.learners, "lessons": self.lessons,
-                       "voice": self.voice}[key]
+                       "voice": self.voice, "gain": self.gain}[key]
             return builder(reports, filters, now)
 
     # -- pages --------------------------------------------------------------------------------
@@ -461,6 +462,50 @@ class Dashboard:
                                                  if isinstance(row[1], int)))),
         ), (), (table, misses))
 
+
+    def gain(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        """What the tracks taught: each track's knowledge checks, before its first lesson and
+        days after its last, as normalised gain, with its distribution over learners."""
+        scope = self.scope(filters)
+        tracks = (filters.track,) if filters.track else None
+        rows = reports.gains(scope, tracks)
+        table = Table("gain", "Knowledge gain per track", (
+            "track", "baselines", "both checks", "mean before", "mean after",
+            "mean normalised gain", "gain undefined (knew all before)"),
+            tuple((track_title(row.track), row.baselines, row.both, rounded(row.mean_pre),
+                   rounded(row.mean_post), rounded(row.mean_gain), row.undefined)
+                  for row in rows),
+            marked=tuple(row.mean_gain is not None and row.mean_gain < 0 for row in rows))
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for track, band, count in reports.gain_distribution(scope, tracks):
+            counts[track][band] = count
+        chart = Chart("gain-distribution", "Learners by normalised gain, per track", "bar",
+                      GAIN_BUCKETS, tuple(Series(track_title(track), tuple(
+                          counts[track].get(band, 0) for band in GAIN_BUCKETS))
+                          for track in sorted(counts)))
+        both = sum(row.both for row in rows)
+        defined = [(row.mean_gain, row.both - row.undefined) for row in rows
+                   if row.mean_gain is not None]
+        weight = sum(count for _, count in defined)
+
+        def mean(values: list[tuple[float | None, int]]) -> float | None:
+            total = sum(count for value, count in values if value is not None)
+            return (sum(value * count for value, count in values if value is not None) / total
+                    if total else None)
+        return Page("gain", "Knowledge gain", (
+            Figure("learners with both checks", str(both)),
+            Figure("mean before", percent(mean([(row.mean_pre, row.both) for row in rows]))),
+            Figure("mean after", percent(mean([(row.mean_post, row.both) for row in rows]))),
+            Figure("mean normalised gain", percent(
+                sum(value * count for value, count in defined) / weight if weight else None)),
+        ), (chart,), (table,), (
+            "A track whose first lesson says 'check' asks a few of its questions before that "
+            "lesson (the baseline: nothing counts) and again in a quiz days after its last "
+            "lesson (the endline). Before and after are the shares of those questions answered "
+            "right; normalised gain is (after - before) / (1 - before), the share of what was "
+            "not known that was learnt: undefined for a learner who knew everything before. "
+            "Learners with both checks count in the range their endline was answered in; "
+            "tracks whose mean gain is below zero are marked.",))
 
     def voice(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         """What learners said: their ratings of lessons (with their words), and their
