@@ -733,3 +733,39 @@ async def test_the_fake_runs_on_its_own_and_records_posts(tmp_path: Path) -> Non
     finally:
         process.terminate()
         await process.wait()
+
+
+async def test_a_checked_track_begins_with_its_baseline_in_block_kit(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """The security track asks for a check: `lesson` brings the baseline first, each answer
+    button leaves the choice without a verdict, and the lesson follows the last; nothing
+    earns points."""
+    await say(lone_bot, "hello")
+    await say(lone_bot, "topics security")
+    intro, _ = await say(lone_bot, "lesson", wait=2)
+    assert intro.startswith("Before you start Security basics: 4 quick questions")
+    assert "skip check" in intro
+    for number in range(4):
+        question = fake.posted(ANN_DM)[-1]
+        assert f"Question {number + 1} of 4" in block_texts(question.blocks)
+        actions = next(block for block in question.blocks if block["type"] == "actions")
+        posted = len(fake.posted(ANN_DM))
+        press = button_press(ANN, {"ts": question.ts, "text": question.text,
+                                   "blocks": question.blocks}, ANN_DM, 0)
+        envelope = await fake.socket.send("interactive", press)
+        await fake.socket.wait_ack(envelope, timeout=3)
+        await fake.wait_for(lambda q=question, p=posted: bool(q.edits)  # type: ignore[misc]
+                            and len(fake.posted(ANN_DM)) > p)
+        shown = block_texts(question.blocks)
+        assert actions not in question.blocks and "You answered" in shown
+        assert "Right!" not in shown and "Not quite" not in shown
+    await asyncio.sleep(0.2)  # nothing else should follow
+    after = block_texts([block for post in fake.posted(ANN_DM)[-2:] for block in post.blocks])
+    assert "Thanks: that is your starting point" in after
+    assert after.index("starting point") < after.index("Spot a phishing email in ten seconds")
+    learner = lone_bot.learner(ANN)
+    assert learner is not None
+    with lone_bot.database.session() as session:
+        assert Points(session).total(learner.id) == 0
+        assert session.execute(text(
+            "SELECT phase, answered FROM track_check")).all() == [("pre", 4)]
