@@ -817,36 +817,36 @@ class Reports:
 
     # -- knowledge checks ---------------------------------------------------------------------
 
-    def _checks(self, scope: Scope, tracks: tuple[str, ...] | None
-                ) -> tuple[Any, Any, Any, Any]:
-        """The learners' finished baseline and endline of each track, joined: (a select of
-        nothing yet with its FROM and WHERE, the baseline's table, its score, the endline's
-        score), each score the share of the check's questions answered right. An endline
-        counts in the range it was finished in."""
-        pre, post = _CHECK.alias("pre"), _CHECK.alias("post")
-        pre_score = cast(pre.c.right, Float) / pre.c.answered
-        post_score = cast(post.c.right, Float) / post.c.answered
-        query = (select().select_from(pre.join(post, (post.c.learner_id == pre.c.learner_id)
-                                               & (post.c.track == pre.c.track)))
-                 .where(pre.c.phase == "pre", post.c.phase == "post",
-                        pre.c.finished_at.is_not(None), post.c.finished_at >= scope.since,
-                        post.c.finished_at < scope.until, ~pre.c.skipped, ~post.c.skipped,
-                        pre.c.answered > 0, post.c.answered > 0,
-                        self._of(pre.c.learner_id, scope),
-                        pre.c.track.in_(tracks) if tracks is not None else literal(True)))
-        return query, pre, pre_score, post_score
+    def _checks(self, scope: Scope, tracks: tuple[str, ...] | None) -> Any:
+        """Each learner's scores in each track with both checks finished (not skipped), the
+        endline in the range: a subquery of (learner_id, track, pre, post), each score the
+        share of the check's questions answered right. One grouped pass over the checks (no
+        self-join: its plan would hang on the planner's statistics)."""
+        score = cast(_CHECK.c.right, Float) / _CHECK.c.answered
+        per = (select(_CHECK.c.learner_id, _CHECK.c.track,
+                      func.max(case((_CHECK.c.phase == "pre", score))).label("pre"),
+                      func.max(case((_CHECK.c.phase == "post", score))).label("post"),
+                      func.max(case((_CHECK.c.phase == "post", _CHECK.c.finished_at)))
+                      .label("post_at"))
+               .where(_CHECK.c.finished_at.is_not(None), ~_CHECK.c.skipped,
+                      _CHECK.c.answered > 0, self._of(_CHECK.c.learner_id, scope),
+                      _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
+               .group_by(_CHECK.c.learner_id, _CHECK.c.track).subquery("per_learner"))
+        return (select().select_from(per)
+                .where(per.c.pre.is_not(None), per.c.post.is_not(None),
+                       per.c.post_at >= scope.since, per.c.post_at < scope.until), per)
 
     def gains(self, scope: Scope, tracks: tuple[str, ...] | None = None) -> list[TrackGainRow]:
         """Per track with checks: learners with a baseline (finished in the range), learners
         with both checks (the endline finished in the range), their mean scores and mean
         normalised gain, (post - pre) / (1 - pre), which is undefined for a learner who knew
         everything before (counted apart). Two grouped queries, whatever the cohort's size."""
-        query, pre, pre_score, post_score = self._checks(scope, tracks)
-        knew_all = pre.c.right >= pre.c.answered
-        gain = case((knew_all, None), else_=(post_score - pre_score) / (1 - pre_score))
+        query, per = self._checks(scope, tracks)
+        knew_all = per.c.pre >= 1
+        gain = case((knew_all, None), else_=(per.c.post - per.c.pre) / (1 - per.c.pre))
         rows = self.session.execute(query.add_columns(
-            pre.c.track, func.count(), func.avg(pre_score), func.avg(post_score),
-            func.avg(gain), func.sum(cast(knew_all, Integer))).group_by(pre.c.track))
+            per.c.track, func.count(), func.avg(per.c.pre), func.avg(per.c.post),
+            func.avg(gain), func.sum(case((knew_all, 1), else_=0))).group_by(per.c.track))
         both = {str(track): (int(count), _float(mean_pre), _float(mean_post), _float(mean_gain),
                              int(undefined or 0))
                 for track, count, mean_pre, mean_post, mean_gain, undefined in rows}
@@ -864,12 +864,12 @@ class Reports:
     def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None
                           ) -> list[tuple[str, str, int]]:
         """(track, band of :data:`GAIN_BUCKETS`, learners) of the learners with both checks."""
-        query, pre, pre_score, post_score = self._checks(scope, tracks)
-        gain = (post_score - pre_score) / (1 - pre_score)
-        band = case((pre.c.right >= pre.c.answered, 6), (gain < 0, 0), (gain < 0.2, 1),
-                    (gain < 0.4, 2), (gain < 0.6, 3), (gain < 0.8, 4), else_=5)
-        rows = self.session.execute(query.add_columns(pre.c.track, band, func.count())
-                                    .group_by(pre.c.track, band))
+        query, per = self._checks(scope, tracks)
+        gain = (per.c.post - per.c.pre) / (1 - per.c.pre)
+        band = case((per.c.pre >= 1, 6), (gain < 0, 0), (gain < 0.2, 1), (gain < 0.4, 2),
+                    (gain < 0.6, 3), (gain < 0.8, 4), else_=5)
+        rows = self.session.execute(query.add_columns(per.c.track, band, func.count())
+                                    .group_by(per.c.track, band))
         return [(str(track), GAIN_BUCKETS[int(index)], int(count))
                 for track, index, count in rows]
 
