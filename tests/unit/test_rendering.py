@@ -54,6 +54,7 @@ from bot.messages import (
     StreakNews,
     StreakView,
     TopicsNow,
+    TrackGain,
     TrackProgress,
     UnknownCommand,
     Welcome,
@@ -90,6 +91,13 @@ RENDERED: list[tuple[Outbound, str]] = [
      "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\nBody "
      '**text**.\n\nRelated: "Title" (type "learn" and a title).'),
     (NoMatch("xyz", ("A", "B")), 'I have no lesson on "xyz".\nDid you mean: "A"; "B"?'),
+    (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), (), 4, 28, 1,
+             gains=(TrackGain("Git basics", 0.25, 0.75, 2 / 3),
+                    TrackGain("Phishing", 1.0, 0.75, None))),
+     "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
+     "Lessons: 4 of 28 read; 1 question mastered.\nChecks: Git basics 25% before, 75% after, "
+     "gain 67%; Phishing 100% before, 75% after, gain undefined (you knew it all before).\n"
+     "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
      "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"

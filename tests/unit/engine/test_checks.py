@@ -234,3 +234,52 @@ def test_normalised_gain_is_undefined_when_everything_was_known() -> None:
     assert normalised_gain(0.25, 0.75) == pytest.approx(2 / 3)
     assert normalised_gain(0.5, 0.25) == pytest.approx(-0.5)
     assert normalised_gain(1.0, 1.0) is None
+
+
+def test_typed_baseline_answers_a_wrong_number_and_quiz_meanwhile(say: Say) -> None:
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    # Out of range: said so, and the question stays (nothing is counted).
+    assert kinds(say("7", at=MON)) == ["notice:choice_range"]
+    # `quiz` meanwhile asks the waiting baseline question again, with its place.
+    again = say("quiz", at=MON)[-1]
+    assert isinstance(again, QuestionMessage) and again.ask_id == first.ask_id
+    assert (again.check, again.number, again.of) == ("pre", 1, 4)
+    second = say("2", at=MON)[-1]
+    assert isinstance(second, QuestionMessage) and (second.number, second.check) == (2, "pre")
+
+
+def test_a_question_removed_during_the_baseline_counts_as_not_known(
+        say: Say, engine: Engine, lessons: Path, database: Database) -> None:
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    out = say(answer=right(out[-1]), at=MON)
+    waiting = out[-1]
+    assert isinstance(waiting, QuestionMessage)
+    path = lessons / f"{waiting.lesson.id}.md"
+    text_now = path.read_text()
+    path.write_text(text_now.replace(f"### {waiting.question.text}", "### Reworded?"))
+    engine.catalog.refresh()
+    out = say("lesson", at=MON)  # asked again: the next one that is still there
+    assert out[0] == CheckIntro("Safe", 4, "pre", left=3)
+    while isinstance(out[-1], QuestionMessage):
+        out = say(answer=right(out[-1]), at=MON)
+    assert isinstance(out[0], CheckDone) and out[0].total == 4
+    assert out[0].right <= 3  # the removed one counts as not known
+
+
+def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
+    baseline(say, MON, known=2)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))
+    learner = learner_of(engine)
+    at = MON + timedelta(days=5, hours=6)
+    out = deliver(engine, learner.id, "quiz", at)
+    assert out[0] == CheckIntro("Safe", 4, "post")
+    assert kinds(say("skip check", at=at)) == ["notice:check_skipped"]
+    profile = say("me", at=at)[0]
+    assert isinstance(profile, Profile) and profile.gains == ()
+    later = deliver(engine, learner.id, "quiz", at + timedelta(days=1))
+    assert not any(isinstance(message, CheckIntro) for message in later)
+    assert all(not isinstance(m, QuestionMessage) or m.check == "" for m in later)
