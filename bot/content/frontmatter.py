@@ -84,8 +84,9 @@ CHECK_QUESTIONS = 4
 def _as_check(value: Any) -> int | None:
     """``check``: true (the usual number of questions), false (none), or a number from 3 to 5;
     the number of questions a track's knowledge check asks (0: none)."""
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        value = value.strip().lower() == "true"  # taken as written (see _check): read here
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        # Taken as written (see _check), so read here; "yes" is what a trainer may well write.
+        value = value.strip().lower() in ("true", "yes")
     if isinstance(value, bool):
         return CHECK_QUESTIONS if value else 0
     number = _as_int(value)

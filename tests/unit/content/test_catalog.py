@@ -297,3 +297,12 @@ def test_a_check_is_validated_with_the_track_it_belongs_to(tmp_path: Path) -> No
                                   "of questions from 3 to 5") for problem in problems)
     assert catalog_module.check_size(catalog, "safe") == 3
     assert catalog_module.check_size(catalog, "tiny") == 0
+
+
+@pytest.mark.parametrize(("written", "questions"), [
+    ("true", 4), ("yes", 4), ("True", 4), ("4", 4), ("3", 3), ("5", 5), ("false", 0), ("no", 0)])
+def test_check_values_as_trainers_write_them(written: str, questions: int) -> None:
+    from bot.content.frontmatter import parse
+
+    front, problems = parse(f"---\ncheck: {written}\n---\nText.\n", "a.md")
+    assert problems == [] and front.values["check"] == questions
