@@ -86,10 +86,10 @@ def gate(turn: Turn, lesson: Lesson) -> bool:
     else:
         turn.say(CheckIntro(track_title(track), len(check.questions), PRE,
                             left=len(check.questions) - check.answered))
-    return ask(turn, check)
+    return ask_question(turn, check)
 
 
-def ask(turn: Turn, check: TrackCheck) -> bool:
+def ask_question(turn: Turn, check: TrackCheck) -> bool:
     """Ask a check's next question (the open one again, if it waits); False when none is left
     (the check is then finished). A question a trainer removed since counts as not known."""
     asks, learner_id = turn.unit.asks, turn.learner.id
@@ -119,12 +119,12 @@ def _reload(turn: Turn, check: TrackCheck) -> TrackCheck:
     return found
 
 
-def answer_baseline(turn: Turn, ask_: Ask, choices: tuple[int, ...] | None) -> str | None:
+def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> str | None:
     """A baseline question answered (``choices`` None: "skip", not known): kept, no points,
     no streak, no answer in any figure; then the next one. The track, when this answer ended
     the baseline (its first lesson comes next); None otherwise."""
-    unit, track = turn.unit, ask_.check_track or ""
-    found = turn.find_question(ask_.lesson_id, ask_.question_key)
+    unit, track = turn.unit, asked.check_track or ""
+    found = turn.find_question(asked.lesson_id, asked.question_key)
     correct = False
     if found is not None and choices is not None:
         question = found[1]
@@ -135,14 +135,14 @@ def answer_baseline(turn: Turn, ask_: Ask, choices: tuple[int, ...] | None) -> s
             turn.say(Notice(NoticeCode.ONE_CHOICE))
             return None
         correct = set(choices) == set(question.correct_indexes)
-    if not unit.asks.close(ask_.id, turn.now):
+    if not unit.asks.close(asked.id, turn.now):
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
         return None
     unit.checks.answer(turn.learner.id, track, PRE, correct)
     check = unit.checks.get(turn.learner.id, track, PRE)
     if check is None or check.finished_at is not None:
         return None
-    if ask(turn, check):
+    if ask_question(turn, check):
         return None
     check = _reload(turn, check)
     turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions)))
@@ -232,13 +232,13 @@ def ask_endline(turn: Turn) -> bool:
     """Ask the next question of an endline under way; False when none is."""
     check = next((item for item in turn.unit.checks.of_learner(turn.learner.id)
                   if item.phase == POST and item.finished_at is None), None)
-    return check is not None and ask(turn, check)
+    return check is not None and ask_question(turn, check)
 
 
-def record_endline(turn: Turn, ask_: Ask, correct: bool) -> None:
+def record_endline(turn: Turn, asked: Ask, correct: bool) -> None:
     """An endline question answered (it counted as a review too): kept as the endline's; the
     last one says how the learner did, before and now."""
-    track = ask_.check_track or ""
+    track = asked.check_track or ""
     checks, learner_id = turn.unit.checks, turn.learner.id
     checks.answer(learner_id, track, POST, correct)
     check = checks.get(learner_id, track, POST)

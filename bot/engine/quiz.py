@@ -130,7 +130,7 @@ def ask_next(turn: Turn) -> bool:
     if open_ask is not None and open_ask.check_phase and open_ask.check_track:
         check = turn.unit.checks.get(turn.learner.id, open_ask.check_track,
                                      open_ask.check_phase)
-        if check is not None and check.finished_at is None and checks.ask(turn, check):
+        if check is not None and check.finished_at is None and checks.ask_question(turn, check):
             return True  # a check's question waits: the check goes on where it was left
         asks.close(open_ask.id, turn.now)
         open_ask = asks.latest_open(turn.learner.id)
