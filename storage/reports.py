@@ -861,6 +861,17 @@ class Reports:
                     track, (0, None, None, None, 0)))
                 for track in sorted(set(both) | set(baselines))]
 
+    def learner_checks(self, learner_id: int) -> list[tuple[str, str, float | None]]:
+        """One learner's finished checks: (track, phase, share right; None when skipped)."""
+        rows = self.session.execute(
+            select(_CHECK.c.track, _CHECK.c.phase, _CHECK.c.skipped, _CHECK.c.right,
+                   _CHECK.c.answered)
+            .where(_CHECK.c.learner_id == learner_id, _CHECK.c.finished_at.is_not(None))
+            .order_by(_CHECK.c.track, _CHECK.c.phase.desc()))
+        return [(str(track), str(phase),
+                 None if skipped or not answered else int(right) / int(answered))
+                for track, phase, skipped, right, answered in rows]
+
     def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None
                           ) -> list[tuple[str, str, int]]:
         """(track, band of :data:`GAIN_BUCKETS`, learners) of the learners with both checks."""

@@ -16,6 +16,7 @@ from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
 from bot.content.model import track_title
 from bot.dashboard import figures
+from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
 from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
@@ -415,6 +416,14 @@ class Dashboard:
                        if any(lesson.id in {entry[0] for entry in lessons} for lesson in items))
         answers = reports.learner_answers(learner_id, 50)
         right = sum(1 for *_, correct in answers if correct)
+        scores: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for track, phase, score in reports.learner_checks(learner_id):
+            scores[track][phase] = score
+        checked = tuple((track_title(track), rounded(pair.get("pre")), rounded(pair.get("post")),
+                         rounded(normalised_gain(before, after))
+                         if (before := pair.get("pre")) is not None
+                         and (after := pair.get("post")) is not None else None)
+                        for track, pair in sorted(scores.items()))
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
             Figure("points", str(row.points)),
@@ -424,6 +433,8 @@ class Dashboard:
             Figure("reviews overdue", str(row.overdue)),
         ), (), (
             Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
+            Table("checks", "Knowledge checks (share right; empty: not done, or skipped)", (
+                "track", "before", "after", "normalised gain"), checked),
             Table("lessons", "Lessons", ("lesson", "how", "delivered", "read"), tuple(
                 (self.catalog.get(lesson).title if self.catalog.get(lesson) else lesson,  # type: ignore[union-attr]
                  via, _stamp(at), _stamp(read_at)) for lesson, via, at, read_at in lessons)),

@@ -412,3 +412,9 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert before.tables[0].rows == (("T", 5, 0, None, None, None, 0),)
     assert dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), track="other"),
                            NOW).tables[0].rows == ()
+    # Each learner's own checks on their page (a skipped one is empty).
+    everything = Filters(date(2026, 3, 1), NOW.date())
+    ann = dashboard.build("learner", everything, NOW, cohort["ann"]).all_tables()["checks"]
+    assert ann.rows == (("T", 0.33, 1.0, 1.0),)
+    cy = dashboard.build("learner", everything, NOW, cohort["cy"]).all_tables()["checks"]
+    assert cy.rows == (("T", 1.0, 0.67, None),)  # knew everything before: undefined
