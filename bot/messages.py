@@ -260,6 +260,10 @@ class QuestionMessage:
     check: str = ""
     """'pre' when asked by a track's baseline check (nothing counts: a platform must not reveal
     the answer, so no native quiz poll), 'post' by its endline; "" for a review."""
+    levels: tuple[str, ...] = ()
+    """How sure the learner may say they are with the answer ('s' sure, 't' think so, 'g'
+    guessing), when the question asks it: then ``buttons`` hold, for each choice in turn, one
+    button per level (one tap gives both). Empty: it does not ask."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,8 @@ class Feedback:
     """Points this answer earned (with those for mastering the question)."""
     mastered_points: int = 0
     """Of ``earned``, those for mastering the question."""
+    confidence: str = ""
+    """How sure the learner said they were ('s', 't', 'g'; "" when not asked)."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ and answers; some days they ask a question the library answers, or one it cannot
 they flag a question. A few questions are written to look broken: their "right" answer is one
 that good learners reject. A track with a knowledge check asks its baseline before its first
 lesson: a learner answers it knowing less than they will (and now and then skips it all); its
-endline comes with a quiz days after the track, answered like any review.
+endline comes with a quiz days after the track, answered like any review. Where a question
+asks how sure the learner is, they say it with the same tap: mostly sure when right, mostly
+guessing when wrong, and now and then sure and wrong.
 """
 
 from __future__ import annotations
@@ -171,7 +173,12 @@ class Simulation:
             if asked is None or not asked.buttons:
                 break
             choice = self.choose(person, asked, moment)
-            replies = self.handle(person, moment, answer=asked.buttons[choice].value)
+            if asked.levels:  # how sure, with the same tap
+                button = choice * len(asked.levels) + asked.levels.index(
+                    self.sureness(person, choice in asked.question.correct_indexes))
+            else:
+                button = choice
+            replies = self.handle(person, moment, answer=asked.buttons[button].value)
             self.answers += 1
             if (asked.lesson.id, asked.question.key) in self.broken and \
                     self.random.random() < 0.3:
@@ -237,6 +244,14 @@ class Simulation:
         if knows or not wrong:
             return right
         return self.random.choice(wrong)
+
+    def sureness(self, person: Persona, right: bool) -> str:
+        """How sure a learner says they are: mostly sure when right, mostly guessing when not,
+        and now and then sure and wrong (a misconception), more so the less skilled."""
+        roll = self.random.random()
+        if right:
+            return "s" if roll < 0.6 else "t" if roll < 0.9 else "g"
+        return "s" if roll < 0.35 * (1.2 - person.skill) else "t" if roll < 0.5 else "g"
 
     def lookup(self, person: Persona, at: datetime) -> None:
         lessons = self.engine.catalog.lessons()

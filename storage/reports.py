@@ -861,6 +861,18 @@ class Reports:
                     track, (0, None, None, None, 0)))
                 for track in sorted(set(both) | set(baselines))]
 
+    def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
+        """Answers given with how sure the learner was, in scope: (lesson, question key, level
+        's'/'t'/'g', right, answers)."""
+        rows = self.session.execute(
+            select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.confidence,
+                   func.sum(cast(_ANSWER.c.correct, Integer)), func.count())
+            .where(_ANSWER.c.confidence.is_not(None), *self._answers(scope))
+            .group_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.confidence)
+            .order_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key))
+        return [(str(lesson), str(key), str(level), int(right or 0), int(total))
+                for lesson, key, level, right, total in rows]
+
     def learner_checks(self, learner_id: int) -> list[tuple[str, str, float | None]]:
         """One learner's finished checks: (track, phase, share right; None when skipped)."""
         rows = self.session.execute(

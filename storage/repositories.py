@@ -811,9 +811,11 @@ class Answers:
         self.session = session
 
     def record(self, learner_id: int, lesson_id: str, question_key: str,
-               choices: Iterable[int], correct: bool, now: datetime, key: str) -> bool:
-        """Record an answer under an idempotency ``key``; False when it was already there. It is
-        marked as the learner's latest answer to the question, and as the first when it is."""
+               choices: Iterable[int], correct: bool, now: datetime, key: str,
+               confidence: str | None = None) -> bool:
+        """Record an answer under an idempotency ``key`` (with how sure the learner said they
+        were, when asked); False when it was already there. It is marked as the learner's
+        latest answer to the question, and as the first when it is."""
         table = AnswerRow.__table__  # type: ignore[attr-defined]
         same = (table.c.learner_id == learner_id, table.c.lesson_id == lesson_id,
                 table.c.question_key == question_key)
@@ -823,7 +825,7 @@ class Answers:
                 "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
                 "choices": ",".join(str(c) for c in given), "correct": correct,
                 "answered_at": now, "idempotency_key": key, "first": earlier is None,
-                "latest": True}):
+                "latest": True, "confidence": confidence}):
             return False
         replaced = None
         if earlier is not None:

@@ -163,6 +163,9 @@ class AnswerRow(SQLModel, table=True):
     """The learner's first answer to this question (what facility counts)."""
     latest: bool = False
     """The learner's latest answer to it so far."""
+    confidence: str | None = Field(default=None, max_length=1)
+    """How sure the learner said they were: 's' sure, 't' think so, 'g' guessing (None: not
+    asked)."""
 
 
 class PointsRow(SQLModel, table=True):

@@ -320,6 +320,12 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
             tracks.setdefault(lesson.track, []).append(lesson)
     problems = []
     for lesson in served.values():
+        if lesson.confidence and (not lesson.track or min(tracks[lesson.track], key=lambda item: (
+                item.order if item.order is not None else math.inf, item.path)) is not lesson):
+            problems.append(Problem(lesson.path, lesson.lines.get("confidence", 1),
+                                    Severity.ERROR, "'confidence' is set for a whole track, on "
+                                    "its first lesson; move it there (or set [schedule] "
+                                    "confidence for every question)"))
         if not lesson.check:
             continue
         line = lesson.lines.get("check", 1)
@@ -356,3 +362,10 @@ def check_size(catalog: Catalog, track: str) -> int:
         return 0
     questions = sum(len(item.questions) for item in lessons)
     return min(lessons[0].check, questions) if questions >= MIN_CHECK_QUESTIONS else 0
+
+
+def asks_confidence(catalog: Catalog, lesson: Lesson) -> bool:
+    """Whether a lesson's track asks how sure the learner is (its first lesson says
+    ``confidence: true``)."""
+    track = catalog.tracks().get(lesson.track or "", ())
+    return bool(track) and track[0].confidence

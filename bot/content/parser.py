@@ -135,6 +135,7 @@ def parse_lesson(
         objective=values.get("objective", ""),
         reflect=values.get("reflect", ""),
         check=values.get("check", 0),
+        confidence=values.get("confidence", False),
         image=image,
         questions=tuple(draft.questions),
         draft=values.get("draft", False),

@@ -290,15 +290,40 @@ class Dashboard:
             "looks broken"),
             tuple(values for *_, values in rows), marked=tuple(row[0] for row in rows))
         broken = sum(1 for row in rows if row[0])
+        sure = self.confidence_table(reports, scope)
         return Page("questions", "Questions", (
             Figure("questions answered", str(len(rows))),
             Figure("look broken", str(broken)),
-        ), (), (table,), (
+        ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
             "the other questions in view (below 0: those who know the material get it wrong "
             "more often). A question looks broken with a facility under 30%, a negative "
-            "discrimination (5 learners or more), or a flag.",))
+            "discrimination (5 learners or more), or a flag.",
+            "How sure: where questions ask it ([schedule] confidence, or a track's "
+            "'confidence: true'), each answer comes with sure, think so or guessing. Answers "
+            "given sure and wrong are the misconceptions to address: a question with a third or "
+            "more of its sure answers wrong (3 or more) is marked, the most first.",))
+
+    def confidence_table(self, reports: Reports, scope: Scope) -> Table:
+        """The confidence-accuracy matrix per question: right and wrong answers at each level,
+        the questions answered sure and wrong most often first."""
+        counts: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
+        for lesson, key, level, right, total in reports.confidence(scope):
+            counts[(lesson, key)][level] = (right, total - right)
+        rows = []
+        for (lesson, key), levels in counts.items():
+            title, text, _ = self.question_text(lesson, key)
+            cells = [value for level in ("s", "t", "g") for value in levels.get(level, (0, 0))]
+            sure_right, sure_wrong = cells[0], cells[1]
+            share = figures.ratio(sure_wrong, sure_right + sure_wrong)
+            rows.append((f"{title}: {text}", *cells, rounded(share),
+                         share is not None and share >= 1 / 3 and sure_wrong >= 3))
+        rows.sort(key=lambda row: (-int(row[2] or 0), str(row[0])))
+        return Table("confidence", "How sure, and right: per question (sure and wrong first)", (
+            "question", "sure, right", "sure, wrong", "think so, right", "think so, wrong",
+            "guessing, right", "guessing, wrong", "sure but wrong (of sure)"),
+            tuple(row[:-1] for row in rows), marked=tuple(bool(row[-1]) for row in rows))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         today = reports.recall_on(now.date())

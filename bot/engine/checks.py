@@ -17,7 +17,7 @@ from datetime import timedelta
 from bot.content.catalog import Catalog, check_size
 from bot.content.model import Lesson, track_title
 from bot.engine import calendar
-from bot.engine.asking import question_message
+from bot.engine.asking import confident, question_message
 from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
 from bot.messages import CheckDone, CheckIntro, ChoiceRange, Notice, NoticeCode, TrackGain
@@ -104,8 +104,11 @@ def ask_question(turn: Turn, check: TrackCheck) -> bool:
                 open_ask = asks.create(learner_id, lesson_id, key, turn.now,
                                        pushed=turn.pushed and check.phase == POST,
                                        check_phase=check.phase, check_track=check.track)
+            # An endline question is a review: it asks how sure, where reviews do.
             turn.say(question_message(open_ask.id, *found, number=check.answered + 1,
-                                      of=len(check.questions), check=check.phase))
+                                      of=len(check.questions), check=check.phase,
+                                      confidence=check.phase == POST
+                                      and confident(turn, found[0])))
             return True
         turn.unit.checks.answer(learner_id, check.track, check.phase, False)
         check = _reload(turn, check)

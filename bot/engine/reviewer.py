@@ -59,8 +59,9 @@ class Reviewer:
 
     def review(self, card: Card, correct: bool, now: datetime, today: date,
                workdays: tuple[str, ...], tz: ZoneInfo,
-               lesson_read_at: datetime | None = None) -> Review:
-        """Rate the card Good (right) or Again (wrong) and plan its next review on a workday,
+               lesson_read_at: datetime | None = None, guessed: bool = False) -> Review:
+        """Rate the card Good (right; Hard for a right guess, which never masters it) or Again
+        (wrong) and plan its next review on a workday,
         from the start of the learner's local day (never today). A card never asked starts
         from its lesson (read at ``lesson_read_at``) as its first exposure.
 
@@ -71,13 +72,13 @@ class Reviewer:
         read_day = (calendar.at_local(calendar.local_date(lesson_read_at, tz), "00:00", tz)
                     if lesson_read_at is not None else day_start)
         fsrs_card = self.memory(card, read_day)
-        fsrs_card, _ = self.fsrs.review_card(fsrs_card, Rating.Good if correct else Rating.Again,
-                                             day_start)
+        rating = (Rating.Again if not correct else Rating.Hard if guessed else Rating.Good)
+        fsrs_card, _ = self.fsrs.review_card(fsrs_card, rating, day_start)
         day = max(calendar.local_date(fsrs_card.due, tz), calendar.next_workday(today, workdays))
         while not calendar.is_workday(day, workdays) and workdays:
             day += timedelta(days=1)
         due = calendar.at_local(day, "00:00", tz)
-        mastered = correct and due - now > timedelta(days=rules.MASTERED_DAYS)
+        mastered = correct and not guessed and due - now > timedelta(days=rules.MASTERED_DAYS)
         saved = remember(Card(card.learner_id, card.lesson_id, card.question_key, "", due,
                               card.reviews + 1, card.lapses + (not correct),
                               mastered or card.mastered), fsrs_card)

@@ -43,6 +43,8 @@ class EngineSettings:
     ``reflect`` prompt comes first."""
     check_days: int = 3
     """Days after a track's last lesson is read before its endline check comes."""
+    confidence: bool = False
+    """Every single-answer review question asks how sure the learner is."""
 
 
 @dataclass

@@ -757,3 +757,33 @@ async def test_a_checked_track_asks_its_baseline_with_buttons_before_the_first_l
     with bot.database.session() as session:
         assert session.execute(text(
             'SELECT phase, answered, "right" FROM track_check')).all() == [("pre", 3, 1)]
+
+
+async def test_a_question_asks_how_sure_in_the_same_tap(start_bot: Start,
+                                                         tmp_path: Path) -> None:
+    """A track with 'confidence: true': a row of three buttons per choice (never a quiz poll);
+    one press answers and says how sure; the answer is kept with it."""
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "sure/one.md", "title: One\ntrack: sure\norder: 1\ntopic: sure\n"
+          "confidence: true", "Lesson one about apples." + quiz("Apple one"))
+    bot = await start_bot(quiz_style="poll", lessons=folder)
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    await bot.says("done", count=2)
+    bot.clock.set(local(1, "10:00"))
+    [question] = await bot.says("quiz")
+    assert question.method == "sendMessage" and not fake.calls_of("sendPoll")
+    rows = question.reply_markup["inline_keyboard"]  # type: ignore[index]
+    assert [[button["text"] for button in row] for row in rows] == [
+        [f"{n} · sure", f"{n} · think so", f"{n} · guessing"] for n in (1, 2, 3)]
+    fake.press_button(ADA, question, data=rows[1][2]["callback_data"])  # right, guessing
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, question.message_id))
+    shown = fake.message(ADA, question.message_id)["text"]
+    assert "Your answer: 2 · guessing" in shown and "Right, but a guess" in shown
+    with bot.database.session() as session:
+        assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [
+            ("g", True)]

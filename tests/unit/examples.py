@@ -75,6 +75,8 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         LessonMessage(lesson, done="read:0123456789ab"),
         QuestionMessage(lesson, question, 7, buttons),
         Feedback(lesson, question, False, (0, 2), False, 12),
+        Feedback(lesson, question, False, (0,), False, 12, confidence="s"),
+        Feedback(lesson, question, True, (1,), False, 22, earned=10, confidence="g"),
         LookupAnswer("phish <b> & co", lesson, (other,), (("phsh", "phish"), ("<a>", "b&c"))),
         NoMatch("<@U1> & <!here>", ("Spot <phishing>",)),
         Profile(LEARNER, 42, 7, StreakView(3, 5, 1), ("First lesson", "Track & field"), 4, 28, 1,
@@ -118,6 +120,10 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         CheckDone("Git <basics>", "pre", 1, 4),
         CheckDone("Git <basics>", "post", 3, 4, before=1),
         QuestionMessage(lesson, question, 8, buttons, 1, 4, check="pre"),
+        QuestionMessage(lesson, lesson.questions[0], 9, tuple(
+            Button(f"{choice.text[:20]} <{index}>", f"a:9:{index}:{level}")
+            for index, choice in enumerate(lesson.questions[0].choices)
+            for level in ("s", "t", "g")), levels=("s", "t", "g")),
         Notes((NoteEntry(datetime(2026, 3, 3, 9, tzinfo=ZoneInfo("Europe/Berlin")),
                          "Spot <phishing> & co", "What <now>?", "Lock my screen & <more>"),),
               11),

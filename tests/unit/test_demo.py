@@ -300,3 +300,22 @@ def test_a_checked_track_through_a_pipe_baseline_then_lesson_endline_days_later_
     assert "Checks: Safe 33% before, 100% after, gain 100%." in thursday
     assert "--- Tue 03 Mar" in out and "You finished Safe a few" not in out[
         :out.index("--- Thu 05 Mar 2026, 15:00")]
+
+
+def test_a_question_that_asks_how_sure_through_a_pipe(tmp_path: Path) -> None:
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "sure/one.md", "title: One\ntrack: sure\norder: 1\ntopic: sure\n"
+          "confidence: true", "Lesson one about apples." + quiz("Apple one"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(folder),
+         "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
+        input="lesson\ndone\ntomorrow\n2 guess\n/quit\n", text=True, capture_output=True,
+        timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Answer with the number and how sure you are: like 2 sure, 2 think so, or 2 guess." \
+        in out
+    assert "> 2 guess\n\nRight!\nBecause.\nRight, but a guess: it comes back sooner" in out

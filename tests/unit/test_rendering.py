@@ -166,6 +166,15 @@ RENDERED: list[tuple[Outbound, str]] = [
     (StreakNews(10, freeze_earned=True, freezes_used=1),
      "Your streak held: 1 streak freeze covered the missed workday. 10 days now.\n10 days in "
      "a row: you earned a streak freeze (a missed workday will not break your streak)."),
+    (QuestionMessage(LESSON, QUESTION, 7, (), levels=("s", "t", "g")),
+     "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with the number "
+     "and how sure you are: like 2 sure, 2 think so, or 2 guess."),
+    (Feedback(LESSON, QUESTION, True, (1,), False, 22, earned=10, confidence="g"),
+     "Right!\nBecause B.\nRight, but a guess: it comes back sooner than a question you knew.\n"
+     "Points: 22 (+10)."),
+    (Feedback(LESSON, QUESTION, False, (0,), False, 12, confidence="s"),
+     "Not quite. The answer: 2) B\nBecause B.\nYou were sure, yet it was not right: worth "
+     "reading the explanation twice.\nPoints: 12."),
     (QuestionMessage(LESSON, QUESTION, 7, (), 2, 5),
      "Question 2 of 5 (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a "
      "number (or letter)."),

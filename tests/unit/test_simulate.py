@@ -1,5 +1,5 @@
-"""``microlearn simulate`` produces knowledge checks: baselines answered knowing less than the
-endlines that come days after the track."""
+"""``microlearn simulate`` produces knowledge checks (baselines answered knowing less than the
+endlines that come days after the track) and answers that say how sure."""
 
 from __future__ import annotations
 
@@ -23,11 +23,18 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     write(folder, "safe/three.md", "title: Three\ntrack: safe\norder: 3\ntopic: safe",
           "Lesson three about cherries." + quiz("Cherry one", "Cherry two"))
     database, engine = open_engine(folder, f"sqlite:///{tmp_path / 'cohort.db'}",
-                                   EngineSettings(quiz_questions=3))
+                                   EngineSettings(quiz_questions=3, confidence=True))
     Simulation(engine, seed=3).run(12, 28, date(2026, 3, 2))
-    page = Dashboard(database, engine.catalog).build(
-        "gain", Filters(date(2026, 3, 1), date(2026, 4, 30)), datetime(2026, 5, 1, tzinfo=UTC))
+    dashboard = Dashboard(database, engine.catalog)
+    cohort = Filters(date(2026, 3, 1), date(2026, 4, 30))
+    page = dashboard.build("gain", cohort, datetime(2026, 5, 1, tzinfo=UTC))
+    sure = dashboard.build("questions", cohort, datetime(2026, 5, 1, tzinfo=UTC)).all_tables()[
+        "confidence"]
     database.dispose()
+    assert len(sure.rows) == 6  # every question of the track
+    totals = [sum(int(row[n] or 0) for row in sure.rows) for n in range(1, 7)]
+    sure_right, sure_wrong, _, _, guess_right, guess_wrong = totals
+    assert sure_right > sure_wrong > 0 and guess_wrong > 0
     [row] = page.tables[0].rows
     track, baselines, both, before, after, gain, _ = row
     assert track == "Safe" and isinstance(baselines, int) and isinstance(both, int)

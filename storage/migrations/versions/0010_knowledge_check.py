@@ -1,4 +1,5 @@
-"""knowledge checks of tracks: baseline and endline per learner, and the asks they made
+"""knowledge checks of tracks: baseline and endline per learner, and the asks they made; the
+confidence given with an answer
 
 Revision ID: 0010
 Revises: 0007
@@ -42,9 +43,14 @@ def upgrade() -> None:
                                    nullable=True))
         batch.add_column(sa.Column('check_track', sqlmodel.sql.sqltypes.AutoString(length=200),
                                    nullable=True))
+    with op.batch_alter_table('answer') as batch:
+        batch.add_column(sa.Column('confidence', sqlmodel.sql.sqltypes.AutoString(length=1),
+                                   nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('answer') as batch:
+        batch.drop_column('confidence')
     with op.batch_alter_table('ask') as batch:
         batch.drop_column('check_track')
         batch.drop_column('check_phase')

@@ -306,3 +306,16 @@ def test_check_values_as_trainers_write_them(written: str, questions: int) -> No
 
     front, problems = parse(f"---\ncheck: {written}\n---\nText.\n", "a.md")
     assert problems == [] and front.values["check"] == questions
+
+
+def test_confidence_is_set_on_a_tracks_first_lesson(tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    write(folder / "safe/one.md", checked("One", 1, 1, "confidence: true\n"))
+    write(folder / "safe/two.md", checked("Two", 2, 1, "confidence: true\n"))
+    catalog = Catalog(folder)
+    catalog.load()
+    assert [str(problem) for problem in catalog.problems()] == [
+        "safe/two.md:5: error: 'confidence' is set for a whole track, on its first lesson; "
+        "move it there (or set [schedule] confidence for every question)"]
+    two = catalog.get("safe/two")
+    assert two is not None and catalog_module.asks_confidence(catalog, two)

@@ -283,3 +283,76 @@ def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
     later = deliver(engine, learner.id, "quiz", at + timedelta(days=1))
     assert not any(isinstance(message, CheckIntro) for message in later)
     assert all(not isinstance(m, QuestionMessage) or m.check == "" for m in later)
+
+
+# -- how sure ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def sure(database: Database, lessons: Path) -> Engine:
+    catalog = Catalog(lessons)
+    catalog.load()
+    return Engine(database, catalog, EngineSettings(confidence=True))
+
+
+def test_a_question_asks_how_sure_in_the_same_tap_and_a_lucky_guess_is_rated_hard(
+        sure: Engine, database: Database) -> None:
+    from bot.messages import Inbound, Platform
+
+    def send(at: datetime, text: str | None = None, answer: str | None = None,
+             user: str = "ann") -> list[Outbound]:
+        return sure.handle(Inbound(Platform.CONSOLE, user, user, text=text, answer=answer), at)
+
+    for user in ("ann", "bob"):
+        send(MON, "hi", user=user)
+        send(MON, "lesson", user=user)
+        send(MON, "skip check", user=user)  # the lesson at once
+        send(MON, "done", user=user)
+    tue = MON + timedelta(days=1)
+    answers = {}
+    for user, level in (("ann", "s"), ("bob", "g")):
+        question = send(tue, "quiz", user=user)[-1]
+        assert isinstance(question, QuestionMessage) and question.levels == ("s", "t", "g")
+        assert len(question.buttons) == 3 * len(question.question.choices)
+        pressed = question.buttons[1 * 3 + question.levels.index(level)]  # choice 2 is right
+        assert pressed.value.endswith(f":1:{level}")
+        out = send(tue, answer=pressed.value, user=user)
+        assert isinstance(out[0], Feedback) and out[0].correct and out[0].confidence == level
+        answers[user] = question
+    with database.session() as session:
+        recorded = session.execute(text(
+            "SELECT confidence FROM answer ORDER BY id")).scalars().all()
+        due = dict(session.execute(text(
+            "SELECT l.platform_user_id, min(c.due_at) FROM card c JOIN learner l "
+            "ON l.id = c.learner_id WHERE c.reviews = 1 GROUP BY l.platform_user_id")).all())
+    assert recorded == ["s", "g"]
+    assert due["bob"] < due["ann"]  # the guess comes back sooner than what was known
+    # Typed: the answer and how sure, in words; "not sure" is still "I don't know".
+    question = send(tue, "quiz", user="ann")[-1]
+    assert isinstance(question, QuestionMessage)
+    out = send(tue, "2 guessing", user="ann")
+    assert isinstance(out[0], Feedback) and out[0].confidence == "g"
+    question = send(tue, "quiz", user="bob")[-1]
+    if isinstance(question, QuestionMessage):
+        out = send(tue, "not sure", user="bob")
+        assert isinstance(out[0], Feedback) and out[0].skipped
+
+
+def test_a_wrong_answer_given_sure_is_a_misconception_on_the_dashboard(
+        sure: Engine, database: Database) -> None:
+    from bot.dashboard.pages import Dashboard, Filters
+    from bot.messages import Inbound, Platform
+
+    tue = MON + timedelta(days=1)
+    for user in ("ann", "bob", "cy"):
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="hi"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="lesson"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="skip check"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="done"), MON)
+        question = sure.handle(Inbound(Platform.CONSOLE, user, user, text="quiz"), tue)[-1]
+        assert isinstance(question, QuestionMessage)
+        sure.handle(Inbound(Platform.CONSOLE, user, user,
+                            answer=question.buttons[0].value), tue)  # choice 1, sure: wrong
+    page = Dashboard(database, sure.catalog).build(
+        "questions", Filters(MON.date(), tue.date()), tue)
+    table = page.all_tables()["confidence"]
+    assert table.rows[0][1:8] == (0, 3, 0, 0, 0, 0, 1.0) and table.marked[0]
