@@ -33,7 +33,7 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     database.dispose()
     assert len(sure.rows) == 6  # every question of the track
     totals = [sum(int(row[n] or 0) for row in sure.rows) for n in range(1, 7)]
-    sure_right, sure_wrong, _, _, guess_right, guess_wrong = totals
+    sure_right, sure_wrong, _, _, _, guess_wrong = totals
     assert sure_right > sure_wrong > 0 and guess_wrong > 0
     [row] = page.tables[0].rows
     track, baselines, both, before, after, gain, _ = row
