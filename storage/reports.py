@@ -39,6 +39,7 @@ from storage.tables import (
     AskRow,
     CardRow,
     ChoiceDayRow,
+    ConfidenceDayRow,
     DeliveryRow,
     FlagRow,
     LearnerRow,
@@ -69,6 +70,7 @@ _QDAY = QuestionDayRow.__table__  # type: ignore[attr-defined]
 _PDAY = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
+_CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 GAIN_BUCKETS = ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1", "undefined")
 """The bands of the normalised-gain distribution ('undefined': everything known before)."""
 
@@ -863,7 +865,19 @@ class Reports:
 
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Answers given with how sure the learner was, in scope: (lesson, question key, level
-        's'/'t'/'g', right, answers)."""
+        's'/'t'/'g', right, answers), from the daily aggregates."""
+        where = [*self._days(scope, _CONF), self._lessons(_CONF.c.lesson_id, scope)]
+        rows = self.session.execute(
+            select(_CONF.c.lesson_id, _CONF.c.question_key, _CONF.c.confidence,
+                   func.sum(_CONF.c.right), func.sum(_CONF.c.answers))
+            .where(*where)
+            .group_by(_CONF.c.lesson_id, _CONF.c.question_key, _CONF.c.confidence)
+            .order_by(_CONF.c.lesson_id, _CONF.c.question_key))
+        return [(str(lesson), str(key), str(level), int(right or 0), int(total or 0))
+                for lesson, key, level, right, total in rows]
+
+    def confidence_from_rows(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
+        """:meth:`confidence` counted from the answers themselves."""
         rows = self.session.execute(
             select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.confidence,
                    func.sum(cast(_ANSWER.c.correct, Integer)), func.count())

@@ -834,7 +834,7 @@ class Answers:
                 .values(latest=False).returning(table.c.answered_at, table.c.correct)).first()
             replaced = (row[0], bool(row[1])) if row else None
         rollups.answer(self.session, learner_id, lesson_id, question_key, now, correct, given,
-                       earlier is None, replaced)
+                       earlier is None, replaced, confidence)
         return True
 
     def hardest(self, min_answers: int, limit: int) -> list[QuestionScore]:

@@ -410,6 +410,22 @@ class ChoiceDayRow(SQLModel, table=True):
     picked: int = 0
 
 
+class ConfidenceDayRow(SQLModel, table=True):
+    """A question's answers on one UTC day and platform that said how sure the learner was:
+    how many at each level, and how many of those were right (the dashboard's
+    confidence-accuracy matrix, without reading every answer)."""
+
+    __tablename__ = "confidence_day"
+
+    day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=20)
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    question_key: str = Field(primary_key=True, max_length=40)
+    confidence: str = Field(primary_key=True, max_length=1)
+    answers: int = 0
+    right: int = 0
+
+
 class RatingRow(SQLModel, table=True):
     """A learner's one-tap verdict on a lesson they read (the latest counts), and what they
     added to it."""

@@ -46,9 +46,20 @@ def upgrade() -> None:
     with op.batch_alter_table('answer') as batch:
         batch.add_column(sa.Column('confidence', sqlmodel.sql.sqltypes.AutoString(length=1),
                                    nullable=True))
+    op.create_table(
+        'confidence_day',
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column('lesson_id', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column('question_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column('confidence', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+        sa.Column('answers', sa.Integer(), nullable=False),
+        sa.Column('right', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('day', 'platform', 'lesson_id', 'question_key', 'confidence'))
 
 
 def downgrade() -> None:
+    op.drop_table('confidence_day')
     with op.batch_alter_table('answer') as batch:
         batch.drop_column('confidence')
     with op.batch_alter_table('ask') as batch:

@@ -356,3 +356,9 @@ def test_a_wrong_answer_given_sure_is_a_misconception_on_the_dashboard(
         "questions", Filters(MON.date(), tue.date()), tue)
     table = page.all_tables()["confidence"]
     assert table.rows[0][1:8] == (0, 3, 0, 0, 0, 0, 1.0) and table.marked[0]
+    # The daily aggregates the page reads agree with the answers themselves.
+    from storage.reports import Scope
+    scope = Scope(MON, tue + timedelta(days=1))
+    with database.reports() as reports:
+        assert reports.confidence(scope) == reports.confidence_from_rows(scope) != []
+        assert reports.confidence(Scope(MON, tue + timedelta(days=1), "slack")) == []
