@@ -5,8 +5,9 @@ each learner gets the sample library's lessons delivered over the year, most of 
 card per question with an FSRS stability, and about 450 answers (three on four out of five
 workdays); points for every lesson read and every right answer (the ledger and each learner's
 kept total); four lessons in ten rated and a reflection at most track ends; knowledge checks
-of the checked tracks (a baseline for seven learners in ten, both checks for about half); a
-few flags and unanswered lookups. Then every page is built as the web handler builds it,
+of the checked tracks (a baseline for seven learners in ten, both checks for about half), and
+the confidence matrix's daily rows as if every answer said how sure; a few flags and
+unanswered lookups. Then every page is built as the web handler builds it,
 several times, and the median time reported next to a baseline in the same run: a
 bare ``SELECT count(*)`` over the answers.
 
@@ -42,6 +43,7 @@ from storage.tables import (
     AnswerRow,
     CardRow,
     ChoiceDayRow,
+    ConfidenceDayRow,
     FlagRow,
     LearnerRow,
     LookupMissRow,
@@ -285,6 +287,21 @@ def populate_checks(database: Database, catalog: Catalog, learners: int) -> int:
     return len(rows)
 
 
+def populate_confidence(database: Database, catalog: Catalog, days: int) -> int:
+    """The confidence matrix's daily aggregate as if every answer said how sure (the worst
+    case: a row per day, platform, question and level); returns how many rows."""
+    rng = random.Random(19)
+    questions = [(lesson.id, question.key) for lesson in catalog.lessons()
+                 for question in lesson.questions]
+    rows = [{"day": (NOW - timedelta(days=day)).date(), "platform": platform,
+             "lesson_id": lesson, "question_key": key, "confidence": level, "answers": 5,
+             "right": rng.randint(0, 5)}
+            for day in range(days) for platform in ("slack", "telegram", "console")
+            for lesson, key in questions for level in "stg"]
+    _write(database, ConfidenceDayRow, rows)
+    return len(rows)
+
+
 def timed(action: object, repeat: int) -> float:
     """The median milliseconds of ``repeat`` runs."""
     runs = []
@@ -329,6 +346,7 @@ def main() -> None:
             checked = connection.execute(text("SELECT count(*) FROM track_check")).scalar_one()
         if not checked:  # also into a kept cohort written before checks existed
             populate_checks(database, catalog, args.learners)
+            populate_confidence(database, catalog, args.days)
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))

@@ -866,7 +866,11 @@ class Reports:
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Answers given with how sure the learner was, in scope: (lesson, question key, level
         's'/'t'/'g', right, answers), from the daily aggregates."""
-        where = [*self._days(scope, _CONF), self._lessons(_CONF.c.lesson_id, scope)]
+        day = _by_question(_CONF.c.day, self.dialect)  # the question-led index, as choices
+        where = [day >= day_of(scope.since), day < day_of(scope.until),
+                 self._lessons(_CONF.c.lesson_id, scope)]
+        if scope.platform:
+            where.append(_CONF.c.platform == scope.platform)
         rows = self.session.execute(
             select(_CONF.c.lesson_id, _CONF.c.question_key, _CONF.c.confidence,
                    func.sum(_CONF.c.right), func.sum(_CONF.c.answers))

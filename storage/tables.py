@@ -416,6 +416,9 @@ class ConfidenceDayRow(SQLModel, table=True):
     confidence-accuracy matrix, without reading every answer)."""
 
     __tablename__ = "confidence_day"
+    # By question first, with every column: the matrix is grouped in index order.
+    __table_args__ = (Index("ix_confidence_day_question", "lesson_id", "question_key",
+                            "confidence", "day", "platform", "answers", "right"),)
 
     day: date = Field(primary_key=True)
     platform: str = Field(primary_key=True, max_length=20)

@@ -56,9 +56,13 @@ def upgrade() -> None:
         sa.Column('answers', sa.Integer(), nullable=False),
         sa.Column('right', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('day', 'platform', 'lesson_id', 'question_key', 'confidence'))
+    op.create_index('ix_confidence_day_question', 'confidence_day',
+                    ['lesson_id', 'question_key', 'confidence', 'day', 'platform', 'answers',
+                     'right'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_confidence_day_question', table_name='confidence_day')
     op.drop_table('confidence_day')
     with op.batch_alter_table('answer') as batch:
         batch.drop_column('confidence')
