@@ -418,3 +418,31 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert ann.rows == (("T", 0.33, 1.0, 1.0),)
     cy = dashboard.build("learner", everything, NOW, cohort["cy"]).all_tables()["checks"]
     assert cy.rows == (("T", 1.0, 0.67, None),)  # knew everything before: undefined
+
+
+def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Hand-built answers that say how sure: per question, right and wrong at each level; the
+    question answered sure and wrong most often comes first, marked; answers without a level
+    (the cohort's own) count nowhere here; the platform filter applies."""
+    (a, a1), (_, a2), (b, b1) = questions(catalog)
+    given = [("ann", a, a1, "s", False), ("bob", a, a1, "s", False), ("cy", a, a1, "s", False),
+             ("dee", a, a1, "s", True), ("ann", a, a2, "s", True), ("bob", a, a2, "g", True),
+             ("cy", a, a2, "t", False), ("dee", b, b1, "g", False)]
+    with database.unit() as unit:
+        for number, (name, lesson_id, key, level, right) in enumerate(given):
+            unit.answers.record(cohort[name], lesson_id, key, (0,), right,
+                                NOW - timedelta(hours=number + 1), f"sure:{number}",
+                                confidence=level)
+    dashboard = Dashboard(database, catalog)
+    table = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date()),
+                            NOW).all_tables()["confidence"]
+    assert table.rows == (
+        ("A: Question a1?", 1, 3, 0, 0, 0, 0, 0.75),
+        ("A: Question a2?", 1, 0, 0, 1, 1, 0, 0.0),
+        ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))
+    assert table.marked == (True, False, False)
+    telegram = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date(), "telegram"),
+                               NOW).all_tables()["confidence"]
+    assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0),
+                             ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))
