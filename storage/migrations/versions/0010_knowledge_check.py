@@ -1,5 +1,5 @@
-"""knowledge checks of tracks: baseline and endline per learner, and the asks they made; the
-confidence given with an answer
+"""knowledge checks of tracks: baseline and endline per learner (track_check), the check an
+ask belongs to; the confidence given with an answer, and its daily aggregate (confidence_day)
 
 Revision ID: 0010
 Revises: 0007
