@@ -4,9 +4,11 @@ The cohort is written straight into the tables (the engine would take hours to m
 each learner gets the sample library's lessons delivered over the year, most of them read, a
 card per question with an FSRS stability, and about 450 answers (three on four out of five
 workdays); points for every lesson read and every right answer (the ledger and each learner's
-kept total); four lessons in ten rated and a reflection at most track ends; a few flags and
-unanswered lookups. Then every page is built as the web handler
-builds it, several times, and the median time reported next to a baseline in the same run: a
+kept total); four lessons in ten rated and a reflection at most track ends; knowledge checks
+of the checked tracks (a baseline for seven learners in ten, both checks for about half), and
+the confidence matrix's daily rows as if every answer said how sure; a few flags and
+unanswered lookups. Then every page is built as the web handler builds it,
+several times, and the median time reported next to a baseline in the same run: a
 bare ``SELECT count(*)`` over the answers.
 
 Usage::
@@ -41,6 +43,7 @@ from storage.tables import (
     AnswerRow,
     CardRow,
     ChoiceDayRow,
+    ConfidenceDayRow,
     FlagRow,
     LearnerRow,
     LookupMissRow,
@@ -51,6 +54,7 @@ from storage.tables import (
     RatingRow,
     ReflectionRow,
     StreakRow,
+    TrackCheckRow,
 )
 from tests.fakes.scratch import scratch_database
 
@@ -259,6 +263,46 @@ def populate_voice(database: Database, catalog: Catalog, learners: int) -> int:
     return len(ratings)
 
 
+def populate_checks(database: Database, catalog: Catalog, learners: int) -> int:
+    """Knowledge checks of every track that asks for one: a baseline for seven learners in
+    ten, an endline for five in ten; returns how many checks."""
+    rng = random.Random(17)
+    checked = [track for track, lessons in catalog.tracks().items() if lessons[0].check]
+    rows = []
+    for learner in range(1, learners + 1):
+        for track in checked:
+            if rng.random() >= 0.7:
+                continue
+            at = NOW - timedelta(days=rng.uniform(10, 365))
+            before = rng.randint(0, 4)
+            rows.append({"learner_id": learner, "track": track, "phase": "pre",
+                         "questions": "", "started_at": at, "finished_at": at,
+                         "skipped": False, "answered": 4, "right": before, "results": ""})
+            if rng.random() < 0.7:
+                later = min(at + timedelta(days=rng.uniform(7, 40)), NOW)
+                rows.append({"learner_id": learner, "track": track, "phase": "post",
+                             "questions": "", "started_at": later, "finished_at": later,
+                             "skipped": False, "answered": 4,
+                             "right": min(4, before + rng.randint(-1, 3)), "results": ""})
+    _write(database, TrackCheckRow, rows)
+    return len(rows)
+
+
+def populate_confidence(database: Database, catalog: Catalog, days: int) -> int:
+    """The confidence matrix's daily aggregate as if every answer said how sure (the worst
+    case: a row per day, platform, question and level); returns how many rows."""
+    rng = random.Random(19)
+    questions = [(lesson.id, question.key) for lesson in catalog.lessons()
+                 for question in lesson.questions]
+    rows = [{"day": (NOW - timedelta(days=day)).date(), "platform": platform,
+             "lesson_id": lesson, "question_key": key, "confidence": level, "answers": 5,
+             "right": rng.randint(0, 5)}
+            for day in range(days) for platform in ("slack", "telegram", "console")
+            for lesson, key in questions for level in "stg"]
+    _write(database, ConfidenceDayRow, rows)
+    return len(rows)
+
+
 def timed(action: object, repeat: int) -> float:
     """The median milliseconds of ``repeat`` runs."""
     runs = []
@@ -299,6 +343,11 @@ def main() -> None:
             rated = connection.execute(text("SELECT count(*) FROM lesson_rating")).scalar_one()
         if not rated:  # also into a kept cohort written before ratings existed
             populate_voice(database, catalog, args.learners)
+        with database.engine.connect() as connection:
+            checked = connection.execute(text("SELECT count(*) FROM track_check")).scalar_one()
+        if not checked:  # also into a kept cohort written before checks existed
+            populate_checks(database, catalog, args.learners)
+            populate_confidence(database, catalog, args.days)
         if database.engine.dialect.name == "postgresql":
             with database.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
@@ -317,7 +366,7 @@ def main() -> None:
         for key in PAGES:
             results[f"{key}, last 30 days"] = timed(
                 lambda key=key: dashboard.build(key, month, NOW), args.repeat)
-        for key in ("overview", "tracks", "questions", "learners", "lessons", "voice"):
+        for key in ("overview", "tracks", "questions", "learners", "lessons", "voice", "gain"):
             results[f"{key}, a year"] = timed(
                 lambda key=key: dashboard.build(key, year, NOW), args.repeat)
         results["learner page"] = timed(lambda: dashboard.build("learner", month, NOW, 42),

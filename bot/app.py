@@ -50,7 +50,8 @@ def engine_settings(settings: Settings) -> EngineSettings:
         waking_hours=calendar.parse_window(schedule.waking_hours),
         dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
         dashboard_link_minutes=settings.dashboard.link_minutes,
-        track_reflection=schedule.track_reflection.strip())
+        track_reflection=schedule.track_reflection.strip(), check_days=schedule.check_days,
+        confidence=schedule.confidence)
 
 
 def dashboard_web(settings: Settings, database: Database, catalog: Catalog,

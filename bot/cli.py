@@ -369,7 +369,9 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
     from bot.simulate import Simulation
 
     try:
-        database, engine = open_engine(Path(folder), url, EngineSettings(quiz_questions=3))
+        # Questions ask how sure, so the dashboard's confidence figures have a cohort too.
+        database, engine = open_engine(Path(folder), url,
+                                       EngineSettings(quiz_questions=3, confidence=True))
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
     first = start.date() if start else (datetime.now(UTC) - timedelta(days=days)).date()

@@ -112,6 +112,13 @@ class ScheduleSettings(_Section):
                                   max_length=300)
     """The reflection question asked when a learner finishes a track ("" asks none); a
     lesson's own ``reflect`` comes first."""
+    confidence: bool = False
+    """Every single-answer review question asks how sure the learner is (sure / think so /
+    guessing) in the same tap as the answer; a track can ask it alone (``confidence: true`` on
+    its first lesson)."""
+    check_days: int = Field(default=3, ge=0, le=365)
+    """Days after a track's last lesson is read before its endline knowledge check comes
+    (only tracks whose first lesson says ``check``)."""
 
 
 class StorageSettings(_Section):

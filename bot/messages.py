@@ -61,6 +61,8 @@ class Kind(StrEnum):
     LINKED = "linked"
     UNLINKED = "unlinked"
     PUSH_TO = "push_to"
+    CHECK = "check"
+    CHECKED = "checked"
 
 
 class Setting(StrEnum):
@@ -110,6 +112,8 @@ class NoticeCode(StrEnum):
     LINK_TAKEN = "link_taken"
     NOT_LINKED = "not_linked"
     PUSH_WHERE = "push_where"
+    CHECK_SKIPPED = "check_skipped"
+    NO_CHECK = "no_check"
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,20 @@ class TrackProgress:
 
 
 @dataclass(frozen=True)
+class TrackGain:
+    """What a learner knew of a finished track before its first lesson and after its last."""
+
+    name: str
+    """The track's display name."""
+    pre: float
+    """Share of the check's questions known before (0-1)..."""
+    post: float
+    """... and after."""
+    gain: float | None
+    """Normalised gain, (post - pre) / (1 - pre); None when everything was known before."""
+
+
+@dataclass(frozen=True)
 class QuestionFigure:
     """A question a trainer should look at: its text, and right / total answers."""
 
@@ -249,6 +267,13 @@ class QuestionMessage:
     number: int = 0
     """Its place in the day's pushed set ("question 2 of 5"); 0 when asked for."""
     of: int = 0
+    check: str = ""
+    """'pre' when asked by a track's baseline check (nothing counts: a platform must not reveal
+    the answer, so no native quiz poll), 'post' by its endline; "" for a review."""
+    levels: tuple[str, ...] = ()
+    """How sure the learner may say they are with the answer ('s' sure, 't' think so, 'g'
+    guessing), when the question asks it: then ``buttons`` hold, for each choice in turn, one
+    button per level (one tap gives both). Empty: it does not ask."""
 
 
 @dataclass(frozen=True)
@@ -270,6 +295,8 @@ class Feedback:
     """Points this answer earned (with those for mastering the question)."""
     mastered_points: int = 0
     """Of ``earned``, those for mastering the question."""
+    confidence: str = ""
+    """How sure the learner said they were ('s', 't', 'g'; "" when not asked)."""
 
 
 @dataclass(frozen=True)
@@ -319,6 +346,8 @@ class Profile:
     """Right answers of the last 30 days (None: no answer in that time)."""
     answered: int = 0
     """Answers of the last 30 days."""
+    gains: tuple[TrackGain, ...] = ()
+    """The learner's gain in each track whose two knowledge checks are done."""
 
 
 @dataclass(frozen=True)
@@ -630,12 +659,39 @@ class PushTo:
     changed: bool = True
 
 
+@dataclass(frozen=True)
+class CheckIntro:
+    """A track's knowledge check begins (or begins again): before its first lesson
+    (``phase`` 'pre', nothing counts) or days after its last ('post')."""
+
+    kind: ClassVar[Kind] = Kind.CHECK
+    track: str
+    """The track's display name."""
+    questions: int
+    phase: str
+    left: int = 0
+    """Questions still to answer, when it begins again (0: it begins now)."""
+
+
+@dataclass(frozen=True)
+class CheckDone:
+    """A knowledge check answered to the end: what the learner knew (``before``: the
+    baseline's right answers, for an endline)."""
+
+    kind: ClassVar[Kind] = Kind.CHECKED
+    track: str
+    phase: str
+    right: int
+    total: int
+    before: int | None = None
+
+
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | ReflectionPrompt | Noted
-            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo)
+            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
@@ -643,5 +699,6 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated,
-    ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo)
+    ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
+    CheckDone)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -7,7 +7,11 @@ they know an answer) and a memory (how fast they forget). Every workday the engi
 their lesson and their quiz exactly as the scheduler would; a learner who acts presses "Got it"
 and answers; some days they ask a question the library answers, or one it cannot; now and then
 they flag a question. A few questions are written to look broken: their "right" answer is one
-that good learners reject.
+that good learners reject. A track with a knowledge check asks its baseline before its first
+lesson: a learner answers it knowing less than they will (and now and then skips it all); its
+endline comes with a quiz days after the track, answered like any review. Where a question
+asks how sure the learner is, they say it with the same tap: mostly sure when right, mostly
+guessing when wrong, and now and then sure and wrong.
 """
 
 from __future__ import annotations
@@ -146,7 +150,10 @@ class Simulation:
         active = (person.quits_after is None or offset < person.quits_after) and \
             self.random.random() < person.diligence
         morning = calendar.at_local(day, "09:00", zone)
-        for message in self.compose(learner_id, DeliveryKind.LESSON, morning):
+        delivered = self.compose(learner_id, DeliveryKind.LESSON, morning)
+        if active:
+            delivered = self.baseline(person, morning + timedelta(minutes=2), delivered)
+        for message in delivered:
             if isinstance(message, LessonMessage) and active and message.done:
                 if self.random.random() < 0.85:  # most who read say so
                     later = morning + timedelta(minutes=self.random.randint(3, 240))
@@ -166,12 +173,44 @@ class Simulation:
             if asked is None or not asked.buttons:
                 break
             choice = self.choose(person, asked, moment)
-            replies = self.handle(person, moment, answer=asked.buttons[choice].value)
+            if asked.levels:  # how sure, with the same tap
+                button = choice * len(asked.levels) + asked.levels.index(
+                    self.sureness(person, choice in asked.question.correct_indexes))
+            else:
+                button = choice
+            replies = self.handle(person, moment, answer=asked.buttons[button].value)
             self.answers += 1
             if (asked.lesson.id, asked.question.key) in self.broken and \
                     self.random.random() < 0.3:
                 self.handle(person, moment, text="flag the marked answer looks wrong to me")
             moment += timedelta(seconds=40)
+
+    def baseline(self, person: Persona, at: datetime,
+                 replies: list[Outbound]) -> list[Outbound]:
+        """Answer a baseline check's questions (before the track, a learner knows a third of
+        what their skill and the lesson will give them; some say "I don't know", a few skip
+        it all); what follows its last answer (the lesson)."""
+        if not any(isinstance(message, QuestionMessage) and message.check == "pre"
+                   for message in replies):
+            return replies
+        if self.random.random() < 0.05:
+            return self.handle(person, at, text="skip check")
+        for _ in range(10):
+            asked = next((m for m in reversed(replies) if isinstance(m, QuestionMessage)
+                          and m.check == "pre"), None)
+            if asked is None:
+                break
+            question = asked.question
+            right = question.correct_indexes[0]
+            wrong = [index for index in range(len(question.choices)) if index != right]
+            if self.random.random() < 0.2:
+                replies = self.handle(person, at, text="I don't know")
+            else:
+                knows = self.random.random() < person.skill * 0.35 or not wrong
+                choice = right if knows else self.random.choice(wrong)
+                replies = self.handle(person, at, answer=asked.buttons[choice].value)
+            at += timedelta(seconds=30)
+        return replies
 
     def speak(self, person: Persona, at: datetime, replies: list[Outbound]) -> None:
         """After a lesson read: some rate it (a lesson that looks broken less kindly), some
@@ -205,6 +244,14 @@ class Simulation:
         if knows or not wrong:
             return right
         return self.random.choice(wrong)
+
+    def sureness(self, person: Persona, right: bool) -> str:
+        """How sure a learner says they are: mostly sure when right, mostly guessing when not,
+        and now and then sure and wrong (a misconception), more so the less skilled."""
+        roll = self.random.random()
+        if right:
+            return "s" if roll < 0.6 else "t" if roll < 0.9 else "g"
+        return "s" if roll < 0.35 * (1.2 - person.skill) else "t" if roll < 0.5 else "g"
 
     def lookup(self, person: Persona, at: datetime) -> None:
         lessons = self.engine.catalog.lessons()

@@ -30,6 +30,7 @@ from storage.tables import (
     ProgressRow,
     RatingRow,
     StreakRow,
+    TrackCheckRow,
 )
 
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
@@ -45,6 +46,7 @@ _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _RATING = RatingRow.__table__  # type: ignore[attr-defined]
 _AWAITED = AwaitedRow.__table__  # type: ignore[attr-defined]
 _POINTS = PointsRow.__table__  # type: ignore[attr-defined]
+_CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 
 
 def _earliest(a: Any, b: Any) -> Any:
@@ -261,6 +263,11 @@ class Accounts:
             if mine is not None:  # the latest verdict counts
                 loser = into if row["rated_at"] > mine["rated_at"] else other
                 s.execute(delete(_RATING).where(_RATING.c.learner_id == loser, key))
+        # A track's check (before or after) both took: the code's learner's stands.
+        for track, phase in s.execute(select(_CHECK.c.track, _CHECK.c.phase).where(
+                _CHECK.c.learner_id == into)).all():
+            s.execute(delete(_CHECK).where(_CHECK.c.learner_id == other,
+                                           _CHECK.c.track == track, _CHECK.c.phase == phase))
         if s.execute(select(_AWAITED.c.learner_id).where(_AWAITED.c.learner_id == into)).first():
             s.execute(delete(_AWAITED).where(_AWAITED.c.learner_id == other))
         s.execute(delete(_CODE).where(_CODE.c.learner_id == other))

@@ -211,6 +211,9 @@ class Ask:
     asked_at: datetime
     answered_at: datetime | None
     pushed: bool
+    check_phase: str | None = None
+    """'pre' or 'post' when a track's knowledge check asked it."""
+    check_track: str | None = None
 
 
 @dataclass(frozen=True)
@@ -301,3 +304,29 @@ class Account:
     platform_user_id: str
     chat_id: str | None
     primary: bool
+
+
+@dataclass(frozen=True)
+class TrackCheck:
+    """A learner's knowledge check of a track: ``phase`` 'pre' (the baseline, before its first
+    lesson) or 'post' (the endline, after its last)."""
+
+    learner_id: int
+    track: str
+    phase: str
+    questions: tuple[tuple[str, str], ...]
+    """(lesson id, question key) of each question, in the order asked."""
+    started_at: datetime
+    finished_at: datetime | None = None
+    skipped: bool = False
+    answered: int = 0
+    right: int = 0
+    results: str = ""
+    """'1' (right) or '0' per answer, in the order asked."""
+
+    @property
+    def score(self) -> float | None:
+        """The share of its questions answered right (None: unfinished or skipped)."""
+        if self.finished_at is None or self.skipped or not self.questions:
+            return None
+        return self.right / len(self.questions)

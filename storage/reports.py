@@ -39,6 +39,7 @@ from storage.tables import (
     AskRow,
     CardRow,
     ChoiceDayRow,
+    ConfidenceDayRow,
     DeliveryRow,
     FlagRow,
     LearnerRow,
@@ -50,6 +51,7 @@ from storage.tables import (
     RecallSnapshotRow,
     ReflectionRow,
     StreakRow,
+    TrackCheckRow,
 )
 
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
@@ -67,6 +69,10 @@ _DAY = ActivityDayRow.__table__  # type: ignore[attr-defined]
 _QDAY = QuestionDayRow.__table__  # type: ignore[attr-defined]
 _PDAY = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
+_CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
+_CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
+GAIN_BUCKETS = ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1", "undefined")
+"""The bands of the normalised-gain distribution ('undefined': everything known before)."""
 
 
 def _acted() -> ColumnElement[bool]:
@@ -91,6 +97,21 @@ class Scope:
     until: datetime
     platform: str | None = None
     lessons: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class TrackGainRow:
+    """A track's knowledge checks: learners with a baseline, learners with both checks, and
+    of the latter the mean share known before and after, and the mean normalised gain (of
+    those who did not know everything before: for them it is undefined)."""
+
+    track: str
+    baselines: int
+    both: int
+    mean_pre: float | None
+    mean_post: float | None
+    mean_gain: float | None
+    undefined: int
 
 
 @dataclass(frozen=True)
@@ -371,6 +392,8 @@ class Reports:
             self._of(_PROGRESS.c.learner_id, scope), progress))
         asked = self._scalar(select(func.count()).select_from(_ASK).where(
             _ASK.c.asked_at >= scope.since, _ASK.c.asked_at < scope.until,
+            # A baseline check's questions count in no figure.
+            or_(_ASK.c.check_phase.is_(None), _ASK.c.check_phase != "pre"),
             self._of(_ASK.c.learner_id, scope), self._lessons(_ASK.c.lesson_id, scope)))
         answered, right = self.session.execute(
             select(func.count(), func.coalesce(func.sum(cast(_ANSWER.c.correct, Integer)), 0))
@@ -805,6 +828,108 @@ class Reports:
         return [(_as_datetime(at) or datetime.min, int(learner), str(name or ""), str(lesson),
                  str(prompt), str(answer)) for at, learner, name, lesson, prompt, answer
                 in self.session.execute(query)]
+
+
+    # -- knowledge checks ---------------------------------------------------------------------
+
+    def _checks(self, scope: Scope, tracks: tuple[str, ...] | None) -> Any:
+        """Each learner's scores in each track with both checks finished (not skipped), the
+        endline in the range: a subquery of (learner_id, track, pre, post), each score the
+        share of the check's questions answered right. One grouped pass over the checks (no
+        self-join: its plan would hang on the planner's statistics)."""
+        score = cast(_CHECK.c.right, Float) / _CHECK.c.answered
+        per = (select(_CHECK.c.learner_id, _CHECK.c.track,
+                      func.max(case((_CHECK.c.phase == "pre", score))).label("pre"),
+                      func.max(case((_CHECK.c.phase == "post", score))).label("post"),
+                      func.max(case((_CHECK.c.phase == "post", _CHECK.c.finished_at)))
+                      .label("post_at"))
+               .where(_CHECK.c.finished_at.is_not(None), ~_CHECK.c.skipped,
+                      _CHECK.c.answered > 0, self._of(_CHECK.c.learner_id, scope),
+                      _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
+               .group_by(_CHECK.c.learner_id, _CHECK.c.track).subquery("per_learner"))
+        return (select().select_from(per)
+                .where(per.c.pre.is_not(None), per.c.post.is_not(None),
+                       per.c.post_at >= scope.since, per.c.post_at < scope.until), per)
+
+    def gains(self, scope: Scope, tracks: tuple[str, ...] | None = None) -> list[TrackGainRow]:
+        """Per track with checks: learners with a baseline (finished in the range), learners
+        with both checks (the endline finished in the range), their mean scores and mean
+        normalised gain, (post - pre) / (1 - pre), which is undefined for a learner who knew
+        everything before (counted apart). Two grouped queries, whatever the cohort's size."""
+        query, per = self._checks(scope, tracks)
+        knew_all = per.c.pre >= 1
+        gain = case((knew_all, None), else_=(per.c.post - per.c.pre) / (1 - per.c.pre))
+        rows = self.session.execute(query.add_columns(
+            per.c.track, func.count(), func.avg(per.c.pre), func.avg(per.c.post),
+            func.avg(gain), func.sum(case((knew_all, 1), else_=0))).group_by(per.c.track))
+        both = {str(track): (int(count), _float(mean_pre), _float(mean_post), _float(mean_gain),
+                             int(undefined or 0))
+                for track, count, mean_pre, mean_post, mean_gain, undefined in rows}
+        baselines = {str(track): int(count) for track, count in self.session.execute(
+            select(_CHECK.c.track, func.count()).where(
+                _CHECK.c.phase == "pre", ~_CHECK.c.skipped,
+                _CHECK.c.finished_at >= scope.since, _CHECK.c.finished_at < scope.until,
+                self._of(_CHECK.c.learner_id, scope),
+                _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
+            .group_by(_CHECK.c.track))}
+        return [TrackGainRow(track, baselines.get(track, 0), *both.get(
+                    track, (0, None, None, None, 0)))
+                for track in sorted(set(both) | set(baselines))]
+
+    def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
+        """Answers given with how sure the learner was, in scope: (lesson, question key, level
+        's'/'t'/'g', right, answers), from the daily aggregates."""
+        day = _by_question(_CONF.c.day, self.dialect)  # the question-led index, as choices
+        where = [day >= day_of(scope.since), day < day_of(scope.until),
+                 self._lessons(_CONF.c.lesson_id, scope)]
+        if scope.platform:
+            where.append(_CONF.c.platform == scope.platform)
+        rows = self.session.execute(
+            select(_CONF.c.lesson_id, _CONF.c.question_key, _CONF.c.confidence,
+                   func.sum(_CONF.c.right), func.sum(_CONF.c.answers))
+            .where(*where)
+            .group_by(_CONF.c.lesson_id, _CONF.c.question_key, _CONF.c.confidence)
+            .order_by(_CONF.c.lesson_id, _CONF.c.question_key))
+        return [(str(lesson), str(key), str(level), int(right or 0), int(total or 0))
+                for lesson, key, level, right, total in rows]
+
+    def confidence_from_rows(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
+        """:meth:`confidence` counted from the answers themselves."""
+        rows = self.session.execute(
+            select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.confidence,
+                   func.sum(cast(_ANSWER.c.correct, Integer)), func.count())
+            .where(_ANSWER.c.confidence.is_not(None), *self._answers(scope))
+            .group_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.confidence)
+            .order_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key))
+        return [(str(lesson), str(key), str(level), int(right or 0), int(total))
+                for lesson, key, level, right, total in rows]
+
+    def learner_checks(self, learner_id: int) -> list[tuple[str, str, float | None]]:
+        """One learner's finished checks: (track, phase, share right; None when skipped)."""
+        rows = self.session.execute(
+            select(_CHECK.c.track, _CHECK.c.phase, _CHECK.c.skipped, _CHECK.c.right,
+                   _CHECK.c.answered)
+            .where(_CHECK.c.learner_id == learner_id, _CHECK.c.finished_at.is_not(None))
+            .order_by(_CHECK.c.track, _CHECK.c.phase.desc()))
+        return [(str(track), str(phase),
+                 None if skipped or not answered else int(right) / int(answered))
+                for track, phase, skipped, right, answered in rows]
+
+    def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None
+                          ) -> list[tuple[str, str, int]]:
+        """(track, band of :data:`GAIN_BUCKETS`, learners) of the learners with both checks."""
+        query, per = self._checks(scope, tracks)
+        gain = (per.c.post - per.c.pre) / (1 - per.c.pre)
+        band = case((per.c.pre >= 1, 6), (gain < 0, 0), (gain < 0.2, 1), (gain < 0.4, 2),
+                    (gain < 0.6, 3), (gain < 0.8, 4), else_=5)
+        rows = self.session.execute(query.add_columns(per.c.track, band, func.count())
+                                    .group_by(per.c.track, band))
+        return [(str(track), GAIN_BUCKETS[int(index)], int(count))
+                for track, index, count in rows]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, float]:

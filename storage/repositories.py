@@ -40,6 +40,7 @@ from storage.records import (
     Reflection,
     Standing,
     Streak,
+    TrackCheck,
     WorkerRecord,
 )
 from storage.tables import (
@@ -64,6 +65,7 @@ from storage.tables import (
     ReflectionRow,
     SecretRow,
     StreakRow,
+    TrackCheckRow,
     WorkerRow,
 )
 
@@ -319,7 +321,7 @@ class Learners:
                     "digest": _digest(account.platform_user_id), "forgotten_at": now})
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
                       DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow,
-                      RatingRow, ReflectionRow, AwaitedRow):
+                      RatingRow, ReflectionRow, AwaitedRow, TrackCheckRow):
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
@@ -815,9 +817,11 @@ class Answers:
         self.session = session
 
     def record(self, learner_id: int, lesson_id: str, question_key: str,
-               choices: Iterable[int], correct: bool, now: datetime, key: str) -> bool:
-        """Record an answer under an idempotency ``key``; False when it was already there. It is
-        marked as the learner's latest answer to the question, and as the first when it is."""
+               choices: Iterable[int], correct: bool, now: datetime, key: str,
+               confidence: str | None = None) -> bool:
+        """Record an answer under an idempotency ``key`` (with how sure the learner said they
+        were, when asked); False when it was already there. It is marked as the learner's
+        latest answer to the question, and as the first when it is."""
         table = AnswerRow.__table__  # type: ignore[attr-defined]
         same = (table.c.learner_id == learner_id, table.c.lesson_id == lesson_id,
                 table.c.question_key == question_key)
@@ -827,7 +831,7 @@ class Answers:
                 "learner_id": learner_id, "lesson_id": lesson_id, "question_key": question_key,
                 "choices": ",".join(str(c) for c in given), "correct": correct,
                 "answered_at": now, "idempotency_key": key, "first": earlier is None,
-                "latest": True}):
+                "latest": True, "confidence": confidence}):
             return False
         replaced = None
         if earlier is not None:
@@ -836,7 +840,7 @@ class Answers:
                 .values(latest=False).returning(table.c.answered_at, table.c.correct)).first()
             replaced = (row[0], bool(row[1])) if row else None
         rollups.answer(self.session, learner_id, lesson_id, question_key, now, correct, given,
-                       earlier is None, replaced)
+                       earlier is None, replaced, confidence)
         return True
 
     def hardest(self, min_answers: int, limit: int) -> list[QuestionScore]:
@@ -984,13 +988,17 @@ class Asks:
         self.session = session
 
     def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime,
-               pushed: bool = False) -> Ask:
-        """Record that a question was asked; the ask (its id goes into answer buttons)."""
+               pushed: bool = False, check_phase: str | None = None,
+               check_track: str | None = None) -> Ask:
+        """Record that a question was asked; the ask (its id goes into answer buttons). A
+        knowledge check's baseline ask (``check_phase`` 'pre') counts in no figure."""
         row = AskRow(learner_id=learner_id, lesson_id=lesson_id, question_key=question_key,
-                     asked_at=now, pushed=pushed)
+                     asked_at=now, pushed=pushed, check_phase=check_phase,
+                     check_track=check_track)
         self.session.add(row)
         self.session.flush()
-        rollups.activity(self.session, learner_id, now, asked=1)
+        if check_phase != "pre":
+            rollups.activity(self.session, learner_id, now, asked=1)
         return _ask(row)
 
     def get(self, ask_id: int) -> Ask | None:
@@ -1070,7 +1078,7 @@ class Asks:
 def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
-               row.answered_at, row.pushed)
+               row.answered_at, row.pushed, row.check_phase, row.check_track)
 
 
 class Lookups:
@@ -1153,6 +1161,68 @@ class Voices:
         done = self.session.execute(delete(AwaitedRow).where(
             col(AwaitedRow.learner_id) == learner_id).returning(col(AwaitedRow.kind))).first()
         return done is not None
+
+
+class Checks:
+    """Knowledge checks of tracks: each learner's baseline and endline, with their scores."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, learner_id: int, track: str, phase: str) -> TrackCheck | None:
+        """One check, if it was started."""
+        table = TrackCheckRow.__table__  # type: ignore[attr-defined]
+        # Core reads, not the session's identity map: the counts change by core updates.
+        row = self.session.execute(sa_select(table).where(
+            table.c.learner_id == learner_id, table.c.track == track,
+            table.c.phase == phase)).first()
+        return _check(row) if row is not None else None
+
+    def of_learner(self, learner_id: int) -> list[TrackCheck]:
+        """Every check the learner started, in the order started."""
+        table = TrackCheckRow.__table__  # type: ignore[attr-defined]
+        rows = self.session.execute(sa_select(table).where(table.c.learner_id == learner_id)
+                                    .order_by(table.c.started_at, table.c.track)).all()
+        return [_check(row) for row in rows]
+
+    def start(self, learner_id: int, track: str, phase: str,
+              questions: Iterable[tuple[str, str]], now: datetime) -> TrackCheck:
+        """Start a check with its questions (the one already started stays as it is)."""
+        _insert_once(self.session, TrackCheckRow, {
+            "learner_id": learner_id, "track": track[:200], "phase": phase,
+            "questions": "\n".join(f"{lesson}\t{key}" for lesson, key in questions)[:4000],
+            "started_at": now, "answered": 0, "right": 0, "skipped": False, "results": ""})
+        found = self.get(learner_id, track[:200], phase)
+        assert found is not None
+        return found
+
+    def answer(self, learner_id: int, track: str, phase: str, correct: bool) -> None:
+        """Count one answer of an unfinished check (an ask is graded once, so this runs once
+        per question)."""
+        table = TrackCheckRow.__table__  # type: ignore[attr-defined]
+        self.session.execute(update(table).where(
+            table.c.learner_id == learner_id, table.c.track == track, table.c.phase == phase,
+            table.c.finished_at.is_(None))
+            .values(answered=table.c.answered + 1, right=table.c.right + int(correct),
+                    results=table.c.results.concat("1" if correct else "0")))
+
+    def finish(self, learner_id: int, track: str, phase: str, now: datetime,
+               skipped: bool = False) -> bool:
+        """End a check (``skipped``: the learner skipped it, so it has no score); False when
+        it was not open."""
+        table = TrackCheckRow.__table__  # type: ignore[attr-defined]
+        done = self.session.execute(update(table).where(
+            table.c.learner_id == learner_id, table.c.track == track, table.c.phase == phase,
+            table.c.finished_at.is_(None))
+            .values(finished_at=now, skipped=skipped).returning(table.c.track)).first()
+        return done is not None
+
+
+def _check(row: Any) -> TrackCheck:
+    questions = tuple((lesson, key) for lesson, _, key in (
+        line.partition("\t") for line in row.questions.split("\n") if line))
+    return TrackCheck(row.learner_id, row.track, row.phase, questions, row.started_at,
+                      row.finished_at, row.skipped, row.answered, row.right, row.results)
 
 
 class SignIns:

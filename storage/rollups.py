@@ -20,6 +20,7 @@ from sqlmodel import Session
 from storage.tables import (
     ActivityDayRow,
     ChoiceDayRow,
+    ConfidenceDayRow,
     LearnerRow,
     PlatformDayRow,
     QuestionDayRow,
@@ -28,6 +29,7 @@ from storage.tables import (
 _ACTIVITY: Table = ActivityDayRow.__table__  # type: ignore[attr-defined]
 _QUESTION: Table = QuestionDayRow.__table__  # type: ignore[attr-defined]
 _CHOICE: Table = ChoiceDayRow.__table__  # type: ignore[attr-defined]
+_CONFIDENCE: Table = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 _PLATFORM: Table = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _LEARNER: Table = LearnerRow.__table__  # type: ignore[attr-defined]
 
@@ -92,9 +94,10 @@ def points(session: Session, learner_id: int, change: int) -> None:
 
 def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
            at: datetime, correct: bool, choices: Iterable[int], first: bool,
-           replaced: tuple[datetime, bool] | None) -> None:
+           replaced: tuple[datetime, bool] | None, confidence: str | None = None) -> None:
     """An answer on its question's day; ``replaced`` is (when, right) of the answer that was
-    the learner's latest until now (it stops counting as latest on its own day)."""
+    the learner's latest until now (it stops counting as latest on its own day);
+    ``confidence``: how sure the learner said they were, when asked."""
     platform = _platform(session, learner_id)
     keys = {"platform": platform, "lesson_id": lesson_id, "question_key": question_key}
     _increment(session, _QUESTION, {"day": day_of(at), **keys}, {
@@ -107,5 +110,8 @@ def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
     for choice in set(choices):
         _increment(session, _CHOICE, {"day": day_of(at), **keys, "choice": choice},
                    {"picked": 1})
+    if confidence is not None:
+        _increment(session, _CONFIDENCE, {"day": day_of(at), **keys, "confidence": confidence},
+                   {"answers": 1, "right": int(correct)})
     activity(session, learner_id, at, platform, answered=1, right=int(correct))
     acted(session, learner_id, at)

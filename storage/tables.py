@@ -163,6 +163,9 @@ class AnswerRow(SQLModel, table=True):
     """The learner's first answer to this question (what facility counts)."""
     latest: bool = False
     """The learner's latest answer to it so far."""
+    confidence: str | None = Field(default=None, max_length=1)
+    """How sure the learner said they were: 's' sure, 't' think so, 'g' guessing (None: not
+    asked)."""
 
 
 class PointsRow(SQLModel, table=True):
@@ -228,6 +231,11 @@ class AskRow(SQLModel, table=True):
     answered_at: datetime | None = None
     pushed: bool = False
     """Sent by the daily schedule (these count against the daily budget)."""
+    check_phase: str | None = Field(default=None, max_length=4)
+    """'pre' or 'post' when asked as part of a track's knowledge check (a baseline ask earns
+    nothing and counts in no figure), else None."""
+    check_track: str | None = Field(default=None, max_length=200)
+    """The track whose knowledge check asked it."""
 
 
 class WorkerRow(SQLModel, table=True):
@@ -402,6 +410,25 @@ class ChoiceDayRow(SQLModel, table=True):
     picked: int = 0
 
 
+class ConfidenceDayRow(SQLModel, table=True):
+    """A question's answers on one UTC day and platform that said how sure the learner was:
+    how many at each level, and how many of those were right (the dashboard's
+    confidence-accuracy matrix, without reading every answer)."""
+
+    __tablename__ = "confidence_day"
+    # By question first, with every column: the matrix is grouped in index order.
+    __table_args__ = (Index("ix_confidence_day_question", "lesson_id", "question_key",
+                            "confidence", "day", "platform", "answers", "right"),)
+
+    day: date = Field(primary_key=True)
+    platform: str = Field(primary_key=True, max_length=20)
+    lesson_id: str = Field(primary_key=True, max_length=500)
+    question_key: str = Field(primary_key=True, max_length=40)
+    confidence: str = Field(primary_key=True, max_length=1)
+    answers: int = 0
+    right: int = 0
+
+
 class RatingRow(SQLModel, table=True):
     """A learner's one-tap verdict on a lesson they read (the latest counts), and what they
     added to it."""
@@ -497,3 +524,26 @@ class LinkCodeRow(SQLModel, table=True):
     learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
     created_at: datetime
     expires_at: datetime
+
+
+class TrackCheckRow(SQLModel, table=True):
+    """One learner's knowledge check of one track: the baseline ('pre', before its first
+    lesson) or the endline ('post', days after its last), its questions and its score."""
+
+    __tablename__ = "track_check"
+    __table_args__ = (Index("ix_track_check_track", "track", "phase", "finished_at"),)
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, ondelete="CASCADE")
+    track: str = Field(primary_key=True, max_length=200)
+    phase: str = Field(primary_key=True, max_length=4)
+    questions: str = Field(max_length=4000)
+    """The questions, one ``lesson_id<TAB>question_key`` a line, in the order asked."""
+    started_at: datetime
+    finished_at: datetime | None = None
+    skipped: bool = False
+    """The learner skipped it all (`skip check`): no score."""
+    answered: int = 0
+    right: int = 0
+    results: str = Field(default="", max_length=10)
+    """One character per answer in the order asked: '1' right, '0' wrong or not known (the
+    baseline seeds each question's card from it when its lesson comes)."""

@@ -18,6 +18,7 @@ from storage.repositories import (
     Asks,
     Badges,
     Cards,
+    Checks,
     Deliveries,
     Flags,
     Learners,
@@ -56,6 +57,7 @@ class Unit:
         self.voices = Voices(session)
         self.personal = PersonalData(session)
         self.accounts = Accounts(session)
+        self.checks = Checks(session)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -245,6 +245,7 @@ class Catalog:
                                      f"order {lesson.order} in track '{lesson.track}' is already "
                                      f"taken by '{first.path}'; give each lesson of a track its "
                                      "own order"))
+        cross.extend(_check_problems(served))
         return served, sorted(cross)
 
     # -- reading ----------------------------------------------------------------------------
@@ -364,3 +365,66 @@ class Catalog:
                 listener(change)
             except Exception:  # a listener's bug must not stop reloading
                 log.exception("catalog listener failed")
+
+
+MIN_CHECK_QUESTIONS = 3
+"""A knowledge check needs at least this many questions in its track to say anything."""
+
+
+def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
+    """A ``check`` belongs on its track's first lesson, in a track with questions enough."""
+    tracks: dict[str, list[Lesson]] = {}
+    for lesson in served.values():
+        if lesson.track:
+            tracks.setdefault(lesson.track, []).append(lesson)
+    problems = []
+    for lesson in served.values():
+        if lesson.confidence and (not lesson.track or min(tracks[lesson.track], key=lambda item: (
+                item.order if item.order is not None else math.inf, item.path)) is not lesson):
+            problems.append(Problem(lesson.path, lesson.lines.get("confidence", 1),
+                                    Severity.ERROR, "'confidence' is set for a whole track, on "
+                                    "its first lesson; move it there (or set [schedule] "
+                                    "confidence for every question)"))
+        if not lesson.check:
+            continue
+        line = lesson.lines.get("check", 1)
+        if not lesson.track:
+            problems.append(Problem(lesson.path, line, Severity.ERROR,
+                                    "'check' needs a track: add 'track: name' and make this "
+                                    "lesson its first, or remove 'check'"))
+            continue
+        track = sorted(tracks[lesson.track], key=lambda item: (
+            item.order if item.order is not None else math.inf, item.path))
+        if track[0] is not lesson:
+            problems.append(Problem(lesson.path, line, Severity.ERROR,
+                                    f"'check' belongs on the first lesson of track "
+                                    f"'{lesson.track}' ('{track[0].path}'); move it there"))
+            continue
+        questions = sum(len(item.questions) for item in track)
+        if questions < MIN_CHECK_QUESTIONS:
+            problems.append(Problem(lesson.path, line, Severity.ERROR,
+                                    f"track '{lesson.track}' has {questions} quiz question"
+                                    f"{'s' if questions != 1 else ''}; a check needs at least "
+                                    f"{MIN_CHECK_QUESTIONS}: add questions or remove 'check'"))
+        elif questions < lesson.check:
+            problems.append(Problem(lesson.path, line, Severity.WARNING,
+                                    f"'check: {lesson.check}' but track '{lesson.track}' has "
+                                    f"only {questions} questions: the check asks {questions}"))
+    return problems
+
+
+def check_size(catalog: Catalog, track: str) -> int:
+    """How many questions a track's knowledge check asks: its first lesson's ``check``, at
+    most the track's questions; 0 when it has none or the track is too small for one."""
+    lessons = catalog.tracks().get(track, ())
+    if not lessons or not lessons[0].check:
+        return 0
+    questions = sum(len(item.questions) for item in lessons)
+    return min(lessons[0].check, questions) if questions >= MIN_CHECK_QUESTIONS else 0
+
+
+def asks_confidence(catalog: Catalog, lesson: Lesson) -> bool:
+    """Whether a lesson's track asks how sure the learner is (its first lesson says
+    ``confidence: true``)."""
+    track = catalog.tracks().get(lesson.track or "", ())
+    return bool(track) and track[0].confidence

@@ -77,6 +77,22 @@ def _as_bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+CHECK_QUESTIONS = 4
+"""How many questions ``check: true`` asks."""
+
+
+def _as_check(value: Any) -> int | None:
+    """``check``: true (the usual number of questions), false (none), or a number from 3 to 5;
+    the number of questions a track's knowledge check asks (0: none)."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
+        # Taken as written (see _check), so read here; "yes" is what a trainer may well write.
+        value = value.strip().lower() in ("true", "yes")
+    if isinstance(value, bool):
+        return CHECK_QUESTIONS if value else 0
+    number = _as_int(value)
+    return number if number is not None and 3 <= number <= 5 else None
+
+
 @dataclass(frozen=True)
 class _Key:
     convert: Callable[[Any], Any]
@@ -100,6 +116,8 @@ SCHEMA: dict[str, _Key] = {
     "draft": _Key(_as_bool, "true or false", "draft: true"),
     "reflect": _Key(_as_text, "a text (one question, at most 300 characters)",
                     "reflect: What will you do differently tomorrow?", high=300),
+    "check": _Key(_as_check, "true, false or a number of questions from 3 to 5", "check: 4"),
+    "confidence": _Key(_as_bool, "true or false", "confidence: true"),
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 

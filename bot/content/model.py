@@ -102,6 +102,12 @@ class Lesson:
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     reflect: str = ""
     """A reflection prompt to ask once the lesson is read (front matter ``reflect``)."""
+    check: int = 0
+    confidence: bool = False
+    """On a track's first lesson: its questions ask how sure the learner is with the answer
+    (front matter ``confidence``; ``[schedule] confidence`` asks it everywhere)."""
+    """On a track's first lesson: how many questions the track's knowledge check (before the
+    first lesson and after the last) asks; 0 for none (front matter ``check``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""
 

@@ -134,6 +134,8 @@ def parse_lesson(
         minutes=minutes,
         objective=values.get("objective", ""),
         reflect=values.get("reflect", ""),
+        check=values.get("check", 0),
+        confidence=values.get("confidence", False),
         image=image,
         questions=tuple(draft.questions),
         draft=values.get("draft", False),

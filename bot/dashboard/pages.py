@@ -16,9 +16,10 @@ from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
 from bot.content.model import track_title
 from bot.dashboard import figures
+from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
-from storage.reports import LessonReads, Reports, Scope
+from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
 
 Cell = str | int | float | None
 
@@ -103,7 +104,8 @@ class DashboardSettings:
     """This many reviews overdue by more than two days puts a learner at risk."""
 
 
-PAGES = ("overview", "tracks", "questions", "retention", "learners", "lessons", "voice")
+PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
+         "voice")
 
 
 def percent(value: float | None) -> str:
@@ -163,7 +165,7 @@ class Dashboard:
             builder = {"overview": self.overview, "tracks": self.tracks,
                        "questions": self.questions, "retention": self.retention,
                        "learners": self.learners, "lessons": self.lessons,
-                       "voice": self.voice}[key]
+                       "voice": self.voice, "gain": self.gain}[key]
             return builder(reports, filters, now)
 
     # -- pages --------------------------------------------------------------------------------
@@ -288,15 +290,40 @@ class Dashboard:
             "looks broken"),
             tuple(values for *_, values in rows), marked=tuple(row[0] for row in rows))
         broken = sum(1 for row in rows if row[0])
+        sure = self.confidence_table(reports, scope)
         return Page("questions", "Questions", (
             Figure("questions answered", str(len(rows))),
             Figure("look broken", str(broken)),
-        ), (), (table,), (
+        ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
             "the other questions in view (below 0: those who know the material get it wrong "
             "more often). A question looks broken with a facility under 30%, a negative "
-            "discrimination (5 learners or more), or a flag.",))
+            "discrimination (5 learners or more), or a flag.",
+            "How sure: where questions ask it ([schedule] confidence, or a track's "
+            "'confidence: true'), each answer comes with sure, think so or guessing. Answers "
+            "given sure and wrong are the misconceptions to address: a question with a third or "
+            "more of its sure answers wrong (3 or more) is marked, the most first.",))
+
+    def confidence_table(self, reports: Reports, scope: Scope) -> Table:
+        """The confidence-accuracy matrix per question: right and wrong answers at each level,
+        the questions answered sure and wrong most often first."""
+        counts: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
+        for lesson, key, level, right, total in reports.confidence(scope):
+            counts[(lesson, key)][level] = (right, total - right)
+        rows = []
+        for (lesson, key), levels in counts.items():
+            title, text, _ = self.question_text(lesson, key)
+            cells = [value for level in ("s", "t", "g") for value in levels.get(level, (0, 0))]
+            sure_right, sure_wrong = cells[0], cells[1]
+            share = figures.ratio(sure_wrong, sure_right + sure_wrong)
+            rows.append((f"{title}: {text}", *cells, rounded(share),
+                         share is not None and share >= 1 / 3 and sure_wrong >= 3))
+        rows.sort(key=lambda row: (-int(row[2] or 0), str(row[0])))
+        return Table("confidence", "How sure, and right: per question (sure and wrong first)", (
+            "question", "sure, right", "sure, wrong", "think so, right", "think so, wrong",
+            "guessing, right", "guessing, wrong", "sure but wrong (of sure)"),
+            tuple(row[:-1] for row in rows), marked=tuple(bool(row[-1]) for row in rows))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         today = reports.recall_on(now.date())
@@ -414,6 +441,14 @@ class Dashboard:
                        if any(lesson.id in {entry[0] for entry in lessons} for lesson in items))
         answers = reports.learner_answers(learner_id, 50)
         right = sum(1 for *_, correct in answers if correct)
+        scores: dict[str, dict[str, float | None]] = defaultdict(dict)
+        for track, phase, score in reports.learner_checks(learner_id):
+            scores[track][phase] = score
+        checked = tuple((track_title(track), rounded(pair.get("pre")), rounded(pair.get("post")),
+                         rounded(normalised_gain(before, after))
+                         if (before := pair.get("pre")) is not None
+                         and (after := pair.get("post")) is not None else None)
+                        for track, pair in sorted(scores.items()))
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
             Figure("points", str(row.points)),
@@ -423,6 +458,8 @@ class Dashboard:
             Figure("reviews overdue", str(row.overdue)),
         ), (), (
             Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
+            Table("checks", "Knowledge checks (share right; empty: not done, or skipped)", (
+                "track", "before", "after", "normalised gain"), checked),
             Table("lessons", "Lessons", ("lesson", "how", "delivered", "read"), tuple(
                 (self.catalog.get(lesson).title if self.catalog.get(lesson) else lesson,  # type: ignore[union-attr]
                  via, _stamp(at), _stamp(read_at)) for lesson, via, at, read_at in lessons)),
@@ -461,6 +498,50 @@ class Dashboard:
                                                  if isinstance(row[1], int)))),
         ), (), (table, misses))
 
+
+    def gain(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        """What the tracks taught: each track's knowledge checks, before its first lesson and
+        days after its last, as normalised gain, with its distribution over learners."""
+        scope = self.scope(filters)
+        tracks = (filters.track,) if filters.track else None
+        rows = reports.gains(scope, tracks)
+        table = Table("gain", "Knowledge gain per track", (
+            "track", "baselines", "both checks", "mean before", "mean after",
+            "mean normalised gain", "gain undefined (knew all before)"),
+            tuple((track_title(row.track), row.baselines, row.both, rounded(row.mean_pre),
+                   rounded(row.mean_post), rounded(row.mean_gain), row.undefined)
+                  for row in rows),
+            marked=tuple(row.mean_gain is not None and row.mean_gain < 0 for row in rows))
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        for track, band, count in reports.gain_distribution(scope, tracks):
+            counts[track][band] = count
+        chart = Chart("gain-distribution", "Learners by normalised gain, per track", "bar",
+                      GAIN_BUCKETS, tuple(Series(track_title(track), tuple(
+                          counts[track].get(band, 0) for band in GAIN_BUCKETS))
+                          for track in sorted(counts)))
+        both = sum(row.both for row in rows)
+        defined = [(row.mean_gain, row.both - row.undefined) for row in rows
+                   if row.mean_gain is not None]
+        weight = sum(count for _, count in defined)
+
+        def mean(values: list[tuple[float | None, int]]) -> float | None:
+            total = sum(count for value, count in values if value is not None)
+            return (sum(value * count for value, count in values if value is not None) / total
+                    if total else None)
+        return Page("gain", "Knowledge gain", (
+            Figure("learners with both checks", str(both)),
+            Figure("mean before", percent(mean([(row.mean_pre, row.both) for row in rows]))),
+            Figure("mean after", percent(mean([(row.mean_post, row.both) for row in rows]))),
+            Figure("mean normalised gain", percent(
+                sum(value * count for value, count in defined) / weight if weight else None)),
+        ), (chart,), (table,), (
+            "A track whose first lesson says 'check' asks a few of its questions before that "
+            "lesson (the baseline: nothing counts) and again in a quiz days after its last "
+            "lesson (the endline). Before and after are the shares of those questions answered "
+            "right; normalised gain is (after - before) / (1 - before), the share of what was "
+            "not known that was learnt: undefined for a learner who knew everything before. "
+            "Learners with both checks count in the range their endline was answered in; "
+            "tracks whose mean gain is below zero are marked.",))
 
     def voice(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         """What learners said: their ratings of lessons (with their words), and their

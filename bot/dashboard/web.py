@@ -29,7 +29,7 @@ from bot.messages import Platform
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 PREFIX = "/dashboard"
-TITLES = {"overview": "Overview", "tracks": "Tracks", "questions": "Questions",
+TITLES = {"overview": "Overview", "tracks": "Tracks", "gain": "Gain", "questions": "Questions",
           "retention": "Retention", "learners": "Learners", "lessons": "Lessons",
           "voice": "Voice"}
 DEFAULT_DAYS = 30

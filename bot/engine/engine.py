@@ -14,6 +14,7 @@ from datetime import datetime
 from bot.content.catalog import Catalog
 from bot.engine import (
     calendar,
+    checks,
     identity,
     lessons,
     links,
@@ -194,13 +195,19 @@ class Engine:
         if is_command and command.name != "help":
             self.run_command(turn, command, created)  # a bare command word is that command
             return
+        said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
+        if said in checks.SKIP_CHECK:
+            skipped = checks.skip(turn)
+            if skipped is not None and skipped.phase == checks.PRE:  # straight to the lesson
+                lessons.send_lesson(turn, scheduled=False,
+                                    chosen=checks.next_of_track(turn, skipped.track))
+            return
         open_ask = turn.unit.asks.latest_open(turn.learner.id)
         if open_ask is not None and quiz.answer_open(turn, open_ask, text):
             return  # an answer, a "skip", or a wrong number of choices: all about the question
         if is_command:  # "help", or "?" with no question waiting
             self.run_command(turn, command, created)
             return
-        said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         if awaited is not None:
             if said in SKIP_WORDS:
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))

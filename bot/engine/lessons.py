@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
-from bot.engine import calendar, progress, rules, voice
+from bot.engine import calendar, checks, progress, rules, voice
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -102,6 +103,8 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
             turn.say(AllRead(turn.learner.topics))
         if scheduled and not turn.learner.all_read_told:
             turn.update_learner(LearnerChange(all_read_told=True))
+        return
+    if checks.gate(turn, lesson):  # a track's baseline check comes before its first lesson
         return
     if turn.learner.all_read_told:  # a new lesson: when it is read too, say so again
         turn.update_learner(LearnerChange(all_read_told=False))
@@ -217,11 +220,16 @@ def add(turn: Turn, lesson: Lesson) -> None:
 
 
 def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
-    """A lesson's questions come first on the next workday: not today, while it is fresh."""
+    """A lesson's questions come first on the next workday: not today, while it is fresh. A
+    question its track's baseline check asked starts from that answer (its FSRS card is
+    seeded: one not known comes back sooner)."""
     first = calendar.next_workday(turn.today, turn.learner.workdays)
     due = calendar.at_local(first, "00:00", turn.tz)
-    turn.unit.cards.add_new([Card(turn.learner.id, lesson.id, question.key, "", due)
-                             for question in lesson.questions])
+    seeded = checks.seeds(turn, lesson)
+    turn.unit.cards.add_new([
+        replace(seeded[question.key], due_at=due) if question.key in seeded
+        else Card(turn.learner.id, lesson.id, question.key, "", due)
+        for question in lesson.questions])
 
 
 def lookup(turn: Turn, text: str) -> None:

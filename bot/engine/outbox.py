@@ -33,6 +33,7 @@ from bot.messages import (
     QuestionFigure,
     Standing,
     StreakView,
+    TrackGain,
     TrackProgress,
 )
 
@@ -41,7 +42,8 @@ FORMAT = 2
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
-                                  QuestionFigure, FlagFigure, TrackProgress, NoteEntry)}
+                                  QuestionFigure, FlagFigure, TrackProgress, NoteEntry,
+                                  TrackGain)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, track_title
-from bot.engine import calendar, rules
+from bot.engine import calendar, checks, rules
 from bot.engine.turn import Turn
 from bot.messages import (
     BadgesEarned,
@@ -168,7 +168,7 @@ def profile(turn: Turn) -> Profile:
         mastered=unit.cards.mastered(learner_id),
         tracks=track_progress(turn), due_today=today, due_tomorrow=tomorrow,
         accuracy=(recent.right / recent.total) if recent.total else None,
-        answered=recent.total)
+        answered=recent.total, gains=checks.gains(turn))
 
 
 def leaderboard(turn: Turn, args: str) -> None:

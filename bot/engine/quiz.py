@@ -6,7 +6,8 @@ from datetime import datetime
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, lessons, progress, rules, selection
+from bot.engine import calendar, checks, lessons, progress, rules, selection
+from bot.engine.asking import LEVELS, confident, level_of, question_message
 from bot.engine.commands import (
     NUMBER_WORDS,
     SKIP_WORDS,
@@ -17,13 +18,11 @@ from bot.engine.commands import (
 from bot.engine.selection import Candidate
 from bot.engine.turn import Turn
 from bot.messages import (
-    Button,
     ChoiceRange,
     Feedback,
     NothingDue,
     Notice,
     NoticeCode,
-    QuestionMessage,
     StreakNews,
 )
 from storage.records import Ask, Card
@@ -34,6 +33,10 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
     none due, say when the next one comes."""
     turn.pushed = scheduled
     sync_cards(turn)  # once per quiz, not after every answer
+    if scheduled and checks.open_check(turn) is None:
+        track = checks.endline_due(turn)
+        if track is not None:  # the push begins with the track's endline check
+            checks.start_endline(turn, track)
     if not ask_next(turn) and not scheduled:
         turn.say(NothingDue(next_quiz_day(turn)))
 
@@ -66,7 +69,8 @@ def nudge(turn: Turn) -> None:
     at_risk = progress.streak_at_risk(turn)
     if at_risk:
         turn.say(StreakNews(at_risk, at_risk=True))
-    turn.say(question_message(ask.id, *found, *numbering(turn, ask)))
+    turn.say(question_message(ask.id, *found, *numbering(turn, ask),
+                              confidence=confident(turn, found[0])))
 
 
 def sync_cards(turn: Turn) -> None:
@@ -124,14 +128,24 @@ def ask_next(turn: Turn) -> bool:
     question is asked again rather than a new one. False when there is nothing to ask."""
     asks = turn.unit.asks
     open_ask = asks.latest_open(turn.learner.id)
+    if open_ask is not None and open_ask.check_phase and open_ask.check_track:
+        check = turn.unit.checks.get(turn.learner.id, open_ask.check_track,
+                                     open_ask.check_phase)
+        if check is not None and check.finished_at is None and checks.ask_question(turn, check):
+            return True  # a check's question waits: the check goes on where it was left
+        asks.close(open_ask.id, turn.now)
+        open_ask = asks.latest_open(turn.learner.id)
     if open_ask is not None:
         found = turn.find_question(open_ask.lesson_id, open_ask.question_key)
         if found:
             if turn.pushed and not (open_ask.pushed and open_ask.asked_at >= turn.day_start()):
                 open_ask = asks.renew(open_ask.id, turn.now)  # it is today's first of the set
-            turn.say(question_message(open_ask.id, *found, *numbering(turn, open_ask)))
+            turn.say(question_message(open_ask.id, *found, *numbering(turn, open_ask),
+                                      confidence=confident(turn, found[0])))
             return True
         asks.close(open_ask.id, turn.now)
+    if checks.ask_endline(turn):
+        return True
     due = pick(turn)
     if not due:
         return False
@@ -147,7 +161,8 @@ def ask_next(turn: Turn) -> bool:
                           turn.now, pushed=turn.pushed)
         # The day's pushed set is counted for the learner: "question 2 of 5".
         of = min(turn.settings.quiz_questions, asked + len(due)) if turn.pushed else 0
-        turn.say(question_message(ask.id, *found, number=asked + 1 if of else 0, of=of))
+        turn.say(question_message(ask.id, *found, number=asked + 1 if of else 0, of=of,
+                                  confidence=confident(turn, found[0])))
         return True
     return False
 
@@ -164,20 +179,14 @@ def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
     return number, max(of, number)
 
 
-def question_message(ask_id: int, lesson: Lesson, question: Question, number: int = 0,
-                     of: int = 0) -> QuestionMessage:
-    """A question with one answer button per choice (``number`` of ``of`` in a pushed set)."""
-    buttons = tuple(Button(plain_text(choice.text)[:75], f"a:{ask_id}:{index}")
-                    for index, choice in enumerate(question.choices))
-    return QuestionMessage(lesson, question, ask_id, buttons, number, of)
-
-
 def answer_button(turn: Turn, value: str) -> None:
-    """An answer button pressed (its value names the ask and the choice)."""
+    """An answer button pressed (its value names the ask, the choice, and how sure the learner
+    is when the question asks it)."""
     try:
-        tag, ask_text, choice_text = value.split(":")
+        tag, ask_text, choice_text, *level = value.split(":")
         ask_id, choice = int(ask_text), int(choice_text)
-        if tag != "a" or not 0 < ask_id < 2**31 or not 0 <= choice < 100:
+        if tag != "a" or not 0 < ask_id < 2**31 or not 0 <= choice < 100 or \
+                len(level) > 1 or (level and level[0] not in LEVELS):
             raise ValueError(value)
     except ValueError:
         turn.say(Notice(NoticeCode.BAD_ANSWER))
@@ -186,7 +195,7 @@ def answer_button(turn: Turn, value: str) -> None:
     if ask is None or ask.learner_id != turn.learner.id:
         turn.say(Notice(NoticeCode.BAD_ANSWER))
         return
-    grade(turn, ask.id, ask.lesson_id, ask.question_key, (choice,), ask.pushed)
+    answer(turn, ask, (choice,), level[0] if level else None)
 
 
 def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...]) -> None:
@@ -199,7 +208,7 @@ def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...
     if ask is None or ask.learner_id != turn.learner.id:
         turn.say(Notice(NoticeCode.BAD_ANSWER))
         return
-    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+    answer(turn, ask, choices)
 
 
 def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
@@ -212,17 +221,47 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
     lesson, question = found
     said = " ".join(text.lower().replace("\u2019", "'").split())
     if said.strip(".!") in SKIP_WORDS or said in SKIP_WORDS:
-        skip(turn, ask, lesson, question)
+        if ask.check_phase == checks.PRE:
+            baseline(turn, ask, None)
+        else:
+            skip(turn, ask, lesson, question)
         return True
-    choices = answer_choices(text)
-    if choices is None:
-        choices = answer_in_words(said) or choice_in_words(question, said)
+    answer_text, level = level_of(text)  # "2 sure", "b guessing"
+    choices = typed_choices(question, answer_text)
+    if choices is None and level is not None:  # "make a guess" may be a choice's own words
+        choices, level = typed_choices(question, text), None
     if choices is None:
         if not looks_like_answer(text):
             return False
         choices = ()  # '0', '11', 'x': meant as an answer, out of range
-    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+    answer(turn, ask, choices, level)
     return True
+
+
+def answer(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = None) -> None:
+    """An answer to an ask (``level``: how sure the learner said they were): a baseline
+    check's is kept apart (nothing counts); any other is graded."""
+    if ask.check_phase == checks.PRE:
+        baseline(turn, ask, choices)
+    else:
+        grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed, ask, level)
+
+
+def baseline(turn: Turn, ask: Ask, choices: tuple[int, ...] | None) -> None:
+    """A baseline question answered (None: not known); after the last, the track's first
+    lesson."""
+    track = checks.answer_baseline(turn, ask, choices)
+    if track is not None:
+        lessons.send_lesson(turn, scheduled=False, chosen=checks.next_of_track(turn, track))
+
+
+def typed_choices(question: Question, text: str) -> tuple[int, ...] | None:
+    """The choices typed words give: '3', 'c)', 'three', 'I think 2', a choice's text."""
+    said = " ".join(text.lower().replace("\u2019", "'").split())
+    choices = answer_choices(text)
+    if choices is None:
+        choices = answer_in_words(said) or choice_in_words(question, said)
+    return choices
 
 
 def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
@@ -257,6 +296,8 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     # Not knowing is no sign of having read the lesson: it does not count it as read.
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
                       skipped=True, earned=earned))
+    if ask.check_phase == checks.POST:
+        checks.record_endline(turn, ask, False)
     progress.activity(turn)
     if not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
@@ -268,13 +309,15 @@ def answer_typed(turn: Turn, choices: tuple[int, ...]) -> None:
     if ask is None:
         turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))
         return
-    grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed)
+    answer(turn, ask, choices)
 
 
 def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int, ...],
-          pushed: bool) -> None:
+          pushed: bool, ask: Ask | None = None, level: str | None = None) -> None:
     """Grade an answer once: record it, award its points, reschedule its card, keep the
-    streak, and ask the next question."""
+    streak, and ask the next question (``ask``: the ask answered, when an endline check's
+    answer is also kept as the check's; ``level``: how sure the learner said they were, 'g'
+    for a guess, which FSRS rates Hard when right: a lucky guess is not knowing it)."""
     turn.pushed = pushed  # what follows an answer comes the same way the question came
     unit = turn.unit
     found = turn.find_question(lesson_id, key)
@@ -296,15 +339,18 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     given = tuple(sorted(set(choices)))
     correct = set(given) == set(question.correct_indexes)
     learner_id = turn.learner.id
-    unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}")
+    unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}",
+                        confidence=level)
     points = rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
     earned = points * progress.award(turn, points, "answer", f"ask:{ask_id}")
-    mastered = review(turn, lesson_id, key, correct)
+    mastered = review(turn, lesson_id, key, correct, guessed=level == "g")
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
-                      mastered_points=for_mastering))
+                      mastered_points=for_mastering, confidence=level or ""))
+    if ask is not None and ask.check_phase == checks.POST:
+        checks.record_endline(turn, ask, correct)
     read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
     if read is not None:
         turn.say(read)
@@ -314,15 +360,16 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
         turn.say(Notice(NoticeCode.QUIZ_DONE))
 
 
-def review(turn: Turn, lesson_id: str, key: str, correct: bool) -> bool:
-    """Reschedule the card with FSRS; True when this answer mastered it."""
+def review(turn: Turn, lesson_id: str, key: str, correct: bool, guessed: bool = False) -> bool:
+    """Reschedule the card with FSRS (a right guess rated Hard); True when this answer
+    mastered it."""
     cards = turn.unit.cards
     card = cards.get(turn.learner.id, lesson_id, key) or Card(
         turn.learner.id, lesson_id, key, "", turn.now)
     read_at = next((receipt.at for receipt in turn.history() if receipt.lesson_id == lesson_id),
                    None)
     result = turn.reviewer.review(card, correct, turn.now, turn.today, turn.learner.workdays,
-                                  turn.tz, read_at)
+                                  turn.tz, read_at, guessed=guessed)
     cards.save(result.card)
     return result.newly_mastered
 

@@ -43,6 +43,13 @@ class Reviewer:
         return self.fsrs.review_card(FsrsCard(card_id=1, due=day_start), Rating.Good,
                                      day_start)[0]
 
+    def baseline(self, known: bool, day_start: datetime) -> FsrsCard:
+        """A question's memory seeded by a knowledge check's baseline answer on the day
+        starting at ``day_start``: its first review, Good when the learner knew it, Again when
+        not (so what they did not know comes back sooner)."""
+        return self.fsrs.review_card(FsrsCard(card_id=1, due=day_start),
+                                     Rating.Good if known else Rating.Again, day_start)[0]
+
     def memory(self, card: Card, lesson_day_start: datetime) -> FsrsCard:
         """The card's FSRS memory; a card never asked holds none yet, and gets its first
         exposure on the day its lesson was read (``lesson_day_start``, local midnight)."""
@@ -52,8 +59,9 @@ class Reviewer:
 
     def review(self, card: Card, correct: bool, now: datetime, today: date,
                workdays: tuple[str, ...], tz: ZoneInfo,
-               lesson_read_at: datetime | None = None) -> Review:
-        """Rate the card Good (right) or Again (wrong) and plan its next review on a workday,
+               lesson_read_at: datetime | None = None, guessed: bool = False) -> Review:
+        """Rate the card Good (right; Hard for a right guess, which never masters it) or Again
+        (wrong) and plan its next review on a workday,
         from the start of the learner's local day (never today). A card never asked starts
         from its lesson (read at ``lesson_read_at``) as its first exposure.
 
@@ -64,13 +72,13 @@ class Reviewer:
         read_day = (calendar.at_local(calendar.local_date(lesson_read_at, tz), "00:00", tz)
                     if lesson_read_at is not None else day_start)
         fsrs_card = self.memory(card, read_day)
-        fsrs_card, _ = self.fsrs.review_card(fsrs_card, Rating.Good if correct else Rating.Again,
-                                             day_start)
+        rating = (Rating.Again if not correct else Rating.Hard if guessed else Rating.Good)
+        fsrs_card, _ = self.fsrs.review_card(fsrs_card, rating, day_start)
         day = max(calendar.local_date(fsrs_card.due, tz), calendar.next_workday(today, workdays))
         while not calendar.is_workday(day, workdays) and workdays:
             day += timedelta(days=1)
         due = calendar.at_local(day, "00:00", tz)
-        mastered = correct and due - now > timedelta(days=rules.MASTERED_DAYS)
+        mastered = correct and not guessed and due - now > timedelta(days=rules.MASTERED_DAYS)
         saved = remember(Card(card.learner_id, card.lesson_id, card.question_key, "", due,
                               card.reviews + 1, card.lapses + (not correct),
                               mastered or card.mastered), fsrs_card)

@@ -41,6 +41,10 @@ class EngineSettings:
     track_reflection: str = "What will you do differently tomorrow?"
     """The reflection prompt when a learner completes a track ("" for none); a lesson's own
     ``reflect`` prompt comes first."""
+    check_days: int = 3
+    """Days after a track's last lesson is read before its endline check comes."""
+    confidence: bool = False
+    """Every single-answer review question asks how sure the learner is."""
 
 
 @dataclass

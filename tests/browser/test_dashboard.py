@@ -19,11 +19,13 @@ import pytest
 
 from bot.app import open_engine
 from bot.config import Settings
+from bot.content.catalog import Catalog
 from bot.dashboard.pages import PAGES, Dashboard
 from bot.dashboard.serve import DashboardServer
 from bot.engine.turn import EngineSettings
 from bot.messages import Inbound, Platform
 from bot.simulate import Simulation
+from storage import Database
 from tests.conftest import SAMPLE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -61,6 +63,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         dashboard.keep_snapshot(datetime.combine(start + timedelta(days=done - 1),
                                                  datetime.min.time(), UTC) + timedelta(hours=23))
     Simulation(engine, seed=3, progress=snapshot).run(14, 18, start)
+    checks_of_the_security_track(database, engine.catalog, NOW - timedelta(days=10))
     engine.handle(Inbound(Platform.TELEGRAM, "eve", "eve", text="start",
                           display_name=HOSTILE), NOW - timedelta(days=3))
     database.dispose()
@@ -77,6 +80,23 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         server.database.dispose()
+
+
+def checks_of_the_security_track(database: Database, catalog: Catalog, at: datetime) -> None:
+    """Eighteen days of the simulation do not reach the sample library's checked track (the
+    fourth): its knowledge checks, baseline and endline, written for ten learners."""
+    questions = [(lesson.id, question.key)
+                 for lesson in catalog.tracks()["security-basics"][:4]
+                 for question in lesson.questions[:1]]
+    with database.unit() as unit:
+        for learner in range(1, 11):
+            before, after = learner % 3, min(4, learner % 3 + learner % 4)
+            for phase, right, moment in (("pre", before, at - timedelta(days=5)),
+                                         ("post", after, at)):
+                unit.checks.start(learner, "security-basics", phase, questions, moment)
+                for number in range(4):
+                    unit.checks.answer(learner, "security-basics", phase, number < right)
+                unit.checks.finish(learner, "security-basics", phase, moment)
 
 
 def sign_in(page: object, link: str) -> int:
@@ -152,6 +172,22 @@ def test_csv_downloads_parse_and_match_the_table(page: object, site: Site) -> No
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:3] == ["question", "learners", "facility (first attempt, 0-1)"]
     assert len(rows) - 1 == shown and shown > 5
+
+
+def test_the_gain_page_draws_its_distribution_and_downloads_its_table(
+        page: object, site: Site) -> None:
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/gain?from=2026-11-01")  # type: ignore[attr-defined]
+    assert page.locator("canvas[data-drawn=true]").count() == 1  # type: ignore[attr-defined]
+    shown = page.locator("#table-gain").inner_text()  # type: ignore[attr-defined]
+    assert "Security basics" in shown
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.click("#table-gain-title a.csv")  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(
+        Path(download.value.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0][:3] == ["track", "baselines", "both checks"]
+    assert rows[1][:3] == ["Security basics", "10", "10"]
+    assert page.problems == []  # type: ignore[attr-defined]
 
 
 def test_a_hostile_learner_name_shows_as_text(page: object, site: Site) -> None:

@@ -753,3 +753,84 @@ async def test_mydata_shares_a_json_file_in_the_dm(bot: SlackBot, fake: FakeSlac
     # The upload went the v2 way: an upload URL, the bytes, then the share.
     assert [call.method for call in fake.calls[-2:]] == ["files.getUploadURLExternal",
                                                          "files.completeUploadExternal"]
+
+
+async def test_a_checked_track_begins_with_its_baseline_in_block_kit(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """The security track asks for a check: `lesson` brings the baseline first, each answer
+    button leaves the choice without a verdict, and the lesson follows the last; nothing
+    earns points."""
+    await say(lone_bot, "hello")
+    await say(lone_bot, "topics security")
+    intro, _ = await say(lone_bot, "lesson", wait=2)
+    assert intro.startswith("Before you start Security basics: 4 quick questions")
+    assert "skip check" in intro
+    for number in range(4):
+        question = fake.posted(ANN_DM)[-1]
+        assert f"Question {number + 1} of 4" in block_texts(question.blocks)
+        actions = next(block for block in question.blocks if block["type"] == "actions")
+        posted = len(fake.posted(ANN_DM))
+        press = button_press(ANN, {"ts": question.ts, "text": question.text,
+                                   "blocks": question.blocks}, ANN_DM, 0)
+        envelope = await fake.socket.send("interactive", press)
+        await fake.socket.wait_ack(envelope, timeout=3)
+        await fake.wait_for(lambda q=question, p=posted: bool(q.edits)  # type: ignore[misc]
+                            and len(fake.posted(ANN_DM)) > p)
+        shown = block_texts(question.blocks)
+        assert actions not in question.blocks and "You answered" in shown
+        assert "Right!" not in shown and "Not quite" not in shown
+    await asyncio.sleep(0.2)  # nothing else should follow
+    after = block_texts([block for post in fake.posted(ANN_DM)[-2:] for block in post.blocks])
+    assert "Thanks: that is your starting point" in after
+    assert after.index("starting point") < after.index("Spot a phishing email in ten seconds")
+    learner = lone_bot.learner(ANN)
+    assert learner is not None
+    with lone_bot.database.session() as session:
+        assert Points(session).total(learner.id) == 0
+        assert session.execute(text(
+            "SELECT phase, answered FROM track_check")).all() == [("pre", 4)]
+
+
+async def test_a_question_asks_how_sure_with_a_row_of_buttons_per_choice(
+        lone_bot: SlackBot, fake: FakeSlack, clock: ManualClock) -> None:
+    """With [schedule] confidence: a row of sure / think so / guessing per choice; one press
+    answers, says how sure, and the question shows both with the result."""
+    from dataclasses import replace
+
+    lone_bot.engine.settings = replace(lone_bot.engine.settings, confidence=True)
+    await say(lone_bot, "hello")
+    await say(lone_bot, "lesson")
+    await say(lone_bot, "done")
+    await asyncio.sleep(0.2)  # what follows "done" (its rating) is posted too
+    clock.set(clock.now() + timedelta(days=1))
+    await say(lone_bot, "quiz")
+    question = fake.posted(ANN_DM)[-1]
+    rows = [block for block in question.blocks if block["type"] == "actions"]
+    assert len(rows) >= 3 and all(len(row["elements"]) == 3 for row in rows)
+    assert [element["text"]["text"] for element in rows[0]["elements"]] == [
+        "1 · sure", "1 · think so", "1 · guessing"]
+    assert "how sure you are" in block_texts(question.blocks)
+    actions = rows[0]
+    ask_id = int(str(actions["block_id"]).removeprefix("ask-").split("-")[0])
+    with lone_bot.database.session() as session:
+        ask = Asks(session).get(ask_id)
+    assert ask is not None
+    lesson = lone_bot.engine.catalog.get(ask.lesson_id)
+    assert lesson is not None
+    right = next(q for q in lesson.questions if q.key == ask.question_key).correct_indexes[0]
+    wrong = (right + 1) % len(rows)
+    # Sure, and wrong: the misconception the trainers will see.
+    press = {"ts": question.ts, "text": question.text, "blocks": question.blocks}
+    payload = button_press(ANN, press, ANN_DM, 0)
+    target = rows[wrong]["elements"][0]  # the wrong choice's "sure"
+    payload["actions"][0].update(action_id=target["action_id"], value=target["value"],
+                                 text=target["text"], block_id=rows[wrong]["block_id"])
+    envelope = await fake.socket.send("interactive", payload)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(question.edits))
+    shown = block_texts(question.blocks)
+    assert f"You answered: *{wrong + 1} · sure*" in shown and "You were sure" in shown
+    assert not any(block["type"] == "actions" for block in question.blocks)
+    with lone_bot.database.session() as session:
+        assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [
+            ("s", False)]

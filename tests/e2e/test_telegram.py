@@ -732,3 +732,76 @@ async def test_mydata_sends_a_json_document_of_everything_stored(start_bot: Star
     await bot.says("forget")
     await bot.says("forget confirm")
     assert bot.learner() is None
+
+
+async def test_a_checked_track_asks_its_baseline_with_buttons_before_the_first_lesson(
+        start_bot: Start, tmp_path: Path) -> None:
+    """Even with quiz polls on, a baseline question is buttons (a quiz poll shows the right
+    answer); its answers earn nothing, and the lesson comes after the last."""
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "safe/one.md", "title: One\ntrack: safe\norder: 1\ntopic: safe\ncheck: 3",
+          "Lesson one about apples." + quiz("Apple one", "Apple two"))
+    write(folder, "safe/two.md", "title: Two\ntrack: safe\norder: 2\ntopic: safe",
+          "Lesson two about bananas." + quiz("Banana one"))
+    bot = await start_bot(quiz_style="poll", lessons=folder)
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("timezone Europe/Berlin")
+    bot.clock.set(local(0, "09:00"))
+    assert (await bot.due()).sent == 1
+    intro, question = (await fake.wait_sent(4, ADA))[-2:]
+    assert intro.text.startswith("Before you start Safe: 3 quick questions")
+    assert question.method == "sendMessage" and "Question 1 of 3" in question.text
+    assert not fake.calls_of("sendPoll")
+    for number in range(3):
+        current = fake.sent_to(ADA)[-1]
+        assert f"Question {number + 1} of 3" in current.text and current.buttons
+        before = len(fake.sent_to(ADA))
+        fake.press_button(ADA, current, index=1 if number == 0 else 0)
+        await fake.wait_sent(before + (1 if number < 2 else 2), ADA)
+    done, lesson = fake.sent_to(ADA)[-2:]
+    assert done.text == "Thanks: that is your starting point (1 of 3 right). Now the lesson."
+    assert lesson.text.startswith("One\n")
+    await fake.wait_for(lambda: not fake.unanswered_callbacks())
+    # No pop-up gives the answer away; the question shows the answer given, its buttons gone.
+    assert set(fake.callback_answers.values()) == {None}
+    answered = fake.message(ADA, question.message_id)
+    assert "reply_markup" not in answered and "Your answer: 2) right one" in answered["text"]
+    assert "✅" not in answered["text"] and "❌" not in answered["text"]
+    assert bot.points() == 0
+    with bot.database.session() as session:
+        assert session.execute(text(
+            'SELECT phase, answered, "right" FROM track_check')).all() == [("pre", 3, 1)]
+
+
+async def test_a_question_asks_how_sure_in_the_same_tap(start_bot: Start,
+                                                         tmp_path: Path) -> None:
+    """A track with 'confidence: true': a row of three buttons per choice (never a quiz poll);
+    one press answers and says how sure; the answer is kept with it."""
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "sure/one.md", "title: One\ntrack: sure\norder: 1\ntopic: sure\n"
+          "confidence: true", "Lesson one about apples." + quiz("Apple one"))
+    bot = await start_bot(quiz_style="poll", lessons=folder)
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    await bot.says("done", count=2)
+    bot.clock.set(local(1, "10:00"))
+    [question] = await bot.says("quiz")
+    assert question.method == "sendMessage" and not fake.calls_of("sendPoll")
+    rows = question.reply_markup["inline_keyboard"]  # type: ignore[index]
+    assert [[button["text"] for button in row] for row in rows] == [
+        [f"{n} · sure", f"{n} · think so", f"{n} · guessing"] for n in (1, 2, 3)]
+    fake.press_button(ADA, question, data=rows[1][2]["callback_data"])  # right, guessing
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, question.message_id))
+    shown = fake.message(ADA, question.message_id)["text"]
+    assert "Your answer: 2 · guessing" in shown and "Right, but a guess" in shown
+    with bot.database.session() as session:
+        assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [
+            ("g", True)]

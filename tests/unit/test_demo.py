@@ -261,3 +261,61 @@ def test_an_interactive_terminal_shows_lessons_as_formatted_markdown() -> None:
     [styled] = ConsoleAdapter(io.StringIO(), styled=True).show([LessonMessage(lesson)])
     [plain] = ConsoleAdapter(io.StringIO()).show([LessonMessage(lesson)])
     assert "**" in plain and "**" not in styled and "\x1b[1m" in styled
+
+
+def test_a_checked_track_through_a_pipe_baseline_then_lesson_endline_days_later_and_gain(
+        tmp_path: Path) -> None:
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "safe/one.md", "title: One\ntrack: safe\norder: 1\ntopic: safe\ncheck: 3",
+          "Lesson one about apples." + quiz("Apple one", "Apple two"))
+    write(folder, "safe/two.md", "title: Two\ntrack: safe\norder: 2\ntopic: safe",
+          "Lesson two about bananas." + quiz("Banana one"))
+    write(folder, "safe/three.md", "title: Three\ntrack: safe\norder: 3\ntopic: safe",
+          "Lesson three about cherries." + quiz("Cherry one"))
+    reviews = "2\n" * 6
+    script = ("lesson\n1\n2\nskip\ndone\nlesson\ndone\nlesson\ndone\n"
+              f"tomorrow\n{reviews}tomorrow\n{reviews}tomorrow\n{reviews}me\n/quit\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(folder),
+         "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
+        input=script, text=True, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "> lesson\n\nBefore you start Safe: 3 quick questions to see what you know " \
+        "already. No points, nothing counts against you" in out
+    assert '"skip check" to skip them all and go straight to the lesson.' in out
+    assert "Question 1 of 3 (One):" in out
+    # After the third baseline answer ("skip": not known), the lesson, with no points yet.
+    assert "> skip\n\nThanks: that is your starting point (1 of 3 right). Now the lesson." \
+        "\n\n# One" in out
+    assert '"One" counts as read: +5 points (5 in all).' in out
+    # Thursday's review push, three days after the last lesson, opens with the endline.
+    thursday = out[out.index("--- Thu 05 Mar 2026, 15:00 CET: review time ---"):]
+    assert thursday.split("\n\n")[1].startswith("You finished Safe a few days ago: 3 "
+                                                "questions from its start")
+    assert "Check done: 3 of 3 right, 1 of 3 before you started Safe." in thursday
+    assert "Checks: Safe 33% before, 100% after, gain 100%." in thursday
+    assert "--- Tue 03 Mar" in out and "You finished Safe a few" not in out[
+        :out.index("--- Thu 05 Mar 2026, 15:00")]
+
+
+def test_a_question_that_asks_how_sure_through_a_pipe(tmp_path: Path) -> None:
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "sure/one.md", "title: One\ntrack: sure\norder: 1\ntopic: sure\n"
+          "confidence: true", "Lesson one about apples." + quiz("Apple one"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(folder),
+         "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
+        input="lesson\ndone\ntomorrow\n2 guess\n/quit\n", text=True, capture_output=True,
+        timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Answer with the number and how sure you are: like 2 sure, 2 think so, or 2 guess." \
+        in out
+    assert "> 2 guess\n\nRight!\nBecause.\nRight, but a guess: it comes back sooner" in out

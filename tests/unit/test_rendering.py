@@ -14,6 +14,8 @@ from bot.messages import (
     AllRead,
     BadgesEarned,
     Button,
+    CheckDone,
+    CheckIntro,
     ChoiceRange,
     DashboardLink,
     Feedback,
@@ -56,6 +58,7 @@ from bot.messages import (
     StreakNews,
     StreakView,
     TopicsNow,
+    TrackGain,
     TrackProgress,
     UnknownCommand,
     Unlinked,
@@ -93,6 +96,13 @@ RENDERED: list[tuple[Outbound, str]] = [
      "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\nBody "
      '**text**.\n\nRelated: "Title" (type "learn" and a title).'),
     (NoMatch("xyz", ("A", "B")), 'I have no lesson on "xyz".\nDid you mean: "A"; "B"?'),
+    (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), (), 4, 28, 1,
+             gains=(TrackGain("Git basics", 0.25, 0.75, 2 / 3),
+                    TrackGain("Phishing", 1.0, 0.75, None))),
+     "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
+     "Lessons: 4 of 28 read; 1 question mastered.\nChecks: Git basics 25% before, 75% after, "
+     "gain 67%; Phishing 100% before, 75% after, gain undefined (you knew it all before).\n"
+     "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
      "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"
@@ -161,6 +171,15 @@ RENDERED: list[tuple[Outbound, str]] = [
     (StreakNews(10, freeze_earned=True, freezes_used=1),
      "Your streak held: 1 streak freeze covered the missed workday. 10 days now.\n10 days in "
      "a row: you earned a streak freeze (a missed workday will not break your streak)."),
+    (QuestionMessage(LESSON, QUESTION, 7, (), levels=("s", "t", "g")),
+     "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with the number "
+     "and how sure you are: like 2 sure, 2 think so, or 2 guess."),
+    (Feedback(LESSON, QUESTION, True, (1,), False, 22, earned=10, confidence="g"),
+     "Right!\nBecause B.\nRight, but a guess: it comes back sooner than a question you knew.\n"
+     "Points: 22 (+10)."),
+    (Feedback(LESSON, QUESTION, False, (0,), False, 12, confidence="s"),
+     "Not quite. The answer: 2) B\nBecause B.\nYou were sure, yet it was not right: worth "
+     "reading the explanation twice.\nPoints: 12."),
     (QuestionMessage(LESSON, QUESTION, 7, (), 2, 5),
      "Question 2 of 5 (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a "
      "number (or letter)."),
@@ -217,6 +236,21 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Noted("comment", "Title"), 'Thanks: your words on "Title" go to the trainers.'),
     (Notes((NoteEntry(datetime(2026, 3, 3, 9), "Title", "What now?", "Lock it"),), 1),
      "Your notes:\n\nTue 03 Mar 2026 · Title\nWhat now?\n“Lock it”"),
+    (CheckIntro("Basics", 4, "pre"),
+     'Before you start Basics: 4 quick questions to see what you know already. No points, '
+     'nothing counts against you; "skip" if you don\'t know, "skip check" to skip them all and '
+     "go straight to the lesson."),
+    (CheckIntro("Basics", 4, "pre", left=2),
+     'Before you start Basics: 2 of the 4 quick questions are still waiting. No points, '
+     'nothing counts against you; "skip" if you don\'t know, "skip check" to skip them all and '
+     "go straight to the lesson."),
+    (CheckIntro("Basics", 3, "post"),
+     "You finished Basics a few days ago: 3 questions from its start, to see what stuck. They "
+     'count like any review; "skip check" to skip the check.'),
+    (CheckDone("Basics", "pre", 1, 4),
+     "Thanks: that is your starting point (1 of 4 right). Now the lesson."),
+    (CheckDone("Basics", "post", 3, 4, before=1),
+     "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
     (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
      "think about, type your answer: it is kept here."),
 ]

@@ -201,8 +201,10 @@ class BlockRenderer:
         filters = self.text.environment.filters
         filters["inline"] = lambda source: Mrkdwn(inline(str(source)))
         filters["slack_date"] = lambda moment, zone: Mrkdwn(when(moment, str(zone)))
-        self._hints = frozenset(self.text.phrase("question_hint", buttons=buttons, several=several)
-                                for buttons in (False, True) for several in (False, True))
+        self._hints = frozenset(self.text.phrase("question_hint", buttons=buttons, several=several,
+                                                 sure=sure)
+                                for buttons in (False, True) for several in (False, True)
+                                for sure in (False, True))
 
     def phrase(self, name: str, **values: Any) -> str:
         """Words from a template, as escaped mrkdwn."""
@@ -312,13 +314,29 @@ class BlockRenderer:
                             for index, choice in enumerate(question.choices, start=1))
         blocks = [*sections(["\n".join(lines), choices])]
         pressable = bool(buttons) and not several
-        if pressable:
+        levels = message.levels
+        if pressable and levels:
+            # How sure, in the same tap: a row of buttons per choice, one per level.
+            for choice in range(len(question.choices)):
+                row = buttons[choice * len(levels):(choice + 1) * len(levels)]
+                blocks.append({"type": "actions", "block_id": f"ask-{ask_id}-{choice}",
+                               "elements": [{
+                                   "type": "button",
+                                   "action_id": f"{ANSWER_ACTION}-{choice * len(levels) + n}",
+                                   "text": plain(self.text.phrase(
+                                       "confidence_button", number=choice + 1, level=level),
+                                       BUTTON_TEXT),
+                                   "value": button.value[:2000]}
+                                   for n, (button, level) in enumerate(zip(row, levels,
+                                                                           strict=True))]})
+        elif pressable:
             elements = [{"type": "button", "action_id": f"{ANSWER_ACTION}-{index}",
                          "text": plain(f"{index + 1}) {button.label}", BUTTON_TEXT),
                          "value": button.value[:2000]}
                         for index, button in enumerate(buttons[:25])]
             blocks.append({"type": "actions", "block_id": f"ask-{ask_id}", "elements": elements})
-        blocks.append(context(self.phrase("question_hint", buttons=pressable, several=several)))
+        blocks.append(context(self.phrase("question_hint", buttons=pressable, several=several,
+                                          sure=bool(levels))))
         return SlackMessage(fallback(self.phrase("question_preview", question=question)), blocks,
                             ask_id)
 
@@ -326,7 +344,8 @@ class BlockRenderer:
         """Right or not, the right answer, the explanation, points."""
         result = self.phrase("feedback_result", correct=feedback.correct,
                              skipped=feedback.skipped,
-                             question=feedback.question, mastered=feedback.mastered)
+                             question=feedback.question, mastered=feedback.mastered,
+                             confidence=feedback.confidence)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
                                                earned=feedback.earned,
                                                mastered_points=feedback.mastered_points))]

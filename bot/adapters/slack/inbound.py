@@ -31,11 +31,13 @@ from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTI
 from bot.adapters.slack.mrkdwn import to_plain
 from bot.errors import DeliveryError
 from bot.messages import (
+    CheckDone,
     Feedback,
     Inbound,
     LessonRead,
     Outbound,
     Platform,
+    QuestionMessage,
     Rated,
     ReviewsAdded,
 )
@@ -192,6 +194,19 @@ class Listeners:
         """Grade a button press; the feedback goes into the question's own message."""
         replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
         feedback = next((reply for reply in replies if isinstance(reply, Feedback)), None)
+        first = replies[0] if replies else None
+        if feedback is None and ts and original and (
+                (isinstance(first, QuestionMessage) and first.check == "pre")
+                or (isinstance(first, CheckDone) and first.phase == "pre")):
+            # A baseline check's answer: the buttons go, the choice stays, with no verdict
+            # (nothing may give the answer away).
+            blocks = self.adapter.blocks.answered_blocks(original, chosen, [])
+            try:
+                async with self.adapter.pacer.slot(channel):
+                    await self.adapter.update(channel, ts, chosen or "microlearn", blocks)
+            except DeliveryError as exc:
+                log.info("could not update the question message: %s", exc,
+                         extra={"platform": "slack"})
         if feedback is not None and ts and original:
             render = self.adapter.blocks
             blocks = render.answered_blocks(original, chosen, render.feedback_blocks(feedback))

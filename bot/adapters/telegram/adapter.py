@@ -77,6 +77,7 @@ from bot.errors import RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import (
     AllRead,
     BadgesEarned,
+    CheckDone,
     ChoiceRange,
     Feedback,
     Invalid,
@@ -86,6 +87,7 @@ from bot.messages import (
     NoticeCode,
     Outbound,
     Platform,
+    QuestionMessage,
     Rated,
     Reloaded,
     Resumed,
@@ -576,6 +578,18 @@ class TelegramAdapter:
                 if message is not None:
                     await self._edit(message, None, None)
                 return list(replies[1:])
+            case QuestionMessage(check="pre") | CheckDone(phase="pre") if message is not None:
+                # A baseline check's answer: shown on the question without a verdict (nothing
+                # may give the answer away), its buttons gone; the next question follows.
+                await self._answer(query)
+                answered = self.renderer.phrase("answered", chosen=self._chosen(
+                    message, query.data or ""))
+                text = f"{message.text_html or ''}\n\n{answered}"
+                if message.text is not None and visible_length(text) <= MESSAGE_LIMIT:
+                    await self._edit(message, text, None)
+                else:
+                    await self._edit(message, None, None)
+                return list(replies)
             case Rated():
                 # "Not useful": the invitation to say why is a message of its own, to stay.
                 await self._answer(query)

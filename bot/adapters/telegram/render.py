@@ -230,9 +230,10 @@ class TelegramRenderer:
 
     def question(self, message: QuestionMessage) -> list[Part]:
         """A quiz question: a native quiz poll when asked for and it fits, else text with an
-        inline keyboard (single choice: one press answers; select-all: tick, then Submit)."""
+        inline keyboard (single choice: one press answers; select-all: tick, then Submit). A
+        baseline check's question is never a quiz poll: a poll shows the right answer."""
         question, ask_id = message.question, message.ask_id
-        if self.quiz_style == "poll":
+        if self.quiz_style == "poll" and message.check != "pre" and not message.levels:
             poll = as_poll(question, ask_id, message.number, message.of)
             if poll is not None and question.detail:  # the situation goes first, as text
                 intro = self.phrase("poll_intro", lesson=message.lesson, question=question,
@@ -244,6 +245,17 @@ class TelegramRenderer:
         if len(question.correct_indexes) > 1:
             keyboard = multi_keyboard(ask_id, [b.label for b in message.buttons], 0,
                                       self.submit)
+        elif message.levels:  # how sure, in the same tap: a row per choice, a button a level
+            levels = message.levels
+            keyboard = tuple(
+                tuple(Button(self._renderer.phrase("confidence_button", number=choice + 1,
+                                                   level=level),
+                             button.value)
+                      for button, level in zip(message.buttons[choice * len(levels):
+                                                               (choice + 1) * len(levels)],
+                                               levels, strict=True)
+                      if fits_callback(button.value))
+                for choice in range(len(question.choices)))
         else:
             keyboard = single_keyboard([(b.label, b.value) for b in message.buttons])
         return [*(Text(piece) for piece in pieces[:-1]), Text(pieces[-1], keyboard)]

@@ -250,3 +250,72 @@ def test_a_deleted_image_takes_its_lesson_back_to_the_last_good_version(tmp_path
     change = catalog.refresh([tmp_path / "pic.png"], recheck_assets=True)
     assert [(p.path, p.line, "does not exist" in p.message) for p in change.problems] == [
         ("a.md", 2, True)]
+
+
+CHECKED = """---
+title: {title}
+track: {track}
+order: {order}
+{extra}---
+{title} is explained here in one short paragraph.
+
+## Quiz
+{quiz}"""
+QUESTION = """
+### {q}?
+- [ ] no
+- [x] yes
+"""
+
+
+def checked(title: str, order: int, questions: int, extra: str = "",
+            track: str = "safe") -> str:
+    return CHECKED.format(title=title, track=track, order=order, extra=extra,
+                          quiz="".join(QUESTION.format(q=f"{title} {n}")
+                                       for n in range(questions)))
+
+
+def test_a_check_is_validated_with_the_track_it_belongs_to(tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    write(folder / "safe/one.md", checked("One", 1, 1, "check: 4\n"))
+    write(folder / "safe/two.md", checked("Two", 2, 2, "check: true\n"))
+    write(folder / "tiny/one.md", checked("Tiny", 1, 2, "check: 3\n", track="tiny"))
+    write(folder / "lone.md", "---\ntitle: Lone\ncheck: 3\n---\nLone text here.\n")
+    write(folder / "bad.md", checked("Bad", 1, 3, "check: 7\n", track="bad"))
+    catalog = Catalog(folder)
+    catalog.load()
+    problems = [str(problem) for problem in catalog.problems()]
+    assert "safe/two.md:5: error: 'check' belongs on the first lesson of track 'safe' " \
+        "('safe/one.md'); move it there" in problems
+    assert "safe/one.md:5: warning: 'check: 4' but track 'safe' has only 3 questions: the " \
+        "check asks 3" in problems
+    assert "tiny/one.md:5: error: track 'tiny' has 2 quiz questions; a check needs at least " \
+        "3: add questions or remove 'check'" in problems
+    assert "lone.md:3: error: 'check' needs a track: add 'track: name' and make this lesson " \
+        "its first, or remove 'check'" in problems
+    assert any(problem.startswith("bad.md:5: error: 'check' must be true, false or a number "
+                                  "of questions from 3 to 5") for problem in problems)
+    assert catalog_module.check_size(catalog, "safe") == 3
+    assert catalog_module.check_size(catalog, "tiny") == 0
+
+
+@pytest.mark.parametrize(("written", "questions"), [
+    ("true", 4), ("yes", 4), ("True", 4), ("4", 4), ("3", 3), ("5", 5), ("false", 0), ("no", 0)])
+def test_check_values_as_trainers_write_them(written: str, questions: int) -> None:
+    from bot.content.frontmatter import parse
+
+    front, problems = parse(f"---\ncheck: {written}\n---\nText.\n", "a.md")
+    assert problems == [] and front.values["check"] == questions
+
+
+def test_confidence_is_set_on_a_tracks_first_lesson(tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    write(folder / "safe/one.md", checked("One", 1, 1, "confidence: true\n"))
+    write(folder / "safe/two.md", checked("Two", 2, 1, "confidence: true\n"))
+    catalog = Catalog(folder)
+    catalog.load()
+    assert [str(problem) for problem in catalog.problems()] == [
+        "safe/two.md:5: error: 'confidence' is set for a whole track, on its first lesson; "
+        "move it there (or set [schedule] confidence for every question)"]
+    two = catalog.get("safe/two")
+    assert two is not None and catalog_module.asks_confidence(catalog, two)

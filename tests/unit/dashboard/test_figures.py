@@ -205,11 +205,11 @@ def test_every_page_builds_and_filters_change_the_numbers(
         database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
     dashboard = Dashboard(database, catalog)
     everything = Filters(date(2026, 3, 1), NOW.date())
-    for key in ("overview", "tracks", "questions", "retention", "learners", "lessons"):
+    for key in ("overview", "tracks", "questions", "retention", "learners", "lessons", "gain"):
         page = dashboard.build(key, everything, NOW)
         assert page.tables or page.charts, key
     questions = dashboard.build("questions", everything, NOW)
-    [table] = questions.tables
+    table, _ = questions.tables
     assert table.rows[0][0] == "B: Question b1?" and table.marked[0]  # flagged: first
     assert "<script>" in str(table.rows[0][8])  # kept as text here; pages escape it
     lessons = dashboard.build("lessons", everything, NOW)
@@ -366,3 +366,86 @@ def test_what_came_after_the_range_or_was_never_read_is_not_counted(
     with database.reports() as reports:
         [(_, _, cards)] = dashboard.recall_now(reports, Scope(MONDAY, NOW), NOW)
     assert cards == 2  # ann's and bob's, not cy's
+
+
+# Baseline and endline right answers (of the track's 3 check questions) of each learner.
+CHECKS = {"ann": (1, 3), "bob": (0, 1), "cy": (3, 2), "dee": (2, 1)}
+
+
+def test_knowledge_gain_per_track_with_its_distribution(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Mean before and after, mean normalised gain over the learners for whom it is defined
+    (cy knew everything before), the distribution, the platform and date filters; a skipped
+    baseline and an unfinished endline count nowhere."""
+    asked = questions(catalog)
+    with database.unit() as unit:
+        checks = unit.checks
+        for name, results in CHECKS.items():
+            for phase, right, at in (("pre", results[0], MONDAY),
+                                     ("post", results[1], NOW - timedelta(days=1))):
+                checks.start(cohort[name], "t", phase, asked, at)
+                for number in range(3):
+                    checks.answer(cohort[name], "t", phase, number < right)
+                checks.finish(cohort[name], "t", phase, at)
+        other, _ = unit.learners.enrol("console", "eve", MONDAY)
+        checks.start(other.id, "t", "pre", asked, MONDAY)
+        checks.finish(other.id, "t", "pre", MONDAY, skipped=True)
+        late, _ = unit.learners.enrol("console", "fay", MONDAY)
+        checks.start(late.id, "t", "pre", asked, MONDAY)
+        for _ in range(3):
+            checks.answer(late.id, "t", "pre", False)
+        checks.finish(late.id, "t", "pre", MONDAY)
+        checks.start(late.id, "t", "post", asked, MONDAY + timedelta(days=3))
+    dashboard = Dashboard(database, catalog)
+    page = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date()), NOW)
+    [table] = page.tables
+    assert table.rows == (("T", 5, 4, 0.5, 0.58, 0.11, 1),)
+    assert [(figure.label, figure.value) for figure in page.figures] == [
+        ("learners with both checks", "4"), ("mean before", "50%"), ("mean after", "58%"),
+        ("mean normalised gain", "11%")]
+    [chart] = page.charts
+    assert chart.labels == ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1",
+                            "undefined")
+    assert chart.series[0].name == "T" and chart.series[0].values == (1, 0, 1, 0, 0, 1, 1)
+    assert "gain-distribution" in page.all_tables()  # like every chart: a table, so CSV
+    telegram = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
+    assert telegram.tables[0].rows == (("T", 1, 1, 0.67, 0.33, -1.0, 0),)
+    assert telegram.tables[0].marked == (True,)  # they lost ground: a trainer looks at it
+    before = dashboard.build("gain", Filters(date(2026, 3, 1), date(2026, 3, 18)), NOW)
+    assert before.tables[0].rows == (("T", 5, 0, None, None, None, 0),)
+    assert dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), track="other"),
+                           NOW).tables[0].rows == ()
+    # Each learner's own checks on their page (a skipped one is empty).
+    everything = Filters(date(2026, 3, 1), NOW.date())
+    ann = dashboard.build("learner", everything, NOW, cohort["ann"]).all_tables()["checks"]
+    assert ann.rows == (("T", 0.33, 1.0, 1.0),)
+    cy = dashboard.build("learner", everything, NOW, cohort["cy"]).all_tables()["checks"]
+    assert cy.rows == (("T", 1.0, 0.67, None),)  # knew everything before: undefined
+
+
+def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Hand-built answers that say how sure: per question, right and wrong at each level; the
+    question answered sure and wrong most often comes first, marked; answers without a level
+    (the cohort's own) count nowhere here; the platform filter applies."""
+    (a, a1), (_, a2), (b, b1) = questions(catalog)
+    given = [("ann", a, a1, "s", False), ("bob", a, a1, "s", False), ("cy", a, a1, "s", False),
+             ("dee", a, a1, "s", True), ("ann", a, a2, "s", True), ("bob", a, a2, "g", True),
+             ("cy", a, a2, "t", False), ("dee", b, b1, "g", False)]
+    with database.unit() as unit:
+        for number, (name, lesson_id, key, level, right) in enumerate(given):
+            unit.answers.record(cohort[name], lesson_id, key, (0,), right,
+                                NOW - timedelta(hours=number + 1), f"sure:{number}",
+                                confidence=level)
+    dashboard = Dashboard(database, catalog)
+    table = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date()),
+                            NOW).all_tables()["confidence"]
+    assert table.rows == (
+        ("A: Question a1?", 1, 3, 0, 0, 0, 0, 0.75),
+        ("A: Question a2?", 1, 0, 0, 1, 1, 0, 0.0),
+        ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))
+    assert table.marked == (True, False, False)
+    telegram = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date(), "telegram"),
+                               NOW).all_tables()["confidence"]
+    assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0),
+                             ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))

@@ -46,8 +46,13 @@ def month(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, objec
                 continue  # the scheduler's part (issue #4): nothing is sent on a day off
             at_nine = calendar.at_local(day, learner.lesson_time, zone)
             lesson_hours.add(at_nine.astimezone(zone).hour)
-            pushed = [m for m in deliver(engine, learner.id, "lesson", at_nine)
-                      if isinstance(m, LessonMessage)]
+            said = deliver(engine, learner.id, "lesson", at_nine)
+            while (check := [m for m in said if isinstance(m, QuestionMessage)
+                             and m.check == "pre"]):
+                # A checked track's baseline comes first: answered, it brings the lesson.
+                said = engine.handle(Inbound(Platform.TELEGRAM, zone_name, zone_name,
+                                             answer=check[0].buttons[0].value), at_nine)
+            pushed = [m for m in said if isinstance(m, LessonMessage)]
             if pushed:
                 lessons.append(day)
                 engine.handle(Inbound(Platform.TELEGRAM, zone_name, zone_name,

@@ -8,7 +8,7 @@ import math
 from datetime import UTC, date, datetime, timedelta
 
 from bot.engine import calendar
-from bot.messages import Kind, QuestionMessage
+from bot.messages import CheckIntro, Kind, QuestionMessage
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 ZONES = {"ber": "Europe/Berlin", "nyc": "America/New_York", "tyo": "Asia/Tokyo"}
@@ -52,8 +52,12 @@ async def test_a_month_across_dst_in_three_time_zones(bot: Bot) -> None:
     for user, zone_name in ZONES.items():
         zone = calendar.zone(zone_name)
         mine = [d for d in bot.adapter.delivered if d.recipient.user_id == user]
-        lessons = [d.at.astimezone(zone) for d in mine if d.messages[0].kind is Kind.LESSON]
-        quizzes = [d.at.astimezone(zone) for d in mine if d.messages[0].kind is Kind.QUESTION]
+        # A lesson push opens with a checked track's baseline before its first lesson, and a
+        # quiz push with a track's endline days after its last.
+        lessons = [d.at.astimezone(zone) for d in mine if d.messages[0].kind is Kind.LESSON
+                   or (isinstance(d.messages[0], CheckIntro) and d.messages[0].phase == "pre")]
+        quizzes = [d.at.astimezone(zone) for d in mine if d.messages[0].kind is Kind.QUESTION
+                   or (isinstance(d.messages[0], CheckIntro) and d.messages[0].phase == "post")]
         assert [moment.date() for moment in lessons] == [
             day for day in workdays
             if START < calendar.at_local(day, "09:00", zone) < END], f"{user} lesson days"

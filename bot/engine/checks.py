@@ -1,0 +1,274 @@
+"""Knowledge checks of a track: what a learner knew before its first lesson (the baseline) and
+after its last (the endline), for the normalised gain trainers report.
+
+A track asks for one in its first lesson's front matter (``check``). Before that lesson is
+first given, the learner answers a few of the track's questions, chosen here: spread over its
+lessons, the same for the same learner every time. Baseline answers earn nothing, keep no
+streak and count in no figure, but each seeds its question's FSRS card when its lesson comes.
+Once every lesson of the track is read and ``check_days`` have passed, the next quiz push
+asks the same questions again: normal answers, also kept as the endline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from bot.content.catalog import Catalog, check_size
+from bot.content.model import Lesson, track_title
+from bot.engine import calendar
+from bot.engine.asking import confident, question_message
+from bot.engine.reviewer import remember
+from bot.engine.turn import Turn
+from bot.messages import CheckDone, CheckIntro, ChoiceRange, Notice, NoticeCode, TrackGain
+from storage.records import Ask, Card, LessonSource, TrackCheck
+
+PRE = "pre"
+POST = "post"
+SKIP_CHECK = frozenset({"skip check", "skip the check", "skip checks", "skip all",
+                        "no check"})
+"""What a learner says to skip a whole check (one question is skipped with "skip")."""
+
+
+def _number(*parts: str) -> int:
+    return int(hashlib.sha256(":".join(parts).encode()).hexdigest()[:12], 16)
+
+
+def choose(catalog: Catalog, track: str, learner_id: int, count: int) -> list[tuple[str, str]]:
+    """The ``count`` questions of a track's check for one learner, in the track's order: one
+    from each lesson first (evenly spread over them when there are more lessons than
+    questions), then a second from each, and so on; which one of a lesson's questions, and
+    which lessons, depend on the learner (the same every time), so learners of one cohort
+    answer different questions and a track's check covers all of them."""
+    lessons = [lesson for lesson in catalog.tracks().get(track, ()) if lesson.questions]
+    learner = str(learner_id)
+    rotated = []
+    for lesson in lessons:
+        start = _number(learner, lesson.id) % len(lesson.questions)
+        keys = [question.key for question in lesson.questions]
+        rotated.append(keys[start:] + keys[:start])
+    picked: list[tuple[int, int]] = []  # (lesson position, round)
+    rounds = 0
+    while len(picked) < count and any(len(keys) > rounds for keys in rotated):
+        able = [index for index, keys in enumerate(rotated) if len(keys) > rounds]
+        need = count - len(picked)
+        if need < len(able):
+            shift = (_number(learner, track, str(rounds)) % 1000) / 1000
+            able = sorted({able[int((k + shift) * len(able) / need)] for k in range(need)})
+        picked.extend((index, rounds) for index in able)
+        rounds += 1
+    return [(lessons[index].id, rotated[index][round_]) for index, round_ in sorted(picked)]
+
+
+def _received(turn: Turn, lesson: Lesson) -> bool:
+    receipt = turn.receipt(lesson.id)
+    return receipt is not None and receipt.via is not LessonSource.LOOKUP
+
+
+def gate(turn: Turn, lesson: Lesson) -> bool:
+    """Before the first lesson of a track with a check is given: its baseline (begun, or begun
+    again where the learner left it) instead of the lesson. True when it is asked; the lesson
+    follows its last answer (or `skip check`)."""
+    track = lesson.track
+    if not track:
+        return False
+    check = turn.unit.checks.get(turn.learner.id, track, PRE)
+    if check is not None and check.finished_at is not None:
+        return False
+    if check is None:
+        count = check_size(turn.catalog, track)
+        if not count or any(_received(turn, item) for item in turn.catalog.tracks()[track]):
+            return False  # no check, or the track was begun before it asked for one
+        check = turn.unit.checks.start(turn.learner.id, track, PRE,
+                                       choose(turn.catalog, track, turn.learner.id, count),
+                                       turn.now)
+        turn.say(CheckIntro(track_title(track), len(check.questions), PRE))
+    else:
+        turn.say(CheckIntro(track_title(track), len(check.questions), PRE,
+                            left=len(check.questions) - check.answered))
+    return ask_question(turn, check)
+
+
+def ask_question(turn: Turn, check: TrackCheck) -> bool:
+    """Ask a check's next question (the open one again, if it waits); False when none is left
+    (the check is then finished). A question a trainer removed since counts as not known."""
+    asks, learner_id = turn.unit.asks, turn.learner.id
+    while check.answered < len(check.questions):
+        lesson_id, key = check.questions[check.answered]
+        found = turn.find_question(lesson_id, key)
+        if found is not None:
+            open_ask = asks.latest_open(learner_id)
+            if open_ask is None or open_ask.check_phase != check.phase or \
+                    open_ask.check_track != check.track or \
+                    (open_ask.lesson_id, open_ask.question_key) != (lesson_id, key):
+                open_ask = asks.create(learner_id, lesson_id, key, turn.now,
+                                       pushed=turn.pushed and check.phase == POST,
+                                       check_phase=check.phase, check_track=check.track)
+            # An endline question is a review: it asks how sure, where reviews do.
+            turn.say(question_message(open_ask.id, *found, number=check.answered + 1,
+                                      of=len(check.questions), check=check.phase,
+                                      confidence=check.phase == POST
+                                      and confident(turn, found[0])))
+            return True
+        turn.unit.checks.answer(learner_id, check.track, check.phase, False)
+        check = _reload(turn, check)
+    turn.unit.checks.finish(learner_id, check.track, check.phase, turn.now)
+    return False
+
+
+def _reload(turn: Turn, check: TrackCheck) -> TrackCheck:
+    found = turn.unit.checks.get(turn.learner.id, check.track, check.phase)
+    assert found is not None
+    return found
+
+
+def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> str | None:
+    """A baseline question answered (``choices`` None: "skip", not known): kept, no points,
+    no streak, no answer in any figure; then the next one. The track, when this answer ended
+    the baseline (its first lesson comes next); None otherwise."""
+    unit, track = turn.unit, asked.check_track or ""
+    found = turn.find_question(asked.lesson_id, asked.question_key)
+    correct = False
+    if found is not None and choices is not None:
+        question = found[1]
+        if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
+            turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
+            return None
+        if len(set(choices)) > 1 and len(question.correct_indexes) == 1:
+            turn.say(Notice(NoticeCode.ONE_CHOICE))
+            return None
+        correct = set(choices) == set(question.correct_indexes)
+    if not unit.asks.close(asked.id, turn.now):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        return None
+    unit.checks.answer(turn.learner.id, track, PRE, correct)
+    check = unit.checks.get(turn.learner.id, track, PRE)
+    if check is None or check.finished_at is not None:
+        return None
+    if ask_question(turn, check):
+        return None
+    check = _reload(turn, check)
+    turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions)))
+    return track
+
+
+def next_of_track(turn: Turn, track: str) -> str | None:
+    """The lesson of a track to give after its baseline: its first not yet given."""
+    return next((lesson.id for lesson in turn.catalog.tracks().get(track, ())
+                 if not _received(turn, lesson)), None)
+
+
+def open_check(turn: Turn) -> TrackCheck | None:
+    """The check the learner is in the middle of, if any (the latest begun)."""
+    waiting = [check for check in turn.unit.checks.of_learner(turn.learner.id)
+               if check.finished_at is None]
+    return waiting[-1] if waiting else None
+
+
+def skip(turn: Turn) -> TrackCheck | None:
+    """`skip check`: the check under way ends without a score (its open question is let go);
+    the check skipped, or None when there was none (said so)."""
+    check = open_check(turn)
+    if check is None:
+        turn.say(Notice(NoticeCode.NO_CHECK))
+        return None
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if open_ask is not None and open_ask.check_track == check.track and \
+            open_ask.check_phase == check.phase:
+        turn.unit.asks.close(open_ask.id, turn.now)
+    turn.unit.checks.finish(turn.learner.id, check.track, check.phase, turn.now, skipped=True)
+    turn.say(Notice(NoticeCode.CHECK_SKIPPED))
+    return check
+
+
+def seeds(turn: Turn, lesson: Lesson) -> dict[str, Card]:
+    """The cards the baseline seeds for a lesson's questions it asked, by question key: each
+    with its first review, on the day of the baseline (``due_at`` is the caller's to set)."""
+    if not lesson.track:
+        return {}
+    check = turn.unit.checks.get(turn.learner.id, lesson.track, PRE)
+    if check is None:
+        return {}
+    # FSRS counts whole days from the start of the learner's day, as for every review.
+    day_start = calendar.at_local(calendar.local_date(check.started_at, turn.tz), "00:00",
+                                  turn.tz)
+    found = {}
+    for (lesson_id, key), result in zip(check.questions, check.results, strict=False):
+        if lesson_id == lesson.id:
+            memory = turn.reviewer.baseline(result == "1", day_start)
+            found[key] = remember(Card(turn.learner.id, lesson_id, key, "", turn.now,
+                                       reviews=1, lapses=int(result != "1")), memory)
+    return found
+
+
+def endline_due(turn: Turn) -> str | None:
+    """A track whose endline is due: its baseline was answered, every lesson of it is read,
+    and ``check_days`` have passed since the last was; None when there is none."""
+    mine = turn.unit.checks.of_learner(turn.learner.id)
+    started = {(check.track, check.phase) for check in mine}
+    tracks = turn.catalog.tracks()
+    wait = timedelta(days=turn.settings.check_days)
+    for check in mine:
+        if check.phase != PRE or check.score is None or (check.track, POST) in started:
+            continue
+        lessons = tracks.get(check.track, ())
+        reads = [receipt.read_at for item in lessons
+                 if (receipt := turn.receipt(item.id)) is not None]
+        if not lessons or len(reads) < len(lessons) or any(at is None for at in reads):
+            continue
+        last = max(at for at in reads if at is not None)
+        if turn.now - last >= wait:
+            return check.track
+    return None
+
+
+def start_endline(turn: Turn, track: str) -> None:
+    """Begin a track's endline with its baseline's questions."""
+    baseline = turn.unit.checks.get(turn.learner.id, track, PRE)
+    if baseline is None:
+        return
+    check = turn.unit.checks.start(turn.learner.id, track, POST, baseline.questions, turn.now)
+    turn.say(CheckIntro(track_title(track), len(check.questions), POST))
+
+
+def ask_endline(turn: Turn) -> bool:
+    """Ask the next question of an endline under way; False when none is."""
+    check = next((item for item in turn.unit.checks.of_learner(turn.learner.id)
+                  if item.phase == POST and item.finished_at is None), None)
+    return check is not None and ask_question(turn, check)
+
+
+def record_endline(turn: Turn, asked: Ask, correct: bool) -> None:
+    """An endline question answered (it counted as a review too): kept as the endline's; the
+    last one says how the learner did, before and now."""
+    track = asked.check_track or ""
+    checks, learner_id = turn.unit.checks, turn.learner.id
+    checks.answer(learner_id, track, POST, correct)
+    check = checks.get(learner_id, track, POST)
+    if check is None or check.finished_at is not None or \
+            check.answered < len(check.questions):
+        return
+    checks.finish(learner_id, track, POST, turn.now)
+    baseline = checks.get(learner_id, track, PRE)
+    turn.say(CheckDone(track_title(track), POST, check.right, len(check.questions),
+                       before=baseline.right if baseline is not None else None))
+
+
+def normalised_gain(pre: float, post: float) -> float | None:
+    """(post - pre) / (1 - pre): the share of what was not known before that was learnt;
+    None when everything was known before (there was nothing to gain)."""
+    return None if pre >= 1 else (post - pre) / (1 - pre)
+
+
+def gains(turn: Turn) -> tuple[TrackGain, ...]:
+    """The learner's gain in each track with both checks done, in the order begun."""
+    mine = {(check.track, check.phase): check
+            for check in turn.unit.checks.of_learner(turn.learner.id)}
+    found = []
+    for (track, phase), check in mine.items():
+        after = mine.get((track, POST))
+        if phase != PRE or after is None or check.score is None or after.score is None:
+            continue
+        found.append(TrackGain(track_title(track), check.score, after.score,
+                               normalised_gain(check.score, after.score)))
+    return tuple(found)

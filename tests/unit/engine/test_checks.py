@@ -1,0 +1,364 @@
+"""Knowledge checks of a track: the baseline before its first lesson (nothing counts), the
+endline in a quiz push days after its last (normal answers), `skip check`, and the gain in
+`me`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.content.catalog import Catalog
+from bot.engine.checks import choose, normalised_gain
+from bot.engine.engine import Engine
+from bot.engine.turn import EngineSettings
+from bot.messages import (
+    CheckDone,
+    CheckIntro,
+    Feedback,
+    LessonMessage,
+    Outbound,
+    Profile,
+    QuestionMessage,
+    TrackGain,
+)
+from storage import Database
+from tests.unit.engine.conftest import Say, deliver, kinds, learner_of, write
+
+MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def quiz(*questions: str) -> str:
+    """A quiz section whose right answer is always the second choice."""
+    return "\n## Quiz\n" + "".join(
+        f"\n### {q}?\n- [ ] wrong one\n- [x] right one\n- [ ] wrong two\n> Because.\n"
+        for q in questions)
+
+
+@pytest.fixture
+def lessons(tmp_path: Path) -> Path:
+    """A track of three lessons (two questions each) asking for a check of four, and a lone
+    lesson."""
+    folder = tmp_path / "lessons"
+    write(folder, "safe/one.md", "title: One\ntrack: safe\norder: 1\ntopic: safe\ncheck: 4",
+          "Lesson one about apples." + quiz("Apple one", "Apple two"))
+    write(folder, "safe/two.md", "title: Two\ntrack: safe\norder: 2\ntopic: safe",
+          "Lesson two about bananas." + quiz("Banana one", "Banana two"))
+    write(folder, "safe/three.md", "title: Three\ntrack: safe\norder: 3\ntopic: safe",
+          "Lesson three about cherries." + quiz("Cherry one", "Cherry two"))
+    return folder
+
+
+def right(message: Outbound) -> str:
+    assert isinstance(message, QuestionMessage)
+    return message.buttons[1].value
+
+
+def wrong(message: Outbound) -> str:
+    assert isinstance(message, QuestionMessage)
+    return message.buttons[0].value
+
+
+def count(database: Database, sql: str) -> int:
+    with database.session() as session:
+        return int(session.execute(text(sql)).scalar_one())
+
+
+def baseline(say: Say, at: datetime, known: int) -> list[Outbound]:
+    """Ask for a lesson and answer the four baseline questions, the first ``known`` right; the
+    replies to the last answer."""
+    say("hi", at=at)
+    out = say("lesson", at=at)
+    assert isinstance(out[0], CheckIntro)
+    question = out[-1]
+    for number in range(4):
+        out = say(answer=right(question) if number < known else wrong(question), at=at)
+        question = out[-1]
+    return out
+
+
+def test_the_first_lesson_of_a_checked_track_comes_after_a_baseline_that_counts_nothing(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    assert out[0] == CheckIntro("Safe", 4, "pre")
+    first = out[1]
+    assert isinstance(first, QuestionMessage) and first.check == "pre"
+    assert (first.number, first.of) == (1, 4)
+    seen = [first.lesson.id]
+    out = say(answer=right(first), at=MON)
+    # No feedback that gives the answer away, no points: the next question at once.
+    assert kinds(out) == ["question"]
+    for _ in range(2):
+        assert isinstance(out[-1], QuestionMessage)
+        seen.append(out[-1].lesson.id)
+        out = say(answer=wrong(out[-1]), at=MON)
+    seen.append(out[-1].lesson.id)  # type: ignore[union-attr]
+    out = say("I don't know", at=MON)  # "skip" counts as not known
+    assert out[0] == CheckDone("Safe", "pre", 1, 4)
+    assert isinstance(out[1], LessonMessage) and out[1].lesson.id == "safe/one"
+    # Spread over the track: every lesson is asked, in the track's order.
+    assert set(seen) == {"safe/one", "safe/two", "safe/three"} and seen == sorted(
+        seen, key=["safe/one", "safe/two", "safe/three"].index)
+    # Nothing counted: no answer, no points, no streak, no ask in the day's figures.
+    assert count(database, "SELECT count(*) FROM answer") == 0
+    assert count(database, "SELECT count(*) FROM points") == 0
+    assert count(database, "SELECT coalesce(sum(asked), 0) FROM activity_day") == 0
+    assert count(database, "SELECT coalesce(max(current), 0) FROM streak") == 0
+    profile = say("me", at=MON)[0]
+    assert isinstance(profile, Profile) and profile.points == 0 and profile.answered == 0
+
+
+def test_the_baseline_seeds_the_cards_of_its_questions_when_their_lesson_comes(
+        say: Say, database: Database) -> None:
+    baseline(say, MON, known=1)
+    with database.session() as session:
+        rows = session.execute(text(
+            "SELECT lesson_id, reviews, lapses, state FROM card ORDER BY lesson_id, "
+            "question_key")).all()
+    # Lesson one came: its asked question is seeded from the answer (right: no lapse), its
+    # other one starts fresh; the other lessons' cards wait for their lessons.
+    assert {row[0] for row in rows} == {"safe/one"}
+    seeded = [row for row in rows if row[3]]
+    assert len(seeded) == 1 and seeded[0][1] == 1 and seeded[0][2] == 0
+
+
+def test_an_ignored_baseline_is_asked_again_where_it_was_left_and_skip_check_ends_it(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    out = say(answer=right(out[-1]), at=MON)
+    waiting = out[-1]
+    assert isinstance(waiting, QuestionMessage)
+    say("bananas", at=MON)  # a lookup meanwhile leaves it waiting
+    learner = learner_of(engine)
+    again = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
+    assert again[0] == CheckIntro("Safe", 4, "pre", left=3)
+    assert isinstance(again[1], QuestionMessage) and again[1].ask_id == waiting.ask_id
+    assert (again[1].number, again[1].of) == (2, 4)
+    out = say("skip check", at=MON + timedelta(days=1))
+    assert kinds(out) == ["notice:check_skipped", "lesson"]
+    assert isinstance(out[1], LessonMessage) and out[1].lesson.id == "safe/one"
+    # Skipped: the next lesson comes without a check, and no endline will come.
+    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
+    assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
+
+
+def test_a_track_begun_before_it_asked_for_a_check_is_not_checked(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    path = lessons / "safe/one.md"
+    path.write_text(path.read_text().replace("check: 4\n", ""))
+    engine.catalog.refresh()
+    say("hi", at=MON)
+    assert kinds(say("lesson", at=MON)) == ["lesson"]
+    path.write_text(path.read_text().replace("topic: safe\n", "topic: safe\ncheck: 4\n", 1))
+    engine.catalog.refresh()
+    assert kinds(say("lesson", at=MON)) == ["lesson"]
+
+
+def read_track(say: Say, at: datetime) -> None:
+    """Read the track's two lessons after the first."""
+    for _ in range(2):
+        out = say("lesson", at=at)
+        assert isinstance(out[-1], LessonMessage)
+        say("done", at=at)
+
+
+def test_the_endline_opens_the_quiz_push_days_after_the_last_lesson_and_me_shows_the_gain(
+        say: Say, engine: Engine, database: Database) -> None:
+    baseline(say, MON, known=1)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))  # lessons two and three (one is read)
+    learner = learner_of(engine)
+    # Two days after the last lesson: no endline yet.
+    early = deliver(engine, learner.id, "quiz", MON + timedelta(days=3, hours=6))
+    assert not any(isinstance(message, CheckIntro) for message in early)
+    for message in early:  # answer what the push asked, so no question stays open
+        while isinstance(message, QuestionMessage):
+            message = say(answer=right(message), at=MON + timedelta(days=3, hours=6))[-1]
+    at = MON + timedelta(days=4, hours=6)
+    out = deliver(engine, learner.id, "quiz", at)
+    assert out[0] == CheckIntro("Safe", 4, "post")
+    question = out[1]
+    assert isinstance(question, QuestionMessage) and question.check == "post"
+    asked = 0
+    while isinstance(question, QuestionMessage) and question.check == "post":
+        asked += 1
+        out = say(answer=right(question) if asked < 4 else wrong(question), at=at)
+        assert isinstance(out[0], Feedback)  # a normal answer: feedback and points
+        question = next((m for m in out if isinstance(m, QuestionMessage)), None)
+    assert asked == 4
+    assert CheckDone("Safe", "post", 3, 4, before=1) in out
+    profile = say("me", at=at)[0]
+    assert isinstance(profile, Profile)
+    assert profile.gains == (TrackGain("Safe", 0.25, 0.75, pytest.approx(2 / 3)),)
+    with database.session() as session:
+        checks = session.execute(text(
+            "SELECT phase, answered, \"right\", skipped FROM track_check ORDER BY phase")).all()
+    assert [tuple(row) for row in checks] == [("post", 4, 3, False), ("pre", 4, 1, False)]
+    # A second push brings no second endline.
+    later = deliver(engine, learner.id, "quiz", at + timedelta(days=1))
+    assert not any(isinstance(message, CheckIntro) for message in later)
+
+
+def test_the_endline_waits_the_configured_days(database: Database, lessons: Path,
+                                               say: Say) -> None:
+    catalog = Catalog(lessons)
+    catalog.load()
+    patient = Engine(database, catalog, EngineSettings(check_days=10))
+    baseline(say, MON, known=0)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))
+    learner = learner_of(patient)
+    assert not any(isinstance(m, CheckIntro) for m in deliver(
+        patient, learner.id, "quiz", MON + timedelta(days=8)))
+
+
+def test_questions_are_spread_over_the_track_and_the_same_for_a_learner(lessons: Path) -> None:
+    catalog = Catalog(lessons)
+    catalog.load()
+    four = choose(catalog, "safe", 7, 4)
+    assert four == choose(catalog, "safe", 7, 4)
+    assert len(set(four)) == 4
+    assert {lesson for lesson, _ in four} == {"safe/one", "safe/two", "safe/three"}
+    three = choose(catalog, "safe", 8, 3)
+    assert [lesson for lesson, _ in three] == ["safe/one", "safe/two", "safe/three"]
+    # Over a cohort, every question of the track is asked by someone.
+    asked = {key for learner in range(40) for _, key in choose(catalog, "safe", learner, 3)}
+    assert len(asked) == 6
+
+
+def test_normalised_gain_is_undefined_when_everything_was_known() -> None:
+    assert normalised_gain(0.25, 0.75) == pytest.approx(2 / 3)
+    assert normalised_gain(0.5, 0.25) == pytest.approx(-0.5)
+    assert normalised_gain(1.0, 1.0) is None
+
+
+def test_typed_baseline_answers_a_wrong_number_and_quiz_meanwhile(say: Say) -> None:
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    # Out of range: said so, and the question stays (nothing is counted).
+    assert kinds(say("7", at=MON)) == ["notice:choice_range"]
+    # `quiz` meanwhile asks the waiting baseline question again, with its place.
+    again = say("quiz", at=MON)[-1]
+    assert isinstance(again, QuestionMessage) and again.ask_id == first.ask_id
+    assert (again.check, again.number, again.of) == ("pre", 1, 4)
+    second = say("2", at=MON)[-1]
+    assert isinstance(second, QuestionMessage) and (second.number, second.check) == (2, "pre")
+
+
+def test_a_question_removed_during_the_baseline_counts_as_not_known(
+        say: Say, engine: Engine, lessons: Path, database: Database) -> None:
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    out = say(answer=right(out[-1]), at=MON)
+    waiting = out[-1]
+    assert isinstance(waiting, QuestionMessage)
+    path = lessons / f"{waiting.lesson.id}.md"
+    text_now = path.read_text()
+    path.write_text(text_now.replace(f"### {waiting.question.text}", "### Reworded?"))
+    engine.catalog.refresh()
+    out = say("lesson", at=MON)  # asked again: the next one that is still there
+    assert out[0] == CheckIntro("Safe", 4, "pre", left=3)
+    while isinstance(out[-1], QuestionMessage):
+        out = say(answer=right(out[-1]), at=MON)
+    assert isinstance(out[0], CheckDone) and out[0].total == 4
+    assert out[0].right <= 3  # the removed one counts as not known
+
+
+def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
+    baseline(say, MON, known=2)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))
+    learner = learner_of(engine)
+    at = MON + timedelta(days=5, hours=6)
+    out = deliver(engine, learner.id, "quiz", at)
+    assert out[0] == CheckIntro("Safe", 4, "post")
+    assert kinds(say("skip check", at=at)) == ["notice:check_skipped"]
+    profile = say("me", at=at)[0]
+    assert isinstance(profile, Profile) and profile.gains == ()
+    later = deliver(engine, learner.id, "quiz", at + timedelta(days=1))
+    assert not any(isinstance(message, CheckIntro) for message in later)
+    assert all(not isinstance(m, QuestionMessage) or m.check == "" for m in later)
+
+
+# -- how sure ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def sure(database: Database, lessons: Path) -> Engine:
+    catalog = Catalog(lessons)
+    catalog.load()
+    return Engine(database, catalog, EngineSettings(confidence=True))
+
+
+def test_a_question_asks_how_sure_in_the_same_tap_and_a_lucky_guess_is_rated_hard(
+        sure: Engine, database: Database) -> None:
+    from bot.messages import Inbound, Platform
+
+    def send(at: datetime, text: str | None = None, answer: str | None = None,
+             user: str = "ann") -> list[Outbound]:
+        return sure.handle(Inbound(Platform.CONSOLE, user, user, text=text, answer=answer), at)
+
+    for user in ("ann", "bob"):
+        send(MON, "hi", user=user)
+        send(MON, "lesson", user=user)
+        send(MON, "skip check", user=user)  # the lesson at once
+        send(MON, "done", user=user)
+    tue = MON + timedelta(days=1)
+    answers = {}
+    for user, level in (("ann", "s"), ("bob", "g")):
+        question = send(tue, "quiz", user=user)[-1]
+        assert isinstance(question, QuestionMessage) and question.levels == ("s", "t", "g")
+        assert len(question.buttons) == 3 * len(question.question.choices)
+        pressed = question.buttons[1 * 3 + question.levels.index(level)]  # choice 2 is right
+        assert pressed.value.endswith(f":1:{level}")
+        out = send(tue, answer=pressed.value, user=user)
+        assert isinstance(out[0], Feedback) and out[0].correct and out[0].confidence == level
+        answers[user] = question
+    with database.session() as session:
+        recorded = session.execute(text(
+            "SELECT confidence FROM answer ORDER BY id")).scalars().all()
+        due = dict(session.execute(text(
+            "SELECT l.platform_user_id, min(c.due_at) FROM card c JOIN learner l "
+            "ON l.id = c.learner_id WHERE c.reviews = 1 GROUP BY l.platform_user_id")).all())
+    assert recorded == ["s", "g"]
+    assert due["bob"] < due["ann"]  # the guess comes back sooner than what was known
+    # Typed: the answer and how sure, in words; "not sure" is still "I don't know".
+    question = send(tue, "quiz", user="ann")[-1]
+    assert isinstance(question, QuestionMessage)
+    out = send(tue, "2 guessing", user="ann")
+    assert isinstance(out[0], Feedback) and out[0].confidence == "g"
+    question = send(tue, "quiz", user="bob")[-1]
+    if isinstance(question, QuestionMessage):
+        out = send(tue, "not sure", user="bob")
+        assert isinstance(out[0], Feedback) and out[0].skipped
+
+
+def test_a_wrong_answer_given_sure_is_a_misconception_on_the_dashboard(
+        sure: Engine, database: Database) -> None:
+    from bot.dashboard.pages import Dashboard, Filters
+    from bot.messages import Inbound, Platform
+
+    tue = MON + timedelta(days=1)
+    for user in ("ann", "bob", "cy"):
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="hi"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="lesson"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="skip check"), MON)
+        sure.handle(Inbound(Platform.CONSOLE, user, user, text="done"), MON)
+        question = sure.handle(Inbound(Platform.CONSOLE, user, user, text="quiz"), tue)[-1]
+        assert isinstance(question, QuestionMessage)
+        sure.handle(Inbound(Platform.CONSOLE, user, user,
+                            answer=question.buttons[0].value), tue)  # choice 1, sure: wrong
+    page = Dashboard(database, sure.catalog).build(
+        "questions", Filters(MON.date(), tue.date()), tue)
+    table = page.all_tables()["confidence"]
+    assert table.rows[0][1:8] == (0, 3, 0, 0, 0, 0, 1.0) and table.marked[0]
+    # The daily aggregates the page reads agree with the answers themselves.
+    from storage.reports import Scope
+    scope = Scope(MON, tue + timedelta(days=1))
+    with database.reports() as reports:
+        assert reports.confidence(scope) == reports.confidence_from_rows(scope) != []
+        assert reports.confidence(Scope(MON, tue + timedelta(days=1), "slack")) == []

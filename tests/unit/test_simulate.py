@@ -1,0 +1,43 @@
+"""``microlearn simulate`` produces knowledge checks (baselines answered knowing less than the
+endlines that come days after the track) and answers that say how sure."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.app import open_engine
+from bot.dashboard.pages import Dashboard, Filters
+from bot.engine.turn import EngineSettings
+from bot.simulate import Simulation
+from tests.unit.engine.conftest import write
+from tests.unit.engine.test_checks import quiz
+
+
+def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    write(folder, "safe/one.md", "title: One\ntrack: safe\norder: 1\ntopic: safe\ncheck: 3",
+          "Lesson one about apples." + quiz("Apple one", "Apple two"))
+    write(folder, "safe/two.md", "title: Two\ntrack: safe\norder: 2\ntopic: safe",
+          "Lesson two about bananas." + quiz("Banana one", "Banana two"))
+    write(folder, "safe/three.md", "title: Three\ntrack: safe\norder: 3\ntopic: safe",
+          "Lesson three about cherries." + quiz("Cherry one", "Cherry two"))
+    database, engine = open_engine(folder, f"sqlite:///{tmp_path / 'cohort.db'}",
+                                   EngineSettings(quiz_questions=3, confidence=True))
+    Simulation(engine, seed=3).run(12, 28, date(2026, 3, 2))
+    dashboard = Dashboard(database, engine.catalog)
+    cohort = Filters(date(2026, 3, 1), date(2026, 4, 30))
+    page = dashboard.build("gain", cohort, datetime(2026, 5, 1, tzinfo=UTC))
+    sure = dashboard.build("questions", cohort, datetime(2026, 5, 1, tzinfo=UTC)).all_tables()[
+        "confidence"]
+    database.dispose()
+    assert len(sure.rows) == 6  # every question of the track
+    totals = [sum(int(row[n] or 0) for row in sure.rows) for n in range(1, 7)]
+    sure_right, sure_wrong, _, _, _, guess_wrong = totals
+    assert sure_right > sure_wrong > 0 and guess_wrong > 0
+    [row] = page.tables[0].rows
+    track, baselines, both, before, after, gain, _ = row
+    assert track == "Safe" and isinstance(baselines, int) and isinstance(both, int)
+    assert baselines >= 6 and both >= 4
+    assert isinstance(before, float) and isinstance(after, float) and after > before
+    assert isinstance(gain, float) and gain > 0
