@@ -164,3 +164,19 @@ def test_forget_forgets_every_linked_account(engine: Engine) -> None:
     assert count(engine, LearnerRow) == 0
     assert say(engine, ANN_SLACK, "hello") == [Notice(NoticeCode.STAY_FORGOTTEN)]
     assert say(engine, ANN_TELEGRAM, "hello") == [Notice(NoticeCode.STAY_FORGOTTEN)]
+
+
+def test_a_check_of_a_track_both_took_keeps_the_code_learners(engine: Engine) -> None:
+    say(engine, ANN_SLACK, "hello")
+    say(engine, ANN_TELEGRAM, "hello")
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        for who, asked in ((ANN_SLACK, (("a", "q1"),)), (ANN_TELEGRAM, (("b", "q2"),))):
+            learner = unit.learners.find(who[0].value, who[1])
+            unit.checks.start(learner.id, "basics", "pre", asked, MONDAY)
+    code = code_of(engine, ANN_SLACK)
+    [linked] = say(engine, ANN_TELEGRAM, f"link {code}")
+    assert isinstance(linked, Linked)
+    with engine.store.unit() as unit:  # type: ignore[attr-defined]
+        learner = unit.learners.find("slack", "U1ANN")
+        [kept] = unit.checks.of_learner(learner.id)
+    assert kept.questions == (("a", "q1"),)
