@@ -8,7 +8,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from storage import Database
 from storage.records import Delivery, Learner
 from storage.repositories import Deliveries, Learners
 from tests.conftest import SAMPLE
+from tests.fakes.network import free_port
 from tests.fakes.slack_api import APP_ID, APP_TOKEN, BOT_TOKEN, TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -37,11 +37,6 @@ FAST = 50.0
 """Messages a second per DM in tests that are not about pacing."""
 _ids = itertools.count(1)
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class CountingHost(BotHost):

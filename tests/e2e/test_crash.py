@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from sqlalchemy import text
 
 from storage import Database, upgrade
 from tests.fakes.harness import enrol_due
+from tests.fakes.network import free_port
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,12 +37,6 @@ def long_lesson(folder: Path) -> Path:
                                     f"{body}\n", encoding="utf-8")
     return folder
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start(command: list[str], log: Path, **environment: str) -> subprocess.Popen[bytes]:

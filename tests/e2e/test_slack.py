@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -53,6 +52,7 @@ from tests.e2e.slack_harness import (
     slash,
     start_bot,
 )
+from tests.fakes.network import free_port
 from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack, entities_ok, mrkdwn_texts
 
 pytestmark = pytest.mark.e2e
@@ -659,12 +659,6 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
         await runtime.stop()
     assert fake.socket.connections == []  # the websocket was closed
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(

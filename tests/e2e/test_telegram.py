@@ -8,7 +8,6 @@ import asyncio
 import json
 import logging
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -40,6 +39,7 @@ from scheduler.due import DueScan
 from storage import Database
 from storage.records import Learner
 from storage.repositories import Deliveries, Learners, Points
+from tests.fakes.network import free_port
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -51,12 +51,6 @@ ADA = 4201
 FAST = (1000.0, 200.0)
 """Pacing for flow tests (per second overall, per chat); the pacing test uses the real 30/1."""
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -24,7 +24,8 @@ from bot.xapi.statements import ANSWERED, COMPLETED, EXPERIENCED, RATED, Vocabul
 from scheduler.clock import ManualClock
 from storage import Database
 from storage.xapi import NewStatement, XapiStore
-from tests.e2e.ralph import PASSWORD, USERNAME, Ralph, free_port
+from tests.e2e.ralph import PASSWORD, USERNAME, Ralph
+from tests.fakes.network import free_port
 
 pytest.importorskip("ralph.backends.lrs.fs", reason="the LRS tests need the dev extra (ralph-malph)")
 pytestmark = pytest.mark.e2e

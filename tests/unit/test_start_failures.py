@@ -4,19 +4,12 @@ never a traceback, and no database file left behind by a start that did not happ
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.conftest import SAMPLE
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+from tests.fakes.network import free_port
 
 
 def run_bot(config: Path) -> subprocess.CompletedProcess[str]:
