@@ -263,11 +263,12 @@ class Accounts:
             if mine is not None:  # the latest verdict counts
                 loser = into if row["rated_at"] > mine["rated_at"] else other
                 s.execute(delete(_RATING).where(_RATING.c.learner_id == loser, key))
-        # A track's check (before or after) both took: the code's learner's stands.
-        for track, phase in s.execute(select(_CHECK.c.track, _CHECK.c.phase).where(
-                _CHECK.c.learner_id == into)).all():
+        # A track both began checking: the code's learner's checks of it stand, before and
+        # after together (a gain compares the same questions, asked of one learner).
+        for track in s.execute(select(_CHECK.c.track).where(
+                _CHECK.c.learner_id == into).distinct()).scalars().all():
             s.execute(delete(_CHECK).where(_CHECK.c.learner_id == other,
-                                           _CHECK.c.track == track, _CHECK.c.phase == phase))
+                                           _CHECK.c.track == track))
         if s.execute(select(_AWAITED.c.learner_id).where(_AWAITED.c.learner_id == into)).first():
             s.execute(delete(_AWAITED).where(_AWAITED.c.learner_id == other))
         s.execute(delete(_CODE).where(_CODE.c.learner_id == other))

@@ -14,7 +14,8 @@ LEVELS = ("s", "t", "g")
 LEVEL_WORDS = {"sure": "s", "certain": "s", "i'm sure": "s", "im sure": "s", "i know": "s",
                "think": "t", "think so": "t", "i think so": "t", "probably": "t",
                "guess": "g", "guessing": "g", "a guess": "g", "i guess": "g",
-               "just guessing": "g"}
+               "just guessing": "g", "not sure": "g", "i'm not sure": "g", "im not sure": "g",
+               "unsure": "g", "no idea": "g", "not certain": "g"}
 """Words typed after an answer that say how sure the learner is ("2 sure", "b guessing")."""
 
 

@@ -158,10 +158,11 @@ def next_of_track(turn: Turn, track: str) -> str | None:
                  if not _received(turn, lesson)), None)
 
 
-def open_check(turn: Turn) -> TrackCheck | None:
-    """The check the learner is in the middle of, if any (the latest begun)."""
+def open_check(turn: Turn, phase: str | None = None) -> TrackCheck | None:
+    """The check the learner is in the middle of, if any (the latest begun; of ``phase``
+    only, when given)."""
     waiting = [check for check in turn.unit.checks.of_learner(turn.learner.id)
-               if check.finished_at is None]
+               if check.finished_at is None and (phase is None or check.phase == phase)]
     return waiting[-1] if waiting else None
 
 

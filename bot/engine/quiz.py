@@ -33,7 +33,9 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
     none due, say when the next one comes."""
     turn.pushed = scheduled
     sync_cards(turn)  # once per quiz, not after every answer
-    if scheduled and checks.open_check(turn) is None:
+    # An endline begins when no other endline is under way (a baseline left unanswered
+    # waits for the track's lesson: it holds up no quiz).
+    if scheduled and checks.open_check(turn, "post") is None:
         track = checks.endline_due(turn)
         if track is not None:  # the push begins with the track's endline check
             checks.start_endline(turn, track)
@@ -131,8 +133,12 @@ def ask_next(turn: Turn) -> bool:
     if open_ask is not None and open_ask.check_phase and open_ask.check_track:
         check = turn.unit.checks.get(turn.learner.id, open_ask.check_track,
                                      open_ask.check_phase)
-        if check is not None and check.finished_at is None and checks.ask_question(turn, check):
-            return True  # a check's question waits: the check goes on where it was left
+        # A check goes on where it was left; but a scheduled push lets a baseline's question
+        # go (its check stays open and asks it again before the track's lesson), so reviews
+        # and other tracks' endlines never wait on a baseline left unanswered.
+        if check is not None and check.finished_at is None and \
+                (check.phase == "post" or not turn.pushed) and checks.ask_question(turn, check):
+            return True
         asks.close(open_ask.id, turn.now)
         open_ask = asks.latest_open(turn.learner.id)
     if open_ask is not None:
@@ -226,10 +232,12 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
         else:
             skip(turn, ask, lesson, question)
         return True
-    answer_text, level = level_of(text)  # "2 sure", "b guessing"
+    answer_text, level = level_of(text)  # "2 sure", "b guessing", "3 not sure"
     choices = typed_choices(question, answer_text)
     if choices is None and level is not None:  # "make a guess" may be a choice's own words
         choices, level = typed_choices(question, text), None
+    if not (confident(turn, lesson) and len(question.correct_indexes) == 1):
+        level = None  # said, but not asked: a "2 i guess" is just the answer 2
     if choices is None:
         if not looks_like_answer(text):
             return False

@@ -362,3 +362,28 @@ def test_a_wrong_answer_given_sure_is_a_misconception_on_the_dashboard(
     with database.reports() as reports:
         assert reports.confidence(scope) == reports.confidence_from_rows(scope) != []
         assert reports.confidence(Scope(MON, tue + timedelta(days=1), "slack")) == []
+
+
+def test_how_sure_typed_is_kept_only_where_it_is_asked(sure: Engine, engine: Engine,
+                                                       database: Database) -> None:
+    """"2 not sure" is the answer 2, given guessing; without confidence asked, "2 i guess" is
+    just the answer 2 (nothing stored about how sure)."""
+    from bot.messages import Inbound, Platform
+
+    def send(bot: Engine, user: str, at: datetime, words: str) -> list[Outbound]:
+        return bot.handle(Inbound(Platform.CONSOLE, user, user, text=words), at)
+
+    tue = MON + timedelta(days=1)
+    for bot, user in ((sure, "ann"), (engine, "bob")):
+        for words in ("hi", "lesson", "skip check", "done"):
+            send(bot, user, MON, words)
+        assert isinstance(send(bot, user, tue, "quiz")[-1], QuestionMessage)
+    out = send(sure, "ann", tue, "2 not sure")
+    assert isinstance(out[0], Feedback) and out[0].confidence == "g" and not out[0].skipped
+    out = send(engine, "bob", tue, "2 i guess")
+    assert isinstance(out[0], Feedback) and out[0].confidence == ""
+    with database.session() as session:
+        recorded = dict(session.execute(text(
+            "SELECT l.platform_user_id, a.confidence FROM answer a JOIN learner l "
+            "ON l.id = a.learner_id")).all())
+    assert recorded == {"ann": "g", "bob": None}

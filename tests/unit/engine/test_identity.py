@@ -173,6 +173,10 @@ def test_a_check_of_a_track_both_took_keeps_the_code_learners(engine: Engine) ->
         for who, asked in ((ANN_SLACK, (("a", "q1"),)), (ANN_TELEGRAM, (("b", "q2"),))):
             learner = unit.learners.find(who[0].value, who[1])
             unit.checks.start(learner.id, "basics", "pre", asked, MONDAY)
+        # Telegram also took the track's endline: it goes with its baseline, not paired
+        # with Slack's baseline of other questions.
+        telegram = unit.learners.find("telegram", "4201")
+        unit.checks.start(telegram.id, "basics", "post", (("b", "q2"),), MONDAY)
     code = code_of(engine, ANN_SLACK)
     [linked] = say(engine, ANN_TELEGRAM, f"link {code}")
     assert isinstance(linked, Linked)
