@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, case, delete, func, literal_column, text, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
 from storage import rollups
+from storage.dialects import insert_for, insert_of
 from storage.identity import Accounts
 from storage.records import (
     FINISHED,
@@ -77,14 +77,14 @@ def _digest(platform_user_id: str) -> str:
 
 @lru_cache(maxsize=64)
 def _insert_once_statement(dialect: str, table: Table, returning: tuple[str, ...]) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     columns: list[Any] = [table.c[name] for name in returning] or [literal_column("1")]
     return insert(table).on_conflict_do_nothing().returning(*columns)
 
 
 @lru_cache(maxsize=16)
 def _plain_insert_once(dialect: str, table: Table) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     return insert(table).on_conflict_do_nothing()
 
 
@@ -114,7 +114,7 @@ def _insert_many_once(session: Session, table: type[SQLModel], rows: list[dict[s
 @lru_cache(maxsize=32)
 def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
                       names: tuple[str, ...]) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(dialect)
     statement: Any = insert(table)
     return statement.on_conflict_do_update(
         index_elements=list(keys),
@@ -1101,8 +1101,7 @@ class Voices:
 
     def rate(self, learner_id: int, lesson_id: str, useful: bool, now: datetime) -> None:
         """Keep the learner's verdict on a lesson (a second tap changes it; a comment stays)."""
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" \
-            else sqlite.insert
+        insert = insert_of(self.session)
         table = RatingRow.__table__  # type: ignore[attr-defined]
         statement = insert(table).values(learner_id=learner_id, lesson_id=lesson_id,
                                          useful=useful, comment="", rated_at=now)
@@ -1141,8 +1140,7 @@ class Voices:
                     now: datetime) -> None:
         """Take the learner's next words as a ``kind`` reply (replacing any other awaited;
         one statement, so two turns of one learner at once cannot collide)."""
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" \
-            else sqlite.insert
+        insert = insert_of(self.session)
         table = AwaitedRow.__table__  # type: ignore[attr-defined]
         values = {"kind": kind, "lesson_id": lesson_id, "prompt": prompt[:500],
                   "asked_at": now}

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.dialects import insert_of
 from storage.tables import (
     ActivityDayRow,
     ChoiceDayRow,
@@ -43,8 +43,7 @@ def _increment(session: Session, table: Table, keys: dict[str, Any],
                counts: dict[str, int], returning: Any = None) -> Any:
     """Add ``counts`` to the row at ``keys`` (made at zero first if missing): one statement;
     the value of ``returning`` after it, if asked."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
+    insert = insert_of(session)
     statement: Any = insert(table).values(**keys, **counts)
     primary = {column.name for column in table.primary_key.columns}
     statement = statement.on_conflict_do_update(

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.dialects import insert_for
 from storage.tables import (
     AnswerRow,
     AskRow,
@@ -191,7 +191,7 @@ class XapiStore:
 
     def move_cursor(self, name: str, position: datetime) -> None:
         """Set the cursor of ``name`` (it never moves back)."""
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        insert = insert_for(self.dialect)
         statement = insert(_CURSOR).values(name=name, position=position)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=["name"],
@@ -205,7 +205,7 @@ class XapiStore:
         """Keep statements for sending (one already kept is left as it is); how many are new."""
         if not statements:
             return 0
-        insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        insert = insert_for(self.dialect)
         result = self.session.execute(
             insert(_STATEMENT).on_conflict_do_nothing().returning(_STATEMENT.c.statement_id),
             [{"statement_id": s.statement_id, "learner_id": s.learner_id,
