@@ -890,11 +890,15 @@ class Points:
             rollups.points(self.session, int(learner_id), -int(points))
 
     def total(self, learner_id: int, since: datetime | None = None) -> int:
-        """The learner's points (since a time, if given)."""
+        """The learner's points (since a time, if given). All of them is the total kept with
+        the ledger (one row read, where summing the ledger grows with every answer: this runs
+        after each answer and lesson read)."""
+        if since is None:
+            kept = self.session.exec(select(LearnerRow.points).where(
+                col(LearnerRow.id) == learner_id)).first()
+            return int(kept or 0)
         query = select(func.coalesce(func.sum(PointsRow.points), 0)).where(
-            PointsRow.learner_id == learner_id)
-        if since is not None:
-            query = query.where(col(PointsRow.created_at) >= since)
+            PointsRow.learner_id == learner_id, col(PointsRow.created_at) >= since)
         return int(self.session.exec(query).one())
 
     def active_learners(self, since: datetime) -> int:

@@ -19,7 +19,7 @@ from bot.messages import (
     PushTo,
     Unlinked,
 )
-from storage.tables import AnswerRow, CardRow, LearnerRow, ProgressRow
+from storage.tables import AnswerRow, CardRow, LearnerRow, PointsRow, ProgressRow
 
 MONDAY = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ANN_SLACK = (Platform.SLACK, "U1ANN")
@@ -78,6 +78,7 @@ def test_linking_makes_one_learner_with_one_progress_streak_and_points(engine: E
     assert from_telegram.lessons_read == 1 and from_telegram.points == 25
     with engine.store.unit() as unit:  # type: ignore[attr-defined]
         assert unit._session.execute(select(LearnerRow.points)).scalar_one() == 25
+        assert unit._session.execute(select(func.sum(PointsRow.points))).scalar_one() == 25
     # One card per question (the one reviewed last; on a tie, the code's learner's).
     assert count(engine, CardRow) == 1
     # Both answers are kept; one of them is the first, one the latest.
