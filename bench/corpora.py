@@ -150,7 +150,7 @@ class _PgPage(HTMLParser):
         self._open: list[tuple[str, str]] = []  # (tag, class) of every open element
         self._text: list[str] = []
         self._headings = 0
-        self._top = 0  # the level of the page's own heading
+        self._top = 0  # the heading level one above the page's sections (those become ##)
 
     def _inside(self, *classes: str) -> bool:
         return any(cls in classes for _, cls in self._open)
