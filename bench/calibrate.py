@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from bench.lookup_bench import SETS, hybrid_catalog, lesson_folder, split_queries
+from bench.lookup_bench import TUNED_SETS, hybrid_catalog, lesson_folder, split_queries
 from bot.content import fusion
 from bot.content.catalog import Catalog
 
@@ -33,7 +33,7 @@ Sample = tuple[list[fusion.Evidence], set[str]]
 def collect(hybrid: bool) -> dict[str, list[Sample]]:
     """Per set, the evidence for each tuning query and its right answers."""
     out: dict[str, list[Sample]] = {}
-    for name in SETS:
+    for name in TUNED_SETS:
         with lesson_folder(name) as folder:
             if folder is None:
                 continue

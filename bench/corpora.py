@@ -1,6 +1,6 @@
 """Real pages written by others, turned into lesson folders for the lookup benchmarks.
 
-Two corpora come from Debian packages and are converted once into a cache folder (they are not
+Three corpora come from Debian packages and are converted once into a cache folder (they are not
 copied into this repository):
 
 - ``man-pages``: the English manual pages of sections 1, 5, 7 and 8 on this machine (thousands
@@ -10,10 +10,14 @@ copied into this repository):
   pages a learner would be sent to.
 - ``python-docs``: the reStructuredText sources of Python's documentation that the
   ``python3.11-doc`` package ships (library, tutorial, how-tos, FAQ, reference, using).
+- ``postgres-docs``: PostgreSQL 15's documentation as ``postgresql-doc-15`` ships it, one HTML
+  page a lesson whose id is the file name (``sql-createtable``, ``backup-dump``): the title
+  (a reference page's "name — purpose" line), section headings and plain text, without the
+  navigation around it; a chapter page that is only a table of contents keeps that list.
 
 Usage::
 
-    python -m bench.corpora [--cache DIR]      # builds both, prints the number of pages
+    python -m bench.corpora [--cache DIR]      # builds all three, prints the number of pages
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ import re
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from html.parser import HTMLParser
 from pathlib import Path
 
 MAN_ROOT = Path("/usr/share/man")
 MAN_SECTIONS = ("1", "5", "7", "8")
 PYDOC_ROOT = Path("/usr/share/doc/python3.11/html/_sources")
 PYDOC_PARTS = ("library", "tutorial", "howto", "faq", "reference", "using")
+PGDOC_ROOT = Path("/usr/share/doc/postgresql-doc-15/html")
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "microlearn-bench"
 
 
@@ -123,6 +129,103 @@ def python_docs() -> Iterator[tuple[str, Path]]:
                 yield str(path.relative_to(PYDOC_ROOT)).removesuffix(".rst.txt"), path
 
 
+_NUMBER = re.compile(r"^(?:(?:Chapter|Part|Appendix) )?(?:[0-9]+|[A-Z]|[IVXL]+)(?:\.[0-9]+)*\.\s+")
+_BLOCKS = {"p", "div", "dt", "dd", "li", "tr", "table", "blockquote", "dl", "ul", "ol", "pre",
+           "h1", "h2", "h3", "h4", "h5", "h6"}
+_ASIDES = ("note", "tip", "warning", "caution", "important")
+
+
+class _PgPage(HTMLParser):
+    """One page of PostgreSQL's HTML documentation, read into a title and Markdown blocks.
+
+    The navigation header and footer are dropped; the table of contents is kept apart (a
+    chapter page that has nothing else shows it); a reference page's "name — purpose" line
+    is its title; the page's own heading is not repeated, and section numbers are cut."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.blocks: list[str] = []
+        self.toc: list[str] = []
+        self._open: list[tuple[str, str]] = []  # (tag, class) of every open element
+        self._text: list[str] = []
+        self._headings = 0
+        self._top = 0  # the heading level one above the page's sections (those become ##)
+
+    def _inside(self, *classes: str) -> bool:
+        return any(cls in classes for _, cls in self._open)
+
+    def _end_block(self, tag: str) -> None:
+        raw = "".join(self._text)
+        self._text = []
+        text = " ".join(raw.split())
+        if self._inside("navheader", "navfooter") or not raw.strip():
+            return
+        heading = re.fullmatch(r"h[1-6]", tag) is not None
+        if tag == "title":
+            self.title = self.title or _NUMBER.sub("", text)
+        elif self._inside("refnamediv"):
+            if tag == "p":
+                self.title = text  # "CREATE TABLE — define a new table"
+            elif heading:  # the sections that follow are at the same level
+                self._headings, self._top = 1, int(tag[1]) - 1
+        elif self._inside("toc"):
+            self.toc.append(text)
+        elif tag == "pre":
+            self.blocks.append("```\n" + raw.strip("\n") + "\n```")
+        elif heading and not self._inside(*_ASIDES):  # not "Note", "Tip", ...
+            level = int(tag[1])
+            self._headings += 1
+            if self._headings == 1:  # the page's own heading
+                self._top = level
+            else:
+                self.blocks.append("#" * min(4, max(2, level - self._top + 1)) + " "
+                                   + _NUMBER.sub("", text))
+        else:
+            self.blocks.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCKS or tag == "title":
+            self._end_block("div")
+        elif tag in ("td", "th") and "".join(self._text).strip():
+            self._text.append(" | ")
+        self._open.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._text.append("\n" if self._inside_pre() else " ")
+
+    def _inside_pre(self) -> bool:
+        return any(tag == "pre" for tag, _ in self._open)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCKS or tag == "title":
+            self._end_block(tag)
+        while self._open and self._open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data: str) -> None:
+        self._text.append(data)
+
+
+def pg_to_markdown(html: str) -> str | None:
+    """Render one page of PostgreSQL's documentation as a lesson: ``# title``, ``##`` per
+    section, plain paragraphs and fenced examples; None for a page with no title."""
+    page = _PgPage()
+    page.feed(html)
+    page.close()
+    if not page.title:
+        return None
+    body = "\n\n".join(page.blocks or page.toc)
+    return f"# {page.title}\n\n{body}\n"
+
+
+def postgres_docs() -> Iterator[tuple[str, Path]]:
+    """(lesson id, source file) of every page of PostgreSQL's documentation in the corpus."""
+    for path in sorted(PGDOC_ROOT.glob("*.html")):
+        yield path.stem, path
+
+
 def _convert_man(item: tuple[str, Path, Path]) -> bool:
     _, source, target = item
     try:
@@ -158,13 +261,21 @@ def build(name: str, cache: Path = DEFAULT_CACHE) -> Path | None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(rst_to_markdown(source.read_text(encoding="utf-8")),
                               encoding="utf-8")
+    elif name == "postgres-docs":
+        if not PGDOC_ROOT.is_dir():
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        for lesson_id, source in postgres_docs():
+            text = pg_to_markdown(source.read_text(encoding="utf-8"))
+            if text is not None:
+                (folder / f"{lesson_id}.md").write_text(text, encoding="utf-8")
     else:
         raise ValueError(f"unknown corpus {name!r}")
     done.write_text("")
     return folder
 
 
-CORPORA = ("man-pages", "python-docs")
+CORPORA = ("man-pages", "python-docs", "postgres-docs")
 
 
 def main() -> None:
