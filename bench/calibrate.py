@@ -4,15 +4,16 @@ For every query of the ``tune`` half of each query set (``bench/lookup_bench.py`
 the candidates' evidence is collected once, with and without the model. Then:
 
 1. the lexical weight of the fused score is the one with the best hit@3 (never silent);
-2. a logistic model of "this candidate is a right answer" is fitted on the top three
-   candidates of each query (every candidate of an unanswerable query is wrong), each set
-   weighing the same;
+2. two logistic models are fitted, each set weighing the same: "this candidate is a right
+   answer", on the top three candidates of each query (every candidate of an unanswerable
+   query is wrong), which gives each result its confidence; and "the first three hold a right
+   answer", on each query, which decides whether to answer at all;
 3. the default bar is the lowest probability at which the best candidate of at least
    ``--target`` of the unanswerable tuning queries is refused (averaged over the sets).
 
 The ``test`` halves are never read. Prints the constants for ``bot/content/fusion.py``::
 
-    python -m bench.calibrate [--target 0.9]
+    python -m bench.calibrate [--target 0.85]
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 
 import numpy as np
 
-from bench.lookup_bench import TUNED_SETS, hybrid_catalog, lesson_folder, split_queries
+from bench.lookup_bench import TUNED_SETS, copies, hybrid_catalog, lesson_folder, split_queries
 from bot.content import fusion
 from bot.content.catalog import Catalog
 
@@ -42,13 +43,16 @@ def collect(hybrid: bool) -> dict[str, list[Sample]]:
             else:
                 catalog = Catalog(folder)
                 catalog.load()
+            same = copies(catalog.lessons())
             rows = []
             for query in split_queries(name):
                 if query["split"] != "tune":
                     continue
                 evidence, used, _ = catalog.evidence(str(query["q"]))
                 assert used == hybrid
-                rows.append((evidence, set(map(str, query["expect"]))))  # type: ignore[call-overload]
+                expect = {copy for e in query["expect"]  # type: ignore[attr-defined]
+                          for copy in same.get(str(e), [str(e)])}
+                rows.append((evidence, expect))
             out[name] = rows
     return out
 
@@ -58,27 +62,33 @@ def hit3(samples: dict[str, list[Sample]], hybrid: bool) -> float:
     rates = []
     for rows in samples.values():
         answerable = [(e, x) for e, x in rows if x]
-        found = sum(any(r.evidence.lesson_id in x for r in fusion.rank(e, hybrid)[:3])
-                    for e, x in answerable)
+        found = sum(any(e.lesson_id in x for _, e in fusion.score(c, hybrid).order[:3])
+                    for c, x in answerable)
         rates.append(found / max(1, len(answerable)))
     return float(np.mean(rates))
 
 
-def design(samples: dict[str, list[Sample]], hybrid: bool) -> tuple[np.ndarray, np.ndarray,
-                                                                      np.ndarray]:
-    """Features, labels and weights (each set weighs the same) of the top three candidates."""
+def design(samples: dict[str, list[Sample]], hybrid: bool,
+           answer: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and weights (each set weighs the same): of the top three candidates
+    ("is this one right?"), or with ``answer`` of each question ("do the first three hold a
+    right one?"; never for an unanswerable question)."""
     xs, ys, ws = [], [], []
     for rows in samples.values():
         weight = 1.0 / max(1, len(rows))
         for evidence, expect in rows:
-            ranked = fusion.rank(evidence, hybrid)
-            best = ranked[0].score if ranked and ranked[0].score > 0 else 1.0
-            top_similarity = max((e.similarity for e in evidence), default=0.0)
-            top_lexical = max((e.lexical for e in evidence), default=0.0)
-            for r in ranked[:3]:
-                xs.append(fusion.features(r.evidence, r.score / best, top_similarity,
-                                          top_lexical))
-                ys.append(1.0 if r.evidence.lesson_id in expect else 0.0)
+            scored = fusion.score(evidence, hybrid)
+            if not scored.order:
+                continue
+            if answer:
+                xs.append(scored.answer_row)
+                ys.append(1.0 if any(e.lesson_id in expect
+                                     for _, e in scored.order[:fusion.ANSWER_DEPTH]) else 0.0)
+                ws.append(weight)
+                continue
+            for (_, e), row in list(zip(scored.order, scored.rows, strict=True))[:3]:
+                xs.append(row)
+                ys.append(1.0 if e.lesson_id in expect else 0.0)
                 ws.append(weight)
     return np.array(xs), np.array(ys), np.array(ws)
 
@@ -102,13 +112,15 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float = 1e-3) -> np.nda
     return beta
 
 
-def bar(samples: dict[str, list[Sample]], hybrid: bool, coefficients: tuple[float, ...],
-        target: float) -> float:
+Models = tuple[tuple[float, ...], tuple[float, ...]]
+
+
+def bar(samples: dict[str, list[Sample]], hybrid: bool, models: Models, target: float) -> float:
     """The lowest bar that refuses ``target`` of the unanswerable tuning queries on average."""
     for threshold in np.arange(0.05, 0.96, 0.01):
         rates = []
         for rows in samples.values():
-            refused = [not fusion.decide(fusion.rank(e, hybrid, coefficients), 3, threshold)
+            refused = [not fusion.decide(fusion.rank(e, hybrid, *models), 3, threshold)
                        for e, x in rows if not x]
             rates.append(np.mean(refused) if refused else 1.0)
         if np.mean(rates) >= target:
@@ -116,20 +128,20 @@ def bar(samples: dict[str, list[Sample]], hybrid: bool, coefficients: tuple[floa
     return 0.95
 
 
-def answered(samples: dict[str, list[Sample]], hybrid: bool, coefficients: tuple[float, ...],
+def answered(samples: dict[str, list[Sample]], hybrid: bool, models: Models,
              threshold: float) -> float:
     """Macro-averaged hit@3 over answerable tuning queries at ``threshold`` (silence misses)."""
     rates = []
     for rows in samples.values():
         found = [any(r.evidence.lesson_id in x for r in fusion.decide(
-            fusion.rank(e, hybrid, coefficients), 3, threshold)) for e, x in rows if x]
+            fusion.rank(e, hybrid, *models), 3, threshold)) for e, x in rows if x]
         rates.append(float(np.mean(found)) if found else 0.0)
     return round(float(np.mean(rates)), 3)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--target", type=float, default=0.9)
+    parser.add_argument("--target", type=float, default=0.85)
     args = parser.parse_args()
     result: dict[str, object] = {}
     for hybrid in (True, False):
@@ -142,11 +154,12 @@ def main() -> None:
             fusion.LEXICAL_WEIGHT = max(weights, key=lambda k: weights[k])
             result["LEXICAL_WEIGHT"] = fusion.LEXICAL_WEIGHT
             result["hit3_by_weight"] = weights
-        beta = tuple(round(float(v), 3) for v in fit(*design(samples, hybrid)))
+        models = (tuple(round(float(v), 3) for v in fit(*design(samples, hybrid, False))),
+                  tuple(round(float(v), 3) for v in fit(*design(samples, hybrid, True))))
         key = "HYBRID" if hybrid else "LEXICAL"
-        result[f"{key}_COEFFICIENTS"] = beta
-        result[f"{key}_BAR"] = bar(samples, hybrid, beta, args.target)
-        result[f"{key}_TUNE_HIT3_AT_BAR"] = answered(samples, hybrid, beta,
+        result[f"{key}_COEFFICIENTS"], result[f"{key}_ANSWER_COEFFICIENTS"] = models
+        result[f"{key}_BAR"] = bar(samples, hybrid, models, args.target)
+        result[f"{key}_TUNE_HIT3_AT_BAR"] = answered(samples, hybrid, models,
                                                      float(result[f"{key}_BAR"]))
         result[f"{key}_SETS"] = sorted(samples)
     # One bar in the config for both modes: the lexical model's bias is shifted so that its
@@ -155,9 +168,9 @@ def main() -> None:
         return math.log(p / (1 - p))
 
     hybrid_bar, lexical_bar = float(result["HYBRID_BAR"]), float(result["LEXICAL_BAR"])
-    lexical = list(result["LEXICAL_COEFFICIENTS"])  # type: ignore[call-overload]
+    lexical = list(result["LEXICAL_ANSWER_COEFFICIENTS"])  # type: ignore[call-overload]
     lexical[0] = round(lexical[0] + logit(hybrid_bar) - logit(lexical_bar), 3)
-    result["LEXICAL_COEFFICIENTS_ON_HYBRID_BAR"] = tuple(lexical)
+    result["LEXICAL_ANSWER_COEFFICIENTS_ON_HYBRID_BAR"] = tuple(lexical)
     result["MIN_CONFIDENCE"] = hybrid_bar
     print(json.dumps(result, indent=1))
 

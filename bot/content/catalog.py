@@ -328,8 +328,9 @@ class Catalog:
         found = self._semantic.similarities(question) \
             if self._semantic is not None and words else None
         if found is None:
-            return [fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
-                                    lexical=hit.score) for hit in lexical], False, corrections
+            return self._distinct([
+                fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
+                                lexical=hit.score) for hit in lexical]), False, corrections
         ids, similarity = found
         evidence: dict[str, fusion.Evidence] = {}
         count = len(ids)
@@ -349,7 +350,22 @@ class Catalog:
             if lesson_id not in evidence:
                 value = float(similarity[int(i)])
                 evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical)
-        return list(evidence.values()), True, corrections
+        return self._distinct(list(evidence.values())), True, corrections
+
+    def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:
+        """One candidate per content: lessons with the same title and text (a file copied under
+        another name, a manual page installed under each of its names) are one answer, and the
+        others would push different lessons out of the learner's top three."""
+        best: dict[tuple[str, str], fusion.Evidence] = {}
+        with self._lock:
+            for item in candidates:
+                lesson = self._served.get(item.lesson_id)
+                key = (lesson.title, lesson.text) if lesson is not None else (item.lesson_id, "")
+                kept = best.get(key)
+                if kept is None or (item.similarity, item.lexical, kept.lesson_id) > (
+                        kept.similarity, kept.lexical, item.lesson_id):
+                    best[key] = item
+        return list(best.values())
 
     # -- change notification ----------------------------------------------------------------
 

@@ -21,18 +21,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
-LEXICAL_WEIGHT = 0.3
+LEXICAL_WEIGHT = 0.2
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-7.436, 1.115, 7.895, 0.275, 1.642, 4.566, 0.205, 1.122)
-"""Bias, similarity, distinctness, coverage, strength, share of the best fused score, nearest
-in meaning, best lexical match."""
-LEXICAL_COEFFICIENTS = (-4.037, 0.0, 0.0, -2.104, 5.814, 0.807, 0.0, 1.467)
-"""The same, fitted on lexical evidence alone (the semantic features are then 0)."""
-MIN_CONFIDENCE = 0.38
-"""Default probability the best lesson needs to be given as an answer."""
-RUNNER_UP_SHARE = 0.6
-"""A lesson after the first is shown when its probability reaches this share of the bar."""
+HYBRID_COEFFICIENTS = (-4.579, 4.702, 0.963, 1.136, 0.136, 0.609, 0.235, 1.01, 7.85, 4.568)
+"""Is this candidate right? Bias, similarity, distinctness, coverage, strength, share of the
+best fused score, nearest in meaning, best lexical match, margin over the best other candidate,
+how far the nearest lesson stands above the second nearest."""
+HYBRID_ANSWER_COEFFICIENTS = (-4.17, 4.452, 3.216, 1.42, -0.784, 0.0, -0.326, 0.414, 1.922, 2.21,
+                              0.489, 1.954, 2.911)
+"""Does the answer hold a right lesson? The first candidate's features, then the best coverage
+and strength of the first three and their mean similarity."""
+LEXICAL_COEFFICIENTS = (-1.501, 0.0, 0.0, -2.362, 5.818, -1.805, 0.0, 0.38, 0.255, 0.0)
+"""The candidate model fitted on lexical evidence alone (the semantic features are then 0)."""
+LEXICAL_ANSWER_COEFFICIENTS = (-2.655, 0.0, 0.0, 1.207, 1.754, 0.0, 0.0, 0.0, 0.219, 0.0, -2.069,
+                               3.978, 0.0)
+"""The answer model fitted on lexical evidence alone, its bias shifted so that the same bar
+refuses the same share of unanswerable tuning questions as with the model."""
+MIN_CONFIDENCE = 0.42
+"""Default probability the answer needs to be given."""
 MAX_STRENGTH = 1.5
+ANSWER_DEPTH = 3
+"""How many of the best candidates the answer model looks at (and lookup usually shows)."""
+RUNNER_UP_FLOOR = 0.02
+"""A lesson after the first is shown unless its own probability of being right is below this:
+such a lesson is plainly unrelated. (A higher floor lost right answers on the tuning halves.)"""
 
 
 @dataclass(frozen=True)
@@ -69,15 +81,29 @@ def fused_score(evidence: Evidence, hybrid: bool) -> float:
 
 
 def features(
-    evidence: Evidence, share: float, top_similarity: float, top_lexical: float
+    evidence: Evidence, share: float, top_similarity: float, top_lexical: float,
+    margin: float = 0.0, similarity_gap: float = 0.0,
 ) -> tuple[float, ...]:
-    """The logistic model's inputs for one candidate: ``share`` is its fused score over the
-    best one's; whether it is the nearest in meaning and the best lexical match of all
-    candidates counts too (two rankers agreeing is strong evidence)."""
+    """The candidate model's inputs: ``share`` is its fused score over the best one's;
+    whether it is the nearest in meaning and the best lexical match of all candidates counts
+    too (two rankers agreeing is strong evidence); ``margin`` is its fused score minus the best
+    other candidate's, ``similarity_gap`` how far the nearest lesson stands above the second."""
     return (1.0, evidence.similarity, evidence.distinct, evidence.coverage,
             min(evidence.strength, MAX_STRENGTH), share,
             1.0 if evidence.similarity >= top_similarity > 0 else 0.0,
-            1.0 if evidence.lexical >= top_lexical > 0 else 0.0)
+            1.0 if evidence.lexical >= top_lexical > 0 else 0.0,
+            margin, similarity_gap)
+
+
+def answer_features(first: Sequence[float], top: Sequence[Evidence],
+                    similarities: Sequence[float]) -> tuple[float, ...]:
+    """The answer model's inputs: the first candidate's features, the best coverage and
+    strength among the first few, and the mean of the highest similarities. An answerable
+    question often has several good lessons near the top; an unanswerable one has none."""
+    best = sorted(similarities, reverse=True)[:ANSWER_DEPTH]
+    return (*first, max(e.coverage for e in top),
+            max(min(e.strength, MAX_STRENGTH) for e in top),
+            sum(best) / len(best) if best else 0.0)
 
 
 def probability(values: Sequence[float], coefficients: Sequence[float]) -> float:
@@ -86,31 +112,62 @@ def probability(values: Sequence[float], coefficients: Sequence[float]) -> float
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+@dataclass(frozen=True)
+class Scored:
+    """Every candidate, best first, with its fused score and model inputs (what
+    ``bench/calibrate.py`` fits on)."""
+
+    order: list[tuple[float, Evidence]]
+    rows: list[tuple[float, ...]]
+    answer_row: tuple[float, ...]
+
+
+def score(candidates: Sequence[Evidence], hybrid: bool) -> Scored:
+    """Fused scores and the features of each candidate and of the answer."""
+    order = sorted(((fused_score(e, hybrid), e) for e in candidates),
+                   key=lambda item: (-item[0], item[1].lesson_id))
+    if not order:
+        return Scored([], [], ())
+    best = order[0][0] if order[0][0] > 0 else 1.0
+    second = order[1][0] if len(order) > 1 else 0.0
+    similarities = sorted((e.similarity for e in candidates), reverse=True)
+    top_similarity = similarities[0]
+    gap = top_similarity - (similarities[1] if len(similarities) > 1 else 0.0)
+    top_lexical = max(e.lexical for e in candidates)
+    rows = [features(e, value / best, top_similarity, top_lexical,
+                     value - (second if i == 0 else order[0][0]), gap)
+            for i, (value, e) in enumerate(order)]
+    answer_row = answer_features(rows[0], [e for _, e in order[:ANSWER_DEPTH]], similarities)
+    return Scored(order, rows, answer_row)
+
+
 def rank(
     candidates: Sequence[Evidence], hybrid: bool,
     coefficients: Sequence[float] | None = None,
+    answer_coefficients: Sequence[float] | None = None,
 ) -> list[Ranked]:
-    """Every candidate, best first, with its probability of answering the question."""
+    """Every candidate, best first. The first one's confidence is the probability that the
+    answer (the first few) holds a right lesson; the others' that each one is right."""
     if coefficients is None:
         coefficients = HYBRID_COEFFICIENTS if hybrid else LEXICAL_COEFFICIENTS
-    scored = sorted(((fused_score(e, hybrid), e) for e in candidates),
-                    key=lambda item: (-item[0], item[1].lesson_id))
-    if not scored:
-        return []
-    best = scored[0][0] if scored[0][0] > 0 else 1.0
-    top_similarity = max(e.similarity for e in candidates)
-    top_lexical = max(e.lexical for e in candidates)
-    return [Ranked(e, score, probability(features(e, score / best, top_similarity, top_lexical),
-                                         coefficients))
-            for score, e in scored]
+    if answer_coefficients is None:
+        answer_coefficients = HYBRID_ANSWER_COEFFICIENTS if hybrid else \
+            LEXICAL_ANSWER_COEFFICIENTS
+    scored = score(candidates, hybrid)
+    ranked = [Ranked(e, value, probability(row, coefficients))
+              for (value, e), row in zip(scored.order, scored.rows, strict=True)]
+    if ranked:
+        ranked[0] = Ranked(ranked[0].evidence, ranked[0].score,
+                           probability(scored.answer_row, answer_coefficients))
+    return ranked
 
 
 def decide(
     ranked: Sequence[Ranked], limit: int, min_confidence: float = MIN_CONFIDENCE
 ) -> list[Ranked]:
-    """The answers to give: nothing unless the best candidate is likely right; then those of
-    the next few that are likely enough too."""
+    """The answers to give: nothing unless the answer is likely to hold a right lesson; then
+    the best ``limit`` candidates but those plainly unrelated. (Pruning the runners-up by a
+    share of the bar, as before, lost more right answers than it saved wrong ones.)"""
     if not ranked or ranked[0].confidence < min_confidence:
         return []
-    runner_up = min_confidence * RUNNER_UP_SHARE
-    return [ranked[0], *(r for r in ranked[1:limit] if r.confidence >= runner_up)][:limit]
+    return [ranked[0], *(r for r in ranked[1:limit] if r.confidence >= RUNNER_UP_FLOOR)]

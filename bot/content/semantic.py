@@ -5,8 +5,9 @@ PDF files" is not about "Resolve a merge conflict". A small sentence-embedding m
 on by default: all-MiniLM-L6-v2 runs on numpy (``bot/content/embedding.py``) from weights this
 package ships, so nothing is fetched and no PyTorch is needed.
 
-Each lesson gets two vectors: what it is about (title, objective, summary, tags, headings) and
-what its quiz asks and explains; a question's similarity to a lesson is the better of the two.
+Each lesson gets three vectors: what it is about (title, objective, summary, tags, headings),
+how it opens (title and the first words of its text) and what its quiz asks and explains; a
+question's similarity to a lesson is the best of the three.
 Vectors are cached by content hash (:mod:`bot.content.vector_cache`). Lessons are embedded in a
 background thread with progress in the log: lookups stay lexical until the embeddings are
 ready, and start-up never waits for them. A model that cannot load leaves lookup lexical, with
@@ -56,16 +57,33 @@ def default_encoder() -> Encoder:
     return MiniLM.load()
 
 
-def lesson_texts(lesson: Lesson) -> tuple[str, str]:
-    """What the model reads of a lesson: what it is about, and what its quiz asks and
-    explains ("" without a quiz). The model reads the first 128 tokens, so the most telling
-    parts come first."""
+LEAD_WORDS = 80
+"""Words of a lesson's text read as its opening (with the title, about the 128 tokens the model
+reads)."""
+
+
+def lesson_texts(lesson: Lesson) -> tuple[str, str, str]:
+    """What the model reads of a lesson: what it is about, how it opens, and what its quiz
+    asks and explains ("" without a quiz). The model reads the first 128 tokens, so the most
+    telling parts come first.
+
+    The opening matters where titles are terse and headings generic (a manual page's
+    "Synopsis", "Description"): on the tuning halves of five query sets, adding it raised the
+    model's own hit@3 on every set (bench/lookup_bench.py, docs/lookup.md)."""
     parts = [lesson.title + ".", lesson.objective, lesson.summary, " ".join(lesson.tags)]
     parts.extend(lesson.headings[:12])
     about = " ".join(part for part in parts if part)
+    headings = set(lesson.headings)
+    words: list[str] = []
+    for line in lesson.text.splitlines():
+        if line.strip() and line.strip() not in headings:
+            words.extend(line.split())
+            if len(words) >= LEAD_WORDS:
+                break
+    lead = f"{lesson.title}. {' '.join(words[:LEAD_WORDS])}" if words else ""
     quiz = " ".join(f"{question.text} {question.explanation}".strip()
                     for question in lesson.questions)
-    return about, (f"{lesson.title}. {quiz}" if quiz else "")
+    return about, lead, (f"{lesson.title}. {quiz}" if quiz else "")
 
 
 class SemanticIndex:
@@ -80,10 +98,9 @@ class SemanticIndex:
         self._model_name = model_name
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
-        self._vectors: dict[str, tuple[Vectors, Vectors | None]] = {}
+        self._vectors: dict[str, tuple[Vectors | None, ...]] = {}
         self._ids: list[str] = []
-        self._about: Vectors | None = None
-        self._quiz: Vectors | None = None
+        self._matrices: tuple[Vectors, ...] = ()
         self._ready = threading.Event()
         self._queue: list[Lesson | str] = []
         self._wake = threading.Condition()
@@ -171,8 +188,9 @@ class SemanticIndex:
             for lesson_id, lesson in latest.items():
                 if lesson is None:
                     self._vectors.pop(lesson_id, None)
-            for lesson_id, (about, quiz) in todo.items():
-                self._vectors[lesson_id] = (vectors[about], vectors[quiz] if quiz else None)
+            for lesson_id, texts in todo.items():
+                self._vectors[lesson_id] = tuple(vectors[text] if text else None
+                                                 for text in texts)
             self._rebuild()
 
     def _embed(self, texts: list[str]) -> dict[str, Vectors]:
@@ -204,14 +222,19 @@ class SemanticIndex:
     def _rebuild(self) -> None:
         self._ids = sorted(self._vectors)
         if not self._ids:
-            self._about = self._quiz = None
+            self._matrices = ()
             return
-        self._about = np.stack([self._vectors[i][0] for i in self._ids])
-        # Lessons without a quiz get a zero row: similarity 0 never beats their "about" row.
-        zero = np.zeros_like(self._about[0])
-        quiz = [self._vectors[i][1] for i in self._ids]
-        self._quiz = np.stack([zero if row is None else row for row in quiz]) \
-            if any(row is not None for row in quiz) else None
+        matrices = []
+        for kind in range(len(self._vectors[self._ids[0]])):
+            rows = [self._vectors[i][kind] for i in self._ids]
+            present = next((row for row in rows if row is not None), None)
+            if present is None:
+                continue
+            # A lesson without this text (no quiz, no text) gets a zero row: similarity 0 never
+            # beats its "about" row, which every lesson has.
+            zero = np.zeros_like(present)
+            matrices.append(np.stack([zero if row is None else row for row in rows]))
+        self._matrices = tuple(matrices)
 
     def _encode_query(self, query: str) -> Vectors:
         assert self._encoder is not None
@@ -223,13 +246,13 @@ class SemanticIndex:
         if not self.usable:
             return None
         with self._lock:
-            ids, about, quiz = self._ids, self._about, self._quiz
-        if about is None:
+            ids, matrices = self._ids, self._matrices
+        if not matrices:
             return None
         vector = self._query_vector(query)
-        similarity: Vectors = about @ vector
-        if quiz is not None:
-            similarity = np.maximum(similarity, quiz @ vector)
+        similarity: Vectors = matrices[0] @ vector
+        for matrix in matrices[1:]:
+            similarity = np.maximum(similarity, matrix @ vector)
         return ids, similarity
 
     def search(self, query: str, limit: int) -> list[tuple[str, float]]:
