@@ -6,12 +6,13 @@ it contains) and *strength* (how strongly it matches; see :mod:`bot.content.sear
 fused score adds a share of the lexical evidence to the similarity, so a lesson that both
 means and says what the learner asked ranks first.
 
-Whether a candidate answers is a probability: a logistic model over the same evidence, fitted
-by ``bench/calibrate.py`` on the *tuning* halves of five query sets over five corpora (the
-other halves are held out and only measured). Lookup answers when the best candidate's
-probability reaches ``min_confidence`` ([lookup] in the config); lower it for fewer silences,
-raise it for fewer wrong answers. Without the model (lexical only) the same is done with a
-model fitted on lexical evidence alone.
+Two logistic models over the same evidence, fitted by ``bench/calibrate.py`` on the *tuning*
+halves of six query sets over six corpora (the other halves, and a seventh set written without
+sight of this code, are held out and only measured): one gives each candidate the probability
+that it is right, the other the probability that the first three hold a right lesson. Lookup
+answers when the latter reaches ``min_confidence`` ([lookup] in the config); lower it for fewer
+silences, raise it for fewer wrong answers. Without the model (lexical only) the same is done
+with models fitted on lexical evidence alone.
 """
 
 from __future__ import annotations
