@@ -319,3 +319,18 @@ def test_confidence_is_set_on_a_tracks_first_lesson(tmp_path: Path) -> None:
         "move it there (or set [schedule] confidence for every question)"]
     two = catalog.get("safe/two")
     assert two is not None and catalog_module.asks_confidence(catalog, two)
+
+
+def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
+    page = ("# Strong passwords\n\nUse a password manager and a long passphrase for every "
+            "account; never reuse a password.\n")
+    for name in ("passwords.md", "copy-of-passwords.md", "again/passwords.md"):
+        write(tmp_path / name, page)
+    write(tmp_path / "phishing.md", "# Spot phishing\n\nCheck the sender before you click a "
+          "link; a password request by mail is a scam.\n")
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    found = [hit.lesson.id for hit in catalog.lookup("password manager", 3).hits]
+    copies = {"passwords", "copy-of-passwords", "again/passwords"}
+    assert len(copies & set(found)) == 1  # one of the three, not three times the same page
+    assert "phishing" in found  # the place freed goes to a different lesson

@@ -34,3 +34,14 @@ def test_silence_below_the_bar_and_weak_runners_up_dropped() -> None:
 def test_probability_is_bounded_for_extreme_inputs() -> None:
     assert probability((1.0, 1e6), (0.0, 1.0)) == 1.0 / (1.0 + 2.718281828459045 ** -30)
     assert probability((1.0, -1e6), (0.0, 1.0)) > 0.0
+
+
+def test_the_first_result_carries_the_answer_models_confidence() -> None:
+    candidate = (0.0,) * 10  # every candidate: probability 0.5
+    answer = (2.0,) + (0.0,) * 12  # the answer: sigmoid(2)
+    ranked = rank([Evidence("a", 0.9, 0.5, 1.0, 1.0, 5.0), Evidence("b", 0.5, 0.1)],
+                  hybrid=True, coefficients=candidate, answer_coefficients=answer)
+    assert round(ranked[0].confidence, 3) == round(probability((1.0,), (2.0,)), 3)
+    assert ranked[1].confidence == 0.5
+    assert [r.evidence.lesson_id for r in decide(ranked, 3, 0.85)] == ["a", "b"]
+    assert decide(ranked, 3, 0.9) == []  # the bar is on the answer, not on the best lesson
