@@ -2,7 +2,8 @@
 
 Parsing Markdown is CPU-bound pure Python, so a large library (a first load, a whole folder copied
 in) is spread over worker processes; small refreshes stay in the calling thread, where they cost
-less than starting a worker.
+less than starting a worker. With a :class:`~bot.content.lesson_cache.LessonCache`, files whose
+bytes were parsed before are read back from it instead (a restart parses only what changed).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.analysis import Analyzer
-from bot.content.folder import LessonFile, read_text
+from bot.content.folder import LessonFile, decode_text, read_bytes
+from bot.content.lesson_cache import Entry, LessonCache, content_digest, entry_key
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.parser import parse_lesson
+from bot.content.parser import images_found, parse_lesson
 from bot.content.search import Analysis, analyze_lesson
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class Loaded:
     lesson: Lesson | None
     problems: list[Problem]
     analysis: Analysis | None
+    digest: str = ""
+    """The hash of the bytes parsed ("" when the file could not be read)."""
 
 
 def load_file(
@@ -61,15 +65,20 @@ def _load(
     numbers: dict[str, int] | None, vocab: list[str] | None,
 ) -> Loaded:
     global _analyzer
-    text, problems = read_text(Path(path), rel, max_bytes)
-    if text is None:
+    raw, problems = read_bytes(Path(path), rel, max_bytes)
+    if raw is None:
         return Loaded(rel, None, problems, None)
+    digest = content_digest(raw)
+    text, problems = decode_text(raw, rel, max_bytes)
+    if text is None:
+        return Loaded(rel, None, problems, None, digest)
     lesson, problems = parse_lesson(text, rel, Path(root))
     if lesson is None:
-        return Loaded(rel, None, problems, None)
+        return Loaded(rel, None, problems, None, digest)
     if _analyzer is None:
         _analyzer = Analyzer()
-    return Loaded(rel, lesson, problems, analyze_lesson(lesson, _analyzer, numbers, vocab))
+    return Loaded(rel, lesson, problems, analyze_lesson(lesson, _analyzer, numbers, vocab),
+                  digest)
 
 
 def _load_chunk(chunk: list[tuple[str, str]], root: str, max_bytes: int) -> list[Loaded]:
@@ -78,8 +87,40 @@ def _load_chunk(chunk: list[tuple[str, str]], root: str, max_bytes: int) -> list
     return [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
 
 
-def load_files(files: list[LessonFile], root: Path, max_bytes: int) -> list[Loaded]:
-    """Load ``files`` (in parallel when there are many and more than one CPU)."""
+def load_files(
+    files: list[LessonFile], root: Path, max_bytes: int, cache: LessonCache | None = None,
+) -> list[Loaded]:
+    """Load ``files``: from ``cache`` when their bytes were parsed before, else by parsing them
+    (in parallel when there are many and more than one CPU), keeping the good ones in it."""
+    if cache is None or not cache.usable:
+        return _parse_files(files, root, max_bytes)
+    keys: dict[str, int] = {}
+    for position, found in enumerate(files):
+        raw, _ = read_bytes(found.abs, found.rel, max_bytes)
+        if raw is not None and len(raw) <= max_bytes:
+            keys[entry_key(found.rel, content_digest(raw))] = position
+    entries = cache.get_many({key: files[position].rel for key, position in keys.items()})
+    results: list[Loaded | None] = [None] * len(files)
+    for key, (lesson, problems, analysis) in entries.items():
+        # Parsing checked that the lesson's images exist: they must still, or it parses again.
+        if images_found(lesson, root):
+            position = keys[key]
+            results[position] = Loaded(files[position].rel, lesson, problems, analysis)
+    missed = [position for position, result in enumerate(results) if result is None]
+    parsed = _parse_files([files[position] for position in missed], root, max_bytes)
+    good: list[tuple[str, Entry]] = []
+    for loaded in parsed:  # files with errors are parsed every time: their problems are news
+        if loaded.lesson is not None and loaded.analysis is not None and loaded.digest:
+            good.append((entry_key(loaded.rel, loaded.digest),
+                         (loaded.lesson, loaded.problems, loaded.analysis)))
+    cache.put_many(good)
+    for position, loaded in zip(missed, parsed, strict=True):
+        results[position] = loaded
+    return [loaded for loaded in results if loaded is not None]  # all are, by now
+
+
+def _parse_files(files: list[LessonFile], root: Path, max_bytes: int) -> list[Loaded]:
+    """Parse ``files`` (in parallel when there are many and more than one CPU)."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, 8)
     jobs = [(str(f.abs), f.rel) for f in files]

@@ -1,0 +1,239 @@
+"""Parsed lessons kept on disk by content, so a restart parses only the files that changed.
+
+Parsing and analysing 5,000 lessons costs seconds of CPU on every start; reading them back costs a
+fraction of that. An entry's key is a hash of the file's path in the folder, its exact bytes and
+the code that parses it (this package's content modules, the parsing libraries' versions, the
+Python): a file that changed, moved or is parsed by other code simply misses and is parsed again,
+so a stale lesson is never served. Only good lessons are kept (with their warnings); a file with
+errors is parsed on every load, so its problems are reported afresh, and a lesson with local
+images is served from here only while every image is still there (what parsing checks).
+
+One SQLite file beside the embedding cache, like it safe for two processes to share. A file that
+cannot be opened, or an entry that does not read back whole, is logged and skipped: the lessons
+are parsed, the bot runs on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import sqlite3
+import sys
+import threading
+import unicodedata
+import zlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bot.content.model import Choice, Lesson, Problem, Question, Severity
+from bot.content.search import FIELDS, Analysis
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+"""The table's layout (``PRAGMA user_version``); another one is dropped and made anew."""
+PARSERS = ("pyromark", "PyYAML", "PyStemmer")
+"""Libraries whose version changes what a file parses to."""
+Entry = tuple[Lesson, list[Problem], Analysis]
+"""What a good file loads to: its lesson, its warnings, its analysis for the index."""
+
+_TUPLE_FIELDS = frozenset(f.name for f in fields(Lesson) if str(f.type).startswith("tuple"))
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of everything that decides what a lesson file parses to, besides the file."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\x00" + source.read_bytes())
+    for name in PARSERS:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?".encode())
+    digest.update(f"{sys.version}|{unicodedata.unidata_version}|{sys.byteorder}".encode())
+    return digest.hexdigest()
+
+
+def content_digest(raw: bytes) -> str:
+    """The hash of a lesson file's bytes (computed where the file is read)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def entry_key(rel: str, digest: str) -> str:
+    """The cache key of the file at ``rel`` whose bytes hash to ``digest``."""
+    return hashlib.sha256(f"{code_version()}\x00{rel}\x00{digest}".encode()).hexdigest()
+
+
+def lesson_cache_path(vector_cache: Path) -> Path:
+    """Where the parsed lessons are kept: beside the embedding cache file
+    (``vectors.sqlite3`` -> ``vectors.lessons.sqlite3``)."""
+    return vector_cache.with_name(f"{vector_cache.stem}.lessons{vector_cache.suffix or '.sqlite3'}")
+
+
+class CorruptEntry(ValueError):
+    """An entry that does not read back as it was written."""
+
+
+class LessonCache:
+    """Parsed lessons by key (see :func:`entry_key`) in a SQLite file. Thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+                self._db.execute("DROP TABLE IF EXISTS lessons")
+            self._db.execute("CREATE TABLE IF NOT EXISTS lessons (key TEXT PRIMARY KEY, "
+                             "rel TEXT NOT NULL, lesson TEXT NOT NULL, vocab TEXT NOT NULL, "
+                             "numbers BLOB NOT NULL, crc INTEGER NOT NULL)")
+            self._db.execute("CREATE INDEX IF NOT EXISTS lessons_rel ON lessons (rel)")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA}")
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
+                        path, exc)
+            self.close()
+
+    @property
+    def usable(self) -> bool:
+        """False when the file could not be opened (every lesson is parsed)."""
+        return self._db is not None
+
+    def get_many(self, keys: dict[str, str]) -> dict[str, Entry]:
+        """The entries found among ``keys`` (key -> the file's path in the folder)."""
+        wanted = list(keys)
+        rows: list[tuple[str, str, str, bytes, int]] = []
+        with self._lock:
+            if self._db is None or not wanted:
+                return {}
+            try:
+                for start in range(0, len(wanted), 500):  # SQLite's variable limit
+                    chunk = wanted[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    rows.extend(self._db.execute(
+                        f"SELECT key, lesson, vocab, numbers, crc FROM lessons "
+                        f"WHERE key IN ({marks})", chunk))
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read, parsing every lesson: %s",
+                            self.path, exc)
+                return {}
+        found: dict[str, Entry] = {}
+        broken = 0
+        for key, lesson, vocab, numbers, crc in rows:
+            try:
+                found[key] = decode(keys[key], lesson, vocab, numbers, crc)
+            except (CorruptEntry, ValueError, TypeError, KeyError, IndexError,
+                    AttributeError) as exc:
+                broken += 1
+                if broken == 1:
+                    log.warning("lesson cache %s: the entry of %s is damaged (%s); parsing "
+                                "the file", self.path, keys[key], exc)
+        if broken > 1:
+            log.warning("lesson cache %s: %d damaged entries in all, those files are parsed",
+                        self.path, broken)
+        return found
+
+    def put_many(self, entries: Iterable[tuple[str, Entry]]) -> None:
+        """Keep ``entries`` (key, entry), replacing older entries of the same files."""
+        rows = []
+        for key, entry in entries:
+            try:
+                rows.append((key, entry[0].path, *encode(entry)))
+            except (TypeError, ValueError) as exc:  # a lesson field JSON cannot hold: not kept
+                log.warning("lesson cache: %s cannot be kept (%s)", entry[0].path, exc)
+        with self._lock:
+            if self._db is None or not rows:
+                return
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO lessons (key, rel, lesson, "
+                                         "vocab, numbers, crc) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    # An edited file's older versions will not be asked for again.
+                    self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
+                                         [(row[1], row[0]) for row in rows])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def close(self) -> None:
+        """Close the file; later calls find nothing and keep nothing."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+def encode(entry: Entry) -> tuple[str, str, bytes, int]:
+    """An entry as stored: the lesson and warnings as JSON, the analysis's own words (one a
+    line) and its term numbers (uint32: each field's terms, each field's counts, the surface
+    words), and a checksum of the three."""
+    lesson, problems, analysis = entry
+    values = {f.name: getattr(lesson, f.name) for f in fields(Lesson) if f.name != "questions"}
+    values["questions"] = [asdict(question) for question in lesson.questions]
+    local: dict[int, int] = {}  # a batch's shared numbers -> this lesson's own
+    numbers = array("I")
+    for terms in analysis.terms:
+        numbers.extend(local.setdefault(n, len(local)) for n in terms)
+    for counts in analysis.counts:
+        numbers.extend(counts)
+    numbers.extend(local.setdefault(n, len(local)) for n in analysis.surface)
+    words = [analysis.vocab[n] for n in local]
+    if any("\n" in word for word in words):
+        raise ValueError("a term holds a line break")
+    text = json.dumps({
+        "lesson": values,
+        "problems": [[p.line, p.severity.value, p.message] for p in problems],
+        "lengths": analysis.lengths, "sizes": [len(terms) for terms in analysis.terms],
+    }, ensure_ascii=False, separators=(",", ":"))
+    vocab = "\n".join(words)
+    blob = numbers.tobytes()
+    return text, vocab, blob, _checksum(text, vocab, blob)
+
+
+def decode(rel: str, text: str, vocab: str, blob: bytes, crc: int) -> Entry:
+    """An entry from what :func:`encode` made of it; :class:`CorruptEntry` when it is damaged."""
+    if _checksum(text, vocab, blob) != crc:
+        raise CorruptEntry("checksum mismatch")
+    data: dict[str, Any] = json.loads(text)
+    values: dict[str, Any] = data["lesson"]
+    for name in _TUPLE_FIELDS:
+        values[name] = tuple(values[name])
+    values["questions"] = tuple(
+        Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"])})
+        for q in values["questions"])
+    lesson = Lesson(**values)
+    if lesson.path != rel:
+        raise CorruptEntry(f"entry of '{lesson.path}' under '{rel}'")
+    problems = [Problem(rel, line, Severity(severity), message)
+                for line, severity, message in data["problems"]]
+    words = vocab.split("\n") if vocab else []
+    numbers = array("I")
+    numbers.frombytes(blob)
+    sizes: list[int] = data["sizes"]
+    lengths = tuple(int(n) for n in data["lengths"])
+    if len(sizes) != len(FIELDS) or len(lengths) != len(FIELDS) or 2 * sum(sizes) > len(numbers):
+        raise CorruptEntry("the analysis does not fit the index's fields")
+    terms, counts, at = [], [], 0
+    for size in sizes:
+        terms.append(numbers[at:at + size])
+        at += size
+    for size in sizes:
+        counts.append(numbers[at:at + size])
+        at += size
+    surface = numbers[at:]
+    if max((max(part, default=-1) for part in (*terms, surface)), default=-1) >= len(words):
+        raise CorruptEntry("a term number is out of range")
+    return lesson, problems, Analysis(words, lengths, tuple(terms), tuple(counts), surface)
+
+
+def _checksum(text: str, vocab: str, blob: bytes) -> int:
+    return zlib.crc32(blob, zlib.crc32(vocab.encode(), zlib.crc32(text.encode())))
