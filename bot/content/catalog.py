@@ -107,6 +107,8 @@ class Catalog:
             )
         with self._lock:
             self._files.clear()
+        if self._semantic is not None:  # the model loads while the lessons do
+            self._semantic.prepare()
         change = self._refresh(set(), rebuild=True)
         self._notify(change)
         return change
