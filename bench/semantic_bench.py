@@ -1,8 +1,8 @@
 """Cost of lookup by meaning on this machine: model load, embedding, warm start, latency, memory.
 
 A generated library of ``--count`` lessons is embedded once into an empty cache (cold), then a
-fresh process loads the same library with that cache (warm: what every restart costs) and
-answers distinct questions. Usage::
+fresh process loads the same library with that cache and the parsed lessons kept beside it (warm:
+what every restart costs, as the bot does it) and answers distinct questions. Usage::
 
     python -m bench.semantic_bench [--count 5000]
 """
@@ -22,6 +22,7 @@ from bench.generate_library import generate
 from bench.lessons_bench import percentile
 from bot.content.catalog import Catalog
 from bot.content.embedding import MiniLM
+from bot.content.lesson_cache import LessonCache, lesson_cache_path
 from bot.content.semantic import SemanticIndex
 from bot.content.vector_cache import VectorCache
 
@@ -41,7 +42,7 @@ def cold(folder: Path, cache: Path) -> dict[str, object]:
     model = MiniLM.load()
     loaded = time.perf_counter() - started
     index = SemanticIndex(lambda: model, VectorCache(cache))
-    catalog = Catalog(folder, semantic=index)
+    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)))
     started = time.perf_counter()
     catalog.load()
     lexical_ready = time.perf_counter() - started
@@ -59,7 +60,7 @@ def warm(folder: Path, cache: Path, queries: list[str]) -> dict[str, object]:
     before = rss_mb()
     started = time.perf_counter()
     index = SemanticIndex(cache=VectorCache(cache))
-    catalog = Catalog(folder, semantic=index)
+    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)))
     catalog.load()
     lexical_ready = time.perf_counter() - started
     index.wait()
@@ -100,6 +101,7 @@ def main() -> None:
             raise SystemExit(f"the warm run failed:\n{again.stderr}")
         figures.update(json.loads(again.stdout))
         figures["cache_mb"] = round(cache.stat().st_size / 2**20, 1)
+        figures["lesson_cache_mb"] = round(lesson_cache_path(cache).stat().st_size / 2**20, 1)
         print(json.dumps(figures))
 
 
