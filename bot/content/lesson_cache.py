@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import logging
 import sqlite3
@@ -26,7 +27,7 @@ import unicodedata
 import zlib
 from array import array
 from collections.abc import Iterable
-from dataclasses import asdict, fields
+from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ PARSERS = ("pyromark", "PyYAML", "PyStemmer")
 """Libraries whose version changes what a file parses to."""
 Entry = tuple[Lesson, list[Problem], Analysis]
 """What a good file loads to: its lesson, its warnings, its analysis for the index."""
+Row = tuple[str, str, bytes, int]
+"""An entry as stored (see :func:`encode`)."""
 
 _TUPLE_FIELDS = frozenset(f.name for f in fields(Lesson) if str(f.type).startswith("tuple"))
 
@@ -143,24 +146,20 @@ class LessonCache:
                         self.path, broken)
         return found
 
-    def put_many(self, entries: Iterable[tuple[str, Entry]]) -> None:
-        """Keep ``entries`` (key, entry), replacing older entries of the same files."""
-        rows = []
-        for key, entry in entries:
-            try:
-                rows.append((key, entry[0].path, *encode(entry)))
-            except (TypeError, ValueError) as exc:  # a lesson field JSON cannot hold: not kept
-                log.warning("lesson cache: %s cannot be kept (%s)", entry[0].path, exc)
+    def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
+        """Keep ``rows`` (key, the file's path in the folder, :func:`encode`'s row), replacing
+        older entries of the same files."""
+        values = [(key, rel, *row) for key, rel, row in rows]
         with self._lock:
-            if self._db is None or not rows:
+            if self._db is None or not values:
                 return
             try:
                 with self._db:
                     self._db.executemany("INSERT OR REPLACE INTO lessons (key, rel, lesson, "
-                                         "vocab, numbers, crc) VALUES (?, ?, ?, ?, ?, ?)", rows)
+                                         "vocab, numbers, crc) VALUES (?, ?, ?, ?, ?, ?)", values)
                     # An edited file's older versions will not be asked for again.
                     self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
-                                         [(row[1], row[0]) for row in rows])
+                                         [(value[1], value[0]) for value in values])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
@@ -172,29 +171,31 @@ class LessonCache:
                 self._db = None
 
 
-def encode(entry: Entry) -> tuple[str, str, bytes, int]:
+def encode(entry: Entry) -> Row:
     """An entry as stored: the lesson and warnings as JSON, the analysis's own words (one a
     line) and its term numbers (uint32: each field's terms, each field's counts, the surface
     words), and a checksum of the three."""
     lesson, problems, analysis = entry
-    values = {f.name: getattr(lesson, f.name) for f in fields(Lesson) if f.name != "questions"}
-    values["questions"] = [asdict(question) for question in lesson.questions]
-    local: dict[int, int] = {}  # a batch's shared numbers -> this lesson's own
+    values = dict(vars(lesson))
+    values["questions"] = [{**vars(question), "choices": [vars(choice) for choice in question.choices]}
+                           for question in lesson.questions]
+    # Numbers into a batch's shared vocabulary become numbers into this lesson's own words.
+    order = list(dict.fromkeys(itertools.chain(*analysis.terms, analysis.surface)))
+    local = {number: position for position, number in enumerate(order)}.__getitem__
     numbers = array("I")
     for terms in analysis.terms:
-        numbers.extend(local.setdefault(n, len(local)) for n in terms)
+        numbers.extend(map(local, terms))
     for counts in analysis.counts:
         numbers.extend(counts)
-    numbers.extend(local.setdefault(n, len(local)) for n in analysis.surface)
-    words = [analysis.vocab[n] for n in local]
-    if any("\n" in word for word in words):
+    numbers.extend(map(local, analysis.surface))
+    vocab = "\n".join(map(analysis.vocab.__getitem__, order))
+    if vocab.count("\n") != max(0, len(order) - 1):
         raise ValueError("a term holds a line break")
     text = json.dumps({
         "lesson": values,
         "problems": [[p.line, p.severity.value, p.message] for p in problems],
         "lengths": analysis.lengths, "sizes": [len(terms) for terms in analysis.terms],
     }, ensure_ascii=False, separators=(",", ":"))
-    vocab = "\n".join(words)
     blob = numbers.tobytes()
     return text, vocab, blob, _checksum(text, vocab, blob)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.content.analysis import Analyzer
 from bot.content.folder import LessonFile, decode_text, read_bytes
-from bot.content.lesson_cache import Entry, LessonCache, content_digest, entry_key
+from bot.content.lesson_cache import LessonCache, Row, content_digest, encode, entry_key
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.parser import images_found, parse_lesson
 from bot.content.search import Analysis, analyze_lesson
@@ -81,10 +81,26 @@ def _load(
                   digest)
 
 
-def _load_chunk(chunk: list[tuple[str, str]], root: str, max_bytes: int) -> list[Loaded]:
+def _load_chunk(
+    chunk: list[tuple[str, str]], root: str, max_bytes: int, keep: bool = False,
+) -> list[tuple[Loaded, Row | None]]:
+    """Load a chunk of files, each with its cache row when ``keep`` (None for files with
+    errors). Encoding here, in a worker, takes it off the loading process."""
     numbers: dict[str, int] = {}
     vocab: list[str] = []
-    return [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
+    loaded = [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
+    return [(item, _encode(item) if keep else None) for item in loaded]
+
+
+def _encode(loaded: Loaded) -> Row | None:
+    """The cache's form of a good file's outcome (None for a file with errors)."""
+    if loaded.lesson is None or loaded.analysis is None or not loaded.digest:
+        return None
+    try:
+        return encode((loaded.lesson, loaded.problems, loaded.analysis))
+    except (TypeError, ValueError) as exc:  # a field JSON cannot hold: the lesson is not kept
+        log.warning("%s cannot be kept in the lesson cache (%s)", loaded.rel, exc)
+        return None
 
 
 def load_files(
@@ -93,7 +109,7 @@ def load_files(
     """Load ``files``: from ``cache`` when their bytes were parsed before, else by parsing them
     (in parallel when there are many and more than one CPU), keeping the good ones in it."""
     if cache is None or not cache.usable:
-        return _parse_files(files, root, max_bytes)
+        return [loaded for loaded, _ in _parse_files(files, root, max_bytes, False)]
     keys: dict[str, int] = {}
     for position, found in enumerate(files):
         raw, _ = read_bytes(found.abs, found.rel, max_bytes)
@@ -107,30 +123,31 @@ def load_files(
             position = keys[key]
             results[position] = Loaded(files[position].rel, lesson, problems, analysis)
     missed = [position for position, result in enumerate(results) if result is None]
-    parsed = _parse_files([files[position] for position in missed], root, max_bytes)
-    good: list[tuple[str, Entry]] = []
-    for loaded in parsed:  # files with errors are parsed every time: their problems are news
-        if loaded.lesson is not None and loaded.analysis is not None and loaded.digest:
-            good.append((entry_key(loaded.rel, loaded.digest),
-                         (loaded.lesson, loaded.problems, loaded.analysis)))
-    cache.put_many(good)
-    for position, loaded in zip(missed, parsed, strict=True):
+    parsed = _parse_files([files[position] for position in missed], root, max_bytes, True)
+    # Files with errors are not kept: they are parsed every time, their problems are news.
+    cache.put_many((entry_key(loaded.rel, loaded.digest), loaded.rel, row)
+                   for loaded, row in parsed if row is not None)
+    for position, (loaded, _) in zip(missed, parsed, strict=True):
         results[position] = loaded
     return [loaded for loaded in results if loaded is not None]  # all are, by now
 
 
-def _parse_files(files: list[LessonFile], root: Path, max_bytes: int) -> list[Loaded]:
-    """Parse ``files`` (in parallel when there are many and more than one CPU)."""
+def _parse_files(
+    files: list[LessonFile], root: Path, max_bytes: int, keep: bool,
+) -> list[tuple[Loaded, Row | None]]:
+    """Parse ``files`` (in parallel when there are many and more than one CPU), each with its
+    cache row when ``keep`` (None for files with errors)."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, 8)
     jobs = [(str(f.abs), f.rel) for f in files]
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _load_chunk(jobs, str(root), max_bytes)
+        return _load_chunk(jobs, str(root), max_bytes, keep)
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
     # forkserver: forking a process that runs threads (the watcher, the bot's loop) is unsafe.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bot.content.loader"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes) for chunk in chunks]
-        return [loaded for future in futures for loaded in future.result()]
+        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes, keep)
+                   for chunk in chunks]
+        return [item for future in futures for item in future.result()]

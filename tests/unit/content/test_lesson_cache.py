@@ -100,6 +100,17 @@ def test_a_restart_reads_every_good_lesson_back_exactly_as_parsing_gives_it(
                                                                                "bad/latin1")))
 
 
+def test_workers_send_lessons_back_encoded_and_they_arrive_whole(
+    library: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fresh = load(library, None)
+    monkeypatch.setattr(loader_module, "PARALLEL_FROM", 2)  # worker processes, even for a few
+    same(load(library, None), fresh)
+    same(load(library, LessonCache(tmp_path / "lessons.sqlite3")), fresh)  # and into the cache
+    monkeypatch.setattr(loader_module, "PARALLEL_FROM", 10**6)
+    same(load(library, LessonCache(tmp_path / "lessons.sqlite3")), fresh)  # read back whole
+
+
 def test_a_catalog_on_a_warm_cache_serves_and_reports_what_a_fresh_one_does(
     library: Path, tmp_path: Path,
 ) -> None:
