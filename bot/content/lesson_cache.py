@@ -115,35 +115,31 @@ class LessonCache:
     def get_many(self, keys: dict[str, str]) -> dict[str, Entry]:
         """The entries found among ``keys`` (key -> the file's path in the folder)."""
         wanted = list(keys)
-        rows: list[tuple[str, str, str, bytes, int]] = []
+        found: dict[str, Entry] = {}
+        broken: list[str] = []
         with self._lock:
-            if self._db is None or not wanted:
+            if self._db is None:
                 return {}
             try:
+                # A chunk at a time, decoded as it comes: the rows of a whole library at once
+                # would leave tens of MB of freed memory behind.
                 for start in range(0, len(wanted), 500):  # SQLite's variable limit
                     chunk = wanted[start:start + 500]
                     marks = ",".join("?" * len(chunk))
-                    rows.extend(self._db.execute(
-                        f"SELECT key, lesson, vocab, numbers, crc FROM lessons "
-                        f"WHERE key IN ({marks})", chunk))
+                    for key, lesson, vocab, numbers, crc in self._db.execute(
+                            f"SELECT key, lesson, vocab, numbers, crc FROM lessons "
+                            f"WHERE key IN ({marks})", chunk):
+                        try:
+                            found[key] = decode(keys[key], lesson, vocab, numbers, crc)
+                        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                            broken.append(keys[key])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read, parsing every lesson: %s",
                             self.path, exc)
                 return {}
-        found: dict[str, Entry] = {}
-        broken = 0
-        for key, lesson, vocab, numbers, crc in rows:
-            try:
-                found[key] = decode(keys[key], lesson, vocab, numbers, crc)
-            except (CorruptEntry, ValueError, TypeError, KeyError, IndexError,
-                    AttributeError) as exc:
-                broken += 1
-                if broken == 1:
-                    log.warning("lesson cache %s: the entry of %s is damaged (%s); parsing "
-                                "the file", self.path, keys[key], exc)
-        if broken > 1:
-            log.warning("lesson cache %s: %d damaged entries in all, those files are parsed",
-                        self.path, broken)
+        if broken:
+            log.warning("lesson cache %s: %d damaged entries (%s); those files are parsed",
+                        self.path, len(broken), ", ".join(sorted(broken)[:5]))
         return found
 
     def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
@@ -216,7 +212,9 @@ def decode(rel: str, text: str, vocab: str, blob: bytes, crc: int) -> Entry:
         raise CorruptEntry(f"entry of '{lesson.path}' under '{rel}'")
     problems = [Problem(rel, line, Severity(severity), message)
                 for line, severity, message in data["problems"]]
-    words = vocab.split("\n") if vocab else []
+    # One string per distinct word for the whole library, as the index keeps them: 5,000 lessons
+    # hold 1.4 million words but 37,000 distinct ones (150 MB more resident memory otherwise).
+    words = list(map(sys.intern, vocab.split("\n"))) if vocab else []
     numbers = array("I")
     numbers.frombytes(blob)
     sizes: list[int] = data["sizes"]
