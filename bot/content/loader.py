@@ -82,14 +82,35 @@ def _load(
 
 
 def _load_chunk(
-    chunk: list[tuple[str, str]], root: str, max_bytes: int, keep: bool = False,
-) -> list[tuple[Loaded, Row | None]]:
-    """Load a chunk of files, each with its cache row when ``keep`` (None for files with
-    errors). Encoding here, in a worker, takes it off the loading process."""
+    chunk: list[tuple[str, str]], root: str, max_bytes: int, keep_in: str | None = None,
+) -> list[Loaded]:
+    """Load a chunk of files; in a worker, keep the good ones in the lesson cache at
+    ``keep_in`` from here (sending their rows back would cost more time, and 100 MB more memory
+    in the loading process)."""
     numbers: dict[str, int] = {}
     vocab: list[str] = []
     loaded = [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
-    return [(item, _encode(item) if keep else None) for item in loaded]
+    if keep_in is not None:
+        cache = _caches.get(keep_in)
+        if cache is None:
+            cache = _caches[keep_in] = LessonCache(Path(keep_in))
+        cache.put_many(_rows(loaded))
+    return loaded
+
+
+_caches: dict[str, LessonCache] = {}
+"""A worker's own connection to each lesson cache it writes to."""
+
+
+def _rows(loaded: list[Loaded]) -> list[tuple[str, str, Row]]:
+    """The cache rows of the good files among ``loaded``. Files with errors are not kept: they
+    are parsed every time, their problems are news."""
+    rows = []
+    for item in loaded:
+        row = _encode(item)
+        if row is not None:
+            rows.append((entry_key(item.rel, item.digest), item.rel, row))
+    return rows
 
 
 def _encode(loaded: Loaded) -> Row | None:
@@ -109,7 +130,7 @@ def load_files(
     """Load ``files``: from ``cache`` when their bytes were parsed before, else by parsing them
     (in parallel when there are many and more than one CPU), keeping the good ones in it."""
     if cache is None or not cache.usable:
-        return [loaded for loaded, _ in _parse_files(files, root, max_bytes, False)]
+        return _parse_files(files, root, max_bytes)
     keys: dict[str, int] = {}
     for position, found in enumerate(files):
         raw, _ = read_bytes(found.abs, found.rel, max_bytes)
@@ -123,31 +144,32 @@ def load_files(
             position = keys[key]
             results[position] = Loaded(files[position].rel, lesson, problems, analysis)
     missed = [position for position, result in enumerate(results) if result is None]
-    parsed = _parse_files([files[position] for position in missed], root, max_bytes, True)
-    # Files with errors are not kept: they are parsed every time, their problems are news.
-    cache.put_many((entry_key(loaded.rel, loaded.digest), loaded.rel, row)
-                   for loaded, row in parsed if row is not None)
-    for position, (loaded, _) in zip(missed, parsed, strict=True):
+    parsed = _parse_files([files[position] for position in missed], root, max_bytes, cache)
+    for position, loaded in zip(missed, parsed, strict=True):
         results[position] = loaded
     return [loaded for loaded in results if loaded is not None]  # all are, by now
 
 
 def _parse_files(
-    files: list[LessonFile], root: Path, max_bytes: int, keep: bool,
-) -> list[tuple[Loaded, Row | None]]:
-    """Parse ``files`` (in parallel when there are many and more than one CPU), each with its
-    cache row when ``keep`` (None for files with errors)."""
+    files: list[LessonFile], root: Path, max_bytes: int, cache: LessonCache | None = None,
+) -> list[Loaded]:
+    """Parse ``files`` (in parallel when there are many and more than one CPU), keeping the good
+    ones in ``cache``."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, 8)
     jobs = [(str(f.abs), f.rel) for f in files]
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _load_chunk(jobs, str(root), max_bytes, keep)
+        loaded = _load_chunk(jobs, str(root), max_bytes)
+        if cache is not None:
+            cache.put_many(_rows(loaded))
+        return loaded
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    keep_in = str(cache.path) if cache is not None else None
     # forkserver: forking a process that runs threads (the watcher, the bot's loop) is unsafe.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bot.content.loader"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes, keep)
+        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes, keep_in)
                    for chunk in chunks]
-        return [item for future in futures for item in future.result()]
+        return [loaded for future in futures for loaded in future.result()]
