@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test lint typecheck unit bench bench-lookup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.lessons_bench
 	$(BIN)/python -m bench.engine_bench
 	$(BIN)/python -m bench.delivery_bench
+
+# Lookup: quality on the real corpora (converted once into the user's cache folder) and the cost
+# of lookup by meaning (its first run embeds 5,000 generated lessons: about ten minutes).
+bench-lookup: $(STAMP)
+	$(BIN)/python -m bench.corpora
+	$(BIN)/python -m bench.semantic_bench
+	$(BIN)/python -m bench.lookup_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

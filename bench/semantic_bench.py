@@ -1,16 +1,21 @@
 """Cost of lookup by meaning on this machine: model load, embedding, warm start, latency, memory.
 
 A generated library of ``--count`` lessons is embedded once into an empty cache (cold), then a
-fresh process loads the same library with that cache (warm: what every restart costs) and
-answers distinct questions. Usage::
+fresh process loads the same library with that cache and the parsed lessons kept beside it (warm:
+what every restart costs, as the bot does it) and answers distinct questions. Usage::
 
-    python -m bench.semantic_bench [--count 5000]
+    python -m bench.semantic_bench [--count 5000] [--runs 5] [--keep DIR]
+
+``--keep DIR`` keeps the library and its caches, so that later runs (of this tree, or of
+another commit with ``--warm DIR/lessons DIR/vectors.sqlite3 < DIR/queries.json``) measure warm
+restarts only, without the ten minutes of the first embedding.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -22,6 +27,7 @@ from bench.generate_library import generate
 from bench.lessons_bench import percentile
 from bot.content.catalog import Catalog
 from bot.content.embedding import MiniLM
+from bot.content.lesson_cache import LessonCache, lesson_cache_path
 from bot.content.semantic import SemanticIndex
 from bot.content.vector_cache import VectorCache
 
@@ -41,7 +47,7 @@ def cold(folder: Path, cache: Path) -> dict[str, object]:
     model = MiniLM.load()
     loaded = time.perf_counter() - started
     index = SemanticIndex(lambda: model, VectorCache(cache))
-    catalog = Catalog(folder, semantic=index)
+    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)))
     started = time.perf_counter()
     catalog.load()
     lexical_ready = time.perf_counter() - started
@@ -59,7 +65,7 @@ def warm(folder: Path, cache: Path, queries: list[str]) -> dict[str, object]:
     before = rss_mb()
     started = time.perf_counter()
     index = SemanticIndex(cache=VectorCache(cache))
-    catalog = Catalog(folder, semantic=index)
+    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)))
     catalog.load()
     lexical_ready = time.perf_counter() - started
     index.wait()
@@ -77,29 +83,66 @@ def warm(folder: Path, cache: Path, queries: list[str]) -> dict[str, object]:
             "rss_before_mb": before, "rss_after_mb": rss_mb(), "peak_rss_mb": rss_mb("VmHWM")}
 
 
+def warm_runs(folder: Path, cache: Path, queries: list[str], runs: int) -> dict[str, object]:
+    """``runs`` warm restarts, each in a fresh process: the median of each figure, and every
+    run's time until lookup by meaning is ready."""
+    results = []
+    for _ in range(runs):
+        again = subprocess.run(
+            [sys.executable, "-m", "bench.semantic_bench", "--warm", str(folder), str(cache)],
+            input=json.dumps(queries), capture_output=True, text=True, check=False)
+        if again.returncode:
+            raise SystemExit(f"the warm run failed:\n{again.stderr}")
+        results.append(json.loads(again.stdout))
+    figures: dict[str, object] = {
+        name: round(statistics.median(result[name] for result in results), 2)
+        for name in results[0] if name != "queries"}
+    figures["queries"] = results[0]["queries"]
+    if runs > 1:
+        figures["warm_semantic_ready_runs_s"] = [r["warm_semantic_ready_s"] for r in results]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--warm", nargs=2, metavar=("FOLDER", "CACHE"), help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="warm restarts to measure (medians are reported)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep the library and its caches in DIR; when DIR holds them "
+                             "already, only the warm restarts are measured")
+    parser.add_argument("--warm", nargs=2, metavar=("FOLDER", "CACHE"),
+                        help="measure one warm restart on FOLDER with the embedding cache CACHE "
+                             "(the questions as a JSON list on stdin) and print its figures")
+    parser.add_argument("--unparsed", action="store_true",
+                        help="with --warm: start without the parsed lessons (as after an "
+                             "upgrade: every lesson is parsed and kept again)")
     args = parser.parse_args()
     if args.warm:  # the second, fresh process
         queries = json.loads(sys.stdin.read())
+        if args.unparsed:
+            lesson_cache_path(Path(args.warm[1])).unlink(missing_ok=True)
         print(json.dumps(warm(Path(args.warm[0]), Path(args.warm[1]), queries)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        folder, cache = Path(tmp) / "lessons", Path(tmp) / "vectors.sqlite3"
-        generated = list(dict.fromkeys(str(q["q"]) for q in generate(folder, args.count)))
+        where = args.keep or Path(tmp)
+        folder, cache = where / "lessons", where / "vectors.sqlite3"
+        asked = where / "queries.json"
         figures: dict[str, object] = {"figure": "semantic_cost", "lessons": args.count}
-        figures.update(cold(folder, cache))
-        again = subprocess.run(
-            [sys.executable, "-m", "bench.semantic_bench", "--warm", str(folder), str(cache)],
-            input=json.dumps(generated[:args.queries]), capture_output=True, text=True,
-            check=False)
-        if again.returncode:
-            raise SystemExit(f"the warm run failed:\n{again.stderr}")
-        figures.update(json.loads(again.stdout))
+        if not asked.exists():  # a kept folder is complete once its questions are written
+            shutil.rmtree(folder, ignore_errors=True)
+            cache.unlink(missing_ok=True)
+            lesson_cache_path(cache).unlink(missing_ok=True)
+            generated = list(dict.fromkeys(str(q["q"]) for q in generate(folder, args.count)))
+            figures.update(cold(folder, cache))
+            asked.write_text(json.dumps(generated[:args.queries]), encoding="utf-8")
+        else:
+            figures["lessons"] = sum(1 for _ in folder.rglob("*.md"))
+        figures.update(warm_runs(folder, cache, json.loads(asked.read_text(encoding="utf-8")),
+                                 args.runs))
         figures["cache_mb"] = round(cache.stat().st_size / 2**20, 1)
+        figures["lesson_cache_mb"] = round(lesson_cache_path(cache).stat().st_size / 2**20, 1)
         print(json.dumps(figures))
 
 

@@ -30,15 +30,18 @@ def _load(
     lessons: str, semantic: bool = False, drafts: bool = False,
     min_confidence: float | None = None, cache: Path | None = None,
 ) -> Catalog:
-    index = None
+    index = parsed = None
     if semantic:
+        from bot.content.lesson_cache import LessonCache, lesson_cache_path
         from bot.content.semantic import SemanticIndex
         from bot.content.vector_cache import VectorCache, default_cache_path
 
-        index = SemanticIndex(cache=VectorCache(cache or default_cache_path()))
+        path = cache or default_cache_path()
+        index = SemanticIndex(cache=VectorCache(path))
+        parsed = LessonCache(lesson_cache_path(path))
     catalog = Catalog(Path(lessons), semantic=index, include_drafts=drafts,
                       min_confidence=fusion.MIN_CONFIDENCE if min_confidence is None
-                      else min_confidence)
+                      else min_confidence, cache=parsed)
     try:
         catalog.load()
     except MicrolearnError as exc:

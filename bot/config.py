@@ -92,7 +92,9 @@ class LookupSettings(_Section):
     """How likely the best lesson must be to answer before the bot gives it (lower: fewer
     "no answer" replies, more wrong ones)."""
     cache: str = ""
-    """Embedding cache file; empty: microlearn/vectors.sqlite3 in the user's cache folder."""
+    """Embedding cache file; empty: microlearn/vectors.sqlite3 in the user's cache folder. Parsed
+    lessons are kept beside it (``vectors.lessons.sqlite3``), so a restart parses only what
+    changed."""
 
 
 class ScheduleSettings(_Section):

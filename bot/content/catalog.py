@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy
 
 from bot.content import folder, fusion
+from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.question import clean_question
@@ -64,7 +65,11 @@ Listener = Callable[[CatalogChange], None]
 
 
 class Catalog:
-    """All lessons of one folder, with lookup, tracks and live problems. Thread-safe."""
+    """All lessons of one folder, with lookup, tracks and live problems. Thread-safe.
+
+    With a ``cache``, lessons parsed before are read back from it (a restart parses only the
+    files that changed; :mod:`bot.content.lesson_cache`).
+    """
 
     def __init__(
         self,
@@ -74,6 +79,7 @@ class Catalog:
         include_drafts: bool = False,
         semantic: SemanticIndex | None = None,
         min_confidence: float = fusion.MIN_CONFIDENCE,
+        cache: LessonCache | None = None,
     ) -> None:
         self.root = Path(root)
         self.min_confidence = min_confidence
@@ -87,6 +93,7 @@ class Catalog:
         self._served: dict[str, Lesson] = {}
         self._index = SearchIndex()
         self._semantic = semantic
+        self._cache = cache
         self._listeners: list[Listener] = []
 
     # -- loading ----------------------------------------------------------------------------
@@ -100,6 +107,8 @@ class Catalog:
             )
         with self._lock:
             self._files.clear()
+        if self._semantic is not None:  # the model loads while the lessons do
+            self._semantic.prepare()
         change = self._refresh(set(), rebuild=True)
         self._notify(change)
         return change
@@ -135,7 +144,7 @@ class Catalog:
                 known = {rel: state.signature for rel, state in self._files.items()}
             todo = [found for rel, found in listed.items()
                     if rel in forced or known.get(rel) != found.signature]
-            results = load_files(todo, self.root, self._max_bytes)
+            results = load_files(todo, self.root, self._max_bytes, self._cache)
             with self._lock:
                 change = self._apply(listed, todo, results, scan_problems, rebuild)
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)

@@ -107,12 +107,22 @@ def _link_problem(rel: str, path: Path, exc: OSError) -> Problem:
 
 def read_text(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[str | None, list[Problem]]:
     """Read a lesson as UTF-8 text, or explain why it cannot be a lesson."""
+    raw, problems = read_bytes(path, rel, max_bytes)
+    return (None, problems) if raw is None else decode_text(raw, rel, max_bytes)
+
+
+def read_bytes(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[bytes | None, list[Problem]]:
+    """A lesson file's bytes, at most ``max_bytes`` and one more (to tell that it is too large)."""
     try:
         with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+            return handle.read(max_bytes + 1), []
     except OSError as exc:
         return None, [Problem(rel, 1, Severity.ERROR,
                               f"cannot read this file ({exc.strerror}); check its permissions")]
+
+
+def decode_text(raw: bytes, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple[str | None, list[Problem]]:
+    """A lesson's bytes (from :func:`read_bytes`) as UTF-8 text, or why it cannot be a lesson."""
     if len(raw) > max_bytes:
         return None, [Problem(rel, 1, Severity.ERROR,
                               f"file is larger than the {max_bytes // 1024} KiB limit for a lesson; "

@@ -2,7 +2,8 @@
 
 Parsing Markdown is CPU-bound pure Python, so a large library (a first load, a whole folder copied
 in) is spread over worker processes; small refreshes stay in the calling thread, where they cost
-less than starting a worker.
+less than starting a worker. With a :class:`~bot.content.lesson_cache.LessonCache`, files whose
+bytes were parsed before are read back from it instead (a restart parses only what changed).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.content.analysis import Analyzer
-from bot.content.folder import LessonFile, read_text
+from bot.content.folder import LessonFile, decode_text, read_bytes
+from bot.content.lesson_cache import LessonCache, Row, content_digest, encode, entry_key
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.parser import parse_lesson
+from bot.content.parser import images_found, parse_lesson
 from bot.content.search import Analysis, analyze_lesson
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class Loaded:
     lesson: Lesson | None
     problems: list[Problem]
     analysis: Analysis | None
+    digest: str = ""
+    """The hash of the bytes parsed ("" when the file could not be read)."""
 
 
 def load_file(
@@ -61,35 +65,111 @@ def _load(
     numbers: dict[str, int] | None, vocab: list[str] | None,
 ) -> Loaded:
     global _analyzer
-    text, problems = read_text(Path(path), rel, max_bytes)
-    if text is None:
+    raw, problems = read_bytes(Path(path), rel, max_bytes)
+    if raw is None:
         return Loaded(rel, None, problems, None)
+    digest = content_digest(raw)
+    text, problems = decode_text(raw, rel, max_bytes)
+    if text is None:
+        return Loaded(rel, None, problems, None, digest)
     lesson, problems = parse_lesson(text, rel, Path(root))
     if lesson is None:
-        return Loaded(rel, None, problems, None)
+        return Loaded(rel, None, problems, None, digest)
     if _analyzer is None:
         _analyzer = Analyzer()
-    return Loaded(rel, lesson, problems, analyze_lesson(lesson, _analyzer, numbers, vocab))
+    return Loaded(rel, lesson, problems, analyze_lesson(lesson, _analyzer, numbers, vocab),
+                  digest)
 
 
-def _load_chunk(chunk: list[tuple[str, str]], root: str, max_bytes: int) -> list[Loaded]:
+def _load_chunk(
+    chunk: list[tuple[str, str]], root: str, max_bytes: int, keep_in: str | None = None,
+) -> list[Loaded]:
+    """Load a chunk of files; in a worker, keep the good ones in the lesson cache at
+    ``keep_in`` from here (sending their rows back would cost more time, and 100 MB more memory
+    in the loading process)."""
     numbers: dict[str, int] = {}
     vocab: list[str] = []
-    return [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
+    loaded = [load_file(path, rel, root, max_bytes, numbers, vocab) for path, rel in chunk]
+    if keep_in is not None:
+        cache = _caches.get(keep_in)
+        if cache is None:
+            cache = _caches[keep_in] = LessonCache(Path(keep_in))
+        cache.put_many(_rows(loaded))
+    return loaded
 
 
-def load_files(files: list[LessonFile], root: Path, max_bytes: int) -> list[Loaded]:
-    """Load ``files`` (in parallel when there are many and more than one CPU)."""
+_caches: dict[str, LessonCache] = {}
+"""A worker's own connection to each lesson cache it writes to."""
+
+
+def _rows(loaded: list[Loaded]) -> list[tuple[str, str, Row]]:
+    """The cache rows of the good files among ``loaded``. Files with errors are not kept: they
+    are parsed every time, their problems are news."""
+    rows = []
+    for item in loaded:
+        row = _encode(item)
+        if row is not None:
+            rows.append((entry_key(item.rel, item.digest), item.rel, row))
+    return rows
+
+
+def _encode(loaded: Loaded) -> Row | None:
+    """The cache's form of a good file's outcome (None for a file with errors)."""
+    if loaded.lesson is None or loaded.analysis is None or not loaded.digest:
+        return None
+    try:
+        return encode((loaded.lesson, loaded.problems, loaded.analysis))
+    except (TypeError, ValueError) as exc:  # a field JSON cannot hold: the lesson is not kept
+        log.warning("%s cannot be kept in the lesson cache (%s)", loaded.rel, exc)
+        return None
+
+
+def load_files(
+    files: list[LessonFile], root: Path, max_bytes: int, cache: LessonCache | None = None,
+) -> list[Loaded]:
+    """Load ``files``: from ``cache`` when their bytes were parsed before, else by parsing them
+    (in parallel when there are many and more than one CPU), keeping the good ones in it."""
+    if cache is None or not cache.usable:
+        return _parse_files(files, root, max_bytes)
+    keys: dict[str, int] = {}
+    for position, found in enumerate(files):
+        raw, _ = read_bytes(found.abs, found.rel, max_bytes)
+        if raw is not None and len(raw) <= max_bytes:
+            keys[entry_key(found.rel, content_digest(raw))] = position
+    entries = cache.get_many({key: files[position].rel for key, position in keys.items()})
+    results: list[Loaded | None] = [None] * len(files)
+    for key, (lesson, problems, analysis) in entries.items():
+        # Parsing checked that the lesson's images exist: they must still, or it parses again.
+        if images_found(lesson, root):
+            position = keys[key]
+            results[position] = Loaded(files[position].rel, lesson, problems, analysis)
+    missed = [position for position, result in enumerate(results) if result is None]
+    parsed = _parse_files([files[position] for position in missed], root, max_bytes, cache)
+    for position, loaded in zip(missed, parsed, strict=True):
+        results[position] = loaded
+    return [loaded for loaded in results if loaded is not None]  # all are, by now
+
+
+def _parse_files(
+    files: list[LessonFile], root: Path, max_bytes: int, cache: LessonCache | None = None,
+) -> list[Loaded]:
+    """Parse ``files`` (in parallel when there are many and more than one CPU), keeping the good
+    ones in ``cache``."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                   else os.cpu_count() or 1, 8)
     jobs = [(str(f.abs), f.rel) for f in files]
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _load_chunk(jobs, str(root), max_bytes)
+        loaded = _load_chunk(jobs, str(root), max_bytes)
+        if cache is not None:
+            cache.put_many(_rows(loaded))
+        return loaded
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    keep_in = str(cache.path) if cache is not None else None
     # forkserver: forking a process that runs threads (the watcher, the bot's loop) is unsafe.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["bot.content.loader"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes) for chunk in chunks]
+        futures = [pool.submit(_load_chunk, chunk, str(root), max_bytes, keep_in)
+                   for chunk in chunks]
         return [loaded for future in futures for loaded in future.result()]

@@ -441,6 +441,14 @@ def _limit_warnings(
                                 f"allow {MAX_EXPLANATION_CHARS}: shorten it"))
 
 
+def images_found(lesson: Lesson, root: Path) -> bool:
+    """Whether every local image of a good lesson is still where parsing found it."""
+    problems: list[Problem] = []
+    if lesson.images:
+        _check_images([(src, 1) for src in lesson.images], Path(root), lesson.path, problems)
+    return not problems
+
+
 def _check_images(
     images: list[tuple[str, int]], root: Path, rel: str, problems: list[Problem]
 ) -> None:

@@ -105,6 +105,7 @@ class SemanticIndex:
         self._queue: list[Lesson | str] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._started = False
         self.error: Exception | None = None
         self._query_vector = functools.lru_cache(maxsize=QUERY_CACHE)(self._encode_query)
 
@@ -123,6 +124,12 @@ class SemanticIndex:
         """Block until ready (or the timeout passes); True when ready."""
         return self._ready.wait(timeout)
 
+    def prepare(self) -> None:
+        """Start loading the model in the background (while the lessons load, for instance);
+        :meth:`start` does it too when it has not begun."""
+        with self._wake:
+            self._spawn()
+
     def start(self, lessons: Iterable[Lesson]) -> None:
         """Embed ``lessons`` (replacing any earlier set) in a background thread, loading the
         model first if needed."""
@@ -134,11 +141,15 @@ class SemanticIndex:
             self._queue.extend([*gone, *lessons])
             if self.error is None:
                 self._ready.clear()
+            self._started = True
             self._wake.notify()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="semantic-index",
-                                                daemon=True)
-                self._thread.start()
+            self._spawn()
+
+    def _spawn(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="semantic-index",
+                                            daemon=True)
+            self._thread.start()
 
     def update(self, lesson: Lesson) -> None:
         """Embed a new or changed lesson (in the background)."""
@@ -165,7 +176,8 @@ class SemanticIndex:
             while True:
                 with self._wake:
                     while not self._queue:
-                        self._ready.set()
+                        if self._started:  # ready means: the lessons of start() embedded
+                            self._ready.set()
                         self._wake.wait()
                     batch, self._queue = self._queue, []
                 self._apply(batch)

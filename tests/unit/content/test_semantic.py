@@ -113,6 +113,23 @@ def test_start_up_never_waits_for_the_model_and_lookups_are_lexical_meanwhile(
     assert ids(catalog, "my mailbox is overflowing") == ["inbox"]
 
 
+def test_the_model_loads_while_the_lessons_do_and_ready_waits_for_them(folder: Path) -> None:
+    loading = threading.Event()
+
+    def watched() -> MeaningEncoder:
+        loading.set()
+        return MeaningEncoder()
+
+    index = SemanticIndex(watched)
+    index.prepare()  # what Catalog.load does before it reads the lessons
+    assert loading.wait(10)
+    assert not index.wait(0.2)  # the model alone is not "ready": no lesson is embedded yet
+    catalog = Catalog(folder, semantic=index)
+    catalog.load()
+    assert index.wait(10) and index.usable
+    assert ids(catalog, "my mailbox is overflowing") == ["inbox"]
+
+
 def test_a_failing_model_leaves_lexical_lookup_working(folder: Path) -> None:
     def broken() -> MeaningEncoder:
         raise RuntimeError("weights are corrupt")

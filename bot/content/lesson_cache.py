@@ -1,0 +1,238 @@
+"""Parsed lessons kept on disk by content, so a restart parses only the files that changed.
+
+Parsing and analysing 5,000 lessons costs seconds of CPU on every start; reading them back costs a
+fraction of that. An entry's key is a hash of the file's path in the folder, its exact bytes and
+the code that parses it (this package's content modules, the parsing libraries' versions, the
+Python): a file that changed, moved or is parsed by other code simply misses and is parsed again,
+so a stale lesson is never served. Only good lessons are kept (with their warnings); a file with
+errors is parsed on every load, so its problems are reported afresh, and a lesson with local
+images is served from here only while every image is still there (what parsing checks).
+
+One SQLite file beside the embedding cache, like it safe for two processes to share. A file that
+cannot be opened, or an entry that does not read back whole, is logged and skipped: the lessons
+are parsed, the bot runs on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import logging
+import sqlite3
+import sys
+import threading
+import unicodedata
+import zlib
+from array import array
+from collections.abc import Iterable
+from dataclasses import fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from bot.content.model import Choice, Lesson, Problem, Question, Severity
+from bot.content.search import FIELDS, Analysis
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+"""The table's layout (``PRAGMA user_version``); another one is dropped and made anew."""
+PARSERS = ("pyromark", "PyYAML", "PyStemmer")
+"""Libraries whose version changes what a file parses to."""
+Entry = tuple[Lesson, list[Problem], Analysis]
+"""What a good file loads to: its lesson, its warnings, its analysis for the index."""
+Row = tuple[str, str, bytes, int]
+"""An entry as stored (see :func:`encode`)."""
+
+_TUPLE_FIELDS = frozenset(f.name for f in fields(Lesson) if str(f.type).startswith("tuple"))
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of everything that decides what a lesson file parses to, besides the file."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\x00" + source.read_bytes())
+    for name in PARSERS:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?".encode())
+    digest.update(f"{sys.version}|{unicodedata.unidata_version}|{sys.byteorder}".encode())
+    return digest.hexdigest()
+
+
+def content_digest(raw: bytes) -> str:
+    """The hash of a lesson file's bytes (computed where the file is read)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def entry_key(rel: str, digest: str) -> str:
+    """The cache key of the file at ``rel`` whose bytes hash to ``digest``."""
+    return hashlib.sha256(f"{code_version()}\x00{rel}\x00{digest}".encode()).hexdigest()
+
+
+def lesson_cache_path(vector_cache: Path) -> Path:
+    """Where the parsed lessons are kept: beside the embedding cache file
+    (``vectors.sqlite3`` -> ``vectors.lessons.sqlite3``)."""
+    return vector_cache.with_name(f"{vector_cache.stem}.lessons{vector_cache.suffix or '.sqlite3'}")
+
+
+class CorruptEntry(ValueError):
+    """An entry that does not read back as it was written."""
+
+
+class LessonCache:
+    """Parsed lessons by key (see :func:`entry_key`) in a SQLite file. Thread-safe."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
+                self._db.execute("DROP TABLE IF EXISTS lessons")
+            self._db.execute("CREATE TABLE IF NOT EXISTS lessons (key TEXT PRIMARY KEY, "
+                             "rel TEXT NOT NULL, lesson TEXT NOT NULL, vocab TEXT NOT NULL, "
+                             "numbers BLOB NOT NULL, crc INTEGER NOT NULL)")
+            self._db.execute("CREATE INDEX IF NOT EXISTS lessons_rel ON lessons (rel)")
+            self._db.execute(f"PRAGMA user_version = {SCHEMA}")
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
+                        path, exc)
+            self.close()
+
+    @property
+    def usable(self) -> bool:
+        """False when the file could not be opened (every lesson is parsed)."""
+        return self._db is not None
+
+    def get_many(self, keys: dict[str, str]) -> dict[str, Entry]:
+        """The entries found among ``keys`` (key -> the file's path in the folder)."""
+        wanted = list(keys)
+        found: dict[str, Entry] = {}
+        broken: list[str] = []
+        with self._lock:
+            if self._db is None:
+                return {}
+            try:
+                # A chunk at a time, decoded as it comes: the rows of a whole library at once
+                # would leave tens of MB of freed memory behind.
+                for start in range(0, len(wanted), 500):  # SQLite's variable limit
+                    chunk = wanted[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for key, lesson, vocab, numbers, crc in self._db.execute(
+                            f"SELECT key, lesson, vocab, numbers, crc FROM lessons "
+                            f"WHERE key IN ({marks})", chunk):
+                        try:
+                            found[key] = decode(keys[key], lesson, vocab, numbers, crc)
+                        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                            broken.append(keys[key])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read, parsing every lesson: %s",
+                            self.path, exc)
+                return {}
+        if broken:
+            log.warning("lesson cache %s: %d damaged entries (%s); those files are parsed",
+                        self.path, len(broken), ", ".join(sorted(broken)[:5]))
+        return found
+
+    def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
+        """Keep ``rows`` (key, the file's path in the folder, :func:`encode`'s row), replacing
+        older entries of the same files."""
+        values = [(key, rel, *row) for key, rel, row in rows]
+        with self._lock:
+            if self._db is None or not values:
+                return
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO lessons (key, rel, lesson, "
+                                         "vocab, numbers, crc) VALUES (?, ?, ?, ?, ?, ?)", values)
+                    # An edited file's older versions will not be asked for again.
+                    self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
+                                         [(value[1], value[0]) for value in values])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def close(self) -> None:
+        """Close the file; later calls find nothing and keep nothing."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+
+def encode(entry: Entry) -> Row:
+    """An entry as stored: the lesson and warnings as JSON, the analysis's own words (one a
+    line) and its term numbers (uint32: each field's terms, each field's counts, the surface
+    words), and a checksum of the three."""
+    lesson, problems, analysis = entry
+    values = dict(vars(lesson))
+    values["questions"] = [{**vars(question), "choices": [vars(choice) for choice in question.choices]}
+                           for question in lesson.questions]
+    # Numbers into a batch's shared vocabulary become numbers into this lesson's own words.
+    order = list(dict.fromkeys(itertools.chain(*analysis.terms, analysis.surface)))
+    local = {number: position for position, number in enumerate(order)}.__getitem__
+    numbers = array("I")
+    for terms in analysis.terms:
+        numbers.extend(map(local, terms))
+    for counts in analysis.counts:
+        numbers.extend(counts)
+    numbers.extend(map(local, analysis.surface))
+    vocab = "\n".join(map(analysis.vocab.__getitem__, order))
+    if vocab.count("\n") != max(0, len(order) - 1):
+        raise ValueError("a term holds a line break")
+    text = json.dumps({
+        "lesson": values,
+        "problems": [[p.line, p.severity.value, p.message] for p in problems],
+        "lengths": analysis.lengths, "sizes": [len(terms) for terms in analysis.terms],
+    }, ensure_ascii=False, separators=(",", ":"))
+    blob = numbers.tobytes()
+    return text, vocab, blob, _checksum(text, vocab, blob)
+
+
+def decode(rel: str, text: str, vocab: str, blob: bytes, crc: int) -> Entry:
+    """An entry from what :func:`encode` made of it; :class:`CorruptEntry` when it is damaged."""
+    if _checksum(text, vocab, blob) != crc:
+        raise CorruptEntry("checksum mismatch")
+    data: dict[str, Any] = json.loads(text)
+    values: dict[str, Any] = data["lesson"]
+    for name in _TUPLE_FIELDS:
+        values[name] = tuple(values[name])
+    values["questions"] = tuple(
+        Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"])})
+        for q in values["questions"])
+    lesson = Lesson(**values)
+    if lesson.path != rel:
+        raise CorruptEntry(f"entry of '{lesson.path}' under '{rel}'")
+    problems = [Problem(rel, line, Severity(severity), message)
+                for line, severity, message in data["problems"]]
+    # One string per distinct word for the whole library, as the index keeps them: 5,000 lessons
+    # hold 1.4 million words but 37,000 distinct ones (150 MB more resident memory otherwise).
+    words = list(map(sys.intern, vocab.split("\n"))) if vocab else []
+    numbers = array("I")
+    numbers.frombytes(blob)
+    sizes: list[int] = data["sizes"]
+    lengths = tuple(int(n) for n in data["lengths"])
+    if len(sizes) != len(FIELDS) or len(lengths) != len(FIELDS) or 2 * sum(sizes) > len(numbers):
+        raise CorruptEntry("the analysis does not fit the index's fields")
+    terms, counts, at = [], [], 0
+    for size in sizes:
+        terms.append(numbers[at:at + size])
+        at += size
+    for size in sizes:
+        counts.append(numbers[at:at + size])
+        at += size
+    surface = numbers[at:]
+    if max((max(part, default=-1) for part in (*terms, surface)), default=-1) >= len(words):
+        raise CorruptEntry("a term number is out of range")
+    return lesson, problems, Analysis(words, lengths, tuple(terms), tuple(counts), surface)
+
+
+def _checksum(text: str, vocab: str, blob: bytes) -> int:
+    return zlib.crc32(blob, zlib.crc32(vocab.encode(), zlib.crc32(text.encode())))
