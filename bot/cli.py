@@ -259,6 +259,10 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
                            settings, database)
         interactive = sys.stdin.isatty()
+        if not interactive:
+            # A scripted demo reads its questions at once: let them be answered by meaning,
+            # as a person typing would be, not by words alone while the model still loads.
+            engine.catalog.wait_for_meaning(DEMO_MEANING_WAIT_S)
         console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty())
         lines = typed_lines() if interactive else io.TextIOWrapper(
             sys.stdin.buffer, encoding="utf-8", errors="replace")
@@ -266,6 +270,11 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
             Demo(engine, database, clock, console, echo=not interactive, watch=True).run(lines)
         finally:
             database.dispose()
+
+
+DEMO_MEANING_WAIT_S = 120.0
+"""How long a scripted demo waits for lookup by meaning (seconds: the sample library embeds in
+a few, a warm cache loads in one)."""
 
 
 def typed_lines() -> Iterator[str]:
@@ -441,18 +450,18 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
 @click.argument("query")
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
               type=click.Path(file_okay=False), help="Lesson folder.")
-@click.option("--limit", default=5, show_default=True, type=click.IntRange(min=1),
-              help="At most this many lessons per query.")
+@click.option("--limit", default=3, show_default=True, type=click.IntRange(min=1),
+              help="At most this many lessons per query (the bot gives three).")
 @click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per query: q, results (id, path, title, score, confidence), "
-                   "ms.")
+              help="One JSON object per query: q, results (id, path, title, score, "
+                   "confidence), suggestions, corrections, ms.")
 @click.option("--lexical", is_flag=True,
               help="Match words only, without the embedding model (as when it cannot load).")
 @click.option("--semantic", is_flag=True, hidden=True,
               help="Kept for old scripts: matching by meaning is the default now.")
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Answer only when the best lesson is at least this likely right "
-                   "(default: [lookup] min_confidence's default).")
+              help="Answer only when the results are at least this likely to hold a right "
+                   "lesson (default: [lookup] min_confidence's default).")
 @click.option("--cache", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Embedding cache file (default: in the user's cache folder).")
 def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,

@@ -36,8 +36,10 @@ SUGGEST_SIMILARITY = 0.3
 
 def typical_similarity(similarity: numpy.typing.NDArray[numpy.float32],
                        top: numpy.typing.NDArray[numpy.intp]) -> float:
-    """The question's typical similarity to lessons: the mean over its nearest few."""
-    return float(numpy.sort(similarity[top])[-TYPICAL:].mean())
+    """The question's typical similarity to lessons: the mean over its nearest few. Copies of
+    one lesson (the same similarity to the last bit) count once, so that copying a lesson does
+    not make the question look less distinct."""
+    return float(numpy.unique(similarity[top])[-TYPICAL:].mean())
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,12 @@ class Catalog:
 
     # -- reading ----------------------------------------------------------------------------
 
+    def wait_for_meaning(self, timeout: float) -> bool:
+        """Block until lookup uses meaning (the lessons embedded, or the model known to be
+        missing), at most ``timeout`` seconds; True when it is settled. For one-shot uses,
+        such as a scripted demo, whose answers must not depend on how fast the model loads."""
+        return self._semantic is None or self._semantic.wait(timeout)
+
     def lessons(self) -> list[Lesson]:
         """Every lesson in service, sorted by id."""
         with self._lock:
@@ -397,12 +405,21 @@ MIN_CHECK_QUESTIONS = 3
 
 
 def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
-    """A ``check`` belongs on its track's first lesson, in a track with questions enough."""
+    """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
+    lesson that copies another (the same title and text) is worth a warning."""
     tracks: dict[str, list[Lesson]] = {}
     for lesson in served.values():
         if lesson.track:
             tracks.setdefault(lesson.track, []).append(lesson)
     problems = []
+    first: dict[tuple[str, str], Lesson] = {}
+    for lesson in sorted(served.values(), key=lambda item: item.path):
+        original = first.setdefault((lesson.title, lesson.text), lesson)
+        if original is not lesson:
+            problems.append(Problem(lesson.path, 1, Severity.WARNING,
+                                    f"same title and text as '{original.path}': learners get "
+                                    "the lesson twice and lookup shows one of them; delete the "
+                                    "copy or make it a different lesson"))
     for lesson in served.values():
         if lesson.confidence and (not lesson.track or min(tracks[lesson.track], key=lambda item: (
                 item.order if item.order is not None else math.inf, item.path)) is not lesson):

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.2
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-4.579, 4.702, 0.963, 1.136, 0.136, 0.609, 0.235, 1.01, 7.85, 4.568)
+HYBRID_COEFFICIENTS = (-4.573, 4.766, 0.648, 1.124, 0.143, 0.589, 0.249, 1.012, 7.917, 4.655)
 """Is this candidate right? Bias, similarity, distinctness, coverage, strength, share of the
 best fused score, nearest in meaning, best lexical match, margin over the best other candidate,
 how far the nearest lesson stands above the second nearest."""
-HYBRID_ANSWER_COEFFICIENTS = (-4.17, 4.452, 3.216, 1.42, -0.784, 0.0, -0.326, 0.414, 1.922, 2.21,
-                              0.489, 1.954, 2.911)
+HYBRID_ANSWER_COEFFICIENTS = (-4.183, 4.563, 2.821, 1.411, -0.787, 0.0, -0.304, 0.423, 2.003,
+                              2.316, 0.491, 1.955, 2.842)
 """Does the answer hold a right lesson? The first candidate's features, then the best coverage
 and strength of the first three and their mean similarity."""
 LEXICAL_COEFFICIENTS = (-1.501, 0.0, 0.0, -2.362, 5.818, -1.805, 0.0, 0.38, 0.255, 0.0)

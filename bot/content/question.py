@@ -41,19 +41,32 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.split(text) if part and part.strip()]
 
 
+SCAN_SENTENCES = 40
+"""Sentences looked at for the ones that ask: enough for a chatty message, bounded for a paste."""
+
+
 def clean_question(text: str) -> str:
     """``text`` without greetings, thanks and leading filler, at most a few sentences.
 
+    People often give the context first and ask last ("I'm new here. I started on Monday. ...
+    How do I report a phishing mail?"), so the sentences that ask (ending in "?") are always
+    kept, and the rest of the few sentences kept are the first ones, in the text's order.
     When nothing but filler is left, the text is returned as it was (stripped): the caller
     then decides, as for any question, whether anything answers it.
     """
-    kept: list[str] = []
-    for sentence in sentences(text):
+    meaningful: list[str] = []
+    for sentence in sentences(text)[:SCAN_SENTENCES]:
         if _EMPTY.match(sentence):
             continue
         stripped = _LEAD.sub("", sentence).strip()
         if stripped:
-            kept.append(stripped)
-        if len(kept) >= MAX_SENTENCES:
+            meaningful.append(stripped)
+    if not meaningful:
+        return text.strip()
+    asking = [i for i, sentence in enumerate(meaningful) if sentence.endswith("?")]
+    chosen = set(asking[:MAX_SENTENCES])
+    for i in range(len(meaningful)):
+        if len(chosen) >= MAX_SENTENCES:
             break
-    return " ".join(kept) if kept else text.strip()
+        chosen.add(i)
+    return " ".join(meaningful[i] for i in sorted(chosen))

@@ -334,3 +334,6 @@ def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
     copies = {"passwords", "copy-of-passwords", "again/passwords"}
     assert len(copies & set(found)) == 1  # one of the three, not three times the same page
     assert "phishing" in found  # the place freed goes to a different lesson
+    warned = sorted((problem.path, problem.severity.value) for problem in catalog.problems()
+                    if "same title and text as 'again/passwords.md'" in problem.message)
+    assert warned == [("copy-of-passwords.md", "warning"), ("passwords.md", "warning")]

@@ -34,3 +34,11 @@ def test_a_pasted_page_keeps_its_first_sentences() -> None:
 
 def test_line_breaks_split_sentences() -> None:
     assert sentences("first line\nsecond line") == ["first line", "second line"]
+
+
+def test_the_sentence_that_asks_is_kept_after_a_long_preamble() -> None:
+    text = ("Hi! I'm new on the team. I started on Monday. My manager is on holiday this week. "
+            "The onboarding docs are a bit thin. How do I report a phishing mail?")
+    assert clean_question(text) == ("I'm new on the team. I started on Monday. My manager is on "
+                                    "holiday this week. How do I report a phishing mail?")
+    assert clean_question("One. Two. Three. Four. Five.") == "One. Two. Three. Four."
