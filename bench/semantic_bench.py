@@ -28,7 +28,7 @@ from bench.lessons_bench import percentile
 from bot.content.catalog import Catalog
 from bot.content.embedding import MiniLM
 from bot.content.lesson_cache import LessonCache, lesson_cache_path
-from bot.content.semantic import SemanticIndex
+from bot.content.semantic import SemanticIndex, lesson_texts
 from bot.content.vector_cache import VectorCache
 
 
@@ -53,7 +53,7 @@ def cold(folder: Path, cache: Path) -> dict[str, object]:
     lexical_ready = time.perf_counter() - started
     index.wait()
     embedded = time.perf_counter() - started - lexical_ready
-    texts = sum(1 + bool(lesson.questions) for lesson in catalog.lessons())
+    texts = sum(sum(1 for text in lesson_texts(lesson) if text) for lesson in catalog.lessons())
     return {"model_load_s": round(loaded, 2), "lexical_ready_s": round(lexical_ready, 2),
             "cold_embed_s": round(embedded, 1), "texts": texts,
             "embed_ms_per_text": round(embedded / max(1, texts) * 1000, 2),
