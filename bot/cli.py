@@ -464,9 +464,22 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
                    "lesson (default: [lookup] min_confidence's default).")
 @click.option("--cache", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Embedding cache file (default: in the user's cache folder).")
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help="Take [lookup] semantic, min_confidence and cache from this config file, "
+                   "as the bot does (the options above win).")
 def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
-           min_confidence: float | None, cache: Path | None) -> None:
+           min_confidence: float | None, cache: Path | None, config_file: str | None) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
+    if config_file is not None:
+        from bot.config import load
+
+        try:
+            settings = load(config_file).lookup
+        except MicrolearnError as exc:
+            raise click.ClickException(str(exc)) from exc
+        lexical = lexical or not settings.semantic
+        min_confidence = settings.min_confidence if min_confidence is None else min_confidence
+        cache = cache or (Path(settings.cache) if settings.cache else None)
     catalog = _load(folder, not lexical, min_confidence=min_confidence, cache=cache)
     # Bad bytes must not stop a batch, whatever the terminal's encoding.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

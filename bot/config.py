@@ -89,8 +89,8 @@ class LookupSettings(_Section):
     semantic: bool = True
     """Match questions to lessons by meaning as well as by words (the bundled model)."""
     min_confidence: float = Field(default=MIN_CONFIDENCE, ge=0.0, le=1.0)
-    """How likely the best lesson must be to answer before the bot gives it (lower: fewer
-    "no answer" replies, more wrong ones)."""
+    """How likely the best three lessons must be to hold a right one before the bot gives them
+    (lower: fewer "no answer" replies, more wrong ones)."""
     cache: str = ""
     """Embedding cache file; empty: microlearn/vectors.sqlite3 in the user's cache folder. Parsed
     lessons are kept beside it (``vectors.lessons.sqlite3``), so a restart parses only what

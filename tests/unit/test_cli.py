@@ -87,6 +87,23 @@ def test_lookup_lexical_and_a_bar_of_one_stays_silent() -> None:
     assert bad.returncode == 2 and "min-confidence" in bad.stderr
 
 
+def test_lookup_takes_the_trainers_lookup_settings_from_a_config(tmp_path: Path) -> None:
+    strict = tmp_path / "config.toml"
+    strict.write_text("[lookup]\nsemantic = false\nmin_confidence = 1.0\n", encoding="utf-8")
+    query = "how do I spot a fake login mail"
+    silent = run("lookup", "--lessons", str(SAMPLE), "--json", "--config", str(strict), query)
+    assert silent.returncode == 0, silent.stderr
+    assert json.loads(silent.stdout)["results"] == []  # the config's bar, words only
+    answered = run("lookup", "--lessons", str(SAMPLE), "--json", "--config", str(strict),
+                   "--min-confidence", "0", query)
+    assert json.loads(answered.stdout)["results"][0]["id"] == "security/spot-phishing"
+    wrong = tmp_path / "wrong.toml"
+    wrong.write_text("[lookup]\nmin_confidence = 2\n", encoding="utf-8")
+    bad = run("lookup", "--lessons", str(SAMPLE), "--config", str(wrong), query)
+    assert bad.returncode == 1 and "lookup.min_confidence" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
 def test_lookup_text_output_offers_did_you_mean() -> None:
     result = run("lookup", "--lessons", str(SAMPLE), "password rotation schedule for printers")
     assert result.returncode == 0
