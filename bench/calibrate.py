@@ -24,7 +24,14 @@ import math
 
 import numpy as np
 
-from bench.lookup_bench import TUNED_SETS, copies, hybrid_catalog, lesson_folder, split_queries
+from bench.lookup_bench import (
+    TUNED_SETS,
+    copies,
+    expected,
+    hybrid_catalog,
+    lesson_folder,
+    split_queries,
+)
 from bot.content import fusion
 from bot.content.catalog import Catalog
 
@@ -50,9 +57,7 @@ def collect(hybrid: bool) -> dict[str, list[Sample]]:
                     continue
                 evidence, used, _ = catalog.evidence(str(query["q"]))
                 assert used == hybrid
-                expect = {copy for e in query["expect"]  # type: ignore[attr-defined]
-                          for copy in same.get(str(e), [str(e)])}
-                rows.append((evidence, expect))
+                rows.append((evidence, set(expected(query, same))))
             out[name] = rows
     return out
 

@@ -138,8 +138,14 @@ def copies(lessons: list[Lesson]) -> dict[str, list[str]]:
     installed under each of its names): giving any of them is giving the expected page."""
     groups: dict[tuple[str, str], list[str]] = {}
     for lesson in lessons:
-        groups.setdefault((lesson.title, lesson.text), []).append(lesson.id)
+        groups.setdefault(lesson.content, []).append(lesson.id)
     return {lesson_id: group for group in groups.values() for lesson_id in group}
+
+
+def expected(query: dict[str, object], same: dict[str, list[str]]) -> list[str]:
+    """The lessons that answer ``query``, with their copies (``same`` from :func:`copies`)."""
+    return list(dict.fromkeys(copy for e in query["expect"]  # type: ignore[attr-defined]
+                              for copy in same.get(str(e), [str(e)])))
 
 
 def evaluate(
@@ -150,12 +156,9 @@ def evaluate(
     ``same`` (from :func:`copies`) counts an identical copy of an expected lesson as right."""
     scores: dict[tuple[str, str], Score] = {}
     latencies = []
-    same = same or {}
     for query in queries:
         text = str(query["q"])
-        expect = list(dict.fromkeys(
-            copy for e in query["expect"]  # type: ignore[attr-defined]
-            for copy in same.get(str(e), [str(e)])))
+        expect = expected(query, same or {})
         started = time.perf_counter()
         got = ranker(text)
         latencies.append((time.perf_counter() - started) * 1000)

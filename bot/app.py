@@ -13,9 +13,7 @@ from pathlib import Path
 from bot.adapters.base import Adapter
 from bot.config import LookupSettings, Secrets, Settings
 from bot.content.catalog import Catalog, CatalogChange
-from bot.content.lesson_cache import LessonCache, lesson_cache_path
-from bot.content.semantic import SemanticIndex
-from bot.content.vector_cache import VectorCache, default_cache_path
+from bot.content.library import open_catalog
 from bot.content.watcher import CatalogWatcher
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import SignIn
@@ -65,19 +63,6 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
     return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
                                           settings.bot.trainers), clock.now,
                         secure_cookie=config.public_url.startswith("https://"))
-
-
-def open_catalog(lessons: Path, lookup: LookupSettings | None = None) -> Catalog:
-    """The lesson catalog, with lookup by meaning unless ``lookup`` turns it off (``None``:
-    words only, as tests want it). The lessons are embedded in the background."""
-    if lookup is None:
-        return Catalog(lessons)
-    path = Path(lookup.cache) if lookup.cache else default_cache_path()
-    parsed = LessonCache(lesson_cache_path(path))
-    if not lookup.semantic:
-        return Catalog(lessons, min_confidence=lookup.min_confidence, cache=parsed)
-    return Catalog(lessons, semantic=SemanticIndex(cache=VectorCache(path)),
-                   min_confidence=lookup.min_confidence, cache=parsed)
 
 
 def open_engine(

@@ -10,11 +10,11 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot import __version__
-from bot.content import fusion
 from bot.content.catalog import Catalog, CatalogChange
 from bot.content.folder import MAX_LESSON_BYTES
 from bot.content.loader import load_file
@@ -22,33 +22,25 @@ from bot.content.model import Lesson
 from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
 
+if TYPE_CHECKING:
+    from bot.config import LookupSettings
+
 DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
 
 
-def _load(
-    lessons: str, semantic: bool = False, drafts: bool = False,
-    min_confidence: float | None = None, cache: Path | None = None,
-) -> Catalog:
-    index = parsed = None
-    if semantic:
-        from bot.content.lesson_cache import LessonCache, lesson_cache_path
-        from bot.content.semantic import SemanticIndex
-        from bot.content.vector_cache import VectorCache, default_cache_path
+def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False) -> Catalog:
+    """The catalog of ``lessons`` loaded, as ``lookup`` asks (``None``: words only, no caches),
+    with lookup by meaning ready when it is on: a one-shot command has nothing better to do."""
+    from bot.content.library import open_catalog
 
-        path = cache or default_cache_path()
-        index = SemanticIndex(cache=VectorCache(path))
-        parsed = LessonCache(lesson_cache_path(path))
-    catalog = Catalog(Path(lessons), semantic=index, include_drafts=drafts,
-                      min_confidence=fusion.MIN_CONFIDENCE if min_confidence is None
-                      else min_confidence, cache=parsed)
+    catalog = open_catalog(Path(lessons), lookup, include_drafts=drafts)
     try:
         catalog.load()
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
-    if index is not None:
-        index.wait()  # a one-shot command has nothing better to do meanwhile
-        # A model that cannot load leaves lookup lexical; the index has logged why.
+    # A model that cannot load leaves lookup lexical; the index has logged why.
+    catalog.wait_for_meaning(None)
     return catalog
 
 
@@ -470,17 +462,18 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
 def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
            min_confidence: float | None, cache: Path | None, config_file: str | None) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
-    if config_file is not None:
-        from bot.config import load
+    from bot.config import LookupSettings, load
 
-        try:
-            settings = load(config_file).lookup
-        except MicrolearnError as exc:
-            raise click.ClickException(str(exc)) from exc
-        lexical = lexical or not settings.semantic
-        min_confidence = settings.min_confidence if min_confidence is None else min_confidence
-        cache = cache or (Path(settings.cache) if settings.cache else None)
-    catalog = _load(folder, not lexical, min_confidence=min_confidence, cache=cache)
+    try:
+        settings = load(config_file).lookup if config_file is not None else LookupSettings()
+    except MicrolearnError as exc:
+        raise click.ClickException(str(exc)) from exc
+    changes: dict[str, object] = {"semantic": settings.semantic and not lexical}
+    if min_confidence is not None:
+        changes["min_confidence"] = min_confidence
+    if cache is not None:
+        changes["cache"] = str(cache)
+    catalog = _load(folder, settings.model_copy(update=changes))
     # Bad bytes must not stop a batch, whatever the terminal's encoding.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     queries = (line.rstrip("\r\n") for line in stdin) if query == "-" else iter([query])

@@ -261,10 +261,11 @@ class Catalog:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def wait_for_meaning(self, timeout: float) -> bool:
+    def wait_for_meaning(self, timeout: float | None) -> bool:
         """Block until lookup uses meaning (the lessons embedded, or the model known to be
-        missing), at most ``timeout`` seconds; True when it is settled. For one-shot uses,
-        such as a scripted demo, whose answers must not depend on how fast the model loads."""
+        missing), at most ``timeout`` seconds (``None``: as long as it takes); True when it is
+        settled. For one-shot uses, such as a scripted demo, whose answers must not depend on
+        how fast the model loads."""
         return self._semantic is None or self._semantic.wait(timeout)
 
     def lessons(self) -> list[Lesson]:
@@ -280,15 +281,8 @@ class Catalog:
     def tracks(self) -> dict[str, tuple[Lesson, ...]]:
         """Each track's lessons in their ``order`` (ties and missing orders go by path)."""
         with self._lock:
-            tracks: dict[str, list[Lesson]] = {}
-            for lesson in self._served.values():
-                if lesson.track:
-                    tracks.setdefault(lesson.track, []).append(lesson)
-        return {
-            name: tuple(sorted(items, key=lambda item: (
-                item.order if item.order is not None else math.inf, item.path)))
-            for name, items in sorted(tracks.items())
-        }
+            served = list(self._served.values())
+        return _tracks(served)
 
     def problems(self) -> list[Problem]:
         """Every problem currently found in the folder, sorted by path and line."""
@@ -305,8 +299,8 @@ class Catalog:
 
     def lookup(self, query: str, limit: int = 5) -> LookupResult:
         """The lessons a learner asking ``query`` should get, best first: lexical and semantic
-        evidence fused, and nothing (with suggestions) unless the best lesson is likely right
-        (``min_confidence``)."""
+        evidence fused, and nothing (with suggestions) unless the first ``limit`` are likely to
+        hold a right one (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
         candidates, hybrid, corrections = self.evidence(query)
@@ -377,7 +371,7 @@ class Catalog:
         with self._lock:
             for item in candidates:
                 lesson = self._served.get(item.lesson_id)
-                key = (lesson.title, lesson.text) if lesson is not None else (item.lesson_id, "")
+                key = lesson.content if lesson is not None else (item.lesson_id, "")
                 kept = best.get(key)
                 if kept is None or (item.similarity, item.lexical, kept.lesson_id) > (
                         kept.similarity, kept.lexical, item.lesson_id):
@@ -404,25 +398,32 @@ MIN_CHECK_QUESTIONS = 3
 """A knowledge check needs at least this many questions in its track to say anything."""
 
 
+def _tracks(lessons: Iterable[Lesson]) -> dict[str, tuple[Lesson, ...]]:
+    """Each track's lessons in their ``order`` (ties and missing orders go by path), tracks by
+    name."""
+    tracks: dict[str, list[Lesson]] = {}
+    for lesson in sorted(lessons, key=lambda item: (
+            item.order if item.order is not None else math.inf, item.path)):
+        if lesson.track:
+            tracks.setdefault(lesson.track, []).append(lesson)
+    return {name: tuple(items) for name, items in sorted(tracks.items())}
+
+
 def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
     """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
     lesson that copies another (the same title and text) is worth a warning."""
-    tracks: dict[str, list[Lesson]] = {}
-    for lesson in served.values():
-        if lesson.track:
-            tracks.setdefault(lesson.track, []).append(lesson)
+    tracks = _tracks(served.values())
     problems = []
     first: dict[tuple[str, str], Lesson] = {}
     for lesson in sorted(served.values(), key=lambda item: item.path):
-        original = first.setdefault((lesson.title, lesson.text), lesson)
+        original = first.setdefault(lesson.content, lesson)
         if original is not lesson:
             problems.append(Problem(lesson.path, 1, Severity.WARNING,
                                     f"same title and text as '{original.path}': learners get "
                                     "the lesson twice and lookup shows one of them; delete the "
                                     "copy or make it a different lesson"))
     for lesson in served.values():
-        if lesson.confidence and (not lesson.track or min(tracks[lesson.track], key=lambda item: (
-                item.order if item.order is not None else math.inf, item.path)) is not lesson):
+        if lesson.confidence and (not lesson.track or tracks[lesson.track][0] is not lesson):
             problems.append(Problem(lesson.path, lesson.lines.get("confidence", 1),
                                     Severity.ERROR, "'confidence' is set for a whole track, on "
                                     "its first lesson; move it there (or set [schedule] "
@@ -435,8 +436,7 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
                                     "'check' needs a track: add 'track: name' and make this "
                                     "lesson its first, or remove 'check'"))
             continue
-        track = sorted(tracks[lesson.track], key=lambda item: (
-            item.order if item.order is not None else math.inf, item.path))
+        track = tracks[lesson.track]
         if track[0] is not lesson:
             problems.append(Problem(lesson.path, line, Severity.ERROR,
                                     f"'check' belongs on the first lesson of track "

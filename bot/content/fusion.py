@@ -97,11 +97,12 @@ def features(
 
 
 def answer_features(first: Sequence[float], top: Sequence[Evidence],
-                    similarities: Sequence[float]) -> tuple[float, ...]:
+                    nearest: Sequence[float]) -> tuple[float, ...]:
     """The answer model's inputs: the first candidate's features, the best coverage and
-    strength among the first few, and the mean of the highest similarities. An answerable
-    question often has several good lessons near the top; an unanswerable one has none."""
-    best = sorted(similarities, reverse=True)[:ANSWER_DEPTH]
+    strength among the first few, and the mean of the highest similarities (``nearest``, best
+    first). An answerable question often has several good lessons near the top; an
+    unanswerable one has none."""
+    best = nearest[:ANSWER_DEPTH]
     return (*first, max(e.coverage for e in top),
             max(min(e.strength, MAX_STRENGTH) for e in top),
             sum(best) / len(best) if best else 0.0)

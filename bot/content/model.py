@@ -103,13 +103,19 @@ class Lesson:
     reflect: str = ""
     """A reflection prompt to ask once the lesson is read (front matter ``reflect``)."""
     check: int = 0
+    """On a track's first lesson: how many questions the track's knowledge check (before the
+    first lesson and after the last) asks; 0 for none (front matter ``check``)."""
     confidence: bool = False
     """On a track's first lesson: its questions ask how sure the learner is with the answer
     (front matter ``confidence``; ``[schedule] confidence`` asks it everywhere)."""
-    """On a track's first lesson: how many questions the track's knowledge check (before the
-    first lesson and after the last) asks; 0 for none (front matter ``check``)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""
+
+    @property
+    def content(self) -> tuple[str, str]:
+        """What makes two lessons copies of each other (a file copied under another name, a
+        manual page installed under each of its names): the same title and text."""
+        return self.title, self.text
 
 
 def track_title(track: str) -> str:

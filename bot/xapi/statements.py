@@ -131,6 +131,11 @@ def question_activity(event_lesson: str, key: str, question: Question | None,
             "definition": definition}
 
 
+def _track_parents(lesson: Lesson | None, words: Vocabulary) -> list[dict[str, Any]]:
+    """The lesson's track as a parent activity, when it has one."""
+    return [track_activity(lesson.track, words)] if lesson is not None and lesson.track else []
+
+
 def _context(parents: list[dict[str, Any]], platform: str) -> dict[str, Any]:
     context: dict[str, Any] = {"platform": f"microlearn ({platform})"}
     if parents:
@@ -149,9 +154,7 @@ def answered(event: AnswerEvent, lesson: Lesson | None, words: Vocabulary) -> di
         result["response"] = "[,]".join(_choice_id(index) for index in event.choices)
     if event.asked_at is not None:
         result["duration"] = _duration((event.answered_at - event.asked_at).total_seconds())
-    parents = [lesson_activity(event.lesson_id, lesson, words)]
-    if lesson is not None and lesson.track:
-        parents.append(track_activity(lesson.track, words))
+    parents = [lesson_activity(event.lesson_id, lesson, words), *_track_parents(lesson, words)]
     return {
         "id": statement_id(f"answer:{event.platform}:{event.platform_user_id}:{event.key}:"
                            f"{_stamp(event.answered_at)}"),
@@ -166,8 +169,7 @@ def answered(event: AnswerEvent, lesson: Lesson | None, words: Vocabulary) -> di
 
 def experienced(event: ReadEvent, lesson: Lesson | None, words: Vocabulary) -> dict[str, Any]:
     """The statement of a lesson read (its track as parent)."""
-    parents = [track_activity(lesson.track, words)] if lesson is not None and lesson.track \
-        else []
+    parents = _track_parents(lesson, words)
     return {
         "id": statement_id(f"read:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
                            f"{_stamp(event.read_at)}"),
@@ -187,8 +189,7 @@ def rated(event: RatingEvent, lesson: Lesson | None, words: Vocabulary) -> dict[
                                         "scaled": float(event.useful)}}
     if event.comment.strip():
         result["response"] = event.comment.strip()[:2000]
-    parents = [track_activity(lesson.track, words)] if lesson is not None and lesson.track \
-        else []
+    parents = _track_parents(lesson, words)
     return {
         "id": statement_id(f"rated:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
                            f"{_stamp(event.rated_at)}"),

@@ -1,0 +1,29 @@
+"""The lesson catalog as the bot's ``[lookup]`` settings ask for it: one place that turns those
+settings into a catalog, for the bot and for the command line alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.content.catalog import Catalog
+from bot.content.lesson_cache import LessonCache, lesson_cache_path
+from bot.content.semantic import SemanticIndex
+from bot.content.vector_cache import VectorCache, default_cache_path
+
+if TYPE_CHECKING:
+    from bot.config import LookupSettings
+
+
+def open_catalog(lessons: Path, lookup: LookupSettings | None = None,
+                 include_drafts: bool = False) -> Catalog:
+    """The lesson catalog, with lookup by meaning unless ``lookup`` turns it off (``None``:
+    words only and no caches, as tests and the lesson-checking commands want it). Parsed
+    lessons are kept beside the embedding cache; the lessons are embedded in the background."""
+    if lookup is None:
+        return Catalog(lessons, include_drafts=include_drafts)
+    path = Path(lookup.cache) if lookup.cache else default_cache_path()
+    semantic = SemanticIndex(cache=VectorCache(path)) if lookup.semantic else None
+    return Catalog(lessons, semantic=semantic, include_drafts=include_drafts,
+                   min_confidence=lookup.min_confidence,
+                   cache=LessonCache(lesson_cache_path(path)))
