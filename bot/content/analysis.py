@@ -26,6 +26,7 @@ hi hello hey thanks thank ok okay best good quick quickly exactly rather quite
 """.split())
 
 _WORD = re.compile(r"[^\W_]+")
+_PLAIN_WORD = re.compile(r"\w+")
 # Possessive quantifiers: without them the engine backtracks through every word (3x slower).
 _COMPOUND = re.compile(r"\b[^\W_]++(?:[-'’._][^\W_]++)+")  # noqa: RUF001 - typographic apostrophe
 _JOINERS = re.compile(r"[-'’._]")  # noqa: RUF001 - typographic apostrophe
@@ -104,9 +105,21 @@ class Analyzer:
         return words
 
     @staticmethod
-    def joined_words(text: str) -> set[str]:
-        """The joined forms that :meth:`words` adds for compounds ("e-mail" -> "email")."""
-        return {_JOINERS.sub("", compound) for compound in _COMPOUND.findall(fold(text))}
+    def plain_words(text: str) -> list[str]:
+        """Folded words as plain BM25 sees them: nothing dropped, nothing stemmed, ``_`` kept
+        (``__main__``, ``child_process``)."""
+        return _PLAIN_WORD.findall(fold(text))
+
+    @staticmethod
+    def compounds(text: str) -> dict[str, list[str]]:
+        """The joined form that :meth:`words` adds for each compound of ``text``, with the
+        compound's content words ("in-place" -> {"inplace": ["place"]}; "e-mail" ->
+        {"email": ["mail"]})."""
+        found: dict[str, list[str]] = {}
+        for compound in _COMPOUND.findall(fold(text)):
+            parts = [word for word in _WORD.findall(compound) if word not in _DROP]
+            found.setdefault(_JOINERS.sub("", compound), []).extend(parts)
+        return found
 
     def analyze(self, text: str, compounds: bool = True) -> tuple[list[str], list[str]]:
         """(index terms in order, distinct content words) of ``text``.

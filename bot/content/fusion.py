@@ -24,21 +24,21 @@ from dataclasses import dataclass
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.2
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-4.573, 4.766, 0.648, 1.124, 0.143, 0.589, 0.249, 1.012, 7.917, 4.655)
+HYBRID_COEFFICIENTS = (-5.097, 4.651, -0.314, 1.549, -0.036, 1.033, 0.182, 1.052, 8.058, 5.326)
 """Is this candidate right? Bias, similarity, distinctness, coverage, strength, share of the
 best fused score, nearest in meaning, best lexical match, margin over the best other candidate,
 how far the nearest lesson stands above the second nearest."""
-HYBRID_ANSWER_COEFFICIENTS = (-4.183, 4.563, 2.821, 1.411, -0.787, 0.0, -0.304, 0.423, 2.003,
-                              2.316, 0.491, 1.955, 2.842)
+HYBRID_ANSWER_COEFFICIENTS = (-4.52, 4.213, 2.246, 1.922, -0.659, 0.0, -0.087, 0.348, 1.104, 3.392,
+                              0.831, 1.386, 3.239)
 """Does the answer hold a right lesson? The first candidate's features, then the best coverage
 and strength of the first three and their mean similarity."""
-LEXICAL_COEFFICIENTS = (-1.501, 0.0, 0.0, -2.362, 5.818, -1.805, 0.0, 0.38, 0.255, 0.0)
+LEXICAL_COEFFICIENTS = (-3.224, 0.0, 0.0, 0.324, 3.287, -0.531, 0.0, 0.654, 0.222, 0.0)
 """The candidate model fitted on lexical evidence alone (the semantic features are then 0)."""
-LEXICAL_ANSWER_COEFFICIENTS = (-2.655, 0.0, 0.0, 1.207, 1.754, 0.0, 0.0, 0.0, 0.219, 0.0, -2.069,
-                               3.978, 0.0)
+LEXICAL_ANSWER_COEFFICIENTS = (-3.393, 0.0, 0.0, -0.002, 2.013, 0.0, 0.0, 0.0, 0.222, 0.0, 0.449,
+                               2.695, 0.0)
 """The answer model fitted on lexical evidence alone, its bias shifted so that the same bar
 refuses the same share of unanswerable tuning questions as with the model."""
-MIN_CONFIDENCE = 0.42
+MIN_CONFIDENCE = 0.43
 """Default probability the answer needs to be given."""
 MAX_STRENGTH = 1.5
 ANSWER_DEPTH = 3

@@ -24,10 +24,28 @@ from rapidfuzz.distance import OSA
 from bot.content.analysis import Analyzer
 from bot.content.model import Lesson
 
-FIELDS = ("title", "tags", "lead", "body")
+FIELDS = ("title", "tags", "lead", "body", "words")
+"""What the analysis of a lesson holds: four weighted fields of analysed terms (stemmed, stop
+words dropped), then the plain words of its title and text (see :data:`WORDS_WEIGHT`)."""
 WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
+WEIGHTED = len(WEIGHTS)
+"""The fields of the BM25F score; the last field (plain words) is scored apart."""
 K1 = 1.2
+WORDS_B = 0.75
+"""Okapi BM25's length normalisation, for the plain words."""
+WORDS_WEIGHT = 0.3
+"""The plain-word score's share of the lexical ranking score (each scaled to the best
+lesson's). Plain words keep what analysis drops: a command named with a stop word (`who`),
+the exact form of a word (`logged`, not every `log`), `__main__`. Chosen on the tuning halves of
+``bench/queries``: hit@3 by words alone rose on every set (docs/lookup.md)."""
+WORDS_LIMIT = 80
+"""Plain words are read from the title and the opening of the text (its first words): where a
+page names what it is about. (Chosen on the tuning halves with the cost in mind: all the text
+ranked no better and built the index 0.4 s slower with 5,000 lessons.)"""
+WORDS_MAX_SHARE = 0.2
+"""Plain words found in more than this share of the lessons are not scored: they say little
+(BM25 gives them little) and their postings are the longest to walk."""
 RARE_DF = 1
 RELATIVE_CUTOFF = 0.35
 """Hits scoring under this share of the best one are dropped (no loss on bench/queries)."""
@@ -84,9 +102,10 @@ class Analysis:
 
     vocab: list[str]
     lengths: tuple[int, ...]
-    """Number of terms in each field (adjacent pairs not counted)."""
+    """Number of terms in each of :data:`FIELDS` (adjacent pairs not counted)."""
     terms: tuple[array[int], ...]
-    """Per field: distinct term numbers (words, and adjacent pairs in the short fields)."""
+    """Per field: distinct term numbers (words, and adjacent pairs in the short fields; plain
+    words in the last)."""
     counts: tuple[array[int], ...]
     """Per field: how often each of those terms occurs."""
     surface: array[int]
@@ -128,8 +147,21 @@ def analyze_lesson(
                 tally[f"{a}{BIGRAM}{b}"] = 1
         terms.append(array("I", map(number, tally)))
         counts.append(array("I", tally.values()))
+    # Only the opening is read: tokenising a long page for its first 80 words would waste time.
+    opening = lesson.text[:WORDS_LIMIT * 20]
+    plain = analyzer.plain_words(f"{lesson.title}\n{opening}")[:WORDS_LIMIT]
+    lengths.append(len(plain))
+    tally = Counter(plain)
+    terms.append(array("I", map(number, tally)))
+    counts.append(array("I", tally.values()))
     return Analysis(vocab, tuple(lengths), tuple(terms), tuple(counts),
                     array("I", map(number, surface)))
+
+
+_Match = tuple[int, float, float, float, float]
+"""What one lesson's words say about one query: its slot, BM25F over the analysed terms (with
+adjacent pairs), BM25 over the plain words, coverage, strength. (A tuple: thousands are made
+for a question of common words, and a dataclass costs milliseconds more.)"""
 
 
 @dataclass
@@ -150,10 +182,12 @@ class SearchIndex:
         self._slots: dict[str, int] = {}
         self._lessons: dict[int, Lesson] = {}
         self._doc_terms: dict[int, tuple[str, ...]] = {}
+        self._doc_plain: dict[int, tuple[str, ...]] = {}
         self._doc_words: dict[int, tuple[str, ...]] = {}
         self._field_lengths: dict[int, tuple[int, ...]] = {}
         self._length_sums = [0] * len(FIELDS)
         self._postings: dict[str, tuple[array[int], array[float]]] = {}
+        self._plain: dict[str, tuple[array[int], array[float]]] = {}
         self._words: Counter[str] = Counter()
         self._words_by_length: dict[int, list[str]] | None = None
         self._words_by_sound: dict[str, list[str]] = {}
@@ -197,14 +231,16 @@ class SearchIndex:
         if slot is None:
             return
         del self._lessons[slot]
-        for term in self._doc_terms.pop(slot):
-            docs, weights = self._postings[term]
-            position = _find(docs, slot)
-            if len(docs) == 1:
-                del self._postings[term]
-            else:
-                del docs[position]
-                del weights[position]
+        for postings, terms in ((self._postings, self._doc_terms.pop(slot)),
+                                (self._plain, self._doc_plain.pop(slot))):
+            for term in terms:
+                docs, weights = postings[term]
+                position = _find(docs, slot)
+                if len(docs) == 1:
+                    del postings[term]
+                else:
+                    del docs[position]
+                    del weights[position]
         for position, length in enumerate(self._field_lengths.pop(slot)):
             self._length_sums[position] -= length
         words = self._words
@@ -228,7 +264,7 @@ class SearchIndex:
         weighted: dict[str, float] = {}
         for position, length in enumerate(analysis.lengths):
             self._length_sums[position] += length
-            if not length:
+            if not length or position >= WEIGHTED:
                 continue
             norm = 1 - LENGTH_NORM[position] + LENGTH_NORM[position] * length / averages[position]
             boost = WEIGHTS[position] / norm
@@ -245,6 +281,17 @@ class SearchIndex:
             entry[0].append(slot)
             entry[1].append(tf / (K1 + tf) * (K1 + 1))
         self._doc_terms[slot] = tuple(weighted)
+        plain_length = analysis.lengths[WEIGHTED]
+        norm = K1 * (1 - WORDS_B + WORDS_B * plain_length / averages[WEIGHTED])
+        plain = self._plain
+        for term, count in zip(analysis.terms[WEIGHTED], analysis.counts[WEIGHTED], strict=True):
+            word = vocab[term]
+            entry = plain.get(word)
+            if entry is None:
+                entry = plain[word] = (array("i"), array("d"))
+            entry[0].append(slot)
+            entry[1].append(count * (K1 + 1) / (count + norm))
+        self._doc_plain[slot] = tuple(vocab[term] for term in analysis.terms[WEIGHTED])
         surface = tuple(vocab[number] for number in analysis.surface)
         self._doc_words[slot] = surface
         self._words.update(surface)
@@ -297,12 +344,26 @@ class SearchIndex:
         corrections: dict[str, str] = {}
         analyzer = self._analyzer
         query = query[:MAX_QUERY_CHARS]
-        joined = analyzer.joined_words(query)
+        # A compound counts as its content words, each of which also matches the joined form
+        # ("in-place" is "place" or "inplace"): counted as a word of its own, the joined form
+        # would ask for more than the learner did and only match lessons that spell it so in a
+        # title. A compound of filler alone ("to-do") is its joined form.
+        compounds = analyzer.compounds(query)
+        joined_forms: dict[str, list[str]] = {}
+        for joined_word, parts in compounds.items():
+            joined_stem = analyzer.stem(joined_word)
+            if parts and joined_stem in self._postings:
+                for part in parts:
+                    joined_forms.setdefault(part, []).append(joined_stem)
         for word in analyzer.content_words(query)[:MAX_QUERY_WORDS]:
             stem = analyzer.stem(word)
             alternatives: dict[str, float] = {}
+            if compounds.get(word):
+                continue  # its parts speak for it
             if stem in self._postings:
                 alternatives[stem] = 1.0
+                for joined_stem in joined_forms.get(word, ()):
+                    alternatives.setdefault(joined_stem, 1.0)
                 if len(self._postings[stem][0]) <= RARE_DF:
                     # A real word that is rare here may be a typo of a common one: "fishing"
                     # in a library about phishing. Both count; each lesson takes the better.
@@ -312,8 +373,8 @@ class SearchIndex:
                         if entry is not None and distance == 1 and \
                                 len(entry[0]) >= 3 * len(self._postings[stem][0]):
                             alternatives.setdefault(known_stem, 0.8)
-            elif word in joined:
-                continue  # "two-factor": its parts already speak for it
+            elif word in joined_forms:  # "e-mail" in a library that only says "email"
+                alternatives = dict.fromkeys(joined_forms[word], 1.0)
             else:
                 for known, distance in self._correct(word):
                     known_stem = analyzer.stem(known)
@@ -330,12 +391,18 @@ class SearchIndex:
         return terms, corrections
 
     def search(self, query: str, limit: int = 5) -> LookupResult:
-        """Rank lessons for ``query``; an empty ``hits`` means no lesson answers it."""
-        ranked, corrections = self.candidates(query, None)
+        """Rank lessons for ``query`` as lookup did before the calibrated models (the score
+        weighted by coverage, a fixed coverage/strength rule); an empty ``hits`` means no
+        lesson answers it. Kept as the benchmarks' "previous default"."""
+        matches, corrections = self._matches(query)
+        ordered = sorted(((score * (0.25 + coverage), slot, coverage, strength)
+                          for slot, score, _, coverage, strength in matches if score > 0),
+                         key=lambda item: (-item[0], self._lessons[item[1]].id))
+        ranked = [LookupHit(self._lessons[slot], round(value, 4), round(coverage, 3),
+                            round(strength, 3)) for value, slot, coverage, strength in ordered]
         hits = tuple(
-            LookupHit(item.lesson, item.score, item.coverage, item.strength)
-            for item in ranked if item.coverage >= MIN_COVERAGE and item.strength >= MIN_STRENGTH
-        )[:limit]
+            item for item in ranked
+            if item.coverage >= MIN_COVERAGE and item.strength >= MIN_STRENGTH)[:limit]
         if hits:  # far weaker runners-up are noise next to a clear answer
             hits = tuple(hit for hit in hits if hit.score >= RELATIVE_CUTOFF * hits[0].score)
         suggestions: tuple[str, ...] = ()
@@ -350,8 +417,29 @@ class SearchIndex:
     def candidates(
         self, query: str, limit: int | None = 20
     ) -> tuple[list[LookupHit], dict[str, str]]:
-        """Every lesson that matches any word of ``query``, best first, with no "is it an
-        answer" rule applied (the caller decides), and the typo corrections made."""
+        """Every lesson that matches ``query``, best first, with no "is it an answer" rule
+        applied (the caller decides), and the typo corrections made.
+
+        The score is the BM25F score of the analysed terms plus that of the plain words, scaled
+        so that the best of the latter weighs :data:`WORDS_WEIGHT` of the best of the former."""
+        matches, corrections = self._matches(query)
+        # The plain-word score is brought to the scale of the BM25F one (the best of each
+        # weighing 1 : WORDS_WEIGHT), which keeps the score's magnitude: how strong the best
+        # match is still shows.
+        best = max((m[1] for m in matches), default=0.0) or 1.0
+        scale = WORDS_WEIGHT * best / (max((m[2] for m in matches), default=0.0) or 1.0)
+        ranked = [(score + plain * scale, slot, coverage, strength)
+                  for slot, score, plain, coverage, strength in matches]
+        if limit is not None and len(ranked) > limit:
+            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[0])
+        ranked.sort(key=lambda item: (-item[0], self._lessons[item[1]].id))
+        return [LookupHit(self._lessons[slot], round(value, 4), round(coverage, 3),
+                          round(strength, 3))
+                for value, slot, coverage, strength in ranked], corrections
+
+    def _matches(self, query: str) -> tuple[list[_Match], dict[str, str]]:
+        """The evidence of every lesson that shares a term or a plain word with ``query``
+        (none when it has no content word), and the typo corrections made."""
         terms, corrections = self._query_terms(query)
         if not terms or not self._lessons:
             return [], corrections
@@ -375,16 +463,26 @@ class SearchIndex:
         ceiling = sum(term.idf for term in terms) * (K1 + 1)
         strengths = {slot: score / ceiling for slot, score in scores.items()}
         self._add_pair_scores(terms, scores)
-        ranked = []
-        for slot, score in scores.items():
-            coverage = matched.get(slot, 0.0) / total_idf if total_idf else 0.0
-            ranked.append((score * (0.25 + coverage), coverage, strengths[slot], slot))
-        if limit is not None and len(ranked) > limit:
-            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[0])
-        ranked.sort(key=lambda item: (-item[0], self._lessons[item[3]].id))
-        return [LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3),
-                          round(strength, 3))
-                for score, coverage, strength, slot in ranked], corrections
+        plain = self._plain_scores(query)
+        share = 1.0 / total_idf if total_idf else 0.0
+        return [(slot, scores.get(slot, 0.0), plain.get(slot, 0.0),
+                 matched.get(slot, 0.0) * share, strengths.get(slot, 0.0))
+                for slot in scores.keys() | plain.keys()], corrections
+
+    def _plain_scores(self, query: str) -> dict[int, float]:
+        """Okapi BM25 of the query's plain words over every lesson's title and text."""
+        scores: dict[int, float] = {}
+        most = max(WORDS_MAX_SHARE * len(self._lessons), 10)
+        words = self._analyzer.plain_words(query[:MAX_QUERY_CHARS])[:2 * MAX_QUERY_WORDS]
+        for word in dict.fromkeys(words):
+            entry = self._plain.get(word)
+            if entry is None or len(entry[0]) > most:
+                continue
+            docs, weights = entry
+            idf = self._idf(len(docs))
+            for slot, weight in zip(docs, weights, strict=True):
+                scores[slot] = scores.get(slot, 0.0) + idf * weight
+        return scores
 
     def _add_pair_scores(self, terms: list[_QueryTerm], scores: dict[int, float]) -> None:
         for left, right in itertools.pairwise(terms):

@@ -177,3 +177,63 @@ def test_far_weaker_runners_up_are_dropped(
     everything = index.search("password manager", 10).hits
     assert len(everything) > len(kept)
     assert any(hit.score < 0.35 * kept[0].score for hit in everything)
+
+
+def ranking(index: SearchIndex, query: str) -> list[str]:
+    return [hit.lesson.id for hit in index.candidates(query, None)[0]]
+
+
+def test_plain_words_find_a_page_named_with_a_stop_word() -> None:
+    # Analysis drops "who" and stems "logged" to "log"; the page named "who" must still lead.
+    index = SearchIndex()
+    index.rebuild([
+        lesson("who", "who - show who is logged on", "Print the users who are logged in."),
+        *(lesson(f"log{n}", f"Log rotation {n}", "Rotate the log files. Logs grow. Log often.")
+          for n in range(3)),
+        *(lesson(f"other{n}", f"Other page {n}", "Unrelated words about disks.")
+          for n in range(6)),
+    ])
+    assert ranking(index, "who is logged in")[0] == "who"
+    # Without the plain words, the pages that say "log" most would come first.
+    assert index.candidates("who is logged in", None)[0][0].score > 1.0
+
+
+def test_plain_words_keep_underscores() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("main", "Top-level code", "The module named __main__ runs as a script."),
+        lesson("name", "Names", "Every name in a module, and the main names."),
+        lesson("other", "Scripts", "Run a script from the main menu."),
+    ])
+    assert ranking(index, "what does __main__ mean")[0] == "main"
+
+
+def test_a_compound_in_the_question_matches_its_parts_or_its_joined_form() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("sed", "sed - stream editor", "Use -i to edit files in-place."),
+        lesson("title", "Inplace sorting", "Sorting arrays without copies."),
+        lesson("mail", "Email etiquette", "Write short emails."),
+        lesson("other", "Files", "Edit files with an editor."),
+    ])
+    # "in-place" asks for "place" (or the joined "inplace"), not for both.
+    ids = ranking(index, "sed in-place")
+    assert ids[0] == "sed" and "title" in ids
+    hit = index.candidates("sed in-place", None)[0][0]
+    assert hit.coverage == 1.0
+    # A library that only says "email" still answers "e-mail".
+    assert ranking(index, "e-mail")[0] == "mail"
+    # A compound of filler alone is its joined form.
+    index.upsert(lesson("todo", "Todo lists", "Keep one todo list."))
+    assert ranking(index, "to-do")[0] == "todo"
+
+
+def test_removing_a_lesson_removes_its_plain_words() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("w", "w - who is on", "Show who is logged on and what they do."),
+                   lesson("b", "Bananas", "Yellow fruit.")])
+    index.upsert(lesson("w", "Cherries", "Small red fruit."))
+    assert "who" not in index._plain and "cherries" in index._plain
+    index.remove("w")
+    index.remove("b")
+    assert index._plain == {} and index._postings == {}
