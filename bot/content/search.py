@@ -26,7 +26,7 @@ from bot.content.model import Lesson
 
 FIELDS = ("title", "tags", "lead", "body", "words")
 """What the analysis of a lesson holds: four weighted fields of analysed terms (stemmed, stop
-words dropped), then the plain words of its title and text (see :data:`WORDS_WEIGHT`)."""
+words dropped), then the plain words of its title and opening (see :data:`WORDS_WEIGHT`)."""
 WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 WEIGHTED = len(WEIGHTS)
@@ -35,10 +35,11 @@ K1 = 1.2
 WORDS_B = 0.75
 """Okapi BM25's length normalisation, for the plain words."""
 WORDS_WEIGHT = 0.3
-"""The plain-word score's share of the lexical ranking score (each scaled to the best
-lesson's). Plain words keep what analysis drops: a command named with a stop word (`who`),
-the exact form of a word (`logged`, not every `log`), `__main__`. Chosen on the tuning halves of
-``bench/queries``: hit@3 by words alone rose on every set (docs/lookup.md)."""
+"""The plain-word score's weight in the lexical ranking score: the best lesson's plain score
+counts this share of the best BM25F score. Plain words keep what analysis drops: a command
+named with a stop word (`who`), the exact form of a word (`logged`, not every `log`),
+`__main__`. Chosen on the tuning halves of ``bench/queries``: hit@3 by words alone rose on
+every set (docs/lookup.md)."""
 WORDS_LIMIT = 80
 """Plain words are read from the title and the opening of the text (its first words): where a
 page names what it is about. (Chosen on the tuning halves with the cost in mind: all the text
