@@ -22,6 +22,7 @@ there these they this those through thus to too under until up upon us very via 
 was way ways we were what whats when where whether which while who whom whose why will with would
 you your yours yourself yourselves im ive id youre dont doesnt didnt cant wont isnt arent s t ll ve
 re d m tell explain show know need needs learn learning anything something someone thing things
+don doesn didn isn aren wasn weren haven hasn hadn shouldn couldn wouldn mustn needn
 hi hello hey thanks thank ok okay best good quick quickly exactly rather quite
 """.split())
 

@@ -366,12 +366,16 @@ class Catalog:
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:
         """One candidate per content: lessons with the same title and text (a file copied under
         another name, a manual page installed under each of its names) are one answer, and the
-        others would push different lessons out of the learner's top three."""
+        others would push different lessons out of the learner's top three. Lessons no longer
+        served are dropped: meaning still knows a removed lesson until its background thread
+        forgets it, and deciding on it would show a runner-up under the bar."""
         best: dict[tuple[str, str], fusion.Evidence] = {}
         with self._lock:
             for item in candidates:
                 lesson = self._served.get(item.lesson_id)
-                key = lesson.content if lesson is not None else (item.lesson_id, "")
+                if lesson is None:
+                    continue
+                key = lesson.content
                 kept = best.get(key)
                 if kept is None or (item.similarity, item.lexical, kept.lesson_id) > (
                         kept.similarity, kept.lexical, item.lesson_id):

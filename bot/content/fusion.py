@@ -24,18 +24,18 @@ from dataclasses import dataclass
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.2
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-5.097, 4.651, -0.314, 1.549, -0.036, 1.033, 0.182, 1.052, 8.058, 5.326)
+HYBRID_COEFFICIENTS = (-5.147, 4.611, -0.321, 1.547, -0.006, 1.091, 0.188, 1.026, 8.013, 5.343)
 """Is this candidate right? Bias, similarity, distinctness, coverage, strength, share of the
 best fused score, nearest in meaning, best lexical match, margin over the best other candidate,
 how far the nearest lesson stands above the second nearest."""
-HYBRID_ANSWER_COEFFICIENTS = (-4.52, 4.213, 2.246, 1.922, -0.659, 0.0, -0.087, 0.348, 1.104, 3.392,
-                              0.831, 1.386, 3.239)
+HYBRID_ANSWER_COEFFICIENTS = (-4.515, 4.182, 2.243, 1.972, -0.933, 0.0, -0.135, 0.434, 1.127,
+                              3.435, 0.884, 1.452, 3.286)
 """Does the answer hold a right lesson? The first candidate's features, then the best coverage
 and strength of the first three and their mean similarity."""
-LEXICAL_COEFFICIENTS = (-3.224, 0.0, 0.0, 0.324, 3.287, -0.531, 0.0, 0.654, 0.222, 0.0)
+LEXICAL_COEFFICIENTS = (-3.233, 0.0, 0.0, 0.257, 3.347, -0.468, 0.0, 0.637, 0.217, 0.0)
 """The candidate model fitted on lexical evidence alone (the semantic features are then 0)."""
-LEXICAL_ANSWER_COEFFICIENTS = (-3.393, 0.0, 0.0, -0.002, 2.013, 0.0, 0.0, 0.0, 0.222, 0.0, 0.449,
-                               2.695, 0.0)
+LEXICAL_ANSWER_COEFFICIENTS = (-3.284, 0.0, 0.0, -0.147, 2.317, 0.0, 0.0, 0.0, 0.205, 0.0, 0.245,
+                               2.8, 0.0)
 """The answer model fitted on lexical evidence alone, its bias shifted so that the same bar
 refuses the same share of unanswerable tuning questions as with the model."""
 MIN_CONFIDENCE = 0.43

@@ -26,7 +26,8 @@ from bot.content.model import Lesson
 
 FIELDS = ("title", "tags", "lead", "body", "words")
 """What the analysis of a lesson holds: four weighted fields of analysed terms (stemmed, stop
-words dropped), then the plain words of its title and opening (see :data:`WORDS_WEIGHT`)."""
+words dropped), then the plain words of its title, tags and opening (see
+:data:`WORDS_WEIGHT`)."""
 WEIGHTS = (4.0, 3.0, 1.5, 1.0)
 LENGTH_NORM = (0.4, 0.2, 0.6, 0.75)
 WEIGHTED = len(WEIGHTS)
@@ -41,9 +42,9 @@ named with a stop word (`who`), the exact form of a word (`logged`, not every `l
 `__main__`. Chosen on the tuning halves of ``bench/queries``: hit@3 by words alone rose on
 every set (docs/lookup.md)."""
 WORDS_LIMIT = 80
-"""Plain words are read from the title and the opening of the text (its first words): where a
-page names what it is about. (Chosen on the tuning halves with the cost in mind: all the text
-ranked no better and built the index 0.4 s slower with 5,000 lessons.)"""
+"""Plain words are read from the title, tags and topic and the opening of the text (its first
+words): where a lesson names what it is about. (Chosen on the tuning halves with the cost in
+mind: all the text ranked no better and built the index 0.4 s slower with 5,000 lessons.)"""
 WORDS_MAX_SHARE = 0.2
 """Plain words found in more than this share of the lessons are not scored: they say little
 (BM25 gives them little) and their postings are the longest to walk."""
@@ -148,9 +149,10 @@ def analyze_lesson(
                 tally[f"{a}{BIGRAM}{b}"] = 1
         terms.append(array("I", map(number, tally)))
         counts.append(array("I", tally.values()))
-    # Only the opening is read: tokenising a long page for its first 80 words would waste time.
-    opening = lesson.text[:WORDS_LIMIT * 20]
-    plain = analyzer.plain_words(f"{lesson.title}\n{opening}")[:WORDS_LIMIT]
+    # The words that name a lesson: its title, tags and topic, then the opening of its text (only
+    # the opening is read: tokenising a long page for its first words would waste time).
+    names = " ".join((lesson.title, *lesson.tags, lesson.topic))
+    plain = analyzer.plain_words(f"{names}\n{lesson.text[:WORDS_LIMIT * 20]}")[:WORDS_LIMIT]
     lengths.append(len(plain))
     tally = Counter(plain)
     terms.append(array("I", map(number, tally)))
@@ -356,7 +358,10 @@ class SearchIndex:
             if parts and joined_stem in self._postings:
                 for part in parts:
                     joined_forms.setdefault(part, []).append(joined_stem)
-        for word in analyzer.content_words(query)[:MAX_QUERY_WORDS]:
+        words = analyzer.content_words(query)[:MAX_QUERY_WORDS]
+        if not _meaningful(words):
+            return terms, corrections
+        for word in words:
             stem = analyzer.stem(word)
             alternatives: dict[str, float] = {}
             if compounds.get(word):
@@ -412,8 +417,9 @@ class SearchIndex:
         return LookupResult(query, hits, suggestions, corrections)
 
     def has_words(self, query: str) -> bool:
-        """Whether ``query`` has any word to match (not only filler, emoji or punctuation)."""
-        return bool(self._analyzer.content_words(query[:MAX_QUERY_CHARS]))
+        """Whether ``query`` has any word to match (not only filler, emoji, punctuation or
+        numbers: a learner answering "1" to a menu is not asking about anything)."""
+        return _meaningful(self._analyzer.content_words(query[:MAX_QUERY_CHARS]))
 
     def candidates(
         self, query: str, limit: int | None = 20
@@ -506,6 +512,11 @@ def _sound(word: str) -> str:
     for pattern, replacement in _SOUNDS:
         word = pattern.sub(replacement, word)
     return word
+
+
+def _meaningful(words: list[str]) -> bool:
+    """Whether content words hold more than numbers ("2 factors" does, "1" does not)."""
+    return any(not word.isdigit() for word in words)
 
 
 def _find(docs: array[int], slot: int) -> int:

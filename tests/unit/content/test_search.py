@@ -237,3 +237,24 @@ def test_removing_a_lesson_removes_its_plain_words() -> None:
     index.remove("w")
     index.remove("b")
     assert index._plain == {} and index._postings == {}
+
+
+def test_a_question_of_numbers_or_contractions_alone_asks_nothing(sample: Catalog) -> None:
+    # A learner answering "1" to a menu, or "don't", is not asking about a lesson.
+    for query in ("1", "4", "2 3", "don't", "doesn't"):
+        result = sample.lookup(query)
+        assert result.hits == () and result.suggestions == (), query
+    assert sample.lookup("2FA").hits[0].lesson.id == "security/use-mfa"
+    assert "security/use-mfa" in top(sample, "2 factors", 3)
+
+
+def test_a_tag_names_a_lesson_for_its_plain_words_too() -> None:
+    index = SearchIndex()
+    index.rebuild([
+        lesson("leave", "Request annual leave", "Ask your manager two weeks ahead.",
+               tags=("time-off",)),
+        lesson("idle", "W", "Time off the keyboard: idle time, login time, what they run."),
+        *(lesson(f"other{n}", f"Other page {n}", "Unrelated words about disks.")
+          for n in range(4)),
+    ])
+    assert ranking(index, "time off")[0] == "leave"

@@ -240,3 +240,22 @@ def test_embedding_a_large_library_logs_its_progress(
     assert "embedding 80 lesson texts (0 found in the cache)" in caplog.text
     assert "embedded 32 of 80 lesson texts" in caplog.text
     assert "embedded 80 lesson texts in" in caplog.text
+
+
+def test_a_lesson_the_catalog_no_longer_serves_is_never_a_candidate(folder: Path) -> None:
+    # Between a file's removal and the background thread forgetting its vectors, meaning still
+    # ranks it; lookup must decide on the lessons it can serve, not show a runner-up instead.
+    from bot.content.model import Lesson
+
+    catalog, index = semantic_catalog(folder)
+    ghost = Lesson(id="ghost", path="ghost.md", title="Overflowing mailbox", summary="",
+                   body="Unread email in the inbox.", text="Unread email in the inbox.",
+                   topic="general")
+    index.update(ghost)
+    wait_for(lambda: "ghost" in [i for i, _ in index.search("overflowing mailbox", 5)], 5)
+    evidence, used, _ = catalog.evidence("my mailbox is overflowing")
+    assert used and "ghost" not in [e.lesson_id for e in evidence]
+    result = catalog.lookup("my mailbox is overflowing")
+    assert [hit.lesson.id for hit in result.hits][:1] == ["inbox"]
+    assert result.hits[0].confidence is not None
+    assert result.hits[0].confidence >= catalog.min_confidence
