@@ -180,7 +180,11 @@ def _print_lesson(lesson: Lesson) -> None:
 @lessons.command("watch")
 @click.argument("folder", default=DEFAULT_LESSONS, type=click.Path(file_okay=False))
 def lessons_watch(folder: str) -> None:
-    """Check FOLDER, then report every change and problem as you edit, until Ctrl-C."""
+    """Check FOLDER, then report every change and problem as you edit, until Ctrl-C (or
+    SIGTERM)."""
+    import signal
+    import threading
+
     from bot.content.watcher import CatalogWatcher
 
     catalog = _load(folder)
@@ -202,13 +206,18 @@ def lessons_watch(folder: str) -> None:
     catalog.subscribe(report)
     # The report above prints every problem; the catalog's own log lines would repeat them.
     logging.getLogger("bot.content.catalog").setLevel(logging.CRITICAL)
-    with CatalogWatcher(catalog):
-        click.echo(f"watching {folder} (Ctrl-C to stop)")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    # Handlers of its own, as `run` has: Python turns Ctrl-C into KeyboardInterrupt only when
+    # the parent left SIGINT alone, and a shell ignores it in jobs it starts in the background.
+    stop = threading.Event()
+    previous = {signum: signal.signal(signum, lambda *_: stop.set())
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with CatalogWatcher(catalog):
+            click.echo(f"watching {folder} (Ctrl-C to stop)")
+            stop.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @main.command("demo")

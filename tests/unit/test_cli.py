@@ -12,6 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA, SAMPLE
 
 
@@ -126,10 +128,15 @@ def test_show_unknown_id_suggests_close_ids() -> None:
     assert result.returncode == 1 and "did you mean: git/branches" in result.stderr
 
 
-def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
     (tmp_path / "a.md").write_text("# Apple\n\nAbout apples.\n", encoding="utf-8")
+    # Started with SIGINT ignored, as a shell starts a background job: Ctrl-C must still stop it.
     process = subprocess.Popen([sys.executable, "-m", "bot", "lessons", "watch", str(tmp_path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()],
                      daemon=True).start()
@@ -141,7 +148,7 @@ def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(tmp_path: Path) -
         assert lines.get(timeout=20).startswith(f"{tmp_path / 'b.md'}:5: error: question 'Q?'")
         assert lines.get(timeout=20).startswith("2 files, 1 lesson,")
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         process.wait(timeout=10)
     assert process.returncode == 0
 
