@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -182,9 +184,6 @@ def _print_lesson(lesson: Lesson) -> None:
 def lessons_watch(folder: str) -> None:
     """Check FOLDER, then report every change and problem as you edit, until Ctrl-C (or
     SIGTERM)."""
-    import signal
-    import threading
-
     from bot.content.watcher import CatalogWatcher
 
     catalog = _load(folder)

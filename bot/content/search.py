@@ -351,6 +351,9 @@ class SearchIndex:
         # ("in-place" is "place" or "inplace"): counted as a word of its own, the joined form
         # would ask for more than the learner did and only match lessons that spell it so in a
         # title. A compound of filler alone ("to-do") is its joined form.
+        words = analyzer.content_words(query)[:MAX_QUERY_WORDS]
+        if not _meaningful(words):
+            return terms, corrections
         compounds = analyzer.compounds(query)
         joined_forms: dict[str, list[str]] = {}
         for joined_word, parts in compounds.items():
@@ -358,14 +361,11 @@ class SearchIndex:
             if parts and joined_stem in self._postings:
                 for part in parts:
                     joined_forms.setdefault(part, []).append(joined_stem)
-        words = analyzer.content_words(query)[:MAX_QUERY_WORDS]
-        if not _meaningful(words):
-            return terms, corrections
         for word in words:
-            stem = analyzer.stem(word)
-            alternatives: dict[str, float] = {}
             if compounds.get(word):
                 continue  # its parts speak for it
+            stem = analyzer.stem(word)
+            alternatives: dict[str, float] = {}
             if stem in self._postings:
                 alternatives[stem] = 1.0
                 for joined_stem in joined_forms.get(word, ()):
@@ -477,7 +477,8 @@ class SearchIndex:
                 for slot in scores.keys() | plain.keys()], corrections
 
     def _plain_scores(self, query: str) -> dict[int, float]:
-        """Okapi BM25 of the query's plain words over every lesson's title and text."""
+        """Okapi BM25 of the query's plain words over the words that name each lesson (its
+        title, tags, topic and opening; see :data:`WORDS_LIMIT`)."""
         scores: dict[int, float] = {}
         most = max(WORDS_MAX_SHARE * len(self._lessons), 10)
         words = self._analyzer.plain_words(query[:MAX_QUERY_CHARS])[:2 * MAX_QUERY_WORDS]
