@@ -336,7 +336,7 @@ class Catalog:
             words = self._index.has_words(question)
         # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
         # the model would still find some lesson "closest" to it.
-        found = self._semantic.similarities(question) \
+        found = self._semantic.similarities(question, corrections) \
             if self._semantic is not None and words else None
         if found is None:
             return self._distinct([

@@ -67,6 +67,12 @@ class WordPiece:
         ids.append(self.sep)
         return ids
 
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is one token of the vocabulary: a word the model learnt as a whole,
+        not one it reads as pieces ("password" is known, "pasword" is not)."""
+        words = _basic_words(word)
+        return len(words) == 1 and words[0] in self._ids
+
     def _pieces(self, word: str) -> tuple[int, ...]:
         if len(word) > 100:
             return (self.unk,)
@@ -183,6 +189,10 @@ class MiniLM:
             return cls(weights, vocab)
         except (KeyError, ValueError) as exc:
             raise ModelUnavailable(f"the embedding model in {path} is damaged: {exc}") from exc
+
+    def knows(self, word: str) -> bool:
+        """Whether the model learnt ``word`` as a whole (see :meth:`WordPiece.knows`)."""
+        return self.tokenizer.knows(word)
 
     def encode(self, texts: Sequence[str], batch: int = 8) -> Vectors:
         """One L2-normalised row per text (a dot product is then the cosine similarity).

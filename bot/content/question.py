@@ -10,6 +10,9 @@ something, with their leading filler removed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+from bot.content.analysis import fold
 
 MAX_SENTENCES = 4
 """A question is a few sentences; later ones of a pasted text add little and cost time."""
@@ -70,3 +73,17 @@ def clean_question(text: str) -> str:
             break
         chosen.add(i)
     return " ".join(meaningful[i] for i in sorted(chosen))
+
+
+_WORD = re.compile(r"\w+")
+
+
+def with_corrections(text: str, corrections: Mapping[str, str]) -> str:
+    """``text`` with each misspelt word replaced by its correction (keys are folded words, as
+    lexical lookup reports them: ``{"pasword": "password"}``).
+
+    The embedding model reads a question as word pieces: "direcotry" falls apart into pieces
+    that mean nothing, while lexical lookup already knows the word the learner meant."""
+    if not corrections:
+        return text
+    return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)

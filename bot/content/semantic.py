@@ -20,13 +20,14 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from bot.content.embedding import MiniLM, Vectors
 from bot.content.model import Lesson
+from bot.content.question import with_corrections
 from bot.content.vector_cache import VectorCache, text_key
 from bot.errors import ContentError
 
@@ -253,10 +254,23 @@ class SemanticIndex:
         vector: Vectors = np.asarray(self._encoder.encode([query]), dtype=np.float32)[0]
         return vector
 
-    def similarities(self, query: str) -> tuple[list[str], Vectors] | None:
-        """Every embedded lesson's id and its similarity to ``query`` (None until ready)."""
+    def similarities(
+        self, query: str, corrections: Mapping[str, str] | None = None,
+    ) -> tuple[list[str], Vectors] | None:
+        """Every embedded lesson's id and its similarity to ``query`` (None until ready).
+
+        ``corrections`` (lexical lookup's, misspelt word -> the library's word) are applied to
+        the words the model does not know as a whole: "direcotry" falls apart into word
+        pieces that mean nothing to it, while a real word that the library lacks ("desk",
+        which lexical lookup would read as "disk") keeps its own meaning. An encoder without
+        a vocabulary (no ``knows``) gets every correction."""
         if not self.usable:
             return None
+        if corrections:
+            knows = getattr(self._encoder, "knows", None)
+            query = with_corrections(query, {
+                word: right for word, right in corrections.items()
+                if knows is None or not knows(word)})
         with self._lock:
             ids, matrices = self._ids, self._matrices
         if not matrices:

@@ -29,6 +29,12 @@ def test_wordpiece_cuts_long_text_to_the_limit() -> None:
     assert ids[0] == 2 and ids[-1] == 3
 
 
+def test_a_word_is_known_when_it_is_one_token_of_the_vocabulary(model: MiniLM) -> None:
+    assert model.knows("password") and model.knows("Desk")
+    assert not model.knows("pasword")  # read as pieces: a misspelling, or a rare word
+    assert not model.knows("pass word") and not model.knows("")
+
+
 def test_vectors_are_unit_length_and_close_in_meaning(model: MiniLM) -> None:
     vectors = model.encode(["A man is eating food.", "A man is eating a piece of bread.",
                             "The girl is carrying a baby.", ""])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content.question import clean_question, sentences
+from bot.content.question import clean_question, sentences, with_corrections
 
 
 def test_greetings_thanks_and_preamble_go_and_the_question_stays() -> None:
@@ -42,3 +42,13 @@ def test_the_sentence_that_asks_is_kept_after_a_long_preamble() -> None:
     assert clean_question(text) == ("I'm new on the team. I started on Monday. My manager is on "
                                     "holiday this week. How do I report a phishing mail?")
     assert clean_question("One. Two. Three. Four. Five.") == "One. Two. Three. Four."
+
+
+def test_corrections_replace_whole_words_whatever_their_case() -> None:
+    corrections = {"pasword": "password", "direcotry": "directory"}
+    assert with_corrections("Reset my Pasword in the direcotry, pasword!", corrections) == \
+        "Reset my password in the directory, password!"
+    assert with_corrections("paswords and apasword stay", corrections) == \
+        "paswords and apasword stay"  # only the word that was corrected
+    assert with_corrections("Résumé tips", {"resume": "resumes"}) == "resumes tips"
+    assert with_corrections("nothing to fix", {}) == "nothing to fix"

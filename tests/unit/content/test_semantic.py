@@ -259,3 +259,33 @@ def test_a_lesson_the_catalog_no_longer_serves_is_never_a_candidate(folder: Path
     assert [hit.lesson.id for hit in result.hits][:1] == ["inbox"]
     assert result.hits[0].confidence is not None
     assert result.hits[0].confidence >= catalog.min_confidence
+
+
+class SpellingEncoder(MeaningEncoder):
+    """Records what it is asked to embed, and knows the words of a small vocabulary."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        self.texts.extend(texts)
+        return super().encode(texts)
+
+    def knows(self, word: str) -> bool:
+        return word in {"heart", "rate", "resolve", "merge"}
+
+
+def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: Path) -> None:
+    encoder = SpellingEncoder()
+    index = SemanticIndex(lambda: encoder)
+    catalog = Catalog(folder, semantic=index)
+    catalog.load()
+    assert index.wait(10)
+    result = catalog.lookup("resolve a merge conflcit")
+    assert result.corrections == {"conflcit": "conflict"}
+    assert encoder.texts[-1] == "resolve a merge conflict"
+    # A real word that the library lacks keeps its meaning, though lexical lookup reads it
+    # as the library's word one letter away ("heart" as "heard").
+    assert catalog.lookup("heart rate").corrections == {"heart": "heard"}
+    assert encoder.texts[-1] == "heart rate"
