@@ -87,6 +87,11 @@ def lesson_texts(lesson: Lesson) -> tuple[str, str, str]:
     return about, lead, (f"{lesson.title}. {quiz}" if quiz else "")
 
 
+MIN_CORRECTED = 5
+"""Shortest misspelt word the model reads as corrected: one letter of four is too much to be
+sure of, and short words a library lacks are often names and acronyms ("wifi", "okrs")."""
+
+
 class SemanticIndex:
     """Embeddings of the lessons in service, kept in step with the catalog. Thread-safe."""
 
@@ -260,17 +265,19 @@ class SemanticIndex:
         """Every embedded lesson's id and its similarity to ``query`` (None until ready).
 
         ``corrections`` (lexical lookup's, misspelt word -> the library's word) are applied to
-        the words the model does not know as a whole: "direcotry" falls apart into word
-        pieces that mean nothing to it, while a real word that the library lacks ("desk",
-        which lexical lookup would read as "disk") keeps its own meaning. An encoder without
-        a vocabulary (no ``knows``) gets every correction."""
+        words of five letters or more that the model does not know as a whole: "direcotry"
+        falls apart into word pieces that mean nothing to it, while a real word that the
+        library lacks ("desk", which lexical lookup would read as "disk") keeps its own
+        meaning, and so does a short one, as likely a name or an acronym as a typo ("wifi" is
+        not "wiki"). An encoder without a vocabulary (no ``knows``) gets every correction of a
+        long word."""
         if not self.usable:
             return None
         if corrections:
             knows = getattr(self._encoder, "knows", None)
             query = with_corrections(query, {
                 word: right for word, right in corrections.items()
-                if knows is None or not knows(word)})
+                if len(word) >= MIN_CORRECTED and (knows is None or not knows(word))})
         with self._lock:
             ids, matrices = self._ids, self._matrices
         if not matrices:

@@ -289,3 +289,6 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: 
     # as the library's word one letter away ("heart" as "heard").
     assert catalog.lookup("heart rate").corrections == {"heart": "heard"}
     assert encoder.texts[-1] == "heart rate"
+    # A short word it lacks is as likely a name or an acronym as a typo.
+    assert catalog.lookup("merge emal").corrections == {"emal": "email"}
+    assert encoder.texts[-1] == "merge emal"
