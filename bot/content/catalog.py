@@ -332,7 +332,8 @@ class Catalog:
         and the typo corrections made."""
         question = clean_question(query)
         with self._lock:
-            lexical, corrections = self._index.candidates(question, CANDIDATES)
+            matches = self._index.match(question)
+            lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
             words = self._index.has_words(question)
         # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
         # the model would still find some lesson "closest" to it.
@@ -356,11 +357,22 @@ class Catalog:
             value = float(similarity[at]) if at is not None else 0.0
             evidence[hit.lesson.id] = fusion.Evidence(
                 hit.lesson.id, value, value - typical, hit.coverage, hit.strength, hit.score)
+        # A lesson found by meaning alone still gets its lexical evidence: outside the best
+        # lexical matches of a large library (where every page says "file") it shares the
+        # question's words as much as many of them do, and counting them as unshared put it
+        # below pages that merely made that cut.
+        by_meaning = [ids[int(i)] for i in top if ids[int(i)] not in evidence]
+        with self._lock:
+            shared = self._index.hits(matches, by_meaning)
         for i in top:
             lesson_id = ids[int(i)]
             if lesson_id not in evidence:
                 value = float(similarity[int(i)])
-                evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical)
+                found_words = shared.get(lesson_id)
+                evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical) \
+                    if found_words is None else fusion.Evidence(
+                        lesson_id, value, value - typical, found_words.coverage, found_words.strength,
+                        found_words.score)
         return self._distinct(list(evidence.values())), True, corrections
 
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:

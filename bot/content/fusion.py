@@ -24,21 +24,21 @@ from dataclasses import dataclass
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.2
 """Share of the lexical evidence (strength x coverage) added to the similarity."""
-HYBRID_COEFFICIENTS = (-5.147, 4.611, -0.321, 1.547, -0.006, 1.091, 0.188, 1.026, 8.013, 5.343)
+HYBRID_COEFFICIENTS = (-4.919, 4.452, 0.027, 1.701, -0.036, 0.78, 0.162, 0.934, 8.666, 4.797)
 """Is this candidate right? Bias, similarity, distinctness, coverage, strength, share of the
 best fused score, nearest in meaning, best lexical match, margin over the best other candidate,
 how far the nearest lesson stands above the second nearest."""
-HYBRID_ANSWER_COEFFICIENTS = (-4.515, 4.182, 2.243, 1.972, -0.933, 0.0, -0.135, 0.434, 1.127,
-                              3.435, 0.884, 1.452, 3.286)
+HYBRID_ANSWER_COEFFICIENTS = (-4.672, 4.419, 2.925, 1.877, -1.417, 0.0, -0.103, 0.135, 2.22, 1.951,
+                              0.971, 2.046, 2.839)
 """Does the answer hold a right lesson? The first candidate's features, then the best coverage
 and strength of the first three and their mean similarity."""
-LEXICAL_COEFFICIENTS = (-3.233, 0.0, 0.0, 0.257, 3.347, -0.468, 0.0, 0.637, 0.217, 0.0)
+LEXICAL_COEFFICIENTS = (-3.174, 0.0, 0.0, 0.311, 3.303, -0.548, 0.0, 0.612, 0.23, 0.0)
 """The candidate model fitted on lexical evidence alone (the semantic features are then 0)."""
-LEXICAL_ANSWER_COEFFICIENTS = (-3.284, 0.0, 0.0, -0.147, 2.317, 0.0, 0.0, 0.0, 0.205, 0.0, 0.245,
-                               2.8, 0.0)
+LEXICAL_ANSWER_COEFFICIENTS = (-3.416, 0.0, 0.0, -0.145, 2.213, 0.0, 0.0, 0.0, 0.208, 0.0, 0.282,
+                               2.824, 0.0)
 """The answer model fitted on lexical evidence alone, its bias shifted so that the same bar
 refuses the same share of unanswerable tuning questions as with the model."""
-MIN_CONFIDENCE = 0.43
+MIN_CONFIDENCE = 0.39
 """Default probability the answer needs to be given."""
 MAX_STRENGTH = 1.5
 ANSWER_DEPTH = 3

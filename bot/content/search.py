@@ -83,6 +83,15 @@ class LookupHit:
 
 
 @dataclass(frozen=True)
+class Matches:
+    """The lessons that share a word with one question: slot -> (score, coverage, strength),
+    and the typo corrections made (:meth:`SearchIndex.match`)."""
+
+    scores: dict[int, tuple[float, float, float]]
+    corrections: dict[str, str]
+
+
+@dataclass(frozen=True)
 class LookupResult:
     """What a learner asking ``query`` gets: ranked hits, or suggestions when nothing fits."""
 
@@ -429,20 +438,44 @@ class SearchIndex:
 
         The score is the BM25F score of the analysed terms plus that of the plain words, scaled
         so that the best of the latter weighs :data:`WORDS_WEIGHT` of the best of the former."""
+        matches = self.match(query)
+        return self.best(matches, limit), matches.corrections
+
+    def match(self, query: str) -> Matches:
+        """Every lesson that matches ``query``, scored (see :meth:`candidates`), to be read
+        with :meth:`best` and :meth:`hits` while the index holds the same lessons."""
         matches, corrections = self._matches(query)
         # The plain-word score is brought to the scale of the BM25F one (the best of each
         # weighing 1 : WORDS_WEIGHT), which keeps the score's magnitude: how strong the best
         # match is still shows.
         best = max((m[1] for m in matches), default=0.0) or 1.0
         scale = WORDS_WEIGHT * best / (max((m[2] for m in matches), default=0.0) or 1.0)
-        ranked = [(score + plain * scale, slot, coverage, strength)
-                  for slot, score, plain, coverage, strength in matches]
+        return Matches({slot: (score + plain * scale, coverage, strength)
+                        for slot, score, plain, coverage, strength in matches}, corrections)
+
+    def best(self, matches: Matches, limit: int | None) -> list[LookupHit]:
+        """The ``limit`` best of ``matches`` (all with None), best first."""
+        ranked = list(matches.scores.items())
         if limit is not None and len(ranked) > limit:
-            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[0])
-        ranked.sort(key=lambda item: (-item[0], self._lessons[item[1]].id))
-        return [LookupHit(self._lessons[slot], round(value, 4), round(coverage, 3),
-                          round(strength, 3))
-                for value, slot, coverage, strength in ranked], corrections
+            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[1][0])
+        ranked.sort(key=lambda item: (-item[1][0], self._lessons[item[0]].id))
+        return [self._hit(slot, evidence) for slot, evidence in ranked]
+
+    def hits(self, matches: Matches, lesson_ids: Iterable[str]) -> dict[str, LookupHit]:
+        """The evidence of those of ``lesson_ids`` that are among ``matches``, whatever their
+        rank (a lesson changed since the match is not)."""
+        found = {}
+        for lesson_id in lesson_ids:
+            slot = self._slots.get(lesson_id)
+            evidence = None if slot is None else matches.scores.get(slot)
+            if slot is not None and evidence is not None:
+                found[lesson_id] = self._hit(slot, evidence)
+        return found
+
+    def _hit(self, slot: int, evidence: tuple[float, float, float]) -> LookupHit:
+        value, coverage, strength = evidence
+        return LookupHit(self._lessons[slot], round(value, 4), round(coverage, 3),
+                         round(strength, 3))
 
     def _matches(self, query: str) -> tuple[list[_Match], dict[str, str]]:
         """The evidence of every lesson that shares a term or a plain word with ``query``

@@ -260,3 +260,20 @@ def test_a_tag_names_a_lesson_for_its_plain_words_too() -> None:
           for n in range(4)),
     ])
     assert ranking(index, "time off")[0] == "leave"
+
+
+def test_the_evidence_of_any_matching_lesson_is_there_beyond_the_best() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson(f"file{n}", f"File tool {n}", "Copy a file. " * (n + 1))
+                   for n in range(5)] + [lesson("other", "Disks", "Unrelated.")])
+    matches = index.match("copy a file")
+    best = index.best(matches, 2)
+    assert len(best) == 2 and len(index.best(matches, None)) == 5
+    beyond = [hit.lesson.id for hit in index.best(matches, None)[2:]]
+    found = index.hits(matches, [*beyond, "other", "never-there"])
+    assert sorted(found) == sorted(beyond)  # "other" shares no word: no evidence
+    assert all(hit.coverage == 1.0 and hit.strength > 0 for hit in found.values())
+    # A lesson changed or removed since the match has no evidence from it.
+    index.upsert(lesson(beyond[0], "Copy tool", "Copy a file."))
+    index.remove(beyond[1])
+    assert sorted(index.hits(matches, beyond)) == sorted(beyond[2:])

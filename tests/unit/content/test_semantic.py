@@ -292,3 +292,18 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: 
     # A short word it lacks is as likely a name or an acronym as a typo.
     assert catalog.lookup("merge emal").corrections == {"emal": "email"}
     assert encoder.texts[-1] == "merge emal"
+
+
+def test_a_lesson_found_by_meaning_alone_keeps_the_words_it_shares(
+    folder: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In a large library the best lexical matches are a few dozen of the many pages that say
+    # "file"; a page found by meaning outside them shares the question's words all the same.
+    monkeypatch.setattr("bot.content.catalog.CANDIDATES", 1)
+    catalog, _ = semantic_catalog(folder)
+    evidence, used, _ = catalog.evidence("unread email conflict")
+    found = {e.lesson_id: e for e in evidence}
+    assert used and set(found) == {"merge", "inbox"}  # the best by words, the nearest in meaning
+    assert found["merge"].lexical > found["inbox"].lexical > 0
+    assert found["inbox"].similarity > found["merge"].similarity
+    assert 0 < found["inbox"].coverage < 1 and found["inbox"].strength > 0
