@@ -368,11 +368,11 @@ class Catalog:
             lesson_id = ids[int(i)]
             if lesson_id not in evidence:
                 value = float(similarity[int(i)])
-                found_words = shared.get(lesson_id)
+                words_hit = shared.get(lesson_id)
                 evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical) \
-                    if found_words is None else fusion.Evidence(
-                        lesson_id, value, value - typical, found_words.coverage, found_words.strength,
-                        found_words.score)
+                    if words_hit is None else fusion.Evidence(
+                        lesson_id, value, value - typical, words_hit.coverage,
+                        words_hit.strength, words_hit.score)
         return self._distinct(list(evidence.values())), True, corrections
 
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:

@@ -10,6 +10,7 @@ something, with their leading filler removed.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 from bot.content.analysis import fold
@@ -75,7 +76,7 @@ def clean_question(text: str) -> str:
     return " ".join(meaningful[i] for i in sorted(chosen))
 
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")  # words as analysis splits them: "child_proces" is two
 
 
 def with_corrections(text: str, corrections: Mapping[str, str]) -> str:
@@ -83,7 +84,10 @@ def with_corrections(text: str, corrections: Mapping[str, str]) -> str:
     lexical lookup reports them: ``{"pasword": "password"}``).
 
     The embedding model reads a question as word pieces: "direcotry" falls apart into pieces
-    that mean nothing, while lexical lookup already knows the word the learner meant."""
+    that mean nothing, while lexical lookup already knows the word the learner meant. Text
+    whose accents come as separate marks (as some keyboards send it) is composed first, so
+    that a word is not cut at its accent."""
     if not corrections:
         return text
+    text = unicodedata.normalize("NFC", text)
     return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)

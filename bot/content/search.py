@@ -17,6 +17,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -82,12 +83,20 @@ class LookupHit:
     sets of several corpora; see docs/lookup.md)."""
 
 
+class WordEvidence(NamedTuple):
+    """How one lesson matches a question's words (see :class:`LookupHit`)."""
+
+    score: float
+    coverage: float
+    strength: float
+
+
 @dataclass(frozen=True)
 class Matches:
-    """The lessons that share a word with one question: slot -> (score, coverage, strength),
-    and the typo corrections made (:meth:`SearchIndex.match`)."""
+    """The lessons that share a word with one question, by index slot, and the typo
+    corrections made (:meth:`SearchIndex.match`)."""
 
-    scores: dict[int, tuple[float, float, float]]
+    evidence: dict[int, WordEvidence]
     corrections: dict[str, str]
 
 
@@ -188,6 +197,9 @@ class SearchIndex:
 
     def __init__(self, analyzer: Analyzer | None = None) -> None:
         self._analyzer = analyzer or Analyzer()
+        # Slots are never reused, not even by a rebuild: a Matches made before a change must
+        # not lend one lesson's evidence to another that took its slot.
+        self._next_slot = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -203,7 +215,6 @@ class SearchIndex:
         self._words: Counter[str] = Counter()
         self._words_by_length: dict[int, list[str]] | None = None
         self._words_by_sound: dict[str, list[str]] = {}
-        self._next_slot = 0
 
     def __len__(self) -> int:
         return len(self._lessons)
@@ -450,32 +461,32 @@ class SearchIndex:
         # match is still shows.
         best = max((m[1] for m in matches), default=0.0) or 1.0
         scale = WORDS_WEIGHT * best / (max((m[2] for m in matches), default=0.0) or 1.0)
-        return Matches({slot: (score + plain * scale, coverage, strength)
+        return Matches({slot: WordEvidence(score + plain * scale, coverage, strength)
                         for slot, score, plain, coverage, strength in matches}, corrections)
 
     def best(self, matches: Matches, limit: int | None) -> list[LookupHit]:
         """The ``limit`` best of ``matches`` (all with None), best first."""
-        ranked = list(matches.scores.items())
+        ranked = list(matches.evidence.items())
         if limit is not None and len(ranked) > limit:
-            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[1][0])
-        ranked.sort(key=lambda item: (-item[1][0], self._lessons[item[0]].id))
+            ranked = heapq.nlargest(limit, ranked, key=lambda item: item[1].score)
+        ranked.sort(key=lambda item: (-item[1].score, self._lessons[item[0]].id))
         return [self._hit(slot, evidence) for slot, evidence in ranked]
 
     def hits(self, matches: Matches, lesson_ids: Iterable[str]) -> dict[str, LookupHit]:
         """The evidence of those of ``lesson_ids`` that are among ``matches``, whatever their
-        rank (a lesson changed since the match is not)."""
+        rank. A lesson changed or removed since the match is not: a changed lesson takes a new
+        slot, and slots are never reused."""
         found = {}
         for lesson_id in lesson_ids:
             slot = self._slots.get(lesson_id)
-            evidence = None if slot is None else matches.scores.get(slot)
+            evidence = None if slot is None else matches.evidence.get(slot)
             if slot is not None and evidence is not None:
                 found[lesson_id] = self._hit(slot, evidence)
         return found
 
-    def _hit(self, slot: int, evidence: tuple[float, float, float]) -> LookupHit:
-        value, coverage, strength = evidence
-        return LookupHit(self._lessons[slot], round(value, 4), round(coverage, 3),
-                         round(strength, 3))
+    def _hit(self, slot: int, evidence: WordEvidence) -> LookupHit:
+        return LookupHit(self._lessons[slot], round(evidence.score, 4),
+                         round(evidence.coverage, 3), round(evidence.strength, 3))
 
     def _matches(self, query: str) -> tuple[list[_Match], dict[str, str]]:
         """The evidence of every lesson that shares a term or a plain word with ``query``

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -51,6 +51,14 @@ class Encoder(Protocol):
 
     def encode(self, texts: Sequence[str]) -> Any:
         """A 2-D array, one L2-normalised row per text."""
+
+
+@runtime_checkable
+class Vocabulary(Protocol):
+    """An encoder that can tell the words it learnt as a whole (the bundled model can)."""
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is one token of the model's vocabulary."""
 
 
 def default_encoder() -> Encoder:
@@ -269,15 +277,16 @@ class SemanticIndex:
         falls apart into word pieces that mean nothing to it, while a real word that the
         library lacks ("desk", which lexical lookup would read as "disk") keeps its own
         meaning, and so does a short one, as likely a name or an acronym as a typo ("wifi" is
-        not "wiki"). An encoder without a vocabulary (no ``knows``) gets every correction of a
+        not "wiki"). An encoder that is no :class:`Vocabulary` gets every correction of a
         long word."""
         if not self.usable:
             return None
         if corrections:
-            knows = getattr(self._encoder, "knows", None)
+            vocabulary = self._encoder if isinstance(self._encoder, Vocabulary) else None
             query = with_corrections(query, {
                 word: right for word, right in corrections.items()
-                if len(word) >= MIN_CORRECTED and (knows is None or not knows(word))})
+                if len(word) >= MIN_CORRECTED
+                and (vocabulary is None or not vocabulary.knows(word))})
         with self._lock:
             ids, matrices = self._ids, self._matrices
         if not matrices:

@@ -52,3 +52,7 @@ def test_corrections_replace_whole_words_whatever_their_case() -> None:
         "paswords and apasword stay"  # only the word that was corrected
     assert with_corrections("Résumé tips", {"resume": "resumes"}) == "resumes tips"
     assert with_corrections("nothing to fix", {}) == "nothing to fix"
+    # Words as analysis splits them, and accents sent as separate marks.
+    assert with_corrections("child_proces spawn", {"proces": "process"}) == \
+        "child_process spawn"
+    assert with_corrections("Re\u0301sume\u0301e tips", {"resumee": "resume"}) == "resume tips"

@@ -273,7 +273,17 @@ def test_the_evidence_of_any_matching_lesson_is_there_beyond_the_best() -> None:
     found = index.hits(matches, [*beyond, "other", "never-there"])
     assert sorted(found) == sorted(beyond)  # "other" shares no word: no evidence
     assert all(hit.coverage == 1.0 and hit.strength > 0 for hit in found.values())
+    every = {hit.lesson.id: hit for hit in index.best(matches, None)}
+    assert all(hit == every[lesson_id] for lesson_id, hit in found.items())
     # A lesson changed or removed since the match has no evidence from it.
     index.upsert(lesson(beyond[0], "Copy tool", "Copy a file."))
     index.remove(beyond[1])
     assert sorted(index.hits(matches, beyond)) == sorted(beyond[2:])
+
+
+def test_a_rebuild_never_lends_one_lessons_evidence_to_another() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("a", "Copy files", "Copy a file."), lesson("b", "Disks", "Other.")])
+    matches = index.match("copy a file")
+    index.rebuild([lesson("b", "Disks", "Other."), lesson("a", "Copy files", "Copy a file.")])
+    assert index.hits(matches, ["a", "b"]) == {}  # the match is of the index as it was

@@ -261,8 +261,8 @@ def test_a_lesson_the_catalog_no_longer_serves_is_never_a_candidate(folder: Path
     assert result.hits[0].confidence >= catalog.min_confidence
 
 
-class SpellingEncoder(MeaningEncoder):
-    """Records what it is asked to embed, and knows the words of a small vocabulary."""
+class RecordingEncoder(MeaningEncoder):
+    """Records what it is asked to embed."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -271,6 +271,10 @@ class SpellingEncoder(MeaningEncoder):
     def encode(self, texts: Sequence[str]) -> Any:
         self.texts.extend(texts)
         return super().encode(texts)
+
+
+class SpellingEncoder(RecordingEncoder):
+    """Records what it is asked to embed, and knows the words of a small vocabulary."""
 
     def knows(self, word: str) -> bool:
         return word in {"heart", "rate", "resolve", "merge"}
@@ -291,6 +295,18 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: 
     assert encoder.texts[-1] == "heart rate"
     # A short word it lacks is as likely a name or an acronym as a typo.
     assert catalog.lookup("merge emal").corrections == {"emal": "email"}
+    assert encoder.texts[-1] == "merge emal"
+
+
+def test_a_model_without_a_vocabulary_reads_every_long_word_corrected(folder: Path) -> None:
+    encoder = RecordingEncoder()
+    index = SemanticIndex(lambda: encoder)
+    catalog = Catalog(folder, semantic=index)
+    catalog.load()
+    assert index.wait(10)
+    catalog.lookup("heart rate")
+    assert encoder.texts[-1] == "heard rate"  # it cannot tell a real word from a typo
+    catalog.lookup("merge emal")
     assert encoder.texts[-1] == "merge emal"
 
 
