@@ -334,46 +334,45 @@ class Catalog:
         with self._lock:
             matches = self._index.match(question)
             lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
-            words = self._index.has_words(question)
         # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
         # the model would still find some lesson "closest" to it.
         found = self._semantic.similarities(question, corrections) \
-            if self._semantic is not None and words else None
+            if self._semantic is not None and matches.asks else None
         if found is None:
             return self._distinct([
                 fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
                                 lexical=hit.score) for hit in lexical]), False, corrections
         ids, similarity = found
-        evidence: dict[str, fusion.Evidence] = {}
         count = len(ids)
         top = numpy.argpartition(-similarity, min(CANDIDATES, count) - 1)[:CANDIDATES] \
             if count > CANDIDATES else numpy.arange(count)
         # How far a lesson stands out from the question's typical neighbours: an unanswerable
         # question is vaguely similar to many lessons and close to none.
         typical = typical_similarity(similarity, top) if count else 0.0
-        positions = {lesson_id: i for i, lesson_id in enumerate(ids)} if lexical else {}
-        for hit in lexical:
-            at = positions.get(hit.lesson.id)
-            value = float(similarity[at]) if at is not None else 0.0
-            evidence[hit.lesson.id] = fusion.Evidence(
-                hit.lesson.id, value, value - typical, hit.coverage, hit.strength, hit.score)
-        # A lesson found by meaning alone still gets its lexical evidence: outside the best
+        # The candidates: the nearest in meaning and the best lexical matches, each with its
+        # similarity (0 for a lesson not embedded yet).
+        nearness = {ids[int(i)]: float(similarity[int(i)]) for i in top}
+        if lexical:
+            positions = {lesson_id: i for i, lesson_id in enumerate(ids)}
+            for hit in lexical:
+                at = positions.get(hit.lesson.id)
+                nearness.setdefault(hit.lesson.id,
+                                    float(similarity[at]) if at is not None else 0.0)
+        # A lesson found by meaning alone gets its lexical evidence too: outside the best
         # lexical matches of a large library (where every page says "file") it shares the
         # question's words as much as many of them do, and counting them as unshared put it
         # below pages that merely made that cut.
-        by_meaning = [ids[int(i)] for i in top if ids[int(i)] not in evidence]
+        shared = {hit.lesson.id: hit for hit in lexical}
         with self._lock:
-            shared = self._index.hits(matches, by_meaning)
-        for i in top:
-            lesson_id = ids[int(i)]
-            if lesson_id not in evidence:
-                value = float(similarity[int(i)])
-                words_hit = shared.get(lesson_id)
-                evidence[lesson_id] = fusion.Evidence(lesson_id, value, value - typical) \
-                    if words_hit is None else fusion.Evidence(
-                        lesson_id, value, value - typical, words_hit.coverage,
-                        words_hit.strength, words_hit.score)
-        return self._distinct(list(evidence.values())), True, corrections
+            shared.update(self._index.hits(
+                matches, [lesson_id for lesson_id in nearness if lesson_id not in shared]))
+        evidence = []
+        for lesson_id, value in nearness.items():
+            words = shared.get(lesson_id)
+            evidence.append(fusion.Evidence(lesson_id, value, value - typical) if words is None
+                            else fusion.Evidence(lesson_id, value, value - typical,
+                                                 words.coverage, words.strength, words.score))
+        return self._distinct(evidence), True, corrections
 
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:
         """One candidate per content: lessons with the same title and text (a file copied under

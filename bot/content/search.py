@@ -95,6 +95,9 @@ class Matches:
 
     evidence: dict[int, WordEvidence]
     corrections: dict[str, str]
+    asks: bool
+    """Whether the question has a word to match (not only filler, emoji, punctuation or
+    numbers: a learner answering "1" to a menu is not asking about anything)."""
 
 
 @dataclass(frozen=True)
@@ -417,7 +420,7 @@ class SearchIndex:
         """Rank lessons for ``query`` as lookup did before the calibrated models (the score
         weighted by coverage, a fixed coverage/strength rule); an empty ``hits`` means no
         lesson answers it. Kept as the benchmarks' "previous default"."""
-        matches, corrections = self._matches(query)
+        matches, corrections, _ = self._matches(query)
         ordered = sorted(((score * (0.25 + coverage), slot, coverage, strength)
                           for slot, score, _, coverage, strength in matches if score > 0),
                          key=lambda item: (-item[0], self._lessons[item[1]].id))
@@ -433,11 +436,6 @@ class SearchIndex:
             suggestions = tuple(item.lesson.title for item in ranked[:3])
         return LookupResult(query, hits, suggestions, corrections)
 
-    def has_words(self, query: str) -> bool:
-        """Whether ``query`` has any word to match (not only filler, emoji, punctuation or
-        numbers: a learner answering "1" to a menu is not asking about anything)."""
-        return _meaningful(self._analyzer.content_words(query[:MAX_QUERY_CHARS]))
-
     def candidates(
         self, query: str, limit: int | None = 20
     ) -> tuple[list[LookupHit], dict[str, str]]:
@@ -452,14 +450,14 @@ class SearchIndex:
     def match(self, query: str) -> Matches:
         """Every lesson that matches ``query``, scored (see :meth:`candidates`), to be read
         with :meth:`best` and :meth:`hits` while the index holds the same lessons."""
-        matches, corrections = self._matches(query)
+        matches, corrections, asks = self._matches(query)
         # The plain-word score is brought to the scale of the BM25F one (the best of each
         # weighing 1 : WORDS_WEIGHT), which keeps the score's magnitude: how strong the best
         # match is still shows.
         best = max((m[1] for m in matches), default=0.0) or 1.0
         scale = WORDS_WEIGHT * best / (max((m[2] for m in matches), default=0.0) or 1.0)
         return Matches({slot: (score + plain * scale, coverage, strength)
-                        for slot, score, plain, coverage, strength in matches}, corrections)
+                        for slot, score, plain, coverage, strength in matches}, corrections, asks)
 
     def best(self, matches: Matches, limit: int | None) -> list[LookupHit]:
         """The ``limit`` best of ``matches`` (all with None), best first."""
@@ -476,9 +474,8 @@ class SearchIndex:
         found = {}
         for lesson_id in lesson_ids:
             slot = self._slots.get(lesson_id)
-            evidence = None if slot is None else matches.evidence.get(slot)
-            if slot is not None and evidence is not None:
-                found[lesson_id] = self._hit(slot, evidence)
+            if slot is not None and slot in matches.evidence:
+                found[lesson_id] = self._hit(slot, matches.evidence[slot])
         return found
 
     def _hit(self, slot: int, evidence: WordEvidence) -> LookupHit:
@@ -486,12 +483,13 @@ class SearchIndex:
         return LookupHit(self._lessons[slot], round(score, 4), round(coverage, 3),
                          round(strength, 3))
 
-    def _matches(self, query: str) -> tuple[list[_Match], dict[str, str]]:
+    def _matches(self, query: str) -> tuple[list[_Match], dict[str, str], bool]:
         """The evidence of every lesson that shares a term or a plain word with ``query``
-        (none when it has no content word), and the typo corrections made."""
+        (none when it has no content word), the typo corrections made, and whether it has a
+        word to match (every content word of a question that asks something makes a term)."""
         terms, corrections = self._query_terms(query)
         if not terms or not self._lessons:
-            return [], corrections
+            return [], corrections, bool(terms)
         scores: dict[int, float] = {}
         matched: dict[int, float] = {}
         total_idf = sum(term.idf for term in terms)
@@ -516,7 +514,7 @@ class SearchIndex:
         share = 1.0 / total_idf if total_idf else 0.0
         return [(slot, scores.get(slot, 0.0), plain.get(slot, 0.0),
                  matched.get(slot, 0.0) * share, strengths.get(slot, 0.0))
-                for slot in scores.keys() | plain.keys()], corrections
+                for slot in scores.keys() | plain.keys()], corrections, True
 
     def _plain_scores(self, query: str) -> dict[int, float]:
         """Okapi BM25 of the query's plain words over the words that name each lesson (its

@@ -55,8 +55,10 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def semantic_catalog(folder: Path) -> tuple[Catalog, SemanticIndex]:
-    index = SemanticIndex(MeaningEncoder)
+def semantic_catalog(
+    folder: Path, encoder: MeaningEncoder | None = None,
+) -> tuple[Catalog, SemanticIndex]:
+    index = SemanticIndex(MeaningEncoder if encoder is None else lambda: encoder)
     catalog = Catalog(folder, semantic=index)
     catalog.load()
     assert index.wait(10)
@@ -282,10 +284,7 @@ class SpellingEncoder(RecordingEncoder):
 
 def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: Path) -> None:
     encoder = SpellingEncoder()
-    index = SemanticIndex(lambda: encoder)
-    catalog = Catalog(folder, semantic=index)
-    catalog.load()
-    assert index.wait(10)
+    catalog, _ = semantic_catalog(folder, encoder)
     result = catalog.lookup("resolve a merge conflcit")
     assert result.corrections == {"conflcit": "conflict"}
     assert encoder.texts[-1] == "resolve a merge conflict"
@@ -300,10 +299,7 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(folder: 
 
 def test_a_model_without_a_vocabulary_reads_every_long_word_corrected(folder: Path) -> None:
     encoder = RecordingEncoder()
-    index = SemanticIndex(lambda: encoder)
-    catalog = Catalog(folder, semantic=index)
-    catalog.load()
-    assert index.wait(10)
+    catalog, _ = semantic_catalog(folder, encoder)
     catalog.lookup("heart rate")
     assert encoder.texts[-1] == "heard rate"  # it cannot tell a real word from a typo
     catalog.lookup("merge emal")
