@@ -44,6 +44,18 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("bot.content") / "model" / "minilm.npz"))
 
 
+@functools.cache
+def bundled_vocabulary() -> WordPiece | None:
+    """The bundled model's tokenizer alone, read once per process (None when the weights file
+    cannot be read): its whole words are the English a speller would accept, without loading
+    the model itself."""
+    try:
+        with np.load(bundled_model_path(), allow_pickle=False) as archive:
+            return WordPiece(str(archive["vocab"].item()).split("\n"))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 class WordPiece:
     """BERT's uncased WordPiece tokenizer (lower-case, strip accents, split punctuation, then
     greedy longest-match sub-words), as the model was trained with."""

@@ -15,7 +15,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -195,8 +195,13 @@ class _QueryTerm:
 class SearchIndex:
     """Incremental BM25F index of lessons, keyed by lesson id. Not thread-safe: guard it."""
 
-    def __init__(self, analyzer: Analyzer | None = None) -> None:
+    def __init__(self, analyzer: Analyzer | None = None,
+                 dictionary: Callable[[str], bool] | None = None) -> None:
+        """``dictionary`` tells the real words of the learner's language: such a word that the
+        library lacks is left as typed, not "corrected" into a library word a letter away
+        ("tall" is not "talk", "shoes" not "shows")."""
         self._analyzer = analyzer or Analyzer()
+        self._dictionary = dictionary
         # Slots are never reused, not even by a rebuild: a Matches made before a change must
         # not lend one lesson's evidence to another that took its slot.
         self._next_slot = 0
@@ -401,7 +406,7 @@ class SearchIndex:
                             alternatives.setdefault(known_stem, 0.8)
             elif word in joined_forms:  # "e-mail" in a library that only says "email"
                 alternatives = dict.fromkeys(joined_forms[word], 1.0)
-            else:
+            elif self._dictionary is None or not self._dictionary(word):
                 for known, distance in self._correct(word):
                     known_stem = analyzer.stem(known)
                     if known_stem in self._postings:

@@ -165,6 +165,23 @@ def test_short_words_are_not_corrected_into_unrelated_ones(sample: Catalog) -> N
     assert sample.lookup("comit").corrections == {"comit": "commit"}
 
 
+def test_a_real_word_the_library_lacks_is_left_as_typed(sample: Catalog) -> None:
+    # Read as the library's word a letter away, these were shown to the learner as nonsense
+    # ("I read: tall -> talk") and matched lessons on a word nobody asked for.
+    for question in ("how tall is mount everest", "best running shoes for beginners",
+                     "what's the weather in Paris", "slack etiquette tips for a remote team"):
+        assert sample.lookup(question).corrections == {}, question
+    assert sample.lookup("pasword managr").corrections == {"pasword": "password",
+                                                            "managr": "manager"}
+    # Without a dictionary (the model's weights file unreadable) every unknown word is a typo.
+    index = SearchIndex()
+    index.rebuild(sample.lessons())
+    assert index.search("how tall is mount everest").corrections == {"tall": "talk"}
+    speller = SearchIndex(dictionary=lambda word: word == "tall")
+    speller.rebuild(sample.lessons())
+    assert speller.search("how tall is mount everest").corrections == {}
+
+
 def test_far_weaker_runners_up_are_dropped(
     sample: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
