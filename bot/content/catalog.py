@@ -114,6 +114,10 @@ class Catalog:
         if self._semantic is not None:  # the model loads while the lessons do
             self._semantic.prepare()
         change = self._refresh(set(), rebuild=True)
+        if self._cache is not None:
+            # After the load, which marked this library's entries as used: only what no
+            # process asked for in months goes (older releases' parses, deleted files).
+            self._cache.prune()
         self._notify(change)
         return change
 

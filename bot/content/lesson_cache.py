@@ -8,7 +8,9 @@ so a stale lesson is never served. Only good lessons are kept (with their warnin
 errors is parsed on every load, so its problems are reported afresh, and a lesson with local
 images is served from here only while every image is still there (what parsing checks).
 
-One SQLite file beside the embedding cache, like it safe for two processes to share. A file that
+One SQLite file beside the embedding cache, like it safe for two processes to share, and pruned
+like it (:meth:`LessonCache.prune`): a new release of the bot parses every file anew, and the
+entries of the release before go when nobody has read them for ``RETENTION_DAYS``. A file that
 cannot be opened, or an entry that does not read back whole, is logged and skipped: the lessons
 are parsed, the bot runs on.
 """
@@ -26,7 +28,7 @@ import threading
 import unicodedata
 import zlib
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
@@ -34,10 +36,11 @@ from typing import Any
 
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 from bot.content.search import FIELDS, Analysis
+from bot.content.vector_cache import RETENTION_DAYS, prune_table, today, touch
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2
 """The table's layout (``PRAGMA user_version``); another one is dropped and made anew."""
 PARSERS = ("pyromark", "PyYAML", "PyStemmer")
 """Libraries whose version changes what a file parses to."""
@@ -87,18 +90,22 @@ class CorruptEntry(ValueError):
 class LessonCache:
     """Parsed lessons by key (see :func:`entry_key`) in a SQLite file. Thread-safe."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], int] = today) -> None:
+        """``clock`` gives the current day (:func:`bot.content.vector_cache.today`)."""
         self.path = path
         self._lock = threading.Lock()
+        self._clock = clock
         self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective in a new file
             if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
                 self._db.execute("DROP TABLE IF EXISTS lessons")
             self._db.execute("CREATE TABLE IF NOT EXISTS lessons (key TEXT PRIMARY KEY, "
                              "rel TEXT NOT NULL, lesson TEXT NOT NULL, vocab TEXT NOT NULL, "
-                             "numbers BLOB NOT NULL, crc INTEGER NOT NULL)")
+                             "numbers BLOB NOT NULL, crc INTEGER NOT NULL, "
+                             "seen INTEGER NOT NULL)")
             self._db.execute("CREATE INDEX IF NOT EXISTS lessons_rel ON lessons (rel)")
             self._db.execute(f"PRAGMA user_version = {SCHEMA}")
             self._db.commit()
@@ -120,19 +127,25 @@ class LessonCache:
         with self._lock:
             if self._db is None:
                 return {}
+            day = self._clock()
+            stale: list[str] = []
             try:
                 # A chunk at a time, decoded as it comes: the rows of a whole library at once
                 # would leave tens of MB of freed memory behind.
                 for start in range(0, len(wanted), 500):  # SQLite's variable limit
                     chunk = wanted[start:start + 500]
                     marks = ",".join("?" * len(chunk))
-                    for key, lesson, vocab, numbers, crc in self._db.execute(
-                            f"SELECT key, lesson, vocab, numbers, crc FROM lessons "
+                    for key, lesson, vocab, numbers, crc, seen in self._db.execute(
+                            f"SELECT key, lesson, vocab, numbers, crc, seen FROM lessons "
                             f"WHERE key IN ({marks})", chunk):
                         try:
                             found[key] = decode(keys[key], lesson, vocab, numbers, crc)
                         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                             broken.append(keys[key])
+                        else:
+                            if seen < day:
+                                stale.append(key)
+                touch(self._db, "lessons", stale, day)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read, parsing every lesson: %s",
                             self.path, exc)
@@ -145,19 +158,36 @@ class LessonCache:
     def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
         """Keep ``rows`` (key, the file's path in the folder, :func:`encode`'s row), replacing
         older entries of the same files."""
-        values = [(key, rel, *row) for key, rel, row in rows]
+        day = self._clock()
+        values = [(key, rel, *row, day) for key, rel, row in rows]
         with self._lock:
             if self._db is None or not values:
                 return
             try:
                 with self._db:
                     self._db.executemany("INSERT OR REPLACE INTO lessons (key, rel, lesson, "
-                                         "vocab, numbers, crc) VALUES (?, ?, ?, ?, ?, ?)", values)
+                                         "vocab, numbers, crc, seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                         values)
                     # An edited file's older versions will not be asked for again.
                     self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
                                          [(value[1], value[0]) for value in values])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def prune(self, max_age_days: int = RETENTION_DAYS) -> int:
+        """Delete the entries no process read or wrote in ``max_age_days``; how many."""
+        with self._lock:
+            if self._db is None:
+                return 0
+            try:
+                deleted = prune_table(self._db, "lessons", self._clock(), max_age_days)
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be pruned: %s", self.path, exc)
+                return 0
+        if deleted:
+            log.info("lesson cache %s: %d parsed lessons unused for %d days deleted", self.path,
+                     deleted, max_age_days)
+        return deleted
 
     def close(self) -> None:
         """Close the file; later calls find nothing and keep nothing."""

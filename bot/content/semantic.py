@@ -186,15 +186,24 @@ class SemanticIndex:
                         "could not load (%s)", exc)
             self._ready.set()  # nobody waits for what will never come
             return
+        pruned = False
         try:
             while True:
                 with self._wake:
                     while not self._queue:
                         if self._started:  # ready means: the lessons of start() embedded
                             self._ready.set()
+                            if not pruned:
+                                break
                         self._wake.wait()
                     batch, self._queue = self._queue, []
-                self._apply(batch)
+                if batch:
+                    self._apply(batch)
+                else:
+                    # Once, after the library is embedded and its vectors marked as used:
+                    # only what no process asked for in months goes (old texts, other models).
+                    pruned = True
+                    self._cache.prune()
         except Exception as exc:  # a failing model must not take lexical lookup down with it
             self.error = exc
             log.exception("semantic lookup is off, lookup stays lexical: embedding failed")

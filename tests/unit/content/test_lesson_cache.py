@@ -239,3 +239,39 @@ def test_a_cache_file_that_breaks_while_in_use_is_logged_and_skipped(
 
 def test_the_file_sits_beside_the_embedding_cache(tmp_path: Path) -> None:
     assert lesson_cache_path(tmp_path / "vectors.sqlite3") == tmp_path / "vectors.lessons.sqlite3"
+
+
+def test_entries_nobody_read_for_months_are_pruned_after_a_load(
+    tmp_path: Path, parses: list[str],
+) -> None:
+    root, other, path = tmp_path / "lessons", tmp_path / "other", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    write(root / "b.md", LESSON.format(title="Bananas"))
+    write(other / "c.md", LESSON.format(title="Cherries"))
+    Catalog(root, cache=LessonCache(path, lambda: 100)).load()
+    Catalog(other, cache=LessonCache(path, lambda: 150)).load()  # another bot, same file
+    (root / "b.md").unlink()
+    parses.clear()
+    # Day 200: a.md is read back (not parsed), and so marked as used; the deleted b.md's
+    # entry goes, the other bot's stays (used 50 days ago).
+    catalog = Catalog(root, cache=LessonCache(path, lambda: 200))
+    catalog.load()
+    assert parses == [] and [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+    with sqlite3.connect(path) as db:
+        assert sorted(db.execute("SELECT rel, seen FROM lessons")) == [("a.md", 200),
+                                                                        ("c.md", 150)]
+
+
+def test_a_cache_file_of_an_earlier_layout_is_made_anew(tmp_path: Path, parses: list[str]) -> None:
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    with sqlite3.connect(path) as db:  # the first layout: no day of last use
+        db.execute("CREATE TABLE lessons (key TEXT PRIMARY KEY, rel TEXT NOT NULL, "
+                   "lesson TEXT NOT NULL, vocab TEXT NOT NULL, numbers BLOB NOT NULL, "
+                   "crc INTEGER NOT NULL)")
+        db.execute("PRAGMA user_version = 1")
+    Catalog(root, cache=LessonCache(path)).load()
+    assert parses == ["a.md"]
+    parses.clear()
+    Catalog(root, cache=LessonCache(path)).load()
+    assert parses == []

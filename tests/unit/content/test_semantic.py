@@ -180,6 +180,32 @@ def test_a_restart_embeds_nothing_already_in_the_cache(folder: Path, tmp_path: P
     wait_for(lambda: again.calls == 1, 5)  # only the changed lesson is embedded
 
 
+def test_once_the_library_is_embedded_vectors_unused_for_months_are_pruned(
+    folder: Path, tmp_path: Path,
+) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    days = [10]
+    VectorCache(path, lambda: days[0]).put_many({"another model's": numpy.ones(4, numpy.float32)})
+    pruned = threading.Event()
+
+    class Watched(VectorCache):
+        def prune(self, max_age_days: int = 90) -> int:
+            count = super().prune(max_age_days)
+            pruned.set()
+            return count
+
+    first = SemanticIndex(MeaningEncoder, VectorCache(path, lambda: 10))
+    Catalog(folder, semantic=first).load()  # the library's own vectors, embedded on day 10 too
+    assert first.wait(10)
+    days[0] = 200
+    index = SemanticIndex(MeaningEncoder, Watched(path, lambda: days[0]))
+    Catalog(folder, semantic=index).load()
+    assert index.wait(10) and pruned.wait(10)
+    left = VectorCache(path, lambda: days[0])
+    assert left.get_many(["another model's"]) == {}
+    assert left.prune(0) == 0  # the library's vectors were all read on day 200: none is older
+
+
 def test_a_lesson_is_read_as_what_it_is_about_how_it_opens_and_what_its_quiz_explains() -> None:
     catalog = Catalog(SAMPLE)
     catalog.load()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy
@@ -42,3 +43,63 @@ def test_the_default_file_is_in_the_users_cache_folder(monkeypatch: pytest.Monke
                                                        tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_path() == tmp_path / "microlearn" / "vectors.sqlite3"
+
+
+class Days:
+    """The caches' clock: a day number the test moves by hand."""
+
+    def __init__(self, day: int) -> None:
+        self.day = day
+
+    def __call__(self) -> int:
+        return self.day
+
+
+def test_vectors_nobody_used_for_months_are_pruned_and_used_ones_kept(tmp_path: Path) -> None:
+    path, days = tmp_path / "vectors.sqlite3", Days(100)
+    row = numpy.ones(384, dtype=numpy.float32)
+    cache = VectorCache(path, days)
+    cache.put_many({"kept": row, "edited away": row})
+    days.day = 150
+    assert list(VectorCache(path, days).get_many(["kept"])) == ["kept"]  # another process reads
+    days.day = 200
+    assert cache.prune(90) == 1
+    again = VectorCache(path, days)
+    assert list(again.get_many(["kept", "edited away"])) == ["kept"]
+    assert again.prune(90) == 0
+    days.day = 291  # "kept" was last read on day 200, by ``again``
+    assert again.prune(90) == 1 and VectorCache(path, days).get_many(["kept"]) == {}
+
+
+def test_a_cache_file_of_an_earlier_release_is_kept_and_aged_from_today(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    with sqlite3.connect(path) as db:  # the layout before rows remembered their last use
+        db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        db.execute("INSERT INTO vectors VALUES ('old', ?)",
+                   (numpy.ones(4, dtype=numpy.float32).tobytes(),))
+    days = Days(500)
+    cache = VectorCache(path, days)
+    assert cache.prune(90) == 0 and list(cache.get_many(["old"])) == ["old"]
+    days.day = 591
+    assert VectorCache(path, days).prune(90) == 1
+
+
+def test_pruning_gives_the_space_back(tmp_path: Path) -> None:
+    path, days = tmp_path / "vectors.sqlite3", Days(0)
+    cache = VectorCache(path, days)
+    cache.put_many({str(n): numpy.full(384, n, dtype=numpy.float32) for n in range(3000)})
+    full = path.stat().st_size
+    days.day = 91
+    assert cache.prune(90) == 3000
+    assert path.stat().st_size < full / 4
+
+
+def test_pruning_a_broken_file_is_logged_and_harmless(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    cache = VectorCache(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE vectors")
+    assert cache.prune() == 0 and "could not be pruned" in caplog.text
+    assert VectorCache().prune() == 0  # memory only: nothing to prune
