@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy
 
 from bot.content import folder, fusion
-from bot.content.embedding import bundled_vocabulary
+from bot.content.dictionary import english
 from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
@@ -94,8 +94,7 @@ class Catalog:
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
         self._served: dict[str, Lesson] = {}
-        vocabulary = bundled_vocabulary()
-        self._index = SearchIndex(dictionary=vocabulary.knows if vocabulary else None)
+        self._index = SearchIndex(dictionary=english())
         self._semantic = semantic
         self._cache = cache
         self._listeners: list[Listener] = []

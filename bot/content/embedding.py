@@ -12,8 +12,10 @@ Nothing is fetched at run time.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -24,6 +26,8 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from bot.errors import ContentError
+
+log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
 Array = npt.NDArray[Any]  # intermediate results, whatever precision numpy picks
@@ -49,10 +53,14 @@ def bundled_vocabulary() -> WordPiece | None:
     """The bundled model's tokenizer alone, read once per process (None when the weights file
     cannot be read): its whole words are the English a speller would accept, without loading
     the model itself."""
+    path = bundled_model_path()
     try:
-        with np.load(bundled_model_path(), allow_pickle=False) as archive:
+        with np.load(path, allow_pickle=False) as archive:
             return WordPiece(str(archive["vocab"].item()).split("\n"))
-    except (OSError, ValueError, KeyError):
+    except Exception as exc:  # a missing or damaged file (BadZipFile, EOFError, ...) must
+        # leave lookup working: typos are then corrected without a dictionary
+        log.warning("no dictionary for typo correction, every word the library lacks may be "
+                    "corrected: the model file %s cannot be read (%s)", path, exc)
         return None
 
 
@@ -78,6 +86,10 @@ class WordPiece:
                 break
         ids.append(self.sep)
         return ids
+
+    def whole_words(self) -> list[str]:
+        """The vocabulary's whole words (not word pieces, marks or special tokens)."""
+        return [token for token in self._ids if token.isalpha() and token.isascii()]
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is one token of the vocabulary: a word the model learnt as a whole,
@@ -183,7 +195,7 @@ class MiniLM:
         try:
             with np.load(path, allow_pickle=False) as archive:
                 stored = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelUnavailable(f"cannot load the embedding model from {path}: {exc}") from exc
         try:
             vocab = str(stored.pop("vocab").item()).split("\n")

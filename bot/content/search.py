@@ -331,8 +331,9 @@ class SearchIndex:
         count = len(self._lessons)
         return math.log(1 + (count - df + 0.5) / (df + 0.5))
 
-    def _correct(self, word: str) -> list[tuple[str, int]]:
-        """Library words within a small edit distance of ``word``, closest and commonest first."""
+    def _correct(self, word: str, sounds_only: bool = False) -> list[tuple[str, int]]:
+        """Library words within a small edit distance of ``word``, or that sound like it,
+        closest and commonest first (with ``sounds_only``, only those that sound like it)."""
         if len(word) < 3 or word.isdigit():
             return []
         if self._words_by_length is None:
@@ -343,6 +344,10 @@ class SearchIndex:
                 sounds.setdefault(_sound(known), []).append(known)
             self._words_by_length = buckets
             self._words_by_sound = sounds
+        sound = self._words_by_sound.get(_sound(word), ())
+        if sounds_only:
+            return [(known, 1) for known in sorted(sound, key=lambda w: -self._words[w])
+                    if known != word][:3]
         limit = 1 if len(word) < 9 else 2
         # A three-letter word is only completed ("pul" -> "pull"), never changed: too many
         # short words are one letter apart.
@@ -355,6 +360,8 @@ class SearchIndex:
         # Two edits are allowed only when the first letter agrees: people rarely miss it, and
         # without that rule unrelated words ("weather" -> "rather") creep in.
         found = [item for item in found if item[1] <= 1 or item[0][0] == word[0]]
+        if len(word) == 3:  # completed, as said above: "wie" is not "wipe"
+            found = [item for item in found if item[0].startswith(word)]
         if len(word) <= 5:
             # Short words are close to many others ("spam" -> "sam", "bake" -> "make"): keep
             # only candidates that start alike and are no shorter.
@@ -362,8 +369,7 @@ class SearchIndex:
                      if item[0][0] == word[0] and len(item[0]) >= len(word)]
         # Words that sound the same count as one edit away ("fishing" -> "phishing").
         spelled = {item[0] for item in found}
-        found.extend((known, 1, 0) for known in self._words_by_sound.get(_sound(word), ())
-                     if known not in spelled and known != word)
+        found.extend((known, 1, 0) for known in sound if known not in spelled and known != word)
         found.sort(key=lambda item: (item[1], -self._words[item[0]]))
         return [(known, int(distance)) for known, distance, _ in found[:3]]
 
@@ -406,8 +412,11 @@ class SearchIndex:
                             alternatives.setdefault(known_stem, 0.8)
             elif word in joined_forms:  # "e-mail" in a library that only says "email"
                 alternatives = dict.fromkeys(joined_forms[word], 1.0)
-            elif self._dictionary is None or not self._dictionary(word):
-                for known, distance in self._correct(word):
+            else:
+                # A real word the library lacks is no typo ("tall" is not "talk"), unless it
+                # sounds like a library word ("fishing" in a library about phishing).
+                real = self._dictionary is not None and self._dictionary(word)
+                for known, distance in self._correct(word, sounds_only=real):
                     known_stem = analyzer.stem(known)
                     if known_stem in self._postings:
                         weight = 0.9 if distance == 1 else 0.7

@@ -7,7 +7,15 @@ from pathlib import Path
 import numpy
 import pytest
 
-from bot.content.embedding import MiniLM, ModelUnavailable, WordPiece
+from bot.content.catalog import Catalog
+from bot.content.embedding import (
+    MiniLM,
+    ModelUnavailable,
+    WordPiece,
+    bundled_model_path,
+    bundled_vocabulary,
+)
+from tests.conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +70,29 @@ def test_missing_or_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
     numpy.savez(tmp_path / "partial.npz", vocab=numpy.array("[CLS]\n[SEP]\n[UNK]"))
     with pytest.raises(ModelUnavailable):
         MiniLM.load(tmp_path / "partial.npz")
+    cut = tmp_path / "cut.npz"  # a copy that stopped half-way, and an empty one
+    cut.write_bytes(bundled_model_path().read_bytes()[:1_000_000])
+    (tmp_path / "empty.npz").write_bytes(b"")
+    for damaged in (cut, tmp_path / "empty.npz"):
+        with pytest.raises(ModelUnavailable):
+            MiniLM.load(damaged)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip", b"PK\x03\x04 cut short"])
+def test_a_damaged_model_file_leaves_lookup_working_without_a_dictionary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    content: bytes,
+) -> None:
+    damaged = tmp_path / "minilm.npz"
+    damaged.write_bytes(content)
+    monkeypatch.setattr("bot.content.embedding.bundled_model_path", lambda: damaged)
+    bundled_vocabulary.cache_clear()
+    try:
+        assert bundled_vocabulary() is None
+        catalog = Catalog(SAMPLE)
+        catalog.load()
+        result = catalog.lookup("pasword managr")
+        assert result.hits[0].lesson.id == "security/strong-passwords"
+        assert "no dictionary for typo correction" in caplog.text
+    finally:
+        bundled_vocabulary.cache_clear()  # the next caller reads the real file again

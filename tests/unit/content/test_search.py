@@ -169,17 +169,38 @@ def test_a_real_word_the_library_lacks_is_left_as_typed(sample: Catalog) -> None
     # Read as the library's word a letter away, these were shown to the learner as nonsense
     # ("I read: tall -> talk") and matched lessons on a word nobody asked for.
     for question in ("how tall is mount everest", "best running shoes for beginners",
-                     "what's the weather in Paris", "slack etiquette tips for a remote team"):
+                     "what's the weather in Paris", "slack etiquette tips for a remote team",
+                     "is the wiki safe", "how do I parse a log file", "email headers look odd",
+                     "how to clean up spills"):
         assert sample.lookup(question).corrections == {}, question
     assert sample.lookup("pasword managr").corrections == {"pasword": "password",
                                                             "managr": "manager"}
-    # Without a dictionary (the model's weights file unreadable) every unknown word is a typo.
+    # Without a dictionary (no word list could be read) every unknown word is a typo.
     index = SearchIndex()
     index.rebuild(sample.lessons())
     assert index.search("how tall is mount everest").corrections == {"tall": "talk"}
     speller = SearchIndex(dictionary=lambda word: word == "tall")
     speller.rebuild(sample.lessons())
     assert speller.search("how tall is mount everest").corrections == {}
+
+
+def test_a_real_word_that_sounds_like_a_library_word_is_read_as_it() -> None:
+    lessons = [lesson("phish", "Spot phishing", "Phishing mail asks for your password."),
+               lesson("keys", "Strong passwords", "Use a password manager.")]
+    english = SearchIndex(dictionary=lambda word: word in {"fishing", "mall"})
+    english.rebuild(lessons)
+    result = english.search("fishing")
+    assert result.corrections == {"fishing": "phishing"}
+    assert result.hits[0].lesson.id == "phish"
+    assert english.search("mall").corrections == {}  # one letter from "mail", but real
+    speller = SearchIndex()
+    speller.rebuild(lessons)
+    assert speller.search("mall").corrections == {"mall": "mail"}
+
+
+def test_a_three_letter_word_is_only_completed(sample: Catalog) -> None:
+    assert sample.lookup("pul request").corrections == {"pul": "pull"}
+    assert "wie" not in sample.lookup("wie erstelle ich ein sicheres passwort").corrections
 
 
 def test_far_weaker_runners_up_are_dropped(

@@ -61,7 +61,9 @@ def test_vectors_nobody_used_for_months_are_pruned_and_used_ones_kept(tmp_path: 
     cache = VectorCache(path, days)
     cache.put_many({"kept": row, "edited away": row})
     days.day = 150
-    assert list(VectorCache(path, days).get_many(["kept"])) == ["kept"]  # another process reads
+    reader = VectorCache(path, days)  # another process, which reads "kept"
+    assert list(reader.get_many(["kept"])) == ["kept"]
+    assert reader.prune(90) == 0  # and marks it used: a read is written down when pruning
     days.day = 200
     assert cache.prune(90) == 1
     again = VectorCache(path, days)
