@@ -91,3 +91,16 @@ def with_corrections(text: str, corrections: Mapping[str, str]) -> str:
         return text
     text = unicodedata.normalize("NFC", text)
     return _WORD.sub(lambda m: corrections.get(fold(m.group()), m.group()), text)
+
+
+def for_model(text: str) -> str:
+    """``text`` as the embedding model should read it: compatibility forms folded as lexical
+    lookup folds them (full-width "ｐａｓｓｗｏｒｄ" is "password", "ﬁ" is "fi"), and emoji and
+    other pictographs made spaces. The model cuts words only at spaces and punctuation, so
+    "password🔑manager" was one unknown word to it."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(" " if unicodedata.category(char) in _PICTURES else char for char in text)
+
+
+_PICTURES = frozenset({"So", "Sk", "Cf", "Co", "Cs"})
+"""Symbols (emoji, dingbats), their modifiers and joiners, private and broken characters."""

@@ -27,7 +27,7 @@ import numpy as np
 
 from bot.content.embedding import MiniLM, Vectors
 from bot.content.model import Lesson
-from bot.content.question import with_corrections
+from bot.content.question import for_model, with_corrections
 from bot.content.vector_cache import VectorCache, text_key
 from bot.errors import ContentError
 
@@ -300,7 +300,7 @@ class SemanticIndex:
             ids, matrices = self._ids, self._matrices
         if not matrices:
             return None
-        vector = self._query_vector(query)
+        vector = self._query_vector(for_model(query))
         similarity: Vectors = matrices[0] @ vector
         for matrix in matrices[1:]:
             similarity = np.maximum(similarity, matrix @ vector)

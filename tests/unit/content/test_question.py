@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.content.question import clean_question, sentences, with_corrections
+from bot.content.question import clean_question, for_model, sentences, with_corrections
 
 
 def test_greetings_thanks_and_preamble_go_and_the_question_stays() -> None:
@@ -56,3 +56,10 @@ def test_corrections_replace_whole_words_whatever_their_case() -> None:
     assert with_corrections("child_proces spawn", {"proces": "process"}) == \
         "child_process spawn"
     assert with_corrections("Re\u0301sume\u0301e tips", {"resumee": "resume"}) == "resume tips"
+
+
+def test_the_model_reads_wide_letters_as_letters_and_emoji_as_spaces() -> None:
+    assert for_model("ｐａｓｓｗｏｒｄ ｍａｎａｇｅｒ") == "password manager"
+    assert for_model("password🔑manager") == "password manager"
+    assert for_model("ﬁshing mail 👍🏽") == "fishing mail   "
+    assert for_model("café in Zürich costs €5") == "café in Zürich costs €5"

@@ -327,6 +327,15 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(
     assert encoder.texts[-1] == "merge emal"
 
 
+def test_the_model_reads_wide_letters_and_glued_emoji_as_lexical_lookup_does(
+    folder: Path,
+) -> None:
+    encoder = RecordingEncoder()
+    catalog, _ = semantic_catalog(folder, encoder)
+    catalog.lookup("ｍｅｒｇｅ conflict🔥help")
+    assert encoder.texts[-1] == "merge conflict help"
+
+
 def test_a_model_without_a_vocabulary_reads_every_long_word_corrected(
     folder: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
