@@ -5,6 +5,12 @@ from __future__ import annotations
 from bot.content.question import clean_question, for_model, sentences, with_corrections
 
 
+def wide(text: str) -> str:
+    """``text`` in full-width letters, as some East Asian keyboards type Latin ones."""
+    return "".join(chr(ord(char) + 0xFEE0) if char.isascii() and char.isalpha() else char
+                   for char in text)
+
+
 def test_greetings_thanks_and_preamble_go_and_the_question_stays() -> None:
     text = ("Hi! Quick question: I got a weird mail from the CEO asking for gift cards. "
             "Is that phishing? Thanks!")
@@ -59,7 +65,7 @@ def test_corrections_replace_whole_words_whatever_their_case() -> None:
 
 
 def test_the_model_reads_wide_letters_as_letters_and_emoji_as_spaces() -> None:
-    assert for_model("ｐａｓｓｗｏｒｄ ｍａｎａｇｅｒ") == "password manager"
+    assert for_model(wide("password manager")) == "password manager"
     assert for_model("password🔑manager") == "password manager"
-    assert for_model("ﬁshing mail 👍🏽") == "fishing mail   "
+    assert for_model("\ufb01shing mail 👍🏽") == "fishing mail   "
     assert for_model("café in Zürich costs €5") == "café in Zürich costs €5"
