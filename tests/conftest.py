@@ -58,3 +58,9 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Embedding caches (and anything else kept in the user's cache folder) go to a scratch
     folder, also for the commands tests start: a test never writes to the real home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def wide(text: str) -> str:
+    """``text`` in full-width letters, as some East Asian keyboards type Latin ones."""
+    return "".join(chr(ord(char) + 0xFEE0) if char.isascii() and char.isalpha() else char
+                   for char in text)

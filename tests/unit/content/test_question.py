@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from bot.content.question import clean_question, for_model, sentences, with_corrections
-
-
-def wide(text: str) -> str:
-    """``text`` in full-width letters, as some East Asian keyboards type Latin ones."""
-    return "".join(chr(ord(char) + 0xFEE0) if char.isascii() and char.isalpha() else char
-                   for char in text)
+from tests.conftest import wide
 
 
 def test_greetings_thanks_and_preamble_go_and_the_question_stays() -> None:

@@ -15,7 +15,7 @@ import pytest
 from bot.content.catalog import Catalog
 from bot.content.semantic import SemanticIndex, lesson_texts
 from bot.content.vector_cache import VectorCache
-from tests.conftest import SAMPLE, wait_for
+from tests.conftest import SAMPLE, wait_for, wide
 
 # Meanings the stand-in model knows: words of one group are "similar".
 GROUPS = [
@@ -67,12 +67,6 @@ def semantic_catalog(
 
 def ids(catalog: Catalog, query: str) -> list[str]:
     return [hit.lesson.id for hit in catalog.lookup(query).hits]
-
-
-def wide(text: str) -> str:
-    """``text`` in full-width letters, as some East Asian keyboards type Latin ones."""
-    return "".join(chr(ord(char) + 0xFEE0) if char.isascii() and char.isalpha() else char
-                   for char in text)
 
 
 def test_paraphrase_that_lexical_lookup_misses_is_found_by_meaning(folder: Path) -> None:
