@@ -94,7 +94,7 @@ class Catalog:
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
         self._served: dict[str, Lesson] = {}
-        self._index = SearchIndex(dictionary=english())
+        self._index = SearchIndex(dictionary=english)
         self._semantic = semantic
         self._cache = cache
         self._listeners: list[Listener] = []

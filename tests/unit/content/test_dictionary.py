@@ -16,8 +16,14 @@ def test_real_words_and_their_inflections_are_english_typos_are_not() -> None:
         assert word in words, word
     for typo in ("pasword", "managr", "comit", "feedbak", "colleage", "conflcit"):
         assert typo not in words, typo
-    check = dictionary.english()
-    assert check is not None and check("tall") and not check("pasword")
+    assert dictionary.english("tall") and not dictionary.english("pasword")
+    assert 150_000 < len(words) < 250_000
+
+
+def test_a_word_set_answers_membership_only() -> None:
+    words = dictionary.WordSet(["merge", "conflict", "merge"])
+    assert len(words) == 2 and "merge" in words and "conflict" in words
+    assert "marge" not in words and "" not in words and 3 not in words
 
 
 def test_without_the_word_list_the_models_words_still_count(

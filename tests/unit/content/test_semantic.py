@@ -313,7 +313,7 @@ def test_the_model_reads_a_misspelt_word_as_lexical_lookup_corrected_it(
 ) -> None:
     # Lexical lookup without its dictionary (no word list could be read), so that it reads a
     # real word the library lacks as the library's word one letter away ("heart" as "heard").
-    monkeypatch.setattr("bot.content.catalog.english", lambda: None)
+    monkeypatch.setattr("bot.content.catalog.english", lambda word: False)
     encoder = SpellingEncoder()
     catalog, _ = semantic_catalog(folder, encoder)
     result = catalog.lookup("resolve a merge conflcit")
@@ -339,7 +339,7 @@ def test_the_model_reads_wide_letters_and_glued_emoji_as_lexical_lookup_does(
 def test_a_model_without_a_vocabulary_reads_every_long_word_corrected(
     folder: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.content.catalog.english", lambda: None)
+    monkeypatch.setattr("bot.content.catalog.english", lambda word: False)
     encoder = RecordingEncoder()
     catalog, _ = semantic_catalog(folder, encoder)
     catalog.lookup("heart rate")
