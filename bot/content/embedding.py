@@ -59,8 +59,8 @@ def bundled_vocabulary() -> WordPiece | None:
             return WordPiece(str(archive["vocab"].item()).split("\n"))
     except Exception as exc:  # a missing or damaged file (BadZipFile, EOFError, ...) must
         # leave lookup working: typos are then corrected without a dictionary
-        log.warning("no dictionary for typo correction, every word the library lacks may be "
-                    "corrected: the model file %s cannot be read (%s)", path, exc)
+        log.warning("the model's vocabulary cannot be read from %s (%s): typo correction "
+                    "goes without its words", path, exc)
         return None
 
 
