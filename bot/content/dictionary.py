@@ -4,8 +4,9 @@ Lexical lookup corrects a question word that the library lacks to a library word
 For a typo ("pasword") that is right; for a real word the library never uses it is nonsense, and
 shown to the learner: "how tall is mount everest" read as "talk", "wiki" as "wifi", "parse" as
 "pause". The dictionary is pyspellchecker's English word list (160,000 words with their
-inflections, from subtitles) together with the whole words of the embedding model's vocabulary
-(technical words the list lacks).
+inflections, from subtitles). The embedding model's whole words stand in when that list cannot
+be read; they are not added to it, as they hold many abbreviations and names ("nba",
+"masovian") that a typo of a library's word can look like.
 
 It is read at the first question that needs it, not at start-up (0.15 s that a restart would
 otherwise wait for), and kept as the sorted hashes of its words: 1.3 MB where the words as a
@@ -45,18 +46,15 @@ class WordSet:
 @functools.cache
 def english_words() -> WordSet:
     """Lower-case English words (read once per process; empty when no list can be read)."""
-    words: set[str] = set()
     try:
         from spellchecker import SpellChecker
 
-        words.update(SpellChecker(language="en").word_frequency.keys())
-    except Exception as exc:  # a missing or broken list leaves correction without it
-        log.warning("no English word list for typo correction (%s): real words the library "
-                    "lacks may be read as library words", exc)
+        return WordSet(word.lower() for word in SpellChecker(language="en").word_frequency.keys())
+    except Exception as exc:  # a missing or broken list must leave lookup working
+        log.warning("no English word list for typo correction (%s): the model's words stand in, "
+                    "and real words the library lacks may be read as library words", exc)
     vocabulary = bundled_vocabulary()
-    if vocabulary is not None:
-        words.update(vocabulary.whole_words())
-    return WordSet(word.lower() for word in words)
+    return WordSet(vocabulary.whole_words() if vocabulary is not None else ())
 
 
 def english(word: str) -> bool:

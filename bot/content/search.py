@@ -345,12 +345,12 @@ class SearchIndex:
             self._words_by_length = buckets
             self._words_by_sound = sounds
         sound = self._words_by_sound.get(_sound(word), ())
-        if sounds_only:
+        if sounds_only:  # and no shorter: "egg" is not "eg"
             return [(known, 1) for known in sorted(sound, key=lambda w: -self._words[w])
-                    if known != word][:3]
+                    if known != word and len(known) >= len(word)][:3]
         limit = 1 if len(word) < 9 else 2
-        # A three-letter word is only completed ("pul" -> "pull"), never changed: too many
-        # short words are one letter apart.
+        # A three-letter word only gains a letter ("pul" -> "pull", "wfi" -> "wifi"), never
+        # changes one: too many short words are one letter apart.
         shortest = len(word) + 1 if len(word) == 3 else len(word) - limit
         candidates: list[str] = []
         for length in range(shortest, len(word) + limit + 1):
@@ -360,8 +360,6 @@ class SearchIndex:
         # Two edits are allowed only when the first letter agrees: people rarely miss it, and
         # without that rule unrelated words ("weather" -> "rather") creep in.
         found = [item for item in found if item[1] <= 1 or item[0][0] == word[0]]
-        if len(word) == 3:  # completed, as said above: "wie" is not "wipe"
-            found = [item for item in found if item[0].startswith(word)]
         if len(word) <= 5:
             # Short words are close to many others ("spam" -> "sam", "bake" -> "make"): keep
             # only candidates that start alike and are no shorter.

@@ -14,7 +14,7 @@ def test_real_words_and_their_inflections_are_english_typos_are_not() -> None:
     words = dictionary.english_words()
     for word in ("tall", "shoes", "headers", "previews", "spills", "wiki", "parse", "phishing"):
         assert word in words, word
-    for typo in ("pasword", "managr", "comit", "feedbak", "colleage", "conflcit"):
+    for typo in ("pasword", "managr", "comit", "feedbak", "colleage", "conflcit", "wfi"):
         assert typo not in words, typo
     assert dictionary.english("tall") and not dictionary.english("pasword")
     assert 150_000 < len(words) < 250_000
@@ -42,5 +42,6 @@ def test_without_the_word_list_the_models_words_still_count(
         words = dictionary.english_words()
         assert "no English word list" in caplog.text
         assert "tall" in words and "headers" not in words  # the model knows "tall" only
+        assert "nba" in words  # and abbreviations and names: why they only stand in
     finally:
         dictionary.english_words.cache_clear()

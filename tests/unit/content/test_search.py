@@ -198,9 +198,10 @@ def test_a_real_word_that_sounds_like_a_library_word_is_read_as_it() -> None:
     assert speller.search("mall").corrections == {"mall": "mail"}
 
 
-def test_a_three_letter_word_is_only_completed(sample: Catalog) -> None:
+def test_a_three_letter_word_only_gains_a_letter(sample: Catalog) -> None:
     assert sample.lookup("pul request").corrections == {"pul": "pull"}
-    assert "wie" not in sample.lookup("wie erstelle ich ein sicheres passwort").corrections
+    assert sample.lookup("hotel wfi").corrections == {"wfi": "wifi"}
+    assert sample.lookup("gut commit").corrections == {}  # not "git": a letter changed
 
 
 def test_far_weaker_runners_up_are_dropped(
