@@ -49,7 +49,7 @@ def english_words() -> WordSet:
     try:
         from spellchecker import SpellChecker
 
-        return WordSet(word.lower() for word in SpellChecker(language="en").word_frequency.keys())
+        return WordSet(word.lower() for word in SpellChecker(language="en").word_frequency)
     except Exception as exc:  # a missing or broken list must leave lookup working
         log.warning("no English word list for typo correction (%s): the model's words stand in, "
                     "and real words the library lacks may be read as library words", exc)
