@@ -50,15 +50,15 @@ def bundled_model_path() -> Path:
 
 @functools.cache
 def bundled_vocabulary() -> WordPiece | None:
-    """The bundled model's tokenizer alone, read once per process (None when the weights file
-    cannot be read): its whole words are the English a speller would accept, without loading
-    the model itself."""
+    """The bundled model's tokenizer alone, read once per process without the model itself
+    (None when the weights file cannot be read): its whole words stand in for the English word
+    list of typo correction when that cannot be read (:mod:`bot.content.dictionary`)."""
     path = bundled_model_path()
     try:
         with np.load(path, allow_pickle=False) as archive:
             return WordPiece(str(archive["vocab"].item()).split("\n"))
     except Exception as exc:  # a missing or damaged file (BadZipFile, EOFError, ...) must
-        # leave lookup working: typos are then corrected without a dictionary
+        # leave lookup working
         log.warning("the model's vocabulary cannot be read from %s (%s): typo correction "
                     "goes without its words", path, exc)
         return None

@@ -96,9 +96,8 @@ def with_corrections(text: str, corrections: Mapping[str, str]) -> str:
 def for_model(text: str) -> str:
     """``text`` as the embedding model should read it: compatibility forms folded as lexical
     lookup folds them (full-width letters, as some keyboards type them, are letters; the "fi"
-    ligature is "fi"), and emoji and
-    other pictographs made spaces. The model cuts words only at spaces and punctuation, so
-    "password🔑manager" was one unknown word to it."""
+    ligature is "fi"), and emoji and other pictographs made spaces. The model cuts words only
+    at spaces and punctuation, so "password🔑manager" was one unknown word to it."""
     text = unicodedata.normalize("NFKC", text)
     return "".join(" " if unicodedata.category(char) in _PICTURES else char for char in text)
 
