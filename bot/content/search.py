@@ -557,11 +557,14 @@ class SearchIndex:
                             scores[slot] += 0.5 * idf * tf
 
 
-_SOUNDS = [(re.compile(r"ph"), "f"), (re.compile(r"ck|q"), "k"), (re.compile(r"(\w)\1+"), r"\1")]
+_SOUNDS = [(re.compile(r"ph"), "f"), (re.compile(r"ck|q"), "k"), (re.compile(r"(\w)\1+"), r"\1"),
+           (re.compile(r"^(?:kn|gn)"), "n"), (re.compile(r"^wr"), "r")]
 
 
 def _sound(word: str) -> str:
-    """A rough sound-alike key: 'ph' is 'f', 'ck' is 'k', doubled letters are single."""
+    """A rough sound-alike key: 'ph' is 'f', 'ck' is 'k', doubled letters are single, and a
+    silent first letter is dropped ("knife" sounds like "nife", "write" like "rite"): the
+    one letter a typo leaves out where the first-letter rule of spelling would not look."""
     for pattern, replacement in _SOUNDS:
         word = pattern.sub(replacement, word)
     return word

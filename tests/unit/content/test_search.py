@@ -198,6 +198,15 @@ def test_a_real_word_that_sounds_like_a_library_word_is_read_as_it() -> None:
     assert speller.search("mall").corrections == {"mall": "mail"}
 
 
+def test_a_silent_first_letter_left_out_is_read_as_the_library_word() -> None:
+    index = SearchIndex()
+    index.rebuild([lesson("knives", "Knife safety", "Carry a knife with the blade down."),
+                   lesson("notes", "Write it down", "Write notes you will read again.")])
+    assert index.search("nife safety").corrections == {"nife": "knife"}
+    assert index.search("rite notes").corrections == {"rite": "write"}
+    assert index.search("nife safety").hits[0].lesson.id == "knives"
+
+
 def test_a_three_letter_word_only_gains_a_letter(sample: Catalog) -> None:
     assert sample.lookup("pul request").corrections == {"pul": "pull"}
     assert sample.lookup("hotel wfi").corrections == {"wfi": "wifi"}
