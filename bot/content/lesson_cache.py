@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
+from bot.content.row_age import RETENTION_DAYS, add_seen_column, mark_used, prune_rows, today
 from bot.content.search import FIELDS, Analysis
-from bot.content.vector_cache import RETENTION_DAYS, prune_table, today, touch
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 2
+SCHEMA = 1
 """The table's layout (``PRAGMA user_version``); another one is dropped and made anew."""
 PARSERS = ("pyromark", "PyYAML", "PyStemmer")
 """Libraries whose version changes what a file parses to."""
@@ -90,25 +90,37 @@ class CorruptEntry(ValueError):
 class LessonCache:
     """Parsed lessons by key (see :func:`entry_key`) in a SQLite file. Thread-safe."""
 
-    def __init__(self, path: Path, clock: Callable[[], int] = today) -> None:
-        """``clock`` gives the current day (:func:`bot.content.vector_cache.today`)."""
+    def __init__(self, path: Path, clock: Callable[[], int] = today,
+                 timeout: float = 10.0) -> None:
+        """``clock`` gives the current day (:func:`bot.content.row_age.today`); ``timeout`` is
+        how long to wait for another process holding the file."""
         self.path = path
         self._lock = threading.Lock()
         self._clock = clock
+        # Entries read that were last used on an earlier day: marked used when pruning, so
+        # that a read is never lost to a failed write (another process holding the file).
+        self._used: list[str] = []
         self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective in a new file
-            if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA:
-                self._db.execute("DROP TABLE IF EXISTS lessons")
-            self._db.execute("CREATE TABLE IF NOT EXISTS lessons (key TEXT PRIMARY KEY, "
-                             "rel TEXT NOT NULL, lesson TEXT NOT NULL, vocab TEXT NOT NULL, "
-                             "numbers BLOB NOT NULL, crc INTEGER NOT NULL, "
-                             "seen INTEGER NOT NULL)")
-            self._db.execute("CREATE INDEX IF NOT EXISTS lessons_rel ON lessons (rel)")
-            self._db.execute(f"PRAGMA user_version = {SCHEMA}")
-            self._db.commit()
+            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
+            # Only a new or outdated file is written to here: opening a file that another
+            # process is writing must not wait for it.
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA:
+                self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # effective in a new file
+                if version:  # another layout (a new file is 0, maybe made by another process)
+                    self._db.execute("DROP TABLE IF EXISTS lessons")
+                self._db.execute("CREATE TABLE IF NOT EXISTS lessons (key TEXT PRIMARY KEY, "
+                                 "rel TEXT NOT NULL, lesson TEXT NOT NULL, vocab TEXT NOT NULL, "
+                                 "numbers BLOB NOT NULL, crc INTEGER NOT NULL, seen INTEGER)")
+                self._db.execute("CREATE INDEX IF NOT EXISTS lessons_rel ON lessons (rel)")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA}")
+                self._db.commit()
+            # The day of last use came after layout 1, as a column that layout's code ignores:
+            # an older release sharing the file keeps working, and its rows are dated when
+            # pruned.
+            add_seen_column(self._db, "lessons")
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
                         path, exc)
@@ -128,7 +140,6 @@ class LessonCache:
             if self._db is None:
                 return {}
             day = self._clock()
-            stale: list[str] = []
             try:
                 # A chunk at a time, decoded as it comes: the rows of a whole library at once
                 # would leave tens of MB of freed memory behind.
@@ -143,9 +154,8 @@ class LessonCache:
                         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                             broken.append(keys[key])
                         else:
-                            if seen < day:
-                                stale.append(key)
-                touch(self._db, "lessons", stale, day)
+                            if seen is None or seen < day:
+                                self._used.append(key)  # written down when pruning
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read, parsing every lesson: %s",
                             self.path, exc)
@@ -175,13 +185,18 @@ class LessonCache:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
     def prune(self, max_age_days: int = RETENTION_DAYS) -> int:
-        """Delete the entries no process read or wrote in ``max_age_days``; how many."""
+        """Mark the entries read so far as used today, then delete those no process read or
+        wrote in ``max_age_days``; how many were deleted."""
         with self._lock:
             if self._db is None:
                 return 0
             try:
-                deleted = prune_table(self._db, "lessons", self._clock(), max_age_days)
-            except sqlite3.Error as exc:
+                day = self._clock()
+                # Marked before the delete: entries read today after months unused must stay.
+                mark_used(self._db, "lessons", self._used, day)
+                self._used = []
+                deleted = prune_rows(self._db, "lessons", day, max_age_days)
+            except sqlite3.Error as exc:  # the marks are kept for the next prune
                 log.warning("lesson cache %s could not be pruned: %s", self.path, exc)
                 return 0
         if deleted:

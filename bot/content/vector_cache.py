@@ -19,54 +19,15 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from bot.content.embedding import Vectors
+from bot.content.row_age import RETENTION_DAYS, add_seen_column, mark_used, prune_rows, today
 
 log = logging.getLogger(__name__)
-
-RETENTION_DAYS = 90
-"""Days a cached row is kept after it was last read or written."""
-
-
-def today() -> int:
-    """The current day, counted from 1970-01-01 (UTC): a row's age in the caches."""
-    return int(time.time() // 86400)
-
-
-def add_seen_column(db: sqlite3.Connection, table: str, day: int) -> None:
-    """Give an older cache file's ``table`` its last-used day (today for the rows it holds)."""
-    columns = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-    if "seen" not in columns:
-        db.execute(f"ALTER TABLE {table} ADD COLUMN seen INTEGER NOT NULL DEFAULT {day}")
-
-
-def prune_table(db: sqlite3.Connection, table: str, day: int, max_age_days: int) -> int:
-    """Delete the rows of ``table`` last used more than ``max_age_days`` before ``day``, and
-    give their pages back to the file system where the file allows it; the number deleted."""
-    with db:
-        deleted = db.execute(f"DELETE FROM {table} WHERE seen < ?",
-                             (day - max_age_days,)).rowcount
-    if deleted:
-        # As a script: execute() steps it once, which frees one page. A no-op in a file made
-        # before auto_vacuum was set (its free pages are reused by later rows instead).
-        db.executescript("PRAGMA incremental_vacuum;")
-    return max(0, deleted)
-
-
-def touch(db: sqlite3.Connection, table: str, keys: list[str], day: int) -> None:
-    """Mark the rows of ``keys`` as used on ``day``."""
-    if keys:
-        with db:
-            for start in range(0, len(keys), 500):  # SQLite's variable limit
-                chunk = keys[start:start + 500]
-                db.execute(f"UPDATE {table} SET seen = ? WHERE key IN "
-                           f"({','.join('?' * len(chunk))})", (day, *chunk))
-
 
 def text_key(model: str, text: str) -> str:
     """The cache key of ``text`` embedded by ``model``."""
@@ -80,8 +41,10 @@ class VectorCache:
     recomputed, lookup works on.
     """
 
-    def __init__(self, path: Path | None = None, clock: Callable[[], int] = today) -> None:
-        """``clock`` gives the current day (:func:`today`; tests pass their own)."""
+    def __init__(self, path: Path | None = None, clock: Callable[[], int] = today,
+                 timeout: float = 10.0) -> None:
+        """``clock`` gives the current day (:func:`bot.content.row_age.today`; tests pass their
+        own); ``timeout`` is how long to wait for another process holding the file."""
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._clock = clock
@@ -94,13 +57,17 @@ class VectorCache:
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
-                # Takes effect in a new file only: pruned pages then go back to the disk.
-                self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-                self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, "
-                                 "vector BLOB NOT NULL, seen INTEGER NOT NULL DEFAULT 0)")
-                add_seen_column(self._db, "vectors", clock())
-                self._db.commit()
+                self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
+                # Only a new file is written to here: opening a file that another process is
+                # writing must not wait for it.
+                if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                        "AND name = 'vectors'").fetchone():
+                    # Takes effect in a new file only: pruned pages then go back to the disk.
+                    self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                    self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, "
+                                     "vector BLOB NOT NULL, seen INTEGER)")
+                    self._db.commit()
+                add_seen_column(self._db, "vectors")
             except (OSError, sqlite3.Error) as exc:
                 log.warning("embedding cache %s is unusable, embedding without it: %s",
                             path, exc)
@@ -128,7 +95,7 @@ class VectorCache:
                                 f"SELECT key, vector, seen FROM vectors WHERE key IN ({marks})",
                                 chunk):
                             found[key] = self._memory[key] = blob
-                            if seen < day:
+                            if seen is None or seen < day:
                                 self._used.append(key)
                 except sqlite3.Error as exc:
                     log.warning("embedding cache read failed: %s", exc)
@@ -156,14 +123,15 @@ class VectorCache:
         """Mark the vectors read so far as used today, then delete those no process read or
         wrote in ``max_age_days``; how many were deleted."""
         with self._lock:
-            used, self._used = self._used, []
             if self._db is None:
                 return 0
             try:
                 day = self._clock()
-                touch(self._db, "vectors", used, day)
-                deleted = prune_table(self._db, "vectors", day, max_age_days)
-            except sqlite3.Error as exc:
+                # Marked before the delete: rows read today after months unused must stay.
+                mark_used(self._db, "vectors", self._used, day)
+                self._used = []
+                deleted = prune_rows(self._db, "vectors", day, max_age_days)
+            except sqlite3.Error as exc:  # the marks are kept for the next prune
                 log.warning("embedding cache %s could not be pruned: %s", self.path, exc)
                 return 0
         if deleted:

@@ -262,16 +262,52 @@ def test_entries_nobody_read_for_months_are_pruned_after_a_load(
                                                                         ("c.md", 150)]
 
 
-def test_a_cache_file_of_an_earlier_layout_is_made_anew(tmp_path: Path, parses: list[str]) -> None:
+def test_a_cache_file_of_the_release_before_keeps_its_entries(
+    tmp_path: Path, parses: list[str],
+) -> None:
     root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
     write(root / "a.md", LESSON.format(title="Apples"))
-    with sqlite3.connect(path) as db:  # the first layout: no day of last use
+    Catalog(root, cache=LessonCache(path, lambda: 100)).load()
+    with sqlite3.connect(path) as db:  # as the release before wrote it: no day of last use
+        rows = db.execute("SELECT key, rel, lesson, vocab, numbers, crc FROM lessons").fetchall()
+        db.execute("DROP TABLE lessons")
         db.execute("CREATE TABLE lessons (key TEXT PRIMARY KEY, rel TEXT NOT NULL, "
                    "lesson TEXT NOT NULL, vocab TEXT NOT NULL, numbers BLOB NOT NULL, "
                    "crc INTEGER NOT NULL)")
-        db.execute("PRAGMA user_version = 1")
-    Catalog(root, cache=LessonCache(path)).load()
-    assert parses == ["a.md"]
+        db.executemany("INSERT INTO lessons VALUES (?, ?, ?, ?, ?, ?)", rows)
     parses.clear()
-    Catalog(root, cache=LessonCache(path)).load()
-    assert parses == []
+    Catalog(root, cache=LessonCache(path, lambda: 200)).load()
+    assert parses == []  # read back, not parsed again
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT rel, seen FROM lessons").fetchall() == [("a.md", 200)]
+
+
+def test_a_file_held_by_another_process_still_serves_its_entries(
+    tmp_path: Path, parses: list[str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    Catalog(root, cache=LessonCache(path, lambda: 100)).load()
+    parses.clear()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        catalog = Catalog(root, cache=LessonCache(path, lambda: 200, timeout=0.05))
+        catalog.load()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert parses == [] and [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+    assert "could not be pruned" in caplog.text  # the day of use waits for the next load
+
+
+def test_pruned_entries_give_their_space_back(tmp_path: Path) -> None:
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    for n in range(40):
+        write(root / f"l{n}.md", LESSON.format(title=f"Lesson {n}") + "Long text. " * 400)
+    Catalog(root, cache=LessonCache(path, lambda: 0)).load()
+    full = path.stat().st_size
+    shutil.rmtree(root)
+    write(root / "other.md", LESSON.format(title="Other"))
+    Catalog(root, cache=LessonCache(path, lambda: 100)).load()
+    assert path.stat().st_size < full / 4

@@ -193,6 +193,9 @@ def test_a_real_word_that_sounds_like_a_library_word_is_read_as_it() -> None:
     assert result.corrections == {"fishing": "phishing"}
     assert result.hits[0].lesson.id == "phish"
     assert english.search("mall").corrections == {}  # one letter from "mail", but real
+    eggs = SearchIndex(dictionary=lambda word: word == "egg")
+    eggs.rebuild([lesson("eg", "An eg of a lesson", "Short for example, eg.")])
+    assert eggs.search("egg").corrections == {}  # sounds like "eg", but a word is no shorter
     speller = SearchIndex()
     speller.rebuild(lessons)
     assert speller.search("mall").corrections == {"mall": "mail"}

@@ -198,9 +198,11 @@ def test_once_the_library_is_embedded_vectors_unused_for_months_are_pruned(
     Catalog(folder, semantic=first).load()  # the library's own vectors, embedded on day 10 too
     assert first.wait(10)
     days[0] = 200
-    index = SemanticIndex(MeaningEncoder, Watched(path, lambda: days[0]))
+    again = MeaningEncoder()
+    index = SemanticIndex(lambda: again, Watched(path, lambda: days[0]))
     Catalog(folder, semantic=index).load()
     assert index.wait(10) and pruned.wait(10)
+    assert again.calls == 0  # the library's own vectors, 190 days old, were read, not pruned
     left = VectorCache(path, lambda: days[0])
     assert left.get_many(["another model's"]) == {}
     assert left.prune(0) == 0  # the library's vectors were all read on day 200: none is older

@@ -105,3 +105,33 @@ def test_pruning_a_broken_file_is_logged_and_harmless(
         db.execute("DROP TABLE vectors")
     assert cache.prune() == 0 and "could not be pruned" in caplog.text
     assert VectorCache().prune() == 0  # memory only: nothing to prune
+
+
+def test_vectors_read_after_months_unused_are_marked_before_the_prune(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    VectorCache(path, lambda: 0).put_many({"library": numpy.ones(4, dtype=numpy.float32)})
+    restarted = VectorCache(path, lambda: 200)  # a bot back after 200 days
+    assert list(restarted.get_many(["library"])) == ["library"]
+    assert restarted.prune(90) == 0
+    assert list(VectorCache(path, lambda: 200).get_many(["library"])) == ["library"]
+
+
+def test_rows_an_older_release_writes_are_dated_by_the_next_prune(tmp_path: Path) -> None:
+    path, days = tmp_path / "vectors.sqlite3", Days(300)
+    cache = VectorCache(path, days)
+    with sqlite3.connect(path) as db:  # an older release, sharing the file, writes a row
+        db.execute("INSERT INTO vectors (key, vector) VALUES ('old release', ?)",
+                   (numpy.ones(4, dtype=numpy.float32).tobytes(),))
+    assert cache.prune(90) == 0  # dated today, not deleted as if written in 1970
+    days.day = 391
+    assert cache.prune(90) == 1
+
+
+def test_two_processes_upgrading_one_file_both_keep_their_cache(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+    first, second = VectorCache(path), VectorCache(path)  # the second finds the column added
+    first.put_many({"a": numpy.ones(4, dtype=numpy.float32)})
+    assert list(second.get_many(["a"])) == ["a"]
+    assert second.prune(90) == 0 and first.prune(90) == 0
