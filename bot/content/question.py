@@ -99,7 +99,8 @@ def for_model(text: str) -> str:
     ligature is "fi"), and emoji and other pictographs made spaces. The model cuts words only
     at spaces and punctuation, so "password🔑manager" was one unknown word to it."""
     text = unicodedata.normalize("NFKC", text)
-    return "".join(" " if unicodedata.category(char) in _PICTURES else char for char in text)
+    return "".join(" " if not char.isascii() and unicodedata.category(char) in _PICTURES
+                   else char for char in text)  # "HEAD^" and backticks are kept
 
 
 _PICTURES = frozenset({"So", "Sk", "Cf", "Co", "Cs"})

@@ -345,9 +345,14 @@ class SearchIndex:
             self._words_by_length = buckets
             self._words_by_sound = sounds
         sound = self._words_by_sound.get(_sound(word), ())
-        if sounds_only:  # and no shorter: "egg" is not "eg"
+        if sounds_only:
+            # A real word is read as a library word only when they differ in spelling alone
+            # ("fishing", "phishing"): the rough key also merges real words that differ in
+            # sound ("son" and "soon", "rap" and "wrap"), and a word is no shorter ("egg").
+            spelling = _spelling(word)
             return [(known, 1) for known in sorted(sound, key=lambda w: -self._words[w])
-                    if known != word and len(known) >= len(word)][:3]
+                    if known != word and len(known) >= len(word)
+                    and _spelling(known) == spelling][:3]
         limit = 1 if len(word) < 9 else 2
         # A three-letter word only gains a letter ("pul" -> "pull", "wfi" -> "wifi"), never
         # changes one: too many short words are one letter apart.
@@ -559,6 +564,18 @@ class SearchIndex:
 
 _SOUNDS = [(re.compile(r"ph"), "f"), (re.compile(r"ck|q"), "k"), (re.compile(r"(\w)\1+"), r"\1"),
            (re.compile(r"^(?:kn|gn)"), "n"), (re.compile(r"^wr"), "r")]
+
+
+_SPELLINGS = [(re.compile(r"ph"), "f"), (re.compile(r"ck"), "k"),
+              (re.compile(r"([b-df-hj-np-tv-z])\1+"), r"\1")]
+
+
+def _spelling(word: str) -> str:
+    """A strict sound-alike key: only letters that spell one sound two ways ('ph' is 'f', a
+    doubled consonant is one), not doubled vowels ("soon" is not "son")."""
+    for pattern, replacement in _SPELLINGS:
+        word = pattern.sub(replacement, word)
+    return word
 
 
 def _sound(word: str) -> str:

@@ -64,3 +64,4 @@ def test_the_model_reads_wide_letters_as_letters_and_emoji_as_spaces() -> None:
     assert for_model("password🔑manager") == "password manager"
     assert for_model("\ufb01shing mail 👍🏽") == "fishing mail   "
     assert for_model("café in Zürich costs €5") == "café in Zürich costs €5"
+    assert for_model("git reset `HEAD^`") == "git reset `HEAD^`"

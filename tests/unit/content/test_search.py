@@ -196,6 +196,9 @@ def test_a_real_word_that_sounds_like_a_library_word_is_read_as_it() -> None:
     eggs = SearchIndex(dictionary=lambda word: word == "egg")
     eggs.rebuild([lesson("eg", "An eg of a lesson", "Short for example, eg.")])
     assert eggs.search("egg").corrections == {}  # sounds like "eg", but a word is no shorter
+    songs = SearchIndex(dictionary=lambda word: word in {"son", "rap"})
+    songs.rebuild([lesson("soon", "Reply soon", "Wrap up and reply soon.")])
+    assert songs.search("son").corrections == {} and songs.search("rap").corrections == {}
     speller = SearchIndex()
     speller.rebuild(lessons)
     assert speller.search("mall").corrections == {"mall": "mail"}
