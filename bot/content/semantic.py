@@ -38,6 +38,9 @@ MODEL_NAME = "all-MiniLM-L6-v2/numpy-int8"
 BATCH = 32
 PROGRESS_EVERY_S = 10.0
 """Seconds between progress lines while a large library is embedded."""
+KEEP_EVERY_S = 6 * 3600.0
+"""Seconds between two markings of a running index's vectors as used (a few a day: a row is
+kept for 90 days after its last use)."""
 QUERY_CACHE = 1024
 """Recent questions whose vectors are kept: the same question asked again costs nothing."""
 
@@ -106,13 +109,18 @@ class SemanticIndex:
     def __init__(
         self, encoder_factory: Callable[[], Encoder] = default_encoder,
         cache: VectorCache | None = None, model_name: str = MODEL_NAME,
+        keep_every_s: float = KEEP_EVERY_S,
     ) -> None:
+        """``keep_every_s``: how often a running index marks its vectors in the cache as used
+        (and prunes the cache), so that other processes sharing it do not prune them."""
+        self._keep_every_s = keep_every_s
         self._factory = encoder_factory
         self._cache = cache or VectorCache()
         self._model_name = model_name
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._vectors: dict[str, tuple[Vectors | None, ...]] = {}
+        self._texts: dict[str, tuple[str, ...]] = {}  # what each lesson's vectors are of
         self._ids: list[str] = []
         self._matrices: tuple[Vectors, ...] = ()
         self._ready = threading.Event()
@@ -195,14 +203,21 @@ class SemanticIndex:
                             self._ready.set()
                             if not pruned:
                                 break
-                        self._wake.wait()
+                        if not self._wake.wait(self._keep_every_s) and self._started:
+                            break  # a quiet while: time to say the vectors are in use
                     batch, self._queue = self._queue, []
                 if batch:
                     self._apply(batch)
                 else:
-                    # Once, after the library is embedded and its vectors marked as used:
-                    # only what no process asked for in months goes (old texts, other models).
+                    # After the library is embedded, and again every few hours while the bot
+                    # runs: its vectors are marked as used, and only what no process asked
+                    # for in months goes (old texts, other models). Another bot, or a
+                    # lookup from the command line, would otherwise prune the vectors of one
+                    # that has run for months without a restart.
                     pruned = True
+                    with self._lock:
+                        texts = [text for texts in self._texts.values() for text in texts if text]
+                    self._cache.keep(text_key(self._model_name, text) for text in texts)
                     self._cache.prune()
         except Exception as exc:  # a failing model must not take lexical lookup down with it
             self.error = exc
@@ -223,9 +238,11 @@ class SemanticIndex:
             for lesson_id, lesson in latest.items():
                 if lesson is None:
                     self._vectors.pop(lesson_id, None)
+                    self._texts.pop(lesson_id, None)
             for lesson_id, texts in todo.items():
                 self._vectors[lesson_id] = tuple(vectors[text] if text else None
                                                  for text in texts)
+                self._texts[lesson_id] = texts
             self._rebuild()
 
     def _embed(self, texts: list[str]) -> dict[str, Vectors]:

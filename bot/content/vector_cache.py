@@ -52,6 +52,7 @@ class VectorCache:
         # when pruning (15,000 such writes take a fifth of a second, and the first lookup by
         # meaning after a restart should not wait for them).
         self._used: list[str] = []
+        self._kept_on: int | None = None  # the day keep() last noted the keys in use
         self._db: sqlite3.Connection | None = None
         self.path = path
         if path is not None:
@@ -118,6 +119,15 @@ class VectorCache:
                     self._db.commit()
                 except sqlite3.Error as exc:
                     log.warning("embedding cache write failed: %s", exc)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Note that ``keys`` are in use (written down by the next :meth:`prune`, at most once
+        a day for each)."""
+        with self._lock:
+            day = self._clock()
+            if self._kept_on != day:
+                self._kept_on = day
+                self._used.extend(keys)
 
     def prune(self, max_age_days: int = RETENTION_DAYS) -> int:
         """Mark the vectors read so far as used today, then delete those no process read or

@@ -4,6 +4,7 @@ and the real bundled model on the sample library."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -206,6 +207,28 @@ def test_once_the_library_is_embedded_vectors_unused_for_months_are_pruned(
     left = VectorCache(path, lambda: days[0])
     assert left.get_many(["another model's"]) == {}
     assert left.prune(0) == 0  # the library's vectors were all read on day 200: none is older
+
+
+def test_a_running_index_keeps_marking_its_vectors_as_used(folder: Path, tmp_path: Path) -> None:
+    # A bot up for months must not lose its vectors to another process's prune.
+    path, days = tmp_path / "vectors.sqlite3", [10]
+    prunes = threading.Semaphore(0)
+
+    class Watched(VectorCache):
+        def prune(self, max_age_days: int = 90) -> int:
+            count = super().prune(max_age_days)
+            prunes.release()
+            return count
+
+    index = SemanticIndex(MeaningEncoder, Watched(path, lambda: days[0]), keep_every_s=0.01)
+    Catalog(folder, semantic=index).load()
+    assert index.wait(10) and prunes.acquire(timeout=10)
+    days[0] = 200
+    assert prunes.acquire(timeout=10) and prunes.acquire(timeout=10)  # a prune after the marks
+    other = VectorCache(path, lambda: 200)  # another process prunes the shared file
+    other.prune(90)
+    with sqlite3.connect(path) as db:
+        assert {seen for (seen,) in db.execute("SELECT seen FROM vectors")} == {200}
 
 
 def test_a_lesson_is_read_as_what_it_is_about_how_it_opens_and_what_its_quiz_explains() -> None:
