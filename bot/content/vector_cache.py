@@ -5,11 +5,11 @@ change is found again after a restart, a rename or a move, and a changed lesson 
 model) simply misses. One SQLite file (the standard library's ``sqlite3``): safe when two
 processes share it, cheap to read 5,000 rows, and one changed lesson writes one row.
 
-Every row remembers the day it was last read or written, and :meth:`VectorCache.prune` (run
-when the bot opens its library) deletes the rows no process has asked for in
-``RETENTION_DAYS``: an edited lesson's old text, a lesson deleted, another model's vectors. The
-file stops growing with every edit, and a lesson still in use is never pruned unless no bot
-started for that long.
+Every row remembers the day it was last used (:mod:`bot.content.row_age`), and
+:meth:`VectorCache.prune` deletes the rows no process has asked for in ``RETENTION_DAYS``: an
+edited lesson's old text, a lesson deleted, another model's vectors. The semantic index prunes
+once the library is embedded and every few hours after, each time after marking the vectors
+it serves as used (:meth:`VectorCache.keep`), so those are never pruned.
 """
 
 from __future__ import annotations
