@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
-from bot.content.row_age import RETENTION_DAYS, add_seen_column, mark_used, prune_rows, today
+from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 from bot.content.search import FIELDS, Analysis
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,7 @@ class LessonCache:
         how long to wait for another process holding the file."""
         self.path = path
         self._lock = threading.Lock()
-        self._clock = clock
-        # Entries read that were last used on an earlier day: marked used when pruning, so
-        # that a read is never lost to a failed write (another process holding the file).
-        self._used: list[str] = []
+        self._ages = RowAges("lessons", "parsed lessons", clock)
         self._db: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,7 +136,7 @@ class LessonCache:
         with self._lock:
             if self._db is None:
                 return {}
-            day = self._clock()
+            day = self._ages.clock()
             try:
                 # A chunk at a time, decoded as it comes: the rows of a whole library at once
                 # would leave tens of MB of freed memory behind.
@@ -154,8 +151,7 @@ class LessonCache:
                         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                             broken.append(keys[key])
                         else:
-                            if seen is None or seen < day:
-                                self._used.append(key)  # written down when pruning
+                            self._ages.read(key, seen, day)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read, parsing every lesson: %s",
                             self.path, exc)
@@ -168,7 +164,7 @@ class LessonCache:
     def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
         """Keep ``rows`` (key, the file's path in the folder, :func:`encode`'s row), replacing
         older entries of the same files."""
-        day = self._clock()
+        day = self._ages.clock()
         values = [(key, rel, *row, day) for key, rel, row in rows]
         with self._lock:
             if self._db is None or not values:
@@ -188,21 +184,7 @@ class LessonCache:
         """Mark the entries read so far as used today, then delete those no process read or
         wrote in ``max_age_days``; how many were deleted."""
         with self._lock:
-            if self._db is None:
-                return 0
-            try:
-                day = self._clock()
-                # Marked before the delete: entries read today after months unused must stay.
-                mark_used(self._db, "lessons", self._used, day)
-                self._used = []
-                deleted = prune_rows(self._db, "lessons", day, max_age_days)
-            except sqlite3.Error as exc:  # the marks are kept for the next prune
-                log.warning("lesson cache %s could not be pruned: %s", self.path, exc)
-                return 0
-        if deleted:
-            log.info("lesson cache %s: %d parsed lessons unused for %d days deleted", self.path,
-                     deleted, max_age_days)
-        return deleted
+            return 0 if self._db is None else self._ages.prune(self._db, self.path, max_age_days)
 
     def close(self) -> None:
         """Close the file; later calls find nothing and keep nothing."""

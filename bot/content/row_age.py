@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +66,50 @@ def prune_rows(db: sqlite3.Connection, table: str, day: int, max_age_days: int) 
         except sqlite3.Error as exc:  # the rows are gone all the same; their space is reused
             log.info("cache pages not given back yet (%s)", exc)
     return deleted
+
+
+class RowAges:
+    """One cache table's days of last use: the rows a process read are noted, and written
+    down at :meth:`prune`, just before the rows long unused are deleted. Not thread-safe: the
+    cache calls it under its own lock."""
+
+    def __init__(self, table: str, rows: str, clock: Callable[[], int] = today) -> None:
+        """``rows`` names what the table holds, for the log ("vectors"); ``clock`` gives the
+        current day (:func:`today`; tests pass their own)."""
+        self.table = table
+        self._rows = rows
+        self.clock = clock
+        # Read, and last used on an earlier day: written down when pruning, so that a read is
+        # never lost to a failed write (another process holding the file).
+        self._used: list[str] = []
+        self._kept_on: int | None = None  # the day keep() last noted the keys in service
+
+    def read(self, key: str, seen: int | None, day: int) -> None:
+        """Note that the row ``key``, last used on ``seen``, was read on ``day``."""
+        if seen is None or seen < day:
+            self._used.append(key)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        """Note that ``keys`` are in service (at most once a day)."""
+        day = self.clock()
+        if self._kept_on != day:
+            self._kept_on = day
+            self._used.extend(keys)
+
+    def prune(self, db: sqlite3.Connection, path: Path | None, max_age_days: int) -> int:
+        """Write down the rows read as used today, then delete those no process used in
+        ``max_age_days``; how many were deleted (0, logged, when the file would not take it:
+        the notes are kept for the next prune)."""
+        try:
+            day = self.clock()
+            # Marked before the delete: rows read today after months unused must stay.
+            mark_used(db, self.table, self._used, day)
+            self._used = []
+            deleted = prune_rows(db, self.table, day, max_age_days)
+        except sqlite3.Error as exc:
+            log.warning("cache %s could not be pruned: %s", path, exc)
+            return 0
+        if deleted:
+            log.info("cache %s: %d %s unused for %d days deleted", path, deleted, self._rows,
+                     max_age_days)
+        return deleted

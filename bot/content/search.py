@@ -570,21 +570,23 @@ _SPELLINGS = [(re.compile(r"ph"), "f"), (re.compile(r"ck"), "k"),
               (re.compile(r"([b-df-hj-np-tv-z])\1+"), r"\1")]
 
 
+def _rewrite(word: str, rules: list[tuple[re.Pattern[str], str]]) -> str:
+    for pattern, replacement in rules:
+        word = pattern.sub(replacement, word)
+    return word
+
+
 def _spelling(word: str) -> str:
     """A strict sound-alike key: only letters that spell one sound two ways ('ph' is 'f', a
     doubled consonant is one), not doubled vowels ("soon" is not "son")."""
-    for pattern, replacement in _SPELLINGS:
-        word = pattern.sub(replacement, word)
-    return word
+    return _rewrite(word, _SPELLINGS)
 
 
 def _sound(word: str) -> str:
     """A rough sound-alike key: 'ph' is 'f', 'ck' is 'k', doubled letters are single, and a
     silent first letter is dropped ("knife" sounds like "nife", "write" like "rite"): the
     one letter a typo leaves out where the first-letter rule of spelling would not look."""
-    for pattern, replacement in _SOUNDS:
-        word = pattern.sub(replacement, word)
-    return word
+    return _rewrite(word, _SOUNDS)
 
 
 def _meaningful(words: list[str]) -> bool:

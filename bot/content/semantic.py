@@ -120,7 +120,7 @@ class SemanticIndex:
         self._encoder: Encoder | None = None
         self._lock = threading.Lock()
         self._vectors: dict[str, tuple[Vectors | None, ...]] = {}
-        self._texts: dict[str, tuple[str, ...]] = {}  # what each lesson's vectors are of
+        self._keys: dict[str, tuple[str, ...]] = {}  # each lesson's vectors in the cache
         self._ids: list[str] = []
         self._matrices: tuple[Vectors, ...] = ()
         self._ready = threading.Event()
@@ -216,8 +216,8 @@ class SemanticIndex:
                     # that has run for months without a restart.
                     pruned = True
                     with self._lock:
-                        texts = [text for texts in self._texts.values() for text in texts if text]
-                    self._cache.keep(text_key(self._model_name, text) for text in texts)
+                        in_service = [key for keys in self._keys.values() for key in keys]
+                    self._cache.keep(in_service)
                     self._cache.prune()
         except Exception as exc:  # a failing model must not take lexical lookup down with it
             self.error = exc
@@ -233,25 +233,27 @@ class SemanticIndex:
                 latest[item.id] = item
         todo = {lesson_id: lesson_texts(lesson) for lesson_id, lesson in latest.items()
                 if lesson is not None}
-        vectors = self._embed([text for pair in todo.values() for text in pair if text])
+        keys = {text: text_key(self._model_name, text)
+                for texts in todo.values() for text in texts if text}
+        vectors = self._embed(keys)
         with self._lock:
             for lesson_id, lesson in latest.items():
                 if lesson is None:
                     self._vectors.pop(lesson_id, None)
-                    self._texts.pop(lesson_id, None)
+                    self._keys.pop(lesson_id, None)
             for lesson_id, texts in todo.items():
                 self._vectors[lesson_id] = tuple(vectors[text] if text else None
                                                  for text in texts)
-                self._texts[lesson_id] = texts
+                self._keys[lesson_id] = tuple(keys[text] for text in texts if text)
             self._rebuild()
 
-    def _embed(self, texts: list[str]) -> dict[str, Vectors]:
-        """Vectors of ``texts``, from the cache where possible; progress is logged."""
+    def _embed(self, keys: dict[str, str]) -> dict[str, Vectors]:
+        """Vectors of the texts of ``keys`` (text -> cache key), from the cache where
+        possible; progress is logged."""
         assert self._encoder is not None
-        keys = {text: text_key(self._model_name, text) for text in texts}
-        cached = self._cache.get_many(keys.values()) if texts else {}
+        cached = self._cache.get_many(keys.values()) if keys else {}
         result = {text: cached[key] for text, key in keys.items() if key in cached}
-        missing = [text for text in dict.fromkeys(texts) if text not in result]
+        missing = [text for text in keys if text not in result]
         if len(missing) > BATCH:
             log.info("embedding %d lesson texts (%d found in the cache)", len(missing),
                      len(result))

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.content.embedding import Vectors
-from bot.content.row_age import RETENTION_DAYS, add_seen_column, mark_used, prune_rows, today
+from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,7 @@ class VectorCache:
         own); ``timeout`` is how long to wait for another process holding the file."""
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()
-        self._clock = clock
-        # Rows read since the last prune that were last used on an earlier day: marked used
-        # when pruning (15,000 such writes take a fifth of a second, and the first lookup by
-        # meaning after a restart should not wait for them).
-        self._used: list[str] = []
-        self._kept_on: int | None = None  # the day keep() last noted the keys in use
+        self._ages = RowAges("vectors", "vectors", clock)
         self._db: sqlite3.Connection | None = None
         self.path = path
         if path is not None:
@@ -87,7 +82,7 @@ class VectorCache:
                 else:
                     found[key] = blob
             if missing and self._db is not None:
-                day = self._clock()
+                day = self._ages.clock()
                 try:
                     for start in range(0, len(missing), 500):  # SQLite's variable limit
                         chunk = missing[start:start + 500]
@@ -96,8 +91,7 @@ class VectorCache:
                                 f"SELECT key, vector, seen FROM vectors WHERE key IN ({marks})",
                                 chunk):
                             found[key] = self._memory[key] = blob
-                            if seen is None or seen < day:
-                                self._used.append(key)
+                            self._ages.read(key, seen, day)
                 except sqlite3.Error as exc:
                     log.warning("embedding cache read failed: %s", exc)
         # The model's name is part of every key, so all vectors found have its width.
@@ -111,7 +105,7 @@ class VectorCache:
         with self._lock:
             self._memory.update(rows)
             if self._db is not None and rows:
-                day = self._clock()
+                day = self._ages.clock()
                 try:
                     self._db.executemany(
                         "INSERT OR REPLACE INTO vectors (key, vector, seen) VALUES (?, ?, ?)",
@@ -124,30 +118,13 @@ class VectorCache:
         """Note that ``keys`` are in use (written down by the next :meth:`prune`, at most once
         a day for each)."""
         with self._lock:
-            day = self._clock()
-            if self._kept_on != day:
-                self._kept_on = day
-                self._used.extend(keys)
+            self._ages.keep(keys)
 
     def prune(self, max_age_days: int = RETENTION_DAYS) -> int:
         """Mark the vectors read so far as used today, then delete those no process read or
         wrote in ``max_age_days``; how many were deleted."""
         with self._lock:
-            if self._db is None:
-                return 0
-            try:
-                day = self._clock()
-                # Marked before the delete: rows read today after months unused must stay.
-                mark_used(self._db, "vectors", self._used, day)
-                self._used = []
-                deleted = prune_rows(self._db, "vectors", day, max_age_days)
-            except sqlite3.Error as exc:  # the marks are kept for the next prune
-                log.warning("embedding cache %s could not be pruned: %s", self.path, exc)
-                return 0
-        if deleted:
-            log.info("embedding cache %s: %d vectors unused for %d days deleted", self.path,
-                     deleted, max_age_days)
-        return deleted
+            return 0 if self._db is None else self._ages.prune(self._db, self.path, max_age_days)
 
     def close(self) -> None:
         """Close the file (the in-memory copy stays usable)."""
