@@ -46,7 +46,16 @@ def sentences(text: str) -> list[str]:
 
 
 SCAN_SENTENCES = 40
-"""Sentences looked at for the ones that ask: enough for a chatty message, bounded for a paste."""
+"""Sentences looked at for the ones that ask: enough for a chatty message, bounded for a paste.
+The last ``SCAN_TAIL`` of them are always among them: a pasted mail is often asked about at
+its end ("... Is this phishing?")."""
+SCAN_TAIL = 10
+MAX_TEXT = 8000
+"""Characters of a message read: its first and last halves of this (a pasted page costs no more
+than a long question, and a question before or after the paste is kept)."""
+MAX_SENTENCE = 400
+"""Characters kept of one sentence: a paste without full stops is one long "sentence", and
+lookup reads a question's first words (32 of them, 128 word pieces for the model)."""
 
 
 def clean_question(text: str) -> str:
@@ -54,26 +63,59 @@ def clean_question(text: str) -> str:
 
     People often give the context first and ask last ("I'm new here. I started on Monday. ...
     How do I report a phishing mail?"), so the sentences that ask (ending in "?") are always
-    kept, and the rest of the few sentences kept are the first ones, in the text's order.
-    When nothing but filler is left, the text is returned as it was (stripped): the caller
-    then decides, as for any question, whether anything answers it.
+    kept, and the rest of the few sentences kept are the first ones. Kept in the text's order
+    while they are short; when they are long (a pasted mail and a question about it), the
+    sentences that ask come first, so that what lookup reads of a long text is the question.
+    When nothing but filler is left, the text is returned as it was (stripped, and cut as a
+    long text is): the caller then decides, as for any question, whether anything answers it.
     """
+    if len(text) > MAX_TEXT:
+        text = f"{text[:MAX_TEXT // 2]}\n{text[-(MAX_TEXT // 2):]}"
+    parts = sentences(text)
+    if len(parts) > SCAN_SENTENCES:
+        parts = parts[:SCAN_SENTENCES - SCAN_TAIL] + parts[-SCAN_TAIL:]
     meaningful: list[str] = []
-    for sentence in sentences(text)[:SCAN_SENTENCES]:
+    asking: list[int] = []
+    for sentence in parts:
         if _EMPTY.match(sentence):
             continue
         stripped = _LEAD.sub("", sentence).strip()
         if stripped:
-            meaningful.append(stripped)
+            if stripped.endswith("?"):
+                asking.append(len(meaningful))
+            meaningful.append(_cut(stripped))
     if not meaningful:
-        return text.strip()
-    asking = [i for i, sentence in enumerate(meaningful) if sentence.endswith("?")]
+        return _cut(text.strip(), MAX_TEXT // 4)
     chosen = set(asking[:MAX_SENTENCES])
     for i in range(len(meaningful)):
         if len(chosen) >= MAX_SENTENCES:
             break
         chosen.add(i)
-    return " ".join(meaningful[i] for i in sorted(chosen))
+    order = sorted(chosen)
+    if sum(len(meaningful[i]) for i in order) > LONG and asking:
+        asked = [meaningful[i] for i in asking[:MAX_SENTENCES]]
+        if sum(len(sentence.split()) for sentence in asked) >= SELF_CONTAINED:
+            return " ".join(asked)  # "<a pasted mail> Is this a phishing email?"
+        order.sort(key=lambda i: i not in asking)  # stable: each group keeps its order
+    return " ".join(meaningful[i] for i in order)
+
+
+LONG = 300
+"""A question longer than this (in characters) is a pasted text with a question about it: the
+sentences that ask are read alone when they say enough (:data:`SELF_CONTAINED`); a short one
+("What should I do?") is read first, with the text it is about after it. Read whole, a paste
+drowns the question: few of its words are in any lesson, so no lesson covers what was asked."""
+SELF_CONTAINED = 5
+"""Words the asking sentences of a long text need to be read alone."""
+
+
+def _cut(sentence: str, limit: int = MAX_SENTENCE) -> str:
+    """``sentence`` cut to ``limit`` characters at a space where there is one."""
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit]
+    space = cut.rfind(" ")
+    return cut[:space] if space > limit // 2 else cut
 
 
 _WORD = re.compile(r"[^\W_]+")  # words as analysis splits them: "child_proces" is two

@@ -185,6 +185,9 @@ GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "morning", "
                        "afternoon", "good", "ok", "okay", "cool", "great", "nice", "lol",
                        "haha", "yes", "no", "sure", "fine", "how", "hallo", "hola"})
 FAREWELLS = frozenset({"bye", "goodbye", "ciao", "later", "cya", "night", "goodnight"})
+THANK_WORDS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "thanx", "tnx"})
+POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "bot", "all",
+                    "awesome", "perfect", "super", "brilliant", "many", "really"})
 
 
 def small_talk(text: str) -> str | None:
@@ -196,7 +199,11 @@ def small_talk(text: str) -> str | None:
     if len(words) > 5:
         return None
     phrase = " ".join(words)
-    if words[0] in ("thanks", "thank", "thx", "ty", "cheers") or phrase in THANKS:
+    if words[0] in THANK_WORDS or phrase in THANKS:
+        return "thanks"
+    # "cool thanks", "perfect, thank you": a thank-you after a word of its own
+    if any(word in THANK_WORDS for word in words) and \
+            all(word in THANK_WORDS or word in GREETINGS or word in POLITE for word in words):
         return "thanks"
     if words[0] in FAREWELLS or phrase.startswith("see you"):
         return "bye"

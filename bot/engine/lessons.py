@@ -24,8 +24,9 @@ from bot.messages import (
 )
 from storage.records import Card, Delivery, DeliveryKind, LearnerChange, LessonSource
 
-MAX_QUERY = 500
-"""Free text longer than this is cut before lookup: a question is a sentence or two."""
+SHOWN_QUERY = 200
+"""Characters of the learner's words repeated in a "no lesson on ..." reply; lookup itself
+reads the whole message (its question first, however long the paste before it)."""
 READ_TAG = "read"
 """The value of a "Got it" button: ``read:<token>`` (see :func:`token`)."""
 ADD_TAG = "add"
@@ -236,11 +237,12 @@ def lookup(turn: Turn, text: str) -> None:
     """The lesson that best answers the learner's words, or suggestions when none does. It is
     looked up, not read: no points, no streak day, and its questions enter the reviews only
     when the learner asks (``add``)."""
-    query = " ".join(text.split())[:MAX_QUERY]
-    result = turn.catalog.lookup(query, 3)
+    # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
+    result = turn.catalog.lookup(text, 3)
+    query = " ".join(text.split())
     if not result.hits:
         turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
-        turn.say(NoMatch(query, tuple(result.suggestions)))
+        turn.say(NoMatch(_shorten(query), tuple(result.suggestions)))
         return
     best = result.hits[0].lesson
     turn.received(best.id, LessonSource.LOOKUP)
@@ -248,10 +250,19 @@ def lookup(turn: Turn, text: str) -> None:
         turn.update_learner(LearnerChange(last_lookup=best.id))  # what `add` adds
     receipt = turn.receipt(best.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
-    turn.say(LookupAnswer(query, best, tuple(hit.lesson for hit in result.hits[1:]),
+    turn.say(LookupAnswer(_shorten(query), best, tuple(hit.lesson for hit in result.hits[1:]),
                           tuple(result.corrections.items()),
                           add="" if reviewed or not best.questions
                           else f"{ADD_TAG}:{token(best.id)}"))
+
+
+def _shorten(text: str) -> str:
+    """``text`` cut at a word to :data:`SHOWN_QUERY` characters, with an ellipsis."""
+    if len(text) <= SHOWN_QUERY:
+        return text
+    cut = text[:SHOWN_QUERY].rsplit(" ", 1)[0] if " " in text[:SHOWN_QUERY] else \
+        text[:SHOWN_QUERY]
+    return f"{cut}…"
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

@@ -65,3 +65,45 @@ def test_the_model_reads_wide_letters_as_letters_and_emoji_as_spaces() -> None:
     assert for_model("\ufb01shing mail 👍🏽") == "fishing mail   "
     assert for_model("café in Zürich costs €5") == "café in Zürich costs €5"
     assert for_model("git reset `HEAD^`") == "git reset `HEAD^`"
+
+
+PASTE = ("Dear customer, your mailbox is almost full and will be closed within 24 hours unless "
+         "you confirm your account details on the secure page linked below, as required by our "
+         "new security policy for all employees of the company and its partners worldwide "
+         "starting this month in every office and every team that uses the shared mail "
+         "server provided by the central IT department of the holding group ") * 3
+
+
+def test_a_question_after_a_long_paste_is_read_first() -> None:
+    text = f"{PASTE}\n\nIs this a phishing email? What should I do with it?"
+    assert clean_question(text) == "Is this a phishing email? What should I do with it?"
+    vague = clean_question(f"{PASTE}\n\nWhat should I do?")  # needs what it is about
+    assert vague.startswith("What should I do? Dear customer")
+    assert len(vague) <= 2 * 400 + 100  # the paste is cut, not read whole
+
+
+def test_a_question_before_a_long_paste_is_kept_too() -> None:
+    text = f"Is this message a phishing attempt?\n{PASTE}"
+    assert clean_question(text) == "Is this message a phishing attempt?"
+
+
+def test_a_question_at_the_end_of_a_very_long_paste_is_kept() -> None:
+    text = "Some line of a log file.\n" * 2000 + "How do I read this log?"
+    assert clean_question(text).endswith("How do I read this log?")  # short: in its order
+    unpunctuated = "word " * 50_000 + "\nhow do I report phishing?"
+    cleaned = clean_question(unpunctuated)
+    assert cleaned.startswith("how do I report phishing?")
+    assert len(cleaned) < 1000
+
+
+def test_a_long_asking_sentence_still_asks() -> None:
+    long_question = "Is it safe to " + "really " * 80 + "open this attachment?"
+    cleaned = clean_question(f"{PASTE}\n{long_question}")
+    assert cleaned.startswith("Is it safe to really")
+
+
+def test_short_questions_keep_their_order() -> None:
+    text = "I got a weird mail. Is that phishing?"
+    assert clean_question(text) == text
+    assert clean_question("filler " * 5000).startswith("filler filler")
+    assert len(clean_question("x" * 100_000)) <= 2000

@@ -16,6 +16,7 @@ from bot.messages import (
     LessonMessage,
     LessonRead,
     LookupAnswer,
+    NoMatch,
     Platform,
     Profile,
     QuestionMessage,
@@ -170,6 +171,8 @@ def test_an_answer_wrapped_in_words_is_an_answer(say: Say) -> None:
 def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
     say("hi", at=MON)
     for words, code in (("thanks!", "thanks"), ("thank you so much 🙂", "thanks"),
+                        ("cool thanks", "thanks"), ("perfect, thank you!", "thanks"),
+                        ("ok great thx", "thanks"),
                         ("👍", "small_talk"), ("good morning", "small_talk"),
                         ("how are you?", "small_talk"), ("bye", "bye")):
         assert kinds(say(words, at=MON)) == [f"notice:{code}"], words
@@ -399,3 +402,24 @@ def test_command_words_with_punctuation_and_nudges_refused_with_an_example(
     assert kinds(say("ok, got it!", at=MON))[0] == "read"
     [refused] = say("nudges maybe", at=MON)
     assert isinstance(refused, Invalid) and '"nudges off"' in refused.reason
+
+
+MAIL = ("Dear colleague, your mailbox quota has been exceeded and your account will be "
+        "suspended within twenty four hours unless you confirm your details on our portal, "
+        "which is required by the new policy of the central service desk for every office.\n"
+        ) * 4
+
+
+def test_a_question_after_a_pasted_mail_is_looked_up_whatever_its_length(say: Say) -> None:
+    say("hi", at=MON)
+    text = f"{MAIL}\nI got the mail above. What should I do about cherries and passwords?"
+    assert len(text) > 500  # the bot used to cut here, before the question
+    [answer, *_] = say(text, at=MON)
+    assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
+    assert len(answer.query) <= 201 and answer.query.endswith("…")
+
+
+def test_an_unanswered_paste_is_repeated_short(say: Say) -> None:
+    say("hi", at=MON)
+    [reply] = say(MAIL + "\nWhat is this about?", at=MON)
+    assert isinstance(reply, NoMatch) and len(reply.query) <= 201
