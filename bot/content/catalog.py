@@ -21,6 +21,7 @@ from bot.content.dictionary import english
 from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
+from bot.content.names import NameIndex
 from bot.content.question import clean_question
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
@@ -95,6 +96,7 @@ class Catalog:
         self._cross_problems: list[Problem] = []
         self._served: dict[str, Lesson] = {}
         self._index = SearchIndex(dictionary=english)
+        self._names = NameIndex()
         self._semantic = semantic
         self._cache = cache
         self._listeners: list[Listener] = []
@@ -214,16 +216,19 @@ class Catalog:
         changed = tuple(sorted(i for i in served if i in old and served[i] is not old[i]))
         if rebuild:
             self._index.rebuild(served.values(), analyses)
+            self._names.rebuild(served.values())
             if self._semantic is not None:
                 self._semantic.start(served.values())
         else:
             for lesson_id in removed:
                 self._index.remove(lesson_id)
+                self._names.remove(lesson_id)
                 if self._semantic is not None:
                     self._semantic.remove(lesson_id)
             for lesson_id in (*added, *changed):
                 lesson = served[lesson_id]
                 self._index.upsert(lesson, analyses.get(lesson.path))
+                self._names.upsert(lesson)
                 if self._semantic is not None:
                     self._semantic.update(lesson)
         newly_reported = [p for p in cross if p not in self._cross_problems]
@@ -309,7 +314,7 @@ class Catalog:
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
         candidates, hybrid, corrections = self.evidence(query)
-        ranked = fusion.rank(candidates, hybrid)
+        ranked = fusion.rank(candidates, hybrid, named=self._named(query, candidates))
         answers = fusion.decide(ranked, limit, self.min_confidence)
         hits = []
         for item in answers:
@@ -339,6 +344,13 @@ class Catalog:
         with self._lock:
             matches = self._index.match(question)
             lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
+            named = self._names.named(question)
+            if named:  # a lesson the question names is a candidate, however it ranks
+                listed = {hit.lesson.id for hit in lexical}
+                found_named = self._index.hits(matches, [i for i in named if i not in listed])
+                lexical = [*lexical, *found_named.values(), *(
+                    LookupHit(self._served[i], 0.0, 0.0, 0.0) for i in named
+                    if i not in listed and i not in found_named and i in self._served)]
         # A question of only filler ("how do I"), emoji or punctuation means nothing to match;
         # the model would still find some lesson "closest" to it.
         found = self._semantic.similarities(question, corrections) \
@@ -378,6 +390,17 @@ class Catalog:
                             else fusion.Evidence(lesson_id, value, value - typical,
                                                  words.coverage, words.strength, words.score))
         return self._distinct(evidence), True, corrections
+
+    def _named(self, query: str, candidates: Iterable[fusion.Evidence]) -> set[str]:
+        """The candidates that ``query`` names, or a copy of one (same title and text)."""
+        with self._lock:
+            named = self._names.named(clean_question(query))
+            if not named:
+                return set()
+            contents = {self._served[i].content for i in named if i in self._served}
+            return {item.lesson_id for item in candidates
+                    if item.lesson_id in self._served
+                    and self._served[item.lesson_id].content in contents}
 
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:
         """One candidate per content: lessons with the same title and text (a file copied under

@@ -18,8 +18,10 @@ with models fitted on lexical evidence alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+
+from bot.content.names import NAMED_CONFIDENCE
 
 # Fitted by `python -m bench.calibrate` (docs/benchmarks.md has the run); do not edit by hand.
 LEXICAL_WEIGHT = 0.2
@@ -147,9 +149,13 @@ def rank(
     candidates: Sequence[Evidence], hybrid: bool,
     coefficients: Sequence[float] | None = None,
     answer_coefficients: Sequence[float] | None = None,
+    named: Collection[str] = (),
 ) -> list[Ranked]:
     """Every candidate, best first. The first one's confidence is the probability that the
-    answer (the first few) holds a right lesson; the others' that each one is right."""
+    answer (the first few) holds a right lesson; the others' that each one is right.
+
+    Lessons the question names (``named``: its ids, see :mod:`bot.content.names`) come first,
+    and an answer that starts with one has at least :data:`NAMED_CONFIDENCE`."""
     if coefficients is None:
         coefficients = HYBRID_COEFFICIENTS if hybrid else LEXICAL_COEFFICIENTS
     if answer_coefficients is None:
@@ -158,9 +164,14 @@ def rank(
     scored = score(candidates, hybrid)
     ranked = [Ranked(e, value, probability(row, coefficients))
               for (value, e), row in zip(scored.order, scored.rows, strict=True)]
-    if ranked:
-        ranked[0] = Ranked(ranked[0].evidence, ranked[0].score,
-                           probability(scored.answer_row, answer_coefficients))
+    if not ranked:
+        return ranked
+    answer = probability(scored.answer_row, answer_coefficients)
+    if named:
+        ranked.sort(key=lambda item: item.evidence.lesson_id not in named)  # stable
+        if ranked[0].evidence.lesson_id in named:
+            answer = max(answer, NAMED_CONFIDENCE)
+    ranked[0] = Ranked(ranked[0].evidence, ranked[0].score, answer)
     return ranked
 
 

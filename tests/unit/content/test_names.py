@@ -1,0 +1,87 @@
+"""A question that is exactly a lesson's name gets that lesson first, and an answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content import fusion
+from bot.content.catalog import Catalog
+from bot.content.names import NAMED_CONFIDENCE, NameIndex, lesson_names, question_name
+from bot.content.parser import parse_lesson
+
+
+def test_a_title_and_the_names_before_its_dash_are_names() -> None:
+    assert lesson_names("gzip, gunzip, zcat - compress or expand files") == {
+        "gzip", "gunzip", "zcat", "gzip gunzip zcat compress or expand files"}
+    assert "create table" in lesson_names("CREATE TABLE — define a new table")
+    assert "npm ci" in lesson_names("npm-ci")
+    assert lesson_names("Spot a phishing email in ten seconds") == {
+        "spot a phishing email in ten seconds"}
+    # A sentence before a dash is no name: only the whole title is.
+    assert lesson_names("How we review code at work - a guide for new colleagues") == {
+        "how we review code at work a guide for new colleagues"}
+    assert lesson_names("") == set()
+
+
+def test_a_question_is_compared_folded_and_without_its_question_mark() -> None:
+    assert question_name("  Socket? ") == "socket"
+    assert question_name("npm_ci.") == "npm ci"
+    assert question_name("Café") == "cafe"
+    assert question_name("???") == ""
+
+
+def test_the_index_follows_changes() -> None:
+    index = NameIndex()
+    lesson, _ = parse_lesson("# tail - output the last part of files\n\nText.\n", "tail.md")
+    assert lesson is not None
+    index.rebuild([lesson])
+    assert index.named("tail") == [lesson.id]
+    assert index.named("Tail?") == [lesson.id]
+    assert index.named("how do I tail a log") == []
+    index.remove(lesson.id)
+    assert index.named("tail") == []
+    index.upsert(lesson)
+    index.upsert(lesson)  # twice is once
+    assert index.named("tail") == [lesson.id]
+    index.remove("unknown")
+
+
+def test_the_named_lesson_comes_first_with_an_answer(tmp_path: Path) -> None:
+    for name, title, text in (
+            ("socket", "socket - create an endpoint for communication",
+             "Creates an endpoint for communication and returns a descriptor."),
+            ("socketpair", "socketpair - create a pair of connected sockets",
+             "Creates a pair of connected sockets. A socket pair is two sockets; each socket "
+             "of the socket pair talks to the other socket, like a socket and a socket."),
+            ("gets", "gets - get a string from standard input (DEPRECATED)",
+             "Never use this function."),
+            ("grep", "grep, egrep, fgrep - print lines that match patterns", "Searches."),
+            ("egrep", "grep, egrep, fgrep - print lines that match patterns", "Searches.")):
+        (tmp_path / f"{name}.md").write_text(f"# {title}\n\n{text}\n", encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    found = catalog.lookup("socket", 3)
+    assert found.hits[0].lesson.id == "socket"
+    assert found.hits[0].confidence is not None and found.hits[0].confidence >= NAMED_CONFIDENCE
+    assert [hit.lesson.id for hit in catalog.lookup("gets", 3).hits] == ["gets"]  # a stop word
+    assert catalog.lookup("fgrep", 3).hits[0].lesson.title.startswith("grep, egrep")
+    assert catalog.lookup("a socket for a pair", 3).hits[0].lesson.id != "gets"
+    # A strict bar still answers a name; only a bar above the name's confidence refuses it.
+    catalog.min_confidence = NAMED_CONFIDENCE
+    assert catalog.lookup("socket", 3).hits[0].lesson.id == "socket"
+    catalog.min_confidence = 1.0
+    assert catalog.lookup("socket", 3).hits == ()
+
+
+def test_rank_moves_named_lessons_first_and_keeps_the_others_confidence() -> None:
+    candidates = [fusion.Evidence("a", 0.9, 0.3, 1.0, 1.0, 5.0),
+                  fusion.Evidence("b", 0.2, 0.0, 0.1, 0.1, 0.5)]
+    plain = fusion.rank(candidates, True)
+    named = fusion.rank(candidates, True, named={"b"})
+    assert [r.evidence.lesson_id for r in plain] == ["a", "b"]
+    assert [r.evidence.lesson_id for r in named] == ["b", "a"]
+    assert named[0].confidence >= NAMED_CONFIDENCE
+    # The lesson moved down shows its own probability of being right, not the answer's.
+    own = fusion.probability(fusion.score(candidates, True).rows[0], fusion.HYBRID_COEFFICIENTS)
+    assert named[1].confidence == own
+    assert fusion.rank([], True, named={"x"}) == []
