@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import signal
 import sys
 import threading
@@ -446,6 +447,12 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
     click.echo(f"database {database.safe_url} is up to date")
 
 
+def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -> float | None:
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number between 0 and 1", param=parameter)
+    return value
+
+
 @main.command("lookup")
 @click.argument("query")
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
@@ -460,10 +467,12 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
 @click.option("--semantic", is_flag=True, hidden=True,
               help="Kept for old scripts: matching by meaning is the default now.")
 @click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=_finite,
               help="Answer only when the results are at least this likely to hold a right "
                    "lesson (default: [lookup] min_confidence's default).")
-@click.option("--cache", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Embedding cache file (default: in the user's cache folder).")
+@click.option("--cache", type=click.Path(path_type=Path), default=None,
+              help="Embedding cache file, or a folder for it (default: in the user's cache "
+                   "folder). Parsed lessons are kept beside it, in <name>.lessons.sqlite3.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
               help="Take [lookup] semantic, min_confidence and cache from this config file, "
                    "as the bot does (the options above win).")

@@ -67,7 +67,10 @@ def _days(value: str) -> str:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # Strict: TOML has its own booleans and numbers, so "yes", "0.5" or 0 for a boolean is a
+    # slip to report, not a value to guess at; nan and inf are no setting either.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class BotSettings(_Section):
@@ -285,6 +288,10 @@ def load(path: Path | str) -> Settings:
             message = "unknown key; see config.example.toml for the keys there are"
         elif first["type"] == "bool_type":  # "yes", 1, "false" (a string): say what is meant
             message = f"{first['input']!r} is not true or false; write true or false, unquoted"
+        elif first["type"] in ("float_type", "int_type", "finite_number"):
+            whole = first["type"] == "int_type"
+            message = (f"{first['input']!r} is not a {'whole ' if whole else ''}number; write "
+                       f"one, unquoted (like {5 if whole else 0.5})")
         raise ConfigError(f"{path}: {where}: {message}") from exc
     _warn(path, settings)
     return settings

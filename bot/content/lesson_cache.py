@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bot.content.cache_file import connect
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 from bot.content.search import FIELDS, Analysis
@@ -99,8 +100,7 @@ class LessonCache:
         self._ages = RowAges("lessons", "parsed lessons", clock)
         self._db: sqlite3.Connection | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
+            self._db = connect(path, timeout)
             # Only a new or outdated file is written to here: opening a file that another
             # process is writing must not wait for it.
             version = self._db.execute("PRAGMA user_version").fetchone()[0]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.content.cache_file import cache_path
 from bot.content.catalog import Catalog
 from bot.content.lesson_cache import LessonCache, lesson_cache_path
 from bot.content.semantic import SemanticIndex
-from bot.content.vector_cache import VectorCache, default_cache_path
+from bot.content.vector_cache import VectorCache
 
 if TYPE_CHECKING:
     from bot.config import LookupSettings
@@ -22,7 +23,7 @@ def open_catalog(lessons: Path, lookup: LookupSettings | None = None,
     lessons are kept beside the embedding cache; the lessons are embedded in the background."""
     if lookup is None:
         return Catalog(lessons, include_drafts=include_drafts)
-    path = Path(lookup.cache) if lookup.cache else default_cache_path()
+    path = cache_path(lookup.cache)
     semantic = SemanticIndex(cache=VectorCache(path)) if lookup.semantic else None
     return Catalog(lessons, semantic=semantic, include_drafts=include_drafts,
                    min_confidence=lookup.min_confidence,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.content.cache_file import connect
 from bot.content.embedding import Vectors
 from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 
@@ -52,8 +52,7 @@ class VectorCache:
         self.path = path
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=timeout)
+                self._db = connect(path, timeout)
                 # Only a new file is written to here: opening a file that another process is
                 # writing must not wait for it.
                 if not self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
@@ -132,9 +131,3 @@ class VectorCache:
             if self._db is not None:
                 self._db.close()
                 self._db = None
-
-
-def default_cache_path() -> Path:
-    """The embedding cache in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "microlearn" / "vectors.sqlite3"

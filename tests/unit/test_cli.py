@@ -106,6 +106,34 @@ def test_lookup_takes_the_trainers_lookup_settings_from_a_config(tmp_path: Path)
     assert "Traceback" not in bad.stderr
 
 
+def test_lookup_cache_setting_expands_home_and_takes_a_folder(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    config = work / "config.toml"
+    config.write_text('[lookup]\nsemantic = false\ncache = "~/caches/v.sqlite3"\n',
+                      encoding="utf-8")
+    env = {**os.environ, "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "lookup", "--lessons", str(SAMPLE), "--config",
+         str(config), "phishing"], text=True, capture_output=True, cwd=work, env=env,
+        timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "caches" / "v.lessons.sqlite3").is_file()
+    assert not (work / "~").exists()  # was a folder literally named "~"
+    folder = tmp_path / "in-here"
+    folder.mkdir()
+    result = run("lookup", "--lessons", str(SAMPLE), "--lexical", "--cache", str(folder),
+                 "phishing")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["vectors.lessons.sqlite3"]
+    assert not (tmp_path / "in-here.lessons.sqlite3").exists()
+
+
+def test_lookup_refuses_nan_for_a_bar() -> None:
+    result = run("lookup", "--lessons", str(SAMPLE), "--min-confidence", "nan", "x")
+    assert result.returncode == 2 and "nan is not a number" in result.stderr
+
+
 def test_lookup_text_output_offers_did_you_mean() -> None:
     result = run("lookup", "--lessons", str(SAMPLE), "password rotation schedule for printers")
     assert result.returncode == 0

@@ -50,6 +50,13 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[storage]\nurll = 'x'", "storage.urll: unknown key"),
         ("[lookup]\nmin_confidence = 1.5", "lookup.min_confidence:"),
         ("[lookup]\nsemantic = 'maybe'", "lookup.semantic:"),
+        # Quoted or numeric stand-ins are refused, not guessed at.
+        ('[lookup]\nsemantic = "yes"', "lookup.semantic: 'yes' is not true or false"),
+        ("[lookup]\nsemantic = 0", "lookup.semantic: 0 is not true or false"),
+        ('[lookup]\nmin_confidence = "0.5"', "lookup.min_confidence: '0.5' is not a number"),
+        ("[lookup]\nmin_confidence = nan", "lookup.min_confidence: nan is not a number"),
+        ("[schedule]\nquiz_questions = 2.5", "schedule.quiz_questions: 2.5 is not a whole"),
+        ('[dashboard]\nenabled = "false"', "dashboard.enabled: 'false' is not true or false"),
         ("[schedule\n", "not valid TOML"),
     ],
 )

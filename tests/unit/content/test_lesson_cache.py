@@ -194,15 +194,28 @@ def test_an_unusable_cache_is_logged_and_every_file_parsed(
     blocker = tmp_path / "file"
     blocker.write_text("")
     nowhere = LessonCache(blocker / "lessons.sqlite3")  # a folder that cannot be made
+    assert not nowhere.usable
+    catalog = Catalog(root, cache=nowhere)
+    catalog.load()
+    assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+    assert caplog.text.count("lesson cache") == 1 and "unusable" in caplog.text
+    assert parses == ["a.md"]
+
+
+def test_a_damaged_file_is_moved_aside_and_a_new_one_started(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, parses: list[str],
+) -> None:
+    root = tmp_path / "lessons"
+    write(root / "a.md", LESSON.format(title="Apples"))
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database, " * 100)
-    for cache in (nowhere, LessonCache(garbage)):
-        assert not cache.usable
-        catalog = Catalog(root, cache=cache)
+    for _ in range(2):
+        catalog = Catalog(root, cache=LessonCache(garbage))
         catalog.load()
         assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
-    assert caplog.text.count("lesson cache") == 2 and "unusable" in caplog.text
-    assert parses == ["a.md", "a.md"]
+    assert caplog.text.count("was damaged") == 1  # once: the new file serves the next start
+    assert (tmp_path / "garbage.sqlite3.damaged").is_file()
+    assert parses == ["a.md"]  # the second start read it back
 
 
 def test_a_damaged_entry_is_logged_and_its_file_parsed(

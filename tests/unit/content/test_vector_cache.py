@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy
 import pytest
 
-from bot.content.vector_cache import VectorCache, default_cache_path, text_key
+from bot.content.cache_file import default_cache_path
+from bot.content.vector_cache import VectorCache, text_key
 
 
 def test_vectors_survive_a_new_cache_on_the_same_file(tmp_path: Path) -> None:

@@ -1,0 +1,68 @@
+"""Where the caches live, and what happens to a damaged cache file: it is moved aside and a new
+one started, so that one bad file does not cost the whole embedding at every start."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.content.cache_file import cache_path, connect, default_cache_path
+from bot.content.lesson_cache import LessonCache
+from bot.content.vector_cache import VectorCache
+
+
+def test_a_setting_names_a_file_a_folder_or_the_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert cache_path("") == default_cache_path() == tmp_path / ".cache/microlearn/vectors.sqlite3"
+    assert cache_path("~/cache/v.sqlite3") == tmp_path / "cache" / "v.sqlite3"  # not "./~/..."
+    (tmp_path / "shared").mkdir()
+    assert cache_path(tmp_path / "shared") == tmp_path / "shared" / "vectors.sqlite3"
+    assert cache_path("~/shared") == tmp_path / "shared" / "vectors.sqlite3"
+
+
+def test_a_file_that_is_no_database_is_moved_aside_once_and_a_new_one_used(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    garbage = os.urandom(100_000)
+    path.write_bytes(garbage)
+    with caplog.at_level(logging.WARNING):
+        cache = VectorCache(path)
+    assert "was damaged" in caplog.text and "vectors.sqlite3.damaged" in caplog.text
+    assert (tmp_path / "vectors.sqlite3.damaged").read_bytes() == garbage  # kept to look at
+    cache.put_many({"k": np.ones(3, dtype=np.float32)})
+    cache.close()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        again = VectorCache(path)
+    assert caplog.text == ""  # repaired: no warning, and what was stored is there
+    assert list(again.get_many(["k"])) == ["k"]
+    again.close()
+
+
+def test_the_lesson_cache_repairs_itself_too(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.lessons.sqlite3"
+    path.write_bytes(b"not a database at all" * 1000)
+    cache = LessonCache(path)
+    assert cache.usable
+    cache.close()
+
+
+def test_an_unusable_place_says_what_to_check(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(OSError, match="set \\[lookup\\] cache to a writable place"):
+        connect(blocker / "sub" / "v.sqlite3", 1.0)
+    folder = tmp_path / "folder.sqlite3"
+    folder.mkdir()
+    with pytest.raises(sqlite3.OperationalError, match="writable folder"):
+        connect(folder, 1.0)  # a folder where the file should be
+    cache = VectorCache(blocker / "v.sqlite3")  # logged, and lookup goes on without it
+    cache.put_many({"k": np.ones(3, dtype=np.float32)})
+    assert list(cache.get_many(["k"])) == ["k"]
