@@ -19,7 +19,7 @@ import click
 
 from bot import __version__
 from bot.content.catalog import Catalog, CatalogChange
-from bot.content.folder import MAX_LESSON_BYTES
+from bot.content.folder import MAX_LESSON_BYTES, is_ignored_name, set_aside
 from bot.content.loader import load_file
 from bot.content.model import Lesson
 from bot.content.search import LookupResult
@@ -38,12 +38,20 @@ def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = Fal
     from bot.content.library import open_catalog
 
     catalog = open_catalog(Path(lessons), lookup, include_drafts=drafts)
+    # The first embedding of a large folder takes minutes: its progress lines (stderr) are
+    # shown even without -v, or a first run looks hung.
+    semantic_log = logging.getLogger("bot.content.semantic")
+    quiet = semantic_log.level
+    if semantic_log.getEffectiveLevel() > logging.INFO:
+        semantic_log.setLevel(logging.INFO)
     try:
         catalog.load()
+        # A model that cannot load leaves lookup lexical; the index has logged why.
+        catalog.wait_for_meaning(None)
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
-    # A model that cannot load leaves lookup lexical; the index has logged why.
-    catalog.wait_for_meaning(None)
+    finally:
+        semantic_log.setLevel(quiet)
     return catalog
 
 
@@ -125,6 +133,11 @@ def lessons_check(folder: str) -> None:
     for problem in problems:
         click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
                    f"{problem.message}")
+    aside = set_aside(Path(folder))
+    if aside:
+        shown = ", ".join(aside[:5]) + (f" and {len(aside) - 5} more" if len(aside) > 5 else "")
+        click.echo(f"note: {_count(len(aside), 'file')} left out, as names starting with '_' "
+                   f"(or in such a folder) are not lessons: {shown}; rename to serve them")
     click.echo(_summary(catalog))
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
@@ -136,6 +149,9 @@ def _check_file(path: Path) -> int:
         click.echo(f"{path.parent / problem.path}:{problem.line}: {problem.severity.value}: "
                    f"{problem.message}")
     errors = sum(p.is_error for p in loaded.problems)
+    if is_ignored_name(path.name):
+        click.echo(f"note: {path.name} is not served from a lesson folder: names starting with "
+                   "'_' or '.', and README files, are not lessons; rename it to serve it")
     questions = len(loaded.lesson.questions) if loaded.lesson else 0
     click.echo(f"1 file, {_count(int(loaded.lesson is not None), 'lesson')}, "
                f"{_count(questions, 'question')}: {_count(errors, 'error')}, "

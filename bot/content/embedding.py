@@ -195,8 +195,13 @@ class MiniLM:
         try:
             with np.load(path, allow_pickle=False) as archive:
                 stored = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except OSError as exc:
             raise ModelUnavailable(f"cannot load the embedding model from {path}: {exc}") from exc
+        except (ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            # numpy's own words ("pickled data", "not a zip file") mean nothing to a user.
+            raise ModelUnavailable(
+                f"the embedding model file {path} is damaged (not the model microlearn ships: "
+                f"{type(exc).__name__}); reinstall microlearn to restore it") from exc
         try:
             vocab = str(stored.pop("vocab").item()).split("\n")
             weights: dict[str, Vectors] = {}

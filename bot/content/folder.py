@@ -35,6 +35,21 @@ def is_ignored_name(name: str) -> bool:
     return name.startswith(("_", ".")) or name.lower() in ("readme.md", "readme.markdown")
 
 
+def set_aside(root: Path) -> list[str]:
+    """Lesson files under ``root`` left out because their name, or a folder's, starts with
+    ``_`` (a trainer's drafts, or a real page such as ``_exit.2.md``): what ``lessons check``
+    names, so that none goes missing unnoticed. Hidden folders are not looked into."""
+    found: list[str] = []
+    for folder, folders, names in os.walk(root):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        inside = Path(folder).relative_to(root).parts
+        for name in names:
+            if name.lower().endswith(LESSON_SUFFIXES) and any(
+                    part.startswith("_") for part in (*inside, name)):
+                found.append(rel_path(root, Path(folder) / name))
+    return sorted(found)
+
+
 def rel_path(root: Path, path: Path) -> str:
     """``path`` relative to ``root`` with POSIX separators (the form reports and ids use)."""
     return Path(os.path.relpath(path, root)).as_posix()

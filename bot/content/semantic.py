@@ -255,8 +255,8 @@ class SemanticIndex:
         result = {text: cached[key] for text, key in keys.items() if key in cached}
         missing = [text for text in keys if text not in result]
         if len(missing) > BATCH:
-            log.info("embedding %d lesson texts (%d found in the cache)", len(missing),
-                     len(result))
+            log.info("embedding %d lesson texts for lookup by meaning (%d found in the cache; "
+                     "these are kept there for the next start)", len(missing), len(result))
         started = last = time.monotonic()
         for start in range(0, len(missing), BATCH):
             chunk = missing[start:start + BATCH]

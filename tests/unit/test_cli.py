@@ -30,6 +30,24 @@ def test_check_good_folder_exits_0_with_summary_last() -> None:
     assert lines[-1].startswith("28 files, 28 lessons, 84 questions, 4 tracks: 0 errors, 0 warnings")
 
 
+def test_check_names_the_files_it_leaves_out(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE / "security", tmp_path / "security")
+    page = "# _exit - terminate the calling process\n\nEnds the process at once.\n"
+    (tmp_path / "_exit.2.md").write_text(page, encoding="utf-8")
+    (tmp_path / "_drafts").mkdir()
+    (tmp_path / "_drafts" / "idea.md").write_text(page, encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "notes.md").write_text(page, encoding="utf-8")
+    result = run("lessons", "check", str(tmp_path))
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.strip().splitlines()
+    assert lines[-2] == ("note: 2 files left out, as names starting with '_' (or in such a "
+                         "folder) are not lessons: _drafts/idea.md, _exit.2.md; rename to "
+                         "serve them")
+    single = run("lessons", "check", str(tmp_path / "_exit.2.md"))
+    assert single.returncode == 0 and "is not served from a lesson folder" in single.stdout
+
+
 def test_check_bad_folder_exits_1_and_prints_path_line_message() -> None:
     result = run("lessons", "check", str(DATA / "bad"))
     assert result.returncode == 1
@@ -127,6 +145,15 @@ def test_lookup_cache_setting_expands_home_and_takes_a_folder(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["vectors.lessons.sqlite3"]
     assert not (tmp_path / "in-here.lessons.sqlite3").exists()
+
+
+def test_a_first_lookup_shows_the_embedding_progress_without_verbose(tmp_path: Path) -> None:
+    cold = run("lookup", "--lessons", str(SAMPLE), "--cache", str(tmp_path), "phishing")
+    assert cold.returncode == 0, cold.stderr
+    assert "embedding 84 lesson texts for lookup by meaning" in cold.stderr
+    assert "embedded 84 lesson texts in" in cold.stderr
+    warm = run("lookup", "--lessons", str(SAMPLE), "--cache", str(tmp_path), "phishing")
+    assert "embedding" not in warm.stderr and warm.stdout == cold.stdout
 
 
 def test_lookup_refuses_nan_for_a_bar() -> None:

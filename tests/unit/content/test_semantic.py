@@ -290,7 +290,7 @@ def test_embedding_a_large_library_logs_its_progress(
     with caplog.at_level(logging.INFO, logger="bot.content.semantic"):
         Catalog(tmp_path, semantic=index).load()
         assert index.wait(10)
-    assert "embedding 80 lesson texts (0 found in the cache)" in caplog.text
+    assert "embedding 80 lesson texts for lookup by meaning (0 found in the cache;" in caplog.text
     assert "embedded 32 of 80 lesson texts" in caplog.text
     assert "embedded 80 lesson texts in" in caplog.text
 
