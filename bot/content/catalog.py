@@ -344,7 +344,7 @@ class Catalog:
         with self._lock:
             matches = self._index.match(question)
             lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
-            named = self._names.named(question)
+            named = self._named_ids(question)
             if named:  # a lesson the question names is a candidate, however it ranks
                 listed = {hit.lesson.id for hit in lexical}
                 found_named = self._index.hits(matches, [i for i in named if i not in listed])
@@ -391,10 +391,17 @@ class Catalog:
                                                  words.coverage, words.strength, words.score))
         return self._distinct(evidence), True, corrections
 
+    def _named_ids(self, question: str) -> list[str]:
+        """The lessons ``question`` names, if it names few enough to mean them: a title that
+        many lessons share ("Introduction", "Overview") names none of them. Hold the lock."""
+        named = self._names.named(question)
+        contents = {self._served[i].content for i in named if i in self._served}
+        return named if len(contents) <= fusion.ANSWER_DEPTH else []
+
     def _named(self, query: str, candidates: Iterable[fusion.Evidence]) -> set[str]:
         """The candidates that ``query`` names, or a copy of one (same title and text)."""
         with self._lock:
-            named = self._names.named(clean_question(query))
+            named = self._named_ids(clean_question(query))
             if not named:
                 return set()
             contents = {self._served[i].content for i in named if i in self._served}

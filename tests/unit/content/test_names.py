@@ -85,3 +85,18 @@ def test_rank_moves_named_lessons_first_and_keeps_the_others_confidence() -> Non
     own = fusion.probability(fusion.score(candidates, True).rows[0], fusion.HYBRID_COEFFICIENTS)
     assert named[1].confidence == own
     assert fusion.rank([], True, named={"x"}) == []
+
+
+def test_a_title_many_lessons_share_names_none_of_them(tmp_path: Path) -> None:
+    for number in range(5):
+        (tmp_path / f"chapter{number}.md").write_text(
+            f"# Introduction\n\nChapter {number} begins with apples number {number}.\n",
+            encoding="utf-8")
+    (tmp_path / "apples.md").write_text("# Apples - the fruit\n\nAn introduction to apples.\n",
+                                        encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    found = catalog.lookup("introduction", 3)
+    assert all(hit.confidence is None or hit.confidence < NAMED_CONFIDENCE
+               for hit in found.hits[:1])  # ranked as any question is
+    assert catalog.lookup("apples", 3).hits[0].lesson.id == "apples"
