@@ -486,14 +486,14 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
               callback=_finite,
               help="Answer only when the results are at least this likely to hold a right "
                    "lesson (default: [lookup] min_confidence's default).")
-@click.option("--cache", type=click.Path(path_type=Path), default=None,
+@click.option("--cache", type=click.Path(), default=None,
               help="Embedding cache file, or a folder for it (default: in the user's cache "
                    "folder). Parsed lessons are kept beside it, in <name>.lessons.sqlite3.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
               help="Take [lookup] semantic, min_confidence and cache from this config file, "
                    "as the bot does (the options above win).")
 def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
-           min_confidence: float | None, cache: Path | None, config_file: str | None) -> None:
+           min_confidence: float | None, cache: str | None, config_file: str | None) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
     from bot.config import LookupSettings, load
 
@@ -505,7 +505,7 @@ def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, se
     if min_confidence is not None:
         changes["min_confidence"] = min_confidence
     if cache is not None:
-        changes["cache"] = str(cache)
+        changes["cache"] = cache  # as typed: a trailing "/" says it is a folder
     catalog = _load(folder, settings.model_copy(update=changes))
     # Bad bytes must not stop a batch, whatever the terminal's encoding.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

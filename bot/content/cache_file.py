@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "vectors.sqlite3"
 DAMAGED_SUFFIX = ".damaged"
+CACHE_SUFFIXES = (".sqlite3", ".sqlite", ".db")
+"""Names of files a damaged cache may be moved aside from (any other is a slip of the
+setting, and is left alone)."""
 
 
 def default_cache_path() -> Path:
@@ -28,39 +31,71 @@ def default_cache_path() -> Path:
 
 def cache_path(setting: str | Path) -> Path:
     """The embedding cache file a ``[lookup] cache`` setting (or ``--cache``) names: the
-    default for "", ``~`` expanded, and a folder taken as the place for the file."""
+    default for "", ``~`` expanded, and a folder (one that exists, or any name ending in
+    ``/``) taken as the place for the file."""
     if not str(setting):
         return default_cache_path()
     path = Path(setting).expanduser()
-    return path / DEFAULT_NAME if path.is_dir() else path
+    folder = str(setting).endswith(("/", os.sep)) or path.is_dir()  # "new/dir/" is a folder
+    return path / DEFAULT_NAME if folder else path
 
 
 def connect(path: Path, timeout: float) -> sqlite3.Connection:
     """A connection to the cache file ``path`` (made, with its folder, when missing).
 
-    A file that is no SQLite database is renamed ``<name>.damaged`` (replacing an earlier one)
-    and a new file is started, with a warning. Raises ``OSError`` or ``sqlite3.Error``, with
-    what to check, when no file can be used there."""
+    A ``.sqlite3`` (``.sqlite``, ``.db``) file that is no SQLite database is renamed ``<name>.damaged`` (or
+    ``.damaged-2`` and on: an earlier one is kept) and a new file is started, with a warning.
+    A file of another name is left alone (``cache = "config.toml"`` is a slip, and moving
+    the config aside would stop the bot). Raises ``OSError`` or ``sqlite3.Error``, with what to
+    check, when no file can be used there."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OSError(f"cannot make the folder {path.parent} ({exc.strerror or exc}); "
                       "set [lookup] cache to a writable place") from exc
+    before = _identity(path)
     try:
         return _open(path, timeout)
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) or not _damaged(exc):
             raise
-        aside = path.with_name(path.name + DAMAGED_SUFFIX)
+        if path.suffix.lower() not in CACHE_SUFFIXES:
+            raise sqlite3.DatabaseError(
+                f"{exc}: {path.name} is not a cache file; set [lookup] cache to another "
+                "file (like vectors.sqlite3) or a folder") from exc
+        if _identity(path) == before:  # not replaced meanwhile by another process
+            _move_aside(path, exc)
+    return _open(path, timeout)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _move_aside(path: Path, exc: sqlite3.DatabaseError) -> None:
+    """Rename a damaged cache file to a free ``.damaged`` name. Another process starting at
+    the same moment may have moved it already: then there is nothing left to do."""
+    for number in range(1, 100):
+        aside = path.with_name(path.name + DAMAGED_SUFFIX + (f"-{number}" if number > 1 else ""))
+        if aside.exists():
+            continue
         try:
-            os.replace(path, aside)
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return  # moved by another process
         except OSError as move:
             raise sqlite3.DatabaseError(
                 f"{exc}, and it cannot be moved aside ({move.strerror or move}): "
                 f"delete {path}") from exc
         log.warning("cache file %s was damaged (%s): moved to %s, starting a new one",
                     path, exc, aside.name)
-    return _open(path, timeout)
+        return
+    raise sqlite3.DatabaseError(f"{exc}; many damaged copies are beside it: delete {path} "
+                                "and its .damaged copies")
 
 
 def _open(path: Path, timeout: float) -> sqlite3.Connection:

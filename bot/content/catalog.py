@@ -22,7 +22,7 @@ from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NameIndex
-from bot.content.question import clean_question
+from bot.content.question import clean_question, readings
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
 from bot.errors import ContentError, QueryError
@@ -313,8 +313,15 @@ class Catalog:
         hold a right one (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
-        candidates, hybrid, corrections = self.evidence(query)
-        ranked = fusion.rank(candidates, hybrid, named=self._named(query, candidates))
+        ranked: list[fusion.Ranked] = []
+        hybrid, corrections = False, {}
+        # A long pasted text is read in a few ways (question.readings): the surest one counts.
+        for number, question in enumerate(readings(query)):
+            found, meaning, fixed = self._evidence(question)
+            trial = fusion.rank(found, meaning, named=self._named(question, found))
+            if number == 0 or (trial and (not ranked or
+                                          trial[0].confidence > ranked[0].confidence)):
+                ranked, hybrid, corrections = trial, meaning, fixed
         answers = fusion.decide(ranked, limit, self.min_confidence)
         hits = []
         for item in answers:
@@ -340,7 +347,9 @@ class Catalog:
         """The candidate lessons for ``query`` with their lexical and semantic evidence,
         whether meaning was used (False until the embeddings are ready, or without a model),
         and the typo corrections made."""
-        question = clean_question(query)
+        return self._evidence(clean_question(query))
+
+    def _evidence(self, question: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
         with self._lock:
             matches = self._index.match(question)
             lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
@@ -398,10 +407,11 @@ class Catalog:
         contents = {self._served[i].content for i in named if i in self._served}
         return named if len(contents) <= fusion.ANSWER_DEPTH else []
 
-    def _named(self, query: str, candidates: Iterable[fusion.Evidence]) -> set[str]:
-        """The candidates that ``query`` names, or a copy of one (same title and text)."""
+    def _named(self, question: str, candidates: Iterable[fusion.Evidence]) -> set[str]:
+        """The candidates that ``question`` (cleaned) names, or a copy of one (same title and
+        text)."""
         with self._lock:
-            named = self._named_ids(clean_question(query))
+            named = self._named_ids(question)
             if not named:
                 return set()
             contents = {self._served[i].content for i in named if i in self._served}

@@ -5,7 +5,8 @@ may prefer ``socketpair``, whose title and text say "socket" more often. A lesso
 its title and, for titles of the form "name - what it does" (manual pages, reference pages:
 ``gzip, gunzip, zcat - compress or expand files``, ``CREATE TABLE — define a new table``),
 each name before the dash. Names and questions are compared folded (case, accents) with
-``-``, ``_``, ``.`` and ``/`` read as spaces: ``npm-ci`` is named by "npm ci".
+``-``, ``_``, ``.`` and ``/`` read as spaces (``npm-ci`` is named by "npm ci") and without
+punctuation around words; other signs count ("C++" does not name "C#").
 """
 
 from __future__ import annotations
@@ -23,15 +24,19 @@ page in the top three 952 times before this rule."""
 MAX_NAME_WORDS = 4
 """A part before the dash longer than this is a sentence, not a name."""
 
-_SEPARATOR = re.compile(r"\s+[-\u2013\u2014]+\s+|:\s+")
+_SEPARATOR = re.compile(r"\s+[-\u2013\u2014]+\s+")
+"""A dash between spaces: "name - what it does". (A colon is a label more often than a name:
+"Tip: never share passwords" is not named by "tip".)"""
 _SPACES = re.compile(r"[\s\-_./]+")
-_MARKS = re.compile(r"[^\w ]+")
+_MARKS = re.compile(r"[\s,;:!?'\"`()\[\]{}<>]+")
+"""Punctuation around words, dropped; other signs are part of a name ("C++" is not "C#")."""
 _END = re.compile(r"[\s?!.]+$")
 
 
 def normal(text: str) -> str:
-    """``text`` as names are compared: folded, separators made spaces, marks dropped."""
-    return " ".join(_MARKS.sub("", _SPACES.sub(" ", fold(text))).split())
+    """``text`` as names are compared: folded, separators made spaces, punctuation around
+    words dropped."""
+    return " ".join(_MARKS.sub(" ", _SPACES.sub(" ", fold(text))).split())
 
 
 def lesson_names(title: str) -> set[str]:

@@ -59,15 +59,28 @@ lookup reads a question's first words (32 of them, 128 word pieces for the model
 
 
 def clean_question(text: str) -> str:
-    """``text`` without greetings, thanks and leading filler, at most a few sentences.
+    """``text`` without greetings, thanks and leading filler, at most a few sentences: the
+    first of :func:`readings`."""
+    return readings(text)[0]
 
-    People often give the context first and ask last ("I'm new here. I started on Monday. ...
-    How do I report a phishing mail?"), so the sentences that ask (ending in "?") are always
-    kept, and the rest of the few sentences kept are the first ones. Kept in the text's order
-    while they are short; when they are long (a pasted mail and a question about it), the
-    sentences that ask come first, so that what lookup reads of a long text is the question.
-    When nothing but filler is left, the text is returned as it was (stripped, and cut as a
-    long text is): the caller then decides, as for any question, whether anything answers it.
+
+def readings(text: str) -> list[str]:
+    """The ways to read ``text`` as a question, the usual one first.
+
+    The usual one is ``text`` without greetings, thanks and leading filler, at most a few
+    sentences. People often give the context first and ask last ("I'm new here. I started on
+    Monday. ... How do I report a phishing mail?"), so the sentences that ask (ending in "?")
+    are always kept, and the rest of the few sentences kept are the first ones, in the text's
+    order. When nothing but filler is left, the text is returned as it was (stripped, and cut
+    as a long text is): the caller then decides, as for any question, whether anything
+    answers it.
+
+    A long text (:data:`LONG`) with questions in it is mostly a paste with a question about
+    it, and no one reading serves every such text: "<a mail> Is this phishing?" is read best
+    by its question alone, "<a mail> What should I do?" needs the mail, and a mail may ask
+    questions of its own before the learner's. So it is read with its asking sentences first,
+    then the text (the usual reading), and also by its last and by its first asking sentences
+    alone; lookup takes the reading it is surest of.
     """
     if len(text) > MAX_TEXT:
         text = f"{text[:MAX_TEXT // 2]}\n{text[-(MAX_TEXT // 2):]}"
@@ -85,28 +98,37 @@ def clean_question(text: str) -> str:
                 asking.append(len(meaningful))
             meaningful.append(_cut(stripped))
     if not meaningful:
-        return _cut(text.strip(), MAX_TEXT // 4)
+        return [_cut(text.strip(), MAX_TEXT // 4)]
     chosen = set(asking[:MAX_SENTENCES])
     for i in range(len(meaningful)):
         if len(chosen) >= MAX_SENTENCES:
             break
         chosen.add(i)
     order = sorted(chosen)
-    if sum(len(meaningful[i]) for i in order) > LONG and asking:
-        asked = [meaningful[i] for i in asking[:MAX_SENTENCES]]
-        if sum(len(sentence.split()) for sentence in asked) >= SELF_CONTAINED:
-            return " ".join(asked)  # "<a pasted mail> Is this a phishing email?"
-        order.sort(key=lambda i: i not in asking)  # stable: each group keeps its order
-    return " ".join(meaningful[i] for i in order)
+    if sum(len(sentence) for sentence in meaningful) <= LONG or not asking:
+        return [" ".join(meaningful[i] for i in order)]
+    order.sort(key=lambda i: i not in asking)  # stable: each group keeps its order
+    found = [" ".join(meaningful[i] for i in order),
+             *(" ".join(meaningful[i] for i in _run(asking, last)) for last in (True, False))]
+    return list(dict.fromkeys(found))
+
+
+def _run(asking: list[int], last: bool) -> list[int]:
+    """The last (or first) sentences that ask one after the other: a learner's question is
+    often two ("Is this phishing? What should I do with it?")."""
+    order = asking[::-1] if last else asking
+    run = [order[0]]
+    for i in order[1:MAX_SENTENCES]:
+        if abs(i - run[-1]) != 1:
+            break
+        run.append(i)
+    return sorted(run)
 
 
 LONG = 300
-"""A question longer than this (in characters) is a pasted text with a question about it: the
-sentences that ask are read alone when they say enough (:data:`SELF_CONTAINED`); a short one
-("What should I do?") is read first, with the text it is about after it. Read whole, a paste
-drowns the question: few of its words are in any lesson, so no lesson covers what was asked."""
-SELF_CONTAINED = 5
-"""Words the asking sentences of a long text need to be read alone."""
+"""Characters of what a text says beyond which it is read in several ways (see
+:func:`readings`). Read whole, a paste drowns the question: few of its words are in any lesson,
+so no lesson covers what was asked."""
 
 
 def _cut(sentence: str, limit: int = MAX_SENTENCE) -> str:

@@ -57,6 +57,17 @@ def clean(text: str) -> str:
     return " ".join(_CONTROL.sub(" ", text[:MAX_INPUT]).split())
 
 
+MAX_QUESTION = 40_000
+"""A message looked up is cut here (Slack's own limit); lookup reads its start and end."""
+
+
+def question_text(text: str) -> str:
+    """The message as lookup reads it: without control characters, but with its line breaks
+    (they end sentences: a pasted mail's lines) and its length (the question may come after
+    a long paste)."""
+    return _CONTROL.sub(" ", text[:MAX_QUESTION]).strip()
+
+
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()
@@ -202,7 +213,7 @@ def small_talk(text: str) -> str | None:
     if words[0] in THANK_WORDS or phrase in THANKS:
         return "thanks"
     # "cool thanks", "perfect, thank you": a thank-you after a word of its own
-    if any(word in THANK_WORDS for word in words) and \
+    if any(word in THANK_WORDS for word in words) and "no" not in words and \
             all(word in THANK_WORDS or word in GREETINGS or word in POLITE for word in words):
         return "thanks"
     if words[0] in FAREWELLS or phrase.startswith("see you"):

@@ -31,6 +31,7 @@ from bot.engine.commands import (
     answer_choices,
     clean,
     parse,
+    question_text,
     small_talk,
 )
 from bot.engine.reviewer import Reviewer
@@ -214,7 +215,7 @@ class Engine:
                 return
             if voice.looks_like_question(text):  # a question: answered, the invitation open
                 voice.keep(turn, awaited)
-                lessons.lookup(turn, command.text)
+                lessons.lookup(turn, question_text(inbound.text or ""))
                 return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
                 voice.reply(turn, awaited, text)
@@ -228,7 +229,7 @@ class Engine:
                 turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
-        lessons.lookup(turn, command.text)
+        lessons.lookup(turn, question_text(inbound.text or ""))
         if open_ask is not None:
             turn.say(Notice(NoticeCode.QUESTION_OPEN))
 

@@ -25,6 +25,7 @@ def test_a_setting_names_a_file_a_folder_or_the_default(
     (tmp_path / "shared").mkdir()
     assert cache_path(tmp_path / "shared") == tmp_path / "shared" / "vectors.sqlite3"
     assert cache_path("~/shared") == tmp_path / "shared" / "vectors.sqlite3"
+    assert cache_path("~/new/dir/") == tmp_path / "new" / "dir" / "vectors.sqlite3"
 
 
 def test_a_file_that_is_no_database_is_moved_aside_once_and_a_new_one_used(
@@ -66,3 +67,53 @@ def test_an_unusable_place_says_what_to_check(tmp_path: Path) -> None:
     cache = VectorCache(blocker / "v.sqlite3")  # logged, and lookup goes on without it
     cache.put_many({"k": np.ones(3, dtype=np.float32)})
     assert list(cache.get_many(["k"])) == ["k"]
+
+
+def test_an_earlier_damaged_copy_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "vectors.sqlite3"
+    for content in (b"first garbage" * 100, b"second garbage" * 100):
+        path.write_bytes(content)
+        VectorCache(path).close()
+    assert (tmp_path / "vectors.sqlite3.damaged").read_bytes() == b"first garbage" * 100
+    assert (tmp_path / "vectors.sqlite3.damaged-2").read_bytes() == b"second garbage" * 100
+
+
+def test_a_file_that_is_not_a_cache_file_is_never_moved(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[lookup]\nsemantic = true\n" * 50)
+    with caplog.at_level(logging.WARNING):
+        cache = VectorCache(config)  # a slip in [lookup] cache
+    assert config.read_text().startswith("[lookup]")  # untouched
+    assert not (tmp_path / "config.toml.damaged").exists()
+    assert "config.toml is not a cache file" in caplog.text
+    cache.put_many({"k": np.ones(3, dtype=np.float32)})  # works on, in memory
+    assert list(cache.get_many(["k"])) == ["k"]
+
+
+def test_a_file_replaced_meanwhile_is_not_moved(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two bots starting at once on a damaged file: one moves it aside and starts a new one;
+    the other, which read the damaged file first, must not move the new one aside."""
+    import bot.content.cache_file as cache_file
+
+    path = tmp_path / "vectors.sqlite3"
+    path.write_bytes(b"garbage" * 1000)
+    real_open = cache_file._open
+    calls = []
+
+    def racing_open(where: Path, timeout: float) -> sqlite3.Connection:
+        calls.append(where)
+        if len(calls) == 1:
+            try:
+                return real_open(where, timeout)
+            finally:  # meanwhile another process moved the file aside and made a new one
+                os.rename(where, tmp_path / "other.damaged")
+                real_open(where, timeout).close()
+        return real_open(where, timeout)
+
+    monkeypatch.setattr(cache_file, "_open", racing_open)
+    db = connect(path, 1.0)
+    db.close()
+    assert not (tmp_path / "vectors.sqlite3.damaged").exists()  # the new file stayed
+    assert len(calls) == 2

@@ -21,6 +21,10 @@ def test_a_title_and_the_names_before_its_dash_are_names() -> None:
     assert lesson_names("How we review code at work - a guide for new colleagues") == {
         "how we review code at work a guide for new colleagues"}
     assert lesson_names("") == set()
+    assert lesson_names("Tip: never share passwords") == {"tip never share passwords"}
+    assert lesson_names("C++") == {"c++"} and lesson_names("C#") == {"c#"}
+    assert lesson_names("Q&A") != lesson_names("QA")
+    assert lesson_names("?!") == set()
 
 
 def test_a_question_is_compared_folded_and_without_its_question_mark() -> None:
@@ -28,6 +32,7 @@ def test_a_question_is_compared_folded_and_without_its_question_mark() -> None:
     assert question_name("npm_ci.") == "npm ci"
     assert question_name("Café") == "cafe"
     assert question_name("???") == ""
+    assert question_name("(socket)") == "socket" and question_name("'C#'") == "c#"
 
 
 def test_the_index_follows_changes() -> None:
@@ -100,3 +105,14 @@ def test_a_title_many_lessons_share_names_none_of_them(tmp_path: Path) -> None:
     assert all(hit.confidence is None or hit.confidence < NAMED_CONFIDENCE
                for hit in found.hits[:1])  # ranked as any question is
     assert catalog.lookup("apples", 3).hits[0].lesson.id == "apples"
+
+
+def test_signs_in_a_name_count(tmp_path: Path) -> None:
+    for name, title in (("csharp", "C#"), ("cpp", "C++")):
+        (tmp_path / f"{name}.md").write_text(f"# {title}\n\nAbout {title}.\n", encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    found = catalog.lookup("C#", 3)
+    assert not found.hits or found.hits[0].lesson.id == "csharp"
+    assert all(hit.lesson.id != "cpp" or (hit.confidence or 0) < NAMED_CONFIDENCE
+               for hit in found.hits[:1])

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from bot.content.question import clean_question, for_model, sentences, with_corrections
+from bot.content.question import (
+    clean_question,
+    for_model,
+    readings,
+    sentences,
+    with_corrections,
+)
 from tests.conftest import wide
 
 
@@ -74,22 +80,33 @@ PASTE = ("Dear customer, your mailbox is almost full and will be closed within 2
          "server provided by the central IT department of the holding group ") * 3
 
 
-def test_a_question_after_a_long_paste_is_read_first() -> None:
+def test_a_question_after_a_long_paste_is_read_alone_and_with_the_paste() -> None:
     text = f"{PASTE}\n\nIs this a phishing email? What should I do with it?"
-    assert clean_question(text) == "Is this a phishing email? What should I do with it?"
-    vague = clean_question(f"{PASTE}\n\nWhat should I do?")  # needs what it is about
-    assert vague.startswith("What should I do? Dear customer")
-    assert len(vague) <= 2 * 400 + 100  # the paste is cut, not read whole
+    usual, alone = readings(text)  # the first and the last asking sentences are the same
+    assert alone == "Is this a phishing email? What should I do with it?"
+    assert usual.startswith(f"{alone} Dear customer")
+    assert len(usual) <= 3 * 400 + 100  # the paste is cut, not read whole
+    assert clean_question(text) == usual
+
+
+def test_a_learners_question_after_a_mail_that_asks_its_own() -> None:
+    mail = ("Dear team, can you send me the figures by Friday? Did you see my last note? "
+            "Are you free on Monday? Could you also check the invoice? ") + PASTE
+    text = f"{mail}\nHow do I politely say no to this without upsetting my manager?"
+    assert readings(text) == [  # the mail's four questions fill the usual reading
+        "Dear team, can you send me the figures by Friday? Did you see my last note? Are you "
+        "free on Monday? Could you also check the invoice?",
+        "How do I politely say no to this without upsetting my manager?"]
 
 
 def test_a_question_before_a_long_paste_is_kept_too() -> None:
     text = f"Is this message a phishing attempt?\n{PASTE}"
-    assert clean_question(text) == "Is this message a phishing attempt?"
+    assert "Is this message a phishing attempt?" in readings(text)
 
 
 def test_a_question_at_the_end_of_a_very_long_paste_is_kept() -> None:
     text = "Some line of a log file.\n" * 2000 + "How do I read this log?"
-    assert clean_question(text).endswith("How do I read this log?")  # short: in its order
+    assert clean_question(text).startswith("How do I read this log? Some line of a log")
     unpunctuated = "word " * 50_000 + "\nhow do I report phishing?"
     cleaned = clean_question(unpunctuated)
     assert cleaned.startswith("how do I report phishing?")

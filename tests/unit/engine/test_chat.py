@@ -172,7 +172,7 @@ def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
     say("hi", at=MON)
     for words, code in (("thanks!", "thanks"), ("thank you so much 🙂", "thanks"),
                         ("cool thanks", "thanks"), ("perfect, thank you!", "thanks"),
-                        ("ok great thx", "thanks"),
+                        ("ok great thx", "thanks"), ("no thanks", "small_talk"),
                         ("👍", "small_talk"), ("good morning", "small_talk"),
                         ("how are you?", "small_talk"), ("bye", "bye")):
         assert kinds(say(words, at=MON)) == [f"notice:{code}"], words
@@ -423,3 +423,11 @@ def test_an_unanswered_paste_is_repeated_short(say: Say) -> None:
     say("hi", at=MON)
     [reply] = say(MAIL + "\nWhat is this about?", at=MON)
     assert isinstance(reply, NoMatch) and len(reply.query) <= 201
+
+
+def test_a_long_paste_of_lines_then_a_question_reaches_lookup_whole(say: Say) -> None:
+    say("hi", at=MON)
+    lines = "\n".join(f"line {n} of a pasted log without any full stop at all here and there"
+                      for n in range(80))  # about 5,000 characters, no sentence ends
+    [answer, *_] = say(f"{lines}\nWhat do cherries and passwords have to do with it?", at=MON)
+    assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
