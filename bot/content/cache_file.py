@@ -23,6 +23,12 @@ CACHE_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 setting, and is left alone)."""
 
 
+def is_cache_name(path: Path) -> bool:
+    """Whether ``path`` is named as a cache file may be (``.sqlite3``, ``.sqlite``, ``.db``, or
+    no suffix at all), not as another file a setting may name by mistake."""
+    return not path.suffix or path.suffix.lower() in CACHE_SUFFIXES
+
+
 def default_cache_path() -> Path:
     """The embedding cache in the user's cache folder ($XDG_CACHE_HOME or ~/.cache)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -43,8 +49,9 @@ def cache_path(setting: str | Path) -> Path:
 def connect(path: Path, timeout: float) -> sqlite3.Connection:
     """A connection to the cache file ``path`` (made, with its folder, when missing).
 
-    A ``.sqlite3`` (``.sqlite``, ``.db``) file that is no SQLite database is renamed ``<name>.damaged`` (or
-    ``.damaged-2`` and on: an earlier one is kept) and a new file is started, with a warning.
+    A file named as a cache (:func:`is_cache_name`) that is no SQLite database is renamed
+    ``<name>.damaged`` (or ``.damaged-2`` and on: an earlier one is kept) and a new file is
+    started, with a warning.
     A file of another name is left alone (``cache = "config.toml"`` is a slip, and moving
     the config aside would stop the bot). Raises ``OSError`` or ``sqlite3.Error``, with what to
     check, when no file can be used there."""
@@ -59,7 +66,7 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, sqlite3.OperationalError) or not _damaged(exc):
             raise
-        if path.suffix.lower() not in CACHE_SUFFIXES:
+        if not is_cache_name(path):
             raise sqlite3.DatabaseError(
                 f"{exc}: {path.name} is not a cache file; set [lookup] cache to another "
                 "file (like vectors.sqlite3) or a folder") from exc

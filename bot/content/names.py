@@ -5,13 +5,15 @@ may prefer ``socketpair``, whose title and text say "socket" more often. A lesso
 its title and, for titles of the form "name - what it does" (manual pages, reference pages:
 ``gzip, gunzip, zcat - compress or expand files``, ``CREATE TABLE — define a new table``),
 each name before the dash. Names and questions are compared folded (case, accents) with
-``-``, ``_``, ``.`` and ``/`` read as spaces (``npm-ci`` is named by "npm ci") and without
-punctuation around words; other signs count ("C++" does not name "C#").
+``-``, ``_``, ``.`` and ``/`` read as spaces (``npm-ci`` is named by "npm ci"), without
+quotes, emoji and other punctuation, but with ``+``, ``#`` and ``&`` ("C++" does not name
+"C#").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from bot.content.analysis import fold
@@ -28,15 +30,20 @@ _SEPARATOR = re.compile(r"\s+[-\u2013\u2014]+\s+")
 """A dash between spaces: "name - what it does". (A colon is a label more often than a name:
 "Tip: never share passwords" is not named by "tip".)"""
 _SPACES = re.compile(r"[\s\-_./]+")
-_MARKS = re.compile(r"[\s,;:!?'\"`()\[\]{}<>]+")
-"""Punctuation around words, dropped; other signs are part of a name ("C++" is not "C#")."""
+_APOSTROPHES = re.compile("['\u2019\u02bc]")
+KEPT_SIGNS = frozenset("+#&")
+"""Signs that are part of a name ("C++" is not "C#", "Q&A" is not "QA"); every other
+punctuation mark or symbol (quotes as phones type them, emoji, asterisks) is dropped."""
 _END = re.compile(r"[\s?!.]+$")
 
 
 def normal(text: str) -> str:
-    """``text`` as names are compared: folded, separators made spaces, punctuation around
-    words dropped."""
-    return " ".join(_MARKS.sub(" ", _SPACES.sub(" ", fold(text))).split())
+    """``text`` as names are compared: folded, separators made spaces, apostrophes dropped
+    ("don't" is "dont"), other punctuation and symbols but :data:`KEPT_SIGNS` made spaces."""
+    text = _APOSTROPHES.sub("", _SPACES.sub(" ", fold(text)))
+    return " ".join("".join(
+        " " if unicodedata.category(char)[0] in "PS" and char not in KEPT_SIGNS else char
+        for char in text).split())
 
 
 def lesson_names(title: str) -> set[str]:

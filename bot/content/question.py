@@ -79,8 +79,9 @@ def readings(text: str) -> list[str]:
     it, and no one reading serves every such text: "<a mail> Is this phishing?" is read best
     by its question alone, "<a mail> What should I do?" needs the mail, and a mail may ask
     questions of its own before the learner's. So it is read with its asking sentences first,
-    then the text (the usual reading), and also by its last and by its first asking sentences
-    alone; lookup takes the reading it is surest of.
+    then the text (the usual reading), and also by its last asking sentences alone; lookup
+    takes the reading it is surest of. (Its first asking sentences alone were a third
+    reading: a mail's own "Could you reply by Friday?" then answered with a lesson.)
     """
     if len(text) > MAX_TEXT:
         text = f"{text[:MAX_TEXT // 2]}\n{text[-(MAX_TEXT // 2):]}"
@@ -109,17 +110,16 @@ def readings(text: str) -> list[str]:
         return [" ".join(meaningful[i] for i in order)]
     order.sort(key=lambda i: i not in asking)  # stable: each group keeps its order
     found = [" ".join(meaningful[i] for i in order),
-             *(" ".join(meaningful[i] for i in _run(asking, last)) for last in (True, False))]
+             " ".join(meaningful[i] for i in _last_run(asking))]
     return list(dict.fromkeys(found))
 
 
-def _run(asking: list[int], last: bool) -> list[int]:
-    """The last (or first) sentences that ask one after the other: a learner's question is
-    often two ("Is this phishing? What should I do with it?")."""
-    order = asking[::-1] if last else asking
-    run = [order[0]]
-    for i in order[1:MAX_SENTENCES]:
-        if abs(i - run[-1]) != 1:
+def _last_run(asking: list[int]) -> list[int]:
+    """The last sentences that ask one after the other: a learner's question is often two
+    ("Is this phishing? What should I do with it?")."""
+    run = [asking[-1]]
+    for i in asking[-2::-1][:MAX_SENTENCES - 1]:
+        if run[-1] - i != 1:
             break
         run.append(i)
     return sorted(run)

@@ -256,7 +256,9 @@ class SemanticIndex:
         missing = [text for text in keys if text not in result]
         if len(missing) > BATCH:
             log.info("embedding %d lesson texts for lookup by meaning (%d found in the cache; "
-                     "these are kept there for the next start)", len(missing), len(result))
+                     "%s)", len(missing), len(result),
+                     "these are kept there for the next start" if self._cache.persistent
+                     else "the cache is unusable: this is done again at every start")
         started = last = time.monotonic()
         for start in range(0, len(missing), BATCH):
             chunk = missing[start:start + BATCH]

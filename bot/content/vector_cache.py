@@ -68,6 +68,11 @@ class VectorCache:
                             path, exc)
                 self._db = None
 
+    @property
+    def persistent(self) -> bool:
+        """Whether vectors are kept in a file (for the next start), not in memory only."""
+        return self._db is not None
+
     def get_many(self, keys: Iterable[str]) -> dict[str, Vectors]:
         """The cached vectors among ``keys``."""
         wanted = list(dict.fromkeys(keys))

@@ -52,8 +52,9 @@ SEEN_EVENTS = 10_000
 COMMAND = "/learn"
 EVENTS = {"message": "message.im", "app_home_opened": "app_home_opened"}
 """The events listened to, and their subscription names in slack/manifest.yml."""
-WORDS_LIMIT = 2000
-"""Longer text is cut before the engine sees it (it cuts lookups at 500 characters anyway)."""
+WORDS_LIMIT = 40_000
+"""Longer text is cut before the engine sees it (Slack's own limit for a message): a question
+may come after a long paste, and lookup reads a message's start and end."""
 
 
 class RecentIds:

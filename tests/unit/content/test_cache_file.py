@@ -86,7 +86,7 @@ def test_a_file_that_is_not_a_cache_file_is_never_moved(
         cache = VectorCache(config)  # a slip in [lookup] cache
     assert config.read_text().startswith("[lookup]")  # untouched
     assert not (tmp_path / "config.toml.damaged").exists()
-    assert "config.toml is not a cache file" in caplog.text
+    assert "config.toml is not a cache file" in caplog.text and not cache.persistent
     cache.put_many({"k": np.ones(3, dtype=np.float32)})  # works on, in memory
     assert list(cache.get_many(["k"])) == ["k"]
 
@@ -117,3 +117,17 @@ def test_a_file_replaced_meanwhile_is_not_moved(
     db.close()
     assert not (tmp_path / "vectors.sqlite3.damaged").exists()  # the new file stayed
     assert len(calls) == 2
+
+
+def test_a_cache_file_without_a_suffix_is_repaired_and_its_lessons_go_beside_it(
+        tmp_path: Path) -> None:
+    from bot.content.lesson_cache import lesson_cache_path
+
+    path = tmp_path / "vectors"
+    path.write_bytes(b"garbage" * 1000)
+    cache = VectorCache(path)
+    assert cache.persistent and (tmp_path / "vectors.damaged").is_file()
+    cache.close()
+    assert lesson_cache_path(path) == tmp_path / "vectors.lessons.sqlite3"
+    assert lesson_cache_path(tmp_path / "config.toml") == tmp_path / "config.lessons.sqlite3"
+    assert lesson_cache_path(tmp_path / "v.db") == tmp_path / "v.lessons.db"

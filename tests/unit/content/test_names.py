@@ -33,6 +33,10 @@ def test_a_question_is_compared_folded_and_without_its_question_mark() -> None:
     assert question_name("Café") == "cafe"
     assert question_name("???") == ""
     assert question_name("(socket)") == "socket" and question_name("'C#'") == "c#"
+    for typed in ("\u201csocket\u201d", "socket \U0001f642", "*socket*", "\u00absocket\u00bb",
+                  "\u2018socket\u2019"):
+        assert question_name(typed) == "socket", typed
+    assert question_name("Don\u2019t panic") == question_name("dont panic") == "dont panic"
 
 
 def test_the_index_follows_changes() -> None:

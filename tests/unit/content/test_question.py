@@ -124,3 +124,11 @@ def test_short_questions_keep_their_order() -> None:
     assert clean_question(text) == text
     assert clean_question("filler " * 5000).startswith("filler filler")
     assert len(clean_question("x" * 100_000)) <= 2000
+
+
+def test_a_mails_own_first_question_is_never_read_alone() -> None:
+    text = (f"Could you reply by Friday?\n{PASTE}\nI typed my password into the form it links "
+            "to. What should I do now?")
+    found = readings(text)
+    assert "Could you reply by Friday?" not in found  # it answered with a lesson on its own
+    assert found[-1] == "What should I do now?"
