@@ -34,9 +34,11 @@ SKIP_WORDS = frozenset({"skip", "?", "??", "pass", "idk", "i don't know", "i don
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "thanks a lot",
                     "thank you very much", "many thanks", "great thanks", "ok thanks"})
 _ANSWERISH = re.compile(r"^[(#]?(?:\d{1,3}|[a-zA-Z])[.)!]?$")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control characters (a NUL breaks PostgreSQL) and bidirectional controls (U+202E and friends
-could make one learner's name reorder others' lines in `top`)."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
+"""Control characters (a NUL breaks PostgreSQL), bidirectional controls (U+202E and friends
+could make one learner's name reorder others' lines in `top`) and lone surrogates (a JSON
+"\\ud800" decodes to one; no database can store it as text)."""
 MAX_INPUT = 4000
 """Longer messages are cut: nothing a learner types needs more."""
 

@@ -115,7 +115,8 @@ def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine:
 
 def test_odd_input_gets_a_polite_reply(say: Say) -> None:
     for text in ("", "   ", "x" * 10_000, "🎉🎉", "مرحبا كيف حالك", "<b>&amp;</b> *_`",
-                 "/unknown-thing", "\x00\x01"):
+                 "/unknown-thing", "\x00\x01", "\ud800", "how do I spot \udfff phishing",
+                 "lesson\ud83d"):  # lone surrogates: a JSON "\ud800" decodes to one
         out = say(text)
         assert out, repr(text)
 

@@ -91,6 +91,7 @@ def test_typed_text_loses_control_and_bidirectional_characters() -> None:
     from bot.engine.commands import clean
 
     assert clean("Eve\u202eevil\u2066 & co\x00") == "Eve evil & co"
+    assert clean("Eve\ud800 co") == "Eve co"  # a lone surrogate cannot be stored
 
 
 def test_workdays_between_counts_as_a_day_by_day_walk_would() -> None:
