@@ -314,14 +314,14 @@ class Catalog:
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
         ranked: list[fusion.Ranked] = []
-        hybrid, corrections = False, {}
+        hybrid, corrections, read_as = False, {}, ""
         # A long pasted text is read in a few ways (question.readings): the surest one counts.
         for number, question in enumerate(readings(query)):
             found, meaning, fixed = self._evidence(question)
             trial = fusion.rank(found, meaning, named=self._named(question, found))
             if number == 0 or (trial and (not ranked or
                                           trial[0].confidence > ranked[0].confidence)):
-                ranked, hybrid, corrections = trial, meaning, fixed
+                ranked, hybrid, corrections, read_as = trial, meaning, fixed, question
         answers = fusion.decide(ranked, limit, self.min_confidence)
         hits = []
         for item in answers:
@@ -341,7 +341,7 @@ class Catalog:
                                            or item.evidence.similarity >= SUGGEST_SIMILARITY):
                     titles.append(lesson.title)
             suggestions = tuple(titles)
-        return LookupResult(query, tuple(hits), suggestions, corrections)
+        return LookupResult(query, tuple(hits), suggestions, corrections, read_as)
 
     def evidence(self, query: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
         """The candidate lessons for ``query`` with their lexical and semantic evidence,

@@ -109,6 +109,9 @@ class LookupResult:
     suggestions: tuple[str, ...] = ()
     corrections: dict[str, str] = field(default_factory=dict)
     """Query words that were not in the library, mapped to the word used instead."""
+    read_as: str = ""
+    """The question as lookup read it (greetings and filler gone; of a long pasted text, the
+    reading it was surest of), "" where not known."""
 
 
 @dataclass(frozen=True)

@@ -240,6 +240,9 @@ def lookup(turn: Turn, text: str) -> None:
     # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
     result = turn.catalog.lookup(text, 3)
     query = " ".join(text.split())
+    if len(query) > SHOWN_QUERY and result.read_as:
+        # A long paste is shown, and kept for trainers, as the question lookup read in it.
+        query = " ".join(result.read_as.split())
     if not result.hits:
         turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
         turn.say(NoMatch(_shorten(query), tuple(result.suggestions)))

@@ -416,13 +416,14 @@ def test_a_question_after_a_pasted_mail_is_looked_up_whatever_its_length(say: Sa
     assert len(text) > 500  # the bot used to cut here, before the question
     [answer, *_] = say(text, at=MON)
     assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
-    assert len(answer.query) <= 201 and answer.query.endswith("…")
+    assert answer.query == "What should I do about cherries and passwords?"  # what it read
 
 
 def test_an_unanswered_paste_is_repeated_short(say: Say) -> None:
     say("hi", at=MON)
     [reply] = say(MAIL + "\nWhat is this about?", at=MON)
     assert isinstance(reply, NoMatch) and len(reply.query) <= 201
+    assert reply.query.startswith("What is this about?")  # the question it read, not the mail
 
 
 def test_a_long_paste_of_lines_then_a_question_reaches_lookup_whole(say: Say) -> None:
