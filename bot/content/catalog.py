@@ -313,15 +313,14 @@ class Catalog:
         hold a right one (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
-        ranked: list[fusion.Ranked] = []
-        hybrid, corrections, read_as = False, {}, ""
-        # A long pasted text is read in a few ways (question.readings): the surest one counts.
-        for number, question in enumerate(readings(query)):
-            found, meaning, fixed = self._evidence(question)
-            trial = fusion.rank(found, meaning, named=self._named(question, found))
-            if number == 0 or (trial and (not ranked or
-                                          trial[0].confidence > ranked[0].confidence)):
-                ranked, hybrid, corrections, read_as = trial, meaning, fixed, question
+        # A long pasted text is read in a few ways (question.readings): the surest one counts
+        # (the first of equals, and any reading with a candidate before one without).
+        trials = []
+        for question in readings(query):
+            found, meaning, fixed, named = self._evidence(question)
+            trials.append((fusion.rank(found, meaning, named=named), meaning, fixed, question))
+        ranked, hybrid, corrections, read_as = max(
+            trials, key=lambda trial: trial[0][0].confidence if trial[0] else -1.0)
         answers = fusion.decide(ranked, limit, self.min_confidence)
         hits = []
         for item in answers:
@@ -347,9 +346,13 @@ class Catalog:
         """The candidate lessons for ``query`` with their lexical and semantic evidence,
         whether meaning was used (False until the embeddings are ready, or without a model),
         and the typo corrections made."""
-        return self._evidence(clean_question(query))
+        return self._evidence(clean_question(query))[:3]
 
-    def _evidence(self, question: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
+    def _evidence(
+        self, question: str,
+    ) -> tuple[list[fusion.Evidence], bool, dict[str, str], set[str]]:
+        """:meth:`evidence` of a cleaned question, and the candidates it names (a lesson's
+        name, or a copy of such a lesson: see :mod:`bot.content.names`)."""
         with self._lock:
             matches = self._index.match(question)
             lexical, corrections = self._index.best(matches, CANDIDATES), matches.corrections
@@ -365,9 +368,9 @@ class Catalog:
         found = self._semantic.similarities(question, corrections) \
             if self._semantic is not None and matches.asks else None
         if found is None:
-            return self._distinct([
+            return self._finish([
                 fusion.Evidence(hit.lesson.id, coverage=hit.coverage, strength=hit.strength,
-                                lexical=hit.score) for hit in lexical]), False, corrections
+                                lexical=hit.score) for hit in lexical], False, corrections, named)
         ids, similarity = found
         count = len(ids)
         top = numpy.argpartition(-similarity, min(CANDIDATES, count) - 1)[:CANDIDATES] \
@@ -398,7 +401,22 @@ class Catalog:
             evidence.append(fusion.Evidence(lesson_id, value, value - typical) if words is None
                             else fusion.Evidence(lesson_id, value, value - typical,
                                                  words.coverage, words.strength, words.score))
-        return self._distinct(evidence), True, corrections
+        return self._finish(evidence, True, corrections, named)
+
+    def _finish(
+        self, evidence: list[fusion.Evidence], hybrid: bool, corrections: dict[str, str],
+        named: list[str],
+    ) -> tuple[list[fusion.Evidence], bool, dict[str, str], set[str]]:
+        """The candidates one per content (:meth:`_distinct`), and those that are, or are a
+        copy of, a lesson the question names."""
+        candidates = self._distinct(evidence)
+        if not named:
+            return candidates, hybrid, corrections, set()
+        with self._lock:
+            contents = {self._served[i].content for i in named if i in self._served}
+            return candidates, hybrid, corrections, {
+                item.lesson_id for item in candidates if item.lesson_id in self._served
+                and self._served[item.lesson_id].content in contents}
 
     def _named_ids(self, question: str) -> list[str]:
         """The lessons ``question`` names, if it names few enough to mean them: a title that
@@ -406,18 +424,6 @@ class Catalog:
         named = self._names.named(question)
         contents = {self._served[i].content for i in named if i in self._served}
         return named if len(contents) <= fusion.ANSWER_DEPTH else []
-
-    def _named(self, question: str, candidates: Iterable[fusion.Evidence]) -> set[str]:
-        """The candidates that ``question`` (cleaned) names, or a copy of one (same title and
-        text)."""
-        with self._lock:
-            named = self._named_ids(question)
-            if not named:
-                return set()
-            contents = {self._served[i].content for i in named if i in self._served}
-            return {item.lesson_id for item in candidates
-                    if item.lesson_id in self._served
-                    and self._served[item.lesson_id].content in contents}
 
     def _distinct(self, candidates: list[fusion.Evidence]) -> list[fusion.Evidence]:
         """One candidate per content: lessons with the same title and text (a file copied under

@@ -34,7 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bot.content.cache_file import CACHE_SUFFIXES, connect
+from bot.content.cache_file import connect, is_cache_name
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 from bot.content.search import FIELDS, Analysis
@@ -81,9 +81,9 @@ def entry_key(rel: str, digest: str) -> str:
 def lesson_cache_path(vector_cache: Path) -> Path:
     """Where the parsed lessons are kept: beside the embedding cache file
     (``vectors.sqlite3`` -> ``vectors.lessons.sqlite3``)."""
-    suffix = vector_cache.suffix if vector_cache.suffix in CACHE_SUFFIXES else ".sqlite3"
-    stem = vector_cache.stem if vector_cache.suffix else vector_cache.name
-    return vector_cache.with_name(f"{stem}.lessons{suffix}")
+    suffix = vector_cache.suffix if vector_cache.suffix and is_cache_name(vector_cache) \
+        else ".sqlite3"  # "config.toml", a slip of the setting, gets config.lessons.sqlite3
+    return vector_cache.with_name(f"{vector_cache.stem}.lessons{suffix}")
 
 
 class CorruptEntry(ValueError):

@@ -56,6 +56,10 @@ than a long question, and a question before or after the paste is kept)."""
 MAX_SENTENCE = 400
 """Characters kept of one sentence: a paste without full stops is one long "sentence", and
 lookup reads a question's first words (32 of them, 128 word pieces for the model)."""
+LONG = 300
+"""Characters of what a text says beyond which it is read in several ways (see
+:func:`readings`). Read whole, a paste drowns the question: few of its words are in any lesson,
+so no lesson covers what was asked."""
 
 
 def clean_question(text: str) -> str:
@@ -97,9 +101,9 @@ def readings(text: str) -> list[str]:
         if stripped:
             if stripped.endswith("?"):
                 asking.append(len(meaningful))
-            meaningful.append(_cut(stripped))
+            meaningful.append(cut_at_word(stripped))
     if not meaningful:
-        return [_cut(text.strip(), MAX_TEXT // 4)]
+        return [cut_at_word(text.strip(), MAX_TEXT // 4)]
     chosen = set(asking[:MAX_SENTENCES])
     for i in range(len(meaningful)):
         if len(chosen) >= MAX_SENTENCES:
@@ -125,14 +129,9 @@ def _last_run(asking: list[int]) -> list[int]:
     return sorted(run)
 
 
-LONG = 300
-"""Characters of what a text says beyond which it is read in several ways (see
-:func:`readings`). Read whole, a paste drowns the question: few of its words are in any lesson,
-so no lesson covers what was asked."""
-
-
-def _cut(sentence: str, limit: int = MAX_SENTENCE) -> str:
-    """``sentence`` cut to ``limit`` characters at a space where there is one."""
+def cut_at_word(sentence: str, limit: int = MAX_SENTENCE) -> str:
+    """``sentence`` cut to ``limit`` characters, at a space in its second half where there is
+    one."""
     if len(sentence) <= limit:
         return sentence
     cut = sentence[:limit]

@@ -29,6 +29,7 @@ from bot.content.row_age import RETENTION_DAYS, RowAges, add_seen_column, today
 
 log = logging.getLogger(__name__)
 
+
 def text_key(model: str, text: str) -> str:
     """The cache key of ``text`` embedded by ``model``."""
     return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()

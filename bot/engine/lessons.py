@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
+from bot.content.question import cut_at_word
 from bot.engine import calendar, checks, progress, rules, voice
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
@@ -261,11 +262,7 @@ def lookup(turn: Turn, text: str) -> None:
 
 def _shorten(text: str) -> str:
     """``text`` cut at a word to :data:`SHOWN_QUERY` characters, with an ellipsis."""
-    if len(text) <= SHOWN_QUERY:
-        return text
-    cut = text[:SHOWN_QUERY].rsplit(" ", 1)[0] if " " in text[:SHOWN_QUERY] else \
-        text[:SHOWN_QUERY]
-    return f"{cut}…"
+    return text if len(text) <= SHOWN_QUERY else f"{cut_at_word(text, SHOWN_QUERY)}…"
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from bot.content.cache_file import cache_path, connect, default_cache_path
-from bot.content.lesson_cache import LessonCache
 from bot.content.vector_cache import VectorCache
 
 
@@ -45,14 +44,6 @@ def test_a_file_that_is_no_database_is_moved_aside_once_and_a_new_one_used(
     assert caplog.text == ""  # repaired: no warning, and what was stored is there
     assert list(again.get_many(["k"])) == ["k"]
     again.close()
-
-
-def test_the_lesson_cache_repairs_itself_too(tmp_path: Path) -> None:
-    path = tmp_path / "vectors.lessons.sqlite3"
-    path.write_bytes(b"not a database at all" * 1000)
-    cache = LessonCache(path)
-    assert cache.usable
-    cache.close()
 
 
 def test_an_unusable_place_says_what_to_check(tmp_path: Path) -> None:

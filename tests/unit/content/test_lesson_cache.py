@@ -186,18 +186,20 @@ def test_entries_made_by_other_code_are_not_used(
     assert parses == ["a.md"]
 
 
+def serves_apples(root: Path, cache: LessonCache) -> None:
+    catalog = Catalog(root, cache=cache)
+    catalog.load()
+    assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+
+
 def test_an_unusable_cache_is_logged_and_every_file_parsed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, parses: list[str],
 ) -> None:
-    root = tmp_path / "lessons"
-    write(root / "a.md", LESSON.format(title="Apples"))
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    nowhere = LessonCache(blocker / "lessons.sqlite3")  # a folder that cannot be made
+    write(tmp_path / "lessons" / "a.md", LESSON.format(title="Apples"))
+    (tmp_path / "file").write_text("")
+    nowhere = LessonCache(tmp_path / "file" / "lessons.sqlite3")  # a folder that cannot be made
     assert not nowhere.usable
-    catalog = Catalog(root, cache=nowhere)
-    catalog.load()
-    assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+    serves_apples(tmp_path / "lessons", nowhere)
     assert caplog.text.count("lesson cache") == 1 and "unusable" in caplog.text
     assert parses == ["a.md"]
 
@@ -205,14 +207,11 @@ def test_an_unusable_cache_is_logged_and_every_file_parsed(
 def test_a_damaged_file_is_moved_aside_and_a_new_one_started(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, parses: list[str],
 ) -> None:
-    root = tmp_path / "lessons"
-    write(root / "a.md", LESSON.format(title="Apples"))
+    write(tmp_path / "lessons" / "a.md", LESSON.format(title="Apples"))
     garbage = tmp_path / "garbage.sqlite3"
     garbage.write_bytes(b"this is not a database, " * 100)
     for _ in range(2):
-        catalog = Catalog(root, cache=LessonCache(garbage))
-        catalog.load()
-        assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+        serves_apples(tmp_path / "lessons", LessonCache(garbage))
     assert caplog.text.count("was damaged") == 1  # once: the new file serves the next start
     assert (tmp_path / "garbage.sqlite3.damaged").is_file()
     assert parses == ["a.md"]  # the second start read it back
