@@ -70,6 +70,13 @@ def question_text(text: str) -> str:
     return _CONTROL.sub(" ", text[:MAX_QUESTION]).strip()
 
 
+def question_after_command(text: str) -> str:
+    """What follows the command word ("/learn", "learn@bot") of a message, as lookup reads
+    it (:func:`question_text`): "/learn" with a pasted mail after it keeps the whole mail."""
+    parts = question_text(text).split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()

@@ -31,6 +31,7 @@ from bot.engine.commands import (
     answer_choices,
     clean,
     parse,
+    question_after_command,
     question_text,
     small_talk,
 )
@@ -194,7 +195,8 @@ class Engine:
             # invited, words that merely begin with a command word are that reply.
             is_command = False
         if is_command and command.name != "help":
-            self.run_command(turn, command, created)  # a bare command word is that command
+            # a bare command word is that command
+            self.run_command(turn, command, created, inbound.text or "")
             return
         said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         if said in checks.SKIP_CHECK:
@@ -207,7 +209,7 @@ class Engine:
         if open_ask is not None and quiz.answer_open(turn, open_ask, text):
             return  # an answer, a "skip", or a wrong number of choices: all about the question
         if is_command:  # "help", or "?" with no question waiting
-            self.run_command(turn, command, created)
+            self.run_command(turn, command, created, inbound.text or "")
             return
         if awaited is not None:
             if said in SKIP_WORDS:
@@ -233,14 +235,17 @@ class Engine:
         if open_ask is not None:
             turn.say(Notice(NoticeCode.QUESTION_OPEN))
 
-    def run_command(self, turn: Turn, command: Command, created: bool) -> None:
-        """Do what a command word says (words that do not fit it are a lookup)."""
+    def run_command(self, turn: Turn, command: Command, created: bool, raw: str = "") -> None:
+        """Do what a command word says (words that do not fit it are a lookup). ``raw`` is
+        the message as typed: what is looked up keeps its lines and length (a pasted text)."""
         name, args = command.name, command.args
         if name and not command.slashed and not accepts(name, args):
             # "stop phishing emails" is a question, not the stop command.
             name, args = "", command.text
         if name == "":
             lessons.lookup(turn, args)
+        elif name == "learn" and args:
+            _learn(turn, question_after_command(raw) or args)
         elif name == "unknown":
             turn.say(UnknownCommand(args[:50]))
         elif name == "start":

@@ -432,3 +432,14 @@ def test_a_long_paste_of_lines_then_a_question_reaches_lookup_whole(say: Say) ->
                       for n in range(80))  # about 5,000 characters, no sentence ends
     [answer, *_] = say(f"{lines}\nWhat do cherries and passwords have to do with it?", at=MON)
     assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
+
+
+def test_learn_followed_by_a_pasted_mail_reaches_lookup_whole(say: Say) -> None:
+    say("hi", at=MON)
+    question = "What should I do about cherries and passwords?"
+    for text in (f"/learn {MAIL * 5}\n{question}", f"learn\n{MAIL * 5}\n{question}"):
+        assert len(text) > 4000  # the command's words used to be cut here
+        [answer, *_] = say(text, at=MON)
+        assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
+        assert answer.query == question
+
