@@ -235,7 +235,15 @@ class _Walker(MarkdownWalker):
             if name == "Heading":
                 self.heading_level = tag.level
             elif name == "List" and self.in_quiz and self.question is not None:
-                self.question.lists += 1
+                question = self.question
+                if question.lists and question.after:
+                    # Text between two lists of choices is the next question written without
+                    # its '### ' (a bold line, "Q3."): one clear error, not a wrong one about
+                    # the question before having two lists and its choices twice.
+                    text, line = question.after.pop()
+                    _finish_question(question, self.rel, self.problems, self.draft)
+                    question = self.question = _QuestionDraft(text, line, unheaded=True)
+                question.lists += 1
         elif name == "Item" and self.depth == 1 and self.top == "List":
             self.item_start, self.marker = self.span["start"], None
         elif name == "Image":
@@ -332,6 +340,8 @@ class _Walker(MarkdownWalker):
             question.explanation.append(
                 " ".join(" ".join(_QUOTE_MARK.sub("", row) for row in quoted).split())
             )
+        elif tag == "Paragraph" and question.lists:
+            question.after.append((self.raw(start, end), line))
         elif tag == "Paragraph":
             question.detail.append(self.raw(start, end))
 
@@ -346,6 +356,10 @@ class _QuestionDraft:
     explanation: list[str] = field(default_factory=list)
     lists: int = 0
     explanation_line: int = 0
+    after: list[tuple[str, int]] = field(default_factory=list)
+    """Paragraphs after its choices (with their lines): its detail, unless a list follows."""
+    unheaded: bool = False
+    """Text followed by choices but without a '### ' heading: reported, never served."""
 
 
 def _finish_question(
@@ -355,6 +369,13 @@ def _finish_question(
         return
     where = question.line
     short = _shorten(question.text, 60)
+    if question.unheaded:
+        heading = " ".join(question.text.replace("**", "").replace("__", "").split())
+        problems.append(Problem(rel, where, Severity.ERROR,
+                                f"'{short}' is followed by choices but is not a question "
+                                f"heading; write it as '### {_shorten(heading, 60)}'"))
+        return
+    question.detail.extend(text for text, _ in question.after)
     first_new = len(problems)
     if not question.text:
         problems.append(Problem(rel, where, Severity.ERROR,

@@ -360,3 +360,23 @@ def test_hugo_toml_front_matter() -> None:
 def test_toml_problems_point_at_their_line(front: str, line: int, words: str) -> None:
     _, problems = parse_lesson(f"+++\n{front}\n+++\nBody.\n", "x.md")
     assert [(p.line, words in p.message) for p in problems] == [(line, True)], problems
+
+
+def test_a_question_written_without_its_heading_is_named_as_such() -> None:
+    # A bold line with choices under it: before, the question above was blamed for two lists
+    # of choices and for each choice twice; the fix it suggested was wrong.
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### First?\n- [x] yes\n- [ ] no\n\n"
+            "**Q2. Second question?**\n- [x] yes\n- [ ] no\n\n### Third?\n- [x] a\n- [ ] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert [(p.line, p.message) for p in problems if p.is_error] == [
+        (11, "'**Q2. Second question?**' is followed by choices but is not a question heading; "
+             "write it as '### Q2. Second question?'")]
+    assert lesson is None  # a file with an error is not served (its last good version is)
+
+
+def test_text_after_the_choices_with_no_choices_after_it_stays_the_questions() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### First?\n- [x] yes\n- [ ] no\n\nA note after.\n\n"
+            "### Second?\n- [x] a\n- [ ] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None and not [p for p in problems if p.is_error]
+    assert lesson.questions[0].detail == "A note after."
