@@ -376,7 +376,9 @@ class SearchIndex:
         # Words that sound the same count as one edit away ("fishing" -> "phishing").
         spelled = {item[0] for item in found}
         found.extend((known, 1, 0) for known in sound if known not in spelled and known != word)
-        found.sort(key=lambda item: (item[1], -self._words[item[0]]))
+        # Among words as close, a slip of the fingers beats a common word: "limt" is "limit"
+        # (a letter left out), not "list" (an m typed for an s, far apart on the keyboard).
+        found.sort(key=lambda item: (item[1], not _slip(word, item[0]), -self._words[item[0]]))
         return [(known, int(distance)) for known, distance, _ in found[:3]]
 
     def _query_terms(self, query: str) -> tuple[list[_QueryTerm], dict[str, str]]:
@@ -590,6 +592,30 @@ def _sound(word: str) -> str:
     silent first letter is dropped ("knife" sounds like "nife", "write" like "rite"): the
     one letter a typo leaves out where the first-letter rule of spelling would not look."""
     return _rewrite(word, _SOUNDS)
+
+
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    key: {other for r, line in enumerate(_KEYBOARD) for c, other in enumerate(line)
+          if abs(r - row) <= 1 and abs(c - column) <= 1 and other != key}
+    for row, keys in enumerate(_KEYBOARD) for column, key in enumerate(keys)}
+"""Each letter's neighbours on a QWERTY keyboard (the rows taken as aligned: near enough)."""
+
+
+def _slip(typed: str, known: str) -> bool:
+    """Whether ``typed`` is ``known`` with one slip of the fingers: a letter left out or
+    doubled in, two letters swapped, or a key hit beside the right one."""
+    if abs(len(typed) - len(known)) == 1:
+        longer, shorter = (typed, known) if len(typed) > len(known) else (known, typed)
+        return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    if len(typed) != len(known):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(typed, known, strict=True)) if a != b]
+    if len(differ) == 1:
+        i = differ[0]
+        return known[i] in _NEIGHBOURS.get(typed[i], set())
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and \
+        typed[differ[0]] == known[differ[1]] and typed[differ[1]] == known[differ[0]]
 
 
 def _meaningful(words: list[str]) -> bool:

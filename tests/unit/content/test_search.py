@@ -341,3 +341,16 @@ def test_a_rebuild_never_lends_one_lessons_evidence_to_another() -> None:
     matches = index.match("copy a file")
     index.rebuild([lesson("b", "Disks", "Other."), lesson("a", "Copy files", "Copy a file.")])
     assert index.hits(matches, ["a", "b"]) == {}  # the match is of the index as it was
+
+
+def test_a_slip_of_the_fingers_beats_a_commoner_word_as_close() -> None:
+    # "limt" is one edit from "list" (commoner here) and from "limit": a letter left out is
+    # a likelier typo than an "m" typed for an "s", far apart on the keyboard.
+    index = SearchIndex()
+    index.rebuild([
+        lesson("lists", "Lists", "A list, a list and a list: lists keep a list of tasks."),
+        lesson("limits", "Limits", "Set a limit on your meetings."),
+    ])
+    result = index.search("limt meetings")
+    assert result.corrections == {"limt": "limit"}
+    assert result.hits[0].lesson.id == "limits"
