@@ -3,10 +3,12 @@
 A query set is JSON Lines: ``{"q": ..., "expect": [lesson ids], "kind": ...}``; an empty
 ``expect`` means no lesson answers the query. Usage::
 
-    python -m bench.quality LESSON_DIR QUERIES.jsonl [--semantic] [--show-misses]
+    python -m bench.quality LESSON_DIR QUERIES.jsonl [--lexical] [--show-misses]
 
-Without ``--semantic`` "microlearn" is lookup by words alone; ``bench/lookup_bench.py`` runs
-every set with both halves and all baselines.
+"microlearn" is lookup as the bot answers with its default settings (meaning and words, the
+calibrated "no answer", its embedding cache); "microlearn-lexical" words alone, as when the
+model cannot load (``--lexical`` scores only that and the baseline); "plain-bm25" the baseline.
+``bench/lookup_bench.py`` runs every set with both halves and all baselines.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.baseline import PlainBM25
+from bot.config import LookupSettings
 from bot.content.catalog import Catalog
+from bot.content.library import open_catalog
 
 Ranker = Callable[[str], list[str]]
 
@@ -98,21 +102,25 @@ def main() -> None:
     parser.add_argument("lessons", type=Path)
     parser.add_argument("queries", type=Path)
     parser.add_argument("--show-misses", action="store_true")
-    parser.add_argument("--semantic", action="store_true",
-                        help="also rank with lookup by meaning (the bundled model)")
+    parser.add_argument("--lexical", action="store_true",
+                        help="words only: leave out the bot's lookup by meaning (as when its "
+                             "model cannot load)")
+    parser.add_argument("--semantic", action="store_true", help=argparse.SUPPRESS)
+    """The default since lookup by meaning became the bot's; kept so older commands run."""
     args = parser.parse_args()
+    queries = load_queries(args.queries)
     catalog = Catalog(args.lessons)
     catalog.load()
-    queries = load_queries(args.queries)
-    chosen = rankers(catalog)
-    if args.semantic:
-        from bot.content.semantic import SemanticIndex
-
-        index = SemanticIndex()
-        hybrid = Catalog(args.lessons, semantic=index)
-        hybrid.load()
-        index.wait()
-        chosen["microlearn+semantic"] = lambda q: [h.lesson.id for h in hybrid.lookup(q, 3).hits]
+    chosen: dict[str, Ranker] = {}
+    if not args.lexical:
+        # Scored as the bot answers: its default [lookup] settings and embedding cache.
+        bot = open_catalog(args.lessons, LookupSettings())
+        bot.load()
+        bot.wait_for_meaning(None)
+        chosen["microlearn"] = lambda q: [h.lesson.id for h in bot.lookup(q, 3).hits]
+    words = rankers(catalog)
+    chosen["microlearn-lexical"] = words["microlearn"]
+    chosen["plain-bm25"] = words["plain-bm25"]
     for name, ranker in chosen.items():
         scores = evaluate(ranker, queries)
         for kind, score in scores.items():

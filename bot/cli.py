@@ -246,7 +246,8 @@ def lessons_watch(folder: str) -> None:
 @click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M"]), default=None,
               help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Take schedule defaults and trainers from this config file.")
+              help="Take schedule defaults, trainers and [lookup] settings from this config "
+                   "file.")
 def demo(folder: str, url: str | None, zone: str, start: datetime | None,
          config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
