@@ -53,6 +53,7 @@ class Kind(StrEnum):
     DASHBOARD_LINK = "dashboard_link"
     RATE = "rate"
     RATED = "rated"
+    NOT_IT = "not_it"
     REFLECT = "reflect"
     NOTED = "noted"
     NOTES = "notes"
@@ -312,6 +313,9 @@ class LookupAnswer:
     add: str = ""
     """What a press of "Add to my reviews" sends back (empty: the lesson has no questions, or
     they are already in the learner's reviews)."""
+    unsure: bool = False
+    """Lookup answers, but is not sure this is what was asked: the reply says so, and how to
+    tell the trainers it was not."""
 
 
 @dataclass(frozen=True)
@@ -558,6 +562,15 @@ class RateLesson:
 
 
 @dataclass(frozen=True)
+class NotIt:
+    """A looked-up lesson the learner says did not answer them: their words go to trainers."""
+
+    kind: ClassVar[Kind] = Kind.NOT_IT
+    query: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Rated:
     """A lesson's rating kept; a "not useful" invites a word on what was missing."""
 
@@ -690,7 +703,7 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
             | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded | DashboardLink | RateLesson | Rated | ReflectionPrompt | Noted
+            | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
             | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone)
 """Any one message the bot sends."""
 
@@ -698,7 +711,7 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
     Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated,
+    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
     CheckDone)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

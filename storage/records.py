@@ -90,6 +90,7 @@ class LearnerChange:
     all_read_told: bool | Keep = KEEP
     last_lesson: str | Keep | None = KEEP
     last_lookup: str | Keep | None = KEEP
+    last_query: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class Learner:
     """The lesson the learner got last (what `done` counts)."""
     last_lookup: str | None = None
     """The lesson the learner looked up last (what `add` adds)."""
+    last_query: str | None = None
+    """The words that lesson answered, until the learner judges it: what "not what I asked"
+    passes on to trainers."""
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,7 @@ def _learner(row: Any) -> Learner:
         all_read_told=row.all_read_told,
         last_lesson=row.last_lesson,
         last_lookup=row.last_lookup,
+        last_query=row.last_query,
     )
 
 

@@ -33,6 +33,21 @@ SKIP_WORDS = frozenset({"skip", "?", "??", "pass", "idk", "i don't know", "i don
 """What a learner says when they do not know the answer to an open question."""
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "thanks a lot",
                     "thank you very much", "many thanks", "great thanks", "ok thanks"})
+NOT_IT = frozenset({
+    "not what i asked", "not what i asked for", "not what i meant", "not what i was asking",
+    "not what i was looking for", "not what i wanted", "not it", "not that", "not that one",
+    "wrong answer", "wrong lesson", "wrong one", "wrong", "that's wrong", "thats wrong",
+    "that is wrong", "that's not it", "thats not it", "that is not it", "that's not right",
+    "didn't help", "didnt help", "did not help", "doesn't help", "doesnt help",
+    "does not help", "that didn't help", "that didnt help", "that did not help",
+    "that doesn't help", "that does not help", "not helpful", "that wasn't helpful",
+    "that was not helpful", "unhelpful", "irrelevant", "that's irrelevant",
+    "that's not what i asked", "thats not what i asked", "that is not what i asked",
+    "that's not what i meant", "that is not what i meant", "this is not what i asked",
+    "this isn't what i asked", "that isn't what i asked", "that's not what i asked for",
+    "not the right lesson", "not the right answer", "that's the wrong lesson",
+    "that's the wrong answer", "you misunderstood", "you misunderstood me"})
+"""What a learner says of a looked-up lesson that did not answer them."""
 _ANSWERISH = re.compile(r"^[(#]?(?:\d{1,3}|[a-zA-Z])[.)!]?$")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
                       "\ud800-\udfff]")
@@ -75,6 +90,18 @@ def question_after_command(text: str) -> str:
     it (:func:`question_text`): "/learn" with a pasted mail after it keeps the whole mail."""
     parts = question_text(text).split(maxsplit=1)
     return parts[1] if len(parts) == 2 else ""
+
+
+def says_not_it(text: str) -> bool:
+    """Whether ``text`` says the lesson just looked up was not the answer ("No, that's not
+    what I asked!", "wrong lesson 🙁")."""
+    words = "".join(c if c.isalnum() or c in " '" else " "
+                    for c in text.lower().replace("\u2019", "'")).split()
+    while words and words[0] in ("no", "nope", "sorry", "hmm", "um", "but", "well", "sadly"):
+        words = words[1:]
+    while words and words[-1] in ("sorry", "thanks", "though", "unfortunately"):
+        words = words[:-1]
+    return " ".join(words) in NOT_IT
 
 
 def parse(text: str) -> Command:

@@ -33,6 +33,7 @@ from bot.engine.commands import (
     parse,
     question_after_command,
     question_text,
+    says_not_it,
     small_talk,
 )
 from bot.engine.reviewer import Reviewer
@@ -205,6 +206,8 @@ class Engine:
                 lessons.send_lesson(turn, scheduled=False,
                                     chosen=checks.next_of_track(turn, skipped.track))
             return
+        if says_not_it(text) and voice.not_it(turn):
+            return  # "not what I asked" of a looked-up lesson: passed on to trainers
         open_ask = turn.unit.asks.latest_open(turn.learner.id)
         if open_ask is not None and quiz.answer_open(turn, open_ask, text):
             return  # an answer, a "skip", or a wrong number of choices: all about the question

@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
-from bot.content.question import cut_at_word
 from bot.engine import calendar, checks, progress, rules, voice
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
@@ -25,11 +24,12 @@ from bot.messages import (
 )
 from storage.records import Card, Delivery, DeliveryKind, LearnerChange, LessonSource
 
-SHOWN_QUERY = 200
-"""Characters of the learner's words repeated in a "no lesson on ..." reply; lookup itself
-reads the whole message (its question first, however long the paste before it)."""
 READ_TAG = "read"
 """The value of a "Got it" button: ``read:<token>`` (see :func:`token`)."""
+SURE = 0.8
+"""Below this confidence an answer is hedged ("I'm not sure this is what you asked") and says
+how to pass the question on to trainers; the lesson is still shown whole (docs/lookup.md has
+how often such answers are right)."""
 ADD_TAG = "add"
 """The value of an "Add to my reviews" button: ``add:<token>``."""
 REVIEWED = (LessonSource.LESSON, LessonSource.ADDED)
@@ -241,28 +241,27 @@ def lookup(turn: Turn, text: str) -> None:
     # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
     result = turn.catalog.lookup(text, 3)
     query = " ".join(text.split())
-    if len(query) > SHOWN_QUERY and result.read_as:
+    if len(query) > voice.SHOWN_QUERY and result.read_as:
         # A long paste is shown, and kept for trainers, as the question lookup read in it.
         query = " ".join(result.read_as.split())
     if not result.hits:
         turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
-        turn.say(NoMatch(_shorten(query), tuple(result.suggestions)))
+        if turn.learner.last_query is not None:  # "not what I asked" is about an answer
+            turn.update_learner(LearnerChange(last_query=None))
+        turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions)))
         return
     best = result.hits[0].lesson
     turn.received(best.id, LessonSource.LOOKUP)
-    if turn.learner.last_lookup != best.id:
-        turn.update_learner(LearnerChange(last_lookup=best.id))  # what `add` adds
+    if (turn.learner.last_lookup, turn.learner.last_query) != (best.id, query[:500]):
+        # What `add` adds, and what "not what I asked" passes on to trainers.
+        turn.update_learner(LearnerChange(last_lookup=best.id, last_query=query[:500]))
     receipt = turn.receipt(best.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
-    turn.say(LookupAnswer(_shorten(query), best, tuple(hit.lesson for hit in result.hits[1:]),
+    turn.say(LookupAnswer(voice.shorten(query), best, tuple(hit.lesson for hit in result.hits[1:]),
                           tuple(result.corrections.items()),
                           add="" if reviewed or not best.questions
-                          else f"{ADD_TAG}:{token(best.id)}"))
-
-
-def _shorten(text: str) -> str:
-    """``text`` cut at a word to :data:`SHOWN_QUERY` characters, with an ellipsis."""
-    return text if len(text) <= SHOWN_QUERY else f"{cut_at_word(text, SHOWN_QUERY)}…"
+                          else f"{ADD_TAG}:{token(best.id)}",
+                          unsure=(result.hits[0].confidence or 0.0) < SURE))
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.content.model import Lesson, track_title
+from bot.content.question import cut_at_word
 from bot.engine.turn import Turn
 from bot.messages import (
     Noted,
@@ -19,11 +20,12 @@ from bot.messages import (
     Notes,
     Notice,
     NoticeCode,
+    NotIt,
     Rated,
     RateLesson,
     ReflectionPrompt,
 )
-from storage.records import Awaited, LessonSource
+from storage.records import Awaited, LearnerChange, LessonSource
 
 RATE_TAG = "rate"
 """The value of a rating button: ``rate:<lesson token>:up`` or ``...:down``."""
@@ -37,6 +39,9 @@ QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "which
 """First words of a question: such words are looked up, and the invitation stays open."""
 SKIN_TONES = "".join(chr(code) for code in range(0x1F3FB, 0x1F400)) + "\ufe0f"
 NOTES_SHOWN = 10
+SHOWN_QUERY = 200
+"""Characters of the learner's words repeated in a reply about them ("no lesson on ...");
+lookup itself reads the whole message (its question first, however long the paste before it)."""
 UP = frozenset({"up", "useful", "yes", "good", "helpful", "+", "+1", "\U0001f44d",
                 ":thumbsup:", ":+1:"})
 DOWN = frozenset({"down", "bad", "useless", "unhelpful", "-", "-1", "\U0001f44e",
@@ -128,12 +133,39 @@ def rate_command(turn: Turn, args: str) -> None:
     hold(turn)  # typed like a button: a reflection asked with it stays open
     useful, comment = verdict(args)
     lesson = last_read(turn)
+    if lesson is None and useful is not None and turn.learner.last_query is not None:
+        # Nothing read yet, a lesson looked up: that is the one rated.
+        lesson = turn.catalog.get(turn.learner.last_lookup or "")
+        if lesson is not None and not useful and not comment and not_it(turn):
+            return
     if lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_RATE))
     elif useful is None:
         turn.say(Notice(NoticeCode.RATE_HOW))
     else:
         rate(turn, lesson, useful, comment.strip()[:2000])
+
+
+def not_it(turn: Turn) -> bool:
+    """The learner says the lesson lookup gave did not answer them ("not what I asked"): the
+    question joins the trainers' list of questions without a lesson, and the lesson is rated
+    not useful with those words. False when no looked-up lesson waits for a verdict."""
+    query, lesson_id = turn.learner.last_query, turn.learner.last_lookup
+    lesson = turn.catalog.get(lesson_id) if lesson_id else None
+    if query is None or lesson is None:
+        return False
+    turn.unit.lookups.miss(turn.learner.id, query, turn.now)
+    voices = turn.unit.voices
+    voices.rate(turn.learner.id, lesson.id, False, turn.now)
+    voices.comment(turn.learner.id, lesson.id, f"Not what I asked: {query}")
+    turn.update_learner(LearnerChange(last_query=None))  # said once
+    turn.say(NotIt(shorten(query), lesson.title))
+    return True
+
+
+def shorten(text: str) -> str:
+    """``text`` cut at a word to :data:`SHOWN_QUERY` characters, with an ellipsis."""
+    return text if len(text) <= SHOWN_QUERY else f"{cut_at_word(text, SHOWN_QUERY)}…"
 
 
 def last_read(turn: Turn) -> Lesson | None:

@@ -39,6 +39,7 @@ from bot.messages import (
     NothingDue,
     Notice,
     NoticeCode,
+    NotIt,
     Outbound,
     Profile,
     PushTo,
@@ -83,7 +84,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      'email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days '
      'mon-fri", "topics". Type "help" for everything else.'),
     (LessonMessage(LESSON),
-     "# Title\n3 min · Basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
+     "# Title\n3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(1 question from this "
      "lesson will come back for review, from your next workday on.)"),
     (QuestionMessage(LESSON, QUESTION, 7, (Button("A", "a:7:0"), Button("B", "a:7:1"))),
      "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a number "
@@ -93,7 +94,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Not quite. The answer: 2) B\nBecause B.\nYou have mastered this question: it will rest "
      "for a long while.\nPoints: 3."),
     (LookupAnswer("q", LESSON, (LESSON,), (("tite", "title"), ("lern", "learn"))),
-     "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\nBody "
+     "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\n\nBody "
      '**text**.\n\nRelated: "Title" (type "learn" and a title).'),
     (NoMatch("xyz", ("A", "B")), 'I have no lesson on "xyz".\nDid you mean: "A"; "B"?'),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), (), 4, 28, 1,
@@ -186,12 +187,16 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Feedback(LESSON, QUESTION, False, (), False, 12, skipped=True),
      "Here is the answer. 2) B\nBecause B.\nPoints: 12."),
     (LessonMessage(LESSON, done="read:x"),
-     "# Title\n3 min · Basics · Goal: Learn it\nBody **text**.\n\n(1 question from this "
+     "# Title\n3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(1 question from this "
      "lesson will come back for review, from your next workday on.)\n\n(Read it? Type "
      '"done": it then counts, with its points and your streak day.)'),
     (LookupAnswer("q", LESSON, (), add="add:x"),
-     '# Title\n3 min · Goal: Learn it\nBody **text**.\n\n(Type "add" to have its questions '
+     '# Title\n3 min · Goal: Learn it\n\nBody **text**.\n\n(Type "add" to have its questions '
      "come back for review.)"),
+    (LookupAnswer("q", LESSON, (), unsure=True),
+     "I'm not sure this is what you asked, but it is the closest lesson I have:\n# Title\n"
+     "3 min · Goal: Learn it\n\nBody **text**.\n\n(Not it? Say \"not what I asked\" and I'll "
+     "pass your question on to the trainers.)"),
     (LessonRead("Title", 5, 20), '"Title" counts as read: +5 points (20 in all).'),
     (DashboardLink("https://x.example/dashboard/signin?token=abc", 10),
      "Your sign-in link to the dashboard (it works once, for 10 minutes; do not share it):\n"
@@ -226,6 +231,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      'Thanks for saying so. What would have made "Title" useful? Type it and I\'ll pass it on '
      "to the trainers (or just carry on)."),
     (Rated("Title", True), 'Thanks: glad "Title" was useful.'),
+    (NotIt("fake invoices", "Title"),
+     'Sorry that "Title" was not it. I have passed "fake invoices" to the trainers as a '
+     "question without a good lesson yet. Asking in other words may find one."),
     (Rated("Title", False, comment="too long"),
      'Thanks: your rating of "Title" and your words go to the trainers.'),
     (ReflectionPrompt("What now?", "Title", "Basics"),

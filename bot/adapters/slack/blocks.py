@@ -256,6 +256,8 @@ class BlockRenderer:
         blocks: list[Block] = []
         if message.corrections:
             blocks.append(context(self.phrase("lookup_read", corrections=message.corrections)))
+        if message.unsure:
+            blocks.append(context(self.phrase("lookup_unsure")))
         blocks += self.lesson_blocks(lesson)
         if message.others:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))

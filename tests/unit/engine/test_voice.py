@@ -14,8 +14,10 @@ from bot.engine.turn import EngineSettings
 from bot.messages import (
     Inbound,
     LookupAnswer,
+    NoMatch,
     Noted,
     Notes,
+    NotIt,
     Outbound,
     Platform,
     Rated,
@@ -202,3 +204,57 @@ def test_rate_rates_the_lesson_read_last_even_when_a_newer_one_came(say: Say) ->
     say("lesson", at=MON)  # Two arrives, not read
     assert say("rate down the first one was too long", at=MON) == [
         Rated("One", False, comment="the first one was too long")]
+
+
+def misses(database: Database) -> list[str]:
+    with database.session() as session:
+        return [str(query) for (query,) in session.execute(
+            text("SELECT query FROM lookup_miss ORDER BY id")).all()]
+
+
+def test_not_what_i_asked_passes_the_question_to_trainers_once(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    [answer, *_] = say("tell me about bananas", at=MON)
+    assert isinstance(answer, LookupAnswer)
+    title = answer.lesson.title
+    assert say("No, that's not what I asked!", at=MON) == [NotIt("tell me about bananas", title)]
+    assert misses(database) == ["tell me about bananas"]  # the trainers' list
+    assert ratings(database) == [(answer.lesson.id, False,
+                                  "Not what I asked: tell me about bananas")]
+    # Said again, with no new answer in between: nothing more to pass on; it is looked up.
+    assert not any(isinstance(m, NotIt) for m in say("wrong lesson", at=MON))
+    assert misses(database).count("tell me about bananas") == 1
+    [again, *_] = say("bananas please", at=MON)
+    assert isinstance(again, LookupAnswer)
+    assert say("Wrong lesson \U0001f641 sorry", at=MON) == [NotIt("bananas please", title)]
+
+
+def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    assert not any(isinstance(m, NotIt) for m in say("that didn't help", at=MON))
+    [nothing] = say("zzqx vvbn", at=MON)  # no lesson: nothing to reject afterwards either
+    assert isinstance(nothing, NoMatch)
+    assert not any(isinstance(m, NotIt) for m in say("wrong answer", at=MON))
+    assert ratings(database) == []
+
+
+def test_rate_down_after_a_lookup_with_nothing_read_rejects_the_looked_up_lesson(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    [answer, *_] = say("tell me about bananas", at=MON)
+    assert isinstance(answer, LookupAnswer)
+    [reply] = say("rate down", at=MON)
+    assert reply == NotIt("tell me about bananas", answer.lesson.title)
+    assert misses(database) == ["tell me about bananas"]
+    say("what about bananas then", at=MON)
+    assert say("rate up", at=MON) == [Rated(answer.lesson.title, True)]
+
+
+
+def test_an_answer_lookup_is_not_sure_of_says_so(say: Say) -> None:
+    say("hi", at=MON)
+    [named] = [m for m in say("three", at=MON) if isinstance(m, LookupAnswer)]
+    assert named.lesson.title == "Three" and not named.unsure  # a lesson's name: sure
+    [passing] = [m for m in say("tell me about bananas", at=MON) if isinstance(m, LookupAnswer)]
+    assert passing.lesson.title == "Two" and passing.unsure  # a word in passing: hedged
