@@ -41,6 +41,7 @@ from bench.quality import Score, load_queries
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
 from bot.content.semantic import SemanticIndex
+from bot.content.unrelated import REFUSED
 from bot.content.vector_cache import VectorCache
 
 HERE = Path(__file__).resolve().parent
@@ -103,9 +104,9 @@ def split_queries(name: str) -> list[dict[str, object]]:
 def hybrid_catalog(folder: Path, cache: Path | None = CACHE) -> tuple[Catalog, SemanticIndex]:
     """The default lookup over ``folder``, embeddings ready (from the cache where possible)."""
     index = SemanticIndex(cache=VectorCache(cache))
-    catalog = Catalog(folder, semantic=index)
+    catalog = Catalog(folder, semantic=index, refuse_unrelated=REFUSED)
     catalog.load()
-    index.wait()
+    catalog.wait_for_meaning(None)  # and the library's floor of confidence measured
     if index.error is not None:
         raise SystemExit(f"the model failed: {index.error}")
     return catalog, index
@@ -115,18 +116,20 @@ def never_silent(catalog: Catalog) -> Ranker:
     """Lookup on ``catalog`` with no "no answer" bar."""
     def ranker(query: str) -> list[str]:
         bar, catalog.min_confidence = catalog.min_confidence, 0.0
+        share, catalog.refuse_unrelated = catalog.refuse_unrelated, 0.0
         try:
             return [hit.lesson.id for hit in catalog.lookup(query, 3).hits]
         finally:
-            catalog.min_confidence = bar
+            catalog.min_confidence, catalog.refuse_unrelated = bar, share
     return ranker
 
 
 def rankers(folder: Path) -> tuple[dict[str, Ranker], list[Lesson]]:
     """Every ranker compared, over the same lessons, and those lessons."""
     hybrid, index = hybrid_catalog(folder)
-    lexical = Catalog(folder)
+    lexical = Catalog(folder, refuse_unrelated=REFUSED)
     lexical.load()
+    lexical.wait_for_meaning(None)  # no model: its floor of confidence, measured now
     plain = PlainBM25(lexical.lessons())
     return {
         "microlearn": lambda q: [hit.lesson.id for hit in hybrid.lookup(q, 3).hits],

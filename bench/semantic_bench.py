@@ -29,6 +29,7 @@ from bot.content.catalog import Catalog
 from bot.content.embedding import MiniLM
 from bot.content.lesson_cache import LessonCache, lesson_cache_path
 from bot.content.semantic import SemanticIndex, lesson_texts
+from bot.content.unrelated import REFUSED
 from bot.content.vector_cache import VectorCache
 
 
@@ -65,7 +66,10 @@ def warm(folder: Path, cache: Path, queries: list[str]) -> dict[str, object]:
     before = rss_mb()
     started = time.perf_counter()
     index = SemanticIndex(cache=VectorCache(cache))
-    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)))
+    # As the bot runs: the library's floor of confidence is measured in the background, on
+    # the first lookups with meaning, while these lookups go on.
+    catalog = Catalog(folder, semantic=index, cache=LessonCache(lesson_cache_path(cache)),
+                      refuse_unrelated=REFUSED)
     catalog.load()
     lexical_ready = time.perf_counter() - started
     index.wait()
@@ -76,7 +80,10 @@ def warm(folder: Path, cache: Path, queries: list[str]) -> dict[str, object]:
         begun = time.perf_counter()
         catalog.lookup(query)
         latencies.append((time.perf_counter() - begun) * 1000)
+    catalog._floor.join()
+    floor = catalog._floor.measured_at - started if catalog._floor.measured_at else float("nan")
     return {"warm_lexical_ready_s": round(lexical_ready, 2), "warm_semantic_ready_s": round(ready, 2),
+            "floor_ready_s": round(floor, 2),
             "queries": len(latencies), "lookup_p50_ms": round(statistics.median(latencies), 2),
             "lookup_p95_ms": round(percentile(latencies, 0.95), 2),
             "lookup_max_ms": round(max(latencies), 2),

@@ -487,14 +487,20 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
               callback=_finite,
               help="Answer only when the results are at least this likely to hold a right "
                    "lesson (default: [lookup] min_confidence's default).")
+@click.option("--refuse-unrelated", type=click.FloatRange(0.0, 1.0), default=None,
+              callback=_finite,
+              help="Raise the bar until it refuses this share of built-in questions no "
+                   "training library answers (default: [lookup] refuse_unrelated's; 0: off).")
 @click.option("--cache", type=click.Path(), default=None,
               help="Embedding cache file, or a folder for it (default: in the user's cache "
                    "folder). Parsed lessons are kept beside it, in <name>.lessons.sqlite3.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
-              help="Take [lookup] semantic, min_confidence and cache from this config file, "
+              help="Take [lookup] semantic, min_confidence, refuse_unrelated and cache from "
+                   "this config file, "
                    "as the bot does (the options above win).")
 def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
-           min_confidence: float | None, cache: str | None, config_file: str | None) -> None:
+           min_confidence: float | None, refuse_unrelated: float | None, cache: str | None,
+           config_file: str | None) -> None:
     """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
     from bot.config import LookupSettings, load
 
@@ -505,6 +511,8 @@ def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, se
     changes: dict[str, object] = {"semantic": settings.semantic and not lexical}
     if min_confidence is not None:
         changes["min_confidence"] = min_confidence
+    if refuse_unrelated is not None:
+        changes["refuse_unrelated"] = refuse_unrelated
     if cache is not None:
         changes["cache"] = cache  # as typed: a trailing "/" says it is a folder
     catalog = _load(folder, settings.model_copy(update=changes))

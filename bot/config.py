@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.content.fusion import MIN_CONFIDENCE
+from bot.content.unrelated import REFUSED
 from bot.engine import calendar
 from bot.errors import ConfigError
 
@@ -94,6 +95,9 @@ class LookupSettings(_Section):
     min_confidence: float = Field(default=MIN_CONFIDENCE, ge=0.0, le=1.0)
     """How likely the best three lessons must be to hold a right one before the bot gives them
     (lower: fewer "no answer" replies, more wrong ones)."""
+    refuse_unrelated: float = Field(default=REFUSED, ge=0.0, le=1.0)
+    """Raise the bar, in this library, until it refuses this share of a built-in set of
+    questions no training library answers (0: the calibrated bar alone)."""
     cache: str = ""
     """Embedding cache file; empty: microlearn/vectors.sqlite3 in the user's cache folder. Parsed
     lessons are kept beside it (``vectors.lessons.sqlite3``), so a restart parses only what

@@ -25,6 +25,7 @@ from bot.content.names import NameIndex
 from bot.content.question import clean_question, readings
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
+from bot.content.unrelated import Floor
 from bot.errors import ContentError, QueryError
 
 log = logging.getLogger(__name__)
@@ -83,10 +84,18 @@ class Catalog:
         include_drafts: bool = False,
         semantic: SemanticIndex | None = None,
         min_confidence: float = fusion.MIN_CONFIDENCE,
+        refuse_unrelated: float = 0.0,
         cache: LessonCache | None = None,
     ) -> None:
         self.root = Path(root)
         self.min_confidence = min_confidence
+        self.refuse_unrelated = refuse_unrelated
+        """Share of unrelated questions the bar is raised to refuse in this library (0: the
+        calibrated bar alone; the bot's default is :data:`bot.content.unrelated.REFUSED`, see
+        :mod:`bot.content.unrelated`)."""
+        self._state = 0
+        """Counts the changes to the lessons in service: the floor is measured per state."""
+        self._floor = Floor(self._first_confidence, self._meaning)
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()
@@ -273,10 +282,13 @@ class Catalog:
 
     def wait_for_meaning(self, timeout: float | None) -> bool:
         """Block until lookup uses meaning (the lessons embedded, or the model known to be
-        missing), at most ``timeout`` seconds (``None``: as long as it takes); True when it is
-        settled. For one-shot uses, such as a scripted demo, whose answers must not depend on
-        how fast the model loads."""
-        return self._semantic is None or self._semantic.wait(timeout)
+        missing), at most ``timeout`` seconds (``None``: as long as it takes), and measure the
+        library's floor of confidence for it; True when it is settled. For one-shot uses, such
+        as a scripted demo, whose answers must not depend on how fast the model loads."""
+        settled = self._semantic is None or self._semantic.wait(timeout)
+        if settled and self.refuse_unrelated > 0 and self._meaning():
+            self._floor.settle(self._state)
+        return settled
 
     def lessons(self) -> list[Lesson]:
         """Every lesson in service, sorted by id."""
@@ -313,15 +325,12 @@ class Catalog:
         hold a right one (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
-        # A long pasted text is read in a few ways (question.readings): the surest one counts
-        # (the first of equals, and any reading with a candidate before one without).
-        trials = []
-        for question in readings(query):
-            found, meaning, fixed, named = self._evidence(question)
-            trials.append((fusion.rank(found, meaning, named=named), meaning, fixed, question))
-        ranked, hybrid, corrections, read_as = max(
-            trials, key=lambda trial: trial[0][0].confidence if trial[0] else -1.0)
-        answers = fusion.decide(ranked, limit, self.min_confidence)
+        ranked, hybrid, corrections, read_as = self._rank(query)
+        # Words only (no model), the floor cost more answers than it saved wrong ones. It stays
+        # under the confidence of a lesson the question names: a lesson's name always answers.
+        floor = min(self._floor.bar(self._state, True, self.refuse_unrelated),
+                    fusion.NAMED_CONFIDENCE) if self._meaning() else 0.0
+        answers = fusion.decide(ranked, limit, max(self.min_confidence, floor))
         hits = []
         for item in answers:
             lesson = self.get(item.evidence.lesson_id)
@@ -341,6 +350,27 @@ class Catalog:
                     titles.append(lesson.title)
             suggestions = tuple(titles)
         return LookupResult(query, tuple(hits), suggestions, corrections, read_as)
+
+    def _rank(self, query: str) -> tuple[list[fusion.Ranked], bool, dict[str, str], str]:
+        """Every candidate for ``query``, best first, whether meaning was used, the typo
+        corrections and the reading of the query they come from."""
+        # A long pasted text is read in a few ways (question.readings): the surest one counts
+        # (the first of equals, and any reading with a candidate before one without).
+        trials = []
+        for question in readings(query):
+            found, meaning, fixed, named = self._evidence(question)
+            trials.append((fusion.rank(found, meaning, named=named), meaning, fixed, question))
+        return max(trials, key=lambda trial: trial[0][0].confidence if trial[0] else -1.0)
+
+    def _first_confidence(self, query: str) -> float:
+        """How sure lookup is of its answer to ``query`` whatever the bar (what the floor of
+        confidence is measured with)."""
+        ranked = self._rank(query)[0]
+        return ranked[0].confidence if ranked else 0.0
+
+    def _meaning(self) -> bool:
+        """Whether lookup uses meaning now (the kind of lookup a floor is measured for)."""
+        return self._semantic is not None and self._semantic.usable
 
     def evidence(self, query: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
         """The candidate lessons for ``query`` with their lexical and semantic evidence,
@@ -453,6 +483,7 @@ class Catalog:
     def _notify(self, change: CatalogChange) -> None:
         if not change:
             return
+        self._state += 1  # the floor of confidence is measured again
         for listener in list(self._listeners):
             try:
                 listener(change)

@@ -27,4 +27,5 @@ def open_catalog(lessons: Path, lookup: LookupSettings | None = None,
     semantic = SemanticIndex(cache=VectorCache(path)) if lookup.semantic else None
     return Catalog(lessons, semantic=semantic, include_drafts=include_drafts,
                    min_confidence=lookup.min_confidence,
+                   refuse_unrelated=lookup.refuse_unrelated,
                    cache=LessonCache(lesson_cache_path(path)))

@@ -161,6 +161,23 @@ def test_lookup_refuses_nan_for_a_bar() -> None:
     assert result.returncode == 2 and "nan is not a number" in result.stderr
 
 
+def test_lookup_raises_its_bar_to_refuse_unrelated_questions_unless_told_not_to(
+        tmp_path: Path) -> None:
+    # The sample library, with meaning: refusing 97% of the built-in unrelated questions puts
+    # the bar at about 0.72, over this (right) answer's confidence of about 0.52; 0 leaves the
+    # calibrated bar.
+    query = "my inbox is overflowing, what do I do"
+    common = ("lookup", "--lessons", str(SAMPLE), "--json", "--cache", str(tmp_path))
+    strict = run(*common, "--refuse-unrelated", "0.97", query)
+    assert strict.returncode == 0, strict.stderr
+    plain = run(*common, "--refuse-unrelated", "0", query)
+    [answer] = json.loads(plain.stdout)["results"][:1]
+    assert answer["id"] == "productivity/inbox-triage" and answer["confidence"] < 0.7
+    assert json.loads(strict.stdout)["results"] == []
+    bad = run("lookup", "--lessons", str(SAMPLE), "--refuse-unrelated", "nan", "x")
+    assert bad.returncode == 2 and "nan is not a number" in bad.stderr
+
+
 def test_lookup_text_output_offers_did_you_mean() -> None:
     result = run("lookup", "--lessons", str(SAMPLE), "password rotation schedule for printers")
     assert result.returncode == 0

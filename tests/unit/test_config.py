@@ -55,6 +55,8 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[lookup]\nsemantic = 0", "lookup.semantic: 0 is not true or false"),
         ('[lookup]\nmin_confidence = "0.5"', "lookup.min_confidence: '0.5' is not a number"),
         ("[lookup]\nmin_confidence = nan", "lookup.min_confidence: nan is not a number"),
+        ("[lookup]\nrefuse_unrelated = 1.2", "lookup.refuse_unrelated:"),
+        ('[lookup]\nrefuse_unrelated = "0.9"', "lookup.refuse_unrelated: '0.9' is not a number"),
         ("[schedule]\nquiz_questions = 2.5", "schedule.quiz_questions: 2.5 is not a whole"),
         ('[dashboard]\nenabled = "false"', "dashboard.enabled: 'false' is not true or false"),
         ("[schedule\n", "not valid TOML"),
