@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from bot.content.dictionary import english
 from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.names import NameIndex
+from bot.content.names import NAMED_CONFIDENCE, NameIndex
 from bot.content.question import clean_question, readings
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
@@ -95,7 +96,11 @@ class Catalog:
         :mod:`bot.content.unrelated`)."""
         self._state = 0
         """Counts the changes to the lessons in service: the floor is measured per state."""
-        self._floor = Floor(self._first_confidence, self._meaning)
+        self._asked_at = 0.0
+        """``time.monotonic()`` at the end of the last lookup (the floor's measurement waits
+        for quiet moments)."""
+        self._floor = Floor(self._first_confidence, self._meaning,
+                            lambda: time.monotonic() - self._asked_at)
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()
@@ -325,11 +330,15 @@ class Catalog:
         hold a right one (``min_confidence``)."""
         if limit < 1:
             raise QueryError(f"limit must be at least 1, not {limit}")
-        ranked, hybrid, corrections, read_as = self._rank(query)
+        self._asked_at = math.inf  # under way: the floor's measurement waits
+        try:
+            ranked, hybrid, corrections, read_as = self._rank(query)
+        finally:
+            self._asked_at = time.monotonic()
         # Words only (no model), the floor cost more answers than it saved wrong ones. It stays
         # under the confidence of a lesson the question names: a lesson's name always answers.
         floor = min(self._floor.bar(self._state, True, self.refuse_unrelated),
-                    fusion.NAMED_CONFIDENCE) if self._meaning() else 0.0
+                    NAMED_CONFIDENCE) if self._meaning() else 0.0
         answers = fusion.decide(ranked, limit, max(self.min_confidence, floor))
         hits = []
         for item in answers:

@@ -3,7 +3,9 @@ refused, measured per state of the library and kind of lookup."""
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,19 @@ def test_a_library_close_to_unrelated_questions_refuses_more_of_them(
         assert words.lookup(asked, 3) == plain.lookup(asked, 3)
     words._floor.join(10)
     assert not words._floor._measured
+
+
+def test_the_background_measurement_waits_for_a_quiet_moment() -> None:
+    busy = {"until": True}
+    asked: list[str] = []
+
+    def quiet() -> float:
+        return -math.inf if busy["until"] else 1.0  # a lookup under way, then none
+
+    floor = Floor(lambda question: asked.append(question) or 0.5, lambda: True, quiet)
+    floor.bar(1, True, 0.9)
+    time.sleep(0.2)
+    assert asked == []  # it waited while learners' lookups went on
+    busy["until"] = False
+    floor.join(10)
+    assert floor.bar(1, True, 0.9) == 0.5
