@@ -21,9 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.baseline import PlainBM25
-from bot.config import LookupSettings
 from bot.content.catalog import Catalog
-from bot.content.library import open_catalog
 
 Ranker = Callable[[str], list[str]]
 
@@ -113,7 +111,12 @@ def main() -> None:
     catalog.load()
     chosen: dict[str, Ranker] = {}
     if not args.lexical:
-        # Scored as the bot answers: its default [lookup] settings and embedding cache.
+        # Scored as the bot answers: its default [lookup] settings and embedding cache. (Not
+        # imported at the top: the other benchmarks import this module, and their memory
+        # figures would count pydantic.)
+        from bot.config import LookupSettings
+        from bot.content.library import open_catalog
+
         bot = open_catalog(args.lessons, LookupSettings())
         bot.load()
         bot.wait_for_meaning(None)
