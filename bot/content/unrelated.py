@@ -3,8 +3,8 @@
 The calibrated bar (:data:`bot.content.fusion.MIN_CONFIDENCE`) is one number for every
 library, fitted on six. A library may stand closer than those did to what people ask that no
 lesson answers: in a company's own onboarding library "how do I claim overtime hours?" comes
-close to the lesson on expense reports (0.44), "what's the dress code for client meetings?"
-to the code of conduct (0.52), and wrong answers follow. So each library
+close to the lesson on expense reports (0.44), "can I buy extra holiday days?" to the one on
+meetings (0.42), and wrong answers follow. So each library
 also gets a floor, measured on itself: lookup's confidence on a fixed set of questions that no
 training library is meant to answer (``data/unrelated_questions.txt``: office logistics,
 questions about specific products, general knowledge, chit-chat; written for this without
@@ -35,6 +35,8 @@ REFUSED = 0.9
 """Share of the unrelated questions the bar refuses by default ([lookup] refuse_unrelated).
 Chosen on the tuning halves: 0.9 raised the man pages' right "no answer" from 0.75 to 0.81 at
 the same hit@3 and moved no other tuning half; 0.93 cost hit@3 on three of them."""
+# (The questions were first 300: the 22 close to a question of the benchmarks' sets were taken
+# out, so that those sets, held-out ones included, measure the floor on questions it never saw.)
 
 QUIET = 0.05
 """Seconds without a learner's lookup before the background measurement asks its next question:
