@@ -127,9 +127,8 @@ def never_silent(catalog: Catalog) -> Ranker:
 def rankers(folder: Path) -> tuple[dict[str, Ranker], list[Lesson]]:
     """Every ranker compared, over the same lessons, and those lessons."""
     hybrid, index = hybrid_catalog(folder)
-    lexical = Catalog(folder, refuse_unrelated=REFUSED)
+    lexical = Catalog(folder, refuse_unrelated=REFUSED)  # as the bot: no model, so no floor
     lexical.load()
-    lexical.wait_for_meaning(None)  # no model: its floor of confidence, measured now
     plain = PlainBM25(lexical.lessons())
     return {
         "microlearn": lambda q: [hit.lesson.id for hit in hybrid.lookup(q, 3).hits],

@@ -316,6 +316,8 @@ class LookupAnswer:
     unsure: bool = False
     """Lookup answers, but is not sure this is what was asked: the reply says so, and how to
     tell the trainers it was not."""
+    not_it: str = ""
+    """What a press of "Not what I asked" sends back (empty: no such button)."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class LearnerChange:
     last_lesson: str | Keep | None = KEEP
     last_lookup: str | Keep | None = KEEP
     last_query: str | Keep | None = KEEP
+    last_query_at: datetime | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class Learner:
     last_query: str | None = None
     """The words that lesson answered, until the learner judges it: what "not what I asked"
     passes on to trainers."""
+    last_query_at: datetime | None = None
+    """When they were answered ("not what I asked" is about a recent answer)."""
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,7 @@ def _learner(row: Any) -> Learner:
         last_lesson=row.last_lesson,
         last_lookup=row.last_lookup,
         last_query=row.last_query,
+        last_query_at=row.last_query_at,
     )
 
 

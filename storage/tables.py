@@ -52,6 +52,8 @@ class LearnerRow(SQLModel, table=True):
     """The lesson the learner looked up last (what `add` adds)."""
     last_query: str | None = Field(default=None, max_length=500)
     """The words that lesson answered, until the learner judges it."""
+    last_query_at: datetime | None = None
+    """When they were answered."""
     last_action_at: datetime | None = None
     """When the learner last read a lesson or answered a question (the dashboard's "at
     risk")."""

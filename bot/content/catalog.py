@@ -99,7 +99,7 @@ class Catalog:
         self._asked_at = 0.0
         """``time.monotonic()`` at the end of the last lookup (the floor's measurement waits
         for quiet moments)."""
-        self._floor = Floor(self._first_confidence, self._meaning,
+        self._floor = Floor(self._first_confidence, self._floor_state,
                             lambda: time.monotonic() - self._asked_at)
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
@@ -287,12 +287,12 @@ class Catalog:
 
     def wait_for_meaning(self, timeout: float | None) -> bool:
         """Block until lookup uses meaning (the lessons embedded, or the model known to be
-        missing), at most ``timeout`` seconds (``None``: as long as it takes), and measure the
-        library's floor of confidence for it; True when it is settled. For one-shot uses, such
+        missing), at most ``timeout`` seconds (``None``: as long as it takes), then measure the
+        library's floor of confidence (a few seconds more); True when it is settled. For one-shot uses, such
         as a scripted demo, whose answers must not depend on how fast the model loads."""
         settled = self._semantic is None or self._semantic.wait(timeout)
-        if settled and self.refuse_unrelated > 0 and self._meaning():
-            self._floor.settle(self._state)
+        if settled and self.refuse_unrelated > 0:
+            self._floor.settle()  # a few more seconds, whatever the timeout
         return settled
 
     def lessons(self) -> list[Lesson]:
@@ -337,8 +337,8 @@ class Catalog:
             self._asked_at = time.monotonic()
         # Words only (no model), the floor cost more answers than it saved wrong ones. It stays
         # under the confidence of a lesson the question names: a lesson's name always answers.
-        floor = min(self._floor.bar(self._state, True, self.refuse_unrelated),
-                    NAMED_CONFIDENCE) if self._meaning() else 0.0
+        floor = min(self._floor.bar(self.refuse_unrelated), NAMED_CONFIDENCE) \
+            if self._meaning() else 0.0
         answers = fusion.decide(ranked, limit, max(self.min_confidence, floor))
         hits = []
         for item in answers:
@@ -378,8 +378,16 @@ class Catalog:
         return ranked[0].confidence if ranked else 0.0
 
     def _meaning(self) -> bool:
-        """Whether lookup uses meaning now (the kind of lookup a floor is measured for)."""
+        """Whether lookup uses meaning now (the floor of confidence is for it alone)."""
         return self._semantic is not None and self._semantic.usable
+
+    def _floor_state(self) -> tuple[int, int] | None:
+        """The library as lookup by meaning sees it (lessons, and embedding rounds applied),
+        or None while lessons wait to be embedded or meaning is not in use."""
+        if self._semantic is None or not self._semantic.usable:
+            return None
+        rounds = self._semantic.settled
+        return None if rounds is None else (self._state, rounds)
 
     def evidence(self, query: str) -> tuple[list[fusion.Evidence], bool, dict[str, str]]:
         """The candidate lessons for ``query`` with their lexical and semantic evidence,
@@ -492,7 +500,9 @@ class Catalog:
     def _notify(self, change: CatalogChange) -> None:
         if not change:
             return
-        self._state += 1  # the floor of confidence is measured again
+        if change.added or change.changed or change.removed:
+            with self._lock:
+                self._state += 1  # the floor of confidence is measured again
         for listener in list(self._listeners):
             try:
                 listener(change)

@@ -236,10 +236,10 @@ class _Walker(MarkdownWalker):
                 self.heading_level = tag.level
             elif name == "List" and self.in_quiz and self.question is not None:
                 question = self.question
-                if question.lists and question.after:
-                    # Text between two lists of choices is the next question written without
-                    # its '### ' (a bold line, "Q3."): one clear error, not a wrong one about
-                    # the question before having two lists and its choices twice.
+                if question.lists and question.after and _asks(question.after[-1][0]):
+                    # A question between two lists of choices is the next question written
+                    # without its '### ' (a bold line, "Q3."): one clear error, not a wrong one
+                    # about the question before having two lists and its choices twice.
                     text, line = question.after.pop()
                     _finish_question(question, self.rel, self.problems, self.draft)
                     question = self.question = _QuestionDraft(text, line, unheaded=True)
@@ -360,6 +360,16 @@ class _QuestionDraft:
     """Paragraphs after its choices (with their lines): its detail, unless a list follows."""
     unheaded: bool = False
     """Text followed by choices but without a '### ' heading: reported, never served."""
+
+
+_QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
+                            re.IGNORECASE)
+
+
+def _asks(text: str) -> bool:
+    """Whether a paragraph reads as a question: a bold line, a "?" at its end, or a number
+    like "Q3" first ("Also:" between two lists of choices is a split list, not a question)."""
+    return bool(_QUESTION_LIKE.search(" ".join(text.split())))
 
 
 def _finish_question(

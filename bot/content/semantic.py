@@ -125,6 +125,8 @@ class SemanticIndex:
         self._matrices: tuple[Vectors, ...] = ()
         self._ready = threading.Event()
         self._queue: list[Lesson | str] = []
+        self._applying = False
+        self._rounds = 0
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._started = False
@@ -141,6 +143,13 @@ class SemanticIndex:
     def usable(self) -> bool:
         """True when lookups can use meaning now."""
         return self.ready and self.error is None and self._encoder is not None
+
+    @property
+    def settled(self) -> int | None:
+        """How many rounds of embedding have been applied, or None while lessons wait to be
+        embedded (what the library's floor of confidence is measured for)."""
+        with self._wake:
+            return None if self._queue or self._applying else self._rounds
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until ready (or the timeout passes); True when ready."""
@@ -206,8 +215,14 @@ class SemanticIndex:
                         if not self._wake.wait(self._keep_every_s) and self._started:
                             break  # a quiet while: time to say the vectors are in use
                     batch, self._queue = self._queue, []
+                    self._applying = bool(batch)
                 if batch:
-                    self._apply(batch)
+                    try:
+                        self._apply(batch)
+                    finally:
+                        with self._wake:
+                            self._applying = False
+                            self._rounds += 1
                 else:
                     # After the library is embedded, and again every few hours while the bot
                     # runs: its vectors are marked as used, and only what no process asked

@@ -12,8 +12,9 @@ sight of any library), and the bar is raised to refuse ``refused`` (by default 9
 Where such questions stay far from every lesson, the floor is below the calibrated bar and
 changes nothing.
 
-The floor is measured in a background thread whenever the library changed or lookup began to
-use meaning, and lookup uses the last one measured meanwhile. Lookup by words alone (no model)
+The floor is measured in a background thread once lookup uses meaning and whenever the library
+changed (once its changed lessons are embedded), and lookup uses the last one measured
+meanwhile. Lookup by words alone (no model)
 has none: there it cost more right answers than it saved wrong ones (docs/lookup.md).
 """
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import cache
 from pathlib import Path
 
@@ -57,86 +58,100 @@ def unrelated_questions() -> tuple[str, ...]:
 class Floor:
     """The library's floor, measured in the background for each state of the library."""
 
-    def __init__(self, confidence: Confidence, meaning: Callable[[], bool],
+    def __init__(self, confidence: Confidence, state: Callable[[], Hashable | None],
                  quiet: Callable[[], float] = lambda: QUIET) -> None:
-        """``meaning`` says whether lookup uses meaning now (the kind of lookup measured);
-        ``quiet`` how many seconds have passed since the last learner's lookup."""
+        """``state`` names the library as lookup sees it now (its lessons and their vectors),
+        None while it is changing (lessons waiting to be embedded: a floor measured then would
+        be kept for a library that is not the one served); ``quiet`` says how many seconds
+        have passed since the last learner's lookup."""
         self._confidence = confidence
-        self._meaning = meaning
+        self._state = state
         self._quiet = quiet
         self._lock = threading.Lock()
-        self._measured: dict[bool, tuple[int, list[float]]] = {}
-        """By kind of lookup (with meaning or not): the library state measured and the
-        unrelated questions' confidences, sorted."""
-        self._wanted: tuple[int, bool] | None = None
+        self._measured: tuple[Hashable, list[float]] | None = None
+        """The state measured and the unrelated questions' confidences, sorted."""
+        self._failed: Hashable | None = None
+        self._wanted = False
         self._worker: threading.Thread | None = None
         self.measured_at = 0.0
         """``time.perf_counter()`` when the last floor was in place (0: none yet)."""
 
-    def bar(self, state: int, hybrid: bool, refused: float) -> float:
-        """The floor for lookups of this kind: the confidence under which ``refused`` of the
-        unrelated questions fall (0 when ``refused`` is 0). When the library or the kind
-        changed since it was measured, it is measured again in the background; the last one
-        of this kind serves until then (0 when there is none)."""
+    def bar(self, refused: float) -> float:
+        """The floor: the confidence under which ``refused`` of the unrelated questions fall
+        (0 when ``refused`` is 0). When the library changed since it was measured, it is
+        measured again in the background; the last one serves until then (0 when there is
+        none)."""
         if refused <= 0:
             return 0.0
+        state = self._state()
         with self._lock:
-            measured = self._measured.get(hybrid)
-            if measured is None or measured[0] != state:
-                self._want(state, hybrid)
+            measured = self._measured
+            if state is not None and state != self._failed and (
+                    measured is None or measured[0] != state):
+                self._want()
         return _quantile(measured[1], refused) if measured else 0.0
 
-    def settle(self, state: int) -> None:
-        """Measure the floor now, in this thread, for the kind of lookup in use (for one-shot
-        uses whose answers must not depend on timing: the command line, benchmarks, tests)."""
-        self._measure(state, None)
+    def settle(self) -> None:
+        """Measure the floor now, in this thread, unless it is current or the library is
+        changing (for one-shot uses whose answers must not depend on timing: the command
+        line, benchmarks, tests)."""
+        state = self._state()
+        with self._lock:
+            current = self._measured is not None and self._measured[0] == state
+        if state is not None and not current:
+            self._measure(state)
 
     def join(self, timeout: float | None = None) -> None:
-        """Wait for a measurement under way, if any (benchmarks)."""
+        """Wait for a measurement under way, if any (benchmarks, tests)."""
         worker = self._worker
         if worker is not None:
             worker.join(timeout)
 
-    def _want(self, state: int, hybrid: bool) -> None:
+    def _want(self) -> None:
         """Ask for a measurement (the lock held); one worker runs at a time."""
-        self._wanted = (state, hybrid)
+        self._wanted = True
         if self._worker is None or not self._worker.is_alive():
-            self._worker = threading.Thread(target=self._work, name="lookup-floor", daemon=True)
-            self._worker.start()
+            worker = threading.Thread(target=self._work, name="lookup-floor", daemon=True)
+            try:
+                worker.start()
+            except RuntimeError:  # no thread to spare: the calibrated bar alone, this time
+                log.warning("could not start measuring the library's floor of confidence")
+                return
+            self._worker = worker
 
     def _work(self) -> None:
         while True:
             with self._lock:
-                wanted, self._wanted = self._wanted, None
-                if wanted is None:
+                if not self._wanted:
                     self._worker = None
                     return
-                measured = self._measured.get(wanted[1])
-                if measured is not None and measured[0] == wanted[0]:
-                    continue  # asked for again while it was being measured
+                self._wanted = False
+            state = self._state()
+            with self._lock:
+                if state is None or (self._measured is not None and self._measured[0] == state):
+                    continue  # changing again, or measured meanwhile
             try:
-                self._measure(*wanted, patient=True)
+                self._measure(state, patient=True)
             except Exception:  # never worth stopping the bot for: the calibrated bar stays
-                log.exception("measuring the library's floor of confidence failed")
+                log.exception("measuring the library's floor of confidence failed; lookup "
+                              "keeps the calibrated bar until the library changes")
+                with self._lock:
+                    self._failed = state
 
-    def _measure(self, state: int, hybrid: bool | None, patient: bool = False) -> None:
-        """Measure for ``hybrid`` lookups (None: the kind in use now); ``patient``: each
-        question waits for a quiet moment between learners' lookups."""
+    def _measure(self, state: Hashable, patient: bool = False) -> None:
+        """Measure for the library in ``state``; ``patient``: each question waits for a quiet
+        moment between learners' lookups."""
         started = time.perf_counter()
-        if hybrid is None:
-            hybrid = self._meaning()
-        elif hybrid != self._meaning():
-            return
         confidences = []
         for question in unrelated_questions():
             while patient and (quiet := self._quiet()) < QUIET:
                 time.sleep(min(QUIET, QUIET - quiet))  # -inf while a lookup is under way
             confidences.append(self._confidence(question))
         confidences.sort()
-        if self._meaning() != hybrid:
-            return  # the kind of lookup changed meanwhile: the next lookup asks again
+        if self._state() != state:
+            return  # the library changed meanwhile: the next lookup asks again
         with self._lock:
-            self._measured[hybrid] = (state, confidences)
+            self._measured = (state, confidences)
             self.measured_at = time.perf_counter()
         log.info("lookup floor measured on %d unrelated questions in %.1f s: %.3f at %d%%",
                  len(confidences), time.perf_counter() - started,

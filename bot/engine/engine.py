@@ -206,8 +206,6 @@ class Engine:
                 lessons.send_lesson(turn, scheduled=False,
                                     chosen=checks.next_of_track(turn, skipped.track))
             return
-        if says_not_it(text) and voice.not_it(turn):
-            return  # "not what I asked" of a looked-up lesson: passed on to trainers
         open_ask = turn.unit.asks.latest_open(turn.learner.id)
         if open_ask is not None and quiz.answer_open(turn, open_ask, text):
             return  # an answer, a "skip", or a wrong number of choices: all about the question
@@ -225,6 +223,10 @@ class Engine:
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
                 voice.reply(turn, awaited, text)
                 return
+        if says_not_it(text) and voice.not_it(turn):
+            # "Not what I asked" of a lesson just looked up (an open question and a reply the
+            # bot invited came first: "wrong one" may be a choice, "not helpful" a comment).
+            return
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
             return

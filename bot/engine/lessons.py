@@ -30,6 +30,8 @@ SURE = 0.8
 """Below this confidence an answer is hedged ("I'm not sure this is what you asked") and says
 how to pass the question on to trainers; the lesson is still shown whole (docs/lookup.md has
 how often such answers are right)."""
+NOT_IT_TAG = "notit"
+"""The value of a "Not what I asked" button under a looked-up lesson: ``notit:<token>``."""
 ADD_TAG = "add"
 """The value of an "Add to my reviews" button: ``add:<token>``."""
 REVIEWED = (LessonSource.LESSON, LessonSource.ADDED)
@@ -177,6 +179,9 @@ def press(turn: Turn, value: str) -> bool:
                 if receipt.read_at is not None
                 and (lesson := turn.catalog.get(receipt.lesson_id)) is not None}
         return voice.press(turn, value, mine)
+    if tag == NOT_IT_TAG:
+        not_it_pressed(turn, name)
+        return True
     if tag not in (READ_TAG, ADD_TAG):
         return False
     wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP
@@ -191,6 +196,21 @@ def press(turn: Turn, value: str) -> bool:
     else:
         add(turn, lesson)
     return True
+
+
+def not_it_pressed(turn: Turn, name: str) -> None:
+    """"Not what I asked" under a looked-up lesson: the question goes to trainers (see
+    :func:`bot.engine.voice.not_it`). Under an older answer, whose question is no longer kept,
+    the lesson is rated not useful, which asks the learner what they were looking for."""
+    last = turn.learner.last_lookup
+    if last is not None and token(last) == name and voice.not_it(turn):
+        return
+    receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
+    lesson = turn.catalog.get(receipt.lesson_id) if receipt else None
+    if lesson is None:
+        turn.say(Notice(NoticeCode.LESSON_GONE))
+    else:
+        voice.rate(turn, lesson, False)
 
 
 def add_latest(turn: Turn, _: str) -> None:
@@ -252,16 +272,17 @@ def lookup(turn: Turn, text: str) -> None:
         return
     best = result.hits[0].lesson
     turn.received(best.id, LessonSource.LOOKUP)
-    if (turn.learner.last_lookup, turn.learner.last_query) != (best.id, query[:500]):
-        # What `add` adds, and what "not what I asked" passes on to trainers.
-        turn.update_learner(LearnerChange(last_lookup=best.id, last_query=query[:500]))
+    # What `add` adds, and what "not what I asked" passes on to trainers.
+    turn.update_learner(LearnerChange(last_lookup=best.id, last_query=query[:500],
+                                      last_query_at=turn.now))
     receipt = turn.receipt(best.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
     turn.say(LookupAnswer(voice.shorten(query), best, tuple(hit.lesson for hit in result.hits[1:]),
                           tuple(result.corrections.items()),
                           add="" if reviewed or not best.questions
                           else f"{ADD_TAG}:{token(best.id)}",
-                          unsure=(result.hits[0].confidence or 0.0) < SURE))
+                          unsure=(result.hits[0].confidence or 0.0) < SURE,
+                          not_it=f"{NOT_IT_TAG}:{token(best.id)}"))
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

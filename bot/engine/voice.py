@@ -39,6 +39,9 @@ QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "which
 """First words of a question: such words are looked up, and the invitation stays open."""
 SKIN_TONES = "".join(chr(code) for code in range(0x1F3FB, 0x1F400)) + "\ufe0f"
 NOTES_SHOWN = 10
+NOT_IT_WINDOW = timedelta(minutes=30)
+""""Not what I asked" is about the lesson looked up in the last half hour; later such words
+are about something else (a quiz's feedback, a colleague) and are looked up as usual."""
 SHOWN_QUERY = 200
 """Characters of the learner's words repeated in a reply about them ("no lesson on ...");
 lookup itself reads the whole message (its question first, however long the paste before it)."""
@@ -133,7 +136,7 @@ def rate_command(turn: Turn, args: str) -> None:
     hold(turn)  # typed like a button: a reflection asked with it stays open
     useful, comment = verdict(args)
     lesson = last_read(turn)
-    if lesson is None and useful is not None and turn.learner.last_query is not None:
+    if lesson is None and useful is not None and turn.learner.last_lookup is not None:
         # Nothing read yet, a lesson looked up: that is the one rated.
         lesson = turn.catalog.get(turn.learner.last_lookup or "")
         if lesson is not None and not useful and not comment and not_it(turn):
@@ -150,10 +153,12 @@ def not_it(turn: Turn) -> bool:
     """The learner says the lesson lookup gave did not answer them ("not what I asked"): the
     question joins the trainers' list of questions without a lesson, and the lesson is rated
     not useful with those words. False when no looked-up lesson waits for a verdict."""
-    query, lesson_id = turn.learner.last_query, turn.learner.last_lookup
+    learner = turn.learner
+    query, lesson_id, answered = learner.last_query, learner.last_lookup, learner.last_query_at
     lesson = turn.catalog.get(lesson_id) if lesson_id else None
-    if query is None or lesson is None:
-        return False
+    if query is None or lesson is None or answered is None or \
+            not timedelta(0) <= turn.now - answered <= NOT_IT_WINDOW:
+        return False  # "that's wrong" days later is about something else
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)
     voices = turn.unit.voices
     voices.rate(turn.learner.id, lesson.id, False, turn.now)

@@ -221,14 +221,34 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     await fake.wait_for(lambda: any(m.blocks[:1] == [title] for m in fake.posted(ANN_DM)))
     assert fake.posted("C0GENERAL") == []
     found = next(m for m in fake.posted(ANN_DM) if m.blocks[:1] == [title])
-    [add] = next(block for block in found.blocks if block["type"] == "actions")["elements"]
+    [add, not_it] = next(block for block in found.blocks
+                         if block["type"] == "actions")["elements"]
     assert add["action_id"] == "lesson-add" and add["text"]["text"] == "Add to my reviews"
+    assert not_it["action_id"] == "lesson-notit" and not_it["text"]["text"] == "Not what I asked"
     press = button_press(ANN, {"ts": found.ts, "text": found.text, "blocks": found.blocks},
                          ANN_DM, 0)
     envelope = await fake.socket.send("interactive", press)
     await fake.socket.wait_ack(envelope, timeout=3)
     await fake.wait_for(lambda: bool(found.edits))
     assert "will come back for review" in block_texts(found.blocks)
+
+    # "Not what I asked" under the next answer: the question goes to the trainers' list.
+    before = len(fake.posted(ANN_DM))
+    envelope = await fake.socket.send("slash_commands", slash(ANN, "phishing"))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: len(fake.posted(ANN_DM)) > before)
+    again = fake.posted(ANN_DM)[-1]
+    [only] = next(block for block in again.blocks if block["type"] == "actions")["elements"]
+    assert only["action_id"] == "lesson-notit"  # its questions are in the reviews already
+    press = button_press(ANN, {"ts": again.ts, "text": again.text, "blocks": again.blocks},
+                         ANN_DM, 0)
+    envelope = await fake.socket.send("interactive", press)
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(again.edits))
+    assert 'I have passed \\"phishing\\" to the trainers' in block_texts(again.blocks)
+    with bot.database.session() as session:
+        assert [row[0] for row in session.execute(text("SELECT query FROM lookup_miss"))] == [
+            "phishing"]
 
     # The App Home: streak, points, badges, the next lesson in Slack's own date format.
     envelope = await fake.socket.send("events_api", event_body(home_opened(ANN, ANN_DM)))

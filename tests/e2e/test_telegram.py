@@ -320,16 +320,22 @@ async def test_a_lookup_earns_nothing_and_its_button_adds_its_questions(
     await bot.says("/start")
     [found] = await bot.says("how do I spot a phishing email")
     assert found.text.startswith("Spot a phishing email in ten seconds")
-    assert [label for label, _ in found.buttons] == ["Add to my reviews"]
+    assert [label for label, _ in found.buttons] == ["Add to my reviews", "Not what I asked"]
     assert bot.points() == 0
     fake.press_button(ADA, found, index=0)
     await fake.wait_for(lambda: bool(fake.callback_answers))
     [toast] = fake.callback_answers.values()
     assert toast is not None and toast.startswith(
         'Added: 2 questions of "Spot a phishing email in ten seconds" will come back')
-    # The pop-up comes first, then the button goes: wait for both.
+    # The pop-up comes first, then the buttons go: wait for both.
     await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, found.message_id))
     assert bot.points() == 0
+    # "Not what I asked" under the next answer: the question goes to the trainers' list.
+    [again] = await bot.says("how do I spot a phishing email")
+    assert [label for label, _ in again.buttons] == ["Not what I asked"]  # added already
+    fake.press_button(ADA, again, index=0)
+    await fake.wait_for(lambda: any("to the trainers" in m.text for m in fake.sent_to(ADA)))
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, again.message_id))
     bot.clock.set(local(1, "10:00"))
     [question] = await bot.says("quiz")
     assert "phishing" in question.text

@@ -262,21 +262,29 @@ class BlockRenderer:
         if message.others:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))
         return SlackMessage(fallback(escape(lesson.title)),
-                            self.with_button(blocks, "add", message.add))
+                            self.with_button(blocks, "add", message.add,
+                                             ("notit", message.not_it)))
 
-    def with_button(self, blocks: list[Block], tag: str, value: str) -> list[Block]:
-        """A lesson's blocks and, when the engine gave one, its button ("Got it", "Add to my
-        reviews") last: a long lesson is cut before it, never the button."""
-        if not value:
+    def with_button(self, blocks: list[Block], tag: str, value: str,
+                    *more: tuple[str, str]) -> list[Block]:
+        """A lesson's blocks and, when the engine gave them, its buttons ("Got it", "Add to my
+        reviews", "Not what I asked") last: a long lesson is cut before them, never a button."""
+        labels = dict(self.text.menu("buttons"))
+        buttons = []
+        for name, given in ((tag, value), *more):
+            if not given:
+                continue
+            button = {"type": "button", "action_id": f"{LESSON_ACTION}-{name}",
+                      "text": plain(labels[name], BUTTON_TEXT), "value": given[:2000]}
+            if name == "read":
+                button["style"] = "primary"
+            buttons.append(button)
+        if not buttons:
             return blocks
-        label = dict(self.text.menu("buttons"))[tag]
-        button = {"type": "button", "action_id": f"{LESSON_ACTION}-{tag}",
-                  "text": plain(label, BUTTON_TEXT), "value": value[:2000]}
-        if tag == "read":
-            button["style"] = "primary"
+        first = str(buttons[0]["value"])
         return [*self.fit(blocks, MESSAGE_BLOCKS - 1),
-                {"type": "actions", "block_id": f"{LESSON_ACTION}-{value[:200]}",
-                 "elements": [button]}]
+                {"type": "actions", "block_id": f"{LESSON_ACTION}-{first[:200]}",
+                 "elements": buttons}]
 
     def rate_message(self, message: RateLesson) -> SlackMessage:
         """The question and its two buttons (``lesson-up``, ``lesson-down``) in one block,

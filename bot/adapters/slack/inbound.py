@@ -35,6 +35,7 @@ from bot.messages import (
     Feedback,
     Inbound,
     LessonRead,
+    NotIt,
     Outbound,
     Platform,
     QuestionMessage,
@@ -101,7 +102,7 @@ class Listeners:
         app.command(COMMAND)(self.on_learn)
         app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self.on_answer)
         app.action(re.compile(rf"^{COMMAND_ACTION}-[a-z]+$"))(self.on_home_button)
-        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add|up|down)$"))(self.on_lesson_button)
+        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add|notit|up|down)$"))(self.on_lesson_button)
 
     # -- listeners: ack, then hand the work to a task of ours -----------------------------------
 
@@ -227,7 +228,7 @@ class Listeners:
         button(s)."""
         replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
         done = replies[0] if replies else None
-        if isinstance(done, LessonRead | ReviewsAdded | Rated) and ts and original:
+        if isinstance(done, LessonRead | ReviewsAdded | Rated | NotIt) and ts and original:
             blocks = self.adapter.blocks.pressed_blocks(original, block_id, done)
             try:
                 async with self.adapter.pacer.slot(channel):

@@ -85,6 +85,7 @@ from bot.messages import (
     NothingDue,
     Notice,
     NoticeCode,
+    NotIt,
     Outbound,
     Platform,
     QuestionMessage,
@@ -590,8 +591,9 @@ class TelegramAdapter:
                 else:
                     await self._edit(message, None, None)
                 return list(replies)
-            case Rated():
-                # "Not useful": the invitation to say why is a message of its own, to stay.
+            case Rated() | NotIt():
+                # "Not useful": the invitation to say why is a message of its own, to stay;
+                # "Not what I asked": what became of the question, likewise.
                 await self._answer(query)
                 if message is not None:
                     await self._edit(message, None, None)

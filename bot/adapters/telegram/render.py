@@ -170,8 +170,8 @@ class TelegramRenderer:
             self.action_keyboard(message))
 
     def action_keyboard(self, message: Outbound) -> tuple[tuple[Button, ...], ...]:
-        """The "Got it" under a lesson, the "Add to my reviews" under a lookup, the two
-        rating buttons under "was it useful?"."""
+        """The "Got it" under a lesson, "Add to my reviews" and "Not what I asked" under a
+        lookup, the two rating buttons under "was it useful?"."""
         labels = dict(self._renderer.menu("buttons"))
         match message:
             case RateLesson(up=up, down=down):
@@ -181,8 +181,11 @@ class TelegramRenderer:
                 return (pair,) if len(pair) == 2 else ()
             case LessonMessage(done=value) if value:
                 tag = "read"
-            case LookupAnswer(add=value) if value:
-                tag = "add"
+            case LookupAnswer(add=add, not_it=not_it) if add or not_it:
+                row = tuple(Button(labels[tag], value) for tag, value in (("add", add),
+                                                                         ("notit", not_it))
+                            if value and fits_callback(value))
+                return (row,) if row else ()
             case _:
                 return ()
         return ((Button(labels[tag], value),),) if fits_callback(value) else ()

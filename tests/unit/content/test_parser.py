@@ -380,3 +380,11 @@ def test_text_after_the_choices_with_no_choices_after_it_stays_the_questions() -
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is not None and not [p for p in problems if p.is_error]
     assert lesson.questions[0].detail == "A note after."
+
+
+def test_a_note_between_two_lists_of_choices_is_still_a_split_list() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### First?\n- [x] yes\n- [ ] no\n\nAlso:\n\n"
+            "- [ ] maybe\n")
+    _, problems = parse_lesson(text, "x.md")
+    assert [p.line for p in problems if p.is_error] == [7]
+    assert "more than one list" in problems[0].message

@@ -9,14 +9,16 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from bot.content import unrelated
 from bot.content.catalog import Catalog
-from bot.content.semantic import SemanticIndex
+from bot.content.semantic import SemanticIndex, default_encoder
 from bot.content.unrelated import Floor, unrelated_questions
+from bot.content.vector_cache import VectorCache
 
 QUERIES = Path(__file__).resolve().parents[3] / "bench" / "queries"
 
@@ -44,6 +46,7 @@ def test_no_unrelated_question_is_one_of_the_benchmarks_questions() -> None:
 def test_the_floor_is_measured_in_the_background_and_again_after_a_change() -> None:
     asked: list[str] = []
     level = {"value": 0.5}
+    library: dict[str, object] = {"state": 1}
     gate = threading.Event()
 
     def confidence(question: str) -> float:
@@ -51,39 +54,61 @@ def test_the_floor_is_measured_in_the_background_and_again_after_a_change() -> N
         asked.append(question)
         return level["value"]
 
-    floor = Floor(confidence, lambda: True)
-    assert floor.bar(1, True, 0.9) == 0.0  # nothing measured yet: the calibrated bar alone
+    floor = Floor(confidence, lambda: library["state"])
+    assert floor.bar(0.9) == 0.0  # nothing measured yet: the calibrated bar alone
     gate.set()
     floor.join(10)
-    assert floor.bar(1, True, 0.9) == 0.5
+    assert floor.bar(0.9) == 0.5
     assert len(asked) == len(unrelated_questions())
-    level["value"] = 0.7
-    assert floor.bar(2, True, 0.9) == 0.5  # the library changed: the last floor meanwhile
+    level["value"], library["state"] = 0.7, 2
+    assert floor.bar(0.9) == 0.5  # the library changed: the last floor meanwhile
     floor.join(10)
-    assert floor.bar(2, True, 0.9) == 0.7
+    assert floor.bar(0.9) == 0.7
     assert len(asked) == 2 * len(unrelated_questions())
-    assert floor.bar(2, True, 0.9) == 0.7  # current: not measured again
+    floor.bar(0.9)  # current: not measured again
     floor.join(10)
     assert len(asked) == 2 * len(unrelated_questions())
-    assert floor.bar(2, True, 0.0) == 0.0  # turned off
+    assert floor.bar(0.0) == 0.0  # turned off
 
 
-def test_a_measurement_that_sees_the_kind_of_lookup_change_is_dropped() -> None:
+def test_nothing_is_measured_while_the_library_is_changing() -> None:
+    library: dict[str, object] = {"state": None}  # lessons waiting to be embedded
+    asked: list[str] = []
+
+    def confidence(question: str) -> float:
+        asked.append(question)
+        if len(asked) == 10:
+            library["state"] = 4  # changed during the measurement: dropped
+        return 0.9
+
+    floor = Floor(confidence, lambda: library["state"])
+    floor.settle()
+    assert floor.bar(0.9) == 0.0 and asked == []
+    library["state"] = 3
+    floor.settle()
+    assert floor.bar(0.9) == 0.0  # measured for 3, but the library is 4 now: asked again
+    floor.join(10)
+    assert floor.bar(0.9) == 0.9
+
+
+def test_a_failed_measurement_is_not_retried_until_the_library_changes(
+        caplog: pytest.LogCaptureFixture) -> None:
+    library = {"state": 1}
     calls = {"n": 0}
 
     def confidence(question: str) -> float:
         calls["n"] += 1
-        return 0.9
+        raise ValueError("broken")
 
-    def meaning() -> bool:
-        return calls["n"] > 10  # meaning becomes ready during the first measurement
-
-    floor = Floor(confidence, meaning)
-    floor.settle(1)  # begun on words only: dropped
-    assert floor.bar(1, False, 0.9) == 0.0 and floor.bar(1, True, 0.9) == 0.0
+    floor = Floor(confidence, lambda: library["state"])
+    for _ in range(3):
+        assert floor.bar(0.9) == 0.0
+        floor.join(10)
+    assert calls["n"] == 1 and "calibrated bar" in caplog.text
+    library["state"] = 2
+    floor.bar(0.9)
     floor.join(10)
-    floor.settle(1)
-    assert floor.bar(1, True, 0.9) == 0.9
+    assert calls["n"] == 2
 
 
 def write(folder: Path, name: str, title: str, body: str) -> None:
@@ -110,7 +135,7 @@ def test_a_library_close_to_unrelated_questions_refuses_more_of_them(
     assert answer.lesson.id == "expenses" and answer.confidence is not None
     catalog.refuse_unrelated = 0.9
     assert catalog.wait_for_meaning(None)  # the floor measured for lookup with meaning
-    assert catalog._floor.bar(catalog._state, True, 0.9) > answer.confidence
+    assert catalog._floor.bar(0.9) > answer.confidence
     assert catalog.lookup(question, 3).hits == ()
     assert catalog.lookup("Running meetings", 3).hits  # a lesson's name: sure enough
     words = Catalog(tmp_path, refuse_unrelated=0.9)  # no model: no floor (it cost answers)
@@ -131,10 +156,62 @@ def test_the_background_measurement_waits_for_a_quiet_moment() -> None:
     def quiet() -> float:
         return -math.inf if busy["until"] else 1.0  # a lookup under way, then none
 
-    floor = Floor(lambda question: asked.append(question) or 0.5, lambda: True, quiet)
-    floor.bar(1, True, 0.9)
+    def confidence(question: str) -> float:
+        asked.append(question)
+        return 0.5
+
+    floor = Floor(confidence, lambda: 1, quiet)
+    floor.bar(0.9)
     time.sleep(0.2)
     assert asked == []  # it waited while learners' lookups went on
     busy["until"] = False
     floor.join(10)
-    assert floor.bar(1, True, 0.9) == 0.5
+    assert floor.bar(0.9) == 0.5
+
+
+class HeldEncoder:
+    """The bundled model, holding back texts that carry a marker until released."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.inner = default_encoder()
+        self.release = release
+
+    def knows(self, word: str) -> bool:
+        return self.inner.knows(word)
+
+    def encode(self, texts: Sequence[str]) -> object:
+        if any("zzmarker" in text for text in texts):
+            self.release.wait(30)
+        return self.inner.encode(texts)
+
+
+def test_after_a_change_the_floor_waits_for_the_changed_lessons_to_be_embedded(
+        tmp_path: Path) -> None:
+    # Measured on the old vectors, under the new library's name, it would have been kept
+    # until the next change (a reviewer saw 0.99 kept where 0.04 was right).
+    release = threading.Event()
+    write(tmp_path, "git.md", "Git branches", "Create a branch, commit, merge it back.")
+    close = unrelated_questions()[:30]
+    for n, question in enumerate(close):
+        write(tmp_path, f"l{n}.md", question, f"{question}. {question}.")
+    index = SemanticIndex(lambda: HeldEncoder(release), VectorCache(None))
+    catalog = Catalog(tmp_path, semantic=index, refuse_unrelated=0.9)
+    catalog.load()
+    assert catalog.wait_for_meaning(30)
+    before = catalog._floor.bar(0.9)
+    for n in range(len(close)):  # a trainer rewrites them into something else entirely
+        write(tmp_path, f"l{n}.md", f"Kubernetes pods {n}", f"zzmarker pods and helm charts {n}.")
+    catalog.refresh()
+    catalog.lookup("branch merge")
+    catalog._floor.join(10)
+    assert catalog._floor.bar(0.9) == before  # not measured on vectors about to change
+    release.set()
+    assert index.wait(30)
+    deadline = time.monotonic() + 30
+    while catalog._floor_state() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    catalog.lookup("branch merge")  # now measured for the library as it is
+    catalog._floor.join(30)
+    fresh = Floor(catalog._first_confidence, catalog._floor_state)
+    fresh.settle()
+    assert catalog._floor.bar(0.9) == fresh.bar(0.9) < before

@@ -12,6 +12,7 @@ from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import (
+    Feedback,
     Inbound,
     LookupAnswer,
     NoMatch,
@@ -20,6 +21,7 @@ from bot.messages import (
     NotIt,
     Outbound,
     Platform,
+    QuestionMessage,
     Rated,
     RateLesson,
     ReflectionPrompt,
@@ -258,3 +260,54 @@ def test_an_answer_lookup_is_not_sure_of_says_so(say: Say) -> None:
     assert named.lesson.title == "Three" and not named.unsure  # a lesson's name: sure
     [passing] = [m for m in say("tell me about bananas", at=MON) if isinstance(m, LookupAnswer)]
     assert passing.lesson.title == "Two" and passing.unsure  # a word in passing: hedged
+
+
+def test_not_it_words_are_a_quiz_answer_or_an_invited_reply_first(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    [answer, *_] = say("cherries and passwords", at=MON)  # a lookup, never judged
+    assert isinstance(answer, LookupAnswer)
+    say("lesson", at=MON)
+    say("done", at=MON)
+    assert say("rate down", at=MON) == [Rated("One", False, ask_comment=True)]
+    # The reply to "what would have made One useful?", not a verdict on the lookup.
+    assert say("not helpful", at=MON) == [Noted("comment", "One")]
+    assert misses(database) == []
+    [looked, *_] = say("apples", at=MON)
+    assert isinstance(looked, LookupAnswer) and looked.lesson.title == "One"
+    tue = MON + timedelta(days=1)
+    assert any(isinstance(m, QuestionMessage) for m in say("quiz", at=tue))
+    # "Wrong one" is the text of a choice of the open question: it is graded.
+    assert any(isinstance(m, Feedback) for m in say("wrong one", at=tue + timedelta(minutes=1)))
+    assert misses(database) == []
+
+
+def test_not_it_is_about_an_answer_of_the_last_half_hour(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    [answer, *_] = say("tell me about bananas", at=MON)
+    assert isinstance(answer, LookupAnswer)
+    later = MON + timedelta(minutes=31)
+    assert not any(isinstance(m, NotIt) for m in say("that's wrong", at=later))
+    assert misses(database).count("tell me about bananas") == 0
+    [again, *_] = say("tell me about bananas", at=later)
+    assert isinstance(again, LookupAnswer)
+    assert say("that's wrong", at=later + timedelta(minutes=29)) == [
+        NotIt("tell me about bananas", again.lesson.title)]
+
+
+def test_the_not_it_button_passes_the_question_on_or_rates_an_older_answer(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    [first, *_] = say("tell me about bananas", at=MON)
+    [second, *_] = say("apples", at=MON)
+    assert isinstance(first, LookupAnswer) and isinstance(second, LookupAnswer)
+    assert first.not_it.startswith("notit:") and first.not_it != second.not_it
+    assert say(answer=second.not_it, at=MON) == [NotIt("apples", second.lesson.title)]
+    assert misses(database) == ["apples"]
+    # The first answer's question is no longer kept: its lesson is rated, and the bot asks
+    # what was missing.
+    assert say(answer=first.not_it, at=MON) == [
+        Rated(first.lesson.title, False, ask_comment=True)]
+    assert say("I wanted banana bread recipes", at=MON) == [Noted("comment", "Two")]
+    assert misses(database) == ["apples"]
