@@ -92,3 +92,20 @@ def test_the_neutral_model_and_the_adapters_load_no_database_layer() -> None:
     loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_every_data_file_of_the_bot_ships_in_its_package() -> None:
+    # An editable install reads them from the checkout; a wheel carries only what
+    # package-data names (a data file left out works here and fails on a user's machine).
+    import fnmatch
+    import tomllib
+
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = settings["tool"]["setuptools"]["package-data"]["bot"]
+    data = [path.relative_to(ROOT / "bot").as_posix() for path in (ROOT / "bot").rglob("*")
+            if path.is_file() and path.suffix not in (".py", ".pyc")
+            and "__pycache__" not in path.parts]
+    assert "content/data/unrelated_questions.txt" in data
+    missing = [name for name in data
+               if not any(fnmatch.fnmatch(name, pattern) for pattern in patterns)]
+    assert missing == []
