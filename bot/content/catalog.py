@@ -100,7 +100,8 @@ class Catalog:
         """``time.monotonic()`` at the end of the last lookup (the floor's measurement waits
         for quiet moments)."""
         self._floor = Floor(self._first_confidence, self._floor_state,
-                            lambda: time.monotonic() - self._asked_at)
+                            lambda: time.monotonic() - self._asked_at,
+                            semantic.prime if semantic is not None else lambda questions: None)
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()

@@ -127,6 +127,7 @@ class SemanticIndex:
         self._queue: list[Lesson | str] = []
         self._applying = False
         self._rounds = 0
+        self._primed: dict[str, Vectors] = {}
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._started = False
@@ -262,16 +263,16 @@ class SemanticIndex:
                 self._keys[lesson_id] = tuple(keys[text] for text in texts if text)
             self._rebuild()
 
-    def _embed(self, keys: dict[str, str]) -> dict[str, Vectors]:
+    def _embed(self, keys: dict[str, str], what: str = "lesson texts") -> dict[str, Vectors]:
         """Vectors of the texts of ``keys`` (text -> cache key), from the cache where
-        possible; progress is logged."""
+        possible; progress is logged (``what`` they are)."""
         assert self._encoder is not None
         cached = self._cache.get_many(keys.values()) if keys else {}
         result = {text: cached[key] for text, key in keys.items() if key in cached}
         missing = [text for text in keys if text not in result]
         if len(missing) > BATCH:
-            log.info("embedding %d lesson texts for lookup by meaning (%d found in the cache; "
-                     "%s)", len(missing), len(result),
+            log.info("embedding %d %s for lookup by meaning (%d found in the cache; "
+                     "%s)", len(missing), what, len(result),
                      "these are kept there for the next start" if self._cache.persistent
                      else "the cache is unusable: this is done again at every start")
         started = last = time.monotonic()
@@ -284,10 +285,11 @@ class SemanticIndex:
             now = time.monotonic()
             if now - last >= PROGRESS_EVERY_S:
                 last = now
-                log.info("embedded %d of %d lesson texts (%.0f s)", start + len(chunk),
-                         len(missing), now - started)
+                log.info("embedded %d of %d %s (%.0f s)", start + len(chunk),
+                         len(missing), what, now - started)
         if len(missing) > BATCH:
-            log.info("embedded %d lesson texts in %.1f s", len(missing), time.monotonic() - started)
+            log.info("embedded %d %s in %.1f s", len(missing), what,
+                     time.monotonic() - started)
         return result
 
     def _rebuild(self) -> None:
@@ -308,9 +310,24 @@ class SemanticIndex:
         self._matrices = tuple(matrices)
 
     def _encode_query(self, query: str) -> Vectors:
+        primed = self._primed.get(query)
+        if primed is not None:
+            return primed
         assert self._encoder is not None
         vector: Vectors = np.asarray(self._encoder.encode([query]), dtype=np.float32)[0]
         return vector
+
+    def prime(self, questions: Sequence[str]) -> None:
+        """Have the vectors of ``questions`` ready, from the cache where they are kept and
+        embedded together otherwise (the library's floor of confidence asks the same few
+        hundred at every start: one batch, then the cache, instead of one at a time)."""
+        if not self.usable:
+            return
+        texts = [for_model(question) for question in questions]
+        keys = {text: text_key(self._model_name, text) for text in texts
+                if text not in self._primed}
+        if keys:
+            self._primed.update(self._embed(keys, "questions of the floor of confidence"))
 
     def similarities(
         self, query: str, corrections: Mapping[str, str] | None = None,

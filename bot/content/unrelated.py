@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -59,12 +59,15 @@ class Floor:
     """The library's floor, measured in the background for each state of the library."""
 
     def __init__(self, confidence: Confidence, state: Callable[[], Hashable | None],
-                 quiet: Callable[[], float] = lambda: QUIET) -> None:
+                 quiet: Callable[[], float] = lambda: QUIET,
+                 prime: Callable[[Sequence[str]], None] = lambda questions: None) -> None:
         """``state`` names the library as lookup sees it now (its lessons and their vectors),
         None while it is changing (lessons waiting to be embedded: a floor measured then would
         be kept for a library that is not the one served); ``quiet`` says how many seconds
-        have passed since the last learner's lookup."""
+        have passed since the last learner's lookup; ``prime`` readies the questions'
+        vectors at once (one batch, or the embedding cache)."""
         self._confidence = confidence
+        self._prime = prime
         self._state = state
         self._quiet = quiet
         self._lock = threading.Lock()
@@ -142,6 +145,7 @@ class Floor:
         """Measure for the library in ``state``; ``patient``: each question waits for a quiet
         moment between learners' lookups."""
         started = time.perf_counter()
+        self._prime(unrelated_questions())
         confidences = []
         for question in unrelated_questions():
             while patient and (quiet := self._quiet()) < QUIET:

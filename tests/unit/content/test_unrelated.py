@@ -215,3 +215,40 @@ def test_after_a_change_the_floor_waits_for_the_changed_lessons_to_be_embedded(
     fresh = Floor(catalog._first_confidence, catalog._floor_state)
     fresh.settle()
     assert catalog._floor.bar(0.9) == fresh.bar(0.9) < before
+
+
+class CountingEncoder:
+    """The bundled model, counting the texts it embeds."""
+
+    def __init__(self, counts: list[int]) -> None:
+        self.inner = default_encoder()
+        self.counts = counts
+
+    def knows(self, word: str) -> bool:
+        return self.inner.knows(word)
+
+    def encode(self, texts: Sequence[str]) -> object:
+        self.counts.append(len(texts))
+        return self.inner.encode(texts)
+
+
+def test_the_floors_questions_are_embedded_in_batches_once_then_read_from_the_cache(
+        tmp_path: Path) -> None:
+    write(tmp_path, "git.md", "Git branches", "Create a branch, commit, merge it back.")
+    cache = tmp_path / "vectors.sqlite3"
+    floors = []
+    for _ in range(2):  # two starts on one cache file
+        counts: list[int] = []
+        catalog = Catalog(tmp_path, semantic=SemanticIndex(
+            lambda counts=counts: CountingEncoder(counts), VectorCache(cache)),
+            refuse_unrelated=0.9)
+        catalog.load()
+        assert catalog.wait_for_meaning(30)
+        floors.append((catalog._floor.bar(0.9), list(counts)))
+    (first, embedded), (second, again) = floors
+    assert first == second > 0
+    assert sum(embedded) >= len(unrelated_questions()) and max(embedded) > 1  # in batches
+    # The second start read the lesson and the questions from the cache; only the few that
+    # lookup reads with a typo corrected for this library were embedded (one by one, as any
+    # learner's question is).
+    assert sum(again) <= len(unrelated_questions()) // 20 and set(again) <= {1}
