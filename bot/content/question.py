@@ -18,7 +18,10 @@ from bot.content.analysis import fold
 MAX_SENTENCES = 4
 """A question is a few sentences; later ones of a pasted text add little and cost time."""
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?:-{3,}|_{3,}|={3,})\s+")
+"""Sentences end after . ! ? and at line breaks, and at a separator line pasted into one line
+("... Thanks, Anna --- can I claim this?": the question is a sentence of its own); a dash
+("--") is not one."""
 # Whole sentences that are only politeness or preamble.
 _EMPTY = re.compile(
     r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?( (so|very) much)?|"
@@ -41,7 +44,7 @@ _LEAD = re.compile(
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of ``text`` (split after . ! ? and at line breaks)."""
+    """The sentences of ``text`` (split after . ! ?, at line breaks and at separators)."""
     return [part.strip() for part in _SENTENCE.split(text) if part and part.strip()]
 
 

@@ -132,3 +132,14 @@ def test_a_mails_own_first_question_is_never_read_alone() -> None:
     found = readings(text)
     assert "Could you reply by Friday?" not in found  # it answered with a lesson on its own
     assert found[-1] == "What should I do now?"
+
+
+def test_a_separator_pasted_into_one_line_ends_a_sentence() -> None:
+    text = ("I'm organising the summer party for the office on 12 July. We have a budget of 2,000 "
+            "EUR and about 60 people. The venue is booked and catering is sorted. Could you let "
+            "me know your dietary requirements by Friday? Thanks, Anna --- can I claim the party "
+            "decorations I bought for this?")
+    assert sentences(text)[-2:] == ["Thanks, Anna", "can I claim the party decorations I "
+                                                    "bought for this?"]
+    assert sentences("a well-known -- and loved -- tool?") == [
+        "a well-known -- and loved -- tool?"]  # a dash, not a separator
