@@ -101,7 +101,7 @@ class Catalog:
         for quiet moments)."""
         self._floor = Floor(self._first_confidence, self._floor_state,
                             lambda: time.monotonic() - self._asked_at,
-                            semantic.prime if semantic is not None else lambda questions: None)
+                            semantic.prime if semantic is not None else None)
         self._max_bytes = max_bytes
         self._include_drafts = include_drafts
         self._lock = threading.RLock()
@@ -289,11 +289,12 @@ class Catalog:
     def wait_for_meaning(self, timeout: float | None) -> bool:
         """Block until lookup uses meaning (the lessons embedded, or the model known to be
         missing), at most ``timeout`` seconds (``None``: as long as it takes), then measure the
-        library's floor of confidence (a few seconds more); True when it is settled. For one-shot uses, such
-        as a scripted demo, whose answers must not depend on how fast the model loads."""
+        library's floor of confidence (a few seconds more, whatever the timeout); True when it
+        is settled. For one-shot uses, such as a scripted demo, whose answers must not depend
+        on how fast the model loads."""
         settled = self._semantic is None or self._semantic.wait(timeout)
         if settled and self.refuse_unrelated > 0:
-            self._floor.settle()  # a few more seconds, whatever the timeout
+            self._floor.settle()
         return settled
 
     def lessons(self) -> list[Lesson]:

@@ -60,7 +60,7 @@ class Floor:
 
     def __init__(self, confidence: Confidence, state: Callable[[], Hashable | None],
                  quiet: Callable[[], float] = lambda: QUIET,
-                 prime: Callable[[Sequence[str]], None] = lambda questions: None) -> None:
+                 prime: Callable[[Sequence[str]], None] | None = None) -> None:
         """``state`` names the library as lookup sees it now (its lessons and their vectors),
         None while it is changing (lessons waiting to be embedded: a floor measured then would
         be kept for a library that is not the one served); ``quiet`` says how many seconds
@@ -145,7 +145,8 @@ class Floor:
         """Measure for the library in ``state``; ``patient``: each question waits for a quiet
         moment between learners' lookups."""
         started = time.perf_counter()
-        self._prime(unrelated_questions())
+        if self._prime is not None:
+            self._prime(unrelated_questions())
         confidences = []
         for question in unrelated_questions():
             while patient and (quiet := self._quiet()) < QUIET:

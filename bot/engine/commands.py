@@ -92,11 +92,17 @@ def question_after_command(text: str) -> str:
     return parts[1] if len(parts) == 2 else ""
 
 
+def plain_words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, without punctuation or emoji, apostrophes kept
+    (a typographic one read as "'")."""
+    return "".join(c if c.isalnum() or c in " '" else " "
+                   for c in text.lower().replace("\u2019", "'")).split()
+
+
 def says_not_it(text: str) -> bool:
     """Whether ``text`` says the lesson just looked up was not the answer ("No, that's not
     what I asked!", "wrong lesson 🙁")."""
-    words = "".join(c if c.isalnum() or c in " '" else " "
-                    for c in text.lower().replace("\u2019", "'")).split()
+    words = plain_words(text)
     while words and words[0] in ("no", "nope", "sorry", "hmm", "um", "but", "well", "sadly"):
         words = words[1:]
     while words and words[-1] in ("sorry", "thanks", "though", "unfortunately"):
@@ -107,7 +113,7 @@ def says_not_it(text: str) -> bool:
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()
-    words = "".join(c if c.isalnum() or c in " '" else " " for c in stripped.lower()).split()
+    words = plain_words(stripped)
     phrase = PHRASES.get(" ".join(words))
     if phrase:
         return Command(phrase, "", False, stripped)
@@ -240,7 +246,7 @@ POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "b
 def small_talk(text: str) -> str | None:
     """'thanks', 'bye' or 'hello' for a few words of small talk ("good morning!", "thank you
     so much 🙂", "how are you"), None for anything longer or that asks something real."""
-    words = "".join(c if c.isalnum() or c in " '" else " " for c in text.lower()).split()
+    words = plain_words(text)
     if not words:
         return "hello"  # emoji or punctuation alone
     if len(words) > 5:

@@ -22,7 +22,14 @@ from bot.messages import (
     NoticeCode,
     ReviewsAdded,
 )
-from storage.records import Card, Delivery, DeliveryKind, LearnerChange, LessonSource
+from storage.records import (
+    Card,
+    Delivery,
+    DeliveryKind,
+    LearnerChange,
+    LessonSource,
+    Receipt,
+)
 
 READ_TAG = "read"
 """The value of a "Got it" button: ``read:<token>`` (see :func:`token`)."""
@@ -185,8 +192,7 @@ def press(turn: Turn, value: str) -> bool:
     if tag not in (READ_TAG, ADD_TAG):
         return False
     wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP
-    receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
-    lesson = turn.catalog.get(receipt.lesson_id) if receipt else None
+    receipt, lesson = received(turn, name)
     if receipt is None or lesson is None:  # not one of theirs, or a trainer removed it since
         turn.say(Notice(NoticeCode.LESSON_GONE))
     elif tag == READ_TAG and receipt.via is wanted:
@@ -198,6 +204,13 @@ def press(turn: Turn, value: str) -> bool:
     return True
 
 
+def received(turn: Turn, name: str) -> tuple[Receipt | None, Lesson | None]:
+    """The learner's receipt of the lesson a button's token names, and that lesson while it
+    is in the library."""
+    receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
+    return receipt, turn.catalog.get(receipt.lesson_id) if receipt else None
+
+
 def not_it_pressed(turn: Turn, name: str) -> None:
     """"Not what I asked" under a looked-up lesson: the question goes to trainers (see
     :func:`bot.engine.voice.not_it`). Under an older answer, whose question is no longer kept,
@@ -205,8 +218,7 @@ def not_it_pressed(turn: Turn, name: str) -> None:
     last = turn.learner.last_lookup
     if last is not None and token(last) == name and voice.not_it(turn):
         return
-    receipt = next((item for item in turn.history() if token(item.lesson_id) == name), None)
-    lesson = turn.catalog.get(receipt.lesson_id) if receipt else None
+    lesson = received(turn, name)[1]
     if lesson is None:
         turn.say(Notice(NoticeCode.LESSON_GONE))
     else:

@@ -138,7 +138,7 @@ def rate_command(turn: Turn, args: str) -> None:
     lesson = last_read(turn)
     if lesson is None and useful is not None and turn.learner.last_lookup is not None:
         # Nothing read yet, a lesson looked up: that is the one rated.
-        lesson = turn.catalog.get(turn.learner.last_lookup or "")
+        lesson = turn.catalog.get(turn.learner.last_lookup)
         if lesson is not None and not useful and not comment and not_it(turn):
             return
     if lesson is None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -53,7 +54,14 @@ from tests.e2e.slack_harness import (
     start_bot,
 )
 from tests.fakes.network import free_port
-from tests.fakes.slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack, entities_ok, mrkdwn_texts
+from tests.fakes.slack_api import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    FakeSlack,
+    Message,
+    entities_ok,
+    mrkdwn_texts,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -121,6 +129,20 @@ def block_texts(blocks: list[dict[str, object]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
+def buttons_of(message: Message) -> list[dict[str, Any]]:
+    """The buttons of a message's actions block."""
+    elements: list[dict[str, Any]] = next(
+        block for block in message.blocks if block["type"] == "actions")["elements"]
+    return elements
+
+
+async def press_in_dm(fake: FakeSlack, message: Message, index: int) -> None:
+    """Ann presses the ``index``-th button of ``message`` in her DM; back once it is acked."""
+    envelope = await fake.socket.send("interactive", button_press(
+        ANN, {"ts": message.ts, "text": message.text, "blocks": message.blocks}, ANN_DM, index))
+    await fake.socket.wait_ack(envelope, timeout=3)
+
+
 # -- the whole journey -----------------------------------------------------------------------------
 
 async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
@@ -148,13 +170,10 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
 
     # "Got it" at the end of the lesson counts it: the button is replaced by what it earned,
     # and the badge it completes follows.
-    [got_it] = next(block for block in lesson.blocks if block["type"] == "actions")["elements"]
+    [got_it] = buttons_of(lesson)
     assert got_it["action_id"] == "lesson-read" and got_it["text"]["text"] == "Got it ✓"
-    press = button_press(ANN, {"ts": lesson.ts, "text": lesson.text, "blocks": lesson.blocks},
-                         ANN_DM, 0)
     posted = len(fake.posted(ANN_DM))
-    envelope = await fake.socket.send("interactive", press)
-    await fake.socket.wait_ack(envelope, timeout=3)
+    await press_in_dm(fake, lesson, 0)
     await fake.wait_for(lambda: bool(lesson.edits) and len(fake.posted(ANN_DM)) > posted)
     assert not any(block["type"] == "actions" for block in lesson.blocks)
     assert "counts as read: +5 points" in block_texts(lesson.blocks)
@@ -166,13 +185,9 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     # its invitation, and the next words are the comment the trainers see.
     rate = fake.posted(ANN_DM)[-1]
     assert "useful?" in block_texts(rate.blocks)
-    buttons = next(block for block in rate.blocks if block["type"] == "actions")["elements"]
-    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
+    assert [(b["action_id"], b["text"]["text"]) for b in buttons_of(rate)] == [
         ("lesson-up", "👍 Useful"), ("lesson-down", "👎 Not useful")]
-    press = button_press(ANN, {"ts": rate.ts, "text": rate.text, "blocks": rate.blocks},
-                         ANN_DM, 1)
-    envelope = await fake.socket.send("interactive", press)
-    await fake.socket.wait_ack(envelope, timeout=3)
+    await press_in_dm(fake, rate, 1)
     await fake.wait_for(lambda: bool(rate.edits))
     assert not any(block["type"] == "actions" for block in rate.blocks)
     assert "What would have made" in block_texts(rate.blocks)
@@ -199,11 +214,8 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     right = bot.engine.catalog.get(ask.lesson_id)
     assert right is not None
     correct = next(q for q in right.questions if q.key == ask.question_key).correct_indexes[0]
-    press = button_press(ANN, {"ts": question.ts, "text": question.text,
-                               "blocks": question.blocks}, ANN_DM, correct)
     started = time.monotonic()
-    envelope = await fake.socket.send("interactive", press)
-    await fake.socket.wait_ack(envelope, timeout=3)
+    await press_in_dm(fake, question, correct)
     assert time.monotonic() - started < 3
     await fake.wait_for(lambda: bool(question.edits))
     updated = block_texts(question.blocks)
@@ -221,14 +233,10 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     await fake.wait_for(lambda: any(m.blocks[:1] == [title] for m in fake.posted(ANN_DM)))
     assert fake.posted("C0GENERAL") == []
     found = next(m for m in fake.posted(ANN_DM) if m.blocks[:1] == [title])
-    [add, not_it] = next(block for block in found.blocks
-                         if block["type"] == "actions")["elements"]
+    [add, not_it] = buttons_of(found)
     assert add["action_id"] == "lesson-add" and add["text"]["text"] == "Add to my reviews"
     assert not_it["action_id"] == "lesson-notit" and not_it["text"]["text"] == "Not what I asked"
-    press = button_press(ANN, {"ts": found.ts, "text": found.text, "blocks": found.blocks},
-                         ANN_DM, 0)
-    envelope = await fake.socket.send("interactive", press)
-    await fake.socket.wait_ack(envelope, timeout=3)
+    await press_in_dm(fake, found, 0)
     await fake.wait_for(lambda: bool(found.edits))
     assert "will come back for review" in block_texts(found.blocks)
 
@@ -238,12 +246,9 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     await fake.socket.wait_ack(envelope, timeout=3)
     await fake.wait_for(lambda: len(fake.posted(ANN_DM)) > before)
     again = fake.posted(ANN_DM)[-1]
-    [only] = next(block for block in again.blocks if block["type"] == "actions")["elements"]
+    [only] = buttons_of(again)
     assert only["action_id"] == "lesson-notit"  # its questions are in the reviews already
-    press = button_press(ANN, {"ts": again.ts, "text": again.text, "blocks": again.blocks},
-                         ANN_DM, 0)
-    envelope = await fake.socket.send("interactive", press)
-    await fake.socket.wait_ack(envelope, timeout=3)
+    await press_in_dm(fake, again, 0)
     await fake.wait_for(lambda: bool(again.edits))
     assert 'I have passed \\"phishing\\" to the trainers' in block_texts(again.blocks)
     with bot.database.session() as session:

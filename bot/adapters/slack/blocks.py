@@ -248,8 +248,8 @@ class BlockRenderer:
         lesson = message.lesson
         note = self.phrase("lesson_note", lesson=lesson) if lesson.questions else None
         return SlackMessage(fallback(self.phrase("lesson_preview", lesson=lesson)),
-                            self.with_button(self.lesson_blocks(lesson, note), "read",
-                                             message.done))
+                            self.with_buttons(self.lesson_blocks(lesson, note),
+                                              ("read", message.done)))
 
     def lookup_message(self, message: LookupAnswer) -> SlackMessage:
         lesson = message.lesson
@@ -262,29 +262,29 @@ class BlockRenderer:
         if message.others:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))
         return SlackMessage(fallback(escape(lesson.title)),
-                            self.with_button(blocks, "add", message.add,
-                                             ("notit", message.not_it)))
+                            self.with_buttons(blocks, ("add", message.add),
+                                              ("notit", message.not_it)))
 
-    def with_button(self, blocks: list[Block], tag: str, value: str,
-                    *more: tuple[str, str]) -> list[Block]:
+    def with_buttons(self, blocks: list[Block], *buttons: tuple[str, str]) -> list[Block]:
         """A lesson's blocks and, when the engine gave them, its buttons ("Got it", "Add to my
-        reviews", "Not what I asked") last: a long lesson is cut before them, never a button."""
+        reviews", "Not what I asked"; each a tag and the value the engine gave, none when it
+        gave none) last: a long lesson is cut before them, never a button."""
         labels = dict(self.text.menu("buttons"))
-        buttons = []
-        for name, given in ((tag, value), *more):
-            if not given:
+        elements = []
+        for tag, value in buttons:
+            if not value:
                 continue
-            button = {"type": "button", "action_id": f"{LESSON_ACTION}-{name}",
-                      "text": plain(labels[name], BUTTON_TEXT), "value": given[:2000]}
-            if name == "read":
+            button = {"type": "button", "action_id": f"{LESSON_ACTION}-{tag}",
+                      "text": plain(labels[tag], BUTTON_TEXT), "value": value[:2000]}
+            if tag == "read":
                 button["style"] = "primary"
-            buttons.append(button)
-        if not buttons:
+            elements.append(button)
+        if not elements:
             return blocks
-        first = str(buttons[0]["value"])
+        first = str(elements[0]["value"])
         return [*self.fit(blocks, MESSAGE_BLOCKS - 1),
                 {"type": "actions", "block_id": f"{LESSON_ACTION}-{first[:200]}",
-                 "elements": buttons}]
+                 "elements": elements}]
 
     def rate_message(self, message: RateLesson) -> SlackMessage:
         """The question and its two buttons (``lesson-up``, ``lesson-down``) in one block,

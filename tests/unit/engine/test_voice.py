@@ -208,6 +208,13 @@ def test_rate_rates_the_lesson_read_last_even_when_a_newer_one_came(say: Say) ->
         Rated("One", False, comment="the first one was too long")]
 
 
+def looked_up(say: Say, text: str, at: datetime) -> LookupAnswer:
+    """The lesson lookup answers ``text`` with (failing the test when it finds none)."""
+    [answer, *_] = say(text, at=at)
+    assert isinstance(answer, LookupAnswer), answer
+    return answer
+
+
 def misses(database: Database) -> list[str]:
     with database.session() as session:
         return [str(query) for (query,) in session.execute(
@@ -217,8 +224,7 @@ def misses(database: Database) -> list[str]:
 def test_not_what_i_asked_passes_the_question_to_trainers_once(
         say: Say, database: Database) -> None:
     say("hi", at=MON)
-    [answer, *_] = say("tell me about bananas", at=MON)
-    assert isinstance(answer, LookupAnswer)
+    answer = looked_up(say, "tell me about bananas", MON)
     title = answer.lesson.title
     assert say("No, that's not what I asked!", at=MON) == [NotIt("tell me about bananas", title)]
     assert misses(database) == ["tell me about bananas"]  # the trainers' list
@@ -227,8 +233,7 @@ def test_not_what_i_asked_passes_the_question_to_trainers_once(
     # Said again, with no new answer in between: nothing more to pass on; it is looked up.
     assert not any(isinstance(m, NotIt) for m in say("wrong lesson", at=MON))
     assert misses(database).count("tell me about bananas") == 1
-    [again, *_] = say("bananas please", at=MON)
-    assert isinstance(again, LookupAnswer)
+    looked_up(say, "bananas please", MON)
     assert say("Wrong lesson \U0001f641 sorry", at=MON) == [NotIt("bananas please", title)]
 
 
@@ -244,14 +249,12 @@ def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database)
 def test_rate_down_after_a_lookup_with_nothing_read_rejects_the_looked_up_lesson(
         say: Say, database: Database) -> None:
     say("hi", at=MON)
-    [answer, *_] = say("tell me about bananas", at=MON)
-    assert isinstance(answer, LookupAnswer)
+    answer = looked_up(say, "tell me about bananas", MON)
     [reply] = say("rate down", at=MON)
     assert reply == NotIt("tell me about bananas", answer.lesson.title)
     assert misses(database) == ["tell me about bananas"]
     say("what about bananas then", at=MON)
     assert say("rate up", at=MON) == [Rated(answer.lesson.title, True)]
-
 
 
 def test_an_answer_lookup_is_not_sure_of_says_so(say: Say) -> None:
@@ -285,13 +288,11 @@ def test_not_it_words_are_a_quiz_answer_or_an_invited_reply_first(
 def test_not_it_is_about_an_answer_of_the_last_half_hour(
         say: Say, database: Database) -> None:
     say("hi", at=MON)
-    [answer, *_] = say("tell me about bananas", at=MON)
-    assert isinstance(answer, LookupAnswer)
+    looked_up(say, "tell me about bananas", MON)
     later = MON + timedelta(minutes=31)
     assert not any(isinstance(m, NotIt) for m in say("that's wrong", at=later))
     assert misses(database).count("tell me about bananas") == 0
-    [again, *_] = say("tell me about bananas", at=later)
-    assert isinstance(again, LookupAnswer)
+    again = looked_up(say, "tell me about bananas", later)
     assert say("that's wrong", at=later + timedelta(minutes=29)) == [
         NotIt("tell me about bananas", again.lesson.title)]
 
