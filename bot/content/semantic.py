@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 MODEL_NAME = "all-MiniLM-L6-v2/numpy-int8"
 """Part of every cache key: vectors of another model (or another export) are never mixed in."""
 BATCH = 32
+QUIET_BATCH = 8
+"""Texts embedded at a time in the background between learners' lookups (the floor's questions,
+:meth:`SemanticIndex.prime`): a learner who asks meanwhile waits for one such batch at most."""
 PROGRESS_EVERY_S = 10.0
 """Seconds between progress lines while a large library is embedded."""
 KEEP_EVERY_S = 6 * 3600.0
@@ -263,9 +266,11 @@ class SemanticIndex:
                 self._keys[lesson_id] = tuple(keys[text] for text in texts if text)
             self._rebuild()
 
-    def _embed(self, keys: dict[str, str], what: str = "lesson texts") -> dict[str, Vectors]:
+    def _embed(self, keys: dict[str, str], what: str = "lesson texts",
+               pause: Callable[[], None] | None = None) -> dict[str, Vectors]:
         """Vectors of the texts of ``keys`` (text -> cache key), from the cache where
-        possible; progress is logged (``what`` they are)."""
+        possible; progress is logged (``what`` they are). ``pause`` is called before each
+        batch, which is then smaller (:data:`QUIET_BATCH`)."""
         assert self._encoder is not None
         cached = self._cache.get_many(keys.values()) if keys else {}
         result = {text: cached[key] for text, key in keys.items() if key in cached}
@@ -276,8 +281,11 @@ class SemanticIndex:
                      "these are kept there for the next start" if self._cache.persistent
                      else "the cache is unusable: this is done again at every start")
         started = last = time.monotonic()
-        for start in range(0, len(missing), BATCH):
-            chunk = missing[start:start + BATCH]
+        batch = BATCH if pause is None else QUIET_BATCH
+        for start in range(0, len(missing), batch):
+            chunk = missing[start:start + batch]
+            if pause is not None:
+                pause()
             rows = np.asarray(self._encoder.encode(chunk), dtype=np.float32)
             fresh = dict(zip(chunk, rows, strict=True))
             result.update(fresh)
@@ -317,17 +325,18 @@ class SemanticIndex:
         vector: Vectors = np.asarray(self._encoder.encode([query]), dtype=np.float32)[0]
         return vector
 
-    def prime(self, questions: Sequence[str]) -> None:
+    def prime(self, questions: Sequence[str], pause: Callable[[], None] | None = None) -> None:
         """Have the vectors of ``questions`` ready, from the cache where they are kept and
         embedded together otherwise (the library's floor of confidence asks the same few
-        hundred at every start: one batch, then the cache, instead of one at a time)."""
+        hundred at every start: in batches, then the cache, instead of one at a time).
+        ``pause`` is called before each batch (to wait for a quiet moment)."""
         if not self.usable:
             return
         texts = [for_model(question) for question in questions]
         keys = {text: text_key(self._model_name, text) for text in texts
                 if text not in self._primed}
         if keys:
-            self._primed.update(self._embed(keys, "questions of the floor of confidence"))
+            self._primed.update(self._embed(keys, "questions of the floor of confidence", pause))
 
     def similarities(
         self, query: str, corrections: Mapping[str, str] | None = None,

@@ -46,6 +46,8 @@ it yields to learners (measured alongside 300 lookups in a row it had raised the
 
 Confidence = Callable[[str], float]
 """How sure lookup is of its answer to a question, whatever the bar."""
+Prime = Callable[[Sequence[str], Callable[[], None] | None], None]
+"""Readies the vectors of questions, calling the second argument (if any) before each batch."""
 
 
 @cache
@@ -60,7 +62,7 @@ class Floor:
 
     def __init__(self, confidence: Confidence, state: Callable[[], Hashable | None],
                  quiet: Callable[[], float] = lambda: QUIET,
-                 prime: Callable[[Sequence[str]], None] | None = None) -> None:
+                 prime: Prime | None = None) -> None:
         """``state`` names the library as lookup sees it now (its lessons and their vectors),
         None while it is changing (lessons waiting to be embedded: a floor measured then would
         be kept for a library that is not the one served); ``quiet`` says how many seconds
@@ -145,12 +147,13 @@ class Floor:
         """Measure for the library in ``state``; ``patient``: each question waits for a quiet
         moment between learners' lookups."""
         started = time.perf_counter()
-        if self._prime is not None:
-            self._prime(unrelated_questions())
+        wait = self._wait_for_quiet if patient else None
+        if self._prime is not None:  # at a first start, embedding them is most of the work
+            self._prime(unrelated_questions(), wait)
         confidences = []
         for question in unrelated_questions():
-            while patient and (quiet := self._quiet()) < QUIET:
-                time.sleep(min(QUIET, QUIET - quiet))  # -inf while a lookup is under way
+            if wait is not None:
+                wait()
             confidences.append(self._confidence(question))
         confidences.sort()
         if self._state() != state:
@@ -161,6 +164,11 @@ class Floor:
         log.info("lookup floor measured on %d unrelated questions in %.1f s: %.3f at %d%%",
                  len(confidences), time.perf_counter() - started,
                  _quantile(confidences, REFUSED), round(REFUSED * 100))
+
+    def _wait_for_quiet(self) -> None:
+        """Wait until no learner's lookup has run for :data:`QUIET` seconds."""
+        while (quiet := self._quiet()) < QUIET:
+            time.sleep(min(QUIET, QUIET - quiet))  # -inf while a lookup is under way
 
 
 def _quantile(values: list[float], share: float) -> float:

@@ -252,3 +252,38 @@ def test_the_floors_questions_are_embedded_in_batches_once_then_read_from_the_ca
     # lookup reads with a typo corrected for this library were embedded (one by one, as any
     # learner's question is).
     assert sum(again) <= len(unrelated_questions()) // 20 and set(again) <= {1}
+
+
+def test_the_floors_questions_are_embedded_between_learners_lookups(tmp_path: Path) -> None:
+    # At a first start embedding the 278 questions is most of the measurement (about a
+    # second): done in one go, it held up learners asking meanwhile.
+    busy = threading.Event()
+    busy.set()
+    counts: list[int] = []
+    index = SemanticIndex(lambda: CountingEncoder(counts), VectorCache(None))
+    write(tmp_path, "git.md", "Git branches", "Create a branch, commit, merge it back.")
+    catalog = Catalog(tmp_path, semantic=index)  # no floor of its own: this test drives one
+    catalog.load()
+    assert catalog.wait_for_meaning(30)
+    before = len(counts)
+    floor = Floor(catalog._first_confidence, lambda: 1,
+                  lambda: -math.inf if busy.is_set() else 1.0, index.prime)
+    floor.bar(0.9)
+    time.sleep(0.3)
+    assert len(counts) == before  # not one question embedded while learners asked
+    busy.clear()
+    floor.join(60)
+    assert floor.bar(0.9) > 0
+    primed = [count for count in counts[before:] if count > 1]
+    assert sum(primed) > 200 and max(primed) <= 8  # small batches, a quiet moment before each
+
+
+def test_a_floor_measured_at_once_primes_its_questions_without_waiting() -> None:
+    calls: list[object] = []
+
+    def prime(questions: Sequence[str], pause: object) -> None:
+        calls.append(pause)
+
+    floor = Floor(lambda question: 0.5, lambda: 1, lambda: -math.inf, prime)
+    floor.settle()  # the command line: nobody else is asking
+    assert calls == [None] and floor.bar(0.9) == 0.5
