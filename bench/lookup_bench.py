@@ -47,14 +47,18 @@ from bot.content.vector_cache import VectorCache
 HERE = Path(__file__).resolve().parent
 QUERIES = HERE / "queries"
 SETS = ("sample", "npm-docs", "nodejs-docs", "man-pages", "python-docs", "postgres-docs",
-        "sample-workplace", "workplace", "man-pages-independent", "sample-independent")
-HELD_OUT = ("man-pages-independent", "sample-independent", "sample-workplace", "workplace")
+        "sample-workplace", "workplace", "vet-clinic", "man-pages-independent",
+        "sample-independent")
+HELD_OUT = ("man-pages-independent", "sample-independent", "sample-workplace", "workplace",
+            "vet-clinic")
 """Measured here, but bench/calibrate.py never fits on them: written by people who had not seen
 the ranker (sample-independent: a reviewer's workplace questions the sample library cannot
 answer; sample-workplace: 100 workplace questions about it, half of them unanswerable, written
 by a helper who read only the lessons; its halves are kept for comparison; workplace: a
 reviewer's own onboarding and compliance library, bench/libraries/workplace, and the 120
-questions they wrote about it before any lookup)."""
+questions they wrote about it before any lookup; vet-clinic: another reviewer's library for the
+staff of a veterinary clinic, bench/libraries/vet-clinic, and the 100 questions they wrote
+before any lookup)."""
 CORPUS = {"man-pages-independent": "man-pages", "sample-independent": "sample",
           "sample-workplace": "sample"}
 """Query sets that ask about another set's corpus."""
@@ -70,8 +74,8 @@ def lesson_folder(name: str) -> Iterator[Path | None]:
     name = CORPUS.get(name, name)
     if name == "sample":
         yield HERE.parent / "lessons"
-    elif name == "workplace":
-        yield HERE / "libraries" / "workplace"
+    elif name in ("workplace", "vet-clinic"):
+        yield HERE / "libraries" / name
     elif name == "npm-docs":
         folder = Path("/usr/lib/node_modules/npm/docs/content")
         yield folder if folder.is_dir() else None
