@@ -30,6 +30,7 @@ class Kind(StrEnum):
     FEEDBACK = "feedback"
     LOOKUP = "lookup"
     NO_MATCH = "no_match"
+    PICK_RANGE = "pick_range"
     PROFILE = "profile"
     LEADERBOARD = "leaderboard"
     SETTINGS = "settings"
@@ -327,6 +328,16 @@ class NoMatch:
     kind: ClassVar[Kind] = Kind.NO_MATCH
     query: str
     suggestions: tuple[str, ...] = ()
+    picks: tuple[str, ...] = ()
+    """What a press of each suggestion's button sends back (a typed number picks one too)."""
+
+
+@dataclass(frozen=True)
+class PickRange:
+    """A number that picks none of the lessons offered ("Did you mean"): there were ``count``."""
+
+    kind: ClassVar[Kind] = Kind.PICK_RANGE
+    count: int
 
 
 @dataclass(frozen=True)
@@ -702,7 +713,7 @@ class CheckDone:
 
 
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
-            | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
+            | PickRange | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
@@ -710,8 +721,8 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
-    Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, Profile,
-    Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
+    Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, PickRange,
+    Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,

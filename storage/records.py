@@ -92,6 +92,7 @@ class LearnerChange:
     last_lookup: str | Keep | None = KEEP
     last_query: str | Keep | None = KEEP
     last_query_at: datetime | Keep | None = KEEP
+    suggested: str | Keep | None = KEEP
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,12 @@ class Learner:
     """The words that lesson answered, until the learner judges it: what "not what I asked"
     passes on to trainers."""
     last_query_at: datetime | None = None
-    """When they were answered ("not what I asked" is about a recent answer)."""
+    """When they were answered ("not what I asked" is about a recent answer), or when lookup
+    found no answer and offered ``suggested``."""
+    suggested: str | None = None
+    """The last unanswered question and the ids of the lessons offered for it ("did you
+    mean"), as JSON: ``{"query": ..., "lessons": [...]}``; a reply of their number picks
+    one."""
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,7 @@ def _learner(row: Any) -> Learner:
         last_lookup=row.last_lookup,
         last_query=row.last_query,
         last_query_at=row.last_query_at,
+        suggested=row.suggested,
     )
 
 

@@ -53,7 +53,10 @@ class LearnerRow(SQLModel, table=True):
     last_query: str | None = Field(default=None, max_length=500)
     """The words that lesson answered, until the learner judges it."""
     last_query_at: datetime | None = None
-    """When they were answered."""
+    """When they were answered (or, with ``suggested``, when lookup found no answer)."""
+    suggested: str | None = Field(default=None, max_length=2000)
+    """The learner's last unanswered question and the lessons offered for it, as JSON (see
+    :attr:`storage.records.Learner.suggested`)."""
     last_action_at: datetime | None = None
     """When the learner last read a lesson or answered a question (the dashboard's "at
     risk")."""

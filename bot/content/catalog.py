@@ -350,17 +350,16 @@ class Catalog:
                 hits.append(LookupHit(
                     lesson, round(item.score, 4), round(e.coverage, 3), round(e.strength, 3),
                     round(e.similarity, 4) if hybrid else None, round(item.confidence, 3)))
-        suggestions: tuple[str, ...] = ()
+        suggested: list[Lesson] = []
         if not hits:
-            titles = []
             for item in ranked[:3]:
                 lesson = self.get(item.evidence.lesson_id)
                 # Only lessons that share a word or come close in meaning are worth naming.
                 if lesson is not None and (item.evidence.coverage > 0
                                            or item.evidence.similarity >= SUGGEST_SIMILARITY):
-                    titles.append(lesson.title)
-            suggestions = tuple(titles)
-        return LookupResult(query, tuple(hits), suggestions, corrections, read_as)
+                    suggested.append(lesson)
+        return LookupResult(query, tuple(hits), tuple(lesson.title for lesson in suggested),
+                            corrections, read_as, tuple(lesson.id for lesson in suggested))
 
     def _rank(self, query: str) -> tuple[list[fusion.Ranked], bool, dict[str, str], str]:
         """Every candidate for ``query``, best first, whether meaning was used, the typo

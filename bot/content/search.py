@@ -112,6 +112,8 @@ class LookupResult:
     read_as: str = ""
     """The question as lookup read it (greetings and filler gone; of a long pasted text, the
     reading it was surest of), "" where not known."""
+    suggested: tuple[str, ...] = ()
+    """The ids of the lessons ``suggestions`` names, in the same order (where known)."""
 
 
 @dataclass(frozen=True)

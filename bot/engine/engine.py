@@ -227,6 +227,8 @@ class Engine:
             # "Not what I asked" of a lesson just looked up (an open question and a reply the
             # bot invited came first: "wrong one" may be a choice, "not helpful" a comment).
             return
+        if open_ask is None and lessons.pick_typed(turn, said):
+            return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
             return

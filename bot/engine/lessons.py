@@ -4,8 +4,10 @@ arrived."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
@@ -20,6 +22,7 @@ from bot.messages import (
     NoMatch,
     Notice,
     NoticeCode,
+    PickRange,
     ReviewsAdded,
 )
 from storage.records import (
@@ -41,6 +44,11 @@ NOT_IT_TAG = "notit"
 """The value of a "Not what I asked" button under a looked-up lesson: ``notit:<token>``."""
 ADD_TAG = "add"
 """The value of an "Add to my reviews" button: ``add:<token>``."""
+PICK_TAG = "pick"
+"""The value of a "did you mean" button, one per lesson offered: ``pick:<token>``."""
+YES = frozenset({"yes", "yes please", "y", "yep", "yeah", "sure", "ok yes", "that one",
+                 "the first one", "first one", "first"})
+"""A typed reply that picks the first lesson offered ("Did you mean ...?" "yes")."""
 REVIEWED = (LessonSource.LESSON, LessonSource.ADDED)
 """How a lesson came when its questions are in the learner's reviews."""
 
@@ -189,6 +197,9 @@ def press(turn: Turn, value: str) -> bool:
     if tag == NOT_IT_TAG:
         not_it_pressed(turn, name)
         return True
+    if tag == PICK_TAG:
+        pick_pressed(turn, name)
+        return True
     if tag not in (READ_TAG, ADD_TAG):
         return False
     wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP
@@ -278,23 +289,90 @@ def lookup(turn: Turn, text: str) -> None:
         query = " ".join(result.read_as.split())
     if not result.hits:
         turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
-        if turn.learner.last_query is not None:  # "not what I asked" is about an answer
-            turn.update_learner(LearnerChange(last_query=None))
-        turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions)))
+        offered = result.suggested
+        # "Not what I asked" is about an answer; the lessons offered can be picked by number.
+        turn.update_learner(LearnerChange(
+            last_query=None, last_query_at=turn.now,
+            suggested=json.dumps({"query": query[:500], "lessons": list(offered)})
+            if offered else None))
+        turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
+                         tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered)))
         return
-    best = result.hits[0].lesson
-    turn.received(best.id, LessonSource.LOOKUP)
+    answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
+           tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
+
+
+def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = (),
+           corrections: tuple[tuple[str, str], ...] = (), unsure: bool = False) -> None:
+    """Give ``lesson`` as the answer to the learner's ``query`` (looked up, not read)."""
+    turn.received(lesson.id, LessonSource.LOOKUP)
     # What `add` adds, and what "not what I asked" passes on to trainers.
-    turn.update_learner(LearnerChange(last_lookup=best.id, last_query=query[:500],
-                                      last_query_at=turn.now))
-    receipt = turn.receipt(best.id)
+    turn.update_learner(LearnerChange(last_lookup=lesson.id, last_query=query[:500] or None,
+                                      last_query_at=turn.now, suggested=None))
+    receipt = turn.receipt(lesson.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
-    turn.say(LookupAnswer(voice.shorten(query), best, tuple(hit.lesson for hit in result.hits[1:]),
-                          tuple(result.corrections.items()),
-                          add="" if reviewed or not best.questions
-                          else f"{ADD_TAG}:{token(best.id)}",
-                          unsure=(result.hits[0].confidence or 0.0) < SURE,
-                          not_it=f"{NOT_IT_TAG}:{token(best.id)}"))
+    turn.say(LookupAnswer(voice.shorten(query), lesson, others, corrections,
+                          add="" if reviewed or not lesson.questions
+                          else f"{ADD_TAG}:{token(lesson.id)}",
+                          unsure=unsure, not_it=f"{NOT_IT_TAG}:{token(lesson.id)}"))
+
+
+def offered(turn: Turn) -> tuple[str, list[str]] | None:
+    """The learner's last unanswered question and the ids of the lessons offered for it,
+    while they can still be picked (None after :data:`voice.NOT_IT_WINDOW`, or when none
+    were offered)."""
+    learner = turn.learner
+    at = learner.last_query_at
+    if not learner.suggested or at is None or \
+            not timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW:
+        return None
+    try:
+        kept = json.loads(learner.suggested)
+        return str(kept["query"]), [str(lesson_id) for lesson_id in kept["lessons"]]
+    except (ValueError, KeyError, TypeError):  # written by no release: nothing to pick
+        return None
+
+
+def pick_typed(turn: Turn, said: str) -> bool:
+    """A reply of a number ("2") or "yes" to "Did you mean ...?": that lesson, as the
+    answer to the question. False when it is no such reply or nothing waits to be picked."""
+    found = offered(turn)
+    if found is None:
+        return False
+    query, ids = found
+    if said in YES:
+        number = 1
+    elif said.isdigit():
+        number = int(said)
+    else:
+        return False
+    if not 1 <= number <= len(ids):
+        turn.say(PickRange(len(ids)))
+        return True
+    lesson = turn.catalog.get(ids[number - 1])
+    if lesson is None:  # a trainer removed it since
+        turn.say(Notice(NoticeCode.LESSON_GONE))
+    else:
+        answer(turn, lesson, query)
+    return True
+
+
+def pick_pressed(turn: Turn, name: str) -> None:
+    """A "did you mean" button: that lesson, as the answer to the question it was offered
+    for (an older button's lesson is given too, without the question, which is no longer
+    kept)."""
+    found = offered(turn)
+    query, ids = found if found is not None else ("", [])
+    chosen = next((lesson_id for lesson_id in ids if token(lesson_id) == name), None)
+    if chosen is None:
+        query = ""
+        chosen = next((lesson.id for lesson in turn.catalog.lessons()
+                       if token(lesson.id) == name), None)
+    lesson = turn.catalog.get(chosen) if chosen else None
+    if lesson is None:
+        turn.say(Notice(NoticeCode.LESSON_GONE))
+    else:
+        answer(turn, lesson, query)
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

@@ -295,6 +295,26 @@ async def test_an_app_home_button_runs_its_words_in_the_dm(lone_bot: SlackBot, f
     assert posts[-1].blocks[0]["type"] == "header"
 
 
+async def test_a_lesson_offered_by_did_you_mean_is_one_press_or_number_away(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    await say(lone_bot, "report a broken chair")
+    offered = fake.posted(ANN_DM)[-1]
+    assert "1. Report a security incident fast" in block_texts(offered.blocks)
+    buttons = buttons_of(offered)
+    assert [b["action_id"] for b in buttons] == ["lesson-pick-1", "lesson-pick-2", "lesson-pick-3"]
+    assert buttons[0]["text"]["text"] == "1. Report a security incident fast"
+    before = len(fake.posted(ANN_DM))
+    await press_in_dm(fake, offered, 0)
+    [answer] = (await fake.wait_posts(before + 1, ANN_DM))[before:]
+    assert answer.blocks[0]["text"]["text"] == "Report a security incident fast"
+    assert buttons_of(answer)[-1]["action_id"] == "lesson-notit"
+    # Typed: its number.
+    await say(lone_bot, "my password expired yesterday")
+    [picked] = await say(lone_bot, "1")
+    assert picked == "Strong passwords without the headache"
+
+
 # -- what is not a person typing, retries, failures ------------------------------------------------
 
 async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,

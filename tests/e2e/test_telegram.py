@@ -341,6 +341,29 @@ async def test_a_lookup_earns_nothing_and_its_button_adds_its_questions(
     assert "phishing" in question.text
 
 
+async def test_a_lesson_offered_by_did_you_mean_is_one_press_or_number_away(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    [offered] = await bot.says("email about a password reset")
+    assert offered.text.startswith('I have no lesson on "email about a password reset".')
+    assert "1. Spot a phishing email in ten seconds\n2. Passphrases beat passwords" in \
+        offered.text
+    assert [label for label, _ in offered.buttons] == [
+        "1) Spot a phishing email in ten seconds", "2) Passphrases beat passwords"]
+    fake.press_button(ADA, offered, index=1)
+    await fake.wait_for(lambda: fake.sent_to(ADA)[-1].text.startswith(
+        "Passphrases beat passwords"))
+    assert fake.message(ADA, offered.message_id).get("reply_markup")  # another can be picked
+    # Typed, on another question: "yes" to its one lesson offered.
+    [again] = await bot.says("my password expired yesterday")
+    assert again.text.endswith('Did you mean "Passphrases beat passwords"? Reply "yes" to read it.')
+    [picked] = await bot.says("yes")
+    assert picked.text.startswith("Passphrases beat passwords")
+    assert [label for label, _ in picked.buttons][-1] == "Not what I asked"
+
+
 # -- pacing and faults -----------------------------------------------------------------------
 
 

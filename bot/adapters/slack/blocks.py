@@ -26,6 +26,7 @@ from bot.messages import (
     LessonMessage,
     LookupAnswer,
     MyData,
+    NoMatch,
     Outbound,
     Profile,
     QuestionMessage,
@@ -221,6 +222,8 @@ class BlockRenderer:
                 return self.lesson_message(outbound)
             case LookupAnswer():
                 return self.lookup_message(outbound)
+            case NoMatch(picks=picks) if picks:
+                return self.no_match_message(outbound)
             case QuestionMessage():
                 return self.question_message(outbound)
             case Feedback():
@@ -264,6 +267,19 @@ class BlockRenderer:
         return SlackMessage(fallback(escape(lesson.title)),
                             self.with_buttons(blocks, ("add", message.add),
                                               ("notit", message.not_it)))
+
+    def no_match_message(self, message: NoMatch) -> SlackMessage:
+        """"I have no lesson on ...", then a button for each lesson offered (``lesson-pick-N``:
+        an action id must be unique within its block)."""
+        text = self.text.render(message)
+        buttons = [{"type": "button", "action_id": f"{LESSON_ACTION}-pick-{number}",
+                    "text": plain(f"{number}. {title}", BUTTON_TEXT), "value": value[:2000]}
+                   for number, (title, value) in enumerate(
+                       zip(message.suggestions, message.picks, strict=False), 1)]
+        return SlackMessage(fallback(text), [
+            *sections(text.split("\n\n")),
+            {"type": "actions", "block_id": f"{LESSON_ACTION}-{message.picks[0][:200]}",
+             "elements": buttons}])
 
     def with_buttons(self, blocks: list[Block], *buttons: tuple[str, str]) -> list[Block]:
         """A lesson's blocks and, when the engine gave them, its buttons ("Got it", "Add to my

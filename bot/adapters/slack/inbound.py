@@ -102,7 +102,8 @@ class Listeners:
         app.command(COMMAND)(self.on_learn)
         app.action(re.compile(rf"^{ANSWER_ACTION}-\d+$"))(self.on_answer)
         app.action(re.compile(rf"^{COMMAND_ACTION}-[a-z]+$"))(self.on_home_button)
-        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add|notit|up|down)$"))(self.on_lesson_button)
+        app.action(re.compile(rf"^{LESSON_ACTION}-(read|add|notit|up|down|pick-\d)$"))(
+            self.on_lesson_button)
 
     # -- listeners: ack, then hand the work to a task of ours -----------------------------------
 

@@ -31,6 +31,7 @@ from bot.messages import (
     LessonMessage,
     LookupAnswer,
     MyData,
+    NoMatch,
     Outbound,
     QuestionMessage,
     RateLesson,
@@ -171,7 +172,8 @@ class TelegramRenderer:
 
     def action_keyboard(self, message: Outbound) -> tuple[tuple[Button, ...], ...]:
         """The "Got it" under a lesson, "Add to my reviews" and "Not what I asked" under a
-        lookup, the two rating buttons under "was it useful?"."""
+        lookup, the two rating buttons under "was it useful?", a button for each lesson
+        offered under "Did you mean"."""
         labels = dict(self._renderer.menu("buttons"))
         match message:
             case RateLesson(up=up, down=down):
@@ -186,6 +188,12 @@ class TelegramRenderer:
                                                                          ("notit", not_it))
                             if value and fits_callback(value))
                 return (row,) if row else ()
+            case NoMatch(suggestions=titles, picks=picks) if picks:
+                # One lesson a row: titles are long ("Did you mean" buttons read them).
+                return tuple((Button(_label(number, title), value),)
+                             for number, (title, value) in enumerate(
+                                 zip(titles, picks, strict=False), 1)
+                             if fits_callback(value))
             case _:
                 return ()
         return ((Button(labels[tag], value),),) if fits_callback(value) else ()
