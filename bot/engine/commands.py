@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.engine.calendar import looks_like_time, parse_days
 
 COMMANDS = frozenset({
@@ -19,8 +21,29 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
            "add it": "add", "add to my reviews": "add", "add to reviews": "add",
-           "my data": "mydata"}
-"""Whole messages that are a command (punctuation and emoji aside)."""
+           "my data": "mydata",
+           **dict.fromkeys((
+               "lesson please", "a lesson please", "next lesson", "next lesson please",
+               "new lesson", "another lesson", "one more lesson", "my lesson",
+               "today's lesson", "todays lesson", "lesson for today", "lesson of the day",
+               "give me a lesson", "give me a new lesson", "give me the next lesson",
+               "give me another lesson", "send me a lesson", "send me the next lesson",
+               "i want a lesson", "i'd like a lesson", "can i have a lesson",
+               "can i get a lesson", "teach me something", "teach me something new"), "lesson"),
+           **dict.fromkeys((
+               "quiz me", "quiz please", "test me", "give me a quiz", "my quiz", "my reviews",
+               "reviews", "start quiz", "start the quiz", "quiz time", "test my knowledge",
+               "ask me a question", "ask me some questions"), "quiz"),
+           **dict.fromkeys((
+               "my points", "points", "my score", "score", "my streak", "streak",
+               "my progress", "progress", "my badges", "badges", "my stats",
+               "how am i doing", "how many points do i have", "what's my streak",
+               "whats my streak", "show my points", "show me my points",
+               "show my progress"), "me"),
+           **dict.fromkeys(("what can you do", "what can i do", "commands", "menu",
+                            "help me", "help please"), "help")}
+"""Whole messages that are a command (punctuation and emoji aside): what people type when
+they do not know the command word ("lesson please", "quiz me", "my points")."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
 _ANSWERS = re.compile(rf"^\s*{_ONE}(?:\s*(?:,|and|&|\s)\s*{_ONE})*\s*[!.]?\s*$")
@@ -175,13 +198,14 @@ def accepts(name: str, args: str) -> bool:
     if name == "forget":  # "forget me" asks for confirmation; only "confirm" deletes
         return words in ([], ["confirm"], ["yes"], ["me"], ["my", "data"], ["everything"])
     if name == "days":
-        if len(words) <= 2:  # "days", "days M-F", "days none": a setting, kept or refused
+        if not words:
             return True
         try:
             parse_days(args)
         except ValueError:
-            # "days mon-fry and sat" is a setting to refuse; "days off policy" a question.
-            return any(word[:3] in _DAY_STARTS for word in words)
+            # "days mon-fry and sat" or "days weekdyas" is a setting to refuse; "days off
+            # policy" and "days of the week we are open" are questions.
+            return any(_names_days(word) for word in words)
         return True
     if name == "timezone":
         return len(words) <= 3
@@ -190,8 +214,19 @@ def accepts(name: str, args: str) -> bool:
     return True  # learn, flag: their words are theirs
 
 
-_DAY_STARTS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun", "wee", "wor", "dai",
-                         "eve"})
+_DAY_STARTS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+_DAY_WORDS = ("weekdays", "workdays", "weekends", "everyday", "daily", "none")
+"""Words of the days setting besides day names (a slip of two letters still counts)."""
+
+
+def _names_days(word: str) -> bool:
+    """Whether ``word`` is meant as part of the days setting: a day's name or its start
+    ("mon", "tues", "M-F"), or one of :data:`_DAY_WORDS`, misspelt or not ("weekdyas")."""
+    word = word.strip(".,;:!?")
+    if ("-" in word and len(word) <= 5) or word[:3] in _DAY_STARTS or word.isdigit():
+        return True  # "M-F", "mo-fr", "5" (refused with an example)
+    return any(Levenshtein.distance(word, known) <= (2 if len(known) >= 6 else 0)
+               for known in _DAY_WORDS)
 
 
 def answer_choices(text: str) -> tuple[int, ...] | None:

@@ -53,6 +53,29 @@ def test_bare_command_words_and_questions_that_start_with_one() -> None:
     assert answer_choices("a, c") == (0, 2) and answer_choices("what") is None
 
 
+def test_what_people_type_for_a_command_word_they_do_not_know() -> None:
+    # From a reviewer's session: each of these had been looked up as a question.
+    for words, name in (("lesson please", "lesson"), ("Next lesson!", "lesson"),
+                        ("give me a lesson", "lesson"), ("Today\u2019s lesson", "lesson"),
+                        ("quiz me", "quiz"), ("test me", "quiz"), ("my points", "me"),
+                        ("How am I doing?", "me"), ("what can you do?", "help")):
+        assert (parse(words).name, parse(words).args) == (name, ""), words
+    command = parse("lesson on passwords")  # still a question
+    assert command.name == "lesson" and not accepts(command.name, command.args)
+    assert parse("my points expired").name == ""
+
+
+def test_days_followed_by_words_that_name_no_day_is_a_question() -> None:
+    for question in ("days off policy", "days of the week we are open", "days off"):
+        command = parse(question)
+        assert command.name == "days" and not accepts(command.name, command.args), question
+    # A setting, kept or refused with an example, even misspelt.
+    for setting in ("days M-F", "days mon-fry and sat", "days weekdyas", "days none",
+                    "days every day", "days tuesdays", "days mo-fr"):
+        command = parse(setting)
+        assert accepts(command.name, command.args), setting
+
+
 def test_waking_hours_are_one_rule_in_the_learners_own_zone() -> None:
     window = ("08:00", "20:00")
     opens, closes = calendar.waking(date(2026, 3, 2), window, BERLIN)
