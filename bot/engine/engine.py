@@ -223,9 +223,13 @@ class Engine:
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
                 voice.reply(turn, awaited, text)
                 return
-        if says_not_it(text) and voice.not_it(turn):
+        if says_not_it(text):
             # "Not what I asked" of a lesson just looked up (an open question and a reply the
             # bot invited came first: "wrong one" may be a choice, "not helpful" a comment).
+            # With no such lesson it is no question to look up: the answer would invite the
+            # same words again.
+            if not voice.not_it(turn):
+                turn.say(Notice(NoticeCode.NOTHING_TO_REJECT))
             return
         if open_ask is None and lessons.pick_typed(turn, said):
             return  # "2" or "yes" to "Did you mean ...?"

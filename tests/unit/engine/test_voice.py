@@ -18,6 +18,8 @@ from bot.messages import (
     NoMatch,
     Noted,
     Notes,
+    Notice,
+    NoticeCode,
     NotIt,
     Outbound,
     Platform,
@@ -230,8 +232,9 @@ def test_not_what_i_asked_passes_the_question_to_trainers_once(
     assert misses(database) == ["tell me about bananas"]  # the trainers' list
     assert ratings(database) == [(answer.lesson.id, False,
                                   "Not what I asked: tell me about bananas")]
-    # Said again, with no new answer in between: nothing more to pass on; it is looked up.
-    assert not any(isinstance(m, NotIt) for m in say("wrong lesson", at=MON))
+    # Said again, with no new answer in between: nothing more to pass on (looked up, it
+    # would bring a lesson that invites the same words again).
+    assert say("wrong lesson", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
     assert misses(database).count("tell me about bananas") == 1
     looked_up(say, "bananas please", MON)
     assert say("Wrong lesson \U0001f641 sorry", at=MON) == [NotIt("bananas please", title)]
@@ -239,10 +242,10 @@ def test_not_what_i_asked_passes_the_question_to_trainers_once(
 
 def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database) -> None:
     say("hi", at=MON)
-    assert not any(isinstance(m, NotIt) for m in say("that didn't help", at=MON))
+    assert say("that didn't help", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
     [nothing] = say("zzqx vvbn", at=MON)  # no lesson: nothing to reject afterwards either
     assert isinstance(nothing, NoMatch)
-    assert not any(isinstance(m, NotIt) for m in say("wrong answer", at=MON))
+    assert say("wrong answer", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
     assert ratings(database) == []
 
 
@@ -290,7 +293,7 @@ def test_not_it_is_about_an_answer_of_the_last_half_hour(
     say("hi", at=MON)
     looked_up(say, "tell me about bananas", MON)
     later = MON + timedelta(minutes=31)
-    assert not any(isinstance(m, NotIt) for m in say("that's wrong", at=later))
+    assert say("that's wrong", at=later) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
     assert misses(database).count("tell me about bananas") == 0
     again = looked_up(say, "tell me about bananas", later)
     assert say("that's wrong", at=later + timedelta(minutes=29)) == [
