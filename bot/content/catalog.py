@@ -259,13 +259,16 @@ class Catalog:
         """Choose the lessons to serve and find the problems that span files."""
         served: dict[str, Lesson] = {}
         cross: list[Problem] = []
-        for rel in sorted(self._files):
-            lesson = self._files[rel].good
-            if lesson is None or (lesson.draft and not self._include_drafts):
-                continue
+        # Of lessons with one id, the one that has it from its own path keeps it: a file whose
+        # `id:` takes another file's name is the one to fix, not the other file.
+        candidates = sorted(
+            (lesson for rel in self._files if (lesson := self._files[rel].good) is not None
+             and (self._include_drafts or not lesson.draft)),
+            key=lambda lesson: ("id" in lesson.lines, lesson.path))
+        for lesson in candidates:
             other = served.get(lesson.id)
             if other is not None:
-                cross.append(Problem(rel, lesson.lines.get("id", 1), Severity.ERROR,
+                cross.append(Problem(lesson.path, lesson.lines.get("id", 1), Severity.ERROR,
                                      f"duplicate lesson id '{lesson.id}' (also used by "
                                      f"'{other.path}'); give this lesson its own 'id:' or "
                                      "rename the file"))

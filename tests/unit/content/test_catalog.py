@@ -72,6 +72,19 @@ def test_cross_file_problems(data_dir: Path) -> None:
     assert [lesson.path for lesson in catalog.tracks()["onboarding"]] == ["a.md", "c.md", "d.md"]
 
 
+def test_an_id_that_takes_another_files_name_is_the_one_refused(tmp_path: Path) -> None:
+    # A reviewer gave a.md "id: sharing" by mistake: the innocent sharing.md had been taken
+    # out of service and blamed (a.md comes first by path).
+    write(tmp_path / "a.md", "---\ntitle: Protecting data\nid: sharing\n---\nKeep it safe.\n")
+    write(tmp_path / "sharing.md", "---\ntitle: Sharing records\n---\nWho may see what.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    [problem] = catalog.problems()
+    assert (problem.path, problem.line, problem.is_error) == ("a.md", 3, True)
+    assert "duplicate lesson id 'sharing' (also used by 'sharing.md')" in problem.message
+    assert [lesson.title for lesson in catalog.lessons()] == ["Sharing records"]
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="does not exist"):
         Catalog(tmp_path / "nope").load()
