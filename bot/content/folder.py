@@ -16,6 +16,10 @@ from pathlib import Path
 from bot.content.model import Problem, Severity
 
 LESSON_SUFFIXES = (".md", ".markdown")
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtext"})
+DOCUMENT_SUFFIXES = frozenset({".doc", ".docx", ".odt", ".rtf", ".pages"})
+"""Files that may be meant as lessons but are not read as such (text files only when they open
+like one): they are reported, with how to make them lessons."""
 MAX_LESSON_BYTES = 512 * 1024
 """Default size limit: a micro-lesson is a few kilobytes; anything this large is a mistake."""
 
@@ -109,6 +113,38 @@ def _walk(
             _walk(root, path, ancestors | {key}, files, problems)
         elif stat.S_ISREG(st.st_mode) and entry.name.lower().endswith(LESSON_SUFFIXES):
             files.append(LessonFile(rel, path, (st.st_ino, st.st_size, st.st_mtime_ns)))
+        elif stat.S_ISREG(st.st_mode) and (hint := _not_markdown(path)):
+            problems.append(Problem(
+                rel, 1, Severity.WARNING, f"not read: only Markdown files (.md) are lessons; "
+                f"{hint} (or start its name with '_' to keep it here unread)"))
+
+
+def _not_markdown(path: Path) -> str:
+    """How to make a file that looks meant as a lesson one ("" for any other file: images,
+    PDFs, a notes.txt and the like sit in lesson folders as they are)."""
+    name = path.name
+    lowered = name.lower()
+    for suffix in LESSON_SUFFIXES:
+        for extra in (".txt", ".text"):
+            if lowered.endswith(suffix + extra):  # Windows hid the .txt that Notepad added
+                return f"rename it to {name[:-len(extra)]}"
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f".{suffix.lower()}"
+    if dot and suffix in DOCUMENT_SUFFIXES:
+        return f"save it as Markdown, as {stem}.md"
+    if dot and suffix in TEXT_SUFFIXES and _starts_like_a_lesson(path):
+        return f"rename it to {stem}.md"
+    return ""
+
+
+def _starts_like_a_lesson(path: Path) -> bool:
+    """Whether a text file opens as a lesson does: front matter, or a Markdown heading."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(256).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return head.startswith((b"---", b"+++", b"# "))
 
 
 def _link_problem(rel: str, path: Path, exc: OSError) -> Problem:

@@ -19,8 +19,9 @@ def write(path: Path, text: str = LESSON) -> Path:
 
 def test_ignored_names_are_not_lessons(tmp_path: Path) -> None:
     for name in ("a.md", "_b.md", ".c.md", "README.md", "readme.markdown", "_drafts/d.md",
-                 ".git/e.md", "notes.txt", "topic/f.markdown"):
+                 ".git/e.md", "topic/f.markdown"):
         write(tmp_path / name)
+    write(tmp_path / "notes.txt", "ideas for next month\n")  # text, and not like a lesson
     files, problems = scan(tmp_path)
     assert [f.rel for f in files] == ["a.md", "topic/f.markdown"]
     assert problems == []
@@ -80,3 +81,25 @@ def test_folder_named_like_a_lesson_is_walked_not_read(tmp_path: Path) -> None:
     write(tmp_path / "odd.md/inner.md")
     files, problems = scan(tmp_path)
     assert [f.rel for f in files] == ["odd.md/inner.md"] and problems == []
+
+
+def test_files_meant_as_lessons_but_not_markdown_are_named_with_how_to_fix(
+        tmp_path: Path) -> None:
+    # A reviewer's booking.md.txt (Windows hides the .txt) and notes.docx went unnoticed:
+    # the summary only said one file fewer.
+    lesson = "---\ntitle: Booking\n---\nBook the slot.\n"
+    write(tmp_path / "desk/booking.md.txt", lesson)
+    write(tmp_path / "refunds.txt", "# Refunds\nHow to refund.\n")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    write(tmp_path / "todo.txt", "buy milk\n")  # a text file that is no lesson: left alone
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "_draft.docx").write_bytes(b"PK\x03\x04")  # set aside on purpose
+    files, problems = scan(tmp_path)
+    assert files == []
+    assert [(p.path, p.line, p.is_error) for p in problems] == [
+        ("desk/booking.md.txt", 1, False), ("notes.docx", 1, False), ("refunds.txt", 1, False)]
+    hints = [p.message.partition("; ")[2] for p in problems]
+    assert hints == [
+        "rename it to booking.md (or start its name with '_' to keep it here unread)",
+        "save it as Markdown, as notes.md (or start its name with '_' to keep it here unread)",
+        "rename it to refunds.md (or start its name with '_' to keep it here unread)"]
