@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy
+from rapidfuzz.distance import Levenshtein
 
 from bot.content import folder, fusion
 from bot.content.dictionary import english
@@ -542,6 +544,7 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
                                     f"same title and text as '{original.path}': learners get "
                                     "the lesson twice and lookup shows one of them; delete the "
                                     "copy or make it a different lesson"))
+    problems.extend(_track_slips(tracks))
     for lesson in served.values():
         if lesson.confidence and (not lesson.track or tracks[lesson.track][0] is not lesson):
             problems.append(Problem(lesson.path, lesson.lines.get("confidence", 1),
@@ -572,6 +575,45 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
             problems.append(Problem(lesson.path, line, Severity.WARNING,
                                     f"'check: {lesson.check}' but track '{lesson.track}' has "
                                     f"only {questions} questions: the check asks {questions}"))
+    return problems
+
+
+def _track_slips(tracks: dict[str, tuple[Lesson, ...]]) -> list[Problem]:
+    """A track named like another but for case, a separator or a letter or two
+    ("money-maters", "Money-Matters") is most likely a slip that starts a track of its own: a
+    warning on each lesson of the smaller one."""
+    def form(name: str) -> str:
+        return re.sub(r"[\s_-]+", "-", name.casefold())
+
+    def similar(a: str, b: str) -> bool:
+        # One word of the name misspelt; not "onboarding-uk" and "-us", nor "level-1" and
+        # "-2", which name tracks of their own.
+        a, b = form(a), form(b)
+        if a == b:
+            return True
+        parts = [(x, y) for x, y in zip(a.split("-"), b.split("-"), strict=False) if x != y]
+        if a.count("-") != b.count("-") or len(parts) != 1:
+            return False
+        x, y = parts[0]
+        return min(len(x), len(y)) >= 5 and Levenshtein.distance(x, y) <= 2 and \
+            re.sub(r"\d", "", x) != re.sub(r"\d", "", y)
+
+    problems = []
+    for name, lessons in sorted(tracks.items()):
+        # The track it is a slip of: the largest one named like it (of two as large, the
+        # first by name).
+        bigger = [other for other in tracks if other != name and similar(name, other) and (
+            len(tracks[other]), other < name) > (len(lessons), False)]
+        if not bigger:
+            continue
+        big = min(bigger, key=lambda other: (-len(tracks[other]), other))
+        count = len(tracks[big])
+        for lesson in lessons:
+            problems.append(Problem(
+                lesson.path, lesson.lines.get("track", 1), Severity.WARNING,
+                f"track '{name}' is named like track '{big}' ({count} "
+                f"lesson{'s' if count != 1 else ''}): each name is a track of its own; "
+                f"write 'track: {big}' if this lesson belongs there"))
     return problems
 
 

@@ -85,6 +85,28 @@ def test_an_id_that_takes_another_files_name_is_the_one_refused(tmp_path: Path) 
     assert [lesson.title for lesson in catalog.lessons()] == ["Sharing records"]
 
 
+def test_a_track_named_like_a_larger_one_is_warned_of(tmp_path: Path) -> None:
+    # A reviewer's "money-maters" and "Money-Matters" each started a track of their own,
+    # silently.
+    for n in (1, 2, 3):
+        write(tmp_path / f"m{n}.md", lesson_text(f"Money {n}", "money-matters", n))
+    write(tmp_path / "slip.md", lesson_text("Slip", "money-maters", 4))
+    write(tmp_path / "case.md", lesson_text("Case", "Money-Matters", 5))
+    for track in ("onboarding-uk", "onboarding-us", "level-1", "level-2", "git"):
+        write(tmp_path / f"{track}.md", lesson_text(track.title(), track, 1))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    warned = [(p.path, p.message) for p in catalog.problems() if "named like" in p.message]
+    assert warned == [
+        ("case.md", "track 'Money-Matters' is named like track 'money-matters' (3 lessons): "
+                    "each name is a track of its own; write 'track: money-matters' if this "
+                    "lesson belongs there"),
+        ("slip.md", "track 'money-maters' is named like track 'money-matters' (3 lessons): "
+                    "each name is a track of its own; write 'track: money-matters' if this "
+                    "lesson belongs there")]
+    assert not any(p.is_error for p in catalog.problems())
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="does not exist"):
         Catalog(tmp_path / "nope").load()
