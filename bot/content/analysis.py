@@ -23,6 +23,8 @@ was way ways we were what whats when where whether which while who whom whose wh
 you your yours yourself yourselves im ive id youre dont doesnt didnt cant wont isnt arent s t ll ve
 re d m tell explain show know need needs learn learning anything something someone thing things
 don doesn didn isn aren wasn weren haven hasn hadn shouldn couldn wouldn mustn needn
+theres heres thats theyre wasnt werent couldnt shouldnt wouldnt hasnt havent hadnt hes shes weve
+youve theyve youll theyll itll wheres whos hows
 hi hello hey thanks thank ok okay best good quick quickly exactly rather quite
 """.split())
 
