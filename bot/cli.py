@@ -168,6 +168,15 @@ def lessons_show(lesson_id: str, folder: str) -> None:
     catalog = _load(folder, drafts=True)
     lesson = catalog.get(lesson_id.removesuffix(".md"))
     if lesson is None:
+        wanted = lesson_id.removesuffix(".md")
+        errors = [problem for problem in catalog.problems() if problem.is_error
+                  and problem.path.rsplit(".", 1)[0] == wanted]
+        if errors:  # its file is there, and not served
+            first = errors[0]
+            raise click.ClickException(
+                f"'{first.path}' has {_count(len(errors), 'error')} and is not served; the "
+                f"first: {first.path}:{first.line}: {first.message} (all of them: microlearn "
+                f"lessons check {folder})")
         close = catalog.lookup(lesson_id.replace("/", " "), 3)
         hint = ", ".join(hit.lesson.id for hit in close.hits)
         raise click.ClickException(
@@ -471,7 +480,7 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
 
 
 @main.command("lookup")
-@click.argument("query")
+@click.argument("words", nargs=-1, required=True)
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
               type=click.Path(file_okay=False), help="Lesson folder.")
 @click.option("--limit", default=3, show_default=True, type=click.IntRange(min=1),
@@ -498,11 +507,18 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
               help="Take [lookup] semantic, min_confidence, refuse_unrelated and cache from "
                    "this config file, "
                    "as the bot does (the options above win).")
-def lookup(query: str, folder: str, limit: int, as_json: bool, lexical: bool, semantic: bool,
-           min_confidence: float | None, refuse_unrelated: float | None, cache: str | None,
-           config_file: str | None) -> None:
-    """What a learner asking QUERY would get, best first. QUERY '-' reads one query per line."""
+def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexical: bool,
+           semantic: bool, min_confidence: float | None, refuse_unrelated: float | None,
+           cache: str | None, config_file: str | None) -> None:
+    """What a learner asking WORDS would get, best first (quotes are optional). '-' reads one
+    query per line."""
     from bot.config import LookupSettings, load
+
+    if len(words) > 1 and Path(words[0]).is_dir():
+        raise click.UsageError(
+            f"'{words[0]}' is a folder: give the lesson folder with --lessons, like "
+            f"microlearn lookup --lessons {words[0]} \"{' '.join(words[1:])}\"")
+    query = " ".join(words)
 
     try:
         settings = load(config_file).lookup if config_file is not None else LookupSettings()

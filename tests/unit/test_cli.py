@@ -184,9 +184,28 @@ def test_lookup_text_output_offers_did_you_mean() -> None:
     assert "No lesson answers that." in result.stdout and "Did you mean:" in result.stdout
 
 
+def test_lookup_takes_its_words_unquoted_and_names_a_folder_given_in_their_place() -> None:
+    result = run("lookup", "--lexical", "--lessons", str(SAMPLE), "spot", "a", "phishing",
+                 "email")
+    assert result.returncode == 0 and "Spot a phishing email" in result.stdout
+    result = run("lookup", str(SAMPLE), "no-show fee")  # a reviewer's first try
+    assert result.returncode == 2
+    assert f"'{SAMPLE}' is a folder: give the lesson folder with --lessons, like microlearn " \
+        f"lookup --lessons {SAMPLE} \"no-show fee\"" in " ".join(result.stderr.split())
+
+
 def test_lookup_rejects_a_bad_limit() -> None:
     result = run("lookup", "--lessons", str(SAMPLE), "--limit", "0", "x")
     assert result.returncode == 2 and "--limit" in result.stderr
+
+
+def test_show_names_the_errors_that_keep_a_lesson_out_of_service(tmp_path: Path) -> None:
+    (tmp_path / "desk").mkdir()
+    (tmp_path / "desk" / "bad.md").write_text("---\ntitle: Bad\nminutes: 90\n---\nBody\n")
+    result = run("lessons", "show", "--lessons", str(tmp_path), "desk/bad")
+    assert result.returncode == 1
+    assert "'desk/bad.md' has 1 error and is not served; the first: desk/bad.md:3: 'minutes' " \
+        "must be between 1 and 60, not 90" in " ".join(result.stderr.split())
 
 
 def test_show_prints_the_lesson_with_the_right_answers_marked() -> None:
