@@ -277,7 +277,20 @@ class _Walker(MarkdownWalker):
                 self.stray_task_line = self.line(start)
             return
         if marker is None:
-            question.plain_items += 1
+            broken = _BROKEN_BOX.match(self.raw(start, end))
+            if broken is None:
+                question.plain_items += 1
+                return
+            # "- [x ] right", "- [] wrong": meant as a choice, so read as one (the question's
+            # other checks then hold), and named at its own line.
+            box, text = broken.group(1), broken.group(2)
+            right = bool(box[1:-1].strip())
+            self.problems.append(Problem(
+                self.rel, self.line(start), Severity.ERROR,
+                f"choice '{_shorten(text, 40)}' has the box '{box}'; write "
+                f"'- [{'x' if right else ' '}] {_shorten(text, 40)}' (one x or one space "
+                "between the brackets)"))
+            question.choices.append(Choice(text, right, self.line(start)))
         else:
             question.choices.append(Choice(self.raw(marker_end, end), marker, self.line(start)))
 
@@ -364,6 +377,12 @@ class _QuestionDraft:
 
 _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
                             re.IGNORECASE)
+
+
+_BROKEN_BOX = re.compile(r"^(?:[-*+]|\d+[.)])\s+(\[(?:\s{2,}|\s*[xX✓✔]\s+|\s+[xX✓✔]\s*|)\])"
+                        r"\s*(.*)$")
+"""A list item opening with a task box that Markdown does not read as one: ``[x ]``, ``[ x]``,
+``[]``, ``[  ]``."""
 
 
 def _asks(text: str) -> bool:

@@ -54,7 +54,7 @@ def test_check_bad_folder_exits_1_and_prints_path_line_message() -> None:
     lines = result.stdout.strip().splitlines()
     assert f"{DATA / 'bad' / 'no-correct-choice.md'}:7: error: question 'Which one is right?'" \
         in "\n".join(lines)
-    assert lines[-1] == "15 files, 1 lesson, 0 questions, 0 tracks: 14 errors, 1 warning"
+    assert lines[-1] == "16 files, 1 lesson, 0 questions, 0 tracks: 15 errors, 1 warning"
     problem_lines = lines[:-1]
     assert all(line.split(":")[1].isdigit() for line in problem_lines)
 

@@ -118,7 +118,7 @@ def test_bad_file_never_stops_the_others(data_dir: Path, tmp_path: Path) -> None
     catalog = Catalog(tmp_path / "lessons")
     catalog.load()
     assert "fine" in [lesson.id for lesson in catalog.lessons()]
-    assert len({p.path for p in catalog.problems() if p.is_error}) == 14
+    assert len({p.path for p in catalog.problems() if p.is_error}) == 15
 
 
 def test_file_that_turns_bad_keeps_its_last_good_version(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ BAD_FILES = [
     ("minutes-range.md", 3, E, "between 1 and 60"),
     ("duplicate-key.md", 4, E, "set twice (also on line 2)"),
     ("no-correct-choice.md", 7, E, "has no correct choice"),
+    ("broken-box.md", 10, E, "has the box '[x ]'; write '- [x] right'"),
     ("one-choice.md", 7, E, "at least two"),
     ("plain-list.md", 7, E, "must be task-list items"),
     ("missing-image.md", 3, E, "image 'images/nowhere.png' does not exist"),
