@@ -50,7 +50,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
         dashboard_link_minutes=settings.dashboard.link_minutes,
         track_reflection=schedule.track_reflection.strip(), check_days=schedule.check_days,
-        confidence=schedule.confidence)
+        confidence=schedule.confidence, track_order=tuple(settings.lessons.track_order))
 
 
 def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
@@ -86,12 +86,18 @@ ADAPTER_MODULES = {Platform.TELEGRAM: "bot.adapters.telegram", Platform.SLACK: "
 """Each platform's adapter package; it offers ``create(settings, secrets) -> Adapter``."""
 
 
-def _log_library(catalog: Catalog, folder: str) -> None:
+def _log_library(catalog: Catalog, folder: str, track_order: tuple[str, ...] = ()) -> None:
     lessons = catalog.lessons()
     problems = catalog.problems()
+    tracks = catalog.tracks()
     log.info("lessons: %d lessons in %d tracks, %d questions, loaded from %s%s", len(lessons),
-             len(catalog.tracks()), sum(len(lesson.questions) for lesson in lessons), folder,
+             len(tracks), sum(len(lesson.questions) for lesson in lessons), folder,
              f" ({len(problems)} problems reported above)" if problems else "")
+    unknown = [track for track in track_order if track not in tracks]
+    if unknown:
+        log.warning("[lessons] track_order names %s, which no lesson's track is (the tracks: "
+                    "%s); check the spelling: learners get the others first",
+                    ", ".join(unknown), ", ".join(sorted(tracks)) or "none")
 
 
 def _log_change(catalog: Catalog, change: CatalogChange) -> None:
@@ -210,7 +216,7 @@ class Runtime:
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
             self._watch_outbox(database)
-            _log_library(engine.catalog, settings.lessons.dir)
+            _log_library(engine.catalog, settings.lessons.dir, engine.settings.track_order)
             catalog = engine.catalog
             catalog.subscribe(lambda change: _log_change(catalog, change))
             adapters = self.adapters if self.adapters is not None else build_adapters(

@@ -85,6 +85,9 @@ class LessonsSettings(_Section):
     """[lessons]"""
 
     dir: str = "lessons"
+    track_order: list[str] = Field(default_factory=list)
+    """The tracks a new learner takes first, in this order (their ``track:`` names); the
+    others follow by name."""
 
 
 class LookupSettings(_Section):
@@ -296,6 +299,9 @@ def load(path: Path | str) -> Settings:
             whole = first["type"] == "int_type"
             message = (f"{first['input']!r} is not a {'whole ' if whole else ''}number; write "
                        f"one, unquoted (like {5 if whole else 0.5})")
+        elif first["type"] == "list_type":
+            message = (f"{first['input']!r} is not a list; write one in brackets, like "
+                       '["front-desk", "safety"]')
         raise ConfigError(f"{path}: {where}: {message}") from exc
     _warn(path, settings)
     return settings

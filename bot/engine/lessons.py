@@ -87,9 +87,14 @@ def next_lesson(turn: Turn) -> Lesson | None:
         if lesson is not None and lesson.track:
             started.setdefault(lesson.track, position)
 
-    def rank(lesson: Lesson) -> tuple[int, str, float, str]:
+    # Then the tracks the trainers put first ([lessons] track_order), then by name.
+    chosen = {track: position for position, track in enumerate(turn.settings.track_order)}
+
+    def rank(lesson: Lesson) -> tuple[int, int, str, float, str]:
         order = float(lesson.order) if lesson.order is not None else float("inf")
-        return (started.get(lesson.track or "", 10**9), lesson.track or "~", order, lesson.id)
+        track = lesson.track or ""
+        return (started.get(track, 10**9), chosen.get(track, len(chosen)), track or "~", order,
+                lesson.id)
 
     return min(lessons, key=rank, default=None)
 

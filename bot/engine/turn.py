@@ -45,6 +45,8 @@ class EngineSettings:
     """Days after a track's last lesson is read before its endline check comes."""
     confidence: bool = False
     """Every single-answer review question asks how sure the learner is."""
+    track_order: tuple[str, ...] = ()
+    """The tracks a learner takes first, in this order; the others follow by name."""
 
 
 @dataclass

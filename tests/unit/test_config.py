@@ -60,6 +60,8 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[schedule]\nquiz_questions = 2.5", "schedule.quiz_questions: 2.5 is not a whole"),
         ('[dashboard]\nenabled = "false"', "dashboard.enabled: 'false' is not true or false"),
         ("[schedule\n", "not valid TOML"),
+        ('[lessons]\ntrack_order = "front-desk"',
+         "lessons.track_order: 'front-desk' is not a list; write one in brackets"),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words: str) -> None:

@@ -82,3 +82,22 @@ def test_log_format_json_writes_one_object_per_line(tmp_path: Path) -> None:
     assert records[-1]["level"] == "ERROR"
     assert "cannot reach the Telegram Bot API" in records[-1]["message"]
     assert "123:abc" not in result.stderr
+
+
+async def test_a_track_order_naming_no_track_is_logged_at_start(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings.model_validate({
+        "lessons": {"dir": str(SAMPLE), "track_order": ["git-basics", "securty"]},
+        "server": {"enabled": False},
+        "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
+    clock = ManualClock(MONDAY)
+    runtime = Runtime(settings, Secrets(None, None, None, None), clock,
+                      adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+    caplog.set_level(logging.INFO)
+    await runtime.start()
+    try:
+        [warning] = [m for m in messages(caplog) if "track_order" in m]
+        assert warning.startswith("[lessons] track_order names securty, which no lesson's "
+                                  "track is (the tracks: ")
+    finally:
+        await runtime.stop()

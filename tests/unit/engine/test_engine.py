@@ -7,11 +7,14 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
-from bot.messages import Feedback, FlagFigure, Kind
+from bot.engine.turn import EngineSettings
+from bot.messages import Feedback, FlagFigure, Inbound, Kind, LessonMessage, Outbound, Platform
+from storage import Database
 from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
-from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson
+from tests.unit.engine.conftest import Say, deliver, kinds, more_lessons, read_lesson, write
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 
@@ -45,6 +48,29 @@ def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
         if title != "Three":
             assert say("lesson")[0].lesson.title == {"Two": "One", "One": "Three"}[title]
     assert "notice:all_read" in kinds(say("lesson"))  # said only when every one is read
+
+
+def test_the_trainers_track_order_decides_which_track_comes_first(
+        database: Database, lessons: Path) -> None:
+    # Tracks came by name only: a reviewer's "clinic-safety" came before "front-desk", and
+    # renaming it was the only way round.
+    write(lessons, "desk/d1.md", "title: Desk one\ntrack: front-desk\norder: 1", "Desk.")
+    write(lessons, "desk/d2.md", "title: Desk two\ntrack: front-desk\norder: 2", "Desk 2.")
+    catalog = Catalog(lessons)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings(track_order=("front-desk", "nowhere")))
+    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+    def say(words: str) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=words), monday)
+
+    say("hi")
+    titles = []
+    for _ in range(3):
+        [lesson] = [m for m in say("lesson") if isinstance(m, LessonMessage)]
+        titles.append(lesson.lesson.title)
+        say("done")
+    assert titles == ["Desk one", "Desk two", "One"]  # then the others, by name
 
 
 def test_questions_never_come_on_their_lessons_day_and_first_on_the_next_workday(
