@@ -224,6 +224,14 @@ class FlagFigure:
     notes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class MissFigure:
+    """Words learners looked up that no lesson answered, and how often."""
+
+    query: str
+    count: int
+
+
 # -- outbound messages: one class per kind ----------------------------------------------------
 
 @dataclass(frozen=True)
@@ -400,6 +408,10 @@ class Stats:
     flags: tuple[FlagFigure, ...] = ()
     lessons_read: int = 0
     """Lessons learners acted on (of all sent or looked up)."""
+    missed: int = 0
+    """Lookups no lesson answered (30 days), "not what I asked" included."""
+    most_missed: tuple[MissFigure, ...] = ()
+    """The questions among them asked most often."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from bot.messages import (
     Button,
     FlagFigure,
     LearnerView,
+    MissFigure,
     NoteEntry,
     NoticeCode,
     Outbound,
@@ -42,8 +43,8 @@ FORMAT = 2
 
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
-                                  QuestionFigure, FlagFigure, TrackProgress, NoteEntry,
-                                  TrackGain)}
+                                  QuestionFigure, FlagFigure, MissFigure, TrackProgress,
+                                  NoteEntry, TrackGain)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]

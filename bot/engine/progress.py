@@ -14,6 +14,7 @@ from bot.messages import (
     BadgesEarned,
     FlagFigure,
     Leaderboard,
+    MissFigure,
     Notice,
     NoticeCode,
     Profile,
@@ -194,6 +195,7 @@ def stats(turn: Turn) -> None:
         return
     unit = turn.unit
     accuracy = unit.answers.accuracy(turn.now - timedelta(days=30))
+    missed, most_missed = unit.lookups.most_missed(turn.now - timedelta(days=30), 5)
     turn.say(Stats(
         learners=unit.learners.count(),
         active=unit.points.active_learners(turn.now - timedelta(days=7)),
@@ -206,7 +208,9 @@ def stats(turn: Turn) -> None:
                       for score in unit.answers.hardest(3, 5)),
         flags=tuple(FlagFigure(question_text(turn, flag.lesson_id, flag.question_key),
                                flag.count, flag.notes)
-                    for flag in unit.flags.counts()[:5])))
+                    for flag in unit.flags.counts()[:5]),
+        missed=missed,
+        most_missed=tuple(MissFigure(query, count) for query, count in most_missed)))
 
 
 def question_text(turn: Turn, lesson_id: str, key: str) -> str:

@@ -131,6 +131,7 @@ class AskStore(Protocol):
 
 class LookupStore(Protocol):
     def miss(self, learner_id: int, query: str, now: datetime) -> None: ...
+    def most_missed(self, since: datetime, limit: int) -> tuple[int, list[tuple[str, int]]]: ...
 
 
 class VoiceStore(Protocol):

@@ -318,6 +318,16 @@ def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
     assert stats.kind is Kind.STATS
     assert stats.flags == (FlagFigure("basics/one: Question one?", 1,
                                          ("the right answer is wrong",)),)
+    assert (stats.missed, stats.most_missed) == (0, ())
+    # What learners asked that no lesson answers: how often, the most asked first.
+    for words in ("zzqx vvbn", "Wifi code zzqx", "wifi code zzqx", "zzqx vvbn", "WIFI CODE ZZQX"):
+        assert kinds(say(words, at=MON + timedelta(days=2)))[:1] == ["no_match"]
+    stats = say("stats", user="boss", at=MON + timedelta(days=2))[-1]
+    assert stats.missed == 5
+    assert [(m.query.lower(), m.count) for m in stats.most_missed] == [
+        ("wifi code zzqx", 3), ("zzqx vvbn", 2)]
+    later = say("stats", user="boss", at=MON + timedelta(days=33))[-1]
+    assert (later.missed, later.most_missed) == (0, ())  # the last 30 days
 
 
 def test_reviews_space_out_and_a_question_is_mastered(say: Say, engine: Engine) -> None:
