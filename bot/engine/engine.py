@@ -231,6 +231,8 @@ class Engine:
             if not voice.not_it(turn):
                 turn.say(Notice(NoticeCode.NOTHING_TO_REJECT))
             return
+        if settings.forget_reply(turn, said):
+            return  # "yes" to "Type 'forget confirm' to go ahead"
         if open_ask is None and lessons.pick_typed(turn, said):
             return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):

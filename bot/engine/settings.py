@@ -216,6 +216,21 @@ FORGET_WINDOW = timedelta(minutes=5)
 asked, never one from last week."""
 
 
+def forget_reply(turn: Turn, said: str) -> bool:
+    """"yes" (or "confirm") right after `forget`: the words that delete are repeated rather
+    than guessed at (deleting is for good). False when it is no such reply."""
+    asked = turn.learner.forget_asked_at
+    if said not in FORGET_YES or asked is None or \
+            not timedelta(0) <= turn.now - asked <= FORGET_WINDOW:
+        return False
+    turn.say(Notice(NoticeCode.FORGET_CONFIRM))
+    return True
+
+
+FORGET_YES = frozenset({"yes", "y", "yes please", "yeah", "yep", "sure", "ok", "okay", "confirm",
+                        "confirmed", "do it", "go ahead", "yes delete", "delete"})
+
+
 def forget(turn: Turn, args: str) -> None:
     """`forget` asks; `forget confirm` right after it deletes everything about the learner,
     who is then not enrolled again by anything but `start`."""
