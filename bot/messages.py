@@ -103,6 +103,7 @@ class NoticeCode(StrEnum):
     QUESTION_OPEN = "question_open"
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
+    IN_CHECK = "in_check"
     NOTHING_TO_REJECT = "nothing_to_reject"
     DASHBOARD_OFF = "dashboard_off"
     LESSON_GONE = "lesson_gone"

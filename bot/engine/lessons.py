@@ -185,7 +185,9 @@ def done(turn: Turn, _: str) -> None:
     receipt = turn.receipt(last) if last else None
     lesson = turn.catalog.get(last) if last else None
     if receipt is None or receipt.via is not LessonSource.LESSON or lesson is None:
-        turn.say(Notice(NoticeCode.NOTHING_TO_MARK))
+        # In a track's check before its first lesson, that lesson comes after the check.
+        turn.say(Notice(NoticeCode.IN_CHECK if checks.open_check(turn, checks.PRE)
+                        else NoticeCode.NOTHING_TO_MARK))
         return
     read(turn, lesson)
 
