@@ -30,6 +30,7 @@ class Kind(StrEnum):
     FEEDBACK = "feedback"
     LOOKUP = "lookup"
     NO_MATCH = "no_match"
+    FLAG_NOTED = "flag_noted"
     PICK_RANGE = "pick_range"
     PROFILE = "profile"
     LEADERBOARD = "leaderboard"
@@ -93,7 +94,6 @@ class NoticeCode(StrEnum):
     STOPPED = "stopped"
     FORGET_CONFIRM = "forget_confirm"
     FORGOTTEN = "forgotten"
-    FLAGGED = "flagged"
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
     THANKS = "thanks"
@@ -589,6 +589,14 @@ class RateLesson:
 
 
 @dataclass(frozen=True)
+class FlagNoted:
+    """A question the learner flagged as wrong, kept for the trainers: which one."""
+
+    kind: ClassVar[Kind] = Kind.FLAG_NOTED
+    question: str
+
+
+@dataclass(frozen=True)
 class NotIt:
     """A looked-up lesson the learner says did not answer them: their words go to trainers."""
 
@@ -727,7 +735,8 @@ class CheckDone:
 
 
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
-            | PickRange | Profile | Leaderboard | SettingsSaved | Stats | Notice | Resumed | ZoneNow
+            | PickRange | FlagNoted | Profile | Leaderboard | SettingsSaved | Stats | Notice
+            | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
@@ -736,7 +745,7 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, PickRange,
-    Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
+    FlagNoted, Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, checks, lessons, progress, rules, selection
+from bot.engine import calendar, checks, lessons, progress, rules, selection, voice
 from bot.engine.asking import LEVELS, confident, level_of, question_message
 from bot.engine.commands import (
     NUMBER_WORDS,
@@ -20,6 +20,7 @@ from bot.engine.turn import Turn
 from bot.messages import (
     ChoiceRange,
     Feedback,
+    FlagNoted,
     NothingDue,
     Notice,
     NoticeCode,
@@ -393,4 +394,5 @@ def flag(turn: Turn, note: str) -> None:
         turn.say(Notice(NoticeCode.NOTHING_TO_FLAG))
         return
     turn.unit.flags.add(turn.learner.id, ask.lesson_id, ask.question_key, note[:2000], turn.now)
-    turn.say(Notice(NoticeCode.FLAGGED))
+    found = turn.find_question(ask.lesson_id, ask.question_key)
+    turn.say(FlagNoted(voice.shorten(plain_text(found[1].text)) if found else ask.lesson_id))

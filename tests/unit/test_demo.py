@@ -165,13 +165,14 @@ async def test_the_console_is_a_sender_that_prints_each_message_and_reports_prog
         reported.append(parts)
 
     console = ConsoleAdapter(output)
-    messages = [Notice(NoticeCode.NUDGE), Notice(NoticeCode.QUIZ_DONE), Notice(NoticeCode.FLAGGED)]
+    messages = [Notice(NoticeCode.NUDGE), Notice(NoticeCode.QUIZ_DONE),
+                Notice(NoticeCode.NOTHING_TO_FLAG)]
     await console.send(Recipient(1, Platform.CONSOLE, "you", "you"), messages, skip=1,
                        progress=progress)
     assert reported == [2]  # after each platform message but the last
     text = output.getvalue()
     assert "still waiting" not in text  # skipped: it went out on an earlier try
-    assert text.index("That's all for now") < text.index("Thanks: a trainer")
+    assert text.index("That's all for now") < text.index("There is no question to flag")
 
 
 

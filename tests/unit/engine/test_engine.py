@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
-from bot.messages import Feedback, FlagFigure, Inbound, Kind, LessonMessage, Outbound, Platform
+from bot.messages import Feedback, FlagFigure, FlagNoted, Inbound, Kind, LessonMessage, Outbound, Platform
 from storage import Database
 from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
@@ -311,8 +311,8 @@ def test_a_lesson_counts_once_by_got_it_done_or_an_answer(say: Say, engine: Engi
 def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
     say("lesson")
     say("quiz", at=MON + timedelta(days=1))
-    assert kinds(say("flag the right answer is wrong", at=MON + timedelta(days=1))) == [
-        "notice:flagged"]
+    assert say("flag the right answer is wrong", at=MON + timedelta(days=1)) == [
+        FlagNoted("Question one?")]
     assert kinds(say("stats")) == ["notice:trainers_only"]
     stats = say("stats", user="boss")[-1]
     assert stats.kind is Kind.STATS
