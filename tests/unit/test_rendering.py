@@ -20,6 +20,7 @@ from bot.messages import (
     DashboardLink,
     Feedback,
     FlagFigure,
+    FlagNoted,
     Help,
     Invalid,
     Kind,
@@ -235,6 +236,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      'Thanks for saying so. What would have made "Title" useful? Type it and I\'ll pass it on '
      "to the trainers (or just carry on)."),
     (Rated("Title", True), 'Thanks: glad "Title" was useful.'),
+    (FlagNoted("Which one is right?"), 'Thanks: a trainer will look at "Which one is right?".'),
     (NotIt("fake invoices", "Title"),
      'Sorry that "Title" was not it. I have passed "fake invoices" to the trainers as a '
      "question without a good lesson yet. Asking in other words may find one."),
