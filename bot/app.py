@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.adapters.base import Adapter
 from bot.config import LookupSettings, Secrets, Settings
-from bot.content.catalog import Catalog, CatalogChange
+from bot.content.catalog import Catalog, CatalogChange, unknown_tracks
 from bot.content.library import open_catalog
 from bot.content.watcher import CatalogWatcher
 from bot.dashboard.pages import Dashboard, DashboardSettings
@@ -89,15 +89,13 @@ ADAPTER_MODULES = {Platform.TELEGRAM: "bot.adapters.telegram", Platform.SLACK: "
 def _log_library(catalog: Catalog, folder: str, track_order: tuple[str, ...] = ()) -> None:
     lessons = catalog.lessons()
     problems = catalog.problems()
-    tracks = catalog.tracks()
     log.info("lessons: %d lessons in %d tracks, %d questions, loaded from %s%s", len(lessons),
-             len(tracks), sum(len(lesson.questions) for lesson in lessons), folder,
+             len(catalog.tracks()), sum(len(lesson.questions) for lesson in lessons), folder,
              f" ({len(problems)} problems reported above)" if problems else "")
-    unknown = [track for track in track_order if track not in tracks]
+    unknown = unknown_tracks(catalog, track_order)
     if unknown:
-        log.warning("[lessons] track_order names %s, which no lesson's track is (the tracks: "
-                    "%s); check the spelling: learners get the others first",
-                    ", ".join(unknown), ", ".join(sorted(tracks)) or "none")
+        log.warning("%s (learners get the tracks named rightly first, then the others)",
+                    unknown)
 
 
 def _log_change(catalog: Catalog, change: CatalogChange) -> None:

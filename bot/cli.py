@@ -19,7 +19,13 @@ import click
 
 from bot import __version__
 from bot.content.catalog import Catalog, CatalogChange
-from bot.content.folder import MAX_LESSON_BYTES, is_ignored_name, set_aside
+from bot.content.folder import (
+    LESSON_SUFFIXES,
+    MAX_LESSON_BYTES,
+    is_ignored_name,
+    not_markdown,
+    set_aside,
+)
 from bot.content.loader import load_file
 from bot.content.model import Lesson
 from bot.content.search import LookupResult
@@ -152,6 +158,10 @@ def _check_file(path: Path) -> int:
     if is_ignored_name(path.name):
         click.echo(f"note: {path.name} is not served from a lesson folder: names starting with "
                    "'_' or '.', and README files, are not lessons; rename it to serve it")
+    elif not path.name.lower().endswith(LESSON_SUFFIXES):
+        hint = not_markdown(path) or f"rename it to {path.stem}.md"
+        click.echo(f"note: {path.name} is not read from a lesson folder: only Markdown files "
+                   f"(.md) are lessons; {hint}")
     questions = len(loaded.lesson.questions) if loaded.lesson else 0
     click.echo(f"1 file, {_count(int(loaded.lesson is not None), 'lesson')}, "
                f"{_count(questions, 'question')}: {_count(errors, 'error')}, "
@@ -266,6 +276,7 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
     from bot.adapters.console import ConsoleAdapter
     from bot.app import engine_settings, open_engine
     from bot.config import Settings, load
+    from bot.content.catalog import unknown_tracks
     from bot.demo import Demo, demo_clock
     from bot.engine import calendar
 
@@ -283,6 +294,9 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
                                            settings, config.lookup)
         except MicrolearnError as exc:
             raise click.ClickException(str(exc)) from exc
+        unknown = unknown_tracks(engine.catalog, settings.track_order)
+        if unknown:
+            click.echo(f"warning: {unknown}", err=True)
         clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
                            settings, database)
         interactive = sys.stdin.isatty()
@@ -514,7 +528,9 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
     query per line."""
     from bot.config import LookupSettings, load
 
-    if len(words) > 1 and Path(words[0]).is_dir():
+    given = click.get_current_context().get_parameter_source("folder")
+    if len(words) > 1 and Path(words[0]).is_dir() and \
+            given is click.core.ParameterSource.DEFAULT:
         raise click.UsageError(
             f"'{words[0]}' is a folder: give the lesson folder with --lessons, like "
             f"microlearn lookup --lessons {words[0]} \"{' '.join(words[1:])}\"")

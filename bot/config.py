@@ -299,6 +299,8 @@ def load(path: Path | str) -> Settings:
             whole = first["type"] == "int_type"
             message = (f"{first['input']!r} is not a {'whole ' if whole else ''}number; write "
                        f"one, unquoted (like {5 if whole else 0.5})")
+        elif first["type"] == "string_type":
+            message = f"{first['input']!r} is not text; write it in quotes"
         elif first["type"] == "list_type":
             message = (f"{first['input']!r} is not a list; write one in brackets, like "
                        '["front-desk", "safety"]')

@@ -103,8 +103,11 @@ class NoticeCode(StrEnum):
     QUESTION_OPEN = "question_open"
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
+    PICK_EXPIRED = "pick_expired"
+    FORGET_CANCELLED = "forget_cancelled"
     IN_CHECK = "in_check"
     NOTHING_TO_REJECT = "nothing_to_reject"
+    ALREADY_PASSED = "already_passed"
     DASHBOARD_OFF = "dashboard_off"
     LESSON_GONE = "lesson_gone"
     NO_QUESTIONS = "no_questions"
@@ -339,7 +342,9 @@ class NoMatch:
     query: str
     suggestions: tuple[str, ...] = ()
     picks: tuple[str, ...] = ()
-    """What a press of each suggestion's button sends back (a typed number picks one too)."""
+    """What a press of each suggestion's button sends back."""
+    numbered: bool = True
+    """A typed number picks one (not while a quiz question is open: a number answers it)."""
 
 
 @dataclass(frozen=True)
@@ -411,6 +416,8 @@ class Stats:
     """Lessons learners acted on (of all sent or looked up)."""
     missed: int = 0
     """Lookups no lesson answered (30 days), "not what I asked" included."""
+    different: int = 0
+    """How many different questions they were (the same words in any case count once)."""
     most_missed: tuple[MissFigure, ...] = ()
     """The questions among them asked most often."""
 

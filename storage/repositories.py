@@ -1098,19 +1098,12 @@ class Lookups:
         """Keep a lookup that found nothing (for trainers: what to write next)."""
         self.session.add(LookupMissRow(learner_id=learner_id, query=query[:500], asked_at=now))
 
-    def most_missed(self, since: datetime, limit: int) -> tuple[int, list[tuple[str, int]]]:
-        """How many lookups found nothing since ``since``, and the questions asked most often
-        among them (the same words in any case count as one; the latest first of equals)."""
+    def missed_since(self, since: datetime) -> list[str]:
+        """The words of every lookup that found nothing since ``since``, oldest first."""
         table = LookupMissRow.__table__  # type: ignore[attr-defined]
-        words = func.lower(table.c.query)
-        recent = table.c.asked_at >= since
-        total = self.session.execute(sa_select(func.count()).where(recent)).scalar_one()
-        rows = self.session.execute(
-            sa_select(func.min(table.c.query), func.count())
-            .where(recent).group_by(words)
-            .order_by(func.count().desc(), func.max(table.c.asked_at).desc(), words)
-            .limit(limit)).all()
-        return int(total), [(str(query), int(count)) for query, count in rows]
+        return [str(query) for (query,) in self.session.execute(
+            sa_select(table.c.query).where(table.c.asked_at >= since)
+            .order_by(table.c.asked_at, table.c.id))]
 
 
 class Voices:

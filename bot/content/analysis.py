@@ -24,7 +24,7 @@ you your yours yourself yourselves im ive id youre dont doesnt didnt cant wont i
 re d m tell explain show know need needs learn learning anything something someone thing things
 don doesn didn isn aren wasn weren haven hasn hadn shouldn couldn wouldn mustn needn
 theres heres thats theyre wasnt werent couldnt shouldnt wouldnt hasnt havent hadnt hes shes weve
-youve theyve youll theyll itll wheres whos hows
+youve theyve youll theyll itll wheres whos hows pls plz
 hi hello hey thanks thank ok okay best good quick quickly exactly rather quite
 """.split())
 

@@ -7,6 +7,7 @@ same place in a track) run over the whole folder after every change.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import re
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.content import folder, fusion
 from bot.content.dictionary import english
@@ -586,17 +587,21 @@ def _track_slips(tracks: dict[str, tuple[Lesson, ...]]) -> list[Problem]:
         return re.sub(r"[\s_-]+", "-", name.casefold())
 
     def similar(a: str, b: str) -> bool:
-        # One word of the name misspelt; not "onboarding-uk" and "-us", nor "level-1" and
-        # "-2", which name tracks of their own.
+        # One word of the name misspelt, or the separators dropped; not "onboarding-uk" and
+        # "-us", "level-1" and "-2" or "sales-north" and "-south": tracks of their own.
         a, b = form(a), form(b)
-        if a == b:
+        if a == b or a.replace("-", "") == b.replace("-", ""):
             return True
         parts = [(x, y) for x, y in zip(a.split("-"), b.split("-"), strict=False) if x != y]
         if a.count("-") != b.count("-") or len(parts) != 1:
             return False
         x, y = parts[0]
-        return min(len(x), len(y)) >= 5 and Levenshtein.distance(x, y) <= 2 and \
-            re.sub(r"\d", "", x) != re.sub(r"\d", "", y)
+        if re.sub(r"\d", "", x) == re.sub(r"\d", "", y):
+            return False
+        if sorted(x) == sorted(y) and OSA.distance(x, y) == 1:
+            return len(x) >= 3  # two letters swapped: "gti", "git"
+        return OSA.distance(x, y) <= (2 if min(len(x), len(y)) >= 8 else 1) and \
+            min(len(x), len(y)) >= 5
 
     problems = []
     for name, lessons in sorted(tracks.items()):
@@ -615,6 +620,22 @@ def _track_slips(tracks: dict[str, tuple[Lesson, ...]]) -> list[Problem]:
                 f"lesson{'s' if count != 1 else ''}): each name is a track of its own; "
                 f"write 'track: {big}' if this lesson belongs there"))
     return problems
+
+
+def unknown_tracks(catalog: Catalog, names: Iterable[str]) -> str:
+    """The names (of a config's ``track_order``) that no lesson's track has, whatever the
+    case, each with the track it may mean: "" when all are there."""
+    tracks = {name.casefold(): name for name in catalog.tracks()}
+    unknown = []
+    for name in dict.fromkeys(names):
+        if name.casefold() in tracks:
+            continue
+        close = difflib.get_close_matches(name.casefold(), list(tracks), n=1, cutoff=0.75)
+        unknown.append(f"'{name}'" + (f" (did you mean '{tracks[close[0]]}'?)" if close else ""))
+    if not unknown:
+        return ""
+    return (f"[lessons] track_order names {', '.join(unknown)}, which no lesson's track is; "
+            f"the tracks are: {', '.join(sorted(tracks.values())) or 'none'}")
 
 
 def check_size(catalog: Catalog, track: str) -> int:

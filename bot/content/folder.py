@@ -113,28 +113,33 @@ def _walk(
             _walk(root, path, ancestors | {key}, files, problems)
         elif stat.S_ISREG(st.st_mode) and entry.name.lower().endswith(LESSON_SUFFIXES):
             files.append(LessonFile(rel, path, (st.st_ino, st.st_size, st.st_mtime_ns)))
-        elif stat.S_ISREG(st.st_mode) and (hint := _not_markdown(path)):
+        elif stat.S_ISREG(st.st_mode) and (hint := not_markdown(path)):
             problems.append(Problem(
                 rel, 1, Severity.WARNING, f"not read: only Markdown files (.md) are lessons; "
                 f"{hint} (or start its name with '_' to keep it here unread)"))
 
 
-def _not_markdown(path: Path) -> str:
+def not_markdown(path: Path) -> str:
     """How to make a file that looks meant as a lesson one ("" for any other file: images,
     PDFs, a notes.txt and the like sit in lesson folders as they are)."""
     name = path.name
-    lowered = name.lower()
-    for suffix in LESSON_SUFFIXES:
-        for extra in (".txt", ".text"):
-            if lowered.endswith(suffix + extra):  # Windows hid the .txt that Notepad added
-                return f"rename it to {name[:-len(extra)]}"
     stem, dot, suffix = name.rpartition(".")
     suffix = f".{suffix.lower()}"
-    if dot and suffix in DOCUMENT_SUFFIXES:
-        return f"save it as Markdown, as {stem}.md"
-    if dot and suffix in TEXT_SUFFIXES and _starts_like_a_lesson(path):
-        return f"rename it to {stem}.md"
-    return ""
+    if not dot or suffix in LESSON_SUFFIXES:
+        return ""
+    # "booking.md.txt": Windows hid the .txt that Notepad added.
+    inner = next((stem[:-len(known)] for known in LESSON_SUFFIXES
+                  if stem.lower().endswith(known)), stem)
+    target = path.with_name(f"{inner}.md")
+    if suffix in DOCUMENT_SUFFIXES:
+        how = f"save it as Markdown, as {target.name}"
+    elif suffix in TEXT_SUFFIXES and (inner != stem or _starts_like_a_lesson(path)):
+        how = f"rename it to {target.name}"
+    else:
+        return ""
+    if target.exists():
+        return f"{target.name} is there too: keep one of them"
+    return how
 
 
 def _starts_like_a_lesson(path: Path) -> bool:

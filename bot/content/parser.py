@@ -277,14 +277,16 @@ class _Walker(MarkdownWalker):
                 self.stray_task_line = self.line(start)
             return
         if marker is None:
-            broken = _BROKEN_BOX.match(self.raw(start, end))
+            # As typed (raw() would make "[  ]" look like "[ ]").
+            typed = self.source[start:end].decode("utf-8", "replace").strip()
+            broken = _BROKEN_BOX.match(typed)
             if broken is None:
                 question.plain_items += 1
                 return
             # "- [x ] right", "- [] wrong": meant as a choice, so read as one (the question's
             # other checks then hold), and named at its own line.
-            box, text = broken.group(1), broken.group(2)
-            right = bool(box[1:-1].strip())
+            box, text = broken.group(1), " ".join(broken.group(2).split())
+            right = box[1:-1].strip() not in ("", "✗", "✘")
             self.problems.append(Problem(
                 self.rel, self.line(start), Severity.ERROR,
                 f"choice '{_shorten(text, 40)}' has the box '{box}'; write "
@@ -379,10 +381,10 @@ _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:
                             re.IGNORECASE)
 
 
-_BROKEN_BOX = re.compile(r"^(?:[-*+]|\d+[.)])\s+(\[(?:\s{2,}|\s*[xX✓✔]\s+|\s+[xX✓✔]\s*|)\])"
-                        r"\s*(.*)$")
-"""A list item opening with a task box that Markdown does not read as one: ``[x ]``, ``[ x]``,
-``[]``, ``[  ]``."""
+_BROKEN_BOX = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(\[[ \t]*[xXvV✓✔✗✘*]?[ \t]*\])\s*(.*)$",
+                         re.DOTALL)
+"""A list item opening with a box that Markdown did not read as a task box (it reads only
+``[ ]`` and ``[x]``): ``[x ]``, ``[ x]``, ``[]``, ``[  ]``, ``[✓]``, ``[v]``."""
 
 
 def _asks(text: str) -> bool:

@@ -29,19 +29,27 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "give me a lesson", "give me a new lesson", "give me the next lesson",
                "give me another lesson", "send me a lesson", "send me the next lesson",
                "i want a lesson", "i'd like a lesson", "can i have a lesson",
-               "can i get a lesson", "teach me something", "teach me something new"), "lesson"),
+               "can i get a lesson", "teach me something", "teach me something new",
+               "lesson pls", "lesson plz", "lesson now", "a lesson", "start lesson",
+               "start a lesson", "lesson time", "gimme a lesson", "send lesson",
+               "send a lesson", "next lesson pls", "new lesson please"), "lesson"),
            **dict.fromkeys((
                "quiz me", "quiz please", "test me", "give me a quiz", "my quiz", "my reviews",
                "reviews", "start quiz", "start the quiz", "quiz time", "test my knowledge",
-               "ask me a question", "ask me some questions"), "quiz"),
+               "ask me a question", "ask me some questions", "quiz me please", "quiz pls",
+               "quiz me pls", "test me please", "quiz now", "a quiz", "quiz please now"),
+               "quiz"),
            **dict.fromkeys((
                "my points", "points", "my score", "score", "my streak", "streak",
                "my progress", "progress", "my badges", "badges", "my stats",
                "how am i doing", "how many points do i have", "what's my streak",
                "whats my streak", "show my points", "show me my points",
-               "show my progress"), "me"),
+               "show my progress", "what are my points", "check my progress", "status",
+               "my status", "how's my streak", "hows my streak", "how am i doing so far",
+               "how many points", "my profile"), "me"),
            **dict.fromkeys(("what can you do", "what can i do", "commands", "menu",
-                            "help me", "help please"), "help")}
+                            "help me", "help please", "what do you do", "how does this work",
+                            "how do you work", "options", "help pls"), "help")}
 """Whole messages that are a command (punctuation and emoji aside): what people type when
 they do not know the command word ("lesson please", "quiz me", "my points")."""
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"

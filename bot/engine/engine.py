@@ -220,6 +220,10 @@ class Engine:
                 voice.keep(turn, awaited)
                 lessons.lookup(turn, question_text(inbound.text or ""))
                 return
+            if lessons.offered(turn) is not None and open_ask is None and \
+                    lessons.pick_typed(turn, said):
+                voice.keep(turn, awaited)  # "2" picks a lesson offered, and is no comment
+                return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
                 voice.reply(turn, awaited, text)
                 return
@@ -229,7 +233,8 @@ class Engine:
             # With no such lesson it is no question to look up: the answer would invite the
             # same words again.
             if not voice.not_it(turn):
-                turn.say(Notice(NoticeCode.NOTHING_TO_REJECT))
+                turn.say(Notice(NoticeCode.ALREADY_PASSED if voice.asked_lately(turn)
+                                else NoticeCode.NOTHING_TO_REJECT))
             return
         if settings.forget_reply(turn, said):
             return  # "yes" to "Type 'forget confirm' to go ahead"

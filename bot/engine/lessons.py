@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
 from bot.engine import calendar, checks, progress, rules, voice
+from bot.engine.commands import answer_choices, answer_in_words
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -46,9 +47,8 @@ ADD_TAG = "add"
 """The value of an "Add to my reviews" button: ``add:<token>``."""
 PICK_TAG = "pick"
 """The value of a "did you mean" button, one per lesson offered: ``pick:<token>``."""
-YES = frozenset({"yes", "yes please", "y", "yep", "yeah", "sure", "ok yes", "that one",
-                 "the first one", "first one", "first"})
-"""A typed reply that picks the first lesson offered ("Did you mean ...?" "yes")."""
+YES = frozenset({"yes", "yes please", "y", "yep", "yeah", "sure", "ok yes", "that one"})
+"""A typed reply that picks the one lesson offered ("Did you mean ...?" "yes")."""
 REVIEWED = (LessonSource.LESSON, LessonSource.ADDED)
 """How a lesson came when its questions are in the learner's reviews."""
 
@@ -88,13 +88,15 @@ def next_lesson(turn: Turn) -> Lesson | None:
             started.setdefault(lesson.track, position)
 
     # Then the tracks the trainers put first ([lessons] track_order), then by name.
-    chosen = {track: position for position, track in enumerate(turn.settings.track_order)}
+    chosen: dict[str, int] = {}
+    for position, track in enumerate(turn.settings.track_order):
+        chosen.setdefault(track.casefold(), position)
 
     def rank(lesson: Lesson) -> tuple[int, int, str, float, str]:
         order = float(lesson.order) if lesson.order is not None else float("inf")
         track = lesson.track or ""
-        return (started.get(track, 10**9), chosen.get(track, len(chosen)), track or "~", order,
-                lesson.id)
+        return (started.get(track, 10**9), chosen.get(track.casefold(), len(chosen)),
+                track or "~", order, lesson.id)
 
     return min(lessons, key=rank, default=None)
 
@@ -302,20 +304,27 @@ def lookup(turn: Turn, text: str) -> None:
             last_query=None, last_query_at=turn.now,
             suggested=json.dumps({"query": query[:500], "lessons": list(offered)})
             if offered else None))
+        # While a quiz question is open a number answers it: the titles are to be typed.
+        numbered = bool(offered) and turn.unit.asks.latest_open(turn.learner.id) is None
         turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
-                         tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered)))
+                         tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered),
+                         numbered=numbered))
         return
     answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
 
 
 def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = (),
-           corrections: tuple[tuple[str, str], ...] = (), unsure: bool = False) -> None:
-    """Give ``lesson`` as the answer to the learner's ``query`` (looked up, not read)."""
+           corrections: tuple[tuple[str, str], ...] = (), unsure: bool = False,
+           keep_offered: bool = False) -> None:
+    """Give ``lesson`` as the answer to the learner's ``query`` (looked up, not read);
+    ``keep_offered``: the lessons offered for it stay to be picked (it is one of them)."""
     turn.received(lesson.id, LessonSource.LOOKUP)
-    # What `add` adds, and what "not what I asked" passes on to trainers.
-    turn.update_learner(LearnerChange(last_lookup=lesson.id, last_query=query[:500] or None,
-                                      last_query_at=turn.now, suggested=None))
+    # What `add` adds, and what "not what I asked" passes on to trainers. The time of the
+    # question stays that of the question: what was offered for it expires from then.
+    change = LearnerChange(last_lookup=lesson.id, last_query=query[:500] or None)
+    turn.update_learner(change if keep_offered else replace(
+        change, last_query_at=turn.now, suggested=None))
     receipt = turn.receipt(lesson.id)
     reviewed = receipt is not None and receipt.via in REVIEWED
     turn.say(LookupAnswer(voice.shorten(query), lesson, others, corrections,
@@ -328,39 +337,56 @@ def offered(turn: Turn) -> tuple[str, list[str]] | None:
     """The learner's last unanswered question and the ids of the lessons offered for it,
     while they can still be picked (None after :data:`voice.NOT_IT_WINDOW`, or when none
     were offered)."""
-    learner = turn.learner
-    at = learner.last_query_at
-    if not learner.suggested or at is None or \
-            not timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW:
+    found = _kept(turn)
+    at = turn.learner.last_query_at
+    if found is None or at is None or not timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW:
+        return None
+    return found
+
+
+def _kept(turn: Turn) -> tuple[str, list[str]] | None:
+    if not turn.learner.suggested:
         return None
     try:
-        kept = json.loads(learner.suggested)
+        kept = json.loads(turn.learner.suggested)
         return str(kept["query"]), [str(lesson_id) for lesson_id in kept["lessons"]]
     except (ValueError, KeyError, TypeError):  # written by no release: nothing to pick
         return None
 
 
+def picked_number(said: str) -> int | None:
+    """The number a reply picks from a list ("2", "(2)", "#2", "two", "the second one",
+    "number 2 please"), or None when it is no such reply."""
+    choices = answer_choices(said)
+    if choices is None:
+        choices = answer_in_words(said)
+    if choices is None or len(choices) != 1:
+        return None
+    return choices[0] + 1
+
+
 def pick_typed(turn: Turn, said: str) -> bool:
-    """A reply of a number ("2") or "yes" to "Did you mean ...?": that lesson, as the
-    answer to the question. False when it is no such reply or nothing waits to be picked."""
+    """A reply of a number ("2") to "Did you mean ...?", or "yes" to a single lesson
+    offered: that lesson, as the answer to the question (another can be picked after it).
+    False when it is no such reply or nothing was offered."""
+    number = 1 if said in YES else picked_number(said)
+    if number is None:
+        return False
     found = offered(turn)
     if found is None:
-        return False
+        if _kept(turn) is None:
+            return False
+        turn.say(Notice(NoticeCode.PICK_EXPIRED))  # offered, more than half an hour ago
+        return True
     query, ids = found
-    if said in YES:
-        number = 1
-    elif said.isdigit():
-        number = int(said)
-    else:
-        return False
-    if not 1 <= number <= len(ids):
+    if (said in YES and len(ids) > 1) or not 1 <= number <= len(ids):
         turn.say(PickRange(len(ids)))
         return True
     lesson = turn.catalog.get(ids[number - 1])
     if lesson is None:  # a trainer removed it since
         turn.say(Notice(NoticeCode.LESSON_GONE))
     else:
-        answer(turn, lesson, query)
+        answer(turn, lesson, query, keep_offered=True)
     return True
 
 
@@ -379,7 +405,7 @@ def pick_pressed(turn: Turn, name: str) -> None:
     if lesson is None:
         turn.say(Notice(NoticeCode.LESSON_GONE))
     else:
-        answer(turn, lesson, query)
+        answer(turn, lesson, query, keep_offered=bool(query))
 
 
 def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:

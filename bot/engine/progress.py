@@ -3,6 +3,7 @@ show of them (the rules themselves are in :mod:`bot.engine.rules`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -195,7 +196,14 @@ def stats(turn: Turn) -> None:
         return
     unit = turn.unit
     accuracy = unit.answers.accuracy(turn.now - timedelta(days=30))
-    missed, most_missed = unit.lookups.most_missed(turn.now - timedelta(days=30), 5)
+    missed = unit.lookups.missed_since(turn.now - timedelta(days=30))
+    # The same words in another case or with other punctuation are the same question; the
+    # way it was asked last is shown.
+    asked: dict[str, tuple[int, str]] = {}
+    for query in missed:
+        key = " ".join(re.findall(r"\w+", query.casefold()))
+        asked[key] = (asked.get(key, (0, ""))[0] + 1, query)
+    most_missed = sorted(asked.values(), key=lambda item: -item[0])[:5]
     turn.say(Stats(
         learners=unit.learners.count(),
         active=unit.points.active_learners(turn.now - timedelta(days=7)),
@@ -209,8 +217,8 @@ def stats(turn: Turn) -> None:
         flags=tuple(FlagFigure(question_text(turn, flag.lesson_id, flag.question_key),
                                flag.count, flag.notes)
                     for flag in unit.flags.counts()[:5]),
-        missed=missed,
-        most_missed=tuple(MissFigure(query, count) for query, count in most_missed)))
+        missed=len(missed), different=len(asked),
+        most_missed=tuple(MissFigure(query, count) for count, query in most_missed)))
 
 
 def question_text(turn: Turn, lesson_id: str, key: str) -> str:

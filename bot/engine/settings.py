@@ -220,15 +220,21 @@ def forget_reply(turn: Turn, said: str) -> bool:
     """"yes" (or "confirm") right after `forget`: the words that delete are repeated rather
     than guessed at (deleting is for good). False when it is no such reply."""
     asked = turn.learner.forget_asked_at
-    if said not in FORGET_YES or asked is None or \
+    if said not in FORGET_YES | FORGET_NO or asked is None or \
             not timedelta(0) <= turn.now - asked <= FORGET_WINDOW:
         return False
+    if said in FORGET_NO:  # "cancel", "no": nothing is deleted, and a later yes deletes nothing
+        turn.update_learner(LearnerChange(forget_asked_at=None))
+        turn.say(Notice(NoticeCode.FORGET_CANCELLED))
+        return True
     turn.say(Notice(NoticeCode.FORGET_CONFIRM))
     return True
 
 
 FORGET_YES = frozenset({"yes", "y", "yes please", "yeah", "yep", "sure", "ok", "okay", "confirm",
                         "confirmed", "do it", "go ahead", "yes delete", "delete"})
+FORGET_NO = frozenset({"no", "nope", "no thanks", "cancel", "don't", "dont", "keep", "keep it",
+                       "keep everything", "never mind", "nevermind", "abort", "no way", "undo"})
 
 
 def forget(turn: Turn, args: str) -> None:

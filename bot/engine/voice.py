@@ -168,6 +168,13 @@ def not_it(turn: Turn) -> bool:
     return True
 
 
+def asked_lately(turn: Turn) -> bool:
+    """Whether the learner's last question (answered or not) is of the last half hour: one
+    lookup found no lesson for, or whose answer they have judged, is on the trainers' list."""
+    at = turn.learner.last_query_at
+    return at is not None and timedelta(0) <= turn.now - at <= NOT_IT_WINDOW
+
+
 def shorten(text: str) -> str:
     """``text`` cut at a word to :data:`SHOWN_QUERY` characters, with an ellipsis."""
     return text if len(text) <= SHOWN_QUERY else f"{cut_at_word(text, SHOWN_QUERY)}…"

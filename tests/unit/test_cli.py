@@ -188,6 +188,10 @@ def test_lookup_takes_its_words_unquoted_and_names_a_folder_given_in_their_place
     result = run("lookup", "--lexical", "--lessons", str(SAMPLE), "spot", "a", "phishing",
                  "email")
     assert result.returncode == 0 and "Spot a phishing email" in result.stdout
+    # With --lessons given, a first word that names a folder here is a word of the question.
+    result = run("lookup", "--lexical", "--lessons", ".", "git", "merge", "conflict",
+                 cwd=SAMPLE)
+    assert result.returncode == 0 and "Merging and fixing a merge conflict" in result.stdout
     result = run("lookup", str(SAMPLE), "no-show fee")  # a reviewer's first try
     assert result.returncode == 2
     assert f"'{SAMPLE}' is a folder: give the lesson folder with --lessons, like microlearn " \

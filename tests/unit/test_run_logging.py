@@ -87,7 +87,7 @@ def test_log_format_json_writes_one_object_per_line(tmp_path: Path) -> None:
 async def test_a_track_order_naming_no_track_is_logged_at_start(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings.model_validate({
-        "lessons": {"dir": str(SAMPLE), "track_order": ["git-basics", "securty"]},
+        "lessons": {"dir": str(SAMPLE), "track_order": ["Git-Basics", "securty-basics"]},
         "server": {"enabled": False},
         "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
     clock = ManualClock(MONDAY)
@@ -97,7 +97,8 @@ async def test_a_track_order_naming_no_track_is_logged_at_start(
     await runtime.start()
     try:
         [warning] = [m for m in messages(caplog) if "track_order" in m]
-        assert warning.startswith("[lessons] track_order names securty, which no lesson's "
-                                  "track is (the tracks: ")
+        assert warning.startswith(  # a name in another case is the track
+            "[lessons] track_order names 'securty-basics' (did you mean 'security-basics'?), "
+            "which no lesson's track is; the tracks are: ")
     finally:
         await runtime.stop()

@@ -94,12 +94,16 @@ def test_files_meant_as_lessons_but_not_markdown_are_named_with_how_to_fix(
     write(tmp_path / "todo.txt", "buy milk\n")  # a text file that is no lesson: left alone
     (tmp_path / "logo.png").write_bytes(b"\x89PNG")
     (tmp_path / "_draft.docx").write_bytes(b"PK\x03\x04")  # set aside on purpose
+    (tmp_path / "plan.md.rtf").write_bytes(b"{\\rtf1}")
+    write(tmp_path / "desk/fees.md", lesson)  # and its copy, which would be overwritten
+    write(tmp_path / "desk/fees.md.txt", lesson)
     files, problems = scan(tmp_path)
-    assert files == []
+    assert [f.rel for f in files] == ["desk/fees.md"]
     assert [(p.path, p.line, p.is_error) for p in problems] == [
-        ("desk/booking.md.txt", 1, False), ("notes.docx", 1, False), ("refunds.txt", 1, False)]
-    hints = [p.message.partition("; ")[2] for p in problems]
-    assert hints == [
-        "rename it to booking.md (or start its name with '_' to keep it here unread)",
-        "save it as Markdown, as notes.md (or start its name with '_' to keep it here unread)",
-        "rename it to refunds.md (or start its name with '_' to keep it here unread)"]
+        ("desk/booking.md.txt", 1, False), ("desk/fees.md.txt", 1, False),
+        ("notes.docx", 1, False), ("plan.md.rtf", 1, False), ("refunds.txt", 1, False)]
+    hints = [p.message.partition("; ")[2].removesuffix(
+        " (or start its name with '_' to keep it here unread)") for p in problems]
+    assert hints == ["rename it to booking.md", "fees.md is there too: keep one of them",
+                     "save it as Markdown, as notes.md", "save it as Markdown, as plan.md",
+                     "rename it to refunds.md"]

@@ -203,6 +203,11 @@ def test_forget_confirm_counts_only_right_after_forget_and_then_only_start_enrol
     # "Yes" is answered with the words that delete, never taken for them (nor for small talk).
     assert kinds(say("Yes!", at=MON)) == ["notice:forget_confirm"]
     assert kinds(say("yes", at=MON + timedelta(minutes=6))) == ["notice:small_talk"]
+    # "Cancel" or "no" backs out: a "yes" after it deletes nothing.
+    say("forget", at=MON)
+    assert kinds(say("cancel", at=MON)) == ["notice:forget_cancelled"]
+    assert kinds(say("forget confirm", at=MON)) == ["notice:forget_confirm"]  # asked anew
+    assert kinds(say("No", at=MON)) == ["notice:forget_cancelled"]
     later = MON + timedelta(minutes=10)
     assert kinds(say("forget confirm", at=later)) == ["notice:forget_confirm"]  # too late
     assert kinds(say("forget confirm", at=later + timedelta(minutes=1))) == ["notice:forgotten"]

@@ -13,6 +13,7 @@ from bot.messages import (
     Feedback,
     LookupAnswer,
     NoMatch,
+    Noted,
     Notice,
     NoticeCode,
     NotIt,
@@ -47,18 +48,19 @@ def test_a_number_picks_a_lesson_offered_as_the_answer_to_the_question(
     with database.session() as session:
         assert [q for (q,) in session.execute(text("SELECT query FROM lookup_miss"))] == [
             FRUIT, FRUIT]
-    # Picked once: a number now is an answer to no question.
-    assert say("3", at=MON + timedelta(minutes=3)) == [Notice(NoticeCode.NO_OPEN_QUESTION)]
+    # Another of them can be picked after it; "(3)", "#3", "three" and "the third one" too.
+    for words in ("3", "(3)", "#3", "three", "the third one"):
+        [other] = say(words, at=MON + timedelta(minutes=3))
+        assert isinstance(other, LookupAnswer) and other.lesson.title == "Two", words
 
 
-def test_yes_picks_the_only_or_first_lesson_offered(say: Say) -> None:
+def test_yes_picks_the_one_lesson_offered_and_asks_which_of_several(say: Say) -> None:
     say("hi", at=MON)
     assert offered(say, "how to bake an apple pie with cinnamon").suggestions == ("One",)
     [answer] = say("Yes please!", at=MON)
     assert isinstance(answer, LookupAnswer) and answer.lesson.title == "One"
     offered(say)
-    [first] = say("yes", at=MON)
-    assert isinstance(first, LookupAnswer) and first.lesson.title == "Three"
+    assert say("yes", at=MON) == [PickRange(3)]
 
 
 def test_a_number_out_of_range_says_how_many_were_offered(say: Say) -> None:
@@ -73,7 +75,7 @@ def test_a_pick_is_for_half_an_hour_and_for_the_last_question(say: Say) -> None:
     say("hi", at=MON)
     offered(say)
     later = MON + timedelta(minutes=31)
-    assert say("1", at=later) == [Notice(NoticeCode.NO_OPEN_QUESTION)]
+    assert say("1", at=later) == [Notice(NoticeCode.PICK_EXPIRED)]  # ask again
     offered(say, at=later)
     [answered] = say("apples", at=later)  # a question answered since: nothing left to pick
     assert isinstance(answered, LookupAnswer)
@@ -92,7 +94,25 @@ def test_an_open_quiz_question_takes_a_number_first(say: Say) -> None:
     assert any(isinstance(m, QuestionMessage) for m in say("quiz", at=tue))
     [reply, still_open] = say(FRUIT, at=tue)
     assert isinstance(reply, NoMatch) and still_open == Notice(NoticeCode.QUESTION_OPEN)
+    assert not reply.numbered  # the reply asks for titles, not numbers
     assert any(isinstance(m, Feedback) for m in say("2", at=tue))  # the quiz's choice 2
+
+
+def test_a_number_after_suggestions_is_not_taken_for_an_invited_reply(
+        say: Say, database: Database) -> None:
+    # A reviewer's "2" went to the trainers as their comment on a lesson rated down.
+    say("hi", at=MON)
+    say("lesson", at=MON)
+    say("done", at=MON)
+    say("rate down", at=MON)  # "what would have made it useful?"
+    [reply] = say(f"what about {FRUIT}?", at=MON)
+    assert isinstance(reply, NoMatch) and reply.numbered
+    [answer] = say("2", at=MON)
+    assert isinstance(answer, LookupAnswer) and answer.lesson.title == "One"
+    with database.session() as session:
+        assert [c for (c,) in session.execute(text("SELECT comment FROM lesson_rating"))] == [""]
+    # The invitation stays open for words that are no number.
+    assert say("Shorter, please", at=MON) == [Noted("comment", "One")]
 
 
 def test_a_button_picks_its_lesson_even_under_an_older_answer(say: Say) -> None:

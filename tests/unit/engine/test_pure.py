@@ -58,7 +58,9 @@ def test_what_people_type_for_a_command_word_they_do_not_know() -> None:
     for words, name in (("lesson please", "lesson"), ("Next lesson!", "lesson"),
                         ("give me a lesson", "lesson"), ("Today\u2019s lesson", "lesson"),
                         ("quiz me", "quiz"), ("test me", "quiz"), ("my points", "me"),
-                        ("How am I doing?", "me"), ("what can you do?", "help")):
+                        ("How am I doing?", "me"), ("what can you do?", "help"),
+                        ("lesson pls", "lesson"), ("quiz me please", "quiz"),
+                        ("status", "me"), ("how does this work?", "help")):
         assert (parse(words).name, parse(words).args) == (name, ""), words
     command = parse("lesson on passwords")  # still a question
     assert command.name == "lesson" and not accepts(command.name, command.args)

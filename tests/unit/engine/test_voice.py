@@ -234,7 +234,7 @@ def test_not_what_i_asked_passes_the_question_to_trainers_once(
                                   "Not what I asked: tell me about bananas")]
     # Said again, with no new answer in between: nothing more to pass on (looked up, it
     # would bring a lesson that invites the same words again).
-    assert say("wrong lesson", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
+    assert say("wrong lesson", at=MON) == [Notice(NoticeCode.ALREADY_PASSED)]
     assert misses(database).count("tell me about bananas") == 1
     looked_up(say, "bananas please", MON)
     assert say("Wrong lesson \U0001f641 sorry", at=MON) == [NotIt("bananas please", title)]
@@ -244,8 +244,8 @@ def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database)
     say("hi", at=MON)
     assert say("that didn't help", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
     [nothing] = say("zzqx vvbn", at=MON)  # no lesson: nothing to reject afterwards either
-    assert isinstance(nothing, NoMatch)
-    assert say("wrong answer", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
+    assert isinstance(nothing, NoMatch)  # ... and it is on the trainers' list already
+    assert say("wrong answer", at=MON) == [Notice(NoticeCode.ALREADY_PASSED)]
     assert ratings(database) == []
 
 
