@@ -191,7 +191,8 @@ def lessons_show(lesson_id: str, folder: str) -> None:
         hint = ", ".join(hit.lesson.id for hit in close.hits)
         raise click.ClickException(
             f"no lesson with id '{lesson_id}' in {folder}"
-            + (f"; did you mean: {hint}?" if hint else "; run 'microlearn lessons check'")
+            + (f"; did you mean: {hint}?" if hint
+               else f"; 'microlearn lessons check {folder}' shows what is there")
         )
     _print_lesson(lesson)
 

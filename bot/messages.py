@@ -104,6 +104,7 @@ class NoticeCode(StrEnum):
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
     PICK_EXPIRED = "pick_expired"
+    CHECK_OPEN = "check_open"
     FORGET_CANCELLED = "forget_cancelled"
     IN_CHECK = "in_check"
     NOTHING_TO_REJECT = "nothing_to_reject"

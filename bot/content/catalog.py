@@ -271,10 +271,11 @@ class Catalog:
         for lesson in candidates:
             other = served.get(lesson.id)
             if other is not None:
+                fix = "give this lesson another 'id:' (or remove it: the file's name is the " \
+                    "id)" if "id" in lesson.lines else "rename the file, or give it an 'id:'"
                 cross.append(Problem(lesson.path, lesson.lines.get("id", 1), Severity.ERROR,
                                      f"duplicate lesson id '{lesson.id}' (also used by "
-                                     f"'{other.path}'); give this lesson its own 'id:' or "
-                                     "rename the file"))
+                                     f"'{other.path}'); {fix}"))
                 continue
             served[lesson.id] = lesson
         places: dict[tuple[str, int], Lesson] = {}

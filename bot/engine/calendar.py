@@ -172,7 +172,11 @@ def _day(word: str) -> str:
                if word == day or full.startswith(word)]
     if word and len(matches) == 1:  # "mo", "th", "m", "f": a day when only one fits
         return matches[0]
-    raise ValueError(f"'{word[:30]}' is not a day; use mon, tue, wed, thu, fri, sat, sun")
+    close = difflib.get_close_matches(word.lower(), ("weekdays", "weekends", "workdays", *_FULL),
+                                      n=1, cutoff=0.75)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise ValueError(f"'{word[:30]}' is not a day; {hint}write days like mon-fri, mon,wed,fri "
+                     "or weekdays")
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:

@@ -250,8 +250,9 @@ class Engine:
                     talk, NoticeCode.SMALL_TALK)))
             return
         lessons.lookup(turn, question_text(inbound.text or ""))
-        if open_ask is not None:
-            turn.say(Notice(NoticeCode.QUESTION_OPEN))
+        if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
+            turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE
+                            else NoticeCode.QUESTION_OPEN))
 
     def run_command(self, turn: Turn, command: Command, created: bool, raw: str = "") -> None:
         """Do what a command word says (words that do not fit it are a lookup). ``raw`` is

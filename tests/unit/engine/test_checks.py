@@ -244,6 +244,8 @@ def test_typed_baseline_answers_a_wrong_number_and_quiz_meanwhile(say: Say) -> N
     assert kinds(say("7", at=MON)) == ["notice:choice_range"]
     # "done" before the lesson has come: the check is what waits, and how to skip it.
     assert kinds(say("done", at=MON)) == ["notice:in_check"]
+    # A question meanwhile is answered; the check's question waits (and shows no answer).
+    assert kinds(say("tell me about bananas", at=MON))[-1] == "notice:check_open"
     # `quiz` meanwhile asks the waiting baseline question again, with its place.
     again = say("quiz", at=MON)[-1]
     assert isinstance(again, QuestionMessage) and again.ask_id == first.ask_id
