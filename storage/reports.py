@@ -594,12 +594,14 @@ class Reports:
                 for lesson, key, n, sx, sy, sxy, sxx, syy in self.session.execute(query)]
 
     def flags(self, scope: Scope) -> list[tuple[str, str, int, list[str]]]:
-        """(lesson, question, flags, their latest notes) of questions flagged in scope."""
+        """(lesson, question, learners who flagged it, their latest notes) of questions
+        flagged in scope."""
         where = [_FLAG.c.created_at >= scope.since, _FLAG.c.created_at < scope.until,
                  self._of(_FLAG.c.learner_id, scope),
                  self._lessons(_FLAG.c.lesson_id, scope)]
         counts = self.session.execute(
-            select(_FLAG.c.lesson_id, _FLAG.c.question_key, func.count()).where(*where)
+            select(_FLAG.c.lesson_id, _FLAG.c.question_key,
+                   func.count(func.distinct(_FLAG.c.learner_id))).where(*where)
             .group_by(_FLAG.c.lesson_id, _FLAG.c.question_key)).all()
         result = []
         for lesson, key, count in counts:

@@ -976,16 +976,18 @@ class Flags:
                                  question_key=question_key, note=note[:2000], created_at=now))
 
     def counts(self) -> list[FlagCount]:
-        """Each flagged question with its number of flags and the learners' notes, most
-        flagged first."""
-        grouped: dict[tuple[str, str], list[str]] = {}
-        for lesson, key, note in self.session.exec(
-                select(FlagRow.lesson_id, FlagRow.question_key, FlagRow.note)
-                .order_by(col(FlagRow.id))).all():
-            grouped.setdefault((lesson, key), []).append(note)
-        ranked = sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
-        return [FlagCount(lesson, key, len(notes), tuple(n for n in notes if n))
-                for (lesson, key), notes in ranked]
+        """Each flagged question with the number of learners who flagged it (a learner who
+        flags it twice counts once) and their notes, most flagged first."""
+        grouped: dict[tuple[str, str], tuple[set[int], list[str]]] = {}
+        for learner, lesson, key, note in self.session.exec(
+                select(FlagRow.learner_id, FlagRow.lesson_id, FlagRow.question_key,
+                       FlagRow.note).order_by(col(FlagRow.id))).all():
+            who, notes = grouped.setdefault((lesson, key), (set(), []))
+            who.add(learner)
+            notes.append(note)
+        ranked = sorted(grouped.items(), key=lambda item: (-len(item[1][0]), item[0]))
+        return [FlagCount(lesson, key, len(who), tuple(n for n in notes if n))
+                for (lesson, key), (who, notes) in ranked]
 
 
 class Asks:

@@ -319,6 +319,10 @@ def test_only_trainers_see_stats_and_flags_reach_them(say: Say) -> None:
     assert stats.kind is Kind.STATS
     assert stats.flags == (FlagFigure("basics/one: Question one?", 1,
                                          ("the right answer is wrong",)),)
+    say("flag still wrong", at=MON + timedelta(days=1))  # the same learner again: one flag
+    stats = say("stats", user="boss")[-1]
+    assert stats.flags == (FlagFigure("basics/one: Question one?", 1,
+                                         ("the right answer is wrong", "still wrong")),)
     assert (stats.missed, stats.most_missed) == (0, ())
     # What learners asked that no lesson answers: how often, the most asked first.
     for words in ("zzqx vvbn", "Wifi code zzqx", "wifi code zzqx?", "zzqx vvbn", "WIFI CODE ZZQX"):
