@@ -392,7 +392,7 @@ class Catalog:
     def _floor_state(self) -> tuple[int, int] | None:
         """The library as lookup by meaning sees it (lessons, and embedding rounds applied),
         or None while lessons wait to be embedded or meaning is not in use."""
-        if self._semantic is None or not self._semantic.usable:
+        if self._semantic is None or not self._meaning():
             return None
         rounds = self._semantic.settled
         return None if rounds is None else (self._state, rounds)

@@ -7,12 +7,11 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
 from bot.engine import calendar, checks, progress, rules, voice
-from bot.engine.commands import answer_choices, answer_in_words
+from bot.engine.commands import answer_in_words
 from bot.engine.store import UnitOfWork
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -337,11 +336,7 @@ def offered(turn: Turn) -> tuple[str, list[str]] | None:
     """The learner's last unanswered question and the ids of the lessons offered for it,
     while they can still be picked (None after :data:`voice.NOT_IT_WINDOW`, or when none
     were offered)."""
-    found = _kept(turn)
-    at = turn.learner.last_query_at
-    if found is None or at is None or not timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW:
-        return None
-    return found
+    return _kept(turn) if voice.asked_lately(turn) else None
 
 
 def _kept(turn: Turn) -> tuple[str, list[str]] | None:
@@ -357,9 +352,7 @@ def _kept(turn: Turn) -> tuple[str, list[str]] | None:
 def picked_number(said: str) -> int | None:
     """The number a reply picks from a list ("2", "(2)", "#2", "two", "the second one",
     "number 2 please"), or None when it is no such reply."""
-    choices = answer_choices(said)
-    if choices is None:
-        choices = answer_in_words(said)
+    choices = answer_in_words(said)  # bare ("2", "(2)") or in words
     if choices is None or len(choices) != 1:
         return None
     return choices[0] + 1

@@ -3,13 +3,13 @@ show of them (the rules themselves are in :mod:`bot.engine.rules`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import timedelta
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, track_title
 from bot.engine import calendar, checks, rules
+from bot.engine.commands import plain_words
 from bot.engine.turn import Turn
 from bot.messages import (
     BadgesEarned,
@@ -201,7 +201,7 @@ def stats(turn: Turn) -> None:
     # way it was asked last is shown.
     asked: dict[str, tuple[int, str]] = {}
     for query in missed:
-        key = " ".join(re.findall(r"\w+", query.casefold()))
+        key = " ".join(plain_words(query))
         asked[key] = (asked.get(key, (0, ""))[0] + 1, query)
     most_missed = sorted(asked.values(), key=lambda item: -item[0])[:5]
     turn.say(Stats(

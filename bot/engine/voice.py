@@ -154,10 +154,9 @@ def not_it(turn: Turn) -> bool:
     question joins the trainers' list of questions without a lesson, and the lesson is rated
     not useful with those words. False when no looked-up lesson waits for a verdict."""
     learner = turn.learner
-    query, lesson_id, answered = learner.last_query, learner.last_lookup, learner.last_query_at
+    query, lesson_id = learner.last_query, learner.last_lookup
     lesson = turn.catalog.get(lesson_id) if lesson_id else None
-    if query is None or lesson is None or answered is None or \
-            not timedelta(0) <= turn.now - answered <= NOT_IT_WINDOW:
+    if query is None or lesson is None or not asked_lately(turn):
         return False  # "that's wrong" days later is about something else
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)
     voices = turn.unit.voices

@@ -27,16 +27,22 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [record.getMessage() for record in caplog.records]
 
 
+def runtime_on(tmp_path: Path, lessons: dict[str, object]) -> Runtime:
+    """The bot on these ``[lessons]`` settings, a database in ``tmp_path``, one recording
+    adapter and no web server (not started)."""
+    settings = Settings.model_validate({
+        "lessons": lessons, "server": {"enabled": False},
+        "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
+    clock = ManualClock(MONDAY)
+    return Runtime(settings, Secrets(None, None, None, None), clock,
+                   adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+
+
 async def test_start_logs_the_library_and_later_each_file_added_changed_or_removed(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     lessons = tmp_path / "lessons"
     shutil.copytree(SAMPLE, lessons)
-    settings = Settings.model_validate({
-        "lessons": {"dir": str(lessons)}, "server": {"enabled": False},
-        "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
-    clock = ManualClock(MONDAY)
-    runtime = Runtime(settings, Secrets(None, None, None, None), clock,
-                      adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+    runtime = runtime_on(tmp_path, {"dir": str(lessons)})
     caplog.set_level(logging.INFO)
     await runtime.start()
     try:
@@ -86,13 +92,8 @@ def test_log_format_json_writes_one_object_per_line(tmp_path: Path) -> None:
 
 async def test_a_track_order_naming_no_track_is_logged_at_start(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings.model_validate({
-        "lessons": {"dir": str(SAMPLE), "track_order": ["Git-Basics", "securty-basics"]},
-        "server": {"enabled": False},
-        "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"}})
-    clock = ManualClock(MONDAY)
-    runtime = Runtime(settings, Secrets(None, None, None, None), clock,
-                      adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
+    runtime = runtime_on(tmp_path, {"dir": str(SAMPLE),
+                                    "track_order": ["Git-Basics", "securty-basics"]})
     caplog.set_level(logging.INFO)
     await runtime.start()
     try:
