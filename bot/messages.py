@@ -66,6 +66,7 @@ class Kind(StrEnum):
     PUSH_TO = "push_to"
     CHECK = "check"
     CHECKED = "checked"
+    TOPIC_QUIZ = "topic_quiz"
 
 
 class Setting(StrEnum):
@@ -313,6 +314,9 @@ class Feedback:
     """Of ``earned``, those for mastering the question."""
     confidence: str = ""
     """How sure the learner said they were ('s', 't', 'g'; "" when not asked)."""
+    practice: bool = False
+    """Asked in a quiz on a topic before its review was due: it earns no points (a quiz on
+    the same lesson every day must not outscore steady reviews)."""
 
 
 @dataclass(frozen=True)
@@ -576,6 +580,24 @@ class ReviewsAdded:
 
 
 @dataclass(frozen=True)
+class TopicQuiz:
+    """A quiz on a topic the learner named ("quiz me on passwords"): where it stands."""
+
+    kind: ClassVar[Kind] = Kind.TOPIC_QUIZ
+    title: str
+    """The lesson whose questions are asked."""
+    state: str
+    """'start' (its questions follow), 'done' (the last one was answered), 'answered' (every
+    one was answered today already) or 'none' (the lesson that answers has no questions)."""
+    questions: int = 0
+    """How many questions the lesson has."""
+    left: int = 0
+    """How many of them are still to be answered today."""
+    next_due: datetime | None = None
+    """When the first of them comes back for review (in the learner's time zone)."""
+
+
+@dataclass(frozen=True)
 class DashboardLink:
     """A trainer's one-time sign-in link to the dashboard."""
 
@@ -748,7 +770,8 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
-            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone)
+            | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone
+            | TopicQuiz)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
@@ -757,5 +780,5 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
-    CheckDone)
+    CheckDone, TopicQuiz)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

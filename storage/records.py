@@ -227,6 +227,8 @@ class Ask:
     check_phase: str | None = None
     """'pre' or 'post' when a track's knowledge check asked it."""
     check_track: str | None = None
+    topic: bool = False
+    """Asked in a quiz on its lesson the learner asked for ("quiz me on passwords")."""
 
 
 @dataclass(frozen=True)

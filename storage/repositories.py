@@ -998,12 +998,13 @@ class Asks:
 
     def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime,
                pushed: bool = False, check_phase: str | None = None,
-               check_track: str | None = None) -> Ask:
+               check_track: str | None = None, topic: bool = False) -> Ask:
         """Record that a question was asked; the ask (its id goes into answer buttons). A
-        knowledge check's baseline ask (``check_phase`` 'pre') counts in no figure."""
+        knowledge check's baseline ask (``check_phase`` 'pre') counts in no figure; ``topic``:
+        asked in a quiz on its lesson that the learner asked for."""
         row = AskRow(learner_id=learner_id, lesson_id=lesson_id, question_key=question_key,
                      asked_at=now, pushed=pushed, check_phase=check_phase,
-                     check_track=check_track)
+                     check_track=check_track, topic=topic)
         self.session.add(row)
         self.session.flush()
         if check_phase != "pre":
@@ -1060,11 +1061,12 @@ class Asks:
 
     def renew(self, ask_id: int, now: datetime) -> Ask:
         """An open question asked again by today's push: it joins today's pushed set (it is
-        counted against the day's budget and reminded of) as if asked now."""
+        counted against the day's budget and reminded of) as if asked now, and leaves a quiz
+        on a topic it was asked in (the pushed set goes on after its answer)."""
         row = self.session.get(AskRow, ask_id)
         if row is None:
             raise KeyError(f"no ask {ask_id}")
-        row.asked_at, row.pushed = now, True
+        row.asked_at, row.pushed, row.topic = now, True, False
         self.session.add(row)
         self.session.flush()
         return _ask(row)
@@ -1087,7 +1089,7 @@ class Asks:
 def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
-               row.answered_at, row.pushed, row.check_phase, row.check_track)
+               row.answered_at, row.pushed, row.check_phase, row.check_track, row.topic)
 
 
 class Lookups:

@@ -243,6 +243,9 @@ class AskRow(SQLModel, table=True):
     nothing and counts in no figure), else None."""
     check_track: str | None = Field(default=None, max_length=200)
     """The track whose knowledge check asked it."""
+    topic: bool = False
+    """Asked because the learner asked for a quiz on its lesson's topic ("quiz me on
+    passwords"): the lesson's next question follows its answer."""
 
 
 class WorkerRow(SQLModel, table=True):

@@ -85,6 +85,16 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 """Control characters (a NUL breaks PostgreSQL), bidirectional controls (U+202E and friends
 could make one learner's name reorder others' lines in `top`) and lone surrogates (a JSON
 "\\ud800" decodes to one; no database can store it as text)."""
+_ON_TOPIC = re.compile(r"^(?:me\s+)?(?:on|about)\s+(?P<topic>\S.*)$", re.IGNORECASE | re.DOTALL)
+"""What follows `quiz` when it names a topic: "(me) on passwords", "(me) about phishing"."""
+_TOPIC_QUIZ = re.compile(
+    r"^(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
+    r"(?:(?:quiz|test|drill)\s+me|(?:give\s+me|start|do|take)\s+(?:a\s+|the\s+)?quiz|a\s+quiz)"
+    r"\s+(?P<rest>(?:on|about)\s+\S.*)$", re.IGNORECASE | re.DOTALL)
+"""Whole messages that ask for a quiz on a topic in other words than `quiz`: "test me on
+passwords", "can you quiz me about phishing?", "give me a quiz on git"."""
+_POLITE_END = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you))*[\s.!?]*$",
+                         re.IGNORECASE)
 MAX_INPUT = 4000
 """Longer messages are cut: nothing a learner types needs more."""
 
@@ -148,6 +158,9 @@ def parse(text: str) -> Command:
     phrase = PHRASES.get(" ".join(words))
     if phrase:
         return Command(phrase, "", False, stripped)
+    on_topic = _TOPIC_QUIZ.match(stripped)
+    if on_topic:  # "test me on passwords": `quiz on passwords`
+        return Command("quiz", on_topic["rest"], False, stripped)
     if len(words) == 1 and not stripped.startswith("/") and len(stripped) > len(words[0]):
         # One word with punctuation or an emoji around it ("Done!", "me?", "lesson."): that
         # word, if it is a command.
@@ -171,13 +184,25 @@ def parse(text: str) -> Command:
 
 PUSH_PLATFORMS = ("slack", "telegram", "console")
 """Where `push` can send lessons (an account of the learner's there)."""
-NO_ARGS = frozenset({"start", "help", "lesson", "quiz", "me", "pause", "resume", "stop",
+NO_ARGS = frozenset({"start", "help", "lesson", "me", "pause", "resume", "stop",
                      "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
                      "unlink"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
                      "useless", "unhelpful", "+", "-", "+1", "-1", "\U0001f44d",
                      "\U0001f44e"})
 """First words that make "rate ..." a rating ("rate limiting in APIs" is a question)."""
+
+
+def quiz_topic(args: str) -> str:
+    """The topic the words after `quiz` name ("me on passwords please" and, after a slash,
+    "passwords": 'passwords'); "" for a plain quiz ("/quiz me")."""
+    text = args.strip()
+    on_topic = _ON_TOPIC.match(text)
+    if on_topic:
+        text = on_topic["topic"]
+    elif text.lower() == "me" or text.lower().startswith("me "):
+        text = text[2:]
+    return _POLITE_END.sub("", text).strip()
 
 
 def accepts(name: str, args: str) -> bool:
@@ -187,6 +212,8 @@ def accepts(name: str, args: str) -> bool:
     words = args.lower().split()
     if name in NO_ARGS:
         return not words
+    if name == "quiz":  # "quiz me on passwords"; "quiz rules" is a question
+        return not words or _ON_TOPIC.match(args.strip()) is not None
     if name == "time":
         rest = words[1:] if words[:1] in (["quiz"], ["lesson"]) else words
         return not rest or looks_like_time(" ".join(rest))

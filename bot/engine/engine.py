@@ -19,6 +19,7 @@ from bot.engine import (
     lessons,
     links,
     mydata,
+    practice,
     progress,
     quiz,
     settings,
@@ -33,6 +34,7 @@ from bot.engine.commands import (
     parse,
     question_after_command,
     question_text,
+    quiz_topic,
     says_not_it,
     small_talk,
 )
@@ -77,10 +79,18 @@ def _learn(turn: Turn, args: str) -> None:
         turn.say(LearnWhat(topics[0] if topics else "passwords"))
 
 
+def _quiz(turn: Turn, args: str) -> None:
+    topic = quiz_topic(args)
+    if topic:  # "quiz me on passwords", "/quiz passwords"
+        practice.start(turn, topic)
+    else:
+        quiz.send_quiz(turn, scheduled=False)
+
+
 COMMANDS: dict[str, Action] = {
     "help": lambda turn, _: turn.say(Help(turn.learner.is_trainer)),
     "lesson": lambda turn, _: lessons.send_lesson(turn, scheduled=False),
-    "quiz": lambda turn, _: quiz.send_quiz(turn, scheduled=False),
+    "quiz": _quiz,
     "learn": _learn,
     "me": lambda turn, _: turn.say(progress.profile(turn)),
     "top": progress.leaderboard,

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
+from bot.content.search import LookupResult
 from bot.engine import calendar, checks, progress, rules, voice
 from bot.engine.commands import answer_in_words
 from bot.engine.store import UnitOfWork
@@ -296,21 +297,27 @@ def lookup(turn: Turn, text: str) -> None:
         # A long paste is shown, and kept for trainers, as the question lookup read in it.
         query = " ".join(result.read_as.split())
     if not result.hits:
-        turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
-        offered = result.suggested
-        # "Not what I asked" is about an answer; the lessons offered can be picked by number.
-        turn.update_learner(LearnerChange(
-            last_query=None, last_query_at=turn.now,
-            suggested=json.dumps({"query": query[:500], "lessons": list(offered)})
-            if offered else None))
-        # While a quiz question is open a number answers it: the titles are to be typed.
-        numbered = bool(offered) and turn.unit.asks.latest_open(turn.learner.id) is None
-        turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
-                         tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered),
-                         numbered=numbered))
+        no_answer(turn, query, result)
         return
     answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
+
+
+def no_answer(turn: Turn, query: str, result: LookupResult) -> None:
+    """No lesson answers the learner's ``query``: it joins the trainers' list of questions to
+    write lessons for, and the lessons that come close are offered by number."""
+    turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
+    offered = result.suggested
+    # "Not what I asked" is about an answer; the lessons offered can be picked by number.
+    turn.update_learner(LearnerChange(
+        last_query=None, last_query_at=turn.now,
+        suggested=json.dumps({"query": query[:500], "lessons": list(offered)})
+        if offered else None))
+    # While a quiz question is open a number answers it: the titles are to be typed.
+    numbered = bool(offered) and turn.unit.asks.latest_open(turn.learner.id) is None
+    turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
+                     tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered),
+                     numbered=numbered))
 
 
 def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = (),

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, checks, lessons, progress, rules, selection, voice
+from bot.engine import calendar, checks, lessons, practice, progress, rules, selection, voice
 from bot.engine.asking import LEVELS, confident, level_of, question_message
 from bot.engine.commands import (
     NUMBER_WORDS,
@@ -296,19 +296,28 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     if not unit.asks.close(ask.id, turn.now):
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
         return
+    practising = practice.is_practice(turn, ask)  # before its review
     unit.answers.record(learner_id, ask.lesson_id, ask.question_key, (), False, turn.now,
                         f"ask:{ask.id}")
     # Saying "I don't know" earns what a wrong guess earns: guessing never pays better.
-    earned = rules.POINTS_WRONG * progress.award(turn, rules.POINTS_WRONG, "answer",
-                                                 f"ask:{ask.id}")
+    earned = 0 if practising else rules.POINTS_WRONG * progress.award(
+        turn, rules.POINTS_WRONG, "answer", f"ask:{ask.id}")
     review(turn, ask.lesson_id, ask.question_key, False)
     # Not knowing is no sign of having read the lesson: it does not count it as read.
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
-                      skipped=True, earned=earned))
+                      skipped=True, earned=earned, practice=practising))
     if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, False)
     progress.activity(turn)
-    if not ask_next(turn):
+    go_on(turn, ask)
+
+
+def go_on(turn: Turn, answered: Ask | None) -> None:
+    """What follows an answer: in a quiz on a topic, its lesson's next question (or the word
+    that it is over); else the next question due, or the word that none is."""
+    if answered is not None and answered.topic:
+        practice.go_on(turn, answered)
+    elif not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
 
 
@@ -348,16 +357,18 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     given = tuple(sorted(set(choices)))
     correct = set(given) == set(question.correct_indexes)
     learner_id = turn.learner.id
+    practising = ask is not None and practice.is_practice(turn, ask)  # before its review
     unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}",
                         confidence=level)
-    points = rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
-    earned = points * progress.award(turn, points, "answer", f"ask:{ask_id}")
+    points = 0 if practising else rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
+    earned = points * (points > 0 and progress.award(turn, points, "answer", f"ask:{ask_id}"))
     mastered = review(turn, lesson_id, key, correct, guessed=level == "g")
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
-                      mastered_points=for_mastering, confidence=level or ""))
+                      mastered_points=for_mastering, confidence=level or "",
+                      practice=practising))
     if ask is not None and ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, correct)
     read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
@@ -365,8 +376,7 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
         turn.say(read)
     progress.activity(turn)
     progress.check_badges(turn, lesson if read else None, answered=True)
-    if not ask_next(turn):
-        turn.say(Notice(NoticeCode.QUIZ_DONE))
+    go_on(turn, ask)
 
 
 def review(turn: Turn, lesson_id: str, key: str, correct: bool, guessed: bool = False) -> bool:

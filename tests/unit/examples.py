@@ -58,6 +58,7 @@ from bot.messages import (
     Stats,
     StreakNews,
     StreakView,
+    TopicQuiz,
     TopicsNow,
     TrackGain,
     TrackProgress,
@@ -139,6 +140,11 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         CheckIntro("Git <basics>", 4, "post"),
         CheckDone("Git <basics>", "pre", 1, 4),
         CheckDone("Git <basics>", "post", 3, 4, before=1),
+        TopicQuiz("Spot <phishing> & co", "start", 3, 2),
+        TopicQuiz("Spot <phishing> & co", "done", 3,
+                  next_due=datetime(2026, 3, 3, tzinfo=ZoneInfo("Europe/Berlin"))),
+        TopicQuiz("Spot <phishing> & co", "none"),
+        Feedback(lesson, question, True, (1,), False, 12, practice=True),
         QuestionMessage(lesson, question, 8, buttons, 1, 4, check="pre"),
         QuestionMessage(lesson, lesson.questions[0], 9, tuple(
             Button(f"{choice.text[:20]} <{index}>", f"a:9:{index}:{level}")

@@ -60,6 +60,7 @@ from bot.messages import (
     Stats,
     StreakNews,
     StreakView,
+    TopicQuiz,
     TopicsNow,
     TrackGain,
     TrackProgress,
@@ -265,6 +266,17 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Thanks: that is your starting point (1 of 4 right). Now the lesson."),
     (CheckDone("Basics", "post", 3, 4, before=1),
      "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
+    (TopicQuiz("Title", "start", 3, 3), 'Quiz on "Title": 3 questions.'),
+    (TopicQuiz("Title", "start", 1, 1), 'Quiz on "Title": 1 question.'),
+    (TopicQuiz("Title", "start", 3, 2), 'Quiz on "Title": 2 of its 3 questions are left for today.'),
+    (TopicQuiz("Title", "done", 3, next_due=datetime(2026, 3, 3)),
+     'That was the last question on "Title" for today. Its questions come back for review from '
+     'Tue 03 Mar.\nType "quiz" for your reviews, or "quiz me on" another topic.'),
+    (TopicQuiz("Title", "answered", 3, next_due=datetime(2026, 3, 3)),
+     'You have answered every question on "Title" today. Its questions come back for review '
+     'from Tue 03 Mar.\nType "quiz" for your reviews, or "quiz me on" another topic.'),
+    (TopicQuiz("Title", "none"),
+     'The lesson on that, "Title", has no quiz questions. Type "learn Title" to read it.'),
     (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
      "think about, type your answer: it is kept here."),
 ]

@@ -374,7 +374,8 @@ class BlockRenderer:
                              confidence=feedback.confidence)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
                                                earned=feedback.earned,
-                                               mastered_points=feedback.mastered_points))]
+                                               mastered_points=feedback.mastered_points,
+                                               practice=feedback.practice))]
 
     def feedback_preview(self, feedback: Feedback) -> str:
         """The notification text of a feedback: right or not."""

@@ -1,0 +1,212 @@
+"""A quiz on a topic the learner names ("quiz me on passwords"): the questions of the lesson
+that answers it, one after another."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.engine.commands import accepts, parse, quiz_topic
+from bot.engine.engine import Engine
+from bot.messages import Feedback, Kind, QuestionMessage, TopicQuiz
+from bot.rendering.renderer import Renderer
+from storage.records import LessonSource
+from storage.repositories import Cards, Learners, Lookups, Points, Progress
+from tests.unit.engine.conftest import Say, deliver, kinds, write
+
+MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
+
+
+def question(text: str, right: str = "right one") -> str:
+    return (f"\n### {text}?\n- [ ] wrong one\n- [x] {right}\n- [ ] wrong two\n"
+            "> Because it is right.\n")
+
+
+@pytest.fixture
+def lessons(tmp_path: Path) -> Path:
+    folder = tmp_path / "lessons"
+    write(folder, "passwords.md", "title: Strong passwords\ntopic: security",
+          "Use a password manager and a long passphrase for every account.\n\n## Quiz\n"
+          + question("Which password is strongest") + question("Why not reuse a password"))
+    write(folder, "phishing.md", "title: Spot a phishing email\ntopic: security",
+          "Phishing mail asks you to click a link or open an attachment.\n\n## Quiz\n"
+          + question("Which sign is the strongest"))
+    write(folder, "coffee.md", "title: Coffee machine etiquette\ntopic: office",
+          "Descale the coffee machine on Fridays and refill the beans.")
+    return folder
+
+
+def points(engine: Engine, user: str = "ann") -> int:
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", user)
+        assert learner is not None
+        return Points(session).total(learner.id)
+
+
+def answer_right(message: QuestionMessage) -> str:
+    """The button value of the message's right choice."""
+    return message.buttons[message.question.correct_indexes[0]].value
+
+
+def test_the_words_that_ask_for_a_quiz_on_a_topic() -> None:
+    for words in ("quiz me on passwords", "Quiz me about passwords!", "test me on passwords",
+                  "can you quiz me on passwords?", "give me a quiz on passwords",
+                  "quiz on passwords please", "a quiz about passwords", "/quiz passwords",
+                  "/quiz me on passwords", "/review passwords", "drill me on passwords, thanks"):
+        command = parse(words)
+        assert command.name == "quiz", words
+        assert command.slashed or accepts("quiz", command.args), words
+        assert quiz_topic(command.args) == "passwords", words
+    for words in ("quiz me", "/quiz", "test me please", "/quiz me", "/quiz please"):
+        command = parse(words)
+        assert command.name == "quiz" and quiz_topic(command.args) == "", words
+    # Words that merely start with "quiz" are a question, not a quiz on a topic.
+    for question_words in ("quiz rules", "quiz passwords", "quiz me in ten minutes",
+                           "test me on"):
+        command = parse(question_words)
+        assert command.name == "" or not accepts(command.name, command.args), question_words
+
+
+def test_a_quiz_on_a_topic_asks_the_lessons_questions_one_after_another(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    out = say("quiz me on passwords", at=MON)
+    assert kinds(out) == ["added", "topic_quiz", "question"]
+    intro = out[1]
+    assert isinstance(intro, TopicQuiz)
+    assert (intro.title, intro.state, intro.questions, intro.left) == (
+        "Strong passwords", "start", 2, 2)
+    first = out[2]
+    assert isinstance(first, QuestionMessage) and first.lesson.id == "passwords"
+    assert first.number == 0  # not one of a pushed set
+    out = say(None, answer=answer_right(first), at=MON + timedelta(minutes=1))
+    assert kinds(out) == ["feedback", "question"]
+    feedback, second = out
+    assert isinstance(feedback, Feedback) and feedback.correct and feedback.earned == 10
+    assert not feedback.practice
+    assert isinstance(second, QuestionMessage) and second.lesson.id == "passwords"
+    assert second.question.key != first.question.key
+    out = say("1", at=MON + timedelta(minutes=2))  # typed: wrong, and the last one
+    assert kinds(out) == ["feedback", "topic_quiz"]
+    done = out[1]
+    assert isinstance(done, TopicQuiz) and done.state == "done"
+    assert done.next_due is not None and done.next_due.date() == datetime(2026, 3, 3).date()
+    assert points(engine) == 10 + 2
+    # Its questions are in the learner's reviews now: they come back on their own.
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert sorted(card.lesson_id for card in Cards(session).all(learner.id)) == [
+            "passwords", "passwords"]
+        assert Progress(session).history(learner.id)[0].via is LessonSource.ADDED
+    # Asked again the same day: nothing left to ask today.
+    [again] = say("test me on passwords", at=MON + timedelta(minutes=3))
+    assert isinstance(again, TopicQuiz) and again.state == "answered"
+    assert points(engine) == 12
+    # The wrong one is due the next day: it earns points then; the right one is practice.
+    tue = MON + timedelta(days=1)
+    out = say("quiz me on passwords", at=tue)
+    assert kinds(out) == ["topic_quiz", "question"]
+    earned = {}
+    message = out[-1]
+    for minute in range(1, 3):
+        assert isinstance(message, QuestionMessage)
+        key = message.question.key
+        out = say(None, answer=answer_right(message), at=tue + timedelta(minutes=minute))
+        feedback = out[0]
+        assert isinstance(feedback, Feedback)
+        earned[key] = (feedback.earned, feedback.practice)
+        message = out[-1]
+    assert earned == {first.question.key: (0, True), second.question.key: (10, False)}
+    assert points(engine) == 22
+
+
+def test_skip_goes_on_with_the_topic_and_a_practice_skip_costs_nothing(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    out = say("skip", at=MON + timedelta(minutes=1))
+    assert kinds(out) == ["feedback", "question"]
+    assert isinstance(out[0], Feedback) and out[0].skipped and out[0].earned == 2
+    assert isinstance(out[1], QuestionMessage) and out[1].lesson.id == "passwords"
+    assert out[1].question.key != first.question.key
+
+
+def test_no_lesson_no_quiz_and_the_question_joins_the_trainers_list(say: Say,
+                                                                     engine: Engine) -> None:
+    say("hi", at=MON)
+    assert kinds(say("quiz me on the weather in lisbon", at=MON)) == ["no_match"]
+    with engine.store.session() as session:
+        assert Lookups(session).missed_since(MON - timedelta(days=1)) == [
+            "the weather in lisbon"]
+    [none] = say("quiz me on descaling the coffee machine", at=MON)
+    assert isinstance(none, TopicQuiz) and none.state == "none"
+    assert none.title == "Coffee machine etiquette"
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Cards(session).all(learner.id) == []  # nothing to review was added
+    assert points(engine) == 0
+
+
+def test_a_question_left_open_waits_while_the_topic_quiz_runs(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("learn phishing", at=MON)
+    assert kinds(say("add", at=MON)) == ["added"]  # its question comes the next workday
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        learner_id = learner.id
+    tue = MON + timedelta(days=1)
+    pushed = [m for m in deliver(engine, learner_id, "quiz", tue.replace(hour=15))
+              if isinstance(m, QuestionMessage)]
+    assert pushed and pushed[0].number == 1
+    # While the pushed question is open, the learner asks for another topic's quiz.
+    assert pushed[0].lesson.id == "phishing"
+    out = say("quiz me on passwords", at=tue.replace(hour=16))
+    assert kinds(out) == ["added", "topic_quiz", "question"]
+    topic_question = out[-1]
+    assert isinstance(topic_question, QuestionMessage)
+    assert topic_question.lesson.id == "passwords"
+    for minute in (1, 2):  # typed answers go to the topic's questions
+        out = say("2", at=tue.replace(hour=16, minute=minute))
+        assert isinstance(out[0], Feedback) and out[0].lesson.id == "passwords"
+    assert kinds(out) == ["feedback", "topic_quiz"]
+    # The pushed question is still open, and `quiz` asks it again.
+    again = say("quiz", at=tue.replace(hour=16, minute=3))
+    assert kinds(again) == ["question"]
+    assert isinstance(again[0], QuestionMessage)
+    assert again[0].question.key == pushed[0].question.key
+
+
+def test_a_slashed_quiz_with_words_is_a_quiz_on_them(say: Say) -> None:
+    say("hi", at=MON)
+    out = say("/quiz phishing", at=MON)
+    assert [m.kind for m in out] == [Kind.ADDED, Kind.TOPIC_QUIZ, Kind.QUESTION]
+    assert Renderer().render(out[1]) == 'Quiz on "Spot a phishing email": 1 question.'
+
+
+def test_the_daily_push_takes_over_a_topic_question_left_open(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("learn phishing", at=MON)
+    say("add", at=MON)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        learner_id = learner.id
+    tue = MON + timedelta(days=1)
+    left_open = say("quiz me on passwords", at=tue)[-1]
+    assert isinstance(left_open, QuestionMessage) and left_open.lesson.id == "passwords"
+    pushed = [m for m in deliver(engine, learner_id, "quiz", tue.replace(hour=15))
+              if isinstance(m, QuestionMessage)]
+    # The open question is asked again as the first of the day's set...
+    assert [(m.lesson.id, m.number) for m in pushed] == [("passwords", 1)]
+    out = say(None, answer=answer_right(pushed[0]), at=tue.replace(hour=15, minute=5))
+    # ...and its answer goes on with the day's reviews, not with the topic.
+    assert kinds(out) == ["feedback", "question"]
+    following = out[1]
+    assert isinstance(following, QuestionMessage)
+    assert (following.lesson.id, following.number) == ("phishing", 2)
