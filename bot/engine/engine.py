@@ -72,7 +72,10 @@ def _reload(turn: Turn, _: str) -> None:
 
 
 def _learn(turn: Turn, args: str) -> None:
-    if args:
+    wanted = parse(args)  # Slack's one slash command: "/learn quiz me on passwords"
+    if wanted.name == "quiz" and accepts("quiz", wanted.args) and quiz_topic(wanted.args):
+        practice.start(turn, quiz_topic(wanted.args))
+    elif args:
         lessons.lookup(turn, args)
     else:
         topics = lessons.popular_topics(turn.catalog, 1)

@@ -297,6 +297,26 @@ async def test_a_select_all_question_is_ticked_then_submitted(start_bot: Start) 
     assert refused == [], refused
 
 
+async def test_quiz_on_a_topic_asks_its_lessons_questions_one_after_another(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    replies = await bot.says("/quiz phishing")
+    texts = [message.text for message in replies]
+    assert texts[0].startswith('Added: 2 questions of "Spot a phishing email in ten seconds"')
+    assert texts[1] == 'Quiz on "Spot a phishing email in ten seconds": 2 questions.'
+    first = replies[-1]
+    assert first.buttons, texts
+    fake.press_button(ADA, first, index=1)  # right: the lesson's select-all question follows
+    await fake.wait_for(lambda: "Select all that apply" in fake.sent_to(ADA)[-1].text)
+    assert bot.points() == 10
+    # Asked in words the next day: the quiz on it begins again.
+    bot.clock.set(local(1, "10:00"))
+    replies = await bot.says("can you quiz me about phishing?")
+    assert replies[0].text.startswith('Quiz on "Spot a phishing email in ten seconds"')
+
+
 async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake

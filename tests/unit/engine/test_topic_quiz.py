@@ -187,6 +187,10 @@ def test_a_slashed_quiz_with_words_is_a_quiz_on_them(say: Say) -> None:
     out = say("/quiz phishing", at=MON)
     assert [m.kind for m in out] == [Kind.ADDED, Kind.TOPIC_QUIZ, Kind.QUESTION]
     assert Renderer().render(out[1]) == 'Quiz on "Spot a phishing email": 1 question.'
+    # Slack's one slash command, /learn, passes "learn quiz me on ...".
+    out = say("learn quiz me on passwords", at=MON)
+    assert [m.kind for m in out] == [Kind.ADDED, Kind.TOPIC_QUIZ, Kind.QUESTION]
+    assert kinds(say("learn quiz rules", at=MON)) in (["lookup"], ["no_match"])
 
 
 def test_the_daily_push_takes_over_a_topic_question_left_open(say: Say, engine: Engine) -> None:
