@@ -585,16 +585,26 @@ class TopicQuiz:
 
     kind: ClassVar[Kind] = Kind.TOPIC_QUIZ
     title: str
-    """The lesson whose questions are asked."""
+    """The lesson whose questions are asked (or that answers the topic)."""
     state: str
     """'start' (its questions follow), 'done' (the last one was answered), 'answered' (every
-    one was answered today already) or 'none' (the lesson that answers has no questions)."""
+    one was answered today already), 'none' (the lesson that answers has no questions),
+    'unsure' (lookup is not sure the lesson is what was asked: nothing is asked) or 'no_last'
+    ("quiz me on it" with no lesson yet)."""
     questions: int = 0
     """How many questions the lesson has."""
     left: int = 0
     """How many of them are still to be answered today."""
-    next_due: datetime | None = None
-    """When the first of them comes back for review (in the learner's time zone)."""
+    added: bool = False
+    """Its questions joined the learner's reviews with this quiz."""
+    corrections: tuple[tuple[str, str], ...] = ()
+    """(typed, read as) for each word of the topic lookup corrected."""
+    topic: str = ""
+    """The topic as the learner wrote it ('unsure')."""
+    other: str = ""
+    """A runner-up lesson that has questions ('none'), or ''."""
+    due: int = 0
+    """Review questions that can be asked now ('done', 'answered')."""
 
 
 @dataclass(frozen=True)

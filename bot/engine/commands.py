@@ -85,16 +85,27 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 """Control characters (a NUL breaks PostgreSQL), bidirectional controls (U+202E and friends
 could make one learner's name reorder others' lines in `top`) and lone surrogates (a JSON
 "\\ud800" decodes to one; no database can store it as text)."""
-_ON_TOPIC = re.compile(r"^(?:me\s+)?(?:on|about)\s+(?P<topic>\S.*)$", re.IGNORECASE | re.DOTALL)
-"""What follows `quiz` when it names a topic: "(me) on passwords", "(me) about phishing"."""
+_ON_TOPIC = re.compile(r"^(?:me\s+)?(?:on|about|of)\b\s*:?\s*(?P<topic>\S.*)$",
+                       re.IGNORECASE | re.DOTALL)
+"""What follows `quiz` when it names a topic: "(me) on passwords", "(me) about: phishing"."""
 _TOPIC_QUIZ = re.compile(
-    r"^(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
-    r"(?:(?:quiz|test|drill)\s+me|(?:give\s+me|start|do|take)\s+(?:a\s+|the\s+)?quiz|a\s+quiz)"
-    r"\s+(?P<rest>(?:on|about)\s+\S.*)$", re.IGNORECASE | re.DOTALL)
-"""Whole messages that ask for a quiz on a topic in other words than `quiz`: "test me on
-passwords", "can you quiz me about phishing?", "give me a quiz on git"."""
+    r"^(?:(?:hey|hi|hello|ok|okay|so|please|pls)\b[\s,!.]*)*"
+    r"(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
+    r"(?:(?:quiz|test|drill)\s+me"
+    r"|(?:give\s+me|send\s+me|start|do|take|i\s+want|i'd\s+like|i\s+would\s+like"
+    r"|(?:can|could|may)\s+i\s+(?:get|have|do|take))\s+(?:a\s+|the\s+|another\s+)?quiz"
+    r"|a\s+quiz|test\s+my\s+knowledge|ask\s+me\s+(?:some\s+|a\s+few\s+)?questions)"
+    r"(?:\s*(?P<rest>\b(?:on|about|of)\b.*))?[\s.!?]*$", re.IGNORECASE | re.DOTALL)
+"""Whole messages that ask for a quiz, on a topic or not, in other words than `quiz`: "test
+me on passwords", "hey, can you quiz me about phishing?", "I want a quiz on git", "test my
+knowledge of MFA" (with no topic, "quiz me about", the quiz of reviews)."""
 _POLITE_END = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you))*[\s.!?]*$",
                          re.IGNORECASE)
+_EVERYTHING = frozenset({"everything", "anything", "all", "all topics", "it all",
+                         "all of it", "my reviews", "reviews", "anything due",
+                         "everything due", "the day", "today", "the week"})
+"""Topics that mean no topic: "quiz me on everything" and "quiz of the day" are the quiz of
+reviews."""
 MAX_INPUT = 4000
 """Longer messages are cut: nothing a learner types needs more."""
 
@@ -159,8 +170,9 @@ def parse(text: str) -> Command:
     if phrase:
         return Command(phrase, "", False, stripped)
     on_topic = _TOPIC_QUIZ.match(stripped)
-    if on_topic:  # "test me on passwords": `quiz on passwords`
-        return Command("quiz", on_topic["rest"], False, stripped)
+    if on_topic:  # "test me on passwords": `quiz on passwords`; "quiz me about": `quiz`
+        rest = on_topic["rest"] or ""
+        return Command("quiz", rest if _ON_TOPIC.match(rest) else "", False, stripped)
     if len(words) == 1 and not stripped.startswith("/") and len(stripped) > len(words[0]):
         # One word with punctuation or an emoji around it ("Done!", "me?", "lesson."): that
         # word, if it is a command.
@@ -202,7 +214,8 @@ def quiz_topic(args: str) -> str:
         text = on_topic["topic"]
     elif text.lower() == "me" or text.lower().startswith("me "):
         text = text[2:]
-    return _POLITE_END.sub("", text).strip()
+    topic = _POLITE_END.sub("", text).strip()
+    return "" if topic.lower() in _EVERYTHING else topic
 
 
 def accepts(name: str, args: str) -> bool:

@@ -316,7 +316,7 @@ def go_on(turn: Turn, answered: Ask | None) -> None:
     """What follows an answer: in a quiz on a topic, its lesson's next question (or the word
     that it is over); else the next question due, or the word that none is."""
     if answered is not None and answered.topic:
-        practice.go_on(turn, answered)
+        practice.go_on(turn, answered, lambda: len(pick(turn)))
     elif not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
 

@@ -315,6 +315,30 @@ async def test_a_lesson_offered_by_did_you_mean_is_one_press_or_number_away(
     assert picked == "Strong passwords without the headache"
 
 
+async def test_a_quiz_on_a_topic_typed_or_by_learn_is_answered_by_its_buttons(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    intro, preview = await say(lone_bot, "quiz me on passwords", wait=2)
+    assert preview == "Question: Which of these is the strongest password?"
+    assert intro == ('Quiz on "Strong passwords without the headache": 3 questions (they join '
+                     "your reviews too).")
+    question = fake.posted(ANN_DM)[-1]
+    assert "Question 1 of 3" in block_texts(question.blocks)
+    before = len(fake.posted(ANN_DM))
+    await press_in_dm(fake, question, 2)  # the right choice: the next question follows
+    await fake.wait_for(lambda: len(fake.posted(ANN_DM)) > before)
+    await fake.wait_for(lambda: bool(question.edits))
+    assert "Right!" in block_texts(question.blocks)
+    assert "Question 2 of 3" in block_texts(fake.posted(ANN_DM)[-1].blocks)
+    # Slack's one slash command, /learn, takes the same words.
+    before = len(fake.posted(ANN_DM))
+    envelope = await fake.socket.send("slash_commands", slash(ANN, "quiz me on phishing",
+                                                              channel=ANN_DM))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    posts = await fake.wait_posts(before + 2, ANN_DM)
+    assert posts[before].text.startswith('Quiz on "Spot a phishing email in ten seconds"')
+
+
 # -- what is not a person typing, retries, failures ------------------------------------------------
 
 async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,

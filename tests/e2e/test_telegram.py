@@ -304,8 +304,9 @@ async def test_quiz_on_a_topic_asks_its_lessons_questions_one_after_another(
     await bot.says("/start")
     replies = await bot.says("/quiz phishing")
     texts = [message.text for message in replies]
-    assert texts[0].startswith('Added: 2 questions of "Spot a phishing email in ten seconds"')
-    assert texts[1] == 'Quiz on "Spot a phishing email in ten seconds": 2 questions.'
+    assert texts[0] == ('Quiz on "Spot a phishing email in ten seconds": 2 questions (they join '
+                        'your reviews too).')
+    assert texts[1].startswith("Question 1 of 2")
     first = replies[-1]
     assert first.buttons, texts
     fake.press_button(ADA, first, index=1)  # right: the lesson's select-all question follows

@@ -141,9 +141,10 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         CheckDone("Git <basics>", "pre", 1, 4),
         CheckDone("Git <basics>", "post", 3, 4, before=1),
         TopicQuiz("Spot <phishing> & co", "start", 3, 2),
-        TopicQuiz("Spot <phishing> & co", "done", 3,
-                  next_due=datetime(2026, 3, 3, tzinfo=ZoneInfo("Europe/Berlin"))),
-        TopicQuiz("Spot <phishing> & co", "none"),
+        TopicQuiz("Spot <phishing> & co", "done", 3, due=2),
+        TopicQuiz("Spot <phishing> & co", "none", other="Git <basics>"),
+        TopicQuiz("Spot <phishing> & co", "unsure", topic="<pishing> & co",
+                  corrections=(("<pishing>", "phishing"),)),
         Feedback(lesson, question, True, (1,), False, 12, practice=True),
         QuestionMessage(lesson, question, 8, buttons, 1, 4, check="pre"),
         QuestionMessage(lesson, lesson.questions[0], 9, tuple(

@@ -267,16 +267,31 @@ RENDERED: list[tuple[Outbound, str]] = [
     (CheckDone("Basics", "post", 3, 4, before=1),
      "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
     (TopicQuiz("Title", "start", 3, 3), 'Quiz on "Title": 3 questions.'),
-    (TopicQuiz("Title", "start", 1, 1), 'Quiz on "Title": 1 question.'),
+    (TopicQuiz("Title", "start", 1, 1, added=True),
+     'Quiz on "Title": 1 question (they join your reviews too).'),
     (TopicQuiz("Title", "start", 3, 2), 'Quiz on "Title": 2 of its 3 questions are left for today.'),
-    (TopicQuiz("Title", "done", 3, next_due=datetime(2026, 3, 3)),
-     'That was the last question on "Title" for today. Its questions come back for review from '
-     'Tue 03 Mar.\nType "quiz" for your reviews, or "quiz me on" another topic.'),
-    (TopicQuiz("Title", "answered", 3, next_due=datetime(2026, 3, 3)),
-     'You have answered every question on "Title" today. Its questions come back for review '
-     'from Tue 03 Mar.\nType "quiz" for your reviews, or "quiz me on" another topic.'),
+    (TopicQuiz("Title", "start", 3, 1, corrections=(("pasword", "password"),)),
+     '(I read "pasword" as "password".)\nQuiz on "Title": 1 of its 3 questions is left for today.'),
+    (TopicQuiz("Title", "done", 3, due=2),
+     'That was the last question on "Title" for today. 2 review questions are waiting: type '
+     '"quiz".'),
+    (TopicQuiz("Title", "done", 3),
+     'That was the last question on "Title" for today. Type "quiz me on" another topic, or '
+     '"lesson" for a new one.'),
+    (TopicQuiz("Title", "answered", 3, due=1),
+     'You have answered every question on "Title" today: they come back in your reviews. 1 '
+     'review question is waiting: type "quiz".'),
     (TopicQuiz("Title", "none"),
      'The lesson on that, "Title", has no quiz questions. Type "learn Title" to read it.'),
+    (TopicQuiz("Title", "none", other="Other"),
+     'The lesson on that, "Title", has no quiz questions. Type "learn Title" to read it, or '
+     '"quiz me on Other" for a quiz on the closest lesson that has questions.'),
+    (TopicQuiz("Title", "unsure", topic="pishing"),
+     'I\'m not sure I have a quiz on "pishing". The closest lesson is "Title": type "quiz me on '
+     'Title" to take its quiz, or "learn Title" to read it.'),
+    (TopicQuiz("", "no_last"),
+     'You have no lesson yet to be quizzed on. Type "quiz me on" a topic, like "quiz me on '
+     'passwords", or "lesson" for your first lesson.'),
     (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
      "think about, type your answer: it is kept here."),
 ]

@@ -54,17 +54,26 @@ def test_the_words_that_ask_for_a_quiz_on_a_topic() -> None:
     for words in ("quiz me on passwords", "Quiz me about passwords!", "test me on passwords",
                   "can you quiz me on passwords?", "give me a quiz on passwords",
                   "quiz on passwords please", "a quiz about passwords", "/quiz passwords",
-                  "/quiz me on passwords", "/review passwords", "drill me on passwords, thanks"):
+                  "/quiz me on passwords", "/review passwords", "drill me on passwords, thanks",
+                  # from a reviewer's session: each had been looked up as a question
+                  "I want a quiz on passwords", "can I get a quiz on passwords",
+                  "hey, quiz me on passwords", "Quiz me on: passwords",
+                  "test my knowledge on passwords", "test my knowledge of passwords",
+                  "ask me questions about passwords"):
         command = parse(words)
         assert command.name == "quiz", words
         assert command.slashed or accepts("quiz", command.args), words
         assert quiz_topic(command.args) == "passwords", words
-    for words in ("quiz me", "/quiz", "test me please", "/quiz me", "/quiz please"):
+    # A quiz with no topic (or all of them) is the quiz of reviews.
+    for words in ("quiz me", "/quiz", "test me please", "/quiz me", "/quiz please",
+                  "quiz me about", "test me on", "give me a quiz on", "I want a quiz",
+                  "quiz me on everything", "quiz of the day"):
         command = parse(words)
-        assert command.name == "quiz" and quiz_topic(command.args) == "", words
+        assert command.name == "quiz" and accepts("quiz", command.args), words
+        assert quiz_topic(command.args) == "", words
     # Words that merely start with "quiz" are a question, not a quiz on a topic.
     for question_words in ("quiz rules", "quiz passwords", "quiz me in ten minutes",
-                           "test me on"):
+                           "quizzes on passwords are too hard"):
         command = parse(question_words)
         assert command.name == "" or not accepts(command.name, command.args), question_words
 
@@ -73,26 +82,25 @@ def test_a_quiz_on_a_topic_asks_the_lessons_questions_one_after_another(
         say: Say, engine: Engine) -> None:
     say("hi", at=MON)
     out = say("quiz me on passwords", at=MON)
-    assert kinds(out) == ["added", "topic_quiz", "question"]
-    intro = out[1]
+    assert kinds(out) == ["topic_quiz", "question"]
+    intro = out[0]
     assert isinstance(intro, TopicQuiz)
-    assert (intro.title, intro.state, intro.questions, intro.left) == (
-        "Strong passwords", "start", 2, 2)
-    first = out[2]
+    assert (intro.title, intro.state, intro.questions, intro.left, intro.added) == (
+        "Strong passwords", "start", 2, 2, True)
+    first = out[1]
     assert isinstance(first, QuestionMessage) and first.lesson.id == "passwords"
-    assert first.number == 0  # not one of a pushed set
+    assert (first.number, first.of) == (1, 2)
     out = say(None, answer=answer_right(first), at=MON + timedelta(minutes=1))
     assert kinds(out) == ["feedback", "question"]
     feedback, second = out
     assert isinstance(feedback, Feedback) and feedback.correct and feedback.earned == 10
     assert not feedback.practice
     assert isinstance(second, QuestionMessage) and second.lesson.id == "passwords"
-    assert second.question.key != first.question.key
+    assert second.question.key != first.question.key and (second.number, second.of) == (2, 2)
     out = say("1", at=MON + timedelta(minutes=2))  # typed: wrong, and the last one
     assert kinds(out) == ["feedback", "topic_quiz"]
     done = out[1]
-    assert isinstance(done, TopicQuiz) and done.state == "done"
-    assert done.next_due is not None and done.next_due.date() == datetime(2026, 3, 3).date()
+    assert isinstance(done, TopicQuiz) and (done.state, done.due) == ("done", 0)
     assert points(engine) == 10 + 2
     # Its questions are in the learner's reviews now: they come back on their own.
     with engine.store.session() as session:
@@ -109,6 +117,7 @@ def test_a_quiz_on_a_topic_asks_the_lessons_questions_one_after_another(
     tue = MON + timedelta(days=1)
     out = say("quiz me on passwords", at=tue)
     assert kinds(out) == ["topic_quiz", "question"]
+    assert isinstance(out[0], TopicQuiz) and not out[0].added  # in the reviews already
     earned = {}
     message = out[-1]
     for minute in range(1, 3):
@@ -152,7 +161,7 @@ def test_no_lesson_no_quiz_and_the_question_joins_the_trainers_list(say: Say,
     assert points(engine) == 0
 
 
-def test_a_question_left_open_waits_while_the_topic_quiz_runs(say: Say, engine: Engine) -> None:
+def test_a_question_left_open_is_set_aside_and_quiz_asks_it_again(say: Say, engine: Engine) -> None:
     say("hi", at=MON)
     say("learn phishing", at=MON)
     assert kinds(say("add", at=MON)) == ["added"]  # its question comes the next workday
@@ -167,7 +176,7 @@ def test_a_question_left_open_waits_while_the_topic_quiz_runs(say: Say, engine: 
     # While the pushed question is open, the learner asks for another topic's quiz.
     assert pushed[0].lesson.id == "phishing"
     out = say("quiz me on passwords", at=tue.replace(hour=16))
-    assert kinds(out) == ["added", "topic_quiz", "question"]
+    assert kinds(out) == ["topic_quiz", "question"]
     topic_question = out[-1]
     assert isinstance(topic_question, QuestionMessage)
     assert topic_question.lesson.id == "passwords"
@@ -185,11 +194,12 @@ def test_a_question_left_open_waits_while_the_topic_quiz_runs(say: Say, engine: 
 def test_a_slashed_quiz_with_words_is_a_quiz_on_them(say: Say) -> None:
     say("hi", at=MON)
     out = say("/quiz phishing", at=MON)
-    assert [m.kind for m in out] == [Kind.ADDED, Kind.TOPIC_QUIZ, Kind.QUESTION]
-    assert Renderer().render(out[1]) == 'Quiz on "Spot a phishing email": 1 question.'
+    assert [m.kind for m in out] == [Kind.TOPIC_QUIZ, Kind.QUESTION]
+    assert Renderer().render(out[0]) == (
+        'Quiz on "Spot a phishing email": 1 question (they join your reviews too).')
     # Slack's one slash command, /learn, passes "learn quiz me on ...".
     out = say("learn quiz me on passwords", at=MON)
-    assert [m.kind for m in out] == [Kind.ADDED, Kind.TOPIC_QUIZ, Kind.QUESTION]
+    assert [m.kind for m in out] == [Kind.TOPIC_QUIZ, Kind.QUESTION]
     assert kinds(say("learn quiz rules", at=MON)) in (["lookup"], ["no_match"])
 
 
@@ -214,3 +224,49 @@ def test_the_daily_push_takes_over_a_topic_question_left_open(say: Say, engine: 
     following = out[1]
     assert isinstance(following, QuestionMessage)
     assert (following.lesson.id, following.number) == ("phishing", 2)
+
+
+def test_a_question_answered_in_a_topic_quiz_is_not_asked_again_that_day(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    second = say(None, answer=answer_right(first), at=MON)[-1]
+    assert isinstance(second, QuestionMessage) and second.lesson.id == "passwords"
+    # Another topic while the second question is open, then back to the first topic.
+    out = say("quiz me on phishing", at=MON)
+    assert kinds(out) == ["topic_quiz", "question"]
+    say("2", at=MON)
+    out = say("quiz me on passwords", at=MON)
+    assert isinstance(out[0], TopicQuiz) and (out[0].questions, out[0].left) == (2, 1)
+    assert isinstance(out[1], QuestionMessage) and out[1].question.key == second.question.key
+    assert kinds(say("2", at=MON)) == ["feedback", "topic_quiz"]
+    # The copy of the question set aside is not asked again: it was answered today.
+    assert kinds(say("quiz", at=MON)) == ["notice:nothing_due"]
+
+
+def test_an_unsure_topic_names_the_lesson_and_adds_nothing(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    [unsure] = say("quiz me on account", at=MON)
+    assert isinstance(unsure, TopicQuiz) and unsure.state == "unsure"
+    assert (unsure.title, unsure.topic) == ("Strong passwords", "account")
+    # Its title, typed back as the advice says, is sure.
+    out = say(f"quiz me on {unsure.title}", at=MON)
+    assert kinds(out) == ["topic_quiz", "question"]
+    # A typo is read as lookup reads it, and said.
+    say("skip", at=MON)
+    say("skip", at=MON)
+    [answered] = say("quiz me on pasword", at=MON)
+    assert isinstance(answered, TopicQuiz) and answered.state == "answered"
+    out = say("quiz me on phishng", at=MON)
+    assert isinstance(out[0], TopicQuiz) and out[0].corrections == (("phishng", "phishing"),)
+
+
+def test_quiz_me_on_it_is_the_lesson_got_last(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    [none] = say("quiz me on it", at=MON)
+    assert isinstance(none, TopicQuiz) and none.state == "no_last"
+    say("how do I spot a phishing mail?", at=MON)
+    out = say("quiz me on that lesson", at=MON)
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "Spot a phishing email"
+    assert kinds(out) == ["topic_quiz", "question"]
