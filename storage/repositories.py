@@ -846,6 +846,14 @@ class Answers:
                        earlier is None, replaced, confidence)
         return True
 
+    def answered_since(self, learner_id: int, since: datetime) -> set[tuple[str, str]]:
+        """(lesson id, question key) of every question the learner answered since ``since``
+        (skipped ones too: "I don't know" is an answer)."""
+        table = AnswerRow.__table__  # type: ignore[attr-defined]
+        return {(str(lesson_id), str(key)) for lesson_id, key in self.session.execute(
+            sa_select(table.c.lesson_id, table.c.question_key).where(
+                table.c.learner_id == learner_id, table.c.answered_at >= since))}
+
     def hardest(self, min_answers: int, limit: int) -> list[QuestionScore]:
         """The questions with the lowest share of right answers (of those answered at least
         ``min_answers`` times)."""

@@ -85,13 +85,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u20
 """Control characters (a NUL breaks PostgreSQL), bidirectional controls (U+202E and friends
 could make one learner's name reorder others' lines in `top`) and lone surrogates (a JSON
 "\\ud800" decodes to one; no database can store it as text)."""
-_ON_TOPIC = re.compile(r"^(?:me\s+)?(?:on|about|of)\b\s*:?\s*(?P<topic>\S.*)$",
+_ON_TOPIC = re.compile(r"^(?:me\s+)?(?:again\s+)?(?:on|about|of)\b\s*:?\s*(?P<topic>\S.*)$",
                        re.IGNORECASE | re.DOTALL)
 """What follows `quiz` when it names a topic: "(me) on passwords", "(me) about: phishing"."""
 _TOPIC_QUIZ = re.compile(
     r"^(?:(?:hey|hi|hello|ok|okay|so|please|pls)\b[\s,!.]*)*"
     r"(?:(?:can|could|would|will)\s+you\s+|please\s+)?"
-    r"(?:(?:quiz|test|drill)\s+me"
+    r"(?:(?:quiz|test|drill)\s+me(?:\s+again)?|another\s+quiz|one\s+more\s+quiz"
     r"|(?:give\s+me|send\s+me|start|do|take|i\s+want|i'd\s+like|i\s+would\s+like"
     r"|(?:can|could|may)\s+i\s+(?:get|have|do|take))\s+(?:a\s+|the\s+|another\s+)?quiz"
     r"|a\s+quiz|test\s+my\s+knowledge|ask\s+me\s+(?:some\s+|a\s+few\s+)?questions)"
@@ -214,6 +214,8 @@ def quiz_topic(args: str) -> str:
         text = on_topic["topic"]
     elif text.lower() == "me" or text.lower().startswith("me "):
         text = text[2:]
+    if text.strip(" :.!?").lower() in ("on", "about", "of", "again"):  # "/quiz me about"
+        return ""
     topic = _POLITE_END.sub("", text).strip()
     return "" if topic.lower() in _EVERYTHING else topic
 

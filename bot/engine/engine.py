@@ -73,8 +73,8 @@ def _reload(turn: Turn, _: str) -> None:
 
 def _learn(turn: Turn, args: str) -> None:
     wanted = parse(args)  # Slack's one slash command: "/learn quiz me on passwords"
-    if wanted.name == "quiz" and accepts("quiz", wanted.args) and quiz_topic(wanted.args):
-        practice.start(turn, quiz_topic(wanted.args), lambda: len(quiz.pick(turn)))
+    if wanted.name == "quiz" and accepts("quiz", wanted.args):
+        _quiz(turn, wanted.args)
     elif args:
         lessons.lookup(turn, args)
     else:
@@ -85,7 +85,7 @@ def _learn(turn: Turn, args: str) -> None:
 def _quiz(turn: Turn, args: str) -> None:
     topic = quiz_topic(args)
     if topic:  # "quiz me on passwords", "/quiz passwords"
-        practice.start(turn, topic, lambda: len(quiz.pick(turn)))
+        practice.start(turn, topic, lambda: quiz.waiting(turn))
     else:
         quiz.send_quiz(turn, scheduled=False)
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.content.model import Lesson, Question
-from bot.engine import calendar, lessons
+from bot.engine import lessons
 from bot.engine.asking import confident, question_message
 from bot.engine.turn import Turn
 from bot.messages import TopicQuiz
-from storage.records import Ask, Card, LessonSource
+from storage.records import Ask, LearnerChange, LessonSource
 
 THIS_LESSON = frozenset({
     "it", "this", "that", "this lesson", "that lesson", "the lesson", "the last lesson",
     "my last lesson", "this one", "that one", "the last one", "what i just read",
     "what i read", "the lesson i just read", "the lesson i read", "today's lesson",
-    "todays lesson", "the lesson of today"})
+    "todays lesson", "the lesson of today", "what i just learned", "what i just learnt",
+    "what i learned", "what i learnt", "what i just looked up", "the last thing"})
 """Topics that name the lesson the learner got last ("quiz me on it")."""
 
 DueNow = Callable[[], int]
@@ -56,17 +57,17 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         turn.say(TopicQuiz(best.lesson.title, "unsure", topic=" ".join(topic.split()),
                            corrections=corrections))
         return
+    # "Not what I asked" is about the lesson lookup found for the topic, as after a question.
+    turn.update_learner(LearnerChange(last_lookup=best.lesson.id, last_query=topic[:500],
+                                      last_query_at=turn.now, suggested=None))
     begin(turn, best.lesson, corrections, due_now)
 
 
 def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
           due_now: DueNow) -> None:
-    """The quiz on ``lesson`` begins (its questions join the reviews if they were not there);
-    a question left open is set aside: its card keeps its due date, so `quiz` asks it again
-    unless this quiz did (a knowledge check's question stays open: the check goes on)."""
-    open_ask = turn.unit.asks.latest_open(turn.learner.id)
-    if open_ask is not None and open_ask.check_phase is None:
-        turn.unit.asks.close(open_ask.id, turn.now)
+    """The quiz on ``lesson`` begins (its questions join the reviews if they were not there).
+    A question left open stays open behind it: `quiz` asks it again afterwards, unless this
+    quiz asked it meanwhile (:func:`bot.engine.quiz.ask_next`)."""
     receipt = turn.receipt(lesson.id)
     added = receipt is None or receipt.via not in lessons.REVIEWED
     if added:
@@ -100,22 +101,29 @@ def go_on(turn: Turn, answered: Ask, due_now: DueNow) -> None:
 def last_lesson(turn: Turn) -> Lesson | None:
     """The lesson the learner got last (sent, or found by a question), while it is in the
     library."""
-    latest = turn.history()[0] if turn.history() else None
-    return turn.catalog.get(latest.lesson_id) if latest is not None else None
+    history = turn.history()
+    if not history:
+        return None
+    # A lesson looked up again counts from then (its receipt keeps its first delivery); on a
+    # tie (the same minute), the one looked up last, then the one delivered last.
+    looked_up = turn.learner.last_lookup
+    latest = max(history, key=lambda receipt: (
+        max(receipt.at, receipt.looked_up_at or receipt.at), receipt.lesson_id == looked_up))
+    return turn.catalog.get(latest.lesson_id)
 
 
 def left_today(turn: Turn, lesson: Lesson) -> list[Question]:
     """The lesson's questions the learner has not answered on their local day, in the
     lesson's order."""
-    cards = {card.question_key: card for card in
-             turn.unit.cards.lesson_cards(turn.learner.id, lesson.id)}
+    answered = answered_today(turn)
     return [question for question in lesson.questions
-            if not _answered_today(turn, cards.get(question.key))]
+            if (lesson.id, question.key) not in answered]
 
 
-def _answered_today(turn: Turn, card: Card | None) -> bool:
-    return card is not None and card.reviewed_at is not None and \
-        calendar.local_date(card.reviewed_at, turn.tz) >= turn.today
+def answered_today(turn: Turn) -> set[tuple[str, str]]:
+    """(lesson id, question key) of every question the learner answered on their local day
+    (a right answer in practice leaves its card as it was, so the cards cannot tell)."""
+    return turn.unit.answers.answered_since(turn.learner.id, turn.day_start())
 
 
 def is_practice(turn: Turn, ask: Ask) -> bool:

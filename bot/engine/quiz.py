@@ -34,6 +34,11 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
     none due, say when the next one comes."""
     turn.pushed = scheduled
     sync_cards(turn)  # once per quiz, not after every answer
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if not scheduled and open_ask is not None and open_ask.topic:
+        # `quiz` asks for the reviews: it leaves a quiz on a topic (what it left keeps its
+        # due date); the daily push takes such a question over instead (ask_next).
+        turn.unit.asks.close(open_ask.id, turn.now)
     # An endline begins when no other endline is under way (a baseline left unanswered
     # waits for the track's lesson: it holds up no quiz).
     if scheduled and checks.open_check(turn, "post") is None:
@@ -105,9 +110,11 @@ def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
     everything = turn.pushed if everything is None else everything
     read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
     today, tz = turn.today, turn.tz
+    answered = practice.answered_today(turn)  # practice leaves no trace on the cards
     candidates = []
     for card in turn.unit.cards.all(turn.learner.id):
-        if not everything and card.due_at > turn.now:
+        if (not everything and card.due_at > turn.now) or \
+                (card.lesson_id, card.question_key) in answered:
             continue
         at = read_at.get(card.lesson_id)
         found = turn.find_question(card.lesson_id, card.question_key)
@@ -126,6 +133,16 @@ def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
     return selection.choose(turn.reviewer, candidates, turn.day_start())
 
 
+def waiting(turn: Turn) -> int:
+    """How many review questions `quiz` would ask now: those due, and one left open."""
+    keys = {(candidate.lesson_id, candidate.question_key) for candidate in pick(turn)}
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if open_ask is not None and not open_ask.topic and \
+            (open_ask.lesson_id, open_ask.question_key) not in practice.answered_today(turn):
+        keys.add((open_ask.lesson_id, open_ask.question_key))
+    return len(keys)
+
+
 def ask_next(turn: Turn) -> bool:
     """Ask the next due question (skipping any whose lesson or question is gone); an open
     question is asked again rather than a new one. False when there is nothing to ask."""
@@ -140,6 +157,12 @@ def ask_next(turn: Turn) -> bool:
         if check is not None and check.finished_at is None and \
                 (check.phase == "post" or not turn.pushed) and checks.ask_question(turn, check):
             return True
+        asks.close(open_ask.id, turn.now)
+        open_ask = asks.latest_open(turn.learner.id)
+    answered = practice.answered_today(turn) if open_ask is not None else set()
+    while open_ask is not None and open_ask.check_phase is None and \
+            (open_ask.lesson_id, open_ask.question_key) in answered:
+        # Answered meanwhile by another ask of it (a quiz on its topic): not asked twice a day.
         asks.close(open_ask.id, turn.now)
         open_ask = asks.latest_open(turn.learner.id)
     if open_ask is not None:
@@ -316,7 +339,7 @@ def go_on(turn: Turn, answered: Ask | None) -> None:
     """What follows an answer: in a quiz on a topic, its lesson's next question (or the word
     that it is over); else the next question due, or the word that none is."""
     if answered is not None and answered.topic:
-        practice.go_on(turn, answered, lambda: len(pick(turn)))
+        practice.go_on(turn, answered, lambda: waiting(turn))
     elif not ask_next(turn):
         turn.say(Notice(NoticeCode.QUIZ_DONE))
 
@@ -362,7 +385,10 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
                         confidence=level)
     points = 0 if practising else rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
     earned = points * (points > 0 and progress.award(turn, points, "answer", f"ask:{ask_id}"))
-    mastered = review(turn, lesson_id, key, correct, guessed=level == "g")
+    # A right answer in practice leaves the card as it is: answering early every day would
+    # otherwise master it in a week. A wrong one shows it is fading, and brings it forward.
+    mastered = not (practising and correct) and review(turn, lesson_id, key, correct,
+                                                       guessed=level == "g")
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
     turn.say(Feedback(lesson, question, correct, given, mastered,

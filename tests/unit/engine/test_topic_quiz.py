@@ -270,3 +270,62 @@ def test_quiz_me_on_it_is_the_lesson_got_last(say: Say, engine: Engine) -> None:
     out = say("quiz me on that lesson", at=MON)
     assert isinstance(out[0], TopicQuiz) and out[0].title == "Spot a phishing email"
     assert kinds(out) == ["topic_quiz", "question"]
+
+
+def test_a_right_answer_in_practice_leaves_the_card_and_a_wrong_one_is_a_review(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    second = say(None, answer=answer_right(first), at=MON)[-1]
+    assert isinstance(second, QuestionMessage)
+    say(None, answer=answer_right(second), at=MON)
+
+    def cards() -> dict[str, tuple[datetime, int]]:
+        with engine.store.session() as session:
+            learner = Learners(session).find("console", "ann")
+            assert learner is not None
+            return {card.question_key: (card.due_at, card.reviews)
+                    for card in Cards(session).all(learner.id)}
+    before = cards()
+    assert all(due > MON + timedelta(days=1, hours=12) for due, _ in before.values())
+    tue = MON + timedelta(days=1)
+    out = say("quiz me on passwords", at=tue)
+    right = say(None, answer=answer_right(out[-1]), at=tue)  # type: ignore[arg-type]
+    assert isinstance(right[0], Feedback) and right[0].practice and not right[0].mastered
+    assert cards()[first.question.key] == before[first.question.key]  # untouched
+    wrong = say("1", at=tue)
+    assert isinstance(wrong[0], Feedback) and wrong[0].practice and not wrong[0].correct
+    due, reviews = cards()[second.question.key]
+    # Reviewed as forgotten: due the next workday (it was, after one right answer, already).
+    assert reviews == before[second.question.key][1] + 1 and due <= before[second.question.key][0]
+    assert due.date() == (tue + timedelta(days=1)).date()
+    assert points(engine) == 20  # practice earned nothing, right or wrong
+
+
+def test_quiz_leaves_a_topic_quiz_for_the_reviews(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("quiz me on passwords", at=MON)
+    # Nothing is due yet: `quiz` says so, and the topic's question is no longer open.
+    assert kinds(say("quiz", at=MON)) == ["notice:nothing_due"]
+    assert kinds(say("2", at=MON)) == ["notice:no_open_question"]
+    assert kinds(say("/quiz me about", at=MON)) == ["notice:nothing_due"]
+
+
+def test_not_what_i_asked_after_a_topic_quiz_is_about_its_topic(say: Say,
+                                                                 engine: Engine) -> None:
+    say("hi", at=MON)
+    say("how do I spot a phishing mail?", at=MON)
+    say("quiz me on passwords", at=MON)
+    [not_it] = say("not what I asked", at=MON)
+    assert not_it.kind is Kind.NOT_IT
+    assert (not_it.query, not_it.title) == ("passwords", "Strong passwords")  # type: ignore[union-attr]
+
+
+def test_quiz_me_on_it_follows_the_lesson_looked_up_again(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("learn phishing", at=MON)
+    say("learn passwords", at=MON + timedelta(minutes=1))
+    say("learn phishing", at=MON + timedelta(minutes=2))  # its receipt keeps its first time
+    out = say("quiz me on it", at=MON + timedelta(minutes=3))
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "Spot a phishing email"
