@@ -50,6 +50,17 @@ def answer_right(message: QuestionMessage) -> str:
     return message.buttons[message.question.correct_indexes[0]].value
 
 
+def first_two_right(say: Say) -> tuple[QuestionMessage, QuestionMessage]:
+    """Ann, new on Monday, asks for the passwords quiz and answers its first question right:
+    its two questions (the second is open)."""
+    say("hi", at=MON)
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    second = say(None, answer=answer_right(first), at=MON)[-1]
+    assert isinstance(second, QuestionMessage) and second.lesson.id == "passwords"
+    return first, second
+
+
 def test_the_words_that_ask_for_a_quiz_on_a_topic() -> None:
     for words in ("quiz me on passwords", "Quiz me about passwords!", "test me on passwords",
                   "can you quiz me on passwords?", "give me a quiz on passwords",
@@ -228,11 +239,7 @@ def test_the_daily_push_takes_over_a_topic_question_left_open(say: Say, engine: 
 
 def test_a_question_answered_in_a_topic_quiz_is_not_asked_again_that_day(
         say: Say, engine: Engine) -> None:
-    say("hi", at=MON)
-    first = say("quiz me on passwords", at=MON)[-1]
-    assert isinstance(first, QuestionMessage)
-    second = say(None, answer=answer_right(first), at=MON)[-1]
-    assert isinstance(second, QuestionMessage) and second.lesson.id == "passwords"
+    _, second = first_two_right(say)
     # Another topic while the second question is open, then back to the first topic.
     out = say("quiz me on phishing", at=MON)
     assert kinds(out) == ["topic_quiz", "question"]
@@ -274,11 +281,7 @@ def test_quiz_me_on_it_is_the_lesson_got_last(say: Say, engine: Engine) -> None:
 
 def test_a_right_answer_in_practice_leaves_the_card_and_a_wrong_one_is_a_review(
         say: Say, engine: Engine) -> None:
-    say("hi", at=MON)
-    first = say("quiz me on passwords", at=MON)[-1]
-    assert isinstance(first, QuestionMessage)
-    second = say(None, answer=answer_right(first), at=MON)[-1]
-    assert isinstance(second, QuestionMessage)
+    first, second = first_two_right(say)
     say(None, answer=answer_right(second), at=MON)
 
     def cards() -> dict[str, tuple[datetime, int]]:
