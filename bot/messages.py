@@ -589,8 +589,9 @@ class TopicQuiz:
     state: str
     """'start' (its questions follow), 'done' (the last one was answered), 'answered' (every
     one was answered today already), 'none' (the lesson that answers has no questions),
-    'unsure' (lookup is not sure the lesson is what was asked: nothing is asked) or 'no_last'
-    ("quiz me on it" with no lesson yet)."""
+    'unsure' (lookup is not sure the lesson is what was asked: nothing is asked), 'no_last'
+    ("quiz me on it" with no lesson yet) or 'subject_done' (every question of the track or
+    topic named, ``title``, was answered today)."""
     questions: int = 0
     """How many questions the lesson has."""
     left: int = 0
@@ -604,7 +605,11 @@ class TopicQuiz:
     other: str = ""
     """A runner-up lesson that has questions ('none'), or ''."""
     due: int = 0
-    """Review questions that can be asked now ('done', 'answered')."""
+    """Review questions that can be asked now ('done', 'answered', 'subject_done')."""
+    subject: str = ""
+    """The track or topic the learner named, when they named one ("quiz me on git": its
+    lessons one at a time, those due first); with 'subject_done', every question of its
+    lessons was answered today."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ that answers it, one after another, those not answered yet today."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
-from bot.content.model import Lesson, Question
+from bot.content.model import Lesson, Question, track_title
 from bot.engine import lessons
 from bot.engine.asking import confident, question_message
 from bot.engine.turn import Turn
@@ -40,6 +41,15 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
             return
         begin(turn, lesson, (), due_now)
         return
+    subject = subject_lessons(turn, named)
+    if subject is not None:
+        name, members = subject
+        chosen = next_of_subject(turn, members)
+        if chosen is None:
+            turn.say(TopicQuiz(name, "subject_done", due=due_now()))
+        else:
+            begin(turn, chosen, (), due_now, subject=name)
+        return
     result = turn.catalog.lookup(topic, 3)
     if not result.hits:
         lessons.no_answer(turn, " ".join(topic.split()), result)
@@ -63,8 +73,55 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
     begin(turn, best.lesson, corrections, due_now)
 
 
+def subject_lessons(turn: Turn, named: str) -> tuple[str, list[Lesson]] | None:
+    """The lessons with questions of the track or topic of the library that ``named`` names
+    ("git", "Security basics", "git-basics"), in track order, with the name learners read;
+    None when it names none, or also names a lesson (its title) or has no questions."""
+    wanted = _subject_form(named)
+    if not wanted or any(_subject_form(lesson.title) == wanted
+                         for lesson in turn.catalog.lessons()):
+        return None
+    for track, members in turn.catalog.tracks().items():
+        if wanted == _subject_form(track):
+            asking = [lesson for lesson in members if lesson.questions]
+            return (track_title(track), asking) if asking else None
+    of_topic = sorted((lesson for lesson in turn.catalog.lessons()
+                      if _subject_form(lesson.topic) == wanted and lesson.questions),
+                     key=lambda lesson: (lesson.track or "", lesson.order or 0, lesson.id))
+    return (of_topic[0].topic, of_topic) if of_topic else None
+
+
+def _subject_form(name: str) -> str:
+    """A track's or topic's name as compared: case, '-', '_' and a final 's' aside."""
+    words = name.lower().replace("-", " ").replace("_", " ").split()
+    return " ".join(words).removesuffix("s")
+
+
+def next_of_subject(turn: Turn, members: list[Lesson]) -> Lesson | None:
+    """Which lesson of a track or topic to quiz on: one of the learner's reviews with a
+    question due (the most overdue first), then one of them not due (practice), then the
+    first not yet in the reviews (in track order); only lessons with a question not answered
+    today. None when every question of them was answered today."""
+    answered = answered_today(turn)
+    due_at: dict[str, datetime] = {}
+    for card in turn.unit.cards.all(turn.learner.id):
+        if (card.lesson_id, card.question_key) not in answered:
+            due_at[card.lesson_id] = min(card.due_at, due_at.get(card.lesson_id, card.due_at))
+    reviewed = {receipt.lesson_id for receipt in turn.history()
+                if receipt.via in lessons.REVIEWED}
+    open_ones = [lesson for lesson in members
+                 if any((lesson.id, question.key) not in answered
+                        for question in lesson.questions)]
+    due = sorted((lesson for lesson in open_ones if lesson.id in reviewed
+                  and lesson.id in due_at and due_at[lesson.id] <= turn.now),
+                 key=lambda lesson: due_at[lesson.id])
+    practice = [lesson for lesson in open_ones if lesson.id in reviewed]
+    new = [lesson for lesson in open_ones if lesson.id not in reviewed]
+    return next(iter(due + new + practice), None)
+
+
 def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
-          due_now: DueNow) -> None:
+          due_now: DueNow, subject: str = "") -> None:
     """The quiz on ``lesson`` begins (its questions join the reviews if they were not there).
     A question left open stays open behind it: `quiz` asks it again afterwards, unless this
     quiz asked it meanwhile (:func:`bot.engine.quiz.ask_next`)."""
@@ -80,7 +137,7 @@ def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
         turn.say(TopicQuiz(lesson.title, "answered", len(lesson.questions), due=due_now()))
         return
     turn.say(TopicQuiz(lesson.title, "start", len(lesson.questions), len(left), added=added,
-                       corrections=corrections))
+                       corrections=corrections, subject=subject))
     ask_question(turn, lesson, left)
 
 

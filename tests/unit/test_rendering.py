@@ -267,6 +267,11 @@ RENDERED: list[tuple[Outbound, str]] = [
     (CheckDone("Basics", "post", 3, 4, before=1),
      "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
     (TopicQuiz("Title", "start", 3, 3), 'Quiz on "Title": 3 questions.'),
+    (TopicQuiz("Title", "start", 3, 3, subject="Git basics"),
+     'Quiz on Git basics, lesson "Title": 3 questions.'),
+    (TopicQuiz("git", "subject_done", due=0),
+     'You have answered every question on git today: they come back in your reviews. Type '
+     '"quiz me on" another topic, or "lesson" for a new one.'),
     (TopicQuiz("Title", "start", 1, 1, added=True),
      'Quiz on "Title": 1 question (they join your reviews too).'),
     (TopicQuiz("Title", "start", 3, 2), 'Quiz on "Title": 2 of its 3 questions are left for today.'),

@@ -33,6 +33,10 @@ def lessons(tmp_path: Path) -> Path:
     write(folder, "phishing.md", "title: Spot a phishing email\ntopic: security",
           "Phishing mail asks you to click a link or open an attachment.\n\n## Quiz\n"
           + question("Which sign is the strongest"))
+    write(folder, "git/one.md", "title: First commit\ntopic: git\ntrack: git-basics\norder: 1",
+          "Stage files and commit them.\n\n## Quiz\n" + question("What does commit do"))
+    write(folder, "git/two.md", "title: Branches\ntopic: git\ntrack: git-basics\norder: 2",
+          "A branch is a line of work.\n\n## Quiz\n" + question("What is a branch"))
     write(folder, "coffee.md", "title: Coffee machine etiquette\ntopic: office",
           "Descale the coffee machine on Fridays and refill the beans.")
     return folder
@@ -332,3 +336,24 @@ def test_quiz_me_on_it_follows_the_lesson_looked_up_again(say: Say, engine: Engi
     say("learn phishing", at=MON + timedelta(minutes=2))  # its receipt keeps its first time
     out = say("quiz me on it", at=MON + timedelta(minutes=3))
     assert isinstance(out[0], TopicQuiz) and out[0].title == "Spot a phishing email"
+
+
+def test_a_track_or_topic_named_quizzes_its_lessons_one_at_a_time_due_ones_first(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    out = say("quiz me on git", at=MON)
+    intro = out[0]
+    assert isinstance(intro, TopicQuiz) and (intro.subject, intro.title) == ("git", "First commit")
+    say("2", at=MON)
+    # The next request moves on to the track's next lesson: the first was answered today.
+    [intro, _] = say("test me on Git Basics", at=MON)
+    assert isinstance(intro, TopicQuiz)
+    assert (intro.subject, intro.title) == ("Git basics", "Branches")
+    say("1", at=MON)  # wrong: due again the next workday
+    [done] = say("quiz me on git-basics", at=MON)
+    assert isinstance(done, TopicQuiz) and (done.state, done.title) == ("subject_done",
+                                                                         "Git basics")
+    # The next day the one due comes first: a due question beats the track's order.
+    tue = MON + timedelta(days=1)
+    [intro, _] = say("quiz me on git", at=tue)
+    assert isinstance(intro, TopicQuiz) and (intro.subject, intro.title) == ("git", "Branches")
