@@ -350,6 +350,8 @@ class NoMatch:
     """What a press of each suggestion's button sends back."""
     numbered: bool = True
     """A typed number picks one (not while a quiz question is open: a number answers it)."""
+    quiz: bool = False
+    """Offered for a quiz on a topic ("quiz me on stres"): one picked starts its quiz."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.content.catalog import Catalog
+from bot.content.model import Lesson
 from bot.engine import (
     calendar,
     checks,
@@ -188,8 +189,12 @@ class Engine:
         """Route one event: a button, a poll answer, a typed answer, small talk or a
         command (free text is a lookup, or the reply the bot invited)."""
         awaited = voice.take(turn)  # anything but plain words lets it go (unless held)
+
+        def quiz_on(lesson: Lesson) -> None:  # a lesson offered for a quiz on a topic, picked
+            practice.begin(turn, lesson, (), lambda: quiz.waiting(turn))
+
         if inbound.answer:
-            if not lessons.press(turn, inbound.answer):  # "Got it", "Add to my reviews"
+            if not lessons.press(turn, inbound.answer, quiz_on):  # "Got it", "Add to my reviews"
                 quiz.answer_button(turn, inbound.answer)
             return
         if inbound.poll_id is not None:
@@ -234,7 +239,7 @@ class Engine:
                 lessons.lookup(turn, question_text(inbound.text or ""))
                 return
             if lessons.offered(turn) is not None and open_ask is None and \
-                    lessons.pick_typed(turn, said):
+                    lessons.pick_typed(turn, said, quiz_on):
                 voice.keep(turn, awaited)  # "2" picks a lesson offered, and is no comment
                 return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
@@ -251,7 +256,7 @@ class Engine:
             return
         if settings.forget_reply(turn, said):
             return  # "yes" to "Type 'forget confirm' to go ahead"
-        if open_ask is None and lessons.pick_typed(turn, said):
+        if open_ask is None and lessons.pick_typed(turn, said, quiz_on):
             return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked

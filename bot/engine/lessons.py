@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 
 from bot.content.catalog import Catalog
@@ -194,9 +195,9 @@ def done(turn: Turn, _: str) -> None:
     read(turn, lesson)
 
 
-def press(turn: Turn, value: str) -> bool:
-    """A "Got it", "Add to my reviews" or rating button; False when the value is none of
-    them."""
+def press(turn: Turn, value: str, quiz_on: QuizOn) -> bool:
+    """A "Got it", "Add to my reviews", "did you mean" or rating button; False when the value
+    is none of them."""
     tag, _, name = value.partition(":")
     if tag == voice.RATE_TAG:
         mine = {token(receipt.lesson_id): lesson for receipt in turn.history()
@@ -207,7 +208,7 @@ def press(turn: Turn, value: str) -> bool:
         not_it_pressed(turn, name)
         return True
     if tag == PICK_TAG:
-        pick_pressed(turn, name)
+        pick_pressed(turn, name, quiz_on)
         return True
     if tag not in (READ_TAG, ADD_TAG):
         return False
@@ -303,21 +304,22 @@ def lookup(turn: Turn, text: str) -> None:
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
 
 
-def no_answer(turn: Turn, query: str, result: LookupResult) -> None:
+def no_answer(turn: Turn, query: str, result: LookupResult, quiz: bool = False) -> None:
     """No lesson answers the learner's ``query``: it joins the trainers' list of questions to
-    write lessons for, and the lessons that come close are offered by number."""
+    write lessons for, and the lessons that come close are offered by number (``quiz``: it
+    asked for a quiz on a topic, and the one picked starts its quiz)."""
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
     offered = result.suggested
     # "Not what I asked" is about an answer; the lessons offered can be picked by number.
     turn.update_learner(LearnerChange(
         last_query=None, last_query_at=turn.now,
-        suggested=json.dumps({"query": query[:500], "lessons": list(offered)})
+        suggested=json.dumps({"query": query[:500], "lessons": list(offered), "quiz": quiz})
         if offered else None))
     # While a quiz question is open a number answers it: the titles are to be typed.
     numbered = bool(offered) and turn.unit.asks.latest_open(turn.learner.id) is None
     turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
                      tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered),
-                     numbered=numbered))
+                     numbered=numbered, quiz=quiz))
 
 
 def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = (),
@@ -339,20 +341,25 @@ def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = 
                           unsure=unsure, not_it=f"{NOT_IT_TAG}:{token(lesson.id)}"))
 
 
-def offered(turn: Turn) -> tuple[str, list[str]] | None:
-    """The learner's last unanswered question and the ids of the lessons offered for it,
-    while they can still be picked (None after :data:`voice.NOT_IT_WINDOW`, or when none
-    were offered)."""
+QuizOn = Callable[[Lesson], None]
+"""Starts the quiz on a lesson (a lesson offered for a quiz on a topic, picked)."""
+
+
+def offered(turn: Turn) -> tuple[str, list[str], bool] | None:
+    """The learner's last unanswered question, the ids of the lessons offered for it, and
+    whether it asked for a quiz, while they can still be picked (None after
+    :data:`voice.NOT_IT_WINDOW`, or when none were offered)."""
     return _kept(turn) if voice.asked_lately(turn) else None
 
 
-def _kept(turn: Turn) -> tuple[str, list[str]] | None:
+def _kept(turn: Turn) -> tuple[str, list[str], bool] | None:
     if not turn.learner.suggested:
         return None
     try:
         kept = json.loads(turn.learner.suggested)
-        return str(kept["query"]), [str(lesson_id) for lesson_id in kept["lessons"]]
-    except (ValueError, KeyError, TypeError):  # written by no release: nothing to pick
+        return (str(kept["query"]), [str(lesson_id) for lesson_id in kept["lessons"]],
+                kept.get("quiz") is True)
+    except (ValueError, KeyError, TypeError, AttributeError):  # written by no release
         return None
 
 
@@ -365,10 +372,11 @@ def picked_number(said: str) -> int | None:
     return choices[0] + 1
 
 
-def pick_typed(turn: Turn, said: str) -> bool:
+def pick_typed(turn: Turn, said: str, quiz_on: QuizOn) -> bool:
     """A reply of a number ("2") to "Did you mean ...?", or "yes" to a single lesson
-    offered: that lesson, as the answer to the question (another can be picked after it).
-    False when it is no such reply or nothing was offered."""
+    offered: that lesson, as the answer to the question (another can be picked after it),
+    or its quiz when a quiz was asked for. False when it is no such reply or nothing was
+    offered."""
     number = 1 if said in YES else picked_number(said)
     if number is None:
         return False
@@ -378,24 +386,26 @@ def pick_typed(turn: Turn, said: str) -> bool:
             return False
         turn.say(Notice(NoticeCode.PICK_EXPIRED))  # offered, more than half an hour ago
         return True
-    query, ids = found
+    query, ids, quiz = found
     if (said in YES and len(ids) > 1) or not 1 <= number <= len(ids):
         turn.say(PickRange(len(ids)))
         return True
     lesson = turn.catalog.get(ids[number - 1])
     if lesson is None:  # a trainer removed it since
         turn.say(Notice(NoticeCode.LESSON_GONE))
+    elif quiz:
+        quiz_on(lesson)
     else:
         answer(turn, lesson, query, keep_offered=True)
     return True
 
 
-def pick_pressed(turn: Turn, name: str) -> None:
+def pick_pressed(turn: Turn, name: str, quiz_on: QuizOn) -> None:
     """A "did you mean" button: that lesson, as the answer to the question it was offered
-    for (an older button's lesson is given too, without the question, which is no longer
-    kept)."""
+    for, or its quiz when a quiz was asked for (an older button's lesson is given too,
+    without the question, which is no longer kept)."""
     found = offered(turn)
-    query, ids = found if found is not None else ("", [])
+    query, ids, quiz = found if found is not None else ("", [], False)
     chosen = next((lesson_id for lesson_id in ids if token(lesson_id) == name), None)
     if chosen is None:
         query = ""
@@ -404,6 +414,8 @@ def pick_pressed(turn: Turn, name: str) -> None:
     lesson = turn.catalog.get(chosen) if chosen else None
     if lesson is None:
         turn.say(Notice(NoticeCode.LESSON_GONE))
+    elif quiz and query:
+        quiz_on(lesson)
     else:
         answer(turn, lesson, query, keep_offered=bool(query))
 

@@ -52,7 +52,7 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         return
     result = turn.catalog.lookup(topic, 3)
     if not result.hits:
-        lessons.no_answer(turn, " ".join(topic.split()), result)
+        lessons.no_answer(turn, " ".join(topic.split()), result, quiz=True)
         return
     best = result.hits[0]
     corrections = tuple(result.corrections.items())

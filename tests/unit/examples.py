@@ -90,6 +90,7 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         LookupAnswer("phish <b> & co", lesson, (other,), (("phsh", "phish"), ("<a>", "b&c"))),
         NoMatch("<@U1> & <!here>", ("Spot <phishing>",)),
         NoMatch("passwrd", ("Passwords <strong>", "Phishing & you"), ("pick:1", "pick:2")),
+        NoMatch("stres <&>", ("Stress <less>",), ("pick:1",), quiz=True),
         PickRange(3),
         Profile(LEARNER, 42, 7, StreakView(3, 5, 1), ("First lesson", "Track & field"), 4, 28, 1,
                 (TrackProgress("Git <basics>", 3, 7),), 2, 1, 0.8, 10,

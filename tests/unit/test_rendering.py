@@ -266,6 +266,12 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Thanks: that is your starting point (1 of 4 right). Now the lesson."),
     (CheckDone("Basics", "post", 3, 4, before=1),
      "Check done: 3 of 4 right, 1 of 4 before you started Basics."),
+    (NoMatch("stres", ("Manage stress", "Take notes"), ("pick:a", "pick:b"), quiz=True),
+     'I have no lesson on "stres".\nDid you mean:\n1. Manage stress\n2. Take notes\nReply with '
+     "its number to take its quiz."),
+    (NoMatch("stres", ("Manage stress",), ("pick:a",), numbered=False, quiz=True),
+     'I have no lesson on "stres".\nDid you mean "Manage stress"? Type "quiz me on Manage '
+     'stress" to take its quiz.'),
     (TopicQuiz("Title", "start", 3, 3), 'Quiz on "Title": 3 questions.'),
     (TopicQuiz("Title", "start", 3, 3, subject="Git basics"),
      'Quiz on Git basics, lesson "Title": 3 questions.'),

@@ -10,7 +10,7 @@ import pytest
 
 from bot.engine.commands import accepts, parse, quiz_topic
 from bot.engine.engine import Engine
-from bot.messages import Feedback, Kind, QuestionMessage, TopicQuiz
+from bot.messages import Feedback, Kind, NoMatch, QuestionMessage, TopicQuiz
 from bot.rendering.renderer import Renderer
 from storage.records import LessonSource
 from storage.repositories import Cards, Learners, Lookups, Points, Progress
@@ -357,3 +357,28 @@ def test_a_track_or_topic_named_quizzes_its_lessons_one_at_a_time_due_ones_first
     tue = MON + timedelta(days=1)
     [intro, _] = say("quiz me on git", at=tue)
     assert isinstance(intro, TopicQuiz) and (intro.subject, intro.title) == ("git", "Branches")
+
+
+def test_a_lesson_offered_for_a_quiz_that_found_none_is_picked_into_its_quiz(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    [offered] = say("quiz me on strong coffee", at=MON)
+    assert isinstance(offered, NoMatch) and offered.quiz and offered.numbered
+    assert offered.suggestions == ("Coffee machine etiquette", "Strong passwords")
+    assert Renderer().render(offered).endswith("Reply with its number to take its quiz.")
+    out = say("2", at=MON)  # typed: the quiz on the second one
+    assert kinds(out) == ["topic_quiz", "question"]
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "Strong passwords"
+    # Pressed: the same, by its button.
+    say("skip", at=MON)
+    say("skip", at=MON)
+    [offered] = say("quiz me on attachment size limits", at=MON)
+    assert isinstance(offered, NoMatch) and offered.picks
+    out = say(None, answer=offered.picks[0], at=MON)
+    assert kinds(out) == ["topic_quiz", "question"]
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "Spot a phishing email"
+    # A question's suggestions still give the lesson to read (typed by title while the
+    # quiz's question is open: a number would answer it).
+    question_offered, still_open = say("printer passwords", at=MON + timedelta(minutes=5))
+    assert isinstance(question_offered, NoMatch) and not question_offered.quiz
+    assert not question_offered.numbered and kinds([still_open]) == ["notice:question_open"]
