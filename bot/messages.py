@@ -650,6 +650,9 @@ class NotIt:
     kind: ClassVar[Kind] = Kind.NOT_IT
     query: str
     title: str
+    taken_back: bool = False
+    """The lesson's questions, put into the reviews by a quiz on the topic just now, left
+    them again."""
 
 
 @dataclass(frozen=True)

@@ -229,6 +229,8 @@ class Ask:
     check_track: str | None = None
     topic: bool = False
     """Asked in a quiz on its lesson the learner asked for ("quiz me on passwords")."""
+    added: bool = False
+    """That quiz put the lesson's questions into the reviews (its first ask only)."""
 
 
 @dataclass(frozen=True)

@@ -1006,13 +1006,15 @@ class Asks:
 
     def create(self, learner_id: int, lesson_id: str, question_key: str, now: datetime,
                pushed: bool = False, check_phase: str | None = None,
-               check_track: str | None = None, topic: bool = False) -> Ask:
+               check_track: str | None = None, topic: bool = False,
+               added: bool = False) -> Ask:
         """Record that a question was asked; the ask (its id goes into answer buttons). A
         knowledge check's baseline ask (``check_phase`` 'pre') counts in no figure; ``topic``:
-        asked in a quiz on its lesson that the learner asked for."""
+        asked in a quiz on its lesson that the learner asked for (``added``: which put the
+        lesson's questions into the reviews)."""
         row = AskRow(learner_id=learner_id, lesson_id=lesson_id, question_key=question_key,
                      asked_at=now, pushed=pushed, check_phase=check_phase,
-                     check_track=check_track, topic=topic)
+                     check_track=check_track, topic=topic, added=added)
         self.session.add(row)
         self.session.flush()
         if check_phase != "pre":
@@ -1079,6 +1081,13 @@ class Asks:
         self.session.flush()
         return _ask(row)
 
+    def added_by_quiz(self, learner_id: int, lesson_id: str, since: datetime) -> bool:
+        """Whether a quiz on a topic begun since ``since`` put the lesson's questions into the
+        learner's reviews."""
+        return self.session.exec(select(AskRow.id).where(
+            AskRow.learner_id == learner_id, AskRow.lesson_id == lesson_id,
+            col(AskRow.added).is_(True), col(AskRow.asked_at) >= since)).first() is not None
+
     def open_count(self, learner_id: int) -> int:
         """How many of the learner's questions wait for an answer."""
         return int(self.session.exec(
@@ -1097,7 +1106,8 @@ class Asks:
 def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
-               row.answered_at, row.pushed, row.check_phase, row.check_track, row.topic)
+               row.answered_at, row.pushed, row.check_phase, row.check_track, row.topic,
+               row.added)
 
 
 class Lookups:

@@ -246,6 +246,9 @@ class AskRow(SQLModel, table=True):
     topic: bool = False
     """Asked because the learner asked for a quiz on its lesson's topic ("quiz me on
     passwords"): the lesson's next question follows its answer."""
+    added: bool = False
+    """The first ask of a quiz on a topic that put its lesson's questions into the reviews
+    ("not what I asked" takes them back)."""
 
 
 class WorkerRow(SQLModel, table=True):

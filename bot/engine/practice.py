@@ -138,7 +138,7 @@ def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
         return
     turn.say(TopicQuiz(lesson.title, "start", len(lesson.questions), len(left), added=added,
                        corrections=corrections, subject=subject))
-    ask_question(turn, lesson, left)
+    ask_question(turn, lesson, left, added=added)
 
 
 def go_on(turn: Turn, answered: Ask, due_now: DueNow) -> None:
@@ -193,10 +193,11 @@ def is_practice(turn: Turn, ask: Ask) -> bool:
     return card is not None and card.reviewed_at is not None and card.due_at > turn.now
 
 
-def ask_question(turn: Turn, lesson: Lesson, left: list[Question]) -> None:
+def ask_question(turn: Turn, lesson: Lesson, left: list[Question], added: bool = False) -> None:
     """Put the first of ``left``, the lesson's questions still to answer today, to the learner
     ("Question 2 of 3": its place among the lesson's questions); an open ask of it is asked
-    again rather than a second one made."""
+    again rather than a second one made. ``added``: this quiz put the lesson's questions
+    into the reviews (kept on the ask, for "not what I asked" to take them back)."""
     question = left[0]
     asks = turn.unit.asks
     open_ask = asks.latest_open(turn.learner.id)
@@ -204,7 +205,8 @@ def ask_question(turn: Turn, lesson: Lesson, left: list[Question]) -> None:
             open_ask.question_key == question.key:
         ask = open_ask
     else:
-        ask = asks.create(turn.learner.id, lesson.id, question.key, turn.now, topic=True)
+        ask = asks.create(turn.learner.id, lesson.id, question.key, turn.now, topic=True,
+                          added=added)
     total = len(lesson.questions)
     turn.say(question_message(ask.id, lesson, question, number=total - len(left) + 1, of=total,
                               confidence=confident(turn, lesson)))

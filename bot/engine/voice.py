@@ -9,7 +9,7 @@ unless they do anything else first (a command, a button, an answer, "skip"), whi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.content.model import Lesson, track_title
 from bot.content.question import cut_at_word
@@ -162,8 +162,25 @@ def not_it(turn: Turn) -> bool:
     voices = turn.unit.voices
     voices.rate(turn.learner.id, lesson.id, False, turn.now)
     voices.comment(turn.learner.id, lesson.id, f"Not what I asked: {query}")
+    asked_at = learner.last_query_at
     turn.update_learner(LearnerChange(last_query=None))  # said once
-    turn.say(NotIt(shorten(query), lesson.title))
+    taken_back = asked_at is not None and take_back_quiz(turn, lesson.id, asked_at)
+    turn.say(NotIt(shorten(query), lesson.title, taken_back=taken_back))
+    return True
+
+
+def take_back_quiz(turn: Turn, lesson_id: str, since: datetime) -> bool:
+    """A quiz on a topic whose lesson was not what the learner meant: its open question goes,
+    and its lesson's questions leave the reviews again when that quiz (begun ``since``) put
+    them there (those already answered stay: an answer was given). True when they left."""
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if open_ask is not None and open_ask.topic and open_ask.lesson_id == lesson_id:
+        turn.unit.asks.close(open_ask.id, turn.now)
+    if not turn.unit.asks.added_by_quiz(turn.learner.id, lesson_id, since):
+        return False  # in the reviews before, or added by the learner: theirs to keep
+    turn.unit.cards.delete_unreviewed(turn.learner.id, lesson_id)
+    if not turn.unit.cards.lesson_cards(turn.learner.id, lesson_id):
+        turn.unit.progress.set_via(turn.learner.id, lesson_id, LessonSource.LOOKUP)
     return True
 
 

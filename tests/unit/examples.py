@@ -132,6 +132,7 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         Rated("Spot <phishing> & co", False, ask_comment=True),
         Rated("Spot <phishing> & co", True, comment="clear <b> & short"),
         NotIt("how do I <report> a *fake* invoice & such?", "Spot <phishing> & co"),
+        NotIt("<quiz> & co", "Spot <phishing> & co", taken_back=True),
         FlagNoted("Which <one> & *why*?"),
         ReflectionPrompt("What will you do <differently> & why?", "Spot <phishing> & co",
                          "Security <basics>"),

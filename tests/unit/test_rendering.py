@@ -272,6 +272,10 @@ RENDERED: list[tuple[Outbound, str]] = [
     (NoMatch("stres", ("Manage stress",), ("pick:a",), numbered=False, quiz=True),
      'I have no lesson on "stres".\nDid you mean "Manage stress"? Type "quiz me on Manage '
      'stress" to take its quiz.'),
+    (NotIt("passwords", "Title", taken_back=True),
+     'Sorry that "Title" was not it. I have passed "passwords" to the trainers as a question '
+     "without a good lesson yet. Its questions are out of your reviews again. Asking in other "
+     "words may find one."),
     (TopicQuiz("Title", "start", 3, 3), 'Quiz on "Title": 3 questions.'),
     (TopicQuiz("Title", "start", 3, 3, subject="Git basics"),
      'Quiz on Git basics, lesson "Title": 3 questions.'),

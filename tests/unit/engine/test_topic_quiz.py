@@ -10,7 +10,7 @@ import pytest
 
 from bot.engine.commands import accepts, parse, quiz_topic
 from bot.engine.engine import Engine
-from bot.messages import Feedback, Kind, NoMatch, QuestionMessage, TopicQuiz
+from bot.messages import Feedback, Kind, NoMatch, NotIt, QuestionMessage, TopicQuiz
 from bot.rendering.renderer import Renderer
 from storage.records import LessonSource
 from storage.repositories import Cards, Learners, Lookups, Points, Progress
@@ -325,8 +325,40 @@ def test_not_what_i_asked_after_a_topic_quiz_is_about_its_topic(say: Say,
     say("how do I spot a phishing mail?", at=MON)
     say("quiz me on passwords", at=MON)
     [not_it] = say("not what I asked", at=MON)
-    assert not_it.kind is Kind.NOT_IT
-    assert (not_it.query, not_it.title) == ("passwords", "Strong passwords")  # type: ignore[union-attr]
+    assert isinstance(not_it, NotIt)
+    assert (not_it.query, not_it.title, not_it.taken_back) == ("passwords", "Strong passwords",
+                                                                True)
+    # The quiz's questions left the reviews, and its question is no longer open.
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Cards(session).lesson_cards(learner.id, "passwords") == []
+        receipt = Progress(session).get(learner.id, "passwords")
+        assert receipt is not None and receipt.via is LessonSource.LOOKUP
+    assert kinds(say("2", at=MON)) == ["notice:no_open_question"]
+
+
+def test_not_what_i_asked_keeps_an_answered_question_and_questions_added_before(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    say(None, answer=answer_right(first), at=MON)
+    [not_it] = say("not what I asked", at=MON)
+    assert isinstance(not_it, NotIt) and not_it.taken_back
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert [card.question_key for card in Cards(session).lesson_cards(
+            learner.id, "passwords")] == [first.question.key]  # answered: it stays
+    # Added by the learner before, in the same minute: a quiz on it takes nothing back.
+    say("learn phishing", at=MON)
+    say("add", at=MON)
+    say("quiz me on phishing", at=MON)
+    [not_it] = say("not what I asked", at=MON)
+    assert isinstance(not_it, NotIt) and not not_it.taken_back
+    with engine.store.session() as session:
+        assert len(Cards(session).lesson_cards(learner.id, "phishing")) == 1
 
 
 def test_quiz_me_on_it_follows_the_lesson_looked_up_again(say: Say, engine: Engine) -> None:
