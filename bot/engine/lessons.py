@@ -264,14 +264,24 @@ def add(turn: Turn, lesson: Lesson) -> None:
     if not lesson.questions:
         turn.say(Notice(NoticeCode.NO_QUESTIONS))
         return
-    if not turn.mark_added(lesson.id):
+    if not into_reviews(turn, lesson):
         turn.say(ReviewsAdded(lesson.title, len(lesson.questions), already=True))
         return
-    schedule_first_reviews(turn, lesson)
     first = calendar.at_local(calendar.next_workday(turn.today, turn.learner.workdays), "00:00",
                               turn.tz)
     turn.say(ReviewsAdded(lesson.title, len(lesson.questions),
                           first_due=first.astimezone(turn.tz)))
+
+
+def into_reviews(turn: Turn, lesson: Lesson) -> bool:
+    """A lesson only looked up (or never received) goes into the reviews, its questions from
+    the next workday; False when it was there already."""
+    if turn.receipt(lesson.id) is None:
+        turn.received(lesson.id, LessonSource.LOOKUP)
+    if not turn.mark_added(lesson.id):
+        return False
+    schedule_first_reviews(turn, lesson)
+    return True
 
 
 def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:

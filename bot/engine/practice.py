@@ -11,7 +11,7 @@ from bot.engine import lessons
 from bot.engine.asking import confident, question_message
 from bot.engine.turn import Turn
 from bot.messages import TopicQuiz
-from storage.records import Ask, LearnerChange, LessonSource
+from storage.records import Ask, LearnerChange
 
 THIS_LESSON = frozenset({
     "it", "this", "that", "this lesson", "that lesson", "the lesson", "the last lesson",
@@ -99,8 +99,8 @@ def _subject_form(name: str) -> str:
 
 def next_of_subject(turn: Turn, members: list[Lesson]) -> Lesson | None:
     """Which lesson of a track or topic to quiz on: one of the learner's reviews with a
-    question due (the most overdue first), then one of them not due (practice), then the
-    first not yet in the reviews (in track order); only lessons with a question not answered
+    question due (the most overdue first), then the first not yet in the reviews (in track
+    order), then one of theirs not due (practice); only lessons with a question not answered
     today. None when every question of them was answered today."""
     answered = answered_today(turn)
     due_at: dict[str, datetime] = {}
@@ -125,13 +125,7 @@ def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
     """The quiz on ``lesson`` begins (its questions join the reviews if they were not there).
     A question left open stays open behind it: `quiz` asks it again afterwards, unless this
     quiz asked it meanwhile (:func:`bot.engine.quiz.ask_next`)."""
-    receipt = turn.receipt(lesson.id)
-    added = receipt is None or receipt.via not in lessons.REVIEWED
-    if added:
-        if receipt is None:
-            turn.received(lesson.id, LessonSource.LOOKUP)
-        turn.mark_added(lesson.id)
-        lessons.schedule_first_reviews(turn, lesson)
+    added = lessons.into_reviews(turn, lesson)
     left = left_today(turn, lesson)
     if not left:
         turn.say(TopicQuiz(lesson.title, "answered", len(lesson.questions), due=due_now()))

@@ -101,7 +101,8 @@ def sync_cards(turn: Turn) -> None:
             cards.save(Card(learner_id, lesson_id, key, "", turn.now))
 
 
-def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
+def pick(turn: Turn, everything: bool | None = None,
+         answered: set[tuple[str, str]] | None = None) -> list[Candidate]:
     """The questions worth asking now, by expected gain in recall (:mod:`selection`). A
     candidate's lesson was read on an earlier day (never on its own day: it is fresh), and it
     was not answered today; a question never asked starts from its lesson. The daily push
@@ -110,7 +111,8 @@ def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
     everything = turn.pushed if everything is None else everything
     read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
     today, tz = turn.today, turn.tz
-    answered = practice.answered_today(turn)  # practice leaves no trace on the cards
+    if answered is None:  # practice leaves no trace on the cards: the answers tell
+        answered = practice.answered_today(turn)
     candidates = []
     for card in turn.unit.cards.all(turn.learner.id):
         if (not everything and card.due_at > turn.now) or \
@@ -135,10 +137,12 @@ def pick(turn: Turn, everything: bool | None = None) -> list[Candidate]:
 
 def waiting(turn: Turn) -> int:
     """How many review questions `quiz` would ask now: those due, and one left open."""
-    keys = {(candidate.lesson_id, candidate.question_key) for candidate in pick(turn)}
+    answered = practice.answered_today(turn)
+    keys = {(candidate.lesson_id, candidate.question_key)
+            for candidate in pick(turn, answered=answered)}
     open_ask = turn.unit.asks.latest_open(turn.learner.id)
     if open_ask is not None and not open_ask.topic and \
-            (open_ask.lesson_id, open_ask.question_key) not in practice.answered_today(turn):
+            (open_ask.lesson_id, open_ask.question_key) not in answered:
         keys.add((open_ask.lesson_id, open_ask.question_key))
     return len(keys)
 
@@ -159,7 +163,7 @@ def ask_next(turn: Turn) -> bool:
             return True
         asks.close(open_ask.id, turn.now)
         open_ask = asks.latest_open(turn.learner.id)
-    answered = practice.answered_today(turn) if open_ask is not None else set()
+    answered = practice.answered_today(turn)
     while open_ask is not None and open_ask.check_phase is None and \
             (open_ask.lesson_id, open_ask.question_key) in answered:
         # Answered meanwhile by another ask of it (a quiz on its topic): not asked twice a day.
@@ -176,7 +180,7 @@ def ask_next(turn: Turn) -> bool:
         asks.close(open_ask.id, turn.now)
     if checks.ask_endline(turn):
         return True
-    due = pick(turn)
+    due = pick(turn, answered=answered)  # closing asks above recorded no answer
     if not due:
         return False
     asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start()) if turn.pushed else 0
@@ -384,7 +388,7 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}",
                         confidence=level)
     points = 0 if practising else rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
-    earned = points * (points > 0 and progress.award(turn, points, "answer", f"ask:{ask_id}"))
+    earned = points if points and progress.award(turn, points, "answer", f"ask:{ask_id}") else 0
     # A right answer in practice leaves the card as it is: answering early every day would
     # otherwise master it in a week. A wrong one shows it is fading, and brings it forward.
     mastered = not (practising and correct) and review(turn, lesson_id, key, correct,
