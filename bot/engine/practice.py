@@ -46,7 +46,7 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         name, members = subject
         chosen = next_of_subject(turn, members)
         if chosen is None:
-            turn.say(TopicQuiz(name, "subject_done", due=due_now()))
+            turn.say(ended(turn, name, "subject_done", 0, due_now))
         else:
             begin(turn, chosen, (), due_now, subject=name)
         return
@@ -128,7 +128,7 @@ def begin(turn: Turn, lesson: Lesson, corrections: tuple[tuple[str, str], ...],
     added = lessons.into_reviews(turn, lesson)
     left = left_today(turn, lesson)
     if not left:
-        turn.say(TopicQuiz(lesson.title, "answered", len(lesson.questions), due=due_now()))
+        turn.say(ended(turn, lesson.title, "answered", len(lesson.questions), due_now))
         return
     turn.say(TopicQuiz(lesson.title, "start", len(lesson.questions), len(left), added=added,
                        corrections=corrections, subject=subject))
@@ -140,13 +140,29 @@ def go_on(turn: Turn, answered: Ask, due_now: DueNow) -> None:
     quiz is over (with how many reviews wait)."""
     lesson = turn.catalog.get(answered.lesson_id)
     if lesson is None:  # a trainer removed it meanwhile
-        turn.say(TopicQuiz("", "done", due=due_now()))
+        turn.say(ended(turn, "", "done", 0, due_now))
         return
     left = left_today(turn, lesson)
     if not left:
-        turn.say(TopicQuiz(lesson.title, "done", len(lesson.questions), due=due_now()))
+        turn.say(ended(turn, lesson.title, "done", len(lesson.questions), due_now))
         return
     ask_question(turn, lesson, left)
+
+
+def ended(turn: Turn, title: str, state: str, questions: int, due_now: DueNow) -> TopicQuiz:
+    """The word that a quiz on a topic has nothing more to ask (``state``), with what waits
+    after it: the reviews due, or first a knowledge check it interrupted."""
+    return TopicQuiz(title, state, questions, due=due_now(), check=check_waiting(turn))
+
+
+def check_waiting(turn: Turn) -> str:
+    """The title of the track whose knowledge check has a question open (a quiz on a topic
+    asked in the middle of it; `quiz` goes on with it), or ''."""
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if open_ask is None or open_ask.topic or not open_ask.check_track or \
+            not open_ask.check_phase:
+        return ""
+    return track_title(open_ask.check_track)
 
 
 def last_lesson(turn: Turn) -> Lesson | None:

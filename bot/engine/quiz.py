@@ -136,12 +136,13 @@ def pick(turn: Turn, everything: bool | None = None,
 
 
 def waiting(turn: Turn) -> int:
-    """How many review questions `quiz` would ask now: those due, and one left open."""
+    """How many review questions `quiz` would ask now: those due, and one left open (a
+    knowledge check's question left open is not a review: :func:`practice.check_waiting`)."""
     answered = practice.answered_today(turn)
     keys = {(candidate.lesson_id, candidate.question_key)
             for candidate in pick(turn, answered=answered)}
     open_ask = turn.unit.asks.latest_open(turn.learner.id)
-    if open_ask is not None and not open_ask.topic and \
+    if open_ask is not None and not open_ask.topic and not open_ask.check_phase and \
             (open_ask.lesson_id, open_ask.question_key) not in answered:
         keys.add((open_ask.lesson_id, open_ask.question_key))
     return len(keys)

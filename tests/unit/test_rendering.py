@@ -296,6 +296,13 @@ RENDERED: list[tuple[Outbound, str]] = [
     (TopicQuiz("Title", "answered", 3, due=1),
      'You have answered every question on "Title" today: they come back in your reviews. 1 '
      'review question is waiting: type "quiz".'),
+    (TopicQuiz("Title", "done", 3, check="Security basics"),
+     'That was the last question on "Title" for today. Your knowledge check of "Security '
+     'basics" is still open: type "quiz" to go on with it.'),
+    (TopicQuiz("Title", "answered", 3, due=2, check="Git"),
+     'You have answered every question on "Title" today: they come back in your reviews. Your '
+     'knowledge check of "Git" is still open: type "quiz" to go on with it (then 2 review '
+     'questions).'),
     (TopicQuiz("Title", "none"),
      'The lesson on that, "Title", has no quiz questions. Type "learn Title" to read it.'),
     (TopicQuiz("Title", "none", other="Other"),

@@ -22,6 +22,7 @@ from bot.messages import (
     Outbound,
     Profile,
     QuestionMessage,
+    TopicQuiz,
     TrackGain,
 )
 from storage import Database
@@ -391,3 +392,36 @@ def test_how_sure_typed_is_kept_only_where_it_is_asked(sure: Engine, engine: Eng
             "SELECT l.platform_user_id, a.confidence FROM answer a JOIN learner l "
             "ON l.id = a.learner_id")).all())
     assert recorded == {"ann": "g", "bob": None}
+
+
+def test_a_quiz_on_a_topic_asked_during_the_baseline_ends_by_naming_the_check(
+        say: Say) -> None:
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    assert isinstance(first, QuestionMessage) and first.check == "pre"
+    second = say(answer=right(first), at=MON)[-1]
+    assert isinstance(second, QuestionMessage) and (second.number, second.check) == (2, "pre")
+    # The learner turns to a quiz on one of the track's lessons, and answers both questions.
+    out = say("quiz me on bananas", at=MON)
+    assert kinds(out) == ["topic_quiz", "question"]
+    for _ in range(2):
+        out = say(answer=right(out[-1]), at=MON)
+    ending = out[-1]
+    assert isinstance(ending, TopicQuiz) and ending.state == "done"
+    # The check's open question is not a review: it is named as the check.
+    assert (ending.check, ending.due) == ("Safe", 0)
+    resumed = say("quiz", at=MON)[-1]
+    assert isinstance(resumed, QuestionMessage)
+    assert (resumed.number, resumed.check, resumed.question.key) == (
+        2, "pre", second.question.key)
+    # Once the check is answered, a topic quiz's end names nothing.
+    out = [resumed]
+    for _ in range(3):
+        out = say(answer=right(out[-1]), at=MON)
+    assert any(isinstance(message, CheckDone) for message in out)
+    out = say("quiz me on cherries", at=MON)
+    for _ in range(2):
+        out = say(answer=right(out[-1]), at=MON)
+    ending = out[-1]
+    assert isinstance(ending, TopicQuiz) and ending.state == "done"
+    assert ending.check == ""
