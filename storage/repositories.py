@@ -1026,13 +1026,24 @@ class Asks:
         row = self.session.get(AskRow, ask_id)
         return _ask(row) if row else None
 
-    def latest_open(self, learner_id: int) -> Ask | None:
-        """The learner's most recent unanswered question, if any."""
-        row = self.session.exec(
-            select(AskRow).where(AskRow.learner_id == learner_id,
-                                 col(AskRow.answered_at).is_(None))
-            .order_by(col(AskRow.id).desc())).first()
+    def latest_open(self, learner_id: int, topic: bool | None = None) -> Ask | None:
+        """The learner's most recent unanswered question, if any (``topic``: only one asked
+        in a quiz on a topic, or only one that was not)."""
+        query = select(AskRow).where(AskRow.learner_id == learner_id,
+                                     col(AskRow.answered_at).is_(None))
+        if topic is not None:
+            query = query.where(col(AskRow.topic).is_(topic))
+        row = self.session.exec(query.order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
+
+    def close_topics(self, learner_id: int, now: datetime) -> int:
+        """Let go of every open question of the learner's quizzes on a topic (a new one
+        begins: one at a time); how many."""
+        statement = (update(AskRow).where(col(AskRow.learner_id) == learner_id,
+                                          col(AskRow.topic).is_(True),
+                                          col(AskRow.answered_at).is_(None))
+                     .values(answered_at=now).returning(col(AskRow.id)))
+        return len(self.session.execute(statement).all())
 
     def latest(self, learner_id: int) -> Ask | None:
         """The learner's most recent question, answered or not."""

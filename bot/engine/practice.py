@@ -39,6 +39,8 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         if not lesson.questions:
             turn.say(TopicQuiz(lesson.title, "none"))
             return
+        # No lookup chose it: "not what I asked" is about no earlier question now.
+        turn.update_learner(LearnerChange(last_query=None, last_query_at=None))
         begin(turn, lesson, (), due_now)
         return
     subject = subject_lessons(turn, named)
@@ -48,6 +50,9 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         if chosen is None:
             turn.say(ended(turn, name, "subject_done", 0, due_now))
         else:
+            # "Not what I asked" is about this quiz, not an earlier question.
+            turn.update_learner(LearnerChange(last_lookup=chosen.id, last_query=named[:500],
+                                              last_query_at=turn.now, suggested=None))
             begin(turn, chosen, (), due_now, subject=name)
         return
     result = turn.catalog.lookup(topic, 3)
@@ -158,11 +163,34 @@ def ended(turn: Turn, title: str, state: str, questions: int, due_now: DueNow) -
 def check_waiting(turn: Turn) -> str:
     """The title of the track whose knowledge check has a question open (a quiz on a topic
     asked in the middle of it; `quiz` goes on with it), or ''."""
-    open_ask = turn.unit.asks.latest_open(turn.learner.id)
-    if open_ask is None or open_ask.topic or not open_ask.check_track or \
-            not open_ask.check_phase:
+    open_ask = turn.unit.asks.latest_open(turn.learner.id, topic=False)
+    if open_ask is None or not open_ask.check_track or not open_ask.check_phase:
         return ""
     return track_title(open_ask.check_track)
+
+
+def place(turn: Turn, ask: Ask) -> tuple[int, int]:
+    """Where a question of a quiz on a topic stands among its lesson's ("2 of 3"), to ask it
+    again with its number; (0, 0) when its lesson or question is gone."""
+    lesson = turn.catalog.get(ask.lesson_id)
+    if lesson is None:
+        return 0, 0
+    left = left_today(turn, lesson)
+    if not any(question.key == ask.question_key for question in left):
+        return 0, 0
+    return len(lesson.questions) - len(left) + 1, len(lesson.questions)
+
+
+def ask_again(turn: Turn, ask: Ask) -> bool:
+    """Put an open question of a quiz on a topic to the learner again, with its number; False
+    (and the question let go) when a trainer removed it meanwhile."""
+    found = turn.find_question(ask.lesson_id, ask.question_key)
+    if found is None:
+        turn.unit.asks.close(ask.id, turn.now)
+        return False
+    turn.say(question_message(ask.id, *found, *place(turn, ask),
+                              confidence=confident(turn, found[0])))
+    return True
 
 
 def last_lesson(turn: Turn) -> Lesson | None:
@@ -215,6 +243,7 @@ def ask_question(turn: Turn, lesson: Lesson, left: list[Question], added: bool =
             open_ask.question_key == question.key:
         ask = open_ask
     else:
+        asks.close_topics(turn.learner.id, turn.now)  # one quiz on a topic at a time
         ask = asks.create(turn.learner.id, lesson.id, question.key, turn.now, topic=True,
                           added=added)
     total = len(lesson.questions)

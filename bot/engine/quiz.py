@@ -36,9 +36,15 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
     sync_cards(turn)  # once per quiz, not after every answer
     open_ask = turn.unit.asks.latest_open(turn.learner.id)
     if not scheduled and open_ask is not None and open_ask.topic:
-        # `quiz` asks for the reviews: it leaves a quiz on a topic (what it left keeps its
-        # due date); the daily push takes such a question over instead (ask_next).
-        turn.unit.asks.close(open_ask.id, turn.now)
+        # Nothing else to ask: `quiz` goes on with the quiz on a topic, not "none due" while
+        # its question is on the screen.
+        if waiting(turn) or practice.check_waiting(turn) or \
+                not practice.ask_again(turn, open_ask):
+            # `quiz` asks for the reviews: it leaves a quiz on a topic (what it left keeps its
+            # due date); the daily push takes such a question over instead (ask_next).
+            turn.unit.asks.close(open_ask.id, turn.now)
+        else:
+            return
     # An endline begins when no other endline is under way (a baseline left unanswered
     # waits for the track's lesson: it holds up no quiz).
     if scheduled and checks.open_check(turn, "post") is None:
@@ -141,8 +147,8 @@ def waiting(turn: Turn) -> int:
     answered = practice.answered_today(turn)
     keys = {(candidate.lesson_id, candidate.question_key)
             for candidate in pick(turn, answered=answered)}
-    open_ask = turn.unit.asks.latest_open(turn.learner.id)
-    if open_ask is not None and not open_ask.topic and not open_ask.check_phase and \
+    open_ask = turn.unit.asks.latest_open(turn.learner.id, topic=False)
+    if open_ask is not None and not open_ask.check_phase and \
             (open_ask.lesson_id, open_ask.question_key) not in answered:
         keys.add((open_ask.lesson_id, open_ask.question_key))
     return len(keys)
@@ -203,10 +209,13 @@ def ask_next(turn: Turn) -> bool:
 
 
 def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
-    """Where an open question stands in today's pushed set ("2 of 5"), to ask it again with
-    its number; (0, 0) for a question asked on demand or on an earlier day. The open question
+    """Where an open question stands in today's pushed set ("2 of 5"), or in its lesson's in a
+    quiz on a topic, to ask it again with its number; (0, 0) for a question asked on demand
+    or on an earlier day. The open question
     is the set's latest: it comes after those pushed before it today, and before the
     questions still worth asking today (its own card among them)."""
+    if ask.topic:
+        return practice.place(turn, ask)
     if not ask.pushed or ask.asked_at < turn.day_start():
         return 0, 0
     number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())

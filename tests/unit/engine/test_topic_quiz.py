@@ -310,13 +310,56 @@ def test_a_right_answer_in_practice_leaves_the_card_and_a_wrong_one_is_a_review(
     assert points(engine) == 20  # practice earned nothing, right or wrong
 
 
-def test_quiz_leaves_a_topic_quiz_for_the_reviews(say: Say, engine: Engine) -> None:
+def test_quiz_leaves_a_topic_quiz_for_the_reviews_and_goes_on_with_it_without_any(
+        say: Say) -> None:
     say("hi", at=MON)
-    say("quiz me on passwords", at=MON)
-    # Nothing is due yet: `quiz` says so, and the topic's question is no longer open.
-    assert kinds(say("quiz", at=MON)) == ["notice:nothing_due"]
-    assert kinds(say("2", at=MON)) == ["notice:no_open_question"]
-    assert kinds(say("/quiz me about", at=MON)) == ["notice:nothing_due"]
+    first = say("quiz me on passwords", at=MON)[-1]
+    assert isinstance(first, QuestionMessage)
+    # Nothing is due yet: `quiz` asks the question on the screen again, with its number.
+    for words in ("quiz", "/quiz me about"):
+        again = say(words, at=MON)
+        assert kinds(again) == ["question"]
+        assert isinstance(again[0], QuestionMessage)
+        assert (again[0].ask_id, again[0].number, again[0].of) == (first.ask_id, 1, 2)
+    assert isinstance(say("2", at=MON)[0], Feedback)
+    say("learn phishing", at=MON)
+    assert kinds(say("add", at=MON)) == ["added"]
+    # The next day a review is due: `quiz` leaves the quiz on a topic for it.
+    tue = MON.replace(hour=16) + timedelta(days=1)
+    topic_question = say("quiz me on passwords", at=tue)[-1]
+    assert isinstance(topic_question, QuestionMessage)
+    review = say("quiz", at=tue)
+    assert kinds(review) == ["question"]
+    assert isinstance(review[0], QuestionMessage) and review[0].lesson.id == "phishing"
+    out = say("2", at=tue)
+    assert isinstance(out[0], Feedback)
+    # The reviews go on with the passwords question never answered, due now (not the one
+    # of the quiz on a topic it left, answered on Monday and not due).
+    assert isinstance(out[-1], QuestionMessage) and out[-1].lesson.id == "passwords"
+    assert out[-1].question.text == "Why not reuse a password?"
+    assert topic_question.question.text == "Which password is strongest?"
+    assert isinstance(say("2", at=tue)[0], Feedback)
+    assert kinds(say("quiz", at=tue)) == ["notice:nothing_due"]
+    assert kinds(say("2", at=tue)) == ["notice:no_open_question"]
+
+
+def test_a_new_quiz_on_a_topic_lets_the_last_one_go(say: Say) -> None:
+    say("hi", at=MON)
+    passwords = say("quiz me on passwords", at=MON)[-1]
+    git = say("quiz me on git", at=MON)[-1]
+    assert isinstance(passwords, QuestionMessage) and isinstance(git, QuestionMessage)
+    assert git.lesson.id == "git/one"
+    again = say("quiz", at=MON)
+    assert isinstance(again[0], QuestionMessage) and again[0].ask_id == git.ask_id
+    assert isinstance(say("2", at=MON)[0], Feedback)
+    # The passwords question is not asked again: that quiz was left for the git one.
+    ending = say("quiz", at=MON)
+    assert kinds(ending) == ["notice:nothing_due"]
+    # "Not what I asked" is about the git quiz, not about an earlier question.
+    say("learn phishing", at=MON)
+    say("quiz me on git", at=MON)
+    taken = say("not what I asked", at=MON)
+    assert isinstance(taken[0], NotIt) and taken[0].title == "Branches"
 
 
 def test_not_what_i_asked_after_a_topic_quiz_is_about_its_topic(say: Say,
