@@ -73,10 +73,20 @@ def open_engine(
     try:
         upgrade(database)
         catalog = open_catalog(lessons, lookup)
-        catalog.load()
+        loaded = catalog.load()
     except BaseException:
         database.dispose()  # no connection left open on a database the caller never sees
         raise
+    # A trainer starting the bot (or the demo) learns at once which files are not served and
+    # why, as after a bad save while it runs (`lessons check` prints the same lines).
+    for problem in loaded.problems:
+        log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
+    broken = sorted({problem.path for problem in loaded.problems if problem.is_error})
+    if broken:
+        log.warning("%d lesson file%s not served until %s fixed: %s (the bot picks up a fixed "
+                    "file at once)", len(broken), "s are" if len(broken) != 1 else " is",
+                    "they are" if len(broken) != 1 else "it is", ", ".join(broken[:10])
+                    + (f" and {len(broken) - 10} more" if len(broken) > 10 else ""))
     return database, Engine(database, catalog, settings)
 
 

@@ -320,3 +320,27 @@ def test_a_question_that_asks_how_sure_through_a_pipe(tmp_path: Path) -> None:
     assert "Answer with the number and how sure you are: like 2 sure, 2 think so, or 2 guess." \
         in out
     assert "> 2 guess\n\nRight!\nBecause.\nRight, but a guess: it comes back sooner" in out
+
+
+def test_a_broken_lesson_at_start_is_named_with_its_line_and_the_demo_serves_the_rest(
+        tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(SAMPLE, folder)
+    broken = folder / "git" / "branches.md"
+    text = broken.read_text(encoding="utf-8")
+    assert "- [x] git switch -c report-fix" in text
+    broken.write_text(text.replace("- [x] git switch -c report-fix",
+                                   "- [ ] git switch -c report-fix"), encoding="utf-8")
+    line = next(number for number, words in enumerate(text.splitlines(), 1)
+                if words.startswith("### Which command creates a new branch"))
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--lessons", str(folder)],
+                            input="help\n", text=True, capture_output=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0
+    assert f"git/branches.md:{line}: error: question 'Which command creates" in result.stderr
+    assert "has no correct choice" in result.stderr
+    assert "1 lesson file is not served until it is fixed: git/branches.md" in result.stderr
+    served = len(list(SAMPLE.rglob("*.md"))) - 1
+    assert f"{served} lessons are waiting" in result.stdout
