@@ -612,6 +612,9 @@ class TopicQuiz:
     """The track or topic the learner named, when they named one ("quiz me on git": its
     lessons one at a time, those due first); with 'subject_done', every question of its
     lessons was answered today."""
+    pick: bool = False
+    """'unsure': "yes" takes the quiz on the lesson named (no question is open, whose answer
+    a "yes" or a number could be)."""
     check: str = ""
     """The track whose knowledge check the quiz interrupted, while its question is open
     ('done', 'answered', 'subject_done'): `quiz` goes on with it."""

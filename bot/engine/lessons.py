@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.content.catalog import Catalog
@@ -320,16 +320,22 @@ def no_answer(turn: Turn, query: str, result: LookupResult, quiz: bool = False) 
     asked for a quiz on a topic, and the one picked starts its quiz)."""
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)  # what to write next
     offered = result.suggested
-    # "Not what I asked" is about an answer; the lessons offered can be picked by number.
-    turn.update_learner(LearnerChange(
-        last_query=None, last_query_at=turn.now,
-        suggested=json.dumps({"query": query[:500], "lessons": list(offered), "quiz": quiz})
-        if offered else None))
+    offer(turn, query, offered, quiz)
     # While a quiz question is open a number answers it: the titles are to be typed.
     numbered = bool(offered) and turn.unit.asks.latest_open(turn.learner.id) is None
     turn.say(NoMatch(voice.shorten(query), tuple(result.suggestions),
                      tuple(f"{PICK_TAG}:{token(lesson_id)}" for lesson_id in offered),
                      numbered=numbered, quiz=quiz))
+
+
+def offer(turn: Turn, query: str, ids: Sequence[str], quiz: bool) -> None:
+    """Keep the lessons offered for the learner's ``query`` (none: nothing to pick), for a
+    number, "yes" or a button to pick one (``quiz``: its quiz starts). "Not what I asked" is
+    about an answer, and there is none."""
+    turn.update_learner(LearnerChange(
+        last_query=None, last_query_at=turn.now,
+        suggested=json.dumps({"query": query[:500], "lessons": list(ids), "quiz": quiz})
+        if ids else None))
 
 
 def answer(turn: Turn, lesson: Lesson, query: str, others: tuple[Lesson, ...] = (),

@@ -69,8 +69,11 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
     if (best.confidence or 0.0) < lessons.SURE:
         # Not sure enough to put a lesson's questions into the reviews for good: its title,
         # typed back, is a sure answer.
+        # "yes" (or its number) takes the quiz offered, as a "did you mean" lesson's.
+        lessons.offer(turn, " ".join(topic.split()), [best.lesson.id], quiz=True)
         turn.say(TopicQuiz(best.lesson.title, "unsure", topic=" ".join(topic.split()),
-                           corrections=corrections))
+                           corrections=corrections,
+                           pick=turn.unit.asks.latest_open(turn.learner.id) is None))
         return
     # "Not what I asked" is about the lesson lookup found for the topic, as after a question.
     turn.update_learner(LearnerChange(last_lookup=best.lesson.id, last_query=topic[:500],

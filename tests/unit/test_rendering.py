@@ -311,6 +311,9 @@ RENDERED: list[tuple[Outbound, str]] = [
     (TopicQuiz("Title", "unsure", topic="pishing"),
      'I\'m not sure I have a quiz on "pishing". The closest lesson is "Title": type "quiz me on '
      'Title" to take its quiz, or "learn Title" to read it.'),
+    (TopicQuiz("Title", "unsure", topic="pishing", pick=True),
+     'I\'m not sure I have a quiz on "pishing". The closest lesson is "Title": type "yes" (or '
+     '"quiz me on Title") to take its quiz, or "learn Title" to read it.'),
     (TopicQuiz("", "no_last"),
      'You have no lesson yet to be quizzed on. Type "quiz me on" a topic, like "quiz me on '
      'passwords", or "lesson" for your first lesson.'),

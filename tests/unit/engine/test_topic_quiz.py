@@ -14,7 +14,7 @@ from bot.messages import Feedback, Kind, NoMatch, NotIt, QuestionMessage, TopicQ
 from bot.rendering.renderer import Renderer
 from storage.records import LessonSource
 from storage.repositories import Cards, Learners, Lookups, Points, Progress
-from tests.unit.engine.conftest import Say, deliver, kinds, write
+from tests.unit.engine.conftest import Say, deliver, kinds, learner_of, write
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday
 
@@ -260,10 +260,15 @@ def test_an_unsure_topic_names_the_lesson_and_adds_nothing(say: Say, engine: Eng
     say("hi", at=MON)
     [unsure] = say("quiz me on account", at=MON)
     assert isinstance(unsure, TopicQuiz) and unsure.state == "unsure"
-    assert (unsure.title, unsure.topic) == ("Strong passwords", "account")
+    assert (unsure.title, unsure.topic, unsure.pick) == ("Strong passwords", "account", True)
+    with engine.store.session() as session:
+        assert Cards(session).all(learner_of(engine).id) == []
     # Its title, typed back as the advice says, is sure.
     out = say(f"quiz me on {unsure.title}", at=MON)
     assert kinds(out) == ["topic_quiz", "question"]
+    # While that question is open, "yes" could be no pick: the learner is not told to say it.
+    [unsure] = say("quiz me on account", at=MON)
+    assert isinstance(unsure, TopicQuiz) and not unsure.pick
     # A typo is read as lookup reads it, and said.
     say("skip", at=MON)
     say("skip", at=MON)
@@ -271,6 +276,16 @@ def test_an_unsure_topic_names_the_lesson_and_adds_nothing(say: Say, engine: Eng
     assert isinstance(answered, TopicQuiz) and answered.state == "answered"
     out = say("quiz me on phishng", at=MON)
     assert isinstance(out[0], TopicQuiz) and out[0].corrections == (("phishng", "phishing"),)
+
+
+def test_yes_to_an_unsure_topic_takes_the_quiz_on_the_lesson_named(say: Say) -> None:
+    say("hi", at=MON)
+    [unsure] = say("quiz me on account", at=MON)
+    assert isinstance(unsure, TopicQuiz) and unsure.pick
+    out = say("yes", at=MON)
+    assert kinds(out) == ["topic_quiz", "question"]
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "Strong passwords"
+    assert isinstance(out[1], QuestionMessage) and out[1].lesson.id == "passwords"
 
 
 def test_quiz_me_on_it_is_the_lesson_got_last(say: Say, engine: Engine) -> None:
