@@ -71,12 +71,24 @@ def parse_time(text: str) -> str:
     return f"{hour:02d}:{minute:02d}"
 
 
+_HOURS_IN_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "fifteen", "thirty", "forty-five", "half", "quarter", "o'clock", "oclock"})
+_TIME_FILLER = frozenset({"past", "to", "at", "in", "the", "morning", "afternoon", "evening",
+                          "a.m.", "p.m.", "am", "pm"})
+
+
 def looks_like_time(text: str) -> bool:
-    """Whether words were meant as a time ('8am', '25:00'), right or wrong, rather than as a
-    question ('time management')."""
-    words = text.lower().split()
-    return len(words) <= 2 and (any(char.isdigit() for char in text)
-                                or bool({"am", "pm", "noon", "midnight", "midday"} & set(words)))
+    """Whether words were meant as a time ('8am', '25:00', 'half past eight'), right or wrong,
+    rather than as a question ('time management')."""
+    words = text.lower().replace("\u2019", "'").split()
+    if len(words) <= 2 and (any(char.isdigit() for char in text)
+                            or bool({"am", "pm", "noon", "midnight", "midday"} & set(words))):
+        return True
+    # A time in words is refused with an example, never looked up as a question.
+    return 0 < len(words) <= 5 and bool(_HOURS_IN_WORDS & set(words)) and all(
+        word in _HOURS_IN_WORDS or word in _TIME_FILLER or any(c.isdigit() for c in word)
+        for word in words)
 
 
 @lru_cache(maxsize=1)

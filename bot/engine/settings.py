@@ -3,6 +3,7 @@ forgetting, and the due times planned from them."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -130,8 +131,14 @@ def set_topics(turn: Turn, args: str) -> None:
         return
     unknown = [word for word in words if word not in available]
     if unknown:
-        turn.say(Invalid(f"no topic called {', '.join(unknown)}; topics are: "
-                         f"{', '.join(available)}"))
+        guesses = [close[0] for word in unknown
+                   for close in [difflib.get_close_matches(word, available, n=1, cutoff=0.6)]
+                   if close]
+        turn.say(Invalid(
+            f"no topic called {', '.join(repr(word) for word in unknown)}"
+            + (f" (did you mean {', '.join(repr(guess) for guess in guesses)}?)"
+               if guesses else "")
+            + f"; your topics are as they were. Topics are: {', '.join(available)}"))
         return
     change(turn, LearnerChange(topics=tuple(words)))
 

@@ -147,7 +147,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      "from 1 to 4."),
     (ChoiceRange(3, False), "Please answer with a number from 1 to 3."),
     (BadgesEarned(("A", "B")), "New badges: A, B!"),
-    (Invalid("not a time"), "not a time."),
+    (Invalid("not a time"), "Not a time."),
     (TopicsNow((), ("git", "security")), 'Your topics: all. Available: git, security. Choose '
      'with "topics git security".'),
     (Welcome(LEARNER, 3, "use git stash?", ("git", "security")),

@@ -77,7 +77,13 @@ def test_times_are_understood_as_people_type_them_or_refused_with_an_example(
     assert isinstance(noon, SettingsSaved) and noon.learner.quiz_time == "12:00"
     [refused] = say("time 25:00", at=MON)
     assert isinstance(refused, Invalid) and "like 08:30" in refused.reason
-    assert kinds(say("time management tips", at=MON))[0] in ("lookup", "no_match")
+    # A time in words is a setting to refuse with an example, not a question to look up.
+    for typed in ("time half past eight", "time eight", "time quiz quarter to five",
+                  "time eight o'clock in the morning"):
+        [refused] = say(typed, at=MON)
+        assert isinstance(refused, Invalid) and "like 08:30" in refused.reason, typed
+    for question in ("time management tips", "time to learn", "time for one more coffee"):
+        assert kinds(say(question, at=MON))[0] in ("lookup", "no_match"), question
 
 
 def test_time_zones_by_city_offset_or_a_did_you_mean(say: Say) -> None:

@@ -10,7 +10,17 @@ from pathlib import Path
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
-from bot.messages import Feedback, FlagFigure, FlagNoted, Inbound, Kind, LessonMessage, Outbound, Platform
+from bot.messages import (
+    Feedback,
+    FlagFigure,
+    FlagNoted,
+    Inbound,
+    Invalid,
+    Kind,
+    LessonMessage,
+    Outbound,
+    Platform,
+)
 from storage import Database
 from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
 from storage.repositories import Answers, Cards, Learners, Points, Progress, Streaks
@@ -250,6 +260,10 @@ def test_settings_are_validated(say: Say) -> None:
     assert kinds(say("TIMEZONE Nowhere/Land")) == ["notice:invalid"]
     assert kinds(say("/days funday")) == ["notice:invalid"]
     assert kinds(say("/topics nonsense")) == ["notice:invalid"]
+    [typo] = say("topics extra tasks extr")
+    assert isinstance(typo, Invalid)
+    assert typo.reason.startswith("no topic called 'tasks', 'extr' (did you mean 'extra'?); "
+                                  "your topics are as they were. Topics are: ")
     assert kinds(say("stop phishing emails"))[0] in ("lookup", "no_match")  # a question
     assert kinds(say("forget me")) == ["notice:forget_confirm"]  # never without confirming
     out = say("topics extra")
