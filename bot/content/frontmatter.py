@@ -23,7 +23,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 FENCE = "---"
 TOML_FENCE = "+++"
-_DECIMAL = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass
@@ -225,6 +225,19 @@ def _check(
         what = exc.problem or exc.context or "syntax error"
         if exc.context and exc.context_mark and exc.problem:
             what = f"{exc.context} on line {offset + exc.context_mark.line}, {exc.problem}"
+        opened = next((bracket for kind, bracket in (("flow sequence", "]"),
+                                                     ("flow mapping", "}"))
+                       if exc.context and kind in exc.context), None)
+        if opened and exc.context_mark is not None:
+            # Where the list opens is where to look, not where PyYAML gave up.
+            line = min(offset + exc.context_mark.line, last)
+            front.broken = True
+            return front, [Problem(rel, line, Severity.ERROR,
+                                   f"front matter is not valid YAML: the "
+                                   f"{'list' if opened == ']' else 'mapping'} opened with "
+                                   f"'{'[' if opened == ']' else '{'}' here is not closed; end "
+                                   f"it with '{opened}', with ',' between items, "
+                                   "and quote items that contain ':' or '#'")]
         front.broken = True
         return front, [Problem(rel, line, Severity.ERROR,
                                f"front matter is not valid YAML: {what}; check the indentation "

@@ -7,6 +7,7 @@ every element keeps its line for error messages.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import os
@@ -32,10 +33,34 @@ MAX_CHOICES = 10
 MAX_PROBLEMS = 50
 """Per file: a machine-made file can hold thousands of the same mistake."""
 
-_QUIZ_HEADING = re.compile(
-    r"^(quiz|check yourself|test yourself|check your understanding|knowledge check|self-check)\b",
-    re.IGNORECASE,
-)
+_QUIZ_WORDS = ("quiz", "check yourself", "test yourself", "check your understanding",
+               "knowledge check", "self-check")
+"""How a quiz section's heading may begin."""
+_QUIZ_HEADING = re.compile(r"^(" + "|".join(map(re.escape, _QUIZ_WORDS)) + r")\b", re.IGNORECASE)
+
+def _stray_tasks(rel: str, line: int, heading: tuple[int, str, int] | None,
+                 had_quiz: bool) -> Problem:
+    """Task-list items outside a quiz: a checklist may mean them as text (a warning), but
+    under a misspelt quiz heading ('## Quizz') or a question written with '## ' (which ends
+    the quiz) they are a quiz whose answers learners would read: an error, at that heading."""
+    if heading is not None:
+        level, text, at = heading
+        words = text.lower().rstrip(":!. ")
+        near = difflib.get_close_matches(words, _QUIZ_WORDS, n=1, cutoff=0.75)
+        if level <= 2 and near:
+            return Problem(rel, at, Severity.ERROR,
+                           f"heading '{text}' is not a quiz heading, so the questions under it "
+                           f"would be shown to learners as text, answers included; did you "
+                           f"mean '{'#' * level} {near[0].capitalize()}'?")
+        if level <= 2 and had_quiz and text.endswith("?"):
+            return Problem(rel, at, Severity.ERROR,
+                           f"question '{_shorten(text, 60)}' starts with '{'#' * level} ', which "
+                           "ends the quiz, so its choices would be shown to learners as text, "
+                           "answers included; start each question with '### '")
+    return Problem(rel, line, Severity.WARNING,
+                   "task-list items outside a '## Quiz' section are shown to learners as text, "
+                   "answers included; put quiz questions under '## Quiz' as '### Question?'")
+
 
 _ATX_MARKS = re.compile(r"^#{1,6}\s*|\s+#+\s*$")
 _QUOTE_MARK = re.compile(r"^\s{0,3}>\s?")
@@ -71,10 +96,8 @@ def parse_lesson(
     walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
     walker.run()
     if walker.stray_task_line is not None:
-        problems.append(Problem(rel, walker.stray_task_line, Severity.WARNING,
-                                "task-list items outside a '## Quiz' section are shown to "
-                                "learners as text, answers included; put quiz questions under "
-                                "'## Quiz' as '### Question?'"))
+        problems.append(_stray_tasks(rel, walker.stray_task_line, walker.stray_heading,
+                                     bool(draft.quiz_ranges)))
 
     values = front.values
     title = values.get("title") or draft.title or _title_from_name(rel)
@@ -187,6 +210,10 @@ class _Walker(MarkdownWalker):
         self.quiz_start = 0
         self.question: _QuestionDraft | None = None
         self.stray_task_line: int | None = None
+        self.heading: tuple[int, str, int] | None = None
+        """The last section heading read ('#' or '##'): level, text, line."""
+        self.stray_heading: tuple[int, str, int] | None = None
+        """The section heading the first task-list item outside a quiz came under."""
         self.depth = 0
         self.top: str | None = None
         """The top-level block being read, by tag name."""
@@ -275,6 +302,7 @@ class _Walker(MarkdownWalker):
         if not self.in_quiz or question is None:
             if marker is not None and not self.in_quiz and self.stray_task_line is None:
                 self.stray_task_line = self.line(start)
+                self.stray_heading = self.heading
             return
         if marker is None:
             # As typed (raw() would make "[  ]" look like "[ ]").
@@ -303,6 +331,7 @@ class _Walker(MarkdownWalker):
         text = " ".join("".join(pieces).split())
         if tag == "Heading":
             if level <= 2:
+                self.heading = (level, text, line)
                 self.end_quiz(line)
             if level == 1 and draft.title is None and not draft.text_parts and not draft.questions:
                 draft.title = text

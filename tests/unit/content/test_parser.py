@@ -15,7 +15,8 @@ E, W = Severity.ERROR, Severity.WARNING
 
 # (file under tests/data/lessons/bad, line, severity, words the message must contain)
 BAD_FILES = [
-    ("broken-yaml.md", 4, E, "not valid YAML"),
+    ("broken-yaml.md", 3, E, "not valid YAML: the list opened with '[' here is not closed; "
+                             "end it with ']'"),
     ("unclosed-front-matter.md", 1, E, "never closed"),
     ("unknown-key.md", 3, W, "did you mean 'title'"),
     ("wrong-type.md", 5, E, "'order' must be a whole number"),
@@ -234,6 +235,33 @@ def test_our_key_wins_over_its_alias_in_any_order() -> None:
     for front in ("summary: ours\ndescription: theirs", "description: theirs\nsummary: ours"):
         lesson, _ = parse_lesson(f"---\ntitle: T\n{front}\n---\nBody.\n", "x.md")
         assert lesson is not None and lesson.summary == "ours"
+
+
+def test_a_quiz_under_a_misspelt_heading_or_a_question_ending_the_quiz_is_an_error() -> None:
+    quiz = "### Which one?\n- [ ] wrong\n- [x] right\n"
+    lesson, problems = parse_lesson(f"# T\n\nText.\n\n## Quizz\n\n{quiz}", "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(5, E)]
+    assert "heading 'Quizz' is not a quiz heading" in problems[0].message
+    assert "did you mean '## Quiz'?" in problems[0].message
+    lesson, problems = parse_lesson(
+        f"# T\n\nText.\n\n## Quiz\n\n{quiz}\n## Why not?\n- [x] because\n- [ ] no\n",
+        "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(11, E)]
+    assert "question 'Why not?' starts with '## ', which ends the quiz" in problems[0].message
+    # A checklist in the text is text (its boxes are what the trainer meant): a warning.
+    lesson, problems = parse_lesson("# T\n\n## Before you leave\n\n- [x] lock the screen\n"
+                                    "- [ ] take the badge\n", "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity) for p in problems] == [(5, W)]
+
+
+def test_a_negative_order_is_out_of_range_not_a_wrong_kind_of_number() -> None:
+    lesson, problems = parse_lesson("---\ntitle: T\ntrack: t\norder: -1\n---\nBody.\n", "x.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [
+        (4, "'order' must be between 0 and 100000, not -1")]
 
 
 def test_headings_are_kept_for_lookup() -> None:
