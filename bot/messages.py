@@ -387,6 +387,9 @@ class Profile:
     """Answers of the last 30 days."""
     gains: tuple[TrackGain, ...] = ()
     """The learner's gain in each track whose two knowledge checks are done."""
+    day_off: bool = False
+    """Today is not one of the learner's learning days: it neither adds to the streak nor
+    breaks it."""
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,9 @@ def profile(turn: Turn) -> Profile:
         mastered=unit.cards.mastered(learner_id),
         tracks=track_progress(turn), due_today=today, due_tomorrow=tomorrow,
         accuracy=(recent.right / recent.total) if recent.total else None,
-        answered=recent.total, gains=checks.gains(turn))
+        answered=recent.total, gains=checks.gains(turn),
+        day_off=bool(turn.learner.workdays)
+        and not calendar.is_workday(turn.today, turn.learner.workdays))
 
 
 def leaderboard(turn: Turn, args: str) -> None:

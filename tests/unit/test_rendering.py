@@ -110,6 +110,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Lessons: 4 of 28 read; 1 question mastered.\nChecks: Git basics 25% before, 75% after, "
      "gain 67%; Phishing 100% before, 75% after, gain undefined (you knew it all before).\n"
      "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
+    (Profile(LEARNER, 42, 7, StreakView(0, 0, 0), (), 1, 28, 0, day_off=True),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 0). Today is not one of your "
+     "learning days (mon, tue): it neither adds to your streak nor breaks it.\n"
+     "Lessons: 1 of 28 read; 0 questions mastered.\nReviews: 0 due today, 0 tomorrow.\n"
+     "Badges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
      "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"

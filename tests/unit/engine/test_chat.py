@@ -457,3 +457,13 @@ def test_learn_followed_by_a_pasted_mail_reaches_lookup_whole(say: Say) -> None:
         assert isinstance(answer, LookupAnswer) and answer.lesson.title == "Three"
         assert answer.query == question
 
+
+
+def test_me_on_a_day_off_says_the_day_neither_adds_to_the_streak_nor_breaks_it(
+        say: Say) -> None:
+    saturday = MON + timedelta(days=5)
+    say("hi", at=saturday)
+    [profile] = say("me", at=saturday)
+    assert isinstance(profile, Profile) and profile.day_off
+    [profile] = say("me", at=MON + timedelta(days=7))
+    assert isinstance(profile, Profile) and not profile.day_off
