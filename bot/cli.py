@@ -526,7 +526,12 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
            semantic: bool, min_confidence: float | None, refuse_unrelated: float | None,
            cache: str | None, config_file: str | None) -> None:
     """What a learner asking WORDS would get, best first (quotes are optional). '-' reads one
-    query per line."""
+    query per line.
+
+    With --json, "reply" says how the bot answers: "sure", "hedged" (under 0.8, it says it is
+    not sure) or "none" (it has no lesson; suggestions are offered). A result's "confidence"
+    is, for the first, how likely the answer holds a right lesson; for each later one, how
+    likely that lesson itself is right."""
     from bot.config import LookupSettings, load
 
     given = click.get_current_context().get_parameter_source("folder")
@@ -536,6 +541,10 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
             f"'{words[0]}' is a folder: give the lesson folder with --lessons, like "
             f"microlearn lookup --lessons {words[0]} \"{' '.join(words[1:])}\"")
     query = " ".join(words)
+    if not query.strip():
+        raise click.UsageError("give the words a learner would ask, like microlearn lookup "
+                               "\"how do I report a phishing mail\" (or - to read them "
+                               "from stdin)")
 
     try:
         settings = load(config_file).lookup if config_file is not None else LookupSettings()
@@ -564,9 +573,21 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
             _print_result(result)
 
 
+def _reply(result: LookupResult) -> str:
+    """How the bot would answer: 'sure', 'hedged' ("I'm not sure this is what you asked")
+    or 'none' ("I have no lesson on ...")."""
+    from bot.engine.lessons import SURE
+
+    if not result.hits:
+        return "none"
+    confidence = result.hits[0].confidence
+    return "hedged" if confidence is not None and confidence < SURE else "sure"
+
+
 def _as_json(result: LookupResult, ms: float) -> dict[str, object]:
     return {
         "q": result.query,
+        "reply": _reply(result),
         "results": [
             {"id": hit.lesson.id, "path": hit.lesson.path, "title": hit.lesson.title,
              "score": hit.score, "confidence": hit.confidence}
@@ -586,6 +607,8 @@ def _print_result(result: LookupResult) -> None:
     for rank, hit in enumerate(result.hits, start=1):
         sure = "" if hit.confidence is None else f", confidence {hit.confidence:.0%}"
         click.echo(f"  {rank}. {hit.lesson.title}  [{hit.lesson.id}]  score {hit.score:.2f}{sure}")
+    if _reply(result) == "hedged":
+        click.echo("  (the bot answers with a hedge: \"I'm not sure this is what you asked\")")
     if not result.hits:
         click.echo("  No lesson answers that.")
         if result.suggestions:

@@ -96,6 +96,22 @@ def test_lookup_json_one_object_per_query_from_stdin() -> None:
     assert all(len(o["results"]) <= 2 for o in objects)
     assert objects[1]["results"] == []
     assert objects[2]["corrections"] == {"pasword": "password"}
+    # How the bot replies: sure, with a hedge under 0.8, or with no lesson.
+    assert [o["reply"] for o in objects] == [
+        ("hedged" if o["results"][0]["confidence"] < 0.8 else "sure") if o["results"]
+        else "none" for o in objects]
+    assert objects[0]["reply"] == "sure" and objects[1]["reply"] == "none"
+
+
+def test_lookup_says_which_answers_the_bot_hedges_and_refuses_empty_words() -> None:
+    hedged = run("lookup", "--lessons", str(SAMPLE), "--json", "pishing")
+    assert hedged.returncode == 0, hedged.stderr
+    found = json.loads(hedged.stdout)
+    assert found["reply"] == "hedged" and found["results"][0]["confidence"] < 0.8
+    text = run("lookup", "--lessons", str(SAMPLE), "pishing")
+    assert "the bot answers with a hedge" in text.stdout
+    empty = run("lookup", "--lessons", str(SAMPLE), "--json", " ")
+    assert empty.returncode == 2 and "give the words a learner would ask" in empty.stderr
 
 
 def test_lookup_lexical_and_a_bar_of_one_stays_silent() -> None:
