@@ -81,6 +81,7 @@ class NoticeCode(StrEnum):
 
     EMPTY = "empty"
     SMALL_TALK = "small_talk"
+    ACK = "ack"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"
     NUDGES_ON = "nudges_on"

@@ -323,20 +323,28 @@ GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "morning", "
                        "afternoon", "good", "ok", "okay", "cool", "great", "nice", "lol",
                        "haha", "yes", "no", "sure", "fine", "how", "hallo", "hola"})
 FAREWELLS = frozenset({"bye", "goodbye", "ciao", "later", "cya", "night", "goodnight"})
+ACKS = frozenset({"ok", "okay", "k", "kk", "cool", "great", "nice", "sure", "fine", "alright",
+                  "noted", "understood", "perfect", "awesome", "ok cool", "ok great",
+                  "sounds good", "will do", "all right"})
+"""A learner's word that they agree: acknowledged, not greeted ("got it" marks a lesson
+read)."""
 THANK_WORDS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "thanx", "tnx"})
 POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "bot", "all",
                     "awesome", "perfect", "super", "brilliant", "many", "really"})
 
 
 def small_talk(text: str) -> str | None:
-    """'thanks', 'bye' or 'hello' for a few words of small talk ("good morning!", "thank you
-    so much 🙂", "how are you"), None for anything longer or that asks something real."""
+    """'thanks', 'bye', 'ack' ("ok", "got it", 👍) or 'hello' for a few words of small talk
+    ("good morning!", "thank you so much 🙂", "how are you"), None for anything longer or
+    that asks something real."""
     words = plain_words(text)
-    if not words:
-        return "hello"  # emoji or punctuation alone
+    if not words:  # emoji or punctuation alone: a wave greets, a thumb or a smile agrees
+        return "hello" if "\U0001f44b" in text else "ack"
     if len(words) > 5:
         return None
     phrase = " ".join(words)
+    if phrase in ACKS:
+        return "ack"
     if words[0] in THANK_WORDS or phrase in THANKS:
         return "thanks"
     # "cool thanks", "perfect, thank you": a thank-you after a word of its own

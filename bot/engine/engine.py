@@ -264,7 +264,8 @@ class Engine:
         talk = small_talk(text)
         if talk is not None:
             if not created:
-                turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE}.get(
+                turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE,
+                                    "ack": NoticeCode.ACK}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
         lessons.lookup(turn, question_text(inbound.text or ""))

@@ -179,7 +179,8 @@ def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
     for words, code in (("thanks!", "thanks"), ("thank you so much 🙂", "thanks"),
                         ("cool thanks", "thanks"), ("perfect, thank you!", "thanks"),
                         ("ok great thx", "thanks"), ("no thanks", "small_talk"),
-                        ("👍", "small_talk"), ("good morning", "small_talk"),
+                        ("👍", "ack"), ("ok", "ack"), ("Sounds good!", "ack"), ("👋", "small_talk"),
+                        ("good morning", "small_talk"),
                         ("how are you?", "small_talk"), ("bye", "bye")):
         assert kinds(say(words, at=MON)) == [f"notice:{code}"], words
     assert kinds(say("hello, how do I peel bananas quickly at work", at=MON))[0] in (
