@@ -3,6 +3,7 @@ exactly as it always has."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -132,6 +133,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      'points this week). Type "top join" to appear.'),
     (SettingsSaved(LEARNER),
      "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
+    (SettingsSaved(replace(LEARNER, quiz_time="07:00")),
+     "Saved. Lesson at 09:00, quiz at 07:00 (Europe/Berlin), on mon, tue; topics: git. Your quiz "
+     "comes before your lesson, so it asks about earlier lessons."),
     (Stats(10, 4, 55, 0.756, 120, (QuestionFigure("x/l: Which?", 1, 5),),
            (FlagFigure("x/l: Which?", 2, ("a", "b", "c", "d")),)),
      "Learners: 10 (4 active this week). Lessons sent: 55, read: 0.\nQuiz accuracy (30 days): 76% of "
