@@ -98,9 +98,18 @@ class Demo:
             return await self.tomorrow()
         if text.lower() in ("now", "/now") and self.learner() is not None:
             return [self.phrase("demo_clock", now=self.local_time())]
+        before = self.learner()
+        away = before is not None and (before.paused or before.stopped)
         replies = await self.console.answer(text)
         if text == "start":
             replies.append(self.phrase("demo_clock", now=self.local_time(), hint=True))
+        after = self.learner()
+        if away and after is not None and not (after.paused or after.stopped):
+            # Back from a holiday after the day's lesson time: the scheduler sends that
+            # lesson now, so the demo does too (not only at 'tomorrow').
+            self.console.print(replies)
+            replies = []
+            await self.push()
         return replies
 
     def phrase(self, name: str, **values: object) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.engine import calendar
@@ -22,7 +22,7 @@ from bot.messages import (
     TopicsNow,
     ZoneNow,
 )
-from storage.records import LearnerChange
+from storage.records import KEEP, LearnerChange, Streak
 
 
 def plan(turn: Turn) -> None:
@@ -179,13 +179,49 @@ def resume(turn: Turn) -> None:
     if learner.paused and streak.paused_since is not None:
         held = (turn.today - streak.paused_since).days
         shift_reviews(turn, held)  # a holiday does not pile up reviews
-        # The streak is held: the days away neither count nor break it, so the last active day
-        # moves as if the holiday had not happened (today then follows the pause day).
-        last = (streak.last_active + timedelta(days=max(0, held - 1))
-                if streak.last_active is not None else None)
-        turn.save_streak(replace(streak, last_active=last, paused_since=None))
+        turn.save_streak(replace(streak, last_active=streak_after_holiday(turn, streak),
+                                 paused_since=None))
     turn.update_learner(LearnerChange(paused=False, stopped=False))
+    if held:
+        catch_up(turn)
     turn.say(Resumed(held))
+
+
+def catch_up(turn: Turn) -> None:
+    """Back from a holiday on a learning day whose lesson or quiz time has passed: they come
+    now rather than tomorrow, so the day can keep the streak like any other."""
+    learner = turn.learner
+    plan(turn)
+    if not learner.workdays or not calendar.is_workday(turn.today, learner.workdays):
+        return
+    done = {delivery.kind.value for delivery in turn.unit.deliveries.recent(
+        learner.id, turn.day_start()) if delivery.local_date == turn.today}
+    def passed(kind: str, hhmm: str) -> bool:
+        return kind not in done and calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
+
+    lesson, quiz = passed("lesson", learner.lesson_time), passed("quiz", learner.quiz_time)
+    if lesson or quiz:
+        turn.update_learner(LearnerChange(next_lesson_at=turn.now if lesson else KEEP,
+                                          next_quiz_at=turn.now if quiz else KEEP))
+
+
+def streak_after_holiday(turn: Turn, streak: Streak) -> date | None:
+    """The streak's last active day as if the holiday had not happened: the days away, from
+    the pause day to yesterday, neither count nor break it, while workdays missed before the
+    pause still do (today is a day like any other: its lesson comes at once, see
+    :func:`resume`)."""
+    last, paused = streak.last_active, streak.paused_since
+    if last is None or paused is None:
+        return last
+    workdays = turn.learner.workdays
+    missed = calendar.workdays_between(last, paused, workdays)
+    # The day from which exactly the days missed before the pause lie ahead, up to yesterday.
+    day = max(turn.today - timedelta(days=1), last)
+    while missed > 0:
+        if calendar.is_workday(day, workdays):
+            missed -= 1
+        day -= timedelta(days=1)
+    return day
 
 
 def shift_reviews(turn: Turn, days: int) -> None:

@@ -344,3 +344,13 @@ def test_a_broken_lesson_at_start_is_named_with_its_line_and_the_demo_serves_the
     assert "1 lesson file is not served until it is fixed: git/branches.md" in result.stderr
     served = len(list(SAMPLE.rglob("*.md"))) - 1
     assert f"{served} lessons are waiting" in result.stdout
+
+
+def test_back_from_a_holiday_after_the_lesson_time_the_lesson_comes_at_once_and_the_streak_holds(
+        ) -> None:
+    out = piped("lesson\ndone\ntomorrow\ndone\npause\ntomorrow\ntomorrow\nresume\ndone\nme\n")
+    after = out[out.index("> resume"):]
+    # The day's lesson follows the welcome back, before anything else is typed.
+    assert after.index("Welcome back!") < after.index("\n# ") < after.index("> done")
+    assert "counts as read" in after[after.index("> done"):]
+    assert "Streak: 3 days" in after[after.index("> me"):]

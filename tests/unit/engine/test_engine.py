@@ -235,6 +235,47 @@ def test_pause_is_a_holiday_that_keeps_the_streak_and_moves_reviews(
     assert kinds(say("quiz", at=later + timedelta(days=1))) == ["question"]
 
 
+def test_a_holiday_begun_before_the_day_counted_keeps_the_streak_and_the_day_back_comes_in_full(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
+    read_lesson(say, MON)
+    say("pause", at=MON + timedelta(days=1, hours=-1))  # Tuesday 08:00, before its lesson
+    thursday = MON + timedelta(days=3, hours=1)  # 10:00: the lesson time (09:00) has passed
+    say("resume", at=thursday)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        # The day's lesson and quiz times have passed: the lesson comes now, the quiz at 15:00.
+        assert learner.next_lesson_at == thursday
+        assert learner.next_quiz_at == thursday.replace(hour=15)
+    read_lesson(say, thursday)
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).current == 2  # Tuesday and Wednesday held
+    # Back before the lesson time: it comes at its time, as on any day.
+    say("pause", at=thursday)
+    monday = MON + timedelta(days=7, hours=-2)
+    say("resume", at=monday)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None and learner.next_lesson_at == MON + timedelta(days=7)
+    read_lesson(say, monday)
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).current == 3
+
+
+def test_workdays_missed_before_a_holiday_still_count_after_it(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
+    read_lesson(say, MON)
+    say("pause", at=MON + timedelta(days=2))  # Wednesday: Tuesday was missed
+    say("resume", at=MON + timedelta(days=7))
+    read_lesson(say, MON + timedelta(days=7))
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        assert Streaks(session).get(learner.id).current == 1  # no freeze covered Tuesday
+
+
 def test_paused_learners_get_no_scheduled_messages(say: Say, engine: Engine) -> None:
     say("pause")
     with engine.store.session() as session:
