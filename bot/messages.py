@@ -381,7 +381,7 @@ class Profile:
     due_today: int = 0
     """Review questions due by the end of the learner's day..."""
     due_tomorrow: int = 0
-    """... and those coming due on the next."""
+    """... and those coming due by the end of the next learning day."""
     accuracy: float | None = None
     """Right answers of the last 30 days (None: no answer in that time)."""
     answered: int = 0
@@ -391,6 +391,8 @@ class Profile:
     day_off: bool = False
     """Today is not one of the learner's learning days: it neither adds to the streak nor
     breaks it."""
+    next_day: str = ""
+    """That day's name ('Mon') when it is not tomorrow (a Friday's next is Monday)."""
 
 
 @dataclass(frozen=True)

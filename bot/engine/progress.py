@@ -4,7 +4,7 @@ show of them (the rules themselves are in :mod:`bot.engine.rules`)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, track_title
@@ -140,15 +140,19 @@ def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
                                len(tracks[track])) for track in started)
 
 
-def due_counts(turn: Turn) -> tuple[int, int]:
-    """Review questions due by the end of the learner's day, and on the next."""
+def due_counts(turn: Turn) -> tuple[int, int, date]:
+    """Review questions due by the end of the learner's day, those that fall due by the end
+    of their next learning day (on a Friday, Monday's: the weekend's come then too), and that
+    day."""
     tomorrow = turn.today + timedelta(days=1)
+    workdays = turn.learner.workdays
+    following = calendar.next_workday(turn.today, workdays) if workdays else tomorrow
     end_today = calendar.at_local(tomorrow, "00:00", turn.tz)
-    end_tomorrow = calendar.at_local(tomorrow + timedelta(days=1), "00:00", turn.tz)
+    end_next = calendar.at_local(following + timedelta(days=1), "00:00", turn.tz)
     due = [card.due_at for card in turn.unit.cards.all(turn.learner.id)
            if turn.find_question(card.lesson_id, card.question_key) is not None]
     return (sum(at < end_today for at in due),
-            sum(end_today <= at < end_tomorrow for at in due))
+            sum(end_today <= at < end_next for at in due), following)
 
 
 def profile(turn: Turn) -> Profile:
@@ -157,7 +161,7 @@ def profile(turn: Turn) -> Profile:
     learner_id = turn.learner.id
     unit = turn.unit
     streak = effective_streak(turn)
-    today, tomorrow = due_counts(turn)
+    today, upcoming, following = due_counts(turn)
     recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),
@@ -168,7 +172,9 @@ def profile(turn: Turn) -> Profile:
         lessons_read=len(turn.read()),
         lessons_total=len(turn.catalog.lessons()),
         mastered=unit.cards.mastered(learner_id),
-        tracks=track_progress(turn), due_today=today, due_tomorrow=tomorrow,
+        tracks=track_progress(turn), due_today=today, due_tomorrow=upcoming,
+        next_day="" if following == turn.today + timedelta(days=1)
+        else following.strftime("%a"),
         accuracy=(recent.right / recent.total) if recent.total else None,
         answered=recent.total, gains=checks.gains(turn),
         day_off=bool(turn.learner.workdays)

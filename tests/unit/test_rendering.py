@@ -125,6 +125,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
      "questions mastered.\nTracks: Git basics 3/7.\nReviews: 2 due today, 1 tomorrow. Last "
      "30 days: 80% right of 10 answers.\nBadges: none yet."),
+    (Profile(LEARNER, 42, 7, StreakView(1, 1, 0), (), 4, 28, 0, due_tomorrow=3, next_day="Mon"),
+     "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
+     "questions mastered.\nReviews: 0 due today, 3 on Mon.\nBadges: none yet."),
     (Leaderboard((Standing("Ann", 30), Standing("", 10)), True, 30),
      "This week's leaderboard:\n  1. Ann: 30\n  2. Anonymous: 10\nYou: 30 points this week "
      '("top leave" hides you).'),

@@ -468,3 +468,16 @@ def test_me_on_a_day_off_says_the_day_neither_adds_to_the_streak_nor_breaks_it(
     assert isinstance(profile, Profile) and profile.day_off
     [profile] = say("me", at=MON + timedelta(days=7))
     assert isinstance(profile, Profile) and not profile.day_off
+
+
+def test_me_on_a_friday_counts_the_reviews_of_the_next_learning_day(say: Say) -> None:
+    friday = MON + timedelta(days=4)
+    say("hi", at=friday)
+    read_lesson(say, friday)
+    [profile] = say("me", at=friday)
+    assert isinstance(profile, Profile)
+    assert (profile.due_today, profile.next_day) == (0, "Mon")
+    assert profile.due_tomorrow > 0  # its questions come back on Monday, not "0 tomorrow"
+    [profile] = say("me", at=MON + timedelta(days=7))
+    assert isinstance(profile, Profile) and profile.next_day == ""
+    assert profile.due_today > 0
