@@ -82,6 +82,7 @@ class NoticeCode(StrEnum):
     EMPTY = "empty"
     SMALL_TALK = "small_talk"
     ACK = "ack"
+    PAUSE_NO_DATE = "pause_no_date"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"
     NUDGES_ON = "nudges_on"

@@ -47,6 +47,15 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "show my progress", "what are my points", "check my progress", "status",
                "my status", "how's my streak", "hows my streak", "how am i doing so far",
                "how many points", "my profile"), "me"),
+           **dict.fromkeys((
+               "on holiday", "on vacation", "pause please",
+               "going on holiday", "going on vacation", "i'm on holiday", "im on holiday",
+               "i am on holiday", "i'm on vacation", "im on vacation", "i am on vacation",
+               "pause my lessons", "pause lessons", "holiday mode"), "pause"),
+           **dict.fromkeys((
+               "i'm back", "im back", "i am back", "back from holiday", "back from vacation",
+               "i'm back from holiday", "im back from holiday", "end holiday",
+               "end my holiday", "holiday over"), "resume"),
            **dict.fromkeys(("what can you do", "what can i do", "commands", "menu",
                             "help me", "help please", "what do you do", "how does this work",
                             "how do you work", "options", "help pls"), "help")}
@@ -196,7 +205,7 @@ def parse(text: str) -> Command:
 
 PUSH_PLATFORMS = ("slack", "telegram", "console")
 """Where `push` can send lessons (an account of the learner's there)."""
-NO_ARGS = frozenset({"start", "help", "lesson", "me", "pause", "resume", "stop",
+NO_ARGS = frozenset({"start", "help", "lesson", "me", "resume", "stop",
                      "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
                      "unlink"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
@@ -220,6 +229,28 @@ def quiz_topic(args: str) -> str:
     return "" if topic.lower() in _EVERYTHING else topic
 
 
+MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec"})
+_WHEN_WORDS = frozenset({
+    "until", "till", "til", "for", "from", "to", "next", "this", "the", "a", "an", "of",
+    "end", "week", "weeks", "day", "days", "month", "months", "tomorrow", "today", "one",
+    "two", "three", "four", "five", "six", "seven", "few", "couple", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue", "wed", "thu",
+    "fri", "sat", "sun", "please", "while", "i'm", "im", "away", "on", "holiday", "vacation"})
+
+
+def says_when(words: list[str]) -> bool:
+    """Whether the words after `pause` say how long ("until friday", "for 2 weeks",
+    "till 12 May"): the holiday, with a date it cannot keep yet."""
+    cleaned = [word.strip(".,!?") for word in words]
+    return 0 < len(cleaned) <= 6 and any(
+        word not in ("please", "the", "a", "for") for word in cleaned) and all(
+        word in _WHEN_WORDS or any(char.isdigit() for char in word) or word in MONTHS
+        for word in cleaned)
+
+
 def accepts(name: str, args: str) -> bool:
     """Whether unslashed words really are this command ("stop phishing emails" is not). A bare
     command word always is; words meant as a setting are the setting, even when wrong (they
@@ -227,6 +258,8 @@ def accepts(name: str, args: str) -> bool:
     words = args.lower().split()
     if name in NO_ARGS:
         return not words
+    if name == "pause":  # "pause until friday" is a holiday; "pause a video" a question
+        return not words or says_when(words)
     if name == "quiz":  # "quiz me on passwords"; "quiz rules" is a question
         return not words or _ON_TOPIC.match(args.strip()) is not None
     if name == "time":

@@ -102,7 +102,7 @@ COMMANDS: dict[str, Action] = {
     "timezone": settings.set_zone,
     "days": settings.set_days,
     "topics": settings.set_topics,
-    "pause": lambda turn, _: settings.pause(turn),
+    "pause": settings.pause,
     "resume": lambda turn, _: settings.resume(turn),
     "stop": lambda turn, _: settings.stop(turn),
     "forget": settings.forget,

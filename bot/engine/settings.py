@@ -159,13 +159,16 @@ def set_nudges(turn: Turn, args: str) -> None:
     turn.say(Notice(NoticeCode.NUDGES_ON if turn.learner.nudges else NoticeCode.NUDGES_OFF))
 
 
-def pause(turn: Turn) -> None:
-    """A holiday: the streak is held from today."""
+def pause(turn: Turn, args: str = "") -> None:
+    """A holiday: the streak is held from today. Words saying until when ("pause until
+    friday") pause too, and the reply says the holiday ends with `resume`."""
     if turn.learner.paused:
         turn.say(Notice(NoticeCode.ALREADY_PAUSED))
         return
     turn.hold_streak(turn.today)
     change(turn, LearnerChange(paused=True))
+    if args.strip():
+        turn.say(Notice(NoticeCode.PAUSE_NO_DATE))
 
 
 def resume(turn: Turn) -> None:

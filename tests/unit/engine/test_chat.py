@@ -481,3 +481,18 @@ def test_me_on_a_friday_counts_the_reviews_of_the_next_learning_day(say: Say) ->
     [profile] = say("me", at=MON + timedelta(days=7))
     assert isinstance(profile, Profile) and profile.next_day == ""
     assert profile.due_today > 0
+
+
+def test_a_holiday_in_other_words_or_with_a_date_pauses_and_says_how_it_ends(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    for words in ("I'm on holiday", "going on vacation", "pause until Friday",
+                  "pause for 2 weeks", "pause till 12 May"):
+        out = say(words, at=MON)
+        assert kinds(out)[0] == "settings" and learner_of(engine).paused, words
+        assert kinds(out)[1:] == (["notice:pause_no_date"] if words.startswith("pause")
+                                  else []), words
+        assert kinds(say("I'm back", at=MON)) == ["notice:resumed"], words
+    # Words that only share "pause" are questions.
+    assert kinds(say("pause a video call", at=MON))[0] in ("lookup", "no_match")
+    assert not learner_of(engine).paused
