@@ -482,6 +482,9 @@ class NothingDue:
 
     kind: ClassVar[Kind] = Kind.NOTHING_DUE
     next_due: datetime | None = None
+    check: str = ""
+    """A track whose knowledge check before its first lesson waits (it goes on with
+    `lesson`), or ''."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.content.markdown import plain_text
-from bot.content.model import Lesson, Question
+from bot.content.model import Lesson, Question, track_title
 from bot.engine import calendar, checks, lessons, practice, progress, rules, selection, voice
 from bot.engine.asking import LEVELS, confident, level_of, question_message
 from bot.engine.commands import (
@@ -52,7 +52,9 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
         if track is not None:  # the push begins with the track's endline check
             checks.start_endline(turn, track)
     if not ask_next(turn) and not scheduled:
-        turn.say(NothingDue(next_quiz_day(turn)))
+        baseline = checks.open_check(turn, checks.PRE)
+        turn.say(NothingDue(next_quiz_day(turn),
+                            check=track_title(baseline.track) if baseline else ""))
 
 
 def next_quiz_day(turn: Turn) -> datetime | None:

@@ -155,6 +155,10 @@ RENDERED: list[tuple[Outbound, str]] = [
      "me anything."),
     (NothingDue(datetime(2026, 3, 3, tzinfo=timezone(timedelta(hours=1)))),
      "No questions due right now. The next one comes on Tue 03 Mar."),
+    (NothingDue(None, check="Security basics"),
+     "No questions due right now. A lesson's questions come back for review from the next "
+     'workday: type "lesson" for one. Your knowledge check of "Security basics" is waiting: '
+     'type "lesson" to go on with it.'),
     (ChoiceRange(4, True), "Please answer with the numbers of every right choice, like 1 3, "
      "from 1 to 4."),
     (ChoiceRange(3, False), "Please answer with a number from 1 to 3 (or a letter from a to c)."),

@@ -19,6 +19,7 @@ from bot.messages import (
     CheckIntro,
     Feedback,
     LessonMessage,
+    NothingDue,
     Outbound,
     Profile,
     QuestionMessage,
@@ -425,3 +426,15 @@ def test_a_quiz_on_a_topic_asked_during_the_baseline_ends_by_naming_the_check(
     ending = out[-1]
     assert isinstance(ending, TopicQuiz) and ending.state == "done"
     assert ending.check == ""
+
+
+def test_quiz_with_nothing_due_names_a_baseline_left_waiting(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    assert isinstance(first, QuestionMessage) and first.check == "pre"
+    # The day's quiz push lets the baseline's question go; it waits for the track's lesson.
+    deliver(engine, learner_of(engine).id, "quiz", MON.replace(hour=15))
+    [nothing] = say("quiz", at=MON.replace(hour=16))
+    assert isinstance(nothing, NothingDue) and nothing.check == "Safe"
+    again = say("lesson", at=MON.replace(hour=16))
+    assert isinstance(again[-1], QuestionMessage) and again[-1].check == "pre"
