@@ -83,6 +83,7 @@ class NoticeCode(StrEnum):
     SMALL_TALK = "small_talk"
     ACK = "ack"
     PAUSE_NO_DATE = "pause_no_date"
+    FORGET_EXPIRED = "forget_expired"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"
     NUDGES_ON = "nudges_on"

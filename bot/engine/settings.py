@@ -287,9 +287,11 @@ def forget(turn: Turn, args: str) -> None:
     """`forget` asks; `forget confirm` right after it deletes everything about the learner,
     who is then not enrolled again by anything but `start`."""
     asked = turn.learner.forget_asked_at
-    if (args.strip().lower() not in ("confirm", "yes") or asked is None
-            or not timedelta(0) <= turn.now - asked <= FORGET_WINDOW):
+    confirming = args.strip().lower() in ("confirm", "yes")
+    if not confirming or asked is None or not timedelta(0) <= turn.now - asked <= FORGET_WINDOW:
         turn.update_learner(LearnerChange(forget_asked_at=turn.now))
+        if confirming and asked is not None:
+            turn.say(Notice(NoticeCode.FORGET_EXPIRED))  # the warning again, from now
         turn.say(Notice(NoticeCode.FORGET_CONFIRM))
         return
     turn.unit.learners.forget(turn.learner.id, turn.now)

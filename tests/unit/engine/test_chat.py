@@ -215,6 +215,11 @@ def test_forget_confirm_counts_only_right_after_forget_and_then_only_start_enrol
     assert kinds(say("cancel", at=MON)) == ["notice:forget_cancelled"]
     assert kinds(say("forget confirm", at=MON)) == ["notice:forget_confirm"]  # asked anew
     assert kinds(say("No", at=MON)) == ["notice:forget_cancelled"]
+    # A confirmation long after "forget" says why it deleted nothing, and asks again.
+    say("forget", at=MON)
+    assert kinds(say("forget confirm", at=MON + timedelta(minutes=6))) == [
+        "notice:forget_expired", "notice:forget_confirm"]
+    assert kinds(say("No", at=MON + timedelta(minutes=6))) == ["notice:forget_cancelled"]
     later = MON + timedelta(minutes=10)
     assert kinds(say("forget confirm", at=later)) == ["notice:forget_confirm"]  # too late
     assert kinds(say("forget confirm", at=later + timedelta(minutes=1))) == ["notice:forgotten"]
