@@ -125,6 +125,15 @@ def effective_streak(turn: Turn) -> Streak:
         turn.learner.paused))
 
 
+def reserve(turn: Turn, streak: Streak) -> int:
+    """The streak freezes still in reserve: those the workdays missed since the last active
+    day will use at the next action are spent already."""
+    if not streak.current or streak.last_active is None or turn.learner.paused:
+        return streak.freezes
+    missed = calendar.workdays_between(streak.last_active, turn.today, turn.learner.workdays)
+    return max(0, streak.freezes - missed)
+
+
 def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
     """Each track the learner started, in the order started: lessons read of its total."""
     tracks = turn.catalog.tracks()
@@ -167,7 +176,7 @@ def profile(turn: Turn) -> Profile:
         learner=turn.view(),
         points=unit.points.total(learner_id),
         week_points=unit.points.total(learner_id, calendar.local_week_start(turn.now, turn.tz)),
-        streak=StreakView(streak.current, streak.longest, streak.freezes),
+        streak=StreakView(streak.current, streak.longest, reserve(turn, streak)),
         badges=tuple(rules.badge_name(code) for code in unit.badges.codes(learner_id)),
         lessons_read=len(turn.read()),
         lessons_total=len(turn.catalog.lessons()),

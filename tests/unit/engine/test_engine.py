@@ -20,6 +20,7 @@ from bot.messages import (
     LessonMessage,
     Outbound,
     Platform,
+    Profile,
 )
 from storage import Database
 from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
@@ -213,6 +214,10 @@ def test_a_freeze_earned_by_five_days_covers_a_missed_day(
         assert learner is not None
         streak = Streaks(session).get(learner.id)
     assert (streak.current, streak.freezes) == (5, 1)
+    # On that Tuesday, before acting, `me` counts Monday's freeze as spent already.
+    [profile] = say("me", at=MON + timedelta(days=8))
+    assert isinstance(profile, Profile)
+    assert (profile.streak.current, profile.streak.freezes) == (5, 0)
     read_lesson(say, MON + timedelta(days=8))  # next Tuesday: Monday missed
     with engine.store.session() as session:
         streak = Streaks(session).get(learner.id)
