@@ -1051,12 +1051,15 @@ class Asks:
                                 .order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
-    def pushed_since(self, learner_id: int, since: datetime) -> int:
-        """How many questions the schedule pushed to the learner since a time."""
-        return int(self.session.exec(
-            select(func.count()).select_from(AskRow).where(
-                AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
-                col(AskRow.pushed).is_(True))).one())
+    def pushed_since(self, learner_id: int, since: datetime, checks: bool = True) -> int:
+        """How many questions the schedule pushed to the learner since a time (``checks``:
+        a knowledge check's questions included)."""
+        query = select(func.count()).select_from(AskRow).where(
+            AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
+            col(AskRow.pushed).is_(True))
+        if not checks:
+            query = query.where(col(AskRow.check_phase).is_(None))
+        return int(self.session.exec(query).one())
 
     def latest_answered(self, learner_id: int) -> Ask | None:
         """The learner's most recently answered question."""

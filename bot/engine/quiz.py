@@ -196,6 +196,10 @@ def ask_next(turn: Turn) -> bool:
     if turn.pushed and asked >= turn.settings.quiz_questions:
         turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
         return True
+    # A knowledge check asked in today's push has its own "1 of 4": the reviews after it are
+    # counted on their own, within what is left of the day's budget.
+    reviews = asks.pushed_since(turn.learner.id, turn.day_start(), checks=False) \
+        if turn.pushed else 0
     for candidate in due:
         found = turn.find_question(candidate.lesson_id, candidate.question_key)
         if found is None:
@@ -203,8 +207,9 @@ def ask_next(turn: Turn) -> bool:
         ask = asks.create(turn.learner.id, candidate.lesson_id, candidate.question_key,
                           turn.now, pushed=turn.pushed)
         # The day's pushed set is counted for the learner: "question 2 of 5".
-        of = min(turn.settings.quiz_questions, asked + len(due)) if turn.pushed else 0
-        turn.say(question_message(ask.id, *found, number=asked + 1 if of else 0, of=of,
+        of = min(turn.settings.quiz_questions - (asked - reviews), reviews + len(due)) \
+            if turn.pushed else 0
+        turn.say(question_message(ask.id, *found, number=reviews + 1 if of else 0, of=of,
                                   confidence=confident(turn, found[0])))
         return True
     return False
@@ -220,8 +225,10 @@ def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
         return practice.place(turn, ask)
     if not ask.pushed or ask.asked_at < turn.day_start():
         return 0, 0
-    number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
-    of = min(turn.settings.quiz_questions, number - 1 + len(pick(turn, everything=True)))
+    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
+    number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start(), checks=False)
+    of = min(turn.settings.quiz_questions - (asked - number),
+             number - 1 + len(pick(turn, everything=True)))
     return number, max(of, number)
 
 

@@ -193,6 +193,10 @@ def test_the_endline_opens_the_quiz_push_days_after_the_last_lesson_and_me_shows
         question = next((m for m in out if isinstance(m, QuestionMessage)), None)
     assert asked == 4
     assert CheckDone("Safe", "post", 3, 4, before=1) in out
+    # The reviews that follow in the same push are counted on their own, in what is left of
+    # the day's five: not "5 of 5" after the check's "4 of 4".
+    assert isinstance(question, QuestionMessage) and not question.check
+    assert (question.number, question.of) == (1, 1)
     profile = say("me", at=at)[0]
     assert isinstance(profile, Profile)
     assert profile.gains == (TrackGain("Safe", 0.25, 0.75, pytest.approx(2 / 3)),)
