@@ -539,6 +539,7 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
     tracks = _tracks(served.values())
     problems = []
     first: dict[tuple[str, str], Lesson] = {}
+    titled: dict[str, Lesson] = {}
     for lesson in sorted(served.values(), key=lambda item: item.path):
         original = first.setdefault(lesson.content, lesson)
         if original is not lesson:
@@ -546,6 +547,14 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
                                     f"same title and text as '{original.path}': learners get "
                                     "the lesson twice and lookup shows one of them; delete the "
                                     "copy or make it a different lesson"))
+            continue
+        namesake = titled.setdefault(" ".join(lesson.title.casefold().split()), lesson)
+        if namesake is not lesson:
+            problems.append(Problem(lesson.path, lesson.lines.get("title", 1), Severity.WARNING,
+                                    f"the title '{lesson.title}' is also the title of "
+                                    f"'{namesake.path}': learners cannot tell the two apart in "
+                                    "a list of lessons, and its name finds either; give each "
+                                    "lesson its own title"))
     problems.extend(_track_slips(tracks))
     for lesson in served.values():
         if lesson.confidence and (not lesson.track or tracks[lesson.track][0] is not lesson):

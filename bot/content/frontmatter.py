@@ -211,6 +211,38 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
         loader.dispose()
 
 
+def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
+    """The line to point at and the words for a trainer, for PyYAML's error: where the fix
+    goes (the list or the quote that was opened), in words about the file, not the parser."""
+    mark = exc.problem_mark or exc.context_mark
+    rows = source.split("\n")
+    last = offset + len(source.rstrip("\n").split("\n")) - 1
+    # PyYAML may notice a problem only at the end of the text: never point past the YAML.
+    line = min(offset + (mark.line if mark else 0), last)
+    context, problem = exc.context or "", exc.problem or ""
+    opened = exc.context_mark
+    if opened is not None and ("flow sequence" in context or "flow mapping" in context):
+        close, kind, start = ("]", "list", "[") if "sequence" in context else ("}", "mapping", "{")
+        return (min(offset + opened.line, last),
+                f"the {kind} opened with '{start}' here is not closed; end it with '{close}', "
+                "with ',' between items, and quote items that contain ':' or '#'")
+    if opened is not None and "quoted scalar" in context:
+        return (min(offset + opened.line, last),
+                "the quote opened here is not closed; end the value with the same quote mark, "
+                "or remove it")
+    row = rows[mark.line] if mark is not None and mark.line < len(rows) else ""
+    if "\t" in row and "cannot start any token" in problem:
+        return line, "a tab indents this line; front matter is indented with spaces only"
+    if "mapping values are not allowed" in problem:
+        key, _, value = row.partition(":")
+        example = f"{key.strip()}: \"{value.strip()}\"" if value.strip() else "title: \"a: b\""
+        return line, (f"a value that contains ': ' must be quoted, like {example}")
+    what = problem or context or "syntax error"
+    if context and opened is not None and problem:
+        what = f"{context} on line {offset + opened.line}, {problem}"
+    return line, f"{what}; check the indentation and quote values that contain ':' or '#'"
+
+
 def _check(
     loader: yaml.SafeLoader, source: str, offset: int, rel: str, front: FrontMatter,
     problems: list[Problem],
@@ -218,30 +250,10 @@ def _check(
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        last = offset + source.rstrip("\n").count("\n")
-        # PyYAML may notice a problem only at the end of the text: never point past the YAML.
-        line = min(offset + (mark.line if mark else 0), last)
-        what = exc.problem or exc.context or "syntax error"
-        if exc.context and exc.context_mark and exc.problem:
-            what = f"{exc.context} on line {offset + exc.context_mark.line}, {exc.problem}"
-        opened = next((bracket for kind, bracket in (("flow sequence", "]"),
-                                                     ("flow mapping", "}"))
-                       if exc.context and kind in exc.context), None)
-        if opened and exc.context_mark is not None:
-            # Where the list opens is where to look, not where PyYAML gave up.
-            line = min(offset + exc.context_mark.line, last)
-            front.broken = True
-            return front, [Problem(rel, line, Severity.ERROR,
-                                   f"front matter is not valid YAML: the "
-                                   f"{'list' if opened == ']' else 'mapping'} opened with "
-                                   f"'{'[' if opened == ']' else '{'}' here is not closed; end "
-                                   f"it with '{opened}', with ',' between items, "
-                                   "and quote items that contain ':' or '#'")]
         front.broken = True
+        line, what = _yaml_problem(exc, source, offset)
         return front, [Problem(rel, line, Severity.ERROR,
-                               f"front matter is not valid YAML: {what}; check the indentation "
-                               "and quote values that contain ':' or '#'")]
+                               f"front matter is not valid YAML: {what}")]
     except yaml.YAMLError as exc:
         front.broken = True
         return front, [Problem(rel, offset, Severity.ERROR, f"front matter is not valid YAML: {exc}")]

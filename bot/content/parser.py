@@ -36,7 +36,9 @@ MAX_PROBLEMS = 50
 _QUIZ_WORDS = ("quiz", "check yourself", "test yourself", "check your understanding",
                "knowledge check", "self-check")
 """How a quiz section's heading may begin."""
-_QUIZ_HEADING = re.compile(r"^(" + "|".join(map(re.escape, _QUIZ_WORDS)) + r")\b", re.IGNORECASE)
+_QUIZ_HEADING = re.compile(r"^(" + "|".join(map(re.escape, _QUIZ_WORDS)) + r")\b|\bquiz\b",
+                           re.IGNORECASE)
+"""A quiz section's heading: one of those words first, or "quiz" anywhere ("## Pop quiz")."""
 
 def _stray_tasks(rel: str, line: int, heading: tuple[int, str, int] | None,
                  had_quiz: bool) -> Problem:
@@ -52,6 +54,11 @@ def _stray_tasks(rel: str, line: int, heading: tuple[int, str, int] | None,
                            f"heading '{text}' is not a quiz heading, so the questions under it "
                            f"would be shown to learners as text, answers included; did you "
                            f"mean '{'#' * level} {near[0].capitalize()}'?")
+        if level <= 2 and re.search(r"\bquestions?\b", text, re.IGNORECASE):
+            return Problem(rel, at, Severity.ERROR,
+                           f"heading '{text}' is not a quiz heading, so the questions under it "
+                           "would be shown to learners as text, answers included; call it "
+                           f"'{'#' * level} Quiz'")
         if level <= 2 and had_quiz and text.endswith("?"):
             return Problem(rel, at, Severity.ERROR,
                            f"question '{_shorten(text, 60)}' starts with '{'#' * level} ', which "
@@ -73,6 +80,8 @@ class _Draft:
     title: str | None = None
     title_lines: tuple[int, int] | None = None
     quiz_ranges: list[tuple[int, int]] = field(default_factory=list)
+    comment_ranges: list[tuple[int, int]] = field(default_factory=list)
+    """HTML comments on lines of their own ('<!-- TODO ... -->'): notes for trainers."""
     questions: list[Question] = field(default_factory=list)
     summary: str = ""
     text_parts: list[str] = field(default_factory=list)
@@ -213,6 +222,9 @@ class _Walker(MarkdownWalker):
         self.heading: tuple[int, str, int] | None = None
         """The last section heading read ('#' or '##'): level, text, line."""
         self.stray_heading: tuple[int, str, int] | None = None
+        self.intro: tuple[str, int] | None = None
+        """A paragraph that asks, before the quiz's first question heading: the first question
+        written without its '### ' if choices follow it."""
         """The section heading the first task-list item outside a quiz came under."""
         self.depth = 0
         self.top: str | None = None
@@ -261,6 +273,12 @@ class _Walker(MarkdownWalker):
             self.pieces = []
             if name == "Heading":
                 self.heading_level = tag.level
+            elif name == "List" and self.in_quiz and self.question is None and self.intro:
+                # Choices after a paragraph that asks: the first question without its '### '.
+                text, line = self.intro
+                self.intro = None
+                self.question = _QuestionDraft(text, line, unheaded=True)
+                self.question.lists += 1
             elif name == "List" and self.in_quiz and self.question is not None:
                 question = self.question
                 if question.lists and question.after and _asks(question.after[-1][0]):
@@ -292,6 +310,7 @@ class _Walker(MarkdownWalker):
 
     def end_quiz(self, line: int) -> None:
         if self.in_quiz:
+            self.ignore_intro()
             _finish_question(self.question, self.rel, self.problems, self.draft)
             self.question = None
             self.in_quiz = False
@@ -336,7 +355,7 @@ class _Walker(MarkdownWalker):
             if level == 1 and draft.title is None and not draft.text_parts and not draft.questions:
                 draft.title = text
                 draft.title_lines = (line - 1, self.line(max(start, end - 1)))
-            elif level <= 2 and _QUIZ_HEADING.match(text):
+            elif level <= 2 and _QUIZ_HEADING.search(text):
                 self.in_quiz = True
                 self.quiz_start = line - 1
             elif self.in_quiz and level == 3:
@@ -354,6 +373,11 @@ class _Walker(MarkdownWalker):
                 draft.text_parts.append(text)
                 draft.headings.append(text)
             return
+        if tag == "HtmlBlock" and _COMMENT.fullmatch(
+                self.source[start:end].decode("utf-8", "replace").strip()):
+            # A trainer's note to other trainers: never shown to learners.
+            draft.comment_ranges.append((line - 1, self.line(max(start, end - 1))))
+            return
         if self.in_quiz:
             self.quiz_block(tag, start, end, line)
             return
@@ -370,10 +394,30 @@ class _Walker(MarkdownWalker):
         source = _ATX_MARKS.sub("", source) if source.startswith("#") else source.rsplit("\n", 1)[0]
         return " ".join(source.split())
 
+    def ignore_intro(self) -> None:
+        """The paragraph before the quiz's first question was no question: say it is ignored."""
+        if self.intro is not None:
+            self.problems.append(Problem(self.rel, self.intro[1], Severity.WARNING,
+                                         "text before the first question of the quiz is "
+                                         "ignored; start each question with '### '"))
+            self.intro = None
+
     def quiz_block(self, tag: str, start: int, end: int, line: int) -> None:
         question = self.question
         if question is None:
-            if tag != "Rule":
+            self.ignore_intro()
+            if tag == "Rule":
+                return
+            source = self.source[start:end].decode("utf-8", "replace")
+            if tag == "Paragraph" and _asks(self.raw(start, end)):
+                self.intro = (self.raw(start, end), line)  # a question if choices follow
+            elif tag == "List" and _TASK_BOX.search(source):
+                self.problems.append(Problem(
+                    self.rel, line, Severity.ERROR,
+                    "choices before the quiz's first question heading are not read as a "
+                    "question; write each question as '### Question?' with its '- [ ]' choices "
+                    "under it"))
+            else:
                 self.problems.append(Problem(self.rel, line, Severity.WARNING,
                                              "text before the first question of the quiz is "
                                              "ignored; start each question with '### '"))
@@ -410,6 +454,17 @@ _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:
                             re.IGNORECASE)
 
 
+_EXPLANATION_LABEL = re.compile(
+    r"^(?:\*\*|__)?(?:explanation|answer|why|reason|because|feedback)(?:\*\*|__)?\s*[:\-\u2013\u2014]"
+    r"\s*(?:\*\*|__)?", re.IGNORECASE)
+"""How trainers label an explanation written as plain text after the choices."""
+
+_COMMENT = re.compile(r"<!--.*?-->(?:\s*<!--.*?-->)*", re.DOTALL)
+"""One or more HTML comments and nothing else."""
+
+_TASK_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]", re.MULTILINE)
+"""A task-list item anywhere in a block (nested ones too)."""
+
 _BROKEN_BOX = re.compile(r"^(?:[-*+]|\d+[.)])[ \t]+(\[[ \t]*[xXvV✓✔✗✘*]?[ \t]*\])\s*(.*)$",
                          re.DOTALL)
 """A list item opening with a box that Markdown did not read as a task box (it reads only
@@ -435,7 +490,19 @@ def _finish_question(
                                 f"'{short}' is followed by choices but is not a question "
                                 f"heading; write it as '### {_shorten(heading, 60)}'"))
         return
-    question.detail.extend(text for text, _ in question.after)
+    for text, line in question.after:
+        labelled = _EXPLANATION_LABEL.match(text)
+        if labelled and not question.explanation:
+            # "Explanation: ..." after the choices is what '> ...' is for: shown after the answer.
+            question.explanation.append(text[labelled.end():].strip())
+            question.explanation_line = line
+            continue
+        question.detail.append(text)
+        problems.append(Problem(rel, line, Severity.WARNING,
+                                f"the text after the choices of '{short}' is shown with the "
+                                "question, before its choices; write an explanation as '> ...' "
+                                "(shown after the answer), or give lesson text a '## ' heading "
+                                "of its own after the quiz"))
     first_new = len(problems)
     if not question.text:
         problems.append(Problem(rel, where, Severity.ERROR,
@@ -569,7 +636,7 @@ def _check_images(
 
 def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title: bool) -> str:
     """The Markdown a learner reads: the body without the title heading and the quiz."""
-    skip: list[tuple[int, int]] = list(draft.quiz_ranges)
+    skip: list[tuple[int, int]] = [*draft.quiz_ranges, *draft.comment_ranges]
     if draft.title_lines and not keep_title:
         skip.append(draft.title_lines)
     kept = [

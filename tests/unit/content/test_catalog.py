@@ -375,3 +375,16 @@ def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
     warned = sorted((problem.path, problem.severity.value) for problem in catalog.problems()
                     if "same title and text as 'again/passwords.md'" in problem.message)
     assert warned == [("copy-of-passwords.md", "warning"), ("passwords.md", "warning")]
+    # Copies are warned as copies, not once more as lessons with the same title.
+    assert not any("also the title of" in problem.message for problem in catalog.problems())
+
+
+def test_two_lessons_with_one_title_are_warned_on_the_later_path(tmp_path: Path) -> None:
+    write(tmp_path / "basics/ppe.md", "# Wear the right PPE\n\nGoggles, gloves and a coat.\n")
+    write(tmp_path / "bad/stub.md", "---\ntitle: wear the right  PPE\n---\nAnother take.\n")
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    warned = [(problem.path, problem.line, problem.severity.value)
+              for problem in catalog.problems() if "also the title of" in problem.message]
+    assert warned == [("basics/ppe.md", 1, "warning")]
+    assert len(catalog.lessons()) == 2  # both are served

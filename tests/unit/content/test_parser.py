@@ -143,6 +143,10 @@ def test_tags_accept_a_comma_separated_string() -> None:
         ("title: ok\nimage: ftp://example.com/x.png", 3, "http(s) URL"),
         ("- just\n- a list", 2, "must be 'key: value' lines"),
         ("title: ok\n  bad: indent", 3, "not valid YAML"),
+        ("title: Fire: what to do", 2, 'must be quoted, like title: "Fire: what to do"'),
+        ('title: "Unclosed quote\ntopic: x', 2, "the quote opened here is not closed"),
+        ("title: T\ntags:\n\t- a", 4, "a tab indents this line"),
+        ("title: T\ntags: [a, b\ntopic: x", 3, "the list opened with '[' here is not closed"),
     ],
 )
 def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: Path) -> None:
@@ -324,14 +328,56 @@ def test_yaml_comments_and_block_values_are_not_mistaken_for_lesson_text() -> No
 
 
 def test_task_list_outside_the_quiz_warns_that_answers_show() -> None:
-    text = "# T\n\n## Questions\n\n### Q?\n- [ ] a\n- [x] b\n"
+    text = "# T\n\n## Before you leave\n\n### Today\n- [ ] a\n- [x] b\n"
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is not None and lesson.questions == ()
     assert [(p.line, "answers included" in p.message) for p in problems] == [(6, True)]
+    # Under a heading that says questions, they are a quiz written wrongly: an error there.
+    text = "# T\n\n## Questions\n\n### Q?\n- [ ] a\n- [x] b\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(3, E)]
+    assert "call it '## Quiz'" in problems[0].message
+
+
+def test_text_after_the_choices_is_an_explanation_when_labelled_and_a_warning_when_not() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Buttoned?\n- [x] Yes\n- [ ] No\n\n"
+            "Explanation: an open coat does not protect you.\n\n### Where?\n- [x] Here\n"
+            "- [ ] There\n\nMore lesson text.\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    first, second = lesson.questions
+    assert first.explanation == "an open coat does not protect you." and first.detail == ""
+    assert second.detail == "More lesson text."
+    assert [(p.line, p.severity) for p in problems] == [(17, W)]
+    assert "shown with the question, before its choices" in problems[0].message
+
+
+def test_a_first_question_without_its_heading_is_an_error_not_an_empty_quiz() -> None:
+    for quiz, line in (("**First?**\n- [ ] a\n- [x] b\n", 7),
+                       ("1. What is it?\n   - [ ] a\n   - [x] b\n", 7)):
+        lesson, problems = parse_lesson(f"# T\n\nBody.\n\n## Quiz\n\n{quiz}", "x.md")
+        assert lesson is None, quiz
+        assert [(p.line, p.severity) for p in problems] == [(line, E)], quiz
+    # A sentence before the first question is only ignored, as before.
+    lesson, problems = parse_lesson(
+        "# T\n\nBody.\n\n## Quiz\n\nTry these.\n\n### Q?\n- [ ] a\n- [x] b\n", "x.md")
+    assert lesson is not None and len(lesson.questions) == 1
+    assert [(p.line, p.severity) for p in problems] == [(7, W)]
+
+
+def test_html_comments_are_notes_for_trainers_never_shown() -> None:
+    text = ("# Gloves\n\n<!-- TODO: ask Maria for the new photo -->\n\nWear gloves.\n\n"
+            "<!--\nmore\n-->\n\nThe end.\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert "TODO" not in lesson.body and "more" not in lesson.body
+    assert "Wear gloves." in lesson.body and "The end." in lesson.body
 
 
 def test_quiz_heading_variants_start_a_quiz() -> None:
-    for heading in ("# Quiz", "## Check your understanding", "## Knowledge check"):
+    for heading in ("# Quiz", "## Check your understanding", "## Knowledge check",
+                    "## Quick quiz", "## Pop quiz!"):
         text = f"# T\n\nBody.\n\n{heading}\n\n### Q?\n- [ ] a\n- [x] b\n"
         lesson, problems = parse_lesson(text, "x.md")
         assert problems == [] and lesson is not None and len(lesson.questions) == 1, heading
