@@ -86,6 +86,7 @@ class _Draft:
     summary: str = ""
     text_parts: list[str] = field(default_factory=list)
     images: list[tuple[str, int]] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)
     headings: list[str] = field(default_factory=list)
 
 
@@ -127,6 +128,20 @@ def parse_lesson(
     if not body.strip() and not draft.quiz_ranges and not front.broken:
         problems.append(Problem(rel, 1, Severity.ERROR,
                                 "the lesson has a title but no text; write at least a paragraph"))
+    for url, line in draft.links:
+        if url and not urlparse(url).scheme and not url.startswith("#"):
+            # Chat has no folder to resolve it in: the learner gets a dead link.
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"the link '{_shorten(url, 60)}' points into the lesson "
+                                    "folder, which learners cannot open from a chat; link a web "
+                                    "page (https://...), or name the lesson for them to ask for "
+                                    "('type \"learn\" and its title')"))
+    late = _late_front_matter(lines, body_start) if not front.values else None
+    if late is not None:
+        problems.append(Problem(rel, late, Severity.WARNING,
+                                "this looks like front matter, but front matter must be the "
+                                "file's first lines (before '# Title'); move it to the top, or "
+                                "learners read it as lesson text"))
     image = values.get("image")
     if image is not None:
         draft.images.insert(0, (image, front.lines["image"]))
@@ -294,6 +309,8 @@ class _Walker(MarkdownWalker):
         elif name == "Image":
             self.in_image += 1
             self.draft.images.append((tag.url, self.line(self.span["start"])))
+        elif name == "Link":
+            self.draft.links.append((tag.url, self.line(self.span["start"])))
         self.depth += 1
 
     def end(self, name: str) -> None:
@@ -632,6 +649,25 @@ def _check_images(
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"image '{src}' {what} (looked for '{shown}'); add the file or "
                                 "fix the path, which is relative to this lesson"))
+
+
+_KEY_LINE = re.compile(r"^[A-Za-z][\w-]*\s*:(\s|$)")
+
+
+def _late_front_matter(lines: list[str], body_start: int) -> int | None:
+    """The line of a '---' that opens 'key: value' lines closed by another '---' near the top
+    of the body: front matter written below the title (1-based), or None."""
+    for index in range(body_start, min(len(lines), body_start + 12)):
+        if lines[index].strip() != "---":
+            continue
+        rows: list[str] = []
+        for row in lines[index + 1:index + 30]:
+            if row.strip() == "---":
+                return index + 1 if rows and all(_KEY_LINE.match(r) or r.startswith((" ", "-"))
+                                                 for r in rows) else None
+            rows.append(row)
+        return None
+    return None
 
 
 def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title: bool) -> str:

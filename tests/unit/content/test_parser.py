@@ -463,3 +463,16 @@ def test_a_note_between_two_lists_of_choices_is_still_a_split_list() -> None:
     _, problems = parse_lesson(text, "x.md")
     assert [p.line for p in problems if p.is_error] == [7]
     assert "more than one list" in problems[0].message
+
+
+def test_front_matter_below_the_title_and_links_into_the_folder_are_warned() -> None:
+    text = ("# Title first\n\n---\ntitle: Late\ntags: [x]\n---\n\nSee [spills](../spills.md), "
+            "[the web](https://example.com), [mail](mailto:a@b.c) and [top](#top).\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity) for p in problems] == [(3, W), (8, W)]
+    assert "front matter must be the file's first lines" in problems[0].message
+    assert "the link '../spills.md' points into the lesson folder" in problems[1].message
+    # A rule between two paragraphs is no front matter.
+    lesson, problems = parse_lesson("# T\n\nOne.\n\n---\n\nTwo: three.\n\n---\n", "x.md")
+    assert lesson is not None and problems == []
