@@ -204,16 +204,28 @@ def _print_lesson(lesson: Lesson) -> None:
         meta.append(f"track: {lesson.track} #{lesson.order}")
     if lesson.tags:
         meta.append("tags: " + ", ".join(lesson.tags))
+    if lesson.draft:
+        meta.append("DRAFT: not served to learners")
     click.echo(" | ".join(meta))
     if lesson.objective:
         click.echo(f"Objective: {lesson.objective}")
+    if lesson.image:
+        click.echo(f"Image sent with it: {lesson.image}")
+    if lesson.check:
+        click.echo(f"Knowledge check: {lesson.check} questions before and after the track")
     click.echo(f"\n{lesson.body}\n")
     for number, question in enumerate(lesson.questions, start=1):
-        click.secho(f"Q{number}. {question.text}", bold=True)
+        several = len(question.correct_indexes) > 1
+        click.secho(f"Q{number}. {question.text}" + (" (select all that apply)" if several
+                                                    else ""), bold=True)
+        if question.detail:
+            click.echo(f"  {question.detail}")
         for letter, choice in zip("ABCDEFGHIJ", question.choices, strict=False):
             click.echo(f"  {'*' if choice.correct else ' '} {letter}) {choice.text}")
         if question.explanation:
             click.echo(f"  > {question.explanation}")
+    if lesson.reflect:
+        click.echo(f"\nAfter the lesson, it asks: {lesson.reflect}")
 
 
 @lessons.command("watch")

@@ -289,6 +289,19 @@ def test_drafts_are_checked_and_shown(tmp_path: Path) -> None:
     assert check.returncode == 0 and check.stdout.startswith("1 file, 1 lesson (1 draft)")
     show = run("lessons", "show", "--lessons", str(tmp_path), "d.md")
     assert show.returncode == 0 and show.stdout.startswith("Draft")
+    assert "DRAFT: not served to learners" in show.stdout
+
+
+def test_show_prints_what_learners_see_of_a_question_and_after_the_lesson(
+        tmp_path: Path) -> None:
+    (tmp_path / "lab.md").write_text(
+        "---\nreflect: What will you change tomorrow?\n---\n# Lab coats\n\nButton it.\n\n"
+        "## Quiz\n\n### Which protect you?\n\nYou are at the bench.\n\n- [x] A buttoned coat"
+        "\n- [x] Goggles\n- [ ] A scarf\n", encoding="utf-8")
+    show = run("lessons", "show", "--lessons", str(tmp_path), "lab")
+    assert show.returncode == 0, show.stderr
+    assert "Q1. Which protect you? (select all that apply)\n  You are at the bench.\n" in show.stdout
+    assert "After the lesson, it asks: What will you change tomorrow?" in show.stdout
 
 
 def test_db_upgrade_creates_and_is_repeatable(tmp_path: Path) -> None:
