@@ -212,7 +212,9 @@ class Catalog:
                 state = self._files[rel] = _FileState(found.signature)
             state.signature = found.signature
             state.problems = loaded.problems
-            if loaded.lesson is not None:
+            if loaded.lesson is not None and loaded.lesson == state.good:
+                pass  # read again unchanged (its images were checked again): not a change
+            elif loaded.lesson is not None:
                 state.good = loaded.lesson
                 if loaded.analysis is not None:  # keyed by path: ids can clash
                     analyses[rel] = loaded.analysis

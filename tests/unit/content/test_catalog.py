@@ -179,6 +179,10 @@ def test_missing_image_that_arrives_later_is_picked_up(tmp_path: Path) -> None:
     (tmp_path / "pic.png").write_bytes(b"\x89PNG")
     change = catalog.refresh([tmp_path / "pic.png"], recheck_assets=True)
     assert change.added == ("a",) and catalog.problems() == []
+    # Another file saved: the lesson with an image is read again, and is no change.
+    write(tmp_path / "notes.txt", "a note\n")
+    change = catalog.refresh([tmp_path / "notes.txt"], recheck_assets=True)
+    assert (change.added, change.changed, change.removed) == ((), (), ())
 
 
 def test_listeners_hear_changes_and_a_failing_listener_is_contained(tmp_path: Path) -> None:
