@@ -1051,15 +1051,14 @@ class Asks:
                                 .order_by(col(AskRow.id).desc())).first()
         return _ask(row) if row else None
 
-    def pushed_since(self, learner_id: int, since: datetime, checks: bool = True) -> int:
-        """How many questions the schedule pushed to the learner since a time (``checks``:
-        a knowledge check's questions included)."""
-        query = select(func.count()).select_from(AskRow).where(
-            AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
-            col(AskRow.pushed).is_(True))
-        if not checks:
-            query = query.where(col(AskRow.check_phase).is_(None))
-        return int(self.session.exec(query).one())
+    def pushed_since(self, learner_id: int, since: datetime) -> tuple[int, int]:
+        """How many questions the schedule pushed to the learner since a time, and how many of
+        them were reviews (not a knowledge check's), in one query."""
+        pushed, checks = self.session.exec(
+            select(func.count(), func.count(col(AskRow.check_phase))).select_from(AskRow)
+            .where(AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
+                   col(AskRow.pushed).is_(True))).one()
+        return int(pushed), int(pushed) - int(checks)
 
     def latest_answered(self, learner_id: int) -> Ask | None:
         """The learner's most recently answered question."""

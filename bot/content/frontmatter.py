@@ -216,7 +216,7 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
     goes (the list or the quote that was opened), in words about the file, not the parser."""
     mark = exc.problem_mark or exc.context_mark
     rows = source.split("\n")
-    last = offset + len(source.rstrip("\n").split("\n")) - 1
+    last = offset + source.rstrip("\n").count("\n")
     # PyYAML may notice a problem only at the end of the text: never point past the YAML.
     line = min(offset + (mark.line if mark else 0), last)
     context, problem = exc.context or "", exc.problem or ""

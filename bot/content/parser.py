@@ -40,6 +40,7 @@ _QUIZ_HEADING = re.compile(r"^(" + "|".join(map(re.escape, _QUIZ_WORDS)) + r")\b
                            re.IGNORECASE)
 """A quiz section's heading: one of those words first, or "quiz" anywhere ("## Pop quiz")."""
 
+
 def _stray_tasks(rel: str, line: int, heading: tuple[int, str, int] | None,
                  had_quiz: bool) -> Problem:
     """Task-list items outside a quiz: a checklist may mean them as text (a warning), but
@@ -47,19 +48,16 @@ def _stray_tasks(rel: str, line: int, heading: tuple[int, str, int] | None,
     the quiz) they are a quiz whose answers learners would read: an error, at that heading."""
     if heading is not None:
         level, text, at = heading
-        words = text.lower().rstrip(":!. ")
-        near = difflib.get_close_matches(words, _QUIZ_WORDS, n=1, cutoff=0.75)
-        if level <= 2 and near:
+        near = difflib.get_close_matches(text.lower().rstrip(":!. "), _QUIZ_WORDS, n=1,
+                                         cutoff=0.75)
+        fix = (f"did you mean '{'#' * level} {near[0].capitalize()}'?" if near
+               else f"call it '{'#' * level} Quiz'"
+               if re.search(r"\bquestions?\b", text, re.IGNORECASE) else "")
+        if fix:
             return Problem(rel, at, Severity.ERROR,
                            f"heading '{text}' is not a quiz heading, so the questions under it "
-                           f"would be shown to learners as text, answers included; did you "
-                           f"mean '{'#' * level} {near[0].capitalize()}'?")
-        if level <= 2 and re.search(r"\bquestions?\b", text, re.IGNORECASE):
-            return Problem(rel, at, Severity.ERROR,
-                           f"heading '{text}' is not a quiz heading, so the questions under it "
-                           "would be shown to learners as text, answers included; call it "
-                           f"'{'#' * level} Quiz'")
-        if level <= 2 and had_quiz and text.endswith("?"):
+                           f"would be shown to learners as text, answers included; {fix}")
+        if had_quiz and text.endswith("?"):
             return Problem(rel, at, Severity.ERROR,
                            f"question '{_shorten(text, 60)}' starts with '{'#' * level} ', which "
                            "ends the quiz, so its choices would be shown to learners as text, "
@@ -237,10 +235,10 @@ class _Walker(MarkdownWalker):
         self.heading: tuple[int, str, int] | None = None
         """The last section heading read ('#' or '##'): level, text, line."""
         self.stray_heading: tuple[int, str, int] | None = None
+        """The section heading the first task-list item outside a quiz came under."""
         self.intro: tuple[str, int] | None = None
         """A paragraph that asks, before the quiz's first question heading: the first question
         written without its '### ' if choices follow it."""
-        """The section heading the first task-list item outside a quiz came under."""
         self.depth = 0
         self.top: str | None = None
         """The top-level block being read, by tag name."""
@@ -425,10 +423,11 @@ class _Walker(MarkdownWalker):
             self.ignore_intro()
             if tag == "Rule":
                 return
-            source = self.source[start:end].decode("utf-8", "replace")
-            if tag == "Paragraph" and _asks(self.raw(start, end)):
-                self.intro = (self.raw(start, end), line)  # a question if choices follow
-            elif tag == "List" and _TASK_BOX.search(source):
+            text = self.raw(start, end)
+            if tag == "Paragraph" and _asks(text):
+                self.intro = (text, line)  # a question if choices follow
+            elif tag == "List" and _TASK_BOX.search(
+                    self.source[start:end].decode("utf-8", "replace")):
                 self.problems.append(Problem(
                     self.rel, line, Severity.ERROR,
                     "choices before the quiz's first question heading are not read as a "

@@ -30,7 +30,8 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
     question: no lesson, no quiz, and the lessons that come close are offered; a lesson it is
     not sure of is named, not quizzed on). A lesson not yet in the learner's reviews joins
     them: asking to be quizzed on it is asking to remember it."""
-    named = " ".join(topic.lower().replace("\u2019", "'").split())
+    words = " ".join(topic.split())
+    named = words.lower().replace("\u2019", "'")
     if named in THIS_LESSON:
         lesson = last_lesson(turn)
         if lesson is None:
@@ -50,14 +51,12 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         if chosen is None:
             turn.say(ended(turn, name, "subject_done", 0, due_now))
         else:
-            # "Not what I asked" is about this quiz, not an earlier question.
-            turn.update_learner(LearnerChange(last_lookup=chosen.id, last_query=named[:500],
-                                              last_query_at=turn.now, suggested=None))
+            _asked_for(turn, chosen, words)
             begin(turn, chosen, (), due_now, subject=name)
         return
     result = turn.catalog.lookup(topic, 3)
     if not result.hits:
-        lessons.no_answer(turn, " ".join(topic.split()), result, quiz=True)
+        lessons.no_answer(turn, words, result, quiz=True)
         return
     best = result.hits[0]
     corrections = tuple(result.corrections.items())
@@ -68,17 +67,20 @@ def start(turn: Turn, topic: str, due_now: DueNow) -> None:
         return
     if (best.confidence or 0.0) < lessons.SURE:
         # Not sure enough to put a lesson's questions into the reviews for good: its title,
-        # typed back, is a sure answer.
-        # "yes" (or its number) takes the quiz offered, as a "did you mean" lesson's.
-        lessons.offer(turn, " ".join(topic.split()), [best.lesson.id], quiz=True)
-        turn.say(TopicQuiz(best.lesson.title, "unsure", topic=" ".join(topic.split()),
-                           corrections=corrections,
+        # typed back, is a sure answer; so is "yes" (or its number), as for a "did you mean".
+        lessons.offer(turn, words, [best.lesson.id], quiz=True)
+        turn.say(TopicQuiz(best.lesson.title, "unsure", topic=words, corrections=corrections,
                            pick=turn.unit.asks.latest_open(turn.learner.id) is None))
         return
-    # "Not what I asked" is about the lesson lookup found for the topic, as after a question.
-    turn.update_learner(LearnerChange(last_lookup=best.lesson.id, last_query=topic[:500],
-                                      last_query_at=turn.now, suggested=None))
+    _asked_for(turn, best.lesson, words)
     begin(turn, best.lesson, corrections, due_now)
+
+
+def _asked_for(turn: Turn, lesson: Lesson, words: str) -> None:
+    """The quiz on ``lesson`` answers the learner's ``words``: "not what I asked" is about it,
+    as about a lesson lookup gave for a question."""
+    turn.update_learner(LearnerChange(last_lookup=lesson.id, last_query=words[:500],
+                                      last_query_at=turn.now, suggested=None))
 
 
 def subject_lessons(turn: Turn, named: str) -> tuple[str, list[Lesson]] | None:

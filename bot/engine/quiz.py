@@ -192,14 +192,13 @@ def ask_next(turn: Turn) -> bool:
     due = pick(turn, answered=answered)  # closing asks above recorded no answer
     if not due:
         return False
-    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start()) if turn.pushed else 0
+    # A knowledge check asked in today's push has its own "1 of 4": the reviews after it are
+    # counted on their own, within what is left of the day's budget.
+    asked, reviews = asks.pushed_since(turn.learner.id, turn.day_start()) \
+        if turn.pushed else (0, 0)
     if turn.pushed and asked >= turn.settings.quiz_questions:
         turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
         return True
-    # A knowledge check asked in today's push has its own "1 of 4": the reviews after it are
-    # counted on their own, within what is left of the day's budget.
-    reviews = asks.pushed_since(turn.learner.id, turn.day_start(), checks=False) \
-        if turn.pushed else 0
     for candidate in due:
         found = turn.find_question(candidate.lesson_id, candidate.question_key)
         if found is None:
@@ -225,8 +224,7 @@ def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
         return practice.place(turn, ask)
     if not ask.pushed or ask.asked_at < turn.day_start():
         return 0, 0
-    asked = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
-    number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start(), checks=False)
+    asked, number = turn.unit.asks.pushed_since(turn.learner.id, turn.day_start())
     of = min(turn.settings.quiz_questions - (asked - number),
              number - 1 + len(pick(turn, everything=True)))
     return number, max(of, number)

@@ -192,17 +192,15 @@ def resume(turn: Turn) -> None:
 
 def catch_up(turn: Turn) -> None:
     """Back from a holiday on a learning day whose lesson or quiz time has passed: they come
-    now rather than tomorrow, so the day can keep the streak like any other."""
+    now rather than tomorrow, so the day can keep the streak like any other. (A day's
+    delivery is sent once whatever its due time says: the outbox keeps one per kind and local
+    day.)"""
     learner = turn.learner
     plan(turn)
     if not learner.workdays or not calendar.is_workday(turn.today, learner.workdays):
         return
-    done = {delivery.kind.value for delivery in turn.unit.deliveries.recent(
-        learner.id, turn.day_start()) if delivery.local_date == turn.today}
-    def passed(kind: str, hhmm: str) -> bool:
-        return kind not in done and calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
-
-    lesson, quiz = passed("lesson", learner.lesson_time), passed("quiz", learner.quiz_time)
+    lesson, quiz = (calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
+                    for hhmm in (learner.lesson_time, learner.quiz_time))
     if lesson or quiz:
         turn.update_learner(LearnerChange(next_lesson_at=turn.now if lesson else KEEP,
                                           next_quiz_at=turn.now if quiz else KEEP))
