@@ -215,8 +215,8 @@ def _print_lesson(lesson: Lesson) -> None:
         click.echo(f"Knowledge check: {lesson.check} questions before and after the track")
     click.echo(f"\n{lesson.body}\n")
     for number, question in enumerate(lesson.questions, start=1):
-        several = len(question.correct_indexes) > 1
-        click.secho(f"Q{number}. {question.text}" + (" (select all that apply)" if several
+        say_several = len(question.correct_indexes) > 1 and not question.says_select_all
+        click.secho(f"Q{number}. {question.text}" + (" (select all that apply)" if say_several
                                                     else ""), bold=True)
         if question.detail:
             click.echo(f"  {question.detail}")

@@ -93,7 +93,12 @@ class MarkdownWalker:
                 self.task_marker(value)
             elif kind == "Code":
                 self.code(value)
-            elif kind in ("Html", "InlineHtml"):
+            elif kind == "InlineHtml":
+                # A comment inside a paragraph is a trainer's note, as one on lines of its own
+                # is: no writer shows it (pulldown-cmark gives it whole, as one event).
+                if not (value.startswith("<!--") and value.endswith("-->")):
+                    self.html(value)
+            elif kind == "Html":
                 self.html(value)
             elif kind in ("InlineMath", "DisplayMath"):
                 self.math(value)

@@ -6,8 +6,12 @@ the bot without copies or locks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+_SELECT_ALL = re.compile(r"\b(?:select|choose|tick|pick|mark|check)\s+(?:all|every|each)\b",
+                         re.IGNORECASE)
 
 
 class Severity(StrEnum):
@@ -70,6 +74,12 @@ class Question:
     def correct_indexes(self) -> tuple[int, ...]:
         """Zero-based positions of the correct choices."""
         return tuple(i for i, choice in enumerate(self.choices) if choice.correct)
+
+    @property
+    def says_select_all(self) -> bool:
+        """True when the question's own words ask for every right answer ("Select all that
+        apply"), so a hint need not say it again."""
+        return bool(_SELECT_ALL.search(f"{self.text} {self.detail}"))
 
 
 @dataclass(frozen=True)

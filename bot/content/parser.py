@@ -568,14 +568,22 @@ def _finish_question(
     _limit_warnings(question, explanation, rel, problems)
     if any(p.is_error for p in problems[first_new:]):
         return
-    draft.questions.append(Question(
+    made = Question(
         key=key,
         text=question.text,
         choices=tuple(question.choices),
         explanation=explanation,
         line=where,
         detail="\n".join(question.detail),
-    ))
+    )
+    if made.says_select_all and len(made.correct_indexes) == 1:
+        # Asked as a single-answer question: the learner, told to pick all, is marked wrong for
+        # picking two, and the trainer may have meant more than one '[x]'.
+        problems.append(Problem(rel, where, Severity.WARNING,
+                                f"question '{short}' asks to select all that apply but has one "
+                                "right answer; mark every right choice '- [x]', or drop those "
+                                "words"))
+    draft.questions.append(made)
     draft.text_parts.append(question.text)
     draft.text_parts.extend(choice.text for choice in question.choices if choice.correct)
     if explanation:

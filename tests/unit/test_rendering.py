@@ -93,6 +93,15 @@ RENDERED: list[tuple[Outbound, str]] = [
     (QuestionMessage(LESSON, QUESTION, 7, (Button("A", "a:7:0"), Button("B", "a:7:1"))),
      "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a number "
      "(or letter)."),
+    (QuestionMessage(LESSON, replace(QUESTION, choices=(Choice("A", True, 1),
+                                                        Choice("B", True, 2))), 8),
+     "Question (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nSelect all that apply: "
+     "answer with every right number, like 1 3."),
+    # The question says it already: the hint does not say it twice.
+    (QuestionMessage(LESSON, replace(QUESTION, text="Which? (Select all that apply)",
+                                     choices=(Choice("A", True, 1), Choice("B", True, 2))), 9),
+     "Question (Title):\nWhich? (Select all that apply)\nPicture this.\n  1) A\n  2) B\n"
+     "Answer with every right number, like 1 3."),
     (Feedback(LESSON, QUESTION, True, (1,), False, 12), "Right!\nBecause B.\nPoints: 12."),
     (Feedback(LESSON, QUESTION, False, (0,), True, 3),
      "Not quite. The answer: 2) B\nBecause B.\nYou have mastered this question: it will rest "

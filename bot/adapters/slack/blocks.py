@@ -203,9 +203,9 @@ class BlockRenderer:
         filters["inline"] = lambda source: Mrkdwn(inline(str(source)))
         filters["slack_date"] = lambda moment, zone: Mrkdwn(when(moment, str(zone)))
         self._hints = frozenset(self.text.phrase("question_hint", buttons=buttons, several=several,
-                                                 sure=sure)
+                                                 sure=sure, stated=stated)
                                 for buttons in (False, True) for several in (False, True)
-                                for sure in (False, True))
+                                for sure in (False, True) for stated in (False, True))
 
     def phrase(self, name: str, **values: Any) -> str:
         """Words from a template, as escaped mrkdwn."""
@@ -362,7 +362,7 @@ class BlockRenderer:
                         for index, button in enumerate(buttons[:25])]
             blocks.append({"type": "actions", "block_id": f"ask-{ask_id}", "elements": elements})
         blocks.append(context(self.phrase("question_hint", buttons=pressable, several=several,
-                                          sure=bool(levels))))
+                                          sure=bool(levels), stated=question.says_select_all)))
         return SlackMessage(fallback(self.phrase("question_preview", question=question)), blocks,
                             ask_id)
 

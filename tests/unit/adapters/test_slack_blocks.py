@@ -125,6 +125,14 @@ def test_a_select_all_question_is_answered_by_typing() -> None:
     assert "like *1 3*" in json.dumps(message.blocks)
 
 
+def test_a_question_that_says_select_all_is_not_told_it_again() -> None:
+    buttons = tuple(Button(f"c{i}", f"a:7:{i}") for i in range(3))
+    [message] = render(QuestionMessage(lesson(), question((0, 2), "Which? Select all that apply."),
+                                       7, buttons))
+    shown = json.dumps(message.blocks)
+    assert shown.count("elect all that apply") == 1 and "like *1 3*" in shown
+
+
 def test_text_messages_join_and_a_question_stands_alone() -> None:
     notice = BadgesEarned(("First <lesson>",))
     feedback = Feedback(lesson(), question(), False, (0,), False, 12)

@@ -198,6 +198,17 @@ def test_a_select_all_question_has_ticks_and_submit_from_its_template() -> None:
     assert isinstance(part, Text) and part.keyboard[-1][0].label == renderer.submit == "Submit"
 
 
+def test_a_question_that_says_select_all_is_not_told_it_again() -> None:
+    renderer = TelegramRenderer(GOOD)
+    buttons = tuple(Button(label, f"a:4:{index}") for index, label in enumerate("ABC"))
+    [part] = renderer.parts(QuestionMessage(
+        lesson(), question("Which? (Tick all that apply)", right=(0, 2)), 4, buttons))
+    assert isinstance(part, Text)
+    text = seen(part.html)
+    assert "all that apply" in text and "Select all that apply" not in text
+    assert "Tick every right answer, then press Submit" in text
+
+
 def test_the_command_menu_comes_from_its_template() -> None:
     menu = command_menu()
     assert menu[0] == ("start", "Welcome, your settings and how it works")

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.slack.mrkdwn import from_markdown
+from bot.adapters.telegram.formatting import markdown_to_html
 from bot.content.folder import read_text
+from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.parser import parse_lesson
 from tests.conftest import DATA
@@ -366,6 +369,16 @@ def test_a_first_question_without_its_heading_is_an_error_not_an_empty_quiz() ->
     assert [(p.line, p.severity) for p in problems] == [(7, W)]
 
 
+def test_select_all_with_one_right_answer_is_warned() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Which are safe? Select all that apply.\n"
+            "- [x] a\n- [ ] b\n\n### Choose all that apply\n- [x] a\n- [x] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None and len(lesson.questions) == 2
+    assert [(p.line, p.severity) for p in problems] == [(7, W)]
+    assert "has one right answer; mark every right choice '- [x]'" in problems[0].message
+    assert [q.says_select_all for q in lesson.questions] == [True, True]
+
+
 def test_html_comments_are_notes_for_trainers_never_shown() -> None:
     text = ("# Gloves\n\n<!-- TODO: ask Maria for the new photo -->\n\nWear gloves.\n\n"
             "<!--\nmore\n-->\n\nThe end.\n")
@@ -373,6 +386,12 @@ def test_html_comments_are_notes_for_trainers_never_shown() -> None:
     assert problems == [] and lesson is not None
     assert "TODO" not in lesson.body and "more" not in lesson.body
     assert "Wear gloves." in lesson.body and "The end." in lesson.body
+
+
+def test_a_comment_inside_a_paragraph_is_shown_by_no_writer() -> None:
+    source = "Wear gloves <!-- TODO: new photo --> always, `<!-- kept -->` in code."
+    for shown in (plain_text(source), markdown_to_html(source), *from_markdown(source)):
+        assert "TODO" not in shown and "always" in shown and "kept" in shown, shown
 
 
 def test_quiz_heading_variants_start_a_quiz() -> None:
