@@ -396,6 +396,12 @@ class _Walker(MarkdownWalker):
         if self.in_quiz:
             self.quiz_block(tag, start, end, line)
             return
+        if (tag == "CodeBlock" and not self.source.startswith((b"```", b"~~~"), start)
+                and _LIST_LINES.fullmatch("".join(pieces).strip())):
+            self.problems.append(Problem(self.rel, line, Severity.WARNING,
+                                         "this list is indented by a tab or four spaces, so "
+                                         "learners see it as code; remove the indent (a nested "
+                                         "list goes right under an item)"))
         if tag in ("CodeBlock", "Table", "List", "BlockQuote"):
             text = "".join(pieces).strip()
         if text and tag != "HtmlBlock":
@@ -475,6 +481,8 @@ _EXPLANATION_LABEL = re.compile(
     r"\s*(?:\*\*|__)?", re.IGNORECASE)
 """How trainers label an explanation written as plain text after the choices."""
 
+_LIST_LINES = re.compile(r"(?:(?:[-*+]|\d+[.)])[ \t]+\S.*\n*)+")
+"""Every line a list item: an indented code block of these is a list indented by mistake."""
 _COMMENT = re.compile(r"<!--.*?-->(?:\s*<!--.*?-->)*", re.DOTALL)
 """One or more HTML comments and nothing else."""
 

@@ -388,6 +388,15 @@ def test_html_comments_are_notes_for_trainers_never_shown() -> None:
     assert "Wear gloves." in lesson.body and "The end." in lesson.body
 
 
+def test_a_list_indented_into_a_code_block_is_warned_and_real_code_is_not() -> None:
+    text = ("# T\n\nSteps:\n\n\t- one\n\t- two\n\nCode:\n\n    x = 1\n    - y\n\n"
+            "```\n- fenced\n```\n\n- a\n\t- nested\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity) for p in problems] == [(5, W)]
+    assert "learners see it as code; remove the indent" in problems[0].message
+
+
 def test_a_comment_inside_a_paragraph_is_shown_by_no_writer() -> None:
     source = "Wear gloves <!-- TODO: new photo --> always, `<!-- kept -->` in code."
     for shown in (plain_text(source), markdown_to_html(source), *from_markdown(source)):
