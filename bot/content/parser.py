@@ -15,9 +15,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 from bot.content import frontmatter
+from bot.content.images import image_path
 from bot.content.markdown import MarkdownWalker, Tag, plain_text
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 
@@ -632,7 +633,6 @@ def images_found(lesson: Lesson, root: Path) -> bool:
 def _check_images(
     images: list[tuple[str, int]], root: Path, rel: str, problems: list[Problem]
 ) -> None:
-    folder = (root / rel).parent
     top = Path(os.path.normpath(root.absolute()))
     for src, line in images:
         parsed = urlparse(src)
@@ -643,12 +643,8 @@ def _check_images(
                                     f"image '{src}' must be a path relative to this file or an "
                                     "http(s) URL"))
             continue
-        target = unquote(parsed.path)
-        candidate = root / target.lstrip("/") if target.startswith("/") else folder / target
-        # Checked on the path as written, not with links resolved: a linked topic folder is part
-        # of the library, while "../../etc/passwd" is not.
-        real = Path(os.path.normpath(candidate.absolute()))
-        if not real.is_relative_to(top):
+        real = image_path(root, rel, src)
+        if real is None:
             # The bot uploads local images to chat platforms: never anything outside the folder.
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"image '{src}' is outside the lesson folder; copy it into "

@@ -12,12 +12,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 from bot.adapters.slack import SlackAdapter, create
 from bot.app import BotHost
-from bot.config import Secrets, Settings, SlackSettings
+from bot.config import LessonsSettings, Secrets, Settings, SlackSettings
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine, EngineSettings
 from bot.messages import Inbound, Outbound, Platform
@@ -107,7 +108,7 @@ async def start_bot(fake: FakeSlack, database: Database, clock: ManualClock,
                     mode: Literal["socket", "http"] = "socket",
                     bot_token: str = BOT_TOKEN, app_token: str = APP_TOKEN,
                     time_zone: str = "UTC", messages_per_second: float = 10.0,
-                    per_channel: float | None = FAST) -> SlackBot:
+                    per_channel: float | None = FAST, lessons: Path = SAMPLE) -> SlackBot:
     """The Slack adapter started on the real engine (sample lessons) and scheduler parts.
 
     ``per_channel`` None builds the adapter exactly as ``microlearn run`` does (one message a
@@ -115,14 +116,16 @@ async def start_bot(fake: FakeSlack, database: Database, clock: ManualClock,
     spend their time waiting out Slack's rate (the pacing test uses the real one).
     """
     settings = Settings(slack=SlackSettings(enabled=True, mode=mode, api_base_url=fake.base_url,
-                                            messages_per_second=messages_per_second))
+                                            messages_per_second=messages_per_second),
+                        lessons=LessonsSettings(dir=str(lessons)))
     secrets = Secrets(bot_token, app_token, SIGNING_SECRET, None)
-    catalog = Catalog(SAMPLE)
+    catalog = Catalog(lessons)
     catalog.load()
     engine = Engine(database, catalog, EngineSettings(time_zone=time_zone))
     host = CountingHost(engine, clock)
     adapter = (create(settings, secrets) if per_channel is None
-               else SlackAdapter(settings.slack, secrets, per_channel=per_channel))
+               else SlackAdapter(settings.slack, secrets, per_channel=per_channel,
+                                 lessons_dir=lessons))
     await adapter.start(host)
     web = None
     if mode == "http":

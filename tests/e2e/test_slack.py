@@ -39,7 +39,7 @@ from bot.ports import Recipient
 from scheduler.clock import ManualClock
 from storage import Database, upgrade
 from storage.repositories import Asks, Points
-from tests.conftest import SAMPLE
+from tests.conftest import DATA, SAMPLE
 from tests.e2e.slack_harness import (
     SlackBot,
     button_press,
@@ -67,6 +67,7 @@ pytestmark = pytest.mark.e2e
 
 MONDAY_NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # 07:00 in New York
 ANN, ANN_DM = "U1ANN", "D1ANN"
+GOOD = DATA / "good"
 
 
 @pytest.fixture
@@ -816,6 +817,35 @@ async def test_mydata_shares_a_json_file_in_the_dm(bot: SlackBot, fake: FakeSlac
     # The upload went the v2 way: an upload URL, the bytes, then the share.
     assert [call.method for call in fake.calls[-2:]] == ["files.getUploadURLExternal",
                                                          "files.completeUploadExternal"]
+
+
+async def test_a_lesson_image_in_the_folder_is_shared_just_before_its_lesson(
+        fake: FakeSlack, sqlite: Database, clock: ManualClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """An image block shows only a URL Slack can fetch: a lesson's own image file is uploaded
+    to the DM first; one Slack refuses is logged and the lesson still comes."""
+    started = await start_bot(fake, sqlite, clock, lessons=GOOD)
+    try:
+        await say(started, "hello")
+        start = len(fake.calls)
+        [text] = await say(started, "learn Spot a phishing email in ten seconds")
+        assert "Spot a phishing email" in text
+        [shared] = fake.shared(ANN_DM)
+        assert shared.filename == "phishing.png"
+        assert shared.title == "Spot a phishing email in ten seconds"
+        assert shared.content == (GOOD / "security" / "images" / "phishing.png").read_bytes()
+        methods = [call.method for call in fake.calls[start:]]
+        assert methods.index("files.completeUploadExternal") < methods.index("chat.postMessage")
+        # Slack refuses it (a workspace without files:write, say): the lesson comes alone.
+        fake.fail_next("files.getUploadURLExternal", 200, "missing_scope")
+        [again] = await say(started, "learn Spot a phishing email in ten seconds")
+        assert "Spot a phishing email" in again and len(fake.shared(ANN_DM)) == 1
+        assert "lesson image phishing.png refused" in caplog.text
+        # A lesson without an image uploads nothing.
+        await say(started, "learn passwords")
+        assert len(fake.shared(ANN_DM)) == 1
+    finally:
+        await started.stop()
 
 
 async def test_a_checked_track_begins_with_its_baseline_in_block_kit(

@@ -5,6 +5,8 @@ Only this package imports slack_bolt and slack_sdk.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.adapters.slack.adapter import SlackAdapter
 from bot.config import Secrets, Settings
 from bot.errors import AdapterStartError
@@ -31,4 +33,4 @@ def create(settings: Settings, secrets: Secrets) -> SlackAdapter:
             raise AdapterStartError(
                 f"{variable} does not look like {what} (it should start with '{prefix}'; "
                 "docs/slack.md says where to find it)")
-    return SlackAdapter(slack, secrets)
+    return SlackAdapter(slack, secrets, lessons_dir=Path(settings.lessons.dir))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -25,7 +26,13 @@ from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
 from bot.adapters.slack.http import ReplayGuard, events_route
 from bot.adapters.slack.inbound import Listeners
 from bot.config import Secrets, SlackSettings
-from bot.errors import AdapterStartError, DeliveryError, RateLimited
+from bot.errors import (
+    AdapterStartError,
+    DeliveryError,
+    RateLimited,
+    RecipientUnreachable,
+    TemporaryDeliveryError,
+)
 from bot.messages import Outbound, Platform
 from bot.ports import Host, Progress, Recipient, Sent
 
@@ -63,14 +70,14 @@ class SlackAdapter:
     platform = Platform.SLACK
 
     def __init__(self, settings: SlackSettings, secrets: Secrets,
-                 per_channel: float = PER_CHANNEL) -> None:
+                 per_channel: float = PER_CHANNEL, lessons_dir: Path | None = None) -> None:
         self.settings = settings
         self.secrets = secrets
         self.pacer = Pacer(settings.messages_per_second, per_channel)
         self.client = web_client(secrets.slack_bot_token, settings.api_base_url)
         self.delivery_client = web_client(secrets.slack_bot_token, settings.api_base_url,
                                           blind_retries=False)
-        self.blocks = BlockRenderer()
+        self.blocks = BlockRenderer(lessons_dir)
         self.directory = Directory(self.client)
         self.bot_user_id: str | None = None
         self.host: Host | None = None
@@ -204,6 +211,8 @@ class SlackAdapter:
         its delivery mark) goes through the client without blind retries."""
         if message.upload is not None:
             return await self.upload(channel, message)
+        if message.photo is not None:
+            await self.share_photo(channel, *message.photo)
         client = self.delivery_client if metadata is not None else self.client
         try:
             response = await client.chat_postMessage(
@@ -226,6 +235,26 @@ class SlackAdapter:
             raise delivery_error(exc, "files.upload") from exc
         shared = response.get("files") or [{}]
         return str(shared[0].get("id") or "")
+
+    async def share_photo(self, channel: str, path: Path, title: str) -> None:
+        """Share a lesson's local image in ``channel`` (files upload v2). An image that cannot
+        be read or that Slack refuses is logged and left out: it must not cost the lesson; a
+        rate limit or an outage is raised, so the post is tried again with its image."""
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            log.warning("Slack: lesson image %s unreadable (%s); sending text only", path.name,
+                        exc.strerror, extra={"platform": "slack"})
+            return
+        try:
+            await self.client.files_upload_v2(channel=channel, filename=path.name, file=content,
+                                              title=title, alt_txt=title[:1000])
+        except CALL_ERRORS as exc:
+            error = delivery_error(exc, "files.upload")
+            if isinstance(error, TemporaryDeliveryError | RecipientUnreachable):
+                raise error from exc
+            log.warning("Slack: lesson image %s refused (%s); sending text only", path.name,
+                        error, extra={"platform": "slack"})
 
     async def _marked(self, channel: str, key: str) -> dict[int, str]:
         """The parts of delivery ``key`` already in the DM (part -> ts), from its recent

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.slack.mrkdwn import escape, from_markdown, inline
+from bot.content.images import image_path
 from bot.content.model import Lesson
 from bot.messages import (
     Feedback,
@@ -86,6 +87,9 @@ class SlackMessage:
     upload: tuple[str, bytes] | None = None
     """A file (name, content) shared in the channel instead of a post, with ``text`` as its
     comment (a learner's `mydata`)."""
+    photo: tuple[Path, str] | None = None
+    """A lesson's local image (its file, the lesson's title) shared in the channel just before
+    the post: an image block can show only a URL Slack can fetch."""
 
 
 # -- small builders ----------------------------------------------------------------------------
@@ -168,8 +172,8 @@ def sections(paragraphs: Iterable[str], limit: int = SECTION_TEXT) -> list[Block
 
 
 def image(url: str | None, alt: str) -> list[Block]:
-    """An image block when the lesson's image is a URL Slack can fetch (local files are not
-    uploaded: docs/slack.md)."""
+    """An image block when the lesson's image is a URL Slack can fetch (a local file is
+    shared before the post: :attr:`SlackMessage.photo`)."""
     if not url or not url.startswith(("https://", "http://")) or len(url) > 3000:
         return []
     return [{"type": "image", "image_url": url, "alt_text": cut(alt or "image", 2000)}]
@@ -197,7 +201,8 @@ class BlockRenderer:
     message can be updated with the result when it is answered.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lessons_dir: Path | None = None) -> None:
+        self.lessons_dir = lessons_dir
         self.text = Renderer(escape=_escape, folders=(OWN_TEMPLATES, TEMPLATES))
         filters = self.text.environment.filters
         filters["inline"] = lambda source: Mrkdwn(inline(str(source)))
@@ -247,12 +252,20 @@ class BlockRenderer:
             blocks.append(context(note))
         return blocks
 
+    def photo(self, lesson: Lesson) -> tuple[Path, str] | None:
+        """The lesson's image as a file to share, when it is a local one that is there."""
+        if not lesson.image or self.lessons_dir is None:
+            return None
+        path = image_path(self.lessons_dir, lesson.path, lesson.image)
+        return (path, lesson.title) if path is not None and path.is_file() else None
+
     def lesson_message(self, message: LessonMessage) -> SlackMessage:
         lesson = message.lesson
         note = self.phrase("lesson_note", lesson=lesson) if lesson.questions else None
         return SlackMessage(fallback(self.phrase("lesson_preview", lesson=lesson)),
                             self.with_buttons(self.lesson_blocks(lesson, note),
-                                              ("read", message.done)))
+                                              ("read", message.done)),
+                            photo=self.photo(lesson))
 
     def lookup_message(self, message: LookupAnswer) -> SlackMessage:
         lesson = message.lesson
@@ -266,7 +279,8 @@ class BlockRenderer:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))
         return SlackMessage(fallback(escape(lesson.title)),
                             self.with_buttons(blocks, ("add", message.add),
-                                              ("notit", message.not_it)))
+                                              ("notit", message.not_it)),
+                            photo=self.photo(lesson))
 
     def no_match_message(self, message: NoMatch) -> SlackMessage:
         """"I have no lesson on ...", then a button for each lesson offered (``lesson-pick-N``:
@@ -436,13 +450,16 @@ class BlockRenderer:
         for outbound in outbounds:
             message = self.message(outbound)
             alone = message.ask_id is not None or message.upload is not None
-            if (grouped and joinable and not alone
+            # A message with a photo starts a post (the photo is shared just before it); what
+            # follows may join it.
+            if (grouped and joinable and not alone and message.photo is None
                     and len(grouped[-1].blocks) + 1 + len(message.blocks) <= MESSAGE_BLOCKS):
                 last = grouped[-1]
-                grouped[-1] = SlackMessage(last.text, [*last.blocks, divider(), *message.blocks])
+                grouped[-1] = SlackMessage(last.text, [*last.blocks, divider(), *message.blocks],
+                                           photo=last.photo)
             else:
                 grouped.append(SlackMessage(message.text, self.fit(message.blocks),
-                                            message.ask_id, message.upload))
+                                            message.ask_id, message.upload, message.photo))
             joinable = not alone
         return grouped
 

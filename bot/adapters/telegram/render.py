@@ -25,6 +25,7 @@ from bot.adapters.telegram.formatting import (
     split_html,
     visible_length,
 )
+from bot.content.images import image_path
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.messages import (
@@ -228,9 +229,8 @@ class TelegramRenderer:
             return None
         if urlparse(lesson.image).scheme in ("http", "https"):
             return lesson.image, False
-        root = self.lessons_dir.resolve()
-        path = (root / Path(lesson.path).parent / lesson.image).resolve()
-        if not path.is_file() or not path.is_relative_to(root):
+        path = image_path(self.lessons_dir, lesson.path, lesson.image)
+        if path is None or not path.is_file():
             return None
         return str(path), True
 
