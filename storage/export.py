@@ -21,8 +21,10 @@ from sqlmodel import Session
 
 from storage.database import Database
 from storage.errors import StorageError
+from storage.reports import left_unanswered
 from storage.tables import (
     AnswerRow,
+    AskRow,
     CardRow,
     FlagRow,
     LearnerRow,
@@ -37,6 +39,7 @@ CHUNK = 1000
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _CARD = CardRow.__table__  # type: ignore[attr-defined]
+_ASK = AskRow.__table__  # type: ignore[attr-defined]
 _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
@@ -94,6 +97,8 @@ class LearnerOut:
     streak_day: date | None = None
     """The local day the stored streak was last kept (whether it still holds is a question of
     the workdays since)."""
+    unanswered: int = 0
+    """Pushed questions left unanswered in the week before yesterday (the dashboard's)."""
 
 
 @dataclass(frozen=True)
@@ -183,14 +188,18 @@ class Exports:
                    .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
+        left = (select(_ASK.c.learner_id, func.count().label("left"))
+                .where(left_unanswered(now)).group_by(_ASK.c.learner_id).subquery())
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.created_at, _LEARNER.c.last_action_at,
                         func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
                         func.coalesce(_STREAK.c.longest, 0), _LEARNER.c.points,
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
-                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active)
+                        func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
+                        func.coalesce(left.c.left, 0))
                  .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(left, left.c.learner_id == _LEARNER.c.id)
                               .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
                  .order_by(_LEARNER.c.id))
         if since is not None:
@@ -201,7 +210,7 @@ class Exports:
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
                              str(row[10] or "UTC"), bool(row[11]), int(row[12]),
-                             _day(row[13]))
+                             _day(row[13]), int(row[14]))
 
 
     def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:

@@ -71,6 +71,19 @@ _PDAY = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 _CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
+
+UNANSWERED_WINDOW = timedelta(days=8)
+"""How far back questions left unanswered count against a learner (a week before yesterday)."""
+
+
+def left_unanswered(now: datetime) -> Any:
+    """Asks the bot pushed in the week before yesterday that are still unanswered (a question
+    pushed today may yet be answered today)."""
+    return and_(_ASK.c.pushed, _ASK.c.answered_at.is_(None),
+                _ASK.c.asked_at >= now - UNANSWERED_WINDOW,
+                _ASK.c.asked_at < now - timedelta(days=1))
+
+
 GAIN_BUCKETS = ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1", "undefined")
 """The bands of the normalised-gain distribution ('undefined': everything known before)."""
 
@@ -196,6 +209,9 @@ class LearnerRisk:
     act: whether it still holds is a question of their workdays since)."""
     paused: bool = False
     """On holiday (``away`` also counts a learner who said `stop`)."""
+    unanswered: int = 0
+    """Questions the bot pushed in the week before yesterday that are still unanswered: a
+    backlog of reviews is the learner's to worry about only when they leave questions."""
 
 
 @dataclass(frozen=True)
@@ -675,14 +691,21 @@ class Reports:
             overdue: Any = (select(func.count()).select_from(_CARD.join(_PROGRESS, learning))
                             .where(_CARD.c.learner_id == _LEARNER.c.id, late)
                             .correlate(_LEARNER).scalar_subquery())
+            unanswered: Any = (select(func.count()).select_from(_ASK)
+                               .where(_ASK.c.learner_id == _LEARNER.c.id, left_unanswered(now))
+                               .correlate(_LEARNER).scalar_subquery())
         else:
             # PostgreSQL runs a correlated count once per learner (a tenth of a millisecond
             # each); one grouped hash join over the late cards is several times faster.
             late_by = (select(_CARD.c.learner_id, func.count().label("overdue"))
                        .select_from(_CARD.join(_PROGRESS, learning)).where(late)
                        .group_by(_CARD.c.learner_id).subquery())
-            joined = joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
+            left_by = (select(_ASK.c.learner_id, func.count().label("left"))
+                       .where(left_unanswered(now)).group_by(_ASK.c.learner_id).subquery())
+            joined = (joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
+                      .outerjoin(left_by, left_by.c.learner_id == _LEARNER.c.id))
             overdue = func.coalesce(late_by.c.overdue, 0)
+            unanswered = func.coalesce(left_by.c.left, 0)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, overdue,
                         func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
@@ -690,7 +713,7 @@ class Reports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        _LEARNER.c.paused)
+                        _LEARNER.c.paused, unanswered)
                  .select_from(joined)
                  .where(self._of(_LEARNER.c.id, scope))
                  .order_by(_LEARNER.c.id))
@@ -701,7 +724,7 @@ class Reports:
                             _as_datetime(row[8]),
                             _workdays(row[9]), str(row[10] or "UTC"), bool(row[11]),
                             int(row[12]), _as_date(row[13]) if row[13] is not None else None,
-                            bool(row[14]))
+                            bool(row[14]), int(row[15]))
                 for row in self.session.execute(query)]
 
     def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,
@@ -949,3 +972,4 @@ def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, f
     if first is not None and first.tzinfo is None:
         first = first.replace(tzinfo=now.tzinfo)
     return counts, retries, int(backlog), (now - first).total_seconds() if first else 0.0
+

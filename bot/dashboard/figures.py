@@ -131,9 +131,13 @@ def learner_streak(learner: LearnerRisk, now: datetime) -> int:
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             overdue: int) -> list[Risk]:
     """Learners slipping: no action (since their last, or since they enrolled) for
-    ``idle_days`` of their workdays, at least ``overdue`` reviews overdue, or a streak of 3 days
-    or more lost (more workdays missed than their freezes cover). A learner on holiday or who
-    stopped the daily messages is not slipping. The longest idle first."""
+    ``idle_days`` of their workdays, at least ``overdue`` reviews overdue (and questions left
+    unanswered), or a streak of 3 days or more lost (more workdays missed than their freezes
+    cover). A learner on holiday or who stopped the daily messages is not slipping. The longest
+    idle first.
+
+    Reviews overdue count only with questions the bot pushed in the week before yesterday left
+    unanswered: a learner who answers all it asks is not slipping, whatever their backlog."""
     risks = []
     for learner in learners:
         if learner.away:
@@ -150,8 +154,12 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             if missed >= idle_days:
                 what = "no action" if learner.last_action else "never acted"
                 reasons.append(f"{what} for {missed} workdays")
-        if learner.overdue >= overdue:
-            reasons.append(f"{learner.overdue} reviews overdue")
+        if learner.overdue >= overdue and learner.unanswered:
+            # A backlog alone is the daily budget's doing when every question asked is
+            # answered: only one the learner leaves questions on is theirs.
+            left = learner.unanswered
+            reasons.append(f"{learner.overdue} reviews overdue, {left} question"
+                           f"{'' if left == 1 else 's'} of the last week unanswered")
         if learner.streak >= 3 and learner_streak(learner, now) == 0:
             reasons.append(f"streak of {learner.streak} lost")
         if reasons:

@@ -423,9 +423,11 @@ class Dashboard:
             Figure("at risk", str(len(risks))),
         ), (), (table,), (
             f"At risk: no action for {self.settings.idle_days} days, "
-            f"{self.settings.overdue_reviews} reviews or more overdue, or a streak of 3 days or "
-            "more lost. The list is as of now (the platform filter applies; dates and track "
-            "do not). The first 500 are listed; the CSV has them all.",))
+            f"{self.settings.overdue_reviews} reviews or more overdue with questions of the last "
+            "week left unanswered (a backlog of someone who answers all the bot asks is the "
+            "daily budget's, not theirs), or a streak of 3 days or more lost. The list is as of "
+            "now (the platform filter applies; dates and track do not). The first 500 are "
+            "listed; the CSV has them all.",))
 
     def learner(self, reports: Reports, filters: Filters, now: datetime,
                 learner_id: int) -> Page:
