@@ -174,6 +174,25 @@ def test_filters_change_the_numbers(page: object, site: Site) -> None:
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def test_back_shows_the_filters_the_figures_were_made_with(page: object, site: Site) -> None:
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/overview?from=2026-11-01")  # type: ignore[attr-defined]
+    everyone = page.locator(".figures dd").first.inner_text()  # type: ignore[attr-defined]
+    page.select_option("select[name=platform]", "telegram")  # type: ignore[attr-defined]
+    page.click("form.filters button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url("**platform=telegram**")  # type: ignore[attr-defined]
+    page.go_back()  # type: ignore[attr-defined]
+    page.wait_for_url("**overview?from=2026-11-01")  # type: ignore[attr-defined]
+    assert page.locator(".figures dd").first.inner_text() == everyone  # type: ignore[attr-defined]
+    assert page.eval_on_selector(  # type: ignore[attr-defined]
+        "select[name=platform]", "select => select.value") == ""
+    page.go_forward()  # type: ignore[attr-defined]
+    page.wait_for_url("**platform=telegram**")  # type: ignore[attr-defined]
+    assert page.eval_on_selector(  # type: ignore[attr-defined]
+        "select[name=platform]", "select => select.value") == "telegram"
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
 def test_csv_downloads_parse_and_match_the_table(page: object, site: Site) -> None:
     sign_in(page, site.link())
     page.goto(f"{site.base}/dashboard/questions?from=2026-11-01")  # type: ignore[attr-defined]

@@ -30,4 +30,12 @@
     });
     canvas.setAttribute("data-drawn", "true");
   });
+  // Back or Forward may show a page with the filters as they were last touched, not as the
+  // figures were made (the browser keeps the page, or fills the form in again): put them back
+  // to what the page's address says, so the boxes always name the figures shown.
+  window.addEventListener("pageshow", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form.filters"), function (form) {
+      form.reset();
+    });
+  });
 }());
