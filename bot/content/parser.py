@@ -357,7 +357,31 @@ class _Walker(MarkdownWalker):
                 "between the brackets)"))
             question.choices.append(Choice(text, right, self.line(start)))
         else:
+            end = self.lazy_line(question, marker_end, end)
             question.choices.append(Choice(self.raw(marker_end, end), marker, self.line(start)))
+
+    def lazy_line(self, question: _QuestionDraft, start: int, end: int) -> int:
+        """Where a choice's own text ends. Markdown continues a list item on a next line that
+        is not indented: 'Explanation: ...' written right under the last choice is the
+        explanation, not part of that choice (which would show it, and give the answer away);
+        other such text is warned."""
+        typed = self.source[start:end]
+        lazy = next((match.start() + 1 for match in re.finditer(rb"\n(?=\S)", typed.rstrip())),
+                    None)
+        if lazy is None:
+            return end
+        text = " ".join(typed[lazy:].decode("utf-8", "replace").split())
+        line = self.line(start + lazy)
+        if _EXPLANATION_LABEL.match(text):
+            question.after.append((text, line))
+            return start + lazy
+        choice = _shorten(self.raw(start, start + lazy), 40)
+        self.problems.append(Problem(self.rel, line, Severity.WARNING,
+                                     f"this line joins the choice '{choice}' above it (Markdown "
+                                     "goes on with a list item on the next line), so learners "
+                                     "read it as part of that choice; leave a blank line before "
+                                     "it, or write an explanation as '> ...'"))
+        return end
 
     def block(self, tag: str, start: int, end: int, pieces: list[str], level: int) -> None:
         """Handle one top-level block once its events are all seen."""

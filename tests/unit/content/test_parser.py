@@ -356,6 +356,24 @@ def test_text_after_the_choices_is_an_explanation_when_labelled_and_a_warning_wh
     assert "shown with the question, before its choices" in problems[0].message
 
 
+def test_text_right_under_the_last_choice_is_not_part_of_it() -> None:
+    """Markdown goes on with a list item on a next line that is not indented: an explanation
+    written there would show inside the right choice and give the answer away."""
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Which room?\n- [ ] Kitchen\n- [x] Board room\n"
+            "Explanation: it is for the board.\n\n### How long?\n- [ ] 8 hours\n"
+            "- [x] 2 hours\nThe limit keeps rooms free.\n\n### Wrapped?\n- [x] a long choice\n"
+            "  wrapped by the editor\n- [ ] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    first, second, third = lesson.questions
+    assert [c.text for c in first.choices] == ["Kitchen", "Board room"]
+    assert first.explanation == "it is for the board."
+    assert second.choices[1].text == "2 hours The limit keeps rooms free."
+    assert [(p.line, p.severity) for p in problems] == [(15, W)]
+    assert "joins the choice '2 hours' above it" in problems[0].message
+    assert third.choices[0].text == "a long choice wrapped by the editor"
+
+
 def test_a_first_question_without_its_heading_is_an_error_not_an_empty_quiz() -> None:
     for quiz, line in (("**First?**\n- [ ] a\n- [x] b\n", 7),
                        ("1. What is it?\n   - [ ] a\n   - [x] b\n", 7)):
