@@ -433,6 +433,7 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
     from bot.dashboard.pages import Dashboard
     from bot.engine.turn import EngineSettings
     from bot.simulate import Simulation
+    from storage.reports import Scope
 
     try:
         # Questions ask how sure, so the dashboard's confidence figures have a cohort too.
@@ -450,9 +451,14 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
             dashboard.keep_snapshot(moment)  # the retention trend, one point a day
             bar.update(1)
         result = Simulation(engine, seed, progress).run(learners, days, first)
+    # Lessons read as the dashboard counts them ("Got it", or answering one of its questions),
+    # from the first local morning (east of UTC it is the day before in UTC) to the last.
+    since = datetime.combine(first, datetime.min.time(), UTC) - timedelta(days=1)
+    with database.reports() as reports:
+        read = reports.activity(Scope(since, since + timedelta(days=days + 3))).read
     database.dispose()
-    click.echo(f"{result.learners} learners over {result.days} days: {result.reads} lessons "
-               f"read, {result.answers} answers ({result.events} engine events) in "
+    click.echo(f"{result.learners} learners over {result.days} days: {read} lessons read, "
+               f"{result.answers} answers ({result.events} engine events) in "
                f"{database.safe_url}")
 
 

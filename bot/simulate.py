@@ -76,7 +76,6 @@ class SimulationResult:
     learners: int
     days: int
     events: int
-    reads: int
     answers: int
 
 
@@ -89,7 +88,6 @@ class Simulation:
         self.random = random.Random(seed)
         self.progress = progress
         self.events = 0
-        self.reads = 0
         self.answers = 0
         questions = [(lesson.id, question.key) for lesson in engine.catalog.lessons()
                      for question in lesson.questions]
@@ -141,7 +139,7 @@ class Simulation:
                 self.day(person, ids[person.user_id], day, offset)
             if self.progress is not None:
                 self.progress(offset + 1, days)
-        return SimulationResult(learners, days, self.events, self.reads, self.answers)
+        return SimulationResult(learners, days, self.events, self.answers)
 
     def day(self, person: Persona, learner_id: int, day: date, offset: int) -> None:
         zone = calendar.zone(person.zone)
@@ -158,7 +156,6 @@ class Simulation:
                 if self.random.random() < 0.85:  # most who read say so
                     later = morning + timedelta(minutes=self.random.randint(3, 240))
                     self.speak(person, later, self.handle(person, later, answer=message.done))
-                    self.reads += 1
                 for question in message.lesson.questions:
                     person.seen[f"{message.lesson.id}:{question.key}"] = morning
         if active and self.random.random() < 0.25:

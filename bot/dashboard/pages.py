@@ -48,6 +48,11 @@ class Chart:
     labels: tuple[str, ...]
     series: tuple[Series, ...]
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: no value, or only zeros (bare axes would look like a broken chart)."""
+        return all(not value for series in self.series for value in series.values)
+
     def table(self) -> Table:
         """The chart's numbers as a table."""
         return Table(self.key, self.title, ("label", *(s.name for s in self.series)),

@@ -3,10 +3,15 @@ endlines that come days after the track) and answers that say how sure."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from bot.app import open_engine
+from bot.cli import main
 from bot.dashboard.pages import Dashboard, Filters
 from bot.engine.turn import EngineSettings
 from bot.simulate import Simulation
@@ -41,3 +46,17 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     assert baselines >= 6 and both >= 4
     assert isinstance(before, float) and isinstance(after, float) and after > before
     assert isinstance(gain, float) and gain > 0
+
+
+def test_simulate_says_the_lessons_read_that_the_dashboard_counts(tmp_path: Path) -> None:
+    """'Got it' and answering a lesson's question both read it: the summary line counts both,
+    as the dashboard and the database do."""
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    result = CliRunner().invoke(main, ["simulate", "--db", url, "--learners", "3", "--days", "8",
+                                       "--start", "2026-03-02"])
+    assert result.exit_code == 0, result.output
+    said = int(re.search(r"(\d+) lessons read", result.output).group(1))  # type: ignore[union-attr]
+    with sqlite3.connect(tmp_path / "cohort.db") as connection:
+        [(stored,)] = connection.execute(
+            "select count(*) from lesson_progress where read_at is not null")
+    assert said == stored > 0

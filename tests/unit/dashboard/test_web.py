@@ -62,6 +62,14 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
 
 
+async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
+    """No learner has taken both knowledge checks: bare axes would look broken."""
+    page = await (await client.get("/dashboard/gain?from=2026-03-01")).text()
+    assert "Nothing yet in this view." in page and "<canvas" not in page
+    overview = await (await client.get("/dashboard/overview?from=2026-03-01")).text()
+    assert "<canvas" in overview  # the enrolment is something to draw
+
+
 async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) -> None:
     response = await client.get("/dashboard/learners/learners.csv")
     assert response.status == 200 and response.content_type == "text/csv"
