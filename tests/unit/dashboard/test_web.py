@@ -68,6 +68,7 @@ async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
     assert "Nothing yet in this view." in page and "<canvas" not in page
     overview = await (await client.get("/dashboard/overview?from=2026-03-01")).text()
     assert "<canvas" in overview  # the enrolment is something to draw
+    assert "Days and times in UTC" in overview  # learners are in many zones: say whose
 
 
 async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) -> None:
