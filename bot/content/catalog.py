@@ -475,6 +475,12 @@ class Catalog:
                 item.lesson_id for item in candidates if item.lesson_id in self._served
                 and self._served[item.lesson_id].content in contents}
 
+    def names_lesson(self, text: str) -> bool:
+        """Whether ``text`` is just a lesson's name (its title, or a name before its dash), as
+        lookup reads a name: words typed to find that lesson, whatever else was awaited."""
+        with self._lock:
+            return bool(self._named_ids(text))
+
     def _named_ids(self, question: str) -> list[str]:
         """The lessons ``question`` names, if it names few enough to mean them: a title that
         many lessons share ("Introduction", "Overview") names none of them. Hold the lock."""

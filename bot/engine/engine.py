@@ -234,7 +234,9 @@ class Engine:
             if said in SKIP_WORDS:
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))
                 return
-            if voice.looks_like_question(text):  # a question: answered, the invitation open
+            # A question, or a lesson's name (a search, not what the lesson lacked): answered,
+            # the invitation kept open.
+            if voice.looks_like_question(text) or turn.catalog.names_lesson(text):
                 voice.keep(turn, awaited)
                 lessons.lookup(turn, question_text(inbound.text or ""))
                 return

@@ -66,6 +66,19 @@ def test_a_lesson_read_offers_a_rating_and_a_second_tap_changes_it(
     assert isinstance(say("bananas", at=MON)[0], LookupAnswer)
 
 
+def test_a_lessons_name_after_not_useful_is_a_search_not_the_comment(
+        say: Say, database: Database) -> None:
+    say("lesson", at=MON)
+    rate = next(m for m in say("done", at=MON) if isinstance(m, RateLesson))
+    assert say(answer=rate.down, at=MON) == [Rated("One", False, ask_comment=True)]
+    found = say("two", at=MON)  # another lesson's name: what they went looking for
+    assert isinstance(found[0], LookupAnswer) and found[0].lesson.title == "Two"
+    assert ratings(database) == [("basics/one", False, "")]
+    # The invitation stays open for words that are a comment.
+    assert say("Too long for a Monday", at=MON) == [Noted("comment", "One")]
+    assert ratings(database) == [("basics/one", False, "Too long for a Monday")]
+
+
 def test_rate_by_command_with_words_and_refusals(say: Say, database: Database) -> None:
     assert kinds(say("rate up", at=MON))[-1] == "notice:nothing_to_rate"  # after the welcome
     say("lesson", at=MON)
