@@ -150,6 +150,11 @@ def parse_lesson(
         problems.append(Problem(rel, front.lines["order"], Severity.WARNING,
                                 "'order' has no effect without 'track'; add 'track: name' "
                                 "or remove 'order'"))
+    if values.get("check") and "track" not in values and "track" not in front.invalid:
+        # The file's own mistake: said with its others, not only once they are fixed.
+        problems.append(Problem(rel, front.lines["check"], Severity.ERROR,
+                                "'check' needs a track: add 'track: name' and make this "
+                                "lesson its first, or remove 'check'"))
     if "track" in values and "order" not in values and "order" not in front.invalid:
         problems.append(Problem(rel, front.lines["track"], Severity.WARNING,
                                 "lesson is in a track but has no 'order'; add 'order: N' so it "

@@ -397,6 +397,16 @@ def test_select_all_with_one_right_answer_is_warned() -> None:
     assert [q.says_select_all for q in lesson.questions] == [True, True]
 
 
+def test_a_files_own_mistakes_come_in_one_round() -> None:
+    text = ("---\ntitle: T\ncheck: true\n---\nBody.\n\n## Quiz\n\n### Same?\n- [x] a\n"
+            "- [ ] b\n\n### Same?\n- [x] a\n- [ ] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(3, E), (13, E)]
+    assert "'check' needs a track" in problems[0].message
+    assert "is asked twice" in problems[1].message
+
+
 def test_html_comments_are_notes_for_trainers_never_shown() -> None:
     text = ("# Gloves\n\n<!-- TODO: ask Maria for the new photo -->\n\nWear gloves.\n\n"
             "<!--\nmore\n-->\n\nThe end.\n")
