@@ -101,6 +101,9 @@ def test_activity_counts_reads_not_deliveries(database: Database, cohort: dict[s
     assert (counts.enrolled, counts.active_7, counts.active_30) == (4, 4, 4)
     assert daily == [(date(2026, 3, 16), 2), (date(2026, 3, 17), 1), (date(2026, 3, 18), 4),
                      (date(2026, 3, 19), 2)]
+    with database.reports() as reports:  # a range of two days: only what was in it
+        short = reports.learner_counts(Scope(datetime(2026, 3, 19, tzinfo=UTC), NOW))
+    assert (short.active_7, short.active_30) == (2, 2)
 
 
 def test_facility_latest_accuracy_and_choices(database: Database, catalog: Catalog,
