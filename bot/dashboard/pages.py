@@ -498,8 +498,9 @@ class Dashboard:
                        tuple((words, times, _stamp(last))
                              for words, times, last in reports.misses(scope, 200)))
         return Page("lessons", "Lessons", (
-            Figure("lessons in the library", str(len(self.catalog.lessons()))),
-            Figure("lessons nobody got in the range", str(sum(
+            Figure("lessons in the track" if scope.lessons is not None
+                   else "lessons in the library", str(len(shown))),
+            Figure("lessons nobody got in the range (delivered, read or looked up)", str(sum(
                 1 for row in rows if not (row.delivered or row.read or row.looked_up)))),
             Figure("unanswered lookups", str(sum(row[1] for row in misses.rows
                                                  if isinstance(row[1], int)))),

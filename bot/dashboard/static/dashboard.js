@@ -24,7 +24,15 @@
       },
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
-        scales: { y: percent ? { min: 0, max: 1 } : { beginAtZero: true } },
+        scales: {
+          y: percent ? { min: 0, max: 1 } : { beginAtZero: true },
+          // A lesson's title may be long: a label cut short keeps to its bar (the table
+          // under the chart has it whole).
+          x: { ticks: { callback: function (value) {
+            var label = String(this.getLabelForValue(value));
+            return label.length > 32 ? label.slice(0, 31) + "\u2026" : label;
+          } } }
+        },
         plugins: { legend: { display: chart.series.length > 1 } }
       }
     });

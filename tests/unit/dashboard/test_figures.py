@@ -247,6 +247,9 @@ def test_every_page_builds_and_filters_change_the_numbers(
     assert "<script>" in str(table.rows[0][8])  # kept as text here; pages escape it
     lessons = dashboard.build("lessons", everything, NOW)
     assert lessons.tables[1].rows == (("kerberos tickets", 2, "2026-03-18 09:00"),)
+    track = dashboard.build("lessons", Filters(date(2026, 3, 1), NOW.date(), track="t"), NOW)
+    assert (track.figures[0].label, track.figures[0].value) == (
+        "lessons in the track", str(len(track.tables[0].rows)))
     later = dashboard.build("overview", Filters(date(2026, 3, 19), NOW.date()), NOW)
     assert later.figures[3].value != dashboard.build("overview", everything, NOW).figures[3].value
     learner = dashboard.build("learner", everything, NOW, cohort["ann"])
