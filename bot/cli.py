@@ -641,7 +641,8 @@ def _print_result(result: LookupResult) -> None:
               f"{DEFAULT_DB}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file.")
-@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+@click.option("--lessons", "folder", default=None,
+              type=click.Path(file_okay=False, exists=True),  # named: a typo is no fallback
               help="Lesson folder, for titles and question texts (default: the config's, or "
                    "lessons).")
 @click.option("--format", "form", type=click.Choice(["csv", "jsonl"]), default="csv",

@@ -230,6 +230,9 @@ def test_a_missing_database_is_named_and_not_made(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", "answers", "--db", f"sqlite:///{missing}"])
     assert result.exit_code == 1 and f"no database at {missing}" in result.output
     assert not missing.exists()
+    # A lesson folder named and not there is a typo, not a reason to write ids for titles.
+    result = CliRunner().invoke(main, ["export", "answers", "--lessons", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_an_unreadable_database_writes_nothing(tmp_path: Path, sample_catalog: Catalog) -> None:
