@@ -359,6 +359,19 @@ async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: Slack
     assert len(fake.posted()) == 1
 
 
+async def test_a_dm_with_a_file_attached_is_answered_by_its_words(lone_bot: SlackBot,
+                                                                    fake: FakeSlack) -> None:
+    """A learner pastes a screenshot of a suspicious mail and asks about it."""
+    await say(lone_bot, "hello")
+    event = dm(ANN, "is this a phishing mail? how do I report it", subtype="file_share",
+               files=[{"id": "F1", "name": "mail.png", "mimetype": "image/png"}])
+    before = len(fake.posted())
+    envelope = await fake.socket.send("events_api", event_body(event))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    [answer] = (await fake.wait_posts(before + 1))[before:]
+    assert "phishing" in answer.text.lower()
+
+
 async def test_a_retried_event_is_handled_once(lone_bot: SlackBot, fake: FakeSlack) -> None:
     body = event_body(dm(ANN, "help"))
     first = await fake.socket.send("events_api", body)
@@ -583,6 +596,24 @@ async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: Fa
     tampered = body.replace(b"hello", b"forget confirm")
     assert (await post(http_bot, tampered, signed(body)))[0] == 401
     await asyncio.sleep(0.2)  # give a wrongly accepted event time to show
+    assert http_bot.host.inbounds == [] and fake.posted() == []
+
+
+async def test_http_mode_refuses_unsigned_and_unreadable_requests_without_a_trace(
+        http_bot: SlackBot, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    body = json_body(event_body(dm(ANN, "hello")))
+    for headers in ({}, {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=x"},
+                    {"X-Slack-Request-Timestamp": str(int(time.time()))}):
+        status, text = await post(http_bot, body, headers)
+        assert status == 401 and "invalid request" in text, headers
+    broken = b"{not json"
+    status, text = await post(http_bot, broken, signed(broken))
+    assert status == 400 and "malformed body" in text
+    form = b"payload=%7Bbroken"
+    status, _ = await post(http_bot, form, signed(
+        form, content_type="application/x-www-form-urlencoded"))
+    assert status == 400
+    assert "Traceback" not in caplog.text and "ERROR" not in caplog.text
     assert http_bot.host.inbounds == [] and fake.posted() == []
 
 

@@ -67,10 +67,20 @@ def events_route(app: AsyncApp, path: str, guard: ReplayGuard) -> Route:
         body = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
+        if not timestamp.isdigit() or not signature.startswith("v0="):
+            # Not signed at all: refused as bolt refuses a wrong signature, without a trace
+            # in the error log for anyone who posts here.
+            return web.json_response({"error": "invalid request"}, status=401)
         if guard.replayed(body, timestamp, signature):
             log.warning("refused a replayed Slack request (a signature already used)",
                         extra={"platform": "slack", "remote": request.remote})
             return web.json_response({"error": "replayed request"}, status=401)
-        response = await app.async_dispatch(await to_bolt_request(request))
+        try:
+            response = await app.async_dispatch(await to_bolt_request(request))
+        except ValueError as exc:  # a body bolt cannot read (broken JSON or form data)
+            log.warning("refused a Slack request whose body cannot be read (%s)",
+                        type(exc).__name__, extra={"platform": "slack",
+                                                    "remote": request.remote})
+            return web.json_response({"error": "malformed body"}, status=400)
         return await to_aiohttp_response(response)
     return Route("POST", path, slack_events)

@@ -13,7 +13,8 @@ Each listener acknowledges first (Slack wants an answer within 3 s and retries o
 does the work in bolt's background task. An event Slack delivers again (``X-Slack-Retry-Num``,
 or a second connection) is recognised by its ``event_id`` and handled once. The bot's own
 messages and message subtypes that are not a person typing (edits, joins, bot messages) are
-ignored. A failure while handling one request is logged and answered politely; the bot goes on.
+ignored; a message with a file attached is read by its words. A failure while handling one
+request is logged and answered politely; the bot goes on.
 """
 
 from __future__ import annotations
@@ -75,9 +76,14 @@ class RecentIds:
         return True
 
 
+PERSON_SUBTYPES = (None, "", "file_share", "thread_broadcast")
+"""Message subtypes a person typed: plain, with a file attached (a screenshot of a suspicious
+mail, with the question), or a thread reply also sent to the conversation."""
+
+
 def is_person_typing(event: dict[str, Any], bot_user_id: str | None) -> bool:
     """A DM a person typed: not an edit, a join, a bot's message, or our own."""
-    return (event.get("channel_type") == "im" and not event.get("subtype")
+    return (event.get("channel_type") == "im" and event.get("subtype") in PERSON_SUBTYPES
             and not event.get("bot_id") and bool(event.get("user"))
             and event.get("user") != bot_user_id and bool(event.get("channel")))
 
