@@ -372,6 +372,15 @@ async def test_a_dm_with_a_file_attached_is_answered_by_its_words(lone_bot: Slac
     assert "phishing" in answer.text.lower()
 
 
+async def test_a_passing_auth_error_after_start_loses_no_event(lone_bot: SlackBot,
+                                                                 fake: FakeSlack) -> None:
+    """The token was checked at start: bolt does not check it again at the first request,
+    where an error dropped the event and told the learner to reinstall the app."""
+    fake.fail_next("auth.test", 500, "internal_error", count=5)
+    [reply] = await say(lone_bot, "hello")
+    assert "Welcome to microlearn" in reply and "reinstall" not in reply
+
+
 async def test_a_retried_event_is_handled_once(lone_bot: SlackBot, fake: FakeSlack) -> None:
     body = event_body(dm(ANN, "help"))
     first = await fake.socket.send("events_api", body)

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
@@ -81,13 +82,29 @@ class SlackAdapter:
         self.directory = Directory(self.client)
         self.bot_user_id: str | None = None
         self.host: Host | None = None
-        self.app = AsyncApp(
-            client=self.client, name="microlearn",
-            signing_secret=secrets.slack_signing_secret or "",
-            # Socket Mode requests come over our own authenticated websocket; bolt never checks
-            # them (and our HTTP route always does).
-            request_verification_enabled=settings.mode == "http",
-            logger=logging.getLogger("bot.adapters.slack.bolt"))
+        self._authorized: AuthorizeResult | None = None
+
+        async def authorize() -> AuthorizeResult:  # bolt passes a method's 'self' by name
+            return await self._authorize()
+
+        bolt_log = logging.getLogger("bot.adapters.slack.bolt")
+        level = bolt_log.level
+        # bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused: the client and the
+        # authorization below are how the token is used, so that warning is no news.
+        bolt_log.setLevel(logging.ERROR)
+        try:
+            self.app = AsyncApp(
+                client=self.client, name="microlearn",
+                signing_secret=secrets.slack_signing_secret or "",
+                # Socket Mode requests come over our own authenticated websocket; bolt never
+                # checks them (and our HTTP route always does).
+                request_verification_enabled=settings.mode == "http",
+                # The identity start() checked: bolt's own check (auth.test at the first
+                # request) would, on a passing error, drop that request and tell the learner to
+                # reinstall the app.
+                authorize=authorize, logger=bolt_log)
+        finally:
+            bolt_log.setLevel(level)
         self.listeners = Listeners(self)
         self.listeners.register(self.app)
         self.socket: AsyncSocketModeHandler | None = None
@@ -101,11 +118,22 @@ class SlackAdapter:
             identity = await self.client.auth_test()
         except CALL_ERRORS as exc:
             raise start_error(exc, "SLACK_BOT_TOKEN", "checking the bot token (auth.test)") from exc
+        self._authorized = AuthorizeResult.from_auth_test_response(
+            bot_token=self.secrets.slack_bot_token, auth_test_response=identity)
         self.bot_user_id = str(identity.get("user_id") or "") or None
         log.info("Slack: signed in to team %s as %s (%s mode)", identity.get("team_id"),
                  identity.get("user_id"), self.settings.mode, extra={"platform": "slack"})
         if self.settings.mode == "socket":
             await self._connect()
+
+    async def _authorize(self) -> AuthorizeResult:
+        """Who the bot is, for bolt: as start() found it (checked again only if a request
+        came before it, which an error answers as bolt would)."""
+        if self._authorized is None:
+            identity = await self.client.auth_test()
+            self._authorized = AuthorizeResult.from_auth_test_response(
+                bot_token=self.secrets.slack_bot_token, auth_test_response=identity)
+        return self._authorized
 
     async def _connect(self) -> None:
         token = self.secrets.slack_app_token or ""
