@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.content.catalog import Catalog
@@ -159,22 +160,40 @@ class Engine:
                 # back.
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
+            elif not learner.display_name and inbound.display_name:
+                self.complete(turn, inbound)
             trainer = self.is_trainer(inbound)
             if learner.is_trainer != trainer:  # the config is the truth, also for the enrolled
                 turn.update_learner(LearnerChange(is_trainer=trainer))
             self.respond(turn, inbound, created)
             return turn.out
 
-    def enrol(self, unit: UnitOfWork, inbound: Inbound, now: datetime) -> tuple[Learner, bool]:
-        """The learner who wrote, enrolled with the defaults if new; (learner, created)."""
-        defaults = self.settings
-        time_zone = defaults.time_zone
+    def complete(self, turn: Turn, inbound: Inbound) -> None:
+        """A learner enrolled while the platform would not say who they are (Slack's
+        users.info failed: no name, the default time zone) is completed once it does: their
+        name, and their time zone unless they chose another, said as a saved setting."""
+        change = LearnerChange(display_name=clean(inbound.display_name)[:200])
+        zone = self.platform_zone(inbound)
+        if zone and zone != turn.learner.time_zone and \
+                turn.learner.time_zone == self.settings.time_zone:
+            settings.change(turn, replace(change, time_zone=zone))
+        else:
+            turn.update_learner(change)
+
+    def platform_zone(self, inbound: Inbound) -> str | None:
+        """The time zone the platform gives for the learner, when it is one we know."""
         if inbound.time_zone:
             try:
                 calendar.zone(inbound.time_zone)
-                time_zone = inbound.time_zone
+                return inbound.time_zone
             except ValueError:
                 log.info("ignoring unknown platform time zone %r", inbound.time_zone)
+        return None
+
+    def enrol(self, unit: UnitOfWork, inbound: Inbound, now: datetime) -> tuple[Learner, bool]:
+        """The learner who wrote, enrolled with the defaults if new; (learner, created)."""
+        defaults = self.settings
+        time_zone = self.platform_zone(inbound) or defaults.time_zone
         trainer = self.is_trainer(inbound)
         return unit.learners.enrol(inbound.platform.value, inbound.user_id, now, LearnerChange(
             chat_id=inbound.chat_id, display_name=clean(inbound.display_name)[:200],

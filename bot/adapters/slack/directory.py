@@ -3,7 +3,8 @@
 ``users.info`` is asked once per user per hour at most, and ``conversations.open`` once per user
 for the life of the process: both are rate-limited methods (tiers 4 and 3), and the answers
 change rarely. A failing ``users.info`` never stops an event: the learner is then enrolled with
-the configured default time zone, and ``timezone Area/City`` fixes it.
+the configured default time zone and no name, and the engine completes both from a later
+event's profile (or ``timezone Area/City`` fixes it).
 """
 
 from __future__ import annotations

@@ -47,6 +47,30 @@ def test_first_message_enrols_and_welcomes_in_the_platform_time_zone(
     assert learner is not None and learner.time_zone == "Europe/Berlin"
 
 
+def test_a_learner_enrolled_while_the_platform_was_silent_gets_its_profile_later(
+        engine: Engine) -> None:
+    """Slack's users.info failed at the first message (no name, the default zone); the next
+    message carries both: the learner gets them, and is told of the zone; a zone the learner
+    chose is kept."""
+    def slack(user: str, text: str, name: str = "", zone: str | None = None) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.SLACK, user, f"D{user}", text=text,
+                                     display_name=name, time_zone=zone), MON)
+
+    assert kinds(slack("UGUS", "hello"))[0] == "welcome"
+    first = slack("UGUS", "me", "Gus", "America/Los_Angeles")
+    assert kinds(first)[:2] == ["settings", "profile"]
+    slack("UDAN", "hello")
+    slack("UDAN", "timezone Europe/Berlin")
+    assert kinds(slack("UDAN", "me", "Dan", "Australia/Sydney")) == ["profile"]
+    with engine.store.session() as session:
+        gus = Learners(session).find("slack", "UGUS")
+        dan = Learners(session).find("slack", "UDAN")
+    assert gus is not None and (gus.display_name, gus.time_zone) == ("Gus",
+                                                                     "America/Los_Angeles")
+    assert gus.next_lesson_at == datetime(2026, 3, 2, 17, tzinfo=UTC)  # 09:00 in Los Angeles
+    assert dan is not None and (dan.display_name, dan.time_zone) == ("Dan", "Europe/Berlin")
+
+
 def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
     titles = []
     for _ in range(5):
