@@ -381,6 +381,23 @@ async def test_a_passing_auth_error_after_start_loses_no_event(lone_bot: SlackBo
     assert "Welcome to microlearn" in reply and "reinstall" not in reply
 
 
+async def test_a_shutdown_waits_for_replies_and_counts_those_it_drops(
+        lone_bot: SlackBot, caplog: pytest.LogCaptureFixture) -> None:
+    listeners = lone_bot.adapter.listeners
+    done: list[str] = []
+
+    async def reply(seconds: float, name: str) -> None:
+        await asyncio.sleep(seconds)
+        done.append(name)
+
+    quick = asyncio.create_task(listeners._run(None, reply(0.05, "quick")))
+    stuck = asyncio.create_task(listeners._run(None, reply(30, "stuck")))
+    await asyncio.sleep(0)  # both registered
+    await listeners.drain(timeout=0.5)
+    assert done == ["quick"] and quick.done() and stuck.cancelled()
+    assert "1 Slack requests were still being answered" in caplog.text
+
+
 async def test_a_retried_event_is_handled_once(lone_bot: SlackBot, fake: FakeSlack) -> None:
     body = event_body(dm(ANN, "help"))
     first = await fake.socket.send("events_api", body)

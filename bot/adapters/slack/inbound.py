@@ -54,6 +54,9 @@ SEEN_EVENTS = 10_000
 COMMAND = "/learn"
 EVENTS = {"message": "message.im", "app_home_opened": "app_home_opened"}
 """The events listened to, and their subscription names in slack/manifest.yml."""
+DRAIN_SECONDS = 25.0
+"""How long a shutdown waits for replies still being written: paced at one message a second a
+DM, a burst takes a while, and an orchestrator's usual grace before it kills is 30 s."""
 WORDS_LIMIT = 40_000
 """Longer text is cut before the engine sees it (Slack's own limit for a message): a question
 may come after a long paste, and lookup reads a message's start and end."""
@@ -281,9 +284,22 @@ class Listeners:
             if task is not None:
                 self._work.discard(task)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for requests being handled (at shutdown)."""
+    async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Wait for requests being handled (at shutdown), at most ``timeout`` seconds; those
+        still unanswered then are cancelled and counted in the log: Slack was told they were
+        received and will not send them again."""
         current = asyncio.current_task()
         pending = [task for task in self._work if task is not current]
-        if pending:
-            await asyncio.wait(pending, timeout=timeout)
+        if not pending:
+            return
+        log.info("waiting for %d Slack requests being answered", len(pending),
+                 extra={"platform": "slack"})
+        _, left = await asyncio.wait(pending, timeout=timeout)
+        if left:
+            log.warning("%d Slack requests were still being answered %.0f s after shutdown "
+                        "began and are dropped: those learners get no reply (give the process "
+                        "a longer stop grace period, or fewer learners per replica)", len(left),
+                        timeout, extra={"platform": "slack"})
+            for task in left:
+                task.cancel()
+            await asyncio.wait(left, timeout=1.0)
