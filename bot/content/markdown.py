@@ -196,6 +196,9 @@ class _PlainText(MarkdownWalker):
             self.pieces.append(value)
 
     code = text
+    # Raw HTML is shown as the trainer typed it, as the adapters show it in a lesson's text:
+    # "Press <Enter>" keeps its key (a comment never comes here).
+    html = text
 
     def soft_break(self) -> None:
         self.pieces.append(" ")

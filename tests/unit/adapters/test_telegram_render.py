@@ -32,6 +32,7 @@ from bot.adapters.telegram.render import (
     single_keyboard,
 )
 from bot.content.catalog import Catalog
+from bot.content.markdown import plain_text
 from bot.content.model import Choice, Lesson, Question
 from bot.messages import Button, Help, LessonMessage, NoMatch, Outbound, QuestionMessage
 from tests.fakes.telegram_api import TelegramHTMLError, parse_html
@@ -189,6 +190,17 @@ def test_a_question_has_one_button_per_choice() -> None:
     assert [(b.label, b.data) for row in part.keyboard for b in row] == [
         ("1) A", "a:9:0"), ("2) B", "a:9:1"), ("3) C", "a:9:2")]
     assert "Press the right answer" in seen(part.html)
+
+
+def test_angle_brackets_in_a_choice_stay_on_its_line_and_its_button() -> None:
+    renderer = TelegramRenderer(GOOD)
+    asked = question(choices=("Press <Enter>", "Press Esc"), right=(0,))
+    buttons = tuple(Button(plain_text(choice.text), f"a:9:{n}")
+                    for n, choice in enumerate(asked.choices))
+    [part] = renderer.parts(QuestionMessage(lesson(), asked, 9, buttons))
+    assert isinstance(part, Text)
+    assert "1) Press <Enter>" in seen(part.html)
+    assert part.keyboard[0][0].label == "1) Press <Enter>"
 
 
 def test_a_select_all_question_has_ticks_and_submit_from_its_template() -> None:
