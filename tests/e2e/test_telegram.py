@@ -652,6 +652,28 @@ async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
         await runtime.stop()
 
 
+async def test_a_redelivered_webhook_update_is_handled_once(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    """Telegram sends an update again when our answer was slow: "lesson" twice would send
+    two lessons."""
+    runtime, port = await webhook_runtime(fake, tmp_path)
+    url = f"http://127.0.0.1:{port}/hooks/tg"
+    headers = {SECRET_HEADER: "s3cret-For_tests"}
+    try:
+        async with aiohttp.ClientSession() as client:
+            start = fake.message_update(ADA, "/start")
+            lesson = fake.message_update(ADA, "lesson")
+            for update in (start, start, lesson, lesson):
+                async with client.post(url, json=update, headers=headers) as response:
+                    assert response.status == 200
+            await fake.wait_sent(2, ADA)
+            await asyncio.sleep(0.3)  # a second welcome or lesson would show by now
+        welcome, lesson_text = fake.sent_to(ADA)
+        assert "Welcome to microlearn" in welcome.text and "Welcome" not in lesson_text.text
+    finally:
+        await runtime.stop()
+
+
 async def test_a_malformed_update_is_acknowledged_logged_once_and_the_next_is_handled(
         fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     runtime, port = await webhook_runtime(fake, tmp_path)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
 from bot.errors import DeliveryError
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
-SEEN_EVENTS = 10_000
-"""Event ids remembered to recognise Slack's retries (hours of traffic for one workspace)."""
 COMMAND = "/learn"
 EVENTS = {"message": "message.im", "app_home_opened": "app_home_opened"}
 """The events listened to, and their subscription names in slack/manifest.yml."""
@@ -60,23 +58,6 @@ DM, a burst takes a while, and an orchestrator's usual grace before it kills is 
 WORDS_LIMIT = 40_000
 """Longer text is cut before the engine sees it (Slack's own limit for a message): a question
 may come after a long paste, and lookup reads a message's start and end."""
-
-
-class RecentIds:
-    """The last ``size`` ids seen; :meth:`first` is True only the first time."""
-
-    def __init__(self, size: int = SEEN_EVENTS) -> None:
-        self.size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
-
-    def first(self, key: str) -> bool:
-        if key in self._ids:
-            self._ids.move_to_end(key)
-            return False
-        self._ids[key] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
 
 
 PERSON_SUBTYPES = (None, "", "file_share", "thread_broadcast")

@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.adapters.base import Route
+from bot.adapters.recent import RecentIds
 from bot.errors import AdapterStartError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ def webhook_secret(configured: str | None, token: str) -> str:
 def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
     """The POST route Telegram calls."""
     expected = secret.encode()
+    seen = RecentIds()
 
     async def handle(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -64,12 +66,20 @@ def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
             log.warning("dropped a malformed webhook update: no update_id",
                         extra={"platform": "telegram"})
             return web.Response(status=200, text="dropped: not a Telegram update")
+        if not seen.first(str(update_id)):
+            # Redelivered (our answer was slow or lost): handled once, as "lesson" twice
+            # would send two lessons.
+            log.info("telegram: update %d came again; handled once", update_id,
+                     extra={"platform": "telegram"})
+            return web.Response(status=200, text="already handled")
         try:
             accepted = await deliver(data)
         except Exception as exc:  # the inbound boundary: any shape PTB cannot read
             log.warning("dropped malformed webhook update %d: %s: %s", update_id,
                         type(exc).__name__, exc, extra={"platform": "telegram"})
             return web.Response(status=200, text="dropped: not a Telegram update")
+        if not accepted:
+            seen.forget(str(update_id))  # not taken (503): Telegram's retry is to be handled
         return web.Response(status=200 if accepted else 503)
 
     return Route("POST", path, handle)

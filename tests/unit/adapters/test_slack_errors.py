@@ -8,8 +8,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.adapters.recent import RecentIds
 from bot.adapters.slack.errors import delivery_error, start_error
-from bot.adapters.slack.inbound import RecentIds, is_person_typing, learn_words
+from bot.adapters.slack.inbound import is_person_typing, learn_words
 from bot.errors import (
     DeliveryError,
     RateLimited,
