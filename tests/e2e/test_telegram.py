@@ -23,6 +23,7 @@ from telegram import Bot as TelegramBot
 from telegram.error import RetryAfter
 
 from bot.adapters.pacing import Pacer
+from bot.adapters.telegram import adapter as adapter_module
 from bot.adapters.telegram import create
 from bot.adapters.telegram.adapter import COMMANDS, TelegramAdapter
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT
@@ -650,6 +651,31 @@ async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
         assert len(fake.sent_to(ADA)) == 1  # the refused requests were never handled
     finally:
         await runtime.stop()
+
+
+async def test_polling_given_up_at_a_401_is_said_and_taken_up_again(
+        start_bot: Start, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """PTB stops polling for good at the first 401 (a revoked token, or a passing error) and
+    still says it is running: the adapter says it is not connected, and polls again."""
+    monkeypatch.setattr(adapter_module, "POLL_AGAIN_FIRST", 0.2)
+    bot = await start_bot()
+    await bot.says("/start")
+    bot.fake.fail_next("getUpdates", 401, count=2)
+    await bot.says("me")  # ends the long poll waiting; the next getUpdates gets the 401
+    await bot.fake.wait_for(lambda: "polling for updates stopped" in caplog.text)
+    assert not await bot.adapter.connected()
+    for _ in range(100):  # PTB's new poll waits for updates: no call tells the fake
+        if "polling for updates again" in caplog.text:
+            break
+        await asyncio.sleep(0.05)
+    [reply] = await bot.says("help")
+    assert reply.text.startswith("Here is what I understand")
+    # "me", fetched before the 401, is not fetched and answered again.
+    sent = [m.text for m in bot.fake.sent_to(ADA)]
+    assert len(sent) == 3 and sent[1].startswith("Ada: 0 points"), sent  # welcome, me, help
+    monkeypatch.setattr(adapter_module, "POLLING_QUIET", 0.0)
+    assert await bot.adapter.connected()
 
 
 async def test_a_redelivered_webhook_update_is_handled_once(

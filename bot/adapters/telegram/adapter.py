@@ -17,8 +17,11 @@ A 429 on a push pauses the pacer before :class:`~bot.errors.RateLimited` goes to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import random
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -116,6 +119,14 @@ def _not_a_429(record: logging.LogRecord) -> bool:
 COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+POLLING_TASK = "Updater:start_polling:polling_task"
+"""The name PTB gives its polling loop's task."""
+POLL_AGAIN_FIRST = 5.0
+POLL_AGAIN_MAX = 300.0
+"""Seconds before polling is tried again after PTB gave it up, doubling up to the second."""
+POLLING_QUIET = 35.0
+"""Seconds without a failed getUpdates before polling counts as connected again (PTB retries
+a failing one at most 30 s apart)."""
 SEND_READ_TIMEOUT = 30.0
 """Seconds to wait for the Bot API's answer to a call (PTB's default is 5): an answer that
 never comes leaves the outcome unknown, and a retry then may send a message twice."""
@@ -184,6 +195,11 @@ class TelegramAdapter:
         self._token = token
         self._webhook_secret = webhook_secret
         self._host: Host | None = None
+        self._stopping = False
+        self._polling: asyncio.Task[Any] | None = None
+        self._restart: asyncio.Task[None] | None = None
+        self._polling_failed_at = -math.inf
+        """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
         self._photos: dict[str, str] = {}
         self._random = random.Random()
@@ -235,9 +251,8 @@ class TelegramAdapter:
                                           secret_token=self._webhook_secret,
                                           allowed_updates=list(ALLOWED_UPDATES))
             await app.start()
-            if app.updater is not None:
-                await app.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
-                                                error_callback=self._polling_error)
+            self._stopping = False
+            await self._start_polling()
         except InvalidToken as exc:
             await self._shut_down()
             raise errors.start_error(exc, self.where) from None  # PTB's message has the token
@@ -261,10 +276,62 @@ class TelegramAdapter:
                         extra={"platform": "telegram"})
 
     def _polling_error(self, error: TelegramError) -> None:
+        self._polling_failed_at = time.monotonic()
         hint = ("; another process is polling this bot: run one poller, or set [telegram] "
                 "mode = \"webhook\" for several replicas" if isinstance(error, Conflict) else "")
         log.warning("telegram: getUpdates failed (retrying): %s%s", error.message, hint,
                     extra={"platform": "telegram"})
+
+    async def _start_polling(self) -> None:
+        """Poll (in polling mode), and watch the poller: PTB gives up polling for good at the
+        first 401 (a token revoked, or a passing error), and its updater still says running."""
+        updater = self.application.updater
+        if updater is None:
+            return
+        await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
+                                    error_callback=self._polling_error)
+        # The only handle on PTB's polling loop is its task, found by the name PTB gives it.
+        self._polling = next((task for task in asyncio.all_tasks()
+                              if task.get_name() == POLLING_TASK), None)
+        if self._polling is not None:
+            self._polling.add_done_callback(self._polling_ended)
+
+    def _polling_ended(self, task: asyncio.Task[Any]) -> None:
+        if self._stopping or task.cancelled():
+            return
+        self._polling_failed_at = time.monotonic()
+        error = task.exception()
+        log.error("telegram: polling for updates stopped (%s); trying again every while, and "
+                  "/healthz says not connected meanwhile: check TELEGRAM_BOT_TOKEN if it goes on",
+                  type(error).__name__ if error else "ended", extra={"platform": "telegram"})
+        self._restart = asyncio.get_running_loop().create_task(self._poll_again())
+
+    async def _poll_again(self) -> None:
+        delay = POLL_AGAIN_FIRST
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            updater = self.application.updater
+            assert updater is not None
+            try:
+                if updater.running:
+                    # PTB's stop() raises the error the loop died of and leaves the loop's stop
+                    # signal set, so the next loop would end at once: a start and a stop run
+                    # one that ends at once and clear the signal (the fetched updates' offset
+                    # is kept, so none is handled twice).
+                    with contextlib.suppress(TelegramError):
+                        await updater.stop()
+                    await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
+                                                error_callback=self._polling_error)
+                    await updater.stop()
+                await self._start_polling()
+            except TelegramError as exc:
+                self._polling_failed_at = time.monotonic()
+                delay = min(delay * 2, POLL_AGAIN_MAX)
+                log.error("telegram: polling again failed (%s); next try in %.0f s",
+                          type(exc).__name__, delay, extra={"platform": "telegram"})
+                continue
+            log.info("telegram: polling for updates again", extra={"platform": "telegram"})
+            return
 
     def routes(self) -> Sequence[Route]:
         """The webhook route in webhook mode; nothing in polling mode."""
@@ -283,13 +350,22 @@ class TelegramAdapter:
         await self._shut_down()
 
     async def connected(self) -> bool:
-        """Running, and polling (in polling mode); PTB's poller retries a failing
-        ``getUpdates`` for ever, so a running poller is one that will get updates."""
+        """Running, and (in polling mode) polling: the poller alive, and ``getUpdates`` not
+        failing lately (an outage, another process polling, a token Telegram refuses)."""
         app = self.application
-        return app.running and (app.updater is None or app.updater.running)
+        if not app.running:
+            return False
+        if app.updater is None:
+            return True
+        alive = app.updater.running and (self._polling is None or not self._polling.done())
+        return alive and time.monotonic() - self._polling_failed_at > POLLING_QUIET
 
     async def _shut_down(self) -> None:
         app = self.application
+        self._stopping = True
+        if self._restart is not None:
+            self._restart.cancel()
+            self._restart = None
         try:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
