@@ -119,7 +119,10 @@ class ScheduleSettings(_Section):
     waking_hours: Annotated[str, AfterValidator(_waking)] = "08:00-20:00"
     tick_seconds: float = Field(default=30, ge=0.01, le=300)
     max_attempts: int = Field(default=8, ge=1, le=100)
-    worker_timeout_seconds: float = Field(default=60, ge=0.5, le=3600)
+    worker_timeout_seconds: float = Field(default=60, ge=30, le=3600)
+    """A replica silent this long is taken for dead and its claimed deliveries go to the
+    others: at least three of its 10 s heartbeats, and the same on every replica (a shorter
+    one takes live replicas' rows, which then go twice)."""
     track_reflection: str = Field(default="What will you do differently tomorrow?",
                                   max_length=300)
     """The reflection question asked when a learner finishes a track ("" asks none); a

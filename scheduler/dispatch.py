@@ -172,6 +172,12 @@ class Dispatcher:
         self._held: set[int] = set()
         """Rows this worker claimed and is still working on; a row it claimed but no longer
         holds (its outcome could not be recorded) is given back by the heartbeat."""
+        self._lost: set[int] = set()
+        """Rows this worker held when it learnt it had been declared dead: others have them
+        now, so those not yet being sent are not sent here."""
+        self._reachable_since: datetime | None = None
+        """Since when this worker's heartbeats have reached the database without a failure:
+        after an outage, another worker's silence is its outage too, not its death."""
         self._learners: dict[int, asyncio.Lock] = {}
         """One delivery at a time per learner: a quiz never lands between a lesson's parts."""
         self._lock = asyncio.Lock()
@@ -187,17 +193,27 @@ class Dispatcher:
         now = self.clock.now()
         with self.database.unit() as unit:
             unit.workers.register(self.worker_id, self.host, os.getpid(), now)
+        self._reachable_since = now
         self.reap()
 
     def heartbeat(self) -> None:
         """Tell the others this worker lives; re-register if it was declared dead."""
         now = self.clock.now()
-        with self.database.unit() as unit:
-            alive = unit.workers.beat(self.worker_id, now)
+        self._lost &= self._held  # those sent or given back meanwhile are done with
+        try:
+            with self.database.unit() as unit:
+                alive = unit.workers.beat(self.worker_id, now)
+        except Exception:
+            self._reachable_since = None  # the scheduler logs it and beats again next time
+            raise
+        if self._reachable_since is None:
+            self._reachable_since = now
         if not alive:
-            log.warning("this worker was declared dead (no heartbeat for %s); its claimed rows "
-                        "went to others, and any still being sent may go twice",
-                        self.settings.worker_timeout, extra={"job": "heartbeat"})
+            self._lost.update(self._held)
+            log.warning("this worker was declared dead (its heartbeat was silent longer than "
+                        "another worker's worker_timeout_seconds); its claimed rows went to "
+                        "others: %d not yet sent here are left to them, any being sent may go "
+                        "twice", len(self._held), extra={"job": "heartbeat"})
             with self.database.unit() as unit:
                 unit.workers.register(self.worker_id, self.host, os.getpid(), now)
         with self.database.unit() as unit:
@@ -218,15 +234,22 @@ class Dispatcher:
         process is gone (a restart after a crash need not wait for the time-out)."""
         now = self.clock.now()
         released = 0
+        # Silence is death only once this worker has itself reached the database for half a
+        # time-out: after an outage, the others need a heartbeat to say they lived through it.
+        judge = (self._reachable_since is not None
+                 and now - self._reachable_since >= self.settings.worker_timeout / 2)
         with self.database.unit() as unit:
             workers = unit.workers
             for worker in workers.all():
                 if (worker.id != self.worker_id and worker.host == self.host
                         and not _process_alive(worker.pid)):
-                    released += workers.remove(worker.id)
-            released += workers.reap(now, self.settings.worker_timeout)
+                    released += workers.remove(worker.id, dead=True)
+            if judge:
+                released += workers.reap(now, self.settings.worker_timeout)
         if released:
-            log.info("took back %d rows claimed by stopped workers", released,
+            log.warning("took back %d rows claimed by workers that stopped or went silent: any "
+                        "of them being sent then may go twice on Telegram (Slack's are looked "
+                        "for in the DM first)", released,
                      extra={"job": "reap"})
         return released
 
@@ -300,6 +323,10 @@ class Dispatcher:
             async with lock:
                 if self._stopping:
                     return  # released at shutdown
+                if job.delivery.id in self._lost:
+                    self._lost.discard(job.delivery.id)
+                    self._held.discard(job.delivery.id)
+                    return  # another worker has it since this one was declared dead
                 outcome = await self._send(job, outcomes)
                 await outcome.recorded_by(outcomes)
         except RecordingFailed:

@@ -22,6 +22,7 @@ from scheduler.clock import Clock
 from scheduler.dispatch import Dispatcher
 from scheduler.due import DueScan
 from storage import Database
+from storage.database import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class SchedulerService:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.last_run: dict[str, datetime] = {}
         """When each job last started, on the service's clock (what /healthz reads)."""
+        self._database_away = False
+        """A job failed for the database being away, and none has run since."""
 
     async def start(self) -> None:
         """Register this worker and start the jobs (the first scan runs at once)."""
@@ -110,9 +113,23 @@ class SchedulerService:
         except asyncio.CancelledError:
             # Only shutdown cancels a job: say so quietly (the scheduler would log an error).
             log.info("scheduler job %s stopped by shutdown", job, extra={"job": job})
-        except Exception:  # the per-job boundary: one of the two catch-all places (STYLE)
+        except Exception as exc:  # the per-job boundary: one of the two catch-all places (STYLE)
+            if unavailable(exc) or unavailable(exc.__cause__ or exc):
+                # An outage fails every job at every tick: said once, not with a traceback
+                # each time (the scan and the heartbeat run again when it is back).
+                if not self._database_away:
+                    self._database_away = True
+                    log.warning("scheduler jobs wait for the database (%s: %s); they run "
+                                "again at their next tick", job, type(exc).__name__,
+                                extra={"job": job})
+                return
             log.exception("scheduler job %s failed; it runs again at its next tick", job,
                           extra={"job": job})
+        else:
+            if self._database_away:
+                self._database_away = False
+                log.warning("scheduler jobs run again: the database is back",
+                            extra={"job": job})
 
     def _guarded(self, job: Job) -> Callable[[], Awaitable[None]]:
         async def run() -> None:

@@ -507,15 +507,19 @@ class Deliveries:
                             parts_sent=case((_DELIVERY.c.parts_sent < parts_sent, parts_sent),
                                             else_=_DELIVERY.c.parts_sent))
 
-    def release(self, worker_id: str, ids: Iterable[int] | None = None) -> int:
-        """Give back claimed rows (all of the worker's, or just ``ids``) untouched; how many."""
+    def release(self, worker_id: str, ids: Iterable[int] | None = None,
+                unknown: bool = False) -> int:
+        """Give back claimed rows (all of the worker's, or just ``ids``); how many. Rows of a
+        worker that died are ``unknown``: they may have gone out, so they count as a try, and
+        the next one looks first where the platform allows (Slack's delivery marks)."""
         statement = update(DeliveryRow).where(col(DeliveryRow.worker_id) == worker_id,
                                               col(DeliveryRow.status) == "claimed")
         if ids is not None:
             statement = statement.where(col(DeliveryRow.id).in_(list(ids)))
-        result = self.session.execute(statement.values(status="pending", worker_id=None,
-                                                       claimed_at=None)
-                                      .returning(col(DeliveryRow.id)))
+        result = self.session.execute(statement.values(
+            status="pending", worker_id=None, claimed_at=None,
+            attempts=_DELIVERY.c.attempts + (1 if unknown else 0))
+            .returning(col(DeliveryRow.id)))
         return len(result.all())
 
     def recent(self, learner_id: int, since: datetime) -> list[Delivery]:
@@ -577,9 +581,10 @@ class Workers:
                                       .values(heartbeat_at=now).returning(col(WorkerRow.id)))
         return result.first() is not None
 
-    def remove(self, worker_id: str) -> int:
-        """Sign a worker off, giving back its claimed rows; how many rows it held."""
-        released = Deliveries(self.session).release(worker_id)
+    def remove(self, worker_id: str, dead: bool = False) -> int:
+        """Sign a worker off, giving back its claimed rows (as tried, when it ``dead``); how
+        many rows it held."""
+        released = Deliveries(self.session).release(worker_id, unknown=dead)
         self.session.execute(delete(WorkerRow).where(col(WorkerRow.id) == worker_id))
         return released
 
@@ -595,7 +600,9 @@ class Workers:
             update(DeliveryRow)
             .where(col(DeliveryRow.status) == "claimed",
                    col(DeliveryRow.worker_id).is_(None) | col(DeliveryRow.worker_id).not_in(living))
-            .values(status="pending", worker_id=None, claimed_at=None)
+            # A dead worker's row may have gone out: a try of unknown outcome.
+            .values(status="pending", worker_id=None, claimed_at=None,
+                    attempts=_DELIVERY.c.attempts + 1)
             .returning(col(DeliveryRow.id)))
         return len(result.all())
 

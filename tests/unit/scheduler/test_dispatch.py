@@ -201,8 +201,56 @@ async def test_rows_of_a_crashed_worker_are_taken_over_and_carry_the_same_lesson
     assert bot.dispatcher.reap() == 1
     assert (await bot.dispatcher.dispatch()).sent == 1
     assert lesson_id(bot.adapter.delivered[0].messages[0]) == chosen
+    # It may have gone out before the worker died: a retry (Slack looks in the DM first).
+    assert bot.adapter.delivered[0].recipient.retry
     with bot.database.unit() as unit:
         assert unit.deliveries.get(ann.id, "lesson", NINE.date()).lesson_id == chosen  # type: ignore[union-attr]
+
+
+async def test_after_an_outage_no_worker_is_judged_dead_before_it_could_beat(
+        bot: Bot) -> None:
+    """The database was down for all: another worker's silence over the outage is no death
+    until this one has reached the database for half a time-out (its heartbeat comes)."""
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    other = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock,
+                       bot.dispatcher.settings)
+    with bot.database.unit() as unit:
+        unit.workers.register(other.worker_id, "elsewhere", 1, NINE)
+    other._claim(DispatchResult(), 10)
+
+    class Down:
+        def unit(self) -> None:
+            raise OSError("the database is down")
+
+    database = bot.dispatcher.database
+    bot.dispatcher.database = Down()  # type: ignore[assignment]
+    with pytest.raises(OSError):
+        bot.dispatcher.heartbeat()
+    bot.dispatcher.database = database
+    bot.clock.set(NINE + timedelta(seconds=61))  # back: the other is silent for 61 s
+    bot.dispatcher.heartbeat()
+    assert bot.dispatcher.reap() == 0  # it may beat any moment now
+    bot.clock.set(NINE + timedelta(seconds=91))  # half a time-out later, still silent: dead
+    bot.dispatcher.heartbeat()
+    assert bot.dispatcher.reap() == 1
+
+
+async def test_a_worker_declared_dead_sends_none_of_the_rows_it_had_not_begun(
+        bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    claimed, jobs = bot.dispatcher._claim(DispatchResult(), 10)
+    assert claimed == 1
+    with bot.database.unit() as unit:  # another worker, with a shorter patience, took them
+        unit.workers.reap(NINE + timedelta(minutes=5), timedelta(seconds=1))
+    bot.dispatcher.heartbeat()  # learns it
+    await bot.dispatcher._one(jobs[0], asyncio.Queue())
+    assert bot.adapter.delivered == []
+    successor = bot.dispatcher_for(bot.adapter)
+    assert (await successor.dispatch()).sent == 1 and len(bot.adapter.delivered) == 1
 
 
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
@@ -216,6 +264,7 @@ async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> No
     gone._claim(DispatchResult(), 10)
     assert bot.dispatcher.reap() == 1  # no pid 4206649 here: no need to wait
     assert (await bot.dispatcher.dispatch()).sent == 1
+    assert bot.adapter.delivered[0].recipient.retry
 
 
 async def test_shutdown_gives_back_what_was_not_sent(bot: Bot) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from bot.content.catalog import Catalog
 from bot.errors import RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import LessonMessage, Notice, NoticeCode, QuestionMessage
+from scheduler.service import SchedulerService
 from storage import Database, upgrade
 from storage.repositories import Deliveries
 from tests.fakes.harness import make_bot
@@ -289,3 +290,30 @@ async def test_the_pacer_slows_after_a_429_and_recovers() -> None:
         async with pacer.slot(f"chat-{number}"):
             pass
     assert pacer.speed == 1.0
+
+
+async def test_a_database_outage_is_said_once_by_the_scheduler_not_at_every_tick(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    service = SchedulerService(bot.database, bot.scan, bot.dispatcher, bot.clock)
+    down = OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    async def failing() -> None:
+        raise down
+
+    async def working() -> None:
+        return None
+
+    for job in ("due-scan", "dispatch", "heartbeat", "due-scan"):
+        await service._guard(job, failing)
+    await service._guard("due-scan", working)
+    waits = [r for r in caplog.records if "wait for the database" in r.getMessage()]
+    backs = [r for r in caplog.records if "the database is back" in r.getMessage()]
+    assert len(waits) == 1 and len(backs) == 1
+    assert not any(r.exc_info for r in caplog.records)
+
+    # A job that fails for another reason still logs its traceback.
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    await service._guard("dispatch", broken)
+    assert any(r.exc_info for r in caplog.records)
