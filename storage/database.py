@@ -152,6 +152,10 @@ class Database:
         self.engine.dispose()
 
 
+UPGRADE_LOCK = 0x6D6C5F6D6967  # "ml_mig": one number for every microlearn process
+"""The PostgreSQL advisory lock a schema upgrade holds."""
+
+
 def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str | None]:
     """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do);
     the schema's revision before (None: a database without microlearn's tables) and after."""
@@ -182,6 +186,11 @@ def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
                 connection.commit()
             with connection.begin():
+                if not database.is_sqlite:
+                    # Replicas starting together on an empty database would each create the
+                    # tables: one upgrades, the others wait for it (the lock ends with the
+                    # transaction) and then find the schema up to date.
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
                 before = MigrationContext.configure(connection).get_current_revision()
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
