@@ -264,7 +264,10 @@ class Runtime:
             if made is not None:
                 remove_sqlite_file(made)
             raise
-        log.info("microlearn is running: %s", ", ".join(a.platform.value for a in adapters.values()))
+        # The database named: a replica whose config lost its [storage] runs on a file of its
+        # own, and only this line shows it.
+        log.info("microlearn is running: %s, on %s",
+                 ", ".join(a.platform.value for a in adapters.values()), database.safe_url)
 
     def _watch_outbox(self, database: Database) -> None:
         """Report this database's outbox at /metrics (one collector at a time)."""

@@ -767,7 +767,9 @@ async def test_socket_mode_reconnects_when_slack_asks(lone_bot: SlackBot, fake: 
 # -- microlearn run, and the fake on its own ------------------------------------------------------
 
 async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path: Path,
-                                                      clock: ManualClock) -> None:
+                                                      clock: ManualClock,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="bot.app")
     settings = Settings(
         lessons=LessonsSettings(dir=str(SAMPLE)),
         storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
@@ -778,6 +780,8 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
     try:
         assert [adapter.platform for adapter in runtime.started] == [Platform.SLACK]
         assert runtime.web is None  # Socket Mode needs no open port, and [server] is off
+        # The database is named: a replica cut off on a file of its own shows in the log.
+        assert f"microlearn is running: slack, on sqlite:///{tmp_path / 'run.db'}" in caplog.text
         envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
         await fake.socket.wait_ack(envelope, timeout=3)
         [welcome] = await fake.wait_posts(1, ANN_DM)
