@@ -507,6 +507,22 @@ async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None
     assert reply.text.startswith("Here is what I understand")
 
 
+async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:
+    """A 401 is the bot's trouble, not the learner's: the day's lesson waits and goes once the
+    token works again (it used to be failed for good)."""
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 401, chat_id=ADA)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    result = await bot.due()
+    assert (result.sent, result.failed, result.retried) == (0, 0, 1), result
+    bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
+    result = await bot.due()
+    assert result.sent == 1, result
+    assert len(fake.sent_to(ADA)) == 2  # the welcome, and the lesson
+
+
 async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake

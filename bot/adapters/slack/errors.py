@@ -29,9 +29,12 @@ TEMPORARY = frozenset({
     "internal_error", "fatal_error", "service_unavailable", "request_timeout", "team_added_to_org",
 })
 """Slack's own failures that an ``ok: false`` with a 200 can carry."""
-AUTH = frozenset({
-    "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-    "not_allowed_token_type", "missing_scope", "no_permission", "ekm_access_denied",
+TOKEN = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+"""The bot token refused: every send fails alike until it is fixed, so a delivery is retried
+(the day's rows go once it works again), not failed for good at once."""
+AUTH = TOKEN | frozenset({
+    "account_inactive", "not_allowed_token_type", "missing_scope", "no_permission",
+    "ekm_access_denied",
 })
 CALL_ERRORS = (SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 """What a Web API call can raise that :func:`delivery_error` maps (anything else is a bug)."""
@@ -70,6 +73,8 @@ def delivery_error(error: BaseException, method: str) -> DeliveryError:
             return RecipientUnreachable(message)
         if status >= 500 or name in TEMPORARY:
             return TemporaryDeliveryError(message)
+        if name in TOKEN:
+            return TemporaryDeliveryError(f"{message} (check SLACK_BOT_TOKEN)")
         if name in AUTH:
             return DeliveryError(f"{message} (check SLACK_BOT_TOKEN and the app's scopes)")
         return DeliveryError(message)

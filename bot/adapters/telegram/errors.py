@@ -9,7 +9,7 @@ kicked from the group)
 ``BadRequest`` "chat not found"                        :class:`RecipientUnreachable`
 ``BadRequest`` (anything else)                         :class:`DeliveryError`
 ``TimedOut``, ``NetworkError`` (5xx, connection)       :class:`TemporaryDeliveryError`
-``InvalidToken`` (the token was revoked)               :class:`DeliveryError`
+``InvalidToken`` (a 401: token revoked, or a blip)     :class:`TemporaryDeliveryError`
 ``ChatMigrated``                                       followed by the adapter (never mapped)
 =====================================================  =============================================
 """
@@ -65,7 +65,9 @@ def translate(error: TelegramError) -> DeliveryError:
             return RecipientUnreachable(f"Telegram: {error.message}")
         return DeliveryError(f"Telegram refused the message: {error.message}")
     if isinstance(error, InvalidToken):
-        return DeliveryError(f"Telegram rejected the bot token: {TOKEN_HELP}")
+        # The bot's trouble, not the learner's: every send fails alike. Retried (the day's
+        # rows go once the token works again) rather than failed for good at once.
+        return TemporaryDeliveryError(f"Telegram rejected the bot token: {TOKEN_HELP}")
     if isinstance(error, NetworkError | Conflict):
         return TemporaryDeliveryError(f"Telegram is not answering for now: {error.message}")
     return DeliveryError(f"Telegram: {error.message}")

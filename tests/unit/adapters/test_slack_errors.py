@@ -55,9 +55,11 @@ def test_a_429_carries_retry_after() -> None:
     assert isinstance(default, RateLimited) and default.retry_after == 30.0
 
 
-def test_a_bad_token_at_send_time_says_which_variable() -> None:
+def test_a_bad_token_at_send_time_says_which_variable_and_is_retried() -> None:
     mapped = delivery_error(api_error("invalid_auth"), "chat.postMessage")
-    assert type(mapped) is DeliveryError and "SLACK_BOT_TOKEN" in str(mapped)
+    assert type(mapped) is TemporaryDeliveryError and "SLACK_BOT_TOKEN" in str(mapped)
+    scope = delivery_error(api_error("missing_scope"), "chat.postMessage")
+    assert type(scope) is DeliveryError and "scopes" in str(scope)
 
 
 def test_network_failures_are_temporary_and_other_client_errors_permanent() -> None:

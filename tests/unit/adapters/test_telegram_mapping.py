@@ -48,7 +48,8 @@ BOT = Bot("123:TOKEN")
     (TimedOut(), TemporaryDeliveryError),
     (NetworkError("Internal Server Error (500)"), TemporaryDeliveryError),
     (NetworkError("Bad Gateway"), TemporaryDeliveryError),
-    (InvalidToken("The token `123:SECRETX` was rejected by the server."), DeliveryError),
+    (InvalidToken("The token `123:SECRETX` was rejected by the server."),
+     TemporaryDeliveryError),  # the bot's, not the learner's: retried, not failed at once
     (TelegramError("something new"), DeliveryError),
 ])
 def test_each_ptb_error_has_one_branch(error: TelegramError, branch: type[DeliveryError]) -> None:
