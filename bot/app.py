@@ -81,7 +81,14 @@ def open_engine(
     # why, as after a bad save while it runs (`lessons check` prints the same lines).
     for problem in loaded.problems:
         log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
-    broken = sorted({problem.path for problem in loaded.problems if problem.is_error})
+    kept = catalog.kept_while_broken()
+    if kept:
+        log.warning("%d broken lesson file%s served as %s last good version until fixed: %s",
+                    len(kept), "s are" if len(kept) != 1 else " is",
+                    "their" if len(kept) != 1 else "its", ", ".join(kept[:10])
+                    + (f" and {len(kept) - 10} more" if len(kept) > 10 else ""))
+    broken = sorted({problem.path for problem in loaded.problems if problem.is_error}
+                    - set(kept))
     if broken:
         log.warning("%d lesson file%s not served until %s fixed: %s (the bot picks up a fixed "
                     "file at once)", len(broken), "s are" if len(broken) != 1 else " is",

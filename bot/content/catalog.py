@@ -26,6 +26,7 @@ from bot.content.lesson_cache import LessonCache
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
+from bot.content.parser import images_found
 from bot.content.question import clean_question, readings
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
@@ -204,6 +205,7 @@ class Catalog:
                 del self._files[rel]
                 touched.add(rel)
         analyses: dict[str, Analysis] = {}
+        never_good: list[str] = []
         for found, loaded in zip(todo, results, strict=True):
             rel = found.rel
             touched.add(rel)
@@ -221,9 +223,32 @@ class Catalog:
             elif state.good is not None:
                 log.warning("%s is broken; still serving its last good version", rel,
                             extra={"lesson": state.good.id})
+            else:
+                never_good.append(rel)
+        self._served_as_before(never_good, analyses)
         new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
         self._scan_problems = scan_problems
         return self._reconcile(touched, rebuild, analyses, new_scan)
+
+    def _served_as_before(self, rels: list[str], analyses: dict[str, Analysis]) -> None:
+        """Files broken when first read (at a start): their last good version, kept in the
+        lesson cache, is served, as it would be had the bot been running when they broke.
+        Hold the lock."""
+        if self._cache is None or not rels:
+            return
+        for rel, (lesson, _, analysis) in self._cache.last_good(self.root, rels).items():
+            if not images_found(lesson, self.root):
+                continue
+            self._files[rel].good = lesson
+            analyses[rel] = analysis
+            log.warning("%s is broken; serving its last good version, from before the start",
+                        rel, extra={"lesson": lesson.id})
+
+    def kept_while_broken(self) -> list[str]:
+        """Files with errors whose last good version is served, by path."""
+        with self._lock:
+            return sorted(rel for rel, state in self._files.items() if state.good is not None
+                          and any(problem.is_error for problem in state.problems))
 
     def _reconcile(
         self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis],

@@ -17,6 +17,7 @@ are parsed, the bot runs on.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -120,6 +121,12 @@ class LessonCache:
             # an older release sharing the file keeps working, and its rows are dated when
             # pruned.
             add_seen_column(self._db, "lessons")
+            # Which entry is each folder's file's last good version: a file broken when the
+            # bot starts is served as it was (a table of its own: an older release sharing
+            # the file ignores it).
+            self._db.execute("CREATE TABLE IF NOT EXISTS last_good (root TEXT NOT NULL, "
+                             "rel TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (root, rel))")
+            self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
                         path, exc)
@@ -163,11 +170,13 @@ class LessonCache:
                         self.path, len(broken), ", ".join(sorted(broken)[:5]))
         return found
 
-    def put_many(self, rows: Iterable[tuple[str, str, Row]]) -> None:
+    def put_many(self, rows: Iterable[tuple[str, str, Row]], root: str = "") -> None:
         """Keep ``rows`` (key, the file's path in the folder, :func:`encode`'s row), replacing
-        older entries of the same files."""
+        older entries of the same files, and remember them as the files' last good versions in
+        the lesson folder ``root``."""
         day = self._ages.clock()
         values = [(key, rel, *row, day) for key, rel, row in rows]
+        folder = _folder(root) if root else ""
         with self._lock:
             if self._db is None or not values:
                 return
@@ -179,8 +188,35 @@ class LessonCache:
                     # An edited file's older versions will not be asked for again.
                     self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
                                          [(value[1], value[0]) for value in values])
+                    if folder:
+                        self._db.executemany(
+                            "INSERT OR REPLACE INTO last_good (root, rel, key) VALUES (?, ?, ?)",
+                            [(folder, value[1], value[0]) for value in values])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
+        """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files
+        found broken), where one is kept."""
+        found: dict[str, Entry] = {}
+        with self._lock:
+            if self._db is None or not rels:
+                return {}
+            try:
+                for start in range(0, len(rels), 500):
+                    chunk = rels[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for rel, lesson, vocab, numbers, crc in self._db.execute(
+                            "SELECT g.rel, l.lesson, l.vocab, l.numbers, l.crc FROM last_good g "
+                            f"JOIN lessons l ON l.key = g.key WHERE g.root = ? AND g.rel IN "
+                            f"({marks})", [_folder(str(root)), *chunk]):
+                        with contextlib.suppress(ValueError, TypeError, KeyError, IndexError,
+                                                 AttributeError):  # damaged: none kept
+                            found[rel] = decode(rel, lesson, vocab, numbers, crc)
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for last good versions: %s",
+                            self.path, exc)
+        return found
 
     def prune(self, max_age_days: int = RETENTION_DAYS) -> int:
         """Mark the entries read so far as used today, then delete those no process read or
@@ -265,3 +301,8 @@ def decode(rel: str, text: str, vocab: str, blob: bytes, crc: int) -> Entry:
 
 def _checksum(text: str, vocab: str, blob: bytes) -> int:
     return zlib.crc32(blob, zlib.crc32(vocab.encode(), zlib.crc32(text.encode())))
+
+
+def _folder(root: str) -> str:
+    """A lesson folder as the cache names it: its absolute path, links resolved."""
+    return str(Path(root).resolve())

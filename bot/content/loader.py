@@ -94,7 +94,7 @@ def _load_chunk(
         cache = _caches.get(keep_in)
         if cache is None:
             cache = _caches[keep_in] = LessonCache(Path(keep_in))
-        cache.put_many(_rows(loaded))
+        cache.put_many(_rows(loaded), root)
     return loaded
 
 
@@ -161,7 +161,7 @@ def _parse_files(
     if len(jobs) < PARALLEL_FROM or workers < 2:
         loaded = _load_chunk(jobs, str(root), max_bytes)
         if cache is not None:
-            cache.put_many(_rows(loaded))
+            cache.put_many(_rows(loaded), str(root))
         return loaded
     size = -(-len(jobs) // (workers * 4))
     chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]

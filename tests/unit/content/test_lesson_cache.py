@@ -323,3 +323,30 @@ def test_pruned_entries_give_their_space_back(tmp_path: Path) -> None:
     write(root / "other.md", LESSON.format(title="Other"))
     Catalog(root, cache=LessonCache(path, lambda: 100)).load()
     assert path.stat().st_size < full / 4
+
+
+def test_a_file_broken_at_a_start_is_served_as_its_last_good_version(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """As while the bot runs: a deploy or a crash during a trainer's unfinished edit must not
+    take a lesson (and its learners' reviews) away."""
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    Catalog(root, cache=LessonCache(path)).load()
+    write(root / "a.md", "---\ntitle: 'Apples\n---\nBroken front matter.\n")
+    catalog = Catalog(root, cache=LessonCache(path))
+    change = catalog.load()
+    assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+    assert any(p.path == "a.md" and p.is_error for p in change.problems)  # still reported
+    assert catalog.kept_while_broken() == ["a.md"]
+    assert "a.md is broken; serving its last good version" in caplog.text
+    # Another folder with a file of that name, broken, gets nothing of this one.
+    other = tmp_path / "other"
+    write(other / "a.md", "---\ntitle: 'Pears\n---\nBroken too.\n")
+    elsewhere = Catalog(other, cache=LessonCache(path))
+    elsewhere.load()
+    assert elsewhere.lessons() == [] and elsewhere.kept_while_broken() == []
+    # Fixed, it is the new version that is served.
+    write(root / "a.md", LESSON.format(title="Melons"))
+    catalog.refresh([root / "a.md"])
+    assert [lesson.title for lesson in catalog.lessons()] == ["Melons"]
+    assert catalog.kept_while_broken() == []
