@@ -13,7 +13,38 @@ _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")
 _CLOCK = re.compile(r"^(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2})|h)?\s*"
                     r"(?P<half>[ap])?\.?\s*(?:m\.?)?$")
 _DIGITS = re.compile(r"^(?P<hour>\d{1,2})(?P<minute>\d{2})$")
-_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?00)?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})(?::?(?P<minutes>[0-5]\d))?$")
+PLACES = {
+    "india": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata",
+    "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata", "bangalore": "Asia/Kolkata",
+    "bengaluru": "Asia/Kolkata", "chennai": "Asia/Kolkata", "hyderabad": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "calcutta": "Asia/Kolkata", "japan": "Asia/Tokyo",
+    "uk": "Europe/London", "united kingdom": "Europe/London", "england": "Europe/London",
+    "scotland": "Europe/London", "ireland": "Europe/Dublin", "germany": "Europe/Berlin",
+    "france": "Europe/Paris", "spain": "Europe/Madrid", "italy": "Europe/Rome",
+    "netherlands": "Europe/Amsterdam", "belgium": "Europe/Brussels",
+    "switzerland": "Europe/Zurich", "austria": "Europe/Vienna", "poland": "Europe/Warsaw",
+    "sweden": "Europe/Stockholm", "norway": "Europe/Oslo", "denmark": "Europe/Copenhagen",
+    "finland": "Europe/Helsinki", "greece": "Europe/Athens", "ukraine": "Europe/Kyiv",
+    "kiev": "Europe/Kyiv", "turkey": "Europe/Istanbul", "israel": "Asia/Jerusalem",
+    "egypt": "Africa/Cairo", "nigeria": "Africa/Lagos", "kenya": "Africa/Nairobi",
+    "south africa": "Africa/Johannesburg", "china": "Asia/Shanghai", "beijing": "Asia/Shanghai",
+    "korea": "Asia/Seoul", "south korea": "Asia/Seoul", "philippines": "Asia/Manila",
+    "vietnam": "Asia/Ho_Chi_Minh", "thailand": "Asia/Bangkok", "pakistan": "Asia/Karachi",
+    "bangladesh": "Asia/Dhaka", "nepal": "Asia/Kathmandu", "new zealand": "Pacific/Auckland",
+    "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles",
+    "boston": "America/New_York", "washington": "America/New_York",
+    "miami": "America/New_York", "atlanta": "America/New_York", "dallas": "America/Chicago",
+    "houston": "America/Chicago", "austin": "America/Chicago",
+}
+"""Countries with one time zone, and big cities the zone database names by another city: the
+zone each means (a country of several zones, like the USA, is asked as a city)."""
+HALF_HOURS = {
+    "+3:30": "Asia/Tehran", "+4:30": "Asia/Kabul", "+5:30": "Asia/Kolkata",
+    "+5:45": "Asia/Kathmandu", "+6:30": "Asia/Yangon", "+9:30": "Australia/Darwin",
+    "-3:30": "America/St_Johns", "-9:30": "Pacific/Marquesas",
+}
+"""Offsets that are not whole hours: no fixed zone has them, so the place that keeps each."""
 ABBREVIATIONS = {
     "cet": "Europe/Berlin", "cest": "Europe/Berlin", "met": "Europe/Berlin",
     "wet": "Europe/Lisbon", "west": "Europe/Lisbon", "bst": "Europe/London",
@@ -112,12 +143,21 @@ def resolve_zone(text: str) -> ZoneInfo:
     except ValueError:
         pass
     offset = _OFFSET.match(lowered)
+    minutes = int(offset["minutes"] or 0) if offset else 0
+    if offset and minutes:
+        place = HALF_HOURS.get(f"{offset['sign']}{int(offset['hours'])}:{minutes:02d}")
+        if place is not None:
+            return zone(place)
+        raise ValueError(f"no time zone is {words[:20]}; write your city, like timezone "
+                         "New York, or a whole-hour offset like timezone UTC+2")
     # The fixed offsets that exist: UTC-12 to UTC+14.
     if offset and int(offset["hours"]) <= (14 if offset["sign"] == "+" else 12):
         hours = int(offset["hours"])
         # The Etc zones are named POSIX-style, with the sign the other way round.
         name = "UTC" if hours == 0 else f"Etc/GMT{'-' if offset['sign'] == '+' else '+'}{hours}"
         return ZoneInfo(name)
+    if lowered in PLACES:
+        return zone(PLACES[lowered])
     city = _cities().get(lowered.replace("_", " "))
     if city and len(city) == 1:
         return zone(city[0])

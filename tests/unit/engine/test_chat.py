@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.engine import progress
+from bot.engine import calendar, progress
 from bot.engine.engine import Engine
 from bot.messages import (
     Feedback,
@@ -100,6 +100,19 @@ def test_time_zones_by_city_offset_or_a_did_you_mean(say: Say) -> None:
     assert isinstance(spelt, SettingsSaved) and spelt.learner.time_zone == "Asia/Tokyo"
     [cet] = say("timezone CET", at=MON)
     assert isinstance(cet, Invalid) and "did you mean Europe/Berlin" in cet.reason
+    # Half-hour offsets and the places people name that the zone database calls otherwise.
+    for words, zone in (("UTC+5:30", "Asia/Kolkata"), ("india", "Asia/Kolkata"),
+                        ("mumbai", "Asia/Kolkata"), ("new delhi", "Asia/Kolkata"),
+                        ("UTC+05:45", "Asia/Kathmandu"), ("germany", "Europe/Berlin")):
+        [saved] = say(f"timezone {words}", at=MON)
+        assert isinstance(saved, SettingsSaved) and saved.learner.time_zone == zone, words
+    [odd] = say("timezone UTC+5:20", at=MON)
+    assert isinstance(odd, Invalid) and "write your city" in odd.reason
+
+
+def test_every_place_and_offset_named_is_a_zone_this_machine_knows() -> None:
+    for name in (*calendar.PLACES.values(), *calendar.HALF_HOURS.values()):
+        calendar.zone(name)
 
 
 def test_days_in_common_forms_and_a_typo_is_refused_not_looked_up(say: Say) -> None:
