@@ -523,6 +523,28 @@ async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) ->
     assert len(fake.sent_to(ADA)) == 2  # the welcome, and the lesson
 
 
+async def test_a_sticker_is_its_emoji_and_a_voice_message_gets_what_the_bot_reads(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    sticker = fake.message_update(ADA, "x")
+    del sticker["message"]["text"]
+    sticker["message"]["sticker"] = {
+        "file_id": "S1", "file_unique_id": "S1u", "type": "regular", "width": 512,
+        "height": 512, "is_animated": False, "is_video": False, "emoji": "\U0001F44D"}
+    before = len(fake.sent_to(ADA))
+    fake.push_update(sticker)
+    [ack] = (await fake.wait_sent(before + 1, ADA))[before:]
+    voice = fake.message_update(ADA, "x")
+    del voice["message"]["text"]
+    voice["message"]["voice"] = {"file_id": "V1", "file_unique_id": "V1u", "duration": 3}
+    fake.push_update(voice)
+    [told] = (await fake.wait_sent(before + 2, ADA))[before + 1:]
+    assert "I read text only" not in ack.text  # a thumbs-up is acknowledged like typed
+    assert told.text.startswith("I read text only: type your question")
+
+
 async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None:
     bot = await start_bot()
     fake = bot.fake

@@ -79,6 +79,8 @@ def to_inbound(update: Update, bot_id: int | None = None,
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
     text = message.text if message.text is not None else message.caption
+    if text is None and message.sticker is not None and message.sticker.emoji:
+        text = message.sticker.emoji  # a sticker says what its emoji says
     if text is None:
         if message.chat.type != "private":
             return None  # service messages, stickers in a group: not for the bot
