@@ -237,8 +237,12 @@ def not_it_pressed(turn: Turn, name: str) -> None:
     :func:`bot.engine.voice.not_it`). Under an older answer, whose question is no longer kept,
     the lesson is rated not useful, which asks the learner what they were looking for."""
     last = turn.learner.last_lookup
-    if last is not None and token(last) == name and voice.not_it(turn):
-        return
+    if last is not None and token(last) == name:
+        if voice.not_it(turn):
+            return
+        if turn.learner.last_query is None and voice.asked_lately(turn):
+            turn.say(Notice(NoticeCode.ALREADY_PASSED))  # a second press of the same button
+            return
     lesson = received(turn, name)[1]
     if lesson is None:
         turn.say(Notice(NoticeCode.LESSON_GONE))

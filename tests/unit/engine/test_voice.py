@@ -253,6 +253,18 @@ def test_not_what_i_asked_passes_the_question_to_trainers_once(
     assert say("Wrong lesson \U0001f641 sorry", at=MON) == [NotIt("bananas please", title)]
 
 
+def test_not_what_i_asked_pressed_twice_is_passed_on_once(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    answer = looked_up(say, "tell me about bananas", MON)
+    assert say(answer=answer.not_it, at=MON) == [NotIt("tell me about bananas",
+                                                        answer.lesson.title)]
+    # The same button again (a double tap): said so, and no invitation to comment opens.
+    assert say(answer=answer.not_it, at=MON) == [Notice(NoticeCode.ALREADY_PASSED)]
+    assert misses(database) == ["tell me about bananas"]
+    assert isinstance(say("bananas", at=MON)[0], LookupAnswer)  # words are a question again
+
+
 def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database) -> None:
     say("hi", at=MON)
     assert say("that didn't help", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
