@@ -255,6 +255,8 @@ class Welcome:
     """Something to ask, taken from the library in use (a lesson's title as a question)."""
     topics: tuple[str, ...] = ()
     """A few of the library's topics, for the settings example."""
+    read: int = 0
+    """Lessons the learner has read: a learner who says /start again is greeted back."""
 
 
 @dataclass(frozen=True)

@@ -319,7 +319,7 @@ class Engine:
         """The greeting, with examples from the library in use."""
         return Welcome(turn.view(), len(self.catalog.lessons()),
                        lessons.example_question(self.catalog),
-                       tuple(lessons.popular_topics(self.catalog, 2)))
+                       tuple(lessons.popular_topics(self.catalog, 2)), len(turn.read()))
 
     def standing(self, platform: Platform, user_id: str, now: datetime) -> Profile | None:
         """The profile of an enrolled learner (points, streak, badges, next lesson), or None

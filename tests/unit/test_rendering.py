@@ -87,6 +87,12 @@ RENDERED: list[tuple[Outbound, str]] = [
      '"lesson" for your first one now, or ask me anything, like "how do I spot a phishing '
      'email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days '
      'mon-fri", "topics". Type "help" for everything else.'),
+    (Welcome(LEARNER, 28, read=4),
+     "Welcome back! Every workday you get one short lesson (09:00) and a few review "
+     "questions (15:00), in your time zone (Europe/Berlin).\nYou have read 4 of 28 lessons. "
+     'Type "lesson" for the next one, "me" for your progress, or ask me anything, like "how '
+     'do I spot a phishing email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone '
+     'Europe/Berlin", "days mon-fri", "topics". Type "help" for everything else.'),
     (LessonMessage(LESSON),
      "# Title\n3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(1 question from this "
      "lesson will come back for review, from your next workday on.)"),

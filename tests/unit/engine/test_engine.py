@@ -21,6 +21,7 @@ from bot.messages import (
     Outbound,
     Platform,
     Profile,
+    Welcome,
 )
 from storage import Database
 from storage.records import Accuracy, Delivery, DeliveryKind, DeliveryStatus
@@ -69,6 +70,15 @@ def test_a_learner_enrolled_while_the_platform_was_silent_gets_its_profile_later
                                                                      "America/Los_Angeles")
     assert gus.next_lesson_at == datetime(2026, 3, 2, 17, tzinfo=UTC)  # 09:00 in Los Angeles
     assert dan is not None and (dan.display_name, dan.time_zone) == ("Dan", "Europe/Berlin")
+
+
+def test_start_again_after_a_lesson_greets_the_learner_back(say: Say) -> None:
+    first = say("/start")[0]
+    assert isinstance(first, Welcome) and first.read == 0
+    say("lesson")
+    say("done")
+    [again] = say("/start")
+    assert isinstance(again, Welcome) and again.read == 1
 
 
 def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
