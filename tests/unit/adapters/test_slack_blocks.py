@@ -16,6 +16,7 @@ from bot.messages import (
     BadgesEarned,
     Button,
     Feedback,
+    Help,
     LearnerView,
     LessonMessage,
     Outbound,
@@ -131,6 +132,13 @@ def test_a_question_that_says_select_all_is_not_told_it_again() -> None:
                                        7, buttons))
     shown = json.dumps(message.blocks)
     assert shown.count("elect all that apply") == 1 and "like *1 3*" in shown
+
+
+def test_slack_help_asks_for_words_not_slashes() -> None:
+    """Slack catches a slash typed in a DM as one of its own commands."""
+    [message] = render(Help())
+    shown = json.dumps(message.blocks)
+    assert "a slash is for its own commands" in shown and "with or without a slash" not in shown
 
 
 def test_text_messages_join_and_a_question_stands_alone() -> None:
