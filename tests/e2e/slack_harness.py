@@ -162,11 +162,13 @@ def home_opened(user: str, channel: str | None = None) -> dict[str, Any]:
             "channel": channel or "D" + user.removeprefix("U"), "event_ts": f"{time.time():.6f}"}
 
 
-def slash(user: str, text: str, channel: str = "C0GENERAL") -> dict[str, Any]:
-    """``/learn text`` typed in ``channel``."""
+def slash(user: str, text: str, channel: str = "C0GENERAL",
+          response_url: str = "https://hooks.invalid/x") -> dict[str, Any]:
+    """``/learn text`` typed in ``channel`` (``response_url``: where Slack takes an answer to
+    the command, a fake's ``/response/...`` to see it)."""
     return {"token": "legacy", "team_id": TEAM_ID, "team_domain": "fake", "channel_id": channel,
             "channel_name": "general", "user_id": user, "user_name": "ann", "command": "/learn",
-            "text": text, "api_app_id": APP_ID, "response_url": "https://hooks.invalid/x",
+            "text": text, "api_app_id": APP_ID, "response_url": response_url,
             "trigger_id": f"trig-{next(_ids)}"}
 
 

@@ -600,6 +600,22 @@ async def test_a_dm_is_opened_for_a_learner_without_one(lone_bot: SlackBot, fake
     assert gone is not None and "user_not_found" in (gone.unreachable or "")
 
 
+async def test_learn_in_a_channel_says_so_there_when_the_dm_cannot_be_opened(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """The command's quick answer says the lesson is in the DM: when the DM cannot be
+    opened, the learner is told where they typed it, not left waiting."""
+    fake.add_user("U3CY", "Cy", tz="UTC")
+    fake.fail_next("conversations.open", 200, "internal_error", count=3)
+    envelope = await fake.socket.send("slash_commands", slash(
+        "U3CY", "phishing", response_url=f"{fake.url}/response/1"))
+    await fake.socket.wait_ack(envelope, timeout=3)
+    await fake.wait_for(lambda: bool(fake.responses))
+    [told] = fake.responses
+    assert told["response_type"] == "ephemeral"
+    assert "could not open our direct messages" in told["text"]
+    assert fake.posted() == []
+
+
 # -- HTTP mode -------------------------------------------------------------------------------------
 
 async def post(bot: SlackBot, body: bytes, headers: dict[str, str]) -> tuple[int, str]:

@@ -305,6 +305,8 @@ class FakeSlack:
         self.messages: list[Message] = []
         self.files: dict[str, SharedFile] = {}
         """Files by id: announced, uploaded, then shared (``channel`` set)."""
+        self.responses: list[dict[str, Any]] = []
+        """What was posted to a slash command's ``response_url`` (``{url}/response/...``)."""
         self._file_ids = itertools.count(1)
         self.homes: dict[str, list[dict[str, Any]]] = {}
         """Every view published per user, the latest last."""
@@ -321,6 +323,7 @@ class FakeSlack:
         self.app.router.add_get("/api/{method}", self._api)
         self.app.router.add_get("/link/", self.socket.handler)
         self.app.router.add_post("/upload/{file_id}", self._upload)
+        self.app.router.add_post("/response/{key}", self._response)
         self.app.router.add_post("/_fake/envelope", self._control_envelope)
         self.app.router.add_post("/_fake/fail", self._control_fail)
         self.app.router.add_post("/_fake/users", self._control_users)
@@ -594,6 +597,13 @@ class FakeSlack:
         file_id = f"F{next(self._file_ids):08d}"
         self.files[file_id] = SharedFile(file_id, filename, length)
         return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+
+    async def _response(self, request: web.Request) -> web.Response:
+        """A slash command's ``response_url``: Slack shows the JSON posted there (ephemeral by
+        default) to the user who typed the command."""
+        self.responses.append(await request.json())
+        self._notify()
+        return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
         """The upload URL: real Slack takes the bytes as the body and answers 200."""

@@ -25,6 +25,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 
 from bot.adapters.recent import RecentIds
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
+Respond = Callable[..., Awaitable[Any]]
+"""bolt's ``respond``: posts to a slash command's ``response_url``."""
 COMMAND = "/learn"
 EVENTS = {"message": "message.im", "app_home_opened": "app_home_opened"}
 """The events listened to, and their subscription names in slack/manifest.yml."""
@@ -106,7 +109,7 @@ class Listeners:
         text = to_plain(str(event.get("text") or ""))[:WORDS_LIMIT]
         await self._run(channel, self.converse(user, channel, text=text))
 
-    async def on_learn(self, ack: Ack, command: dict[str, Any]) -> None:
+    async def on_learn(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user, where = str(command["user_id"]), str(command.get("channel_id") or "")
         known = self.adapter.directory.known_dm(user)
         if where == known or (known is None and where.startswith("D")):
@@ -116,9 +119,30 @@ class Listeners:
         words = learn_words(str(command.get("text") or ""))[:WORDS_LIMIT]
 
         async def work() -> None:
-            channel = await self.adapter.directory.dm(user)
+            try:
+                channel = await self.adapter.directory.dm(user)
+            except DeliveryError as exc:
+                # The command said the answer is in the DM: say, where it was typed, that it
+                # is not, rather than leave the learner waiting.
+                log.warning("/learn: could not open the DM (%s)", exc,
+                            extra={"platform": "slack"})
+                await self.tell(respond, self.adapter.blocks.phrase("learn_no_dm"))
+                return
             await self.converse(user, channel, text=words)
         await self._run(known, work())
+
+    async def tell(self, respond: Respond, text: str) -> None:
+        """Answer a slash command where it was typed (its ``response_url``: seen only by the
+        one who typed it)."""
+        try:
+            answer = await respond(text=text, response_type="ephemeral")
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:  # expired, unreachable
+            log.warning("/learn: could not answer through its response_url: %s",
+                        type(exc).__name__, extra={"platform": "slack"})
+            return
+        if getattr(answer, "status_code", 200) >= 300:
+            log.warning("/learn: its response_url refused the answer (HTTP %s)",
+                        answer.status_code, extra={"platform": "slack"})
 
     async def on_answer(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
