@@ -31,10 +31,13 @@ from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
 from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
-from storage.database import remove_sqlite_file, sqlite_file
+from storage.database import remove_sqlite_file, sqlite_file, unavailable
 from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
+INBOUND_RETRY = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Seconds between tries of a learner's message while the database is away (about 15 s in
+all, what a PostgreSQL failover takes)."""
 HEALTH_TIMEOUT = 2.0
 """Seconds /healthz waits for the database or an adapter before it counts as down."""
 
@@ -134,9 +137,21 @@ class BotHost:
         self.clock = clock
 
     async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
-        """The replies to one inbound event."""
-        with INBOUND.labels(inbound.platform.value).time():
-            return await asyncio.to_thread(self.engine.handle, inbound, self.clock.now())
+        """The replies to one inbound event. While the database is away (a failover, a
+        restart) the event is held and tried again for about 15 s: the platform was told it
+        arrived and will not send it again, so answering "sorry" would lose it."""
+        for delay in (*INBOUND_RETRY, None):
+            try:
+                with INBOUND.labels(inbound.platform.value).time():
+                    return await asyncio.to_thread(self.engine.handle, inbound,
+                                                   self.clock.now())
+            except Exception as exc:  # only an outage is waited for; the rest goes up
+                if delay is None or not (unavailable(exc) or unavailable(exc.__cause__ or exc)):
+                    raise
+                log.warning("the database is away (%s); holding a %s message, trying again "
+                            "in %.1f s", type(exc).__name__, inbound.platform.value, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last try raises or returns")
 
     async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
         """Remember which ask a native quiz poll stands for."""
