@@ -716,6 +716,28 @@ async def test_polling_given_up_at_a_401_is_said_and_taken_up_again(
     assert await bot.adapter.connected()
 
 
+async def test_polling_taken_up_again_after_failed_tries_still_fetches(
+        start_bot: Start, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The token is still refused when polling is first tried again: PTB leaves its loop's
+    stop signal set, and a loop started so would spin without fetching anything."""
+    monkeypatch.setattr(adapter_module, "POLL_AGAIN_FIRST", 0.1)
+    monkeypatch.setattr(adapter_module, "POLLING_QUIET", 0.0)
+    bot = await start_bot()
+    await bot.says("/start")
+    bot.fake.fail_next("getUpdates", 401, count=1)
+    bot.fake.fail_next("deleteWebhook", 401, count=2)
+    await bot.says("me")
+    for _ in range(200):
+        if "polling for updates again" in caplog.text:
+            break
+        await asyncio.sleep(0.05)
+    assert "polling again failed" in caplog.text
+    [reply] = await bot.says("help")
+    assert reply.text.startswith("Here is what I understand")
+    assert await bot.adapter.connected()
+
+
 async def test_a_redelivered_webhook_update_is_handled_once(
         fake: FakeTelegram, tmp_path: Path) -> None:
     """Telegram sends an update again when our answer was slow: "lesson" twice would send

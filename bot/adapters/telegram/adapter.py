@@ -313,18 +313,19 @@ class TelegramAdapter:
             updater = self.application.updater
             assert updater is not None
             try:
+                # PTB's stop() raises the error its loop died of before it clears the loop's
+                # stop signal, and a loop started with the signal set spins without fetching.
+                # So every try first runs a start and a stop, which clear it (a stop that
+                # completes does; the fetched updates' offset is kept, so none is handled
+                # twice), and only then polls for real.
                 if updater.running:
-                    # PTB's stop() raises the error the loop died of and leaves the loop's stop
-                    # signal set, so the next loop would end at once: a start and a stop run
-                    # one that ends at once and clear the signal (the fetched updates' offset
-                    # is kept, so none is handled twice).
                     with contextlib.suppress(TelegramError):
                         await updater.stop()
-                    await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
-                                                error_callback=self._polling_error)
-                    await updater.stop()
+                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
+                                            error_callback=self._polling_error)
+                await updater.stop()
                 await self._start_polling()
-            except TelegramError as exc:
+            except (TelegramError, RuntimeError) as exc:
                 self._polling_failed_at = time.monotonic()
                 delay = min(delay * 2, POLL_AGAIN_MAX)
                 log.error("telegram: polling again failed (%s); next try in %.0f s",
@@ -357,6 +358,8 @@ class TelegramAdapter:
             return False
         if app.updater is None:
             return True
+        if self._restart is not None and not self._restart.done():
+            return False  # polling is being taken up again
         alive = app.updater.running and (self._polling is None or not self._polling.done())
         return alive and time.monotonic() - self._polling_failed_at > POLLING_QUIET
 
