@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -185,13 +186,29 @@ class LessonCache:
                     self._db.executemany("INSERT OR REPLACE INTO lessons (key, rel, lesson, "
                                          "vocab, numbers, crc, seen) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                          values)
-                    # An edited file's older versions will not be asked for again.
-                    self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ?",
-                                         [(value[1], value[0]) for value in values])
                     if folder:
                         self._db.executemany(
                             "INSERT OR REPLACE INTO last_good (root, rel, key) VALUES (?, ?, ?)",
                             [(folder, value[1], value[0]) for value in values])
+                    # An edited file's older versions will not be asked for again, unless one is
+                    # the last good version of another folder's file of that name.
+                    self._db.executemany("DELETE FROM lessons WHERE rel = ? AND key <> ? AND key "
+                                         "NOT IN (SELECT key FROM last_good WHERE rel = ?)",
+                                         [(value[1], value[0], value[1]) for value in values])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def remember_good(self, root: Path, found: dict[str, str]) -> None:
+        """Files of ``root`` read good from the cache (rel -> key) are their last good
+        versions, as those just parsed are."""
+        with self._lock:
+            if self._db is None or not found:
+                return
+            try:
+                with self._db:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO last_good (root, rel, key) VALUES (?, ?, ?)",
+                        [(_folder(str(root)), rel, key) for rel, key in found.items()])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
@@ -304,5 +321,6 @@ def _checksum(text: str, vocab: str, blob: bytes) -> int:
 
 
 def _folder(root: str) -> str:
-    """A lesson folder as the cache names it: its absolute path, links resolved."""
-    return str(Path(root).resolve())
+    """A lesson folder as the cache names it: its absolute path as given (links are not
+    resolved: a ``current`` link that points at each release in turn is one folder)."""
+    return os.path.abspath(root)

@@ -138,11 +138,14 @@ def load_files(
             keys[entry_key(found.rel, content_digest(raw))] = position
     entries = cache.get_many({key: files[position].rel for key, position in keys.items()})
     results: list[Loaded | None] = [None] * len(files)
+    good: dict[str, str] = {}
     for key, (lesson, problems, analysis) in entries.items():
         # Parsing checked that the lesson's images exist: they must still, or it parses again.
         if images_found(lesson, root):
             position = keys[key]
             results[position] = Loaded(files[position].rel, lesson, problems, analysis)
+            good[files[position].rel] = key
+    cache.remember_good(root, good)
     missed = [position for position, result in enumerate(results) if result is None]
     parsed = _parse_files([files[position] for position in missed], root, max_bytes, cache)
     for position, loaded in zip(missed, parsed, strict=True):

@@ -350,3 +350,21 @@ def test_a_file_broken_at_a_start_is_served_as_its_last_good_version(
     catalog.refresh([root / "a.md"])
     assert [lesson.title for lesson in catalog.lessons()] == ["Melons"]
     assert catalog.kept_while_broken() == []
+
+
+def test_a_last_good_version_is_kept_for_lessons_read_from_the_cache_and_by_folder(
+        tmp_path: Path) -> None:
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    Catalog(root, cache=LessonCache(path)).load()
+    with sqlite3.connect(path) as db:  # a cache from the release before: none recorded
+        db.execute("DELETE FROM last_good")
+    Catalog(root, cache=LessonCache(path)).load()  # read from the cache: recorded now
+    # A working copy sharing the cache, with its own a.md, keeps ours.
+    copy = tmp_path / "copy"
+    write(copy / "a.md", LESSON.format(title="Pears"))
+    Catalog(copy, cache=LessonCache(path)).load()
+    write(root / "a.md", "---\ntitle: 'Apples\n---\nBroken.\n")
+    catalog = Catalog(root, cache=LessonCache(path))
+    catalog.load()
+    assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
