@@ -257,15 +257,20 @@ class Dispatcher:
         """Stop claiming, let sends in flight finish (up to ``timeout`` seconds), give back
         every row not sent, and sign off."""
         self._stopping = True
+        cut_short = False
         if self._in_flight:
             _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
             for task in pending:
                 task.cancel()
+            cut_short = bool(pending)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
         def sign_off() -> int:
             with self.database.unit() as unit:
-                released = unit.deliveries.release(self.worker_id)
+                # A send cut short may have gone out: its row is a try of unknown outcome
+                # (Slack then looks in the DM first). Which rows those were is not known here,
+                # so every row given back counts a try then.
+                released = unit.deliveries.release(self.worker_id, unknown=cut_short)
                 unit.workers.remove(self.worker_id)
             return released
 

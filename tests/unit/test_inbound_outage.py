@@ -3,6 +3,7 @@ again: the platform was told it arrived and will not send it again."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,3 +58,21 @@ async def test_a_long_outage_and_other_errors_go_up() -> None:
     with pytest.raises(RuntimeError):
         await host(bug).handle(HELLO)
     assert bug.calls == 1  # a bug is not waited for
+
+
+@pytest.mark.parametrize(("error", "retried"), [
+    (OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), True),
+    (OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: learner")),
+     False),  # a schema bug is not waited for
+    (OperationalError("COMMIT", {}, Exception("server closed the connection"),
+                      connection_invalidated=True), False),  # maybe committed: not again
+])
+async def test_only_an_event_that_never_reached_the_database_is_tried_again(
+        error: Exception, retried: bool) -> None:
+    engine = Engine(failures=1, error=error)
+    if retried:
+        await host(engine).handle(HELLO)
+    else:
+        with pytest.raises(OperationalError):
+            await host(engine).handle(HELLO)
+    assert engine.calls == (2 if retried else 1)

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Route
 from bot.adapters.pacing import Pacer
@@ -239,9 +240,9 @@ class SlackAdapter:
         its delivery mark) goes through the client without blind retries."""
         if message.upload is not None:
             return await self.upload(channel, message)
-        if message.photo is not None:
-            await self.share_photo(channel, *message.photo)
         client = self.delivery_client if metadata is not None else self.client
+        if message.photo is not None:
+            await self.share_photo(client, channel, *message.photo)
         try:
             response = await client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
@@ -264,7 +265,8 @@ class SlackAdapter:
         shared = response.get("files") or [{}]
         return str(shared[0].get("id") or "")
 
-    async def share_photo(self, channel: str, path: Path, title: str) -> None:
+    async def share_photo(self, client: AsyncWebClient, channel: str, path: Path,
+                          title: str) -> None:
         """Share a lesson's local image in ``channel`` (files upload v2). An image that cannot
         be read or that Slack refuses is logged and left out: it must not cost the lesson; a
         rate limit or an outage is raised, so the post is tried again with its image."""
@@ -275,8 +277,10 @@ class SlackAdapter:
                         exc.strerror, extra={"platform": "slack"})
             return
         try:
-            await self.client.files_upload_v2(channel=channel, filename=path.name, file=content,
-                                              title=title, alt_txt=title[:1000])
+            # A scheduled delivery's client, which never retries blindly: a share that timed
+            # out may have happened.
+            await client.files_upload_v2(channel=channel, filename=path.name, file=content,
+                                         title=title, alt_txt=title[:1000])
         except CALL_ERRORS as exc:
             error = delivery_error(exc, "files.upload")
             if isinstance(error, TemporaryDeliveryError | RecipientUnreachable):
