@@ -6,12 +6,9 @@ import asyncio
 import importlib
 import logging
 import signal
-import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
-
-from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.adapters.base import Adapter
 from bot.config import LookupSettings, Secrets, Settings
@@ -34,7 +31,7 @@ from scheduler.dispatch import Dispatcher, DispatchSettings
 from scheduler.due import DueScan
 from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
-from storage.database import remove_sqlite_file, sqlite_file
+from storage.database import never_reached, remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
@@ -132,19 +129,6 @@ def _log_change(catalog: Catalog, change: CatalogChange) -> None:
         log.info("lesson removed: %s", lesson_id)
 
 
-def _not_reached(error: BaseException) -> bool:
-    """Whether ``error`` says the database could not be reached at all, so nothing of the event
-    was stored and trying it again cannot apply it twice: a connection that could not be made,
-    or SQLite's busy lock. A connection dropped mid-way (maybe during the commit) is not: its
-    outcome is unknown."""
-    found = error if isinstance(error, DBAPIError) else error.__cause__
-    if not isinstance(found, OperationalError) or found.connection_invalidated:
-        return False
-    if isinstance(found.orig, sqlite3.Error):
-        return "locked" in str(found.orig) or "busy" in str(found.orig)
-    return True
-
-
 class BotHost:
     """What adapters call: the engine, run off the event loop, on the runtime's clock."""
 
@@ -162,7 +146,7 @@ class BotHost:
                     return await asyncio.to_thread(self.engine.handle, inbound,
                                                    self.clock.now())
             except Exception as exc:  # only an outage is waited for; the rest goes up
-                if delay is None or not _not_reached(exc):
+                if delay is None or not never_reached(exc):
                     raise
                 log.warning("the database is away (%s); holding a %s message, trying again "
                             "in %.1f s", type(exc).__name__, inbound.platform.value, delay)

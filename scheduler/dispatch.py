@@ -172,9 +172,6 @@ class Dispatcher:
         self._held: set[int] = set()
         """Rows this worker claimed and is still working on; a row it claimed but no longer
         holds (its outcome could not be recorded) is given back by the heartbeat."""
-        self._lost: set[int] = set()
-        """Rows this worker held when it learnt it had been declared dead: others have them
-        now, so those not yet being sent are not sent here."""
         self._reachable_since: datetime | None = None
         """Since when this worker's heartbeats have reached the database without a failure:
         after an outage, another worker's silence is its outage too, not its death."""
@@ -199,7 +196,6 @@ class Dispatcher:
     def heartbeat(self) -> None:
         """Tell the others this worker lives; re-register if it was declared dead."""
         now = self.clock.now()
-        self._lost &= self._held  # those sent or given back meanwhile are done with
         try:
             with self.database.unit() as unit:
                 alive = unit.workers.beat(self.worker_id, now)
@@ -209,11 +205,10 @@ class Dispatcher:
         if self._reachable_since is None:
             self._reachable_since = now
         if not alive:
-            self._lost.update(self._held)
             log.warning("this worker was declared dead (its heartbeat was silent longer than "
                         "another worker's worker_timeout_seconds); its claimed rows went to "
-                        "others: %d not yet sent here are left to them, any being sent may go "
-                        "twice", len(self._held), extra={"job": "heartbeat"})
+                        "others, and the %d it is still sending may go twice", len(self._held),
+                        extra={"job": "heartbeat"})
             with self.database.unit() as unit:
                 unit.workers.register(self.worker_id, self.host, os.getpid(), now)
         with self.database.unit() as unit:
@@ -249,8 +244,7 @@ class Dispatcher:
         if released:
             log.warning("took back %d rows claimed by workers that stopped or went silent: any "
                         "of them being sent then may go twice on Telegram (Slack's are looked "
-                        "for in the DM first)", released,
-                     extra={"job": "reap"})
+                        "for in the DM first)", released, extra={"job": "reap"})
         return released
 
     async def close(self, timeout: float = 10.0) -> None:
@@ -328,10 +322,6 @@ class Dispatcher:
             async with lock:
                 if self._stopping:
                     return  # released at shutdown
-                if job.delivery.id in self._lost:
-                    self._lost.discard(job.delivery.id)
-                    self._held.discard(job.delivery.id)
-                    return  # another worker has it since this one was declared dead
                 outcome = await self._send(job, outcomes)
                 await outcome.recorded_by(outcomes)
         except RecordingFailed:

@@ -114,7 +114,7 @@ class SchedulerService:
             # Only shutdown cancels a job: say so quietly (the scheduler would log an error).
             log.info("scheduler job %s stopped by shutdown", job, extra={"job": job})
         except Exception as exc:  # the per-job boundary: one of the two catch-all places (STYLE)
-            if unavailable(exc) or unavailable(exc.__cause__ or exc):
+            if unavailable(exc):
                 # An outage fails every job at every tick: said once, not with a traceback
                 # each time (the scan and the heartbeat run again when it is back).
                 if not self._database_away:

@@ -7,6 +7,7 @@ them off). PostgreSQL is for several bot processes sharing one database.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -70,13 +71,32 @@ def remove_sqlite_file(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+def _database_error(error: BaseException) -> BaseException | None:
+    """The driver's error ``error`` is, or was raised from (a repository may wrap it)."""
+    return error if isinstance(error, DBAPIError) else error.__cause__
+
+
 def unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database is away for now (refused or dropped connections, a
     server restarting, SQLite's busy lock) rather than that a statement is wrong: worth
     waiting for, since the same work succeeds once the database is back."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
+    found = _database_error(error)
+    if isinstance(found, DBAPIError) and found.connection_invalidated:
         return True
-    return isinstance(error, OperationalError | InterfaceError)
+    return isinstance(found, OperationalError | InterfaceError)
+
+
+def never_reached(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached at all, so nothing of the work
+    was stored and doing it again cannot apply it twice: a connection that could not be made,
+    or SQLite's busy lock. A connection dropped mid-way (maybe during the commit) is not: its
+    outcome is unknown."""
+    found = _database_error(error)
+    if not isinstance(found, OperationalError) or found.connection_invalidated:
+        return False
+    if isinstance(found.orig, sqlite3.Error):
+        return "locked" in str(found.orig) or "busy" in str(found.orig)
+    return True
 
 
 class Database:

@@ -972,4 +972,3 @@ def outbox(session: Session, now: datetime) -> tuple[dict[str, int], int, int, f
     if first is not None and first.tzinfo is None:
         first = first.replace(tzinfo=now.tzinfo)
     return counts, retries, int(backlog), (now - first).total_seconds() if first else 0.0
-

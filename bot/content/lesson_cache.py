@@ -88,6 +88,10 @@ def lesson_cache_path(vector_cache: Path) -> Path:
     return vector_cache.with_name(f"{vector_cache.stem}.lessons{suffix}")
 
 
+DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError)
+"""What decoding an entry that another release wrote, or that was cut short, may raise."""
+
+
 class CorruptEntry(ValueError):
     """An entry that does not read back as it was written."""
 
@@ -158,7 +162,7 @@ class LessonCache:
                             f"WHERE key IN ({marks})", chunk):
                         try:
                             found[key] = decode(keys[key], lesson, vocab, numbers, crc)
-                        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                        except DAMAGED:
                             broken.append(keys[key])
                         else:
                             self._ages.read(key, seen, day)
@@ -200,15 +204,21 @@ class LessonCache:
 
     def remember_good(self, root: Path, found: dict[str, str]) -> None:
         """Files of ``root`` read good from the cache (rel -> key) are their last good
-        versions, as those just parsed are."""
+        versions, as those just parsed are. Only the records that change are written: on most
+        starts none does, and a start then takes no write lock another process waits for."""
         with self._lock:
             if self._db is None or not found:
                 return
+            folder = _folder(str(root))
             try:
-                with self._db:
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO last_good (root, rel, key) VALUES (?, ?, ?)",
-                        [(_folder(str(root)), rel, key) for rel, key in found.items()])
+                known = dict(self._db.execute("SELECT rel, key FROM last_good WHERE root = ?",
+                                              (folder,)).fetchall())
+                changed = [(folder, rel, key) for rel, key in found.items()
+                           if known.get(rel) != key]
+                if changed:
+                    with self._db:
+                        self._db.executemany("INSERT OR REPLACE INTO last_good (root, rel, key) "
+                                             "VALUES (?, ?, ?)", changed)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
@@ -227,8 +237,7 @@ class LessonCache:
                             "SELECT g.rel, l.lesson, l.vocab, l.numbers, l.crc FROM last_good g "
                             f"JOIN lessons l ON l.key = g.key WHERE g.root = ? AND g.rel IN "
                             f"({marks})", [_folder(str(root)), *chunk]):
-                        with contextlib.suppress(ValueError, TypeError, KeyError, IndexError,
-                                                 AttributeError):  # damaged: none kept
+                        with contextlib.suppress(*DAMAGED):  # none kept, as for no entry
                             found[rel] = decode(rel, lesson, vocab, numbers, crc)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read for last good versions: %s",

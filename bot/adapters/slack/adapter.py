@@ -119,8 +119,7 @@ class SlackAdapter:
             identity = await self.client.auth_test()
         except CALL_ERRORS as exc:
             raise start_error(exc, "SLACK_BOT_TOKEN", "checking the bot token (auth.test)") from exc
-        self._authorized = AuthorizeResult.from_auth_test_response(
-            bot_token=self.secrets.slack_bot_token, auth_test_response=identity)
+        self._remember(identity)
         self.bot_user_id = str(identity.get("user_id") or "") or None
         log.info("Slack: signed in to team %s as %s (%s mode)", identity.get("team_id"),
                  identity.get("user_id"), self.settings.mode, extra={"platform": "slack"})
@@ -131,9 +130,13 @@ class SlackAdapter:
         """Who the bot is, for bolt: as start() found it (checked again only if a request
         came before it, which an error answers as bolt would)."""
         if self._authorized is None:
-            identity = await self.client.auth_test()
-            self._authorized = AuthorizeResult.from_auth_test_response(
-                bot_token=self.secrets.slack_bot_token, auth_test_response=identity)
+            return self._remember(await self.client.auth_test())
+        return self._authorized
+
+    def _remember(self, identity: Any) -> AuthorizeResult:
+        """The bot's identity from an ``auth.test`` answer, kept for bolt."""
+        self._authorized = AuthorizeResult.from_auth_test_response(
+            bot_token=self.secrets.slack_bot_token, auth_test_response=identity)
         return self._authorized
 
     async def _connect(self) -> None:

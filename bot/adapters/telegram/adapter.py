@@ -282,7 +282,7 @@ class TelegramAdapter:
         log.warning("telegram: getUpdates failed (retrying): %s%s", error.message, hint,
                     extra={"platform": "telegram"})
 
-    async def _start_polling(self) -> None:
+    async def _start_polling(self, watch: bool = True) -> None:
         """Poll (in polling mode), and watch the poller: PTB gives up polling for good at the
         first 401 (a token revoked, or a passing error), and its updater still says running."""
         updater = self.application.updater
@@ -290,6 +290,8 @@ class TelegramAdapter:
             return
         await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
                                     error_callback=self._polling_error)
+        if not watch:
+            return
         # The only handle on PTB's polling loop is its task, found by the name PTB gives it.
         self._polling = next((task for task in asyncio.all_tasks()
                               if task.get_name() == POLLING_TASK), None)
@@ -321,8 +323,7 @@ class TelegramAdapter:
                 if updater.running:
                     with contextlib.suppress(TelegramError):
                         await updater.stop()
-                await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES),
-                                            error_callback=self._polling_error)
+                await self._start_polling(watch=False)
                 await updater.stop()
                 await self._start_polling()
             except (TelegramError, RuntimeError) as exc:

@@ -237,22 +237,6 @@ async def test_after_an_outage_no_worker_is_judged_dead_before_it_could_beat(
     assert bot.dispatcher.reap() == 1
 
 
-async def test_a_worker_declared_dead_sends_none_of_the_rows_it_had_not_begun(
-        bot: Bot) -> None:
-    bot.enrol("ann")
-    bot.clock.set(NINE)
-    bot.scan.run(NINE)
-    claimed, jobs = bot.dispatcher._claim(DispatchResult(), 10)
-    assert claimed == 1
-    with bot.database.unit() as unit:  # another worker, with a shorter patience, took them
-        unit.workers.reap(NINE + timedelta(minutes=5), timedelta(seconds=1))
-    bot.dispatcher.heartbeat()  # learns it
-    await bot.dispatcher._one(jobs[0], asyncio.Queue())
-    assert bot.adapter.delivered == []
-    successor = bot.dispatcher_for(bot.adapter)
-    assert (await successor.dispatch()).sent == 1 and len(bot.adapter.delivered) == 1
-
-
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
     bot.enrol("ann")
     bot.clock.set(NINE)
