@@ -67,6 +67,12 @@ class RecipientUnreachable(DeliveryError):
     learner is paused until they write again, and nothing is retried."""
 
 
+class ClaimLost(DeliveryError):
+    """The delivery is no longer this worker's to send (another replica took it over while
+    this one was cut off from the database): the sender stops before its next platform
+    message, and the worker that holds it now sends the rest."""
+
+
 class AdapterStartError(MicrolearnError):
     """An adapter cannot start (a missing or rejected token, an unreachable platform); the
     message says which setting or variable to fix."""

@@ -10,9 +10,10 @@ adapter and an adapter never imports the scheduler or storage.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
+from bot.errors import ClaimLost
 from bot.messages import Inbound, Outbound, Platform, Profile
 
 
@@ -33,6 +34,20 @@ class Recipient:
     """An earlier try may have left the platform with messages microlearn never heard back
     about (a time-out, a dropped connection): a sender that can look for its marked messages
     does so before sending them again."""
+    still_mine: Callable[[], bool] | None = field(default=None, compare=False, repr=False)
+    """Whether the delivery is still this worker's to send (the dispatcher's answer, with no
+    database call): asked through :meth:`confirm` just before each platform message."""
+
+    def confirm(self, sent: int) -> None:
+        """Raise :class:`~bot.errors.ClaimLost` (with ``sent``: the platform messages this
+        call sent so far) when another worker took the delivery over. A sender calls it in its
+        turn of the pacer, right before each platform message: a delivery may wait there for
+        minutes behind a platform's rate limit, long enough for this worker to be taken for
+        dead and its rows to go to another."""
+        if self.still_mine is not None and not self.still_mine():
+            error = ClaimLost("another worker took this delivery over; it sends the rest")
+            error.sent = sent
+            raise error
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -26,7 +27,13 @@ from pathlib import Path
 from bot.engine import calendar
 from bot.engine import outbox as outbox_text
 from bot.engine.engine import Engine
-from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.errors import (
+    ClaimLost,
+    DeliveryError,
+    RateLimited,
+    RecipientUnreachable,
+    TemporaryDeliveryError,
+)
 from bot.messages import LessonMessage, Outbound, Platform
 from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
@@ -90,8 +97,8 @@ class _Outcome:
 
     job: _Job
     status: str
-    """'progress' (one more platform message out), 'sent', 'retry', 'unreachable' or
-    'failed'."""
+    """'progress' (one more platform message out), 'sent', 'retry', 'unreachable', 'failed'
+    or 'lost' (the row is no longer this worker's)."""
     error: str = ""
     wait: float | None = None
     parts: int = 0
@@ -175,6 +182,12 @@ class Dispatcher:
         self._reachable_since: datetime | None = None
         """Since when this worker's heartbeats have reached the database without a failure:
         after an outage, another worker's silence is its outage too, not its death."""
+        self._alive_at: datetime | None = None
+        """When a heartbeat last found this worker alive (registered, or its beat taken)."""
+        self._beat_failed = False
+        """Whether the last heartbeat could not reach the database."""
+        self._lost: set[int] = set()
+        """Rows still being sent that this worker was found to have lost to others."""
         self._learners: dict[int, asyncio.Lock] = {}
         """One delivery at a time per learner: a quiz never lands between a lesson's parts."""
         self._lock = asyncio.Lock()
@@ -190,7 +203,7 @@ class Dispatcher:
         now = self.clock.now()
         with self.database.unit() as unit:
             unit.workers.register(self.worker_id, self.host, os.getpid(), now)
-        self._reachable_since = now
+        self._reachable_since = self._alive_at = now
         self.reap()
 
     def heartbeat(self) -> None:
@@ -201,21 +214,43 @@ class Dispatcher:
                 alive = unit.workers.beat(self.worker_id, now)
         except Exception:
             self._reachable_since = None  # the scheduler logs it and beats again next time
+            self._beat_failed = True
             raise
+        self._beat_failed = False
         if self._reachable_since is None:
             self._reachable_since = now
         if not alive:
+            # Its rows went to others: the sends still waiting for their turn stop before
+            # their next platform message (Recipient.confirm), and what the new holders may
+            # send twice is only what was being posted at that moment.
+            lost = set(self._held)
+            self._lost |= lost
+            self._held -= lost
             log.warning("this worker was declared dead (its heartbeat was silent longer than "
-                        "another worker's worker_timeout_seconds); its claimed rows went to "
-                        "others, and the %d it is still sending may go twice", len(self._held),
+                        "another worker's worker_timeout_seconds); the %d rows it held went to "
+                        "others, and it stops sending them", len(lost),
                         extra={"job": "heartbeat"})
             with self.database.unit() as unit:
                 unit.workers.register(self.worker_id, self.host, os.getpid(), now)
+        self._alive_at = now
         with self.database.unit() as unit:
             orphans = unit.deliveries.release_orphans(self.worker_id, self._held)
         if orphans:
             log.warning("gave back %d rows whose outcome could not be recorded; they go again",
                         orphans, extra={"job": "heartbeat"})
+
+    def still_mine(self, row_id: int) -> bool:
+        """Whether this worker may still post row ``row_id``: it was not found to have lost
+        it, and it is not cut off from the database for so long that others may have taken
+        it for dead (half the time-out since its heartbeat was last taken; an outage for all
+        costs a heartbeat's wait at most, a replica cut off alone sends nothing twice)."""
+        return row_id not in self._lost and not self._cut_off()
+
+    def _cut_off(self) -> bool:
+        """Whether the heartbeat has failed for so long that others may take this worker
+        for dead (half the time-out since it was last taken)."""
+        return (self._beat_failed and self._alive_at is not None
+                and self.clock.now() - self._alive_at >= self.settings.worker_timeout / 2)
 
     async def upkeep(self) -> None:
         """Heartbeat, then take over dead workers' rows: on the dispatcher's database thread,
@@ -292,7 +327,8 @@ class Dispatcher:
             running: set[asyncio.Task[None]] = set()
             limit = self.settings.concurrency
             try:
-                while not self._stopping:
+                # Cut off, it claims nothing: it could not post it (still_mine).
+                while not self._stopping and not self._cut_off():
                     if len(running) > limit // 2:
                         await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                         continue
@@ -327,6 +363,7 @@ class Dispatcher:
         except RecordingFailed:
             pass  # logged by the recorder; the heartbeat gives the row back
         finally:
+            self._lost.discard(job.delivery.id)
             if not lock.locked() and self._learners.get(learner) is lock:
                 del self._learners[learner]
 
@@ -383,7 +420,8 @@ class Dispatcher:
             result.skipped += 1
             return None
         recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
-                              learner.chat_id, delivery=str(row.id), retry=row.attempts > 0)
+                              learner.chat_id, delivery=str(row.id), retry=row.attempts > 0,
+                              still_mine=functools.partial(self.still_mine, row.id))
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
                     messages)
@@ -419,6 +457,9 @@ class Dispatcher:
             # The sender paces each platform message (a long lesson may take several), and
             # pauses its platform itself on a 429.
             sent = await sender.send(job.recipient, job.messages, skip, progress)
+        except ClaimLost as exc:
+            log.info("stopped sending delivery %s: %s", job.delivery.id, exc, extra=context)
+            return _Outcome(job, "lost", str(exc), parts=skip + exc.sent)
         except RateLimited as exc:
             log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
             return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent)
@@ -459,6 +500,14 @@ class Dispatcher:
                     done = True
                 else:
                     batch.append(item)
+            # A row this worker no longer holds has nothing to record here: another worker
+            # holds it, or, if it was still this one's after all, the next heartbeat gives it
+            # back (release_orphans).
+            for outcome in batch:
+                if outcome.status == "lost":
+                    result.lost_claims += 1
+                    self._settle(outcome)
+            batch = [outcome for outcome in batch if outcome.status != "lost"]
             if not batch:
                 continue
             try:

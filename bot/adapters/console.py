@@ -67,6 +67,7 @@ class ConsoleAdapter:
                    skip: int = 0, progress: Progress | None = None) -> Sent:
         """Print one delivery (see :class:`~bot.ports.Sender`)."""
         for index in range(skip, len(messages)):
+            recipient.confirm(index - skip)
             self.print(self.show([messages[index]]))
             if progress is not None and index < len(messages) - 1:
                 await progress(index + 1, Sent(None))

@@ -4,7 +4,7 @@ engine, no database)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from bot.adapters.telegram.adapter import TelegramAdapter
 from bot.config import Secrets, Settings
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
-from bot.errors import RateLimited
+from bot.errors import ClaimLost, RateLimited
 from bot.messages import (
     Button,
     Inbound,
@@ -168,3 +168,53 @@ async def test_slack_progress_gets_what_each_message_was() -> None:
         dm = slack.dm_of("U1ANN")
         assert sent == Sent(question.ts, chat_id=dm)
         assert progressed == [(1, Sent(question.ts, chat_id=dm))]
+
+
+def mine_for(messages: int) -> tuple[list[bool], Callable[[], bool]]:
+    """A recipient whose delivery is this worker's for its first ``messages`` platform
+    messages, then another worker's (the asks go in the list returned)."""
+    asked: list[bool] = []
+
+    def still_mine() -> bool:
+        asked.append(len(asked) < messages)
+        return asked[-1]
+
+    return asked, still_mine
+
+
+async def test_telegram_stops_before_the_next_message_of_a_delivery_taken_over(
+        telegram: FakeTelegram) -> None:
+    settings = Settings.model_validate({"telegram": {
+        "enabled": True, "api_base_url": telegram.base_url}})
+    adapter = TelegramAdapter(settings.telegram, TOKEN, GOOD, pacer=Pacer(1000, 200))
+    await adapter.start(ScriptedHost())
+    try:
+        asked, still_mine = mine_for(1)
+        recipient = Recipient(1, Platform.TELEGRAM, str(ADA), str(ADA), still_mine=still_mine)
+        with pytest.raises(ClaimLost) as caught:
+            await adapter.send(recipient, [a_question(7), Notice(NoticeCode.QUIZ_DONE)])
+        assert caught.value.sent == 1 and asked == [True, False]
+        [question] = telegram.sent_to(ADA)
+        assert question.method == "sendMessage"
+    finally:
+        await adapter.stop()
+
+
+async def test_slack_stops_before_the_next_message_of_a_delivery_taken_over() -> None:
+    async with FakeSlack() as slack:
+        slack.add_user("U1ANN", "Ann")
+        settings = Settings.model_validate({"slack": {
+            "enabled": True, "mode": "http", "api_base_url": slack.base_url}})
+        adapter = SlackAdapter(settings.slack, Secrets(BOT_TOKEN, None, "secret", None),
+                               per_channel=1000)
+        asked, still_mine = mine_for(1)
+        recipient = Recipient(1, Platform.SLACK, "U1ANN", None, still_mine=still_mine)
+        with pytest.raises(ClaimLost) as caught:
+            await adapter.send(recipient, [a_question(3), Notice(NoticeCode.QUIZ_DONE)])
+        assert caught.value.sent == 1 and asked == [True, False]
+        assert len(slack.posted()) == 1
+        asked, still_mine = mine_for(0)
+        with pytest.raises(ClaimLost) as caught:
+            await adapter.send(Recipient(1, Platform.SLACK, "U1ANN", None, still_mine=still_mine),
+                               [Notice(NoticeCode.NUDGE)])
+        assert caught.value.sent == 0 and len(slack.posted()) == 1

@@ -43,6 +43,8 @@ class RecordingAdapter:
         self.failures: deque[BaseException] = deque()
         self.polls: deque[str] = deque()
         self.hang = False
+        self.gate: asyncio.Event | None = None
+        """When set, every send waits for it (as for its turn of the platform's pace)."""
 
     async def start(self, host: Host) -> None:
         """Nothing to connect."""
@@ -61,6 +63,9 @@ class RecordingAdapter:
                    skip: int = 0, progress: Progress | None = None) -> Sent:
         if self.hang:
             await asyncio.sleep(3600)
+        if self.gate is not None:  # a send waiting for its turn of the platform's pace
+            await self.gate.wait()
+        recipient.confirm(0)
         if self.failures:
             failure = self.failures.popleft()
             if isinstance(failure, RateLimited):

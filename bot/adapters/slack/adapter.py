@@ -226,6 +226,7 @@ class SlackAdapter:
                                                "learner": recipient.learner_id})
                 else:
                     async with self.pacer.slot(channel):
+                        recipient.confirm(done)
                         ts = await self.post(channel, message, _mark(key, part))
             except DeliveryError as exc:
                 exc.sent = done

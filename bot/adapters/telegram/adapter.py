@@ -402,6 +402,7 @@ class TelegramAdapter:
             part = parts[index]
             try:
                 async with self.pacer.slot(chat):
+                    recipient.confirm(index - skip)
                     message, chat = await self._post_following(chat, part)
             except TelegramError as exc:
                 error = errors.translate(exc)

@@ -237,6 +237,81 @@ async def test_after_an_outage_no_worker_is_judged_dead_before_it_could_beat(
     assert bot.dispatcher.reap() == 1
 
 
+async def _waiting_send(bot: Bot) -> asyncio.Task[DispatchResult]:
+    """A dispatch whose one send waits for its turn of the platform's pace."""
+    bot.adapter.gate = asyncio.Event()
+    task = asyncio.create_task(bot.dispatcher.dispatch())
+    for _ in range(200):
+        await asyncio.sleep(0.005)
+        if bot.dispatcher._in_flight:
+            return task
+    raise AssertionError("the send never started")
+
+
+async def test_a_send_waiting_its_turn_stops_once_its_row_went_to_another_worker(
+        bot: Bot) -> None:
+    """Taken for dead (a silence longer than the time-out) while a delivery waits for its
+    turn: it is not posted, and the worker that took the row over sends it once."""
+    bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    task = await _waiting_send(bot)
+    with bot.database.unit() as unit:  # another replica judged this one dead
+        assert unit.workers.reap(NINE + timedelta(minutes=5), timedelta(seconds=60)) == 1
+    bot.clock.set(NINE + timedelta(minutes=5))
+    bot.dispatcher.heartbeat()  # learns it, at its next heartbeat
+    assert bot.adapter.gate is not None
+    bot.adapter.gate.set()
+    bot.adapter.gate = None
+    result = await task
+    # The waiting send was not posted; the row, back to pending, was claimed again (here by
+    # the same worker, registered anew) and went once.
+    assert (result.sent, result.lost_claims) == (1, 1)
+    assert len(bot.adapter.delivered) == 1 and bot.rows() == {"sent": 1}
+    assert bot.adapter.delivered[0].recipient.retry  # a try of unknown outcome
+
+
+async def test_a_worker_cut_off_from_the_database_stops_posting_after_half_a_timeout(
+        bot: Bot) -> None:
+    """Others may take a silent worker for dead after the time-out (60 s): from half of it
+    on, a worker whose heartbeat fails posts nothing more, and once the database answers,
+    the rows it stopped go out once."""
+    bot.enrol("ann")
+    bot.enrol("bob")
+    bot.clock.set(NINE)
+    bot.dispatcher.heartbeat()
+    bot.scan.run(NINE)
+
+    class Down:
+        def unit(self) -> None:
+            raise OSError("the database is down")
+
+    database = bot.dispatcher.database
+    bot.dispatcher.database = Down()  # type: ignore[assignment]
+    bot.clock.set(NINE + timedelta(seconds=10))
+    with pytest.raises(OSError):
+        bot.dispatcher.heartbeat()
+    bot.dispatcher.database = database
+    # A short outage: still this worker's (nobody may take it for dead before 60 s).
+    assert all(bot.dispatcher.still_mine(row) for row in (1, 2))
+    task = await _waiting_send(bot)
+    bot.clock.set(NINE + timedelta(seconds=31))  # no heartbeat for more than 30 s
+    assert bot.adapter.gate is not None
+    bot.adapter.gate.set()
+    result = await task
+    assert (result.sent, result.lost_claims) == (0, 2)
+    assert bot.adapter.delivered == []
+    bot.adapter.gate = None
+    assert (await bot.dispatcher.dispatch()).sent == 0  # still cut off: claims nothing
+    assert bot.rows() == {"claimed": 2}
+    bot.clock.set(NINE + timedelta(seconds=40))
+    bot.dispatcher.heartbeat()  # back: still alive, and the rows it stopped are given back
+    assert bot.rows() == {"pending": 2}
+    assert (await bot.dispatcher.dispatch()).sent == 2
+    assert sorted(d.recipient.learner_id for d in bot.adapter.delivered) == sorted(
+        [bot.learner("ann").id, bot.learner("bob").id])
+
+
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
     bot.enrol("ann")
     bot.clock.set(NINE)
