@@ -93,6 +93,7 @@ class NoticeCode(StrEnum):
     BAD_ANSWER = "bad_answer"
     ALREADY_ANSWERED = "already_answered"
     QUESTION_GONE = "question_gone"
+    QUESTION_CHANGED = "question_changed"
     ALREADY_PAUSED = "already_paused"
     NOT_PAUSED = "not_paused"
     STOPPED = "stopped"

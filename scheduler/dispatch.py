@@ -34,7 +34,7 @@ from bot.errors import (
     RecipientUnreachable,
     TemporaryDeliveryError,
 )
-from bot.messages import LessonMessage, Outbound, Platform
+from bot.messages import LessonMessage, Outbound, Platform, QuestionMessage
 from bot.ports import Recipient, Sender, Sent
 from scheduler.clock import Clock
 from scheduler.due import nudge_time
@@ -432,6 +432,9 @@ class Dispatcher:
         if row.payload:
             kept = outbox_text.decode(row.payload, self.engine.catalog.get)
             if kept is not None:
+                for message in kept:  # its questions as they go now (a trainer may have
+                    if isinstance(message, QuestionMessage):  # reordered their choices)
+                        unit.asks.shown(message.ask_id, message.question.marks)
                 return kept
         messages = self.engine.compose(unit, row, now, learner)
         if messages:

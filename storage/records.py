@@ -231,6 +231,8 @@ class Ask:
     """Asked in a quiz on its lesson the learner asked for ("quiz me on passwords")."""
     added: bool = False
     """That quiz put the lesson's questions into the reviews (its first ask only)."""
+    shown: str | None = None
+    """The choices as last shown to the learner (``Question.marks``)."""
 
 
 @dataclass(frozen=True)

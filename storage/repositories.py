@@ -1114,6 +1114,12 @@ class Asks:
             select(func.count()).select_from(AskRow).where(
                 AskRow.learner_id == learner_id, col(AskRow.answered_at).is_(None))).one())
 
+    def shown(self, ask_id: int, marks: str) -> None:
+        """Keep the choices as the learner is shown them now (``Question.marks``)."""
+        self.session.execute(update(AskRow).where(
+            col(AskRow.id) == ask_id,
+            col(AskRow.shown).is_(None) | (col(AskRow.shown) != marks)).values(shown=marks))
+
     def close(self, ask_id: int, now: datetime) -> bool:
         """Mark answered; False when it already was (a second press of the same button)."""
         # One conditional UPDATE: of two concurrent presses, exactly one finds it still open.
@@ -1127,7 +1133,7 @@ def _ask(row: AskRow) -> Ask:
     assert row.id is not None
     return Ask(row.id, row.learner_id, row.lesson_id, row.question_key, row.asked_at,
                row.answered_at, row.pushed, row.check_phase, row.check_track, row.topic,
-               row.added)
+               row.added, row.shown)
 
 
 class Lookups:

@@ -249,6 +249,9 @@ class AskRow(SQLModel, table=True):
     added: bool = False
     """The first ask of a quiz on a topic that put its lesson's questions into the reviews
     ("not what I asked" takes them back)."""
+    shown: str | None = Field(default=None, max_length=200)
+    """The question's choices as last shown (``Question.marks``): an answer's numbers refer to
+    them, whatever order the lesson's file has now."""
 
 
 class WorkerRow(SQLModel, table=True):

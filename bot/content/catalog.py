@@ -289,13 +289,18 @@ class Catalog:
         """Choose the lessons to serve and find the problems that span files."""
         served: dict[str, Lesson] = {}
         cross: list[Problem] = []
-        # Of lessons with one id, the one that has it from its own path keeps it: a file whose
-        # `id:` takes another file's name is the one to fix, not the other file.
+        # Of lessons with one id, the one in service keeps it (a file that takes a running
+        # lesson's id must not swap it out for learners), then the one that has it from its own
+        # path (a file whose `id:` takes another file's name is the one to fix), then the file
+        # changed longest ago (the newer one made the clash).
+        held = {lesson.id: lesson.path for lesson in self._served.values()}
         candidates = sorted(
-            (lesson for rel in self._files if (lesson := self._files[rel].good) is not None
+            ((state.signature[2], lesson) for state in self._files.values()
+             if (lesson := state.good) is not None
              and (self._include_drafts or not lesson.draft)),
-            key=lambda lesson: ("id" in lesson.lines, lesson.path))
-        for lesson in candidates:
+            key=lambda item: (held.get(item[1].id) != item[1].path, "id" in item[1].lines,
+                              item[0], item[1].path))
+        for _, lesson in candidates:
             other = served.get(lesson.id)
             if other is not None:
                 fix = "give this lesson another 'id:' (or remove it: the file's name is the " \

@@ -6,8 +6,9 @@ the bot without copies or locks.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 _SELECT_ALL = re.compile(r"\b(?:select|choose|tick|pick|mark|check)\s+(?:all|every|each)\b",
@@ -74,6 +75,32 @@ class Question:
     def correct_indexes(self) -> tuple[int, ...]:
         """Zero-based positions of the correct choices."""
         return tuple(i for i, choice in enumerate(self.choices) if choice.correct)
+
+    @property
+    def marks(self) -> str:
+        """The choices in their order, each as a short fingerprint of its words: kept with a
+        question asked, so that an answer is read against the choices the learner saw, even
+        after a trainer reordered them."""
+        return ",".join(hashlib.blake2s(choice.text.encode(), digest_size=4).hexdigest()
+                        for choice in self.choices)
+
+    def as_shown(self, marks: str | None) -> tuple[Question, tuple[int, ...]] | None:
+        """This question with its choices in the order ``marks`` (:attr:`marks` when it was
+        asked) had them, and each shown choice's place now; None when the choices changed
+        otherwise than by order (one reworded, added or removed): the learner saw another
+        question."""
+        if not marks or marks == self.marks:
+            return self, tuple(range(len(self.choices)))
+        now = self.marks.split(",")
+        order: list[int] = []
+        for mark in marks.split(","):
+            place = next((i for i, m in enumerate(now) if m == mark and i not in order), None)
+            if place is None:
+                return None
+            order.append(place)
+        if len(order) != len(now):
+            return None
+        return replace(self, choices=tuple(self.choices[i] for i in order)), tuple(order)
 
     @property
     def says_select_all(self) -> bool:

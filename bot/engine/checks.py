@@ -127,10 +127,19 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
     no streak, no answer in any figure; then the next one. The track, when this answer ended
     the baseline (its first lesson comes next); None otherwise."""
     unit, track = turn.unit, asked.check_track or ""
-    found = turn.find_question(asked.lesson_id, asked.question_key)
+    found = turn.find_asked(asked)
     correct = False
     if found is not None and choices is not None:
-        question = found[1]
+        question, order = found[1], found[2]
+        check = unit.checks.get(turn.learner.id, track, PRE)
+        if order is None and check is not None and check.finished_at is None:
+            # The choices changed since the learner saw them: asked again as they are now.
+            if not unit.asks.close(asked.id, turn.now):
+                turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+                return None
+            turn.say(Notice(NoticeCode.QUESTION_CHANGED))
+            ask_question(turn, check)
+            return None
         if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
             turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
             return None

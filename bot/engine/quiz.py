@@ -266,10 +266,10 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
     """Typed words while a question is open: an answer ('3', '(3)', 'c)', 'three', a choice's
     text), "skip" (the answer is shown), or a wrong number of choices (asked again). False when
     the words are about something else (they are looked up)."""
-    found = turn.find_question(ask.lesson_id, ask.question_key)
+    found = turn.find_asked(ask)
     if found is None:
         return False
-    lesson, question = found
+    lesson, question, _ = found  # typed words name the choices as the learner saw them
     said = " ".join(text.lower().replace("\u2019", "'").split())
     if said.strip(".!") in SKIP_WORDS or said in SKIP_WORDS:
         if ask.check_phase == checks.PRE:
@@ -297,7 +297,7 @@ def answer(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = N
     if ask.check_phase == checks.PRE:
         baseline(turn, ask, choices)
     else:
-        grade(turn, ask.id, ask.lesson_id, ask.question_key, choices, ask.pushed, ask, level)
+        grade(turn, ask, choices, level)
 
 
 def baseline(turn: Turn, ask: Ask, choices: tuple[int, ...] | None) -> None:
@@ -374,21 +374,24 @@ def answer_typed(turn: Turn, choices: tuple[int, ...]) -> None:
     answer(turn, ask, choices)
 
 
-def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int, ...],
-          pushed: bool, ask: Ask | None = None, level: str | None = None) -> None:
+def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = None) -> None:
     """Grade an answer once: record it, award its points, reschedule its card, keep the
-    streak, and ask the next question (``ask``: the ask answered, when an endline check's
-    answer is also kept as the check's; ``level``: how sure the learner said they were, 'g'
-    for a guess, which FSRS rates Hard when right: a lucky guess is not knowing it)."""
-    turn.pushed = pushed  # what follows an answer comes the same way the question came
+    streak, and ask the next question (``choices``: numbered as the learner was shown them;
+    ``level``: how sure the learner said they were, 'g' for a guess, which FSRS rates Hard
+    when right: a lucky guess is not knowing it)."""
+    turn.pushed = ask.pushed  # what follows an answer comes the same way the question came
     unit = turn.unit
-    found = turn.find_question(lesson_id, key)
+    ask_id, lesson_id, key = ask.id, ask.lesson_id, ask.question_key
+    found = turn.find_asked(ask)
     if found is None:
         unit.asks.close(ask_id, turn.now)
         turn.say(Notice(NoticeCode.QUESTION_GONE))
         ask_next(turn)
         return
-    lesson, question = found
+    lesson, question, order = found
+    if order is None:
+        ask_changed(turn, ask, lesson, question)
+        return
     if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
         turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
         return
@@ -401,9 +404,10 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     given = tuple(sorted(set(choices)))
     correct = set(given) == set(question.correct_indexes)
     learner_id = turn.learner.id
-    practising = ask is not None and practice.is_practice(turn, ask)  # before its review
-    unit.answers.record(learner_id, lesson_id, key, given, correct, turn.now, f"ask:{ask_id}",
-                        confidence=level)
+    practising = practice.is_practice(turn, ask)  # before its review
+    # Kept numbered as the lesson's file has them now, as every report reads them.
+    unit.answers.record(learner_id, lesson_id, key, tuple(sorted(order[i] for i in given)),
+                        correct, turn.now, f"ask:{ask_id}", confidence=level)
     points = 0 if practising else rules.POINTS_RIGHT if correct else rules.POINTS_WRONG
     earned = points if points and progress.award(turn, points, "answer", f"ask:{ask_id}") else 0
     # A right answer in practice leaves the card as it is: answering early every day would
@@ -416,7 +420,7 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
                       unit.points.total(learner_id), earned=earned + for_mastering,
                       mastered_points=for_mastering, confidence=level or "",
                       practice=practising))
-    if ask is not None and ask.check_phase == checks.POST:
+    if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, correct)
     read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
     if read is not None:
@@ -424,6 +428,25 @@ def grade(turn: Turn, ask_id: int, lesson_id: str, key: str, choices: tuple[int,
     progress.activity(turn)
     progress.check_badges(turn, lesson if read else None, answered=True)
     go_on(turn, ask)
+
+
+def ask_changed(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
+    """A trainer changed the question's choices since the learner saw it (one reworded,
+    added or removed): the answer is not graded, and the question is asked again as it is
+    now, under a new ask (the old message's buttons no longer count)."""
+    unit = turn.unit
+    if not unit.asks.close(ask.id, turn.now):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        return
+    turn.say(Notice(NoticeCode.QUESTION_CHANGED))
+    if ask.check_phase and ask.check_track:
+        check = unit.checks.get(turn.learner.id, ask.check_track, ask.check_phase)
+        if check is not None and check.finished_at is None and checks.ask_question(turn, check):
+            return
+    again = unit.asks.create(turn.learner.id, ask.lesson_id, ask.question_key, turn.now,
+                             pushed=ask.pushed, topic=ask.topic)
+    turn.say(question_message(again.id, lesson, question, *numbering(turn, again),
+                              confidence=confident(turn, lesson)))
 
 
 def review(turn: Turn, lesson_id: str, key: str, correct: bool, guessed: bool = False) -> bool:

@@ -17,8 +17,8 @@ from bot.content.model import Lesson, Question
 from bot.engine import calendar
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
-from bot.messages import LearnerView, Outbound
-from storage.records import Awaited, Learner, LearnerChange, LessonSource, Receipt, Streak
+from bot.messages import LearnerView, Outbound, QuestionMessage
+from storage.records import Ask, Awaited, Learner, LearnerChange, LessonSource, Receipt, Streak
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,11 @@ class Turn:
     _streak: Streak | None = None
 
     def say(self, *messages: Outbound) -> None:
-        """Add messages to the turn's replies."""
+        """Add messages to the turn's replies; a question's choices are kept as shown (its
+        answer's numbers refer to them)."""
+        for message in messages:
+            if isinstance(message, QuestionMessage):
+                self.unit.asks.shown(message.ask_id, message.question.marks)
         self.out.extend(messages)
 
     @property
@@ -165,6 +169,18 @@ class Turn:
             return None
         question = next((q for q in lesson.questions if q.key == key), None)
         return (lesson, question) if question else None
+
+    def find_asked(self, ask: Ask) -> tuple[Lesson, Question, tuple[int, ...] | None] | None:
+        """The question of ``ask`` with its choices in the order the learner was shown them,
+        and each shown choice's place in the lesson now (None, with the question as it is
+        now, when its choices changed otherwise than by order since: reworded, added or
+        removed); None when it or its lesson is gone."""
+        found = self.find_question(ask.lesson_id, ask.question_key)
+        if found is None:
+            return None
+        lesson, question = found
+        shown = question.as_shown(ask.shown)
+        return (lesson, question, None) if shown is None else (lesson, *shown)
 
     def update_learner(self, change: LearnerChange) -> Learner:
         """Change the learner's stored settings; the turn's learner follows."""

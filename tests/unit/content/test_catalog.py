@@ -85,6 +85,34 @@ def test_an_id_that_takes_another_files_name_is_the_one_refused(tmp_path: Path) 
     assert [lesson.title for lesson in catalog.lessons()] == ["Sharing records"]
 
 
+def test_a_file_that_takes_a_running_lessons_id_is_refused_not_swapped_in(
+        tmp_path: Path) -> None:
+    # A reviewer gave screenshots.md the id of verify-identity.md while the bot ran: the id
+    # had served the screenshots text from then on (it comes first by path), and the error
+    # named the innocent file.
+    write(tmp_path / "privacy" / "verify-identity.md",
+          "---\ntitle: Verify the caller\nid: privacy/verify\n---\nTwo checks.\n")
+    write(tmp_path / "privacy" / "screenshots.md",
+          "---\ntitle: No screenshots\n---\nNever share them.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "privacy" / "screenshots.md",
+          "---\ntitle: No screenshots\nid: privacy/verify\n---\nNever share them.\n")
+    change = catalog.refresh()
+    [problem] = catalog.problems()
+    assert (problem.path, problem.line) == ("privacy/screenshots.md", 3)
+    assert "also used by 'privacy/verify-identity.md'" in problem.message
+    assert change.changed == () and change.removed == ("privacy/screenshots",)
+    lesson = catalog.get("privacy/verify")
+    assert lesson is not None and lesson.title == "Verify the caller"
+    # At a restart, the file changed last is the one refused.
+    again = Catalog(tmp_path)
+    again.load()
+    [problem] = again.problems()
+    assert problem.path == "privacy/screenshots.md"
+    assert again.get("privacy/verify").title == "Verify the caller"  # type: ignore[union-attr]
+
+
 def test_a_track_named_like_a_larger_one_is_warned_of(tmp_path: Path) -> None:
     # A reviewer's "money-maters" and "Money-Matters" each started a track of their own,
     # silently.

@@ -1,0 +1,98 @@
+"""An answer is read against the choices the learner saw: a trainer who reorders or rewords
+a question's choices while it is open must not turn a right answer into a wrong one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.engine.engine import Engine
+from bot.messages import Feedback, Notice, NoticeCode, QuestionMessage
+from storage.tables import AnswerRow
+from tests.unit.engine.conftest import Say, kinds, write
+
+MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
+TUE = MON + timedelta(days=1)
+
+
+def rewrite_quiz(engine: Engine, lessons: Path, choices: str) -> None:
+    """basics/one.md with its question's choices as given (the question's words unchanged)."""
+    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
+          "Lesson one about apples.\n\n## Quiz\n\n### Question one?\n" + choices
+          + "> Because it is right.\n")
+    engine.catalog.refresh()
+
+
+def open_question(say: Say) -> QuestionMessage:
+    say("lesson", at=MON)
+    [question] = say("quiz", at=TUE)
+    assert isinstance(question, QuestionMessage)
+    assert [c.text for c in question.question.choices] == ["wrong one", "right one", "wrong two"]
+    return question
+
+
+def recorded(engine: Engine) -> list[str]:
+    """The choices of every answer recorded, as stored."""
+    with engine.store.session() as session:
+        return [row.choices for row in session.exec(select(AnswerRow)).all()]
+
+
+def test_a_typed_number_counts_as_the_choice_shown_after_a_reorder(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    open_question(say)
+    rewrite_quiz(engine, lessons, "- [x] right one\n- [ ] wrong one\n- [ ] wrong two\n")
+    [feedback, *_] = say("2", at=TUE)  # "right one" was 2) when asked
+    assert isinstance(feedback, Feedback) and feedback.correct
+    # Shown as the learner saw it, and kept as the file numbers it now.
+    assert [c.text for c in feedback.question.choices] == ["wrong one", "right one",
+                                                           "wrong two"]
+    assert feedback.choices == (1,)
+    assert recorded(engine) == ["0"]
+
+
+def test_a_button_counts_as_the_choice_it_showed_after_a_reorder(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    question = open_question(say)
+    rewrite_quiz(engine, lessons, "- [ ] wrong two\n- [ ] wrong one\n- [x] right one\n")
+    [feedback, *_] = say(answer=question.buttons[0].value, at=TUE)  # "wrong one"
+    assert isinstance(feedback, Feedback) and not feedback.correct
+    assert feedback.choices == (0,) and feedback.question.correct_indexes == (1,)
+    assert recorded(engine) == ["1"]
+
+
+def test_a_choice_named_in_words_is_found_in_a_reordered_question(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    open_question(say)
+    rewrite_quiz(engine, lessons, "- [ ] wrong two\n- [x] right one\n- [ ] wrong one\n")
+    [feedback, *_] = say("the second one", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct
+
+
+def test_a_question_whose_choices_were_reworded_is_asked_again_not_graded(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    question = open_question(say)
+    rewrite_quiz(engine, lessons, "- [ ] wrong one\n- [ ] wrong two\n- [x] right, reworded\n")
+    replies = say("2", at=TUE)
+    assert kinds(replies) == ["notice:question_changed", "question"]
+    assert isinstance(replies[0], Notice) and replies[0].code is NoticeCode.QUESTION_CHANGED
+    again = replies[1]
+    assert isinstance(again, QuestionMessage) and again.ask_id != question.ask_id
+    assert recorded(engine) == []  # nothing graded
+    # The old message's buttons no longer count; the new question's do.
+    assert kinds(say(answer=question.buttons[1].value, at=TUE)) == ["notice:already_answered"]
+    [feedback, *_] = say("3", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct
+    assert recorded(engine) == ["2"]
+
+
+def test_a_question_asked_again_is_read_as_shown_again(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    open_question(say)
+    rewrite_quiz(engine, lessons, "- [x] right one\n- [ ] wrong one\n- [ ] wrong two\n")
+    [again] = say("quiz", at=TUE)  # the open question, shown as the file has it now
+    assert isinstance(again, QuestionMessage)
+    assert again.question.choices[0].text == "right one"
+    [feedback, *_] = say("1", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct
