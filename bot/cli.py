@@ -38,6 +38,17 @@ DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
 
 
+def _config_here(config_file: str | None, url: str | None) -> str | None:
+    """The config file a database command reads: the one given, else ./config.toml when it
+    exists and no --db was given (as `run` and `xapi replay` read it: an operator who runs
+    `db upgrade` beside the bot's config means the bot's database, not a new SQLite file)."""
+    if config_file is None and url is None and Path("config.toml").is_file():
+        click.echo("reading config.toml (give --db or --config to choose another database)",
+                   err=True)
+        return "config.toml"
+    return config_file
+
+
 def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False) -> Catalog:
     """The catalog of ``lessons`` loaded, as ``lookup`` asks (``None``: words only, no caches),
     with lookup by meaning ready when it is on: a one-shot command has nothing better to do."""
@@ -378,7 +389,8 @@ def run(context: click.Context, config_file: str) -> None:
 
 @main.command("dashboard")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Read [storage], [lessons], [server] and [dashboard] from this file.")
+              help="Read [storage], [lessons], [server] and [dashboard] from this file "
+                   "(default: ./config.toml when it exists and no --db is given).")
 @click.option("--db", "url", default=None, help="Database URL (default: the config's, or "
               f"{DEFAULT_DB}).")
 @click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
@@ -394,6 +406,7 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
     from bot.config import Settings, load
     from bot.dashboard.serve import DashboardServer
 
+    config_file = _config_here(config_file, url)
     try:
         settings = load(config_file) if config_file else Settings()
         server = DashboardServer(
@@ -471,7 +484,8 @@ def db() -> None:
 @click.option("--db", "url", default=None,
               help=f"Database URL (SQLite file or postgresql://...) [default: {DEFAULT_DB}].")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Take the URL from this config file's [storage] url.")
+              help="Take the URL from this config file's [storage] url (default: "
+                   "./config.toml when it exists and no --db is given).")
 def db_upgrade(url: str | None, config_file: str | None) -> None:
     """Create the tables, or bring an existing database up to the current schema."""
     from bot.config import load
@@ -480,6 +494,7 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
 
     if url is not None and config_file is not None:
         raise click.UsageError("give either --db or --config, not both")
+    config_file = _config_here(config_file, url)
     where = ""
     if config_file is not None:
         try:
@@ -640,7 +655,8 @@ def _print_result(result: LookupResult) -> None:
 @click.option("--db", "url", default=None, help=f"Database URL (default: the config's, or "
               f"{DEFAULT_DB}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file.")
+              help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file "
+                   "(default: ./config.toml when it exists and no --db is given).")
 @click.option("--lessons", "folder", default=None,
               type=click.Path(file_okay=False, exists=True),  # named: a typo is no fallback
               help="Lesson folder, for titles and question texts (default: the config's, or "
@@ -664,6 +680,7 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
 
     if url is not None and config_file is not None:
         raise click.UsageError("give either --db or --config, not both")
+    config_file = _config_here(config_file, url)
     try:
         settings = load(config_file) if config_file else Settings()
         url = url or (settings.storage.url if config_file else DEFAULT_DB)

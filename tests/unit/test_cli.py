@@ -312,6 +312,25 @@ def test_db_upgrade_creates_and_is_repeatable(tmp_path: Path) -> None:
         assert result.stdout.splitlines()[-1] == f"database {url} is up to date"
 
 
+def test_database_commands_read_the_config_beside_them(tmp_path: Path) -> None:
+    # An operator ran `db upgrade` beside the bot's config (PostgreSQL): it made and "upgraded"
+    # a new SQLite file, and `export` and `dashboard` then read that empty file.
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    (tmp_path / "config.toml").write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    upgraded = run("db", "upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "reading config.toml" in upgraded.stderr
+    assert upgraded.stdout.splitlines()[-1] == f"database {url} is up to date"
+    assert not (tmp_path / "microlearn.db").exists()
+    exported = run("export", "learners", cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.lstrip("\ufeff").startswith("learner,")
+    # --db still chooses, config or not.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert run("db", "upgrade", "--db", other, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "other.db").exists()
+
+
 def test_db_upgrade_explains_a_bad_url_and_hides_passwords() -> None:
     bad = run("db", "upgrade", "--db", "nonsense")
     assert bad.returncode == 1 and "is not a database URL" in bad.stderr
