@@ -8,9 +8,10 @@ scrape, so every replica reports the same, shared outbox.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -18,6 +19,9 @@ from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:  # adapters import this module, and must not load the database layer
     from storage.xapi import Backlog
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 REGISTRY = CollectorRegistry()
 INBOUND = Histogram("microlearn_inbound_seconds",
@@ -29,16 +33,48 @@ RATE_LIMITED = Counter("microlearn_rate_limited_total",
                        registry=REGISTRY)
 
 
+class _Reading:
+    """A figure read from the database at each scrape. While the database cannot be read,
+    a scrape still gets every other metric (a 500 would lose them all when they matter most):
+    this one is left out, and the failure is logged once, not at every scrape."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.failing = False
+
+    def take(self, read: Callable[[], _T]) -> _T | None:
+        try:
+            value = read()
+        except Exception as exc:  # the scrape boundary: any database failure
+            if not self.failing:
+                log.warning("/metrics leaves out %s until the database can be read (%s)",
+                            self.what, type(exc).__name__)
+            self.failing = True
+            return None
+        if self.failing:
+            log.info("/metrics reports %s again", self.what)
+        self.failing = False
+        return value
+
+
 class OutboxCollector(Collector):
-    """The outbox's figures, read at each scrape."""
+    """The outbox's figures, read at each scrape; ``microlearn_database_readable`` says
+    whether they could be."""
 
     def __init__(self, read: Callable[[datetime], tuple[dict[str, int], int, int, float]],
                  now: Callable[[], datetime]) -> None:
         self.read = read
         self.now = now
+        self._reading = _Reading("the outbox figures")
 
     def collect(self) -> Iterator[Metric]:
-        counts, retries, backlog, age = self.read(self.now())
+        figures = self._reading.take(lambda: self.read(self.now()))
+        yield GaugeMetricFamily("microlearn_database_readable",
+                                "1 when this scrape could read the database, else 0",
+                                value=0 if figures is None else 1)
+        if figures is None:
+            return
+        counts, retries, backlog, age = figures
         deliveries = GaugeMetricFamily("microlearn_deliveries",
                                        "Outbox rows kept, by status", labels=["status"])
         for status in ("pending", "claimed", "sent", "skipped", "missed", "failed"):
@@ -59,9 +95,12 @@ class XapiCollector(Collector):
     def __init__(self, read: Callable[[datetime], Backlog], now: Callable[[], datetime]) -> None:
         self.read = read
         self.now = now
+        self._reading = _Reading("the xAPI backlog")
 
     def collect(self) -> Iterator[Metric]:
-        backlog = self.read(self.now())
+        backlog = self._reading.take(lambda: self.read(self.now()))
+        if backlog is None:
+            return
         yield GaugeMetricFamily("microlearn_xapi_backlog",
                                 "xAPI statements waiting to go to the LRS", value=backlog.pending)
         yield GaugeMetricFamily("microlearn_xapi_backlog_age_seconds",

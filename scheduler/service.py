@@ -126,7 +126,9 @@ class SchedulerService:
             log.exception("scheduler job %s failed; it runs again at its next tick", job,
                           extra={"job": job})
         else:
-            if self._database_away:
+            # Only a job that always reads the database says it is back: a dispatch or an xAPI
+            # run may have had nothing to do without it (a worker cut off claims nothing).
+            if self._database_away and job in ("heartbeat", "due-scan"):
                 self._database_away = False
                 log.warning("scheduler jobs run again: the database is back",
                             extra={"job": job})

@@ -24,13 +24,37 @@ log = logging.getLogger(__name__)
 Health = Callable[[], Awaitable[dict[str, object]]]
 
 
+AWAY_PAGE = ("The database cannot be reached right now, so this page cannot be made. It "
+             "comes back by itself once the database answers: try again in a minute.\n")
+
+
+@web.middleware
+async def _database_away(request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                         ) -> web.StreamResponse:
+    """A page that needs the database while it is away (an outage, a failover) is a 503 that
+    says so, logged in one line: not a bare 500 with a traceback for each request."""
+    from storage.database import unavailable  # the database layer only when a page fails
+
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        log.warning("%s %s: the database cannot be reached (%s); answered 503",
+                    request.method, request.path, type(exc).__name__)
+        return web.Response(status=503, text=AWAY_PAGE, headers={"Retry-After": "30"})
+
+
 class WebServer:
     """Serves adapters' routes and a health check on one host and port."""
 
     def __init__(self, host: str, port: int, routes: Sequence[Route], health: Health) -> None:
         self.host = host
         self.port = port
-        self.app = web.Application(client_max_size=1024 * 1024)
+        self.app = web.Application(client_max_size=1024 * 1024, middlewares=[_database_away])
         self.health = health
         self.app.router.add_get("/healthz", self._healthz)
         self.app.router.add_get("/healthz/live", self._live)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard
@@ -220,3 +221,29 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     out = await client.post("/dashboard/signout", cookies={COOKIE: cookie})
     assert out.status == 200 and "signed out" in (await out.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
+
+
+async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
+        client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """While the database refuses connections, every page that needs it says it is away (it
+    was a bare 500 with a traceback), and /metrics still serves the other metrics."""
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connect", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(database.engine, "connect", refused)
+    for _ in range(2):
+        page = await client.get("/dashboard/overview")
+        assert page.status == 503 and "database cannot be reached" in await page.text()
+        metrics = await client.get("/metrics")
+        assert metrics.status == 200
+        text = await metrics.text()
+        assert "microlearn_database_readable 0.0" in text
+        assert "microlearn_rate_limited_total" in text
+        assert "microlearn_deliveries" not in text
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    said = [r.getMessage() for r in caplog.records if "/metrics leaves out" in r.getMessage()]
+    assert len(said) == 1  # once per outage, not at every scrape
+    monkeypatch.undo()
+    assert "microlearn_database_readable 1.0" in await (await client.get("/metrics")).text()
+    assert (await client.get("/dashboard/overview")).status == 200

@@ -305,6 +305,10 @@ async def test_a_database_outage_is_said_once_by_the_scheduler_not_at_every_tick
 
     for job in ("due-scan", "dispatch", "heartbeat", "due-scan"):
         await service._guard(job, failing)
+        # A dispatch with nothing to do (a worker cut off claims nothing) is no sign that the
+        # database is back: it had been said so every 10 s of an outage.
+        await service._guard("dispatch", working)
+    assert not [r for r in caplog.records if "the database is back" in r.getMessage()]
     await service._guard("due-scan", working)
     waits = [r for r in caplog.records if "wait for the database" in r.getMessage()]
     backs = [r for r in caplog.records if "the database is back" in r.getMessage()]
