@@ -106,6 +106,7 @@ class NoticeCode(StrEnum):
     STAY_FORGOTTEN = "stay_forgotten"
     ONE_CHOICE = "one_choice"
     QUESTION_OPEN = "question_open"
+    ANSWER_FIRST = "answer_first"
     NOTHING_TO_MARK = "nothing_to_mark"
     NOTHING_TO_ADD = "nothing_to_add"
     PICK_EXPIRED = "pick_expired"

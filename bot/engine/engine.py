@@ -289,7 +289,9 @@ class Engine:
                                     "ack": NoticeCode.ACK}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
-        lessons.lookup(turn, question_text(inbound.text or ""))
+        if not lessons.lookup(turn, question_text(inbound.text or ""),
+                              open_ask.lesson_id if open_ask is not None else None):
+            return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
             turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE
                             else NoticeCode.QUESTION_OPEN))

@@ -301,21 +301,30 @@ def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
         for question in lesson.questions])
 
 
-def lookup(turn: Turn, text: str) -> None:
+def lookup(turn: Turn, text: str, withhold: str | None = None) -> bool:
     """The lesson that best answers the learner's words, or suggestions when none does. It is
     looked up, not read: no points, no streak day, and its questions enter the reviews only
-    when the learner asks (``add``)."""
+    when the learner asks (``add``). ``withhold``: the lesson of the question waiting for an
+    answer, which is not given (it would show the answer); False when it was the answer, and
+    the learner was told to answer first."""
     # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
     result = turn.catalog.lookup(text, 3)
+    if withhold is not None and any(hit.lesson.id == withhold for hit in result.hits):
+        hits = tuple(hit for hit in result.hits if hit.lesson.id != withhold)
+        if not hits or result.hits[0].lesson.id == withhold:
+            turn.say(Notice(NoticeCode.ANSWER_FIRST))
+            return False
+        result = replace(result, hits=hits)
     query = " ".join(text.split())
     if len(query) > voice.SHOWN_QUERY and result.read_as:
         # A long paste is shown, and kept for trainers, as the question lookup read in it.
         query = " ".join(result.read_as.split())
     if not result.hits:
         no_answer(turn, query, result)
-        return
+        return True
     answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
+    return True
 
 
 def no_answer(turn: Turn, query: str, result: LookupResult, quiz: bool = False) -> None:

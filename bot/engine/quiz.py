@@ -323,9 +323,21 @@ def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
     if len(words) == 1 and words[0] in NUMBER_WORDS:
         return (NUMBER_WORDS[words[0]] - 1,)
     wanted = _comparable(said)
-    matches = [index for index, choice in enumerate(question.choices)
-               if wanted and _comparable(plain_text(choice.text)) == wanted]
+    if not wanted:
+        return None
+    texts = [_comparable(plain_text(choice.text)) for choice in question.choices]
+    matches = [index for index, text in enumerate(texts) if text == wanted]
+    if not matches and len(wanted) >= MIN_PART and " " in wanted:
+        # Words of one choice ("in private" for "In private, such as a short one-to-one
+        # chat"): looked up instead, they gave the lesson, and so the answer.
+        matches = [index for index, text in enumerate(texts)
+                   if f" {wanted} " in f" {text} "]
     return tuple(matches) if len(matches) == 1 else None
+
+
+MIN_PART = 4
+"""Shortest words typed that may stand for a choice they are part of; and they must be two
+words at least (one word is as likely a question to look up)."""
 
 
 def _comparable(text: str) -> str:

@@ -96,3 +96,26 @@ def test_a_question_asked_again_is_read_as_shown_again(
     assert again.question.choices[0].text == "right one"
     [feedback, *_] = say("1", at=TUE)
     assert isinstance(feedback, Feedback) and feedback.correct
+
+
+def test_words_of_one_choice_answer_the_open_question(say: Say, engine: Engine,
+                                                      lessons: Path) -> None:
+    # "in private" for "In private, such as a short one-to-one chat" was looked up: the
+    # lesson came, and with it the answer.
+    rewrite_quiz(engine, lessons, "- [ ] wrong one\n- [x] right one, in private\n"
+                 "- [ ] wrong two\n")
+    say("lesson", at=MON)
+    say("quiz", at=TUE)
+    [feedback, *_] = say("one in private", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct and feedback.choices == (1,)
+
+
+def test_a_question_about_the_open_questions_lesson_does_not_show_its_answer(
+        say: Say, engine: Engine) -> None:
+    say("lesson", at=MON)
+    say("quiz", at=TUE)  # "Question one?", of lesson One, about apples
+    replies = say("tell me about apples", at=TUE)
+    assert kinds(replies) == ["notice:answer_first"]
+    [feedback, *_] = say("2", at=TUE)  # still open
+    assert isinstance(feedback, Feedback) and feedback.correct
+    assert kinds(say("tell me about apples", at=TUE))[0] == "lookup"  # answered: given
