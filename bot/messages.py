@@ -471,6 +471,9 @@ class UnknownCommand:
 
     kind: ClassVar[Kind] = Kind.UNKNOWN_COMMAND
     word: str
+    meant: str = ""
+    """The command the word is one slip away from ("pasue": "pause"), asked about."""
+    slashed: bool = True
 
 
 @dataclass(frozen=True)

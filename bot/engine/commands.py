@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from bot.engine.calendar import looks_like_time, parse_days
 
@@ -310,6 +310,22 @@ def _names_days(word: str) -> bool:
         return True  # "M-F", "mo-fr", "5" (refused with an example)
     return any(Levenshtein.distance(word, known) <= (2 if len(known) >= 6 else 0)
                for known in _DAY_WORDS)
+
+
+def misspelt_command(text: str) -> str | None:
+    """The command a lone word of four letters or more is one slip away from ("pasue",
+    "lesosn", "hepl", "quizz"): said as a question, never run (a slip may be "stop" or
+    "forget"), and not looked up (it found unrelated lessons, or "no lesson on quizz")."""
+    words = plain_words(text.strip())
+    if len(words) != 1 or len(words[0]) < 4 or not words[0].isalpha():
+        return None
+    word = words[0]
+    if word in COMMANDS or word in ALIASES:
+        return None
+    near = sorted(known for known in (*COMMANDS, *ALIASES) if len(known) >= 4
+                  and OSA.distance(word, known) == 1)
+    return ALIASES.get(near[0], near[0]) if len({ALIASES.get(n, n) for n in near}) == 1 \
+        else None
 
 
 def answer_choices(text: str) -> tuple[int, ...] | None:

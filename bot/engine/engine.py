@@ -33,6 +33,7 @@ from bot.engine.commands import (
     accepts,
     answer_choices,
     clean,
+    misspelt_command,
     parse,
     question_after_command,
     question_text,
@@ -289,6 +290,13 @@ class Engine:
                                     "ack": NoticeCode.ACK}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
+        meant = misspelt_command(text)
+        if meant is not None and open_ask is None:
+            word = said.strip("?!.,")
+            found = turn.catalog.lookup(word, 1)
+            if not found.hits or word in found.corrections:  # no word of the library
+                turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
+                return
         if not lessons.lookup(turn, question_text(inbound.text or ""),
                               open_ask.lesson_id if open_ask is not None else None):
             return  # it would have shown the open question's answer
@@ -308,7 +316,7 @@ class Engine:
         elif name == "learn" and args:
             _learn(turn, question_after_command(raw) or args)
         elif name == "unknown":
-            turn.say(UnknownCommand(args[:50]))
+            turn.say(UnknownCommand(args[:50], meant=misspelt_command(args) or ""))
         elif name == "start":
             if turn.learner.stopped or turn.learner.paused:
                 settings.resume(turn)  # "start" after "stop" (or a holiday) starts again

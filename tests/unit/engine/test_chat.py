@@ -26,6 +26,7 @@ from bot.messages import (
     SettingsSaved,
     StreakNews,
     TrackProgress,
+    UnknownCommand,
     Welcome,
 )
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, LessonSource, Streak
@@ -515,3 +516,17 @@ def test_a_holiday_in_other_words_or_with_a_date_pauses_and_says_how_it_ends(
     # Words that only share "pause" are questions.
     assert kinds(say("pause a video call", at=MON))[0] in ("lookup", "no_match")
     assert not learner_of(engine).paused
+
+
+def test_a_command_word_one_slip_away_is_asked_about_not_looked_up(say: Say) -> None:
+    # "pasue" had given "(I read: pasue -> pause)" and a lesson on Pomodoros, no pause.
+    say("hi", at=MON)
+    for typed, meant in (("pasue", "pause"), ("lesosn", "lesson"), ("hepl", "help"),
+                         ("Quizz!", "quiz")):
+        [reply] = say(typed, at=MON)
+        assert isinstance(reply, UnknownCommand) and reply.meant == meant, typed
+        assert not reply.slashed
+    assert say("/pasue", at=MON) == [UnknownCommand("pasue", meant="pause")]
+    # A word of the library is looked up, and so is a sentence.
+    assert kinds(say("apples", at=MON))[0] == "lookup"
+    assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")
