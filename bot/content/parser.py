@@ -105,8 +105,18 @@ def parse_lesson(
     walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
     walker.run()
     if walker.stray_task_line is not None:
-        problems.append(_stray_tasks(rel, walker.stray_task_line, walker.stray_heading,
-                                     bool(draft.quiz_ranges)))
+        stray = _stray_tasks(rel, walker.stray_task_line, walker.stray_heading,
+                             bool(draft.quiz_ranges))
+        if not stray.is_error and walker.stray_question is not None:
+            # A question with a ticked choice under it is a quiz, whatever its section: shown
+            # as text, the answer would be ticked for learners to see.
+            asked, at = walker.stray_question
+            stray = Problem(rel, at, Severity.ERROR,
+                            f"question '{_shorten(asked, 60)}' has choices with one ticked, but "
+                            "is not in a '## Quiz' section, so learners would read it as text "
+                            "with the answer ticked; put '## Quiz' above it (each question as "
+                            "'### Question?')")
+        problems.append(stray)
 
     values = front.values
     title = values.get("title") or draft.title or _title_from_name(rel)
@@ -254,6 +264,12 @@ class _Walker(MarkdownWalker):
         self.in_image = 0
         self.item_start = self.marker_end = 0
         self.marker: bool | None = None
+        self.asking: tuple[str, int] | None = None
+        """The block just read, when it asks (a paragraph or a '### ' heading ending in '?')."""
+        self.list_asks: tuple[str, int] | None = None
+        """What the list being read comes under, when that asks."""
+        self.stray_question: tuple[str, int] | None = None
+        """The first question outside a quiz with a ticked choice under it."""
 
     def line(self, offset: int) -> int:
         """1-based file line of a byte offset in the body."""
@@ -279,7 +295,8 @@ class _Walker(MarkdownWalker):
     hard_break = soft_break
 
     def task_marker(self, checked: bool) -> None:
-        self.marker, self.marker_end = checked, self.span["end"]
+        if self.depth == 2:  # a top-level item's own box (a nested list's is an error below)
+            self.marker, self.marker_end = checked, self.span["end"]
 
     def rule(self) -> None:
         if self.depth == 0:
@@ -290,6 +307,7 @@ class _Walker(MarkdownWalker):
         if self.depth == 0:
             self.top, self.top_start, self.top_end = name, self.span["start"], self.span["end"]
             self.pieces = []
+            self.list_asks = self.asking if name == "List" else None  # under a question?
             if name == "Heading":
                 self.heading_level = tag.level
             elif name == "List" and self.in_quiz and self.question is None and self.intro:
@@ -310,6 +328,18 @@ class _Walker(MarkdownWalker):
                 question.lists += 1
         elif name == "Item" and self.depth == 1 and self.top == "List":
             self.item_start, self.marker = self.span["start"], None
+        elif name == "List" and self.depth == 2 and self.top == "List" and self.in_quiz \
+                and self.question is not None:
+            # Indented under a choice (a tab, or a sub-list): Markdown makes it part of that
+            # choice, and a choice written there replaced the one above it, silently.
+            at = self.span["start"]
+            while self.source[at:at + 1] in (b" ", b"\t", b"\n", b"\r"):
+                at += 1
+            self.problems.append(Problem(
+                self.rel, self.line(at), Severity.ERROR,
+                "this list is indented under the choice above it, so Markdown reads it as part "
+                "of that choice; write each choice at the start of its line ('- [ ] ...'), and "
+                "put what explains a choice in the explanation ('> ...')"))
         elif name == "Image":
             self.in_image += 1
             self.draft.images.append((tag.url, self.line(self.span["start"])))
@@ -343,6 +373,8 @@ class _Walker(MarkdownWalker):
             if marker is not None and not self.in_quiz and self.stray_task_line is None:
                 self.stray_task_line = self.line(start)
                 self.stray_heading = self.heading
+            if marker and not self.in_quiz and self.list_asks and self.stray_question is None:
+                self.stray_question = self.list_asks
             return
         if marker is None:
             # As typed (raw() would make "[  ]" look like "[ ]").
@@ -417,6 +449,7 @@ class _Walker(MarkdownWalker):
             else:
                 draft.text_parts.append(text)
                 draft.headings.append(text)
+            self.asking = (text, line) if level >= 3 and text.endswith("?") else None
             return
         if tag == "HtmlBlock" and _COMMENT.fullmatch(
                 self.source[start:end].decode("utf-8", "replace").strip()):
@@ -432,6 +465,7 @@ class _Walker(MarkdownWalker):
                                          "this list is indented by a tab or four spaces, so "
                                          "learners see it as code; remove the indent (a nested "
                                          "list goes right under an item)"))
+        self.asking = (text, line) if tag == "Paragraph" and text.endswith("?") else None
         if tag in ("CodeBlock", "Table", "List", "BlockQuote"):
             text = "".join(pieces).strip()
         if text and tag != "HtmlBlock":

@@ -264,6 +264,35 @@ def test_a_quiz_under_a_misspelt_heading_or_a_question_ending_the_quiz_is_an_err
     assert [(p.line, p.severity) for p in problems] == [(5, W)]
 
 
+def test_a_quiz_without_its_heading_is_an_error_not_a_checklist() -> None:
+    # A reviewer deleted '## Quiz': the questions were served as text, answers ticked.
+    for asked in ("### Which matters most when you escalate?\n", "Which matters most?\n"):
+        lesson, problems = parse_lesson(
+            f"# Escalating\n\nText.\n\n{asked}\n- [ ] Who shouts loudest\n- [x] Impact\n",
+            "x.md")
+        assert lesson is None, asked
+        assert [(p.line, p.severity) for p in problems] == [(5, E)]
+        assert "is not in a '## Quiz' section" in problems[0].message
+        assert "put '## Quiz' above it" in problems[0].message
+    # A checklist after a question that ticks nothing is still text.
+    lesson, problems = parse_lesson("# T\n\nReady to go?\n\n- [ ] lock the screen\n"
+                                    "- [ ] take the badge\n", "x.md")
+    assert lesson is not None and [p.severity for p in problems] == [W]
+
+
+@pytest.mark.parametrize("nested", ["\t- [ ] Search one word", "    - [ ] Search one word",
+                                    "  - say \"I'm ending this call now\""])
+def test_a_list_indented_under_a_choice_is_an_error(nested: str) -> None:
+    # A tab-indented choice replaced the choice above it, silently; a sub-list joined it.
+    lesson, problems = parse_lesson(
+        "# T\n\nText.\n\n## Quiz\n\n### How do you search the knowledge base?\n"
+        f"- [x] Quote the message\n- [ ] Search each word\n{nested}\n- [ ] Ask a colleague\n",
+        "x.md")
+    assert lesson is None, nested
+    assert [(p.line, p.severity) for p in problems] == [(10, E)], problems
+    assert "indented under the choice above it" in problems[0].message
+
+
 def test_a_negative_order_is_out_of_range_not_a_wrong_kind_of_number() -> None:
     lesson, problems = parse_lesson("---\ntitle: T\ntrack: t\norder: -1\n---\nBody.\n", "x.md")
     assert lesson is None
