@@ -121,6 +121,11 @@ SCHEMA: dict[str, _Key] = {
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 
+PROSE = frozenset({"title", "summary", "objective", "reflect"})
+"""Keys whose text may hold a '#' meant as a word ("Use #hashtags well"), which YAML cuts as a
+comment: warned. A comment after any other value (`track: basics  # sent in order`, as
+docs/lesson-format.md shows) is a comment."""
+
 ALIASES = {
     "description": "summary",
     "excerpt": "summary",
@@ -297,8 +302,8 @@ def _check(
         value = _accept(key, spec, raw, line, rel, front, problems)
         if value is None:
             continue
-        if isinstance(value_node, yaml.ScalarNode) and not value_node.style and \
-                " #" in rows[key_node.start_mark.line]:
+        if target in PROSE and isinstance(value_node, yaml.ScalarNode) and \
+                not value_node.style and " #" in rows[key_node.start_mark.line]:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"'{key}' is cut at '{value_node.value}': in YAML ' #' starts "
                                     "a comment; put the whole value in quotes"))

@@ -561,3 +561,22 @@ def test_front_matter_below_the_title_and_links_into_the_folder_are_warned() -> 
     # A rule between two paragraphs is no front matter.
     lesson, problems = parse_lesson("# T\n\nOne.\n\n---\n\nTwo: three.\n\n---\n", "x.md")
     assert lesson is not None and problems == []
+
+
+def test_a_comment_after_a_setting_is_a_comment_and_a_cut_title_is_warned(
+        tmp_path: Path) -> None:
+    # The front matter of docs/lesson-format.md, pasted as it is, was warned three times, and
+    # quoting `minutes: "3 # approx"` as the warning advised broke the lesson.
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "phishing.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    lesson, problems = parse_lesson(
+        "---\ntitle: Spot a phishing email\ntrack: security-basics     # sent in `order`\n"
+        "order: 1\nminutes: 3  # about\ncheck: 4        # or true\n"
+        "image: images/phishing.png # relative to this file\n---\nBody text.\n",
+        "x.md", tmp_path)
+    assert problems == [] and lesson is not None
+    assert (lesson.track, lesson.minutes, lesson.check) == ("security-basics", 3, 4)
+    lesson, problems = parse_lesson("---\ntitle: Use #hashtags well\n---\nBody text.\n", "x.md")
+    assert lesson is not None and lesson.title == "Use"
+    assert [(p.line, p.severity) for p in problems] == [(2, W)]
+    assert "'title' is cut at 'Use'" in problems[0].message
