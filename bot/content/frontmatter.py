@@ -202,6 +202,12 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     if kind == "toml":
         return _check_toml(source, offset, rel, front, problems)
     prose = _first_prose_line(source)
+    slip = _key_without_colon(source, prose)
+    if slip is not None:
+        front.broken = True
+        index, key, rest = slip
+        return front, [Problem(rel, offset + index, Severity.ERROR,
+                               f"'{key} {rest}' needs a colon after the key: '{key}: {rest}'")]
     if prose is not None:
         # A closing '---' was found, but further down: a horizontal rule in the lesson.
         front.broken = True
@@ -214,6 +220,17 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
         return _check(loader, source, offset, rel, front, problems)
     finally:
         loader.dispose()
+
+
+def _key_without_colon(source: str, prose: int | None) -> tuple[int, str, str] | None:
+    """A setting written without its colon ('minutes 3'): (0-based line, key, value). It was
+    taken for lesson text, and the error said the closing '---' was missing."""
+    if prose is None:
+        return None
+    key, _, rest = source.split("\n")[prose].strip().partition(" ")
+    if key.lower() in SCHEMA or key.lower() in ALIASES:
+        return prose, key, rest.strip()
+    return None
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
@@ -238,6 +255,18 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
     row = rows[mark.line] if mark is not None and mark.line < len(rows) else ""
     if "\t" in row and "cannot start any token" in problem:
         return line, "a tab indents this line; front matter is indented with spaces only"
+    indented = next((n for n, text in enumerate(rows) if text[:1] == " " and text.strip()
+                     and _KEY.match(text.strip()) and n > 0 and not rows[n - 1].rstrip()
+                     .endswith(":")), None)
+    if indented is not None and "mapping values are not allowed" in problem:
+        # '  topic: support' under 'title: ...': not a quoting problem, an indent.
+        return (offset + indented, "this line is indented; start every front-matter key at "
+                "the beginning of its line")
+    quoted = re.match(r"\s*([\w-]+):\s*'(.*)'\s*$", row)
+    if quoted and "'" in quoted.group(2):
+        key, text = quoted.group(1), quoted.group(2)
+        return line, (f"the apostrophe in '{text}' ends the quotes around it; quote the value "
+                      f"with double quotes instead: {key}: \"{text}\"")
     if "mapping values are not allowed" in problem:
         key, _, value = row.partition(":")
         example = f"{key.strip()}: \"{value.strip()}\"" if value.strip() else "title: \"a: b\""

@@ -101,6 +101,14 @@ def parse_lesson(
     front, problems = frontmatter.parse(text, rel)
     lines = text.split("\n")
     body_start = front.body_start
+    for index in range(body_start, len(lines)):
+        lines[index] = _plain_spaces_in_marker(lines[index])
+        bullet = _OTHER_BULLET.match(lines[index])
+        if bullet:
+            problems.append(Problem(
+                rel, index + 1, Severity.ERROR,
+                f"this choice starts with '{bullet.group(1)}', which Markdown does not read as "
+                f"a list; write choices as '- [ ] text' and '- [x] text'"))
     draft = _Draft()
     walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
     walker.run()
@@ -206,6 +214,25 @@ def parse_lesson(
         lines=dict(front.lines),
     )
     return lesson, problems
+
+
+_ODD_SPACE = "[\u00a0\u2007\u202f]"
+_MARKER_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]))(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
+_BOX_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[)(?:{_ODD_SPACE})(\])")
+_AFTER_BOX = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[[ xX]\])(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
+_OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\\s*\\[[ xX\u2713\u2714]?\\]")
+"""A choice written with a bullet pasted from a word processor ('• [x] Impact')."""
+
+
+def _plain_spaces_in_marker(line: str) -> str:
+    """A list item's marker and box with the no-break spaces a word processor pastes made
+    plain ('-\u00a0[x]\u00a0Impact'): Markdown reads no list there, and the trainer sees no
+    difference to fix."""
+    if "\u00a0" not in line and "\u2007" not in line and "\u202f" not in line:
+        return line
+    line = _MARKER_SPACE.sub(r"\1 ", line)
+    line = _BOX_SPACE.sub(r"\1 \2", line)
+    return _AFTER_BOX.sub(r"\1 ", line)
 
 
 def _id_from_path(rel: str) -> str:

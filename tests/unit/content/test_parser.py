@@ -580,3 +580,38 @@ def test_a_comment_after_a_setting_is_a_comment_and_a_cut_title_is_warned(
     assert lesson is not None and lesson.title == "Use"
     assert [(p.line, p.severity) for p in problems] == [(2, W)]
     assert "'title' is cut at 'Use'" in problems[0].message
+
+
+@pytest.mark.parametrize(("front", "line", "words"), [
+    ("title: T\n  topic: support", 3, "this line is indented; start every front-matter key"),
+    ("title: T\nminutes 3", 3, "'minutes 3' needs a colon after the key: 'minutes: 3'"),
+    ("title: 'Don't share screenshots'", 2,
+     "quote the value with double quotes instead: title: \"Don't share screenshots\""),
+])
+def test_front_matter_slips_get_the_fix_that_works(front: str, line: int, words: str) -> None:
+    # Each had been told something that did not help: to quote the value, that the closing
+    # '---' was missing, or "did not find expected key".
+    lesson, problems = parse_lesson(f"---\n{front}\n---\nBody text.\n", "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(line, E)]
+    assert words in problems[0].message
+
+
+@pytest.mark.parametrize("choices", [
+    "- [x]\u00a0Impact\n- [ ] Volume", "-\u00a0[x] Impact\n- [ ] Volume",
+    "- [ ] Volume\n- [x]\u202fImpact"])
+def test_no_break_spaces_pasted_into_choices_are_read_as_spaces(choices: str) -> None:
+    lesson, problems = parse_lesson(f"# T\n\nText.\n\n## Quiz\n\n### Which?\n{choices}\n",
+                                    "x.md")
+    assert problems == [] and lesson is not None
+    assert sorted((c.text, c.correct) for c in lesson.questions[0].choices) == [
+        ("Impact", True), ("Volume", False)]
+
+
+def test_a_choice_with_a_word_processors_bullet_is_named_at_its_line() -> None:
+    lesson, problems = parse_lesson(
+        "# T\n\nText.\n\n## Quiz\n\n### Which?\n- [ ] Volume\n\u2022 [x] Impact\n- [ ] Age\n",
+        "x.md")
+    assert lesson is None
+    assert (9, E) in [(p.line, p.severity) for p in problems]
+    assert any("starts with '\u2022'" in p.message for p in problems)
