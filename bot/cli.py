@@ -331,6 +331,17 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty())
         lines = typed_lines() if interactive else io.TextIOWrapper(
             sys.stdin.buffer, encoding="utf-8", errors="replace")
+        catalog = engine.catalog
+
+        def changed(change: CatalogChange) -> None:  # a trainer trying an edit sees it taken
+            for kind, ids in (("added", change.added), ("changed", change.changed),
+                              ("removed", change.removed)):
+                for lesson_id in ids:
+                    lesson = catalog.get(lesson_id)
+                    click.echo(f"(lessons: {kind} {lesson_id}"
+                               f"{f', {lesson.path}' if lesson else ''})", err=True)
+
+        catalog.subscribe(changed)
         try:
             Demo(engine, database, clock, console, echo=not interactive, watch=True).run(lines)
         finally:

@@ -212,8 +212,13 @@ class Catalog:
             state = self._files.get(rel)
             if state is None:
                 state = self._files[rel] = _FileState(found.signature)
+            broken = any(problem.is_error for problem in state.problems)
             state.signature = found.signature
             state.problems = loaded.problems
+            if broken and loaded.lesson is not None:
+                # Said as loudly as the breakage was: the trainer learns the fix was taken.
+                log.warning("%s is fixed; serving its new version", rel,
+                            extra={"lesson": loaded.lesson.id})
             if loaded.lesson is not None and loaded.lesson == state.good:
                 pass  # read again unchanged (its images were checked again): not a change
             elif loaded.lesson is not None:

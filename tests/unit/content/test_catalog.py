@@ -138,6 +138,26 @@ def test_a_track_named_like_a_larger_one_is_warned_of(tmp_path: Path) -> None:
     assert not any(p.is_error for p in catalog.problems())
 
 
+def test_a_fixed_file_is_said_to_be_fixed(tmp_path: Path,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    # The log said a file was broken, and then nothing when the fix was saved.
+    write(tmp_path / "a.md", lesson_text("Alpha"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "a.md", "---\ntitle: Alpha\norder: first\n---\nText.\n")
+    catalog.refresh()
+    write(tmp_path / "a.md", lesson_text("Alpha again"))
+    catalog.refresh()
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.content.catalog"
+            and "a.md is" in r.getMessage()]
+    assert said == ["a.md is broken; still serving its last good version",
+                    "a.md is fixed; serving its new version"]
+    catalog.refresh()
+    write(tmp_path / "a.md", lesson_text("Alpha, edited"))  # a good file edited: no "fixed"
+    catalog.refresh()
+    assert len([r for r in caplog.records if "is fixed" in r.getMessage()]) == 1
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="does not exist"):
         Catalog(tmp_path / "nope").load()
