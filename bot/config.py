@@ -5,6 +5,7 @@ Secrets never live here: tokens come from the environment (see :class:`Secrets`)
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import tomllib
@@ -270,10 +271,23 @@ class Settings(_Section):
         needs = [name for name, on in (
             ("[slack] mode = \"http\"", self.slack.enabled and self.slack.mode == "http"),
             ("[telegram] mode = \"webhook\"",
-             self.telegram.enabled and self.telegram.mode == "webhook")) if on]
+             self.telegram.enabled and self.telegram.mode == "webhook"),
+            ("[dashboard] enabled = true", self.dashboard.enabled)) if on]
         if needs and not self.server.enabled:
             raise ValueError(f"{needs[0]} needs the HTTP server: set [server] enabled = true")
         return self
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the config allows at ``loc`` (a section's, or the sections at the top)."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
 
 
 def load(path: Path | str) -> Settings:
@@ -296,6 +310,26 @@ def load(path: Path | str) -> Settings:
         message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key; see config.example.toml for the keys there are"
+            known = _keys_at(first["loc"][:-1])
+            near = difflib.get_close_matches(str(first["loc"][-1]), known, n=1, cutoff=0.6)
+            if len(first["loc"]) == 1:
+                where = ""
+                message = (f"unknown section [{first['loc'][0]}]" + (
+                    f"; did you mean [{near[0]}]?" if near else
+                    "; see config.example.toml for the sections there are"))
+            elif near:
+                message = f"unknown key; did you mean '{near[0]}'?"
+        elif first["type"] in ("less_than_equal", "less_than", "greater_than_equal",
+                               "greater_than"):
+            bound = next(iter((first.get("ctx") or {}).values()), "")
+            large = first["type"].startswith("less")
+            message = (f"{first['input']!r} is too {'large' if large else 'small'}; write "
+                       f"{'at most' if large else 'at least'} {bound}"
+                       if first["type"].endswith("equal") else
+                       f"{first['input']!r} must be {'under' if large else 'over'} {bound}")
+        elif first["type"] in ("literal_error", "enum"):
+            expected = (first.get("ctx") or {}).get("expected", "")
+            message = f"{first['input']!r} is not a choice here; write {expected}"
         elif first["type"] == "bool_type":  # "yes", 1, "false" (a string): say what is meant
             message = f"{first['input']!r} is not true or false; write true or false, unquoted"
         elif first["type"] in ("float_type", "int_type", "finite_number"):
@@ -307,7 +341,8 @@ def load(path: Path | str) -> Settings:
         elif first["type"] == "list_type":
             message = (f"{first['input']!r} is not a list; write one in brackets, like "
                        '["front-desk", "safety"]')
-        raise ConfigError(f"{path}: {where}: {message}") from exc
+        raise ConfigError(f"{path}: {where}: {message}" if where else f"{path}: {message}") \
+            from exc
     _warn(path, settings)
     return settings
 

@@ -62,6 +62,15 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[schedule\n", "not valid TOML"),
         ('[lessons]\ntrack_order = "front-desk"',
          "lessons.track_order: 'front-desk' is not a list; write one in brackets"),
+        # An operator's slips, each had been pydantic's own words or no hint.
+        ("[schedul]\nlesson_time = '08:00'", "unknown section [schedul]; did you mean [schedule]?"),
+        ("[schedule]\nworker_timeout_secnds = 40",
+         "schedule.worker_timeout_secnds: unknown key; did you mean 'worker_timeout_seconds'?"),
+        ("[server]\nport = 70000", "server.port: 70000 is too large; write at most 65535"),
+        ('[telegram]\nquiz_style = "quiz"',
+         "telegram.quiz_style: 'quiz' is not a choice here; write 'buttons' or 'poll'"),
+        ("[server]\nenabled = false\n[dashboard]\nenabled = true",
+         ": [dashboard] enabled = true needs the HTTP server: set [server] enabled = true"),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words: str) -> None:
@@ -70,6 +79,7 @@ def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words
     with pytest.raises(ConfigError) as caught:
         load(path)
     assert str(caught.value).startswith(f"{path}: ") and words in str(caught.value)
+    assert ": : " not in str(caught.value)  # a check across sections names no key
 
 
 def test_missing_file_says_how_to_start(tmp_path: Path) -> None:
