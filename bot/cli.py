@@ -519,7 +519,7 @@ def db_upgrade(url: str | None, config_file: str | None) -> None:
     try:
         database = Database(url)
         try:
-            before, after = upgrade(database)
+            before, after = upgrade(database, announce=False)
         finally:
             database.dispose()
     except StorageError as exc:

@@ -7,6 +7,7 @@ them off). PostgreSQL is for several bot processes sharing one database.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ from storage.unit import Unit
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 5000
+
+log = logging.getLogger(__name__)
 
 
 def normalize_url(url: str) -> str:
@@ -176,14 +179,28 @@ UPGRADE_LOCK = 0x6D6C5F6D6967  # "ml_mig": one number for every microlearn proce
 """The PostgreSQL advisory lock a schema upgrade holds."""
 
 
-def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str | None]:
+def upgrade(database: Database, revision: str = "head",
+            announce: bool = True) -> tuple[str | None, str | None]:
     """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do);
-    the schema's revision before (None: a database without microlearn's tables) and after."""
+    the schema's revision before (None: a database without microlearn's tables) and after.
+    ``announce``: log a schema changed (a dashboard or a bot started on an older database
+    upgraded it without a word; `db upgrade` says so itself)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
         connection = database.engine.connect()
     except OperationalError as exc:
+        file = sqlite_file(database.url)
+        if file is not None and not file.parent.is_dir():
+            raise StorageError(
+                f"cannot make the database {file}: the folder {file.parent} does not exist; "
+                "create it, or give a path in a folder that exists") from exc
+        if "does not exist" in str(exc.orig) and not database.is_sqlite:
+            name = make_url(database.url).database
+            raise StorageError(
+                f"the database server at '{database.safe_url}' has no database {name!r}; "
+                f"create it (CREATE DATABASE {name}, or createdb {name}) or fix the URL"
+            ) from exc
         raise StorageError(
             f"cannot reach the database at '{database.safe_url}': "
             f"{exc.orig}; check the URL and that the server is running"
@@ -218,6 +235,9 @@ def upgrade(database: Database, revision: str = "head") -> tuple[str | None, str
             if database.is_sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+        if announce and before is not None and before != after:
+            log.warning("upgraded the database at %s from schema %s to %s", database.safe_url,
+                        before, after)
         return before, after
     except CommandError as exc:
         raise MigrationError(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def microlearn(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
@@ -55,3 +57,46 @@ def test_microlearn_run_logs_no_migration_chatter(tmp_path: Path) -> None:
     assert result.returncode == 1  # the API cannot be reached; the migrations ran before
     assert "alembic" not in result.stderr and "Running upgrade" not in result.stderr, \
         result.stderr
+
+
+def test_an_upgrade_on_start_is_said_and_a_missing_folder_or_database_is_named(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A dashboard started on an older database upgraded it without a word; the errors for a
+    # folder that does not exist and a PostgreSQL database never made pointed at a "server".
+    from storage import Database, StorageError, upgrade
+
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        upgrade(database, "0014")
+        before, after = upgrade(database)
+    finally:
+        database.dispose()
+    assert before == "0014" and after is not None and after != before
+    assert [r.getMessage() for r in caplog.records if "upgraded the database" in r.getMessage()
+            ] == [f"upgraded the database at sqlite:///{tmp_path / 'old.db'} from schema 0014 "
+                  f"to {after}"]
+    nowhere = Database(f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}")
+    with pytest.raises(StorageError, match=r"the folder .* does not exist; create it"):
+        upgrade(nowhere)
+    nowhere.dispose()
+
+
+def test_a_postgresql_database_never_made_is_named_with_how_to_make_it() -> None:
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    from storage import Database, StorageError, upgrade
+
+    url = os.environ.get("MICROLEARN_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
+    missing = make_url(url).set(database="microlearn_never_made").render_as_string(
+        hide_password=False)
+    database = Database(missing)
+    try:
+        with pytest.raises(StorageError, match="has no database 'microlearn_never_made'; "
+                                               "create it"):
+            upgrade(database)
+    finally:
+        database.dispose()
