@@ -354,6 +354,10 @@ def _warn(path: Path, settings: Settings) -> None:
         log.warning("%s: schedule.quiz_time %s is before schedule.lesson_time %s: new learners "
                     "get the day's review before the day's lesson", path, schedule.quiz_time,
                     schedule.lesson_time)
+    if settings.dashboard.enabled and not settings.bot.trainers:
+        log.warning("%s: [dashboard] enabled = true, but [bot] trainers is empty: no one can ask "
+                    "the bot for a sign-in link (add 'slack:U…' or 'telegram:…' there, or use "
+                    "'microlearn dashboard' for a link)", path)
 
 
 @dataclass(frozen=True)

@@ -771,6 +771,13 @@ def test_a_missing_token_is_named(fake: FakeSlack, mode: str, secrets: Secrets,
         create(settings_for(fake, mode), secrets)
 
 
+def test_every_missing_token_is_named_at_once(fake: FakeSlack) -> None:
+    # Each was named only once the one before it was set.
+    with pytest.raises(AdapterStartError) as caught:
+        create(settings_for(fake), Secrets(None, None, None, None))
+    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN are not set" in str(caught.value)
+
+
 async def test_socket_mode_reconnects_when_slack_asks(lone_bot: SlackBot, fake: FakeSlack) -> None:
     await fake.socket.disconnect()
     await fake.wait_for(lambda: fake.socket.connects >= 2)

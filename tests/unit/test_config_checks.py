@@ -64,6 +64,22 @@ def test_a_quiz_time_before_the_lesson_time_is_warned_about(
     assert caplog.records == []
 
 
+def test_a_dashboard_no_trainer_can_sign_in_to_is_warned_about(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[dashboard]\nenabled = true\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        load(path)
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "[bot] trainers is empty" in warning.getMessage()
+    caplog.clear()
+    path.write_text('[bot]\ntrainers = ["slack:U1"]\n[dashboard]\nenabled = true\n',
+                    encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        load(path)
+    assert caplog.records == []
+
+
 def test_the_storage_url_is_checked_before_the_platforms(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     # Both wrong: no token for Telegram, and a database microlearn cannot use.

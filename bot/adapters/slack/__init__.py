@@ -24,12 +24,16 @@ def create(settings: Settings, secrets: Secrets) -> SlackAdapter:
     else:
         needed.append(("SLACK_SIGNING_SECRET", secrets.slack_signing_secret, "",
                        "the app's signing secret, for HTTP mode"))
+    missing = [(variable, what) for variable, value, _, what in needed if not value]
+    if missing:  # all of them at once: an operator fixing one should not meet the next
+        unset = " and ".join(variable for variable, _ in missing)
+        raise AdapterStartError(
+            f"[slack] is enabled in {slack.mode} mode but {unset} "
+            f"{'is' if len(missing) == 1 else 'are'} not set: export "
+            + "; ".join(f"{variable} with {what}" for variable, what in missing)
+            + " (docs/slack.md)")
     for variable, value, prefix, what in needed:
-        if not value:
-            raise AdapterStartError(
-                f"[slack] is enabled in {slack.mode} mode but {variable} is not set: export it "
-                f"with {what} (docs/slack.md)")
-        if prefix and not value.startswith(prefix):
+        if prefix and value and not value.startswith(prefix):
             raise AdapterStartError(
                 f"{variable} does not look like {what} (it should start with '{prefix}'; "
                 "docs/slack.md says where to find it)")
