@@ -17,6 +17,13 @@ COMMANDS = frozenset({
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
            "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
            "reminders": "nudges", "nudge": "nudges", "read": "done", "my-data": "mydata"}
+_AWAY = tuple(f"{who}{verb} {what}" for who in ("", "i'm ", "im ", "i am ", "i'll be ", "ill be ",
+                                                  "i will be ")
+              for verb in ("going on", "on", "off on", "away on", "out on", "taking", "off for")
+              for what in ("holiday", "holidays", "vacation", "leave", "a holiday",
+                           "a vacation", "a break", "pto", "annual leave", "sick leave",
+                           "parental leave"))
+"""A learner saying they are away ("I'm going on vacation", "I'll be on leave"): `pause`."""
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
@@ -51,7 +58,7 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "on holiday", "on vacation", "pause please",
                "going on holiday", "going on vacation", "i'm on holiday", "im on holiday",
                "i am on holiday", "i'm on vacation", "im on vacation", "i am on vacation",
-               "pause my lessons", "pause lessons", "holiday mode"), "pause"),
+               "pause my lessons", "pause lessons", "holiday mode", *_AWAY), "pause"),
            **dict.fromkeys((
                "i'm back", "im back", "i am back", "back from holiday", "back from vacation",
                "i'm back from holiday", "im back from holiday", "end holiday",
@@ -69,7 +76,9 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "fourth": 4, "fifth": 5}
 SKIP_WORDS = frozenset({"skip", "?", "??", "pass", "idk", "i don't know", "i dont know",
                         "don't know", "dont know", "no idea", "not sure", "show answer",
-                        "show the answer", "tell me"})
+                        "show the answer", "tell me", "dunno", "i dunno", "no clue",
+                        "i have no idea", "i've no idea", "i don't know the answer",
+                        "i dont know the answer"})
 """What a learner says when they do not know the answer to an open question."""
 THANKS = frozenset({"thanks", "thank you", "thx", "ty", "cheers", "thanks a lot",
                     "thank you very much", "many thanks", "great thanks", "ok thanks"})

@@ -165,6 +165,11 @@ def test_skip_shows_the_answer_without_points_and_a_question_mark_is_help_otherw
     assert shown.points == before + 2  # what a wrong guess earns: guessing never pays more
     assert kinds(rest) == ["notice:quiz_done"]  # nothing left open
     assert kinds(say("skip", at=TUE)) == ["notice:no_open_question"]
+    for words in ("dunno", "no clue"):  # had been looked up: "I have no lesson on dunno"
+        learner = f"learner-{words}"
+        open_question(say, user=learner)
+        [shown, *_] = say(words, at=TUE, user=learner)
+        assert isinstance(shown, Feedback) and shown.skipped, words
 
 
 def test_other_words_while_a_question_is_open_are_looked_up_and_it_stays_open(
@@ -507,7 +512,8 @@ def test_a_holiday_in_other_words_or_with_a_date_pauses_and_says_how_it_ends(
         say: Say, engine: Engine) -> None:
     say("hi", at=MON)
     for words in ("I'm on holiday", "going on vacation", "pause until Friday",
-                  "pause for 2 weeks", "pause till 12 May"):
+                  "pause for 2 weeks", "pause till 12 May", "I'm going on vacation",
+                  "I am going on vacation", "I'll be on leave", "taking a break"):
         out = say(words, at=MON)
         assert kinds(out)[0] == "settings" and learner_of(engine).paused, words
         assert kinds(out)[1:] == (["notice:pause_no_date"] if words.startswith("pause")
