@@ -36,6 +36,14 @@ PLACES = {
     "boston": "America/New_York", "washington": "America/New_York",
     "miami": "America/New_York", "atlanta": "America/New_York", "dallas": "America/Chicago",
     "houston": "America/Chicago", "austin": "America/Chicago",
+    # Zones named in words: the US ones as Americans say them, Europe's by their long names.
+    "pacific time": "America/Los_Angeles", "us pacific": "America/Los_Angeles",
+    "mountain time": "America/Denver", "us mountain": "America/Denver",
+    "central time": "America/Chicago", "us central": "America/Chicago",
+    "eastern time": "America/New_York", "us eastern": "America/New_York",
+    "central european time": "Europe/Berlin", "eastern european time": "Europe/Helsinki",
+    "western european time": "Europe/Lisbon", "india standard time": "Asia/Kolkata",
+    "japan standard time": "Asia/Tokyo",
 }
 """Countries with one time zone, and big cities the zone database names by another city: the
 zone each means (a country of several zones, like the USA, is asked as a city)."""
@@ -156,8 +164,15 @@ def resolve_zone(text: str) -> ZoneInfo:
         # The Etc zones are named POSIX-style, with the sign the other way round.
         name = "UTC" if hours == 0 else f"Etc/GMT{'-' if offset['sign'] == '+' else '+'}{hours}"
         return ZoneInfo(name)
+    lowered = re.sub(r"\s+(?:standard |daylight |summer )?time(?: zone)?$", " time", lowered) \
+        if lowered not in PLACES else lowered  # "Pacific Standard Time", "pacific time zone"
     if lowered in PLACES:
         return zone(PLACES[lowered])
+    if lowered.endswith(" time") and lowered != "time":  # "Berlin time": Berlin
+        try:
+            return resolve_zone(lowered.removesuffix(" time"))
+        except ValueError:
+            pass
     city = _cities().get(lowered.replace("_", " "))
     if city and len(city) == 1:
         return zone(city[0])

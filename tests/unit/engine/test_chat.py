@@ -104,7 +104,10 @@ def test_time_zones_by_city_offset_or_a_did_you_mean(say: Say) -> None:
     # Half-hour offsets and the places people name that the zone database calls otherwise.
     for words, zone in (("UTC+5:30", "Asia/Kolkata"), ("india", "Asia/Kolkata"),
                         ("mumbai", "Asia/Kolkata"), ("new delhi", "Asia/Kolkata"),
-                        ("UTC+05:45", "Asia/Kathmandu"), ("germany", "Europe/Berlin")):
+                        ("UTC+05:45", "Asia/Kathmandu"), ("germany", "Europe/Berlin"),
+                        # Zones said in words (both had been refused as unknown).
+                        ("pacific time", "America/Los_Angeles"), ("Berlin time", "Europe/Berlin"),
+                        ("Eastern Standard Time", "America/New_York")):
         [saved] = say(f"timezone {words}", at=MON)
         assert isinstance(saved, SettingsSaved) and saved.learner.time_zone == zone, words
     [odd] = say("timezone UTC+5:20", at=MON)
