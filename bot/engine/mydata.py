@@ -30,7 +30,7 @@ def my_data(turn: Turn, _: str) -> None:
         "platform_user_id": learner.platform_user_id,
         "tables": tables,
     }
-    stamp = turn.now.strftime("%Y-%m-%d")
+    stamp = turn.today.isoformat()  # the learner's own date, as they will look for it
     turn.say(MyData(f"microlearn-my-data-{stamp}.json",
                     json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n",
                     sum(len(rows) for rows in tables.values())))

@@ -269,6 +269,8 @@ RENDERED: list[tuple[Outbound, str]] = [
      "to the trainers (or just carry on)."),
     (Rated("Title", True), 'Thanks: glad "Title" was useful.'),
     (FlagNoted("Which one is right?"), 'Thanks: a trainer will look at "Which one is right?".'),
+    (FlagNoted('Someone from "the IT help desk" phones'),  # no quotes in quotes
+     'Thanks: a trainer will look at \u201cSomeone from "the IT help desk" phones\u201d.'),
     (NotIt("fake invoices", "Title"),
      'Sorry that "Title" was not it. I have passed "fake invoices" to the trainers as a '
      "question without a good lesson yet. Asking in other words may find one."),

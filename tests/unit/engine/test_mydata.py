@@ -82,3 +82,10 @@ def test_the_console_writes_the_file_and_prints_its_path(tmp_path: Path) -> None
     path = tmp_path / "out" / "microlearn-my-data-2026-03-02.json"
     assert shown.splitlines()[-1] == str(path.resolve())
     assert path.read_text(encoding="utf-8") == "{}\n"
+
+
+def test_the_file_is_named_by_the_learners_own_date(say: Say) -> None:
+    # At 03:00 UTC on the 3rd it is still the 2nd in Los Angeles: the name had said the 3rd.
+    say("timezone Los Angeles", at=MONDAY)
+    [reply] = say("mydata", at=MONDAY.replace(hour=3) + timedelta(days=1))
+    assert isinstance(reply, MyData) and reply.filename == "microlearn-my-data-2026-03-02.json"
