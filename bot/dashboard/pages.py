@@ -152,7 +152,10 @@ class Dashboard:
         lesson = self.catalog.get(lesson_id)
         question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
         if lesson is None or question is None:
-            return lesson_id, f"#{key} (no longer in the library)", 0
+            # With no library read (an export without its lesson folder), it says so: the
+            # question may well still be there.
+            why = "no longer in the library" if self.catalog.files() else "no library read"
+            return lesson_id, f"#{key} ({why})", 0
         return lesson.title, plain_text(question.text), len(question.choices)
 
     def correct_choices(self, lesson_id: str, key: str) -> tuple[int, ...]:

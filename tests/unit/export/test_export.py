@@ -93,6 +93,16 @@ def test_answers_and_progress_start_with_the_learner_page_columns(
     assert all(row["delivered"] for row in progress)
 
 
+def test_without_the_library_questions_are_not_said_to_be_gone(
+        cohort: Database, tmp_path: Path) -> None:
+    # Exported from another folder, every row said "(no longer in the library)".
+    nothing = Catalog(tmp_path)
+    nothing.load()
+    [first, *_] = exported(Exporter(cohort, nothing), "answers")
+    assert first["question"].endswith("(no library read)")
+    assert "no longer in the library" not in first["question"]
+
+
 def test_since_keeps_only_later_records(cohort: Database, sample_catalog: Catalog) -> None:
     exporter = Exporter(cohort, sample_catalog)
     every = exported(exporter, "answers")
