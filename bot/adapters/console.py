@@ -92,6 +92,9 @@ class ConsoleAdapter:
             text = self.renderer.render(message)
             if self.styled and isinstance(message, LessonMessage | LookupAnswer):
                 text = terminal_markdown(text)
+            if isinstance(message, LessonMessage) and message.lesson.image:
+                # Chat platforms send the lesson's picture first; a terminal names it.
+                text = f"[picture: {message.lesson.image}]\n{text}"
             if isinstance(message, MyData):
                 text += "\n" + str(self.save(message))
             shown.append(text)

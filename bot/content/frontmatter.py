@@ -116,7 +116,8 @@ SCHEMA: dict[str, _Key] = {
     "draft": _Key(_as_bool, "true or false", "draft: true"),
     "reflect": _Key(_as_text, "a text (one question, at most 300 characters)",
                     "reflect: What will you do differently tomorrow?", high=300),
-    "check": _Key(_as_check, "true, false or a number of questions from 3 to 5", "check: 4"),
+    "check": _Key(_as_check, "true, false or a number of questions from 3 to 5, on a track's "
+                  "first lesson", "check: 4"),
     "confidence": _Key(_as_bool, "true or false", "confidence: true"),
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""

@@ -749,7 +749,9 @@ def _check_images(
         shown = real.relative_to(top).as_posix()
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"image '{src}' {what} (looked for '{shown}'); add the file or "
-                                "fix the path, which is relative to this lesson"))
+                                "fix the path, which is relative to "
+                                + ("the lesson folder (it starts with '/')"
+                                   if parsed.path.startswith("/") else "this lesson")))
 
 
 _KEY_LINE = re.compile(r"^[A-Za-z][\w-]*\s*:(\s|$)")

@@ -354,3 +354,17 @@ def test_back_from_a_holiday_after_the_lesson_time_the_lesson_comes_at_once_and_
     assert after.index("Welcome back!") < after.index("\n# ") < after.index("> done")
     assert "counts as read" in after[after.index("> done"):]
     assert "Streak: 3 days" in after[after.index("> me"):]
+
+
+def test_the_console_names_a_lessons_picture(tmp_path: Path) -> None:
+    # Chat platforms send a lesson's `image:` before it; the console showed no sign of it.
+    from bot.content.parser import parse_lesson
+    from bot.messages import LessonMessage
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "kb.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    lesson, problems = parse_lesson("---\ntitle: Search\nimage: images/kb.png\n---\nText.\n",
+                                    "x.md", tmp_path)
+    assert lesson is not None and not problems
+    [shown] = ConsoleAdapter(io.StringIO()).show([LessonMessage(lesson)])
+    assert shown.startswith("[picture: images/kb.png]\n# Search")

@@ -615,3 +615,13 @@ def test_a_choice_with_a_word_processors_bullet_is_named_at_its_line() -> None:
     assert lesson is None
     assert (9, E) in [(p.line, p.severity) for p in problems]
     assert any("starts with '\u2022'" in p.message for p in problems)
+
+
+def test_a_missing_image_names_where_its_path_starts(tmp_path: Path) -> None:
+    # '/images/kb.png' is looked for from the folder's top, and the error said "relative to
+    # this lesson".
+    for src, words in (("/images/kb.png", "relative to the lesson folder (it starts with '/')"),
+                       ("images/kb.png", "relative to this lesson")):
+        _, problems = parse_lesson(f"# T\n\nText ![kb]({src})\n", "a/x.md", tmp_path)
+        [problem] = problems
+        assert problem.message.endswith(words), src
