@@ -241,6 +241,12 @@ class Runtime:
                 raise AdapterStartError(
                     "no platform is enabled: set enabled = true under [slack] or [telegram] in "
                     "the config (or try the bot in a terminal with 'microlearn demo')")
+            if settings.dashboard.enabled and not settings.server.enabled:
+                # It had started the server anyway, without a word. (`microlearn dashboard`
+                # runs one of its own, and takes such a config.)
+                raise AdapterStartError(
+                    "[dashboard] enabled = true needs the HTTP server: set [server] enabled = "
+                    "true, or [dashboard] enabled = false and run 'microlearn dashboard' apart")
             # Storage and lessons before the platforms: their errors come first, and no
             # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)

@@ -271,10 +271,10 @@ class Settings(_Section):
         needs = [name for name, on in (
             ("[slack] mode = \"http\"", self.slack.enabled and self.slack.mode == "http"),
             ("[telegram] mode = \"webhook\"",
-             self.telegram.enabled and self.telegram.mode == "webhook"),
-            ("[dashboard] enabled = true", self.dashboard.enabled)) if on]
+             self.telegram.enabled and self.telegram.mode == "webhook")) if on]
         if needs and not self.server.enabled:
-            raise ValueError(f"{needs[0]} needs the HTTP server: set [server] enabled = true")
+            raise ValueError(f"{' and '.join(needs)} {'needs' if len(needs) == 1 else 'need'} "
+                             "the HTTP server: set [server] enabled = true")
         return self
 
 

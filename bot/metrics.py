@@ -45,8 +45,12 @@ class _Reading:
     def take(self, read: Callable[[], _T]) -> _T | None:
         try:
             value = read()
-        except Exception as exc:  # the scrape boundary: any database failure
-            if not self.failing:
+        except Exception as exc:  # the scrape boundary: the other metrics still go out
+            from storage.database import unavailable  # not at import: adapters import this
+
+            if not unavailable(exc):
+                log.exception("/metrics could not read %s", self.what)  # a bug: in full
+            elif not self.failing:
                 log.warning("/metrics leaves out %s until the database can be read (%s)",
                             self.what, type(exc).__name__)
             self.failing = True

@@ -186,6 +186,9 @@ class Dispatcher:
         """When a heartbeat last found this worker alive (registered, or its beat taken)."""
         self._beat_failed = False
         """Whether the last heartbeat could not reach the database."""
+        self._beat_waiting = False
+        """Whether a heartbeat is due and has not finished (a database that hangs, rather
+        than refuses, holds it up on the database thread)."""
         self._lost: set[int] = set()
         """Rows still being sent that this worker was found to have lost to others."""
         self._learners: dict[int, asyncio.Lock] = {}
@@ -247,16 +250,20 @@ class Dispatcher:
         return row_id not in self._lost and not self._cut_off()
 
     def _cut_off(self) -> bool:
-        """Whether the heartbeat has failed for so long that others may take this worker
-        for dead (half the time-out since it was last taken)."""
-        return (self._beat_failed and self._alive_at is not None
+        """Whether the heartbeat has failed, or waited, for so long that others may take this
+        worker for dead (half the time-out since it was last taken)."""
+        return ((self._beat_failed or self._beat_waiting) and self._alive_at is not None
                 and self.clock.now() - self._alive_at >= self.settings.worker_timeout / 2)
 
     async def upkeep(self) -> None:
         """Heartbeat, then take over dead workers' rows: on the dispatcher's database thread,
         so it never waits behind inbound work, nor runs in the middle of a claim."""
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._db, self.heartbeat)
+        self._beat_waiting = True
+        try:
+            await loop.run_in_executor(self._db, self.heartbeat)
+        finally:
+            self._beat_waiting = False
         await loop.run_in_executor(self._db, self.reap)
 
     def reap(self) -> int:
@@ -432,15 +439,30 @@ class Dispatcher:
         if row.payload:
             kept = outbox_text.decode(row.payload, self.engine.catalog.get)
             if kept is not None:
-                for message in kept:  # its questions as they go now (a trainer may have
-                    if isinstance(message, QuestionMessage):  # reordered their choices)
-                        unit.asks.shown(message.ask_id, message.question.marks)
+                kept = self._as_shown(unit, kept)
+            if kept is not None:
                 return kept
         messages = self.engine.compose(unit, row, now, learner)
         if messages:
             unit.deliveries.set_content(row.id, _lesson_of(messages),
                                         outbox_text.encode(messages))
         return messages
+
+    @staticmethod
+    def _as_shown(unit: Unit, kept: list[Outbound]) -> list[Outbound] | None:
+        """Kept messages with their questions' choices in the order composed (their buttons,
+        kept too, and the ask's numbers follow it, whatever order the file has now); None when
+        a question's choices changed otherwise since (the row is composed afresh)."""
+        result: list[Outbound] = []
+        for message in kept:
+            if isinstance(message, QuestionMessage):
+                ask = unit.asks.get(message.ask_id)
+                view = message.question.as_shown(ask.shown if ask is not None else None)
+                if view is None:
+                    return None
+                message = replace(message, question=view[0])
+            result.append(message)
+        return result
 
     async def _send(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> _Outcome:
         sender = self.senders[job.recipient.platform]

@@ -126,8 +126,19 @@ class Database:
                 "('sqlite:///microlearn.db') or PostgreSQL ('postgresql://user@host:5432/db')")
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
-        if schema and not self.is_sqlite:
-            options["connect_args"] = {"options": f"-csearch_path={schema}"}
+        if not self.is_sqlite:
+            # A server that does not answer (a partition, a dead host) is an outage in 10 s,
+            # not a connection attempt hanging for minutes with the dispatcher's database
+            # thread, and so the heartbeat, behind it; keepalives find a dead connection.
+            # The URL's own settings win (?connect_timeout=30).
+            connect: dict[str, Any] = {
+                "connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+                "keepalives_interval": 10, "keepalives_count": 3}
+            connect = {key: value for key, value in connect.items()
+                       if key not in parsed.query}
+            if schema:
+                connect["options"] = f"-csearch_path={schema}"
+            options["connect_args"] = connect
         try:
             self.engine: Engine = create_engine(self.url, **options)
         except (ArgumentError, ImportError) as exc:
@@ -195,8 +206,8 @@ def upgrade(database: Database, revision: str = "head",
             raise StorageError(
                 f"cannot make the database {file}: the folder {file.parent} does not exist; "
                 "create it, or give a path in a folder that exists") from exc
-        if "does not exist" in str(exc.orig) and not database.is_sqlite:
-            name = make_url(database.url).database
+        name = make_url(database.url).database
+        if f'database "{name}" does not exist' in str(exc.orig) and not database.is_sqlite:
             raise StorageError(
                 f"the database server at '{database.safe_url}' has no database {name!r}; "
                 f"create it (CREATE DATABASE {name}, or createdb {name}) or fix the URL"

@@ -256,13 +256,13 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
     row = rows[mark.line] if mark is not None and mark.line < len(rows) else ""
     if "\t" in row and "cannot start any token" in problem:
         return line, "a tab indents this line; front matter is indented with spaces only"
-    indented = next((n for n, text in enumerate(rows) if text[:1] == " " and text.strip()
-                     and _KEY.match(text.strip()) and n > 0 and not rows[n - 1].rstrip()
-                     .endswith(":")), None)
-    if indented is not None and "mapping values are not allowed" in problem:
+    above = rows[mark.line - 1].rstrip() if mark is not None and 0 < mark.line <= len(rows) \
+        else ""
+    if "mapping values are not allowed" in problem and row[:1] == " " and \
+            _KEY.match(row.strip()) and not above.endswith((":", "|", ">", "|-", ">-")):
         # '  topic: support' under 'title: ...': not a quoting problem, an indent.
-        return (offset + indented, "this line is indented; start every front-matter key at "
-                "the beginning of its line")
+        return line, "this line is indented; start every front-matter key at the beginning " \
+            "of its line"
     quoted = re.match(r"\s*([\w-]+):\s*'(.*)'\s*$", row)
     if quoted and "'" in quoted.group(2):
         key, text = quoted.group(1), quoted.group(2)

@@ -101,7 +101,14 @@ def parse_lesson(
     front, problems = frontmatter.parse(text, rel)
     lines = text.split("\n")
     body_start = front.body_start
+    fence = ""
     for index in range(body_start, len(lines)):
+        opened = _FENCE.match(lines[index])
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]  # a code block opens or closes
+            continue
+        if fence:
+            continue  # code is shown as written
         lines[index] = _plain_spaces_in_marker(lines[index])
         bullet = _OTHER_BULLET.match(lines[index])
         if bullet:
@@ -120,8 +127,8 @@ def parse_lesson(
             # as text, the answer would be ticked for learners to see.
             asked, at = walker.stray_question
             stray = Problem(rel, at, Severity.ERROR,
-                            f"question '{_shorten(asked, 60)}' has choices with one ticked, but "
-                            "is not in a '## Quiz' section, so learners would read it as text "
+                            f"question '{_shorten(asked, 60)}' has ticked and unticked choices, "
+                            "but is not in a '## Quiz' section, so learners would read it as text "
                             "with the answer ticked; put '## Quiz' above it (each question as "
                             "'### Question?')")
         problems.append(stray)
@@ -217,7 +224,11 @@ def parse_lesson(
 
 
 _ODD_SPACE = "[\u00a0\u2007\u202f]"
-_MARKER_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]))(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
+_MARKER_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]))(?:{_ODD_SPACE}| )*{_ODD_SPACE}"
+                           rf"(?=\[(?:[ xX]|{_ODD_SPACE})\])")
+"""No-break spaces between a list marker and a task box (only there: '3.\u00a0Oktober' in
+prose stays as written)."""
+_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)")
 _BOX_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[)(?:{_ODD_SPACE})(\])")
 _AFTER_BOX = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[[ xX]\])(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
 _OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\\s*\\[[ xX\u2713\u2714]?\\]")
@@ -296,7 +307,9 @@ class _Walker(MarkdownWalker):
         self.list_asks: tuple[str, int] | None = None
         """What the list being read comes under, when that asks."""
         self.stray_question: tuple[str, int] | None = None
-        """The first question outside a quiz with a ticked choice under it."""
+        """The first question outside a quiz with ticked and unticked choices under it."""
+        self.list_marks: set[bool] = set()
+        """The boxes of the list being read, under such a question: ticked, unticked."""
 
     def line(self, offset: int) -> int:
         """1-based file line of a byte offset in the body."""
@@ -335,6 +348,7 @@ class _Walker(MarkdownWalker):
             self.top, self.top_start, self.top_end = name, self.span["start"], self.span["end"]
             self.pieces = []
             self.list_asks = self.asking if name == "List" else None  # under a question?
+            self.list_marks = set()
             if name == "Heading":
                 self.heading_level = tag.level
             elif name == "List" and self.in_quiz and self.question is None and self.intro:
@@ -400,8 +414,8 @@ class _Walker(MarkdownWalker):
             if marker is not None and not self.in_quiz and self.stray_task_line is None:
                 self.stray_task_line = self.line(start)
                 self.stray_heading = self.heading
-            if marker and not self.in_quiz and self.list_asks and self.stray_question is None:
-                self.stray_question = self.list_asks
+            if marker is not None and not self.in_quiz and self.list_asks:
+                self.list_marks.add(marker)
             return
         if marker is None:
             # As typed (raw() would make "[  ]" look like "[ ]").
@@ -492,6 +506,11 @@ class _Walker(MarkdownWalker):
                                          "this list is indented by a tab or four spaces, so "
                                          "learners see it as code; remove the indent (a nested "
                                          "list goes right under an item)"))
+        if tag == "List" and self.list_asks and len(self.list_marks) == 2 \
+                and self.stray_question is None:
+            # Ticked and unticked boxes under a question: a quiz, whatever its section (a
+            # checklist under a question ticks all or none of them).
+            self.stray_question = self.list_asks
         self.asking = (text, line) if tag == "Paragraph" and text.endswith("?") else None
         if tag in ("CodeBlock", "Table", "List", "BlockQuote"):
             text = "".join(pieces).strip()

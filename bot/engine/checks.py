@@ -104,11 +104,14 @@ def ask_question(turn: Turn, check: TrackCheck) -> bool:
                 open_ask = asks.create(learner_id, lesson_id, key, turn.now,
                                        pushed=turn.pushed and check.phase == POST,
                                        check_phase=check.phase, check_track=check.track)
+            shown = turn.reshow(open_ask)  # in the order first shown, if shown before
+            assert shown is not None  # found just above
+            open_ask, lesson, question = shown
             # An endline question is a review: it asks how sure, where reviews do.
-            turn.say(question_message(open_ask.id, *found, number=check.answered + 1,
+            turn.say(question_message(open_ask.id, lesson, question, number=check.answered + 1,
                                       of=len(check.questions), check=check.phase,
                                       confidence=check.phase == POST
-                                      and confident(turn, found[0])))
+                                      and confident(turn, lesson)))
             return True
         turn.unit.checks.answer(learner_id, check.track, check.phase, False)
         check = _reload(turn, check)

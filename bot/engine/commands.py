@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA, Levenshtein
 
+from bot.content.dictionary import english
 from bot.engine.calendar import looks_like_time, parse_days
 
 COMMANDS = frozenset({
@@ -329,8 +330,8 @@ def misspelt_command(text: str) -> str | None:
     if len(words) != 1 or len(words[0]) < 4 or not words[0].isalpha():
         return None
     word = words[0]
-    if word in COMMANDS or word in ALIASES:
-        return None
+    if word in COMMANDS or word in ALIASES or english(word):
+        return None  # "quit" is not "quiz", nor "ready" "read"
     near = sorted(known for known in (*COMMANDS, *ALIASES) if len(known) >= 4
                   and OSA.distance(word, known) == 1)
     return ALIASES.get(near[0], near[0]) if len({ALIASES.get(n, n) for n in near}) == 1 \

@@ -297,8 +297,7 @@ class Engine:
             if not found.hits or word in found.corrections:  # no word of the library
                 turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
                 return
-        if not lessons.lookup(turn, question_text(inbound.text or ""),
-                              open_ask.lesson_id if open_ask is not None else None):
+        if not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
             turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE

@@ -301,14 +301,16 @@ def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
         for question in lesson.questions])
 
 
-def lookup(turn: Turn, text: str, withhold: str | None = None) -> bool:
+def lookup(turn: Turn, text: str) -> bool:
     """The lesson that best answers the learner's words, or suggestions when none does. It is
     looked up, not read: no points, no streak day, and its questions enter the reviews only
-    when the learner asks (``add``). ``withhold``: the lesson of the question waiting for an
-    answer, which is not given (it would show the answer); False when it was the answer, and
-    the learner was told to answer first."""
+    when the learner asks (``add``). The lesson of a question waiting for an answer is not
+    given, whatever the words (`learn ...`, a reply invited): it would show the answer; False
+    when it was the answer, and the learner was told to answer first."""
     # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
     result = turn.catalog.lookup(text, 3)
+    waiting = turn.unit.asks.latest_open(turn.learner.id)
+    withhold = waiting.lesson_id if waiting is not None else None
     if withhold is not None and any(hit.lesson.id == withhold for hit in result.hits):
         hits = tuple(hit for hit in result.hits if hit.lesson.id != withhold)
         if not hits or result.hits[0].lesson.id == withhold:

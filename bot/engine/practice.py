@@ -189,12 +189,13 @@ def place(turn: Turn, ask: Ask) -> tuple[int, int]:
 def ask_again(turn: Turn, ask: Ask) -> bool:
     """Put an open question of a quiz on a topic to the learner again, with its number; False
     (and the question let go) when a trainer removed it meanwhile."""
-    found = turn.find_question(ask.lesson_id, ask.question_key)
-    if found is None:
+    shown = turn.reshow(ask)
+    if shown is None:
         turn.unit.asks.close(ask.id, turn.now)
         return False
-    turn.say(question_message(ask.id, *found, *place(turn, ask),
-                              confidence=confident(turn, found[0])))
+    ask, lesson, question = shown
+    turn.say(question_message(ask.id, lesson, question, *place(turn, ask),
+                              confidence=confident(turn, lesson)))
     return True
 
 

@@ -77,16 +77,17 @@ def nudge(turn: Turn) -> None:
     ask = turn.unit.asks.to_remind(turn.learner.id, turn.today, turn.day_start())
     if ask is None:
         return
-    found = turn.find_question(ask.lesson_id, ask.question_key)
-    if found is None:
+    shown = turn.reshow(ask)
+    if shown is None:
         return
+    ask, lesson, question = shown
     turn.pushed = True
     turn.say(Notice(NoticeCode.NUDGE))
     at_risk = progress.streak_at_risk(turn)
     if at_risk:
         turn.say(StreakNews(at_risk, at_risk=True))
-    turn.say(question_message(ask.id, *found, *numbering(turn, ask),
-                              confidence=confident(turn, found[0])))
+    turn.say(question_message(ask.id, lesson, question, *numbering(turn, ask),
+                              confidence=confident(turn, lesson)))
 
 
 def sync_cards(turn: Turn) -> None:
@@ -179,12 +180,14 @@ def ask_next(turn: Turn) -> bool:
         asks.close(open_ask.id, turn.now)
         open_ask = asks.latest_open(turn.learner.id)
     if open_ask is not None:
-        found = turn.find_question(open_ask.lesson_id, open_ask.question_key)
-        if found:
+        shown = turn.reshow(open_ask)
+        if shown:
+            open_ask, lesson, question = shown
             if turn.pushed and not (open_ask.pushed and open_ask.asked_at >= turn.day_start()):
                 open_ask = asks.renew(open_ask.id, turn.now)  # it is today's first of the set
-            turn.say(question_message(open_ask.id, *found, *numbering(turn, open_ask),
-                                      confidence=confident(turn, found[0])))
+            turn.say(question_message(open_ask.id, lesson, question,
+                                      *numbering(turn, open_ask),
+                                      confidence=confident(turn, lesson)))
             return True
         asks.close(open_ask.id, turn.now)
     if checks.ask_endline(turn):

@@ -182,6 +182,23 @@ class Turn:
         shown = question.as_shown(ask.shown)
         return (lesson, question, None) if shown is None else (lesson, *shown)
 
+    def reshow(self, ask: Ask) -> tuple[Ask, Lesson, Question] | None:
+        """An open question to put to the learner again: in the order they were shown it (the
+        earlier message's buttons and numbers keep meaning the same choices), or, when its
+        choices changed since, as it is now under a new ask (the old one closed, so its
+        buttons no longer count); None when it or its lesson is gone."""
+        found = self.find_asked(ask)
+        if found is None:
+            return None
+        lesson, question, order = found
+        if order is None:
+            self.unit.asks.close(ask.id, self.now)
+            ask = self.unit.asks.create(self.learner.id, ask.lesson_id, ask.question_key,
+                                        self.now, pushed=ask.pushed,
+                                        check_phase=ask.check_phase,
+                                        check_track=ask.check_track, topic=ask.topic)
+        return ask, lesson, question
+
     def update_learner(self, change: LearnerChange) -> Learner:
         """Change the learner's stored settings; the turn's learner follows."""
         self.learner = self.unit.learners.update(self.learner.id, change)

@@ -367,6 +367,25 @@ def test_run_with_no_platform_enabled_says_what_to_enable(tmp_path: Path) -> Non
         result.stderr
 
 
+def test_run_refuses_a_dashboard_without_its_server_and_dashboard_takes_the_config(
+        tmp_path: Path) -> None:
+    # `run` had started the server anyway, without a word.
+    config = tmp_path / "config.toml"
+    config.write_text(f'[lessons]\ndir = "{SAMPLE}"\n[storage]\nurl = "sqlite:///{tmp_path}/x.db"'
+                      '\n[server]\nenabled = false\n[dashboard]\nenabled = true\n'
+                      '[telegram]\nenabled = true\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "run", "--config", str(config)],
+                            text=True, capture_output=True, timeout=60, check=False,
+                            env={**os.environ, "TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert result.returncode == 1
+    assert "[dashboard] enabled = true needs the HTTP server" in result.stderr
+    # The same config is fine for the tools that read it (export, db upgrade, dashboard).
+    upgraded = run("db", "upgrade", "--config", str(config))
+    assert upgraded.returncode == 0, upgraded.stderr
+    exported = run("export", "learners", "--config", str(config))
+    assert exported.returncode == 0, exported.stderr
+
+
 def test_run_names_the_setting_when_storage_or_lessons_are_wrong(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     base = '[telegram]\nenabled = true\napi_base_url = "http://127.0.0.1:9/bot"\n'

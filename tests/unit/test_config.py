@@ -69,8 +69,9 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[server]\nport = 70000", "server.port: 70000 is too large; write at most 65535"),
         ('[telegram]\nquiz_style = "quiz"',
          "telegram.quiz_style: 'quiz' is not a choice here; write 'buttons' or 'poll'"),
-        ("[server]\nenabled = false\n[dashboard]\nenabled = true",
-         ": [dashboard] enabled = true needs the HTTP server: set [server] enabled = true"),
+        ('[server]\nenabled = false\n[telegram]\nenabled = true\nmode = "webhook"\n'
+         'webhook_url = "https://bot.example.com/tg"\n[slack]\nenabled = true\nmode = "http"',
+         ': [slack] mode = "http" and [telegram] mode = "webhook" need the HTTP server'),
     ],
 )
 def test_a_bad_value_names_the_file_and_the_key(tmp_path: Path, toml: str, words: str) -> None:

@@ -625,3 +625,17 @@ def test_a_missing_image_names_where_its_path_starts(tmp_path: Path) -> None:
         _, problems = parse_lesson(f"# T\n\nText ![kb]({src})\n", "a/x.md", tmp_path)
         [problem] = problems
         assert problem.message.endswith(words), src
+
+
+def test_checklists_and_code_are_left_as_they_are() -> None:
+    # A checklist under a question ticks all (or none) of its boxes: text, as before; code
+    # and prose keep their characters (no bullet error in code, no no-break space changed).
+    lesson, problems = parse_lesson(
+        "# Report\n\nReady to send the report?\n\n- [x] numbers checked\n- [x] spelling\n",
+        "x.md")
+    assert lesson is not None and [p.severity for p in problems] == [W]
+    lesson, problems = parse_lesson(
+        "# Code\n\nText.\n\n```\n\u2022 [x] bullet\n- [x]\u00a0in code\n```\n\n"
+        "Am 3.\u00a0Oktober beginnt es.\n", "x.md")
+    assert lesson is not None and problems == []
+    assert "- [x]\u00a0in code" in lesson.body and "3.\u00a0Oktober" in lesson.body

@@ -87,15 +87,41 @@ def test_a_question_whose_choices_were_reworded_is_asked_again_not_graded(
     assert recorded(engine) == ["2"]
 
 
-def test_a_question_asked_again_is_read_as_shown_again(
+def test_a_question_shown_again_keeps_the_order_first_shown(
         say: Say, engine: Engine, lessons: Path) -> None:
-    open_question(say)
+    # Shown again in the file's new order, the first message's buttons had been read against
+    # it: "right one" pressed there was graded wrong.
+    question = open_question(say)
     rewrite_quiz(engine, lessons, "- [x] right one\n- [ ] wrong one\n- [ ] wrong two\n")
-    [again] = say("quiz", at=TUE)  # the open question, shown as the file has it now
-    assert isinstance(again, QuestionMessage)
-    assert again.question.choices[0].text == "right one"
-    [feedback, *_] = say("1", at=TUE)
+    [again] = say("quiz", at=TUE)
+    assert isinstance(again, QuestionMessage) and again.ask_id == question.ask_id
+    assert [c.text for c in again.question.choices] == ["wrong one", "right one", "wrong two"]
+    [feedback, *_] = say(answer=question.buttons[1].value, at=TUE)  # the first message's
     assert isinstance(feedback, Feedback) and feedback.correct
+    assert recorded(engine) == ["0"]
+
+
+def test_a_kept_delivery_goes_in_the_order_it_was_composed(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A retried push decodes its kept messages with the lesson as it is now: its question
+    keeps the order its buttons (kept too) and its ask were composed with."""
+    from bot.engine import outbox
+    from scheduler.dispatch import Dispatcher
+
+    question = open_question(say)
+    stored = outbox.encode([question])
+    rewrite_quiz(engine, lessons, "- [x] right one\n- [ ] wrong one\n- [ ] wrong two\n")
+    kept = outbox.decode(stored, engine.catalog.get)
+    assert kept is not None
+    with engine.store.unit() as unit:
+        [again] = Dispatcher._as_shown(unit, kept)  # type: ignore[arg-type]
+    assert isinstance(again, QuestionMessage) and again.buttons == question.buttons
+    assert [c.text for c in again.question.choices] == ["wrong one", "right one", "wrong two"]
+    rewrite_quiz(engine, lessons, "- [ ] wrong one\n- [x] right, reworded\n- [ ] wrong two\n")
+    kept = outbox.decode(stored, engine.catalog.get)
+    assert kept is not None
+    with engine.store.unit() as unit:  # changed otherwise: composed afresh
+        assert Dispatcher._as_shown(unit, kept) is None  # type: ignore[arg-type]
 
 
 def test_words_of_one_choice_answer_the_open_question(say: Say, engine: Engine,
@@ -119,3 +145,10 @@ def test_a_question_about_the_open_questions_lesson_does_not_show_its_answer(
     [feedback, *_] = say("2", at=TUE)  # still open
     assert isinstance(feedback, Feedback) and feedback.correct
     assert kinds(say("tell me about apples", at=TUE))[0] == "lookup"  # answered: given
+
+
+def test_learn_does_not_show_the_open_questions_answer_either(say: Say) -> None:
+    say("lesson", at=MON)
+    say("quiz", at=TUE)
+    assert kinds(say("learn apples", at=TUE)) == ["notice:answer_first"]
+    assert kinds(say("/learn apples", at=TUE)) == ["notice:answer_first"]

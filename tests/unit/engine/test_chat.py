@@ -536,6 +536,8 @@ def test_a_command_word_one_slip_away_is_asked_about_not_looked_up(say: Say) -> 
         assert isinstance(reply, UnknownCommand) and reply.meant == meant, typed
         assert not reply.slashed
     assert say("/pasue", at=MON) == [UnknownCommand("pasue", meant="pause")]
-    # A word of the library is looked up, and so is a sentence.
+    # An English word is no slip ("quit" is not "quiz"); a word of the library is looked up,
+    # and so is a sentence.
+    assert not isinstance(say("quit", at=MON)[0], UnknownCommand)
     assert kinds(say("apples", at=MON))[0] == "lookup"
     assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")

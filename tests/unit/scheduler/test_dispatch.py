@@ -312,6 +312,33 @@ async def test_a_worker_cut_off_from_the_database_stops_posting_after_half_a_tim
         [bot.learner("ann").id, bot.learner("bob").id])
 
 
+async def test_a_heartbeat_held_up_by_a_hanging_database_stops_posting_too(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database that hangs rather than refuses holds the heartbeat up on the database
+    thread: past half the time-out this worker may be taken for dead, and posts nothing."""
+    import threading
+
+    bot.clock.set(NINE)
+    bot.dispatcher.heartbeat()
+    release = threading.Event()
+    beat = bot.dispatcher.heartbeat
+
+    def hanging() -> None:
+        release.wait(10)
+        beat()
+
+    monkeypatch.setattr(bot.dispatcher, "heartbeat", hanging)
+    upkeep = asyncio.create_task(bot.dispatcher.upkeep())
+    await asyncio.sleep(0.05)
+    bot.clock.set(NINE + timedelta(seconds=20))
+    assert bot.dispatcher.still_mine(1)  # a slow heartbeat is no sign yet
+    bot.clock.set(NINE + timedelta(seconds=31))
+    assert not bot.dispatcher.still_mine(1)
+    release.set()
+    await upkeep
+    assert bot.dispatcher.still_mine(1)  # taken, alive: its rows are its own
+
+
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
     bot.enrol("ann")
     bot.clock.set(NINE)
