@@ -138,8 +138,8 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Profile(LEARNER, 42, 7, StreakView(1, 1, 0), (), 4, 28, 0,
              (TrackProgress("Git basics", 3, 7),), 2, 1, 0.8, 10),
      "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
-     "questions mastered.\nTracks: Git basics 3/7.\nReviews: 2 due today, 1 tomorrow. Last "
-     "30 days: 80% right of 10 answers.\nBadges: none yet."),
+     "questions mastered.\nTracks: Git basics 3/7.\nReviews: 2 due today (\"quiz\" asks them), 1 "
+     "tomorrow. Last 30 days: 80% right of 10 answers.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(1, 1, 0), (), 4, 28, 0, due_tomorrow=3, next_day="Mon"),
      "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
      "questions mastered.\nReviews: 0 due today, 3 on Mon.\nBadges: none yet."),
