@@ -409,6 +409,8 @@ class Leaderboard:
     board: tuple[Standing, ...]
     opted_in: bool
     my_points: int
+    changed: bool = False
+    """The learner just joined or left it (`top join`, `top leave`): said first."""
 
 
 @dataclass(frozen=True)

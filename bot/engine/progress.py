@@ -193,6 +193,7 @@ def profile(turn: Turn) -> Profile:
 def leaderboard(turn: Turn, args: str) -> None:
     """This week's leaderboard; `top join` and `top leave` choose whether to appear on it."""
     word = args.strip().lower()
+    before = turn.learner.leaderboard_opt_in
     if word in ("join", "on", "in"):
         turn.update_learner(LearnerChange(leaderboard_opt_in=True))
     elif word in ("leave", "off", "out"):
@@ -202,7 +203,8 @@ def leaderboard(turn: Turn, args: str) -> None:
     turn.say(Leaderboard(
         board=tuple(Standing(row.display_name, row.points) for row in board),
         opted_in=turn.learner.leaderboard_opt_in,
-        my_points=turn.unit.points.total(turn.learner.id, since)))
+        my_points=turn.unit.points.total(turn.learner.id, since),
+        changed=turn.learner.leaderboard_opt_in != before))
 
 
 def stats(turn: Turn) -> None:

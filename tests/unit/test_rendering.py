@@ -149,6 +149,10 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Leaderboard((), False, 0),
      "This week's leaderboard:\n  Nobody yet: be the first!\nYou are not on the board (0 "
      'points this week). Type "top join" to appear.'),
+    (Leaderboard((), False, 5, changed=True),  # `top leave`: said first (it had not been)
+     "Done: you are off the board, and your points are kept.\nThis week's leaderboard:\n"
+     "  Nobody yet: be the first!\nYou are not on the board (5 points this week). Type "
+     '"top join" to appear.'),
     (SettingsSaved(LEARNER),
      "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
     (SettingsSaved(replace(LEARNER, quiz_time="07:00")),
