@@ -282,6 +282,10 @@ class Catalog:
                 if self._semantic is not None:
                     self._semantic.update(lesson)
         newly_reported = [p for p in cross if p not in self._cross_problems]
+        for fixed in sorted({p.path for p in self._cross_problems if p.is_error}
+                            - {p.path for p in cross if p.is_error}):
+            if any(lesson.path == fixed for lesson in served.values()):
+                log.warning("%s is fixed; serving its new version", fixed)
         self._served = served
         self._cross_problems = cross
         problems = [p for rel in sorted(touched) if rel in self._files
@@ -299,15 +303,19 @@ class Catalog:
         # path (a file whose `id:` takes another file's name is the one to fix), then the file
         # changed longest ago (the newer one made the clash).
         held = {lesson.id: lesson.path for lesson in self._served.values()}
+        if not held and self._cache is not None:  # at a start: who held a contested id last
+            held = self._cache.holders(self.root)
         candidates = sorted(
             ((state.signature[2], lesson) for state in self._files.values()
              if (lesson := state.good) is not None
              and (self._include_drafts or not lesson.draft)),
             key=lambda item: (held.get(item[1].id) != item[1].path, "id" in item[1].lines,
                               item[0], item[1].path))
+        refused: list[Lesson] = []
         for _, lesson in candidates:
             other = served.get(lesson.id)
             if other is not None:
+                refused.append(lesson)
                 fix = "give this lesson another 'id:' (or remove it: the file's name is the " \
                     "id)" if "id" in lesson.lines else "rename the file, or give it an 'id:'"
                 cross.append(Problem(lesson.path, lesson.lines.get("id", 1), Severity.ERROR,
@@ -315,6 +323,19 @@ class Catalog:
                                      f"'{other.path}'); {fix}"))
                 continue
             served[lesson.id] = lesson
+        previous = {lesson.path: lesson for lesson in self._served.values()}
+        for lesson in refused:
+            # A file in service that takes another's id keeps its last good version, as a file
+            # with any other error does.
+            before = previous.get(lesson.path)
+            if before is not None and before.id != lesson.id and before.id not in served:
+                served[before.id] = before
+                log.warning("%s is broken (its new id is taken); still serving its last good "
+                            "version", lesson.path, extra={"lesson": before.id})
+        contested = {lesson.id: served[lesson.id].path for lesson in refused
+                     if lesson.id in served}
+        if contested and self._cache is not None:
+            self._cache.remember_holders(self.root, contested)
         places: dict[tuple[str, int], Lesson] = {}
         for lesson in sorted(served.values(), key=lambda item: item.path):
             if lesson.track is None or lesson.order is None:

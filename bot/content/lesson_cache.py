@@ -131,6 +131,9 @@ class LessonCache:
             # the file ignores it).
             self._db.execute("CREATE TABLE IF NOT EXISTS last_good (root TEXT NOT NULL, "
                              "rel TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (root, rel))")
+            # Which file served an id two files claim: after a restart it keeps it.
+            self._db.execute("CREATE TABLE IF NOT EXISTS id_holders (root TEXT NOT NULL, "
+                             "id TEXT NOT NULL, rel TEXT NOT NULL, PRIMARY KEY (root, id))")
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
@@ -221,6 +224,38 @@ class LessonCache:
                                              "VALUES (?, ?, ?)", changed)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def holders(self, root: Path) -> dict[str, str]:
+        """The file (rel) that served each id two files of ``root`` claimed, when last seen."""
+        with self._lock:
+            if self._db is None:
+                return {}
+            try:
+                return dict(self._db.execute("SELECT id, rel FROM id_holders WHERE root = ?",
+                                             (_folder(str(root)),)).fetchall())
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for ids two files claim: %s",
+                            self.path, exc)
+                return {}
+
+    def remember_holders(self, root: Path, holders: dict[str, str]) -> None:
+        """Keep which file serves each contested id (id -> rel); only changes are written."""
+        with self._lock:
+            if self._db is None or not holders:
+                return
+            folder = _folder(str(root))
+            try:
+                known = dict(self._db.execute("SELECT id, rel FROM id_holders WHERE root = ?",
+                                              (folder,)).fetchall())
+                changed = [(folder, lesson_id, rel) for lesson_id, rel in holders.items()
+                           if known.get(lesson_id) != rel]
+                if changed:
+                    with self._db:
+                        self._db.executemany("INSERT OR REPLACE INTO id_holders (root, id, rel) "
+                                             "VALUES (?, ?, ?)", changed)
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not keep which file serves an id: %s",
+                            self.path, exc)
 
     def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
         """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files

@@ -113,6 +113,39 @@ def test_a_file_that_takes_a_running_lessons_id_is_refused_not_swapped_in(
     assert again.get("privacy/verify").title == "Verify the caller"  # type: ignore[union-attr]
 
 
+def test_a_contested_id_stays_with_its_file_across_a_restart_and_edits(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # A reviewer: zeta.md took alpha.md's id while the bot ran (refused, rightly); then alpha.md
+    # was edited, and after a restart alpha.md (changed last) was the one refused.
+    from bot.content.lesson_cache import LessonCache
+
+    folder, cache = tmp_path / "lessons", tmp_path / "cache.sqlite3"
+    write(folder / "alpha.md", "---\ntitle: Alpha\nid: shared/alpha\n---\nAlpha text.\n")
+    write(folder / "zeta.md", "---\ntitle: Zeta\nid: zeta-own\n---\nZeta text.\n")
+    catalog = Catalog(folder, cache=LessonCache(cache))
+    catalog.load()
+    # zeta.md, in service, takes the id: it is refused and keeps its last good version.
+    write(folder / "zeta.md", "---\ntitle: Zeta\nid: shared/alpha\n---\nZeta text.\n")
+    change = catalog.refresh()
+    assert change.removed == () and catalog.get("zeta-own") is not None
+    assert catalog.get("shared/alpha").title == "Alpha"  # type: ignore[union-attr]
+    assert any("zeta.md is broken (its new id is taken)" in r.getMessage()
+               for r in caplog.records)
+    write(folder / "alpha.md", "---\ntitle: Alpha, edited\nid: shared/alpha\n---\nText.\n")
+    catalog.refresh()
+    again = Catalog(folder, cache=LessonCache(cache))
+    again.load()
+    assert again.get("shared/alpha").title == "Alpha, edited"  # type: ignore[union-attr]
+    [problem] = [p for p in again.problems() if "duplicate" in p.message]
+    assert problem.path == "zeta.md"
+    # Fixed: said so.
+    write(folder / "zeta.md", "---\ntitle: Zeta\nid: zeta-own\n---\nZeta text.\n")
+    again.refresh()
+    assert again.get("zeta-own") is not None and not again.problems()
+    assert any(r.getMessage() == "zeta.md is fixed; serving its new version"
+               for r in caplog.records)
+
+
 def test_a_track_named_like_a_larger_one_is_warned_of(tmp_path: Path) -> None:
     # A reviewer's "money-maters" and "Money-Matters" each started a track of their own,
     # silently.
