@@ -750,15 +750,21 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     if end is not None and end <= start:
         raise click.UsageError("--until must come after --since (it is the first day left "
                                "out)")
+    settings = None
+    secrets = Secrets.from_environment()
     try:
         settings = load(config_file)
         database = Database(settings.storage.url)
         upgrade(database)
         catalog = _load(settings.lessons.dir)
-        relay = relay_from(settings.xapi, Secrets.from_environment(), database, catalog,
+        relay = relay_from(settings.xapi, secrets, database, catalog,
                            lambda: datetime.now(UTC))
     except MicrolearnError as exc:
-        raise click.ClickException(str(exc)) from exc
+        off = settings is not None and not settings.xapi.enabled
+        raise click.ClickException(
+            f"{config_file}: {exc}" if off and "[xapi]" in str(exc) else str(exc)) from exc
+    # The relay's own warnings would say the LRS's refusal a second time, before the summary.
+    logging.getLogger("bot.xapi").setLevel(logging.CRITICAL)
 
     async def send_all() -> RelayResult:
         total = RelayResult()
@@ -786,5 +792,12 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
                                        "LRS (kept as it has them)" if total.conflicts else "")
                + (f", {total.invalid} refused as invalid" if total.invalid else ""))
     if total.error:
+        later = ("a running bot with [xapi] enabled sends them" if settings.xapi.enabled else
+                 f"[xapi] enabled = false in {config_file}: run the replay again, or enable it")
+        unset = [name for name, value in (("XAPI_USERNAME", secrets.xapi_username),
+                                          ("XAPI_PASSWORD", secrets.xapi_password))
+                 if not value]
+        hint = (f"; {' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} not set (an "
+                "LRS that asks for credentials refuses every statement)") if unset else ""
         raise click.ClickException(f"{total.error}; {waiting} statements wait in the outbox "
-                                   "(a running bot with [xapi] enabled sends them)")
+                                   f"({later}){hint}")

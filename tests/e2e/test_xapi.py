@@ -249,6 +249,13 @@ def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Ca
                            env={**env, "XAPI_PASSWORD": "nope"})
     assert wrong.returncode == 1
     assert "XAPI_USERNAME and XAPI_PASSWORD" in wrong.stderr and "nope" not in wrong.stderr
+    # Without credentials it says they are unset, and says the refusal once.
+    unset = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
+                           env={"PATH": ""})
+    assert unset.returncode == 1
+    assert "XAPI_USERNAME and XAPI_PASSWORD are not set" in unset.stderr
+    assert unset.stderr.count("refused our credentials") == 1
+    assert "WARNING" not in unset.stderr
 
 
 async def test_microlearn_run_relays_to_the_lrs_and_shows_the_backlog_on_metrics(
