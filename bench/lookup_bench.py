@@ -111,9 +111,22 @@ def split_queries(name: str) -> list[dict[str, object]]:
     return queries
 
 
-def hybrid_catalog(folder: Path, cache: Path | None = CACHE) -> tuple[Catalog, SemanticIndex]:
-    """The default lookup over ``folder``, embeddings ready (from the cache where possible)."""
-    index = SemanticIndex(cache=VectorCache(cache))
+def available(names: str) -> Iterator[tuple[str, Path]]:
+    """Each set of ``names`` (comma-separated) with its lessons; a set whose corpus this
+    machine lacks is said skipped."""
+    for name in names.split(","):
+        with lesson_folder(name) as folder:
+            if folder is None:
+                print(json.dumps({"set": name, "skipped": "corpus not on this machine"}))
+                continue
+            yield name, folder
+
+
+def hybrid_catalog(folder: Path, cache: Path | None = CACHE,
+                   index: SemanticIndex | None = None) -> tuple[Catalog, SemanticIndex]:
+    """The default lookup over ``folder``, embeddings ready (from the cache where possible);
+    ``index``: another model's, instead of the bundled one."""
+    index = index or SemanticIndex(cache=VectorCache(cache))
     catalog = Catalog(folder, semantic=index, refuse_unrelated=REFUSED)
     catalog.load()
     catalog.wait_for_meaning(None)  # and the library's floor of confidence measured
@@ -200,27 +213,23 @@ def main() -> None:
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
     only = set(filter(None, args.rankers.split(",")))
-    for name in args.sets.split(","):
-        with lesson_folder(name) as folder:
-            if folder is None:
-                print(json.dumps({"set": name, "skipped": "corpus not on this machine"}))
+    for name, folder in available(args.sets):
+        queries = split_queries(name)
+        chosen, lessons = rankers(folder)
+        for ranker_name, ranker in chosen.items():
+            if only and ranker_name not in only:
                 continue
-            queries = split_queries(name)
-            chosen, lessons = rankers(folder)
-            for ranker_name, ranker in chosen.items():
-                if only and ranker_name not in only:
-                    continue
-                ranker(str(queries[0]["q"]))  # warm: first-call costs are not lookups
-                scores, latencies = evaluate(name, ranker, queries, copies(lessons))
-                for (split, kind), score in sorted(scores.items()):
-                    row = {"set": name, "files": len(lessons), "ranker": ranker_name, "split": split,
-                           "kind": kind, **score.row()}
-                    if (split, kind) == ("all", "all"):
-                        row["p50_ms"] = round(statistics.median(latencies), 2)
-                        row["p95_ms"] = round(percentile(latencies, 0.95), 2)
-                    print(json.dumps(row), flush=True)
-                if args.show_misses and ranker_name == "microlearn":
-                    print("\n".join(scores[("all", "all")].misses))
+            ranker(str(queries[0]["q"]))  # warm: first-call costs are not lookups
+            scores, latencies = evaluate(name, ranker, queries, copies(lessons))
+            for (split, kind), score in sorted(scores.items()):
+                row = {"set": name, "files": len(lessons), "ranker": ranker_name, "split": split,
+                       "kind": kind, **score.row()}
+                if (split, kind) == ("all", "all"):
+                    row["p50_ms"] = round(statistics.median(latencies), 2)
+                    row["p95_ms"] = round(percentile(latencies, 0.95), 2)
+                print(json.dumps(row), flush=True)
+            if args.show_misses and ranker_name == "microlearn":
+                print("\n".join(scores[("all", "all")].misses))
 
 
 if __name__ == "__main__":

@@ -25,10 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.lookup_bench import CACHE, copies, evaluate, lesson_folder, split_queries
-from bot.content.catalog import Catalog
+from bench.lookup_bench import CACHE, available, copies, evaluate, hybrid_catalog, split_queries
 from bot.content.semantic import SemanticIndex
-from bot.content.unrelated import REFUSED
 from bot.content.vector_cache import VectorCache
 
 INSTRUCTION = "Represent this sentence for searching relevant passages: "
@@ -99,33 +97,23 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=CACHE.with_name("other-vectors.sqlite3"))
     args = parser.parse_args()
     InstructedIndex.instruction = args.instruction
-    for name in args.sets.split(","):
-        with lesson_folder(name) as folder:
-            if folder is None:
-                print(json.dumps({"set": name, "skipped": "corpus not on this machine"}))
-                continue
-            queries = split_queries(name)
-            minilm = SemanticIndex(cache=VectorCache(CACHE))
-            first = Catalog(folder, semantic=minilm, refuse_unrelated=REFUSED)
-            first.load()
-            first.wait_for_meaning(None)
-            other = InstructedIndex(encoder_factory=lambda: OnnxEncoder(args.model_dir),
-                                    cache=VectorCache(args.cache),
-                                    model_name=f"{args.model_dir.name}/onnx")
-            second = Catalog(folder, semantic=other, refuse_unrelated=REFUSED)
-            second.load()
-            second.wait_for_meaning(None)
-            same = copies(first.lessons())
-            for label, weight in (("minilm-alone", 0.0), ("other-alone", None),
-                                  ("both-half", 0.5), ("both-equal", 1.0)):
-                ranker = functools.partial(rank, minilm, other, weight)
-                scores, _ = evaluate(name, ranker, queries, same)
-                for split in ("tune", "test"):
-                    for kind in ("all", "paraphrase"):
-                        score = scores.get((split, kind))
-                        if score is not None:
-                            print(json.dumps({"set": name, "ranker": label, "split": split,
-                                              "kind": kind, **score.row()}), flush=True)
+    for name, folder in available(args.sets):
+        queries = split_queries(name)
+        first, minilm = hybrid_catalog(folder)
+        _, other = hybrid_catalog(folder, index=InstructedIndex(
+            encoder_factory=lambda: OnnxEncoder(args.model_dir), cache=VectorCache(args.cache),
+            model_name=f"{args.model_dir.name}/onnx"))
+        same = copies(first.lessons())
+        for label, weight in (("minilm-alone", 0.0), ("other-alone", None),
+                              ("both-half", 0.5), ("both-equal", 1.0)):
+            ranker = functools.partial(rank, minilm, other, weight)
+            scores, _ = evaluate(name, ranker, queries, same)
+            for split in ("tune", "test"):
+                for kind in ("all", "paraphrase"):
+                    score = scores.get((split, kind))
+                    if score is not None:
+                        print(json.dumps({"set": name, "ranker": label, "split": split,
+                                          "kind": kind, **score.row()}), flush=True)
 
 
 if __name__ == "__main__":

@@ -302,15 +302,15 @@ class Catalog:
         # lesson's id must not swap it out for learners), then the one that has it from its own
         # path (a file whose `id:` takes another file's name is the one to fix), then the file
         # changed longest ago (the newer one made the clash).
+        found = [(state.signature[2], lesson) for state in self._files.values()
+                 if (lesson := state.good) is not None
+                 and (self._include_drafts or not lesson.draft)]
         held = {lesson.id: lesson.path for lesson in self._served.values()}
-        if not held and self._cache is not None:  # at a start: who held a contested id last
-            held = self._cache.holders(self.root)
-        candidates = sorted(
-            ((state.signature[2], lesson) for state in self._files.values()
-             if (lesson := state.good) is not None
-             and (self._include_drafts or not lesson.draft)),
-            key=lambda item: (held.get(item[1].id) != item[1].path, "id" in item[1].lines,
-                              item[0], item[1].path))
+        if not held and self._cache is not None and \
+                len({lesson.id for _, lesson in found}) < len(found):
+            held = self._cache.holders(self.root)  # at a start, with a clash: who held it last
+        candidates = sorted(found, key=lambda item: (
+            held.get(item[1].id) != item[1].path, "id" in item[1].lines, item[0], item[1].path))
         refused: list[Lesson] = []
         for _, lesson in candidates:
             other = served.get(lesson.id)
@@ -530,6 +530,12 @@ class Catalog:
             return candidates, hybrid, corrections, {
                 item.lesson_id for item in candidates if item.lesson_id in self._served
                 and self._served[item.lesson_id].content in contents}
+
+    def knows(self, word: str) -> bool:
+        """Whether a lesson in service has ``word`` (lower-cased and stemmed, as lookup reads
+        it): a word of the library, not a slip."""
+        with self._lock:
+            return self._index.knows(word)
 
     def names_lesson(self, text: str) -> bool:
         """Whether ``text`` is just a lesson's name (its title, or a name before its dash), as

@@ -207,23 +207,8 @@ class LessonCache:
 
     def remember_good(self, root: Path, found: dict[str, str]) -> None:
         """Files of ``root`` read good from the cache (rel -> key) are their last good
-        versions, as those just parsed are. Only the records that change are written: on most
-        starts none does, and a start then takes no write lock another process waits for."""
-        with self._lock:
-            if self._db is None or not found:
-                return
-            folder = _folder(str(root))
-            try:
-                known = dict(self._db.execute("SELECT rel, key FROM last_good WHERE root = ?",
-                                              (folder,)).fetchall())
-                changed = [(folder, rel, key) for rel, key in found.items()
-                           if known.get(rel) != key]
-                if changed:
-                    with self._db:
-                        self._db.executemany("INSERT OR REPLACE INTO last_good (root, rel, key) "
-                                             "VALUES (?, ?, ?)", changed)
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+        versions, as those just parsed are."""
+        self._keep("last_good", ("rel", "key"), root, found)
 
     def holders(self, root: Path) -> dict[str, str]:
         """The file (rel) that served each id two files of ``root`` claimed, when last seen."""
@@ -240,22 +225,30 @@ class LessonCache:
 
     def remember_holders(self, root: Path, holders: dict[str, str]) -> None:
         """Keep which file serves each contested id (id -> rel); only changes are written."""
+        self._keep("id_holders", ("id", "rel"), root, holders)
+
+    def _keep(self, table: str, columns: tuple[str, str], root: Path,
+              wanted: dict[str, str]) -> None:
+        """Write ``wanted`` (first column -> second) for folder ``root`` into ``table``, only
+        the records that change: on most starts none does, and a start then takes no write
+        lock another process waits for."""
         with self._lock:
-            if self._db is None or not holders:
+            if self._db is None or not wanted:
                 return
             folder = _folder(str(root))
+            name, value = columns
             try:
-                known = dict(self._db.execute("SELECT id, rel FROM id_holders WHERE root = ?",
-                                              (folder,)).fetchall())
-                changed = [(folder, lesson_id, rel) for lesson_id, rel in holders.items()
-                           if known.get(lesson_id) != rel]
+                known = dict(self._db.execute(
+                    f"SELECT {name}, {value} FROM {table} WHERE root = ?",  # names of ours
+                    (folder,)).fetchall())
+                changed = [(folder, key, kept) for key, kept in wanted.items()
+                           if known.get(key) != kept]
                 if changed:
                     with self._db:
-                        self._db.executemany("INSERT OR REPLACE INTO id_holders (root, id, rel) "
-                                             "VALUES (?, ?, ?)", changed)
+                        self._db.executemany(f"INSERT OR REPLACE INTO {table} (root, {name}, "
+                                             f"{value}) VALUES (?, ?, ?)", changed)
             except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not keep which file serves an id: %s",
-                            self.path, exc)
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
     def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
         """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files

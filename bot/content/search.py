@@ -440,6 +440,10 @@ class SearchIndex:
             term.idf = self._idf(min(dfs)) if dfs else self._idf(0) * UNKNOWN_WEIGHT
         return terms, corrections
 
+    def knows(self, word: str) -> bool:
+        """Whether a lesson has ``word`` (as lookup reads it: lower-cased and stemmed)."""
+        return self._analyzer.stem(word.lower()) in self._postings
+
     def search(self, query: str, limit: int = 5) -> LookupResult:
         """Rank lessons for ``query`` as lookup did before the calibrated models (the score
         weighted by coverage, a fixed coverage/strength rule); an empty ``hits`` means no

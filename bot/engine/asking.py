@@ -7,7 +7,8 @@ from bot.content.catalog import asks_confidence
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.engine.turn import Turn
-from bot.messages import Button, QuestionMessage
+from bot.messages import Button, Notice, NoticeCode, QuestionMessage
+from storage.records import Ask
 
 LEVELS = ("s", "t", "g")
 """How sure a learner may say they are: sure, think so, guessing."""
@@ -17,6 +18,17 @@ LEVEL_WORDS = {"sure": "s", "certain": "s", "i'm sure": "s", "im sure": "s", "i 
                "just guessing": "g", "not sure": "g", "i'm not sure": "g", "im not sure": "g",
                "unsure": "g", "no idea": "g", "not certain": "g"}
 """Words typed after an answer that say how sure the learner is ("2 sure", "b guessing")."""
+
+
+def let_go_changed(turn: Turn, ask: Ask) -> bool:
+    """An answer to a question whose choices a trainer changed since the learner saw it
+    (reworded, added or removed): not graded; the ask is let go and the learner told, before
+    the question comes again as it is now. False when it was answered already (said so)."""
+    if not turn.unit.asks.close(ask.id, turn.now):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        return False
+    turn.say(Notice(NoticeCode.QUESTION_CHANGED))
+    return True
 
 
 def confident(turn: Turn, lesson: Lesson) -> bool:

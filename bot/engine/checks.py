@@ -17,7 +17,7 @@ from datetime import timedelta
 from bot.content.catalog import Catalog, check_size
 from bot.content.model import Lesson, track_title
 from bot.engine import calendar
-from bot.engine.asking import confident, question_message
+from bot.engine.asking import confident, let_go_changed, question_message
 from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
 from bot.messages import CheckDone, CheckIntro, ChoiceRange, Notice, NoticeCode, TrackGain
@@ -136,12 +136,8 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
         question, order = found[1], found[2]
         check = unit.checks.get(turn.learner.id, track, PRE)
         if order is None and check is not None and check.finished_at is None:
-            # The choices changed since the learner saw them: asked again as they are now.
-            if not unit.asks.close(asked.id, turn.now):
-                turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
-                return None
-            turn.say(Notice(NoticeCode.QUESTION_CHANGED))
-            ask_question(turn, check)
+            if let_go_changed(turn, asked):  # asked again as it is now
+                ask_question(turn, check)
             return None
         if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
             turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))

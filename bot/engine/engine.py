@@ -291,12 +291,10 @@ class Engine:
                     talk, NoticeCode.SMALL_TALK)))
             return
         meant = misspelt_command(text)
-        if meant is not None and open_ask is None:
-            word = said.strip("?!.,")
-            found = turn.catalog.lookup(word, 1)
-            if not found.hits or word in found.corrections:  # no word of the library
-                turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
-                return
+        word = said.strip("?!.,")
+        if meant is not None and open_ask is None and not turn.catalog.knows(word):
+            turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
+            return
         if not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"

@@ -311,12 +311,12 @@ def lookup(turn: Turn, text: str) -> bool:
     result = turn.catalog.lookup(text, 3)
     waiting = turn.unit.asks.latest_open(turn.learner.id)
     withhold = waiting.lesson_id if waiting is not None else None
-    if withhold is not None and any(hit.lesson.id == withhold for hit in result.hits):
-        hits = tuple(hit for hit in result.hits if hit.lesson.id != withhold)
-        if not hits or result.hits[0].lesson.id == withhold:
+    if withhold is not None:
+        if result.hits and result.hits[0].lesson.id == withhold:
             turn.say(Notice(NoticeCode.ANSWER_FIRST))
             return False
-        result = replace(result, hits=hits)
+        result = replace(result, hits=tuple(hit for hit in result.hits
+                                            if hit.lesson.id != withhold))
     query = " ".join(text.split())
     if len(query) > voice.SHOWN_QUERY and result.read_as:
         # A long paste is shown, and kept for trainers, as the question lookup read in it.

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
 from bot.engine import calendar, checks, lessons, practice, progress, rules, selection, voice
-from bot.engine.asking import LEVELS, confident, level_of, question_message
+from bot.engine.asking import LEVELS, confident, let_go_changed, level_of, question_message
 from bot.engine.commands import (
     NUMBER_WORDS,
     SKIP_WORDS,
@@ -450,10 +450,8 @@ def ask_changed(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> Non
     added or removed): the answer is not graded, and the question is asked again as it is
     now, under a new ask (the old message's buttons no longer count)."""
     unit = turn.unit
-    if not unit.asks.close(ask.id, turn.now):
-        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+    if not let_go_changed(turn, ask):
         return
-    turn.say(Notice(NoticeCode.QUESTION_CHANGED))
     if ask.check_phase and ask.check_track:
         check = unit.checks.get(turn.learner.id, ask.check_track, ask.check_phase)
         if check is not None and check.finished_at is None and checks.ask_question(turn, check):

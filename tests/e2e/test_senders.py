@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,14 +134,19 @@ async def test_a_telegram_429_pauses_the_pacer_before_the_dispatcher_hears_of_it
         await adapter.stop()
 
 
+def http_slack(slack: FakeSlack, **options: Any) -> SlackAdapter:
+    """A Slack adapter in HTTP mode, talking to ``slack``."""
+    settings = Settings.model_validate({"slack": {
+        "enabled": True, "mode": "http", "api_base_url": slack.base_url}})
+    return SlackAdapter(settings.slack, Secrets(BOT_TOKEN, None, "secret", None), **options)
+
+
 @pytest.mark.parametrize("method", ["conversations.open", "chat.postMessage"])
 async def test_a_slack_429_pauses_the_pacer_before_the_dispatcher_hears_of_it(
         method: str) -> None:
     async with FakeSlack() as slack:
         slack.add_user("U1ANN", "Ann")
-        settings = Settings.model_validate({"slack": {
-            "enabled": True, "mode": "http", "api_base_url": slack.base_url}})
-        adapter = SlackAdapter(settings.slack, Secrets(BOT_TOKEN, None, "secret", None))
+        adapter = http_slack(slack)
         slack.fail_next(method, 429, "ratelimited", retry_after=20)  # longer than the SDK waits
         with pytest.raises(RateLimited) as caught:
             await adapter.send(Recipient(1, Platform.SLACK, "U1ANN", None),
@@ -152,10 +158,7 @@ async def test_a_slack_429_pauses_the_pacer_before_the_dispatcher_hears_of_it(
 async def test_slack_progress_gets_what_each_message_was() -> None:
     async with FakeSlack() as slack:
         slack.add_user("U1ANN", "Ann")
-        settings = Settings.model_validate({"slack": {
-            "enabled": True, "mode": "http", "api_base_url": slack.base_url}})
-        adapter = SlackAdapter(settings.slack, Secrets(BOT_TOKEN, None, "secret", None),
-                               per_channel=1000)
+        adapter = http_slack(slack, per_channel=1000)
         progressed: list[tuple[int, Sent]] = []
 
         async def progress(parts: int, sent: Sent) -> None:
@@ -203,10 +206,7 @@ async def test_telegram_stops_before_the_next_message_of_a_delivery_taken_over(
 async def test_slack_stops_before_the_next_message_of_a_delivery_taken_over() -> None:
     async with FakeSlack() as slack:
         slack.add_user("U1ANN", "Ann")
-        settings = Settings.model_validate({"slack": {
-            "enabled": True, "mode": "http", "api_base_url": slack.base_url}})
-        adapter = SlackAdapter(settings.slack, Secrets(BOT_TOKEN, None, "secret", None),
-                               per_channel=1000)
+        adapter = http_slack(slack, per_channel=1000)
         asked, still_mine = mine_for(1)
         recipient = Recipient(1, Platform.SLACK, "U1ANN", None, still_mine=still_mine)
         with pytest.raises(ClaimLost) as caught:

@@ -48,36 +48,31 @@ def test_good_trainers_and_a_https_webhook_pass(tmp_path: Path) -> None:
     assert settings.bot.trainers == ["slack:U024BE7LH", "telegram:42", "console:you"]
 
 
+def warnings_loading(text: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The warnings loading a config of ``text`` logs."""
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        load(path)
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
 def test_a_quiz_time_before_the_lesson_time_is_warned_about(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text('[schedule]\nlesson_time = "09:00"\nquiz_time = "08:30"\n', encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        load(path)
-    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert "schedule.quiz_time" in warning.getMessage()
-    assert "before schedule.lesson_time" in warning.getMessage()
-    caplog.clear()
-    path.write_text('[schedule]\nlesson_time = "09:00"\nquiz_time = "15:00"\n', encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        load(path)
-    assert caplog.records == []
+    [warning] = warnings_loading('[schedule]\nlesson_time = "09:00"\nquiz_time = "08:30"\n',
+                                 tmp_path, caplog)
+    assert "schedule.quiz_time" in warning and "before schedule.lesson_time" in warning
+    assert warnings_loading('[schedule]\nlesson_time = "09:00"\nquiz_time = "15:00"\n',
+                            tmp_path, caplog) == []
 
 
 def test_a_dashboard_no_trainer_can_sign_in_to_is_warned_about(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text("[dashboard]\nenabled = true\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        load(path)
-    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert "[bot] trainers is empty" in warning.getMessage()
-    caplog.clear()
-    path.write_text('[bot]\ntrainers = ["slack:U1"]\n[dashboard]\nenabled = true\n',
-                    encoding="utf-8")
-    with caplog.at_level(logging.WARNING):
-        load(path)
-    assert caplog.records == []
+    [warning] = warnings_loading("[dashboard]\nenabled = true\n", tmp_path, caplog)
+    assert "[bot] trainers is empty" in warning
+    assert warnings_loading('[bot]\ntrainers = ["slack:U1"]\n[dashboard]\nenabled = true\n',
+                            tmp_path, caplog) == []
 
 
 def test_the_storage_url_is_checked_before_the_platforms(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from tests.unit.engine.conftest import (
     learner_of,
     more_lessons,
     read_lesson,
+    write,
 )
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -541,3 +542,12 @@ def test_a_command_word_one_slip_away_is_asked_about_not_looked_up(say: Say) -> 
     assert not isinstance(say("quit", at=MON)[0], UnknownCommand)
     assert kinds(say("apples", at=MON))[0] == "lookup"
     assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")
+
+
+def test_a_word_of_the_library_one_slip_from_a_command_is_looked_up(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    write(lessons, "extra/quizz.md", "title: The Quizz app\ntopic: extra",
+          "Quizz is the app we use for team trivia.")
+    engine.catalog.refresh()
+    say("hi", at=MON)
+    assert kinds(say("quizz", at=MON))[0] == "lookup"
