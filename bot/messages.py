@@ -411,6 +411,9 @@ class Leaderboard:
     my_points: int
     changed: bool = False
     """The learner just joined or left it (`top join`, `top leave`): said first."""
+    asked: bool = False
+    """The learner asked to join or leave (``changed`` False: they already were where they
+    asked to be, and are told so)."""
 
 
 @dataclass(frozen=True)

@@ -194,6 +194,7 @@ def leaderboard(turn: Turn, args: str) -> None:
     """This week's leaderboard; `top join` and `top leave` choose whether to appear on it."""
     word = args.strip().lower()
     before = turn.learner.leaderboard_opt_in
+    asked = word in ("join", "on", "in", "leave", "off", "out")
     if word in ("join", "on", "in"):
         turn.update_learner(LearnerChange(leaderboard_opt_in=True))
     elif word in ("leave", "off", "out"):
@@ -204,7 +205,7 @@ def leaderboard(turn: Turn, args: str) -> None:
         board=tuple(Standing(row.display_name, row.points) for row in board),
         opted_in=turn.learner.leaderboard_opt_in,
         my_points=turn.unit.points.total(turn.learner.id, since),
-        changed=turn.learner.leaderboard_opt_in != before))
+        changed=turn.learner.leaderboard_opt_in != before, asked=asked))
 
 
 def stats(turn: Turn) -> None:

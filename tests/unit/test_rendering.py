@@ -153,6 +153,12 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Done: you are off the board, and your points are kept.\nThis week's leaderboard:\n"
      "  Nobody yet: be the first!\nYou are not on the board (5 points this week). Type "
      '"top join" to appear.'),
+    (Leaderboard((Standing("Ann", 30),), True, 30, asked=True),  # `top join` when on it
+     "You are on the board already.\nThis week's leaderboard:\n  1. Ann: 30\nYou: 30 points "
+     'this week ("top leave" hides you).'),
+    (Leaderboard((), False, 5, asked=True),  # `top leave` when off it
+     "You are not on the board: nothing to leave.\nThis week's leaderboard:\n  Nobody yet: be "
+     'the first!\nYou are not on the board (5 points this week). Type "top join" to appear.'),
     (SettingsSaved(LEARNER),
      "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
     (SettingsSaved(replace(LEARNER, quiz_time="07:00")),

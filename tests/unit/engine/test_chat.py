@@ -12,6 +12,7 @@ from bot.messages import (
     Feedback,
     Inbound,
     Invalid,
+    Leaderboard,
     LearnWhat,
     LessonMessage,
     LessonRead,
@@ -64,6 +65,17 @@ def test_a_bare_setting_word_shows_the_setting_and_never_delivers_a_lesson(
     assert kinds(say("topics", at=MON)) == ["notice:topics"]
     assert kinds(say("top", at=MON)) == ["leaderboard"]
     assert read_count(engine) == 0
+
+
+def test_joining_or_leaving_the_board_twice_says_where_the_learner_already_is(
+        say: Say) -> None:
+    say("hi", at=MON)
+    said = [say(typed, at=MON)[0] for typed in ("top join", "top join", "top leave", "top leave",
+                                                "top")]
+    assert all(isinstance(board, Leaderboard) for board in said)
+    assert [(b.opted_in, b.changed, b.asked) for b in said if isinstance(b, Leaderboard)] == [
+        (True, True, True), (True, False, True), (False, True, True), (False, False, True),
+        (False, False, False)]
 
 
 def test_times_are_understood_as_people_type_them_or_refused_with_an_example(
