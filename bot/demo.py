@@ -2,7 +2,8 @@
 
 The demo runs the real paths: typed lines go through the host to the engine, and 'tomorrow'
 moves the clock to the next learning day and lets the real due scan and dispatcher push the
-day's lesson and, at quiz time, the reviews due, through the console adapter. So a newcomer sees
+day's lesson and, at quiz time, the reviews due, through the console adapter; 'later' moves it
+on within the day, to the reminder of a quiz left unanswered. So a newcomer sees
 spacing and streaks within a minute, exactly as the scheduler would deliver them.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.adapters.console import QUIT, USER, ConsoleAdapter
 from bot.app import BotHost
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class Demo:
-    """The console learner's conversation, plus the demo's own words: 'tomorrow' and 'now'."""
+    """The console learner's conversation, plus the demo's own words: 'tomorrow', 'later' and
+    'now'."""
 
     def __init__(self, engine: Engine, database: Database, clock: ManualClock,
                  console: ConsoleAdapter, echo: bool = False, watch: bool = False) -> None:
@@ -96,6 +98,8 @@ class Demo:
         """The replies to one typed line (a day's pushes are printed as they go)."""
         if text.lower() in ("tomorrow", "/tomorrow"):
             return await self.tomorrow()
+        if text.lower() in ("later", "/later"):
+            return await self.later()
         if text.lower() in ("now", "/now") and self.learner() is not None:
             return [self.phrase("demo_clock", now=self.local_time())]
         before = self.learner()
@@ -155,6 +159,36 @@ class Demo:
             result = await self.push()
             quizzes += result.sent if review else 0
         return [] if quizzes else [self.phrase("demo_no_questions")]
+
+    async def later(self) -> list[str]:
+        """Move to the next moment today when the scheduler has something for the learner (a
+        reminder of a quiz left unanswered, or the day's lesson or quiz still to come) and
+        deliver what it sends then; 'tomorrow' shows only a day's lesson and quiz."""
+        learner = self.learner()
+        if learner is None:
+            return [self.phrase("demo_hello_first")]
+        if learner.paused:
+            return [self.phrase("demo_paused")]
+        if learner.stopped:
+            return [self.phrase("demo_stopped")]
+        zone = calendar.zone(learner.time_zone)
+        now = self.clock.now()
+        today = calendar.local_date(now, zone)
+        end = calendar.at_local(today + timedelta(days=1), "00:00", zone)
+        planned = (learner.next_lesson_at, learner.next_quiz_at,
+                   learner.next_nudge_at if learner.nudges else None)
+        moments = [moment for moment in planned if moment is not None and moment < end]
+        if not moments:
+            return [self.phrase("demo_later_nothing")]
+        moment = min(moments)
+        review = moment == learner.next_quiz_at
+        self.clock.set(max(now, moment))
+        self.console.print([self.phrase("demo_day", now=self.local_time(), skipped=0,
+                                        review=review)])
+        result = await self.push()
+        if result.sent:
+            return []
+        return [self.phrase("demo_no_questions" if review else "demo_later_none")]
 
     async def push(self) -> DispatchResult:
         """What the scheduler sends now: the due scan, then the dispatcher."""

@@ -61,6 +61,30 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert out.rstrip().endswith("Bye!")
 
 
+LATER = """lesson
+done
+quiz
+later
+tomorrow
+later
+later
+"""
+
+
+def test_later_moves_the_demo_clock_to_the_reminder_of_a_quiz_left_unanswered() -> None:
+    out = piped(LATER)
+    # Monday: the lesson was read and nothing is due yet; the quiz time passes unremarked.
+    assert "> later\n\n--- Mon 02 Mar 2026, 15:00 CET: review time ---\n\n(no questions due " \
+        "today)" in out
+    assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in out
+    reminder = out.split("--- Tue 03 Mar 2026, 18:00 CET ---", 1)[1]
+    assert reminder.lstrip().startswith("Your question from today is still waiting")
+    assert "Question 1 of 3 (Give feedback people can use):" in reminder
+    assert reminder.rstrip().endswith(
+        "[Nothing more is planned for you today: type 'tomorrow' to jump to the next learning "
+        "day.]\n\nBye!")
+
+
 CHAT = """time
 time 8am
 days weekdays
