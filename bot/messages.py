@@ -154,6 +154,9 @@ class Inbound:
     """An answer to a native quiz poll: the poll's id (see ``Host.poll_sent``) ..."""
     choices: tuple[int, ...] = ()
     """... and the zero-based options chosen (empty: the vote was taken back)."""
+    event_id: str | None = None
+    """The platform's id of the event (a Slack event id, a Telegram update id), when it may
+    send the event again: the engine handles each id once, whichever replica gets it."""
 
 
 # -- what outbound messages say about the learner ---------------------------------------------

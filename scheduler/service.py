@@ -26,6 +26,10 @@ from storage.database import unavailable
 
 log = logging.getLogger(__name__)
 
+EVENTS_KEPT = timedelta(days=2)
+"""How long a handled platform event's id is kept: Slack sends an event again within minutes,
+Telegram keeps an update for a day."""
+
 
 @dataclass(frozen=True)
 class Job:
@@ -170,12 +174,14 @@ class SchedulerService:
 
     async def run_cleanup(self) -> None:
         """Delete finished outbox rows past their keeping time."""
-        def prune() -> int:
-            cutoff = self.clock.now() - timedelta(days=self.timing.keep_days)
+        def prune() -> tuple[int, int]:
+            now = self.clock.now()
             with self.database.unit() as unit:
-                return unit.deliveries.prune(cutoff)
+                return (unit.deliveries.prune(now - timedelta(days=self.timing.keep_days)),
+                        unit.events.prune(now - EVENTS_KEPT))
 
         async def work() -> None:
-            removed = await asyncio.to_thread(prune)
-            log.info("clean-up: %d old outbox rows deleted", removed, extra={"job": "clean-up"})
+            removed, events = await asyncio.to_thread(prune)
+            log.info("clean-up: %d old outbox rows and %d handled event ids deleted", removed,
+                     events, extra={"job": "clean-up"})
         await self._guard("clean-up", work)

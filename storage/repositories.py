@@ -55,6 +55,7 @@ from storage.tables import (
     DeliveryRow,
     FlagRow,
     ForgottenRow,
+    InboundEventRow,
     LearnerRow,
     LookupMissRow,
     PointsRow,
@@ -630,6 +631,30 @@ class Polls:
         """The learner and ask of a poll, if it is ours."""
         row = self.session.get(PollRow, (platform, poll_id))
         return PollRecord(row.learner_id, row.ask_id) if row else None
+
+
+class InboundEvents:
+    """Platform events handled, so that one sent again is handled once (any replica)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def first(self, platform: str, event_id: str, now: datetime) -> bool:
+        """Record the event in this transaction; False when it was handled already. A
+        concurrent transaction recording the same event waits for this one: if it commits,
+        the other sees the event handled; if it rolls back (the handling failed), the other
+        handles it."""
+        return _insert_once(self.session, InboundEventRow,
+                            {"platform": platform, "event_id": event_id[:100],
+                             "handled_at": now})
+
+    def prune(self, before: datetime) -> int:
+        """Forget events handled before ``before`` (platforms stop sending them again within
+        hours); how many."""
+        result = self.session.execute(
+            delete(InboundEventRow).where(col(InboundEventRow.handled_at) < before)
+            .returning(col(InboundEventRow.event_id)))
+        return len(result.all())
 
 
 def _delivery(row: DeliveryRow) -> Delivery:

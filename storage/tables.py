@@ -290,6 +290,18 @@ class PollRow(SQLModel, table=True):
     created_at: datetime
 
 
+class InboundEventRow(SQLModel, table=True):
+    """A platform event already handled (a Slack event id, a Telegram update id): the same
+    event sent again, to this replica or another, or after a crash before the platform heard
+    back, is handled once. It holds no words of the learner, and goes after a few days."""
+
+    __tablename__ = "inbound_event"
+
+    platform: str = Field(primary_key=True, max_length=20)
+    event_id: str = Field(primary_key=True, max_length=100)
+    handled_at: datetime = Field(index=True)
+
+
 class DashboardLinkRow(SQLModel, table=True):
     """A one-time sign-in link to the trainer dashboard: only its token's SHA-256 is kept."""
 

@@ -21,6 +21,7 @@ from storage.repositories import (
     Checks,
     Deliveries,
     Flags,
+    InboundEvents,
     Learners,
     Lookups,
     Points,
@@ -43,6 +44,7 @@ class Unit:
         self.deliveries = Deliveries(session)
         self.workers = Workers(session)
         self.polls = Polls(session)
+        self.events = InboundEvents(session)
         self.progress = Progress(session)
         self.cards = Cards(session)
         self.answers = Answers(session)

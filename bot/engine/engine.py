@@ -144,6 +144,14 @@ class Engine:
     def handle(self, inbound: Inbound, now: datetime) -> list[Outbound]:
         """Answer one thing a learner did (enrolling them first if they are new)."""
         with self.store.unit() as unit:
+            if inbound.event_id is not None and not unit.events.first(
+                    inbound.platform.value, inbound.event_id, now):
+                # Sent again after it was handled (a slow answer, a lost acknowledgement, a
+                # crash before Telegram heard back), perhaps to another replica: a second
+                # "lesson" would send a second lesson.
+                log.info("%s event %s was handled already", inbound.platform.value,
+                         inbound.event_id, extra={"platform": inbound.platform.value})
+                return []
             known = unit.learners.find(inbound.platform.value, inbound.user_id)
             if known is None and unit.learners.forgotten(inbound.platform.value,
                                                          inbound.user_id):

@@ -410,6 +410,28 @@ async def test_a_retried_event_is_handled_once(lone_bot: SlackBot, fake: FakeSla
     assert [inbound.text for inbound in lone_bot.host.inbounds] == ["help", "me"]
 
 
+async def test_an_event_retried_to_another_replica_is_handled_once(
+        bot: SlackBot, fake: FakeSlack, database: Database, clock: ManualClock) -> None:
+    """Slack spreads envelopes over a Socket Mode app's connections: its retry of an event
+    may reach another replica, which has never seen it (on both databases)."""
+    await say(bot, "hello")  # enrols Ann: welcome
+    body = event_body(dm(ANN, "lesson"))
+    first = await fake.socket.send("events_api", body)
+    await fake.socket.wait_ack(first)
+    await fake.wait_posts(2)
+    other = await start_bot(fake, database, clock)  # the newest connection gets the retry
+    try:
+        again = await fake.socket.send("events_api", body, retry_attempt=1,
+                                       retry_reason="timeout")
+        assert await fake.socket.wait_ack(again) == {"envelope_id": again}
+        [profile] = await say(other, "me")  # everything before has been handled by now
+        assert profile.startswith("ann: 0 points")
+        assert len(fake.posted()) == 3  # welcome, one lesson, the profile
+        assert [inbound.text for inbound in other.host.inbounds] == ["lesson", "me"]
+    finally:
+        await other.stop()
+
+
 async def test_a_failing_event_gets_a_polite_reply_and_the_bot_goes_on(lone_bot: SlackBot) -> None:
     lone_bot.host.fail_on = "boom"
     [sorry] = await say(lone_bot, "boom")

@@ -633,9 +633,10 @@ async def test_hostile_text_never_breaks_a_send(start_bot: Start) -> None:
 # -- webhook mode and start-up ---------------------------------------------------------------
 
 
-async def webhook_runtime(fake: FakeTelegram, tmp_path: Path) -> tuple[Runtime, int]:
+async def webhook_runtime(fake: FakeTelegram, tmp_path: Path,
+                          db: Path | None = None) -> tuple[Runtime, int]:
     """`microlearn run` in webhook mode on a free port, its secret "s3cret-For_tests",
-    started; (the runtime, its port)."""
+    started; (the runtime, its port). ``db``: the SQLite file (another replica's)."""
     from bot.config import load
 
     port = free_port()
@@ -644,7 +645,7 @@ async def webhook_runtime(fake: FakeTelegram, tmp_path: Path) -> tuple[Runtime, 
 [lessons]
 dir = "{GOOD}"
 [storage]
-url = "sqlite:///{tmp_path / 'bot.db'}"
+url = "sqlite:///{db or tmp_path / 'bot.db'}"
 [server]
 port = {port}
 [telegram]
@@ -758,6 +759,55 @@ async def test_a_redelivered_webhook_update_is_handled_once(
         assert "Welcome to microlearn" in welcome.text and "Welcome" not in lesson_text.text
     finally:
         await runtime.stop()
+
+
+async def test_an_update_sent_again_to_another_replica_is_handled_once(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    """Two replicas behind one webhook address: Telegram's second try of an update may reach
+    the other one, which has never seen it."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    shared = tmp_path / "shared.db"
+    replicas = [await webhook_runtime(fake, first, shared),
+                await webhook_runtime(fake, second, shared)]
+    headers = {SECRET_HEADER: "s3cret-For_tests"}
+    try:
+        async with aiohttp.ClientSession() as client:
+            start = fake.message_update(ADA, "/start")
+            lesson = fake.message_update(ADA, "lesson")
+            for update in (start, lesson):
+                for _, port in replicas:
+                    async with client.post(f"http://127.0.0.1:{port}/hooks/tg", json=update,
+                                           headers=headers) as response:
+                        assert response.status == 200
+                await fake.wait_sent(1 if update is start else 2, ADA)
+            await asyncio.sleep(0.3)  # a second welcome or lesson would show by now
+            me = fake.message_update(ADA, "me")
+            async with client.post(f"http://127.0.0.1:{replicas[1][1]}/hooks/tg", json=me,
+                                   headers=headers) as response:
+                assert response.status == 200
+            await fake.wait_sent(3, ADA)
+        welcome, lesson_text, profile = fake.sent_to(ADA)
+        assert "Welcome to microlearn" in welcome.text and "Welcome" not in lesson_text.text
+        assert profile.text.startswith("Ada: ")
+    finally:
+        for runtime, _ in replicas:
+            await runtime.stop()
+
+
+async def test_updates_fetched_again_after_a_crash_are_handled_once(start_bot: Start) -> None:
+    """A bot killed before its next ``getUpdates`` never confirmed what it fetched: Telegram
+    gives those updates to the restarted bot, which had already answered them."""
+    bot = await start_bot()
+    await bot.says("/start")
+    lesson = bot.fake.push_message(ADA, "lesson")
+    await bot.fake.wait_sent(2, ADA)
+    bot.fake.push_update(json.loads(json.dumps(lesson)))  # the same update, the same id
+    [profile] = await bot.says("me")
+    assert profile.text.startswith("Ada: ")
+    texts = [message.text for message in bot.fake.sent_to(ADA)]
+    assert len(texts) == 3, texts  # welcome, one lesson, the profile
 
 
 async def test_a_malformed_update_is_acknowledged_logged_once_and_the_next_is_handled(

@@ -107,7 +107,8 @@ class Listeners:
         user, channel = str(event["user"]), str(event["channel"])
         self.adapter.directory.remember_dm(user, channel)
         text = to_plain(str(event.get("text") or ""))[:WORDS_LIMIT]
-        await self._run(channel, self.converse(user, channel, text=text))
+        event_id = str(body.get("event_id") or "") or None
+        await self._run(channel, self.converse(user, channel, text=text, event_id=event_id))
 
     async def on_learn(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user, where = str(command["user_id"]), str(command.get("channel_id") or "")
@@ -190,11 +191,14 @@ class Listeners:
     # -- the work -------------------------------------------------------------------------------
 
     async def neutral(self, user: str, channel: str | None, text: str | None = None,
-                      answer: str | None = None) -> Inbound:
-        """The neutral event, with the name and time zone ``users.info`` gives (cached)."""
+                      answer: str | None = None, event_id: str | None = None) -> Inbound:
+        """The neutral event, with the name and time zone ``users.info`` gives (cached);
+        ``event_id``: the Events API's id of a message, which Slack sends again when it heard
+        back too late (handled once, whichever replica it reaches)."""
         person = await self.adapter.directory.person(user)
         return Inbound(Platform.SLACK, user, chat_id=channel, text=text, answer=answer,
-                       display_name=person.display_name, time_zone=person.time_zone)
+                       display_name=person.display_name, time_zone=person.time_zone,
+                       event_id=event_id)
 
     async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
         host = self.adapter.host
@@ -202,8 +206,10 @@ class Listeners:
             raise RuntimeError("the Slack adapter got an event before start()")
         return await host.handle(inbound)
 
-    async def converse(self, user: str, channel: str, text: str) -> None:
-        replies = await self.handle(await self.neutral(user, channel, text=text))
+    async def converse(self, user: str, channel: str, text: str,
+                       event_id: str | None = None) -> None:
+        replies = await self.handle(await self.neutral(user, channel, text=text,
+                                                       event_id=event_id))
         await self.adapter.reply(channel, replies)
 
     async def answer(self, user: str, channel: str, ts: str, value: str, chosen: str,

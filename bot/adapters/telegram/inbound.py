@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from telegram import Update, User
 
@@ -61,7 +62,16 @@ def addressed(update: Update, text: str, bot_id: int | None, bot_username: str |
 
 def to_inbound(update: Update, bot_id: int | None = None,
                bot_username: str | None = None) -> Inbound | None:
-    """The neutral event for an update, or None for one the bot ignores."""
+    """The neutral event for an update, or None for one the bot ignores. It carries the
+    update's id (with the bot's: another bot's ids are its own), so that an update Telegram
+    sends again, after a crash or to another replica, is handled once."""
+    inbound = _neutral(update, bot_id, bot_username)
+    if inbound is None:
+        return None
+    return replace(inbound, event_id=f"{bot_id or 0}:{update.update_id}")
+
+
+def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> Inbound | None:
     if update.callback_query is not None:
         query = update.callback_query
         message = query.message

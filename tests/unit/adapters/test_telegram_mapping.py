@@ -110,7 +110,7 @@ def test_a_text_message_is_an_inbound_text() -> None:
                                last_name="Lovelace")
     assert to_inbound(update(data), 7, "microlearn_bot") == Inbound(
         Platform.TELEGRAM, "42", chat_id="42", text="how do I spot phishing?",
-        display_name="Ada Lovelace")
+        display_name="Ada Lovelace", event_id=f"7:{data['update_id']}")
 
 
 def test_a_command_addressed_to_the_bot_loses_the_bots_name() -> None:
@@ -135,7 +135,8 @@ async def test_a_button_press_is_an_inbound_answer() -> None:
     assert message["message_id"] == recorded.message_id
     pressed = update(fake.callback_update(42, recorded, index=0))
     assert to_inbound(pressed) == Inbound(Platform.TELEGRAM, "42", chat_id="42",
-                                          answer="a:5:0", display_name="Ada")
+                                          answer="a:5:0", display_name="Ada",
+                                          event_id=f"0:{pressed.update_id}")
     assert reply_chat(pressed) == "42"
 
 
@@ -146,7 +147,8 @@ async def test_a_poll_vote_is_an_inbound_poll_answer() -> None:
     poll_id = fake.sent[0].poll["id"] if fake.sent[0].poll else ""
     vote = update(fake.poll_answer_update(42, poll_id, [1]))
     assert to_inbound(vote) == Inbound(Platform.TELEGRAM, "42", chat_id="42", poll_id=poll_id,
-                                       choices=(1,), display_name="Ada")
+                                       choices=(1,), display_name="Ada",
+                                       event_id=f"0:{vote.update_id}")
     assert reply_chat(vote) == "42"
 
 

@@ -29,6 +29,7 @@ from storage.repositories import (
     Cards,
     Deliveries,
     Flags,
+    InboundEvents,
     Learners,
     Lookups,
     Points,
@@ -295,6 +296,36 @@ def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database
     with database.session() as session:
         assert Asks(session).latest_open(learner_id) is None
         assert Asks(session).open_count(learner_id) == 0
+
+
+def test_a_platform_event_is_handled_once_by_concurrent_replicas_unless_it_failed(
+        database: Database) -> None:
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def receive() -> None:
+        barrier.wait(5)
+        with database.session() as session:
+            results.append(InboundEvents(session).first("slack", "Ev1", NOW))
+            session.commit()
+
+    threads = [threading.Thread(target=receive) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [False] * 5 + [True]
+    # Handling that failed rolls its record back: the platform's next try is handled.
+    with pytest.raises(RuntimeError), database.unit() as unit:
+        assert unit.events.first("telegram", "1:7", NOW)
+        raise RuntimeError("the handling failed")
+    with database.unit() as unit:
+        assert unit.events.first("telegram", "1:7", NOW)
+        assert unit.events.first("slack", "1:7", NOW)  # the same id on another platform
+        assert not unit.events.first("telegram", "1:7", NOW + timedelta(hours=1))
+    with database.unit() as unit:
+        assert unit.events.prune(NOW + timedelta(seconds=1)) == 3
+        assert unit.events.first("slack", "Ev1", NOW)  # forgotten days later
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: object) -> None:
