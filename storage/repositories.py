@@ -323,6 +323,7 @@ class Learners:
                 _insert_once(self.session, ForgottenRow, {
                     "platform": account.platform,
                     "digest": _digest(account.platform_user_id), "forgotten_at": now})
+        rollups.forget(self.session, learner_id)
         for table in (AnswerRow, AskRow, PointsRow, BadgeRow, FlagRow, CardRow, ProgressRow,
                       DeliveryRow, StreakRow, PollRow, LookupMissRow, ActivityDayRow,
                       RatingRow, ReflectionRow, AwaitedRow, TrackCheckRow):

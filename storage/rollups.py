@@ -9,6 +9,7 @@ rows stay the truth (``tests/unit/dashboard`` checks that both agree).
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlmodel import Session
 from storage.dialects import insert_of
 from storage.tables import (
     ActivityDayRow,
+    AnswerRow,
     ChoiceDayRow,
     ConfidenceDayRow,
     LearnerRow,
@@ -32,6 +34,7 @@ _CHOICE: Table = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CONFIDENCE: Table = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 _PLATFORM: Table = PlatformDayRow.__table__  # type: ignore[attr-defined]
 _LEARNER: Table = LearnerRow.__table__  # type: ignore[attr-defined]
+_ANSWER: Table = AnswerRow.__table__  # type: ignore[attr-defined]
 
 
 def day_of(moment: datetime) -> date:
@@ -114,3 +117,50 @@ def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
                    {"answers": 1, "right": int(correct)})
     activity(session, learner_id, at, platform, answered=1, right=int(correct))
     acted(session, learner_id, at)
+
+
+def forget(session: Session, learner_id: int) -> None:
+    """Take a learner's part out of every daily total before their rows are deleted: the
+    totals count no one who asked to be forgotten (a day of a platform with few learners would
+    point back to them), and agree with the answers left."""
+    platform = _platform(session, learner_id)
+    questions: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    choices: Counter[tuple[Any, ...]] = Counter()
+    confidences: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for row in session.execute(select(
+            _ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.answered_at,
+            _ANSWER.c.correct, _ANSWER.c.choices, _ANSWER.c.first, _ANSWER.c.latest,
+            _ANSWER.c.confidence).where(_ANSWER.c.learner_id == learner_id)):
+        day = day_of(row.answered_at)
+        keys = (day, platform, row.lesson_id, row.question_key)
+        right = bool(row.correct)
+        questions[keys].update({
+            "answers": 1, "right": int(right), "firsts": int(row.first),
+            "first_right": int(row.first and right), "latest": int(row.latest),
+            "latest_right": int(row.latest and right)})
+        for choice in {int(c) for c in str(row.choices or "").split(",") if c.strip()}:
+            choices[(*keys, choice)] += 1
+        if row.confidence is not None:
+            confidences[(*keys, row.confidence)].update({"answers": 1, "right": int(right)})
+    days: defaultdict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for row in session.execute(select(_ACTIVITY).where(_ACTIVITY.c.learner_id == learner_id)):
+        days[(row.day, row.platform)].update({
+            "delivered": row.delivered, "read": row.read, "asked": row.asked,
+            "answered": row.answered, "right": row.right,
+            "active": int(row.read + row.answered > 0)})
+    _subtract(session, _QUESTION, ("day", "platform", "lesson_id", "question_key"), questions)
+    _subtract(session, _CHOICE, ("day", "platform", "lesson_id", "question_key", "choice"),
+              {keys: Counter({"picked": count}) for keys, count in choices.items()})
+    _subtract(session, _CONFIDENCE,
+              ("day", "platform", "lesson_id", "question_key", "confidence"), confidences)
+    _subtract(session, _PLATFORM, ("day", "platform"), days)
+
+
+def _subtract(session: Session, table: Table, names: tuple[str, ...],
+              amounts: dict[tuple[Any, ...], Counter[str]]) -> None:
+    for keys, counts in amounts.items():
+        changed = {name: count for name, count in counts.items() if count}
+        if changed:
+            session.execute(update(table).where(
+                *(table.c[name] == value for name, value in zip(names, keys, strict=True)))
+                .values({name: table.c[name] - count for name, count in changed.items()}))

@@ -332,8 +332,18 @@ def test_the_learners_voice_page(database: Database, catalog: Catalog,
         f"learner #{cohort['ann']}")
 
 
+@pytest.mark.parametrize("forgotten", [None, "ann", "dee"])
 def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,
-                                                  cohort: dict[str, int]) -> None:
+                                                  cohort: dict[str, int],
+                                                  forgotten: str | None) -> None:
+    """Also once a learner was forgotten: the totals count no one who asked to be."""
+    if forgotten is not None:
+        with database.reports() as reports:
+            before = reports.by_platform(Scope(MONDAY - timedelta(days=1), NOW))
+        with database.unit() as unit:
+            unit.learners.forget(cohort[forgotten])
+        with database.reports() as reports:
+            assert reports.by_platform(Scope(MONDAY - timedelta(days=1), NOW)) != before
     every = tuple(lesson.id for lesson in catalog.lessons())
     for platform in (None, "console", "telegram"):
         for since in (MONDAY - timedelta(days=1), MONDAY + timedelta(days=2)):
