@@ -169,6 +169,13 @@ class Simulation:
             asked = next((m for m in reversed(replies) if isinstance(m, QuestionMessage)), None)
             if asked is None or not asked.buttons:
                 break
+            if len(asked.question.correct_indexes) > 1:  # select all that apply: typed
+                picked = self.choose_all(person, asked, moment)
+                replies = self.handle(person, moment,
+                                      text=" ".join(str(index + 1) for index in picked))
+                self.answers += 1
+                moment += timedelta(seconds=40)
+                continue
             choice = self.choose(person, asked, moment)
             if asked.levels:  # how sure, with the same tap
                 button = choice * len(asked.levels) + asked.levels.index(
@@ -202,6 +209,10 @@ class Simulation:
             wrong = [index for index in range(len(question.choices)) if index != right]
             if self.random.random() < 0.2:
                 replies = self.handle(person, at, text="I don't know")
+            elif len(question.correct_indexes) > 1:  # select all that apply: typed
+                picked = self.choose_all(person, asked, at, skill=person.skill * 0.35)
+                replies = self.handle(person, at,
+                                      text=" ".join(str(index + 1) for index in picked))
             else:
                 knows = self.random.random() < person.skill * 0.35 or not wrong
                 choice = right if knows else self.random.choice(wrong)
@@ -226,11 +237,19 @@ class Simulation:
                     self.handle(person, at, text="skip")
 
     def choose(self, person: Persona, message: QuestionMessage, now: datetime) -> int:
-        """The choice this learner presses: right with a chance from skill and memory; a
-        broken question's key is rejected by those who know the material."""
+        """The choice this learner presses: right when they know it (:meth:`knows`), else a
+        wrong one."""
         question = message.question
         right = question.correct_indexes[0]
         wrong = [index for index in range(len(question.choices)) if index != right]
+        if self.knows(person, message, now) or not wrong:
+            return right
+        return self.random.choice(wrong)
+
+    def knows(self, person: Persona, message: QuestionMessage, now: datetime) -> bool:
+        """Whether the learner answers right: a chance from skill and memory; a broken
+        question's key is rejected by those who know the material."""
+        question = message.question
         seen = person.seen.get(f"{message.lesson.id}:{question.key}")
         days = (now - seen).total_seconds() / 86400 if seen else 30.0
         recall = math.exp(-days / person.memory)
@@ -238,9 +257,21 @@ class Simulation:
         person.seen[f"{message.lesson.id}:{question.key}"] = now
         if (message.lesson.id, question.key) in self.broken:
             knows = not knows if person.skill > 0.7 else knows
-        if knows or not wrong:
+        return knows
+
+    def choose_all(self, person: Persona, message: QuestionMessage, now: datetime,
+                   skill: float | None = None) -> list[int]:
+        """The choices ticked of a select-all question: all the right ones when the learner
+        knows (as :meth:`knows` decides, or with the chance ``skill`` before the lessons),
+        else the right ones with one missed or one wrong added."""
+        right = sorted(message.question.correct_indexes)
+        if (self.random.random() < skill) if skill is not None else \
+                self.knows(person, message, now):
             return right
-        return self.random.choice(wrong)
+        wrong = [index for index in range(len(message.question.choices)) if index not in right]
+        if wrong and self.random.random() < 0.5:
+            return sorted([*right, self.random.choice(wrong)])
+        return right[:-1] if len(right) > 1 else right
 
     def sureness(self, person: Persona, right: bool) -> str:
         """How sure a learner says they are: mostly sure when right, mostly guessing when not,

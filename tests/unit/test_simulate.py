@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from bot.app import open_engine
 from bot.cli import main
@@ -46,6 +47,23 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     assert baselines >= 6 and both >= 4
     assert isinstance(before, float) and isinstance(after, float) and after > before
     assert isinstance(gain, float) and gain > 0
+
+
+def test_a_select_all_question_is_answered_with_its_choices_and_often_right(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "lessons"
+    write(folder, "fruit.md", "title: Fruit\ntopic: food",
+          "Apples and pears are fruit; a stone is not.\n\n## Quiz\n\n### Which are fruit?\n"
+          "- [x] Apple\n- [ ] Stone\n- [x] Pear\n- [ ] Brick\n> Both grow on trees.\n")
+    database, engine = open_engine(folder, f"sqlite:///{tmp_path / 'cohort.db'}",
+                                   EngineSettings())
+    Simulation(engine, seed=5).run(10, 14, date(2026, 3, 2))
+    with database.engine.connect() as connection:
+        answers = connection.execute(text("SELECT choices, correct FROM answer")).all()
+    database.dispose()
+    assert len(answers) >= 10
+    assert {choices for choices, _ in answers} <= {"0,2", "0", "0,1,2", "0,2,3"}
+    assert 0.1 < sum(bool(correct) for _, correct in answers) / len(answers) < 1  # was 0
 
 
 def test_simulate_says_the_lessons_read_that_the_dashboard_counts(tmp_path: Path) -> None:
