@@ -120,18 +120,15 @@ class LrsClient:
                         _seconds(response.headers.get("Retry-After")))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise LrsUnavailable(f"the LRS at {self.endpoint} cannot be reached "
-                                 f"({type(exc).__name__}: {exc}); statements wait in the "
-                                 "outbox and go when it answers") from exc
+                                 f"({type(exc).__name__}: {exc})") from exc
 
     def _unavailable(self, status: int, text: str, wait: float | None) -> LrsUnavailable:
         if status in (401, 403):
             return LrsRefused(
                 f"the LRS at {self.endpoint} refused our credentials ({status}): check "
-                "XAPI_USERNAME and XAPI_PASSWORD, and that the account may write statements; "
-                "statements wait in the outbox meanwhile")
+                "XAPI_USERNAME and XAPI_PASSWORD, and that the account may write statements")
         return LrsUnavailable(f"the LRS at {self.endpoint} answered {status} "
-                              f"({_detail(text)}); statements are sent again later",
-                              wait)
+                              f"({_detail(text)})", wait)
 
 
 def _detail(text: str) -> str:

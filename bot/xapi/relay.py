@@ -201,7 +201,8 @@ class XapiRelay:
                 await asyncio.to_thread(self._retry, [row.statement_id for row in rows],
                                         now + timedelta(seconds=delay), str(exc))
                 (log.error if isinstance(exc, LrsRefused) else log.warning)(
-                    "xapi: %s (next try in %.0f s)", exc, delay, extra={"job": "xapi"})
+                    "xapi: %s; statements wait in the outbox (next try in %.0f s)", exc,
+                    delay, extra={"job": "xapi"})
                 result.waiting += len(rows)
                 result.error = str(exc)
                 break

@@ -255,6 +255,7 @@ def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Ca
     assert unset.returncode == 1
     assert "XAPI_USERNAME and XAPI_PASSWORD are not set" in unset.stderr
     assert unset.stderr.count("refused our credentials") == 1
+    assert unset.stderr.count("wait in the outbox") == 1
     assert "WARNING" not in unset.stderr
 
 
