@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -430,6 +431,34 @@ async def test_an_event_retried_to_another_replica_is_handled_once(
         assert [inbound.text for inbound in other.host.inbounds] == ["lesson", "me"]
     finally:
         await other.stop()
+
+
+async def test_a_reply_outlasts_a_short_slack_outage(lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """Handled and recorded (an answer graded), the reply is worth a few seconds of 503s:
+    lost, it would leave the learner answering a question they never saw."""
+    lone_bot.adapter.reply_backoff = 0.01
+    await say(lone_bot, "hello")
+    fake.fail_next("chat.postMessage", 503, "service_unavailable", count=4)
+    [profile] = await say(lone_bot, "me")
+    assert profile.startswith("ann: 0 points")
+    assert [call.status for call in fake.calls_to("chat.postMessage")][-5:] == [503] * 4 + [200]
+
+
+async def test_a_reply_slack_keeps_refusing_is_said_lost_and_unreachable_learners_are_left(
+        lone_bot: SlackBot, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.slack")
+    lone_bot.adapter.reply_backoff = 0.01
+    await say(lone_bot, "hello")
+    fake.fail_next("chat.postMessage", 503, "service_unavailable", count=8)
+    [lost] = await say(lone_bot, "me")
+    assert lost.startswith("Sorry, Slack did not take my reply just now")
+    assert "a reply was lost" in caplog.text and "Traceback" not in caplog.text
+    before = len(fake.posted())
+    fake.fail_next("chat.postMessage", 200, "account_inactive")
+    await say(lone_bot, "me", wait=None)
+    [profile] = await say(lone_bot, "me")  # the bot goes on, and said nothing in between
+    assert profile.startswith("ann: 0 points") and len(fake.posted()) == before + 1
+    assert "cannot reply" in caplog.text
 
 
 async def test_a_failing_event_gets_a_polite_reply_and_the_bot_goes_on(lone_bot: SlackBot) -> None:

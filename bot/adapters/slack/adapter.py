@@ -43,8 +43,11 @@ PER_CHANNEL = 1.0
 """Slack's documented pace for chat.postMessage: about one message a second per channel."""
 CONNECT_TIMEOUT = 20.0
 """Seconds to open the Socket Mode websocket before start gives up."""
-REPLY_TRIES = 3
-"""A reply that meets a 429 waits Retry-After and tries again, this many times in all."""
+REPLY_TRIES = 4
+"""A reply that meets a 429 waits Retry-After and tries again, this many times in all; one
+that meets a passing server or network error (after the client's own retry) waits
+``reply_backoff`` seconds, doubled each time."""
+REPLY_BACKOFF = 0.5
 MARK_EVENT = "microlearn_delivery"
 """The message metadata event type that marks a scheduled post with its delivery and part."""
 HISTORY_LIMIT = 50
@@ -84,6 +87,7 @@ class SlackAdapter:
         self.bot_user_id: str | None = None
         self.host: Host | None = None
         self._authorized: AuthorizeResult | None = None
+        self.reply_backoff = REPLY_BACKOFF
 
         async def authorize() -> AuthorizeResult:  # bolt passes a method's 'self' by name
             return await self._authorize()
@@ -342,13 +346,23 @@ class SlackAdapter:
                     raise
                 log.warning("Slack rate limit on a reply: waiting %.1f s", exc.retry_after,
                             extra={"platform": "slack"})
+            except TemporaryDeliveryError as exc:
+                # The engine has recorded what the learner did (an answer graded, a lesson
+                # counted): its reply is worth a few seconds of a passing Slack error.
+                if attempt == REPLY_TRIES:
+                    raise
+                delay = self.reply_backoff * 2 ** (attempt - 1)
+                log.warning("a reply failed for now (%s); trying again in %.1f s", exc, delay,
+                            extra={"platform": "slack"})
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def sorry(self, channel: str | None) -> None:
-        """The polite answer when handling an event failed (best effort: never raises)."""
+    async def sorry(self, channel: str | None, lost: bool = False) -> None:
+        """The polite answer when handling an event failed (best effort: never raises);
+        ``lost``: what the learner did was recorded, only its reply did not reach Slack."""
         if not channel:
             return
         try:
-            await self.post_paced(channel, self.blocks.sorry())
+            await self.post_paced(channel, self.blocks.sorry(lost))
         except DeliveryError as exc:
             log.warning("could not even apologise: %s", exc, extra={"platform": "slack"})

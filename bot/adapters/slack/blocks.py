@@ -438,8 +438,11 @@ class BlockRenderer:
         blocks.append(context(self.phrase("home_footer")))
         return {"type": "home", "blocks": self.fit(blocks, HOME_BLOCKS)}
 
-    def sorry(self) -> SlackMessage:
-        """The polite answer when handling an event failed."""
+    def sorry(self, lost: bool = False) -> SlackMessage:
+        """The polite answer when handling an event failed (``lost``: only its reply)."""
+        if lost:
+            text = self.phrase("reply_lost")
+            return SlackMessage(text.split(", so ")[0] + ".", [section(text)])
         return SlackMessage(self.phrase("sorry_preview"), [section(self.phrase("sorry"))])
 
     # -- the whole delivery --------------------------------------------------------------------

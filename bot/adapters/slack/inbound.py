@@ -31,7 +31,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import (
     CheckDone,
     Feedback,
@@ -288,6 +288,15 @@ class Listeners:
             await work
         except asyncio.CancelledError:
             raise
+        except RecipientUnreachable as exc:
+            log.info("cannot reply: %s", exc, extra={"platform": "slack"})
+        except TemporaryDeliveryError as exc:
+            # Handled and recorded; only the reply did not get through after its retries.
+            log.warning("a reply was lost: %s", exc, extra={"platform": "slack"})
+            await self.adapter.sorry(channel, lost=True)
+        except DeliveryError as exc:
+            log.error("Slack refused a reply: %s", exc, extra={"platform": "slack"})
+            await self.adapter.sorry(channel, lost=True)
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("handling a Slack request failed", extra={"platform": "slack"})
             await self.adapter.sorry(channel)
