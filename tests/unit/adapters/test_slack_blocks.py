@@ -139,6 +139,8 @@ def test_slack_help_asks_for_words_not_slashes() -> None:
     [message] = render(Help())
     shown = json.dumps(message.blocks)
     assert "a slash is for its own commands" in shown and "with or without a slash" not in shown
+    # "<topic>" as typed would be a link in mrkdwn: it is escaped, as learners' text is.
+    assert "learn &lt;topic&gt;" in shown and "<topic>" not in shown and "<note>" not in shown
 
 
 def test_text_messages_join_and_a_question_stands_alone() -> None:
