@@ -92,6 +92,7 @@ class NoticeCode(StrEnum):
     NO_OPEN_QUESTION = "no_open_question"
     BAD_ANSWER = "bad_answer"
     ALREADY_ANSWERED = "already_answered"
+    QUESTION_CLOSED = "question_closed"
     QUESTION_GONE = "question_gone"
     QUESTION_CHANGED = "question_changed"
     ALREADY_PAUSED = "already_paused"

@@ -852,6 +852,11 @@ class Answers:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def recorded(self, key: str) -> bool:
+        """Whether the answer of idempotency ``key`` was recorded (an ask's: ``ask:ID``)."""
+        return self.session.exec(select(AnswerRow.id).where(
+            col(AnswerRow.idempotency_key) == key)).first() is not None
+
     def record(self, learner_id: int, lesson_id: str, question_key: str,
                choices: Iterable[int], correct: bool, now: datetime, key: str,
                confidence: str | None = None) -> bool:

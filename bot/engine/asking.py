@@ -20,12 +20,19 @@ LEVEL_WORDS = {"sure": "s", "certain": "s", "i'm sure": "s", "im sure": "s", "i 
 """Words typed after an answer that say how sure the learner is ("2 sure", "b guessing")."""
 
 
+def closed(turn: Turn, ask: Ask) -> Notice:
+    """What to say of an answer to a question closed already: answered (it counts once), or
+    closed unanswered when another took its place (a new quiz, the question changed)."""
+    answered = turn.unit.answers.recorded(f"ask:{ask.id}")
+    return Notice(NoticeCode.ALREADY_ANSWERED if answered else NoticeCode.QUESTION_CLOSED)
+
+
 def let_go_changed(turn: Turn, ask: Ask) -> bool:
     """An answer to a question whose choices a trainer changed since the learner saw it
     (reworded, added or removed): not graded; the ask is let go and the learner told, before
     the question comes again as it is now. False when it was answered already (said so)."""
     if not turn.unit.asks.close(ask.id, turn.now):
-        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        turn.say(closed(turn, ask))
         return False
     turn.say(Notice(NoticeCode.QUESTION_CHANGED))
     return True

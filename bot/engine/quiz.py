@@ -7,7 +7,14 @@ from datetime import datetime
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
 from bot.engine import calendar, checks, lessons, practice, progress, rules, selection, voice
-from bot.engine.asking import LEVELS, confident, let_go_changed, level_of, question_message
+from bot.engine.asking import (
+    LEVELS,
+    closed,
+    confident,
+    let_go_changed,
+    level_of,
+    question_message,
+)
 from bot.engine.commands import (
     NUMBER_WORDS,
     SKIP_WORDS,
@@ -353,7 +360,7 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     unit, learner_id = turn.unit, turn.learner.id
     turn.pushed = ask.pushed
     if not unit.asks.close(ask.id, turn.now):
-        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        turn.say(closed(turn, ask))
         return
     practising = practice.is_practice(turn, ask)  # before its review
     unit.answers.record(learner_id, ask.lesson_id, ask.question_key, (), False, turn.now,
@@ -401,7 +408,7 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
     if found is None:
         unit.asks.close(ask_id, turn.now)
         turn.say(Notice(NoticeCode.QUESTION_GONE))
-        ask_next(turn)
+        go_on(turn, ask)  # a quiz on a topic goes on with its lesson's next question
         return
     lesson, question, order = found
     if order is None:
@@ -414,7 +421,7 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
         turn.say(Notice(NoticeCode.ONE_CHOICE))  # asked again, not graded wrong
         return
     if not unit.asks.close(ask_id, turn.now):
-        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+        turn.say(closed(turn, ask))
         return
     given = tuple(sorted(set(choices)))
     correct = set(given) == set(question.correct_indexes)

@@ -686,7 +686,8 @@ class TelegramAdapter:
                 note = to_plain(self.renderer.html(notice))
                 if len(note) <= 200:
                     await self._answer(query, note)
-                    if notice == Notice(NoticeCode.ALREADY_ANSWERED) and message is not None:
+                    if notice in (Notice(NoticeCode.ALREADY_ANSWERED),
+                                  Notice(NoticeCode.QUESTION_CLOSED)) and message is not None:
                         await self._edit(message, None, None)
                     return []
         await self._answer(query)

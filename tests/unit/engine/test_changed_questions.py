@@ -80,8 +80,8 @@ def test_a_question_whose_choices_were_reworded_is_asked_again_not_graded(
     again = replies[1]
     assert isinstance(again, QuestionMessage) and again.ask_id != question.ask_id
     assert recorded(engine) == []  # nothing graded
-    # The old message's buttons no longer count; the new question's do.
-    assert kinds(say(answer=question.buttons[1].value, at=TUE)) == ["notice:already_answered"]
+    # The old message's buttons no longer count, and say why; the new question's do.
+    assert kinds(say(answer=question.buttons[1].value, at=TUE)) == ["notice:question_closed"]
     [feedback, *_] = say("3", at=TUE)
     assert isinstance(feedback, Feedback) and feedback.correct
     assert recorded(engine) == ["2"]
@@ -152,3 +152,31 @@ def test_learn_does_not_show_the_open_questions_answer_either(say: Say) -> None:
     say("quiz", at=TUE)
     assert kinds(say("learn apples", at=TUE)) == ["notice:answer_first"]
     assert kinds(say("/learn apples", at=TUE)) == ["notice:answer_first"]
+
+
+def test_a_quiz_on_a_topic_goes_on_when_a_trainer_rewords_its_open_question(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
+          "Lesson one about apples.\n\n## Quiz\n\n### Question one?\n- [ ] wrong one\n"
+          "- [x] right one\n\n### Question two?\n- [x] yes\n- [ ] no\n")
+    engine.catalog.refresh()
+    say("hi", at=MON)
+    [first] = [m for m in say("quiz on basics", at=MON) if isinstance(m, QuestionMessage)]
+    assert first.question.text == "Question one?"
+    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
+          "Lesson one about apples.\n\n## Quiz\n\n### Question one, reworded?\n"
+          "- [ ] wrong one\n- [x] right one\n\n### Question two?\n- [x] yes\n- [ ] no\n")
+    engine.catalog.refresh()
+    replies = say(answer=first.buttons[1].value, at=MON)
+    assert kinds(replies)[0] == "notice:question_gone"
+    asked = [m for m in replies if isinstance(m, QuestionMessage)]
+    assert asked and asked[0].question.text in ("Question one, reworded?", "Question two?")
+
+
+def test_a_question_set_aside_by_a_new_quiz_says_so_when_its_button_is_pressed(
+        say: Say) -> None:
+    say("hi", at=MON)
+    [question] = [m for m in say("quiz on basics", at=MON) if isinstance(m, QuestionMessage)]
+    say("quiz on basics", at=MON)  # another quiz on a topic takes the open one's place
+    replies = say(answer=question.buttons[1].value, at=MON)
+    assert kinds(replies) == ["notice:question_closed"]
