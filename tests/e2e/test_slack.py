@@ -983,6 +983,33 @@ async def test_a_lesson_image_in_the_folder_is_shared_just_before_its_lesson(
         await started.stop()
 
 
+async def test_a_long_lesson_arrives_as_several_posts_slack_takes(
+        fake: FakeSlack, sqlite: Database, clock: ManualClock, tmp_path: Path) -> None:
+    """Slack refuses a post whose blocks hold more than about 12,000 characters
+    (``msg_blocks_too_long``, which the fake enforces): a long lesson goes as several posts,
+    and a push that fails between them sends only the rest when it is tried again."""
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    paragraphs = [f"Part {i}: " + " ".join(f"w{i}x{j}" for j in range(300)) for i in range(14)]
+    (folder / "long.md").write_text("---\ntitle: A long read\n---\n\n" + "\n\n".join(
+        paragraphs) + "\n\n## Quiz\n\n### Long?\n- [x] yes\n- [ ] no\n", encoding="utf-8")
+    started = await start_bot(fake, sqlite, clock, lessons=folder)
+    try:
+        await enrolled(started, clock)
+        fake.fail_next("chat.postMessage", 500, "internal_error", after=1)  # the second post
+        assert (await started.tick()).retried == 1
+        clock.advance(timedelta(minutes=1))
+        assert (await started.tick()).sent == 1
+        posts = fake.posted(ANN_DM)[1:]  # after the welcome
+        assert len(posts) == 3 and posts[1].text.endswith("(2/3)")
+        shown = " ".join(block_texts(post.blocks) for post in posts)
+        assert all(paragraph in shown for paragraph in paragraphs)
+        assert [call.status for call in fake.calls_to("chat.postMessage")][-4:] == [
+            200, 500, 200, 200]  # the first post was not sent again
+    finally:
+        await started.stop()
+
+
 async def test_a_checked_track_begins_with_its_baseline_in_block_kit(
         lone_bot: SlackBot, fake: FakeSlack) -> None:
     """The security track asks for a check: `lesson` brings the baseline first, each answer

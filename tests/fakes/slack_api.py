@@ -160,6 +160,21 @@ def check_blocks(blocks: Any, limit: int = 50) -> None:
             raise BlockKitError(f"unsupported block type {kind!r}")
 
 
+BLOCKS_TEXT = 12_000
+"""Characters of text a post's blocks may hold in all: real Slack refuses more (somewhere
+past 12,000 with its containers counted; undocumented) as ``msg_blocks_too_long``."""
+
+
+def blocks_text(value: Any) -> int:
+    """Every text string in a post's blocks, counted."""
+    if isinstance(value, dict):
+        return sum(len(item) if key == "text" and isinstance(item, str) else blocks_text(item)
+                   for key, item in value.items())
+    if isinstance(value, list):
+        return sum(blocks_text(item) for item in value)
+    return 0
+
+
 def _text(value: Any, limit: int, plain_only: bool = False) -> None:
     if not isinstance(value, dict) or value.get("type") not in ("plain_text", "mrkdwn"):
         raise BlockKitError(f"not a text object: {value!r}"[:200])
@@ -555,6 +570,8 @@ class FakeSlack:
                 check_blocks(blocks)
             except BlockKitError:
                 raise _Refusal("invalid_blocks") from None
+            if blocks_text(blocks) > BLOCKS_TEXT:
+                raise _Refusal("msg_blocks_too_long")
         if len(text) > 40_000:
             raise _Refusal("msg_too_long")
         return text, blocks or []

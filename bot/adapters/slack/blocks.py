@@ -43,6 +43,13 @@ HEADER_TEXT = 150
 BUTTON_TEXT = 75
 CONTEXT_ELEMENTS = 10
 MESSAGE_BLOCKS = 50
+MESSAGE_TEXT = 11_000
+"""Characters of text in one post: Slack refuses a post whose blocks hold more than about
+12,000 (``msg_blocks_too_long``; undocumented, so with room to spare)."""
+BLOCK_WEIGHT = 20
+"""What a block itself counts towards ``MESSAGE_TEXT`` (Slack's buffer for containers)."""
+MESSAGE_POSTS = 6
+"""Posts one message may become before the rest is cut: a lesson is a few minutes' read."""
 HOME_BLOCKS = 100
 FALLBACK_TEXT = 300
 """The notification text (``text`` beside ``blocks``): a preview, not the message."""
@@ -138,12 +145,28 @@ def divider() -> Block:
     return {"type": "divider"}
 
 
+_MARKS = ("*", "`", "~")
+"""mrkdwn's paired marks: a cut between a pair shows both as typed characters."""
+
+
+def _cut_at(window: str) -> int:
+    """Where to cut ``window``: the last line end or space (in its second half) outside any
+    bold, code or struck-through span, else the last one; -1 when there is none."""
+    least = len(window) // 2
+    spaces = [at for at in range(len(window) - 1, least - 1, -1) if window[at] in " \n"]
+    for at in spaces:
+        if all(window[:at].count(mark) % 2 == 0 for mark in _MARKS):
+            return at
+    return spaces[0] if spaces else -1
+
+
 def _split(paragraph: str, limit: int) -> list[str]:
-    """A paragraph longer than a section, cut at line ends or spaces (never inside an entity)."""
+    """A paragraph longer than a section, cut at line ends or spaces, outside bold and code
+    spans where it can (never inside an entity)."""
     pieces: list[str] = []
     while len(paragraph) > limit:
         window = paragraph[:limit]
-        at = max(window.rfind("\n"), window.rfind(" "))
+        at = _cut_at(window)
         if at < limit // 2:
             at = limit
             amp = window.rfind("&")
@@ -461,10 +484,61 @@ class BlockRenderer:
                 grouped[-1] = SlackMessage(last.text, [*last.blocks, divider(), *message.blocks],
                                            photo=last.photo)
             else:
-                grouped.append(SlackMessage(message.text, self.fit(message.blocks),
-                                            message.ask_id, message.upload, message.photo))
+                grouped.append(message)
             joinable = not alone
-        return grouped
+        return [part for message in grouped for part in self.posts(message)]
+
+    def posts(self, message: SlackMessage) -> list[SlackMessage]:
+        """``message`` as the posts Slack takes: at most ``MESSAGE_BLOCKS`` blocks and
+        ``MESSAGE_TEXT`` characters of text each (a long lesson goes as several posts, its
+        picture with the first, its buttons with the last); past ``MESSAGE_POSTS`` posts the
+        rest is cut, saying so."""
+        posts: list[list[Block]] = [[]]
+        size = 0
+        for block in message.blocks:
+            weight = _weight([block])
+            if posts[-1] and (size + weight > MESSAGE_TEXT
+                              or len(posts[-1]) == MESSAGE_BLOCKS):
+                posts.append([])
+                size = 0
+            posts[-1].append(block)
+            size += weight
+        if len(posts) > MESSAGE_POSTS:
+            # The last post kept ends with the cut note and the message's buttons.
+            tail = [context(self.phrase("cut_note")),
+                    *[block for block in posts[-1] if block.get("type") == "actions"][-1:]]
+            last = posts[MESSAGE_POSTS - 1]
+            while last and (_weight(last) + _weight(tail) > MESSAGE_TEXT
+                            or len(last) + len(tail) > MESSAGE_BLOCKS):
+                last.pop()
+            posts = [*posts[:MESSAGE_POSTS - 1], [*last, *tail]]
+        if len(posts) == 1:
+            return [SlackMessage(message.text, posts[0], message.ask_id, message.upload,
+                                 message.photo)]
+        return [SlackMessage(message.text if number == 0 else self.phrase(
+                    "continued", text=message.text, part=number + 1, parts=len(posts)),
+                             blocks,
+                             message.ask_id if number == len(posts) - 1 else None,
+                             message.upload if number == len(posts) - 1 else None,
+                             message.photo if number == 0 else None)
+                for number, blocks in enumerate(posts)]
+
+
+def _weight(blocks: list[Block]) -> int:
+    """What ``blocks`` count towards ``MESSAGE_TEXT``."""
+    return sum(_text_size(block) + BLOCK_WEIGHT for block in blocks)
+
+
+def _text_size(block: Any) -> int:
+    """The characters of text in a block (Slack counts them over a whole post)."""
+    if isinstance(block, str):
+        return len(block)
+    if isinstance(block, dict):
+        return sum(_text_size(value) for key, value in block.items()
+                   if key in ("text", "alt_text", "elements", "fields", "title"))
+    if isinstance(block, list):
+        return sum(_text_size(item) for item in block)
+    return 0
 
 
 def _fields(message: Outbound) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from bot.messages import (
     StreakView,
     TrackProgress,
 )
-from tests.fakes.slack_api import check_blocks, entities_ok, mrkdwn_texts
+from tests.fakes.slack_api import BLOCKS_TEXT, blocks_text, check_blocks, entities_ok, mrkdwn_texts
 from tests.unit.examples import one_of_each
 
 
@@ -89,10 +89,36 @@ def test_a_local_image_is_left_out() -> None:
 
 def test_a_huge_lesson_keeps_every_slack_limit() -> None:
     body = "\n\n".join(f"Paragraph {i}: " + "word &amp; <tag> " * 300 for i in range(60))
-    [message] = render(LessonMessage(lesson(title="T" * 400, body=body)))
-    check_blocks(message.blocks)  # 50 blocks, 3,000 a section, 150 a header
-    assert len(message.blocks) == 50 and "cut here" in json.dumps(message.blocks[-1])
-    assert all(entities_ok(text) for text in mrkdwn_texts(message.blocks))
+    posts = render(LessonMessage(lesson(title="T" * 400, body=body), done="read:x"))
+    assert len(posts) == 6  # then cut: a lesson is a few minutes' read
+    for post in posts:
+        check_blocks(post.blocks)  # 50 blocks, 3,000 a section, 150 a header
+        assert blocks_text(post.blocks) <= BLOCKS_TEXT  # Slack's msg_blocks_too_long
+        assert all(entities_ok(text) for text in mrkdwn_texts(post.blocks))
+    assert posts[0].blocks[0]["type"] == "header" and posts[1].text.endswith("(2/6)")
+    assert "cut here" in json.dumps(posts[-1].blocks[-2])
+    assert posts[-1].blocks[-1]["type"] == "actions"  # Got it, with the last post
+
+
+def test_a_long_lesson_goes_as_several_posts_with_nothing_lost() -> None:
+    paragraphs = [f"Paragraph {i}: " + " ".join(f"w{i}x{j}" for j in range(250))
+                  for i in range(16)]  # about 28,000 characters: a long read, not cut
+    posts = render(LessonMessage(lesson(body="\n\n".join(paragraphs)), done="read:x"))
+    assert len(posts) == 3
+    shown = " ".join(json.dumps(post.blocks) for post in posts)
+    assert all(paragraph in shown for paragraph in paragraphs) and "cut here" not in shown
+    assert [block["type"] for post in posts for block in post.blocks].count("actions") == 1
+    assert all(blocks_text(post.blocks) <= BLOCKS_TEXT for post in posts)
+
+
+def test_a_paragraph_cut_for_a_section_keeps_its_bold_whole() -> None:
+    words = " ".join(f"w{i:04d}" for i in range(498))  # 2,987 characters: the bold crosses 3,000
+    paragraph = f"{words} **bold phrase that spans words** " + " ".join(
+        f"more{i}" for i in range(300))
+    [post] = render(LessonMessage(lesson(body=paragraph)))
+    texts = [block["text"]["text"] for block in post.blocks if block["type"] == "section"]
+    assert len(texts) > 1 and all(text.count("*") % 2 == 0 for text in texts)
+    assert any("*bold phrase that spans words*" in text for text in texts)
 
 
 def test_cut_never_splits_an_entity() -> None:
