@@ -686,6 +686,12 @@ class Dispatcher:
             if outbox.mark(row.id, DeliveryStatus.FAILED, now,
                            f"gave up after {attempts} tries: {error}", self.worker_id):
                 self._undo(unit, row, parts)
+                # The one line that says a learner will not get this message: the tries
+                # before it were warnings of passing trouble.
+                log.error("gave up on delivery %s (%s of %s, learner %s) after %d tries: %s",
+                          row.id, row.kind.value, row.local_date, row.learner_id, attempts,
+                          error, extra={"job": "dispatch", "learner": row.learner_id,
+                                        "delivery": row.id})
             result.failed += 1
             return
         if wait is None:  # exponential backoff with jitter (half to all of it), capped

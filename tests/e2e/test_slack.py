@@ -682,7 +682,8 @@ async def test_http_mode_answers_a_signed_event(http_bot: SlackBot, fake: FakeSl
     assert "Welcome to microlearn" in welcome.text
 
 
-async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: FakeSlack) -> None:
+async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: FakeSlack,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
     body = json_body(event_body(dm(ANN, "hello")))
     status, text = await post(http_bot, body, signed(body, secret="not-the-secret"))
     assert status == 401 and "invalid request" in text
@@ -690,6 +691,9 @@ async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: Fa
     assert (await post(http_bot, tampered, signed(body)))[0] == 401
     await asyncio.sleep(0.2)  # give a wrongly accepted event time to show
     assert http_bot.host.inbounds == [] and fake.posted() == []
+    # A wrong signing secret refuses Slack's own requests: the log says so, once a minute.
+    said = [r.getMessage() for r in caplog.records if "Slack request(s)" in r.getMessage()]
+    assert len(said) == 1 and "check SLACK_SIGNING_SECRET" in said[0]
 
 
 async def test_http_mode_refuses_unsigned_and_unreadable_requests_without_a_trace(
@@ -710,10 +714,12 @@ async def test_http_mode_refuses_unsigned_and_unreadable_requests_without_a_trac
     assert http_bot.host.inbounds == [] and fake.posted() == []
 
 
-async def test_http_mode_rejects_a_stale_timestamp(http_bot: SlackBot, fake: FakeSlack) -> None:
+async def test_http_mode_rejects_a_stale_timestamp(http_bot: SlackBot, fake: FakeSlack,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
     body = json_body(event_body(dm(ANN, "hello")))
     stale = signed(body, timestamp=int(time.time()) - 301)
     assert (await post(http_bot, body, stale))[0] == 401
+    assert "keep this machine's clock synchronised" in caplog.text
     fresh = signed(body, timestamp=int(time.time()) - 240)  # within five minutes: fine
     assert (await post(http_bot, body, fresh))[0] == 200
     await fake.wait_posts(1)

@@ -40,7 +40,7 @@ class ReplayGuard:
 
     def __init__(self, signing_secret: str, now: Callable[[], float] = time.time) -> None:
         self._verifier = SignatureVerifier(signing_secret)
-        self._now = now
+        self.now = now
         self._seen: OrderedDict[str, float] = OrderedDict()
         """Signature -> when it may be forgotten, oldest first (timestamps mostly grow)."""
 
@@ -50,7 +50,7 @@ class ReplayGuard:
         memory or block a real request."""
         if not self._verifier.is_valid(body, timestamp, signature):
             return False
-        now = self._now()
+        now = self.now()
         while self._seen and (next(iter(self._seen.values())) < now
                               or len(self._seen) >= MAX_REMEMBERED):
             self._seen.popitem(last=False)
@@ -82,5 +82,33 @@ def events_route(app: AsyncApp, path: str, guard: ReplayGuard) -> Route:
                         type(exc).__name__, extra={"platform": "slack",
                                                     "remote": request.remote})
             return web.json_response({"error": "malformed body"}, status=400)
+        if response.status == 401:
+            refused.note(int(timestamp), request.remote)
         return await to_aiohttp_response(response)
+
+    refused = _Refusals(guard)
     return Route("POST", path, slack_events)
+
+
+class _Refusals:
+    """Says, at most once a minute, that signed requests are refused: when every one is (a
+    wrong SLACK_SIGNING_SECRET, a clock off by minutes), nothing else would tell."""
+
+    def __init__(self, guard: ReplayGuard) -> None:
+        self.guard = guard
+        self.count = 0
+        self.said_at: float | None = None
+
+    def note(self, timestamp: int, remote: str | None) -> None:
+        now = self.guard.now()
+        self.count += 1
+        if self.said_at is not None and now - self.said_at < 60:
+            return
+        off = now - timestamp
+        why = (f"its timestamp is {abs(off):.0f} s {'old' if off > 0 else 'ahead'}: keep this "
+               "machine's clock synchronised" if abs(off) > WINDOW else
+               "its signature does not match: if Slack's own requests are refused, check "
+               "SLACK_SIGNING_SECRET (the app's Basic Information page)")
+        log.warning("refused %d Slack request(s) in the last minute; the latest because %s",
+                    self.count, why, extra={"platform": "slack", "remote": remote})
+        self.count, self.said_at = 0, now

@@ -125,7 +125,8 @@ async def test_5xx_and_time_outs_retry_with_growing_backoff_then_deliver(bot: Bo
     assert bot.adapter.kinds() == ["lesson"]
 
 
-async def test_a_delivery_that_keeps_failing_is_given_up(bot: Bot) -> None:
+async def test_a_delivery_that_keeps_failing_is_given_up(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     bot.enrol("ann")
     bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(10))
     moment = NINE
@@ -135,6 +136,9 @@ async def test_a_delivery_that_keeps_failing_is_given_up(bot: Bot) -> None:
     assert bot.rows() == {"failed": 1}  # max_attempts = 4 in these tests
     assert bot.adapter.delivered == []
     assert len(bot.adapter.failures) == 6
+    [given_up] = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert given_up.getMessage().startswith("gave up on delivery 1 (lesson of 2026-")
+    assert "after 4 tries: 502" in given_up.getMessage()
 
 
 async def test_a_blocked_learner_is_paused_until_they_write_again(bot: Bot) -> None:
