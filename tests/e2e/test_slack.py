@@ -461,6 +461,21 @@ async def test_a_reply_slack_keeps_refusing_is_said_lost_and_unreachable_learner
     assert "cannot reply" in caplog.text
 
 
+async def test_a_revoked_token_makes_slack_not_ready_until_a_post_goes_through(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    lone_bot.adapter.reply_backoff = 0.01
+    await say(lone_bot, "hello")
+    assert await lone_bot.adapter.connected()
+    fake.fail_next("chat.postMessage", 200, "token_revoked", count=8)  # the apology too
+    await say(lone_bot, "me", wait=None)
+    await fake.wait_for(lambda: len(fake.calls_to("chat.postMessage")) >= 6)
+    assert not await lone_bot.adapter.connected()  # /healthz says not ready
+    assert "check SLACK_BOT_TOKEN" in (lone_bot.adapter.token_refused or "")
+    await say(lone_bot, "me")  # the token works again
+    await fake.wait_for(lambda: lone_bot.adapter.token_refused is None)  # Slack's answer read
+    assert await lone_bot.adapter.connected()
+
+
 async def test_a_failing_event_gets_a_polite_reply_and_the_bot_goes_on(lone_bot: SlackBot) -> None:
     lone_bot.host.fail_on = "boom"
     [sorry] = await say(lone_bot, "boom")

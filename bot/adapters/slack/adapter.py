@@ -24,7 +24,7 @@ from bot.adapters.pacing import Pacer
 from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
 from bot.adapters.slack.directory import Directory
-from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error
+from bot.adapters.slack.errors import CALL_ERRORS, delivery_error, start_error, token_refused
 from bot.adapters.slack.http import ReplayGuard, events_route
 from bot.adapters.slack.inbound import Listeners
 from bot.config import Secrets, SlackSettings
@@ -88,6 +88,8 @@ class SlackAdapter:
         self.host: Host | None = None
         self._authorized: AuthorizeResult | None = None
         self.reply_backoff = REPLY_BACKOFF
+        self.token_refused: str | None = None
+        """Why the last post was refused for the bot's token, until one succeeds."""
 
         async def authorize() -> AuthorizeResult:  # bolt passes a method's 'self' by name
             return await self._authorize()
@@ -173,9 +175,9 @@ class SlackAdapter:
 
     async def connected(self) -> bool:
         """HTTP mode: started (requests come to the web server); Socket Mode: the websocket
-        is open."""
-        if self.host is None:
-            return False
+        is open; and the last post was not refused for its token (revoked, expired)."""
+        if self.host is None or self.token_refused is not None:
+            return False  # a revoked token: nothing the bot posts reaches anyone
         if self.settings.mode != "socket":
             return True
         if self.socket is None:
@@ -256,7 +258,11 @@ class SlackAdapter:
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
                 unfurl_media=False, metadata=metadata)
         except CALL_ERRORS as exc:
-            raise delivery_error(exc, "chat.postMessage") from exc
+            error = delivery_error(exc, "chat.postMessage")
+            if token_refused(exc):
+                self.token_refused = str(error)
+            raise error from exc
+        self.token_refused = None
         return str(response.get("ts") or "")
 
     async def upload(self, channel: str, message: SlackMessage) -> str:

@@ -62,6 +62,11 @@ def retry_after(error: SlackApiError) -> float:
     return DEFAULT_RETRY_AFTER
 
 
+def token_refused(error: BaseException) -> bool:
+    """Whether Slack refused the call for the bot's token (revoked, expired, invalid)."""
+    return isinstance(error, SlackApiError) and code(error) in TOKEN
+
+
 def delivery_error(error: BaseException, method: str) -> DeliveryError:
     """The branch for an error raised by a Web API call (``error`` is chained by the caller)."""
     if isinstance(error, SlackApiError):
