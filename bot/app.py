@@ -162,6 +162,11 @@ class BotHost:
         """Stop pushing to a learner the platform says cannot be reached."""
         await asyncio.to_thread(self.engine.unreachable, learner_id, reason)
 
+    async def reply_lost(self, platform: Platform, user_id: str,
+                         replies: Sequence[Outbound]) -> None:
+        """Take back what a reply that reached no one recorded as delivered (a lesson)."""
+        await asyncio.to_thread(self.engine.reply_lost, platform.value, user_id, replies)
+
     async def learner_blocked(self, platform: Platform, user_id: str,
                               reason: str | None) -> None:
         """Pause (a reason) or resume (None) an enrolled learner's pushes, as the platform

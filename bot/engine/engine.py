@@ -8,7 +8,7 @@ command table; each concern lives in its own module (lessons, quiz, progress, se
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -48,6 +48,7 @@ from bot.messages import (
     Help,
     Inbound,
     LearnWhat,
+    LessonMessage,
     Notice,
     NoticeCode,
     Outbound,
@@ -377,6 +378,22 @@ class Engine:
         """A lesson delivery that never reached the learner: take back what composing it
         recorded, so the lesson comes again (see :func:`bot.engine.lessons.withdraw`)."""
         lessons.withdraw(unit, delivery)
+
+    def reply_lost(self, platform: str, user_id: str, replies: Sequence[Outbound]) -> None:
+        """The platform took none of a reply (an outage past its retries, a refusal): a lesson
+        in it (`lesson`) was recorded as the learner's and never reached them, so it is taken
+        back and comes again. Answers it followed stay graded."""
+        lesson_ids = [reply.lesson.id for reply in replies if isinstance(reply, LessonMessage)]
+        if not lesson_ids:
+            return
+        with self.store.unit() as unit:
+            learner = unit.learners.find(platform, user_id)
+            if learner is None:
+                return
+            for lesson_id in lesson_ids:
+                lessons.take_back(unit, learner.id, lesson_id)
+        log.info("a reply with %d lesson(s) did not reach learner %s: taken back", len(lesson_ids),
+                 learner.id, extra={"platform": platform, "learner": learner.id})
 
     # -- what platforms report ---------------------------------------------------------------
 

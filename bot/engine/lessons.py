@@ -457,7 +457,12 @@ def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:
     skipped for good. Nothing was earned by delivering it."""
     if delivery.kind is not DeliveryKind.LESSON or not delivery.lesson_id:
         return
-    learner_id, lesson_id = delivery.learner_id, delivery.lesson_id
+    take_back(unit, delivery.learner_id, delivery.lesson_id)
+
+
+def take_back(unit: UnitOfWork, learner_id: int, lesson_id: str) -> None:
+    """A lesson that was recorded as the learner's and never reached them (a push given up, a
+    reply the platform refused): as :func:`withdraw`."""
     got = unit.progress.get(learner_id, lesson_id)
     if got is None or got.via is not LessonSource.LESSON or got.read_at is not None:
         return  # already read: the learner has it

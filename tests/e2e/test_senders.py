@@ -54,6 +54,10 @@ class ScriptedHost:
     async def learner_unreachable(self, learner_id: int, reason: str) -> None:
         pass
 
+    async def reply_lost(self, platform: Platform, user_id: str,
+                         replies: Sequence[Outbound]) -> None:
+        pass
+
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         return None
 

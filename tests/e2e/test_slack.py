@@ -39,7 +39,7 @@ from bot.messages import Button, Inbound, Notice, NoticeCode, Platform, Question
 from bot.ports import Recipient
 from scheduler.clock import ManualClock
 from storage import Database, upgrade
-from storage.repositories import Asks, Points
+from storage.repositories import Asks, Points, Progress
 from tests.conftest import DATA, SAMPLE
 from tests.e2e.slack_harness import (
     SlackBot,
@@ -459,6 +459,22 @@ async def test_a_reply_slack_keeps_refusing_is_said_lost_and_unreachable_learner
     [profile] = await say(lone_bot, "me")  # the bot goes on, and said nothing in between
     assert profile.startswith("ann: 0 points") and len(fake.posted()) == before + 1
     assert "cannot reply" in caplog.text
+
+
+async def test_a_lesson_slack_never_took_is_taken_back_and_comes_again(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    lone_bot.adapter.reply_backoff = 0.01
+    await say(lone_bot, "hello")
+    fake.fail_next("chat.postMessage", 503, "service_unavailable", count=8)  # 4 tries, 2 each
+    [lost] = await say(lone_bot, "lesson")
+    assert lost.startswith("Sorry, Slack did not take my reply")
+    refused = next(call for call in fake.calls_to("chat.postMessage") if call.status != 200)
+    [lesson] = await say(lone_bot, "lesson")
+    assert lesson == refused.params["text"]  # the same lesson again, not the next one
+    learner = lone_bot.learner(ANN)
+    assert learner is not None
+    with lone_bot.database.session() as session:
+        assert Progress(session).count() == 1
 
 
 async def test_a_revoked_token_makes_slack_not_ready_until_a_post_goes_through(

@@ -39,7 +39,7 @@ from scheduler.dispatch import Dispatcher, DispatchResult
 from scheduler.due import DueScan
 from storage import Database
 from storage.records import Learner
-from storage.repositories import Deliveries, Learners, Points
+from storage.repositories import Deliveries, Learners, Points, Progress
 from tests.fakes.network import free_port
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
@@ -505,6 +505,29 @@ async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None
     bot.fake.fail_next("sendMessage", 502, chat_id=ADA)
     [reply] = await bot.says("help")
     assert reply.text.startswith("Here is what I understand")
+
+
+async def test_a_lesson_whose_reply_never_arrived_is_taken_back_and_comes_again(
+        start_bot: Start) -> None:
+    """`lesson` records the lesson as the learner's; when Telegram takes none of the reply
+    (an outage past the retries), it is taken back: the next `lesson` brings it again, rather
+    than the one after it while its questions come up for review."""
+    bot = await start_bot()
+    bot.adapter.network_retries = 0
+    await enrol(bot, ADA)
+    bot.fake.fail_next("*", 500, chat_id=ADA)  # the lesson's first part, photo or text
+    bot.fake.push_message(ADA, "lesson")
+    await bot.fake.wait_for(lambda: bool(bot.fake.refused_sends()))
+
+    def had() -> int:
+        with bot.database.session() as session:
+            return Progress(session).count()
+    await bot.fake.wait_for(lambda: had() == 0)  # taken back
+    [refused] = bot.fake.refused_sends()
+    lost = str(refused.params.get("caption") or refused.params.get("text") or "")
+    [lesson] = await bot.says("lesson")
+    assert lesson.method == refused.method and had() == 1
+    assert lesson.text.split("\n")[0] in lost  # the same lesson, not the one after it
 
 
 async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:

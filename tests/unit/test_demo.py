@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -165,6 +165,10 @@ async def test_a_failure_on_one_line_is_answered_politely_and_the_console_goes_o
 
         async def learner_unreachable(self, learner_id: int, reason: str) -> None:
             raise AssertionError("the console is always reachable")
+
+        async def reply_lost(self, platform: Platform, user_id: str,
+                             replies: Sequence[Outbound]) -> None:
+            raise AssertionError("the console always prints its replies")
 
         async def standing(self, platform: Platform, user_id: str) -> Profile | None:
             return None

@@ -36,7 +36,7 @@ from bot.errors import (
     TemporaryDeliveryError,
 )
 from bot.messages import Outbound, Platform
-from bot.ports import Host, Progress, Recipient, Sent
+from bot.ports import Host, Progress, Recipient, Sent, reply_lost
 
 log = logging.getLogger(__name__)
 PER_CHANNEL = 1.0
@@ -335,10 +335,20 @@ class SlackAdapter:
 
     # -- replies to what a learner did --------------------------------------------------------
 
-    async def reply(self, channel: str, outbounds: Sequence[Outbound]) -> None:
-        """Post the engine's replies, paced like every other message."""
-        for message in self.blocks.messages(outbounds):
-            await self.post_paced(channel, message)
+    async def reply(self, channel: str, outbounds: Sequence[Outbound],
+                    user: str | None = None) -> None:
+        """Post the engine's replies, paced like every other message. When Slack takes none
+        of them, the host hears it for ``user`` (a lesson in them is taken back) before the
+        error goes on."""
+        posted = 0
+        try:
+            for message in self.blocks.messages(outbounds):
+                await self.post_paced(channel, message)
+                posted += 1
+        except DeliveryError:
+            if not posted and user is not None and self.host is not None:
+                await reply_lost(self.host, Platform.SLACK, user, outbounds)
+            raise
 
     async def post_paced(self, channel: str, message: SlackMessage) -> str:
         """One reply in its turn; a 429 pauses all Slack sends, then the reply tries again."""

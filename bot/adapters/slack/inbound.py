@@ -210,7 +210,7 @@ class Listeners:
                        event_id: str | None = None) -> None:
         replies = await self.handle(await self.neutral(user, channel, text=text,
                                                        event_id=event_id))
-        await self.adapter.reply(channel, replies)
+        await self.adapter.reply(channel, replies, user)
 
     async def answer(self, user: str, channel: str, ts: str, value: str, chosen: str,
                      original: list[dict[str, Any]]) -> None:
@@ -241,7 +241,7 @@ class Listeners:
             except DeliveryError as exc:  # an old or deleted message: post the feedback instead
                 log.info("could not update the question message: %s", exc,
                          extra={"platform": "slack"})
-        await self.adapter.reply(channel, replies)
+        await self.adapter.reply(channel, replies, user)
 
     async def lesson_button(self, user: str, channel: str, ts: str, value: str, block_id: str,
                             text: str, original: list[dict[str, Any]]) -> None:
@@ -258,7 +258,7 @@ class Listeners:
             except DeliveryError as exc:  # an old or deleted message: say it instead
                 log.info("could not update the lesson message: %s", exc,
                          extra={"platform": "slack"})
-        await self.adapter.reply(channel, replies)
+        await self.adapter.reply(channel, replies, user)
 
     async def home(self, user: str, channel: str | None) -> None:
         """Publish the App Home: the learner's standing, or an invitation to someone not

@@ -100,7 +100,7 @@ from bot.messages import (
     UnknownCommand,
     ZoneNow,
 )
-from bot.ports import Host, PollSent, Progress, Recipient, Sent
+from bot.ports import Host, PollSent, Progress, Recipient, Sent, reply_lost
 
 if TYPE_CHECKING:
     from telegram._utils.types import CorrectOptionIds
@@ -493,14 +493,22 @@ class TelegramAdapter:
 
     # -- replies -----------------------------------------------------------------------------
 
-    async def _reply(self, chat: str, messages: Sequence[Outbound]) -> None:
+    async def _reply(self, chat: str, messages: Sequence[Outbound],
+                     user: str | None = None) -> None:
         """Send replies: each part paced; a 429 waited out, a network error retried, a message
-        Telegram refuses skipped, and nothing more once the learner has blocked the bot."""
-        for message in messages:
-            for part in self.renderer.parts(message):
-                sent, chat = await self._reply_part(chat, part)
-                if sent is None:
-                    return
+        Telegram refuses skipped, and nothing more once the learner has blocked the bot. When
+        none went out, the host hears it for ``user`` (a lesson in them is taken back)."""
+        reached = False
+        try:
+            for message in messages:
+                for part in self.renderer.parts(message):
+                    sent, chat = await self._reply_part(chat, part)
+                    reached = reached or bool(sent)
+                    if sent is None:
+                        return
+        finally:
+            if not reached and messages and user is not None and self._host is not None:
+                await reply_lost(self._host, Platform.TELEGRAM, user, messages)
 
     async def _reply_part(self, chat: str, part: Part) -> tuple[bool | None, str]:
         """(True: sent, False: skipped, None: stop replying), and the chat now used. A quiz
@@ -590,7 +598,7 @@ class TelegramAdapter:
             replies = await self._host.handle(inbound)
             if query is not None:
                 replies, answered = await self._show_result(query, replies), True
-            await self._reply(chat, replies)
+            await self._reply(chat, replies, inbound.user_id)
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("telegram: handling an update failed",
                           extra={"platform": "telegram", "chat": chat,
