@@ -43,6 +43,8 @@ class RecordingAdapter:
         self.failures: deque[BaseException] = deque()
         self.polls: deque[str] = deque()
         self.hang = False
+        self.hung = 0
+        """Sends that began hanging (``hang``): a send is in flight once it is counted."""
         self.gate: asyncio.Event | None = None
         """When set, every send waits for it (as for its turn of the platform's pace)."""
 
@@ -62,6 +64,7 @@ class RecordingAdapter:
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
                    skip: int = 0, progress: Progress | None = None) -> Sent:
         if self.hang:
+            self.hung += 1
             await asyncio.sleep(3600)
         if self.gate is not None:  # a send waiting for its turn of the platform's pace
             await self.gate.wait()
