@@ -293,12 +293,12 @@ class Dispatcher:
         """Stop claiming, let sends in flight finish (up to ``timeout`` seconds), give back
         every row not sent, and sign off."""
         self._stopping = True
-        cut_short = False
+        cut_short, cut = False, 0
         if self._in_flight:
             _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
             for task in pending:
                 task.cancel()
-            cut_short = bool(pending)
+            cut_short, cut = bool(pending), len(pending)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
         def sign_off() -> int:
@@ -316,7 +316,15 @@ class Dispatcher:
         self._held.clear()
         self._db.shutdown(wait=False)
         if released:
-            log.info("gave back %d unsent rows at shutdown", released, extra={"job": "dispatch"})
+            if cut_short:
+                # The platform may have taken a send that was cut short: say so, as the
+                # takeover of a dead worker's rows does.
+                log.warning("gave back %d rows at shutdown; %d sends were cut short and may "
+                            "have reached the platform (on Telegram those may go twice)",
+                            released, cut, extra={"job": "dispatch"})
+            else:
+                log.info("gave back %d unsent rows at shutdown", released,
+                         extra={"job": "dispatch"})
 
     # -- dispatching -------------------------------------------------------------------------
 

@@ -357,7 +357,8 @@ async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> No
     assert bot.adapter.delivered[0].recipient.retry
 
 
-async def test_shutdown_gives_back_what_was_not_sent(bot: Bot) -> None:
+async def test_shutdown_gives_back_what_was_not_sent(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     bot.enrol("ann")
     bot.adapter.hang = True
     bot.clock.set(NINE)
@@ -371,6 +372,7 @@ async def test_shutdown_gives_back_what_was_not_sent(bot: Bot) -> None:
     await bot.dispatcher.close(timeout=0.05)
     await task
     assert bot.rows() == {"pending": 1}
+    assert "gave back 1 rows at shutdown; 1 sends were cut short and may have" in caplog.text
     with bot.database.unit() as unit:
         assert bot.dispatcher.worker_id not in [w.id for w in unit.workers.all()]
     bot.adapter.hang = False
