@@ -9,15 +9,12 @@ adapter and an adapter never imports the scheduler or storage.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.errors import ClaimLost
 from bot.messages import Inbound, Outbound, Platform, Profile
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -141,13 +138,3 @@ class Host(Protocol):
         """The profile of an enrolled learner, or None: never enrols anyone (for views a
         person merely opens, like Slack's App Home)."""
 
-
-async def reply_lost(host: Host, platform: Platform, user_id: str,
-                     replies: Sequence[Outbound]) -> None:
-    """Tell ``host`` a reply reached no one; a failure to record it is logged, never raised
-    (the adapter is already in its own error path)."""
-    try:
-        await host.reply_lost(platform, user_id, replies)
-    except Exception:  # an error boundary: the reply's own error is the one to report
-        log.exception("taking back a reply that was lost failed", extra={
-            "platform": platform.value})

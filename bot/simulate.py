@@ -170,9 +170,7 @@ class Simulation:
             if asked is None or not asked.buttons:
                 break
             if len(asked.question.correct_indexes) > 1:  # select all that apply: typed
-                picked = self.choose_all(person, asked, moment)
-                replies = self.handle(person, moment,
-                                      text=" ".join(str(index + 1) for index in picked))
+                replies = self.answer_all(person, asked, moment)
                 self.answers += 1
                 moment += timedelta(seconds=40)
                 continue
@@ -210,9 +208,7 @@ class Simulation:
             if self.random.random() < 0.2:
                 replies = self.handle(person, at, text="I don't know")
             elif len(question.correct_indexes) > 1:  # select all that apply: typed
-                picked = self.choose_all(person, asked, at, skill=person.skill * 0.35)
-                replies = self.handle(person, at,
-                                      text=" ".join(str(index + 1) for index in picked))
+                replies = self.answer_all(person, asked, at, skill=person.skill * 0.35)
             else:
                 knows = self.random.random() < person.skill * 0.35 or not wrong
                 choice = right if knows else self.random.choice(wrong)
@@ -258,6 +254,12 @@ class Simulation:
         if (message.lesson.id, question.key) in self.broken:
             knows = not knows if person.skill > 0.7 else knows
         return knows
+
+    def answer_all(self, person: Persona, message: QuestionMessage, now: datetime,
+                   skill: float | None = None) -> list[Outbound]:
+        """Answer a select-all question by typing the numbers ticked (:meth:`choose_all`)."""
+        picked = self.choose_all(person, message, now, skill)
+        return self.handle(person, now, text=" ".join(str(index + 1) for index in picked))
 
     def choose_all(self, person: Persona, message: QuestionMessage, now: datetime,
                    skill: float | None = None) -> list[int]:

@@ -293,12 +293,12 @@ class Dispatcher:
         """Stop claiming, let sends in flight finish (up to ``timeout`` seconds), give back
         every row not sent, and sign off."""
         self._stopping = True
-        cut_short, cut = False, 0
+        cut = 0  # sends cut short
         if self._in_flight:
             _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
             for task in pending:
                 task.cancel()
-            cut_short, cut = bool(pending), len(pending)
+            cut = len(pending)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
         def sign_off() -> int:
@@ -306,7 +306,7 @@ class Dispatcher:
                 # A send cut short may have gone out: its row is a try of unknown outcome
                 # (Slack then looks in the DM first). Which rows those were is not known here,
                 # so every row given back counts a try then.
-                released = unit.deliveries.release(self.worker_id, unknown=cut_short)
+                released = unit.deliveries.release(self.worker_id, unknown=cut > 0)
                 unit.workers.remove(self.worker_id)
             return released
 
@@ -316,7 +316,7 @@ class Dispatcher:
         self._held.clear()
         self._db.shutdown(wait=False)
         if released:
-            if cut_short:
+            if cut:
                 # The platform may have taken a send that was cut short: say so, as the
                 # takeover of a dead worker's rows does.
                 log.warning("gave back %d rows at shutdown; %d sends were cut short and may "

@@ -12,6 +12,7 @@ the rest of this protocol is for ``bot/app.py``, which starts and stops adapters
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,7 +20,10 @@ from typing import Protocol
 from aiohttp import web
 
 from bot.adapters.pacing import Pacer
+from bot.messages import Outbound, Platform
 from bot.ports import Host, Sender
+
+log = logging.getLogger(__name__)
 
 RouteHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -59,3 +63,14 @@ class Adapter(Sender, Protocol):
     async def connected(self) -> bool:
         """Whether the adapter can receive events now (polling or the websocket running, or
         ready for the web server's requests): what /healthz reports."""
+
+
+async def reply_lost(host: Host, platform: Platform, user_id: str,
+                     replies: Sequence[Outbound]) -> None:
+    """Tell ``host`` that none of a reply reached the user; a failure to record it is logged,
+    never raised (the adapter is already in its own error path)."""
+    try:
+        await host.reply_lost(platform, user_id, replies)
+    except Exception:  # an error boundary: the reply's own error is the one to report
+        log.exception("taking back a reply that was lost failed",
+                      extra={"platform": platform.value})

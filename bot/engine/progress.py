@@ -194,18 +194,17 @@ def leaderboard(turn: Turn, args: str) -> None:
     """This week's leaderboard; `top join` and `top leave` choose whether to appear on it."""
     word = args.strip().lower()
     before = turn.learner.leaderboard_opt_in
-    asked = word in ("join", "on", "in", "leave", "off", "out")
-    if word in ("join", "on", "in"):
-        turn.update_learner(LearnerChange(leaderboard_opt_in=True))
-    elif word in ("leave", "off", "out"):
-        turn.update_learner(LearnerChange(leaderboard_opt_in=False))
+    wanted = {"join": True, "on": True, "in": True, "leave": False, "off": False,
+              "out": False}.get(word)
+    if wanted is not None:
+        turn.update_learner(LearnerChange(leaderboard_opt_in=wanted))
     since = calendar.week_start(turn.now)
     board = turn.unit.points.leaderboard(since, 10)
     turn.say(Leaderboard(
         board=tuple(Standing(row.display_name, row.points) for row in board),
         opted_in=turn.learner.leaderboard_opt_in,
         my_points=turn.unit.points.total(turn.learner.id, since),
-        changed=turn.learner.leaderboard_opt_in != before, asked=asked))
+        changed=turn.learner.leaderboard_opt_in != before, asked=wanted is not None))
 
 
 def stats(turn: Turn) -> None:

@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.base import Route
+from bot.adapters.base import Route, reply_lost
 from bot.adapters.pacing import Pacer
 from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
@@ -36,7 +36,7 @@ from bot.errors import (
     TemporaryDeliveryError,
 )
 from bot.messages import Outbound, Platform
-from bot.ports import Host, Progress, Recipient, Sent, reply_lost
+from bot.ports import Host, Progress, Recipient, Sent
 
 log = logging.getLogger(__name__)
 PER_CHANNEL = 1.0

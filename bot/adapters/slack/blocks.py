@@ -153,11 +153,17 @@ def _cut_at(window: str) -> int:
     """Where to cut ``window``: the last line end or space (in its second half) outside any
     bold, code or struck-through span, else the last one; -1 when there is none."""
     least = len(window) // 2
-    spaces = [at for at in range(len(window) - 1, least - 1, -1) if window[at] in " \n"]
-    for at in spaces:
-        if all(window[:at].count(mark) % 2 == 0 for mark in _MARKS):
-            return at
-    return spaces[0] if spaces else -1
+    open_marks = {mark: window[:least].count(mark) % 2 for mark in _MARKS}
+    outside = last = -1
+    for at in range(least, len(window)):
+        character = window[at]
+        if character in " \n":
+            last = at
+            if not any(open_marks.values()):
+                outside = at
+        elif character in open_marks:
+            open_marks[character] ^= 1
+    return outside if outside != -1 else last
 
 
 def _split(paragraph: str, limit: int) -> list[str]:
@@ -463,10 +469,8 @@ class BlockRenderer:
 
     def sorry(self, lost: bool = False) -> SlackMessage:
         """The polite answer when handling an event failed (``lost``: only its reply)."""
-        if lost:
-            text = self.phrase("reply_lost")
-            return SlackMessage(text.split(", so ")[0] + ".", [section(text)])
-        return SlackMessage(self.phrase("sorry_preview"), [section(self.phrase("sorry"))])
+        name = "reply_lost" if lost else "sorry"
+        return SlackMessage(self.phrase(f"{name}_preview"), [section(self.phrase(name))])
 
     # -- the whole delivery --------------------------------------------------------------------
 
@@ -512,16 +516,14 @@ class BlockRenderer:
                             or len(last) + len(tail) > MESSAGE_BLOCKS):
                 last.pop()
             posts = [*posts[:MESSAGE_POSTS - 1], [*last, *tail]]
-        if len(posts) == 1:
-            return [SlackMessage(message.text, posts[0], message.ask_id, message.upload,
-                                 message.photo)]
-        return [SlackMessage(message.text if number == 0 else self.phrase(
-                    "continued", text=message.text, part=number + 1, parts=len(posts)),
-                             blocks,
-                             message.ask_id if number == len(posts) - 1 else None,
-                             message.upload if number == len(posts) - 1 else None,
-                             message.photo if number == 0 else None)
-                for number, blocks in enumerate(posts)]
+        final = len(posts) - 1
+        return [SlackMessage(
+            message.text if number == 0 else self.phrase(
+                "continued", text=message.text, part=number + 1, parts=len(posts)),
+            blocks,
+            message.ask_id if number == final else None,
+            message.upload if number == final else None,
+            message.photo if number == 0 else None) for number, blocks in enumerate(posts)]
 
 
 def _weight(blocks: list[Block]) -> int:

@@ -63,6 +63,8 @@ class ReplayGuard:
 
 def events_route(app: AsyncApp, path: str, guard: ReplayGuard) -> Route:
     """``POST path``: events, interactivity (buttons) and the slash command alike."""
+    refused = _Refusals(guard)
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
         body = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
@@ -85,8 +87,6 @@ def events_route(app: AsyncApp, path: str, guard: ReplayGuard) -> Route:
         if response.status == 401:
             refused.note(int(timestamp), request.remote)
         return await to_aiohttp_response(response)
-
-    refused = _Refusals(guard)
     return Route("POST", path, slack_events)
 
 

@@ -49,7 +49,7 @@ from telegram.error import (
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.adapters.base import Route
+from bot.adapters.base import Route, reply_lost
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import errors
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT, to_plain, visible_length
@@ -100,7 +100,7 @@ from bot.messages import (
     UnknownCommand,
     ZoneNow,
 )
-from bot.ports import Host, PollSent, Progress, Recipient, Sent, reply_lost
+from bot.ports import Host, PollSent, Progress, Recipient, Sent
 
 if TYPE_CHECKING:
     from telegram._utils.types import CorrectOptionIds
@@ -499,16 +499,14 @@ class TelegramAdapter:
         Telegram refuses skipped, and nothing more once the learner has blocked the bot. When
         none went out, the host hears it for ``user`` (a lesson in them is taken back)."""
         reached = False
-        try:
-            for message in messages:
-                for part in self.renderer.parts(message):
-                    sent, chat = await self._reply_part(chat, part)
-                    reached = reached or bool(sent)
-                    if sent is None:
-                        return
-        finally:
-            if not reached and messages and user is not None and self._host is not None:
-                await reply_lost(self._host, Platform.TELEGRAM, user, messages)
+        parts = (part for message in messages for part in self.renderer.parts(message))
+        for part in parts:
+            sent, chat = await self._reply_part(chat, part)
+            if sent is None:
+                break
+            reached = reached or sent
+        if not reached and messages and user is not None and self._host is not None:
+            await reply_lost(self._host, Platform.TELEGRAM, user, messages)
 
     async def _reply_part(self, chat: str, part: Part) -> tuple[bool | None, str]:
         """(True: sent, False: skipped, None: stop replying), and the chat now used. A quiz

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,24 @@ def enrol(database: Database, user: str = "42", **settings: Any) -> int:
     with database.session() as session:
         learner, _ = Learners(session).enrol("telegram", user, NOW, LearnerChange(**settings))
         return learner.id
+
+
+def at_once(count: int, work: Callable[[], bool]) -> list[bool]:
+    """``work`` run by ``count`` threads released together; what each returned."""
+    results: list[bool] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        barrier.wait(5)
+        results.append(work())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(results) == count, "a thread failed or hung"
+    return results
 
 
 def test_migrations_create_every_table(database: Database) -> None:
@@ -104,20 +123,11 @@ def test_outbox_row_is_unique_per_learner_kind_and_local_day(database: Database)
 
 def test_the_same_award_pressed_twice_concurrently_counts_once(database: Database) -> None:
     learner_id = enrol(database)
-    results: list[bool] = []
-    barrier = threading.Barrier(8)
-
-    def press() -> None:
-        barrier.wait(5)
+    def press() -> bool:
         with database.session() as session:
-            results.append(Points(session).award(learner_id, 10, "answer", "answer:q1:d1", NOW))
+            return Points(session).award(learner_id, 10, "answer", "answer:q1:d1", NOW)
 
-    threads = [threading.Thread(target=press) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert sorted(results) == [False] * 7 + [True]
+    assert sorted(at_once(8, press)) == [False] * 7 + [True]
     with database.session() as session:
         assert Points(session).total(learner_id) == 10
 
@@ -279,20 +289,11 @@ def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database
     with database.session() as session:
         ask = Asks(session).create(learner_id, "l1", "q1", NOW)
         assert Asks(session).latest_open(learner_id) == ask
-    results: list[bool] = []
-    barrier = threading.Barrier(6)
-
-    def press() -> None:
-        barrier.wait(5)
+    def press() -> bool:
         with database.session() as session:
-            results.append(Asks(session).close(ask.id, NOW))
+            return Asks(session).close(ask.id, NOW)
 
-    threads = [threading.Thread(target=press) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert sorted(results) == [False] * 5 + [True]
+    assert sorted(at_once(6, press)) == [False] * 5 + [True]
     with database.session() as session:
         assert Asks(session).latest_open(learner_id) is None
         assert Asks(session).open_count(learner_id) == 0
@@ -300,21 +301,11 @@ def test_an_ask_is_answered_once_even_with_concurrent_presses(database: Database
 
 def test_a_platform_event_is_handled_once_by_concurrent_replicas_unless_it_failed(
         database: Database) -> None:
-    results: list[bool] = []
-    barrier = threading.Barrier(6)
-
-    def receive() -> None:
-        barrier.wait(5)
+    def receive() -> bool:
         with database.session() as session:
-            results.append(InboundEvents(session).first("slack", "Ev1", NOW))
-            session.commit()
+            return InboundEvents(session).first("slack", "Ev1", NOW)
 
-    threads = [threading.Thread(target=receive) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert sorted(results) == [False] * 5 + [True]
+    assert sorted(at_once(6, receive)) == [False] * 5 + [True]
     # Handling that failed rolls its record back: the platform's next try is handled.
     with pytest.raises(RuntimeError), database.unit() as unit:
         assert unit.events.first("telegram", "1:7", NOW)
