@@ -224,9 +224,15 @@ def test_the_app_home_puts_tracks_reviews_and_badges_on_lines_of_their_own() -> 
     assert ":medal: *Badges:* First lesson, Track &amp; field" in lines
 
 
-def test_the_app_home_of_a_learner_on_holiday() -> None:
-    text = json.dumps(BlockRenderer().home_view(profile(paused=True, next_lesson_at=None)))
-    assert "not planned" in text and "on holiday" in text
+def test_the_app_home_of_a_learner_on_holiday_or_stopped_shows_no_lesson_date() -> None:
+    # The plan is kept while away (it resumes from it), but no lesson comes on that date.
+    away = json.dumps(BlockRenderer().home_view(profile(paused=True)))
+    assert "*Next lesson:* none while you are on holiday" in away and "Tue 03 Mar" not in away
+    stopped = json.dumps(BlockRenderer().home_view(profile(stopped=True)))
+    assert "*Next lesson:* none while daily messages are off" in stopped
+    assert "Tue 03 Mar" not in stopped
+    unplanned = json.dumps(BlockRenderer().home_view(profile(next_lesson_at=None)))
+    assert "*Next lesson:* not planned" in unplanned
 
 
 def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:
