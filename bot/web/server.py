@@ -60,7 +60,10 @@ class WebServer:
         self.app.router.add_get("/healthz/live", self._live)
         self.app.router.add_get("/metrics", self._metrics)
         for route in routes:
-            self.app.router.add_route(route.method, route.path, route.handler)
+            if route.method == "GET":  # HEAD too, as a link checker or a monitor asks
+                self.app.router.add_get(route.path, route.handler)
+            else:
+                self.app.router.add_route(route.method, route.path, route.handler)
         self._runner: web.AppRunner | None = None
 
     async def _healthz(self, _request: web.Request) -> web.Response:

@@ -247,3 +247,14 @@ async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
     monkeypatch.undo()
     assert "microlearn_database_readable 1.0" in await (await client.get("/metrics")).text()
     assert (await client.get("/dashboard/overview")).status == 200
+
+
+async def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    """A monitor or a link checker asks with HEAD: the headers of the page, no body."""
+    page = await client.head("/dashboard/overview")
+    assert page.status == 200 and page.content_type == "text/html"
+    assert await page.read() == b""
+    assert (await client.head("/dashboard/learners/learners.csv")).content_type == "text/csv"
+    assert (await client.head("/healthz")).status == 200
+    assert (await client.head("/dashboard/nothing-here")).status == 404
+    assert (await client.post("/dashboard/overview")).status == 405
