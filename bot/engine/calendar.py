@@ -235,6 +235,8 @@ _FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
 
 
 def _day(word: str) -> str:
+    if len(word) > 5 and word.endswith("s"):
+        word = word[:-1]  # "mondays", "tuesdays"
     matches = [day for day, full in zip(DAYS, _FULL, strict=True)
                if word == day or full.startswith(word)]
     if word and len(matches) == 1:  # "mo", "th", "m", "f": a day when only one fits

@@ -9,6 +9,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from bot.content.dictionary import english
 from bot.engine.calendar import looks_like_time, parse_days
+from bot.engine.sentences import setting_in_words
 
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
@@ -189,6 +190,9 @@ def parse(text: str) -> Command:
     if phrase:
         return Command(phrase, "", False, stripped)
     on_topic = _TOPIC_QUIZ.match(stripped)
+    setting = None if on_topic or stripped.startswith("/") else setting_in_words(stripped)
+    if setting:  # "I'd like my lessons at 10", "my time zone is Europe/Paris"
+        return Command(*setting, False, stripped)
     if on_topic:  # "test me on passwords": `quiz on passwords`; "quiz me about": `quiz`
         rest = on_topic["rest"] or ""
         return Command("quiz", rest if _ON_TOPIC.match(rest) else "", False, stripped)

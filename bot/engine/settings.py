@@ -107,15 +107,24 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
 
 
 def set_days(turn: Turn, args: str) -> None:
-    """`days mon-fri`; alone, the days and how to change them."""
+    """`days mon-fri`, or `days without fri` (the days chosen but those); alone, the days and
+    how to change them."""
     if not args.split():
         turn.say(SettingNow(Setting.DAYS, turn.view()))
         return
+    words = args.split(maxsplit=1)
+    without = words[0].lower() in ("without", "except", "not") and len(words) == 2
     try:
-        days = calendar.parse_days(args)
+        days = calendar.parse_days(words[1] if without else args)
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return
+    if without:  # "no lessons on fridays": the days chosen, but that one
+        days = tuple(day for day in turn.learner.workdays if day not in days)
+        if not days:
+            turn.say(Invalid("that leaves no day for lessons; to stop them for a while, "
+                             'type "pause"; to choose days, type something like "days mon-fri"'))
+            return
     change(turn, LearnerChange(workdays=days))
 
 

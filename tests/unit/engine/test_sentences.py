@@ -1,0 +1,77 @@
+"""Settings said in a sentence are saved, not looked up; questions that share their words stay
+questions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.engine.commands import parse
+from bot.messages import Invalid, LookupAnswer, NoMatch, SettingsSaved
+from tests.unit.engine.conftest import Say
+
+MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("said", "name", "args"), [
+    ("lessons at 10", "time", "10"),
+    ("I'd like my lessons at 10am please", "time", "10am"),
+    ("can you send me the lesson at 8 instead", "time", "8"),
+    ("hey, could you please move my lessons to 9:30?", "time", "9:30"),
+    ("lesson time 10:00", "time", "10:00"),
+    ("change my time to 8am", "time", "8am"),
+    ("move my quiz to 4pm", "time", "quiz 4pm"),
+    ("reviews at 5", "time", "quiz 5"),
+    ("quiz 4pm", "time", "quiz 4pm"),
+    ("i want my quiz at half past four", "time", "quiz half past four"),
+    ("my time zone is Europe/Paris", "timezone", "Europe/Paris"),
+    ("set timezone to new york", "timezone", "new york"),
+    ("I'm in Berlin now", "timezone", "Berlin"),
+    ("I moved to Tokyo", "timezone", "Tokyo"),
+    ("no lessons on fridays", "days", "without fridays"),
+    ("not on weekends", "days", "without weekends"),
+    ("lessons only on tuesdays and thursdays", "days", "tuesdays and thursdays"),
+    ("my days are mon-thu", "days", "mon-thu"),
+    # The commands as the help writes them read as before.
+    ("time quiz 16:00", "time", "quiz 16:00"),
+    ("time zone tokyo", "timezone", "tokyo"),
+    ("days mon-fri", "days", "mon-fri"),
+])
+def test_a_setting_in_a_sentence_is_the_setting(said: str, name: str, args: str) -> None:
+    command = parse(said)
+    assert (command.name, command.args) == (name, args)
+
+
+@pytest.mark.parametrize("said", [
+    "questions about 2fa", "lessons learned at work", "lessons in the morning",
+    "I'm in a meeting", "tzdata", "on monday", "every day", "what time is the lesson at 10",
+    "no idea", "not sure", "password at least 12 characters", "lesson time"])
+def test_a_question_sharing_their_words_is_no_setting(said: str) -> None:
+    assert parse(said).name in ("", "lesson")
+
+
+def test_sentences_change_the_settings_and_say_so(say: Say) -> None:
+    say("hi", at=MON)
+    [saved] = say("I'd like my lessons at 10 please", at=MON)
+    assert isinstance(saved, SettingsSaved) and saved.learner.lesson_time == "10:00"
+    [saved] = say("could you move my quiz to 4pm?", at=MON)
+    assert isinstance(saved, SettingsSaved) and saved.learner.quiz_time == "16:00"
+    [saved] = say("my time zone is Europe/Paris", at=MON)
+    assert isinstance(saved, SettingsSaved) and saved.learner.time_zone == "Europe/Paris"
+    [saved] = say("no lessons on fridays", at=MON)
+    assert isinstance(saved, SettingsSaved)
+    assert saved.learner.workdays == ("mon", "tue", "wed", "thu")
+    [saved] = say("skip mondays and wednesdays", at=MON)
+    assert saved.learner.workdays == ("tue", "thu")  # taken from the days chosen, not reset
+
+
+def test_a_sentence_that_would_leave_no_day_or_names_no_time_is_refused(say: Say) -> None:
+    say("hi", at=MON)
+    say("days mon", at=MON)
+    [refused] = say("no lessons on mondays", at=MON)
+    assert isinstance(refused, Invalid) and "pause" in refused.reason
+    [refused] = say("lessons at 25:00", at=MON)  # meant as a time: refused with an example
+    assert isinstance(refused, Invalid) and "08:30" in refused.reason
+    [answer] = say("I'm in a meeting", at=MON)  # no place the bot knows: a question
+    assert isinstance(answer, LookupAnswer | NoMatch)
