@@ -158,6 +158,18 @@ class Dashboard:
             return lesson_id, f"#{key} ({why})", 0
         return lesson.title, plain_text(question.text), len(question.choices)
 
+    def question_file(self, lesson_id: str, key: str) -> str:
+        """Where a trainer edits the question: 'security/phishing.md:24' (relative to the
+        lesson folder), or '' when the library has no such question now."""
+        lesson = self.catalog.get(lesson_id)
+        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        return f"{lesson.path}:{question.line}" if lesson and question else ""
+
+    def lesson_file(self, lesson_id: str) -> str:
+        """The lesson's file relative to the lesson folder, or '' when it is gone."""
+        lesson = self.catalog.get(lesson_id)
+        return lesson.path if lesson else ""
+
     def correct_choices(self, lesson_id: str, key: str) -> tuple[int, ...]:
         """The right choices of a question as the library has it now."""
         lesson = self.catalog.get(lesson_id)
@@ -285,17 +297,18 @@ class Dashboard:
                 f"{title}: {text}", row.learners, rounded(facility),
                 rounded(figures.ratio(row.latest_right, row.latest)), rounded(index),
                 row.answers, spread, count, " | ".join(dict.fromkeys(notes)),
-                ", ".join(verdict.reasons))))
+                ", ".join(verdict.reasons), self.question_file(*ident))))
         for (lesson, key), (count, notes) in flags.items():  # flagged, never answered in view
             title, text, _ = self.question_text(lesson, key)
             rows.append((True, -count, 1.0, (f"{title}: {text}", 0, None, None, None, 0, "",
-                                              count, " | ".join(notes), "flagged")))
+                                              count, " | ".join(notes), "flagged",
+                                              self.question_file(lesson, key))))
         # Broken first: the most flagged, then the lowest facility.
         rows.sort(key=lambda item: (not item[0], item[1], item[2], str(item[3][0])))
         table = Table("questions", "Questions (those that look broken first)", (
             "question", "learners", "facility (first attempt, 0-1)", "latest accuracy",
             "discrimination (-1 to 1)", "answers", "choices picked", "flags", "flag notes",
-            "looks broken"),
+            "looks broken", "file"),
             tuple(values for *_, values in rows), marked=tuple(row[0] for row in rows))
         broken = sum(1 for row in rows if row[0])
         sure = self.confidence_table(reports, scope)
@@ -326,11 +339,12 @@ class Dashboard:
             sure_right, sure_wrong = cells[0], cells[1]
             share = figures.ratio(sure_wrong, sure_right + sure_wrong)
             rows.append((f"{title}: {text}", *cells, rounded(share),
+                         self.question_file(lesson, key),
                          share is not None and share >= 1 / 3 and sure_wrong >= 3))
         rows.sort(key=lambda row: (-int(row[2] or 0), str(row[0])))
         return Table("confidence", "How sure, and right: per question (sure and wrong first)", (
             "question", "sure, right", "sure, wrong", "think so, right", "think so, wrong",
-            "guessing, right", "guessing, wrong", "sure but wrong (of sure)"),
+            "guessing, right", "guessing, wrong", "sure but wrong (of sure)", "file"),
             tuple(row[:-1] for row in rows), marked=tuple(bool(row[-1]) for row in rows))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
@@ -492,10 +506,11 @@ class Dashboard:
         rows = sorted(had.values(), key=lambda row: (title(row.lesson_id), row.lesson_id))
         table = Table("lessons", "Lessons", (
             "lesson", "delivered", "read", "delivered and read by the range's end",
-            "read of delivered", "looked up", "hours from delivery to read"),
+            "read of delivered", "looked up", "hours from delivery to read", "file"),
             tuple((title(row.lesson_id), row.delivered, row.read, row.delivered_read,
                    rounded(figures.ratio(row.delivered_read, row.delivered)),
-                   row.looked_up, rounded(row.hours_to_read, 1)) for row in rows))
+                   row.looked_up, rounded(row.hours_to_read, 1), self.lesson_file(row.lesson_id))
+                  for row in rows))
         misses = Table("unanswered", "Questions the library could not answer (what to write "
                        "next)", ("words", "times asked", "last asked"),
                        tuple((words, times, _stamp(last))
@@ -564,9 +579,9 @@ class Dashboard:
             return lesson.title if lesson else lesson_id
         rated = sorted(reports.ratings(scope), key=lambda row: (-(row[1] + row[2]), row[0]))
         table = Table("ratings", "Ratings per lesson (most rated first)", (
-            "lesson", "useful", "not useful", "useful of rated", "with words"),
-            tuple((title(lesson), up, down, rounded(figures.ratio(up, up + down)), words)
-                  for lesson, up, down, words in rated),
+            "lesson", "useful", "not useful", "useful of rated", "with words", "file"),
+            tuple((title(lesson), up, down, rounded(figures.ratio(up, up + down)), words,
+                   self.lesson_file(lesson)) for lesson, up, down, words in rated),
             marked=tuple(down > up for _, up, down, _ in rated))
         shown = rated[:20]
         chart = Chart("ratings-chart", "Ratings of the most rated lessons", "bar",

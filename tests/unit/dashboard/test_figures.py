@@ -296,8 +296,8 @@ def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
     overview = dashboard.build("overview", only, NOW)
     assert overview.figures[3].value == "0 of 0 (-)"
     lessons = dashboard.build("lessons", only, NOW)
-    assert lessons.tables[0].rows == (("A", 0, 1, 0, None, 0, None),
-                                      ("B", 0, 0, 0, None, 0, None))
+    assert lessons.tables[0].rows == (("A", 0, 1, 0, None, 0, None, "t/a.md"),
+                                      ("B", 0, 0, 0, None, 0, None, "t/b.md"))
     assert lessons.figures[1].value == "1"  # b
     week = dashboard.build("overview", Filters(MONDAY.date(), NOW.date()), NOW)
     assert week.figures[3].value == "4 of 5 (80%)"  # a to ann, bob, cy, eve; b to ann
@@ -320,13 +320,13 @@ def test_the_learners_voice_page(database: Database, catalog: Catalog,
     everything = Filters(date(2026, 3, 1), NOW.date())
     page = dashboard.build("voice", everything, NOW)
     ratings, comments, reflections = page.tables
-    assert ratings.rows == (("A", 1, 1, 0.5, 1), ("B", 1, 1, 0.5, 0))
+    assert ratings.rows == (("A", 1, 1, 0.5, 1, "t/a.md"), ("B", 1, 1, 0.5, 0, "t/b.md"))
     assert comments.rows == (("2026-03-16 09:00", "Bob", "A", "not useful", "<b>too</b> long"),)
     assert reflections.rows == (("2026-03-16 09:00", "Ann", "B", "What now?",
                                  "Lock my screen"),)
     assert [figure.value for figure in page.figures] == ["4", "50%", "1", "1"]
     telegram = dashboard.build("voice", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
-    assert telegram.tables[0].rows == (("B", 0, 1, 0.0, 0),)  # dee's only
+    assert telegram.tables[0].rows == (("B", 0, 1, 0.0, 0, "t/b.md"),)  # dee's only
     hidden = Dashboard(database, catalog, DashboardSettings(pseudonymous=True))
     assert hidden.build("voice", everything, NOW).tables[2].rows[0][1] == (
         f"learner #{cohort['ann']}")
@@ -487,11 +487,11 @@ def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
     table = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date()),
                             NOW).all_tables()["confidence"]
     assert table.rows == (
-        ("A: Question a1?", 1, 3, 0, 0, 0, 0, 0.75),
-        ("A: Question a2?", 1, 0, 0, 1, 1, 0, 0.0),
-        ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))
+        ("A: Question a1?", 1, 3, 0, 0, 0, 0, 0.75, "t/a.md:10"),
+        ("A: Question a2?", 1, 0, 0, 1, 1, 0, 0.0, "t/a.md:15"),
+        ("B: Question b1?", 0, 0, 0, 0, 0, 1, None, "t/b.md:10"))
     assert table.marked == (True, False, False)
     telegram = dashboard.build("questions", Filters(date(2026, 3, 1), NOW.date(), "telegram"),
                                NOW).all_tables()["confidence"]
-    assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0),
-                             ("B: Question b1?", 0, 0, 0, 0, 0, 1, None))
+    assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0, "t/a.md:10"),
+                             ("B: Question b1?", 0, 0, 0, 0, 0, 1, None, "t/b.md:10"))
