@@ -254,8 +254,11 @@ class Engine:
                                     chosen=checks.next_of_track(turn, skipped.track))
             return
         open_ask = turn.unit.asks.latest_open(turn.learner.id)
-        if open_ask is not None and quiz.answer_open(turn, open_ask, text):
-            return  # an answer, a "skip", or a wrong number of choices: all about the question
+        if open_ask is not None:
+            if quiz.answer_open(turn, open_ask, text):
+                return  # an answer, a "skip", or a wrong number of choices: about the question
+            # A question no longer in the library was let go: no longer open.
+            open_ask = turn.unit.asks.latest_open(turn.learner.id)
         if is_command:  # "help", or "?" with no question waiting
             self.run_command(turn, command, created, inbound.text or "")
             return

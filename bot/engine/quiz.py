@@ -278,7 +278,7 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
     the words are about something else (they are looked up)."""
     found = turn.find_asked(ask)
     if found is None:
-        return False
+        return let_go_gone(turn, ask, text)
     lesson, question, _ = found  # typed words name the choices as the learner saw them
     said = " ".join(text.lower().replace("\u2019", "'").split())
     if said.strip(".!") in SKIP_WORDS or said in SKIP_WORDS:
@@ -298,6 +298,21 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
             return False
         choices = ()  # '0', '11', 'x': meant as an answer, out of range
     answer(turn, ask, choices, level)
+    return True
+
+
+def let_go_gone(turn: Turn, ask: Ask, text: str) -> bool:
+    """Typed words while the open question is no longer in the library (a trainer reworded
+    or removed it, or deleted or renamed its lesson): the question is let go, so it stops
+    waiting for an answer it cannot take. An answer to it, or "skip", is told so and the
+    quiz goes on; False for other words (they are looked up)."""
+    turn.unit.asks.close(ask.id, turn.now)
+    said = " ".join(text.lower().replace("\u2019", "'").split())
+    if not (said.strip(".!") in SKIP_WORDS or looks_like_answer(level_of(text)[0])
+            or answer_in_words(level_of(text)[0]) is not None):
+        return False
+    turn.say(Notice(NoticeCode.QUESTION_GONE))
+    go_on(turn, ask)
     return True
 
 

@@ -180,3 +180,41 @@ def test_a_question_set_aside_by_a_new_quiz_says_so_when_its_button_is_pressed(
     say("quiz on basics", at=MON)  # another quiz on a topic takes the open one's place
     replies = say(answer=question.buttons[1].value, at=MON)
     assert kinds(replies) == ["notice:question_closed"]
+
+
+def reword_question(engine: Engine, lessons: Path) -> None:
+    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
+          "Lesson one about apples.\n\n## Quiz\n\n### Question one, reworded?\n"
+          "- [ ] wrong one\n- [x] right one\n- [ ] wrong two\n")
+    engine.catalog.refresh()
+
+
+def test_a_typed_answer_to_a_reworded_open_question_is_told_and_the_quiz_goes_on(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """It had been looked up ("I have no lesson on '2'") with the question kept open: the
+    learner was stuck until they typed "quiz"."""
+    open_question(say)
+    reword_question(engine, lessons)
+    replies = say("2", at=TUE)
+    assert kinds(replies)[0] == "notice:question_gone"
+    assert "lookup" not in " ".join(kinds(replies)) and recorded(engine) == []
+    assert kinds(say("skip", at=TUE)) != ["notice:question_gone"]  # let go: not open now
+
+
+def test_skip_on_a_question_whose_lesson_was_deleted_goes_on(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    open_question(say)
+    (lessons / "basics" / "one.md").unlink()
+    engine.catalog.refresh()
+    replies = say("skip", at=TUE)
+    assert kinds(replies)[0] == "notice:question_gone"
+
+
+def test_a_question_while_the_open_one_is_gone_is_looked_up_with_no_open_reminder(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    open_question(say)
+    reword_question(engine, lessons)
+    replies = say("how do apples grow?", at=TUE)
+    assert "notice:question_open" not in kinds(replies)
+    with engine.store.unit() as unit:
+        assert unit.asks.latest_open(1) is None
