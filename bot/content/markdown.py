@@ -204,3 +204,40 @@ class _PlainText(MarkdownWalker):
         self.pieces.append(" ")
 
     hard_break = rule = soft_break
+
+
+_HTML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+_GONE = b"\x00"
+
+
+def without_comments(source: str) -> str:
+    """``source`` without its HTML comments (trainers' notes, never for learners), wherever
+    Markdown reads one: inside a paragraph, a list item, or an HTML block with text after it
+    on its line ("<!-- note --> more text"). Comments inside code are kept, being the code's
+    text; a line left empty by a comment is dropped, so a paragraph stays one."""
+    if "<!--" not in source:
+        return source
+    raw = source.encode()
+    cuts: list[tuple[int, int]] = []
+    html_block: int | None = None
+    for event, span in pyromark.events_with_range(source, options=LESSON_MARKDOWN):
+        if event == {"Start": "HtmlBlock"}:
+            html_block = span["start"]
+        elif event == {"End": "HtmlBlock"} and html_block is not None:
+            cuts.extend(found.span() for found in
+                        _HTML_COMMENT.finditer(raw, html_block, span["end"]))
+            html_block = None
+        elif isinstance(event, dict) and "InlineHtml" in event and \
+                _HTML_COMMENT.fullmatch(raw, span["start"], span["end"]):
+            cuts.append((span["start"], span["end"]))
+    if not cuts:
+        return source
+    kept = bytearray()
+    at = 0
+    for start, end in sorted(cuts):
+        kept += raw[at:start] + _GONE
+        at = end
+    kept += raw[at:]
+    lines = [line for line in kept.split(b"\n")
+             if _GONE not in line or line.replace(_GONE, b"").strip()]
+    return b"\n".join(lines).replace(_GONE, b"").decode()

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 from bot.content import frontmatter
 from bot.content.images import image_path
-from bot.content.markdown import MarkdownWalker, Tag, plain_text
+from bot.content.markdown import MarkdownWalker, Tag, plain_text, without_comments
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 
 WORDS_PER_MINUTE = 200
@@ -801,7 +801,7 @@ def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title:
         line for number, line in enumerate(lines[body_start:], start=body_start)
         if not any(start <= number < end for start, end in skip)
     ]
-    return "\n".join(kept).strip()
+    return without_comments("\n".join(kept)).strip()
 
 
 def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:

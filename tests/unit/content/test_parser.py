@@ -460,6 +460,25 @@ def test_a_comment_inside_a_paragraph_is_shown_by_no_writer() -> None:
         assert "TODO" not in shown and "always" in shown and "kept" in shown, shown
 
 
+def test_a_comment_a_line_starts_or_a_paragraph_holds_never_reaches_the_lesson() -> None:
+    """A comment that starts a line with text after it is an HTML block to Markdown, and the
+    writers showed it as typed; one inside a paragraph or an item reached the console."""
+    text = ("# Gloves\n\nWear gloves.\n<!-- start of line --> second line.\n\n"
+            "A para with a\n<!--\nmulti-line\n--> end.\n\n- item <!-- c --> x\n"
+            "- inline <!-- TODO: new photo --> always, `<!-- kept -->` in code.\n\n"
+            "```\n<!-- fenced stays -->\n```\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    for shown in (lesson.body, markdown_to_html(lesson.body),
+                  "\n".join(from_markdown(lesson.body))):
+        assert "start of line" not in shown and "multi-line" not in shown, shown
+        assert "TODO" not in shown and "c --" not in shown and "&lt;!--" not in shown.replace(
+            "&lt;!-- kept --&gt;", "").replace("&lt;!-- fenced stays --&gt;", ""), shown
+        assert "second line." in shown and "end." in shown and "kept" in shown, shown
+        assert "fenced stays" in shown, shown
+    assert "Wear gloves.\n second line." in lesson.body  # one paragraph still
+
+
 def test_quiz_heading_variants_start_a_quiz() -> None:
     for heading in ("# Quiz", "## Check your understanding", "## Knowledge check",
                     "## Quick quiz", "## Pop quiz!"):
