@@ -335,7 +335,9 @@ class _Walker(MarkdownWalker):
     hard_break = soft_break
 
     def task_marker(self, checked: bool) -> None:
-        if self.depth == 2:  # a top-level item's own box (a nested list's is an error below)
+        # A top-level item's own box (a nested list's is an error below); depth 3 in a list
+        # spaced out with blank lines, whose items hold paragraphs.
+        if self.depth == 2 or (self.depth == 3 and self.marker is None):
             self.marker, self.marker_end = checked, self.span["end"]
 
     def rule(self) -> None:
@@ -554,6 +556,23 @@ class _Walker(MarkdownWalker):
                                              "text before the first question of the quiz is "
                                              "ignored; start each question with '### '"))
             return
+        if tag == "CodeBlock" and not self.source.startswith((b"```", b"~~~"), start) and \
+                _TASK_BOX.search(self.source[start:end].decode("utf-8", "replace")):
+            # Choices indented by a tab or four spaces: code to Markdown. Read as choices (so
+            # the question's other checks hold) and named once, not as "0 choices".
+            self.problems.append(Problem(
+                self.rel, line, Severity.ERROR,
+                "these choices are indented by a tab or four spaces, so Markdown reads them "
+                "as code, not as choices; remove the indent ('- [ ] ...' at the start of "
+                "the line)"))
+            question.lists += 1
+            rows = self.source[start:end].decode("utf-8", "replace").split("\n")
+            for number, row in enumerate(rows, start=line):
+                choice = _INDENTED_CHOICE.match(row)
+                if choice:
+                    question.choices.append(Choice(" ".join(choice.group(2).split()),
+                                                   choice.group(1) in "xX", number))
+            return
         if tag == "BlockQuote":
             question.explanation_line = question.explanation_line or line
             quoted = self.source[start:end].decode("utf-8", "replace").split("\n")
@@ -596,6 +615,8 @@ _LIST_LINES = re.compile(r"(?:(?:[-*+]|\d+[.)])[ \t]+\S.*\n*)+")
 _COMMENT = re.compile(r"<!--.*?-->(?:\s*<!--.*?-->)*", re.DOTALL)
 """One or more HTML comments and nothing else."""
 
+_INDENTED_CHOICE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s*(.*)$")
+"""A choice in a list indented into a code block: its box and its text."""
 _TASK_BOX = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[[ xX]\]", re.MULTILINE)
 """A task-list item anywhere in a block (nested ones too)."""
 

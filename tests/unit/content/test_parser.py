@@ -658,3 +658,27 @@ def test_checklists_and_code_are_left_as_they_are() -> None:
         "Am 3.\u00a0Oktober beginnt es.\n", "x.md")
     assert lesson is not None and problems == []
     assert "- [x]\u00a0in code" in lesson.body and "3.\u00a0Oktober" in lesson.body
+
+
+def test_choices_spaced_out_with_blank_lines_are_choices() -> None:
+    """Markdown reads a list spaced out with blank lines as a list of paragraphs: its boxes
+    were reported as broken, with the very text the trainer wrote as the fix."""
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Which?\n\n- [x] alpha\n\n- [ ] beta\n\n"
+            "- [ ] gamma\n\n> Because alpha.\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    [question] = lesson.questions
+    assert [(c.text, c.correct, c.line) for c in question.choices] == [
+        ("alpha", True, 9), ("beta", False, 11), ("gamma", False, 13)]
+    assert question.explanation == "Because alpha."
+
+
+def test_choices_indented_into_code_are_named_once_with_the_fix() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Spaces?\n\n    - [x] a\n    - [ ] b\n\n"
+            "### Tabs?\n\n\t- [ ] a\n\t- [x] b\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None  # an error: the file is not served
+    assert [(p.line, p.severity) for p in problems] == [(9, E), (14, E)]
+    assert all("indented by a tab or four spaces" in p.message and "remove the indent"
+               in p.message for p in problems)
+    assert not any("0 choice" in p.message for p in problems)
