@@ -257,6 +257,8 @@ def lessons_watch(folder: str) -> None:
                           ("removed", change.removed)):
             for lesson_id in ids:
                 click.echo(f"{kind}: {lesson_id}")
+        for path in change.fixed:
+            click.echo(f"fixed: {Path(folder) / path} (served as it is now)")
         for problem in change.problems:
             click.echo(f"{Path(folder) / problem.path}:{problem.line}: "
                        f"{problem.severity.value}: {problem.message}")
@@ -339,7 +341,9 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
                 for lesson_id in ids:
                     lesson = catalog.get(lesson_id)
                     click.echo(f"(lessons: {kind} {lesson_id}"
-                               f"{f', {lesson.path}' if lesson else ''})", err=True)
+                               f"{f' from {lesson.path}' if lesson else ''})", err=True)
+            for path in change.fixed:
+                click.echo(f"(lessons: {path} is fixed)", err=True)
 
         catalog.subscribe(changed)
         try:

@@ -59,9 +59,11 @@ class CatalogChange:
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    fixed: tuple[str, ...] = ()
+    """Files (by path) whose errors are gone: served as they are now."""
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.problems)
+        return bool(self.added or self.changed or self.removed or self.problems or self.fixed)
 
 
 @dataclass
@@ -206,6 +208,7 @@ class Catalog:
                 touched.add(rel)
         analyses: dict[str, Analysis] = {}
         never_good: list[str] = []
+        fixed: list[str] = []
         for found, loaded in zip(todo, results, strict=True):
             rel = found.rel
             touched.add(rel)
@@ -219,6 +222,7 @@ class Catalog:
                 # Said as loudly as the breakage was: the trainer learns the fix was taken.
                 log.warning("%s is fixed; serving its new version", rel,
                             extra={"lesson": loaded.lesson.id})
+                fixed.append(rel)
             if loaded.lesson is not None and loaded.lesson == state.good:
                 pass  # read again unchanged (its images were checked again): not a change
             elif loaded.lesson is not None:
@@ -233,7 +237,7 @@ class Catalog:
         self._served_as_before(never_good, analyses)
         new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
         self._scan_problems = scan_problems
-        return self._reconcile(touched, rebuild, analyses, new_scan)
+        return self._reconcile(touched, rebuild, analyses, new_scan, fixed)
 
     def _served_as_before(self, rels: list[str], analyses: dict[str, Analysis]) -> None:
         """Files broken when first read (at a start): their last good version, kept in the
@@ -257,7 +261,7 @@ class Catalog:
 
     def _reconcile(
         self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis],
-        new_scan: list[Problem],
+        new_scan: list[Problem], fixed: list[str],
     ) -> CatalogChange:
         served, cross = self._select()
         old = self._served
@@ -282,17 +286,19 @@ class Catalog:
                 if self._semantic is not None:
                     self._semantic.update(lesson)
         newly_reported = [p for p in cross if p not in self._cross_problems]
-        for fixed in sorted({p.path for p in self._cross_problems if p.is_error}
+        for path in sorted({p.path for p in self._cross_problems if p.is_error}
                             - {p.path for p in cross if p.is_error}):
-            if any(lesson.path == fixed for lesson in served.values()):
-                log.warning("%s is fixed; serving its new version", fixed)
+            if any(lesson.path == path for lesson in served.values()):
+                log.warning("%s is fixed; serving its new version", path)
+                fixed.append(path)
         self._served = served
         self._cross_problems = cross
         problems = [p for rel in sorted(touched) if rel in self._files
                     for p in self._files[rel].problems]
         problems.extend(newly_reported)
         problems.extend(new_scan)
-        return CatalogChange(added, changed, removed, tuple(sorted(set(problems))))
+        return CatalogChange(added, changed, removed, tuple(sorted(set(problems))),
+                             tuple(sorted(set(fixed))))
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
         """Choose the lessons to serve and find the problems that span files."""

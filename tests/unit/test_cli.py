@@ -258,6 +258,15 @@ def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(
                                        encoding="utf-8")
         assert lines.get(timeout=20).startswith(f"{tmp_path / 'b.md'}:5: error: question 'Q?'")
         assert lines.get(timeout=20).startswith("2 files, 1 lesson,")
+        # Broken, then put back as it was: the lesson served never changed, but the fix is
+        # news (the screen had said "1 error" until another file changed).
+        (tmp_path / "a.md").write_text("---\norder: two\n---\n# Apple\n\nAbout apples.\n",
+                                       encoding="utf-8")
+        assert lines.get(timeout=20).startswith(f"{tmp_path / 'a.md'}:2: error:")
+        lines.get(timeout=20)  # the summary
+        (tmp_path / "a.md").write_text("# Apple\n\nAbout apples.\n", encoding="utf-8")
+        assert lines.get(timeout=20) == f"fixed: {tmp_path / 'a.md'} (served as it is now)\n"
+        assert "0 errors" not in lines.get(timeout=20)  # b.md is still broken
     finally:
         process.send_signal(signum)
         process.wait(timeout=10)
