@@ -173,6 +173,11 @@ def _check_file(path: Path) -> int:
         hint = not_markdown(path) or f"rename it to {path.stem}.md"
         click.echo(f"note: {path.name} is not read from a lesson folder: only Markdown files "
                    f"(.md) are lessons; {hint}")
+    if loaded.lesson is not None:
+        # An id taken twice, an order clash or a check on the wrong lesson of a track span
+        # files: "0 errors" here does not promise the folder takes it.
+        click.echo("note: checked on its own; its id and its place in its track are compared "
+                   "with the other lessons only when you check the whole folder")
     questions = len(loaded.lesson.questions) if loaded.lesson else 0
     click.echo(f"1 file, {_count(int(loaded.lesson is not None), 'lesson')}, "
                f"{_count(questions, 'question')}: {_count(errors, 'error')}, "

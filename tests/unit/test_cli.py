@@ -283,6 +283,16 @@ def test_check_one_file() -> None:
     ]
 
 
+def test_one_good_file_checked_alone_says_what_only_the_folder_check_compares(
+        tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\nid: same\n---\n# A\n\nText.\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("---\nid: same\n---\n# B\n\nText.\n", encoding="utf-8")
+    alone = run("lessons", "check", str(tmp_path / "b.md"))
+    assert alone.returncode == 0
+    assert "compared with the other lessons only when you check the whole folder" in alone.stdout
+    assert run("lessons", "check", str(tmp_path)).returncode == 1  # the duplicate id
+
+
 def test_lookup_stdin_with_windows_line_ends_and_bad_bytes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "lookup", "--lessons", str(SAMPLE), "--json", "-"],
