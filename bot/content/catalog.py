@@ -246,12 +246,13 @@ class Catalog:
         if self._cache is None or not rels:
             return
         for rel, (lesson, _, analysis) in self._cache.last_good(self.root, rels).items():
-            if not images_found(lesson, self.root):
-                continue
+            # An image deleted since is left out when the lesson is sent (as while running):
+            # its text and its learners' reviews are worth more than the picture.
             self._files[rel].good = lesson
             analyses[rel] = analysis
-            log.warning("%s is broken; serving its last good version, from before the start",
-                        rel, extra={"lesson": lesson.id})
+            log.warning("%s is broken; serving its last good version, from before the start%s",
+                        rel, "" if images_found(lesson, self.root) else
+                        " (without its picture, which is gone)", extra={"lesson": lesson.id})
 
     def kept_while_broken(self) -> list[str]:
         """Files with errors whose last good version is served, by path."""

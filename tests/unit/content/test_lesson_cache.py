@@ -161,7 +161,10 @@ def test_a_renamed_file_is_parsed_again_under_its_new_name(tmp_path: Path) -> No
     assert [(lesson.id, lesson.path) for lesson in catalog.lessons()] == [("b", "b.md")]
 
 
-def test_a_lesson_whose_image_is_gone_is_parsed_again_and_reported(tmp_path: Path) -> None:
+def test_a_lesson_whose_image_is_gone_is_parsed_again_reported_and_served_without_it(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """As while running, a deleted image leaves the lesson at its last good version (sent
+    without the picture); a restart had dropped it, and a track's first lesson with it."""
     root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
     write(root / "a.md", "---\nimage: pic.png\n---\n# Pic\n\nText.\n")
     (root / "pic.png").write_bytes(b"\x89PNG")
@@ -169,9 +172,11 @@ def test_a_lesson_whose_image_is_gone_is_parsed_again_and_reported(tmp_path: Pat
     (root / "pic.png").unlink()
     catalog = Catalog(root, cache=LessonCache(path))
     change = catalog.load()
-    assert catalog.lessons() == []
     assert [(p.path, p.line, "does not exist" in p.message) for p in change.problems] == [
         ("a.md", 2, True)]
+    assert [lesson.title for lesson in catalog.lessons()] == ["Pic"]
+    assert catalog.kept_while_broken() == ["a.md"]
+    assert "without its picture, which is gone" in caplog.text
 
 
 def test_entries_made_by_other_code_are_not_used(
@@ -368,3 +373,4 @@ def test_a_last_good_version_is_kept_for_lessons_read_from_the_cache_and_by_fold
     catalog = Catalog(root, cache=LessonCache(path))
     catalog.load()
     assert [lesson.title for lesson in catalog.lessons()] == ["Apples"]
+
