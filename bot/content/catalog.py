@@ -349,9 +349,15 @@ class Catalog:
                 continue
             first = places.setdefault((lesson.track, lesson.order), lesson)
             if first is not lesson:
+                # Said on both files: the one just added may sort first, and its trainer
+                # looks at it.
                 cross.append(Problem(lesson.path, lesson.lines.get("order", 1), Severity.ERROR,
                                      f"order {lesson.order} in track '{lesson.track}' is already "
                                      f"taken by '{first.path}'; give each lesson of a track its "
+                                     "own order"))
+                cross.append(Problem(first.path, first.lines.get("order", 1), Severity.ERROR,
+                                     f"order {first.order} in track '{first.track}' is also "
+                                     f"given to '{lesson.path}'; give each lesson of a track its "
                                      "own order"))
         cross.extend(_check_problems(served))
         return served, sorted(cross)
@@ -645,6 +651,8 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
         if not lesson.track:
             continue  # the parser said so: no lesson has it
         track = tracks[lesson.track]
+        if track[0] is not lesson and track[0].order == lesson.order:
+            continue  # two lessons with one order: that clash is the error to fix
         if track[0] is not lesson:
             problems.append(Problem(lesson.path, line, Severity.ERROR,
                                     f"'check' belongs on the first lesson of track "

@@ -64,9 +64,11 @@ def test_cross_file_problems(data_dir: Path) -> None:
     catalog = Catalog(data_dir / "cross")
     catalog.load()
     assert [(p.path, p.line, p.is_error) for p in catalog.problems()] == [
+        ("a.md", 5, True),  # the order clash is said on both files, each naming the other
         ("b.md", 3, True),
         ("c.md", 4, True),
     ]
+    assert "also given to 'c.md'" in catalog.problems()[0].message
     # The first file (by path) keeps a duplicated id; a clash in a track still serves both.
     assert [lesson.path for lesson in catalog.lessons()] == ["c.md", "d.md", "a.md"]
     assert [lesson.path for lesson in catalog.tracks()["onboarding"]] == ["a.md", "c.md", "d.md"]
@@ -475,3 +477,20 @@ def test_two_lessons_with_one_title_are_warned_on_the_later_path(tmp_path: Path)
               for problem in catalog.problems() if "also the title of" in problem.message]
     assert warned == [("basics/ppe.md", 1, "warning")]
     assert len(catalog.lessons()) == 2  # both are served
+
+
+def test_a_new_lesson_taking_a_tracks_first_place_gets_the_order_clash_not_move_check(
+        tmp_path: Path) -> None:
+    """The clash had been said on the lesson in service only (it sorts later), with advice to
+    move its knowledge check to the newcomer: the fix is to renumber one of them."""
+    write(tmp_path / "safety" / "fire.md", "---\ntitle: Fire\ntrack: safety\norder: 1\n"
+          "check: true\n---\nText.\n\n## Quiz\n\n" + "".join(
+              f"### Q{n}?\n- [x] a\n- [ ] b\n\n" for n in range(4)))
+    write(tmp_path / "safety" / "a-intro.md",
+          "---\ntitle: Intro\ntrack: safety\norder: 1\n---\nWelcome.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    said = {(p.path, p.line): p.message for p in catalog.problems() if p.is_error}
+    assert set(said) == {("safety/a-intro.md", 4), ("safety/fire.md", 4)}
+    assert "also given to 'safety/fire.md'" in said[("safety/a-intro.md", 4)]
+    assert not any("move it there" in message for message in said.values())
