@@ -151,13 +151,15 @@ def parse_lesson(
                                 "of shorter lessons"))
     if not body.strip() and not draft.quiz_ranges and not front.broken:
         problems.append(Problem(rel, 1, Severity.ERROR,
+                                "the lesson has no text; write at least a paragraph"
+                                if not values.get("title") and draft.title is None else
                                 "the lesson has a title but no text; write at least a paragraph"))
     for url, line in draft.links:
         if url and not urlparse(url).scheme and not url.startswith("#"):
             # Chat has no folder to resolve it in: the learner gets a dead link.
             problems.append(Problem(rel, line, Severity.WARNING,
-                                    f"the link '{_shorten(url, 60)}' points into the lesson "
-                                    "folder, which learners cannot open from a chat; link a web "
+                                    f"the link '{_shorten(url, 60)}' is a path to a file, "
+                                    "which learners cannot open from a chat; link a web "
                                     "page (https://...), or name the lesson for them to ask for "
                                     "('type \"learn\" and its title')"))
     late = _late_front_matter(lines, body_start) if not front.values else None

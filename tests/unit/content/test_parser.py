@@ -576,7 +576,7 @@ def test_front_matter_below_the_title_and_links_into_the_folder_are_warned() -> 
     assert lesson is not None
     assert [(p.line, p.severity) for p in problems] == [(3, W), (8, W)]
     assert "front matter must be the file's first lines" in problems[0].message
-    assert "the link '../spills.md' points into the lesson folder" in problems[1].message
+    assert "the link '../spills.md' is a path to a file" in problems[1].message
     # A rule between two paragraphs is no front matter.
     lesson, problems = parse_lesson("# T\n\nOne.\n\n---\n\nTwo: three.\n\n---\n", "x.md")
     assert lesson is not None and problems == []
@@ -682,3 +682,11 @@ def test_choices_indented_into_code_are_named_once_with_the_fix() -> None:
     assert all("indented by a tab or four spaces" in p.message and "remove the indent"
                in p.message for p in problems)
     assert not any("0 choice" in p.message for p in problems)
+
+
+def test_an_empty_lesson_is_not_said_to_have_a_title() -> None:
+    lesson, problems = parse_lesson("---\n---\n", "nofields.md")
+    assert lesson is None
+    said = [p.message for p in problems]
+    assert any(m.startswith("the lesson has no text") for m in said)
+    assert not any("has a title" in m for m in said)
