@@ -190,9 +190,19 @@ def _check_file(path: Path) -> int:
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
               type=click.Path(file_okay=False), help="Lesson folder.")
 def lessons_show(lesson_id: str, folder: str) -> None:
-    """Show LESSON_ID as the bot understood it: fields, body and quiz with the right answers."""
+    """Show LESSON_ID as the bot understood it: fields, body and quiz with the right answers.
+    LESSON_ID may also be a lesson file's path (in the lesson folder, or anywhere: then it is
+    read on its own)."""
+    given = Path(lesson_id)
+    if given.is_file():
+        if not Path(folder).is_dir() or not given.resolve().is_relative_to(
+                Path(folder).resolve()):
+            _show_file(given)
+            return
+        lesson_id = given.resolve().relative_to(Path(folder).resolve()).as_posix()
     catalog = _load(folder, drafts=True)
-    lesson = catalog.get(lesson_id.removesuffix(".md"))
+    by_path = next((item for item in catalog.lessons() if item.path == lesson_id), None)
+    lesson = by_path or catalog.get(lesson_id.removesuffix(".md"))
     if lesson is None:
         wanted = lesson_id.removesuffix(".md")
         errors = [problem for problem in catalog.problems() if problem.is_error
@@ -211,6 +221,19 @@ def lessons_show(lesson_id: str, folder: str) -> None:
                else f"; 'microlearn lessons check {folder}' shows what is there")
         )
     _print_lesson(lesson)
+
+
+def _show_file(path: Path) -> None:
+    """Show one lesson file read on its own (its folder taken as the lesson folder)."""
+    loaded = load_file(str(path), path.name, str(path.parent), MAX_LESSON_BYTES)
+    errors = [problem for problem in loaded.problems if problem.is_error]
+    if loaded.lesson is None or errors:
+        first = errors[0] if errors else None
+        raise click.ClickException(
+            f"'{path}' has {_count(len(errors), 'error')} and is not served"
+            + (f"; the first: {path.parent / first.path}:{first.line}: {first.message}"
+               if first else "") + f" (all of them: microlearn lessons check {path})")
+    _print_lesson(loaded.lesson)
 
 
 def _print_lesson(lesson: Lesson) -> None:

@@ -283,6 +283,17 @@ def test_check_one_file() -> None:
     ]
 
 
+def test_show_takes_a_lesson_files_path_in_the_folder_or_anywhere(tmp_path: Path) -> None:
+    inside = run("lessons", "show", "--lessons", str(SAMPLE), str(SAMPLE / "git" / "branches.md"))
+    assert inside.returncode == 0 and "id: git/branches" in inside.stdout
+    (tmp_path / "draft.md").write_text("# Draft\n\nSome text.\n", encoding="utf-8")
+    alone = run("lessons", "show", str(tmp_path / "draft.md"))  # no lessons/ folder needed
+    assert alone.returncode == 0 and alone.stdout.startswith("Draft\n")
+    bad = run("lessons", "show", str(DATA / "bad" / "no-correct-choice.md"))
+    assert bad.returncode == 1 and "has 1 error and is not served" in bad.stderr
+    assert "no-correct-choice.md:7:" in bad.stderr
+
+
 def test_one_good_file_checked_alone_says_what_only_the_folder_check_compares(
         tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\nid: same\n---\n# A\n\nText.\n", encoding="utf-8")
