@@ -451,6 +451,11 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
     if isinstance(value, list):
+        nested = next((item for item in value if isinstance(item, dict)), None)
+        if nested:  # "[safety: fire]": YAML read the colon as a key and its value
+            key, item = next(iter(nested.items()))
+            return (f"a list holding '{key}: {item}', which YAML reads as a key and a value "
+                    "because of its ': ' (quote that item, \"...\", or drop the colon)")
         return "a list"
     if isinstance(value, dict):
         return "a nested mapping"

@@ -690,3 +690,10 @@ def test_an_empty_lesson_is_not_said_to_have_a_title() -> None:
     said = [p.message for p in problems]
     assert any(m.startswith("the lesson has no text") for m in said)
     assert not any("has a title" in m for m in said)
+
+
+def test_a_tag_with_a_colon_is_named_with_the_fix() -> None:
+    _, problems = parse_lesson("---\ntags: [safety: fire, b]\n---\n# T\n\nText.\n", "x.md")
+    [problem] = problems
+    assert problem.line == 2 and "'safety: fire'" in problem.message
+    assert "quote that item" in problem.message
