@@ -129,6 +129,7 @@ class NoticeCode(StrEnum):
     PUSH_WHERE = "push_where"
     CHECK_SKIPPED = "check_skipped"
     NO_CHECK = "no_check"
+    PRIVATE_ONLY = "private_only"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,9 @@ class Inbound:
     """An answer to a native quiz poll: the poll's id (see ``Host.poll_sent``) ..."""
     choices: tuple[int, ...] = ()
     """... and the zero-based options chosen (empty: the vote was taken back)."""
+    shared: bool = False
+    """Said in a chat others read (a Telegram group): what is the learner's alone (their data,
+    notes, codes, sign-in links) is not answered there, and the chat does not become theirs."""
     event_id: str | None = None
     """The platform's id of the event (a Slack event id, a Telegram update id), when it may
     send the event again: the engine handles each id once, whichever replica gets it."""

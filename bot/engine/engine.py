@@ -126,6 +126,12 @@ COMMANDS: dict[str, Action] = {
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""
 
 
+PRIVATE_COMMANDS = frozenset({"me", "mydata", "notes", "forget", "link", "unlink", "push",
+                              "dashboard", "stats"})
+"""Commands whose answer is the learner's alone (their data, notes and figures, codes and
+sign-in links, a trainer's cohort figures): not answered in a chat others read."""
+
+
 class Engine:
     """What to say and what to record, for every platform."""
 
@@ -162,6 +168,13 @@ class Engine:
             learner, created = (known, False) if known else self.enrol(unit, inbound, now)
             turn = self.turn(unit, learner, now)
             turn.account = (inbound.platform.value, inbound.user_id)
+            turn.shared = inbound.shared
+            if not created and not inbound.shared and inbound.chat_id and \
+                    learner.chat_id != inbound.chat_id and (inbound.text is not None
+                                                            or inbound.answer is not None):
+                # Enrolled in a group, now writing privately: pushes come here from now on
+                # (a group must not get one member's lessons and quiz every day).
+                turn.update_learner(LearnerChange(chat_id=inbound.chat_id))
             if created:
                 settings.plan(turn)
                 turn.say(self.welcome(turn))
@@ -320,6 +333,9 @@ class Engine:
         if name and not command.slashed and not accepts(name, args):
             # "stop phishing emails" is a question, not the stop command.
             name, args = "", command.text
+        if turn.shared and name in PRIVATE_COMMANDS:
+            turn.say(Notice(NoticeCode.PRIVATE_ONLY))
+            return
         if name == "":
             lessons.lookup(turn, args)
         elif name == "learn" and args:

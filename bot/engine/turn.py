@@ -69,6 +69,8 @@ class Turn:
     account: tuple[str, str] | None = None
     """(platform, user id) of the account that wrote, when the turn answers one (a learner
     may have several, see `link`)."""
+    shared: bool = False
+    """The learner wrote in a chat others read (see ``Inbound.shared``)."""
     _history: list[Receipt] | None = None
     _streak: Streak | None = None
 

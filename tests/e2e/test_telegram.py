@@ -626,11 +626,44 @@ async def test_in_a_group_the_bot_answers_only_what_is_meant_for_it(start_bot: S
                                         count=2)
     assert welcome.text.startswith("Welcome") and help_text.text.startswith("Here is what I")
     fake.push_message(78, "lunch anyone?", chat_id=-600)
-    fake.push_message(78, "/me", chat_id=-600)
+    fake.push_message(78, "/quiz@other_bot", chat_id=-600)  # another bot's
+    fake.push_message(78, "/quiz", chat_id=-600)
     sent = await fake.wait_sent(3, -600)
     await asyncio.sleep(0.1)
     assert len(fake.sent_to(-600)) == 3
-    assert "points" in sent[2].text
+    assert "lunch" not in sent[2].text
+
+
+async def test_what_is_a_learners_alone_is_not_answered_in_a_group(start_bot: Start) -> None:
+    """Their data file, notes, points and codes went to everyone in the group."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start", user_id=79)  # a learner of the bot's private chat
+    for words in ("/mydata@microlearn_bot", "/me", "/notes", "/link", "/dashboard",
+                  "/forget"):
+        [said] = await bot.says(words, user_id=79, chat_id=-601)
+        assert said.method == "sendMessage" and said.text.startswith("That is yours alone"), \
+            words
+    assert [m.method for m in fake.sent_to(-601)].count("sendDocument") == 0
+    [data] = await bot.says("/mydata", user_id=79)  # privately: the file
+    assert data.method == "sendDocument"
+
+
+async def test_a_learner_first_seen_in_a_group_gets_pushes_privately_once_they_write_there(
+        start_bot: Start) -> None:
+    """Pushes had gone to the group for good: one member's lesson and quiz every day."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start", user_id=80, chat_id=-602)
+    assert (learner := bot.learner(80)) is not None and learner.chat_id == "-602"
+    await bot.says("/help@microlearn_bot", user_id=80, chat_id=-602)  # still a group: kept
+    assert (learner := bot.learner(80)) is not None and learner.chat_id == "-602"
+    await bot.says("hi", user_id=80)
+    assert (learner := bot.learner(80)) is not None and learner.chat_id == "80"
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert (await bot.due()).sent == 1
+    assert [m.method for m in fake.sent_to(80)][-1] == "sendPhoto"
+    assert len(fake.sent_to(-602)) == 2  # the welcome and the help, no lesson
 
 
 # -- hostile text ----------------------------------------------------------------------------

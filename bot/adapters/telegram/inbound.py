@@ -53,7 +53,9 @@ def addressed(update: Update, text: str, bot_id: int | None, bot_username: str |
     if message is None or message.chat.type == "private":
         return True
     if text.startswith("/"):
-        return True
+        # "/quiz@other_bot" is another bot's command (a group may have several bots).
+        named = _COMMAND.match(text)
+        return not (named and bot_username and named.group(2).lower() != bot_username.lower())
     if bot_username and f"@{bot_username.lower()}" in text.lower():
         return True
     replied = message.reply_to_message
@@ -77,7 +79,8 @@ def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> In
         message = query.message
         chat = str(message.chat.id) if message is not None else str(query.from_user.id)
         return Inbound(Platform.TELEGRAM, str(query.from_user.id), chat_id=chat,
-                       answer=query.data or "", display_name=display_name(query.from_user))
+                       answer=query.data or "", display_name=display_name(query.from_user),
+                       shared=message is not None and message.chat.type != "private")
     if update.poll_answer is not None:
         answer = update.poll_answer
         if answer.user is None:  # an anonymous voter: our polls are never anonymous
@@ -101,7 +104,8 @@ def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> In
     if bot_username:
         text = re.sub(rf"@{re.escape(bot_username)}\b", "", text, flags=re.IGNORECASE).strip()
     return Inbound(Platform.TELEGRAM, str(message.from_user.id), chat_id=str(message.chat.id),
-                   text=text, display_name=display_name(message.from_user))
+                   text=text, display_name=display_name(message.from_user),
+                   shared=message.chat.type != "private")
 
 
 def reply_chat(update: Update) -> str | None:
