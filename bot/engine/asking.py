@@ -16,7 +16,18 @@ LEVEL_WORDS = {"sure": "s", "certain": "s", "i'm sure": "s", "im sure": "s", "i 
                "think": "t", "think so": "t", "i think so": "t", "probably": "t",
                "guess": "g", "guessing": "g", "a guess": "g", "i guess": "g",
                "just guessing": "g", "not sure": "g", "i'm not sure": "g", "im not sure": "g",
-               "unsure": "g", "no idea": "g", "not certain": "g"}
+               "unsure": "g", "no idea": "g", "not certain": "g",
+               # Said with a qualifier ("2 pretty sure" had been looked up).
+               **dict.fromkeys(("pretty sure", "very sure", "fairly sure", "quite sure",
+                                "totally sure", "absolutely sure", "completely sure",
+                                "really sure", "100% sure", "so sure", "confident",
+                                "pretty confident", "very confident", "fairly confident",
+                                "positive", "definitely", "certainly"), "s"),
+               **dict.fromkeys(("kind of sure", "kinda sure", "somewhat sure", "mostly sure",
+                                "i think", "likely", "maybe"), "t"),
+               **dict.fromkeys(("not very sure", "not so sure", "not really sure",
+                                "not too sure", "wild guess", "just a guess", "total guess",
+                                "no clue", "a wild guess", "pure guess"), "g")}
 """Words typed after an answer that say how sure the learner is ("2 sure", "b guessing")."""
 
 

@@ -442,3 +442,12 @@ def test_quiz_with_nothing_due_names_a_baseline_left_waiting(say: Say, engine: E
     assert isinstance(nothing, NothingDue) and nothing.check == "Safe"
     again = say("lesson", at=MON.replace(hour=16))
     assert isinstance(again[-1], QuestionMessage) and again[-1].check == "pre"
+
+
+def test_how_sure_is_read_with_the_words_people_put_before_it() -> None:
+    """"2 pretty sure" had been looked up as a question, the question left open."""
+    from bot.engine.asking import level_of
+    assert [level_of(words) for words in (
+        "2 pretty sure", "b very sure", "3 not very sure", "1, wild guess", "2 kinda sure",
+        "4 sure", "2")] == [("2", "s"), ("b", "s"), ("3", "g"), ("1", "g"), ("2", "t"),
+                            ("4", "s"), ("2", None)]
