@@ -132,6 +132,11 @@ PRIVATE_COMMANDS = frozenset({"me", "mydata", "notes", "forget", "link", "unlink
 sign-in links, a trainer's cohort figures): not answered in a chat others read."""
 
 
+STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
+                         NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED})
+"""What a press of a button that no longer does anything is told."""
+
+
 class Engine:
     """What to say and what to record, for every platform."""
 
@@ -238,6 +243,9 @@ class Engine:
         if inbound.answer:
             if not lessons.press(turn, inbound.answer, quiz_on):  # "Got it", "Add to my reviews"
                 quiz.answer_button(turn, inbound.answer)
+            if awaited is not None and turn.out and all(
+                    isinstance(said, Notice) and said.code in STALE_PRESS for said in turn.out):
+                voice.keep(turn, awaited)  # an old button did nothing: the question stays open
             return
         if inbound.poll_id is not None:
             quiz.answer_poll(turn, inbound.platform.value, inbound.poll_id, inbound.choices)

@@ -215,6 +215,13 @@ def test_a_rating_or_a_second_done_keeps_the_reflection_open(say: Say,
     assert ratings(database) == [("basics/two", True, "")]
 
 
+def test_an_old_button_pressed_keeps_the_reflection_open(say: Say) -> None:
+    """A press that does nothing had let the invitation go: the reply was looked up."""
+    finish_the_track(say)
+    assert kinds(say(answer="a:999999:0", at=MON)) == ["notice:bad_answer"]
+    assert say("Check the sender first", at=MON) == [Noted("reflection", "Two")]
+
+
 def test_rate_rates_the_lesson_read_last_even_when_a_newer_one_came(say: Say) -> None:
     say("lesson", at=MON)
     say("done", at=MON)
