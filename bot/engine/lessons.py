@@ -346,9 +346,10 @@ def no_answer(turn: Turn, query: str, result: LookupResult, quiz: bool = False) 
 def offer(turn: Turn, query: str, ids: Sequence[str], quiz: bool) -> None:
     """Keep the lessons offered for the learner's ``query`` (none: nothing to pick), for a
     number, "yes" or a button to pick one (``quiz``: its quiz starts). "Not what I asked" is
-    about an answer, and there is none."""
+    about an answer, and there is none (nor is an earlier answer the one looked up last: its
+    "Not what I asked" button then rates it, as any older answer's does)."""
     turn.update_learner(LearnerChange(
-        last_query=None, last_query_at=turn.now,
+        last_lookup=None, last_query=None, last_query_at=turn.now,
         suggested=json.dumps({"query": query[:500], "lessons": list(ids), "quiz": quiz})
         if ids else None))
 

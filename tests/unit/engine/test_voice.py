@@ -272,6 +272,18 @@ def test_not_what_i_asked_pressed_twice_is_passed_on_once(
     assert isinstance(say("bananas", at=MON)[0], LookupAnswer)  # words are a question again
 
 
+def test_not_what_i_asked_under_an_answer_before_a_miss_rates_that_lesson(
+        say: Say, database: Database) -> None:
+    """It had said "Your question is already on the trainers' list", false for that question,
+    and kept nothing."""
+    say("hi", at=MON)
+    answer = looked_up(say, "tell me about bananas", MON)
+    assert isinstance(say("zzqx vvbn", at=MON)[0], NoMatch)  # a later question, no lesson
+    replies = say(answer=answer.not_it, at=MON)
+    assert Notice(NoticeCode.ALREADY_PASSED) not in replies
+    assert ratings(database) == [(answer.lesson.id, False, "")]
+
+
 def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database) -> None:
     say("hi", at=MON)
     assert say("that didn't help", at=MON) == [Notice(NoticeCode.NOTHING_TO_REJECT)]
