@@ -5,6 +5,7 @@ applies), so "valid" here means "Telegram would accept it"."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,12 @@ def test_a_lesson_has_a_bold_title_and_its_body_formatted() -> None:
     html = renderer.html(LessonMessage(lesson("Use **2FA** & a <key>.", title="Keys & <locks>")))
     assert html.startswith("<b>Keys &amp; &lt;locks&gt;</b>\n<i>2 min</i>\n\n")
     assert seen(html) == "Keys & <locks>\n2 min\n\nUse 2FA & a <key>."
+
+
+def test_a_lessons_track_is_named_as_learners_read_it() -> None:
+    html = TelegramRenderer(GOOD).html(LessonMessage(replace(lesson(), track="git-basics",
+                                                             order=1)))
+    assert "<i>2 min · Git basics</i>" in html and "git-basics" not in html
 
 
 def test_a_lesson_with_its_image_goes_as_a_photo_with_caption() -> None:
