@@ -267,6 +267,9 @@ class Welcome:
     """A few of the library's topics, for the settings example."""
     read: int = 0
     """Lessons the learner has read: a learner who says /start again is greeted back."""
+    zone_known: bool = True
+    """False when the time zone is the default, not one the platform gave for the learner
+    (Telegram gives none): the greeting then asks where they are."""
 
 
 @dataclass(frozen=True)

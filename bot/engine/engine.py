@@ -182,7 +182,7 @@ class Engine:
                 turn.update_learner(LearnerChange(chat_id=inbound.chat_id))
             if created:
                 settings.plan(turn)
-                turn.say(self.welcome(turn))
+                turn.say(self.welcome(turn, zone_known=self.platform_zone(inbound) is not None))
             elif learner.unreachable:
                 # They blocked the bot or their account was off; writing again means they are
                 # back.
@@ -358,11 +358,13 @@ class Engine:
         else:
             COMMANDS[name](turn, args)
 
-    def welcome(self, turn: Turn) -> Welcome:
-        """The greeting, with examples from the library in use."""
+    def welcome(self, turn: Turn, zone_known: bool = True) -> Welcome:
+        """The greeting, with examples from the library in use (``zone_known``: the time
+        zone is one the platform gave, not the default)."""
         return Welcome(turn.view(), len(self.catalog.lessons()),
                        lessons.example_question(self.catalog),
-                       tuple(lessons.popular_topics(self.catalog, 2)), len(turn.read()))
+                       tuple(lessons.popular_topics(self.catalog, 2)), len(turn.read()),
+                       zone_known)
 
     def standing(self, platform: Platform, user_id: str, now: datetime) -> Profile | None:
         """The profile of an enrolled learner (points, streak, badges, next lesson), or None
