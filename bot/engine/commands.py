@@ -139,6 +139,9 @@ class Command:
     slashed: bool = False
     text: str = ""
     """The whole message, for when the words turn out not to be a command."""
+    sentence: bool = False
+    """Read from a sentence ("I'd like my lessons at 10"): an open question's choice may say
+    the same words, and comes first."""
 
 
 def clean(text: str) -> str:
@@ -192,7 +195,7 @@ def parse(text: str) -> Command:
     on_topic = _TOPIC_QUIZ.match(stripped)
     setting = None if on_topic or stripped.startswith("/") else setting_in_words(stripped)
     if setting:  # "I'd like my lessons at 10", "my time zone is Europe/Paris"
-        return Command(*setting, False, stripped)
+        return Command(*setting, False, stripped, sentence=True)
     if on_topic:  # "test me on passwords": `quiz on passwords`; "quiz me about": `quiz`
         rest = on_topic["rest"] or ""
         return Command("quiz", rest if _ON_TOPIC.match(rest) else "", False, stripped)

@@ -263,8 +263,9 @@ class Engine:
             # "Flag anything urgent to security", "learn to slow down": while a reply is
             # invited, words that merely begin with a command word are that reply.
             is_command = False
-        if is_command and command.name != "help":
-            # a bare command word is that command
+        if is_command and command.name != "help" and not (
+                command.sentence and turn.unit.asks.latest_open(turn.learner.id) is not None):
+            # a bare command word is that command (a sentence, when no choice says it)
             self.run_command(turn, command, created, inbound.text or "")
             return
         said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")

@@ -2,27 +2,30 @@
 "no lessons on fridays"): read as the setting's command, so they are saved rather than
 looked up as questions.
 
-Only whole messages of a setting's shape count, and only when the part that matters reads
-as one (a time, a zone the bot knows, day names): "lessons about time management" or "I'm in
-sales" stay questions.
+A wrong guess changes a learner's schedule without asking, so only whole messages of a
+setting's shape count, and only when the part that matters reads as one: a time after "at"
+or "to" (or a clock time, "lessons 8am"), a zone the bot knows, day names with "only",
+"days" or a verb that sets them. Questions stay questions: "lesson 2" (a lesson's number),
+"lessons on friday?", "lessons learned at work", "set timezone in docker", "I'm in sales".
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.engine.calendar import looks_like_time, parse_days, parse_time, resolve_zone
+from bot.engine.calendar import looks_like_time, parse_days, resolve_zone
 
-_OPENING = (r"^(?:(?:hi|hey|hello|ok|okay|so|please|pls)\b[\s,!.]*)*"
-            r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+"
+_REQUEST = (r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+"
+            r"|(?:can|could|may)\s+i\s+(?:have|get)\s+"
             r"|i'?d\s+(?:like|prefer|love)\s+(?:to\s+)?|i\s+would\s+(?:like|prefer)\s+(?:to\s+)?"
-            r"|i\s+(?:want|prefer|need)\s+(?:to\s+)?|let'?s\s+)?")
-"""A greeting and a polite start: "hey, could you please", "I'd like to"."""
-_VERB = (r"(?:(?:send|give|get|have|move|change|set|put|schedule|switch|make|deliver|push"
-         r"|receive|do)\s+(?:me\s+)?)?")
+            r"|i\s+(?:want|prefer|need)\s+(?:to\s+)?|let'?s\s+)")
+"""A polite start: "could you please", "can I have", "I'd like to"."""
+_OPENING = rf"^(?:(?:hi|hey|hello|ok|okay|so|please|pls)\b[\s,!.]*)*(?P<request>{_REQUEST})?"
+_SETTING_VERB = r"(?:send|give|get|have|move|change|set|put|schedule|switch|make|deliver|push)"
+_VERB = rf"(?:(?P<verb>{_SETTING_VERB})\s+(?:me\s+)?)?"
 _THE = r"(?:(?:my|the|a|our|your)\s+)?"
 _KIND = (r"(?:(?:daily|morning|afternoon|evening)\s+)?"
-         r"(?:(?P<lesson>lessons?)|(?P<quiz>quiz(?:zes)?|reviews?|review\s+questions"
+         r"(?:(?P<lesson>lessons?)|(?P<quiz>review\s+questions|quiz(?:zes)?|reviews?"
          r"|questions))")
 _REPEAT = r"(?:\s+(?:every\s+(?:day|morning|weekday|workday)|each\s+day|daily))?"
 _END = (r"(?:[\s,]+(?:every\s+day|each\s+day|daily|instead|from\s+now\s+on|now|please|pls"
@@ -30,80 +33,121 @@ _END = (r"(?:[\s,]+(?:every\s+day|each\s+day|daily|instead|from\s+now\s+on|now|p
 
 _TIME = re.compile(
     _OPENING + _VERB + _THE + rf"{_KIND}(?P<word>\s+(?:time|hour))?{_REPEAT}"
-    r"(?:\s+(?:at|to|around|is|should\s+be)\s+|\s*[=:@]\s*|(?P<bare>\s+))(?P<time>.+?)"
-    + _END,
+    r"(?:(?P<link>\s+(?:(?:is|are|should\s+be)\s+)?(?:at|to|around)\s+|\s+(?:is|should\s+be)\s+"
+    r"|\s*[=:@]\s*)|(?P<bare>\s+))(?P<time>.+?)" + _END,
     re.IGNORECASE)
 """A lesson or quiz time: "lessons at 10", "could you send me my quiz at 4pm instead",
-"lesson time 10:00", "move my reviews to 5pm"."""
+"lesson time 10:00", "my lesson is at 9", "move my reviews to 5pm", "quiz 4pm"."""
 _PLAIN_TIME = re.compile(
-    _OPENING + r"(?:change|set|move|switch|make)\s+" + _THE + r"time\s+(?:to\s+)?(?P<time>.+?)"
-    + _END, re.IGNORECASE)
+    _OPENING + r"(?P<verb>change|set|move|switch|make)\s+" + _THE
+    + r"time\s+(?:to\s+)?(?P<time>.+?)" + _END, re.IGNORECASE)
 """The lesson's time without naming it: "change my time to 8am"."""
+_CLOCK = re.compile(r"^(?:\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|noon|midday"
+                    r"|midnight)$", re.IGNORECASE)
+"""A time that is a time whatever surrounds it ("8am", "9:30", "noon"): "lesson 2" is a
+lesson's number, "lessons 2024" a year."""
 _ZONE = re.compile(
-    _OPENING + r"(?:(?:set|change|switch|update|make|move|put)\s+)?" + _THE
-    + r"(?:time\s*zone|tz)\b(?:\s+(?:is|to|should\s+be)\b|\s*[=:])?\s*(?P<zone>.+?)" + _END,
-    re.IGNORECASE)
+    _OPENING + rf"(?:(?P<verb>{_SETTING_VERB}|update)\s+)?" + _THE
+    + r"(?:time\s*zone|tz)\b(?P<link>\s+(?:is|to|should\s+be)\b|\s*[=:])?\s*(?P<zone>.+?)"
+    + _END, re.IGNORECASE)
 """A zone named as one: "my time zone is Europe/Paris", "set timezone to Berlin"."""
 _PLACE = re.compile(
-    r"^(?:i'?m|i\s+am|i\s+live|i'?m\s+based|i\s+am\s+based|i\s+work|i\s+moved|i'?ve\s+moved"
+    r"^(?:i'?m|i\s+am|i\s+live|i'?m\s+based|i\s+am\s+based|i\s+moved|i'?ve\s+moved"
     r"|i\s+have\s+moved|i'?m\s+now|i\s+am\s+now|now\s+i'?m|we'?re|we\s+are)"
-    r"\s+(?:now\s+)?(?:in|to|at)\s+(?:the\s+)?(?P<zone>.+?)"
-    r"(?:\s+(?:time|time\s*zone|timezone|now|these\s+days|at\s+the\s+moment))*[\s.!?]*$",
+    r"\s+(?:now\s+)?(?:in|to)\s+(?:the\s+)?(?P<zone>.+?)"
+    r"(?:\s+(?:time|time\s*zone|timezone|now|these\s+days|at\s+the\s+moment))*[\s.!]*$",
     re.IGNORECASE)
 """Where the learner is ("I'm in Berlin now", "I moved to New York"): a zone only when the
-place is one the bot knows."""
+place is one the bot knows, and a place people live ("I'm in General" is no zone)."""
+_NOT_PLACES = ("Etc/", "Antarctica/", "US/", "Mexico/", "Canada/", "Brazil/", "Chile/",
+               "SystemV/")
+"""The zone database's old and administrative names, which a place said in passing may match
+("I work in Universal")."""
 _DAYS = re.compile(
     _OPENING + _VERB + _THE + r"(?:(?:learning|lesson|work(?:ing)?)\s+)?"
     r"(?:(?:lessons?|days?)\s+)?(?:are\s+|is\s+)?(?:(?P<only>only)\s+)?"
-    r"(?:(?P<on>on)\s+)?(?P<days>.+?)(?:\s+only)?" + _END,
+    r"(?:on\s+)?(?P<days>.+?)(?P<only_after>\s+only)?" + _END,
     re.IGNORECASE)
+"""The days: "lessons only on tuesdays and thursdays", "my days are mon-thu", "send lessons
+on weekdays"."""
 _NO_DAYS = re.compile(
     _OPENING + r"(?:no|not|skip|stop|without|never)\s+(?:(?:any\s+)?(?:lessons?|quiz(?:zes)?)"
     r"\s+)?(?:on\s+)?(?P<days>.+?)(?:\s+(?:any\s*more|anymore))?" + _END,
     re.IGNORECASE)
 """Days to leave out: "no lessons on fridays", "not on weekends", "skip mondays"."""
+_ALL_DAYS = frozenset({"day", "days", "all", "all days", "daily", "every day", "everyday",
+                       "each day"})
+"""Day words that name no day in particular ("not every day", "lesson days")."""
+_QUESTION = re.compile(r"^(?:what|when|which|who|whom|whose|where|why|how|is|are|am|do|does|"
+                       r"did|was|were|should|shall|has|have|had)\b", re.IGNORECASE)
 
 
 def setting_in_words(text: str) -> tuple[str, str] | None:
     """The setting command (name, its words) a sentence says, or None when it says
     something else."""
     text = " ".join(text.replace("\u2019", "'").split())
+    if _QUESTION.match(text):
+        return None  # "what time is the lesson at 10?"
+    asked = text.rstrip().endswith("?")
     found = _TIME.match(text)
-    if found and found["lesson"] and not found["word"] and found["time"].lower() == "time":
-        found = None  # "lesson time" alone asks for a lesson
-    if found and found["bare"] and not found["word"] and not _is_time(found["time"]):
-        found = None  # "questions about 2fa": only a real time follows a bare "lessons"
-    if found and looks_like_time(found["time"]):
-        kind = "quiz " if found["quiz"] else ""
-        return "time", kind + found["time"]
+    if found and _time_said(found, asked):
+        return "time", ("quiz " if found["quiz"] else "") + found["time"]
     found = _PLAIN_TIME.match(text)
-    if found and looks_like_time(found["time"]):
+    if found and looks_like_time(found["time"]) and _meant(found, asked):
         return "time", found["time"]
     found = _ZONE.match(text)
-    if found and len(found["zone"].split()) <= 3:
+    if found and _meant(found, asked) and _zone_said(found):
         return "timezone", found["zone"]
     found = _PLACE.match(text)
-    if found and _is_zone(found["zone"]):
+    if found and _place(found["zone"]):
         return "timezone", found["zone"]
     found = _NO_DAYS.match(text)
-    if found and _are_days(found["days"]):
+    if found and not asked and _are_days(found["days"]):
         return "days", "without " + found["days"]
     found = _DAYS.match(text)
-    if found and _are_days(found["days"]) and _names_lessons_or_days(
-            text[:found.start("days")] + " " + text[found.end("days"):]):
+    if found and _meant(found, asked) and _are_days(found["days"]) and (
+            found["only"] or found["only_after"] or found["verb"]
+            or re.search(r"\bdays?\b", text[:found.start("days")], re.IGNORECASE)):
         return "days", found["days"]
     return None
 
 
-def _names_lessons_or_days(words: str) -> bool:
-    """Whether the words around day names say what they are for ("lessons only on
-    tuesdays", "my days are mon-thu"): day names alone ("on monday", "every day") may be a
-    question's start."""
-    return bool(set(re.findall(r"[a-z]+", words.lower()))
-                & {"lesson", "lessons", "days", "day", "only"})
+def _meant(found: re.Match[str], asked: bool) -> bool:
+    """Whether a sentence asks for a change: a question mark is a question ("lessons on
+    friday?"), unless the sentence is a request ("could you move my quiz to 4pm?")."""
+    return not asked or bool(found["request"]) or bool(found.groupdict().get("verb"))
+
+
+def _time_said(found: re.Match[str], asked: bool) -> bool:
+    time = found["time"]
+    if not _meant(found, asked):
+        return False
+    if found["link"] or found["word"]:
+        if found["lesson"] and not found["link"] and time.lower() == "time":
+            return False  # "lesson time" alone asks for a lesson
+        return looks_like_time(time)
+    return _CLOCK.match(time.strip()) is not None  # "lessons 8am"; "lesson 2" is a number
+
+
+def _zone_said(found: re.Match[str]) -> bool:
+    """A zone the bot knows, or one close to it when the sentence names it as the zone ("my
+    time zone is CET" is answered with a "did you mean"); "set timezone in docker" is a
+    question."""
+    zone = found["zone"].strip(" .!?")
+    if not any(char.isalnum() for char in zone) or len(zone.split()) > 3:
+        return False
+    if re.match(r"(?:in|on|for|of|at|with|from|under|inside)\b", zone, re.IGNORECASE):
+        return False
+    try:
+        resolve_zone(zone)
+    except ValueError as exc:
+        return bool(found["link"]) and "did you mean" in str(exc)
+    return True
 
 
 def _are_days(text: str) -> bool:
+    if text.strip(" .!?").lower() in _ALL_DAYS:
+        return False
     try:
         parse_days(text)
     except ValueError:
@@ -111,17 +155,9 @@ def _are_days(text: str) -> bool:
     return True
 
 
-def _is_time(text: str) -> bool:
+def _place(text: str) -> bool:
     try:
-        parse_time(text)
+        zone = resolve_zone(text)
     except ValueError:
         return False
-    return True
-
-
-def _is_zone(text: str) -> bool:
-    try:
-        resolve_zone(text)
-    except ValueError:
-        return False
-    return True
+    return not zone.key.startswith(_NOT_PLACES)

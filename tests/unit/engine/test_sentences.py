@@ -3,13 +3,15 @@ questions."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.engine.commands import parse
-from bot.messages import Invalid, LookupAnswer, NoMatch, SettingsSaved
-from tests.unit.engine.conftest import Say
+from bot.engine.engine import Engine
+from bot.messages import Feedback, Invalid, LookupAnswer, NoMatch, SettingNow, SettingsSaved
+from tests.unit.engine.conftest import Say, write
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -32,6 +34,12 @@ MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
     ("no lessons on fridays", "days", "without fridays"),
     ("not on weekends", "days", "without weekends"),
     ("lessons only on tuesdays and thursdays", "days", "tuesdays and thursdays"),
+    ("my lesson is at 10", "time", "10"),
+    ("my quiz is at 4pm", "time", "quiz 4pm"),
+    ("review questions at 5", "time", "quiz 5"),
+    ("could you move my quiz to 4pm?", "time", "quiz 4pm"),
+    ("my time zone is CET", "timezone", "CET"),  # refused with a "did you mean"
+    ("send lessons on weekdays", "days", "weekdays"),
     ("my days are mon-thu", "days", "mon-thu"),
     # The commands as the help writes them read as before.
     ("time quiz 16:00", "time", "quiz 16:00"),
@@ -46,9 +54,33 @@ def test_a_setting_in_a_sentence_is_the_setting(said: str, name: str, args: str)
 @pytest.mark.parametrize("said", [
     "questions about 2fa", "lessons learned at work", "lessons in the morning",
     "I'm in a meeting", "tzdata", "on monday", "every day", "what time is the lesson at 10",
-    "no idea", "not sure", "password at least 12 characters", "lesson time"])
+    "no idea", "not sure", "password at least 12 characters", "lesson time",
+    # A reviewer's: each had changed the schedule without asking.
+    "lessons on friday?", "lesson friday", "lesson on monday", "lessons on weekends?",
+    "lesson days?", "no lessons on friday?", "lesson 2", "lessons 3", "my lesson 2", "quiz 2",
+    "review 1", "questions 3", "lessons 2024", "lesson 911", "set timezone in docker",
+    "change timezone on mac", "my timezone is wrong", "I work at Macquarie",
+    "I'm in General", "no daily", "not every day", "not all"])
 def test_a_question_sharing_their_words_is_no_setting(said: str) -> None:
-    assert parse(said).name in ("", "lesson")
+    assert parse(said).name not in ("time", "timezone", "days")
+
+
+def test_a_bare_zone_word_with_a_question_mark_shows_the_zone() -> None:
+    assert (parse("timezone?").name, parse("timezone?").args) == ("timezone", "")
+
+
+def test_a_choice_an_open_question_has_is_its_answer_not_a_setting(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
+          "Lesson one.\n\n## Quiz\n\n### When do we deploy?\n- [ ] only on fridays\n"
+          "- [x] not on fridays\n")
+    engine.catalog.refresh()
+    say("lesson", at=MON)
+    say("quiz", at=MON + timedelta(days=1))
+    [feedback, *_] = say("not on fridays", at=MON + timedelta(days=1))
+    assert isinstance(feedback, Feedback) and feedback.correct
+    [shown] = say("days", at=MON + timedelta(days=1))
+    assert isinstance(shown, SettingNow) and "fri" in shown.learner.workdays
 
 
 def test_sentences_change_the_settings_and_say_so(say: Say) -> None:
