@@ -306,12 +306,20 @@ def let_go_gone(turn: Turn, ask: Ask, text: str) -> bool:
     or removed it, or deleted or renamed its lesson): the question is let go, so it stops
     waiting for an answer it cannot take. An answer to it, or "skip", is told so and the
     quiz goes on; False for other words (they are looked up)."""
-    turn.unit.asks.close(ask.id, turn.now)
     said = " ".join(text.lower().replace("\u2019", "'").split())
-    if not (said.strip(".!") in SKIP_WORDS or looks_like_answer(level_of(text)[0])
-            or answer_in_words(level_of(text)[0]) is not None):
+    answer_text = level_of(text)[0]
+    if not (said.strip(".!") in SKIP_WORDS or looks_like_answer(answer_text)
+            or answer_in_words(answer_text) is not None):
+        turn.unit.asks.close(ask.id, turn.now)
         return False
+    if ask.check_phase == checks.PRE:
+        baseline(turn, ask, None)  # counted as not known; the check goes on (or its lesson)
+        return True
+    turn.pushed = ask.pushed  # a day's pushed questions go on as pushed ("2 of 3")
+    turn.unit.asks.close(ask.id, turn.now)
     turn.say(Notice(NoticeCode.QUESTION_GONE))
+    if ask.check_phase == checks.POST:
+        checks.record_endline(turn, ask, False)
     go_on(turn, ask)
     return True
 

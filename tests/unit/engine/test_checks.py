@@ -279,6 +279,22 @@ def test_a_question_removed_during_the_baseline_counts_as_not_known(
     assert out[0].right <= 3  # the removed one counts as not known
 
 
+def test_a_typed_answer_to_a_baseline_question_reworded_meanwhile_goes_on_with_the_check(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """It had said the question was gone and "no more questions": the check stalled."""
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    out = say(answer=right(out[-1]), at=MON)
+    waiting = out[-1]
+    assert isinstance(waiting, QuestionMessage) and waiting.check == "pre"
+    path = lessons / f"{waiting.lesson.id}.md"
+    path.write_text(path.read_text().replace(f"### {waiting.question.text}", "### Reworded?"))
+    engine.catalog.refresh()
+    out = say("2", at=MON)
+    assert isinstance(out[-1], QuestionMessage) and out[-1].check == "pre"
+    assert out[-1].number == 3
+
+
 def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
     baseline(say, MON, known=2)
     say("done", at=MON)
