@@ -298,8 +298,12 @@ class Catalog:
                     for p in self._files[rel].problems]
         problems.extend(newly_reported)
         problems.extend(new_scan)
+        # Fixed means served as it is now: not a file whose errors moved across files (its
+        # new id taken), nor a draft.
+        serving = {lesson.path for lesson in served.values()} - {
+            problem.path for problem in cross if problem.is_error}
         return CatalogChange(added, changed, removed, tuple(sorted(set(problems))),
-                             tuple(sorted(set(fixed))))
+                             tuple(sorted(set(fixed) & serving)))
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
         """Choose the lessons to serve and find the problems that span files."""

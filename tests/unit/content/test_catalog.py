@@ -494,3 +494,15 @@ def test_a_new_lesson_taking_a_tracks_first_place_gets_the_order_clash_not_move_
     assert set(said) == {("safety/a-intro.md", 4), ("safety/fire.md", 4)}
     assert "also given to 'safety/fire.md'" in said[("safety/a-intro.md", 4)]
     assert not any("move it there" in message for message in said.values())
+
+
+def test_a_file_saved_right_is_fixed_only_when_it_is_served_as_it_is_now(
+        tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "---\ntitle: A\nid: x\n---\nText.\n")
+    write(tmp_path / "b.md", "---\ntitle: B\norder: two\n---\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "b.md", "---\ntitle: B\nid: x\n---\nOther text.\n")  # a's id: refused
+    assert catalog.refresh([tmp_path / "b.md"]).fixed == ()
+    write(tmp_path / "b.md", "---\ntitle: B\n---\nOther text.\n")
+    assert catalog.refresh([tmp_path / "b.md"]).fixed == ("b.md",)
