@@ -207,7 +207,8 @@ class _PlainText(MarkdownWalker):
 
 
 _HTML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
-_GONE = b"\x00"
+_GONE = b"\xff"
+"""Where a comment was: a byte UTF-8 never holds, so no text of the lesson is taken for it."""
 
 
 def without_comments(source: str) -> str:

@@ -318,8 +318,9 @@ class _Walker(MarkdownWalker):
         return self.body_start + bisect_right(self.line_starts, offset)
 
     def raw(self, start: int, end: int) -> str:
-        """The trainer's Markdown between two offsets, on one line."""
-        return " ".join(self.source[start:end].decode("utf-8", "replace").split())
+        """The trainer's Markdown between two offsets, on one line, without their notes
+        (HTML comments)."""
+        return _one_line(self.source[start:end].decode("utf-8", "replace"))
 
     def run(self) -> None:
         self.walk(self.source.decode("utf-8"), merge_text=False)
@@ -527,7 +528,7 @@ class _Walker(MarkdownWalker):
         """A heading's own Markdown: without the '#' marks or a setext underline."""
         source = self.source[start:end].decode("utf-8", "replace").strip()
         source = _ATX_MARKS.sub("", source) if source.startswith("#") else source.rsplit("\n", 1)[0]
-        return " ".join(source.split())
+        return _one_line(source)
 
     def ignore_intro(self) -> None:
         """The paragraph before the quiz's first question was no question: say it is ignored."""
@@ -560,27 +561,22 @@ class _Walker(MarkdownWalker):
             return
         if tag == "CodeBlock" and not self.source.startswith((b"```", b"~~~"), start) and \
                 _TASK_BOX.search(self.source[start:end].decode("utf-8", "replace")):
-            # Choices indented by a tab or four spaces: code to Markdown. Read as choices (so
-            # the question's other checks hold) and named once, not as "0 choices".
-            self.problems.append(Problem(
-                self.rel, line, Severity.ERROR,
-                "these choices are indented by a tab or four spaces, so Markdown reads them "
-                "as code, not as choices; remove the indent ('- [ ] ...' at the start of "
-                "the line)"))
-            question.lists += 1
+            # Choices indented by a tab or four spaces: code to Markdown. When the question
+            # has no other choices they were meant as its choices (read as such, so its other
+            # checks hold, and named once, not as "0 choices"); else a code sample.
             rows = self.source[start:end].decode("utf-8", "replace").split("\n")
+            question.indented_line = question.indented_line or line
             for number, row in enumerate(rows, start=line):
                 choice = _INDENTED_CHOICE.match(row)
                 if choice:
-                    question.choices.append(Choice(" ".join(choice.group(2).split()),
-                                                   choice.group(1) in "xX", number))
+                    question.indented.append(Choice(" ".join(choice.group(2).split()),
+                                                    choice.group(1) in "xX", number))
             return
         if tag == "BlockQuote":
             question.explanation_line = question.explanation_line or line
             quoted = self.source[start:end].decode("utf-8", "replace").split("\n")
             question.explanation.append(
-                " ".join(" ".join(_QUOTE_MARK.sub("", row) for row in quoted).split())
-            )
+                _one_line(" ".join(_QUOTE_MARK.sub("", row) for row in quoted)))
         elif tag == "Paragraph" and question.lists:
             question.after.append((self.raw(start, end), line))
         elif tag == "Paragraph":
@@ -601,6 +597,10 @@ class _QuestionDraft:
     """Paragraphs after its choices (with their lines): its detail, unless a list follows."""
     unheaded: bool = False
     """Text followed by choices but without a '### ' heading: reported, never served."""
+    indented: list[Choice] = field(default_factory=list)
+    """Choices in a list indented into a code block, and its line: the question's choices
+    when it has no others."""
+    indented_line: int = 0
 
 
 _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
@@ -639,6 +639,13 @@ def _finish_question(
 ) -> None:
     if question is None:
         return
+    if question.indented and not question.choices:
+        problems.append(Problem(
+            rel, question.indented_line, Severity.ERROR,
+            "these choices are indented by a tab or four spaces, so Markdown reads them as "
+            "code, not as choices; remove the indent ('- [ ] ...' at the start of the line)"))
+        question.choices.extend(question.indented)
+        question.lists += 1
     where = question.line
     short = _shorten(question.text, 60)
     if question.unheaded:
@@ -815,13 +822,26 @@ def _late_front_matter(lines: list[str], body_start: int) -> int | None:
     return None
 
 
+def _one_line(markdown: str) -> str:
+    """Inline Markdown on one line, without HTML comments (trainers' notes)."""
+    line = " ".join(markdown.split())
+    if "<!--" not in line:
+        return line
+    # Read as the middle of a paragraph, where a comment is inline HTML and code spans hold:
+    # at a line's start, Markdown would take "<!--" for an HTML block, code and all.
+    return " ".join(without_comments("x " + line)[2:].split())
+
+
 def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title: bool) -> str:
     """The Markdown a learner reads: the body without the title heading and the quiz."""
-    skip: list[tuple[int, int]] = [*draft.quiz_ranges, *draft.comment_ranges]
+    skip: list[tuple[int, int]] = [*draft.quiz_ranges]
     if draft.title_lines and not keep_title:
         skip.append(draft.title_lines)
+    # A comment's lines leave a blank line: Markdown read it as a block of its own, and the
+    # text around stays as it was ("text", a comment, "---" must not become a heading).
     kept = [
-        line for number, line in enumerate(lines[body_start:], start=body_start)
+        "" if any(start <= number < end for start, end in draft.comment_ranges) else line
+        for number, line in enumerate(lines[body_start:], start=body_start)
         if not any(start <= number < end for start, end in skip)
     ]
     return without_comments("\n".join(kept)).strip()

@@ -697,3 +697,29 @@ def test_a_tag_with_a_colon_is_named_with_the_fix() -> None:
     [problem] = problems
     assert problem.line == 2 and "'safety: fire'" in problem.message
     assert "quote that item" in problem.message
+
+
+def test_a_comment_in_a_question_its_choices_or_its_explanation_is_not_shown() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Which <!-- note --> one?\n"
+            "- [x] right <!-- c --> one\n- [ ] <!-- x -->wrong `<!-- code -->`\n\n"
+            "> <!-- source: policy 4.2 --> Because it is.\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    [question] = lesson.questions
+    assert question.text == "Which one?"
+    assert [c.text for c in question.choices] == ["right one", "wrong `<!-- code -->`"]
+    assert question.explanation == "Because it is."
+
+
+def test_an_indented_code_sample_in_a_question_with_choices_is_a_sample() -> None:
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### What does this render?\n\n    - [ ] a\n\n"
+            "- [x] a box\n- [ ] a bullet\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert problems == [] and lesson is not None
+    assert [c.text for c in lesson.questions[0].choices] == ["a box", "a bullet"]
+
+
+def test_a_comment_line_leaves_the_text_around_it_as_markdown_read_it() -> None:
+    """Dropped, the line under a paragraph made '---' its underline: a heading."""
+    lesson, _ = parse_lesson("# T\n\nSome text.\n<!-- note -->\n---\n\nMore.\n", "x.md")
+    assert lesson is not None and "Some text.\n\n---" in lesson.body
