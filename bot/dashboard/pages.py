@@ -397,7 +397,9 @@ class Dashboard:
         ), (tracks, topics, history), (table,), (
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
-            "holds the memory its lesson gave). The trend is kept once a day.",))
+            "holds the memory its lesson gave). The trend is kept once a day.",
+            "The date range sets the trend's days only: \"now\" is today, for every card, "
+            "whenever it was met.",))
 
     def keep_snapshot(self, now: datetime) -> None:
         """Keep today's predicted recall (over everyone: all cards, each track, each topic)
