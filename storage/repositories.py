@@ -498,6 +498,16 @@ class Deliveries:
         return self._finish(delivery_id, worker_id, status=status, sent_at=None,
                             error=error and error[:1000], worker_id=None, claimed_at=now)
 
+    def reopen(self, delivery_id: int, now: datetime) -> bool:
+        """Send a row that failed because the learner could not be reached (they blocked the
+        bot, their account was off) after all, from ``now``: they are back the same day."""
+        statement = update(_DELIVERY).where(
+            _DELIVERY.c.id == delivery_id, _DELIVERY.c.status == DeliveryStatus.FAILED.value,
+            _DELIVERY.c.error.like("unreachable:%"))
+        return self.session.execute(statement.values(
+            status="pending", due_at=now, error=None, worker_id=None, claimed_at=None,
+            parts_sent=0).returning(_DELIVERY.c.id)).first() is not None
+
     def retry(self, delivery_id: int, at: datetime, error: str, worker_id: str,
               count: bool = True, parts_sent: int = 0) -> bool:
         """Put a claimed row back to wait until ``at`` (a failure worth another try), with at

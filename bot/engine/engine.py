@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
@@ -185,9 +185,13 @@ class Engine:
                 turn.say(self.welcome(turn, zone_known=self.platform_zone(inbound) is not None))
             elif learner.unreachable:
                 # They blocked the bot or their account was off; writing again means they are
-                # back.
+                # back, and today's lesson or quiz refused meanwhile still comes.
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
+                for delivery in unit.deliveries.recent(learner.id, now - timedelta(days=1)):
+                    if delivery.local_date == turn.today and \
+                            delivery.kind in (DeliveryKind.LESSON, DeliveryKind.QUIZ):
+                        unit.deliveries.reopen(delivery.id, now)
             elif not learner.display_name and inbound.display_name:
                 self.complete(turn, inbound)
             trainer = self.is_trainer(inbound)

@@ -585,6 +585,24 @@ async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None
     assert (learner := bot.learner()) is not None and learner.unreachable is None
 
 
+async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_that_day(
+        start_bot: Start) -> None:
+    """It had been lost for the day (only the next day's came)."""
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 403)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert (await bot.due()).failed == 1
+    bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
+    await bot.says("hi", count=1)  # back the same morning
+    bot.clock.set(datetime(2026, 11, 30, 9, 31, tzinfo=UTC))
+    assert (await bot.due()).sent == 1
+    assert [m.method for m in fake.sent_to(ADA)][-1] == "sendPhoto"
+    bot.clock.set(datetime(2026, 11, 30, 9, 40, tzinfo=UTC))
+    assert (await bot.due()).sent == 0  # once
+
+
 def blocked(bot: Bot) -> bool | None:
     learner = bot.learner()
     return None if learner is None else learner.unreachable is not None
