@@ -177,9 +177,11 @@ class BotHost:
                 if learner is None or (learner.unreachable is None and reason is None):
                     return
                 # An unblock leaves the due times as they were: the next scan catches up on
-                # today's delivery, as after an outage.
+                # today's delivery, as after an outage, and one refused meanwhile goes again.
                 unit.learners.update(learner.id, LearnerChange(
                     unreachable=reason[:200] if reason is not None else None))
+                if reason is None:
+                    self.engine.reopen_refused(unit, learner, self.clock.now())
         await asyncio.to_thread(mark)
 
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:

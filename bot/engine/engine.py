@@ -188,10 +188,7 @@ class Engine:
                 # back, and today's lesson or quiz refused meanwhile still comes.
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
-                for delivery in unit.deliveries.recent(learner.id, now - timedelta(days=1)):
-                    if delivery.local_date == turn.today and \
-                            delivery.kind in (DeliveryKind.LESSON, DeliveryKind.QUIZ):
-                        unit.deliveries.reopen(delivery.id, now)
+                self.reopen_refused(unit, learner, now)
             elif not learner.display_name and inbound.display_name:
                 self.complete(turn, inbound)
             trainer = self.is_trainer(inbound)
@@ -430,6 +427,16 @@ class Engine:
                  learner.id, extra={"platform": platform, "learner": learner.id})
 
     # -- what platforms report ---------------------------------------------------------------
+
+    @staticmethod
+    def reopen_refused(unit: UnitOfWork, learner: Learner, now: datetime) -> None:
+        """The learner can be reached again (they wrote, or unblocked the bot): today's lesson
+        or quiz refused meanwhile goes after all."""
+        today = calendar.local_date(now, calendar.zone(learner.time_zone))
+        for delivery in unit.deliveries.recent(learner.id, now - timedelta(days=2)):
+            if delivery.local_date == today and \
+                    delivery.kind in (DeliveryKind.LESSON, DeliveryKind.QUIZ):
+                unit.deliveries.reopen(delivery.id, now)
 
     def unreachable(self, learner_id: int, reason: str) -> None:
         """The platform refused a delivery for good (blocked, deactivated): push nothing more

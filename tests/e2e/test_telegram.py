@@ -603,6 +603,22 @@ async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_tha
     assert (await bot.due()).sent == 0  # once
 
 
+async def test_a_lesson_refused_while_blocked_comes_when_the_bot_is_unblocked_that_day(
+        start_bot: Start) -> None:
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("sendPhoto", 403)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    assert (await bot.due()).failed == 1
+    bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
+    fake.push_update(fake.membership_update(ADA, "member", "kicked"))  # unblocked
+    await fake.wait_for(lambda: blocked(bot) is False)
+    bot.clock.set(datetime(2026, 11, 30, 9, 31, tzinfo=UTC))
+    assert (await bot.due()).sent == 1
+    assert [m.method for m in fake.sent_to(ADA)][-1] == "sendPhoto"
+
+
 def blocked(bot: Bot) -> bool | None:
     learner = bot.learner()
     return None if learner is None else learner.unreachable is not None
