@@ -335,6 +335,9 @@ class Feedback:
     practice: bool = False
     """Asked in a quiz on a topic before its review was due: it earns no points (a quiz on
     the same lesson every day must not outscore steady reviews)."""
+    ask_id: int = 0
+    """The ask answered: an adapter takes the buttons off its question's message when the
+    answer was typed (0: not known)."""
 
 
 @dataclass(frozen=True)

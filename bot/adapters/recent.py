@@ -7,6 +7,9 @@ until it gets a 2xx: an answer is idempotent, a command ("lesson", "/start") is 
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 SEEN = 10_000
 """Ids remembered (hours of traffic for one workspace or bot)."""
@@ -32,3 +35,23 @@ class RecentIds:
     def forget(self, key: str) -> None:
         """``key`` was not handled after all: the next time it comes is a first."""
         self._ids.pop(key, None)
+
+
+class ShownQuestions(Generic[T]):
+    """Where the last ``size`` questions sent were shown (ask id -> the platform's message):
+    a typed answer takes their buttons off, as a press does. Kept in memory: after a restart,
+    or on another replica, the buttons stay, and a press then says the question is answered."""
+
+    def __init__(self, size: int = SEEN) -> None:
+        self.size = size
+        self._shown: OrderedDict[int, T] = OrderedDict()
+
+    def remember(self, ask_id: int, where: T) -> None:
+        self._shown[ask_id] = where
+        self._shown.move_to_end(ask_id)
+        if len(self._shown) > self.size:
+            self._shown.popitem(last=False)
+
+    def take(self, ask_id: int) -> T | None:
+        """Where the ask's question is, forgotten from now (it is answered)."""
+        return self._shown.pop(ask_id, None)

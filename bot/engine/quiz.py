@@ -394,7 +394,7 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     review(turn, ask.lesson_id, ask.question_key, False)
     # Not knowing is no sign of having read the lesson: it does not count it as read.
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
-                      skipped=True, earned=earned, practice=practising))
+                      skipped=True, earned=earned, practice=practising, ask_id=ask.id))
     if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, False)
     progress.activity(turn)
@@ -464,7 +464,7 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
                       mastered_points=for_mastering, confidence=level or "",
-                      practice=practising))
+                      practice=practising, ask_id=ask_id))
     if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, correct)
     read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read

@@ -335,6 +335,32 @@ async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
     assert bot.points() == points
 
 
+async def test_a_typed_answer_takes_the_questions_buttons_off(start_bot: Start) -> None:
+    """Left, they invited a second answer ("You already answered that one")."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    bot.clock.set(local(1, "10:00"))
+    [question] = await bot.says("quiz")
+    assert question.buttons
+    feedback, *_ = await bot.says("2")
+    assert feedback.text.startswith(("Right", "Not quite"))
+    assert "reply_markup" not in fake.message(ADA, question.message_id)
+
+
+async def test_a_typed_answer_closes_the_questions_quiz_poll(start_bot: Start) -> None:
+    bot = await start_bot(quiz_style="poll")
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    bot.clock.set(local(1, "10:00"))
+    [poll] = await bot.says("quiz")
+    assert poll.method == "sendPoll"
+    await bot.says("skip")
+    assert fake.message(ADA, poll.message_id)["poll"]["is_closed"] is True
+
+
 async def test_a_lookup_earns_nothing_and_its_button_adds_its_questions(
         start_bot: Start) -> None:
     bot = await start_bot()

@@ -869,6 +869,20 @@ class FakeTelegram:
                                       question, None, time.time(), poll=poll))
         return message
 
+    async def _api_stopPoll(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Close a poll the bot sent: no more votes; the stopped poll is the answer."""
+        chat, message = self._existing(params)
+        poll = message.get("poll")
+        if poll is None:
+            raise _Refusal(400, "Bad Request: message with poll to stop not found")
+        if poll["is_closed"]:
+            raise _Refusal(400, "Bad Request: poll has already been closed")
+        self._admit(chat)
+        poll["is_closed"] = True
+        self.edits.append(SentMessage("stopPoll", chat, message["message_id"],
+                                      str(poll["question"]), "", None, time.time()))
+        return dict(poll)
+
     def _existing(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat = self._chat_for_message(params)
         key = (chat, _int(params.get("message_id")) or 0)

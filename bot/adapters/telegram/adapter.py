@@ -21,6 +21,7 @@ import contextlib
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -51,6 +52,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.adapters.base import Route, reply_lost
 from bot.adapters.pacing import Pacer
+from bot.adapters.recent import ShownQuestions
 from bot.adapters.telegram import errors
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT, to_plain, visible_length
 from bot.adapters.telegram.inbound import (
@@ -62,6 +64,7 @@ from bot.adapters.telegram.inbound import (
 )
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
+    MULTI_TAG,
     Button,
     Document,
     Part,
@@ -167,6 +170,19 @@ def _poll_sent(part: Part, message: Message) -> PollSent | None:
     return None
 
 
+_ASKED = re.compile(rf"^(?:a|{MULTI_TAG}):(\d+):")
+"""An answer button's data names its ask: 'a:ASK:CHOICE', 'm:ASK:TICKED:INDEX'."""
+
+
+def _asks(part: Part) -> int | None:
+    """The ask whose question a part shows with its buttons (or as a quiz poll), if any."""
+    if isinstance(part, Poll):
+        return part.ask_id
+    keyboard = part.keyboard if isinstance(part, Text | Photo) else ()
+    found = _ASKED.match(keyboard[0][0].data) if keyboard and keyboard[0] else None
+    return int(found.group(1)) if found else None
+
+
 def _moved(chat: str, recipient: Recipient) -> str | None:
     """The chat a delivery went to, when it is not the one the recipient had."""
     return chat if chat != recipient.chat_id else None
@@ -202,6 +218,8 @@ class TelegramAdapter:
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
         self._photos: dict[str, str] = {}
+        self._shown: ShownQuestions[tuple[str, int, bool]] = ShownQuestions()
+        """Each question's message (chat, message id, a quiz poll?), for a typed answer."""
         self._random = random.Random()
         # Before the client is built: PTB logs its URLs (token included) at DEBUG on creation.
         self._filter: TokenFilter | None = hide_token(token)
@@ -423,14 +441,19 @@ class TelegramAdapter:
     # -- sending one part --------------------------------------------------------------------
 
     async def _post_following(self, chat: str, part: Part) -> tuple[Message, str]:
-        """Post a part; when the group became a supergroup, post it there instead."""
+        """Post a part; when the group became a supergroup, post it there instead. A
+        question's message is remembered (see :meth:`_close_answered`)."""
         try:
-            return await self._post(chat, part), chat
+            message = await self._post(chat, part)
         except ChatMigrated as exc:
             moved = str(exc.new_chat_id)
             log.info("telegram: chat %s moved to %s; following it", chat, moved,
                      extra={"platform": "telegram"})
-            return await self._post(moved, part), moved
+            message, chat = await self._post(moved, part), moved
+        ask_id = _asks(part)
+        if ask_id is not None:
+            self._shown.remember(ask_id, (chat, message.message_id, isinstance(part, Poll)))
+        return message, chat
 
     async def _post(self, chat: str, part: Part) -> Message:
         bot = self.bot
@@ -498,6 +521,7 @@ class TelegramAdapter:
         """Send replies: each part paced; a 429 waited out, a network error retried, a message
         Telegram refuses skipped, and nothing more once the learner has blocked the bot. When
         none went out, the host hears it for ``user`` (a lesson in them is taken back)."""
+        await self._close_answered(messages)
         reached = False
         parts = (part for message in messages for part in self.renderer.parts(message))
         for part in parts:
@@ -507,6 +531,26 @@ class TelegramAdapter:
             reached = reached or sent
         if not reached and messages and user is not None and self._host is not None:
             await reply_lost(self._host, Platform.TELEGRAM, user, messages)
+
+    async def _close_answered(self, messages: Sequence[Outbound]) -> None:
+        """A question answered by typing loses its buttons (its poll is closed), as one
+        answered by a press does: left, they invited a second answer. Failures are logged."""
+        for message in messages:
+            where = self._shown.take(message.ask_id) if isinstance(message, Feedback) else None
+            if where is None:
+                continue
+            chat, message_id, poll = where
+            try:
+                async with self.pacer.slot(chat):
+                    if poll:
+                        await self.bot.stop_poll(chat, message_id)
+                    else:
+                        await self.bot.edit_message_reply_markup(chat, message_id,
+                                                                 reply_markup=None)
+            except TelegramError as exc:
+                if not errors.is_unchanged(exc):
+                    log.info("telegram: could not take an answered question's buttons off: %s",
+                             exc.message, extra={"platform": "telegram", "chat": chat})
 
     async def _reply_part(self, chat: str, part: Part) -> tuple[bool | None, str]:
         """(True: sent, False: skipped, None: stop replying), and the chat now used. A quiz
