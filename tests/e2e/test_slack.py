@@ -341,6 +341,22 @@ async def test_a_quiz_on_a_topic_typed_or_by_learn_is_answered_by_its_buttons(
     assert posts[before].text.startswith('Quiz on "Spot a phishing email in ten seconds"')
 
 
+async def test_a_typed_answer_takes_the_questions_buttons_off(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """Left, they invited a second answer ("You already answered that one")."""
+    await say(lone_bot, "hi")
+    await say(lone_bot, "quiz me on passwords", wait=2)
+    question = fake.posted(ANN_DM)[-1]
+    assert any(block["type"] == "actions" for block in question.blocks)
+    before = len(fake.posted(ANN_DM))
+    await say(lone_bot, "3", wait=2)
+    await fake.wait_for(lambda: bool(question.edits))
+    assert not any(block["type"] == "actions" for block in question.blocks)
+    assert "You answered: *3)" in block_texts(question.blocks)
+    feedback = block_texts(fake.posted(ANN_DM)[before].blocks)  # the result follows
+    assert "Right!" in feedback or "Not quite." in feedback
+
+
 # -- what is not a person typing, retries, failures ------------------------------------------------
 
 async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,

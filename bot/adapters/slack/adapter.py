@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Route, reply_lost
 from bot.adapters.pacing import Pacer
+from bot.adapters.recent import ShownQuestions
 from bot.adapters.slack.blocks import Block, BlockRenderer, SlackMessage
 from bot.adapters.slack.client import web_client
 from bot.adapters.slack.directory import Directory
@@ -35,7 +36,7 @@ from bot.errors import (
     RecipientUnreachable,
     TemporaryDeliveryError,
 )
-from bot.messages import Outbound, Platform
+from bot.messages import Feedback, Outbound, Platform
 from bot.ports import Host, Progress, Recipient, Sent
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,8 @@ class SlackAdapter:
         self.reply_backoff = REPLY_BACKOFF
         self.token_refused: str | None = None
         """Why the last post was refused for the bot's token, until one succeeds."""
+        self._shown: ShownQuestions[tuple[str, str, list[Block]]] = ShownQuestions()
+        """Each question's post (channel, ts, blocks), for a typed answer."""
 
         async def authorize() -> AuthorizeResult:  # bolt passes a method's 'self' by name
             return await self._authorize()
@@ -263,7 +266,10 @@ class SlackAdapter:
                 self.token_refused = str(error)
             raise error from exc
         self.token_refused = None
-        return str(response.get("ts") or "")
+        ts = str(response.get("ts") or "")
+        if message.ask_id is not None and ts:
+            self._shown.remember(message.ask_id, (channel, ts, message.blocks))
+        return ts
 
     async def upload(self, channel: str, message: SlackMessage) -> str:
         """Share ``message.upload`` in ``channel`` with ``message.text`` as its comment (files
@@ -340,6 +346,7 @@ class SlackAdapter:
         """Post the engine's replies, paced like every other message. When Slack takes none
         of them, the host hears it for ``user`` (a lesson in them is taken back) before the
         error goes on."""
+        await self.close_answered(outbounds)
         posted = 0
         try:
             for message in self.blocks.messages(outbounds):
@@ -349,6 +356,25 @@ class SlackAdapter:
             if not posted and user is not None and self.host is not None:
                 await reply_lost(self.host, Platform.SLACK, user, outbounds)
             raise
+
+    async def close_answered(self, outbounds: Sequence[Outbound]) -> None:
+        """A question answered by typing loses its buttons and says the answer, as one
+        answered by a press does: left, they invited a second answer. Failures are logged."""
+        for outbound in outbounds:
+            if not isinstance(outbound, Feedback):
+                continue
+            where = self._shown.take(outbound.ask_id)
+            if where is None:
+                continue
+            channel, ts, original = where
+            chosen = self.blocks.typed_answer(outbound)
+            try:
+                async with self.pacer.slot(channel):
+                    await self.update(channel, ts, chosen,
+                                      self.blocks.answered_blocks(original, chosen, []))
+            except DeliveryError as exc:
+                log.info("could not take an answered question's buttons off: %s", exc,
+                         extra={"platform": "slack"})
 
     async def post_paced(self, channel: str, message: SlackMessage) -> str:
         """One reply in its turn; a 429 pauses all Slack sends, then the reply tries again."""

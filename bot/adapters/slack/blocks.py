@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.slack.mrkdwn import escape, from_markdown, inline
 from bot.content.images import image_path
+from bot.content.markdown import plain_text
 from bot.content.model import Lesson
 from bot.messages import (
     Feedback,
@@ -438,6 +439,13 @@ class BlockRenderer:
         answer = context(self.phrase("answered", chosen=chosen))
         answer["block_id"] = RESULT_BLOCK
         return self.fit([*kept, answer, *result])
+
+    def typed_answer(self, feedback: Feedback) -> str:
+        """A typed answer as its buttons read ("2) Report it"), or the skip."""
+        choices = feedback.question.choices
+        labels = [f"{index + 1}) {plain_text(choices[index].text)[:75]}"
+                  for index in feedback.choices if 0 <= index < len(choices)]
+        return "; ".join(labels) or self.phrase("skipped_answer")
 
     def _is_hint(self, block: Block) -> bool:
         elements = block.get("elements") or []
