@@ -7,6 +7,7 @@ command table; each concern lives in its own module (lessons, quiz, progress, se
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -132,6 +133,8 @@ PRIVATE_COMMANDS = frozenset({"me", "mydata", "notes", "forget", "link", "unlink
 sign-in links, a trainer's cohort figures): not answered in a chat others read."""
 
 
+NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "flag"})
+"""Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
                          NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED})
 """What a press of a button that no longer does anything is told."""
@@ -313,6 +316,12 @@ class Engine:
             return
         if settings.forget_reply(turn, said):
             return  # "yes" to "Type 'forget confirm' to go ahead"
+        if open_ask is None and said in lessons.YES:
+            meant_before = self.meant_command(turn)
+            if meant_before is not None:  # "yes" to 'Did you mean "lesson"?'
+                turn.update_learner(LearnerChange(suggested=None))  # said once
+                self.run_command(turn, parse(meant_before), created, meant_before)
+                return
         if open_ask is None and lessons.pick_typed(turn, said, quiz_on):
             return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
@@ -329,6 +338,9 @@ class Engine:
         word = said.strip("?!.,")
         if meant is not None and open_ask is None and not turn.catalog.knows(word):
             turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
+            if meant not in NEVER_ON_YES:
+                turn.update_learner(LearnerChange(suggested=json.dumps(
+                    {"command": meant, "at": turn.now.isoformat()})))
             return
         if not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
@@ -359,6 +371,17 @@ class Engine:
                 turn.say(self.welcome(turn))
         else:
             COMMANDS[name](turn, args)
+
+    @staticmethod
+    def meant_command(turn: Turn) -> str | None:
+        """The command a slip was asked about ('Did you mean "lesson"?') in the last half
+        hour, for a "yes" to run it."""
+        try:
+            kept = json.loads(turn.learner.suggested or "{}")
+            command, at = str(kept["command"]), datetime.fromisoformat(kept["at"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return command if timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW else None
 
     def welcome(self, turn: Turn, zone_known: bool = True) -> Welcome:
         """The greeting, with examples from the library in use (``zone_known``: the time

@@ -556,6 +556,20 @@ def test_a_command_word_one_slip_away_is_asked_about_not_looked_up(say: Say) -> 
     assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")
 
 
+def test_yes_to_did_you_mean_runs_the_command_unless_it_could_do_harm(say: Say) -> None:
+    """"yes" had been greeted ("Hello!") and the command not run."""
+    say("hi", at=MON)
+    say("lesosn", at=MON)
+    assert kinds(say("yes", at=MON))[0] == "lesson"
+    assert kinds(say("yes", at=MON))[0] != "lesson"  # said once
+    say("pasue", at=MON)  # a slip may be anything: "yes" does not pause
+    say("yes", at=MON)
+    [shown] = say("me", at=MON)
+    assert isinstance(shown, Profile) and not shown.learner.paused
+    say("hepl", at=MON)
+    assert kinds(say("yes", at=MON + timedelta(hours=1)))[0] != "help"  # too late
+
+
 def test_a_word_of_the_library_one_slip_from_a_command_is_looked_up(
         say: Say, engine: Engine, lessons: Path) -> None:
     write(lessons, "extra/quizz.md", "title: The Quizz app\ntopic: extra",
