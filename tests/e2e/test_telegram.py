@@ -694,6 +694,22 @@ async def test_in_a_group_the_bot_answers_only_what_is_meant_for_it(start_bot: S
     assert "lunch" not in sent[2].text
 
 
+async def test_an_edited_message_is_read_anew_in_a_private_chat_only(start_bot: Start) -> None:
+    """An edit had been left without a word: a learner who fixed a typo got no answer."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    before = len(fake.sent_to(ADA))
+    fake.push_update(fake.edited_update(ADA, "how do I spot a phishing email"))
+    found = (await fake.wait_sent(before + 1, ADA))[before]
+    assert found.text.startswith("Spot a phishing email")
+    fake.push_update(fake.edited_update(ADA, "/help@microlearn_bot", chat_id=-603))
+    fake.push_message(ADA, "/me@microlearn_bot", chat_id=-603)
+    await fake.wait_sent(1, -603)
+    await asyncio.sleep(0.1)
+    assert len(fake.sent_to(-603)) == 1  # the edit in the group was left alone
+
+
 async def test_what_is_a_learners_alone_is_not_answered_in_a_group(start_bot: Start) -> None:
     """Their data file, notes, points and codes went to everyone in the group."""
     bot = await start_bot()

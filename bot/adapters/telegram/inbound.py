@@ -10,9 +10,11 @@ from telegram import Update, User
 from bot.adapters.names import plain_name
 from bot.messages import Inbound, Platform
 
-ALLOWED_UPDATES = ("message", "callback_query", "poll_answer", "my_chat_member")
-"""What the bot asks Telegram for (edited messages, channel posts and the rest are not needed);
-``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "poll_answer",
+                   "my_chat_member")
+"""What the bot asks Telegram for (channel posts and the rest are not needed): an edited
+message in a private chat is read as said anew (a question with its typo fixed gets its
+answer); ``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
 BLOCKED = "blocked the bot"
 """The reason kept on a learner who blocked the bot."""
 
@@ -89,6 +91,9 @@ def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> In
                        poll_id=answer.poll_id, choices=tuple(answer.option_ids),
                        display_name=display_name(answer.user))
     message = update.message
+    edited = update.edited_message
+    if message is None and edited is not None and edited.chat.type == "private":
+        message = edited  # in a group an edit is left alone: others read along
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
     text = message.text if message.text is not None else message.caption
