@@ -81,7 +81,9 @@ class Reviewer:
         mastered = correct and not guessed and due - now > timedelta(days=rules.MASTERED_DAYS)
         saved = remember(Card(card.learner_id, card.lesson_id, card.question_key, "", due,
                               card.reviews + 1, card.lapses + (not correct),
-                              mastered or card.mastered), fsrs_card)
+                              # A wrong answer shows it is not mastered now (its points and
+                              # badge, once earned, are not earned again).
+                              mastered or (card.mastered and correct)), fsrs_card)
         return Review(saved, mastered and not card.mastered)
 
 
