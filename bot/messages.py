@@ -130,6 +130,7 @@ class NoticeCode(StrEnum):
     CHECK_SKIPPED = "check_skipped"
     NO_CHECK = "no_check"
     PRIVATE_ONLY = "private_only"
+    SET_DONE = "set_done"
 
 
 @dataclass(frozen=True)

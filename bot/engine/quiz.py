@@ -201,13 +201,19 @@ def ask_next(turn: Turn) -> bool:
         return True
     due = pick(turn, answered=answered)  # closing asks above recorded no answer
     if not due:
-        return False
+        # A baseline a push set aside comes back once nothing else is to be asked: one who
+        # reads only at quiz time would otherwise never get past it to the track's lessons.
+        waiting = checks.open_check(turn, checks.PRE)
+        return waiting is not None and checks.ask_question(turn, waiting)
     # A knowledge check asked in today's push has its own "1 of 4": the reviews after it are
     # counted on their own, within what is left of the day's budget.
     asked, reviews = asks.pushed_since(turn.learner.id, turn.day_start()) \
         if turn.pushed else (0, 0)
     if turn.pushed and asked >= turn.settings.quiz_questions:
-        turn.say(Notice(NoticeCode.BUDGET_DONE))  # more are due, but today's set is done
+        # Today's set is done; "quiz" asks for more only when more are due (the set may
+        # have asked questions before they were due).
+        more = pick(turn, everything=False, answered=answered)
+        turn.say(Notice(NoticeCode.BUDGET_DONE if more else NoticeCode.SET_DONE))
         return True
     for candidate in due:
         found = turn.find_question(candidate.lesson_id, candidate.question_key)

@@ -19,7 +19,6 @@ from bot.messages import (
     CheckIntro,
     Feedback,
     LessonMessage,
-    NothingDue,
     Outbound,
     Profile,
     QuestionMessage,
@@ -448,16 +447,20 @@ def test_a_quiz_on_a_topic_asked_during_the_baseline_ends_by_naming_the_check(
     assert ending.check == ""
 
 
-def test_quiz_with_nothing_due_names_a_baseline_left_waiting(say: Say, engine: Engine) -> None:
+def test_a_baseline_left_waiting_comes_back_when_nothing_else_is_asked(
+        say: Say, engine: Engine) -> None:
+    """The quiz push had let it go with nothing in its place: one who reads only at quiz
+    time never got past the check, and no lesson came for weeks."""
     say("hi", at=MON)
     first = say("lesson", at=MON)[-1]
     assert isinstance(first, QuestionMessage) and first.check == "pre"
-    # The day's quiz push lets the baseline's question go; it waits for the track's lesson.
-    deliver(engine, learner_of(engine).id, "quiz", MON.replace(hour=15))
-    [nothing] = say("quiz", at=MON.replace(hour=16))
-    assert isinstance(nothing, NothingDue) and nothing.check == "Safe"
-    again = say("lesson", at=MON.replace(hour=16))
-    assert isinstance(again[-1], QuestionMessage) and again[-1].check == "pre"
+    pushed = deliver(engine, learner_of(engine).id, "quiz", MON.replace(hour=15))
+    asked = [m for m in pushed if isinstance(m, QuestionMessage)]
+    assert asked and asked[0].check == "pre" and asked[0].question == first.question
+    out = say(answer=right(asked[0]), at=MON.replace(hour=16))  # it goes on from there
+    assert isinstance(out[-1], QuestionMessage) and (out[-1].check, out[-1].number) == ("pre", 2)
+    [again] = say("quiz", at=MON.replace(hour=16))  # "quiz" shows the one waiting
+    assert isinstance(again, QuestionMessage) and (again.check, again.number) == ("pre", 2)
 
 
 def test_how_sure_is_read_with_the_words_people_put_before_it() -> None:

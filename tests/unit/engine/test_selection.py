@@ -98,3 +98,39 @@ def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
     [nothing] = say("quiz", thursday)
     assert isinstance(nothing, NothingDue) and nothing.next_due is not None
     assert nothing.next_due > thursday
+
+
+def test_a_set_that_asked_before_questions_were_due_does_not_promise_more_due(
+        database: Database, tmp_path: Path) -> None:
+    """It said 'Type "quiz" if you want the rest of what is due', and "quiz" then found
+    nothing due."""
+    folder = tmp_path / "lessons"
+    for number in range(1, 3):
+        write(folder, f"l{number}.md", f"title: L{number}\ntrack: t\norder: {number}",
+              f"Lesson {number}." + QUIZ.format(q=f"Question {number}"))
+    catalog = Catalog(folder)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings(quiz_questions=1))
+
+    def say(text: str | None, at: datetime, answer: str | None = None) -> list[object]:
+        return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
+                                          answer=answer), at))
+
+    def answer_right(out: list[object], at: datetime) -> list[object]:
+        question = out[-1]
+        assert isinstance(question, QuestionMessage)
+        right = question.question.correct_indexes[0]
+        return say(None, at, answer=question.buttons[right].value)
+
+    say("lesson", MONDAY + timedelta(hours=9))
+    say("lesson", MONDAY + timedelta(hours=10))
+    tuesday = MONDAY + timedelta(days=1, hours=16)
+    answer_right(answer_right(say("quiz", tuesday), tuesday), tuesday)  # both: not due for days
+    wednesday = MONDAY + timedelta(days=2, hours=15)
+    with database.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    pushed = deliver(engine, learner.id, "quiz", wednesday)
+    after = answer_right(pushed, wednesday)  # the set asks one before it is due
+    assert isinstance(after[-1], Notice) and after[-1].code is NoticeCode.SET_DONE
+    assert isinstance(say("quiz", wednesday)[0], NothingDue)  # indeed nothing is due
