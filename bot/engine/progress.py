@@ -71,6 +71,22 @@ def activity(turn: Turn) -> None:
         turn.say(StreakNews(current, freeze_earned=earned, freezes_used=used))
 
 
+def settle_days(turn: Turn) -> None:
+    """The learning days are about to change: the days already passed keep the verdict of the
+    days set when they passed. Without this, a day off that is a learning day now broke a
+    streak after the fact, and a missed day that is a day off now mended a broken one."""
+    streak = turn.streak()
+    if turn.learner.paused or streak.last_active is None or \
+            streak.last_active >= turn.today - timedelta(days=1):
+        return
+    missed = calendar.workdays_between(streak.last_active, turn.today, turn.learner.workdays)
+    if missed > streak.freezes:  # broken by then: it stays broken
+        turn.save_streak(replace(streak, current=0))
+    else:  # held: what it held on is spent, and nothing before today is missed any more
+        turn.save_streak(replace(streak, last_active=turn.today - timedelta(days=1),
+                                 freezes=streak.freezes - missed))
+
+
 def streak_at_risk(turn: Turn) -> int:
     """The streak a reminder should mention: one of days that ends today unless the learner
     acts (0 when there is none, or today already counts)."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.engine import calendar
+from bot.engine import calendar, progress
 from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -125,6 +125,8 @@ def set_days(turn: Turn, args: str) -> None:
             turn.say(Invalid("that leaves no day for lessons; to stop them for a while, "
                              'type "pause"; to choose days, type something like "days mon-fri"'))
             return
+    if days != turn.learner.workdays:
+        progress.settle_days(turn)
     change(turn, LearnerChange(workdays=days))
 
 

@@ -577,3 +577,26 @@ def test_a_word_of_the_library_one_slip_from_a_command_is_looked_up(
     engine.catalog.refresh()
     say("hi", at=MON)
     assert kinds(say("quizz", at=MON))[0] == "lookup"
+
+
+def test_changing_the_days_leaves_the_days_passed_as_they_were(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A day off that is a learning day now had broken a streak after the fact; a missed
+    day that is a day off now had mended a broken one."""
+    more_lessons(engine, lessons)
+    say("hi", at=MON)
+    say("days mon-thu", at=MON)
+    for day in range(4):  # Monday to Thursday
+        read_lesson(say, MON + timedelta(days=day))
+    next_monday = MON + timedelta(days=7)
+    [before] = say("me", at=next_monday)
+    assert isinstance(before, Profile) and before.streak.current == 4
+    say("days mon-fri", at=next_monday)  # Friday was a day off when it passed
+    [me] = say("me", at=next_monday)
+    assert isinstance(me, Profile) and me.streak.current == 4
+    for day in range(3):  # Monday to Wednesday; Thursday and Friday, learning days, missed
+        read_lesson(say, next_monday + timedelta(days=day))
+    monday_after = next_monday + timedelta(days=7)
+    say("days mon-wed", at=monday_after)  # days off now: they broke the streak still
+    [me] = say("me", at=monday_after)
+    assert isinstance(me, Profile) and me.streak.current == 0
