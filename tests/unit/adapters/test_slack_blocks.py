@@ -231,6 +231,7 @@ def test_the_app_home_of_a_learner_on_holiday_or_stopped_shows_no_lesson_date() 
     stopped = json.dumps(BlockRenderer().home_view(profile(stopped=True)))
     assert "*Next lesson:* none while daily messages are off" in stopped
     assert "Tue 03 Mar" not in stopped
+    assert "*Reviews:* they wait until you resume" in away  # not "1 tomorrow"
     unplanned = json.dumps(BlockRenderer().home_view(profile(next_lesson_at=None)))
     assert "*Next lesson:* not planned" in unplanned
 
