@@ -500,13 +500,16 @@ class Deliveries:
 
     def reopen(self, delivery_id: int, now: datetime) -> bool:
         """Send a row that failed because the learner could not be reached (they blocked the
-        bot, their account was off) after all, from ``now``: they are back the same day."""
+        bot, their account was off) after all, from ``now``: they are back the same day. Only
+        a row none of whose messages went out (one partly sent counts as delivered)."""
         statement = update(_DELIVERY).where(
             _DELIVERY.c.id == delivery_id, _DELIVERY.c.status == DeliveryStatus.FAILED.value,
-            _DELIVERY.c.error.like("unreachable:%"))
+            _DELIVERY.c.error.like("unreachable:%"), _DELIVERY.c.parts_sent == 0)
+        # Composed afresh: the refusal took its lesson back, and what the learner got since
+        # (a lesson they asked for) decides what comes now.
         return self.session.execute(statement.values(
             status="pending", due_at=now, error=None, worker_id=None, claimed_at=None,
-            parts_sent=0).returning(_DELIVERY.c.id)).first() is not None
+            payload="", lesson_id=None).returning(_DELIVERY.c.id)).first() is not None
 
     def retry(self, delivery_id: int, at: datetime, error: str, worker_id: str,
               count: bool = True, parts_sent: int = 0) -> bool:

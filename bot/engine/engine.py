@@ -177,7 +177,11 @@ class Engine:
             turn = self.turn(unit, learner, now)
             turn.account = (inbound.platform.value, inbound.user_id)
             turn.shared = inbound.shared
-            if not created and not inbound.shared and inbound.chat_id and \
+            # The account pushes go to, writing where only they read (not a linked account
+            # of another platform, not a group).
+            own = not inbound.shared and \
+                (learner.platform, learner.platform_user_id) == turn.account
+            if not created and own and inbound.chat_id and \
                     learner.chat_id != inbound.chat_id and (inbound.text is not None
                                                             or inbound.answer is not None):
                 # Enrolled in a group, now writing privately: pushes come here from now on
@@ -186,7 +190,7 @@ class Engine:
             if created:
                 settings.plan(turn)
                 turn.say(self.welcome(turn, zone_known=self.platform_zone(inbound) is not None))
-            elif learner.unreachable:
+            elif learner.unreachable and own:
                 # They blocked the bot or their account was off; writing again means they are
                 # back, and today's lesson or quiz refused meanwhile still comes.
                 turn.update_learner(LearnerChange(unreachable=None))

@@ -627,6 +627,8 @@ async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_tha
     assert [m.method for m in fake.sent_to(ADA)][-1] == "sendPhoto"
     bot.clock.set(datetime(2026, 11, 30, 9, 40, tzinfo=UTC))
     assert (await bot.due()).sent == 0  # once
+    with bot.database.session() as session:  # recorded as delivered: it will not come again
+        assert len(session.execute(text("SELECT lesson_id FROM lesson_progress")).all()) == 1
 
 
 async def test_a_lesson_refused_while_blocked_comes_when_the_bot_is_unblocked_that_day(

@@ -185,3 +185,26 @@ def test_a_check_of_a_track_both_took_keeps_the_code_learners(engine: Engine) ->
         learner = unit.learners.find("slack", "U1ANN")
         [kept] = unit.checks.of_learner(learner.id)
     assert kept.questions == (("a", "q1"),)
+
+
+def test_writing_from_a_linked_account_leaves_the_push_chat_and_a_block_alone(
+        engine: Engine) -> None:
+    """A Telegram chat id had replaced the Slack learner's DM: every Slack push then failed."""
+    say(engine, ANN_SLACK, "hello")
+    code = code_of(engine, ANN_SLACK)
+    say(engine, ANN_TELEGRAM, "hello")
+    say(engine, ANN_TELEGRAM, f"link {code}")
+    engine.unreachable(learner_id(engine), "account_inactive")  # Slack refused a push
+    say(engine, ANN_TELEGRAM, "how do I spot a phishing email")
+    with engine.store.unit() as unit:
+        learner = unit.learners.find(*[value.value if isinstance(value, Platform) else value
+                                       for value in ANN_SLACK])
+        assert learner is not None and learner.platform == "slack"
+        assert learner.chat_id == "chat-U1ANN" and learner.unreachable == "account_inactive"
+
+
+def learner_id(engine: Engine) -> int:
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("slack", "U1ANN")
+        assert learner is not None
+        return learner.id
