@@ -263,6 +263,11 @@ class Engine:
             if not turn.out:
                 turn.say(Notice(NoticeCode.EMPTY))
             return
+        meant_before = self.take_meant_command(turn)
+        if meant_before is not None and " ".join(text.lower().split()).strip("!. ") \
+                in lessons.YES:  # "yes" right after 'Did you mean "lesson"?'
+            self.run_command(turn, parse(meant_before), created, meant_before)
+            return
         command = parse(text)
         is_command = command.name == "unknown" or (bool(command.name) and (
             command.slashed or accepts(command.name, command.args)))
@@ -320,12 +325,6 @@ class Engine:
             return
         if settings.forget_reply(turn, said):
             return  # "yes" to "Type 'forget confirm' to go ahead"
-        if open_ask is None and said in lessons.YES:
-            meant_before = self.meant_command(turn)
-            if meant_before is not None:  # "yes" to 'Did you mean "lesson"?'
-                turn.update_learner(LearnerChange(suggested=None))  # said once
-                self.run_command(turn, parse(meant_before), created, meant_before)
-                return
         if open_ask is None and lessons.pick_typed(turn, said, quiz_on):
             return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
@@ -342,9 +341,10 @@ class Engine:
         word = said.strip("?!.,")
         if meant is not None and open_ask is None and not turn.catalog.knows(word):
             turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
-            if meant not in NEVER_ON_YES:
+            if meant not in NEVER_ON_YES:  # kept beside the lessons offered, if any
+                kept = self.suggested(turn)
                 turn.update_learner(LearnerChange(suggested=json.dumps(
-                    {"command": meant, "at": turn.now.isoformat()})))
+                    {**kept, "command": meant, "at": turn.now.isoformat()})))
             return
         if not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
@@ -377,15 +377,29 @@ class Engine:
             COMMANDS[name](turn, args)
 
     @staticmethod
-    def meant_command(turn: Turn) -> str | None:
-        """The command a slip was asked about ('Did you mean "lesson"?') in the last half
-        hour, for a "yes" to run it."""
+    def suggested(turn: Turn) -> dict[str, object]:
+        """What was offered to the learner last (lessons to pick, a command to confirm)."""
         try:
             kept = json.loads(turn.learner.suggested or "{}")
-            command, at = str(kept["command"]), datetime.fromisoformat(kept["at"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except ValueError:
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+    def take_meant_command(self, turn: Turn) -> str | None:
+        """The command a slip was asked about ('Did you mean "lesson"?') by the message
+        before, within half an hour, for a "yes" to run it; let go by whatever comes next
+        (the lessons offered with it stay to be picked)."""
+        kept = self.suggested(turn)
+        if "command" not in kept:
             return None
-        return command if timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW else None
+        command, at = kept.pop("command"), kept.pop("at", None)
+        turn.update_learner(LearnerChange(suggested=json.dumps(kept) if kept else None))
+        try:
+            asked = datetime.fromisoformat(str(at))
+        except ValueError:
+            return None
+        return str(command) if timedelta(0) <= turn.now - asked <= voice.NOT_IT_WINDOW \
+            else None
 
     def welcome(self, turn: Turn, zone_known: bool = True) -> Welcome:
         """The greeting, with examples from the library in use (``zone_known``: the time

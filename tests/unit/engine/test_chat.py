@@ -568,6 +568,21 @@ def test_yes_to_did_you_mean_runs_the_command_unless_it_could_do_harm(say: Say) 
     assert isinstance(shown, Profile) and not shown.learner.paused
     say("hepl", at=MON)
     assert kinds(say("yes", at=MON + timedelta(hours=1)))[0] != "help"  # too late
+    # Only right after it: anything else lets it go ("yes" to "was it useful?" is not it).
+    say("lesosn", at=MON)
+    say("me", at=MON)
+    assert kinds(say("yes", at=MON))[0] != "lesson"
+    say("lesosn", at=MON)
+    say("pasue", at=MON)  # a slip "yes" never runs lets the earlier one go too
+    assert kinds(say("yes", at=MON))[0] != "lesson"
+
+
+def test_a_slip_between_lessons_offered_and_their_number_keeps_the_offer(say: Say) -> None:
+    say("hi", at=MON)
+    offered = say("zzqx apples bananas", at=MON)
+    assert kinds(offered)[0] == "no_match"
+    say("lesosn", at=MON)
+    assert kinds(say("2", at=MON))[0] == "lookup"  # the second lesson offered
 
 
 def test_a_word_of_the_library_one_slip_from_a_command_is_looked_up(
