@@ -76,15 +76,17 @@ def settle_days(turn: Turn) -> None:
     days set when they passed. Without this, a day off that is a learning day now broke a
     streak after the fact, and a missed day that is a day off now mended a broken one."""
     streak = turn.streak()
-    if turn.learner.paused or streak.last_active is None or \
-            streak.last_active >= turn.today - timedelta(days=1):
+    # On holiday, the days up to the pause (those after it neither count nor break it).
+    until = streak.paused_since if turn.learner.paused and streak.paused_since else turn.today
+    if streak.last_active is None or streak.last_active >= until - timedelta(days=1):
         return
-    missed = calendar.workdays_between(streak.last_active, turn.today, turn.learner.workdays)
-    if missed > streak.freezes:  # broken by then: it stays broken
-        turn.save_streak(replace(streak, current=0))
-    else:  # held: what it held on is spent, and nothing before today is missed any more
-        turn.save_streak(replace(streak, last_active=turn.today - timedelta(days=1),
-                                 freezes=streak.freezes - missed))
+    missed = calendar.workdays_between(streak.last_active, until, turn.learner.workdays)
+    # From the day before ``until`` on, nothing is missed under any days: broken, it stays
+    # broken (and spends no freeze later); held, what held it is spent.
+    turn.save_streak(replace(streak, last_active=until - timedelta(days=1),
+                             current=0 if missed > streak.freezes else streak.current,
+                             freezes=streak.freezes - missed if missed <= streak.freezes
+                             else streak.freezes))
 
 
 def streak_at_risk(turn: Turn) -> int:

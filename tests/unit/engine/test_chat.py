@@ -615,3 +615,30 @@ def test_changing_the_days_leaves_the_days_passed_as_they_were(
     say("days mon-wed", at=monday_after)  # days off now: they broke the streak still
     [me] = say("me", at=monday_after)
     assert isinstance(me, Profile) and me.streak.current == 0
+
+
+def test_a_streak_broken_before_a_days_change_spends_no_freeze_after_it(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
+    say("hi", at=MON)
+    for day in range(5):  # Monday to Friday: 5 days and a freeze
+        read_lesson(say, MON + timedelta(days=day))
+    thursday = MON + timedelta(days=10)  # Monday to Wednesday missed: more than one freeze
+    say("days mon, thu, fri", at=thursday)
+    said = read_lesson(say, thursday)
+    assert not any(isinstance(m, StreakNews) and m.freezes_used for m in said)
+    [me] = say("me", at=thursday)
+    assert isinstance(me, Profile) and (me.streak.current, me.streak.freezes) == (1, 1)
+
+
+def test_a_days_change_on_holiday_judges_the_days_before_it_by_the_days_then(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    more_lessons(engine, lessons)
+    say("hi", at=MON)
+    for day in range(2, 5):  # Wednesday to Friday
+        read_lesson(say, MON + timedelta(days=day))
+    say("pause", at=MON + timedelta(days=7))
+    say("days every day", at=MON + timedelta(days=7))  # the weekend was off when it passed
+    say("resume", at=MON + timedelta(days=9))
+    [me] = say("me", at=MON + timedelta(days=9))
+    assert isinstance(me, Profile) and me.streak.current == 3
