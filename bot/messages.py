@@ -157,6 +157,10 @@ class Inbound:
     """An answer to a native quiz poll: the poll's id (see ``Host.poll_sent``) ..."""
     choices: tuple[int, ...] = ()
     """... and the zero-based options chosen (empty: the vote was taken back)."""
+    edited: bool = False
+    """Words the learner edited in a message sent a moment ago (a typo fixed): read as a
+    question to look up, never as a command or an answer (an old "2" edited to "3" must not
+    answer the question asked since)."""
     shared: bool = False
     """Said in a chat others read (a Telegram group): what is the learner's alone (their data,
     notes, codes, sign-in links) is not answered there, and the chat does not become theirs."""

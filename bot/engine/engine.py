@@ -34,6 +34,7 @@ from bot.engine.commands import (
     accepts,
     answer_choices,
     clean,
+    looks_like_answer,
     misspelt_command,
     parse,
     question_after_command,
@@ -262,6 +263,13 @@ class Engine:
         if not text:
             if not turn.out:
                 turn.say(Notice(NoticeCode.EMPTY))
+            return
+        if inbound.edited:
+            # A typo fixed: a question is looked up; a command or an answer edited is not
+            # done again (an old "2" edited to "3" would answer the question asked since).
+            if not parse(text).name and answer_choices(text) is None and \
+                    not looks_like_answer(text) and small_talk(text) is None:
+                lessons.lookup(turn, question_text(inbound.text or ""))
             return
         meant_before = self.take_meant_command(turn)
         if meant_before is not None and " ".join(text.lower().split()).strip("!. ") \

@@ -415,12 +415,14 @@ class FakeTelegram:
             message["reply_to_message"] = self._messages[(reply_to.chat_id, reply_to.message_id)]
         return {"update_id": next(self._update_ids), "message": message}
 
-    def edited_update(self, user_id: int, text: str,
-                      chat_id: int | None = None) -> dict[str, Any]:
-        """The update for a user's edit of an earlier message of theirs (given its new text)."""
+    def edited_update(self, user_id: int, text: str, chat_id: int | None = None,
+                      after: int = 5) -> dict[str, Any]:
+        """The update for a user's edit, ``after`` seconds later, of an earlier message of
+        theirs (given its new text)."""
         update = self.message_update(user_id, text, chat_id)
         message = update.pop("message")
-        message["edit_date"] = message["date"] + 5
+        message["date"] -= after
+        message["edit_date"] = message["date"] + after
         return {**update, "edited_message": message}
 
     def membership_update(self, user_id: int, status: str, old_status: str) -> dict[str, Any]:

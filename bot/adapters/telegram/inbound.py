@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 from telegram import Update, User
 
@@ -15,6 +16,8 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "poll_answer",
 """What the bot asks Telegram for (channel posts and the rest are not needed): an edited
 message in a private chat is read as said anew (a question with its typo fixed gets its
 answer); ``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
+EDIT_WINDOW_S = 120
+"""An edit this soon after its message is read (a typo fixed); a later one is left alone."""
 BLOCKED = "blocked the bot"
 """The reason kept on a learner who blocked the bot."""
 
@@ -92,8 +95,11 @@ def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> In
                        display_name=display_name(answer.user))
     message = update.message
     edited = update.edited_message
-    if message is None and edited is not None and edited.chat.type == "private":
-        message = edited  # in a group an edit is left alone: others read along
+    if message is None and edited is not None and edited.chat.type == "private" and \
+            edited.edit_date is not None and \
+            edited.edit_date - edited.date <= timedelta(seconds=EDIT_WINDOW_S):
+        message = edited  # in a group an edit is left alone (others read along), and so
+        # is one of a message sent long ago
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
     text = message.text if message.text is not None else message.caption
@@ -110,7 +116,7 @@ def _neutral(update: Update, bot_id: int | None, bot_username: str | None) -> In
         text = re.sub(rf"@{re.escape(bot_username)}\b", "", text, flags=re.IGNORECASE).strip()
     return Inbound(Platform.TELEGRAM, str(message.from_user.id), chat_id=str(message.chat.id),
                    text=text, display_name=display_name(message.from_user),
-                   shared=message.chat.type != "private")
+                   shared=message.chat.type != "private", edited=message is edited)
 
 
 def reply_chat(update: Update) -> str | None:
