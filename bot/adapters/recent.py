@@ -44,14 +44,15 @@ class ShownQuestions(Generic[T]):
 
     def __init__(self, size: int = SEEN) -> None:
         self.size = size
-        self._shown: OrderedDict[int, T] = OrderedDict()
+        self._shown: OrderedDict[int, list[T]] = OrderedDict()
 
     def remember(self, ask_id: int, where: T) -> None:
-        self._shown[ask_id] = where
+        """One more message showing the ask's question (the reminder shows it again)."""
+        self._shown.setdefault(ask_id, []).append(where)
         self._shown.move_to_end(ask_id)
         if len(self._shown) > self.size:
             self._shown.popitem(last=False)
 
-    def take(self, ask_id: int) -> T | None:
-        """Where the ask's question is, forgotten from now (it is answered)."""
-        return self._shown.pop(ask_id, None)
+    def take(self, ask_id: int) -> list[T]:
+        """Every message showing the ask's question, forgotten from now (it is answered)."""
+        return self._shown.pop(ask_id, [])

@@ -210,8 +210,12 @@ def ask_next(turn: Turn) -> bool:
     asked, reviews = asks.pushed_since(turn.learner.id, turn.day_start()) \
         if turn.pushed else (0, 0)
     if turn.pushed and asked >= turn.settings.quiz_questions:
-        # Today's set is done; "quiz" asks for more only when more are due (the set may
-        # have asked questions before they were due).
+        # Today's set is done: a baseline set aside comes back now (with more due every day
+        # than a set holds, it would never come back otherwise); else "quiz" asks for more,
+        # said only when more are due (the set may have asked some before they were due).
+        waiting = checks.open_check(turn, checks.PRE)
+        if waiting is not None and checks.ask_question(turn, waiting):
+            return True
         more = pick(turn, everything=False, answered=answered)
         turn.say(Notice(NoticeCode.BUDGET_DONE if more else NoticeCode.SET_DONE))
         return True

@@ -116,14 +116,16 @@ async def http_bot(fake: FakeSlack, sqlite: Database,
     await started.stop()
 
 
-async def say(bot: SlackBot, text: str, user: str = ANN, wait: int | None = 1) -> list[str]:
-    """Ann types ``text`` in her DM (Socket Mode); the texts of the ``wait`` new posts."""
+async def say(bot: SlackBot, text: str, user: str = ANN, wait: int | None = 1,
+              timeout: float = 5.0) -> list[str]:
+    """Ann types ``text`` in her DM (Socket Mode); the texts of the ``wait`` new posts (within
+    ``timeout`` seconds)."""
     before = len(bot.fake.posted())
     envelope = await bot.fake.socket.send("events_api", event_body(dm(user, text)))
     assert await bot.fake.socket.wait_ack(envelope, timeout=3) == {"envelope_id": envelope}
     if wait is None:
         return []
-    posts = await bot.fake.wait_posts(before + wait)
+    posts = await bot.fake.wait_posts(before + wait, timeout=timeout)
     return [message.text for message in posts[before:]]
 
 
@@ -455,7 +457,7 @@ async def test_a_reply_outlasts_a_short_slack_outage(lone_bot: SlackBot, fake: F
     lone_bot.adapter.reply_backoff = 0.01
     await say(lone_bot, "hello")
     fake.fail_next("chat.postMessage", 503, "service_unavailable", count=4)
-    [profile] = await say(lone_bot, "me")
+    [profile] = await say(lone_bot, "me", timeout=20)  # the client's own retries: about 2 s
     assert profile.startswith("ann: 0 points")
     assert [call.status for call in fake.calls_to("chat.postMessage")][-5:] == [503] * 4 + [200]
 
@@ -466,7 +468,7 @@ async def test_a_reply_slack_keeps_refusing_is_said_lost_and_unreachable_learner
     lone_bot.adapter.reply_backoff = 0.01
     await say(lone_bot, "hello")
     fake.fail_next("chat.postMessage", 503, "service_unavailable", count=8)
-    [lost] = await say(lone_bot, "me")
+    [lost] = await say(lone_bot, "me", timeout=20)  # the client's own retries: about 4 s
     assert lost.startswith("Sorry, Slack did not take my reply just now")
     assert "a reply was lost" in caplog.text and "Traceback" not in caplog.text
     before = len(fake.posted())
@@ -482,7 +484,8 @@ async def test_a_lesson_slack_never_took_is_taken_back_and_comes_again(
     lone_bot.adapter.reply_backoff = 0.01
     await say(lone_bot, "hello")
     fake.fail_next("chat.postMessage", 503, "service_unavailable", count=8)  # 4 tries, 2 each
-    [lost] = await say(lone_bot, "lesson")
+    # The client's own retry waits 0.5-1.5 s a try: about 4 s in all, more on a busy machine.
+    [lost] = await say(lone_bot, "lesson", timeout=20)
     assert lost.startswith("Sorry, Slack did not take my reply")
     refused = next(call for call in fake.calls_to("chat.postMessage") if call.status != 200)
     [lesson] = await say(lone_bot, "lesson")

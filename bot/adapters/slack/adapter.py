@@ -360,13 +360,9 @@ class SlackAdapter:
     async def close_answered(self, outbounds: Sequence[Outbound]) -> None:
         """A question answered by typing loses its buttons and says the answer, as one
         answered by a press does: left, they invited a second answer. Failures are logged."""
-        for outbound in outbounds:
-            if not isinstance(outbound, Feedback):
-                continue
-            where = self._shown.take(outbound.ask_id)
-            if where is None:
-                continue
-            channel, ts, original = where
+        shown = [(outbound, where) for outbound in outbounds if isinstance(outbound, Feedback)
+                 for where in self._shown.take(outbound.ask_id)]
+        for outbound, (channel, ts, original) in shown:
             chosen = self.blocks.typed_answer(outbound)
             try:
                 async with self.pacer.slot(channel):

@@ -535,11 +535,9 @@ class TelegramAdapter:
     async def _close_answered(self, messages: Sequence[Outbound]) -> None:
         """A question answered by typing loses its buttons (its poll is closed), as one
         answered by a press does: left, they invited a second answer. Failures are logged."""
-        for message in messages:
-            where = self._shown.take(message.ask_id) if isinstance(message, Feedback) else None
-            if where is None:
-                continue
-            chat, message_id, poll = where
+        shown = [where for message in messages if isinstance(message, Feedback)
+                 for where in self._shown.take(message.ask_id)]
+        for chat, message_id, poll in shown:
             try:
                 async with self.pacer.slot(chat):
                     if poll:

@@ -18,8 +18,10 @@ from bot.messages import (
     CheckDone,
     CheckIntro,
     Feedback,
+    Inbound,
     LessonMessage,
     Outbound,
+    Platform,
     Profile,
     QuestionMessage,
     TopicQuiz,
@@ -470,3 +472,30 @@ def test_how_sure_is_read_with_the_words_people_put_before_it() -> None:
         "2 pretty sure", "b very sure", "3 not very sure", "1, wild guess", "2 kinda sure",
         "4 sure", "2")] == [("2", "s"), ("b", "s"), ("3", "g"), ("1", "g"), ("2", "t"),
                             ("4", "s"), ("2", None)]
+
+
+def test_a_baseline_comes_back_after_the_days_set_even_with_more_reviews_due(
+        database: Database, lessons: Path) -> None:
+    """With more due every day than a set holds, it had never come back in the push."""
+    write(lessons, "lone.md", "title: Kiwis\ntopic: fruit",
+          "All about kiwis." + quiz("Kiwi one", "Kiwi two"))
+    catalog = Catalog(lessons)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings(quiz_questions=1))
+
+    def say(text: str | None, at: datetime, answer: str | None = None) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
+                                     answer=answer), at)
+
+    say("hi", MON)
+    say("learn kiwis", MON)
+    say("add", MON)  # both kiwi questions due from the next workday
+    wednesday = MON + timedelta(days=2)
+    first = say("lesson", wednesday)[-1]  # the track's baseline begins, left unanswered
+    assert isinstance(first, QuestionMessage) and first.check == "pre"
+    pushed = deliver(engine, learner_of(engine).id, "quiz", wednesday.replace(hour=15))
+    review = pushed[-1]
+    assert isinstance(review, QuestionMessage) and review.check == "" and \
+        review.lesson.title == "Kiwis"
+    after = say(None, wednesday.replace(hour=15), answer=right(review))
+    assert isinstance(after[-1], QuestionMessage) and after[-1].check == "pre"
