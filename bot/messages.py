@@ -343,6 +343,9 @@ class Feedback:
     ask_id: int = 0
     """The ask answered: an adapter takes the buttons off its question's message when the
     answer was typed (0: not known)."""
+    slipping: bool = False
+    """Missed again (:data:`bot.engine.rules.SLIPPING_LAPSES` times or more): the feedback
+    points back to the lesson, to read again."""
 
 
 @dataclass(frozen=True)

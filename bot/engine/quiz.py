@@ -22,6 +22,7 @@ from bot.engine.commands import (
     answer_in_words,
     looks_like_answer,
 )
+from bot.engine.reviewer import Review
 from bot.engine.selection import Candidate
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -401,10 +402,11 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     # Saying "I don't know" earns what a wrong guess earns: guessing never pays better.
     earned = 0 if practising else rules.POINTS_WRONG * progress.award(
         turn, rules.POINTS_WRONG, "answer", f"ask:{ask.id}")
-    review(turn, ask.lesson_id, ask.question_key, False)
+    reviewed = review(turn, ask.lesson_id, ask.question_key, False)
     # Not knowing is no sign of having read the lesson: it does not count it as read.
     turn.say(Feedback(lesson, question, False, (), False, unit.points.total(learner_id),
-                      skipped=True, earned=earned, practice=practising, ask_id=ask.id))
+                      skipped=True, earned=earned, practice=practising, ask_id=ask.id,
+                      slipping=reviewed.card.lapses >= rules.SLIPPING_LAPSES))
     if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, False)
     progress.activity(turn)
@@ -467,14 +469,18 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
     earned = points if points and progress.award(turn, points, "answer", f"ask:{ask_id}") else 0
     # A right answer in practice leaves the card as it is: answering early every day would
     # otherwise master it in a week. A wrong one shows it is fading, and brings it forward.
-    mastered = not (practising and correct) and review(turn, lesson_id, key, correct,
-                                                       guessed=level == "g")
+    reviewed = None if practising and correct else review(turn, lesson_id, key, correct,
+                                                          guessed=level == "g")
+    mastered = reviewed is not None and reviewed.newly_mastered
+    # Missed again and again: the lesson, read again, does more than another try.
+    slipping = not correct and reviewed is not None and \
+        reviewed.card.lapses >= rules.SLIPPING_LAPSES
     for_mastering = rules.POINTS_MASTERED * (mastered and progress.award(
         turn, rules.POINTS_MASTERED, "mastered", f"mastered:{learner_id}:{lesson_id}:{key}"))
     turn.say(Feedback(lesson, question, correct, given, mastered,
                       unit.points.total(learner_id), earned=earned + for_mastering,
                       mastered_points=for_mastering, confidence=level or "",
-                      practice=practising, ask_id=ask_id))
+                      practice=practising, ask_id=ask_id, slipping=slipping))
     if ask.check_phase == checks.POST:
         checks.record_endline(turn, ask, correct)
     read = lessons.mark_read(turn, lesson, by_answer=True)  # an answer shows it was read
@@ -502,9 +508,10 @@ def ask_changed(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> Non
                               confidence=confident(turn, lesson)))
 
 
-def review(turn: Turn, lesson_id: str, key: str, correct: bool, guessed: bool = False) -> bool:
-    """Reschedule the card with FSRS (a right guess rated Hard); True when this answer
-    mastered it."""
+def review(turn: Turn, lesson_id: str, key: str, correct: bool,
+           guessed: bool = False) -> Review:
+    """Reschedule the card with FSRS (a right guess rated Hard); the card after it, and
+    whether this answer mastered it."""
     cards = turn.unit.cards
     card = cards.get(turn.learner.id, lesson_id, key) or Card(
         turn.learner.id, lesson_id, key, "", turn.now)
@@ -513,7 +520,7 @@ def review(turn: Turn, lesson_id: str, key: str, correct: bool, guessed: bool = 
     result = turn.reviewer.review(card, correct, turn.now, turn.today, turn.learner.workdays,
                                   turn.tz, read_at, guessed=guessed)
     cards.save(result.card)
-    return result.newly_mastered
+    return result
 
 
 def flag(turn: Turn, note: str) -> None:

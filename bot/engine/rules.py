@@ -16,6 +16,8 @@ LESSONS_WITH_POINTS = 3
 """Lessons read in one local day that earn points: more count as read, but earn nothing (a
 lesson asked for and "done" in a second is not a lesson learnt)."""
 MASTERED_DAYS = 30
+SLIPPING_LAPSES = 3
+"""Misses of one question after which its feedback points back to its lesson."""
 """A question is mastered once its next review is more than this many days away."""
 FREEZE_EVERY = 5
 """A streak freeze is earned for every this many active days in a row..."""

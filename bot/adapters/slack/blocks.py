@@ -415,7 +415,8 @@ class BlockRenderer:
         result = self.phrase("feedback_result", correct=feedback.correct,
                              skipped=feedback.skipped,
                              question=feedback.question, mastered=feedback.mastered,
-                             confidence=feedback.confidence)
+                             confidence=feedback.confidence, slipping=feedback.slipping,
+                             lesson=feedback.lesson)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
                                                earned=feedback.earned,
                                                mastered_points=feedback.mastered_points,

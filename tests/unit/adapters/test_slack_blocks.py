@@ -261,6 +261,9 @@ def test_feedback_says_right_or_not_quite_from_the_shared_title() -> None:
     blocks = json.dumps(renderer.feedback_blocks(wrong))
     assert ":x: *Not quite.* The answer: 2) choice 1 &lt;b&gt;" in blocks
     assert renderer.feedback_preview(wrong) == "Not quite."
+    assert "keeps slipping" not in blocks
+    slipping = json.dumps(renderer.feedback_blocks(replace(wrong, slipping=True)))
+    assert ":books: This one keeps slipping: read its lesson again (`learn " in slipping
 
 
 EXAMPLES = one_of_each(lesson(questions=(question(),)), lesson(title="Other <t>"))

@@ -1,12 +1,17 @@
-"""Mastery follows the answers: a wrong answer takes it back; its points come once."""
+"""Mastery follows the answers: a wrong answer takes it back; its points come once. A question
+missed again and again points back to its lesson."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.engine import calendar
 from bot.engine.reviewer import Reviewer
+from bot.messages import Feedback, QuestionMessage
+from bot.rendering.renderer import Renderer
 from storage.records import Card
+from tests.unit.engine.conftest import Say
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 UTC_ZONE = calendar.zone("UTC")
@@ -30,3 +35,23 @@ def test_a_wrong_answer_to_a_mastered_question_takes_mastery_back() -> None:
     right = reviewer.review(wrong.card, True, later + timedelta(days=2),
                             (later + timedelta(days=2)).date(), WORKDAYS, UTC_ZONE, MON)
     assert not right.card.mastered  # a short interval again: earned anew, later
+
+
+def test_a_question_missed_again_and_again_points_back_to_its_lesson(say: Say) -> None:
+    """Missed every day, it had only been asked again: the lesson was never named."""
+    say("lesson", at=MON)
+    slipping = []
+    day = MON
+    for _ in range(4):
+        day += timedelta(days=1)
+        asked = [m for m in say("quiz", at=day) if isinstance(m, QuestionMessage)]
+        if not asked:
+            continue
+        wrong = next(index for index in range(len(asked[0].question.choices))
+                     if index not in asked[0].question.correct_indexes)
+        [feedback, *_] = say(str(wrong + 1), at=day)
+        assert isinstance(feedback, Feedback) and not feedback.correct
+        slipping.append(feedback.slipping)
+    assert slipping[:3] == [False, False, True]
+    shown = Renderer().render(replace(feedback, slipping=True))
+    assert f'read its lesson again ("learn {feedback.lesson.title}")' in shown
