@@ -677,7 +677,12 @@ async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) ->
     fake.migrate(-555, -100555)
     bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     assert (await bot.due()).sent == 1
-    assert [m.method for m in fake.sent_to(-100555)] == ["sendPhoto"]
+    # In a group the push names whose it is (a mention: Telegram notifies that member).
+    assert [m.method for m in fake.sent_to(-100555)] == ["sendMessage", "sendPhoto"]
+    mention = fake.sent_to(-100555)[0]
+    assert mention.text == "This one is for you:"
+    assert any(entity.get("type") == "text_link" or entity.get("url", "").startswith("tg://user")
+               for entity in mention.entities or [])
     assert (learner := bot.learner(77)) is not None and learner.chat_id == "-100555"
 
 

@@ -414,6 +414,11 @@ class TelegramAdapter:
         """
         chat = recipient.chat_id or recipient.user_id
         parts = [part for message in messages for part in self.renderer.parts(message)]
+        if chat.startswith("-") and parts and recipient.user_id.isdigit():
+            # A group (its ids are negative): the push names whose it is, as a mention, so
+            # that Telegram notifies that member, not just the group.
+            parts.insert(0, Text(f'<a href="tg://user?id={recipient.user_id}">'
+                                 f'{self.renderer.phrase("push_for")}</a>'))
         first_id: str | None = None
         polls: list[PollSent] = []
         for index in range(skip, len(parts)):
