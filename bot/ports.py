@@ -137,4 +137,3 @@ class Host(Protocol):
     async def standing(self, platform: Platform, user_id: str) -> Profile | None:
         """The profile of an enrolled learner, or None: never enrols anyone (for views a
         person merely opens, like Slack's App Home)."""
-

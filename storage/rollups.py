@@ -94,6 +94,13 @@ def points(session: Session, learner_id: int, change: int) -> None:
                     .values(points=_LEARNER.c.points + change))
 
 
+def _question_counts(correct: bool, first: bool, latest: bool) -> dict[str, int]:
+    """What one answer counts on its question's day."""
+    return {"answers": 1, "right": int(correct), "firsts": int(first),
+            "first_right": int(first and correct), "latest": int(latest),
+            "latest_right": int(latest and correct)}
+
+
 def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
            at: datetime, correct: bool, choices: Iterable[int], first: bool,
            replaced: tuple[datetime, bool] | None, confidence: str | None = None) -> None:
@@ -102,9 +109,8 @@ def answer(session: Session, learner_id: int, lesson_id: str, question_key: str,
     ``confidence``: how sure the learner said they were, when asked."""
     platform = _platform(session, learner_id)
     keys = {"platform": platform, "lesson_id": lesson_id, "question_key": question_key}
-    _increment(session, _QUESTION, {"day": day_of(at), **keys}, {
-        "answers": 1, "right": int(correct), "firsts": int(first),
-        "first_right": int(first and correct), "latest": 1, "latest_right": int(correct)})
+    _increment(session, _QUESTION, {"day": day_of(at), **keys},
+               _question_counts(correct, first, latest=True))
     if replaced is not None:
         when, was_right = replaced
         _increment(session, _QUESTION, {"day": day_of(when), **keys},
@@ -134,10 +140,7 @@ def forget(session: Session, learner_id: int) -> None:
         day = day_of(row.answered_at)
         keys = (day, platform, row.lesson_id, row.question_key)
         right = bool(row.correct)
-        questions[keys].update({
-            "answers": 1, "right": int(right), "firsts": int(row.first),
-            "first_right": int(row.first and right), "latest": int(row.latest),
-            "latest_right": int(row.latest and right)})
+        questions[keys].update(_question_counts(right, bool(row.first), bool(row.latest)))
         for choice in {int(c) for c in str(row.choices or "").split(",") if c.strip()}:
             choices[(*keys, choice)] += 1
         if row.confidence is not None:

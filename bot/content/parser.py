@@ -559,14 +559,14 @@ class _Walker(MarkdownWalker):
                                              "text before the first question of the quiz is "
                                              "ignored; start each question with '### '"))
             return
-        if tag == "CodeBlock" and not self.source.startswith((b"```", b"~~~"), start) and \
-                _TASK_BOX.search(self.source[start:end].decode("utf-8", "replace")):
+        code = self.source[start:end].decode("utf-8", "replace") if tag == "CodeBlock" \
+            and not self.source.startswith((b"```", b"~~~"), start) else ""
+        if _TASK_BOX.search(code):
             # Choices indented by a tab or four spaces: code to Markdown. When the question
             # has no other choices they were meant as its choices (read as such, so its other
             # checks hold, and named once, not as "0 choices"); else a code sample.
-            rows = self.source[start:end].decode("utf-8", "replace").split("\n")
             question.indented_line = question.indented_line or line
-            for number, row in enumerate(rows, start=line):
+            for number, row in enumerate(code.split("\n"), start=line):
                 choice = _INDENTED_CHOICE.match(row)
                 if choice:
                     question.indented.append(Choice(" ".join(choice.group(2).split()),

@@ -271,9 +271,10 @@ class Engine:
                     not looks_like_answer(text) and small_talk(text) is None:
                 lessons.lookup(turn, question_text(inbound.text or ""))
             return
+        said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         meant_before = self.take_meant_command(turn)
-        if meant_before is not None and " ".join(text.lower().split()).strip("!. ") \
-                in lessons.YES:  # "yes" right after 'Did you mean "lesson"?'
+        if meant_before is not None and said in lessons.YES:
+            # "yes" right after 'Did you mean "lesson"?'
             self.run_command(turn, parse(meant_before), created, meant_before)
             return
         command = parse(text)
@@ -289,7 +290,6 @@ class Engine:
             # a bare command word is that command (a sentence, when no choice says it)
             self.run_command(turn, command, created, inbound.text or "")
             return
-        said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         if said in checks.SKIP_CHECK:
             skipped = checks.skip(turn)
             if skipped is not None and skipped.phase == checks.PRE:  # straight to the lesson

@@ -81,12 +81,12 @@ def settle_days(turn: Turn) -> None:
     if streak.last_active is None or streak.last_active >= until - timedelta(days=1):
         return
     missed = calendar.workdays_between(streak.last_active, until, turn.learner.workdays)
+    held = missed <= streak.freezes
     # From the day before ``until`` on, nothing is missed under any days: broken, it stays
     # broken (and spends no freeze later); held, what held it is spent.
     turn.save_streak(replace(streak, last_active=until - timedelta(days=1),
-                             current=0 if missed > streak.freezes else streak.current,
-                             freezes=streak.freezes - missed if missed <= streak.freezes
-                             else streak.freezes))
+                             current=streak.current if held else 0,
+                             freezes=streak.freezes - missed if held else streak.freezes))
 
 
 def streak_at_risk(turn: Turn) -> int:

@@ -202,10 +202,7 @@ def ask_next(turn: Turn) -> bool:
         return True
     due = pick(turn, answered=answered)  # closing asks above recorded no answer
     if not due:
-        # A baseline a push set aside comes back once nothing else is to be asked: one who
-        # reads only at quiz time would otherwise never get past it to the track's lessons.
-        waiting = checks.open_check(turn, checks.PRE)
-        return waiting is not None and checks.ask_question(turn, waiting)
+        return resume_baseline(turn)
     # A knowledge check asked in today's push has its own "1 of 4": the reviews after it are
     # counted on their own, within what is left of the day's budget.
     asked, reviews = asks.pushed_since(turn.learner.id, turn.day_start()) \
@@ -214,8 +211,7 @@ def ask_next(turn: Turn) -> bool:
         # Today's set is done: a baseline set aside comes back now (with more due every day
         # than a set holds, it would never come back otherwise); else "quiz" asks for more,
         # said only when more are due (the set may have asked some before they were due).
-        waiting = checks.open_check(turn, checks.PRE)
-        if waiting is not None and checks.ask_question(turn, waiting):
+        if resume_baseline(turn):
             return True
         more = pick(turn, everything=False, answered=answered)
         turn.say(Notice(NoticeCode.BUDGET_DONE if more else NoticeCode.SET_DONE))
@@ -283,6 +279,14 @@ def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...
     answer(turn, ask, choices)
 
 
+def resume_baseline(turn: Turn) -> bool:
+    """Ask the question of a baseline a push set aside, once nothing else is to be asked: one
+    who reads only at quiz time would otherwise never get past it to the track's lessons.
+    False when none waits."""
+    waiting = checks.open_check(turn, checks.PRE)
+    return waiting is not None and checks.ask_question(turn, waiting)
+
+
 def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
     """Typed words while a question is open: an answer ('3', '(3)', 'c)', 'three', a choice's
     text), "skip" (the answer is shown), or a wrong number of choices (asked again). False when
@@ -323,15 +327,7 @@ def let_go_gone(turn: Turn, ask: Ask, text: str) -> bool:
             or answer_in_words(answer_text) is not None):
         turn.unit.asks.close(ask.id, turn.now)
         return False
-    if ask.check_phase == checks.PRE:
-        baseline(turn, ask, None)  # counted as not known; the check goes on (or its lesson)
-        return True
-    turn.pushed = ask.pushed  # a day's pushed questions go on as pushed ("2 of 3")
-    turn.unit.asks.close(ask.id, turn.now)
-    turn.say(Notice(NoticeCode.QUESTION_GONE))
-    if ask.check_phase == checks.POST:
-        checks.record_endline(turn, ask, False)
-    go_on(turn, ask)
+    answer(turn, ask, ())  # as a button of it would: see :func:`grade` and the baseline's
     return True
 
 
@@ -443,7 +439,9 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
     if found is None:
         unit.asks.close(ask_id, turn.now)
         turn.say(Notice(NoticeCode.QUESTION_GONE))
-        go_on(turn, ask)  # a quiz on a topic goes on with its lesson's next question
+        # A quiz on a topic goes on with its lesson's next question; a check counts the
+        # question gone as not known when it asks its next (see checks.ask_question).
+        go_on(turn, ask)
         return
     lesson, question, order = found
     if order is None:

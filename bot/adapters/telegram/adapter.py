@@ -21,7 +21,6 @@ import contextlib
 import logging
 import math
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -64,7 +63,6 @@ from bot.adapters.telegram.inbound import (
 )
 from bot.adapters.telegram.redaction import TokenFilter, hide_token, remove
 from bot.adapters.telegram.render import (
-    MULTI_TAG,
     Button,
     Document,
     Part,
@@ -168,19 +166,6 @@ def _poll_sent(part: Part, message: Message) -> PollSent | None:
     if isinstance(part, Poll) and message.poll is not None:
         return PollSent(message.poll.id, part.ask_id)
     return None
-
-
-_ASKED = re.compile(rf"^(?:a|{MULTI_TAG}):(\d+):")
-"""An answer button's data names its ask: 'a:ASK:CHOICE', 'm:ASK:TICKED:INDEX'."""
-
-
-def _asks(part: Part) -> int | None:
-    """The ask whose question a part shows with its buttons (or as a quiz poll), if any."""
-    if isinstance(part, Poll):
-        return part.ask_id
-    keyboard = part.keyboard if isinstance(part, Text | Photo) else ()
-    found = _ASKED.match(keyboard[0][0].data) if keyboard and keyboard[0] else None
-    return int(found.group(1)) if found else None
 
 
 def _moved(chat: str, recipient: Recipient) -> str | None:
@@ -455,9 +440,8 @@ class TelegramAdapter:
             log.info("telegram: chat %s moved to %s; following it", chat, moved,
                      extra={"platform": "telegram"})
             message, chat = await self._post(moved, part), moved
-        ask_id = _asks(part)
-        if ask_id is not None:
-            self._shown.remember(ask_id, (chat, message.message_id, isinstance(part, Poll)))
+        if isinstance(part, Text | Poll) and part.ask_id is not None:
+            self._shown.remember(part.ask_id, (chat, message.message_id, isinstance(part, Poll)))
         return message, chat
 
     async def _post(self, chat: str, part: Part) -> Message:

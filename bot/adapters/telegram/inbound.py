@@ -13,9 +13,9 @@ from bot.messages import Inbound, Platform
 
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "poll_answer",
                    "my_chat_member")
-"""What the bot asks Telegram for (channel posts and the rest are not needed): an edited
-message in a private chat is read as said anew (a question with its typo fixed gets its
-answer); ``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
+"""What the bot asks Telegram for (channel posts and the rest are not needed): a message
+edited soon after in a private chat is passed on as edited (a question with its typo fixed
+gets its answer); ``my_chat_member`` says at once when a learner blocks or unblocks the bot."""
 EDIT_WINDOW_S = 120
 """An edit this soon after its message is read (a typo fixed); a later one is left alone."""
 BLOCKED = "blocked the bot"

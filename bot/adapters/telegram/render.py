@@ -66,6 +66,8 @@ class Text:
 
     html: str
     keyboard: tuple[tuple[Button, ...], ...] = ()
+    ask_id: int | None = None
+    """The ask whose question this text shows with its answer buttons, if any."""
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ class TelegramRenderer:
                 for choice in range(len(question.choices)))
         else:
             keyboard = single_keyboard([(b.label, b.value) for b in message.buttons])
-        return [*(Text(piece) for piece in pieces[:-1]), Text(pieces[-1], keyboard)]
+        return [*(Text(piece) for piece in pieces[:-1]), Text(pieces[-1], keyboard, ask_id)]
 
 
 def command_menu() -> tuple[tuple[str, str], ...]:

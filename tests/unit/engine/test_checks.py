@@ -499,3 +499,22 @@ def test_a_baseline_comes_back_after_the_days_set_even_with_more_reviews_due(
         review.lesson.title == "Kiwis"
     after = say(None, wednesday.replace(hour=15), answer=right(review))
     assert isinstance(after[-1], QuestionMessage) and after[-1].check == "pre"
+
+
+def test_an_endline_question_reworded_meanwhile_counts_as_not_known_and_the_check_goes_on(
+        say: Say, engine: Engine, lessons: Path, database: Database) -> None:
+    baseline(say, MON, known=2)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))
+    at = MON + timedelta(days=5, hours=6)
+    out = deliver(engine, learner_of(engine).id, "quiz", at)
+    first = out[-1]
+    assert isinstance(first, QuestionMessage) and (first.check, first.number) == ("post", 1)
+    path = lessons / f"{first.lesson.id}.md"
+    path.write_text(path.read_text().replace(f"### {first.question.text}", "### Reworded?"))
+    engine.catalog.refresh()
+    out = say(answer=right(first), at=at)  # a button of it, as a typed answer goes too
+    assert kinds(out)[0] == "notice:question_gone"
+    assert isinstance(out[-1], QuestionMessage) and (out[-1].check, out[-1].number) == (
+        "post", 2)
+    assert count(database, "SELECT answered FROM track_check WHERE phase = 'post'") == 1
