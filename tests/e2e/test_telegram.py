@@ -611,20 +611,30 @@ async def test_a_learner_who_blocked_the_bot_is_paused(start_bot: Start) -> None
     assert (learner := bot.learner()) is not None and learner.unreachable is None
 
 
-async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_that_day(
-        start_bot: Start) -> None:
-    """It had been lost for the day (only the next day's came)."""
+async def lesson_refused_as_blocked(start_bot: Start) -> Bot:
+    """A bot whose 09:00 lesson to Ada was refused with 403 (she had blocked it); its clock at
+    09:30 that day."""
     bot = await start_bot()
-    fake = bot.fake
     await enrol(bot, ADA)
-    fake.fail_next("sendPhoto", 403)
+    bot.fake.fail_next("sendPhoto", 403)
     bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     assert (await bot.due()).failed == 1
     bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
-    await bot.says("hi", count=1)  # back the same morning
+    return bot
+
+
+async def the_lesson_comes_now(bot: Bot) -> None:
     bot.clock.set(datetime(2026, 11, 30, 9, 31, tzinfo=UTC))
     assert (await bot.due()).sent == 1
-    assert [m.method for m in fake.sent_to(ADA)][-1] == "sendPhoto"
+    assert [m.method for m in bot.fake.sent_to(ADA)][-1] == "sendPhoto"
+
+
+async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_that_day(
+        start_bot: Start) -> None:
+    """It had been lost for the day (only the next day's came)."""
+    bot = await lesson_refused_as_blocked(start_bot)
+    await bot.says("hi", count=1)  # back the same morning
+    await the_lesson_comes_now(bot)
     bot.clock.set(datetime(2026, 11, 30, 9, 40, tzinfo=UTC))
     assert (await bot.due()).sent == 0  # once
     with bot.database.session() as session:  # recorded as delivered: it will not come again
@@ -633,18 +643,10 @@ async def test_a_lesson_refused_while_blocked_comes_when_the_learner_is_back_tha
 
 async def test_a_lesson_refused_while_blocked_comes_when_the_bot_is_unblocked_that_day(
         start_bot: Start) -> None:
-    bot = await start_bot()
-    fake = bot.fake
-    await enrol(bot, ADA)
-    fake.fail_next("sendPhoto", 403)
-    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-    assert (await bot.due()).failed == 1
-    bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=UTC))
-    fake.push_update(fake.membership_update(ADA, "member", "kicked"))  # unblocked
-    await fake.wait_for(lambda: blocked(bot) is False)
-    bot.clock.set(datetime(2026, 11, 30, 9, 31, tzinfo=UTC))
-    assert (await bot.due()).sent == 1
-    assert [m.method for m in fake.sent_to(ADA)][-1] == "sendPhoto"
+    bot = await lesson_refused_as_blocked(start_bot)
+    bot.fake.push_update(bot.fake.membership_update(ADA, "member", "kicked"))  # unblocked
+    await bot.fake.wait_for(lambda: blocked(bot) is False)
+    await the_lesson_comes_now(bot)
 
 
 def blocked(bot: Bot) -> bool | None:

@@ -32,11 +32,22 @@ def write(folder: Path, name: str, front: str, body: str) -> None:
     path.write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
 
 
+ONE = "title: One\ntrack: basics\norder: 1\ntopic: basics"
+"""The front matter of the small library's first lesson, basics/one.md."""
+
+
+def rewrite_one(engine: Engine, folder: Path, quiz: str,
+                body: str = "Lesson one about apples.") -> None:
+    """basics/one.md as a trainer saves it anew, with ``quiz`` (from '## Quiz' on), and the
+    catalog told of it."""
+    write(folder, "basics/one.md", ONE, f"{body}\n\n## Quiz\n\n{quiz}")
+    engine.catalog.refresh()
+
+
 @pytest.fixture
 def lessons(tmp_path: Path) -> Path:
     folder = tmp_path / "lessons"
-    write(folder, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one about apples." + QUIZ.format(q="Question one"))
+    write(folder, "basics/one.md", ONE, "Lesson one about apples." + QUIZ.format(q="Question one"))
     write(folder, "basics/two.md", "title: Two\ntrack: basics\norder: 2\ntopic: basics",
           "Lesson two about bananas." + QUIZ.format(q="Question two"))
     write(folder, "extra/three.md", "title: Three\ntopic: extra",

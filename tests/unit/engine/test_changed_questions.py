@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.engine.engine import Engine
 from bot.messages import Feedback, Notice, NoticeCode, QuestionMessage
 from storage.tables import AnswerRow
-from tests.unit.engine.conftest import Say, kinds, write
+from tests.unit.engine.conftest import Say, kinds, rewrite_one
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -19,10 +19,7 @@ TUE = MON + timedelta(days=1)
 
 def rewrite_quiz(engine: Engine, lessons: Path, choices: str) -> None:
     """basics/one.md with its question's choices as given (the question's words unchanged)."""
-    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one about apples.\n\n## Quiz\n\n### Question one?\n" + choices
-          + "> Because it is right.\n")
-    engine.catalog.refresh()
+    rewrite_one(engine, lessons, "### Question one?\n" + choices + "> Because it is right.\n")
 
 
 def open_question(say: Say) -> QuestionMessage:
@@ -156,17 +153,13 @@ def test_learn_does_not_show_the_open_questions_answer_either(say: Say) -> None:
 
 def test_a_quiz_on_a_topic_goes_on_when_a_trainer_rewords_its_open_question(
         say: Say, engine: Engine, lessons: Path) -> None:
-    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one about apples.\n\n## Quiz\n\n### Question one?\n- [ ] wrong one\n"
-          "- [x] right one\n\n### Question two?\n- [x] yes\n- [ ] no\n")
-    engine.catalog.refresh()
+    rewrite_one(engine, lessons, "### Question one?\n- [ ] wrong one\n- [x] right one\n\n"
+                "### Question two?\n- [x] yes\n- [ ] no\n")
     say("hi", at=MON)
     [first] = [m for m in say("quiz on basics", at=MON) if isinstance(m, QuestionMessage)]
     assert first.question.text == "Question one?"
-    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one about apples.\n\n## Quiz\n\n### Question one, reworded?\n"
-          "- [ ] wrong one\n- [x] right one\n\n### Question two?\n- [x] yes\n- [ ] no\n")
-    engine.catalog.refresh()
+    rewrite_one(engine, lessons, "### Question one, reworded?\n- [ ] wrong one\n"
+                "- [x] right one\n\n### Question two?\n- [x] yes\n- [ ] no\n")
     replies = say(answer=first.buttons[1].value, at=MON)
     assert kinds(replies)[0] == "notice:question_gone"
     asked = [m for m in replies if isinstance(m, QuestionMessage)]
@@ -183,10 +176,8 @@ def test_a_question_set_aside_by_a_new_quiz_says_so_when_its_button_is_pressed(
 
 
 def reword_question(engine: Engine, lessons: Path) -> None:
-    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one about apples.\n\n## Quiz\n\n### Question one, reworded?\n"
-          "- [ ] wrong one\n- [x] right one\n- [ ] wrong two\n")
-    engine.catalog.refresh()
+    rewrite_one(engine, lessons, "### Question one, reworded?\n- [ ] wrong one\n"
+                "- [x] right one\n- [ ] wrong two\n")
 
 
 def test_a_typed_answer_to_a_reworded_open_question_is_told_and_the_quiz_goes_on(

@@ -3,6 +3,7 @@ daily budget for pushed quizzes and beyond it when the learner asks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -59,20 +60,30 @@ def test_the_most_gain_comes_first_and_a_tie_goes_in_the_order_met() -> None:
         forgotten, twin]
 
 
-def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
-        database: Database, tmp_path: Path) -> None:
+Send = Callable[..., list[object]]
+
+
+def track_of(database: Database, tmp_path: Path, lessons: int,
+             quiz_questions: int) -> tuple[Engine, Send]:
+    """An engine on a track of ``lessons`` lessons of one question each, and Ann's way of
+    saying or pressing something to it."""
     folder = tmp_path / "lessons"
-    for number in range(1, 4):
+    for number in range(1, lessons + 1):
         write(folder, f"l{number}.md", f"title: L{number}\ntrack: t\norder: {number}",
               f"Lesson {number}." + QUIZ.format(q=f"Question {number}"))
     catalog = Catalog(folder)
     catalog.load()
-    engine = Engine(database, catalog, EngineSettings(quiz_questions=2))
+    engine = Engine(database, catalog, EngineSettings(quiz_questions=quiz_questions))
 
     def say(text: str | None, at: datetime, answer: str | None = None) -> list[object]:
         return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
                                           answer=answer), at))
+    return engine, say
 
+
+def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
+        database: Database, tmp_path: Path) -> None:
+    engine, say = track_of(database, tmp_path, lessons=3, quiz_questions=2)
     for day in range(3):  # one lesson a day, Monday to Wednesday
         say("lesson", MONDAY + timedelta(days=day, hours=9))
     thursday = MONDAY + timedelta(days=3, hours=15)
@@ -104,18 +115,7 @@ def test_a_set_that_asked_before_questions_were_due_does_not_promise_more_due(
         database: Database, tmp_path: Path) -> None:
     """It said 'Type "quiz" if you want the rest of what is due', and "quiz" then found
     nothing due."""
-    folder = tmp_path / "lessons"
-    for number in range(1, 3):
-        write(folder, f"l{number}.md", f"title: L{number}\ntrack: t\norder: {number}",
-              f"Lesson {number}." + QUIZ.format(q=f"Question {number}"))
-    catalog = Catalog(folder)
-    catalog.load()
-    engine = Engine(database, catalog, EngineSettings(quiz_questions=1))
-
-    def say(text: str | None, at: datetime, answer: str | None = None) -> list[object]:
-        return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
-                                          answer=answer), at))
-
+    engine, say = track_of(database, tmp_path, lessons=2, quiz_questions=1)
     def answer_right(out: list[object], at: datetime) -> list[object]:
         question = out[-1]
         assert isinstance(question, QuestionMessage)

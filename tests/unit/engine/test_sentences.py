@@ -11,7 +11,7 @@ import pytest
 from bot.engine.commands import parse
 from bot.engine.engine import Engine
 from bot.messages import Feedback, Invalid, LookupAnswer, NoMatch, SettingNow, SettingsSaved
-from tests.unit.engine.conftest import Say, write
+from tests.unit.engine.conftest import Say, rewrite_one
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -71,10 +71,8 @@ def test_a_bare_zone_word_with_a_question_mark_shows_the_zone() -> None:
 
 def test_a_choice_an_open_question_has_is_its_answer_not_a_setting(
         say: Say, engine: Engine, lessons: Path) -> None:
-    write(lessons, "basics/one.md", "title: One\ntrack: basics\norder: 1\ntopic: basics",
-          "Lesson one.\n\n## Quiz\n\n### When do we deploy?\n- [ ] only on fridays\n"
-          "- [x] not on fridays\n")
-    engine.catalog.refresh()
+    rewrite_one(engine, lessons,
+                "### When do we deploy?\n- [ ] only on fridays\n- [x] not on fridays\n")
     say("lesson", at=MON)
     say("quiz", at=MON + timedelta(days=1))
     [feedback, *_] = say("not on fridays", at=MON + timedelta(days=1))
