@@ -9,6 +9,7 @@ platform markup, and no learner-facing sentence, which lives in the templates of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -296,6 +297,19 @@ class LessonMessage:
 
 
 @dataclass(frozen=True)
+class AnswerGiven:
+    """An answer to an ask. A baseline question's gets no feedback of its own (nothing may
+    give the answer away): the message after it carries it, so that an adapter takes the
+    buttons off the question's message when the answer was typed, as a press does."""
+
+    ask_id: int
+    lesson: Lesson
+    question: Question
+    choices: tuple[int, ...]
+    """The zero-based choices the learner gave (empty: "skip")."""
+
+
+@dataclass(frozen=True)
 class QuestionMessage:
     """A quiz question; each button answers one choice (its value names the ask and choice)."""
 
@@ -314,6 +328,8 @@ class QuestionMessage:
     """How sure the learner may say they are with the answer ('s' sure, 't' think so, 'g'
     guessing), when the question asks it: then ``buttons`` hold, for each choice in turn, one
     button per level (one tap gives both). Empty: it does not ask."""
+    follows: AnswerGiven | None = None
+    """The baseline answer this next baseline question follows."""
 
 
 @dataclass(frozen=True)
@@ -833,6 +849,8 @@ class CheckDone:
     right: int
     total: int
     before: int | None = None
+    follows: AnswerGiven | None = None
+    """The baseline's last answer, for a baseline."""
 
 
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
@@ -853,3 +871,16 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
     CheckDone, TopicQuiz)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""
+
+
+def answers_given(messages: Sequence[Outbound]) -> list[AnswerGiven]:
+    """The answers the messages follow: an adapter takes the buttons off their questions'
+    messages when they were typed."""
+    given: list[AnswerGiven] = []
+    for message in messages:
+        if isinstance(message, Feedback) and message.ask_id:
+            given.append(AnswerGiven(message.ask_id, message.lesson, message.question,
+                                     () if message.skipped else message.choices))
+        elif isinstance(message, QuestionMessage | CheckDone) and message.follows is not None:
+            given.append(message.follows)
+    return given

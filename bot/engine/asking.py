@@ -7,7 +7,7 @@ from bot.content.catalog import asks_confidence
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 from bot.engine.turn import Turn
-from bot.messages import Button, Notice, NoticeCode, QuestionMessage
+from bot.messages import AnswerGiven, Button, Notice, NoticeCode, QuestionMessage
 from storage.records import Ask
 
 LEVELS = ("s", "t", "g")
@@ -65,7 +65,8 @@ def level_of(text: str) -> tuple[str, str | None]:
 
 
 def question_message(ask_id: int, lesson: Lesson, question: Question, number: int = 0,
-                     of: int = 0, check: str = "", confidence: bool = False) -> QuestionMessage:
+                     of: int = 0, check: str = "", confidence: bool = False,
+                     follows: AnswerGiven | None = None) -> QuestionMessage:
     """A question with one answer button per choice (``number`` of ``of`` in a pushed set or
     a check; ``check``: the phase of the knowledge check asking it). With ``confidence`` (a
     single-answer question only: a select-all answer is several taps), one button per choice
@@ -75,4 +76,4 @@ def question_message(ask_id: int, lesson: Lesson, question: Question, number: in
                     for index, choice in enumerate(question.choices) for level in levels) \
         if levels else tuple(Button(plain_text(choice.text)[:75], f"a:{ask_id}:{index}")
                              for index, choice in enumerate(question.choices))
-    return QuestionMessage(lesson, question, ask_id, buttons, number, of, check, levels)
+    return QuestionMessage(lesson, question, ask_id, buttons, number, of, check, levels, follows)

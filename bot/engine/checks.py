@@ -20,7 +20,15 @@ from bot.engine import calendar
 from bot.engine.asking import confident, let_go_changed, question_message
 from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
-from bot.messages import CheckDone, CheckIntro, ChoiceRange, Notice, NoticeCode, TrackGain
+from bot.messages import (
+    AnswerGiven,
+    CheckDone,
+    CheckIntro,
+    ChoiceRange,
+    Notice,
+    NoticeCode,
+    TrackGain,
+)
 from storage.records import Ask, Card, LessonSource, TrackCheck
 
 PRE = "pre"
@@ -89,9 +97,10 @@ def gate(turn: Turn, lesson: Lesson) -> bool:
     return ask_question(turn, check)
 
 
-def ask_question(turn: Turn, check: TrackCheck) -> bool:
+def ask_question(turn: Turn, check: TrackCheck, follows: AnswerGiven | None = None) -> bool:
     """Ask a check's next question (the open one again, if it waits); False when none is left
-    (the check is then finished). A question a trainer removed since counts as not known."""
+    (the check is then finished). A question a trainer removed since counts as not known.
+    ``follows``: the baseline answer the question comes after."""
     asks, learner_id = turn.unit.asks, turn.learner.id
     while check.answered < len(check.questions):
         lesson_id, key = check.questions[check.answered]
@@ -111,7 +120,7 @@ def ask_question(turn: Turn, check: TrackCheck) -> bool:
             turn.say(question_message(open_ask.id, lesson, question, number=check.answered + 1,
                                       of=len(check.questions), check=check.phase,
                                       confidence=check.phase == POST
-                                      and confident(turn, lesson)))
+                                      and confident(turn, lesson), follows=follows))
             return True
         turn.unit.checks.answer(learner_id, check.track, check.phase, False)
         check = _reload(turn, check)
@@ -131,7 +140,7 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
     the baseline (its first lesson comes next); None otherwise."""
     unit, track = turn.unit, asked.check_track or ""
     found = turn.find_asked(asked)
-    correct = False
+    correct, given = False, None
     if found is not None and choices is not None:
         question, order = found[1], found[2]
         check = unit.checks.get(turn.learner.id, track, PRE)
@@ -146,6 +155,8 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
             turn.say(Notice(NoticeCode.ONE_CHOICE))
             return None
         correct = set(choices) == set(question.correct_indexes)
+    if found is not None:
+        given = AnswerGiven(asked.id, found[0], found[1], choices or ())
     if not unit.asks.close(asked.id, turn.now):
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
         return None
@@ -153,10 +164,11 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
     check = unit.checks.get(turn.learner.id, track, PRE)
     if check is None or check.finished_at is not None:
         return None
-    if ask_question(turn, check):
+    if ask_question(turn, check, given):
         return None
     check = _reload(turn, check)
-    turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions)))
+    turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions),
+                       follows=given))
     return track
 
 

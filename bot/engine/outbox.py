@@ -24,6 +24,7 @@ from typing import Any
 from bot.content.model import Lesson, Question
 from bot.messages import (
     MESSAGE_TYPES,
+    AnswerGiven,
     Button,
     FlagFigure,
     LearnerView,
@@ -44,7 +45,7 @@ FORMAT = 2
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
                                   QuestionFigure, FlagFigure, MissFigure, TrackProgress,
-                                  NoteEntry, TrackGain)}
+                                  NoteEntry, TrackGain, AnswerGiven)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]
@@ -61,8 +62,8 @@ def encode(messages: Sequence[Outbound]) -> str:
                       separators=(",", ":"))
 
 
-def _owner(message: Outbound) -> Lesson | None:
-    """The lesson a message's question belongs to."""
+def _owner(message: object) -> Lesson | None:
+    """The lesson a message's question belongs to (or an answer's, within a message)."""
     lesson = getattr(message, "lesson", None)
     return lesson if isinstance(lesson, Lesson) else None
 
@@ -83,6 +84,7 @@ def _encode(value: Any, owner: Lesson | None) -> Any:
     if isinstance(value, tuple):
         return [_encode(item, owner) for item in value]
     if is_dataclass(value) and _CLASSES.get(type(value).__name__) is type(value):
+        owner = _owner(value) or owner  # an answer given holds its own lesson's question
         return {"$type": type(value).__name__,
                 **{item.name: _encode(getattr(value, item.name), owner)
                    for item in fields(value)}}

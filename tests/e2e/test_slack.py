@@ -1102,6 +1102,29 @@ async def test_a_checked_track_begins_with_its_baseline_in_block_kit(
             "SELECT phase, answered FROM track_check")).all() == [("pre", 4)]
 
 
+async def test_typed_baseline_answers_take_their_questions_buttons_off(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    """A baseline answer has no feedback of its own, yet typed it closes its question as a
+    press does (the last one too, and a "skip"), with no verdict."""
+    await say(lone_bot, "hello")
+    await say(lone_bot, "topics security")
+    await say(lone_bot, "lesson", wait=2)
+    questions = []
+    for number, typed in enumerate(("1", "skip", "2", "1")):
+        question = fake.posted(ANN_DM)[-1]
+        assert any(block["type"] == "actions" for block in question.blocks)
+        questions.append(question)
+        await say(lone_bot, typed, wait=None if number == 3 else 1)
+        await fake.wait_for(lambda q=question: bool(q.edits))  # type: ignore[misc]
+    for question, typed in zip(questions, ("*1)", "skip", "*2)", "*1)"), strict=True):
+        shown = block_texts(question.blocks)
+        assert not any(block["type"] == "actions" for block in question.blocks)
+        assert "You answered" in shown and typed in shown.lower(), shown
+        assert "Right!" not in shown and "Not quite" not in shown
+    await fake.wait_for(lambda: "starting point" in block_texts(
+        [block for post in fake.posted(ANN_DM) for block in post.blocks]))
+
+
 async def test_a_question_asks_how_sure_with_a_row_of_buttons_per_choice(
         lone_bot: SlackBot, fake: FakeSlack, clock: ManualClock) -> None:
     """With [schedule] confidence: a row of sure / think so / guessing per choice; one press

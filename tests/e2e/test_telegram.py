@@ -1129,6 +1129,33 @@ async def test_a_checked_track_asks_its_baseline_with_buttons_before_the_first_l
             'SELECT phase, answered, "right" FROM track_check')).all() == [("pre", 3, 1)]
 
 
+async def test_typed_baseline_answers_take_their_questions_buttons_off(
+        start_bot: Start, tmp_path: Path) -> None:
+    """A baseline answer has no feedback of its own, yet typed it takes its question's
+    buttons off as a press does: the last one too, and a "skip"."""
+    from tests.unit.engine.conftest import write
+    from tests.unit.engine.test_checks import quiz
+
+    folder = tmp_path / "lessons"
+    write(folder, "safe/one.md", "title: One\ntrack: safe\norder: 1\ntopic: safe\ncheck: 3",
+          "Lesson one about apples." + quiz("Apple one", "Apple two"))
+    write(folder, "safe/two.md", "title: Two\ntrack: safe\norder: 2\ntopic: safe",
+          "Lesson two about bananas." + quiz("Banana one"))
+    bot = await start_bot(lessons=folder)
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    asked = []
+    for typed in ("2", "skip", "1"):
+        current = fake.sent_to(ADA)[-1]
+        assert "Question" in current.text and current.buttons, current.text
+        asked.append(current)
+        await bot.says(typed)
+    assert fake.sent_to(ADA)[-2].text.startswith("Thanks: that is your starting point")
+    for question in asked:
+        assert "reply_markup" not in fake.message(ADA, question.message_id)
+
+
 async def test_a_question_asks_how_sure_in_the_same_tap(start_bot: Start,
                                                          tmp_path: Path) -> None:
     """A track with 'confidence: true': a row of three buttons per choice (never a quiz poll);

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.content.model import Lesson
 from bot.messages import (
     AllRead,
+    AnswerGiven,
     BadgesEarned,
     Button,
     CheckDone,
@@ -140,7 +141,7 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         CheckIntro("Git <basics>", 4, "pre"),
         CheckIntro("Git <basics>", 4, "pre", left=2),
         CheckIntro("Git <basics>", 4, "post"),
-        CheckDone("Git <basics>", "pre", 1, 4),
+        CheckDone("Git <basics>", "pre", 1, 4, follows=AnswerGiven(6, lesson, question, ())),
         CheckDone("Git <basics>", "post", 3, 4, before=1),
         TopicQuiz("Spot <phishing> & co", "start", 3, 2),
         TopicQuiz("Spot <phishing> & co", "done", 3, due=2),

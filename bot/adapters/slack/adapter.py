@@ -36,7 +36,7 @@ from bot.errors import (
     RecipientUnreachable,
     TemporaryDeliveryError,
 )
-from bot.messages import Feedback, Outbound, Platform
+from bot.messages import Outbound, Platform, answers_given
 from bot.ports import Host, Progress, Recipient, Sent
 
 log = logging.getLogger(__name__)
@@ -360,10 +360,10 @@ class SlackAdapter:
     async def close_answered(self, outbounds: Sequence[Outbound]) -> None:
         """A question answered by typing loses its buttons and says the answer, as one
         answered by a press does: left, they invited a second answer. Failures are logged."""
-        shown = [(outbound, where) for outbound in outbounds if isinstance(outbound, Feedback)
-                 for where in self._shown.take(outbound.ask_id)]
-        for outbound, (channel, ts, original) in shown:
-            chosen = self.blocks.typed_answer(outbound)
+        shown = [(given, where) for given in answers_given(outbounds)
+                 for where in self._shown.take(given.ask_id)]
+        for given, (channel, ts, original) in shown:
+            chosen = self.blocks.typed_answer(given)
             try:
                 async with self.pacer.slot(channel):
                     await self.update(channel, ts, chosen,

@@ -24,6 +24,7 @@ from bot.content.images import image_path
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson
 from bot.messages import (
+    AnswerGiven,
     Feedback,
     LessonMessage,
     LookupAnswer,
@@ -441,11 +442,11 @@ class BlockRenderer:
         answer["block_id"] = RESULT_BLOCK
         return self.fit([*kept, answer, *result])
 
-    def typed_answer(self, feedback: Feedback) -> str:
+    def typed_answer(self, given: AnswerGiven) -> str:
         """A typed answer as its buttons read ("2) Report it"), or the skip."""
-        choices = feedback.question.choices
+        choices = given.question.choices
         labels = [f"{index + 1}) {plain_text(choices[index].text)[:75]}"
-                  for index in feedback.choices if 0 <= index < len(choices)]
+                  for index in given.choices if 0 <= index < len(choices)]
         return "; ".join(labels) or self.phrase("skipped_answer")
 
     def _is_hint(self, block: Block) -> bool:

@@ -100,6 +100,7 @@ from bot.messages import (
     TopicsNow,
     UnknownCommand,
     ZoneNow,
+    answers_given,
 )
 from bot.ports import Host, PollSent, Progress, Recipient, Sent
 
@@ -524,8 +525,8 @@ class TelegramAdapter:
     async def _close_answered(self, messages: Sequence[Outbound]) -> None:
         """A question answered by typing loses its buttons (its poll is closed), as one
         answered by a press does: left, they invited a second answer. Failures are logged."""
-        shown = [where for message in messages if isinstance(message, Feedback)
-                 for where in self._shown.take(message.ask_id)]
+        shown = [where for given in answers_given(messages)
+                 for where in self._shown.take(given.ask_id)]
         for chat, message_id, poll in shown:
             try:
                 async with self.pacer.slot(chat):

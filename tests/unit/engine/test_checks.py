@@ -4,6 +4,7 @@ endline in a quiz push days after its last (normal answers), `skip check`, and t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def test_the_first_lesson_of_a_checked_track_comes_after_a_baseline_that_counts_
         out = say(answer=wrong(out[-1]), at=MON)
     seen.append(out[-1].lesson.id)  # type: ignore[union-attr]
     out = say("I don't know", at=MON)  # "skip" counts as not known
-    assert out[0] == CheckDone("Safe", "pre", 1, 4)
+    assert isinstance(out[0], CheckDone) and out[0].follows is not None
+    assert out[0].follows.choices == ()  # "skip", typed: its question's buttons go too
+    assert replace(out[0], follows=None) == CheckDone("Safe", "pre", 1, 4)
     assert isinstance(out[1], LessonMessage) and out[1].lesson.id == "safe/one"
     # Spread over the track: every lesson is asked, in the track's order.
     assert set(seen) == {"safe/one", "safe/two", "safe/three"} and seen == sorted(

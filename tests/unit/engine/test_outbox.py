@@ -12,6 +12,7 @@ from bot.content.model import Lesson
 from bot.engine.outbox import decode, encode
 from bot.messages import (
     MESSAGE_TYPES,
+    AnswerGiven,
     Feedback,
     Invalid,
     LessonMessage,
@@ -46,6 +47,18 @@ def test_every_message_class_comes_back_the_same(catalog: Catalog) -> None:
     assert back is not None and [type(m) for m in back] == [type(m) for m in messages]
     feedback = next(m for m in back if isinstance(m, Feedback))
     assert isinstance(feedback.choices, tuple)  # tuples stay tuples, not lists
+
+
+def test_an_answer_a_question_follows_keeps_its_own_lessons_question(catalog: Catalog) -> None:
+    """A baseline's next question may be another lesson's: the answer it follows names its
+    question by its own lesson, not the message's."""
+    first, second = [lesson for lesson in catalog.lessons() if lesson.questions][:2]
+    given = AnswerGiven(6, first, first.questions[0], (1,))
+    message = QuestionMessage(second, second.questions[0], 7, check="pre", follows=given)
+    text = encode([message])
+    assert json.loads(text)["messages"][0]["follows"]["question"] == {
+        "$question": [first.id, first.questions[0].key]}
+    assert decode(text, catalog.get) == [message]
 
 
 def test_lessons_are_kept_by_id_and_come_back_as_they_are_now(catalog: Catalog) -> None:
