@@ -76,6 +76,26 @@ _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))
     "message", "asctime"}
 
 
+def _context(record: logging.LogRecord) -> dict[str, object]:
+    """What a record was logged with (``extra``: platform, learner, delivery, job, ...)."""
+    return {key: value for key, value in vars(record).items()
+            if key not in _RECORD_FIELDS and not key.startswith("_")}
+
+
+class TextLines(logging.Formatter):
+    """A line a person reads, ending with the record's context in brackets
+    (``[platform=slack learner=12]``): without it, an operator could not tell whose
+    delivery failed."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        context = " ".join(f"{key}={value}" for key, value in _context(record).items())
+        return f"{line} [{context}]" if context else line
+
+
 class JsonLines(logging.Formatter):
     """One JSON object per record, on one line, for log shippers: time (UTC, ISO 8601),
     level, logger, message, the record's context (``extra``: platform, learner, job, ...) and
@@ -86,8 +106,7 @@ class JsonLines(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(
                 timespec="milliseconds"),
             "level": record.levelname, "logger": record.name, "message": record.getMessage()}
-        entry.update((key, value) for key, value in vars(record).items()
-                     if key not in _RECORD_FIELDS and not key.startswith("_"))
+        entry.update(_context(record))
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:  # already masked by a token filter, when one saw it
@@ -105,8 +124,7 @@ def main(context: click.Context, verbose: int, log_format: str) -> None:
     """microlearn: just-in-time micro-lessons and spaced quizzes in chat."""
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonLines() if log_format == "json" else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
     logging.basicConfig(level=level, handlers=[handler])
     context.obj = {"json": log_format == "json"}
 

@@ -475,7 +475,7 @@ class Dispatcher:
     async def _send(self, job: _Job, outcomes: asyncio.Queue[_Outcome | None]) -> _Outcome:
         sender = self.senders[job.recipient.platform]
         context = {"platform": job.recipient.platform.value, "learner": job.recipient.learner_id,
-                   "job": "dispatch"}
+                   "delivery": job.delivery.id, "job": "dispatch"}
         skip = job.delivery.parts_sent
 
         async def progress(parts: int, sent: Sent) -> None:

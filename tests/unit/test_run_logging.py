@@ -103,3 +103,19 @@ async def test_a_track_order_naming_no_track_is_logged_at_start(
             "which no lesson's track is; the tracks are: ")
     finally:
         await runtime.stop()
+
+
+def test_text_lines_end_with_the_records_context() -> None:
+    """An operator reading the text log sees whose delivery failed, as the JSON log says."""
+    from bot.cli import TextLines
+
+    logger = logging.getLogger("microlearn.test.text")
+    record = logger.makeRecord(logger.name, logging.WARNING, __file__, 1,
+                               "delivery %s failed: %s", (7, "channel_not_found"), None,
+                               extra={"platform": "slack", "learner": 12, "delivery": 7})
+    line = TextLines().format(record)
+    assert line.endswith(
+        "WARNING microlearn.test.text: delivery 7 failed: channel_not_found "
+        "[platform=slack learner=12 delivery=7]"), line
+    plain = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "started", (), None)
+    assert TextLines().format(plain).endswith("INFO microlearn.test.text: started")
