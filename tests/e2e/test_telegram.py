@@ -842,6 +842,28 @@ async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
         await runtime.stop()
 
 
+async def test_polling_says_it_takes_a_webhook_away(
+        start_bot: Start, fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    """Replicas in webhook mode hear nothing once one process polls: that process says so,
+    naming the webhook's host only (its path may hold a secret)."""
+    fake.webhook = {"url": "https://bot.example.com/hooks/tg-s3cret-path"}
+    bot = await start_bot()
+    [warning] = [record for record in caplog.records if "had a webhook" in record.getMessage()]
+    assert warning.levelname == "WARNING"
+    assert "to bot.example.com" in warning.getMessage()
+    assert "s3cret" not in caplog.text
+    assert fake.webhook is None  # polling took it away, as Telegram does
+    [reply] = await bot.says("/start")
+    assert reply.text
+
+
+async def test_polling_without_a_webhook_says_nothing_of_one(
+        start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
+    bot = await start_bot()
+    await bot.says("/start")
+    assert "webhook" not in caplog.text
+
+
 async def test_polling_given_up_at_a_401_is_said_and_taken_up_again(
         start_bot: Start, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

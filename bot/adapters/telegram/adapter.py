@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 
 from telegram import (
     Bot,
@@ -254,6 +255,8 @@ class TelegramAdapter:
                 await app.bot.set_webhook(self.settings.webhook_url,
                                           secret_token=self._webhook_secret,
                                           allowed_updates=list(ALLOWED_UPDATES))
+            else:
+                await self._warn_of_a_webhook()
             await app.start()
             self._stopping = False
             await self._start_polling()
@@ -268,6 +271,21 @@ class TelegramAdapter:
             raise
         log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode,
                  extra={"platform": "telegram"})
+
+    async def _warn_of_a_webhook(self) -> None:
+        """Polling takes the bot's webhook away (Telegram serves one or the other): say so
+        when one was set, since replicas in webhook mode then hear nothing."""
+        try:
+            info = await self.application.bot.get_webhook_info()
+        except TelegramError as exc:
+            if isinstance(exc, InvalidToken):
+                raise
+            return  # polling fails loudly on its own if the API is down
+        if info.url:
+            log.warning("telegram: this bot had a webhook (to %s), which polling removes: "
+                        "processes in webhook mode stop getting updates. Run every replica "
+                        "with [telegram] mode = \"webhook\", or only this one in polling mode",
+                        urlsplit(info.url).netloc or "an address", extra={"platform": "telegram"})
 
     async def _set_commands(self) -> None:
         try:
