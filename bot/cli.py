@@ -774,6 +774,10 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
         click.echo(f"{count} {kind} rows written to {out_file}", err=True)
 
 
+REFUSALS_SHOWN = 5
+"""The LRS's reasons a replay prints (the outbox keeps every one)."""
+
+
 @main.group("xapi")
 def xapi_group() -> None:
     """Learning records to the learning record store ([xapi] in the config)."""
@@ -794,6 +798,7 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     from bot.config import Secrets, load
     from bot.xapi.relay import RelayResult, relay_from
     from storage import Database, upgrade
+    from storage.database import sqlite_file
 
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) if until else None
@@ -804,6 +809,10 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     secrets = Secrets.from_environment()
     try:
         settings = load(config_file)
+        file = sqlite_file(settings.storage.url)
+        if file is not None and not file.exists():  # a mistyped path must not make one
+            raise click.ClickException(f"no database at {file}: check [storage] url in "
+                                       f"{config_file}")
         database = Database(settings.storage.url)
         upgrade(database)
         catalog = _load(settings.lessons.dir)
@@ -824,6 +833,7 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
                 total.sent += result.sent
                 total.conflicts += result.conflicts
                 total.invalid += result.invalid
+                total.refusals += result.refusals
                 total.waiting, total.error = result.waiting, result.error
                 if result.error or not (result.sent or result.conflicts or result.invalid):
                     return total
@@ -841,6 +851,14 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     click.echo(f"sent {total.sent}" + (f", {total.conflicts} already held differently by the "
                                        "LRS (kept as it has them)" if total.conflicts else "")
                + (f", {total.invalid} refused as invalid" if total.invalid else ""))
+    for refusal in total.refusals[:REFUSALS_SHOWN]:
+        click.echo(f"  refused {refusal}", err=True)
+    if len(total.refusals) > REFUSALS_SHOWN:
+        click.echo(f"  ... and {len(total.refusals) - REFUSALS_SHOWN} more (the outbox keeps "
+                   "each one's reason: xapi_statement.error)", err=True)
+    if total.refusals:
+        click.echo("  fix what the LRS names (often [xapi] mbox or activity_base), then run the "
+                   "replay again: statements not in the LRS are made anew", err=True)
     if total.error:
         later = ("a running bot with [xapi] enabled sends them" if settings.xapi.enabled else
                  f"[xapi] enabled = false in {config_file}: run the replay again, or enable it")

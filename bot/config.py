@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,29 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _activity_base(value: str) -> str:
+    # Ids are the base and a path glued together: "https://learning.example.com" would
+    # give lessons the host "learning.example.comlessons".
+    if value.endswith(("/", ":", "#")):
+        return value
+    return value + ("/" if urlsplit(value).scheme in ("http", "https") else ":")
+
+
+MAILBOX = re.compile(r"^[^@\s:]+@[^@\s]+\.[^@\s.]+$")
+
+
+def _mailboxes(value: dict[str, str]) -> dict[str, str]:
+    for account, address in value.items():
+        if not re.fullmatch(r"(slack|telegram|console):\S+", account):
+            raise ValueError(f"mbox: '{account}' is not 'platform:user_id' (like "
+                             "\"slack:U012AB3CD\")")
+        if not MAILBOX.fullmatch(address.removeprefix("mailto:")):
+            raise ValueError(f"mbox: '{address}' (for {account}) is not an e-mail address; "
+                             "write it like \"ann@example.com\" (an LRS refuses every "
+                             "statement with another)")
+    return {account: address.removeprefix("mailto:") for account, address in value.items()}
+
+
 class XapiConfig(_Section):
     """[xapi]: learning records to a learning record store (LRS). The credentials come from
     the environment: XAPI_USERNAME and XAPI_PASSWORD."""
@@ -226,12 +250,13 @@ class XapiConfig(_Section):
     enabled: StrictBool = False
     endpoint: Annotated[str, AfterValidator(_http_url)] = ""
     """The LRS's xAPI base (statements go to ``{endpoint}/statements``); empty: none."""
-    activity_base: str = Field(default="urn:microlearn:",
-                               pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
-    """What activity ids start with: lessons are ``{activity_base}lessons/{id}``."""
+    activity_base: Annotated[str, AfterValidator(_activity_base)] = Field(
+        default="urn:microlearn:", pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$")
+    """What activity ids start with: lessons are ``{activity_base}lessons/{id}`` (a base
+    ending in none of '/', ':', '#' gets '/', or ':' for a URN)."""
     homepages: dict[Literal["slack", "telegram", "console"], str] = Field(default_factory=dict)
     """The actor account's homePage per platform (default: the platform's site)."""
-    mbox: dict[str, str] = Field(default_factory=dict)
+    mbox: Annotated[dict[str, str], AfterValidator(_mailboxes)] = Field(default_factory=dict)
     """'platform:user_id' = 'e-mail': these learners are sent as an mbox, not an account."""
     language: str = Field(default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     """The language tag of lesson and question names in statements."""

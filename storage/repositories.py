@@ -1216,14 +1216,17 @@ class Voices:
             index_elements=[table.c.learner_id, table.c.lesson_id],
             set_={"useful": useful, "rated_at": now,
                   "comment": case((table.c.useful == statement.excluded.useful,
-                                   table.c.comment), else_="")}))
+                                   table.c.comment), else_=""),
+                  "commented_at": case((table.c.useful == statement.excluded.useful,
+                                        table.c.commented_at), else_=None)}))
 
-    def comment(self, learner_id: int, lesson_id: str, text: str) -> bool:
+    def comment(self, learner_id: int, lesson_id: str, text: str, now: datetime) -> bool:
         """Add the learner's words to their rating of a lesson; False without a rating."""
         table = RatingRow.__table__  # type: ignore[attr-defined]
         done = self.session.execute(update(table).where(
             table.c.learner_id == learner_id, table.c.lesson_id == lesson_id)
-            .values(comment=text[:2000]).returning(table.c.lesson_id)).first()
+            .values(comment=text[:2000], commented_at=now)
+            .returning(table.c.lesson_id)).first()
         return done is not None
 
     def reflect(self, learner_id: int, lesson_id: str, prompt: str, answer: str,

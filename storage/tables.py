@@ -468,6 +468,8 @@ class RatingRow(SQLModel, table=True):
     useful: bool
     comment: str = Field(default="", max_length=2000)
     rated_at: datetime = Field(index=True)
+    commented_at: datetime | None = Field(default=None, index=True)
+    """When ``comment`` was last given (None: no words)."""
 
 
 class ReflectionRow(SQLModel, table=True):

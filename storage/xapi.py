@@ -84,6 +84,18 @@ class RatingEvent:
 
 
 @dataclass(frozen=True)
+class CommentEvent:
+    """The words a learner gave with their rating of a lesson."""
+
+    learner_id: int
+    platform: str
+    platform_user_id: str
+    lesson_id: str
+    comment: str
+    commented_at: datetime
+
+
+@dataclass(frozen=True)
 class NewStatement:
     """A statement to keep for sending."""
 
@@ -175,6 +187,20 @@ class XapiStore:
             yield RatingEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), bool(row[4]),
                               str(row[5] or ""), row[6])
 
+    def comments(self, since: datetime, until: datetime | None = None) -> Iterator[CommentEvent]:
+        """Every learner's words on a rating given in ``[since, until)``, streamed."""
+        query = (select(_RATING.c.learner_id, _LEARNER.c.platform, _LEARNER.c.platform_user_id,
+                        _RATING.c.lesson_id, _RATING.c.comment, _RATING.c.commented_at)
+                 .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
+                 .where(_RATING.c.commented_at >= since, _RATING.c.comment != "")
+                 .order_by(_RATING.c.commented_at, _RATING.c.learner_id, _RATING.c.lesson_id))
+        if until is not None:
+            query = query.where(_RATING.c.commented_at < until)
+        for row in self.session.execute(query.execution_options(yield_per=CHUNK)):
+            if str(row[4]).strip():
+                yield CommentEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]),
+                                   str(row[4]), row[5])
+
     def lessons_read(self, learner_id: int, until: datetime) -> set[str]:
         """The lessons a learner had read by ``until`` (inclusive)."""
         return {str(lesson) for lesson in self.session.execute(
@@ -202,9 +228,13 @@ class XapiStore:
     # -- the outbox -----------------------------------------------------------------------------
 
     def add(self, statements: Sequence[NewStatement], now: datetime) -> int:
-        """Keep statements for sending (one already kept is left as it is); how many are new."""
+        """Keep statements for sending; how many are new. One kept already and not yet in
+        the LRS is made anew (a config fixed since, an activity base or an e-mail, counts
+        from now; one the LRS refused goes again); one the LRS holds is left as it is (it
+        never changes a statement)."""
         if not statements:
             return 0
+        self._remake(statements, now)
         insert = insert_for(self.dialect)
         result = self.session.execute(
             insert(_STATEMENT).on_conflict_do_nothing().returning(_STATEMENT.c.statement_id),
@@ -212,6 +242,21 @@ class XapiStore:
               "event_at": s.event_at, "body": s.body, "status": "pending", "attempts": 0,
               "due_at": now, "created_at": now} for s in statements])
         return len(result.all())
+
+    def _remake(self, statements: Sequence[NewStatement], now: datetime) -> None:
+        bodies = {s.statement_id: s.body for s in statements}
+        kept = self.session.execute(
+            select(_STATEMENT.c.statement_id, _STATEMENT.c.body, _STATEMENT.c.status)
+            .where(_STATEMENT.c.statement_id.in_(list(bodies)),
+                   _STATEMENT.c.status != "sent")).all()
+        for statement_id, body, status in kept:
+            if body == bodies[statement_id]:
+                continue
+            again = {"status": "pending", "due_at": now, "attempts": 0, "error": None} \
+                if status == "failed" else {}
+            self.session.execute(update(_STATEMENT)
+                                 .where(_STATEMENT.c.statement_id == statement_id)
+                                 .values(body=bodies[statement_id], **again))
 
     def resend(self, since: datetime, until: datetime | None, now: datetime) -> int:
         """Send again every statement of events in ``[since, until)``, sent or not (a replay);

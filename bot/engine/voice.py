@@ -100,7 +100,7 @@ def rate(turn: Turn, lesson: Lesson, useful: bool, comment: str = "") -> None:
     voices, learner_id = turn.unit.voices, turn.learner.id
     voices.rate(learner_id, lesson.id, useful, turn.now)
     if comment:
-        voices.comment(learner_id, lesson.id, comment)
+        voices.comment(learner_id, lesson.id, comment, turn.now)
         turn.say(Rated(lesson.title, useful, comment=comment))
     elif useful or voices.awaited(learner_id) is not None:  # one invitation at a time
         turn.say(Rated(lesson.title, useful))
@@ -161,7 +161,7 @@ def not_it(turn: Turn) -> bool:
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)
     voices = turn.unit.voices
     voices.rate(turn.learner.id, lesson.id, False, turn.now)
-    voices.comment(turn.learner.id, lesson.id, f"Not what I asked: {query}")
+    voices.comment(turn.learner.id, lesson.id, f"Not what I asked: {query}", turn.now)
     asked_at = learner.last_query_at
     turn.update_learner(LearnerChange(last_query=None))  # said once
     taken_back = asked_at is not None and take_back_quiz(turn, lesson.id, asked_at)
@@ -253,7 +253,7 @@ def reply(turn: Turn, awaited: Awaited, text: str) -> None:
     title = lesson.title if lesson is not None else awaited.lesson_id
     words = text.strip()[:4000]
     if awaited.kind == COMMENT:
-        turn.unit.voices.comment(turn.learner.id, awaited.lesson_id, words)
+        turn.unit.voices.comment(turn.learner.id, awaited.lesson_id, words, turn.now)
     else:
         turn.unit.voices.reflect(turn.learner.id, awaited.lesson_id, awaited.prompt, words,
                                  turn.now)

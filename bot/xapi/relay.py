@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from bot.xapi.statements import (
     Vocabulary,
     answered,
     as_json,
+    commented,
     completed,
     experienced,
     rated,
@@ -36,6 +37,7 @@ from storage import Database
 from storage.xapi import (
     AnswerEvent,
     Backlog,
+    CommentEvent,
     NewStatement,
     RatingEvent,
     ReadEvent,
@@ -43,9 +45,10 @@ from storage.xapi import (
 )
 
 log = logging.getLogger(__name__)
-KINDS = ("answers", "reads", "ratings")
+KINDS = ("answers", "reads", "ratings", "comments")
 """The kinds of event statements are made from, each with its cursor."""
 WRITE_CHUNK = 500
+Event = AnswerEvent | ReadEvent | RatingEvent | CommentEvent
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ class RelayResult:
     waiting: int = 0
     """Statements put back to wait because the LRS could not take them."""
     error: str | None = None
+    refusals: list[str] = field(default_factory=list)
+    """Why the LRS refused statements as invalid (its words, per statement)."""
 
 
 def relay_from(config: XapiConfig, secrets: Secrets, database: Database, catalog: Catalog,
@@ -135,9 +140,10 @@ class XapiRelay:
         chunk: list[NewStatement] = []
         with self.database.session() as reading:
             store = XapiStore(reading)
-            events: Iterable[AnswerEvent | ReadEvent | RatingEvent] = (
+            events: Iterable[Event] = (
                 store.answers(since, until) if kind == "answers"
                 else store.ratings(since, until) if kind == "ratings"
+                else store.comments(since, until) if kind == "comments"
                 else store.reads(since, until))
             for event in events:
                 chunk.extend(self.statements(store, event))
@@ -146,8 +152,7 @@ class XapiRelay:
                     chunk = []
         return made + self._keep(chunk, now)
 
-    def statements(self, store: XapiStore,
-                   event: AnswerEvent | ReadEvent | RatingEvent) -> Iterator[NewStatement]:
+    def statements(self, store: XapiStore, event: Event) -> Iterator[NewStatement]:
         """The statements of one event."""
         lesson = self.catalog.get(event.lesson_id)
         if isinstance(event, AnswerEvent):
@@ -156,6 +161,10 @@ class XapiRelay:
             return
         if isinstance(event, RatingEvent):
             yield self._new(rated(event, lesson, self.words), event.learner_id, event.rated_at)
+            return
+        if isinstance(event, CommentEvent):
+            yield self._new(commented(event, lesson, self.words), event.learner_id,
+                            event.commented_at)
             return
         yield self._new(experienced(event, lesson, self.words), event.learner_id, event.read_at)
         if lesson is not None and lesson.track:
@@ -239,6 +248,8 @@ class XapiRelay:
                                 "keeps its own", outcome.statement_id, extra={"job": "xapi"})
                 elif outcome.outcome is Outcome.INVALID:
                     store.failed(outcome.statement_id, outcome.detail or "refused as invalid")
+                    result.refusals.append(f"{outcome.statement_id}: "
+                                           f"{outcome.detail or 'refused as invalid'}")
                     log.error("xapi: the LRS refused statement %s as invalid: %s",
                               outcome.statement_id, outcome.detail, extra={"job": "xapi"})
         result.sent += sum(o.outcome is Outcome.STORED for o in outcomes)

@@ -6,6 +6,7 @@
 | the read that completes a track | ``completed`` | the track (``activities/course``) |
 | an answer | ``answered`` | the question (``activities/cmi.interaction``, ``choice``) |
 | a lesson rated | ``rated`` (TinCan registry) | the lesson; the score 1 (useful) or 0 |
+| the learner's words on a rating | ``commented`` | the lesson; the words are the response |
 
 Every statement's id is a UUID 5 of the event's own key (its kind, the platform account, what it
 is about and when it happened: ids of a database can come again after a `forget`, so they are
@@ -27,7 +28,7 @@ from urllib.parse import quote
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
-from storage.xapi import AnswerEvent, RatingEvent, ReadEvent
+from storage.xapi import AnswerEvent, CommentEvent, RatingEvent, ReadEvent
 
 VERSION = "1.0.3"
 """The xAPI version spoken (the X-Experience-API-Version header)."""
@@ -38,6 +39,7 @@ EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 RATED = "http://id.tincanapi.com/verb/rated"
+COMMENTED = "http://adlnet.gov/expapi/verbs/commented"
 LESSON_TYPE = "http://adlnet.gov/expapi/activities/lesson"
 TRACK_TYPE = "http://adlnet.gov/expapi/activities/course"
 QUESTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
@@ -183,12 +185,11 @@ def experienced(event: ReadEvent, lesson: Lesson | None, words: Vocabulary) -> d
 
 
 def rated(event: RatingEvent, lesson: Lesson | None, words: Vocabulary) -> dict[str, Any]:
-    """The statement of a lesson rating: useful scores 1, not useful 0 (of 0 to 1); the
-    learner's words, when given with it, are the response."""
+    """The statement of a lesson rating: useful scores 1, not useful 0 (of 0 to 1). The
+    learner's words are a statement of their own (:func:`commented`): they often come a
+    minute later, when this one may be in the LRS already, which never changes a statement."""
     result: dict[str, Any] = {"score": {"raw": int(event.useful), "min": 0, "max": 1,
                                         "scaled": float(event.useful)}}
-    if event.comment.strip():
-        result["response"] = event.comment.strip()[:2000]
     parents = _track_parents(lesson, words)
     return {
         "id": statement_id(f"rated:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
@@ -199,6 +200,22 @@ def rated(event: RatingEvent, lesson: Lesson | None, words: Vocabulary) -> dict[
         "result": result,
         "context": _context(parents, event.platform),
         "timestamp": _stamp(event.rated_at),
+    }
+
+
+def commented(event: CommentEvent, lesson: Lesson | None,
+              words: Vocabulary) -> dict[str, Any]:
+    """The statement of the words a learner gave with their rating of a lesson (what was
+    missing, what helped): the response."""
+    return {
+        "id": statement_id(f"commented:{event.platform}:{event.platform_user_id}:"
+                           f"{event.lesson_id}:{_stamp(event.commented_at)}"),
+        "actor": actor(event.platform, event.platform_user_id, words),
+        "verb": {"id": COMMENTED, "display": {"en-US": "commented"}},
+        "object": lesson_activity(event.lesson_id, lesson, words),
+        "result": {"response": event.comment.strip()[:2000]},
+        "context": _context(_track_parents(lesson, words), event.platform),
+        "timestamp": _stamp(event.commented_at),
     }
 
 

@@ -20,7 +20,14 @@ from bot.messages import Inbound, Platform
 from bot.metrics import XapiCollector
 from bot.xapi.client import LrsClient
 from bot.xapi.relay import XapiRelay
-from bot.xapi.statements import ANSWERED, COMPLETED, EXPERIENCED, RATED, Vocabulary
+from bot.xapi.statements import (
+    ANSWERED,
+    COMMENTED,
+    COMPLETED,
+    EXPERIENCED,
+    RATED,
+    Vocabulary,
+)
 from scheduler.clock import ManualClock
 from storage import Database
 from storage.xapi import NewStatement, XapiStore
@@ -120,17 +127,78 @@ async def test_events_reach_a_real_lrs_once_and_a_replay_duplicates_nothing(
     with database.session() as session:
         assert XapiStore(session).backlog(clock.now()).pending == 0
 
-    # A rating is "rated", with its score and the learner's words.
+    # A rating is "rated", with its score; the learner's words are "commented".
     engine = Engine(database, catalog, EngineSettings())
     later = clock.now()
     for text in ("lesson", "done", "rate not useful: too short"):
         engine.handle(Inbound(Platform.CONSOLE, user, user, text=text), later)
     clock.advance(timedelta(minutes=1))
-    assert (await relay.run()).sent >= 1
+    assert (await relay.run()).sent >= 2
     [rating] = [s for s in mine(ralph, user) if s["verb"]["id"] == RATED]  # type: ignore[index]
-    assert rating["result"]["response"] == "too short"  # type: ignore[index]
     assert rating["result"]["score"]["raw"] == 0  # type: ignore[index]
+    [words] = [s for s in mine(ralph, user) if s["verb"]["id"] == COMMENTED]  # type: ignore[index]
+    assert words["result"]["response"] == "too short"  # type: ignore[index]
+    assert words["object"]["id"] == rating["object"]["id"]  # type: ignore[index]
     await relay.close()
+
+
+async def test_words_given_after_the_rating_reached_the_lrs_reach_it_too(
+        database: Database, catalog: Catalog, ralph: Ralph) -> None:
+    """The usual order: a thumbs down, the relay sends its statement, then the learner says
+    what was missing (the bot asked them). The LRS never changes a statement it holds, so
+    the words are a statement of their own."""
+    user = f"bea-{database.schema or 'sqlite'}"
+    clock = ManualClock(MONDAY)
+    relay = relay_for(database, catalog, clock, ralph.endpoint)
+    await relay.run()
+    engine = Engine(database, catalog, EngineSettings())
+
+    def say(text: str) -> None:
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text=text), clock.now())
+    for text in ("hello", "lesson", "done", "rate down"):
+        say(text)
+    clock.advance(timedelta(minutes=1))
+    assert (await relay.run()).error is None
+    assert [s["verb"]["id"] for s in mine(ralph, user) if s["verb"]["id"] == RATED] == [  # type: ignore[index]
+        RATED]
+    clock.advance(timedelta(minutes=1))
+    say("the examples were too abstract")  # the reply the bot invited
+    clock.advance(timedelta(minutes=1))
+    result = await relay.run()
+    assert result.error is None and result.made == result.sent == 1
+    [words] = [s for s in mine(ralph, user) if s["verb"]["id"] == COMMENTED]  # type: ignore[index]
+    assert words["result"]["response"] == "the examples were too abstract"  # type: ignore[index]
+    await relay.close()
+
+
+async def test_a_statement_not_yet_in_the_lrs_is_made_anew_from_the_config_of_now(
+        database: Database, catalog: Catalog, ralph: Ralph) -> None:
+    """A wrong e-mail mapping made the LRS refuse; fixed in the config, the next run (or a
+    replay) sends the statement as the config says now: what the LRS refused is not stuck."""
+    user = f"cy-{database.schema or 'sqlite'}"
+    clock = ManualClock(MONDAY)
+    wrong = XapiRelay(database, catalog, LrsClient(ralph.endpoint, USERNAME, PASSWORD),
+                      Vocabulary(mbox={f"console:{user}": "cy-at-example.com"}), clock.now)
+    await wrong.run()
+    engine = Engine(database, catalog, EngineSettings())
+    for text in ("hello", "lesson", "done"):
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text=text), clock.now())
+    clock.advance(timedelta(minutes=1))
+    refused = await wrong.run()
+    assert refused.invalid == 1 and refused.sent == 0 and len(refused.refusals) == 1
+    await wrong.close()
+    right = XapiRelay(database, catalog, LrsClient(ralph.endpoint, USERNAME, PASSWORD),
+                      Vocabulary(mbox={f"console:{user}": f"{user}@example.com"}), clock.now)
+    clock.advance(timedelta(minutes=1))
+    made, queued = await asyncio.to_thread(right.replay, MONDAY - timedelta(days=1), None,
+                                           clock.now())
+    assert made == 0 and queued >= 1  # made anew in place, not added
+    again = await right.send_due()
+    assert again.error is None and again.invalid == 0 and again.sent >= 1
+    held = [s for s in ralph.statements()
+            if s["actor"].get("mbox") == f"mailto:{user}@example.com"]  # type: ignore[union-attr]
+    assert [s["verb"]["id"] for s in held] == [EXPERIENCED]  # type: ignore[index]
+    await right.close()
 
 
 async def test_an_lrs_that_is_down_loses_nothing_and_backs_off(
@@ -257,6 +325,43 @@ def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Ca
     assert unset.stderr.count("refused our credentials") == 1
     assert unset.stderr.count("wait in the outbox") == 1
     assert "WARNING" not in unset.stderr
+
+
+def test_a_replay_says_why_the_lrs_refused_and_never_makes_a_database(
+        tmp_path: Path, catalog: Catalog, ralph: Ralph) -> None:
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    database = Database(url)
+    from storage import upgrade
+    upgrade(database)
+    learn(Engine(database, catalog, EngineSettings()), "gus", MONDAY)
+    with database.session() as session:  # a statement the LRS will not take
+        XapiStore(session).add([NewStatement(
+            "0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b", 1, MONDAY,
+            '{"id":"0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b","actor":{"mbox":"mailto:nobody"},'
+            '"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},'
+            '"object":{"id":"urn:microlearn:lessons/x"}}')], MONDAY)
+    database.dispose()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{url}"\n[lessons]\ndir = "{catalog.root}"\n'
+                      f'[xapi]\nendpoint = "{ralph.endpoint}"\n', encoding="utf-8")
+    env = {"XAPI_USERNAME": USERNAME, "XAPI_PASSWORD": PASSWORD, "PATH": ""}
+    command = [sys.executable, "-m", "bot", "xapi", "replay", "--config", str(config),
+               "--since", "2026-03-01"]
+    refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
+                             check=False)
+    assert refused.returncode == 0, refused.stderr
+    assert "1 refused as invalid" in refused.stdout
+    assert "refused 0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b: " in refused.stderr
+    assert "run the replay again" in refused.stderr
+
+    typo = tmp_path / "typo.toml"
+    typo.write_text(config.read_text(encoding="utf-8").replace("replay.db", "replya.db"),
+                    encoding="utf-8")
+    missing = subprocess.run([*command[:6], str(typo), *command[7:]], capture_output=True,
+                             text=True, env=env, timeout=120, check=False)
+    assert missing.returncode == 1
+    assert f"no database at {tmp_path / 'replya.db'}" in missing.stderr
+    assert not (tmp_path / "replya.db").exists()
 
 
 async def test_microlearn_run_relays_to_the_lrs_and_shows_the_backlog_on_metrics(

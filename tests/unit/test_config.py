@@ -105,3 +105,27 @@ def test_an_lrs_endpoint_with_credentials_in_it_is_refused() -> None:
     with pytest.raises(ValidationError, match="XAPI_USERNAME"):
         Settings.model_validate({"xapi": {"enabled": True,
                                           "endpoint": "https://ann:secret@lrs.example.com/xAPI/"}})
+
+
+def test_an_activity_base_is_given_its_separator() -> None:
+    """Ids glue the base and a path: without the slash, lessons would get another host."""
+    from bot.config import XapiConfig
+    assert XapiConfig(activity_base="https://learning.example.com").activity_base == \
+        "https://learning.example.com/"
+    assert XapiConfig(activity_base="https://learning.example.com/x/").activity_base == \
+        "https://learning.example.com/x/"
+    assert XapiConfig(activity_base="urn:acme").activity_base == "urn:acme:"
+    assert XapiConfig().activity_base == "urn:microlearn:"
+
+
+def test_an_mbox_must_be_an_email_of_a_platform_account() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.config import XapiConfig
+    assert XapiConfig(mbox={"slack:U1": "mailto:ann@example.com"}).mbox == {
+        "slack:U1": "ann@example.com"}
+    with pytest.raises(ValidationError, match=r"'ann\.example\.com' .*is not an e-mail address"):
+        XapiConfig(mbox={"slack:U1": "ann.example.com"})
+    with pytest.raises(ValidationError, match="'U1' is not 'platform:user_id'"):
+        XapiConfig(mbox={"U1": "ann@example.com"})

@@ -311,7 +311,7 @@ def test_the_learners_voice_page(database: Database, catalog: Catalog,
         voices = unit.voices
         voices.rate(cohort["ann"], "t/a", True, MONDAY)
         voices.rate(cohort["bob"], "t/a", False, MONDAY)
-        voices.comment(cohort["bob"], "t/a", "<b>too</b> long")
+        voices.comment(cohort["bob"], "t/a", "<b>too</b> long", MONDAY)
         voices.rate(cohort["ann"], "t/b", False, MONDAY)
         voices.rate(cohort["ann"], "t/b", True, MONDAY + timedelta(hours=1))  # changed
         voices.rate(cohort["dee"], "t/b", False, MONDAY)

@@ -226,12 +226,12 @@ def test_ratings_reflections_and_the_awaited_reply(database: Database) -> None:
     learner_id = enrol(database)
     with database.session() as session:
         voices = Voices(session)
-        assert not voices.comment(learner_id, "l", "no rating yet")
+        assert not voices.comment(learner_id, "l", "no rating yet", NOW)
         voices.rate(learner_id, "l", False, NOW)
-        assert voices.comment(learner_id, "l", "too long")
+        assert voices.comment(learner_id, "l", "too long", NOW)
         voices.rate(learner_id, "l", False, NOW + timedelta(minutes=1))  # the same: kept
         voices.rate(learner_id, "m", True, NOW)
-        voices.comment(learner_id, "m", "clear")
+        voices.comment(learner_id, "m", "clear", NOW)
         voices.rate(learner_id, "m", False, NOW)  # changed its mind: the words go with it
         voices.await_reply(learner_id, "comment", "l", "", NOW)
         voices.reflect(learner_id, "l", "What will you do?", "Lock my screen", NOW)

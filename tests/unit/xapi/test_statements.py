@@ -11,6 +11,7 @@ import pytest
 from bot.content.catalog import Catalog
 from bot.xapi.statements import (
     ANSWERED,
+    COMMENTED,
     COMPLETED,
     EXPERIENCED,
     QUESTION_TYPE,
@@ -18,12 +19,13 @@ from bot.xapi.statements import (
     Vocabulary,
     answered,
     as_json,
+    commented,
     completed,
     experienced,
     rated,
     statement_id,
 )
-from storage.xapi import AnswerEvent, RatingEvent, ReadEvent
+from storage.xapi import AnswerEvent, CommentEvent, RatingEvent, ReadEvent
 
 statements = pytest.importorskip("ralph.models.xapi.base.statements")
 WHEN = datetime(2026, 3, 2, 9, 30, 12, 345678, tzinfo=UTC)
@@ -148,13 +150,22 @@ def test_the_model_does_refuse_a_broken_statement(sample_catalog: Catalog) -> No
         statements.BaseXapiStatement.model_validate(spaced)
 
 
-def test_a_rating_is_rated_with_a_score_and_the_words(sample_catalog: Catalog) -> None:
+def test_a_rating_is_rated_with_a_score_and_its_words_commented(
+        sample_catalog: Catalog) -> None:
+    """The words are a statement of their own: they may come after the rating's statement
+    reached the LRS, which never changes a statement."""
     lesson = next(item for item in sample_catalog.lessons() if item.track)
     down = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, False, "too long", WHEN),
                        lesson, Vocabulary()))
     assert down["verb"] == {"id": RATED, "display": {"en-US": "rated"}}
-    assert down["result"] == {"score": {"raw": 0, "min": 0, "max": 1, "scaled": 0.0},
-                              "response": "too long"}
+    assert down["result"] == {"score": {"raw": 0, "min": 0, "max": 1, "scaled": 0.0}}
+    later = WHEN + timedelta(minutes=1)
+    words = valid(commented(CommentEvent(3, "slack", "U1", lesson.id, " too long ", later),
+                            lesson, Vocabulary()))
+    assert words["verb"] == {"id": COMMENTED, "display": {"en-US": "commented"}}
+    assert words["result"] == {"response": "too long"}
+    assert words["object"] == down["object"] and words["id"] != down["id"]
+    assert words["timestamp"].startswith(later.strftime("%Y-%m-%dT%H:%M"))
     up = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, True, "", WHEN), None,
                      Vocabulary()))
     assert up["result"] == {"score": {"raw": 1, "min": 0, "max": 1, "scaled": 1.0}}
