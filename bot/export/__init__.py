@@ -7,11 +7,13 @@ one, then the ids a script needs to join them.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
 import json
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -181,6 +183,12 @@ def open_output(path: str) -> Iterator[IO[str]]:
             out.detach()  # standard output stays open for whatever is printed next
         return
     target = Path(path)
+    if target.is_symlink():  # the file it points to is the one to write, not the link
+        target = target.resolve()
+    if target.is_file() and (not os.access(target, os.W_OK)
+                             or not target.stat().st_mode & 0o222):  # root may write anyway
+        raise ExportError(f"cannot write {path}: the file is read-only; make it writable, or "
+                          "choose another --out")
     if target.exists() and not target.is_file():
         try:
             with target.open("w", encoding="utf-8", newline="") as out:
@@ -192,6 +200,7 @@ def open_output(path: str) -> Iterator[IO[str]]:
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
+            _keep_access(target, partial)
             yield out
         os.replace(partial, target)
     except OSError as exc:
@@ -201,6 +210,18 @@ def open_output(path: str) -> Iterator[IO[str]]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _keep_access(target: Path, partial: Path) -> None:
+    """The file written replaces ``target`` with its mode (and owner, where allowed): a file
+    of learners' names made private stays private."""
+    try:
+        kept = target.stat()
+    except FileNotFoundError:
+        return
+    os.chmod(partial, stat.S_IMODE(kept.st_mode))
+    with contextlib.suppress(OSError):  # only root may give a file away
+        os.chown(partial, kept.st_uid, kept.st_gid)
 
 
 def spreadsheet_safe(cell: Any) -> Any:

@@ -271,3 +271,35 @@ def test_a_pipe_is_written_to_and_never_replaced(tmp_path: Path, sample_catalog:
     reader.join(5)
     assert got == ['{"a": "x"}\n']
     assert stat.S_ISFIFO(fifo.stat().st_mode) and not (tmp_path / "rows.partial").exists()
+
+
+def test_a_file_written_over_keeps_its_mode_and_a_link_its_link(tmp_path: Path) -> None:
+    """A file of learners' names made private stays private; a link keeps pointing where
+    it did, at the new rows; a read-only file is refused, not replaced."""
+    import pytest
+
+    from bot.export import ExportError, open_output
+
+    private = tmp_path / "private.csv"
+    private.write_text("old\n", encoding="utf-8")
+    private.chmod(0o600)
+    with open_output(str(private)) as out:
+        out.write("new\n")
+    assert private.read_text(encoding="utf-8") == "new\n"
+    assert private.stat().st_mode & 0o777 == 0o600
+
+    target = tmp_path / "data" / "answers.csv"
+    target.parent.mkdir()
+    target.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(target)
+    with open_output(str(link)) as out:
+        out.write("new\n")
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
+
+    frozen = tmp_path / "frozen.csv"
+    frozen.write_text("keep\n", encoding="utf-8")
+    frozen.chmod(0o444)
+    with pytest.raises(ExportError, match="read-only"), open_output(str(frozen)) as out:
+        out.write("new\n")
+    assert frozen.read_text(encoding="utf-8") == "keep\n"
