@@ -15,7 +15,10 @@ class LearnerRow(SQLModel, table=True):
     """One person on one platform, with their delivery settings."""
 
     __tablename__ = "learner"
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    # An id is never given again after a `forget` (SQLite reuses the highest rowid without
+    # AUTOINCREMENT): exports and the pseudonymous "learner #30" must not name two people.
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=20)

@@ -328,6 +328,41 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path: 
     database.dispose()
 
 
+def test_a_forgotten_learners_id_is_never_given_to_the_next(database: Database) -> None:
+    """Exports join on the id and a pseudonymous view says "learner #3": two people must
+    never share one (SQLite hands out the highest rowid again without AUTOINCREMENT)."""
+    enrol(database, "1")
+    enrol(database, "2")
+    last = enrol(database, "3")
+    with database.session() as session:
+        Learners(session).forget(last)
+    assert enrol(database, "4") > last
+
+
+def test_upgrading_to_0019_keeps_every_learner_and_what_refers_to_them(
+        tmp_path: object) -> None:
+    database = Database(f"sqlite:///{tmp_path}/old.db")
+    try:
+        upgrade(database, "0018")
+        first = enrol(database, "1")
+        second = enrol(database, "2")
+        with database.session() as session:
+            Points(session).award(second, 5, "answer", "p", NOW)
+            Asks(session).create(second, "l", "q", NOW)
+        upgrade(database)
+        with database.session() as session:
+            assert [row.id for row in session.execute(text(
+                "SELECT id FROM learner ORDER BY id"))] == [first, second]
+            assert Points(session).total(second) == 5
+            assert session.execute(text("SELECT learner_id FROM ask")).scalar_one() == second
+            Learners(session).forget(second)
+        assert enrol(database, "3") > second
+        assert "AUTOINCREMENT" in str(database.engine.connect().execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'learner'")).scalar_one())
+    finally:
+        database.dispose()
+
+
 def test_upgrading_to_0006_keeps_the_lessons_had_and_totals_the_points(tmp_path: object) -> None:
     """0006 makes lesson_progress again (without rowid, on SQLite) and adds each learner's
     points total, summed from the ledger."""
