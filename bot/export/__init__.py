@@ -60,13 +60,22 @@ COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
                                        "ratings": RATINGS}
 
 
-def stamp(moment: datetime | None) -> str:
-    """A stored (UTC) time as 'YYYY-MM-DD HH:MM:SS' (empty for none)."""
+def stamp(moment: datetime | None) -> datetime | None:
+    """A stored time, in UTC (a database may give it back naive: it was stored as UTC);
+    :func:`write` says it as its format reads times."""
     if moment is None:
-        return ""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def said(cell: Any, form: str) -> Any:
+    """A cell as ``form`` writes it: a time as 'YYYY-MM-DD HH:MM:SS' in CSV (what
+    spreadsheets read as a date and time; the columns are UTC, docs/export.md) and as ISO
+    8601 with its zone in JSON Lines ('2026-03-02T09:30:00Z', what a warehouse reads)."""
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M:%S") if form == "csv" \
+            else cell.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return cell
 
 
 def letters(choices: str) -> str:
@@ -249,11 +258,13 @@ def write(out: IO[str], columns: Sequence[str], rows: Iterator[tuple[Any, ...]],
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([spreadsheet_safe(cell) for cell in row])
+            writer.writerow([spreadsheet_safe(said(cell, form)) for cell in row])
             count += 1
     else:
         for row in rows:
-            out.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False))
+            out.write(json.dumps({column: said(cell, form)
+                                  for column, cell in zip(columns, row, strict=True)},
+                                 ensure_ascii=False))
             out.write("\n")
             count += 1
     return count

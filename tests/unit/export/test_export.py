@@ -303,3 +303,23 @@ def test_a_file_written_over_keeps_its_mode_and_a_link_its_link(tmp_path: Path) 
     with pytest.raises(ExportError, match="read-only"), open_output(str(frozen)) as out:
         out.write("new\n")
     assert frozen.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_times_are_utc_as_each_format_reads_them() -> None:
+    """CSV: what a spreadsheet reads as a date and time (the columns are UTC); JSON Lines:
+    ISO 8601 with its zone, so a warehouse does not take them for local times."""
+    from datetime import timezone
+
+    from bot.export import stamp, write
+
+    berlin = timezone(timedelta(hours=1))
+    rows = [(stamp(datetime(2026, 3, 2, 10, 30, tzinfo=berlin)), stamp(None)),
+            (stamp(datetime(2026, 3, 2, 9, 30)), "x")]  # naive: stored as UTC
+    as_csv, as_jsonl = io.StringIO(), io.StringIO()
+    write(as_csv, ("when", "other"), iter(rows), "csv")
+    write(as_jsonl, ("when", "other"), iter(rows), "jsonl")
+    assert as_csv.getvalue().lstrip("\ufeff").splitlines() == [
+        "when,other", "2026-03-02 09:30:00,", "2026-03-02 09:30:00,x"]
+    assert [json.loads(line) for line in as_jsonl.getvalue().splitlines()] == [
+        {"when": "2026-03-02T09:30:00Z", "other": None},
+        {"when": "2026-03-02T09:30:00Z", "other": "x"}]
