@@ -28,6 +28,8 @@ from storage import Database
 from storage.records import Learner
 
 log = logging.getLogger(__name__)
+LINE_APART = timedelta(milliseconds=1)
+"""How far the demo clock moves on with each line typed (never enough to show)."""
 
 
 class Demo:
@@ -96,6 +98,9 @@ class Demo:
 
     async def respond(self, text: str) -> list[str]:
         """The replies to one typed line (a day's pushes are printed as they go)."""
+        # Each line happens after the one before, as in a chat: at one frozen instant, "done"
+        # on a second lesson and then "rate down" could not tell which lesson was read last.
+        self.clock.advance(LINE_APART)
         if text.lower() in ("tomorrow", "/tomorrow"):
             return await self.tomorrow()
         if text.lower() in ("later", "/later"):

@@ -396,3 +396,24 @@ def test_the_console_names_a_lessons_picture(tmp_path: Path) -> None:
     assert lesson is not None and not problems
     [shown] = ConsoleAdapter(io.StringIO()).show([LessonMessage(lesson)])
     assert shown.startswith("[picture: images/kb.png]\n# Search")
+
+
+def test_each_line_happens_after_the_one_before(tmp_path: Path) -> None:
+    """At one frozen instant, "rate down" after reading a second lesson could not tell which
+    lesson was read last (a reviewer saw it rate the first)."""
+    import sqlite3
+
+    db = tmp_path / "demo.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE), "--db",
+         f"sqlite:///{db}", "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
+        input="lesson\ndone\nlesson\ndone\nrate down\n", text=True, capture_output=True,
+        timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(db) as connection:
+        reads = connection.execute(
+            "SELECT lesson_id FROM lesson_progress ORDER BY read_at").fetchall()
+        times = connection.execute("SELECT read_at FROM lesson_progress").fetchall()
+        [rated] = connection.execute("SELECT lesson_id FROM lesson_rating").fetchall()
+    assert len(set(times)) == 2
+    assert rated == reads[-1]
