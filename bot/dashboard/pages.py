@@ -226,13 +226,15 @@ class Dashboard:
             Figure("active, the range's last 30 days", str(counts.active_30)),
             Figure("lessons delivered in the range and read by its end",
                    f"{read} of {delivered} ({percent(figures.ratio(read, delivered))})"),
-            Figure("questions answered of asked",
-                   f"{activity.answered} of {activity.asked} "
-                   f"({percent(figures.ratio(activity.answered, activity.asked))})"),
+            Figure("questions asked", str(activity.asked)),
+            Figure("answers", str(activity.answered)),
             Figure("accuracy", percent(figures.ratio(activity.right, activity.answered))),
         ), (daily, streaks), (table,), (
             "Active means the learner read a lesson (Got it, done, or an answer to one of its "
-            "questions) or answered a question: a lesson the bot sent does not count.",))
+            "questions) or answered a question: a lesson the bot sent does not count.",
+            "A question counts on the day it was last asked, an answer on the day it came: "
+            "answers in a range may be to questions asked before it, so the two are not a "
+            "share of each other.",))
 
     def tracks(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)

@@ -332,6 +332,26 @@ def test_the_learners_voice_page(database: Database, catalog: Catalog,
         f"learner #{cohort['ann']}")
 
 
+def test_a_question_asked_again_counts_on_the_day_it_was_last_asked(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """An open question pushed again the next day: the daily figures count it there, as its
+    row does, so a day's answers are not set against the day before's asks."""
+    (lesson_id, key), *_ = questions(catalog)
+    monday = Scope(MONDAY.replace(hour=0), MONDAY.replace(hour=0) + timedelta(days=1))
+    tuesday = Scope(monday.until, monday.until + timedelta(days=1))
+    with database.unit() as unit:
+        ask = unit.asks.create(cohort["cy"], lesson_id, key, MONDAY)
+    with database.reports() as reports:
+        before = [reports.activity(day).asked for day in (monday, tuesday)]
+    with database.unit() as unit:
+        unit.asks.renew(ask.id, MONDAY + timedelta(days=1))
+    with database.reports() as reports:
+        assert [reports.activity(day).asked for day in (monday, tuesday)] == [
+            before[0] - 1, before[1] + 1]
+        for day in (monday, tuesday):
+            assert reports.activity(day) == reports.activity_from_rows(day)
+
+
 @pytest.mark.parametrize("forgotten", [None, "ann", "dee"])
 def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,
                                                   cohort: dict[str, int],
