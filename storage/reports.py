@@ -792,8 +792,9 @@ class Reports:
                                     None if mean is None else float(mean), int(both or 0)))
         return rows
 
-    def misses(self, scope: Scope, limit: int) -> list[tuple[str, int, datetime]]:
-        """Lookups that found nothing, most asked first: (words, times, last asked)."""
+    def misses(self, scope: Scope, limit: int | None = None) -> list[tuple[str, int, datetime]]:
+        """Lookups that found nothing, most asked first: (words, times, last asked); the
+        first ``limit`` (None: all)."""
         words = func.lower(cast(_MISS.c.query, String))
         query = (select(words, func.count(), func.max(_MISS.c.asked_at))
                  .where(_MISS.c.asked_at >= scope.since, _MISS.c.asked_at < scope.until,

@@ -70,6 +70,8 @@ class Table:
     """A link for each row's first cell (empty: none)."""
     marked: tuple[bool, ...] = ()
     """Rows to draw attention to (broken questions, learners at risk)."""
+    shown: int = 0
+    """Rows the page shows (0: all); the CSV and JSON have every row."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class DashboardSettings:
 
 PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
          "voice")
+LISTED = 500
+"""Rows a long table shows on its page (learners, unanswered lookups); its CSV has all."""
 
 
 def percent(value: float | None) -> str:
@@ -441,9 +445,9 @@ class Dashboard:
                    _stamp(row.last_action), row.overdue, figures.learner_streak(row, now),
                    row.longest, row.points,
                    ", ".join(risky[row.learner_id].reasons) if row.learner_id in risky else "")
-                  for row in ordered[:500]),
-            links=tuple(f"learners/{row.learner_id}" for row in ordered[:500]),
-            marked=tuple(row.learner_id in risky for row in ordered[:500]))
+                  for row in ordered),
+            links=tuple(f"learners/{row.learner_id}" for row in ordered),
+            marked=tuple(row.learner_id in risky for row in ordered), shown=LISTED)
         return Page("learners", "Learners", (
             Figure("learners", str(len(rows))),
             Figure("at risk", str(len(risks))),
@@ -452,8 +456,8 @@ class Dashboard:
             f"{self.settings.overdue_reviews} reviews or more overdue with questions of the last "
             "week left unanswered (a backlog of someone who answers all the bot asks is the "
             "daily budget's, not theirs), or a streak of 3 days or more lost. The list is as of "
-            "now (the platform filter applies; dates and track do not). The first 500 are "
-            "listed; the CSV has them all.",))
+            "now (the platform filter applies; dates and track do not). The first "
+            f"{LISTED} are listed; the CSV has them all.",))
 
     def learner(self, reports: Reports, filters: Filters, now: datetime,
                 learner_id: int) -> Page:
@@ -518,7 +522,7 @@ class Dashboard:
         misses = Table("unanswered", "Questions the library could not answer (what to write "
                        "next)", ("words", "times asked", "last asked"),
                        tuple((words, times, _stamp(last))
-                             for words, times, last in reports.misses(scope, 200)))
+                             for words, times, last in reports.misses(scope)), shown=LISTED)
         return Page("lessons", "Lessons", (
             Figure("lessons in the track" if scope.lessons is not None
                    else "lessons in the library", str(len(shown))),

@@ -79,6 +79,27 @@ async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) 
     assert rows[1][0] == "'=HYPERLINK(\"http://evil\")"
 
 
+async def test_a_long_table_shows_its_first_rows_and_its_csv_and_figure_have_all(
+        client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trainer with 250 unanswered lookups had seen 200, and a figure of 200."""
+    from bot.dashboard import pages
+    monkeypatch.setattr(pages, "LISTED", 2)
+    with database.unit() as unit:
+        learner = unit.learners.find("slack", "U1")
+        assert learner is not None
+        for words in ("vpn setup", "expenses", "parking", "expenses"):
+            unit.lookups.miss(learner.id, words, NOW - timedelta(hours=1))
+    page = await (await client.get("/dashboard/lessons")).text()
+    assert "The first 2 of 3 rows; the CSV has them all." in page
+    assert page.count("<td>2026-03-20 11:00</td>") == 2
+    body = await (await client.get("/dashboard/lessons.json")).json()
+    assert {"label": "unanswered lookups", "value": "4"} in body["figures"]
+    response = await client.get("/dashboard/lessons/unanswered.csv")
+    rows = list(csv.reader(io.StringIO(await response.text())))
+    assert [row[:2] for row in rows[1:]] == [["expenses", "2"], ["parking", "1"],
+                                             ["vpn setup", "1"]]
+
+
 async def test_json_has_the_pages_numbers(client: TestClient) -> None:
     response = await client.get("/dashboard/overview.json?from=2026-03-01")
     body = await response.json()
