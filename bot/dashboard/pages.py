@@ -354,25 +354,18 @@ class Dashboard:
             tuple(row[:-1] for row in rows), marked=tuple(bool(row[-1]) for row in rows))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
-        today = reports.recall_on(now.date())
-        if not today:
+        if not reports.recall_on(now.date()):
             self.keep_snapshot(now)  # today's point of the trend, once a day
-            today = reports.recall_on(now.date())
-        if not filters.platform and not filters.track:
-            # Everyone, everything: today's kept figures (computing them reads every card).
-            kept = {kind: {name: (recall, cards) for kind_, name, recall, cards in today
-                           if kind_ == kind} for kind in ("all", "track", "topic")}
-            by_track, by_topic = kept["track"], kept["topic"]
-            overall = kept["all"].get("all")
-        else:
-            per_lesson = self.recall_now(reports, self.scope(filters), now)
-            by_track = figures.weighted_recall(per_lesson, {
-                lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
-                if lesson.track})
-            by_topic = figures.weighted_recall(per_lesson, {
-                lesson.id: lesson.topic for lesson in self.catalog.lessons() if lesson.topic})
-            overall = figures.weighted_recall(per_lesson, {lesson: "all" for lesson, _, _
-                                                           in per_lesson}).get("all")
+        # "Now" is now: the day's kept point would be hours old by the afternoon (a
+        # filtered view reads the same cards anyway).
+        per_lesson = self.recall_now(reports, self.scope(filters), now)
+        by_track = figures.weighted_recall(per_lesson, {
+            lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
+            if lesson.track})
+        by_topic = figures.weighted_recall(per_lesson, {
+            lesson.id: lesson.topic for lesson in self.catalog.lessons() if lesson.topic})
+        overall = figures.weighted_recall(per_lesson, {lesson: "all" for lesson, _, _
+                                                       in per_lesson}).get("all")
         tracks = Chart("recall-tracks", "Predicted recall now, per track", "bar",
                        tuple(sorted(by_track)),
                        (Series("recall", tuple(rounded(by_track[name][0]) for name

@@ -378,7 +378,7 @@ def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: C
                 assert reports.questions(kept) == reports.questions_from_rows(kept)
 
 
-def test_retention_for_everyone_comes_from_the_days_kept_figures(
+def test_retention_keeps_the_days_point_and_says_what_holds_now(
         database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
     dashboard = Dashboard(database, catalog)
     everyone = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()), NOW)
@@ -391,6 +391,15 @@ def test_retention_for_everyone_comes_from_the_days_kept_figures(
     console = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date(), "console"),
                               NOW)
     assert console.figures[1].value == "2"  # ann's and bob's cards, computed live
+    # Later the same day cy reads her lesson: "now" counts her card, the day's point stays.
+    with database.unit() as unit:
+        unit.progress.read(cohort["cy"], "t/a", NOW + timedelta(hours=1))
+        unit.cards.save(Card(cohort["cy"], "t/a", questions(catalog)[0][1], "", NOW))
+    later = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()),
+                            NOW + timedelta(hours=2))
+    assert later.figures[1].value == str(cards + 1)
+    with database.reports() as reports:
+        assert [row[3] for row in reports.recall_on(NOW.date()) if row[0] == "all"] == [cards]
 
 
 def test_risk_counts_the_learners_own_workdays_and_spares_those_away() -> None:
