@@ -16,6 +16,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -81,6 +82,7 @@ class DashboardWeb:
         return web.Response(text=html, content_type="text/html", headers=_HEADERS)
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
+        self.same_origin(request)
         token = str((await request.post()).get("token", ""))
         if await self.trainer(request) is not None:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
@@ -99,6 +101,7 @@ class DashboardWeb:
         raise response
 
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
+        self.same_origin(request)
         await asyncio.to_thread(self.signin.end, request.cookies.get(COOKIE), self.now())
         html = self.templates.get_template("refused.html").render(
             reason="You are signed out. Type \"dashboard\" in your chat with the bot to sign "
@@ -106,6 +109,20 @@ class DashboardWeb:
         response = web.Response(text=html, content_type="text/html", headers=_HEADERS)
         response.del_cookie(COOKIE, path=PREFIX)
         return response
+
+    def same_origin(self, request: web.Request) -> None:
+        """A form posted from another site (which could sign a trainer out, or into another
+        account) is refused: browsers say where a request comes from."""
+        site = request.headers.get("Sec-Fetch-Site")
+        origin = request.headers.get("Origin")
+        foreign = site not in (None, "same-origin", "none") if site is not None else (
+            origin is not None and origin != "null"
+            and urlsplit(origin).netloc != request.host)
+        if foreign:
+            log.info("dashboard: a form posted from another site was refused (%s)",
+                     origin or site)
+            raise web.HTTPForbidden(text="This form works only from the dashboard's own page.",
+                                    headers=_HEADERS)
 
     def refused(self, _request: web.Request, reason: str) -> web.Response:
         html = self.templates.get_template("refused.html").render(reason=reason, title=None)

@@ -239,7 +239,14 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     cookie = SignIn(database).start("slack:UT", NOW)
     assert await status(cookie) == 200
     assert (await client.get("/dashboard/signout", cookies={COOKIE: cookie})).status == 404
-    out = await client.post("/dashboard/signout", cookies={COOKIE: cookie})
+    # Another site's form, posted by the trainer's browser, signs no one out.
+    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://localhost:8799"}):
+        refused = await client.post("/dashboard/signout", cookies={COOKIE: cookie},
+                                    headers=foreign)
+        assert refused.status == 403 and "dashboard's own page" in await refused.text()
+        assert await status(cookie) == 200
+    own = {"Origin": f"http://{client.host}:{client.port}", "Sec-Fetch-Site": "same-origin"}
+    out = await client.post("/dashboard/signout", cookies={COOKIE: cookie}, headers=own)
     assert out.status == 200 and "signed out" in (await out.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
 
