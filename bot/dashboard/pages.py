@@ -259,14 +259,16 @@ class Dashboard:
             started_s.append(started)
             half_s.append(halfway)
             done_s.append(done)
-            completions[track_title(track)] = [  # completed by the end of each week
-                sum(count for day, count in finished if day < week + timedelta(days=7))
+            completions[track_title(track)] = [  # completed in each week of the range
+                sum(count for day, count in finished
+                    if max(week, filters.since) <= day < week + timedelta(days=7))
                 for week in weeks]
         funnel = Chart("funnel", "Track funnel: started, half-way, completed", "bar",
                        tuple(names), (Series("started", tuple(started_s)),
                                       Series("half-way", tuple(half_s)),
                                       Series("completed", tuple(done_s))))
-        over_time = Chart("completions", "Learners who completed each track, by week", "line",
+        over_time = Chart("completions", "Learners who completed each track, per week (from "
+                          "Monday; the first week from the range's first day)", "bar",
                           tuple(week.isoformat() for week in weeks),
                           tuple(Series(name, tuple(values))
                                 for name, values in completions.items()))

@@ -524,3 +524,18 @@ def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
                                NOW).all_tables()["confidence"]
     assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0, "t/a.md:10"),
                              ("B: Question b1?", 0, 0, 0, 0, 0, 1, None, "t/b.md:10"))
+
+
+def test_track_completions_are_counted_in_the_week_they_happened(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Ann completed the track on Tuesday 17 March: that week shows one, the weeks before
+    and after none (it had been a running total, a flat line of old completions)."""
+    dashboard = Dashboard(database, catalog)
+    page = dashboard.build("tracks", Filters(date(2026, 3, 2), date(2026, 3, 29)), NOW)
+    chart = next(chart for chart in page.charts if chart.key == "completions")
+    assert chart.labels == ("2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23")
+    [series] = chart.series
+    assert series.values == (0, 0, 1, 0)
+    later = dashboard.build("tracks", Filters(date(2026, 3, 23), date(2026, 3, 29)), NOW)
+    assert next(chart for chart in later.charts if chart.key == "completions").series[0] \
+        .values == (0,)
