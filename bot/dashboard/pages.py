@@ -82,6 +82,8 @@ class Page:
     charts: tuple[Chart, ...] = ()
     tables: tuple[Table, ...] = ()
     notes: tuple[str, ...] = ()
+    filtered: bool = True
+    """Whether the filters (dates, platform, track) apply to it."""
 
     def all_tables(self) -> dict[str, Table]:
         """Every table of the page, the charts' own included, by key."""
@@ -493,7 +495,8 @@ class Dashboard:
             Table("answers", "Recent answers", ("when", "question", "right"), tuple(
                 (_stamp(at), ": ".join(self.question_text(lesson, key)[:2]),
                  "yes" if correct else "no") for at, lesson, key, correct in answers)),
-        ))
+        ), ("One learner as of now, over everything they did: the other pages' dates, "
+            "platform and track do not apply here.",), filtered=False)
 
     def lessons(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)

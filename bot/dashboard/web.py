@@ -192,7 +192,8 @@ class DashboardWeb:
         page, filters = built
         body = {"page": page.key, "title": page.title,
                 "filters": {"from": filters.since.isoformat(), "to": filters.until.isoformat(),
-                            "platform": filters.platform, "track": filters.track},
+                            "platform": filters.platform, "track": filters.track}
+                if page.filtered else None,
                 "figures": [asdict(figure) for figure in page.figures],
                 "charts": [asdict(chart) for chart in page.charts],
                 "tables": [{"key": table.key, "title": table.title,

@@ -100,6 +100,21 @@ async def test_a_long_table_shows_its_first_rows_and_its_csv_and_figure_have_all
                                              ["vpn setup", "1"]]
 
 
+async def test_a_learners_page_offers_no_filters_it_would_not_apply(
+        client: TestClient, database: Database) -> None:
+    with database.unit() as unit:
+        learner = unit.learners.find("slack", "U1")
+    assert learner is not None
+    page = await (await client.get(
+        f"/dashboard/learners/{learner.id}?from=2026-03-01&platform=telegram")).text()
+    assert 'name="from"' not in page and 'name="platform"' not in page
+    assert "do not apply here" in page
+    body = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
+    assert body["filters"] is None
+    overview = await (await client.get("/dashboard/overview")).text()
+    assert 'name="from"' in overview
+
+
 async def test_json_has_the_pages_numbers(client: TestClient) -> None:
     response = await client.get("/dashboard/overview.json?from=2026-03-01")
     body = await response.json()
