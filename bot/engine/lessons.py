@@ -315,8 +315,7 @@ def lookup(turn: Turn, text: str) -> bool:
         if result.hits and result.hits[0].lesson.id == withhold:
             turn.say(Notice(NoticeCode.ANSWER_FIRST))
             return False
-        result = replace(result, hits=tuple(hit for hit in result.hits
-                                            if hit.lesson.id != withhold))
+        result = withheld_from(result, withhold, turn.catalog.get(withhold))
     query = " ".join(text.split())
     if len(query) > voice.SHOWN_QUERY and result.read_as:
         # A long paste is shown, and kept for trainers, as the question lookup read in it.
@@ -326,6 +325,29 @@ def lookup(turn: Turn, text: str) -> bool:
         return True
     answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)
+    return True
+
+
+def withheld_from(result: LookupResult, lesson_id: str, lesson: Lesson | None) -> LookupResult:
+    """``result`` without the lesson of the question waiting for an answer, among its hits
+    and its "did you mean" suggestions alike (a suggestion's button would give it)."""
+    pairs = list(zip(result.suggestions, result.suggested, strict=False)) \
+        if len(result.suggestions) == len(result.suggested) else None
+    title = lesson.title if lesson is not None else None
+    return replace(
+        result, hits=tuple(hit for hit in result.hits if hit.lesson.id != lesson_id),
+        suggested=tuple(found for found in result.suggested if found != lesson_id),
+        suggestions=tuple(name for name, found in pairs if found != lesson_id)
+        if pairs is not None else tuple(name for name in result.suggestions if name != title))
+
+
+def answer_first(turn: Turn, lesson: Lesson) -> bool:
+    """Whether ``lesson`` holds the answer to the question waiting for one: then it is not
+    given, and the learner is told to answer first."""
+    waiting = turn.unit.asks.latest_open(turn.learner.id)
+    if waiting is None or waiting.lesson_id != lesson.id:
+        return False
+    turn.say(Notice(NoticeCode.ANSWER_FIRST))
     return True
 
 
@@ -427,7 +449,7 @@ def pick_typed(turn: Turn, said: str, quiz_on: QuizOn) -> bool:
         turn.say(Notice(NoticeCode.LESSON_GONE))
     elif quiz:
         quiz_on(lesson)
-    else:
+    elif not answer_first(turn, lesson):
         answer(turn, lesson, query, keep_offered=True)
     return True
 
@@ -448,7 +470,7 @@ def pick_pressed(turn: Turn, name: str, quiz_on: QuizOn) -> None:
         turn.say(Notice(NoticeCode.LESSON_GONE))
     elif quiz and query:
         quiz_on(lesson)
-    else:
+    elif not answer_first(turn, lesson):
         answer(turn, lesson, query, keep_offered=bool(query))
 
 

@@ -98,6 +98,27 @@ def test_an_open_quiz_question_takes_a_number_first(say: Say) -> None:
     assert any(isinstance(m, Feedback) for m in say("2", at=tue))  # the quiz's choice 2
 
 
+def test_the_lesson_of_an_open_question_is_never_offered_nor_given_by_a_button(
+        say: Say) -> None:
+    """A reviewer's suggestion button gave the whole lesson of the question waiting for an
+    answer: the answer, given away."""
+    say("hi", at=MON)
+    earlier = offered(say)  # Three, One, Two: offered before any question was open
+    say("lesson", at=MON)
+    say("done", at=MON)
+    tue = MON + timedelta(days=1)
+    [question] = [m for m in say("quiz", at=tue) if isinstance(m, QuestionMessage)]
+    assert question.lesson.title == "One"
+    reply, _ = say(FRUIT, at=tue)
+    assert isinstance(reply, NoMatch) and reply.suggestions == ("Three", "Two")
+    assert len(reply.picks) == 2
+    assert say(answer=earlier.picks[1], at=tue) == [Notice(NoticeCode.ANSWER_FIRST)]
+    [feedback, *_] = say("2", at=tue)
+    assert isinstance(feedback, Feedback)
+    [given] = say(answer=earlier.picks[1], at=tue)  # answered: the lesson may come now
+    assert isinstance(given, LookupAnswer) and given.lesson.title == "One"
+
+
 def test_a_number_after_suggestions_is_not_taken_for_an_invited_reply(
         say: Say, database: Database) -> None:
     # A reviewer's "2" went to the trainers as their comment on a lesson rated down.
