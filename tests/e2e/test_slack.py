@@ -544,6 +544,15 @@ async def test_hostile_text_is_escaped_and_never_breaks_a_send(lone_bot: SlackBo
     assert reply
 
 
+async def test_a_mention_of_the_bot_in_its_dm_is_who_is_asked_not_what(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    [reply] = await say(lone_bot, "<@U0BOT> help")
+    assert reply.startswith("Here is what I understand"), reply
+    [hello] = await say(lone_bot, "<@U0BOT>")
+    assert "U0BOT" not in hello and "I have no lesson" not in hello, hello
+
+
 async def test_replies_keep_one_message_a_second_in_a_dm(fake: FakeSlack, sqlite: Database,
                                                          clock: ManualClock) -> None:
     lone_bot = await start_bot(fake, sqlite, clock, per_channel=None)  # as in production

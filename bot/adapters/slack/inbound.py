@@ -106,7 +106,8 @@ class Listeners:
             return
         user, channel = str(event["user"]), str(event["channel"])
         self.adapter.directory.remember_dm(user, channel)
-        text = to_plain(str(event.get("text") or ""))[:WORDS_LIMIT]
+        text = to_plain(without_mention(str(event.get("text") or ""),
+                                        self.adapter.bot_user_id))[:WORDS_LIMIT]
         event_id = str(body.get("event_id") or "") or None
         await self._run(channel, self.converse(user, channel, text=text, event_id=event_id))
 
@@ -323,3 +324,12 @@ class Listeners:
             for task in left:
                 task.cancel()
             await asyncio.wait(left, timeout=1.0)
+
+
+def without_mention(text: str, bot_user_id: str | None) -> str:
+    """The words without a mention of the bot itself ("@microlearn help" in its DM is
+    "help"): it names who is asked, not what."""
+    if not bot_user_id:
+        return text
+    # The mention alone is a hello.
+    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>[\s,:]*", " ", text).strip() or "hi"
