@@ -359,6 +359,21 @@ async def test_a_typed_answer_takes_the_questions_buttons_off(
     assert "Right!" in feedback or "Not quite." in feedback
 
 
+async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(
+        lone_bot: SlackBot, fake: FakeSlack) -> None:
+    await say(lone_bot, "hi")
+    await say(lone_bot, "quiz me on passwords", wait=2)
+    first = fake.posted(ANN_DM)[-1]
+    await say(lone_bot, "quiz")  # the open question, shown again
+    again = fake.posted(ANN_DM)[-1]
+    assert again.ts != first.ts
+    assert any(block["type"] == "actions" for block in again.blocks)
+    await press_in_dm(fake, first, 0)
+    await fake.wait_for(lambda: bool(again.edits) and bool(first.edits))
+    assert not any(block["type"] == "actions" for block in again.blocks)
+    assert "You answered" in block_texts(again.blocks)
+
+
 # -- what is not a person typing, retries, failures ------------------------------------------------
 
 async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,

@@ -349,6 +349,23 @@ async def test_a_typed_answer_takes_the_questions_buttons_off(start_bot: Start) 
     assert "reply_markup" not in fake.message(ADA, question.message_id)
 
 
+async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(
+        start_bot: Start) -> None:
+    """A question shown again (asked for again, the next day's quiz, its reminder) and
+    answered on one copy: the other copies' buttons only invited "already answered"."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start")
+    await bot.says("lesson")
+    bot.clock.set(local(1, "10:00"))
+    [first] = await bot.says("quiz")
+    [again] = await bot.says("quiz")
+    assert first.buttons and again.buttons and again.message_id != first.message_id
+    fake.press_button(ADA, first, index=0)
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, again.message_id))
+    assert "reply_markup" not in fake.message(ADA, first.message_id)
+
+
 async def test_a_typed_answer_closes_the_questions_quiz_poll(start_bot: Start) -> None:
     bot = await start_bot(quiz_style="poll")
     fake = bot.fake

@@ -357,11 +357,15 @@ class SlackAdapter:
                 await reply_lost(self.host, Platform.SLACK, user, outbounds)
             raise
 
-    async def close_answered(self, outbounds: Sequence[Outbound]) -> None:
+    async def close_answered(self, outbounds: Sequence[Outbound],
+                             pressed: str | None = None) -> None:
         """A question answered by typing loses its buttons and says the answer, as one
-        answered by a press does: left, they invited a second answer. Failures are logged."""
+        answered by a press does: left, they invited a second answer. So does every other
+        message showing it (asked again by the next day's quiz, or by its reminder) when it
+        was answered by a press on the message at ``pressed`` (its ts: that one shows the
+        result). Failures are logged."""
         shown = [(given, where) for given in answers_given(outbounds)
-                 for where in self._shown.take(given.ask_id)]
+                 for where in self._shown.take(given.ask_id) if where[1] != pressed]
         for given, (channel, ts, original) in shown:
             chosen = self.blocks.typed_answer(given)
             try:

@@ -217,6 +217,7 @@ class Listeners:
                      original: list[dict[str, Any]]) -> None:
         """Grade a button press; the feedback goes into the question's own message."""
         replies = list(await self.handle(await self.neutral(user, channel, answer=value)))
+        given = list(replies)
         feedback = next((reply for reply in replies if isinstance(reply, Feedback)), None)
         first = replies[0] if replies else None
         if feedback is None and ts and original and (
@@ -242,6 +243,7 @@ class Listeners:
             except DeliveryError as exc:  # an old or deleted message: post the feedback instead
                 log.info("could not update the question message: %s", exc,
                          extra={"platform": "slack"})
+        await self.adapter.close_answered(given, pressed=ts)  # its other copies
         await self.adapter.reply(channel, replies, user)
 
     async def lesson_button(self, user: str, channel: str, ts: str, value: str, block_id: str,

@@ -540,11 +540,15 @@ class TelegramAdapter:
         if not reached and messages and user is not None and self._host is not None:
             await reply_lost(self._host, Platform.TELEGRAM, user, messages)
 
-    async def _close_answered(self, messages: Sequence[Outbound]) -> None:
+    async def _close_answered(self, messages: Sequence[Outbound],
+                              pressed: tuple[str, int] | None = None) -> None:
         """A question answered by typing loses its buttons (its poll is closed), as one
-        answered by a press does: left, they invited a second answer. Failures are logged."""
+        answered by a press does: left, they invited a second answer. So does every other
+        message showing it (asked again by the next day's quiz, or by its reminder) when it
+        was answered by a press on the message ``pressed`` ((chat, message id): that one
+        shows the result). Failures are logged."""
         shown = [where for given in answers_given(messages)
-                 for where in self._shown.take(given.ask_id)]
+                 for where in self._shown.take(given.ask_id) if where[:2] != pressed]
         for chat, message_id, poll in shown:
             try:
                 async with self.pacer.slot(chat):
@@ -645,7 +649,11 @@ class TelegramAdapter:
                 inbound = replace(inbound, answer=None, text=text)
             replies = await self._host.handle(inbound)
             if query is not None:
+                pressed = query.message if isinstance(query.message, Message) else None
+                given = list(replies)
                 replies, answered = await self._show_result(query, replies), True
+                await self._close_answered(  # its other copies, once the press is answered
+                    given, (chat, pressed.message_id) if pressed is not None else None)
             await self._reply(chat, replies, inbound.user_id)
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("telegram: handling an update failed",
