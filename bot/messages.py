@@ -460,6 +460,9 @@ class SettingsSaved:
 
     kind: ClassVar[Kind] = Kind.SETTINGS
     learner: LearnerView
+    from_profile: bool = False
+    """The time zone came from the learner's platform profile, late (not a change they
+    made)."""
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from bot.messages import (
     Platform,
     Profile,
     Reloaded,
+    SettingsSaved,
     UnknownCommand,
     Welcome,
 )
@@ -197,25 +198,33 @@ class Engine:
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
                 self.reopen_refused(unit, learner, now)
-            elif not learner.display_name and inbound.display_name:
-                self.complete(turn, inbound)
+            completed = None
+            if not created and not learner.display_name and inbound.display_name:
+                completed = self.complete(turn, inbound)
             trainer = self.is_trainer(inbound)
             if learner.is_trainer != trainer:  # the config is the truth, also for the enrolled
                 turn.update_learner(LearnerChange(is_trainer=trainer))
             self.respond(turn, inbound, created)
+            if completed is not None:  # after the answer: it is not what was asked
+                turn.say(completed)
             return turn.out
 
-    def complete(self, turn: Turn, inbound: Inbound) -> None:
+    def complete(self, turn: Turn, inbound: Inbound) -> SettingsSaved | None:
         """A learner enrolled while the platform would not say who they are (Slack's
         users.info failed: no name, the default time zone) is completed once it does: their
-        name, and their time zone unless they chose another, said as a saved setting."""
+        name, and their time zone unless they chose another (their reviews kept on their
+        local days); what to tell them of it (None: nothing)."""
         change = LearnerChange(display_name=clean(inbound.display_name)[:200])
         zone = self.platform_zone(inbound)
         if zone and zone != turn.learner.time_zone and \
                 turn.learner.time_zone == self.settings.time_zone:
-            settings.change(turn, replace(change, time_zone=zone))
-        else:
-            turn.update_learner(change)
+            before = turn.tz
+            turn.update_learner(replace(change, time_zone=zone))
+            settings.plan(turn)
+            settings.refile(turn, before, calendar.zone(zone))
+            return SettingsSaved(turn.view(), from_profile=True)
+        turn.update_learner(change)
+        return None
 
     def platform_zone(self, inbound: Inbound) -> str | None:
         """The time zone the platform gives for the learner, when it is one we know."""

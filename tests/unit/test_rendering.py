@@ -161,6 +161,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      'the first!\nYou are not on the board (5 points this week). Type "top join" to appear.'),
     (SettingsSaved(LEARNER),
      "Saved. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
+    (SettingsSaved(LEARNER, from_profile=True),  # the platform's profile came late
+     "Your profile says you are in Europe/Berlin, so your times are that zone's now: lesson at "
+     "09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
     (SettingsSaved(replace(LEARNER, quiz_time="07:00")),
      "Saved. Lesson at 09:00, quiz at 07:00 (Europe/Berlin), on mon, tue; topics: git. Your quiz "
      "comes before your lesson, so it asks about earlier lessons."),

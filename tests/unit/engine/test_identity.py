@@ -208,3 +208,37 @@ def learner_id(engine: Engine) -> int:
         learner = unit.learners.find("slack", "U1ANN")
         assert learner is not None
         return learner.id
+
+
+def test_a_profile_known_late_sets_the_zone_after_the_answer_and_keeps_reviews_local(
+        engine: Engine) -> None:
+    """Slack's users.info failed at the first message: Ann was enrolled in UTC. When her
+    profile comes with a later message, her zone is New York's, said after what she asked
+    (not "Saved.": she saved nothing), and her reviews stay on their local days."""
+    from bot.messages import LessonMessage, SettingsSaved
+
+    def say(text: str, at: datetime, profile: bool) -> list[Outbound]:
+        return engine.handle(Inbound(
+            Platform.SLACK, "U1ANN", "D1", text=text,
+            display_name="Ann" if profile else "", time_zone="America/New_York"
+            if profile else None), at)
+    say("hi", MONDAY, profile=False)
+    say("lesson", MONDAY, profile=False)
+    say("done", MONDAY, profile=False)
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("slack", "U1ANN")
+        assert learner is not None and learner.time_zone == "UTC"
+        due_before = {(card.lesson_id, card.question_key): card.due_at
+                      for card in unit.cards.all(learner.id)}
+    replies = say("lesson", MONDAY + timedelta(hours=1), profile=True)
+    assert isinstance(replies[0], LessonMessage)
+    assert isinstance(replies[-1], SettingsSaved) and replies[-1].from_profile
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("slack", "U1ANN")
+        assert learner is not None and learner.time_zone == "America/New_York"
+        assert learner.display_name == "Ann"
+        due_after = {(card.lesson_id, card.question_key): card.due_at
+                     for card in unit.cards.all(learner.id)}
+    # Tuesday 00:00 UTC became Tuesday 00:00 in New York (05:00 UTC).
+    assert due_before and {key: due_after[key] - due for key, due in due_before.items()} == {
+        key: timedelta(hours=5) for key in due_before}
