@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
+from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question
 
 # The domain's platforms are storage's vocabulary (the values are stored), re-exported here.
@@ -296,6 +297,10 @@ class LessonMessage:
     """What a press of the "Got it" button under it sends back (empty: no button)."""
 
 
+RECAP_CHARS = 200
+"""How much of a choice's text an answer's recap shows ("You answered: 2) ...")."""
+
+
 @dataclass(frozen=True)
 class AnswerGiven:
     """An answer to an ask. A baseline question's gets no feedback of its own (nothing may
@@ -307,6 +312,14 @@ class AnswerGiven:
     question: Question
     choices: tuple[int, ...]
     """The zero-based choices the learner gave (empty: "skip")."""
+    confidence: str = ""
+    """How sure they said they were ('s', 't', 'g'; "" when not asked)."""
+
+    def picked(self, limit: int = RECAP_CHARS) -> tuple[tuple[int, str], ...]:
+        """(number as shown, plain text cut at ``limit``) of each choice given."""
+        choices = self.question.choices
+        return tuple((index + 1, plain_text(choices[index].text)[:limit])
+                     for index in self.choices if 0 <= index < len(choices))
 
 
 @dataclass(frozen=True)
@@ -883,7 +896,8 @@ def answers_given(messages: Sequence[Outbound]) -> list[AnswerGiven]:
     for message in messages:
         if isinstance(message, Feedback) and message.ask_id:
             given.append(AnswerGiven(message.ask_id, message.lesson, message.question,
-                                     () if message.skipped else message.choices))
+                                     () if message.skipped else message.choices,
+                                     message.confidence))
         elif isinstance(message, QuestionMessage | CheckDone) and message.follows is not None:
             given.append(message.follows)
     return given

@@ -1187,7 +1187,10 @@ async def test_a_question_asks_how_sure_with_a_row_of_buttons_per_choice(
     await fake.socket.wait_ack(envelope, timeout=3)
     await fake.wait_for(lambda: bool(question.edits))
     shown = block_texts(question.blocks)
-    assert f"You answered: *{wrong + 1} · sure*" in shown and "You were sure" in shown
+    question_of = next(q for q in lesson.questions if q.key == ask.question_key)
+    words = json.dumps(question_of.choices[wrong].text, ensure_ascii=False)[1:-1]
+    # The choice's words and how sure, not the button's label ("2 · sure").
+    assert f"You answered: *{wrong + 1}) {words} · sure*" in shown and "You were sure" in shown
     assert not any(block["type"] == "actions" for block in question.blocks)
     with lone_bot.database.session() as session:
         assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [

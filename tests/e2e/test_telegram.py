@@ -1219,7 +1219,7 @@ async def test_a_question_asks_how_sure_in_the_same_tap(start_bot: Start,
     fake.press_button(ADA, question, data=rows[1][2]["callback_data"])  # right, guessing
     await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, question.message_id))
     shown = fake.message(ADA, question.message_id)["text"]
-    assert "Your answer: 2 · guessing" in shown and "Right, but a guess" in shown
+    assert "Your answer: 2) right one · guessing" in shown and "Right, but a guess" in shown
     with bot.database.session() as session:
         assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [
             ("g", True)]

@@ -397,3 +397,26 @@ def test_the_feedback_title_is_the_one_place_for_right_and_not_quite() -> None:
     assert renderer.phrase("feedback_title", correct=True, skipped=False) == "Right!"
     assert renderer.phrase("feedback_title", correct=False, skipped=False) == "Not quite."
     assert renderer.phrase("feedback_title", correct=False, skipped=True) == "Here is the answer."
+
+
+def test_an_answer_is_recapped_with_its_choices_words_and_how_sure() -> None:
+    """Its words (a button's label cuts them at 75 characters, a confidence button has none),
+    and how sure the learner said they were."""
+    from bot.content.model import Choice, Question
+    from bot.messages import AnswerGiven
+    from bot.rendering.renderer import Renderer
+
+    long = "Report it with your mail app's phishing button, or forward it to the help desk " \
+        "as an attachment"
+    question = Question("k", "What now?", (Choice("Ignore it", False, 3), Choice(long, True, 4)),
+                        "Because.", 2)
+    renderer = Renderer()
+    lesson = None  # not read by the recap
+
+    def recap(choices: tuple[int, ...], confidence: str = "") -> str:
+        given = AnswerGiven(1, lesson, question, choices, confidence)  # type: ignore[arg-type]
+        return renderer.phrase("answer_given", picked=given.picked(),
+                               confidence=given.confidence)
+    assert recap((1,), "s") == f"2) {long} · sure"
+    assert recap((0, 1)) == f"1) Ignore it; 2) {long}"
+    assert recap((), "") == "I don't know (skip)"

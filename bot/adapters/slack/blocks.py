@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from bot.adapters.slack.mrkdwn import escape, from_markdown, inline
 from bot.content.images import image_path
-from bot.content.markdown import plain_text
 from bot.content.model import Lesson
 from bot.messages import (
     AnswerGiven,
@@ -443,11 +442,9 @@ class BlockRenderer:
         return self.fit([*kept, answer, *result])
 
     def typed_answer(self, given: AnswerGiven) -> str:
-        """A typed answer as its buttons read ("2) Report it"), or the skip."""
-        choices = given.question.choices
-        labels = [f"{index + 1}) {plain_text(choices[index].text)[:75]}"
-                  for index in given.choices if 0 <= index < len(choices)]
-        return "; ".join(labels) or self.phrase("skipped_answer")
+        """An answer as the learner gave it, typed or pressed: "2) Report it · sure", or
+        the skip."""
+        return self.phrase("answer_given", picked=given.picked(), confidence=given.confidence)
 
     def _is_hint(self, block: Block) -> bool:
         elements = block.get("elements") or []

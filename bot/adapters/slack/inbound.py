@@ -43,6 +43,7 @@ from bot.messages import (
     QuestionMessage,
     Rated,
     ReviewsAdded,
+    answers_given,
 )
 
 if TYPE_CHECKING:
@@ -234,6 +235,9 @@ class Listeners:
                          extra={"platform": "slack"})
         if feedback is not None and ts and original:
             render = self.adapter.blocks
+            # The choice's words and how sure, not the button's label ("3 · guessing", a
+            # choice's text cut to fit a button).
+            chosen = render.typed_answer(answers_given([feedback])[0])
             blocks = render.answered_blocks(original, chosen, render.feedback_blocks(feedback))
             text = render.feedback_preview(feedback)
             try:

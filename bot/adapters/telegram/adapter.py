@@ -706,7 +706,10 @@ class TelegramAdapter:
                 await self._answer(query, to_plain(title))
                 if message is None:
                     return list(replies)
-                chosen = self._chosen(message, query.data or "")
+                # The choice's words and how sure, not the button's label ("3 · guessing").
+                given = answers_given([feedback])[0]
+                chosen = to_plain(self.renderer.phrase(
+                    "answer_given", picked=given.picked(), confidence=given.confidence))
                 answered = self.renderer.phrase("answered", chosen=chosen)
                 result = (f"\n\n{'✅' if correct else '❌'} {answered}\n"
                           + self.renderer.html(feedback))
