@@ -316,21 +316,26 @@ class Dashboard:
         # Broken first: the most flagged, then the lowest facility.
         rows.sort(key=lambda item: (not item[0], item[1], item[2], str(item[3][0])))
         table = Table("questions", "Questions (those that look broken first)", (
-            "question", "learners", "facility (first attempt, 0-1)", "latest accuracy",
+            "question", "learners (first attempt in the range)", "facility (first attempt, 0-1)",
+            "latest accuracy",
             "discrimination (-1 to 1)", "answers", "choices picked", "flags", "flag notes",
             "looks broken", "file"),
             tuple(values for *_, values in rows), marked=tuple(row[0] for row in rows))
         broken = sum(1 for row in rows if row[0])
+        answered = sum(1 for *_, values in rows if values[5])  # flagged alone: not answered
         sure = self.confidence_table(reports, scope)
         return Page("questions", "Questions", (
-            Figure("questions answered", str(len(rows))),
+            Figure("questions answered", str(answered)),
             Figure("look broken", str(broken)),
         ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
             "the other questions in view (below 0: those who know the material get it wrong "
-            "more often). A question looks broken with a facility under 30%, a negative "
-            "discrimination (5 learners or more), or a flag.",
+            "more often). Learners: those whose first attempt at it fell in the range (facility "
+            "and discrimination count them; answers counts every answer in the range). A "
+            "question looks broken with a facility under 30%, a discrimination below "
+            "-2/\u221an for n learners (beyond what chance gives; with 5 learners or more), or "
+            "a flag.",
             "How sure: where questions ask it ([schedule] confidence, or a track's "
             "'confidence: true'), each answer comes with sure, think so or guessing. Answers "
             "given sure and wrong are the misconceptions to address: a question with a third or "

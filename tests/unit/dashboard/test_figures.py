@@ -10,7 +10,7 @@ import pytest
 
 from bot.content.catalog import Catalog
 from bot.dashboard import figures
-from bot.dashboard.pages import Dashboard, DashboardSettings, Filters
+from bot.dashboard.pages import Dashboard, DashboardSettings, Figure, Filters
 from bot.engine import calendar
 from storage import Database
 from storage.records import Card, LearnerChange, LessonSource
@@ -245,6 +245,13 @@ def test_every_page_builds_and_filters_change_the_numbers(
     table, _ = questions.tables
     assert table.rows[0][0] == "B: Question b1?" and table.marked[0]  # flagged: first
     assert "<script>" in str(table.rows[0][8])  # kept as text here; pages escape it
+    # A question flagged and never answered is listed, and not counted as answered.
+    answered = questions.figures[0]
+    with database.unit() as unit:
+        unit.flags.add(cohort["dee"], "t/a", "an-old-key", "never answered", MONDAY)
+    again = dashboard.build("questions", everything, NOW)
+    assert len(again.tables[0].rows) == len(table.rows) + 1
+    assert again.figures[0] == answered == Figure("questions answered", str(len(table.rows)))
     lessons = dashboard.build("lessons", everything, NOW)
     assert lessons.tables[1].rows == (("kerberos tickets", 2, "2026-03-18 09:00"),)
     track = dashboard.build("lessons", Filters(date(2026, 3, 1), NOW.date(), track="t"), NOW)
