@@ -72,14 +72,14 @@ class ReadEvent:
 
 @dataclass(frozen=True)
 class RatingEvent:
-    """A learner's verdict on a lesson (useful or not), with their words."""
+    """A learner's verdict on a lesson (useful or not; their words are a
+    :class:`CommentEvent`)."""
 
     learner_id: int
     platform: str
     platform_user_id: str
     lesson_id: str
     useful: bool
-    comment: str
     rated_at: datetime
 
 
@@ -176,8 +176,7 @@ class XapiStore:
     def ratings(self, since: datetime, until: datetime | None = None) -> Iterator[RatingEvent]:
         """Every lesson rating given (or changed) in ``[since, until)``, streamed."""
         query = (select(_RATING.c.learner_id, _LEARNER.c.platform, _LEARNER.c.platform_user_id,
-                        _RATING.c.lesson_id, _RATING.c.useful, _RATING.c.comment,
-                        _RATING.c.rated_at)
+                        _RATING.c.lesson_id, _RATING.c.useful, _RATING.c.rated_at)
                  .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
                  .where(_RATING.c.rated_at >= since)
                  .order_by(_RATING.c.rated_at, _RATING.c.learner_id, _RATING.c.lesson_id))
@@ -185,7 +184,7 @@ class XapiStore:
             query = query.where(_RATING.c.rated_at < until)
         for row in self.session.execute(query.execution_options(yield_per=CHUNK)):
             yield RatingEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), bool(row[4]),
-                              str(row[5] or ""), row[6])
+                              row[5])
 
     def comments(self, since: datetime, until: datetime | None = None) -> Iterator[CommentEvent]:
         """Every learner's words on a rating given in ``[since, until)``, streamed."""
@@ -298,10 +297,14 @@ class XapiStore:
                 update(_STATEMENT).where(_STATEMENT.c.statement_id.in_(ids))
                 .values(due_at=due_at, attempts=_STATEMENT.c.attempts + 1, error=error[:500]))
 
-    def failed(self, statement_id: str, error: str) -> None:
-        """The LRS refused this statement as invalid: sending it again would not help."""
-        self.session.execute(update(_STATEMENT)
-                             .where(_STATEMENT.c.statement_id == statement_id)
+    def failed(self, statement_id: str, error: str, body: str | None = None) -> None:
+        """The LRS refused this statement as invalid: sending it again would not help. With
+        ``body`` (what was sent), only if the row still holds it: one made anew meanwhile
+        (a config fixed) is sent as it is now."""
+        where = [_STATEMENT.c.statement_id == statement_id]
+        if body is not None:
+            where.append(_STATEMENT.c.body == body)
+        self.session.execute(update(_STATEMENT).where(*where)
                              .values(status="failed", error=error[:500]))
 
     def backlog(self, now: datetime) -> Backlog:

@@ -193,7 +193,11 @@ def open_output(path: str) -> Iterator[IO[str]]:
         return
     target = Path(path)
     if target.is_symlink():  # the file it points to is the one to write, not the link
-        target = target.resolve()
+        try:
+            target = target.resolve(strict=False)
+        except (RuntimeError, OSError) as exc:  # a loop of links
+            raise ExportError(f"cannot write {path}: the link leads nowhere ({exc}); choose "
+                              "another --out") from exc
     if target.is_file() and (not os.access(target, os.W_OK)
                              or not target.stat().st_mode & 0o222):  # root may write anyway
         raise ExportError(f"cannot write {path}: the file is read-only; make it writable, or "
@@ -229,7 +233,7 @@ def _keep_access(target: Path, partial: Path) -> None:
     except FileNotFoundError:
         return
     os.chmod(partial, stat.S_IMODE(kept.st_mode))
-    with contextlib.suppress(OSError):  # only root may give a file away
+    with contextlib.suppress(OSError, AttributeError):  # root only; no chown on Windows
         os.chown(partial, kept.st_uid, kept.st_gid)
 
 

@@ -215,7 +215,8 @@ class XapiRelay:
                 result.waiting += len(rows)
                 result.error = str(exc)
                 break
-            await asyncio.to_thread(self._record, outcomes, now, result)
+            await asyncio.to_thread(self._record, outcomes, now, result,
+                                    {row.statement_id: row.body for row in rows})
         return result
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
@@ -235,7 +236,8 @@ class XapiRelay:
         with self.database.session() as session:
             XapiStore(session).retry(ids, due_at, error)
 
-    def _record(self, outcomes: list[Any], now: datetime, result: RelayResult) -> None:
+    def _record(self, outcomes: list[Any], now: datetime, result: RelayResult,
+                sent: dict[str, str]) -> None:
         with self.database.session() as session:
             store = XapiStore(session)
             store.sent([o.statement_id for o in outcomes if o.outcome is Outcome.STORED], now)
@@ -247,7 +249,8 @@ class XapiRelay:
                     log.warning("xapi: the LRS already holds a different statement %s; it "
                                 "keeps its own", outcome.statement_id, extra={"job": "xapi"})
                 elif outcome.outcome is Outcome.INVALID:
-                    store.failed(outcome.statement_id, outcome.detail or "refused as invalid")
+                    store.failed(outcome.statement_id, outcome.detail or "refused as invalid",
+                                 sent.get(outcome.statement_id))
                     result.refusals.append(f"{outcome.statement_id}: "
                                            f"{outcome.detail or 'refused as invalid'}")
                     log.error("xapi: the LRS refused statement %s as invalid: %s",

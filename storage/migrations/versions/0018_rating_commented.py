@@ -23,6 +23,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column('commented_at', sqlmodel.sql.sqltypes.UTCDateTime(),
                                      nullable=True))
         batch.create_index('ix_lesson_rating_commented_at', ['commented_at'])
+    # Words given before: their time is taken as the rating's (the closest known), so a
+    # replay makes their statement too (the rating's own no longer carries them).
+    op.execute("UPDATE lesson_rating SET commented_at = rated_at WHERE comment <> ''")
 
 
 def downgrade() -> None:

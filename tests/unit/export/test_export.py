@@ -297,6 +297,11 @@ def test_a_file_written_over_keeps_its_mode_and_a_link_its_link(tmp_path: Path) 
         out.write("new\n")
     assert link.is_symlink() and target.read_text(encoding="utf-8") == "new\n"
 
+    loop = tmp_path / "loop.csv"
+    loop.symlink_to(loop)
+    with pytest.raises(ExportError, match="leads nowhere"), open_output(str(loop)) as out:
+        out.write("new\n")
+
     frozen = tmp_path / "frozen.csv"
     frozen.write_text("keep\n", encoding="utf-8")
     frozen.chmod(0o444)

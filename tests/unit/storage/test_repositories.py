@@ -339,6 +339,28 @@ def test_a_forgotten_learners_id_is_never_given_to_the_next(database: Database) 
     assert enrol(database, "4") > last
 
 
+def test_upgrading_to_0018_dates_the_words_given_before(tmp_path: object) -> None:
+    """Words on a rating given before 0018 keep reaching the LRS: they are dated as the
+    rating, so the relay and a replay make their statement."""
+    from storage.xapi import XapiStore
+    database = Database(f"sqlite:///{tmp_path}/old.db")
+    try:
+        upgrade(database, "0017")
+        learner_id = enrol(database, "1")
+        with database.session() as session:
+            session.execute(text(
+                "INSERT INTO lesson_rating (learner_id, lesson_id, useful, comment, rated_at) "
+                "VALUES (:learner, 'l', false, 'too abstract', :at), "
+                "(:learner, 'm', true, '', :at)"), {"learner": learner_id, "at": NOW})
+        upgrade(database)
+        with database.session() as session:
+            [words] = XapiStore(session).comments(NOW - timedelta(days=1))
+        assert (words.lesson_id, words.comment, words.commented_at) == ("l", "too abstract",
+                                                                        NOW)
+    finally:
+        database.dispose()
+
+
 def test_upgrading_to_0019_keeps_every_learner_and_what_refers_to_them(
         tmp_path: object) -> None:
     database = Database(f"sqlite:///{tmp_path}/old.db")

@@ -67,3 +67,29 @@ def test_the_cursor_never_moves_back(database: Database) -> None:
         store.move_cursor("answers", NOW - timedelta(hours=1))
         moved = store.cursor("answers")
     assert moved is not None and moved.replace(tzinfo=UTC) == NOW
+
+
+def test_a_statement_made_anew_while_being_sent_is_not_failed_for_its_old_body(
+        database: Database) -> None:
+    """A replica sends the old body; meanwhile a fixed config made it anew. The LRS refuses
+    the old one: the new one must still go, not be marked failed with it."""
+    from dataclasses import replace
+    who = learner(database)
+    old = statement(1, who)
+    with database.session() as session:
+        XapiStore(session).add([old], NOW)
+    with database.session() as session:
+        [claimed] = XapiStore(session).claim(NOW, 5, timedelta(minutes=2))
+    with database.session() as session:
+        assert XapiStore(session).add([replace(old, body='{"fixed": true}')], NOW) == 0
+        XapiStore(session).failed(claimed.statement_id, "bad mbox", claimed.body)
+    with database.session() as session:
+        assert XapiStore(session).backlog(NOW).failed == 0
+        [again] = XapiStore(session).claim(NOW + timedelta(minutes=3), 5, timedelta(minutes=2))
+    assert again.body == '{"fixed": true}'
+    # A refused statement made anew goes again too.
+    with database.session() as session:
+        XapiStore(session).failed(again.statement_id, "still bad", again.body)
+        assert XapiStore(session).backlog(NOW).failed == 1
+        XapiStore(session).add([replace(old, body='{"fixed": 2}')], NOW)
+        assert XapiStore(session).backlog(NOW).failed == 0

@@ -155,7 +155,7 @@ def test_a_rating_is_rated_with_a_score_and_its_words_commented(
     """The words are a statement of their own: they may come after the rating's statement
     reached the LRS, which never changes a statement."""
     lesson = next(item for item in sample_catalog.lessons() if item.track)
-    down = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, False, "too long", WHEN),
+    down = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, False, WHEN),
                        lesson, Vocabulary()))
     assert down["verb"] == {"id": RATED, "display": {"en-US": "rated"}}
     assert down["result"] == {"score": {"raw": 0, "min": 0, "max": 1, "scaled": 0.0}}
@@ -166,6 +166,6 @@ def test_a_rating_is_rated_with_a_score_and_its_words_commented(
     assert words["result"] == {"response": "too long"}
     assert words["object"] == down["object"] and words["id"] != down["id"]
     assert words["timestamp"].startswith(later.strftime("%Y-%m-%dT%H:%M"))
-    up = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, True, "", WHEN), None,
+    up = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, True, WHEN), None,
                      Vocabulary()))
     assert up["result"] == {"score": {"raw": 1, "min": 0, "max": 1, "scaled": 1.0}}
