@@ -198,22 +198,25 @@ class Engine:
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
                 self.reopen_refused(unit, learner, now)
-            completed = None
+            learnt = None
             if not created and not learner.display_name and inbound.display_name:
-                completed = self.complete(turn, inbound)
+                learnt = self.complete(turn, inbound)
             trainer = self.is_trainer(inbound)
             if learner.is_trainer != trainer:  # the config is the truth, also for the enrolled
                 turn.update_learner(LearnerChange(is_trainer=trainer))
             self.respond(turn, inbound, created)
-            if completed is not None:  # after the answer: it is not what was asked
-                turn.say(completed)
+            # Said after the answer (it is not what was asked), as things stand then, and not
+            # at all when the answer was a settings change of the learner's own.
+            if learnt is not None and turn.learner.time_zone == learnt and \
+                    not any(isinstance(said, SettingsSaved) for said in turn.out):
+                turn.say(SettingsSaved(turn.view(), from_profile=True))
             return turn.out
 
-    def complete(self, turn: Turn, inbound: Inbound) -> SettingsSaved | None:
+    def complete(self, turn: Turn, inbound: Inbound) -> str | None:
         """A learner enrolled while the platform would not say who they are (Slack's
         users.info failed: no name, the default time zone) is completed once it does: their
         name, and their time zone unless they chose another (their reviews kept on their
-        local days); what to tell them of it (None: nothing)."""
+        local days); the zone taken from it (None: none)."""
         change = LearnerChange(display_name=clean(inbound.display_name)[:200])
         zone = self.platform_zone(inbound)
         if zone and zone != turn.learner.time_zone and \
@@ -222,7 +225,7 @@ class Engine:
             turn.update_learner(replace(change, time_zone=zone))
             settings.plan(turn)
             settings.refile(turn, before, calendar.zone(zone))
-            return SettingsSaved(turn.view(), from_profile=True)
+            return zone
         turn.update_learner(change)
         return None
 

@@ -242,3 +242,24 @@ def test_a_profile_known_late_sets_the_zone_after_the_answer_and_keeps_reviews_l
     # Tuesday 00:00 UTC became Tuesday 00:00 in New York (05:00 UTC).
     assert due_before and {key: due_after[key] - due for key, due in due_before.items()} == {
         key: timedelta(hours=5) for key in due_before}
+
+
+def test_a_profile_known_late_is_not_said_against_what_the_learner_just_set(
+        engine: Engine) -> None:
+    """The profile came with "timezone Europe/Paris" or "time 07:30": the learner's own
+    change is what is said, once, as it stands."""
+    from bot.messages import SettingsSaved
+
+    def say(user: str, text: str, profile: bool) -> list[Outbound]:
+        return engine.handle(Inbound(
+            Platform.SLACK, user, f"D{user}", text=text, display_name=user.title()
+            if profile else "", time_zone="America/New_York" if profile else None), MONDAY)
+    say("ubea", "hi", profile=False)
+    [saved] = [m for m in say("ubea", "timezone Europe/Paris", profile=True)
+               if isinstance(m, SettingsSaved)]
+    assert not saved.from_profile and saved.learner.time_zone == "Europe/Paris"
+    say("ucy", "hi", profile=False)
+    [saved] = [m for m in say("ucy", "time 07:30", profile=True)
+               if isinstance(m, SettingsSaved)]
+    assert saved.learner.lesson_time == "07:30"
+    assert saved.learner.time_zone == "America/New_York"
