@@ -1143,8 +1143,7 @@ class Asks:
         if row.check_phase != "pre" and rollups.day_of(row.asked_at) != rollups.day_of(now):
             # Counted asked on the day it was last asked, as its row says: the daily figures
             # and the rows agree, and a day's answers are not set against another day's asks.
-            rollups.activity(self.session, row.learner_id, row.asked_at, asked=-1)
-            rollups.activity(self.session, row.learner_id, now, asked=1)
+            rollups.asked_again(self.session, row.learner_id, row.asked_at, now)
         row.asked_at, row.pushed, row.topic = now, True, False
         self.session.add(row)
         self.session.flush()

@@ -80,6 +80,17 @@ def activity(session: Session, learner_id: int, at: datetime, platform: str | No
                {**counts, "active": int(first)})
 
 
+def asked_again(session: Session, learner_id: int, before: datetime, now: datetime) -> None:
+    """A question asked on ``before``'s day asked again now: counted asked on its latest day
+    only. Taken off the earlier day under the platform it was counted for there (the
+    learner's may have changed since, by `push` or `link`)."""
+    then = session.execute(select(_ACTIVITY.c.platform).where(
+        _ACTIVITY.c.day == day_of(before), _ACTIVITY.c.learner_id == learner_id)).scalar()
+    activity(session, learner_id, before, platform=None if then is None else str(then),
+             asked=-1)
+    activity(session, learner_id, now, asked=1)
+
+
 def acted(session: Session, learner_id: int, at: datetime) -> None:
     """The learner did something (read, answered): their last action moves on."""
     session.execute(update(_LEARNER).where(

@@ -359,6 +359,31 @@ def test_a_question_asked_again_counts_on_the_day_it_was_last_asked(
             assert reports.activity(day) == reports.activity_from_rows(day)
 
 
+def test_a_question_asked_again_after_push_leaves_the_old_platforms_day_right(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Asked on Monday on one platform; the learner's pushes moved to another (`push`)
+    before it was asked again: Monday's count comes off the platform it was counted for."""
+    from sqlalchemy import text as sql
+    (lesson_id, key), *_ = questions(catalog)
+    with database.unit() as unit:
+        ask = unit.asks.create(cohort["cy"], lesson_id, key, MONDAY)
+    with database.session() as session:
+        before = dict(session.execute(sql(
+            "SELECT platform, asked FROM platform_day WHERE day = :day"),
+            {"day": MONDAY.date()}).all())
+        session.execute(sql("UPDATE learner SET platform = 'zulip' WHERE id = :id"),
+                        {"id": cohort["cy"]})
+    with database.unit() as unit:
+        unit.asks.renew(ask.id, MONDAY + timedelta(days=1))
+    with database.session() as session:
+        after = dict(session.execute(sql(
+            "SELECT platform, asked FROM platform_day WHERE day = :day"),
+            {"day": MONDAY.date()}).all())
+    platform = next(name for name in before if after.get(name) == before[name] - 1)
+    assert "zulip" not in after and all(
+        after[name] == before[name] for name in before if name != platform)
+
+
 @pytest.mark.parametrize("forgotten", [None, "ann", "dee"])
 def test_the_daily_aggregates_agree_with_the_rows(database: Database, catalog: Catalog,
                                                   cohort: dict[str, int],
