@@ -65,7 +65,8 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
         overdue_reviews=config.overdue_reviews))
     return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
                                           settings.bot.trainers), clock.now,
-                        secure_cookie=config.public_url.startswith("https://"))
+                        secure_cookie=config.public_url.startswith("https://"),
+                        public_url=config.public_url)
 
 
 def open_engine(

@@ -41,7 +41,8 @@ class DashboardServer:
             pseudonymous=config.pseudonymous, idle_days=config.idle_days,
             overdue_reviews=config.overdue_reviews))
         self.web = DashboardWeb(dashboard, self.signin, self.now,
-                                secure_cookie=bool(public_url and public_url.startswith("https")))
+                                secure_cookie=bool(public_url and public_url.startswith("https")),
+                                public_url=public_url)
         self.server = WebServer(host, port, self.web.routes(), self.health)
 
     async def health(self) -> dict[str, object]:

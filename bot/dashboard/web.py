@@ -46,11 +46,13 @@ class DashboardWeb:
     """Serves the dashboard: sign-in, pages, JSON and CSV."""
 
     def __init__(self, dashboard: Dashboard, signin: SignIn, now: Callable[[], datetime],
-                 secure_cookie: bool = False) -> None:
+                 secure_cookie: bool = False, public_url: str | None = None) -> None:
         self.dashboard = dashboard
         self.signin = signin
         self.now = now
         self.secure_cookie = secure_cookie
+        # Where trainers' browsers reach it (behind a proxy the Host may be another).
+        self.public_host = urlsplit(public_url).netloc if public_url else None
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                      autoescape=select_autoescape(["html"]),
                                      trim_blocks=True, lstrip_blocks=True)
@@ -112,12 +114,18 @@ class DashboardWeb:
 
     def same_origin(self, request: web.Request) -> None:
         """A form posted from another site (which could sign a trainer out, or into another
-        account) is refused: browsers say where a request comes from."""
+        account) is refused. Browsers say where a request comes from: ``Sec-Fetch-Site``
+        (on https and localhost), else ``Origin``, which our pages send in full to
+        themselves (Referrer-Policy: same-origin) and a hostile page may send as "null"."""
         site = request.headers.get("Sec-Fetch-Site")
         origin = request.headers.get("Origin")
-        foreign = site not in (None, "same-origin", "none") if site is not None else (
-            origin is not None and origin != "null"
-            and urlsplit(origin).netloc != request.host)
+        if site is not None:
+            foreign = site not in ("same-origin", "none")
+        elif origin is None:
+            foreign = False  # not a browser's form (or one too old to say): no cookie to ride
+        else:
+            foreign = origin == "null" or urlsplit(origin).netloc not in (
+                request.host, self.public_host)
         if foreign:
             log.info("dashboard: a form posted from another site was refused (%s)",
                      origin or site)
@@ -249,7 +257,9 @@ _STATIC = {name: ((HERE / "static" / name).read_bytes(), content_type)
                                       ("dashboard.css", "text/css"))}
 """The dashboard's own files, read once (Chart.js is 200 kB)."""
 
-_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+# same-origin: our own forms carry our Origin (no-referrer made it "null", like a hostile
+# page's), and no address (a sign-in link's token) goes to another site.
+_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                        "style-src 'self'; script-src 'self'",
             "Cache-Control": "no-store"}

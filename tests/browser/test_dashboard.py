@@ -261,6 +261,24 @@ def test_a_refused_sign_in_stays_refused(page: object, browser: object, site: Si
     assert page.goto(f"{site.base}/dashboard/").status == 403  # type: ignore[attr-defined]
 
 
+def test_another_sites_form_cannot_sign_a_trainer_out(page: object, site: Site) -> None:
+    """A page elsewhere that posts to the dashboard's sign-out, in a real browser: refused,
+    and the trainer stays signed in."""
+    assert sign_in(page, site.link()) == 200
+    hostile = (f'<meta name="referrer" content="no-referrer"><form method="post" '
+               f'action="{site.base}/dashboard/signout"></form>'
+               "<script>document.forms[0].submit()</script>")
+    page.route("http://elsewhere.test/**", lambda route: route.fulfill(  # type: ignore[attr-defined]
+        body=hostile, content_type="text/html"))
+    with page.expect_navigation(url=f"{site.base}/dashboard/signout") as landed:  # type: ignore[attr-defined]
+        page.goto("http://elsewhere.test/")  # type: ignore[attr-defined]
+    assert landed.value.status == 403
+    assert "dashboard's own page" in page.content()  # type: ignore[attr-defined]
+    assert page.goto(f"{site.base}/dashboard/").status == 200  # type: ignore[attr-defined]
+    page.click("form.signout button")  # type: ignore[attr-defined]  # its own form works
+    assert "signed out" in page.locator("main").inner_text()  # type: ignore[attr-defined]
+
+
 def test_it_reads_on_a_phone(browser: object, site: Site, images: Path) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844},  # type: ignore[attr-defined]
                                   device_scale_factor=1, is_mobile=True, has_touch=True)

@@ -255,15 +255,23 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     assert await status(cookie) == 200
     assert (await client.get("/dashboard/signout", cookies={COOKIE: cookie})).status == 404
     # Another site's form, posted by the trainer's browser, signs no one out.
-    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://localhost:8799"}):
+    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://localhost:8799"},
+                    {"Origin": "null"}):  # a hostile page with no-referrer sends "null"
         refused = await client.post("/dashboard/signout", cookies={COOKIE: cookie},
                                     headers=foreign)
         assert refused.status == 403 and "dashboard's own page" in await refused.text()
         assert await status(cookie) == 200
-    own = {"Origin": f"http://{client.host}:{client.port}", "Sec-Fetch-Site": "same-origin"}
+    # Its own form over plain http on a LAN address: no Sec-Fetch-Site, its full Origin
+    # (the pages' Referrer-Policy is same-origin, so the browser does not send "null").
+    own = {"Origin": f"http://{client.host}:{client.port}"}
+    assert out_policy(await client.get("/dashboard/", cookies={COOKIE: cookie})) == "same-origin"
     out = await client.post("/dashboard/signout", cookies={COOKIE: cookie}, headers=own)
     assert out.status == 200 and "signed out" in (await out.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
+
+
+def out_policy(response: object) -> str:
+    return str(response.headers.get("Referrer-Policy"))  # type: ignore[attr-defined]
 
 
 async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
