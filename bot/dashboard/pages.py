@@ -115,6 +115,8 @@ class DashboardSettings:
 
 PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
          "voice")
+RECALL_FRESH = timedelta(minutes=5)
+"""How old Retention's "now" may be (every card is read to compute it)."""
 LISTED = 500
 """Rows a long table shows on its page (learners, unanswered lookups); its CSV has all."""
 
@@ -136,6 +138,10 @@ class Dashboard:
         self.catalog = catalog
         self.settings = settings or DashboardSettings()
         self.reviewer = Reviewer()
+        # The predicted recall of every card, by platform and lessons in view: reading every
+        # card takes most of a second for 10,000 learners, so "now" is at most this old.
+        self._recall: dict[tuple[str | None, tuple[str, ...] | None],
+                           tuple[datetime, list[tuple[str, float, int]]]] = {}
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -363,11 +369,13 @@ class Dashboard:
             tuple(row[:-1] for row in rows), marked=tuple(bool(row[-1]) for row in rows))
 
     def retention(self, reports: Reports, filters: Filters, now: datetime) -> Page:
+        scope = self.scope(filters)
+        per_lesson, as_of = self.recall_cached(reports, scope, now)
         if not reports.recall_on(now.date()):
-            self.keep_snapshot(now)  # today's point of the trend, once a day
-        # "Now" is now: the day's kept point would be hours old by the afternoon (a
-        # filtered view reads the same cards anyway).
-        per_lesson = self.recall_now(reports, self.scope(filters), now)
+            # Today's point of the trend, once a day, over everyone.
+            everyone = per_lesson if scope.platform is None and scope.lessons is None \
+                else self.recall_cached(reports, Scope(scope.since, scope.until), now)[0]
+            self.keep_points(everyone, now)
         by_track = figures.weighted_recall(per_lesson, {
             lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
             if lesson.track})
@@ -400,12 +408,14 @@ class Dashboard:
                   + [("topic", name, rounded(value), cards) for name, (value, cards)
                      in sorted(by_topic.items())]))
         return Page("retention", "Retention", (
-            Figure("predicted recall now", percent(overall[0] if overall else None)),
+            Figure(f"predicted recall now ({_stamp(as_of)[-5:]} UTC)",
+                   percent(overall[0] if overall else None)),
             Figure("cards", str(overall[1] if overall else 0)),
         ), (tracks, topics, history), (table,), (
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
-            "holds the memory its lesson gave). The trend is kept once a day.",
+            "holds the memory its lesson gave). \"Now\" is computed at most every five minutes; the "
+            "trend is kept once a day.",
             "The date range sets the trend's days only: \"now\" is today, for every card, "
             "whenever it was met.",))
 
@@ -415,6 +425,10 @@ class Dashboard:
         every simulated day."""
         with self.database.reports() as reports:
             per_lesson = self.recall_now(reports, Scope(now - timedelta(days=1), now), now)
+        self.keep_points(per_lesson, now)
+
+    def keep_points(self, per_lesson: list[tuple[str, float, int]], now: datetime) -> None:
+        """Keep today's points of the trend from every card's recall (per lesson)."""
         groups = {
             "all": {lesson: "all" for lesson, _, _ in per_lesson},
             "track": {lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
@@ -425,6 +439,17 @@ class Dashboard:
             for kind, group in groups.items():
                 for name, (recall, cards) in figures.weighted_recall(per_lesson, group).items():
                     unit.snapshots.keep(now.date(), kind, name, recall, cards)
+
+    def recall_cached(self, reports: Reports, scope: Scope,
+                      now: datetime) -> tuple[list[tuple[str, float, int]], datetime]:
+        """:meth:`recall_now`, computed at most every :data:`RECALL_FRESH`; with when."""
+        key = (scope.platform, scope.lessons)
+        kept = self._recall.get(key)
+        if kept is not None and timedelta(0) <= now - kept[0] < RECALL_FRESH:
+            return kept[1], kept[0]
+        per_lesson = self.recall_now(reports, scope, now)
+        self._recall[key] = (now, per_lesson)
+        return per_lesson, now
 
     def recall_now(self, reports: Reports, scope: Scope,
                    now: datetime) -> list[tuple[str, float, int]]:

@@ -430,6 +430,13 @@ def test_retention_keeps_the_days_point_and_says_what_holds_now(
     later = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()),
                             NOW + timedelta(hours=2))
     assert later.figures[1].value == str(cards + 1)
+    assert later.figures[0].label == "predicted recall now (14:00 UTC)"
+    # Read again within five minutes: the same figures, said as of when they were made.
+    with database.unit() as unit:
+        unit.cards.save(Card(cohort["cy"], "t/a", questions(catalog)[1][1], "", NOW))
+    soon = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()),
+                           NOW + timedelta(hours=2, minutes=4))
+    assert soon.figures == later.figures
     with database.reports() as reports:
         assert [row[3] for row in reports.recall_on(NOW.date()) if row[0] == "all"] == [cards]
 
