@@ -242,6 +242,9 @@ class Dashboard:
             Figure("answers", str(activity.answered)),
             Figure("accuracy", percent(figures.ratio(activity.right, activity.answered))),
         ), (daily, streaks), (table,), (
+            *(("No learner yet: the figures come as learners write to the bot (microlearn "
+               "run), or from a synthetic cohort to look around with (microlearn simulate, "
+               "README).",) if not counts.enrolled else ()),
             "Active means the learner read a lesson (Got it, done, or an answer to one of its "
             "questions) or answered a question: a lesson the bot sent does not count.",
             "A question counts on the day it was last asked, an answer on the day it came: "

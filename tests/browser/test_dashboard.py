@@ -181,6 +181,30 @@ def test_filters_change_the_numbers(page: object, site: Site) -> None:
     assert page.problems == []  # type: ignore[attr-defined]
 
 
+def test_a_tables_heading_sorts_it_and_its_headings_stay_in_view(page: object,
+                                                                 site: Site) -> None:
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/questions?from=2026-11-01")  # type: ignore[attr-defined]
+    heading = page.locator("#table-questions thead th").nth(5)  # type: ignore[attr-defined]
+    assert heading.inner_text().strip() == "answers"
+
+    def answers() -> list[int]:
+        cells = page.locator(  # type: ignore[attr-defined]
+            "#table-questions tbody tr:not(.more) td:nth-child(6)").all_inner_texts()
+        return [int(cell) for cell in cells]
+    heading.locator("button").click()
+    assert heading.get_attribute("aria-sort") == "ascending"
+    assert answers() == sorted(answers()) and len(set(answers())) > 1
+    heading.locator("button").click()
+    assert heading.get_attribute("aria-sort") == "descending"
+    assert answers() == sorted(answers(), reverse=True)
+    # Scrolled down its box, the table keeps its headings in view.
+    box = page.locator("#table-questions").locator("xpath=..")  # type: ignore[attr-defined]
+    box.evaluate("element => { element.scrollTop = 600; }")
+    assert abs(heading.bounding_box()["y"] - box.bounding_box()["y"]) < 2
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
 def test_back_shows_the_filters_the_figures_were_made_with(page: object, site: Site) -> None:
     everyone = telegram_only(page, site)
     page.go_back()  # type: ignore[attr-defined]

@@ -25,7 +25,8 @@
       options: {
         responsive: true, maintainAspectRatio: false, animation: false,
         scales: {
-          y: percent ? { min: 0, max: 1 } : { beginAtZero: true },
+          // Counts are whole: no 0.5 learners on the axis of a small cohort.
+          y: percent ? { min: 0, max: 1 } : { beginAtZero: true, ticks: { precision: 0 } },
           // A lesson's title may be long: a label cut short keeps to its bar (the table
           // under the chart has it whole).
           x: { ticks: { callback: function (value) {
@@ -37,6 +38,44 @@
       }
     });
     canvas.setAttribute("data-drawn", "true");
+  });
+  // A click on a column's heading sorts the table by it (again: the other way), numbers as
+  // numbers; the heading says how it is sorted, for screen readers too.
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var body = table.tBodies[0];
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (heading, column) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (heading.firstChild) { button.appendChild(heading.firstChild); }
+      heading.appendChild(button);
+      button.addEventListener("click", function () {
+        var down = heading.getAttribute("aria-sort") === "ascending";
+        Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
+          other.removeAttribute("aria-sort");
+        });
+        heading.setAttribute("aria-sort", down ? "descending" : "ascending");
+        var rows = Array.prototype.filter.call(body.rows, function (row) {
+          return !row.classList.contains("more");
+        });
+        var keyed = rows.map(function (row, index) {
+          var text = (row.cells[column] || {}).textContent || "";
+          var number = parseFloat(text.replace(/[%,]/g, ""));
+          return { row: row, index: index, text: text.trim(),
+                   number: /^\s*-?[\d.,]+\s*%?\s*$/.test(text) ? number : null };
+        });
+        keyed.sort(function (a, b) {
+          var order;
+          if (a.number !== null && b.number !== null) { order = a.number - b.number; }
+          else if (a.number !== null) { order = -1; }
+          else if (b.number !== null) { order = 1; }
+          else { order = a.text.localeCompare(b.text); }
+          return (down ? -order : order) || a.index - b.index;
+        });
+        var more = body.querySelector("tr.more");
+        keyed.forEach(function (item) { body.insertBefore(item.row, more); });
+      });
+    });
   });
   // Back or Forward may show a page with the filters as they were last touched, not as the
   // figures were made (the browser keeps the page, or fills the form in again): put them back
