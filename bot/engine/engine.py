@@ -102,7 +102,7 @@ COMMANDS: dict[str, Action] = {
     "lesson": lambda turn, _: lessons.send_lesson(turn, scheduled=False),
     "quiz": _quiz,
     "learn": _learn,
-    "me": lambda turn, _: turn.say(progress.profile(turn)),
+    "me": lambda turn, _: turn.say(progress.profile(turn, quiz.waiting(turn))),
     "top": progress.leaderboard,
     "time": settings.set_time,
     "timezone": settings.set_zone,
@@ -437,7 +437,8 @@ class Engine:
             learner = unit.learners.find(platform.value, user_id)
             if learner is None:
                 return None
-            return progress.profile(self.turn(unit, learner, now))
+            turn = self.turn(unit, learner, now)
+            return progress.profile(turn, quiz.waiting(turn))
 
     # -- scheduled deliveries ----------------------------------------------------------------
 

@@ -182,13 +182,17 @@ def due_counts(turn: Turn) -> tuple[int, int, date]:
             sum(end_today <= at < end_next for at in due), following)
 
 
-def profile(turn: Turn) -> Profile:
+def profile(turn: Turn, waiting: int | None = None) -> Profile:
     """What `me` shows: points, streak, badges, lessons read, questions mastered, the tracks
-    started, the reviews due today and tomorrow, and the last 30 days' accuracy."""
+    started, the reviews due today and tomorrow, and the last 30 days' accuracy. ``waiting``:
+    the questions `quiz` would ask now, said as today's (the reviews whose day has come are
+    not all worth asking yet: what `me` says must be what `quiz` does)."""
     learner_id = turn.learner.id
     unit = turn.unit
     streak = effective_streak(turn)
     today, upcoming, following = due_counts(turn)
+    if waiting is not None:  # those whose day came but not yet worth asking come next
+        today, upcoming = waiting, max(0, today + upcoming - waiting)
     recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),

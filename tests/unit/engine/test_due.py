@@ -77,3 +77,44 @@ def test_paused_and_stopped_learners_are_never_due(say: Say, engine: Engine) -> 
     say("stop", at=monday, user="bob")
     with engine.store.session() as session:
         assert Learners(session).due("lesson", later, 10) == []
+
+
+def test_me_says_what_quiz_does_after_a_holiday_across_a_clock_change(
+        database: object) -> None:
+    """A reviewer's learner in New York went away on Thursday and came back on the Monday
+    after the clock change: `me` said 9 reviews due today, `quiz` that none was due (their
+    day had come, but asked 23 hours after the holiday's shifted last review, none was worth
+    asking yet). `me` now counts what `quiz` would ask, and the rest as coming next."""
+    from bot.content.catalog import Catalog
+    from bot.engine.turn import EngineSettings
+    from bot.messages import Inbound, NothingDue, Platform, Profile, QuestionMessage
+    from tests.conftest import SAMPLE
+
+    catalog = Catalog(SAMPLE)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings())  # type: ignore[arg-type]
+
+    def say(text: str, at: datetime) -> list[object]:
+        return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
+                                          time_zone="America/New_York"), at))
+    monday = datetime(2026, 3, 2, 14, tzinfo=UTC)
+    say("hi", monday)
+    for day in range(3):
+        at = monday + timedelta(days=day)
+        say("lesson", at)
+        say("done", at)
+        out = say("quiz", at + timedelta(hours=5))
+        while any(isinstance(m, QuestionMessage) for m in out):
+            out = say("2", at + timedelta(hours=5))
+    say("I'm going on vacation", monday + timedelta(days=3))
+    back = monday + timedelta(days=7, hours=1)
+    say("I'm back", back)
+    [me] = [m for m in say("me", back) if isinstance(m, Profile)]
+    asked = say("quiz", back)
+    assert [type(m) for m in asked] == [NothingDue]  # FSRS: too early to ask any
+    with engine.store.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+        assert learner is not None
+        cards = unit.cards.all(learner.id)
+    assert all(card.due_at <= back for card in cards)  # ... though their day has come
+    assert (me.due_today, me.due_tomorrow) == (0, len(cards))
