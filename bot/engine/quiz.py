@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
@@ -192,7 +192,12 @@ def ask_next(turn: Turn) -> bool:
         if shown:
             open_ask, lesson, question = shown
             if turn.pushed and not (open_ask.pushed and open_ask.asked_at >= turn.day_start()):
+                just_shown = timedelta(0) <= turn.now - open_ask.asked_at < JUST_SHOWN
                 open_ask = asks.renew(open_ask.id, turn.now)  # it is today's first of the set
+                if just_shown:
+                    # Asked a moment ago (an answer's next, then `start` caught up with the
+                    # day's quiz): it is on the screen, the push does not show it twice.
+                    return True
             turn.say(question_message(open_ask.id, lesson, question,
                                       *numbering(turn, open_ask),
                                       confidence=confident(turn, lesson)))
@@ -229,6 +234,11 @@ def ask_next(turn: Turn) -> bool:
                                   confidence=confident(turn, found[0])))
         return True
     return False
+
+
+JUST_SHOWN = timedelta(minutes=10)
+"""An open question asked this recently is still on the learner's screen: a push counts it in
+its set without showing it again."""
 
 
 def pushed_today(turn: Turn, ask: Ask) -> bool:

@@ -140,3 +140,26 @@ def test_a_question_pushed_yesterday_answered_this_morning_is_not_todays_set(
     assert isinstance(replies[0], Feedback)
     [following] = [m for m in replies if isinstance(m, QuestionMessage)]
     assert (following.number, following.of) == (0, 0)
+
+
+def test_a_push_does_not_show_again_a_question_asked_a_moment_ago(
+        say: Say, engine: Engine) -> None:
+    """After `stop`, answering the open question asked the next; `start` then caught up with
+    the day's quiz, which showed that same question again, a second earlier on the screen.
+    The push takes it into today's set without showing it twice; later, it shows it."""
+    from bot.messages import QuestionMessage
+    from tests.unit.engine.conftest import deliver, learner_of, read_lesson
+
+    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    read_lesson(say, monday)
+    tuesday = monday + timedelta(days=1)
+    assert any(isinstance(m, QuestionMessage) for m in say("quiz", at=tuesday))
+    learner_id = learner_of(engine).id
+    soon = deliver(engine, learner_id, "quiz", tuesday + timedelta(minutes=1))
+    assert not any(isinstance(m, QuestionMessage) for m in soon)
+    with engine.store.unit() as unit:
+        ask = unit.asks.latest_open(learner_id)
+        assert ask is not None and ask.pushed  # counted in today's set, and reminded of
+    wednesday = tuesday + timedelta(days=1)
+    later = deliver(engine, learner_id, "quiz", wednesday)
+    assert [m.ask_id for m in later if isinstance(m, QuestionMessage)] == [ask.id]
