@@ -19,9 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.names import plain_name
 from bot.adapters.slack.errors import CALL_ERRORS, delivery_error
-from bot.errors import DeliveryError
+from bot.errors import DeliveryError, RateLimited
 
 log = logging.getLogger(__name__)
+QUIET_AFTER_FAILURE = 30.0
+"""Seconds users.info is not asked after it failed without a Retry-After."""
 MAX_ENTRIES = 10_000
 
 
@@ -60,17 +62,23 @@ class Directory:
         self.ttl = ttl
         self._people = _Lru()
         self._dms = _Lru()
+        self._quiet_until = 0.0  # users.info is not asked before then (it failed)
 
     async def person(self, user_id: str) -> Person:
         """The user's name and time zone (an empty :class:`Person` when Slack will not say)."""
         cached = self._people.get(user_id)
         if cached is not None and time.monotonic() - cached[0] < self.ttl:
             return cached[1]  # type: ignore[no-any-return]
+        if time.monotonic() < self._quiet_until:  # it failed a moment ago: not every message
+            return cached[1] if cached is not None else Person()
         try:
             response = await self.client.users_info(user=user_id)
         except CALL_ERRORS as exc:
-            log.warning("users.info failed for a user: %s", delivery_error(exc, "users.info"),
-                        extra={"platform": "slack"})
+            error = delivery_error(exc, "users.info")
+            # Slack's Retry-After when it gave one, else a pause as long (a passing failure).
+            self._quiet_until = time.monotonic() + (
+                error.retry_after if isinstance(error, RateLimited) else QUIET_AFTER_FAILURE)
+            log.warning("users.info failed for a user: %s", error, extra={"platform": "slack"})
             return cached[1] if cached is not None else Person()
         person = to_person(response.get("user") or {})
         self._people.put(user_id, person)
