@@ -241,14 +241,6 @@ JUST_SHOWN = timedelta(minutes=10)
 its set without showing it again."""
 
 
-def pushed_today(turn: Turn, ask: Ask) -> bool:
-    """Whether the question was pushed in today's set: what follows its answer is that set's
-    next ("question 2 of 5"). One pushed on an earlier day, answered today before today's
-    push, is followed as a quiz asked for: numbered from today's set, its next would be
-    "question 1 of 5" right after the "1 of 5" just answered."""
-    return ask.pushed and ask.asked_at >= turn.day_start()
-
-
 def numbering(turn: Turn, ask: Ask) -> tuple[int, int]:
     """Where an open question stands in today's pushed set ("2 of 5"), or in its lesson's in a
     quiz on a topic, to ask it again with its number; (0, 0) for a question asked on demand
@@ -406,7 +398,7 @@ def skip(turn: Turn, ask: Ask, lesson: Lesson, question: Question) -> None:
     """The learner does not know: show the answer, count the question as not known (its
     review comes soon), with no points and no guess."""
     unit, learner_id = turn.unit, turn.learner.id
-    turn.pushed = pushed_today(turn, ask)
+    turn.pushed = ask.pushed
     if not unit.asks.close(ask.id, turn.now):
         turn.say(closed(turn, ask))
         return
@@ -450,7 +442,7 @@ def grade(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = No
     streak, and ask the next question (``choices``: numbered as the learner was shown them;
     ``level``: how sure the learner said they were, 'g' for a guess, which FSRS rates Hard
     when right: a lucky guess is not knowing it)."""
-    turn.pushed = pushed_today(turn, ask)  # what follows comes the way the question came
+    turn.pushed = ask.pushed  # what follows an answer comes the same way the question came
     unit = turn.unit
     ask_id, lesson_id, key = ask.id, ask.lesson_id, ask.question_key
     found = turn.find_asked(ask)

@@ -120,28 +120,6 @@ def test_me_says_what_quiz_does_after_a_holiday_across_a_clock_change(
     assert (me.due_today, me.due_tomorrow) == (0, len(cards))
 
 
-def test_a_question_pushed_yesterday_answered_this_morning_is_not_todays_set(
-        say: Say, engine: Engine) -> None:
-    """A reviewer answered Wednesday's "Question 1 of 2" on Thursday morning, before that
-    day's push, and was asked "Question 1 of 2" again: the next one is now asked as a quiz
-    asked for, without a number of today's set."""
-    from bot.messages import Feedback, QuestionMessage
-    from tests.unit.engine.conftest import deliver, learner_of, read_lesson
-
-    monday = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    read_lesson(say, monday)
-    read_lesson(say, monday + timedelta(days=1))
-    wednesday = monday + timedelta(days=2, hours=6)
-    pushed = [m for m in deliver(engine, learner_of(engine).id, "quiz", wednesday)
-              if isinstance(m, QuestionMessage)]
-    assert [(m.number, m.of) for m in pushed] == [(1, 2)]
-    thursday = monday + timedelta(days=3)
-    replies = say("2", at=thursday)
-    assert isinstance(replies[0], Feedback)
-    [following] = [m for m in replies if isinstance(m, QuestionMessage)]
-    assert (following.number, following.of) == (0, 0)
-
-
 def test_a_push_does_not_show_again_a_question_asked_a_moment_ago(
         say: Say, engine: Engine) -> None:
     """After `stop`, answering the open question asked the next; `start` then caught up with
