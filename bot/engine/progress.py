@@ -167,22 +167,28 @@ def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
                                len(tracks[track])) for track in started)
 
 
-def due_counts(turn: Turn) -> tuple[int, int, date]:
+def due_counts(turn: Turn, waiting: set[tuple[str, str]] | None = None
+               ) -> tuple[int, int, date]:
     """Review questions due by the end of the learner's day, those that fall due by the end
     of their next learning day (on a Friday, Monday's: the weekend's come then too), and that
-    day."""
+    day. With ``waiting`` (the questions `quiz` would ask now), today's are those; a question
+    whose day has come but that is not yet worth asking (after a holiday) counts as next."""
     tomorrow = turn.today + timedelta(days=1)
     workdays = turn.learner.workdays
     following = calendar.next_workday(turn.today, workdays) if workdays else tomorrow
     end_today = calendar.at_local(tomorrow, "00:00", turn.tz)
     end_next = calendar.at_local(following + timedelta(days=1), "00:00", turn.tz)
-    due = [card.due_at for card in turn.unit.cards.all(turn.learner.id)
+    due = [((card.lesson_id, card.question_key), card.due_at)
+           for card in turn.unit.cards.all(turn.learner.id)
            if turn.find_question(card.lesson_id, card.question_key) is not None]
-    return (sum(at < end_today for at in due),
-            sum(end_today <= at < end_next for at in due), following)
+    if waiting is None:
+        return (sum(at < end_today for _, at in due),
+                sum(end_today <= at < end_next for _, at in due), following)
+    return (len(waiting),
+            sum(at < end_next and key not in waiting for key, at in due), following)
 
 
-def profile(turn: Turn, waiting: int | None = None) -> Profile:
+def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None) -> Profile:
     """What `me` shows: points, streak, badges, lessons read, questions mastered, the tracks
     started, the reviews due today and tomorrow, and the last 30 days' accuracy. ``waiting``:
     the questions `quiz` would ask now, said as today's (the reviews whose day has come are
@@ -190,9 +196,7 @@ def profile(turn: Turn, waiting: int | None = None) -> Profile:
     learner_id = turn.learner.id
     unit = turn.unit
     streak = effective_streak(turn)
-    today, upcoming, following = due_counts(turn)
-    if waiting is not None:  # those whose day came but not yet worth asking come next
-        today, upcoming = waiting, max(0, today + upcoming - waiting)
+    today, upcoming, following = due_counts(turn, waiting)
     recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),

@@ -155,6 +155,11 @@ def pick(turn: Turn, everything: bool | None = None,
 def waiting(turn: Turn) -> int:
     """How many review questions `quiz` would ask now: those due, and one left open (a
     knowledge check's question left open is not a review: :func:`practice.check_waiting`)."""
+    return len(waiting_keys(turn))
+
+
+def waiting_keys(turn: Turn) -> set[tuple[str, str]]:
+    """(lesson, question key) of the review questions :func:`waiting` counts."""
     answered = practice.answered_today(turn)
     keys = {(candidate.lesson_id, candidate.question_key)
             for candidate in pick(turn, answered=answered)}
@@ -162,7 +167,7 @@ def waiting(turn: Turn) -> int:
     if open_ask is not None and not open_ask.check_phase and \
             (open_ask.lesson_id, open_ask.question_key) not in answered:
         keys.add((open_ask.lesson_id, open_ask.question_key))
-    return len(keys)
+    return keys
 
 
 def ask_next(turn: Turn) -> bool:
