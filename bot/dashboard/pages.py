@@ -115,6 +115,8 @@ class DashboardSettings:
 
 PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
          "voice")
+_FAR = datetime(9999, 1, 1, tzinfo=_UTC)
+"""An end later than any record: every learner enrolled so far."""
 RECALL_FRESH = timedelta(minutes=5)
 """How old Retention's "now" may be (every card is read to compute it)."""
 LISTED = 500
@@ -244,7 +246,8 @@ class Dashboard:
         ), (daily, streaks), (table,), (
             *(("No learner yet: the figures come as learners write to the bot (microlearn "
                "run), or from a synthetic cohort to look around with (microlearn simulate, "
-               "README).",) if not counts.enrolled else ()),
+               "README).",) if not reports.learner_counts(Scope(scope.since, _FAR)).enrolled
+              else ()),
             "Active means the learner read a lesson (Got it, done, or an answer to one of its "
             "questions) or answered a question: a lesson the bot sent does not count.",
             "A question counts on the day it was last asked, an answer on the day it came: "
@@ -411,14 +414,14 @@ class Dashboard:
                   + [("topic", name, rounded(value), cards) for name, (value, cards)
                      in sorted(by_topic.items())]))
         return Page("retention", "Retention", (
-            Figure(f"predicted recall now ({_stamp(as_of)[-5:]} UTC)",
-                   percent(overall[0] if overall else None)),
+            Figure("predicted recall now", percent(overall[0] if overall else None)),
             Figure("cards", str(overall[1] if overall else 0)),
         ), (tracks, topics, history), (table,), (
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
-            "holds the memory its lesson gave). \"Now\" is computed at most every five minutes; the "
-            "trend is kept once a day.",
+            "holds the memory its lesson gave). \"Now\" is as of "
+            f"{_stamp(as_of)[-5:]} UTC: it is computed at most every five minutes. The trend is "
+            "kept once a day.",
             "The date range sets the trend's days only: \"now\" is today, for every card, "
             "whenever it was met.",))
 

@@ -430,7 +430,8 @@ def test_retention_keeps_the_days_point_and_says_what_holds_now(
     later = dashboard.build("retention", Filters(date(2026, 3, 1), NOW.date()),
                             NOW + timedelta(hours=2))
     assert later.figures[1].value == str(cards + 1)
-    assert later.figures[0].label == "predicted recall now (14:00 UTC)"
+    assert later.figures[0].label == "predicted recall now"  # scripts look figures up by it
+    assert any("as of 14:00 UTC" in note for note in later.notes)
     # Read again within five minutes: the same figures, said as of when they were made.
     with database.unit() as unit:
         unit.cards.save(Card(cohort["cy"], "t/a", questions(catalog)[1][1], "", NOW))
@@ -563,6 +564,23 @@ def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
                                NOW).all_tables()["confidence"]
     assert telegram.rows == (("A: Question a1?", 1, 0, 0, 0, 0, 0, 0.0, "t/a.md:10"),
                              ("B: Question b1?", 0, 0, 0, 0, 0, 1, None, "t/b.md:10"))
+
+
+def test_an_empty_database_says_where_figures_come_from(
+        database: Database, catalog: Catalog) -> None:
+    dashboard = Dashboard(database, catalog)
+    empty = dashboard.build("overview", Filters(date(2026, 3, 1), NOW.date()), NOW)
+    assert any("No learner yet" in note for note in empty.notes)
+
+
+def test_a_view_without_learners_does_not_say_there_are_none(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """A platform with nobody, or a range before anyone came: the database has learners."""
+    dashboard = Dashboard(database, catalog)
+    for view in (Filters(date(2026, 3, 1), NOW.date(), "slack"),
+                 Filters(date(2026, 1, 1), date(2026, 1, 31))):
+        page = dashboard.build("overview", view, NOW)
+        assert not any("No learner yet" in note for note in page.notes)
 
 
 def test_track_completions_are_counted_in_the_week_they_happened(

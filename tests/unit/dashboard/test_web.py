@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
-from bot.dashboard.pages import Dashboard, Filters
+from bot.dashboard.pages import Dashboard
 from bot.dashboard.signin import COOKIE, SignIn
 from bot.dashboard.web import DashboardWeb
 from bot.messages import Inbound, Platform
@@ -61,13 +61,6 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert (await client.get("/dashboard/?to=9999-12-31")).status == 400
     assert (await client.get("/dashboard/?to=0001-01-05")).status == 400
     assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
-
-
-async def test_an_empty_database_says_where_figures_come_from(
-        database: Database, sample_catalog: Catalog) -> None:
-    empty = Dashboard(database, sample_catalog).build(
-        "overview", Filters(NOW.date() - timedelta(days=30), NOW.date()), NOW)
-    assert any("No learner yet" in note for note in empty.notes)
 
 
 async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
