@@ -198,6 +198,18 @@ def test_a_tables_heading_sorts_it_and_its_headings_stay_in_view(page: object,
     heading.locator("button").click()
     assert heading.get_attribute("aria-sort") == "descending"
     assert answers() == sorted(answers(), reverse=True)
+    # Empty cells go last both ways (a lesson nobody got has no share read).
+    page.goto(f"{site.base}/dashboard/lessons?from=2026-11-01")  # type: ignore[attr-defined]
+    share = page.locator("#table-lessons thead th").nth(4)  # type: ignore[attr-defined]
+    assert share.inner_text().strip() == "read of delivered"
+    for _ in range(2):
+        share.locator("button").click()
+        cells = [cell.strip() for cell in page.locator(  # type: ignore[attr-defined]
+            "#table-lessons tbody tr:not(.more) td:nth-child(5)").all_inner_texts()]
+        filled = [cell for cell in cells if cell]
+        assert "" in cells and cells == filled + [""] * (len(cells) - len(filled)), cells
+    page.goto(f"{site.base}/dashboard/questions?from=2026-11-01")  # type: ignore[attr-defined]
+    heading = page.locator("#table-questions thead th").nth(5)  # type: ignore[attr-defined]
     # Scrolled down its box, the table keeps its headings in view.
     box = page.locator("#table-questions").locator("xpath=..")  # type: ignore[attr-defined]
     box.evaluate("element => { element.scrollTop = 600; }")

@@ -59,17 +59,27 @@
           return !row.classList.contains("more");
         });
         var keyed = rows.map(function (row, index) {
-          var text = (row.cells[column] || {}).textContent || "";
+          var cell = row.cells[column];
+          var text = "";
+          if (cell) {  // its words, without the "!" that marks a row (a tint says it too)
+            var copy = cell.cloneNode(true);
+            Array.prototype.forEach.call(copy.querySelectorAll(".flag"), function (flag) {
+              flag.remove();
+            });
+            text = copy.textContent.trim();
+          }
           var number = parseFloat(text.replace(/[%,]/g, ""));
-          return { row: row, index: index, text: text.trim(),
-                   number: /^\s*-?[\d.,]+\s*%?\s*$/.test(text) ? number : null };
+          return { row: row, index: index, text: text,
+                   number: /^-?[\d.,]+\s*%?$/.test(text) ? number : null };
         });
         keyed.sort(function (a, b) {
+          // An empty cell says nothing: last, whichever way the column is sorted.
+          if (!a.text || !b.text) { return (!a.text) - (!b.text) || a.index - b.index; }
           var order;
           if (a.number !== null && b.number !== null) { order = a.number - b.number; }
           else if (a.number !== null) { order = -1; }
           else if (b.number !== null) { order = 1; }
-          else { order = a.text.localeCompare(b.text); }
+          else { order = a.text.localeCompare(b.text, undefined, { numeric: true }); }
           return (down ? -order : order) || a.index - b.index;
         });
         var more = body.querySelector("tr.more");
