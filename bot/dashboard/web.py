@@ -81,7 +81,10 @@ class DashboardWeb:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
         html = self.templates.get_template("signin.html").render(
             token=request.query.get("token", "")[:200])
-        return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+        # Its address holds the token: requests from it (its style sheet, the form) name only
+        # the origin, so a proxy's log of Referer headers never holds a live link.
+        return web.Response(text=html, content_type="text/html",
+                            headers={**_HEADERS, "Referrer-Policy": "strict-origin"})
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         self.same_origin(request)

@@ -265,6 +265,8 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     # (the pages' Referrer-Policy is same-origin, so the browser does not send "null").
     own = {"Origin": f"http://{client.host}:{client.port}"}
     assert out_policy(await client.get("/dashboard/", cookies={COOKIE: cookie})) == "same-origin"
+    # The sign-in page's address holds a token: what it loads names only the origin.
+    assert out_policy(await client.get("/dashboard/signin?token=abc")) == "strict-origin"
     out = await client.post("/dashboard/signout", cookies={COOKIE: cookie}, headers=own)
     assert out.status == 200 and "signed out" in (await out.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
