@@ -52,7 +52,7 @@ class DashboardWeb:
         self.now = now
         self.secure_cookie = secure_cookie
         # Where trainers' browsers reach it (behind a proxy the Host may be another).
-        self.public_host = urlsplit(public_url).netloc if public_url else None
+        self.public_host = _host(public_url) if public_url else None
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                      autoescape=select_autoescape(["html"]),
                                      trim_blocks=True, lstrip_blocks=True)
@@ -127,8 +127,8 @@ class DashboardWeb:
         elif origin is None:
             foreign = False  # not a browser's form (or one too old to say): no cookie to ride
         else:
-            foreign = origin == "null" or urlsplit(origin).netloc not in (
-                request.host, self.public_host)
+            foreign = origin == "null" or _host(origin) not in (
+                _host(f"{request.scheme}://{request.host}"), self.public_host)
         if foreign:
             log.info("dashboard: a form posted from another site was refused (%s)",
                      origin or site)
@@ -259,6 +259,19 @@ _STATIC = {name: ((HERE / "static" / name).read_bytes(), content_type)
                                       ("dashboard.js", "text/javascript"),
                                       ("dashboard.css", "text/css"))}
 """The dashboard's own files, read once (Chart.js is 200 kB)."""
+
+def _host(url: str) -> str:
+    """An address's host and port as a browser's Origin says them: lower case, without the
+    scheme's default port (``https://Learn.Example.com:443`` is ``learn.example.com``)."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    return host if port in (None, default) else f"{host}:{port}"
+
 
 # same-origin: our own forms carry our Origin (no-referrer made it "null", like a hostile
 # page's), and no address (a sign-in link's token) goes to another site.

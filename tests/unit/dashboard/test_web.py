@@ -276,6 +276,14 @@ def out_policy(response: object) -> str:
     return str(response.headers.get("Referrer-Policy"))  # type: ignore[attr-defined]
 
 
+def test_an_origin_is_compared_as_a_browser_writes_it() -> None:
+    from bot.dashboard.web import _host
+    assert _host("https://Learn.Example.com:443/dashboard") == "learn.example.com"
+    assert _host("http://learn.example.com:8080") == "learn.example.com:8080"
+    assert _host("http://127.0.0.1:80") == "127.0.0.1"
+    assert _host("http://x:notaport") == ""
+
+
 async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
         client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
