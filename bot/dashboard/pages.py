@@ -7,6 +7,7 @@ every table can be downloaded. Nothing here knows HTTP or HTML.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC as _UTC
@@ -144,6 +145,7 @@ class Dashboard:
         # card takes most of a second for 10,000 learners, so "now" is at most this old.
         self._recall: dict[tuple[str | None, tuple[str, ...] | None],
                            tuple[datetime, list[tuple[str, float, int]]]] = {}
+        self._computing = threading.Lock()  # two cold views at once compute it once
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -450,12 +452,16 @@ class Dashboard:
                       now: datetime) -> tuple[list[tuple[str, float, int]], datetime]:
         """:meth:`recall_now`, computed at most every :data:`RECALL_FRESH`; with when."""
         key = (scope.platform, scope.lessons)
-        kept = self._recall.get(key)
-        if kept is not None and timedelta(0) <= now - kept[0] < RECALL_FRESH:
-            return kept[1], kept[0]
-        per_lesson = self.recall_now(reports, scope, now)
-        self._recall[key] = (now, per_lesson)
-        return per_lesson, now
+        with self._computing:
+            kept = self._recall.get(key)
+            if kept is not None and timedelta(0) <= now - kept[0] < RECALL_FRESH:
+                return kept[1], kept[0]
+            per_lesson = self.recall_now(reports, scope, now)
+            # Only fresh entries are kept: a track's lesson list gone with a reload goes too.
+            self._recall = {kept_key: entry for kept_key, entry in self._recall.items()
+                            if timedelta(0) <= now - entry[0] < RECALL_FRESH}
+            self._recall[key] = (now, per_lesson)
+            return per_lesson, now
 
     def recall_now(self, reports: Reports, scope: Scope,
                    now: datetime) -> list[tuple[str, float, int]]:
