@@ -171,51 +171,42 @@ def answered(event: AnswerEvent, lesson: Lesson | None, words: Vocabulary) -> di
 
 def experienced(event: ReadEvent, lesson: Lesson | None, words: Vocabulary) -> dict[str, Any]:
     """The statement of a lesson read (its track as parent)."""
-    parents = _track_parents(lesson, words)
-    return {
-        "id": statement_id(f"read:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
-                           f"{_stamp(event.read_at)}"),
-        "actor": actor(event.platform, event.platform_user_id, words),
-        "verb": {"id": EXPERIENCED, "display": {"en-US": "experienced"}},
-        "object": lesson_activity(event.lesson_id, lesson, words),
-        "result": {"completion": True},
-        "context": _context(parents, event.platform),
-        "timestamp": _stamp(event.read_at),
-    }
+    return _about_lesson("read", EXPERIENCED, "experienced", event.platform,
+                         event.platform_user_id, event.lesson_id, event.read_at,
+                         {"completion": True}, lesson, words)
 
 
 def rated(event: RatingEvent, lesson: Lesson | None, words: Vocabulary) -> dict[str, Any]:
     """The statement of a lesson rating: useful scores 1, not useful 0 (of 0 to 1). The
     learner's words are a statement of their own (:func:`commented`): they often come a
     minute later, when this one may be in the LRS already, which never changes a statement."""
-    result: dict[str, Any] = {"score": {"raw": int(event.useful), "min": 0, "max": 1,
-                                        "scaled": float(event.useful)}}
-    parents = _track_parents(lesson, words)
-    return {
-        "id": statement_id(f"rated:{event.platform}:{event.platform_user_id}:{event.lesson_id}:"
-                           f"{_stamp(event.rated_at)}"),
-        "actor": actor(event.platform, event.platform_user_id, words),
-        "verb": {"id": RATED, "display": {"en-US": "rated"}},
-        "object": lesson_activity(event.lesson_id, lesson, words),
-        "result": result,
-        "context": _context(parents, event.platform),
-        "timestamp": _stamp(event.rated_at),
-    }
+    score = {"raw": int(event.useful), "min": 0, "max": 1, "scaled": float(event.useful)}
+    return _about_lesson("rated", RATED, "rated", event.platform, event.platform_user_id,
+                         event.lesson_id, event.rated_at, {"score": score}, lesson, words)
 
 
 def commented(event: CommentEvent, lesson: Lesson | None,
               words: Vocabulary) -> dict[str, Any]:
     """The statement of the words a learner gave with their rating of a lesson (what was
     missing, what helped): the response."""
+    return _about_lesson("commented", COMMENTED, "commented", event.platform,
+                         event.platform_user_id, event.lesson_id, event.commented_at,
+                         {"response": event.comment.strip()[:2000]}, lesson, words)
+
+
+def _about_lesson(kind: str, verb: str, display: str, platform: str, user_id: str,
+                  lesson_id: str, at: datetime, result: dict[str, Any], lesson: Lesson | None,
+                  words: Vocabulary) -> dict[str, Any]:
+    """A statement whose object is a lesson (its track as parent); its id is made from
+    ``kind``, the account, the lesson and the time."""
     return {
-        "id": statement_id(f"commented:{event.platform}:{event.platform_user_id}:"
-                           f"{event.lesson_id}:{_stamp(event.commented_at)}"),
-        "actor": actor(event.platform, event.platform_user_id, words),
-        "verb": {"id": COMMENTED, "display": {"en-US": "commented"}},
-        "object": lesson_activity(event.lesson_id, lesson, words),
-        "result": {"response": event.comment.strip()[:2000]},
-        "context": _context(_track_parents(lesson, words), event.platform),
-        "timestamp": _stamp(event.commented_at),
+        "id": statement_id(f"{kind}:{platform}:{user_id}:{lesson_id}:{_stamp(at)}"),
+        "actor": actor(platform, user_id, words),
+        "verb": {"id": verb, "display": {"en-US": display}},
+        "object": lesson_activity(lesson_id, lesson, words),
+        "result": result,
+        "context": _context(_track_parents(lesson, words), platform),
+        "timestamp": _stamp(at),
     }
 
 
