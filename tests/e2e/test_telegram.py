@@ -319,12 +319,18 @@ async def test_quiz_on_a_topic_asks_its_lessons_questions_one_after_another(
     assert replies[0].text.startswith('Quiz on "Spot a phishing email in ten seconds"')
 
 
-async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
-    bot = await start_bot()
-    fake = bot.fake
+async def reviewing(start_bot: Start, quiz_style: str = "buttons") -> Bot:
+    """Ada, who read a lesson yesterday: the next `quiz` asks one of its questions."""
+    bot = await start_bot(quiz_style=quiz_style)
     await bot.says("/start")
     await bot.says("lesson")
     bot.clock.set(local(1, "10:00"))
+    return bot
+
+
+async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
+    bot = await reviewing(start_bot)
+    fake = bot.fake
     [question] = await bot.says("quiz")
     fake.press_button(ADA, question, index=0)
     await fake.wait_for(lambda: len(fake.callback_answers) == 1)
@@ -337,11 +343,8 @@ async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:
 
 async def test_a_typed_answer_takes_the_questions_buttons_off(start_bot: Start) -> None:
     """Left, they invited a second answer ("You already answered that one")."""
-    bot = await start_bot()
+    bot = await reviewing(start_bot)
     fake = bot.fake
-    await bot.says("/start")
-    await bot.says("lesson")
-    bot.clock.set(local(1, "10:00"))
     [question] = await bot.says("quiz")
     assert question.buttons
     feedback, *_ = await bot.says("2")
@@ -353,11 +356,8 @@ async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(
         start_bot: Start) -> None:
     """A question shown again (asked for again, the next day's quiz, its reminder) and
     answered on one copy: the other copies' buttons only invited "already answered"."""
-    bot = await start_bot()
+    bot = await reviewing(start_bot)
     fake = bot.fake
-    await bot.says("/start")
-    await bot.says("lesson")
-    bot.clock.set(local(1, "10:00"))
     [first] = await bot.says("quiz")
     [again] = await bot.says("quiz")
     assert first.buttons and again.buttons and again.message_id != first.message_id
@@ -367,11 +367,8 @@ async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(
 
 
 async def test_a_typed_answer_closes_the_questions_quiz_poll(start_bot: Start) -> None:
-    bot = await start_bot(quiz_style="poll")
+    bot = await reviewing(start_bot, quiz_style="poll")
     fake = bot.fake
-    await bot.says("/start")
-    await bot.says("lesson")
-    bot.clock.set(local(1, "10:00"))
     [poll] = await bot.says("quiz")
     assert poll.method == "sendPoll"
     await bot.says("skip")

@@ -7,7 +7,7 @@ import asyncio
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -289,20 +289,32 @@ async def test_forget_takes_the_statements_not_yet_sent(database: Database,
     await relay.close()
 
 
-def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Catalog,
-                                                     ralph: Ralph) -> None:
+def replay_of(tmp_path: Path, catalog: Catalog, ralph: Ralph, user: str,
+              also: Callable[[Database], None] = lambda _: None) -> tuple[list[str], Path]:
+    """`microlearn xapi replay` from 2026-03-01 on a database where ``user`` learnt (and
+    ``also`` wrote what else it needs), its config sending to ``ralph``: the command, and
+    the config."""
     url = f"sqlite:///{tmp_path / 'replay.db'}"
     database = Database(url)
     from storage import upgrade
     upgrade(database)
-    learn(Engine(database, catalog, EngineSettings()), "fay", MONDAY)
+    learn(Engine(database, catalog, EngineSettings()), user, MONDAY)
+    also(database)
     database.dispose()
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\nurl = "{url}"\n[lessons]\ndir = "{catalog.root}"\n'
                       f'[xapi]\nendpoint = "{ralph.endpoint}"\n', encoding="utf-8")
-    env = {"XAPI_USERNAME": USERNAME, "XAPI_PASSWORD": PASSWORD, "PATH": ""}
-    command = [sys.executable, "-m", "bot", "xapi", "replay", "--config", str(config),
-               "--since", "2026-03-01"]
+    return [sys.executable, "-m", "bot", "xapi", "replay", "--config", str(config),
+            "--since", "2026-03-01"], config
+
+
+CREDENTIALS = {"XAPI_USERNAME": USERNAME, "XAPI_PASSWORD": PASSWORD, "PATH": ""}
+
+
+def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Catalog,
+                                                     ralph: Ralph) -> None:
+    command, _ = replay_of(tmp_path, catalog, ralph, "fay")
+    env = CREDENTIALS
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
                            check=False)
     assert first.returncode == 0, first.stderr
@@ -329,24 +341,15 @@ def test_the_command_line_replays_a_range_to_the_lrs(tmp_path: Path, catalog: Ca
 
 def test_a_replay_says_why_the_lrs_refused_and_never_makes_a_database(
         tmp_path: Path, catalog: Catalog, ralph: Ralph) -> None:
-    url = f"sqlite:///{tmp_path / 'replay.db'}"
-    database = Database(url)
-    from storage import upgrade
-    upgrade(database)
-    learn(Engine(database, catalog, EngineSettings()), "gus", MONDAY)
-    with database.session() as session:  # a statement the LRS will not take
-        XapiStore(session).add([NewStatement(
-            "0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b", 1, MONDAY,
-            '{"id":"0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b","actor":{"mbox":"mailto:nobody"},'
-            '"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},'
-            '"object":{"id":"urn:microlearn:lessons/x"}}')], MONDAY)
-    database.dispose()
-    config = tmp_path / "config.toml"
-    config.write_text(f'[storage]\nurl = "{url}"\n[lessons]\ndir = "{catalog.root}"\n'
-                      f'[xapi]\nendpoint = "{ralph.endpoint}"\n', encoding="utf-8")
-    env = {"XAPI_USERNAME": USERNAME, "XAPI_PASSWORD": PASSWORD, "PATH": ""}
-    command = [sys.executable, "-m", "bot", "xapi", "replay", "--config", str(config),
-               "--since", "2026-03-01"]
+    def refused_by_the_lrs(database: Database) -> None:
+        with database.session() as session:  # a statement the LRS will not take
+            XapiStore(session).add([NewStatement(
+                "0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b", 1, MONDAY,
+                '{"id":"0a0b6f0e-4f6e-4b7e-9d1c-3c2f1e0d9a8b","actor":{"mbox":"mailto:nobody"},'
+                '"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced"},'
+                '"object":{"id":"urn:microlearn:lessons/x"}}')], MONDAY)
+    command, config = replay_of(tmp_path, catalog, ralph, "gus", refused_by_the_lrs)
+    env = CREDENTIALS
     refused = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120,
                              check=False)
     assert refused.returncode == 0, refused.stderr
