@@ -248,8 +248,8 @@ class Dashboard:
         ), (daily, streaks), (table,), (
             *(("No learner yet: the figures come as learners write to the bot (microlearn "
                "run), or from a synthetic cohort to look around with (microlearn simulate, "
-               "README).",) if not reports.learner_counts(Scope(scope.since, _FAR)).enrolled
-              else ()),
+               "README).",) if not counts.enrolled  # asked again only when the view is empty
+              and not reports.learner_counts(Scope(scope.since, _FAR)).enrolled else ()),
             "Active means the learner read a lesson (Got it, done, or an answer to one of its "
             "questions) or answered a question: a lesson the bot sent does not count.",
             "A question counts on the day it was last asked, an answer on the day it came: "
@@ -452,9 +452,17 @@ class Dashboard:
                       now: datetime) -> tuple[list[tuple[str, float, int]], datetime]:
         """:meth:`recall_now`, computed at most every :data:`RECALL_FRESH`; with when."""
         key = (scope.platform, scope.lessons)
-        with self._computing:
+
+        def fresh() -> tuple[datetime, list[tuple[str, float, int]]] | None:
             kept = self._recall.get(key)
-            if kept is not None and timedelta(0) <= now - kept[0] < RECALL_FRESH:
+            return kept if kept is not None and timedelta(0) <= now - kept[0] < RECALL_FRESH \
+                else None
+        kept = fresh()  # a view within five minutes does not wait on another's computing
+        if kept is not None:
+            return kept[1], kept[0]
+        with self._computing:
+            kept = fresh()  # computed while this one waited
+            if kept is not None:
                 return kept[1], kept[0]
             per_lesson = self.recall_now(reports, scope, now)
             # Only fresh entries are kept: a track's lesson list gone with a reload goes too.

@@ -367,7 +367,7 @@ class SlackAdapter:
         shown = [(given, where) for given in answers_given(outbounds)
                  for where in self._shown.take(given.ask_id) if where[1] != pressed]
         for given, (channel, ts, original) in shown:
-            chosen = self.blocks.typed_answer(given)
+            chosen = self.blocks.answer_recap(given)
             try:
                 async with self.pacer.slot(channel):
                     await self.update(channel, ts, chosen,

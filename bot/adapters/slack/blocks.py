@@ -441,7 +441,7 @@ class BlockRenderer:
         answer["block_id"] = RESULT_BLOCK
         return self.fit([*kept, answer, *result])
 
-    def typed_answer(self, given: AnswerGiven) -> str:
+    def answer_recap(self, given: AnswerGiven) -> str:
         """An answer as the learner gave it, typed or pressed: "2) Report it · sure", or
         the skip."""
         return self.phrase("answer_given", picked=given.picked(), confidence=given.confidence)

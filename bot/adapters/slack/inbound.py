@@ -237,7 +237,7 @@ class Listeners:
             render = self.adapter.blocks
             # The choice's words and how sure, not the button's label ("3 · guessing", a
             # choice's text cut to fit a button).
-            chosen = render.typed_answer(answers_given([feedback])[0])
+            chosen = render.answer_recap(answers_given([feedback])[0])
             blocks = render.answered_blocks(original, chosen, render.feedback_blocks(feedback))
             text = render.feedback_preview(feedback)
             try:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine import calendar
 from bot.engine.engine import Engine
+from storage import Database
 from storage.repositories import Learners
 from tests.unit.engine.conftest import Say
 
@@ -80,7 +81,7 @@ def test_paused_and_stopped_learners_are_never_due(say: Say, engine: Engine) -> 
 
 
 def test_me_says_what_quiz_does_after_a_holiday_across_a_clock_change(
-        database: object) -> None:
+        database: Database) -> None:
     """A reviewer's learner in New York went away on Thursday and came back on the Monday
     after the clock change: `me` said 9 reviews due today, `quiz` that none was due (their
     day had come, but asked 23 hours after the holiday's shifted last review, none was worth
@@ -92,7 +93,7 @@ def test_me_says_what_quiz_does_after_a_holiday_across_a_clock_change(
 
     catalog = Catalog(SAMPLE)
     catalog.load()
-    engine = Engine(database, catalog, EngineSettings())  # type: ignore[arg-type]
+    engine = Engine(database, catalog, EngineSettings())
 
     def say(text: str, at: datetime) -> list[object]:
         return list(engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
