@@ -102,7 +102,7 @@ COMMANDS: dict[str, Action] = {
     "lesson": lambda turn, _: lessons.send_lesson(turn, scheduled=False),
     "quiz": _quiz,
     "learn": _learn,
-    "me": lambda turn, _: turn.say(progress.profile(turn, quiz.waiting_keys(turn))),
+    "me": lambda turn, _: turn.say(quiz.standing(turn)),
     "top": progress.leaderboard,
     "time": settings.set_time,
     "timezone": settings.set_zone,
@@ -438,7 +438,7 @@ class Engine:
             if learner is None:
                 return None
             turn = self.turn(unit, learner, now)
-            return progress.profile(turn, quiz.waiting_keys(turn))
+            return quiz.standing(turn)
 
     # -- scheduled deliveries ----------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from bot.messages import (
     StreakView,
     TrackProgress,
 )
-from storage.records import LearnerChange, LessonSource, Streak
+from storage.records import Card, LearnerChange, LessonSource, Streak
 
 
 def award(turn: Turn, points: int, reason: str, key: str) -> bool:
@@ -167,19 +167,20 @@ def track_progress(turn: Turn) -> tuple[TrackProgress, ...]:
                                len(tracks[track])) for track in started)
 
 
-def due_counts(turn: Turn, waiting: set[tuple[str, str]] | None = None
-               ) -> tuple[int, int, date]:
+def due_counts(turn: Turn, waiting: set[tuple[str, str]] | None = None,
+               cards: list[Card] | None = None) -> tuple[int, int, date]:
     """Review questions due by the end of the learner's day, those that fall due by the end
     of their next learning day (on a Friday, Monday's: the weekend's come then too), and that
     day. With ``waiting`` (the questions `quiz` would ask now), today's are those; a question
-    whose day has come but that is not yet worth asking (after a holiday) counts as next."""
+    whose day has come but that is not yet worth asking (after a holiday) counts as next.
+    ``cards``: the learner's cards when the caller has read them already."""
     tomorrow = turn.today + timedelta(days=1)
     workdays = turn.learner.workdays
     following = calendar.next_workday(turn.today, workdays) if workdays else tomorrow
     end_today = calendar.at_local(tomorrow, "00:00", turn.tz)
     end_next = calendar.at_local(following + timedelta(days=1), "00:00", turn.tz)
     due = [((card.lesson_id, card.question_key), card.due_at)
-           for card in turn.unit.cards.all(turn.learner.id)
+           for card in (turn.unit.cards.all(turn.learner.id) if cards is None else cards)
            if turn.find_question(card.lesson_id, card.question_key) is not None]
     if waiting is None:
         return (sum(at < end_today for _, at in due),
@@ -188,7 +189,8 @@ def due_counts(turn: Turn, waiting: set[tuple[str, str]] | None = None
             sum(at < end_next and key not in waiting for key, at in due), following)
 
 
-def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None) -> Profile:
+def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None,
+            cards: list[Card] | None = None) -> Profile:
     """What `me` shows: points, streak, badges, lessons read, questions mastered, the tracks
     started, the reviews due today and tomorrow, and the last 30 days' accuracy. ``waiting``:
     the questions `quiz` would ask now, said as today's (the reviews whose day has come are
@@ -196,7 +198,7 @@ def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None) -> Profile:
     learner_id = turn.learner.id
     unit = turn.unit
     streak = effective_streak(turn)
-    today, upcoming, following = due_counts(turn, waiting)
+    today, upcoming, following = due_counts(turn, waiting, cards)
     recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),

@@ -32,6 +32,7 @@ from bot.messages import (
     NothingDue,
     Notice,
     NoticeCode,
+    Profile,
     StreakNews,
 )
 from storage.records import Ask, Card
@@ -119,19 +120,21 @@ def sync_cards(turn: Turn) -> None:
 
 
 def pick(turn: Turn, everything: bool | None = None,
-         answered: set[tuple[str, str]] | None = None) -> list[Candidate]:
+         answered: set[tuple[str, str]] | None = None,
+         cards: list[Card] | None = None) -> list[Candidate]:
     """The questions worth asking now, by expected gain in recall (:mod:`selection`). A
     candidate's lesson was read on an earlier day (never on its own day: it is fresh), and it
     was not answered today; a question never asked starts from its lesson. The daily push
     (or ``everything``) weighs every such question; a learner asking beyond it gets those that
-    are due (FSRS's next review has come), so `quiz` ends when what is due is done."""
+    are due (FSRS's next review has come), so `quiz` ends when what is due is done. ``cards``:
+    the learner's cards when the caller has read them already."""
     everything = turn.pushed if everything is None else everything
     read_at = {receipt.lesson_id: receipt.at for receipt in turn.history()}
     today, tz = turn.today, turn.tz
     if answered is None:  # practice leaves no trace on the cards: the answers tell
         answered = practice.answered_today(turn)
     candidates = []
-    for card in turn.unit.cards.all(turn.learner.id):
+    for card in turn.unit.cards.all(turn.learner.id) if cards is None else cards:
         if (not everything and card.due_at > turn.now) or \
                 (card.lesson_id, card.question_key) in answered:
             continue
@@ -158,16 +161,23 @@ def waiting(turn: Turn) -> int:
     return len(waiting_keys(turn))
 
 
-def waiting_keys(turn: Turn) -> set[tuple[str, str]]:
+def waiting_keys(turn: Turn, cards: list[Card] | None = None) -> set[tuple[str, str]]:
     """(lesson, question key) of the review questions :func:`waiting` counts."""
     answered = practice.answered_today(turn)
     keys = {(candidate.lesson_id, candidate.question_key)
-            for candidate in pick(turn, answered=answered)}
+            for candidate in pick(turn, answered=answered, cards=cards)}
     open_ask = turn.unit.asks.latest_open(turn.learner.id, topic=False)
     if open_ask is not None and not open_ask.check_phase and \
             (open_ask.lesson_id, open_ask.question_key) not in answered:
         keys.add((open_ask.lesson_id, open_ask.question_key))
     return keys
+
+
+def standing(turn: Turn) -> Profile:
+    """What `me` and the App Home show (:func:`progress.profile`), with today's reviews those
+    `quiz` would ask now; the learner's cards are read once for both counts."""
+    cards = turn.unit.cards.all(turn.learner.id)
+    return progress.profile(turn, waiting_keys(turn, cards), cards)
 
 
 def ask_next(turn: Turn) -> bool:
