@@ -165,21 +165,39 @@ class DashboardWeb:
         key = request.match_info.get("page", "overview")
         learner = request.match_info.get("learner")
         if learner is not None and not 0 < int(learner) < 2**31:
-            raise web.HTTPNotFound(text="no such learner", headers=_HEADERS)
+            return self.problem(request, 404, "There is no learner with this number.")
         if learner is None and key not in PAGES:
-            raise web.HTTPNotFound(text=f"no page {key!r}: try one of {', '.join(PAGES)}",
-                                   headers=_HEADERS)
+            return self.problem(request, 404, f"There is no page {key!r}: the pages are "
+                                f"{', '.join(PAGES)}.")
         try:
             filters = self.filters(request)
         except BadFilter as exc:
-            return web.Response(text=str(exc), status=400, headers=_HEADERS)
+            return self.problem(request, 400, str(exc), back=request.path)
         try:
             page = await asyncio.to_thread(
                 self.dashboard.build, "learner" if learner else key, filters, self.now(),
                 int(learner) if learner else None)
         except KeyError:
-            raise web.HTTPNotFound(text="no such learner", headers=_HEADERS) from None
+            return self.problem(request, 404, "There is no learner with this number (a "
+                                "learner who asked to be forgotten has none any more).")
         return page, filters
+
+    def problem(self, request: web.Request, status: int, reason: str,
+                back: str = f"{PREFIX}/") -> web.Response:
+        """An address that names nothing (404) or a filter that cannot be read (400): a page
+        saying so with a way back for a person, ``{"error": ...}`` for a JSON client, the
+        sentence alone for a CSV download."""
+        if request.path.endswith(".json"):
+            return web.json_response({"error": reason}, status=status, headers=_HEADERS)
+        if request.path.endswith(".csv"):
+            return web.Response(text=reason, status=status, headers=_HEADERS)
+        html = self.templates.get_template("problem.html").render(
+            title="Not found" if status == 404 else "This address cannot be read",
+            reason=reason, back=back,
+            back_label="Back to the overview" if back == f"{PREFIX}/"
+            else "The same page without filters")
+        return web.Response(text=html, status=status, content_type="text/html",
+                            headers=_HEADERS)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         built = await self.build(request)
@@ -220,8 +238,9 @@ class DashboardWeb:
         page, _ = built
         table = page.all_tables().get(request.match_info["table"])
         if table is None:
-            raise web.HTTPNotFound(text=f"no table {request.match_info['table']!r} on this page",
-                                   headers=_HEADERS)
+            return self.problem(request, 404, f"There is no table "
+                                f"{request.match_info['table']!r} on this page: its tables "
+                                f"are {', '.join(page.all_tables()) or 'none'}.")
         out = io.StringIO()
         out.write("\ufeff")  # a BOM: spreadsheets then read the names as UTF-8
         writer = csv.writer(out)

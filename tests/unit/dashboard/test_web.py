@@ -4,6 +4,7 @@ spreadsheet cannot run, JSON with the page's numbers, and /metrics."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -53,14 +54,36 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
         client: TestClient) -> None:
     response = await client.get("/dashboard/overview?from=yesterday")
     assert response.status == 400
-    assert "'from' must be a date like 2026-03-01" in await response.text()
+    assert "'from' must be a date like 2026-03-01" in html.unescape(await response.text())
     response = await client.get("/dashboard/overview?from=2026-03-10&to=2026-03-01")
-    assert response.status == 400 and "swap them" in await response.text()
+    assert response.status == 400 and "swap them" in html.unescape(await response.text())
     assert (await client.get("/dashboard/overview?track=nope")).status == 400
     assert (await client.get("/dashboard/nothing-here")).status == 404
     assert (await client.get("/dashboard/?to=9999-12-31")).status == 400
     assert (await client.get("/dashboard/?to=0001-01-05")).status == 400
     assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
+
+
+async def test_an_address_that_names_nothing_says_so_with_a_way_back(client: TestClient) -> None:
+    """A person gets a page with a link back; a JSON client gets JSON; a CSV download the
+    sentence alone."""
+    response = await client.get("/dashboard/nothing-here")
+    page = html.unescape(await response.text())
+    assert response.status == 404 and response.content_type == "text/html"
+    assert "There is no page 'nothing-here': the pages are overview," in page
+    assert '<a href="/dashboard/">Back to the overview</a>' in page
+    response = await client.get("/dashboard/questions?from=yesterday&platform=slack")
+    page = html.unescape(await response.text())
+    assert response.status == 400 and "'from' must be a date like" in page
+    assert '<a href="/dashboard/questions">The same page without filters</a>' in page
+    response = await client.get("/dashboard/learners/4242.json")
+    assert response.status == 404 and response.content_type == "application/json"
+    assert (await response.json())["error"].startswith("There is no learner with this number")
+    response = await client.get("/dashboard/overview.json?to=9999-12-31")
+    assert response.status == 400 and "to" in (await response.json())["error"]
+    response = await client.get("/dashboard/overview/nope.csv")
+    assert response.status == 404 and response.content_type == "text/plain"
+    assert "There is no table 'nope' on this page: its tables are " in await response.text()
 
 
 async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
