@@ -27,10 +27,22 @@ Cell = str | int | float | None
 
 @dataclass(frozen=True)
 class Figure:
-    """One headline number."""
+    """One headline number: ``value`` as the page shows it, ``number`` as a program reads it
+    (a count, or a share from 0 to 1; None when there is none, or the figure is not a
+    number)."""
 
     label: str
     value: str
+    number: int | float | None = None
+
+    @classmethod
+    def count(cls, label: str, count: int) -> Figure:
+        return cls(label, str(count), count)
+
+    @classmethod
+    def share(cls, label: str, share: float | None) -> Figure:
+        """A share from 0 to 1, shown as a percentage."""
+        return cls(label, percent(share), rounded(share, 4))
 
 
 @dataclass(frozen=True)
@@ -237,14 +249,15 @@ class Dashboard:
                              rounded(figures.ratio(row.activity.right, row.activity.answered)))
                             for row in platforms))
         return Page("overview", "Overview", (
-            Figure("enrolled", str(counts.enrolled)),
-            Figure("active, the range's last 7 days", str(counts.active_7)),
-            Figure("active, the range's last 30 days", str(counts.active_30)),
+            Figure.count("enrolled", counts.enrolled),
+            Figure.count("active, the range's last 7 days", counts.active_7),
+            Figure.count("active, the range's last 30 days", counts.active_30),
             Figure("lessons delivered in the range and read by its end",
-                   f"{read} of {delivered} ({percent(figures.ratio(read, delivered))})"),
-            Figure("questions asked", str(activity.asked)),
-            Figure("answers", str(activity.answered)),
-            Figure("accuracy", percent(figures.ratio(activity.right, activity.answered))),
+                   f"{read} of {delivered} ({percent(figures.ratio(read, delivered))})",
+                   rounded(figures.ratio(read, delivered), 4)),
+            Figure.count("questions asked", activity.asked),
+            Figure.count("answers", activity.answered),
+            Figure.share("accuracy", figures.ratio(activity.right, activity.answered)),
         ), (daily, streaks), (table,), (
             *(("No learner yet: the figures come as learners write to the bot (microlearn "
                "run), or from a synthetic cohort to look around with (microlearn simulate, "
@@ -339,8 +352,8 @@ class Dashboard:
         answered = sum(1 for *_, values in rows if values[5])  # flagged alone: not answered
         sure = self.confidence_table(reports, scope)
         return Page("questions", "Questions", (
-            Figure("questions answered", str(answered)),
-            Figure("look broken", str(broken)),
+            Figure.count("questions answered", answered),
+            Figure.count("look broken", broken),
         ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
@@ -416,8 +429,8 @@ class Dashboard:
                   + [("topic", name, rounded(value), cards) for name, (value, cards)
                      in sorted(by_topic.items())]))
         return Page("retention", "Retention", (
-            Figure("predicted recall now", percent(overall[0] if overall else None)),
-            Figure("cards", str(overall[1] if overall else 0)),
+            Figure.share("predicted recall now", overall[0] if overall else None),
+            Figure.count("cards", overall[1] if overall else 0),
         ), (tracks, topics, history), (table,), (
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
@@ -496,8 +509,8 @@ class Dashboard:
             links=tuple(f"learners/{row.learner_id}" for row in ordered),
             marked=tuple(row.learner_id in risky for row in ordered), shown=LISTED)
         return Page("learners", "Learners", (
-            Figure("learners", str(len(rows))),
-            Figure("at risk", str(len(risks))),
+            Figure.count("learners", len(rows)),
+            Figure.count("at risk", len(risks)),
         ), (), (table,), (
             f"At risk: no action for {self.settings.idle_days} days, "
             f"{self.settings.overdue_reviews} reviews or more overdue with questions of the last "
@@ -530,11 +543,12 @@ class Dashboard:
                         for track, pair in sorted(scores.items()))
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
-            Figure("points", str(row.points)),
-            Figure("streak", f"{figures.learner_streak(row, now)} (longest {row.longest})"),
+            Figure.count("points", row.points),
+            Figure("streak", f"{figures.learner_streak(row, now)} (longest {row.longest})",
+                   figures.learner_streak(row, now)),
             Figure("last action", _stamp(row.last_action) or "never"),
-            Figure("accuracy, last 50 answers", percent(figures.ratio(right, len(answers)))),
-            Figure("reviews overdue", str(row.overdue)),
+            Figure.share("accuracy, last 50 answers", figures.ratio(right, len(answers))),
+            Figure.count("reviews overdue", row.overdue),
         ), (), (
             Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
             Table("checks", "Knowledge checks (share right; empty: not done, or skipped)", (
@@ -572,12 +586,12 @@ class Dashboard:
                        tuple((words, times, _stamp(last))
                              for words, times, last in reports.misses(scope)), shown=LISTED)
         return Page("lessons", "Lessons", (
-            Figure("lessons in the track" if scope.lessons is not None
-                   else "lessons in the library", str(len(shown))),
-            Figure("lessons nobody got in the range (delivered, read or looked up)", str(sum(
-                1 for row in rows if not (row.delivered or row.read or row.looked_up)))),
-            Figure("unanswered lookups", str(sum(row[1] for row in misses.rows
-                                                 if isinstance(row[1], int)))),
+            Figure.count("lessons in the track" if scope.lessons is not None
+                         else "lessons in the library", len(shown)),
+            Figure.count("lessons nobody got in the range (delivered, read or looked up)", sum(
+                1 for row in rows if not (row.delivered or row.read or row.looked_up))),
+            Figure.count("unanswered lookups", sum(row[1] for row in misses.rows
+                                                   if isinstance(row[1], int))),
         ), (), (table, misses))
 
 
@@ -611,11 +625,11 @@ class Dashboard:
             return (sum(value * count for value, count in values if value is not None) / total
                     if total else None)
         return Page("gain", "Knowledge gain", (
-            Figure("learners with both checks", str(both)),
-            Figure("mean before", percent(mean([(row.mean_pre, row.both) for row in rows]))),
-            Figure("mean after", percent(mean([(row.mean_post, row.both) for row in rows]))),
-            Figure("mean normalised gain", percent(
-                sum(value * count for value, count in defined) / weight if weight else None)),
+            Figure.count("learners with both checks", both),
+            Figure.share("mean before", mean([(row.mean_pre, row.both) for row in rows])),
+            Figure.share("mean after", mean([(row.mean_post, row.both) for row in rows])),
+            Figure.share("mean normalised gain",
+                         sum(value * count for value, count in defined) / weight if weight else None),
         ), (chart,), (table,), (
             "A track whose first lesson says 'check' asks a few of its questions before that "
             "lesson (the baseline: nothing counts) and again in a quiz days after its last "
@@ -657,10 +671,10 @@ class Dashboard:
         up = sum(row[1] for row in rated)
         down = sum(row[2] for row in rated)
         return Page("voice", "Learners' voice", (
-            Figure("lessons rated", str(up + down)),
-            Figure("rated useful", percent(figures.ratio(up, up + down))),
-            Figure("ratings with words", str(sum(row[3] for row in rated))),
-            Figure("reflections", str(reports.reflection_count(scope))),
+            Figure.count("lessons rated", up + down),
+            Figure.share("rated useful", figures.ratio(up, up + down)),
+            Figure.count("ratings with words", sum(row[3] for row in rated)),
+            Figure.count("reflections", reports.reflection_count(scope)),
         ), (chart,), (table, comments, reflections), (
             "A learner rates a lesson with one tap after reading it (typing \"rate up\" or "
             "\"rate down\" later changes it); \"not useful\" invites a few words. "

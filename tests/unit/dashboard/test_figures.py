@@ -251,7 +251,7 @@ def test_every_page_builds_and_filters_change_the_numbers(
         unit.flags.add(cohort["dee"], "t/a", "an-old-key", "never answered", MONDAY)
     again = dashboard.build("questions", everything, NOW)
     assert len(again.tables[0].rows) == len(table.rows) + 1
-    assert again.figures[0] == answered == Figure("questions answered", str(len(table.rows)))
+    assert again.figures[0] == answered == Figure.count("questions answered", len(table.rows))
     lessons = dashboard.build("lessons", everything, NOW)
     assert lessons.tables[1].rows == (("kerberos tickets", 2, "2026-03-18 09:00"),)
     track = dashboard.build("lessons", Filters(date(2026, 3, 1), NOW.date(), track="t"), NOW)

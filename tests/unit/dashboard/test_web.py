@@ -64,6 +64,26 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
 
 
+async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestClient,
+                                                                 database: Database) -> None:
+    """"81%" and "3 of 4 (75%)" are for people; a program gets 0.81 and 0.75, and counts as
+    numbers."""
+    with database.unit() as unit:
+        learner = unit.learners.find("slack", "U1")
+        assert learner is not None
+        for question, right in (("q1", True), ("q2", True), ("q3", False)):
+            unit.answers.record(learner.id, "security/phishing-basics", question, [0], right,
+                                NOW - timedelta(hours=2), f"test:{question}")
+    body = await (await client.get("/dashboard/overview.json")).json()
+    figures = {figure["label"]: figure for figure in body["figures"]}
+    assert figures["enrolled"] == {"label": "enrolled", "value": "1", "number": 1}
+    assert figures["answers"]["number"] == 3
+    assert figures["accuracy"] == {"label": "accuracy", "value": "67%", "number": 0.6667}
+    learner_page = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
+    by_label = {figure["label"]: figure for figure in learner_page["figures"]}
+    assert by_label["platform"] == {"label": "platform", "value": "slack", "number": None}
+
+
 async def test_an_address_that_names_nothing_says_so_with_a_way_back(client: TestClient) -> None:
     """A person gets a page with a link back; a JSON client gets JSON; a CSV download the
     sentence alone."""
@@ -116,7 +136,7 @@ async def test_a_long_table_shows_its_first_rows_and_its_csv_and_figure_have_all
     assert "The first 2 of 3 rows; the CSV has them all." in page
     assert page.count("<td>2026-03-20 11:00</td>") == 2
     body = await (await client.get("/dashboard/lessons.json")).json()
-    assert {"label": "unanswered lookups", "value": "4"} in body["figures"]
+    assert {"label": "unanswered lookups", "value": "4", "number": 4} in body["figures"]
     response = await client.get("/dashboard/lessons/unanswered.csv")
     rows = list(csv.reader(io.StringIO(await response.text())))
     assert [row[:2] for row in rows[1:]] == [["expenses", "2"], ["parking", "1"],
@@ -142,7 +162,7 @@ async def test_json_has_the_pages_numbers(client: TestClient) -> None:
     response = await client.get("/dashboard/overview.json?from=2026-03-01")
     body = await response.json()
     assert body["page"] == "overview" and body["filters"]["from"] == "2026-03-01"
-    assert body["figures"][0] == {"label": "enrolled", "value": "1"}
+    assert body["figures"][0] == {"label": "enrolled", "value": "1", "number": 1}
     assert body["charts"][0]["key"] == "daily-active"
     assert len(body["charts"][0]["labels"]) == 20  # 1 to 20 March
 
