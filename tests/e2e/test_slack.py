@@ -374,6 +374,31 @@ async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(
     assert "You answered" in block_texts(again.blocks)
 
 
+async def test_a_second_tap_is_told_to_the_tapper_alone(lone_bot: SlackBot,
+                                                         fake: FakeSlack) -> None:
+    """A double tap (or a tap on a copy not yet refreshed): "You already answered that one"
+    is ephemeral, not a message that stays in the DM; when Slack refuses an ephemeral
+    message, it is posted as before."""
+    await say(lone_bot, "hi")
+    await say(lone_bot, "quiz me on passwords", wait=2)
+    question = fake.posted(ANN_DM)[-1]
+    stale = Message(question.channel, question.ts, question.text, list(question.blocks))
+    await press_in_dm(fake, stale, 0)
+    await fake.wait_for(lambda: bool(question.edits))
+    await lone_bot.adapter.listeners.drain()
+    posts = len(fake.posted(ANN_DM))
+    await press_in_dm(fake, stale, 1)
+    await fake.wait_for(lambda: len(fake.ephemeral) == 1)
+    [note] = fake.ephemeral
+    assert note.channel == ANN_DM and "You already answered that one" in note.text
+    assert fake.calls_to("chat.postEphemeral")[0].params["user"] == ANN
+    assert len(fake.posted(ANN_DM)) == posts and len(question.edits) == 1
+    fake.fail_next("chat.postEphemeral", 200, "not_in_channel")
+    await press_in_dm(fake, stale, 1)
+    [posted] = (await fake.wait_posts(posts + 1, ANN_DM))[posts:]
+    assert "You already answered that one" in posted.text and len(fake.ephemeral) == 1
+
+
 # -- what is not a person typing, retries, failures ------------------------------------------------
 
 async def test_edits_joins_bots_and_channel_messages_are_ignored(lone_bot: SlackBot,

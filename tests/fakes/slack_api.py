@@ -320,6 +320,8 @@ class FakeSlack:
         self.messages: list[Message] = []
         self.files: dict[str, SharedFile] = {}
         """Files by id: announced, uploaded, then shared (``channel`` set)."""
+        self.ephemeral: list[Message] = []
+        """What ``chat.postEphemeral`` showed (to its ``user``, in its channel)."""
         self.responses: list[dict[str, Any]] = []
         """What was posted to a slash command's ``response_url`` (``{url}/response/...``)."""
         self._file_ids = itertools.count(1)
@@ -596,6 +598,18 @@ class FakeSlack:
         return {"channel": channel, "ts": message.ts,
                 "message": {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID,
                             "text": text, "blocks": blocks, "ts": message.ts}}
+
+    def api_chat_postEphemeral(self, params: dict[str, Any], now: float) -> dict[str, Any]:
+        """A message only ``user`` sees, until they reload: kept in ``ephemeral``."""
+        channel, user = str(params.get("channel") or ""), str(params.get("user") or "")
+        self._channel(channel)
+        if user not in self.users and not self.auto_users:
+            raise _Refusal("user_not_in_channel")
+        text, blocks = self._content(params)
+        self.ephemeral.append(Message(channel, f"{1700000000 + next(self._ts)}.000200", text,
+                                      blocks))
+        self._notify()
+        return {"message_ts": self.ephemeral[-1].ts}
 
     def shared(self, channel: str | None = None) -> list[SharedFile]:
         """Files shared (in ``channel``), in order."""

@@ -271,6 +271,20 @@ class SlackAdapter:
             self._shown.remember(message.ask_id, (channel, ts, message.blocks))
         return ts
 
+    async def whisper(self, channel: str, user: str, message: SlackMessage) -> bool:
+        """``chat.postEphemeral``: ``message`` seen by ``user`` alone and gone on reload (a
+        note on a press that did nothing should not stay in the conversation). False when
+        Slack did not take it; the caller then posts it."""
+        try:
+            async with self.pacer.slot(channel):
+                await self.client.chat_postEphemeral(channel=channel, user=user,
+                                                     text=message.text, blocks=message.blocks)
+        except CALL_ERRORS as exc:
+            log.info("could not post an ephemeral note: %s",
+                     delivery_error(exc, "chat.postEphemeral"), extra={"platform": "slack"})
+            return False
+        return True
+
     async def upload(self, channel: str, message: SlackMessage) -> str:
         """Share ``message.upload`` in ``channel`` with ``message.text`` as its comment (files
         upload v2: an upload URL, the bytes, then the share); the file's id."""

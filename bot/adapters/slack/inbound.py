@@ -37,6 +37,8 @@ from bot.messages import (
     Feedback,
     Inbound,
     LessonRead,
+    Notice,
+    NoticeCode,
     NotIt,
     Outbound,
     Platform,
@@ -62,6 +64,10 @@ DM, a burst takes a while, and an orchestrator's usual grace before it kills is 
 WORDS_LIMIT = 40_000
 """Longer text is cut before the engine sees it (Slack's own limit for a message): a question
 may come after a long paste, and lookup reads a message's start and end."""
+
+
+STALE_NOTES = (Notice(NoticeCode.ALREADY_ANSWERED), Notice(NoticeCode.QUESTION_CLOSED))
+"""What a tap on an answer button that no longer counts is told (ephemerally)."""
 
 
 PERSON_SUBTYPES = (None, "", "file_share", "thread_broadcast")
@@ -248,6 +254,12 @@ class Listeners:
                 log.info("could not update the question message: %s", exc,
                          extra={"platform": "slack"})
         await self.adapter.close_answered(given, pressed=ts)  # its other copies
+        if len(replies) == 1 and replies[0] in STALE_NOTES:
+            # A second tap (or a tap on an old copy): the note is for the tapper alone, and
+            # not a message that stays in the conversation.
+            [note] = self.adapter.blocks.messages(replies)
+            if await self.adapter.whisper(channel, user, note):
+                return
         await self.adapter.reply(channel, replies, user)
 
     async def lesson_button(self, user: str, channel: str, ts: str, value: str, block_id: str,
