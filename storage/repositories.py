@@ -1307,15 +1307,20 @@ class Checks:
         assert found is not None
         return found
 
-    def answer(self, learner_id: int, track: str, phase: str, correct: bool) -> None:
+    def answer(self, learner_id: int, track: str, phase: str, correct: bool,
+               position: int | None = None) -> bool:
         """Count one answer of an unfinished check (an ask is graded once, so this runs once
-        per question)."""
+        per question); with ``position``, only while that many questions are answered (of
+        two presses on two copies of one question, one counts). False when nothing counted."""
         table = TrackCheckRow.__table__  # type: ignore[attr-defined]
-        self.session.execute(update(table).where(
-            table.c.learner_id == learner_id, table.c.track == track, table.c.phase == phase,
-            table.c.finished_at.is_(None))
+        where = [table.c.learner_id == learner_id, table.c.track == track,
+                 table.c.phase == phase, table.c.finished_at.is_(None)]
+        if position is not None:
+            where.append(table.c.answered == position)
+        return self.session.execute(update(table).where(*where)
             .values(answered=table.c.answered + 1, right=table.c.right + int(correct),
-                    results=table.c.results.concat("1" if correct else "0")))
+                    results=table.c.results.concat("1" if correct else "0"))
+            .returning(table.c.track)).first() is not None
 
     def finish(self, learner_id: int, track: str, phase: str, now: datetime,
                skipped: bool = False) -> bool:

@@ -157,10 +157,10 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
         correct = set(choices) == set(question.correct_indexes)
     if found is not None:
         given = AnswerGiven(asked.id, found[0], found[1], choices or ())
-    if not unit.asks.close(asked.id, turn.now):
-        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))
+    if unit.asks.close(asked.id, turn.now):
+        unit.checks.answer(turn.learner.id, track, PRE, correct)
+    elif not _answer_again_asked(turn, asked, correct):
         return None
-    unit.checks.answer(turn.learner.id, track, PRE, correct)
     check = unit.checks.get(turn.learner.id, track, PRE)
     if check is None or check.finished_at is not None:
         return None
@@ -170,6 +170,31 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
     turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions),
                        follows=given))
     return track
+
+
+def _answer_again_asked(turn: Turn, asked: Ask, correct: bool) -> bool:
+    """A press on an earlier copy of a baseline question whose ask was let go (by a push) or
+    asked again in a new message: it answers the question while the check still waits for
+    it, as a press on an earlier copy of a review does. Otherwise the learner is told it was
+    answered, or let go (a check's answers are not in the answers table). True when it
+    counted."""
+    unit, learner_id, track = turn.unit, turn.learner.id, asked.check_track or ""
+    check = unit.checks.get(learner_id, track, PRE)
+    question = (asked.lesson_id, asked.question_key)
+    waiting = check is not None and check.finished_at is None and \
+        check.answered < len(check.questions) and check.questions[check.answered] == question
+    if check is None or not waiting:
+        done = check is not None and question in check.questions[:check.answered]
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED if done else NoticeCode.QUESTION_CLOSED))
+        return False
+    if not unit.checks.answer(learner_id, track, PRE, correct, position=check.answered):
+        turn.say(Notice(NoticeCode.ALREADY_ANSWERED))  # another copy's press came first
+        return False
+    copy = unit.asks.latest_open(learner_id)
+    if copy is not None and copy.check_phase == PRE and copy.check_track == track and \
+            (copy.lesson_id, copy.question_key) == question:
+        unit.asks.close(copy.id, turn.now)
+    return True
 
 
 def next_of_track(turn: Turn, track: str) -> str | None:

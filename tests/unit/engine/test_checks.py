@@ -521,3 +521,26 @@ def test_an_endline_question_reworded_meanwhile_counts_as_not_known_and_the_chec
     assert isinstance(out[-1], QuestionMessage) and (out[-1].check, out[-1].number) == (
         "post", 2)
     assert count(database, "SELECT answered FROM track_check WHERE phase = 'post'") == 1
+
+
+def test_a_press_on_an_earlier_copy_of_a_baseline_question_asked_again_answers_it(
+        say: Say, engine: Engine) -> None:
+    """The push had let it go and asked it again: the press on Monday's copy was told "You
+    already answered that one", nothing was kept, and the question stayed open."""
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    assert isinstance(first, QuestionMessage) and first.check == "pre"
+    pushed = deliver(engine, learner_of(engine).id, "quiz", MON.replace(hour=15))
+    again = next(m for m in pushed if isinstance(m, QuestionMessage))
+    assert again.question == first.question and again.ask_id != first.ask_id
+    out = say(answer=right(first), at=MON.replace(hour=16))
+    assert isinstance(out[-1], QuestionMessage) and (out[-1].check, out[-1].number) == ("pre", 2)
+    assert out[-1].follows is not None and out[-1].follows.ask_id == first.ask_id
+    # The copy asked again is answered now: a press on it counts nothing more.
+    assert kinds(say(answer=right(again), at=MON.replace(hour=16))) == [
+        "notice:already_answered"]
+    [waiting] = say("quiz", at=MON.replace(hour=16))
+    assert isinstance(waiting, QuestionMessage) and (waiting.check, waiting.number) == ("pre", 2)
+    with engine.store.unit() as unit:
+        check = unit.checks.get(learner_of(engine).id, "safe", "pre")
+        assert check is not None and (check.answered, check.right) == (1, 1)
