@@ -130,6 +130,7 @@ class NoticeCode(StrEnum):
     NOT_LINKED = "not_linked"
     PUSH_WHERE = "push_where"
     CHECK_SKIPPED = "check_skipped"
+    CHECK_SET_ASIDE = "check_set_aside"
     NO_CHECK = "no_check"
     PRIVATE_ONLY = "private_only"
     SET_DONE = "set_done"

@@ -3,8 +3,9 @@ after its last (the endline), for the normalised gain trainers report.
 
 A track asks for one in its first lesson's front matter (``check``). Before that lesson is
 first given, the learner answers a few of the track's questions, chosen here: spread over its
-lessons, the same for the same learner every time. Baseline answers earn nothing, keep no
-streak and count in no figure, but each seeds its question's FSRS card when its lesson comes.
+lessons, the same for the same learner every time. Baseline answers earn nothing and count in
+no figure, but they keep the day's streak, and each seeds its question's FSRS card when its
+lesson comes. One left since an earlier day is set aside by the next lesson push.
 Once every lesson of the track is read and ``check_days`` have passed, the next quiz push
 asks the same questions again: normal answers, also kept as the endline.
 """
@@ -73,15 +74,23 @@ def _received(turn: Turn, lesson: Lesson) -> bool:
     return receipt is not None and receipt.via is not LessonSource.LOOKUP
 
 
-def gate(turn: Turn, lesson: Lesson) -> bool:
+def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
     """Before the first lesson of a track with a check is given: its baseline (begun, or begun
     again where the learner left it) instead of the lesson. True when it is asked; the lesson
-    follows its last answer (or `skip check`)."""
+    follows its last answer (or `skip check`). A ``scheduled`` lesson on a later day than the
+    check began sets it aside: the lesson comes."""
     track = lesson.track
     if not track:
         return False
     check = turn.unit.checks.get(turn.learner.id, track, PRE)
     if check is not None and check.finished_at is not None:
+        return False
+    if check is not None and scheduled and \
+            calendar.local_date(check.started_at, turn.tz) < turn.today:
+        # Begun on an earlier day and left: the push brings the lesson, not the check again
+        # (a learner who let it wait had gone days without a lesson, and without a streak).
+        set_aside(turn, check)
+        turn.say(Notice(NoticeCode.CHECK_SET_ASIDE))
         return False
     if check is None:
         count = check_size(turn.catalog, track)
@@ -134,10 +143,12 @@ def _reload(turn: Turn, check: TrackCheck) -> TrackCheck:
     return found
 
 
-def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> str | None:
+def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
+                    ) -> tuple[bool, str | None]:
     """A baseline question answered (``choices`` None: "skip", not known): kept, no points,
-    no streak, no answer in any figure; then the next one. The track, when this answer ended
-    the baseline (its first lesson comes next); None otherwise."""
+    no answer in any figure; then the next one. Whether the answer counted (it keeps the
+    day's streak, as any answer does), and the track when it ended the baseline (its first
+    lesson comes next)."""
     unit, track = turn.unit, asked.check_track or ""
     found = turn.find_asked(asked)
     correct, given = False, None
@@ -147,29 +158,29 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None) -> 
         if order is None and check is not None and check.finished_at is None:
             if let_go_changed(turn, asked):  # asked again as it is now
                 ask_question(turn, check)
-            return None
+            return False, None
         if not choices or not all(0 <= choice < len(question.choices) for choice in choices):
             turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1))
-            return None
+            return False, None
         if len(set(choices)) > 1 and len(question.correct_indexes) == 1:
             turn.say(Notice(NoticeCode.ONE_CHOICE))
-            return None
+            return False, None
         correct = set(choices) == set(question.correct_indexes)
     if found is not None:
         given = AnswerGiven(asked.id, found[0], found[1], choices or ())
     if unit.asks.close(asked.id, turn.now):
         unit.checks.answer(turn.learner.id, track, PRE, correct)
     elif not _answer_again_asked(turn, asked, correct):
-        return None
+        return False, None
     check = unit.checks.get(turn.learner.id, track, PRE)
     if check is None or check.finished_at is not None:
-        return None
+        return True, None
     if ask_question(turn, check, given):
-        return None
+        return True, None
     check = _reload(turn, check)
     turn.say(CheckDone(track_title(track), PRE, check.right, len(check.questions),
                        follows=given))
-    return track
+    return True, track
 
 
 def _answer_again_asked(turn: Turn, asked: Ask, correct: bool) -> bool:
@@ -218,13 +229,18 @@ def skip(turn: Turn) -> TrackCheck | None:
     if check is None:
         turn.say(Notice(NoticeCode.NO_CHECK))
         return None
+    set_aside(turn, check)
+    turn.say(Notice(NoticeCode.CHECK_SKIPPED))
+    return check
+
+
+def set_aside(turn: Turn, check: TrackCheck) -> None:
+    """End a check without a score, its open question let go."""
     open_ask = turn.unit.asks.latest_open(turn.learner.id)
     if open_ask is not None and open_ask.check_track == check.track and \
             open_ask.check_phase == check.phase:
         turn.unit.asks.close(open_ask.id, turn.now)
     turn.unit.checks.finish(turn.learner.id, check.track, check.phase, turn.now, skipped=True)
-    turn.say(Notice(NoticeCode.CHECK_SKIPPED))
-    return check
 
 
 def seeds(turn: Turn, lesson: Lesson) -> dict[str, Card]:

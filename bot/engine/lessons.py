@@ -131,7 +131,7 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
         if scheduled and not turn.learner.all_read_told:
             turn.update_learner(LearnerChange(all_read_told=True))
         return
-    if checks.gate(turn, lesson):  # a track's baseline check comes before its first lesson
+    if checks.gate(turn, lesson, scheduled):  # a track's baseline comes before its first lesson
         return
     if turn.learner.all_read_told:  # a new lesson: when it is read too, say so again
         turn.update_learner(LearnerChange(all_read_told=False))

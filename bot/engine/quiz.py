@@ -368,7 +368,9 @@ def answer(turn: Turn, ask: Ask, choices: tuple[int, ...], level: str | None = N
 def baseline(turn: Turn, ask: Ask, choices: tuple[int, ...] | None) -> None:
     """A baseline question answered (None: not known); after the last, the track's first
     lesson."""
-    track = checks.answer_baseline(turn, ask, choices)
+    counted, track = checks.answer_baseline(turn, ask, choices)
+    if counted:
+        progress.activity(turn)  # a learner answering the check has done something today
     if track is not None:
         lessons.send_lesson(turn, scheduled=False, chosen=checks.next_of_track(turn, track))
 

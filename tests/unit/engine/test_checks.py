@@ -108,11 +108,12 @@ def test_the_first_lesson_of_a_checked_track_comes_after_a_baseline_that_counts_
     # Spread over the track: every lesson is asked, in the track's order.
     assert set(seen) == {"safe/one", "safe/two", "safe/three"} and seen == sorted(
         seen, key=["safe/one", "safe/two", "safe/three"].index)
-    # Nothing counted: no answer, no points, no streak, no ask in the day's figures.
+    # Nothing counted: no answer, no points, no ask in the day's figures; but the learner
+    # did something today, and the day keeps the streak.
     assert count(database, "SELECT count(*) FROM answer") == 0
     assert count(database, "SELECT count(*) FROM points") == 0
     assert count(database, "SELECT coalesce(sum(asked), 0) FROM activity_day") == 0
-    assert count(database, "SELECT coalesce(max(current), 0) FROM streak") == 0
+    assert count(database, "SELECT coalesce(max(current), 0) FROM streak") == 1
     profile = say("me", at=MON)[0]
     assert isinstance(profile, Profile) and profile.points == 0 and profile.answered == 0
 
@@ -139,8 +140,7 @@ def test_an_ignored_baseline_is_asked_again_where_it_was_left_and_skip_check_end
     waiting = out[-1]
     assert isinstance(waiting, QuestionMessage)
     say("bananas", at=MON)  # a lookup meanwhile leaves it waiting
-    learner = learner_of(engine)
-    again = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
+    again = say("lesson", at=MON + timedelta(days=1))  # asked for: the check goes on
     assert again[0] == CheckIntro("Safe", 4, "pre", left=3)
     assert isinstance(again[1], QuestionMessage) and again[1].ask_id == waiting.ask_id
     assert (again[1].number, again[1].of) == (2, 4)
@@ -544,3 +544,25 @@ def test_a_press_on_an_earlier_copy_of_a_baseline_question_asked_again_answers_i
     with engine.store.unit() as unit:
         check = unit.checks.get(learner_of(engine).id, "safe", "pre")
         assert check is not None and (check.answered, check.right) == (1, 1)
+
+
+def test_a_baseline_left_since_an_earlier_day_is_set_aside_by_the_lesson_push(
+        say: Say, engine: Engine, database: Database) -> None:
+    """A learner who let the check wait had got the check again at every push and no lesson
+    for days, and no streak: the next day's push brings the lesson."""
+    say("hi", at=MON)
+    out = say("lesson", at=MON)
+    say(answer=right(out[-1]), at=MON)  # one of four answered, then left
+    learner = learner_of(engine)
+    same_day = deliver(engine, learner.id, "lesson", MON.replace(hour=10))
+    assert same_day[0] == CheckIntro("Safe", 4, "pre", left=3)  # the day it began: asked
+    pushed = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
+    assert kinds(pushed) == ["notice:check_set_aside", "lesson"]
+    assert isinstance(pushed[1], LessonMessage) and pushed[1].lesson.id == "safe/one"
+    with engine.store.unit() as unit:
+        check = unit.checks.get(learner.id, "safe", "pre")
+        assert check is not None and check.finished_at is not None and check.score is None
+        assert unit.asks.latest_open(learner.id) is None  # its open question let go
+    # No endline will come for it, and the next lessons come without a check.
+    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
+    assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
