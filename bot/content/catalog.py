@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy
 from rapidfuzz.distance import OSA
@@ -627,7 +627,10 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
     problems = []
     first: dict[tuple[str, str], Lesson] = {}
     titled: dict[str, Lesson] = {}
-    for lesson in sorted(served.values(), key=lambda item: item.path):
+    # A file named as a copy ("x (1).md", "x - Copy.md", "Copy of x.md") is the one warned
+    # about: obeyed, the warning on the original deleted the file learners' progress is on.
+    for lesson in sorted(served.values(), key=lambda item: (_named_as_copy(item.path),
+                                                            item.path)):
         original = first.setdefault(lesson.content, lesson)
         if original is not lesson:
             problems.append(Problem(lesson.path, 1, Severity.WARNING,
@@ -673,6 +676,15 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
                                     f"'check: {lesson.check}' but track '{lesson.track}' has "
                                     f"only {questions} questions: the check asks {questions}"))
     return problems
+
+
+COPY_NAME = re.compile(r"(\s*\(\d+\)|[\s_-]+(copy|kopie)(\s*\(?\d+\)?)?|~)$"
+                       r"|^copy[\s_-]of[\s_-]", re.IGNORECASE)
+"""The names file managers give a copy: "x (1)", "x - Copy", "x copy 2", "Copy of x"."""
+
+
+def _named_as_copy(path: str) -> bool:
+    return COPY_NAME.search(PurePosixPath(path).stem) is not None
 
 
 def _track_slips(tracks: dict[str, tuple[Lesson, ...]]) -> list[Problem]:

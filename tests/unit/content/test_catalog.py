@@ -506,3 +506,19 @@ def test_a_file_saved_right_is_fixed_only_when_it_is_served_as_it_is_now(
     assert catalog.refresh([tmp_path / "b.md"]).fixed == ()
     write(tmp_path / "b.md", "---\ntitle: B\n---\nOther text.\n")
     assert catalog.refresh([tmp_path / "b.md"]).fixed == ("b.md",)
+
+
+@pytest.mark.parametrize("copy", ["mileage (1).md", "mileage - Copy.md", "Copy of mileage.md",
+                                  "mileage copy 2.md"])
+def test_a_copy_made_by_a_file_manager_is_the_one_warned_about(tmp_path: Path,
+                                                                copy: str) -> None:
+    """Its name sorts before the original's: the warning had told the trainer to delete the
+    original, the file learners' progress is on."""
+    page = "# Mileage\n\nClaim 0.30 per km with the trip's purpose and the odometer readings.\n"
+    write(tmp_path / "expenses/mileage.md", page)
+    write(tmp_path / "expenses" / copy, page)
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    [warned] = [problem for problem in catalog.problems() if "same title" in problem.message]
+    assert warned.path == f"expenses/{copy}"
+    assert "same title and text as 'expenses/mileage.md'" in warned.message
