@@ -426,7 +426,7 @@ class Engine:
         zone is one the platform gave, not the default)."""
         return Welcome(turn.view(), len(self.catalog.lessons()),
                        lessons.example_question(self.catalog),
-                       tuple(lessons.popular_topics(self.catalog, 2)), len(turn.read()),
+                       tuple(lessons.popular_topics(self.catalog, 2)), turn.read_in_library(),
                        zone_known)
 
     def standing(self, platform: Platform, user_id: str, now: datetime) -> Profile | None:

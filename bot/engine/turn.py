@@ -114,6 +114,11 @@ class Turn:
         """Every lesson the learner has read (acted on: not only received)."""
         return {receipt.lesson_id for receipt in self.history() if receipt.read_at is not None}
 
+    def read_in_library(self) -> int:
+        """How many lessons of the library as it is now the learner has read ("7 of 9"): a
+        lesson deleted or renamed since is not among them."""
+        return sum(self.catalog.get(lesson_id) is not None for lesson_id in self.read())
+
     def receipt(self, lesson_id: str) -> Receipt | None:
         """How the learner came by a lesson, if they did."""
         return next((item for item in self.history() if item.lesson_id == lesson_id), None)

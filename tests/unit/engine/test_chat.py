@@ -278,6 +278,20 @@ def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
     assert kinds(deliver(engine, learner.id, "quiz", thursday))[0] == "question"
 
 
+def test_me_counts_the_lessons_read_of_the_library_as_it_is_now(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A trainer deleted a lesson read: "4 of 9" had counted it, and could pass the total."""
+    say("hi", at=MON)
+    read_lesson(say, MON)
+    read_lesson(say, TUE)
+    [me] = say("me", at=TUE)
+    assert isinstance(me, Profile) and (me.lessons_read, me.lessons_total) == (2, 3)
+    (lessons / "basics/two.md").unlink()
+    engine.catalog.refresh()
+    [me] = say("me", at=TUE)
+    assert isinstance(me, Profile) and (me.lessons_read, me.lessons_total) == (1, 2)
+
+
 def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
     say("hi", at=MON)
     [one] = say("lesson", at=MON)  # basics/one
