@@ -191,6 +191,11 @@ def test_a_question_is_answered_and_the_invitation_stays(say: Say, database: Dat
     rate = next(m for m in say("done", at=MON) if isinstance(m, RateLesson))
     say(answer=rate.down, at=MON)
     assert kinds(say("how do I peel bananas?", at=MON))[0] in ("lookup", "no_match")
+    # Asked without a question mark, as people type in chat: looked up too (it had been
+    # kept as the comment, and the learner got no answer).
+    for question in ("can I peel bananas", "do I need to peel bananas", "is it ok to peel"):
+        assert kinds(say(question, at=MON))[0] in ("lookup", "no_match", "did_you_mean")
+    assert ratings(database) == [("basics/one", False, "")]
     assert say("Shorter, please", at=MON) == [Noted("comment", "One")]
     assert ratings(database) == [("basics/one", False, "Shorter, please")]
 
