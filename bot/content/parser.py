@@ -650,6 +650,8 @@ def _finish_question(
     short = _shorten(question.text, 60)
     if question.unheaded:
         heading = " ".join(question.text.replace("**", "").replace("__", "").split())
+        # "###Which form?" (no space after the hashes) is a heading Markdown does not read.
+        heading = heading.lstrip("#").strip() or heading
         problems.append(Problem(rel, where, Severity.ERROR,
                                 f"'{short}' is followed by choices but is not a question "
                                 f"heading; write it as '### {_shorten(heading, 60)}'"))

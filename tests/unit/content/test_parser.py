@@ -553,6 +553,15 @@ def test_a_question_written_without_its_heading_is_named_as_such() -> None:
     assert lesson is None  # a file with an error is not served (its last good version is)
 
 
+def test_a_heading_without_its_space_gets_the_fix_without_doubled_hashes() -> None:
+    """"###Which form?" had been told to write "### ###Which form?"."""
+    text = "# T\n\nBody.\n\n## Quiz\n\n###Which form?\n- [ ] A\n- [x] B\n"
+    _, problems = parse_lesson(text, "x.md")
+    assert [p.message for p in problems if p.is_error] == [
+        "'###Which form?' is followed by choices but is not a question heading; write it as "
+        "'### Which form?'"]
+
+
 def test_text_after_the_choices_with_no_choices_after_it_stays_the_questions() -> None:
     text = ("# T\n\nBody.\n\n## Quiz\n\n### First?\n- [x] yes\n- [ ] no\n\nA note after.\n\n"
             "### Second?\n- [x] a\n- [ ] b\n")
