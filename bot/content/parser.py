@@ -733,12 +733,24 @@ def _finish_question(
                                 f"question '{short}' asks to select all that apply but has one "
                                 "right answer; mark every right choice '- [x]', or drop those "
                                 "words"))
+    elif len(made.correct_indexes) > 1 and _SAYS_ONE.search(f"{made.text} {made.detail}"):
+        # Several '[x]' make it "select all that apply" (and the bot says so): a question
+        # asking for one was most likely meant with one right answer.
+        problems.append(Problem(rel, where, Severity.WARNING,
+                                f"question '{short}' asks for one answer but has "
+                                f"{len(made.correct_indexes)} choices marked '- [x]': learners "
+                                "are asked to select all that apply; keep one '- [x]', or "
+                                "reword the question"))
     draft.questions.append(made)
     draft.text_parts.append(question.text)
     draft.text_parts.extend(choice.text for choice in question.choices if choice.correct)
     if explanation:
         draft.text_parts.append(explanation)
 
+
+_SAYS_ONE = re.compile(r"\b(choose|pick|select|tick|give|name) (only )?one\b|\bwhich one\b"
+                       r"|\b(is|'s) the (single )?(best|most|only|main)\b", re.IGNORECASE)
+"""Words asking for a single answer ("Choose one", "Which ONE", "the best way")."""
 
 def _limit_warnings(
     question: _QuestionDraft, explanation: str, rel: str, problems: list[Problem]

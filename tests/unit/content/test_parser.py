@@ -732,3 +732,23 @@ def test_a_comment_line_leaves_the_text_around_it_as_markdown_read_it() -> None:
     """Dropped, the line under a paragraph made '---' its underline: a heading."""
     lesson, _ = parse_lesson("# T\n\nSome text.\n<!-- note -->\n---\n\nMore.\n", "x.md")
     assert lesson is not None and "Some text.\n\n---" in lesson.body
+
+
+@pytest.mark.parametrize(("words", "warned"), [
+    ("Choose one: which form covers a lost receipt?", True),
+    ("Which ONE of these is allowed?", True),
+    ("What is the best way to book a train?", True),
+    ("Which of these are the most common signs?", False),
+    ("Which expenses can you claim?", False),
+])
+def test_a_question_asking_for_one_answer_with_several_marked_is_warned(
+        words: str, warned: bool) -> None:
+    """Two '[x]' make it "select all that apply", which the bot then tells learners."""
+    text = f"# T\n\nBody.\n\n## Quiz\n\n### {words}\n- [x] A\n- [x] B\n- [ ] C\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    found = [p.message for p in problems if "asks for one answer" in p.message]
+    assert bool(found) == warned, problems
+    if warned:
+        assert found[0].endswith("has 2 choices marked '- [x]': learners are asked to select "
+                                 "all that apply; keep one '- [x]', or reword the question")
