@@ -148,6 +148,10 @@ FOREIGN_KEYS = frozenset({
 """Keys of other site generators that mean nothing here: ignored without a warning."""
 
 
+DASHED_FENCE = re.compile(r"^(?=.*[\u2012-\u2015])[-\u2012-\u2015]{1,3}$")
+"""A fence Word or Outlook autocorrected: an em or en dash, alone or with another (three at most)."""
+
+
 def split(text: str) -> tuple[str | None, int, int, str]:
     """Return (front matter text or None, 0-based line of the opening fence, 0-based first body
     line, "yaml" or "toml").
@@ -161,6 +165,10 @@ def split(text: str) -> tuple[str | None, int, int, str]:
     while start < len(lines) and not lines[start].strip():
         start += 1
     opening = lines[start].rstrip() if start < len(lines) else ""
+    if DASHED_FENCE.match(opening):
+        raise ValueError(f"the front matter's '---' became '{opening}' (an editor's "
+                         "autocorrect turns hyphens into a dash); type three hyphens '---' "
+                         "here and on the line that closes it")
     if opening not in (FENCE, TOML_FENCE):
         return None, 0, 0, "yaml"
     closers = (TOML_FENCE,) if opening == TOML_FENCE else (FENCE, "...")

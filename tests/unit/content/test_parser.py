@@ -752,3 +752,15 @@ def test_a_question_asking_for_one_answer_with_several_marked_is_warned(
     if warned:
         assert found[0].endswith("has 2 choices marked '- [x]': learners are asked to select "
                                  "all that apply; keep one '- [x]', or reword the question")
+
+
+@pytest.mark.parametrize("fence", ["\u2014", "\u2013-", "\u2014\u2014"])
+def test_front_matter_fences_turned_into_dashes_by_autocorrect_are_named(fence: str) -> None:
+    """Learners had read 'title: ...' as the lesson's text, and check only said it had no
+    title."""
+    text = f"{fence}\ntitle: Mileage\ntopic: expenses\n{fence}\nClaim mileage with the form.\n"
+    lesson, problems = parse_lesson(text, "mileage.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [(1, (
+        f"the front matter's '---' became '{fence}' (an editor's autocorrect turns hyphens "
+        "into a dash); type three hyphens '---' here and on the line that closes it"))]
