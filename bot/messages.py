@@ -515,6 +515,9 @@ class Resumed:
 
     kind: ClassVar[Kind] = Kind.RESUMED
     days: int = 0
+    keep_today: int = 0
+    """The streak (days) that today's lesson or an answer today keeps: back on a learning
+    day, the day counts again (0: nothing to say)."""
 
 
 @dataclass(frozen=True)

@@ -196,9 +196,16 @@ def resume(turn: Turn) -> None:
         turn.save_streak(replace(streak, last_active=streak_after_holiday(turn, streak),
                                  paused_since=None))
     turn.update_learner(LearnerChange(paused=False, stopped=False))
+    keep_today = 0
     if held:
         catch_up(turn)
-    turn.say(Resumed(held))
+        now = progress.effective_streak(turn)
+        workdays = turn.learner.workdays
+        if now.current and now.last_active is not None and now.last_active < turn.today and \
+                (not workdays or calendar.is_workday(turn.today, workdays)):
+            # "Your streak waited" said at 20:00, then lost at midnight: say the day counts.
+            keep_today = now.current
+    turn.say(Resumed(held, keep_today))
 
 
 def catch_up(turn: Turn) -> None:

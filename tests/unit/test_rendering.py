@@ -176,6 +176,9 @@ RENDERED: list[tuple[Outbound, str]] = [
     (Resumed(3), "Welcome back! Your reviews moved 3 days later and your streak waited for "
      "you. Daily messages are on again."),
     (Resumed(), "Welcome back! Daily messages are on again."),
+    (Resumed(2, keep_today=4), "Welcome back! Your reviews moved 2 days later and your streak "
+     "waited for you. Daily messages are on again. Today counts again: read today's lesson or "
+     "answer a question before midnight to keep your 4-day streak."),
     (ZoneNow("UTC"), 'Your time zone is UTC. Change it with "timezone Area/City", like '
      '"timezone Europe/Berlin".'),
     (UnknownCommand("foo"), 'I don\'t know "/foo". Type "help" for the list.'),

@@ -21,6 +21,7 @@ from bot.messages import (
     Outbound,
     Platform,
     Profile,
+    Resumed,
     Welcome,
 )
 from storage import Database
@@ -280,7 +281,9 @@ def test_a_holiday_begun_before_the_day_counted_keeps_the_streak_and_the_day_bac
     read_lesson(say, MON)
     say("pause", at=MON + timedelta(days=1, hours=-1))  # Tuesday 08:00, before its lesson
     thursday = MON + timedelta(days=3, hours=1)  # 10:00: the lesson time (09:00) has passed
-    say("resume", at=thursday)
+    # Told that the day counts: "your streak waited", said late in the day, had been read
+    # as "it is safe", and the streak was lost at midnight.
+    assert say("resume", at=thursday) == [Resumed(2, keep_today=1)]
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None
@@ -293,7 +296,7 @@ def test_a_holiday_begun_before_the_day_counted_keeps_the_streak_and_the_day_bac
     # Back before the lesson time: it comes at its time, as on any day.
     say("pause", at=thursday)
     monday = MON + timedelta(days=7, hours=-2)
-    say("resume", at=monday)
+    assert say("resume", at=monday) == [Resumed(4, keep_today=2)]
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
         assert learner is not None and learner.next_lesson_at == MON + timedelta(days=7)
@@ -307,7 +310,8 @@ def test_workdays_missed_before_a_holiday_still_count_after_it(
     more_lessons(engine, lessons)
     read_lesson(say, MON)
     say("pause", at=MON + timedelta(days=2))  # Wednesday: Tuesday was missed
-    say("resume", at=MON + timedelta(days=7))
+    # The streak is lost already: nothing is promised.
+    assert say("resume", at=MON + timedelta(days=7)) == [Resumed(5)]
     read_lesson(say, MON + timedelta(days=7))
     with engine.store.session() as session:
         learner = Learners(session).find("console", "ann")
