@@ -237,6 +237,11 @@ RENDERED: list[tuple[Outbound, str]] = [
     (QuestionMessage(LESSON, QUESTION, 7, (), 2, 5),
      "Question 2 of 5 (Title):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with a "
      "number (or letter)."),
+    # A baseline check's question names its track, not a lesson the learner has not read,
+    # and is not numbered like the day's reviews.
+    (QuestionMessage(LESSON, QUESTION, 7, (), 1, 4, check="pre"),
+     "Quick check 1 of 4 (Basics):\nWhich one?\nPicture this.\n  1) A\n  2) B\nAnswer with "
+     "a number (or letter)."),
     (Feedback(LESSON, QUESTION, False, (), False, 12, skipped=True),
      "Here is the answer. 2) B\nBecause B.\nPoints: 12."),
     (LessonMessage(LESSON, done="read:x"),

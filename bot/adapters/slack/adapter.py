@@ -55,6 +55,7 @@ HISTORY_LIMIT = 50
 """Messages of the DM looked at for the marks of a delivery retried after an unknown outcome."""
 SCOPES = {
     "chat_postMessage": "chat:write", "chat_update": "chat:write",
+    "chat_postEphemeral": "chat:write",
     "conversations_open": "im:write", "users_info": "users:read",
     "views_publish": None, "auth_test": None, "apps_connections_open": None,
     "conversations_history": "im:history", "files_upload_v2": "files:write",

@@ -376,8 +376,8 @@ class BlockRenderer:
         """
         question, ask_id, buttons = message.question, message.ask_id, message.buttons
         several = len(question.correct_indexes) > 1
-        lines = [self.phrase("question_intro", lesson=message.lesson,
-                                       number=message.number, of=message.of), inline(question.text)]
+        lines = [self.phrase("question_intro", lesson=message.lesson, number=message.number,
+                             of=message.of, check=message.check), inline(question.text)]
         if question.detail:
             lines.append(inline(question.detail))
         choices = "\n".join(f"{index}) {inline(choice.text)}"

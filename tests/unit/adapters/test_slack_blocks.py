@@ -145,6 +145,14 @@ def test_a_question_has_numbered_choices_and_a_button_each() -> None:
     check_blocks(message.blocks)
 
 
+def test_a_baseline_check_question_is_headed_by_its_track() -> None:
+    buttons = tuple(Button(f"choice {i}", f"a:7:{i}") for i in range(3))
+    [message] = render(QuestionMessage(lesson(), question(), 7, buttons, 2, 4, check="pre"))
+    head = message.blocks[0]["text"]["text"]
+    assert head.startswith("*Quick check 2 of 4* · Security basics\n")
+    assert "Spot phishing" not in head  # a lesson not read yet
+
+
 def test_a_select_all_question_is_answered_by_typing() -> None:
     buttons = tuple(Button(f"c{i}", f"a:7:{i}") for i in range(3))
     [message] = render(QuestionMessage(lesson(), question((0, 2)), 7, buttons))

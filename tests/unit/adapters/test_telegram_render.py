@@ -199,6 +199,15 @@ def test_a_question_has_one_button_per_choice() -> None:
     assert "Press the right answer" in seen(part.html)
 
 
+def test_a_baseline_check_question_is_headed_by_its_track() -> None:
+    renderer = TelegramRenderer(GOOD)
+    message = QuestionMessage(replace(lesson(), track="security-basics"), question(), 9,
+                              (Button("A", "a:9:0"), Button("B", "a:9:1")), 1, 4, check="pre")
+    [part] = renderer.parts(message)
+    assert isinstance(part, Text)
+    assert part.html.startswith("<i>Quick check 1 of 4 (Security basics)</i>")
+
+
 def test_angle_brackets_in_a_choice_stay_on_its_line_and_its_button() -> None:
     renderer = TelegramRenderer(GOOD)
     asked = question(choices=("Press <Enter>", "Press Esc"), right=(0,))
