@@ -34,6 +34,8 @@ class Recipient:
     """An earlier try may have left the platform with messages microlearn never heard back
     about (a time-out, a dropped connection): a sender that can look for its marked messages
     does so before sending them again."""
+    name: str = ""
+    """The learner's display name (a group's push names whose it is)."""
     still_mine: Callable[[], bool] | None = field(default=None, compare=False, repr=False)
     """Whether the delivery is still this worker's to send (the dispatcher's answer, with no
     database call): asked through :meth:`confirm` just before each platform message."""

@@ -436,6 +436,7 @@ class Dispatcher:
             return None
         recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
                               learner.chat_id, delivery=str(row.id), retry=row.attempts > 0,
+                              name=learner.display_name or "",
                               still_mine=functools.partial(self.still_mine, row.id))
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,

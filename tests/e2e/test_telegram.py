@@ -696,7 +696,9 @@ async def test_a_group_that_became_a_supergroup_is_followed(start_bot: Start) ->
     # In a group the push names whose it is (a mention: Telegram notifies that member).
     assert [m.method for m in fake.sent_to(-100555)] == ["sendMessage", "sendPhoto"]
     mention = fake.sent_to(-100555)[0]
-    assert mention.text == "This one is for you:"
+    learner = bot.learner(77)
+    assert learner is not None and learner.display_name
+    assert mention.text == f"{learner.display_name}, this one is for you:"  # the group sees who
     assert any(entity.get("type") == "text_link" or entity.get("url", "").startswith("tg://user")
                for entity in mention.entities or [])
     assert (learner := bot.learner(77)) is not None and learner.chat_id == "-100555"

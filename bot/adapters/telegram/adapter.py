@@ -422,7 +422,7 @@ class TelegramAdapter:
             # A group (its ids are negative): the push names whose it is, as a mention, so
             # that Telegram notifies that member, not just the group.
             parts.insert(0, Text(f'<a href="tg://user?id={recipient.user_id}">'
-                                 f'{self.renderer.phrase("push_for")}</a>'))
+                                 f'{self.renderer.phrase("push_for", learner=recipient.name)}</a>'))
         first_id: str | None = None
         polls: list[PollSent] = []
         for index in range(skip, len(parts)):
