@@ -1147,7 +1147,7 @@ async def test_a_checked_track_begins_with_its_baseline_in_block_kit(
     assert "skip check" in intro
     for number in range(4):
         question = fake.posted(ANN_DM)[-1]
-        assert f"Question {number + 1} of 4" in block_texts(question.blocks)
+        assert f"Quick check {number + 1} of 4" in block_texts(question.blocks)
         actions = next(block for block in question.blocks if block["type"] == "actions")
         posted = len(fake.posted(ANN_DM))
         press = button_press(ANN, {"ts": question.ts, "text": question.text,

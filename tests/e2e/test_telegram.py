@@ -1144,11 +1144,11 @@ async def test_a_checked_track_asks_its_baseline_with_buttons_before_the_first_l
     assert (await bot.due()).sent == 1
     intro, question = (await fake.wait_sent(4, ADA))[-2:]
     assert intro.text.startswith("Before you start Safe: 3 quick questions")
-    assert question.method == "sendMessage" and "Question 1 of 3" in question.text
+    assert question.method == "sendMessage" and "Quick check 1 of 3 (Safe)" in question.text
     assert not fake.calls_of("sendPoll")
     for number in range(3):
         current = fake.sent_to(ADA)[-1]
-        assert f"Question {number + 1} of 3" in current.text and current.buttons
+        assert f"Quick check {number + 1} of 3" in current.text and current.buttons
         before = len(fake.sent_to(ADA))
         fake.press_button(ADA, current, index=1 if number == 0 else 0)
         await fake.wait_sent(before + (1 if number < 2 else 2), ADA)
@@ -1156,8 +1156,9 @@ async def test_a_checked_track_asks_its_baseline_with_buttons_before_the_first_l
     assert done.text == "Thanks: that is your starting point (1 of 3 right). Now the lesson."
     assert lesson.text.startswith("One\n")
     await fake.wait_for(lambda: not fake.unanswered_callbacks())
-    # No pop-up gives the answer away; the question shows the answer given, its buttons gone.
-    assert set(fake.callback_answers.values()) == {None}
+    # No pop-up gives the answer away, but each says it was kept; the question shows the
+    # answer given, its buttons gone.
+    assert set(fake.callback_answers.values()) == {"Noted."}
     answered = fake.message(ADA, question.message_id)
     assert "reply_markup" not in answered and "Your answer: 2) right one" in answered["text"]
     assert "✅" not in answered["text"] and "❌" not in answered["text"]
@@ -1186,7 +1187,7 @@ async def test_typed_baseline_answers_take_their_questions_buttons_off(
     asked = []
     for typed in ("2", "skip", "1"):
         current = fake.sent_to(ADA)[-1]
-        assert "Question" in current.text and current.buttons, current.text
+        assert "Quick check" in current.text and current.buttons, current.text
         asked.append(current)
         await bot.says(typed)
     assert fake.sent_to(ADA)[-2].text.startswith("Thanks: that is your starting point")

@@ -729,8 +729,9 @@ class TelegramAdapter:
                 return list(replies[1:])
             case QuestionMessage(check="pre") | CheckDone(phase="pre") if message is not None:
                 # A baseline check's answer: shown on the question without a verdict (nothing
-                # may give the answer away), its buttons gone; the next question follows.
-                await self._answer(query)
+                # may give the answer away), its buttons gone; the next question follows. The
+                # pop-up says it was kept (no verdict, but not nothing either).
+                await self._answer(query, to_plain(self.renderer.phrase("check_noted")))
                 answered = self.renderer.phrase("answered", chosen=self._chosen(
                     message, query.data or ""))
                 text = f"{message.text_html or ''}\n\n{answered}"
