@@ -1104,9 +1104,16 @@ class Asks:
 
     def pushed_since(self, learner_id: int, since: datetime) -> tuple[int, int]:
         """How many questions the schedule pushed to the learner since a time, and how many of
-        them were reviews (not a knowledge check's), in one query."""
+        them were reviews (not a knowledge check's), in one query. A question asked again
+        under a new ask (its choices changed since it was shown) counts once: it had taken a
+        second place in the day's set ("Question 2 of 5" for the first question, up to
+        "6 of 5")."""
+        question = col(AskRow.lesson_id).concat("\x1f").concat(col(AskRow.question_key))
         pushed, checks = self.session.exec(
-            select(func.count(), func.count(col(AskRow.check_phase))).select_from(AskRow)
+            select(func.count(question.distinct()),
+                   func.count(case((col(AskRow.check_phase).is_not(None), question))
+                              .distinct()))
+            .select_from(AskRow)
             .where(AskRow.learner_id == learner_id, col(AskRow.asked_at) >= since,
                    col(AskRow.pushed).is_(True))).one()
         return int(pushed), int(pushed) - int(checks)

@@ -209,3 +209,23 @@ def test_a_question_while_the_open_one_is_gone_is_looked_up_with_no_open_reminde
     assert "notice:question_open" not in kinds(replies)
     with engine.store.unit() as unit:
         assert unit.asks.latest_open(1) is None
+
+
+def test_a_pushed_question_asked_again_after_a_rewording_keeps_its_place_in_the_set(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """It had come back as "Question 2 of 2", the set ending beyond its size."""
+    from tests.unit.engine.conftest import deliver, learner_of, read_lesson
+
+    read_lesson(say, MON)
+    read_lesson(say, MON.replace(hour=10))
+    pushed = [m for m in deliver(engine, learner_of(engine).id, "quiz", TUE.replace(hour=15))
+              if isinstance(m, QuestionMessage)]
+    assert pushed and (pushed[0].number, pushed[0].of) == (1, 2)
+    rewrite_quiz(engine, lessons, "- [ ] wrong one\n- [ ] wrong two\n- [x] right, reworded\n")
+    replies = say("2", at=TUE.replace(hour=15, minute=5))
+    again = replies[-1]
+    assert kinds(replies) == ["notice:question_changed", "question"]
+    assert isinstance(again, QuestionMessage) and (again.number, again.of) == (1, 2)
+    after = say("3", at=TUE.replace(hour=15, minute=6))
+    following = [m for m in after if isinstance(m, QuestionMessage)]
+    assert following and (following[0].number, following[0].of) == (2, 2)
