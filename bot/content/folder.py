@@ -197,9 +197,16 @@ def decode_text(raw: bytes, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tupl
     except UnicodeDecodeError as exc:
         before = raw[:exc.start]
         line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
+        column = len(before[start:].decode("utf-8", "replace")) + 1
+        try:  # what the trainer typed there, as the editor that saved it shows it
+            typed = f" ('{raw[exc.start:exc.start + 1].decode('cp1252')}')"
+        except UnicodeDecodeError:
+            typed = ""
         return None, [Problem(rel, line, Severity.ERROR,
-                              f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                              f"{_encoding_hint(raw)}save the file as UTF-8")]
+                              f"not valid UTF-8: column {column}, byte 0x{raw[exc.start]:02x}"
+                              f"{typed}; {_encoding_hint(raw)}save the file as UTF-8 (most "
+                              "editors: 'Save as', encoding 'UTF-8')")]
     if not text.strip():
         return None, [Problem(rel, 1, Severity.ERROR,
                               "empty file; write a '# Title' and a paragraph, or delete the file")]

@@ -810,11 +810,30 @@ def _check_images(
         except OSError as exc:  # unreadable folder, name too long...
             what = f"cannot be read ({exc.strerror})"
         shown = real.relative_to(top).as_posix()
+        near = _image_near(real, src)
         problems.append(Problem(rel, line, Severity.ERROR,
-                                f"image '{src}' {what} (looked for '{shown}'); add the file or "
-                                "fix the path, which is relative to "
-                                + ("the lesson folder (it starts with '/')"
-                                   if parsed.path.startswith("/") else "this lesson")))
+                                f"image '{src}' {what} (looked for '{shown}'); "
+                                + (near or "add the file or fix the path, which is relative to "
+                                   + ("the lesson folder (it starts with '/')"
+                                      if parsed.path.startswith("/") else "this lesson"))))
+
+
+def _image_near(real: Path, src: str) -> str:
+    """The fix when the file is there under another case ("Receipt.PNG" for "receipt.png": a
+    Windows or macOS disk does not tell them apart, the server does) or the path was written
+    with '\\'; empty when there is none."""
+    if "\\" in src:
+        return f"write the path with '/', not '\\': '{src.replace(chr(92), '/')}'"
+    try:
+        found = [item.name for item in real.parent.iterdir()
+                 if item.name.casefold() == real.name.casefold()]
+    except OSError:
+        return ""
+    if not found:
+        return ""
+    wrote = src.rsplit("/", 1)
+    return (f"did you mean '{'/'.join([*wrote[:-1], found[0]])}'? a file name's capitals must "
+            "match (they do not on Windows or macOS, but do on the server)")
 
 
 _KEY_LINE = re.compile(r"^[A-Za-z][\w-]*\s*:(\s|$)")

@@ -655,6 +655,30 @@ def test_a_missing_image_names_where_its_path_starts(tmp_path: Path) -> None:
         assert problem.message.endswith(words), src
 
 
+def test_a_missing_image_with_another_case_or_backslashes_gets_the_path_to_write(
+        tmp_path: Path) -> None:
+    """Right on the trainer's Windows or macOS disk, missing on the server: the error had
+    not said why."""
+    (tmp_path / "a/images").mkdir(parents=True)
+    (tmp_path / "a/images/receipt.png").write_bytes(b"png")
+    _, problems = parse_lesson("# T\n\nText ![r](images/Receipt.PNG)\n", "a/x.md", tmp_path)
+    [problem] = problems
+    assert problem.message.endswith("did you mean 'images/receipt.png'? a file name's capitals "
+                                    "must match (they do not on Windows or macOS, but do on "
+                                    "the server)")
+    _, problems = parse_lesson("# T\n\nText ![r](images\\receipt.png)\n", "a/x.md", tmp_path)
+    [problem] = problems
+    assert problem.message.endswith("write the path with '/', not '\\': 'images/receipt.png'")
+
+
+def test_a_file_not_in_utf8_names_the_character_where_it_is() -> None:
+    from bot.content.folder import decode_text
+    _, [problem] = decode_text("# Café\n\nCrème brûlée\n".encode("cp1252"), "menu.md")
+    assert (problem.line, problem.message) == (1, (
+        "not valid UTF-8: column 6, byte 0xe9 ('é'); it looks like Windows-1252 or Latin-1; "
+        "save the file as UTF-8 (most editors: 'Save as', encoding 'UTF-8')"))
+
+
 def test_checklists_and_code_are_left_as_they_are() -> None:
     # A checklist under a question ticks all (or none) of its boxes: text, as before; code
     # and prose keep their characters (no bullet error in code, no no-break space changed).
