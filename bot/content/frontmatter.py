@@ -242,6 +242,10 @@ def _key_without_colon(source: str, prose: int | None) -> tuple[int, str, str] |
     return None
 
 
+CURLY_QUOTES = ("\u201c", "\u201d", "\u2018", "\u2019", "\u201e", "\u00ab", "\u00bb")
+"""Quotes a word processor puts for straight ones."""
+
+
 def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
     """The line to point at and the words for a trainer, for PyYAML's error: where the fix
     goes (the list or the quote that was opened), in words about the file, not the parser."""
@@ -264,6 +268,27 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
     row = rows[mark.line] if mark is not None and mark.line < len(rows) else ""
     if "\t" in row and "cannot start any token" in problem:
         return line, "a tab indents this line; front matter is indented with spaces only"
+    if "tab character" in problem:
+        tabbed = next((index for index, text in enumerate(rows)
+                       if "\t" in text[:len(text) - len(text.lstrip())]), None)
+        if tabbed is not None:
+            return (min(offset + tabbed, last), "a tab indents this line; start every "
+                    "front-matter key at the beginning of its line (indent with spaces only)")
+    key, _, value = row.partition(":")
+    value = value.strip()
+    if value[:1] in CURLY_QUOTES:
+        # Pasted from a word processor: YAML reads only straight quotes as quotes.
+        straight = value.strip("".join(CURLY_QUOTES))
+        return line, (f"the value starts with a curly quote ({value[0]}), which YAML does not "
+                      f"read as a quote; use straight quotes: {key.strip()}: \"{straight}\"")
+    if value.startswith('"') and value.count('"') > 2:
+        inner = value[1:value.rfind('"')]
+        if "'" in inner:  # single quotes would end at its apostrophe: escape the inner ones
+            escaped = inner.replace('"', '\\"')
+            return line, (f"the quotes inside {value} end it early; write each inner quote "
+                          f"as \\\": {key.strip()}: \"{escaped}\"")
+        return line, (f"the quotes inside {value} end it early; quote the value with single "
+                      f"quotes instead: {key.strip()}: '{inner}'")
     above = rows[mark.line - 1].rstrip() if mark is not None and 0 < mark.line <= len(rows) \
         else ""
     if "mapping values are not allowed" in problem and row[:1] == " " and \

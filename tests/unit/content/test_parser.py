@@ -149,6 +149,15 @@ def test_tags_accept_a_comma_separated_string() -> None:
         ("title: Fire: what to do", 2, 'must be quoted, like title: "Fire: what to do"'),
         ('title: "Unclosed quote\ntopic: x', 2, "the quote opened here is not closed"),
         ("title: T\ntags:\n\t- a", 4, "a tab indents this line"),
+        ("title: Taxi\n\ttopic: travel", 3, "a tab indents this line; start every "
+         "front-matter key at the beginning of its line"),
+        ("title: \u201cSmart quotes: the rule\u201d", 2, "the value starts with a curly quote "
+         "(\u201c), which YAML does not read as a quote; use straight quotes: title: "
+         '"Smart quotes: the rule"'),
+        ('title: "The "inner" rule"', 2, "quote the value with single quotes instead: "
+         "title: 'The \"inner\" rule'"),
+        ('title: "Don\'t say "never""', 2, 'write each inner quote as \\": '
+         'title: "Don\'t say \\"never\\""'),
         ("title: T\ntags: [a, b\ntopic: x", 3, "the list opened with '[' here is not closed"),
     ],
 )
