@@ -116,6 +116,12 @@ def parse_lesson(
                 rel, index + 1, Severity.ERROR,
                 f"this choice starts with '{bullet.group(1)}', which Markdown does not read as "
                 f"a list; write choices as '- [ ] text' and '- [x] text'"))
+        tight = _TIGHT_BULLET.match(lines[index])
+        if tight:
+            problems.append(Problem(
+                rel, index + 1, Severity.ERROR,
+                f"'{tight.group(1)}' has no space after its '{tight.group(2)}', so Markdown does "
+                f"not read it as a choice; write '{tight.group(2)} {tight.group(3)}'"))
     draft = _Draft()
     walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
     walker.run()
@@ -235,6 +241,8 @@ _BOX_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[)(?:{_ODD_SPACE})(\])"
 _AFTER_BOX = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[[ xX]\])(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
 _OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\\s*\\[[ xX\u2713\u2714]?\\]")
 """A choice written with a bullet pasted from a word processor ('• [x] Impact')."""
+_TIGHT_BULLET = re.compile(r"^\s*(([-*+])(\[[ xX]\]))")
+"""A choice with no space between its dash and its box ('-[x] Impact')."""
 
 
 def _plain_spaces_in_marker(line: str) -> str:

@@ -797,3 +797,15 @@ def test_front_matter_fences_turned_into_dashes_by_autocorrect_are_named(fence: 
     assert [(p.line, p.message) for p in problems] == [(1, (
         f"the front matter's '---' became '{fence}' (an editor's autocorrect turns hyphens "
         "into a dash); type three hyphens '---' here and on the line that closes it"))]
+
+
+def test_a_choice_without_a_space_after_its_dash_is_named_at_its_line() -> None:
+    """'-[x] EX-7' had only given "has 0 choice(s)", pointing at the question."""
+    text = "# Forms\n\nText.\n\n## Quiz\n\n### Which form?\n-[x] EX-7\n-[ ] EX-9\n"
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems if p.line > 7] == [
+        (8, "'-[x]' has no space after its '-', so Markdown does not read it as a choice; "
+            "write '- [x]'"),
+        (9, "'-[ ]' has no space after its '-', so Markdown does not read it as a choice; "
+            "write '- [ ]'")]
