@@ -252,6 +252,10 @@ def _show_file(path: Path) -> None:
             + (f"; the first: {path.parent / first.path}:{first.line}: {first.message}"
                if first else "") + f" (all of them: microlearn lessons check {path})")
     _print_lesson(loaded.lesson)
+    # Its id and topic come from where it lies in the lesson folder, which is not known here.
+    click.echo(f"\n(Read on its own, as if at the top of a lesson folder: in a folder its id "
+               f"and topic come from its path there. To see them, give the folder: microlearn "
+               f"lessons show --lessons FOLDER {path})", err=True)
 
 
 def _print_lesson(lesson: Lesson) -> None:

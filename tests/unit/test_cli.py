@@ -289,6 +289,10 @@ def test_show_takes_a_lesson_files_path_in_the_folder_or_anywhere(tmp_path: Path
     (tmp_path / "draft.md").write_text("# Draft\n\nSome text.\n", encoding="utf-8")
     alone = run("lessons", "show", str(tmp_path / "draft.md"))  # no lessons/ folder needed
     assert alone.returncode == 0 and alone.stdout.startswith("Draft\n")
+    # Its id and topic are those of a file at a folder's top: said, with how to see the others.
+    assert "id: draft | topic: general" in alone.stdout
+    assert "give the folder: microlearn lessons show --lessons FOLDER" in alone.stderr
+    assert "Read on its own" not in inside.stderr
     bad = run("lessons", "show", str(DATA / "bad" / "no-correct-choice.md"))
     assert bad.returncode == 1 and "has 1 error and is not served" in bad.stderr
     assert "no-correct-choice.md:7:" in bad.stderr
