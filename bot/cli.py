@@ -27,7 +27,7 @@ from bot.content.folder import (
     set_aside,
 )
 from bot.content.loader import load_file
-from bot.content.model import Lesson
+from bot.content.model import Lesson, Problem
 from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
 
@@ -386,20 +386,38 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         catalog = engine.catalog
 
         def changed(change: CatalogChange) -> None:  # a trainer trying an edit sees it taken
-            for kind, ids in (("added", change.added), ("changed", change.changed),
-                              ("removed", change.removed)):
-                for lesson_id in ids:
-                    lesson = catalog.get(lesson_id)
-                    click.echo(f"(lessons: {kind} {lesson_id}"
-                               f"{f' from {lesson.path}' if lesson else ''})", err=True)
-            for path in change.fixed:
-                click.echo(f"(lessons: {path} is fixed)", err=True)
+            for line in change_lines(change, catalog):
+                click.echo(line, err=True)
 
         catalog.subscribe(changed)
         try:
             Demo(engine, database, clock, console, echo=not interactive, watch=True).run(lines)
         finally:
             database.dispose()
+
+
+def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
+    """What the demo tells a trainer trying an edit: lessons added, changed, removed, files
+    fixed, and each file broken now, with whether learners still get its last good version."""
+    lines = []
+    for kind, ids in (("added", change.added), ("changed", change.changed),
+                      ("removed", change.removed)):
+        for lesson_id in ids:
+            lesson = catalog.get(lesson_id)
+            lines.append(f"(lessons: {kind} {lesson_id}"
+                         f"{f' from {lesson.path}' if lesson else ''})")
+    lines.extend(f"(lessons: {path} is fixed)" for path in change.fixed)
+    kept = set(catalog.kept_while_broken())
+    errors: dict[str, list[Problem]] = {}
+    for problem in change.problems:
+        if problem.is_error:
+            errors.setdefault(problem.path, []).append(problem)
+    for path, found in errors.items():
+        served = "its last good version is still served" if path in kept \
+            else "it is not served"
+        lines.append(f"(lessons: {path} has {_count(len(found), 'error')}, {served}; the "
+                     f"first: {found[0]})")
+    return lines
 
 
 DEMO_MEANING_WAIT_S = 120.0

@@ -601,6 +601,12 @@ class Reloaded:
     changed: int
     removed: int
     problems: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    """Files with errors whose last good version learners still get."""
+    unserved: tuple[str, ...] = ()
+    """Files with errors and no good version: learners get nothing of them."""
+    more: int = 0
+    """Problems beyond those listed."""
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,17 @@ def _reload(turn: Turn, _: str) -> None:
         turn.say(Notice(NoticeCode.TRAINERS_ONLY))
         return
     change = turn.catalog.refresh()
+    problems = turn.catalog.problems()
+    kept = turn.catalog.kept_while_broken()
+    broken = sorted({problem.path for problem in problems if problem.is_error})
     turn.say(Reloaded(len(change.added), len(change.changed), len(change.removed),
-                      tuple(str(problem) for problem in turn.catalog.problems())[:10]))
+                      tuple(str(problem) for problem in problems[:RELOAD_LISTED]),
+                      tuple(kept), tuple(path for path in broken if path not in kept),
+                      max(0, len(problems) - RELOAD_LISTED)))
+
+
+RELOAD_LISTED = 10
+"""Problems `reload` lists in the chat (`microlearn lessons check` lists them all)."""
 
 
 def _learn(turn: Turn, args: str) -> None:

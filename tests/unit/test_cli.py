@@ -444,3 +444,21 @@ def test_xapi_replay_refuses_an_end_before_its_start() -> None:
     result = CliRunner().invoke(main, ["xapi", "replay", "--since", "2026-03-05",
                                        "--until", "2026-03-01"])
     assert result.exit_code == 2 and "--until must come after --since" in result.output
+
+
+def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path: Path) -> None:
+    """A broken file had shown only as raw log lines, and a new one broken from the start
+    never said it was not served."""
+    from bot.cli import change_lines
+    from bot.content.catalog import Catalog
+
+    (tmp_path / "old.md").write_text("# Old\n\nText.\n", encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "old.md").write_text("---\ntitle: [Old\n---\nText.\n", encoding="utf-8")
+    (tmp_path / "new.md").write_text("---\ntitle: [New\n---\nText.\n", encoding="utf-8")
+    lines = change_lines(catalog.refresh(), catalog)
+    assert [line.split(";")[0] for line in lines] == [
+        "(lessons: new.md has 1 error, it is not served",
+        "(lessons: old.md has 1 error, its last good version is still served"]
+    assert all("the first: " in line and ":2: error: " in line for line in lines)

@@ -282,6 +282,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      'The questions of "Title" are already in your reviews.'),
     (Reloaded(1, 2, 3, ("a.md:1: error: x",)),
      "Lessons reloaded: 1 added, 2 changed, 3 removed.\na.md:1: error: x"),
+    (Reloaded(0, 0, 0, ("a.md:1: error: x", "b.md:2: error: y"), ("a.md",), ("b.md",), 4),
+     "Lessons reloaded: 0 added, 0 changed, 0 removed.\na.md:1: error: x\nb.md:2: error: y\n"
+     '... and 4 more ("microlearn lessons check" on the lesson folder lists them all).\n'
+     "Still served in their last good version until fixed: a.md.\n"
+     "Not served at all until fixed (no good version yet): b.md."),
     (RateLesson("Title", "rate:x:up", "rate:x:down"),
      'Was "Title" useful? Type "rate up" or "rate down", with a few words if you like (or '
      "just carry on)."),

@@ -21,6 +21,7 @@ from bot.messages import (
     Outbound,
     Platform,
     Profile,
+    Reloaded,
     Resumed,
     Welcome,
 )
@@ -494,3 +495,20 @@ def test_a_delivery_taken_back_keeps_a_lesson_the_learner_has_read(
         assert receipt.read_at is not None and unit.cards.all(learner.id)
     [again] = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
     assert again.lesson.id != pushed.lesson.id
+
+
+def test_reload_says_which_broken_files_are_still_served_and_which_are_not(
+        say: Say, lessons: Path) -> None:
+    """On Slack or Telegram the chat is a trainer's only window: the errors had come without
+    whether learners still got the lesson."""
+    say("hi")
+    assert kinds(say("reload")) == ["notice:trainers_only"]
+    say("hi", user="boss")
+    (lessons / "basics/two.md").write_text("---\ntitle: [Two\n---\nBody.\n", encoding="utf-8")
+    (lessons / "new.md").write_text("# New\n\n## Quiz\n\n### Which?\n- [ ] a\n- [ ] b\n",
+                                    encoding="utf-8")
+    [reloaded] = say("reload", user="boss")
+    assert isinstance(reloaded, Reloaded)
+    assert reloaded.kept == ("basics/two.md",) and reloaded.unserved == ("new.md",)
+    assert [problem.split(":")[0] for problem in reloaded.problems] == ["basics/two.md",
+                                                                        "new.md"]
