@@ -85,6 +85,7 @@ class NoticeCode(StrEnum):
     SMALL_TALK = "small_talk"
     ACK = "ack"
     PAUSE_NO_DATE = "pause_no_date"
+    PAUSED = "paused"
     FORGET_EXPIRED = "forget_expired"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"

@@ -177,7 +177,10 @@ def pause(turn: Turn, args: str = "") -> None:
         turn.say(Notice(NoticeCode.ALREADY_PAUSED))
         return
     turn.hold_streak(turn.today)
-    change(turn, LearnerChange(paused=True))
+    turn.update_learner(LearnerChange(paused=True))
+    plan(turn)
+    # Said as a holiday, not as a list of settings with "on holiday" at its end.
+    turn.say(Notice(NoticeCode.PAUSED))
     if args.strip():
         turn.say(Notice(NoticeCode.PAUSE_NO_DATE))
 

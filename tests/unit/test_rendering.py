@@ -173,6 +173,8 @@ RENDERED: list[tuple[Outbound, str]] = [
      "120 answers.\nHardest questions:\n  x/l: Which? (1/5 right)\nFlagged as wrong by "
      'learners:\n  x/l: Which? (2 flags)\n    "a"\n    "b"\n    "c"'),
     (Notice(NoticeCode.QUIZ_DONE), "That's all for now. See you next time!"),
+    (Notice(NoticeCode.PAUSED), 'Enjoy your break! No lessons or quizzes come until you say '
+     '"resume", and your streak waits for you (your reviews move by the days away).'),
     (Resumed(3), "Welcome back! Your reviews moved 3 days later and your streak waited for "
      "you. Daily messages are on again."),
     (Resumed(), "Welcome back! Daily messages are on again."),

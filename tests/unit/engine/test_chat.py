@@ -545,7 +545,7 @@ def test_a_holiday_in_other_words_or_with_a_date_pauses_and_says_how_it_ends(
                   "pause for 2 weeks", "pause till 12 May", "I'm going on vacation",
                   "I am going on vacation", "I'll be on leave", "taking a break"):
         out = say(words, at=MON)
-        assert kinds(out)[0] == "settings" and learner_of(engine).paused, words
+        assert kinds(out)[0] == "notice:paused" and learner_of(engine).paused, words
         assert kinds(out)[1:] == (["notice:pause_no_date"] if words.startswith("pause")
                                   else []), words
         assert kinds(say("I'm back", at=MON)) == ["notice:resumed"], words
