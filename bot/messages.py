@@ -69,6 +69,7 @@ class Kind(StrEnum):
     CHECK = "check"
     CHECKED = "checked"
     TOPIC_QUIZ = "topic_quiz"
+    REMINDER = "reminder"
 
 
 class Setting(StrEnum):
@@ -631,6 +632,16 @@ class StreakNews:
 
 
 @dataclass(frozen=True)
+class Reminder:
+    """The reminder of today's questions still waiting (the first of them follows), and the
+    streak that ends today unless the learner answers (0: none at risk)."""
+
+    kind: ClassVar[Kind] = Kind.REMINDER
+    waiting: int = 1
+    streak: int = 0
+
+
+@dataclass(frozen=True)
 class LearnWhat:
     """`learn` without a topic: an example from the library in use."""
 
@@ -887,7 +898,7 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
             | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone
-            | TopicQuiz)
+            | TopicQuiz | Reminder)
 """Any one message the bot sends."""
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
@@ -896,7 +907,7 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
-    CheckDone, TopicQuiz)
+    CheckDone, TopicQuiz, Reminder)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""
 
 

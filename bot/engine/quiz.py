@@ -33,7 +33,7 @@ from bot.messages import (
     Notice,
     NoticeCode,
     Profile,
-    StreakNews,
+    Reminder,
 )
 from storage.records import Ask, Card
 
@@ -91,11 +91,10 @@ def nudge(turn: Turn) -> None:
         return
     ask, lesson, question = shown
     turn.pushed = True
-    turn.say(Notice(NoticeCode.NUDGE))
-    at_risk = progress.streak_at_risk(turn)
-    if at_risk:
-        turn.say(StreakNews(at_risk, at_risk=True))
-    turn.say(question_message(ask.id, lesson, question, *numbering(turn, ask),
+    number, of = numbering(turn, ask)
+    # One message, with how many wait and the streak at stake; the question follows.
+    turn.say(Reminder(of - number + 1 if of else 1, progress.streak_at_risk(turn)))
+    turn.say(question_message(ask.id, lesson, question, number, of,
                               confidence=confident(turn, lesson)))
 
 

@@ -121,8 +121,8 @@ async def test_a_delivery_cut_short_resumes_where_it_stopped(
     _, result = await bot.tick(evening)
     await waiter
     assert result.retried == 1 and [m["key"] for m in platform.messages[before:]] == [
-        f"{ann}:notice:0"]
+        f"{ann}:reminder:0"]
     await bot.tick(evening + timedelta(minutes=1))
     keys = [m["key"] for m in platform.messages[before:]]
-    assert keys == [f"{ann}:notice:0", f"{ann}:question:1"]
+    assert keys == [f"{ann}:reminder:0", f"{ann}:question:1"]
     assert "still waiting" in platform.messages[before]["text"]  # not recomposed

@@ -50,6 +50,7 @@ from bot.messages import (
     RateLesson,
     ReflectionPrompt,
     Reloaded,
+    Reminder,
     Resumed,
     ReviewsAdded,
     Setting,
@@ -149,6 +150,8 @@ def one_of_each(lesson: Lesson, other: Lesson) -> list[Outbound]:
         TopicQuiz("Spot <phishing> & co", "unsure", topic="<pishing> & co",
                   corrections=(("<pishing>", "phishing"),)),
         Feedback(lesson, question, True, (1,), False, 12, practice=True),
+        Reminder(3, streak=7),
+        Reminder(),
         QuestionMessage(lesson, question, 8, buttons, 1, 4, check="pre"),
         QuestionMessage(lesson, lesson.questions[0], 9, tuple(
             Button(f"{choice.text[:20]} <{index}>", f"a:9:{index}:{level}")

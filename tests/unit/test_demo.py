@@ -78,7 +78,8 @@ def test_later_moves_the_demo_clock_to_the_reminder_of_a_quiz_left_unanswered() 
         "today)" in out
     assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in out
     reminder = out.split("--- Tue 03 Mar 2026, 18:00 CET ---", 1)[1]
-    assert reminder.lstrip().startswith("Your question from today is still waiting")
+    assert reminder.lstrip().startswith("3 of today's questions are still waiting (the first "
+                                        "is below): one minute keeps what you learnt.")
     assert "Question 1 of 3 (Give feedback people can use):" in reminder
     assert reminder.rstrip().endswith(
         "[Nothing more is planned for you today: type 'tomorrow' to jump to the next learning "

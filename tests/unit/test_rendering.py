@@ -52,6 +52,7 @@ from bot.messages import (
     RateLesson,
     ReflectionPrompt,
     Reloaded,
+    Reminder,
     Resumed,
     ReviewsAdded,
     Setting,
@@ -173,6 +174,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "120 answers.\nHardest questions:\n  x/l: Which? (1/5 right)\nFlagged as wrong by "
      'learners:\n  x/l: Which? (2 flags)\n    "a"\n    "b"\n    "c"'),
     (Notice(NoticeCode.QUIZ_DONE), "That's all for now. See you next time!"),
+    (Reminder(), 'Your question from today is still waiting: one minute keeps what you '
+     'learnt. (Type "nudges off" to stop these reminders.)'),
+    (Reminder(4, streak=6), "4 of today's questions are still waiting (the first is below): "
+     "one minute keeps what you learnt. Your 6-day streak ends today unless you answer: one "
+     'question keeps it. (Type "nudges off" to stop these reminders.)'),
     (Notice(NoticeCode.PAUSED), 'Enjoy your break! No lessons or quizzes come until you say '
      '"resume", and your streak waits for you (your reviews move by the days away).'),
     (Resumed(3), "Welcome back! Your reviews moved 3 days later and your streak waited for "

@@ -21,6 +21,7 @@ from bot.messages import (
     Platform,
     Profile,
     QuestionMessage,
+    Reminder,
     ReviewsAdded,
     Setting,
     SettingNow,
@@ -347,8 +348,10 @@ def test_a_freeze_earned_and_used_is_said_and_a_reminder_warns_of_a_streak_at_ri
     pushed = deliver(engine, learner.id, "quiz", thursday)
     assert pushed and isinstance(pushed[0], QuestionMessage)
     reminder = deliver(engine, learner.id, "nudge", thursday + timedelta(hours=3))
-    assert kinds(reminder) == ["notice:nudge", "streak", "question"]
-    assert reminder[1] == StreakNews(7, at_risk=True)  # no freeze left: today decides
+    # One message says how many wait and the streak at stake (no freeze left: today
+    # decides); the question follows.
+    assert kinds(reminder) == ["reminder", "question"]
+    assert reminder[0] == Reminder(2, streak=7)
 
 
 def test_a_question_asked_again_keeps_its_place_and_one_carried_over_is_counted(

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
 from bot.errors import RecipientUnreachable, TemporaryDeliveryError
-from bot.messages import LessonMessage, Notice, NoticeCode, QuestionMessage
+from bot.messages import LessonMessage, Notice, QuestionMessage, Reminder
 from scheduler.service import SchedulerService
 from storage import Database, upgrade
 from storage.repositories import Deliveries
@@ -25,9 +25,10 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 
 def _codes(bot: Bot) -> list[str]:
-    return [m.code.value if isinstance(m, Notice) else m.kind.value
+    return [m.code.value if isinstance(m, Notice) else
+            "nudge" if isinstance(m, Reminder) else m.kind.value
             for d in bot.adapter.delivered for m in d.messages
-            if isinstance(m, Notice | QuestionMessage)]
+            if isinstance(m, Notice | QuestionMessage | Reminder)]
 
 
 def fail_once(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
@@ -157,7 +158,7 @@ async def test_a_reminder_is_never_sent_at_night(bot: Bot) -> None:
     bot.clock.set(TUESDAY.replace(hour=23, minute=30))
     await bot.dispatcher.dispatch()
     late = [d for d in bot.adapter.delivered
-            if isinstance(d.messages[0], Notice) and d.messages[0].code is NoticeCode.NUDGE]
+            if isinstance(d.messages[0], Reminder)]
     # "only inside the local waking_hours (08:00-20:00) ... one due later is dropped"
     assert late == [], [d.at for d in late]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Kind, Notice, NoticeCode, QuestionMessage
+from bot.messages import Kind, Notice, NoticeCode, QuestionMessage, Reminder
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -20,9 +20,10 @@ async def monday_lesson_then_tuesday_quiz(bot: Bot, user: str = "ann") -> None:
 
 
 def codes(bot: Bot) -> list[str]:
-    return [m.code.value if isinstance(m, Notice) else m.kind.value
+    return [m.code.value if isinstance(m, Notice) else
+            "nudge" if isinstance(m, Reminder) else m.kind.value
             for d in bot.adapter.delivered for m in d.messages
-            if isinstance(m, Notice | QuestionMessage)]
+            if isinstance(m, Notice | QuestionMessage | Reminder)]
 
 
 async def test_an_unanswered_quiz_gets_one_reminder_after_three_hours(bot: Bot) -> None:
@@ -32,8 +33,8 @@ async def test_an_unanswered_quiz_gets_one_reminder_after_three_hours(bot: Bot) 
     found, result = await bot.tick(TUESDAY.replace(hour=18))
     assert (found.pending, result.sent) == (1, 1)
     notice, question = bot.adapter.delivered[-1].messages
-    assert [notice.kind, question.kind] == [Kind.NOTICE, Kind.QUESTION]
-    assert isinstance(notice, Notice) and notice.code is NoticeCode.NUDGE
+    assert [notice.kind, question.kind] == [Kind.REMINDER, Kind.QUESTION]
+    assert notice == Reminder(3)  # the day's set: this one and two more
     # the same open question, with buttons that answer it
     asked = bot.adapter.delivered[-2].messages[0]
     assert isinstance(question, QuestionMessage) and isinstance(asked, QuestionMessage)
