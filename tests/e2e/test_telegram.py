@@ -828,9 +828,12 @@ webhook_path = "/hooks/tg"
 
 
 async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
-        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # -vv: PTB logs setWebhook's parameters
     runtime, port = await webhook_runtime(fake, tmp_path)
     try:
+        assert "setWebhook" in caplog.text and "s3cret-For_tests" not in caplog.text
         assert fake.webhook is not None
         assert fake.webhook["url"] == "https://bot.example.com/hooks/tg"
         assert fake.webhook["secret_token"] == "s3cret-For_tests"

@@ -209,7 +209,7 @@ class TelegramAdapter:
         """Each question's message (chat, message id, a quiz poll?), for a typed answer."""
         self._random = random.Random()
         # Before the client is built: PTB logs its URLs (token included) at DEBUG on creation.
-        self._filter: TokenFilter | None = hide_token(token)
+        self._filter: TokenFilter | None = hide_token(token, webhook_secret)
         builder = (ApplicationBuilder().token(token)
                    .base_url(settings.api_base_url).base_file_url(_file_base(settings.api_base_url))
                    .rate_limiter(AIORateLimiter(overall_max_rate=0,
@@ -243,7 +243,7 @@ class TelegramAdapter:
         cannot be reached."""
         self._host = host
         if self._filter is None:
-            self._filter = hide_token(self._token)
+            self._filter = hide_token(self._token, self._webhook_secret)
         if _not_a_429 not in LIMITER_LOG.filters:  # at start, not at import: once per process
             LIMITER_LOG.addFilter(_not_a_429)
         app = self.application

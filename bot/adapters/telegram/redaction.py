@@ -1,4 +1,4 @@
-"""Keeps the bot token out of the logs.
+"""Keeps the bot token (and the webhook's secret) out of the logs.
 
 The Bot API puts the token in every URL (``/bot<token>/sendMessage``), and httpx logs each
 request's URL at INFO. A filter on the loggers that see URLs replaces the token before any
@@ -18,28 +18,40 @@ LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpc
 HIDDEN = "<TELEGRAM_BOT_TOKEN>"
 
 
-class TokenFilter(logging.Filter):
-    """Replaces the token in a record's message (and its exception text) with a marker."""
+HIDDEN_SECRET = "<TELEGRAM_WEBHOOK_SECRET>"
 
-    def __init__(self, token: str) -> None:
+
+class TokenFilter(logging.Filter):
+    """Replaces the token (and the webhook's secret: PTB logs ``setWebhook``'s parameters at
+    DEBUG) in a record's message and its exception text with a marker."""
+
+    def __init__(self, token: str, webhook_secret: str | None = None) -> None:
         super().__init__()
         self.token = token
+        self.hidden = {token: HIDDEN}
+        if webhook_secret:
+            self.hidden[webhook_secret] = HIDDEN_SECRET
+
+    def _clean(self, text: str) -> str:
+        for secret, marker in self.hidden.items():
+            text = text.replace(secret, marker)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, HIDDEN), None
+        if any(secret in message for secret in self.hidden):
+            record.msg, record.args = self._clean(message), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            if self.token in text:
-                record.exc_text = text.replace(self.token, HIDDEN)
+            if any(secret in text for secret in self.hidden):
+                record.exc_text = self._clean(text)
         return True
 
 
-def hide_token(token: str) -> TokenFilter:
-    """Install a filter for ``token`` on every logger that may see it (undo with
-    :func:`remove`)."""
-    token_filter = TokenFilter(token)
+def hide_token(token: str, webhook_secret: str | None = None) -> TokenFilter:
+    """Install a filter for ``token`` (and the webhook's secret) on every logger that may see
+    it (undo with :func:`remove`)."""
+    token_filter = TokenFilter(token, webhook_secret)
     for name in LOGGERS:
         logging.getLogger(name).addFilter(token_filter)
     return token_filter
