@@ -570,6 +570,30 @@ async def test_a_lesson_whose_reply_never_arrived_is_taken_back_and_comes_again(
     assert lesson.text.split("\n")[0] in lost  # the same lesson, not the one after it
 
 
+async def test_a_reply_telegram_answers_too_late_is_not_sent_again_nor_taken_back(
+        start_bot: Start, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Telegram took the reply and answered after the read time-out: it had been sent three
+    times, then the lesson in it taken back as "never arrived" (a fourth copy came next)."""
+    from bot.adapters.telegram import adapter as telegram_adapter
+    monkeypatch.setattr(telegram_adapter, "SEND_READ_TIMEOUT", 0.3)
+    bot = await start_bot()
+    await enrol(bot, ADA)
+    before = len(bot.fake.sent_to(ADA))
+    bot.fake.slow_next(1.0)  # the lesson's first part is taken, answered a second later
+    bot.fake.push_message(ADA, "lesson")
+    await bot.fake.wait_sent(before + 1, ADA)
+    await asyncio.sleep(1.5)  # time for retries, were there any
+    first = bot.fake.sent_to(ADA)[before:]
+    assert len({sent.text for sent in first}) == len(first)  # no part twice
+
+    def had() -> int:
+        with bot.database.session() as session:
+            return Progress(session).count()
+    assert had() == 1  # kept: it may well have reached her
+    [following, *_] = await bot.says("lesson")
+    assert following.text.split("\n")[0] not in first[0].text  # the next lesson, not again
+
+
 async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:
     """A 401 is the bot's trouble, not the learner's: the day's lesson waits and goes once the
     token works again (it used to be failed for good)."""

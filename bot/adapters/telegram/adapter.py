@@ -571,6 +571,13 @@ class TelegramAdapter:
                 async with self.pacer.slot(chat):
                     message, chat = await self._post_following(chat, part)
             except TelegramError as exc:
+                if errors.outcome_unknown(exc):
+                    # Sent, and no answer within SEND_READ_TIMEOUT: Telegram may well have
+                    # shown it. Sending it again had shown a lesson three times, and telling
+                    # the engine it was lost then took the lesson back.
+                    log.warning("telegram: no answer to a reply in time; it may have reached "
+                                "the learner, so it is not sent again", extra=context)
+                    return True, chat
                 error = errors.translate(exc)
             else:
                 poll = _poll_sent(part, message)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 from datetime import timedelta
 
+import httpx
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -28,6 +29,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.warnings import PTBDeprecationWarning
 
@@ -83,6 +85,17 @@ def start_error(error: TelegramError, where: str) -> AdapterStartError:
                                  f"({error.message}); check [telegram] api_base_url and the "
                                  "network")
     return AdapterStartError(f"Telegram refused to start the bot: {error.message}")
+
+
+def outcome_unknown(error: TelegramError) -> bool:
+    """The request went out and no answer came in time: Telegram may have taken it (a time-out
+    reading the answer), unlike a connection never made or a pool exhausted, where nothing was
+    sent."""
+    if not isinstance(error, TimedOut):
+        return False
+    cause = error.__cause__
+    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) and \
+        "pool timeout" not in error.message.lower()
 
 
 def is_unchanged(error: TelegramError) -> bool:
