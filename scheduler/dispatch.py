@@ -98,7 +98,8 @@ class _Outcome:
     job: _Job
     status: str
     """'progress' (one more platform message out), 'sent', 'retry', 'unreachable', 'failed'
-    or 'lost' (the row is no longer this worker's)."""
+    'lost' (the row is no longer this worker's) or 'stopped' (shutdown came before its first
+    message: given back unsent)."""
     error: str = ""
     wait: float | None = None
     parts: int = 0
@@ -176,6 +177,9 @@ class Dispatcher:
         self.host = host_identity()
         self._stopping = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._posting: set[int] = set()
+        """Rows whose first platform message this worker has begun to post (at shutdown, only
+        these may have reached the platform; the others are given back untouched)."""
         self._held: set[int] = set()
         """Rows this worker claimed and is still working on; a row it claimed but no longer
         holds (its outcome could not be recorded) is given back by the heartbeat."""
@@ -249,6 +253,17 @@ class Dispatcher:
         costs a heartbeat's wait at most, a replica cut off alone sends nothing twice)."""
         return row_id not in self._lost and not self._cut_off()
 
+    def _may_post(self, row_id: int) -> bool:
+        """Asked right before each platform message of row ``row_id``: still this worker's
+        (:meth:`still_mine`), and, once shutdown began, only a delivery already begun goes on
+        (one still waiting for its turn is given back unsent rather than started)."""
+        if not self.still_mine(row_id):
+            return False
+        if self._stopping and row_id not in self._posting:
+            return False
+        self._posting.add(row_id)
+        return True
+
     def _cut_off(self) -> bool:
         """Whether the heartbeat has failed, or waited, for so long that others may take this
         worker for dead (half the time-out since it was last taken)."""
@@ -293,20 +308,25 @@ class Dispatcher:
         """Stop claiming, let sends in flight finish (up to ``timeout`` seconds), give back
         every row not sent, and sign off."""
         self._stopping = True
-        cut = 0  # sends cut short
+        cut: set[int] = set()  # rows whose sends were cut short while posting
         if self._in_flight:
             _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
+            # Only a delivery that had begun posting may have reached the platform; one still
+            # waiting for its turn of the pacer had sent nothing.
+            cut = set(self._posting & self._held)
             for task in pending:
                 task.cancel()
-            cut = len(pending)
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
+
         def sign_off() -> int:
             with self.database.unit() as unit:
                 # A send cut short may have gone out: its row is a try of unknown outcome
-                # (Slack then looks in the DM first). Which rows those were is not known here,
-                # so every row given back counts a try then.
-                released = unit.deliveries.release(self.worker_id, unknown=cut > 0)
+                # (Slack then looks in the DM first); the rows never begun go back as they
+                # were, costing no try.
+                released = unit.deliveries.release(self.worker_id, ids=cut, unknown=True) \
+                    if cut else 0
+                released += unit.deliveries.release(self.worker_id)
                 unit.workers.remove(self.worker_id)
             return released
 
@@ -321,7 +341,7 @@ class Dispatcher:
                 # takeover of a dead worker's rows does.
                 log.warning("gave back %d rows at shutdown; %d sends were cut short and may "
                             "have reached the platform (on Telegram those may go twice)",
-                            released, cut, extra={"job": "dispatch"})
+                            released, len(cut), extra={"job": "dispatch"})
             else:
                 log.info("gave back %d unsent rows at shutdown", released,
                          extra={"job": "dispatch"})
@@ -437,7 +457,7 @@ class Dispatcher:
         recipient = Recipient(learner.id, learner.platform, learner.platform_user_id,
                               learner.chat_id, delivery=str(row.id), retry=row.attempts > 0,
                               name=learner.display_name or "",
-                              still_mine=functools.partial(self.still_mine, row.id))
+                              still_mine=functools.partial(self._may_post, row.id))
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
                     messages)
@@ -492,6 +512,9 @@ class Dispatcher:
             # pauses its platform itself on a 429.
             sent = await sender.send(job.recipient, job.messages, skip, progress)
         except ClaimLost as exc:
+            if self._stopping and exc.sent == 0 and job.delivery.id not in self._posting:
+                # Shutting down before its first message: given back at sign-off, unsent.
+                return _Outcome(job, "stopped", parts=skip)
             log.info("stopped sending delivery %s: %s", job.delivery.id, exc, extra=context)
             return _Outcome(job, "lost", str(exc), parts=skip + exc.sent)
         except RateLimited as exc:
@@ -538,10 +561,10 @@ class Dispatcher:
             # holds it, or, if it was still this one's after all, the next heartbeat gives it
             # back (release_orphans).
             for outcome in batch:
-                if outcome.status == "lost":
-                    result.lost_claims += 1
+                if outcome.status in ("lost", "stopped"):
+                    result.lost_claims += outcome.status == "lost"
                     self._settle(outcome)
-            batch = [outcome for outcome in batch if outcome.status != "lost"]
+            batch = [outcome for outcome in batch if outcome.status not in ("lost", "stopped")]
             if not batch:
                 continue
             try:
@@ -621,6 +644,7 @@ class Dispatcher:
     def _settle(self, outcome: _Outcome) -> None:
         if outcome.status != "progress":
             self._held.discard(outcome.job.delivery.id)
+            self._posting.discard(outcome.job.delivery.id)
         if not outcome.done.done():
             outcome.done.set_result(None)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -63,6 +63,15 @@ class Adapter(Sender, Protocol):
     async def connected(self) -> bool:
         """Whether the adapter can receive events now (polling or the websocket running, or
         ready for the web server's requests): what /healthz reports."""
+
+
+@runtime_checkable
+class Quiescing(Protocol):
+    """An adapter that can stop taking events and wait (a bounded time) for the replies being
+    written, before it is stopped: done beside the dispatcher's own wait at shutdown."""
+
+    async def quiesce(self) -> None:
+        """Take no more events; wait for the replies being written, up to a limit."""
 
 
 async def reply_lost(host: Host, platform: Platform, user_id: str,

@@ -594,6 +594,20 @@ async def test_a_reply_telegram_answers_too_late_is_not_sent_again_nor_taken_bac
     assert following.text.split("\n")[0] not in first[0].text  # the next lesson, not again
 
 
+async def test_a_shutdown_waits_for_replies_only_so_long(
+        start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
+    """A reply Telegram answered slowly held a SIGTERM for 93 s: past any stop grace, the
+    process would be killed mid-send."""
+    bot = await start_bot()
+    await enrol(bot, ADA)
+    bot.fake.slow_next(30.0)
+    bot.fake.push_message(ADA, "help")
+    await bot.fake.wait_for(lambda: len(bot.adapter._work) > 0)  # being answered
+    await asyncio.wait_for(bot.adapter.quiesce(timeout=0.5), timeout=10)
+    assert "1 updates were still being answered" in caplog.text
+    assert not bot.adapter._work
+
+
 async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:
     """A 401 is the bot's trouble, not the learner's: the day's lesson waits and goes once the
     token works again (it used to be failed for good)."""

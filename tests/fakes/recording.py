@@ -63,7 +63,8 @@ class RecordingAdapter:
 
     async def send(self, recipient: Recipient, messages: Sequence[Outbound],
                    skip: int = 0, progress: Progress | None = None) -> Sent:
-        if self.hang:
+        if self.hang:  # on the wire: its turn came, and the platform does not answer
+            recipient.confirm(0)
             self.hung += 1
             await asyncio.sleep(3600)
         if self.gate is not None:  # a send waiting for its turn of the platform's pace

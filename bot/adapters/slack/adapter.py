@@ -189,12 +189,17 @@ class SlackAdapter:
         websocket = self.socket.client  # the Socket Mode session, not a Web API client
         return bool(await websocket.is_connected())
 
-    async def stop(self) -> None:
-        """Close the websocket (Socket Mode) and wait for replies being written."""
+    async def quiesce(self) -> None:
+        """At shutdown: take no more events (the websocket closes) and wait for the replies
+        being written, up to a limit (:meth:`SlackListeners.drain`)."""
         if self.socket is not None:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
             self.socket = None
         await self.listeners.drain()
+
+    async def stop(self) -> None:
+        """Close the websocket (Socket Mode) and wait for replies being written."""
+        await self.quiesce()
 
     # -- scheduled deliveries -----------------------------------------------------------------
 

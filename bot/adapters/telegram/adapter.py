@@ -130,6 +130,9 @@ POLL_AGAIN_MAX = 300.0
 POLLING_QUIET = 35.0
 """Seconds without a failed getUpdates before polling counts as connected again (PTB retries
 a failing one at most 30 s apart)."""
+DRAIN_SECONDS = 20.0
+"""How long a shutdown waits for replies being written: with the dispatcher's own wait beside
+it (not after it), the process is done within an orchestrator's usual 30 s grace."""
 SEND_READ_TIMEOUT = 30.0
 """Seconds to wait for the Bot API's answer to a call (PTB's default is 5): an answer that
 never comes leaves the outcome unknown, and a retry then may send a message twice."""
@@ -204,6 +207,8 @@ class TelegramAdapter:
         self._polling_failed_at = -math.inf
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
+        self._work: set[asyncio.Task[Any]] = set()
+        """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
         self._photos: dict[str, str] = {}
         self._shown: ShownQuestions[tuple[str, int, bool]] = ShownQuestions()
         """Each question's message (chat, message id, a quiz poll?), for a typed answer."""
@@ -386,15 +391,38 @@ class TelegramAdapter:
         alive = app.updater.running and (self._polling is None or not self._polling.done())
         return alive and time.monotonic() - self._polling_failed_at > POLLING_QUIET
 
-    async def _shut_down(self) -> None:
+    async def quiesce(self, timeout: float = DRAIN_SECONDS) -> None:
+        """At shutdown: take no more updates (polling stops) and wait for the replies being
+        written, at most ``timeout`` seconds; those still going then are cancelled and counted
+        in the log (Telegram was told they were received). A stop grace period of 30 s then
+        holds: an update's replies had been waited for without end (93 s seen)."""
         app = self.application
         self._stopping = True
         if self._restart is not None:
             self._restart.cancel()
             self._restart = None
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        current = asyncio.current_task()
+        pending = [task for task in self._work if task is not current]
+        if not pending:
+            return
+        log.info("telegram: waiting for %d updates being answered", len(pending),
+                 extra={"platform": "telegram"})
+        _, left = await asyncio.wait(pending, timeout=timeout)
+        if left:
+            log.warning("telegram: %d updates were still being answered %.0f s after shutdown "
+                        "began and are dropped: those learners get no reply (give the process a "
+                        "longer stop grace period)", len(left), timeout,
+                        extra={"platform": "telegram"})
+            for task in left:
+                task.cancel()
+            await asyncio.wait(left, timeout=1.0)
+
+    async def _shut_down(self) -> None:
+        app = self.application
         try:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+            await self.quiesce()
             if app.running:
                 await app.stop()
             await app.shutdown()
@@ -608,6 +636,16 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._work.add(task)
+        try:
+            await self._on_update_in(update)
+        finally:
+            if task is not None:
+                self._work.discard(task)
+
+    async def _on_update_in(self, update: Update) -> None:
         try:
             chat = reply_chat(update)
         except Exception as exc:  # an update of a shape we cannot read: drop it, go on

@@ -4,9 +4,11 @@ given up, taken over from a dead worker, and given back at shutdown."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import Feedback, Inbound, LessonMessage, Platform, QuestionMessage
@@ -380,6 +382,33 @@ async def test_shutdown_gives_back_what_was_not_sent(
     assert (await successor.dispatch()).sent == 1
     # The send cut short may have gone out: a retry (Slack looks in the DM first).
     assert bot.adapter.delivered[-1].recipient.retry
+
+
+async def test_shutdown_starts_no_new_send_and_gives_back_those_waiting_untouched(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Sends still waiting for their turn of the pacer had gone on being posted for the
+    whole wait, and every row given back was counted a try "cut short" (a retry each)."""
+    caplog.set_level(logging.INFO)
+    bot.enrol("ann")
+    bot.enrol("bob")
+    bot.adapter.gate = asyncio.Event()  # both wait for their turn of the platform's pace
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    task = asyncio.create_task(bot.dispatcher.dispatch())
+    for _ in range(1000):
+        await asyncio.sleep(0.005)
+        if bot.rows() == {"claimed": 2}:
+            break
+    closing = asyncio.create_task(bot.dispatcher.close(timeout=5))
+    await asyncio.sleep(0.01)
+    bot.adapter.gate.set()  # their turn comes during the shutdown: neither is started
+    await closing
+    await task
+    assert bot.adapter.delivered == []
+    assert bot.rows() == {"pending": 2}
+    with bot.database.session() as session:
+        assert session.execute(text("SELECT max(attempts) FROM delivery")).scalar() == 0
+    assert "cut short" not in caplog.text and "gave back 2 unsent rows" in caplog.text
 
 
 async def test_a_worker_declared_dead_re_registers(bot: Bot) -> None:
