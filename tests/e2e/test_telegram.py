@@ -1096,6 +1096,20 @@ async def test_a_missing_token_or_an_unreachable_api_is_a_clear_error(tmp_path: 
         await adapter.start(BotHost(None, ManualClock(MONDAY)))  # type: ignore[arg-type]
 
 
+async def test_a_base_url_that_is_not_the_bot_api_is_named_not_the_token(
+        fake: FakeTelegram) -> None:
+    """Without its "/bot" the fake answers aiohttp's plain 404: that had been reported as a
+    token Telegram rejected, sending the operator to BotFather."""
+    settings = Settings.model_validate({"telegram": {
+        "enabled": True, "api_base_url": fake.base_url.removesuffix("bot")}})
+    adapter = create(settings, Secrets(None, None, None, TOKEN))
+    with pytest.raises(AdapterStartError) as caught:
+        await adapter.start(BotHost(None, ManualClock(MONDAY)))  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "check [telegram] api_base_url, which ends in '/bot'" in message
+    assert "BotFather" not in message and TOKEN not in message
+
+
 async def test_the_token_never_reaches_the_logs(
         start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

@@ -78,6 +78,13 @@ def translate(error: TelegramError) -> DeliveryError:
 def start_error(error: TelegramError, where: str) -> AdapterStartError:
     """Why the adapter cannot start; ``where`` is the API address without the token. Raise
     it ``from None`` for :class:`InvalidToken`, whose own message quotes the token."""
+    if isinstance(error, InvalidToken) and _not_the_api(error):
+        # A 404 whose body is not the Bot API's JSON: not Telegram refusing the token, but an
+        # address that is not the Bot API (a base URL without its "/bot").
+        return AdapterStartError(
+            f"the address {where} did not answer as the Telegram Bot API does (an HTTP error "
+            "without the API's JSON): check [telegram] api_base_url, which ends in '/bot' "
+            "(https://api.telegram.org/bot, or your Bot API server's address with /bot)")
     if isinstance(error, InvalidToken):  # its message quotes the token: never shown
         return AdapterStartError(f"Telegram rejected the bot token: {TOKEN_HELP}")
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
@@ -96,6 +103,14 @@ def outcome_unknown(error: TelegramError) -> bool:
     cause = error.__cause__
     return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) and \
         "pool timeout" not in error.message.lower()
+
+
+def _not_the_api(error: TelegramError) -> bool:
+    """An error whose answer was not JSON (PTB re-raises getMe's under a message of its own:
+    the answer's shows in the cause)."""
+    causes = [error, error.__cause__]
+    return any(isinstance(cause, TelegramError) and
+               "Parsing the server response" in cause.message for cause in causes)
 
 
 def is_unchanged(error: TelegramError) -> bool:
