@@ -113,6 +113,12 @@ def _log_library(catalog: Catalog, folder: str, track_order: tuple[str, ...] = (
     log.info("lessons: %d lessons in %d tracks, %d questions, loaded from %s%s", len(lessons),
              len(catalog.tracks()), sum(len(lesson.questions) for lesson in lessons), folder,
              f" ({len(problems)} problems reported above)" if problems else "")
+    if not lessons:
+        # A wrong mount or a volume not yet synced looks like this: the bot runs, and learners
+        # get nothing to learn.
+        log.warning("the lesson folder %s holds no lesson%s: learners get nothing to learn "
+                    "until one is added; check [lessons] dir (a volume not mounted?)", folder,
+                    " that can be served (see the problems above)" if problems else "")
     unknown = unknown_tracks(catalog, track_order)
     if unknown:
         log.warning("%s (learners get the tracks named rightly first, then the others)",

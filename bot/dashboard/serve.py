@@ -43,7 +43,9 @@ class DashboardServer:
         self.web = DashboardWeb(dashboard, self.signin, self.now,
                                 secure_cookie=bool(public_url and public_url.startswith("https")),
                                 public_url=public_url)
-        self.server = WebServer(host, port, self.web.routes(), self.health)
+        self.server = WebServer(host, port, self.web.routes(), self.health, busy_hint=(
+            "give the dashboard a free one: microlearn dashboard --port N (and --host; a bot "
+            "running with [dashboard] enabled = true serves it on its own port already)"))
 
     async def health(self) -> dict[str, object]:
         def ping() -> bool:

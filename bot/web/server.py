@@ -48,12 +48,19 @@ async def _database_away(request: web.Request,
         return web.Response(status=503, text=AWAY_PAGE, headers={"Retry-After": "30"})
 
 
+BUSY_HINT = ("set [server] host and port to a free address (or [server] enabled = false when "
+             "no adapter needs it)")
+"""What to do when the port is taken (the bot's own server)."""
+
+
 class WebServer:
     """Serves adapters' routes and a health check on one host and port."""
 
-    def __init__(self, host: str, port: int, routes: Sequence[Route], health: Health) -> None:
+    def __init__(self, host: str, port: int, routes: Sequence[Route], health: Health,
+                 busy_hint: str = BUSY_HINT) -> None:
         self.host = host
         self.port = port
+        self.busy_hint = busy_hint
         self.app = web.Application(client_max_size=1024 * 1024, middlewares=[_database_away])
         self.health = health
         self.app.router.add_get("/healthz", self._healthz)
@@ -88,9 +95,8 @@ class WebServer:
         except OSError as exc:
             await self._runner.cleanup()
             raise AdapterStartError(
-                f"cannot listen on {self.host}:{self.port} ({exc.strerror}); set [server] host "
-                "and port to a free address (or [server] enabled = false when no adapter needs "
-                "it)") from exc
+                f"cannot listen on {self.host}:{self.port} ({exc.strerror}); "
+                f"{self.busy_hint}") from exc
         if self.port == 0:  # the system chose one (tests): say which
             self.port = int(self._runner.addresses[0][1])
         log.info("listening on http://%s:%d", self.host, self.port)

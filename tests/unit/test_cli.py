@@ -462,3 +462,18 @@ def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path
         "(lessons: new.md has 1 error, it is not served",
         "(lessons: old.md has 1 error, its last good version is still served"]
     assert all("the first: " in line and ":2: error: " in line for line in lines)
+
+
+def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> None:
+    """It had given the bot's advice ("[server] enabled = false"), which does not help here."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("dashboard", "--db", f"sqlite:///{tmp_path / 'd.db'}", "--lessons",
+                     str(SAMPLE), "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode == 1
+    assert "give the dashboard a free one: microlearn dashboard --port N" in result.stderr
+    assert "[server] enabled = false" not in result.stderr

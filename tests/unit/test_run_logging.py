@@ -38,6 +38,21 @@ def runtime_on(tmp_path: Path, lessons: dict[str, object]) -> Runtime:
                    adapters={Platform.TELEGRAM: RecordingAdapter(clock.now)})
 
 
+async def test_an_empty_lesson_folder_is_warned_about(tmp_path: Path,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """A volume not mounted yet: the bot had run with an INFO line and learners got nothing."""
+    (tmp_path / "empty").mkdir()
+    runtime = runtime_on(tmp_path, {"dir": str(tmp_path / "empty")})
+    await runtime.start()
+    try:
+        [warning] = [record for record in caplog.records
+                     if "holds no lesson" in record.getMessage()]
+        assert warning.levelname == "WARNING"
+        assert "check [lessons] dir (a volume not mounted?)" in warning.getMessage()
+    finally:
+        await runtime.stop()
+
+
 async def test_start_logs_the_library_and_later_each_file_added_changed_or_removed(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     lessons = tmp_path / "lessons"
