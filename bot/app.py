@@ -21,7 +21,7 @@ from bot.dashboard.web import DashboardWeb
 from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
-from bot.errors import AdapterStartError, ConfigError, ContentError
+from bot.errors import AdapterStartError, ConfigError, ContentError, DatabaseAway
 from bot.messages import Inbound, Outbound, Platform, Profile
 from bot.metrics import INBOUND, REGISTRY, OutboxCollector, XapiCollector
 from bot.web.server import WebServer
@@ -147,16 +147,25 @@ class BotHost:
         """The replies to one inbound event. While the database is away (a failover, a
         restart) the event is held and tried again for about 15 s: the platform was told it
         arrived and will not send it again, so answering "sorry" would lose it."""
-        for delay in (*INBOUND_RETRY, None):
+        for number, delay in enumerate((*INBOUND_RETRY, None)):
             try:
                 with INBOUND.labels(inbound.platform.value).time():
                     return await asyncio.to_thread(self.engine.handle, inbound,
                                                    self.clock.now())
             except Exception as exc:  # only an outage is waited for; the rest goes up
-                if delay is None or not never_reached(exc):
+                if not never_reached(exc):
                     raise
-                log.warning("the database is away (%s); holding a %s message, trying again "
-                            "in %.1f s", type(exc).__name__, inbound.platform.value, delay)
+                if delay is None:
+                    raise DatabaseAway(
+                        f"the database stayed away for {sum(INBOUND_RETRY):.0f} s; a "
+                        f"{inbound.platform.value} message was not handled (the learner is "
+                        "told sorry)") from exc
+                # One line per message held, not one per try (an outage had put five
+                # warnings and a traceback in the log for every message).
+                log.log(logging.WARNING if number == 0 else logging.DEBUG,
+                        "the database is away (%s); holding a %s message, trying again for "
+                        "up to %.0f s", type(exc).__name__, inbound.platform.value,
+                        sum(INBOUND_RETRY))
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last try raises or returns")
 

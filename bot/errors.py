@@ -73,6 +73,12 @@ class ClaimLost(DeliveryError):
     message, and the worker that holds it now sends the rest."""
 
 
+class DatabaseAway(MicrolearnError):
+    """A learner's message was held while the database could not be reached, and it stayed
+    away: the message is not handled (the learner is told sorry). Logged once, with no
+    traceback: the outage is the news, and it is logged where it is noticed."""
+
+
 class AdapterStartError(MicrolearnError):
     """An adapter cannot start (a missing or rejected token, an unreachable platform); the
     message says which setting or variable to fix."""

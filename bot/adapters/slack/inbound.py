@@ -31,7 +31,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
-from bot.errors import DeliveryError, RecipientUnreachable, TemporaryDeliveryError
+from bot.errors import DatabaseAway, DeliveryError, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import (
     CheckDone,
     Feedback,
@@ -316,6 +316,9 @@ class Listeners:
         except DeliveryError as exc:
             log.error("Slack refused a reply: %s", exc, extra={"platform": "slack"})
             await self.adapter.sorry(channel, lost=True)
+        except DatabaseAway as exc:
+            log.warning("%s", exc, extra={"platform": "slack"})
+            await self.adapter.sorry(channel)
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("handling a Slack request failed", extra={"platform": "slack"})
             await self.adapter.sorry(channel)

@@ -78,7 +78,7 @@ from bot.adapters.telegram.render import (
 )
 from bot.adapters.telegram.webhook import webhook_route
 from bot.config import TelegramSettings
-from bot.errors import RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.errors import DatabaseAway, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import (
     AllRead,
     BadgesEarned,
@@ -700,6 +700,10 @@ class TelegramAdapter:
                 await self._close_answered(  # its other copies, once the press is answered
                     given, (chat, pressed.message_id) if pressed is not None else None)
             await self._reply(chat, replies, inbound.user_id)
+        except DatabaseAway as exc:
+            log.warning("telegram: %s", exc, extra={"platform": "telegram", "chat": chat,
+                                                   "update": update.update_id})
+            await self._reply_part(chat, Text(self.renderer.phrase("sorry")))
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("telegram: handling an update failed",
                           extra={"platform": "telegram", "chat": chat,
