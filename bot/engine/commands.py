@@ -190,6 +190,8 @@ def parse(text: str) -> Command:
     stripped = text.strip()
     words = plain_words(stripped)
     phrase = PHRASES.get(" ".join(words))
+    if phrase is None and len(words) > 1 and words[0] in HELLOS:
+        phrase = PHRASES.get(" ".join(words[1:]))  # "hi, I'm back": greeted, then said
     if phrase:
         return Command(phrase, "", False, stripped)
     on_topic = _TOPIC_QUIZ.match(stripped)
@@ -395,6 +397,14 @@ ACKS = frozenset({"ok", "okay", "k", "kk", "cool", "great", "nice", "sure", "fin
 """A learner's word that they agree: acknowledged, not greeted ("got it" marks a lesson
 read)."""
 THANK_WORDS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "thanx", "tnx"})
+HELLOS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "hallo", "hola", "morning",
+                    "yo"})
+"""Words that open a message as a greeting only: after one, the rest may be a command."""
+GREETING_WORDS = frozenset({"i'm", "im", "i", "am", "here", "back", "there", "everyone",
+                            "again", "it's", "its", "me", "sorry", "folks", "guys", "team",
+                            "friend", "microlearn"})
+"""Words a greeting may carry without asking anything ("hi, I'm here again", "hello, it's me
+again"): said to a bot, such a greeting had been looked up, and answered "no lesson on..."."""
 POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "bot", "all",
                     "awesome", "perfect", "super", "brilliant", "many", "really"})
 
@@ -419,6 +429,7 @@ def small_talk(text: str) -> str | None:
         return "thanks"
     if words[0] in FAREWELLS or phrase.startswith("see you"):
         return "bye"
-    if words[0] in GREETINGS and (len(words) <= 3 or phrase.startswith("how are you")):
+    if words[0] in GREETINGS and (len(words) <= 3 or phrase.startswith("how are you") or all(
+            word in GREETING_WORDS or word in POLITE or word in GREETINGS for word in words)):
         return "hello"
     return None

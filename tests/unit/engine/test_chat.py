@@ -218,10 +218,22 @@ def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
                         ("ok great thx", "thanks"), ("no thanks", "small_talk"),
                         ("👍", "ack"), ("ok", "ack"), ("Sounds good!", "ack"), ("👋", "small_talk"),
                         ("good morning", "small_talk"),
-                        ("how are you?", "small_talk"), ("bye", "bye")):
+                        ("how are you?", "small_talk"), ("bye", "bye"),
+                        # A greeting with a few words of its own had been looked up ("I have
+                        # no lesson on ...").
+                        ("hi, I'm here again", "small_talk"), ("hey there everyone", "small_talk"),
+                        ("hello, it's me again", "small_talk")):
         assert kinds(say(words, at=MON)) == [f"notice:{code}"], words
     assert kinds(say("hello, how do I peel bananas quickly at work", at=MON))[0] in (
         "lookup", "no_match")
+
+
+def test_a_command_said_after_a_greeting_is_that_command(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("I'm on holiday", at=MON)
+    assert kinds(say("hi, I'm back", at=MON)) == ["notice:resumed"]
+    assert not learner_of(engine).paused
+    assert kinds(say("hello, lesson please", at=MON)) == ["lesson"]
 
 
 def test_start_after_stop_starts_again(say: Say) -> None:
