@@ -87,6 +87,8 @@ class NoticeCode(StrEnum):
     ACK = "ack"
     PAUSE_NO_DATE = "pause_no_date"
     PAUSED = "paused"
+    SAME_ANSWER = "same_answer"
+    EDIT_NOT_DONE = "edit_not_done"
     FORGET_EXPIRED = "forget_expired"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"

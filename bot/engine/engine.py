@@ -287,10 +287,14 @@ class Engine:
             return
         if inbound.edited:
             # A typo fixed: a question is looked up; a command or an answer edited is not
-            # done again (an old "2" edited to "3" would answer the question asked since).
-            if not parse(text).name and answer_choices(text) is None and \
-                    not looks_like_answer(text) and small_talk(text) is None:
-                lessons.lookup(turn, question_text(inbound.text or ""))
+            # done again (an old "2" edited to "3" would answer the question asked since),
+            # and the learner is told so rather than met with silence.
+            if small_talk(text) is not None:
+                return
+            if parse(text).name or answer_choices(text) is not None or looks_like_answer(text):
+                turn.say(Notice(NoticeCode.EDIT_NOT_DONE))
+                return
+            lessons.lookup(turn, question_text(inbound.text or ""), edited=True)
             return
         said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         meant_before = self.take_meant_command(turn)

@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
@@ -301,12 +302,22 @@ def schedule_first_reviews(turn: Turn, lesson: Lesson) -> None:
         for question in lesson.questions])
 
 
-def lookup(turn: Turn, text: str) -> bool:
+EDITED_WITHIN = timedelta(minutes=5)
+"""How recent the answer to a question must be for its edit to count as the same question."""
+
+
+def lookup(turn: Turn, text: str, edited: bool = False) -> bool:
     """The lesson that best answers the learner's words, or suggestions when none does. It is
     looked up, not read: no points, no streak day, and its questions enter the reviews only
     when the learner asks (``add``). The lesson of a question waiting for an answer is not
     given, whatever the words (`learn ...`, a reply invited): it would show the answer; False
-    when it was the answer, and the learner was told to answer first."""
+    when it was the answer, and the learner was told to answer first. ``edited``: the words of
+    a question just edited (a typo fixed); when they find the lesson just given, it is not
+    given again."""
+    asked = turn.learner.last_query_at
+    # The message edited is minutes old at most (the adapters pass on edits of 2 minutes).
+    before = turn.learner.last_lookup if edited and asked is not None and \
+        timedelta(0) <= turn.now - asked <= EDITED_WITHIN else None
     # Line breaks are kept: they end sentences, and a pasted mail often asks at its end.
     result = turn.catalog.lookup(text, 3)
     waiting = turn.unit.asks.latest_open(turn.learner.id)
@@ -322,6 +333,11 @@ def lookup(turn: Turn, text: str) -> bool:
         query = " ".join(result.read_as.split())
     if not result.hits:
         no_answer(turn, query, result)
+        return True
+    if before is not None and result.hits[0].lesson.id == before:
+        # The whole lesson a second time, for a typo fixed, had been a wall of repeated text.
+        turn.update_learner(LearnerChange(last_query=query[:500] or None))
+        turn.say(Notice(NoticeCode.SAME_ANSWER))
         return True
     answer(turn, result.hits[0].lesson, query, tuple(hit.lesson for hit in result.hits[1:]),
            tuple(result.corrections.items()), (result.hits[0].confidence or 0.0) < SURE)

@@ -18,6 +18,7 @@ from bot.messages import (
     LessonRead,
     LookupAnswer,
     NoMatch,
+    Outbound,
     Platform,
     Profile,
     QuestionMessage,
@@ -236,7 +237,20 @@ def test_a_command_said_after_a_greeting_is_that_command(say: Say, engine: Engin
     assert kinds(say("hello, lesson please", at=MON)) == ["lesson"]
 
 
-def test_start_after_stop_starts_again(say: Say) -> None:
+def test_a_question_edited_to_fix_a_typo_does_not_get_the_same_lesson_twice(
+        say: Say, engine: Engine) -> None:
+    """The whole lesson had come a second time for a typo fixed in its question."""
+    def edited(text: str, at: datetime) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text, edited=True),
+                             at)
+    say("hi", at=MON)
+    assert kinds(say("tell me about bananas", at=MON)) == ["lookup"]
+    assert kinds(edited("tell me about banannas", MON + timedelta(minutes=1))) == [
+        "notice:same_answer"]
+    # Another lesson found by the edit comes whole; an edit long after is a new question.
+    assert kinds(edited("tell me about cherries", MON + timedelta(minutes=2))) == ["lookup"]
+    assert kinds(edited("tell me about cherries", MON + timedelta(hours=1))) == ["lookup"]
+
     say("hi", at=MON)
     say("stop", at=MON)
     assert kinds(say("start", at=MON)) == ["notice:resumed"]
