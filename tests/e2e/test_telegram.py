@@ -904,6 +904,27 @@ async def test_webhook_mode_serves_telegram_and_refuses_a_wrong_secret(
         await runtime.stop()
 
 
+async def test_a_webhook_taken_away_makes_the_replica_not_connected(
+        fake: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A process polling the bot removes its webhook: the webhook replicas, hearing nothing,
+    had gone on answering /healthz with "connected"."""
+    from bot.adapters.telegram import adapter as telegram_adapter
+    monkeypatch.setattr(telegram_adapter, "WEBHOOK_CHECK_S", 0.0)
+    runtime, port = await webhook_runtime(fake, tmp_path)
+    try:
+        async with aiohttp.ClientSession() as client:
+            async def connected() -> bool:
+                async with client.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    return bool((await response.json())["connected"]["telegram"])
+            assert await connected()
+            fake.webhook = None  # as getUpdates from another process does
+            assert not await connected()
+            assert "the bot's webhook is gone, not this process's" in caplog.text
+    finally:
+        await runtime.stop()
+
+
 async def test_polling_says_it_takes_a_webhook_away(
         start_bot: Start, fake: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
     """Replicas in webhook mode hear nothing once one process polls: that process says so,

@@ -130,6 +130,8 @@ POLL_AGAIN_MAX = 300.0
 POLLING_QUIET = 35.0
 """Seconds without a failed getUpdates before polling counts as connected again (PTB retries
 a failing one at most 30 s apart)."""
+WEBHOOK_CHECK_S = 60.0
+"""How often /healthz asks Telegram whether the webhook is still this bot's (getWebhookInfo)."""
 DRAIN_SECONDS = 20.0
 """How long a shutdown waits for replies being written: with the dispatcher's own wait beside
 it (not after it), the process is done within an orchestrator's usual 30 s grace."""
@@ -207,6 +209,8 @@ class TelegramAdapter:
         self._polling_failed_at = -math.inf
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
+        self._webhook_checked_at = -WEBHOOK_CHECK_S
+        self._webhook_ok = True
         self._work: set[asyncio.Task[Any]] = set()
         """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
         self._photos: dict[str, str] = {}
@@ -385,11 +389,33 @@ class TelegramAdapter:
         if not app.running:
             return False
         if app.updater is None:
-            return True
+            return await self._webhook_ours()
         if self._restart is not None and not self._restart.done():
             return False  # polling is being taken up again
         alive = app.updater.running and (self._polling is None or not self._polling.done())
         return alive and time.monotonic() - self._polling_failed_at > POLLING_QUIET
+
+    async def _webhook_ours(self) -> bool:
+        """Webhook mode: whether Telegram still sends updates to our URL (asked at most once
+        a minute). A process polling the bot removes the webhook, and the webhook replicas had
+        gone on reporting healthy while hearing nothing."""
+        now = time.monotonic()
+        if now - self._webhook_checked_at < WEBHOOK_CHECK_S:
+            return self._webhook_ok
+        self._webhook_checked_at = now
+        try:
+            info = await self.bot.get_webhook_info()
+        except TelegramError:
+            return self._webhook_ok  # the API is away: this says nothing of the webhook
+        ours = info.url == self.settings.webhook_url
+        if not ours and self._webhook_ok:
+            log.warning("telegram: the bot's webhook is %s, not this process's: it hears no "
+                        "update (a process polling the bot removes the webhook; restart the "
+                        "webhook replicas after stopping it)",
+                        f"set to {urlsplit(info.url).netloc}" if info.url else "gone",
+                        extra={"platform": "telegram"})
+        self._webhook_ok = ours
+        return ours
 
     async def quiesce(self, timeout: float = DRAIN_SECONDS) -> None:
         """At shutdown: take no more updates (polling stops) and wait for the replies being
