@@ -1077,6 +1077,17 @@ class Asks:
         row = self.session.get(AskRow, ask_id)
         return _ask(row) if row else None
 
+    def close_copies(self, learner_id: int, lesson_id: str, question_key: str,
+                     check_phase: str, now: datetime) -> int:
+        """Close every open ask of one knowledge-check question (its copies asked again); how
+        many."""
+        statement = (update(AskRow).where(
+            col(AskRow.learner_id) == learner_id, col(AskRow.lesson_id) == lesson_id,
+            col(AskRow.question_key) == question_key, col(AskRow.check_phase) == check_phase,
+            col(AskRow.answered_at).is_(None)).values(answered_at=now)
+            .returning(col(AskRow.id)))
+        return len(self.session.execute(statement).all())
+
     def latest_open(self, learner_id: int, topic: bool | None = None) -> Ask | None:
         """The learner's most recent unanswered question, if any (``topic``: only one asked
         in a quiz on a topic, or only one that was not)."""

@@ -168,9 +168,8 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
         correct = set(choices) == set(question.correct_indexes)
     if found is not None:
         given = AnswerGiven(asked.id, found[0], found[1], choices or ())
-    if unit.asks.close(asked.id, turn.now):
-        unit.checks.answer(turn.learner.id, track, PRE, correct)
-    elif not _answer_again_asked(turn, asked, correct):
+    unit.asks.close(asked.id, turn.now)
+    if not _count_baseline(turn, asked, correct):
         return False, None
     check = unit.checks.get(turn.learner.id, track, PRE)
     if check is None or check.finished_at is not None:
@@ -183,10 +182,11 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
     return True, track
 
 
-def _answer_again_asked(turn: Turn, asked: Ask, correct: bool) -> bool:
-    """A press on an earlier copy of a baseline question whose ask was let go (by a push) or
-    asked again in a new message: it answers the question while the check still waits for
-    it, as a press on an earlier copy of a review does. Otherwise the learner is told it was
+def _count_baseline(turn: Turn, asked: Ask, correct: bool) -> bool:
+    """Count an answer to a baseline question while the check waits for that question (the
+    ask pressed may be an earlier copy, let go by a push or asked again in a new message:
+    answered there, as a press on an earlier copy of a review is). Every open copy of it is
+    closed; of two presses on two copies, one counts. Otherwise the learner is told it was
     answered, or let go (a check's answers are not in the answers table). True when it
     counted."""
     unit, learner_id, track = turn.unit, turn.learner.id, asked.check_track or ""
@@ -201,10 +201,7 @@ def _answer_again_asked(turn: Turn, asked: Ask, correct: bool) -> bool:
     if not unit.checks.answer(learner_id, track, PRE, correct, position=check.answered):
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED))  # another copy's press came first
         return False
-    copy = unit.asks.latest_open(learner_id)
-    if copy is not None and copy.check_phase == PRE and copy.check_track == track and \
-            (copy.lesson_id, copy.question_key) == question:
-        unit.asks.close(copy.id, turn.now)
+    unit.asks.close_copies(learner_id, asked.lesson_id, asked.question_key, PRE, turn.now)
     return True
 
 

@@ -566,3 +566,21 @@ def test_a_baseline_left_since_an_earlier_day_is_set_aside_by_the_lesson_push(
     # No endline will come for it, and the next lessons come without a check.
     assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
     assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
+
+
+def test_a_copy_left_open_under_a_topic_quiz_does_not_count_a_second_time(
+        say: Say, engine: Engine) -> None:
+    """The copy asked again stayed open under a quiz on a topic; its press then counted again,
+    for the check's next question (a baseline of "10" with its second question never asked)."""
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    pushed = deliver(engine, learner_of(engine).id, "quiz", MON.replace(hour=15))
+    again = next(m for m in pushed if isinstance(m, QuestionMessage))
+    assert isinstance(first, QuestionMessage) and again.ask_id != first.ask_id
+    say("quiz me on bananas", at=MON.replace(hour=16))  # a topic quiz's ask on top
+    say(answer=right(first), at=MON.replace(hour=16))
+    assert kinds(say(answer=wrong(again), at=MON.replace(hour=16))) == [
+        "notice:already_answered"]
+    with engine.store.unit() as unit:
+        check = unit.checks.get(learner_of(engine).id, "safe", "pre")
+        assert check is not None and (check.answered, check.results) == (1, "1")
