@@ -37,12 +37,18 @@ later are a new conversation."""
 QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "who", "which", "whats",
                             "what's", "hows", "how's", "whom", "whose"})
 """First words of a question: such words are looked up, and the invitation stays open."""
-YES_NO_WORDS = frozenset({"can", "could", "do", "does", "did", "is", "are", "am", "was",
-                          "were", "should", "shall", "may", "might", "will", "would", "must",
-                          "have", "has", "cant", "can't", "dont", "don't", "isnt", "isn't"})
-SUBJECTS = frozenset({"i", "we", "you", "it", "they", "he", "she", "my", "our", "your", "the",
-                      "a", "an", "this", "that", "these", "those", "there", "someone",
-                      "anyone", "one", "me", "us"})
+YES_NO_WORDS = frozenset({"can", "could", "should", "is", "are", "am", "was", "were", "may",
+                          "cant", "can't", "isnt", "isn't"})
+"""Words that open a yes/no question before a noun as well as a pronoun ("is the minibar
+allowed", "can the team ...")."""
+YES_NO_PRONOUN = frozenset({"do", "does", "did", "have", "has", "will", "would", "must",
+                            "might", "shall", "dont", "don't"})
+"""Words that open a question only before a pronoun ("do I need a visa"): before a noun they
+open an instruction ("Do the expense report the same day" is a reflection)."""
+PRONOUNS = frozenset({"i", "we", "you", "it", "they", "he", "she", "there", "someone",
+                      "anyone", "one"})
+SUBJECTS = PRONOUNS | {"my", "our", "your", "the", "a", "an", "this", "that", "these", "those",
+                       "me", "us"}
 """A question asked without a question mark ("can I claim a taxi", "do I need a visa"): a
 yes/no word and then who or what it asks about. "Will check receipts first" stays a reply."""
 SKIN_TONES = "".join(chr(code) for code in range(0x1F3FB, 0x1F400)) + "\ufe0f"
@@ -247,7 +253,8 @@ def looks_like_question(text: str) -> bool:
     """Words that ask something ("how do I report it?"): looked up, not kept as a reply."""
     words = text.lower().replace("\u2019", "'").split()
     return text.rstrip().endswith("?") or bool(words and words[0] in QUESTION_WORDS) or \
-        (len(words) > 2 and words[0] in YES_NO_WORDS and words[1] in SUBJECTS)
+        (len(words) > 2 and ((words[0] in YES_NO_WORDS and words[1] in SUBJECTS)
+                             or (words[0] in YES_NO_PRONOUN and words[1] in PRONOUNS)))
 
 
 def keep(turn: Turn, awaited: Awaited) -> None:

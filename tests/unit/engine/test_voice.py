@@ -196,8 +196,9 @@ def test_a_question_is_answered_and_the_invitation_stays(say: Say, database: Dat
     for question in ("can I peel bananas", "do I need to peel bananas", "is it ok to peel"):
         assert kinds(say(question, at=MON))[0] in ("lookup", "no_match", "did_you_mean")
     assert ratings(database) == [("basics/one", False, "")]
-    assert say("Shorter, please", at=MON) == [Noted("comment", "One")]
-    assert ratings(database) == [("basics/one", False, "Shorter, please")]
+    # An instruction that opens like a question is the learner's words, kept.
+    assert say("Do the peeling part first, shorter", at=MON) == [Noted("comment", "One")]
+    assert ratings(database) == [("basics/one", False, "Do the peeling part first, shorter")]
 
 
 def test_a_scheduled_delivery_closes_the_invitation(say: Say, engine: Engine,
