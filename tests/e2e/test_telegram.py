@@ -606,6 +606,14 @@ async def test_a_shutdown_waits_for_replies_only_so_long(
     await asyncio.wait_for(bot.adapter.quiesce(timeout=0.5), timeout=10)
     assert "1 updates were still being answered" in caplog.text
     assert not bot.adapter._work
+    # stop() after it does not wait again, and a webhook's update meanwhile is refused
+    # (Telegram sends it again, to a replica that is not stopping).
+    bot.fake.slow_next(30.0)
+    bot.fake.push_message(ADA, "help")
+    caplog.clear()
+    await asyncio.wait_for(bot.adapter.quiesce(timeout=5), timeout=1)
+    assert "waiting for" not in caplog.text
+    assert await bot.adapter._accept(bot.fake.message_update(ADA, "me")) is False
 
 
 async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:

@@ -119,12 +119,14 @@ class SlackAdapter:
         self.listeners = Listeners(self)
         self.listeners.register(self.app)
         self.socket: AsyncSocketModeHandler | None = None
+        self._quiesced = False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self, host: Host) -> None:
         """Check the bot token, then connect (Socket Mode) or get ready for requests (HTTP)."""
         self.host = host
+        self._quiesced = False
         try:
             identity = await self.client.auth_test()
         except CALL_ERRORS as exc:
@@ -191,7 +193,11 @@ class SlackAdapter:
 
     async def quiesce(self) -> None:
         """At shutdown: take no more events (the websocket closes) and wait for the replies
-        being written, up to a limit (:meth:`SlackListeners.drain`)."""
+        being written, up to a limit (:meth:`SlackListeners.drain`); once (stop() after the
+        runtime's quiesce() does not wait a second time)."""
+        if self._quiesced:
+            return
+        self._quiesced = True
         if self.socket is not None:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
             self.socket = None

@@ -209,6 +209,7 @@ class TelegramAdapter:
         self._polling_failed_at = -math.inf
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
+        self._quiesced = False
         self._webhook_checked_at = -WEBHOOK_CHECK_S
         self._webhook_ok = True
         self._work: set[asyncio.Task[Any]] = set()
@@ -267,7 +268,7 @@ class TelegramAdapter:
             else:
                 await self._warn_of_a_webhook()
             await app.start()
-            self._stopping = False
+            self._stopping = self._quiesced = False
             await self._start_polling()
         except InvalidToken as exc:
             await self._shut_down()
@@ -373,8 +374,8 @@ class TelegramAdapter:
         return [webhook_route(self.settings.webhook_path, self._webhook_secret, self._accept)]
 
     async def _accept(self, data: dict[str, Any]) -> bool:
-        if not self.application.running:
-            return False
+        if not self.application.running or self._stopping:
+            return False  # 503: Telegram sends it again, to a replica that is not stopping
         await self.application.update_queue.put(Update.de_json(data, self.application.bot))
         return True
 
@@ -423,6 +424,9 @@ class TelegramAdapter:
         in the log (Telegram was told they were received). A stop grace period of 30 s then
         holds: an update's replies had been waited for without end (93 s seen)."""
         app = self.application
+        if self._quiesced:
+            return  # once: stop() after the runtime's quiesce() does not wait a second time
+        self._quiesced = True
         self._stopping = True
         if self._restart is not None:
             self._restart.cancel()
