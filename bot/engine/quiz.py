@@ -91,10 +91,17 @@ def nudge(turn: Turn) -> None:
         return
     ask, lesson, question = shown
     turn.pushed = True
-    number, of = numbering(turn, ask)
+    check = turn.unit.checks.get(turn.learner.id, ask.check_track, ask.check_phase) \
+        if ask.check_phase and ask.check_track else None
+    if check is not None and check.finished_at is None:
+        # A knowledge check's question keeps the check's numbering and heading.
+        number, of = check.answered + 1, len(check.questions)
+    else:
+        number, of = numbering(turn, ask)
     # One message, with how many wait and the streak at stake; the question follows.
     turn.say(Reminder(of - number + 1 if of else 1, progress.streak_at_risk(turn)))
     turn.say(question_message(ask.id, lesson, question, number, of,
+                              check=check.phase if check is not None else "",
                               confidence=confident(turn, lesson)))
 
 

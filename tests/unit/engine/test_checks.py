@@ -25,6 +25,7 @@ from bot.messages import (
     Platform,
     Profile,
     QuestionMessage,
+    Reminder,
     TopicQuiz,
     TrackGain,
 )
@@ -584,3 +585,20 @@ def test_a_copy_left_open_under_a_topic_quiz_does_not_count_a_second_time(
     with engine.store.unit() as unit:
         check = unit.checks.get(learner_of(engine).id, "safe", "pre")
         assert check is not None and (check.answered, check.results) == (1, "1")
+
+
+def test_the_reminder_of_an_endline_question_counts_the_check(
+        say: Say, engine: Engine) -> None:
+    """It had said 4 questions wait when 3 did, under "Question 0 of 3"."""
+    baseline(say, MON, known=1)
+    say("done", at=MON)
+    read_track(say, MON + timedelta(days=1))
+    learner = learner_of(engine)
+    at = MON + timedelta(days=4, hours=6)
+    out = deliver(engine, learner.id, "quiz", at)
+    say(answer=right(out[1]), at=at)  # one of four answered, three left
+    reminder = deliver(engine, learner.id, "nudge", at + timedelta(hours=3))
+    assert reminder[0] == Reminder(3)
+    question = reminder[1]
+    assert isinstance(question, QuestionMessage)
+    assert (question.number, question.of, question.check) == (2, 4, "post")
