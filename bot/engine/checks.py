@@ -78,17 +78,16 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
     """Before the first lesson of a track with a check is given: its baseline (begun, or begun
     again where the learner left it) instead of the lesson. True when it is asked; the lesson
     follows its last answer (or `skip check`). A ``scheduled`` lesson on a later day than the
-    check began sets it aside: the lesson comes."""
+    check was last asked sets it aside: the lesson comes."""
     track = lesson.track
     if not track:
         return False
     check = turn.unit.checks.get(turn.learner.id, track, PRE)
     if check is not None and check.finished_at is not None:
         return False
-    if check is not None and scheduled and \
-            calendar.local_date(check.started_at, turn.tz) < turn.today:
-        # Begun on an earlier day and left: the push brings the lesson, not the check again
-        # (a learner who let it wait had gone days without a lesson, and without a streak).
+    if check is not None and scheduled and _left_since_before_today(turn, check):
+        # Left since an earlier day: the push brings the lesson, not the check again (a
+        # learner who let it wait had gone days without a lesson, and without a streak).
         set_aside(turn, check)
         turn.say(Notice(NoticeCode.CHECK_SET_ASIDE))
         return False
@@ -104,6 +103,17 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
         turn.say(CheckIntro(track_title(track), len(check.questions), PRE,
                             left=len(check.questions) - check.answered))
     return ask_question(turn, check)
+
+
+def _left_since_before_today(turn: Turn, check: TrackCheck) -> bool:
+    """Whether the check was last asked on an earlier local day: begun then, and its question
+    waiting (if any) asked then too. One answered this morning is under way, not left."""
+    last = check.started_at
+    waiting = turn.unit.asks.latest_open(turn.learner.id)
+    if waiting is not None and waiting.check_track == check.track and \
+            waiting.check_phase == check.phase:
+        last = max(last, waiting.asked_at)
+    return calendar.local_date(last, turn.tz) < turn.today
 
 
 def ask_question(turn: Turn, check: TrackCheck, follows: AnswerGiven | None = None) -> bool:

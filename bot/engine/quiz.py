@@ -377,6 +377,7 @@ def baseline(turn: Turn, ask: Ask, choices: tuple[int, ...] | None) -> None:
     counted, track = checks.answer_baseline(turn, ask, choices)
     if counted:
         progress.activity(turn)  # a learner answering the check has done something today
+        progress.check_badges(turn, None)  # a streak's badge may come of it
     if track is not None:
         lessons.send_lesson(turn, scheduled=False, chosen=checks.next_of_track(turn, track))
 

@@ -202,12 +202,9 @@ def resume(turn: Turn) -> None:
     keep_today = 0
     if held:
         catch_up(turn)
-        now = progress.effective_streak(turn)
-        workdays = turn.learner.workdays
-        if now.current and now.last_active is not None and now.last_active < turn.today and \
-                (not workdays or calendar.is_workday(turn.today, workdays)):
-            # "Your streak waited" said at 20:00, then lost at midnight: say the day counts.
-            keep_today = now.current
+        # "Your streak waited" said at 20:00, then lost at midnight: say the day counts, when
+        # it does (a freeze in reserve would cover it, as the reminder reckons).
+        keep_today = progress.streak_at_risk(turn)
     turn.say(Resumed(held, keep_today))
 
 

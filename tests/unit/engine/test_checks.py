@@ -602,3 +602,15 @@ def test_the_reminder_of_an_endline_question_counts_the_check(
     question = reminder[1]
     assert isinstance(question, QuestionMessage)
     assert (question.number, question.of, question.check) == (2, 4, "post")
+
+
+def test_a_baseline_answered_this_morning_is_not_set_aside(say: Say, engine: Engine) -> None:
+    """It had been set aside at 09:00 for having begun the day before, minutes after an
+    answer, with "it waited a day"."""
+    say("hi", at=MON)
+    first = say("lesson", at=MON)[-1]
+    tuesday = MON + timedelta(days=1)
+    say(answer=right(first), at=tuesday.replace(hour=8, minute=1))
+    pushed = deliver(engine, learner_of(engine).id, "lesson", tuesday)
+    assert pushed[0] == CheckIntro("Safe", 4, "pre", left=3)
+    assert isinstance(pushed[1], QuestionMessage) and pushed[1].number == 2
