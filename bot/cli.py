@@ -412,9 +412,10 @@ def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
     for problem in change.problems:
         if problem.is_error:
             errors.setdefault(problem.path, []).append(problem)
+    serving = {lesson.path for lesson in catalog.lessons()}
     for path, found in errors.items():
         served = "its last good version is still served" if path in kept \
-            else "it is not served"
+            else "it is served as it is" if path in serving else "it is not served"
         lines.append(f"(lessons: {path} has {_count(len(found), 'error')}, {served}; the "
                      f"first: {found[0]})")
     return lines

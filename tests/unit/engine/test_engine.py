@@ -512,3 +512,10 @@ def test_reload_says_which_broken_files_are_still_served_and_which_are_not(
     assert reloaded.kept == ("basics/two.md",) and reloaded.unserved == ("new.md",)
     assert [problem.split(":")[0] for problem in reloaded.problems] == ["basics/two.md",
                                                                         "new.md"]
+    # An error between files (two lessons with one order) leaves both served as they are.
+    (lessons / "new.md").unlink()
+    (lessons / "basics/two.md").write_text("---\ntitle: Two\ntrack: basics\norder: 1\n---\n"
+                                          "Body.\n", encoding="utf-8")
+    [reloaded] = say("reload", user="boss")
+    assert isinstance(reloaded, Reloaded) and reloaded.problems
+    assert reloaded.kept == () and reloaded.unserved == ()
