@@ -152,6 +152,17 @@ DASHED_FENCE = re.compile(r"^(?=.*[\u2012-\u2015])[-\u2012-\u2015]{1,3}$")
 """A fence Word or Outlook autocorrected: an em or en dash, alone or with another (three at most)."""
 
 
+def _dashed_front_matter(lines: list[str], start: int) -> bool:
+    """Whether the dash at ``start`` opens front matter: 'key: value' lines follow, closed by
+    another fence (a dash alone on a lesson's first line may be just that)."""
+    for index in range(start + 1, min(len(lines), start + 40)):
+        row = lines[index].rstrip()
+        if DASHED_FENCE.match(row) or row in (FENCE, "..."):
+            return index > start + 1 and all(
+                _KEY.match(item) or not item.strip() for item in lines[start + 1:index])
+    return False
+
+
 def split(text: str) -> tuple[str | None, int, int, str]:
     """Return (front matter text or None, 0-based line of the opening fence, 0-based first body
     line, "yaml" or "toml").
@@ -165,7 +176,7 @@ def split(text: str) -> tuple[str | None, int, int, str]:
     while start < len(lines) and not lines[start].strip():
         start += 1
     opening = lines[start].rstrip() if start < len(lines) else ""
-    if DASHED_FENCE.match(opening):
+    if DASHED_FENCE.match(opening) and _dashed_front_matter(lines, start):
         raise ValueError(f"the front matter's '---' became '{opening}' (an editor's "
                          "autocorrect turns hyphens into a dash); type three hyphens '---' "
                          "here and on the line that closes it")

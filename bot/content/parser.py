@@ -241,7 +241,7 @@ _BOX_SPACE = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[)(?:{_ODD_SPACE})(\])"
 _AFTER_BOX = re.compile(rf"^(\s*(?:[-*+]|\d{{1,2}}[.)]) \[[ xX]\])(?:{_ODD_SPACE}| )*{_ODD_SPACE}")
 _OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\\s*\\[[ xX\u2713\u2714]?\\]")
 """A choice written with a bullet pasted from a word processor ('• [x] Impact')."""
-_TIGHT_BULLET = re.compile(r"^\s*(([-*+])(\[[ xX]\]))")
+_TIGHT_BULLET = re.compile(r"^ {0,3}(([-*+])(\[[ xX]\]))")
 """A choice with no space between its dash and its box ('-[x] Impact')."""
 
 
@@ -741,7 +741,8 @@ def _finish_question(
                                 f"question '{short}' asks to select all that apply but has one "
                                 "right answer; mark every right choice '- [x]', or drop those "
                                 "words"))
-    elif len(made.correct_indexes) > 1 and _SAYS_ONE.search(f"{made.text} {made.detail}"):
+    elif len(made.correct_indexes) > 1 and not made.says_select_all and \
+            _SAYS_ONE.search(f"{made.text} {made.detail}"):
         # Several '[x]' make it "select all that apply" (and the bot says so): a question
         # asking for one was most likely meant with one right answer.
         problems.append(Problem(rel, where, Severity.WARNING,
@@ -818,7 +819,7 @@ def _check_images(
         except OSError as exc:  # unreadable folder, name too long...
             what = f"cannot be read ({exc.strerror})"
         shown = real.relative_to(top).as_posix()
-        near = _image_near(real, src)
+        near = _image_near(real, src) if what == "does not exist" else ""
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"image '{src}' {what} (looked for '{shown}'); "
                                 + (near or "add the file or fix the path, which is relative to "

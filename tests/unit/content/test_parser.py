@@ -809,3 +809,22 @@ def test_a_choice_without_a_space_after_its_dash_is_named_at_its_line() -> None:
             "write '- [x]'"),
         (9, "'-[ ]' has no space after its '-', so Markdown does not read it as a choice; "
             "write '- [ ]'")]
+
+
+def test_the_new_checks_leave_what_is_right_alone(tmp_path: Path) -> None:
+    """False alarms a review found: a "select all" question that says "choose one of ...",
+    an image path naming a folder, '-[x]' in an indented code block, a dash alone at the top."""
+    text = ("# T\n\nBody.\n\n## Quiz\n\n### Select all that apply: which one of these is "
+            "safe?\n- [x] A\n- [x] B\n- [ ] C\n")
+    _, problems = parse_lesson(text, "x.md")
+    assert not [p for p in problems if "asks for one answer" in p.message]
+    (tmp_path / "pics").mkdir()
+    _, problems = parse_lesson("# T\n\nText ![p](pics)\n", "x.md", tmp_path)
+    [problem] = problems
+    assert "is a folder, not an image" in problem.message and "did you mean" not in \
+        problem.message
+    lesson, problems = parse_lesson("# T\n\nA task list in Markdown:\n\n    -[x] done\n",
+                                    "x.md")
+    assert lesson is not None and not [p for p in problems if p.is_error]
+    lesson, problems = parse_lesson("\u2014\n# T\n\nBody.\n", "x.md")
+    assert lesson is not None and not [p for p in problems if p.is_error]
