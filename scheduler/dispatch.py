@@ -233,6 +233,7 @@ class Dispatcher:
             lost = set(self._held)
             self._lost |= lost
             self._held -= lost
+            self._posting -= lost
             log.warning("this worker was declared dead (its heartbeat was silent longer than "
                         "another worker's worker_timeout_seconds); the %d rows it held went to "
                         "others, and it stops sending them", len(lost),
@@ -334,6 +335,7 @@ class Dispatcher:
         # cancellation still commits, and its rows must be given back too).
         released = await asyncio.get_running_loop().run_in_executor(self._db, sign_off)
         self._held.clear()
+        self._posting.clear()
         self._db.shutdown(wait=False)
         if released:
             if cut:
@@ -638,6 +640,7 @@ class Dispatcher:
         log.error("could not record the outcome of delivery %s: %r", outcome.job.delivery.id,
                   problem, extra={"job": "dispatch", "learner": outcome.job.delivery.learner_id})
         self._held.discard(outcome.job.delivery.id)
+        self._posting.discard(outcome.job.delivery.id)
         if not outcome.done.done():
             outcome.done.set_exception(RecordingFailed(repr(problem), outcome.parts))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.base import Route
+from bot.errors import DatabaseAway
 from bot.messages import Inbound, LessonMessage, LookupAnswer, MyData, Outbound, Platform
 from bot.ports import Host, Progress, Recipient, Sent
 from bot.rendering.renderer import Renderer
@@ -80,6 +81,9 @@ class ConsoleAdapter:
             raise RuntimeError("the console adapter is not started: call start(host) first")
         try:
             return self.show(await self._host.handle(to_inbound(text)))
+        except DatabaseAway as exc:
+            log.warning("%s", exc, extra={"platform": "console"})
+            return [self.renderer.phrase("sorry")]
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("console message failed", extra={"platform": "console"})
             return [self.renderer.phrase("sorry")]

@@ -12,6 +12,10 @@ kicked from the group)
 ``InvalidToken`` (a 401: token revoked, or a blip)     :class:`TemporaryDeliveryError`
 ``ChatMigrated``                                       followed by the adapter (never mapped)
 =====================================================  =============================================
+
+A ``TimedOut`` reading the answer (the request went out whole) may have been taken:
+:func:`outcome_unknown` says so, and a reply is then not sent again. One connecting, writing
+the request or waiting for a pooled connection sent nothing, and is retried.
 """
 
 from __future__ import annotations
@@ -101,8 +105,8 @@ def outcome_unknown(error: TelegramError) -> bool:
     if not isinstance(error, TimedOut):
         return False
     cause = error.__cause__
-    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout) and \
-        "pool timeout" not in error.message.lower()
+    return not isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout
+                          | httpx.WriteTimeout) and "pool timeout" not in error.message.lower()
 
 
 def _not_the_api(error: TelegramError) -> bool:

@@ -100,8 +100,8 @@ class _Refusals:
         self.count += 1
         if self.said_at is not None and now - self.said_at < 60:
             return
-        log.warning("refused %d webhook call(s) without the right secret token in the last "
-                    "minute; if Telegram's own are refused, TELEGRAM_WEBHOOK_SECRET differs "
-                    "between replicas", self.count,
+        log.warning("refused %d webhook call(s) without the right secret token since the "
+                    "last such line; if Telegram's own are refused, TELEGRAM_WEBHOOK_SECRET "
+                    "differs between replicas", self.count,
                     extra={"platform": "telegram", "remote": remote})
         self.count, self.said_at = 0, now
