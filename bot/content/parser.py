@@ -110,18 +110,9 @@ def parse_lesson(
         if fence:
             continue  # code is shown as written
         lines[index] = _plain_spaces_in_marker(lines[index])
-        bullet = _OTHER_BULLET.match(lines[index])
-        if bullet:
-            problems.append(Problem(
-                rel, index + 1, Severity.ERROR,
-                f"this choice starts with '{bullet.group(1)}', which Markdown does not read as "
-                f"a list; write choices as '- [ ] text' and '- [x] text'"))
-        tight = _TIGHT_BULLET.match(lines[index])
-        if tight:
-            problems.append(Problem(
-                rel, index + 1, Severity.ERROR,
-                f"'{tight.group(1)}' has no space after its '{tight.group(2)}', so Markdown does "
-                f"not read it as a choice; write '{tight.group(2)} {tight.group(3)}'"))
+        slip = _choice_marker_slip(lines[index])
+        if slip:
+            problems.append(Problem(rel, index + 1, Severity.ERROR, slip))
     draft = _Draft()
     walker = _Walker("\n".join(lines[body_start:]), body_start, rel, draft, problems)
     walker.run()
@@ -243,6 +234,21 @@ _OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\
 """A choice written with a bullet pasted from a word processor ('• [x] Impact')."""
 _TIGHT_BULLET = re.compile(r"^ {0,3}(([-*+])(\[[ xX]\]))")
 """A choice with no space between its dash and its box ('-[x] Impact')."""
+
+
+def _choice_marker_slip(line: str) -> str | None:
+    """What is wrong with a choice Markdown does not read as one, for its marker: a word
+    processor's bullet ('• [x]'), or no space after the dash ('-[x]'); None for any other
+    line."""
+    bullet = _OTHER_BULLET.match(line)
+    if bullet:
+        return (f"this choice starts with '{bullet.group(1)}', which Markdown does not read as "
+                "a list; write choices as '- [ ] text' and '- [x] text'")
+    tight = _TIGHT_BULLET.match(line)
+    if tight:
+        return (f"'{tight.group(1)}' has no space after its '{tight.group(2)}', so Markdown "
+                f"does not read it as a choice; write '{tight.group(2)} {tight.group(3)}'")
+    return None
 
 
 def _plain_spaces_in_marker(line: str) -> str:

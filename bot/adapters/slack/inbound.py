@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.inflight import InFlight
 from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
@@ -94,7 +95,7 @@ class Listeners:
     def __init__(self, adapter: SlackAdapter) -> None:
         self.adapter = adapter
         self.seen = RecentIds()
-        self._work: set[asyncio.Task[None]] = set()
+        self._work = InFlight("Slack requests", "slack")
 
     def register(self, app: AsyncApp) -> None:
         app.event("message")(self.on_message)  # EVENTS
@@ -300,9 +301,10 @@ class Listeners:
 
     async def _run(self, channel: str | None, work: Awaitable[None]) -> None:
         """Run one request's work; a failure is logged and answered politely, never fatal."""
-        task = asyncio.current_task()
-        if task is not None:
-            self._work.add(task)
+        with self._work.tracked():
+            await self._answer(channel, work)
+
+    async def _answer(self, channel: str | None, work: Awaitable[None]) -> None:
         try:
             await work
         except asyncio.CancelledError:
@@ -322,29 +324,12 @@ class Listeners:
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
             log.exception("handling a Slack request failed", extra={"platform": "slack"})
             await self.adapter.sorry(channel)
-        finally:
-            if task is not None:
-                self._work.discard(task)
 
     async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
         """Wait for requests being handled (at shutdown), at most ``timeout`` seconds; those
         still unanswered then are cancelled and counted in the log: Slack was told they were
         received and will not send them again."""
-        current = asyncio.current_task()
-        pending = [task for task in self._work if task is not current]
-        if not pending:
-            return
-        log.info("waiting for %d Slack requests being answered", len(pending),
-                 extra={"platform": "slack"})
-        _, left = await asyncio.wait(pending, timeout=timeout)
-        if left:
-            log.warning("%d Slack requests were still being answered %.0f s after shutdown "
-                        "began and are dropped: those learners get no reply (give the process "
-                        "a longer stop grace period, or fewer learners per replica)", len(left),
-                        timeout, extra={"platform": "slack"})
-            for task in left:
-                task.cancel()
-            await asyncio.wait(left, timeout=1.0)
+        await self._work.drain(timeout)
 
 
 def without_mention(text: str, bot_user_id: str | None) -> str:

@@ -51,6 +51,7 @@ from telegram.error import (
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.adapters.base import Route, reply_lost
+from bot.adapters.inflight import InFlight
 from bot.adapters.pacing import Pacer
 from bot.adapters.recent import ShownQuestions
 from bot.adapters.telegram import errors
@@ -209,10 +210,9 @@ class TelegramAdapter:
         self._polling_failed_at = -math.inf
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._chats = _ChatLocks()
-        self._quiesced = False
         self._webhook_checked_at = -WEBHOOK_CHECK_S
         self._webhook_ok = True
-        self._work: set[asyncio.Task[Any]] = set()
+        self._work = InFlight("telegram: updates", "telegram")
         """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
         self._photos: dict[str, str] = {}
         self._shown: ShownQuestions[tuple[str, int, bool]] = ShownQuestions()
@@ -268,7 +268,7 @@ class TelegramAdapter:
             else:
                 await self._warn_of_a_webhook()
             await app.start()
-            self._stopping = self._quiesced = False
+            self._stopping = False
             await self._start_polling()
         except InvalidToken as exc:
             await self._shut_down()
@@ -424,30 +424,15 @@ class TelegramAdapter:
         in the log (Telegram was told they were received). A stop grace period of 30 s then
         holds: an update's replies had been waited for without end (93 s seen)."""
         app = self.application
-        if self._quiesced:
+        if self._stopping:
             return  # once: stop() after the runtime's quiesce() does not wait a second time
-        self._quiesced = True
         self._stopping = True
         if self._restart is not None:
             self._restart.cancel()
             self._restart = None
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
-        current = asyncio.current_task()
-        pending = [task for task in self._work if task is not current]
-        if not pending:
-            return
-        log.info("telegram: waiting for %d updates being answered", len(pending),
-                 extra={"platform": "telegram"})
-        _, left = await asyncio.wait(pending, timeout=timeout)
-        if left:
-            log.warning("telegram: %d updates were still being answered %.0f s after shutdown "
-                        "began and are dropped: those learners get no reply (give the process a "
-                        "longer stop grace period)", len(left), timeout,
-                        extra={"platform": "telegram"})
-            for task in left:
-                task.cancel()
-            await asyncio.wait(left, timeout=1.0)
+        await self._work.drain(timeout)
 
     async def _shut_down(self) -> None:
         app = self.application
@@ -666,14 +651,8 @@ class TelegramAdapter:
     # -- inbound -----------------------------------------------------------------------------
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._work.add(task)
-        try:
+        with self._work.tracked():
             await self._on_update_in(update)
-        finally:
-            if task is not None:
-                self._work.discard(task)
 
     async def _on_update_in(self, update: Update) -> None:
         try:

@@ -300,18 +300,24 @@ def test_a_typed_answer_to_a_baseline_question_reworded_meanwhile_goes_on_with_t
     assert out[-1].number == 3
 
 
-def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
-    baseline(say, MON, known=2)
+def endline_pushed(say: Say, engine: Engine, known: int,
+                   days: int) -> tuple[datetime, list[Outbound]]:
+    """The baseline answered (``known`` right) and the track read; the quiz push ``days``
+    after Monday, which opens with the endline: (its time, its messages)."""
+    baseline(say, MON, known=known)
     say("done", at=MON)
     read_track(say, MON + timedelta(days=1))
-    learner = learner_of(engine)
-    at = MON + timedelta(days=5, hours=6)
-    out = deliver(engine, learner.id, "quiz", at)
+    at = MON + timedelta(days=days, hours=6)
+    return at, deliver(engine, learner_of(engine).id, "quiz", at)
+
+
+def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
+    at, out = endline_pushed(say, engine, known=2, days=5)
     assert out[0] == CheckIntro("Safe", 4, "post")
     assert kinds(say("skip check", at=at)) == ["notice:check_skipped"]
     profile = say("me", at=at)[0]
     assert isinstance(profile, Profile) and profile.gains == ()
-    later = deliver(engine, learner.id, "quiz", at + timedelta(days=1))
+    later = deliver(engine, learner_of(engine).id, "quiz", at + timedelta(days=1))
     assert not any(isinstance(message, CheckIntro) for message in later)
     assert all(not isinstance(m, QuestionMessage) or m.check == "" for m in later)
 
@@ -590,14 +596,9 @@ def test_a_copy_left_open_under_a_topic_quiz_does_not_count_a_second_time(
 def test_the_reminder_of_an_endline_question_counts_the_check(
         say: Say, engine: Engine) -> None:
     """It had said 4 questions wait when 3 did, under "Question 0 of 3"."""
-    baseline(say, MON, known=1)
-    say("done", at=MON)
-    read_track(say, MON + timedelta(days=1))
-    learner = learner_of(engine)
-    at = MON + timedelta(days=4, hours=6)
-    out = deliver(engine, learner.id, "quiz", at)
+    at, out = endline_pushed(say, engine, known=1, days=4)
     say(answer=right(out[1]), at=at)  # one of four answered, three left
-    reminder = deliver(engine, learner.id, "nudge", at + timedelta(hours=3))
+    reminder = deliver(engine, learner_of(engine).id, "nudge", at + timedelta(hours=3))
     assert reminder[0] == Reminder(3)
     question = reminder[1]
     assert isinstance(question, QuestionMessage)
