@@ -26,6 +26,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.base import Route
+from bot.adapters.tally import Tally
 
 log = logging.getLogger(__name__)
 WINDOW = 300
@@ -96,19 +97,16 @@ class _Refusals:
 
     def __init__(self, guard: ReplayGuard) -> None:
         self.guard = guard
-        self.count = 0
-        self.said_at: float | None = None
+        self.tally = Tally(guard.now)
 
     def note(self, timestamp: int, remote: str | None) -> None:
-        now = self.guard.now()
-        self.count += 1
-        if self.said_at is not None and now - self.said_at < 60:
+        count = self.tally.note()
+        if count is None:
             return
-        off = now - timestamp
+        off = self.guard.now() - timestamp
         why = (f"its timestamp is {abs(off):.0f} s {'old' if off > 0 else 'ahead'}: keep this "
                "machine's clock synchronised" if abs(off) > WINDOW else
                "its signature does not match: if Slack's own requests are refused, check "
                "SLACK_SIGNING_SECRET (the app's Basic Information page)")
         log.warning("refused %d Slack request(s) in the last minute; the latest because %s",
-                    self.count, why, extra={"platform": "slack", "remote": remote})
-        self.count, self.said_at = 0, now
+                    count, why, extra={"platform": "slack", "remote": remote})

@@ -12,7 +12,6 @@ import hmac
 import json
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from aiohttp import web
 
 from bot.adapters.base import Route
 from bot.adapters.recent import RecentIds
+from bot.adapters.tally import Tally
 from bot.errors import AdapterStartError
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,17 @@ def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
     """The POST route Telegram calls."""
     expected = secret.encode()
     seen = RecentIds()
-    refused = _Refusals()
+    refused = Tally()
 
     async def handle(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
-            refused.note(request.remote)
+            count = refused.note()
+            if count is not None:
+                log.warning("refused %d webhook call(s) without the right secret token since the "
+                            "last such line; if Telegram's own are refused, "
+                            "TELEGRAM_WEBHOOK_SECRET differs between replicas", count,
+                            extra={"platform": "telegram", "remote": request.remote})
             return web.Response(status=403, text="forbidden")
         # From here on the request is Telegram's own. Telegram redelivers an update until it
         # gets a 2xx, and holds back the updates after it meanwhile: one that cannot be read is
@@ -84,24 +89,3 @@ def webhook_route(path: str, secret: str, deliver: Deliver) -> Route:
         return web.Response(status=200 if accepted else 503)
 
     return Route("POST", path, handle)
-
-
-class _Refusals:
-    """Says, at most once a minute, that calls without the right secret were refused (how
-    many): a scanner on the public endpoint had put a warning in the log for every call."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self.count = 0
-        self.said_at: float | None = None
-
-    def note(self, remote: str | None) -> None:
-        now = self.clock()
-        self.count += 1
-        if self.said_at is not None and now - self.said_at < 60:
-            return
-        log.warning("refused %d webhook call(s) without the right secret token since the "
-                    "last such line; if Telegram's own are refused, TELEGRAM_WEBHOOK_SECRET "
-                    "differs between replicas", self.count,
-                    extra={"platform": "telegram", "remote": remote})
-        self.count, self.said_at = 0, now
