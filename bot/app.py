@@ -91,8 +91,7 @@ def open_engine(
                     len(kept), "s are" if len(kept) != 1 else " is",
                     "their" if len(kept) != 1 else "its", ", ".join(kept[:10])
                     + (f" and {len(kept) - 10} more" if len(kept) > 10 else ""))
-    broken = sorted({problem.path for problem in loaded.problems if problem.is_error}
-                    - set(kept))
+    broken = catalog.not_served()
     if broken:
         log.warning("%d lesson file%s not served until %s fixed: %s (the bot picks up a fixed "
                     "file at once)", len(broken), "s are" if len(broken) != 1 else " is",
@@ -377,7 +376,7 @@ class Runtime:
             self.service = None
         for failed in await asyncio.gather(*waits, return_exceptions=True):
             if isinstance(failed, Exception):
-                log.error("shutting down: %s", failed)
+                log.error("shutting down: %s", failed, exc_info=failed)
         for adapter in reversed(self.started):
             try:
                 await adapter.stop()

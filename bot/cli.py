@@ -407,15 +407,14 @@ def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
             lines.append(f"(lessons: {kind} {lesson_id}"
                          f"{f' from {lesson.path}' if lesson else ''})")
     lines.extend(f"(lessons: {path} is fixed)" for path in change.fixed)
-    kept = set(catalog.kept_while_broken())
+    kept, unserved = set(catalog.kept_while_broken()), set(catalog.not_served())
     errors: dict[str, list[Problem]] = {}
     for problem in change.problems:
         if problem.is_error:
             errors.setdefault(problem.path, []).append(problem)
-    serving = {lesson.path for lesson in catalog.lessons()}
     for path, found in errors.items():
         served = "its last good version is still served" if path in kept \
-            else "it is served as it is" if path in serving else "it is not served"
+            else "it is not served" if path in unserved else "it is served as it is"
         lines.append(f"(lessons: {path} has {_count(len(found), 'error')}, {served}; the "
                      f"first: {found[0]})")
     return lines

@@ -260,6 +260,15 @@ class Catalog:
             return sorted(rel for rel, state in self._files.items() if state.good is not None
                           and any(problem.is_error for problem in state.problems))
 
+    def not_served(self) -> list[str]:
+        """Files with errors of which learners get nothing (no good version yet), by path; a
+        file kept in its last good version, or served as it is despite an error between files
+        (two lessons with one order), is not among them."""
+        problems = self.problems()
+        with self._lock:
+            served = {lesson.path for lesson in self._served.values()}
+        return sorted({problem.path for problem in problems if problem.is_error} - served)
+
     def _reconcile(
         self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis],
         new_scan: list[Problem], fixed: list[str],

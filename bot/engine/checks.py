@@ -160,11 +160,11 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
     day's streak, as any answer does), and the track when it ended the baseline (its first
     lesson comes next)."""
     unit, track = turn.unit, asked.check_track or ""
+    check = unit.checks.get(turn.learner.id, track, PRE)
     found = turn.find_asked(asked)
     correct, given = False, None
     if found is not None and choices is not None:
         question, order = found[1], found[2]
-        check = unit.checks.get(turn.learner.id, track, PRE)
         if order is None and check is not None and check.finished_at is None:
             if let_go_changed(turn, asked):  # asked again as it is now
                 ask_question(turn, check)
@@ -178,11 +178,13 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
         correct = set(choices) == set(question.correct_indexes)
     if found is not None:
         given = AnswerGiven(asked.id, found[0], found[1], choices or ())
-    unit.asks.close(asked.id, turn.now)
-    if not _count_baseline(turn, asked, correct):
+    unit.asks.close(asked.id, turn.now)  # a copy the check no longer waits for goes too
+    if check is None or not _count_baseline(turn, asked, check, correct):
+        if check is None:
+            turn.say(Notice(NoticeCode.QUESTION_CLOSED))
         return False, None
-    check = unit.checks.get(turn.learner.id, track, PRE)
-    if check is None or check.finished_at is not None:
+    check = _reload(turn, check)
+    if check.finished_at is not None:
         return True, None
     if ask_question(turn, check, given):
         return True, None
@@ -192,7 +194,7 @@ def answer_baseline(turn: Turn, asked: Ask, choices: tuple[int, ...] | None
     return True, track
 
 
-def _count_baseline(turn: Turn, asked: Ask, correct: bool) -> bool:
+def _count_baseline(turn: Turn, asked: Ask, check: TrackCheck, correct: bool) -> bool:
     """Count an answer to a baseline question while the check waits for that question (the
     ask pressed may be an earlier copy, let go by a push or asked again in a new message:
     answered there, as a press on an earlier copy of a review is). Every open copy of it is
@@ -200,12 +202,11 @@ def _count_baseline(turn: Turn, asked: Ask, correct: bool) -> bool:
     answered, or let go (a check's answers are not in the answers table). True when it
     counted."""
     unit, learner_id, track = turn.unit, turn.learner.id, asked.check_track or ""
-    check = unit.checks.get(learner_id, track, PRE)
     question = (asked.lesson_id, asked.question_key)
-    waiting = check is not None and check.finished_at is None and \
-        check.answered < len(check.questions) and check.questions[check.answered] == question
-    if check is None or not waiting:
-        done = check is not None and question in check.questions[:check.answered]
+    waiting = check.finished_at is None and check.answered < len(check.questions) and \
+        check.questions[check.answered] == question
+    if not waiting:
+        done = question in check.questions[:check.answered]
         turn.say(Notice(NoticeCode.ALREADY_ANSWERED if done else NoticeCode.QUESTION_CLOSED))
         return False
     if not unit.checks.answer(learner_id, track, PRE, correct, position=check.answered):

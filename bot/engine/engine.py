@@ -75,15 +75,10 @@ def _reload(turn: Turn, _: str) -> None:
         return
     change = turn.catalog.refresh()
     problems = turn.catalog.problems()
-    kept = turn.catalog.kept_while_broken()
-    # A file can have an error and be served as it is (two lessons with one order in a
-    # track): neither kept from before nor unserved.
-    served = {lesson.path for lesson in turn.catalog.lessons()}
-    broken = sorted({problem.path for problem in problems if problem.is_error} - served)
     turn.say(Reloaded(len(change.added), len(change.changed), len(change.removed),
                       tuple(str(problem) for problem in problems[:RELOAD_LISTED]),
-                      tuple(kept), tuple(path for path in broken if path not in kept),
-                      max(0, len(problems) - RELOAD_LISTED)))
+                      tuple(turn.catalog.kept_while_broken()),
+                      tuple(turn.catalog.not_served()), max(0, len(problems) - RELOAD_LISTED)))
 
 
 RELOAD_LISTED = 10
