@@ -28,6 +28,7 @@ from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
 from bot.content.parser import images_found
 from bot.content.question import clean_question, readings
+from bot.content.renames import Renames
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
 from bot.content.unrelated import Floor
@@ -115,6 +116,7 @@ class Catalog:
         self._files: dict[str, _FileState] = {}
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
+        self._renames = Renames()
         self._served: dict[str, Lesson] = {}
         self._index = SearchIndex(dictionary=english)
         self._names = NameIndex()
@@ -296,6 +298,8 @@ class Catalog:
                 if self._semantic is not None:
                     self._semantic.update(lesson)
         newly_reported = [p for p in cross if p not in self._cross_problems]
+        if not rebuild:
+            newly_reported.extend(self._renames.update(old, served, removed, added))
         for path in sorted({p.path for p in self._cross_problems if p.is_error}
                             - {p.path for p in cross if p.is_error}):
             if any(lesson.path == path for lesson in served.values()):
@@ -410,6 +414,7 @@ class Catalog:
             found = [p for state in self._files.values() for p in state.problems]
             found.extend(self._scan_problems)
             found.extend(self._cross_problems)
+            found.extend(self._renames.problems())
         return sorted(set(found))
 
     def files(self) -> int:

@@ -248,6 +248,53 @@ def test_refresh_picks_up_add_change_delete_and_rename(tmp_path: Path) -> None:
     assert catalog.lookup("banana").hits == ()
 
 
+def test_a_lesson_moved_while_running_is_told_how_to_keep_its_progress(tmp_path: Path) -> None:
+    write(tmp_path / "security" / "passwords.md", lesson_text("Strong passwords"))
+    write(tmp_path / "security" / "phishing.md", lesson_text("Phishing", order=2))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    # Moved in two steps (a copy, then the old file deleted), as some file managers do.
+    write(tmp_path / "basics" / "passwords.md", lesson_text("Strong  passwords", order=3))
+    assert not any("moved" in p.message for p in catalog.refresh().problems)
+    (tmp_path / "security" / "passwords.md").unlink()
+    (tmp_path / "security" / "phishing.md").unlink()  # gone for good: nothing to say
+    first = catalog.refresh()
+    assert first.removed == ("security/passwords", "security/phishing")
+    [warning] = first.problems
+    assert not warning.is_error and warning.path == "basics/passwords.md"
+    assert "'security/passwords.md' moved or renamed" in warning.message
+    assert "add 'id: security/passwords'" in warning.message
+    assert catalog.problems() == [warning]  # `reload` and the dashboard keep showing it
+    # Renamed again before the advice was taken: the progress is still under the first id.
+    (tmp_path / "basics" / "passwords.md").rename(tmp_path / "basics" / "strong.md")
+    change = catalog.refresh()
+    assert change.removed == ("basics/passwords",) and change.added == ("basics/strong",)
+    [warning] = change.problems
+    assert warning.path == "basics/strong.md"
+    assert "'basics/passwords.md' moved" in warning.message
+    assert "add 'id: security/passwords'" in warning.message
+    assert catalog.problems() == [warning]
+    # The trainer takes the advice: the warning goes, and no new one is made of the id change.
+    write(tmp_path / "basics" / "strong.md", lesson_text("Strong passwords", order=3)
+          .replace("---\n", "---\nid: security/passwords\n", 1))
+    fixed = catalog.refresh()
+    assert fixed.added == ("security/passwords",) and fixed.problems == ()
+    assert catalog.problems() == []
+
+
+def test_a_new_lesson_with_another_title_is_not_taken_for_a_move(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "a.md").unlink()
+    write(tmp_path / "b.md", lesson_text("Banana"))
+    change = catalog.refresh()
+    assert (change.added, change.removed, change.problems) == (("b",), ("a",), ())
+    # Moved back under its own id: nothing was lost, nothing to say.
+    write(tmp_path / "a.md", lesson_text("Apple", order=2))
+    assert catalog.refresh().problems == ()
+
+
 def test_drafts_are_served_only_when_asked(tmp_path: Path) -> None:
     write(tmp_path / "d.md", "---\ndraft: true\n---\n# Draft\n\nNot ready.\n")
     hidden, shown = Catalog(tmp_path), Catalog(tmp_path, include_drafts=True)

@@ -1,0 +1,100 @@
+"""Spotting a lesson file moved or renamed while the bot runs.
+
+A lesson's id is its path unless its front matter sets ``id``, and learners' progress (read,
+reviews, points) is kept by id: a file moved to another folder is a new lesson to the bot, and
+everyone who read it gets it again. The catalog cannot know a move from a deletion and a new
+file, but a lesson that comes back under a new path with the title of one removed is most
+likely the same one, so the trainer is told how to keep its learners' progress (``id:``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+
+from bot.content.model import Lesson, Problem, Severity
+
+REMEMBERED = 200
+"""Removed lessons remembered for a match (a big reorganisation removes many at once)."""
+
+
+def _name(lesson: Lesson) -> str:
+    return " ".join(lesson.title.casefold().split())
+
+
+class Renames:
+    """Lessons removed and added since the start, matched by title across paths; a warning on
+    each new file that looks like a removed one moved, kept until that file takes the old id
+    (or goes, or the old id is served again). A move made as a copy and a deletion is caught
+    whichever the catalog sees first. Not thread-safe: the catalog calls it under its lock."""
+
+    def __init__(self, remembered: int = REMEMBERED) -> None:
+        self._remembered = remembered
+        self._gone: OrderedDict[str, tuple[Lesson, str]] = OrderedDict()
+        """Removed lessons by id, each with the id its learners' progress is under (a file
+        warned of and moved again keeps pointing at the first)."""
+        self._fresh: OrderedDict[str, Lesson] = OrderedDict()
+        """Lessons added since the start, by id."""
+        self._warned: dict[str, tuple[str, Problem]] = {}
+        """By the new file's path: the old id, and the warning."""
+
+    def update(self, old: Mapping[str, Lesson], served: Mapping[str, Lesson],
+               removed: Iterable[str], added: Iterable[str]) -> list[Problem]:
+        """Record what one change removed and added, and match them; the new warnings."""
+        removed, added = list(removed), list(added)
+        if not removed and not added:
+            return []
+        origins = {path: old_id for path, (old_id, _) in self._warned.items()}
+        for lesson_id in removed:
+            lesson = old[lesson_id]
+            self._gone.pop(lesson_id, None)
+            self._gone[lesson_id] = (lesson, origins.get(lesson.path, lesson_id))
+            self._fresh.pop(lesson_id, None)
+        for lesson_id in added:
+            self._gone.pop(lesson_id, None)  # back under its own id: nothing was lost
+            self._fresh.pop(lesson_id, None)
+            self._fresh[lesson_id] = served[lesson_id]
+        while len(self._gone) > self._remembered:
+            self._gone.popitem(last=False)
+        while len(self._fresh) > self._remembered:
+            self._fresh.popitem(last=False)
+        by_path = {lesson.path: lesson for lesson in served.values()}
+        for path, (old_id, _) in list(self._warned.items()):
+            there = by_path.get(path)
+            if there is None or there.id == old_id or old_id in served:
+                del self._warned[path]
+        return self._match_all(served)
+
+    def problems(self) -> list[Problem]:
+        """The warnings standing now."""
+        return [problem for _, problem in self._warned.values()]
+
+    def _match_all(self, served: Mapping[str, Lesson]) -> list[Problem]:
+        new: list[Problem] = []
+        for lesson_id, lesson in reversed(self._fresh.items()):
+            if served.get(lesson_id) is not lesson or lesson.path in self._warned:
+                continue
+            match = self._match(lesson, served)
+            if match is None:
+                continue
+            gone, old_id = match
+            del self._gone[gone.id]
+            problem = Problem(
+                lesson.path, 1, Severity.WARNING,
+                f"this looks like '{gone.path}' moved or renamed (the same title, "
+                f"'{lesson.title}'): learners who read it will get it again as a new lesson "
+                f"and its questions' reviews start over; to keep their progress, add "
+                f"'id: {old_id}' to this file's front matter")
+            self._warned[lesson.path] = (old_id, problem)
+            new.append(problem)
+        return new
+
+    def _match(self, lesson: Lesson,
+               served: Mapping[str, Lesson]) -> tuple[Lesson, str] | None:
+        # The latest removed first. A file that changed its own id (`id:` edited in place) is
+        # the trainer's choice, not a move; an old id served again lost nothing.
+        for gone, old_id in reversed(self._gone.values()):
+            if gone.path != lesson.path and old_id not in served and \
+                    _name(gone) == _name(lesson):
+                return gone, old_id
+        return None
