@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC as _UTC
 from datetime import date, datetime, timedelta
 
@@ -130,6 +130,8 @@ PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "le
          "voice")
 _FAR = datetime(9999, 1, 1, tzinfo=_UTC)
 """An end later than any record: every learner enrolled so far."""
+_EPOCH = datetime(2000, 1, 1, tzinfo=_UTC)
+"""Before any answer: a question is judged on every first attempt up to the range's end."""
 RECALL_FRESH = timedelta(minutes=5)
 """How old Retention's "now" may be (every card is read to compute it)."""
 LISTED = 500
@@ -309,8 +311,13 @@ class Dashboard:
 
     def questions(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)
+        # A question is judged on every first attempt by the range's end, not only those in
+        # the range: in a recent window of a running programme, the first attempts at older
+        # lessons are the late, weaker learners', and a sound question looked broken.
+        judged = replace(scope, since=_EPOCH)
         discrimination = {(row.lesson_id, row.question_key): figures.discrimination(row)
-                          for row in reports.item_totals(scope)}
+                          for row in reports.item_totals(judged)}
+        firsts = {(row.lesson_id, row.question_key): row for row in reports.questions(judged)}
         given: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         for lesson, key, text, times in reports.choices(scope):
             given[(lesson, key)].append((text, times))
@@ -321,17 +328,18 @@ class Dashboard:
             ident = (row.lesson_id, row.question_key)
             title, text, choices = self.question_text(*ident)
             keys = self.correct_choices(*ident)
-            facility = figures.ratio(row.first_right, row.learners)
+            first = firsts.get(ident, row)
+            facility = figures.ratio(first.first_right, first.learners)
             index = discrimination.get(ident)
             count, notes = flags.pop(ident, (0, []))
-            verdict = figures.judge(row.learners, facility, index, count)
+            verdict = figures.judge(first.learners, facility, index, count)
             picks = figures.choice_counts(given.get(ident, []), choices)
             spread = " · ".join(
                 f"{number}) {percent(figures.ratio(n, row.answers))}"
                 f"{' (right)' if number - 1 in keys else ''}"
                 for number, n in enumerate(picks, 1))
             rows.append((verdict.broken, -count, facility if facility is not None else 1.0, (
-                f"{title}: {text}", row.learners, rounded(facility),
+                f"{title}: {text}", first.learners, rounded(facility),
                 rounded(figures.ratio(row.latest_right, row.latest)), rounded(index),
                 row.answers, spread, count, " | ".join(dict.fromkeys(notes)),
                 ", ".join(verdict.reasons), self.question_file(*ident))))
@@ -343,7 +351,8 @@ class Dashboard:
         # Broken first: the most flagged, then the lowest facility.
         rows.sort(key=lambda item: (not item[0], item[1], item[2], str(item[3][0])))
         table = Table("questions", "Questions (those that look broken first)", (
-            "question", "learners (first attempt in the range)", "facility (first attempt, 0-1)",
+            "question", "learners (first attempt by the range's end)",
+            "facility (first attempt, 0-1)",
             "latest accuracy",
             "discrimination (-1 to 1)", "answers", "choices picked", "flags", "flag notes",
             "looks broken", "file"),
@@ -357,10 +366,12 @@ class Dashboard:
         ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
-            "the other questions in view (below 0: those who know the material get it wrong "
-            "more often). Learners: those whose first attempt at it fell in the range (facility "
-            "and discrimination count them; answers counts every answer in the range). A "
-            "question looks broken with a facility under 30%, a discrimination below "
+            "the other questions (below 0: those who know the material get it wrong more "
+            "often). The questions listed are those answered in the range; each is judged on "
+            "every learner's first attempt up to the range's end (facility and discrimination "
+            "count them: in a recent range, the first attempts at an older lesson are only the "
+            "latecomers'), while latest accuracy, answers and choices picked count the range's "
+            "answers. A question looks broken with a facility under 30%, a discrimination below "
             "-2/\u221an for n learners (beyond what chance gives; with 5 learners or more), or "
             "a flag.",
             "How sure: where questions ask it ([schedule] confidence, or a track's "
@@ -671,7 +682,7 @@ class Dashboard:
         up = sum(row[1] for row in rated)
         down = sum(row[2] for row in rated)
         return Page("voice", "Learners' voice", (
-            Figure.count("lessons rated", up + down),
+            Figure.count("ratings", up + down),
             Figure.share("rated useful", figures.ratio(up, up + down)),
             Figure.count("ratings with words", sum(row[3] for row in rated)),
             Figure.count("reflections", reports.reflection_count(scope)),

@@ -239,7 +239,7 @@ def test_csv_downloads_parse_and_match_the_table(page: object, site: Site) -> No
         page.click("#table-questions-title a.csv")  # type: ignore[attr-defined]
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # with its BOM
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:3] == ["question", "learners (first attempt in the range)",
+    assert rows[0][:3] == ["question", "learners (first attempt by the range's end)",
                            "facility (first attempt, 0-1)"]
     assert len(rows) - 1 == shown and shown > 5
 

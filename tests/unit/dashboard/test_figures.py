@@ -144,6 +144,29 @@ def test_a_broken_question_is_judged_so() -> None:
     assert not figures.judge(3, 0.1, -0.5, 0).broken  # too few learners to say
 
 
+def test_a_question_is_judged_on_every_first_attempt_by_the_ranges_end(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """In a recent range, the first attempts at an older question are the latecomers': five
+    who got a1 wrong on the 19th do not make it broken beside the four of the 18th."""
+    (lesson_id, a1), _, _ = questions(catalog)
+    late = datetime(2026, 3, 19, 10, tzinfo=UTC)
+    with database.unit() as unit:
+        for n in range(5):
+            learner, _ = unit.learners.enrol("console", f"late{n}", MONDAY, LearnerChange())
+            unit.answers.record(learner.id, lesson_id, a1, (1,), False, late, f"late{n}:a1")
+    dashboard = Dashboard(database, catalog)
+    page = dashboard.build("questions", Filters(date(2026, 3, 19), NOW.date()), NOW)
+    table, _ = page.tables
+    row = next(r for r, marked in zip(table.rows, table.marked, strict=True)
+               if str(r[0]).startswith("A: Question a1"))
+    assert row[1:3] == (9, 0.33)  # 3 right of 9 first attempts by the 20th
+    assert row[9] == ""  # not "low facility", which the 19th's five alone would say
+    assert row[5] == 6  # the range's answers are still the range's (dee's second, too)
+    earlier = dashboard.build("questions", Filters(date(2026, 3, 1), date(2026, 3, 18)), NOW)
+    row = next(r for r in earlier.tables[0].rows if str(r[0]).startswith("A: Question a1"))
+    assert row[1:3] == (4, 0.75)  # by the 18th's end: the four of the 18th
+
+
 def test_track_funnel_counts_reads(database: Database, cohort: dict[str, int]) -> None:
     track = {"t": ("t/a", "t/b")}
     with database.reports() as reports:
