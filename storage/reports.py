@@ -114,12 +114,16 @@ class Scope:
 
 @dataclass(frozen=True)
 class TrackGainRow:
-    """A track's knowledge checks: learners with a baseline, learners with both checks, and
-    of the latter the mean share known before and after, and the mean normalised gain (of
-    those who did not know everything before: for them it is undefined)."""
+    """A track's knowledge checks: baselines begun in the range, of them those scored and
+    those skipped or set aside (the rest still open); learners with both checks (the endline
+    finished in the range), and of them the mean share known before and after, and the mean
+    normalised gain (of those who did not know everything before: for them it is
+    undefined)."""
 
     track: str
-    baselines: int
+    began: int
+    scored: int
+    set_aside: int
     both: int
     mean_pre: float | None
     mean_post: float | None
@@ -878,10 +882,11 @@ class Reports:
                        per.c.post_at >= scope.since, per.c.post_at < scope.until), per)
 
     def gains(self, scope: Scope, tracks: tuple[str, ...] | None = None) -> list[TrackGainRow]:
-        """Per track with checks: learners with a baseline (finished in the range), learners
-        with both checks (the endline finished in the range), their mean scores and mean
-        normalised gain, (post - pre) / (1 - pre), which is undefined for a learner who knew
-        everything before (counted apart). Two grouped queries, whatever the cohort's size."""
+        """Per track with checks: baselines begun in the range (scored, skipped or set aside,
+        open), learners with both checks (the endline finished in the range), their mean
+        scores and mean normalised gain, (post - pre) / (1 - pre), which is undefined for a
+        learner who knew everything before (counted apart). Two grouped queries, whatever
+        the cohort's size."""
         query, per = self._checks(scope, tracks)
         knew_all = per.c.pre >= 1
         gain = case((knew_all, None), else_=(per.c.post - per.c.pre) / (1 - per.c.pre))
@@ -891,16 +896,28 @@ class Reports:
         both = {str(track): (int(count), _float(mean_pre), _float(mean_post), _float(mean_gain),
                              int(undefined or 0))
                 for track, count, mean_pre, mean_post, mean_gain, undefined in rows}
-        baselines = {str(track): int(count) for track, count in self.session.execute(
-            select(_CHECK.c.track, func.count()).where(
-                _CHECK.c.phase == "pre", ~_CHECK.c.skipped,
-                _CHECK.c.finished_at >= scope.since, _CHECK.c.finished_at < scope.until,
-                self._of(_CHECK.c.learner_id, scope),
-                _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
+        # Baselines by the day they began, so those skipped or set aside (a learner who did
+        # not answer that day) are counted beside the scored: the gain is measured on the
+        # learners who finished both, and a trainer must see how many that leaves out.
+        finished = _CHECK.c.finished_at.is_not(None)
+        began = {str(track): (int(count), int(scored or 0), int(aside or 0))
+                 for track, count, scored, aside in self.session.execute(
+            select(_CHECK.c.track, func.count(),
+                   func.sum(case((and_(finished, ~_CHECK.c.skipped), 1), else_=0)),
+                   func.sum(case((and_(finished, _CHECK.c.skipped), 1), else_=0)))
+            .where(_CHECK.c.phase == "pre",
+                   _CHECK.c.started_at >= scope.since, _CHECK.c.started_at < scope.until,
+                   self._of(_CHECK.c.learner_id, scope),
+                   _CHECK.c.track.in_(tracks) if tracks is not None else literal(True))
             .group_by(_CHECK.c.track))}
-        return [TrackGainRow(track, baselines.get(track, 0), *both.get(
-                    track, (0, None, None, None, 0)))
-                for track in sorted(set(both) | set(baselines))]
+        rows_out = []
+        for track in sorted(set(both) | set(began)):
+            count, scored, aside = began.get(track, (0, 0, 0))
+            pairs, mean_pre, mean_post, mean_gain, undefined = both.get(
+                track, (0, None, None, None, 0))
+            rows_out.append(TrackGainRow(track, count, scored, aside, pairs, mean_pre,
+                                         mean_post, mean_gain, undefined))
+        return rows_out
 
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Answers given with how sure the learner was, in scope: (lesson, question key, level

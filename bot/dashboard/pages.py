@@ -612,13 +612,19 @@ class Dashboard:
         scope = self.scope(filters)
         tracks = (filters.track,) if filters.track else None
         rows = reports.gains(scope, tracks)
+        asked = {track: lessons[0].check for track, lessons in self.catalog.tracks().items()
+                 if lessons}
         table = Table("gain", "Knowledge gain per track", (
-            "track", "baselines", "both checks", "mean before", "mean after",
-            "mean normalised gain", "gain undefined (knew all before)"),
-            tuple((track_title(row.track), row.baselines, row.both, rounded(row.mean_pre),
-                   rounded(row.mean_post), rounded(row.mean_gain), row.undefined)
+            "track", "baselines begun", "of them scored", "of them skipped or set aside",
+            "both checks (endline in the range)", "questions per check", "mean before",
+            "mean after", "mean normalised gain", "gain undefined (knew all before)"),
+            tuple((track_title(row.track), row.began, row.scored, row.set_aside, row.both,
+                   asked.get(row.track) or None, rounded(row.mean_pre), rounded(row.mean_post),
+                   rounded(row.mean_gain), row.undefined)
                   for row in rows),
-            marked=tuple(row.mean_gain is not None and row.mean_gain < 0 for row in rows))
+            # A loss from fewer learners than a verdict needs is noise, not a track to fix.
+            marked=tuple(row.mean_gain is not None and row.mean_gain < 0
+                         and row.both - row.undefined >= figures.MIN_LEARNERS for row in rows))
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for track, band, count in reports.gain_distribution(scope, tracks):
             counts[track][band] = count
@@ -635,20 +641,42 @@ class Dashboard:
             total = sum(count for value, count in values if value is not None)
             return (sum(value * count for value, count in values if value is not None) / total
                     if total else None)
+        notes = []
+        if 0 < weight < figures.MIN_LEARNERS:
+            notes.append(
+                f"Only {weight} learner{'s' if weight != 1 else ''} with a gain in this view: "
+                f"the figures describe {'them' if weight != 1 else 'one person'}, not the "
+                f"track (a verdict needs {figures.MIN_LEARNERS} or more); widen the range.")
+        unmeasured = sorted(track_title(track) for track, size in asked.items()
+                            if not size and (tracks is None or track in tracks))
+        if unmeasured:
+            notes.append(
+                f"{', '.join(unmeasured)} "
+                f"{'asks' if len(unmeasured) == 1 else 'ask'} no knowledge check, so there is "
+                f"no gain to show: add 'check: true' to a track's first lesson to measure it.")
         return Page("gain", "Knowledge gain", (
             Figure.count("learners with both checks", both),
             Figure.share("mean before", mean([(row.mean_pre, row.both) for row in rows])),
             Figure.share("mean after", mean([(row.mean_post, row.both) for row in rows])),
             Figure.share("mean normalised gain",
                          sum(value * count for value, count in defined) / weight if weight else None),
-        ), (chart,), (table,), (
+        ), (chart,), (table,), (*notes,
             "A track whose first lesson says 'check' asks a few of its questions before that "
             "lesson (the baseline: nothing counts) and again in a quiz days after its last "
             "lesson (the endline). Before and after are the shares of those questions answered "
             "right; normalised gain is (after - before) / (1 - before), the share of what was "
             "not known that was learnt: undefined for a learner who knew everything before. "
-            "Learners with both checks count in the range their endline was answered in; "
-            "tracks whose mean gain is below zero are marked.",))
+            "The mean normalised gain is the mean of each learner's own gain, not the gain of "
+            "the mean scores: one learner from 0% to 25% (gain 0.25) and one from 25% to 0% "
+            "(gain -0.33) average -4%, with before and after both 12%.",
+            "Baselines count in the range they began in: those skipped ('skip check') or set "
+            "aside (not answered on the day, when the next lesson came) have no score, and "
+            "those open are still being answered. Learners with both checks count in the range "
+            "their endline was answered in, so a baseline begun before the range can pair with "
+            "an endline in it. Gain is measured only on learners who finished both: compare "
+            "'both checks' with 'baselines begun' to see how many that leaves out. A track "
+            f"whose mean gain is below zero, from {figures.MIN_LEARNERS} learners or more, is "
+            "marked.",))
 
     def voice(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         """What learners said: their ratings of lessons (with their words), and their

@@ -537,7 +537,13 @@ def test_knowledge_gain_per_track_with_its_distribution(
     dashboard = Dashboard(database, catalog)
     page = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date()), NOW)
     [table] = page.tables
-    assert table.rows == (("T", 5, 4, 0.5, 0.58, 0.11, 1),)
+    # Six baselines began: five scored (fay's endline is still open), eve's skipped.
+    assert table.rows == (("T", 6, 5, 1, 4, None, 0.5, 0.58, 0.11, 1),)
+    assert table.marked == (False,)
+    # This library's track asks no check (its checks were taken before it was dropped).
+    assert page.notes[0].startswith("Only 3 learners with a gain in this view")  # cy knew all
+    assert "T asks no knowledge check, so there is no gain to show: add 'check: true'" in \
+        page.notes[1]
     assert [(figure.label, figure.value) for figure in page.figures] == [
         ("learners with both checks", "4"), ("mean before", "50%"), ("mean after", "58%"),
         ("mean normalised gain", "11%")]
@@ -547,10 +553,17 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert chart.series[0].name == "T" and chart.series[0].values == (1, 0, 1, 0, 0, 1, 1)
     assert "gain-distribution" in page.all_tables()  # like every chart: a table, so CSV
     telegram = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
-    assert telegram.tables[0].rows == (("T", 1, 1, 0.67, 0.33, -1.0, 0),)
-    assert telegram.tables[0].marked == (True,)  # they lost ground: a trainer looks at it
+    assert telegram.tables[0].rows == (("T", 1, 1, 0, 1, None, 0.67, 0.33, -1.0, 0),)
+    # One learner lost ground: noise, not a track to fix, and the page says so.
+    assert telegram.tables[0].marked == (False,)
+    assert telegram.notes[0].startswith("Only 1 learner with a gain in this view: the figures "
+                                        "describe one person, not the track")
     before = dashboard.build("gain", Filters(date(2026, 3, 1), date(2026, 3, 18)), NOW)
-    assert before.tables[0].rows == (("T", 5, 0, None, None, None, 0),)
+    assert before.tables[0].rows == (("T", 6, 5, 1, 0, None, None, None, None, 0),)
+    # Baselines count by the day they began: none began in a range after them, while the
+    # endlines answered in it pair with baselines of before.
+    after = dashboard.build("gain", Filters(date(2026, 3, 19), NOW.date()), NOW)
+    assert after.tables[0].rows[0][1:5] == (0, 0, 0, 4)
     assert dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), track="other"),
                            NOW).tables[0].rows == ()
     # Each learner's own checks on their page (a skipped one is empty).
