@@ -21,10 +21,9 @@ from sqlmodel import Session
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.reports import left_unanswered
+from storage.reports import left_unanswered_by_learner
 from storage.tables import (
     AnswerRow,
-    AskRow,
     CardRow,
     FlagRow,
     LearnerRow,
@@ -39,7 +38,6 @@ CHUNK = 1000
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _CARD = CardRow.__table__  # type: ignore[attr-defined]
-_ASK = AskRow.__table__  # type: ignore[attr-defined]
 _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
@@ -99,6 +97,8 @@ class LearnerOut:
     the workdays since)."""
     unanswered: int = 0
     """Pushed questions left unanswered in the week before yesterday (the dashboard's)."""
+    unanswered_days: int = 0
+    """On how many days those questions were pushed."""
 
 
 @dataclass(frozen=True)
@@ -188,8 +188,7 @@ class Exports:
                    .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
-        left = (select(_ASK.c.learner_id, func.count().label("left"))
-                .where(left_unanswered(now)).group_by(_ASK.c.learner_id).subquery())
+        left = left_unanswered_by_learner(now, self.session.get_bind().dialect.name)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.created_at, _LEARNER.c.last_action_at,
                         func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
@@ -197,7 +196,7 @@ class Exports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        func.coalesce(left.c.left, 0))
+                        func.coalesce(left.c.left, 0), func.coalesce(left.c.days, 0))
                  .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
                               .outerjoin(left, left.c.learner_id == _LEARNER.c.id)
                               .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
@@ -210,7 +209,7 @@ class Exports:
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
                              str(row[10] or "UTC"), bool(row[11]), int(row[12]),
-                             _day(row[13]), int(row[14]))
+                             _day(row[13]), int(row[14]), int(row[15]))
 
 
     def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:

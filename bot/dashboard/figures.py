@@ -25,6 +25,9 @@ LOW_FACILITY = 0.3
 """Below this share of right first attempts a question is probably broken (or too hard)."""
 MIN_LEARNERS = 5
 """Fewer first attempts than this say too little to mark a question."""
+LEFT_DAYS = 2
+"""Days of the last week with pushed questions left unanswered that make a backlog the
+learner's own doing (one day's quiz missed is a day off)."""
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -137,7 +140,8 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
     idle first.
 
     Reviews overdue count only with questions the bot pushed in the week before yesterday left
-    unanswered: a learner who answers all it asks is not slipping, whatever their backlog."""
+    unanswered on :data:`LEFT_DAYS` days or more: a learner who answers all it asks is not
+    slipping, whatever their backlog, nor one who missed one day's quiz."""
     risks = []
     for learner in learners:
         if learner.away:
@@ -154,12 +158,14 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             if missed >= idle_days:
                 what = "no action" if learner.last_action else "never acted"
                 reasons.append(f"{what} for {missed} workdays")
-        if learner.overdue >= overdue and learner.unanswered:
+        if learner.overdue >= overdue and learner.unanswered_days >= LEFT_DAYS:
             # A backlog alone is the daily budget's doing when every question asked is
-            # answered: only one the learner leaves questions on is theirs.
+            # answered: only one the learner leaves questions on is theirs, and on more than
+            # one day (one quiz missed is a day off, and the weekend's Friday is one).
             left = learner.unanswered
             reasons.append(f"{learner.overdue} reviews overdue, {left} question"
-                           f"{'' if left == 1 else 's'} of the last week unanswered")
+                           f"{'' if left == 1 else 's'} of the last week unanswered, on "
+                           f"{learner.unanswered_days} days")
         if learner.streak >= 3 and learner_streak(learner, now) == 0:
             reasons.append(f"streak of {learner.streak} lost")
         if reasons:

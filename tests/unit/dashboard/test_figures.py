@@ -227,17 +227,23 @@ def test_learners_at_risk_and_pseudonyms(database: Database, catalog: Catalog,
     assert [f.value for f in overview.figures][:1] == ["1"]  # one telegram learner
 
 
-def test_a_backlog_is_a_risk_only_with_questions_left_unanswered(
+def test_a_backlog_is_a_risk_only_with_questions_left_unanswered_on_several_days(
         database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
-    """ann and bob both have a backlog (the daily budget asks fewer than fall due); bob left
-    two questions pushed this week unanswered, ann answered all: bob slips, ann does not."""
+    """ann, bob and cy all have a backlog (the daily budget asks fewer than fall due); bob
+    left questions pushed on two days of this week unanswered, cy three of one day's quiz (a
+    day off, or the Friday before a weekend), ann answered all: bob slips, ann and cy do
+    not."""
     (lesson, key), *_ = questions(catalog)
     with database.unit() as unit:
-        for name in ("ann", "bob"):
+        for name in ("ann", "bob", "cy"):
             unit.cards.add_new([Card(cohort[name], lesson, f"{key}-{n}", "", NOW - timedelta(
                 days=5)) for n in range(3)])
         for hours in (30, 50):  # pushed the day before yesterday and before: still open
             unit.asks.create(cohort["bob"], lesson, key, NOW - timedelta(hours=hours),
+                             pushed=True)
+        unit.progress.read(cohort["cy"], lesson, MONDAY + timedelta(hours=3))  # cards his
+        for hours in (30, 31, 32):  # one day's quiz
+            unit.asks.create(cohort["cy"], lesson, key, NOW - timedelta(hours=hours),
                              pushed=True)
         answered = unit.asks.create(cohort["ann"], lesson, key, NOW - timedelta(hours=30),
                                     pushed=True)
@@ -248,13 +254,14 @@ def test_a_backlog_is_a_risk_only_with_questions_left_unanswered(
     with database.reports() as reports:
         rows = {row.learner_id: row for row in reports.learners(
             Scope(MONDAY, NOW), NOW, timedelta(days=2))}
-    ann, bob = rows[cohort["ann"]], rows[cohort["bob"]]
-    assert (ann.unanswered, bob.unanswered) == (0, 2)
-    assert ann.overdue >= 3 and bob.overdue >= 3
+    ann, bob, cy = rows[cohort["ann"]], rows[cohort["bob"]], rows[cohort["cy"]]
+    assert [(row.unanswered, row.unanswered_days) for row in (ann, bob, cy)] == [
+        (0, 0), (2, 2), (3, 1)]
+    assert ann.overdue >= 3 and bob.overdue >= 3 and cy.overdue >= 3
     risks = {risk.learner.learner_id: risk.reasons
-             for risk in figures.at_risk([ann, bob], NOW, 30, 3)}
+             for risk in figures.at_risk([ann, bob, cy], NOW, 30, 3)}
     assert risks == {cohort["bob"]: (f"{bob.overdue} reviews overdue, 2 questions of the last "
-                                     "week unanswered",)}
+                                     "week unanswered, on 2 days",)}
 
 
 def test_every_page_builds_and_filters_change_the_numbers(
