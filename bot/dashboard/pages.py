@@ -245,9 +245,11 @@ class Dashboard:
         delivered, read = reports.read_of_delivered(scope)
         table = Table("platforms", "Per platform",
                       ("platform", "enrolled", "active (30 days)", "lessons delivered",
-                       "lessons read", "questions asked", "answered", "accuracy"),
-                      tuple((row.platform, row.enrolled, row.active_30, row.activity.delivered,
-                             row.activity.read, row.activity.asked, row.activity.answered,
+                       "of them read by the range's end", "questions asked", "answered",
+                       "accuracy"),
+                      tuple((row.platform, row.enrolled, row.active_30, *reports.read_of_delivered(
+                          replace(scope, platform=row.platform)), row.activity.asked,
+                             row.activity.answered,
                              rounded(figures.ratio(row.activity.right, row.activity.answered)))
                             for row in platforms))
         return Page("overview", "Overview", (

@@ -135,7 +135,13 @@ class DashboardWeb:
             raise web.HTTPForbidden(text="This form works only from the dashboard's own page.",
                                     headers=_HEADERS)
 
-    def refused(self, _request: web.Request, reason: str) -> web.Response:
+    def refused(self, request: web.Request, reason: str) -> web.Response:
+        """Not signed in (403): a page for a person, ``{"error": ...}`` for a JSON client, the
+        sentence alone for a CSV download (a script must not parse a page)."""
+        if request.path.endswith(".json"):
+            return web.json_response({"error": reason}, status=403, headers=_HEADERS)
+        if request.path.endswith(".csv"):
+            return web.Response(text=reason, status=403, headers=_HEADERS)
         html = self.templates.get_template("refused.html").render(reason=reason, title=None)
         return web.Response(text=html, status=403, content_type="text/html",
                             headers=_HEADERS)
@@ -257,7 +263,10 @@ class DashboardWeb:
         """The filters in the address: ``from``, ``to`` (YYYY-MM-DD), ``platform``,
         ``track``; the last 30 days of every platform and track by default."""
         today = self.now().date()
-        until = _date(request.query.get("to"), "to", today)
+        # Days to come hold nothing yet: drawn, they look like activity falling to zero.
+        until = min(_date(request.query.get("to"), "to", today), today)
+        if request.query.get("from") and _date(request.query.get("from"), "from", today) > today:
+            raise BadFilter(f"'from' is after today ({today}): nothing has happened yet")
         since = _date(request.query.get("from"), "from",
                       max(EARLIEST, until - timedelta(days=DEFAULT_DAYS - 1)))
         if since > until:

@@ -332,12 +332,16 @@ def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
     only = Filters(wednesday.date(), wednesday.date())
     overview = dashboard.build("overview", only, NOW)
     assert overview.figures[3].value == "0 of 0 (-)"
+    [console] = [row for row in overview.tables[0].rows if row[0] == "console"]
+    assert console[3:5] == (0, 0)  # per platform too: no "1 read of 0 delivered"
     lessons = dashboard.build("lessons", only, NOW)
     assert lessons.tables[0].rows == (("A", 0, 1, 0, None, 0, None, "t/a.md"),
                                       ("B", 0, 0, 0, None, 0, None, "t/b.md"))
     assert lessons.figures[1].value == "1"  # b
     week = dashboard.build("overview", Filters(MONDAY.date(), NOW.date()), NOW)
     assert week.figures[3].value == "4 of 5 (80%)"  # a to ann, bob, cy, eve; b to ann
+    per_platform = {row[0]: row[3:5] for row in week.tables[0].rows}
+    assert per_platform["console"] == (5, 4)  # all of them: cy never read his
 
 
 def test_the_learners_voice_page(database: Database, catalog: Catalog,

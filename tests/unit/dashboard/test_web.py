@@ -62,6 +62,27 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert (await client.get("/dashboard/?to=9999-12-31")).status == 400
     assert (await client.get("/dashboard/?to=0001-01-05")).status == 400
     assert (await client.get("/dashboard/learners/99999999999999999999999")).status == 404
+    response = await client.get("/dashboard/overview?from=2026-03-21")  # NOW is the 20th
+    assert response.status == 400 and "nothing has happened yet" in await response.text()
+
+
+async def test_a_range_into_the_future_ends_today(client: TestClient) -> None:
+    """Days to come would be drawn as activity falling to zero."""
+    data = await (await client.get("/dashboard/overview.json?from=2026-03-15&to=2027-12-31"
+                                   )).json()
+    [chart] = [chart for chart in data["charts"] if chart["key"] == "daily-active"]
+    assert chart["labels"][0] == "2026-03-15" and chart["labels"][-1] == "2026-03-20"
+
+
+async def test_not_signed_in_a_program_gets_json_or_text_not_a_page(
+        client: TestClient) -> None:
+    client.session.cookie_jar.clear()
+    response = await client.get("/dashboard/overview.json")
+    assert response.status == 403 and "Sign in first" in (await response.json())["error"]
+    response = await client.get("/dashboard/overview/platforms.csv")
+    assert response.status == 403 and (await response.text()).startswith("Sign in first")
+    response = await client.get("/dashboard/")
+    assert response.status == 403 and "<html" in await response.text()
 
 
 async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestClient,
