@@ -49,6 +49,9 @@ class Figure:
 class Series:
     name: str
     values: tuple[float | int | None, ...]
+    colour: str | None = None
+    """A colour that carries meaning ("not useful" in red, not the palette's next green);
+    None: the palette's, in order."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ RECALL_FRESH = timedelta(minutes=5)
 """How old Retention's "now" may be (every card is read to compute it)."""
 LISTED = 500
 """Rows a long table shows on its page (learners, unanswered lookups); its CSV has all."""
+GOOD, BAD = "#16a34a", "#dc2626"
+"""Colours of series that mean well and ill (green, red: the palette's own two)."""
 
 
 def percent(value: float | None) -> str:
@@ -698,8 +703,8 @@ class Dashboard:
         shown = rated[:20]
         chart = Chart("ratings-chart", "Ratings of the most rated lessons", "bar",
                       tuple(title(lesson) for lesson, *_ in shown),
-                      (Series("useful", tuple(up for _, up, _, _ in shown)),
-                       Series("not useful", tuple(down for _, _, down, _ in shown))))
+                      (Series("useful", tuple(up for _, up, _, _ in shown), GOOD),
+                       Series("not useful", tuple(down for _, _, down, _ in shown), BAD)))
         comments = Table("comments", "Their words on lessons (the latest 200)", (
             "when", "learner", "lesson", "rated", "words"),
             tuple((_stamp(at), self.name(learner, name), title(lesson),

@@ -159,6 +159,16 @@ def test_sign_in_and_every_page_draws_its_charts_without_errors(page: object, si
     assert total >= 7  # overview 2, tracks 2, retention 3
 
 
+def test_not_useful_is_drawn_in_red(page: object, site: Site) -> None:
+    """The palette's second colour is green: "not useful" must not take it."""
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/voice?from=2026-11-01")  # type: ignore[attr-defined]
+    colours = page.evaluate(  # type: ignore[attr-defined]
+        "() => Chart.getChart(document.querySelector('canvas')).data.datasets"
+        ".map(d => [d.label, d.backgroundColor])")
+    assert colours == [["useful", "#16a34a"], ["not useful", "#dc2626"]]
+
+
 def telegram_only(page: object, site: Site) -> str:
     """Sign in, open the overview from 1 November, then filter it to Telegram with the form;
     the first figure before the filter."""

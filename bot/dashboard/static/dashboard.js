@@ -17,8 +17,8 @@
         datasets: chart.series.map(function (series, index) {
           return {
             label: series.name, data: series.values, spanGaps: true, tension: 0.2,
-            borderColor: colours[index % colours.length],
-            backgroundColor: colours[index % colours.length]
+            borderColor: series.colour || colours[index % colours.length],
+            backgroundColor: series.colour || colours[index % colours.length]
           };
         })
       },
