@@ -292,7 +292,7 @@ async def test_an_app_home_button_runs_its_words_in_the_dm(lone_bot: SlackBot, f
              "container": {"type": "view", "view_id": "V1"}, "trigger_id": "t",
              "actions": [{"type": "button", "action_id": "command-lesson", "value": "lesson",
                           "block_id": "home-commands", "text": {"type": "plain_text",
-                                                                "text": "Today's lesson"}}]}
+                                                                "text": "Next lesson"}}]}
     envelope = await fake.socket.send("interactive", press)
     await fake.socket.wait_ack(envelope, timeout=3)
     posts = await fake.wait_posts(2, ANN_DM)

@@ -441,10 +441,12 @@ class BlockRenderer:
         answer["block_id"] = RESULT_BLOCK
         return self.fit([*kept, answer, *result])
 
-    def answer_recap(self, given: AnswerGiven) -> str:
+    def answer_recap(self, given: AnswerGiven) -> Mrkdwn:
         """An answer as the learner gave it, typed or pressed: "2) Report it · sure", or
-        the skip."""
-        return self.phrase("answer_given", picked=given.picked(), confidence=given.confidence)
+        the skip; mrkdwn already escaped, so :meth:`answered_blocks` does not escape it again
+        ("Tr0ub4dor&amp;amp;3")."""
+        return Mrkdwn(self.phrase("answer_given", picked=given.picked(),
+                                  confidence=given.confidence))
 
     def _is_hint(self, block: Block) -> bool:
         elements = block.get("elements") or []

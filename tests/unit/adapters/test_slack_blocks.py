@@ -13,6 +13,7 @@ from bot.adapters.slack.blocks import BlockRenderer, cut, sections
 from bot.adapters.slack.mrkdwn import escape, from_markdown, to_plain
 from bot.content.model import Choice, Lesson, Question
 from bot.messages import (
+    AnswerGiven,
     BadgesEarned,
     Button,
     Feedback,
@@ -203,6 +204,17 @@ def test_an_answered_question_loses_its_buttons_and_shows_the_result() -> None:
     assert json.dumps(again).count("You answered") == 1
 
 
+def test_an_answer_recap_with_an_ampersand_is_escaped_once() -> None:
+    """"Tr0ub4dor&3" had shown as "Tr0ub4dor&amp;3": the recap was escaped twice."""
+    renderer = BlockRenderer()
+    asked = Question("q1", "Which is strongest?", (Choice("Tr0ub4dor&3", False, 3),
+                                                   Choice("correct horse", True, 4)), "", 2)
+    [message] = renderer.messages([QuestionMessage(lesson(), asked, 3, ())])
+    recap = renderer.answer_recap(AnswerGiven(3, lesson(), asked, (0,)))
+    blocks = json.dumps(renderer.answered_blocks(message.blocks, recap, []))
+    assert "You answered: *1) Tr0ub4dor&amp;3*" in blocks and "&amp;amp;" not in blocks
+
+
 LEARNER = LearnerView("Ann <admin>", "Europe/Berlin", "09:00", "15:00", ("mon", "tue"),
                       next_lesson_at=datetime(2026, 3, 3, 8, 0, tzinfo=UTC))
 
@@ -248,7 +260,7 @@ def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:
     view = BlockRenderer().home_view(None)
     buttons = next(block for block in view["blocks"] if block["type"] == "actions")
     assert [(b["value"], b["text"]["text"]) for b in buttons["elements"]] == [
-        ("lesson", "Today's lesson"), ("quiz", "Quiz me"), ("top", "Leaderboard"),
+        ("lesson", "Next lesson"), ("quiz", "Quiz me"), ("top", "Leaderboard"),
         ("notes", "My notes"), ("mydata", "My data"), ("help", "Help")]
     assert "One short lesson each workday" in json.dumps(view)
 
