@@ -266,8 +266,10 @@ def seeds(turn: Turn, lesson: Lesson) -> dict[str, Card]:
     for (lesson_id, key), result in zip(check.questions, check.results, strict=False):
         if lesson_id == lesson.id:
             memory = turn.reviewer.baseline(result == "1", day_start)
+            # A miss before the lesson was read is not a lapse: "this one keeps slipping"
+            # counts the misses since (the check promised that nothing counts against them).
             found[key] = remember(Card(turn.learner.id, lesson_id, key, "", turn.now,
-                                       reviews=1, lapses=int(result != "1")), memory)
+                                       reviews=1, lapses=0), memory)
     return found
 
 

@@ -126,11 +126,20 @@ def test_the_baseline_seeds_the_cards_of_its_questions_when_their_lesson_comes(
         rows = session.execute(text(
             "SELECT lesson_id, reviews, lapses, state FROM card ORDER BY lesson_id, "
             "question_key")).all()
-    # Lesson one came: its asked question is seeded from the answer (right: no lapse), its
-    # other one starts fresh; the other lessons' cards wait for their lessons.
+    # Lesson one came: its asked question is seeded from the answer, its other one starts
+    # fresh; the other lessons' cards wait for their lessons.
     assert {row[0] for row in rows} == {"safe/one"}
     seeded = [row for row in rows if row[3]]
     assert len(seeded) == 1 and seeded[0][1] == 1 and seeded[0][2] == 0
+
+
+def test_a_baseline_miss_is_no_lapse(say: Say, database: Database) -> None:
+    """"This one keeps slipping" counts misses after the lesson: the check said nothing
+    counts against the learner."""
+    baseline(say, MON, known=0)
+    with database.session() as session:
+        rows = session.execute(text("SELECT reviews, lapses FROM card WHERE state != ''")).all()
+    assert rows and all(row == (1, 0) for row in rows)
 
 
 def test_an_ignored_baseline_is_asked_again_where_it_was_left_and_skip_check_ends_it(
