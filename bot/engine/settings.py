@@ -22,7 +22,7 @@ from bot.messages import (
     TopicsNow,
     ZoneNow,
 )
-from storage.records import KEEP, LearnerChange, Streak
+from storage.records import KEEP, DeliveryKind, LearnerChange, Streak
 
 
 def plan(turn: Turn) -> None:
@@ -85,12 +85,17 @@ def set_zone(turn: Turn, args: str) -> None:
         turn.say(Invalid(str(exc)))
         return
     before = turn.tz
-    change(turn, LearnerChange(time_zone=zone.key))
+    turn.update_learner(LearnerChange(time_zone=zone.key))
+    plan(turn)
     refile(turn, before, zone)
+    turn.say(SettingsSaved(turn.view()))
 
 
 def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
-    """Keep recent deliveries and every review on their local day in a new time zone."""
+    """Keep recent deliveries and every review on their local day in a new time zone; and
+    when the new zone's today has passed its lesson or quiz time with none of that kind sent
+    today, it comes now (a new zone must not skip a day, as a time moved earlier does not).
+    Call with the new zone saved and planned."""
     # A day's deliveries are keyed by the local day they were due on: file the recent ones
     # under their day in the new zone, or crossing the date line westwards would find
     # "tomorrow" already served and skip its lesson.
@@ -104,6 +109,20 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
     for card in cards.all(turn.learner.id):
         day = calendar.local_date(card.due_at, before)
         cards.save(replace(card, due_at=calendar.at_local(day, "00:00", zone)))
+    learner = turn.learner
+    if learner.paused or learner.stopped or not learner.workdays or \
+            not calendar.is_workday(turn.today, learner.workdays):
+        return
+    # After the refiling above: a day the old zone already served stays served.
+    served = {delivery.kind for delivery in outbox.recent(learner.id, turn.now - timedelta(
+        days=2)) if delivery.local_date == turn.today}
+    lesson, quiz = (calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
+                    and kind not in served
+                    for hhmm, kind in ((learner.lesson_time, DeliveryKind.LESSON),
+                                       (learner.quiz_time, DeliveryKind.QUIZ)))
+    if lesson or quiz:
+        turn.update_learner(LearnerChange(next_lesson_at=turn.now if lesson else KEEP,
+                                          next_quiz_at=turn.now if quiz else KEEP))
 
 
 def set_days(turn: Turn, args: str) -> None:

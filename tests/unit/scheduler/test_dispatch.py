@@ -545,6 +545,27 @@ async def test_moving_the_time_earlier_than_now_still_brings_todays_lesson(bot: 
     assert bot.learner("ann").next_lesson_at == MONDAY.replace(hour=8) + timedelta(days=1)
 
 
+async def test_a_zone_where_the_lesson_hour_has_passed_still_brings_todays_lesson(
+        bot: Bot) -> None:
+    """At 08:30 UTC, Berlin's 09:00 has passed: today's lesson goes now, not tomorrow."""
+    bot.enrol("ann")
+    bot.clock.set(MONDAY.replace(hour=8, minute=30))
+    bot.say("ann", "timezone Europe/Berlin")
+    _, result = await bot.tick(MONDAY.replace(hour=8, minute=31))
+    assert result.sent == 1 and bot.adapter.kinds() == ["lesson"]
+    assert bot.learner("ann").next_lesson_at == MONDAY + timedelta(days=1)  # 09:00 Berlin
+
+
+async def test_a_new_zone_after_todays_lesson_brings_no_second_one(bot: Bot) -> None:
+    bot.enrol("ann")
+    await bot.tick(NINE)
+    bot.clock.set(NINE + timedelta(minutes=30))
+    bot.say("ann", "timezone Asia/Tokyo")  # 18:30 there, lesson and quiz hours passed
+    await bot.tick(NINE + timedelta(minutes=31))
+    assert bot.adapter.kinds() == ["lesson"]  # today's came, in the old zone
+    assert bot.learner("ann").next_lesson_at == MONDAY.replace(hour=0) + timedelta(days=1)
+
+
 async def test_moving_the_time_after_todays_lesson_brings_no_second_one(bot: Bot) -> None:
     bot.enrol("ann")
     await bot.tick(NINE)
