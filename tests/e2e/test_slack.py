@@ -431,6 +431,23 @@ async def test_a_dm_with_a_file_attached_is_answered_by_its_words(lone_bot: Slac
     assert "phishing" in answer.text.lower()
 
 
+async def test_emoji_shortcodes_are_read_as_the_emoji_picked(lone_bot: SlackBot,
+                                                             fake: FakeSlack) -> None:
+    """Slack sends an emoji as ":tada:": it is a friendly word, not a lookup, and
+    "done :white_check_mark:" is done."""
+    await say(lone_bot, "hello")
+    for typed in (":tada:", "thank you so much :slightly_smiling_face:", ":partyparrot:"):
+        before = len(fake.posted())
+        await say(lone_bot, typed)
+        [reply] = (await fake.wait_posts(before + 1))[before:]
+        assert "no lesson on" not in reply.text, (typed, reply.text)
+    await say(lone_bot, "lesson")
+    before = len(fake.posted())
+    await say(lone_bot, "done :white_check_mark:")
+    [reply] = (await fake.wait_posts(before + 1))[before:]
+    assert "counts as read" in reply.text
+
+
 async def test_a_passing_auth_error_after_start_loses_no_event(lone_bot: SlackBot,
                                                                  fake: FakeSlack) -> None:
     """The token was checked at start: bolt does not check it again at the first request,

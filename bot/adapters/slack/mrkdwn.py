@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import emoji
+
 from bot.content.markdown import MarkdownWalker, Tag
 
 _WRAPS = {"Strong": "*", "Emphasis": "_", "Strikethrough": "~"}
@@ -35,7 +37,27 @@ def to_plain(text: str) -> str:
             return f"<{target}>"  # a mention: keep it recognisable, it is not a lookup word
         return target.removeprefix("mailto:")
     plain = _SLACK_MARKUP.sub(replace, text)
-    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return emojis(plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+
+
+_SHORTCODE = re.compile(r"(?<![^\s:]):(?=[^:\s]*[a-z])[a-z0-9_+'-]+:(?![^\s:])", re.IGNORECASE)
+"""A shortcode left once the known ones are emoji: a workspace's own (``:partyparrot:``), or
+a skin tone; with a letter in it and standing apart, so "10:30:00" and "a:b:c" stay."""
+
+
+_SKIN_TONE = re.compile(r":skin-tone-\d:")
+"""Slack's skin tone, written after the emoji it changes (``:+1::skin-tone-3:``)."""
+
+
+def emojis(text: str) -> str:
+    """Slack's ``:tada:`` as the emoji "🎉" a learner picked (the engine reads an emoji as a
+    friendly word, "done ✅" as done); a workspace's own emoji, which has no character, is
+    dropped, and a message of nothing else is read as "🙂"."""
+    found = emoji.emojize(_SKIN_TONE.sub("", text), language="alias")
+    if ":" not in found:
+        return found
+    left = _SHORTCODE.sub("", found)
+    return left.strip() if left.strip() else "🙂"
 
 
 def link(url: str, label: str) -> str:

@@ -63,6 +63,15 @@ def test_inbound_text_is_unescaped_and_links_become_their_labels() -> None:
     assert to_plain("hi <@U123> <!here>") == "hi <@U123> <!here>"
 
 
+@pytest.mark.parametrize(("sent", "read"), [
+    (":tada:", "🎉"), ("done :white_check_mark:", "done ✅"), ("rate :+1:", "rate 👍"),
+    (":+1::skin-tone-3:", "👍"), (":partyparrot:", "🙂"), ("hi :partyparrot:", "hi"),
+    ("time 10:30", "time 10:30"), ("at 10:30:00", "at 10:30:00"),
+    ("<https://x.io/a:b:c>", "https://x.io/a:b:c"), ("a\nb :wave:", "a\nb 👋")])
+def test_emoji_shortcodes_are_read_as_emoji(sent: str, read: str) -> None:
+    assert to_plain(sent) == read
+
+
 def test_markdown_becomes_mrkdwn() -> None:
     paragraphs = from_markdown(
         "Hi **bold**, _em_, `code <x>` and [a link](https://e.com/?a=1&b=2).\n\n"
