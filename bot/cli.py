@@ -218,6 +218,8 @@ def lessons_show(lesson_id: str, folder: str) -> None:
             _show_file(given)
             return
         lesson_id = given.resolve().relative_to(Path(folder).resolve()).as_posix()
+    elif lesson_id.endswith(".md") and not Path(folder).is_dir():
+        raise click.ClickException(f"no such file: {lesson_id}; check the path")
     catalog = _load(folder, drafts=True)
     by_path = next((item for item in catalog.lessons() if item.path == lesson_id), None)
     lesson = by_path or catalog.get(lesson_id.removesuffix(".md"))
@@ -231,6 +233,13 @@ def lessons_show(lesson_id: str, folder: str) -> None:
                 f"'{first.path}' has {_count(len(errors), 'error')} and is not served; the "
                 f"first: {first.path}:{first.line}: {first.message} (all of them: microlearn "
                 f"lessons check {folder})")
+        if lesson_id.endswith(".md") or given.is_absolute() or given.parts[:1] in (
+                (".",), ("..",)):
+            # Meant as a file: lessons whose words happen to match are no answer.
+            raise click.ClickException(
+                f"no such file: {lesson_id} (nor a lesson of that path in {folder}); check "
+                f"the path, or give a lesson id ('microlearn lessons check {folder}' lists the "
+                "files)")
         close = catalog.lookup(lesson_id.replace("/", " "), 3)
         hint = ", ".join(hit.lesson.id for hit in close.hits)
         raise click.ClickException(
@@ -479,8 +488,8 @@ def run(context: click.Context, config_file: str) -> None:
 @click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
               help="Lesson folder (default: the config's, or lessons).")
 @click.option("--host", default=None, help="Listen on this address (default: [server] host).")
-@click.option("--port", default=None, type=int, help="Listen on this port (default: [server] "
-              "port).")
+@click.option("--port", default=None, type=click.IntRange(1, 65535),
+              help="Listen on this port, 1-65535 (default: [server] port).")
 def dashboard(config_file: str | None, url: str | None, folder: str | None, host: str | None,
               port: int | None) -> None:
     """The trainer dashboard alone, until Ctrl-C; prints a one-time sign-in link."""
@@ -495,7 +504,7 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
         server = DashboardServer(
             settings, url or (settings.storage.url if config_file else DEFAULT_DB),
             Path(folder or settings.lessons.dir), host or settings.server.host,
-            port or settings.server.port,
+            port if port is not None else settings.server.port,
             # The config's address when it names one (behind a proxy); else where it listens.
             settings.dashboard.public_url
             if config_file and "dashboard" in settings.model_fields_set

@@ -477,3 +477,20 @@ def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "give the dashboard a free one: microlearn dashboard --port N" in result.stderr
     assert "[server] enabled = false" not in result.stderr
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0"])
+def test_dashboard_refuses_a_port_out_of_range_without_a_traceback(port: str) -> None:
+    result = run("dashboard", "--lessons", str(SAMPLE), "--port", port)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is not in the range 1<=x<=65535" in result.stderr
+
+
+def test_lessons_show_of_a_file_that_is_not_there_says_so(tmp_path: Path) -> None:
+    """It had been looked up as an id, with unrelated lessons offered."""
+    for given in ("lessons/security/nosuch.md", str(tmp_path / "nosuch.md")):
+        result = run("lessons", "show", given, "--lessons", str(SAMPLE))
+        assert result.returncode == 1 and f"no such file: {given}" in result.stderr
+        assert "did you mean" not in result.stderr
+    elsewhere = run("lessons", "show", "nosuch.md", "--lessons", str(tmp_path / "none"))
+    assert "no such file: nosuch.md" in elsewhere.stderr
