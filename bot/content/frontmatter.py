@@ -431,7 +431,22 @@ def _accept(
                                 f"'{key}' is empty; give it a value or remove the line"))
         front.invalid.add(key)
         return None
+    if isinstance(value, str) and len(value) > 2 and (value[0], value[-1]) in _CURLY_PAIRS \
+            and value[0] not in value[1:-1] and value[-1] not in value[1:-1]:
+        # Valid YAML (a plain value), so no parse error named it: a word processor's quotes
+        # around the whole value, which learners would read as part of the title.
+        problems.append(Problem(rel, line, Severity.WARNING,
+                                f"'{key}' is wrapped in curly quotes ({value[0]}...{value[-1]}), "
+                                "which YAML does not read as quotes: they are left out; use "
+                                f"straight quotes or none: {key}: \"{value[1:-1]}\""))
+        return value[1:-1]
     return value
+
+
+_CURLY_PAIRS = frozenset({("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u201e", "\u201c"),
+                          ("\u201e", "\u201d"), ("\u00ab", "\u00bb"), ("\u201d", "\u201d")})
+"""Opening and closing curly quotes as word processors write them (English, German, French,
+Swedish)."""
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")

@@ -167,6 +167,27 @@ def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: P
     assert [(p.line, words in p.message) for p in errors] == [(line, True)], problems
 
 
+@pytest.mark.parametrize(("written", "title"), [
+    ("\u201cCurly\u201d", "Curly"), ("\u2018Single\u2019", "Single"),
+    ("\u201eGerman\u201c", "German"), ("\u00abFrench\u00bb", "French")])
+def test_a_value_wrapped_in_curly_quotes_is_warned_and_shown_without_them(
+        written: str, title: str) -> None:
+    """Valid YAML, so no parse error: learners had read the quotes as part of the title."""
+    lesson, problems = parse_lesson(f"---\ntitle: {written}\n---\nBody.\n", "x.md")
+    assert lesson is not None and lesson.title == title
+    [warning] = problems
+    assert not warning.is_error and warning.line == 2
+    assert f'use straight quotes or none: title: "{title}"' in warning.message
+
+
+def test_curly_quotes_inside_a_value_are_the_trainers_own() -> None:
+    lesson, problems = parse_lesson(
+        "---\ntitle: \u2018Inbox zero\u2019 is a myth\nsummary: \u201cA\u201d and \u201cB\u201d\n"
+        "---\nBody.\n", "x.md")
+    assert lesson is not None and lesson.title == "\u2018Inbox zero\u2019 is a myth"
+    assert lesson.summary == "\u201cA\u201d and \u201cB\u201d" and problems == []
+
+
 def test_unknown_key_without_a_close_match_lists_known_keys() -> None:
     lesson, problems = parse_lesson("---\naudience: managers\n---\n# T\n\nBody.\n", "x.md")
     assert lesson is not None
