@@ -72,7 +72,11 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
 def open_engine(
     lessons: Path, url: str, settings: EngineSettings, lookup: LookupSettings | None = None
 ) -> tuple[Database, Engine]:
-    """Migrate the database, load the lessons and build the engine on that database."""
+    """Migrate the database, load the lessons and build the engine on that database. A start
+    that fails removes the SQLite file it made (a mistyped lesson folder must not leave a
+    database that looks real behind: `demo`, `simulate`)."""
+    file = sqlite_file(url)
+    made = file if file is not None and not file.exists() else None
     database = Database(url)
     try:
         upgrade(database)
@@ -80,6 +84,8 @@ def open_engine(
         loaded = catalog.load()
     except BaseException:
         database.dispose()  # no connection left open on a database the caller never sees
+        if made is not None:
+            remove_sqlite_file(made)
         raise
     # A trainer starting the bot (or the demo) learns at once which files are not served and
     # why, as after a bad save while it runs (`lessons check` prints the same lines).

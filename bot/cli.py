@@ -488,8 +488,8 @@ def run(context: click.Context, config_file: str) -> None:
 @click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
               help="Lesson folder (default: the config's, or lessons).")
 @click.option("--host", default=None, help="Listen on this address (default: [server] host).")
-@click.option("--port", default=None, type=click.IntRange(1, 65535),
-              help="Listen on this port, 1-65535 (default: [server] port).")
+@click.option("--port", default=None, type=click.IntRange(0, 65535),
+              help="Listen on this port, 0-65535; 0: a free one (default: [server] port).")
 def dashboard(config_file: str | None, url: str | None, folder: str | None, host: str | None,
               port: int | None) -> None:
     """The trainer dashboard alone, until Ctrl-C; prints a one-time sign-in link."""
@@ -497,12 +497,19 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
 
     from bot.config import Settings, load
     from bot.dashboard.serve import DashboardServer
+    from storage.database import sqlite_file
 
     config_file = _config_here(config_file, url)
     try:
         settings = load(config_file) if config_file else Settings()
+        url = url or (settings.storage.url if config_file else DEFAULT_DB)
+        file = sqlite_file(url)
+        if file is not None and not file.exists():  # a mistyped path: no empty dashboard
+            raise click.ClickException(
+                f"no database at {file}: give the URL of the bot's database (or of a cohort "
+                "made by 'microlearn simulate') with --db, or its config with --config")
         server = DashboardServer(
-            settings, url or (settings.storage.url if config_file else DEFAULT_DB),
+            settings, url,
             Path(folder or settings.lessons.dir), host or settings.server.host,
             port if port is not None else settings.server.port,
             # The config's address when it names one (behind a proxy); else where it listens.

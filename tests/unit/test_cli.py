@@ -472,6 +472,8 @@ def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> 
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        made = run("db", "upgrade", "--db", f"sqlite:///{tmp_path / 'd.db'}")
+        assert made.returncode == 0, made.stderr
         result = run("dashboard", "--db", f"sqlite:///{tmp_path / 'd.db'}", "--lessons",
                      str(SAMPLE), "--host", "127.0.0.1", "--port", str(port))
     assert result.returncode == 1
@@ -479,11 +481,27 @@ def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> 
     assert "[server] enabled = false" not in result.stderr
 
 
-@pytest.mark.parametrize("port", ["99999", "-1", "0"])
+@pytest.mark.parametrize("port", ["99999", "-1"])
 def test_dashboard_refuses_a_port_out_of_range_without_a_traceback(port: str) -> None:
     result = run("dashboard", "--lessons", str(SAMPLE), "--port", port)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "is not in the range 1<=x<=65535" in result.stderr
+    assert "is not in the range 0<=x<=65535" in result.stderr
+
+
+def test_dashboard_of_a_database_that_is_not_there_says_so(tmp_path: Path) -> None:
+    """A mistyped cohort path had made an empty database and served empty figures."""
+    result = run("dashboard", "--db", f"sqlite:///{tmp_path / 'cohrot.db'}", "--lessons",
+                 str(SAMPLE))
+    assert result.returncode == 1 and "no database at" in result.stderr
+    assert not (tmp_path / "cohrot.db").exists()
+
+
+@pytest.mark.parametrize("command", [["demo"], ["simulate", "--days", "1", "--learners", "1"]])
+def test_a_failed_start_leaves_no_database_behind(command: list[str], tmp_path: Path) -> None:
+    result = run(*command, "--db", f"sqlite:///{tmp_path / 'new.db'}", "--lessons",
+                 str(tmp_path / "no-such-folder"))
+    assert result.returncode == 1 and "does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_lessons_show_of_a_file_that_is_not_there_says_so(tmp_path: Path) -> None:
