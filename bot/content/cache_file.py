@@ -114,9 +114,18 @@ def _open(path: Path, timeout: float) -> sqlite3.Connection:
             "to another file") from exc
     try:
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header
+        # The bot's own database beside the config is a likely slip: a cache's pruning and
+        # vacuuming must never run on the learners' data.
+        ours = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name IN "
+                          "('alembic_version', 'learner')").fetchone()
     except sqlite3.Error:
         db.close()
         raise
+    if ours:
+        db.close()
+        raise sqlite3.DatabaseError(
+            f"{path} is microlearn's own database (the learners' data), not a cache; set "
+            "[lookup] cache to another file (like vectors.sqlite3) or a folder")
     return db
 
 

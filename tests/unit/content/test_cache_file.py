@@ -69,6 +69,24 @@ def test_an_earlier_damaged_copy_is_kept(tmp_path: Path) -> None:
     assert (tmp_path / "vectors.sqlite3.damaged-2").read_bytes() == b"second garbage" * 100
 
 
+def test_the_bots_own_database_is_never_used_as_a_cache(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`--cache microlearn.db` had added a vectors table to the learners' database."""
+    from storage import Database, upgrade
+
+    url = f"sqlite:///{tmp_path / 'microlearn.db'}"
+    database = Database(url)
+    upgrade(database)
+    database.dispose()
+    with caplog.at_level(logging.WARNING):
+        cache = VectorCache(tmp_path / "microlearn.db")
+    assert "is microlearn's own database (the learners' data), not a cache" in caplog.text
+    assert not cache.persistent
+    with sqlite3.connect(tmp_path / "microlearn.db") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert "learner" in tables and "vectors" not in tables
+
+
 def test_a_file_that_is_not_a_cache_file_is_never_moved(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     config = tmp_path / "config.toml"
