@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.reports import left_unanswered_by_learner
+from storage.reports import last_answered_by_learner
 from storage.tables import (
     AnswerRow,
     CardRow,
@@ -95,10 +95,8 @@ class LearnerOut:
     streak_day: date | None = None
     """The local day the stored streak was last kept (whether it still holds is a question of
     the workdays since)."""
-    unanswered: int = 0
-    """Pushed questions left unanswered in the week before yesterday (the dashboard's)."""
-    unanswered_days: int = 0
-    """On how many days those questions were pushed."""
+    last_answered: date | None = None
+    """The last day of the last two weeks they answered on (the dashboard's)."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +186,7 @@ class Exports:
                    .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
-        left = left_unanswered_by_learner(now, self.session.get_bind().dialect.name)
+        answered = last_answered_by_learner(now)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.created_at, _LEARNER.c.last_action_at,
                         func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
@@ -196,9 +194,9 @@ class Exports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        func.coalesce(left.c.left, 0), func.coalesce(left.c.days, 0))
+                        answered.c.last)
                  .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
-                              .outerjoin(left, left.c.learner_id == _LEARNER.c.id)
+                              .outerjoin(answered, answered.c.learner_id == _LEARNER.c.id)
                               .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
                  .order_by(_LEARNER.c.id))
         if since is not None:
@@ -209,7 +207,7 @@ class Exports:
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
                              str(row[10] or "UTC"), bool(row[11]), int(row[12]),
-                             _day(row[13]), int(row[14]), int(row[15]))
+                             _day(row[13]), _day(row[14]))
 
 
     def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:

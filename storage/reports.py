@@ -72,24 +72,17 @@ _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 _CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 
-UNANSWERED_WINDOW = timedelta(days=8)
-"""How far back questions left unanswered count against a learner (a week before yesterday)."""
+def last_answered_by_learner(now: datetime) -> Any:
+    """Per learner, the last (UTC) day of the window before ``now`` on which they answered a
+    question: a subquery of (learner_id, last), for the dashboard and the export. Read from
+    the daily figures by their day-led key, a few days of rows whatever the history."""
+    return (select(_DAY.c.learner_id, func.max(_DAY.c.day).label("last"))
+            .where(_DAY.c.day >= day_of(now - ANSWERED_WINDOW), _DAY.c.answered > 0)
+            .group_by(_DAY.c.learner_id).subquery())
 
 
-def left_unanswered(now: datetime) -> Any:
-    """Asks the bot pushed in the week before yesterday that are still unanswered (a question
-    pushed today may yet be answered today)."""
-    return and_(_ASK.c.pushed, _ASK.c.answered_at.is_(None),
-                _ASK.c.asked_at >= now - UNANSWERED_WINDOW,
-                _ASK.c.asked_at < now - timedelta(days=1))
-
-
-def left_unanswered_by_learner(now: datetime, dialect: str) -> Any:
-    """Per learner, the questions :func:`left_unanswered` and on how many UTC days they were
-    pushed: a subquery of (learner_id, left, days), for the dashboard and the export."""
-    return (select(_ASK.c.learner_id, func.count().label("left"),
-                   func.count(_day(_ASK.c.asked_at, dialect).distinct()).label("days"))
-            .where(left_unanswered(now)).group_by(_ASK.c.learner_id).subquery())
+ANSWERED_WINDOW = timedelta(days=14)
+"""How far back a learner's last answer is looked for (beyond: "none in two weeks")."""
 
 
 GAIN_BUCKETS = ("below 0", "0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1", "undefined")
@@ -221,12 +214,10 @@ class LearnerRisk:
     act: whether it still holds is a question of their workdays since)."""
     paused: bool = False
     """On holiday (``away`` also counts a learner who said `stop`)."""
-    unanswered: int = 0
-    """Questions the bot pushed in the week before yesterday that are still unanswered: a
-    backlog of reviews is the learner's to worry about only when they leave questions."""
-    unanswered_days: int = 0
-    """On how many (UTC) days those questions were pushed: one day's quiz missed is a day
-    off, questions left on several days are a habit."""
+    last_answered: date | None = None
+    """The last (UTC) day of the last two weeks on which they answered a question (None:
+    none): a backlog is the learner's doing when they stopped answering, not when the daily
+    budget asks fewer than fall due."""
 
 
 @dataclass(frozen=True)
@@ -706,25 +697,16 @@ class Reports:
             overdue: Any = (select(func.count()).select_from(_CARD.join(_PROGRESS, learning))
                             .where(_CARD.c.learner_id == _LEARNER.c.id, late)
                             .correlate(_LEARNER).scalar_subquery())
-            unanswered: Any = (select(func.count()).select_from(_ASK)
-                               .where(_ASK.c.learner_id == _LEARNER.c.id, left_unanswered(now))
-                               .correlate(_LEARNER).scalar_subquery())
-            left_days: Any = (select(func.count(_day(_ASK.c.asked_at, self.dialect).distinct()))
-                              .select_from(_ASK)
-                              .where(_ASK.c.learner_id == _LEARNER.c.id, left_unanswered(now))
-                              .correlate(_LEARNER).scalar_subquery())
         else:
             # PostgreSQL runs a correlated count once per learner (a tenth of a millisecond
             # each); one grouped hash join over the late cards is several times faster.
             late_by = (select(_CARD.c.learner_id, func.count().label("overdue"))
                        .select_from(_CARD.join(_PROGRESS, learning)).where(late)
                        .group_by(_CARD.c.learner_id).subquery())
-            left_by = left_unanswered_by_learner(now, self.dialect)
-            joined = (joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
-                      .outerjoin(left_by, left_by.c.learner_id == _LEARNER.c.id))
+            joined = joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
             overdue = func.coalesce(late_by.c.overdue, 0)
-            unanswered = func.coalesce(left_by.c.left, 0)
-            left_days = func.coalesce(left_by.c.days, 0)
+        answered_by = last_answered_by_learner(now)
+        joined = joined.outerjoin(answered_by, answered_by.c.learner_id == _LEARNER.c.id)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, overdue,
                         func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
@@ -732,7 +714,7 @@ class Reports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        _LEARNER.c.paused, unanswered, left_days)
+                        _LEARNER.c.paused, answered_by.c.last)
                  .select_from(joined)
                  .where(self._of(_LEARNER.c.id, scope))
                  .order_by(_LEARNER.c.id))
@@ -743,7 +725,8 @@ class Reports:
                             _as_datetime(row[8]),
                             _workdays(row[9]), str(row[10] or "UTC"), bool(row[11]),
                             int(row[12]), _as_date(row[13]) if row[13] is not None else None,
-                            bool(row[14]), int(row[15]), int(row[16]))
+                            bool(row[14]),
+                            _as_date(row[15]) if row[15] is not None else None)
                 for row in self.session.execute(query)]
 
     def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,

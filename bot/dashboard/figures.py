@@ -25,9 +25,9 @@ LOW_FACILITY = 0.3
 """Below this share of right first attempts a question is probably broken (or too hard)."""
 MIN_LEARNERS = 5
 """Fewer first attempts than this say too little to mark a question."""
-LEFT_DAYS = 2
-"""Days of the last week with pushed questions left unanswered that make a backlog the
-learner's own doing (one day's quiz missed is a day off)."""
+QUIET_WORKDAYS = 2
+"""Workdays of the learner's own without an answer that make a backlog their doing (one is a
+day off)."""
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -134,14 +134,14 @@ def learner_streak(learner: LearnerRisk, now: datetime) -> int:
 def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             overdue: int) -> list[Risk]:
     """Learners slipping: no action (since their last, or since they enrolled) for
-    ``idle_days`` of their workdays, at least ``overdue`` reviews overdue (and questions left
-    unanswered), or a streak of 3 days or more lost (more workdays missed than their freezes
+    ``idle_days`` of their workdays, at least ``overdue`` reviews overdue (and no answer for a
+    while), or a streak of 3 days or more lost (more workdays missed than their freezes
     cover). A learner on holiday or who stopped the daily messages is not slipping. The longest
     idle first.
 
-    Reviews overdue count only with questions the bot pushed in the week before yesterday left
-    unanswered on :data:`LEFT_DAYS` days or more: a learner who answers all it asks is not
-    slipping, whatever their backlog, nor one who missed one day's quiz."""
+    Reviews overdue count only when the learner has answered nothing for
+    :data:`QUIET_WORKDAYS` of their workdays or more: a learner who answers what the bot asks
+    is not slipping, whatever their backlog, nor one who missed one day's quiz."""
     risks = []
     for learner in learners:
         if learner.away:
@@ -158,14 +158,18 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             if missed >= idle_days:
                 what = "no action" if learner.last_action else "never acted"
                 reasons.append(f"{what} for {missed} workdays")
-        if learner.overdue >= overdue and learner.unanswered_days >= LEFT_DAYS:
+        if learner.overdue >= overdue:
             # A backlog alone is the daily budget's doing when every question asked is
-            # answered: only one the learner leaves questions on is theirs, and on more than
-            # one day (one quiz missed is a day off, and the weekend's Friday is one).
-            left = learner.unanswered
-            reasons.append(f"{learner.overdue} reviews overdue, {left} question"
-                           f"{'' if left == 1 else 's'} of the last week unanswered, on "
-                           f"{learner.unanswered_days} days")
+            # answered: only one of a learner who stopped answering is theirs, for more than a
+            # day off (Friday's quiz seen on Sunday is not yet a missed workday).
+            today = calendar.local_date(now, tz)
+            quiet = calendar.workdays_between(learner.last_answered, today,
+                                              learner.workdays or calendar.DAYS) \
+                if learner.last_answered is not None else None
+            if quiet is None or quiet >= QUIET_WORKDAYS:
+                reasons.append(f"{learner.overdue} reviews overdue, " + (
+                    "no answer in two weeks" if quiet is None else
+                    f"no answer for {quiet} workdays"))
         if learner.streak >= 3 and learner_streak(learner, now) == 0:
             reasons.append(f"streak of {learner.streak} lost")
         if reasons:

@@ -531,9 +531,9 @@ class Dashboard:
             Figure.count("at risk", len(risks)),
         ), (), (table,), (
             f"At risk: no action for {self.settings.idle_days} days, "
-            f"{self.settings.overdue_reviews} reviews or more overdue with questions of the last "
-            f"week left unanswered on {figures.LEFT_DAYS} days or more (a backlog of someone who "
-            "answers all the bot asks is the daily budget's, not theirs; one day's quiz missed "
+            f"{self.settings.overdue_reviews} reviews or more overdue with no answer for "
+            f"{figures.QUIET_WORKDAYS} of their workdays or more (a backlog of someone who "
+            "answers what the bot asks is the daily budget's, not theirs; one day's quiz missed "
             "is a day off), or a streak of 3 days or more lost. The list is as of "
             "now (the platform filter applies; dates and track do not). The first "
             f"{LISTED} are listed; the CSV has them all.",))

@@ -174,7 +174,7 @@ def _risk(row: LearnerOut) -> LearnerRisk:
     return LearnerRisk(row.learner_id, row.display_name, row.platform, row.last_action,
                        row.overdue, row.streak, row.longest, row.points, row.enrolled_at,
                        row.workdays, row.time_zone, row.away, row.freezes, row.streak_day,
-                       unanswered=row.unanswered, unanswered_days=row.unanswered_days)
+                       last_answered=row.last_answered)
 
 
 @contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -227,41 +228,35 @@ def test_learners_at_risk_and_pseudonyms(database: Database, catalog: Catalog,
     assert [f.value for f in overview.figures][:1] == ["1"]  # one telegram learner
 
 
-def test_a_backlog_is_a_risk_only_with_questions_left_unanswered_on_several_days(
+def test_a_backlog_is_a_risk_only_when_the_learner_stopped_answering(
         database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
-    """ann, bob and cy all have a backlog (the daily budget asks fewer than fall due); bob
-    left questions pushed on two days of this week unanswered, cy three of one day's quiz (a
-    day off, or the Friday before a weekend), ann answered all: bob slips, ann and cy do
-    not."""
+    """On Monday the 23rd, ann, bob and cy all have a backlog (the daily budget asks fewer
+    than fall due). ann answered on Friday; cy last on Thursday (Friday off); bob last on
+    Wednesday, and nothing since for two workdays: bob slips, ann and cy do not. (An ignored
+    question is asked again under the same ask, so open asks cannot tell.)"""
     (lesson, key), *_ = questions(catalog)
+    monday = datetime(2026, 3, 23, 12, tzinfo=UTC)
     with database.unit() as unit:
+        unit.progress.read(cohort["cy"], lesson, MONDAY + timedelta(hours=3))  # cards his
         for name in ("ann", "bob", "cy"):
             unit.cards.add_new([Card(cohort[name], lesson, f"{key}-{n}", "", NOW - timedelta(
                 days=5)) for n in range(3)])
-        for hours in (30, 50):  # pushed the day before yesterday and before: still open
-            unit.asks.create(cohort["bob"], lesson, key, NOW - timedelta(hours=hours),
-                             pushed=True)
-        unit.progress.read(cohort["cy"], lesson, MONDAY + timedelta(hours=3))  # cards his
-        for hours in (30, 31, 32):  # one day's quiz
-            unit.asks.create(cohort["cy"], lesson, key, NOW - timedelta(hours=hours),
-                             pushed=True)
-        answered = unit.asks.create(cohort["ann"], lesson, key, NOW - timedelta(hours=30),
-                                    pushed=True)
-        unit.asks.close(answered.id, NOW - timedelta(hours=29))
-        # Pushed this morning: may yet be answered today; and last month's: long gone.
-        unit.asks.create(cohort["ann"], lesson, key, NOW - timedelta(hours=3), pushed=True)
-        unit.asks.create(cohort["ann"], lesson, key, NOW - timedelta(days=20), pushed=True)
+        unit.answers.record(cohort["ann"], lesson, key, (0,), True, NOW, "ann:friday")
     with database.reports() as reports:
         rows = {row.learner_id: row for row in reports.learners(
-            Scope(MONDAY, NOW), NOW, timedelta(days=2))}
+            Scope(MONDAY, monday), monday, timedelta(days=2))}
     ann, bob, cy = rows[cohort["ann"]], rows[cohort["bob"]], rows[cohort["cy"]]
-    assert [(row.unanswered, row.unanswered_days) for row in (ann, bob, cy)] == [
-        (0, 0), (2, 2), (3, 1)]
+    assert [row.last_answered for row in (ann, bob, cy)] == [
+        date(2026, 3, 20), date(2026, 3, 18), date(2026, 3, 19)]
     assert ann.overdue >= 3 and bob.overdue >= 3 and cy.overdue >= 3
     risks = {risk.learner.learner_id: risk.reasons
-             for risk in figures.at_risk([ann, bob, cy], NOW, 30, 3)}
-    assert risks == {cohort["bob"]: (f"{bob.overdue} reviews overdue, 2 questions of the last "
-                                     "week unanswered, on 2 days",)}
+             for risk in figures.at_risk([ann, bob, cy], monday, 30, 3)}
+    assert risks == {cohort["bob"]: (f"{bob.overdue} reviews overdue, no answer for 2 "
+                                     "workdays",)}
+    # Nothing answered in two weeks is said so.
+    quiet = replace(bob, last_answered=None)
+    assert figures.at_risk([quiet], monday, 30, 3)[0].reasons == (
+        f"{bob.overdue} reviews overdue, no answer in two weeks",)
 
 
 def test_every_page_builds_and_filters_change_the_numbers(
