@@ -59,14 +59,17 @@ class Verdict:
         return bool(self.reasons)
 
 
-def judge(learners: int, facility: float | None, index: float | None, flags: int) -> Verdict:
+def judge(learners: int, facility: float | None, index: float | None, flags: int,
+          correlated: int | None = None) -> Verdict:
     """Whether a question looks broken: few get it right first time, those who know the
     material clearly get it wrong more often (a discrimination below -2/sqrt(n), beyond what
-    chance gives n learners), or learners flagged it."""
+    chance gives n learners), or learners flagged it. ``correlated``: the learners the
+    discrimination was computed over, when not ``learners``."""
     reasons = []
     if facility is not None and learners >= MIN_LEARNERS and facility < LOW_FACILITY:
         reasons.append("low facility")
-    if index is not None and learners >= MIN_LEARNERS and index < -2 / math.sqrt(learners):
+    n = learners if correlated is None else correlated
+    if index is not None and n >= MIN_LEARNERS and index < -2 / math.sqrt(n):
         reasons.append("negative discrimination")
     if flags:
         reasons.append("flagged")

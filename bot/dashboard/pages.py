@@ -318,13 +318,15 @@ class Dashboard:
 
     def questions(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)
-        # A question is judged on every first attempt by the range's end, not only those in
+        # Facility is judged on every first attempt by the range's end, not only those in
         # the range: in a recent window of a running programme, the first attempts at older
-        # lessons are the late, weaker learners', and a sound question looked broken.
-        judged = replace(scope, since=_EPOCH)
-        discrimination = {(row.lesson_id, row.question_key): figures.discrimination(row)
-                          for row in reports.item_totals(judged)}
-        firsts = {(row.lesson_id, row.question_key): row for row in reports.questions(judged)}
+        # lessons are the late, weaker learners', and a sound question looked too hard. (From
+        # the daily aggregates: cheap. Discrimination, a correlation within the learners in
+        # view, is less swayed by who they are, and over all history would cost a year's
+        # answers on every view: it stays the range's.)
+        totals = {(row.lesson_id, row.question_key): row for row in reports.item_totals(scope)}
+        firsts = {(row.lesson_id, row.question_key): row for row in reports.questions(
+            replace(scope, since=_EPOCH))}
         given: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
         for lesson, key, text, times in reports.choices(scope):
             given[(lesson, key)].append((text, times))
@@ -337,9 +339,11 @@ class Dashboard:
             keys = self.correct_choices(*ident)
             first = firsts.get(ident, row)
             facility = figures.ratio(first.first_right, first.learners)
-            index = discrimination.get(ident)
+            sums = totals.get(ident)
+            index = figures.discrimination(sums) if sums is not None else None
             count, notes = flags.pop(ident, (0, []))
-            verdict = figures.judge(first.learners, facility, index, count)
+            verdict = figures.judge(first.learners, facility, index, count,
+                                    sums.n if sums is not None else 0)
             picks = figures.choice_counts(given.get(ident, []), choices)
             spread = " · ".join(
                 f"{number}) {percent(figures.ratio(n, row.answers))}"
@@ -373,12 +377,12 @@ class Dashboard:
         ), (), (table, sure), (
             "Facility: the share of learners whose first answer was right. Discrimination: the "
             "correlation between a question's first attempt and the learner's first attempts at "
-            "the other questions (below 0: those who know the material get it wrong more "
-            "often). The questions listed are those answered in the range; each is judged on "
-            "every learner's first attempt up to the range's end (facility and discrimination "
-            "count them: in a recent range, the first attempts at an older lesson are only the "
-            "latecomers'), while latest accuracy, answers and choices picked count the range's "
-            "answers. A question looks broken with a facility under 30%, a discrimination below "
+            "the other questions in view (below 0: those who know the material get it wrong "
+            "more often), over first attempts in the range. The questions listed are those "
+            "answered in the range; learners and facility count every learner's first attempt "
+            "up to the range's end (in a recent range, the first attempts at an older lesson "
+            "are only the latecomers'), while latest accuracy, answers and choices picked count "
+            "the range's answers. A question looks broken with a facility under 30%, a discrimination below "
             "-2/\u221an for n learners (beyond what chance gives; with 5 learners or more), or "
             "a flag.",
             "How sure: where questions ask it ([schedule] confidence, or a track's "
