@@ -40,10 +40,11 @@ def to_plain(text: str) -> str:
     return emojis(plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
 
 
-_SHORTCODE = re.compile(r"(?<![^\s:]):(?=[^:\s]*[a-z])[a-z0-9_+'-]+:(?![^\s:])", re.IGNORECASE)
-"""A shortcode left once the known ones are emoji: a workspace's own (``:partyparrot:``), or
-a skin tone; with a letter in it and standing apart, so "10:30:00" and "a:b:c" stay."""
-
+_SHORTCODE = re.compile(r"(?<![^\s:]):(?=[^:\s]*[a-z]|[+-]1:)[a-z0-9_+'-]+:(?![^\s:])",
+                        re.IGNORECASE)
+"""A shortcode standing apart (Slack puts spaces or another shortcode around the emoji a
+learner picks), with a letter in it: "a:b:c", "1:100:1000", "10:30:00" and `key:ok:value`
+are text, not emoji."""
 
 _SKIN_TONE = re.compile(r":skin-tone-\d:")
 """Slack's skin tone, written after the emoji it changes (``:+1::skin-tone-3:``)."""
@@ -53,11 +54,16 @@ def emojis(text: str) -> str:
     """Slack's ``:tada:`` as the emoji "🎉" a learner picked (the engine reads an emoji as a
     friendly word, "done ✅" as done); a workspace's own emoji, which has no character, is
     dropped, and a message of nothing else is read as "🙂"."""
-    found = emoji.emojize(_SKIN_TONE.sub("", text), language="alias")
-    if ":" not in found:
-        return found
-    left = _SHORTCODE.sub("", found)
-    return left.strip() if left.strip() else "🙂"
+    if ":" not in text:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        found = emoji.emojize(match.group(0), language="alias")
+        return "" if found == match.group(0) else found
+    plain = _SHORTCODE.sub(one, _SKIN_TONE.sub("", text))
+    if plain == text:
+        return text
+    return plain.strip() or "🙂"
 
 
 def link(url: str, label: str) -> str:

@@ -67,7 +67,9 @@ def test_inbound_text_is_unescaped_and_links_become_their_labels() -> None:
     (":tada:", "🎉"), ("done :white_check_mark:", "done ✅"), ("rate :+1:", "rate 👍"),
     (":+1::skin-tone-3:", "👍"), (":partyparrot:", "🙂"), ("hi :partyparrot:", "hi"),
     ("time 10:30", "time 10:30"), ("at 10:30:00", "at 10:30:00"),
-    ("<https://x.io/a:b:c>", "https://x.io/a:b:c"), ("a\nb :wave:", "a\nb 👋")])
+    ("<https://x.io/a:b:c>", "https://x.io/a:b:c"), ("a\nb :wave:", "a\nb 👋"),
+    ("a:b:c", "a:b:c"), ("ratio 1:100:1000", "ratio 1:100:1000"),
+    ("`key:ok:value`", "`key:ok:value`"), (":tada::tada:", "🎉🎉"), ("1:2:3", "1:2:3")])
 def test_emoji_shortcodes_are_read_as_emoji(sent: str, read: str) -> None:
     assert to_plain(sent) == read
 
