@@ -233,8 +233,8 @@ def lessons_show(lesson_id: str, folder: str) -> None:
                 f"'{first.path}' has {_count(len(errors), 'error')} and is not served; the "
                 f"first: {first.path}:{first.line}: {first.message} (all of them: microlearn "
                 f"lessons check {folder})")
-        if lesson_id.endswith(".md") or given.is_absolute() or given.parts[:1] in (
-                (".",), ("..",)):
+        if lesson_id.endswith(".md") or given.is_absolute() or \
+                lesson_id.startswith(("./", "../", ".\\", "..\\")):
             # Meant as a file: lessons whose words happen to match are no answer.
             raise click.ClickException(
                 f"no such file: {lesson_id} (nor a lesson of that path in {folder}); check "

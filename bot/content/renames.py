@@ -50,8 +50,13 @@ class Renames:
             self._gone.pop(lesson_id, None)
             self._gone[lesson_id] = (lesson, origins.get(lesson.path, lesson_id))
             self._fresh.pop(lesson_id, None)
+        back: list[tuple[Lesson, str]] = []
         for lesson_id in added:
-            self._gone.pop(lesson_id, None)  # back under its own id: nothing was lost
+            entry = self._gone.pop(lesson_id, None)
+            if entry is not None and entry[1] != lesson_id:
+                # A file warned of, gone a moment (a branch switch) and back: its learners'
+                # progress is still under the first id.
+                back.append((served[lesson_id], entry[1]))
             self._fresh.pop(lesson_id, None)
             self._fresh[lesson_id] = served[lesson_id]
         while len(self._gone) > self._remembered:
@@ -63,7 +68,9 @@ class Renames:
             there = by_path.get(path)
             if there is None or there.id == old_id or old_id in served:
                 del self._warned[path]
-        return self._match_all(served)
+        new = [self._warn(lesson, lesson, old_id) for lesson, old_id in back
+               if old_id not in served and lesson.path not in self._warned]
+        return new + self._match_all(served)
 
     def problems(self) -> list[Problem]:
         """The warnings standing now."""
@@ -71,23 +78,27 @@ class Renames:
 
     def _match_all(self, served: Mapping[str, Lesson]) -> list[Problem]:
         new: list[Problem] = []
-        for lesson_id, lesson in reversed(self._fresh.items()):
-            if served.get(lesson_id) is not lesson or lesson.path in self._warned:
+        for lesson_id in reversed(self._fresh):
+            lesson = served.get(lesson_id)  # as it is now: the copy may have been edited
+            if lesson is None or lesson.path in self._warned:
                 continue
             match = self._match(lesson, served)
             if match is None:
                 continue
             gone, old_id = match
             del self._gone[gone.id]
-            problem = Problem(
-                lesson.path, 1, Severity.WARNING,
-                f"this looks like '{gone.path}' moved or renamed (the same title, "
-                f"'{lesson.title}'): learners who read it will get it again as a new lesson "
-                f"and its questions' reviews start over; to keep their progress, add "
-                f"'id: {old_id}' to this file's front matter")
-            self._warned[lesson.path] = (old_id, problem)
-            new.append(problem)
+            new.append(self._warn(lesson, gone, old_id))
         return new
+
+    def _warn(self, lesson: Lesson, gone: Lesson, old_id: str) -> Problem:
+        problem = Problem(
+            lesson.path, 1, Severity.WARNING,
+            f"this looks like '{gone.path}' moved or renamed (the same title, "
+            f"'{lesson.title}'): learners who read it will get it again as a new lesson "
+            f"and its questions' reviews start over; to keep their progress, add "
+            f"'id: {old_id}' to this file's front matter")
+        self._warned[lesson.path] = (old_id, problem)
+        return problem
 
     def _match(self, lesson: Lesson,
                served: Mapping[str, Lesson]) -> tuple[Lesson, str] | None:

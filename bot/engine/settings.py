@@ -91,6 +91,11 @@ def set_zone(turn: Turn, args: str) -> None:
     turn.say(SettingsSaved(turn.view()))
 
 
+def now_offset(zone: ZoneInfo, now: datetime) -> timedelta | None:
+    """The zone's offset from UTC at ``now``."""
+    return now.astimezone(zone).utcoffset()
+
+
 def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
     """Keep recent deliveries and every review on their local day in a new time zone; and
     when the new zone's today has passed its lesson or quiz time with none of that kind sent
@@ -100,7 +105,13 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
     # under their day in the new zone, or crossing the date line westwards would find
     # "tomorrow" already served and skip its lesson.
     outbox = turn.unit.deliveries
-    for delivery in outbox.recent(turn.learner.id, turn.now - timedelta(days=2)):
+    # Moving west files rows under earlier days: the oldest first, or a row would meet the
+    # one before it still on its old day, stay put, and leave today looking unserved (east:
+    # the newest first, likewise).
+    west = (now_offset(zone, turn.now) or timedelta(0)) < \
+        (now_offset(before, turn.now) or timedelta(0))
+    for delivery in sorted(outbox.recent(turn.learner.id, turn.now - timedelta(days=2)),
+                           key=lambda row: row.due_at, reverse=not west):
         day = calendar.local_date(delivery.due_at, zone)
         if day != delivery.local_date:
             outbox.move_day(delivery, day)
@@ -110,12 +121,15 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
         day = calendar.local_date(card.due_at, before)
         cards.save(replace(card, due_at=calendar.at_local(day, "00:00", zone)))
     learner = turn.learner
-    if learner.paused or learner.stopped or not learner.workdays or \
-            not calendar.is_workday(turn.today, learner.workdays):
+    if before.key == zone.key or learner.paused or learner.stopped or not learner.workdays \
+            or not calendar.is_workday(turn.today, learner.workdays):
         return
-    # After the refiling above: a day the old zone already served stays served.
-    served = {delivery.kind for delivery in outbox.recent(learner.id, turn.now - timedelta(
-        days=2)) if delivery.local_date == turn.today}
+    # After the refiling above: a day the old zone already served stays served, and so does
+    # one whose delivery went out within three hours (two lessons within the hour, whatever
+    # the dates say, would be one too many; a flight east may bring the next day's sooner).
+    recent = outbox.recent(learner.id, turn.now - timedelta(days=2))
+    served = {delivery.kind for delivery in recent if delivery.local_date == turn.today or (
+        delivery.sent_at is not None and turn.now - delivery.sent_at < timedelta(hours=3))}
     lesson, quiz = (calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
                     and kind not in served
                     for hhmm, kind in ((learner.lesson_time, DeliveryKind.LESSON),

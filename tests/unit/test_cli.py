@@ -506,7 +506,8 @@ def test_a_failed_start_leaves_no_database_behind(command: list[str], tmp_path: 
 
 def test_lessons_show_of_a_file_that_is_not_there_says_so(tmp_path: Path) -> None:
     """It had been looked up as an id, with unrelated lessons offered."""
-    for given in ("lessons/security/nosuch.md", str(tmp_path / "nosuch.md")):
+    for given in ("lessons/security/nosuch.md", str(tmp_path / "nosuch.md"),
+                  "./security/nosuch"):
         result = run("lessons", "show", given, "--lessons", str(SAMPLE))
         assert result.returncode == 1 and f"no such file: {given}" in result.stderr
         assert "did you mean" not in result.stderr

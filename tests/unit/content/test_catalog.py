@@ -256,6 +256,9 @@ def test_a_lesson_moved_while_running_is_told_how_to_keep_its_progress(tmp_path:
     # Moved in two steps (a copy, then the old file deleted), as some file managers do.
     write(tmp_path / "basics" / "passwords.md", lesson_text("Strong  passwords", order=3))
     assert not any("moved" in p.message for p in catalog.refresh().problems)
+    # The copy edited before the original goes (its order clashed, say): still the same.
+    write(tmp_path / "basics" / "passwords.md", lesson_text("Strong  passwords", order=4))
+    assert catalog.refresh().changed == ("basics/passwords",)
     (tmp_path / "security" / "passwords.md").unlink()
     (tmp_path / "security" / "phishing.md").unlink()  # gone for good: nothing to say
     first = catalog.refresh()
@@ -280,6 +283,24 @@ def test_a_lesson_moved_while_running_is_told_how_to_keep_its_progress(tmp_path:
     fixed = catalog.refresh()
     assert fixed.added == ("security/passwords",) and fixed.problems == ()
     assert catalog.problems() == []
+
+
+def test_a_moved_file_gone_a_moment_is_warned_of_again(tmp_path: Path) -> None:
+    """A branch switch takes the moved file away and brings it back: its learners' progress
+    is still under the old id."""
+    write(tmp_path / "security" / "passwords.md", lesson_text("Strong passwords"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "security" / "passwords.md").rename(tmp_path / "basics.md")
+    [first] = catalog.refresh().problems
+    assert "add 'id: security/passwords'" in first.message
+    moved = (tmp_path / "basics.md").read_text(encoding="utf-8")
+    (tmp_path / "basics.md").unlink()
+    assert catalog.refresh().problems == () and catalog.problems() == []
+    write(tmp_path / "basics.md", moved)
+    [again] = catalog.refresh().problems
+    assert again.path == "basics.md" and "add 'id: security/passwords'" in again.message
+    assert catalog.problems() == [again]
 
 
 def test_a_new_lesson_with_another_title_is_not_taken_for_a_move(tmp_path: Path) -> None:

@@ -566,6 +566,20 @@ async def test_a_new_zone_after_todays_lesson_brings_no_second_one(bot: Bot) -> 
     assert bot.learner("ann").next_lesson_at == MONDAY.replace(hour=0) + timedelta(days=1)
 
 
+async def test_flying_west_over_two_served_days_brings_no_third_lesson(bot: Bot) -> None:
+    """Berlin's Tuesday and Wednesday lessons both refile a day earlier in Honolulu: the
+    oldest moves first, so Wednesday's is not left on its day (which looked unserved then)."""
+    bot.enrol("ann", "Europe/Berlin")
+    tuesday = MONDAY + timedelta(days=1)  # 08:00 UTC: 09:00 in Berlin
+    await bot.tick(tuesday)
+    await bot.tick(tuesday + timedelta(days=1))
+    assert bot.adapter.kinds() == ["lesson", "lesson"]
+    bot.clock.set(tuesday + timedelta(days=1, minutes=30))
+    bot.say("ann", "timezone Pacific/Honolulu")  # Tuesday 22:30 there
+    await bot.tick(tuesday + timedelta(days=1, minutes=31))
+    assert bot.adapter.kinds() == ["lesson", "lesson"]
+
+
 async def test_moving_the_time_after_todays_lesson_brings_no_second_one(bot: Bot) -> None:
     bot.enrol("ann")
     await bot.tick(NINE)
