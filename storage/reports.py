@@ -72,12 +72,14 @@ _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 _CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 
-def last_answered_by_learner(now: datetime) -> Any:
-    """Per learner, the last (UTC) day of the window before ``now`` on which they answered a
-    question: a subquery of (learner_id, last), for the dashboard and the export. Read from
-    the daily figures by their day-led key, a few days of rows whatever the history."""
+def last_answered_by_learner(now: datetime, learner_id: int | None = None) -> Any:
+    """Per learner (or for one), the last (UTC) day of the window before ``now`` on which they
+    answered a question: a subquery of (learner_id, last), for the dashboard and the export.
+    Read from the daily figures by their day-led key, a few days of rows whatever the
+    history."""
+    one = _DAY.c.learner_id == learner_id if learner_id is not None else literal(True)
     return (select(_DAY.c.learner_id, func.max(_DAY.c.day).label("last"))
-            .where(_DAY.c.day >= day_of(now - ANSWERED_WINDOW), _DAY.c.answered > 0)
+            .where(_DAY.c.day >= day_of(now - ANSWERED_WINDOW), _DAY.c.answered > 0, one)
             .group_by(_DAY.c.learner_id).subquery())
 
 
@@ -705,7 +707,7 @@ class Reports:
                        .group_by(_CARD.c.learner_id).subquery())
             joined = joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
             overdue = func.coalesce(late_by.c.overdue, 0)
-        answered_by = last_answered_by_learner(now)
+        answered_by = last_answered_by_learner(now, learner_id)
         joined = joined.outerjoin(answered_by, answered_by.c.learner_id == _LEARNER.c.id)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, overdue,
