@@ -4,6 +4,7 @@ forgetting, and the due times planned from them."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -91,9 +92,8 @@ def set_zone(turn: Turn, args: str) -> None:
     turn.say(SettingsSaved(turn.view()))
 
 
-def now_offset(zone: ZoneInfo, now: datetime) -> timedelta | None:
-    """The zone's offset from UTC at ``now``."""
-    return now.astimezone(zone).utcoffset()
+def _offset(zone: ZoneInfo, now: datetime) -> timedelta:
+    return now.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
@@ -103,40 +103,31 @@ def refile(turn: Turn, before: ZoneInfo, zone: ZoneInfo) -> None:
     Call with the new zone saved and planned."""
     # A day's deliveries are keyed by the local day they were due on: file the recent ones
     # under their day in the new zone, or crossing the date line westwards would find
-    # "tomorrow" already served and skip its lesson.
+    # "tomorrow" already served and skip its lesson. Moving west files rows under earlier
+    # days: the oldest first, or a row would meet the one before it still on its old day,
+    # stay put, and leave today looking unserved (east: the newest first, likewise).
     outbox = turn.unit.deliveries
-    # Moving west files rows under earlier days: the oldest first, or a row would meet the
-    # one before it still on its old day, stay put, and leave today looking unserved (east:
-    # the newest first, likewise).
-    west = (now_offset(zone, turn.now) or timedelta(0)) < \
-        (now_offset(before, turn.now) or timedelta(0))
-    for delivery in sorted(outbox.recent(turn.learner.id, turn.now - timedelta(days=2)),
-                           key=lambda row: row.due_at, reverse=not west):
+    west = _offset(zone, turn.now) < _offset(before, turn.now)
+    recent = sorted(outbox.recent(turn.learner.id, turn.now - timedelta(days=2)),
+                    key=lambda row: row.due_at, reverse=not west)
+    served: set[DeliveryKind] = set()
+    for delivery in recent:
         day = calendar.local_date(delivery.due_at, zone)
-        if day != delivery.local_date:
-            outbox.move_day(delivery, day)
+        if day != delivery.local_date and outbox.move_day(delivery, day):
+            delivery = replace(delivery, local_date=day)
+        # A day the old zone already served stays served, and so does a delivery sent
+        # within three hours (two lessons within the hour, whatever the dates say, would be
+        # one too many; a flight east may bring the next day's sooner).
+        if delivery.local_date == turn.today or (
+                delivery.sent_at is not None and turn.now - delivery.sent_at < timedelta(hours=3)):
+            served.add(delivery.kind)
     # Reviews fall due at the start of a local day: keep each on its day, in the new zone.
     cards = turn.unit.cards
     for card in cards.all(turn.learner.id):
         day = calendar.local_date(card.due_at, before)
         cards.save(replace(card, due_at=calendar.at_local(day, "00:00", zone)))
-    learner = turn.learner
-    if before.key == zone.key or learner.paused or learner.stopped or not learner.workdays \
-            or not calendar.is_workday(turn.today, learner.workdays):
-        return
-    # After the refiling above: a day the old zone already served stays served, and so does
-    # one whose delivery went out within three hours (two lessons within the hour, whatever
-    # the dates say, would be one too many; a flight east may bring the next day's sooner).
-    recent = outbox.recent(learner.id, turn.now - timedelta(days=2))
-    served = {delivery.kind for delivery in recent if delivery.local_date == turn.today or (
-        delivery.sent_at is not None and turn.now - delivery.sent_at < timedelta(hours=3))}
-    lesson, quiz = (calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
-                    and kind not in served
-                    for hhmm, kind in ((learner.lesson_time, DeliveryKind.LESSON),
-                                       (learner.quiz_time, DeliveryKind.QUIZ)))
-    if lesson or quiz:
-        turn.update_learner(LearnerChange(next_lesson_at=turn.now if lesson else KEEP,
-                                          next_quiz_at=turn.now if quiz else KEEP))
+    if before.key != zone.key:
+        catch_up(turn, served)
 
 
 def set_days(turn: Turn, args: str) -> None:
@@ -241,17 +232,21 @@ def resume(turn: Turn) -> None:
     turn.say(Resumed(held, keep_today))
 
 
-def catch_up(turn: Turn) -> None:
-    """Back from a holiday on a learning day whose lesson or quiz time has passed: they come
-    now rather than tomorrow, so the day can keep the streak like any other. (A day's
-    delivery is sent once whatever its due time says: the outbox keeps one per kind and local
-    day.)"""
+def catch_up(turn: Turn, served: Collection[DeliveryKind] = ()) -> None:
+    """Back from a holiday, or in a new time zone, on a learning day whose lesson or quiz time
+    has passed: they come now rather than tomorrow, so the day can keep the streak like any
+    other; ``served``: kinds that went out today already (a new zone's today may be the old
+    one's). (A day's delivery is sent once whatever its due time says: the outbox keeps one
+    per kind and local day.)"""
     learner = turn.learner
     plan(turn)
-    if not learner.workdays or not calendar.is_workday(turn.today, learner.workdays):
+    if learner.paused or learner.stopped or not learner.workdays or \
+            not calendar.is_workday(turn.today, learner.workdays):
         return
     lesson, quiz = (calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now
-                    for hhmm in (learner.lesson_time, learner.quiz_time))
+                    and kind not in served
+                    for hhmm, kind in ((learner.lesson_time, DeliveryKind.LESSON),
+                                       (learner.quiz_time, DeliveryKind.QUIZ)))
     if lesson or quiz:
         turn.update_learner(LearnerChange(next_lesson_at=turn.now if lesson else KEEP,
                                           next_quiz_at=turn.now if quiz else KEEP))
