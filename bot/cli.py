@@ -38,6 +38,16 @@ DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
 
 
+def _existing_database(url: str, fix: str) -> None:
+    """Refuse an SQLite file that is not there: opening it would make an empty database
+    (a mistyped path would show empty figures, or none), so say ``fix`` instead."""
+    from storage.database import sqlite_file
+
+    file = sqlite_file(url)
+    if file is not None and not file.exists():
+        raise click.ClickException(f"no database at {file}: {fix}")
+
+
 def _config_here(config_file: str | None, url: str | None) -> str | None:
     """The config file a database command reads: the one given, else ./config.toml when it
     exists and no --db was given (as `run` and `xapi replay` read it: an operator who runs
@@ -497,17 +507,13 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
 
     from bot.config import Settings, load
     from bot.dashboard.serve import DashboardServer
-    from storage.database import sqlite_file
 
     config_file = _config_here(config_file, url)
     try:
         settings = load(config_file) if config_file else Settings()
         url = url or (settings.storage.url if config_file else DEFAULT_DB)
-        file = sqlite_file(url)
-        if file is not None and not file.exists():  # a mistyped path: no empty dashboard
-            raise click.ClickException(
-                f"no database at {file}: give the URL of the bot's database (or of a cohort "
-                "made by 'microlearn simulate') with --db, or its config with --config")
+        _existing_database(url, "give the URL of the bot's database (or of a cohort made by "
+                                "'microlearn simulate') with --db, or its config with --config")
         server = DashboardServer(
             settings, url,
             Path(folder or settings.lessons.dir), host or settings.server.host,
@@ -775,7 +781,6 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output
     from storage import Database
-    from storage.database import sqlite_file
 
     if url is not None and config_file is not None:
         raise click.UsageError("give either --db or --config, not both")
@@ -783,10 +788,8 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
     try:
         settings = load(config_file) if config_file else Settings()
         url = url or (settings.storage.url if config_file else DEFAULT_DB)
-        file = sqlite_file(url)
-        if file is not None and not file.exists():  # reading must not make an empty database
-            raise click.ClickException(f"no database at {file}: give the URL of the bot's "
-                                       "database with --db, or its config with --config")
+        _existing_database(url, "give the URL of the bot's database with --db, or its config "
+                                "with --config")
         exporter = Exporter(Database(url),
                             Catalog(Path(folder or settings.lessons.dir)), DashboardSettings(
             pseudonymous=settings.dashboard.pseudonymous,
@@ -836,7 +839,6 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     from bot.config import Secrets, load
     from bot.xapi.relay import RelayResult, relay_from
     from storage import Database, upgrade
-    from storage.database import sqlite_file
 
     start = since.replace(tzinfo=UTC)
     end = until.replace(tzinfo=UTC) if until else None
@@ -847,10 +849,7 @@ def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> No
     secrets = Secrets.from_environment()
     try:
         settings = load(config_file)
-        file = sqlite_file(settings.storage.url)
-        if file is not None and not file.exists():  # a mistyped path must not make one
-            raise click.ClickException(f"no database at {file}: check [storage] url in "
-                                       f"{config_file}")
+        _existing_database(settings.storage.url, f"check [storage] url in {config_file}")
         database = Database(settings.storage.url)
         upgrade(database)
         catalog = _load(settings.lessons.dir)

@@ -151,13 +151,12 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             continue
         tz = calendar.zone(learner.time_zone) if learner.time_zone else calendar.zone("UTC")
         since = learner.last_action or learner.enrolled_at
+        today, workdays = calendar.local_date(now, tz), learner.workdays or calendar.DAYS
         reasons = []
         missed = 0
         if since is not None:
             # Today is not over: it can still count (strictly between).
-            missed = calendar.workdays_between(calendar.local_date(since, tz),
-                                               calendar.local_date(now, tz),
-                                               learner.workdays or calendar.DAYS)
+            missed = calendar.workdays_between(calendar.local_date(since, tz), today, workdays)
             if missed >= idle_days:
                 what = "no action" if learner.last_action else "never acted"
                 reasons.append(f"{what} for {missed} workdays")
@@ -165,9 +164,7 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             # A backlog alone is the daily budget's doing when every question asked is
             # answered: only one of a learner who stopped answering is theirs, for more than a
             # day off (Friday's quiz seen on Sunday is not yet a missed workday).
-            today = calendar.local_date(now, tz)
-            quiet = calendar.workdays_between(learner.last_answered, today,
-                                              learner.workdays or calendar.DAYS) \
+            quiet = calendar.workdays_between(learner.last_answered, today, workdays) \
                 if learner.last_answered is not None else None
             if quiet is None or quiet >= QUIET_WORKDAYS:
                 reasons.append(f"{learner.overdue} reviews overdue, " + (

@@ -136,12 +136,10 @@ class DashboardWeb:
                                     headers=_HEADERS)
 
     def refused(self, request: web.Request, reason: str) -> web.Response:
-        """Not signed in (403): a page for a person, ``{"error": ...}`` for a JSON client, the
-        sentence alone for a CSV download (a script must not parse a page)."""
-        if request.path.endswith(".json"):
-            return web.json_response({"error": reason}, status=403, headers=_HEADERS)
-        if request.path.endswith(".csv"):
-            return web.Response(text=reason, status=403, headers=_HEADERS)
+        """Not signed in (403): a page for a person, or what :func:`_for_a_program` gives."""
+        plain = _for_a_program(request, 403, reason)
+        if plain is not None:
+            return plain
         html = self.templates.get_template("refused.html").render(reason=reason, title=None)
         return web.Response(text=html, status=403, content_type="text/html",
                             headers=_HEADERS)
@@ -193,10 +191,9 @@ class DashboardWeb:
         """An address that names nothing (404) or a filter that cannot be read (400): a page
         saying so with a way back for a person, ``{"error": ...}`` for a JSON client, the
         sentence alone for a CSV download."""
-        if request.path.endswith(".json"):
-            return web.json_response({"error": reason}, status=status, headers=_HEADERS)
-        if request.path.endswith(".csv"):
-            return web.Response(text=reason, status=status, headers=_HEADERS)
+        plain = _for_a_program(request, status, reason)
+        if plain is not None:
+            return plain
         html = self.templates.get_template("problem.html").render(
             title="Not found" if status == 404 else "This address cannot be read",
             reason=reason, back=back,
@@ -311,6 +308,16 @@ _HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin
 
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _for_a_program(request: web.Request, status: int, reason: str) -> web.Response | None:
+    """A refusal for a JSON client (``{"error": ...}``) or a CSV download (the sentence
+    alone), which must not parse a page; None for an address a person reads."""
+    if request.path.endswith(".json"):
+        return web.json_response({"error": reason}, status=status, headers=_HEADERS)
+    if request.path.endswith(".csv"):
+        return web.Response(text=reason, status=status, headers=_HEADERS)
+    return None
 
 
 def _date(text: str | None, name: str, default: date) -> date:
