@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,8 +48,8 @@ def to_person(user: dict[str, Any]) -> Person:
 
 
 class _Lru(OrderedDict[str, tuple[float, Any]]):
-    def put(self, key: str, value: Any) -> None:
-        self[key] = (time.monotonic(), value)
+    def put(self, key: str, value: Any, at: float) -> None:
+        self[key] = (at, value)
         self.move_to_end(key)
         while len(self) > MAX_ENTRIES:
             self.popitem(last=False)
@@ -57,9 +58,13 @@ class _Lru(OrderedDict[str, tuple[float, Any]]):
 class Directory:
     """Cached ``users.info`` and ``conversations.open``."""
 
-    def __init__(self, client: AsyncWebClient, ttl: float = 3600.0) -> None:
+    def __init__(self, client: AsyncWebClient, ttl: float = 3600.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """``monotonic``: seconds for the cache's age and the pause after a failure (tests
+        pass their own clock)."""
         self.client = client
         self.ttl = ttl
+        self.monotonic = monotonic
         self._people = _Lru()
         self._dms = _Lru()
         self._quiet_until = 0.0  # users.info is not asked before then (it failed)
@@ -67,26 +72,26 @@ class Directory:
     async def person(self, user_id: str) -> Person:
         """The user's name and time zone (an empty :class:`Person` when Slack will not say)."""
         cached = self._people.get(user_id)
-        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+        if cached is not None and self.monotonic() - cached[0] < self.ttl:
             return cached[1]  # type: ignore[no-any-return]
-        if time.monotonic() < self._quiet_until:  # it failed a moment ago: not every message
+        if self.monotonic() < self._quiet_until:  # it failed a moment ago: not every message
             return cached[1] if cached is not None else Person()
         try:
             response = await self.client.users_info(user=user_id)
         except CALL_ERRORS as exc:
             error = delivery_error(exc, "users.info")
             # Slack's Retry-After when it gave one, else a pause as long (a passing failure).
-            self._quiet_until = time.monotonic() + (
+            self._quiet_until = self.monotonic() + (
                 error.retry_after if isinstance(error, RateLimited) else QUIET_AFTER_FAILURE)
             log.warning("users.info failed for a user: %s", error, extra={"platform": "slack"})
             return cached[1] if cached is not None else Person()
         person = to_person(response.get("user") or {})
-        self._people.put(user_id, person)
+        self._people.put(user_id, person, self.monotonic())
         return person
 
     def remember_dm(self, user_id: str, channel: str) -> None:
         """The user wrote to us in this DM."""
-        self._dms.put(user_id, channel)
+        self._dms.put(user_id, channel, self.monotonic())
 
     def known_dm(self, user_id: str) -> str | None:
         entry = self._dms.get(user_id)
