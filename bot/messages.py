@@ -453,6 +453,9 @@ class Profile:
     day_off: bool = False
     """Today is not one of the learner's learning days: it neither adds to the streak nor
     breaks it."""
+    lessons_left: bool = True
+    """A lesson is still to come in the learner's topics (False: every one is read, so no
+    lesson is pushed until a trainer adds one; reviews still come)."""
     next_day: str = ""
     """That day's name ('Mon') when it is not tomorrow (a Friday's next is Monday)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.content.markdown import plain_text
@@ -183,7 +184,8 @@ def standing(turn: Turn) -> Profile:
     """What `me` and the App Home show (:func:`progress.profile`), with today's reviews those
     `quiz` would ask now; the learner's cards are read once for both counts."""
     cards = turn.unit.cards.all(turn.learner.id)
-    return progress.profile(turn, waiting_keys(turn, cards), cards)
+    return replace(progress.profile(turn, waiting_keys(turn, cards), cards),
+                   lessons_left=lessons.next_lesson(turn) is not None)
 
 
 def ask_next(turn: Turn) -> bool:

@@ -132,6 +132,10 @@ RENDERED: list[tuple[Outbound, str]] = [
      "learning days (mon, tue): it neither adds to your streak nor breaks it.\n"
      "Lessons: 1 of 28 read; 0 questions mastered.\nReviews: 0 due today, 0 tomorrow.\n"
      "Badges: none yet."),
+    (Profile(LEARNER, 42, 7, StreakView(0, 3, 0), (), 28, 28, 9, lessons_left=False),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"
+     "Lessons: 28 of 28 read; 9 questions mastered. You have read every lesson in your topics: a new one "
+     "comes when a trainer adds it.\nReviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
      "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"

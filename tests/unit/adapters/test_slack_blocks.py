@@ -265,6 +265,11 @@ def test_the_app_home_of_a_learner_on_holiday_or_stopped_shows_no_lesson_date() 
     assert "*Reviews:* they wait until you resume" in away  # not "1 tomorrow"
     unplanned = json.dumps(BlockRenderer().home_view(profile(next_lesson_at=None)))
     assert "*Next lesson:* not planned" in unplanned
+    # Every lesson read: the date the plan keeps would bring nothing.
+    done = json.dumps(BlockRenderer().home_view(replace(profile(topics=("git",)),
+                                                        lessons_left=False)))
+    assert "*Next lesson:* none left: you have read every lesson in your topics" in done
+    assert "Tue 03 Mar" not in done
 
 
 def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:

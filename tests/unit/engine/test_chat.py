@@ -303,6 +303,15 @@ def test_when_every_lesson_is_read_a_push_says_so_once_and_the_reviews_go_on(
     assert deliver(engine, learner.id, "lesson", thursday + timedelta(days=1)) == []
     assert kinds(say("lesson", at=thursday))[0] == "notice:all_read"  # asked for: always said
     assert kinds(deliver(engine, learner.id, "quiz", thursday))[0] == "question"
+    # `me` and the App Home no longer promise a next lesson.
+    standing = engine.standing(Platform.CONSOLE, "ann", thursday)
+    assert standing is not None and not standing.lessons_left
+
+
+def test_me_promises_a_next_lesson_while_one_is_left(say: Say, engine: Engine) -> None:
+    read_lesson(say, MON)
+    standing = engine.standing(Platform.CONSOLE, "ann", MON)
+    assert standing is not None and standing.lessons_left
 
 
 def test_me_counts_the_lessons_read_of_the_library_as_it_is_now(
