@@ -510,10 +510,13 @@ class Stats:
 
 @dataclass(frozen=True)
 class Notice:
-    """A short notice without data."""
+    """A short notice, without data but for the account of ``trainers_only``."""
 
     kind: ClassVar[Kind] = Kind.NOTICE
     code: NoticeCode
+    account: str = ""
+    """For ``trainers_only``: the learner's 'platform:user_id', which makes them a trainer
+    in [bot] trainers."""
 
 
 @dataclass(frozen=True)

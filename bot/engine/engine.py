@@ -70,8 +70,7 @@ Action = Callable[[Turn, str], None]
 
 
 def _reload(turn: Turn, _: str) -> None:
-    if not turn.learner.is_trainer:
-        turn.say(Notice(NoticeCode.TRAINERS_ONLY))
+    if not turn.for_trainers_only():
         return
     change = turn.catalog.refresh()
     problems = turn.catalog.problems()

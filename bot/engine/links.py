@@ -26,8 +26,7 @@ def token_hash(token: str) -> str:
 
 def dashboard(turn: Turn, _: str) -> None:
     """A one-time link for a trainer, when the dashboard is on."""
-    if not turn.learner.is_trainer:
-        turn.say(Notice(NoticeCode.TRAINERS_ONLY))
+    if not turn.for_trainers_only():
         return
     settings = turn.settings
     if not settings.dashboard_url:

@@ -16,8 +16,6 @@ from bot.messages import (
     FlagFigure,
     Leaderboard,
     MissFigure,
-    Notice,
-    NoticeCode,
     Profile,
     QuestionFigure,
     Standing,
@@ -238,8 +236,7 @@ def leaderboard(turn: Turn, args: str) -> None:
 def stats(turn: Turn) -> None:
     """How learners are doing, for trainers: activity, accuracy, the hardest and the flagged
     questions."""
-    if not turn.learner.is_trainer:
-        turn.say(Notice(NoticeCode.TRAINERS_ONLY))
+    if not turn.for_trainers_only():
         return
     unit = turn.unit
     accuracy = unit.answers.accuracy(turn.now - timedelta(days=30))

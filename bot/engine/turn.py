@@ -17,7 +17,7 @@ from bot.content.model import Lesson, Question
 from bot.engine import calendar
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
-from bot.messages import LearnerView, Outbound, QuestionMessage
+from bot.messages import LearnerView, Notice, NoticeCode, Outbound, QuestionMessage
 from storage.records import Ask, Awaited, Learner, LearnerChange, LessonSource, Receipt, Streak
 
 
@@ -81,6 +81,16 @@ class Turn:
             if isinstance(message, QuestionMessage):
                 self.unit.asks.shown(message.ask_id, message.question.marks)
         self.out.extend(messages)
+
+    def for_trainers_only(self) -> bool:
+        """True for a trainer; for anyone else, say the command is for trainers, with the
+        account an administrator would list to make them one (the first to try it is often a
+        trainer whose account is not listed yet)."""
+        if self.learner.is_trainer:
+            return True
+        self.say(Notice(NoticeCode.TRAINERS_ONLY,
+                        account=f"{self.learner.platform}:{self.learner.platform_user_id}"))
+        return False
 
     @property
     def tz(self) -> ZoneInfo:

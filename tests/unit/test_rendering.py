@@ -178,6 +178,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      "120 answers.\nHardest questions:\n  x/l: Which? (1/5 right)\nFlagged as wrong by "
      'learners:\n  x/l: Which? (2 flags)\n    "a"\n    "b"\n    "c"'),
     (Notice(NoticeCode.QUIZ_DONE), "That's all for now. See you next time!"),
+    (Notice(NoticeCode.TRAINERS_ONLY, account="telegram:42"),
+     'That is for trainers. An administrator makes you one by adding "telegram:42" to trainers '
+     "in the [bot] section of the bot's configuration, then restarting it."),
     (Reminder(), 'Your question from today is still waiting: one minute keeps what you '
      'learnt. (Type "nudges off" to stop these reminders.)'),
     (Reminder(4, streak=6), "4 of today's questions are still waiting (the first is below): "
