@@ -317,6 +317,8 @@ def accepts(name: str, args: str) -> bool:
 
 
 _DAY_STARTS = frozenset({"mon", "tue", "wed", "thu", "fri", "sat", "sun"})
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+"""Whole names, for slips in their first letters ("funday", "wendsday")."""
 _DAY_WORDS = ("weekdays", "workdays", "weekends", "everyday", "daily", "none")
 """Words of the days setting besides day names (a slip of two letters still counts)."""
 
@@ -328,7 +330,9 @@ def _names_days(word: str) -> bool:
     if ("-" in word and len(word) <= 5) or word[:3] in _DAY_STARTS or word.isdigit():
         return True  # "M-F", "mo-fr", "5" (refused with an example)
     return any(Levenshtein.distance(word, known) <= (2 if len(known) >= 6 else 0)
-               for known in _DAY_WORDS)
+               for known in _DAY_WORDS) or \
+        (len(word) >= 6 and  # not "today"
+         any(Levenshtein.distance(word.removesuffix("s"), day) <= 2 for day in _DAY_NAMES))
 
 
 def misspelt_command(text: str) -> str | None:

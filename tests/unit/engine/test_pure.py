@@ -68,12 +68,14 @@ def test_what_people_type_for_a_command_word_they_do_not_know() -> None:
 
 
 def test_days_followed_by_words_that_name_no_day_is_a_question() -> None:
-    for question in ("days off policy", "days of the week we are open", "days off"):
+    for question in ("days off policy", "days of the week we are open", "days off",
+                     "days holiday", "days payday", "days today"):
         command = parse(question)
         assert command.name == "days" and not accepts(command.name, command.args), question
     # A setting, kept or refused with an example, even misspelt.
     for setting in ("days M-F", "days mon-fry and sat", "days weekdyas", "days none",
-                    "days every day", "days tuesdays", "days mo-fr"):
+                    "days every day", "days tuesdays", "days mo-fr", "days funday",
+                    "days wendsdays"):
         command = parse(setting)
         assert accepts(command.name, command.args), setting
 
