@@ -528,6 +528,8 @@ class Resumed:
     keep_today: int = 0
     """The streak (days) that today's lesson or an answer today keeps: back on a learning
     day, the day counts again (0: nothing to say)."""
+    learner: LearnerView | None = None
+    """The settings the messages come by again (a stop may have been weeks ago)."""
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,7 @@ def resume(turn: Turn) -> None:
         # "Your streak waited" said at 20:00, then lost at midnight: say the day counts, when
         # it does (a freeze in reserve would cover it, as the reminder reckons).
         keep_today = progress.streak_at_risk(turn)
-    turn.say(Resumed(held, keep_today))
+    turn.say(Resumed(held, keep_today, turn.view()))
 
 
 def catch_up(turn: Turn, served: Collection[DeliveryKind] = ()) -> None:

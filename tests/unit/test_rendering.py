@@ -190,6 +190,9 @@ RENDERED: list[tuple[Outbound, str]] = [
      '"resume", and your streak waits for you (your reviews move by the days away).'),
     (Resumed(3), "Welcome back! Your reviews moved 3 days later and your streak waited for "
      "you. Daily messages are on again."),
+    (Resumed(learner=LEARNER),
+     'Welcome back! Daily messages are on again. Lesson at 09:00, quiz at 15:00 (Europe/Berlin), '
+     'on mon, tue: "time", "days" and "timezone" change them.'),
     (Resumed(), "Welcome back! Daily messages are on again."),
     (Resumed(2, keep_today=4), "Welcome back! Your reviews moved 2 days later and your streak "
      "waited for you. Daily messages are on again. Today counts again: read today's lesson or "

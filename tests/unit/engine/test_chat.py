@@ -21,6 +21,7 @@ from bot.messages import (
     Outbound,
     Platform,
     Profile,
+    Resumed,
     QuestionMessage,
     Reminder,
     ReviewsAdded,
@@ -252,8 +253,12 @@ def test_a_question_edited_to_fix_a_typo_does_not_get_the_same_lesson_twice(
     assert kinds(edited("tell me about cherries", MON + timedelta(hours=1))) == ["lookup"]
 
     say("hi", at=MON)
+    say("time 07:30", at=MON)
     say("stop", at=MON)
-    assert kinds(say("start", at=MON)) == ["notice:resumed"]
+    [back] = say("start", at=MON)
+    # Told when the messages come again: a stop may have been weeks ago.
+    assert isinstance(back, Resumed) and back.learner is not None
+    assert back.learner.lesson_time == "07:30" and not back.learner.stopped
     assert kinds(say("start", at=MON)) == ["welcome"]
 
 
