@@ -221,10 +221,7 @@ class Catalog:
             state.signature = found.signature
             state.problems = loaded.problems
             if broken and loaded.lesson is not None:
-                # Said as loudly as the breakage was: the trainer learns the fix was taken.
-                log.warning("%s is fixed; serving its new version", rel,
-                            extra={"lesson": loaded.lesson.id})
-                fixed.append(rel)
+                fixed.append(rel)  # said once it is known to be served (_reconcile)
             if loaded.lesson is not None and loaded.lesson == state.good:
                 pass  # read again unchanged (its images were checked again): not a change
             elif loaded.lesson is not None:
@@ -303,7 +300,6 @@ class Catalog:
         for path in sorted({p.path for p in self._cross_problems if p.is_error}
                             - {p.path for p in cross if p.is_error}):
             if any(lesson.path == path for lesson in served.values()):
-                log.warning("%s is fixed; serving its new version", path)
                 fixed.append(path)
         self._served = served
         self._cross_problems = cross
@@ -313,10 +309,17 @@ class Catalog:
         problems.extend(new_scan)
         # Fixed means served as it is now: not a file whose errors moved across files (its
         # new id taken), nor a draft.
-        serving = {lesson.path for lesson in served.values()} - {
-            problem.path for problem in cross if problem.is_error}
-        return CatalogChange(added, changed, removed, tuple(sorted(set(problems))),
-                             tuple(sorted(set(fixed) & serving)))
+        serving = {lesson.path: lesson.id for lesson in served.values()}
+        for problem in cross:
+            if problem.is_error:
+                serving.pop(problem.path, None)
+        now_fixed = tuple(sorted(set(fixed) & serving.keys()))
+        for path in now_fixed:
+            # Said as loudly as the breakage was: the trainer learns the fix was taken. Not
+            # before the files' clashes are known: a file fixed by taking another's id is not.
+            log.warning("%s is fixed; serving its new version", path,
+                        extra={"lesson": serving[path]})
+        return CatalogChange(added, changed, removed, tuple(sorted(set(problems))), now_fixed)
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
         """Choose the lessons to serve and find the problems that span files."""

@@ -195,6 +195,23 @@ def test_a_fixed_file_is_said_to_be_fixed(tmp_path: Path,
     assert len([r for r in caplog.records if "is fixed" in r.getMessage()]) == 1
 
 
+def test_a_broken_file_mended_by_taking_another_files_id_is_not_said_fixed(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # "b.md is fixed; serving its new version" came just before "duplicate id".
+    write(tmp_path / "a.md", lesson_text("Alpha"))
+    write(tmp_path / "b.md", "---\ntitle: Beta\norder: first\n---\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "b.md", "---\ntitle: Beta\nid: a\n---\nText.\n")
+    catalog.refresh()
+    assert any("duplicate" in p.message and p.path == "b.md" for p in catalog.problems())
+    assert not [r for r in caplog.records if "is fixed" in r.getMessage()]
+    write(tmp_path / "b.md", "---\ntitle: Beta\n---\nText.\n")
+    assert catalog.refresh().fixed == ("b.md",)
+    assert [r.getMessage() for r in caplog.records if "is fixed" in r.getMessage()] == [
+        "b.md is fixed; serving its new version"]
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="does not exist"):
         Catalog(tmp_path / "nope").load()
