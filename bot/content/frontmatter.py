@@ -450,6 +450,43 @@ Swedish)."""
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")
+_TOML_CLOSERS = {"'['": "']'", "'{'": "'}'", "'\"\"\"'": "'\"\"\"'", "\"'''\"": "\"'''\""}
+
+
+def _unclosed_toml(source: str) -> tuple[int, str] | None:
+    """(line, what) of the first bracket or multi-line string of ``source`` that is never
+    closed, or None. Strings and comments are skipped; a string left open on its own line is
+    the parser's own error, with its line."""
+    stack: list[tuple[int, str]] = []
+    line, at = 1, 0
+    while at < len(source):
+        char = source[at]
+        if char == "\n":
+            line += 1
+        elif char == "#":
+            end = source.find("\n", at)
+            at = len(source) if end < 0 else end
+            continue
+        elif source.startswith(('"""', "'''"), at):
+            quote = source[at:at + 3]
+            end = source.find(quote, at + 3)
+            if end < 0:
+                return line, f"'{quote}'" if quote == '"""' else f'"{quote}"'
+            line += source.count("\n", at, end)
+            at = end + 3
+            continue
+        elif char in "\"'":
+            end = at + 1
+            while end < len(source) and source[end] not in (char, "\n"):
+                end += 2 if char == '"' and source[end] == "\\" else 1
+            at = end + 1
+            continue
+        elif char in "[{":
+            stack.append((line, f"'{char}'"))
+        elif char in "]}" and stack:
+            stack.pop()
+        at += 1
+    return stack[0] if stack else None
 
 
 def _check_toml(
@@ -459,11 +496,21 @@ def _check_toml(
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        line = offset + int(found.group(1)) - 1 if found else offset
         front.broken = True
+        found = _TOML_LINE.search(str(exc))
+        said = str(exc).split(" (at")[0]
+        unclosed = _unclosed_toml(source) if said.startswith("Unclosed") or not found else None
+        if unclosed is not None:
+            # The parser notices only where the value should have ended (the next key's
+            # line, or the end of the front matter): the trainer's slip is where it opened.
+            number, opened = unclosed
+            return front, [Problem(rel, offset + number - 1, Severity.ERROR,
+                                   f"front matter is not valid TOML: the {opened} opened on "
+                                   f"this line is never closed; end it with "
+                                   f"{_TOML_CLOSERS[opened]}")]
+        line = offset + int(found.group(1)) - 1 if found else offset
         return front, [Problem(rel, line, Severity.ERROR,
-                               f"front matter is not valid TOML: {str(exc).split(' (at')[0]}; "
+                               f"front matter is not valid TOML: {said}; "
                                "write it as 'key = \"value\"' lines")]
     rows = source.split("\n")
     for key, raw in data.items():

@@ -564,6 +564,13 @@ def test_hugo_toml_front_matter() -> None:
         ('title = "T"\norder = "first"\ntrack = "t"', 3, "'order' must be a whole number"),
         ('title = "T"\nbroken = \n', 3, "not valid TOML"),
         ('title = "T"\ntitel = "x"', 3, "did you mean 'title'"),
+        # An unclosed value is blamed where it opened, not where the parser noticed.
+        ('title = "T"\ntags = ["a", "b"\norder = 2', 3,
+         "the '[' opened on this line is never closed; end it with ']'"),
+        ('title = "T"\norder = 2\ntags = ["a",\n  "b"', 4, "the '[' opened on this line"),
+        ('title = "T"\nx = {a = 1\norder = 2', 3, "the '{' opened on this line"),
+        ('title = "T"\nsummary = """Long\ntext\norder = 2', 3,
+         "the \'\"\"\"\' opened on this line is never closed"),
     ],
 )
 def test_toml_problems_point_at_their_line(front: str, line: int, words: str) -> None:
