@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,6 +36,27 @@ if TYPE_CHECKING:
 
 DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
+
+
+class When(click.DateTime):
+    """A date (or date and time) option whose refusal shows an example, not the strptime
+    pattern ("does not match the format '%Y-%m-%dT%H:%M'" meant little to a trainer)."""
+
+    def __init__(self, with_time: bool) -> None:
+        self.example = "2026-03-02T09:00" if with_time else "2026-03-02"
+        super().__init__(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] if with_time else ["%Y-%m-%d"])
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        """Shown in --help: the shape, not the pattern."""
+        return "YYYY-MM-DDTHH:MM" if "T" in self.example else "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r} is not a real {'date and time' if 'T' in self.example else 'date'}"
+                      f": write it like {self.example}", param, ctx)
 
 
 def _existing_database(url: str, fix: str) -> None:
@@ -357,7 +378,7 @@ def lessons_watch(folder: str) -> None:
               help="Database URL (default: a fresh SQLite file for this run).")
 @click.option("--timezone", "zone", default="UTC", show_default=True,
               help="The demo learner's time zone, like Europe/Berlin.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%dT%H:%M"]), default=None,
+@click.option("--start", type=When(with_time=True), default=None,
               help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Take schedule defaults, trainers and [lookup] settings from this config "
@@ -540,7 +561,7 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
 @click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
               type=click.Path(file_okay=False), help="Lesson folder.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same cohort.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--start", type=When(with_time=False), default=None,
               help="The first simulated day (default: DAYS days before today).")
 def simulate(url: str, learners: int, days: int, folder: str, seed: int,
              start: datetime | None) -> None:
@@ -769,7 +790,7 @@ def _print_result(result: LookupResult) -> None:
 @click.option("--format", "form", type=click.Choice(["csv", "jsonl"]), default="csv",
               show_default=True, help="csv (with a header, for spreadsheets) or jsonl (one "
               "JSON object per line).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--since", type=When(with_time=False), default=None,
               help="Only records from this UTC day on (YYYY-MM-DD).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Write here ('-': standard output).")
@@ -827,9 +848,9 @@ def xapi_group() -> None:
 @xapi_group.command("replay")
 @click.option("--config", "config_file", default="config.toml", show_default=True,
               type=click.Path(dir_okay=False), help="Read [xapi], [storage] and [lessons] here.")
-@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--since", required=True, type=When(with_time=False),
               help="The first UTC day to send again (YYYY-MM-DD).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None,
+@click.option("--until", type=When(with_time=False), default=None,
               help="The first UTC day not to send (default: up to now).")
 def xapi_replay(config_file: str, since: datetime, until: datetime | None) -> None:
     """(Re)send the statements of the events from SINCE: statement ids are stable, so the LRS

@@ -446,6 +446,48 @@ def test_xapi_replay_refuses_an_end_before_its_start() -> None:
     assert result.exit_code == 2 and "--until must come after --since" in result.output
 
 
+def every_command() -> list[list[str]]:
+    import click
+
+    from bot.cli import main
+
+    def walk(group: click.Group, path: list[str]) -> list[list[str]]:
+        found = []
+        for name, command in group.commands.items():
+            found.append([*path, name])
+            if isinstance(command, click.Group):
+                found.extend(walk(command, [*path, name]))
+        return found
+    return walk(main, [])
+
+
+def test_every_command_shows_its_help() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    commands = every_command()
+    assert ["export"] in commands and ["xapi", "replay"] in commands
+    for command in commands:
+        result = CliRunner().invoke(main, [*command, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, (command, result.output)
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    (["demo", "--start", "2026-13-01"], "'2026-13-01' is not a real date and time: write it "
+                                        "like 2026-03-02T09:00"),
+    (["simulate", "--db", "sqlite://", "--start", "March 2"],
+     "'March 2' is not a real date: write it like 2026-03-02"),
+    (["xapi", "replay", "--since", "2026-02-30"], "'2026-02-30' is not a real date"),
+])
+def test_a_bad_date_is_refused_with_an_example(command: list[str], shown: str) -> None:
+    """It had shown Click's pattern: "does not match the format '%Y-%m-%dT%H:%M'"."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2 and shown in result.output and "%" not in result.output
+
+
 def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path: Path) -> None:
     """A broken file had shown only as raw log lines, and a new one broken from the start
     never said it was not served."""
