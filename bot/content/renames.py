@@ -30,13 +30,14 @@ class Renames:
 
     def __init__(self, remembered: int = REMEMBERED) -> None:
         self._remembered = remembered
-        self._gone: OrderedDict[str, tuple[Lesson, str]] = OrderedDict()
+        self._gone: OrderedDict[str, tuple[Lesson, str, str]] = OrderedDict()
         """Removed lessons by id, each with the id its learners' progress is under (a file
-        warned of and moved again keeps pointing at the first)."""
+        warned of and moved again keeps pointing at the first) and, for a file warned of, the
+        path its warning named (said again if it comes back)."""
         self._fresh: OrderedDict[str, Lesson] = OrderedDict()
         """Lessons added since the start, by id."""
-        self._warned: dict[str, tuple[str, Problem]] = {}
-        """By the new file's path: the old id, and the warning."""
+        self._warned: dict[str, tuple[str, str, Problem]] = {}
+        """By the new file's path: the old id, the path it was moved from, and the warning."""
 
     def update(self, old: Mapping[str, Lesson], served: Mapping[str, Lesson],
                removed: Iterable[str], added: Iterable[str]) -> list[Problem]:
@@ -44,19 +45,20 @@ class Renames:
         removed, added = list(removed), list(added)
         if not removed and not added:
             return []
-        origins = {path: old_id for path, (old_id, _) in self._warned.items()}
+        origins = {path: (old_id, old_path) for path, (old_id, old_path, _) in
+                   self._warned.items()}
         for lesson_id in removed:
             lesson = old[lesson_id]
             self._gone.pop(lesson_id, None)
-            self._gone[lesson_id] = (lesson, origins.get(lesson.path, lesson_id))
+            self._gone[lesson_id] = (lesson, *origins.get(lesson.path, (lesson_id, lesson.path)))
             self._fresh.pop(lesson_id, None)
-        back: list[tuple[Lesson, str]] = []
+        back: list[tuple[Lesson, str, str]] = []
         for lesson_id in added:
             entry = self._gone.pop(lesson_id, None)
             if entry is not None and entry[1] != lesson_id:
                 # A file warned of, gone a moment (a branch switch) and back: its learners'
                 # progress is still under the first id.
-                back.append((served[lesson_id], entry[1]))
+                back.append((served[lesson_id], entry[1], entry[2]))
             self._fresh.pop(lesson_id, None)
             self._fresh[lesson_id] = served[lesson_id]
         while len(self._gone) > self._remembered:
@@ -64,17 +66,17 @@ class Renames:
         while len(self._fresh) > self._remembered:
             self._fresh.popitem(last=False)
         by_path = {lesson.path: lesson for lesson in served.values()}
-        for path, (old_id, _) in list(self._warned.items()):
+        for path, (old_id, _, _) in list(self._warned.items()):
             there = by_path.get(path)
             if there is None or there.id == old_id or old_id in served:
                 del self._warned[path]
-        new = [self._warn(lesson, lesson, old_id) for lesson, old_id in back
+        new = [self._warn(lesson, old_path, old_id) for lesson, old_id, old_path in back
                if old_id not in served and lesson.path not in self._warned]
         return new + self._match_all(served)
 
     def problems(self) -> list[Problem]:
         """The warnings standing now."""
-        return [problem for _, problem in self._warned.values()]
+        return [problem for _, _, problem in self._warned.values()]
 
     def _match_all(self, served: Mapping[str, Lesson]) -> list[Problem]:
         new: list[Problem] = []
@@ -87,24 +89,24 @@ class Renames:
                 continue
             gone, old_id = match
             del self._gone[gone.id]
-            new.append(self._warn(lesson, gone, old_id))
+            new.append(self._warn(lesson, gone.path, old_id))
         return new
 
-    def _warn(self, lesson: Lesson, gone: Lesson, old_id: str) -> Problem:
+    def _warn(self, lesson: Lesson, old_path: str, old_id: str) -> Problem:
         problem = Problem(
             lesson.path, 1, Severity.WARNING,
-            f"this looks like '{gone.path}' moved or renamed (the same title, "
+            f"this looks like '{old_path}' moved or renamed (the same title, "
             f"'{lesson.title}'): learners who read it will get it again as a new lesson "
             f"and its questions' reviews start over; to keep their progress, add "
             f"'id: {old_id}' to this file's front matter")
-        self._warned[lesson.path] = (old_id, problem)
+        self._warned[lesson.path] = (old_id, old_path, problem)
         return problem
 
     def _match(self, lesson: Lesson,
                served: Mapping[str, Lesson]) -> tuple[Lesson, str] | None:
         # The latest removed first. A file that changed its own id (`id:` edited in place) is
         # the trainer's choice, not a move; an old id served again lost nothing.
-        for gone, old_id in reversed(self._gone.values()):
+        for gone, old_id, _ in reversed(self._gone.values()):
             if gone.path != lesson.path and old_id not in served and \
                     _name(gone) == _name(lesson):
                 return gone, old_id

@@ -317,6 +317,8 @@ def test_a_moved_file_gone_a_moment_is_warned_of_again(tmp_path: Path) -> None:
     write(tmp_path / "basics.md", moved)
     [again] = catalog.refresh().problems
     assert again.path == "basics.md" and "add 'id: security/passwords'" in again.message
+    # It names the file it was moved from, as the first warning did, not itself.
+    assert again.message == first.message and "'security/passwords.md' moved" in again.message
     assert catalog.problems() == [again]
 
 
