@@ -203,6 +203,11 @@ class StreakView:
     current: int = 0
     longest: int = 0
     freezes: int = 0
+    ended: int = 0
+    """The streak that ended since the learner last acted (0: none did)..."""
+    ended_on: str = ""
+    """... on this learning day of theirs ('Wed 2 Dec'), the first missed that no freeze
+    covered."""
 
 
 @dataclass(frozen=True)

@@ -132,13 +132,27 @@ def check_badges(turn: Turn, lesson: Lesson | None, answered: bool = False) -> N
         turn.say(BadgesEarned(tuple(earned)))
 
 
-def effective_streak(turn: Turn) -> Streak:
+def effective_streak(turn: Turn, stored: Streak | None = None) -> Streak:
     """The streak as it stands today: broken if more workdays were missed than freezes cover
-    (it is only written when the learner is active)."""
-    streak = turn.unit.streaks.get(turn.learner.id)
+    (it is only written when the learner is active); ``stored``: as read already."""
+    streak = stored or turn.unit.streaks.get(turn.learner.id)
     return replace(streak, current=rules.streak_held(
         streak.current, streak.last_active, streak.freezes, turn.today, turn.learner.workdays,
         turn.learner.paused))
+
+
+def streak_view(turn: Turn) -> StreakView:
+    """The streak as `me` shows it: with, when it ended since the learner last acted, its
+    length and the learning day it was lost on (a "0 days" with no reason had read as a bug)."""
+    stored = turn.unit.streaks.get(turn.learner.id)
+    streak = effective_streak(turn, stored)
+    view = StreakView(streak.current, streak.longest, reserve(turn, streak))
+    if streak.current or not stored.current or stored.last_active is None:
+        return view
+    day = stored.last_active
+    for _ in range(stored.freezes + 1):  # each freeze covered one missed day
+        day = calendar.next_workday(day, turn.learner.workdays)
+    return replace(view, ended=stored.current, ended_on=f"{day:%a} {day.day} {day:%b}")
 
 
 def reserve(turn: Turn, streak: Streak) -> int:
@@ -195,14 +209,13 @@ def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None,
     not all worth asking yet: what `me` says must be what `quiz` does)."""
     learner_id = turn.learner.id
     unit = turn.unit
-    streak = effective_streak(turn)
     today, upcoming, following = due_counts(turn, waiting, cards)
     recent = unit.answers.accuracy(turn.now - timedelta(days=30), learner_id)
     return Profile(
         learner=turn.view(),
         points=unit.points.total(learner_id),
         week_points=unit.points.total(learner_id, calendar.local_week_start(turn.now, turn.tz)),
-        streak=StreakView(streak.current, streak.longest, reserve(turn, streak)),
+        streak=streak_view(turn),
         badges=tuple(rules.badge_name(code) for code in unit.badges.codes(learner_id)),
         lessons_read=turn.read_in_library(),
         lessons_total=len(turn.catalog.lessons()),

@@ -132,6 +132,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "learning days (mon, tue): it neither adds to your streak nor breaks it.\n"
      "Lessons: 1 of 28 read; 0 questions mastered.\nReviews: 0 due today, 0 tomorrow.\n"
      "Badges: none yet."),
+    (Profile(LEARNER, 42, 7, StreakView(0, 5, 0, ended=5, ended_on="Tue 10 Mar"), (), 4, 28, 1),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 5). Your 5-day streak ended on Tue 10 "
+     "Mar, a learning day with no lesson read and no question answered: the next one you read "
+     "or answer starts a new streak.\nLessons: 4 of 28 read; 1 question mastered.\n"
+     "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(0, 3, 0), (), 28, 28, 9, lessons_left=False),
      "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"
      "Lessons: 28 of 28 read; 9 questions mastered. You have read every lesson in your topics: a new one "

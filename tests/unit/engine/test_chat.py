@@ -674,6 +674,25 @@ def test_changing_the_days_leaves_the_days_passed_as_they_were(
     assert isinstance(me, Profile) and me.streak.current == 0
 
 
+def test_me_says_when_and_why_a_streak_ended(say: Say, engine: Engine, lessons: Path) -> None:
+    """"Streak: 0 days (best 5)" with no reason had read as a lost streak by a bug."""
+    more_lessons(engine, lessons)
+    say("hi", at=MON)
+    for day in range(5):  # Monday to Friday: 5 days and a freeze
+        read_lesson(say, MON + timedelta(days=day))
+    # Monday missed: the freeze covers it, nothing ended.
+    [me] = say("me", at=MON + timedelta(days=8))
+    assert isinstance(me, Profile) and (me.streak.current, me.streak.ended) == (5, 0)
+    # Tuesday missed too: the streak ended on Tuesday, the day no freeze covered.
+    [me] = say("me", at=MON + timedelta(days=9))
+    assert isinstance(me, Profile) and me.streak.current == 0
+    assert (me.streak.ended, me.streak.ended_on) == (5, "Tue 10 Mar")
+    # Acting again starts a new streak: nothing ended since.
+    read_lesson(say, MON + timedelta(days=9))
+    [me] = say("me", at=MON + timedelta(days=9))
+    assert isinstance(me, Profile) and (me.streak.current, me.streak.ended) == (1, 0)
+
+
 def test_a_streak_broken_before_a_days_change_spends_no_freeze_after_it(
         say: Say, engine: Engine, lessons: Path) -> None:
     more_lessons(engine, lessons)
