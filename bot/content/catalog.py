@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import numpy
@@ -176,9 +176,18 @@ class Catalog:
                 known = {rel: state.signature for rel, state in self._files.items()}
             todo = [found for rel, found in listed.items()
                     if rel in forced or known.get(rel) != found.signature]
+            # At a start, the files served before it (read before loading records the new
+            # ones): a lesson moved while the bot was stopped is warned of as one moved while
+            # it runs.
+            before = self._cache.known_files(self.root) if rebuild and self._cache else set()
             results = load_files(todo, self.root, self._max_bytes, self._cache)
             with self._lock:
                 change = self._apply(listed, todo, results, scan_problems, rebuild)
+                if rebuild:
+                    change = self._moves_at_start(change, before, listed)
+                moves = self._renames.standing()
+            if self._cache is not None:
+                self._cache.remember_moves(self.root, moves)
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)
             for problem in change.problems:
                 log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
@@ -237,6 +246,23 @@ class Catalog:
         new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
         self._scan_problems = scan_problems
         return self._reconcile(touched, rebuild, analyses, new_scan, fixed)
+
+    def _moves_at_start(self, change: CatalogChange, before: set[str],
+                        listed: dict[str, folder.LessonFile]) -> CatalogChange:
+        """``change`` (a start's) with the move warnings standing before it, and one on each
+        new file that looks like one of ``before`` (served before the start) moved while the
+        bot was stopped. Hold the lock."""
+        if self._cache is None:
+            return change
+        warned = self._renames.restore(self._cache.moves(self.root), self._served)
+        gone = sorted(before - listed.keys())
+        if gone:
+            lessons = [lesson for lesson, _, _ in
+                       self._cache.last_good(self.root, gone).values()]
+            warned += self._renames.at_start(lessons, self._served, listed.keys() - before)
+        if not warned:
+            return change
+        return replace(change, problems=tuple(sorted({*change.problems, *warned})))
 
     def _served_as_before(self, rels: list[str], analyses: dict[str, Analysis]) -> None:
         """Files broken when first read (at a start): their last good version, kept in the

@@ -134,6 +134,11 @@ class LessonCache:
             # Which file served an id two files claim: after a restart it keeps it.
             self._db.execute("CREATE TABLE IF NOT EXISTS id_holders (root TEXT NOT NULL, "
                              "id TEXT NOT NULL, rel TEXT NOT NULL, PRIMARY KEY (root, id))")
+            # Files warned of as moved, with the id their learners' progress is under: the
+            # warning stands after a restart, until the file takes the id.
+            self._db.execute("CREATE TABLE IF NOT EXISTS moves (root TEXT NOT NULL, "
+                             "rel TEXT NOT NULL, old_id TEXT NOT NULL, old_rel TEXT NOT NULL, "
+                             "PRIMARY KEY (root, rel))")
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
@@ -249,6 +254,53 @@ class LessonCache:
                                              f"{value}) VALUES (?, ?, ?)", changed)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def moves(self, root: Path) -> dict[str, tuple[str, str]]:
+        """The files of ``root`` warned of as moved: rel -> (old id, old rel)."""
+        with self._lock:
+            if self._db is None:
+                return {}
+            try:
+                return {rel: (old_id, old_rel) for rel, old_id, old_rel in self._db.execute(
+                    "SELECT rel, old_id, old_rel FROM moves WHERE root = ?",
+                    (_folder(str(root)),))}
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for moved files: %s",
+                            self.path, exc)
+                return {}
+
+    def remember_moves(self, root: Path, moves: dict[str, tuple[str, str]]) -> None:
+        """Keep the files of ``root`` warned of as moved (as :meth:`moves` gives them), in
+        place of those kept; nothing is written when they are the same."""
+        if moves == self.moves(root):
+            return
+        folder = _folder(str(root))
+        with self._lock:
+            if self._db is None:
+                return
+            try:
+                with self._db:
+                    self._db.execute("DELETE FROM moves WHERE root = ?", (folder,))
+                    self._db.executemany(
+                        "INSERT INTO moves (root, rel, old_id, old_rel) VALUES (?, ?, ?, ?)",
+                        [(folder, rel, old_id, old_rel)
+                         for rel, (old_id, old_rel) in moves.items()])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def known_files(self, root: Path) -> set[str]:
+        """The files of the lesson folder ``root`` with a good version kept: those the bot
+        served before (a file moved while it was stopped is found gone from among them)."""
+        with self._lock:
+            if self._db is None:
+                return set()
+            try:
+                return {rel for (rel,) in self._db.execute(
+                    "SELECT rel FROM last_good WHERE root = ?", (_folder(str(root)),))}
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for the files served before: %s",
+                            self.path, exc)
+                return set()
 
     def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
         """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files

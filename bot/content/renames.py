@@ -10,7 +10,7 @@ likely the same one, so the trainer is told how to keep its learners' progress (
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from bot.content.model import Lesson, Problem, Severity
 
@@ -73,6 +73,43 @@ class Renames:
         new = [self._warn(lesson, old_path, old_id) for lesson, old_id, old_path in back
                if old_id not in served and lesson.path not in self._warned]
         return new + self._match_all(served)
+
+    def at_start(self, gone: Iterable[Lesson], served: Mapping[str, Lesson],
+                 new_paths: Collection[str]) -> list[Problem]:
+        """A start's warnings: each file new since the last run (``new_paths``) with the title
+        of a lesson served then whose file is ``gone`` (moved while the bot was stopped, as a
+        `git pull` and a restart do)."""
+        by_name: dict[str, list[Lesson]] = {}
+        for lesson in served.values():
+            if lesson.path in new_paths:
+                by_name.setdefault(_name(lesson), []).append(lesson)
+        new: list[Problem] = []
+        for old in sorted(gone, key=lambda lesson: lesson.path):
+            if old.id in served:
+                continue  # its id is served (the moved file took it): nothing was lost
+            for lesson in sorted(by_name.get(_name(old), ()), key=lambda lesson: lesson.path):
+                if lesson.path not in self._warned:
+                    new.append(self._warn(lesson, old.path, old.id))
+                    break
+        return new
+
+    def standing(self) -> dict[str, tuple[str, str]]:
+        """The files warned of now: path -> (the id their learners' progress is under, the
+        path the warning names), to be kept across a restart."""
+        return {path: (old_id, old_path) for path, (old_id, old_path, _) in self._warned.items()}
+
+    def restore(self, moves: Mapping[str, tuple[str, str]],
+                served: Mapping[str, Lesson]) -> list[Problem]:
+        """At a start, the warnings that stood before it (:meth:`standing`) and still hold:
+        the file is served without the old id, and the old id is not served."""
+        by_path = {lesson.path: lesson for lesson in served.values()}
+        new = []
+        for path, (old_id, old_path) in sorted(moves.items()):
+            lesson = by_path.get(path)
+            if lesson is not None and lesson.id != old_id and old_id not in served and \
+                    path not in self._warned:
+                new.append(self._warn(lesson, old_path, old_id))
+        return new
 
     def problems(self) -> list[Problem]:
         """The warnings standing now."""

@@ -322,6 +322,56 @@ def test_a_moved_file_gone_a_moment_is_warned_of_again(tmp_path: Path) -> None:
     assert catalog.problems() == [again]
 
 
+def test_a_lesson_moved_while_the_bot_was_stopped_is_warned_of_at_the_start(
+        tmp_path: Path) -> None:
+    """A `git pull` and a restart moved a lesson: its learners' progress was lost silently."""
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(lessons / "support" / "tone.md", lesson_text("Tone of voice"))
+    write(lessons / "support" / "calls.md", lesson_text("Phone calls", order=2))
+    write(lessons / "support" / "gone.md", lesson_text("Gone for good", order=3))
+    Catalog(lessons, cache=LessonCache(cache)).load()
+    (lessons / "support" / "tone.md").rename(lessons / "writing-tone.md")
+    (lessons / "support" / "gone.md").unlink()
+    write(lessons / "support" / "new.md", lesson_text("Something new", order=4))
+    catalog = Catalog(lessons, cache=LessonCache(cache))
+    [warning] = catalog.load().problems
+    assert not warning.is_error and warning.path == "writing-tone.md"
+    assert "this looks like 'support/tone.md' moved or renamed" in warning.message
+    assert "add 'id: support/tone'" in warning.message
+    assert catalog.problems() == [warning]  # `reload` and the dashboard show it too
+    # Said at every start until the advice is taken; then the progress is back, and nothing.
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == (warning,)
+    write(lessons / "writing-tone.md", lesson_text("Tone of voice")
+          .replace("---\n", "---\nid: support/tone\n", 1))
+    again = Catalog(lessons, cache=LessonCache(cache))
+    assert again.load().problems == () and again.get("support/tone") is not None
+    # Without the lesson cache (lessons check), nothing is known of before.
+    (lessons / "support" / "calls.md").rename(lessons / "calls.md")
+    assert Catalog(lessons).load().problems == ()
+    assert [p.path for p in Catalog(lessons, cache=LessonCache(cache)).load().problems] == [
+        "calls.md"]
+
+
+def test_a_move_warning_stands_after_a_restart_until_the_file_takes_the_id(
+        tmp_path: Path) -> None:
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(lessons / "security" / "passwords.md", lesson_text("Strong passwords"))
+    running = Catalog(lessons, cache=LessonCache(cache))
+    running.load()
+    (lessons / "security" / "passwords.md").rename(lessons / "basics.md")
+    [warning] = running.refresh().problems
+    restarted = Catalog(lessons, cache=LessonCache(cache))
+    assert restarted.load().problems == (warning,) and restarted.problems() == [warning]
+    write(lessons / "basics.md", lesson_text("Strong passwords")
+          .replace("---\n", "---\nid: security/passwords\n", 1))
+    assert restarted.refresh().problems == () and restarted.problems() == []
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
+
+
 def test_a_new_lesson_with_another_title_is_not_taken_for_a_move(tmp_path: Path) -> None:
     write(tmp_path / "a.md", lesson_text("Apple"))
     catalog = Catalog(tmp_path)
