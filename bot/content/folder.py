@@ -35,8 +35,9 @@ class LessonFile:
 
 
 def is_ignored_name(name: str) -> bool:
-    """Files and folders starting with ``_`` or ``.``, and README files, are never lessons."""
-    return name.startswith(("_", ".")) or name.lower() in ("readme.md", "readme.markdown")
+    """Files and folders starting with ``_`` or ``.``, README files, and the owner files
+    Microsoft Office keeps beside an open document (``~$handbook.docx``) are never lessons."""
+    return name.startswith(("_", ".", "~$")) or name.lower() in ("readme.md", "readme.markdown")
 
 
 def set_aside(root: Path) -> list[str]:

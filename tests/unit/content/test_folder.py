@@ -94,6 +94,7 @@ def test_files_meant_as_lessons_but_not_markdown_are_named_with_how_to_fix(
     write(tmp_path / "todo.txt", "buy milk\n")  # a text file that is no lesson: left alone
     (tmp_path / "logo.png").write_bytes(b"\x89PNG")
     (tmp_path / "_draft.docx").write_bytes(b"PK\x03\x04")  # set aside on purpose
+    (tmp_path / "~$notes.docx").write_bytes(b"\x05Ann")  # Word's owner file while it is open
     (tmp_path / "plan.md.rtf").write_bytes(b"{\\rtf1}")
     write(tmp_path / "desk/fees.md", lesson)  # and its copy, which would be overwritten
     write(tmp_path / "desk/fees.md.txt", lesson)
