@@ -450,6 +450,8 @@ Swedish)."""
 
 
 _TOML_LINE = re.compile(r"at line (\d+)")
+_TOML_BARE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*([^\"'\[{\s].*)$")
+"""A key whose value is text without quotes ('title = Phone calls')."""
 _TOML_CLOSERS = {"'['": "']'", "'{'": "'}'", "'\"\"\"'": "'\"\"\"'", "\"'''\"": "\"'''\""}
 
 
@@ -508,10 +510,16 @@ def _check_toml(
                                    f"front matter is not valid TOML: the {opened} opened on "
                                    f"this line is never closed; end it with "
                                    f"{_TOML_CLOSERS[opened]}")]
-        line = offset + int(found.group(1)) - 1 if found else offset
-        return front, [Problem(rel, line, Severity.ERROR,
-                               f"front matter is not valid TOML: {said}; "
-                               "write it as 'key = \"value\"' lines")]
+        number = int(found.group(1)) if found else 1
+        row = source.split("\n")[number - 1] if found else ""
+        bare = _TOML_BARE.match(row)
+        if bare is not None and said == "Invalid value":
+            key, value = bare.group(1), bare.group(2).strip().replace('"', '\\"')
+            fix = f"text needs quotes: write {key} = \"{value}\""
+        else:
+            fix = "write it as 'key = \"value\"' lines"
+        return front, [Problem(rel, offset + number - 1, Severity.ERROR,
+                               f"front matter is not valid TOML: {said}; {fix}")]
     rows = source.split("\n")
     for key, raw in data.items():
         if isinstance(raw, dict):

@@ -564,6 +564,10 @@ def test_hugo_toml_front_matter() -> None:
         ('title = "T"\norder = "first"\ntrack = "t"', 3, "'order' must be a whole number"),
         ('title = "T"\nbroken = \n', 3, "not valid TOML"),
         ('title = "T"\ntitel = "x"', 3, "did you mean 'title'"),
+        ('title = Phone calls\norder = 2', 2,
+         'not valid TOML: Invalid value; text needs quotes: write title = "Phone calls"'),
+        ('title = "T"\nsummary = Say "hi" first', 3,
+         'text needs quotes: write summary = "Say \\"hi\\" first"'),
         # An unclosed value is blamed where it opened, not where the parser noticed.
         ('title = "T"\ntags = ["a", "b"\norder = 2', 3,
          "the '[' opened on this line is never closed; end it with ']'"),
