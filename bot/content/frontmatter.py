@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -360,6 +360,10 @@ def _check(
             continue
         target = ALIASES.get(key, key)
         spec = SCHEMA.get(target)
+        if spec is None and (lower := _in_lower_case(key, seen, line, rel, problems)):
+            key, target = lower, ALIASES.get(lower, lower)
+            spec = SCHEMA[target]
+            seen[lower] = line  # a 'title' after it is set twice
         if spec is None:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"unknown front-matter key '{key}' is ignored; {_hint(key)}"))
@@ -530,6 +534,9 @@ def _check_toml(
             continue
         target = ALIASES.get(key, key)
         spec = SCHEMA.get(target)
+        if spec is None and (lower := _in_lower_case(key, data, line, rel, problems)):
+            key, target = lower, ALIASES.get(lower, lower)
+            spec = SCHEMA[target]
         if spec is None:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"unknown front-matter key '{key}' is ignored; "
@@ -541,6 +548,18 @@ def _check_toml(
         if value is not None:
             _store(key, target, value, line, front)
     return front, problems
+
+
+def _in_lower_case(key: str, written: Mapping[str, object], line: int, rel: str,
+                   problems: list[Problem]) -> str | None:
+    """A known key written with capitals ('Title', as Hugo allows): read as that key, with a
+    warning, unless the file also has it in lower case. None for any other key."""
+    lower = key.lower()
+    if lower == key or (lower not in SCHEMA and lower not in ALIASES) or lower in written:
+        return None
+    problems.append(Problem(rel, line, Severity.WARNING,
+                            f"key '{key}' is read as '{lower}'; write it in lower case"))
+    return lower
 
 
 def _hint(key: str) -> str:

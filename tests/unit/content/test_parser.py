@@ -558,6 +558,19 @@ def test_hugo_toml_front_matter() -> None:
         "Deploy safely", ("deploy", "release"), "Ship small changes.")
 
 
+def test_a_known_key_with_capitals_is_read_with_a_warning() -> None:
+    """'Title:' (as Hugo allows) had been ignored, and the lesson titled by its file name."""
+    lesson, problems = parse_lesson("---\nTitle: Phone calls\n---\nBody.\n", "x.md")
+    assert lesson is not None and lesson.title == "Phone calls"
+    assert [(p.line, p.is_error, p.message) for p in problems] == [
+        (2, False, "key 'Title' is read as 'title'; write it in lower case")]
+    lesson, problems = parse_lesson('+++\nTitle = "Phone calls"\n+++\nBody.\n', "x.md")
+    assert lesson is not None and lesson.title == "Phone calls" and len(problems) == 1
+    _, problems = parse_lesson("---\nTitle: A\ntitle: B\n---\nBody.\n", "x.md")
+    assert [(p.line, p.message) for p in problems if p.is_error] == [
+        (3, "key 'title' is set twice (also on line 2); keep one")]
+
+
 @pytest.mark.parametrize(
     ("front", "line", "words"),
     [
