@@ -108,6 +108,7 @@ class NoticeCode(StrEnum):
     FORGOTTEN = "forgotten"
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
+    NOT_YOURS = "not_yours"
     THANKS = "thanks"
     BYE = "bye"
     STAY_FORGOTTEN = "stay_forgotten"

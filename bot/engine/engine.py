@@ -144,7 +144,8 @@ sign-in links, a trainer's cohort figures): not answered in a chat others read."
 NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "flag"})
 """Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
-                         NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED})
+                         NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED,
+                         NoticeCode.NOT_YOURS})
 """What a press of a button that no longer does anything is told."""
 
 
@@ -176,6 +177,12 @@ class Engine:
                          inbound.event_id, extra={"platform": inbound.platform.value})
                 return []
             known = unit.learners.find(inbound.platform.value, inbound.user_id)
+            if known is None and inbound.poll_id is not None:
+                return []  # a vote in a learner's poll (in a group) enrols no one
+            if known is None and inbound.shared and inbound.answer is not None:
+                # A member of a group pressing a learner's button is not enrolled by it: the
+                # group would get a welcome, and their lessons from then on.
+                return [Notice(NoticeCode.NOT_YOURS)]
             if known is None and unit.learners.forgotten(inbound.platform.value,
                                                          inbound.user_id):
                 if parse(clean(inbound.text or "")).name != "start":

@@ -215,7 +215,9 @@ def press(turn: Turn, value: str, quiz_on: QuizOn) -> bool:
         return False
     wanted = LessonSource.LESSON if tag == READ_TAG else LessonSource.LOOKUP
     receipt, lesson = received(turn, name)
-    if receipt is None or lesson is None:  # not one of theirs, or a trainer removed it since
+    if receipt is None and turn.shared:  # another learner's lesson, in a group
+        turn.say(Notice(NoticeCode.NOT_YOURS))
+    elif receipt is None or lesson is None:  # not one of theirs, or a trainer removed it since
         turn.say(Notice(NoticeCode.LESSON_GONE))
     elif tag == READ_TAG and receipt.via is wanted:
         read(turn, lesson)

@@ -294,7 +294,7 @@ def answer_button(turn: Turn, value: str) -> None:
         return
     ask = turn.unit.asks.get(ask_id)
     if ask is None or ask.learner_id != turn.learner.id:
-        turn.say(Notice(NoticeCode.BAD_ANSWER))
+        turn.say(Notice(NoticeCode.NOT_YOURS if ask is not None else NoticeCode.BAD_ANSWER))
         return
     answer(turn, ask, (choice,), level[0] if level else None)
 
@@ -307,7 +307,7 @@ def answer_poll(turn: Turn, platform: str, poll_id: str, choices: tuple[int, ...
         return
     ask = turn.unit.asks.get(found.ask_id) if found else None
     if ask is None or ask.learner_id != turn.learner.id:
-        turn.say(Notice(NoticeCode.BAD_ANSWER))
+        turn.say(Notice(NoticeCode.NOT_YOURS if ask is not None else NoticeCode.BAD_ANSWER))
         return
     answer(turn, ask, choices)
 

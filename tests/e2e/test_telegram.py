@@ -824,6 +824,33 @@ async def test_a_learner_first_seen_in_a_group_gets_pushes_privately_once_they_w
     assert len(fake.sent_to(-602)) == 2  # the welcome and the help, no lesson
 
 
+async def test_a_member_pressing_a_learners_button_in_a_group_is_told_it_is_not_theirs(
+        start_bot: Start) -> None:
+    """A bystander's press had enrolled them: a welcome to the group, "That lesson is no
+    longer in the library", and their own lessons in the group from then on."""
+    bot = await start_bot()
+    fake = bot.fake
+    await bot.says("/start", user_id=81, chat_id=-603)
+    await bot.says("/lesson@microlearn_bot", user_id=81, chat_id=-603)
+    await bot.says("/quiz@microlearn_bot", user_id=81, chat_id=-603)
+    question = next(m for m in reversed(fake.sent_to(-603)) if m.buttons)
+    before = len(fake.sent_to(-603))
+    for press in ({"index": 0}, {"data": "r:" + "x" * 8}):
+        pressed = fake.press_button(82, question, **press)
+        await fake.wait_for(lambda: pressed["callback_query"]["id"] in fake.callback_answers)
+        assert fake.callback_answers[pressed["callback_query"]["id"]].startswith(
+            "That button is on another learner's message")
+    assert bot.learner(82) is None and len(fake.sent_to(-603)) == before
+    assert "reply_markup" in fake.message(-603, question.message_id)  # still the learner's
+    # An enrolled member pressing another's question is told so too, and it stays open.
+    await bot.says("/start", user_id=83)
+    pressed = fake.press_button(83, question, index=0)
+    await fake.wait_for(lambda: pressed["callback_query"]["id"] in fake.callback_answers)
+    assert fake.callback_answers[pressed["callback_query"]["id"]].startswith(
+        "That button is on another learner's message")
+    assert "reply_markup" in fake.message(-603, question.message_id)
+
+
 # -- hostile text ----------------------------------------------------------------------------
 
 

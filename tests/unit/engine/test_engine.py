@@ -186,7 +186,7 @@ def test_answers_to_questions_never_asked_are_refused_politely(say: Say, engine:
     assert kinds(say(answer="garbage"))[-1] == "notice:bad_answer"
     say("lesson", at=MON)
     button = say("quiz", at=MON + timedelta(days=1))[0].buttons[0].value
-    assert kinds(say(answer=button, user="bob"))[-1] == "notice:bad_answer"  # not bob's question
+    assert kinds(say(answer=button, user="bob"))[-1] == "notice:not_yours"  # not bob's question
     assert kinds(say("7", at=MON + timedelta(days=1)))[-1] == "notice:choice_range"
     with engine.store.session() as session:
         assert Answers(session).accuracy(MON - timedelta(days=1)) == Accuracy(0, 0)
