@@ -836,9 +836,9 @@ async def test_a_member_pressing_a_learners_button_in_a_group_is_told_it_is_not_
     question = next(m for m in reversed(fake.sent_to(-603)) if m.buttons)
     before = len(fake.sent_to(-603))
     for press in ({"index": 0}, {"data": "r:" + "x" * 8}):
-        pressed = fake.press_button(82, question, **press)
-        await fake.wait_for(lambda: pressed["callback_query"]["id"] in fake.callback_answers)
-        assert fake.callback_answers[pressed["callback_query"]["id"]].startswith(
+        query = fake.press_button(82, question, **press)["callback_query"]["id"]
+        await fake.wait_for(lambda query=query: query in fake.callback_answers)  # type: ignore[misc]
+        assert fake.callback_answers[query].startswith(
             "That button is on another learner's message")
     assert bot.learner(82) is None and len(fake.sent_to(-603)) == before
     assert "reply_markup" in fake.message(-603, question.message_id)  # still the learner's
