@@ -837,7 +837,7 @@ async def test_a_member_pressing_a_learners_button_in_a_group_is_told_it_is_not_
     before = len(fake.sent_to(-603))
     for press in ({"index": 0}, {"data": "r:" + "x" * 8}):
         query = fake.press_button(82, question, **press)["callback_query"]["id"]
-        await fake.wait_for(lambda query=query: query in fake.callback_answers)  # type: ignore[misc]
+        await fake.wait_for(lambda query=query: query in fake.callback_answers)
         assert fake.callback_answers[query].startswith(
             "That button is on another learner's message")
     assert bot.learner(82) is None and len(fake.sent_to(-603)) == before
