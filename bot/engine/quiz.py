@@ -61,10 +61,16 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
         track = checks.endline_due(turn)
         if track is not None:  # the push begins with the track's endline check
             checks.start_endline(turn, track)
+    before = len(turn.out)
     if not ask_next(turn) and not scheduled:
         baseline = checks.open_check(turn, checks.PRE)
         turn.say(NothingDue(next_quiz_day(turn),
                             check=track_title(baseline.track) if baseline else ""))
+    if scheduled and turn.out[before:] in ([Notice(NoticeCode.BUDGET_DONE)],
+                                           [Notice(NoticeCode.SET_DONE)]):
+        # Today's set was answered before its push (an answer to yesterday's question went
+        # on into it): a lone "That's today's set" would be the day's quiz. Nothing to push.
+        del turn.out[before:]
 
 
 def next_quiz_day(turn: Turn) -> datetime | None:

@@ -81,6 +81,29 @@ def track_of(database: Database, tmp_path: Path, lessons: int,
     return engine, say
 
 
+def test_a_days_set_answered_before_its_push_leaves_the_push_nothing_to_say(
+        database: Database, tmp_path: Path) -> None:
+    """Yesterday's question answered in the morning went on into today's set; at the quiz
+    hour the push was a lone "That's today's set", with no question before it."""
+    engine, say = track_of(database, tmp_path, lessons=5, quiz_questions=2)
+    for day in range(5):  # a lesson a day, Monday to Friday
+        say("lesson", MONDAY + timedelta(days=day, hours=9))
+    monday = MONDAY + timedelta(days=7, hours=15)
+    with database.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    [left] = deliver(engine, learner.id, "quiz", monday)  # left unanswered
+    assert isinstance(left, QuestionMessage)
+    tuesday_morning = monday + timedelta(hours=17)  # 08:00
+    said = say(None, tuesday_morning, answer=left.buttons[0].value)
+    while isinstance(said[-1], QuestionMessage):
+        said = say(None, tuesday_morning, answer=said[-1].buttons[0].value)
+    assert isinstance(said[-1], Notice) and said[-1].code is NoticeCode.BUDGET_DONE
+    assert deliver(engine, learner.id, "quiz", tuesday_morning + timedelta(hours=7)) == []
+    # Asked for, the rest still comes.
+    assert isinstance(say("quiz", tuesday_morning + timedelta(hours=7))[0], QuestionMessage)
+
+
 def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
         database: Database, tmp_path: Path) -> None:
     engine, say = track_of(database, tmp_path, lessons=3, quiz_questions=2)
