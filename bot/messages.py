@@ -109,6 +109,7 @@ class NoticeCode(StrEnum):
     NOTHING_TO_FLAG = "nothing_to_flag"
     TRAINERS_ONLY = "trainers_only"
     NOT_YOURS = "not_yours"
+    EDITED_ANSWER = "edited_answer"
     THANKS = "thanks"
     BYE = "bye"
     STAY_FORGOTTEN = "stay_forgotten"

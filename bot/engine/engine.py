@@ -296,7 +296,10 @@ class Engine:
             if small_talk(text) is not None:
                 return
             if parse(text).name or answer_choices(text) is not None or looks_like_answer(text):
-                turn.say(Notice(NoticeCode.EDIT_NOT_DONE))
+                # Not "send it again" to an answer: sent now, it would answer the question
+                # open now.
+                turn.say(Notice(NoticeCode.EDIT_NOT_DONE if parse(text).name
+                                else NoticeCode.EDITED_ANSWER))
                 return
             lessons.lookup(turn, question_text(inbound.text or ""), edited=True)
             return

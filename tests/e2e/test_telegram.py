@@ -782,8 +782,10 @@ async def test_an_edited_message_is_read_anew_in_a_private_chat_only(start_bot: 
     await fake.wait_sent(before + 4, ADA)
     await asyncio.sleep(0.3)  # nothing else follows
     assert [m.text.split("\n")[0] for m in fake.sent_to(ADA)[before + 1:]] == [
-        *["I don't redo an edited command or answer (an answer could land on a newer "
-          "question): send it again as a new message."] * 2,
+        "I don't redo an edited command: send it again as a new message.",
+        # Not "send it again": sent now, "3" would answer the question open now.
+        "An answer counts as it was first sent, so editing it changes nothing (sent again, it "
+        "would answer the question open now).",
         "Spot a phishing email in ten seconds"]
     fake.push_update(fake.edited_update(ADA, "/help@microlearn_bot", chat_id=-603))
     fake.push_message(ADA, "/me@microlearn_bot", chat_id=-603)
