@@ -853,6 +853,22 @@ async def test_a_member_pressing_a_learners_button_in_a_group_is_told_it_is_not_
     assert "reply_markup" in fake.message(-603, question.message_id)
 
 
+async def test_no_reminder_is_posted_to_a_group(start_bot: Start) -> None:
+    """A group got a member's reminder every workday they left the quiz, with a mention, and
+    would have got "your streak ends today" too."""
+    from bot.messages import Platform, Reminder
+    from bot.ports import Recipient
+
+    bot = await start_bot()
+    fake = bot.fake
+    group = Recipient(1, Platform.TELEGRAM, "84", "-604", name="Gina")
+    sent = await bot.adapter.send(group, [Reminder(waiting=2, streak=6)])
+    assert sent.message_id is None and fake.sent_to(-604) == []
+    private = Recipient(2, Platform.TELEGRAM, "85", "85", name="Pia")
+    assert (await bot.adapter.send(private, [Reminder(waiting=2, streak=6)])).message_id
+    assert "6-day streak" in fake.sent_to(85)[0].text
+
+
 # -- hostile text ----------------------------------------------------------------------------
 
 

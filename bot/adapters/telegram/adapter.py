@@ -98,6 +98,7 @@ from bot.messages import (
     Rated,
     Reloaded,
     Resumed,
+    Reminder,
     ReviewsAdded,
     TopicsNow,
     UnknownCommand,
@@ -460,6 +461,11 @@ class TelegramAdapter:
         Telegram messages this call did send.
         """
         chat = recipient.chat_id or recipient.user_id
+        if chat.startswith("-") and any(isinstance(message, Reminder) for message in messages):
+            # In a group the reminder (the question again, and a streak that ends today) is
+            # posted to everyone, every workday the learner leaves it: the day's quiz is enough.
+            log.info("telegram: no reminder in a group chat", extra={"platform": "telegram"})
+            return Sent(message_id=None)
         parts = [part for message in messages for part in self.renderer.parts(message)]
         if chat.startswith("-") and parts and recipient.user_id.isdigit():
             # A group (its ids are negative): the push names whose it is, as a mention, so
