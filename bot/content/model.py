@@ -156,5 +156,7 @@ class Lesson:
 
 
 def track_title(track: str) -> str:
-    """A track's name as learners read it: 'git-basics' is 'Git basics'."""
-    return " ".join(track.replace("-", " ").replace("_", " ").split()).capitalize()
+    """A track's name as learners read it: 'git-basics' is 'Git basics', 'GDPR-basics' is
+    'GDPR basics' (capitals written are kept)."""
+    words = " ".join(track.replace("-", " ").replace("_", " ").split())
+    return words[:1].upper() + words[1:]

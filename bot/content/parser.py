@@ -123,11 +123,15 @@ def parse_lesson(
             # A question with a ticked choice under it is a quiz, whatever its section: shown
             # as text, the answer would be ticked for learners to see.
             asked, at = walker.stray_question
+            section = walker.stray_heading
+            fix = (f"call the section '{section[1]}' above it '## Quiz' (a quiz's heading is "
+                   "English whatever the lesson's language: 'Quiz', 'Check yourself', "
+                   "'Knowledge check')" if section is not None and section[0] == 2
+                   else "put '## Quiz' above it (each question as '### Question?')")
             stray = Problem(rel, at, Severity.ERROR,
                             f"question '{_shorten(asked, 60)}' has ticked and unticked choices, "
                             "but is not in a '## Quiz' section, so learners would read it as text "
-                            "with the answer ticked; put '## Quiz' above it (each question as "
-                            "'### Question?')")
+                            f"with the answer ticked; {fix}")
         problems.append(stray)
 
     values = front.values

@@ -304,6 +304,12 @@ def test_a_quiz_without_its_heading_is_an_error_not_a_checklist() -> None:
         assert [(p.line, p.severity) for p in problems] == [(5, E)]
         assert "is not in a '## Quiz' section" in problems[0].message
         assert "put '## Quiz' above it" in problems[0].message
+    # Under a heading in the lesson's own language: that heading is the one to rename (it had
+    # said "put '## Quiz' above it" with a heading there already).
+    _, problems = parse_lesson("# T\n\nText.\n\n## Wissenstest\n\n### Wie schnell?\n"
+                               "- [x] sofort\n- [ ] morgen\n", "x.md")
+    assert [(p.line, p.severity) for p in problems] == [(7, E)]
+    assert "call the section 'Wissenstest' above it '## Quiz'" in problems[0].message
     # A checklist after a question that ticks nothing is still text.
     lesson, problems = parse_lesson("# T\n\nReady to go?\n\n- [ ] lock the screen\n"
                                     "- [ ] take the badge\n", "x.md")
@@ -873,3 +879,12 @@ def test_the_new_checks_leave_what_is_right_alone(tmp_path: Path) -> None:
     assert lesson is not None and not [p for p in problems if p.is_error]
     lesson, problems = parse_lesson("\u2014\n# T\n\nBody.\n", "x.md")
     assert lesson is not None and not [p for p in problems if p.is_error]
+
+
+def test_a_tracks_name_keeps_the_capitals_written() -> None:
+    """'track: GDPR-basics' had been shown to learners as "Gdpr basics"."""
+    from bot.content.model import track_title
+
+    assert track_title("git-basics") == "Git basics"
+    assert track_title("GDPR-basics") == "GDPR basics"
+    assert track_title("front_desk  UK") == "Front desk UK"
