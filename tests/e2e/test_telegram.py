@@ -349,7 +349,11 @@ async def test_a_typed_answer_takes_the_questions_buttons_off(start_bot: Start) 
     assert question.buttons
     feedback, *_ = await bot.says("2")
     assert feedback.text.startswith(("Right", "Not quite"))
-    assert "reply_markup" not in fake.message(ADA, question.message_id)
+    await fake.wait_for(lambda: "reply_markup" not in fake.message(ADA, question.message_id))
+    # It shows the answer typed, as a press's question does, after the question as it was.
+    shown = fake.message(ADA, question.message_id)["text"]
+    assert shown.startswith(question.text) and shown.endswith(
+        f"Your answer: 2) {question.buttons[1][0].removeprefix('2) ')}")
 
 
 async def test_a_press_takes_the_buttons_off_every_copy_of_the_question(

@@ -216,7 +216,9 @@ class TelegramAdapter:
         self._work = InFlight("telegram: updates", "telegram")
         """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
         self._photos: dict[str, str] = {}
-        self._shown: ShownQuestions[tuple[str, int, bool]] = ShownQuestions()
+        self._shown: ShownQuestions[tuple[str, int, bool, str | None]] = ShownQuestions()
+        """Each question's messages: (chat, message id, a poll, its text as sent, None for a
+        caption)."""
         """Each question's message (chat, message id, a quiz poll?), for a typed answer."""
         self._random = random.Random()
         # Before the client is built: PTB logs its URLs (token included) at DEBUG on creation.
@@ -509,7 +511,9 @@ class TelegramAdapter:
                      extra={"platform": "telegram"})
             message, chat = await self._post(moved, part), moved
         if isinstance(part, Text | Poll) and part.ask_id is not None:
-            self._shown.remember(part.ask_id, (chat, message.message_id, isinstance(part, Poll)))
+            self._shown.remember(part.ask_id, (
+                chat, message.message_id, isinstance(part, Poll),
+                message.text_html if message.text is not None else None))
         return message, chat
 
     async def _post(self, chat: str, part: Part) -> Message:
@@ -596,13 +600,27 @@ class TelegramAdapter:
         message showing it (asked again by the next day's quiz, or by its reminder) when it
         was answered by a press on the message ``pressed`` ((chat, message id): that one
         shows the result). Failures are logged."""
-        shown = [where for given in answers_given(messages)
+        shown = [(where, given) for given in answers_given(messages)
                  for where in self._shown.take(given.ask_id) if where[:2] != pressed]
-        for chat, message_id, poll in shown:
+        for (chat, message_id, poll, html), given in shown:
+            text = None
+            if html is not None and pressed is None:
+                # Typed: the question shows the answer, as a press's does, not only "Press
+                # the right answer" with its buttons gone.
+                chosen = to_plain(self.renderer.phrase(
+                    "answer_given", picked=given.picked(), confidence=given.confidence))
+                text = f"{html}\n\n{self.renderer.phrase('answered', chosen=chosen)}"
+                if visible_length(text) > MESSAGE_LIMIT:
+                    text = None
             try:
                 async with self.pacer.slot(chat):
                     if poll:
                         await self.bot.stop_poll(chat, message_id)
+                    elif text is not None:
+                        await self.bot.edit_message_text(
+                            text, chat_id=chat, message_id=message_id,
+                            parse_mode=ParseMode.HTML, reply_markup=None,
+                            link_preview_options=NO_PREVIEW)
                     else:
                         await self.bot.edit_message_reply_markup(chat, message_id,
                                                                  reply_markup=None)
