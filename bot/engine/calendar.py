@@ -140,6 +140,15 @@ def _cities() -> dict[str, list[str]]:
     return cities
 
 
+class ZoneSuggested(ValueError):
+    """Not a time zone, but close to these (an abbreviation like 'CET', a misspelt city)."""
+
+    def __init__(self, suggestions: list[str]) -> None:
+        super().__init__(f"did you mean {' or '.join(suggestions)}? Write it like timezone "
+                         f"{suggestions[0]}")
+        self.suggestions = suggestions
+
+
 def resolve_zone(text: str) -> ZoneInfo:
     """The time zone people mean: 'Europe/Berlin' (any case), a city ('berlin', 'new york'),
     or a fixed offset ('UTC+2'); ValueError with a 'did you mean' otherwise (an abbreviation
@@ -181,8 +190,7 @@ def resolve_zone(text: str) -> ZoneInfo:
                        lowered.replace("_", " "), list(_cities()), n=3, cutoff=0.8)
                        for name in _cities()[found]])
     if suggestions:
-        raise ValueError(f"did you mean {' or '.join(suggestions[:3])}? Write it like "
-                         f"timezone {suggestions[0]}")
+        raise ZoneSuggested(suggestions[:3])
     raise ValueError(f"'{words[:60]}' is not a time zone I know; write it like "
                      "timezone Europe/Berlin, timezone New York or timezone UTC+2")
 

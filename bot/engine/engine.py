@@ -381,10 +381,8 @@ class Engine:
         word = said.strip("?!.,")
         if meant is not None and open_ask is None and not turn.catalog.knows(word):
             turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
-            if meant not in NEVER_ON_YES:  # kept beside the lessons offered, if any
-                kept = self.suggested(turn)
-                turn.update_learner(LearnerChange(suggested=json.dumps(
-                    {**kept, "command": meant, "at": turn.now.isoformat()})))
+            if meant not in NEVER_ON_YES:
+                turn.offer_command(meant)
             return
         if not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
@@ -416,20 +414,11 @@ class Engine:
         else:
             COMMANDS[name](turn, args)
 
-    @staticmethod
-    def suggested(turn: Turn) -> dict[str, object]:
-        """What was offered to the learner last (lessons to pick, a command to confirm)."""
-        try:
-            kept = json.loads(turn.learner.suggested or "{}")
-        except ValueError:
-            return {}
-        return kept if isinstance(kept, dict) else {}
-
     def take_meant_command(self, turn: Turn) -> str | None:
         """The command a slip was asked about ('Did you mean "lesson"?') by the message
         before, within half an hour, for a "yes" to run it; let go by whatever comes next
         (the lessons offered with it stay to be picked)."""
-        kept = self.suggested(turn)
+        kept = turn.offered()
         if "command" not in kept:
             return None
         command, at = kept.pop("command"), kept.pop("at", None)

@@ -82,6 +82,13 @@ def set_zone(turn: Turn, args: str) -> None:
         return
     try:
         zone = calendar.resolve_zone(args)
+    except calendar.ZoneSuggested as exc:
+        if len(exc.suggestions) == 1:  # "CET": a "yes" takes Europe/Berlin
+            turn.offer_command(f"timezone {exc.suggestions[0]}")
+            turn.say(Invalid(f'{exc}, or reply "yes"'))
+        else:
+            turn.say(Invalid(str(exc)))
+        return
     except ValueError as exc:
         turn.say(Invalid(str(exc)))
         return

@@ -8,6 +8,7 @@ messages said so far. The concerns (:mod:`~bot.engine.lessons`, :mod:`~bot.engin
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -81,6 +82,20 @@ class Turn:
             if isinstance(message, QuestionMessage):
                 self.unit.asks.shown(message.ask_id, message.question.marks)
         self.out.extend(messages)
+
+    def offered(self) -> dict[str, object]:
+        """What was offered to the learner last (lessons to pick, a command to confirm)."""
+        try:
+            kept = json.loads(self.learner.suggested or "{}")
+        except ValueError:
+            return {}
+        return kept if isinstance(kept, dict) else {}
+
+    def offer_command(self, command: str) -> None:
+        """Keep ``command`` as the one a "yes" in reply runs ('Did you mean ...?'), beside the
+        lessons offered, if any."""
+        self.update_learner(LearnerChange(suggested=json.dumps(
+            {**self.offered(), "command": command, "at": self.now.isoformat()})))
 
     def for_trainers_only(self) -> bool:
         """True for a trainer; for anyone else, say the command is for trainers, with the

@@ -23,6 +23,7 @@ from bot.messages import (
     Profile,
     Reloaded,
     Resumed,
+    SettingsSaved,
     Welcome,
 )
 from storage import Database
@@ -341,6 +342,19 @@ def test_forget_needs_confirmation_and_then_deletes_everything(say: Say, engine:
     with engine.store.session() as session:
         assert Learners(session).find("console", "ann") is None
         assert Progress(session).count() == 0
+
+
+def test_a_time_zone_suggested_is_taken_with_yes(say: Say, engine: Engine) -> None:
+    say("hi")
+    [asked] = say("timezone CET")
+    assert isinstance(asked, Invalid) and asked.reason == (
+        'did you mean Europe/Berlin? Write it like timezone Europe/Berlin, or reply "yes"')
+    [saved] = say("yes")
+    assert isinstance(saved, SettingsSaved) and saved.learner.time_zone == "Europe/Berlin"
+    # Two suggestions: no "yes"; a "yes" later is small talk, not a setting.
+    [two] = say("timezone portland")
+    assert isinstance(two, Invalid) and " or " in two.reason and "yes" not in two.reason
+    assert kinds(say("yes"))[0] != "settings"
 
 
 def test_settings_are_validated(say: Say) -> None:
