@@ -125,6 +125,13 @@ class Database:
                 f"{parsed.get_backend_name()} database; microlearn runs on SQLite "
                 "('sqlite:///microlearn.db') or PostgreSQL ('postgresql://user@host:5432/db')")
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if "@" in (parsed.host or ""):
+            # "user:p@ss@host": the driver would read "ss@host" as the host and print it,
+            # a piece of the password, in its error.
+            raise StorageError(
+                f"storage url '{self.safe_url}' has an '@' in its password (or two '@'); "
+                "write it percent-encoded, '@' as %40, or keep the password out of the URL "
+                "(PGPASSWORD or ~/.pgpass)")
         options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
         if not self.is_sqlite:
             # A server that does not answer (a partition, a dead host) is an outage in 10 s,
@@ -178,8 +185,19 @@ class Database:
 
     @property
     def safe_url(self) -> str:
-        """The URL as given, with any password hidden, fit for logs and messages."""
-        return make_url(self.given_url).render_as_string(hide_password=True)
+        """The URL as given, with any password hidden, fit for logs and messages: all between
+        the user's ':' and the last '@' before the host, which a password with an '@' in it
+        (not percent-encoded) would leave partly shown by the URL parser."""
+        scheme, sep, rest = self.given_url.partition("://")
+        if not sep:
+            return make_url(self.given_url).render_as_string(hide_password=True)
+        path_at = rest.find("/", rest.rfind("@") + 1)
+        authority, tail = (rest, "") if path_at < 0 else (rest[:path_at], rest[path_at:])
+        userinfo, at, host = authority.rpartition("@")
+        if not at:
+            return self.given_url
+        user, colon, _ = userinfo.partition(":")
+        return f"{scheme}://{user}{':***' if colon else ''}@{host}{tail}"
 
     def dispose(self) -> None:
         """Close every pooled connection."""

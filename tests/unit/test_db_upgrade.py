@@ -100,3 +100,20 @@ def test_a_postgresql_database_never_made_is_named_with_how_to_make_it() -> None
             upgrade(database)
     finally:
         database.dispose()
+
+
+def test_a_password_is_never_shown_in_part() -> None:
+    """'hun@ter2' had been read as the password 'hun' and the host 'ter2@127.0.0.1', which the
+    driver's error then printed."""
+    from storage import Database, StorageError
+
+    with pytest.raises(StorageError) as refused:
+        Database("postgresql://postgres:hun@ter2@127.0.0.1:5432/shop")
+    assert "ter2" not in str(refused.value) and "hun" not in str(refused.value)
+    assert "'@' as %40" in str(refused.value)
+    for url, shown in (
+            ("postgresql://app:s3cret@db:5432/shop?sslmode=require",
+             "postgresql://app:***@db:5432/shop?sslmode=require"),
+            ("postgresql://app:p%40ss@db/shop", "postgresql://app:***@db/shop"),
+            ("postgresql://app@db/shop", "postgresql://app@db/shop")):
+        assert Database(url).safe_url == shown
