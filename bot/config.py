@@ -344,6 +344,11 @@ def load(path: Path | str) -> Settings:
                     "; see config.example.toml for the sections there are"))
             elif near:
                 message = f"unknown key; did you mean '{near[0]}'?"
+            secret = _SECRET_KEYS.get((str(first["loc"][0]), str(first["loc"][-1]).lower())) \
+                if len(first["loc"]) == 2 else None
+            if secret is not None:
+                message = (f"secrets never go in the config file: set {secret} in the "
+                           "environment instead, and delete this line")
         elif first["type"] in ("less_than_equal", "less_than", "greater_than_equal",
                                "greater_than"):
             bound = next(iter((first.get("ctx") or {}).values()), "")
@@ -383,6 +388,15 @@ def _warn(path: Path, settings: Settings) -> None:
         log.warning("%s: [dashboard] enabled = true, but [bot] trainers is empty: no one can ask "
                     "the bot for a sign-in link (add 'slack:U…' or 'telegram:…' there, or use "
                     "'microlearn dashboard' for a link)", path)
+
+_SECRET_KEYS = {
+    ("telegram", "token"): "TELEGRAM_BOT_TOKEN", ("telegram", "bot_token"): "TELEGRAM_BOT_TOKEN",
+    ("telegram", "webhook_secret"): "TELEGRAM_WEBHOOK_SECRET",
+    ("slack", "token"): "SLACK_BOT_TOKEN (and SLACK_APP_TOKEN for Socket Mode)",
+    ("slack", "bot_token"): "SLACK_BOT_TOKEN", ("slack", "app_token"): "SLACK_APP_TOKEN",
+    ("slack", "signing_secret"): "SLACK_SIGNING_SECRET",
+    ("storage", "password"): "PGPASSWORD"}
+"""Keys that would put a secret in the file, and the environment variable it belongs in."""
 
 
 @dataclass(frozen=True)

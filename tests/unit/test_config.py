@@ -62,6 +62,11 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[schedule\n", "not valid TOML"),
         ('[lessons]\ntrack_order = "front-desk"',
          "lessons.track_order: 'front-desk' is not a list; write one in brackets"),
+        # A secret written into the file is sent to the environment, not called unknown.
+        ('[telegram]\ntoken = "123:abc"', "telegram.token: secrets never go in the config file: "
+                                          "set TELEGRAM_BOT_TOKEN in the environment instead"),
+        ('[storage]\npassword = "x"', "storage.password: secrets never go in the config file: "
+                                      "set PGPASSWORD in the environment"),
         # An operator's slips, each had been pydantic's own words or no hint.
         ("[schedul]\nlesson_time = '08:00'", "unknown section [schedul]; did you mean [schedule]?"),
         ("[schedule]\nworker_timeout_secnds = 40",
