@@ -104,6 +104,9 @@ class _Outcome:
     wait: float | None = None
     parts: int = 0
     """Platform messages of the delivery out by now (with a failure: before it)."""
+    passing: str = ""
+    """For a retry, the platform's passing trouble: 'rate' (a 429: not a try) or 'outage'
+    (a 5xx, a time-out, the network: tried until the learner's day ends, not given up)."""
     sent: Sent | None = None
     """What the platform said of the message just sent ('progress') or of the last ('sent')."""
     done: asyncio.Future[None] = field(
@@ -520,11 +523,14 @@ class Dispatcher:
             log.info("stopped sending delivery %s: %s", job.delivery.id, exc, extra=context)
             return _Outcome(job, "lost", str(exc), parts=skip + exc.sent)
         except RateLimited as exc:
-            log.warning("rate limited: waiting %.1f s", exc.retry_after, extra=context)
-            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent)
+            log.info("rate limited: waiting %.1f s", exc.retry_after, extra=context)
+            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent,
+                            passing="rate")
         except TemporaryDeliveryError as exc:
-            log.warning("send failed for now: %s", exc, extra=context)
-            return _Outcome(job, "retry", str(exc), parts=skip + exc.sent)
+            # Said once per row: an outage of a platform is otherwise a line per row per try.
+            log.log(logging.WARNING if job.delivery.attempts == 0 else logging.INFO,
+                    "send failed for now: %s", exc, extra=context)
+            return _Outcome(job, "retry", str(exc), parts=skip + exc.sent, passing="outage")
         except RecipientUnreachable as exc:
             log.info("learner unreachable, pausing their pushes: %s", exc, extra=context)
             return _Outcome(job, "unreachable", str(exc), parts=skip + exc.sent)
@@ -668,7 +674,7 @@ class Dispatcher:
                     self._record_sent(unit, outcome.job, outcome.sent, now, counts)
                 elif outcome.status == "retry":
                     self._retry_or_fail(unit, row, now, outcome.error, counts, outcome.wait,
-                                        outcome.parts)
+                                        outcome.parts, outcome.passing)
                 elif outcome.status == "unreachable":
                     if outbox.mark(row.id, DeliveryStatus.FAILED, now,
                                    f"unreachable: {outcome.error}", self.worker_id) \
@@ -715,10 +721,14 @@ class Dispatcher:
 
     def _retry_or_fail(self, unit: Unit, row: Delivery, now: datetime, error: str,
                        result: DispatchResult, wait: float | None = None,
-                       parts: int = 0) -> None:
+                       parts: int = 0, passing: str = "") -> None:
+        """Try the row again later, or give it up after ``max_attempts`` tries. The platform's
+        passing trouble (``passing``) is never given up: a 429 is not a try, and an outage
+        is tried, at most ``retry_cap`` apart, until the learner's day ends (the row is then
+        missed): a morning outage of a few minutes had cost every learner the day's lesson."""
         outbox = unit.deliveries
-        attempts = row.attempts + 1
-        if attempts >= self.settings.max_attempts:
+        attempts = row.attempts + (0 if passing == "rate" else 1)
+        if attempts >= self.settings.max_attempts and not passing:
             if outbox.mark(row.id, DeliveryStatus.FAILED, now,
                            f"gave up after {attempts} tries: {error}", self.worker_id):
                 self._undo(unit, row, parts)
@@ -731,8 +741,9 @@ class Dispatcher:
             result.failed += 1
             return
         if wait is None:  # exponential backoff with jitter (half to all of it), capped
-            ceiling = min(self.settings.retry_cap, self.settings.retry_base * 2 ** row.attempts)
+            ceiling = min(self.settings.retry_cap,
+                          self.settings.retry_base * 2 ** min(row.attempts, 30))
             wait = self._random.uniform(ceiling / 2, ceiling)
         outbox.retry(row.id, now + timedelta(seconds=wait), error, self.worker_id,
-                     parts_sent=parts)
+                     count=passing != "rate", parts_sent=parts)
         result.retried += 1

@@ -127,10 +127,54 @@ async def test_5xx_and_time_outs_retry_with_growing_backoff_then_deliver(bot: Bo
     assert bot.adapter.kinds() == ["lesson"]
 
 
-async def test_a_delivery_that_keeps_failing_is_given_up(
+async def test_a_platform_outage_is_tried_until_the_learners_day_ends(
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Eight tries, 2 s to 4 min apart, had given the day's lesson up a few minutes into a
+    platform's outage: every learner lost it, and nothing went once the platform was back."""
+    caplog.set_level(logging.INFO, "scheduler.dispatch")
+    bot.enrol("ann")
+    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(6))
+    moment = NINE
+    for _ in range(6):  # three hours of outage, more tries than max_attempts (4 here)
+        await bot.tick(moment)
+        moment += timedelta(minutes=30)
+    assert bot.rows() == {"pending": 1} and not bot.adapter.failures
+    assert [r.levelname for r in caplog.records if "send failed for now" in r.getMessage()] \
+        == ["WARNING"] + ["INFO"] * 5  # said once, not a line per try
+    await bot.tick(moment)  # the platform is back: the lesson goes
+    assert bot.adapter.kinds() == ["lesson"] and bot.rows() == {"sent": 1}
+
+
+async def test_an_outage_past_the_learners_day_misses_that_days_lesson(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(100))
+    moment = NINE
+    while moment < NINE + timedelta(days=1):
+        await bot.tick(moment)
+        moment += timedelta(hours=2)
+    with bot.database.unit() as unit:
+        lesson = unit.deliveries.get(bot.learner("ann").id, "lesson", NINE.date())
+    assert lesson is not None and lesson.status == "missed"
+
+
+async def test_rate_limits_are_not_tries(bot: Bot) -> None:
+    bot.enrol("ann")
+    bot.adapter.failures.extend(RateLimited("Too Many Requests: retry after 1", 1) for _ in range(10))
+    moment = NINE
+    for _ in range(10):
+        await bot.tick(moment)
+        moment += timedelta(seconds=2)
+    await bot.tick(moment)
+    assert bot.adapter.kinds() == ["lesson"]
+    with bot.database.unit() as unit:
+        lesson = unit.deliveries.get(bot.learner("ann").id, "lesson", NINE.date())
+    assert lesson is not None and lesson.attempts == 1  # the try that went; the 429s none
+
+
+async def test_a_delivery_whose_sending_keeps_crashing_is_given_up(
         bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     bot.enrol("ann")
-    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(10))
+    bot.adapter.failures.extend(RuntimeError("adapter bug") for _ in range(10))
     moment = NINE
     for _ in range(6):
         await bot.tick(moment)
@@ -138,9 +182,10 @@ async def test_a_delivery_that_keeps_failing_is_given_up(
     assert bot.rows() == {"failed": 1}  # max_attempts = 4 in these tests
     assert bot.adapter.delivered == []
     assert len(bot.adapter.failures) == 6
-    [given_up] = [record for record in caplog.records if record.levelname == "ERROR"]
+    [given_up] = [record for record in caplog.records if record.levelname == "ERROR"
+                  and record.getMessage().startswith("gave up")]
     assert given_up.getMessage().startswith("gave up on delivery 1 (lesson of 2026-")
-    assert "after 4 tries: 502" in given_up.getMessage()
+    assert "after 4 tries: RuntimeError('adapter bug')" in given_up.getMessage()
 
 
 async def test_a_blocked_learner_is_paused_until_they_write_again(bot: Bot) -> None:
@@ -526,7 +571,7 @@ async def test_a_lesson_that_never_arrived_is_not_counted_and_comes_again(bot: B
 
 async def test_a_lesson_given_up_after_retries_comes_again(bot: Bot) -> None:
     ann = bot.enrol("ann")
-    bot.adapter.failures.extend(TemporaryDeliveryError("502") for _ in range(4))
+    bot.adapter.failures.extend(RuntimeError("adapter bug") for _ in range(4))
     moment = NINE
     for _ in range(5):
         await bot.tick(moment)
