@@ -196,6 +196,10 @@ class Dispatcher:
         self._beat_waiting = False
         """Whether a heartbeat is due and has not finished (a database that hangs, rather
         than refuses, holds it up on the database thread)."""
+        self._records_away = False
+        """Whether outcomes are waiting for an unreachable database: nothing more is posted
+        until it is back (what is posted meanwhile another worker may take over and send
+        again, if only this worker is cut off)."""
         self._lost: set[int] = set()
         """Rows still being sent that this worker was found to have lost to others."""
         self._learners: dict[int, asyncio.Lock] = {}
@@ -238,9 +242,9 @@ class Dispatcher:
             self._held -= lost
             self._posting -= lost
             log.warning("this worker was declared dead (its heartbeat was silent longer than "
-                        "another worker's worker_timeout_seconds); the %d rows it held went to "
-                        "others, and it stops sending them", len(lost),
-                        extra={"job": "heartbeat"})
+                        "another worker's worker_timeout_seconds, or their clocks differ by as "
+                        "much); the rows it had claimed went to others, and it stops sending "
+                        "the %d of them it still held", len(lost), extra={"job": "heartbeat"})
             with self.database.unit() as unit:
                 unit.workers.register(self.worker_id, self.host, os.getpid(), now)
         self._alive_at = now
@@ -269,10 +273,12 @@ class Dispatcher:
         return True
 
     def _cut_off(self) -> bool:
-        """Whether the heartbeat has failed, or waited, for so long that others may take this
-        worker for dead (half the time-out since it was last taken)."""
-        return ((self._beat_failed or self._beat_waiting) and self._alive_at is not None
-                and self.clock.now() - self._alive_at >= self.settings.worker_timeout / 2)
+        """Whether outcomes cannot be recorded now, or the heartbeat has failed, or waited,
+        for so long that others may take this worker for dead (half the time-out since it was
+        last taken)."""
+        return self._records_away or (
+            (self._beat_failed or self._beat_waiting) and self._alive_at is not None
+            and self.clock.now() - self._alive_at >= self.settings.worker_timeout / 2)
 
     async def upkeep(self) -> None:
         """Heartbeat, then take over dead workers' rows: on the dispatcher's database thread,
@@ -577,9 +583,11 @@ class Dispatcher:
                 continue
             try:
                 await loop.run_in_executor(self._db, self._record, batch, result)
-            except Exception:
-                log.warning("recording %d outcomes together failed; recording them one by one",
-                            len(batch), exc_info=True, extra={"job": "dispatch"})
+            except Exception as exc:
+                # One line: a database outage had put a long chained traceback here.
+                log.warning("recording %d outcomes together failed (%s); recording them one "
+                            "by one", len(batch), repr(exc)[:300], extra={"job": "dispatch"})
+                log.debug("recording together failed", exc_info=True, extra={"job": "dispatch"})
                 await self._record_apart(batch, result)
             else:
                 for outcome in batch:
@@ -611,6 +619,7 @@ class Dispatcher:
                         break
                 else:
                     self._settle(outcome)
+            self._records_away = any(unavailable(error) for _, error in failed)
             if not failed:
                 if warned:
                     log.warning("the database is back: recorded the outcomes kept for %.0f s",
@@ -632,8 +641,8 @@ class Dispatcher:
                 return
             if away and not warned:
                 warned = True
-                log.warning("the database is unreachable (%s); keeping %d outcomes and "
-                            "recording them when it is back (nothing is sent twice for it)",
+                log.warning("the database is unreachable (%s); keeping %d outcomes to record "
+                            "when it is back, and posting nothing more until then",
                             away[0][1].__class__.__name__, len(waiting),
                             extra={"job": "dispatch"})
             delay = (RECORD_RETRIES[min(tries, len(RECORD_RETRIES) - 1)] if not away

@@ -390,6 +390,33 @@ async def test_a_heartbeat_held_up_by_a_hanging_database_stops_posting_too(
     assert bot.dispatcher.still_mine(1)  # taken, alive: its rows are its own
 
 
+async def test_nothing_more_is_posted_while_outcomes_wait_for_the_database(
+        bot: Bot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica cut off alone had gone on posting its claimed rows for half the time-out,
+    which the others then took over and sent again."""
+    from sqlalchemy.exc import OperationalError
+
+    bot.enrol("ann")
+    record = bot.dispatcher._record
+    calls: list[int] = []
+    seen: list[bool] = []
+
+    def away_once(batch: list[object], result: object) -> None:
+        calls.append(len(batch))
+        if len(calls) <= 2:  # together, then alone: the database is away
+            raise OperationalError("UPDATE", {}, Exception("connection refused"))
+        record(batch, result)  # type: ignore[arg-type]
+
+    async def sleep(_: float) -> None:  # the recorder's wait: the outage, seen from a send
+        seen.append(bot.dispatcher.still_mine(2))
+
+    monkeypatch.setattr(bot.dispatcher, "_record", away_once)
+    monkeypatch.setattr(bot.dispatcher, "_sleep", sleep)
+    _, result = await bot.tick(NINE)
+    assert result.sent == 1 and seen == [False]  # while it was away, no row was to be sent
+    assert bot.dispatcher.still_mine(2)  # back: sending goes on
+
+
 async def test_a_dead_process_on_this_host_is_taken_over_at_once(bot: Bot) -> None:
     bot.enrol("ann")
     bot.clock.set(NINE)
