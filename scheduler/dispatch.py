@@ -530,8 +530,9 @@ class Dispatcher:
             return _Outcome(job, "lost", str(exc), parts=skip + exc.sent)
         except RateLimited as exc:
             log.info("rate limited: waiting %.1f s", exc.retry_after, extra=context)
-            return _Outcome(job, "retry", str(exc), wait=exc.retry_after, parts=skip + exc.sent,
-                            passing="rate")
+            # At least a second: a 429 is not a try, so a "retry after 0" must not spin.
+            return _Outcome(job, "retry", str(exc), wait=max(1.0, exc.retry_after),
+                            parts=skip + exc.sent, passing="rate")
         except TemporaryDeliveryError as exc:
             # Said once per row: an outage of a platform is otherwise a line per row per try.
             log.log(logging.WARNING if job.delivery.attempts == 0 else logging.INFO,

@@ -114,9 +114,9 @@ class Database:
         self.schema = schema
         try:
             parsed = make_url(self.url)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:  # a port that is not a number: ValueError
             raise StorageError(
-                f"storage url '{url}' is not a database URL; use for example "
+                f"storage url '{_hide_password(url)}' is not a database URL; use for example "
                 "'sqlite:///microlearn.db' or 'postgresql://user@host:5432/dbname'"
             ) from exc
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -188,20 +188,29 @@ class Database:
         """The URL as given, with any password hidden, fit for logs and messages: all between
         the user's ':' and the last '@' before the host, which a password with an '@' in it
         (not percent-encoded) would leave partly shown by the URL parser."""
-        scheme, sep, rest = self.given_url.partition("://")
-        if not sep:
-            return make_url(self.given_url).render_as_string(hide_password=True)
-        path_at = rest.find("/", rest.rfind("@") + 1)
-        authority, tail = (rest, "") if path_at < 0 else (rest[:path_at], rest[path_at:])
-        userinfo, at, host = authority.rpartition("@")
-        if not at:
-            return self.given_url
-        user, colon, _ = userinfo.partition(":")
-        return f"{scheme}://{user}{':***' if colon else ''}@{host}{tail}"
+        return _hide_password(self.given_url)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with all between the user's ':' and the last '@' before the host hidden (a
+    password with an '@' in it, not percent-encoded, would be left partly shown by a URL
+    parser); a URL without '://' is shown as far as its first '@' cannot hide anything."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, sep, rest = url.partition("//")  # "postgresql//u:p@h/db", a slip
+        if not sep:
+            return url if "@" not in url else "***@" + url.rpartition("@")[2]
+    path_at = rest.find("/", rest.rfind("@") + 1)
+    authority, tail = (rest, "") if path_at < 0 else (rest[:path_at], rest[path_at:])
+    userinfo, at, host = authority.rpartition("@")
+    if not at:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    return f"{scheme}{sep}{user}{':***' if colon else ''}@{host}{tail}"
 
 
 UPGRADE_LOCK = 0x6D6C5F6D6967  # "ml_mig": one number for every microlearn process

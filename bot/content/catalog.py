@@ -188,6 +188,9 @@ class Catalog:
                 moves = self._renames.standing()
             if self._cache is not None:
                 self._cache.remember_moves(self.root, moves)
+                # Files gone (while running, or since the last run, warned of above) are not
+                # "served before" at the next start: only the last run's files are.
+                self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)
             for problem in change.problems:
                 log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)

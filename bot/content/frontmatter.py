@@ -343,6 +343,7 @@ def _check(
         return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
                                "front matter must be 'key: value' lines, for example 'title: ...'")]
     seen: dict[str, int] = {}
+    written = {str(key.value): 0 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
     rows = source.split("\n")
     for key_node, value_node in node.value:
         line = offset + key_node.start_mark.line
@@ -360,10 +361,9 @@ def _check(
             continue
         target = ALIASES.get(key, key)
         spec = SCHEMA.get(target)
-        if spec is None and (lower := _in_lower_case(key, seen, line, rel, problems)):
+        if spec is None and (lower := _in_lower_case(key, written, line, rel, problems)):
             key, target = lower, ALIASES.get(lower, lower)
             spec = SCHEMA[target]
-            seen[lower] = line  # a 'title' after it is set twice
         if spec is None:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"unknown front-matter key '{key}' is ignored; {_hint(key)}"))

@@ -255,6 +255,20 @@ class LessonCache:
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
+    def forget_files(self, root: Path, rels: Iterable[str]) -> None:
+        """Files of ``root`` gone from the folder: no longer among :meth:`known_files` (a file
+        deleted long ago must not be taken for one just moved)."""
+        gone = list(rels)
+        with self._lock:
+            if self._db is None or not gone:
+                return
+            try:
+                with self._db:
+                    self._db.executemany("DELETE FROM last_good WHERE root = ? AND rel = ?",
+                                         [(_folder(str(root)), rel) for rel in gone])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
     def moves(self, root: Path) -> dict[str, tuple[str, str]]:
         """The files of ``root`` warned of as moved: rel -> (old id, old rel)."""
         with self._lock:

@@ -117,3 +117,8 @@ def test_a_password_is_never_shown_in_part() -> None:
             ("postgresql://app:p%40ss@db/shop", "postgresql://app:***@db/shop"),
             ("postgresql://app@db/shop", "postgresql://app@db/shop")):
         assert Database(url).safe_url == shown
+    # Nor in a URL that cannot be read (a missing ':', a port that is not a number).
+    for url in ("postgresql//app:s3cret@db/shop", "postgresql://app:s3cret@db:abc/shop"):
+        with pytest.raises(StorageError, match="is not a database URL") as bad:
+            Database(url)
+        assert "s3cret" not in str(bad.value) and "app:***@db" in str(bad.value)

@@ -354,6 +354,23 @@ def test_a_lesson_moved_while_the_bot_was_stopped_is_warned_of_at_the_start(
         "calls.md"]
 
 
+def test_a_lesson_retired_long_ago_is_not_taken_for_one_moved(tmp_path: Path) -> None:
+    """Every file ever served had counted as served before a start: a new lesson with the
+    title of one retired a year ago was warned of as it moved, at every start."""
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(lessons / "2023" / "intro.md", lesson_text("Intro"))
+    write(lessons / "other.md", lesson_text("Other", order=2))
+    running = Catalog(lessons, cache=LessonCache(cache))
+    running.load()
+    (lessons / "2023" / "intro.md").unlink()  # retired while the bot runs
+    assert running.refresh().problems == ()
+    Catalog(lessons, cache=LessonCache(cache)).load()  # a restart
+    write(lessons / "2024" / "intro.md", lesson_text("Intro"))  # added while stopped
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
+
+
 def test_a_move_warning_stands_after_a_restart_until_the_file_takes_the_id(
         tmp_path: Path) -> None:
     from bot.content.lesson_cache import LessonCache
