@@ -685,7 +685,8 @@ async def test_a_long_429_pauses_slack_sends_and_the_row_waits(lone_bot: SlackBo
     assert [call.status for call in fake.calls_to("chat.postMessage")][-1] == 429
     assert lone_bot.adapter.pacer.paused_for > 25
     row = lone_bot.delivery(learner_id, "lesson", date(2026, 3, 2))
-    assert row is not None and row.status == "pending" and row.attempts == 1
+    # A 429 is not a try: a storm of them must not give the day's lesson up.
+    assert row is not None and row.status == "pending" and row.attempts == 0
     assert row.due_at == clock.now() + timedelta(seconds=30)
     assert "ratelimited" in (row.error or "")
 
