@@ -198,7 +198,7 @@ class Database:
 def _hide_password(url: str) -> str:
     """``url`` with all between the user's ':' and the last '@' before the host hidden (a
     password with an '@' in it, not percent-encoded, would be left partly shown by a URL
-    parser); a URL without '://' is shown as far as its first '@' cannot hide anything."""
+    parser). Without '//' to find the user by, all before the last '@' is hidden."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         scheme, sep, rest = url.partition("//")  # "postgresql//u:p@h/db", a slip

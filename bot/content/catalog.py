@@ -117,6 +117,9 @@ class Catalog:
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
         self._renames = Renames()
+        self._moves_kept: dict[str, tuple[str, str]] | None = None
+        """The move warnings as the lesson cache has them (None: not read yet): written only
+        when they change, not read again at every refresh."""
         self._served: dict[str, Lesson] = {}
         self._index = SearchIndex(dictionary=english)
         self._names = NameIndex()
@@ -187,7 +190,9 @@ class Catalog:
                     change = self._moves_at_start(change, before, listed)
                 moves = self._renames.standing()
             if self._cache is not None:
-                self._cache.remember_moves(self.root, moves)
+                if moves != self._moves_kept:
+                    self._cache.remember_moves(self.root, moves)
+                    self._moves_kept = moves
                 # Files gone (while running, or since the last run, warned of above) are not
                 # "served before" at the next start: only the last run's files are.
                 self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
@@ -257,7 +262,8 @@ class Catalog:
         bot was stopped. Hold the lock."""
         if self._cache is None:
             return change
-        warned = self._renames.restore(self._cache.moves(self.root), self._served)
+        self._moves_kept = self._cache.moves(self.root)
+        warned = self._renames.restore(self._moves_kept, self._served)
         gone = sorted(before - listed.keys())
         if gone:
             lessons = [lesson for lesson, _, _ in

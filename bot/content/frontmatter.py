@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,7 +343,7 @@ def _check(
         return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
                                "front matter must be 'key: value' lines, for example 'title: ...'")]
     seen: dict[str, int] = {}
-    written = {str(key.value): 0 for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
+    written = {str(key.value) for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
     rows = source.split("\n")
     for key_node, value_node in node.value:
         line = offset + key_node.start_mark.line
@@ -359,11 +359,7 @@ def _check(
         seen[key] = line
         if key in FOREIGN_KEYS:
             continue
-        target = ALIASES.get(key, key)
-        spec = SCHEMA.get(target)
-        if spec is None and (lower := _in_lower_case(key, written, line, rel, problems)):
-            key, target = lower, ALIASES.get(lower, lower)
-            spec = SCHEMA[target]
+        key, target, spec = _spec_of(key, written, line, rel, problems)
         if spec is None:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"unknown front-matter key '{key}' is ignored; {_hint(key)}"))
@@ -456,13 +452,12 @@ Swedish)."""
 _TOML_LINE = re.compile(r"at line (\d+)")
 _TOML_BARE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*([^\"'\[{\s].*)$")
 """A key whose value is text without quotes ('title = Phone calls')."""
-_TOML_CLOSERS = {"'['": "']'", "'{'": "'}'", "'\"\"\"'": "'\"\"\"'", "\"'''\"": "\"'''\""}
 
 
 def _unclosed_toml(source: str) -> tuple[int, str] | None:
-    """(line, what) of the first bracket or multi-line string of ``source`` that is never
-    closed, or None. Strings and comments are skipped; a string left open on its own line is
-    the parser's own error, with its line."""
+    """(line, its opening '[', '{' or quotes) of the first bracket or multi-line string of
+    ``source`` that is never closed, or None. Strings and comments are skipped; a string left
+    open on its own line is the parser's own error, with its line."""
     stack: list[tuple[int, str]] = []
     line, at = 1, 0
     while at < len(source):
@@ -477,7 +472,7 @@ def _unclosed_toml(source: str) -> tuple[int, str] | None:
             quote = source[at:at + 3]
             end = source.find(quote, at + 3)
             if end < 0:
-                return line, f"'{quote}'" if quote == '"""' else f'"{quote}"'
+                return line, quote
             line += source.count("\n", at, end)
             at = end + 3
             continue
@@ -488,7 +483,7 @@ def _unclosed_toml(source: str) -> tuple[int, str] | None:
             at = end + 1
             continue
         elif char in "[{":
-            stack.append((line, f"'{char}'"))
+            stack.append((line, char))
         elif char in "]}" and stack:
             stack.pop()
         at += 1
@@ -510,15 +505,19 @@ def _check_toml(
             # The parser notices only where the value should have ended (the next key's
             # line, or the end of the front matter): the trainer's slip is where it opened.
             number, opened = unclosed
+            closer = {"[": "]", "{": "}"}.get(opened, opened)  # a string ends as it began
+            quote = '"' if "'" in opened else "'"
             return front, [Problem(rel, offset + number - 1, Severity.ERROR,
-                                   f"front matter is not valid TOML: the {opened} opened on "
-                                   f"this line is never closed; end it with "
-                                   f"{_TOML_CLOSERS[opened]}")]
+                                   f"front matter is not valid TOML: the {quote}{opened}{quote} "
+                                   f"opened on this line is never closed; end it with "
+                                   f"{quote}{closer}{quote}")]
         number = int(found.group(1)) if found else 1
         row = source.split("\n")[number - 1] if found else ""
         bare = _TOML_BARE.match(row)
         if bare is not None and said == "Invalid value":
-            key, value = bare.group(1), bare.group(2).strip().replace('"', '\\"')
+            # A comment after it stays out of the quotes the hint writes.
+            value = bare.group(2).split(" #")[0].strip().replace('"', '\\"')
+            key = bare.group(1)
             fix = f"text needs quotes: write {key} = \"{value}\""
         else:
             fix = "write it as 'key = \"value\"' lines"
@@ -532,11 +531,7 @@ def _check_toml(
         line = offset + next((n for n, row in enumerate(rows) if pattern.match(row)), 0)
         if key in FOREIGN_KEYS:
             continue
-        target = ALIASES.get(key, key)
-        spec = SCHEMA.get(target)
-        if spec is None and (lower := _in_lower_case(key, data, line, rel, problems)):
-            key, target = lower, ALIASES.get(lower, lower)
-            spec = SCHEMA[target]
+        key, target, spec = _spec_of(key, data.keys(), line, rel, problems)
         if spec is None:
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"unknown front-matter key '{key}' is ignored; "
@@ -550,16 +545,21 @@ def _check_toml(
     return front, problems
 
 
-def _in_lower_case(key: str, written: Mapping[str, object], line: int, rel: str,
-                   problems: list[Problem]) -> str | None:
-    """A known key written with capitals ('Title', as Hugo allows): read as that key, with a
-    warning, unless the file also has it in lower case. None for any other key."""
+def _spec_of(key: str, written: Collection[str], line: int, rel: str,
+             problems: list[Problem]) -> tuple[str, str, _Key | None]:
+    """(the key as read, the key it stands for, its spec; None: unknown). A known key written
+    with capitals ('Title', as Hugo allows) is read as that key, with a warning, unless the
+    file (whose keys are ``written``) also has it in lower case."""
+    target = ALIASES.get(key, key)
+    spec = SCHEMA.get(target)
     lower = key.lower()
-    if lower == key or (lower not in SCHEMA and lower not in ALIASES) or lower in written:
-        return None
-    problems.append(Problem(rel, line, Severity.WARNING,
-                            f"key '{key}' is read as '{lower}'; write it in lower case"))
-    return lower
+    if spec is None and lower != key and lower not in written and \
+            (lower in SCHEMA or lower in ALIASES):
+        problems.append(Problem(rel, line, Severity.WARNING,
+                                f"key '{key}' is read as '{lower}'; write it in lower case"))
+        key, target = lower, ALIASES.get(lower, lower)
+        spec = SCHEMA[target]
+    return key, target, spec
 
 
 def _hint(key: str) -> str:

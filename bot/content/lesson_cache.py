@@ -285,9 +285,7 @@ class LessonCache:
 
     def remember_moves(self, root: Path, moves: dict[str, tuple[str, str]]) -> None:
         """Keep the files of ``root`` warned of as moved (as :meth:`moves` gives them), in
-        place of those kept; nothing is written when they are the same."""
-        if moves == self.moves(root):
-            return
+        place of those kept."""
         folder = _folder(str(root))
         with self._lock:
             if self._db is None:

@@ -22,6 +22,12 @@ def _name(lesson: Lesson) -> str:
     return " ".join(lesson.title.casefold().split())
 
 
+def _still_lost(lesson: Lesson | None, old_id: str, served: Mapping[str, Lesson]) -> bool:
+    """Whether a warning on ``lesson`` (a moved file, as served now) still holds: it is there
+    without the old id, and the old id is not served (by the old file come back)."""
+    return lesson is not None and lesson.id != old_id and old_id not in served
+
+
 class Renames:
     """Lessons removed and added since the start, matched by title across paths; a warning on
     each new file that looks like a removed one moved, kept until that file takes the old id
@@ -67,8 +73,7 @@ class Renames:
             self._fresh.popitem(last=False)
         by_path = {lesson.path: lesson for lesson in served.values()}
         for path, (old_id, _, _) in list(self._warned.items()):
-            there = by_path.get(path)
-            if there is None or there.id == old_id or old_id in served:
+            if not _still_lost(by_path.get(path), old_id, served):
                 del self._warned[path]
         new = [self._warn(lesson, old_path, old_id) for lesson, old_id, old_path in back
                if old_id not in served and lesson.path not in self._warned]
@@ -106,7 +111,7 @@ class Renames:
         new = []
         for path, (old_id, old_path) in sorted(moves.items()):
             lesson = by_path.get(path)
-            if lesson is not None and lesson.id != old_id and old_id not in served and \
+            if lesson is not None and _still_lost(lesson, old_id, served) and \
                     path not in self._warned:
                 new.append(self._warn(lesson, old_path, old_id))
         return new

@@ -295,11 +295,12 @@ class Engine:
             # and the learner is told so rather than met with silence.
             if small_talk(text) is not None:
                 return
-            if parse(text).name or answer_choices(text) is not None or looks_like_answer(text):
-                # Not "send it again" to an answer: sent now, it would answer the question
-                # open now.
-                turn.say(Notice(NoticeCode.EDIT_NOT_DONE if parse(text).name
-                                else NoticeCode.EDITED_ANSWER))
+            if parse(text).name:
+                turn.say(Notice(NoticeCode.EDIT_NOT_DONE))
+                return
+            if answer_choices(text) is not None or looks_like_answer(text):
+                # Not "send it again": sent now, it would answer the question open now.
+                turn.say(Notice(NoticeCode.EDITED_ANSWER))
                 return
             lessons.lookup(turn, question_text(inbound.text or ""), edited=True)
             return

@@ -61,16 +61,10 @@ def send_quiz(turn: Turn, scheduled: bool) -> None:
         track = checks.endline_due(turn)
         if track is not None:  # the push begins with the track's endline check
             checks.start_endline(turn, track)
-    before = len(turn.out)
-    if not ask_next(turn) and not scheduled:
+    if not ask_next(turn, push=scheduled) and not scheduled:
         baseline = checks.open_check(turn, checks.PRE)
         turn.say(NothingDue(next_quiz_day(turn),
                             check=track_title(baseline.track) if baseline else ""))
-    if scheduled and turn.out[before:] in ([Notice(NoticeCode.BUDGET_DONE)],
-                                           [Notice(NoticeCode.SET_DONE)]):
-        # Today's set was answered before its push (an answer to yesterday's question went
-        # on into it): a lone "That's today's set" would be the day's quiz. Nothing to push.
-        del turn.out[before:]
 
 
 def next_quiz_day(turn: Turn) -> datetime | None:
@@ -194,9 +188,10 @@ def standing(turn: Turn) -> Profile:
                    lessons_left=lessons.next_lesson(turn) is not None)
 
 
-def ask_next(turn: Turn) -> bool:
+def ask_next(turn: Turn, push: bool = False) -> bool:
     """Ask the next due question (skipping any whose lesson or question is gone); an open
-    question is asked again rather than a new one. False when there is nothing to ask."""
+    question is asked again rather than a new one. False when there is nothing to ask.
+    ``push``: this is the day's scheduled quiz itself (not an answer going on with the set)."""
     asks = turn.unit.asks
     open_ask = asks.latest_open(turn.learner.id)
     if open_ask is not None and open_ask.check_phase and open_ask.check_track:
@@ -247,8 +242,12 @@ def ask_next(turn: Turn) -> bool:
         # said only when more are due (the set may have asked some before they were due).
         if resume_baseline(turn):
             return True
-        more = pick(turn, everything=False, answered=answered)
-        turn.say(Notice(NoticeCode.BUDGET_DONE if more else NoticeCode.SET_DONE))
+        if not push:
+            # The push itself says nothing: the set was answered before it (an answer to
+            # yesterday's question went on into it), and a lone "That's today's set" would
+            # be the day's quiz.
+            more = pick(turn, everything=False, answered=answered)
+            turn.say(Notice(NoticeCode.BUDGET_DONE if more else NoticeCode.SET_DONE))
         return True
     for candidate in due:
         found = turn.find_question(candidate.lesson_id, candidate.question_key)

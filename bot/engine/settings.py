@@ -82,15 +82,12 @@ def set_zone(turn: Turn, args: str) -> None:
         return
     try:
         zone = calendar.resolve_zone(args)
-    except calendar.ZoneSuggested as exc:
-        if len(exc.suggestions) == 1:  # "CET": a "yes" takes Europe/Berlin
-            turn.offer_command(f"timezone {exc.suggestions[0]}")
-            turn.say(Invalid(f'{exc}, or reply "yes"'))
-        else:
-            turn.say(Invalid(str(exc)))
-        return
     except ValueError as exc:
-        turn.say(Invalid(str(exc)))
+        reason = str(exc)
+        if isinstance(exc, calendar.ZoneSuggested) and len(exc.suggestions) == 1:
+            turn.offer_command(f"timezone {exc.suggestions[0]}")  # "CET": "yes" takes it
+            reason += ', or reply "yes"'
+        turn.say(Invalid(reason))
         return
     before = turn.tz
     turn.update_learner(LearnerChange(time_zone=zone.key))

@@ -217,9 +217,8 @@ class TelegramAdapter:
         """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
         self._photos: dict[str, str] = {}
         self._shown: ShownQuestions[tuple[str, int, bool, str | None]] = ShownQuestions()
-        """Each question's messages: (chat, message id, a poll, its text as sent, None for a
-        caption)."""
-        """Each question's message (chat, message id, a quiz poll?), for a typed answer."""
+        """Each question's messages, for a typed answer: (chat, message id, a quiz poll?, its
+        text as sent, None for a caption)."""
         self._random = random.Random()
         # Before the client is built: PTB logs its URLs (token included) at DEBUG on creation.
         self._filter: TokenFilter | None = hide_token(token, webhook_secret)

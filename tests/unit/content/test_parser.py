@@ -587,6 +587,7 @@ def test_a_known_key_with_capitals_is_read_with_a_warning() -> None:
         ('title = "T"\ntitel = "x"', 3, "did you mean 'title'"),
         ('title = Phone calls\norder = 2', 2,
          'not valid TOML: Invalid value; text needs quotes: write title = "Phone calls"'),
+        ('title = Phone calls  # the call centre', 2, 'write title = "Phone calls"'),
         ('title = "T"\nsummary = Say "hi" first', 3,
          'text needs quotes: write summary = "Say \\"hi\\" first"'),
         # An unclosed value is blamed where it opened, not where the parser noticed.

@@ -81,39 +81,41 @@ def track_of(database: Database, tmp_path: Path, lessons: int,
     return engine, say
 
 
+def lessons_read(database: Database, tmp_path: Path, lessons: int,
+                 quiz_questions: int) -> tuple[Engine, Send, int]:
+    """:func:`track_of`, with Ann given one of its lessons a day from Monday; and her id."""
+    engine, say = track_of(database, tmp_path, lessons, quiz_questions)
+    for day in range(lessons):
+        say("lesson", MONDAY + timedelta(days=day, hours=9))
+    with database.unit() as unit:
+        learner = unit.learners.find("console", "ann")
+    assert learner is not None
+    return engine, say, learner.id
+
+
 def test_a_days_set_answered_before_its_push_leaves_the_push_nothing_to_say(
         database: Database, tmp_path: Path) -> None:
     """Yesterday's question answered in the morning went on into today's set; at the quiz
     hour the push was a lone "That's today's set", with no question before it."""
-    engine, say = track_of(database, tmp_path, lessons=5, quiz_questions=2)
-    for day in range(5):  # a lesson a day, Monday to Friday
-        say("lesson", MONDAY + timedelta(days=day, hours=9))
+    engine, say, ann = lessons_read(database, tmp_path, lessons=5, quiz_questions=2)
     monday = MONDAY + timedelta(days=7, hours=15)
-    with database.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
-    [left] = deliver(engine, learner.id, "quiz", monday)  # left unanswered
+    [left] = deliver(engine, ann, "quiz", monday)  # left unanswered
     assert isinstance(left, QuestionMessage)
     tuesday_morning = monday + timedelta(hours=17)  # 08:00
     said = say(None, tuesday_morning, answer=left.buttons[0].value)
     while isinstance(said[-1], QuestionMessage):
         said = say(None, tuesday_morning, answer=said[-1].buttons[0].value)
     assert isinstance(said[-1], Notice) and said[-1].code is NoticeCode.BUDGET_DONE
-    assert deliver(engine, learner.id, "quiz", tuesday_morning + timedelta(hours=7)) == []
+    assert deliver(engine, ann, "quiz", tuesday_morning + timedelta(hours=7)) == []
     # Asked for, the rest still comes.
     assert isinstance(say("quiz", tuesday_morning + timedelta(hours=7))[0], QuestionMessage)
 
 
 def test_a_pushed_quiz_keeps_the_daily_budget_and_asking_goes_beyond_it(
         database: Database, tmp_path: Path) -> None:
-    engine, say = track_of(database, tmp_path, lessons=3, quiz_questions=2)
-    for day in range(3):  # one lesson a day, Monday to Wednesday
-        say("lesson", MONDAY + timedelta(days=day, hours=9))
+    engine, say, ann = lessons_read(database, tmp_path, lessons=3, quiz_questions=2)
     thursday = MONDAY + timedelta(days=3, hours=15)
-    with database.unit() as unit:
-        learner = unit.learners.find("console", "ann")
-    assert learner is not None
-    pushed = deliver(engine, learner.id, "quiz", thursday)
+    pushed = deliver(engine, ann, "quiz", thursday)
     asked: list[str] = []
     while pushed and isinstance(pushed[-1], QuestionMessage):
         question = pushed[-1]
