@@ -463,6 +463,8 @@ class Profile:
     lessons_left: bool = True
     """A lesson is still to come in the learner's topics (False: every one is read, so no
     lesson is pushed until a trainer adds one; reviews still come)."""
+    none_in_topics: bool = False
+    """No lesson of the library is in the learner's topics now (so none is left either)."""
     next_day: str = ""
     """That day's name ('Mon') when it is not tomorrow (a Friday's next is Monday)."""
 
@@ -564,6 +566,9 @@ class AllRead:
 
     kind: ClassVar[Kind] = Kind.ALL_READ
     topics: tuple[str, ...] = ()
+    none_in_topics: bool = False
+    """No lesson of the library is in the learner's topics now (a trainer renamed or removed
+    them): nothing was read, there is nothing to read."""
 
 
 @dataclass(frozen=True)

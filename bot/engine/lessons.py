@@ -61,6 +61,12 @@ def token(lesson_id: str) -> str:
     return hashlib.sha256(lesson_id.encode()).hexdigest()[:12]
 
 
+def in_topics(turn: Turn) -> list[Lesson]:
+    """The library's lessons in the learner's topics (every lesson without topics)."""
+    topics = turn.learner.topics
+    return [lesson for lesson in turn.catalog.lessons() if not topics or lesson.topic in topics]
+
+
 def next_lesson(turn: Turn) -> Lesson | None:
     """The learner's next lesson: the next of the track followed most recently, then the first
     of another track or a lone lesson in their topics; never one already delivered while some
@@ -70,8 +76,7 @@ def next_lesson(turn: Turn) -> Lesson | None:
     delivered = {receipt.lesson_id: receipt for receipt in turn.history()
                  if receipt.via is LessonSource.LESSON}
     catalog = turn.catalog
-    topics = turn.learner.topics
-    mine = [lesson for lesson in catalog.lessons() if not topics or lesson.topic in topics]
+    mine = in_topics(turn)
     lessons = [lesson for lesson in mine if lesson.id not in delivered]
     if not lessons:
         unread = [lesson for lesson in mine if delivered[lesson.id].read_at is None]
@@ -128,7 +133,7 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     if lesson is None:
         # Asked for, say so every time; pushed, once (the reviews keep coming).
         if not scheduled or not turn.learner.all_read_told:
-            turn.say(AllRead(turn.learner.topics))
+            turn.say(AllRead(turn.learner.topics, none_in_topics=not in_topics(turn)))
         if scheduled and not turn.learner.all_read_told:
             turn.update_learner(LearnerChange(all_read_told=True))
         return

@@ -185,7 +185,8 @@ def standing(turn: Turn) -> Profile:
     `quiz` would ask now; the learner's cards are read once for both counts."""
     cards = turn.unit.cards.all(turn.learner.id)
     return replace(progress.profile(turn, waiting_keys(turn, cards), cards),
-                   lessons_left=lessons.next_lesson(turn) is not None)
+                   lessons_left=lessons.next_lesson(turn) is not None,
+                   none_in_topics=not lessons.in_topics(turn))
 
 
 def ask_next(turn: Turn, push: bool = False) -> bool:

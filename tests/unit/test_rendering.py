@@ -137,6 +137,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Mar, a learning day with no lesson read and no question answered: the next one you read "
      "or answer starts a new streak.\nLessons: 4 of 28 read; 1 question mastered.\n"
      "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
+    (Profile(replace(LEARNER, topics=("gone",)), 42, 7, StreakView(0, 3, 0), (), 0, 28, 0,
+             lessons_left=False, none_in_topics=True),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"
+     'Lessons: 0 of 28 read; 0 questions mastered. No lesson is in your topics now: "topics all" '
+     "brings back every one.\nReviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(0, 3, 0), (), 28, 28, 9, lessons_left=False),
      "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"
      "Lessons: 28 of 28 read; 9 questions mastered. You have read every lesson in your topics: a new one "
@@ -207,6 +212,10 @@ RENDERED: list[tuple[Outbound, str]] = [
     (UnknownCommand("foo"), 'I don\'t know "/foo". Type "help" for the list.'),
     (AllRead(("git",)), 'You have read every lesson in your topics! Review with "quiz", or ask '
      "me anything."),
+    (AllRead(("git", "ssh"), none_in_topics=True), 'No lesson is in your topics (git, ssh) now: '
+     '"topics" lists the library\'s topics, "topics all" brings back every one.'),
+    (AllRead((), none_in_topics=True), "The library has no lessons yet: a new one comes when a "
+     "trainer adds it."),
     (NothingDue(datetime(2026, 3, 3, tzinfo=timezone(timedelta(hours=1)))),
      "No questions due right now. The next one comes on Tue 03 Mar."),
     (NothingDue(None, check="Security basics"),

@@ -270,6 +270,10 @@ def test_the_app_home_of_a_learner_on_holiday_or_stopped_shows_no_lesson_date() 
                                                         lessons_left=False)))
     assert "*Next lesson:* none left: you have read every lesson in your topics" in done
     assert "Tue 03 Mar" not in done
+    emptied = json.dumps(BlockRenderer().home_view(replace(
+        profile(topics=("git",)), lessons_left=False, none_in_topics=True)))
+    assert "*Next lesson:* none: no lesson is in your topics now" in emptied
+    assert "you have read every lesson" not in emptied
 
 
 def test_the_app_home_of_someone_not_enrolled_invites_them() -> None:

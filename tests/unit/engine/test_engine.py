@@ -11,6 +11,7 @@ from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import (
+    AllRead,
     Feedback,
     FlagFigure,
     FlagNoted,
@@ -374,6 +375,20 @@ def test_settings_are_validated(say: Say) -> None:
     out = say("topics extra")
     assert out[-1].learner.topics == ("extra",)
     assert say("lesson")[0].lesson.title == "Three"
+
+
+def test_topics_a_trainer_emptied_are_not_taken_for_every_lesson_read(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    say("hi")
+    say("topics extra")
+    (lessons / "extra" / "three.md").unlink()  # the trainer retires the topic's one lesson
+    engine.catalog.refresh()
+    [told] = say("lesson")
+    assert isinstance(told, AllRead) and told.none_in_topics and told.topics == ("extra",)
+    standing = engine.standing(Platform.CONSOLE, "ann", datetime(2026, 3, 2, 10, tzinfo=UTC))
+    assert standing is not None and standing.none_in_topics and not standing.lessons_left
+    say("topics all")
+    assert say("lesson")[0].kind is Kind.LESSON
 
 
 def test_free_text_is_a_lookup_that_earns_nothing_and_adds_its_questions_on_request(
