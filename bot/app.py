@@ -35,6 +35,10 @@ from storage.database import never_reached, remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
 
 log = logging.getLogger(__name__)
+
+START_WAITS = (5.0, 10.0, 20.0, 30.0, 60.0)
+"""Seconds between tries of a platform that fails to start with a passing error (a server
+error or a time-out): about two minutes in all, then `run` gives up with that error."""
 INBOUND_RETRY = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds between tries of a learner's message while the database is away (about 15 s in
 all, what a PostgreSQL failover takes)."""
@@ -241,8 +245,10 @@ class Runtime:
     """``microlearn run``: storage, lessons (watched), engine, adapters, web server, scheduler."""
 
     def __init__(self, settings: Settings, secrets: Secrets, clock: Clock | None = None,
-                 adapters: dict[Platform, Adapter] | None = None) -> None:
+                 adapters: dict[Platform, Adapter] | None = None,
+                 start_waits: Sequence[float] = START_WAITS) -> None:
         self.settings = settings
+        self.start_waits = tuple(start_waits)
         self.secrets = secrets
         self.clock: Clock = clock or SystemClock()
         self.adapters = adapters
@@ -298,8 +304,8 @@ class Runtime:
                 self.web = WebServer(settings.server.host, settings.server.port, routes,
                                      self.health)
                 await self.web.start()
-            for adapter in adapters.values():
-                await adapter.start(host)
+            for platform, adapter in adapters.items():
+                await self._start_adapter(platform, adapter, host)
                 self.started.append(adapter)
             dispatcher = Dispatcher(database, engine, adapters, self.clock,
                                     dispatch_settings(settings))
@@ -324,6 +330,23 @@ class Runtime:
         # own, and only this line shows it.
         log.info("microlearn is running: %s, on %s",
                  ", ".join(a.platform.value for a in adapters.values()), database.safe_url)
+
+    async def _start_adapter(self, platform: Platform, adapter: Adapter, host: BotHost) -> None:
+        """Start ``adapter``, trying again after a passing platform error (a 502 or a
+        time-out while the platform restarts): one had stopped the whole bot, the other
+        platform and the scheduler with it, until someone restarted it by hand."""
+        waits = iter(self.start_waits)
+        while True:
+            try:
+                await adapter.start(host)
+                return
+            except AdapterStartError as exc:
+                wait = next(waits, None)
+                if not exc.passing or wait is None:
+                    raise
+                log.warning("%s did not start: %s; trying again in %g s", platform.value, exc,
+                            wait, extra={"platform": platform.value})
+                await asyncio.sleep(wait)
 
     def _watch_outbox(self, database: Database) -> None:
         """Report this database's outbox at /metrics (one collector at a time)."""

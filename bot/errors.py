@@ -81,4 +81,11 @@ class DatabaseAway(MicrolearnError):
 
 class AdapterStartError(MicrolearnError):
     """An adapter cannot start (a missing or rejected token, an unreachable platform); the
-    message says which setting or variable to fix."""
+    message says which setting or variable to fix. ``passing``: the platform answered with a
+    server error or did not answer in time, which a later try may not meet (`run` tries
+    again a few times before it gives up); a rejected token or an address that refuses
+    connections is no passing error."""
+
+    def __init__(self, message: str, passing: bool = False) -> None:
+        super().__init__(message)
+        self.passing = passing

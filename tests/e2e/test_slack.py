@@ -1013,6 +1013,37 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
 
 
 
+async def test_run_tries_again_when_slack_fails_at_start_and_not_for_a_bad_token(
+        fake: FakeSlack, tmp_path: Path, clock: ManualClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(
+        lessons=LessonsSettings(dir=str(SAMPLE)),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(enabled=False),
+        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    # slack_sdk tries a server error once more itself: two tries of run, both refused.
+    fake.fail_next("auth.test", 503, "service_unavailable", count=4)
+    runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock,
+                      start_waits=(0.01, 0.01, 0.01))
+    await runtime.start()
+    try:
+        assert len(fake.calls_to("auth.test")) == 5
+        tries = [r.getMessage() for r in caplog.records if "did not start" in r.getMessage()]
+        assert len(tries) == 2 and "service_unavailable" in tries[0], tries
+        envelope = await fake.socket.send("events_api", event_body(dm(ANN, "hello")))
+        await fake.socket.wait_ack(envelope, timeout=3)
+        await fake.wait_posts(1, ANN_DM)
+    finally:
+        await runtime.stop()
+    fake.fail_next("auth.test", 200, "invalid_auth")
+    calls = len(fake.calls_to("auth.test"))
+    again = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock,
+                    start_waits=(0.01, 0.01, 0.01))
+    with pytest.raises(AdapterStartError, match="Slack rejected SLACK_BOT_TOKEN"):
+        await again.start()
+    assert len(fake.calls_to("auth.test")) == calls + 1
+
+
 async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(
         fake: FakeSlack, tmp_path: Path, clock: ManualClock) -> None:
     port = free_port()

@@ -1154,6 +1154,50 @@ async def test_a_malformed_update_is_acknowledged_logged_once_and_the_next_is_ha
         await runtime.stop()
 
 
+def polling_settings(fake: FakeTelegram, tmp_path: Path) -> Settings:
+    return Settings.model_validate({
+        "lessons": {"dir": str(GOOD)}, "storage": {"url": f"sqlite:///{tmp_path / 'bot.db'}"},
+        "server": {"enabled": False},
+        "telegram": {"enabled": True, "api_base_url": fake.base_url}})
+
+
+async def test_run_tries_again_when_telegram_is_down_at_start(
+        fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A 502 from getMe while Telegram restarts had stopped `run` (the other platform and the
+    scheduler with it) until someone started it again."""
+    fake.fail_next("getMe", 502, count=2)
+    runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
+                      ManualClock(MONDAY), start_waits=(0.01, 0.01, 0.01))
+    await runtime.start()
+    try:
+        assert len(fake.calls_of("getMe")) == 3
+        tries = [r.getMessage() for r in caplog.records if "did not start" in r.getMessage()]
+        assert len(tries) == 2 and all(r.startswith("telegram did not start: cannot reach the "
+                                                    "Telegram Bot API") for r in tries), tries
+        assert tries[0].endswith("; trying again in 0.01 s") and "Bad Gateway" in tries[0]
+        fake.push_message(ADA, "/start")
+        [welcome] = await fake.wait_sent(1, ADA)
+        assert "Welcome to microlearn" in welcome.text
+    finally:
+        await runtime.stop()
+
+
+async def test_run_gives_up_after_its_tries_and_at_once_on_a_rejected_token(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    fake.fail_next("getMe", 500, count=10)
+    runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
+                      ManualClock(MONDAY), start_waits=(0.01, 0.01))
+    with pytest.raises(AdapterStartError, match="cannot reach the Telegram Bot API"):
+        await runtime.start()
+    assert len(fake.calls_of("getMe")) == 3  # the first try and two more
+    fresh = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, "999:WRONG"),
+                    ManualClock(MONDAY), start_waits=(0.01, 0.01))
+    calls = len(fake.calls_of("getMe"))
+    with pytest.raises(AdapterStartError, match="Telegram rejected the bot token"):
+        await fresh.start()
+    assert len(fake.calls_of("getMe")) == calls + 1  # a wrong token is not tried again
+
+
 async def test_a_rejected_token_is_a_clear_error_at_start(
         fake: FakeTelegram, tmp_path: Path) -> None:
     settings = Settings.model_validate({"telegram": {"enabled": True,

@@ -98,7 +98,11 @@ def start_error(error: BaseException, variable: str, what: str) -> AdapterStartE
             return AdapterStartError(
                 f"Slack rejected {variable} ({name}) when {what}: set it to a valid token of "
                 "your Slack app (docs/slack.md)")
-        return AdapterStartError(f"Slack refused {what}: {name} (docs/slack.md)")
+        return AdapterStartError(f"Slack refused {what}: {name} (docs/slack.md)",
+                                 passing=error.response.status_code >= 500
+                                 or error.response.status_code == 429)
     return AdapterStartError(
         f"cannot reach Slack when {what}: {type(error).__name__}: {error}; check the network "
-        "and [slack] api_base_url")
+        "and [slack] api_base_url",
+        passing=isinstance(error, TimeoutError | aiohttp.ServerTimeoutError
+                           | aiohttp.ServerDisconnectedError))

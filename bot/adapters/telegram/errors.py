@@ -91,11 +91,23 @@ def start_error(error: TelegramError, where: str) -> AdapterStartError:
             "(https://api.telegram.org/bot, or your Bot API server's address with /bot)")
     if isinstance(error, InvalidToken):  # its message quotes the token: never shown
         return AdapterStartError(f"Telegram rejected the bot token: {TOKEN_HELP}")
+    if isinstance(error, RetryAfter):
+        return AdapterStartError(f"Telegram asked the bot to wait ({error.message})",
+                                 passing=True)
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         return AdapterStartError(f"cannot reach the Telegram Bot API at {where} "
                                  f"({error.message}); check [telegram] api_base_url and the "
-                                 "network")
+                                 "network", passing=_passing(error))
     return AdapterStartError(f"Telegram refused to start the bot: {error.message}")
+
+
+def _passing(error: NetworkError) -> bool:
+    """A time-out, or an answer with a server error (PTB raises a 5xx as a NetworkError with
+    no transport error behind it); not a connection refused or a name that does not resolve,
+    which a wrong address gives as surely as an outage."""
+    if isinstance(error, TimedOut):
+        return True
+    return not isinstance(error.__cause__, httpx.TransportError)
 
 
 def outcome_unknown(error: TelegramError) -> bool:
