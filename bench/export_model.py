@@ -96,8 +96,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=bundled_model_path())
     parser.add_argument("--float32", action="store_true", help="keep the original precision")
+    parser.add_argument("--source", type=Path, default=None,
+                        help="a model folder (model.safetensors, vocab.txt) instead of the package's")
     args = parser.parse_args()
-    folder = package_model_dir()
+    folder = args.source or package_model_dir()
     tensors = renamed(read_safetensors(folder / "model.safetensors"))
     vocab = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
     stored = {name: value.astype(np.float32) for name, value in tensors.items()} \

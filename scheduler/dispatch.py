@@ -83,6 +83,15 @@ class DispatchResult:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    def __str__(self) -> str:
+        """The counts that are not zero, for the log ("3 sent, 1 to try again"; "nothing")."""
+        words = {"sent": "sent", "skipped": "skipped", "missed": "missed (the day ended)",
+                 "failed": "failed", "retried": "to try again",
+                 "lost_claims": "taken over by another worker"}
+        said = [f"{getattr(self, name)} {word}" for name, word in words.items()
+                if getattr(self, name)]
+        return ", ".join(said) or "nothing"
+
 
 @dataclass
 class _Job:

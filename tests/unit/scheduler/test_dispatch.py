@@ -660,3 +660,10 @@ async def test_moving_the_time_after_todays_lesson_brings_no_second_one(bot: Bot
     _, result = await bot.tick(NINE + timedelta(minutes=31))
     assert result.sent == 0 and bot.adapter.kinds() == ["lesson"]
     assert bot.learner("ann").next_lesson_at == NINE.replace(minute=15) + timedelta(days=1)
+
+
+def test_a_dispatch_result_reads_as_words_in_the_log() -> None:
+    assert str(DispatchResult(sent=3, retried=1)) == "3 sent, 1 to try again"
+    assert str(DispatchResult(missed=2, lost_claims=1)) == \
+        "2 missed (the day ended), 1 taken over by another worker"
+    assert str(DispatchResult()) == "nothing"
