@@ -146,14 +146,19 @@ def verdict(args: str) -> tuple[bool | None, str]:
 
 
 def rate_command(turn: Turn, args: str) -> None:
-    """`rate up|down [words]`: rate the lesson read last (the console's buttons)."""
+    """`rate up|down [words]`: rate the lesson read last, or the one looked up since (the
+    console's buttons)."""
     hold(turn)  # typed like a button: a reflection asked with it stays open
     useful, comment = verdict(args)
-    lesson = last_read(turn)
-    if lesson is None and useful is not None and turn.learner.last_lookup is not None:
-        # Nothing read yet, a lesson looked up: that is the one rated.
-        lesson = turn.catalog.get(turn.learner.last_lookup)
-        if lesson is not None and not useful and not comment and not_it(turn):
+    lesson, read_at = last_read(turn)
+    learner = turn.learner
+    looked_up = turn.catalog.get(learner.last_lookup) if learner.last_lookup else None
+    if looked_up is not None and useful is not None and (
+            read_at is None or (learner.last_query_at is not None
+                                and learner.last_query_at > read_at)):
+        # A lesson looked up since the last one read (or none read): that is the one rated.
+        lesson = looked_up
+        if not useful and not comment and not_it(turn):
             return
     if lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_RATE))
@@ -210,14 +215,17 @@ def shorten(text: str) -> str:
     return text if len(text) <= SHOWN_QUERY else f"{cut_at_word(text, SHOWN_QUERY)}…"
 
 
-def last_read(turn: Turn) -> Lesson | None:
-    """The lesson the learner read last (a newer one only delivered does not count)."""
+def last_read(turn: Turn) -> tuple[Lesson | None, datetime | None]:
+    """The lesson the learner read last, and when (a newer one only delivered does not
+    count)."""
     read = [receipt for receipt in turn.history()
             if receipt.via is LessonSource.LESSON and receipt.read_at is not None
             and turn.catalog.get(receipt.lesson_id) is not None]
     latest = max(read, key=lambda receipt: (receipt.read_at or receipt.at, receipt.lesson_id),
                  default=None)
-    return None if latest is None else turn.catalog.get(latest.lesson_id)
+    if latest is None:
+        return None, None
+    return turn.catalog.get(latest.lesson_id), latest.read_at
 
 
 def take(turn: Turn) -> Awaited | None:

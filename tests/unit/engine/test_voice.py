@@ -310,6 +310,23 @@ def test_rate_down_after_a_lookup_with_nothing_read_rejects_the_looked_up_lesson
     assert say("rate up", at=MON) == [Rated(answer.lesson.title, True)]
 
 
+def test_rate_after_a_lookup_rates_the_lesson_looked_up_not_the_one_read_before(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    say("lesson", at=MON)
+    say("done", at=MON)  # One read
+    later = MON + timedelta(minutes=5)
+    answer = looked_up(say, "three", later)
+    assert answer.lesson.title == "Three"
+    assert say("rate up", at=later) == [Rated("Three", True)]
+    [reply] = say("rate down", at=later)  # a verdict on the answer: "not what I asked"
+    assert reply == NotIt("three", "Three")
+    tue = MON + timedelta(days=1)
+    say("lesson", at=tue)
+    say("done", at=tue)  # Two read after the lookup: the rating is Two's again
+    assert say("rate up", at=tue) == [Rated("Two", True)]
+
+
 def test_an_answer_lookup_is_not_sure_of_says_so(say: Say) -> None:
     say("hi", at=MON)
     [named] = [m for m in say("three", at=MON) if isinstance(m, LookupAnswer)]
