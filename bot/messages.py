@@ -85,6 +85,7 @@ class NoticeCode(StrEnum):
     EMPTY = "empty"
     SMALL_TALK = "small_talk"
     ACK = "ack"
+    UNCLEAR = "unclear"
     PAUSE_NO_DATE = "pause_no_date"
     PAUSED = "paused"
     SAME_ANSWER = "same_answer"

@@ -413,13 +413,37 @@ POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "b
                     "awesome", "perfect", "super", "brilliant", "many", "really"})
 
 
+AGREEING = frozenset("\U0001f44d\U0001f44c\u2705\u2714\U0001f642\U0001f60a\U0001f600"
+                     "\U0001f603\U0001f604\U0001f601\U0001f60e\U0001f44f\U0001f389\U0001f4aa"
+                     "\u2764\U0001f499\U0001f49a\U0001f44a\U0001f91d\U0001f525\u2b50\U0001f31f"
+                     "\U0001f680\U0001f609\U0001f917\U0001f973")
+"""Pictures that agree or cheer (thumbs up, OK, a tick, smiles, applause, a heart, ...)."""
+THANKING = frozenset("\U0001f64f")
+"""Folded hands: thanks."""
+
+
+def _picture_talk(text: str) -> str:
+    """What an emoji (or punctuation) alone says: a wave greets, folded hands thank, a thumb
+    or a smile agrees; anything else (🤔, 👎, 😢, "?") is not agreement, and gets the
+    greeting's hint of what to type rather than a thumbs-up."""
+    pictures = {char for char in text if not char.isspace()}
+    if "\U0001f44b" in pictures:
+        return "hello"
+    if pictures & THANKING:
+        return "thanks"
+    if pictures and pictures <= AGREEING | {"\ufe0f", "\u200d", "!", "."} \
+            | {chr(tone) for tone in range(0x1F3FB, 0x1F400)}:
+        return "ack"
+    return "unclear"
+
+
 def small_talk(text: str) -> str | None:
     """'thanks', 'bye', 'ack' ("ok", "got it", 👍) or 'hello' for a few words of small talk
     ("good morning!", "thank you so much 🙂", "how are you"), None for anything longer or
     that asks something real."""
     words = plain_words(text)
     if not words:  # emoji or punctuation alone: a wave greets, a thumb or a smile agrees
-        return "hello" if "\U0001f44b" in text else "ack"
+        return _picture_talk(text)
     if len(words) > 5:
         return None
     phrase = " ".join(words)

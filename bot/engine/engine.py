@@ -375,7 +375,7 @@ class Engine:
         if talk is not None:
             if not created:
                 turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE,
-                                    "ack": NoticeCode.ACK}.get(
+                                    "ack": NoticeCode.ACK, "unclear": NoticeCode.UNCLEAR}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
         meant = misspelt_command(text)
