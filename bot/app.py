@@ -285,6 +285,7 @@ class Runtime:
             # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)
             self.database, self.engine = database, engine
+            await asyncio.to_thread(self._check_clock, database)
             self._watch_outbox(database)
             _log_library(engine.catalog, settings.lessons.dir, engine.settings.track_order)
             catalog = engine.catalog
@@ -354,6 +355,24 @@ class Runtime:
             REGISTRY.unregister(self._collector)
         self._collector = OutboxCollector(database.outbox_figures, self.clock.now)
         REGISTRY.register(self._collector)
+
+    def _check_clock(self, database: Database) -> None:
+        """Warn when this machine's clock and the database server's differ by a quarter of
+        the worker time-out or more: replicas judge each other's heartbeats by their own
+        clocks, and one whose clock is behind by the time-out is taken for dead (its rows
+        sent again by others)."""
+        server = database.server_time()
+        if server is None:
+            return
+        skew = (self.clock.now() - server).total_seconds()
+        limit = self.settings.schedule.worker_timeout_seconds / 4
+        if abs(skew) >= limit:
+            log.warning("this machine's clock is %.0f s %s the database server's: replicas "
+                        "whose clocks differ by [schedule] worker_timeout_seconds (%g s) take "
+                        "each other for dead and send their rows again; keep every machine's "
+                        "clock in step (NTP, docs/delivery.md)", abs(skew),
+                        "ahead of" if skew > 0 else "behind",
+                        self.settings.schedule.worker_timeout_seconds)
 
     def _open_engine(self) -> tuple[Database, Engine]:
         """Storage and lessons, with errors that name the setting to fix."""

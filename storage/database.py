@@ -190,6 +190,19 @@ class Database:
         (not percent-encoded) would leave partly shown by the URL parser."""
         return _hide_password(self.given_url)
 
+    def server_time(self) -> datetime | None:
+        """The database server's clock (None on SQLite, which has no server: its time is this
+        machine's; None too when it cannot be read: the database's errors come with its first
+        real use)."""
+        if self.is_sqlite:
+            return None
+        try:
+            with self.engine.connect() as connection:
+                value = connection.exec_driver_sql("SELECT now()").scalar_one()
+        except SQLAlchemyError:
+            return None
+        return value if isinstance(value, datetime) else None
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
