@@ -494,6 +494,9 @@ class SettingsSaved:
     from_profile: bool = False
     """The time zone came from the learner's platform profile, late (not a change they
     made)."""
+    reminders_close: str | None = None
+    """The quiz was just set too late for its reminder: when reminders stop (the waking
+    hours' close, 'HH:MM')."""
 
 
 @dataclass(frozen=True)

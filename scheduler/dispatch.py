@@ -41,6 +41,7 @@ from scheduler.due import nudge_time
 from storage import Database, StorageError
 from storage.database import unavailable
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, Learner, LearnerChange
+from storage.repositories import Learners
 from storage.unit import Unit
 
 log = logging.getLogger(__name__)
@@ -730,8 +731,23 @@ class Dispatcher:
         if sent.chat_id and sent.chat_id != job.recipient.chat_id:
             learners.update(row.learner_id, LearnerChange(chat_id=sent.chat_id))
         if row.kind is DeliveryKind.QUIZ:
-            learners.set_due(DeliveryKind.NUDGE,
-                             {row.learner_id: nudge_time(now, self.settings.nudge_after)})
+            learners.set_due(DeliveryKind.NUDGE, {row.learner_id: nudge_time(
+                now, self.settings.nudge_after, self._waking_closes(learners, row, now))})
+
+    def _waking_closes(self, learners: Learners, row: Delivery,
+                       now: datetime) -> datetime | None:
+        """When the learner's waking hours that ``now`` falls in close (None: outside them)."""
+        learner = learners.get(row.learner_id)
+        if learner is None:
+            return None
+        tz = calendar.zone(learner.time_zone)
+        window = self.engine.settings.waking_hours
+        day = calendar.local_date(now, tz)
+        for opens, closes in (calendar.waking(day, window, tz),
+                              calendar.waking(day - timedelta(days=1), window, tz)):
+            if opens <= now < closes:
+                return closes
+        return None
 
     def _undo(self, unit: Unit, row: Delivery, parts: int) -> None:
         """A row that ends without reaching the learner at all: its lesson is not theirs."""

@@ -137,6 +137,15 @@ class DueScan:
         return None, ScanResult(pending=int(written))
 
 
-def nudge_time(sent_at: datetime, after: timedelta) -> datetime | None:
-    """When to remind a learner of a quiz sent at ``sent_at`` (None: reminders are off)."""
-    return sent_at + after if after > timedelta(0) else None
+def nudge_time(sent_at: datetime, after: timedelta,
+               closes: datetime | None = None) -> datetime | None:
+    """When to remind a learner of a quiz sent at ``sent_at`` (None: reminders are off, or
+    too little of the learner's waking hours is left). ``closes``: when the waking hours the
+    quiz was sent in end (None: it was sent outside them, and the due scan waits for them)."""
+    if after <= timedelta(0):
+        return None
+    due = sent_at + after
+    if closes is None or due <= closes - calendar.REMINDER_BEFORE_CLOSE:
+        return due
+    latest = closes - calendar.REMINDER_BEFORE_CLOSE
+    return latest if latest >= sent_at + min(after, calendar.REMINDER_SOONEST) else None

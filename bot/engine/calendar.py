@@ -341,6 +341,34 @@ def waking(day: date, window: tuple[str, str], tz: ZoneInfo) -> tuple[datetime, 
     return at_local(day, window[0], tz), at_local(closes_on, window[1], tz)
 
 
+REMINDER_BEFORE_CLOSE = timedelta(minutes=30)
+"""A reminder that would fall after the learner's waking hours comes this long before they
+close instead (a 17:00 quiz is reminded of at 19:30, not dropped at 20:00)."""
+REMINDER_SOONEST = timedelta(hours=1)
+"""The least time a quiz is left before its reminder: a quiz later than that in the waking
+hours gets none (the learner is told so when they set its time)."""
+
+
+def reminder_fits(quiz_time: str, window: tuple[str, str]) -> bool:
+    """Whether a quiz at ``quiz_time`` (local 'HH:MM') leaves room for its reminder before the
+    waking hours close (a quiz before they open is reminded of once they do; one after they
+    close gets none)."""
+    def minutes(hhmm: str) -> int:
+        hours, mins = hhmm.split(":")
+        return int(hours) * 60 + int(mins)
+    opens, closes, quiz = minutes(window[0]), minutes(window[1]), minutes(quiz_time)
+    if closes <= opens:  # the window crosses midnight
+        if quiz < closes:  # in its early-morning part
+            quiz += 24 * 60
+        closes += 24 * 60
+    if quiz < opens:
+        return True  # before the window: reminded once it opens
+    if quiz >= closes:
+        return False  # after it: the reminder would come the next day, and is dropped
+    room = (REMINDER_BEFORE_CLOSE + REMINDER_SOONEST).total_seconds() // 60
+    return quiz <= closes - room
+
+
 def next_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> datetime | None:
     """``moment`` itself when the learner is awake then; else when their waking hours next
     open on the same local day; None when they do not open again that day."""

@@ -72,7 +72,9 @@ def set_time(turn: Turn, args: str) -> None:
             and calendar.at_local(turn.today, hhmm, turn.tz) <= turn.now):
         turn.update_learner(LearnerChange(next_quiz_at=turn.now) if quiz
                             else LearnerChange(next_lesson_at=turn.now))
-    turn.say(SettingsSaved(turn.view()))
+    window = turn.settings.waking_hours
+    late = quiz and turn.learner.nudges and not calendar.reminder_fits(hhmm, window)
+    turn.say(SettingsSaved(turn.view(), reminders_close=window[1] if late else None))
 
 
 def set_zone(turn: Turn, args: str) -> None:

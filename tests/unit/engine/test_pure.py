@@ -134,3 +134,15 @@ def test_workdays_between_counts_as_a_day_by_day_walk_would() -> None:
                 last = first + timedelta(days=length)
                 assert calendar.workdays_between(first, last, workdays) == walked(
                     first, last, workdays), (workdays, first, length)
+
+
+def test_a_reminder_fits_a_quiz_up_to_ninety_minutes_before_the_waking_hours_close() -> None:
+    day = ("08:00", "20:00")
+    assert calendar.reminder_fits("15:00", day) and calendar.reminder_fits("18:30", day)
+    assert not calendar.reminder_fits("18:31", day) and not calendar.reminder_fits("19:59", day)
+    assert calendar.reminder_fits("07:00", day)  # before the window: reminded once it opens
+    assert not calendar.reminder_fits("21:00", day)  # after it: none that day
+    night = ("20:00", "08:00")  # a night shift's window, across midnight
+    assert calendar.reminder_fits("23:00", night) and calendar.reminder_fits("06:30", night)
+    assert calendar.reminder_fits("12:00", night)  # reminded at 20:00
+    assert not calendar.reminder_fits("07:00", night)

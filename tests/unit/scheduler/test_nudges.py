@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Kind, Notice, NoticeCode, QuestionMessage, Reminder
+from bot.messages import Kind, Notice, NoticeCode, QuestionMessage, Reminder, SettingsSaved
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
 TUESDAY = MONDAY + timedelta(days=1)
@@ -100,3 +100,34 @@ async def test_an_early_quiz_is_reminded_when_the_learner_wakes(bot: Bot) -> Non
     assert "nudge" not in codes(bot)
     await bot.tick(TUESDAY.replace(hour=8))
     assert codes(bot).count("nudge") == 1
+
+
+async def test_a_late_quiz_is_reminded_of_before_the_waking_hours_close(bot: Bot) -> None:
+    """A 17:00 quiz's reminder at 20:00 fell outside the waking hours (08:00-20:00) and never
+    came, while `nudges` said reminders were on."""
+    bot.enrol("ann")
+    bot.say("ann", "time quiz 17:00")
+    await bot.tick(MONDAY.replace(hour=9))
+    await bot.tick(TUESDAY.replace(hour=9))
+    await bot.tick(TUESDAY.replace(hour=17))
+    assert bot.adapter.kinds()[-1] == "question"
+    await bot.tick(TUESDAY.replace(hour=19, minute=29))
+    assert "nudge" not in codes(bot)
+    found, result = await bot.tick(TUESDAY.replace(hour=19, minute=30))
+    assert (found.pending, result.sent) == (1, 1) and codes(bot).count("nudge") == 1
+
+
+async def test_a_quiz_too_late_for_a_reminder_gets_none(bot: Bot) -> None:
+    bot.enrol("ann")
+    [saved] = bot.say("ann", "time quiz 19:00")
+    assert isinstance(saved, SettingsSaved) and saved.reminders_close == "20:00"
+    [fits] = bot.say("ann", "time quiz 18:30")
+    assert isinstance(fits, SettingsSaved) and fits.reminders_close is None
+    bot.say("ann", "time quiz 19:00")
+    await bot.tick(MONDAY.replace(hour=9))
+    await bot.tick(TUESDAY.replace(hour=9))
+    await bot.tick(TUESDAY.replace(hour=19))
+    assert bot.adapter.kinds()[-1] == "question"
+    for hour, minute in ((19, 30), (19, 59), (22, 0)):
+        await bot.tick(TUESDAY.replace(hour=hour, minute=minute))
+    assert "nudge" not in codes(bot)
