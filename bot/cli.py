@@ -145,7 +145,27 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The top-level commands; a subcommand typed without its group (`microlearn check`) is
+    named with it (`microlearn lessons check`), as Click alone says only "No such command"."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError:
+            name = args[0] if args else ""
+            owners = [group for group, command in self.commands.items()
+                      if isinstance(command, click.Group) and name in command.commands]
+            if not owners:
+                raise
+            raise click.UsageError(
+                f"No such command '{name}'. Did you mean "
+                + " or ".join(f"'microlearn {owner} {name}'" for owner in owners) + "?",
+                ctx) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="microlearn")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",

@@ -70,6 +70,9 @@ class Demo:
                         self.console.print([f"> {text}"])
                     if text.lower() in QUIT:
                         break
+                    if not text:  # Enter alone: the prompt again, as a shell does
+                        self.console.ask()
+                        continue
                     self.console.print(runner.run(self.answer(text)))
                     self.console.ask()
             except KeyboardInterrupt:

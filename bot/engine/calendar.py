@@ -251,8 +251,9 @@ def _day(word: str) -> str:
         return matches[0]
     close = difflib.get_close_matches(word.lower(), ("weekdays", "weekends", "workdays", *_FULL),
                                       n=1, cutoff=0.75)
-    hint = f"did you mean {close[0]}? " if close else ""
-    raise ValueError(f"'{word[:30]}' is not a day; {hint}write days like mon-fri, mon,wed,fri "
+    hint = f" (did you mean {close[0].capitalize() if close[0] in _FULL else close[0]}?)" \
+        if close else ""
+    raise ValueError(f"'{word[:30]}' is not a day{hint}; write days like mon-fri, mon,wed,fri "
                      "or weekdays")
 
 

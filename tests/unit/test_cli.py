@@ -555,3 +555,13 @@ def test_lessons_show_of_a_file_that_is_not_there_says_so(tmp_path: Path) -> Non
         assert "did you mean" not in result.stderr
     elsewhere = run("lessons", "show", "nosuch.md", "--lessons", str(tmp_path / "none"))
     assert "no such file: nosuch.md" in elsewhere.stderr
+
+
+def test_a_subcommand_typed_without_its_group_is_named_with_it() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    result = CliRunner().invoke(main, ["check", "lessons"])
+    assert result.exit_code == 2
+    assert "No such command 'check'. Did you mean 'microlearn lessons check'?" in result.output
+    assert "Did you mean" not in CliRunner().invoke(main, ["nosuch"]).output

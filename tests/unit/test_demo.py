@@ -144,6 +144,12 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
                             check=False)
     assert result.returncode == 0 and "Here is what I understand" in result.stdout
     assert result.stdout.rstrip().endswith("Bye!")
+    # Enter alone (or spaces) is no message: it had been answered "I read text only".
+    blank = subprocess.run([sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE)],
+                           input="\n   \nhelp\n", text=True, capture_output=True, timeout=120,
+                           check=False)
+    assert blank.returncode == 0 and "I read text only" not in blank.stdout
+    assert "Here is what I understand" in blank.stdout
     bad = subprocess.run([sys.executable, "-m", "bot", "demo", "--timezone", "Mars/Base"],
                          input="", text=True, capture_output=True, timeout=60, check=False)
     assert bad.returncode == 2 and "not a time zone" in bad.stderr

@@ -364,7 +364,9 @@ def test_settings_are_validated(say: Say) -> None:
     assert kinds(say("time 7.15"))[-1] == "settings"
     assert kinds(say("TIMEZONE Nowhere/Land")) == ["notice:invalid"]
     assert kinds(say("/days funday")) == ["notice:invalid"]
-    assert kinds(say("days funday")) == ["notice:invalid"]  # a slip, not a question to look up
+    [funday] = say("days funday")  # a slip, not a question to look up
+    assert isinstance(funday, Invalid) and funday.reason.startswith(
+        "'funday' is not a day (did you mean Sunday?); write days like mon-fri")
     assert kinds(say("/topics nonsense")) == ["notice:invalid"]
     [typo] = say("topics extra tasks extr")
     assert isinstance(typo, Invalid)
