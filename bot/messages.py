@@ -129,6 +129,7 @@ class NoticeCode(StrEnum):
     LESSON_GONE = "lesson_gone"
     NO_QUESTIONS = "no_questions"
     NOTHING_TO_RATE = "nothing_to_rate"
+    NOTHING_TO_CANCEL = "nothing_to_cancel"
     RATE_HOW = "rate_how"
     REPLY_SKIPPED = "reply_skipped"
     LINK_UNKNOWN = "link_unknown"

@@ -142,6 +142,9 @@ sign-in links, a trainer's cohort figures): not answered in a chat others read."
 
 
 NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "flag"})
+CANCEL_WORDS = frozenset({"cancel", "never mind", "nevermind", "abort", "cancel that"})
+"""Words that call something off; with nothing waiting, the bot says so rather than look
+them up."""
 """Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
                          NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED,
@@ -370,6 +373,11 @@ class Engine:
             return  # "2" or "yes" to "Did you mean ...?"
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
+            return
+        if open_ask is None and said in CANCEL_WORDS:
+            # What the bot asks to type after `forget`, typed with nothing to cancel: it had
+            # been looked up ("I have no lesson on 'cancel'. Did you mean ...").
+            turn.say(Notice(NoticeCode.NOTHING_TO_CANCEL))
             return
         talk = small_talk(text)
         if talk is not None:

@@ -213,6 +213,14 @@ def test_an_answer_wrapped_in_words_is_an_answer(say: Say) -> None:
         assert isinstance(feedback, Feedback) and feedback.correct is right, typed
 
 
+def test_cancel_with_nothing_waiting_is_not_looked_up(say: Say) -> None:
+    say("hi", at=MON)
+    for words in ("cancel", "Never mind", "abort"):
+        assert kinds(say(words, at=MON)) == ["notice:nothing_to_cancel"], words
+    say("forget", at=MON)
+    assert kinds(say("cancel", at=MON)) == ["notice:forget_cancelled"]  # there, it cancels
+
+
 def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
     say("hi", at=MON)
     for words, code in (("thanks!", "thanks"), ("thank you so much 🙂", "thanks"),
