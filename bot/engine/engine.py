@@ -414,7 +414,12 @@ class Engine:
         elif name == "learn" and args:
             _learn(turn, question_after_command(raw) or args)
         elif name == "unknown":
-            turn.say(UnknownCommand(args[:50], meant=misspelt_command(args) or ""))
+            meant = misspelt_command(args) or ""
+            turn.say(UnknownCommand(args[:50], meant=meant))
+            # "yes" next runs the command meant, as after a slip typed without the slash (it
+            # had been greeted, or taken as picking a lesson offered before).
+            if meant and meant not in NEVER_ON_YES:
+                turn.offer_command(meant)
         elif name == "start":
             if turn.learner.stopped or turn.learner.paused:
                 settings.resume(turn)  # "start" after "stop" (or a holiday) starts again

@@ -643,6 +643,20 @@ def test_yes_to_did_you_mean_runs_the_command_unless_it_could_do_harm(say: Say) 
     say("lesosn", at=MON)
     say("pasue", at=MON)  # a slip "yes" never runs lets the earlier one go too
     assert kinds(say("yes", at=MON))[0] != "lesson"
+    say("/lesosn", at=MON)  # with its slash too: it had been "Hello!"
+    assert kinds(say("yes", at=MON))[0] == "lesson"
+    say("/pasue", at=MON)
+    say("yes", at=MON)
+    [shown] = say("me", at=MON)
+    assert isinstance(shown, Profile) and not shown.learner.paused
+
+
+def test_yes_after_a_slashed_slip_runs_its_command_not_a_lesson_offered_before(
+        say: Say) -> None:
+    say("hi", at=MON)
+    offered = say("zzqx apples", at=MON)  # "Did you mean <one lesson>? Reply yes"
+    assert kinds(say("/quizz", at=MON)) == ["notice:unknown_command"]
+    assert kinds(say("yes", at=MON))[0] == "notice:nothing_due", offered  # the quiz, not One
 
 
 def test_a_slip_between_lessons_offered_and_their_number_keeps_the_offer(say: Say) -> None:
