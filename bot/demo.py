@@ -113,7 +113,8 @@ class Demo:
         before = self.learner()
         away = before is not None and (before.paused or before.stopped)
         replies = await self.console.answer(text)
-        if text == "start":
+        if text == "start" or (text.lower().strip("/?! ") == "help" and self.learner()):
+            # The demo's own words are in no platform's help: said after it too.
             replies.append(self.phrase("demo_clock", now=self.local_time(), hint=True))
         after = self.learner()
         if away and after is not None and not (after.paused or after.stopped):

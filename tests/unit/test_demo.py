@@ -150,6 +150,9 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
                            check=False)
     assert blank.returncode == 0 and "I read text only" not in blank.stdout
     assert "Here is what I understand" in blank.stdout
+    # The demo's own words follow its help (they are in no platform's help).
+    helped = piped("hi\nhelp\n")
+    assert helped.index("Here is what I understand") < helped.rindex("'tomorrow' to jump")
     bad = subprocess.run([sys.executable, "-m", "bot", "demo", "--timezone", "Mars/Base"],
                          input="", text=True, capture_output=True, timeout=60, check=False)
     assert bad.returncode == 2 and "not a time zone" in bad.stderr
