@@ -128,7 +128,11 @@ def example_question(catalog: Catalog) -> str:
 
 def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     """Give the learner a lesson: ``chosen`` (kept on a delivery being composed again) if it
-    is still in the library, else the next one. Asked for with none left, say so."""
+    is still in the library, else the next one. Asked for with none left, say so. The day's
+    push sends nothing when the learner already asked for a lesson today: one a day is the
+    rhythm, and a second had come minutes after one asked for at 08:55 (or after `resume`)."""
+    if scheduled and chosen is None and got_one_today(turn):
+        return
     lesson = (turn.catalog.get(chosen) if chosen else None) or next_lesson(turn)
     if lesson is None:
         # Asked for, say so every time; pushed, once (the reviews keep coming).
@@ -162,6 +166,13 @@ def mark_read(turn: Turn, lesson: Lesson, by_answer: bool = False) -> LessonRead
             turn, rules.POINTS_LESSON, "lesson", progress.lesson_key(turn.learner.id, lesson.id))
     return LessonRead(lesson.title, earned, turn.unit.points.total(turn.learner.id),
                       by_answer=by_answer, capped=not earned)
+
+
+def got_one_today(turn: Turn) -> bool:
+    """Whether a lesson reached the learner today (pushed or asked for; not looked up)."""
+    start = turn.day_start()
+    return any(receipt.via is LessonSource.LESSON and receipt.at >= start
+               for receipt in turn.history())
 
 
 def read_today(turn: Turn) -> int:

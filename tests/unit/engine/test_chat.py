@@ -478,6 +478,23 @@ def test_add_takes_the_lookup_made_last_and_a_lookup_is_never_read(
         assert unit.points.total(learner.id) == 2
 
 
+def test_a_lesson_asked_for_today_leaves_the_days_push_nothing_to_send(
+        say: Say, engine: Engine) -> None:
+    """A second lesson had come at 09:00, minutes after one asked for at 08:55."""
+    say("hi", at=MON)
+    tuesday = MON + timedelta(days=1)
+    asked = say("lesson", at=tuesday.replace(hour=7, minute=55))
+    assert kinds(asked) == ["lesson"]
+    learner = learner_of(engine)
+    assert deliver(engine, learner.id, "lesson", tuesday.replace(hour=8)) == []
+    [wednesday] = deliver(engine, learner.id, "lesson", tuesday + timedelta(days=1))
+    assert isinstance(wednesday, LessonMessage)  # the next day's push as ever
+    thursday_at = tuesday + timedelta(days=2)
+    say("learn bananas", at=thursday_at - timedelta(minutes=5))
+    [thursday] = deliver(engine, learner.id, "lesson", thursday_at)
+    assert isinstance(thursday, LessonMessage)  # a lesson looked up is no lesson of the day
+
+
 def test_a_failed_push_of_a_lesson_added_before_keeps_it_added(
         say: Say, engine: Engine) -> None:
     say("hi", at=MON)
@@ -486,7 +503,7 @@ def test_a_failed_push_of_a_lesson_added_before_keeps_it_added(
     say(None, at=MON, answer=found.add)
     learner = learner_of(engine)
     tuesday = MON + timedelta(days=1)
-    say("lesson", at=tuesday)  # One
+    say("lesson", at=MON + timedelta(hours=1))  # One (a lesson asked for today skips the push)
     [pushed] = deliver(engine, learner.id, "lesson", tuesday + timedelta(hours=1))
     assert isinstance(pushed, LessonMessage) and pushed.lesson.title == "Two"
     failed = Delivery(0, learner.id, DeliveryKind.LESSON, tuesday.date(), pushed.lesson.id, "",
