@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
@@ -456,7 +457,19 @@ async def serve(runtime: Runtime) -> None:
     stopped = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopped.set)
-    await runtime.start()
+    # A start may wait minutes for a platform that is down (START_WAITS): a signal then ends
+    # it at once, as an orchestrator's grace period expects.
+    starting = asyncio.create_task(runtime.start())
+    signalled = asyncio.create_task(stopped.wait())
+    await asyncio.wait({starting, signalled}, return_when=asyncio.FIRST_COMPLETED)
+    signalled.cancel()
+    if not starting.done():
+        starting.cancel()  # runtime.start() stops what it started
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        log.info("stopped while starting")
+        return
+    starting.result()  # a start error, as raised
     try:
         await stopped.wait()
         log.info("shutting down")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -28,7 +29,7 @@ from bot.adapters.telegram import create
 from bot.adapters.telegram.adapter import COMMANDS, TelegramAdapter
 from bot.adapters.telegram.formatting import MESSAGE_LIMIT
 from bot.adapters.telegram.webhook import SECRET_HEADER
-from bot.app import BotHost, Runtime
+from bot.app import BotHost, Runtime, serve
 from bot.config import Secrets, Settings
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine, EngineSettings
@@ -1180,6 +1181,30 @@ async def test_run_tries_again_when_telegram_is_down_at_start(
         assert "Welcome to microlearn" in welcome.text
     finally:
         await runtime.stop()
+
+
+async def test_a_signal_while_run_waits_for_telegram_stops_it_at_once(
+        fake: FakeTelegram, tmp_path: Path) -> None:
+    """The start's waits for a platform that is down had held SIGTERM for minutes."""
+    fake.fail_next("getMe", 502, count=100)
+    runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
+                      ManualClock(MONDAY), start_waits=(60.0, 60.0))
+    task = asyncio.create_task(serve(runtime))
+    loop = asyncio.get_running_loop()
+    try:
+        deadline = time.monotonic() + 10
+        while not fake.calls_of("getMe") and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert fake.calls_of("getMe")
+        await asyncio.sleep(0.1)  # into the first wait
+        signalled = time.monotonic()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(task, 10)
+        assert time.monotonic() - signalled < 5
+        assert runtime.started == [] and runtime.service is None  # nothing left running
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 async def test_run_gives_up_after_its_tries_and_at_once_on_a_rejected_token(

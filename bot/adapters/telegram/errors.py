@@ -20,6 +20,7 @@ the request or waiting for a pooled connection sent nothing, and is retried.
 
 from __future__ import annotations
 
+import re
 import warnings
 from datetime import timedelta
 
@@ -95,19 +96,29 @@ def start_error(error: TelegramError, where: str) -> AdapterStartError:
         return AdapterStartError(f"Telegram asked the bot to wait ({error.message})",
                                  passing=True)
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        said = error.message.split(". Parsing the server response", 1)[0]  # no HTML page
         return AdapterStartError(f"cannot reach the Telegram Bot API at {where} "
-                                 f"({error.message}); check [telegram] api_base_url and the "
+                                 f"({said}); check [telegram] api_base_url and the "
                                  "network", passing=_passing(error))
     return AdapterStartError(f"Telegram refused to start the bot: {error.message}")
 
 
+_SERVER_ERROR = re.compile(r"\(5\d\d\)")
+
+
 def _passing(error: NetworkError) -> bool:
-    """A time-out, or an answer with a server error (PTB raises a 5xx as a NetworkError with
-    no transport error behind it); not a connection refused or a name that does not resolve,
-    which a wrong address gives as surely as an outage."""
+    """A time-out, or an answer with a server error; not a connection refused or a name that
+    does not resolve, nor a redirect or another 4xx, which a wrong address gives as surely as
+    an outage. PTB raises an error status it has no class for as a NetworkError: its message
+    ends in "(502)" when the body was not the API's JSON (a proxy's page), and is the API's
+    own description when it was (the API answers so only for its own server errors)."""
     if isinstance(error, TimedOut):
         return True
-    return not isinstance(error.__cause__, httpx.TransportError)
+    if isinstance(error.__cause__, httpx.TransportError):
+        return False
+    if error.__cause__ is not None:  # the body was not JSON: the status tells
+        return _SERVER_ERROR.search(error.message) is not None
+    return True
 
 
 def outcome_unknown(error: TelegramError) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Bot, Update
 from telegram.error import (
@@ -77,6 +78,32 @@ def test_start_errors_say_what_to_fix_and_never_quote_the_token() -> None:
     assert "SECRET" not in str(error)
     unreachable = start_error(NetworkError("httpx.ConnectError"), "http://127.0.0.1:9/bot")
     assert "cannot reach the Telegram Bot API at http://127.0.0.1:9/bot" in str(unreachable)
+
+
+def raised_from(error: NetworkError, cause: BaseException) -> NetworkError:
+    error.__cause__ = cause
+    return error
+
+
+def test_only_a_server_error_or_a_time_out_at_start_is_tried_again() -> None:
+    where = "http://proxy.example/bot"
+    not_json = TelegramError("Invalid server response")
+    proxy_502 = start_error(raised_from(NetworkError(
+        "Bad Gateway (502). Parsing the server response b'<html>down</html>' failed"),
+        not_json), where)
+    assert proxy_502.passing and "<html>" not in str(proxy_502)
+    assert "(Bad Gateway (502))" in str(proxy_502)
+    moved = start_error(raised_from(NetworkError(
+        "Moved Permanently (301). Parsing the server response b'<html>' failed"), not_json),
+        where)
+    assert not moved.passing  # a wrong address, not an outage
+    assert start_error(NetworkError("Internal Server Error"), where).passing  # the API's JSON
+    refused = raised_from(NetworkError("httpx.ConnectError: refused"),
+                          httpx.ConnectError("refused"))
+    assert not start_error(refused, where).passing
+    assert start_error(TimedOut(), where).passing
+    assert start_error(RetryAfter(3), where).passing
+    assert not start_error(InvalidToken("Unauthorized"), where).passing
 
 
 def test_harmless_edits_and_markup_errors_are_recognised() -> None:
