@@ -55,6 +55,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         quiz_time=schedule.quiz_time, workdays=tuple(schedule.workdays.split(",")),
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
         waking_hours=calendar.parse_window(schedule.waking_hours),
+        reminder_after=timedelta(hours=schedule.nudge_after_hours),
         dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
         dashboard_link_minutes=settings.dashboard.link_minutes,
         track_reflection=schedule.track_reflection.strip(), check_days=schedule.check_days,

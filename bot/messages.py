@@ -496,8 +496,8 @@ class SettingsSaved:
     """The time zone came from the learner's platform profile, late (not a change they
     made)."""
     reminders_close: str | None = None
-    """The quiz was just set too late for its reminder: when reminders stop (the waking
-    hours' close, 'HH:MM')."""
+    """The quiz was just set too late for its reminder: the latest a reminder comes ('HH:MM',
+    half an hour before the waking hours close)."""
 
 
 @dataclass(frozen=True)

@@ -140,12 +140,11 @@ class DueScan:
 def nudge_time(sent_at: datetime, after: timedelta,
                closes: datetime | None = None) -> datetime | None:
     """When to remind a learner of a quiz sent at ``sent_at`` (None: reminders are off, or
-    too little of the learner's waking hours is left). ``closes``: when the waking hours the
-    quiz was sent in end (None: it was sent outside them, and the due scan waits for them)."""
+    too little of the learner's waking hours is left: :func:`calendar.reminder_at`).
+    ``closes``: when the waking hours the quiz was sent in end (None: it was sent outside
+    them, and the due scan waits for them)."""
     if after <= timedelta(0):
         return None
-    due = sent_at + after
-    if closes is None or due <= closes - calendar.REMINDER_BEFORE_CLOSE:
-        return due
-    latest = closes - calendar.REMINDER_BEFORE_CLOSE
-    return latest if latest >= sent_at + min(after, calendar.REMINDER_SOONEST) else None
+    if closes is None:
+        return sent_at + after
+    return calendar.reminder_at(sent_at, after, closes)

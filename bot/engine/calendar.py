@@ -343,31 +343,41 @@ def waking(day: date, window: tuple[str, str], tz: ZoneInfo) -> tuple[datetime, 
 
 
 REMINDER_BEFORE_CLOSE = timedelta(minutes=30)
-"""A reminder that would fall after the learner's waking hours comes this long before they
-close instead (a 17:00 quiz is reminded of at 19:30, not dropped at 20:00)."""
+"""A reminder that would fall after the learner's waking hours close comes this long before
+they close instead (a 17:00 quiz is reminded of at 19:30, not dropped at 20:00)."""
 REMINDER_SOONEST = timedelta(hours=1)
-"""The least time a quiz is left before its reminder: a quiz later than that in the waking
-hours gets none (the learner is told so when they set its time)."""
+"""The least time a quiz is left before a reminder brought forward (or the whole delay, when
+reminders come sooner than that)."""
 
 
-def reminder_fits(quiz_time: str, window: tuple[str, str]) -> bool:
-    """Whether a quiz at ``quiz_time`` (local 'HH:MM') leaves room for its reminder before the
-    waking hours close (a quiz before they open is reminded of once they do; one after they
-    close gets none)."""
-    def minutes(hhmm: str) -> int:
-        hours, mins = hhmm.split(":")
-        return int(hours) * 60 + int(mins)
-    opens, closes, quiz = minutes(window[0]), minutes(window[1]), minutes(quiz_time)
-    if closes <= opens:  # the window crosses midnight
-        if quiz < closes:  # in its early-morning part
-            quiz += 24 * 60
-        closes += 24 * 60
-    if quiz < opens:
-        return True  # before the window: reminded once it opens
-    if quiz >= closes:
-        return False  # after it: the reminder would come the next day, and is dropped
-    room = (REMINDER_BEFORE_CLOSE + REMINDER_SOONEST).total_seconds() // 60
-    return quiz <= closes - room
+def reminder_at(sent_at: datetime, after: timedelta, closes: datetime) -> datetime | None:
+    """When to remind of a quiz sent at ``sent_at``, in waking hours that end at ``closes``:
+    ``after`` later, or, when that is past the close, :data:`REMINDER_BEFORE_CLOSE` before it
+    if that leaves the quiz :data:`REMINDER_SOONEST` (None: too little time is left)."""
+    due = sent_at + after
+    if due < closes:
+        return due
+    latest = closes - REMINDER_BEFORE_CLOSE
+    return latest if latest >= sent_at + min(after, REMINDER_SOONEST) else None
+
+
+def reminder_fits(quiz_time: str, window: tuple[str, str], after: timedelta,
+                  tz: ZoneInfo, day: date) -> bool:
+    """Whether a quiz at ``quiz_time`` (local 'HH:MM') on ``day`` gets its reminder the same
+    local day (a reminder reminds of that day's question only), in the waking hours
+    ``window`` (a quiz before they open is reminded of once they do)."""
+    if after <= timedelta(0):
+        return True  # no reminders at all: nothing to warn of
+    sent = at_local(day, quiz_time, tz)
+    midnight = at_local(day + timedelta(days=1), "00:00", tz)
+    for opens, closes in (waking(day - timedelta(days=1), window, tz), waking(day, window, tz)):
+        if sent < opens and opens < midnight:
+            reminder = max(sent + after, opens)
+            return reminder < min(closes, midnight)
+        if opens <= sent < closes:
+            when = reminder_at(sent, after, closes)
+            return when is not None and when < midnight
+    return False  # after the window closed: the next one opens on another day
 
 
 def next_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> datetime | None:

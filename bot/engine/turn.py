@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content.catalog import Catalog
@@ -20,6 +20,9 @@ from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
 from bot.messages import LearnerView, Notice, NoticeCode, Outbound, QuestionMessage
 from storage.records import Ask, Awaited, Learner, LearnerChange, LessonSource, Receipt, Streak
+
+REMINDER_AFTER = timedelta(hours=3)
+"""The default wait of a day's quiz before its reminder ([schedule] nudge_after_hours)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class EngineSettings:
     """'platform:user_id' of trainers, who may use stats and reload."""
     waking_hours: tuple[str, str] = ("08:00", "20:00")
     """Local hours in which a reminder may be sent."""
+    reminder_after: timedelta = REMINDER_AFTER
+    """How long a day's quiz waits unanswered before its reminder (0: no reminders)."""
     dashboard_url: str | None = None
     """Where trainers' browsers reach the dashboard (None: it is off)."""
     dashboard_link_minutes: int = 10

@@ -179,10 +179,10 @@ RENDERED: list[tuple[Outbound, str]] = [
     (SettingsSaved(LEARNER, from_profile=True),  # the platform's profile came late
      "Your profile says you are in Europe/Berlin, so your times are that zone's now: lesson at "
      "09:00, quiz at 15:00 (Europe/Berlin), on mon, tue; topics: git."),
-    (SettingsSaved(replace(LEARNER, quiz_time="19:00"), reminders_close="20:00"),
+    (SettingsSaved(replace(LEARNER, quiz_time="19:00"), reminders_close="19:30"),
      "Saved. Lesson at 09:00, quiz at 19:00 (Europe/Berlin), on mon, tue; topics: git. A quiz "
-     "this late gets no reminder if you leave it unanswered: reminders come only until 20:00, "
-     "and at least an hour after the quiz."),
+     "this late gets no reminder if you leave it unanswered: a reminder comes the same day, no "
+     "later than 19:30."),
     (SettingsSaved(replace(LEARNER, quiz_time="07:00")),
      "Saved. Lesson at 09:00, quiz at 07:00 (Europe/Berlin), on mon, tue; topics: git. Your quiz "
      "comes before your lesson, so it asks about earlier lessons."),

@@ -136,13 +136,37 @@ def test_workdays_between_counts_as_a_day_by_day_walk_would() -> None:
                     first, last, workdays), (workdays, first, length)
 
 
-def test_a_reminder_fits_a_quiz_up_to_ninety_minutes_before_the_waking_hours_close() -> None:
-    day = ("08:00", "20:00")
-    assert calendar.reminder_fits("15:00", day) and calendar.reminder_fits("18:30", day)
-    assert not calendar.reminder_fits("18:31", day) and not calendar.reminder_fits("19:59", day)
-    assert calendar.reminder_fits("07:00", day)  # before the window: reminded once it opens
-    assert not calendar.reminder_fits("21:00", day)  # after it: none that day
+def test_a_reminder_fits_when_it_comes_the_same_day_before_the_waking_hours_close() -> None:
+    day, monday, three = ("08:00", "20:00"), date(2026, 3, 2), timedelta(hours=3)
+
+    def fits(quiz: str, window: tuple[str, str] = day, after: timedelta = three) -> bool:
+        return calendar.reminder_fits(quiz, window, after, BERLIN, monday)
+
+    assert fits("15:00") and fits("16:45") and fits("18:30")  # 18:00, 19:45, 19:30
+    assert not fits("18:31") and not fits("19:59")
+    assert fits("07:00")  # before the window: reminded at 10:00
+    assert not fits("21:00")  # after it: none that day
+    assert fits("18:45", after=timedelta(hours=1))  # 19:45, before the close
+    assert fits("19:15", after=timedelta(minutes=30)) and not fits("19:31", after=timedelta(
+        minutes=30))
+    assert fits("19:59", after=timedelta(0))  # no reminders at all: nothing to warn of
     night = ("20:00", "08:00")  # a night shift's window, across midnight
-    assert calendar.reminder_fits("23:00", night) and calendar.reminder_fits("06:30", night)
-    assert calendar.reminder_fits("12:00", night)  # reminded at 20:00
-    assert not calendar.reminder_fits("07:00", night)
+    assert fits("20:30", night)  # 23:30
+    assert not fits("23:00", night)  # 02:00 is the next day: that day's question only
+    assert fits("12:00", night)  # reminded at 20:00
+    assert fits("06:30", night) and not fits("07:00", night)  # 07:30 / none
+
+
+def test_a_reminder_past_the_close_comes_before_it_or_not_at_all() -> None:
+    closes = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+    three = timedelta(hours=3)
+    assert calendar.reminder_at(closes - timedelta(hours=4), three, closes) == closes - timedelta(
+        hours=1)
+    assert calendar.reminder_at(closes - timedelta(hours=3, minutes=15), three, closes) == \
+        closes - timedelta(minutes=15)  # due before the close: as ever
+    assert calendar.reminder_at(closes - timedelta(hours=3), three, closes) == \
+        closes - timedelta(minutes=30)
+    assert calendar.reminder_at(closes - timedelta(hours=1), three, closes) is None
+    one = timedelta(hours=1)
+    assert calendar.reminder_at(closes - timedelta(minutes=75), one, closes) == \
+        closes - timedelta(minutes=15)  # a short delay is not brought forward

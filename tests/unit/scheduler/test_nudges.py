@@ -120,7 +120,7 @@ async def test_a_late_quiz_is_reminded_of_before_the_waking_hours_close(bot: Bot
 async def test_a_quiz_too_late_for_a_reminder_gets_none(bot: Bot) -> None:
     bot.enrol("ann")
     [saved] = bot.say("ann", "time quiz 19:00")
-    assert isinstance(saved, SettingsSaved) and saved.reminders_close == "20:00"
+    assert isinstance(saved, SettingsSaved) and saved.reminders_close == "19:30"
     [fits] = bot.say("ann", "time quiz 18:30")
     assert isinstance(fits, SettingsSaved) and fits.reminders_close is None
     bot.say("ann", "time quiz 19:00")
