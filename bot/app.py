@@ -360,9 +360,8 @@ class Runtime:
 
     def _check_clock(self, database: Database) -> None:
         """Warn when this machine's clock and the database server's differ by a quarter of
-        the worker time-out or more: replicas judge each other's heartbeats by their own
-        clocks, and one whose clock is behind by the time-out is taken for dead (its rows
-        sent again by others)."""
+        the worker time-out or more (before two replicas' clocks are half of it apart, where
+        docs/delivery.md says they take each other for dead and send each other's rows)."""
         server = database.server_time()
         if server is None:
             return
@@ -370,9 +369,9 @@ class Runtime:
         limit = self.settings.schedule.worker_timeout_seconds / 4
         if abs(skew) >= limit:
             log.warning("this machine's clock is %.0f s %s the database server's: replicas "
-                        "whose clocks differ by [schedule] worker_timeout_seconds (%g s) take "
-                        "each other for dead and send their rows again; keep every machine's "
-                        "clock in step (NTP, docs/delivery.md)", abs(skew),
+                        "whose clocks differ by half of [schedule] worker_timeout_seconds (%g "
+                        "s) or more take each other for dead and send their rows again; keep "
+                        "every machine's clock in step (NTP, docs/delivery.md)", abs(skew),
                         "ahead of" if skew > 0 else "behind",
                         self.settings.schedule.worker_timeout_seconds)
 

@@ -416,7 +416,8 @@ POLITE = frozenset({"you", "so", "much", "very", "a", "lot", "again", "mate", "b
 AGREEING = frozenset("\U0001f44d\U0001f44c\u2705\u2714\U0001f642\U0001f60a\U0001f600"
                      "\U0001f603\U0001f604\U0001f601\U0001f60e\U0001f44f\U0001f389\U0001f4aa"
                      "\u2764\U0001f499\U0001f49a\U0001f44a\U0001f91d\U0001f525\u2b50\U0001f31f"
-                     "\U0001f680\U0001f609\U0001f917\U0001f973")
+                     "\U0001f680\U0001f609\U0001f917\U0001f973\U0001f602\U0001f923"
+                     "\U0001f606")
 """Pictures that agree or cheer (thumbs up, OK, a tick, smiles, applause, a heart, ...)."""
 THANKING = frozenset("\U0001f64f")
 """Folded hands: thanks."""
@@ -431,9 +432,9 @@ def _picture_talk(text: str) -> str:
         return "hello"
     if pictures & THANKING:
         return "thanks"
-    if pictures and pictures <= AGREEING | {"\ufe0f", "\u200d", "!", "."} \
+    if pictures & AGREEING and pictures <= AGREEING | {"\ufe0f", "\u200d", "!", "."} \
             | {chr(tone) for tone in range(0x1F3FB, 0x1F400)}:
-        return "ack"
+        return "ack"  # "!!" or "..." alone is no agreement
     return "unclear"
 
 

@@ -142,10 +142,10 @@ sign-in links, a trainer's cohort figures): not answered in a chat others read."
 
 
 NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "flag"})
+"""Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 CANCEL_WORDS = frozenset({"cancel", "never mind", "nevermind", "abort", "cancel that"})
 """Words that call something off; with nothing waiting, the bot says so rather than look
 them up."""
-"""Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
                          NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED,
                          NoticeCode.NOT_YOURS})

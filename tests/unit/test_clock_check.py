@@ -41,7 +41,7 @@ def test_a_clock_far_from_the_database_servers_is_warned_of(
     assert clock_warnings(database, Shifted(timedelta(seconds=5)), caplog) == []
     [ahead] = clock_warnings(database, Shifted(timedelta(seconds=90)), caplog)
     assert ahead.startswith("this machine's clock is 90 s ahead of the database server's")
-    assert "worker_timeout_seconds (60 s)" in ahead and "NTP" in ahead
+    assert "half of [schedule] worker_timeout_seconds (60 s)" in ahead and "NTP" in ahead
     [behind] = clock_warnings(database, Shifted(timedelta(seconds=-20)), caplog)
     assert "20 s behind the database server's" in behind
 

@@ -137,6 +137,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Mar, a learning day with no lesson read and no question answered: the next one you read "
      "or answer starts a new streak.\nLessons: 4 of 28 read; 1 question mastered.\n"
      "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
+    (Profile(replace(LEARNER, topics=()), 0, 0, StreakView(0, 0, 0), (), 0, 0, 0,
+             lessons_left=False, none_in_topics=True),
+     "Ann: 0 points (0 this week).\nStreak: 0 days (best 0).\nLessons: 0 of 0 read; 0 questions "
+     "mastered. The library has no lessons yet: a new one comes when a trainer adds it.\n"
+     "Reviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(replace(LEARNER, topics=("gone",)), 42, 7, StreakView(0, 3, 0), (), 0, 28, 0,
              lessons_left=False, none_in_topics=True),
      "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"

@@ -230,6 +230,7 @@ def test_thanks_and_emoji_get_a_friendly_word_not_a_lookup(say: Say) -> None:
                         ("👍🏽", "ack"), ("🙂🙂", "ack"), ("❤️", "ack"), ("🙏", "thanks"),
                         # Not agreement: a thumbs-up had answered a puzzled face or a sad one.
                         ("🤔", "unclear"), ("👎", "unclear"), ("😢", "unclear"),
+                        ("😂", "ack"), ("👍!", "ack"), ("...", "unclear"), ("!!", "unclear"),
                         ("good morning", "small_talk"),
                         ("how are you?", "small_talk"), ("bye", "bye"),
                         # A greeting with a few words of its own had been looked up ("I have
