@@ -18,6 +18,7 @@ from bot.adapters.console import QUIT, USER, ConsoleAdapter
 from bot.app import BotHost
 from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
+from bot.engine.commands import parse
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.messages import Platform
@@ -113,7 +114,7 @@ class Demo:
         before = self.learner()
         away = before is not None and (before.paused or before.stopped)
         replies = await self.console.answer(text)
-        if text == "start" or (text.lower().strip("/?! ") == "help" and self.learner()):
+        if text == "start" or (parse(text).name == "help" and self.learner()):
             # The demo's own words are in no platform's help: said after it too.
             replies.append(self.phrase("demo_clock", now=self.local_time(), hint=True))
         after = self.learner()

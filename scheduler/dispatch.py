@@ -41,7 +41,6 @@ from scheduler.due import nudge_time
 from storage import Database, StorageError
 from storage.database import unavailable
 from storage.records import Delivery, DeliveryKind, DeliveryStatus, Learner, LearnerChange
-from storage.repositories import Learners
 from storage.unit import Unit
 
 log = logging.getLogger(__name__)
@@ -99,6 +98,8 @@ class _Job:
     delivery: Delivery
     recipient: Recipient
     messages: list[Outbound] = field(default_factory=list)
+    time_zone: str = "UTC"
+    """The learner's, as composed (when a quiz's reminder may come)."""
 
 
 @dataclass
@@ -481,7 +482,7 @@ class Dispatcher:
                               still_mine=functools.partial(self._may_post, row.id))
         # The job carries the lesson chosen, for taking it back if the row ends unsent.
         return _Job(replace(row, lesson_id=_lesson_of(messages) or row.lesson_id), recipient,
-                    messages)
+                    messages, learner.time_zone)
 
     def _messages(self, unit: Unit, row: Delivery, learner: Learner,
                   now: datetime) -> list[Outbound]:
@@ -731,23 +732,10 @@ class Dispatcher:
         if sent.chat_id and sent.chat_id != job.recipient.chat_id:
             learners.update(row.learner_id, LearnerChange(chat_id=sent.chat_id))
         if row.kind is DeliveryKind.QUIZ:
-            learners.set_due(DeliveryKind.NUDGE, {row.learner_id: nudge_time(
-                now, self.settings.nudge_after, self._waking_closes(learners, row, now))})
-
-    def _waking_closes(self, learners: Learners, row: Delivery,
-                       now: datetime) -> datetime | None:
-        """When the learner's waking hours that ``now`` falls in close (None: outside them)."""
-        learner = learners.get(row.learner_id)
-        if learner is None:
-            return None
-        tz = calendar.zone(learner.time_zone)
-        window = self.engine.settings.waking_hours
-        day = calendar.local_date(now, tz)
-        for opens, closes in (calendar.waking(day, window, tz),
-                              calendar.waking(day - timedelta(days=1), window, tz)):
-            if opens <= now < closes:
-                return closes
-        return None
+            closes = calendar.awake_until(now, self.engine.settings.waking_hours,
+                                          calendar.zone(job.time_zone))
+            learners.set_due(DeliveryKind.NUDGE, {
+                row.learner_id: nudge_time(now, self.settings.nudge_after, closes)})
 
     def _undo(self, unit: Unit, row: Delivery, parts: int) -> None:
         """A row that ends without reaching the learner at all: its lesson is not theirs."""

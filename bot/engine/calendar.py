@@ -370,14 +370,21 @@ def reminder_fits(quiz_time: str, window: tuple[str, str], after: timedelta,
         return True  # no reminders at all: nothing to warn of
     sent = at_local(day, quiz_time, tz)
     midnight = at_local(day + timedelta(days=1), "00:00", tz)
-    for opens, closes in (waking(day - timedelta(days=1), window, tz), waking(day, window, tz)):
-        if sent < opens and opens < midnight:
-            reminder = max(sent + after, opens)
-            return reminder < min(closes, midnight)
-        if opens <= sent < closes:
-            when = reminder_at(sent, after, closes)
-            return when is not None and when < midnight
-    return False  # after the window closed: the next one opens on another day
+    closes = awake_until(sent, window, tz)
+    if closes is not None:
+        when = reminder_at(sent, after, closes)
+        return when is not None and when < midnight
+    opens = next_awake(sent, window, tz)
+    if opens is None:
+        return False  # after the window closed: the next one opens on another day
+    return max(sent + after, opens) < min(awake_until(opens, window, tz) or opens, midnight)
+
+
+def latest_reminder(day: date, window: tuple[str, str], tz: ZoneInfo) -> datetime:
+    """The latest a reminder of ``day``'s quiz may come: before the waking hours that open
+    that day close (:data:`REMINDER_BEFORE_CLOSE`), and before local midnight."""
+    closes = waking(day, window, tz)[1]
+    return min(closes - REMINDER_BEFORE_CLOSE, at_local(day + timedelta(days=1), "00:00", tz))
 
 
 def next_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> datetime | None:
@@ -400,8 +407,14 @@ def zone_label(name: str) -> str:
 
 
 def is_awake(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> bool:
-    """True when ``moment`` falls inside the learner's waking hours: those that opened on their
-    local day, or, for a window across midnight, those that opened the day before."""
+    """True when ``moment`` falls inside the learner's waking hours."""
+    return awake_until(moment, window, tz) is not None
+
+
+def awake_until(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> datetime | None:
+    """When the waking hours that ``moment`` falls in close (those that opened on its local
+    day, or, for a window across midnight, the day before); None outside them."""
     day = local_date(moment, tz)
-    return any(opens <= moment < closes for opens, closes in (
-        waking(day, window, tz), waking(day - timedelta(days=1), window, tz)))
+    return next((closes for opens, closes in (waking(day, window, tz),
+                                              waking(day - timedelta(days=1), window, tz))
+                 if opens <= moment < closes), None)

@@ -421,6 +421,9 @@ AGREEING = frozenset("\U0001f44d\U0001f44c\u2705\u2714\U0001f642\U0001f60a\U0001
 """Pictures that agree or cheer (thumbs up, OK, a tick, smiles, applause, a heart, ...)."""
 THANKING = frozenset("\U0001f64f")
 """Folded hands: thanks."""
+_WITH_AGREEING = frozenset({"\ufe0f", "\u200d", "!", "."}
+                           | {chr(tone) for tone in range(0x1F3FB, 0x1F400)})
+"""What may come with an agreeing picture: variation selectors, joiners, skin tones, "!"."""
 
 
 def _picture_talk(text: str) -> str:
@@ -432,8 +435,7 @@ def _picture_talk(text: str) -> str:
         return "hello"
     if pictures & THANKING:
         return "thanks"
-    if pictures & AGREEING and pictures <= AGREEING | {"\ufe0f", "\u200d", "!", "."} \
-            | {chr(tone) for tone in range(0x1F3FB, 0x1F400)}:
+    if pictures & AGREEING and pictures <= AGREEING | _WITH_AGREEING:
         return "ack"  # "!!" or "..." alone is no agreement
     return "unclear"
 

@@ -73,11 +73,12 @@ def set_time(turn: Turn, args: str) -> None:
         turn.update_learner(LearnerChange(next_quiz_at=turn.now) if quiz
                             else LearnerChange(next_lesson_at=turn.now))
     window = turn.settings.waking_hours
-    late = quiz and turn.learner.nudges and not calendar.reminder_fits(
-        hhmm, window, turn.settings.reminder_after, turn.tz, turn.today)
-    latest = calendar.waking(turn.today, window, turn.tz)[1] - calendar.REMINDER_BEFORE_CLOSE
-    turn.say(SettingsSaved(turn.view(), reminders_close=latest.astimezone(turn.tz).strftime(
-        "%H:%M") if late else None))
+    latest = None
+    if quiz and turn.learner.nudges and not calendar.reminder_fits(
+            hhmm, window, turn.settings.reminder_after, turn.tz, turn.today):
+        last = calendar.latest_reminder(turn.today, window, turn.tz).astimezone(turn.tz)
+        latest = last.strftime("%H:%M") if last.date() == turn.today else "midnight"
+    turn.say(SettingsSaved(turn.view(), reminders_close=latest))
 
 
 def set_zone(turn: Turn, args: str) -> None:

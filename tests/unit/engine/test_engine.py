@@ -379,6 +379,25 @@ def test_settings_are_validated(say: Say) -> None:
     assert say("lesson")[0].lesson.title == "Three"
 
 
+def test_a_night_shifts_quiz_too_late_for_a_reminder_names_midnight(
+        database: Database, lessons: Path) -> None:
+    """The warning had named the window's close the next morning (07:30), while the reason is
+    that a reminder is that day's only."""
+    catalog = Catalog(lessons)
+    catalog.load()
+    night = Engine(database, catalog, EngineSettings(waking_hours=("20:00", "08:00")))
+
+    def say(text: str) -> list[Outbound]:
+        return night.handle(Inbound(Platform.SLACK, "nina", "Dnina", text=text),
+                            datetime(2026, 3, 2, 12, tzinfo=UTC))
+
+    say("hi")
+    [late] = say("time quiz 23:00")
+    assert isinstance(late, SettingsSaved) and late.reminders_close == "midnight"
+    [fits] = say("time quiz 20:30")
+    assert isinstance(fits, SettingsSaved) and fits.reminders_close is None
+
+
 def test_topics_a_trainer_emptied_are_not_taken_for_every_lesson_read(
         say: Say, engine: Engine, lessons: Path) -> None:
     say("hi")

@@ -170,3 +170,11 @@ def test_a_reminder_past_the_close_comes_before_it_or_not_at_all() -> None:
     one = timedelta(hours=1)
     assert calendar.reminder_at(closes - timedelta(minutes=75), one, closes) == \
         closes - timedelta(minutes=15)  # a short delay is not brought forward
+
+
+def test_the_latest_reminder_is_before_the_close_and_before_midnight() -> None:
+    monday = date(2026, 3, 2)
+    assert calendar.latest_reminder(monday, ("08:00", "20:00"), BERLIN) == \
+        calendar.at_local(monday, "19:30", BERLIN)
+    assert calendar.latest_reminder(monday, ("20:00", "08:00"), BERLIN) == \
+        calendar.at_local(monday + timedelta(days=1), "00:00", BERLIN)
