@@ -7,7 +7,7 @@ import contextlib
 import importlib
 import logging
 import signal
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,7 +39,11 @@ log = logging.getLogger(__name__)
 
 START_WAITS = (5.0, 10.0, 20.0, 30.0, 60.0)
 """Seconds between tries of a platform that fails to start with a passing error (a server
-error or a time-out): about two minutes in all, then `run` gives up with that error."""
+error or a time-out): about two minutes in all, then `run` gives up with that error. A 429
+that says how long to wait is waited out as asked instead, up to ``START_WAIT_MOST``."""
+START_WAIT_MOST = 300.0
+"""The longest a 429 at start makes `run` wait before its next try (a platform asking for
+more is tried again after five minutes all the same, and the log says so)."""
 INBOUND_RETRY = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds between tries of a learner's message while the database is away (about 15 s in
 all, what a PostgreSQL failover takes)."""
@@ -147,6 +151,18 @@ def _log_change(catalog: Catalog, change: CatalogChange) -> None:
         log.info("lesson removed: %s", lesson_id)
 
 
+def start_wait(planned: float, asked: float | None) -> tuple[float, str]:
+    """The seconds to wait before the next try at starting an adapter, and what the log adds
+    to say why: ``planned`` (from ``START_WAITS``), or longer when a 429 asked for longer,
+    up to ``START_WAIT_MOST``."""
+    if asked is None or not asked > planned:  # NaN too
+        return planned, ""
+    if asked > START_WAIT_MOST:
+        return max(planned, START_WAIT_MOST), (f" (the platform asked for {asked:g} s; run "
+                                               f"waits {START_WAIT_MOST:g} s at most)")
+    return asked, " (as the platform asked)"
+
+
 class BotHost:
     """What adapters call: the engine, run off the event loop, on the runtime's clock."""
 
@@ -248,9 +264,12 @@ class Runtime:
 
     def __init__(self, settings: Settings, secrets: Secrets, clock: Clock | None = None,
                  adapters: dict[Platform, Adapter] | None = None,
-                 start_waits: Sequence[float] = START_WAITS) -> None:
+                 start_waits: Sequence[float] = START_WAITS,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.settings = settings
         self.start_waits = tuple(start_waits)
+        self._sleep = sleep
+        """How a start waits between tries of a platform (tests record the waits)."""
         self.secrets = secrets
         self.clock: Clock = clock or SystemClock()
         self.adapters = adapters
@@ -347,9 +366,10 @@ class Runtime:
                 wait = next(waits, None)
                 if not exc.passing or wait is None:
                     raise
-                log.warning("%s did not start: %s; trying again in %g s", platform.value, exc,
-                            wait, extra={"platform": platform.value})
-                await asyncio.sleep(wait)
+                wait, why = start_wait(wait, exc.retry_after)
+                log.warning("%s did not start: %s; trying again in %g s%s", platform.value, exc,
+                            wait, why, extra={"platform": platform.value})
+                await self._sleep(wait)
 
     def _watch_outbox(self, database: Database) -> None:
         """Report this database's outbox at /metrics (one collector at a time)."""

@@ -84,8 +84,11 @@ class AdapterStartError(MicrolearnError):
     message says which setting or variable to fix. ``passing``: the platform answered with a
     server error or did not answer in time, which a later try may not meet (`run` tries
     again a few times before it gives up); a rejected token or an address that refuses
-    connections is no passing error."""
+    connections is no passing error. ``retry_after``: the seconds a 429 asked the bot to wait
+    before it tries again (None when the platform did not say)."""
 
-    def __init__(self, message: str, passing: bool = False) -> None:
+    def __init__(self, message: str, passing: bool = False,
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.passing = passing
+        self.retry_after = retry_after

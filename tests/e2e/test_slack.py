@@ -1044,6 +1044,38 @@ async def test_run_tries_again_when_slack_fails_at_start_and_not_for_a_bad_token
     assert len(fake.calls_to("auth.test")) == calls + 1
 
 
+async def test_a_429_at_start_is_waited_out_as_long_as_slacks_retry_after_asks(
+        fake: FakeSlack, tmp_path: Path, clock: ManualClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A Retry-After too long for slack_sdk's own retry (over 5 s) had been tried again after
+    the first 5 s wait; capped at five minutes, which the log says."""
+    settings = Settings(
+        lessons=LessonsSettings(dir=str(SAMPLE)),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+        server=ServerSettings(enabled=False),
+        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    fake.fail_next("auth.test", 429, "ratelimited", retry_after=45)
+    fake.fail_next("auth.test", 429, "ratelimited", retry_after=3600)
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock,
+                      start_waits=(5.0, 10.0, 20.0), sleep=wait)
+    await runtime.start()
+    try:
+        assert len(fake.calls_to("auth.test")) == 3 and waits == [45.0, 300.0]
+        tries = [r.getMessage() for r in caplog.records if "did not start" in r.getMessage()]
+        assert tries[0].startswith("slack did not start: Slack refused checking the bot "
+                                   "token (auth.test): ratelimited"), tries
+        assert tries[0].endswith("; trying again in 45 s (as the platform asked)"), tries
+        assert tries[1].endswith("; trying again in 300 s (the platform asked for 3600 s; "
+                                 "run waits 300 s at most)"), tries
+    finally:
+        await runtime.stop()
+
+
 async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(
         fake: FakeSlack, tmp_path: Path, clock: ManualClock) -> None:
     port = free_port()

@@ -1183,6 +1183,50 @@ async def test_run_tries_again_when_telegram_is_down_at_start(
         await runtime.stop()
 
 
+async def test_a_429_at_start_is_waited_out_as_long_as_telegram_asks(
+        fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A 429 with retry_after 40 had been tried again after the first 5 s wait, into the
+    same flood control."""
+    fake.fail_next("getMe", 429, retry_after=40)
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
+                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=wait)
+    await runtime.start()
+    try:
+        assert len(fake.calls_of("getMe")) == 2 and waits == [40.0]
+        [tried] = [r.getMessage() for r in caplog.records if "did not start" in r.getMessage()]
+        assert tried.startswith("telegram did not start: Telegram asked the bot to wait")
+        assert tried.endswith("; trying again in 40 s (as the platform asked)"), tried
+    finally:
+        await runtime.stop()
+
+
+async def test_a_429_at_start_asking_for_hours_waits_five_minutes_and_says_so(
+        fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fake.fail_next("getMe", 429, retry_after=7200)
+    fake.fail_next("getMe", 429, retry_after=2)  # less than planned: the planned wait
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
+                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=wait)
+    await runtime.start()
+    try:
+        assert len(fake.calls_of("getMe")) == 3 and waits == [300.0, 10.0]
+        tries = [r.getMessage() for r in caplog.records if "did not start" in r.getMessage()]
+        assert tries[0].endswith("; trying again in 300 s (the platform asked for 7200 s; "
+                                 "run waits 300 s at most)"), tries
+        assert tries[1].endswith("; trying again in 10 s"), tries
+    finally:
+        await runtime.stop()
+
+
 async def test_a_signal_while_run_waits_for_telegram_stops_it_at_once(
         fake: FakeTelegram, tmp_path: Path) -> None:
     """The start's waits for a platform that is down had held SIGTERM for minutes."""

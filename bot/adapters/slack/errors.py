@@ -51,6 +51,12 @@ def code(error: SlackApiError) -> str:
 
 def retry_after(error: SlackApiError) -> float:
     """The seconds a 429 asks us to wait."""
+    asked = asked_wait(error)
+    return DEFAULT_RETRY_AFTER if asked is None else asked
+
+
+def asked_wait(error: SlackApiError) -> float | None:
+    """The seconds of the answer's Retry-After header; None without a readable one."""
     headers = error.response.headers or {}
     for name, value in headers.items():
         if name.lower() == "retry-after":
@@ -58,8 +64,8 @@ def retry_after(error: SlackApiError) -> float:
             try:
                 return max(0.0, float(raw))
             except (TypeError, ValueError):
-                break
-    return DEFAULT_RETRY_AFTER
+                return None
+    return None
 
 
 def token_refused(error: BaseException) -> bool:
@@ -98,9 +104,10 @@ def start_error(error: BaseException, variable: str, what: str) -> AdapterStartE
             return AdapterStartError(
                 f"Slack rejected {variable} ({name}) when {what}: set it to a valid token of "
                 "your Slack app (docs/slack.md)")
+        limited = error.response.status_code == 429
         return AdapterStartError(f"Slack refused {what}: {name} (docs/slack.md)",
-                                 passing=error.response.status_code >= 500
-                                 or error.response.status_code == 429)
+                                 passing=error.response.status_code >= 500 or limited,
+                                 retry_after=asked_wait(error) if limited else None)
     return AdapterStartError(
         f"cannot reach Slack when {what}: {type(error).__name__}: {error}; check the network "
         "and [slack] api_base_url",

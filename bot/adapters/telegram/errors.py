@@ -94,7 +94,7 @@ def start_error(error: TelegramError, where: str) -> AdapterStartError:
         return AdapterStartError(f"Telegram rejected the bot token: {TOKEN_HELP}")
     if isinstance(error, RetryAfter):
         return AdapterStartError(f"Telegram asked the bot to wait ({error.message})",
-                                 passing=True)
+                                 passing=True, retry_after=retry_after_seconds(error))
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         said = error.message.split(". Parsing the server response", 1)[0]  # no HTML page
         return AdapterStartError(f"cannot reach the Telegram Bot API at {where} "

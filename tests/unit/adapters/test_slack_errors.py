@@ -77,6 +77,15 @@ def test_start_errors_name_the_variable_and_never_the_token() -> None:
     assert "api_base_url" in str(unreachable)
 
 
+def test_a_429_at_start_carries_the_wait_slack_asked_for() -> None:
+    limited = start_error(api_error("ratelimited", 429, {"Retry-After": "45"}), "V", "x")
+    assert limited.passing and limited.retry_after == 45.0
+    unsaid = start_error(api_error("ratelimited", 429), "V", "x")
+    assert unsaid.passing and unsaid.retry_after is None  # run's own waits then
+    down = start_error(api_error("service_unavailable", 503, {"Retry-After": "9"}), "V", "x")
+    assert down.passing and down.retry_after is None
+
+
 @pytest.mark.parametrize(("event", "typing"), [
     ({"channel_type": "im", "user": "U1", "channel": "D1", "text": "hi"}, True),
     ({"channel_type": "im", "user": "U1", "channel": "D1", "subtype": "message_changed"}, False),

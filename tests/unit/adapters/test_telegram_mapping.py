@@ -103,6 +103,8 @@ def test_only_a_server_error_or_a_time_out_at_start_is_tried_again() -> None:
     assert not start_error(refused, where).passing
     assert start_error(TimedOut(), where).passing
     assert start_error(RetryAfter(3), where).passing
+    assert start_error(RetryAfter(3), where).retry_after == 3.0
+    assert start_error(TimedOut(), where).retry_after is None
     assert not start_error(InvalidToken("Unauthorized"), where).passing
 
 
