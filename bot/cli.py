@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +32,7 @@ from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
 
 if TYPE_CHECKING:
+    from bot.adapters.console import Prompt
     from bot.config import LookupSettings
 
 DEFAULT_LESSONS = "lessons"
@@ -441,13 +442,19 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
             # as a person typing would be, not by words alone while the model still loads.
             engine.catalog.wait_for_meaning(DEMO_MEANING_WAIT_S)
         console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty())
-        lines = typed_lines() if interactive else io.TextIOWrapper(
+        prompt = typing_prompt() if interactive else None
+        lines: Iterable[str] = prompt.lines() if prompt is not None else io.TextIOWrapper(
             sys.stdin.buffer, encoding="utf-8", errors="replace")
+        if prompt is not None:
+            log_above(prompt)
         catalog = engine.catalog
 
         def changed(change: CatalogChange) -> None:  # a trainer trying an edit sees it taken
             for line in change_lines(change, catalog):
-                click.echo(line, err=True)
+                if prompt is not None:
+                    prompt.write(line, sys.stderr)
+                else:
+                    click.echo(line, err=True)
 
         catalog.subscribe(changed)
         try:
@@ -485,18 +492,31 @@ DEMO_MEANING_WAIT_S = 120.0
 a few, a warm cache loads in one)."""
 
 
-def typed_lines() -> Iterator[str]:
-    """Lines typed at a prompt, with line editing and history (readline) where the platform
-    has it; ends at end of input (Ctrl-D)."""
+def typing_prompt() -> Prompt:
+    """The demo's prompt in a terminal, with line editing and history (readline) where the
+    platform has it."""
     import contextlib
+
+    from bot.adapters.console import Prompt
 
     with contextlib.suppress(ImportError):  # Windows has none: plain input there
         import readline  # noqa: F401 - importing it gives input() editing and history
-    while True:
-        try:
-            yield input("> ")
-        except EOFError:
-            return
+    return Prompt("> ")
+
+
+def log_above(prompt: Prompt) -> None:
+    """Write the log lines meant for standard error (warnings and errors; more with -v) above
+    ``prompt``: one from another thread (the lesson folder's watcher, lookup loading in the
+    background) had run into the line being typed."""
+    from bot.adapters.console import PromptLog
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+            above = PromptLog(prompt, sys.stderr, handler.level)
+            above.setFormatter(handler.formatter)
+            root.removeHandler(handler)
+            root.addHandler(above)
 
 
 @main.command("run")

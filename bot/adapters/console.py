@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -131,6 +133,93 @@ class ConsoleAdapter:
         for reply in replies:
             self.output.write(reply + "\n\n")
         self.output.flush()
+
+
+class Prompt:
+    """The prompt a person types at in a terminal, and the one way other threads write to
+    that terminal while it waits (the lesson folder's watcher, lookup loading in the
+    background): such a line goes on a line of its own above the prompt, which is drawn again
+    with what was typed so far. Written straight to the terminal, a log line had run on after
+    the prompt ("> xyz2026-... ERROR ...") and left the person typing on a line with no
+    prompt.
+
+    ``read`` shows the prompt and reads a line (``input``, which has line editing and history
+    where readline is loaded); ``typed`` tells what is typed so far (readline's line buffer)."""
+
+    def __init__(self, text: str = "> ", output: TextIO | None = None,
+                 read: Callable[[str], str] = input,
+                 typed: Callable[[], str] | None = None) -> None:
+        self.text = text
+        self.output = output if output is not None else sys.stdout
+        self._read = read
+        self._typed = typed if typed is not None else _line_buffer
+        self._lock = threading.Lock()
+        self._waiting = False
+
+    def lines(self) -> Iterator[str]:
+        """Lines typed at the prompt, until end of input (Ctrl-D)."""
+        while True:
+            with self._lock:
+                self._waiting = True
+            try:
+                line = self._read(self.text)
+            except EOFError:
+                return
+            finally:
+                with self._lock:
+                    self._waiting = False
+            yield line
+
+    def write(self, text: str, stream: TextIO) -> None:
+        """Write ``text`` as a line of its own to ``stream``: above the prompt, drawn again
+        after it, while the prompt waits on the same screen; as it is otherwise."""
+        with self._lock:
+            if self._waiting and _same_screen(stream, self.output):
+                stream.write(f"\r{CLEAR_LINE}{text}\n")
+                stream.flush()
+                self.output.write(self.text + self._typed())
+                self.output.flush()
+            else:
+                stream.write(text + "\n")
+                stream.flush()
+
+
+CLEAR_LINE = "\x1b[K"
+"""The terminal's 'erase to the end of the line' (after a carriage return: the prompt's line)."""
+
+
+class PromptLog(logging.Handler):
+    """Log records written through a :class:`Prompt`, so a warning from another thread shows
+    above the prompt instead of running into what is being typed."""
+
+    def __init__(self, prompt: Prompt, stream: TextIO, level: int = logging.NOTSET) -> None:
+        super().__init__(level)
+        self.prompt = prompt
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.prompt.write(self.format(record), self.stream)
+        except Exception:  # logging's own rule: a failing handler reports, never raises
+            self.handleError(record)
+
+
+def _same_screen(stream: TextIO, output: TextIO) -> bool:
+    """Whether ``stream`` shows where the prompt does: the same stream, or both terminals
+    (standard error and output in a terminal; not a log redirected to a file)."""
+    if stream is output:
+        return True
+    try:
+        return stream.isatty() and output.isatty()
+    except (AttributeError, ValueError):  # a closed or unusual stream
+        return False
+
+
+def _line_buffer() -> str:
+    """What is typed at the prompt so far (readline's buffer; nothing without readline)."""
+    readline = sys.modules.get("readline")
+    get = getattr(readline, "get_line_buffer", None)
+    return str(get()) if get is not None else ""
 
 
 def terminal_markdown(text: str, width: int | None = None) -> str:

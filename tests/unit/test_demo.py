@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.adapters.console import ConsoleAdapter, to_inbound
+from bot.adapters.console import ConsoleAdapter, Prompt, PromptLog, to_inbound
 from bot.app import open_engine
 from bot.demo import Demo, demo_clock
 from bot.engine.turn import EngineSettings
@@ -144,6 +144,8 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
                             check=False)
     assert result.returncode == 0 and "Here is what I understand" in result.stdout
     assert result.stdout.rstrip().endswith("Bye!")
+    # The migrations and lookup's loading log info lines: shown with -v only, not in a chat.
+    assert " INFO " not in result.stderr, result.stderr
     # Enter alone (or spaces) is no message: it had been answered "I read text only".
     blank = subprocess.run([sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE)],
                            input="\n   \nhelp\n", text=True, capture_output=True, timeout=120,
@@ -279,6 +281,114 @@ def test_a_lesson_saved_while_the_demo_runs_is_served_at_once(tmp_path: Path) ->
 
     demo.run(lines())
     assert "# Feeding zebras at dawn" in output.getvalue()
+
+
+def test_a_warning_from_another_thread_goes_above_the_prompt_which_comes_back_as_typed(
+        ) -> None:
+    """A lesson broken by a save logs an error from the watcher's thread while the person
+    types: written straight to the terminal it ran on after "> how do I" and left them
+    typing on a line with no prompt."""
+    import logging
+    import threading
+
+    screen = io.StringIO()
+    log = logging.getLogger("tests.demo.prompt")
+    log.propagate = False
+
+    def read(text: str) -> str:  # input(): the prompt shown, then typing; the watcher logs
+        screen.write(text + "how do I")
+        for level, words in ((logging.INFO, "lesson folder watched"),
+                             (logging.ERROR, "broken.md:2: error: front matter")):
+            thread = threading.Thread(target=log.log, args=(level, words))
+            thread.start()
+            thread.join()
+        screen.write(" spot phishing\n")  # typed on, and Enter
+        return "how do I spot phishing"
+
+    prompt = Prompt("> ", screen, read=read, typed=lambda: "how do I")
+    handler = PromptLog(prompt, screen, logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log.addHandler(handler)
+    try:
+        lines = prompt.lines()
+        assert next(lines) == "how do I spot phishing"
+        # The line being typed cleared, the error on a line of its own, the prompt again with
+        # what was typed; the info line is not shown at all (below the handler's level).
+        log.error("between two prompts")  # nothing to redraw: a plain line
+        assert screen.getvalue() == ("> how do I\r\x1b[KERROR broken.md:2: error: front "
+                                     "matter\n> how do I spot phishing\n"
+                                     "ERROR between two prompts\n")
+    finally:
+        log.removeHandler(handler)
+
+
+def test_the_demo_at_a_terminal_writes_standard_errors_log_above_its_prompt(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from bot.cli import log_above
+
+    root = logging.getLogger()
+    plain = logging.StreamHandler(sys.stderr)
+    plain.setLevel(logging.WARNING)
+    formatter = logging.Formatter("%(levelname)s %(message)s")
+    plain.setFormatter(formatter)
+    monkeypatch.setattr(root, "handlers", [plain])
+    prompt = Prompt("> ", io.StringIO())
+    log_above(prompt)
+    [above] = root.handlers
+    assert isinstance(above, PromptLog) and above.prompt is prompt
+    assert above.stream is sys.stderr and above.level == logging.WARNING
+    assert above.formatter is formatter  # the format chosen (text or json) kept
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_a_lesson_broken_while_typing_in_a_terminal_is_named_above_the_prompt(
+        tmp_path: Path) -> None:
+    """The demo in a real (pseudo-)terminal with readline: a file broken by a save while a
+    line is half typed."""
+    import os
+    import pty
+    import re
+    import select
+    import shutil
+    import time
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(SAMPLE, folder)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the demo, at the terminal
+        os.execve(sys.executable, [sys.executable, "-m", "bot", "demo", "--lessons",
+                                   str(folder), "--db", f"sqlite:///{tmp_path / 'demo.db'}"],
+                  {**os.environ, "TERM": "xterm", "COLUMNS": "300"})
+    screen = b""
+
+    def read_until(pattern: bytes, seconds: float = 60) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + seconds
+        while not re.search(pattern, screen) and time.monotonic() < deadline:
+            if select.select([terminal], [], [], 0.1)[0]:
+                try:
+                    screen += os.read(terminal, 65536)
+                except OSError:  # the demo has ended
+                    break
+        assert re.search(pattern, screen), screen[-2000:]
+
+    try:
+        read_until(rb"> $")
+        os.write(terminal, b"how do I")
+        read_until(rb"> how do I$")
+        (folder / "broken.md").write_text("---\nid: [\n---\n", encoding="utf-8")
+        # The error logged by the watcher's thread, then the demo's own line about it, each
+        # over the half-typed line (cleared), each followed by the prompt and what was typed.
+        read_until(rb"> how do I\r\x1b\[K[^\r\n]* ERROR bot\.content\.catalog: broken\.md:2: "
+                   rb"error: [^\r\n]*\r\n> how do I\r\x1b\[K\(lessons: broken\.md has 1 "
+                   rb"error[^\r\n]*\r\n> how do I$")
+        os.write(terminal, b"\n/quit\n")
+        read_until(rb"Bye!")
+    finally:
+        os.close(terminal)
+        os.waitpid(pid, 0)
 
 
 def test_a_kept_database_continues_the_clock_where_it_left_off(tmp_path: Path) -> None:
