@@ -397,14 +397,16 @@ def lessons_watch(folder: str) -> None:
               type=click.Path(file_okay=False), help="Lesson folder.")
 @click.option("--db", "url", default=None,
               help="Database URL (default: a fresh SQLite file for this run).")
-@click.option("--timezone", "zone", default="UTC", show_default=True,
-              help="The demo learner's time zone, like Europe/Berlin.")
+@click.option("--timezone", "zone", default=None,
+              help="The demo learner's time zone, like Europe/Berlin, as if they had said "
+                   "where they are (default: the config's [schedule] time_zone, else UTC, "
+                   "which the greeting asks them to change).")
 @click.option("--start", type=When(with_time=True), default=None,
               help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Take schedule defaults, trainers and [lookup] settings from this config "
                    "file.")
-def demo(folder: str, url: str | None, zone: str, start: datetime | None,
+def demo(folder: str, url: str | None, zone: str | None, start: datetime | None,
          config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
     import dataclasses
@@ -421,10 +423,13 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         config = load(config_file) if config_file else Settings()
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
-    try:
-        settings = dataclasses.replace(engine_settings(config), time_zone=calendar.zone(zone).key)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--timezone") from exc
+    settings = engine_settings(config)
+    if zone is not None:  # the learner's own: the default for the demo's one learner too
+        try:
+            zone = calendar.zone(zone).key
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--timezone") from exc
+        settings = dataclasses.replace(settings, time_zone=zone)
     with tempfile.TemporaryDirectory() as scratch:
         try:
             database, engine = open_engine(Path(folder), url or f"sqlite:///{scratch}/demo.db",
@@ -434,14 +439,17 @@ def demo(folder: str, url: str | None, zone: str, start: datetime | None,
         unknown = unknown_tracks(engine.catalog, settings.track_order)
         if unknown:
             click.echo(f"warning: {unknown}", err=True)
-        clock = demo_clock(start.replace(tzinfo=calendar.zone(zone)) if start else None,
-                           settings, database)
+        clock = demo_clock(start.replace(tzinfo=calendar.zone(settings.time_zone))
+                           if start else None, settings, database)
         interactive = sys.stdin.isatty()
         if not interactive:
             # A scripted demo reads its questions at once: let them be answered by meaning,
             # as a person typing would be, not by words alone while the model still loads.
             engine.catalog.wait_for_meaning(DEMO_MEANING_WAIT_S)
-        console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty())
+        # A zone given is the learner's, as a platform gives one (Slack's profile): the
+        # greeting says it is theirs instead of asking where they are.
+        console = ConsoleAdapter(sys.stdout, styled=interactive and sys.stdout.isatty(),
+                                 time_zone=zone)
         prompt = typing_prompt() if interactive else None
         lines: Iterable[str] = prompt.lines() if prompt is not None else io.TextIOWrapper(
             sys.stdin.buffer, encoding="utf-8", errors="replace")

@@ -30,9 +30,11 @@ USER = "you"
 QUIT = ("/quit", "quit", "/exit", "exit")
 
 
-def to_inbound(text: str) -> Inbound:
-    """A typed line as the neutral event (the console has one learner)."""
-    return Inbound(Platform.CONSOLE, USER, chat_id=USER, text=text, display_name="You")
+def to_inbound(text: str, time_zone: str | None = None) -> Inbound:
+    """A typed line as the neutral event (the console has one learner; ``time_zone``: the
+    one they gave, as a platform's profile gives one)."""
+    return Inbound(Platform.CONSOLE, USER, chat_id=USER, text=text, display_name="You",
+                   time_zone=time_zone)
 
 
 class ConsoleAdapter:
@@ -42,8 +44,11 @@ class ConsoleAdapter:
 
     def __init__(self, output: TextIO, prompt: bool = False,
                  renderer: Renderer | None = None, styled: bool = False,
-                 files: Path | None = None) -> None:
+                 files: Path | None = None, time_zone: str | None = None) -> None:
         self.output = output
+        self.time_zone = time_zone
+        """The learner's time zone when they gave one (`demo --timezone`): enrolled in it,
+        they are greeted in their own time zone, not asked where they are."""
         self.files = files
         """Where files for the learner (their `mydata`) are written: this folder, else the
         current one."""
@@ -82,7 +87,7 @@ class ConsoleAdapter:
         if self._host is None:
             raise RuntimeError("the console adapter is not started: call start(host) first")
         try:
-            return self.show(await self._host.handle(to_inbound(text)))
+            return self.show(await self._host.handle(to_inbound(text, self.time_zone)))
         except DatabaseAway as exc:
             log.warning("%s", exc, extra={"platform": "console"})
             return [self.renderer.phrase("sorry")]

@@ -61,6 +61,26 @@ def test_demo_through_a_pipe_shows_a_lesson_a_review_the_streak_and_ends_on_quit
     assert out.rstrip().endswith("Bye!")
 
 
+def test_a_time_zone_given_is_the_learners_own_and_the_configs_only_a_default(
+        tmp_path: Path) -> None:
+    """`demo --timezone Europe/Berlin` had been greeted "for now in the time zone
+    Europe/Berlin: tell me where you are", as if no zone had been given; and the config's
+    [schedule] time_zone had been overridden by --timezone's own default, UTC."""
+    given = piped("now\n")  # --timezone Europe/Berlin
+    greeting = given.splitlines()[0]
+    assert greeting.endswith("review questions (15:00), in your time zone (Europe/Berlin).")
+    assert "tell me where you are" not in given
+    config = tmp_path / "config.toml"
+    config.write_text('[schedule]\ntime_zone = "Asia/Tokyo"\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE), "--config", str(config),
+         "--start", "2026-03-02T09:00"],
+        input="now\n", text=True, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "for now in the time zone Asia/Tokyo: tell me where you are" in result.stdout
+    assert "[demo clock: Mon 02 Mar 2026, 09:00 JST]" in result.stdout
+
+
 LATER = """lesson
 done
 quiz
@@ -146,6 +166,8 @@ def test_demo_ends_at_end_of_input_and_rejects_a_bad_time_zone() -> None:
     assert result.stdout.rstrip().endswith("Bye!")
     # The migrations and lookup's loading log info lines: shown with -v only, not in a chat.
     assert " INFO " not in result.stderr, result.stderr
+    # No --timezone: the default zone, which the greeting asks the learner to change.
+    assert 'for now in the time zone UTC: tell me where you are' in result.stdout
     # Enter alone (or spaces) is no message: it had been answered "I read text only".
     blank = subprocess.run([sys.executable, "-m", "bot", "demo", "--lessons", str(SAMPLE)],
                            input="\n   \nhelp\n", text=True, capture_output=True, timeout=120,
