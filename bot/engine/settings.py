@@ -164,8 +164,14 @@ def set_days(turn: Turn, args: str) -> None:
     change(turn, LearnerChange(workdays=days))
 
 
+TOPICS_ADD = ("add", "plus", "also", "+")
+TOPICS_REMOVE = ("remove", "drop", "without", "except", "minus", "-")
+
+
 def set_topics(turn: Turn, args: str) -> None:
-    """`topics security git`; alone, the topics chosen and available; `topics all` resets."""
+    """`topics security git` chooses those; `topics add security` (or `+security`) and
+    `topics remove git` (or `-git`, `without git`) change the choice; alone, the topics
+    chosen and available; `topics all` resets."""
     available = sorted({lesson.topic for lesson in turn.catalog.lessons()})
     words = [word.strip().lower() for word in args.replace(",", " ").split()]
     if not words:
@@ -173,6 +179,15 @@ def set_topics(turn: Turn, args: str) -> None:
         return
     if words in (["all"], ["any"], ["none"]):
         change(turn, LearnerChange(topics=()))
+        return
+    edit = ""
+    if words[0] in TOPICS_ADD + TOPICS_REMOVE and words[0] not in available:
+        edit, words = ("add" if words[0] in TOPICS_ADD else "remove"), words[1:]
+    elif words[0][:1] in "+-" and len(words[0]) > 1:
+        edit, words = ("add" if words[0][0] == "+" else "remove"), [words[0][1:], *words[1:]]
+    if edit and not words:
+        turn.say(Invalid(f'name the topic to {edit}: "topics {edit} '
+                         f'{available[0] if available else "security"}"'))
         return
     unknown = [word for word in words if word not in available]
     if unknown:
@@ -185,7 +200,20 @@ def set_topics(turn: Turn, args: str) -> None:
                if guesses else "")
             + f"; your topics are as they were. Topics are: {', '.join(available)}"))
         return
-    change(turn, LearnerChange(topics=tuple(words)))
+    chosen = turn.learner.topics
+    if edit == "add":
+        if not chosen:  # every topic is chosen already: adding one would narrow the choice
+            turn.say(TopicsNow(chosen, tuple(available)))
+            return
+        words = [*chosen, *(word for word in words if word not in chosen)]
+    elif edit == "remove":
+        words = [topic for topic in (chosen or available) if topic not in words]
+        if not words:
+            turn.say(Invalid('that leaves no topic; "topics all" chooses every topic again'))
+            return
+        if sorted(words) == available:
+            words = []
+    change(turn, LearnerChange(topics=tuple(dict.fromkeys(words))))
 
 
 def set_nudges(turn: Turn, args: str) -> None:

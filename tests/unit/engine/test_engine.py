@@ -25,6 +25,7 @@ from bot.messages import (
     Reloaded,
     Resumed,
     SettingsSaved,
+    TopicsNow,
     Welcome,
 )
 from storage import Database
@@ -377,6 +378,43 @@ def test_settings_are_validated(say: Say) -> None:
     out = say("topics extra")
     assert out[-1].learner.topics == ("extra",)
     assert say("lesson")[0].lesson.title == "Three"
+
+
+def test_topics_are_added_and_removed_one_at_a_time(say: Say) -> None:
+    """`topics extra` then `topics basics` had replaced the first choice: a learner adding a
+    topic had to name every topic again."""
+    say("hi")
+    assert say("topics extra")[-1].learner.topics == ("extra",)
+    assert say("topics add basics")[-1].learner.topics == ("extra", "basics")
+    assert say("topics -extra")[-1].learner.topics == ("basics",)
+    assert say("topics +extra")[-1].learner.topics == ("basics", "extra")
+    assert say("topics remove basics")[-1].learner.topics == ("extra",)
+    [last] = say("topics remove extra")  # nothing would be left: refused, choice kept
+    assert isinstance(last, Invalid) and '"topics all"' in last.reason
+    [unknown] = say("topics add extr")
+    assert isinstance(unknown, Invalid) and "did you mean 'extra'" in unknown.reason
+    [bare] = say("topics add")
+    assert isinstance(bare, Invalid) and bare.reason.startswith("name the topic to add")
+    assert say("topics all")[-1].learner.topics == ()
+    # From every topic: removing one leaves the others; adding one changes nothing.
+    assert say("topics without extra")[-1].learner.topics == ("basics",)
+    say("topics all")
+    [already] = say("topics add extra")
+    assert isinstance(already, TopicsNow) and already.chosen == ()
+    listed = say("topics basics")[-1]
+    assert listed.learner.topics == ("basics",)
+
+
+def test_a_topic_named_like_an_edit_word_is_still_chosen(
+        database: Database, lessons: Path) -> None:
+    write(lessons, "add/x.md", "title: Adding\ntopic: add", "Adding numbers.")
+    catalog = Catalog(lessons)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings())
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    engine.handle(Inbound(Platform.CONSOLE, "bo", "bo", text="hi"), at)
+    out = engine.handle(Inbound(Platform.CONSOLE, "bo", "bo", text="topics add"), at)
+    assert out[-1].learner.topics == ("add",)
 
 
 def test_a_night_shifts_quiz_too_late_for_a_reminder_names_midnight(
