@@ -155,14 +155,17 @@ class Catalog:
 
         ``paths`` are files known to have changed (from file-system events); they are parsed
         again even when their size and time stamp look the same. ``recheck_assets`` parses again
-        every file with errors or with local images: an image may have arrived or gone.
+        every file with errors, local images or links to files: an image or a linked file may
+        have arrived or gone (lessons with links to files are parsed again, too, when a lesson
+        file comes or goes).
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
         if recheck_assets:
             with self._lock:
                 forced.update(rel for rel, state in self._files.items()
                               if any(p.is_error for p in state.problems)
-                              or (state.good is not None and state.good.images))
+                              or (state.good is not None
+                                  and (state.good.images or state.good.links)))
         change = self._refresh(forced, rebuild=False)
         self._notify(change)
         return change
@@ -177,6 +180,10 @@ class Catalog:
             listed = {f.rel: f for f in files}
             with self._lock:
                 known = {rel: state.signature for rel, state in self._files.items()}
+                if known.keys() != listed.keys():
+                    # A lesson file came or went: it may be one that another lesson links to.
+                    forced = forced | {rel for rel, state in self._files.items()
+                                       if state.good is not None and state.good.links}
             todo = [found for rel, found in listed.items()
                     if rel in forced or known.get(rel) != found.signature]
             # At a start, the files served before it (read before loading records the new
@@ -240,7 +247,7 @@ class Catalog:
             if broken and loaded.lesson is not None:
                 fixed.append(rel)  # said once it is known to be served (_reconcile)
             if loaded.lesson is not None and loaded.lesson == state.good:
-                pass  # read again unchanged (its images were checked again): not a change
+                pass  # read again unchanged (its images or links looked up again): no change
             elif loaded.lesson is not None:
                 state.good = loaded.lesson
                 if loaded.analysis is not None:  # keyed by path: ids can clash

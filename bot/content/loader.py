@@ -140,8 +140,9 @@ def load_files(
     results: list[Loaded | None] = [None] * len(files)
     good: dict[str, str] = {}
     for key, (lesson, problems, analysis) in entries.items():
-        # Parsing checked that the lesson's images exist: they must still, or it parses again.
-        if images_found(lesson, root):
+        # Parsing checked that the lesson's images exist: they must still, or it parses again;
+        # and it looked up the files the lesson links to, which may have come or gone since.
+        if images_found(lesson, root) and not lesson.links:
             position = keys[key]
             results[position] = Loaded(files[position].rel, lesson, problems, analysis)
             good[files[position].rel] = key

@@ -41,7 +41,8 @@ class Tag:
     number: int | None = None
     """An ordered list's first number; ``None`` for a bullet list."""
     url: str = ""
-    """A link's or an image's destination (a reference link's resolved)."""
+    """A link's or an image's destination (a reference link's resolved; an email autolink's,
+    ``<ann@example.com>``, with its ``mailto:``)."""
     info: str | None = None
     """A fenced code block's info string (``""`` for a bare fence); ``None`` for an indented one."""
 
@@ -150,7 +151,10 @@ def _tag(value: Any) -> Tag:
         return _PLAIN_TAGS.get(value) or _PLAIN_TAGS.setdefault(value, Tag(value))
     (name, attributes), = value.items()
     if name in ("Link", "Image"):
-        return Tag(name, url=str(attributes["dest_url"]))
+        url = str(attributes["dest_url"])
+        if attributes.get("link_type") == "Email":  # '<ann@example.com>': CommonMark's mailto
+            url = "mailto:" + url
+        return Tag(name, url=url)
     if name == "Heading":
         return _shared_tag(name, level=int(attributes["level"][1]))
     if name == "List":

@@ -135,6 +135,9 @@ class Lesson:
     draft: bool = False
     images: tuple[str, ...] = ()
     """Local image paths the lesson uses (``image`` and inline images), relative to its file."""
+    links: tuple[str, ...] = ()
+    """Paths to files the lesson links to, as written (relative to its file): a chat cannot open
+    them, and whether each is in the folder was looked up when the file was read."""
     headings: tuple[str, ...] = ()
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     reflect: str = ""

@@ -11,11 +11,12 @@ import difflib
 import hashlib
 import math
 import os
+import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from bot.content import frontmatter
 from bot.content.images import image_path
@@ -155,14 +156,7 @@ def parse_lesson(
                                 "the lesson has no text; write at least a paragraph"
                                 if not values.get("title") and draft.title is None else
                                 "the lesson has a title but no text; write at least a paragraph"))
-    for url, line in draft.links:
-        if url and not urlparse(url).scheme and not url.startswith("#"):
-            # Chat has no folder to resolve it in: the learner gets a dead link.
-            problems.append(Problem(rel, line, Severity.WARNING,
-                                    f"the link '{_shorten(url, 60)}' is a path to a file, "
-                                    "which learners cannot open from a chat; link a web "
-                                    "page (https://...), or name the lesson for them to ask for "
-                                    "('type \"learn\" and its title')"))
+    paths = _check_links(draft.links, None if root is None else Path(root), rel, problems)
     late = _late_front_matter(lines, body_start) if not front.values else None
     if late is not None:
         problems.append(Problem(rel, late, Severity.WARNING,
@@ -221,6 +215,7 @@ def parse_lesson(
         headings=tuple(draft.headings),
         images=tuple(dict.fromkeys(
             src for src, _ in draft.images if not urlparse(src).scheme and src)),
+        links=paths,
         lines=dict(front.lines),
     )
     return lesson, problems
@@ -807,13 +802,21 @@ def _check_images(
 ) -> None:
     top = Path(os.path.normpath(root.absolute()))
     for src, line in images:
-        parsed = urlparse(src)
+        parsed = _split(src)
+        if parsed is None:
+            problems.append(Problem(rel, line, Severity.ERROR, f"image '{src}' {_UNREADABLE}"))
+            continue
+        slip = _address_slip(src, parsed)
+        meant = f"; did you mean '{slip[1]}'?" if slip and slip[1] else ""
         if parsed.scheme in ("http", "https", "data"):
+            if slip:  # not fetched: Telegram refuses it, Slack shows no picture
+                problems.append(Problem(rel, line, Severity.WARNING,
+                                        f"image '{src}' {slip[0]}{meant}"))
             continue
         if parsed.scheme or not parsed.path:
             problems.append(Problem(rel, line, Severity.ERROR,
                                     f"image '{src}' must be a path relative to this file or an "
-                                    "http(s) URL"))
+                                    f"http(s) URL{meant}"))
             continue
         real = image_path(root, rel, src)
         if real is None:
@@ -829,7 +832,9 @@ def _check_images(
         except OSError as exc:  # unreadable folder, name too long...
             what = f"cannot be read ({exc.strerror})"
         shown = real.relative_to(top).as_posix()
-        near = _image_near(real, src) if what == "does not exist" else ""
+        near = ""
+        if what == "does not exist":
+            near = f"did you mean '{slip[1]}'?" if slip and slip[1] else _image_near(real, src)
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"image '{src}' {what} (looked for '{shown}'); "
                                 + (near or "add the file or fix the path, which is relative to "
@@ -853,6 +858,199 @@ def _image_near(real: Path, src: str) -> str:
     wrote = src.rsplit("/", 1)
     return (f"did you mean '{'/'.join([*wrote[:-1], found[0]])}'? a file name's capitals must "
             "match (they do not on Windows or macOS, but do on the server)")
+
+
+_UNREADABLE = ("is not an address that can be read (a '[' or ']' belongs only around an IPv6 "
+               "address, as in 'http://[::1]/'); fix it or remove it")
+_ADDRESS_SCHEMES = ("https", "http", "mailto", "tel")
+"""The schemes a lesson's links are meant to have (a web page, an email address, a phone
+number): one a letter or two away from these is a slip."""
+_WEB_SCHEMES = ("https", "http")
+_NO_COLON = re.compile(r"^([a-z]{3,6})[;.,]?//(?=[^/\s])", re.IGNORECASE)
+"""A web address whose ':' is missing or mistyped ('http//example.com', 'https;//...'): to a
+URL parser, a path."""
+_HOST_LIKE = re.compile(r"^(?:www\d{0,3}\.[\w-]|[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|edu|gov)"
+                        r"(?:[/:?#]|$))", re.IGNORECASE)
+"""A web address written without its scheme ('www.example.com', 'example.com/page'): not a
+file's name ('passwords.md', 'images/flags.png')."""
+_EMAIL_LIKE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_LINK_ADVICE = ("link a web page (https://...), or name the lesson for learners to ask for "
+                "('type \"learn\" and its title')")
+NEAR_FILES = 20_000
+"""How many of the folder's files a 'did you mean' for a missing link compares at most."""
+
+
+def _split(url: str) -> ParseResult | None:
+    """``url`` parsed, or None when it cannot be ('http://[x': a bracket opens an IPv6
+    address)."""
+    try:
+        return urlparse(url)
+    except ValueError:
+        return None
+
+
+def _address_slip(url: str, parsed: ParseResult) -> tuple[str, str | None] | None:
+    """How an address meant for the web, mail or a phone is mistyped, as what is wrong with it
+    ("starts with 'htps:', which no chat opens") and the address most likely meant (None when
+    there is none to guess; what is wrong then says what to do). None for an address that is
+    fine, and for a path, which is looked up in the folder."""
+    scheme = parsed.scheme.lower()
+    written = url[:len(scheme)]
+    if scheme in _WEB_SCHEMES:
+        if parsed.netloc:
+            return None
+        after = url[len(scheme) + 1:]
+        rest = after.lstrip("/")
+        if not rest:
+            return (f"has no address after '{url}'; write the whole address "
+                    f"({scheme}://example.com/page)", None)
+        slashes = len(after) - len(rest)
+        count = {0: "no", 1: "one", 3: "three"}.get(slashes, str(slashes))
+        return (f"has {count} '/' after '{written}:' where a web address has two",
+                f"{scheme}://{rest}")
+    if scheme in _ADDRESS_SCHEMES:
+        return None
+    if scheme:
+        if "." in scheme:  # 'www.example.com:8080/page': a host and its port
+            return "has no 'https://', so a chat takes it for a file path", f"https://{url}"
+        near = difflib.get_close_matches(scheme, _ADDRESS_SCHEMES, n=1, cutoff=0.75)
+        if near:
+            rest = url[len(scheme) + 1:]
+            meant = (f"{near[0]}://{rest.lstrip('/')}" if near[0] in _WEB_SCHEMES
+                     else f"{near[0]}:{rest}")
+            return f"starts with '{written}:', which no chat opens", meant
+        if scheme == "file" or len(scheme) == 1:  # 'C:\\Users\\...': a drive letter
+            return ("is a file on your computer, which learners cannot open; put it where they "
+                    "can (a web page, a shared drive) and link that (https://...)", None)
+        return None  # an app's own link (tg:, slack:, zoommtg:): the trainer's choice
+    if parsed.netloc:  # '//example.com': the scheme of the page it is on, and a chat has none
+        return "has no 'https:', which a chat needs to open it", f"https:{url}"
+    slip = _NO_COLON.match(url)
+    near = difflib.get_close_matches(slip.group(1).lower(), _WEB_SCHEMES, n=1, cutoff=0.75) \
+        if slip else []
+    if slip and near:
+        return (f"has no ':' after '{slip.group(1)}', so a chat takes it for a file path",
+                f"{near[0]}://{url[slip.end():]}")
+    if _HOST_LIKE.match(url):
+        return "has no 'https://', so a chat takes it for a file path", f"https://{url}"
+    if _EMAIL_LIKE.match(url):
+        return "has no 'mailto:', so a chat takes it for a file path", f"mailto:{url}"
+    return None
+
+
+def _check_links(
+    links: list[tuple[str, int]], root: Path | None, rel: str, problems: list[Problem]
+) -> tuple[str, ...]:
+    """Report the links learners could not follow from a chat, and return those that are paths
+    to files (as written, once each).
+
+    A mistyped address ('htps://', 'www.example.com') is named with the address meant. A path
+    to a file is a dead link in a chat, which has no folder to open it in (Telegram shows only
+    the link's words); with ``root``, one to a file the folder does not have either says so,
+    with the nearest file's name.
+    """
+    paths: dict[str, None] = {}
+    files: list[str] | None = None  # the folder's files, listed once a link misses
+    for url, line in links:
+        if not url or url.startswith("#"):
+            continue
+        shown = _shorten(url, 60)
+        parsed = _split(url)
+        if parsed is None:
+            # An error: the Telegram adapter could not read it either, and would fail the lesson.
+            problems.append(Problem(rel, line, Severity.ERROR,
+                                    f"the link '{shown}' {_UNREADABLE}"))
+            continue
+        slip = _address_slip(url, parsed)
+        if slip is not None:
+            what, meant = slip
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"the link '{shown}' {what}"
+                                    + (f"; did you mean '{meant}'?" if meant else "")))
+            continue
+        if parsed.scheme or parsed.netloc:
+            continue
+        paths[url] = None
+        # A path is read as an image's is (relative to the lesson, or to the folder from '/').
+        real = image_path(root, rel, url) if root is not None else None
+        if root is None or real is None or _exists(real):
+            problems.append(Problem(rel, line, Severity.WARNING,
+                                    f"the link '{shown}' is a path to a file, which learners "
+                                    f"cannot open from a chat; {_LINK_ADVICE}"))
+            continue
+        wanted = real.relative_to(Path(os.path.normpath(root.absolute()))).as_posix()
+        if "\\" in url:
+            hint = f" (write a path with '/', not '\\': '{url.replace(chr(92), '/')}')"
+        else:
+            if files is None:
+                files = _folder_files(root)
+            near = _nearest_file(files, wanted)
+            hint = ""
+            if near is not None:  # written as the link is: from the folder, or from this file
+                written = "/" + near if url.startswith("/") else \
+                    posixpath.relpath(near, posixpath.dirname(rel) or ".")
+                hint = f" (did you mean '{written}'?)"
+        problems.append(Problem(rel, line, Severity.WARNING,
+                                f"the link '{shown}' leads to no file: '{wanted}' is not in the "
+                                f"lesson folder{hint}, and learners could not open a file from "
+                                f"a chat anyway; {_LINK_ADVICE}"))
+    return tuple(paths)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` is there; True when that cannot be told (a name too long, a folder
+    that cannot be read): a link is said to lead nowhere only when it surely does."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
+def _folder_files(root: Path) -> list[str]:
+    """The lesson folder's files by path, but hidden ones: at most :data:`NEAR_FILES` (a hint
+    is not worth walking a huge folder whole)."""
+    found: list[str] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        base = Path(folder).relative_to(root).as_posix()
+        for name in sorted(names):
+            if not name.startswith("."):
+                found.append(name if base == "." else f"{base}/{name}")
+        if len(found) >= NEAR_FILES:
+            break
+    return found[:NEAR_FILES]
+
+
+def _nearest_file(files: list[str], wanted: str) -> str | None:
+    """The file of ``files`` most likely meant by the path ``wanted``, which is not there: the
+    same path but for its capitals, the same name in another folder, else a name a slip or a
+    word away ('pasword.md', 'passwords.md' for 'strong-passwords.md'), one in the same folder
+    first; None when no name is close."""
+    folded = wanted.casefold()
+    folder, _, name = folded.rpartition("/")
+    same_name: list[str] = []
+    for path in files:
+        if path.casefold() == folded:
+            return path
+        if path.casefold().rpartition("/")[2] == name:
+            same_name.append(path)
+    if same_name:
+        return same_name[0]
+    cutoff = 0.75
+    matcher = difflib.SequenceMatcher(b=name)
+    best: tuple[float, str] | None = None
+    for path in files:
+        other_folder, _, other = path.casefold().rpartition("/")
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
+        if ratio < cutoff:
+            continue
+        score = ratio + (0.05 if other_folder == folder else 0.0)
+        if best is None or score > best[0]:
+            best = (score, path)
+    return best[1] if best else None
 
 
 _KEY_LINE = re.compile(r"^[A-Za-z][\w-]*\s*:(\s|$)")

@@ -102,6 +102,13 @@ def test_link_and_image_carry_their_destination_with_references_resolved() -> No
     assert Tag("Image", url="images/a.png") in found
 
 
+def test_an_email_autolink_carries_its_mailto_as_commonmark_gives_it() -> None:
+    # pulldown-cmark leaves the scheme to the writer: without it, '<ann@example.com>' read as
+    # a path to a file (warned of, and a dead link on Telegram and Slack).
+    assert Tag("Link", url="mailto:ann@example.com") in tags("Write to <ann@example.com>.")
+    assert Tag("Link", url="ann@example.com") in tags("Write to [her](ann@example.com).")
+
+
 def test_fenced_code_block_carries_its_info_string_and_indented_block_none() -> None:
     assert tags("```py title\nx\n```") == [Tag("CodeBlock", info="py title")]
     assert tags("```\nx\n```") == [Tag("CodeBlock", info="")]
