@@ -342,7 +342,7 @@ class Engine:
             self.run_command(turn, command, created, inbound.text or "")
             return
         if awaited is not None:
-            if said in SKIP_WORDS:
+            if said in SKIP_WORDS or said in CANCEL_WORDS:  # "cancel" is no comment either
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))
                 return
             # A question, or a lesson's name (a search, not what the lesson lacked): answered,

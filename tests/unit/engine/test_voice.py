@@ -105,6 +105,8 @@ def test_anything_else_lets_an_invitation_go(say: Say, database: Database) -> No
     say(answer=rate.down, at=MON)
     assert kinds(say("skip", at=MON)) == ["notice:reply_skipped"]
     say(answer=rate.down, at=MON)
+    assert kinds(say("never mind", at=MON)) == ["notice:reply_skipped"]  # not kept as a comment
+    say(answer=rate.down, at=MON)
     assert kinds(say("thanks", at=MON)) == ["notice:thanks"]  # small talk is no comment
     say(answer=rate.down, at=MON)
     later = MON + timedelta(hours=13)  # the next day's words are a new conversation
