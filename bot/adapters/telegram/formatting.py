@@ -48,6 +48,8 @@ class _MarkdownWriter(MarkdownWalker):
         self.lists: list[int | None] = []
         self.links: list[bool] = []
         self.image = 0
+        self.alt: list[str] = []
+        self.image_url = ""
         self.quotes = 0
         self.in_code = False
         self.code_closing = "</pre>"
@@ -59,11 +61,26 @@ class _MarkdownWriter(MarkdownWalker):
         return re.sub(r"\n{3,}", "\n\n", text).strip()
 
     def text(self, value: str) -> None:
-        if not self.image:
+        if self.image:
+            self.alt.append(value)
+        else:
             self.out.append(escape(value))
 
     def code(self, value: str) -> None:
-        self.out.append(f"<code>{escape(value)}</code>")
+        if self.image:
+            self.alt.append(value)
+        else:
+            self.out.append(f"<code>{escape(value)}</code>")
+
+    def picture(self, alt: str) -> None:
+        """An inline image is not sent (only ``image:`` is): what it shows stays in the
+        text, as its words, and a web image's address is a link to it (as on Slack)."""
+        url = self.image_url
+        inside_link = any(self.links) and self.links[-1]
+        if urlparse(url).scheme in ("http", "https") and not inside_link:
+            self.out.append(f'<a href="{html.escape(url, quote=True)}">{escape(alt or "image")}</a>')
+        elif alt:
+            self.out.append(f"<i>{escape(alt)}</i>" if not inside_link else escape(alt))
 
     def html(self, value: str) -> None:
         self.out.append(escape(value))  # shown as typed: Telegram takes only its own few tags
@@ -107,6 +124,8 @@ class _MarkdownWriter(MarkdownWalker):
 
     def start(self, tag: Tag) -> None:
         name = tag.name
+        if self.image and name != "Image":
+            return  # an image's words are plain: only they are shown
         if name == "Paragraph":
             if not self.lists:
                 self.blank()
@@ -126,6 +145,8 @@ class _MarkdownWriter(MarkdownWalker):
             if ok:
                 self.out.append(f'<a href="{html.escape(url, quote=True)}">')
         elif name == "Image":
+            if not self.image:
+                self.alt, self.image_url = [], tag.url
             self.image += 1
         elif name == "List":
             if not self.lists:
@@ -165,6 +186,8 @@ class _MarkdownWriter(MarkdownWalker):
             self.cells += 1
 
     def end(self, name: str) -> None:
+        if self.image and name != "Image":
+            return
         if name == "Paragraph":
             if self.lists:
                 self.newline()
@@ -184,6 +207,8 @@ class _MarkdownWriter(MarkdownWalker):
                 self.out.append("</a>")
         elif name == "Image":
             self.image -= 1
+            if not self.image:
+                self.picture("".join(self.alt).strip())
         elif name == "List":
             self.lists.pop()
             if not self.lists:

@@ -88,9 +88,17 @@ def test_raw_html_and_ampersands_in_lessons_are_shown_as_text() -> None:
     assert seen(html) == "Type <script>alert(1)</script> & press <Enter>; 5 > 3 & 2 < 4"
 
 
-def test_local_images_in_the_body_are_left_out() -> None:
+def test_images_in_the_body_are_not_sent_but_their_words_stay() -> None:
+    """Only ``image:`` is sent as a photo; an inline image had vanished with its words
+    ("Inline  image"), while Slack showed them."""
     assert seen(markdown_to_html("Look:\n\n![the flags](images/p.png)\n\nDone.")) == \
-        "Look:\n\nDone."
+        "Look:\n\nthe flags\n\nDone."
+    html = markdown_to_html("A ![**bold** logo](https://x.org/l.png) and ![](https://x.org/a.png)"
+                            " and ![](a.png), [![badge](https://x.org/b.png)](https://x.org).")
+    assert html == ('A <a href="https://x.org/l.png">bold logo</a> and '
+                    '<a href="https://x.org/a.png">image</a> and , '
+                    '<a href="https://x.org">badge</a>.')
+    assert seen(html) == "A bold logo and image and , badge."
 
 
 def test_escape_handles_the_three_characters_only() -> None:
