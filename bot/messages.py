@@ -819,6 +819,8 @@ class Noted:
     what: str
     """'comment' or 'reflection'."""
     title: str
+    command: str = ""
+    """The command word the reply began with ("flag ..."), kept as words rather than run."""
 
 
 @dataclass(frozen=True)

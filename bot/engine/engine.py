@@ -146,6 +146,35 @@ NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "
 CANCEL_WORDS = frozenset({"cancel", "never mind", "nevermind", "abort", "cancel that"})
 """Words that call something off; with nothing waiting, the bot says so rather than look
 them up."""
+RUN_WHILE_INVITED = frozenset({"time", "days", "nudges", "push", "top", "link", "forget",
+                               "pause", "quiz", "rate"})
+"""Commands whose words are checked strictly enough (`time 08:30`, `quiz me on git`) to be run
+even while the bot waits for a reply: nobody reflects in those words."""
+
+
+def runs_while_invited(turn: Turn, name: str, args: str) -> bool:
+    """Whether a command word with words after it, typed while a reply is invited, is that
+    command rather than the reply: a setting the words make out ("topics add service",
+    "timezone berlin"), a quiz on a topic, or a lesson asked for ("learn allergens"; "learn to
+    slow down" is a resolution)."""
+    words = args.lower().split()
+    if name in RUN_WHILE_INVITED:
+        return True
+    if name == "learn":
+        return words[0] not in ("to", "not", "how", "from", "that", "what", "when", "why")
+    if name == "topics":
+        topics = {lesson.topic for lesson in turn.catalog.lessons()}
+        return all(word in topics or word in settings.TOPICS_ADD + settings.TOPICS_REMOVE
+                   or word.lstrip("+-") in topics for word in words)
+    if name == "timezone":
+        try:
+            calendar.resolve_zone(args)
+        except ValueError:
+            return False
+        return True
+    return False  # flag: "flag anything urgent to security" is a reflection too
+
+
 STALE_PRESS = frozenset({NoticeCode.ALREADY_ANSWERED, NoticeCode.QUESTION_CLOSED,
                          NoticeCode.BAD_ANSWER, NoticeCode.LESSON_GONE, NoticeCode.PICK_EXPIRED,
                          NoticeCode.NOT_YOURS})
@@ -316,11 +345,13 @@ class Engine:
         command = parse(text)
         is_command = command.name == "unknown" or (bool(command.name) and (
             command.slashed or accepts(command.name, command.args)))
+        kept_word = ""
         if awaited is not None and is_command and not command.slashed and command.args and \
-                command.name != "rate":
+                not runs_while_invited(turn, command.name, command.args):
             # "Flag anything urgent to security", "learn to slow down": while a reply is
-            # invited, words that merely begin with a command word are that reply.
-            is_command = False
+            # invited, words that merely begin with a command word are that reply (and the
+            # learner is told how to run the command instead).
+            is_command, kept_word = False, command.name
         if is_command and command.name != "help" and not (
                 command.sentence and turn.unit.asks.latest_open(turn.learner.id) is not None):
             # a bare command word is that command (a sentence, when no choice says it)
@@ -356,7 +387,7 @@ class Engine:
                 voice.keep(turn, awaited)  # "2" picks a lesson offered, and is no comment
                 return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
-                voice.reply(turn, awaited, text)
+                voice.reply(turn, awaited, text, kept_word)
                 return
         if says_not_it(text):
             # "Not what I asked" of a lesson just looked up (an open question and a reply the

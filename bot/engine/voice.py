@@ -271,8 +271,9 @@ def keep(turn: Turn, awaited: Awaited) -> None:
                                  awaited.prompt, awaited.asked_at)
 
 
-def reply(turn: Turn, awaited: Awaited, text: str) -> None:
-    """The learner's words are the reply the bot invited: kept, and said so."""
+def reply(turn: Turn, awaited: Awaited, text: str, command: str = "") -> None:
+    """The learner's words are the reply the bot invited: kept, and said so; ``command``: the
+    command word they began with, which was not run (the reply says how to run it)."""
     lesson = turn.catalog.get(awaited.lesson_id)
     title = lesson.title if lesson is not None else awaited.lesson_id
     words = text.strip()[:4000]
@@ -281,7 +282,7 @@ def reply(turn: Turn, awaited: Awaited, text: str) -> None:
     else:
         turn.unit.voices.reflect(turn.learner.id, awaited.lesson_id, awaited.prompt, words,
                                  turn.now)
-    turn.say(Noted(awaited.kind, title))
+    turn.say(Noted(awaited.kind, title, command=command))
 
 
 def notes(turn: Turn, _: str) -> None:

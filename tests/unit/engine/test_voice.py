@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -180,12 +181,31 @@ def test_words_that_begin_with_a_command_word_are_the_reply(say: Say,
                                                            database: Database) -> None:
     finish_the_track(say)
     assert say("Flag anything that looks urgent to the security team", at=MON) == [
-        Noted("reflection", "Two")]
+        Noted("reflection", "Two", command="flag")]  # and how to run it: "/flag ..."
     with database.session() as session:
         assert session.execute(text("SELECT count(*) FROM flag")).scalar_one() == 0
     assert [answer for _, _, answer in reflections(database)] == [
         "Flag anything that looks urgent to the security team"]
     assert kinds(say("/flag looks wrong", at=MON)) != ["noted"]  # a slash is a command
+
+
+def test_a_setting_or_a_lesson_asked_for_while_a_reflection_waits_is_run(
+        say: Say, database: Database) -> None:
+    """A trainer tried `time 08:30`, `learn ...`, `quiz me on ...` and `topics add ...` after
+    a reflection prompt: each was kept in the notes ("Kept in your notes") and never run."""
+    cases = {"time 08:30": "settings", "topics remove extra": "settings",
+             "timezone berlin": "settings", "learn cherries": "lookup",
+             "quiz me on bananas": "topic_quiz",
+             "learn to ask before I click": "noted",  # a resolution, not a lesson asked for
+             "topics of the day were great": "noted", "timezone changes confuse me": "noted"}
+    for number, (typed, kind) in enumerate(cases.items()):
+        learner = f"learner{number}"
+        finish_the_track(functools.partial(say, user=learner))
+        got = kinds(say(typed, at=MON, user=learner))
+        assert (got[-1] if kind == "settings" else got[0]) == kind, (typed, got)
+    assert [answer for _, _, answer in reflections(database)] == [
+        "learn to ask before I click", "topics of the day were great",
+        "timezone changes confuse me"]
 
 
 def test_a_question_is_answered_and_the_invitation_stays(say: Say, database: Database) -> None:
