@@ -610,7 +610,8 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
               type=click.Path(file_okay=False), help="Lesson folder.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same cohort.")
 @click.option("--start", type=When(with_time=False), default=None,
-              help="The first simulated day (default: DAYS days before today).")
+              help="The first simulated day (default: the last DAYS days up to today, the "
+              "dashboard's default range).")
 def simulate(url: str, learners: int, days: int, folder: str, seed: int,
              start: datetime | None) -> None:
     """Fill a database with a synthetic cohort made by the real engine (for the dashboard)."""
@@ -628,7 +629,9 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
                                        EngineSettings(quiz_questions=3, confidence=True))
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
-    first = start.date() if start else (datetime.now(UTC) - timedelta(days=days)).date()
+    # Up to today: the dashboard shows the last 30 days with today, and a cohort ending
+    # yesterday had lost its first day there (its baselines, its first deliveries).
+    first = start.date() if start else (datetime.now(UTC) - timedelta(days=days - 1)).date()
     dashboard = Dashboard(database, engine.catalog)
     with click.progressbar(length=days, label=f"simulating {learners} learners",
                            file=sys.stderr) as bar:

@@ -94,9 +94,10 @@ class Simulation:
         self.broken = set(self.random.sample(questions, k=min(2, len(questions))))
         """Questions whose key good learners disagree with."""
 
-    def personas(self, count: int) -> list[Persona]:
+    def personas(self, count: int, first: int = 0) -> list[Persona]:
+        """``count`` learners, numbered from ``first`` (a later run adds a cohort of its own)."""
         people = []
-        for number in range(count):
+        for number in range(first, first + count):
             rng = self.random
             quits = rng.random() < 0.15
             people.append(Persona(
@@ -106,6 +107,16 @@ class Simulation:
                 diligence=rng.uniform(0.35, 0.95), skill=rng.uniform(0.45, 0.95),
                 memory=rng.uniform(4, 30), quits_after=rng.randint(5, 20) if quits else None))
         return people
+
+    def enrolled(self) -> int:
+        """How many simulated learners the database holds already: a second run had taken
+        the first run's learners on again instead of adding its own."""
+        count = 0
+        with self.engine.store.unit() as unit:
+            while unit.learners.find(PLATFORMS[count % len(PLATFORMS)].value,
+                                     f"sim-{count + 1:04d}") is not None:
+                count += 1
+        return count
 
     def handle(self, person: Persona, at: datetime, text: str | None = None,
                answer: str | None = None) -> list[Outbound]:
@@ -123,7 +134,7 @@ class Simulation:
             return self.engine.compose(unit, row, at)
 
     def run(self, learners: int, days: int, start: date) -> SimulationResult:
-        people = self.personas(learners)
+        people = self.personas(learners, self.enrolled())
         ids: dict[str, int] = {}
         for person in people:
             zone = calendar.zone(person.zone)

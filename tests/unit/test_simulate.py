@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -79,3 +79,20 @@ def test_simulate_says_the_lessons_read_that_the_dashboard_counts(tmp_path: Path
         [(stored,)] = connection.execute(
             "select count(*) from lesson_progress where read_at is not null")
     assert said == stored > 0
+
+
+def test_a_second_run_adds_a_cohort_and_the_default_ends_today(tmp_path: Path) -> None:
+    """A second run had taken the first run's learners on again (the help says it adds a
+    cohort); and the default cohort ended yesterday, so the dashboard's default range (the
+    last 30 days with today) lost its first day."""
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["simulate", "--db", url, "--learners", "3",
+                                           "--days", "2"])
+        assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "cohort.db") as connection:
+        users = sorted(user for (user,) in connection.execute("select platform_user_id from learner"))
+        # New York's 08:30 is the same day in UTC (Tokyo's is the day before).
+        [(first,)] = connection.execute("select max(date(created_at)) from learner")
+    assert users == [f"sim-{n:04d}" for n in range(1, 7)]
+    assert date.fromisoformat(first) == datetime.now(UTC).date() - timedelta(days=1)
