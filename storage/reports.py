@@ -766,6 +766,12 @@ class Reports:
         delivered, read = self.session.execute(query).one()
         return int(delivered or 0), int(read or 0)
 
+    def lessons_delivered(self, limit: int = 1000) -> list[str]:
+        """Ids of lessons ever delivered (up to ``limit`` of them): whether the dashboard's
+        lesson folder is the bot's."""
+        query = select(_PROGRESS.c.lesson_id).distinct().limit(limit)
+        return [str(lesson_id) for (lesson_id,) in self.session.execute(query).all()]
+
     def lesson_reads(self, scope: Scope) -> list[LessonReads]:
         """Per lesson: deliveries, reads, lookups, and the mean hours from delivery to read.
         Three passes, each over its own time's index, rather than one over every lesson had

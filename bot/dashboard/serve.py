@@ -34,6 +34,7 @@ class DashboardServer:
         upgrade(self.database)
         catalog = Catalog(lessons)
         catalog.load()
+        _check_folder(self.database, catalog, lessons)
         config = settings.dashboard
         self.signin = SignIn(self.database, config.link_minutes, settings.bot.trainers)
         self._public_url = public_url.rstrip("/") if public_url else None
@@ -82,3 +83,16 @@ class DashboardServer:
             await self.server.stop()
             REGISTRY.unregister(collector)
             self.database.dispose()
+
+
+def _check_folder(database: Database, catalog: Catalog, folder: Path) -> None:
+    """Warn when most lessons learners got are not in ``folder``: the dashboard started with
+    the wrong one (no --lessons) shows every question as removed and every lesson unread."""
+    with database.reports() as reports:
+        delivered = reports.lessons_delivered()
+    missing = [lesson_id for lesson_id in delivered if catalog.get(lesson_id) is None]
+    if delivered and len(missing) * 2 > len(delivered):
+        log.warning("%d of the %d lessons learners got are not in the lesson folder %s "
+                    "(for one, '%s'): the dashboard shows their questions as removed. Give "
+                    "the bot's lesson folder with --lessons (or [lessons] dir in --config)",
+                    len(missing), len(delivered), folder, missing[0])

@@ -7,7 +7,7 @@ import csv
 import html
 import io
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -384,3 +384,33 @@ async def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
     assert (await client.head("/healthz")).status == 200
     assert (await client.head("/dashboard/nothing-here")).status == 404
     assert (await client.post("/dashboard/overview")).status == 405
+
+
+def test_the_dashboard_warns_when_its_lesson_folder_is_not_the_bots(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Started without --lessons, the dashboard showed every question as removed and every
+    lesson unread, and nothing said why."""
+    from bot.app import open_engine
+    from bot.content.catalog import Catalog
+    from bot.dashboard.serve import _check_folder
+    from bot.engine.turn import EngineSettings
+    from bot.simulate import Simulation
+    from tests.unit.engine.conftest import write
+
+    mine = tmp_path / "mine"
+    write(mine, "kitchen/knives.md", "title: Knives\ntopic: kitchen", "Hold the knife well.")
+    write(mine, "kitchen/heat.md", "title: Heat\ntopic: kitchen", "Mind the oven.")
+    database, engine = open_engine(mine, f"sqlite:///{tmp_path / 'c.db'}", EngineSettings())
+    Simulation(engine, seed=1).run(3, 3, date(2026, 3, 2))
+    other = tmp_path / "other"
+    write(other, "x.md", "title: X\ntopic: x", "Something else.")
+    wrong = Catalog(other)
+    wrong.load()
+    with caplog.at_level("WARNING", logger="bot.dashboard.serve"):
+        _check_folder(database, engine.catalog, mine)
+        assert not caplog.records
+        _check_folder(database, wrong, other)
+    database.dispose()
+    [warning] = caplog.records
+    assert "2 of the 2 lessons learners got are not in the lesson folder" in warning.message
+    assert "--lessons" in warning.message
