@@ -42,6 +42,10 @@ class BadFilter(ValueError):
     """A filter in the address that cannot be read; the message says what to write."""
 
 
+SIGNED_OUT = ("You are signed out. Type \"dashboard\" in your chat with the bot to sign in "
+              "again.")
+
+
 class DashboardWeb:
     """Serves the dashboard: sign-in, pages, JSON and CSV."""
 
@@ -79,8 +83,16 @@ class DashboardWeb:
         preview or a mail scanner that fetches it cannot."""
         if await self.trainer(request) is not None:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
-        html = self.templates.get_template("signin.html").render(
-            token=request.query.get("token", "")[:200])
+        token = request.query.get("token", "")[:200]
+        if "out" in request.query and not token:  # where signing out leads
+            html = self.templates.get_template("refused.html").render(
+                reason=SIGNED_OUT, title="Signed out")
+            return web.Response(text=html, content_type="text/html", headers=_HEADERS)
+        if not token:  # a button that could only fail
+            return self.refused(request, "Signing in takes a sign-in link. Type \"dashboard\" in "
+                                "your chat with the bot for one (or run microlearn dashboard, "
+                                "which prints one).")
+        html = self.templates.get_template("signin.html").render(token=token)
         # Its address holds the token: requests from it (its style sheet, the form) name only
         # the origin, so a proxy's log of Referer headers never holds a live link.
         return web.Response(text=html, content_type="text/html",
@@ -108,12 +120,11 @@ class DashboardWeb:
     async def sign_out(self, request: web.Request) -> web.StreamResponse:
         self.same_origin(request)
         await asyncio.to_thread(self.signin.end, request.cookies.get(COOKIE), self.now())
-        html = self.templates.get_template("refused.html").render(
-            reason="You are signed out. Type \"dashboard\" in your chat with the bot to sign "
-                   "in again.", title="Signed out")
-        response = web.Response(text=html, content_type="text/html", headers=_HEADERS)
+        # To a page of its own (303: fetched with GET), so that reloading it does not post the
+        # sign-out form again.
+        response = web.HTTPSeeOther(f"{PREFIX}/signin?out", headers=_HEADERS)
         response.del_cookie(COOKIE, path=PREFIX)
-        return response
+        raise response
 
     def same_origin(self, request: web.Request) -> None:
         """A form posted from another site (which could sign a trainer out, or into another

@@ -332,8 +332,15 @@ async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
     assert out_policy(await client.get("/dashboard/", cookies={COOKIE: cookie})) == "same-origin"
     # The sign-in page's address holds a token: what it loads names only the origin.
     assert out_policy(await client.get("/dashboard/signin?token=abc")) == "strict-origin"
-    out = await client.post("/dashboard/signout", cookies={COOKIE: cookie}, headers=own)
-    assert out.status == 200 and "signed out" in (await out.text())
+    out = await client.post("/dashboard/signout", cookies={COOKIE: cookie}, headers=own,
+                            allow_redirects=False)
+    # To a page fetched with GET: reloading it had posted the sign-out form again.
+    assert out.status == 303 and out.headers["Location"] == "/dashboard/signin?out"
+    landed = await client.get("/dashboard/signin?out")
+    assert landed.status == 200 and "signed out" in (await landed.text())
+    # With no token, the sign-in page's button could only fail: it says how to get a link.
+    bare = await client.get("/dashboard/signin")
+    assert bare.status == 403 and "takes a sign-in link" in (await bare.text())
     assert await status(cookie) == 403  # every copy of the cookie: the session has ended
 
 
