@@ -193,6 +193,16 @@ class Dashboard:
             return lesson_id, f"#{key} ({why})", 0
         return lesson.title, plain_text(question.text), len(question.choices)
 
+    def choice_labels(self, lesson_id: str, key: str, width: int = 40) -> list[str]:
+        """Each choice's words as the library has them now, cut to ``width`` characters: a
+        share picked means little to a trainer without what was picked."""
+        lesson = self.catalog.get(lesson_id)
+        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        if question is None:
+            return []
+        return [text if len(text) <= width else text[:width - 1].rstrip() + "…"
+                for text in (plain_text(choice.text) for choice in question.choices)]
+
     def question_file(self, lesson_id: str, key: str) -> str:
         """Where a trainer edits the question: 'security/phishing.md:24' (relative to the
         lesson folder), or '' when the library has no such question now."""
@@ -345,8 +355,9 @@ class Dashboard:
             verdict = figures.judge(first.learners, facility, index, count,
                                     sums.n if sums is not None else 0)
             picks = figures.choice_counts(given.get(ident, []), choices)
+            labels = self.choice_labels(*ident)
             spread = " · ".join(
-                f"{number}) {percent(figures.ratio(n, row.answers))}"
+                f"{number}) {labels[number - 1]}: {percent(figures.ratio(n, row.answers))}"
                 f"{' (right)' if number - 1 in keys else ''}"
                 for number, n in enumerate(picks, 1))
             rows.append((verdict.broken, -count, facility if facility is not None else 1.0, (

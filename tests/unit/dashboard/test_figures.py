@@ -270,6 +270,10 @@ def test_every_page_builds_and_filters_change_the_numbers(
     table, _ = questions.tables
     assert table.rows[0][0] == "B: Question b1?" and table.marked[0]  # flagged: first
     assert "<script>" in str(table.rows[0][8])  # kept as text here; pages escape it
+    # What was picked, by its words: "1) 27%" had meant nothing without the file open.
+    spread = {row[0]: row[6] for row in table.rows}["B: Question b1?"]
+    assert spread.startswith("1) right: ") and "(right) · 2) wrong: " in spread
+    assert spread.endswith("3) other: 0%")
     # A question flagged and never answered is listed, and not counted as answered.
     answered = questions.figures[0]
     with database.unit() as unit:
