@@ -144,6 +144,14 @@ class NoticeCode(StrEnum):
     SET_DONE = "set_done"
 
 
+LessonLinks = tuple[tuple[str, str], ...]
+"""(link as the lesson writes it, title of the lesson it leads to) for each of a lesson's links
+to another lesson in service: a chat cannot open a file, so a renderer shows such a link as its
+words and how to open that lesson (typing "learn" and its title). The engine fills it in from
+the catalog when it says the message (:meth:`bot.content.catalog.Catalog.lesson_links`); a
+link not in it is shown as the platform shows any link."""
+
+
 @dataclass(frozen=True)
 class Button:
     """An answer button; ``value`` is short (Telegram allows 64 bytes) and names the answer."""
@@ -309,6 +317,8 @@ class LessonMessage:
     lesson: Lesson
     done: str = ""
     """What a press of the "Got it" button under it sends back (empty: no button)."""
+    links: LessonLinks = ()
+    """How to open each lesson the lesson's links lead to (see :data:`LessonLinks`)."""
 
 
 RECAP_CHARS = 200
@@ -357,6 +367,8 @@ class QuestionMessage:
     button per level (one tap gives both). Empty: it does not ask."""
     follows: AnswerGiven | None = None
     """The baseline answer this next baseline question follows."""
+    links: LessonLinks = ()
+    """How to open each lesson the lesson's links lead to (see :data:`LessonLinks`)."""
 
 
 @dataclass(frozen=True)
@@ -389,6 +401,8 @@ class Feedback:
     slipping: bool = False
     """Missed again (:data:`bot.engine.rules.SLIPPING_LAPSES` times or more): the feedback
     points back to the lesson, to read again."""
+    links: LessonLinks = ()
+    """How to open each lesson the lesson's links lead to (see :data:`LessonLinks`)."""
 
 
 @dataclass(frozen=True)
@@ -409,6 +423,8 @@ class LookupAnswer:
     tell the trainers it was not."""
     not_it: str = ""
     """What a press of "Not what I asked" sends back (empty: no such button)."""
+    links: LessonLinks = ()
+    """How to open each lesson the lesson's links lead to (see :data:`LessonLinks`)."""
 
 
 @dataclass(frozen=True)

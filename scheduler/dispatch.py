@@ -492,7 +492,8 @@ class Dispatcher:
             if kept is not None:
                 kept = self._as_shown(unit, kept)
             if kept is not None:
-                return kept
+                # Links between lessons are looked up when sent, not kept: renamed since?
+                return self.engine.relinked(kept)
         messages = self.engine.compose(unit, row, now, learner)
         if messages:
             unit.deliveries.set_content(row.id, _lesson_of(messages),

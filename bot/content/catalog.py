@@ -13,7 +13,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -23,10 +23,11 @@ from rapidfuzz.distance import OSA
 from bot.content import folder, fusion
 from bot.content.dictionary import english
 from bot.content.lesson_cache import LessonCache
+from bot.content.links import is_lesson_path, link_path
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
-from bot.content.parser import images_found
+from bot.content.parser import dead_link, images_found, link_warning
 from bot.content.question import clean_question, readings
 from bot.content.renames import Renames
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
@@ -121,6 +122,8 @@ class Catalog:
         """The move warnings as the lesson cache has them (None: not read yet): written only
         when they change, not read again at every refresh."""
         self._served: dict[str, Lesson] = {}
+        self._by_path: dict[str, Lesson] = {}
+        """The lessons in service by their file's path (what a link to a lesson names)."""
         self._index = SearchIndex(dictionary=english)
         self._names = NameIndex()
         self._semantic = semantic
@@ -344,6 +347,7 @@ class Catalog:
             if any(lesson.path == path for lesson in served.values()):
                 fixed.append(path)
         self._served = served
+        self._by_path = {lesson.path: lesson for lesson in served.values()}
         self._cross_problems = cross
         problems = [p for rel in sorted(touched) if rel in self._files
                     for p in self._files[rel].problems]
@@ -422,6 +426,7 @@ class Catalog:
                                      f"given to '{lesson.path}'; give each lesson of a track its "
                                      "own order"))
         cross.extend(_check_problems(served))
+        cross.extend(_link_problems(self._files, served))
         return served, sorted(cross)
 
     # -- reading ----------------------------------------------------------------------------
@@ -619,6 +624,24 @@ class Catalog:
         with self._lock:
             return bool(self._named_ids(text))
 
+    def lesson_links(self, lesson: Lesson) -> tuple[tuple[str, str], ...]:
+        """(link as written, title) for each of ``lesson``'s links to a file that leads to
+        another lesson in service, which "learn" and that title opens; looked up now, from
+        the lessons in service, so a lesson renamed, moved, retitled or taken out of service is
+        followed at once. A link to a draft, to a file that is not served, or to a lesson whose
+        title finds another lesson too, is left out (learners get its words alone)."""
+        if not lesson.links:
+            return ()
+        found: list[tuple[str, str]] = []
+        with self._lock:
+            for url in lesson.links:
+                path = link_path(lesson.path, url)
+                target = self._by_path.get(path) if path is not None else None
+                if target is not None and not target.draft and \
+                        _title_trouble(self._names, self._served, target) is None:
+                    found.append((url, target.title))
+        return tuple(found)
+
     def _named_ids(self, question: str) -> list[str]:
         """The lessons ``question`` names, if it names few enough to mean them: a title that
         many lessons share ("Introduction", "Overview") names none of them. Hold the lock."""
@@ -734,6 +757,62 @@ def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
             problems.append(Problem(lesson.path, line, Severity.WARNING,
                                     f"'check: {lesson.check}' but track '{lesson.track}' has "
                                     f"only {questions} questions: the check asks {questions}"))
+    return problems
+
+
+def _title_trouble(names: NameIndex, served: Mapping[str, Lesson], lesson: Lesson) -> str | None:
+    """Why typing "learn" and ``lesson``'s title would not open it (None: it does). Lookup
+    answers a lesson's name with that lesson first (:mod:`bot.content.names`), as the question
+    reads once cleaned of filler (:func:`bot.content.question.clean_question`); the name must
+    be this lesson's alone, but for copies of it (the same title and text)."""
+    named = names.named(clean_question(lesson.title))
+    if lesson.id not in named:
+        return "lookup does not read its title as its name; reword the title"
+    if any(served[i].content != lesson.content for i in named if i in served):
+        return "another lesson has that name too; give each lesson its own title"
+    return None
+
+
+def _link_problems(files: Mapping[str, _FileState], served: dict[str, Lesson]) -> list[Problem]:
+    """Links to a lesson file of the folder that learners cannot be sent to: a draft, a file
+    not served (broken, or refused for its id), a lesson whose title does not open it alone.
+    (Links to other files, and to files not there, are the parser's to report.)"""
+    linking = [state.good for state in files.values()
+               if state.good is not None and state.good.links]
+    if not linking:
+        return []
+    by_path = {lesson.path: lesson for lesson in served.values()}
+    names: NameIndex | None = None
+    live: dict[str, Lesson] = {}
+    problems: list[Problem] = []
+    for lesson in linking:
+        for at, url in enumerate(lesson.links):
+            # (A last good version kept by an older release knows no lines: its first line.)
+            line = lesson.link_lines[at] if at < len(lesson.link_lines) else 1
+            path = link_path(lesson.path, url)
+            if path is None or not is_lesson_path(path) or path not in files:
+                continue
+            target = by_path.get(path)
+            known = target or files[path].good
+            if known is None:
+                problems.append(dead_link(lesson.path, line, url,
+                                          f"'{path}' has errors and is not served"))
+            elif known.draft:
+                problems.append(dead_link(lesson.path, line, url,
+                                          f"'{path}' is a draft, which learners do not get"))
+            elif target is None:  # its id taken by another file
+                problems.append(dead_link(lesson.path, line, url,
+                                          f"'{path}' is not served; see its error"))
+            else:
+                if names is None:  # as learners find lessons: drafts are not served to them
+                    live = {i: item for i, item in served.items() if not item.draft}
+                    names = NameIndex()
+                    names.rebuild(live.values())
+                trouble = _title_trouble(names, live, target)
+                if trouble is not None:
+                    problems.append(link_warning(
+                        lesson.path, line, url, f"leads to the lesson '{target.title}', but "
+                        f"typing \"learn {target.title}\" would not open it: {trouble}"))
     return problems
 
 

@@ -16,7 +16,7 @@ poll or a button needs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -172,28 +172,50 @@ def _shared_tag(name: str, level: int = 0, number: int | None = None) -> Tag:
 _MARKUP = re.compile(r"[*_`\[\]<>&\\!~]")
 
 
+def plain_text(source: str, hints: Mapping[str, str] | None = None) -> str:
+    """Plain text of inline Markdown ("Use `git add`" -> "Use git add"); images are dropped.
+
+    ``hints``: words to show after a link's words, by the link's destination as written (how
+    to open the lesson a link to a lesson file leads to: "Strong passwords (type ...)").
+    """
+    if hints:  # a lesson that links to lessons: rare enough to go uncached
+        return _plain_text(source, hints)
+    return _cached_plain_text(source)
+
+
 @lru_cache(maxsize=4096)
-def plain_text(source: str) -> str:
-    """Plain text of inline Markdown ("Use `git add`" -> "Use git add"); images are dropped."""
+def _cached_plain_text(source: str) -> str:
     if not _MARKUP.search(source):
         return " ".join(source.split())
-    walker = _PlainText()
+    return _plain_text(source, None)
+
+
+def _plain_text(source: str, hints: Mapping[str, str] | None) -> str:
+    walker = _PlainText(hints or {})
     walker.walk(source, pyromark.Options.ENABLE_STRIKETHROUGH)
     return " ".join("".join(walker.pieces).split())
 
 
 class _PlainText(MarkdownWalker):
-    def __init__(self) -> None:
+    def __init__(self, hints: Mapping[str, str]) -> None:
         self.pieces: list[str] = []
         self.in_image = 0
+        self.hints = hints
+        self.links: list[str] = []
 
     def start(self, tag: Tag) -> None:
         if tag.name == "Image":
             self.in_image += 1
+        elif tag.name == "Link":
+            self.links.append(tag.url)
 
     def end(self, name: str) -> None:
         if name == "Image":
             self.in_image -= 1
+        elif name == "Link":
+            hint = self.hints.get(self.links.pop())
+            if hint and not self.in_image:
+                self.pieces.append(f" {hint}")
 
     def text(self, value: str) -> None:
         if not self.in_image:  # an image's alt text is not part of the sentence
@@ -208,6 +230,67 @@ class _PlainText(MarkdownWalker):
         self.pieces.append(" ")
 
     hard_break = rule = soft_break
+
+
+def with_link_hints(source: str, hints: Mapping[str, str]) -> str:
+    """Markdown ``source`` with each link whose destination (as written) is in ``hints`` made
+    its words followed by its hint: ``[Strong passwords](passwords.md)`` becomes ``Strong
+    passwords (type ...)`` (for a reader of Markdown, such as a terminal, that has no lesson
+    folder to open the link in). Other links, and code, are left as they are."""
+    if not hints or "[" not in source:
+        return source
+    walker = _LinkSpans(hints)
+    walker.walk(source)
+    if not walker.found:
+        return source
+    raw = source.encode()
+    kept = bytearray()
+    at = 0
+    for start, label, end, hint in walker.found:
+        if raw[start:start + 1] != b"[":  # not '[words](...)' nor '[words][ref]'
+            continue
+        words = raw[start + 1:label].decode() if label > start else ""
+        kept += raw[at:start] + (f"{words} {hint}" if words.strip() else hint).encode()
+        at = end
+    kept += raw[at:]
+    return kept.decode()
+
+
+class _LinkSpans(MarkdownWalker):
+    """Where each link with a hint is: (start, end of its words, end, hint), in UTF-8 bytes."""
+
+    def __init__(self, hints: Mapping[str, str]) -> None:
+        self.hints = hints
+        self.open: list[tuple[int, int, str | None]] = []  # start, end of words so far, hint
+        self.found: list[tuple[int, int, int, str]] = []
+
+    def _inside(self) -> None:
+        if self.open:
+            start, _, hint = self.open[-1]
+            self.open[-1] = (start, max(self.open[-1][1], self.span["end"]), hint)
+
+    def start(self, tag: Tag) -> None:
+        self._inside()
+        if tag.name == "Link":
+            start = self.span["start"]
+            self.open.append((start, start, self.hints.get(tag.url)))
+
+    def end(self, name: str) -> None:
+        if name == "Link" and self.open:
+            start, words, hint = self.open.pop()
+            if hint is not None:
+                self.found.append((start, words, self.span["end"], hint))
+        self._inside()
+
+    def text(self, value: str) -> None:
+        self._inside()
+
+    code = html = math = text
+
+    def soft_break(self) -> None:
+        self._inside()
+
+    hard_break = soft_break
 
 
 _HTML_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)

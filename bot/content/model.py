@@ -136,8 +136,14 @@ class Lesson:
     images: tuple[str, ...] = ()
     """Local image paths the lesson uses (``image`` and inline images), relative to its file."""
     links: tuple[str, ...] = ()
-    """Paths to files the lesson links to, as written (relative to its file): a chat cannot open
-    them, and whether each is in the folder was looked up when the file was read."""
+    """Paths to files the lesson links to, as written (relative to its file, with any
+    ``#anchor``): a chat cannot open a file, so a link to another lesson in service is shown
+    with how to open that lesson (resolved when it is sent: :meth:`Catalog.lesson_links
+    <bot.content.catalog.Catalog.lesson_links>`), and the others with their words alone.
+    Whether each is in the folder was looked up when the file was read."""
+    link_lines: tuple[int, ...] = field(default=(), compare=False, hash=False)
+    """The source line of each of ``links`` (where it is first written), for the checks that
+    span files (a link to a draft)."""
     headings: tuple[str, ...] = ()
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     reflect: str = ""

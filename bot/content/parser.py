@@ -19,7 +19,9 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import ParseResult, urlparse
 
 from bot.content import frontmatter
+from bot.content.folder import LESSON_SUFFIXES
 from bot.content.images import image_path
+from bot.content.links import is_lesson_path, link_path
 from bot.content.markdown import MarkdownWalker, Tag, plain_text, without_comments
 from bot.content.model import Choice, Lesson, Problem, Question, Severity
 
@@ -156,7 +158,8 @@ def parse_lesson(
                                 "the lesson has no text; write at least a paragraph"
                                 if not values.get("title") and draft.title is None else
                                 "the lesson has a title but no text; write at least a paragraph"))
-    paths = _check_links(draft.links, None if root is None else Path(root), rel, problems)
+    paths, path_lines = _check_links(draft.links, None if root is None else Path(root), rel,
+                                     problems)
     late = _late_front_matter(lines, body_start) if not front.values else None
     if late is not None:
         problems.append(Problem(rel, late, Severity.WARNING,
@@ -216,6 +219,7 @@ def parse_lesson(
         images=tuple(dict.fromkeys(
             src for src, _ in draft.images if not urlparse(src).scheme and src)),
         links=paths,
+        link_lines=path_lines,
         lines=dict(front.lines),
     )
     return lesson, problems
@@ -940,16 +944,18 @@ def _address_slip(url: str, parsed: ParseResult) -> tuple[str, str | None] | Non
 
 def _check_links(
     links: list[tuple[str, int]], root: Path | None, rel: str, problems: list[Problem]
-) -> tuple[str, ...]:
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Report the links learners could not follow from a chat, and return those that are paths
-    to files (as written, once each).
+    to files (as written, once each) with the line each is first written at.
 
     A mistyped address ('htps://', 'www.example.com') is named with the address meant. A path
     to a file is a dead link in a chat, which has no folder to open it in (Telegram shows only
     the link's words); with ``root``, one to a file the folder does not have either says so,
-    with the nearest file's name.
+    with the nearest file's name. A link to a lesson file of the folder is not reported here:
+    the bot shows it with how to open that lesson, and whether the lesson is served (not a
+    draft, not broken) is the catalog's to say (it knows the other files).
     """
-    paths: dict[str, None] = {}
+    paths: dict[str, int] = {}
     files: list[str] | None = None  # the folder's files, listed once a link misses
     for url, line in links:
         if not url or url.startswith("#"):
@@ -970,13 +976,19 @@ def _check_links(
             continue
         if parsed.scheme or parsed.netloc:
             continue
-        paths[url] = None
+        paths.setdefault(url, line)
         # A path is read as an image's is (relative to the lesson, or to the folder from '/').
         real = image_path(root, rel, url) if root is not None else None
         if root is None or real is None or _exists(real):
+            target = link_path(rel, url)
+            if real is not None and target is not None and _is_lesson_file(real, target):
+                continue  # another lesson: opened by its title (the catalog checks it is served)
+            why = f" ('{target}' is not a lesson: {_NOT_A_LESSON})" \
+                if target is not None and real is not None and \
+                target.lower().endswith(LESSON_SUFFIXES) else ""
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"the link '{shown}' is a path to a file, which learners "
-                                    f"cannot open from a chat; {_LINK_ADVICE}"))
+                                    f"cannot open from a chat{why}; {_LINK_ADVICE}"))
             continue
         wanted = real.relative_to(Path(os.path.normpath(root.absolute()))).as_posix()
         if "\\" in url:
@@ -994,7 +1006,37 @@ def _check_links(
                                 f"the link '{shown}' leads to no file: '{wanted}' is not in the "
                                 f"lesson folder{hint}, and learners could not open a file from "
                                 f"a chat anyway; {_LINK_ADVICE}"))
-    return tuple(paths)
+    return tuple(paths), tuple(paths.values())
+
+
+def link_warning(rel: str, line: int, url: str, what: str) -> Problem:
+    """A warning on the link to ``url``: "the link '...' " and ``what`` is wrong with it (for
+    the checks that span files)."""
+    return Problem(rel, line, Severity.WARNING, f"the link '{_shorten(url, 60)}' {what}")
+
+
+def dead_link(rel: str, line: int, url: str, why: str) -> Problem:
+    """The warning on a link to a file that learners cannot open from a chat, ``why`` saying
+    what the file is (for the checks that span files: a link to a draft, to a broken lesson)."""
+    return link_warning(rel, line, url, "is a path to a file, which learners cannot open from "
+                                        f"a chat ({why}); {_LINK_ADVICE}")
+
+
+_NOT_A_LESSON = ("files and folders whose names start with '_' or '.', and README files, are "
+                 "never served")
+
+
+def _is_lesson_file(real: Path, target: str) -> bool:
+    """Whether the link to ``target`` (its path in the folder; ``real`` on disk) leads to a
+    lesson file of the folder: a Markdown file named as a lesson, there under that very name
+    (a file system that ignores case finds 'Passwords.md' for 'passwords.md'; the server's
+    may not)."""
+    if not is_lesson_path(target):
+        return False
+    try:
+        return real.is_file() and real.name in os.listdir(real.parent)
+    except OSError:
+        return False
 
 
 def _exists(path: Path) -> bool:

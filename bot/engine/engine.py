@@ -19,6 +19,7 @@ from bot.engine import (
     calendar,
     checks,
     identity,
+    lesson_links,
     lessons,
     links,
     mydata,
@@ -86,7 +87,10 @@ RELOAD_LISTED = 10
 
 def _learn(turn: Turn, args: str) -> None:
     wanted = parse(args)  # Slack's one slash command: "/learn quiz me on passwords"
-    if wanted.name == "quiz" and accepts("quiz", wanted.args):
+    # "learn" and a lesson's title opens that lesson, whatever its words (a link to a lesson
+    # says to type it): "learn Test my knowledge" is a lesson so titled, if there is one.
+    if wanted.name == "quiz" and accepts("quiz", wanted.args) and \
+            not turn.catalog.names_lesson(args):
         _quiz(turn, wanted.args)
     elif args:
         lessons.lookup(turn, args)
@@ -376,8 +380,13 @@ class Engine:
             if said in SKIP_WORDS or said in CANCEL_WORDS:  # "cancel" is no comment either
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))
                 return
-            # A question, or a lesson's name (a search, not what the lesson lacked): answered,
-            # the invitation kept open.
+            # A question, or a lesson's name, alone or after "learn" (as a link to a lesson
+            # says to type it): a search, not what the lesson lacked; answered, the invitation
+            # kept open.
+            if command.name == "learn" and turn.catalog.names_lesson(command.args):
+                voice.keep(turn, awaited)
+                lessons.lookup(turn, question_after_command(inbound.text or ""))
+                return
             if voice.looks_like_question(text) or turn.catalog.names_lesson(text):
                 voice.keep(turn, awaited)
                 lessons.lookup(turn, question_text(inbound.text or ""))
@@ -520,6 +529,11 @@ class Engine:
         else:
             raise ValueError(f"unknown delivery kind {delivery.kind!r}")
         return turn.out
+
+    def relinked(self, messages: Sequence[Outbound]) -> list[Outbound]:
+        """Messages composed before (kept on an outbox row, sent again) with their lessons'
+        links to other lessons looked up as the catalog has them now."""
+        return lesson_links.relinked(self.catalog, messages)
 
     def withdraw(self, unit: UnitOfWork, delivery: Delivery) -> None:
         """A lesson delivery that never reached the learner: take back what composing it

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson, Question
 from bot.engine import calendar
+from bot.engine.lesson_links import linked
 from bot.engine.reviewer import Reviewer
 from bot.engine.store import UnitOfWork
 from bot.messages import LearnerView, Notice, NoticeCode, Outbound, QuestionMessage
@@ -82,11 +83,13 @@ class Turn:
 
     def say(self, *messages: Outbound) -> None:
         """Add messages to the turn's replies; a question's choices are kept as shown (its
-        answer's numbers refer to them)."""
+        answer's numbers refer to them), and a message that shows a lesson's text carries how
+        to open the lessons its links lead to (:mod:`bot.engine.lesson_links`)."""
         for message in messages:
             if isinstance(message, QuestionMessage):
                 self.unit.asks.shown(message.ask_id, message.question.marks)
-        self.out.extend(messages)
+            # Its lesson's links to other lessons, as the catalog has them now.
+            self.out.append(linked(self.catalog, message))
 
     def offered(self) -> dict[str, object]:
         """What was offered to the learner last (lessons to pick, a command to confirm)."""

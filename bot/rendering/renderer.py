@@ -19,9 +19,9 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from bot.content.markdown import plain_text
+from bot.content.markdown import plain_text, with_link_hints
 from bot.content.model import track_title
-from bot.messages import Outbound
+from bot.messages import LessonLinks, Outbound
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -39,7 +39,10 @@ class Renderer:
             loader=FileSystemLoader([str(folder) for folder in folders]),
             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             keep_trailing_newline=False, finalize=escape, autoescape=False)
-        self.environment.filters["plain"] = plain_text
+        self.environment.filters["plain"] = \
+            lambda source, links=(): plain_text(source, self.link_hints(links))
+        self.environment.filters["linked"] = \
+            lambda source, links=(): with_link_hints(source, self.link_hints(links))
         self.environment.filters["track"] = track_title
         self.environment.filters["letter"] = lambda index: "ABCDEFGHIJ"[int(index)]
 
@@ -51,6 +54,11 @@ class Renderer:
     def phrase(self, name: str, **values: Any) -> str:
         """The text of the template ``{name}.txt`` (a message's, or words shown with one)."""
         return self.environment.get_template(f"{name}.txt").render(**values).strip()
+
+    def link_hints(self, links: LessonLinks) -> dict[str, str]:
+        """How to open the lesson each link leads to (``lesson_link.txt``: 'type "learn ..."'),
+        by the link as written, escaped as this renderer escapes."""
+        return {url: self.phrase("lesson_link", title=title) for url, title in links}
 
     def menu(self, name: str) -> list[tuple[str, str]]:
         """(word, label) for each ``word: label`` line of the template ``{name}.txt`` (a menu

@@ -663,6 +663,26 @@ async def enrolled(bot: SlackBot, clock: ManualClock) -> int:
     return learner.id
 
 
+async def test_a_link_to_another_lesson_says_how_to_open_it_and_that_opens_it(
+        fake: FakeSlack, sqlite: Database, clock: ManualClock) -> None:
+    # basics/report.md links to security/spot.md (and to a handout the bot cannot send).
+    bot = await start_bot(fake, sqlite, clock, lessons=DATA / "linked")
+    try:
+        await enrolled(bot, clock)
+        assert (await bot.tick()).sent == 1  # the day's lesson, through the outbox
+        pushed = fake.posted(ANN_DM)[-1]
+        body = "\n".join(mrkdwn_texts(pushed.blocks))
+        assert ('First read how to spot one (type "learn Spot a phishing mail") &amp; print '
+                "<checklist.pdf|the checklist>.") in body
+        assert "spot.md" not in body and all(entities_ok(text) for text in mrkdwn_texts(
+            pushed.blocks))
+        [found] = await say(bot, "learn Spot a phishing mail")
+        assert found == "Spot a phishing mail"
+        assert fake.posted(ANN_DM)[-1].blocks[0]["text"]["text"] == "Spot a phishing mail"
+    finally:
+        await bot.stop()
+
+
 async def test_a_short_429_is_waited_out_by_the_sdk(lone_bot: SlackBot, fake: FakeSlack,
                                                     clock: ManualClock) -> None:
     learner_id = await enrolled(lone_bot, clock)

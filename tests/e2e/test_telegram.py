@@ -464,6 +464,22 @@ async def test_a_long_lesson_is_split_on_paragraphs_under_the_limit(
     assert "&amp;" not in "".join(part.text for part in parts)
 
 
+async def test_a_link_to_another_lesson_says_how_to_open_it_and_that_opens_it(
+        start_bot: Start) -> None:
+    # basics/report.md links to security/spot.md (and to a handout the bot cannot send).
+    bot = await start_bot(lessons=GOOD.parent / "linked")
+    await enrol(bot, ADA)
+    bot.clock.set(local(0, "09:00") - timedelta(hours=-1))  # 09:00 UTC: the default zone
+    assert (await bot.due()).sent == 1  # the day's lesson, through the outbox
+    pushed = bot.fake.sent_to(ADA)[-1]
+    assert pushed.text.startswith("Report a phishing mail")
+    assert pushed.text.endswith('First read how to spot one (type "learn Spot a phishing '
+                                'mail") & print the checklist.')
+    assert "href" not in pushed.raw and "spot.md" not in pushed.raw
+    [found] = await bot.says("learn Spot a phishing mail")
+    assert found.text.startswith("Spot a phishing mail\n")
+
+
 async def test_pushes_and_replies_keep_to_telegrams_rates(
         start_bot: Start, tmp_path: Path) -> None:
     bot = await start_bot(pacing=(30, 1), lessons=long_lesson(tmp_path))

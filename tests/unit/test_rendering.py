@@ -3,6 +3,8 @@ exactly as it always has."""
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -474,3 +476,49 @@ def test_an_answer_is_recapped_with_its_choices_words_and_how_sure() -> None:
     assert recap((1,), "s") == f"2) {long} · sure"
     assert recap((0, 1)) == f"1) Ignore it; 2) {long}"
     assert recap((), "") == "I don't know (skip)"
+
+
+# -- links to other lessons --------------------------------------------------------------------
+
+LINKED_BODY = ("See [Strong passwords](../security/passwords.md#managers) first, then "
+               "[the **VPN** guide](vpn.md), [the wiki](https://example.com) and "
+               "`[not a link](passwords.md)`.")
+LINKS = (("../security/passwords.md#managers", "Strong passwords"),)
+"""What the engine gives with a lesson linking to security/passwords.md (vpn.md: a draft)."""
+
+
+def test_the_console_shows_a_link_to_a_lesson_with_how_to_open_it() -> None:
+    linked = replace(LESSON, body=LINKED_BODY)
+    text = Renderer().render(LessonMessage(linked, links=LINKS))
+    assert ('See Strong passwords (type "learn Strong passwords") first, then '
+            "[the **VPN** guide](vpn.md), [the wiki](https://example.com) and "
+            "`[not a link](passwords.md)`.") in text
+    # Without the engine's word (a draft, a missing file), the link is shown as it was.
+    assert LINKED_BODY in Renderer().render(LessonMessage(linked))
+    looked_up = Renderer().render(LookupAnswer("passwords", linked, links=LINKS))
+    assert 'Strong passwords (type "learn Strong passwords")' in looked_up
+
+
+def test_a_terminal_shows_the_hint_formatted_with_the_words() -> None:
+    from bot.adapters.console import ConsoleAdapter
+
+    linked = replace(LESSON, body=LINKED_BODY)
+    [styled] = ConsoleAdapter(io.StringIO(), styled=True).show(
+        [LessonMessage(linked, links=LINKS)])
+    plain = re.sub("\x1b\\[[0-9;]*m", "", styled)
+    assert 'See Strong passwords (type "learn Strong passwords") first' in " ".join(plain.split())
+
+
+def test_quiz_text_and_explanations_name_the_lesson_a_link_leads_to() -> None:
+    question = Question("k", "Read [Strong passwords](../security/passwords.md#managers)?",
+                        (Choice("[Yes](../security/passwords.md#managers)", True, 1),
+                         Choice("No", False, 2)),
+                        "See [Strong passwords](../security/passwords.md#managers) again.", 1)
+    linked = replace(LESSON, questions=(question,))
+    asked = Renderer().render(QuestionMessage(linked, question, 1, links=LINKS))
+    assert 'Read Strong passwords (type "learn Strong passwords")?' in asked
+    assert '1) Yes (type "learn Strong passwords")' in asked
+    told = Renderer().render(Feedback(linked, question, False, (1,), False, 3, links=LINKS))
+    assert 'See Strong passwords (type "learn Strong passwords") again.' in told
+    assert "See Strong passwords again." in Renderer().render(
+        Feedback(linked, question, False, (1,), False, 3))

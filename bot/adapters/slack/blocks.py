@@ -25,6 +25,7 @@ from bot.content.model import Lesson
 from bot.messages import (
     AnswerGiven,
     Feedback,
+    LessonLinks,
     LessonMessage,
     LookupAnswer,
     MyData,
@@ -235,7 +236,8 @@ class BlockRenderer:
         self.lessons_dir = lessons_dir
         self.text = Renderer(escape=_escape, folders=(OWN_TEMPLATES, TEMPLATES))
         filters = self.text.environment.filters
-        filters["inline"] = lambda source: Mrkdwn(inline(str(source)))
+        filters["inline"] = lambda source, links=(): Mrkdwn(inline(str(source),
+                                                                   self.text.link_hints(links)))
         filters["slack_date"] = lambda moment, zone: Mrkdwn(when(moment, str(zone)))
         self._hints = frozenset(self.text.phrase("question_hint", buttons=buttons, several=several,
                                                  sure=sure, stated=stated)
@@ -273,11 +275,13 @@ class BlockRenderer:
         text = self.text.render(outbound)
         return SlackMessage(fallback(text), sections(text.split("\n\n")))
 
-    def lesson_blocks(self, lesson: Lesson, note: str | None = None) -> list[Block]:
-        """Header, context (minutes, track, goal), image, body."""
+    def lesson_blocks(self, lesson: Lesson, note: str | None = None,
+                      links: LessonLinks = ()) -> list[Block]:
+        """Header, context (minutes, track, goal), image, body (its links to other lessons
+        with how to open them: ``links``)."""
         facts = self.phrase("lesson_facts", lesson=lesson).split("\n")
-        blocks = [header(lesson.title), context(*facts),
-                  *image(lesson.image, lesson.title), *sections(from_markdown(lesson.body))]
+        blocks = [header(lesson.title), context(*facts), *image(lesson.image, lesson.title),
+                  *sections(from_markdown(lesson.body, self.text.link_hints(links)))]
         if note:
             blocks.append(context(note))
         return blocks
@@ -293,7 +297,7 @@ class BlockRenderer:
         lesson = message.lesson
         note = self.phrase("lesson_note", lesson=lesson) if lesson.questions else None
         return SlackMessage(fallback(self.phrase("lesson_preview", lesson=lesson)),
-                            self.with_buttons(self.lesson_blocks(lesson, note),
+                            self.with_buttons(self.lesson_blocks(lesson, note, message.links),
                                               ("read", message.done)),
                             photo=self.photo(lesson))
 
@@ -304,7 +308,7 @@ class BlockRenderer:
             blocks.append(context(self.phrase("lookup_read", corrections=message.corrections)))
         if message.unsure:
             blocks.append(context(self.phrase("lookup_unsure")))
-        blocks += self.lesson_blocks(lesson)
+        blocks += self.lesson_blocks(lesson, links=message.links)
         if message.others:
             blocks.append(context(self.phrase("lookup_related", others=message.others)))
         return SlackMessage(fallback(escape(lesson.title)),
@@ -376,11 +380,12 @@ class BlockRenderer:
         """
         question, ask_id, buttons = message.question, message.ask_id, message.buttons
         several = len(question.correct_indexes) > 1
+        hints = self.text.link_hints(message.links)
         lines = [self.phrase("question_intro", lesson=message.lesson, number=message.number,
-                             of=message.of, check=message.check), inline(question.text)]
+                             of=message.of, check=message.check), inline(question.text, hints)]
         if question.detail:
-            lines.append(inline(question.detail))
-        choices = "\n".join(f"{index}) {inline(choice.text)}"
+            lines.append(inline(question.detail, hints))
+        choices = "\n".join(f"{index}) {inline(choice.text, hints)}"
                             for index, choice in enumerate(question.choices, start=1))
         blocks = [*sections(["\n".join(lines), choices])]
         pressable = bool(buttons) and not several
@@ -407,7 +412,8 @@ class BlockRenderer:
             blocks.append({"type": "actions", "block_id": f"ask-{ask_id}", "elements": elements})
         blocks.append(context(self.phrase("question_hint", buttons=pressable, several=several,
                                           sure=bool(levels), stated=question.says_select_all)))
-        return SlackMessage(fallback(self.phrase("question_preview", question=question)), blocks,
+        return SlackMessage(fallback(self.phrase("question_preview", question=question,
+                                                  links=message.links)), blocks,
                             ask_id)
 
     def feedback_blocks(self, feedback: Feedback) -> list[Block]:
@@ -416,7 +422,7 @@ class BlockRenderer:
                              skipped=feedback.skipped,
                              question=feedback.question, mastered=feedback.mastered,
                              confidence=feedback.confidence, slipping=feedback.slipping,
-                             lesson=feedback.lesson)
+                             lesson=feedback.lesson, links=feedback.links)
         return [*sections([result]), context(self.phrase("feedback_points", points=feedback.points,
                                                earned=feedback.earned,
                                                mastered_points=feedback.mastered_points,

@@ -10,6 +10,7 @@ Inbound text arrives the other way round, escaped and with links as ``<url|label
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import emoji
@@ -75,7 +76,9 @@ def link(url: str, label: str) -> str:
 class _Writer(MarkdownWalker):
     """Writes a Markdown document's events as mrkdwn paragraphs."""
 
-    def __init__(self) -> None:
+    def __init__(self, hints: Mapping[str, str]) -> None:
+        self.hints = hints
+        """Mrkdwn to show after a link's words instead of linking, by destination."""
         self.paragraphs: list[str] = []
         self.line: list[str] = []
         self.lists: list[int | None] = []   # a counter per open list (None: bullets)
@@ -187,7 +190,11 @@ class _Writer(MarkdownWalker):
             joined = "".join(self.line)
             cut = joined.rfind("\0")
             label = joined[cut + 1:]
-            self.line = [joined[:cut], self._link(url, label)]
+            hint = self.hints.get(url)
+            if hint is not None:  # a lesson of the folder: its words, and how to open it
+                self.line = [joined[:cut], f"{label} {hint}" if label.strip() else hint]
+            else:
+                self.line = [joined[:cut], self._link(url, label)]
         elif name == "Image":
             alt = "".join(self.image or [])
             self.image = None
@@ -212,15 +219,18 @@ class _Writer(MarkdownWalker):
         return f"<{target}|{plain}>" if plain else f"<{target}>"
 
 
-def from_markdown(source: str) -> list[str]:
+def from_markdown(source: str, hints: Mapping[str, str] | None = None) -> list[str]:
     """Markdown (a lesson body, a quiz question) as mrkdwn paragraphs: ``**b**`` -> ``*b*``,
-    ``[t](u)`` -> ``<u|t>``, headings bold, lists with bullets, every text escaped."""
-    writer = _Writer()
+    ``[t](u)`` -> ``<u|t>``, headings bold, lists with bullets, every text escaped. A link whose
+    destination (as written) is in ``hints`` is its words followed by its hint, mrkdwn already
+    (how to open the lesson a link to a lesson file leads to), not a link."""
+    writer = _Writer(hints or {})
     writer.walk(source)
     writer.flush()
     return writer.paragraphs
 
 
-def inline(source: str) -> str:
-    """One line of inline Markdown (a question, a choice) as mrkdwn."""
-    return "\n".join(from_markdown(source))
+def inline(source: str, hints: Mapping[str, str] | None = None) -> str:
+    """One line of inline Markdown (a question, a choice) as mrkdwn (``hints``: as for
+    :func:`from_markdown`)."""
+    return "\n".join(from_markdown(source, hints))

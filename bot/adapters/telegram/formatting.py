@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -31,22 +32,26 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def markdown_to_html(source: str) -> str:
+def markdown_to_html(source: str, hints: Mapping[str, str] | None = None) -> str:
     """A lesson's Markdown as Telegram HTML.
 
     Headings become bold lines, lists get bullets or numbers, code blocks ``<pre>``, quotes
     ``<blockquote>``, tables one line per row. Raw HTML in the Markdown is shown as text, links
     other than http(s), tg: and mailto: keep only their text, and local images are left out (the
-    lesson's own image goes out as a photo).
+    lesson's own image goes out as a photo). A link whose destination (as written) is in
+    ``hints`` is its text followed by its hint, Telegram HTML already (how to open the lesson
+    a link to a lesson file leads to).
     """
-    return _MarkdownWriter().write(source)
+    return _MarkdownWriter(hints or {}).write(source)
 
 
 class _MarkdownWriter(MarkdownWalker):
-    def __init__(self) -> None:
+    def __init__(self, hints: Mapping[str, str]) -> None:
         self.out: list[str] = []
+        self.hints = hints
         self.lists: list[int | None] = []
-        self.links: list[bool] = []
+        self.links: list[bool | str] = []
+        """For each link open: True when it is an <a>, else its hint ("" for none)."""
         self.image = 0
         self.alt: list[str] = []
         self.image_url = ""
@@ -141,7 +146,7 @@ class _MarkdownWriter(MarkdownWalker):
         elif name == "Link":
             url = tag.url
             ok = urlparse(url).scheme in _LINK_SCHEMES
-            self.links.append(ok)
+            self.links.append(ok or self.hints.get(url, ""))
             if ok:
                 self.out.append(f'<a href="{html.escape(url, quote=True)}">')
         elif name == "Image":
@@ -203,8 +208,11 @@ class _MarkdownWriter(MarkdownWalker):
         elif name == "Strikethrough":
             self.out.append("</s>")
         elif name == "Link":
-            if self.links.pop():
+            link = self.links.pop()
+            if link is True:
                 self.out.append("</a>")
+            elif link and not self.image:
+                self.out.append(f" {link}")
         elif name == "Image":
             self.image -= 1
             if not self.image:

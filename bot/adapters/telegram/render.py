@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -115,7 +115,9 @@ class TelegramRenderer:
         environment = self._renderer.environment
         environment.filters["bold"] = self._tag("b")
         environment.filters["italic"] = self._tag("i")
-        environment.filters["markdown"] = lambda source: self._keep(markdown_to_html(str(source)))
+        environment.filters["markdown"] = lambda source, links=(): self._keep(markdown_to_html(
+            str(source), {url: escape(hint) for url, hint in
+                          self._renderer.link_hints(links).items()}))
         self._nonce = ""
         self._kept: list[str] = []
 
@@ -247,10 +249,11 @@ class TelegramRenderer:
         baseline check's question is never a quiz poll: a poll shows the right answer."""
         question, ask_id = message.question, message.ask_id
         if self.quiz_style == "poll" and message.check != "pre" and not message.levels:
-            poll = as_poll(question, ask_id, message.number, message.of)
+            poll = as_poll(question, ask_id, message.number, message.of,
+                           self._renderer.link_hints(message.links))
             if poll is not None and question.detail:  # the situation goes first, as text
                 intro = self.phrase("poll_intro", lesson=message.lesson, question=question,
-                                    number=message.number, of=message.of)
+                                    number=message.number, of=message.of, links=message.links)
                 return [*(Text(piece) for piece in split_html(intro, MESSAGE_LIMIT)), poll]
             if poll is not None:
                 return [poll]
@@ -329,22 +332,24 @@ def parse_multi(data: str) -> tuple[int, int, int | None] | None:
     return ask_id, ticked, index
 
 
-def as_poll(question: Question, ask_id: int, number: int = 0, of: int = 0) -> Poll | None:
+def as_poll(question: Question, ask_id: int, number: int = 0, of: int = 0,
+            hints: Mapping[str, str] | None = None) -> Poll | None:
     """The question as a native quiz poll, or None when it does not fit Telegram's poll limits
     (it then goes out with buttons). A question's detail, if any, goes in a message before.
-    In a pushed set, the poll's text starts with its place ("2/5 · "), room permitting."""
-    text = plain_text(question.text)
+    In a pushed set, the poll's text starts with its place ("2/5 · "), room permitting.
+    ``hints``: how to open the lessons its links lead to, by link (plain text)."""
+    text = plain_text(question.text, hints)
     counted = f"{number}/{of} · {text}" if of > 1 else text
     if len(counted) <= POLL_QUESTION_LIMIT:
         text = counted
-    options = tuple(plain_text(choice.text) for choice in question.choices)
+    options = tuple(plain_text(choice.text, hints) for choice in question.choices)
     low, high = POLL_OPTIONS
     if (not 0 < len(text) <= POLL_QUESTION_LIMIT
             or not low <= len(options) <= high
             or any(not 0 < len(option) <= POLL_OPTION_LIMIT for option in options)
             or len(set(options)) != len(options) or not question.correct_indexes):
         return None
-    explanation = plain_text(question.explanation)
+    explanation = plain_text(question.explanation, hints)
     if len(explanation) > POLL_EXPLANATION_LIMIT:
         explanation = explanation[:POLL_EXPLANATION_LIMIT - 1].rstrip() + "…"
     return Poll(text, options, question.correct_indexes, explanation, ask_id)

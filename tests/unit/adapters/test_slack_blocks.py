@@ -315,3 +315,46 @@ def test_every_kind_keeps_the_block_kit_limits_and_escapes(message: Outbound) ->
     check_blocks(slack.blocks)
     assert all(entities_ok(text) for text in mrkdwn_texts(slack.blocks))
     assert entities_ok(slack.text)
+
+
+# -- links to other lessons --------------------------------------------------------------------
+
+LINKS = (("passwords.md#managers", "Strong <passwords> & you"),)
+"""The engine's word: this link leads to a lesson in service, so titled (escaped once here)."""
+HINT = 'Strong passwords (type "learn Strong &lt;passwords&gt; &amp; you")'
+
+
+def test_a_link_to_a_lesson_is_its_words_and_how_to_open_it_not_a_dead_link() -> None:
+    body = ("See [Strong passwords](passwords.md#managers) first, or [*the VPN*](vpn.md) "
+            "and [the wiki](https://example.com).")
+    [message] = render(LessonMessage(lesson(body=body), links=LINKS))
+    text = shown(message.blocks)
+    assert f"See {HINT} first" in text
+    assert "<passwords.md" not in text
+    # Not a lesson the engine knows (a draft, a missing file): a link, as before.
+    assert "<vpn.md|the VPN>" in text and "<https://example.com|the wiki>" in text
+    check_blocks(message.blocks)
+    [before] = render(LessonMessage(lesson(body=body)))
+    assert "<passwords.md#managers|Strong passwords>" in shown(before.blocks)
+    assert paragraphs_of("[**Strong** passwords](passwords.md#managers)") == [
+        '*Strong* passwords (type "learn Strong &lt;passwords&gt; &amp; you")']
+
+
+def shown(blocks: list[dict[str, Any]]) -> str:
+    return "\n".join(mrkdwn_texts(blocks))
+
+
+def paragraphs_of(source: str) -> list[str]:
+    renderer = BlockRenderer()
+    return from_markdown(source, renderer.text.link_hints(LINKS))
+
+
+def test_a_quiz_question_and_its_feedback_say_how_to_open_a_linked_lesson() -> None:
+    asked = Question("q1", "Read [Strong passwords](passwords.md#managers) yet?",
+                     (Choice("yes", True, 1), Choice("no", False, 2)),
+                     "See [Strong passwords](passwords.md#managers) again.", 1)
+    [message] = render(QuestionMessage(lesson(), asked, 7, links=LINKS))
+    assert f"Read {HINT} yet?" in shown(message.blocks)
+    [told] = render(Feedback(lesson(), asked, False, (1,), False, 12, links=LINKS))
+    assert f"See {HINT} again." in shown(told.blocks)
+    check_blocks(told.blocks)

@@ -348,3 +348,47 @@ def test_the_fakes_parser_refuses_what_telegram_refuses() -> None:
                 '<a>x</a>', "5 > 3"):
         with pytest.raises(TelegramHTMLError):
             parse_html(bad)
+
+
+# -- links to other lessons --------------------------------------------------------------------
+
+LINKS = (("passwords.md#managers", "Strong <passwords> & you"),)
+"""The engine's word: this link leads to a lesson in service, so titled."""
+HINT = 'Strong passwords (type "learn Strong <passwords> & you")'
+
+
+def test_markdown_shows_a_link_to_a_lesson_with_how_to_open_it() -> None:
+    source = "See **[Strong passwords](passwords.md#managers)** first, or [the VPN](vpn.md)."
+    html = markdown_to_html(source, {"passwords.md#managers": "(type &quot;x&quot; &amp; y)"})
+    assert html == ("See <b>Strong passwords (type &quot;x&quot; &amp; y)</b> first, or "
+                    "the VPN.")
+    assert markdown_to_html(source) == "See <b>Strong passwords</b> first, or the VPN."
+
+
+def test_a_lesson_and_a_lookup_say_how_to_open_a_linked_lesson() -> None:
+    from bot.messages import LookupAnswer
+
+    renderer = TelegramRenderer(GOOD)
+    body = "See [Strong passwords](passwords.md#managers) first."
+    for message in (LessonMessage(lesson(body), links=LINKS),
+                    LookupAnswer("pass", lesson(body), links=LINKS)):
+        html = renderer.html(message)
+        assert f"See {HINT} first." in seen(html)
+        assert "href" not in html
+    assert seen(renderer.html(LessonMessage(lesson(body)))).endswith("See Strong passwords first.")
+
+
+def test_a_question_its_poll_and_feedback_say_how_to_open_a_linked_lesson() -> None:
+    from bot.messages import Feedback
+
+    asked = question(text="Read [Strong passwords](passwords.md#managers)?",
+                     explanation="See [Strong passwords](passwords.md#managers) again.")
+    renderer = TelegramRenderer(GOOD)
+    [text] = renderer.parts(QuestionMessage(lesson(), asked, 1, links=LINKS))
+    assert isinstance(text, Text) and f"Read {HINT}?" in seen(text.html)
+    told = renderer.html(Feedback(lesson(), asked, False, (0,), False, 3, links=LINKS))
+    assert f"See {HINT} again." in seen(told)
+    [poll] = TelegramRenderer(GOOD, quiz_style="poll").parts(
+        QuestionMessage(lesson(), asked, 1, links=LINKS))
+    assert isinstance(poll, Poll)
+    assert poll.question == f"Read {HINT}?" and poll.explanation == f"See {HINT} again."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyromark
 import pytest
 
-from bot.content.markdown import MarkdownWalker, Tag, plain_text
+from bot.content.markdown import MarkdownWalker, Tag, plain_text, with_link_hints
 
 MATH_AND_FOOTNOTES = pyromark.Options.ENABLE_MATH | pyromark.Options.ENABLE_FOOTNOTES
 
@@ -193,3 +193,28 @@ def test_plain_text_keeps_text_and_code_and_drops_images() -> None:
 
 def test_plain_text_reads_breaks_as_spaces() -> None:
     assert plain_text("one\\\ntwo\nthree") == "one two three"
+
+
+HINTS = {"passwords.md#managers": '(type "learn Strong passwords")'}
+
+
+def test_plain_text_gives_a_link_to_a_lesson_its_hint_after_its_words() -> None:
+    source = "Read [**Strong** passwords](passwords.md#managers) and [this](other.md) again."
+    assert plain_text(source, HINTS) == \
+        'Read Strong passwords (type "learn Strong passwords") and this again.'
+    assert plain_text(source) == "Read Strong passwords and this again."
+
+
+def test_markdown_keeps_its_markup_and_a_link_to_a_lesson_becomes_words_and_hint() -> None:
+    source = ("- See **[Strong *pass*words](passwords.md#managers)** and [ref][r], "
+              "[it](other.md), `[code](passwords.md#managers)`, [](passwords.md#managers).\n\n"
+              "```\n[block](passwords.md#managers)\n```\n\n[r]: passwords.md#managers\n")
+    assert with_link_hints(source, HINTS) == (
+        '- See **Strong *pass*words (type "learn Strong passwords")** and ref (type "learn '
+        'Strong passwords"), [it](other.md), `[code](passwords.md#managers)`, (type "learn '
+        'Strong passwords").\n\n```\n[block](passwords.md#managers)\n```\n\n'
+        "[r]: passwords.md#managers\n")
+    assert with_link_hints(source, {}) == source
+    # Characters past ASCII before the link: places are bytes, not characters.
+    assert with_link_hints("Café ☕ [pw](passwords.md#managers)!", HINTS) == \
+        'Café ☕ pw (type "learn Strong passwords")!'

@@ -10,7 +10,8 @@ import pytest
 from bot.adapters.telegram.formatting import markdown_to_html
 from bot.content.catalog import Catalog
 from bot.content.lesson_cache import LessonCache
-from bot.content.model import Problem, Severity
+from bot.content.links import is_lesson_path, link_path
+from bot.content.model import Lesson, Problem, Severity
 from bot.content.parser import parse_lesson
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -141,16 +142,40 @@ def test_a_link_that_cannot_be_read_is_an_error_not_a_crash(library: Path) -> No
 # -- paths to files ----------------------------------------------------------------------------
 
 
-def test_a_link_to_a_lesson_that_is_there_is_still_a_dead_link_in_a_chat(library: Path) -> None:
-    # Telegram shows only the link's words, so the trainer hears what to write instead.
-    problems = checked("See [phishing](../security/spot-phishing.md) and "
-                       "[the list](/handouts/Checklist.pdf).", "general/x.md", library)
-    assert [(p.line, p.severity) for p in problems] == [(3, W), (3, W)]
+def test_a_link_to_a_lesson_of_the_folder_is_not_warned_but_one_to_another_file_is(
+        library: Path) -> None:
+    # A lesson is opened by its title (the bot says how); a PDF cannot be opened from a chat.
+    (library / "README.md").write_text("# About\n\nThe library.\n", encoding="utf-8")
+    write(library / "_drafts" / "vpn.md", "# VPN\n\nSoon.\n")
+    problems = checked("See [phishing](../security/spot-phishing.md#signs), "
+                       "[passwords](/security/strong-passwords.md), [welcome](./welcome.md), "
+                       "[the list](/handouts/Checklist.pdf), [about](../README.md) and "
+                       "[vpn](../_drafts/vpn.md).", "general/x.md", library)
+    assert [(p.line, p.severity) for p in problems] == [(3, W)] * 3
+    problems.sort(key=lambda p: p.message.startswith("the link '.."))
+    assert [p.message.split("'")[1] for p in problems] == [
+        "/handouts/Checklist.pdf", "../README.md", "../_drafts/vpn.md"]
     for problem in problems:
-        assert "is a path to a file, which learners cannot open from a chat; link a web page " \
-               "(https://...), or name the lesson for learners to ask for ('type \"learn\" " \
-               "and its title')" in problem.message
+        assert "is a path to a file, which learners cannot open from a chat" in problem.message
+        assert "link a web page (https://...), or name the lesson for learners to ask for " \
+               "('type \"learn\" and its title')" in problem.message
+    assert problems[0].message == (
+        "the link '/handouts/Checklist.pdf' is a path to a file, which learners cannot open "
+        "from a chat; link a web page (https://...), or name the lesson for learners to ask for "
+        "('type \"learn\" and its title')")
+    for problem in problems[1:]:
+        assert "is not a lesson: files and folders whose names start with '_' or '.', and " \
+               "README files, are never served" in problem.message
     assert "spot-phishing" not in markdown_to_html("[phishing](../security/spot-phishing.md)")
+
+
+def test_a_link_to_a_lesson_written_in_other_capitals_is_a_link_to_no_file(
+        library: Path) -> None:
+    # A file system that ignores case finds the file; the server's may not, nor does the bot.
+    problems = checked("See [it](Strong-Passwords.md).", "security/x.md", library)
+    assert len(problems) == 1
+    assert "leads to no file" in problems[0].message
+    assert "did you mean 'strong-passwords.md'?" in problems[0].message
 
 
 @pytest.mark.parametrize(("rel", "url", "looked", "meant"), [
@@ -200,11 +225,13 @@ def test_without_the_folder_or_outside_it_a_path_is_not_looked_up(library: Path)
         assert len(problems) == 1 and "is a path to a file" in problems[0].message
 
 
-def test_a_lesson_lists_the_paths_it_links_to_once_each(library: Path) -> None:
-    lesson, _ = parse_lesson("# T\n\n[a](welcome.md) [b](welcome.md) [c](https://x.io) "
-                             "[d](www.example.com) [e](#top) [f](gone.md)\n",
+def test_a_lesson_lists_the_paths_it_links_to_once_each_with_their_first_lines(
+        library: Path) -> None:
+    lesson, _ = parse_lesson("# T\n\n[a](welcome.md) [c](https://x.io) [d](www.example.com)\n\n"
+                             "[e](#top) [f](gone.md) [b](welcome.md)\n",
                              "general/x.md", library)
     assert lesson is not None and lesson.links == ("welcome.md", "gone.md")
+    assert lesson.link_lines == (3, 5)
 
 
 # -- images ------------------------------------------------------------------------------------
@@ -233,13 +260,108 @@ def test_a_linked_lesson_that_arrives_or_goes_is_looked_up_again(tmp_path: Path)
     catalog = Catalog(tmp_path)
     catalog.load()
     assert ["leads to no file" in p.message for p in catalog.problems()] == [True]
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == ()
     write(tmp_path / "b.md", "# B\n\nText.\n")
     change = catalog.refresh([tmp_path / "b.md"])
     assert change.added == ("b",) and change.changed == ()
-    assert ["is a path to a file" in p.message for p in catalog.problems()] == [True]
+    assert catalog.problems() == []  # a lesson: the bot says how to open it
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == (("b.md", "B"),)
     (tmp_path / "b.md").unlink()
     catalog.refresh()  # a rescan, with no event
     assert ["leads to no file" in p.message for p in catalog.problems()] == [True]
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == ()
+
+
+def lesson_at(catalog: Catalog, path: str) -> Lesson:
+    found = next((lesson for lesson in catalog.lessons() if lesson.path == path), None)
+    assert found is not None, path
+    return found
+
+
+def link_problems(catalog: Catalog) -> list[tuple[str, int, str]]:
+    return [(p.path, p.line, p.message) for p in catalog.problems() if "the link" in p.message]
+
+
+def test_a_link_to_a_draft_or_a_lesson_not_served_is_warned_as_before(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nIntro.\n\nSee [b](b.md#part) and [c](sub/../c.md).\n")
+    write(tmp_path / "b.md", "---\ndraft: true\n---\n# B\n\nText.\n")
+    write(tmp_path / "c.md", "---\ntitle: [C\n---\nText.\n")  # broken YAML: never served
+    for drafts in (False, True):  # the bot, and `lessons check` (which serves drafts)
+        catalog = Catalog(tmp_path, include_drafts=drafts)
+        catalog.load()
+        assert link_problems(catalog) == [
+            ("a.md", 5, "the link 'b.md#part' is a path to a file, which learners cannot open "
+                        "from a chat ('b.md' is a draft, which learners do not get); link a web "
+                        "page (https://...), or name the lesson for learners to ask for ('type "
+                        "\"learn\" and its title')"),
+            ("a.md", 5, "the link 'sub/../c.md' is a path to a file, which learners cannot "
+                        "open from a chat ('c.md' has errors and is not served); link a web "
+                        "page (https://...), or name the lesson for learners to ask for ('type "
+                        "\"learn\" and its title')")]
+        assert catalog.lesson_links(lesson_at(catalog, "a.md")) == ()
+    # Published and fixed: the warnings go, and the links say how to open the lessons.
+    write(tmp_path / "b.md", "# B\n\nText.\n")
+    write(tmp_path / "c.md", "---\ntitle: C\n---\nText.\n")
+    catalog.refresh([tmp_path / "b.md", tmp_path / "c.md"])
+    assert link_problems(catalog) == []
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == (("b.md#part", "B"),
+                                                                 ("sub/../c.md", "C"))
+    # Broken while the bot runs, its last good version is served: the link still opens it.
+    write(tmp_path / "c.md", "---\ntitle: [C\n---\nText.\n")
+    catalog.refresh([tmp_path / "c.md"])
+    assert link_problems(catalog) == []
+    assert len(catalog.lesson_links(lesson_at(catalog, "a.md"))) == 2
+
+
+def test_a_link_to_a_lesson_whose_title_finds_another_too_is_warned(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nSee [passwords](security/passwords.md).\n")
+    write(tmp_path / "security" / "passwords.md", "# Passwords\n\nLong ones.\n")
+    write(tmp_path / "it" / "passwords.md", "# Passwords\n\nReset them at the desk.\n")
+    write(tmp_path / "copy" / "passwords.md", "# Passwords\n\nLong ones.\n")  # the same
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert link_problems(catalog) == [
+        ("a.md", 3, "the link 'security/passwords.md' leads to the lesson 'Passwords', but "
+                    "typing \"learn Passwords\" would not open it: another lesson has that name "
+                    "too; give each lesson its own title")]
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == ()
+    (tmp_path / "it" / "passwords.md").unlink()  # a copy of it is the same lesson to learners
+    catalog.refresh()
+    assert link_problems(catalog) == []
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == (
+        ("security/passwords.md", "Passwords"),)
+
+
+def test_a_link_to_a_lesson_whose_title_lookup_reads_past_is_warned(tmp_path: Path) -> None:
+    # Lookup drops a leading filler word ("well"): the title would not find the lesson.
+    write(tmp_path / "a.md", "# A\n\nSee [it](b.md).\n")
+    write(tmp_path / "b.md", "# Well-being at work\n\nBreaks.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert link_problems(catalog) == [
+        ("a.md", 3, "the link 'b.md' leads to the lesson 'Well-being at work', but typing "
+                    "\"learn Well-being at work\" would not open it: lookup does not read its "
+                    "title as its name; reword the title")]
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == ()
+
+
+def test_a_link_follows_a_lesson_renamed_or_retitled_at_once(tmp_path: Path) -> None:
+    write(tmp_path / "a.md", "# A\n\nSee [it](b.md).\n")
+    write(tmp_path / "b.md", "# Bee\n\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    linking = lesson_at(catalog, "a.md")
+    assert catalog.lesson_links(linking) == (("b.md", "Bee"),)
+    write(tmp_path / "b.md", "# Honey bee\n\nText.\n")
+    catalog.refresh([tmp_path / "b.md"])
+    assert catalog.lesson_links(linking) == (("b.md", "Honey bee"),)
+    (tmp_path / "b.md").rename(tmp_path / "c.md")  # moved: the link leads nowhere now
+    catalog.refresh()
+    assert catalog.lesson_links(linking) == ()
+    write(tmp_path / "a.md", "# A\n\nSee [it](c.md).\n")  # the trainer follows it
+    catalog.refresh([tmp_path / "a.md"])
+    assert catalog.lesson_links(lesson_at(catalog, "a.md")) == (("c.md", "Honey bee"),)
+    assert link_problems(catalog) == []  # (the move itself is warned of: no 'id: b')
 
 
 def test_a_linked_file_that_arrives_is_looked_up_again(tmp_path: Path) -> None:
@@ -259,4 +381,37 @@ def test_a_restart_looks_linked_files_up_again_rather_than_trust_the_cache(
     assert "leads to no file" in Catalog(root, cache=LessonCache(path)).load().problems[0].message
     write(root / "b.md", "# B\n\nText.\n")
     change = Catalog(root, cache=LessonCache(path)).load()
-    assert ["is a path to a file" in p.message for p in change.problems] == [True]
+    assert change.problems == ()
+
+
+# -- where a link leads ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rel", "url", "path"), [
+    ("security/x.md", "passwords.md", "security/passwords.md"),
+    ("security/x.md", "passwords.md#managers", "security/passwords.md"),
+    ("security/x.md", "./passwords.md?v=2#top", "security/passwords.md"),
+    ("security/x.md", "../general/welcome.md", "general/welcome.md"),
+    ("security/x.md", "sub/../../general/./welcome.md", "general/welcome.md"),
+    ("security/x.md", "/general/welcome.md", "general/welcome.md"),
+    ("x.md", "strong%20passwords.md", "strong passwords.md"),
+    ("x.md", "strong passwords.md", "strong passwords.md"),  # '<strong passwords.md>'
+    ("security/x.md", "../../outside.md", None),
+    ("security/x.md", "..\\general\\welcome.md", None),
+    ("security/x.md", "#managers", None),
+    ("security/x.md", "https://example.com/a.md", None),
+    ("security/x.md", "mailto:ann@example.com", None),
+    ("security/x.md", "//example.com/a.md", None),
+    ("security/x.md", "http://[x", None),
+    ("security/x.md", "..", None),
+])
+def test_a_links_path_in_the_folder(rel: str, url: str, path: str | None) -> None:
+    assert link_path(rel, url) == path
+
+
+@pytest.mark.parametrize(("path", "lesson"), [
+    ("security/passwords.md", True), ("a.MARKDOWN", True), ("handouts/list.pdf", False),
+    ("README.md", False), ("_drafts/a.md", False), ("security/_a.md", False),
+    (".hidden/a.md", False), ("notes.txt", False)])
+def test_which_paths_are_lessons(path: str, lesson: bool) -> None:
+    assert is_lesson_path(path) is lesson
