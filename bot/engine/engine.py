@@ -359,6 +359,8 @@ class Engine:
         if is_command and command.name != "help" and not (
                 command.sentence and turn.unit.asks.latest_open(turn.learner.id) is not None):
             # a bare command word is that command (a sentence, when no choice says it)
+            if awaited is not None and command.name == "learn":
+                voice.keep(turn, awaited)  # a lesson asked for, as a question: still invited
             self.run_command(turn, command, created, inbound.text or "")
             return
         if said in checks.SKIP_CHECK:
