@@ -743,7 +743,15 @@ def _finish_question(
         line=where,
         detail="\n".join(question.detail),
     )
-    if made.says_select_all and len(made.correct_indexes) == 1:
+    if len(made.correct_indexes) == len(made.choices):
+        # "Select all that apply" with nothing to leave out: ticking every box is right without
+        # reading the choices, so the question shows nothing about what the learner knows.
+        problems.append(Problem(rel, where, Severity.WARNING,
+                                f"question '{short}' has every choice marked '- [x]', so a "
+                                "learner who selects them all is right without knowing the "
+                                "answer; mark the wrong choices '- [ ]', or add a choice that "
+                                "is wrong"))
+    elif made.says_select_all and len(made.correct_indexes) == 1:
         # Asked as a single-answer question: the learner, told to pick all, is marked wrong for
         # picking two, and the trainer may have meant more than one '[x]'.
         problems.append(Problem(rel, where, Severity.WARNING,

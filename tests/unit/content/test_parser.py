@@ -454,7 +454,7 @@ def test_a_first_question_without_its_heading_is_an_error_not_an_empty_quiz() ->
 
 def test_select_all_with_one_right_answer_is_warned() -> None:
     text = ("# T\n\nBody.\n\n## Quiz\n\n### Which are safe? Select all that apply.\n"
-            "- [x] a\n- [ ] b\n\n### Choose all that apply\n- [x] a\n- [x] b\n")
+            "- [x] a\n- [ ] b\n\n### Choose all that apply\n- [x] a\n- [x] b\n- [ ] c\n")
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is not None and len(lesson.questions) == 2
     assert [(p.line, p.severity) for p in problems] == [(7, W)]
@@ -891,3 +891,22 @@ def test_a_tracks_name_keeps_the_capitals_written() -> None:
     assert track_title("git-basics") == "Git basics"
     assert track_title("GDPR-basics") == "GDPR basics"
     assert track_title("front_desk  UK") == "Front desk UK"
+
+
+QUIZ = "# Vegetables\n\nSome text.\n\n## Quiz\n\n"
+"""A lesson up to its quiz heading: the question under test starts on line 7."""
+
+
+@pytest.mark.parametrize("choices", ["- [x] Tomato\n- [x] Onion\n- [x] Leek\n",
+                                     "- [x] Tomato\n- [x] Onion\n"])
+def test_a_question_with_every_choice_ticked_is_warned(choices: str) -> None:
+    """Selecting every choice was right: the question tested nothing, and passed unsaid."""
+    lesson, problems = parse_lesson(f"{QUIZ}### Which are vegetables?\n{choices}", "x.md")
+    assert lesson is not None  # served: "select all" may be meant, but it gives nothing away
+    assert [(p.line, p.severity) for p in problems] == [(7, W)], problems
+    assert "'Which are vegetables?' has every choice marked '- [x]'" in problems[0].message
+    assert "mark the wrong choices '- [ ]', or add a choice that is wrong" in \
+        problems[0].message
+    _, problems = parse_lesson(
+        f"{QUIZ}### Which are vegetables?\n- [x] Tomato\n- [x] Onion\n- [ ] Apple\n", "x.md")
+    assert problems == []
