@@ -329,6 +329,13 @@ class _Walker(MarkdownWalker):
         """The first question outside a quiz with ticked and unticked choices under it."""
         self.list_marks: set[bool] = set()
         """The boxes of the list being read, under such a question: ticked, unticked."""
+        self.nested_at: int | None = None
+        """Where a list indented under the choice being read starts (its text ends there)."""
+        self.nested: list[Choice] = []
+        """Choices in that list (a tab-indented '- [x] ...'): read as the question's own, so
+        its other checks hold (no "no correct choice" when the '[x]' was the one indented)."""
+        self.nested_item: tuple[int, bool | None] | None = None
+        """The item being read in that list: where its box ends, and the box (None: none)."""
 
     def line(self, offset: int) -> int:
         """1-based file line of a byte offset in the body."""
@@ -359,6 +366,9 @@ class _Walker(MarkdownWalker):
         # spaced out with blank lines, whose items hold paragraphs.
         if self.depth == 2 or (self.depth == 3 and self.marker is None):
             self.marker, self.marker_end = checked, self.span["end"]
+        elif self.depth in (4, 5) and self.nested_item is not None \
+                and self.nested_item[1] is None:
+            self.nested_item = (self.span["end"], checked)
 
     def rule(self) -> None:
         if self.depth == 0:
@@ -391,6 +401,9 @@ class _Walker(MarkdownWalker):
                 question.lists += 1
         elif name == "Item" and self.depth == 1 and self.top == "List":
             self.item_start, self.marker = self.span["start"], None
+            self.nested_at, self.nested = None, []
+        elif name == "Item" and self.depth == 3 and self.nested_at is not None:
+            self.nested_item = (self.span["start"], None)
         elif name == "List" and self.depth == 2 and self.top == "List" and self.in_quiz \
                 and self.question is not None:
             # Indented under a choice (a tab, or a sub-list): Markdown makes it part of that
@@ -398,10 +411,15 @@ class _Walker(MarkdownWalker):
             at = self.span["start"]
             while self.source[at:at + 1] in (b" ", b"\t", b"\n", b"\r"):
                 at += 1
+            if self.nested_at is None:
+                self.nested_at = self.span["start"]
+            line_start = self.line_starts[bisect_right(self.line_starts, at) - 1]
+            tabbed = b"\t" in self.source[line_start:at]
             self.problems.append(Problem(
                 self.rel, self.line(at), Severity.ERROR,
-                "this list is indented under the choice above it, so Markdown reads it as part "
-                "of that choice; write each choice at the start of its line ('- [ ] ...'), and "
+                "this list is indented under the choice above it"
+                f"{' by a tab' if tabbed else ''}, so Markdown reads it as part of "
+                "that choice; write each choice at the start of its line ('- [ ] ...'), and "
                 "put what explains a choice in the explanation ('> ...')"))
         elif name == "Image":
             self.in_image += 1
@@ -414,6 +432,12 @@ class _Walker(MarkdownWalker):
         self.depth -= 1
         if name == "Image":
             self.in_image -= 1
+        elif name == "Item" and self.depth == 3 and self.nested_item is not None:
+            after, checked = self.nested_item
+            if checked is not None:  # its line: the box's (the item starts at the line break)
+                self.nested.append(Choice(self.raw(after, self.span["end"]), checked,
+                                          self.line(after - 1)))
+            self.nested_item = None
         elif name == "Item" and self.depth == 1 and self.top == "List":
             self.item(self.item_start, self.marker, self.marker_end, self.span["end"])
         elif name in ("Paragraph", "Item", "TableCell", "CodeBlock"):
@@ -441,7 +465,8 @@ class _Walker(MarkdownWalker):
             return
         if marker is None:
             # As typed (raw() would make "[  ]" look like "[ ]").
-            typed = self.source[start:end].decode("utf-8", "replace").strip()
+            typed = self.source[start:end if self.nested_at is None
+                                else min(end, self.nested_at)].decode("utf-8", "replace").strip()
             broken = _BROKEN_BOX.match(typed)
             if broken is None:
                 question.plain_items += 1
@@ -457,8 +482,12 @@ class _Walker(MarkdownWalker):
                 "between the brackets)"))
             question.choices.append(Choice(text, right, self.line(start)))
         else:
-            end = self.lazy_line(question, marker_end, end)
+            end = self.lazy_line(question, marker_end, end if self.nested_at is None
+                                 else min(end, self.nested_at))
             question.choices.append(Choice(self.raw(marker_end, end), marker, self.line(start)))
+        # Choices indented under it (reported where that list starts): the question's own.
+        question.choices.extend(self.nested)
+        self.nested = []
 
     def lazy_line(self, question: _QuestionDraft, start: int, end: int) -> int:
         """Where a choice's own text ends. Markdown continues a list item on a next line that
@@ -580,12 +609,17 @@ class _Walker(MarkdownWalker):
             and not self.source.startswith((b"```", b"~~~"), start) else ""
         if _TASK_BOX.search(code):
             # Choices indented by a tab or four spaces: code to Markdown. When the question
-            # has no other choices they were meant as its choices (read as such, so its other
-            # checks hold, and named once, not as "0 choices"); else a code sample.
+            # has no other choices, or its choices go on right under them, they were meant as
+            # its choices (read as such, so its other checks hold, and named once, not as "0
+            # choices" or "no correct choice"); else a code sample.
             question.indented_line = question.indented_line or line
+            # From its first line's start: the block's own range begins after the indent.
+            begin = self.line_starts[bisect_right(self.line_starts, start) - 1]
+            code = self.source[begin:end].decode("utf-8", "replace")
             for number, row in enumerate(code.split("\n"), start=line):
                 choice = _INDENTED_CHOICE.match(row)
                 if choice:
+                    question.indented_by_tab |= "\t" in row[:len(row) - len(row.lstrip())]
                     question.indented.append(Choice(" ".join(choice.group(2).split()),
                                                     choice.group(1) in "xX", number))
             return
@@ -618,6 +652,7 @@ class _QuestionDraft:
     """Choices in a list indented into a code block, and its line: the question's choices
     when it has no others."""
     indented_line: int = 0
+    indented_by_tab: bool = False
 
 
 _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
@@ -656,13 +691,19 @@ def _finish_question(
 ) -> None:
     if question is None:
         return
-    if question.indented and not question.choices:
+    if question.indented and (not question.choices
+                              or question.choices[0].line == question.indented[-1].line + 1):
+        # ("\t- [x] Tomato" over "- [ ] Onion": the first choice indented, the others not.)
+        one = len(question.indented) == 1
         problems.append(Problem(
             rel, question.indented_line, Severity.ERROR,
-            "these choices are indented by a tab or four spaces, so Markdown reads them as "
-            "code, not as choices; remove the indent ('- [ ] ...' at the start of the line)"))
-        question.choices.extend(question.indented)
-        question.lists += 1
+            f"{'this choice is' if one else 'these choices are'} indented by "
+            f"{'a tab' if question.indented_by_tab else 'four spaces'}, so Markdown reads "
+            f"{'it as code, not as a choice' if one else 'them as code, not as choices'}; "
+            "remove the indent ('- [ ] ...' at the start of the line)"))
+        if not question.choices:
+            question.lists += 1
+        question.choices[:0] = question.indented
     where = question.line
     short = _shorten(question.text, 60)
     if question.unheaded:

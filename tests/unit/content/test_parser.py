@@ -775,8 +775,9 @@ def test_choices_indented_into_code_are_named_once_with_the_fix() -> None:
     lesson, problems = parse_lesson(text, "x.md")
     assert lesson is None  # an error: the file is not served
     assert [(p.line, p.severity) for p in problems] == [(9, E), (14, E)]
-    assert all("indented by a tab or four spaces" in p.message and "remove the indent"
-               in p.message for p in problems)
+    assert ["indented by four spaces" in problems[0].message,
+            "indented by a tab" in problems[1].message] == [True, True]
+    assert all("remove the indent" in p.message for p in problems)
     assert not any("0 choice" in p.message for p in problems)
 
 
@@ -910,3 +911,41 @@ def test_a_question_with_every_choice_ticked_is_warned(choices: str) -> None:
     _, problems = parse_lesson(
         f"{QUIZ}### Which are vegetables?\n- [x] Tomato\n- [x] Onion\n- [ ] Apple\n", "x.md")
     assert problems == []
+
+
+@pytest.mark.parametrize("indent", ["\t", " \t", "  \t", "\t ", "    "])
+def test_a_choice_indented_under_the_one_above_is_still_read_as_a_choice(indent: str) -> None:
+    """A tab-indented '- [x] Tomato' under '- [ ] Onion' is Markdown's sub-list: its '[x]' was
+    lost, and the question said to have no correct choice beside the indent's own error."""
+    lesson, problems = parse_lesson(
+        f"{QUIZ}### Which is red?\n- [ ] Onion\n{indent}- [x] Tomato\n- [ ] Leek\n", "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(9, E)], problems
+    assert "indented under the choice above it" in problems[0].message
+    assert ("by a tab" in problems[0].message) == ("\t" in indent)
+    assert not any("no correct choice" in p.message for p in problems)
+    # Read as the question's own choice, its other checks hold: here, a repeated choice.
+    _, problems = parse_lesson(
+        f"{QUIZ}### Which is red?\n- [x] Tomato\n{indent}- [ ] Tomato\n- [ ] Leek\n", "x.md")
+    assert [(p.line, p.severity) for p in problems] == [(9, E), (9, E)], problems
+    assert any("has the choice 'Tomato' twice" in p.message for p in problems)
+
+
+@pytest.mark.parametrize(("indent", "named"), [("\t", "a tab"), ("    ", "four spaces"),
+                                               ("  \t", "a tab")])
+def test_a_first_choice_indented_into_code_is_named_not_called_no_correct_choice(
+        indent: str, named: str) -> None:
+    """Indented at the top of the list, the choice is code to Markdown: the others were read
+    alone and the question said to have no correct choice, with no word of the indent."""
+    lesson, problems = parse_lesson(
+        f"{QUIZ}### Which is red?\n{indent}- [x] Tomato\n- [ ] Onion\n- [ ] Leek\n", "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(8, E)], problems
+    assert f"this choice is indented by {named}, so Markdown reads it as code" in \
+        problems[0].message
+    assert "remove the indent" in problems[0].message
+    # A code sample apart from the choices (a blank line between) stays a code sample.
+    lesson, problems = parse_lesson(
+        f"{QUIZ}### Which is a done task in Markdown?\n\n{indent}- [x] done\n\n"
+        "- [ ] the line above\n- [x] none of them\n", "x.md")
+    assert lesson is not None and problems == []
