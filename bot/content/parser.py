@@ -632,6 +632,9 @@ class _Walker(MarkdownWalker):
             question.after.append((self.raw(start, end), line))
         elif tag == "Paragraph":
             question.detail.append(self.raw(start, end))
+            rows = self.source[start:end].decode("utf-8", "replace").split("\n")
+            question.lettered.extend((row.strip(), number) for number, row in
+                                     enumerate(rows, start=line) if _LETTERED.match(row))
 
 
 @dataclass
@@ -653,6 +656,9 @@ class _QuestionDraft:
     when it has no others."""
     indented_line: int = 0
     indented_by_tab: bool = False
+    lettered: list[tuple[str, int]] = field(default_factory=list)
+    """Lines before its choices lettered as a Word quiz's options ('A. Tomato', 'B) Onion'),
+    with their lines."""
 
 
 _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
@@ -668,6 +674,10 @@ _LIST_LINES = re.compile(r"(?:(?:[-*+]|\d+[.)])[ \t]+\S.*\n*)+")
 """Every line a list item: an indented code block of these is a list indented by mistake."""
 _COMMENT = re.compile(r"<!--.*?-->(?:\s*<!--.*?-->)*", re.DOTALL)
 """One or more HTML comments and nothing else."""
+
+_LETTERED = re.compile(r"^\s{0,3}(?:\(?[A-Ja-j]\)|[A-Ja-j]\.)\s+\S")
+"""A line lettered as an option ('A. Tomato', 'b) Onion', '(C) Leek'), as a quiz pasted
+from a word processor has them."""
 
 _INDENTED_CHOICE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\[([ xX])\]\s*(.*)$")
 """A choice in a list indented into a code block: its box and its text."""
@@ -727,6 +737,17 @@ def _finish_question(
                                 "question, before its choices; write an explanation as '> ...' "
                                 "(shown after the answer), or give lesson text a '## ' heading "
                                 "of its own after the quiz"))
+    letters = [text[:3].strip("(). ").lower() for text, _ in question.lettered]
+    if question.choices and len(letters) >= 2 and letters == sorted(set(letters)):
+        # Options pasted from a Word quiz, left above the '- [ ]' choices made of them:
+        # learners would read every option twice, once as text with the question.
+        named = ", ".join(f"'{_shorten(text, 30)}'" for text, _ in question.lettered[:3])
+        more = f" and {len(letters) - 3} more" if len(letters) > 3 else ""
+        problems.append(Problem(rel, question.lettered[0][1], Severity.WARNING,
+                                f"the lettered lines {named}{more} above the choices of "
+                                f"'{short}' are shown with the question, so learners read the "
+                                "options twice; delete them (the '- [ ]' choices are what "
+                                "learners answer)"))
     first_new = len(problems)
     if not question.text:
         problems.append(Problem(rel, where, Severity.ERROR,

@@ -949,3 +949,22 @@ def test_a_first_choice_indented_into_code_is_named_not_called_no_correct_choice
         f"{QUIZ}### Which is a done task in Markdown?\n\n{indent}- [x] done\n\n"
         "- [ ] the line above\n- [x] none of them\n", "x.md")
     assert lesson is not None and problems == []
+
+
+def test_lettered_options_left_above_the_choices_are_warned_by_name() -> None:
+    """A quiz converted from Word kept its 'A. Tomato' lines above the '- [ ]' choices made of
+    them: shown with the question, learners read every option twice, and check said nothing."""
+    lesson, problems = parse_lesson(
+        f"{QUIZ}### Which is red?\n\nYou are at the market.\n\nA. Tomato\nB) Onion\n(C) Leek\n"
+        "d) Carrot\n\n- [x] Tomato\n- [ ] Onion\n- [ ] Leek\n- [ ] Carrot\n", "x.md")
+    assert lesson is not None  # served as it is: a warning
+    assert [(p.line, p.severity) for p in problems] == [(11, W)], problems
+    assert problems[0].message == (
+        "the lettered lines 'A. Tomato', 'B) Onion', '(C) Leek' and 1 more above the choices "
+        "of 'Which is red?' are shown with the question, so learners read the options twice; "
+        "delete them (the '- [ ]' choices are what learners answer)")
+    # A sentence that happens to start with an initial is no option list.
+    lesson, problems = parse_lesson(
+        f"{QUIZ}### Which is red?\n\nA. Smith says red is a colour.\n\n- [x] Tomato\n"
+        "- [ ] Onion\n", "x.md")
+    assert lesson is not None and problems == []
