@@ -304,6 +304,8 @@ class _Walker(MarkdownWalker):
         self.in_quiz = False
         self.quiz_start = 0
         self.question: _QuestionDraft | None = None
+        self.empty_quiz: tuple[str, int] | None = None
+        """The quiz's heading as written, and its line, while nothing has come under it."""
         self.stray_task_line: int | None = None
         self.heading: tuple[int, str, int] | None = None
         """The last section heading read ('#' or '##'): level, text, line."""
@@ -448,6 +450,14 @@ class _Walker(MarkdownWalker):
 
     def end_quiz(self, line: int) -> None:
         if self.in_quiz:
+            if self.empty_quiz is not None:
+                # Learners get no quiz, and the trainer may think the questions are there.
+                heading, at = self.empty_quiz
+                self.problems.append(Problem(self.rel, at, Severity.WARNING,
+                                             f"'{heading}' has no questions under it; write "
+                                             "each question as '### Question?' with its "
+                                             "'- [ ]' choices under it, or remove the heading"))
+                self.empty_quiz = None
             self.ignore_intro()
             _finish_question(self.question, self.rel, self.problems, self.draft)
             self.question = None
@@ -527,10 +537,13 @@ class _Walker(MarkdownWalker):
             elif level <= 2 and _QUIZ_HEADING.search(text):
                 self.in_quiz = True
                 self.quiz_start = line - 1
+                self.empty_quiz = (f"{'#' * level} {text}", line)
             elif self.in_quiz and level == 3:
+                self.empty_quiz = None
                 _finish_question(self.question, self.rel, self.problems, draft)
                 self.question = _QuestionDraft(self.heading_source(start, end), line)
             elif self.in_quiz:
+                self.empty_quiz = None  # said below: one warning, the one with its cause
                 self.problems.append(Problem(self.rel, line, Severity.WARNING,
                                              f"heading '{text}' inside the quiz is ignored; start "
                                              "each question with '### '"))
@@ -585,6 +598,8 @@ class _Walker(MarkdownWalker):
             self.intro = None
 
     def quiz_block(self, tag: str, start: int, end: int, line: int) -> None:
+        if tag != "Rule":
+            self.empty_quiz = None  # whatever it is, what is wrong with it is said below
         question = self.question
         if question is None:
             self.ignore_intro()

@@ -968,3 +968,19 @@ def test_lettered_options_left_above_the_choices_are_warned_by_name() -> None:
         f"{QUIZ}### Which is red?\n\nA. Smith says red is a colour.\n\n- [x] Tomato\n"
         "- [ ] Onion\n", "x.md")
     assert lesson is not None and problems == []
+
+
+@pytest.mark.parametrize("after", ["", "\n<!-- questions to come -->\n",
+                                   "\n## Further reading\n\nThe handbook, page 4.\n"])
+def test_a_quiz_heading_with_no_questions_under_it_is_warned(after: str) -> None:
+    """Learners got no quiz and check said nothing: the trainer may think it is there."""
+    lesson, problems = parse_lesson(f"{QUIZ}{after}", "x.md")
+    assert lesson is not None and lesson.questions == ()
+    assert [(p.line, p.severity) for p in problems] == [(5, W)], problems
+    assert problems[0].message == (
+        "'## Quiz' has no questions under it; write each question as '### Question?' with its "
+        "'- [ ]' choices under it, or remove the heading")
+    # Text in it that is no question is said once, as it was.
+    _, problems = parse_lesson(f"{QUIZ}Some words.\n", "x.md")
+    assert [(p.line, p.severity) for p in problems] == [(7, W)], problems
+    assert "text before the first question of the quiz is ignored" in problems[0].message
