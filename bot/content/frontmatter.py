@@ -255,6 +255,43 @@ def _key_without_colon(source: str, prose: int | None) -> tuple[int, str, str] |
 
 CURLY_QUOTES = ("\u201c", "\u201d", "\u2018", "\u2019", "\u201e", "\u00ab", "\u00bb")
 """Quotes a word processor puts for straight ones."""
+_STRAIGHT = {"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"}
+"""The straight quote each curly one stands for (guillemets are kept: French text's own)."""
+
+
+def _yaml_text(text: str) -> str:
+    """``text`` as a one-line YAML value that reads back as exactly ``text``: in double quotes
+    when nothing in it needs escaping there, else in single quotes (which keep a backslash as
+    it is; an apostrophe in them is written twice)."""
+    if '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str], key: str,
+                     value: str) -> str | None:
+    """What to say of a backslash in double quotes that YAML cannot read as an escape
+    ('"C:\\Users"': '\\U' wants eight hex digits); PyYAML calls it an unclosed quote. None when
+    the problem is another."""
+    mark = exc.problem_mark
+    problem = exc.problem or ""
+    if mark is None or mark.line >= len(rows) or not value.startswith('"') or not any(
+            word in problem for word in ("escape", "hexadecimal", "hexdecimal")):
+        return None
+    row = rows[mark.line]
+    at = row.rfind("\\", 0, mark.column + 1)  # the C loader marks the backslash, PyYAML after
+    escape = row[at:at + 2] if at >= 0 else "\\"
+    said = (f"'{escape}' in {value} starts an escape (inside double quotes a backslash does, "
+            "as in '\\n' for a new line) that YAML cannot read")
+    if not (len(value) > 1 and value.startswith('"') and value.endswith('"')):
+        return f"{said}; write each backslash twice ('\\\\'), or quote the value with single quotes"
+    # The text meant: its backslashes as typed, but for the escapes it may hold on purpose.
+    text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
+    doubled = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if "'" in text:  # in single quotes its apostrophe would need writing twice, too
+        return f"{said}; write each backslash twice: {key}: {doubled}"
+    return (f"{said}; quote the value with single quotes, which keep a backslash as it is: "
+            f"{key}: {_yaml_text(text)}, or write each backslash twice: {key}: {doubled}")
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
@@ -273,6 +310,12 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
                 f"the {kind} opened with '{start}' here is not closed; end it with '{close}', "
                 "with ',' between items, and quote items that contain ':' or '#'")
     if opened is not None and "quoted scalar" in context:
+        key, _, value = rows[opened.line].partition(":") if opened.line < len(rows) \
+            else ("", "", "")
+        escape = _bad_escape(exc, rows, key.strip(), value.strip())
+        if escape is not None:
+            return min(line, last), escape
+    if opened is not None and "quoted scalar" in context:
         return (min(offset + opened.line, last),
                 "the quote opened here is not closed; end the value with the same quote mark, "
                 "or remove it")
@@ -289,9 +332,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
     value = value.strip()
     if value[:1] in CURLY_QUOTES:
         # Pasted from a word processor: YAML reads only straight quotes as quotes.
-        straight = value.strip("".join(CURLY_QUOTES))
         return line, (f"the value starts with a curly quote ({value[0]}), which YAML does not "
-                      f"read as a quote; use straight quotes: {key.strip()}: \"{straight}\"")
+                      f"read as a quote; use straight quotes: {key.strip()}: "
+                      f"{_yaml_text(_straightened(value))}")
     if value.startswith('"') and value.count('"') > 2:
         inner = value[1:value.rfind('"')]
         if "'" in inner:  # single quotes would end at its apostrophe: escape the inner ones
@@ -438,9 +481,24 @@ def _accept(
         problems.append(Problem(rel, line, Severity.WARNING,
                                 f"'{key}' is wrapped in curly quotes ({value[0]}...{value[-1]}), "
                                 "which YAML does not read as quotes: they are left out; use "
-                                f"straight quotes or none: {key}: \"{value[1:-1]}\""))
+                                f"straight quotes or none: {key}: {_yaml_text(value[1:-1])}"))
         return value[1:-1]
     return value
+
+
+def _straightened(value: str) -> str:
+    """The text meant by a value that starts with a curly quote: quotes around it all were
+    meant as YAML's (left out); quotes around a part of it ('\u201cMerci\u201d : dire merci')
+    are the text's own, made straight, both of them (a stray curly one had been left)."""
+    closers = [close for open_, close in _CURLY_PAIRS if open_ == value[0]]
+    if len(value) > 1 and value[-1] in closers and not any(
+            quote in value[1:-1] for quote in (value[0], *closers)):
+        return value[1:-1]
+    end = min((at for close in closers if (at := value.find(close, 1)) > 0), default=-1)
+    straight = [_STRAIGHT.get(value[0], value[0])]
+    for at, char in enumerate(value[1:], start=1):
+        straight.append(_STRAIGHT.get(char, char) if at == end else char)
+    return "".join(straight)
 
 
 _CURLY_PAIRS = frozenset({("\u201c", "\u201d"), ("\u2018", "\u2019"), ("\u201e", "\u201c"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.adapters.slack.mrkdwn import from_markdown
 from bot.adapters.telegram.formatting import markdown_to_html
@@ -984,3 +986,58 @@ def test_a_quiz_heading_with_no_questions_under_it_is_warned(after: str) -> None
     _, problems = parse_lesson(f"{QUIZ}Some words.\n", "x.md")
     assert [(p.line, p.severity) for p in problems] == [(7, W)], problems
     assert "text before the first question of the quiz is ignored" in problems[0].message
+
+
+def _suggested(message: str, key: str = "title") -> list[str]:
+    """The 'key: value' lines a message suggests, each cut where the next words start."""
+    return [match.group(1) for match in re.finditer(
+        rf"({key}: (?:'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"))", message)]
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("\u201cMerci\u201d : dire merci au client", '"Merci" : dire merci au client'),
+    ("\u2018Inbox zero\u2019 : a myth", "'Inbox zero' : a myth"),
+    ("\u201eJa\u201c : sagen", '"Ja" : sagen'),
+    ("\u201cDon\u2019t\u201d : the rule", '"Don\u2019t" : the rule'),
+    ("\u00abMerci\u00bb : dire merci", "\u00abMerci\u00bb : dire merci"),
+    ("\u201cFire: what to do\u201d", "Fire: what to do"),
+])
+def test_a_curly_quote_fix_reads_back_as_the_title_meant(written: str, meant: str) -> None:
+    """'\u201cMerci\u201d : dire merci au client' had been told to write 'title: "Merci\u201d : dire
+    merci au client"': the closing curly quote stayed, and learners would have read it."""
+    _, problems = parse_lesson(f"---\ntitle: {written}\n---\nBody.\n", "x.md")
+    [problem] = problems
+    assert (problem.line, problem.severity) == (2, E)
+    assert "starts with a curly quote" in problem.message
+    [suggestion] = _suggested(problem.message)
+    assert yaml.safe_load(suggestion) == {"title": meant}, suggestion
+    lesson, problems = parse_lesson(f"---\n{suggestion}\n---\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None and lesson.title == meant
+
+
+@pytest.mark.parametrize(("written", "meant", "escape"), [
+    ('"Save to C:\\Users\\Shared"', "Save to C:\\Users\\Shared", "\\U"),
+    ('"C:\\Program Files\\x"', "C:\\Program Files\\x", "\\x"),
+    ('"Ask \\q first"', "Ask \\q first", "\\q"),
+    ('"It\'s in C:\\Users\\Ann"', "It's in C:\\Users\\Ann", "\\U"),
+    ('"C:\\\\Data\\Ann \\"x\\""', 'C:\\Data\\Ann "x"', "\\A"),
+])
+def test_a_backslash_in_double_quotes_is_named_not_called_an_unclosed_quote(
+        written: str, meant: str, escape: str) -> None:
+    """'title: "Save to C:\\Users\\Shared"' was said to open a quote it never closes: the quote
+    is closed; its backslash starts an escape YAML cannot read."""
+    _, problems = parse_lesson(f"---\ntitle: {written}\n---\nBody.\n", "x.md")
+    [problem] = problems
+    assert (problem.line, problem.severity) == (2, E)
+    assert "not closed" not in problem.message
+    assert f"'{escape}' in {written} starts an escape" in problem.message
+    suggestions = _suggested(problem.message)
+    assert suggestions and all(yaml.safe_load(s) == {"title": meant} for s in suggestions), \
+        suggestions
+    if "'" not in meant:
+        assert f"quote the value with single quotes, which keep a backslash as it is: " \
+            f"title: '{meant}'" in problem.message
+    assert f"write each backslash twice: {suggestions[-1]}" in problem.message
+    # A quote left open is still said to be one.
+    _, problems = parse_lesson('---\ntitle: "Unclosed\ntopic: x\n---\nBody.\n', "x.md")
+    assert "the quote opened here is not closed" in problems[0].message
