@@ -124,6 +124,12 @@ class Catalog:
         self._served: dict[str, Lesson] = {}
         self._by_path: dict[str, Lesson] = {}
         """The lessons in service by their file's path (what a link to a lesson names)."""
+        self._since: dict[str, int] = {}
+        """Each file in service (by path): the choice of lessons (see ``_selections``) that
+        first served it; -1 for one the lesson cache knows was served before the start. Of two
+        copies, the one served later is the copy: the other is the one learners' progress is
+        on."""
+        self._selections = 0
         self._index = SearchIndex(dictionary=english)
         self._names = NameIndex()
         self._semantic = semantic
@@ -195,6 +201,8 @@ class Catalog:
             before = self._cache.known_files(self.root) if rebuild and self._cache else set()
             results = load_files(todo, self.root, self._max_bytes, self._cache)
             with self._lock:
+                if rebuild:
+                    self._since.update(dict.fromkeys(before, -1))
                 change = self._apply(listed, todo, results, scan_problems, rebuild)
                 if rebuild:
                     change = self._moves_at_start(change, before, listed)
@@ -405,6 +413,11 @@ class Catalog:
                 served[before.id] = before
                 log.warning("%s is broken (its new id is taken); still serving its last good "
                             "version", lesson.path, extra={"lesson": before.id})
+        for lesson in served.values():
+            self._since.setdefault(lesson.path, self._selections)
+        paths = {lesson.path for lesson in served.values()}
+        self._since = {path: since for path, since in self._since.items() if path in paths}
+        self._selections += 1
         contested = {lesson.id: served[lesson.id].path for lesson in refused
                      if lesson.id in served}
         if contested and self._cache is not None:
@@ -425,7 +438,8 @@ class Catalog:
                                      f"order {first.order} in track '{first.track}' is also "
                                      f"given to '{lesson.path}'; give each lesson of a track its "
                                      "own order"))
-        cross.extend(_check_problems(served))
+        changed = {lesson.path: at for at, lesson in found}
+        cross.extend(_check_problems(served, self._since, changed))
         cross.extend(_link_problems(self._files, served))
         return served, sorted(cross)
 
@@ -702,23 +716,36 @@ def _tracks(lessons: Iterable[Lesson]) -> dict[str, tuple[Lesson, ...]]:
     return {name: tuple(items) for name, items in sorted(tracks.items())}
 
 
-def _check_problems(served: dict[str, Lesson]) -> list[Problem]:
+def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
+                    changed: Mapping[str, int]) -> list[Problem]:
     """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
-    lesson that copies another (the same title and text) is worth a warning."""
+    lesson that copies another (the same title and text) is worth a warning, on the copy:
+    the file served later (``since``: when each path was first served), else one named as a
+    copy, else the one changed last (``changed``: modification times; a ``cp`` makes a newer
+    file), else the later path."""
     tracks = _tracks(served.values())
     problems = []
     first: dict[tuple[str, str], Lesson] = {}
     titled: dict[str, Lesson] = {}
-    # A file named as a copy ("x (1).md", "x - Copy.md", "Copy of x.md") is the one warned
-    # about: obeyed, the warning on the original deleted the file learners' progress is on.
-    for lesson in sorted(served.values(), key=lambda item: (_named_as_copy(item.path),
-                                                            item.path)):
+    # Obeyed, a warning on the original deleted the file learners' progress is on: the one a
+    # running bot served first is the original, else one not named as a copy ("x (1).md",
+    # "x - Copy.md", "Copy of x.md"), else the older file (after 'cp x.md y.md', y.md is
+    # newer, whichever name sorts first).
+    copies: set[str] = set()
+    for lesson in sorted(served.values(), key=lambda item: (
+            since.get(item.path, 0), _named_as_copy(item.path), changed.get(item.path, 0),
+            item.path)):
         original = first.setdefault(lesson.content, lesson)
         if original is not lesson:
+            copies.add(lesson.path)
             problems.append(Problem(lesson.path, 1, Severity.WARNING,
                                     f"same title and text as '{original.path}': learners get "
                                     "the lesson twice and lookup shows one of them; delete the "
                                     "copy or make it a different lesson"))
+    # Copies are warned as copies, not once more as lessons with the same title.
+    for lesson in sorted(served.values(), key=lambda item: (_named_as_copy(item.path),
+                                                            item.path)):
+        if lesson.path in copies:
             continue
         namesake = titled.setdefault(" ".join(lesson.title.casefold().split()), lesson)
         if namesake is not lesson:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -21,6 +22,10 @@ order: {order}
 ---
 {title} is explained here in one short paragraph.
 """
+
+
+SOME_TIME = 1_700_000_000 * 10**9
+"""A modification time in ns (November 2023), for files whose times a test sets."""
 
 
 def write(path: Path, text: str) -> None:
@@ -607,6 +612,7 @@ def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
             "account; never reuse a password.\n")
     for name in ("passwords.md", "copy-of-passwords.md", "again/passwords.md"):
         write(tmp_path / name, page)
+        os.utime(tmp_path / name, ns=(SOME_TIME, SOME_TIME))  # written at once: paths decide
     write(tmp_path / "phishing.md", "# Spot phishing\n\nCheck the sender before you click a "
           "link; a password request by mail is a scam.\n")
     catalog = Catalog(tmp_path, min_confidence=0.0)
@@ -676,3 +682,69 @@ def test_a_copy_made_by_a_file_manager_is_the_one_warned_about(tmp_path: Path,
     [warned] = [problem for problem in catalog.problems() if "same title" in problem.message]
     assert warned.path == f"expenses/{copy}"
     assert "same title and text as 'expenses/mileage.md'" in warned.message
+
+
+GREETING = ("# Greet a guest\n\nSmile, say good morning and offer to take their coat before "
+            "anything else.\n")
+
+
+def copy_warnings(catalog: Catalog) -> list[tuple[str, str]]:
+    return [(problem.path, problem.message) for problem in catalog.problems()
+            if "same title and text" in problem.message]
+
+
+def test_an_exact_copy_under_a_new_name_is_warned_not_its_original(tmp_path: Path) -> None:
+    """After 'cp greeting.md extra.md' the warning to delete the copy landed on greeting.md,
+    the later path: the file whose id learners' progress is on. The copy is the newer file."""
+    write(tmp_path / "greeting.md", GREETING)
+    write(tmp_path / "extra.md", GREETING)
+    os.utime(tmp_path / "greeting.md", ns=(SOME_TIME, SOME_TIME))
+    os.utime(tmp_path / "extra.md", ns=(SOME_TIME + 10**9, SOME_TIME + 10**9))
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    assert [path for path, _ in copy_warnings(catalog)] == ["extra.md"]
+    assert "same title and text as 'greeting.md'" in copy_warnings(catalog)[0][1]
+    assert "delete the copy" in copy_warnings(catalog)[0][1]
+    # Of files with one time (a checkout), the later path, as before.
+    os.utime(tmp_path / "extra.md", ns=(SOME_TIME, SOME_TIME))
+    again = Catalog(tmp_path, min_confidence=0.0)
+    again.load()
+    assert [path for path, _ in copy_warnings(again)] == ["greeting.md"]
+
+
+def test_the_file_a_running_bot_served_first_is_the_original(tmp_path: Path) -> None:
+    """A copy with an older time ('cp -p', a file manager keeping times) that comes while the
+    bot runs: the file it already served is the one learners' progress is on."""
+    write(tmp_path / "greeting.md", GREETING)
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    write(tmp_path / "extra.md", GREETING)
+    os.utime(tmp_path / "extra.md", ns=(SOME_TIME, SOME_TIME))  # older than greeting.md
+    change = catalog.refresh([tmp_path / "extra.md"])
+    assert [problem.path for problem in change.problems
+            if "same title and text" in problem.message] == ["extra.md"]
+    assert [path for path, _ in copy_warnings(catalog)] == ["extra.md"]
+    # It stays there at the next look, both files served by then.
+    write(tmp_path / "other.md", "# Say goodbye\n\nThank the guest and hold the door.\n")
+    catalog.refresh([tmp_path / "other.md"])
+    assert [path for path, _ in copy_warnings(catalog)] == ["extra.md"]
+    # Even over a name that says copy: the bot knows which one it served first.
+    write(tmp_path / "lobby (1).md", "# Lobby\n\nKeep the lobby tidy and the lights on.\n")
+    catalog.refresh([tmp_path / "lobby (1).md"])
+    write(tmp_path / "lobby.md", "# Lobby\n\nKeep the lobby tidy and the lights on.\n")
+    catalog.refresh([tmp_path / "lobby.md"])
+    assert sorted(path for path, _ in copy_warnings(catalog)) == ["extra.md", "lobby.md"]
+
+
+def test_a_file_served_before_a_restart_is_the_original_after_it(tmp_path: Path) -> None:
+    """A copy made while the bot was stopped: the lesson cache knows the files served before."""
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "cache.sqlite"
+    write(lessons / "greeting.md", GREETING)
+    Catalog(lessons, cache=LessonCache(cache)).load()
+    write(lessons / "extra.md", GREETING)
+    os.utime(lessons / "extra.md", ns=(SOME_TIME, SOME_TIME))  # older than greeting.md
+    catalog = Catalog(lessons, min_confidence=0.0, cache=LessonCache(cache))
+    catalog.load()
+    assert [path for path, _ in copy_warnings(catalog)] == ["extra.md"]
