@@ -27,7 +27,7 @@ from bot.content.links import is_lesson_path, link_path
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
-from bot.content.parser import dead_link, images_found, link_warning
+from bot.content.parser import dead_link, images_found, link_warning, links_hold
 from bot.content.question import clean_question, readings
 from bot.content.renames import Renames
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
@@ -73,6 +73,9 @@ class _FileState:
     signature: tuple[int, int, int]
     good: Lesson | None = None
     problems: list[Problem] = field(default_factory=list)
+    link_states: tuple[int, ...] = ()
+    """What ``good``'s links led to at its latest reading (a reading that changed nothing else
+    keeps ``good`` as it was, so that the lesson is no change)."""
 
 
 Listener = Callable[[CatalogChange], None]
@@ -164,17 +167,16 @@ class Catalog:
 
         ``paths`` are files known to have changed (from file-system events); they are parsed
         again even when their size and time stamp look the same. ``recheck_assets`` parses again
-        every file with errors, local images or links to files: an image or a linked file may
-        have arrived or gone (lessons with links to files are parsed again, too, when a lesson
-        file comes or goes).
+        every file with errors or local images (an image may have arrived or gone), and, as
+        when a lesson file comes or goes, each lesson one of whose linked files did.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
         if recheck_assets:
             with self._lock:
                 forced.update(rel for rel, state in self._files.items()
                               if any(p.is_error for p in state.problems)
-                              or (state.good is not None
-                                  and (state.good.images or state.good.links)))
+                              or (state.good is not None and state.good.images))
+                forced.update(self._links_moved())
         change = self._refresh(forced, rebuild=False)
         self._notify(change)
         return change
@@ -191,8 +193,7 @@ class Catalog:
                 known = {rel: state.signature for rel, state in self._files.items()}
                 if known.keys() != listed.keys():
                     # A lesson file came or went: it may be one that another lesson links to.
-                    forced = forced | {rel for rel, state in self._files.items()
-                                       if state.good is not None and state.good.links}
+                    forced = forced | self._links_moved()
             todo = [found for rel, found in listed.items()
                     if rel in forced or known.get(rel) != found.signature]
             # At a start, the files served before it (read before loading records the new
@@ -257,6 +258,8 @@ class Catalog:
             state.problems = loaded.problems
             if broken and loaded.lesson is not None:
                 fixed.append(rel)  # said once it is known to be served (_reconcile)
+            if loaded.lesson is not None:
+                state.link_states = loaded.lesson.link_states
             if loaded.lesson is not None and loaded.lesson == state.good:
                 pass  # read again unchanged (its images or links looked up again): no change
             elif loaded.lesson is not None:
@@ -637,6 +640,14 @@ class Catalog:
         lookup reads a name: words typed to find that lesson, whatever else was awaited."""
         with self._lock:
             return bool(self._named_ids(text))
+
+    def _links_moved(self) -> set[str]:
+        """The files whose lesson links to a file that came, went or changed kind since it was
+        read (its warnings say otherwise now). Hold the lock."""
+        listed: dict[Path, set[str]] = {}
+        return {rel for rel, state in self._files.items()
+                if state.good is not None and state.good.links
+                and not links_hold(state.good, self.root, listed, state.link_states)}
 
     def lesson_links(self, lesson: Lesson) -> tuple[tuple[str, str], ...]:
         """(link as written, title) for each of ``lesson``'s links to a file that leads to

@@ -7,7 +7,8 @@ Python): a file that changed, moved or is parsed by other code simply misses and
 so a stale lesson is never served. Only good lessons are kept (with their warnings); a file with
 errors is parsed on every load, so its problems are reported afresh, a lesson with local
 images is served from here only while every image is still there (what parsing checks), and one
-that links to files is parsed again (whether each is in the folder is part of its warnings).
+that links to files only while each leads where it led (there or not, a lesson or not: part of
+its warnings).
 
 One SQLite file beside the embedding cache, like it safe for two processes to share, and pruned
 like it (:meth:`LessonCache.prune`): a new release of the bot parses every file anew, and the

@@ -19,7 +19,7 @@ from bot.content.analysis import Analyzer
 from bot.content.folder import LessonFile, decode_text, read_bytes
 from bot.content.lesson_cache import LessonCache, Row, content_digest, encode, entry_key
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.parser import images_found, parse_lesson
+from bot.content.parser import images_found, links_hold, parse_lesson
 from bot.content.search import Analysis, analyze_lesson
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,11 @@ def load_files(
     entries = cache.get_many({key: files[position].rel for key, position in keys.items()})
     results: list[Loaded | None] = [None] * len(files)
     good: dict[str, str] = {}
+    listed: dict[Path, set[str]] = {}  # folders' names, read once for every lesson's links
     for key, (lesson, problems, analysis) in entries.items():
         # Parsing checked that the lesson's images exist: they must still, or it parses again;
-        # and it looked up the files the lesson links to, which may have come or gone since.
-        if images_found(lesson, root) and not lesson.links:
+        # so must the files it links to be as they were (there or not, lessons or not).
+        if images_found(lesson, root) and links_hold(lesson, root, listed):
             position = keys[key]
             results[position] = Loaded(files[position].rel, lesson, problems, analysis)
             good[files[position].rel] = key

@@ -144,6 +144,10 @@ class Lesson:
     link_lines: tuple[int, ...] = field(default=(), compare=False, hash=False)
     """The source line of each of ``links`` (where it is first written), for the checks that
     span files (a link to a draft)."""
+    link_states: tuple[int, ...] = field(default=(), compare=False, hash=False)
+    """What each of ``links`` led to when the file was read (no file, a file, a lesson file:
+    ``bot.content.parser.LINK_LESSON`` and its kin), so that a lesson is parsed again only
+    when one of them changed (``bot.content.parser.links_hold``)."""
     headings: tuple[str, ...] = ()
     """Section headings of the body: a strong hint of what the lesson covers, used by lookup."""
     reflect: str = ""

@@ -158,8 +158,8 @@ def parse_lesson(
                                 "the lesson has no text; write at least a paragraph"
                                 if not values.get("title") and draft.title is None else
                                 "the lesson has a title but no text; write at least a paragraph"))
-    paths, path_lines = _check_links(draft.links, None if root is None else Path(root), rel,
-                                     problems)
+    paths, path_lines, path_states = _check_links(
+        draft.links, None if root is None else Path(root), rel, problems)
     late = _late_front_matter(lines, body_start) if not front.values else None
     if late is not None:
         problems.append(Problem(rel, late, Severity.WARNING,
@@ -220,6 +220,7 @@ def parse_lesson(
             src for src, _ in draft.images if not urlparse(src).scheme and src)),
         links=paths,
         link_lines=path_lines,
+        link_states=path_states,
         lines=dict(front.lines),
     )
     return lesson, problems
@@ -1029,9 +1030,10 @@ def _address_slip(url: str, parsed: ParseResult) -> tuple[str, str | None] | Non
 
 def _check_links(
     links: list[tuple[str, int]], root: Path | None, rel: str, problems: list[Problem]
-) -> tuple[tuple[str, ...], tuple[int, ...]]:
+) -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
     """Report the links learners could not follow from a chat, and return those that are paths
-    to files (as written, once each) with the line each is first written at.
+    to files (as written, once each) with the line each is first written at and what each led
+    to (:data:`LINK_LESSON`...).
 
     A mistyped address ('htps://', 'www.example.com') is named with the address meant. A path
     to a file is a dead link in a chat, which has no folder to open it in (Telegram shows only
@@ -1041,6 +1043,7 @@ def _check_links(
     draft, not broken) is the catalog's to say (it knows the other files).
     """
     paths: dict[str, int] = {}
+    states: dict[str, int] = {}
     files: list[str] | None = None  # the folder's files, listed once a link misses
     for url, line in links:
         if not url or url.startswith("#"):
@@ -1062,19 +1065,22 @@ def _check_links(
         if parsed.scheme or parsed.netloc:
             continue
         paths.setdefault(url, line)
-        # A path is read as an image's is (relative to the lesson, or to the folder from '/').
-        real = image_path(root, rel, url) if root is not None else None
-        if root is None or real is None or _exists(real):
-            target = link_path(rel, url)
-            if real is not None and target is not None and _is_lesson_file(real, target):
-                continue  # another lesson: opened by its title (the catalog checks it is served)
+        state = _link_state(root, rel, url)
+        states.setdefault(url, state)
+        if state == LINK_LESSON:
+            continue  # another lesson: opened by its title (the catalog checks it is served)
+        target = link_path(rel, url)
+        if state != LINK_MISSING:
             why = f" ('{target}' is not a lesson: {_NOT_A_LESSON})" \
-                if target is not None and real is not None and \
+                if state == LINK_FILE and target is not None and \
                 target.lower().endswith(LESSON_SUFFIXES) else ""
             problems.append(Problem(rel, line, Severity.WARNING,
                                     f"the link '{shown}' is a path to a file, which learners "
                                     f"cannot open from a chat{why}; {_LINK_ADVICE}"))
             continue
+        assert root is not None
+        real = image_path(root, rel, url)
+        assert real is not None
         wanted = real.relative_to(Path(os.path.normpath(root.absolute()))).as_posix()
         if "\\" in url:
             hint = f" (write a path with '/', not '\\': '{url.replace(chr(92), '/')}')"
@@ -1091,7 +1097,42 @@ def _check_links(
                                 f"the link '{shown}' leads to no file: '{wanted}' is not in the "
                                 f"lesson folder{hint}, and learners could not open a file from "
                                 f"a chat anyway; {_LINK_ADVICE}"))
-    return tuple(paths), tuple(paths.values())
+    return tuple(paths), tuple(paths.values()), tuple(states[url] for url in paths)
+
+
+LINK_UNKNOWN, LINK_MISSING, LINK_FILE, LINK_LESSON = range(4)
+"""What a link to a file found when the lesson was read: nothing to look up (no folder given,
+or a path out of it), no file, a file that is not a lesson, a lesson file of the folder."""
+
+
+def _link_state(root: Path | None, rel: str, url: str,
+                listed: dict[Path, set[str]] | None = None) -> int:
+    """What the path link ``url`` of the lesson at ``rel`` leads to now (one of
+    :data:`LINK_UNKNOWN`...); ``listed``: folders' file names read already, by folder."""
+    # A path is read as an image's is (relative to the lesson, or to the folder from '/').
+    real = image_path(root, rel, url) if root is not None else None
+    if real is None:
+        return LINK_UNKNOWN
+    if not _exists(real):
+        return LINK_MISSING
+    target = link_path(rel, url)
+    if target is not None and _is_lesson_file(real, target, listed):
+        return LINK_LESSON
+    return LINK_FILE
+
+
+def links_hold(lesson: Lesson, root: Path, listed: dict[Path, set[str]] | None = None,
+               states: tuple[int, ...] | None = None) -> bool:
+    """Whether each file a good lesson links to is as parsing found it (there or not, a lesson
+    or not): what its warnings say, so it need not be parsed again. A few file-system looks a
+    link, not a parse: a library whose lessons link to each other keeps its warm start.
+    ``listed`` (shared across lessons) keeps each folder's names read once; ``states``: those
+    of a later reading, in place of the lesson's own."""
+    states = lesson.link_states if states is None else states
+    if len(states) != len(lesson.links):
+        return False  # kept by a release that did not record them
+    return all(_link_state(Path(root), lesson.path, url, listed) == state
+               for url, state in zip(lesson.links, states, strict=True))
 
 
 def link_warning(rel: str, line: int, url: str, what: str) -> Problem:
@@ -1111,15 +1152,22 @@ _NOT_A_LESSON = ("files and folders whose names start with '_' or '.', and READM
                  "never served")
 
 
-def _is_lesson_file(real: Path, target: str) -> bool:
+def _is_lesson_file(real: Path, target: str, listed: dict[Path, set[str]] | None = None) -> bool:
     """Whether the link to ``target`` (its path in the folder; ``real`` on disk) leads to a
     lesson file of the folder: a Markdown file named as a lesson, there under that very name
     (a file system that ignores case finds 'Passwords.md' for 'passwords.md'; the server's
-    may not)."""
+    may not). ``listed``: folders' names read already, filled as they are read."""
     if not is_lesson_path(target):
         return False
     try:
-        return real.is_file() and real.name in os.listdir(real.parent)
+        if not real.is_file():
+            return False
+        names = listed.get(real.parent) if listed is not None else None
+        if names is None:
+            names = set(os.listdir(real.parent))
+            if listed is not None:
+                listed[real.parent] = names
+        return real.name in names
     except OSError:
         return False
 
