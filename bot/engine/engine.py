@@ -164,8 +164,9 @@ def runs_while_invited(turn: Turn, name: str, args: str) -> bool:
     words = args.lower().split()
     if name in RUN_WHILE_INVITED:
         return True
-    if name == "learn":
-        return words[0] not in ("to", "not", "how", "from", "that", "what", "when", "why")
+    if name == "learn":  # a lesson's title after it is always that lesson (a link says so)
+        return words[0] not in ("to", "not", "how", "from", "that", "what", "when", "why") \
+            or turn.catalog.names_lesson(args)
     if name == "topics":
         topics = {lesson.topic for lesson in turn.catalog.lessons()}
         return all(word in topics or word in settings.TOPICS_ADD + settings.TOPICS_REMOVE
@@ -382,13 +383,8 @@ class Engine:
             if said in SKIP_WORDS or said in CANCEL_WORDS:  # "cancel" is no comment either
                 turn.say(Notice(NoticeCode.REPLY_SKIPPED))
                 return
-            # A question, or a lesson's name, alone or after "learn" (as a link to a lesson
-            # says to type it): a search, not what the lesson lacked; answered, the invitation
-            # kept open.
-            if command.name == "learn" and turn.catalog.names_lesson(command.args):
-                voice.keep(turn, awaited)
-                lessons.lookup(turn, question_after_command(inbound.text or ""))
-                return
+            # A question, or a lesson's name (a search, not what the lesson lacked; after
+            # "learn", it ran above): answered, the invitation kept open.
             if voice.looks_like_question(text) or turn.catalog.names_lesson(text):
                 voice.keep(turn, awaited)
                 lessons.lookup(turn, question_text(inbound.text or ""))
