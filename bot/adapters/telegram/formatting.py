@@ -81,7 +81,7 @@ class _MarkdownWriter(MarkdownWalker):
         """An inline image is not sent (only ``image:`` is): what it shows stays in the
         text, as its words, and a web image's address is a link to it (as on Slack)."""
         url = self.image_url
-        inside_link = any(self.links) and self.links[-1]
+        inside_link = any(link is True for link in self.links)  # an <a> is open
         if urlparse(url).scheme in ("http", "https") and not inside_link:
             self.out.append(f'<a href="{html.escape(url, quote=True)}">{escape(alt or "image")}</a>')
         elif alt:
@@ -211,7 +211,7 @@ class _MarkdownWriter(MarkdownWalker):
             link = self.links.pop()
             if link is True:
                 self.out.append("</a>")
-            elif link and not self.image:
+            elif link:
                 self.out.append(f" {link}")
         elif name == "Image":
             self.image -= 1

@@ -99,6 +99,9 @@ def test_images_in_the_body_are_not_sent_but_their_words_stay() -> None:
                     '<a href="https://x.org/a.png">image</a> and , '
                     '<a href="https://x.org">badge</a>.')
     assert seen(html) == "A bold logo and image and , badge."
+    # Inside a link to a lesson (no <a>: its words and a hint), a web image is still a link.
+    assert markdown_to_html("[![logo](https://x.org/l.png)](b.md)", {"b.md": "(type it)"}) == \
+        '<a href="https://x.org/l.png">logo</a> (type it)'
 
 
 def test_escape_handles_the_three_characters_only() -> None:
