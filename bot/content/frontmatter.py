@@ -269,7 +269,7 @@ def _yaml_text(text: str) -> str:
 
 
 def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str], key: str,
-                     value: str) -> str | None:
+                value: str) -> str | None:
     """What to say of a backslash in double quotes that YAML cannot read as an escape
     ('"C:\\Users"': '\\U' wants eight hex digits); PyYAML calls it an unclosed quote. None when
     the problem is another."""
@@ -315,7 +315,6 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
         escape = _bad_escape(exc, rows, key.strip(), value.strip())
         if escape is not None:
             return min(line, last), escape
-    if opened is not None and "quoted scalar" in context:
         return (min(offset + opened.line, last),
                 "the quote opened here is not closed; end the value with the same quote mark, "
                 "or remove it")

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
-from bot.content.model import track_title
+from bot.content.model import Lesson, Question, track_title
 from bot.dashboard import figures
 from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
@@ -182,10 +182,15 @@ class Dashboard:
             return f"learner #{learner_id}"
         return display_name
 
+    def _question(self, lesson_id: str, key: str) -> tuple[Lesson | None, Question | None]:
+        """The lesson and its question of that key, as the library has them now."""
+        lesson = self.catalog.get(lesson_id)
+        return lesson, next((q for q in lesson.questions if q.key == key), None) \
+            if lesson else None
+
     def question_text(self, lesson_id: str, key: str) -> tuple[str, str, int]:
         """(lesson title, question text, number of choices) as the library has them now."""
-        lesson = self.catalog.get(lesson_id)
-        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        lesson, question = self._question(lesson_id, key)
         if lesson is None or question is None:
             # With no library read (an export without its lesson folder), it says so: the
             # question may well still be there.
@@ -196,8 +201,7 @@ class Dashboard:
     def choice_labels(self, lesson_id: str, key: str, width: int = 40) -> list[str]:
         """Each choice's words as the library has them now, cut to ``width`` characters: a
         share picked means little to a trainer without what was picked."""
-        lesson = self.catalog.get(lesson_id)
-        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        _, question = self._question(lesson_id, key)
         if question is None:
             return []
         return [text if len(text) <= width else text[:width - 1].rstrip() + "…"
@@ -206,8 +210,7 @@ class Dashboard:
     def question_file(self, lesson_id: str, key: str) -> str:
         """Where a trainer edits the question: 'security/phishing.md:24' (relative to the
         lesson folder), or '' when the library has no such question now."""
-        lesson = self.catalog.get(lesson_id)
-        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        lesson, question = self._question(lesson_id, key)
         return f"{lesson.path}:{question.line}" if lesson and question else ""
 
     def lesson_file(self, lesson_id: str) -> str:
@@ -217,8 +220,7 @@ class Dashboard:
 
     def correct_choices(self, lesson_id: str, key: str) -> tuple[int, ...]:
         """The right choices of a question as the library has it now."""
-        lesson = self.catalog.get(lesson_id)
-        question = next((q for q in lesson.questions if q.key == key), None) if lesson else None
+        _, question = self._question(lesson_id, key)
         return question.correct_indexes if question else ()
 
     def build(self, key: str, filters: Filters, now: datetime,
