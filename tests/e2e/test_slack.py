@@ -55,6 +55,7 @@ from tests.e2e.slack_harness import (
     start_bot,
 )
 from tests.fakes.network import free_port
+from tests.fakes.recording import RecordedWaits
 from tests.fakes.slack_api import (
     APP_TOKEN,
     BOT_TOKEN,
@@ -963,6 +964,16 @@ def settings_for(fake: FakeSlack, mode: str = "socket") -> Settings:
                                         api_base_url=fake.base_url))
 
 
+def run_settings(fake: FakeSlack, tmp_path: Path,
+                 server: ServerSettings | None = None) -> Settings:
+    """What `microlearn run` reads for Slack in Socket Mode, on the sample lessons and a
+    database of the test's own (no web server unless ``server`` says so)."""
+    return Settings(lessons=LessonsSettings(dir=str(SAMPLE)),
+                    storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
+                    server=server or ServerSettings(enabled=False),
+                    slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+
+
 @pytest.mark.parametrize(("bot_token", "app_token", "variable"), [
     ("xoxb-revoked", APP_TOKEN, "SLACK_BOT_TOKEN"),
     (BOT_TOKEN, "xapp-wrong", "SLACK_APP_TOKEN"),
@@ -1011,11 +1022,7 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
                                                       clock: ManualClock,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="bot.app")
-    settings = Settings(
-        lessons=LessonsSettings(dir=str(SAMPLE)),
-        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
-        server=ServerSettings(enabled=False),
-        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    settings = run_settings(fake, tmp_path)
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
     await runtime.start()
     try:
@@ -1036,11 +1043,7 @@ async def test_microlearn_run_brings_slack_up_and_down(fake: FakeSlack, tmp_path
 async def test_run_tries_again_when_slack_fails_at_start_and_not_for_a_bad_token(
         fake: FakeSlack, tmp_path: Path, clock: ManualClock,
         caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(
-        lessons=LessonsSettings(dir=str(SAMPLE)),
-        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
-        server=ServerSettings(enabled=False),
-        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    settings = run_settings(fake, tmp_path)
     # slack_sdk tries a server error once more itself: two tries of run, both refused.
     fake.fail_next("auth.test", 503, "service_unavailable", count=4)
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock,
@@ -1069,20 +1072,12 @@ async def test_a_429_at_start_is_waited_out_as_long_as_slacks_retry_after_asks(
         caplog: pytest.LogCaptureFixture) -> None:
     """A Retry-After too long for slack_sdk's own retry (over 5 s) had been tried again after
     the first 5 s wait; capped at five minutes, which the log says."""
-    settings = Settings(
-        lessons=LessonsSettings(dir=str(SAMPLE)),
-        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
-        server=ServerSettings(enabled=False),
-        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    settings = run_settings(fake, tmp_path)
     fake.fail_next("auth.test", 429, "ratelimited", retry_after=45)
     fake.fail_next("auth.test", 429, "ratelimited", retry_after=3600)
-    waits: list[float] = []
-
-    async def wait(seconds: float) -> None:
-        waits.append(seconds)
-
+    waits = RecordedWaits()
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock,
-                      start_waits=(5.0, 10.0, 20.0), sleep=wait)
+                      start_waits=(5.0, 10.0, 20.0), sleep=waits)
     await runtime.start()
     try:
         assert len(fake.calls_to("auth.test")) == 3 and waits == [45.0, 300.0]
@@ -1099,11 +1094,7 @@ async def test_a_429_at_start_is_waited_out_as_long_as_slacks_retry_after_asks(
 async def test_healthz_in_socket_mode_reports_the_database_the_socket_and_the_ticks(
         fake: FakeSlack, tmp_path: Path, clock: ManualClock) -> None:
     port = free_port()
-    settings = Settings(
-        lessons=LessonsSettings(dir=str(SAMPLE)),
-        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'run.db'}"),
-        server=ServerSettings(port=port),
-        slack=SlackSettings(enabled=True, mode="socket", api_base_url=fake.base_url))
+    settings = run_settings(fake, tmp_path, ServerSettings(port=port))
     runtime = Runtime(settings, Secrets(BOT_TOKEN, APP_TOKEN, None, None), clock=clock)
     await runtime.start()
     url = f"http://127.0.0.1:{port}/healthz"

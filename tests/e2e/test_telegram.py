@@ -42,6 +42,7 @@ from storage import Database
 from storage.records import Learner
 from storage.repositories import Deliveries, Learners, Points, Progress
 from tests.fakes.network import free_port
+from tests.fakes.recording import RecordedWaits
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -1204,13 +1205,9 @@ async def test_a_429_at_start_is_waited_out_as_long_as_telegram_asks(
     """A 429 with retry_after 40 had been tried again after the first 5 s wait, into the
     same flood control."""
     fake.fail_next("getMe", 429, retry_after=40)
-    waits: list[float] = []
-
-    async def wait(seconds: float) -> None:
-        waits.append(seconds)
-
+    waits = RecordedWaits()
     runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
-                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=wait)
+                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=waits)
     await runtime.start()
     try:
         assert len(fake.calls_of("getMe")) == 2 and waits == [40.0]
@@ -1225,13 +1222,9 @@ async def test_a_429_at_start_asking_for_hours_waits_five_minutes_and_says_so(
         fake: FakeTelegram, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     fake.fail_next("getMe", 429, retry_after=7200)
     fake.fail_next("getMe", 429, retry_after=2)  # less than planned: the planned wait
-    waits: list[float] = []
-
-    async def wait(seconds: float) -> None:
-        waits.append(seconds)
-
+    waits = RecordedWaits()
     runtime = Runtime(polling_settings(fake, tmp_path), Secrets(None, None, None, TOKEN),
-                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=wait)
+                      ManualClock(MONDAY), start_waits=(5.0, 10.0), sleep=waits)
     await runtime.start()
     try:
         assert len(fake.calls_of("getMe")) == 3 and waits == [300.0, 10.0]

@@ -96,3 +96,11 @@ class RecordingAdapter:
     def kinds(self) -> list[str]:
         """The kind of each delivery's first message, in order."""
         return [d.messages[0].kind.value for d in self.delivered]
+
+
+class RecordedWaits(list[float]):
+    """A stand-in for ``asyncio.sleep`` that returns at once and records each wait asked for
+    (a start's waits between tries, in seconds)."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
