@@ -1,9 +1,9 @@
 """``microlearn demo``: the whole bot in a terminal, with a clock the learner can move on.
 
 The demo runs the real paths: typed lines go through the host to the engine, and 'tomorrow'
-moves the clock to the next learning day and lets the real due scan and dispatcher push the
-day's lesson and, at quiz time, the reviews due, through the console adapter; 'later' moves it
-on within the day, to the reminder of a quiz left unanswered. So a newcomer sees
+moves the clock to the next learning day's lesson time and lets the real due scan and
+dispatcher push the day's lesson through the console adapter; 'later' moves it on within the
+day, to the quiz time and its reviews due, then to the reminder of a quiz left unanswered. So a newcomer sees
 spacing and streaks within a minute, exactly as the scheduler would deliver them.
 """
 
@@ -142,8 +142,10 @@ class Demo:
         return self.clock.now().astimezone(zone).strftime("%a %d %b %Y, %H:%M %Z")
 
     async def tomorrow(self) -> list[str]:
-        """Move to the next learning day and deliver what the scheduler would, at each of the
-        day's times in order (the lesson first, unless the quiz time is earlier)."""
+        """Move to the next learning day's first time (the lesson's, unless the quiz time is
+        earlier) and deliver what the scheduler sends then; 'later' moves on to the next, so
+        the day unfolds as a learner lives it (the lesson in the morning, its reviews in the
+        afternoon), not all at once."""
         learner = self.learner()
         if learner is None:
             return [self.phrase("demo_hello_first")]
@@ -151,29 +153,43 @@ class Demo:
         today = calendar.local_date(self.clock.now(), zone)
         # The next learning day: a weekend would only show "no lesson today" twice.
         day = calendar.next_workday(today, learner.workdays)
-        moments = sorted([(calendar.at_local(day, learner.lesson_time, zone), False),
-                          (calendar.at_local(day, learner.quiz_time, zone), True)])
-        self.clock.set(max(self.clock.now(), moments[0][0]))
+        first, review = min((calendar.at_local(day, learner.lesson_time, zone), False),
+                            (calendar.at_local(day, learner.quiz_time, zone), True))
+        self.clock.set(max(self.clock.now(), first))
         self.console.print([self.phrase("demo_day", now=self.local_time(),
-                                        skipped=(day - today).days - 1, review=moments[0][1])])
+                                        skipped=(day - today).days - 1, review=review)])
         if learner.paused:
             return [self.phrase("demo_paused")]
         if learner.stopped:
             return [self.phrase("demo_stopped")]
-        quizzes = 0
-        for index, (moment, review) in enumerate(moments):
-            if index:
-                self.clock.set(max(self.clock.now(), moment))
-                self.console.print([self.phrase("demo_day", now=self.local_time(), skipped=0,
-                                                review=review)])
-            result = await self.push()
-            quizzes += result.sent if review else 0
-        return [] if quizzes else [self.phrase("demo_no_questions")]
+        result = await self.push()
+        said = [self.phrase("demo_no_questions")] if review and not result.sent else []
+        coming = self.coming()
+        if coming is not None:  # the day goes on: 'later' shows what comes next
+            moment, what = coming
+            said.append(self.phrase("demo_later_next", what=what,
+                                    at=moment.astimezone(zone).strftime("%H:%M")))
+        return said
+
+    def coming(self) -> tuple[datetime, str] | None:
+        """The next moment still today when the scheduler has something for the learner, and
+        what: "lesson", "review" or "reminder" (None: nothing more today)."""
+        learner = self.learner()
+        if learner is None:
+            return None
+        zone = calendar.zone(learner.time_zone)
+        end = calendar.at_local(calendar.local_date(self.clock.now(), zone)
+                                + timedelta(days=1), "00:00", zone)
+        planned = [(learner.next_lesson_at, "lesson"), (learner.next_quiz_at, "review"),
+                   (learner.next_nudge_at if learner.nudges else None, "reminder")]
+        moments = [(moment, what) for moment, what in planned
+                   if moment is not None and moment < end]
+        return min(moments, default=None)
 
     async def later(self) -> list[str]:
         """Move to the next moment today when the scheduler has something for the learner (a
         reminder of a quiz left unanswered, or the day's lesson or quiz still to come) and
-        deliver what it sends then; 'tomorrow' shows only a day's lesson and quiz."""
+        deliver what it sends then; 'tomorrow' goes only to the day's first time."""
         learner = self.learner()
         if learner is None:
             return [self.phrase("demo_hello_first")]
@@ -181,17 +197,12 @@ class Demo:
             return [self.phrase("demo_paused")]
         if learner.stopped:
             return [self.phrase("demo_stopped")]
-        zone = calendar.zone(learner.time_zone)
-        now = self.clock.now()
-        today = calendar.local_date(now, zone)
-        end = calendar.at_local(today + timedelta(days=1), "00:00", zone)
-        planned = (learner.next_lesson_at, learner.next_quiz_at,
-                   learner.next_nudge_at if learner.nudges else None)
-        moments = [moment for moment in planned if moment is not None and moment < end]
-        if not moments:
+        coming = self.coming()
+        if coming is None:
             return [self.phrase("demo_later_nothing")]
-        moment = min(moments)
-        review = moment == learner.next_quiz_at
+        moment, what = coming
+        review = what == "review"
+        now = self.clock.now()
         self.clock.set(max(now, moment))
         self.console.print([self.phrase("demo_day", now=self.local_time(), skipped=0,
                                         review=review)])

@@ -22,6 +22,7 @@ SCRIPT = """lesson
 done
 quiz
 tomorrow
+later
 2
 b
 me
@@ -88,6 +89,7 @@ later
 tomorrow
 later
 later
+later
 """
 
 
@@ -113,6 +115,7 @@ timezone new york
 thanks
 lesson
 tomorrow
+later
 skip
 I think 1
 what is 2fa
@@ -274,11 +277,15 @@ def test_a_failing_tomorrow_is_answered_politely_and_the_demo_goes_on(
 
 def test_a_quiz_time_before_the_lesson_time_is_visited_first(tmp_path: Path) -> None:
     output = io.StringIO()
-    demo_in(tmp_path, output).run(["lesson", "time quiz 09:30", "time 16:00", "tomorrow"])
+    demo_in(tmp_path, output).run(["lesson", "time quiz 09:30", "time 16:00", "tomorrow",
+                                             "later", "later"])
     text = output.getvalue()
     review = text.index("09:30 CET: review time")
     assert text.index("Question 1 of ", review) < text.index("16:00 CET ---")
     assert "(no questions due today)" not in text
+    # Each 'later' moves on to the next thing the day holds, and says what it is.
+    assert "[Type 'later' to move on to the reminder of the questions left at 12:30.]" in text
+    assert text.index("12:30 CET ---") < text.index("16:00 CET ---")
 
 
 def test_a_lesson_saved_while_the_demo_runs_is_served_at_once(tmp_path: Path) -> None:
@@ -448,7 +455,8 @@ def test_a_checked_track_through_a_pipe_baseline_then_lesson_endline_days_later_
           "Lesson three about cherries." + quiz("Cherry one"))
     reviews = "2\n" * 6
     script = ("lesson\n1\n2\nskip\ndone\nlesson\ndone\nlesson\ndone\n"
-              f"tomorrow\n{reviews}tomorrow\n{reviews}tomorrow\n{reviews}me\n/quit\n")
+              f"tomorrow\nlater\n{reviews}tomorrow\nlater\n{reviews}tomorrow\nlater\n{reviews}"
+              "me\n/quit\n")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--lessons", str(folder),
          "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
@@ -483,7 +491,7 @@ def test_a_question_that_asks_how_sure_through_a_pipe(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--lessons", str(folder),
          "--start", "2026-03-02T09:00", "--timezone", "Europe/Berlin"],
-        input="lesson\ndone\ntomorrow\n2 guess\n/quit\n", text=True, capture_output=True,
+        input="lesson\ndone\ntomorrow\nlater\n2 guess\n/quit\n", text=True, capture_output=True,
         timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -559,3 +567,20 @@ def test_each_line_happens_after_the_one_before(tmp_path: Path) -> None:
         [rated] = connection.execute("SELECT lesson_id FROM lesson_rating").fetchall()
     assert len(set(times)) == 2
     assert rated == reads[-1]
+
+
+def test_tomorrow_goes_to_the_lesson_hour_and_later_to_the_review_hour(tmp_path: Path) -> None:
+    """'tomorrow' had run the lesson hour and the quiz hour in one step: the day's lesson and
+    its review questions came at once, and a newcomer never saw the day unfold."""
+    output = io.StringIO()
+    demo_in(tmp_path, output).run(["lesson", "done", "tomorrow", "now", "later"])
+    text = output.getvalue()
+    clock = text.index("[demo clock: Tue 03 Mar 2026, 09:00 CET]")  # 'now', between the two
+    morning = text[text.index("--- Tue 03 Mar"):clock]
+    assert morning.startswith("--- Tue 03 Mar 2026, 09:00 CET ---")
+    assert "# Receive feedback well" in morning
+    assert "review time" not in morning and "Question 1 of" not in morning
+    assert "[Type 'later' to move on to your review questions at 15:00.]" in morning
+    afternoon = text[clock:]
+    assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in afternoon
+    assert "Question 1 of 3 (Give feedback people can use):" in afternoon
