@@ -47,6 +47,10 @@ def activity(turn: Turn) -> None:
         return  # the same day, or a time-zone change that went back a day
     if workdays and not calendar.is_workday(today, workdays):
         return  # a day off neither adds to the streak nor breaks it
+    if turn.learner.paused:
+        # Nor does a day of a holiday: a lesson read there is a reading (its points, "read"),
+        # and counted as a day it had broken a streak the holiday held.
+        return
     current, freezes = streak.current, streak.freezes
     if streak.last_active is None:
         current = 1

@@ -19,6 +19,7 @@ from bot.messages import (
     Invalid,
     Kind,
     LessonMessage,
+    LessonRead,
     Outbound,
     Platform,
     Profile,
@@ -310,6 +311,32 @@ def test_a_holiday_begun_before_the_day_counted_keeps_the_streak_and_the_day_bac
         learner = Learners(session).find("console", "ann")
         assert learner is not None and learner.next_lesson_at == MON + timedelta(days=7)
     read_lesson(say, monday)
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).current == 3
+
+
+def test_a_lesson_read_on_holiday_neither_adds_to_the_streak_nor_breaks_it(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A lesson asked for and read on holiday is a reading, not a learning day: it had
+    counted as one, and after a holiday day with nothing done it broke the streak (Monday
+    and Tuesday read, Wednesday away, Thursday read on holiday: 1 day instead of 2 held)."""
+    more_lessons(engine, lessons)
+    read_lesson(say, MON)
+    read_lesson(say, MON + timedelta(days=1))
+    say("pause", at=MON + timedelta(days=2, hours=-1))  # Wednesday 08:00, before acting
+    thursday = MON + timedelta(days=3)
+    read = read_lesson(say, thursday)
+    assert any(isinstance(reply, LessonRead) and reply.earned == 5 for reply in read)
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+        streak = Streaks(session).get(learner.id)
+    assert (streak.current, streak.last_active) == (2, date(2026, 3, 3))  # as it was
+    [profile] = say("me", at=thursday)
+    assert isinstance(profile, Profile) and profile.streak.current == 2
+    friday = MON + timedelta(days=4, hours=1)
+    assert resumed(say("resume", at=friday)) == [(2, 2)]  # the day back counts again
+    read_lesson(say, friday)
     with engine.store.session() as session:
         assert Streaks(session).get(learner.id).current == 3
 
