@@ -139,6 +139,7 @@ class NoticeCode(StrEnum):
     PUSH_WHERE = "push_where"
     CHECK_SKIPPED = "check_skipped"
     CHECK_SET_ASIDE = "check_set_aside"
+    REVIEW_WAITS = "review_waits"
     NO_CHECK = "no_check"
     PRIVATE_ONLY = "private_only"
     SET_DONE = "set_done"

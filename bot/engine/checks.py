@@ -95,6 +95,8 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
         count = check_size(turn.catalog, track)
         if not count or any(_received(turn, item) for item in turn.catalog.tracks()[track]):
             return False  # no check, or the track was begun before it asked for one
+    put_aside(turn, track)
+    if check is None:
         check = turn.unit.checks.start(turn.learner.id, track, PRE,
                                        choose(turn.catalog, track, turn.learner.id, count),
                                        turn.now)
@@ -103,6 +105,20 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
         turn.say(CheckIntro(track_title(track), len(check.questions), PRE,
                             left=len(check.questions) - check.answered))
     return ask_question(turn, check)
+
+
+def put_aside(turn: Turn, track: str) -> None:
+    """One question open at a time: before a baseline asks, a review's (or an endline's)
+    question still open is let go and the learner told it waits (its card keeps its date:
+    `quiz` asks it after the check); a topic quiz's goes as a new topic quiz lets it go. Both
+    open, a typed '2' answered whichever was asked last, and the learner could not tell
+    which."""
+    open_ask = turn.unit.asks.latest_open(turn.learner.id)
+    if open_ask is None or (open_ask.check_phase == PRE and open_ask.check_track == track):
+        return
+    turn.unit.asks.close(open_ask.id, turn.now)
+    if open_ask.check_phase != PRE and not open_ask.topic:  # a baseline comes back itself
+        turn.say(Notice(NoticeCode.REVIEW_WAITS))
 
 
 def _left_since_before_today(turn: Turn, check: TrackCheck) -> bool:

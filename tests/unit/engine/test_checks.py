@@ -624,3 +624,37 @@ def test_a_baseline_answered_this_morning_is_not_set_aside(say: Say, engine: Eng
     pushed = deliver(engine, learner_of(engine).id, "lesson", tuesday)
     assert pushed[0] == CheckIntro("Safe", 4, "pre", left=3)
     assert isinstance(pushed[1], QuestionMessage) and pushed[1].number == 2
+
+
+def test_a_baseline_begun_while_a_review_waits_puts_the_review_aside_and_says_so(
+        database: Database, lessons: Path) -> None:
+    """A review question open and a baseline question asked after it were open together: a
+    typed '2' went to whichever came last, and the learner could not tell which. One is open
+    at a time: the review waits (its card keeps its date) and `quiz` asks it after the check."""
+    write(lessons, "lone.md", "title: Kiwis\ntopic: fruit",
+          "All about kiwis." + quiz("Kiwi one"))
+    catalog = Catalog(lessons)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings())
+
+    def say(text: str | None, at: datetime, answer: str | None = None) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, "ann", "ann", text=text,
+                                     answer=answer), at)
+
+    say("hi", MON)
+    say("learn kiwis", MON)
+    say("add", MON)
+    wednesday = MON + timedelta(days=2, hours=6)
+    pushed = deliver(engine, learner_of(engine).id, "quiz", wednesday)
+    review = pushed[-1]
+    assert isinstance(review, QuestionMessage) and review.lesson.title == "Kiwis"
+    out = say("lesson", wednesday)  # the track's first lesson: its baseline first
+    assert kinds(out)[:2] == ["notice:review_waits", "check"]
+    assert isinstance(out[-1], QuestionMessage) and out[-1].check == "pre"
+    assert count(database, "SELECT count(*) FROM ask WHERE answered_at IS NULL") == 1
+    for _ in range(4):  # typed: each goes to the check, the one question open
+        out = say("2", wednesday)
+    assert isinstance(out[0], CheckDone) and isinstance(out[1], LessonMessage)
+    assert count(database, "SELECT count(*) FROM answer") == 0  # the review is unanswered
+    again = say("quiz", wednesday)[-1]
+    assert isinstance(again, QuestionMessage) and again.question == review.question
