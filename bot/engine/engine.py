@@ -458,6 +458,12 @@ class Engine:
             # had been greeted, or taken as picking a lesson offered before).
             if meant and meant not in NEVER_ON_YES:
                 turn.offer_command(meant)
+            # '/qiuz' or '/2' with a question open may have been meant as its answer: the
+            # question waits, and the learner is told both ways on.
+            open_ask = turn.unit.asks.latest_open(turn.learner.id)
+            if open_ask is not None:
+                turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE
+                                else NoticeCode.QUESTION_OPEN))
         elif name == "start":
             if turn.learner.stopped or turn.learner.paused:
                 settings.resume(turn)  # "start" after "stop" (or a holiday) starts again

@@ -677,6 +677,22 @@ def test_yes_after_a_slashed_slip_runs_its_command_not_a_lesson_offered_before(
     assert kinds(say("yes", at=MON))[0] == "notice:nothing_due", offered  # the quiz, not One
 
 
+def test_a_slashed_slip_while_a_question_is_open_says_the_question_still_waits(
+        say: Say) -> None:
+    """'/qiuz' or '/2' with a quiz question open got only "Did you mean quiz?" or "I don't
+    know /2": the learner, who may have meant an answer, was not told the question waits."""
+    read_lesson(say, MON)
+    tuesday = MON + timedelta(days=1)
+    assert kinds(say("quiz", at=tuesday)) == ["question"]
+    assert kinds(say("/qiuz", at=tuesday)) == ["notice:unknown_command", "notice:question_open"]
+    assert kinds(say("/2", at=tuesday)) == ["notice:unknown_command", "notice:question_open"]
+    assert kinds(say("/lessson", at=tuesday)) == ["notice:unknown_command",
+                                                  "notice:question_open"]
+    assert kinds(say("yes", at=tuesday))[0] == "lesson"  # the command meant, as offered
+    [feedback, *_] = say("2", at=tuesday)  # and the question was not lost
+    assert isinstance(feedback, Feedback) and feedback.correct
+
+
 def test_a_slip_between_lessons_offered_and_their_number_keeps_the_offer(say: Say) -> None:
     say("hi", at=MON)
     offered = say("zzqx apples bananas", at=MON)
