@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.messages import (
+    Feedback,
     Inbound,
     LessonMessage,
     LookupAnswer,
@@ -77,6 +78,7 @@ class SimulationResult:
     days: int
     events: int
     answers: int
+    """Answers the engine recorded (the rows this run added to the answers table)."""
 
 
 class Simulation:
@@ -120,10 +122,17 @@ class Simulation:
 
     def handle(self, person: Persona, at: datetime, text: str | None = None,
                answer: str | None = None) -> list[Outbound]:
+        """What the engine says to one of the learner's messages; the answers it recorded are
+        counted from what it says (each graded answer, a "skip" too, has its feedback), not
+        from what the learner meant: a "skip" to a reflection prompt skips a question still
+        open, and the report had counted fewer answers than the database held."""
         self.events += 1
-        return self.engine.handle(Inbound(person.platform, person.user_id, person.user_id,
-                                          text=text, answer=answer, display_name=person.name,
-                                          time_zone=person.zone), at)
+        replies = self.engine.handle(Inbound(person.platform, person.user_id, person.user_id,
+                                             text=text, answer=answer,
+                                             display_name=person.name, time_zone=person.zone),
+                                     at)
+        self.answers += sum(isinstance(reply, Feedback) for reply in replies)
+        return replies
 
     def compose(self, learner_id: int, kind: DeliveryKind, at: datetime) -> list[Outbound]:
         """What the scheduler's delivery of ``kind`` says (the outbox path, without sending)."""
@@ -182,7 +191,6 @@ class Simulation:
                 break
             if len(asked.question.correct_indexes) > 1:  # select all that apply: typed
                 replies = self.answer_all(person, asked, moment)
-                self.answers += 1
                 moment += timedelta(seconds=40)
                 continue
             choice = self.choose(person, asked, moment)
@@ -192,7 +200,6 @@ class Simulation:
             else:
                 button = choice
             replies = self.handle(person, moment, answer=asked.buttons[button].value)
-            self.answers += 1
             if (asked.lesson.id, asked.question.key) in self.broken and \
                     self.random.random() < 0.3:
                 self.handle(person, moment, text="flag the marked answer looks wrong to me")

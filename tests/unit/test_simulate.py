@@ -96,3 +96,21 @@ def test_a_second_run_adds_a_cohort_and_the_default_ends_today(tmp_path: Path) -
         [(first,)] = connection.execute("select max(date(created_at)) from learner")
     assert users == [f"sim-{n:04d}" for n in range(1, 7)]
     assert date.fromisoformat(first) == datetime.now(UTC).date() - timedelta(days=1)
+
+
+def test_the_answers_simulate_reports_are_the_answers_stored(tmp_path: Path) -> None:
+    """A learner's "skip" to a reflection prompt, with yesterday's question still open, was
+    recorded as skipping that question: the database held answers the summary had not
+    counted (789 said, 792 stored)."""
+    folder = tmp_path / "lessons"
+    for name in ("one", "two", "three", "four"):
+        write(folder, f"{name}.md", f"title: Fruit {name}\ntopic: food\n"
+              "reflect: What will you eat first?",
+              f"Lesson {name} about fruit." + quiz(f"Fruit {name} a", f"Fruit {name} b"))
+    database, engine = open_engine(folder, f"sqlite:///{tmp_path / 'cohort.db'}",
+                                   EngineSettings(quiz_questions=3))
+    result = Simulation(engine, seed=1).run(12, 15, date(2026, 3, 2))
+    with database.engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM answer")).scalar_one()
+    database.dispose()
+    assert result.answers == stored > 0
