@@ -624,9 +624,9 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
     from storage.reports import Scope
 
     try:
-        # Questions ask how sure, so the dashboard's confidence figures have a cohort too.
-        database, engine = open_engine(Path(folder), url,
-                                       EngineSettings(quiz_questions=3, confidence=True))
+        # How sure is asked where the library asks it (a track's `confidence: true`), as the
+        # bot would with the config's defaults: it had been asked of every question.
+        database, engine = open_engine(Path(folder), url, EngineSettings(quiz_questions=3))
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
     # Up to today: the dashboard shows the last 30 days with today, and a cohort ending

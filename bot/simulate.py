@@ -10,8 +10,9 @@ they flag a question. A few questions are written to look broken: their "right" 
 that good learners reject. A track with a knowledge check asks its baseline before its first
 lesson: a learner answers it knowing less than they will (and now and then skips it all); its
 endline comes with a quiz days after the track, answered like any review. Where a question
-asks how sure the learner is, they say it with the same tap: mostly sure when right, mostly
-guessing when wrong, and now and then sure and wrong.
+asks how sure the learner is (where the library asks it), they say it with the same tap:
+mostly sure when right, mostly guessing when wrong, and now and then sure and wrong. Asked to
+reflect, they write what they will do, in the words of the lesson's objective.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.content.model import Lesson
 from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.messages import (
@@ -49,9 +51,10 @@ UNANSWERABLE = ("how do I book a meeting room", "what is the wifi password at th
                 "how to set up the vpn on linux", "kerberos ticket expired")
 COMMENTS = ("Too long for a break between meetings", "The example did not fit my job",
             "I knew this already", "The quiz asked about something the lesson did not say")
-REFLECTIONS = ("Check the sender before I click a link", "Ask a colleague before I approve",
-               "Lock my screen when I leave my desk", "Write shorter messages to my team",
-               "Use a password manager from today")
+REFLECTIONS = ("I will {goal} this week", "Next time: {Goal}", "{Goal}, from tomorrow on")
+"""A reflection on a lesson with an objective (its words in ``goal``)."""
+TITLE_REFLECTIONS = ('Put "{title}" into practice this week', 'Tell my team about "{title}"')
+"""A reflection on a lesson without one."""
 
 
 @dataclass
@@ -175,7 +178,8 @@ class Simulation:
             if isinstance(message, LessonMessage) and active and message.done:
                 if self.random.random() < 0.85:  # most who read say so
                     later = morning + timedelta(minutes=self.random.randint(3, 240))
-                    self.speak(person, later, self.handle(person, later, answer=message.done))
+                    self.speak(person, later, self.handle(person, later, answer=message.done),
+                               message.lesson)
                 for question in message.lesson.questions:
                     person.seen[f"{message.lesson.id}:{question.key}"] = morning
         if active and self.random.random() < 0.25:
@@ -234,9 +238,11 @@ class Simulation:
             at += timedelta(seconds=30)
         return replies
 
-    def speak(self, person: Persona, at: datetime, replies: list[Outbound]) -> None:
+    def speak(self, person: Persona, at: datetime, replies: list[Outbound],
+              lesson: Lesson) -> None:
         """After a lesson read: some rate it (a lesson that looks broken less kindly), some
-        add a word to "not useful", and most who are asked to reflect write a line."""
+        add a word to "not useful", and most who are asked to reflect write a line about it
+        (:meth:`reflection`)."""
         for message in replies:
             if isinstance(message, RateLesson) and self.random.random() < 0.4:
                 useful = self.random.random() < 0.35 + 0.5 * person.skill
@@ -246,9 +252,20 @@ class Simulation:
                     self.handle(person, at, text=self.random.choice(COMMENTS))
             elif isinstance(message, ReflectionPrompt):
                 if self.random.random() < 0.6:
-                    self.handle(person, at, text=self.random.choice(REFLECTIONS))
+                    self.handle(person, at, text=self.reflection(lesson))
                 else:
                     self.handle(person, at, text="skip")
+
+    def reflection(self, lesson: Lesson) -> str:
+        """What a learner writes when asked to reflect on a lesson: what they will do, in
+        the words of its objective (else its title), so the dashboard's Voice page reads as
+        a cohort of this library would write."""
+        goal = lesson.objective.strip().rstrip(".")
+        if not goal:
+            return self.random.choice(TITLE_REFLECTIONS).format(title=lesson.title)
+        # "Give feedback" -> "give feedback"; "SBI feedback" keeps its capitals.
+        lower = goal[:1].lower() + goal[1:] if goal[1:2].islower() else goal
+        return self.random.choice(REFLECTIONS).format(goal=lower, Goal=goal)
 
     def choose(self, person: Persona, message: QuestionMessage, now: datetime) -> int:
         """The choice this learner presses: right when they know it (:meth:`knows`), else a

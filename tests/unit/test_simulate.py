@@ -114,3 +114,34 @@ def test_the_answers_simulate_reports_are_the_answers_stored(tmp_path: Path) -> 
         stored = connection.execute(text("SELECT count(*) FROM answer")).scalar_one()
     database.dispose()
     assert result.answers == stored > 0
+
+
+def test_simulate_asks_how_sure_only_where_the_library_does_and_reflects_on_the_lesson(
+        tmp_path: Path) -> None:
+    """Every simulated question had asked how sure whatever the lessons said, and every
+    reflection was one of five lines about passwords and phishing, whatever the lesson."""
+    folder = tmp_path / "lessons"
+    write(folder, "sure/one.md", "title: Sure one\ntrack: sure\norder: 1\ntopic: food\n"
+          "confidence: true\nobjective: Peel an orange in one go",
+          "Oranges peel in one go." + quiz("Orange a", "Orange b"))
+    write(folder, "plain.md", "title: Plain apples\ntopic: food\n"
+          "reflect: What will you eat first?\nobjective: Pick a ripe apple by its smell",
+          "Apples smell when ripe." + quiz("Apple a", "Apple b"))
+    write(folder, "bare.md", "title: Bare kiwis\ntopic: food\nreflect: And kiwis?",
+          "Kiwis are furry." + quiz("Kiwi a"))
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    result = CliRunner().invoke(main, ["simulate", "--db", url, "--learners", "8", "--days",
+                                       "10", "--start", "2026-03-02", "--lessons", str(folder)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "cohort.db") as connection:
+        sure = dict(connection.execute(
+            "SELECT lesson_id, count(confidence) FROM answer GROUP BY lesson_id").fetchall())
+        notes = connection.execute("SELECT lesson_id, answer FROM reflection").fetchall()
+    assert sure["sure/one"] > 0 and sure["plain"] == 0 and sure["bare"] == 0
+    assert notes
+    # The track's end asks one too ("What will you do differently tomorrow?").
+    about = {"plain": "pick a ripe apple by its smell", "bare": '"bare kiwis"',
+             "sure/one": "peel an orange in one go"}
+    assert {lesson_id for lesson_id, _ in notes} == set(about)
+    for lesson_id, words in notes:
+        assert about[lesson_id] in words.lower(), words
