@@ -149,6 +149,8 @@ def _log_change(catalog: Catalog, change: CatalogChange) -> None:
                      lesson.path if lesson is not None else "gone again")
     for lesson_id in change.removed:
         log.info("lesson removed: %s", lesson_id)
+    for path in change.removed_broken:
+        log.info("lesson file removed: %s (it had errors)", path)
 
 
 def start_wait(planned: float, asked: float | None) -> tuple[float, str]:

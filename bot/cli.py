@@ -370,6 +370,8 @@ def lessons_watch(folder: str) -> None:
                 click.echo(f"{kind}: {lesson_id}")
         for path in change.fixed:
             click.echo(f"fixed: {Path(folder) / path} (served as it is now)")
+        for path in change.removed_broken:
+            click.echo(f"removed: {Path(folder) / path} (it had errors)")
         for problem in change.problems:
             click.echo(f"{Path(folder) / problem.path}:{problem.line}: "
                        f"{problem.severity.value}: {problem.message}")
@@ -482,6 +484,7 @@ def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
             lines.append(f"(lessons: {kind} {lesson_id}"
                          f"{f' from {lesson.path}' if lesson else ''})")
     lines.extend(f"(lessons: {path} is fixed)" for path in change.fixed)
+    lines.extend(f"(lessons: {path} removed; it had errors)" for path in change.removed_broken)
     kept, unserved = set(catalog.kept_while_broken()), set(catalog.not_served())
     errors: dict[str, list[Problem]] = {}
     for problem in change.problems:

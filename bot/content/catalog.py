@@ -63,9 +63,13 @@ class CatalogChange:
     problems: tuple[Problem, ...] = ()
     fixed: tuple[str, ...] = ()
     """Files (by path) whose errors are gone: served as they are now."""
+    removed_broken: tuple[str, ...] = ()
+    """Files (by path) deleted while they had errors (a lesson served from one as its last good
+    version is in ``removed`` too)."""
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.changed or self.removed or self.problems or self.fixed)
+        return bool(self.added or self.changed or self.removed or self.problems or self.fixed
+                    or self.removed_broken)
 
 
 @dataclass
@@ -240,8 +244,12 @@ class Catalog:
         rebuild: bool,
     ) -> CatalogChange:
         touched: set[str] = set()
+        crossed = {problem.path for problem in self._cross_problems if problem.is_error}
+        removed_broken: list[str] = []
         for rel in list(self._files):
             if rel not in listed:
+                if rel in crossed or any(p.is_error for p in self._files[rel].problems):
+                    removed_broken.append(rel)
                 del self._files[rel]
                 touched.add(rel)
         analyses: dict[str, Analysis] = {}
@@ -274,7 +282,8 @@ class Catalog:
         self._served_as_before(never_good, analyses)
         new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
         self._scan_problems = scan_problems
-        return self._reconcile(touched, rebuild, analyses, new_scan, fixed)
+        change = self._reconcile(touched, rebuild, analyses, new_scan, fixed)
+        return replace(change, removed_broken=tuple(sorted(removed_broken)))
 
     def _moves_at_start(self, change: CatalogChange, before: set[str],
                         listed: dict[str, folder.LessonFile]) -> CatalogChange:

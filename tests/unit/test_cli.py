@@ -267,6 +267,10 @@ def test_watch_reports_changes_as_you_save_and_stops_on_ctrl_c(
         (tmp_path / "a.md").write_text("# Apple\n\nAbout apples.\n", encoding="utf-8")
         assert lines.get(timeout=20) == f"fixed: {tmp_path / 'a.md'} (served as it is now)\n"
         assert "0 errors" not in lines.get(timeout=20)  # b.md is still broken
+        # A broken file deleted: its errors are gone, which had been said by nothing at all.
+        (tmp_path / "b.md").unlink()
+        assert lines.get(timeout=20) == f"removed: {tmp_path / 'b.md'} (it had errors)\n"
+        assert lines.get(timeout=20).startswith("1 file, 1 lesson, 0 questions, 0 tracks: 0 errors")
     finally:
         process.send_signal(signum)
         process.wait(timeout=10)
@@ -504,6 +508,11 @@ def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path
         "(lessons: new.md has 1 error, it is not served",
         "(lessons: old.md has 1 error, its last good version is still served"]
     assert all("the first: " in line and ":2: error: " in line for line in lines)
+    (tmp_path / "old.md").unlink()
+    (tmp_path / "new.md").unlink()
+    assert change_lines(catalog.refresh(), catalog) == [
+        "(lessons: removed old)", "(lessons: new.md removed; it had errors)",
+        "(lessons: old.md removed; it had errors)"]
 
 
 def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> None:

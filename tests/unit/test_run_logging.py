@@ -74,10 +74,16 @@ async def test_start_logs_the_library_and_later_each_file_added_changed_or_remov
         catalog.refresh([lessons / "git" / "branches.md"])
         (lessons / "productivity" / "taking-notes.md").unlink()
         catalog.refresh()
+        (lessons / "security" / "broken.md").write_text("---\norder: x\n---\n# B\n\nB.\n",
+                                                       encoding="utf-8")
+        catalog.refresh()
+        (lessons / "security" / "broken.md").unlink()  # its errors were logged: now it is gone
+        catalog.refresh()
         assert [m for m in messages(caplog) if m.startswith("lesson ")] == [
             "lesson added: security/new-one (security/new-one.md)",
             "lesson changed: git/branches (git/branches.md)",
             "lesson removed: productivity/taking-notes",
+            "lesson file removed: security/broken.md (it had errors)",
         ], messages(caplog)
     finally:
         await runtime.stop()

@@ -200,6 +200,28 @@ def test_a_fixed_file_is_said_to_be_fixed(tmp_path: Path,
     assert len([r for r in caplog.records if "is fixed" in r.getMessage()]) == 1
 
 
+def test_a_file_deleted_while_it_had_errors_is_said_gone(tmp_path: Path) -> None:
+    """Deleting a broken file had been no change at all: `lessons watch` said nothing while the
+    errors it had reported went away."""
+    write(tmp_path / "a.md", lesson_text("Alpha"))
+    write(tmp_path / "b.md", lesson_text("Beta", order=2))
+    write(tmp_path / "never.md", "---\ntitle: Never\norder: first\n---\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "b.md", "---\ntitle: Beta\norder: second\n---\nText.\n")
+    catalog.refresh()
+    (tmp_path / "never.md").unlink()
+    assert catalog.refresh() == CatalogChange(removed_broken=("never.md",))
+    (tmp_path / "b.md").unlink()  # its last good version was served: that lesson goes too
+    assert catalog.refresh() == CatalogChange(removed=("b",), removed_broken=("b.md",))
+    write(tmp_path / "c.md", "---\ntitle: Gamma\nid: a\n---\nText.\n")  # a's id: refused
+    catalog.refresh()
+    (tmp_path / "c.md").unlink()  # its error is one between files
+    assert catalog.refresh() == CatalogChange(removed_broken=("c.md",))
+    (tmp_path / "a.md").unlink()  # a good file: only its lesson
+    assert catalog.refresh() == CatalogChange(removed=("a",))
+
+
 def test_a_broken_file_mended_by_taking_another_files_id_is_not_said_fixed(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # "b.md is fixed; serving its new version" came just before "duplicate id".
