@@ -335,6 +335,9 @@ def _print_lesson(lesson: Lesson) -> None:
         click.echo(f"Image sent with it: {lesson.image}")
     if lesson.check:
         click.echo(f"Knowledge check: {lesson.check} questions before and after the track")
+    if lesson.confidence:
+        click.echo("Asks how sure: the track's one-answer review questions ask sure / think so "
+                   "/ guessing with the answer")
     click.echo(f"\n{lesson.body}\n")
     for number, question in enumerate(lesson.questions, start=1):
         say_several = len(question.correct_indexes) > 1 and not question.says_select_all

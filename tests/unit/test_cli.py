@@ -234,6 +234,23 @@ def test_show_prints_the_lesson_with_the_right_answers_marked() -> None:
     assert "track: git-basics #3" in result.stdout and "  * " in result.stdout
 
 
+def test_show_says_a_tracks_questions_ask_how_sure(tmp_path: Path) -> None:
+    """`confidence: true` had been left out of what `show` says, while `check` was shown."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    (tmp_path / "first.md").write_text(
+        "---\ntitle: First\ntrack: basics\norder: 1\nconfidence: true\n---\nText.\n\n"
+        "## Quiz\n\n### Which?\n- [x] This\n- [ ] That\n", encoding="utf-8")
+    (tmp_path / "plain.md").write_text("# Plain\n\nText.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["lessons", "show", "--lessons", str(tmp_path), "first"])
+    assert result.exit_code == 0, result.output
+    assert "Asks how sure: the track's one-answer review questions ask sure / think so / " \
+        "guessing with the answer" in result.output.splitlines()
+    plain = CliRunner().invoke(main, ["lessons", "show", "--lessons", str(tmp_path), "plain"])
+    assert plain.exit_code == 0 and "how sure" not in plain.output
+
+
 def test_show_unknown_id_suggests_close_ids() -> None:
     result = run("lessons", "show", "--lessons", str(SAMPLE), "git/branchs")
     assert result.returncode == 1 and "did you mean: git/branches" in result.stderr
