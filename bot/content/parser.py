@@ -2,7 +2,8 @@
 
 Markdown is parsed with pyromark (pulldown-cmark: CommonMark plus GitHub's task lists and tables)
 and walked as events, never matched with ad-hoc regexes; every event carries its source range, so
-every element keeps its line for error messages.
+every element keeps its line for error messages. (Only what Markdown left as plain text is
+matched, for Markdown meant but not read so: an image whose path has a space.)
 """
 
 from __future__ import annotations
@@ -281,6 +282,12 @@ def _title_from_name(rel: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else rel
 
 
+_SPACED_IMAGE = re.compile(r"""!\[([^\]\n]*)\]\(\s*((?:[^()<>"'\n]|\([^()\n]*\))+?)"""
+                           r"""\s*("[^"\n]*"|'[^'\n]*')?\s*\)""")
+"""An image as written, its path (with a pair of brackets, as in 'photo (1).png') and title:
+in text that Markdown did not read as an image, a path with a space."""
+
+
 class _Walker(MarkdownWalker):
     """Walks a lesson body's Markdown events and fills a :class:`_Draft`.
 
@@ -322,6 +329,9 @@ class _Walker(MarkdownWalker):
         self.heading_level = 0
         self.pieces: list[str] = []
         self.in_image = 0
+        self.in_code_block = 0
+        self.run_start = self.run_end = -1
+        """The text being read as one run of the source (Markdown splits it at '[', ']'...)."""
         self.item_start = self.marker_end = 0
         self.marker: bool | None = None
         self.asking: tuple[str, int] | None = None
@@ -351,13 +361,44 @@ class _Walker(MarkdownWalker):
 
     def run(self) -> None:
         self.walk(self.source.decode("utf-8"), merge_text=False)
+        self.text_run_ends()
         self.end_quiz(len(self.line_starts) + self.body_start)
 
-    def text(self, value: str) -> None:
+    def words(self, value: str) -> None:
         if not self.in_image:
             self.pieces.append(value)
 
-    code = math = text  # words of the lesson like any other: they count for search and reading time
+    code = math = words  # words of the lesson like any other: they count for search and reading time
+
+    def text(self, value: str) -> None:
+        self.words(value)
+        if self.in_code_block:
+            return
+        start, end = self.span["start"], self.span["end"]
+        if start != self.run_end:
+            self.text_run_ends()
+            self.run_start = start
+        self.run_end = end
+
+    def text_run_ends(self) -> None:
+        """Look at the text just read, as the trainer wrote it, for Markdown that was meant but
+        not read as such: an image whose path has a space."""
+        raw = self.source[self.run_start:self.run_end]
+        if b"![" not in raw or b"](" not in raw:
+            return
+        written = raw.decode("utf-8", "replace")
+        for found in _SPACED_IMAGE.finditer(written):
+            alt, path, title = found.group(1), found.group(2).strip(), found.group(3) or ""
+            at = self.run_start + len(written[:found.start()].encode("utf-8"))
+            if " " not in path or self.source[at - 1:at] == b"\\":  # '\![': text meant so
+                continue
+            title = f" {title}" if title else ""
+            self.problems.append(Problem(
+                self.rel, self.line(at), Severity.WARNING,
+                f"'{found.group(0)}' is not read as an image: Markdown ends an image's path at "
+                "a space, so learners see these words as typed; write the path in angle "
+                f"brackets, '![{alt}](<{path}>{title})', or each space as %20, "
+                f"'![{alt}]({path.replace(' ', '%20')}{title})'"))
 
     def soft_break(self) -> None:
         self.pieces.append(" ")
@@ -379,6 +420,8 @@ class _Walker(MarkdownWalker):
 
     def start(self, tag: Tag) -> None:
         name = tag.name
+        if name == "CodeBlock":
+            self.in_code_block += 1
         if self.depth == 0:
             self.top, self.top_start, self.top_end = name, self.span["start"], self.span["end"]
             self.pieces = []
@@ -433,6 +476,8 @@ class _Walker(MarkdownWalker):
 
     def end(self, name: str) -> None:
         self.depth -= 1
+        if name == "CodeBlock":
+            self.in_code_block -= 1
         if name == "Image":
             self.in_image -= 1
         elif name == "Item" and self.depth == 3 and self.nested_item is not None:

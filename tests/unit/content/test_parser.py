@@ -736,6 +736,34 @@ def test_a_missing_image_with_another_case_or_backslashes_gets_the_path_to_write
     assert problem.message.endswith("write the path with '/', not '\\': 'images/receipt.png'")
 
 
+def test_an_image_path_with_a_space_is_warned_with_the_two_ways_to_write_it(
+        tmp_path: Path) -> None:
+    """Markdown does not read '![x](my image.png)' as an image (a path ends at a space):
+    learners saw the words as typed, and check had said nothing."""
+    (tmp_path / "my image.png").write_bytes(b"png")
+    (tmp_path / "photo (1).png").write_bytes(b"png")
+    text = ("# T\n\nText.\n\nLook at ![a map](my image.png) here.\n\n"
+            "And ![copy](photo (1).png \"The copy\").\n")
+    lesson, problems = parse_lesson(text, "x.md", tmp_path)
+    assert lesson is not None  # a warning: the lesson is served, the words shown as typed
+    assert [(p.line, p.severity, p.message) for p in problems] == [
+        (5, W, "'![a map](my image.png)' is not read as an image: Markdown ends an image's "
+               "path at a space, so learners see these words as typed; write the path in angle "
+               "brackets, '![a map](<my image.png>)', or each space as %20, "
+               "'![a map](my%20image.png)'"),
+        (7, W, "'![copy](photo (1).png \"The copy\")' is not read as an image: Markdown ends an "
+               "image's path at a space, so learners see these words as typed; write the path "
+               "in angle brackets, '![copy](<photo (1).png> \"The copy\")', or each space as "
+               "%20, '![copy](photo%20(1).png \"The copy\")'")]
+    # Written either way, it is an image; in code, or escaped, it is text meant as such.
+    fixed = ("# T\n\nText ![a](<my image.png>) and ![b](my%20image.png).\n\n"
+             "`![c](my image.png)` and \\![d](my image.png)\n\n"
+             "```\n![e](my image.png)\n```\n\n    ![f](my image.png)\n")
+    lesson, problems = parse_lesson(fixed, "x.md", tmp_path)
+    assert problems == [] and lesson is not None and lesson.images == (
+        "my image.png", "my%20image.png")
+
+
 def test_a_file_not_in_utf8_names_the_character_where_it_is() -> None:
     from bot.content.folder import decode_text
     _, [problem] = decode_text("# Café\n\nCrème brûlée\n".encode("cp1252"), "menu.md")
