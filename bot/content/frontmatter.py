@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -285,13 +286,68 @@ def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str], key: str,
             "as in '\\n' for a new line) that YAML cannot read")
     if not (len(value) > 1 and value.startswith('"') and value.endswith('"')):
         return f"{said}; write each backslash twice ('\\\\'), or quote the value with single quotes"
+    return f"{said}; {_backslashes_kept(key, value)}"
+
+
+def _backslashes_kept(key: str, value: str) -> str:
+    """How to write ``key: value`` (a value in double quotes, on one line) with its backslashes
+    as typed."""
     # The text meant: its backslashes as typed, but for the escapes it may hold on purpose.
     text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
     doubled = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if "'" in text:  # in single quotes its apostrophe would need writing twice, too
-        return f"{said}; write each backslash twice: {key}: {doubled}"
-    return (f"{said}; quote the value with single quotes, which keep a backslash as it is: "
+        return f"write each backslash twice: {key}: {doubled}"
+    return (f"quote the value with single quotes, which keep a backslash as it is: "
             f"{key}: {_yaml_text(text)}, or write each backslash twice: {key}: {doubled}")
+
+
+_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.|\n|$)")
+"""A backslash escape in a double-quoted YAML value, as written."""
+
+_SURPRISING = {"0": "a null character", "a": "a bell character", "b": "a backspace",
+               "t": "a tab", "n": "a line break", "v": "a vertical tab", "f": "a form feed",
+               "r": "a carriage return", "e": "an escape character",
+               "N": "a next-line character", "_": "a no-break space",
+               "L": "a line separator", "P": "a paragraph separator"}
+"""What YAML's one-letter escapes make that text typed for learners hardly means (a Windows
+path's '\\temp' is a tab): '\\"', '\\\\', '\\/' and '\\ ' are meant as escapes."""
+
+
+def _escape_slip(node: yaml.ScalarNode, rows: list[str], key: str,
+                 whole: bool) -> tuple[int, str] | None:
+    """(0-based line, what to say) for the first escape of a double-quoted ``node`` that makes a
+    control character or other text hardly meant ('"C:\\temp"' holds a tab): valid YAML, so
+    nothing else says it. ``whole``: the node is ``key``'s value, on one line, which the fix
+    can then write out. None when there is none."""
+    if node.style != '"':
+        return None
+    first, last = node.start_mark, node.end_mark
+    written = "\n".join(rows[first.line:last.line + 1])
+    written = written[first.column:len(written) - len(rows[last.line]) + last.column]
+    for found in _ESCAPE.finditer(written, 1):
+        code = found.group(1)
+        if len(code) > 1:
+            char = chr(int(code[1:], 16))
+            what = f"the control character U+{ord(char):04X}" \
+                if unicodedata.category(char) == "Cc" else None
+        else:
+            what = _SURPRISING.get(code)
+        if what is None:
+            continue
+        said = (f"'{found.group(0)}' in {written if whole else _shortened(written)} is read as "
+                f"{what}: inside double quotes a backslash starts an escape; to keep the "
+                "backslash as typed, ")
+        fix = _backslashes_kept(key, written) if whole and first.line == last.line else \
+            ("quote the value with single quotes, which keep a backslash as it is, or write "
+             "each backslash twice ('\\\\')")
+        return first.line + written.count("\n", 0, found.start()), said + fix
+    return None
+
+
+def _shortened(written: str) -> str:
+    """A quoted value as written, on one line and cut to a readable length."""
+    text = " ".join(written.split())
+    return text if len(text) <= 60 else f"{text[:57]}...\""
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
@@ -418,6 +474,12 @@ def _check(
         value = _accept(key, spec, raw, line, rel, front, problems)
         if value is None:
             continue
+        scalars = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for scalar in scalars:
+            slip = _escape_slip(scalar, rows, key, scalar is value_node) \
+                if isinstance(scalar, yaml.ScalarNode) else None
+            if slip is not None:
+                problems.append(Problem(rel, offset + slip[0], Severity.WARNING, slip[1]))
         if target in PROSE and isinstance(value_node, yaml.ScalarNode) and \
                 not value_node.style and " #" in rows[key_node.start_mark.line]:
             problems.append(Problem(rel, line, Severity.WARNING,

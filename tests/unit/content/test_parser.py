@@ -1043,6 +1043,53 @@ def test_a_curly_quote_fix_reads_back_as_the_title_meant(written: str, meant: st
     assert problems == [] and lesson is not None and lesson.title == meant
 
 
+@pytest.mark.parametrize(("written", "meant", "escape", "read_as"), [
+    ('"C:\\temp"', "C:\\temp", "\\t", "a tab"),
+    ('"Café files in C:\\new folder"', "Café files in C:\\new folder", "\\n", "a line break"),
+    ('"Tools in D:\\bin"', "Tools in D:\\bin", "\\b", "a backspace"),
+    ('"C:\\_old and C:\\temp"', "C:\\_old and C:\\temp", "\\_", "a no-break space"),
+    ('"It\'s in C:\\temp"', "It's in C:\\temp", "\\t", "a tab"),
+    ('"Code \\x07 in C:\\\\data"', "Code \\x07 in C:\\data", "\\x07",
+     "the control character U+0007"),
+])
+def test_a_backslash_escape_that_makes_a_control_character_is_warned(
+        written: str, meant: str, escape: str, read_as: str) -> None:
+    """'title: "C:\\temp"' is valid YAML whose title holds a tab: learners saw 'C:' and a gap,
+    and check had said nothing."""
+    lesson, problems = parse_lesson(f"---\ntitle: {written}\n---\nBody.\n", "x.md")
+    assert lesson is not None  # served: a warning
+    [problem] = problems
+    assert (problem.line, problem.severity) == (2, W)
+    assert problem.message.startswith(
+        f"'{escape}' in {written} is read as {read_as}: inside double quotes a backslash "
+        "starts an escape; to keep the backslash as typed, ")
+    suggestions = _suggested(problem.message)
+    assert suggestions and all(yaml.safe_load(s) == {"title": meant} for s in suggestions), \
+        suggestions
+    lesson, problems = parse_lesson(f"---\n{suggestions[0]}\n---\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None and lesson.title == meant
+
+
+def test_a_control_character_escape_in_a_list_or_on_a_later_line_is_warned_at_its_line(
+        ) -> None:
+    text = ('---\ntitle: Paths\nsummary: "Where files go:\n  C:\\temp, mostly"\n'
+            'tags: [paths, "C:\\new"]\n---\nBody.\n')
+    _, problems = parse_lesson(text, "x.md")
+    assert [(p.line, p.severity, p.message.split(":", 1)[0]) for p in problems] == [
+        (4, W, "'\\t' in \"Where files go"), (5, W, "'\\n' in \"C")]
+    assert all(p.message.endswith("quote the value with single quotes, which keep a backslash "
+                                  "as it is, or write each backslash twice ('\\\\')")
+               for p in problems)
+
+
+@pytest.mark.parametrize("written", [
+    '"Say \\"hi\\" first"', '"C:\\\\temp"', "'C:\\temp'", "C:\\temp", '"caf\\u00e9"',
+    '"a\\/b"', '"one \\\n  line"'])
+def test_an_escape_meant_as_one_is_not_warned(written: str) -> None:
+    lesson, problems = parse_lesson(f"---\ntitle: {written}\n---\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None, written
+
+
 @pytest.mark.parametrize(("written", "meant", "escape"), [
     ('"Save to C:\\Users\\Shared"', "Save to C:\\Users\\Shared", "\\U"),
     ('"C:\\Program Files\\x"', "C:\\Program Files\\x", "\\x"),
