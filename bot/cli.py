@@ -480,13 +480,17 @@ def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
     """What the demo tells a trainer trying an edit: lessons added, changed, removed, files
     fixed, and each file broken now, with whether learners still get its last good version."""
     lines = []
+    fixed: dict[str, str] = dict.fromkeys(change.fixed, "")  # a fixed file's lesson, said with it
     for kind, ids in (("added", change.added), ("changed", change.changed),
                       ("removed", change.removed)):
         for lesson_id in ids:
             lesson = catalog.get(lesson_id)
+            if lesson is not None and lesson.path in fixed and kind != "removed":
+                fixed[lesson.path] = f"; {kind} {lesson_id}"
+                continue
             lines.append(f"(lessons: {kind} {lesson_id}"
                          f"{f' from {lesson.path}' if lesson else ''})")
-    lines.extend(f"(lessons: {path} is fixed)" for path in change.fixed)
+    lines.extend(f"(lessons: {path} is fixed{said})" for path, said in fixed.items())
     lines.extend(f"(lessons: {path} removed; it had errors)" for path in change.removed_broken)
     kept, unserved = set(catalog.kept_while_broken()), set(catalog.not_served())
     errors: dict[str, list[Problem]] = {}

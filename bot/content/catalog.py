@@ -381,10 +381,11 @@ class Catalog:
                 serving.pop(problem.path, None)
         now_fixed = tuple(sorted(set(fixed) & serving.keys()))
         for path in now_fixed:
-            # Said as loudly as the breakage was: the trainer learns the fix was taken. Not
-            # before the files' clashes are known: a file fixed by taking another's id is not.
-            log.warning("%s is fixed; serving its new version", path,
-                        extra={"lesson": serving[path]})
+            # Good news, said as a lesson added or changed is (the trainer learns the fix was
+            # taken). Not before the files' clashes are known: a file fixed by taking another's
+            # id is not.
+            log.info("%s is fixed; serving its new version", path,
+                     extra={"lesson": serving[path]})
         return CatalogChange(added, changed, removed, tuple(sorted(set(problems))), now_fixed)
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:

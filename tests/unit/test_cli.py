@@ -532,6 +532,32 @@ def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path
         "(lessons: old.md removed; it had errors)"]
 
 
+def test_the_demo_says_a_fixed_files_change_once(tmp_path: Path) -> None:
+    """A broken file saved right had been said three times: "(lessons: changed old from
+    old.md)", "(lessons: old.md is fixed)" and a WARNING from the catalog's log."""
+    from bot.cli import change_lines
+    from bot.content.catalog import Catalog
+
+    (tmp_path / "old.md").write_text("# Old\n\nText.\n", encoding="utf-8")
+    (tmp_path / "same.md").write_text("# Same\n\nText.\n", encoding="utf-8")
+    (tmp_path / "new.md").write_text("---\norder: x\n---\n# New\n\nText.\n", encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "old.md").write_text("---\norder: x\n---\n# Old\n\nText.\n", encoding="utf-8")
+    (tmp_path / "same.md").write_text("---\norder: x\n---\n# Same\n\nText.\n",
+                                      encoding="utf-8")
+    catalog.refresh()
+    (tmp_path / "old.md").write_text("# Old\n\nNew text.\n", encoding="utf-8")
+    (tmp_path / "same.md").write_text("# Same\n\nText.\n", encoding="utf-8")  # as it was
+    (tmp_path / "new.md").write_text("# New\n\nText.\n", encoding="utf-8")
+    (tmp_path / "other.md").write_text("# Other\n\nText.\n", encoding="utf-8")
+    assert change_lines(catalog.refresh(), catalog) == [
+        "(lessons: added other from other.md)",
+        "(lessons: new.md is fixed; added new)",
+        "(lessons: old.md is fixed; changed old)",
+        "(lessons: same.md is fixed)"]
+
+
 def test_dashboard_on_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> None:
     """It had given the bot's advice ("[server] enabled = false"), which does not help here."""
     import socket

@@ -413,6 +413,10 @@ def test_a_lesson_broken_while_typing_in_a_terminal_is_named_above_the_prompt(
         read_until(rb"> how do I\r\x1b\[K[^\r\n]* ERROR bot\.content\.catalog: broken\.md:2: "
                    rb"error: [^\r\n]*\r\n> how do I\r\x1b\[K\(lessons: broken\.md has 1 "
                    rb"error[^\r\n]*\r\n> how do I$")
+        # Saved right: said once, by the demo (the catalog's log line is INFO, not shown).
+        (folder / "broken.md").write_text("# Mended\n\nText.\n", encoding="utf-8")
+        read_until(rb"\(lessons: broken\.md is fixed; added broken\)\r\n> how do I$")
+        assert b"serving its new version" not in screen and b"added broken from" not in screen
         os.write(terminal, b"\n/quit\n")
         read_until(rb"Bye!")
     finally:

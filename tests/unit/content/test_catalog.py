@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -128,6 +129,8 @@ def test_a_contested_id_stays_with_its_file_across_a_restart_and_edits(
     # was edited, and after a restart alpha.md (changed last) was the one refused.
     from bot.content.lesson_cache import LessonCache
 
+    caplog.set_level(logging.INFO)
+
     folder, cache = tmp_path / "lessons", tmp_path / "cache.sqlite3"
     write(folder / "alpha.md", "---\ntitle: Alpha\nid: shared/alpha\n---\nAlpha text.\n")
     write(folder / "zeta.md", "---\ntitle: Zeta\nid: zeta-own\n---\nZeta text.\n")
@@ -182,7 +185,10 @@ def test_a_track_named_like_a_larger_one_is_warned_of(tmp_path: Path) -> None:
 
 def test_a_fixed_file_is_said_to_be_fixed(tmp_path: Path,
                                            caplog: pytest.LogCaptureFixture) -> None:
-    # The log said a file was broken, and then nothing when the fix was saved.
+    # The log said a file was broken, and then nothing when the fix was saved. The fix is good
+    # news, said at INFO (`run` shows it; the demo says it in its own words): as a WARNING, the
+    # demo had shown it beside its own line about it.
+    caplog.set_level(logging.INFO)
     write(tmp_path / "a.md", lesson_text("Alpha"))
     catalog = Catalog(tmp_path)
     catalog.load()
@@ -190,10 +196,10 @@ def test_a_fixed_file_is_said_to_be_fixed(tmp_path: Path,
     catalog.refresh()
     write(tmp_path / "a.md", lesson_text("Alpha again"))
     catalog.refresh()
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.content.catalog"
-            and "a.md is" in r.getMessage()]
-    assert said == ["a.md is broken; still serving its last good version",
-                    "a.md is fixed; serving its new version"]
+    said = [(r.levelname, r.getMessage()) for r in caplog.records
+            if r.name == "bot.content.catalog" and "a.md is" in r.getMessage()]
+    assert said == [("WARNING", "a.md is broken; still serving its last good version"),
+                    ("INFO", "a.md is fixed; serving its new version")]
     catalog.refresh()
     write(tmp_path / "a.md", lesson_text("Alpha, edited"))  # a good file edited: no "fixed"
     catalog.refresh()
@@ -225,6 +231,7 @@ def test_a_file_deleted_while_it_had_errors_is_said_gone(tmp_path: Path) -> None
 def test_a_broken_file_mended_by_taking_another_files_id_is_not_said_fixed(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     # "b.md is fixed; serving its new version" came just before "duplicate id".
+    caplog.set_level(logging.INFO)
     write(tmp_path / "a.md", lesson_text("Alpha"))
     write(tmp_path / "b.md", "---\ntitle: Beta\norder: first\n---\nText.\n")
     catalog = Catalog(tmp_path)
