@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -24,6 +25,7 @@ from bot.content.folder import (
     MAX_LESSON_BYTES,
     is_ignored_name,
     not_markdown,
+    rel_path,
     set_aside,
 )
 from bot.content.loader import load_file
@@ -208,7 +210,8 @@ def _summary(catalog: Catalog) -> str:
 @click.argument("folder", default=DEFAULT_LESSONS, type=click.Path())
 def lessons_check(folder: str) -> None:
     """Validate FOLDER (default: lessons), or one lesson file: one 'path:line: message' per
-    problem, a summary last.
+    problem, a summary last. A file is checked with its lesson folder (lessons, when it is in
+    it, else its own folder), which its links lead into; only its own problems are said.
 
     Exits 1 when any error was found, 0 otherwise (warnings alone do not fail). Drafts are
     checked too.
@@ -229,8 +232,40 @@ def lessons_check(folder: str) -> None:
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
 
+def _lesson_folder(path: Path) -> Path:
+    """The lesson folder of a lesson file given alone: ./lessons when the file is in it (as
+    ``lessons show`` takes it), else the file's own folder."""
+    default = Path(DEFAULT_LESSONS)
+    if default.is_dir() and Path(os.path.abspath(path)).is_relative_to(
+            os.path.abspath(default)):
+        return default
+    return path.parent
+
+
 def _check_file(path: Path) -> int:
-    """Check one file on its own (its folder is taken as the lesson folder, for images)."""
+    """Check one lesson file as the check of its lesson folder does (its links and the errors
+    between it and the other files included), saying only what is on it."""
+    if is_ignored_name(path.name) or not path.name.lower().endswith(LESSON_SUFFIXES):
+        return _check_alone(path)
+    root = _lesson_folder(path)
+    rel = rel_path(root, path)
+    catalog = _load(str(root), drafts=True)
+    problems = [problem for problem in catalog.problems() if problem.path == rel]
+    lesson = next((item for item in catalog.lessons() if item.path == rel), None)
+    if lesson is None and not problems:  # not read from the folder (in a folder named '_...')
+        return _check_alone(path)
+    for problem in problems:
+        click.echo(f"{path}:{problem.line}: {problem.severity.value}: {problem.message}")
+    errors = sum(p.is_error for p in problems)
+    click.echo(f"1 file, {_count(int(lesson is not None), 'lesson')}, "
+               f"{_count(len(lesson.questions) if lesson else 0, 'question')}: "
+               f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}")
+    return 1 if errors else 0
+
+
+def _check_alone(path: Path) -> int:
+    """Check one file on its own (its folder is taken as the lesson folder, for images): one
+    that a lesson folder does not read."""
     loaded = load_file(str(path), path.name, str(path.parent), MAX_LESSON_BYTES)
     for problem in loaded.problems:
         click.echo(f"{path.parent / problem.path}:{problem.line}: {problem.severity.value}: "

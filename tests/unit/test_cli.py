@@ -319,14 +319,55 @@ def test_show_takes_a_lesson_files_path_in_the_folder_or_anywhere(tmp_path: Path
     assert "no-correct-choice.md:7:" in bad.stderr
 
 
-def test_one_good_file_checked_alone_says_what_only_the_folder_check_compares(
+def test_one_file_checked_alone_gets_the_errors_between_it_and_the_others(
         tmp_path: Path) -> None:
+    """Its folder is read with it: an id taken twice is on the file that is not served, as in
+    the whole folder's check (it had been compared with nothing, and passed)."""
     (tmp_path / "a.md").write_text("---\nid: same\n---\n# A\n\nText.\n", encoding="utf-8")
     (tmp_path / "b.md").write_text("---\nid: same\n---\n# B\n\nText.\n", encoding="utf-8")
+    os.utime(tmp_path / "a.md", (1_700_000_000, 1_700_000_000))  # a.md is the older
+    folder = run("lessons", "check", str(tmp_path))
     alone = run("lessons", "check", str(tmp_path / "b.md"))
-    assert alone.returncode == 0
-    assert "compared with the other lessons only when you check the whole folder" in alone.stdout
-    assert run("lessons", "check", str(tmp_path)).returncode == 1  # the duplicate id
+    assert folder.returncode == alone.returncode == 1
+    [line] = [line for line in folder.stdout.splitlines() if "duplicate lesson id" in line]
+    assert line.startswith(f"{tmp_path / 'b.md'}:2: error:")
+    assert alone.stdout.splitlines() == [line, "1 file, 0 lessons, 0 questions: 1 error, 0 warnings"]
+    other = run("lessons", "check", str(tmp_path / "a.md"))
+    assert other.returncode == 0 and other.stdout.splitlines() == [
+        "1 file, 1 lesson, 0 questions: 0 errors, 0 warnings"]
+
+
+def test_one_file_checked_alone_has_its_links_looked_up_in_its_lesson_folder(
+        tmp_path: Path) -> None:
+    """A link to a draft, or to a file with errors, had been warned of only when the whole
+    folder was checked. The lesson folder is ./lessons when the file is in it, else the file's
+    own folder."""
+    page = ("# Apple\n\nSee [the draft](b.md), [broken](c.md), [gone](nothere.md) and "
+            "[pears](../fruit/pears.md).\n")
+    lessons = tmp_path / "lessons"
+    (lessons / "sec").mkdir(parents=True)
+    (lessons / "fruit").mkdir()
+    (lessons / "sec" / "a.md").write_text(page, encoding="utf-8")
+    (lessons / "sec" / "b.md").write_text("---\ndraft: true\n---\n# Bee\n\nBees.\n",
+                                          encoding="utf-8")
+    (lessons / "sec" / "c.md").write_text("---\norder: x\n---\n# C\n\nCees.\n",
+                                          encoding="utf-8")
+    (lessons / "fruit" / "pears.md").write_text("---\ndraft: true\n---\n# Pears\n\nPears.\n",
+                                                encoding="utf-8")
+    folder = run("lessons", "check", cwd=tmp_path)
+    on_a = [line for line in folder.stdout.splitlines() if line.startswith("lessons/sec/a.md:")]
+    assert len(on_a) == 4, folder.stdout  # two drafts, a file with errors, a file not there
+    alone = run("lessons", "check", "lessons/sec/a.md", cwd=tmp_path)
+    assert alone.returncode == 0, alone.stdout
+    assert alone.stdout.splitlines() == [*on_a, "1 file, 1 lesson, 0 questions: 0 errors, "
+                                         "4 warnings"]
+    # Elsewhere than ./lessons, its own folder is the lesson folder.
+    shutil.move(lessons / "sec", tmp_path / "sec")
+    apart = run("lessons", "check", str(tmp_path / "sec" / "a.md"), cwd=tmp_path)
+    said = apart.stdout
+    assert "'sec/b.md' is a draft" not in said and "'b.md' is a draft" in said
+    assert "'c.md' has errors and is not served" in said
+    assert "c.md:2:" not in said  # the other file's own errors are its check's
 
 
 def test_lookup_stdin_with_windows_line_ends_and_bad_bytes() -> None:
