@@ -205,7 +205,7 @@ class DashboardConfig(_Section):
     """Show learner ids instead of names."""
     link_minutes: int = Field(default=10, ge=1, le=60)
     idle_days: int = Field(default=5, ge=1, le=60)
-    """No action for this many days puts a learner at risk."""
+    """No action for this many of the learner's own workdays puts them at risk."""
     overdue_reviews: int = Field(default=10, ge=1, le=1000)
     """This many reviews overdue puts a learner at risk."""
 

@@ -124,7 +124,7 @@ class DashboardSettings:
     pseudonymous: bool = False
     """Show learner ids instead of names."""
     idle_days: int = 5
-    """No action for this many days puts a learner at risk."""
+    """No action for this many of the learner's own workdays puts them at risk."""
     overdue_reviews: int = 10
     """This many reviews overdue by more than two days puts a learner at risk."""
 
@@ -547,7 +547,7 @@ class Dashboard:
             Figure.count("learners", len(rows)),
             Figure.count("at risk", len(risks)),
         ), (), (table,), (
-            f"At risk: no action for {self.settings.idle_days} days, "
+            f"At risk: no action for {self.settings.idle_days} of their workdays, "
             f"{self.settings.overdue_reviews} reviews or more overdue with no answer for "
             f"{figures.QUIET_WORKDAYS} of their workdays or more (a backlog of someone who "
             "answers what the bot asks is the daily budget's, not theirs; one day's quiz missed "

@@ -421,3 +421,11 @@ def test_the_dashboard_warns_when_its_lesson_folder_is_not_the_bots(
     [warning] = caplog.records
     assert "2 of the 2 lessons learners got are not in the lesson folder" in warning.message
     assert "--lessons" in warning.message
+
+
+async def test_the_at_risk_footnote_counts_workdays_as_the_rows_do(client: TestClient) -> None:
+    """The rows say "no action for 6 workdays" (the learner's own workdays are counted): the
+    footnote must not say "days"."""
+    page = html.unescape(await (await client.get("/dashboard/learners")).text())
+    assert "At risk: no action for 5 of their workdays," in page
+    assert "no action for 5 days" not in page
