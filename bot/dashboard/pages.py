@@ -319,7 +319,9 @@ class Dashboard:
                                       Series("completed", tuple(done_s))))
         over_time = Chart("completions", "Learners who completed each track, per week (from "
                           "Monday; the first week from the range's first day)", "bar",
-                          tuple(week.isoformat() for week in weeks),
+                          # The first week is labelled by the range's first day, not by a
+                          # Monday before it: its bar counts no day the range leaves out.
+                          tuple(max(week, filters.since).isoformat() for week in weeks),
                           tuple(Series(name, tuple(values))
                                 for name, values in completions.items()))
         table = Table("tracks", "Tracks", ("track", "lessons", "enrolled", "started", "half-way",

@@ -429,3 +429,15 @@ async def test_the_at_risk_footnote_counts_workdays_as_the_rows_do(client: TestC
     page = html.unescape(await (await client.get("/dashboard/learners")).text())
     assert "At risk: no action for 5 of their workdays," in page
     assert "no action for 5 days" not in page
+
+
+async def test_the_weekly_chart_starts_at_the_ranges_first_day(client: TestClient) -> None:
+    """A range from Wednesday 4 March: its first week counts from the 4th, so its bar is
+    labelled so, not with Monday the 2nd (days the range leaves out); the others by their
+    Monday."""
+    response = await client.get("/dashboard/tracks/completions.csv?from=2026-03-04")
+    rows = list(csv.reader(io.StringIO((await response.text()).lstrip("\ufeff"))))
+    assert [row[0] for row in rows[1:]] == ["2026-03-04", "2026-03-09", "2026-03-16"]
+    body = await (await client.get("/dashboard/tracks.json?from=2026-03-02")).json()
+    [chart] = [chart for chart in body["charts"] if chart["key"] == "completions"]
+    assert chart["labels"] == ["2026-03-02", "2026-03-09", "2026-03-16"]  # from a Monday
