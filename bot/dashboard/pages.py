@@ -140,7 +140,11 @@ RECALL_FRESH = timedelta(minutes=5)
 LISTED = 500
 """Rows a long table shows on its page (learners, unanswered lookups); its CSV has all."""
 GOOD, BAD = "#16a34a", "#dc2626"
-"""Colours of series that mean well and ill (green, red: the palette's own two)."""
+"""Colours of series that mean well and ill (green, red). The charts' palette for series
+that mean neither (tracks) has no red: red reads as bad."""
+HALF_WAY = "#0891b2"
+"""The funnel's "half-way" (cyan): between its "started" (the palette's blue) and its
+"completed" (:data:`GOOD`)."""
 
 
 def percent(value: float | None) -> str:
@@ -315,8 +319,8 @@ class Dashboard:
                 for week in weeks]
         funnel = Chart("funnel", "Track funnel: started, half-way, completed", "bar",
                        tuple(names), (Series("started", tuple(started_s)),
-                                      Series("half-way", tuple(half_s)),
-                                      Series("completed", tuple(done_s))))
+                                      Series("half-way", tuple(half_s), HALF_WAY),
+                                      Series("completed", tuple(done_s), GOOD)))
         over_time = Chart("completions", "Learners who completed each track, per week (from "
                           "Monday; the first week from the range's first day)", "bar",
                           # The first week is labelled by the range's first day, not by a

@@ -350,3 +350,18 @@ def test_it_reads_on_a_phone(browser: object, site: Site, images: Path) -> None:
     page.goto(f"{site.base}/dashboard/overview?from=2026-11-01")
     page.screenshot(path=str(images / "dashboard-phone.png"))
     context.close()
+
+
+def test_completed_is_drawn_in_green_and_no_track_in_red(page: object, site: Site) -> None:
+    """Red means ill ("not useful"): a track's completions must not take it from the
+    palette, nor the funnel's "completed"."""
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/tracks?from=2026-11-01")  # type: ignore[attr-defined]
+    charts = page.evaluate(  # type: ignore[attr-defined]
+        "() => Array.from(document.querySelectorAll('canvas')).map(canvas => "
+        "Chart.getChart(canvas).data.datasets.map(d => [d.label, d.backgroundColor]))")
+    funnel, weekly = charts
+    assert dict(funnel)["completed"] == "#16a34a"
+    assert dict(funnel)["half-way"] != "#16a34a"
+    assert len(weekly) >= 3 and all(colour != "#dc2626" for _, colour in funnel + weekly)
+    assert page.problems == []  # type: ignore[attr-defined]

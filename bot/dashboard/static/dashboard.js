@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("chart-data").textContent || "[]");
-  var colours = ["#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
+  // No red: it reads as bad, and only a series that means so is drawn in it (its colour).
+  var colours = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563"];
   data.forEach(function (chart) {
     var canvas = document.getElementById("chart-" + chart.key);
     if (!canvas || typeof Chart === "undefined") { return; }

@@ -441,3 +441,14 @@ async def test_the_weekly_chart_starts_at_the_ranges_first_day(client: TestClien
     body = await (await client.get("/dashboard/tracks.json?from=2026-03-02")).json()
     [chart] = [chart for chart in body["charts"] if chart["key"] == "completions"]
     assert chart["labels"] == ["2026-03-02", "2026-03-09", "2026-03-16"]  # from a Monday
+
+
+async def test_completed_is_drawn_in_the_good_green_not_red(client: TestClient) -> None:
+    """Red reads as bad: the funnel's "completed" takes the green of "useful", and "half-way"
+    a colour of its own (the palette's next would be that green too)."""
+    from bot.dashboard.pages import BAD, GOOD
+    body = await (await client.get("/dashboard/tracks.json")).json()
+    [funnel] = [chart for chart in body["charts"] if chart["key"] == "funnel"]
+    colours = {series["name"]: series["colour"] for series in funnel["series"]}
+    assert colours["completed"] == GOOD
+    assert colours["half-way"] not in (GOOD, BAD)
