@@ -1381,6 +1381,15 @@ class SignIns:
         row = self.session.execute(statement).first()
         return str(row[0]) if row else None
 
+    def link(self, token_hash: str) -> tuple[str, datetime, datetime, datetime | None] | None:
+        """A link as kept: (trainer, made, expires, used; None while unused), or None when no
+        such link was made."""
+        table = DashboardLinkRow.__table__  # type: ignore[attr-defined]
+        row = self.session.execute(sa_select(
+            table.c.trainer, table.c.created_at, table.c.expires_at, table.c.used_at)
+            .where(table.c.token_hash == token_hash)).first()
+        return None if row is None else (str(row[0]), row[1], row[2], row[3])
+
     def start_session(self, token_hash: str, trainer: str, now: datetime,
                       expires: datetime) -> None:
         """Keep a new session (by its token's hash)."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -26,6 +28,27 @@ SESSION_HOURS = 12
 LINK_MINUTES = 10
 CLI = "cli"
 """Who a link printed by ``microlearn dashboard`` is for: the operator at the machine."""
+
+
+class Refused(Enum):
+    """Why a sign-in link was refused."""
+
+    UNKNOWN = "unknown"
+    """No such link was made (or its address was cut short)."""
+    USED = "used"
+    """It was used already: a link works once."""
+    EXPIRED = "expired"
+    """Its minutes ran out before it was used."""
+    NOT_A_TRAINER = "not a trainer"
+    """It was made for someone no longer in ``[bot] trainers``."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a link was refused, and for how many minutes it worked (an expired one's)."""
+
+    why: Refused
+    minutes: int = 0
 
 
 class SignIn:
@@ -61,6 +84,23 @@ class SignIn:
         with self.database.unit() as unit:
             trainer = unit.signins.redeem(token_hash(token), now)
         return trainer if trainer is not None and self.allowed(trainer) else None
+
+    def refusal(self, token: str, now: datetime) -> Refusal:
+        """Why :meth:`redeem` refused ``token`` (asked after it did): the stored link tells
+        a used one from an expired one."""
+        kept = None
+        if token and len(token) <= 200:
+            with self.database.unit() as unit:
+                kept = unit.signins.link(token_hash(token))
+        if kept is None:
+            return Refusal(Refused.UNKNOWN)
+        trainer, made, expires, used = kept
+        if not self.allowed(trainer):  # redeem used it up, then refused it for this
+            return Refusal(Refused.NOT_A_TRAINER)
+        if used is not None:
+            return Refusal(Refused.USED)
+        # The minutes of the link as made (the bot's link_minutes may not be this one's).
+        return Refusal(Refused.EXPIRED, round((expires - made).total_seconds() / 60))
 
     def allowed(self, trainer: str) -> bool:
         """Whether ``trainer`` may still be signed in."""

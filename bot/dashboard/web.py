@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.adapters.base import Route
 from bot.content.model import track_title
 from bot.dashboard.pages import PAGES, Dashboard, Filters, Page
-from bot.dashboard.signin import COOKIE, SESSION_HOURS, SignIn
+from bot.dashboard.signin import COOKIE, SESSION_HOURS, Refusal, Refused, SignIn
 from bot.messages import Platform
 
 log = logging.getLogger(__name__)
@@ -105,10 +105,9 @@ class DashboardWeb:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
         trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
         if trainer is None:
-            log.info("dashboard: a sign-in link was refused (unknown, expired or used)")
-            return self.refused(request, "This sign-in link is not valid: it was used "
-                                "already, it expired, or it was never made. Type \"dashboard\" "
-                                "in your chat with the bot for a new one.")
+            refusal = await asyncio.to_thread(self.signin.refusal, token, self.now())
+            log.info("dashboard: a sign-in link was refused (%s)", refusal.why.value)
+            return self.refused(request, _refused_link(refusal))
         cookie = await asyncio.to_thread(self.signin.start, trainer, self.now())
         response = web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_HOURS * 3600,
@@ -295,6 +294,24 @@ _STATIC = {name: ((HERE / "static" / name).read_bytes(), content_type)
                                       ("dashboard.js", "text/javascript"),
                                       ("dashboard.css", "text/css"))}
 """The dashboard's own files, read once (Chart.js is 200 kB)."""
+
+ANOTHER_LINK = "Type \"dashboard\" in your chat with the bot for a new one."
+
+
+def _refused_link(refusal: Refusal) -> str:
+    """What a trainer is told about a sign-in link refused, and what to do."""
+    if refusal.why is Refused.USED:
+        return f"This sign-in link was already used: a link works once. {ANOTHER_LINK}"
+    if refusal.why is Refused.EXPIRED:
+        minutes = f"{refusal.minutes} minute{'s' if refusal.minutes != 1 else ''}"
+        return (f"This sign-in link expired: it worked for {minutes} after it was made. "
+                f"{ANOTHER_LINK}")
+    if refusal.why is Refused.NOT_A_TRAINER:
+        return ("This sign-in link was made for someone who is no longer a trainer (listed "
+                "under [bot] trainers).")
+    return ("This sign-in link is not one the dashboard made: check that its address was "
+            f"copied whole. {ANOTHER_LINK}")
+
 
 def _host(url: str) -> str:
     """An address's host and port as a browser's Origin says them: lower case, without the

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard
-from bot.dashboard.signin import COOKIE, SignIn
+from bot.dashboard.signin import COOKIE, Refusal, Refused, SignIn
 from bot.dashboard.web import DashboardWeb
 from bot.messages import Inbound, Platform
 from bot.metrics import REGISTRY, OutboxCollector
@@ -245,6 +245,7 @@ def test_a_trainer_taken_off_the_list_is_signed_out(database: Database) -> None:
     after = SignIn(database, trainers=("slack:UX",))  # the config changed, the bot restarted
     assert after.trainer(cookie, NOW) is None
     assert after.redeem(waiting, NOW) is None
+    assert after.refusal(waiting, NOW) == Refusal(Refused.NOT_A_TRAINER)  # not "used"
     assert after.trainer(operator, NOW) == "cli"
     assert after.trainer(kept, NOW) == "slack:UX"
     assert before.trainer(cookie, NOW) is None  # the session was ended, not just refused
@@ -452,3 +453,29 @@ async def test_completed_is_drawn_in_the_good_green_not_red(client: TestClient) 
     colours = {series["name"]: series["colour"] for series in funnel["series"]}
     assert colours["completed"] == GOOD
     assert colours["half-way"] not in (GOOD, BAD)
+
+
+async def test_a_used_link_and_an_expired_one_are_told_apart(client: TestClient,
+                                                             database: Database) -> None:
+    """Both are refused (403), each with what happened: a used link is no use again, an
+    expired one says how long links last; a token never made says it is not one."""
+    client.session.cookie_jar.clear()
+    signin = SignIn(database)
+
+    async def refusal(token: str) -> str:
+        response = await client.post("/dashboard/signin", data={"token": token},
+                                     allow_redirects=False)
+        assert response.status == 403
+        return html.unescape(await response.text())
+    used = signin.link("slack:UT", NOW - timedelta(minutes=1))
+    assert signin.redeem(used, NOW) == "slack:UT"
+    page = await refusal(used)
+    assert "This sign-in link was already used: a link works once." in page
+    assert "expired" not in page
+    page = await refusal(signin.link("slack:UT", NOW - timedelta(minutes=11)))
+    assert "This sign-in link expired: it worked for 10 minutes after it was made." in page
+    assert "already used" not in page
+    page = await refusal("never-made")
+    assert "This sign-in link is not one the dashboard made" in page
+    for page in (await refusal(used), await refusal("never-made")):
+        assert 'Type "dashboard" in your chat with the bot for a new one' in page
