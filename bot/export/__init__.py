@@ -78,11 +78,10 @@ def said(cell: Any, form: str) -> Any:
     return cell
 
 
-def letters(choices: str) -> str:
-    """Stored zero-based choice numbers ('0,2') as the letters learners see ('A, C')."""
-    picked = [int(part) for part in choices.split(",") if part.strip().isdigit()]
-    return ", ".join(chr(ord("A") + number) if number < 26 else str(number + 1)
-                     for number in picked)
+def numbered(choices: str) -> str:
+    """Stored zero-based choice numbers ('0,2') as chat and the dashboard number the choices
+    ('1, 3': learners see "1) ... 2) ... 3) ...")."""
+    return ", ".join(str(int(part) + 1) for part in choices.split(",") if part.strip().isdigit())
 
 
 class Exporter:
@@ -125,7 +124,7 @@ class Exporter:
             yield (stamp(row.answered_at), self._question(row.lesson_id, row.question_key),
                    "yes" if row.correct else "no", name(row.learner_id, row.display_name),
                    row.learner_id, row.platform, row.lesson_id, row.question_key,
-                   letters(row.choices), "yes" if row.first else "no")
+                   numbered(row.choices), "yes" if row.first else "no")
 
     def _progress(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         name = self.dashboard.name

@@ -87,10 +87,30 @@ def test_answers_and_progress_start_with_the_learner_page_columns(
     lesson = sample_catalog.get(first["lesson id"])
     assert lesson is not None
     assert first["question"].startswith(lesson.title + ": ")
-    assert first["right"] in ("yes", "no") and first["choices"][0] in "ABCDE"
+    assert first["right"] in ("yes", "no") and first["choices"][0] in "12345"
     progress = exported(exporter, "progress")
     assert {row["how"] for row in progress} <= {"lesson", "lookup", "added"}
     assert all(row["delivered"] for row in progress)
+
+
+def test_choices_are_numbered_as_learners_and_the_dashboard_number_them(
+        database: Database, sample_catalog: Catalog) -> None:
+    """Chat shows "1) ... 2) ... 3) ..." and the dashboard's choices picked say "2) ...": the
+    export says 2 for the second choice (it said B), in CSV and JSON Lines alike."""
+    lesson = sample_catalog.lessons()[0]
+    key = lesson.questions[0].key
+    with database.unit() as unit:
+        learner, _ = unit.learners.enrol("slack", "U1", NOW - timedelta(days=1))
+        unit.answers.record(learner.id, lesson.id, key, [1, 3], False,
+                            NOW - timedelta(hours=2), "a:1")
+        unit.answers.record(learner.id, lesson.id, key, [0], True, NOW - timedelta(hours=1),
+                            "a:2")
+    exporter = Exporter(database, sample_catalog)
+    assert [row["choices"] for row in exported(exporter, "answers")] == ["2, 4", "1"]
+    out = io.StringIO()
+    exporter.write(out, "answers", None, "jsonl")
+    assert [json.loads(line)["choices"] for line in out.getvalue().splitlines()] == [
+        "2, 4", "1"]
 
 
 def test_without_the_library_questions_are_not_said_to_be_gone(
