@@ -147,6 +147,11 @@ HALF_WAY = "#0891b2"
 "completed" (:data:`GOOD`)."""
 
 
+NO_SCORE = {"pre": "skipped or set aside", "post": "skipped"}
+"""What a check that ended without a score says, by phase: a baseline is set aside when the
+next lesson comes before it was answered (stored like a skip), an endline only skipped."""
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
@@ -575,13 +580,15 @@ class Dashboard:
                        if any(lesson.id in {entry[0] for entry in lessons} for lesson in items))
         answers = reports.learner_answers(learner_id, 50)
         right = sum(1 for *_, correct in answers if correct)
-        scores: dict[str, dict[str, float | None]] = defaultdict(dict)
-        for track, phase, score in reports.learner_checks(learner_id):
-            scores[track][phase] = score
-        checked = tuple((track_title(track), rounded(pair.get("pre")), rounded(pair.get("post")),
+        scores: dict[str, dict[str, float | str]] = defaultdict(dict)
+        for track, phase, score, finished in reports.learner_checks(learner_id):
+            # A check without a score says why in words: an empty cell is one not asked yet.
+            scores[track][phase] = "open" if not finished else score if score is not None \
+                else NO_SCORE.get(phase, "skipped")
+        checked = tuple((track_title(track), _score(pair.get("pre")), _score(pair.get("post")),
                          rounded(normalised_gain(before, after))
-                         if (before := pair.get("pre")) is not None
-                         and (after := pair.get("post")) is not None else None)
+                         if isinstance(before := pair.get("pre"), float)
+                         and isinstance(after := pair.get("post"), float) else None)
                         for track, pair in sorted(scores.items()))
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
@@ -593,7 +600,7 @@ class Dashboard:
             Figure.count("reviews overdue", row.overdue),
         ), (), (
             Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
-            Table("checks", "Knowledge checks (share right; empty: not done, or skipped)", (
+            Table("checks", "Knowledge checks (share right; empty: not asked yet)", (
                 "track", "before", "after", "normalised gain"), checked),
             Table("lessons", "Lessons", ("lesson", "how", "delivered", "read"), tuple(
                 (self.catalog.get(lesson).title if self.catalog.get(lesson) else lesson,  # type: ignore[union-attr]
@@ -602,7 +609,12 @@ class Dashboard:
                 (_stamp(at), ": ".join(self.question_text(lesson, key)[:2]),
                  "yes" if correct else "no") for at, lesson, key, correct in answers)),
         ), ("One learner as of now, over everything they did: the other pages' dates, "
-            "platform and track do not apply here.",), filtered=False)
+            "platform and track do not apply here.",
+            "Knowledge checks without a score: skipped, the learner typed 'skip check'; set "
+            "aside: not answered on the day it was asked, so the track's first lesson came "
+            "with the next day's push instead (only a baseline is set aside, and it is kept "
+            "like a skipped one, so the two read alike); open: being answered now."),
+            filtered=False)
 
     def lessons(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)
@@ -750,6 +762,11 @@ class Dashboard:
             "\"rate down\" later changes it); \"not useful\" invites a few words. "
             "Reflections answer a lesson's own question or the one asked when a track is "
             "completed. Lessons rated not useful more often than useful are marked.",))
+
+
+def _score(value: float | str | None) -> Cell:
+    """A check's cell: its share right, rounded, or the words of why it has none."""
+    return rounded(value) if isinstance(value, float) else value
 
 
 def _days(first: date, last: date) -> list[date]:

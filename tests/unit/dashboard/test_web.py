@@ -479,3 +479,34 @@ async def test_a_used_link_and_an_expired_one_are_told_apart(client: TestClient,
     assert "This sign-in link is not one the dashboard made" in page
     for page in (await refusal(used), await refusal("never-made")):
         assert 'Type "dashboard" in your chat with the bot for a new one' in page
+
+
+async def test_a_baseline_without_a_score_says_why_in_words(client: TestClient,
+                                                           database: Database) -> None:
+    """A learner page's knowledge checks: a baseline with no score says "skipped or set aside"
+    (the two are stored alike: `skip check`, or not answered on its day when the next lesson
+    came), an endline with none "skipped", one under way "open"; the page says what each
+    means. An empty cell is only a check not asked yet."""
+    with database.unit() as unit:
+        learner = unit.learners.find("slack", "U1")
+        other, _ = unit.learners.enrol("slack", "U2", NOW - timedelta(days=3))
+        assert learner is not None
+        questions = [("security/phishing-basics", "q1")]
+        unit.checks.start(learner.id, "security-basics", "pre", questions, NOW)
+        unit.checks.finish(learner.id, "security-basics", "pre", NOW, skipped=True)
+        unit.checks.start(learner.id, "git-basics", "pre", questions, NOW)
+        unit.checks.answer(learner.id, "git-basics", "pre", True)
+        unit.checks.finish(learner.id, "git-basics", "pre", NOW)
+        unit.checks.start(learner.id, "git-basics", "post", questions, NOW)
+        unit.checks.finish(learner.id, "git-basics", "post", NOW, skipped=True)
+        unit.checks.start(other.id, "security-basics", "pre", questions, NOW)
+    body = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
+    [checks] = [table for table in body["tables"] if table["key"] == "checks"]
+    assert checks["rows"] == [["Git basics", 1.0, "skipped", None],
+                              ["Security basics", "skipped or set aside", None, None]]
+    page = html.unescape(await (await client.get(f"/dashboard/learners/{learner.id}")).text())
+    assert "<td>skipped or set aside</td>" in page
+    assert "set aside: not answered on the day it was asked" in page
+    body = await (await client.get(f"/dashboard/learners/{other.id}.json")).json()
+    [checks] = [table for table in body["tables"] if table["key"] == "checks"]
+    assert checks["rows"] == [["Security basics", "open", None, None]]
