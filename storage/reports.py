@@ -953,10 +953,11 @@ class Reports:
         return [(str(lesson), str(key), str(level), int(right or 0), int(total))
                 for lesson, key, level, right, total in rows]
 
-    def learner_checks(self, learner_id: int) -> list[tuple[str, str, float | None, bool]]:
-        """One learner's checks, begun or finished: (track, phase, share right, finished).
-        The share is None while the check is open, and for one that ended without a score
-        (skipped, or a baseline set aside: both are stored as ``skipped``)."""
+    def learner_checks(self, learner_id: int
+                       ) -> list[tuple[str, str, tuple[int, int] | None, bool]]:
+        """One learner's checks, begun or finished: (track, phase, (right, answered),
+        finished). The score is None while the check is open, and for one that ended without
+        a score (skipped, or a baseline set aside: both are stored as ``skipped``)."""
         rows = self.session.execute(
             select(_CHECK.c.track, _CHECK.c.phase, _CHECK.c.skipped, _CHECK.c.right,
                    _CHECK.c.answered, _CHECK.c.finished_at.is_not(None))
@@ -964,7 +965,7 @@ class Reports:
             .order_by(_CHECK.c.track, _CHECK.c.phase.desc()))
         return [(str(track), str(phase),
                  None if skipped or not answered or not finished
-                 else int(right) / int(answered), bool(finished))
+                 else (int(right), int(answered)), bool(finished))
                 for track, phase, skipped, right, answered, finished in rows]
 
     def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None

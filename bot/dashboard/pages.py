@@ -25,6 +25,36 @@ from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
 Cell = str | int | float | None
 
 
+class Share(float):
+    """A share from 0 to 1 in a table: to every program (CSV, JSON, a test) the float it is,
+    rounded to two places; on the page it reads like a card, with the counts behind it,
+    "67% (2 of 3)" (a mean of shares has none: "19%")."""
+
+    part: int | None
+    whole: int | None
+
+    def __new__(cls, value: float, part: int | None = None, whole: int | None = None) -> Share:
+        share = super().__new__(cls, round(value, 2))
+        share.part, share.whole = part, whole
+        return share
+
+    @classmethod
+    def of(cls, part: int, whole: int) -> Share | None:
+        """``part`` of ``whole``; None when there is nothing to divide."""
+        return cls(part / whole, part, whole) if whole else None
+
+    @classmethod
+    def mean(cls, value: float | None) -> Share | None:
+        """A mean of shares (no counts behind it); None when there is none."""
+        return None if value is None else cls(value)
+
+    def shown(self) -> str:
+        """As the page shows it."""
+        if self.part is None or not self.whole:
+            return percent(float(self))
+        return percent_of(self.part, self.whole)
+
+
 @dataclass(frozen=True)
 class Figure:
     """One headline number: ``value`` as the page shows it, ``number`` as a program reads it
@@ -41,8 +71,13 @@ class Figure:
 
     @classmethod
     def share(cls, label: str, share: float | None) -> Figure:
-        """A share from 0 to 1, shown as a percentage."""
+        """A share from 0 to 1 (a mean, with no count behind it), shown as a percentage."""
         return cls(label, percent(share), rounded(share, 4))
+
+    @classmethod
+    def part(cls, label: str, part: int, whole: int) -> Figure:
+        """``part`` of ``whole``, shown as a percentage with its counts: "67% (2 of 3)"."""
+        return cls(label, percent_of(part, whole), rounded(figures.ratio(part, whole), 4))
 
 
 @dataclass(frozen=True)
@@ -154,6 +189,11 @@ next lesson comes before it was answered (stored like a skip), an endline only s
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def percent_of(part: int, whole: int) -> str:
+    """A share with the counts behind it, "67% (2 of 3)"; "-" of nothing."""
+    return f"{percent(part / whole)} ({part} of {whole})" if whole else "-"
 
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
@@ -276,18 +316,16 @@ class Dashboard:
                       tuple((row.platform, row.enrolled, row.active_30, *reports.read_of_delivered(
                           replace(scope, platform=row.platform)), row.activity.asked,
                              row.activity.answered,
-                             rounded(figures.ratio(row.activity.right, row.activity.answered)))
+                             Share.of(row.activity.right, row.activity.answered))
                             for row in platforms))
         return Page("overview", "Overview", (
             Figure.count("enrolled", counts.enrolled),
             Figure.count("active, the range's last 7 days", counts.active_7),
             Figure.count("active, the range's last 30 days", counts.active_30),
-            Figure("lessons delivered in the range and read by its end",
-                   f"{read} of {delivered} ({percent(figures.ratio(read, delivered))})",
-                   rounded(figures.ratio(read, delivered), 4)),
+            Figure.part("lessons delivered in the range and read by its end", read, delivered),
             Figure.count("questions asked", activity.asked),
             Figure.count("answers", activity.answered),
-            Figure.share("accuracy", figures.ratio(activity.right, activity.answered)),
+            Figure.part("accuracy", activity.right, activity.answered),
         ), (daily, streaks), (table,), (
             *(("No learner yet: the figures come as learners write to the bot (microlearn "
                "run), or from a synthetic cohort to look around with (microlearn simulate, "
@@ -313,7 +351,7 @@ class Dashboard:
         for track, ids in chosen.items():
             started, halfway, done, finished = funnels.get(track, (0, 0, 0, []))
             rows.append((track_title(track), len(ids), enrolled, started, halfway, done,
-                         rounded(figures.ratio(done, started))))
+                         Share.of(done, started)))
             names.append(track_title(track))
             started_s.append(started)
             half_s.append(halfway)
@@ -452,11 +490,11 @@ class Dashboard:
                                                        in per_lesson}).get("all")
         tracks = Chart("recall-tracks", "Predicted recall now, per track", "bar",
                        tuple(sorted(by_track)),
-                       (Series("recall", tuple(rounded(by_track[name][0]) for name
+                       (Series("recall", tuple(Share.mean(by_track[name][0]) for name
                                                in sorted(by_track))),))
         topics = Chart("recall-topics", "Predicted recall now, per topic", "bar",
                        tuple(sorted(by_topic)),
-                       (Series("recall", tuple(rounded(by_topic[name][0]) for name
+                       (Series("recall", tuple(Share.mean(by_topic[name][0]) for name
                                                in sorted(by_topic))),))
         if filters.track:  # the track's own trend; a platform's is not kept (all of them)
             trend = reports.recall_trend("track", filters.since, filters.until,
@@ -467,12 +505,12 @@ class Dashboard:
                         + (f" ({track_title(filters.track)})" if filters.track else " (all cards)")
                         + (", every platform" if filters.platform else ""), "line",
                         tuple(day.isoformat() for day, _, _ in trend),
-                        (Series("recall", tuple(rounded(value) for _, _, value in trend)),))
+                        (Series("recall", tuple(Share.mean(value) for _, _, value in trend)),))
         table = Table("recall", "Predicted recall per track and topic", (
             "kind", "name", "predicted recall now", "cards"),
-            tuple([("track", name, rounded(value), cards) for name, (value, cards)
+            tuple([("track", name, Share.mean(value), cards) for name, (value, cards)
                    in sorted(by_track.items())]
-                  + [("topic", name, rounded(value), cards) for name, (value, cards)
+                  + [("topic", name, Share.mean(value), cards) for name, (value, cards)
                      in sorted(by_topic.items())]))
         return Page("retention", "Retention", (
             Figure.share("predicted recall now", overall[0] if overall else None),
@@ -580,15 +618,15 @@ class Dashboard:
                        if any(lesson.id in {entry[0] for entry in lessons} for lesson in items))
         answers = reports.learner_answers(learner_id, 50)
         right = sum(1 for *_, correct in answers if correct)
-        scores: dict[str, dict[str, float | str]] = defaultdict(dict)
+        scores: dict[str, dict[str, tuple[int, int] | str]] = defaultdict(dict)
         for track, phase, score, finished in reports.learner_checks(learner_id):
             # A check without a score says why in words: an empty cell is one not asked yet.
             scores[track][phase] = "open" if not finished else score if score is not None \
                 else NO_SCORE.get(phase, "skipped")
         checked = tuple((track_title(track), _score(pair.get("pre")), _score(pair.get("post")),
-                         rounded(normalised_gain(before, after))
-                         if isinstance(before := pair.get("pre"), float)
-                         and isinstance(after := pair.get("post"), float) else None)
+                         rounded(normalised_gain(before[0] / before[1], after[0] / after[1]))
+                         if isinstance(before := pair.get("pre"), tuple)
+                         and isinstance(after := pair.get("post"), tuple) else None)
                         for track, pair in sorted(scores.items()))
         return Page("learner", self.name(row.learner_id, row.display_name), (
             Figure("platform", row.platform),
@@ -596,7 +634,7 @@ class Dashboard:
             Figure("streak", f"{figures.learner_streak(row, now)} (longest {row.longest})",
                    figures.learner_streak(row, now)),
             Figure("last action", _stamp(row.last_action) or "never"),
-            Figure.share("accuracy, last 50 answers", figures.ratio(right, len(answers))),
+            Figure.part("accuracy, last 50 answers", right, len(answers)),
             Figure.count("reviews overdue", row.overdue),
         ), (), (
             Table("progress", "Progress per track", ("track", "read", "lessons"), tracks),
@@ -632,7 +670,7 @@ class Dashboard:
             "lesson", "delivered", "read", "delivered and read by the range's end",
             "read of delivered", "looked up", "hours from delivery to read", "file"),
             tuple((title(row.lesson_id), row.delivered, row.read, row.delivered_read,
-                   rounded(figures.ratio(row.delivered_read, row.delivered)),
+                   Share.of(row.delivered_read, row.delivered),
                    row.looked_up, rounded(row.hours_to_read, 1), self.lesson_file(row.lesson_id))
                   for row in rows))
         misses = Table("unanswered", "Questions the library could not answer (what to write "
@@ -662,8 +700,8 @@ class Dashboard:
             "both checks (endline in the range)", "questions per check", "mean before",
             "mean after", "mean normalised gain", "gain undefined (knew all before)"),
             tuple((track_title(row.track), row.began, row.scored, row.set_aside, row.both,
-                   asked.get(row.track) or None, rounded(row.mean_pre), rounded(row.mean_post),
-                   rounded(row.mean_gain), row.undefined)
+                   asked.get(row.track) or None, Share.mean(row.mean_pre),
+                   Share.mean(row.mean_post), Share.mean(row.mean_gain), row.undefined)
                   for row in rows),
             # A loss from fewer learners than a verdict needs is noise, not a track to fix.
             marked=tuple(row.mean_gain is not None and row.mean_gain < 0
@@ -732,7 +770,7 @@ class Dashboard:
         rated = sorted(reports.ratings(scope), key=lambda row: (-(row[1] + row[2]), row[0]))
         table = Table("ratings", "Ratings per lesson (most rated first)", (
             "lesson", "useful", "not useful", "useful of rated", "with words", "file"),
-            tuple((title(lesson), up, down, rounded(figures.ratio(up, up + down)), words,
+            tuple((title(lesson), up, down, Share.of(up, up + down), words,
                    self.lesson_file(lesson)) for lesson, up, down, words in rated),
             marked=tuple(down > up for _, up, down, _ in rated))
         shown = rated[:20]
@@ -754,7 +792,7 @@ class Dashboard:
         down = sum(row[2] for row in rated)
         return Page("voice", "Learners' voice", (
             Figure.count("ratings", up + down),
-            Figure.share("rated useful", figures.ratio(up, up + down)),
+            Figure.part("rated useful", up, up + down),
             Figure.count("ratings with words", sum(row[3] for row in rated)),
             Figure.count("reflections", reports.reflection_count(scope)),
         ), (chart,), (table, comments, reflections), (
@@ -764,9 +802,9 @@ class Dashboard:
             "completed. Lessons rated not useful more often than useful are marked.",))
 
 
-def _score(value: float | str | None) -> Cell:
-    """A check's cell: its share right, rounded, or the words of why it has none."""
-    return rounded(value) if isinstance(value, float) else value
+def _score(value: tuple[int, int] | str | None) -> Cell:
+    """A check's cell: its share right (of answered), or the words of why it has none."""
+    return Share.of(*value) if isinstance(value, tuple) else value
 
 
 def _days(first: date, last: date) -> list[date]:

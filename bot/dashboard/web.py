@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.adapters.base import Route
 from bot.content.model import track_title
-from bot.dashboard.pages import PAGES, Dashboard, Filters, Page
+from bot.dashboard.pages import PAGES, Dashboard, Filters, Page, Share
 from bot.dashboard.signin import COOKIE, SESSION_HOURS, Refusal, Refused, SignIn
 from bot.messages import Platform
 
@@ -60,6 +60,7 @@ class DashboardWeb:
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                      autoescape=select_autoescape(["html"]),
                                      trim_blocks=True, lstrip_blocks=True)
+        self.templates.filters["shown"] = _shown
 
     def routes(self) -> list[Route]:
         """The routes to add to the server."""
@@ -358,6 +359,14 @@ def _date(text: str | None, name: str, default: date) -> date:
     if not EARLIEST <= value <= LATEST:
         raise BadFilter(f"'{name}' must be between {EARLIEST} and {LATEST}")
     return value
+
+
+def _shown(cell: Any) -> Any:
+    """A table's cell as the page shows it: a share as a percentage with its counts (the CSV
+    and JSON have the share itself), nothing for None."""
+    if isinstance(cell, Share):
+        return cell.shown()
+    return "" if cell is None else cell
 
 
 def _csv_cell(cell: Any) -> Any:

@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -212,12 +213,16 @@ def test_a_tables_heading_sorts_it_and_its_headings_stay_in_view(page: object,
     page.goto(f"{site.base}/dashboard/lessons?from=2026-11-01")  # type: ignore[attr-defined]
     share = page.locator("#table-lessons thead th").nth(4)  # type: ignore[attr-defined]
     assert share.inner_text().strip() == "read of delivered"
-    for _ in range(2):
+    for descending in (False, True):
         share.locator("button").click()
         cells = [cell.strip() for cell in page.locator(  # type: ignore[attr-defined]
             "#table-lessons tbody tr:not(.more) td:nth-child(5)").all_inner_texts()]
         filled = [cell for cell in cells if cell]
         assert "" in cells and cells == filled + [""] * (len(cells) - len(filled)), cells
+        # Shares read "67% (2 of 3)", as the cards say them, and sort by their percentage.
+        assert all(re.fullmatch(r"\d+% \(\d+ of \d+\)", cell) for cell in filled), filled
+        percents = [int(cell.split("%")[0]) for cell in filled]
+        assert percents == sorted(percents, reverse=descending) and len(set(percents)) > 1
     page.goto(f"{site.base}/dashboard/questions?from=2026-11-01")  # type: ignore[attr-defined]
     heading = page.locator("#table-questions thead th").nth(5)  # type: ignore[attr-defined]
     # Scrolled down its box, the table keeps its headings in view.

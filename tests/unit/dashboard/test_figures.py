@@ -330,7 +330,7 @@ def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
     dashboard = Dashboard(database, catalog)
     only = Filters(wednesday.date(), wednesday.date())
     overview = dashboard.build("overview", only, NOW)
-    assert overview.figures[3].value == "0 of 0 (-)"
+    assert overview.figures[3].value == "-"
     [console] = [row for row in overview.tables[0].rows if row[0] == "console"]
     assert console[3:5] == (0, 0)  # per platform too: no "1 read of 0 delivered"
     lessons = dashboard.build("lessons", only, NOW)
@@ -338,7 +338,7 @@ def test_reads_are_of_the_ranges_own_deliveries_and_every_lesson_is_listed(
                                       ("B", 0, 0, 0, None, 0, None, "t/b.md"))
     assert lessons.figures[1].value == "1"  # b
     week = dashboard.build("overview", Filters(MONDAY.date(), NOW.date()), NOW)
-    assert week.figures[3].value == "4 of 5 (80%)"  # a to ann, bob, cy, eve; b to ann
+    assert week.figures[3].value == "80% (4 of 5)"  # a to ann, bob, cy, eve; b to ann
     per_platform = {row[0]: row[3:5] for row in week.tables[0].rows}
     assert per_platform["console"] == (5, 4)  # all of them: cy never read his
 
@@ -364,7 +364,7 @@ def test_the_learners_voice_page(database: Database, catalog: Catalog,
     assert comments.rows == (("2026-03-16 09:00", "Bob", "A", "not useful", "<b>too</b> long"),)
     assert reflections.rows == (("2026-03-16 09:00", "Ann", "B", "What now?",
                                  "Lock my screen"),)
-    assert [figure.value for figure in page.figures] == ["4", "50%", "1", "1"]
+    assert [figure.value for figure in page.figures] == ["4", "50% (2 of 4)", "1", "1"]
     telegram = dashboard.build("voice", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
     assert telegram.tables[0].rows == (("B", 0, 1, 0.0, 0, "t/b.md"),)  # dee's only
     hidden = Dashboard(database, catalog, DashboardSettings(pseudonymous=True))

@@ -87,7 +87,7 @@ async def test_not_signed_in_a_program_gets_json_or_text_not_a_page(
 
 async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestClient,
                                                                  database: Database) -> None:
-    """"81%" and "3 of 4 (75%)" are for people; a program gets 0.81 and 0.75, and counts as
+    """"81%" and "75% (3 of 4)" are for people; a program gets 0.81 and 0.75, and counts as
     numbers."""
     with database.unit() as unit:
         learner = unit.learners.find("slack", "U1")
@@ -99,7 +99,7 @@ async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestCli
     figures = {figure["label"]: figure for figure in body["figures"]}
     assert figures["enrolled"] == {"label": "enrolled", "value": "1", "number": 1}
     assert figures["answers"]["number"] == 3
-    assert figures["accuracy"] == {"label": "accuracy", "value": "67%", "number": 0.6667}
+    assert figures["accuracy"] == {"label": "accuracy", "value": "67% (2 of 3)", "number": 0.6667}
     learner_page = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
     by_label = {figure["label"]: figure for figure in learner_page["figures"]}
     assert by_label["platform"] == {"label": "platform", "value": "slack", "number": None}
@@ -510,3 +510,26 @@ async def test_a_baseline_without_a_score_says_why_in_words(client: TestClient,
     body = await (await client.get(f"/dashboard/learners/{other.id}.json")).json()
     [checks] = [table for table in body["tables"] if table["key"] == "checks"]
     assert checks["rows"] == [["Security basics", "open", None, None]]
+
+
+async def test_cards_and_tables_show_a_share_alike_with_its_count(client: TestClient,
+                                                                 database: Database) -> None:
+    """The overview's accuracy card said 67% and its table 0.67: both say "67% (2 of 3)" on
+    the page, while the CSV and JSON keep the share a program reads (0 to 1)."""
+    with database.unit() as unit:
+        learner = unit.learners.find("slack", "U1")
+        assert learner is not None
+        for question, right in (("q1", True), ("q2", True), ("q3", False)):
+            unit.answers.record(learner.id, "security/phishing-basics", question, [0], right,
+                                NOW - timedelta(hours=2), f"test:{question}")
+    page = html.unescape(await (await client.get("/dashboard/overview")).text())
+    assert "<dt>accuracy</dt><dd>67% (2 of 3)</dd>" in page
+    assert "<td>67% (2 of 3)</td>" in page  # the platform's row
+    assert "0.67" not in page
+    rows = list(csv.reader(io.StringIO(
+        (await (await client.get("/dashboard/overview/platforms.csv")).text()).lstrip("\ufeff"))))
+    assert rows[1][0] == "slack" and rows[1][-1] == "0.67"
+    body = await (await client.get("/dashboard/overview.json")).json()
+    assert body["tables"][0]["rows"][0][-1] == 0.67
+    accuracy = next(figure for figure in body["figures"] if figure["label"] == "accuracy")
+    assert accuracy == {"label": "accuracy", "value": "67% (2 of 3)", "number": 0.6667}
