@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.exc import OperationalError
 
@@ -25,10 +26,11 @@ from storage import Database
 from storage.records import DeliveryKind, LearnerChange
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
+Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-async def client(database: Database, sample_catalog: Catalog) -> AsyncIterator[TestClient]:
+async def client(database: Database, sample_catalog: Catalog) -> AsyncIterator[Client]:
     with database.unit() as unit:
         learner, _ = unit.learners.enrol("slack", "U1", NOW - timedelta(days=3), LearnerChange(
             display_name="=HYPERLINK(\"http://evil\")"))
@@ -51,7 +53,7 @@ async def _ok() -> dict[str, object]:
 
 
 async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
-        client: TestClient) -> None:
+        client: Client) -> None:
     response = await client.get("/dashboard/overview?from=yesterday")
     assert response.status == 400
     assert "'from' must be a date like 2026-03-01" in html.unescape(await response.text())
@@ -66,7 +68,7 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert response.status == 400 and "nothing has happened yet" in await response.text()
 
 
-async def test_a_range_into_the_future_ends_today(client: TestClient) -> None:
+async def test_a_range_into_the_future_ends_today(client: Client) -> None:
     """Days to come would be drawn as activity falling to zero."""
     data = await (await client.get("/dashboard/overview.json?from=2026-03-15&to=2027-12-31"
                                    )).json()
@@ -75,7 +77,7 @@ async def test_a_range_into_the_future_ends_today(client: TestClient) -> None:
 
 
 async def test_not_signed_in_a_program_gets_json_or_text_not_a_page(
-        client: TestClient) -> None:
+        client: Client) -> None:
     client.session.cookie_jar.clear()
     response = await client.get("/dashboard/overview.json")
     assert response.status == 403 and "Sign in first" in (await response.json())["error"]
@@ -85,7 +87,7 @@ async def test_not_signed_in_a_program_gets_json_or_text_not_a_page(
     assert response.status == 403 and "<html" in await response.text()
 
 
-async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestClient,
+async def test_the_json_figures_carry_numbers_a_program_can_read(client: Client,
                                                                  database: Database) -> None:
     """"81%" and "75% (3 of 4)" are for people; a program gets 0.81 and 0.75, and counts as
     numbers."""
@@ -105,7 +107,7 @@ async def test_the_json_figures_carry_numbers_a_program_can_read(client: TestCli
     assert by_label["platform"] == {"label": "platform", "value": "slack", "number": None}
 
 
-async def test_an_address_that_names_nothing_says_so_with_a_way_back(client: TestClient) -> None:
+async def test_an_address_that_names_nothing_says_so_with_a_way_back(client: Client) -> None:
     """A person gets a page with a link back; a JSON client gets JSON; a CSV download the
     sentence alone."""
     response = await client.get("/dashboard/nothing-here")
@@ -127,7 +129,7 @@ async def test_an_address_that_names_nothing_says_so_with_a_way_back(client: Tes
     assert "There is no table 'nope' on this page: its tables are " in await response.text()
 
 
-async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
+async def test_a_chart_with_nothing_to_draw_says_so(client: Client) -> None:
     """No learner has taken both knowledge checks: bare axes would look broken."""
     page = await (await client.get("/dashboard/gain?from=2026-03-01")).text()
     assert "Nothing yet in this view." in page and "<canvas" not in page
@@ -136,7 +138,7 @@ async def test_a_chart_with_nothing_to_draw_says_so(client: TestClient) -> None:
     assert "Days and times in UTC" in overview  # learners are in many zones: say whose
 
 
-async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) -> None:
+async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: Client) -> None:
     response = await client.get("/dashboard/learners/learners.csv")
     assert response.status == 200 and response.content_type == "text/csv"
     rows = list(csv.reader(io.StringIO(await response.text())))
@@ -144,7 +146,7 @@ async def test_csv_cells_a_spreadsheet_would_run_are_quoted(client: TestClient) 
 
 
 async def test_a_long_table_shows_its_first_rows_and_its_csv_and_figure_have_all(
-        client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+        client: Client, database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """A trainer with 250 unanswered lookups had seen 200, and a figure of 200."""
     from bot.dashboard import pages
     monkeypatch.setattr(pages, "LISTED", 2)
@@ -165,7 +167,7 @@ async def test_a_long_table_shows_its_first_rows_and_its_csv_and_figure_have_all
 
 
 async def test_a_learners_page_offers_no_filters_it_would_not_apply(
-        client: TestClient, database: Database) -> None:
+        client: Client, database: Database) -> None:
     with database.unit() as unit:
         learner = unit.learners.find("slack", "U1")
     assert learner is not None
@@ -179,7 +181,7 @@ async def test_a_learners_page_offers_no_filters_it_would_not_apply(
     assert 'name="from"' in overview
 
 
-async def test_json_has_the_pages_numbers(client: TestClient) -> None:
+async def test_json_has_the_pages_numbers(client: Client) -> None:
     response = await client.get("/dashboard/overview.json?from=2026-03-01")
     body = await response.json()
     assert body["page"] == "overview" and body["filters"]["from"] == "2026-03-01"
@@ -188,7 +190,7 @@ async def test_json_has_the_pages_numbers(client: TestClient) -> None:
     assert len(body["charts"][0]["labels"]) == 20  # 1 to 20 March
 
 
-async def test_metrics_show_the_outbox_and_inbound_events(client: TestClient,
+async def test_metrics_show_the_outbox_and_inbound_events(client: Client,
                                                           database: Database,
                                                           tmp_path: Path) -> None:
     from bot.app import BotHost
@@ -303,7 +305,7 @@ def test_microlearn_simulate_and_dashboard_from_the_command_line(tmp_path: Path)
 
 
 async def test_reading_the_database_gives_no_session_and_signing_out_ends_it(
-        client: TestClient, database: Database) -> None:
+        client: Client, database: Database) -> None:
     from itsdangerous import URLSafeTimedSerializer
     from sqlalchemy import text
 
@@ -358,7 +360,7 @@ def test_an_origin_is_compared_as_a_browser_writes_it() -> None:
 
 
 async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
-        client: TestClient, database: Database, monkeypatch: pytest.MonkeyPatch,
+        client: Client, database: Database, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     """While the database refuses connections, every page that needs it says it is away (it
     was a bare 500 with a traceback), and /metrics still serves the other metrics."""
@@ -383,7 +385,7 @@ async def test_a_database_outage_is_a_503_page_and_metrics_go_on(
     assert (await client.get("/dashboard/overview")).status == 200
 
 
-async def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+async def test_head_is_answered_wherever_get_is(client: Client) -> None:
     """A monitor or a link checker asks with HEAD: the headers of the page, no body."""
     page = await client.head("/dashboard/overview")
     assert page.status == 200 and page.content_type == "text/html"
@@ -424,7 +426,7 @@ def test_the_dashboard_warns_when_its_lesson_folder_is_not_the_bots(
     assert "--lessons" in warning.message
 
 
-async def test_the_at_risk_footnote_counts_workdays_as_the_rows_do(client: TestClient) -> None:
+async def test_the_at_risk_footnote_counts_workdays_as_the_rows_do(client: Client) -> None:
     """The rows say "no action for 6 workdays" (the learner's own workdays are counted): the
     footnote must not say "days"."""
     page = html.unescape(await (await client.get("/dashboard/learners")).text())
@@ -432,7 +434,7 @@ async def test_the_at_risk_footnote_counts_workdays_as_the_rows_do(client: TestC
     assert "no action for 5 days" not in page
 
 
-async def test_the_weekly_chart_starts_at_the_ranges_first_day(client: TestClient) -> None:
+async def test_the_weekly_chart_starts_at_the_ranges_first_day(client: Client) -> None:
     """A range from Wednesday 4 March: its first week counts from the 4th, so its bar is
     labelled so, not with Monday the 2nd (days the range leaves out); the others by their
     Monday."""
@@ -444,7 +446,7 @@ async def test_the_weekly_chart_starts_at_the_ranges_first_day(client: TestClien
     assert chart["labels"] == ["2026-03-02", "2026-03-09", "2026-03-16"]  # from a Monday
 
 
-async def test_completed_is_drawn_in_the_good_green_not_red(client: TestClient) -> None:
+async def test_completed_is_drawn_in_the_good_green_not_red(client: Client) -> None:
     """Red reads as bad: the funnel's "completed" takes the green of "useful", and "half-way"
     a colour of its own (the palette's next would be that green too)."""
     from bot.dashboard.pages import BAD, GOOD
@@ -455,7 +457,7 @@ async def test_completed_is_drawn_in_the_good_green_not_red(client: TestClient) 
     assert colours["half-way"] not in (GOOD, BAD)
 
 
-async def test_a_used_link_and_an_expired_one_are_told_apart(client: TestClient,
+async def test_a_used_link_and_an_expired_one_are_told_apart(client: Client,
                                                              database: Database) -> None:
     """Both are refused (403), each with what happened: a used link is no use again, an
     expired one says how long links last; a token never made says it is not one."""
@@ -481,7 +483,7 @@ async def test_a_used_link_and_an_expired_one_are_told_apart(client: TestClient,
         assert 'Type "dashboard" in your chat with the bot for a new one' in page
 
 
-async def test_a_baseline_without_a_score_says_why_in_words(client: TestClient,
+async def test_a_baseline_without_a_score_says_why_in_words(client: Client,
                                                            database: Database) -> None:
     """A learner page's knowledge checks: a baseline with no score says "skipped or set aside"
     (the two are stored alike: `skip check`, or not answered on its day when the next lesson
@@ -512,7 +514,7 @@ async def test_a_baseline_without_a_score_says_why_in_words(client: TestClient,
     assert checks["rows"] == [["Security basics", "open", None, None]]
 
 
-async def test_cards_and_tables_show_a_share_alike_with_its_count(client: TestClient,
+async def test_cards_and_tables_show_a_share_alike_with_its_count(client: Client,
                                                                  database: Database) -> None:
     """The overview's accuracy card said 67% and its table 0.67: both say "67% (2 of 3)" on
     the page, while the CSV and JSON keep the share a program reads (0 to 1)."""
