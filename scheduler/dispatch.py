@@ -494,6 +494,11 @@ class Dispatcher:
             if kept is not None:
                 # Links between lessons are looked up when sent, not kept: renamed since?
                 return self.engine.relinked(kept)
+            if (row.parts_sent == 0 and row.lesson_id
+                    and self.engine.catalog.get(row.lesson_id) is None):
+                # Its lesson was deleted before any of it went: composed afresh with another,
+                # the deleted one never reached the learner and is not kept as theirs.
+                self.engine.withdraw(unit, row)
         messages = self.engine.compose(unit, row, now, learner)
         if messages:
             unit.deliveries.set_content(row.id, _lesson_of(messages),

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from bot.content.catalog import Catalog
 from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import Feedback, Inbound, LessonMessage, Platform, QuestionMessage
 from scheduler.dispatch import Dispatcher, DispatchResult
+from storage import Database
 from storage.records import PollRecord
+from tests.conftest import SAMPLE
+from tests.fakes.harness import make_bot
 from tests.fakes.recording import RecordingAdapter
 from tests.unit.scheduler.conftest import MONDAY, Bot
 
@@ -667,3 +673,29 @@ def test_a_dispatch_result_reads_as_words_in_the_log() -> None:
     assert str(DispatchResult(missed=2, lost_claims=1)) == \
         "2 missed (the day ended), 1 taken over by another worker"
     assert str(DispatchResult()) == "nothing"
+
+
+async def test_a_lesson_deleted_while_its_row_waits_to_retry_is_not_left_as_delivered(
+        database: Database, tmp_path: Path) -> None:
+    """The row is composed afresh with another lesson: the deleted one had never reached the
+    learner, so it is not kept as theirs (it comes again if its file comes back)."""
+    shutil.copytree(SAMPLE, tmp_path / "lessons")
+    catalog = Catalog(tmp_path / "lessons")
+    catalog.load()
+    bot = make_bot(database, catalog)
+    ann = bot.enrol("ann")
+    bot.adapter.failures.append(TemporaryDeliveryError("500 Internal Server Error"))
+    await bot.tick(NINE)
+    with bot.database.unit() as unit:
+        row = unit.deliveries.get(ann.id, "lesson", NINE.date())
+    assert row is not None and row.status == "pending" and row.lesson_id is not None
+    gone = catalog.get(row.lesson_id)
+    assert gone is not None
+    (catalog.root / gone.path).unlink()
+    catalog.refresh()
+    await bot.tick(row.due_at)
+    [sent] = bot.adapter.delivered
+    assert lesson_id(sent.messages[0]) != row.lesson_id
+    with bot.database.unit() as unit:
+        assert [got.lesson_id for got in unit.progress.history(ann.id)] == [
+            lesson_id(sent.messages[0])]
