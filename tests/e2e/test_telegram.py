@@ -569,6 +569,31 @@ async def test_a_reply_survives_a_passing_server_error(start_bot: Start) -> None
     assert reply.text.startswith("Here is what I understand")
 
 
+PROXY_PAGE = ("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad "
+              "Gateway</h1></center><hr><center>nginx</center></body></html>")
+
+
+async def test_a_proxys_error_page_is_one_line_in_the_log_without_the_page(
+        start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
+    """A 502 that is a proxy's HTML page, not the API's JSON (Telegram's front end answers so
+    while it restarts): PTB logged an ERROR with a traceback for every try of every learner,
+    and each of the dispatcher's lines quoted the whole page."""
+    bot = await start_bot()
+    fake = bot.fake
+    await enrol(bot, ADA)
+    fake.fail_next("*", 502, chat_id=ADA, page=PROXY_PAGE)
+    bot.clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    caplog.clear()
+    assert (await bot.due()).retried == 1
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors == [], [record.getMessage() for record in errors]
+    [warning] = [record.getMessage() for record in caplog.records
+                 if record.levelno == logging.WARNING]
+    assert "Bad Gateway (502)" in warning and "nginx" not in warning, warning
+    bot.clock.advance(timedelta(minutes=5))
+    assert (await bot.due()).sent == 1
+
+
 async def test_a_lesson_whose_reply_never_arrived_is_taken_back_and_comes_again(
         start_bot: Start) -> None:
     """`lesson` records the lesson as the learner's; when Telegram takes none of the reply

@@ -213,13 +213,15 @@ class _Failure:
     count: int
     chat_id: int | None
     after: int = 0
+    page: str | None = None
 
 
 class _Refusal(Exception):
     def __init__(self, status: int, description: str,
-                 parameters: dict[str, Any] | None = None) -> None:
+                 parameters: dict[str, Any] | None = None, page: str | None = None) -> None:
         super().__init__(description)
         self.status, self.description, self.parameters = status, description, parameters
+        self.page = page
 
 
 _JSON_FIELDS = {"reply_markup", "options", "correct_option_ids", "allowed_updates", "commands",
@@ -312,11 +314,12 @@ class FakeTelegram:
     def fail_next(self, method: str, status: int, description: str | None = None,
                   retry_after: float | None = None, count: int = 1,
                   migrate_to_chat_id: int | None = None, chat_id: int | None = None,
-                  after: int = 0) -> None:
+                  after: int = 0, page: str | None = None) -> None:
         """Answer the next ``count`` calls of ``method`` ('*' for any method; only those to
         ``chat_id`` when given), once ``after`` of them went through, with an error: 429 with
         ``parameters.retry_after``, 500, 403 "Forbidden: bot was blocked by the user", 400
-        with ``migrate_to_chat_id``..."""
+        with ``migrate_to_chat_id``... With ``page``, the answer is that HTML page instead of
+        the API's JSON, as a proxy in front of Telegram answers a 502."""
         parameters: dict[str, Any] = {}
         if retry_after is not None:
             parameters["retry_after"] = int(retry_after) if float(retry_after).is_integer() \
@@ -327,7 +330,8 @@ class FakeTelegram:
                                            "supergroup chat")
         text = description or DESCRIPTIONS.get(status, "Error").format(
             retry_after=parameters.get("retry_after", 1))
-        self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after))
+        self._failures.append(_Failure(method, status, text, parameters, count, chat_id, after,
+                                       page))
 
     def slow_next(self, seconds: float) -> None:
         """Take the next message sent (any send method) at once, but answer only after
@@ -549,6 +553,11 @@ class FakeTelegram:
             body = {"ok": True, "result": result}
         except _Refusal as refusal:
             status = refusal.status
+            if refusal.page is not None:
+                self.calls.append(Call(method, {k: v for k, v in params.items()
+                                                if not isinstance(v, bytes)}, status,
+                                       time.monotonic()))
+                return web.Response(status=status, text=refusal.page, content_type="text/html")
             body = {"ok": False, "error_code": status, "description": refusal.description}
             if refusal.parameters:
                 body["parameters"] = refusal.parameters
@@ -591,7 +600,8 @@ class FakeTelegram:
                 failure.count -= 1
                 if failure.count <= 0:
                     self._failures.remove(failure)
-                raise _Refusal(failure.status, failure.description, failure.parameters)
+                raise _Refusal(failure.status, failure.description, failure.parameters,
+                               failure.page)
 
     def _chat_for_message(self, params: dict[str, Any]) -> int:
         chat = _int(params.get("chat_id"))

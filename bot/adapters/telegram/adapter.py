@@ -112,6 +112,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LIMITER_LOG = logging.getLogger("telegram.ext.AIORateLimiter")
+REQUEST_LOG = logging.getLogger("telegram.request.BaseRequest")
 
 
 def _not_a_429(record: logging.LogRecord) -> bool:
@@ -120,6 +121,15 @@ def _not_a_429(record: logging.LogRecord) -> bool:
     records of the limiter pass."""
     error = record.exc_info[1] if record.exc_info else None
     return not isinstance(error, RetryAfter)
+
+
+def _not_a_page(record: logging.LogRecord) -> bool:
+    """PTB logs every answer that is not JSON (a proxy's 502 page while Telegram restarts) as
+    an ERROR with a traceback and the whole page, for every try of every learner; the error it
+    raises is handled and logged by the adapter and the dispatcher, without the page. Kept
+    with ``-vv`` (DEBUG), where the page may help."""
+    return (not str(record.msg).startswith("Can not load invalid JSON data")
+            or REQUEST_LOG.isEnabledFor(logging.DEBUG))
 
 COMMANDS = command_menu()
 """The command menu Telegram shows (``setMyCommands``); the same words work without a slash."""
@@ -258,6 +268,8 @@ class TelegramAdapter:
             self._filter = hide_token(self._token, self._webhook_secret)
         if _not_a_429 not in LIMITER_LOG.filters:  # at start, not at import: once per process
             LIMITER_LOG.addFilter(_not_a_429)
+        if _not_a_page not in REQUEST_LOG.filters:
+            REQUEST_LOG.addFilter(_not_a_page)
         app = self.application
         try:
             await app.initialize()
@@ -313,7 +325,7 @@ class TelegramAdapter:
         self._polling_failed_at = time.monotonic()
         hint = ("; another process is polling this bot: run one poller, or set [telegram] "
                 "mode = \"webhook\" for several replicas" if isinstance(error, Conflict) else "")
-        log.warning("telegram: getUpdates failed (retrying): %s%s", error.message, hint,
+        log.warning("telegram: getUpdates failed (retrying): %s%s", errors.said(error), hint,
                     extra={"platform": "telegram"})
 
     async def _start_polling(self, watch: bool = True) -> None:

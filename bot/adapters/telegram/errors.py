@@ -76,7 +76,7 @@ def translate(error: TelegramError) -> DeliveryError:
         # rows go once the token works again) rather than failed for good at once.
         return TemporaryDeliveryError(f"Telegram rejected the bot token: {TOKEN_HELP}")
     if isinstance(error, NetworkError | Conflict):
-        return TemporaryDeliveryError(f"Telegram is not answering for now: {error.message}")
+        return TemporaryDeliveryError(f"Telegram is not answering for now: {said(error)}")
     return DeliveryError(f"Telegram: {error.message}")
 
 
@@ -96,11 +96,16 @@ def start_error(error: TelegramError, where: str) -> AdapterStartError:
         return AdapterStartError(f"Telegram asked the bot to wait ({error.message})",
                                  passing=True, retry_after=retry_after_seconds(error))
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
-        said = error.message.split(". Parsing the server response", 1)[0]  # no HTML page
         return AdapterStartError(f"cannot reach the Telegram Bot API at {where} "
-                                 f"({said}); check [telegram] api_base_url and the "
+                                 f"({said(error)}); check [telegram] api_base_url and the "
                                  "network", passing=_passing(error))
     return AdapterStartError(f"Telegram refused to start the bot: {error.message}")
+
+
+def said(error: TelegramError) -> str:
+    """The error's message without the page PTB quotes when the answer was not the API's JSON
+    (a proxy's 502 page): the status is what tells, and the page filled every log line."""
+    return error.message.split(". Parsing the server response", 1)[0]
 
 
 _SERVER_ERROR = re.compile(r"\(5\d\d\)")
