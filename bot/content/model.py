@@ -60,8 +60,11 @@ class Question:
 
     ``text``, ``detail`` and ``explanation`` are inline Markdown as the trainer wrote them.
 
-    ``key`` is stable while the question's wording stays the same, even when questions are
-    reordered, so review history can follow the question.
+    ``key`` is what learners' review history (cards, asks, answers) is kept by: the key
+    written at the end of the heading (``### Which port? {#ssh-port}``, never part of
+    ``text``), else one from the question's words (``bot.content.parser.question_key``). It
+    stays the same when questions are reordered; a question reworded keeps it only when it is
+    written.
     """
 
     key: str

@@ -587,7 +587,10 @@ class _Walker(MarkdownWalker):
             elif self.in_quiz and level == 3:
                 self.empty_quiz = None
                 _finish_question(self.question, self.rel, self.problems, draft)
-                self.question = _QuestionDraft(self.heading_source(start, end), line)
+                asked, key, slip = split_key(self.heading_source(start, end))
+                if slip is not None:
+                    self.problems.append(Problem(self.rel, line, Severity.ERROR, slip))
+                self.question = _QuestionDraft(asked, line, key=key)
             elif self.in_quiz:
                 self.empty_quiz = None  # said below: one warning, the one with its cause
                 self.problems.append(Problem(self.rel, line, Severity.WARNING,
@@ -600,7 +603,9 @@ class _Walker(MarkdownWalker):
             else:
                 draft.text_parts.append(text)
                 draft.headings.append(text)
-            self.asking = (text, line) if level >= 3 and text.endswith("?") else None
+            # (A question's written key, '{#ssh-port}', is no part of its words.)
+            asks = _KEY_MARK.sub("", text).rstrip() if level >= 3 else ""
+            self.asking = (asks, line) if asks.endswith("?") else None
             return
         if tag == "HtmlBlock" and _COMMENT.fullmatch(
                 self.source[start:end].decode("utf-8", "replace").strip()):
@@ -720,6 +725,8 @@ class _QuestionDraft:
     lettered: list[tuple[str, int]] = field(default_factory=list)
     """Lines before its choices lettered as a Word quiz's options ('A. Tomato', 'B) Onion'),
     with their lines."""
+    key: str | None = None
+    """The key written on its heading ('{#ssh-port}'), lower-cased; None: from its words."""
 
 
 _QUESTION_LIKE = re.compile(r"^(?:\*\*|__).+(?:\*\*|__)$|\?\W*$|^(?:\*\*|__)?(?:q|question)\s*\d+\b",
@@ -848,12 +855,21 @@ def _finish_question(
                                     f"question '{short}' has the choice '{choice.text}' twice; "
                                     "remove one"))
         seen.add(choice.text.casefold())
-    key = hashlib.sha1(" ".join(question.text.lower().split()).encode()).hexdigest()[:12]
-    twin = next((q for q in draft.questions if q.key == key), None)
+    worded = question_key(question.text)
+    key = question.key or worded
+    twin = next((q for q in draft.questions if question_key(q.text) == worded), None)
     if twin is not None:
         problems.append(Problem(rel, where, Severity.ERROR,
                                 f"question '{short}' is asked twice (also on line {twin.line}); "
                                 "remove or reword one"))
+    elif (twin := next((q for q in draft.questions if q.key == key), None)) is not None:
+        # One key, two questions: their learners' reviews would be mixed up.
+        source = "" if question.key else " (from its words)"
+        problems.append(Problem(rel, where, Severity.ERROR,
+                                f"question '{short}' has the key '{key}'{source}, as the "
+                                f"question on line {twin.line} does, so their learners' "
+                                "reviews would be mixed up; give each question its own key "
+                                "('{#a-name}' at the end of its heading)"))
     explanation = " ".join(part for part in question.explanation if part)
     _limit_warnings(question, explanation, rel, problems)
     if any(p.is_error for p in problems[first_new:]):
@@ -895,6 +911,47 @@ def _finish_question(
     draft.text_parts.extend(choice.text for choice in question.choices if choice.correct)
     if explanation:
         draft.text_parts.append(explanation)
+
+
+MAX_KEY_CHARS = 40
+"""A question key's length at most: storage keeps keys in columns of 40 characters."""
+_KEY_MARK = re.compile(r"(?<!\\)\{\s*#([^{}]*)\}\s*$")
+"""A key written at the end of a question's heading ('{#ssh-port}'), as Pandoc, Hugo, MkDocs
+and pulldown-cmark's heading attributes write an id; what follows '#' is checked on its own."""
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+
+
+def question_key(text: str) -> str:
+    """The key a question takes from its words (its heading's Markdown, without a written
+    key): 12 hex digits of a hash of them, case and spacing aside. Learners' reviews and
+    answers are kept by it, so a question reworded without a written key is a new one."""
+    return hashlib.sha1(" ".join(text.lower().split()).encode()).hexdigest()[:12]
+
+
+def split_key(heading: str) -> tuple[str, str | None, str | None]:
+    """A question heading's Markdown as learners read it, the key written at its end
+    ('Which port does SSH use? {#ssh-port}': 'ssh-port', lower-cased) or None, and what is
+    wrong with a key written there (None: nothing). A key that cannot be read is still taken
+    off the words, so that they are checked as they will read once it is fixed."""
+    mark = _KEY_MARK.search(heading)
+    if mark is None:
+        return heading, None, None
+    asked = heading[:mark.start()].rstrip()
+    written = mark.group(1).strip()
+    key = written.lower()
+    if not key:
+        return asked, None, (f"the key '{mark.group(0).strip()}' at the end of this question "
+                             "heading has no name after '#'; write one, such as "
+                             "'{#ssh-port}', or remove it")
+    if len(key) > MAX_KEY_CHARS or not _KEY.fullmatch(key):
+        fixed = re.sub(r"[^a-z0-9_-]+", "-", key).strip("-_")[:MAX_KEY_CHARS].rstrip("-_")
+        why = (f"is {len(key)} characters long (at most {MAX_KEY_CHARS})"
+               if len(key) > MAX_KEY_CHARS and _KEY.fullmatch(key) else
+               "may hold only letters, digits, '-' and '_', and starts with a letter or a digit")
+        return asked, None, (f"the question key '{{#{written}}}' {why}; write "
+                             + (f"'{{#{fixed}}}'" if fixed else "one such as '{#ssh-port}'")
+                             + " (learners never see it)")
+    return asked, key, None
 
 
 _SAYS_ONE = re.compile(r"\b(choose|pick|select|tick|give|name) (only )?one\b|\bwhich one\b"

@@ -13,7 +13,7 @@ from bot.adapters.telegram.formatting import markdown_to_html
 from bot.content.folder import read_text
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Problem, Severity
-from bot.content.parser import parse_lesson
+from bot.content.parser import parse_lesson, question_key
 from tests.conftest import DATA
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -1116,3 +1116,113 @@ def test_a_backslash_in_double_quotes_is_named_not_called_an_unclosed_quote(
     # A quote left open is still said to be one.
     _, problems = parse_lesson('---\ntitle: "Unclosed\ntopic: x\n---\nBody.\n', "x.md")
     assert "the quote opened here is not closed" in problems[0].message
+
+
+# -- question keys written on the heading ('### Which port? {#ssh-port}') -----------------------
+
+KEYED = """# SSH
+
+SSH listens on a port of its own.
+
+## Quiz
+
+### Which port does SSH use by default? {key}
+- [x] 22
+- [ ] 80
+> Port 22 is SSH's own.
+"""
+
+
+def test_a_key_on_the_heading_is_the_questions_key_whatever_its_words() -> None:
+    typo, _ = parse_lesson(KEYED.replace("Which", "Wich").format(key="{#SSH-port}"), "x.md")
+    fixed, problems = parse_lesson(KEYED.format(key="{#ssh-port}"), "x.md")
+    assert problems == [] and typo is not None and fixed is not None
+    assert typo.questions[0].key == fixed.questions[0].key == "ssh-port"  # case aside
+    # The key is no part of the question's words: learners never read it.
+    assert fixed.questions[0].text == "Which port does SSH use by default?"
+    assert "ssh-port" not in fixed.text
+
+
+def test_the_key_a_question_had_from_its_words_written_on_it_keeps_it_when_reworded() -> None:
+    plain, _ = parse_lesson(KEYED.replace("Which", "Wich").format(key=""), "x.md")
+    assert plain is not None
+    old = plain.questions[0].key
+    assert old == question_key("Wich port does SSH use by default?") and len(old) == 12
+    reworded, problems = parse_lesson(KEYED.format(key=f"{{#{old}}}"), "x.md")
+    assert problems == [] and reworded is not None
+    assert reworded.questions[0].key == old
+    assert reworded.questions[0].text == "Which port does SSH use by default?"
+
+
+@pytest.mark.parametrize(("key", "words"), [
+    ("{#ssh port}", "may hold only letters, digits, '-' and '_', and starts with a letter "
+                    "or a digit; write '{#ssh-port}'"),
+    ("{#ssh/port!}", "write '{#ssh-port}'"),
+    ("{#-ssh}", "starts with a letter or a digit; write '{#ssh}'"),
+    ("{#}", "has no name after '#'"),
+    ("{# }", "has no name after '#'"),
+    ("{#" + "a" * 41 + "}", "is 41 characters long (at most 40); write '{#" + "a" * 40 + "}'"),
+])
+def test_a_key_that_cannot_be_kept_is_an_error_at_its_heading(key: str, words: str) -> None:
+    lesson, problems = parse_lesson(KEYED.format(key=key), "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(7, E)], problems
+    assert words in problems[0].message
+
+
+def test_two_questions_with_one_key_are_an_error_on_the_second() -> None:
+    text = KEYED.format(key="{#ssh-port}") + ("\n### Which port does HTTPS use? {#SSH-Port}\n"
+                                              "- [x] 443\n- [ ] 80\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(12, E)]
+    assert "has the key 'ssh-port', as the question on line 7 does" in problems[0].message
+    # A written key that is another question's key from its words is one key too.
+    taken = question_key("Which port does HTTPS use?")
+    text = KEYED.format(key=f"{{#{taken}}}") + ("\n### Which port does HTTPS use?\n"
+                                                "- [x] 443\n- [ ] 80\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None and [p.line for p in problems] == [12]
+    assert f"has the key '{taken}' (from its words), as the question on line 7" in \
+        problems[0].message
+    # The same words twice are the same question twice, whatever keys they are given.
+    text = KEYED.format(key="{#one}") + ("\n### Which port does SSH use by default? {#two}\n"
+                                         "- [x] 22\n- [ ] 80\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is None and "is asked twice (also on line 7)" in problems[0].message
+
+
+def test_braces_that_are_no_key_stay_the_questions_words() -> None:
+    for heading in ("What does `{#x}` mean in a heading?", "What is in the set {a, b}",
+                    "Escaped \\{#not-a-key}", "Is {#ssh} a key in the middle?"):
+        text = KEYED.replace("Which port does SSH use by default? {key}", heading)
+        lesson, problems = parse_lesson(text, "x.md")
+        assert lesson is not None and not [p for p in problems if p.is_error], problems
+        assert lesson.questions[0].text == heading
+        assert lesson.questions[0].key == question_key(heading)
+
+
+def test_a_key_is_shown_by_no_renderer() -> None:
+    """The console, Slack and Telegram (buttons and quiz polls) all read the question's
+    words from the parsed question, where the key is not."""
+    from bot.adapters.slack.blocks import BlockRenderer
+    from bot.adapters.telegram.render import Poll, TelegramRenderer, Text
+    from bot.messages import Button, QuestionMessage
+    from bot.rendering.renderer import Renderer
+
+    lesson, _ = parse_lesson(KEYED.format(key="{#ssh-port}"), "x.md")
+    assert lesson is not None
+    [question] = lesson.questions
+    buttons = tuple(Button(choice.text, f"a:7:{i}") for i, choice in enumerate(question.choices))
+    asked = QuestionMessage(lesson, question, 7, buttons)
+    shown = [Renderer().render(asked)]
+    for message in BlockRenderer().messages([asked]):
+        shown.append(repr(message.blocks) + message.text)
+    for style in ("buttons", "poll"):
+        for part in TelegramRenderer(DATA / "good", quiz_style=style).parts(asked):
+            assert isinstance(part, (Text, Poll))
+            shown.append(part.html if isinstance(part, Text) else part.question)
+    assert len(shown) >= 4
+    for text in shown:
+        assert "Which port does SSH use by default?" in text.replace("*", ""), text
+        assert "ssh-port" not in text and "{#" not in text, text
