@@ -30,6 +30,7 @@ from bot.content.names import NAMED_CONFIDENCE, NameIndex
 from bot.content.parser import dead_link, images_found, link_warning, links_hold
 from bot.content.question import clean_question, readings
 from bot.content.renames import Renames
+from bot.content.rewordings import Kept, Rewordings
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
 from bot.content.unrelated import Floor
@@ -128,6 +129,9 @@ class Catalog:
         self._moves_kept: dict[str, tuple[str, str]] | None = None
         """The move warnings as the lesson cache has them (None: not read yet): written only
         when they change, not read again at every refresh."""
+        self._rewordings = Rewordings()
+        self._rewordings_kept: Kept | None = None
+        """The reworded questions' warnings as the lesson cache has them (as the moves)."""
         self._served: dict[str, Lesson] = {}
         self._by_path: dict[str, Lesson] = {}
         """The lessons in service by their file's path (what a link to a lesson names)."""
@@ -212,10 +216,14 @@ class Catalog:
                 if rebuild:
                     change = self._moves_at_start(change, before, listed)
                 moves = self._renames.standing()
+                rewordings = self._rewordings.standing()
             if self._cache is not None:
                 if moves != self._moves_kept:
                     self._cache.remember_moves(self.root, moves)
                     self._moves_kept = moves
+                if rewordings != self._rewordings_kept:
+                    self._cache.remember_rewordings(self.root, rewordings)
+                    self._rewordings_kept = rewordings
                 # Files gone (while running, or since the last run, warned of above) are not
                 # "served before" at the next start: only the last run's files are.
                 self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
@@ -294,6 +302,8 @@ class Catalog:
             return change
         self._moves_kept = self._cache.moves(self.root)
         warned = self._renames.restore(self._moves_kept, self._served)
+        self._rewordings_kept = self._cache.rewordings(self.root)
+        warned += self._rewordings.restore(self._rewordings_kept, self._served)
         gone = sorted(before - listed.keys())
         if gone:
             lessons = [lesson for lesson, _, _ in
@@ -362,6 +372,7 @@ class Catalog:
         newly_reported = [p for p in cross if p not in self._cross_problems]
         if not rebuild:
             newly_reported.extend(self._renames.update(old, served, removed, added))
+            newly_reported.extend(self._rewordings.update(old, served, changed, removed))
         for path in sorted({p.path for p in self._cross_problems if p.is_error}
                             - {p.path for p in cross if p.is_error}):
             if any(lesson.path == path for lesson in served.values()):
@@ -492,6 +503,7 @@ class Catalog:
             found.extend(self._scan_problems)
             found.extend(self._cross_problems)
             found.extend(self._renames.problems())
+            found.extend(self._rewordings.problems())
         return sorted(set(found))
 
     def files(self) -> int:

@@ -141,6 +141,12 @@ class LessonCache:
             self._db.execute("CREATE TABLE IF NOT EXISTS moves (root TEXT NOT NULL, "
                              "rel TEXT NOT NULL, old_id TEXT NOT NULL, old_rel TEXT NOT NULL, "
                              "PRIMARY KEY (root, rel))")
+            # Questions warned of as reworded, with the key their learners' reviews are
+            # under: the warning stands after a restart, until the question takes that key.
+            self._db.execute("CREATE TABLE IF NOT EXISTS rewordings (root TEXT NOT NULL, "
+                             "lesson_id TEXT NOT NULL, key TEXT NOT NULL, old_key TEXT NOT "
+                             "NULL, old_text TEXT NOT NULL, why TEXT NOT NULL, "
+                             "PRIMARY KEY (root, lesson_id, key))")
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
@@ -299,6 +305,42 @@ class LessonCache:
                         "INSERT INTO moves (root, rel, old_id, old_rel) VALUES (?, ?, ?, ?)",
                         [(folder, rel, old_id, old_rel)
                          for rel, (old_id, old_rel) in moves.items()])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def rewordings(self, root: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """The questions of ``root``'s lessons warned of as reworded: (lesson id, key) ->
+        (old key, old words, why), as :class:`~bot.content.rewordings.Rewordings` keeps
+        them."""
+        with self._lock:
+            if self._db is None:
+                return {}
+            try:
+                return {(lesson_id, key): (old_key, old_text, why)
+                        for lesson_id, key, old_key, old_text, why in self._db.execute(
+                            "SELECT lesson_id, key, old_key, old_text, why FROM rewordings "
+                            "WHERE root = ?", (_folder(str(root)),))}
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for reworded questions: %s",
+                            self.path, exc)
+                return {}
+
+    def remember_rewordings(self, root: Path,
+                            kept: dict[tuple[str, str], tuple[str, str, str]]) -> None:
+        """Keep the questions of ``root``'s lessons warned of as reworded (as
+        :meth:`rewordings` gives them), in place of those kept."""
+        folder = _folder(str(root))
+        with self._lock:
+            if self._db is None:
+                return
+            try:
+                with self._db:
+                    self._db.execute("DELETE FROM rewordings WHERE root = ?", (folder,))
+                    self._db.executemany(
+                        "INSERT INTO rewordings (root, lesson_id, key, old_key, old_text, why) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        [(folder, lesson_id, key, *entry)
+                         for (lesson_id, key), entry in kept.items()])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
