@@ -229,3 +229,54 @@ def test_a_pushed_question_asked_again_after_a_rewording_keeps_its_place_in_the_
     after = say("3", at=TUE.replace(hour=15, minute=6))
     following = [m for m in after if isinstance(m, QuestionMessage)]
     assert following and (following[0].number, following[0].of) == (2, 2)
+
+
+def test_a_question_reworded_with_its_key_written_keeps_its_learners_reviews(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A typo fixed in a question ('Wich' -> 'Which') made it a new question: every learner's
+    reviews of it started again. Written on its heading, the key it had keeps them."""
+    from bot.content.parser import question_key
+    from tests.unit.engine.conftest import learner_of
+
+    open_question(say)
+    [feedback, *_] = say("2", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct
+    learner, key = learner_of(engine).id, question_key("Question one?")
+    with engine.store.unit() as unit:
+        reviewed = unit.cards.get(learner, "basics/one", key)
+    assert reviewed is not None and reviewed.reviews == 1 and reviewed.due_at > TUE
+    # The trainer fixes the question's words and keeps its key, as the catalog's warning said.
+    rewrite_one(engine, lessons, f"### Question one, its typo fixed? {{#{key}}}\n"
+                "- [ ] wrong one\n- [x] right one\n- [ ] wrong two\n> Because it is right.\n")
+    lesson = engine.catalog.get("basics/one")
+    assert lesson is not None and [q.key for q in lesson.questions] == [key]
+    assert engine.catalog.problems() == []
+    with engine.store.unit() as unit:
+        # The same card, not reset: its review and its next due time are as they were.
+        assert unit.cards.get(learner, "basics/one", key) == reviewed
+        assert [card.question_key for card in unit.cards.lesson_cards(learner, "basics/one")] \
+            == [key]
+    # Due, it comes back in its new words, and the answer goes on the same card's history.
+    due = reviewed.due_at + timedelta(hours=1)
+    asked = [m for m in say("quiz", at=due) if isinstance(m, QuestionMessage)]
+    assert asked and asked[0].question.text == "Question one, its typo fixed?"
+    assert asked[0].question.key == key
+    [again, *_] = say("2", at=due)
+    assert isinstance(again, Feedback) and again.correct
+    with engine.store.unit() as unit:
+        after = unit.cards.get(learner, "basics/one", key)
+    assert after is not None and after.reviews == 2 and after.due_at > reviewed.due_at
+    assert recorded(engine) == ["1", "1"]
+
+
+def test_an_open_question_reworded_with_its_key_written_is_graded_not_gone(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    from bot.content.parser import question_key
+
+    open_question(say)
+    key = question_key("Question one?")
+    rewrite_one(engine, lessons, f"### Question one, its typo fixed? {{#{key}}}\n"
+                "- [ ] wrong one\n- [x] right one\n- [ ] wrong two\n")
+    [feedback, *_] = say("2", at=TUE)
+    assert isinstance(feedback, Feedback) and feedback.correct  # not "the question is gone"
+    assert recorded(engine) == ["1"]
