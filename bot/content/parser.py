@@ -947,7 +947,7 @@ def split_key(heading: str) -> tuple[str, str | None, str | None]:
         fixed = re.sub(r"[^a-z0-9_-]+", "-", key).strip("-_")[:MAX_KEY_CHARS].rstrip("-_")
         why = (f"is {len(key)} characters long (at most {MAX_KEY_CHARS})"
                if len(key) > MAX_KEY_CHARS and _KEY.fullmatch(key) else
-               "may hold only letters, digits, '-' and '_', and starts with a letter or a digit")
+               "may hold only letters, digits, '-' and '_', starting with a letter or a digit")
         return asked, None, (f"the question key '{{#{written}}}' {why}; write "
                              + (f"'{{#{fixed}}}'" if fixed else "one such as '{#ssh-port}'")
                              + " (learners never see it)")

@@ -1155,10 +1155,10 @@ def test_the_key_a_question_had_from_its_words_written_on_it_keeps_it_when_rewor
 
 
 @pytest.mark.parametrize(("key", "words"), [
-    ("{#ssh port}", "may hold only letters, digits, '-' and '_', and starts with a letter "
+    ("{#ssh port}", "may hold only letters, digits, '-' and '_', starting with a letter "
                     "or a digit; write '{#ssh-port}'"),
     ("{#ssh/port!}", "write '{#ssh-port}'"),
-    ("{#-ssh}", "starts with a letter or a digit; write '{#ssh}'"),
+    ("{#-ssh}", "starting with a letter or a digit; write '{#ssh}'"),
     ("{#}", "has no name after '#'"),
     ("{# }", "has no name after '#'"),
     ("{#" + "a" * 41 + "}", "is 41 characters long (at most 40); write '{#" + "a" * 40 + "}'"),
