@@ -30,7 +30,7 @@ from bot.content.names import NAMED_CONFIDENCE, NameIndex
 from bot.content.parser import dead_link, images_found, link_warning, links_hold
 from bot.content.question import clean_question, readings
 from bot.content.renames import Renames
-from bot.content.rewordings import Kept, Rewordings
+from bot.content.rewordings import Kept, Rewordings, asked
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
 from bot.content.unrelated import Floor
@@ -132,6 +132,10 @@ class Catalog:
         self._rewordings = Rewordings()
         self._rewordings_kept: Kept | None = None
         """The reworded questions' warnings as the lesson cache has them (as the moves)."""
+        self._asked: tuple[dict[str, str], list[str]] = ({}, [])
+        """The lessons' questions to keep in the lesson cache (by lesson id) and the lessons
+        whose questions to forget, since the last refresh: a lesson reworded while the bot is
+        stopped is compared with them at the start."""
         self._served: dict[str, Lesson] = {}
         self._by_path: dict[str, Lesson] = {}
         """The lessons in service by their file's path (what a link to a lesson names)."""
@@ -215,8 +219,13 @@ class Catalog:
                 change = self._apply(listed, todo, results, scan_problems, rebuild)
                 if rebuild:
                     change = self._moves_at_start(change, before, listed)
+                elif self._cache is not None:
+                    self._asked = ({lesson_id: asked(self._served[lesson_id])
+                                    for lesson_id in (*change.added, *change.changed)},
+                                   list(change.removed))
                 moves = self._renames.standing()
                 rewordings = self._rewordings.standing()
+                kept_asked, self._asked = self._asked, ({}, [])
             if self._cache is not None:
                 if moves != self._moves_kept:
                     self._cache.remember_moves(self.root, moves)
@@ -224,6 +233,7 @@ class Catalog:
                 if rewordings != self._rewordings_kept:
                     self._cache.remember_rewordings(self.root, rewordings)
                     self._rewordings_kept = rewordings
+                self._cache.remember_asked(self.root, *kept_asked)
                 # Files gone (while running, or since the last run, warned of above) are not
                 # "served before" at the next start: only the last run's files are.
                 self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
@@ -297,13 +307,20 @@ class Catalog:
                         listed: dict[str, folder.LessonFile]) -> CatalogChange:
         """``change`` (a start's) with the move warnings standing before it, and one on each
         new file that looks like one of ``before`` (served before the start) moved while the
-        bot was stopped. Hold the lock."""
+        bot was stopped; so too with the questions reworded (warned of before, or while the
+        bot was stopped). Hold the lock."""
         if self._cache is None:
             return change
         self._moves_kept = self._cache.moves(self.root)
         warned = self._renames.restore(self._moves_kept, self._served)
         self._rewordings_kept = self._cache.rewordings(self.root)
         warned += self._rewordings.restore(self._rewordings_kept, self._served)
+        before_asked = self._cache.asked(self.root)
+        now = {lesson_id: asked(lesson) for lesson_id, lesson in self._served.items()}
+        warned += self._rewordings.at_start(before_asked, now, self._served)
+        self._asked = ({lesson_id: kept for lesson_id, kept in now.items()
+                        if before_asked.get(lesson_id) != kept},
+                       [lesson_id for lesson_id in before_asked if lesson_id not in now])
         gone = sorted(before - listed.keys())
         if gone:
             lessons = [lesson for lesson, _, _ in

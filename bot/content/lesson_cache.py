@@ -147,6 +147,11 @@ class LessonCache:
                              "lesson_id TEXT NOT NULL, key TEXT NOT NULL, old_key TEXT NOT "
                              "NULL, old_text TEXT NOT NULL, why TEXT NOT NULL, "
                              "PRIMARY KEY (root, lesson_id, key))")
+            # Each lesson's questions when last served, so that one reworded while the bot
+            # was stopped is warned of at the start.
+            self._db.execute("CREATE TABLE IF NOT EXISTS asked (root TEXT NOT NULL, "
+                             "lesson_id TEXT NOT NULL, questions TEXT NOT NULL, "
+                             "PRIMARY KEY (root, lesson_id))")
             self._db.commit()
         except (OSError, sqlite3.Error) as exc:
             log.warning("lesson cache %s is unusable, parsing every lesson without it: %s",
@@ -341,6 +346,40 @@ class LessonCache:
                         "VALUES (?, ?, ?, ?, ?, ?)",
                         [(folder, lesson_id, key, *entry)
                          for (lesson_id, key), entry in kept.items()])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+
+    def asked(self, root: Path) -> dict[str, str]:
+        """Each lesson's questions of ``root`` when last served (lesson id -> what
+        :func:`bot.content.rewordings.asked` made of them)."""
+        with self._lock:
+            if self._db is None:
+                return {}
+            try:
+                return dict(self._db.execute(
+                    "SELECT lesson_id, questions FROM asked WHERE root = ?",
+                    (_folder(str(root)),)).fetchall())
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be read for the questions served "
+                            "before: %s", self.path, exc)
+                return {}
+
+    def remember_asked(self, root: Path, asked: dict[str, str], gone: Iterable[str]) -> None:
+        """Keep the questions of lessons of ``root`` served now (lesson id -> questions), and
+        forget those of lessons ``gone``."""
+        folder = _folder(str(root))
+        dropped = list(gone)
+        with self._lock:
+            if self._db is None or not (asked or dropped):
+                return
+            try:
+                with self._db:
+                    self._db.executemany("DELETE FROM asked WHERE root = ? AND lesson_id = ?",
+                                         [(folder, lesson_id) for lesson_id in dropped])
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO asked (root, lesson_id, questions) "
+                        "VALUES (?, ?, ?)",
+                        [(folder, lesson_id, kept) for lesson_id, kept in asked.items()])
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 

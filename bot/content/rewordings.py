@@ -1,4 +1,4 @@
-"""Spotting a quiz question reworded while the bot runs.
+"""Spotting a quiz question reworded while the bot runs, or while it was stopped.
 
 Learners' reviews and answers of a question are kept by its key: the key written at the end of
 its heading (``### Which port? {#ssh-port}``), else one from its words
@@ -13,10 +13,11 @@ keep its history, the key it had, written on its heading.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.content.markdown import plain_text
-from bot.content.model import Lesson, Problem, Question, Severity
+from bot.content.model import Choice, Lesson, Problem, Question, Severity
 from bot.content.parser import question_key
 
 CLOSE_WORDING = 0.8
@@ -26,6 +27,20 @@ be taken for one reworded."""
 Kept = dict[tuple[str, str], tuple[str, str, str]]
 """The questions warned of: (lesson id, the question's key now) -> (the key its learners'
 reviews are under, the question's words then, why it was taken for that one reworded)."""
+
+
+def asked(lesson: Lesson) -> str:
+    """A lesson's questions as :meth:`Rewordings.at_start` compares them with the lessons
+    served after a restart (their keys, words and choices' words), in JSON."""
+    return json.dumps([[question.key, question.text, [choice.text for choice in
+                                                      question.choices]]
+                       for question in lesson.questions], ensure_ascii=False)
+
+
+def _questions(kept: str) -> tuple[Question, ...]:
+    """The questions :func:`asked` kept, enough of them to be matched."""
+    return tuple(Question(key, text, tuple(Choice(choice, False, 0) for choice in choices),
+                          "", 0) for key, text, choices in json.loads(kept))
 
 
 def _words(text: str) -> str:
@@ -46,19 +61,20 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _pairs(before: Lesson, after: Lesson) -> list[tuple[Question, Question, str]]:
+def _pairs(before: Sequence[Question],
+           after: Sequence[Question]) -> list[tuple[Question, Question, str]]:
     """The questions of ``after`` that look like one of ``before`` reworded (its key not in
     ``after``), each with that one and why: the same choices (when no other question of either
     version has them: a quiz of true-or-false questions would match any two), or words very
     close. Best matches first, each question in one pair at most."""
-    keys_after = {question.key for question in after.questions}
-    keys_before = {question.key for question in before.questions}
-    gone = [question for question in before.questions if question.key not in keys_after]
-    fresh = [question for question in after.questions if question.key not in keys_before]
+    keys_after = {question.key for question in after}
+    keys_before = {question.key for question in before}
+    gone = [question for question in before if question.key not in keys_after]
+    fresh = [question for question in after if question.key not in keys_before]
     if not gone or not fresh:
         return []
-    shared = {choices for lesson in (before, after)
-              for choices, count in _counts(lesson).items() if count > 1}
+    shared = {choices for questions in (before, after)
+              for choices, count in _counts(questions).items() if count > 1}
     scored: list[tuple[float, int, int, str]] = []
     for new_at, new in enumerate(fresh):
         new_words, new_choices = _words(new.text), _choices(new)
@@ -81,9 +97,9 @@ def _pairs(before: Lesson, after: Lesson) -> list[tuple[Question, Question, str]
     return pairs
 
 
-def _counts(lesson: Lesson) -> dict[tuple[str, ...], int]:
+def _counts(questions: Sequence[Question]) -> dict[tuple[str, ...], int]:
     counts: dict[tuple[str, ...], int] = {}
-    for question in lesson.questions:
+    for question in questions:
         choices = _choices(question)
         counts[choices] = counts.get(choices, 0) + 1
     return counts
@@ -109,23 +125,41 @@ class Rewordings:
             self._forget(place)
         said: list[Problem] = []
         for lesson_id in changed:
-            before, after = old[lesson_id], served[lesson_id]
-            for gone, new, why in _pairs(before, after):
-                entry = self._warned.get((lesson_id, gone.key))
-                self._forget((lesson_id, gone.key))
-                if _written(gone) and _written(new):
-                    continue  # a key written changed for another: the trainer's choice
-                if entry is None:
-                    origin, worded = gone.key, gone.text
-                elif _written(new) and _words(new.text) == _words(gone.text):
-                    # The question warned of, given a key of its own: the trainer's answer
-                    # that it is a new question.
-                    continue
-                else:  # reworded again before the advice was taken: the first key still
-                    origin, worded, _ = entry
-                self._warned[lesson_id, new.key] = (origin, worded, why)
-            said.extend(self._standing(after))
+            self._match(old[lesson_id].questions, served[lesson_id])
+            said.extend(self._standing(served[lesson_id]))
         return said
+
+    def at_start(self, kept: Mapping[str, str], now: Mapping[str, str],
+                 served: Mapping[str, Lesson]) -> list[Problem]:
+        """A start's warnings on questions reworded while the bot was stopped (a `git pull`
+        and a restart): ``kept`` is each lesson's questions as :func:`asked` gave them when
+        last served, ``now`` as it gives them for the lessons ``served`` now, by lesson id."""
+        said: list[Problem] = []
+        for lesson_id, before in sorted(kept.items()):
+            lesson = served.get(lesson_id)
+            if lesson is None or before == now.get(lesson_id):
+                continue
+            self._match(_questions(before), lesson)
+            said.extend(self._standing(lesson))
+        return said
+
+    def _match(self, before: Sequence[Question], after: Lesson) -> None:
+        """Warn of the questions of ``after`` that look like one of ``before`` reworded."""
+        lesson_id = after.id
+        for gone, new, why in _pairs(before, after.questions):
+            entry = self._warned.get((lesson_id, gone.key))
+            self._forget((lesson_id, gone.key))
+            if _written(gone) and _written(new):
+                continue  # a key written changed for another: the trainer's choice
+            if entry is None:
+                origin, worded = gone.key, gone.text
+            elif _written(new) and _words(new.text) == _words(gone.text):
+                # The question warned of, given a key of its own: the trainer's answer
+                # that it is a new question.
+                continue
+            else:  # reworded again before the advice was taken: the first key still
+                origin, worded, _ = entry
+            self._warned[lesson_id, new.key] = (origin, worded, why)
 
     def standing(self) -> Kept:
         """The questions warned of now, to be kept across a restart."""

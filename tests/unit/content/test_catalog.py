@@ -916,3 +916,33 @@ def test_a_reworded_question_warning_stands_after_a_restart_until_the_key_is_tak
     write(lessons / "ssh.md", SSH.format(q="Which port does SSH use?")
           .replace("### Which port does SSH use?\n- [x] 22\n- [ ] 80\n- [ ] 443\n", ""))
     assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
+
+
+def test_a_question_reworded_while_the_bot_was_stopped_is_warned_of_at_the_start(
+        tmp_path: Path) -> None:
+    """A `git pull` and a restart fixed a typo: its learners' reviews were lost silently."""
+    from bot.content.lesson_cache import LessonCache
+    from bot.content.parser import question_key
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(lessons / "ssh.md", SSH.format(q="Wich port does SSH use?"))
+    write(lessons / "other.md", lesson_text("Other"))
+    Catalog(lessons, cache=LessonCache(cache)).load()
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()  # nothing changed
+    write(lessons / "ssh.md", SSH.format(q="Which port does SSH use?"))
+    catalog = Catalog(lessons, cache=LessonCache(cache))
+    [warning] = catalog.load().problems
+    assert (warning.path, warning.line) == ("ssh.md", 8)
+    old = question_key("Wich port does SSH use?")
+    assert "looks like 'Wich port does SSH use?' reworded" in warning.message
+    assert f"'{{#{old}}}'" in warning.message and catalog.problems() == [warning]
+    # It stands at the next start, and goes once the key is written.
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == (warning,)
+    write(lessons / "ssh.md", SSH.format(q=f"Which port does SSH use? {{#{old}}}"))
+    assert catalog.refresh().problems == ()
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
+    # A question deleted while the bot was stopped is no rewording.
+    write(lessons / "ssh.md", SSH.format(q=f"Which port does SSH use? {{#{old}}}").replace(
+        "### Which protocol does SSH encrypt?\n- [x] All of its traffic\n- [ ] Only the "
+        "password\n", ""))
+    assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
