@@ -426,12 +426,13 @@ class Engine:
             return
         meant = misspelt_command(text)
         word = said.strip("?!.,")
-        if meant is not None and open_ask is None and not turn.catalog.knows(word):
+        if meant is not None and not turn.catalog.knows(word):
+            # Asked about with a question open too (it had been looked up: "pasue" gave a
+            # lesson on Pomodoros); the question waits, as after a slashed slip.
             turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
             if meant not in NEVER_ON_YES:
                 turn.offer_command(meant)
-            return
-        if not lessons.lookup(turn, question_text(inbound.text or "")):
+        elif not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
             turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE

@@ -693,6 +693,23 @@ def test_a_slashed_slip_while_a_question_is_open_says_the_question_still_waits(
     assert isinstance(feedback, Feedback) and feedback.correct
 
 
+def test_a_slip_typed_without_its_slash_while_a_question_is_open_is_asked_about_too(
+        say: Say, engine: Engine) -> None:
+    """'pasue' with a quiz question open had been looked up: "(I read: pasue -> pause)" and
+    an unrelated lesson, "not sure this is it", where with no question open (or with the
+    slash) the learner is asked "Did you mean pause?"."""
+    read_lesson(say, MON)
+    assert kinds(say("quiz", at=TUE)) == ["question"]
+    for typed in ("pasue", "lesosn", "Quizz!"):
+        assert kinds(say(typed, at=TUE)) == ["notice:unknown_command",
+                                             "notice:question_open"], typed
+    assert not learner_of(engine).paused
+    say("lesosn", at=TUE)
+    assert kinds(say("yes", at=TUE))[0] == "lesson"  # the command meant, as offered
+    [feedback, *_] = say("2", at=TUE)  # and the question was not lost
+    assert isinstance(feedback, Feedback)
+
+
 def test_a_slip_between_lessons_offered_and_their_number_keeps_the_offer(say: Say) -> None:
     say("hi", at=MON)
     offered = say("zzqx apples bananas", at=MON)
