@@ -20,6 +20,7 @@ from bot.messages import (
     Help,
     LearnerView,
     LessonMessage,
+    Linked,
     Outbound,
     Profile,
     QuestionMessage,
@@ -187,6 +188,14 @@ def test_slack_help_asks_for_words_not_slashes() -> None:
     assert "a slash is for its own commands" in shown and "with or without a slash" not in shown
     # "<topic>" as typed would be a link in mrkdwn: it is escaped, as learners' text is.
     assert "learn &lt;topic&gt;" in shown and "<topic>" not in shown and "<note>" not in shown
+    assert "remove &lt;name&gt;" in shown and "<name>" not in shown
+
+
+def test_a_placeholder_in_a_shared_template_is_no_link_in_mrkdwn() -> None:
+    """'"push <platform>"' after "link CODE" and '"topics add/remove <name>"' in help went to
+    Slack as typed: mrkdwn shows <platform> as a link named "platform" to nowhere."""
+    [linked] = render(Linked(("slack", "telegram"), "slack"))
+    assert '"push &lt;platform&gt;" changes that' in linked.blocks[0]["text"]["text"]
 
 
 def test_text_messages_join_and_a_question_stands_alone() -> None:
