@@ -185,19 +185,24 @@ def _text(value: Any, limit: int, plain_only: bool = False) -> None:
         raise BlockKitError(f"text must be 1 to {limit} characters")
 
 
+_OPENERS = ("http://", "https://", "mailto:", "@", "#", "!")
+"""What may follow a bare ``<``: a link, a mention, a channel, a special (``<!date^...>``)."""
+
+
 def entities_ok(text: str) -> bool:
-    """Slack's rule for mrkdwn: a bare ``<`` only opens ``<url|label>``, ``<@U..>`` and kin;
-    a bare ``&`` only starts ``&amp;``, ``&lt;``, ``&gt;``."""
+    """Slack's rule for mrkdwn: a bare ``<`` only opens ``<url|label>``, ``<@U..>`` and kin
+    (Slack shows ``<name>`` as a link to "name"); a bare ``&`` only starts ``&amp;``, ``&lt;``,
+    ``&gt;``."""
     index = 0
     while (index := text.find("&", index)) != -1:
         if not text.startswith(("&amp;", "&lt;", "&gt;"), index):
             return False
         index += 1
     depth = 0
-    for char in text:
+    for at, char in enumerate(text):
         if char == "<":
             depth += 1
-            if depth > 1:
+            if depth > 1 or not text.startswith(_OPENERS, at + 1):
                 return False
         elif char == ">":
             if depth == 0:

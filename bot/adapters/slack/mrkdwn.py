@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlparse
 
 import emoji
 
@@ -65,6 +66,10 @@ def emojis(text: str) -> str:
     if plain == text:
         return text
     return plain.strip() or "🙂"
+
+
+_LINK_SCHEMES = ("http", "https", "mailto")
+"""Links mrkdwn opens; any other keeps only its words."""
 
 
 def link(url: str, label: str) -> str:
@@ -213,6 +218,10 @@ class _Writer(MarkdownWalker):
 
     @staticmethod
     def _link(url: str, label: str) -> str:
+        if urlparse(url).scheme not in _LINK_SCHEMES:
+            # A handout beside the lesson, an #anchor, a tel: number: Slack would open nothing
+            # (or read <#steps> as a channel), so its words alone, as Telegram shows them.
+            return label
         # The label is already mrkdwn; inside <...|...> only its text survives, so strip markup.
         plain = label.replace("*", "").replace("_", "").replace("`", "").replace("~", "")
         target = escape(url.replace("|", "%7C"))

@@ -85,6 +85,17 @@ def test_markdown_becomes_mrkdwn() -> None:
     assert "> quoted" in paragraphs and paragraphs[-1] == "~gone~ a &lt; b"
 
 
+def test_a_link_slack_cannot_open_is_its_words_as_on_telegram() -> None:
+    """A handout beside the lesson ("[the checklist](checklist.pdf)"), an anchor or a phone
+    number had been a link in mrkdwn that opens nothing (Slack reads <checklist.pdf|...> as
+    a web address); Telegram shows their words alone."""
+    [paragraph] = from_markdown("Print [the **checklist**](checklist.pdf), see [below](#steps), "
+                                "call [the desk](tel:+4930123) or [mail us](mailto:a@e.com).")
+    assert paragraph == ("Print the *checklist*, see below, call the desk or "
+                         "<mailto:a@e.com|mail us>.")
+    assert entities_ok(paragraph)
+
+
 def test_a_lesson_is_header_context_image_and_sections() -> None:
     [message] = render(LessonMessage(lesson(image="https://cdn.example/p.png")))
     kinds = [block["type"] for block in message.blocks]
@@ -340,11 +351,12 @@ def test_a_link_to_a_lesson_is_its_words_and_how_to_open_it_not_a_dead_link() ->
     text = shown(message.blocks)
     assert f"See {HINT} first" in text
     assert "<passwords.md" not in text
-    # Not a lesson the engine knows (a draft, a missing file): a link, as before.
-    assert "<vpn.md|the VPN>" in text and "<https://example.com|the wiki>" in text
+    # Not a lesson the engine knows (a draft, a missing file): its words, as on Telegram
+    # (it had been a link that opens nothing); a web address stays a link.
+    assert "or _the VPN_ and" in text and "<https://example.com|the wiki>" in text
     check_blocks(message.blocks)
     [before] = render(LessonMessage(lesson(body=body)))
-    assert "<passwords.md#managers|Strong passwords>" in shown(before.blocks)
+    assert "See Strong passwords first" in shown(before.blocks)
     assert paragraphs_of("[**Strong** passwords](passwords.md#managers)") == [
         '*Strong* passwords (type "learn Strong &lt;passwords&gt; &amp; you")']
 
