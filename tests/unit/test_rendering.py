@@ -116,7 +116,7 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Not quite. The answer: 2) B\nBecause B.\nYou have mastered this question: it will rest "
      "for a long while.\nPoints: 3."),
     (LookupAnswer("q", LESSON, (LESSON,), (("tite", "title"), ("lern", "learn"))),
-     "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Goal: Learn it\n\nBody "
+     "(I read: tite -> title, lern -> learn)\n# Title\n3 min · Basics · Goal: Learn it\n\nBody "
      '**text**.\n\nRelated: "Title" (type "learn" and a title).'),
     (NoMatch("xyz", ("A", "B")),
      'I have no lesson on "xyz".\nDid you mean:\n1. A\n2. B\nReply with its number to read one.'),
@@ -292,11 +292,11 @@ RENDERED: list[tuple[Outbound, str]] = [
      "lesson will come back for review, from your next workday on.)\n\n(Read it? Type "
      '"done": it then counts, with its points and your streak day.)'),
     (LookupAnswer("q", LESSON, (), add="add:x"),
-     '# Title\n3 min · Goal: Learn it\n\nBody **text**.\n\n(Type "add" to have its questions '
+     '# Title\n3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(Type "add" to have its questions '
      "come back for review.)"),
     (LookupAnswer("q", LESSON, (), unsure=True),
      "I'm not sure this is what you asked, but it is the closest lesson I have:\n# Title\n"
-     "3 min · Goal: Learn it\n\nBody **text**.\n\n(Not it? Say \"not what I asked\" and I'll "
+     "3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(Not it? Say \"not what I asked\" and I'll "
      "pass your question on to the trainers.)"),
     (LessonRead("Title", 5, 20), '"Title" counts as read: +5 points (20 in all).'),
     (DashboardLink("https://x.example/dashboard/signin?token=abc", 10),

@@ -395,3 +395,14 @@ def test_a_question_its_poll_and_feedback_say_how_to_open_a_linked_lesson() -> N
         QuestionMessage(lesson(), asked, 1, links=LINKS))
     assert isinstance(poll, Poll)
     assert poll.question == f"Read {HINT}?" and poll.explanation == f"See {HINT} again."
+
+
+def test_a_looked_up_lesson_names_its_track_as_a_pushed_one_does() -> None:
+    """A lesson found by a question said "2 min · Goal: ..." where the same lesson pushed, and
+    either on Slack, named its track."""
+    from bot.messages import LookupAnswer
+
+    tracked = replace(lesson(), track="security-basics", objective="Spot it")
+    renderer = TelegramRenderer(GOOD)
+    for message in (LessonMessage(tracked), LookupAnswer("q", tracked)):
+        assert "2 min · Security basics · Goal: Spot it" in seen(renderer.html(message)), message
