@@ -486,6 +486,11 @@ class Profile:
     """No lesson of the library is in the learner's topics now (so none is left either)."""
     next_day: str = ""
     """That day's name ('Mon') when it is not tomorrow (a Friday's next is Monday)."""
+    topic_lessons: int | None = None
+    """How many of the library's lessons are in the learner's topics, the lessons they get
+    (None: no topics chosen, so every lesson is theirs and ``lessons_total`` says it)."""
+    topic_read: int = 0
+    """Of those, how many the learner has read."""
 
 
 @dataclass(frozen=True)

@@ -182,11 +182,16 @@ def waiting_keys(turn: Turn, cards: list[Card] | None = None) -> set[tuple[str, 
 
 def standing(turn: Turn) -> Profile:
     """What `me` and the App Home show (:func:`progress.profile`), with today's reviews those
-    `quiz` would ask now; the learner's cards are read once for both counts."""
+    `quiz` would ask now (the learner's cards are read once for both counts) and the lessons
+    of their topics, read and in all."""
     cards = turn.unit.cards.all(turn.learner.id)
+    mine = lessons.in_topics(turn)
+    read = turn.read()
     return replace(progress.profile(turn, waiting_keys(turn, cards), cards),
                    lessons_left=lessons.next_lesson(turn) is not None,
-                   none_in_topics=not lessons.in_topics(turn))
+                   none_in_topics=not mine,
+                   topic_lessons=len(mine) if turn.learner.topics else None,
+                   topic_read=sum(lesson.id in read for lesson in mine))
 
 
 def ask_next(turn: Turn, push: bool = False) -> bool:

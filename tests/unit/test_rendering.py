@@ -153,6 +153,15 @@ RENDERED: list[tuple[Outbound, str]] = [
      "Ann: 42 points (7 this week).\nStreak: 0 days (best 3).\n"
      "Lessons: 28 of 28 read; 9 questions mastered. You have read every lesson in your topics: a new one "
      "comes when a trainer adds it.\nReviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
+    # Topics chosen: the lessons they will get first, the library's beside them.
+    (Profile(LEARNER, 42, 7, StreakView(0, 0, 0), (), 3, 28, 0, topic_lessons=9, topic_read=2),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 0).\nLessons: 2 of 9 read in your "
+     "topics, 3 of 28 in the whole library; 0 questions mastered.\nReviews: 0 due today, 0 "
+     "tomorrow.\nBadges: none yet."),
+    # Topics that hold every lesson: the library's count alone.
+    (Profile(LEARNER, 42, 7, StreakView(0, 0, 0), (), 3, 28, 0, topic_lessons=28, topic_read=3),
+     "Ann: 42 points (7 this week).\nStreak: 0 days (best 0).\nLessons: 3 of 28 read; 0 "
+     "questions mastered.\nReviews: 0 due today, 0 tomorrow.\nBadges: none yet."),
     (Profile(LEARNER, 42, 7, StreakView(3, 5, 2), ("First lesson",), 4, 28, 1),
      "Ann: 42 points (7 this week).\nStreak: 3 days (best 5), 2 streak freezes in reserve.\n"
      "Lessons: 4 of 28 read; 1 question mastered.\nReviews: 0 due today, 0 tomorrow.\n"

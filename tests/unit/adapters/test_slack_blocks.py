@@ -273,6 +273,10 @@ def test_the_app_home_puts_tracks_reviews_and_badges_on_lines_of_their_own() -> 
         in lines
     assert ":round_pushpin: *Tracks:* Git basics 3/7" in lines
     assert ":medal: *Badges:* First lesson, Track &amp; field" in lines
+    assert ":books: *Lessons:* 4 of 28 read; 1 question mastered" in lines
+    mine = replace(profile(topics=("git",)), topic_lessons=9, topic_read=2)
+    assert (":books: *Lessons:* 2 of 9 read in your topics, 4 of 28 in the whole library; "
+            "1 question mastered") in BlockRenderer().profile_lines(mine).splitlines()
 
 
 def test_the_app_home_of_a_learner_on_holiday_or_stopped_shows_no_lesson_date() -> None:

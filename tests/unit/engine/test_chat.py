@@ -345,6 +345,23 @@ def test_me_counts_the_lessons_read_of_the_library_as_it_is_now(
     assert isinstance(me, Profile) and (me.lessons_read, me.lessons_total) == (1, 2)
 
 
+def test_me_counts_the_lessons_of_the_learners_topics_beside_the_library(
+        say: Say) -> None:
+    """A learner of one topic was told "0 of 3 read", the library's lessons, not theirs."""
+    say("hi", at=MON)
+    [me] = say("me", at=MON)
+    assert isinstance(me, Profile) and me.topic_lessons is None  # every lesson is theirs
+    say("topics extra", at=MON)
+    read_lesson(say, MON)  # Three, the one lesson in "extra"
+    [me] = say("me", at=MON)
+    assert isinstance(me, Profile)
+    assert (me.topic_read, me.topic_lessons, me.lessons_read, me.lessons_total) == (1, 1, 1, 3)
+    say("topics basics", at=MON)
+    [me] = say("me", at=MON)
+    assert isinstance(me, Profile)
+    assert (me.topic_read, me.topic_lessons, me.lessons_read, me.lessons_total) == (0, 2, 1, 3)
+
+
 def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
     say("hi", at=MON)
     [one] = say("lesson", at=MON)  # basics/one
