@@ -102,11 +102,13 @@ async def test_a_pushed_quiz_poll_comes_back_in_sent_not_through_the_host(
     recipient = Recipient(1, Platform.TELEGRAM, str(ADA), str(ADA))
     sent = await adapter.send(recipient, [a_question(7), Notice(NoticeCode.BUDGET_DONE)],
                               progress=progress)
-    poll, notice = telegram.sent_to(ADA)
-    assert poll.poll is not None and notice.method == "sendMessage"
+    intro, poll, notice = telegram.sent_to(ADA)  # the poll named first, as buttons are
+    assert intro.text.startswith("Question") and poll.poll is not None
+    assert notice.method == "sendMessage"
     assert sent.polls == (PollSent(poll.poll["id"], 7),)
-    assert sent.message_id == str(poll.message_id) and sent.chat_id is None
-    assert progressed == [(1, Sent(str(poll.message_id), None, (PollSent(poll.poll["id"], 7),)))]
+    assert sent.message_id == str(intro.message_id) and sent.chat_id is None
+    assert progressed == [(1, Sent(str(intro.message_id), None, ())),
+                          (2, Sent(str(poll.message_id), None, (PollSent(poll.poll["id"], 7),)))]
     assert host.polls == []  # the dispatcher records it, with the delivery
 
 
@@ -114,8 +116,8 @@ async def test_a_quiz_poll_in_a_reply_is_told_to_the_host(
         telegram: FakeTelegram, polls_adapter: tuple[TelegramAdapter, ScriptedHost]) -> None:
     _, host = polls_adapter
     telegram.push_message(ADA, "quiz")
-    [poll] = await telegram.wait_sent(1, ADA)
-    assert poll.poll is not None
+    [intro, poll] = await telegram.wait_sent(2, ADA)
+    assert intro.text.startswith("Question") and poll.poll is not None
     await telegram.wait_for(lambda: bool(host.polls))
     assert host.polls == [(Platform.TELEGRAM, poll.poll["id"], 8)]
 

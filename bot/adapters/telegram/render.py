@@ -244,19 +244,20 @@ class TelegramRenderer:
         return self._renderer.phrase("question_submit")
 
     def question(self, message: QuestionMessage) -> list[Part]:
-        """A quiz question: a native quiz poll when asked for and it fits, else text with an
-        inline keyboard (single choice: one press answers; select-all: tick, then Submit). A
-        baseline check's question is never a quiz poll: a poll shows the right answer."""
+        """A quiz question: a native quiz poll when asked for and it fits (after a text that
+        names it, as a question with buttons is named), else text with an inline keyboard
+        (single choice: one press answers; select-all: tick, then Submit). A baseline check's
+        question is never a quiz poll: a poll shows the right answer."""
         question, ask_id = message.question, message.ask_id
         if self.quiz_style == "poll" and message.check != "pre" and not message.levels:
             poll = as_poll(question, ask_id, message.number, message.of,
                            self._renderer.link_hints(message.links))
-            if poll is not None and question.detail:  # the situation goes first, as text
+            if poll is not None:
+                # Named first, as a question with buttons is ("Question 2 of 5 (lesson)"),
+                # with its situation, if any: a poll holds only the question and choices.
                 intro = self.phrase("poll_intro", lesson=message.lesson, question=question,
                                     number=message.number, of=message.of, links=message.links)
                 return [*(Text(piece) for piece in split_html(intro, MESSAGE_LIMIT)), poll]
-            if poll is not None:
-                return [poll]
         pieces = split_html(self.html(message), MESSAGE_LIMIT)
         if len(question.correct_indexes) > 1:
             keyboard = multi_keyboard(ask_id, [b.label for b in message.buttons], 0,
@@ -335,7 +336,8 @@ def parse_multi(data: str) -> tuple[int, int, int | None] | None:
 def as_poll(question: Question, ask_id: int, number: int = 0, of: int = 0,
             hints: Mapping[str, str] | None = None) -> Poll | None:
     """The question as a native quiz poll, or None when it does not fit Telegram's poll limits
-    (it then goes out with buttons). A question's detail, if any, goes in a message before.
+    (it then goes out with buttons). A message before it names the question (its place and
+    lesson) and holds its detail, if any.
     In a pushed set, the poll's text starts with its place ("2/5 · "), room permitting.
     ``hints``: how to open the lessons its links lead to, by link (plain text)."""
     text = plain_text(question.text, hints)

@@ -297,6 +297,23 @@ def test_a_poll_questions_situation_comes_first_as_text() -> None:
     assert seen(intro.html) == "Question (Mail & you)\nYour boss & you."
 
 
+def test_a_poll_question_is_named_first_as_a_question_with_buttons_is() -> None:
+    """A typed `quiz` had sent the bare poll: no "Question (lesson)" as buttons have."""
+    renderer = TelegramRenderer(GOOD, quiz_style="poll")
+    asked = renderer.parts(QuestionMessage(lesson(title="Mail & you"), question(), 3))
+    intro, poll = asked
+    assert isinstance(intro, Text) and isinstance(poll, Poll) and not intro.keyboard
+    assert seen(intro.html) == "Question (Mail & you)"
+    intro, poll = renderer.parts(QuestionMessage(lesson(title="Mail & you"), question(), 3,
+                                                 number=2, of=5))
+    assert isinstance(intro, Text) and isinstance(poll, Poll)
+    assert seen(intro.html) == "Question 2 of 5 (Mail & you)"
+    [buttons] = TelegramRenderer(GOOD).parts(QuestionMessage(lesson(title="Mail & you"),
+                                                             question(), 3, number=2, of=5))
+    assert isinstance(buttons, Text)
+    assert seen(buttons.html).startswith("Question 2 of 5 (Mail & you)\n")
+
+
 # -- splitting ---------------------------------------------------------------------------------
 
 
@@ -391,7 +408,7 @@ def test_a_question_its_poll_and_feedback_say_how_to_open_a_linked_lesson() -> N
     assert isinstance(text, Text) and f"Read {HINT}?" in seen(text.html)
     told = renderer.html(Feedback(lesson(), asked, False, (0,), False, 3, links=LINKS))
     assert f"See {HINT} again." in seen(told)
-    [poll] = TelegramRenderer(GOOD, quiz_style="poll").parts(
+    [_, poll] = TelegramRenderer(GOOD, quiz_style="poll").parts(
         QuestionMessage(lesson(), asked, 1, links=LINKS))
     assert isinstance(poll, Poll)
     assert poll.question == f"Read {HINT}?" and poll.explanation == f"See {HINT} again."
