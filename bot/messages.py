@@ -819,6 +819,10 @@ class Rated:
     ask_comment: bool = False
     comment: str = ""
     """The words kept with the rating, when the learner gave them at once."""
+    can_pass_on: bool = False
+    """Rated not useful, the lesson is one a question found whose question can still go to
+    the trainers ("not what I asked"): the reply says how, as the rating alone does not pass
+    it on (the lesson may have answered it, and been disliked all the same)."""
 
 
 @dataclass(frozen=True)

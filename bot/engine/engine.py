@@ -394,6 +394,8 @@ class Engine:
                 voice.keep(turn, awaited)  # "2" picks a lesson offered, and is no comment
                 return
             if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
+                if says_not_it(text) and voice.not_it_reply(turn, awaited):
+                    return  # a looked-up lesson rated down: its question goes on after all
                 voice.reply(turn, awaited, text, kept_word)
                 return
         if says_not_it(text):

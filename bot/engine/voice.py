@@ -108,19 +108,20 @@ def press(turn: Turn, value: str, find: dict[str, Lesson]) -> bool:
     return True
 
 
-def rate(turn: Turn, lesson: Lesson, useful: bool, comment: str = "") -> None:
+def rate(turn: Turn, lesson: Lesson, useful: bool, comment: str = "",
+         can_pass_on: bool = False) -> None:
     """Keep the learner's verdict (a second one replaces the first); "not useful" without
-    words invites a word on what was missing."""
+    words invites a word on what was missing. ``can_pass_on``: see :attr:`Rated.can_pass_on`."""
     voices, learner_id = turn.unit.voices, turn.learner.id
     voices.rate(learner_id, lesson.id, useful, turn.now)
     if comment:
         voices.comment(learner_id, lesson.id, comment, turn.now)
-        turn.say(Rated(lesson.title, useful, comment=comment))
+        turn.say(Rated(lesson.title, useful, comment=comment, can_pass_on=can_pass_on))
     elif useful or voices.awaited(learner_id) is not None:  # one invitation at a time
-        turn.say(Rated(lesson.title, useful))
+        turn.say(Rated(lesson.title, useful, can_pass_on=can_pass_on))
     else:
         voices.await_reply(learner_id, COMMENT, lesson.id, "", turn.now)
-        turn.say(Rated(lesson.title, False, ask_comment=True))
+        turn.say(Rated(lesson.title, False, ask_comment=True, can_pass_on=can_pass_on))
 
 
 def verdict(args: str) -> tuple[bool | None, str]:
@@ -147,25 +148,48 @@ def verdict(args: str) -> tuple[bool | None, str]:
 
 def rate_command(turn: Turn, args: str) -> None:
     """`rate up|down [words]`: rate the lesson read last, or the one looked up since (the
-    console's buttons)."""
+    console's buttons). A looked-up lesson rated down is only rated: it may have answered
+    the question and been disliked all the same; "not what I asked" passes the question on."""
     hold(turn)  # typed like a button: a reflection asked with it stays open
     useful, comment = verdict(args)
-    lesson, read_at = last_read(turn)
-    learner = turn.learner
-    looked_up = turn.catalog.get(learner.last_lookup) if learner.last_lookup else None
-    if looked_up is not None and useful is not None and (
-            read_at is None or (learner.last_query_at is not None
-                                and learner.last_query_at > read_at)):
-        # A lesson looked up since the last one read (or none read): that is the one rated.
+    lesson, _ = last_read(turn)
+    looked_up = looked_up_since_read(turn)
+    if looked_up is not None and useful is not None:
         lesson = looked_up
-        if not useful and not comment and not_it(turn):
-            return
     if lesson is None:
         turn.say(Notice(NoticeCode.NOTHING_TO_RATE))
     elif useful is None:
         turn.say(Notice(NoticeCode.RATE_HOW))
     else:
-        rate(turn, lesson, useful, comment.strip()[:2000])
+        rate(turn, lesson, useful, comment.strip()[:2000],
+             can_pass_on=not useful and lesson is looked_up and passable(turn))
+
+
+def looked_up_since_read(turn: Turn) -> Lesson | None:
+    """The lesson a question found since the learner last read one (or with none read):
+    the one `rate` rates; None when a lesson read since is."""
+    learner = turn.learner
+    looked_up = turn.catalog.get(learner.last_lookup) if learner.last_lookup else None
+    _, read_at = last_read(turn)
+    if looked_up is None or (read_at is not None and (learner.last_query_at is None
+                                                      or learner.last_query_at <= read_at)):
+        return None
+    return looked_up
+
+
+def not_it_reply(turn: Turn, awaited: Awaited) -> bool:
+    """"Not what I asked" as the word invited after rating a looked-up lesson down: its
+    question is passed on (:func:`not_it`) rather than kept as a comment. False when the
+    invitation is about another lesson, or the question is passed on already."""
+    lesson = looked_up_since_read(turn)
+    return awaited.kind == COMMENT and lesson is not None and \
+        awaited.lesson_id == lesson.id and not_it(turn)
+
+
+def passable(turn: Turn) -> bool:
+    """Whether the question of the lesson looked up last can still go to the trainers (see
+    :func:`not_it`)."""
+    return turn.learner.last_query is not None and asked_lately(turn)
 
 
 def not_it(turn: Turn) -> bool:
@@ -175,7 +199,7 @@ def not_it(turn: Turn) -> bool:
     learner = turn.learner
     query, lesson_id = learner.last_query, learner.last_lookup
     lesson = turn.catalog.get(lesson_id) if lesson_id else None
-    if query is None or lesson is None or not asked_lately(turn):
+    if query is None or lesson is None or not passable(turn):
         return False  # "that's wrong" days later is about something else
     turn.unit.lookups.miss(turn.learner.id, query, turn.now)
     voices = turn.unit.voices

@@ -346,6 +346,16 @@ RENDERED: list[tuple[Outbound, str]] = [
      'Thanks for saying so. What would have made "Title" useful? Type it and I\'ll pass it on '
      "to the trainers (or just carry on)."),
     (Rated("Title", True), 'Thanks: glad "Title" was useful.'),
+    # A looked-up lesson rated down: the question goes on only with "not what I asked".
+    (Rated("Title", False, ask_comment=True, can_pass_on=True),
+     'Thanks for saying so. What would have made "Title" useful? Type it and I\'ll pass it on '
+     'to the trainers (or just carry on). If it did not answer your question at all, say "not '
+     'what I asked" and I\'ll pass the question on too, as one without a good lesson yet.'),
+    (Rated("Title", False, comment="too long", can_pass_on=True),
+     'Thanks: your rating of "Title" and your words go to the trainers. If it did not answer '
+     'your question at all, say "not what I asked" and I\'ll pass the question on too, as one '
+     "without a good lesson yet."),
+    (Rated("Title", True, can_pass_on=True), 'Thanks: glad "Title" was useful.'),
     (FlagNoted("Which one is right?"), 'Thanks: a trainer will look at "Which one is right?".'),
     (FlagNoted('Someone from "the IT help desk" phones'),  # no quotes in quotes
      'Thanks: a trainer will look at \u201cSomeone from "the IT help desk" phones\u201d.'),

@@ -321,15 +321,53 @@ def test_not_what_i_asked_needs_a_looked_up_lesson(say: Say, database: Database)
     assert ratings(database) == []
 
 
-def test_rate_down_after_a_lookup_with_nothing_read_rejects_the_looked_up_lesson(
+def test_rate_down_after_a_lookup_rates_the_looked_up_lesson_and_passes_no_question_on(
         say: Say, database: Database) -> None:
+    """It had said the question went to the trainers "as a question without a good lesson"
+    when the lesson found was the right one and only disliked."""
     say("hi", at=MON)
     answer = looked_up(say, "tell me about bananas", MON)
+    title = answer.lesson.title
     [reply] = say("rate down", at=MON)
-    assert reply == NotIt("tell me about bananas", answer.lesson.title)
+    assert reply == Rated(title, False, ask_comment=True, can_pass_on=True)
+    assert misses(database) == []  # not on the trainers' list of unanswered questions
+    assert ratings(database) == [(answer.lesson.id, False, "")]
+    assert say("Too long for a Monday", at=MON) == [Noted("comment", title)]
+    assert misses(database) == []
+    assert ratings(database) == [(answer.lesson.id, False, "Too long for a Monday")]
+    # Words with the verdict: kept with it, and still no question passed on.
+    assert say("rate down way too long", at=MON) == [
+        Rated(title, False, comment="way too long", can_pass_on=True)]
+    assert misses(database) == []
+    # "Not what I asked" after it is what passes the question on.
+    assert say("not what I asked", at=MON) == [NotIt("tell me about bananas", title)]
     assert misses(database) == ["tell me about bananas"]
     say("what about bananas then", at=MON)
     assert say("rate up", at=MON) == [Rated(answer.lesson.title, True)]
+
+
+def test_not_what_i_asked_as_the_word_on_a_looked_up_lesson_rated_down_passes_it_on(
+        say: Say, database: Database) -> None:
+    """The reply to "what would have made it useful?" may be that it answered something
+    else: that is the question passed on, not a comment."""
+    say("hi", at=MON)
+    answer = looked_up(say, "tell me about bananas", MON)
+    say("rate down", at=MON)
+    assert say("that's not what I asked", at=MON) == [
+        NotIt("tell me about bananas", answer.lesson.title)]
+    assert misses(database) == ["tell me about bananas"]
+    assert ratings(database) == [(answer.lesson.id, False,
+                                  "Not what I asked: tell me about bananas")]
+
+
+def test_rate_down_names_not_what_i_asked_only_while_the_question_can_go_on(
+        say: Say, database: Database) -> None:
+    say("hi", at=MON)
+    answer = looked_up(say, "tell me about bananas", MON)
+    later = MON + timedelta(minutes=31)  # "not what I asked" is about something else now
+    assert say("rate down", at=later) == [Rated(answer.lesson.title, False, ask_comment=True)]
+    assert say("not what I asked", at=later) == [Noted("comment", answer.lesson.title)]
+    assert misses(database) == []
 
 
 def test_rate_after_a_lookup_rates_the_lesson_looked_up_not_the_one_read_before(
@@ -341,8 +379,8 @@ def test_rate_after_a_lookup_rates_the_lesson_looked_up_not_the_one_read_before(
     answer = looked_up(say, "three", later)
     assert answer.lesson.title == "Three"
     assert say("rate up", at=later) == [Rated("Three", True)]
-    [reply] = say("rate down", at=later)  # a verdict on the answer: "not what I asked"
-    assert reply == NotIt("three", "Three")
+    [reply] = say("rate down", at=later)  # a verdict on the answer, not "not what I asked"
+    assert reply == Rated("Three", False, ask_comment=True, can_pass_on=True)
     tue = MON + timedelta(days=1)
     say("lesson", at=tue)
     say("done", at=tue)  # Two read after the lookup: the rating is Two's again
