@@ -130,7 +130,9 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     """Give the learner a lesson: ``chosen`` (kept on a delivery being composed again) if it
     is still in the library, else the next one. Asked for with none left, say so. The day's
     push sends nothing when the learner already asked for a lesson today: one a day is the
-    rhythm, and a second had come minutes after one asked for at 08:55 (or after `resume`)."""
+    rhythm, and a second had come minutes after one asked for at 08:55 (or after `resume`).
+    One asked for on holiday is extra: `resume` gives the day's own (see
+    :func:`bot.engine.settings.extra_from_holiday`)."""
     if scheduled and chosen is None and got_one_today(turn):
         return
     lesson = (turn.catalog.get(chosen) if chosen else None) or next_lesson(turn)

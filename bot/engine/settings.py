@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.engine import calendar, progress
+from bot.engine import calendar, lessons, progress
 from bot.engine.reviewer import remember
 from bot.engine.turn import Turn
 from bot.messages import (
@@ -248,7 +248,9 @@ def pause(turn: Turn, args: str = "") -> None:
 
 
 def resume(turn: Turn) -> None:
-    """Back from a holiday or a stop; a holiday moves the reviews by the days away."""
+    """Back from a holiday or a stop; a holiday moves the reviews by the days away. A lesson
+    asked for on holiday is extra: back on a learning day that brought one, the day's own
+    comes with the welcome back (see :func:`extra_from_holiday`)."""
     learner = turn.learner
     if not learner.paused and not learner.stopped:
         turn.say(Notice(NoticeCode.NOT_PAUSED))
@@ -268,6 +270,18 @@ def resume(turn: Turn) -> None:
         # it does (a freeze in reserve would cover it, as the reminder reckons).
         keep_today = progress.streak_at_risk(turn)
     turn.say(Resumed(held, keep_today, turn.view()))
+    if held and extra_from_holiday(turn):
+        lessons.send_lesson(turn, scheduled=False)
+
+
+def extra_from_holiday(turn: Turn) -> bool:
+    """Back on a learning day from a holiday begun before it, with a lesson asked for today
+    (so on holiday) and another to come: the lesson hour would send nothing, as it cannot
+    tell that lesson from one asked for today after the holiday (a lesson records how it
+    came, not whether the learner was away), so the day's lesson is to come now."""
+    workdays = turn.learner.workdays
+    return bool(workdays) and calendar.is_workday(turn.today, workdays) and \
+        lessons.got_one_today(turn) and lessons.next_lesson(turn) is not None
 
 
 def catch_up(turn: Turn, served: Collection[DeliveryKind] = ()) -> None:

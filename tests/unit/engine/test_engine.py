@@ -341,6 +341,55 @@ def test_a_lesson_read_on_holiday_neither_adds_to_the_streak_nor_breaks_it(
         assert Streaks(session).get(learner.id).current == 3
 
 
+def test_a_lesson_asked_for_on_holiday_is_extra_and_the_day_back_brings_its_own(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """A lesson asked for on holiday had taken the place of the day's: back the same day,
+    the lesson hour sent nothing, though the welcome back said to read today's lesson to
+    keep the streak (and the one read on holiday adds no streak day)."""
+    more_lessons(engine, lessons)
+    read_lesson(say, MON)
+    read_lesson(say, MON + timedelta(days=1))
+    say("pause", at=MON + timedelta(days=2, hours=-1))  # Wednesday 08:00
+    thursday = MON + timedelta(days=3, hours=-1)  # 08:00, still away
+    [away, *_] = say("lesson", at=thursday)
+    say("done", at=thursday)
+    assert isinstance(away, LessonMessage)
+    back = thursday + timedelta(hours=2)  # 10:00: the day's lesson time has passed
+    replies = say("resume", at=back)
+    assert resumed(replies) == [(1, 2)]  # "read today's lesson ... to keep your 2-day streak"
+    [day] = [reply for reply in replies if isinstance(reply, LessonMessage)]
+    assert day.lesson.id != away.lesson.id
+    with engine.store.session() as session:
+        learner = Learners(session).find("console", "ann")
+        assert learner is not None
+    assert deliver(engine, learner.id, "lesson", back) == []  # it came: not twice
+    say("done", at=back)
+    with engine.store.session() as session:
+        assert Streaks(session).get(learner.id).current == 3
+    # Back before the lesson time: the day's lesson comes with the welcome back too (the
+    # lesson hour cannot tell the one asked for on holiday from one asked for since).
+    say("pause", at=back)
+    monday = MON + timedelta(days=7, hours=-2)  # 07:00
+    [away, *_] = say("lesson", at=monday)
+    replies = say("resume", at=monday + timedelta(minutes=30))
+    [day] = [reply for reply in replies if isinstance(reply, LessonMessage)]
+    assert day.lesson.id != away.lesson.id
+    assert deliver(engine, learner.id, "lesson", MON + timedelta(days=7)) == []
+
+
+def test_a_lesson_asked_for_on_the_day_a_holiday_began_still_takes_the_days_place(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """Paused and back the same day: the pause's hour is not kept, so a lesson asked for
+    that day may have come before it, and it stays the day's (as on any day)."""
+    more_lessons(engine, lessons)
+    say("hi", at=MON - timedelta(hours=2))
+    say("lesson", at=MON - timedelta(hours=2))  # 07:00
+    say("pause", at=MON - timedelta(hours=1))
+    replies = say("resume", at=MON - timedelta(minutes=30))
+    assert resumed(replies) == [(0, 0)]
+    assert not any(isinstance(reply, LessonMessage) for reply in replies)
+
+
 def test_workdays_missed_before_a_holiday_still_count_after_it(
         say: Say, engine: Engine, lessons: Path) -> None:
     more_lessons(engine, lessons)
