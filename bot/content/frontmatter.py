@@ -334,10 +334,12 @@ def _escape_slip(node: yaml.ScalarNode, rows: list[str], key: str,
             what = _SURPRISING.get(code)
         if what is None:
             continue
-        said = (f"'{found.group(0)}' in {written if whole else _shortened(written)} is read as "
-                f"{what}: inside double quotes a backslash starts an escape; to keep the "
+        # Written out whole only when on one line: a problem is said on one line.
+        one_line = whole and first.line == last.line
+        said = (f"'{found.group(0)}' in {written if one_line else _shortened(written)} is read "
+                f"as {what}: inside double quotes a backslash starts an escape; to keep the "
                 "backslash as typed, ")
-        fix = _backslashes_kept(key, written) if whole and first.line == last.line else \
+        fix = _backslashes_kept(key, written) if one_line else \
             ("quote the value with single quotes, which keep a backslash as it is, or write "
              "each backslash twice ('\\\\')")
         return first.line + written.count("\n", 0, found.start()), said + fix

@@ -1226,3 +1226,15 @@ def test_a_key_is_shown_by_no_renderer() -> None:
     for text in shown:
         assert "Which port does SSH use by default?" in text.replace("*", ""), text
         assert "ssh-port" not in text and "{#" not in text, text
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_an_escape_warning_on_a_value_over_two_lines_is_one_line(newline: str) -> None:
+    """`lessons check` says one problem a line: the value was quoted as written, its line
+    break with it, and the warning ran onto a second line with no 'path:line:' before it."""
+    text = newline.join(['---', 'title: "Where files go:', '  C:\\temp, mostly"', '---', 'Body.', ''])
+    _, problems = parse_lesson(text, "x.md")
+    [problem] = problems
+    assert problem.line == 3 and problem.severity == W
+    assert "\n" not in problem.message and "\r" not in problem.message, problem.message
+    assert problem.message.startswith("'\\t' in \"Where files go: C:\\temp, mostly\" is read as")
