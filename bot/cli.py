@@ -30,7 +30,6 @@ from bot.content.folder import (
 )
 from bot.content.loader import load_file
 from bot.content.model import Lesson, Problem
-from bot.content.parser import question_key
 from bot.content.search import LookupResult
 from bot.errors import MicrolearnError
 
@@ -385,9 +384,8 @@ def _print_lesson(lesson: Lesson) -> None:
             click.echo(f"  {'*' if choice.correct else ' '} {letter}) {choice.text}")
         if question.explanation:
             click.echo(f"  > {question.explanation}")
-        click.echo(f"  key: {question.key}" + (
-            "" if question.key != question_key(question.text) else " (from its words)"))
-    if any(question.key == question_key(question.text) for question in lesson.questions):
+        click.echo(f"  key: {question.key}" + ("" if question.key_written else " (from its words)"))
+    if not all(question.key_written for question in lesson.questions):
         # Found where it is needed: before rewording a question learners have.
         click.echo("\n(Learners' reviews of a question are kept by its key. A key from its "
                    "words changes when you reword it; to keep the reviews, first end the "

@@ -64,7 +64,8 @@ class Question:
     written at the end of the heading (``### Which port? {#ssh-port}``, never part of
     ``text``), else one from the question's words (``bot.content.parser.question_key``). It
     stays the same when questions are reordered; a question reworded keeps it only when it is
-    written.
+    written. ``key_written`` says which: a key written may be the one its words would give
+    (the first step of rewording a question learners have), so the key alone cannot tell.
     """
 
     key: str
@@ -73,6 +74,7 @@ class Question:
     explanation: str
     line: int
     detail: str = ""
+    key_written: bool = False
 
     @property
     def correct_indexes(self) -> tuple[int, ...]:

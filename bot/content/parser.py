@@ -881,6 +881,7 @@ def _finish_question(
         explanation=explanation,
         line=where,
         detail="\n".join(question.detail),
+        key_written=question.key is not None,
     )
     if len(made.correct_indexes) == len(made.choices):
         # "Select all that apply" with nothing to leave out: ticking every box is right without

@@ -251,6 +251,33 @@ def test_show_says_a_tracks_questions_ask_how_sure(tmp_path: Path) -> None:
     assert plain.exit_code == 0 and "how sure" not in plain.output
 
 
+def test_show_says_which_question_keys_are_written_and_which_come_from_words(
+        tmp_path: Path) -> None:
+    """docs/lesson-format.md says: before rewording a question, write the key `show` prints on
+    its heading. Written so, it had still been shown as "(from its words)", with the advice to
+    write it: the trainer could not see the first step taken."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from bot.content.parser import question_key
+    typo = "Wich port does SSH use?"
+    page = ("---\ntitle: SSH\n---\nText.\n\n## Quiz\n\n### {q}\n- [x] 22\n- [ ] 80\n\n"
+            "### Which key type is the default? {{#key-type}}\n- [x] ed25519\n- [ ] rsa\n")
+    (tmp_path / "ssh.md").write_text(page.format(q=typo), encoding="utf-8")
+    before = CliRunner().invoke(main, ["lessons", "show", "--lessons", str(tmp_path), "ssh"])
+    assert before.exit_code == 0, before.output
+    lines = before.output.splitlines()
+    assert f"  key: {question_key(typo)} (from its words)" in lines
+    assert "  key: key-type" in lines and "kept by its key" in before.output
+    # The first step taken: its key written as show printed it.
+    (tmp_path / "ssh.md").write_text(page.format(q=f"{typo} {{#{question_key(typo)}}}"),
+                                     encoding="utf-8")
+    after = CliRunner().invoke(main, ["lessons", "show", "--lessons", str(tmp_path), "ssh"])
+    assert after.exit_code == 0, after.output
+    assert f"  key: {question_key(typo)}" in after.output.splitlines()
+    assert "from its words" not in after.output and "kept by its key" not in after.output
+
+
 def test_show_unknown_id_suggests_close_ids() -> None:
     result = run("lessons", "show", "--lessons", str(SAMPLE), "git/branchs")
     assert result.returncode == 1 and "did you mean: git/branches" in result.stderr
