@@ -14,6 +14,7 @@ import math
 import os
 import posixpath
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -945,10 +946,13 @@ def split_key(heading: str) -> tuple[str, str | None, str | None]:
                              "heading has no name after '#'; write one, such as "
                              "'{#ssh-port}', or remove it")
     if len(key) > MAX_KEY_CHARS or not _KEY.fullmatch(key):
-        fixed = re.sub(r"[^a-z0-9_-]+", "-", key).strip("-_")[:MAX_KEY_CHARS].rstrip("-_")
+        # An accented letter offered as its plain one ('café' -> 'cafe'), not cut off ('caf').
+        plain = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+        fixed = re.sub(r"[^a-z0-9_-]+", "-", plain).strip("-_")[:MAX_KEY_CHARS].rstrip("-_")
         why = (f"is {len(key)} characters long (at most {MAX_KEY_CHARS})"
                if len(key) > MAX_KEY_CHARS and _KEY.fullmatch(key) else
-               "may hold only letters, digits, '-' and '_', starting with a letter or a digit")
+               "may hold only the letters a to z, digits, '-' and '_', starting with a letter "
+               "or a digit")
         return asked, None, (f"the question key '{{#{written}}}' {why}; write "
                              + (f"'{{#{fixed}}}'" if fixed else "one such as '{#ssh-port}'")
                              + " (learners never see it)")

@@ -1155,13 +1155,18 @@ def test_the_key_a_question_had_from_its_words_written_on_it_keeps_it_when_rewor
 
 
 @pytest.mark.parametrize(("key", "words"), [
-    ("{#ssh port}", "may hold only letters, digits, '-' and '_', starting with a letter "
-                    "or a digit; write '{#ssh-port}'"),
+    ("{#ssh port}", "may hold only the letters a to z, digits, '-' and '_', starting with a "
+                    "letter or a digit; write '{#ssh-port}'"),
     ("{#ssh/port!}", "write '{#ssh-port}'"),
     ("{#-ssh}", "starting with a letter or a digit; write '{#ssh}'"),
     ("{#}", "has no name after '#'"),
     ("{# }", "has no name after '#'"),
     ("{#" + "a" * 41 + "}", "is 41 characters long (at most 40); write '{#" + "a" * 40 + "}'"),
+    # An accented letter is no key's: its plain letter is offered, not the word cut at it.
+    ("{#café-crème}", "may hold only the letters a to z, digits, '-' and '_', starting with a "
+                      "letter or a digit; write '{#cafe-creme}'"),
+    ("{#Über uns}", "write '{#uber-uns}'"),
+    ("{#ключ}", "write one such as '{#ssh-port}'"),
 ])
 def test_a_key_that_cannot_be_kept_is_an_error_at_its_heading(key: str, words: str) -> None:
     lesson, problems = parse_lesson(KEYED.format(key=key), "x.md")
