@@ -85,7 +85,7 @@ class SignIn:
             trainer = unit.signins.redeem(token_hash(token), now)
         return trainer if trainer is not None and self.allowed(trainer) else None
 
-    def refusal(self, token: str, now: datetime) -> Refusal:
+    def refusal(self, token: str) -> Refusal:
         """Why :meth:`redeem` refused ``token`` (asked after it did): the stored link tells
         a used one from an expired one."""
         kept = None

@@ -106,7 +106,7 @@ class DashboardWeb:
             raise web.HTTPFound(f"{PREFIX}/", headers=_HEADERS)  # signed in already
         trainer = await asyncio.to_thread(self.signin.redeem, token, self.now())
         if trainer is None:
-            refusal = await asyncio.to_thread(self.signin.refusal, token, self.now())
+            refusal = await asyncio.to_thread(self.signin.refusal, token)
             log.info("dashboard: a sign-in link was refused (%s)", refusal.why.value)
             return self.refused(request, _refused_link(refusal))
         cookie = await asyncio.to_thread(self.signin.start, trainer, self.now())
@@ -309,7 +309,9 @@ def _refused_link(refusal: Refusal) -> str:
                 f"{ANOTHER_LINK}")
     if refusal.why is Refused.NOT_A_TRAINER:
         return ("This sign-in link was made for someone who is no longer a trainer (listed "
-                "under [bot] trainers).")
+                "under [bot] trainers in the bot's config): if you should still be one, ask "
+                "whoever runs the bot to list you again, then type \"dashboard\" in your chat "
+                "with the bot for a new link.")
     return ("This sign-in link is not one the dashboard made: check that its address was "
             f"copied whole. {ANOTHER_LINK}")
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard
 from bot.dashboard.signin import COOKIE, Refusal, Refused, SignIn
-from bot.dashboard.web import DashboardWeb
+from bot.dashboard.web import DashboardWeb, _refused_link
 from bot.messages import Inbound, Platform
 from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
@@ -247,7 +247,7 @@ def test_a_trainer_taken_off_the_list_is_signed_out(database: Database) -> None:
     after = SignIn(database, trainers=("slack:UX",))  # the config changed, the bot restarted
     assert after.trainer(cookie, NOW) is None
     assert after.redeem(waiting, NOW) is None
-    assert after.refusal(waiting, NOW) == Refusal(Refused.NOT_A_TRAINER)  # not "used"
+    assert after.refusal(waiting) == Refusal(Refused.NOT_A_TRAINER)  # not "used"
     assert after.trainer(operator, NOW) == "cli"
     assert after.trainer(kept, NOW) == "slack:UX"
     assert before.trainer(cookie, NOW) is None  # the session was ended, not just refused
@@ -481,6 +481,15 @@ async def test_a_used_link_and_an_expired_one_are_told_apart(client: Client,
     assert "This sign-in link is not one the dashboard made" in page
     for page in (await refusal(used), await refusal("never-made")):
         assert 'Type "dashboard" in your chat with the bot for a new one' in page
+
+
+def test_a_link_of_someone_taken_off_the_trainers_says_what_to_do() -> None:
+    """A trainer taken off [bot] trainers is told who can list them again and how to get a
+    new link once listed: the page is all they see."""
+    page = _refused_link(Refusal(Refused.NOT_A_TRAINER))
+    assert "no longer a trainer" in page
+    assert "ask whoever runs the bot to list you again" in page
+    assert 'type "dashboard" in your chat with the bot for a new link' in page
 
 
 async def test_a_baseline_without_a_score_says_why_in_words(client: Client,
