@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.adapters.console import QUIT, USER, ConsoleAdapter
 from bot.app import BotHost
@@ -164,12 +165,17 @@ class Demo:
             return [self.phrase("demo_stopped")]
         result = await self.push()
         said = [self.phrase("demo_no_questions")] if review and not result.sent else []
+        return said + self.next_today(zone)
+
+    def next_today(self, zone: ZoneInfo) -> list[str]:
+        """What 'later' would bring and when, if anything is left today: each step of the
+        day says the next, so a learner trying the demo sees where the day goes."""
         coming = self.coming()
-        if coming is not None:  # the day goes on: 'later' shows what comes next
-            moment, what = coming
-            said.append(self.phrase("demo_later_next", what=what,
-                                    at=moment.astimezone(zone).strftime("%H:%M")))
-        return said
+        if coming is None:
+            return []
+        moment, what = coming
+        return [self.phrase("demo_later_next", what=what,
+                            at=moment.astimezone(zone).strftime("%H:%M"))]
 
     def coming(self) -> tuple[datetime, str] | None:
         """The next moment still today when the scheduler has something for the learner, and
@@ -207,9 +213,9 @@ class Demo:
         self.console.print([self.phrase("demo_day", now=self.local_time(), skipped=0,
                                         review=review)])
         result = await self.push()
-        if result.sent:
-            return []
-        return [self.phrase("demo_no_questions" if review else "demo_later_none")]
+        said = [] if result.sent else [
+            self.phrase("demo_no_questions" if review else "demo_later_none")]
+        return said + self.next_today(calendar.zone(learner.time_zone))
 
     async def push(self) -> DispatchResult:
         """What the scheduler sends now: the due scan, then the dispatcher."""

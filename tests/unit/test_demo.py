@@ -588,3 +588,6 @@ def test_tomorrow_goes_to_the_lesson_hour_and_later_to_the_review_hour(tmp_path:
     afternoon = text[clock:]
     assert "--- Tue 03 Mar 2026, 15:00 CET: review time ---" in afternoon
     assert "Question 1 of 3 (Give feedback people can use):" in afternoon
+    # Each step says the next, 'later' as 'tomorrow' does: the reminder of questions left.
+    assert afternoon.rstrip().endswith(
+        "[Type 'later' to move on to the reminder of the questions left at 18:00.]\n\nBye!")
