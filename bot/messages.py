@@ -300,6 +300,10 @@ class Welcome:
     zone_known: bool = True
     """False when the time zone is the default, not one the platform gave for the learner
     (Telegram gives none): the greeting then asks where they are."""
+    topic_lessons: int | None = None
+    """How many lessons the learner's topics hold, when they chose topics (None: all)."""
+    topic_read: int = 0
+    """How many of those they have read."""
 
 
 @dataclass(frozen=True)

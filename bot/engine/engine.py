@@ -494,10 +494,13 @@ class Engine:
     def welcome(self, turn: Turn, zone_known: bool = True) -> Welcome:
         """The greeting, with examples from the library in use (``zone_known``: the time
         zone is one the platform gave, not the default)."""
+        mine = lessons.in_topics(turn) if turn.learner.topics else None
+        read = turn.read()
         return Welcome(turn.view(), len(self.catalog.lessons()),
                        lessons.example_question(self.catalog),
                        tuple(lessons.popular_topics(self.catalog, 2)), turn.read_in_library(),
-                       zone_known)
+                       zone_known, topic_lessons=None if mine is None else len(mine),
+                       topic_read=sum(lesson.id in read for lesson in mine or ()))
 
     def standing(self, platform: Platform, user_id: str, now: datetime) -> Profile | None:
         """The profile of an enrolled learner (points, streak, badges, next lesson), or None

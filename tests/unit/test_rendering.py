@@ -96,6 +96,19 @@ RENDERED: list[tuple[Outbound, str]] = [
      'Type "lesson" for the next one, "me" for your progress, or ask me anything, like "how '
      'do I spot a phishing email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone '
      'Europe/Berlin", "days mon-fri", "topics". Type "help" for everything else.'),
+    (Welcome(LEARNER, 28, read=4, topic_lessons=7, topic_read=3),
+     "Welcome back! Every workday you get one short lesson (09:00) and a few review "
+     "questions (15:00), in your time zone (Europe/Berlin).\nYou have read 3 of 7 lessons in "
+     'your topics (4 of 28 in the whole library). Type "lesson" for the next one, "me" for '
+     'your progress, or ask me anything, like "how do I spot a phishing email?".\nSettings: '
+     '"time 08:30", "time quiz 16:00", "timezone Europe/Berlin", "days mon-fri", "topics". '
+     'Type "help" for everything else.'),
+    (Welcome(LEARNER, 28, topic_lessons=7),
+     "Welcome to microlearn! Every workday you get one short lesson (09:00) and a few review "
+     "questions (15:00), in your time zone (Europe/Berlin).\n7 lessons in your topics are "
+     'waiting. Type "lesson" for your first one now, or ask me anything, like "how do I spot '
+     'a phishing email?".\nSettings: "time 08:30", "time quiz 16:00", "timezone '
+     'Europe/Berlin", "days mon-fri", "topics". Type "help" for everything else.'),
     (LessonMessage(LESSON),
      "# Title\n3 min · Basics · Goal: Learn it\n\nBody **text**.\n\n(1 question from this "
      "lesson will come back for review, from your next workday on.)"),

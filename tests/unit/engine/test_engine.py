@@ -90,6 +90,20 @@ def test_start_again_after_a_lesson_greets_the_learner_back(say: Say) -> None:
     say("done")
     [again] = say("/start")
     assert isinstance(again, Welcome) and again.read == 1
+    assert again.topic_lessons is None  # no topics chosen: the library's count alone
+
+
+def test_start_again_counts_the_lessons_of_the_learners_topics(say: Say) -> None:
+    """With topics chosen, the greeting counts the lessons they get, as `me` does (it had
+    said "1 of 28" of a library whose other topics they never get)."""
+    say("/start")
+    [read] = [m.lesson for m in say("lesson") if m.kind is Kind.LESSON]
+    say("done")
+    say(f"topics {read.topic}")
+    [mine] = say("/start")
+    assert isinstance(mine, Welcome)
+    assert mine.topic_lessons is not None and 0 < mine.topic_lessons < mine.lessons
+    assert (mine.read, mine.topic_read) == (1, 1)
 
 
 def test_lessons_follow_the_track_and_never_repeat(say: Say) -> None:
