@@ -13,7 +13,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -173,14 +173,17 @@ class Catalog:
         return change
 
     def refresh(
-        self, paths: Iterable[Path | str] = (), *, recheck_assets: bool = False
+        self, paths: Iterable[Path | str] = (), *, recheck_assets: bool = False,
+        hold: Iterable[Path | str] = (),
     ) -> CatalogChange:
         """Pick up files added, changed, removed or renamed since the last look.
 
         ``paths`` are files known to have changed (from file-system events); they are parsed
         again even when their size and time stamp look the same. ``recheck_assets`` parses again
         every file with errors or local images (an image may have arrived or gone), and, as
-        when a lesson file comes or goes, each lesson one of whose linked files did.
+        when a lesson file comes or goes, each lesson one of whose linked files did. ``hold``
+        are files still being written: left as they were (a lesson keeps its version in
+        service), to be read at a later refresh.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
         if recheck_assets:
@@ -189,11 +192,13 @@ class Catalog:
                               if any(p.is_error for p in state.problems)
                               or (state.good is not None and state.good.images))
                 forced.update(self._links_moved())
-        change = self._refresh(forced, rebuild=False)
+        held = {folder.rel_path(self.root, Path(p)) for p in hold}
+        change = self._refresh(forced - held, rebuild=False, held=held)
         self._notify(change)
         return change
 
-    def _refresh(self, forced: set[str], rebuild: bool) -> CatalogChange:
+    def _refresh(self, forced: set[str], rebuild: bool,
+                 held: Collection[str] = ()) -> CatalogChange:
         # Listing and parsing happen outside the lock, so lookups go on during a big reload;
         # only applying the outcome holds it. Refreshes themselves run one at a time.
         with self._refresh_lock:
@@ -206,8 +211,8 @@ class Catalog:
                 if known.keys() != listed.keys():
                     # A lesson file came or went: it may be one that another lesson links to.
                     forced = forced | self._links_moved()
-            todo = [found for rel, found in listed.items()
-                    if rel in forced or known.get(rel) != found.signature]
+            todo = [found for rel, found in listed.items() if rel not in held
+                    and (rel in forced or known.get(rel) != found.signature)]
             # At a start, the files served before it (read before loading records the new
             # ones): a lesson moved while the bot was stopped is warned of as one moved while
             # it runs.

@@ -2,19 +2,30 @@
 
 Events are gathered for a short quiet period (editors write a file in several steps, and a folder
 rename is a burst of events) and then handed to :meth:`Catalog.refresh` in one go, so a change is in
-service well within a second without parsing a file twice.
+service well within a second without parsing a file twice. A lesson file still being written (a
+slow copy: ``scp``, a network drive's sync, an editor's save in place) is read only once it is
+whole (see :class:`Settling`); until then its lesson stays as it was.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from watchdog.events import (
+    FileClosedEvent,
     FileClosedNoWriteEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
     FileOpenedEvent,
     FileSystemEvent,
     FileSystemEventHandler,
@@ -34,6 +45,116 @@ RESCAN_SECONDS = 30.0
 """With no events, the folder is still rescanned this often (a cheap listing and stat): events
 can be lost (an overflowing event queue, network file systems) and a replaced folder needs a new
 watch."""
+SETTLE_SECONDS = 0.3
+"""A lesson file changed is read once its size and time stamp have stayed the same this long
+(a copy may close the file and open it again for its next chunk)."""
+OPEN_SECONDS = 10.0
+"""Where the system says when a writer closes a file (Linux), one written to is read once its
+writer has closed it too, or once it has not changed for this long while open (a writer that
+keeps it open, a close not seen)."""
+
+Signature = tuple[int, int]
+"""A file's size and modification time in nanoseconds."""
+Change = Literal["made", "written", "closed", "whole", ""]
+"""What an event did to a file, as :class:`Settling` needs to know (see ``CatalogWatcher.notice``)."""
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+@dataclass
+class _Seen:
+    signature: Signature | None
+    since: float
+    """When the file was first seen with this signature (``Settling``'s clock)."""
+
+
+class Settling:
+    """Which changed lesson files are whole: a file is written in steps (a slow copy writes a
+    chunk at a time for a second or two), and reading it in between reports errors it will not
+    have (front matter never closed) or serves half a lesson.
+
+    A file renamed into place (as editors save, and most copies and syncs) or deleted is whole
+    at once. Any other change is read once the file's size and time stamp have stayed the same
+    for ``settle`` seconds and, where ``closes_reported`` (Linux), once a writer that wrote to
+    it has closed it (or left it unchanged for ``open_for`` seconds). Not thread-safe: the
+    watcher calls it under its lock.
+    """
+
+    def __init__(
+        self, *, closes_reported: bool, clock: Callable[[], float] = time.monotonic,
+        stat: Callable[[Path], Signature | None] = _signature,
+        settle: float = SETTLE_SECONDS, open_for: float = OPEN_SECONDS,
+    ) -> None:
+        self.closes_reported = closes_reported
+        self._clock = clock
+        self._stat = stat
+        self._settle = settle
+        self._open_for = open_for
+        self._changed: dict[Path, _Seen | None] = {}
+        """Files changed and not read since: how they were when last looked at (None: not
+        looked at yet)."""
+        self._open: set[Path] = set()
+        """Those written to and not closed since."""
+
+    def changed(self, path: Path) -> None:
+        """``path`` changed (its time stamp set, say)."""
+        self._changed.setdefault(path, None)
+
+    def closed(self, path: Path) -> None:
+        """A writer closed ``path``."""
+        self._changed.setdefault(path, None)
+        self._open.discard(path)
+
+    def written(self, path: Path) -> None:
+        """``path`` was written to (and is open)."""
+        self._changed.setdefault(path, None)
+        self._open.add(path)
+
+    def made(self, path: Path) -> None:
+        """``path`` was made. Empty, it is being written (a copy made it and has not written
+        yet); with text in it, it may be a file found in a folder just made or moved in
+        (watchdog says it was made too), which no writer will close."""
+        signature = self._stat(path)
+        if signature is not None and signature[0] == 0:
+            self.written(path)
+        else:
+            self.changed(path)
+
+    def whole(self, path: Path) -> None:
+        """``path`` was renamed into place, or deleted: nothing is being written to it."""
+        self._changed.pop(path, None)
+        self._open.discard(path)
+
+    def look(self, paths: Iterable[Path]) -> tuple[list[Path], list[Path], float | None]:
+        """``paths`` split into those whole now and those still being written, and the clock
+        time at which to look at the latter again (None: none is)."""
+        now = self._clock()
+        whole: list[Path] = []
+        held: list[Path] = []
+        again = math.inf
+        for path in paths:
+            if path not in self._changed:
+                whole.append(path)
+                continue
+            signature = self._stat(path)
+            seen = self._changed[path]
+            if seen is None or seen.signature != signature:
+                seen = self._changed[path] = _Seen(signature, now)
+            wait = self._open_for if self.closes_reported and path in self._open \
+                else self._settle
+            if signature is None or now - seen.since >= wait:
+                self.whole(path)  # gone, or left as it is for long enough
+                whole.append(path)
+                continue
+            held.append(path)
+            again = min(again, seen.since + wait)
+        return whole, held, again if held else None
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -51,11 +172,18 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if isinstance(event, (FileOpenedEvent, FileClosedNoWriteEvent)):
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        self._watcher.notice(
-            [Path(p if isinstance(p, str) else p.decode()) for p in paths if p],
-            is_directory=event.is_directory,
-        )
+        paths = [Path(p if isinstance(p, str) else p.decode())
+                 for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        kind: Change = ""  # times set (a copy keeping them), a folder's event
+        if isinstance(event, (FileMovedEvent, FileDeletedEvent)):
+            kind = "whole"  # renamed into place (written whole before), or gone
+        elif isinstance(event, FileModifiedEvent):
+            kind = "written"
+        elif isinstance(event, FileCreatedEvent):
+            kind = "made"
+        elif isinstance(event, FileClosedEvent):
+            kind = "closed"
+        self._watcher.notice(paths, is_directory=event.is_directory, kind=kind)
 
 
 class CatalogWatcher:
@@ -64,7 +192,12 @@ class CatalogWatcher:
     def __init__(self, catalog: Catalog, *, polling: bool = False) -> None:
         self.catalog = catalog
         self._polling = polling
+        self._settling = Settling(closes_reported=False)
         self._pending: set[Path] = set()
+        self._held: set[Path] = set()
+        """Lesson files still being written (see :class:`Settling`): looked at again at
+        ``_look_again``."""
+        self._look_again = 0.0
         self._first_event = 0.0
         self._last_event = 0.0
         self._wake = threading.Condition()
@@ -92,6 +225,8 @@ class CatalogWatcher:
             observer = PollingObserver(timeout=0.5)
             observer.schedule(_Handler(self), str(root), recursive=True)
             observer.start()
+        # Linux's inotify says when a writer closes a file; polling and other systems do not.
+        self._settling.closes_reported = type(observer).__module__.endswith(".inotify")
         return observer
 
     def _rewatch_if_replaced(self) -> None:
@@ -133,10 +268,24 @@ class CatalogWatcher:
     ) -> None:
         self.stop()
 
-    def notice(self, paths: list[Path], is_directory: bool = False) -> None:
-        """Record changed paths (called from the observer thread)."""
+    def notice(self, paths: list[Path], is_directory: bool = False, kind: Change = "") -> None:
+        """Record changed paths (called from the observer thread); ``kind`` says more of what
+        was done to a file, for :class:`Settling`."""
         now = time.monotonic()
         with self._wake:
+            for path in paths if not is_directory else ():
+                if path.suffix.lower() not in LESSON_SUFFIXES:
+                    continue
+                if kind == "whole":
+                    self._settling.whole(path)
+                elif kind == "written":
+                    self._settling.written(path)
+                elif kind == "made":
+                    self._settling.made(path)
+                elif kind == "closed":
+                    self._settling.closed(path)
+                else:
+                    self._settling.changed(path)
             if not self._pending:
                 self._first_event = now
             self._pending.update(p for p in paths if not is_directory)
@@ -148,26 +297,35 @@ class CatalogWatcher:
     def _run(self) -> None:
         while True:
             with self._wake:
-                if not self._pending and not self._stopping:
-                    self._wake.wait(RESCAN_SECONDS)
+                rescan_at = time.monotonic() + RESCAN_SECONDS
+                while not self._stopping:
+                    now = time.monotonic()
+                    if self._pending:  # quiet for a moment, or waited long enough
+                        due = min(self._last_event + QUIET_SECONDS,
+                                  self._first_event + MAX_DELAY_SECONDS)
+                    else:  # files still being written, or nothing (see RESCAN_SECONDS)
+                        due = min(self._look_again, rescan_at) if self._held else rescan_at
+                    if now >= due:
+                        break
+                    self._wake.wait(due - now)
                 if self._stopping:
                     return
-                if not self._pending:  # quiet for a while: look anyway (see RESCAN_SECONDS)
-                    self._pending.add(self.catalog.root)
-                    self._first_event = self._last_event = 0.0
-                while True:
-                    now = time.monotonic()
-                    quiet_until = self._last_event + QUIET_SECONDS
-                    deadline = self._first_event + MAX_DELAY_SECONDS
-                    if now >= quiet_until or now >= deadline or self._stopping:
-                        break
-                    self._wake.wait(min(quiet_until, deadline) - now)
-                paths = [p for p in self._pending if p != self.catalog.root]
+                if not self._pending and not self._held:
+                    self._pending.add(self.catalog.root)  # quiet for a while: look anyway
+                paths = [p for p in self._pending | self._held if p != self.catalog.root]
                 self._pending.clear()
-            lessons = [p for p in paths if p.suffix.lower() in LESSON_SUFFIXES]
+                lessons = [p for p in paths if p.suffix.lower() in LESSON_SUFFIXES]
+                whole, held, again = self._settling.look(lessons)
+                self._held = set(held)
+                self._look_again = again if again is not None else 0.0
+                if held and len(held) == len(paths) and again is not None \
+                        and again - time.monotonic() <= SETTLE_SECONDS:
+                    # Only files about to be whole (and the folder's events of them): one
+                    # refresh once they are, rather than a useless one now too.
+                    continue
             try:
                 self._rewatch_if_replaced()
                 # Any other file (an image) may be what a broken lesson was missing.
-                self.catalog.refresh(lessons, recheck_assets=len(lessons) < len(paths))
+                self.catalog.refresh(whole, recheck_assets=len(lessons) < len(paths), hold=held)
             except Exception:  # the watcher must outlive any surprise in one refresh
                 log.exception("reloading lessons from %s failed", self.catalog.root)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.catalog import Catalog
-from bot.content.watcher import CatalogWatcher
+from bot.content.watcher import CatalogWatcher, Settling
 from tests.conftest import wait_for
 
 VISIBLE_WITHIN = 1.0  # seconds: the promise made to trainers
@@ -121,3 +121,138 @@ def test_replaced_folder_is_watched_again(tmp_path: Path, monkeypatch: pytest.Mo
         write(root / "c.md", "Cherry jam")  # and edits to the new folder are seen
         wait_for(lambda: top(catalog, "cherry jam") == "c", 3.0)
         assert catalog.get("a") is None
+
+
+def write_slowly(path: Path, text: str, chunks: int = 4, pause: float = 0.15) -> None:
+    """Write ``text`` in place through one handle, a chunk at a time (scp, a network drive's
+    sync or an editor's non-atomic save): each half-written state is on disk for a while."""
+    step = -(-len(text) // chunks)
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(text), step):
+            handle.write(text[start:start + step])
+            handle.flush()
+            os.fsync(handle.fileno())
+            time.sleep(pause)
+
+
+SLOW_LESSON = ("---\ntitle: Pear harvest\ntopic: fruit\n---\nPick pears before they ripen.\n\n"
+               "## Quiz\n\n### When are pears picked?\n- [x] Before they ripen\n- [ ] Ripe\n")
+
+
+def test_a_file_written_slowly_is_read_once_whole(watched: Catalog) -> None:
+    """Each half of a slow copy had been read: an error for its unclosed front matter was
+    reported (and a half that parsed would have been served) before the real result."""
+    reported: list[str] = []
+    watched.subscribe(lambda change: reported.extend(str(p) for p in change.problems))
+    write_slowly(watched.root / "basics/pear.md", SLOW_LESSON)
+    wait_for(lambda: top(watched, "pear harvest") == "basics/pear", 3.0)
+    assert reported == [] and watched.problems() == []
+    lesson = watched.get("basics/pear")
+    assert lesson is not None and len(lesson.questions) == 1
+
+
+def test_a_good_file_rewritten_slowly_is_served_as_it_was_meanwhile(watched: Catalog) -> None:
+    reported: list[str] = []
+    watched.subscribe(lambda change: reported.extend(str(p) for p in change.problems))
+    path = watched.root / "basics/apple.md"
+    before = watched.get("basics/apple")
+    step = -(-len(SLOW_LESSON) // 4)
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(SLOW_LESSON), step):
+            handle.write(SLOW_LESSON[start:start + step])
+            handle.flush()
+            time.sleep(0.15)
+            assert watched.get("basics/apple") == before  # the last good version, whole
+    wait_for(lambda: top(watched, "pear harvest") == "basics/apple", 3.0)
+    assert reported == [] and watched.problems() == []
+
+
+def test_a_file_copied_with_a_close_after_each_chunk_is_read_once_whole(
+        watched: Catalog) -> None:
+    """A copy that opens the file again for each chunk closes it in between: it is read once
+    it has stayed the same a while, not at each close."""
+    reported: list[str] = []
+    watched.subscribe(lambda change: reported.extend(str(p) for p in change.problems))
+    path = watched.root / "basics/pear.md"
+    step = -(-len(SLOW_LESSON) // 4)
+    for start in range(0, len(SLOW_LESSON), step):
+        with path.open("a" if start else "w", encoding="utf-8") as handle:
+            handle.write(SLOW_LESSON[start:start + step])
+        time.sleep(0.1)
+    wait_for(lambda: top(watched, "pear harvest") == "basics/pear", 3.0)
+    assert reported == [] and watched.problems() == []
+
+
+class FakeDisk:
+    """Files' signatures (size, time stamp) by path, and a clock, both moved on by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.files: dict[Path, tuple[int, int]] = {}
+
+    def write(self, path: Path, size: int) -> None:
+        self.files[path] = (size, int(self.now * 1e9))
+
+    def settling(self, closes_reported: bool) -> Settling:
+        # (Times in quarters of a second: exact in floating point.)
+        return Settling(closes_reported=closes_reported, clock=lambda: self.now,
+                        stat=self.files.get, settle=0.25, open_for=10.0)
+
+
+@pytest.mark.parametrize("closes_reported", [False, True], ids=["no-closes", "closes"])
+def test_a_changed_file_is_read_once_it_stays_the_same_a_while(closes_reported: bool) -> None:
+    disk = FakeDisk()
+    settling = disk.settling(closes_reported)
+    lesson, renamed, gone = Path("a.md"), Path("b.md"), Path("c.md")
+    disk.write(lesson, 100)
+    settling.written(lesson)
+    settling.closed(lesson)
+    disk.write(renamed, 50)
+    settling.whole(renamed)  # renamed into place: written whole before
+    settling.changed(gone)  # and deleted before it was looked at
+    assert settling.look([lesson, renamed, gone]) == ([renamed, gone], [lesson], 100.25)
+    for _ in range(5):  # a chunk every 0.125 s, each opened and closed: never still a while
+        disk.now += 0.125
+        disk.write(lesson, disk.files[lesson][0] + 100)
+        settling.written(lesson)
+        settling.closed(lesson)
+        assert settling.look([lesson])[:2] == ([], [lesson])
+    disk.now += 0.125
+    assert settling.look([lesson]) == ([], [lesson], disk.now + 0.125)
+    disk.now += 0.125
+    assert settling.look([lesson]) == ([lesson], [], None)
+    assert settling.look([lesson]) == ([lesson], [], None)  # whole until it changes again
+
+
+def test_a_file_still_open_is_held_until_closed_where_closes_are_reported() -> None:
+    disk = FakeDisk()
+    settling, unaware = disk.settling(True), disk.settling(False)
+    lesson = Path("a.md")
+    disk.write(lesson, 100)
+    for each in (settling, unaware):
+        each.written(lesson)
+        assert each.look([lesson])[:2] == ([], [lesson])
+    disk.now += 1.0  # a long pause between two chunks: still open
+    assert settling.look([lesson]) == ([], [lesson], 110.0)
+    assert unaware.look([lesson]) == ([lesson], [], None)  # nothing says it is open
+    settling.closed(lesson)
+    assert settling.look([lesson]) == ([lesson], [], None)  # unchanged for 1 s, and closed
+    settling.written(lesson)  # open, and left so: read in the end all the same
+    assert settling.look([lesson]) == ([], [lesson], 111.0)
+    disk.now += 10.0
+    assert settling.look([lesson]) == ([lesson], [], None)
+
+
+def test_a_file_made_empty_is_being_written_one_made_with_text_is_not() -> None:
+    """A copy makes the file, then writes it; a folder moved in is said to make its files,
+    whole, and no writer closes them."""
+    disk = FakeDisk()
+    settling = disk.settling(True)
+    empty, found = Path("new.md"), Path("moved-in/found.md")
+    disk.write(empty, 0)
+    disk.write(found, 300)
+    settling.made(empty)
+    settling.made(found)
+    assert settling.look([empty, found])[:2] == ([], [empty, found])
+    disk.now += 0.25
+    assert settling.look([empty, found])[:2] == ([found], [empty])
