@@ -3,7 +3,7 @@
 Markdown is parsed with pyromark (pulldown-cmark: CommonMark plus GitHub's task lists and tables)
 and walked as events, never matched with ad-hoc regexes; every event carries its source range, so
 every element keeps its line for error messages. (Only what Markdown left as plain text is
-matched, for Markdown meant but not read so: an image whose path has a space.)
+matched, for Markdown meant but not read so: an image or a link whose path has a space.)
 """
 
 from __future__ import annotations
@@ -283,10 +283,11 @@ def _title_from_name(rel: str) -> str:
     return stem[:1].upper() + stem[1:] if stem else rel
 
 
-_SPACED_IMAGE = re.compile(r"""!\[([^\]\n]*)\]\(\s*((?:[^()<>"'\n]|\([^()\n]*\))+?)"""
-                           r"""\s*("[^"\n]*"|'[^'\n]*')?\s*\)""")
-"""An image as written, its path (with a pair of brackets, as in 'photo (1).png') and title:
-in text that Markdown did not read as an image, a path with a space."""
+_SPACED_PATH = re.compile(r"""(!?)\[([^\]\n]*)\]\(\s*((?:[^()<>"'\n]|\([^()\n]*\))+?)"""
+                          r"""\s*("[^"\n]*"|'[^'\n]*')?\s*\)""")
+"""An image or a link as written: its '!' (an image's), words, path (with a pair of brackets,
+as in 'photo (1).png') and title. In text that Markdown did not read as an image or a link,
+a path with a space."""
 
 
 class _Walker(MarkdownWalker):
@@ -383,23 +384,25 @@ class _Walker(MarkdownWalker):
 
     def text_run_ends(self) -> None:
         """Look at the text just read, as the trainer wrote it, for Markdown that was meant but
-        not read as such: an image whose path has a space."""
+        not read as such: an image or a link whose path has a space."""
         raw = self.source[self.run_start:self.run_end]
-        if b"![" not in raw or b"](" not in raw:
+        if b"](" not in raw:
             return
         written = raw.decode("utf-8", "replace")
-        for found in _SPACED_IMAGE.finditer(written):
-            alt, path, title = found.group(1), found.group(2).strip(), found.group(3) or ""
+        for found in _SPACED_PATH.finditer(written):
+            bang, words, path, title = found.group(1), found.group(2), found.group(3).strip(), \
+                found.group(4) or ""
             at = self.run_start + len(written[:found.start()].encode("utf-8"))
-            if " " not in path or self.source[at - 1:at] == b"\\":  # '\![': text meant so
+            if " " not in path or self.source[at - 1:at] == b"\\":  # '\![', '\[': text meant so
                 continue
+            kind = "an image" if bang else "a link"
             title = f" {title}" if title else ""
             self.problems.append(Problem(
                 self.rel, self.line(at), Severity.WARNING,
-                f"'{found.group(0)}' is not read as an image: Markdown ends an image's path at "
-                "a space, so learners see these words as typed; write the path in angle "
-                f"brackets, '![{alt}](<{path}>{title})', or each space as %20, "
-                f"'![{alt}]({path.replace(' ', '%20')}{title})'"))
+                f"'{found.group(0)}' is not read as {kind}: Markdown ends {kind}'s path at a "
+                "space, so learners see these words as typed; write the path in angle "
+                f"brackets, '{bang}[{words}](<{path}>{title})', or each space as %20, "
+                f"'{bang}[{words}]({path.replace(' ', '%20')}{title})'"))
 
     def soft_break(self) -> None:
         self.pieces.append(" ")

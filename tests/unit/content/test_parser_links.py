@@ -415,3 +415,27 @@ def test_a_links_path_in_the_folder(rel: str, url: str, path: str | None) -> Non
     (".hidden/a.md", False), ("notes.txt", False)])
 def test_which_paths_are_lessons(path: str, lesson: bool) -> None:
     assert is_lesson_path(path) is lesson
+
+
+def test_a_link_path_with_a_space_is_warned_with_the_two_ways_to_write_it(
+        library: Path) -> None:
+    """Markdown does not read '[guide](my guide.md)' as a link (a path ends at a space):
+    learners saw the words as typed; check warned of an image so written, not of a link."""
+    body = ("See [the guide](my guide.md) first.\n\n"
+            "Then [our wiki](https://example.com/team wiki \"Wiki\").\n")
+    assert [(p.line, p.severity, p.message) for p in checked(body, root=library)] == [
+        (3, W, "'[the guide](my guide.md)' is not read as a link: Markdown ends a link's path "
+               "at a space, so learners see these words as typed; write the path in angle "
+               "brackets, '[the guide](<my guide.md>)', or each space as %20, "
+               "'[the guide](my%20guide.md)'"),
+        (5, W, "'[our wiki](https://example.com/team wiki \"Wiki\")' is not read as a link: "
+               "Markdown ends a link's path at a space, so learners see these words as typed; "
+               "write the path in angle brackets, "
+               "'[our wiki](<https://example.com/team wiki> \"Wiki\")', or each space as %20, "
+               "'[our wiki](https://example.com/team%20wiki \"Wiki\")'")]
+    # Written either way it is a link (warned of as any link to a file); in code, or escaped,
+    # it is text meant as such; a title after the path is no space in it.
+    fine = ("A [wiki](<https://example.com/team wiki>) and [site](https://example.com \"Home\")."
+            "\n\n`[c](my guide.md)` and \\[d](my guide.md)\n\n"
+            "```\n[e](my guide.md)\n```\n\n    [f](my guide.md)\n")
+    assert checked(fine, root=library) == []
