@@ -289,20 +289,22 @@ def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str], key: str,
     return f"{said}; {_backslashes_kept(key, value)}"
 
 
-def _backslashes_kept(key: str, value: str) -> str:
+def _backslashes_kept(key: str, value: str, assign: str = ": ") -> str:
     """How to write ``key: value`` (a value in double quotes, on one line) with its backslashes
-    as typed."""
+    as typed; ``assign`` is TOML's " = " for TOML."""
     # The text meant: its backslashes as typed, but for the escapes it may hold on purpose.
     text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
     doubled = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if "'" in text:  # in single quotes its apostrophe would need writing twice, too
-        return f"write each backslash twice: {key}: {doubled}"
+    if "'" in text:  # in single quotes its apostrophe would need writing twice (YAML), or
+        # could not be at all (TOML)
+        return f"write each backslash twice: {key}{assign}{doubled}"
     return (f"quote the value with single quotes, which keep a backslash as it is: "
-            f"{key}: {_yaml_text(text)}, or write each backslash twice: {key}: {doubled}")
+            f"{key}{assign}{_yaml_text(text)}, or write each backslash twice: "
+            f"{key}{assign}{doubled}")
 
 
 _ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.|\n|$)")
-"""A backslash escape in a double-quoted YAML value, as written."""
+"""A backslash escape in a double-quoted YAML value or a TOML basic string, as written."""
 
 _SURPRISING = {"0": "a null character", "a": "a bell character", "b": "a backspace",
                "t": "a tab", "n": "a line break", "v": "a vertical tab", "f": "a form feed",
@@ -317,13 +319,24 @@ def _escape_slip(node: yaml.ScalarNode, rows: list[str], key: str,
                  whole: bool) -> tuple[int, str] | None:
     """(0-based line, what to say) for the first escape of a double-quoted ``node`` that makes a
     control character or other text hardly meant ('"C:\\temp"' holds a tab): valid YAML, so
-    nothing else says it. ``whole``: the node is ``key``'s value, on one line, which the fix
-    can then write out. None when there is none."""
+    nothing else says it. ``whole``: the node is ``key``'s value, which the fix can then write
+    out. None when there is none."""
     if node.style != '"':
         return None
     first, last = node.start_mark, node.end_mark
     written = "\n".join(rows[first.line:last.line + 1])
     written = written[first.column:len(written) - len(rows[last.line]) + last.column]
+    slip = _escape_said(written, key, whole)
+    return None if slip is None else (first.line + slip[0], slip[1])
+
+
+def _escape_said(written: str, key: str, whole: bool,
+                 assign: str = ": ") -> tuple[int, str] | None:
+    """(0-based line in ``written``, what to say) for the first escape that makes a control
+    character or other text hardly meant in ``written``, a string in double quotes as written
+    (YAML's, or a TOML basic string: the escapes TOML reads are YAML's too). ``whole``: it is
+    ``key``'s value, which the fix can then write out when it is on one line; ``assign`` is
+    how a key and its value are written (": ", TOML's " = "). None when there is none."""
     for found in _ESCAPE.finditer(written, 1):
         code = found.group(1)
         if len(code) > 1:
@@ -334,15 +347,15 @@ def _escape_slip(node: yaml.ScalarNode, rows: list[str], key: str,
             what = _SURPRISING.get(code)
         if what is None:
             continue
-        # Written out whole only when on one line: a problem is said on one line.
-        one_line = whole and first.line == last.line
-        said = (f"'{found.group(0)}' in {written if one_line else _shortened(written)} is read "
-                f"as {what}: inside double quotes a backslash starts an escape; to keep the "
+        one_line = "\n" not in written
+        said = (f"'{found.group(0)}' in {written if whole and one_line else _shortened(written)} "
+                f"is read as "
+                f"{what}: inside double quotes a backslash starts an escape; to keep the "
                 "backslash as typed, ")
-        fix = _backslashes_kept(key, written) if one_line else \
+        fix = _backslashes_kept(key, written, assign) if whole and one_line else \
             ("quote the value with single quotes, which keep a backslash as it is, or write "
              "each backslash twice ('\\\\')")
-        return first.line + written.count("\n", 0, found.start()), said + fix
+        return written.count("\n", 0, found.start()), said + fix
     return None
 
 
@@ -662,8 +675,42 @@ def _check_toml(
             raw = str(raw)
         value = _accept(key, spec, raw, line, rel, front, problems)
         if value is not None:
+            for at, written in _toml_strings(source, line - offset):
+                slip = _escape_said(written, key, isinstance(raw, str), " = ") \
+                    if written.startswith('"') else None
+                if slip is not None:
+                    problems.append(Problem(rel, offset + source.count("\n", 0, at) + slip[0],
+                                            Severity.WARNING, slip[1]))
             _store(key, target, value, line, front)
     return front, problems
+
+
+_TOML_TOKEN = re.compile(r'"""(?:[^\\]|\\[\s\S])*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                         r"|'[^'\n]*'|#[^\n]*|[\[\]{}\n]")
+"""What a TOML value is read in: strings (basic, literal; on one line or several),
+comments, brackets and line ends."""
+
+
+def _toml_strings(source: str, index: int) -> list[tuple[int, str]]:
+    """The strings of the value set on ``source``'s 0-based line ``index`` ('key = ...'), as
+    written, with where each starts in ``source``: a value ends at a line end outside its
+    brackets and strings."""
+    at = source.find("=", sum(len(row) + 1 for row in source.split("\n")[:index]))
+    strings: list[tuple[int, str]] = []
+    if at < 0:
+        return strings
+    depth = 0
+    for token in _TOML_TOKEN.finditer(source, at + 1):
+        text = token.group()
+        if text[0] in "\"'":
+            strings.append((token.start(), text))
+        elif text in "[{":
+            depth += 1
+        elif text in "]}":
+            depth -= 1
+        elif text == "\n" and depth <= 0:
+            break
+    return strings
 
 
 def _spec_of(key: str, written: Collection[str], line: int, rel: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -1080,6 +1081,53 @@ def test_a_control_character_escape_in_a_list_or_on_a_later_line_is_warned_at_it
     assert all(p.message.endswith("quote the value with single quotes, which keep a backslash "
                                   "as it is, or write each backslash twice ('\\\\')")
                for p in problems)
+
+
+@pytest.mark.parametrize(("written", "meant", "escape", "read_as"), [
+    ('"C:\\temp"', "C:\\temp", "\\t", "a tab"),
+    ('"Files in C:\\new folder"', "Files in C:\\new folder", "\\n", "a line break"),
+    ('"Tools in D:\\bin"', "Tools in D:\\bin", "\\b", "a backspace"),
+    ('"It\'s in C:\\temp"', "It's in C:\\temp", "\\t", "a tab"),
+    ('"Code \\u0007 in C:\\\\data"', "Code \\u0007 in C:\\data", "\\u0007",
+     "the control character U+0007"),
+])
+def test_a_toml_escape_that_makes_a_control_character_is_warned_as_in_yaml(
+        written: str, meant: str, escape: str, read_as: str) -> None:
+    """'title = "C:\\temp"' in TOML front matter is a title with a tab, as in YAML, where
+    check warned of it; in TOML it had said nothing."""
+    lesson, problems = parse_lesson(f"+++\ntitle = {written}\n+++\nBody.\n", "x.md")
+    assert lesson is not None  # served: a warning
+    [problem] = problems
+    assert (problem.line, problem.severity) == (2, W)
+    assert problem.message.startswith(
+        f"'{escape}' in {written} is read as {read_as}: inside double quotes a backslash "
+        "starts an escape; to keep the backslash as typed, ")
+    suggestions = [match.group(1) for match in re.finditer(
+        r"(title = (?:'[^']*'|\"(?:[^\"\\]|\\.)*\"))", problem.message)]
+    assert suggestions and all(tomllib.loads(s) == {"title": meant} for s in suggestions), \
+        suggestions
+    lesson, problems = parse_lesson(f"+++\n{suggestions[0]}\n+++\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None and lesson.title == meant
+
+
+def test_a_toml_escape_in_a_list_or_a_multi_line_string_is_warned_at_its_line() -> None:
+    text = ('+++\ntitle = "Paths"\nsummary = """Where files go:\nC:\\temp, mostly"""\n'
+            'tags = [\n  "paths",\n  "C:\\new",\n]\nkeywords = [\'C:\\temp\'] # literal\n'
+            '[params]\nnote = "C:\\temp"\n+++\nBody.\n')
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None
+    assert [(p.line, p.severity, p.message.split(":", 1)[0]) for p in problems] == [
+        (4, W, "'\\t' in \"\"\"Where files go"), (7, W, "'\\n' in \"C")]
+    assert all(p.message.endswith("quote the value with single quotes, which keep a backslash "
+                                  "as it is, or write each backslash twice ('\\\\')")
+               for p in problems)
+
+
+@pytest.mark.parametrize("written", ['"Say \\"hi\\" first"', '"C:\\\\temp"', "'C:\\temp'",
+                                     '"caf\\u00e9"', '"""one \\\n  line"""'])
+def test_a_toml_escape_meant_as_one_is_not_warned(written: str) -> None:
+    lesson, problems = parse_lesson(f"+++\ntitle = {written}\n+++\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None, written
 
 
 @pytest.mark.parametrize("written", [
