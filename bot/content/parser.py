@@ -578,6 +578,8 @@ class _Walker(MarkdownWalker):
         line = self.line(start)
         text = " ".join("".join(pieces).split())
         if tag == "Heading":
+            if not (self.in_quiz and level >= 3):  # a question's, or an ignored heading's
+                self.stray_key(start, end, line)
             if level <= 2:
                 self.heading = (level, text, line)
                 self.end_quiz(line)
@@ -637,6 +639,17 @@ class _Walker(MarkdownWalker):
             draft.text_parts.append(text)
             if tag == "Paragraph" and not draft.summary:
                 draft.summary = _shorten(text)
+
+    def stray_key(self, start: int, end: int, line: int) -> None:
+        """A key written at the end of a heading that is no quiz question's ('## Steps
+        {#steps}', as Pandoc writes a heading's id): learners would see it as written."""
+        mark = _KEY_MARK.search(self.heading_source(start, end))
+        if mark is not None:
+            self.problems.append(Problem(
+                self.rel, line, Severity.WARNING,
+                f"'{mark.group(0).strip()}' at the end of this heading is shown to learners as "
+                "written: only a quiz question's heading ('### ...' under '## Quiz') takes a "
+                "key; remove it"))
 
     def heading_source(self, start: int, end: int) -> str:
         """A heading's own Markdown: without the '#' marks or a setext underline."""

@@ -1291,3 +1291,18 @@ def test_an_escape_warning_on_a_value_over_two_lines_is_one_line(newline: str) -
     assert problem.line == 3 and problem.severity == W
     assert "\n" not in problem.message and "\r" not in problem.message, problem.message
     assert problem.message.startswith("'\\t' in \"Where files go: C:\\temp, mostly\" is read as")
+
+
+def test_a_key_on_a_heading_that_is_no_question_is_warned_as_shown_to_learners() -> None:
+    """Only a quiz question's heading takes a key: '## Steps {#steps}' (as Pandoc or Hugo
+    write a heading's id) is shown to learners as written, and check had said nothing."""
+    text = ("# Back up your laptop {#backups}\n\nCopy your files every week.\n\n"
+            "## Steps {#steps}\n\nPlug the drive in.\n\n### Check it {#check}\n\nOpen a file.\n\n"
+            "```\n## In code {#code}\n```\n\n## The `{#x}` syntax\n\nText.\n\n"
+            "## Quiz {#quiz}\n\n### How often? {#how-often}\n- [x] Weekly\n- [ ] Never\n")
+    lesson, problems = parse_lesson(text, "x.md")
+    assert lesson is not None and [q.key for q in lesson.questions] == ["how-often"]
+    assert [(p.line, p.severity, p.message) for p in problems] == [
+        (line, W, f"'{key}' at the end of this heading is shown to learners as written: only a "
+                  "quiz question's heading ('### ...' under '## Quiz') takes a key; remove it")
+        for line, key in ((1, "{#backups}"), (5, "{#steps}"), (9, "{#check}"), (21, "{#quiz}"))]
