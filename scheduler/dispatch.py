@@ -461,6 +461,15 @@ class Dispatcher:
             self._undo(unit, row, 0)
             result.missed += 1
             return None
+        if learner.stopped or learner.paused or learner.unreachable:
+            # Said since the row was composed (it waited for a retry, or its worker died and
+            # another replica took it over): what the row kept is not pushed, and a lesson in
+            # it that never reached the learner is taken back, to come after `resume`.
+            outbox.mark(row.id, DeliveryStatus.SKIPPED, now,
+                        "the learner stopped, paused or cannot be reached", self.worker_id)
+            self._undo(unit, row, 0)
+            result.skipped += 1
+            return None
         if not isolated:
             messages = self._messages(unit, row, learner, now)
         else:

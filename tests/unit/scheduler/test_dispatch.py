@@ -17,7 +17,7 @@ from bot.errors import DeliveryError, RateLimited, RecipientUnreachable, Tempora
 from bot.messages import Feedback, Inbound, LessonMessage, Platform, QuestionMessage
 from scheduler.dispatch import Dispatcher, DispatchResult
 from storage import Database
-from storage.records import PollRecord
+from storage.records import DeliveryKind, PollRecord
 from tests.conftest import SAMPLE
 from tests.fakes.harness import make_bot
 from tests.fakes.recording import RecordingAdapter
@@ -699,3 +699,49 @@ async def test_a_lesson_deleted_while_its_row_waits_to_retry_is_not_left_as_deli
     with bot.database.unit() as unit:
         assert [got.lesson_id for got in unit.progress.history(ann.id)] == [
             lesson_id(sent.messages[0])]
+
+
+async def test_a_learner_who_stops_while_their_row_waits_to_retry_gets_nothing(
+        bot: Bot) -> None:
+    """The row kept what it says on its first try; `stop` before the retry is obeyed: the row
+    is skipped, and its lesson, which never reached the learner, comes after `resume`."""
+    ann = bot.enrol("ann")
+    bot.adapter.failures.append(TemporaryDeliveryError("500 Internal Server Error"))
+    await bot.tick(NINE)
+    with bot.database.unit() as unit:
+        row = unit.deliveries.get(ann.id, DeliveryKind.LESSON, NINE.date())
+    assert row is not None and row.status == "pending" and row.payload
+    bot.clock.set(NINE + timedelta(minutes=1))
+    bot.say("ann", "stop")
+    _, result = await bot.tick(row.due_at + timedelta(minutes=1))
+    assert bot.adapter.delivered == [] and result.skipped == 1
+    with bot.database.unit() as unit:
+        assert unit.deliveries.get(ann.id, DeliveryKind.LESSON, NINE.date()).status == "skipped"  # type: ignore[union-attr]
+        assert unit.progress.history(ann.id) == []  # never the learner's
+    bot.say("ann", "resume")
+    await bot.tick(NINE + timedelta(days=1))
+    assert lesson_id(bot.adapter.delivered[0].messages[0]) == row.lesson_id
+
+
+async def test_a_crashed_workers_row_is_not_pushed_to_a_learner_who_stopped_since(
+        bot: Bot) -> None:
+    """Another replica takes over a dead worker's composed row: `stop`, said meanwhile to any
+    replica, is obeyed (seen with two `microlearn run` on one PostgreSQL, one killed)."""
+    ann = bot.enrol("ann")
+    bot.clock.set(NINE)
+    bot.scan.run(NINE)
+    dead = Dispatcher(bot.database, bot.engine, {Platform.TELEGRAM: bot.adapter}, bot.clock,
+                      bot.dispatcher.settings)
+    with bot.database.unit() as unit:
+        unit.workers.register(dead.worker_id, "elsewhere", 1, NINE)
+    claimed, _ = dead._claim(DispatchResult(), 10)  # claimed and composed, never sent
+    assert claimed == 1
+    bot.say("ann", "stop")
+    bot.clock.set(NINE + timedelta(seconds=61))
+    bot.dispatcher.heartbeat()
+    assert bot.dispatcher.reap() == 1
+    result = await bot.dispatcher.dispatch()
+    assert bot.adapter.delivered == [] and result.skipped == 1
+    with bot.database.unit() as unit:
+        assert unit.deliveries.get(ann.id, DeliveryKind.LESSON, NINE.date()).status == "skipped"  # type: ignore[union-attr]
+        assert unit.progress.history(ann.id) == []
