@@ -78,6 +78,9 @@ class DispatchResult:
     retried: int = 0
     lost_claims: int = 0
     """Rows another worker had taken over before this one could record them."""
+    held_back: int = 0
+    """Rows not posted because this worker could not reach the database (the heartbeat gives
+    them back once it answers, and they go then)."""
 
     def add(self, other: DispatchResult) -> None:
         for name in self.__dataclass_fields__:
@@ -87,7 +90,8 @@ class DispatchResult:
         """The counts that are not zero, for the log ("3 sent, 1 to try again"; "nothing")."""
         words = {"sent": "sent", "skipped": "skipped", "missed": "missed (the day ended)",
                  "failed": "failed", "retried": "to try again",
-                 "lost_claims": "taken over by another worker"}
+                 "lost_claims": "taken over by another worker",
+                 "held_back": "held back while the database is away"}
         said = [f"{getattr(self, name)} {word}" for name, word in words.items()
                 if getattr(self, name)]
         return ", ".join(said) or "nothing"
@@ -109,8 +113,9 @@ class _Outcome:
     job: _Job
     status: str
     """'progress' (one more platform message out), 'sent', 'retry', 'unreachable', 'failed'
-    'lost' (the row is no longer this worker's) or 'stopped' (shutdown came before its first
-    message: given back unsent)."""
+    'lost' (the row is no longer this worker's), 'held' (this worker is cut off from the
+    database: not posted, given back by the heartbeat once it answers) or 'stopped' (shutdown
+    came before its first message: given back unsent)."""
     error: str = ""
     wait: float | None = None
     parts: int = 0
@@ -262,8 +267,9 @@ class Dispatcher:
         with self.database.unit() as unit:
             orphans = unit.deliveries.release_orphans(self.worker_id, self._held)
         if orphans:
-            log.warning("gave back %d rows whose outcome could not be recorded; they go again",
-                        orphans, extra={"job": "heartbeat"})
+            log.warning("gave back %d rows held back while the database was away, or whose "
+                        "outcome could not be recorded; they go again", orphans,
+                        extra={"job": "heartbeat"})
 
     def still_mine(self, row_id: int) -> bool:
         """Whether this worker may still post row ``row_id``: it was not found to have lost
@@ -552,6 +558,12 @@ class Dispatcher:
             if self._stopping and exc.sent == 0 and job.delivery.id not in self._posting:
                 # Shutting down before its first message: given back at sign-off, unsent.
                 return _Outcome(job, "stopped", parts=skip)
+            if job.delivery.id not in self._lost:
+                # Nobody took it: this worker cannot reach the database, and posts nothing
+                # it could not record (or that others may take it for dead and send).
+                log.info("holding delivery %s back: the database is unreachable; it goes "
+                         "once the database answers", job.delivery.id, extra=context)
+                return _Outcome(job, "held", str(exc), parts=skip + exc.sent)
             log.info("stopped sending delivery %s: %s", job.delivery.id, exc, extra=context)
             return _Outcome(job, "lost", str(exc), parts=skip + exc.sent)
         except RateLimited as exc:
@@ -602,10 +614,12 @@ class Dispatcher:
             # holds it, or, if it was still this one's after all, the next heartbeat gives it
             # back (release_orphans).
             for outcome in batch:
-                if outcome.status in ("lost", "stopped"):
+                if outcome.status in ("lost", "held", "stopped"):
                     result.lost_claims += outcome.status == "lost"
+                    result.held_back += outcome.status == "held"
                     self._settle(outcome)
-            batch = [outcome for outcome in batch if outcome.status not in ("lost", "stopped")]
+            batch = [outcome for outcome in batch
+                     if outcome.status not in ("lost", "held", "stopped")]
             if not batch:
                 continue
             try:

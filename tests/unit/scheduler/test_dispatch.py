@@ -329,10 +329,12 @@ async def test_a_send_waiting_its_turn_stops_once_its_row_went_to_another_worker
 
 
 async def test_a_worker_cut_off_from_the_database_stops_posting_after_half_a_timeout(
-        bot: Bot) -> None:
+        bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
     """Others may take a silent worker for dead after the time-out (60 s): from half of it
     on, a worker whose heartbeat fails posts nothing more, and once the database answers,
-    the rows it stopped go out once."""
+    the rows it stopped go out once. The log says the database held them back: nobody took
+    them over (it had said "another worker took this delivery over", on two replicas whose
+    database was away for 25 s)."""
     bot.enrol("ann")
     bot.enrol("bob")
     bot.clock.set(NINE)
@@ -355,15 +357,22 @@ async def test_a_worker_cut_off_from_the_database_stops_posting_after_half_a_tim
     bot.clock.set(NINE + timedelta(seconds=31))  # no heartbeat for more than 30 s
     assert bot.adapter.gate is not None
     bot.adapter.gate.set()
+    caplog.set_level(logging.INFO, logger="scheduler.dispatch")
     result = await task
-    assert (result.sent, result.lost_claims) == (0, 2)
+    assert (result.sent, result.lost_claims, result.held_back) == (0, 0, 2)
+    assert str(result) == "2 held back while the database is away"
     assert bot.adapter.delivered == []
+    said = [record.getMessage() for record in caplog.records]
+    assert not any("another worker" in line for line in said), said
+    assert sum("the database is unreachable; it goes once the database answers" in line
+               for line in said) == 2, said
     bot.adapter.gate = None
     assert (await bot.dispatcher.dispatch()).sent == 0  # still cut off: claims nothing
     assert bot.rows() == {"claimed": 2}
     bot.clock.set(NINE + timedelta(seconds=40))
     bot.dispatcher.heartbeat()  # back: still alive, and the rows it stopped are given back
     assert bot.rows() == {"pending": 2}
+    assert "gave back 2 rows held back while the database was away" in caplog.text
     assert (await bot.dispatcher.dispatch()).sent == 2
     assert sorted(d.recipient.learner_id for d in bot.adapter.delivered) == sorted(
         [bot.learner("ann").id, bot.learner("bob").id])
