@@ -230,16 +230,7 @@ class LessonCache:
 
     def holders(self, root: Path) -> dict[str, str]:
         """The file (rel) that served each id two files of ``root`` claimed, when last seen."""
-        with self._lock:
-            if self._db is None:
-                return {}
-            try:
-                return dict(self._db.execute("SELECT id, rel FROM id_holders WHERE root = ?",
-                                             (_folder(str(root)),)).fetchall())
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be read for ids two files claim: %s",
-                            self.path, exc)
-                return {}
+        return dict(self._rows("SELECT id, rel FROM id_holders", root, "ids two files claim"))
 
     def remember_holders(self, root: Path, holders: dict[str, str]) -> None:
         """Keep which file serves each contested id (id -> rel); only changes are written."""
@@ -284,85 +275,36 @@ class LessonCache:
 
     def moves(self, root: Path) -> dict[str, tuple[str, str]]:
         """The files of ``root`` warned of as moved: rel -> (old id, old rel)."""
-        with self._lock:
-            if self._db is None:
-                return {}
-            try:
-                return {rel: (old_id, old_rel) for rel, old_id, old_rel in self._db.execute(
-                    "SELECT rel, old_id, old_rel FROM moves WHERE root = ?",
-                    (_folder(str(root)),))}
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be read for moved files: %s",
-                            self.path, exc)
-                return {}
+        return {rel: (old_id, old_rel) for rel, old_id, old_rel in self._rows(
+            "SELECT rel, old_id, old_rel FROM moves", root, "moved files")}
 
     def remember_moves(self, root: Path, moves: dict[str, tuple[str, str]]) -> None:
         """Keep the files of ``root`` warned of as moved (as :meth:`moves` gives them), in
         place of those kept."""
-        folder = _folder(str(root))
-        with self._lock:
-            if self._db is None:
-                return
-            try:
-                with self._db:
-                    self._db.execute("DELETE FROM moves WHERE root = ?", (folder,))
-                    self._db.executemany(
-                        "INSERT INTO moves (root, rel, old_id, old_rel) VALUES (?, ?, ?, ?)",
-                        [(folder, rel, old_id, old_rel)
-                         for rel, (old_id, old_rel) in moves.items()])
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+        self._replace("moves", ("rel", "old_id", "old_rel"), root,
+                      [(rel, old_id, old_rel) for rel, (old_id, old_rel) in moves.items()])
 
     def rewordings(self, root: Path) -> dict[tuple[str, str], tuple[str, str, str]]:
         """The questions of ``root``'s lessons warned of as reworded: (lesson id, key) ->
         (old key, old words, why), as :class:`~bot.content.rewordings.Rewordings` keeps
         them."""
-        with self._lock:
-            if self._db is None:
-                return {}
-            try:
-                return {(lesson_id, key): (old_key, old_text, why)
-                        for lesson_id, key, old_key, old_text, why in self._db.execute(
-                            "SELECT lesson_id, key, old_key, old_text, why FROM rewordings "
-                            "WHERE root = ?", (_folder(str(root)),))}
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be read for reworded questions: %s",
-                            self.path, exc)
-                return {}
+        return {(lesson_id, key): (old_key, old_text, why)
+                for lesson_id, key, old_key, old_text, why in self._rows(
+                    "SELECT lesson_id, key, old_key, old_text, why FROM rewordings", root,
+                    "reworded questions")}
 
     def remember_rewordings(self, root: Path,
                             kept: dict[tuple[str, str], tuple[str, str, str]]) -> None:
         """Keep the questions of ``root``'s lessons warned of as reworded (as
         :meth:`rewordings` gives them), in place of those kept."""
-        folder = _folder(str(root))
-        with self._lock:
-            if self._db is None:
-                return
-            try:
-                with self._db:
-                    self._db.execute("DELETE FROM rewordings WHERE root = ?", (folder,))
-                    self._db.executemany(
-                        "INSERT INTO rewordings (root, lesson_id, key, old_key, old_text, why) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        [(folder, lesson_id, key, *entry)
-                         for (lesson_id, key), entry in kept.items()])
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be written: %s", self.path, exc)
+        self._replace("rewordings", ("lesson_id", "key", "old_key", "old_text", "why"), root,
+                      [(lesson_id, key, *entry) for (lesson_id, key), entry in kept.items()])
 
     def asked(self, root: Path) -> dict[str, str]:
         """Each lesson's questions of ``root`` when last served (lesson id -> what
         :func:`bot.content.rewordings.asked` made of them)."""
-        with self._lock:
-            if self._db is None:
-                return {}
-            try:
-                return dict(self._db.execute(
-                    "SELECT lesson_id, questions FROM asked WHERE root = ?",
-                    (_folder(str(root)),)).fetchall())
-            except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be read for the questions served "
-                            "before: %s", self.path, exc)
-                return {}
+        return dict(self._rows("SELECT lesson_id, questions FROM asked", root,
+                               "the questions served before"))
 
     def remember_asked(self, root: Path, asked: dict[str, str], gone: Iterable[str]) -> None:
         """Keep the questions of lessons of ``root`` served now (lesson id -> questions), and
@@ -386,16 +328,41 @@ class LessonCache:
     def known_files(self, root: Path) -> set[str]:
         """The files of the lesson folder ``root`` with a good version kept: those the bot
         served before (a file moved while it was stopped is found gone from among them)."""
+        return {rel for (rel,) in self._rows("SELECT rel FROM last_good", root,
+                                             "the files served before")}
+
+    def _rows(self, select: str, root: Path, what: str) -> list[tuple[Any, ...]]:
+        """The rows of ``select`` (a query of ours, without its WHERE) for folder ``root``;
+        none when the cache cannot be read, which is logged naming ``what`` was looked for:
+        the lessons are then read without it."""
         with self._lock:
             if self._db is None:
-                return set()
+                return []
             try:
-                return {rel for (rel,) in self._db.execute(
-                    "SELECT rel FROM last_good WHERE root = ?", (_folder(str(root)),))}
+                return self._db.execute(f"{select} WHERE root = ?",
+                                        (_folder(str(root)),)).fetchall()
             except sqlite3.Error as exc:
-                log.warning("lesson cache %s could not be read for the files served before: %s",
-                            self.path, exc)
-                return set()
+                log.warning("lesson cache %s could not be read for %s: %s", self.path, what,
+                            exc)
+                return []
+
+    def _replace(self, table: str, columns: tuple[str, ...], root: Path,
+                 rows: list[tuple[Any, ...]]) -> None:
+        """Put ``rows`` (values of ``columns``) in place of ``table``'s rows of folder
+        ``root``, in one transaction."""
+        folder = _folder(str(root))
+        with self._lock:
+            if self._db is None:
+                return
+            try:
+                with self._db:
+                    self._db.execute(f"DELETE FROM {table} WHERE root = ?", (folder,))
+                    self._db.executemany(
+                        f"INSERT INTO {table} (root, {', '.join(columns)}) "  # names of ours
+                        f"VALUES ({', '.join('?' * (len(columns) + 1))})",
+                        [(folder, *row) for row in rows])
+            except sqlite3.Error as exc:
+                log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
     def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
         """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files
