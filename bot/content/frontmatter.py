@@ -269,24 +269,98 @@ def _yaml_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str], key: str,
-                value: str) -> str | None:
-    """What to say of a backslash in double quotes that YAML cannot read as an escape
-    ('"C:\\Users"': '\\U' wants eight hex digits); PyYAML calls it an unclosed quote. None when
-    the problem is another."""
-    mark = exc.problem_mark
+def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str]) -> tuple[int, str] | None:
+    """(0-based line of ``rows``, what to say) for a backslash in double quotes that YAML cannot
+    read ('"C:\\Users"': '\\U' wants eight hex digits), which PyYAML calls a quote never
+    closed, or for one before the closing quote ('"C:\\"'). None when the problem is
+    another."""
+    mark, opened = exc.problem_mark, exc.context_mark
     problem = exc.problem or ""
-    if mark is None or mark.line >= len(rows) or not value.startswith('"') or not any(
-            word in problem for word in ("escape", "hexadecimal", "hexdecimal")):
+    if mark is None or opened is None or opened.line >= len(rows):
         return None
-    row = rows[mark.line]
-    at = row.rfind("\\", 0, mark.column + 1)  # the C loader marks the backslash, PyYAML after
-    escape = row[at:at + 2] if at >= 0 else "\\"
-    said = (f"'{escape}' in {value} starts an escape (inside double quotes a backslash does, "
-            "as in '\\n' for a new line) that YAML cannot read")
-    if not (len(value) > 1 and value.startswith('"') and value.endswith('"')):
-        return f"{said}; write each backslash twice ('\\\\'), or quote the value with single quotes"
-    return f"{said}; {_backslashes_kept(key, value)}"
+    text = "\n".join(rows[opened.line:])
+    if text[opened.column:opened.column + 1] != '"':
+        return None
+    if any(word in problem for word in ("escape", "hexadecimal", "hexdecimal")):
+        # The C loader marks the character after the backslash, PyYAML the one after that.
+        end = min(sum(len(row) + 1 for row in rows[opened.line:mark.line]) + mark.column + 1,
+                  len(text))
+        at = text.rfind("\\", opened.column, end)
+        if at < 0:
+            return None
+        closed = _DOUBLE_QUOTED.match(text, opened.column)
+        line_end = text.find("\n", at)
+        # Left open as well: the text up to the end of the backslash's line.
+        written = closed.group() if closed is not None else \
+            text[opened.column:len(text) if line_end < 0 else line_end]
+        key = _whole_value(rows[opened.line], opened.column, written, _YAML_KEY) \
+            if closed is not None else None
+        return (opened.line + text.count("\n", 0, at),
+                _unreadable_escape(written, at - opened.column, key, "YAML", "xuU"))
+    said = _quote_escaped(rows[opened.line], opened.column, _YAML_KEY)
+    return None if said is None else (opened.line, said)
+
+
+_DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\[\s\S])*"')
+"""A string in double quotes as written, escapes and line breaks in it."""
+_YAML_KEY = re.compile(r"\s*([^\s#:][^:]*?)\s*:\s+")
+"""A key and what assigns it, as written before a value."""
+_HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
+
+
+def _whole_value(row: str, column: int, written: str, key: re.Pattern[str]) -> str | None:
+    """The key whose whole value ``written`` (starting at ``column`` of ``row``) is, when it is
+    on one line with at most a comment after it: the fix can then write the line out."""
+    found = key.fullmatch(row[:column])
+    rest = row[column + len(written):].strip()
+    if found is None or "\n" in written or (rest and not rest.startswith("#")):
+        return None
+    return found.group(1)
+
+
+def _unreadable_escape(written: str, at: int, key: str | None, language: str,
+                       hex_escapes: str) -> str:
+    """What to say of the backslash at ``at`` of ``written`` (a string in double quotes, as
+    written) that starts an escape ``language`` cannot read; ``hex_escapes`` are its escapes
+    by a character's number ('\\u00e9'); ``key``: the string is that key's whole value."""
+    letter = written[at + 1:at + 2]
+    escape = "\\" + letter if letter.strip() or letter == " " else "\\"
+    digits = _HEX_DIGITS.get(letter, 0) if letter and letter in hex_escapes else 0
+    given = written[at + 2:at + 2 + digits]
+    detail = "" if not digits or (len(given) == digits and all(
+        char in "0123456789abcdefABCDEF" for char in given)) else \
+        f" ('{escape}' takes {digits} hex digits after it)"
+    assign = ": " if language == "YAML" else " = "
+    shown = written if key is not None else _shortened(written)
+    said = (f"'{escape}' in {shown} starts an escape (inside double quotes a backslash does, "
+            f"as in '\\n' for a new line) that {language} cannot read{detail}")
+    if key is None:
+        return f"{said}; write each backslash twice ('\\\\'), or quote the value with single " \
+            "quotes"
+    return f"{said}; {_backslashes_kept(key, written, assign)}"
+
+
+def _quote_escaped(row: str, column: int, key_pattern: re.Pattern[str]) -> str | None:
+    """What to say of a string opened at ``column`` of ``row`` and never closed, when its last
+    quote on that line is escaped by the backslash before it ('"C:\\"': a trainer's path that
+    ends in a backslash). None when it has no quote after the opening one."""
+    last = row.rfind('"', column + 1)
+    if last < 0 or row[last - 1] != "\\":
+        return None
+    written = row[column:last + 1]
+    quoted_inside = '\\"' in written[:-2]
+    key = None if quoted_inside else _whole_value(row, column, written, key_pattern)
+    said = (f"the backslash at the end of {written if key is not None else _shortened(written)} "
+            "makes its closing quote part of the text (inside double quotes '\\\"' is a "
+            "quote), so the value never ends")
+    if key is None:
+        return (f"{said}; to end it with a backslash, write it twice ('\\\\') or quote the "
+                "value with single quotes; if that quote is meant as text, add the closing "
+                "quote after it")
+    assign = ": " if key_pattern is _YAML_KEY else " = "
+    # Its backslash written twice, it is the text the trainer meant.
+    return f"{said}; to end it with a backslash, " + \
+        _backslashes_kept(key, written[:-2] + '\\\\"', assign)
 
 
 def _backslashes_kept(key: str, value: str, assign: str = ": ") -> str:
@@ -381,11 +455,9 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[
                 f"the {kind} opened with '{start}' here is not closed; end it with '{close}', "
                 "with ',' between items, and quote items that contain ':' or '#'")
     if opened is not None and "quoted scalar" in context:
-        key, _, value = rows[opened.line].partition(":") if opened.line < len(rows) \
-            else ("", "", "")
-        escape = _bad_escape(exc, rows, key.strip(), value.strip())
+        escape = _bad_escape(exc, rows)
         if escape is not None:
-            return min(line, last), escape
+            return min(offset + escape[0], last), escape[1]
         return (min(offset + opened.line, last),
                 "the quote opened here is not closed; end the value with the same quote mark, "
                 "or remove it")

@@ -1166,6 +1166,36 @@ def test_a_backslash_in_double_quotes_is_named_not_called_an_unclosed_quote(
     assert "the quote opened here is not closed" in problems[0].message
 
 
+@pytest.mark.parametrize(("text", "line", "start", "whole"), [
+    ('tags: ["a", "C:\\Users"]', 2, "'\\U' in \"C:\\Users\" starts an escape", False),
+    ('tags:\n  - a\n  - "C:\\Users"', 4, "'\\U' in \"C:\\Users\" starts an escape", False),
+    ('summary: "Where files go:\n  C:\\Users, mostly"', 3,
+     "'\\U' in \"Where files go: C:\\Users, mostly\" starts an escape", False),
+    ('title: "Save to C:\\"\ntopic: it', 2,
+     "the backslash at the end of \"Save to C:\\\" makes its closing quote part of the text",
+     True),
+    ('title: "Save to C:\\"', 2,
+     "the backslash at the end of \"Save to C:\\\" makes its closing quote part of the text",
+     True),
+])
+def test_a_yaml_escape_that_cannot_be_read_anywhere_is_named_not_an_unclosed_quote(
+        text: str, line: int, start: str, whole: bool) -> None:
+    """In a list, on a value's second line, or before the closing quote, a backslash YAML
+    cannot read was 'the quote opened here is not closed', or named the wrong text."""
+    _, problems = parse_lesson(f"---\n{text}\n---\nBody.\n", "x.md")
+    [problem] = problems
+    assert (problem.line, problem.severity) == (line, E)
+    message = problem.message.removeprefix("front matter is not valid YAML: ")
+    assert message.startswith(start), message
+    if whole:
+        suggestions = _suggested(message)
+        assert suggestions == ["title: 'Save to C:\\'", 'title: "Save to C:\\\\"']
+        assert all(yaml.safe_load(s) == {"title": "Save to C:\\"} for s in suggestions)
+    else:
+        assert message.endswith("write each backslash twice ('\\\\'), or quote the value with "
+                                "single quotes"), message
+
+
 # -- question keys written on the heading ('### Which port? {#ssh-port}') -----------------------
 
 KEYED = """# SSH
