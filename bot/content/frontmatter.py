@@ -304,7 +304,8 @@ def _bad_escape(exc: yaml.MarkedYAMLError, rows: list[str]) -> tuple[int, str] |
 _DOUBLE_QUOTED = re.compile(r'"(?:[^"\\]|\\[\s\S])*"')
 """A string in double quotes as written, escapes and line breaks in it."""
 _YAML_KEY = re.compile(r"\s*([^\s#:][^:]*?)\s*:\s+")
-"""A key and what assigns it, as written before a value."""
+_TOML_KEY = re.compile(r"""\s*([A-Za-z0-9_.-]+|"[^"\n]*"|'[^'\n]*')\s*=\s*""")
+"""A key and what assigns it, as written before a value (YAML's ': ', TOML's ' = ')."""
 _HEX_DIGITS = {"x": 2, "u": 4, "U": 8}
 
 
@@ -696,6 +697,106 @@ def _unclosed_toml(source: str) -> tuple[int, str] | None:
     return stack[0] if stack else None
 
 
+def _toml_escape(source: str, at: int, multi: bool) -> int | None:
+    """How many characters the escape whose backslash is at ``at`` of ``source`` takes, in a
+    basic string (``multi``: one over several lines); None when TOML cannot read it."""
+    if multi:
+        ending = _TOML_LINE_END.match(source, at)
+        if ending is not None:  # a backslash at a line's end joins it to the next
+            return ending.end() - at
+    if source[at + 1:at + 2] in ('"', "\\"):
+        return 2
+    # Asked of the parser itself, so an escape a later TOML adds ('\e') is read as it reads it.
+    # Hex digits are never a backslash or a quote: scanning on after two characters is safe.
+    escape = _TOML_ESCAPE.match(source, at)
+    try:
+        tomllib.loads(f'x = "{escape.group() if escape else ""}"')
+    except tomllib.TOMLDecodeError:
+        return None
+    return 2
+
+
+_TOML_LINE_END = re.compile(r"\\[ \t]*\r?\n")
+_TOML_ESCAPE = re.compile(r"\\(?:[A-Za-z][0-9A-Fa-f]{0,8}|.)?")
+"""A backslash and what may belong to its escape (at most eight hex digits after a letter)."""
+_TOML_QUOTED = (re.compile(r'"(?:[^"\\\n]|\\.)*"'), re.compile(r'"""(?:[^\\]|\\[\s\S])*?"""'))
+"""A basic string as written: on one line, or over several."""
+
+
+def _toml_backslash(source: str) -> tuple[int, str, bool] | None:
+    """(0-based line, what to say, whether the string is left open) for the first basic string
+    of ``source`` with a backslash TOML cannot read as an escape ('"C:\\Users"'), or with one
+    before the quote meant to close it ('"C:\\"', which then never ends). Comments and literal
+    strings ('C:\\Users') keep a backslash as typed: skipped. None when there is none."""
+    rows = source.split("\n")
+    at = 0
+    while at < len(source):
+        char = source[at]
+        if char == "#":
+            end = source.find("\n", at)
+            at = len(source) if end < 0 else end
+        elif char == "'":
+            quote = "'''" if source.startswith("'''", at) else "'"
+            end = source.find(quote, at + len(quote))
+            newline = source.find("\n", at) if quote == "'" else -1
+            at = len(source) if end < 0 else \
+                newline if 0 <= newline < end else end + len(quote)
+        elif char == '"':
+            found = _toml_basic(source, rows, at)
+            if not isinstance(found, int):  # a slip, or a string left open without one
+                return found
+            at = found
+        else:
+            at += 1
+    return None
+
+
+def _toml_basic(source: str, rows: list[str], start: int) -> int | tuple[int, str, bool] | None:
+    """Read the basic string opened at ``start`` of ``source``: where it ends, or what
+    :func:`_toml_backslash` says of it."""
+    multi = source.startswith('"""', start)
+    at = start + (3 if multi else 1)
+    while at < len(source) and (multi or source[at] != "\n"):
+        if source.startswith('"""' if multi else '"', at):
+            # A multi-line string may end in one or two quotes of its own: '"""a""""'.
+            run = len(source[at:at + 5]) - len(source[at:at + 5].lstrip('"'))
+            return at + (run if multi else 1)
+        if source[at] != "\\":
+            at += 1
+            continue
+        step = _toml_escape(source, at, multi)
+        if step is None:
+            closed = _TOML_QUOTED[multi].match(source, start)
+            line_end = source.find("\n", at)
+            written = closed.group() if closed is not None else \
+                source[start:len(source) if line_end < 0 else line_end]
+            line = source.count("\n", 0, start)
+            column = start - source.rfind("\n", 0, start) - 1
+            key = _whole_value(rows[line], column, written, _TOML_KEY) \
+                if closed is not None else None
+            return (source.count("\n", 0, at),
+                    _unreadable_escape(written, at - start, key, "TOML", "uU"), False)
+        at += step
+    return _toml_left_open(source, rows, start, at, multi)
+
+
+def _toml_left_open(source: str, rows: list[str], start: int, stop: int,
+                    multi: bool) -> tuple[int, str, bool] | None:
+    """For a basic string opened at ``start`` of ``source`` and never closed (read up to
+    ``stop``): what to say when a backslash escaped the quote meant to close it."""
+    line = source.count("\n", 0, start)
+    if not multi:
+        said = _quote_escaped(rows[line], start - source.rfind("\n", 0, start) - 1, _TOML_KEY)
+        return None if said is None else (line, said, True)
+    last = source.rfind('\\"""', start + 3, stop)
+    if last < 0:
+        return None
+    return (source.count("\n", 0, last),
+            f"the backslash at the end of {_shortened(source[start:last + 4])} makes its "
+            "closing quotes part of the text (inside double quotes '\\\"' is a quote), so the "
+            "value never ends; to end it with a backslash, write it twice ('\\\\')", True)
+
+
 def _check_toml(
     source: str, offset: int, rel: str, front: FrontMatter, problems: list[Problem]
 ) -> tuple[FrontMatter, list[Problem]]:
@@ -706,6 +807,14 @@ def _check_toml(
         front.broken = True
         found = _TOML_LINE.search(str(exc))
         said = str(exc).split(" (at")[0]
+        backslash = _toml_backslash(source)
+        if backslash is not None and (
+                int(found.group(1)) - 1 == backslash[0] if found else backslash[2]):
+            # tomllib names no backslash ('Invalid hex value', 'Illegal character'): which
+            # one, and how to keep it as typed. Only for the error it raised (at that line;
+            # at the document's end a string left open has no line).
+            return front, [Problem(rel, offset + backslash[0], Severity.ERROR,
+                                   f"front matter is not valid TOML: {backslash[1]}")]
         unclosed = _unclosed_toml(source) if said.startswith("Unclosed") or not found else None
         if unclosed is not None:
             # The parser notices only where the value should have ended (the next key's

@@ -277,6 +277,24 @@ def test_file_that_turns_bad_keeps_its_last_good_version(tmp_path: Path) -> None
     assert catalog.get("a").title == "Version two"  # type: ignore[union-attr]
 
 
+def test_a_toml_escape_that_cannot_be_read_keeps_the_last_good_version(tmp_path: Path) -> None:
+    """A bad escape is an error like any other: the bot keeps serving the version before it,
+    and says which backslash to fix, at its line."""
+    write(tmp_path / "a.md", '+++\ntitle = "Save files"\n+++\nWhere to save.\n')
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "a.md", '+++\ntitle = "Save to C:\\Users"\n+++\nWhere to save.\n')
+    [problem] = catalog.refresh([tmp_path / "a.md"]).problems
+    assert (problem.path, problem.line, problem.is_error) == ("a.md", 2, True)
+    assert "'\\U' in \"Save to C:\\Users\" starts an escape" in problem.message
+    lesson = catalog.get("a")
+    assert lesson is not None and lesson.title == "Save files"
+    assert catalog.kept_while_broken() == ["a.md"]
+    write(tmp_path / "a.md", "+++\ntitle = 'Save to C:\\Users'\n+++\nWhere to save.\n")
+    assert catalog.refresh([tmp_path / "a.md"]).changed == ("a",)
+    assert catalog.get("a").title == "Save to C:\\Users"  # type: ignore[union-attr]
+
+
 def test_file_that_was_never_good_is_not_served(tmp_path: Path) -> None:
     write(tmp_path / "a.md", "# Only\n\n## Quiz\n\n### Q?\n- [ ] a\n- [ ] b\n")
     catalog = Catalog(tmp_path)

@@ -1166,6 +1166,103 @@ def test_a_backslash_in_double_quotes_is_named_not_called_an_unclosed_quote(
     assert "the quote opened here is not closed" in problems[0].message
 
 
+def _toml_suggested(message: str, key: str = "title") -> list[str]:
+    """The 'key = value' lines a message suggests, each cut where the next words start."""
+    return [match.group(1) for match in re.finditer(
+        rf"({key} = (?:'[^']*'|\"(?:[^\"\\]|\\.)*\"))", message)]
+
+
+@pytest.mark.parametrize(("written", "meant", "escape", "detail"), [
+    ('"C:\\Users\\me"', "C:\\Users\\me", "\\U", " ('\\U' takes 8 hex digits after it)"),
+    ('"Code \\x41 in C:\\\\data"', "Code \\x41 in C:\\data", "\\x", ""),
+    ('"Ask \\q first"', "Ask \\q first", "\\q", ""),
+    ('"caf\\u00e"', "caf\\u00e", "\\u", " ('\\u' takes 4 hex digits after it)"),
+    ('"It\'s in C:\\Users\\Ann"', "It's in C:\\Users\\Ann", "\\U",
+     " ('\\U' takes 8 hex digits after it)"),
+])
+def test_a_toml_escape_that_cannot_be_read_is_named_with_its_fix(
+        written: str, meant: str, escape: str, detail: str) -> None:
+    """'title = "C:\\Users\\me"' got tomllib's 'Invalid hex value; write it as 'key = "value"'
+    lines': the line was written so, and nothing said the backslash was the slip."""
+    lesson, problems = parse_lesson(f"+++\ntopic = \"it\"\ntitle = {written}\n+++\nBody.\n",
+                                    "x.md")
+    assert lesson is None
+    [problem] = problems
+    assert (problem.line, problem.severity) == (3, E)
+    assert problem.message.startswith(
+        f"front matter is not valid TOML: '{escape}' in {written} starts an escape (inside "
+        f"double quotes a backslash does, as in '\\n' for a new line) that TOML cannot "
+        f"read{detail}; "), problem.message
+    suggestions = _toml_suggested(problem.message)
+    assert suggestions and all(tomllib.loads(s) == {"title": meant} for s in suggestions), \
+        suggestions
+    if "'" not in meant:
+        assert f"with single quotes, which keep a backslash as it is: title = '{meant}'" in \
+            problem.message
+    assert f"write each backslash twice: {suggestions[-1]}" in problem.message
+    lesson, problems = parse_lesson(f"+++\n{suggestions[0]}\n+++\nBody.\n", "x.md")
+    assert problems == [] and lesson is not None and lesson.title == meant
+
+
+@pytest.mark.parametrize("after", ["", 'topic = "it"\n', "# a comment\n"])
+def test_a_toml_backslash_before_the_closing_quote_is_named_not_a_generic_error(
+        after: str) -> None:
+    """'title = "C:\\"' had 'Illegal character' or 'Unterminated string': its backslash makes
+    the closing quote part of the text."""
+    _, problems = parse_lesson(f"+++\ntitle = \"Save to C:\\\" # there\n{after}+++\nBody.\n",
+                               "x.md")
+    [problem] = problems
+    assert (problem.line, problem.severity) == (2, E)
+    assert problem.message.startswith(
+        "front matter is not valid TOML: the backslash at the end of \"Save to C:\\\" makes its "
+        "closing quote part of the text"), problem.message
+    suggestions = _toml_suggested(problem.message)
+    assert suggestions == ["title = 'Save to C:\\'", 'title = "Save to C:\\\\"']
+    assert all(tomllib.loads(s) == {"title": "Save to C:\\"} for s in suggestions)
+
+
+def test_a_toml_escape_that_cannot_be_read_in_a_list_or_a_multi_line_string_is_at_its_line(
+        ) -> None:
+    fix = "write each backslash twice ('\\\\'), or quote the value with single quotes"
+    for text, line, start, end in [
+        ('+++\ntitle = "Paths"\ntags = [\n  "paths",\n  "C:\\Users",\n]\n+++\nBody.\n', 5,
+         "'\\U' in \"C:\\Users\" starts an escape", fix),
+        ('+++\ntitle = "Paths"\nsummary = """Where files go:\nC:\\Users, mostly"""\n+++\nB.\n',
+         4, "'\\U' in \"\"\"Where files go: C:\\Users, mostly\"\"\" starts an escape", fix),
+        ('+++\ntitle = "Paths"\ntags = ["paths", "D:\\"]\n+++\nBody.\n', 3,
+         "the backslash at the end of \"D:\\\" makes",
+         "write it twice ('\\\\') or quote the value with single quotes; if that quote is "
+         "meant as text, add the closing quote after it"),
+        ('+++\ntitle = "Paths"\nsummary = """Where files go:\nC:\\"""\n+++\nBody.\n', 4,
+         "the backslash at the end of \"\"\"Where files go: C:\\\"\"\" makes its closing quotes",
+         "write it twice ('\\\\')"),
+        # Left open too: the backslash comes first, and no fix writes the value out.
+        ('+++\ntitle = "C:\\Users\ntopic = "it"\n+++\nBody.\n', 2,
+         "'\\U' in \"C:\\Users starts an escape", fix),
+        # Literal strings and comments keep a backslash: the first that TOML reads is named.
+        ("+++\ntitle = 'C:\\Users' # C:\\Users\nsummary = \"C:\\q\"\n+++\nBody.\n", 3,
+         "'\\q' in \"C:\\q\" starts an escape", "write each backslash twice: summary = "
+         "\"C:\\\\q\""),
+    ]:
+        _, problems = parse_lesson(text, "x.md")
+        [problem] = problems
+        assert (problem.line, problem.severity) == (line, E), text
+        message = problem.message.removeprefix("front matter is not valid TOML: ")
+        assert message.startswith(start) and message.endswith(end), message
+
+
+def test_other_toml_errors_keep_their_own_words() -> None:
+    """Only a backslash TOML cannot read gets these words: an error on an earlier line, or a
+    string left open without one, is said as before."""
+    _, problems = parse_lesson('+++\ntitle = Phone calls\nsummary = "C:\\Users"\n+++\nB.\n',
+                               "x.md")
+    assert [(p.line, p.message) for p in problems] == [
+        (2, "front matter is not valid TOML: Invalid value; text needs quotes: write "
+            "title = \"Phone calls\"")]
+    _, problems = parse_lesson('+++\ntitle = "Open\n+++\nB.\n', "x.md")
+    assert "backslash" not in problems[0].message
+
+
 @pytest.mark.parametrize(("text", "line", "start", "whole"), [
     ('tags: ["a", "C:\\Users"]', 2, "'\\U' in \"C:\\Users\" starts an escape", False),
     ('tags:\n  - a\n  - "C:\\Users"', 4, "'\\U' in \"C:\\Users\" starts an escape", False),
