@@ -341,7 +341,7 @@ class Catalog:
         Hold the lock."""
         if self._cache is None or not rels:
             return
-        for rel, (lesson, _, analysis) in self._cache.last_good(self.root, rels).items():
+        for rel, (lesson, _, analysis) in self._cache.last_good(self.root, rels, served=True).items():
             # An image deleted since is left out when the lesson is sent (as while running):
             # its text and its learners' reviews are worth more than the picture.
             self._files[rel].good = lesson

@@ -364,23 +364,28 @@ class LessonCache:
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be written: %s", self.path, exc)
 
-    def last_good(self, root: Path, rels: list[str]) -> dict[str, Entry]:
+    def last_good(self, root: Path, rels: list[str], served: bool = False) -> dict[str, Entry]:
         """The last good version kept of each of ``rels`` in the lesson folder ``root`` (files
-        found broken), where one is kept."""
+        found broken, or gone), where one is kept; ``served``: they are served again, which
+        counts as a use (:meth:`prune`)."""
         found: dict[str, Entry] = {}
         with self._lock:
             if self._db is None or not rels:
                 return {}
+            day = self._ages.clock()
             try:
                 for start in range(0, len(rels), 500):
                     chunk = rels[start:start + 500]
                     marks = ",".join("?" * len(chunk))
-                    for rel, lesson, vocab, numbers, crc in self._db.execute(
-                            "SELECT g.rel, l.lesson, l.vocab, l.numbers, l.crc FROM last_good g "
-                            f"JOIN lessons l ON l.key = g.key WHERE g.root = ? AND g.rel IN "
-                            f"({marks})", [_folder(str(root)), *chunk]):
+                    for rel, key, lesson, vocab, numbers, crc, seen in self._db.execute(
+                            "SELECT g.rel, l.key, l.lesson, l.vocab, l.numbers, l.crc, l.seen "
+                            "FROM last_good g JOIN lessons l ON l.key = g.key WHERE g.root = ? "
+                            f"AND g.rel IN ({marks})", [_folder(str(root)), *chunk]):
                         with contextlib.suppress(*DAMAGED):  # none kept, as for no entry
                             found[rel] = decode(rel, lesson, vocab, numbers, crc)
+                            if served:  # a file broken for months keeps its lesson past
+                                # the prune; a gone file's entry may go
+                                self._ages.read(key, seen, day)
             except sqlite3.Error as exc:
                 log.warning("lesson cache %s could not be read for last good versions: %s",
                             self.path, exc)

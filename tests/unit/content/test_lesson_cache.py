@@ -381,6 +381,21 @@ def test_a_file_broken_at_a_start_is_served_as_its_last_good_version(
     assert catalog.kept_while_broken() == []
 
 
+def test_a_last_good_version_served_for_months_is_not_pruned(tmp_path: Path) -> None:
+    """A file left broken across restarts (a trainer on leave) is served from its last good
+    version; serving it is a use, or the prune after 90 days would take the lesson away."""
+    root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    write(root / "a.md", LESSON.format(title="Apples"))
+    Catalog(root, cache=LessonCache(path, lambda: 100)).load()
+    write(root / "a.md", "---\ntitle: 'Apples\n---\nBroken front matter.\n")
+    for day in (130, 160, 195, 230):  # a restart a month, each load pruning
+        catalog = Catalog(root, cache=LessonCache(path, lambda day=day: day))
+        catalog.load()
+        assert [lesson.title for lesson in catalog.lessons()] == ["Apples"], day
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT seen FROM lessons").fetchall() == [(230,)]
+
+
 def test_a_last_good_version_is_kept_for_lessons_read_from_the_cache_and_by_folder(
         tmp_path: Path) -> None:
     root, path = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
