@@ -56,6 +56,17 @@ class LessonSource(StrEnum):
     """Found by a question, then added to the reviews by the learner."""
 
 
+class SkippedBy(StrEnum):
+    """Who ended a knowledge check without a score (kept since schema 0020: a baseline ended
+    before then says neither)."""
+
+    LEARNER = "learner"
+    """The learner typed `skip check`."""
+    PUSH = "push"
+    """A baseline left since an earlier day: the next lesson push set it aside and brought the
+    lesson instead."""
+
+
 class _Keep(Enum):
     KEEP = "keep"
 
@@ -342,6 +353,9 @@ class TrackCheck:
     right: int = 0
     results: str = ""
     """'1' (right) or '0' per answer, in the order asked."""
+    skipped_by: SkippedBy | None = None
+    """Who ended it without a score; None when it has one, is open, or was skipped before
+    schema 0020 kept who did."""
 
     @property
     def score(self) -> float | None:

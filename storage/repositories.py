@@ -38,6 +38,7 @@ from storage.records import (
     QuestionScore,
     Receipt,
     Reflection,
+    SkippedBy,
     Standing,
     Streak,
     TrackCheck,
@@ -1341,14 +1342,17 @@ class Checks:
             .returning(table.c.track)).first() is not None
 
     def finish(self, learner_id: int, track: str, phase: str, now: datetime,
-               skipped: bool = False) -> bool:
-        """End a check (``skipped``: the learner skipped it, so it has no score); False when
-        it was not open."""
+               skipped_by: SkippedBy | None = None) -> bool:
+        """End a check; with ``skipped_by``, without a score, and who ended it so (the
+        learner's `skip check`, or a push setting a baseline aside). False when it was not
+        open."""
         table = TrackCheckRow.__table__  # type: ignore[attr-defined]
         done = self.session.execute(update(table).where(
             table.c.learner_id == learner_id, table.c.track == track, table.c.phase == phase,
             table.c.finished_at.is_(None))
-            .values(finished_at=now, skipped=skipped).returning(table.c.track)).first()
+            .values(finished_at=now, skipped=skipped_by is not None,
+                    skipped_by=skipped_by.value if skipped_by is not None else None)
+            .returning(table.c.track)).first()
         return done is not None
 
 
@@ -1356,7 +1360,8 @@ def _check(row: Any) -> TrackCheck:
     questions = tuple((lesson, key) for lesson, _, key in (
         line.partition("\t") for line in row.questions.split("\n") if line))
     return TrackCheck(row.learner_id, row.track, row.phase, questions, row.started_at,
-                      row.finished_at, row.skipped, row.answered, row.right, row.results)
+                      row.finished_at, row.skipped, row.answered, row.right, row.results,
+                      SkippedBy(row.skipped_by) if row.skipped_by else None)
 
 
 class SignIns:

@@ -574,7 +574,12 @@ class TrackCheckRow(SQLModel, table=True):
     started_at: datetime
     finished_at: datetime | None = None
     skipped: bool = False
-    """The learner skipped it all (`skip check`): no score."""
+    """It ended without a score: the learner skipped it all (`skip check`), or a push set a
+    baseline aside (``skipped_by`` says which)."""
+    skipped_by: str | None = Field(default=None, max_length=10)
+    """Who ended it without a score: 'learner' (`skip check`) or 'push' (a baseline left since
+    an earlier day, set aside by the next lesson push); None for a check with a score, and
+    for a baseline skipped before 0020, when this was not kept."""
     answered: int = 0
     right: int = 0
     results: str = Field(default="", max_length=10)

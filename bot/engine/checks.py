@@ -30,7 +30,7 @@ from bot.messages import (
     NoticeCode,
     TrackGain,
 )
-from storage.records import Ask, Card, LessonSource, TrackCheck
+from storage.records import Ask, Card, LessonSource, SkippedBy, TrackCheck
 
 PRE = "pre"
 POST = "post"
@@ -88,7 +88,7 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
     if check is not None and scheduled and _left_since_before_today(turn, check):
         # Left since an earlier day: the push brings the lesson, not the check again (a
         # learner who let it wait had gone days without a lesson, and without a streak).
-        set_aside(turn, check)
+        end_unscored(turn, check, SkippedBy.PUSH)
         turn.say(Notice(NoticeCode.CHECK_SET_ASIDE))
         return False
     if check is None:
@@ -253,18 +253,19 @@ def skip(turn: Turn) -> TrackCheck | None:
     if check is None:
         turn.say(Notice(NoticeCode.NO_CHECK))
         return None
-    set_aside(turn, check)
+    end_unscored(turn, check, SkippedBy.LEARNER)
     turn.say(Notice(NoticeCode.CHECK_SKIPPED))
     return check
 
 
-def set_aside(turn: Turn, check: TrackCheck) -> None:
-    """End a check without a score, its open question let go."""
+def end_unscored(turn: Turn, check: TrackCheck, by: SkippedBy) -> None:
+    """End a check without a score, its open question let go; ``by`` is kept, so trainers
+    can tell a learner's `skip check` from a baseline a push set aside."""
     open_ask = turn.unit.asks.latest_open(turn.learner.id)
     if open_ask is not None and open_ask.check_track == check.track and \
             open_ask.check_phase == check.phase:
         turn.unit.asks.close(open_ask.id, turn.now)
-    turn.unit.checks.finish(turn.learner.id, check.track, check.phase, turn.now, skipped=True)
+    turn.unit.checks.finish(turn.learner.id, check.track, check.phase, turn.now, skipped_by=by)
 
 
 def seeds(turn: Turn, lesson: Lesson) -> dict[str, Card]:

@@ -27,6 +27,7 @@ from storage.records import (
     QuestionScore,
     Receipt,
     Reflection,
+    SkippedBy,
     Standing,
     Streak,
     TrackCheck,
@@ -167,7 +168,7 @@ class CheckStore(Protocol):
     def answer(self, learner_id: int, track: str, phase: str, correct: bool,
                position: int | None = None) -> bool: ...
     def finish(self, learner_id: int, track: str, phase: str, now: datetime,
-               skipped: bool = False) -> bool: ...
+               skipped_by: SkippedBy | None = None) -> bool: ...
 
 
 class SignInStore(Protocol):

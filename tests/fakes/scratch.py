@@ -14,14 +14,16 @@ from storage import Database, upgrade
 
 
 @contextmanager
-def scratch_database(url: str | None = None, prefix: str = "test") -> Iterator[Database]:
+def scratch_database(url: str | None = None, prefix: str = "test",
+                     revision: str = "head") -> Iterator[Database]:
     """A migrated database nobody else uses: SQLite in a temporary folder when ``url`` is
-    None, else a fresh schema (``database.schema``) in the PostgreSQL database at ``url``."""
+    None, else a fresh schema (``database.schema``) in the PostgreSQL database at ``url``.
+    ``revision``: the schema to migrate it to (an older one, to test an upgrade from it)."""
     if url is None or not url.startswith("postgres"):
         with tempfile.TemporaryDirectory() as folder:
             database = Database(url or f"sqlite:///{folder}/{prefix}.db")
             try:
-                upgrade(database)
+                upgrade(database, revision)
                 yield database
             finally:
                 database.dispose()
@@ -32,7 +34,7 @@ def scratch_database(url: str | None = None, prefix: str = "test") -> Iterator[D
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     database = Database(url, schema=schema)
     try:
-        upgrade(database)
+        upgrade(database, revision)
         yield database
     finally:
         database.dispose()

@@ -14,7 +14,7 @@ from bot.dashboard import figures
 from bot.dashboard.pages import Dashboard, DashboardSettings, Figure, Filters
 from bot.engine import calendar
 from storage import Database
-from storage.records import Card, LearnerChange, LessonSource
+from storage.records import Card, LearnerChange, LessonSource, SkippedBy
 from storage.reports import ItemTotals, Scope
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
@@ -537,7 +537,7 @@ def test_knowledge_gain_per_track_with_its_distribution(
                 checks.finish(cohort[name], "t", phase, at)
         other, _ = unit.learners.enrol("console", "eve", MONDAY)
         checks.start(other.id, "t", "pre", asked, MONDAY)
-        checks.finish(other.id, "t", "pre", MONDAY, skipped=True)
+        checks.finish(other.id, "t", "pre", MONDAY, skipped_by=SkippedBy.LEARNER)
         late, _ = unit.learners.enrol("console", "fay", MONDAY)
         checks.start(late.id, "t", "pre", asked, MONDAY)
         for _ in range(3):

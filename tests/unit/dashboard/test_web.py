@@ -23,7 +23,7 @@ from bot.messages import Inbound, Platform
 from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
 from storage import Database
-from storage.records import DeliveryKind, LearnerChange
+from storage.records import DeliveryKind, LearnerChange, SkippedBy
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 Client = TestClient[web.Request, web.Application]
@@ -504,12 +504,12 @@ async def test_a_baseline_without_a_score_says_why_in_words(client: Client,
         assert learner is not None
         questions = [("security/phishing-basics", "q1")]
         unit.checks.start(learner.id, "security-basics", "pre", questions, NOW)
-        unit.checks.finish(learner.id, "security-basics", "pre", NOW, skipped=True)
+        unit.checks.finish(learner.id, "security-basics", "pre", NOW, skipped_by=SkippedBy.LEARNER)
         unit.checks.start(learner.id, "git-basics", "pre", questions, NOW)
         unit.checks.answer(learner.id, "git-basics", "pre", True)
         unit.checks.finish(learner.id, "git-basics", "pre", NOW)
         unit.checks.start(learner.id, "git-basics", "post", questions, NOW)
-        unit.checks.finish(learner.id, "git-basics", "post", NOW, skipped=True)
+        unit.checks.finish(learner.id, "git-basics", "post", NOW, skipped_by=SkippedBy.LEARNER)
         unit.checks.start(other.id, "security-basics", "pre", questions, NOW)
     body = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
     [checks] = [table for table in body["tables"] if table["key"] == "checks"]

@@ -30,6 +30,7 @@ from bot.messages import (
     TrackGain,
 )
 from storage import Database
+from storage.records import SkippedBy
 from tests.unit.engine.conftest import Say, deliver, kinds, learner_of, write
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -157,6 +158,10 @@ def test_an_ignored_baseline_is_asked_again_where_it_was_left_and_skip_check_end
     out = say("skip check", at=MON + timedelta(days=1))
     assert kinds(out) == ["notice:check_skipped", "lesson"]
     assert isinstance(out[1], LessonMessage) and out[1].lesson.id == "safe/one"
+    with engine.store.unit() as unit:  # the dashboard tells it from one set aside by a push
+        check = unit.checks.get(learner_of(engine).id, "safe", "pre")
+        assert check is not None and check.score is None
+        assert check.skipped_by is SkippedBy.LEARNER
     # Skipped: the next lesson comes without a check, and no endline will come.
     assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
     assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
@@ -324,6 +329,9 @@ def test_skipping_the_endline_leaves_no_gain(say: Say, engine: Engine) -> None:
     at, out = endline_pushed(say, engine, known=2, days=5)
     assert out[0] == CheckIntro("Safe", 4, "post")
     assert kinds(say("skip check", at=at)) == ["notice:check_skipped"]
+    with engine.store.unit() as unit:
+        check = unit.checks.get(learner_of(engine).id, "safe", "post")
+        assert check is not None and check.skipped_by is SkippedBy.LEARNER
     profile = say("me", at=at)[0]
     assert isinstance(profile, Profile) and profile.gains == ()
     later = deliver(engine, learner_of(engine).id, "quiz", at + timedelta(days=1))
@@ -578,6 +586,7 @@ def test_a_baseline_left_since_an_earlier_day_is_set_aside_by_the_lesson_push(
     with engine.store.unit() as unit:
         check = unit.checks.get(learner.id, "safe", "pre")
         assert check is not None and check.finished_at is not None and check.score is None
+        assert check.skipped_by is SkippedBy.PUSH  # not the learner's `skip check`
         assert unit.asks.latest_open(learner.id) is None  # its open question let go
     # No endline will come for it, and the next lessons come without a check.
     assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]

@@ -21,6 +21,7 @@ from storage.records import (
     LessonSource,
     Platform,
     Receipt,
+    SkippedBy,
     Streak,
 )
 from storage.repositories import (
@@ -28,6 +29,7 @@ from storage.repositories import (
     Asks,
     Badges,
     Cards,
+    Checks,
     Deliveries,
     Flags,
     InboundEvents,
@@ -383,6 +385,45 @@ def test_upgrading_to_0019_keeps_every_learner_and_what_refers_to_them(
             "SELECT sql FROM sqlite_master WHERE name = 'learner'")).scalar_one())
     finally:
         database.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_upgrading_to_0020_keeps_who_skipped_an_endline_and_leaves_a_baseline_untold(
+        dialect: str) -> None:
+    """A check ended without a score before 0020 kept no word of who ended it: an endline
+    was only ever skipped by its learner, so it says so; a baseline may have been skipped or
+    set aside by a push, so it says neither (the dashboard keeps "skipped or set aside")."""
+    from tests.conftest import POSTGRES_URL
+    from tests.fakes.scratch import scratch_database
+    if dialect == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
+    with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
+                          revision="0019") as database:
+        learner_id = enrol(database, "1")
+        with database.session() as session:
+            for track, phase, skipped in (("a", "pre", True), ("a", "post", True),
+                                          ("b", "pre", False)):
+                session.execute(text(
+                    "INSERT INTO track_check (learner_id, track, phase, questions, started_at, "
+                    "finished_at, skipped, answered, \"right\", results) VALUES (:learner, "
+                    ":track, :phase, 'l\tq', :at, :at, :skipped, 0, 0, '')"),
+                    {"learner": learner_id, "track": track, "phase": phase, "at": NOW,
+                     "skipped": skipped})
+        upgrade(database)
+        with database.session() as session:
+            checks = Checks(session)
+            found = {(track, phase): checks.get(learner_id, track, phase)
+                     for track, phase in (("a", "pre"), ("a", "post"), ("b", "pre"))}
+            assert {key: (check.skipped, check.skipped_by) for key, check in found.items()
+                    if check is not None} == {("a", "pre"): (True, None),
+                                              ("a", "post"): (True, SkippedBy.LEARNER),
+                                              ("b", "pre"): (False, None)}
+            # Checks ended from now on say who ended them.
+            checks.start(learner_id, "c", "pre", [("l", "q")], NOW)
+            assert checks.finish(learner_id, "c", "pre", NOW, skipped_by=SkippedBy.PUSH)
+            check = checks.get(learner_id, "c", "pre")
+            assert check is not None and check.skipped and check.skipped_by is SkippedBy.PUSH
+            assert check.score is None
 
 
 def test_upgrading_to_0006_keeps_the_lessons_had_and_totals_the_points(tmp_path: object) -> None:
