@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import Session
 
+from storage.records import SkippedBy
 from storage.rollups import day_of
 from storage.tables import (
     ActivityDayRow,
@@ -117,16 +118,19 @@ class Scope:
 
 @dataclass(frozen=True)
 class TrackGainRow:
-    """A track's knowledge checks: baselines begun in the range, of them those scored and
-    those skipped or set aside (the rest still open); learners with both checks (the endline
-    finished in the range), and of them the mean share known before and after, and the mean
-    normalised gain (of those who did not know everything before: for them it is
-    undefined)."""
+    """A track's knowledge checks: baselines begun in the range, of them those scored, those
+    skipped by the learner, those set aside by a push, and those ended without a score
+    before schema 0020 kept which of the two (``untold``; the rest still open); learners
+    with both checks (the endline finished in the range), and of them the mean share known
+    before and after, and the mean normalised gain (of those who did not know everything
+    before: for them it is undefined)."""
 
     track: str
     began: int
     scored: int
+    skipped: int
     set_aside: int
+    untold: int
     both: int
     mean_pre: float | None
     mean_post: float | None
@@ -888,11 +892,11 @@ class Reports:
                        per.c.post_at >= scope.since, per.c.post_at < scope.until), per)
 
     def gains(self, scope: Scope, tracks: tuple[str, ...] | None = None) -> list[TrackGainRow]:
-        """Per track with checks: baselines begun in the range (scored, skipped or set aside,
-        open), learners with both checks (the endline finished in the range), their mean
-        scores and mean normalised gain, (post - pre) / (1 - pre), which is undefined for a
-        learner who knew everything before (counted apart). Two grouped queries, whatever
-        the cohort's size."""
+        """Per track with checks: baselines begun in the range (scored, skipped, set aside,
+        either before it was kept which, open), learners with both checks (the endline
+        finished in the range), their mean scores and mean normalised gain,
+        (post - pre) / (1 - pre), which is undefined for a learner who knew everything before
+        (counted apart). Two grouped queries, whatever the cohort's size."""
         query, per = self._checks(scope, tracks)
         knew_all = per.c.pre >= 1
         gain = case((knew_all, None), else_=(per.c.post - per.c.pre) / (1 - per.c.pre))
@@ -906,11 +910,16 @@ class Reports:
         # not answer that day) are counted beside the scored: the gain is measured on the
         # learners who finished both, and a trainer must see how many that leaves out.
         finished = _CHECK.c.finished_at.is_not(None)
-        began = {str(track): (int(count), int(scored or 0), int(aside or 0))
-                 for track, count, scored, aside in self.session.execute(
+        unscored = and_(finished, _CHECK.c.skipped)
+        by = _CHECK.c.skipped_by
+        began = {str(track): tuple(int(value or 0) for value in counts)
+                 for track, *counts in self.session.execute(
             select(_CHECK.c.track, func.count(),
                    func.sum(case((and_(finished, ~_CHECK.c.skipped), 1), else_=0)),
-                   func.sum(case((and_(finished, _CHECK.c.skipped), 1), else_=0)))
+                   func.sum(case((and_(unscored, by == SkippedBy.LEARNER.value), 1), else_=0)),
+                   func.sum(case((and_(unscored, by == SkippedBy.PUSH.value), 1), else_=0)),
+                   # Ended before 0020 kept by whom: counted apart, not guessed.
+                   func.sum(case((and_(unscored, by.is_(None)), 1), else_=0)))
             .where(_CHECK.c.phase == "pre",
                    _CHECK.c.started_at >= scope.since, _CHECK.c.started_at < scope.until,
                    self._of(_CHECK.c.learner_id, scope),
@@ -918,11 +927,11 @@ class Reports:
             .group_by(_CHECK.c.track))}
         rows_out = []
         for track in sorted(set(both) | set(began)):
-            count, scored, aside = began.get(track, (0, 0, 0))
+            count, scored, skipped, aside, untold = began.get(track, (0, 0, 0, 0, 0))
             pairs, mean_pre, mean_post, mean_gain, undefined = both.get(
                 track, (0, None, None, None, 0))
-            rows_out.append(TrackGainRow(track, count, scored, aside, pairs, mean_pre,
-                                         mean_post, mean_gain, undefined))
+            rows_out.append(TrackGainRow(track, count, scored, skipped, aside, untold, pairs,
+                                         mean_pre, mean_post, mean_gain, undefined))
         return rows_out
 
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
@@ -953,20 +962,22 @@ class Reports:
         return [(str(lesson), str(key), str(level), int(right or 0), int(total))
                 for lesson, key, level, right, total in rows]
 
-    def learner_checks(self, learner_id: int
-                       ) -> list[tuple[str, str, tuple[int, int] | None, bool]]:
+    def learner_checks(self, learner_id: int) -> list[
+            tuple[str, str, tuple[int, int] | None, bool, SkippedBy | None]]:
         """One learner's checks, begun or finished: (track, phase, (right, answered),
-        finished). The score is None while the check is open, and for one that ended without
-        a score (skipped, or a baseline set aside: both are stored as ``skipped``)."""
+        finished, who ended it without a score). The score is None while the check is open,
+        and for one that ended without a score: skipped by the learner, or a baseline set
+        aside by a push (who is None for one ended so before schema 0020 kept it)."""
         rows = self.session.execute(
             select(_CHECK.c.track, _CHECK.c.phase, _CHECK.c.skipped, _CHECK.c.right,
-                   _CHECK.c.answered, _CHECK.c.finished_at.is_not(None))
+                   _CHECK.c.answered, _CHECK.c.finished_at.is_not(None), _CHECK.c.skipped_by)
             .where(_CHECK.c.learner_id == learner_id)
             .order_by(_CHECK.c.track, _CHECK.c.phase.desc()))
         return [(str(track), str(phase),
                  None if skipped or not answered or not finished
-                 else (int(right), int(answered)), bool(finished))
-                for track, phase, skipped, right, answered, finished in rows]
+                 else (int(right), int(answered)), bool(finished),
+                 SkippedBy(by) if skipped and by else None)
+                for track, phase, skipped, right, answered, finished, by in rows]
 
     def gain_distribution(self, scope: Scope, tracks: tuple[str, ...] | None = None
                           ) -> list[tuple[str, str, int]]:

@@ -20,6 +20,7 @@ from bot.dashboard import figures
 from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
+from storage.records import SkippedBy
 from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
 
 Cell = str | int | float | None
@@ -182,9 +183,12 @@ HALF_WAY = "#0891b2"
 "completed" (:data:`GOOD`)."""
 
 
+UNSCORED = {SkippedBy.LEARNER: "skipped", SkippedBy.PUSH: "set aside"}
+"""What a check that ended without a score says, by who ended it: the learner typed 'skip
+check', or the next day's lesson push set a baseline aside that had not been answered."""
 NO_SCORE = {"pre": "skipped or set aside", "post": "skipped"}
-"""What a check that ended without a score says, by phase: a baseline is set aside when the
-next lesson comes before it was answered (stored like a skip), an endline only skipped."""
+"""What one says that ended without a score before schema 0020 kept who ended it, by phase:
+a baseline may have been either, an endline was only ever skipped."""
 
 
 def percent(value: float | None) -> str:
@@ -619,10 +623,10 @@ class Dashboard:
         answers = reports.learner_answers(learner_id, 50)
         right = sum(1 for *_, correct in answers if correct)
         scores: dict[str, dict[str, tuple[int, int] | str]] = defaultdict(dict)
-        for track, phase, score, finished in reports.learner_checks(learner_id):
+        for track, phase, score, finished, by in reports.learner_checks(learner_id):
             # A check without a score says why in words: an empty cell is one not asked yet.
             scores[track][phase] = "open" if not finished else score if score is not None \
-                else NO_SCORE.get(phase, "skipped")
+                else UNSCORED[by] if by is not None else NO_SCORE.get(phase, "skipped")
         checked = tuple((track_title(track), _score(pair.get("pre")), _score(pair.get("post")),
                          rounded(normalised_gain(before[0] / before[1], after[0] / after[1]))
                          if isinstance(before := pair.get("pre"), tuple)
@@ -650,8 +654,9 @@ class Dashboard:
             "platform and track do not apply here.",
             "Knowledge checks without a score: skipped, the learner typed 'skip check'; set "
             "aside: not answered on the day it was asked, so the track's first lesson came "
-            "with the next day's push instead (only a baseline is set aside, and it is kept "
-            "like a skipped one, so the two read alike); open: being answered now."),
+            "with the next day's push instead (only a baseline is set aside); skipped or set "
+            "aside: a baseline that ended so before the bot kept which of the two it was; "
+            "open: being answered now."),
             filtered=False)
 
     def lessons(self, reports: Reports, filters: Filters, now: datetime) -> Page:
@@ -696,10 +701,13 @@ class Dashboard:
         asked = {track: lessons[0].check for track, lessons in self.catalog.tracks().items()
                  if lessons}
         table = Table("gain", "Knowledge gain per track", (
-            "track", "baselines begun", "of them scored", "of them skipped or set aside",
+            "track", "baselines begun", "of them scored", "of them skipped",
+            "of them set aside",
+            "of them skipped or set aside (ended before the two were told apart)",
             "both checks (endline in the range)", "questions per check", "mean before",
             "mean after", "mean normalised gain", "gain undefined (knew all before)"),
-            tuple((track_title(row.track), row.began, row.scored, row.set_aside, row.both,
+            tuple((track_title(row.track), row.began, row.scored, row.skipped, row.set_aside,
+                   row.untold, row.both,
                    asked.get(row.track) or None, Share.mean(row.mean_pre),
                    Share.mean(row.mean_post), Share.mean(row.mean_gain), row.undefined)
                   for row in rows),
@@ -752,10 +760,12 @@ class Dashboard:
             "(gain -0.33) average -4%, with before and after both 12%.",
             "Baselines count in the range they began in: those skipped ('skip check') or set "
             "aside (not answered on the day, when the next lesson came) have no score, and "
-            "those open are still being answered. Learners with both checks count in the range "
-            "their endline was answered in, so a baseline begun before the range can pair with "
-            "an endline in it. Gain is measured only on learners who finished both: compare "
-            "'both checks' with 'baselines begun' to see how many that leaves out. A track "
+            "those open are still being answered; a baseline that ended without a score "
+            "before the bot kept which of the two it was is counted as skipped or set aside. "
+            "Learners with both checks count in the range their endline was answered in, so "
+            "a baseline begun before the range can pair with an endline in it. Gain is "
+            "measured only on learners who finished both: compare 'both checks' with "
+            "'baselines begun' to see how many that leaves out. A track "
             f"whose mean gain is below zero, from {figures.MIN_LEARNERS} learners or more, is "
             "marked.",))
 

@@ -270,9 +270,11 @@ def test_the_gain_page_draws_its_distribution_and_downloads_its_table(
         page.click("#table-gain-title a.csv")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(
         Path(download.value.path()).read_text(encoding="utf-8-sig"))))
-    assert rows[0][:5] == ["track", "baselines begun", "of them scored",
-                           "of them skipped or set aside", "both checks (endline in the range)"]
-    assert rows[1][:3] == ["Security basics", "10", "10"]
+    assert rows[0][:7] == ["track", "baselines begun", "of them scored", "of them skipped",
+                           "of them set aside",
+                           "of them skipped or set aside (ended before the two were told apart)",
+                           "both checks (endline in the range)"]
+    assert rows[1][:7] == ["Security basics", "10", "10", "0", "0", "0", "10"]
     assert page.problems == []  # type: ignore[attr-defined]
 
 

@@ -42,9 +42,11 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     sure_right, sure_wrong, _, _, _, guess_wrong = totals
     assert sure_right > sure_wrong > 0 and guess_wrong > 0
     [row] = page.tables[0].rows
-    track, began, scored, aside, both, size, before, after, gain, _ = row
+    track, began, scored, skipped, aside, untold, both, size, before, after, gain, _ = row
     assert track == "Safe" and isinstance(scored, int) and isinstance(both, int)
-    assert isinstance(began, int) and isinstance(aside, int) and began >= scored + aside
+    assert isinstance(began, int) and isinstance(skipped, int) and isinstance(aside, int)
+    assert began >= scored + skipped + aside
+    assert untold == 0  # the engine keeps who ended each baseline without a score
     assert scored >= 6 and both >= 4 and size == 3
     assert isinstance(before, float) and isinstance(after, float) and after > before
     assert isinstance(gain, float) and gain > 0

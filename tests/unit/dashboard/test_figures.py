@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.content.catalog import Catalog
 from bot.dashboard import figures
@@ -524,7 +525,8 @@ def test_knowledge_gain_per_track_with_its_distribution(
         database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
     """Mean before and after, mean normalised gain over the learners for whom it is defined
     (cy knew everything before), the distribution, the platform and date filters; a skipped
-    baseline and an unfinished endline count nowhere."""
+    baseline and an unfinished endline count nowhere. Baselines without a score are counted
+    by who ended them: skipped, set aside, or (ended before that was kept) either."""
     asked = questions(catalog)
     with database.unit() as unit:
         checks = unit.checks
@@ -538,17 +540,26 @@ def test_knowledge_gain_per_track_with_its_distribution(
         other, _ = unit.learners.enrol("console", "eve", MONDAY)
         checks.start(other.id, "t", "pre", asked, MONDAY)
         checks.finish(other.id, "t", "pre", MONDAY, skipped_by=SkippedBy.LEARNER)
+        for user, by in (("gil", SkippedBy.PUSH), ("hal", SkippedBy.PUSH),
+                         ("ida", SkippedBy.LEARNER)):
+            unscored, _ = unit.learners.enrol("console", user, MONDAY)
+            checks.start(unscored.id, "t", "pre", asked, MONDAY)
+            checks.finish(unscored.id, "t", "pre", MONDAY, skipped_by=by)
         late, _ = unit.learners.enrol("console", "fay", MONDAY)
         checks.start(late.id, "t", "pre", asked, MONDAY)
         for _ in range(3):
             checks.answer(late.id, "t", "pre", False)
         checks.finish(late.id, "t", "pre", MONDAY)
         checks.start(late.id, "t", "post", asked, MONDAY + timedelta(days=3))
+    with database.session() as session:  # ida's, as one ended before 0020 is kept
+        session.execute(text("UPDATE track_check SET skipped_by = NULL "
+                             "WHERE learner_id = :learner"), {"learner": unscored.id})
     dashboard = Dashboard(database, catalog)
     page = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date()), NOW)
     [table] = page.tables
-    # Six baselines began: five scored (fay's endline is still open), eve's skipped.
-    assert table.rows == (("T", 6, 5, 1, 4, None, 0.5, 0.58, 0.11, 1),)
+    # Nine baselines began: five scored (fay's endline is still open), eve's skipped, gil's
+    # and hal's set aside, ida's one or the other.
+    assert table.rows == (("T", 9, 5, 1, 2, 1, 4, None, 0.5, 0.58, 0.11, 1),)
     assert table.marked == (False,)
     # This library's track asks no check (its checks were taken before it was dropped).
     assert page.notes[0].startswith("Only 3 learners with a gain in this view")  # cy knew all
@@ -563,17 +574,17 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert chart.series[0].name == "T" and chart.series[0].values == (1, 0, 1, 0, 0, 1, 1)
     assert "gain-distribution" in page.all_tables()  # like every chart: a table, so CSV
     telegram = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
-    assert telegram.tables[0].rows == (("T", 1, 1, 0, 1, None, 0.67, 0.33, -1.0, 0),)
+    assert telegram.tables[0].rows == (("T", 1, 1, 0, 0, 0, 1, None, 0.67, 0.33, -1.0, 0),)
     # One learner lost ground: noise, not a track to fix, and the page says so.
     assert telegram.tables[0].marked == (False,)
     assert telegram.notes[0].startswith("Only 1 learner with a gain in this view: the figures "
                                         "describe one person, not the track")
     before = dashboard.build("gain", Filters(date(2026, 3, 1), date(2026, 3, 18)), NOW)
-    assert before.tables[0].rows == (("T", 6, 5, 1, 0, None, None, None, None, 0),)
+    assert before.tables[0].rows == (("T", 9, 5, 1, 2, 1, 0, None, None, None, None, 0),)
     # Baselines count by the day they began: none began in a range after them, while the
     # endlines answered in it pair with baselines of before.
     after = dashboard.build("gain", Filters(date(2026, 3, 19), NOW.date()), NOW)
-    assert after.tables[0].rows[0][1:5] == (0, 0, 0, 4)
+    assert after.tables[0].rows[0][1:7] == (0, 0, 0, 0, 0, 4)
     assert dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), track="other"),
                            NOW).tables[0].rows == ()
     # Each learner's own checks on their page (a skipped one is empty).

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
@@ -492,32 +493,45 @@ def test_a_link_of_someone_taken_off_the_trainers_says_what_to_do() -> None:
     assert 'type "dashboard" in your chat with the bot for a new link' in page
 
 
-async def test_a_baseline_without_a_score_says_why_in_words(client: Client,
-                                                           database: Database) -> None:
-    """A learner page's knowledge checks: a baseline with no score says "skipped or set aside"
-    (the two are stored alike: `skip check`, or not answered on its day when the next lesson
-    came), an endline with none "skipped", one under way "open"; the page says what each
-    means. An empty cell is only a check not asked yet."""
+async def test_a_check_without_a_score_says_who_ended_it_in_words(client: Client,
+                                                                 database: Database) -> None:
+    """A learner page's knowledge checks: a baseline with no score says "skipped" (`skip
+    check`) or "set aside" (not answered on its day when the next lesson came), and only one
+    ended before the two were kept apart still says "skipped or set aside"; an endline with
+    none "skipped", one under way "open"; the page says what each means. An empty cell is
+    only a check not asked yet."""
     with database.unit() as unit:
         learner = unit.learners.find("slack", "U1")
         other, _ = unit.learners.enrol("slack", "U2", NOW - timedelta(days=3))
         assert learner is not None
         questions = [("security/phishing-basics", "q1")]
         unit.checks.start(learner.id, "security-basics", "pre", questions, NOW)
-        unit.checks.finish(learner.id, "security-basics", "pre", NOW, skipped_by=SkippedBy.LEARNER)
+        unit.checks.finish(learner.id, "security-basics", "pre", NOW,
+                           skipped_by=SkippedBy.LEARNER)
         unit.checks.start(learner.id, "git-basics", "pre", questions, NOW)
         unit.checks.answer(learner.id, "git-basics", "pre", True)
         unit.checks.finish(learner.id, "git-basics", "pre", NOW)
         unit.checks.start(learner.id, "git-basics", "post", questions, NOW)
         unit.checks.finish(learner.id, "git-basics", "post", NOW, skipped_by=SkippedBy.LEARNER)
+        unit.checks.start(learner.id, "writing", "pre", questions, NOW)
+        unit.checks.finish(learner.id, "writing", "pre", NOW, skipped_by=SkippedBy.PUSH)
+        unit.checks.start(learner.id, "zz-old", "pre", questions, NOW)
+        unit.checks.finish(learner.id, "zz-old", "pre", NOW, skipped_by=SkippedBy.PUSH)
         unit.checks.start(other.id, "security-basics", "pre", questions, NOW)
+    with database.session() as session:  # as a baseline skipped before 0020 was kept
+        session.execute(text("UPDATE track_check SET skipped_by = NULL "
+                             "WHERE track = 'zz-old'"))
     body = await (await client.get(f"/dashboard/learners/{learner.id}.json")).json()
     [checks] = [table for table in body["tables"] if table["key"] == "checks"]
     assert checks["rows"] == [["Git basics", 1.0, "skipped", None],
-                              ["Security basics", "skipped or set aside", None, None]]
+                              ["Security basics", "skipped", None, None],
+                              ["Writing", "set aside", None, None],
+                              ["Zz old", "skipped or set aside", None, None]]
     page = html.unescape(await (await client.get(f"/dashboard/learners/{learner.id}")).text())
+    assert "<td>skipped</td>" in page and "<td>set aside</td>" in page
     assert "<td>skipped or set aside</td>" in page
     assert "set aside: not answered on the day it was asked" in page
+    assert "before the bot kept which of the two it was" in page
     body = await (await client.get(f"/dashboard/learners/{other.id}.json")).json()
     [checks] = [table for table in body["tables"] if table["key"] == "checks"]
     assert checks["rows"] == [["Security basics", "open", None, None]]
