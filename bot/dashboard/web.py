@@ -11,6 +11,7 @@ import asyncio
 import csv
 import io
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -61,6 +62,7 @@ class DashboardWeb:
                                      autoescape=select_autoescape(["html"]),
                                      trim_blocks=True, lstrip_blocks=True)
         self.templates.filters["shown"] = _shown
+        self.templates.filters["sort_key"] = sort_key
 
     def routes(self) -> list[Route]:
         """The routes to add to the server."""
@@ -369,6 +371,18 @@ def _shown(cell: Any) -> Any:
     if isinstance(cell, Share):
         return cell.shown()
     return "" if cell is None else cell
+
+
+def sort_key(cell: Any) -> str | None:
+    """The number a table's cell sorts by in the browser (its ``data-sort``): a share's own
+    fraction, from its counts where it has them (the page shows it rounded, "47% (693 of
+    1475)", and as words it sorted as text), any other number itself; None for words, an
+    empty cell or a number that is not finite (they sort by what they say)."""
+    if isinstance(cell, bool) or not isinstance(cell, int | float):
+        return None
+    value = cell.part / cell.whole if isinstance(cell, Share) and cell.part is not None \
+        and cell.whole else cell
+    return repr(value) if math.isfinite(value) else None
 
 
 def _csv_cell(cell: Any) -> Any:

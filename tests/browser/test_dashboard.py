@@ -22,7 +22,7 @@ import pytest
 from bot.app import open_engine
 from bot.config import Settings
 from bot.content.catalog import Catalog
-from bot.dashboard.pages import PAGES, Dashboard
+from bot.dashboard.pages import PAGES, Dashboard, Share, Table
 from bot.dashboard.serve import DashboardServer
 from bot.engine.turn import EngineSettings
 from bot.messages import Inbound, Platform
@@ -32,6 +32,7 @@ from tests.conftest import SAMPLE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+STATIC = Path(__file__).resolve().parents[2] / "bot" / "dashboard" / "static"
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 HOSTILE = "<img src=x onerror=alert(1)>Eve & co"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -230,6 +231,45 @@ def test_a_tables_heading_sorts_it_and_its_headings_stay_in_view(page: object,
     box.evaluate("element => { element.scrollTop = 600; }")
     assert abs(heading.bounding_box()["y"] - box.bounding_box()["y"]) < 2
     assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_shares_sort_by_their_fraction_not_their_words_and_dashes_go_last(
+        page: object, site: Site) -> None:
+    """As text, "47% (693 of 1475)" came after "47% (8 of 17)" though it is the smaller share,
+    a mean's "12%" came before "9% (1 of 11)", and a "-" sorted among the shares: a table
+    made by the dashboard's own template and sorted by its own script, in Chromium."""
+    shares = (Share.of(693, 1475), "-", Share.of(1, 11), None, Share.of(3, 3), "skipped",
+              Share.of(8, 17), Share.mean(0.12))
+    table = Table("sorted", "Sorted", ("row", "share", "count"), tuple(
+        (f"r{number}", share, count) for number, (share, count)
+        in enumerate(zip(shares, (100, 9, 47, 1475, 693, 12, 3, 8), strict=True))))
+    html = site.server.web.templates.get_template("table.html").render(table=table, query="")
+    page.set_content(  # type: ignore[attr-defined]
+        f'<script type="application/json" id="chart-data">[]</script>{html}')
+    page.add_script_tag(path=str(STATIC / "dashboard.js"))  # type: ignore[attr-defined]
+
+    def column(number: int) -> list[str]:
+        return [cell.strip() for cell in page.locator(  # type: ignore[attr-defined]
+            f"#table-sorted tbody tr td:nth-child({number})").all_inner_texts()]
+    share = page.locator("#table-sorted thead th").nth(1)  # type: ignore[attr-defined]
+    share.locator("button").click()
+    assert column(2) == ["9% (1 of 11)", "12%", "47% (693 of 1475)", "47% (8 of 17)",
+                         "100% (3 of 3)", "skipped", "-", ""]
+    share.locator("button").click()
+    assert column(2) == ["skipped", "100% (3 of 3)", "47% (8 of 17)", "47% (693 of 1475)",
+                         "12%", "9% (1 of 11)", "-", ""]
+    count = page.locator("#table-sorted thead th").nth(2)  # type: ignore[attr-defined]
+    count.locator("button").click()
+    assert column(3) == ["3", "8", "9", "12", "47", "100", "693", "1475"]
+    assert page.problems == []  # type: ignore[attr-defined]
+    # The dashboard's own pages give their shares and counts a value to sort by.
+    sign_in(page, site.link())
+    page.goto(f"{site.base}/dashboard/lessons?from=2026-11-01")  # type: ignore[attr-defined]
+    cells = page.locator("#table-lessons tbody tr:not(.more) td")  # type: ignore[attr-defined]
+    sorts = cells.evaluate_all(
+        "cells => cells.filter(cell => /^\\d+%/.test(cell.textContent.trim()))"
+        ".map(cell => cell.getAttribute('data-sort'))")
+    assert sorts and all(value is not None and 0 <= float(value) <= 1 for value in sorts)
 
 
 def test_back_shows_the_filters_the_figures_were_made_with(page: object, site: Site) -> None:

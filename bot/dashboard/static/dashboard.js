@@ -41,7 +41,10 @@
     canvas.setAttribute("data-drawn", "true");
   });
   // A click on a column's heading sorts the table by it (again: the other way), numbers as
-  // numbers; the heading says how it is sorted, for screen readers too.
+  // numbers; the heading says how it is sorted, for screen readers too. A cell the server
+  // gave a number to sort by (data-sort) sorts by it: its words, "47% (693 of 1475)", read
+  // as text put "100%" among the tens, and a rounded percentage cannot order two shares
+  // that both read 47%.
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
     var body = table.tBodies[0];
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (heading, column) {
@@ -69,9 +72,13 @@
             });
             text = copy.textContent.trim();
           }
-          var number = parseFloat(text.replace(/[%,]/g, ""));
-          return { row: row, index: index, text: text,
-                   number: /^-?[\d.,]+\s*%?$/.test(text) ? number : null };
+          // "-" (nothing to divide) says no more than an empty cell.
+          if (/^[-\u2013\u2014]$/.test(text)) { text = ""; }
+          var given = cell ? cell.getAttribute("data-sort") : null;
+          var number = given !== null && given !== "" && isFinite(Number(given))
+            ? Number(given)
+            : /^-?[\d.,]+\s*%?$/.test(text) ? parseFloat(text.replace(/[%,]/g, "")) : null;
+          return { row: row, index: index, text: text, number: number };
         });
         keyed.sort(function (a, b) {
           // An empty cell says nothing: last, whichever way the column is sorted.
