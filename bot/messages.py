@@ -615,11 +615,14 @@ class NothingDue:
 
 @dataclass(frozen=True)
 class ChoiceRange:
-    """A typed answer outside the question's choices."""
+    """A typed answer outside the question's choices, or fitting several alike."""
 
     kind: ClassVar[Kind] = Kind.CHOICE_RANGE
     count: int
     several: bool
+    fits: tuple[int, ...] = ()
+    """The choices (numbered from 1, as shown) that typed words fit alike ("yes" when two
+    choices begin "Yes, ..."): asked which, not guessed."""
 
 
 @dataclass(frozen=True)

@@ -371,6 +371,12 @@ class Engine:
                                     chosen=checks.next_of_track(turn, skipped.track))
             return
         open_ask = turn.unit.asks.latest_open(turn.learner.id)
+        forget_asked = turn.learner.forget_asked_at
+        if open_ask is not None and forget_asked is not None and \
+                forget_asked >= open_ask.asked_at and settings.forget_reply(turn, said):
+            # "yes" to `forget` typed after the question was asked answers `forget`, not a
+            # choice opening "Yes" (the later question asked is the one answered).
+            return
         if open_ask is not None:
             if quiz.answer_open(turn, open_ask, text):
                 return  # an answer, a "skip", or a wrong number of choices: about the question

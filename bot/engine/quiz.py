@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from bot.engine.commands import (
     answer_choices,
     answer_in_words,
     looks_like_answer,
+    says_not_it,
 )
 from bot.engine.reviewer import Review
 from bot.engine.selection import Candidate
@@ -353,6 +355,13 @@ def answer_open(turn: Turn, ask: Ask, text: str) -> bool:
     if not (confident(turn, lesson) and len(question.correct_indexes) == 1):
         level = None  # said, but not asked: a "2 i guess" is just the answer 2
     if choices is None:
+        fits = choices_begun(question, answer_text) or choices_begun(question, said)
+        if len(fits) > 1:
+            # "yes" to "Yes, always" and "Yes, sometimes": asked which, not guessed (nor
+            # greeted, as words that fit no choice are).
+            turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1,
+                                 fits=tuple(index + 1 for index in fits)))
+            return True
         if not looks_like_answer(text):
             return False
         choices = ()  # '0', '11', 'x': meant as an answer, out of range
@@ -419,7 +428,42 @@ def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
         # chat"): looked up instead, they gave the lesson, and so the answer.
         matches = [index for index, text in enumerate(texts)
                    if f" {wanted} " in f" {text} "]
+    if not matches:
+        matches = list(choices_begun(question, said))
     return tuple(matches) if len(matches) == 1 else None
+
+
+def choices_begun(question: Question, said: str) -> tuple[int, ...]:
+    """The choices a reply begins the way learners answer a yes/no question: the reply is
+    a choice's first words ("yes", "report it"), or it starts with the yes or no a choice
+    opens with and goes on in its own words ("yes i'm sure", "no it isn't"). Those sharing the
+    most first words with it (several: the reply is ambiguous, and is asked about)."""
+    words = _comparable(said).split()
+    if not words or any(" ".join(words[:size]) in SKIP_WORDS for size in (2, 3, 4)):
+        return ()  # "no idea really" does not know, and is no "No"
+    # "No, that's not what I asked" is about a lesson looked up, not a choice opening "No".
+    answer = YES_NO.get(words[0]) if not says_not_it(said) else None
+    shared: dict[int, int] = {}
+    for index, choice in enumerate(question.choices):
+        text = plain_text(choice.text)
+        choice_words = _comparable(text).split()
+        if words == choice_words[:len(words)]:
+            shared[index] = len(words)
+        elif answer is not None and _comparable(_LEAD.split(text, 1)[0]) == answer:
+            # Only a choice that opens with a yes or no of its own ("Yes, this is ..."): "the
+            # phishing one?" is a question to look up, not the choice that opens "The".
+            shared[index] = next((at for at, (mine, theirs) in enumerate(
+                zip(words[1:], choice_words[1:], strict=False), start=1) if mine != theirs),
+                min(len(words), len(choice_words)))
+    best = max(shared.values(), default=0)
+    return tuple(index for index, count in shared.items() if count == best)
+
+
+YES_NO = {"yes": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "no": "no", "nope": "no",
+          "nah": "no"}
+"""A reply's first word that answers a choice opening with "Yes" or "No"."""
+_LEAD = re.compile(r"[,.;:!?()\u2013\u2014]| - ")
+"""Where a choice's opening words end ("Yes, this is moment 5": "Yes")."""
 
 
 MIN_PART = 4

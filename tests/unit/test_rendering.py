@@ -258,6 +258,8 @@ RENDERED: list[tuple[Outbound, str]] = [
     (ChoiceRange(4, True), "Please answer with the numbers of every right choice, like 1 3, "
      "from 1 to 4."),
     (ChoiceRange(3, False), "Please answer with a number from 1 to 3 (or a letter from a to c)."),
+    (ChoiceRange(3, False, fits=(1, 2)), "That fits more than one choice (1 and 2). Please "
+     "answer with a number from 1 to 3 (or a letter from a to c)."),
     (BadgesEarned(("A", "B")), "New badges: A, B!"),
     (Invalid("not a time"), "Not a time."),
     (TopicsNow((), ("git", "security")), 'Your topics: all. Available: git, security. Choose '

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.engine import calendar, progress
 from bot.engine.engine import Engine
 from bot.messages import (
+    ChoiceRange,
     Feedback,
     Inbound,
     Invalid,
@@ -43,6 +44,7 @@ from tests.unit.engine.conftest import (
     learner_of,
     more_lessons,
     read_lesson,
+    rewrite_one,
     write,
 )
 
@@ -211,6 +213,50 @@ def test_an_answer_wrapped_in_words_is_an_answer(say: Say) -> None:
         tuesday = open_question(say, user=learner)
         [feedback, *_] = say(typed, at=tuesday, user=learner)
         assert isinstance(feedback, Feedback) and feedback.correct is right, typed
+
+
+def test_yes_or_no_answers_the_choice_that_opens_with_it_and_two_alike_are_asked_about(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    """"no" or "yes i'm sure" to a question whose choices open "Yes, ..." and "No, ..." had
+    been greeted ("Hello! Type lesson for a lesson ...") and the question left waiting."""
+    rewrite_one(engine, lessons, "### Is this moment 5?\n- [x] Yes, this is moment 5\n"
+                "- [ ] No, you did not get there yet\n> Because it is.\n")
+    for number, (typed, right) in enumerate((
+            ("no", False), ("yes", True), ("Yes I'm sure", True), ("no it isn't", False),
+            ("Yeah.", True), ("nope, not yet", False), ("yes this is", True))):
+        learner = f"learner{number}"
+        tuesday = open_question(say, user=learner)
+        [feedback, *_] = say(typed, at=tuesday, user=learner)
+        assert isinstance(feedback, Feedback) and feedback.correct is right, typed
+    # Words that open no choice are still looked up, and "no idea" still does not know.
+    tuesday = open_question(say, user="asker")
+    assert kinds(say("how do I peel bananas", at=tuesday, user="asker"))[-1] == \
+        "notice:question_open"
+    [shown, *_] = say("no idea", at=tuesday, user="asker")
+    assert isinstance(shown, Feedback) and shown.skipped
+    # Two choices that open alike: "yes" is asked about, not guessed; a number then answers.
+    rewrite_one(engine, lessons, "### Do you lock your screen?\n- [ ] Yes, always\n"
+                "- [x] Yes, when I leave my desk\n- [ ] No\n> Because.\n")
+    tuesday = open_question(say, user="bo")
+    [asked] = say("yes", at=tuesday, user="bo")
+    assert asked == ChoiceRange(3, False, fits=(1, 2))
+    [feedback, *_] = say("yes when i leave", at=tuesday, user="bo")  # the most words alike
+    assert isinstance(feedback, Feedback) and feedback.correct
+    tuesday = open_question(say, user="cy")
+    [feedback, *_] = say("no", at=tuesday, user="cy")
+    assert isinstance(feedback, Feedback) and not feedback.correct
+
+
+def test_yes_and_no_keep_their_meaning_with_no_question_open(say: Say, engine: Engine) -> None:
+    """With no question open, "yes" still confirms 'Did you mean ...?' and `forget`; with a
+    question open, it answers `forget` when `forget` came after the question."""
+    say("hi", at=MON)
+    say("lesosn", at=MON)
+    assert kinds(say("yes", at=MON))[0] == "lesson"
+    assert kinds(say("no", at=MON)) == ["notice:small_talk"]
+    tuesday = open_question(say, user="di")
+    say("forget", at=tuesday, user="di")
+    assert kinds(say("no", at=tuesday, user="di")) == ["notice:forget_cancelled"]
 
 
 def test_cancel_with_nothing_waiting_is_not_looked_up(say: Say) -> None:
