@@ -589,6 +589,11 @@ class UnknownCommand:
     meant: str = ""
     """The command the word is one slip away from ("pasue": "pause"), asked about."""
     slashed: bool = True
+    reply_open: str = ""
+    """'reflection' or 'comment' when the word came as the reply the bot invited: it is not
+    kept, and the invitation stays open (said again, with ``prompt``)."""
+    prompt: str = ""
+    """The reflection question still open, for ``reply_open``."""
 
 
 @dataclass(frozen=True)

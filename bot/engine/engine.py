@@ -62,7 +62,7 @@ from bot.messages import (
     UnknownCommand,
     Welcome,
 )
-from storage.records import Delivery, DeliveryKind, Learner, LearnerChange
+from storage.records import Awaited, Delivery, DeliveryKind, Learner, LearnerChange
 
 log = logging.getLogger(__name__)
 
@@ -391,6 +391,13 @@ class Engine:
                 return
             # A question, or a lesson's name (a search, not what the lesson lacked; after
             # "learn", it ran above): answered, the invitation kept open.
+            meant = misspelt_command(text)
+            if meant is not None and not turn.catalog.knows(said.strip("?!.,")):
+                # "lesosn" after "One question to think about": a slip of a command, asked
+                # about as with a question open (below), not kept as the learner's words.
+                voice.keep(turn, awaited)
+                self.ask_about_slip(turn, said.strip("?!.,"), meant, awaited)
+                return
             if voice.looks_like_question(text) or turn.catalog.names_lesson(text):
                 voice.keep(turn, awaited)
                 lessons.lookup(turn, question_text(inbound.text or ""))
@@ -437,14 +444,23 @@ class Engine:
         if meant is not None and not turn.catalog.knows(word):
             # Asked about with a question open too (it had been looked up: "pasue" gave a
             # lesson on Pomodoros); the question waits, as after a slashed slip.
-            turn.say(UnknownCommand(word[:50], meant=meant, slashed=False))
-            if meant not in NEVER_ON_YES:
-                turn.offer_command(meant)
+            self.ask_about_slip(turn, word, meant)
         elif not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
             turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE
                             else NoticeCode.QUESTION_OPEN))
+
+    @staticmethod
+    def ask_about_slip(turn: Turn, word: str, meant: str, awaited: Awaited | None = None) -> None:
+        """'Did you mean "lesson"?' of a word one slip from a command (never run: a slip may
+        be "stop"), with the reply still invited (``awaited``) said again; a "yes" next runs
+        the command meant, unless it could do harm."""
+        turn.say(UnknownCommand(word[:50], meant=meant, slashed=False,
+                                reply_open=awaited.kind if awaited is not None else "",
+                                prompt=awaited.prompt if awaited is not None else ""))
+        if meant not in NEVER_ON_YES:
+            turn.offer_command(meant)
 
     def run_command(self, turn: Turn, command: Command, created: bool, raw: str = "") -> None:
         """Do what a command word says (words that do not fit it are a lookup). ``raw`` is

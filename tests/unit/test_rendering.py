@@ -243,6 +243,12 @@ RENDERED: list[tuple[Outbound, str]] = [
     (ZoneNow("UTC"), 'Your time zone is UTC. Change it with "timezone Area/City", like '
      '"timezone Europe/Berlin".'),
     (UnknownCommand("foo"), 'I don\'t know "/foo". Type "help" for the list.'),
+    (UnknownCommand("lesosn", meant="lesson", slashed=False),
+     'Did you mean "lesson"? Type it to do that, or ask in more words to look "lesosn" up.'),
+    (UnknownCommand("lesosn", meant="lesson", slashed=False, reply_open="reflection",
+                    prompt="What will you do differently?"),
+     'Did you mean "lesson"? Type it to do that. Your reflection is still open: What will you '
+     "do differently? (Type your answer, or just carry on.)"),
     (AllRead(("git",)), 'You have read every lesson in your topics! Review with "quiz", or ask '
      "me anything."),
     (AllRead(("git", "ssh"), none_in_topics=True), 'No lesson is in your topics (git, ssh) now: '

@@ -28,6 +28,7 @@ from bot.messages import (
     Rated,
     RateLesson,
     ReflectionPrompt,
+    UnknownCommand,
 )
 from storage import Database
 from tests.unit.engine.conftest import QUIZ, Say, kinds, write
@@ -187,6 +188,25 @@ def test_words_that_begin_with_a_command_word_are_the_reply(say: Say,
     assert [answer for _, _, answer in reflections(database)] == [
         "Flag anything that looks urgent to the security team"]
     assert kinds(say("/flag looks wrong", at=MON)) != ["noted"]  # a slash is a command
+
+
+def test_a_slip_of_a_command_after_a_reflection_prompt_is_asked_about_not_kept(
+        say: Say, database: Database) -> None:
+    """"lesosn" or "quizz" after "One question to think about: ...?" had been answered "Kept
+    in your notes"; elsewhere such a slip is asked about ('Did you mean "lesson"?')."""
+    finish_the_track(say)
+    prompt = "What will you do differently tomorrow?"
+    assert say("lesosn", at=MON) == [UnknownCommand("lesosn", meant="lesson", slashed=False,
+                                                    reply_open="reflection", prompt=prompt)]
+    assert kinds(say("Quizz!", at=MON)) == ["notice:unknown_command"]
+    assert reflections(database) == []
+    # The reflection is still open: a real one is kept, one word too.
+    assert say("Patience", at=MON) == [Noted("reflection", "Two")]
+    assert [answer for _, _, answer in reflections(database)] == ["Patience"]
+    # "yes" to 'Did you mean "lesson"?' runs it, as anywhere else.
+    finish_the_track(functools.partial(say, user="bo"))
+    say("lesosn", at=MON, user="bo")
+    assert kinds(say("yes", at=MON, user="bo"))[0] == "lesson"
 
 
 def test_a_setting_or_a_lesson_asked_for_while_a_reflection_waits_is_run(
