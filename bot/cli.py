@@ -207,17 +207,26 @@ def _summary(catalog: Catalog) -> str:
 
 
 @lessons.command("check")
-@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path())
-def lessons_check(folder: str) -> None:
+@click.argument("folder", default=None, required=False, type=click.Path())
+@click.option("--lessons", "lessons_dir", default=None, type=click.Path(file_okay=False),
+              help="The lesson folder a FILE is checked with (default: lessons when the file "
+                   "is in it, else the current folder when the file is under it, else the "
+                   "file's own folder).")
+def lessons_check(folder: str | None, lessons_dir: str | None) -> None:
     """Validate FOLDER (default: lessons), or one lesson file: one 'path:line: message' per
-    problem, a summary last. A file is checked with its lesson folder (lessons, when it is in
-    it, else its own folder), which its links lead into; only its own problems are said.
+    problem, a summary last. A file is checked with its lesson folder, which its links lead
+    into and whose ids and tracks it is compared with; only its own problems are said, and
+    the folder read is named.
 
     Exits 1 when any error was found, 0 otherwise (warnings alone do not fail). Drafts are
     checked too.
     """
-    if Path(folder).is_file():
-        sys.exit(_check_file(Path(folder)))
+    if folder is not None and Path(folder).is_file():
+        sys.exit(_check_file(Path(folder), lessons_dir))
+    if folder is not None and lessons_dir is not None and \
+            Path(folder).resolve() != Path(lessons_dir).resolve():
+        raise click.UsageError(f"give the folder once: '{folder}' or --lessons {lessons_dir}")
+    folder = folder or lessons_dir or DEFAULT_LESSONS
     catalog = _load(folder, drafts=True)
     problems = catalog.problems()
     for problem in problems:
@@ -232,22 +241,38 @@ def lessons_check(folder: str) -> None:
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
 
-def _lesson_folder(path: Path) -> Path:
-    """The lesson folder of a lesson file given alone: ./lessons when the file is in it (as
-    ``lessons show`` takes it), else the file's own folder."""
-    default = Path(DEFAULT_LESSONS)
-    if default.is_dir() and Path(os.path.abspath(path)).is_relative_to(
-            os.path.abspath(default)):
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+
+
+def _lesson_folder(path: Path, given: str | None) -> Path:
+    """The lesson folder of a lesson file given alone: the --lessons folder (``given``, else
+    ./lessons, as ``lessons show`` takes it) when the file is in it; else the current folder
+    when the file is under it, as a trainer runs check from inside a folder named as they
+    like; else the file's own folder.
+
+    The current folder is not taken when it holds the lesson folder: it is then the project
+    around the lessons (a file outside them is not one of them), and reading it would take
+    every Markdown file there for a lesson."""
+    default = Path(given or DEFAULT_LESSONS)
+    if default.is_dir() and _inside(path, default):
         return default
+    if given is None and not default.is_dir() and _inside(path, Path(".")):
+        return Path(".")
     return path.parent
 
 
-def _check_file(path: Path) -> int:
+def _check_file(path: Path, given: str | None = None) -> int:
     """Check one lesson file as the check of its lesson folder does (its links and the errors
     between it and the other files included), saying only what is on it."""
+    if given is not None and not Path(given).is_dir():
+        raise click.BadParameter(f"no folder at {given}", param_hint="--lessons")
+    if given is not None and not _inside(path, Path(given)):
+        raise click.BadParameter(f"{path} is not in the lesson folder {given}; give the "
+                                 "folder that holds it", param_hint="--lessons")
     if is_ignored_name(path.name) or not path.name.lower().endswith(LESSON_SUFFIXES):
         return _check_alone(path)
-    root = _lesson_folder(path)
+    root = _lesson_folder(path, given)
     rel = rel_path(root, path)
     catalog = _load(str(root), drafts=True)
     problems = [problem for problem in catalog.problems() if problem.path == rel]
@@ -256,6 +281,11 @@ def _check_file(path: Path) -> int:
         return _check_alone(path)
     for problem in problems:
         click.echo(f"{path}:{problem.line}: {problem.severity.value}: {problem.message}")
+    # Which folder its ids, tracks and links were compared with: a wrong guess had passed a
+    # duplicate id in silence.
+    shown = "." if os.path.abspath(root) == os.path.abspath(".") else str(root)
+    click.echo(f"note: checked with the lesson folder {shown} ({_count(catalog.files(), 'file')}"
+               f"); give --lessons DIR to choose another")
     errors = sum(p.is_error for p in problems)
     click.echo(f"1 file, {_count(int(lesson is not None), 'lesson')}, "
                f"{_count(len(lesson.questions) if lesson else 0, 'question')}: "

@@ -327,6 +327,8 @@ def test_check_one_file() -> None:
     assert result.stdout.splitlines() == [
         f"{DATA / 'bad' / 'no-correct-choice.md'}:7: error: question 'Which one is right?' has "
         "no correct choice; mark the right answer as '- [x] ...'",
+        f"note: checked with the lesson folder {DATA / 'bad'} (16 files); give --lessons DIR "
+        "to choose another",
         "1 file, 0 lessons, 0 questions: 1 error, 0 warnings",
     ]
 
@@ -358,10 +360,13 @@ def test_one_file_checked_alone_gets_the_errors_between_it_and_the_others(
     assert folder.returncode == alone.returncode == 1
     [line] = [line for line in folder.stdout.splitlines() if "duplicate lesson id" in line]
     assert line.startswith(f"{tmp_path / 'b.md'}:2: error:")
-    assert alone.stdout.splitlines() == [line, "1 file, 0 lessons, 0 questions: 1 error, 0 warnings"]
+    note = (f"note: checked with the lesson folder {tmp_path} (2 files); give --lessons DIR to "
+            "choose another")
+    assert alone.stdout.splitlines() == [
+        line, note, "1 file, 0 lessons, 0 questions: 1 error, 0 warnings"]
     other = run("lessons", "check", str(tmp_path / "a.md"))
     assert other.returncode == 0 and other.stdout.splitlines() == [
-        "1 file, 1 lesson, 0 questions: 0 errors, 0 warnings"]
+        note, "1 file, 1 lesson, 0 questions: 0 errors, 0 warnings"]
 
 
 def test_one_file_checked_alone_has_its_links_looked_up_in_its_lesson_folder(
@@ -386,8 +391,9 @@ def test_one_file_checked_alone_has_its_links_looked_up_in_its_lesson_folder(
     assert len(on_a) == 4, folder.stdout  # two drafts, a file with errors, a file not there
     alone = run("lessons", "check", "lessons/sec/a.md", cwd=tmp_path)
     assert alone.returncode == 0, alone.stdout
-    assert alone.stdout.splitlines() == [*on_a, "1 file, 1 lesson, 0 questions: 0 errors, "
-                                         "4 warnings"]
+    assert alone.stdout.splitlines() == [
+        *on_a, "note: checked with the lesson folder lessons (4 files); give --lessons DIR to "
+        "choose another", "1 file, 1 lesson, 0 questions: 0 errors, 4 warnings"]
     # Elsewhere than ./lessons, its own folder is the lesson folder.
     shutil.move(lessons / "sec", tmp_path / "sec")
     apart = run("lessons", "check", str(tmp_path / "sec" / "a.md"), cwd=tmp_path)
@@ -395,6 +401,37 @@ def test_one_file_checked_alone_has_its_links_looked_up_in_its_lesson_folder(
     assert "'sec/b.md' is a draft" not in said and "'b.md' is a draft" in said
     assert "'c.md' has errors and is not served" in said
     assert "c.md:2:" not in said  # the other file's own errors are its check's
+
+
+def test_one_file_checked_from_inside_its_folder_is_read_with_that_folder(
+        tmp_path: Path) -> None:
+    """Run inside a lesson folder not named 'lessons', the file's own subfolder had been taken
+    for the lesson folder: an id taken from a file in another subfolder passed (exit 0) and a
+    good link to a lesson there was warned of. The folder read is said."""
+    mine = tmp_path / "mylessons"
+    (mine / "ppe").mkdir(parents=True)
+    (mine / "hands").mkdir()
+    (mine / "hands" / "gloves.md").write_text(
+        "# Gloves\n\nSee [masks](../ppe/masks.md).\n", encoding="utf-8")
+    (mine / "ppe" / "masks.md").write_text("# Masks\n\nText.\n", encoding="utf-8")
+    (mine / "ppe" / "aprons.md").write_text(
+        "---\nid: hands/gloves\n---\n# Aprons\n\nText.\n", encoding="utf-8")
+    os.utime(mine / "hands" / "gloves.md", (1_700_000_000, 1_700_000_000))  # the older
+    aprons = run("lessons", "check", "ppe/aprons.md", cwd=mine)
+    assert aprons.returncode == 1, aprons.stdout
+    assert aprons.stdout.startswith("ppe/aprons.md:2: error: duplicate lesson id 'hands/gloves'")
+    assert "note: checked with the lesson folder . (3 files); give --lessons DIR" in aprons.stdout
+    gloves = run("lessons", "check", "hands/gloves.md", cwd=mine)
+    assert gloves.returncode == 0 and "warning:" not in gloves.stdout, gloves.stdout
+    # From elsewhere, --lessons names the folder; a file outside it is refused.
+    given = run("lessons", "check", "--lessons", str(mine), str(mine / "ppe" / "aprons.md"),
+                cwd=tmp_path)
+    assert given.returncode == 1 and f"checked with the lesson folder {mine} " in given.stdout
+    outside = run("lessons", "check", "--lessons", str(mine / "ppe"),
+                  str(mine / "hands" / "gloves.md"))
+    assert outside.returncode == 2 and "is not in the lesson folder" in outside.stderr
+    whole = run("lessons", "check", "--lessons", str(mine))
+    assert whole.returncode == 1 and whole.stdout.endswith("1 error, 0 warnings\n")
 
 
 def test_lookup_stdin_with_windows_line_ends_and_bad_bytes() -> None:
