@@ -443,8 +443,9 @@ class Catalog:
             other = served.get(lesson.id)
             if other is not None:
                 refused.append(lesson)
-                fix = "give this lesson another 'id:' (or remove it: the file's name is the " \
-                    "id)" if "id" in lesson.lines else "rename the file, or give it an 'id:'"
+                key = "'id ='" if lesson.toml else "'id:'"  # the file's own syntax
+                fix = f"give this lesson another {key} (or remove it: the file's name is the " \
+                    f"id)" if "id" in lesson.lines else f"rename the file, or give it an {key}"
                 cross.append(Problem(lesson.path, lesson.lines.get("id", 1), Severity.ERROR,
                                      f"duplicate lesson id '{lesson.id}' (also used by "
                                      f"'{other.path}'); {fix}"))
@@ -837,7 +838,8 @@ def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
                                     f"{MIN_CHECK_QUESTIONS}: add questions or remove 'check'"))
         elif questions < lesson.check:
             problems.append(Problem(lesson.path, line, Severity.WARNING,
-                                    f"'check: {lesson.check}' but track '{lesson.track}' has "
+                                    f"'{lesson.setting('check', lesson.check)}' but track "
+                                    f"'{lesson.track}' has "
                                     f"only {questions} questions: the check asks {questions}"))
     return problems
 
@@ -946,7 +948,7 @@ def _track_slips(tracks: dict[str, tuple[Lesson, ...]]) -> list[Problem]:
                 lesson.path, lesson.lines.get("track", 1), Severity.WARNING,
                 f"track '{name}' is named like track '{big}' ({count} "
                 f"lesson{'s' if count != 1 else ''}): each name is a track of its own; "
-                f"write 'track: {big}' if this lesson belongs there"))
+                f"write '{lesson.setting('track', big)}' if this lesson belongs there"))
     return problems
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.model import Problem, Severity
+from bot.content.model import Problem, Severity, setting_line
 
 try:  # the C loader is much faster and reports the same marks
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
@@ -39,6 +39,8 @@ class FrontMatter:
     """True when the front matter could not be read at all (so its keys are unknown)."""
     invalid: set[str] = field(default_factory=set)
     """Keys that were present but rejected."""
+    toml: bool = False
+    """Written in TOML (between '+++' lines): the fixes it is given are TOML lines."""
 
 
 def _as_text(value: Any) -> str | None:
@@ -98,28 +100,29 @@ def _as_check(value: Any) -> int | None:
 class _Key:
     convert: Callable[[Any], Any]
     expected: str
-    example: str
+    example: str | int | bool | tuple[str, ...]
+    """A good value, shown in the file's own syntax (:func:`setting_line`)."""
     low: int | None = None
     high: int | None = None
 
 
 SCHEMA: dict[str, _Key] = {
-    "id": _Key(_as_text, "a text", "id: security/phishing"),
-    "title": _Key(_as_text, "a text", "title: Spot a phishing email"),
-    "summary": _Key(_as_text, "a text", "summary: One sentence that sums the lesson up"),
-    "topic": _Key(_as_text, "a text", "topic: security"),
-    "tags": _Key(_as_tags, "a list of words", "tags: [phishing, email]"),
-    "track": _Key(_as_text, "a text", "track: security-basics"),
-    "order": _Key(_as_int, "a whole number", "order: 1", low=0, high=100_000),
-    "minutes": _Key(_as_int, "a whole number of minutes", "minutes: 3", low=1, high=60),
-    "objective": _Key(_as_text, "a text", "objective: Recognise the red flags of phishing"),
-    "image": _Key(_as_text, "a path or URL", "image: images/phishing.png"),
-    "draft": _Key(_as_bool, "true or false", "draft: true"),
+    "id": _Key(_as_text, "a text", "security/phishing"),
+    "title": _Key(_as_text, "a text", "Spot a phishing email"),
+    "summary": _Key(_as_text, "a text", "One sentence that sums the lesson up"),
+    "topic": _Key(_as_text, "a text", "security"),
+    "tags": _Key(_as_tags, "a list of words", ("phishing", "email")),
+    "track": _Key(_as_text, "a text", "security-basics"),
+    "order": _Key(_as_int, "a whole number", 1, low=0, high=100_000),
+    "minutes": _Key(_as_int, "a whole number of minutes", 3, low=1, high=60),
+    "objective": _Key(_as_text, "a text", "Recognise the red flags of phishing"),
+    "image": _Key(_as_text, "a path or URL", "images/phishing.png"),
+    "draft": _Key(_as_bool, "true or false", True),
     "reflect": _Key(_as_text, "a text (one question, at most 300 characters)",
-                    "reflect: What will you do differently tomorrow?", high=300),
+                    "What will you do differently tomorrow?", high=300),
     "check": _Key(_as_check, "true, false or a number of questions from 3 to 5, on a track's "
-                  "first lesson", "check: 4"),
-    "confidence": _Key(_as_bool, "true or false", "confidence: true"),
+                  "first lesson", 4),
+    "confidence": _Key(_as_bool, "true or false", True),
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 
@@ -221,6 +224,7 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
         return front, problems
     offset = fence + 2  # 1-based file line of the front matter's first line
     if kind == "toml":
+        front.toml = True
         return _check_toml(source, offset, rel, front, problems)
     prose = _first_prose_line(source)
     slip = _key_without_colon(source, prose)
@@ -586,6 +590,12 @@ def _store(key: str, target: str, value: Any, line: int, front: FrontMatter) -> 
     front.lines.setdefault(target, line)
 
 
+def _example(spec: _Key, toml: bool) -> str:
+    # Named by the schema's key, not an alias or a capitalised key as the file wrote it.
+    name = next(name for name, item in SCHEMA.items() if item is spec)
+    return setting_line(name, spec.example, toml)
+
+
 def _accept(
     key: str, spec: _Key, raw: Any, line: int, rel: str, front: FrontMatter,
     problems: list[Problem],
@@ -600,7 +610,7 @@ def _accept(
     if value is None:
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
-                                f"for example '{spec.example}'"))
+                                f"for example '{_example(spec, front.toml)}'"))
         front.invalid.add(key)
         return None
     if isinstance(value, int) and not isinstance(value, bool) and (
@@ -629,8 +639,10 @@ def _accept(
         # around the whole value, which learners would read as part of the title.
         problems.append(Problem(rel, line, Severity.WARNING,
                                 f"'{key}' is wrapped in curly quotes ({value[0]}...{value[-1]}), "
-                                "which YAML does not read as quotes: they are left out; use "
-                                f"straight quotes or none: {key}: {_yaml_text(value[1:-1])}"))
+                                f"which {'TOML' if front.toml else 'YAML'} does not read as "
+                                "quotes: they are left out; use straight quotes"
+                                + (f": {setting_line(key, value[1:-1], True)}" if front.toml
+                                   else f" or none: {key}: {_yaml_text(value[1:-1])}")))
         return value[1:-1]
     return value
 

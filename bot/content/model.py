@@ -165,12 +165,42 @@ class Lesson:
     (front matter ``confidence``; ``[schedule] confidence`` asks it everywhere)."""
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
     """Source line of each front-matter key, so catalog-wide checks can point at it."""
+    toml: bool = field(default=False, compare=False, hash=False)
+    """The front matter is TOML (between '+++' lines), so a fix that says which line to add is
+    written ``key = "value"`` (:meth:`setting`)."""
+
+    def setting(self, key: str, value: str | int | bool) -> str:
+        """The front-matter line that sets ``key`` to ``value`` in this lesson's file, as a
+        trainer would paste it."""
+        return setting_line(key, value, self.toml)
 
     @property
     def content(self) -> tuple[str, str]:
         """What makes two lessons copies of each other (a file copied under another name, a
         manual page installed under each of its names): the same title and text."""
         return self.title, self.text
+
+
+def setting_line(key: str, value: str | int | bool | tuple[str, ...], toml: bool) -> str:
+    """A front-matter line setting ``key`` to ``value``: YAML's ``key: value``, or in a TOML
+    ('+++') file ``key = "value"``. Each is an error pasted into the other kind of file."""
+    if isinstance(value, bool):
+        written = "true" if value else "false"
+    elif isinstance(value, int):
+        written = str(value)
+    elif isinstance(value, tuple):
+        if not toml:
+            return f"{key}: [{', '.join(value)}]"
+        written = "[" + ", ".join(_toml_text(item) for item in value) + "]"
+    elif not toml:
+        return f"{key}: {value}"
+    else:
+        written = _toml_text(value)
+    return f"{key} = {written}" if toml else f"{key}: {written}"
+
+
+def _toml_text(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def track_title(track: str) -> str:

@@ -146,7 +146,9 @@ def parse_lesson(
             and "title" not in front.invalid:
         problems.append(Problem(rel, 1, Severity.WARNING,
                                 f"no title; using '{title}' from the file name; add '# Title' "
-                                "as the first line or 'title:' in the front matter"))
+                                "as the first line or "
+                                + ("'title = \"...\"'" if front.toml else "'title:'")
+                                + " in the front matter"))
     plain = "\n".join(draft.text_parts)
     words = len(plain.split())
     minutes = values.get("minutes") or max(1, math.ceil(words / WORDS_PER_MINUTE))
@@ -173,18 +175,21 @@ def parse_lesson(
         draft.images.insert(0, (image, front.lines["image"]))
     if root is not None:
         _check_images(draft.images, Path(root), rel, problems)
+    # The lines to add in the file's own syntax: a YAML line pasted into TOML is an error.
+    track_line, order_line = ("track = \"name\"", "order = N") if front.toml \
+        else ("track: name", "order: N")
     if "track" not in values and "order" in values:
         problems.append(Problem(rel, front.lines["order"], Severity.WARNING,
-                                "'order' has no effect without 'track'; add 'track: name' "
+                                f"'order' has no effect without 'track'; add '{track_line}' "
                                 "or remove 'order'"))
     if values.get("check") and "track" not in values and "track" not in front.invalid:
         # The file's own mistake: said with its others, not only once they are fixed.
         problems.append(Problem(rel, front.lines["check"], Severity.ERROR,
-                                "'check' needs a track: add 'track: name' and make this "
+                                f"'check' needs a track: add '{track_line}' and make this "
                                 "lesson its first, or remove 'check'"))
     if "track" in values and "order" not in values and "order" not in front.invalid:
         problems.append(Problem(rel, front.lines["track"], Severity.WARNING,
-                                "lesson is in a track but has no 'order'; add 'order: N' so it "
+                                f"lesson is in a track but has no 'order'; add '{order_line}' so it "
                                 "comes at the right place"))
 
     problems.sort(key=lambda p: (p.line, p.severity.value, p.message))
@@ -224,6 +229,7 @@ def parse_lesson(
         link_lines=path_lines,
         link_states=path_states,
         lines=dict(front.lines),
+        toml=front.toml,
     )
     return lesson, problems
 

@@ -140,7 +140,7 @@ class Renames:
             f"this looks like '{old_path}' moved or renamed (the same title, "
             f"'{lesson.title}'): learners who read it will get it again as a new lesson "
             f"and its questions' reviews start over; to keep their progress, add "
-            f"'id: {old_id}' to this file's front matter")
+            f"'{lesson.setting('id', old_id)}' to this file's front matter")
         self._warned[lesson.path] = (old_id, old_path, problem)
         return problem
 

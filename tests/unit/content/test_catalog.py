@@ -317,6 +317,35 @@ def test_refresh_picks_up_add_change_delete_and_rename(tmp_path: Path) -> None:
     assert catalog.lookup("banana").hits == ()
 
 
+def test_a_toml_lesson_moved_while_running_is_told_the_toml_line_to_add(tmp_path: Path) -> None:
+    """The advice had been YAML's 'id: ...', which pasted into a '+++' file is a TOML error."""
+    toml = '+++\ntitle = "Alcohol rub"\n+++\nRub for 20 seconds.\n'
+    write(tmp_path / "hands" / "alcohol-rub.md", toml)
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "hands" / "alcohol-rub.md").rename(tmp_path / "hands" / "hand-rub.md")
+    [warning] = catalog.refresh().problems
+    assert warning.path == "hands/hand-rub.md"
+    assert warning.message.endswith("""add 'id = "hands/alcohol-rub"' to this file's front matter""")
+    # Pasted as advised, the file keeps the old id and the warning goes.
+    write(tmp_path / "hands" / "hand-rub.md",
+          '+++\nid = "hands/alcohol-rub"\ntitle = "Alcohol rub"\n+++\nRub for 20 seconds.\n')
+    catalog.refresh()
+    assert catalog.problems() == [] and catalog.get("hands/alcohol-rub") is not None
+
+
+def test_a_track_named_like_another_is_told_the_line_in_its_files_syntax(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        write(tmp_path / f"{name}.md", f"---\ntrack: hand-hygiene\norder: {ord(name)}\n---\n"
+              f"# {name}\n\nText.\n")
+    write(tmp_path / "c.md", '+++\ntrack = "hand-hygeine"\norder = 1\n+++\n# C\n\nText.\n')
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    [warning] = [p for p in catalog.problems() if "named like" in p.message]
+    assert warning.path == "c.md"
+    assert """write 'track = "hand-hygiene"' if this lesson belongs there""" in warning.message
+
+
 def test_a_lesson_moved_while_running_is_told_how_to_keep_its_progress(tmp_path: Path) -> None:
     write(tmp_path / "security" / "passwords.md", lesson_text("Strong passwords"))
     write(tmp_path / "security" / "phishing.md", lesson_text("Phishing", order=2))

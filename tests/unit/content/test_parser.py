@@ -607,6 +607,31 @@ def test_toml_problems_point_at_their_line(front: str, line: int, words: str) ->
     assert [(p.line, words in p.message) for p in problems] == [(line, True)], problems
 
 
+@pytest.mark.parametrize(
+    ("front", "toml", "yaml"),
+    [
+        ("minutes = 'three'", "for example 'minutes = 3'", "for example 'minutes: 3'"),
+        ("tags = [[\"a\"]]", """for example 'tags = ["phishing", "email"]'""",
+         "for example 'tags: [phishing, email]'"),
+        ("order = 2", """add 'track = "name"'""", "add 'track: name'"),
+        ('track = "t"', "add 'order = N'", "add 'order: N'"),
+        ("check = 3", """add 'track = "name"'""", "add 'track: name'"),
+        ('title = "\u201cHi\u201d"', 'straight quotes: title = "Hi"',
+         "straight quotes or none: title: "),
+        ("summary = 'S'", """or 'title = "..."' in the front matter""",
+         "or 'title:' in the front matter"),
+    ],
+)
+def test_a_fix_in_toml_front_matter_is_a_toml_line(front: str, toml: str, yaml: str) -> None:
+    """The lines to add had been YAML's, which pasted into a '+++' file are TOML errors."""
+    _, problems = parse_lesson(f"+++\n{front}\n+++\nBody.\n", "x.md")
+    assert any(toml in p.message for p in problems), problems
+    key, value = front.split(" = ")
+    value = value.strip("'\"")
+    _, problems = parse_lesson(f"---\n{key}: {value}\n---\nBody.\n", "x.md")
+    assert any(yaml in p.message for p in problems), problems
+
+
 def test_a_question_written_without_its_heading_is_named_as_such() -> None:
     # A bold line with choices under it: before, the question above was blamed for two lists
     # of choices and for each choice twice; the fix it suggested was wrong.
