@@ -469,8 +469,8 @@ def lessons_watch(folder: str) -> None:
 
 
 @main.command("demo")
-@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
-              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder (default: the --config file's [lessons] dir, else lessons).")
 @click.option("--db", "url", default=None,
               help="Database URL (default: a fresh SQLite file for this run).")
 @click.option("--timezone", "zone", default=None,
@@ -480,9 +480,9 @@ def lessons_watch(folder: str) -> None:
 @click.option("--start", type=When(with_time=True), default=None,
               help="Start the demo clock here (local time, YYYY-MM-DDTHH:MM).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-              help="Take schedule defaults, trainers and [lookup] settings from this config "
-                   "file.")
-def demo(folder: str, url: str | None, zone: str | None, start: datetime | None,
+              help="Take the lesson folder ([lessons] dir, unless --lessons is given), schedule "
+                   "defaults, trainers and [lookup] settings from this config file.")
+def demo(folder: str | None, url: str | None, zone: str | None, start: datetime | None,
          config_file: str | None) -> None:
     """The whole bot in this terminal, on SQLite: type, or pipe lines in. Ends on EOF or /quit."""
     import dataclasses
@@ -499,6 +499,17 @@ def demo(folder: str, url: str | None, zone: str | None, start: datetime | None,
         config = load(config_file) if config_file else Settings()
     except MicrolearnError as exc:
         raise click.ClickException(str(exc)) from exc
+    # The bot's own folder, as `run` reads it: a trainer trying their config had been sent to
+    # ./lessons whatever it said.
+    if folder is None:
+        folder = config.lessons.dir if config_file else DEFAULT_LESSONS
+        if not Path(folder).is_dir():  # said where it came from, and how to give another
+            where = f"[lessons] dir in {config_file}" if config_file else "the default"
+            raise click.ClickException(
+                f"lesson folder '{folder}' ({where}) does not exist or is not a folder; give "
+                "the folder that holds your .md lessons with --lessons DIR"
+                + ("" if config_file else ", or a config file that sets [lessons] dir with "
+                   "--config FILE"))
     settings = engine_settings(config)
     if zone is not None:  # the learner's own: the default for the demo's one learner too
         try:

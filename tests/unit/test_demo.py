@@ -249,6 +249,29 @@ def demo_in(folder: Path, output: io.StringIO) -> Demo:
     return Demo(engine, database, demo_clock(start, settings), ConsoleAdapter(output))
 
 
+def test_the_demo_reads_the_lesson_folder_of_its_config(tmp_path: Path) -> None:
+    """`demo --config` had ignored [lessons] dir and stopped on a missing ./lessons."""
+    config = tmp_path / "config.toml"
+    config.write_text(f"[lessons]\ndir = {str(SAMPLE)!r}\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot", "demo", "--config", str(config)],
+                            input="learn phishing\n", text=True, capture_output=True,
+                            timeout=120, check=False, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "phishing" in result.stdout.lower()
+    # A folder that is not there says where the name came from and how to give another.
+    config.write_text("[lessons]\ndir = 'nowhere'\n", encoding="utf-8")
+    missing = subprocess.run([sys.executable, "-m", "bot", "demo", "--config", str(config)],
+                             input="", text=True, capture_output=True, timeout=60,
+                             check=False, cwd=tmp_path)
+    assert missing.returncode == 1
+    assert f"lesson folder 'nowhere' ([lessons] dir in {config}) does not exist" \
+        in missing.stderr and "--lessons DIR" in missing.stderr
+    bare = subprocess.run([sys.executable, "-m", "bot", "demo"], input="", text=True,
+                          capture_output=True, timeout=60, check=False, cwd=tmp_path)
+    assert bare.returncode == 1 and "lesson folder 'lessons' (the default)" in bare.stderr
+    assert "--config FILE" in bare.stderr
+
+
 def test_ctrl_c_leaves_the_demo_cleanly(tmp_path: Path) -> None:
     output = io.StringIO()
 
