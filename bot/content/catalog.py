@@ -443,12 +443,7 @@ class Catalog:
             other = served.get(lesson.id)
             if other is not None:
                 refused.append(lesson)
-                key = "'id ='" if lesson.toml else "'id:'"  # the file's own syntax
-                fix = f"give this lesson another {key} (or remove it: the file's name is the " \
-                    f"id)" if "id" in lesson.lines else f"rename the file, or give it an {key}"
-                cross.append(Problem(lesson.path, lesson.lines.get("id", 1), Severity.ERROR,
-                                     f"duplicate lesson id '{lesson.id}' (also used by "
-                                     f"'{other.path}'); {fix}"))
+                cross.append(_duplicate_id(lesson, other))
                 continue
             served[lesson.id] = lesson
         previous = {lesson.path: lesson for lesson in self._served.values()}
@@ -842,6 +837,28 @@ def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
                                     f"'{lesson.track}' has "
                                     f"only {questions} questions: the check asks {questions}"))
     return problems
+
+
+def _duplicate_id(refused: Lesson, served: Lesson) -> Problem:
+    """The error of two lessons with one id, ``refused`` not served for it.
+
+    It is on the file whose `id:` line made the clash when the other has the id from its path
+    (a file in service that then took another's path id stays served): renaming the file that
+    is named by its id, as the refused file's fix says, would give that lesson a new id and its
+    learners would lose their progress."""
+    if "id" not in refused.lines and "id" in served.lines:
+        key = "'id ='" if served.toml else "'id:'"  # the file's own syntax
+        return Problem(
+            served.path, served.lines["id"], Severity.ERROR,
+            f"duplicate lesson id '{served.id}': this {key} line takes the id that "
+            f"'{refused.path}' has from its path, so that file is not served while this one "
+            f"is; give this lesson another {key} (or remove the line: its path is then its "
+            f"id); renaming '{refused.path}' instead would start its learners over")
+    key = "'id ='" if refused.toml else "'id:'"
+    fix = f"give this lesson another {key} (or remove it: the file's name is the id)" \
+        if "id" in refused.lines else f"rename the file, or give it an {key}"
+    return Problem(refused.path, refused.lines.get("id", 1), Severity.ERROR,
+                   f"duplicate lesson id '{refused.id}' (also used by '{served.path}'); {fix}")
 
 
 def _title_trouble(names: NameIndex, served: Mapping[str, Lesson], lesson: Lesson) -> str | None:

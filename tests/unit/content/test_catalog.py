@@ -317,6 +317,31 @@ def test_refresh_picks_up_add_change_delete_and_rename(tmp_path: Path) -> None:
     assert catalog.lookup("banana").hits == ()
 
 
+def test_an_id_line_that_took_a_served_files_path_id_is_blamed_not_that_file(
+        tmp_path: Path) -> None:
+    """aprons.md's `id:` took gloves.md's path id while gloves.md was broken; once gloves.md
+    was fixed the error was on it, advising to rename it: its lesson's id, and its learners'
+    progress, would have gone. The mistake is aprons.md's `id:` line."""
+    write(tmp_path / "hands" / "gloves.md", "---\norder: x\n---\n# Gloves\n\nText.\n")
+    write(tmp_path / "ppe" / "aprons.md", "---\ntitle: Aprons\n---\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "ppe" / "aprons.md", "---\ntitle: Aprons\nid: hands/gloves\n---\nText.\n")
+    catalog.refresh()
+    write(tmp_path / "hands" / "gloves.md", "# Gloves\n\nText.\n")
+    change = catalog.refresh()
+    [problem] = [p for p in change.problems if "duplicate" in p.message]
+    assert (problem.path, problem.line) == ("ppe/aprons.md", 3)
+    assert problem.message == (
+        "duplicate lesson id 'hands/gloves': this 'id:' line takes the id that "
+        "'hands/gloves.md' has from its path, so that file is not served while this one is; "
+        "give this lesson another 'id:' (or remove the line: its path is then its id); "
+        "renaming 'hands/gloves.md' instead would start its learners over")
+    served = catalog.get("hands/gloves")
+    assert served is not None and served.path == "ppe/aprons.md"  # which is served: as before
+    assert change.fixed == ()
+
+
 def test_a_toml_lesson_moved_while_running_is_told_the_toml_line_to_add(tmp_path: Path) -> None:
     """The advice had been YAML's 'id: ...', which pasted into a '+++' file is a TOML error."""
     toml = '+++\ntitle = "Alcohol rub"\n+++\nRub for 20 seconds.\n'
