@@ -807,7 +807,12 @@ def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
                                     "lesson its own title"))
     problems.extend(_track_slips(tracks))
     for lesson in served.values():
-        if lesson.confidence and (not lesson.track or tracks[lesson.track][0] is not lesson):
+        # Two lessons with the track's first order (a copy of the first lesson, say): the one
+        # that sorts first by name takes the place, and the other is no less the first lesson
+        # its trainer meant. That clash is the error to fix, said on both files.
+        if lesson.confidence and (not lesson.track or (
+                tracks[lesson.track][0] is not lesson
+                and tracks[lesson.track][0].order != lesson.order)):
             problems.append(Problem(lesson.path, lesson.lines.get("confidence", 1),
                                     Severity.ERROR, "'confidence' is set for a whole track, on "
                                     "its first lesson; move it there (or set [schedule] "

@@ -708,6 +708,28 @@ def test_confidence_is_set_on_a_tracks_first_lesson(tmp_path: Path) -> None:
     assert two is not None and catalog_module.asks_confidence(catalog, two)
 
 
+def test_a_copy_of_a_tracks_first_lesson_reports_the_order_clash_not_confidence(
+        tmp_path: Path) -> None:
+    """'five-moments - Copy.md' sorts before 'five-moments.md' and takes the track's first
+    place by name: the original, which is order 1 and sets 'confidence', had been told to move
+    it to its first lesson. The shared order is what to fix."""
+    folder = tmp_path / "lessons"
+    page = checked("Five moments", 1, 4, "confidence: true\ncheck: 4\n")
+    write(folder / "hands/five-moments.md", page)
+    os.utime(folder / "hands/five-moments.md", ns=(SOME_TIME, SOME_TIME))
+    write(folder / "hands/five-moments - Copy.md", page)
+    write(folder / "hands/audit.md", checked("Audit", 2, 1))
+    catalog = Catalog(folder)
+    catalog.load()
+    errors = [str(problem) for problem in catalog.problems() if problem.is_error]
+    assert not any("confidence" in error or "move it there" in error for error in errors)
+    assert "hands/five-moments - Copy.md:4: error: order 1 in track 'safe' is also given to " \
+        "'hands/five-moments.md'; give each lesson of a track its own order" in errors
+    assert any(error.startswith("hands/five-moments.md:4: error: order 1 in track 'safe' is "
+                                "already taken by 'hands/five-moments - Copy.md'")
+               for error in errors)
+
+
 def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
     page = ("# Strong passwords\n\nUse a password manager and a long passphrase for every "
             "account; never reuse a password.\n")
