@@ -167,13 +167,48 @@ def _dashed_front_matter(lines: list[str], start: int) -> bool:
     return False
 
 
+class UnclosedFrontMatter(ValueError):
+    """Front matter whose fence is never closed, or opened with an autocorrected dash;
+    ``line`` (1-based) is where its error belongs, or None for the opening fence's line."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _settings_end(lines: list[str], start: int, toml: bool) -> int | None:
+    """0-based index of the last line of the front matter's last setting ('key: value', or
+    'key = value' in TOML; its indented or listed continuation included) after an opening
+    fence at ``start`` that is never closed; None when no setting comes before the text."""
+    rows = lines[start + 1:]
+    prose = None if toml else _first_prose_line("\n".join(rows))
+    key = _TOML_KEY if toml else _KEY
+    last = None
+    for index, row in enumerate(rows[:prose]):
+        if key.match(row) and row[0] not in " \t#-":
+            last = index
+        elif last is not None and row.strip() and row[0] in " \t-]":
+            last = index  # a list or value continued under the last key
+        elif row.strip():
+            break  # a heading or other text: the lesson has begun
+    return None if last is None else start + 1 + last
+
+
+def _dashed_closer(lines: list[str], start: int, index: int) -> bool:
+    """Whether ``lines[index]``, a dash an editor's autocorrect made of '---', closes the
+    front matter opened at ``start``: only settings come between them."""
+    return (index > start + 1 and DASHED_FENCE.match(lines[index].rstrip()) is not None
+            and _first_prose_line("\n".join(lines[start + 1:index])) is None)
+
+
 def split(text: str) -> tuple[str | None, int, int, str]:
     """Return (front matter text or None, 0-based line of the opening fence, 0-based first body
     line, "yaml" or "toml").
 
     YAML sits between '---' lines; TOML (as Hugo writes it) between '+++' lines. Blank lines
-    before the opening fence are allowed (an easy slip when pasting). Raises ``ValueError`` when
-    the front matter is never closed.
+    before the opening fence are allowed (an easy slip when pasting). A YAML closing fence
+    autocorrected to an em or en dash closes it too (``parse`` warns of it).
+    Raises ``UnclosedFrontMatter`` when the front matter is never closed.
     """
     lines = text.split("\n")
     start = 0
@@ -181,18 +216,30 @@ def split(text: str) -> tuple[str | None, int, int, str]:
         start += 1
     opening = lines[start].rstrip() if start < len(lines) else ""
     if DASHED_FENCE.match(opening) and _dashed_front_matter(lines, start):
-        raise ValueError(f"the front matter's '---' became '{opening}' (an editor's "
-                         "autocorrect turns hyphens into a dash); type three hyphens '---' "
-                         "here and on the line that closes it")
+        raise UnclosedFrontMatter(f"the front matter's '---' became '{opening}' (an editor's "
+                                  "autocorrect turns hyphens into a dash); type three hyphens "
+                                  "'---' here and on the line that closes it")
     if opening not in (FENCE, TOML_FENCE):
         return None, 0, 0, "yaml"
     closers = (TOML_FENCE,) if opening == TOML_FENCE else (FENCE, "...")
     for index in range(start + 1, len(lines)):
-        if lines[index].rstrip() in closers:
+        if lines[index].rstrip() in closers or (
+                opening == FENCE and _dashed_closer(lines, start, index)):
             kind = "toml" if opening == TOML_FENCE else "yaml"
             return "\n".join(lines[start + 1:index]), start, index + 1, kind
-    raise ValueError(f"front matter starts with '{opening}' but is never closed; add a "
-                     f"'{opening}' line after it")
+    # "Add a '---' line after it" was taken to mean after the opening line: the file then
+    # passed with its settings shown to learners as text. Name the line it belongs after, and
+    # report the error where it is missing.
+    toml = opening == TOML_FENCE
+    setting = "'key = value'" if toml else "'key: value'"
+    end = _settings_end(lines, start, toml)
+    if end is None:
+        raise UnclosedFrontMatter(f"front matter starts with '{opening}' but is never closed; "
+                                  f"add a '{opening}' line after its last {setting} line")
+    raise UnclosedFrontMatter(
+        f"front matter starts with '{opening}' but is never closed; add a '{opening}' line "
+        f"after line {end + 1} (the last {setting} line)",
+        min(end + 2, len(text.rstrip("\n").split("\n"))))
 
 
 _KEY = re.compile(r"[^:]*:(\s|$)")
@@ -216,10 +263,19 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     problems: list[Problem] = []
     try:
         source, fence, body_start, kind = split(text)
-    except ValueError as exc:
+    except UnclosedFrontMatter as exc:
         first = next((n for n, row in enumerate(text.split("\n"), 1) if row.strip()), 1)
-        return FrontMatter(broken=True), [Problem(rel, first, Severity.ERROR, str(exc))]
+        return FrontMatter(broken=True), [Problem(rel, exc.line or first, Severity.ERROR,
+                                                  str(exc))]
     front = FrontMatter(body_start=body_start)
+    closing = text.split("\n")[body_start - 1].rstrip() if body_start else ""
+    if DASHED_FENCE.match(closing):
+        # Read as the closing fence (only settings come before it), so the lesson is served;
+        # another editor, or a later check, may not read it so.
+        problems.append(Problem(rel, body_start, Severity.WARNING,
+                                f"the front matter's closing '---' became '{closing}' (an "
+                                "editor's autocorrect turns hyphens into a dash); type three "
+                                "hyphens '---' on this line"))
     if source is None or not source.strip():
         return front, problems
     offset = fence + 2  # 1-based file line of the front matter's first line

@@ -23,7 +23,8 @@ E, W = Severity.ERROR, Severity.WARNING
 BAD_FILES = [
     ("broken-yaml.md", 3, E, "not valid YAML: the list opened with '[' here is not closed; "
                              "end it with ']'"),
-    ("unclosed-front-matter.md", 1, E, "never closed"),
+    ("unclosed-front-matter.md", 4, E, "never closed; add a '---' line after line 3 (the last "
+                                       "'key: value' line)"),
     ("unknown-key.md", 3, W, "did you mean 'title'"),
     ("wrong-type.md", 5, E, "'order' must be a whole number"),
     ("minutes-range.md", 3, E, "between 1 and 60"),
@@ -908,6 +909,53 @@ def test_front_matter_fences_turned_into_dashes_by_autocorrect_are_named(fence: 
     assert [(p.line, p.message) for p in problems] == [(1, (
         f"the front matter's '---' became '{fence}' (an editor's autocorrect turns hyphens "
         "into a dash); type three hyphens '---' here and on the line that closes it"))]
+
+
+@pytest.mark.parametrize("fence", ["\u2014", "\u2013\u2013\u2013", "\u2014\u2014"])
+def test_a_closing_fence_turned_into_a_dash_closes_the_front_matter_with_a_warning(
+        fence: str) -> None:
+    """Only an opening dash had been recognised: '---' ... '\u2014' was "never closed"."""
+    text = f"---\ntitle: Mileage\ntopic: expenses\n{fence}\nClaim mileage with the form.\n"
+    lesson, problems = parse_lesson(text, "mileage.md")
+    assert lesson is not None and lesson.title == "Mileage"
+    assert "title:" not in lesson.body
+    assert [(p.line, p.severity, p.message) for p in problems] == [(4, W, (
+        f"the front matter's closing '---' became '{fence}' (an editor's autocorrect turns "
+        "hyphens into a dash); type three hyphens '---' on this line"))]
+
+
+def test_a_dash_in_the_lesson_text_does_not_close_the_front_matter() -> None:
+    text = "---\ntitle: Mileage\n\nClaim mileage.\n\u2014\nMore text.\n"
+    lesson, problems = parse_lesson(text, "mileage.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [(3, (
+        "front matter starts with '---' but is never closed; add a '---' line after line 2 "
+        "(the last 'key: value' line)"))]
+
+
+@pytest.mark.parametrize(("text", "line", "after"), [
+    # Taken literally, "add a '---' line after it" put it after line 1, and learners saw
+    # 'title: ...' as the lesson's text.
+    ("---\ntitle: Catheters\ntopic: care\nminutes: 3\ntags: [a, b]\n\nKeep it clean.\n", 6, 5),
+    ("---\ntitle: Catheters\ntags:\n  - a\n  - b\n# Catheters\n\nKeep it clean.\n", 6, 5),
+    ("\n---\ntitle: Catheters\nSecure the tube every shift.\n", 4, 3),
+])
+def test_an_unclosed_front_matter_names_the_line_its_closing_fence_goes_after(
+        text: str, line: int, after: int) -> None:
+    lesson, problems = parse_lesson(text, "c.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [(line, (
+        f"front matter starts with '---' but is never closed; add a '---' line after line "
+        f"{after} (the last 'key: value' line)"))]
+
+
+def test_an_unclosed_toml_front_matter_names_its_last_key_value_line() -> None:
+    text = '+++\ntitle = "Catheters"\nminutes = 3\n\nKeep it clean.\n'
+    lesson, problems = parse_lesson(text, "c.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [(4, (
+        "front matter starts with '+++' but is never closed; add a '+++' line after line 3 "
+        "(the last 'key = value' line)"))]
 
 
 def test_a_choice_without_a_space_after_its_dash_is_named_at_its_line() -> None:
