@@ -351,10 +351,18 @@ class Catalog:
                         " (without its picture, which is gone)", extra={"lesson": lesson.id})
 
     def kept_while_broken(self) -> list[str]:
-        """Files with errors whose last good version is served, by path."""
+        """Files with errors whose last good version is served, by path: an error of the
+        file's own, or a new ``id:`` another lesson has (the version served is not the one the
+        file reads as now)."""
         with self._lock:
-            return sorted(rel for rel, state in self._files.items() if state.good is not None
-                          and any(problem.is_error for problem in state.problems))
+            own = {rel for rel, state in self._files.items() if state.good is not None
+                   and any(problem.is_error for problem in state.problems)}
+            # A file whose new id is taken reads as a good lesson on its own; ``_select`` keeps
+            # its version in service under the old id, which the demo must not call "served as
+            # it is".
+            taken = {rel for rel, lesson in self._by_path.items()
+                     if rel in self._files and self._files[rel].good is not lesson}
+            return sorted(own | taken)
 
     def not_served(self) -> list[str]:
         """Files with errors of which learners get nothing (no good version yet), by path; a

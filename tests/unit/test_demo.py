@@ -614,3 +614,35 @@ def test_tomorrow_goes_to_the_lesson_hour_and_later_to_the_review_hour(tmp_path:
     # Each step says the next, 'later' as 'tomorrow' does: the reminder of questions left.
     assert afternoon.rstrip().endswith(
         "[Type 'later' to move on to the reminder of the questions left at 18:00.]\n\nBye!")
+
+
+def test_the_demo_says_a_lesson_whose_new_id_is_taken_keeps_its_last_good_version(
+        tmp_path: Path) -> None:
+    """'id: hand-hygiene/gloves' added to ppe/aprons.md: the log said its last good version was
+    still served (learners got Aprons under its old id) while the demo said "it is served as
+    it is"."""
+    from bot.cli import change_lines
+    from bot.content.catalog import Catalog
+
+    (tmp_path / "ppe").mkdir()
+    (tmp_path / "hand-hygiene").mkdir()
+    (tmp_path / "ppe/aprons.md").write_text("# Aprons\n\nTie it at the back.\n",
+                                            encoding="utf-8")
+    (tmp_path / "hand-hygiene/gloves.md").write_text("# Gloves\n\nOne pair per patient.\n",
+                                                     encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "ppe/aprons.md").write_text(
+        "---\nid: hand-hygiene/gloves\n---\n# Aprons\n\nTie it at the back.\n", encoding="utf-8")
+    (tmp_path / "ppe/new.md").write_text(
+        "---\nid: hand-hygiene/gloves\n---\n# New\n\nNot served.\n", encoding="utf-8")
+    lines = change_lines(catalog.refresh(), catalog)
+    assert [line.split(";")[0] for line in lines] == [
+        "(lessons: ppe/aprons.md has 1 error, its last good version is still served",
+        "(lessons: ppe/new.md has 1 error, it is not served"]
+    aprons = catalog.get("ppe/aprons")
+    assert aprons is not None and aprons.title == "Aprons"
+    (tmp_path / "ppe/aprons.md").write_text("# Aprons\n\nTie it at the back.\n",
+                                            encoding="utf-8")
+    catalog.refresh()
+    assert catalog.kept_while_broken() == []
