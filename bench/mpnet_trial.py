@@ -35,8 +35,8 @@ from threadpoolctl import threadpool_limits
 
 from bench.export_model import read_safetensors
 from bench.lookup_bench import CACHE, available, copies, evaluate, hybrid_catalog, split_queries
-from bench.other_models import rank
-from bot.content.embedding import MAX_TOKENS, WordPiece, _erf
+from bench.other_models import compare, print_scores
+from bot.content.embedding import MAX_TOKENS, WordPiece, _erf, _layer_norm
 from bot.content.semantic import SemanticIndex
 from bot.content.vector_cache import VectorCache
 
@@ -56,9 +56,7 @@ class MPNetWordPiece(WordPiece):
 
 
 def _norm(x: Any, weight: Any, bias: Any) -> Any:
-    mean = x.mean(-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + EPS) * weight + bias
+    return _layer_norm(x, weight, bias, EPS)
 
 
 def _buckets(length: int) -> Any:
@@ -207,6 +205,12 @@ class Mapped(Ensemble):
         return own[0], ((1 - self.share) * own[1] + self.share * extra).astype(np.float32)
 
 
+def mpnet_index(model: MPNet, cache: Path) -> SemanticIndex:
+    """An index of ``model``'s vectors, cached apart from MiniLM's."""
+    return SemanticIndex(encoder_factory=lambda: model, cache=VectorCache(cache),
+                         model_name="all-mpnet-base-v2/numpy")
+
+
 def _top3(catalog: Any, query: str) -> list[str]:
     return [hit.lesson.id for hit in catalog.lookup(query, 3).hits]
 
@@ -217,9 +221,7 @@ def fused(model: MPNet, args: argparse.Namespace) -> None:
     from bench.lookup_bench import never_silent
     for name, folder in available(args.sets):
         queries = split_queries(name)
-        _, other = hybrid_catalog(folder, index=SemanticIndex(
-            encoder_factory=lambda: model, cache=VectorCache(args.cache),
-            model_name="all-mpnet-base-v2/numpy"))
+        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache))
         for share in (0.0, *args.shares):
             index = (Mapped if args.mapped else Ensemble)(cache=VectorCache(CACHE))
             index.other, index.share = other, share
@@ -229,14 +231,7 @@ def fused(model: MPNet, args: argparse.Namespace) -> None:
                     ("default", functools.partial(_top3, catalog)),
                     ("never-silent", never_silent(catalog))):
                 scores, _ = evaluate(name, ranker, queries, same)
-                for split in ("tune", "test"):
-                    for kind in ("all", "paraphrase"):
-                        score = scores.get((split, kind))
-                        if score is not None:
-                            print(json.dumps({"set": name, "share": share, "ranker": label,
-                                              "split": split, "kind": kind, **score.row()}),
-                                  flush=True)
-
+                print_scores(scores, set=name, share=share, ranker=label)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -262,20 +257,8 @@ def main() -> None:
     for name, folder in available(args.sets):
         queries = split_queries(name)
         first, minilm = hybrid_catalog(folder)
-        _, other = hybrid_catalog(folder, index=SemanticIndex(
-            encoder_factory=lambda: model, cache=VectorCache(args.cache),
-            model_name="all-mpnet-base-v2/numpy"))
-        same = copies(first.lessons())
-        for label, weight in (("minilm-alone", 0.0), ("mpnet-alone", None),
-                              ("both-half", 0.5), ("both-equal", 1.0)):
-            ranker = functools.partial(rank, minilm, other, weight)
-            scores, _ = evaluate(name, ranker, queries, same)
-            for split in ("tune", "test"):
-                for kind in ("all", "paraphrase"):
-                    score = scores.get((split, kind))
-                    if score is not None:
-                        print(json.dumps({"set": name, "ranker": label, "split": split,
-                                          "kind": kind, **score.row()}), flush=True)
+        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache))
+        compare(name, queries, minilm, other, copies(first.lessons()), "mpnet")
 
 
 if __name__ == "__main__":

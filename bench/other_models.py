@@ -89,6 +89,27 @@ def rank(minilm: SemanticIndex, other: SemanticIndex, weight: float | None,
     return [ids[i] for i in np.argsort(-similarity)[:3]]
 
 
+def print_scores(scores: dict[tuple[str, str], Any], **fields: object) -> None:
+    """One JSON line per half and kind (all questions, paraphrases) of ``scores``, after
+    ``fields`` (the set, the ranker, ...)."""
+    for split in ("tune", "test"):
+        for kind in ("all", "paraphrase"):
+            score = scores.get((split, kind))
+            if score is not None:
+                print(json.dumps({**fields, "split": split, "kind": kind, **score.row()}),
+                      flush=True)
+
+
+def compare(name: str, queries: list[dict[str, object]], minilm: SemanticIndex,
+            other: SemanticIndex, same: dict[str, list[str]], other_label: str = "other") -> None:
+    """Each model alone and the two similarities added (half and equal weight), never silent,
+    printed by half."""
+    for label, weight in (("minilm-alone", 0.0), (f"{other_label}-alone", None),
+                          ("both-half", 0.5), ("both-equal", 1.0)):
+        scores, _ = evaluate(name, functools.partial(rank, minilm, other, weight), queries, same)
+        print_scores(scores, set=name, ranker=label)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model-dir", type=Path, required=True)
@@ -103,18 +124,7 @@ def main() -> None:
         _, other = hybrid_catalog(folder, index=InstructedIndex(
             encoder_factory=lambda: OnnxEncoder(args.model_dir), cache=VectorCache(args.cache),
             model_name=f"{args.model_dir.name}/onnx"))
-        same = copies(first.lessons())
-        for label, weight in (("minilm-alone", 0.0), ("other-alone", None),
-                              ("both-half", 0.5), ("both-equal", 1.0)):
-            ranker = functools.partial(rank, minilm, other, weight)
-            scores, _ = evaluate(name, ranker, queries, same)
-            for split in ("tune", "test"):
-                for kind in ("all", "paraphrase"):
-                    score = scores.get((split, kind))
-                    if score is not None:
-                        print(json.dumps({"set": name, "ranker": label, "split": split,
-                                          "kind": kind, **score.row()}), flush=True)
-
+        compare(name, queries, minilm, other, copies(first.lessons()))
 
 if __name__ == "__main__":
     main()

@@ -160,10 +160,10 @@ def _erf(x: Array) -> Array:
     return result
 
 
-def _layer_norm(x: Array, weight: Vectors, bias: Vectors) -> Array:
+def _layer_norm(x: Array, weight: Vectors, bias: Vectors, eps: float = EPS) -> Array:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    result: Array = (x - mean) / np.sqrt(var + EPS) * weight + bias
+    result: Array = (x - mean) / np.sqrt(var + eps) * weight + bias
     return result
 
 
