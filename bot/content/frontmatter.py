@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from bot.content.model import Problem, Severity, setting_line
+from bot.content.model import Problem, Severity, double_quoted, setting_line
 
 try:  # the C loader is much faster and reports the same marks
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
@@ -429,7 +429,7 @@ def _backslashes_kept(key: str, value: str, assign: str = ": ") -> str:
     as typed; ``assign`` is TOML's " = " for TOML."""
     # The text meant: its backslashes as typed, but for the escapes it may hold on purpose.
     text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
-    doubled = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    doubled = double_quoted(text)
     if "'" in text:  # in single quotes its apostrophe would need writing twice (YAML), or
         # could not be at all (TOML)
         return f"write each backslash twice: {key}{assign}{doubled}"

@@ -191,15 +191,17 @@ def setting_line(key: str, value: str | int | bool | tuple[str, ...], toml: bool
     elif isinstance(value, tuple):
         if not toml:
             return f"{key}: [{', '.join(value)}]"
-        written = "[" + ", ".join(_toml_text(item) for item in value) + "]"
+        written = "[" + ", ".join(double_quoted(item) for item in value) + "]"
     elif not toml:
         return f"{key}: {value}"
     else:
-        written = _toml_text(value)
+        written = double_quoted(value)
     return f"{key} = {written}" if toml else f"{key}: {written}"
 
 
-def _toml_text(value: str) -> str:
+def double_quoted(value: str) -> str:
+    """``value`` in double quotes, its backslashes and quotes escaped: a TOML basic string, or
+    a YAML double-quoted one, that reads back as exactly ``value``."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
