@@ -424,9 +424,27 @@ def _quote_escaped(row: str, column: int, key_pattern: re.Pattern[str]) -> str |
         _backslashes_kept(key, written[:-2] + '\\\\"', assign)
 
 
+_PATH_KEYS = frozenset({"image"})
+"""Keys whose value is a path: a backslash in one is a Windows separator, written '/' here."""
+_SLASH_FIX = "write the path with '/', not '\\'"
+
+
+def _path_written(key: str, value: str, assign: str = ": ") -> str | None:
+    """``key``'s line with the path ``value`` (in double quotes, as written) in '/' when
+    ``key`` takes a path relative to the lesson ('images\\x.png'): kept as typed, the
+    backslash is only the next warning. None for any other key or value ('C:\\...')."""
+    text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
+    if key not in _PATH_KEYS or "\\" not in text or re.match(r"^[A-Za-z][\w+.-]*:", text):
+        return None
+    return setting_line(key, text.replace("\\", "/"), assign != ": ")
+
+
 def _backslashes_kept(key: str, value: str, assign: str = ": ") -> str:
     """How to write ``key: value`` (a value in double quotes, on one line) with its backslashes
-    as typed; ``assign`` is TOML's " = " for TOML."""
+    as typed; ``assign`` is TOML's " = " for TOML. A path ('image') is written with '/'."""
+    path = _path_written(key, value, assign)
+    if path is not None:
+        return f"{_SLASH_FIX}: {path}"
     # The text meant: its backslashes as typed, but for the escapes it may hold on purpose.
     text = re.sub(r'\\([\\"])', r"\1", value[1:-1])
     doubled = double_quoted(text)
@@ -483,10 +501,11 @@ def _escape_said(written: str, key: str, whole: bool,
         if what is None:
             continue
         one_line = "\n" not in written
+        path = _path_written(key, written, assign) if whole and one_line else None
         said = (f"'{found.group(0)}' in {written if whole and one_line else _shortened(written)} "
                 f"is read as "
-                f"{what}: inside double quotes a backslash starts an escape; to keep the "
-                "backslash as typed, ")
+                f"{what}: inside double quotes a backslash starts an escape; "
+                + ("" if path is not None else "to keep the backslash as typed, "))
         fix = _backslashes_kept(key, written, assign) if whole and one_line else \
             ("quote the value with single quotes, which keep a backslash as it is, or write "
              "each backslash twice ('\\\\')")

@@ -1508,3 +1508,27 @@ def test_a_key_on_a_heading_that_is_no_question_is_warned_as_shown_to_learners()
         (line, W, f"'{key}' at the end of this heading is shown to learners as written: only a "
                   "quiz question's heading ('### ...' under '## Quiz') takes a key; remove it")
         for line, key in ((1, "{#backups}"), (5, "{#steps}"), (9, "{#check}"), (21, "{#quiz}"))]
+
+
+@pytest.mark.parametrize(("fence", "line", "fixed"), [
+    ("+++", 'image = "images\\x.png"', 'image = "images/x.png"'),
+    ("---", 'image: "images\\x.png"', "image: images/x.png"),
+    ("---", 'image: "images\\new.png"', "image: images/new.png"),
+    ("+++", 'image = "images\\new.png"', 'image = "images/new.png"'),
+])
+def test_a_backslash_in_a_double_quoted_image_path_is_fixed_with_a_slash_at_once(
+        tmp_path: Path, fence: str, line: str, fixed: str) -> None:
+    """'image = "images\\x.png"' was told to quote it in single quotes (or write '\\\\'), and
+    that fix was then told to write the path with '/': the first fix says '/' itself."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "x.png").write_bytes(b"png")
+    (tmp_path / "images" / "new.png").write_bytes(b"png")
+    _, problems = parse_lesson(f"{fence}\n{line}\n{fence}\n# T\n\nBody.\n", "x.md",
+                               root=tmp_path)
+    said = [problem for problem in problems if problem.line == 2 and "'\\" in problem.message]
+    assert said and said[0].message.endswith(f"write the path with '/', not '\\': {fixed}"), \
+        problems
+    assert "single quotes" not in said[0].message and "twice" not in said[0].message
+    lesson, problems = parse_lesson(f"{fence}\n{fixed}\n{fence}\n# T\n\nBody.\n", "x.md",
+                                    root=tmp_path)
+    assert problems == [] and lesson is not None
