@@ -18,14 +18,14 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import ParseResult, urlparse
+from urllib.parse import ParseResult, quote, urlparse
 
 from bot.content import frontmatter
 from bot.content.folder import LESSON_SUFFIXES
 from bot.content.images import image_path
 from bot.content.links import is_lesson_path, link_path
 from bot.content.markdown import MarkdownWalker, Tag, plain_text, without_comments
-from bot.content.model import Choice, Lesson, Problem, Question, Severity
+from bot.content.model import Choice, Lesson, Problem, Question, Severity, setting_line
 
 WORDS_PER_MINUTE = 200
 LONG_LESSON_MINUTES = 12
@@ -192,6 +192,8 @@ def parse_lesson(
                                 f"lesson is in a track but has no 'order'; add '{order_line}' so it "
                                 "comes at the right place"))
 
+    if not values.get("id"):
+        problems.extend(_spaced_id(rel, front.toml, "topic" in values))
     problems.sort(key=lambda p: (p.line, p.severity.value, p.message))
     if len(problems) > MAX_PROBLEMS:
         rest = problems[MAX_PROBLEMS:]
@@ -277,6 +279,31 @@ def _plain_spaces_in_marker(line: str) -> str:
 def _id_from_path(rel: str) -> str:
     path = PurePosixPath(rel)
     return str(path.with_suffix("")) if path.suffix.lower() in (".md", ".markdown") else rel
+
+
+def _spaced_id(rel: str, toml: bool, has_topic: bool) -> list[Problem]:
+    """A warning when the id a file takes from its path has a space ('hand washing.md'):
+    learners are served it all the same, but every link to it must escape the space, and
+    ``lessons show`` needs the id in quotes. The fix renames the file and keeps the id with
+    ``id:`` (learners' progress is kept by id), not the reverse, which would start them over;
+    a first folder renamed keeps its topic with ``topic:`` (learners follow topics by name)."""
+    lesson_id = _id_from_path(rel)
+    if not any(char.isspace() for char in lesson_id):
+        return []
+    parts = rel.split("/")
+    fixed = "/".join("-".join(part.split()) for part in parts)
+    keep = [setting_line("id", lesson_id, toml)]
+    topic = _topic_from_path(rel)
+    if not has_topic and topic != _topic_from_path(fixed):
+        keep.append(setting_line("topic", topic, toml))
+    kept = " and ".join(f"'{line}'" for line in keep)
+    return [Problem(rel, 1, Severity.WARNING,
+                    f"the file's path has a space, so its lesson id does too ('{lesson_id}'): "
+                    f"a link to it must be written with '%20' for each space or in '<...>' "
+                    f"('{quote(parts[-1])}'), and 'lessons show' needs the id in quotes; "
+                    f"rename it '{fixed}' and add {kept} to its front matter, which keeps "
+                    "its learners' progress (kept by id; a lesson no learner has had yet needs "
+                    "no 'id')")]
 
 
 def _topic_from_path(rel: str) -> str:

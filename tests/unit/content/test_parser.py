@@ -1532,3 +1532,31 @@ def test_a_backslash_in_a_double_quoted_image_path_is_fixed_with_a_slash_at_once
     lesson, problems = parse_lesson(f"{fence}\n{fixed}\n{fence}\n# T\n\nBody.\n", "x.md",
                                     root=tmp_path)
     assert problems == [] and lesson is not None
+
+
+@pytest.mark.parametrize(("rel", "fence", "fixed", "kept"), [
+    ("hygiene/hand washing.md", "---", "hygiene/hand-washing.md",
+     ["id: hygiene/hand washing"]),
+    ("hand hygiene/rub  hands.md", "+++", "hand-hygiene/rub-hands.md",
+     ['id = "hand hygiene/rub  hands"', 'topic = "hand hygiene"']),
+])
+def test_a_file_name_with_a_space_is_warned_with_a_rename_that_keeps_its_id(
+        rel: str, fence: str, fixed: str, kept: list[str]) -> None:
+    """'hand washing.md' served as 'hand washing' with no word to the trainer, whose links to
+    it then had to escape the space. Its id stays (learners' progress is under it): the fix is
+    to rename the file and keep the id with 'id:', and, applied, it is warned of no more."""
+    title = 'title = "Hand washing"' if fence == "+++" else "title: Hand washing"
+    text = f"{fence}\n{title}\n{fence}\nWash for twenty seconds.\n"
+    lesson, problems = parse_lesson(text, rel)
+    assert lesson is not None and lesson.id == rel.removesuffix(".md")
+    [problem] = problems
+    assert (problem.line, problem.severity) == (1, W)
+    assert f"so its lesson id does too ('{lesson.id}')" in problem.message
+    assert f"rename it '{fixed}' and add " + " and ".join(f"'{line}'" for line in kept) + \
+        " to its front matter" in problem.message
+    lesson_fixed, problems = parse_lesson(
+        f"{fence}\n{title}\n" + "\n".join(kept) + f"\n{fence}\nWash.\n", fixed)
+    assert problems == [] and lesson_fixed is not None
+    assert (lesson_fixed.id, lesson_fixed.topic) == (lesson.id, lesson.topic)
+    # An id given is the lesson's, whatever the file's name.
+    assert parse_lesson(f"{fence}\n{title}\n{kept[0]}\n{fence}\nWash.\n", rel)[1] == []

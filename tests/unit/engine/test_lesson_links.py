@@ -144,3 +144,39 @@ def test_a_message_kept_to_be_sent_again_is_relinked_as_the_lessons_are_now(
     assert isinstance(again, LessonMessage)
     assert again.links == (("../security/passwords.md#managers", "Passphrases"),
                            ("../security/passwords.md", "Passphrases"))
+
+
+def test_a_lesson_whose_file_name_has_a_space_works_for_learners_under_that_id(
+        database: Database, tmp_path: Path) -> None:
+    """'hand washing.md' has the id 'hygiene/hand washing' (kept: learners' progress is under
+    it): pushed, read with its button, linked to, looked up and added to reviews, it works."""
+    lessons = tmp_path / "lessons"
+    write(lessons, "hygiene/hand washing.md", "title: Hand washing\ntopic: hygiene",
+          "Wash for twenty seconds.\n\n## Quiz\n\n### How long?\n- [x] 20 s\n- [ ] 2 s\n")
+    write(lessons, "hygiene/gloves.md", "title: Gloves\ntopic: hygiene",
+          "Wash first; see [Hand washing](hand%20washing.md) and [again](<hand washing.md>).")
+    catalog = Catalog(lessons)
+    catalog.load()
+    engine = Engine(database, catalog, EngineSettings(track_reflection=""))
+    assert catalog.get("hygiene/hand washing") is not None
+    [gloves] = [m for m in said(engine, "learn Gloves") if isinstance(m, LookupAnswer)]
+    assert gloves.links == (("hand%20washing.md", "Hand washing"),
+                            ("hand washing.md", "Hand washing"))
+    answer = said(engine, "learn Hand washing")[0]
+    assert isinstance(answer, LookupAnswer) and answer.lesson.id == "hygiene/hand washing"
+    assert answer.add is not None
+    assert [type(m).__name__ for m in said(engine, answer=answer.add)] == ["ReviewsAdded"]
+    read = []
+    for _ in range(2):
+        [pushed] = [m for m in said(engine, "lesson") if isinstance(m, LessonMessage)]
+        assert pushed.done is not None
+        said(engine, answer=pushed.done)
+        read.append(pushed.lesson.id)
+    assert sorted(read) == ["hygiene/gloves", "hygiene/hand washing"]
+    assert not [m for m in said(engine, "lesson") if isinstance(m, LessonMessage)
+                and m.lesson.id in read]
+    asked = said(engine, "quiz me on hygiene")
+    [question] = [m for m in asked if isinstance(m, QuestionMessage)]
+    assert question.lesson.id == "hygiene/hand washing"
+    [feedback] = [m for m in said(engine, "1") if isinstance(m, Feedback)]
+    assert feedback.correct
