@@ -364,7 +364,7 @@ def lessons_show(lesson_id: str, folder: str) -> None:
             + (f"; did you mean: {hint}?" if hint
                else f"; 'microlearn lessons check {folder}' shows what is there")
         )
-    _print_lesson(lesson)
+    _print_lesson(lesson, catalog.lesson_links(lesson))
 
 
 def _show_file(path: Path) -> None:
@@ -384,7 +384,18 @@ def _show_file(path: Path) -> None:
                f"lessons show --lessons FOLDER {path})", err=True)
 
 
-def _print_lesson(lesson: Lesson) -> None:
+def _print_lesson(lesson: Lesson, links: tuple[tuple[str, str], ...] = ()) -> None:
+    """Print ``lesson`` as learners read it: its ``links`` to lessons in service (as written,
+    and the title each leads to) are shown as the console shows them, its words and how to open
+    that lesson; each link as written is listed last, for the trainer."""
+    from bot.content.markdown import with_link_hints
+    from bot.rendering.renderer import Renderer
+
+    hints = Renderer().link_hints(links)
+
+    def shown(text: str) -> str:
+        return with_link_hints(text, hints)
+
     click.secho(lesson.title, bold=True)
     meta = [f"id: {lesson.id}", f"topic: {lesson.topic}", f"{lesson.minutes} min"]
     if lesson.track:
@@ -403,17 +414,17 @@ def _print_lesson(lesson: Lesson) -> None:
     if lesson.confidence:
         click.echo("Asks how sure: the track's one-answer review questions ask sure / think so "
                    "/ guessing with the answer")
-    click.echo(f"\n{lesson.body}\n")
+    click.echo(f"\n{shown(lesson.body)}\n")
     for number, question in enumerate(lesson.questions, start=1):
         say_several = len(question.correct_indexes) > 1 and not question.says_select_all
-        click.secho(f"Q{number}. {question.text}" + (" (select all that apply)" if say_several
-                                                    else ""), bold=True)
+        click.secho(f"Q{number}. {shown(question.text)}"
+                    + (" (select all that apply)" if say_several else ""), bold=True)
         if question.detail:
-            click.echo(f"  {question.detail}")
+            click.echo(f"  {shown(question.detail)}")
         for letter, choice in zip("ABCDEFGHIJ", question.choices, strict=False):
-            click.echo(f"  {'*' if choice.correct else ' '} {letter}) {choice.text}")
+            click.echo(f"  {'*' if choice.correct else ' '} {letter}) {shown(choice.text)}")
         if question.explanation:
-            click.echo(f"  > {question.explanation}")
+            click.echo(f"  > {shown(question.explanation)}")
         click.echo(f"  key: {question.key}" + ("" if question.key_written else " (from its words)"))
     if not all(question.key_written for question in lesson.questions):
         # Found where it is needed: before rewording a question learners have.
@@ -422,6 +433,17 @@ def _print_lesson(lesson: Lesson) -> None:
                    "question's heading with its key, as in '### Which port? {#a1b2c3d4e5f6}'.)")
     if lesson.reflect:
         click.echo(f"\nAfter the lesson, it asks: {lesson.reflect}")
+    if lesson.links:
+        # For the trainer: what each link is in the file, and what learners get of it.
+        leads = dict(links)
+        click.echo("\n(Links as written in the file, and what learners get:")
+        for url in lesson.links:
+            click.echo(f"  {url} -> " + (f"'{leads[url]}': its words, then {hints[url]}"
+                                         if url in leads else
+                                         "no lesson in service: Slack and Telegram show its "
+                                         "words alone, the console its path ('lessons check' "
+                                         "says why)"))
+        click.echo(")")
 
 
 @lessons.command("watch")

@@ -722,3 +722,33 @@ def test_a_subcommand_typed_without_its_group_is_named_with_it() -> None:
     assert result.exit_code == 2
     assert "No such command 'check'. Did you mean 'microlearn lessons check'?" in result.output
     assert "Did you mean" not in CliRunner().invoke(main, ["nosuch"]).output
+
+
+def test_show_prints_a_link_to_a_lesson_as_learners_see_it_and_lists_links_as_written(
+        tmp_path: Path) -> None:
+    """`show` printed '[see](passwords.md)' as written, where learners read 'see (type "learn
+    Strong passwords")': it shows what they see, in the text and the quiz, and lists each link
+    as written apart, marked as such."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    (tmp_path / "security").mkdir()
+    (tmp_path / "security" / "passwords.md").write_text("# Strong passwords\n\nLong ones.\n",
+                                                        encoding="utf-8")
+    (tmp_path / "security" / "phishing.md").write_text(
+        "# Phishing\n\nSee [the guide](passwords.md#managers) and [old](gone.md).\n\n"
+        "## Quiz\n\n### Which?\n- [x] [this one](passwords.md)\n- [ ] none\n"
+        "> Read [it](passwords.md) again.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["lessons", "show", "--lessons", str(tmp_path),
+                                       "security/phishing"])
+    assert result.exit_code == 0, result.output
+    hint = '(type "learn Strong passwords")'
+    lines = result.output.splitlines()
+    assert f"See the guide {hint} and [old](gone.md)." in lines
+    assert f"  * A) this one {hint}" in lines and f"  > Read it {hint} again." in lines
+    written = lines[lines.index("(Links as written in the file, and what learners get:") + 1:]
+    assert written[:3] == [
+        f"  passwords.md#managers -> 'Strong passwords': its words, then {hint}",
+        "  gone.md -> no lesson in service: Slack and Telegram show its words alone, the "
+        "console its path ('lessons check' says why)",
+        f"  passwords.md -> 'Strong passwords': its words, then {hint}"]
