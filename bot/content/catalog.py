@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 import math
+import posixpath
 import re
 import threading
 import time
@@ -229,6 +230,8 @@ class Catalog:
                                     for lesson_id in (*change.added, *change.changed)},
                                    list(change.removed))
                 moves = self._renames.standing()
+                change = replace(change, problems=tuple(sorted(set(_relinked(
+                    change.problems, self._files, self._served, moves)))))
                 rewordings = self._rewordings.standing()
                 kept_asked, self._asked = self._asked, ({}, [])
             if self._cache is not None:
@@ -530,6 +533,7 @@ class Catalog:
             found.extend(self._cross_problems)
             found.extend(self._renames.problems())
             found.extend(self._rewordings.problems())
+            found = _relinked(found, self._files, self._served, self._renames.standing())
         return sorted(set(found))
 
     def files(self) -> int:
@@ -928,6 +932,56 @@ def _link_problems(files: Mapping[str, _FileState], served: dict[str, Lesson]) -
                         lesson.path, line, url, f"leads to the lesson '{target.title}', but "
                         f"typing \"learn {target.title}\" would not open it: {trouble}"))
     return problems
+
+
+def _relinked(problems: Iterable[Problem], files: Mapping[str, _FileState],
+              served: Mapping[str, Lesson],
+              moves: Mapping[str, tuple[str, str]]) -> list[Problem]:
+    """``problems`` with each warning on a link to a lesson file no longer there told where
+    that lesson went, when that is known: the lesson served under the id the file had from its
+    path (moved, its ``id:`` kept), else the file :class:`Renames` took for it moved (the same
+    title; ``moves`` is its :meth:`~Renames.standing`). The parser names only the closest file
+    name, which a rename to other words is not."""
+    moved_to = {old_path: new_path for new_path, (_, old_path) in moves.items()}
+    by_id = {lesson.id: lesson.path for lesson in served.values()}
+    told: dict[tuple[str, str], tuple[int, str]] = {}
+    for state in files.values():
+        lesson = state.good
+        if lesson is None or not lesson.links:
+            continue
+        for at, url in enumerate(lesson.links):
+            path = link_path(lesson.path, url)
+            if path is None or not is_lesson_path(path) or path in files:
+                continue
+            old_id = str(PurePosixPath(path).with_suffix(""))
+            new_path, why = by_id.get(old_id), f"its id '{old_id}' kept"
+            if new_path is None:
+                new_path, why = moved_to.get(path), "the same title"
+            if new_path is None or new_path == path:
+                continue
+            line = lesson.link_lines[at] if at < len(lesson.link_lines) else 1
+            anchor = url[len(url.split("#", 1)[0]):]
+            written = "/" + new_path if url.startswith("/") else \
+                posixpath.relpath(new_path, posixpath.dirname(lesson.path) or ".")
+            said = link_warning(lesson.path, line, url, "leads to no file:").message
+            told[(lesson.path, said)] = (line, f" '{path}' is not in the lesson folder; that "
+                                               f"lesson was moved or renamed to '{new_path}' "
+                                               f"({why}): link '{written}{anchor}'")
+    if not told:
+        return list(problems)
+    # The parser's warning, at each line the link is written, says where the lesson went.
+    found: list[Problem] = []
+    for problem in problems:
+        key = next(((path, said) for path, said in told if problem.path == path
+                    and problem.message.startswith(said)), None)
+        if key is None:
+            found.append(problem)
+        else:
+            found.append(replace(problem, message=key[1] + told[key][1]))
+    said_at = {(problem.path, problem.line) for problem in found}
+    found.extend(Problem(path, line, Severity.WARNING, said + what)
+                 for (path, said), (line, what) in told.items() if (path, line) not in said_at)
+    return found
 
 
 COPY_NAME = re.compile(r"(\s*\(\d+\)|[\s_-]+(copy|kopie)(\s*\(?\d+\)?)?|~)$"

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from bot.content import catalog as catalog_module
 from bot.content import loader as loader_module
 from bot.content.catalog import Catalog, CatalogChange
+from bot.content.model import Problem
 from bot.errors import ContentError, QueryError
 from tests.conftest import DATA
 
@@ -1040,3 +1042,48 @@ def test_a_question_reworded_while_the_bot_was_stopped_is_warned_of_at_the_start
         "### Which protocol does SSH encrypt?\n- [x] All of its traffic\n- [ ] Only the "
         "password\n", ""))
     assert Catalog(lessons, cache=LessonCache(cache)).load().problems == ()
+
+
+def _link_warnings(problems: Iterable[Problem], path: str) -> list[str]:
+    return [p.message for p in problems if p.path == path and "leads to no file" in p.message]
+
+
+def test_a_link_to_a_lesson_renamed_with_its_id_kept_names_the_new_file(tmp_path: Path) -> None:
+    """A link to 'passwords.md', renamed 'credentials.md' (other words: no close name) with
+    'id: security/passwords', was told only that the file is not there."""
+    write(tmp_path / "security" / "credentials.md",
+          "---\nid: security/passwords\ntitle: Strong passwords\n---\nLong ones.\n")
+    write(tmp_path / "security" / "phishing.md",
+          "# Phishing\n\nSee [it](passwords.md#managers),\n[again](passwords.md) and\n"
+          "[from the top](/security/passwords.md); [other](passwrds.md).\n\nAnd "
+          "[it](passwords.md).\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    said = sorted((p.line, p.message) for p in catalog.problems()
+                  if p.path == "security/phishing.md")
+    moved = ("' is not in the lesson folder; that lesson was moved or renamed to "
+             "'security/credentials.md' (its id 'security/passwords' kept): link '")
+    assert [(line, message.split(" leads to no file: 'security/")[0]) for line, message
+            in said] == [(3, "the link 'passwords.md#managers'"), (4, "the link 'passwords.md'"),
+                         (5, "the link '/security/passwords.md'"), (5, "the link 'passwrds.md'"),
+                         (7, "the link 'passwords.md'")]
+    assert said[0][1].endswith(moved + "credentials.md#managers'")
+    assert said[1][1].endswith(moved + "credentials.md'") and said[4][1] == said[1][1]
+    assert said[2][1].endswith(moved + "/security/credentials.md'")
+    assert "moved or renamed" not in said[3][1]  # another file's name, mistyped
+
+
+def test_a_link_to_a_lesson_moved_while_running_names_where_it_went(tmp_path: Path) -> None:
+    """Moved without its id, the lesson is the file the move warning is on (the same title):
+    the link's warning names it, where the closest name was no help."""
+    write(tmp_path / "security" / "passwords.md", lesson_text("Strong passwords"))
+    write(tmp_path / "security" / "phishing.md",
+          "---\ntitle: Phishing\n---\nSee [it](passwords.md).\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "security" / "passwords.md").rename(tmp_path / "basics-credentials.md")
+    change = catalog.refresh()
+    [told] = _link_warnings(change.problems, "security/phishing.md")
+    assert told.endswith("that lesson was moved or renamed to 'basics-credentials.md' (the same "
+                         "title): link '../basics-credentials.md'"), told
+    assert _link_warnings(catalog.problems(), "security/phishing.md") == [told]
