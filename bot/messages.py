@@ -58,6 +58,7 @@ class Kind(StrEnum):
     RATE = "rate"
     RATED = "rated"
     NOT_IT = "not_it"
+    LOOKED_UP_DONE = "looked_up_done"
     REFLECT = "reflect"
     NOTED = "noted"
     NOTES = "notes"
@@ -729,6 +730,23 @@ class LessonRead:
 
 
 @dataclass(frozen=True)
+class LookedUpDone:
+    """`done` when the lesson the learner saw last was looked up: a looked-up lesson is never
+    counted (no points), so nothing is; its questions can join the reviews, and the lesson
+    delivered to them that still waits to be counted is named (a second `done` counts it)."""
+
+    kind: ClassVar[Kind] = Kind.LOOKED_UP_DONE
+    title: str
+    questions: int = 0
+    """Its questions that "Add to my reviews" would add (0: none, or they are there already)."""
+    in_reviews: bool = False
+    """Its questions are in the learner's reviews already."""
+    waiting: str = ""
+    """The title of the learner's lesson not yet counted, which `done` again counts ("":
+    none)."""
+
+
+@dataclass(frozen=True)
 class ReviewsAdded:
     """A looked-up lesson's questions are now in the learner's reviews."""
 
@@ -963,7 +981,8 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
             | Resumed | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
-            | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt | ReflectionPrompt | Noted
+            | LookedUpDone | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt
+            | ReflectionPrompt | Noted
             | Notes | MyData | LinkCode | Linked | Unlinked | PushTo | CheckIntro | CheckDone
             | TopicQuiz | Reminder)
 """Any one message the bot sends."""
@@ -972,7 +991,8 @@ MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, PickRange,
     FlagNoted, Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
-    LearnWhat, StreakNews, LessonRead, ReviewsAdded, DashboardLink, RateLesson, Rated, NotIt,
+    LearnWhat, StreakNews, LessonRead, LookedUpDone, ReviewsAdded, DashboardLink, RateLesson,
+    Rated, NotIt,
     ReflectionPrompt, Noted, Notes, MyData, LinkCode, Linked, Unlinked, PushTo, CheckIntro,
     CheckDone, TopicQuiz, Reminder)
 """Every outbound class, one per :class:`Kind` (the outbox codec and the tests walk them)."""

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.content.catalog import Catalog
 from bot.content.model import Lesson
@@ -21,6 +21,7 @@ from bot.messages import (
     AllRead,
     LessonMessage,
     LessonRead,
+    LookedUpDone,
     LookupAnswer,
     NoMatch,
     Notice,
@@ -200,18 +201,76 @@ def read(turn: Turn, lesson: Lesson) -> None:
     voice.offer(turn, lesson, token(lesson.id))
 
 
+COUNT_KEY, COUNT_AT = "count", "count_at"
+"""In what was offered to the learner last: the lesson a `done` typed next counts, and when
+it was offered (after "... was an answer to your question: nothing was counted")."""
+
+
 def done(turn: Turn, _: str) -> None:
-    """`done`: the lesson the learner got last counts as read (only that one: an older lesson
-    is counted by its own "Got it" or by answering one of its questions)."""
+    """`done`: the lesson the learner saw last counts as read (only that one: an older lesson
+    is counted by its own "Got it" or by answering one of its questions). When they saw a
+    looked-up lesson after it, that is what they mean, and a lookup is never read: nothing
+    is counted, and their lesson waiting to be counted is named (a `done` next counts it)."""
     last = turn.learner.last_lesson
     receipt = turn.receipt(last) if last else None
     lesson = turn.catalog.get(last) if last else None
+    looked = looked_up_since(turn, receipt)
+    if looked is not None:
+        seen, found = looked
+        if found.via is LessonSource.LESSON:  # one of their lessons, found again by a question
+            read(turn, seen)
+            return
+        waiting = lesson if receipt is not None and receipt.via is LessonSource.LESSON \
+            and receipt.read_at is None and lesson is not None else None
+        looked_up_done(turn, seen, found, waiting)
+        return
     if receipt is None or receipt.via is not LessonSource.LESSON or lesson is None:
         # In a track's check before its first lesson, that lesson comes after the check.
         turn.say(Notice(NoticeCode.IN_CHECK if checks.open_check(turn, checks.PRE)
                         else NoticeCode.NOTHING_TO_MARK))
         return
     read(turn, lesson)
+
+
+def looked_up_since(turn: Turn, receipt: Receipt | None) -> tuple[Lesson, Receipt] | None:
+    """The lesson the learner looked up last and its receipt, when they saw it after the
+    lesson they got last (``receipt``; None: they got none) and after a `done` was offered
+    to count that one; None otherwise (or when it is that same lesson, or gone)."""
+    looked_id = turn.learner.last_lookup
+    if looked_id is None or looked_id == turn.learner.last_lesson:
+        return None
+    found = turn.receipt(looked_id)
+    lesson = turn.catalog.get(looked_id)
+    if found is None or lesson is None or found.looked_up_at is None:
+        return None
+    if receipt is not None and receipt.at >= found.looked_up_at:
+        return None  # their lesson came after it
+    kept = turn.offered()
+    if kept.get(COUNT_KEY) == turn.learner.last_lesson:
+        try:
+            at = datetime.fromisoformat(str(kept.get(COUNT_AT)))
+        except ValueError:
+            at = None
+        if at is not None and found.looked_up_at <= at and \
+                timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW:
+            return None  # told of the lookup, `done` again: their lesson
+    return lesson, found
+
+
+def looked_up_done(turn: Turn, lesson: Lesson, found: Receipt, waiting: Lesson | None) -> None:
+    """`done` of a looked-up lesson: nothing counts (a lookup earns no points); its questions
+    can join the reviews, and the learner's lesson ``waiting`` to be counted is named, which
+    a `done` typed next (within half an hour) counts."""
+    voice.hold(turn, (voice.REFLECTION, voice.COMMENT))  # nothing happened to what was asked
+    in_reviews = found.via in REVIEWED
+    if waiting is not None:
+        kept = {key: value for key, value in turn.offered().items()
+                if key not in (COUNT_KEY, COUNT_AT)}
+        turn.update_learner(LearnerChange(suggested=json.dumps(
+            {**kept, COUNT_KEY: waiting.id, COUNT_AT: turn.now.isoformat()})))
+    turn.say(LookedUpDone(lesson.title, 0 if in_reviews else len(lesson.questions),
+                          in_reviews=in_reviews and bool(lesson.questions),
+                          waiting=waiting.title if waiting is not None else ""))
 
 
 def press(turn: Turn, value: str, quiz_on: QuizOn) -> bool:

@@ -34,6 +34,7 @@ from bot.messages import (
     LessonRead,
     LinkCode,
     Linked,
+    LookedUpDone,
     LookupAnswer,
     MyData,
     NoMatch,
@@ -349,6 +350,13 @@ RENDERED: list[tuple[Outbound, str]] = [
     (LessonRead("Title", 5, 20, by_answer=True),
      'That counts "Title" as read: +5 points (20 in all).'),
     (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),
+    (LookedUpDone("Title", 2, waiting="Mine"),
+     '"Title" was an answer to your question, and looked-up lessons earn no points: nothing '
+     'was counted. To practise it, type "add" to have its 2 questions come back for review.'
+     '\n\nYour lesson "Mine" is still waiting to be marked: type "done" again to count it.'),
+    (LookedUpDone("Title", in_reviews=True),
+     '"Title" was an answer to your question, and looked-up lessons earn no points: nothing '
+     "was counted. Its questions are in your reviews."),
     (ReviewsAdded("Title", 1, first_due=datetime(2026, 3, 3)),
      'Added: 1 question of "Title" will come back for review from Tue 03 Mar.'),
     (ReviewsAdded("Title", 2, already=True),

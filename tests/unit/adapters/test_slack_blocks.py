@@ -21,6 +21,7 @@ from bot.messages import (
     LearnerView,
     LessonMessage,
     Linked,
+    LookedUpDone,
     Outbound,
     Profile,
     QuestionMessage,
@@ -383,3 +384,10 @@ def test_a_quiz_question_and_its_feedback_say_how_to_open_a_linked_lesson() -> N
     [told] = render(Feedback(lesson(), asked, False, (1,), False, 12, links=LINKS))
     assert f"See {HINT} again." in shown(told.blocks)
     check_blocks(told.blocks)
+
+
+def test_done_of_a_looked_up_lesson_names_its_add_button() -> None:
+    """On the console "add" is typed; under a Slack answer it is a button."""
+    [message] = render(LookedUpDone("Spot <it>", 2, waiting="Mine"))
+    assert 'press its "Add to my reviews" button (or type "add")' in str(message)
+    assert "Spot &lt;it&gt;" in str(message)

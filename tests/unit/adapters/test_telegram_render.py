@@ -35,7 +35,15 @@ from bot.adapters.telegram.render import (
 from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
 from bot.content.model import Choice, Lesson, Question
-from bot.messages import Button, Help, LessonMessage, NoMatch, Outbound, QuestionMessage
+from bot.messages import (
+    Button,
+    Help,
+    LessonMessage,
+    LookedUpDone,
+    NoMatch,
+    Outbound,
+    QuestionMessage,
+)
 from tests.fakes.telegram_api import TelegramHTMLError, parse_html
 from tests.unit.examples import one_of_each
 
@@ -423,3 +431,10 @@ def test_a_looked_up_lesson_names_its_track_as_a_pushed_one_does() -> None:
     renderer = TelegramRenderer(GOOD)
     for message in (LessonMessage(tracked), LookupAnswer("q", tracked)):
         assert "2 min · Security basics · Goal: Spot it" in seen(renderer.html(message)), message
+
+
+def test_done_of_a_looked_up_lesson_names_its_add_button() -> None:
+    """On the console "add" is typed; under a Telegram answer it is a button."""
+    html = TelegramRenderer(GOOD).html(LookedUpDone("Spot <it>", 2, waiting="Mine"))
+    assert 'press its "Add to my reviews" button (or type "add")' in html
+    assert '"Spot &lt;it&gt;"' in html and 'Your lesson "Mine" is still waiting' in html

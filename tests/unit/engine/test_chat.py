@@ -17,6 +17,7 @@ from bot.messages import (
     LearnWhat,
     LessonMessage,
     LessonRead,
+    LookedUpDone,
     LookupAnswer,
     NoMatch,
     Outbound,
@@ -520,6 +521,50 @@ def test_done_counts_only_the_lesson_got_last_and_points_are_capped_a_day(
         earned.append(say("Done.", at=wednesday)[0])
     assert [(m.earned, m.capped) for m in earned if isinstance(m, LessonRead)] == [
         (5, False), (5, False), (0, True), (0, True)]
+
+
+def test_done_after_a_lookup_counts_nothing_and_names_the_lesson_still_waiting(
+        say: Say, engine: Engine) -> None:
+    """A learner got a lesson, asked a question and got another lesson, then typed "done"
+    meaning that one: the lesson got before had been counted, with its points."""
+    say("hi", at=MON)
+    [lesson] = say("lesson", at=MON)
+    assert isinstance(lesson, LessonMessage) and lesson.lesson.title == "One"
+    say("learn bananas", at=MON + timedelta(minutes=1))  # Two, looked up: one question
+    assert say("done", at=MON + timedelta(minutes=2)) == [
+        LookedUpDone("Two", 1, waiting="One")]
+    with engine.store.unit() as unit:
+        learner_id = learner_of(engine).id
+        assert [r.read_at for r in unit.progress.history(learner_id)] == [None, None]
+        assert unit.points.total(learner_id) == 0
+    # Told so, "done" again is the lesson waiting.
+    [read, *_] = say("done", at=MON + timedelta(minutes=3))
+    assert isinstance(read, LessonRead) and (read.title, read.earned) == ("One", 5)
+    # Another lookup after it: that is what "done" is about; the lesson is read.
+    say("learn cherries", at=MON + timedelta(minutes=4))  # Three: no questions
+    assert say("done", at=MON + timedelta(minutes=5)) == [LookedUpDone("Three")]
+    say("learn bananas", at=MON + timedelta(minutes=6))
+    say("add", at=MON + timedelta(minutes=6))
+    assert say("done", at=MON + timedelta(minutes=7)) == [LookedUpDone("Two", in_reviews=True)]
+    with engine.store.unit() as unit:
+        assert [r.lesson_id for r in unit.progress.history(learner_id) if r.read_at] == [
+            "basics/one"]
+
+
+def test_done_counts_a_lesson_got_after_a_lookup_or_found_again_by_one(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("learn bananas", at=MON)  # Two, looked up before any lesson
+    assert say("done", at=MON + timedelta(minutes=1)) == [LookedUpDone("Two", 1)]
+    say("lesson", at=MON + timedelta(minutes=2))  # One: got after the lookup
+    [read, *_] = say("done", at=MON + timedelta(minutes=3))
+    assert isinstance(read, LessonRead) and read.title == "One"
+    tuesday = MON + timedelta(days=1)
+    say("lesson", at=tuesday)  # Two, now one of their lessons
+    say("learn apples", at=tuesday + timedelta(minutes=1))  # One, read already
+    say("learn bananas", at=tuesday + timedelta(minutes=2))  # Two again, by a question
+    [read, *_] = say("done", at=tuesday + timedelta(minutes=3))
+    assert isinstance(read, LessonRead) and (read.title, read.earned) == ("Two", 5)
 
 
 def test_add_takes_the_lookup_made_last_and_a_lookup_is_never_read(
