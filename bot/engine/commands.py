@@ -351,6 +351,28 @@ def misspelt_command(text: str) -> str | None:
         else None
 
 
+SLIP_FILLER = frozenset({"please", "pls", "plz", "now", "next", "new", "a", "the", "my", "me",
+                         "another", "again", "thanks", "thx", "ok", "okay", "just", "today",
+                         "today's", "todays", "time", "give", "send", "start", "hey", "hi"})
+"""Words around a slip of a command that say nothing of their own ("lesosn pls", "quizz now",
+"next lesosn please")."""
+
+
+def slip_in_words(text: str) -> tuple[str, str] | None:
+    """The slip of a command word (see :func:`misspelt_command`) in a message of four words
+    at most whose other words say nothing else ("lesosn pls", "quizz now", "next lesosn
+    please"), and the command it is one slip from; None for words that say something ("I will
+    test this lesson on my team", "lesosn learned")."""
+    words = plain_words(text.strip())
+    if not 1 <= len(words) <= 4:
+        return None
+    rest = [word for word in words if word not in SLIP_FILLER]
+    if len(rest) != 1:
+        return None
+    meant = misspelt_command(rest[0])
+    return (rest[0], meant) if meant is not None else None
+
+
 def answer_choices(text: str) -> tuple[int, ...] | None:
     """Zero-based choices of a typed answer ('2', 'b', 'B)', '(3)', '#3', '3!', '1 3',
     'a, c'), or None."""

@@ -42,6 +42,7 @@ from bot.engine.commands import (
     question_text,
     quiz_topic,
     says_not_it,
+    slip_in_words,
     small_talk,
 )
 from bot.engine.reviewer import Reviewer
@@ -391,12 +392,14 @@ class Engine:
                 return
             # A question, or a lesson's name (a search, not what the lesson lacked; after
             # "learn", it ran above): answered, the invitation kept open.
-            meant = misspelt_command(text)
-            if meant is not None and not turn.catalog.knows(said.strip("?!.,")):
-                # "lesosn" after "One question to think about": a slip of a command, asked
-                # about as with a question open (below), not kept as the learner's words.
+            slip = slip_in_words(text)
+            if slip is not None and not turn.catalog.knows(slip[0]) and \
+                    not turn.catalog.names_lesson(text):
+                # "lesosn" or "next lesosn please" after "One question to think about": a slip
+                # of a command, asked about as with a question open (below), not kept as the
+                # learner's words (trainers read them).
                 voice.keep(turn, awaited)
-                self.ask_about_slip(turn, said.strip("?!.,"), meant, awaited)
+                self.ask_about_slip(turn, slip[0], slip[1], awaited)
                 return
             if voice.looks_like_question(text) or turn.catalog.names_lesson(text):
                 voice.keep(turn, awaited)

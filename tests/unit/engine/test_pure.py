@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.engine import calendar
-from bot.engine.commands import accepts, answer_choices, parse
+from bot.engine.commands import accepts, answer_choices, parse, slip_in_words
 from bot.engine.reviewer import Reviewer
 from storage.records import Card
 
@@ -178,3 +178,13 @@ def test_the_latest_reminder_is_before_the_close_and_before_midnight() -> None:
         calendar.at_local(monday, "19:30", BERLIN)
     assert calendar.latest_reminder(monday, ("20:00", "08:00"), BERLIN) == \
         calendar.at_local(monday + timedelta(days=1), "00:00", BERLIN)
+
+
+def test_a_slip_of_a_command_is_found_among_filler_words_only() -> None:
+    assert slip_in_words("lesosn") == ("lesosn", "lesson")
+    assert slip_in_words("Lesosn pls!") == ("lesosn", "lesson")
+    assert slip_in_words("quizz now") == ("quizz", "quiz")
+    assert slip_in_words("next lesosn please") == ("lesosn", "lesson")
+    for said in ("I will test this lesson on my team", "lesosn learned", "quiz now",
+                 "lesosn quizz", "please please please please lesosn", "patience now"):
+        assert slip_in_words(said) is None, said

@@ -209,6 +209,28 @@ def test_a_slip_of_a_command_after_a_reflection_prompt_is_asked_about_not_kept(
     assert kinds(say("yes", at=MON, user="bo"))[0] == "lesson"
 
 
+def test_a_slip_of_a_command_in_a_few_filler_words_after_a_reflection_prompt_is_asked_about(
+        say: Say, database: Database) -> None:
+    """"lesosn pls", "quizz now" or "next lesosn please" after a reflection prompt had been
+    kept as the learner's reflection, which trainers read; a sentence with a word like a
+    command in it still is the reflection."""
+    finish_the_track(say)
+    prompt = "What will you do differently tomorrow?"
+    assert say("lesosn pls", at=MON) == [UnknownCommand("lesosn", meant="lesson", slashed=False,
+                                                        reply_open="reflection", prompt=prompt)]
+    for typed, word, meant in (("Quizz now!", "quizz", "quiz"),
+                               ("next lesosn please", "lesosn", "lesson"),
+                               ("hepl me", "hepl", "help")):
+        assert say(typed, at=MON) == [UnknownCommand(word, meant=meant, slashed=False,
+                                                     reply_open="reflection", prompt=prompt)]
+    assert reflections(database) == []
+    assert say("I will test this lesson on my team", at=MON) == [Noted("reflection", "Two")]
+    finish_the_track(functools.partial(say, user="bo"))
+    assert say("lesosn learned: slow down", at=MON, user="bo") == [Noted("reflection", "Two")]
+    assert [answer for _, _, answer in reflections(database)] == [
+        "I will test this lesson on my team", "lesosn learned: slow down"]
+
+
 def test_a_setting_or_a_lesson_asked_for_while_a_reflection_waits_is_run(
         say: Say, database: Database) -> None:
     """A trainer tried `time 08:30`, `learn ...`, `quiz me on ...` and `topics add ...` after
