@@ -245,6 +245,31 @@ def split(text: str) -> tuple[str | None, int, int, str]:
 _KEY = re.compile(r"[^:]*:(\s|$)")
 
 
+def _doubled_fence(lines: list[str], fence: int, kind: str) -> tuple[str, int] | None:
+    """For a front matter opened at 0-based line ``fence`` and closed on the next line: when
+    'key: value' lines ('key = value' in TOML) follow, closed by a third fence, the settings
+    between the second fence and the third, and the 0-based first body line after it; else
+    None (an empty front matter before lesson text is fine)."""
+    closer = TOML_FENCE if kind == "toml" else FENCE
+    key = _TOML_KEY if kind == "toml" else _KEY
+    start = fence + 2
+    for index in range(start, min(len(lines), start + 40)):
+        if lines[index].rstrip() != closer:
+            continue
+        rows = lines[start:index]
+        settings = [row for row in rows if row[:1].strip() and row[0] not in "#-[]" and
+                    key.match(row)]
+        if not settings or not key.match(rows[0]):
+            return None
+        if kind == "toml":
+            prose = any(row[:1].strip() and row[0] not in "#[]\"'" and not key.match(row)
+                        for row in rows)
+        else:
+            prose = _first_prose_line("\n".join(rows)) is not None
+        return None if prose else ("\n".join(rows), index + 1)
+    return None
+
+
 def _first_prose_line(source: str) -> int | None:
     """0-based index of the first line that cannot be front matter: one that is neither
     indented, a list item, a comment, YAML syntax nor a 'key:' line, or whose 'key' is several
@@ -267,6 +292,17 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
         first = next((n for n, row in enumerate(text.split("\n"), 1) if row.strip()), 1)
         return FrontMatter(broken=True), [Problem(rel, exc.line or first, Severity.ERROR,
                                                   str(exc))]
+    doubled = _doubled_fence(text.split("\n"), fence, kind) if source == "" else None
+    if doubled is not None:
+        # '---' twice at the top: an empty front matter, and its settings were lesson text
+        # (a setext heading) with only a "no title" warning. Read as meant, so the settings'
+        # own problems are said in the same check.
+        source, body_start = doubled
+        problems.append(Problem(rel, fence + 2, Severity.ERROR,
+                                f"this '{text.split(chr(10))[fence].rstrip()}' closes the front "
+                                "matter right after it opens, so the settings below it are "
+                                "shown to learners as lesson text; delete this line"))
+        fence += 1
     front = FrontMatter(body_start=body_start)
     closing = text.split("\n")[body_start - 1].rstrip() if body_start else ""
     if DASHED_FENCE.match(closing):

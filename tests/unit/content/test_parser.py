@@ -1560,3 +1560,27 @@ def test_a_file_name_with_a_space_is_warned_with_a_rename_that_keeps_its_id(
     assert (lesson_fixed.id, lesson_fixed.topic) == (lesson.id, lesson.topic)
     # An id given is the lesson's, whatever the file's name.
     assert parse_lesson(f"{fence}\n{title}\n{kept[0]}\n{fence}\nWash.\n", rel)[1] == []
+
+
+@pytest.mark.parametrize(("fence", "title", "minutes"), [
+    ("---", "title: Fire safety", "minutes: 99"),
+    ("+++", 'title = "Fire safety"', "minutes = 99"),
+])
+def test_a_fence_doubled_at_the_top_is_an_error_at_its_line_and_the_settings_are_checked(
+        fence: str, title: str, minutes: str) -> None:
+    """'---' on lines 1 and 2 made an empty front matter: the settings were lesson text (a
+    heading), with only a "no title" warning."""
+    text = f"{fence}\n{fence}\n{title}\n{minutes}\n{fence}\nKnow where the exits are.\n"
+    lesson, problems = parse_lesson(text, "fire.md")
+    assert lesson is None
+    assert [(p.line, p.severity) for p in problems] == [(2, E), (4, E)], problems
+    assert problems[0].message == (
+        f"this '{fence}' closes the front matter right after it opens, so the settings below "
+        "it are shown to learners as lesson text; delete this line")
+    assert "'minutes' must be between 1 and 60" in problems[1].message
+
+
+def test_an_empty_front_matter_before_lesson_text_is_fine() -> None:
+    lesson, problems = parse_lesson("---\n---\n# Fire\n\nKnow where: the exits.\n\n---\n\nEnd.\n",
+                                    "fire.md")
+    assert lesson is not None and lesson.title == "Fire" and problems == []
