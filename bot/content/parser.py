@@ -149,6 +149,13 @@ def parse_lesson(
                                 "as the first line or "
                                 + ("'title = \"...\"'" if front.toml else "'title:'")
                                 + " in the front matter"))
+    if values.get("title") and draft.title and draft.title_lines \
+            and _same_words(values["title"], draft.title):
+        # The front matter's title is shown above the text, and this heading kept in it.
+        problems.append(Problem(rel, draft.title_lines[0] + 1, Severity.WARNING,
+                                f"the heading '{_shorten(draft.title, 60)}' repeats the title "
+                                "set in the front matter, so learners see the title twice; "
+                                "delete this line, or make the heading say something else"))
     plain = "\n".join(draft.text_parts)
     words = len(plain.split())
     minutes = values.get("minutes") or max(1, math.ceil(words / WORDS_PER_MINUTE))
@@ -274,6 +281,15 @@ def _plain_spaces_in_marker(line: str) -> str:
     line = _MARKER_SPACE.sub(r"\1 ", line)
     line = _BOX_SPACE.sub(r"\1 \2", line)
     return _AFTER_BOX.sub(r"\1 ", line)
+
+
+def _same_words(one: str, other: str) -> bool:
+    """Whether two titles read the same to a learner: the same words but for case,
+    punctuation and a slip or two ('Fire safety', '# Fire Safety!')."""
+    def words(text: str) -> str:
+        return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+    first, second = words(one), words(other)
+    return first == second or difflib.SequenceMatcher(None, first, second).ratio() >= 0.9
 
 
 def _id_from_path(rel: str) -> str:

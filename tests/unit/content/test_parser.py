@@ -1584,3 +1584,22 @@ def test_an_empty_front_matter_before_lesson_text_is_fine() -> None:
     lesson, problems = parse_lesson("---\n---\n# Fire\n\nKnow where: the exits.\n\n---\n\nEnd.\n",
                                     "fire.md")
     assert lesson is not None and lesson.title == "Fire" and problems == []
+
+
+@pytest.mark.parametrize(("heading", "warned"), [
+    ("# Fire safety", True), ("# Fire Safety!", True), ("# Fire saftey", True),
+    ("# Fire drills", False), ("# Fire safety at night: what changes", False)])
+def test_a_first_heading_repeating_the_front_matter_title_is_warned_at_its_line(
+        heading: str, warned: bool) -> None:
+    """Both are shown, the title above the text and the heading in it: learners read the
+    title twice."""
+    text = f"---\ntitle: Fire safety\n---\n\n{heading}\n\nKnow where the exits are.\n"
+    lesson, problems = parse_lesson(text, "fire.md")
+    assert lesson is not None and lesson.title == "Fire safety"
+    assert heading in lesson.body  # what the warning is about: it is shown
+    assert [(p.line, p.severity) for p in problems] == ([(5, W)] if warned else [])
+    if warned:
+        assert problems[0].message == (
+            f"the heading '{heading[2:]}' repeats the title set in the front matter, so "
+            "learners see the title twice; delete this line, or make the heading say "
+            "something else")
