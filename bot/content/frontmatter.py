@@ -315,26 +315,83 @@ def parse(text: str, rel: str) -> tuple[FrontMatter, list[Problem]]:
     if source is None or not source.strip():
         return front, problems
     offset = fence + 2  # 1-based file line of the front matter's first line
-    if kind == "toml":
-        front.toml = True
-        return _check_toml(source, offset, rel, front, problems)
+    front.toml = kind == "toml"
+    return front, _settings(source, offset, rel, front, problems)
+
+
+def _settings(source: str, offset: int, rel: str, front: FrontMatter,
+              problems: list[Problem], left_out: tuple[int, ...] = ()) -> list[Problem]:
+    """Check the settings of ``source`` (front matter whose first line is file line
+    ``offset``), with ``problems`` found before.
+
+    A syntax error stops YAML's or TOML's reading, not the check: when the line it is on holds
+    a whole setting, the others are checked again with that line left blank, so the
+    independent mistakes of a file are said in one check (a trainer had fixed them one round
+    each). The values stay unknown (``front.broken``): a second reading's are not kept.
+    ``left_out``: the file lines left blank so far."""
+    found, read_on = _settings_read(source, offset, rel, front, problems)
+    if left_out and front.broken and found and found[-1].line < left_out[-1]:
+        return []  # broken above the line left out, by leaving it out: noise
+    if not (front.broken and read_on and found and found[-1].is_error) or \
+            len(left_out) >= MAX_REREADS:
+        return found
+    error = found[-1]
+    rest = _without_setting(source, error.line - offset, front.toml)
+    if rest is None:
+        return found  # the value may go on below its line: what follows would be noise
+    more = _settings(rest, offset, rel, FrontMatter(toml=front.toml), [],
+                     (*left_out, error.line))
+    return [*found, *(p for p in more if p.line != error.line)]
+
+
+MAX_REREADS = 20
+"""Settings with a syntax error each: how many a check reads past, at most."""
+_SETTING_START = re.compile(r"[A-Za-z_][\w.-]*\s*(:|=|\s)")
+"""A line that starts a setting, with or without its ':' or '='."""
+
+
+def _without_setting(source: str, index: int, toml: bool) -> str | None:
+    """``source`` with its 0-based line ``index`` left blank (the other lines keep their
+    numbers), when that line holds a whole setting: it starts one, and the next line that is
+    not blank starts another (or there is none). None otherwise."""
+    rows = source.split("\n")
+    key = _TOML_KEY if toml else _KEY
+    if not 0 <= index < len(rows) or not _SETTING_START.match(rows[index]) or not (
+            key.match(rows[index]) or _key_without_colon(source, index) is not None):
+        return None
+    after = next((row for row in rows[index + 1:] if row.strip() and row[0] != "#"), None)
+    if after is not None and not (after[0] not in " \t-" and (
+            key.match(after) or (toml and after.startswith("[") and after.rstrip()[-1:] == "]"))):
+        return None
+    return "\n".join([*rows[:index], "", *rows[index + 1:]])
+
+
+def _settings_read(source: str, offset: int, rel: str, front: FrontMatter,
+                   problems: list[Problem]) -> tuple[list[Problem], bool]:
+    """One reading of :func:`_settings`: the problems, the last of them the syntax error that
+    stopped it when ``front.broken``, and whether reading on past that error's line may be
+    worth it (not past lesson text, where the front matter was not closed)."""
+    if front.toml:
+        return _check_toml(source, offset, rel, front, problems)[1], True
     prose = _first_prose_line(source)
     slip = _key_without_colon(source, prose)
     if slip is not None:
         front.broken = True
         index, key, rest = slip
-        return front, [Problem(rel, offset + index, Severity.ERROR,
-                               f"'{key} {rest}' needs a colon after the key: '{key}: {rest}'")]
+        return [*problems, Problem(rel, offset + index, Severity.ERROR,
+                                   f"'{key} {rest}' needs a colon after the key: "
+                                   f"'{key}: {rest}'")], True
     if prose is not None:
-        # A closing '---' was found, but further down: a horizontal rule in the lesson.
+        # A closing '---' was found, but further down: a horizontal rule in the lesson. What
+        # follows is lesson text, not settings: nothing more is read.
         front.broken = True
-        return front, [Problem(rel, offset + prose, Severity.ERROR,
-                               "this line looks like lesson text inside the front matter: the "
-                               "closing '---' is missing above it; add a '---' line where the "
-                               "front matter ends")]
+        return [*problems, Problem(rel, offset + prose, Severity.ERROR,
+                                   "this line looks like lesson text inside the front matter: "
+                                   "the closing '---' is missing above it; add a '---' line "
+                                   "where the front matter ends")], False
     loader = _Loader(source)
     try:
-        return _check(loader, source, offset, rel, front, problems)
+        return _check(loader, source, offset, rel, front, problems)[1], True
     finally:
         loader.dispose()
 
@@ -632,16 +689,17 @@ def _check(
     except yaml.MarkedYAMLError as exc:
         front.broken = True
         line, what = _yaml_problem(exc, source, offset)
-        return front, [Problem(rel, line, Severity.ERROR,
+        return front, [*problems, Problem(rel, line, Severity.ERROR,
                                f"front matter is not valid YAML: {what}")]
     except yaml.YAMLError as exc:
         front.broken = True
-        return front, [Problem(rel, offset, Severity.ERROR, f"front matter is not valid YAML: {exc}")]
+        return front, [*problems, Problem(rel, offset, Severity.ERROR,
+                                          f"front matter is not valid YAML: {exc}")]
     if node is None:
         return front, problems
     if not isinstance(node, yaml.MappingNode):
         front.broken = True
-        return front, [Problem(rel, offset + node.start_mark.line, Severity.ERROR,
+        return front, [*problems, Problem(rel, offset + node.start_mark.line, Severity.ERROR,
                                "front matter must be 'key: value' lines, for example 'title: ...'")]
     seen: dict[str, int] = {}
     written = {str(key.value) for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
@@ -936,7 +994,7 @@ def _check_toml(
             # tomllib names no backslash ('Invalid hex value', 'Illegal character'): which
             # one, and how to keep it as typed. Only for the error it raised (at that line;
             # at the document's end a string left open has no line).
-            return front, [Problem(rel, offset + backslash[0], Severity.ERROR,
+            return front, [*problems, Problem(rel, offset + backslash[0], Severity.ERROR,
                                    f"front matter is not valid TOML: {backslash[1]}")]
         unclosed = _unclosed_toml(source) if said.startswith("Unclosed") or not found else None
         if unclosed is not None:
@@ -945,7 +1003,7 @@ def _check_toml(
             number, opened = unclosed
             closer = {"[": "]", "{": "}"}.get(opened, opened)  # a string ends as it began
             quote = '"' if "'" in opened else "'"
-            return front, [Problem(rel, offset + number - 1, Severity.ERROR,
+            return front, [*problems, Problem(rel, offset + number - 1, Severity.ERROR,
                                    f"front matter is not valid TOML: the {quote}{opened}{quote} "
                                    f"opened on this line is never closed; end it with "
                                    f"{quote}{closer}{quote}")]
@@ -959,7 +1017,7 @@ def _check_toml(
             fix = f"text needs quotes: write {key} = \"{value}\""
         else:
             fix = "write it as 'key = \"value\"' lines"
-        return front, [Problem(rel, offset + number - 1, Severity.ERROR,
+        return front, [*problems, Problem(rel, offset + number - 1, Severity.ERROR,
                                f"front matter is not valid TOML: {said}; {fix}")]
     rows = source.split("\n")
     for key, raw in data.items():

@@ -1329,9 +1329,12 @@ def test_other_toml_errors_keep_their_own_words() -> None:
     string left open without one, is said as before."""
     _, problems = parse_lesson('+++\ntitle = Phone calls\nsummary = "C:\\Users"\n+++\nB.\n',
                                "x.md")
-    assert [(p.line, p.message) for p in problems] == [
-        (2, "front matter is not valid TOML: Invalid value; text needs quotes: write "
-            "title = \"Phone calls\"")]
+    assert (problems[0].line, problems[0].message) == (
+        2, "front matter is not valid TOML: Invalid value; text needs quotes: write "
+           "title = \"Phone calls\"")
+    # The line after it is read on its own: its backslash is its own mistake.
+    assert [p.line for p in problems] == [2, 3]
+    assert problems[1].message.startswith("front matter is not valid TOML: '\\U' in")
     _, problems = parse_lesson('+++\ntitle = "Open\n+++\nB.\n', "x.md")
     assert "backslash" not in problems[0].message
 
@@ -1603,3 +1606,50 @@ def test_a_first_heading_repeating_the_front_matter_title_is_warned_at_its_line(
             f"the heading '{heading[2:]}' repeats the title set in the front matter, so "
             "learners see the title twice; delete this line, or make the heading say "
             "something else")
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # Two values with ': ' in them, and a number out of range.
+    ("---\ntitle: Fire: what to do\nsummary: Exits: where they are\nminutes: 99\n---\nText.\n",
+     [(2, "must be quoted, like title: \"Fire: what to do\""),
+      (3, "must be quoted, like summary: \"Exits: where they are\""),
+      (4, "'minutes' must be between 1 and 60, not 99")]),
+    # A key without its colon, a bad setting, and a quiz question with no right answer.
+    ("---\ntitle: Fire\nminutes 3\norder: first\ntrack: safety\n---\nText.\n\n## Quiz\n\n"
+     "### Where do you go?\n\n- [ ] The lift\n- [ ] The roof\n",
+     [(3, "'minutes 3' needs a colon after the key: 'minutes: 3'"),
+      (4, "'order' must be a whole number, not 'first'"),
+      (11, "question 'Where do you go?' has no correct choice")]),
+    # TOML: text without quotes, and two bad values.
+    ('+++\ntitle = Fire\nminutes = 99\norder = "x"\n+++\nText.\n',
+     [(2, 'text needs quotes: write title = "Fire"'),
+      (3, "'minutes' must be between 1 and 60, not 99"),
+      (4, "'order' must be a whole number, not 'x'")]),
+    # A closing fence autocorrected to a dash is said with a broken setting.
+    ("---\ntitle: 'Don't panic'\n\u2014\nText.\n",
+     [(2, "quote the value with double quotes instead"), (3, "closing '---' became '\u2014'")]),
+])
+def test_every_independent_mistake_of_a_file_is_said_in_one_check(
+        text: str, said: list[tuple[int, str]]) -> None:
+    """A syntax error in the front matter hid the file's other settings: a trainer fixed it
+    one check at a time."""
+    lesson, problems = parse_lesson(text, "fire.md")
+    assert lesson is None
+    assert [p.line for p in problems] == [line for line, _ in said], problems
+    for problem, (_, words) in zip(problems, said, strict=True):
+        assert words in problem.message, problem
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    # Its value goes on below it, so what follows would be read wrongly.
+    ("---\ntitle: Fire: x\n  more\nminutes: 99\n---\nText.\n", 2),
+    ('+++\ntags = ["a",\n"b"\nminutes = 99\n+++\nText.\n', 2),
+    # Lesson text in the front matter: the closing fence is missing, nothing below is settings.
+    ("---\ntitle: Fire\nThis is text.\nminutes: 99\n---\nText.\n", 3),
+    # Left blank, the line after a string left open would be read as its end: not read on.
+    ('+++\ntitle = "Paths"\nsummary = """Where files go:\nC:\\Users, mostly"""\n+++\nB.\n', 4),
+])
+def test_a_front_matter_error_whose_fix_may_change_the_lines_below_is_said_alone(
+        text: str, line: int) -> None:
+    _, problems = parse_lesson(text, "fire.md")
+    assert [(p.line, p.severity) for p in problems] == [(line, E)], problems
