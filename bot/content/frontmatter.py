@@ -485,7 +485,7 @@ def _unreadable_escape(written: str, at: int, key: str | None, language: str,
         char in "0123456789abcdefABCDEF" for char in given)) else \
         f" ('{escape}' takes {digits} hex digits after it)"
     assign = ": " if language == "YAML" else " = "
-    shown = written if key is not None else _shortened(written)
+    shown = written if key is not None else _shortened(written, at)
     said = (f"'{escape}' in {shown} starts an escape (inside double quotes a backslash does, "
             f"as in '\\n' for a new line) that {language} cannot read{detail}")
     if key is None:
@@ -504,7 +504,8 @@ def _quote_escaped(row: str, column: int, key_pattern: re.Pattern[str]) -> str |
     written = row[column:last + 1]
     quoted_inside = '\\"' in written[:-2]
     key = None if quoted_inside else _whole_value(row, column, written, key_pattern)
-    said = (f"the backslash at the end of {written if key is not None else _shortened(written)} "
+    shown = written if key is not None else _shortened(written, len(written) - 2)
+    said = (f"the backslash at the end of {shown} "
             "makes its closing quote part of the text (inside double quotes '\\\"' is a "
             "quote), so the value never ends")
     if key is None:
@@ -595,7 +596,8 @@ def _escape_said(written: str, key: str, whole: bool,
             continue
         one_line = "\n" not in written
         path = _path_written(key, written, assign) if whole and one_line else None
-        said = (f"'{found.group(0)}' in {written if whole and one_line else _shortened(written)} "
+        shown = written if whole and one_line else _shortened(written, found.start())
+        said = (f"'{found.group(0)}' in {shown} "
                 f"is read as "
                 f"{what}: inside double quotes a backslash starts an escape; "
                 + ("" if path is not None else "to keep the backslash as typed, "))
@@ -606,10 +608,21 @@ def _escape_said(written: str, key: str, whole: bool,
     return None
 
 
-def _shortened(written: str) -> str:
-    """A quoted value as written, on one line and cut to a readable length."""
+def _shortened(written: str, at: int = 0) -> str:
+    """A quoted value as written, on one line and cut to a readable length, around its
+    character ``at`` (the backslash a problem is about: a value cut before it showed not what
+    the problem was)."""
     text = " ".join(written.split())
-    return text if len(text) <= 60 else f"{text[:57]}...\""
+    if len(text) <= 60:
+        return text
+    at = len(" ".join((written[:at] + "x").split())) - 1  # where it is on one line
+    if at < 50:
+        return f"{text[:57]}...\""
+    begin = max(0, min(at - 27, len(text) - 54))
+    stop = min(len(text), begin + 54)
+    space = text.find(" ", begin, at)
+    begin = begin if space < 0 else space + 1  # from a word's start
+    return "\"..." + text[begin:stop] + ("...\"" if stop < len(text) else "")
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError, source: str, offset: int) -> tuple[int, str]:
@@ -973,7 +986,7 @@ def _toml_left_open(source: str, rows: list[str], start: int, stop: int,
     if last < 0:
         return None
     return (source.count("\n", 0, last),
-            f"the backslash at the end of {_shortened(source[start:last + 4])} makes its "
+            f"the backslash at the end of {_shortened(source[start:last + 4], last - start)} makes its "
             "closing quotes part of the text (inside double quotes '\\\"' is a quote), so the "
             "value never ends; to end it with a backslash, write it twice ('\\\\')", True)
 

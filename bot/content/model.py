@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-_SELECT_ALL = re.compile(r"\b(?:select|choose|tick|pick|mark|check)\s+(?:all|every|each)\b",
-                         re.IGNORECASE)
+SELECT_ALL = re.compile(r"\b(?:select|choose|tick|pick|mark|check)\s+(?:all|every|each)\b",
+                        re.IGNORECASE)
+"""Words asking for every right choice ("Select all that apply")."""
 
 
 class Severity(StrEnum):
@@ -111,7 +112,7 @@ class Question:
     def says_select_all(self) -> bool:
         """True when the question's own words ask for every right answer ("Select all that
         apply"), so a hint need not say it again."""
-        return bool(_SELECT_ALL.search(f"{self.text} {self.detail}"))
+        return bool(SELECT_ALL.search(f"{self.text} {self.detail}"))
 
 
 @dataclass(frozen=True)

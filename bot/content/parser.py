@@ -25,7 +25,15 @@ from bot.content.folder import LESSON_SUFFIXES
 from bot.content.images import image_path
 from bot.content.links import is_lesson_path, link_path
 from bot.content.markdown import MarkdownWalker, Tag, plain_text, without_comments
-from bot.content.model import Choice, Lesson, Problem, Question, Severity, setting_line
+from bot.content.model import (
+    SELECT_ALL,
+    Choice,
+    Lesson,
+    Problem,
+    Question,
+    Severity,
+    setting_line,
+)
 
 WORDS_PER_MINUTE = 200
 LONG_LESSON_MINUTES = 12
@@ -961,7 +969,8 @@ def _finish_question(
         # Asked as a single-answer question: the learner, told to pick all, is marked wrong for
         # picking two, and the trainer may have meant more than one '[x]'.
         problems.append(Problem(rel, where, Severity.WARNING,
-                                f"question '{short}' asks to select all that apply but has one "
+                                f"question '{_shorten(question.text, 60, SELECT_ALL)}' asks to "
+                                "select all that apply but has one "
                                 "right answer; mark every right choice '- [x]', or drop those "
                                 "words"))
     elif len(made.correct_indexes) > 1 and not made.says_select_all and \
@@ -969,7 +978,8 @@ def _finish_question(
         # Several '[x]' make it "select all that apply" (and the bot says so): a question
         # asking for one was most likely meant with one right answer.
         problems.append(Problem(rel, where, Severity.WARNING,
-                                f"question '{short}' asks for one answer but has "
+                                f"question '{_shorten(question.text, 60, _SAYS_ONE)}' asks for "
+                                "one answer but has "
                                 f"{len(made.correct_indexes)} choices marked '- [x]': learners "
                                 "are asked to select all that apply; keep one '- [x]', or "
                                 "reword the question"))
@@ -1444,9 +1454,33 @@ def _body_markdown(lines: list[str], body_start: int, draft: _Draft, keep_title:
     return without_comments("\n".join(kept)).strip()
 
 
-def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+def _shorten(text: str, limit: int = SUMMARY_CHARS, around: re.Pattern[str] | None = None
+             ) -> str:
+    """``text`` on one line, cut at a word to ``limit`` characters with '…'. With ``around``,
+    the words it finds stay in: a warning about them quotes them (a question cut before its
+    "choose one" showed not what the warning was about)."""
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
-    return cut.rstrip(",;:") + "…"
+    found = around.search(text) if around is not None else None
+    if found is None or found.end() <= limit - 1:
+        cut = text[: limit - 1].rsplit(" ", 1)[0]
+        return cut.rstrip(",;:") + "…"
+    return _excerpt(text, limit, found.start(), found.end())
+
+
+def _excerpt(text: str, limit: int, start: int, end: int) -> str:
+    """About ``limit`` characters of ``text`` around ``text[start:end]`` (in full, however
+    long), cut at words, with '…' where text is left out."""
+    room = max(0, limit - 2 - (end - start))  # two '…'
+    begin = max(0, start - room // 2)
+    stop = min(len(text), end + room - (start - begin))
+    begin = max(0, min(begin, stop - (end - start) - room))
+    if begin > 0:  # from a word's start (or the words themselves)
+        space = text.find(" ", begin - 1, start)
+        begin = start if space < 0 else space + 1
+    if stop < len(text):  # to a word's end
+        space = text.rfind(" ", end, stop + 1)
+        stop = end if space < 0 else space
+    middle = text[begin:stop].rstrip(",;:")
+    return ("…" if begin > 0 else "") + middle + ("…" if stop < len(text) else "")

@@ -1653,3 +1653,40 @@ def test_a_front_matter_error_whose_fix_may_change_the_lines_below_is_said_alone
         text: str, line: int) -> None:
     _, problems = parse_lesson(text, "fire.md")
     assert [(p.line, p.severity) for p in problems] == [(line, E)], problems
+
+
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("When the fire alarm rings during a meeting in the big room, which one do you do first?",
+     "question '…a meeting in the big room, which one do you do first?' asks for one answer"),
+    ("In the big meeting room on the third floor, when you hear the alarm, select all that "
+     "apply?", "question '…floor, when you hear the alarm, select all that apply?' asks to "
+               "select all that apply"),
+])
+def test_a_warning_about_words_of_a_long_question_quotes_those_words(
+        question: str, quoted: str) -> None:
+    """The quote was the question's first 60 characters: cut before the words the warning
+    is about."""
+    marks = "- [x] Leave\n- [x] Call\n- [ ] Stay" if "one" in question else "- [x] Leave\n- [ ] Call"
+    text = f"---\ntitle: T\n---\nText.\n\n## Quiz\n\n### {question}\n\n{marks}\n"
+    _, problems = parse_lesson(text, "fire.md")
+    [warning] = problems
+    assert warning.message.startswith(quoted), warning
+
+
+@pytest.mark.parametrize(("value", "before", "after"), [
+    ('summary: "Files for the whole team are kept on the shared drive,\n  the one we all use, '
+     'in C:\\temp"', "'\\t' in ", ' we all use, in C:\\temp" is read as a tab'),
+    ('tags: ["Files for the whole team are kept on the shared drive, in C:\\Users"]',
+     "'\\U' in ", ' the shared drive, in C:\\Users" starts an escape'),
+    ('tags: ["Files for the whole team are kept on the shared drive, in C:\\"]',
+     "the backslash at the end of ", ' the shared drive, in C:\\" makes'),
+])
+def test_a_long_value_is_quoted_around_the_backslash_a_problem_is_about(
+        value: str, before: str, after: str) -> None:
+    """The quote was the value's first 57 characters: cut before the backslash."""
+    _, problems = parse_lesson(f"---\ntitle: T\n{value}\n---\nText.\n", "x.md")
+    [problem] = problems
+    quote = re.search(re.escape(before) + r'("\.\.\.[^"]*")', problem.message)
+    assert quote is not None and len(quote.group(1)) <= 60, problem
+    assert (before + quote.group(1) + after.split('"', 1)[1]) in problem.message
+    assert quote.group(1).endswith(after.split('"', 1)[0] + '"'), problem
