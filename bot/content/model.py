@@ -190,14 +190,29 @@ def setting_line(key: str, value: str | int | bool | tuple[str, ...], toml: bool
     elif isinstance(value, int):
         written = str(value)
     elif isinstance(value, tuple):
-        if not toml:
-            return f"{key}: [{', '.join(value)}]"
-        written = "[" + ", ".join(double_quoted(item) for item in value) + "]"
-    elif not toml:
-        return f"{key}: {value}"
+        items = (double_quoted(item) if toml or not _plain_yaml(item, in_list=True) else item
+                 for item in value)
+        written = "[" + ", ".join(items) + "]"
+    elif not toml and _plain_yaml(value):
+        written = value
     else:
         written = double_quoted(value)
     return f"{key} = {written}" if toml else f"{key}: {written}"
+
+
+_YAML_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?!\s)|(?<!\s)#)*")
+"""A YAML plain scalar that reads back as written: no indicator first, no ': ' or ' #'."""
+_YAML_SPECIAL = re.compile(r"(?i)(y|yes|n|no|true|false|on|off|null|~|[-+]?[\d.][\d._:eE+-]*"
+                           r"|[-+]?\.(inf|nan)|0x[\da-f_]+|0o[0-7_]+)")
+"""Plain words YAML reads as something other than text: booleans, null, numbers, dates."""
+
+
+def _plain_yaml(value: str, in_list: bool = False) -> bool:
+    """Whether ``value`` may be written unquoted after a YAML key (or as an item of a ``[...]``
+    list) and read back as the same text; else it is written in double quotes."""
+    return (bool(value) and value == value.strip() and _YAML_PLAIN.fullmatch(value) is not None
+            and _YAML_SPECIAL.fullmatch(value) is None and not value.endswith(":")
+            and not (in_list and any(char in value for char in ",[]{}")))
 
 
 def double_quoted(value: str) -> str:

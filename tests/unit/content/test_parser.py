@@ -1690,3 +1690,27 @@ def test_a_long_value_is_quoted_around_the_backslash_a_problem_is_about(
     assert quote is not None and len(quote.group(1)) <= 60, problem
     assert (before + quote.group(1) + after.split('"', 1)[1]) in problem.message
     assert quote.group(1).endswith(after.split('"', 1)[0] + '"'), problem
+
+
+@pytest.mark.parametrize("value", [
+    "a/b", "Safety: the basics", "yes", "No", "12", "3.5", "2024-01-01", "#tag", "- x",
+    "it's", 'say "hi"', "C:\\Users", "a #b", "a#b", "key:", "null", "~", "@home", "*star",
+    "100%", "é café", "a,b", "[x]", "{y}", "? q", ": c", "0x1f", ".5", "-3", "on",
+])
+def test_a_yaml_setting_line_given_as_a_fix_reads_back_as_its_value(value: str) -> None:
+    """A suggested 'key: value' line is pasted as is: a value with ': ', a leading '#', or
+    one YAML reads as a boolean, number or date is quoted; a plain one is left plain."""
+    import yaml
+
+    from bot.content.model import setting_line
+
+    assert yaml.safe_load(setting_line("title", value, False)) == {"title": value}
+    assert yaml.safe_load(setting_line("tags", (value, "b"), False)) == {"tags": [value, "b"]}
+
+
+def test_a_plain_yaml_setting_line_stays_unquoted() -> None:
+    from bot.content.model import setting_line
+
+    assert setting_line("id", "hygiene/hand washing", False) == "id: hygiene/hand washing"
+    assert setting_line("title", "Safety: the basics", False) == 'title: "Safety: the basics"'
+    assert setting_line("tags", ("fire", "a,b"), False) == 'tags: [fire, "a,b"]'
