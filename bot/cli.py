@@ -206,27 +206,70 @@ def _summary(catalog: Catalog) -> str:
     )
 
 
+def _configured_lessons(config_file: str | None) -> tuple[str, str] | None:
+    """The lesson folder a config file sets (``[lessons] dir``) and where it was said (for the
+    note naming the folder read): the file given, else ./config.toml when it exists, as `run`
+    reads it. None when neither sets one: the command's own default then applies."""
+    from bot.config import load
+
+    if config_file is None:
+        if not Path("config.toml").is_file():
+            return None
+        config_file = "config.toml"
+    try:
+        settings = load(config_file)
+    except MicrolearnError as exc:
+        raise click.ClickException(f"{exc} (or give the lesson folder with --lessons DIR)") \
+            from exc
+    if "dir" not in settings.lessons.model_fields_set:
+        return None
+    return settings.lessons.dir, f"[lessons] dir in {config_file}"
+
+
+def _configured_folder(configured: tuple[str, str]) -> str:
+    """The folder a config names, refused (with the setting named) when it is not there: a
+    'does not exist' alone had not said where the name came from."""
+    folder, where = configured
+    if not Path(folder).is_dir():
+        raise click.ClickException(f"lesson folder '{folder}' ({where}) does not exist or is "
+                                   "not a folder; give the folder that holds your .md lessons "
+                                   "with --lessons DIR")
+    return folder
+
+
+_CONFIG_HELP = ("Take the lesson folder from this config file's [lessons] dir, as the bot does "
+                "(default: ./config.toml when it exists; --lessons or a FOLDER given wins).")
+
+
 @lessons.command("check")
 @click.argument("folder", default=None, required=False, type=click.Path())
 @click.option("--lessons", "lessons_dir", default=None, type=click.Path(file_okay=False),
-              help="The lesson folder a FILE is checked with (default: lessons when the file "
-                   "is in it, else the current folder when the file is under it, else the "
-                   "file's own folder).")
-def lessons_check(folder: str | None, lessons_dir: str | None) -> None:
-    """Validate FOLDER (default: lessons), or one lesson file: one 'path:line: message' per
-    problem, a summary last. A file is checked with its lesson folder, which its links lead
-    into and whose ids and tracks it is compared with; only its own problems are said, and
-    the folder read is named.
+              help="The lesson folder a FILE is checked with (default: the config's [lessons] "
+                   "dir when the file is in it, else lessons when the file is in it, else the "
+                   "current folder when the file is under it, else the file's own folder).")
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help=_CONFIG_HELP)
+def lessons_check(folder: str | None, lessons_dir: str | None, config_file: str | None) -> None:
+    """Validate FOLDER (default: the config's [lessons] dir, else lessons), or one lesson file:
+    one 'path:line: message' per problem, a summary last. A file is checked with its lesson
+    folder, which its links lead into and whose ids and tracks it is compared with; only its
+    own problems are said, and the folder read is named.
 
     Exits 1 when any error was found, 0 otherwise (warnings alone do not fail). Drafts are
     checked too.
     """
+    # The order: a FOLDER or --lessons given, then the config's [lessons] dir, then the
+    # defaults (for a file, the config's folder only when it holds the file).
+    explicit = folder is not None or lessons_dir is not None
+    configured = _configured_lessons(config_file) if lessons_dir is None and (
+        folder is None or Path(folder).is_file()) else None
     if folder is not None and Path(folder).is_file():
-        sys.exit(_check_file(Path(folder), lessons_dir))
+        sys.exit(_check_file(Path(folder), lessons_dir, configured))
     if folder is not None and lessons_dir is not None and \
             Path(folder).resolve() != Path(lessons_dir).resolve():
         raise click.UsageError(f"give the folder once: '{folder}' or --lessons {lessons_dir}")
-    folder = folder or lessons_dir or DEFAULT_LESSONS
+    folder = folder or lessons_dir or (
+        _configured_folder(configured) if configured and not explicit else DEFAULT_LESSONS)
     catalog = _load(folder, drafts=True)
     problems = catalog.problems()
     for problem in problems:
@@ -237,6 +280,9 @@ def lessons_check(folder: str | None, lessons_dir: str | None) -> None:
         shown = ", ".join(aside[:5]) + (f" and {len(aside) - 5} more" if len(aside) > 5 else "")
         click.echo(f"note: {_count(len(aside), 'file')} left out, as names starting with '_' "
                    f"(or in such a folder) are not lessons: {shown}; rename to serve them")
+    if configured and not explicit:
+        click.echo(f"note: checked the lesson folder {folder} ({configured[1]}); give a FOLDER "
+                   "or --lessons DIR to choose another")
     click.echo(_summary(catalog))
     sys.exit(1 if any(p.is_error for p in problems) else 0)
 
@@ -262,9 +308,11 @@ def _lesson_folder(path: Path, given: str | None) -> Path:
     return path.parent
 
 
-def _check_file(path: Path, given: str | None = None) -> int:
+def _check_file(path: Path, given: str | None = None,
+                configured: tuple[str, str] | None = None) -> int:
     """Check one lesson file as the check of its lesson folder does (its links and the errors
-    between it and the other files included), saying only what is on it."""
+    between it and the other files included), saying only what is on it. A folder the config
+    names (``configured``: its dir and where it is set) is taken when it holds the file."""
     if given is not None and not Path(given).is_dir():
         raise click.BadParameter(f"no folder at {given}", param_hint="--lessons")
     if given is not None and not _inside(path, Path(given)):
@@ -272,7 +320,12 @@ def _check_file(path: Path, given: str | None = None) -> int:
                                  "folder that holds it", param_hint="--lessons")
     if is_ignored_name(path.name) or not path.name.lower().endswith(LESSON_SUFFIXES):
         return _check_alone(path)
-    root = _lesson_folder(path, given)
+    source = ""
+    if given is None and configured is not None and Path(configured[0]).is_dir() and \
+            _inside(path, Path(configured[0])):
+        root, source = Path(configured[0]), f" ({configured[1]})"
+    else:
+        root = _lesson_folder(path, given)
     rel = rel_path(root, path)
     catalog = _load(str(root), drafts=True)
     problems = [problem for problem in catalog.problems() if problem.path == rel]
@@ -284,8 +337,8 @@ def _check_file(path: Path, given: str | None = None) -> int:
     # Which folder its ids, tracks and links were compared with: a wrong guess had passed a
     # duplicate id in silence.
     shown = "." if os.path.abspath(root) == os.path.abspath(".") else str(root)
-    click.echo(f"note: checked with the lesson folder {shown} ({_count(catalog.files(), 'file')}"
-               f"); give --lessons DIR to choose another")
+    click.echo(f"note: checked with the lesson folder {shown}{source} "
+               f"({_count(catalog.files(), 'file')}); give --lessons DIR to choose another")
     errors = sum(p.is_error for p in problems)
     click.echo(f"1 file, {_count(int(lesson is not None), 'lesson')}, "
                f"{_count(len(lesson.questions) if lesson else 0, 'question')}: "
@@ -447,12 +500,16 @@ def _print_lesson(lesson: Lesson, links: tuple[tuple[str, str], ...] = ()) -> No
 
 
 @lessons.command("watch")
-@click.argument("folder", default=DEFAULT_LESSONS, type=click.Path(file_okay=False))
-def lessons_watch(folder: str) -> None:
-    """Check FOLDER, then report every change and problem as you edit, until Ctrl-C (or
-    SIGTERM)."""
+@click.argument("folder", default=None, required=False, type=click.Path(file_okay=False))
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help=_CONFIG_HELP)
+def lessons_watch(folder: str | None, config_file: str | None) -> None:
+    """Check FOLDER (default: the config's [lessons] dir, else lessons), then report every
+    change and problem as you edit, until Ctrl-C (or SIGTERM)."""
     from bot.content.watcher import CatalogWatcher
 
+    configured = _configured_lessons(config_file) if folder is None else None
+    folder = _configured_folder(configured) if configured else folder or DEFAULT_LESSONS
     catalog = _load(folder)
     for problem in catalog.problems():
         click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
@@ -483,7 +540,8 @@ def lessons_watch(folder: str) -> None:
                 for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         with CatalogWatcher(catalog):
-            click.echo(f"watching {folder} (Ctrl-C to stop)")
+            click.echo(f"watching {folder}{f' ({configured[1]})' if configured else ''} "
+                       "(Ctrl-C to stop)")
             stop.wait()
     finally:
         for signum, handler in previous.items():

@@ -72,6 +72,31 @@ def test_check_defaults_to_the_lessons_folder(tmp_path: Path) -> None:
     assert result.returncode == 0 and result.stdout.startswith("7 files, 7 lessons")
 
 
+def test_check_and_watch_take_the_lesson_folder_the_config_names(tmp_path: Path) -> None:
+    """A trainer whose config.toml sets [lessons] dir had ./lessons checked (or nothing)."""
+    shutil.copytree(SAMPLE / "git", tmp_path / "content" / "git")
+    (tmp_path / "config.toml").write_text('[lessons]\ndir = "content"\n', encoding="utf-8")
+    here = run("lessons", "check", cwd=tmp_path)
+    assert here.returncode == 0, here.stdout + here.stderr
+    assert here.stdout.splitlines() == [
+        "note: checked the lesson folder content ([lessons] dir in config.toml); give a FOLDER "
+        "or --lessons DIR to choose another",
+        "7 files, 7 lessons, 21 questions, 1 track: 0 errors, 0 warnings"]
+    one = run("lessons", "check", "content/git/branches.md", cwd=tmp_path)
+    assert "note: checked with the lesson folder content ([lessons] dir in config.toml) " \
+        "(7 files)" in one.stdout, one.stdout + one.stderr
+    # --config names another file; --lessons (or a FOLDER) given wins over any config.
+    (tmp_path / "other.toml").write_text('[lessons]\ndir = "nope"\n', encoding="utf-8")
+    other = run("lessons", "check", "--config", "other.toml", cwd=tmp_path)
+    assert other.returncode == 1 and "lesson folder 'nope' ([lessons] dir in other.toml) " \
+        "does not exist" in other.stderr
+    watched = run("lessons", "watch", "--config", "other.toml", cwd=tmp_path)
+    assert watched.returncode == 1 and "[lessons] dir in other.toml" in watched.stderr
+    given = run("lessons", "check", "--config", "other.toml", "--lessons", "content",
+                cwd=tmp_path)
+    assert given.returncode == 0 and given.stdout.startswith("7 files"), given.stderr
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run("lessons", "check", str(tmp_path / "nope"))
     assert result.returncode == 1
