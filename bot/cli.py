@@ -632,15 +632,35 @@ def demo(folder: str | None, url: str | None, zone: str | None, start: datetime 
                     click.echo(line, err=True)
 
         catalog.subscribe(changed)
+        said = ChangesSaid()
+        catalog_log = logging.getLogger("bot.content.catalog")
+        catalog_log.addFilter(said)
         try:
             Demo(engine, database, clock, console, echo=not interactive, watch=True).run(lines)
         finally:
+            catalog_log.removeFilter(said)
             database.dispose()
+
+
+class ChangesSaid(logging.Filter):
+    """Drops the catalog's log lines that the demo's own lines (:func:`change_lines`) say: each
+    problem of a change, and that a broken file's last good version is still served (or that
+    its new version is, once fixed). A file broken while the demo ran had its error printed
+    twice, as a log line and as the demo's line."""
+
+    SAID = ("still serving its last good version", "is fixed; serving its new version")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Problem):
+            return False
+        return not any(said in str(record.msg) for said in self.SAID)
 
 
 def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
     """What the demo tells a trainer trying an edit: lessons added, changed, removed, files
-    fixed, and each file broken now, with whether learners still get its last good version."""
+    fixed, each file broken now, with whether learners still get its last good version (and
+    its errors after the first), and each warning."""
     lines = []
     fixed: dict[str, str] = dict.fromkeys(change.fixed, "")  # a fixed file's lesson, said with it
     for kind, ids in (("added", change.added), ("changed", change.changed),
@@ -664,6 +684,9 @@ def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:
             else "it is not served" if path in unserved else "it is served as it is"
         lines.append(f"(lessons: {path} has {_count(len(found), 'error')}, {served}; the "
                      f"first: {found[0]})")
+        lines.extend(f"(lessons: {problem})" for problem in found[1:])
+    # Said here, not by the catalog's log as well (ChangesSaid).
+    lines.extend(f"(lessons: {problem})" for problem in change.problems if not problem.is_error)
     return lines
 
 

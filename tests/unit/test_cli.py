@@ -662,6 +662,37 @@ def test_the_demo_tells_a_trainer_whether_a_broken_file_is_still_served(tmp_path
         "(lessons: old.md removed; it had errors)"]
 
 
+def test_the_demo_says_a_file_broken_while_it_runs_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A file broken during the demo had each error printed twice: the catalog's log line
+    ("ERROR bot.content.catalog: x.md:7: error: ...") and the demo's own line."""
+    import logging
+
+    from bot.cli import ChangesSaid, change_lines
+    from bot.content.catalog import Catalog
+
+    (tmp_path / "old.md").write_text("# Old\n\nText.\n", encoding="utf-8")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    said: list[str] = []
+    catalog.subscribe(lambda change: said.extend(change_lines(change, catalog)))
+    catalog_log = logging.getLogger("bot.content.catalog")
+    catalog_log.addFilter(ChangesSaid())  # as the demo does
+    (tmp_path / "old.md").write_text(
+        "---\norder: x\nmood: calm\n---\n# Old\n\n## Quiz\n\n### Q?\n- [ ] a\n- [ ] b\n",
+        encoding="utf-8")
+    try:
+        with caplog.at_level(logging.INFO):
+            catalog.refresh()
+    finally:
+        catalog_log.filters.clear()
+    problems = sorted({str(problem) for problem in catalog.problems()})
+    assert len(problems) == 3  # two errors and a warning: each said by the demo, once
+    printed = "\n".join([*said, *(record.getMessage() for record in caplog.records)])
+    assert all(printed.count(problem) == 1 for problem in problems), printed
+    assert "still served" in said[0] and "still serving" not in printed
+
+
 def test_the_demo_says_a_fixed_files_change_once(tmp_path: Path) -> None:
     """A broken file saved right had been said three times: "(lessons: changed old from
     old.md)", "(lessons: old.md is fixed)" and a WARNING from the catalog's log."""
