@@ -975,7 +975,7 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
         if as_json:
             click.echo(json.dumps(_as_json(result, elapsed), ensure_ascii=False))
         else:
-            _print_result(result)
+            _print_result(result, catalog.refuse_unrelated)
 
 
 def _reply(result: LookupResult) -> str:
@@ -1004,7 +1004,22 @@ def _as_json(result: LookupResult, ms: float) -> dict[str, object]:
     }
 
 
-def _print_result(result: LookupResult) -> None:
+def _refusal(result: LookupResult, refuse_unrelated: float) -> str:
+    """Why no lesson was given: the best one's confidence and the bar it fell under, with the
+    setting that made the bar, so that a trainer knows what to change."""
+    best = result.refused
+    if best is None or best.confidence is None:
+        return "No lesson answers that: none shares a word with it or comes close in meaning."
+    said = (f"No lesson answers that: the best, {best.lesson.title} [{best.lesson.id}], has "
+            f"confidence {best.confidence:.0%}, under the bar of {result.bar:.0%}")
+    if result.bar_rule == "refuse_unrelated":
+        return (said + f", this library's floor, which refuses {refuse_unrelated:.0%} of "
+                "built-in questions no library answers ([lookup] refuse_unrelated, or "
+                "--refuse-unrelated: lower it, or 0 to turn it off, to answer more).")
+    return said + " ([lookup] min_confidence, or --min-confidence: lower it to answer more)."
+
+
+def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
     click.secho(f"? {result.query}", bold=True)
     if result.corrections:
         fixed = ", ".join(f"{a} -> {b}" for a, b in result.corrections.items())
@@ -1015,7 +1030,7 @@ def _print_result(result: LookupResult) -> None:
     if _reply(result) == "hedged":
         click.echo("  (the bot answers with a hedge: \"I'm not sure this is what you asked\")")
     if not result.hits:
-        click.echo("  No lesson answers that.")
+        click.echo(f"  {_refusal(result, refuse_unrelated)}")
         if result.suggestions:
             click.echo("  Did you mean: " + "; ".join(result.suggestions))
 

@@ -556,15 +556,22 @@ class Catalog:
         # under the confidence of a lesson the question names: a lesson's name always answers.
         floor = min(self._floor.bar(self.refuse_unrelated), NAMED_CONFIDENCE) \
             if self._meaning() else 0.0
-        answers = fusion.decide(ranked, limit, max(self.min_confidence, floor))
-        hits = []
-        for item in answers:
+        bar = max(self.min_confidence, floor)
+        answers = fusion.decide(ranked, limit, bar)
+
+        def hit(item: fusion.Ranked) -> LookupHit | None:
             lesson = self.get(item.evidence.lesson_id)
-            if lesson is not None:
-                e = item.evidence
-                hits.append(LookupHit(
-                    lesson, round(item.score, 4), round(e.coverage, 3), round(e.strength, 3),
-                    round(e.similarity, 4) if hybrid else None, round(item.confidence, 3)))
+            if lesson is None:
+                return None
+            e = item.evidence
+            return LookupHit(
+                lesson, round(item.score, 4), round(e.coverage, 3), round(e.strength, 3),
+                round(e.similarity, 4) if hybrid else None, round(item.confidence, 3))
+
+        hits = [found for found in map(hit, answers) if found is not None]
+        # Which bar refused, for a trainer deciding what to change ('microlearn lookup').
+        refused = hit(ranked[0]) if ranked and not hits else None
+        rule = "refuse_unrelated" if floor > self.min_confidence else "min_confidence"
         suggested: list[Lesson] = []
         if not hits:
             for item in ranked[:3]:
@@ -574,7 +581,8 @@ class Catalog:
                                            or item.evidence.similarity >= SUGGEST_SIMILARITY):
                     suggested.append(lesson)
         return LookupResult(query, tuple(hits), tuple(lesson.title for lesson in suggested),
-                            corrections, read_as, tuple(lesson.id for lesson in suggested))
+                            corrections, read_as, tuple(lesson.id for lesson in suggested),
+                            refused, round(bar, 3), rule)
 
     def _rank(self, query: str) -> tuple[list[fusion.Ranked], bool, dict[str, str], str]:
         """Every candidate for ``query``, best first, whether meaning was used, the typo

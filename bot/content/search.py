@@ -114,6 +114,15 @@ class LookupResult:
     reading it was surest of), "" where not known."""
     suggested: tuple[str, ...] = ()
     """The ids of the lessons ``suggestions`` names, in the same order (where known)."""
+    refused: LookupHit | None = None
+    """When no lesson is given: the best candidate, whose confidence fell under ``bar`` (None
+    when no lesson came near, or where not known)."""
+    bar: float = 0.0
+    """The confidence the first lesson had to reach to be given."""
+    bar_rule: str = ""
+    """Which setting made ``bar``: "min_confidence" ([lookup] min_confidence), or
+    "refuse_unrelated" (the library's floor, raised to refuse that share of unrelated
+    questions); "" where not known."""
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,28 @@ def test_lookup_raises_its_bar_to_refuse_unrelated_questions_unless_told_not_to(
 def test_lookup_text_output_offers_did_you_mean() -> None:
     result = run("lookup", "--lessons", str(SAMPLE), "password rotation schedule for printers")
     assert result.returncode == 0
-    assert "No lesson answers that." in result.stdout and "Did you mean:" in result.stdout
+    assert "No lesson answers that: " in result.stdout and "Did you mean:" in result.stdout
+
+
+def test_a_lookup_refusal_names_the_best_lessons_confidence_and_the_bar_it_fell_under(
+        tmp_path: Path) -> None:
+    """"No lesson answers that." had not said which setting to change to get an answer."""
+    import re
+
+    query = "how do I spot a fake login mail"
+    calibrated = run("lookup", "--lessons", str(SAMPLE), "--lexical", "--min-confidence", "1",
+                     query)
+    assert calibrated.returncode == 0, calibrated.stderr
+    assert re.search(r"the best, Spot a phishing email in ten seconds \[security/spot-phishing\]"
+                     r", has confidence \d+%, under the bar of 100% \(\[lookup\] min_confidence, "
+                     r"or --min-confidence: lower it", calibrated.stdout), calibrated.stdout
+    floor = run("lookup", "--lessons", str(SAMPLE), "--cache", str(tmp_path),
+                "--refuse-unrelated", "0.97", "my inbox is overflowing, what do I do")
+    assert re.search(r"\[productivity/inbox-triage\], has confidence \d+%, under the bar of \d+%, "
+                     r"this library's floor, which refuses 97% of built-in questions no library "
+                     r"answers \(\[lookup\] refuse_unrelated", floor.stdout), floor.stdout
+    nothing = run("lookup", "--lessons", str(SAMPLE), "--lexical", "zzqx blorf")
+    assert "none shares a word with it or comes close in meaning" in nothing.stdout
 
 
 def test_lookup_takes_its_words_unquoted_and_names_a_folder_given_in_their_place() -> None:
