@@ -237,6 +237,19 @@ def _configured_folder(configured: tuple[str, str]) -> str:
     return folder
 
 
+def _chosen_lessons(folder: str | None, config_file: str | None) -> tuple[str, str | None]:
+    """The lesson folder a command reads, as every command finds it: ``folder`` given, else the
+    config's ``[lessons] dir`` (of ``config_file``, else of ./config.toml, as `run` reads it;
+    refused with the setting named when it is not there), else ./lessons. With it, where a
+    folder from a config was set (for the command's note), else None."""
+    if folder is not None:
+        return folder, None
+    configured = _configured_lessons(config_file)
+    if configured is None:
+        return DEFAULT_LESSONS, None
+    return _configured_folder(configured), configured[1]
+
+
 _CONFIG_HELP = ("Take the lesson folder from this config file's [lessons] dir, as the bot does "
                 "(default: ./config.toml when it exists; --lessons or a FOLDER given wins).")
 
@@ -375,13 +388,27 @@ def _check_alone(path: Path) -> int:
 
 @lessons.command("show")
 @click.argument("lesson_id")
-@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
-              type=click.Path(file_okay=False), help="Lesson folder.")
-def lessons_show(lesson_id: str, folder: str) -> None:
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder (default: the config's [lessons] dir, else lessons).")
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help=_CONFIG_HELP.replace(" or a FOLDER", ""))
+def lessons_show(lesson_id: str, folder: str | None, config_file: str | None) -> None:
     """Show LESSON_ID as the bot understood it: fields, body and quiz with the right answers.
     LESSON_ID may also be a lesson file's path (in the lesson folder, or anywhere: then it is
     read on its own)."""
     given = Path(lesson_id)
+    where = None
+    if folder is None and given.is_file():
+        # As `lessons check FILE`: the config's folder only when it is there and holds the file.
+        configured = _configured_lessons(config_file)
+        if configured is not None and Path(configured[0]).is_dir() and \
+                _inside(given, Path(configured[0])):
+            folder, where = configured
+    if folder is None:
+        folder, where = _chosen_lessons(folder, config_file)
+    if where is not None:
+        click.echo(f"note: read the lesson folder {folder} ({where}); give --lessons DIR to "
+                   "choose another", err=True)
     if given.is_file():
         if not Path(folder).is_dir() or not given.resolve().is_relative_to(
                 Path(folder).resolve()):
@@ -508,8 +535,7 @@ def lessons_watch(folder: str | None, config_file: str | None) -> None:
     change and problem as you edit, until Ctrl-C (or SIGTERM)."""
     from bot.content.watcher import CatalogWatcher
 
-    configured = _configured_lessons(config_file) if folder is None else None
-    folder = _configured_folder(configured) if configured else folder or DEFAULT_LESSONS
+    folder, where = _chosen_lessons(folder, config_file)
     catalog = _load(folder)
     for problem in catalog.problems():
         click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
@@ -540,7 +566,7 @@ def lessons_watch(folder: str | None, config_file: str | None) -> None:
                 for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         with CatalogWatcher(catalog):
-            click.echo(f"watching {folder}{f' ({configured[1]})' if configured else ''} "
+            click.echo(f"watching {folder}{f' ({where})' if where else ''} "
                        "(Ctrl-C to stop)")
             stop.wait()
     finally:
@@ -801,14 +827,17 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
               "postgresql://...); the cohort is added to what is there.")
 @click.option("--learners", default=40, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
-@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
-              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder (default: the config's [lessons] dir, else lessons).")
+@click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
+              help="Take the lesson folder from this config file's [lessons] dir, as the bot "
+                   "does (default: ./config.toml when it exists; --lessons given wins).")
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same cohort.")
 @click.option("--start", type=When(with_time=False), default=None,
               help="The first simulated day (default: the last DAYS days up to today, the "
               "dashboard's default range).")
-def simulate(url: str, learners: int, days: int, folder: str, seed: int,
-             start: datetime | None) -> None:
+def simulate(url: str, learners: int, days: int, folder: str | None, config_file: str | None,
+             seed: int, start: datetime | None) -> None:
     """Fill a database with a synthetic cohort made by the real engine (for the dashboard)."""
     from datetime import UTC, timedelta
 
@@ -818,6 +847,10 @@ def simulate(url: str, learners: int, days: int, folder: str, seed: int,
     from bot.simulate import Simulation
     from storage.reports import Scope
 
+    folder, where = _chosen_lessons(folder, config_file)
+    if where is not None:
+        click.echo(f"note: lessons from {folder} ({where}); give --lessons DIR to choose "
+                   "another", err=True)
     try:
         # How sure is asked where the library asks it (a track's `confidence: true`), as the
         # bot would with the config's defaults: it had been asked of every question.
@@ -901,8 +934,8 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
 
 @main.command("lookup")
 @click.argument("words", nargs=-1, required=True)
-@click.option("--lessons", "folder", default=DEFAULT_LESSONS, show_default=True,
-              type=click.Path(file_okay=False), help="Lesson folder.")
+@click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
+              help="Lesson folder (default: the config's [lessons] dir, else lessons).")
 @click.option("--limit", default=3, show_default=True, type=click.IntRange(min=1),
               help="At most this many lessons per query (the bot gives three).")
 @click.option("--json", "as_json", is_flag=True,
@@ -925,9 +958,9 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
                    "folder). Parsed lessons are kept beside it, in <name>.lessons.sqlite3.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
               help="Take [lookup] semantic, min_confidence, refuse_unrelated and cache from "
-                   "this config file, "
-                   "as the bot does (the options above win).")
-def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexical: bool,
+                   "this config file, as the bot does (the options above win); and the lesson "
+                   "folder from its [lessons] dir (default: ./config.toml's, when it exists).")
+def lookup(words: tuple[str, ...], folder: str | None, limit: int, as_json: bool, lexical: bool,
            semantic: bool, min_confidence: float | None, refuse_unrelated: float | None,
            cache: str | None, config_file: str | None) -> None:
     """What a learner asking WORDS would get, best first (quotes are optional). '-' reads one
@@ -939,9 +972,7 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
     likely that lesson itself is right."""
     from bot.config import LookupSettings, load
 
-    given = click.get_current_context().get_parameter_source("folder")
-    if len(words) > 1 and Path(words[0]).is_dir() and \
-            given is click.core.ParameterSource.DEFAULT:
+    if len(words) > 1 and Path(words[0]).is_dir() and folder is None:
         raise click.UsageError(
             f"'{words[0]}' is a folder: give the lesson folder with --lessons, like "
             f"microlearn lookup --lessons {words[0]} \"{' '.join(words[1:])}\"")
@@ -962,6 +993,9 @@ def lookup(words: tuple[str, ...], folder: str, limit: int, as_json: bool, lexic
         changes["refuse_unrelated"] = refuse_unrelated
     if cache is not None:
         changes["cache"] = cache  # as typed: a trailing "/" says it is a folder
+    # No note of where the folder came from: --json output is a contract, and a query's
+    # lines are all the plain output says.
+    folder, _ = _chosen_lessons(folder, config_file)
     catalog = _load(folder, settings.model_copy(update=changes))
     # Bad bytes must not stop a batch, whatever the terminal's encoding.
     stdin = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")

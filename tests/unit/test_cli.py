@@ -97,6 +97,34 @@ def test_check_and_watch_take_the_lesson_folder_the_config_names(tmp_path: Path)
     assert given.returncode == 0 and given.stdout.startswith("7 files"), given.stderr
 
 
+def test_show_lookup_and_simulate_take_the_lesson_folder_the_config_names(
+        tmp_path: Path) -> None:
+    """They still read ./lessons while check and watch read the config's [lessons] dir."""
+    shutil.copytree(SAMPLE / "git", tmp_path / "content" / "git")
+    (tmp_path / "config.toml").write_text('[lessons]\ndir = "content"\n', encoding="utf-8")
+    shown = run("lessons", "show", "git/branches", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "note: read the lesson folder content ([lessons] dir in config.toml)" in shown.stderr
+    found = run("lookup", "--lexical", "--json", "--cache", str(tmp_path / "cache"),
+                "git branch", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)["results"][0]["path"].startswith("git/")  # no note in it
+    made = run("simulate", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--learners", "1",
+               "--days", "1", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "note: lessons from content ([lessons] dir in config.toml)" in made.stderr
+    # A dir that is not there is refused with the setting named; --lessons given wins.
+    (tmp_path / "other.toml").write_text('[lessons]\ndir = "nope"\n', encoding="utf-8")
+    for command in (["lessons", "show", "git/branches"], ["lookup", "--lexical", "git"],
+                    ["simulate", "--db", "sqlite://"]):
+        refused = run(*command, "--config", "other.toml", cwd=tmp_path)
+        assert refused.returncode == 1 and "lesson folder 'nope' ([lessons] dir in " \
+            "other.toml) does not exist" in refused.stderr, (command, refused.stderr)
+    given = run("lessons", "show", "--config", "other.toml", "--lessons", "content",
+                "git/branches", cwd=tmp_path)
+    assert given.returncode == 0 and "note:" not in given.stderr, given.stderr
+
+
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     result = run("lessons", "check", str(tmp_path / "nope"))
     assert result.returncode == 1
