@@ -745,7 +745,9 @@ def _check(
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
             front.invalid.add(key)
             continue
-        value = _accept(key, spec, raw, line, rel, front, problems)
+        value = _accept(key, spec, raw, line, rel, front, problems,
+                        quoted=isinstance(value_node, yaml.ScalarNode)
+                        and value_node.style in ("'", '"'))
         if value is None:
             continue
         scalars = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
@@ -780,15 +782,21 @@ def _example(spec: _Key, toml: bool) -> str:
 
 def _accept(
     key: str, spec: _Key, raw: Any, line: int, rel: str, front: FrontMatter,
-    problems: list[Problem],
+    problems: list[Problem], quoted: bool = True,
 ) -> Any:
-    """Check one value against its key's rules; the converted value, or None when rejected."""
+    """Check one value against its key's rules; the converted value, or None when rejected.
+    ``quoted``: a text value was written in quotes (always so in TOML)."""
     if raw is None and key not in ("id", "title"):
         problems.append(Problem(rel, line, Severity.WARNING,
                                 f"'{key}' has no value and is ignored; give it one or remove "
                                 "the line"))
         return None
     value = spec.convert(raw)
+    said = _quoted_boolean(key, spec, raw, quoted, front.toml)
+    if said is not None:
+        problems.append(Problem(rel, line, Severity.ERROR, said))
+        front.invalid.add(key)
+        return None
     if value is None:
         problems.append(Problem(rel, line, Severity.ERROR,
                                 f"'{key}' must be {spec.expected}, not {_describe(raw)}; "
@@ -827,6 +835,28 @@ def _accept(
                                    else f" or none: {key}: {_yaml_text(value[1:-1])}")))
         return value[1:-1]
     return value
+
+
+_BOOLEAN_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False,
+                  "off": False}
+"""Words a trainer writes for true or false (YAML reads them so unquoted, in lower, title or
+upper case; TOML only true and false)."""
+
+
+def _quoted_boolean(key: str, spec: _Key, raw: Any, quoted: bool, toml: bool) -> str | None:
+    """What to write instead of a true/false key given one of :data:`_BOOLEAN_WORDS` as text
+    (``draft: "yes"``, ``draft = "true"``, ``draft: tRUE``), or None. Still refused: quotes
+    make it text, and "must be true or false, not 'yes'" had read as if yes were refused."""
+    if spec.convert is not _as_bool or not isinstance(raw, str):
+        return None
+    meant = _BOOLEAN_WORDS.get(raw.strip().lower())
+    if meant is None:
+        return None
+    fix = setting_line(key, meant, toml)
+    if quoted:
+        return (f"'{key}' must be true or false, not the text {raw!r} (quotes make it text); "
+                f"write {fix} without quotes")
+    return f"'{key}' must be true or false, not {raw!r} (YAML reads it as text); write {fix}"
 
 
 def _straightened(value: str) -> str:

@@ -171,6 +171,26 @@ def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: P
     assert [(p.line, words in p.message) for p in errors] == [(line, True)], problems
 
 
+@pytest.mark.parametrize(("front", "said"), [
+    ('---\ndraft: "yes"\n---', "'draft' must be true or false, not the text 'yes' (quotes "
+     "make it text); write draft: true without quotes"),
+    ("---\ndraft: 'Off'\n---", "not the text 'Off' (quotes make it text); write draft: false "
+     "without quotes"),
+    ('---\nconfidence: "TRUE"\n---', "write confidence: true without quotes"),
+    ("---\ndraft: tRUE\n---", "not 'tRUE' (YAML reads it as text); write draft: true"),
+    ('+++\ndraft = "true"\n+++', "not the text 'true' (quotes make it text); write "
+     "draft = true without quotes"),
+    ('+++\ntitle = "T"\nconfidence = "yes"\n+++', "write confidence = true without quotes"),
+])
+def test_a_true_or_false_written_as_text_says_what_to_write(front: str, said: str) -> None:
+    """'must be true or false, not 'yes'' had read as if yes were refused, which the lesson
+    format says works; a quoted word is text, still refused, with the line to write."""
+    _, problems = parse_lesson(f"{front}\nBody text.\n", "x.md")
+    errors = [p for p in problems if p.is_error]
+    assert len(errors) == 1 and said in errors[0].message, problems
+    assert errors[0].line == 2 + front.count("title")
+
+
 @pytest.mark.parametrize(("written", "title"), [
     ("\u201cCurly\u201d", "Curly"), ("\u2018Single\u2019", "Single"),
     ("\u201eGerman\u201c", "German"), ("\u00abFrench\u00bb", "French")])
