@@ -454,7 +454,7 @@ class Catalog:
             other = served.get(lesson.id)
             if other is not None:
                 refused.append(lesson)
-                cross.append(_duplicate_id(lesson, other))
+                cross.extend(_duplicate_id(lesson, other))
                 continue
             served[lesson.id] = lesson
         previous = {lesson.path: lesson for lesson in self._served.values()}
@@ -864,26 +864,36 @@ def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
     return problems
 
 
-def _duplicate_id(refused: Lesson, served: Lesson) -> Problem:
-    """The error of two lessons with one id, ``refused`` not served for it.
+def _duplicate_id(refused: Lesson, served: Lesson) -> list[Problem]:
+    """The errors of two lessons with one id, ``refused`` not served for it: one on the file
+    not served, saying which file learners get instead (``lessons check`` of that file alone,
+    and the list of files not served, had said nothing of it when the error was on the other).
 
-    It is on the file whose `id:` line made the clash when the other has the id from its path
-    (a file in service that then took another's path id stays served): renaming the file that
-    is named by its id, as the refused file's fix says, would give that lesson a new id and its
-    learners would lose their progress."""
+    The fix is said on the file whose `id:` line made the clash when the other has the id from
+    its path (a file in service that then took another's path id stays served): renaming the
+    file that is named by its id would give that lesson a new id and its learners would lose
+    their progress."""
     if "id" not in refused.lines and "id" in served.lines:
         key = "'id ='" if served.toml else "'id:'"  # the file's own syntax
-        return Problem(
+        own = "'id ='" if refused.toml else "'id:'"
+        return [Problem(
             served.path, served.lines["id"], Severity.ERROR,
             f"duplicate lesson id '{served.id}': this {key} line takes the id that "
             f"'{refused.path}' has from its path, so that file is not served while this one "
             f"is; give this lesson another {key} (or remove the line: its path is then its "
-            f"id); renaming '{refused.path}' instead would start its learners over")
+            f"id); renaming '{refused.path}' instead would start its learners over"),
+            Problem(
+            refused.path, 1, Severity.ERROR,
+            f"lesson id '{refused.id}' (from this file's path) is also that of "
+            f"'{served.path}' (its {key} line {served.lines['id']}); learners get that one, "
+            f"not this; change or remove that line (giving this file its own {own} instead "
+            "would start its learners over)")]
     key = "'id ='" if refused.toml else "'id:'"
     fix = f"give this lesson another {key} (or remove it: the file's name is the id)" \
-        if "id" in refused.lines else f"rename the file, or give it an {key}"
-    return Problem(refused.path, refused.lines.get("id", 1), Severity.ERROR,
-                   f"duplicate lesson id '{refused.id}' (also used by '{served.path}'); {fix}")
+        if "id" in refused.lines else f"give this file its own {key}, or rename it"
+    return [Problem(refused.path, refused.lines.get("id", 1), Severity.ERROR,
+                    f"duplicate lesson id '{refused.id}' (also used by '{served.path}'): "
+                    f"learners get that one, not this; {fix}")]
 
 
 def _title_trouble(names: NameIndex, served: Mapping[str, Lesson], lesson: Lesson) -> str | None:

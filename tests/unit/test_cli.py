@@ -434,6 +434,8 @@ def test_one_file_checked_alone_gets_the_errors_between_it_and_the_others(
     assert folder.returncode == alone.returncode == 1
     [line] = [line for line in folder.stdout.splitlines() if "duplicate lesson id" in line]
     assert line.startswith(f"{tmp_path / 'b.md'}:2: error:")
+    assert "(also used by 'a.md'): learners get that one, not this; give this lesson " \
+        "another 'id:'" in line
     note = (f"note: checked with the lesson folder {tmp_path} (2 files); give --lessons DIR to "
             "choose another")
     assert alone.stdout.splitlines() == [

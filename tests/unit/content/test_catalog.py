@@ -344,6 +344,31 @@ def test_an_id_line_that_took_a_served_files_path_id_is_blamed_not_that_file(
     assert change.fixed == ()
 
 
+def test_the_file_not_served_for_a_taken_id_has_an_error_line_of_its_own(
+        tmp_path: Path) -> None:
+    """With the error on aprons.md's `id:` line alone, gloves.md (which learners no longer
+    get) had no line: checked on its own it passed, and no list of files not served named it."""
+    write(tmp_path / "hands" / "gloves.md", "---\norder: x\n---\n# Gloves\n\nText.\n")
+    write(tmp_path / "ppe" / "aprons.md", "---\ntitle: Aprons\nid: hands/gloves\n---\nText.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "hands" / "gloves.md", "# Gloves\n\nText.\n")
+    change = catalog.refresh()
+    [own] = [p for p in change.problems if p.path == "hands/gloves.md"]
+    assert (own.line, own.is_error) == (1, True)
+    assert own.message == (
+        "lesson id 'hands/gloves' (from this file's path) is also that of 'ppe/aprons.md' (its "
+        "'id:' line 3); learners get that one, not this; change or remove that line (giving "
+        "this file its own 'id:' instead would start its learners over)")
+    assert catalog.not_served() == ["hands/gloves.md"]
+    served = catalog.get("hands/gloves")
+    assert served is not None and served.path == "ppe/aprons.md"
+    # Fixed on the line that made the clash: both files are served, without a problem.
+    write(tmp_path / "ppe" / "aprons.md", "---\ntitle: Aprons\n---\nText.\n")
+    catalog.refresh()
+    assert catalog.problems() == [] and catalog.not_served() == []
+
+
 def test_a_toml_lesson_moved_while_running_is_told_the_toml_line_to_add(tmp_path: Path) -> None:
     """The advice had been YAML's 'id: ...', which pasted into a '+++' file is a TOML error."""
     toml = '+++\ntitle = "Alcohol rub"\n+++\nRub for 20 seconds.\n'
