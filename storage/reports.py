@@ -7,7 +7,7 @@ is :mod:`bot.dashboard.figures`' job. Days are UTC days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -136,6 +136,27 @@ class TrackGainRow:
     mean_post: float | None
     mean_gain: float | None
     undefined: int
+
+
+@dataclass(frozen=True)
+class TrackFunnel:
+    """A track's funnel as it stood at the end of a scope."""
+
+    started: int
+    """Learners who read one of its lessons (an answer to one of its questions reads it)."""
+    halfway: int
+    completed: int
+    completions: list[tuple[date, int]]
+    """Learners who completed it, per day of their last read."""
+    outside: int = 0
+    """Of those who started it, learners whose topics leave it out."""
+
+
+def applies(learner_topics: str, track_topics: frozenset[str]) -> bool:
+    """A track applies to a learner whose stored topics (comma-separated; none: every lesson)
+    hold one of its lessons' topics, as the engine picks lessons."""
+    chosen = [topic for topic in learner_topics.split(",") if topic]
+    return not chosen or any(topic in track_topics for topic in chosen)
 
 
 @dataclass(frozen=True)
@@ -477,49 +498,67 @@ class Reports:
 
     # -- tracks ---------------------------------------------------------------------------------
 
-    def tracks(self, scope: Scope, tracks: dict[str, tuple[str, ...]]
-               ) -> dict[str, tuple[int, int, int, list[tuple[date, int]]]]:
-        """Every track's funnel in one pass over the lessons had: learners who started it, read
-        half of it, read all of it, and how many completed it on each day (by their last
-        read)."""
+    def tracks(self, scope: Scope, tracks: dict[str, tuple[str, ...]],
+               topics: dict[str, frozenset[str]] | None = None) -> dict[str, TrackFunnel]:
+        """Every track's funnel in one pass over the lessons read: learners who started it
+        (read one of its lessons: an answer to one of its questions marks the lesson read; a
+        lesson only delivered is not a start), read half of it, read all of it, and how many
+        completed it on each day (by their last read). With ``topics`` (each track's lessons'
+        topics), it also counts the learners who started a track their topics leave out
+        (they looked its lessons up, or changed their topics since)."""
         lesson_track = {lesson: track for track, lessons in tracks.items() for lesson in lessons}
         if not lesson_track:
             return {}
         track = _track_of(_PROGRESS.c.lesson_id, lesson_track, self.dialect).label("track")
         read = _PROGRESS.c.read_at < scope.until  # NULL (never read) is not true either
-        # Only the rows that start a track (a lesson had, or one read): the few aggregates
-        # left are most of the cost on SQLite, so "started" is just their count.
+        # Only the rows read by the range's end: the few aggregates left are most of the cost
+        # on SQLite, so "started" is just their count.
         per_learner = (select(
-            track, func.count().label("started"),
-            func.coalesce(func.sum(cast(read, Integer)), 0).label("read"),
-            func.max(case((read, _PROGRESS.c.read_at), else_=None)).label("last"))
+            _PROGRESS.c.learner_id, track, func.count().label("read"),
+            func.max(_PROGRESS.c.read_at).label("last"))
             # As it stood at the end of the range: what came later is not counted.
             .where(_PROGRESS.c.lesson_id.in_(list(lesson_track)),
-                   self._of(_PROGRESS.c.learner_id, scope),
-                   _PROGRESS.c.delivered_at < scope.until,
-                   or_(_PROGRESS.c.via == "lesson", read))
+                   self._of(_PROGRESS.c.learner_id, scope), read)
             .group_by(_PROGRESS.c.learner_id, track)).subquery()
         sizes = {name: len(lessons) for name, lessons in tracks.items()}
         total = case(sizes, value=per_learner.c.track)
         half = case({name: (size + 1) // 2 for name, size in sizes.items()},
                     value=per_learner.c.track)
-        # One pass: by track and day of the last read, then summed by track here (a few
-        # hundred rows), instead of reading the lessons twice.
+        # One pass: by track, day of the last read (and the learner's topics), then summed by
+        # track here (a few hundred rows), instead of reading the lessons twice.
         day = _day(per_learner.c.last, self.dialect)
-        funnel: dict[str, tuple[int, int, int, list[tuple[date, int]]]] = {}
-        for name, when, started, halfway, done in self.session.execute(select(
-                per_learner.c.track, day,
-                func.sum(case((per_learner.c.started > 0, 1), else_=0)),
-                func.sum(case((per_learner.c.read >= half, 1), else_=0)),
-                func.sum(case((per_learner.c.read >= total, 1), else_=0)))
-                .group_by(per_learner.c.track, day)):
-            was = funnel.get(str(name), (0, 0, 0, []))
-            days = was[3] + ([(_as_date(when), int(done))] if done and when else [])
-            funnel[str(name)] = (was[0] + int(started), was[1] + int(halfway),
-                                 was[2] + int(done), days)
-        return {name: (started, halfway, done, sorted(days))
-                for name, (started, halfway, done, days) in (
-                    (name, funnel.get(name, (0, 0, 0, []))) for name in tracks)}
+        chosen = (_LEARNER.c.topics if topics is not None else literal("")).label("topics")
+        query = (select(per_learner.c.track, day, chosen, func.count(),
+                        func.sum(case((per_learner.c.read >= half, 1), else_=0)),
+                        func.sum(case((per_learner.c.read >= total, 1), else_=0)))
+                 .group_by(per_learner.c.track, day, chosen))
+        if topics is not None:
+            query = query.select_from(per_learner.join(
+                _LEARNER, _LEARNER.c.id == per_learner.c.learner_id))
+        funnel: dict[str, TrackFunnel] = {}
+        for name, when, mine, started, halfway, done in self.session.execute(query):
+            was = funnel.get(str(name), TrackFunnel(0, 0, 0, []))
+            days = was.completions + ([(_as_date(when), int(done))] if done and when else [])
+            outside = topics is not None and not applies(str(mine or ""),
+                                                         topics.get(str(name), frozenset()))
+            funnel[str(name)] = TrackFunnel(
+                was.started + int(started), was.halfway + int(halfway), was.completed + int(done),
+                days, was.outside + (int(started) if outside else 0))
+        return {name: replace(one, completions=sorted(one.completions)) for name, one in (
+            (name, funnel.get(name, TrackFunnel(0, 0, 0, []))) for name in tracks)}
+
+    def track_enrolled(self, scope: Scope, topics: dict[str, frozenset[str]]) -> dict[str, int]:
+        """Per track, the learners enrolled by the end of the scope whom it applies to: those
+        whose topics hold one of its lessons' topics, or who chose none (every lesson is
+        theirs). Counted by the learners' topics (a few distinct choices), not learner by
+        learner."""
+        query = select(_LEARNER.c.topics, func.count()).where(
+            _LEARNER.c.created_at < scope.until).group_by(_LEARNER.c.topics)
+        if scope.platform:
+            query = query.where(_LEARNER.c.platform == scope.platform)
+        counts = [(str(mine or ""), int(count)) for mine, count in self.session.execute(query)]
+        return {track: sum(count for mine, count in counts if applies(mine, of))
+                for track, of in topics.items()}
 
     # -- questions ------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
 from storage.records import SkippedBy
-from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope
+from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope, TrackFunnel
 
 Cell = str | int | float | None
 
@@ -343,17 +343,25 @@ class Dashboard:
 
     def tracks(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)
-        enrolled = reports.learner_counts(scope).enrolled
         rows = []
         names, started_s, half_s, done_s = [], [], [], []
         weeks = _weeks(filters.since, filters.until)
         completions: dict[str, list[float]] = {}
+        library = {track: lessons for track, lessons in sorted(self.catalog.tracks().items())
+                   if not filters.track or track == filters.track}
         chosen = {track: tuple(lesson.id for lesson in lessons)
-                  for track, lessons in sorted(self.catalog.tracks().items())
-                  if not filters.track or track == filters.track}
-        funnels = reports.tracks(scope, chosen)
+                  for track, lessons in library.items()}
+        topics = {track: frozenset(lesson.topic for lesson in lessons)
+                  for track, lessons in library.items()}
+        funnels = reports.tracks(scope, chosen, topics)
+        applies = reports.track_enrolled(scope, topics)
         for track, ids in chosen.items():
-            started, halfway, done, finished = funnels.get(track, (0, 0, 0, []))
+            one = funnels.get(track, TrackFunnel(0, 0, 0, []))
+            started, halfway, done, finished = (one.started, one.halfway, one.completed,
+                                                one.completions)
+            # Learners it applies to, and any who started it anyway (a lesson looked up,
+            # topics changed since): the funnel's steps never exceed the one before.
+            enrolled = applies.get(track, 0) + one.outside
             rows.append((track_title(track), len(ids), enrolled, started, halfway, done,
                          Share.of(done, started)))
             names.append(track_title(track))
@@ -378,8 +386,11 @@ class Dashboard:
         table = Table("tracks", "Tracks", ("track", "lessons", "enrolled", "started", "half-way",
                                            "completed", "completion of started"), tuple(rows))
         return Page("tracks", "Tracks", (), (funnel, over_time), (table,), (
-            "Started: a lesson of the track delivered or read. Half-way and completed count "
-            "lessons read, never lessons only sent.",))
+            "Enrolled: learners (joined by the range's end) whose topics include the track, or "
+            "who chose no topics, and any who started it anyway. Started: read one of its "
+            "lessons (Got it, done, or an answer to one of its questions); a lesson only sent "
+            "and a baseline check alone do not count. Half-way and completed count lessons "
+            "read too. All as it stood at the end of the range.",))
 
     def questions(self, reports: Reports, filters: Filters, now: datetime) -> Page:
         scope = self.scope(filters)

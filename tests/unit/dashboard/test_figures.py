@@ -16,7 +16,7 @@ from bot.dashboard.pages import Dashboard, DashboardSettings, Figure, Filters
 from bot.engine import calendar
 from storage import Database
 from storage.records import Card, LearnerChange, LessonSource, SkippedBy
-from storage.reports import ItemTotals, Scope
+from storage.reports import ItemTotals, Scope, TrackFunnel
 
 NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 MONDAY = datetime(2026, 3, 16, 9, tzinfo=UTC)
@@ -174,9 +174,32 @@ def test_track_funnel_counts_reads(database: Database, cohort: dict[str, int]) -
     with database.reports() as reports:
         everyone = reports.tracks(Scope(MONDAY, NOW), track)
         telegram = reports.tracks(Scope(MONDAY, NOW, "telegram"), track)
-    # ann, bob, cy started; ann and bob read half; ann all, with her last read on the 17th.
-    assert everyone == {"t": (3, 2, 1, [(date(2026, 3, 17), 1)])}
-    assert telegram == {"t": (0, 0, 0, [])}  # dee only looked b up
+    # ann and bob started (cy only got a: a lesson sent is no start); both read half; ann
+    # all, with her last read on the 17th.
+    assert everyone == {"t": TrackFunnel(2, 2, 1, [(date(2026, 3, 17), 1)])}
+    assert telegram == {"t": TrackFunnel(0, 0, 0, [])}  # dee only looked b up
+
+
+def test_a_track_is_started_by_reading_and_enrols_only_the_learners_it_applies_to(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """Enrolled: learners whose topics hold one of the track's (alpha, beta) or who chose
+    none, and one who read its lesson though her topics now leave it out; started: a lesson
+    read, never one only sent (cy's)."""
+    with database.unit() as unit:
+        unit.learners.enrol("console", "gil", MONDAY, LearnerChange(topics=("gamma",)))
+        unit.learners.enrol("console", "hal", MONDAY, LearnerChange(topics=("alpha", "x")))
+        ida, _ = unit.learners.enrol("console", "ida", MONDAY, LearnerChange(topics=("gamma",)))
+        unit.progress.delivered(ida.id, "t/b", MONDAY)  # before she chose gamma
+        unit.progress.read(ida.id, "t/b", MONDAY + timedelta(hours=1))
+    page = Dashboard(database, catalog).build("tracks", Filters(date(2026, 3, 1),
+                                                                 NOW.date()), NOW)
+    [table] = page.tables
+    assert table.columns[2:6] == ("enrolled", "started", "half-way", "completed")
+    # ann, bob, cy, dee (no topics), hal (alpha) and ida (started it); not gil.
+    assert table.rows[0][2:6] == (6, 3, 3, 1)
+    assert table.rows[0][6] == pytest.approx(0.33)
+    funnel = next(chart for chart in page.charts if chart.key == "funnel")
+    assert [series.values for series in funnel.series] == [(3,), (3,), (1,)]
 
 
 def test_track_funnels_of_interleaved_tracks(database: Database) -> None:
@@ -195,9 +218,9 @@ def test_track_funnels_of_interleaved_tracks(database: Database) -> None:
             unit.progress.read(two, lesson_id, MONDAY + timedelta(days=1))
     with database.reports() as reports:
         funnels = reports.tracks(Scope(MONDAY, NOW), tracks)
-    assert funnels == {"x": (1, 1, 1, [(date(2026, 3, 16), 1)]),
-                       "y": (2, 1, 1, [(date(2026, 3, 17), 1)]),
-                       "z": (1, 1, 1, [(date(2026, 3, 16), 1)])}
+    assert funnels == {"x": TrackFunnel(1, 1, 1, [(date(2026, 3, 16), 1)]),
+                       "y": TrackFunnel(2, 1, 1, [(date(2026, 3, 17), 1)]),
+                       "z": TrackFunnel(1, 1, 1, [(date(2026, 3, 16), 1)])}
 
 
 def test_predicted_recall_follows_fsrs(database: Database, catalog: Catalog,
@@ -506,7 +529,9 @@ def test_what_came_after_the_range_or_was_never_read_is_not_counted(
     monday_only = Scope(MONDAY - timedelta(days=1), MONDAY + timedelta(hours=1))
     with database.reports() as reports:
         # ann, bob and cy had t/a from Monday 09:00; ann's t/b came on Tuesday.
-        assert reports.tracks(monday_only, {"t": ("t/a", "t/b")}) == {"t": (3, 0, 0, [])}
+        # Nothing was read by Monday 10:00 (ann read at 11:00): nobody had started yet.
+        assert reports.tracks(monday_only, {"t": ("t/a", "t/b")}) == {
+            "t": TrackFunnel(0, 0, 0, [])}
         lessons = {row.lesson_id: row for row in reports.lesson_reads(Scope(MONDAY, NOW))}
         assert (lessons["t/b"].delivered, lessons["t/b"].looked_up) == (1, 1)  # dee's lookup
     with database.unit() as unit:  # cy's t/a was never read: its card gives no recall
