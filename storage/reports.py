@@ -379,16 +379,17 @@ class Reports:
         return union_all(answers, reads).subquery()
 
     def learner_counts(self, scope: Scope) -> LearnerCounts:
-        """Learners enrolled by the end of the scope, and those who acted in its last 7 and 30
-        days (all of it when it is shorter: what came before the range is not in it)."""
+        """Learners enrolled by the end of the scope, and those who acted in the 7 and the 30
+        days that end with it: over a shorter scope, the days before it count too (a range of
+        two days would otherwise give the same number under both)."""
         enrolled = select(func.count()).select_from(_LEARNER).where(
             _LEARNER.c.created_at < scope.until)
         if scope.platform:
             enrolled = enrolled.where(_LEARNER.c.platform == scope.platform)
 
         def active(days: int) -> int:
-            window = Scope(max(scope.since, scope.until - timedelta(days=days)), scope.until,
-                           scope.platform, scope.lessons)
+            window = Scope(scope.until - timedelta(days=days), scope.until, scope.platform,
+                           scope.lessons)
             if scope.lessons is None:  # the daily aggregates: no answer is scanned
                 return self._scalar(select(func.count(distinct(_DAY.c.learner_id)))
                                     .where(*self._days(window), _acted()))

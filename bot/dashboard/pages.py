@@ -314,7 +314,7 @@ class Dashboard:
         # before it, and over a short range would pass 100%.
         delivered, read = reports.read_of_delivered(scope)
         table = Table("platforms", "Per platform",
-                      ("platform", "enrolled", "active (30 days)", "lessons delivered",
+                      ("platform", "enrolled", "active (the 30 days to the range's end)", "lessons delivered",
                        "of them read by the range's end", "questions asked", "answered",
                        "accuracy"),
                       tuple((row.platform, row.enrolled, row.active_30, *reports.read_of_delivered(
@@ -324,8 +324,8 @@ class Dashboard:
                             for row in platforms))
         return Page("overview", "Overview", (
             Figure.count("enrolled", counts.enrolled),
-            Figure.count("active, the range's last 7 days", counts.active_7),
-            Figure.count("active, the range's last 30 days", counts.active_30),
+            Figure.count("active, the 7 days to the range's end", counts.active_7),
+            Figure.count("active, the 30 days to the range's end", counts.active_30),
             Figure.part("lessons delivered in the range and read by its end", read, delivered),
             Figure.count("questions asked", activity.asked),
             Figure.count("answers", activity.answered),
@@ -336,7 +336,9 @@ class Dashboard:
                "README).",) if not counts.enrolled  # asked again only when the view is empty
               and not reports.learner_counts(Scope(scope.since, _FAR)).enrolled else ()),
             "Active means the learner read a lesson (Got it, done, or an answer to one of its "
-            "questions) or answered a question: a lesson the bot sent does not count.",
+            "questions) or answered a question: a lesson the bot sent does not count. The 7 "
+            "and 30 days of the active cards end on the range's last day, and reach before "
+            "its first when the range is shorter.",
             "A question counts on the day it was last asked, an answer on the day it came: "
             "answers in a range may be to questions asked before it, so the two are not a "
             "share of each other.",))

@@ -92,7 +92,8 @@ def cohort(database: Database, catalog: Catalog) -> dict[str, int]:
     return ids
 
 
-def test_activity_counts_reads_not_deliveries(database: Database, cohort: dict[str, int]) -> None:
+def test_activity_counts_reads_not_deliveries(database: Database, catalog: Catalog,
+                                              cohort: dict[str, int]) -> None:
     scope = Scope(MONDAY - timedelta(days=1), NOW)
     with database.reports() as reports:
         activity = reports.activity(scope)
@@ -103,9 +104,16 @@ def test_activity_counts_reads_not_deliveries(database: Database, cohort: dict[s
     assert (counts.enrolled, counts.active_7, counts.active_30) == (4, 4, 4)
     assert daily == [(date(2026, 3, 16), 2), (date(2026, 3, 17), 1), (date(2026, 3, 18), 4),
                      (date(2026, 3, 19), 2)]
-    with database.reports() as reports:  # a range of two days: only what was in it
+    with database.reports() as reports:  # a range of two days: the 7 and 30 days ending it
         short = reports.learner_counts(Scope(datetime(2026, 3, 19, tzinfo=UTC), NOW))
-    assert (short.active_7, short.active_30) == (2, 2)
+        track = reports.learner_counts(Scope(datetime(2026, 3, 19, tzinfo=UTC), NOW,
+                                             lessons=("t/a", "t/b")))
+    assert (short.active_7, short.active_30) == (4, 4)  # two acted on the 19th, four that week
+    assert (track.active_7, track.active_30) == (4, 4)  # the same, counted from the rows
+    page = Dashboard(database, catalog).build(
+        "overview", Filters(date(2026, 3, 19), date(2026, 3, 20)), NOW)
+    cards = {figure.label: figure.number for figure in page.figures}
+    assert cards["active, the 7 days to the range's end"] == 4
 
 
 def test_facility_latest_accuracy_and_choices(database: Database, catalog: Catalog,
