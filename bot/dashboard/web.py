@@ -72,12 +72,17 @@ class DashboardWeb:
                 Route("GET", f"{PREFIX}/static/{{name}}", self.static),
                 Route("GET", f"{PREFIX}", self.redirect_home),
                 Route("GET", f"{PREFIX}/", self.page),
-                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}", self.page),
-                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}.json", self.json),
-                Route("GET", f"{PREFIX}/learners/{{learner:\\d+}}/{{table}}.csv", self.csv),
+                # Any learner id without a dot, read in build(): one that is not a number
+                # gets the same "no learner" page as one that names nobody. (aiohttp tries
+                # the longest fixed prefix first: with a dot, learners/learners.csv is the
+                # Learners page's table.)
+                Route("GET", f"{PREFIX}/learners/{{learner:[^/.]+}}.json", self.json),
+                Route("GET", f"{PREFIX}/learners/{{learner:[^/.]+}}/{{table}}.csv", self.csv),
+                Route("GET", f"{PREFIX}/learners/{{learner:[^/.]+}}", self.page),
                 Route("GET", f"{PREFIX}/{{page}}.json", self.json),
                 Route("GET", f"{PREFIX}/{{page}}/{{table}}.csv", self.csv),
-                Route("GET", f"{PREFIX}/{{page}}", self.page)]
+                Route("GET", f"{PREFIX}/{{page}}", self.page),
+                Route("GET", f"{PREFIX}/{{anything:.+}}", self.nowhere)]
 
     # -- sign-in ------------------------------------------------------------------------------
 
@@ -181,7 +186,8 @@ class DashboardWeb:
                                 "the bot (trainers only) and open the link it sends.")
         key = request.match_info.get("page", "overview")
         learner = request.match_info.get("learner")
-        if learner is not None and not 0 < int(learner) < 2**31:
+        if learner is not None and not (learner.isascii() and learner.isdigit()
+                                        and 0 < int(learner) < 2**31):
             return self.problem(request, 404, "There is no learner with this number.")
         if learner is None and key not in PAGES:
             return self.problem(request, 404, f"There is no page {key!r}: the pages are "
@@ -198,6 +204,16 @@ class DashboardWeb:
             return self.problem(request, 404, "There is no learner with this number (a "
                                 "learner who asked to be forgotten has none any more).")
         return page, filters
+
+    async def nowhere(self, request: web.Request) -> web.StreamResponse:
+        """An address under the dashboard that no route reads (``learners/1/x/y``,
+        ``learners/1.5``): the
+        not-found page (or what a program gets), not the server's bare "404: Not Found"."""
+        if await self.trainer(request) is None:
+            return self.refused(request, "Sign in first: type \"dashboard\" in your chat with "
+                                "the bot (trainers only) and open the link it sends.")
+        return self.problem(request, 404, "There is nothing at this address: the pages are "
+                            f"{', '.join(PAGES)}.")
 
     def problem(self, request: web.Request, status: int, reason: str,
                 back: str = f"{PREFIX}/") -> web.Response:

@@ -69,6 +69,28 @@ async def test_a_filter_that_cannot_be_read_is_refused_with_what_to_write(
     assert response.status == 400 and "nothing has happened yet" in await response.text()
 
 
+async def test_a_learner_address_that_is_not_a_number_gets_the_not_found_page(
+        client: Client) -> None:
+    """As /learners/999 does: a page with the way back, JSON for .json, a sentence for
+    .csv; so does any address under the dashboard that no route reads."""
+    for address in ("/dashboard/learners/abc", "/dashboard/learners/-1",
+                    "/dashboard/learners/\u0661", "/dashboard/learners/1/answers",
+                    "/dashboard/learners/1.5",
+                    "/dashboard/overview/platforms/more"):
+        response = await client.get(address)
+        page = html.unescape(await response.text())
+        assert response.status == 404 and response.content_type == "text/html", address
+        assert '<a href="/dashboard/">Back to the overview</a>' in page, address
+    response = await client.get("/dashboard/learners/abc.json")
+    assert response.status == 404 and response.content_type == "application/json"
+    assert (await response.json())["error"].startswith("There is no learner with this number")
+    response = await client.get("/dashboard/learners/abc/answers.csv")
+    assert response.status == 404 and response.content_type == "text/plain"
+    assert (await client.get("/dashboard/learners/learners.csv")).status == 200
+    client.session.cookie_jar.clear()  # not signed in: refused before anything is looked up
+    assert (await client.get("/dashboard/learners/1/answers")).status == 403
+
+
 async def test_a_range_into_the_future_ends_today(client: Client) -> None:
     """Days to come would be drawn as activity falling to zero."""
     data = await (await client.get("/dashboard/overview.json?from=2026-03-15&to=2027-12-31"
