@@ -12,6 +12,7 @@ import csv
 import io
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -267,7 +268,7 @@ class DashboardWeb:
         built = await self.build(request)
         if isinstance(built, web.Response):
             return built
-        page, _ = built
+        page, filters = built
         table = page.all_tables().get(request.match_info["table"])
         if table is None:
             return self.problem(request, 404, f"There is no table "
@@ -279,11 +280,11 @@ class DashboardWeb:
         writer.writerow(table.columns)
         for row in table.rows:
             writer.writerow([_csv_cell(cell) for cell in row])
-        name = page.key if "learner" not in request.match_info else \
-            f"learner-{request.match_info['learner']}"
+        learner = request.match_info.get("learner")
+        name = csv_name(page.key, table.key, None if learner else filters,
+                        f"learner-{int(learner)}" if learner else None, self.now().date())
         return web.Response(text=out.getvalue(), content_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}-{table.key}.csv"',
-            **_HEADERS})
+            "Content-Disposition": f'attachment; filename="{name}"', **_HEADERS})
 
     def filters(self, request: web.Request) -> Filters:
         """The filters in the address: ``from``, ``to`` (YYYY-MM-DD), ``platform``,
@@ -399,6 +400,23 @@ def sort_key(cell: Any) -> str | None:
     value = cell.part / cell.whole if isinstance(cell, Share) and cell.part is not None \
         and cell.whole else cell
     return repr(value) if math.isfinite(value) else None
+
+
+def csv_name(page: str, table: str, filters: Filters | None, learner: str | None,
+             today: date) -> str:
+    """A download's file name: its table, then the view it holds, so that two downloads of a
+    table never share a name (``gain_2026-11-01_2026-11-30_slack.csv``;
+    ``overview-platforms_...`` for a table named apart from its page; a learner's page,
+    which takes no filters, ``learner-7_checks_<today>.csv``, as of the day it was taken)."""
+    what = table if table.startswith(page) else f"{page}-{table}"
+    if learner is not None or filters is None:
+        parts = [learner or page, table, today.isoformat()]
+    else:
+        parts = [what, filters.since.isoformat(), filters.until.isoformat(),
+                 *(value for value in (filters.platform, filters.track) if value)]
+    # Only what every file system and the header's quoted string take (a track is a folder).
+    return "_".join(re.sub(r"[^A-Za-z0-9-]+", "-", part).strip("-") or "-"
+                    for part in parts) + ".csv"
 
 
 def _csv_cell(cell: Any) -> Any:

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from bot.content.catalog import Catalog
-from bot.dashboard.pages import Dashboard
+from bot.dashboard.pages import Dashboard, Filters
 from bot.dashboard.signin import COOKIE, Refusal, Refused, SignIn
-from bot.dashboard.web import DashboardWeb, _refused_link
+from bot.dashboard.web import DashboardWeb, _refused_link, csv_name
 from bot.messages import Inbound, Platform
 from bot.metrics import REGISTRY, OutboxCollector
 from bot.web.server import WebServer
@@ -89,6 +89,27 @@ async def test_a_learner_address_that_is_not_a_number_gets_the_not_found_page(
     assert (await client.get("/dashboard/learners/learners.csv")).status == 200
     client.session.cookie_jar.clear()  # not signed in: refused before anything is looked up
     assert (await client.get("/dashboard/learners/1/answers")).status == 403
+
+
+async def test_a_csv_download_is_named_by_its_table_range_and_filters(client: Client) -> None:
+    """Two views of one table never share a file name, and no word is said twice."""
+    async def name(address: str) -> str:
+        response = await client.get(address)
+        assert response.status == 200, address
+        return response.headers["Content-Disposition"]
+    assert await name("/dashboard/gain/gain.csv?from=2026-03-01&platform=slack") == (
+        'attachment; filename="gain_2026-03-01_2026-03-20_slack.csv"')
+    assert await name("/dashboard/gain/gain.csv") == (  # the last 30 days, NOW the 20th
+        'attachment; filename="gain_2026-02-19_2026-03-20.csv"')
+    assert await name("/dashboard/overview/platforms.csv?from=2026-03-02&to=2026-03-08"
+                      "&platform=telegram") == (
+        'attachment; filename="overview-platforms_2026-03-02_2026-03-08_telegram.csv"')
+    assert csv_name("tracks", "tracks", Filters(date(2026, 11, 1), date(2026, 11, 30),
+                                                None, "security/\u00e9t\u00e9 x"),
+                    None, date(2026, 12, 6)) == (
+        "tracks_2026-11-01_2026-11-30_security-t-x.csv")
+    assert csv_name("learner", "checks", None, "learner-7", date(2026, 12, 6)) == (
+        "learner-7_checks_2026-12-06.csv")
 
 
 async def test_a_range_into_the_future_ends_today(client: Client) -> None:
