@@ -205,23 +205,36 @@ class Mapped(Ensemble):
         return own[0], ((1 - self.share) * own[1] + self.share * extra).astype(np.float32)
 
 
-def mpnet_index(model: MPNet, cache: Path) -> SemanticIndex:
-    """An index of ``model``'s vectors, cached apart from MiniLM's."""
+def mpnet_index(model: Any, cache: Path, runtime: str = "numpy") -> SemanticIndex:
+    """An index of ``model``'s vectors, cached apart from MiniLM's (and by runtime)."""
     return SemanticIndex(encoder_factory=lambda: model, cache=VectorCache(cache),
-                         model_name="all-mpnet-base-v2/numpy")
+                         model_name=f"all-mpnet-base-v2/{runtime}")
+
+
+def runtime(model: MPNet, name: str) -> Any:
+    """``model`` as ``name`` runs it: numpy's float, or onnxruntime (``onnx-int8``, its
+    smoothing measured on the sample library's lessons, never on a set scored here; or
+    ``onnx-float``)."""
+    if name == "numpy":
+        return model
+    from bench.mpnet_onnx import OnnxMPNet
+    sample = sorted(Path(__file__).resolve().parent.parent.joinpath("lessons").rglob("*.md"))
+    calibration = [path.read_text(encoding="utf-8")[:600] for path in sample]
+    return OnnxMPNet(model, CACHE.with_name("mpnet-onnx"), calibration,
+                     quantize=name == "onnx-int8")
 
 
 def _top3(catalog: Any, query: str) -> list[str]:
     return [hit.lesson.id for hit in catalog.lookup(query, 3).hits]
 
 
-def fused(model: MPNet, args: argparse.Namespace) -> None:
+def fused(model: Any, args: argparse.Namespace) -> None:
     """The default lookup (at its bar, and never silent) with MiniLM's similarity alone and
     mixed with MPNet's, over the same lessons in the same run."""
     from bench.lookup_bench import never_silent
     for name, folder in available(args.sets):
         queries = split_queries(name)
-        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache))
+        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache, args.runtime))
         for share in (0.0, *args.shares):
             index = (Mapped if args.mapped else Ensemble)(cache=VectorCache(CACHE))
             index.other, index.share = other, share
@@ -244,9 +257,11 @@ def main() -> None:
     parser.add_argument("--mapped", action="store_true",
                         help="the question mapped from MiniLM's space, not embedded by MPNet")
     parser.add_argument("--shares", default="0.5", help="MPNet's shares of the mix, with 0")
+    parser.add_argument("--runtime", default="numpy", choices=("numpy", "onnx-int8", "onnx-float"),
+                        help="how MPNet runs (bench.mpnet_onnx: onnxruntime, not a dependency)")
     args = parser.parse_args()
     args.shares = [float(share) for share in args.shares.split(",")]
-    model = MPNet(args.model_dir)
+    model = runtime(MPNet(args.model_dir), args.runtime)
     if args.fused:
         fused(model, args)
         return
@@ -257,7 +272,7 @@ def main() -> None:
     for name, folder in available(args.sets):
         queries = split_queries(name)
         first, minilm = hybrid_catalog(folder)
-        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache))
+        _, other = hybrid_catalog(folder, index=mpnet_index(model, args.cache, args.runtime))
         compare(name, queries, minilm, other, copies(first.lessons()), "mpnet")
 
 
