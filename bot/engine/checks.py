@@ -69,9 +69,12 @@ def choose(catalog: Catalog, track: str, learner_id: int, count: int) -> list[tu
     return [(lessons[index].id, rotated[index][round_]) for index, round_ in sorted(picked)]
 
 
-def _received(turn: Turn, lesson: Lesson) -> bool:
+def _given(turn: Turn, lesson: Lesson) -> bool:
+    """Whether the lesson came as a lesson (pushed, or asked for with `lesson`): what begins a
+    track. One found by a question is not, even with its questions added to the reviews: it
+    had counted as begun, and the track's first lesson then came with no baseline at all."""
     receipt = turn.receipt(lesson.id)
-    return receipt is not None and receipt.via is not LessonSource.LOOKUP
+    return receipt is not None and receipt.via is LessonSource.LESSON
 
 
 def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
@@ -93,7 +96,7 @@ def gate(turn: Turn, lesson: Lesson, scheduled: bool = False) -> bool:
         return False
     if check is None:
         count = check_size(turn.catalog, track)
-        if not count or any(_received(turn, item) for item in turn.catalog.tracks()[track]):
+        if not count or any(_given(turn, item) for item in turn.catalog.tracks()[track]):
             return False  # no check, or the track was begun before it asked for one
     put_aside(turn, track)
     if check is None:
@@ -235,7 +238,7 @@ def _count_baseline(turn: Turn, asked: Ask, check: TrackCheck, correct: bool) ->
 def next_of_track(turn: Turn, track: str) -> str | None:
     """The lesson of a track to give after its baseline: its first not yet given."""
     return next((lesson.id for lesson in turn.catalog.tracks().get(track, ())
-                 if not _received(turn, lesson)), None)
+                 if not _given(turn, lesson)), None)
 
 
 def open_check(turn: Turn, phase: str | None = None) -> TrackCheck | None:

@@ -21,6 +21,7 @@ from bot.messages import (
     Feedback,
     Inbound,
     LessonMessage,
+    LookupAnswer,
     Outbound,
     Platform,
     Profile,
@@ -667,3 +668,18 @@ def test_a_baseline_begun_while_a_review_waits_puts_the_review_aside_and_says_so
     assert count(database, "SELECT count(*) FROM answer") == 0  # the review is unanswered
     again = say("quiz", wednesday)[-1]
     assert isinstance(again, QuestionMessage) and again.question == review.question
+
+
+def test_a_lesson_of_the_track_found_by_a_question_and_added_to_the_reviews_still_gets_the_baseline(
+        say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    found = next(message for message in say("bananas", at=MON)
+                 if isinstance(message, LookupAnswer))
+    assert found.lesson.id == "safe/two" and found.add
+    assert kinds(say(answer=found.add, at=MON)) == ["added"]
+    # Looking a lesson up (and adding its questions) does not begin the track: its first
+    # lesson still comes after the baseline, which is kept for the Gain page.
+    out = say("lesson", at=MON + timedelta(days=1))
+    assert out[0] == CheckIntro("Safe", 4, "pre")
+    with engine.store.unit() as unit:
+        assert unit.checks.get(learner_of(engine).id, "safe", "pre") is not None
