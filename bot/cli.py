@@ -1072,7 +1072,7 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
 
 @main.command("export")
 @click.argument("kind", type=click.Choice(["answers", "progress", "learners", "flags",
-                                           "ratings"]))
+                                           "ratings", "checks"]))
 @click.option("--db", "url", default=None, help=f"Database URL (default: the config's, or "
               f"{DEFAULT_DB}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
@@ -1091,8 +1091,8 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
               default="-", show_default=True, help="Write here ('-': standard output).")
 def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
            since: datetime | None, out_file: str) -> None:
-    """Stream stored records (answers, progress, learners, flags, ratings) as CSV or JSON
-    Lines, row by row: a year of a large cohort is never held in memory."""
+    """Stream stored records (answers, progress, learners, flags, ratings, knowledge checks)
+    as CSV or JSON Lines, row by row: a year of a large cohort is never held in memory."""
     from bot.config import Settings, load
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlmodel import Session
@@ -30,6 +30,7 @@ from storage.tables import (
     ProgressRow,
     RatingRow,
     StreakRow,
+    TrackCheckRow,
 )
 
 CHUNK = 1000
@@ -42,6 +43,7 @@ _FLAG = FlagRow.__table__  # type: ignore[attr-defined]
 _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
 _RATING = RatingRow.__table__  # type: ignore[attr-defined]
+_CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,25 @@ class RatingOut:
     lesson_id: str
     useful: bool
     comment: str
+
+
+@dataclass(frozen=True)
+class CheckOut:
+    """One learner's knowledge check of one track: the baseline ('pre') or the endline
+    ('post'), as stored."""
+
+    learner_id: int
+    display_name: str
+    platform: str
+    track: str
+    phase: str
+    questions: int
+    answered: int
+    right: int
+    started_at: datetime
+    finished_at: datetime | None
+    skipped: bool
+    skipped_by: str | None
 
 
 def _day(value: Any) -> date | None:
@@ -235,6 +256,23 @@ class Exports:
         for row in _stream(self.session, query):
             yield RatingOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
                             bool(row[5]), str(row[6] or ""))
+
+    def checks(self) -> Iterator[CheckOut]:
+        """Every knowledge check, by learner, then track, the baseline before the endline (a
+        caller pairs them; the table holds two rows per learner and track at most)."""
+        phase = case((_CHECK.c.phase == "pre", 0), else_=1)
+        query = (select(_CHECK.c.learner_id, _LEARNER.c.display_name, _LEARNER.c.platform,
+                        _CHECK.c.track, _CHECK.c.phase, _CHECK.c.questions, _CHECK.c.answered,
+                        _CHECK.c.right, _CHECK.c.started_at, _CHECK.c.finished_at,
+                        _CHECK.c.skipped, _CHECK.c.skipped_by)
+                 .join(_LEARNER, _LEARNER.c.id == _CHECK.c.learner_id)
+                 .order_by(_CHECK.c.learner_id, _CHECK.c.track, phase))
+        for row in _stream(self.session, query):
+            # One "lesson_id<TAB>question_key" a line (storage.tables.TrackCheckRow).
+            asked = len([line for line in str(row[5] or "").splitlines() if line.strip()])
+            yield CheckOut(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                           asked, int(row[6]), int(row[7]), row[8], row[9], bool(row[10]),
+                           None if row[11] is None else str(row[11]))
 
 
 @contextmanager

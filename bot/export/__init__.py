@@ -1,8 +1,8 @@
 """``microlearn export``: stored records out as CSV or JSON Lines, streamed row by row.
 
-Five kinds of record (answers, progress, learners, flags, ratings), each with the columns of
-the dashboard's table of the same records first (same names, same formatting) where there is
-one, then the ids a script needs to join them.
+Six kinds of record (answers, progress, learners, flags, ratings, checks), each with the
+columns of the dashboard's table of the same records first (same names, same formatting) where
+there is one, then the ids a script needs to join them.
 """
 
 from __future__ import annotations
@@ -22,14 +22,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.content.catalog import Catalog
+from bot.content.model import track_title
 from bot.dashboard import figures
-from bot.dashboard.pages import Dashboard, DashboardSettings
+from bot.dashboard.pages import NO_SCORE, UNSCORED, Dashboard, DashboardSettings
+from bot.engine.checks import normalised_gain
 from bot.errors import MicrolearnError
 from storage import Database
-from storage.export import Exports, LearnerOut, open_exports
+from storage.export import CheckOut, Exports, LearnerOut, open_exports
+from storage.records import SkippedBy
 from storage.reports import LearnerRisk
 
-KINDS = ("answers", "progress", "learners", "flags", "ratings")
+KINDS = ("answers", "progress", "learners", "flags", "ratings", "checks")
 FORMATS = ("csv", "jsonl")
 
 
@@ -55,9 +58,17 @@ RATINGS = ("when", "learner", "lesson", "rated", "words", "learner id", "platfor
 """The voice page's "Their words on lessons" (when, learner, lesson, rated, words), for every
 rating (with words or not), then who and which."""
 
+CHECKS = ("learner", "track", "check", "ended as", "right", "questions", "score", "began",
+          "ended", "normalised gain", "learner id", "platform", "track id")
+"""One row per learner, track and knowledge check (baseline, endline): the learner page's
+"Knowledge checks" one check at a time, with its counts, its dates and how it ended, then who
+and which."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
                                        "learners": LEARNERS, "flags": FLAGS,
-                                       "ratings": RATINGS}
+                                       "ratings": RATINGS, "checks": CHECKS}
+CHECK_NAMES = {"pre": "baseline", "post": "endline"}
+"""A check's phase as trainers name it (docs/lesson-format.md, Knowledge checks)."""
 
 
 def stamp(moment: datetime | None) -> datetime | None:
@@ -162,6 +173,50 @@ class Exporter:
             yield (stamp(row.created_at), self._question(row.lesson_id, row.question_key),
                    row.note, name(row.learner_id, row.display_name), row.learner_id,
                    row.platform, row.lesson_id, row.question_key)
+
+    def _checks(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        # The endline follows its baseline (the query's order): its gain is the pair's, so a
+        # baseline begun before --since still gives the gain of an endline after it.
+        name = self.dashboard.name
+        baseline: CheckOut | None = None
+        for row in exports.checks():
+            if row.phase == "pre":
+                baseline = row
+            score = _check_score(row)
+            gain = None
+            if row.phase == "post" and baseline is not None and score is not None and \
+                    (baseline.learner_id, baseline.track) == (row.learner_id, row.track) and \
+                    (before := _check_score(baseline)) is not None:
+                gain = normalised_gain(before, score)
+            began, ended = stamp(row.started_at), stamp(row.finished_at)
+            if since is not None and began is not None and began < since and \
+                    (ended is None or ended < since):
+                continue
+            yield (name(row.learner_id, row.display_name), track_title(row.track),
+                   CHECK_NAMES.get(row.phase, row.phase), _ended_as(row), row.right,
+                   row.questions, None if score is None else round(score, 4), began, ended,
+                   None if gain is None else round(gain, 4), row.learner_id, row.platform,
+                   row.track)
+
+
+def _check_score(row: CheckOut) -> float | None:
+    """The share of a check's questions answered right; None until it ends with a score."""
+    if row.finished_at is None or row.skipped or not row.questions:
+        return None
+    return row.right / row.questions
+
+
+def _ended_as(row: CheckOut) -> str:
+    """How a check ended, in the learner page's words: scored, skipped (`skip check`), set
+    aside (a baseline the next day's lesson push set aside), skipped or set aside (ended
+    without a score before the two were told apart), or open (under way)."""
+    if row.finished_at is None:
+        return "open"
+    if not row.skipped:
+        return "scored"
+    if row.skipped_by in {by.value for by in SkippedBy}:
+        return UNSCORED[SkippedBy(str(row.skipped_by))]
+    return NO_SCORE.get(row.phase, "skipped")
 
 
 def _title(exporter: Exporter, lesson_id: str) -> str:

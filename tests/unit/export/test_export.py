@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard, DashboardSettings, Filters
@@ -18,6 +18,7 @@ from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.export import (
     ANSWERS,
+    CHECKS,
     FLAGS,
     LEARNERS,
     PROGRESS,
@@ -26,10 +27,11 @@ from bot.export import (
     ExportError,
     write,
 )
-from bot.messages import Inbound, Platform
+from bot.messages import CheckIntro, Inbound, LessonMessage, Outbound, Platform
 from bot.simulate import Simulation
 from storage import Database, StorageError
-from storage.tables import AnswerRow, LearnerRow
+from storage.records import SkippedBy
+from storage.tables import AnswerRow, LearnerRow, TrackCheckRow
 from tests.conftest import POSTGRES_URL, SAMPLE
 from tests.fakes.scratch import scratch_database
 
@@ -348,3 +350,80 @@ def test_times_are_utc_as_each_format_reads_them() -> None:
     assert [json.loads(line) for line in as_jsonl.getvalue().splitlines()] == [
         {"when": "2026-03-02T09:30:00Z", "other": None},
         {"when": "2026-03-02T09:30:00Z", "other": "x"}]
+
+
+def test_checks_export_one_row_per_learner_track_and_check_with_how_it_ended(
+        database: Database, sample_catalog: Catalog) -> None:
+    engine = Engine(database, sample_catalog, EngineSettings())
+    users = ("ann", "bob", "cat", "dan", "eve")
+    for user in users:
+        engine.handle(Inbound(Platform.CONSOLE, user, user, text="hi", display_name=user), NOW)
+    questions = [("security/spot-phishing", "a"), ("security/use-mfa", "b"),
+                 ("security/phone-chat-scams", "c"), ("security/updates-and-data", "d")]
+    later = NOW + timedelta(days=10)
+    with database.unit() as unit:
+        ids = {user: unit.learners.find("console", user).id for user in users}  # type: ignore[union-attr]
+        for user in users:
+            unit.checks.start(ids[user], "security-basics", "pre", questions, NOW)
+        for correct in (True, False, False, False):  # ann: 1 of 4 before, 3 of 4 after
+            unit.checks.answer(ids["ann"], "security-basics", "pre", correct)
+        unit.checks.finish(ids["ann"], "security-basics", "pre", NOW)
+        unit.checks.start(ids["ann"], "security-basics", "post", questions, later)
+        for correct in (True, True, True, False):
+            unit.checks.answer(ids["ann"], "security-basics", "post", correct)
+        unit.checks.finish(ids["ann"], "security-basics", "post", later)
+        unit.checks.finish(ids["bob"], "security-basics", "pre", NOW, SkippedBy.LEARNER)
+        unit.checks.finish(ids["cat"], "security-basics", "pre", later, SkippedBy.PUSH)
+        unit.checks.answer(ids["dan"], "security-basics", "pre", True)  # dan: still open
+        unit.checks.finish(ids["eve"], "security-basics", "pre", NOW, SkippedBy.LEARNER)
+    with database.session() as session:  # eve's ended before schema 0020 kept who ended it
+        session.execute(update(TrackCheckRow).where(TrackCheckRow.learner_id == ids["eve"])
+                        .values(skipped_by=None))
+        session.commit()
+    exporter = Exporter(database, sample_catalog)
+    rows = exported(exporter, "checks")
+    assert tuple(rows[0]) == CHECKS
+    assert [(row["learner"], row["check"], row["ended as"], row["right"], row["questions"],
+             row["score"], row["normalised gain"]) for row in rows] == [
+        ("ann", "baseline", "scored", "1", "4", "0.25", ""),
+        ("ann", "endline", "scored", "3", "4", "0.75", "0.6667"),
+        ("bob", "baseline", "skipped", "0", "4", "", ""),
+        ("cat", "baseline", "set aside", "0", "4", "", ""),
+        ("dan", "baseline", "open", "1", "4", "", ""),
+        ("eve", "baseline", "skipped or set aside", "0", "4", "", "")]
+    assert {row["track"] for row in rows} == {"Security basics"}
+    assert {row["track id"] for row in rows} == {"security-basics"}
+    assert rows[0]["began"] == rows[0]["ended"] == "2026-03-20 12:00:00"
+    assert rows[4]["ended"] == ""
+    # --since: checks begun or ended from that day; an endline keeps its baseline's gain.
+    since = exported(exporter, "checks", (NOW + timedelta(days=1)).date())
+    assert [(row["learner"], row["check"], row["normalised gain"]) for row in since] == [
+        ("ann", "endline", "0.6667"), ("cat", "baseline", "")]
+    out = io.StringIO()
+    Exporter(database, sample_catalog, DashboardSettings(pseudonymous=True)).write(
+        out, "checks", None, "jsonl")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["learner"] for line in lines] == [
+        f"learner #{ids[user]}" for user in ("ann", "ann", "bob", "cat", "dan", "eve")]
+    assert (lines[1]["score"], lines[1]["normalised gain"], lines[1]["ended"]) == (
+        0.75, 0.6667, "2026-03-30T12:00:00Z")
+    assert (lines[4]["score"], lines[4]["ended"]) == (None, None)
+
+
+def test_checks_export_has_the_baseline_the_engine_began_and_how_the_learner_ended_it(
+        database: Database, sample_catalog: Catalog) -> None:
+    engine = Engine(database, sample_catalog, EngineSettings())
+
+    def say(user: str, text: str) -> list[Outbound]:
+        return engine.handle(Inbound(Platform.CONSOLE, user, user, text=text,
+                                     display_name=user), NOW)
+
+    for user in ("ann", "bob"):
+        say(user, "topics security")
+        assert isinstance(say(user, "lesson")[0], CheckIntro)
+    assert isinstance(say("bob", "skip check")[-1], LessonMessage)
+    rows = exported(Exporter(database, sample_catalog), "checks")
+    assert [(row["learner"], row["track"], row["check"], row["ended as"], row["right"],
+             row["questions"], row["ended"]) for row in rows] == [
+        ("ann", "Security basics", "baseline", "open", "0", "4", ""),
+        ("bob", "Security basics", "baseline", "skipped", "0", "4", "2026-03-20 12:00:00")]
