@@ -133,18 +133,17 @@ def write_graph(model: MPNet, path: Path, scales: dict[int, Any]) -> None:
     onnx.save(model_proto, str(path), save_as_external_data=True, location=path.name + ".data")
 
 
-class OnnxMPNet:
+class OnnxMPNet(MPNet):
     """all-mpnet-base-v2 with int8 weights on onnxruntime, one thread: texts in, unit
-    768-dimensional vectors out (as :class:`bench.mpnet_trial.MPNet`)."""
-
-    dimensions = WIDTH
+    768-dimensional vectors out (as :class:`bench.mpnet_trial.MPNet`, whose tokenizer,
+    embeddings and pooling it shares)."""
 
     def __init__(self, model: MPNet, folder: Path, calibration: Sequence[str],
                  alpha: float = ALPHA, quantize: bool = True) -> None:
         import onnxruntime
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        self.model = model
+        self.w, self.tokenizer = model.w, model.tokenizer
         folder.mkdir(parents=True, exist_ok=True)
         plain = folder / (f"mpnet-smooth{alpha}.onnx" if quantize else "mpnet.onnx")
         if not plain.exists():
@@ -160,29 +159,7 @@ class OnnxMPNet:
         self.session = onnxruntime.InferenceSession(str(chosen), options,
                                                     providers=["CPUExecutionProvider"])
 
-    def encode(self, texts: Sequence[str], batch: int = 8) -> Any:
-        tokens = [self.model.tokenizer.encode(text, MAX_TOKENS) for text in texts]
-        out = np.zeros((len(texts), WIDTH), dtype=np.float32)
-        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
-        for start in range(0, len(order), batch):
-            chosen = order[start:start + batch]
-            out[chosen] = self._forward([tokens[i] for i in chosen])
-        return out
-
     def _forward(self, rows: list[list[int]]) -> Any:
-        w = self.model.w
-        size, length = len(rows), max(len(row) for row in rows)
-        ids = np.ones((size, length), dtype=np.int64)  # <pad> is 1
-        mask = np.zeros((size, length), dtype=np.float32)
-        for number, row in enumerate(rows):
-            ids[number, :len(row)] = row
-            mask[number, :len(row)] = 1.0
-        positions = (np.cumsum(mask, axis=1) * mask).astype(np.int64) + 1
-        embedded = (w["embeddings.word_embeddings.weight"][ids]
-                    + w["embeddings.position_embeddings.weight"][positions]).astype(np.float32)
-        relative = w["encoder.relative_attention_bias.weight"][_buckets(length)]
-        bias = (relative.transpose(2, 0, 1)[None]
-                + ((1.0 - mask) * -1e4)[:, None, None, :]).astype(np.float32)
+        embedded, bias, mask = self._inputs(rows)
         hidden = self.session.run(None, {"embedded": embedded, "bias": bias})[0]
-        pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return self._pooled(hidden, mask)

@@ -101,7 +101,9 @@ class MPNet:
             out[chosen] = self._forward([tokens[i] for i in chosen])
         return out
 
-    def _forward(self, rows: list[list[int]]) -> Any:
+    def _inputs(self, rows: list[list[int]]) -> tuple[Any, Any, Any]:
+        """The encoder's inputs for a batch of token rows: the summed word and position
+        embeddings, the attention bias (relative positions, and padding), and the mask."""
         w = self.w
         size, length = len(rows), max(len(row) for row in rows)
         ids = np.ones((size, length), dtype=np.int64)  # <pad> is 1
@@ -110,13 +112,24 @@ class MPNet:
             ids[number, :len(row)] = row
             mask[number, :len(row)] = 1.0
         positions = (np.cumsum(mask, axis=1) * mask).astype(np.int64) + 1  # padding_idx 1
-        x = w["embeddings.word_embeddings.weight"][ids] + \
+        embedded = w["embeddings.word_embeddings.weight"][ids] + \
             w["embeddings.position_embeddings.weight"][positions]
-        x = _norm(x.reshape(-1, WIDTH), w["embeddings.LayerNorm.weight"],
-                  w["embeddings.LayerNorm.bias"])
-        head = WIDTH // HEADS
         relative = w["encoder.relative_attention_bias.weight"][_buckets(length)]  # q, k, heads
         bias = relative.transpose(2, 0, 1)[None] + ((1.0 - mask) * -1e4)[:, None, None, :]
+        return embedded.astype(np.float32), bias.astype(np.float32), mask
+
+    @staticmethod
+    def _pooled(hidden: Any, mask: Any) -> Any:
+        pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+    def _forward(self, rows: list[list[int]]) -> Any:
+        w = self.w
+        size, length = len(rows), max(len(row) for row in rows)
+        embedded, bias, mask = self._inputs(rows)
+        x = _norm(embedded.reshape(-1, WIDTH), w["embeddings.LayerNorm.weight"],
+                  w["embeddings.LayerNorm.bias"])
+        head = WIDTH // HEADS
         for layer in range(LAYERS):
             p = f"encoder.layer.{layer}."
             a = p + "attention.attn."
@@ -134,9 +147,7 @@ class MPNet:
             hidden = 0.5 * hidden * (1.0 + _erf(hidden / math.sqrt(2.0)))
             out = hidden @ w[p + "output.dense.weight"] + w[p + "output.dense.bias"]
             x = _norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
-        x = x.reshape(size, length, WIDTH)
-        pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
-        return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+        return self._pooled(x.reshape(size, length, WIDTH), mask)
 
 
 def speed(model: MPNet, minilm: Any) -> None:
