@@ -35,7 +35,7 @@ from bot.errors import MicrolearnError
 
 if TYPE_CHECKING:
     from bot.adapters.console import Prompt
-    from bot.config import LookupSettings
+    from bot.config import LookupSettings, Settings
 
 DEFAULT_LESSONS = "lessons"
 DEFAULT_DB = "sqlite:///microlearn.db"
@@ -81,6 +81,38 @@ def _config_here(config_file: str | None, url: str | None) -> str | None:
                    err=True)
         return "config.toml"
     return config_file
+
+
+def _learners_config(config_file: str | None, url: str | None) -> str | None:
+    """The config a command that shows learners' data reads, found as `run` finds it: the one
+    given, else ./config.toml when it exists, with or without --db. A --db given chooses only
+    the database: naming it must not drop the config's [dashboard] pseudonymous (a trainer who
+    promised learners pseudonymity would get their names by typing the database's URL)."""
+    if config_file is None and url is not None and Path("config.toml").is_file():
+        click.echo("reading config.toml for its settings ([dashboard] pseudonymous among "
+                   "them; the database is the one --db gives)", err=True)
+        return "config.toml"
+    return _config_here(config_file, url)
+
+
+def _learners_settings(config_file: str | None, url: str | None,
+                       pseudonymous: bool) -> tuple[Settings, str, str | None]:
+    """The settings, the database URL and the config file read (if any) of a command that
+    shows learners' data (see :func:`_learners_config`); ``pseudonymous`` (the --pseudonymous
+    flag) hides names whatever the config says. Says once on stderr when names are shown
+    because no config was read."""
+    from bot.config import Settings, load
+
+    config_file = _learners_config(config_file, url)
+    settings = load(config_file) if config_file else Settings()
+    url = url or (settings.storage.url if config_file else DEFAULT_DB)
+    if pseudonymous and not settings.dashboard.pseudonymous:
+        settings = settings.model_copy(update={"dashboard": settings.dashboard.model_copy(
+            update={"pseudonymous": True})})
+    if config_file is None and not settings.dashboard.pseudonymous:
+        click.echo("showing learners' names: no config with pseudonymous found; pass "
+                   "--config or --pseudonymous", err=True)
+    return settings, url, config_file
 
 
 def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False) -> Catalog:
@@ -782,7 +814,8 @@ def run(context: click.Context, config_file: str) -> None:
 @main.command("dashboard")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read [storage], [lessons], [server] and [dashboard] from this file "
-                   "(default: ./config.toml when it exists and no --db is given).")
+                   "(default: ./config.toml when it exists; --db overrides only its "
+                   "[storage] url).")
 @click.option("--db", "url", default=None, help="Database URL (default: the config's, or "
               f"{DEFAULT_DB}).")
 @click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
@@ -790,18 +823,17 @@ def run(context: click.Context, config_file: str) -> None:
 @click.option("--host", default=None, help="Listen on this address (default: [server] host).")
 @click.option("--port", default=None, type=click.IntRange(0, 65535),
               help="Listen on this port, 0-65535; 0: a free one (default: [server] port).")
+@click.option("--pseudonymous", is_flag=True, default=False,
+              help="Show 'learner #ID' instead of names, whatever the config says.")
 def dashboard(config_file: str | None, url: str | None, folder: str | None, host: str | None,
-              port: int | None) -> None:
+              port: int | None, pseudonymous: bool) -> None:
     """The trainer dashboard alone, until Ctrl-C; prints a one-time sign-in link."""
     import asyncio
 
-    from bot.config import Settings, load
     from bot.dashboard.serve import DashboardServer
 
-    config_file = _config_here(config_file, url)
     try:
-        settings = load(config_file) if config_file else Settings()
-        url = url or (settings.storage.url if config_file else DEFAULT_DB)
+        settings, url, config_file = _learners_settings(config_file, url, pseudonymous)
         _existing_database(url, "give the URL of the bot's database (or of a cohort made by "
                                 "'microlearn simulate') with --db, or its config with --config")
         server = DashboardServer(
@@ -1077,7 +1109,8 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
               f"{DEFAULT_DB}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
               help="Read [storage], [lessons] and [dashboard] (pseudonymous) from this file "
-                   "(default: ./config.toml when it exists and no --db is given).")
+                   "(default: ./config.toml when it exists; --db overrides only its "
+                   "[storage] url).")
 @click.option("--lessons", "folder", default=None,
               type=click.Path(file_okay=False, exists=True),  # named: a typo is no fallback
               help="Lesson folder, for titles and question texts (default: the config's, or "
@@ -1089,21 +1122,18 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
               help="Only records from this UTC day on (YYYY-MM-DD).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True),
               default="-", show_default=True, help="Write here ('-': standard output).")
+@click.option("--pseudonymous", is_flag=True, default=False,
+              help="Write 'learner #ID' instead of names, whatever the config says.")
 def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
-           since: datetime | None, out_file: str) -> None:
-    """Stream stored records (answers, progress, learners, flags, ratings, knowledge checks)
-    as CSV or JSON Lines, row by row: a year of a large cohort is never held in memory."""
-    from bot.config import Settings, load
+           since: datetime | None, out_file: str, pseudonymous: bool) -> None:
+    """Stream stored records (answers, progress, learners, flags, ratings, knowledge
+    checks) as CSV or JSON Lines, row by row: a year of a large cohort is never held in memory."""
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output
     from storage import Database
 
-    if url is not None and config_file is not None:
-        raise click.UsageError("give either --db or --config, not both")
-    config_file = _config_here(config_file, url)
     try:
-        settings = load(config_file) if config_file else Settings()
-        url = url or (settings.storage.url if config_file else DEFAULT_DB)
+        settings, url, _ = _learners_settings(config_file, url, pseudonymous)
         _existing_database(url, "give the URL of the bot's database with --db, or its config "
                                 "with --config")
         exporter = Exporter(Database(url),

@@ -859,3 +859,45 @@ def test_show_prints_a_link_to_a_lesson_as_learners_see_it_and_lists_links_as_wr
         "  gone.md -> no lesson in service: Slack and Telegram show its words alone, the "
         "console its path ('lessons check' says why)",
         f"  passwords.md -> 'Strong passwords': its words, then {hint}"]
+
+
+def test_dashboard_given_db_beside_a_pseudonymous_config_shows_no_names(tmp_path: Path) -> None:
+    # --db had made `dashboard` skip ./config.toml: its learners page listed real names.
+    import http.cookiejar
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    made = run("simulate", "--db", url, "--learners", "2", "--days", "3", "--start",
+               "2026-03-02", "--lessons", str(SAMPLE))
+    assert made.returncode == 0, made.stderr
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "config.toml").write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/other.db"\n[dashboard]\npseudonymous = true\n',
+        encoding="utf-8")
+    for folder, names_shown in ((here, False), (tmp_path, True)):
+        served = subprocess.Popen(
+            [sys.executable, "-m", "bot", "dashboard", "--db", url, "--port", "0",
+             "--lessons", str(SAMPLE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=folder, env={**os.environ, "PYTHONPATH": str(root)})
+        try:
+            assert served.stdout is not None and served.stderr is not None
+            link = [served.stdout.readline() for _ in range(3)][2].strip()
+            jar = http.cookiejar.CookieJar()
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+            base = link.split("/dashboard/")[0]
+            opener.open(urllib.request.Request(
+                link.split("?")[0], data=link.split("?")[1].encode(),
+                headers={"Origin": base}), timeout=10).read()
+            with opener.open(f"{base}/dashboard/learners.json?from=2026-03-01&to=2026-03-06",
+                             timeout=10) as page:
+                text = page.read().decode()
+            assert ("learner #" in text) is not names_shown, text[:300]
+        finally:
+            served.send_signal(signal.SIGTERM)
+            assert served.wait(20) == 0
+        said = served.stderr.read()
+        assert ("reading config.toml" in said) is not names_shown
+        assert said.count("showing learners' names: no config with pseudonymous found") == \
+            (1 if names_shown else 0)

@@ -427,3 +427,68 @@ def test_checks_export_has_the_baseline_the_engine_began_and_how_the_learner_end
              row["questions"], row["ended"]) for row in rows] == [
         ("ann", "Security basics", "baseline", "open", "0", "4", ""),
         ("bob", "Security basics", "baseline", "skipped", "0", "4", "2026-03-20 12:00:00")]
+
+
+def _named_cohort(tmp_path: Path) -> str:
+    """A SQLite file of two simulated learners (with names), and its URL."""
+    url = f"sqlite:///{tmp_path / 'cohort.db'}"
+    database = Database(url)
+    from storage import upgrade
+    upgrade(database)
+    Simulation(Engine(database, _catalog(), EngineSettings(quiz_questions=3)), seed=5) \
+        .run(2, 3, START)
+    database.dispose()
+    return url
+
+
+def test_db_given_beside_a_pseudonymous_config_keeps_names_hidden(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --db had made the command skip ./config.toml, and real names came out without a word.
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    url = _named_cohort(tmp_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "config.toml").write_text(
+        f'[lessons]\ndir = "{SAMPLE}"\n[storage]\nurl = "sqlite:///{tmp_path}/other.db"\n'
+        "[dashboard]\npseudonymous = true\n", encoding="utf-8")
+    monkeypatch.chdir(here)
+    runner = CliRunner()
+    result = runner.invoke(main, ["export", "learners", "--db", url])
+    assert result.exit_code == 0, result.output
+    learners = [row["learner"] for row in csv.DictReader(io.StringIO(result.stdout[1:]))]
+    assert len(learners) == 2 and all(name.startswith("learner #") for name in learners)
+    assert "reading config.toml" in result.stderr
+    assert "showing learners' names" not in result.stderr
+    # --config and --db together: the config's settings, --db's database.
+    monkeypatch.chdir(tmp_path)
+    both = runner.invoke(main, ["export", "answers", "--db", url,
+                                "--config", str(here / "config.toml")])
+    assert both.exit_code == 0, both.output
+    rows = list(csv.DictReader(io.StringIO(both.stdout[1:])))
+    assert rows and all(row["learner"].startswith("learner #") for row in rows)
+
+
+def test_names_shown_without_a_config_are_said_once_and_pseudonymous_hides_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    url = _named_cohort(tmp_path)
+    monkeypatch.chdir(tmp_path)  # no config.toml here
+    runner = CliRunner()
+    named = runner.invoke(main, ["export", "learners", "--db", url, "--lessons", str(SAMPLE)])
+    assert named.exit_code == 0, named.output
+    learners = [row["learner"] for row in csv.DictReader(io.StringIO(named.stdout[1:]))]
+    assert not any(name.startswith("learner #") for name in learners)
+    assert named.stderr.count("showing learners' names: no config with pseudonymous found; "
+                              "pass --config or --pseudonymous") == 1
+    hidden = runner.invoke(main, ["export", "learners", "--db", url, "--lessons", str(SAMPLE),
+                                  "--pseudonymous"])
+    assert hidden.exit_code == 0, hidden.output
+    learners = [row["learner"] for row in csv.DictReader(io.StringIO(hidden.stdout[1:]))]
+    assert all(name.startswith("learner #") for name in learners)
+    assert "showing learners' names" not in hidden.stderr
