@@ -683,3 +683,36 @@ def test_a_lesson_of_the_track_found_by_a_question_and_added_to_the_reviews_stil
     assert out[0] == CheckIntro("Safe", 4, "pre")
     with engine.store.unit() as unit:
         assert unit.checks.get(learner_of(engine).id, "safe", "pre") is not None
+
+
+def test_mydata_gives_a_checks_questions_in_words_with_right_or_wrong(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    # The learner's copy named questions by keys ('c8b08b3a00b3') and the check as "1100".
+    import json
+
+    from bot.messages import MyData
+
+    baseline(say, MON, known=2)
+    (lessons / "safe" / "three.md").unlink()  # a lesson taken out of the library since
+    engine.catalog.refresh()
+    [reply] = say("mydata", at=MON)
+    assert isinstance(reply, MyData)
+    tables = json.loads(reply.content)["tables"]
+    [check] = tables["track_check"]
+    assert check["results"] == "1100"  # the stored fields stay, for scripts
+    words = check["questions_in_words"]
+    assert [item["result"] for item in words] == ["right", "right", "wrong or not known",
+                                                  "wrong or not known"]
+    asked = dict(zip(check["questions"].splitlines(), words, strict=True))
+    for line, item in asked.items():
+        lesson_id, _, _ = line.partition("\t")
+        if lesson_id == "safe/three":
+            assert item["lesson"] == item["question"] == "no longer in the library"
+        else:
+            assert item["lesson"] == {"safe/one": "One", "safe/two": "Two"}[lesson_id]
+            assert item["question"].endswith("?") and item["question"].split()[0] in (
+                "Apple", "Banana")
+    for answer in tables.get("answer", []) + tables.get("ask", []):
+        assert answer["lesson_title"] in ("One", "Two", "Three", "no longer in the library")
+        if "question_key" in answer:
+            assert answer["question_text"]

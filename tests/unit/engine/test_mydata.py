@@ -89,3 +89,18 @@ def test_the_file_is_named_by_the_learners_own_date(say: Say) -> None:
     say("timezone Los Angeles", at=MONDAY)
     [reply] = say("mydata", at=MONDAY.replace(hour=3) + timedelta(days=1))
     assert isinstance(reply, MyData) and reply.filename == "microlearn-my-data-2026-03-02.json"
+
+
+def test_mydata_puts_the_lesson_title_and_question_words_beside_their_ids(say: Say) -> None:
+    # The file named questions by their keys alone: the learner could not read it.
+    read_lesson(say, MONDAY)
+    tuesday = MONDAY + timedelta(days=1, hours=6)
+    assert say("quiz", at=tuesday)
+    say("2", at=tuesday)
+    tables = my_data(say)["tables"]
+    assert isinstance(tables, dict)
+    [answer] = tables["answer"]
+    assert (answer["lesson_id"], answer["lesson_title"]) == ("basics/one", "One")
+    assert answer["question_text"] == "Question one?"
+    assert answer["question_key"]  # the stored key stays beside its words
+    assert all(row["lesson_title"] == "One" for row in tables["lesson_progress"])
