@@ -72,7 +72,7 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
     config = settings.dashboard
     dashboard = Dashboard(database, catalog, DashboardSettings(
         pseudonymous=config.pseudonymous, idle_days=config.idle_days,
-        overdue_reviews=config.overdue_reviews))
+        overdue_reviews=config.overdue_reviews, timezone=config.timezone))
     return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
                                           settings.bot.trainers), clock.now,
                         secure_cookie=config.public_url.startswith("https://"),

@@ -825,15 +825,26 @@ def run(context: click.Context, config_file: str) -> None:
               help="Listen on this port, 0-65535; 0: a free one (default: [server] port).")
 @click.option("--pseudonymous", is_flag=True, default=False,
               help="Show 'learner #ID' instead of names, whatever the config says.")
+@click.option("--timezone", "zone", default=None,
+              help="The trainer's time zone, like Pacific/Auckland, for the days, 'today' and "
+                   "the times shown (default: the config's [dashboard] timezone, else UTC).")
 def dashboard(config_file: str | None, url: str | None, folder: str | None, host: str | None,
-              port: int | None, pseudonymous: bool) -> None:
+              port: int | None, pseudonymous: bool, zone: str | None) -> None:
     """The trainer dashboard alone, until Ctrl-C; prints a one-time sign-in link."""
     import asyncio
 
     from bot.dashboard.serve import DashboardServer
+    from bot.engine import calendar
 
     try:
         settings, url, config_file = _learners_settings(config_file, url, pseudonymous)
+        if zone is not None:
+            try:
+                zone = calendar.zone(zone).key
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--timezone") from exc
+            settings = settings.model_copy(update={"dashboard": settings.dashboard.model_copy(
+                update={"timezone": zone})})
         _existing_database(url, "give the URL of the bot's database (or of a cohort made by "
                                 "'microlearn simulate') with --db, or its config with --config")
         server = DashboardServer(

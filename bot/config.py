@@ -208,6 +208,9 @@ class DashboardConfig(_Section):
     """No action for this many of the learner's own workdays puts them at risk."""
     overdue_reviews: int = Field(default=10, ge=1, le=1000)
     """This many reviews overdue puts a learner at risk."""
+    timezone: Annotated[str, AfterValidator(_zone)] = "UTC"
+    """The trainer's time zone (IANA, like "Pacific/Auckland"): the dashboard's days, its
+    default range's "today" and every time it shows or writes."""
 
 
 def _http_url(value: str) -> str:

@@ -8,7 +8,7 @@ is :mod:`bot.dashboard.figures`' job. Days are UTC days.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
@@ -410,6 +410,17 @@ class Reports:
         rows = self.session.execute(
             select(day, func.count(distinct(actions.c.learner_id))).group_by(day).order_by(day))
         return [(date.fromisoformat(str(when)), int(count)) for when, count in rows]
+
+    def daily_active_in(self, scope: Scope, zone: tzinfo) -> list[tuple[date, int]]:
+        """:meth:`daily_active` by the days of ``zone`` (give a scope from its midnights).
+        The daily aggregates are kept per UTC day, so this reads the actions themselves."""
+        actions = self.actions(scope)
+        days: dict[date, set[int]] = {}
+        for learner_id, at in self.session.execute(
+                select(actions.c.learner_id, actions.c.at).distinct()):
+            moment = at if at.tzinfo else at.replace(tzinfo=UTC)
+            days.setdefault(moment.astimezone(zone).date(), set()).add(int(learner_id))
+        return sorted((day, len(learners)) for day, learners in days.items())
 
     def _days(self, scope: Scope, table: Any = None) -> list[ColumnElement[bool]]:
         """The daily aggregates' rows of a scope (its UTC days, its platform)."""

@@ -11,7 +11,8 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC as _UTC
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from bot.content.catalog import Catalog
 from bot.content.markdown import plain_text
@@ -163,6 +164,35 @@ class DashboardSettings:
     """No action for this many of the learner's own workdays puts them at risk."""
     overdue_reviews: int = 10
     """This many reviews overdue by more than two days puts a learner at risk."""
+    timezone: str = "UTC"
+    """The trainer's zone: the daily-active chart's days, "today", and every time shown or
+    written (with its offset in CSV and JSON)."""
+
+    @property
+    def zone(self) -> tzinfo:
+        return _UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
+
+
+class Stamp(str):
+    """A time as a page shows it ("2026-11-30 20:00", in the dashboard's zone), keeping the
+    moment itself for CSV and JSON, which write it in ISO 8601 with its offset."""
+
+    moment: datetime | None = None
+
+    @classmethod
+    def of(cls, moment: datetime | None, zone: tzinfo) -> Stamp:
+        if moment is None:
+            return cls("")
+        local = _utc(moment).astimezone(zone)
+        stamp = cls(local.strftime("%Y-%m-%d %H:%M"))
+        stamp.moment = local
+        return stamp
+
+    @property
+    def iso(self) -> str:
+        """The moment in ISO 8601 with its offset ("2026-12-01T09:00:00+13:00"); empty for
+        none."""
+        return self.moment.isoformat() if self.moment is not None else ""
 
 
 PAGES = ("overview", "tracks", "gain", "questions", "retention", "learners", "lessons",
@@ -230,6 +260,10 @@ class Dashboard:
                                  datetime.min.time()).replace(tzinfo=_UTC)
         return Scope(since, until, filters.platform, lessons)
 
+    def stamp(self, moment: datetime | None) -> Stamp:
+        """A time as the dashboard says it: in its zone."""
+        return Stamp.of(moment, self.settings.zone)
+
     def name(self, learner_id: int, display_name: str) -> str:
         if self.settings.pseudonymous or not display_name:
             return f"learner #{learner_id}"
@@ -295,7 +329,13 @@ class Dashboard:
         counts = reports.learner_counts(scope)
         activity = reports.activity(scope)
         days = _days(filters.since, filters.until)
-        active = dict(reports.daily_active(scope))
+        if self.settings.timezone == "UTC":
+            active = dict(reports.daily_active(scope))
+        else:  # the zone's days, from its midnights
+            zone = self.settings.zone
+            active = dict(reports.daily_active_in(replace(
+                scope, since=_midnight(filters.since, zone),
+                until=_midnight(filters.until + timedelta(days=1), zone)), zone))
         daily = Chart("daily-active", "Learners active each day", "line",
                       tuple(day.isoformat() for day in days),
                       (Series("learners who read or answered",
@@ -536,8 +576,8 @@ class Dashboard:
             "What the learners would still know today: for each question a learner has met, "
             "FSRS's forgetting curve gives the chance they recall it now (a question never asked "
             "holds the memory its lesson gave). \"Now\" is as of "
-            f"{_stamp(as_of)[-5:]} UTC: it is computed at most every five minutes. The trend is "
-            "kept once a day.",
+            f"{self.stamp(as_of)[-5:]} {self.settings.timezone}: it is computed at most every "
+            "five minutes. The trend is kept once a day.",
             "The date range sets the trend's days only: \"now\" is today, for every card, "
             "whenever it was met.",))
 
@@ -603,7 +643,7 @@ class Dashboard:
             "learner", "platform", "last action", "reviews overdue", "streak", "longest streak",
             "points", "at risk because"),
             tuple((self.name(row.learner_id, row.display_name), row.platform,
-                   _stamp(row.last_action), row.overdue, figures.learner_streak(row, now),
+                   self.stamp(row.last_action), row.overdue, figures.learner_streak(row, now),
                    row.longest, row.points,
                    ", ".join(risky[row.learner_id].reasons) if row.learner_id in risky else "")
                   for row in ordered),
@@ -650,7 +690,7 @@ class Dashboard:
             Figure.count("points", row.points),
             Figure("streak", f"{figures.learner_streak(row, now)} (longest {row.longest})",
                    figures.learner_streak(row, now)),
-            Figure("last action", _stamp(row.last_action) or "never"),
+            Figure("last action", self.stamp(row.last_action) or "never"),
             Figure.part("accuracy, last 50 answers", right, len(answers)),
             Figure.count("reviews overdue", row.overdue),
         ), (), (
@@ -659,9 +699,9 @@ class Dashboard:
                 "track", "before", "after", "normalised gain"), checked),
             Table("lessons", "Lessons", ("lesson", "how", "delivered", "read"), tuple(
                 (self.catalog.get(lesson).title if self.catalog.get(lesson) else lesson,  # type: ignore[union-attr]
-                 via, _stamp(at), _stamp(read_at)) for lesson, via, at, read_at in lessons)),
+                 via, self.stamp(at), self.stamp(read_at)) for lesson, via, at, read_at in lessons)),
             Table("answers", "Recent answers", ("when", "question", "right"), tuple(
-                (_stamp(at), ": ".join(self.question_text(lesson, key)[:2]),
+                (self.stamp(at), ": ".join(self.question_text(lesson, key)[:2]),
                  "yes" if correct else "no") for at, lesson, key, correct in answers)),
         ), ("One learner as of now, over everything they did: the other pages' dates, "
             "platform and track do not apply here.",
@@ -693,7 +733,7 @@ class Dashboard:
                   for row in rows))
         misses = Table("unanswered", "Questions the library could not answer (what to write "
                        "next)", ("words", "times asked", "last asked"),
-                       tuple((words, times, _stamp(last))
+                       tuple((words, times, self.stamp(last))
                              for words, times, last in reports.misses(scope)), shown=LISTED)
         return Page("lessons", "Lessons", (
             Figure.count("lessons in the track" if scope.lessons is not None
@@ -803,13 +843,13 @@ class Dashboard:
                        Series("not useful", tuple(down for _, _, down, _ in shown), BAD)))
         comments = Table("comments", "Their words on lessons (the latest 200)", (
             "when", "learner", "lesson", "rated", "words"),
-            tuple((_stamp(at), self.name(learner, name), title(lesson),
+            tuple((self.stamp(at), self.name(learner, name), title(lesson),
                    "useful" if useful else "not useful", words)
                   for at, learner, name, lesson, useful, words in reports.comments(scope, 200)))
         written = reports.reflections(scope, 200)
         reflections = Table("reflections", "Reflections (the latest 200)", (
             "when", "learner", "lesson", "question", "answer"),
-            tuple((_stamp(at), self.name(learner, name), title(lesson), prompt, answer)
+            tuple((self.stamp(at), self.name(learner, name), title(lesson), prompt, answer)
                   for at, learner, name, lesson, prompt, answer in written))
         up = sum(row[1] for row in rated)
         down = sum(row[2] for row in rated)
@@ -839,10 +879,10 @@ def _weeks(first: date, last: date) -> list[date]:
     return [start + timedelta(weeks=n) for n in range((last - start).days // 7 + 1)]
 
 
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    """The start of ``day`` in ``zone``, in UTC."""
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(_UTC)
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=_UTC)
-
-
-def _stamp(moment: datetime | None) -> str:
-    return "" if moment is None else _utc(moment).strftime("%Y-%m-%d %H:%M")
-

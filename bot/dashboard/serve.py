@@ -40,7 +40,7 @@ class DashboardServer:
         self._public_url = public_url.rstrip("/") if public_url else None
         dashboard = Dashboard(self.database, catalog, DashboardSettings(
             pseudonymous=config.pseudonymous, idle_days=config.idle_days,
-            overdue_reviews=config.overdue_reviews))
+            overdue_reviews=config.overdue_reviews, timezone=config.timezone))
         self.web = DashboardWeb(dashboard, self.signin, self.now,
                                 secure_cookie=bool(public_url and public_url.startswith("https")),
                                 public_url=public_url)

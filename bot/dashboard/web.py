@@ -25,7 +25,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.adapters.base import Route
 from bot.content.model import track_title
-from bot.dashboard.pages import PAGES, Dashboard, Filters, Page, Share
+from bot.dashboard.pages import PAGES, Dashboard, Filters, Page, Share, Stamp
 from bot.dashboard.signin import COOKIE, SESSION_HOURS, Refusal, Refused, SignIn
 from bot.messages import Platform
 
@@ -239,7 +239,7 @@ class DashboardWeb:
         page, filters = built
         html = self.templates.get_template("page.html").render(
             page=page, filters=filters, pages=TITLES, query=request.query_string,
-            platforms=PLATFORMS,
+            platforms=PLATFORMS, zone=self.dashboard.settings.timezone,
             tracks=[(track, track_title(track)) for track in sorted(self.dashboard.catalog
                                                                     .tracks())],
             base=f"{PREFIX}/learners/{request.match_info['learner']}"
@@ -256,11 +256,12 @@ class DashboardWeb:
                 "filters": {"from": filters.since.isoformat(), "to": filters.until.isoformat(),
                             "platform": filters.platform, "track": filters.track}
                 if page.filtered else None,
-                "figures": [asdict(figure) for figure in page.figures],
+                "figures": [{**asdict(figure), "value": _written(figure.value)}
+                            for figure in page.figures],
                 "charts": [asdict(chart) for chart in page.charts],
                 "tables": [{"key": table.key, "title": table.title,
-                            "columns": list(table.columns), "rows": [list(row) for row
-                                                                     in table.rows]}
+                            "columns": list(table.columns),
+                            "rows": [[_written(cell) for cell in row] for row in table.rows]}
                            for table in page.tables]}
         return web.json_response(body, headers=_HEADERS)
 
@@ -289,7 +290,7 @@ class DashboardWeb:
     def filters(self, request: web.Request) -> Filters:
         """The filters in the address: ``from``, ``to`` (YYYY-MM-DD), ``platform``,
         ``track``; the last 30 days of every platform and track by default."""
-        today = self.now().date()
+        today = self.now().astimezone(self.dashboard.settings.zone).date()  # the trainer's
         # Days to come hold nothing yet: drawn, they look like activity falling to zero.
         until = min(_date(request.query.get("to"), "to", today), today)
         if request.query.get("from") and _date(request.query.get("from"), "from", today) > today:
@@ -419,8 +420,16 @@ def csv_name(page: str, table: str, filters: Filters | None, learner: str | None
                     for part in parts) + ".csv"
 
 
+def _written(cell: Any) -> Any:
+    """A cell as CSV and JSON write it: a time in ISO 8601 with its offset, as the export's
+    JSON Lines write times; anything else as it is."""
+    return cell.iso if isinstance(cell, Stamp) and cell.moment is not None else cell
+
+
 def _csv_cell(cell: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe;
+    a time is written with its offset."""
+    cell = _written(cell)
     if isinstance(cell, str) and cell.lstrip(" \n")[:1] in ("=", "+", "-", "@", "\t", "\r",
                                                            ";"):
         return "'" + cell

@@ -72,6 +72,8 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
         ("[schedule]\nworker_timeout_secnds = 40",
          "schedule.worker_timeout_secnds: unknown key; did you mean 'worker_timeout_seconds'?"),
         ("[server]\nport = 70000", "server.port: 70000 is too large; write at most 65535"),
+        ('[dashboard]\ntimezone = "Auckland/NZ"', "dashboard.timezone: 'Auckland/NZ' is not a "
+                                                 "time zone I know; write it like Europe/Berlin"),
         ('[telegram]\nquiz_style = "quiz"',
          "telegram.quiz_style: 'quiz' is not a choice here; write 'buttons' or 'poll'"),
         ('[server]\nenabled = false\n[telegram]\nenabled = true\nmode = "webhook"\n'

@@ -602,3 +602,90 @@ async def test_cards_and_tables_show_a_share_alike_with_its_count(client: Client
     assert body["tables"][0]["rows"][0][-1] == 0.67
     accuracy = next(figure for figure in body["figures"] if figure["label"] == "accuracy")
     assert accuracy == {"label": "accuracy", "value": "67% (2 of 3)", "number": 0.6667}
+
+
+AUCKLAND_NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)  # Wednesday 2 December, 01:00 in Auckland
+
+
+async def _zoned_client(database: Database, catalog: Catalog,
+                        timezone: str) -> tuple[TestClient, int]:
+    """The dashboard in ``timezone`` over one Auckland learner who acted on Monday 30
+    November and Tuesday 1 December, local time, near both midnights."""
+    from bot.dashboard.pages import DashboardSettings
+
+    lesson = next(lesson for lesson in catalog.lessons() if lesson.questions)
+    key = lesson.questions[0].key
+    with database.unit() as unit:
+        learner, _ = unit.learners.enrol("console", "kiri", datetime(2026, 11, 29, tzinfo=UTC),
+                                         LearnerChange(display_name="Kiri"))
+        unit.progress.delivered(learner.id, lesson.id, datetime(2026, 11, 29, 19, 40, tzinfo=UTC))
+        # Monday 08:50, Tuesday 00:10 and Tuesday 23:50 in Auckland (UTC+13): in UTC, Sunday,
+        # Monday and Tuesday.
+        unit.progress.read(learner.id, lesson.id, datetime(2026, 11, 29, 19, 50, tzinfo=UTC))
+        for number, at in enumerate((datetime(2026, 11, 30, 11, 10, tzinfo=UTC),
+                                     datetime(2026, 12, 1, 10, 50, tzinfo=UTC))):
+            unit.answers.record(learner.id, lesson.id, key, (0,), True, at, f"kiri:{number}")
+    signin = SignIn(database)
+    web = DashboardWeb(Dashboard(database, catalog, DashboardSettings(timezone=timezone)),
+                       signin, lambda: AUCKLAND_NOW)
+    server = WebServer("127.0.0.1", 0, web.routes(), lambda: _ok())
+    client = TestClient(TestServer(server.app))
+    await client.start_server()
+    client.session.cookie_jar.update_cookies({COOKIE: signin.start("slack:UT", AUCKLAND_NOW)})
+    return client, learner.id
+
+
+async def test_days_are_the_trainers_when_a_timezone_is_set(
+        database: Database, sample_catalog: Catalog) -> None:
+    # Days were UTC days only: an Auckland learner active Monday and Tuesday showed active on
+    # Sunday, Monday and Tuesday, and times were written with no zone.
+    client, learner = await _zoned_client(database, sample_catalog, "Pacific/Auckland")
+    try:
+        daily = await client.get("/dashboard/overview/daily-active.csv?from=2026-11-27")
+        assert daily.status == 200
+        rows = list(csv.reader(io.StringIO((await daily.text()).lstrip("\ufeff"))))
+        active = {day: count for day, count in rows[1:] if count != "0"}
+        assert active == {"2026-11-30": "1", "2026-12-01": "1"}
+        # Today is Wednesday the 2nd in Auckland (still the 1st in UTC): the range ends there.
+        overview = await (await client.get("/dashboard/overview.json?from=2026-12-02")).json()
+        assert overview["filters"]["to"] == "2026-12-02"
+        # Every time written has its offset, as the export's JSON Lines have theirs.
+        page = await (await client.get(f"/dashboard/learners/{learner}.json")).json()
+        [answers] = [table for table in page["tables"] if table["key"] == "answers"]
+        assert {row[0] for row in answers["rows"]} == {"2026-12-01T00:10:00+13:00",
+                                                       "2026-12-01T23:50:00+13:00"}
+        written = await (await client.get(f"/dashboard/learners/{learner}/lessons.csv")).text()
+        assert "2026-11-30T08:40:00+13:00" in written and "2026-11-30T08:50:00+13:00" in written
+        shown = await (await client.get(f"/dashboard/learners/{learner}")).text()
+        assert "2026-11-30 08:50" in shown and "Days and times in Pacific/Auckland" in shown
+    finally:
+        await client.close()
+
+
+async def test_without_a_timezone_days_are_utc_and_times_say_so(
+        database: Database, sample_catalog: Catalog) -> None:
+    client, learner = await _zoned_client(database, sample_catalog, "UTC")
+    try:
+        daily = await client.get("/dashboard/overview/daily-active.csv?from=2026-11-27")
+        rows = list(csv.reader(io.StringIO((await daily.text()).lstrip("\ufeff"))))
+        assert {day for day, count in rows[1:] if count != "0"} == {
+            "2026-11-29", "2026-11-30", "2026-12-01"}
+        assert (await client.get("/dashboard/overview.json?from=2026-12-02")).status == 400
+        page = await (await client.get(f"/dashboard/learners/{learner}.json")).json()
+        [answers] = [table for table in page["tables"] if table["key"] == "answers"]
+        assert "2026-12-01T10:50:00+00:00" in {row[0] for row in answers["rows"]}
+    finally:
+        await client.close()
+
+
+def test_a_timezone_not_known_is_refused_with_the_option_named(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    result = CliRunner().invoke(main, ["dashboard", "--db", f"sqlite:///{tmp_path / 'x.db'}",
+                                       "--pseudonymous", "--timezone", "Auckland/NZ"])
+    assert result.exit_code == 2
+    assert "--timezone" in result.output and "'Auckland/NZ' is not a time zone I know" in \
+        result.output
+    assert not (tmp_path / "x.db").exists()
