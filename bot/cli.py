@@ -269,6 +269,17 @@ def _configured_folder(configured: tuple[str, str]) -> str:
     return folder
 
 
+def _configured_holding(path: Path, config_file: str | None) -> tuple[str, str] | None:
+    """The config's lesson folder and where it is set (see :func:`_configured_lessons`) when
+    it is there and holds the lesson file ``path``, else None: a file elsewhere is read with
+    its own folder, as before the config was read."""
+    configured = _configured_lessons(config_file)
+    if configured is None or not Path(configured[0]).is_dir() or \
+            not _inside(path, Path(configured[0])):
+        return None
+    return configured
+
+
 def _chosen_lessons(folder: str | None, config_file: str | None) -> tuple[str, str | None]:
     """The lesson folder a command reads, as every command finds it: ``folder`` given, else the
     config's ``[lessons] dir`` (of ``config_file``, else of ./config.toml, as `run` reads it;
@@ -305,16 +316,13 @@ def lessons_check(folder: str | None, lessons_dir: str | None, config_file: str 
     """
     # The order: a FOLDER or --lessons given, then the config's [lessons] dir, then the
     # defaults (for a file, the config's folder only when it holds the file).
-    explicit = folder is not None or lessons_dir is not None
-    configured = _configured_lessons(config_file) if lessons_dir is None and (
-        folder is None or Path(folder).is_file()) else None
     if folder is not None and Path(folder).is_file():
-        sys.exit(_check_file(Path(folder), lessons_dir, configured))
+        sys.exit(_check_file(Path(folder), lessons_dir, None if lessons_dir is not None
+                             else _configured_holding(Path(folder), config_file)))
     if folder is not None and lessons_dir is not None and \
             Path(folder).resolve() != Path(lessons_dir).resolve():
         raise click.UsageError(f"give the folder once: '{folder}' or --lessons {lessons_dir}")
-    folder = folder or lessons_dir or (
-        _configured_folder(configured) if configured and not explicit else DEFAULT_LESSONS)
+    folder, where = _chosen_lessons(folder or lessons_dir, config_file)
     catalog = _load(folder, drafts=True)
     problems = catalog.problems()
     for problem in problems:
@@ -325,8 +333,8 @@ def lessons_check(folder: str | None, lessons_dir: str | None, config_file: str 
         shown = ", ".join(aside[:5]) + (f" and {len(aside) - 5} more" if len(aside) > 5 else "")
         click.echo(f"note: {_count(len(aside), 'file')} left out, as names starting with '_' "
                    f"(or in such a folder) are not lessons: {shown}; rename to serve them")
-    if configured and not explicit:
-        click.echo(f"note: checked the lesson folder {folder} ({configured[1]}); give a FOLDER "
+    if where is not None:
+        click.echo(f"note: checked the lesson folder {folder} ({where}); give a FOLDER "
                    "or --lessons DIR to choose another")
     click.echo(_summary(catalog))
     sys.exit(1 if any(p.is_error for p in problems) else 0)
@@ -356,8 +364,8 @@ def _lesson_folder(path: Path, given: str | None) -> Path:
 def _check_file(path: Path, given: str | None = None,
                 configured: tuple[str, str] | None = None) -> int:
     """Check one lesson file as the check of its lesson folder does (its links and the errors
-    between it and the other files included), saying only what is on it. A folder the config
-    names (``configured``: its dir and where it is set) is taken when it holds the file."""
+    between it and the other files included), saying only what is on it. ``configured``: the
+    config's folder that holds the file and where it is set (:func:`_configured_holding`)."""
     if given is not None and not Path(given).is_dir():
         raise click.BadParameter(f"no folder at {given}", param_hint="--lessons")
     if given is not None and not _inside(path, Path(given)):
@@ -366,8 +374,7 @@ def _check_file(path: Path, given: str | None = None,
     if is_ignored_name(path.name) or not path.name.lower().endswith(LESSON_SUFFIXES):
         return _check_alone(path)
     source = ""
-    if given is None and configured is not None and Path(configured[0]).is_dir() and \
-            _inside(path, Path(configured[0])):
+    if given is None and configured is not None:
         root, source = Path(configured[0]), f" ({configured[1]})"
     else:
         root = _lesson_folder(path, given)
@@ -432,9 +439,8 @@ def lessons_show(lesson_id: str, folder: str | None, config_file: str | None) ->
     where = None
     if folder is None and given.is_file():
         # As `lessons check FILE`: the config's folder only when it is there and holds the file.
-        configured = _configured_lessons(config_file)
-        if configured is not None and Path(configured[0]).is_dir() and \
-                _inside(given, Path(configured[0])):
+        configured = _configured_holding(given, config_file)
+        if configured is not None:
             folder, where = configured
     if folder is None:
         folder, where = _chosen_lessons(folder, config_file)
@@ -703,16 +709,13 @@ def demo(folder: str | None, url: str | None, zone: str | None, start: datetime 
 class ChangesSaid(logging.Filter):
     """Drops the catalog's log lines that the demo's own lines (:func:`change_lines`) say: each
     problem of a change, and that a broken file's last good version is still served (or that
-    its new version is, once fixed). A file broken while the demo ran had its error printed
-    twice, as a log line and as the demo's line."""
-
-    SAID = ("still serving its last good version", "is fixed; serving its new version")
+    its new version is, once fixed); the catalog marks them (``CHANGE_SAID``). A file broken
+    while the demo ran had its error printed twice, as a log line and as the demo's line."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        if isinstance(args, tuple) and len(args) == 1 and isinstance(args[0], Problem):
-            return False
-        return not any(said in str(record.msg) for said in self.SAID)
+        from bot.content.catalog import CHANGE_SAID
+
+        return not getattr(record, CHANGE_SAID, False)
 
 
 def change_lines(change: CatalogChange, catalog: Catalog) -> list[str]:

@@ -247,7 +247,8 @@ class Catalog:
                 self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)
             for problem in change.problems:
-                log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
+                log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem,
+                        extra={CHANGE_SAID: True})
         return change
 
     def _folder_gone(self) -> CatalogChange:
@@ -302,7 +303,7 @@ class Catalog:
                     analyses[rel] = loaded.analysis
             elif state.good is not None:
                 log.warning("%s is broken; still serving its last good version", rel,
-                            extra={"lesson": state.good.id})
+                            extra={"lesson": state.good.id, CHANGE_SAID: True})
             else:
                 never_good.append(rel)
         self._served_as_before(never_good, analyses)
@@ -429,7 +430,7 @@ class Catalog:
             # taken). Not before the files' clashes are known: a file fixed by taking another's
             # id is not.
             log.info("%s is fixed; serving its new version", path,
-                     extra={"lesson": serving[path]})
+                     extra={"lesson": serving[path], CHANGE_SAID: True})
         return CatalogChange(added, changed, removed, tuple(sorted(set(problems))), now_fixed)
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
@@ -1000,6 +1001,12 @@ def _relinked(problems: Iterable[Problem], files: Mapping[str, _FileState],
     found.extend(Problem(path, line, Severity.WARNING, said + what)
                  for (path, said), (line, what) in told.items() if (path, line) not in said_at)
     return found
+
+
+CHANGE_SAID = "_change_said"
+"""Marks the log records that say what a :class:`CatalogChange` holds (a file's problems,
+a broken file still served, a file fixed): a caller that says the change itself (the demo)
+drops them, whatever their words. Private to the log's context (the leading '_')."""
 
 
 COPY_NAME = re.compile(r"(\s*\(\d+\)|[\s_-]+(copy|kopie)(\s*\(?\d+\)?)?|~)$"
