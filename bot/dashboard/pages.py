@@ -221,6 +221,14 @@ NO_SCORE = {"pre": "skipped or set aside", "post": "skipped"}
 a baseline may have been either, an endline was only ever skipped."""
 
 
+def check_outcome(phase: str, finished: bool, by: SkippedBy | None) -> str:
+    """What a check without a score says: open (under way), or how it ended (:data:`UNSCORED`
+    by who ended it; :data:`NO_SCORE` when that was not kept)."""
+    if not finished:
+        return "open"
+    return UNSCORED[by] if by is not None else NO_SCORE.get(phase, "skipped")
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
@@ -678,8 +686,8 @@ class Dashboard:
         scores: dict[str, dict[str, tuple[int, int] | str]] = defaultdict(dict)
         for track, phase, score, finished, by in reports.learner_checks(learner_id):
             # A check without a score says why in words: an empty cell is one not asked yet.
-            scores[track][phase] = "open" if not finished else score if score is not None \
-                else UNSCORED[by] if by is not None else NO_SCORE.get(phase, "skipped")
+            scores[track][phase] = score if score is not None \
+                else check_outcome(phase, finished, by)
         checked = tuple((track_title(track), _score(pair.get("pre")), _score(pair.get("post")),
                          rounded(normalised_gain(before[0] / before[1], after[0] / after[1]))
                          if isinstance(before := pair.get("pre"), tuple)

@@ -24,7 +24,7 @@ from typing import IO, Any
 from bot.content.catalog import Catalog
 from bot.content.model import track_title
 from bot.dashboard import figures
-from bot.dashboard.pages import NO_SCORE, UNSCORED, Dashboard, DashboardSettings
+from bot.dashboard.pages import Dashboard, DashboardSettings, check_outcome
 from bot.engine.checks import normalised_gain
 from bot.errors import MicrolearnError
 from storage import Database
@@ -200,23 +200,21 @@ class Exporter:
 
 
 def _check_score(row: CheckOut) -> float | None:
-    """The share of a check's questions answered right; None until it ends with a score."""
-    if row.finished_at is None or row.skipped or not row.questions:
+    """The share of a check's answers that were right, as the dashboard scores it; None until
+    it ends with a score."""
+    if row.finished_at is None or row.skipped or not row.answered:
         return None
-    return row.right / row.questions
+    return row.right / row.answered
 
 
 def _ended_as(row: CheckOut) -> str:
-    """How a check ended, in the learner page's words: scored, skipped (`skip check`), set
-    aside (a baseline the next day's lesson push set aside), skipped or set aside (ended
-    without a score before the two were told apart), or open (under way)."""
-    if row.finished_at is None:
-        return "open"
-    if not row.skipped:
+    """How a check ended, in the learner page's words: scored, or what
+    :func:`~bot.dashboard.pages.check_outcome` says (open, skipped, set aside, ...)."""
+    if row.finished_at is not None and not row.skipped:
         return "scored"
-    if row.skipped_by in {by.value for by in SkippedBy}:
-        return UNSCORED[SkippedBy(str(row.skipped_by))]
-    return NO_SCORE.get(row.phase, "skipped")
+    by = row.skipped_by if row.skipped_by in {by.value for by in SkippedBy} else None
+    return check_outcome(row.phase, row.finished_at is not None,
+                         SkippedBy(by) if row.skipped and by else None)
 
 
 def _title(exporter: Exporter, lesson_id: str) -> str:
