@@ -152,6 +152,13 @@ class TrackFunnel:
     """Of those who started it, learners whose topics leave it out."""
 
 
+def _summed(pairs: list[tuple[date, int]]) -> dict[date, int]:
+    total: dict[date, int] = {}
+    for day, count in pairs:
+        total[day] = total.get(day, 0) + count
+    return total
+
+
 def applies(learner_topics: str, track_topics: frozenset[str]) -> bool:
     """A track applies to a learner whose stored topics (comma-separated; none: every lesson)
     hold one of its lessons' topics, as the engine picks lessons."""
@@ -556,8 +563,10 @@ class Reports:
             funnel[str(name)] = TrackFunnel(
                 was.started + int(started), was.halfway + int(halfway), was.completed + int(done),
                 days, was.outside + (int(started) if outside else 0))
-        return {name: replace(one, completions=sorted(one.completions)) for name, one in (
-            (name, funnel.get(name, TrackFunnel(0, 0, 0, []))) for name in tracks)}
+        # A day comes once per choice of topics: summed, so each day is listed once.
+        return {name: replace(one, completions=sorted(_summed(one.completions).items()))
+                for name, one in ((name, funnel.get(name, TrackFunnel(0, 0, 0, [])))
+                                  for name in tracks)}
 
     def track_enrolled(self, scope: Scope, topics: dict[str, frozenset[str]]) -> dict[str, int]:
         """Per track, the learners enrolled by the end of the scope whom it applies to: those

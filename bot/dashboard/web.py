@@ -283,14 +283,19 @@ class DashboardWeb:
             writer.writerow([_csv_cell(cell) for cell in row])
         learner = request.match_info.get("learner")
         name = csv_name(page.key, table.key, None if learner else filters,
-                        f"learner-{int(learner)}" if learner else None, self.now().date())
+                        f"learner-{int(learner)}" if learner else None,
+                        self.today())
         return web.Response(text=out.getvalue(), content_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}"', **_HEADERS})
+
+    def today(self) -> date:
+        """The day it is in the dashboard's zone (the trainer's)."""
+        return self.now().astimezone(self.dashboard.settings.zone).date()
 
     def filters(self, request: web.Request) -> Filters:
         """The filters in the address: ``from``, ``to`` (YYYY-MM-DD), ``platform``,
         ``track``; the last 30 days of every platform and track by default."""
-        today = self.now().astimezone(self.dashboard.settings.zone).date()  # the trainer's
+        today = self.today()
         # Days to come hold nothing yet: drawn, they look like activity falling to zero.
         until = min(_date(request.query.get("to"), "to", today), today)
         if request.query.get("from") and _date(request.query.get("from"), "from", today) > today:
