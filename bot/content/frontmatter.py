@@ -156,10 +156,15 @@ DASHED_FENCE = re.compile(r"^(?=.*[\u2012-\u2015])[-\u2012-\u2015]{1,3}$")
 """A fence Word or Outlook autocorrected: an em or en dash, alone or with another (three at most)."""
 
 
+FENCE_SEARCH = 40
+"""How many lines below an opening fence a closing one is looked for where its shape is in
+doubt (a dash autocorrected, a fence doubled): front matter is a few settings, not a page."""
+
+
 def _dashed_front_matter(lines: list[str], start: int) -> bool:
     """Whether the dash at ``start`` opens front matter: 'key: value' lines follow, closed by
     another fence (a dash alone on a lesson's first line may be just that)."""
-    for index in range(start + 1, min(len(lines), start + 40)):
+    for index in range(start + 1, min(len(lines), start + FENCE_SEARCH)):
         row = lines[index].rstrip()
         if DASHED_FENCE.match(row) or row in (FENCE, "..."):
             return index > start + 1 and all(
@@ -253,7 +258,7 @@ def _doubled_fence(lines: list[str], fence: int, kind: str) -> tuple[str, int] |
     closer = TOML_FENCE if kind == "toml" else FENCE
     key = _TOML_KEY if kind == "toml" else _KEY
     start = fence + 2
-    for index in range(start, min(len(lines), start + 40)):
+    for index in range(start, min(len(lines), start + FENCE_SEARCH)):
         if lines[index].rstrip() != closer:
             continue
         rows = lines[start:index]

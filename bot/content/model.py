@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import yaml
+
 SELECT_ALL = re.compile(r"\b(?:select|choose|tick|pick|mark|check)\s+(?:all|every|each)\b",
                         re.IGNORECASE)
 """Words asking for every right choice ("Select all that apply")."""
@@ -200,19 +202,13 @@ def setting_line(key: str, value: str | int | bool | tuple[str, ...], toml: bool
     return f"{key} = {written}" if toml else f"{key}: {written}"
 
 
-_YAML_PLAIN = re.compile(r"[^\s\-?:,\[\]{}#&*!|>'\"%@`](?:[^:#]|:(?!\s)|(?<!\s)#)*")
-"""A YAML plain scalar that reads back as written: no indicator first, no ': ' or ' #'."""
-_YAML_SPECIAL = re.compile(r"(?i)(y|yes|n|no|true|false|on|off|null|~|[-+]?[\d.][\d._:eE+-]*"
-                           r"|[-+]?\.(inf|nan)|0x[\da-f_]+|0o[0-7_]+)")
-"""Plain words YAML reads as something other than text: booleans, null, numbers, dates."""
-
-
 def _plain_yaml(value: str, in_list: bool = False) -> bool:
     """Whether ``value`` may be written unquoted after a YAML key (or as an item of a ``[...]``
-    list) and read back as the same text; else it is written in double quotes."""
-    return (bool(value) and value == value.strip() and _YAML_PLAIN.fullmatch(value) is not None
-            and _YAML_SPECIAL.fullmatch(value) is None and not value.endswith(":")
-            and not (in_list and any(char in value for char in ",[]{}")))
+    list) and read back as the same text, as YAML's own writer judges it ('a: b', '#x', 'yes',
+    '12' or a date need quotes); else it is written in double quotes."""
+    written = yaml.safe_dump({"k": [value] if in_list else value}, allow_unicode=True,
+                             width=1_000_000, default_flow_style=in_list)
+    return written == ("{k: [" + value + "]}\n" if in_list else f"k: {value}\n")
 
 
 def double_quoted(value: str) -> str:
