@@ -442,12 +442,13 @@ class Engine:
                                     "ack": NoticeCode.ACK, "unclear": NoticeCode.UNCLEAR}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
-        meant = misspelt_command(text)
-        word = said.strip("?!.,")
-        if meant is not None and not turn.catalog.knows(word):
-            # Asked about with a question open too (it had been looked up: "pasue" gave a
-            # lesson on Pomodoros); the question waits, as after a slashed slip.
-            self.ask_about_slip(turn, word, meant)
+        slip = slip_in_words(text)
+        if slip is not None and not turn.catalog.knows(slip[0]) and \
+                not turn.catalog.names_lesson(text):
+            # "pasue", "lesosn pls" or "next lesosn please" (it had been looked up: a lesson
+            # on Pomodoros, a git lesson), asked about with a question open too; the question
+            # waits, as after a slashed slip.
+            self.ask_about_slip(turn, *slip)
         elif not lessons.lookup(turn, question_text(inbound.text or "")):
             return  # it would have shown the open question's answer
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"

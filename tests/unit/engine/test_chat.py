@@ -750,6 +750,24 @@ def test_a_command_word_one_slip_away_is_asked_about_not_looked_up(say: Say) -> 
     assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")
 
 
+def test_a_slip_of_a_command_among_filler_words_is_asked_about_not_looked_up(
+        say: Say) -> None:
+    """"lesosn pls" or "next lesosn please" had been looked up ("(I read: lesosn -> lesson)"
+    and a git lesson, "not sure this is it") where "lesosn" alone was asked about; after a
+    reflection prompt they were asked about already."""
+    say("hi", at=MON)
+    for typed, word, meant in (("lesosn pls", "lesosn", "lesson"), ("quizz now", "quizz", "quiz"),
+                               ("next lesosn please", "lesosn", "lesson"),
+                               ("hepl me", "hepl", "help")):
+        [reply] = say(typed, at=MON)
+        assert isinstance(reply, UnknownCommand) and (reply.word, reply.meant) == (word, meant), \
+            typed
+    assert kinds(say("yes", at=MON))[0] == "help"  # the command meant, as offered
+    # Words that say something more are a question, as before.
+    assert kinds(say("pasue the lesson", at=MON))[0] in ("lookup", "no_match")
+    assert kinds(say("lesosn about feedback", at=MON))[0] in ("lookup", "no_match")
+
+
 def test_yes_to_did_you_mean_runs_the_command_unless_it_could_do_harm(say: Say) -> None:
     """"yes" had been greeted ("Hello!") and the command not run."""
     say("hi", at=MON)
