@@ -41,7 +41,8 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "can i get a lesson", "teach me something", "teach me something new",
                "lesson pls", "lesson plz", "lesson now", "a lesson", "start lesson",
                "start a lesson", "lesson time", "gimme a lesson", "send lesson",
-               "send a lesson", "next lesson pls", "new lesson please"), "lesson"),
+               "send a lesson", "next lesson pls", "new lesson please", "more", "more please",
+               "another one", "another", "one more", "next one", "next please"), "lesson"),
            **dict.fromkeys((
                "quiz me", "quiz please", "test me", "give me a quiz", "my quiz", "my reviews",
                "reviews", "start quiz", "start the quiz", "quiz time", "test my knowledge",
@@ -55,7 +56,23 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "whats my streak", "show my points", "show me my points",
                "show my progress", "what are my points", "check my progress", "status",
                "my status", "how's my streak", "hows my streak", "how am i doing so far",
-               "how many points", "my profile"), "me"),
+               "how many points", "my profile", "show me my stats", "show my stats",
+               "show me my progress", "my results", "what's my score", "whats my score",
+               "show me my score"), "me"),
+           **dict.fromkeys((
+               "leaderboard please", "show leaderboard", "show the leaderboard",
+               "show me the leaderboard", "the leaderboard", "who's winning", "whos winning",
+               "who is winning", "ranking", "rankings", "top learners"), "top"),
+           **dict.fromkeys((
+               "change my lesson time", "change lesson time", "change my time",
+               "change the time", "change my quiz time", "change quiz time",
+               "when do my lessons come", "when do lessons come", "when is my lesson",
+               "my times", "lesson time settings"), "time"),
+           **dict.fromkeys((
+               "unsubscribe", "mute", "stop sending me lessons", "stop sending lessons",
+               "stop sending me messages", "stop messaging me", "stop the lessons",
+               "stop lessons", "stop my lessons", "no more lessons", "no more messages",
+               "stop daily lessons", "stop daily messages"), "stop"),
            **dict.fromkeys((
                "on holiday", "on vacation", "pause please",
                "going on holiday", "going on vacation", "i'm on holiday", "im on holiday",
@@ -185,13 +202,25 @@ def says_not_it(text: str) -> bool:
     return " ".join(words) in NOT_IT
 
 
+_POLITE = frozenset({"please", "pls", "plz", "thanks", "thx", "now"})
+
+
+def _phrase(words: list[str]) -> str | None:
+    """The command a whole message of :data:`PHRASES` says, with or without polite words at
+    its end ("no more lessons please", "show me the leaderboard thanks")."""
+    end = len(words)
+    while end > 1 and words[end - 1] in _POLITE:
+        end -= 1
+    return PHRASES.get(" ".join(words)) or PHRASES.get(" ".join(words[:end]))
+
+
 def parse(text: str) -> Command:
     """Split the first word off when it is a command; otherwise the whole text is free text."""
     stripped = text.strip()
     words = plain_words(stripped)
-    phrase = PHRASES.get(" ".join(words))
+    phrase = _phrase(words)
     if phrase is None and len(words) > 1 and words[0] in HELLOS:
-        phrase = PHRASES.get(" ".join(words[1:]))  # "hi, I'm back": greeted, then said
+        phrase = _phrase(words[1:])  # "hi, I'm back": greeted, then said
     if phrase:
         return Command(phrase, "", False, stripped)
     on_topic = _TOPIC_QUIZ.match(stripped)

@@ -67,6 +67,23 @@ def test_what_people_type_for_a_command_word_they_do_not_know() -> None:
     assert parse("my points expired").name == ""
 
 
+def test_more_ways_of_asking_for_a_command_in_words() -> None:
+    # Tried in the demo: "show me my stats" and "leaderboard please" had got "I have no
+    # lesson on ...", "change my lesson time" a git lesson, "unsubscribe" a lesson on email
+    # and "mute" one on chat messages.
+    for words, name in (("show me my stats", "me"), ("what's my score?", "me"),
+                        ("leaderboard please", "top"), ("Show me the leaderboard", "top"),
+                        ("who's winning?", "top"), ("change my lesson time", "time"),
+                        ("when do my lessons come?", "time"), ("more please", "lesson"),
+                        ("another one", "lesson"), ("one more", "lesson"),
+                        ("unsubscribe", "stop"), ("stop sending me lessons", "stop"),
+                        ("no more lessons please", "stop"), ("mute", "stop")):
+        assert (parse(words).name, parse(words).args) == (name, ""), words
+    for question in ("stop sending phishing emails", "change my password", "more on git"):
+        command = parse(question)  # still questions
+        assert command.name == "" or not accepts(command.name, command.args), question
+
+
 def test_days_followed_by_words_that_name_no_day_is_a_question() -> None:
     for question in ("days off policy", "days of the week we are open", "days off",
                      "days holiday", "days payday", "days today"):
