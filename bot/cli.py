@@ -1117,8 +1117,9 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
 
 
 @main.command("export")
+# Spelled out, not bot.export.KINDS: that import (the dashboard's) waits until an export runs.
 @click.argument("kind", type=click.Choice(["answers", "progress", "learners", "flags",
-                                           "ratings", "checks"]))
+                                           "ratings", "checks", "reflections", "lookups"]))
 @click.option("--db", "url", default=None, help=f"Database URL (default: the config's, or "
               f"{DEFAULT_DB}).")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
@@ -1141,7 +1142,8 @@ def _print_result(result: LookupResult, refuse_unrelated: float = 0.0) -> None:
 def export(kind: str, url: str | None, config_file: str | None, folder: str | None, form: str,
            since: datetime | None, out_file: str, pseudonymous: bool) -> None:
     """Stream stored records (answers, progress, learners, flags, ratings, knowledge
-    checks) as CSV or JSON Lines, row by row: a year of a large cohort is never held in memory."""
+    checks, reflections, lookups no lesson answered) as CSV or JSON Lines, row by row: a year
+    of a large cohort is never held in memory."""
     from bot.dashboard.pages import DashboardSettings
     from bot.export import Exporter, open_output
     from storage import Database

@@ -27,8 +27,10 @@ from storage.tables import (
     CardRow,
     FlagRow,
     LearnerRow,
+    LookupMissRow,
     ProgressRow,
     RatingRow,
+    ReflectionRow,
     StreakRow,
     TrackCheckRow,
 )
@@ -44,6 +46,8 @@ _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STREAK = StreakRow.__table__  # type: ignore[attr-defined]
 _RATING = RatingRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
+_REFLECTION = ReflectionRow.__table__  # type: ignore[attr-defined]
+_MISS = LookupMissRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,31 @@ class RatingOut:
     lesson_id: str
     useful: bool
     comment: str
+
+
+@dataclass(frozen=True)
+class ReflectionOut:
+    """What a learner wrote to a reflection prompt."""
+
+    written_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    lesson_id: str
+    prompt: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class LookupOut:
+    """Words a learner looked up that no lesson answered (or whose lesson they said was not
+    what they asked)."""
+
+    asked_at: datetime
+    learner_id: int
+    display_name: str
+    platform: str
+    words: str
 
 
 @dataclass(frozen=True)
@@ -256,6 +285,30 @@ class Exports:
         for row in _stream(self.session, query):
             yield RatingOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
                             bool(row[5]), str(row[6] or ""))
+
+    def reflections(self, since: datetime | None = None) -> Iterator[ReflectionOut]:
+        """Every reflection (written at or after ``since``), oldest first."""
+        query = (select(_REFLECTION.c.written_at, _REFLECTION.c.learner_id,
+                        _LEARNER.c.display_name, _LEARNER.c.platform, _REFLECTION.c.lesson_id,
+                        _REFLECTION.c.prompt, _REFLECTION.c.answer)
+                 .join(_LEARNER, _LEARNER.c.id == _REFLECTION.c.learner_id)
+                 .order_by(_REFLECTION.c.written_at, _REFLECTION.c.id))
+        if since is not None:
+            query = query.where(_REFLECTION.c.written_at >= since)
+        for row in _stream(self.session, query):
+            yield ReflectionOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                                str(row[5] or ""), str(row[6] or ""))
+
+    def lookups(self, since: datetime | None = None) -> Iterator[LookupOut]:
+        """Every lookup no lesson answered (asked at or after ``since``), oldest first."""
+        query = (select(_MISS.c.asked_at, _MISS.c.learner_id, _LEARNER.c.display_name,
+                        _LEARNER.c.platform, _MISS.c.query)
+                 .join(_LEARNER, _LEARNER.c.id == _MISS.c.learner_id)
+                 .order_by(_MISS.c.asked_at, _MISS.c.id))
+        if since is not None:
+            query = query.where(_MISS.c.asked_at >= since)
+        for row in _stream(self.session, query):
+            yield LookupOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]))
 
     def checks(self) -> Iterator[CheckOut]:
         """Every knowledge check, by learner, then track, the baseline before the endline (a

@@ -1,6 +1,7 @@
 """``microlearn export``: stored records out as CSV or JSON Lines, streamed row by row.
 
-Six kinds of record (answers, progress, learners, flags, ratings, checks), each with the
+Eight kinds of record (answers, progress, learners, flags, ratings, checks, reflections,
+lookups), each with the
 columns of the dashboard's table of the same records first (same names, same formatting) where
 there is one, then the ids a script needs to join them.
 """
@@ -32,7 +33,8 @@ from storage.export import CheckOut, Exports, LearnerOut, open_exports
 from storage.records import SkippedBy
 from storage.reports import LearnerRisk
 
-KINDS = ("answers", "progress", "learners", "flags", "ratings", "checks")
+KINDS = ("answers", "progress", "learners", "flags", "ratings", "checks", "reflections",
+         "lookups")
 FORMATS = ("csv", "jsonl")
 
 
@@ -64,9 +66,19 @@ CHECKS = ("learner", "track", "check", "ended as", "right", "questions", "score"
 "Knowledge checks" one check at a time, with its counts, its dates and how it ended, then who
 and which."""
 
+REFLECTIONS = ("when", "learner", "lesson", "question", "answer", "learner id", "platform",
+               "lesson id")
+"""The voice page's "Reflections" (when, learner, lesson, question, answer: the prompt and the
+learner's own words), for every reflection, then who and which."""
+
+LOOKUPS = ("when", "words", "learner", "learner id", "platform")
+"""One row per question no lesson answered (the lessons page counts them by their words; this
+lists each, with who asked)."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
                                        "learners": LEARNERS, "flags": FLAGS,
-                                       "ratings": RATINGS, "checks": CHECKS}
+                                       "ratings": RATINGS, "checks": CHECKS,
+                                       "reflections": REFLECTIONS, "lookups": LOOKUPS}
 CHECK_NAMES = {"pre": "baseline", "post": "endline"}
 """A check's phase as trainers name it (docs/lesson-format.md, Knowledge checks)."""
 
@@ -173,6 +185,20 @@ class Exporter:
             yield (stamp(row.created_at), self._question(row.lesson_id, row.question_key),
                    row.note, name(row.learner_id, row.display_name), row.learner_id,
                    row.platform, row.lesson_id, row.question_key)
+
+    def _reflections(self, exports: Exports,
+                     since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.reflections(since):
+            yield (stamp(row.written_at), name(row.learner_id, row.display_name),
+                   _title(self, row.lesson_id), row.prompt, row.answer, row.learner_id,
+                   row.platform, row.lesson_id)
+
+    def _lookups(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
+        name = self.dashboard.name
+        for row in exports.lookups(since):
+            yield (stamp(row.asked_at), row.words, name(row.learner_id, row.display_name),
+                   row.learner_id, row.platform)
 
     def _checks(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         # The endline follows its baseline (the query's order): its gain is the pair's, so a
