@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.reports import last_answered_by_learner
+from storage.reports import last_answered_by_learner, tracks_completed_by_learner
 from storage.tables import (
     AnswerRow,
     CardRow,
@@ -103,6 +103,16 @@ class LearnerOut:
     the workdays since)."""
     last_answered: date | None = None
     """The last day of the last two weeks they answered on (the dashboard's)."""
+    delivered: int = 0
+    """Lessons that reached them (pushed, asked for or looked up)."""
+    read: int = 0
+    """Of those, the lessons they acted on."""
+    tracks_completed: int | None = None
+    """Tracks whose every lesson they read (None: no tracks were given to count)."""
+    answered: int = 0
+    """Answers they gave (a question answered again in a review counts again)."""
+    right: int = 0
+    """Of those, the answers that were right."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,16 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _with_learner(joined: Any, *per_learner: Any) -> Any:
+    """``joined`` (from the learner table) outer-joined with each ``per_learner`` table or
+    grouped subquery (None: left out) on its learner_id: a learner without rows there still
+    comes."""
+    for subquery in per_learner:
+        if subquery is not None:
+            joined = joined.outerjoin(subquery, subquery.c.learner_id == _LEARNER.c.id)
+    return joined
+
+
 def _stream(session: Session, query: Select[Any]) -> Iterator[Any]:
     # yield_per turns on stream_results: a server-side cursor on PostgreSQL.
     yield from session.execute(query.execution_options(yield_per=CHUNK))
@@ -225,10 +245,14 @@ class Exports:
 
 
     def learners(self, now: datetime, overdue_after: timedelta,
-                 since: datetime | None = None) -> Iterator[LearnerOut]:
+                 since: datetime | None = None,
+                 tracks: dict[str, tuple[str, ...]] | None = None) -> Iterator[LearnerOut]:
         """Every learner (enrolled or active at or after ``since``) with the figures of the
         dashboard's learners list: last action, reviews overdue by more than ``overdue_after`` of
-        lessons they read or added, streak and points. By learner id."""
+        lessons they read or added, streak and points; then their totals: lessons delivered and
+        read, ``tracks`` (name to lesson ids) completed, answers and answers right. By learner
+        id. Every figure is a grouped subquery joined to the learner row, so the rows still
+        stream whatever the number of learners."""
         learning = and_(_PROGRESS.c.learner_id == _CARD.c.learner_id,
                         _PROGRESS.c.lesson_id == _CARD.c.lesson_id,
                         or_(_PROGRESS.c.read_at.is_not(None), _PROGRESS.c.via == "added"))
@@ -237,6 +261,17 @@ class Exports:
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
         answered = last_answered_by_learner(now)
+        lessons = (select(_PROGRESS.c.learner_id, func.count().label("delivered"),
+                          func.count(_PROGRESS.c.read_at).label("read"))  # read: not NULL
+                   .group_by(_PROGRESS.c.learner_id).subquery())
+        answers = (select(_ANSWER.c.learner_id, func.count().label("answered"),
+                          func.sum(case((_ANSWER.c.correct, 1), else_=0)).label("right"))
+                   .group_by(_ANSWER.c.learner_id).subquery())
+        dialect = self.session.get_bind().dialect.name
+        completed = tracks_completed_by_learner(tracks, dialect) if tracks else None
+        # Without tracks there is nothing to count: NULL, an empty cell, not a zero.
+        tracks_done = func.coalesce(completed.c.completed, 0) if completed is not None \
+            else literal(None)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.created_at, _LEARNER.c.last_action_at,
                         func.coalesce(overdue.c.overdue, 0), func.coalesce(_STREAK.c.current, 0),
@@ -244,10 +279,11 @@ class Exports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        answered.c.last)
-                 .select_from(_LEARNER.outerjoin(overdue, overdue.c.learner_id == _LEARNER.c.id)
-                              .outerjoin(answered, answered.c.learner_id == _LEARNER.c.id)
-                              .outerjoin(_STREAK, _STREAK.c.learner_id == _LEARNER.c.id))
+                        answered.c.last, func.coalesce(lessons.c.delivered, 0),
+                        func.coalesce(lessons.c.read, 0), tracks_done,
+                        func.coalesce(answers.c.answered, 0), func.coalesce(answers.c.right, 0))
+                 .select_from(_with_learner(_LEARNER, overdue, answered, _STREAK, lessons,
+                                            answers, completed))
                  .order_by(_LEARNER.c.id))
         if since is not None:
             query = query.where(or_(_LEARNER.c.created_at >= since,
@@ -257,7 +293,9 @@ class Exports:
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
                              str(row[10] or "UTC"), bool(row[11]), int(row[12]),
-                             _day(row[13]), _day(row[14]))
+                             _day(row[13]), _day(row[14]), int(row[15]), int(row[16]),
+                             None if row[17] is None else int(row[17]), int(row[18]),
+                             int(row[19]))
 
 
     def flags(self, since: datetime | None = None) -> Iterator[FlagOut]:

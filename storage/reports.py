@@ -84,6 +84,32 @@ def last_answered_by_learner(now: datetime, learner_id: int | None = None) -> An
             .group_by(_DAY.c.learner_id).subquery())
 
 
+def read_per_track(lesson_track: dict[str, str], dialect: str,
+                   *where: ColumnElement[bool]) -> Any:
+    """Per learner and track of ``lesson_track`` (lesson id to track), the track's lessons
+    read (``read``) and the last time one was (``last``), of the lesson rows that meet
+    ``where``: a subquery of (learner_id, track, read, last), for the tracks page and the
+    export. ``lesson_track`` must not be empty."""
+    track = _track_of(_PROGRESS.c.lesson_id, lesson_track, dialect).label("track")
+    return (select(_PROGRESS.c.learner_id, track, func.count().label("read"),
+                   func.max(_PROGRESS.c.read_at).label("last"))
+            .where(_PROGRESS.c.lesson_id.in_(list(lesson_track)), *where)
+            .group_by(_PROGRESS.c.learner_id, track).subquery())
+
+
+def tracks_completed_by_learner(tracks: dict[str, tuple[str, ...]], dialect: str) -> Any:
+    """Per learner, the tracks of ``tracks`` (name to lesson ids, not empty) whose every
+    lesson they read, as the tracks page counts "completed" (an answer to a lesson's question
+    marks it read): a subquery of (learner_id, completed), for the export."""
+    lesson_track = {lesson: name for name, lessons in tracks.items() for lesson in lessons}
+    per_track = read_per_track(lesson_track, dialect, _PROGRESS.c.read_at.is_not(None))
+    total = case({name: len(lessons) for name, lessons in tracks.items()},
+                 value=per_track.c.track)
+    return (select(per_track.c.learner_id,
+                   func.sum(case((per_track.c.read >= total, 1), else_=0)).label("completed"))
+            .group_by(per_track.c.learner_id).subquery())
+
+
 ANSWERED_WINDOW = timedelta(days=14)
 """How far back a learner's last answer is looked for (beyond: "none in two weeks")."""
 
@@ -528,17 +554,12 @@ class Reports:
         lesson_track = {lesson: track for track, lessons in tracks.items() for lesson in lessons}
         if not lesson_track:
             return {}
-        track = _track_of(_PROGRESS.c.lesson_id, lesson_track, self.dialect).label("track")
         read = _PROGRESS.c.read_at < scope.until  # NULL (never read) is not true either
         # Only the rows read by the range's end: the few aggregates left are most of the cost
-        # on SQLite, so "started" is just their count.
-        per_learner = (select(
-            _PROGRESS.c.learner_id, track, func.count().label("read"),
-            func.max(_PROGRESS.c.read_at).label("last"))
-            # As it stood at the end of the range: what came later is not counted.
-            .where(_PROGRESS.c.lesson_id.in_(list(lesson_track)),
-                   self._of(_PROGRESS.c.learner_id, scope), read)
-            .group_by(_PROGRESS.c.learner_id, track)).subquery()
+        # on SQLite, so "started" is just their count. As it stood at the end of the range:
+        # what came later is not counted.
+        per_learner = read_per_track(lesson_track, self.dialect,
+                                     self._of(_PROGRESS.c.learner_id, scope), read)
         sizes = {name: len(lessons) for name, lessons in tracks.items()}
         total = case(sizes, value=per_learner.c.track)
         half = case({name: (size + 1) // 2 for name, size in sizes.items()},

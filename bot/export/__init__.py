@@ -49,8 +49,11 @@ PROGRESS = ("lesson", "how", "delivered", "read", "learner", "learner id", "plat
             "lesson id", "looked up", "added")
 """The learner page's "Lessons" (lesson, how, delivered, read), then who and which."""
 LEARNERS = ("learner", "platform", "last action", "reviews overdue", "streak", "longest streak",
-            "points", "at risk because", "learner id", "enrolled")
-"""The learners page's table, then the id and when they enrolled."""
+            "points", "at risk because", "learner id", "enrolled", "lessons delivered",
+            "lessons read", "tracks completed", "questions answered", "answered right",
+            "accuracy")
+"""The learners page's table, then the id and when they enrolled, then their totals (added
+at the end: a spreadsheet that reads the columns by position keeps working)."""
 FLAGS = ("when", "question", "note", "learner", "learner id", "platform", "lesson id",
          "question key")
 """One row per flag (the questions page counts them; this lists each)."""
@@ -161,7 +164,9 @@ class Exporter:
         name = self.dashboard.name
         settings = self.dashboard.settings
         now = self.now()
-        for row in exports.learners(now, timedelta(days=2), since):
+        tracks = {name: tuple(lesson.id for lesson in lessons)
+                  for name, lessons in self.dashboard.catalog.tracks().items()}
+        for row in exports.learners(now, timedelta(days=2), since, tracks):
             # One learner at a time through the dashboard's own rule: the same reasons.
             risks = figures.at_risk([_risk(row)], now, settings.idle_days,
                                     settings.overdue_reviews)
@@ -170,7 +175,8 @@ class Exporter:
                    stamp(row.last_action), row.overdue, figures.learner_streak(_risk(row), now),
                    row.longest, row.points,
                    ", ".join(risks[0].reasons) if risks else "", row.learner_id,
-                   stamp(row.enrolled_at))
+                   stamp(row.enrolled_at), row.delivered, row.read, row.tracks_completed,
+                   row.answered, row.right, _share(row.right, row.answered))
 
     def _ratings(self, exports: Exports, since: datetime | None) -> Iterator[tuple[Any, ...]]:
         name = self.dashboard.name
@@ -223,6 +229,12 @@ class Exporter:
                    row.questions, None if score is None else round(score, 4), began, ended,
                    None if gain is None else round(gain, 4), row.learner_id, row.platform,
                    row.track)
+
+
+def _share(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` from 0 to 1, to 4 decimals as the checks' scores; None (an empty
+    cell) when there is no whole: no answers is no accuracy, not an accuracy of 0."""
+    return round(part / whole, 4) if whole else None
 
 
 def _check_score(row: CheckOut) -> float | None:
