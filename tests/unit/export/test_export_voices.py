@@ -129,6 +129,6 @@ def test_the_command_offers_every_kind_the_exporter_has() -> None:
     from bot.cli import main
     from bot.export import KINDS
 
-    command = main.commands["export"]  # type: ignore[attr-defined]
+    command = main.commands["export"]
     [kind] = [param for param in command.params if param.name == "kind"]
     assert isinstance(kind.type, Choice) and tuple(kind.type.choices) == KINDS
