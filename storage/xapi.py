@@ -26,6 +26,7 @@ from storage.tables import (
     LearnerRow,
     ProgressRow,
     RatingRow,
+    TrackCheckRow,
     XapiCursorRow,
     XapiStatementRow,
 )
@@ -40,6 +41,7 @@ _PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 _STATEMENT = XapiStatementRow.__table__  # type: ignore[attr-defined]
 _RATING = RatingRow.__table__  # type: ignore[attr-defined]
 _CURSOR = XapiCursorRow.__table__  # type: ignore[attr-defined]
+_CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,24 @@ class CommentEvent:
     lesson_id: str
     comment: str
     commented_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckEvent:
+    """A knowledge check of a track that ended with a score: a baseline ('pre') or an
+    endline ('post'). One skipped or set aside has no score, and is no event."""
+
+    learner_id: int
+    platform: str
+    platform_user_id: str
+    track: str
+    phase: str
+    right: int
+    answered: int
+    questions: int
+    finished_at: datetime
+    baseline: tuple[int, int] | None
+    """For an endline, its baseline's (right, answered) when that one has a score."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +219,33 @@ class XapiStore:
             if str(row[4]).strip():
                 yield CommentEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]),
                                    str(row[4]), row[5])
+
+    def checks(self, since: datetime, until: datetime | None = None) -> Iterator[CheckEvent]:
+        """Every knowledge check finished with a score in ``[since, until)``, streamed, oldest
+        first; an endline with its baseline's score (the baseline ended before the endline
+        began, so it is the same however often this is read)."""
+        before = _CHECK.alias("baseline")
+        scored = and_(_CHECK.c.finished_at >= since, ~_CHECK.c.skipped, _CHECK.c.answered > 0)
+        query = (select(_CHECK.c.learner_id, _LEARNER.c.platform, _LEARNER.c.platform_user_id,
+                        _CHECK.c.track, _CHECK.c.phase, _CHECK.c.right, _CHECK.c.answered,
+                        _CHECK.c.questions, _CHECK.c.finished_at, before.c.right,
+                        before.c.answered)
+                 .select_from(_CHECK.join(_LEARNER, _LEARNER.c.id == _CHECK.c.learner_id)
+                              .outerjoin(before, and_(
+                                  _CHECK.c.phase == "post", before.c.phase == "pre",
+                                  before.c.learner_id == _CHECK.c.learner_id,
+                                  before.c.track == _CHECK.c.track,
+                                  before.c.finished_at.is_not(None), ~before.c.skipped,
+                                  before.c.answered > 0)))
+                 .where(scored)
+                 .order_by(_CHECK.c.finished_at, _CHECK.c.learner_id, _CHECK.c.track,
+                           _CHECK.c.phase))
+        if until is not None:
+            query = query.where(_CHECK.c.finished_at < until)
+        for row in self.session.execute(query.execution_options(yield_per=CHUNK)):
+            yield CheckEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]),
+                             int(row[5]), int(row[6]), len(str(row[7]).splitlines()), row[8],
+                             None if row[9] is None else (int(row[9]), int(row[10])))
 
     def lessons_read(self, learner_id: int, until: datetime) -> set[str]:
         """The lessons a learner had read by ``until`` (inclusive)."""

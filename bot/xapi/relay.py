@@ -32,11 +32,13 @@ from bot.xapi.statements import (
     completed,
     experienced,
     rated,
+    scored,
 )
 from storage import Database
 from storage.xapi import (
     AnswerEvent,
     Backlog,
+    CheckEvent,
     CommentEvent,
     NewStatement,
     RatingEvent,
@@ -45,10 +47,11 @@ from storage.xapi import (
 )
 
 log = logging.getLogger(__name__)
-KINDS = ("answers", "reads", "ratings", "comments")
-"""The kinds of event statements are made from, each with its cursor."""
+KINDS = ("answers", "reads", "ratings", "comments", "checks")
+"""The kinds of event statements are made from, each with its cursor (a kind added later
+starts its cursor at its first run, as xAPI switched on does: its past goes with a replay)."""
 WRITE_CHUNK = 500
-Event = AnswerEvent | ReadEvent | RatingEvent | CommentEvent
+Event = AnswerEvent | ReadEvent | RatingEvent | CommentEvent | CheckEvent
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class XapiRelay:
                 store.answers(since, until) if kind == "answers"
                 else store.ratings(since, until) if kind == "ratings"
                 else store.comments(since, until) if kind == "comments"
+                else store.checks(since, until) if kind == "checks"
                 else store.reads(since, until))
             for event in events:
                 chunk.extend(self.statements(store, event))
@@ -154,6 +158,9 @@ class XapiRelay:
 
     def statements(self, store: XapiStore, event: Event) -> Iterator[NewStatement]:
         """The statements of one event."""
+        if isinstance(event, CheckEvent):  # about a track, not a lesson
+            yield self._new(scored(event, self.words), event.learner_id, event.finished_at)
+            return
         lesson = self.catalog.get(event.lesson_id)
         if isinstance(event, AnswerEvent):
             yield self._new(answered(event, lesson, self.words), event.learner_id,

@@ -7,6 +7,7 @@
 | an answer | ``answered`` | the question (``activities/cmi.interaction``, ``choice``) |
 | a lesson rated | ``rated`` (TinCan registry) | the lesson; the score 1 (useful) or 0 |
 | the learner's words on a rating | ``commented`` | the lesson; the words are the response |
+| a knowledge check finished with a score | ``scored`` | the track's check (``activities/assessment``) |
 
 Every statement's id is a UUID 5 of the event's own key (its kind, the platform account, what it
 is about and when it happened: ids of a database can come again after a `forget`, so they are
@@ -28,7 +29,8 @@ from urllib.parse import quote
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
-from storage.xapi import AnswerEvent, CommentEvent, RatingEvent, ReadEvent
+from bot.engine.checks import normalised_gain
+from storage.xapi import AnswerEvent, CheckEvent, CommentEvent, RatingEvent, ReadEvent
 
 VERSION = "1.0.3"
 """The xAPI version spoken (the X-Experience-API-Version header)."""
@@ -40,9 +42,17 @@ COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 ANSWERED = "http://adlnet.gov/expapi/verbs/answered"
 RATED = "http://id.tincanapi.com/verb/rated"
 COMMENTED = "http://adlnet.gov/expapi/verbs/commented"
+SCORED = "http://adlnet.gov/expapi/verbs/scored"
 LESSON_TYPE = "http://adlnet.gov/expapi/activities/lesson"
 TRACK_TYPE = "http://adlnet.gov/expapi/activities/course"
 QUESTION_TYPE = "http://adlnet.gov/expapi/activities/cmi.interaction"
+ASSESSMENT_TYPE = "http://adlnet.gov/expapi/activities/assessment"
+NORMALISED_GAIN = "https://github.com/microlearn/microlearn/blob/main/docs/xapi.md#normalised-gain"
+"""The result extension of an endline: (post - pre) / (1 - pre), as the dashboard averages it
+(an IRI of microlearn's own, not of the deployment's ``activity_base``, so one LRS query finds it
+from every installation)."""
+CHECK_NAMES = {"pre": "baseline", "post": "endline"}
+"""A knowledge check's phase as its activity is named."""
 HOMEPAGES = {"slack": "https://slack.com", "telegram": "https://telegram.org",
              "console": "https://github.com/microlearn/microlearn#console"}
 """The actor account's ``homePage`` per platform (the config may set others)."""
@@ -221,6 +231,45 @@ def completed(event: ReadEvent, track: str, words: Vocabulary) -> dict[str, Any]
         "result": {"completion": True},
         "context": _context([], event.platform),
         "timestamp": _stamp(event.read_at),
+    }
+
+
+def check_activity(track: str, phase: str, words: Vocabulary) -> dict[str, Any]:
+    """A track's baseline or endline check as an assessment activity."""
+    name = CHECK_NAMES.get(phase, phase)
+    return {"objectType": "Activity", "id": f"{track_iri(track, words)}/checks/{name}",
+            "definition": {"type": ASSESSMENT_TYPE,
+                           "name": _name(f"{track_title(track)}: {name}", words)}}
+
+
+def _share(right: int, answered: int) -> float:
+    """A check's score as the dashboard has it: right of answered."""
+    return right / answered if answered else 0.0
+
+
+def scored(event: CheckEvent, words: Vocabulary) -> dict[str, Any]:
+    """The statement of a knowledge check finished with a score: raw right of its questions,
+    scaled right of answered; an endline's result carries the normalised gain over its
+    baseline when there is one (none when everything was known before: it is undefined)."""
+    scaled = _share(event.right, event.answered)
+    # The kept list of questions is cut at 4000 characters: never a maximum below the answers.
+    top = max(event.questions, event.answered)
+    result: dict[str, Any] = {
+        "score": {"raw": event.right, "min": 0, "max": top, "scaled": scaled},
+        "completion": True}
+    if event.phase == "post" and event.baseline is not None:
+        gain = normalised_gain(_share(*event.baseline), scaled)
+        if gain is not None:
+            result["extensions"] = {NORMALISED_GAIN: gain}
+    return {
+        "id": statement_id(f"check:{event.platform}:{event.platform_user_id}:{event.track}:"
+                           f"{event.phase}:{_stamp(event.finished_at)}"),
+        "actor": actor(event.platform, event.platform_user_id, words),
+        "verb": {"id": SCORED, "display": {"en-US": "scored"}},
+        "object": check_activity(event.track, event.phase, words),
+        "result": result,
+        "context": _context([track_activity(event.track, words)], event.platform),
+        "timestamp": _stamp(event.finished_at),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as text_sql
 
 from bot.content.catalog import Catalog
 from bot.engine.engine import Engine
@@ -25,7 +26,9 @@ from bot.xapi.statements import (
     COMMENTED,
     COMPLETED,
     EXPERIENCED,
+    NORMALISED_GAIN,
     RATED,
+    SCORED,
     Vocabulary,
 )
 from scheduler.clock import ManualClock
@@ -168,6 +171,64 @@ async def test_words_given_after_the_rating_reached_the_lrs_reach_it_too(
     assert result.error is None and result.made == result.sent == 1
     [words] = [s for s in mine(ralph, user) if s["verb"]["id"] == COMMENTED]  # type: ignore[index]
     assert words["result"]["response"] == "the examples were too abstract"  # type: ignore[index]
+    await relay.close()
+
+
+async def test_knowledge_checks_reach_the_lrs_scored_with_the_gain_and_a_skip_sends_none(
+        database: Database, tmp_path: Path, ralph: Ralph) -> None:
+    """A baseline one of three right, the track read, an endline all right four days on: two
+    ``scored`` statements, the endline's with the normalised gain (1.0); a replay adds
+    nothing. A learner who skips the baseline sends no check statement."""
+    from tests.unit.engine.conftest import deliver, write
+
+    folder = tmp_path / "checked"
+    write(folder, "basics/one.md", "title: One\ntrack: basics\norder: 1\ncheck: 3",
+          "Apples." + QUIZ.format(q="One"))
+    write(folder, "basics/two.md", "title: Two\ntrack: basics\norder: 2",
+          "Pears." + QUIZ.format(q="Two"))
+    write(folder, "basics/three.md", "title: Three\ntrack: basics\norder: 3",
+          "Plums." + QUIZ.format(q="Three"))  # a check asks three questions at least
+    checked = Catalog(folder)
+    checked.load()
+    user, skipper = (f"{name}-{database.schema or 'sqlite'}" for name in ("kit", "lou"))
+    clock = ManualClock(MONDAY - timedelta(minutes=5))
+    relay = relay_for(database, checked, clock, ralph.endpoint)
+    await relay.run()  # the cursors start here
+    engine = Engine(database, checked, EngineSettings())
+
+    def say(text: str, at: datetime, who: str = user) -> None:
+        engine.handle(Inbound(Platform.CONSOLE, who, who, text=text, display_name=who), at)
+    for text in ("hello", "lesson", "2", "1", "1", "done", "lesson", "done", "lesson", "done"):
+        say(text, MONDAY)  # the baseline (one of three right), then the track's lessons
+    for text in ("hello", "lesson", "skip check"):
+        say(text, MONDAY, skipper)
+    later = MONDAY + timedelta(days=4)
+    with database.session() as session:
+        learner_id = session.execute(text_sql("SELECT id FROM learner WHERE platform_user_id"
+                                              " = :user"), {"user": user}).scalar_one()
+    deliver(engine, learner_id, "quiz", later)  # the push opens with the endline
+    for _ in range(3):
+        say("2", later)
+    clock.set(later + timedelta(minutes=1))
+    assert (await relay.run()).error is None
+    checks = sorted((s for s in mine(ralph, user)
+                     if s["verb"]["id"] == SCORED),  # type: ignore[index]
+                    key=lambda s: str(s["timestamp"]))
+    assert [s["object"]["id"] for s in checks] == [  # type: ignore[index]
+        "urn:microlearn:tracks/basics/checks/baseline",
+        "urn:microlearn:tracks/basics/checks/endline"]
+    assert [s["result"]["score"] for s in checks] == [  # type: ignore[index]
+        {"raw": 1, "min": 0, "max": 3, "scaled": 1 / 3},
+        {"raw": 3, "min": 0, "max": 3, "scaled": 1.0}]
+    assert checks[1]["result"]["extensions"] == {NORMALISED_GAIN: 1.0}  # type: ignore[index]
+    assert not [s for s in mine(ralph, skipper)
+                if s["verb"]["id"] == SCORED]  # type: ignore[index]
+
+    made, _ = await asyncio.to_thread(relay.replay, MONDAY - timedelta(days=1), None,
+                                      clock.now())
+    assert made == 0
+    assert (await relay.send_due()).error is None
+    assert len([s for s in mine(ralph, user) if s["verb"]["id"] == SCORED]) == 2  # type: ignore[index]
     await relay.close()
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from storage import Database
-from storage.tables import LearnerRow
-from storage.xapi import NewStatement, XapiStore
+from storage.tables import LearnerRow, TrackCheckRow
+from storage.xapi import CheckEvent, NewStatement, XapiStore
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -93,3 +93,28 @@ def test_a_statement_made_anew_while_being_sent_is_not_failed_for_its_old_body(
         assert XapiStore(session).backlog(NOW).failed == 1
         XapiStore(session).add([replace(old, body='{"fixed": 2}')], NOW)
         assert XapiStore(session).backlog(NOW).failed == 0
+
+
+def test_finished_checks_with_a_score_are_events_an_endline_with_its_baseline(
+        database: Database) -> None:
+    """Skipped or set aside, or still open, a check has no score and is no event."""
+    who = learner(database)
+    with database.session() as session:
+        for track, phase, finished, skipped, right in (
+                ("safe", "pre", NOW, False, 1), ("safe", "post", NOW + timedelta(days=9),
+                                                 False, 3),
+                ("fire", "pre", NOW, True, 0), ("water", "pre", None, False, 2)):
+            session.add(TrackCheckRow(learner_id=who, track=track, phase=phase,
+                                      questions="a\tq1\nb\tq2\nc\tq3\nd\tq4",
+                                      started_at=NOW - timedelta(minutes=5),
+                                      finished_at=finished, skipped=skipped,
+                                      skipped_by="learner" if skipped else None,
+                                      answered=0 if skipped else 4, right=right))
+    with database.session() as session:
+        events = list(XapiStore(session).checks(NOW - timedelta(days=1)))
+        later = list(XapiStore(session).checks(NOW - timedelta(days=1), NOW + timedelta(days=1)))
+    assert events == [
+        CheckEvent(who, "slack", "U1", "safe", "pre", 1, 4, 4, NOW, None),
+        CheckEvent(who, "slack", "U1", "safe", "post", 3, 4, 4, NOW + timedelta(days=9),
+                   (1, 4))]
+    assert later == events[:1]

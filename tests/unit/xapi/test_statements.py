@@ -11,11 +11,14 @@ import pytest
 from bot.content.catalog import Catalog
 from bot.xapi.statements import (
     ANSWERED,
+    ASSESSMENT_TYPE,
     COMMENTED,
     COMPLETED,
     EXPERIENCED,
+    NORMALISED_GAIN,
     QUESTION_TYPE,
     RATED,
+    SCORED,
     Vocabulary,
     answered,
     as_json,
@@ -23,9 +26,10 @@ from bot.xapi.statements import (
     completed,
     experienced,
     rated,
+    scored,
     statement_id,
 )
-from storage.xapi import AnswerEvent, CommentEvent, RatingEvent, ReadEvent
+from storage.xapi import AnswerEvent, CheckEvent, CommentEvent, RatingEvent, ReadEvent
 
 statements = pytest.importorskip("ralph.models.xapi.base.statements")
 WHEN = datetime(2026, 3, 2, 9, 30, 12, 345678, tzinfo=UTC)
@@ -169,3 +173,52 @@ def test_a_rating_is_rated_with_a_score_and_its_words_commented(
     up = valid(rated(RatingEvent(3, "slack", "U1", lesson.id, True, WHEN), None,
                      Vocabulary()))
     assert up["result"] == {"score": {"raw": 1, "min": 0, "max": 1, "scaled": 1.0}}
+
+
+def check(phase: str, right: int, baseline: tuple[int, int] | None = None) -> CheckEvent:
+    return CheckEvent(7, "telegram", "4201", "safety basics", phase, right, 4, 4, WHEN,
+                      baseline)
+
+
+def test_a_finished_baseline_is_scored_on_the_tracks_check_with_the_track_as_parent() -> None:
+    statement = valid(scored(check("pre", 1), Vocabulary()))
+    assert statement["verb"] == {"id": SCORED, "display": {"en-US": "scored"}}
+    assert statement["actor"] == {"objectType": "Agent", "account": {
+        "homePage": "https://telegram.org", "name": "4201"}}
+    target = statement["object"]
+    assert isinstance(target, dict)
+    assert target["id"] == "urn:microlearn:tracks/safety%20basics/checks/baseline"
+    assert target["definition"]["type"] == ASSESSMENT_TYPE
+    assert target["definition"]["name"] == {"en": "Safety basics: baseline"}
+    # Scored as the dashboard scores a check: right of answered.
+    assert statement["result"] == {"score": {"raw": 1, "min": 0, "max": 4, "scaled": 0.25},
+                                   "completion": True}
+    context = statement["context"]
+    assert isinstance(context, dict)
+    assert [parent["id"] for parent in context["contextActivities"]["parent"]] == [
+        "urn:microlearn:tracks/safety%20basics"]
+    assert statement["timestamp"] == "2026-03-02T09:30:12.345Z"
+
+
+def test_an_endline_carries_the_normalised_gain_over_its_baseline() -> None:
+    statement = valid(scored(check("post", 3, baseline=(1, 4)), Vocabulary()))
+    target = statement["object"]
+    assert isinstance(target, dict)
+    assert target["id"] == "urn:microlearn:tracks/safety%20basics/checks/endline"
+    result = statement["result"]
+    assert isinstance(result, dict)
+    assert result["score"] == {"raw": 3, "min": 0, "max": 4, "scaled": 0.75}
+    assert result["extensions"] == {NORMALISED_GAIN: pytest.approx(2 / 3)}
+
+
+def test_an_endline_after_a_perfect_baseline_has_no_gain_to_carry() -> None:
+    """(post - pre) / (1 - pre) is undefined when everything was known before: no extension,
+    as the dashboard counts such learners apart."""
+    result = valid(scored(check("post", 4, baseline=(4, 4)), Vocabulary()))["result"]
+    assert isinstance(result, dict) and "extensions" not in result
+
+
+def test_a_check_statement_is_stable_and_each_check_has_its_own() -> None:
+    before, after = check("pre", 1), check("post", 1, baseline=(1, 4))
+    assert scored(before, Vocabulary()) == scored(before, Vocabulary())
+    assert scored(before, Vocabulary())["id"] != scored(after, Vocabulary())["id"]
