@@ -77,6 +77,8 @@ def _as_tags(value: Any) -> tuple[str, ...] | None:
 
 
 def _as_bool(value: Any) -> bool | None:
+    """True or false as the loader read it (YAML's own words, unquoted; TOML's true/false);
+    text is not read here: :func:`_quoted_boolean` says what to write instead."""
     return value if isinstance(value, bool) else None
 
 
@@ -87,11 +89,9 @@ CHECK_QUESTIONS = 4
 def _as_check(value: Any) -> int | None:
     """``check``: true (the usual number of questions), false (none), or a number from 3 to 5;
     the number of questions a track's knowledge check asks (0: none)."""
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no"):
-        # Taken as written (see _check), so read here; "yes" is what a trainer may well write.
-        value = value.strip().lower() in ("true", "yes")
-    if isinstance(value, bool):
-        return CHECK_QUESTIONS if value else 0
+    flag = _as_bool(value)  # read as every true/false key is: a quoted "yes" is text
+    if flag is not None:
+        return CHECK_QUESTIONS if flag else 0
     number = _as_int(value)
     return number if number is not None and 3 <= number <= 5 else None
 
@@ -104,6 +104,9 @@ class _Key:
     """A good value, shown in the file's own syntax (:func:`setting_line`)."""
     low: int | None = None
     high: int | None = None
+    boolean: bool = False
+    """It takes true and false (perhaps among other values): read by YAML's own rules, and
+    a true/false word written as text refused with the line to write."""
 
 
 SCHEMA: dict[str, _Key] = {
@@ -117,12 +120,12 @@ SCHEMA: dict[str, _Key] = {
     "minutes": _Key(_as_int, "a whole number of minutes", 3, low=1, high=60),
     "objective": _Key(_as_text, "a text", "Recognise the red flags of phishing"),
     "image": _Key(_as_text, "a path or URL", "images/phishing.png"),
-    "draft": _Key(_as_bool, "true or false", True),
+    "draft": _Key(_as_bool, "true or false", True, boolean=True),
     "reflect": _Key(_as_text, "a text (one question, at most 300 characters)",
                     "What will you do differently tomorrow?", high=300),
     "check": _Key(_as_check, "true, false or a number of questions from 3 to 5, on a track's "
-                  "first lesson", 4),
-    "confidence": _Key(_as_bool, "true or false", True),
+                  "first lesson", 4, boolean=True),
+    "confidence": _Key(_as_bool, "true or false", True, boolean=True),
 }
 """Every key a lesson may set. Other keys are reported as warnings and ignored."""
 
@@ -743,8 +746,8 @@ def _check(
             continue
         try:
             # Text and numbers are taken as written: YAML 1.1 would turn "No" into false and
-            # "010" into 8. Only true/false keys use YAML's own reading.
-            raw = (loader.construct_object(value_node, deep=True) if spec.convert is _as_bool
+            # "010" into 8. Only keys that take true/false use YAML's own reading.
+            raw = (loader.construct_object(value_node, deep=True) if spec.boolean
                    else _as_written(value_node))
         except yaml.YAMLError as exc:  # e.g. an unparsable timestamp
             problems.append(Problem(rel, line, Severity.ERROR, f"'{key}': {exc}"))
@@ -852,7 +855,7 @@ def _quoted_boolean(key: str, spec: _Key, raw: Any, quoted: bool, toml: bool) ->
     """What to write instead of a true/false key given one of :data:`_BOOLEAN_WORDS` as text
     (``draft: "yes"``, ``draft = "true"``, ``draft: tRUE``), or None. Still refused: quotes
     make it text, and "must be true or false, not 'yes'" had read as if yes were refused."""
-    if spec.convert is not _as_bool or not isinstance(raw, str):
+    if not spec.boolean or not isinstance(raw, str):
         return None
     meant = _BOOLEAN_WORDS.get(raw.strip().lower())
     if meant is None:

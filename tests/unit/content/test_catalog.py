@@ -714,7 +714,8 @@ def test_a_check_is_validated_with_the_track_it_belongs_to(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("written", "questions"), [
-    ("true", 4), ("yes", 4), ("True", 4), ("4", 4), ("3", 3), ("5", 5), ("false", 0), ("no", 0)])
+    ("true", 4), ("yes", 4), ("True", 4), ("on", 4), ("4", 4), ("3", 3), ("5", 5),
+    ("false", 0), ("no", 0), ("Off", 0)])
 def test_check_values_as_trainers_write_them(written: str, questions: int) -> None:
     from bot.content.frontmatter import parse
 

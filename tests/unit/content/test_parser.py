@@ -181,6 +181,12 @@ def test_front_matter_type_errors(front: str, line: int, words: str, tmp_path: P
     ('+++\ndraft = "true"\n+++', "not the text 'true' (quotes make it text); write "
      "draft = true without quotes"),
     ('+++\ntitle = "T"\nconfidence = "yes"\n+++', "write confidence = true without quotes"),
+    # check takes true, false or a number: its true and false are read as draft's are.
+    ('---\ncheck: "yes"\n---', "'check' must be true or false, not the text 'yes' (quotes "
+     "make it text); write check: true without quotes"),
+    ("---\ncheck: 'no'\n---", "write check: false without quotes"),
+    ("---\ncheck: tRUE\n---", "not 'tRUE' (YAML reads it as text); write check: true"),
+    ('+++\ncheck = "true"\n+++', "write check = true without quotes"),
 ])
 def test_a_true_or_false_written_as_text_says_what_to_write(front: str, said: str) -> None:
     """'must be true or false, not 'yes'' had read as if yes were refused, which the lesson
