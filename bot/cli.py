@@ -238,16 +238,23 @@ def _summary(catalog: Catalog) -> str:
     )
 
 
+def _config_read(config_file: str | None) -> str | None:
+    """The config file a command reads: the one given, else ./config.toml when it exists (as
+    `run` reads it), else None (the settings' defaults)."""
+    if config_file is None and Path("config.toml").is_file():
+        return "config.toml"
+    return config_file
+
+
 def _configured_lessons(config_file: str | None) -> tuple[str, str] | None:
     """The lesson folder a config file sets (``[lessons] dir``) and where it was said (for the
-    note naming the folder read): the file given, else ./config.toml when it exists, as `run`
-    reads it. None when neither sets one: the command's own default then applies."""
+    note naming the folder read): the file :func:`_config_read` finds. None when it sets none:
+    the command's own default then applies."""
     from bot.config import load
 
+    config_file = _config_read(config_file)
     if config_file is None:
-        if not Path("config.toml").is_file():
-            return None
-        config_file = "config.toml"
+        return None
     try:
         settings = load(config_file)
     except MicrolearnError as exc:
@@ -1003,9 +1010,9 @@ def _finite(_: click.Context, parameter: click.Parameter, value: float | None) -
               help="Embedding cache file, or a folder for it (default: in the user's cache "
                    "folder). Parsed lessons are kept beside it, in <name>.lessons.sqlite3.")
 @click.option("--config", "config_file", default=None, type=click.Path(dir_okay=False),
-              help="Take [lookup] semantic, min_confidence, refuse_unrelated and cache from "
-                   "this config file, as the bot does (the options above win); and the lesson "
-                   "folder from its [lessons] dir (default: ./config.toml's, when it exists).")
+              help="Take [lookup] semantic, min_confidence, refuse_unrelated and cache, and "
+                   "the lesson folder ([lessons] dir), from this config file, as the bot does "
+                   "(default: ./config.toml, when it exists; the options above win).")
 def lookup(words: tuple[str, ...], folder: str | None, limit: int, as_json: bool, lexical: bool,
            semantic: bool, min_confidence: float | None, refuse_unrelated: float | None,
            cache: str | None, config_file: str | None) -> None:
@@ -1028,6 +1035,8 @@ def lookup(words: tuple[str, ...], folder: str | None, limit: int, as_json: bool
                                "\"how do I report a phishing mail\" (or - to read them "
                                "from stdin)")
 
+    # The whole config read from one file, [lookup] as [lessons] dir: the bar tried is the bot's.
+    config_file = _config_read(config_file)
     try:
         settings = load(config_file).lookup if config_file is not None else LookupSettings()
     except MicrolearnError as exc:

@@ -193,6 +193,21 @@ def test_lookup_takes_the_trainers_lookup_settings_from_a_config(tmp_path: Path)
     assert "Traceback" not in bad.stderr
 
 
+def test_lookup_takes_its_settings_from_the_config_toml_it_takes_its_folder_from(
+        tmp_path: Path) -> None:
+    """Without --config, ./config.toml gave lookup its lesson folder but not its [lookup]
+    settings: a trainer's bar, set there, was not the one tried."""
+    (tmp_path / "config.toml").write_text(
+        f'[lessons]\ndir = "{SAMPLE.as_posix()}"\n[lookup]\nsemantic = false\n'
+        'min_confidence = 1.0\n', encoding="utf-8")
+    query = "how do I spot a fake login mail"
+    silent = run("lookup", "--json", query, cwd=tmp_path)
+    assert silent.returncode == 0, silent.stderr
+    assert json.loads(silent.stdout)["results"] == []  # the config's bar, words only
+    answered = run("lookup", "--json", "--min-confidence", "0", query, cwd=tmp_path)
+    assert json.loads(answered.stdout)["results"][0]["id"] == "security/spot-phishing"
+
+
 def test_lookup_cache_setting_expands_home_and_takes_a_folder(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
