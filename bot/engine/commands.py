@@ -58,7 +58,8 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "my status", "how's my streak", "hows my streak", "how am i doing so far",
                "how many points", "my profile", "show me my stats", "show my stats",
                "show me my progress", "my results", "what's my score", "whats my score",
-               "show me my score"), "me"),
+               "show me my score", "what did i learn", "what have i learned",
+               "what have i learnt"), "me"),
            **dict.fromkeys((
                "leaderboard please", "show leaderboard", "show the leaderboard",
                "show me the leaderboard", "the leaderboard", "who's winning", "whos winning",
@@ -73,6 +74,22 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "stop sending me messages", "stop messaging me", "stop the lessons",
                "stop lessons", "stop my lessons", "no more lessons", "no more messages",
                "stop daily lessons", "stop daily messages"), "stop"),
+           **dict.fromkeys((
+               "list topics", "what topics are there", "which topics are there",
+               "what topics do you have", "show topics", "show me the topics", "list lessons",
+               "what lessons are there", "which lessons are there", "what lessons do you have",
+               "show lessons", "show me the lessons", "lesson list", "catalog", "catalogue"),
+               "topics"),
+           **dict.fromkeys((
+               "change my days", "change the days", "change days", "can i change the days",
+               "can i change my days", "which days", "my days"), "days"),
+           **dict.fromkeys((
+               "delete my account", "delete my data", "delete me", "remove my data",
+               "remove me", "erase my data"), "forget"),
+           **dict.fromkeys((
+               "what do you know about me", "what data do you have", "what data do you have on me",
+               "what data do you have about me", "download my data", "export my data",
+               "my information"), "mydata"),
            **dict.fromkeys((
                "on holiday", "on vacation", "pause please",
                "going on holiday", "going on vacation", "i'm on holiday", "im on holiday",

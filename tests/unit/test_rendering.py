@@ -347,6 +347,9 @@ RENDERED: list[tuple[Outbound, str]] = [
     (MyData("microlearn-my-data-2026-03-02.json", "{}", 12),
      "Here is everything microlearn stores about you: 12 records, in "
      'microlearn-my-data-2026-03-02.json. Say "forget" to delete it all.'),
+    (MyData("microlearn-my-data-2026-03-02.json", "{}", 1),  # had been "1 records"
+     "Here is everything microlearn stores about you: 1 record, in "
+     'microlearn-my-data-2026-03-02.json. Say "forget" to delete it all.'),
     (LessonRead("Title", 5, 20, by_answer=True),
      'That counts "Title" as read: +5 points (20 in all).'),
     (LessonRead("Title", 0, 20, already=True), '"Title" already counts as read.'),

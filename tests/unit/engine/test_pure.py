@@ -77,7 +77,14 @@ def test_more_ways_of_asking_for_a_command_in_words() -> None:
                         ("when do my lessons come?", "time"), ("more please", "lesson"),
                         ("another one", "lesson"), ("one more", "lesson"),
                         ("unsubscribe", "stop"), ("stop sending me lessons", "stop"),
-                        ("no more lessons please", "stop"), ("mute", "stop")):
+                        ("no more lessons please", "stop"), ("mute", "stop"),
+                        # "list lessons" had got a lesson on notes, "delete my account" one
+                        # on reporting a security incident, "can I change the days" one on
+                        # planning the week.
+                        ("what topics are there?", "topics"), ("list lessons", "topics"),
+                        ("What lessons do you have?", "topics"), ("can I change the days?", "days"),
+                        ("delete my account", "forget"), ("what do you know about me?", "mydata"),
+                        ("download my data", "mydata"), ("what did I learn?", "me")):
         assert (parse(words).name, parse(words).args) == (name, ""), words
     for question in ("stop sending phishing emails", "change my password", "more on git"):
         command = parse(question)  # still questions
