@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +59,22 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     """Embedding caches (and anything else kept in the user's cache folder) go to a scratch
     folder, also for the commands tests start: a test never writes to the real home."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+@pytest.fixture(autouse=True)
+def _logger_levels() -> Iterator[None]:
+    """Each test starts with the loggers' levels as the previous one found them: a command run
+    in-process quietens loggers for its own output (`export` sets bot.content to ERROR), which
+    had hidden the catalog's log lines from the tests that came after it."""
+    loggers = [logging.getLogger(), *(logger for logger in logging.root.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    levels = {logger: logger.level for logger in loggers}
+    yield
+    for logger, level in levels.items():
+        logger.setLevel(level)
+    for made in logging.root.manager.loggerDict.values():
+        if isinstance(made, logging.Logger) and made not in levels:
+            made.setLevel(logging.NOTSET)  # made during the test: as a new one starts
 
 
 def wide(text: str) -> str:
