@@ -2,7 +2,9 @@
 
 Each query takes a :class:`Scope` (a time window, a platform, the lessons of a track) and
 returns small typed rows; turning them into figures (facility, discrimination, funnels, risk)
-is :mod:`bot.dashboard.figures`' job. Days are UTC days.
+is :mod:`bot.dashboard.figures`' job. A scope's days are its zone's: the daily totals (kept per
+UTC day) answer a scope whose ends are UTC midnights; any other is counted from the rows
+between its two instants.
 """
 
 from __future__ import annotations
@@ -134,12 +136,55 @@ SAMPLE_LEARNERS = 1000
 @dataclass(frozen=True)
 class Scope:
     """What a report looks at: actions in ``[since, until)``, of one platform's learners (None:
-    all), about some lessons (None: all; a track's lessons when filtered by track)."""
+    all), about some lessons (None: all; a track's lessons when filtered by track), by the
+    days of ``zone`` (the dashboard's: ``since`` and ``until`` are its midnights)."""
 
     since: datetime
     until: datetime
     platform: str | None = None
     lessons: tuple[str, ...] | None = None
+    zone: tzinfo = UTC
+
+    @property
+    def utc_days(self) -> bool:
+        """Whether both ends are UTC midnights in its zone (UTC itself, or a zone at UTC+0 on
+        those days): only then do the daily totals, kept per UTC day, count exactly its days."""
+        return all(_offset(self.zone, end) == timedelta(0) for end in (self.since, self.until))
+
+    def days_before(self, days: int) -> Scope:
+        """The ``days`` days that end with this scope (by its zone's clock: across a change
+        of clocks they are not a multiple of 24 hours)."""
+        wall = self.until.astimezone(self.zone).replace(tzinfo=None) - timedelta(days=days)
+        return replace(self, since=wall.replace(tzinfo=self.zone).astimezone(UTC))
+
+
+def midnight(day: date, zone: tzinfo) -> datetime:
+    """The start of ``day`` in ``zone``, in UTC."""
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
+
+
+def _offset(zone: tzinfo, moment: datetime) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta(0)
+
+
+def _clock_changes(zone: tzinfo, since: datetime, until: datetime
+                   ) -> list[tuple[datetime, timedelta]]:
+    """The instants in ``[since, until)`` at which ``zone``'s offset changes, each with the
+    offset from then (a zone's clocks change at most once a day: each day is bisected to the
+    second when its two ends differ)."""
+    changes = []
+    at = since
+    while at < until:
+        step = min(at + timedelta(days=1), until)
+        if _offset(zone, step) != _offset(zone, at):
+            low, high = at, step
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if _offset(zone, middle) == _offset(zone, at) \
+                    else (low, middle)
+            changes.append((high, _offset(zone, high)))
+        at = step
+    return changes
 
 
 @dataclass(frozen=True)
@@ -313,6 +358,32 @@ def _day(column: Any, dialect: str) -> ColumnElement[Any]:
     return func.to_char(column, "YYYY-MM-DD")
 
 
+def _shifted_day(column: Any, offset: timedelta, dialect: str) -> ColumnElement[Any]:
+    """The day, as text 'YYYY-MM-DD', of a UTC timestamp moved by ``offset``."""
+    if not offset:
+        return _day(column, dialect)
+    minutes = int(offset.total_seconds() // 60)
+    if dialect == "sqlite":
+        return func.date(column, f"{minutes:+d} minutes")
+    return func.to_char(column + literal_column(f"interval '{minutes} minutes'"), "YYYY-MM-DD")
+
+
+def _local_day(column: Any, scope: Scope, dialect: str) -> ColumnElement[Any]:
+    """A timestamp's day in the scope's zone, as text 'YYYY-MM-DD': its UTC time moved by the
+    zone's offset, which changes only at the scope's few changes of clocks (one CASE branch
+    each, not a branch per day). A time before the scope takes the offset of its start: it
+    may land a day off, but on a day before the scope's first, as it should."""
+    start = scope.since - timedelta(days=1)
+    offset = _offset(scope.zone, start)
+    changes = _clock_changes(scope.zone, start, scope.until)
+    if not changes:
+        return _shifted_day(column, offset, dialect)
+    offsets = [offset, *(after for _, after in changes)]
+    return case(*((column < at, _shifted_day(column, before, dialect))
+                  for (at, _), before in zip(changes, offsets, strict=False)),
+                else_=_shifted_day(column, offsets[-1], dialect))
+
+
 def _days_between(later: Any, earlier: Any, dialect: str) -> ColumnElement[Any]:
     """Fractional days from ``earlier`` to ``later``."""
     if dialect == "sqlite":
@@ -421,9 +492,8 @@ class Reports:
             enrolled = enrolled.where(_LEARNER.c.platform == scope.platform)
 
         def active(days: int) -> int:
-            window = Scope(scope.until - timedelta(days=days), scope.until, scope.platform,
-                           scope.lessons)
-            if scope.lessons is None:  # the daily aggregates: no answer is scanned
+            window = scope.days_before(days)
+            if self._daily(window):  # the daily aggregates: no answer is scanned
                 return self._scalar(select(func.count(distinct(_DAY.c.learner_id)))
                                     .where(*self._days(window), _acted()))
             actions = self.actions(window)
@@ -432,7 +502,9 @@ class Reports:
         return LearnerCounts(self._scalar(enrolled), active(7), active(30))
 
     def daily_active(self, scope: Scope) -> list[tuple[date, int]]:
-        """Learners who acted, per day of the scope (days without anyone left out)."""
+        """Learners who acted, per day of the scope's zone (days without anyone left out)."""
+        if not scope.utc_days:
+            return self.daily_active_in(scope, scope.zone)
         if scope.lessons is None:
             rows = self.session.execute(select(_PDAY.c.day, func.sum(_PDAY.c.active))
                                         .where(*self._days(scope, _PDAY))
@@ -455,6 +527,12 @@ class Reports:
             days.setdefault(moment.astimezone(zone).date(), set()).add(int(learner_id))
         return sorted((day, len(learners)) for day, learners in days.items())
 
+    @staticmethod
+    def _daily(scope: Scope) -> bool:
+        """Whether the daily totals answer a scope: all its lessons, its ends UTC midnights
+        (otherwise its figures are counted from the rows between its two instants)."""
+        return scope.lessons is None and scope.utc_days
+
     def _days(self, scope: Scope, table: Any = None) -> list[ColumnElement[bool]]:
         """The daily aggregates' rows of a scope (its UTC days, its platform)."""
         table = _DAY if table is None else table
@@ -465,8 +543,9 @@ class Reports:
 
     def activity(self, scope: Scope) -> Activity:
         """Lessons delivered and read, questions asked and answered, right answers (from the
-        daily aggregates, or from the rows themselves when the scope is some lessons)."""
-        if scope.lessons is None:
+        daily aggregates, or from the rows themselves when they cannot answer it: some lessons,
+        or days of a zone other than UTC)."""
+        if self._daily(scope):
             row = self.session.execute(select(*(
                 func.coalesce(func.sum(_PDAY.c[name]), 0) for name in (
                     "delivered", "read", "asked", "answered", "right")))
@@ -498,14 +577,15 @@ class Reports:
 
     def by_platform(self, scope: Scope) -> list[PlatformRow]:
         """The overview's figures for each platform with learners."""
-        if scope.lessons is not None:  # some lessons: counted from the rows, platform by platform
+        month = scope.days_before(30)
+        if not (self._daily(scope) and self._daily(month)):  # from the rows, platform by platform
             platforms = [str(name) for name in self.session.execute(
                 select(_LEARNER.c.platform).distinct().order_by(_LEARNER.c.platform)).scalars()]
             rows = []
             for platform in platforms:
                 if scope.platform and platform != scope.platform:
                     continue
-                one = Scope(scope.since, scope.until, platform, scope.lessons)
+                one = replace(scope, platform=platform)
                 counts = self.learner_counts(one)
                 rows.append(PlatformRow(platform, counts.enrolled, counts.active_30,
                                         self.activity(one)))
@@ -513,7 +593,6 @@ class Reports:
         enrolled = dict(self.session.execute(
             select(_LEARNER.c.platform, func.count()).where(_LEARNER.c.created_at < scope.until)
             .group_by(_LEARNER.c.platform)).all())
-        month = Scope(scope.until - timedelta(days=30), scope.until, scope.platform)
         active = dict(self.session.execute(
             select(_DAY.c.platform, func.count(distinct(_DAY.c.learner_id)))
             .where(*self._days(month), _acted()).group_by(_DAY.c.platform)).all())
@@ -566,7 +645,7 @@ class Reports:
                     value=per_learner.c.track)
         # One pass: by track, day of the last read (and the learner's topics), then summed by
         # track here (a few hundred rows), instead of reading the lessons twice.
-        day = _day(per_learner.c.last, self.dialect)
+        day = _local_day(per_learner.c.last, scope, self.dialect)
         chosen = (_LEARNER.c.topics if topics is not None else literal("")).label("topics")
         query = (select(per_learner.c.track, day, chosen, func.count(),
                         func.sum(case((per_learner.c.read >= half, 1), else_=0)),
@@ -625,7 +704,9 @@ class Reports:
 
     def questions(self, scope: Scope) -> list[QuestionRow]:
         """Every answered question: learners, right first attempts, right latest attempts,
-        answers (from the daily aggregates)."""
+        answers (from the daily aggregates, or from the answers in a zone other than UTC)."""
+        if not scope.utc_days:
+            return self.questions_from_rows(scope)
         day = _by_question(_QDAY.c.day, self.dialect)
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_QDAY.c.lesson_id, scope)]
@@ -660,7 +741,10 @@ class Reports:
                 for (lesson, key), n in sorted(totals.items())]
 
     def choices(self, scope: Scope) -> list[tuple[str, str, str, int]]:
-        """(lesson, question, choice, how often it was picked) over the answers in scope."""
+        """(lesson, question, choice, how often it was picked) over the answers in scope
+        (a choice may be several, as '0,2': see :func:`bot.dashboard.figures.choice_counts`)."""
+        if not scope.utc_days:
+            return self.choices_from_rows(scope)
         day = _by_question(_CDAY.c.day, self.dialect)
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_CDAY.c.lesson_id, scope)]
@@ -672,6 +756,15 @@ class Reports:
                  .group_by(_CDAY.c.lesson_id, _CDAY.c.question_key, _CDAY.c.choice))
         return [(str(lesson), str(key), str(choice), int(n))
                 for lesson, key, choice, n in self.session.execute(query)]
+
+    def choices_from_rows(self, scope: Scope) -> list[tuple[str, str, str, int]]:
+        """:meth:`choices` counted from the answers themselves, by the choices given."""
+        query = (select(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.choices,
+                        func.count())
+                 .where(*self._answers(scope))
+                 .group_by(_ANSWER.c.lesson_id, _ANSWER.c.question_key, _ANSWER.c.choices))
+        return [(str(lesson), str(key), str(given), int(n))
+                for lesson, key, given, n in self.session.execute(query)]
 
     def item_totals(self, scope: Scope, sample: int = SAMPLE_LEARNERS) -> list[ItemTotals]:
         """Per question, the sums of the corrected item-total correlation over first attempts:
@@ -1017,7 +1110,10 @@ class Reports:
 
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Answers given with how sure the learner was, in scope: (lesson, question key, level
-        's'/'t'/'g', right, answers), from the daily aggregates."""
+        's'/'t'/'g', right, answers), from the daily aggregates (from the answers in a zone
+        other than UTC)."""
+        if not scope.utc_days:
+            return self.confidence_from_rows(scope)
         day = _by_question(_CONF.c.day, self.dialect)  # the question-led index, as choices
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_CONF.c.lesson_id, scope)]

@@ -22,7 +22,7 @@ from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
 from storage.records import SkippedBy
-from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope, TrackFunnel
+from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope, TrackFunnel, midnight
 
 Cell = str | int | float | None
 
@@ -165,8 +165,9 @@ class DashboardSettings:
     overdue_reviews: int = 10
     """This many reviews overdue by more than two days puts a learner at risk."""
     timezone: str = "UTC"
-    """The trainer's zone: the daily-active chart's days, "today", and every time shown or
-    written (with its offset in CSV and JSON)."""
+    """The trainer's zone: the range's days (from its midnight to its midnight, for every
+    figure but the retention trend's), "today", and every time shown or written (with its
+    offset in CSV and JSON)."""
 
     @property
     def zone(self) -> tzinfo:
@@ -260,13 +261,15 @@ class Dashboard:
     # -- helpers ------------------------------------------------------------------------------
 
     def scope(self, filters: Filters) -> Scope:
+        """The filters' range, from its first day's midnight to the midnight after its last,
+        in the dashboard's zone."""
         lessons = None
         if filters.track:
             lessons = tuple(lesson.id for lesson in self.catalog.tracks().get(filters.track, ()))
-        since = datetime.combine(filters.since, datetime.min.time()).replace(tzinfo=_UTC)
-        until = datetime.combine(filters.until + timedelta(days=1),
-                                 datetime.min.time()).replace(tzinfo=_UTC)
-        return Scope(since, until, filters.platform, lessons)
+        zone = self.settings.zone
+        return Scope(midnight(filters.since, zone),
+                     midnight(filters.until + timedelta(days=1), zone), filters.platform,
+                     lessons, zone)
 
     def stamp(self, moment: datetime | None) -> Stamp:
         """A time as the dashboard says it: in its zone."""
@@ -337,13 +340,7 @@ class Dashboard:
         counts = reports.learner_counts(scope)
         activity = reports.activity(scope)
         days = _days(filters.since, filters.until)
-        if self.settings.timezone == "UTC":
-            active = dict(reports.daily_active(scope))
-        else:  # the zone's days, from its midnights
-            zone = self.settings.zone
-            active = dict(reports.daily_active_in(replace(
-                scope, since=_midnight(filters.since, zone),
-                until=_midnight(filters.until + timedelta(days=1), zone)), zone))
+        active = dict(reports.daily_active(scope))
         daily = Chart("daily-active", "Learners active each day", "line",
                       tuple(day.isoformat() for day in days),
                       (Series("learners who read or answered",
@@ -544,7 +541,8 @@ class Dashboard:
         if not reports.recall_on(now.date()):
             # Today's point of the trend, once a day, over everyone.
             everyone = per_lesson if scope.platform is None and scope.lessons is None \
-                else self.recall_cached(reports, Scope(scope.since, scope.until), now)[0]
+                else self.recall_cached(reports, replace(scope, platform=None, lessons=None),
+                                        now)[0]
             self.keep_points(everyone, now)
         by_track = figures.weighted_recall(per_lesson, {
             lesson.id: track_title(lesson.track) for lesson in self.catalog.lessons()
@@ -587,7 +585,11 @@ class Dashboard:
             f"{self.stamp(as_of)[-5:]} {self.settings.timezone}: it is computed at most every "
             "five minutes. The trend is kept once a day.",
             "The date range sets the trend's days only: \"now\" is today, for every card, "
-            "whenever it was met.",))
+            "whenever it was met.",
+            *(() if scope.utc_days else (
+                "The trend's points are kept once a day and dated by the UTC day they were "
+                f"kept on, not by {self.settings.timezone}'s: the range picks them by those "
+                "UTC days.",))))
 
     def keep_snapshot(self, now: datetime) -> None:
         """Keep today's predicted recall (over everyone: all cards, each track, each topic)
@@ -885,11 +887,6 @@ def _days(first: date, last: date) -> list[date]:
 def _weeks(first: date, last: date) -> list[date]:
     start = first - timedelta(days=first.weekday())
     return [start + timedelta(weeks=n) for n in range((last - start).days // 7 + 1)]
-
-
-def _midnight(day: date, zone: tzinfo) -> datetime:
-    """The start of ``day`` in ``zone``, in UTC."""
-    return datetime.combine(day, datetime.min.time(), zone).astimezone(_UTC)
 
 
 def _utc(moment: datetime) -> datetime:
