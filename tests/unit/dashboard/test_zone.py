@@ -149,3 +149,18 @@ def test_in_utc_the_same_range_counts_utc_days(
         database: Database, catalog: Catalog, kiri: int) -> None:
     shown = numbers(build(database, catalog, "overview", zone="UTC"))
     assert (shown["answers"], shown["questions asked"]) == (1, 0)
+
+
+def test_a_completion_after_the_clocks_changed_takes_the_new_offset(
+        database: Database, catalog: Catalog) -> None:
+    # New Zealand's summer time began at 02:00 on Sunday 27 September 2026 (UTC+12 to +13):
+    # 11:30 UTC that day is 00:30 on Monday the 28th, the second week, not 23:30 on Sunday.
+    done = datetime(2026, 9, 27, 11, 30, tzinfo=UTC)
+    with database.unit() as unit:
+        learner, _ = unit.learners.enrol("console", "aroha", datetime(2026, 9, 1, tzinfo=UTC))
+        for lesson_id in ("t/a", "t/b"):
+            unit.progress.delivered(learner.id, lesson_id, done - timedelta(minutes=10))
+            unit.progress.read(learner.id, lesson_id, done)
+    page = build(database, catalog, "tracks", Filters(date(2026, 9, 21), date(2026, 10, 4)))
+    chart = next(chart for chart in page.charts if chart.key == "completions")
+    assert (chart.labels, chart.series[0].values) == (("2026-09-21", "2026-09-28"), (0, 1))
