@@ -147,8 +147,8 @@ class Scope:
 
     @property
     def utc_days(self) -> bool:
-        """Whether both ends are UTC midnights in its zone (UTC itself, or a zone at UTC+0 on
-        those days): only then do the daily totals, kept per UTC day, count exactly its days."""
+        """Whether its ends (its zone's midnights) are UTC midnights (UTC itself, or a zone
+        at UTC+0 on those days): only then do the daily totals, kept per UTC day, count exactly its days."""
         return all(_offset(self.zone, end) == timedelta(0) for end in (self.since, self.until))
 
     def days_before(self, days: int) -> Scope:
@@ -503,29 +503,16 @@ class Reports:
 
     def daily_active(self, scope: Scope) -> list[tuple[date, int]]:
         """Learners who acted, per day of the scope's zone (days without anyone left out)."""
-        if not scope.utc_days:
-            return self.daily_active_in(scope, scope.zone)
-        if scope.lessons is None:
+        if self._daily(scope):
             rows = self.session.execute(select(_PDAY.c.day, func.sum(_PDAY.c.active))
                                         .where(*self._days(scope, _PDAY))
                                         .group_by(_PDAY.c.day).order_by(_PDAY.c.day))
             return [(_as_date(day), int(count)) for day, count in rows if count]
         actions = self.actions(scope)
-        day = _day(actions.c.at, self.dialect).label("day")
+        day = _local_day(actions.c.at, scope, self.dialect).label("day")
         rows = self.session.execute(
             select(day, func.count(distinct(actions.c.learner_id))).group_by(day).order_by(day))
         return [(date.fromisoformat(str(when)), int(count)) for when, count in rows]
-
-    def daily_active_in(self, scope: Scope, zone: tzinfo) -> list[tuple[date, int]]:
-        """:meth:`daily_active` by the days of ``zone`` (give a scope from its midnights).
-        The daily aggregates are kept per UTC day, so this reads the actions themselves."""
-        actions = self.actions(scope)
-        days: dict[date, set[int]] = {}
-        for learner_id, at in self.session.execute(
-                select(actions.c.learner_id, actions.c.at).distinct()):
-            moment = at if at.tzinfo else at.replace(tzinfo=UTC)
-            days.setdefault(moment.astimezone(zone).date(), set()).add(int(learner_id))
-        return sorted((day, len(learners)) for day, learners in days.items())
 
     @staticmethod
     def _daily(scope: Scope) -> bool:
