@@ -9,10 +9,11 @@ between its two instants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Float,
@@ -56,6 +57,8 @@ from storage.tables import (
     StreakRow,
     TrackCheckRow,
 )
+
+_T = TypeVar("_T")
 
 _LEARNER = LearnerRow.__table__  # type: ignore[attr-defined]
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
@@ -158,6 +161,32 @@ class Scope:
         return replace(self, since=wall.replace(tzinfo=self.zone).astimezone(UTC))
 
 
+def _pieces(scope: Scope) -> tuple[Scope | None, list[Scope]]:
+    """A scope as the whole UTC days within it (None: not one) and the hours left at its two
+    ends: in a zone other than UTC, the daily totals count the first and the rows the others
+    (a few hours of rows, not the range's)."""
+    first = midnight(day_of(scope.since), UTC)
+    if first < scope.since:
+        first += timedelta(days=1)
+    last = midnight(day_of(scope.until), UTC)
+    if first >= last:
+        return None, [scope]
+    return replace(scope, since=first, until=last, zone=UTC), [
+        replace(scope, since=start, until=end, zone=UTC)
+        for start, end in ((scope.since, first), (last, scope.until)) if start < end]
+
+
+def _added(rows: Iterable[tuple[Any, ...]], keys: int) -> list[tuple[Any, ...]]:
+    """Rows alike in their first ``keys`` fields as one, their other fields (counts) summed,
+    in the order of those fields."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for row in rows:
+        total = sums.setdefault(tuple(row[:keys]), [0] * (len(row) - keys))
+        for index, value in enumerate(row[keys:]):
+            total[index] += value
+    return [(*key, *values) for key, values in sorted(sums.items())]
+
+
 def midnight(day: date, zone: tzinfo) -> datetime:
     """The start of ``day`` in ``zone``, in UTC."""
     return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
@@ -253,6 +282,10 @@ class Activity:
     asked: int
     answered: int
     right: int
+
+    def __add__(self, other: Activity) -> Activity:
+        return Activity(*(mine + theirs for mine, theirs in zip(
+            astuple(self), astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -496,6 +529,13 @@ class Reports:
             if self._daily(window):  # the daily aggregates: no answer is scanned
                 return self._scalar(select(func.count(distinct(_DAY.c.learner_id)))
                                     .where(*self._days(window), _acted()))
+            inner, edges = _pieces(window)
+            if window.lessons is None and inner is not None:
+                # The whole UTC days' learners from the daily totals, the ends' from the rows.
+                ids = union_all(select(_DAY.c.learner_id).where(*self._days(inner), _acted()),
+                                *(select(ends.c.learner_id) for ends in map(self.actions, edges)))
+                learners = ids.subquery()
+                return self._scalar(select(func.count(distinct(learners.c.learner_id))))
             actions = self.actions(window)
             return self._scalar(select(func.count(distinct(actions.c.learner_id))))
 
@@ -513,6 +553,16 @@ class Reports:
         rows = self.session.execute(
             select(day, func.count(distinct(actions.c.learner_id))).group_by(day).order_by(day))
         return [(date.fromisoformat(str(when)), int(count)) for when, count in rows]
+
+    def _pieced(self, scope: Scope, daily: Callable[[Scope], _T],
+                rows: Callable[[Scope], _T], add: Callable[[_T, _T], _T]) -> _T:
+        """A figure summed over the scope's pieces (:func:`_pieces`): ``daily`` over its whole
+        UTC days, ``rows`` over the hours at its ends, added with ``add``."""
+        inner, edges = _pieces(scope)
+        total = rows(edges[0]) if inner is None else daily(inner)
+        for edge in edges[1:] if inner is None else edges:
+            total = add(total, rows(edge))
+        return total
 
     @staticmethod
     def _daily(scope: Scope) -> bool:
@@ -532,6 +582,8 @@ class Reports:
         """Lessons delivered and read, questions asked and answered, right answers (from the
         daily aggregates, or from the rows themselves when they cannot answer it: some lessons,
         or days of a zone other than UTC)."""
+        if scope.lessons is None and not scope.utc_days:
+            return self._pieced(scope, self.activity, self.activity_from_rows, Activity.__add__)
         if self._daily(scope):
             row = self.session.execute(select(*(
                 func.coalesce(func.sum(_PDAY.c[name]), 0) for name in (
@@ -693,7 +745,9 @@ class Reports:
         """Every answered question: learners, right first attempts, right latest attempts,
         answers (from the daily aggregates, or from the answers in a zone other than UTC)."""
         if not scope.utc_days:
-            return self.questions_from_rows(scope)
+            return self._pieced(scope, self.questions, self.questions_from_rows,
+                                lambda one, other: [QuestionRow(*row) for row in _added(
+                                    map(astuple, one + other), 2)])
         day = _by_question(_QDAY.c.day, self.dialect)
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_QDAY.c.lesson_id, scope)]
@@ -731,7 +785,8 @@ class Reports:
         """(lesson, question, choice, how often it was picked) over the answers in scope
         (a choice may be several, as '0,2': see :func:`bot.dashboard.figures.choice_counts`)."""
         if not scope.utc_days:
-            return self.choices_from_rows(scope)
+            return self._pieced(scope, self.choices, self.choices_from_rows,
+                                lambda one, other: _added(one + other, 3))
         day = _by_question(_CDAY.c.day, self.dialect)
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_CDAY.c.lesson_id, scope)]
@@ -1100,7 +1155,8 @@ class Reports:
         's'/'t'/'g', right, answers), from the daily aggregates (from the answers in a zone
         other than UTC)."""
         if not scope.utc_days:
-            return self.confidence_from_rows(scope)
+            return self._pieced(scope, self.confidence, self.confidence_from_rows,
+                                lambda one, other: _added(one + other, 3))
         day = _by_question(_CONF.c.day, self.dialect)  # the question-led index, as choices
         where = [day >= day_of(scope.since), day < day_of(scope.until),
                  self._lessons(_CONF.c.lesson_id, scope)]

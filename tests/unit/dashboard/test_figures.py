@@ -686,3 +686,27 @@ def test_track_completions_are_counted_in_the_week_they_happened(
     later = dashboard.build("tracks", Filters(date(2026, 3, 23), date(2026, 3, 29)), NOW)
     assert next(chart for chart in later.charts if chart.key == "completions").series[0] \
         .values == (0,)
+
+
+def test_in_another_zone_the_daily_totals_and_the_ends_rows_add_up_to_the_rows(
+        database: Database, catalog: Catalog, cohort: dict[str, int]) -> None:
+    """A range in Auckland: its whole UTC days from the daily totals, the hours at its ends
+    from the rows, summed, are what the rows alone count (the cohort acts on several days,
+    inside the range's UTC days and in the hours at its ends)."""
+    from zoneinfo import ZoneInfo
+
+    from storage.reports import midnight
+    zone = ZoneInfo("Pacific/Auckland")
+    for first, last in ((date(2026, 3, 16), date(2026, 3, 19)),
+                        (date(2026, 3, 17), date(2026, 3, 18)),
+                        (date(2026, 3, 18), date(2026, 3, 18))):
+        for platform in (None, "console"):
+            scope = Scope(midnight(first, zone), midnight(last + timedelta(days=1), zone),
+                          platform, zone=zone)
+            with database.reports() as reports:
+                assert reports.activity(scope) == reports.activity_from_rows(scope)
+                assert reports.questions(scope) == reports.questions_from_rows(scope)
+                assert reports.confidence(scope) == reports.confidence_from_rows(scope)
+                counts = reports.learner_counts(scope)
+                assert counts == reports.learner_counts(replace(scope, lessons=tuple(
+                    lesson.id for lesson in catalog.lessons())))
