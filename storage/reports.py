@@ -491,6 +491,11 @@ class Reports:
         the scope takes every platform (an IN over every learner costs a scan)."""
         if not scope.platform:
             return literal(True)
+        if scope.until - scope.since <= timedelta(days=1):
+            # A few hours (the ends of a range in another zone): SQLite would otherwise walk
+            # every answer of the platform's learners by the learner index, not those hours by
+            # time (1.9 s against milliseconds for 10,000 learners).
+            column = _by_question(column, self.dialect)
         condition: ColumnElement[bool] = column.in_(self._learners(scope))
         return condition
 
