@@ -34,6 +34,7 @@ from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
 from storage.database import never_reached, remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
+from storage.runlock import RunLock, hold_sqlite, lock_file
 
 log = logging.getLogger(__name__)
 
@@ -276,6 +277,7 @@ class Runtime:
         self.clock: Clock = clock or SystemClock()
         self.adapters = adapters
         self.database: Database | None = None
+        self._run_lock: RunLock | None = None
         self.engine: Engine | None = None
         self.watcher: CatalogWatcher | None = None
         self.web: WebServer | None = None
@@ -304,6 +306,9 @@ class Runtime:
                 raise AdapterStartError(
                     "[dashboard] enabled = true needs the HTTP server: set [server] enabled = "
                     "true, or [dashboard] enabled = false and run 'microlearn dashboard' apart")
+            # Before the database is touched: a second run on one SQLite file would poll the
+            # same Telegram bot and migrate under the first one's feet.
+            self._run_lock = hold_sqlite(settings.storage.url, self.clock.now())
             # Storage and lessons before the platforms: their errors come first, and no
             # platform connection is opened for a bot that cannot run.
             database, engine = await asyncio.to_thread(self._open_engine)
@@ -349,6 +354,7 @@ class Runtime:
             await self.stop()
             if made is not None:
                 remove_sqlite_file(made)
+                lock_file(made).unlink(missing_ok=True)
             raise
         # The database named: a replica whose config lost its [storage] runs on a file of its
         # own, and only this line shows it.
@@ -471,6 +477,9 @@ class Runtime:
             self.xapi = None
         if self.database is not None:
             self.database.dispose()
+        if self._run_lock is not None:  # last: another run may start now
+            self._run_lock.release()
+            self._run_lock = None
 
 
 async def serve(runtime: Runtime) -> None:
