@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -1072,6 +1073,24 @@ async def test_polling_given_up_at_a_401_is_said_and_taken_up_again(
     assert len(sent) == 3 and sent[1].startswith("Ada: 0 points"), sent  # welcome, me, help
     monkeypatch.setattr(adapter_module, "POLLING_QUIET", 0.0)
     assert await bot.adapter.connected()
+
+
+async def test_polling_that_works_again_after_failures_says_so_once(
+        start_bot: Start, caplog: pytest.LogCaptureFixture) -> None:
+    """getUpdates failing, then working: one INFO line says the bot is back, how long it was
+    away and how many tries failed (/healthz turned back without a word in the log)."""
+    caplog.set_level(logging.INFO, logger="bot.adapters.outage")
+    bot = await start_bot()
+    await bot.says("/start")
+    bot.fake.fail_next("getUpdates", 502, count=2)
+    await bot.says("me")  # ends the long poll waiting; the next two getUpdates fail
+    await bot.fake.wait_for(lambda: caplog.text.count("getUpdates failed") == 2)
+    [reply] = await bot.says("help")  # fetched by the getUpdates that works
+    assert reply.text.startswith("Here is what I understand")
+    back = [record for record in caplog.records if "connected again" in record.getMessage()]
+    assert len(back) == 1 and back[0].levelname == "INFO"
+    assert re.fullmatch(r"telegram: connected again after \d+ s \(2 attempts failed\)",
+                        back[0].getMessage())
 
 
 async def test_polling_taken_up_again_after_failed_tries_still_fetches(

@@ -22,9 +22,10 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
@@ -49,9 +50,11 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from bot.adapters.base import Route, reply_lost
 from bot.adapters.inflight import InFlight
+from bot.adapters.outage import Outage
 from bot.adapters.pacing import Pacer
 from bot.adapters.recent import ShownQuestions
 from bot.adapters.telegram import errors
@@ -152,6 +155,22 @@ SEND_READ_TIMEOUT = 30.0
 never comes leaves the outcome unknown, and a retry then may send a message twice."""
 
 
+class _PollRequest(HTTPXRequest):
+    """The connection ``getUpdates`` alone uses (PTB's default for it: one connection), telling
+    ``answered`` of each call that worked (PTB's polling loop reports failures only; ``post``,
+    where PTB reads the answer, is final)."""
+
+    def __init__(self, answered: Callable[[], None]) -> None:
+        super().__init__(connection_pool_size=1)
+        self._answered = answered
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        status, payload = await super().do_request(*args, **kwargs)
+        if status == HTTPStatus.OK:  # the Bot API answers every error with another status
+            self._answered()
+        return status, payload
+
+
 class _ChatLocks:
     """One lock per chat, kept only while someone holds or waits for it."""
 
@@ -220,6 +239,8 @@ class TelegramAdapter:
         self._restart: asyncio.Task[None] | None = None
         self._polling_failed_at = -math.inf
         """When getUpdates last failed (monotonic): failing now is not connected."""
+        self._outage = Outage("telegram")
+        """getUpdates failing since: its end is logged once."""
         self._chats = _ChatLocks()
         self._webhook_checked_at = -WEBHOOK_CHECK_S
         self._webhook_ok = True
@@ -243,6 +264,8 @@ class TelegramAdapter:
                    .concurrent_updates(True).job_queue(None))
         if settings.mode == "webhook":
             builder = builder.updater(None)
+        else:
+            builder = builder.get_updates_request(_PollRequest(self._outage.answered))
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
 
@@ -321,8 +344,14 @@ class TelegramAdapter:
             log.warning("telegram: could not set the command menu: %s", exc.message,
                         extra={"platform": "telegram"})
 
-    def _polling_error(self, error: TelegramError) -> None:
+    def _polling_failed(self) -> None:
+        """A try to fetch updates failed: not connected for a while, and one more failed
+        attempt to count when it works again."""
         self._polling_failed_at = time.monotonic()
+        self._outage.failed()
+
+    def _polling_error(self, error: TelegramError) -> None:
+        self._polling_failed()
         hint = ("; another process is polling this bot: run one poller, or set [telegram] "
                 "mode = \"webhook\" for several replicas" if isinstance(error, Conflict) else "")
         log.warning("telegram: getUpdates failed (retrying): %s%s", errors.said(error), hint,
@@ -347,7 +376,7 @@ class TelegramAdapter:
     def _polling_ended(self, task: asyncio.Task[Any]) -> None:
         if self._stopping or task.cancelled():
             return
-        self._polling_failed_at = time.monotonic()
+        self._polling_failed()
         error = task.exception()
         log.error("telegram: polling for updates stopped (%s); trying again every while, and "
                   "/healthz says not connected meanwhile: check TELEGRAM_BOT_TOKEN if it goes on",
@@ -373,7 +402,7 @@ class TelegramAdapter:
                 await updater.stop()
                 await self._start_polling()
             except (TelegramError, RuntimeError) as exc:
-                self._polling_failed_at = time.monotonic()
+                self._polling_failed()
                 delay = min(delay * 2, POLL_AGAIN_MAX)
                 log.error("telegram: polling again failed (%s); next try in %.0f s",
                           type(exc).__name__, delay, extra={"platform": "telegram"})
