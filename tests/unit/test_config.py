@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -136,3 +137,27 @@ def test_an_mbox_must_be_an_email_of_a_platform_account() -> None:
         XapiConfig(mbox={"slack:U1": "ann.example.com"})
     with pytest.raises(ValidationError, match="'U1' is not 'platform:user_id'"):
         XapiConfig(mbox={"U1": "ann@example.com"})
+
+
+def secret_variables() -> set[str]:
+    """Every secret the code reads from the environment: the names given to os.environ.get
+    (or a *_ENV constant) in bot/, storage/ and scheduler/, but for cache and path settings."""
+    root = EXAMPLE.parent
+    found: set[str] = set()
+    for source in [*root.glob("bot/**/*.py"), *root.glob("storage/**/*.py"),
+                   *root.glob("scheduler/**/*.py")]:
+        text = source.read_text(encoding="utf-8")
+        found |= set(re.findall(r'environ\.get\("([A-Z_]+)"\)', text))
+        found |= set(re.findall(r'^[A-Z_]+_ENV = "([A-Z_]+)"', text, re.MULTILINE))
+    return found - {"XDG_CACHE_HOME"}
+
+
+def test_every_secret_variable_is_listed_in_the_readme_and_the_example_header() -> None:
+    """An operator reads the one list in either place (MICROLEARN_DASHBOARD_SECRET had been
+    in docs/dashboard.md only)."""
+    names = secret_variables()
+    assert {"TELEGRAM_BOT_TOKEN", "MICROLEARN_DASHBOARD_SECRET"} <= names
+    header = EXAMPLE.read_text(encoding="utf-8").split("\n[", 1)[0]
+    readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    assert {name for name in names if name not in header} == set()
+    assert {name for name in names if f"`{name}`" not in readme} == set()
