@@ -34,7 +34,7 @@ from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
 from storage.database import never_reached, remove_sqlite_file, sqlite_file
 from storage.records import LearnerChange
-from storage.runlock import RunLock, hold_sqlite, lock_file
+from storage.runlock import RunLock, hold_sqlite
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,6 @@ class Runtime:
             await self.stop()
             if made is not None:
                 remove_sqlite_file(made)
-                lock_file(made).unlink(missing_ok=True)
             raise
         # The database named: a replica whose config lost its [storage] runs on a file of its
         # own, and only this line shows it.

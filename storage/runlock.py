@@ -4,7 +4,8 @@ Two processes on one SQLite file would both poll the same Telegram bot (Telegram
 poller) and both send every due delivery's neighbours' work: replicas need PostgreSQL. The guard
 is an exclusive ``flock`` on ``<database>.lock`` beside the file: the operating system drops it
 when the process ends, however it ends, so a crashed run never blocks the next start (a lease
-row in the database would, until its time-out). PostgreSQL takes no lock: replicas share it.
+row in the database would, until its time-out); a clean stop removes the file, and a crash
+leaves a harmless one. PostgreSQL takes no lock: replicas share it.
 """
 
 from __future__ import annotations
@@ -39,11 +40,30 @@ class RunLock:
         self._handle: IO[str] | None = handle
 
     def release(self) -> None:
-        """Let another run start (closing the file drops the lock). The file stays: removing
-        it would let a process that opened it just before take a lock nobody else sees."""
+        """Let another run start: the file goes (removed while still locked: a start that
+        opened it meanwhile finds it gone, see :func:`hold_sqlite`), then the lock."""
         if self._handle is not None:
+            self.path.unlink(missing_ok=True)
             self._handle.close()
             self._handle = None
+
+
+def _still_there(handle: IO[str], path: Path) -> bool:
+    """Whether ``path`` still names the file ``handle`` locked (not removed by a holder that
+    released it while this process was opening it)."""
+    try:
+        return os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _open(path: Path) -> IO[str]:
+    """The lock file, made if missing; "a+": opening must not empty the holder's note."""
+    try:
+        return open(path, "a+", encoding="utf-8")  # held until RunLock.release()
+    except OSError as exc:
+        raise StorageError(f"cannot open the lock file {path}: {exc.strerror}; microlearn "
+                           "needs to write beside its SQLite database") from exc
 
 
 def hold_sqlite(url: str, now: datetime) -> RunLock | None:
@@ -54,22 +74,21 @@ def hold_sqlite(url: str, now: datetime) -> RunLock | None:
     if database is None or not database.parent.is_dir() or sys.platform == "win32":
         return None
     path = lock_file(database)
-    try:
-        # "a+": opening must not empty the holder's note before the lock is ours.
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
-    except OSError as exc:
-        raise StorageError(f"cannot open the lock file {path}: {exc.strerror}; microlearn "
-                           "needs to write beside its SQLite database") from exc
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        handle.seek(0)
-        holder = handle.read().strip() or "pid unknown"
-        handle.close()
-        raise DatabaseInUse(
-            f"another microlearn run ({holder}) uses this SQLite database ({database}); stop "
-            "it, or use PostgreSQL for several replicas (docs/delivery.md#several-replicas)"
-        ) from exc
+    while True:
+        handle = _open(path)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "pid unknown"
+            handle.close()
+            raise DatabaseInUse(
+                f"another microlearn run ({holder}) uses this SQLite database ({database}); "
+                "stop it, or use PostgreSQL for several replicas "
+                "(docs/delivery.md#several-replicas)") from exc
+        if _still_there(handle, path):
+            break
+        handle.close()  # locked a file already released and removed: lock the new one
     # Who holds it, for the message another start gives.
     handle.truncate(0)
     handle.write(f"pid {os.getpid()}, since {now.isoformat(sep=' ', timespec='seconds')}\n")

@@ -37,6 +37,7 @@ def test_a_second_holder_is_refused_with_the_first_ones_pid_and_what_to_do(
         in message
     assert "stop it, or use PostgreSQL for several replicas" in message
     first.release()
+    assert not lock_file(tmp_path / "bot.db").exists()  # a clean stop leaves nothing behind
     again = hold_sqlite(url, SINCE)  # released: the next start runs
     assert again is not None
     again.release()
