@@ -92,11 +92,12 @@ def last_answered_by_learner(now: datetime, learner_id: int | None = None) -> An
 def read_per_track(lesson_track: dict[str, str], dialect: str,
                    *where: ColumnElement[bool]) -> Any:
     """Per learner and track of ``lesson_track`` (lesson id to track), the track's lessons
-    read (``read``) and the last time one was (``last``), of the lesson rows that meet
-    ``where``: a subquery of (learner_id, track, read, last), for the tracks page and the
-    export. ``lesson_track`` must not be empty."""
+    read (``read``) and the first and last time one was (``first``, ``last``), of the lesson
+    rows that meet ``where``: a subquery of (learner_id, track, read, first, last), for the
+    tracks and gain pages and the export. ``lesson_track`` must not be empty."""
     track = _track_of(_PROGRESS.c.lesson_id, lesson_track, dialect).label("track")
     return (select(_PROGRESS.c.learner_id, track, func.count().label("read"),
+                   func.min(_PROGRESS.c.read_at).label("first"),
                    func.max(_PROGRESS.c.read_at).label("last"))
             .where(_PROGRESS.c.lesson_id.in_(list(lesson_track)), *where)
             .group_by(_PROGRESS.c.learner_id, track).subquery())
@@ -1154,6 +1155,26 @@ class Reports:
             rows_out.append(TrackGainRow(track, count, scored, skipped, aside, untold, pairs,
                                          mean_pre, mean_post, mean_gain, undefined))
         return rows_out
+
+    def read_without_baseline(self, scope: Scope,
+                              tracks: dict[str, tuple[str, ...]]) -> dict[str, int]:
+        """Per track of ``tracks`` (name to lesson ids: those that ask a knowledge check),
+        the learners who first read one of its lessons in the scope and never began its
+        baseline: the gain page cannot measure them (they added a looked-up lesson of it to
+        their reviews, or began it before it asked a check), and a trainer must see how many
+        that is."""
+        lesson_track = {lesson: track for track, lessons in tracks.items() for lesson in lessons}
+        if not lesson_track:
+            return {}
+        per = read_per_track(lesson_track, self.dialect, _PROGRESS.c.read_at.is_not(None),
+                             self._of(_PROGRESS.c.learner_id, scope))
+        baseline = (select(_CHECK.c.learner_id)
+                    .where(_CHECK.c.learner_id == per.c.learner_id,
+                           _CHECK.c.track == per.c.track, _CHECK.c.phase == "pre").exists())
+        return {str(track): int(count) for track, count in self.session.execute(
+            select(per.c.track, func.count())
+            .where(per.c.first >= scope.since, per.c.first < scope.until, ~baseline)
+            .group_by(per.c.track))}
 
     def confidence(self, scope: Scope) -> list[tuple[str, str, str, int, int]]:
         """Answers given with how sure the learner was, in scope: (lesson, question key, level

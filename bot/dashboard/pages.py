@@ -22,7 +22,15 @@ from bot.engine.checks import normalised_gain
 from bot.engine.reviewer import Reviewer
 from storage import Database
 from storage.records import SkippedBy
-from storage.reports import GAIN_BUCKETS, LessonReads, Reports, Scope, TrackFunnel, midnight
+from storage.reports import (
+    GAIN_BUCKETS,
+    LessonReads,
+    Reports,
+    Scope,
+    TrackFunnel,
+    TrackGainRow,
+    midnight,
+)
 
 Cell = str | int | float | None
 
@@ -761,18 +769,26 @@ class Dashboard:
         scope = self.scope(filters)
         tracks = (filters.track,) if filters.track else None
         rows = reports.gains(scope, tracks)
-        asked = {track: lessons[0].check for track, lessons in self.catalog.tracks().items()
-                 if lessons}
+        library = self.catalog.tracks()
+        asked = {track: lessons[0].check for track, lessons in library.items() if lessons}
+        unmeasured = reports.read_without_baseline(scope, {
+            track: tuple(lesson.id for lesson in lessons) for track, lessons in library.items()
+            if asked.get(track) and (tracks is None or track in tracks)})
+        # A track whose readers all came without a baseline still gets its row: that is news.
+        rows += [TrackGainRow(track, 0, 0, 0, 0, 0, 0, None, None, None, 0)
+                 for track in sorted(set(unmeasured) - {row.track for row in rows})]
         table = Table("gain", "Knowledge gain per track", (
             "track", "baselines begun", "of them scored", "of them skipped",
             "of them set aside",
             "of them skipped or set aside (ended before the two were told apart)",
             "both checks (endline in the range)", "questions per check", "mean before",
-            "mean after", "mean normalised gain", "gain undefined (knew all before)"),
+            "mean after", "mean normalised gain", "gain undefined (knew all before)",
+            "began reading without a baseline"),
             tuple((track_title(row.track), row.began, row.scored, row.skipped, row.set_aside,
                    row.untold, row.both,
                    asked.get(row.track) or None, Share.mean(row.mean_pre),
-                   Share.mean(row.mean_post), Share.mean(row.mean_gain), row.undefined)
+                   Share.mean(row.mean_post), Share.mean(row.mean_gain), row.undefined,
+                   unmeasured.get(row.track, 0) if asked.get(row.track) else None)
                   for row in rows),
             # A loss from fewer learners than a verdict needs is noise, not a track to fix.
             marked=tuple(row.mean_gain is not None and row.mean_gain < 0
@@ -799,13 +815,22 @@ class Dashboard:
                 f"Only {weight} learner{'s' if weight != 1 else ''} with a gain in this view: "
                 f"the figures describe {'them' if weight != 1 else 'one person'}, not the "
                 f"track (a verdict needs {figures.MIN_LEARNERS} or more); widen the range.")
-        unmeasured = sorted(track_title(track) for track, size in asked.items()
-                            if not size and (tracks is None or track in tracks))
-        if unmeasured:
+        unasked = sorted(track_title(track) for track, size in asked.items()
+                         if not size and (tracks is None or track in tracks))
+        if unasked:
             notes.append(
-                f"{', '.join(unmeasured)} "
-                f"{'asks' if len(unmeasured) == 1 else 'ask'} no knowledge check, so there is "
+                f"{', '.join(unasked)} "
+                f"{'asks' if len(unasked) == 1 else 'ask'} no knowledge check, so there is "
                 f"no gain to show: add 'check: true' to a track's first lesson to measure it.")
+        if any(unmeasured.values()):
+            missed = sum(unmeasured.values())
+            notes.append(
+                f"{missed} learner{'s' if missed != 1 else ''} first read a lesson of a track "
+                "that asks a check in this range without ever beginning its baseline (they "
+                "added a looked-up lesson of it to their reviews, or began it before it asked "
+                "a check): "
+                "their gain cannot be measured, and they are in no other column. Export "
+                "'progress' and 'checks' list them.")
         return Page("gain", "Knowledge gain", (
             Figure.count("learners with both checks", both),
             Figure.share("mean before", mean([(row.mean_pre, row.both) for row in rows])),

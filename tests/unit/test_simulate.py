@@ -42,7 +42,9 @@ def test_a_simulated_cohort_answers_baselines_and_endlines(tmp_path: Path) -> No
     sure_right, sure_wrong, _, _, _, guess_wrong = totals
     assert sure_right > sure_wrong > 0 and guess_wrong > 0
     [row] = page.tables[0].rows
-    track, began, scored, skipped, aside, untold, both, size, before, after, gain, _ = row
+    track, began, scored, skipped, aside, untold, both, size, before, after, gain, _, \
+        unmeasured = row
+    assert unmeasured == 0  # every reader of the track began it with its baseline
     assert track == "Safe" and isinstance(scored, int) and isinstance(both, int)
     assert isinstance(began, int) and isinstance(skipped, int) and isinstance(aside, int)
     assert began >= scored + skipped + aside

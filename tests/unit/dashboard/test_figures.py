@@ -592,7 +592,7 @@ def test_knowledge_gain_per_track_with_its_distribution(
     [table] = page.tables
     # Nine baselines began: five scored (fay's endline is still open), eve's skipped, gil's
     # and hal's set aside, ida's one or the other.
-    assert table.rows == (("T", 9, 5, 1, 2, 1, 4, None, 0.5, 0.58, 0.11, 1),)
+    assert table.rows == (("T", 9, 5, 1, 2, 1, 4, None, 0.5, 0.58, 0.11, 1, None),)
     assert table.marked == (False,)
     # This library's track asks no check (its checks were taken before it was dropped).
     assert page.notes[0].startswith("Only 3 learners with a gain in this view")  # cy knew all
@@ -607,13 +607,13 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert chart.series[0].name == "T" and chart.series[0].values == (1, 0, 1, 0, 0, 1, 1)
     assert "gain-distribution" in page.all_tables()  # like every chart: a table, so CSV
     telegram = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), "telegram"), NOW)
-    assert telegram.tables[0].rows == (("T", 1, 1, 0, 0, 0, 1, None, 0.67, 0.33, -1.0, 0),)
+    assert telegram.tables[0].rows == (("T", 1, 1, 0, 0, 0, 1, None, 0.67, 0.33, -1.0, 0, None),)
     # One learner lost ground: noise, not a track to fix, and the page says so.
     assert telegram.tables[0].marked == (False,)
     assert telegram.notes[0].startswith("Only 1 learner with a gain in this view: the figures "
                                         "describe one person, not the track")
     before = dashboard.build("gain", Filters(date(2026, 3, 1), date(2026, 3, 18)), NOW)
-    assert before.tables[0].rows == (("T", 9, 5, 1, 2, 1, 0, None, None, None, None, 0),)
+    assert before.tables[0].rows == (("T", 9, 5, 1, 2, 1, 0, None, None, None, None, 0, None),)
     # Baselines count by the day they began: none began in a range after them, while the
     # endlines answered in it pair with baselines of before.
     after = dashboard.build("gain", Filters(date(2026, 3, 19), NOW.date()), NOW)
@@ -626,6 +626,49 @@ def test_knowledge_gain_per_track_with_its_distribution(
     assert ann.rows == (("T", 0.33, 1.0, 1.0),)
     cy = dashboard.build("learner", everything, NOW, cohort["cy"]).all_tables()["checks"]
     assert cy.rows == (("T", 1.0, 0.67, None),)  # knew everything before: undefined
+
+
+def test_the_gain_page_counts_readers_of_a_checked_track_who_never_began_its_baseline(
+        database: Database, tmp_path: Path) -> None:
+    """They had been left out without a word: no baseline, so in no column, and the page's
+    figures looked as if every reader were measured."""
+    folder = tmp_path / "checked"
+    lesson(folder, "c/a.md", "title: A\ntrack: c\norder: 1\ncheck: true",
+           "Lesson a." + QUIZ.format(q="Question a1") + "\n### Question a2?\n- [x] yes\n"
+           "- [ ] no\n\n### Question a3?\n- [x] yes\n- [ ] no\n")
+    lesson(folder, "c/b.md", "title: B\ntrack: c\norder: 2", "Lesson b." +
+           QUIZ.format(q="Question b1"))
+    catalog = Catalog(folder)
+    catalog.load()
+    assert not catalog.problems()
+    asked = questions(catalog)
+    with database.unit() as unit:
+        people = {name: unit.learners.enrol("console", name, MONDAY)[0].id
+                  for name in ("looked", "measured", "earlier", "unread")}
+        for name, at in (("looked", MONDAY), ("measured", MONDAY),
+                         ("earlier", MONDAY - timedelta(days=20))):
+            # Pushed before the track asked a check (or before the bug that skipped a
+            # baseline was fixed): read, and no baseline.
+            unit.progress.delivered(people[name], "c/b", at)
+            unit.progress.read(people[name], "c/b", at + timedelta(hours=1))
+        unit.progress.delivered(people["unread"], "c/a", MONDAY)
+        unit.checks.start(people["measured"], "c", "pre", asked, MONDAY + timedelta(hours=2))
+    dashboard = Dashboard(database, catalog)
+    page = dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date()), NOW)
+    [table] = page.tables
+    assert table.columns[-1] == "began reading without a baseline"
+    # measured began one (still open); looked read a lesson and never began it; earlier did
+    # so before the range; unread only got a lesson.
+    assert [(row[0], row[1], row[-1]) for row in table.rows] == [("C", 1, 1)]
+    assert any(note.startswith("1 learner first read a lesson of a track that asks a check")
+               for note in page.notes), page.notes
+    wider = dashboard.build("gain", Filters(date(2026, 2, 1), NOW.date()), NOW)
+    assert [row[-1] for row in wider.tables[0].rows] == [2]
+    # A range whose every reader came without one still shows the track.
+    early = dashboard.build("gain", Filters(date(2026, 2, 1), date(2026, 3, 1)), NOW)
+    assert [(row[0], row[1], row[-1]) for row in early.tables[0].rows] == [("C", 0, 1)]
+    assert dashboard.build("gain", Filters(date(2026, 3, 1), NOW.date(), track="other"),
+                           NOW).tables[0].rows == ()
 
 
 def test_the_confidence_accuracy_matrix_lists_the_sure_and_wrong_first(
