@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -790,12 +791,62 @@ def log_above(prompt: Prompt) -> None:
             root.addHandler(above)
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+"""The hosts a [dashboard] public_url names when it means this machine, not a proxy."""
+
+_host_option = click.option("--host", default=None,
+                            help="Listen on this address (default: [server] host).")
+
+
+def _link_base(public_url: str | None, host: str, port: int, given: bool) -> str | None:
+    """The address sign-in links start with: ``public_url`` (the config's; None when it sets
+    none), or None for where this process listens. With --host or --port ``given``, a
+    public_url on this machine at another port is the copied default, not a proxy: its links
+    would go nowhere, or to another process (a `run` on 8080), so the listener's address is
+    used. One naming another host (a proxy) is kept, and stderr says so: the operator chose a
+    port the link does not show."""
+    if public_url is None or not given:
+        return public_url
+    parts = urlsplit(public_url)
+    if parts.hostname in LOOPBACK:
+        said = parts.port or (443 if parts.scheme == "https" else 80)
+        return public_url if said == port else None
+    listening = f"{host}:{port}" if port else f"{host} (a free port)"
+    click.echo(f"the sign-in link uses [dashboard] public_url ({public_url}); this process "
+               f"listens on {listening}", err=True)
+    return public_url
+
+
+def _listening_url(host: str, port: int) -> str:
+    """The http:// address of ``host``:``port`` (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _served_here(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """``settings`` with `run`'s --host and --port (see :func:`bot.config.with_server`), and
+    [dashboard] public_url moved to where the bot listens when it was this machine's at
+    another port (see :func:`_link_base`)."""
+    from bot.config import with_server
+
+    settings = with_server(settings, host, port)
+    server, config = settings.server, settings.dashboard
+    if not config.enabled or _link_base(config.public_url, server.host, server.port,
+                                        host is not None or port is not None) is not None:
+        return settings
+    return settings.model_copy(update={"dashboard": config.model_copy(
+        update={"public_url": _listening_url(server.host, server.port)})})
+
+
 @main.command("run")
 @click.option("--config", "config_file", default="config.toml", show_default=True,
               type=click.Path(dir_okay=False),
               help="The config file (copy config.example.toml to start).")
+@_host_option
+@click.option("--port", default=None, type=int,
+              help="Listen on this port, 1-65535 (default: [server] port); with --host, "
+                   "replicas on one machine share one config file.")
 @click.pass_context
-def run(context: click.Context, config_file: str) -> None:
+def run(context: click.Context, config_file: str, host: str | None, port: int | None) -> None:
     """Every adapter enabled in the config, the scheduler and (when needed) the HTTP server,
     until SIGINT or SIGTERM."""
     import asyncio
@@ -812,7 +863,7 @@ def run(context: click.Context, config_file: str) -> None:
             logging.getLogger(chatty).setLevel(logging.ERROR if chatty == "apscheduler"
                                                else logging.WARNING)
     try:
-        settings = load(config_file)
+        settings = _served_here(load(config_file), host, port)
         asyncio.run(serve(Runtime(settings, Secrets.from_environment())))
     except MicrolearnError as exc:
         if context.obj and context.obj.get("json"):  # the reason, as a line like the others
@@ -830,7 +881,7 @@ def run(context: click.Context, config_file: str) -> None:
               f"{DEFAULT_DB}).")
 @click.option("--lessons", "folder", default=None, type=click.Path(file_okay=False),
               help="Lesson folder (default: the config's, or lessons).")
-@click.option("--host", default=None, help="Listen on this address (default: [server] host).")
+@_host_option
 @click.option("--port", default=None, type=click.IntRange(0, 65535),
               help="Listen on this port, 0-65535; 0: a free one (default: [server] port).")
 @click.option("--pseudonymous", is_flag=True, default=False,
@@ -857,14 +908,16 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
                 update={"timezone": zone})})
         _existing_database(url, "give the URL of the bot's database (or of a cohort made by "
                                 "'microlearn simulate') with --db, or its config with --config")
+        listen_host = host or settings.server.host
+        listen_port = port if port is not None else settings.server.port
+        # The config's address when it names one (behind a proxy); else where it listens.
+        configured = settings.dashboard.public_url \
+            if config_file and "dashboard" in settings.model_fields_set \
+            and "public_url" in settings.dashboard.model_fields_set else None
         server = DashboardServer(
-            settings, url,
-            Path(folder or settings.lessons.dir), host or settings.server.host,
-            port if port is not None else settings.server.port,
-            # The config's address when it names one (behind a proxy); else where it listens.
-            settings.dashboard.public_url
-            if config_file and "dashboard" in settings.model_fields_set
-            and "public_url" in settings.dashboard.model_fields_set else None)
+            settings, url, Path(folder or settings.lessons.dir), listen_host, listen_port,
+            _link_base(configured, listen_host, listen_port,
+                       host is not None or port is not None))
 
         def started(link: str) -> None:
             click.echo(f"The dashboard is at {server.public_url}/dashboard/")

@@ -318,6 +318,53 @@ def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
     return list(model.model_fields)
 
 
+def _explained(exc: ValidationError) -> tuple[str, str]:
+    """Where the first error of ``exc`` is (dotted, like ``server.port``; empty for a
+    section) and what to write instead, in the words a person editing the file needs."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key; see config.example.toml for the keys there are"
+        known = _keys_at(first["loc"][:-1])
+        near = difflib.get_close_matches(str(first["loc"][-1]), known, n=1, cutoff=0.6)
+        if len(first["loc"]) == 1:
+            where = ""
+            message = (f"unknown section [{first['loc'][0]}]" + (
+                f"; did you mean [{near[0]}]?" if near else
+                "; see config.example.toml for the sections there are"))
+        elif near:
+            message = f"unknown key; did you mean '{near[0]}'?"
+        secret = _SECRET_KEYS.get((str(first["loc"][0]), str(first["loc"][-1]).lower())) \
+            if len(first["loc"]) == 2 else None
+        if secret is not None:
+            message = (f"secrets never go in the config file: set {secret} in the "
+                       "environment instead, and delete this line")
+    elif first["type"] in ("less_than_equal", "less_than", "greater_than_equal",
+                           "greater_than"):
+        bound = next(iter((first.get("ctx") or {}).values()), "")
+        large = first["type"].startswith("less")
+        message = (f"{first['input']!r} is too {'large' if large else 'small'}; write "
+                   f"{'at most' if large else 'at least'} {bound}"
+                   if first["type"].endswith("equal") else
+                   f"{first['input']!r} must be {'under' if large else 'over'} {bound}")
+    elif first["type"] in ("literal_error", "enum"):
+        expected = (first.get("ctx") or {}).get("expected", "")
+        message = f"{first['input']!r} is not a choice here; write {expected}"
+    elif first["type"] == "bool_type":  # "yes", 1, "false" (a string): say what is meant
+        message = f"{first['input']!r} is not true or false; write true or false, unquoted"
+    elif first["type"] in ("float_type", "int_type", "finite_number"):
+        whole = first["type"] == "int_type"
+        message = (f"{first['input']!r} is not a {'whole ' if whole else ''}number; write "
+                   f"one, unquoted (like {5 if whole else 0.5})")
+    elif first["type"] == "string_type":
+        message = f"{first['input']!r} is not text; write it in quotes"
+    elif first["type"] == "list_type":
+        message = (f"{first['input']!r} is not a list; write one in brackets, like "
+                   '["front-desk", "safety"]')
+    return where, message
+
+
 def load(path: Path | str) -> Settings:
     """Read and validate a config file; :class:`ConfigError` names the file and the key."""
     path = Path(path)
@@ -333,51 +380,26 @@ def load(path: Path | str) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown key; see config.example.toml for the keys there are"
-            known = _keys_at(first["loc"][:-1])
-            near = difflib.get_close_matches(str(first["loc"][-1]), known, n=1, cutoff=0.6)
-            if len(first["loc"]) == 1:
-                where = ""
-                message = (f"unknown section [{first['loc'][0]}]" + (
-                    f"; did you mean [{near[0]}]?" if near else
-                    "; see config.example.toml for the sections there are"))
-            elif near:
-                message = f"unknown key; did you mean '{near[0]}'?"
-            secret = _SECRET_KEYS.get((str(first["loc"][0]), str(first["loc"][-1]).lower())) \
-                if len(first["loc"]) == 2 else None
-            if secret is not None:
-                message = (f"secrets never go in the config file: set {secret} in the "
-                           "environment instead, and delete this line")
-        elif first["type"] in ("less_than_equal", "less_than", "greater_than_equal",
-                               "greater_than"):
-            bound = next(iter((first.get("ctx") or {}).values()), "")
-            large = first["type"].startswith("less")
-            message = (f"{first['input']!r} is too {'large' if large else 'small'}; write "
-                       f"{'at most' if large else 'at least'} {bound}"
-                       if first["type"].endswith("equal") else
-                       f"{first['input']!r} must be {'under' if large else 'over'} {bound}")
-        elif first["type"] in ("literal_error", "enum"):
-            expected = (first.get("ctx") or {}).get("expected", "")
-            message = f"{first['input']!r} is not a choice here; write {expected}"
-        elif first["type"] == "bool_type":  # "yes", 1, "false" (a string): say what is meant
-            message = f"{first['input']!r} is not true or false; write true or false, unquoted"
-        elif first["type"] in ("float_type", "int_type", "finite_number"):
-            whole = first["type"] == "int_type"
-            message = (f"{first['input']!r} is not a {'whole ' if whole else ''}number; write "
-                       f"one, unquoted (like {5 if whole else 0.5})")
-        elif first["type"] == "string_type":
-            message = f"{first['input']!r} is not text; write it in quotes"
-        elif first["type"] == "list_type":
-            message = (f"{first['input']!r} is not a list; write one in brackets, like "
-                       '["front-desk", "safety"]')
+        where, message = _explained(exc)
         raise ConfigError(f"{path}: {where}: {message}" if where else f"{path}: {message}") \
             from exc
     _warn(path, settings)
     return settings
+
+
+def with_server(settings: Settings, host: str | None, port: int | None) -> Settings:
+    """``settings`` with [server] host and port replaced by a command's --host and --port
+    (None: the config's), checked by the config's own rules: a :class:`ConfigError` names the
+    option, in the words a bad value in the file would get."""
+    given = {name: value for name, value in (("host", host), ("port", port)) if value is not None}
+    if not given:
+        return settings
+    try:
+        server = ServerSettings.model_validate({**settings.server.model_dump(), **given})
+    except ValidationError as exc:
+        where, message = _explained(exc)
+        raise ConfigError(f"--{where}: {message}") from exc
+    return settings.model_copy(update={"server": server})
 
 
 def _warn(path: Path, settings: Settings) -> None:

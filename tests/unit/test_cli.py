@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -916,3 +917,78 @@ def test_dashboard_given_db_beside_a_pseudonymous_config_shows_no_names(tmp_path
         assert ("reading config.toml" in said) is not names_shown
         assert said.count("showing learners' names: no config with pseudonymous found") == \
             (1 if names_shown else 0)
+
+
+def _first_link(*args: str, cwd: Path) -> tuple[str, str]:
+    """The sign-in link `microlearn dashboard ARGS` prints, and what it said on stderr."""
+    root = Path(__file__).resolve().parents[2]
+    served = subprocess.Popen([sys.executable, "-m", "bot", "dashboard", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=cwd, env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        assert served.stdout is not None and served.stderr is not None
+        lines = [served.stdout.readline() for _ in range(3)]
+    finally:
+        served.send_signal(signal.SIGTERM)
+        served.wait(20)
+    return lines[2].strip(), served.stderr.read()
+
+
+@pytest.mark.parametrize("public_url", [None, "http://127.0.0.1:8080", "http://localhost:8080"])
+def test_dashboard_on_another_port_links_to_where_it_listens(tmp_path: Path,
+                                                            public_url: str | None) -> None:
+    """A config copied from config.example.toml (or naming this machine at 8080) had made
+    `dashboard --port N` print a link to 8080: nowhere, or a `run` there."""
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    if public_url is not None:  # the line uncommented, or written anew
+        text = re.sub(r"(?m)^#? ?public_url = .*$", f'public_url = "{public_url}"', text)
+        assert f'public_url = "{public_url}"' in text
+    (tmp_path / "config.toml").write_text(text, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert run("db", "upgrade", "--db", url).returncode == 0
+    link, said = _first_link("--db", url, "--lessons", str(SAMPLE), "--port", "0", cwd=tmp_path)
+    assert link.startswith("http://127.0.0.1:") and ":8080/" not in link, link
+    assert "public_url" not in said
+
+
+def test_dashboard_behind_a_proxy_keeps_its_link_and_says_where_it_listens(
+        tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(
+        '[dashboard]\npublic_url = "https://learn.example.com"\n', encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert run("db", "upgrade", "--db", url).returncode == 0
+    link, said = _first_link("--db", url, "--lessons", str(SAMPLE), "--host", "127.0.0.1",
+                             "--port", "0", cwd=tmp_path)
+    assert link.startswith("https://learn.example.com/dashboard/signin?token="), link
+    assert ("the sign-in link uses [dashboard] public_url (https://learn.example.com); this "
+            "process listens on 127.0.0.1 (a free port)") in said
+
+
+def test_run_takes_host_and_port_checked_as_the_config_checks_them(tmp_path: Path) -> None:
+    """Two replicas on one machine had needed two config files."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    shown = CliRunner().invoke(main, ["run", "--help"]).output
+    assert "--host TEXT" in shown and "--port INTEGER" in shown
+    for port, words in (("99999", "--port: 99999 is too large; write at most 65535"),
+                        ("0", "--port: 0 is too small; write at least 1")):
+        result = run("run", "--config", str(config), "--port", port)
+        assert result.returncode == 1 and words in result.stderr, result.stderr
+
+
+def test_run_listens_where_host_and_port_say_and_links_there(tmp_path: Path) -> None:
+    from bot.cli import _served_here
+    from bot.config import Settings
+
+    settings = Settings.model_validate({"dashboard": {"enabled": True}})
+    moved = _served_here(settings, "127.0.0.2", 8091)
+    assert (moved.server.host, moved.server.port) == ("127.0.0.2", 8091)
+    assert moved.dashboard.public_url == "http://127.0.0.2:8091"
+    proxied = Settings.model_validate({"dashboard": {"enabled": True,
+                                                     "public_url": "https://learn.example.com"}})
+    assert _served_here(proxied, None, 8091).dashboard.public_url == "https://learn.example.com"
+    assert _served_here(settings, None, None) == settings

@@ -31,14 +31,21 @@ def test_every_setting_is_in_the_example_file() -> None:
     documented = set()
     for section, values in tomllib.loads(text).items():
         documented |= {f"{section}.{key}" for key in values}
-    # Keys commented out in the example (optional, no default) count as documented too.
+    # Keys commented out in the example count as documented too: optional ones with no
+    # default, and public_url, whose default written out would be taken for an address chosen.
     documented |= {f"telegram.{line.split('=')[0].strip('# ').strip()}"
                    for line in text.splitlines() if line.startswith("# webhook_url")}
+    documented |= {"dashboard.public_url"} if "\n# public_url = " in text else set()
     assert keys(Settings) == documented
 
 
 def test_the_example_loads_and_equals_the_defaults() -> None:
     assert load(EXAMPLE) == Settings()
+
+
+def test_the_example_copied_chooses_no_dashboard_address() -> None:
+    """Its public_url, written out, had made `dashboard --port N` link to 8080."""
+    assert "public_url" not in load(EXAMPLE).dashboard.model_fields_set
 
 
 @pytest.mark.parametrize(
