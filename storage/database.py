@@ -7,7 +7,9 @@ them off). PostgreSQL is for several bot processes sharing one database.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,6 +68,16 @@ def sqlite_file(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file ``path``, readable and writable by its owner only (0600), when
+    it is not there yet: it holds every learner's name and words, and SQLite gives its -wal
+    and -shm files the database file's mode. A file that is there keeps its mode (the
+    operator's choice)."""
+    # There already, or its folder missing: SQLite then opens it, or says why in its words.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def remove_sqlite_file(path: Path) -> None:
@@ -153,6 +165,11 @@ class Database:
                 from exc
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            file = sqlite_file(self.url)
+            if file is not None and "uri" not in parsed.query:  # a file: URI names no path
+                # Before SQLite opens it: it would create the file with the umask's mode.
+                event.listen(self.engine, "do_connect",
+                             lambda *_: _private_sqlite_file(file))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

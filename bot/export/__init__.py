@@ -302,7 +302,7 @@ def open_output(path: str) -> Iterator[IO[str]]:
         return
     partial = target.with_name(target.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        with open(partial, "w", encoding="utf-8", newline="", opener=_private) as out:
             _keep_access(target, partial)
             yield out
         os.replace(partial, target)
@@ -315,12 +315,19 @@ def open_output(path: str) -> Iterator[IO[str]]:
         raise
 
 
+def _private(path: str, flags: int) -> int:
+    """Open ``path`` as a file readable by its owner only (0600) when it is created: rows of
+    learners' names and words are not for everyone on the machine (the umask's 0644)."""
+    return os.open(path, flags, 0o600)
+
+
 def _keep_access(target: Path, partial: Path) -> None:
     """The file written replaces ``target`` with its mode (and owner, where allowed): a file
-    of learners' names made private stays private."""
+    of learners' names made private stays private. A new file is 0600, as `mydata`'s."""
     try:
         kept = target.stat()
     except FileNotFoundError:
+        os.chmod(partial, 0o600)  # a .partial left by a killed export kept its own mode
         return
     os.chmod(partial, stat.S_IMODE(kept.st_mode))
     with contextlib.suppress(OSError, AttributeError):  # root only; no chown on Windows

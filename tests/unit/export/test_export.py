@@ -492,3 +492,28 @@ def test_names_shown_without_a_config_are_said_once_and_pseudonymous_hides_them(
     learners = [row["learner"] for row in csv.DictReader(io.StringIO(hidden.stdout[1:]))]
     assert all(name.startswith("learner #") for name in learners)
     assert "showing learners' names" not in hidden.stderr
+
+
+def test_a_new_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """Learners' names and words had been written with the umask's mode (0644): readable by
+    anyone on the machine, where `mydata` writes 0600."""
+    import os
+
+    from bot.export import open_output
+
+    before = os.umask(0o022)
+    try:
+        made = tmp_path / "answers.csv"
+        with open_output(str(made)) as out:
+            out.write("new\n")
+            partial = tmp_path / "answers.csv.partial"
+            assert partial.stat().st_mode & 0o777 == 0o600
+        assert made.stat().st_mode & 0o777 == 0o600
+        stale = tmp_path / "again.csv.partial"  # left by a killed export, world-readable
+        stale.write_text("old\n", encoding="utf-8")
+        stale.chmod(0o644)
+        with open_output(str(tmp_path / "again.csv")) as out:
+            out.write("new\n")
+        assert (tmp_path / "again.csv").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(before)

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -497,3 +498,26 @@ def test_upgrading_keeps_what_was_counted_as_read(tmp_path: object) -> None:
         "pushed": (LessonSource.LESSON, NOW), "asked": (LessonSource.LOOKUP, None),
         "reviewed": (LessonSource.ADDED, None)}  # from 0004 on, only a lesson is read
     assert card is not None and (card.stability, card.reviewed_at) == (4.5, NOW)  # 0005
+
+
+def test_a_new_sqlite_database_and_its_log_are_readable_by_their_owner_only(
+        tmp_path: Path) -> None:
+    """Every learner's name and words had been readable by anyone on the machine (0644)."""
+    import os
+
+    before = os.umask(0o022)
+    try:
+        database = Database(f"sqlite:///{tmp_path}/new.db")
+        upgrade(database)
+        with database.unit() as unit:  # a write: the log and shared memory exist now
+            assert unit.learners.count() == 0
+        for name in ("new.db", "new.db-wal", "new.db-shm"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+        database.dispose()
+        shared = tmp_path / "shared.db"  # one that was there keeps its mode
+        shared.touch(mode=0o640)
+        shared.chmod(0o640)
+        Database(f"sqlite:///{shared}").engine.connect().close()
+        assert shared.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(before)
