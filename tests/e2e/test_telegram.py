@@ -42,8 +42,10 @@ from scheduler.due import DueScan
 from storage import Database
 from storage.records import Learner
 from storage.repositories import Deliveries, Learners, Points, Progress
+from tests.conftest import POSTGRES_URL
 from tests.fakes.network import free_port
 from tests.fakes.recording import RecordedWaits
+from tests.fakes.scratch import scratch_database
 from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -943,9 +945,10 @@ async def test_hostile_text_never_breaks_a_send(start_bot: Start) -> None:
 
 
 async def webhook_runtime(fake: FakeTelegram, tmp_path: Path,
-                          db: Path | None = None) -> tuple[Runtime, int]:
+                          url: str | None = None) -> tuple[Runtime, int]:
     """`microlearn run` in webhook mode on a free port, its secret "s3cret-For_tests",
-    started; (the runtime, its port). ``db``: the SQLite file (another replica's)."""
+    started; (the runtime, its port). ``url``: the database (one replicas share), else an
+    SQLite file of its own."""
     from bot.config import load
 
     port = free_port()
@@ -954,7 +957,7 @@ async def webhook_runtime(fake: FakeTelegram, tmp_path: Path,
 [lessons]
 dir = "{GOOD}"
 [storage]
-url = "sqlite:///{db or tmp_path / 'bot.db'}"
+url = "{url or f"sqlite:///{tmp_path / 'bot.db'}"}"
 [server]
 port = {port}
 [telegram]
@@ -1140,13 +1143,23 @@ async def test_a_redelivered_webhook_update_is_handled_once(
 async def test_an_update_sent_again_to_another_replica_is_handled_once(
         fake: FakeTelegram, tmp_path: Path) -> None:
     """Two replicas behind one webhook address: Telegram's second try of an update may reach
-    the other one, which has never seen it."""
+    the other one, which has never seen it. Replicas share PostgreSQL (a second run on one
+    SQLite file is refused)."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir()
     second.mkdir()
-    shared = tmp_path / "shared.db"
-    replicas = [await webhook_runtime(fake, first, shared),
-                await webhook_runtime(fake, second, shared)]
+    with scratch_database(POSTGRES_URL) as database:
+        # The scratch schema, as Database(schema=...) reaches it: by the connection's options.
+        shared = f"{POSTGRES_URL}?options=-csearch_path%3D{database.schema}"
+        replicas = [await webhook_runtime(fake, first, shared),
+                    await webhook_runtime(fake, second, shared)]
+        await _each_update_once(fake, replicas)
+
+
+async def _each_update_once(fake: FakeTelegram, replicas: list[tuple[Runtime, int]]) -> None:
+    """Each update posted to both replicas is answered once; both are stopped."""
     headers = {SECRET_HEADER: "s3cret-For_tests"}
     try:
         async with aiohttp.ClientSession() as client:
