@@ -202,6 +202,11 @@ def _with_learner(joined: Any, *per_learner: Any) -> Any:
     return joined
 
 
+def _from(query: Select[Any], column: Any, since: datetime | None) -> Select[Any]:
+    """``query`` kept to the rows whose ``column`` is at or after ``since`` (None: all)."""
+    return query if since is None else query.where(column >= since)
+
+
 def _stream(session: Session, query: Select[Any]) -> Iterator[Any]:
     # yield_per turns on stream_results: a server-side cursor on PostgreSQL.
     yield from session.execute(query.execution_options(yield_per=CHUNK))
@@ -220,9 +225,7 @@ class Exports:
                         _ANSWER.c.choices, _ANSWER.c.correct, _ANSWER.c.first)
                  .join(_LEARNER, _LEARNER.c.id == _ANSWER.c.learner_id)
                  .order_by(_ANSWER.c.answered_at, _ANSWER.c.id))
-        if since is not None:
-            query = query.where(_ANSWER.c.answered_at >= since)
-        for row in _stream(self.session, query):
+        for row in _stream(self.session, _from(query, _ANSWER.c.answered_at, since)):
             yield AnswerOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
                             str(row[6]), bool(row[7]), bool(row[8]))
 
@@ -304,9 +307,7 @@ class Exports:
                         _LEARNER.c.platform, _FLAG.c.lesson_id, _FLAG.c.question_key, _FLAG.c.note)
                  .join(_LEARNER, _LEARNER.c.id == _FLAG.c.learner_id)
                  .order_by(_FLAG.c.created_at, _FLAG.c.id))
-        if since is not None:
-            query = query.where(_FLAG.c.created_at >= since)
-        for row in _stream(self.session, query):
+        for row in _stream(self.session, _from(query, _FLAG.c.created_at, since)):
             yield FlagOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]), str(row[5]),
                           str(row[6] or ""))
 
@@ -318,9 +319,7 @@ class Exports:
                         _RATING.c.comment)
                  .join(_LEARNER, _LEARNER.c.id == _RATING.c.learner_id)
                  .order_by(_RATING.c.rated_at, _RATING.c.learner_id, _RATING.c.lesson_id))
-        if since is not None:
-            query = query.where(_RATING.c.rated_at >= since)
-        for row in _stream(self.session, query):
+        for row in _stream(self.session, _from(query, _RATING.c.rated_at, since)):
             yield RatingOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
                             bool(row[5]), str(row[6] or ""))
 
@@ -331,9 +330,7 @@ class Exports:
                         _REFLECTION.c.prompt, _REFLECTION.c.answer)
                  .join(_LEARNER, _LEARNER.c.id == _REFLECTION.c.learner_id)
                  .order_by(_REFLECTION.c.written_at, _REFLECTION.c.id))
-        if since is not None:
-            query = query.where(_REFLECTION.c.written_at >= since)
-        for row in _stream(self.session, query):
+        for row in _stream(self.session, _from(query, _REFLECTION.c.written_at, since)):
             yield ReflectionOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]),
                                 str(row[5] or ""), str(row[6] or ""))
 
@@ -343,9 +340,7 @@ class Exports:
                         _LEARNER.c.platform, _MISS.c.query)
                  .join(_LEARNER, _LEARNER.c.id == _MISS.c.learner_id)
                  .order_by(_MISS.c.asked_at, _MISS.c.id))
-        if since is not None:
-            query = query.where(_MISS.c.asked_at >= since)
-        for row in _stream(self.session, query):
+        for row in _stream(self.session, _from(query, _MISS.c.asked_at, since)):
             yield LookupOut(row[0], int(row[1]), str(row[2]), str(row[3]), str(row[4]))
 
     def checks(self) -> Iterator[CheckOut]:
