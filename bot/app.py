@@ -61,7 +61,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         quiz_questions=schedule.quiz_questions, trainers=tuple(settings.bot.trainers),
         waking_hours=calendar.parse_window(schedule.waking_hours),
         reminder_after=timedelta(hours=schedule.nudge_after_hours),
-        dashboard_url=settings.dashboard.public_url if settings.dashboard.enabled else None,
+        dashboard_url=settings.dashboard_address() if settings.dashboard.enabled else None,
         dashboard_link_minutes=settings.dashboard.link_minutes,
         track_reflection=schedule.track_reflection.strip(), check_days=schedule.check_days,
         confidence=schedule.confidence, track_order=tuple(settings.lessons.track_order))
@@ -76,8 +76,8 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
         overdue_reviews=config.overdue_reviews, timezone=config.timezone))
     return DashboardWeb(dashboard, SignIn(database, config.link_minutes,
                                           settings.bot.trainers), clock.now,
-                        secure_cookie=config.public_url.startswith("https://"),
-                        public_url=config.public_url)
+                        secure_cookie=settings.dashboard_address().startswith("https://"),
+                        public_url=settings.dashboard_address())
 
 
 def open_engine(

@@ -85,23 +85,25 @@ def _config_here(config_file: str | None, url: str | None) -> str | None:
 
 
 def _learners_config(config_file: str | None, url: str | None) -> str | None:
-    """The config a command that shows learners' data reads, found as `run` finds it: the one
-    given, else ./config.toml when it exists, with or without --db. A --db given chooses only
-    the database: naming it must not drop the config's [dashboard] pseudonymous (a trainer who
-    promised learners pseudonymity would get their names by typing the database's URL)."""
-    if config_file is None and url is not None and Path("config.toml").is_file():
-        click.echo("reading config.toml for its settings ([dashboard] pseudonymous among "
+    """The config a command that shows learners' data reads, found as `run` finds it
+    (:func:`_config_read`), with or without --db, and said on stderr when found here. A --db
+    given chooses only the database: naming it must not drop the config's [dashboard]
+    pseudonymous (a trainer who promised learners pseudonymity would get their names by typing
+    the database's URL)."""
+    found = _config_read(config_file)
+    if config_file is None and found is not None:
+        click.echo("reading config.toml (give --db or --config to choose another database)"
+                   if url is None else
+                   "reading config.toml for its settings ([dashboard] pseudonymous among "
                    "them; the database is the one --db gives)", err=True)
-        return "config.toml"
-    return _config_here(config_file, url)
+    return found
 
 
 def _learners_settings(config_file: str | None, url: str | None,
-                       pseudonymous: bool) -> tuple[Settings, str, str | None]:
-    """The settings, the database URL and the config file read (if any) of a command that
-    shows learners' data (see :func:`_learners_config`); ``pseudonymous`` (the --pseudonymous
-    flag) hides names whatever the config says. Says once on stderr when names are shown
-    because no config was read."""
+                       pseudonymous: bool) -> tuple[Settings, str]:
+    """The settings and the database URL of a command that shows learners' data (see
+    :func:`_learners_config`); ``pseudonymous`` (the --pseudonymous flag) hides names whatever
+    the config says. Says once on stderr when names are shown because no config was read."""
     from bot.config import Settings, load
 
     config_file = _learners_config(config_file, url)
@@ -113,7 +115,7 @@ def _learners_settings(config_file: str | None, url: str | None,
     if config_file is None and not settings.dashboard.pseudonymous:
         click.echo("showing learners' names: no config with pseudonymous found; pass "
                    "--config or --pseudonymous", err=True)
-    return settings, url, config_file
+    return settings, url
 
 
 def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False) -> Catalog:
@@ -817,15 +819,10 @@ def _link_base(public_url: str | None, host: str, port: int, given: bool) -> str
     return public_url
 
 
-def _listening_url(host: str, port: int) -> str:
-    """The http:// address of ``host``:``port`` (an IPv6 address in brackets)."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 def _served_here(settings: Settings, host: str | None, port: int | None) -> Settings:
     """``settings`` with `run`'s --host and --port (see :func:`bot.config.with_server`), and
-    [dashboard] public_url moved to where the bot listens when it was this machine's at
-    another port (see :func:`_link_base`)."""
+    [dashboard] public_url dropped (links then go where the bot listens) when it was this
+    machine's at another port (see :func:`_link_base`)."""
     from bot.config import with_server
 
     settings = with_server(settings, host, port)
@@ -834,7 +831,7 @@ def _served_here(settings: Settings, host: str | None, port: int | None) -> Sett
                                         host is not None or port is not None) is not None:
         return settings
     return settings.model_copy(update={"dashboard": config.model_copy(
-        update={"public_url": _listening_url(server.host, server.port)})})
+        update={"public_url": None})})
 
 
 @main.command("run")
@@ -898,7 +895,7 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
     from bot.engine import calendar
 
     try:
-        settings, url, config_file = _learners_settings(config_file, url, pseudonymous)
+        settings, url = _learners_settings(config_file, url, pseudonymous)
         if zone is not None:
             try:
                 zone = calendar.zone(zone).key
@@ -911,12 +908,9 @@ def dashboard(config_file: str | None, url: str | None, folder: str | None, host
         listen_host = host or settings.server.host
         listen_port = port if port is not None else settings.server.port
         # The config's address when it names one (behind a proxy); else where it listens.
-        configured = settings.dashboard.public_url \
-            if config_file and "dashboard" in settings.model_fields_set \
-            and "public_url" in settings.dashboard.model_fields_set else None
         server = DashboardServer(
             settings, url, Path(folder or settings.lessons.dir), listen_host, listen_port,
-            _link_base(configured, listen_host, listen_port,
+            _link_base(settings.dashboard.public_url, listen_host, listen_port,
                        host is not None or port is not None))
 
         def started(link: str) -> None:
@@ -1211,7 +1205,7 @@ def export(kind: str, url: str | None, config_file: str | None, folder: str | No
     from storage import Database
 
     try:
-        settings, url, _ = _learners_settings(config_file, url, pseudonymous)
+        settings, url = _learners_settings(config_file, url, pseudonymous)
         _existing_database(url, "give the URL of the bot's database with --db, or its config "
                                 "with --config")
         exporter = Exporter(Database(url),

@@ -195,12 +195,21 @@ class TelegramSettings(_Section):
         return self
 
 
+def listening_url(host: str, port: int) -> str:
+    """The http:// address of a server listening on ``host``:``port``, for a browser on this
+    machine: an IPv6 address in brackets, and every interface (``0.0.0.0``, ``::``) reached at
+    its loopback address, since the any-address is no place to connect to."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class DashboardConfig(_Section):
     """[dashboard]: the trainer dashboard on the [server]."""
 
     enabled: bool = False
-    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://[^\s/]+")
-    """Where trainers' browsers reach [server] (the sign-in links start with it)."""
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+")
+    """Where trainers' browsers reach [server] (the sign-in links start with it); unset, where
+    [server] listens (:meth:`Settings.dashboard_address`)."""
     pseudonymous: bool = False
     """Show learner ids instead of names."""
     link_minutes: int = Field(default=10, ge=1, le=60)
@@ -293,6 +302,11 @@ class Settings(_Section):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
     xapi: XapiConfig = Field(default_factory=XapiConfig)
+
+    def dashboard_address(self) -> str:
+        """Where sign-in links start: [dashboard] public_url, else the address [server] listens
+        on (a default written out had linked to port 8080 whatever [server] port said)."""
+        return self.dashboard.public_url or listening_url(self.server.host, self.server.port)
 
     @model_validator(mode="after")
     def _endpoints_need_the_server(self) -> Settings:

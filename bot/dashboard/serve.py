@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import Settings, listening_url
 from bot.content.catalog import Catalog
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import CLI, SignIn
@@ -61,7 +61,7 @@ class DashboardServer:
     def public_url(self) -> str:
         """Where browsers reach the dashboard: the config's, or the address it listens on (the
         port the system chose, when asked for port 0)."""
-        return self._public_url or f"http://{self.server.host}:{self.server.port}"
+        return self._public_url or listening_url(self.server.host, self.server.port)
 
     def sign_in_url(self) -> str:
         """A fresh one-time link for whoever runs the command."""

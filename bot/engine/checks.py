@@ -34,6 +34,9 @@ from storage.records import Ask, Card, LessonSource, SkippedBy, TrackCheck
 
 PRE = "pre"
 POST = "post"
+CHECK_NAMES = {PRE: "baseline", POST: "endline"}
+"""A check's phase as trainers name it (docs/lesson-format.md, Knowledge checks): in the
+exports, and in the xAPI activity of each check."""
 SKIP_CHECK = frozenset({"skip check", "skip the check", "skip checks", "skip all",
                         "no check"})
 """What a learner says to skip a whole check (one question is skipped with "skip")."""

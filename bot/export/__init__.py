@@ -26,7 +26,7 @@ from bot.content.catalog import Catalog
 from bot.content.model import track_title
 from bot.dashboard import figures
 from bot.dashboard.pages import Dashboard, DashboardSettings, check_outcome
-from bot.engine.checks import normalised_gain
+from bot.engine.checks import CHECK_NAMES, normalised_gain
 from bot.errors import MicrolearnError
 from storage import Database
 from storage.export import CheckOut, Exports, LearnerOut, open_exports
@@ -82,8 +82,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {"answers": ANSWERS, "progress": PROGRESS,
                                        "learners": LEARNERS, "flags": FLAGS,
                                        "ratings": RATINGS, "checks": CHECKS,
                                        "reflections": REFLECTIONS, "lookups": LOOKUPS}
-CHECK_NAMES = {"pre": "baseline", "post": "endline"}
-"""A check's phase as trainers name it (docs/lesson-format.md, Knowledge checks)."""
 
 
 def stamp(moment: datetime | None) -> datetime | None:

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
-from bot.engine.checks import normalised_gain
+from bot.engine.checks import CHECK_NAMES, normalised_gain
 from storage.xapi import AnswerEvent, CheckEvent, CommentEvent, RatingEvent, ReadEvent
 
 VERSION = "1.0.3"
@@ -51,8 +51,6 @@ NORMALISED_GAIN = "https://github.com/microlearn/microlearn/blob/main/docs/xapi.
 """The result extension of an endline: (post - pre) / (1 - pre), as the dashboard averages it
 (an IRI of microlearn's own, not of the deployment's ``activity_base``, so one LRS query finds it
 from every installation)."""
-CHECK_NAMES = {"pre": "baseline", "post": "endline"}
-"""A knowledge check's phase as its activity is named."""
 HOMEPAGES = {"slack": "https://slack.com", "telegram": "https://telegram.org",
              "console": "https://github.com/microlearn/microlearn#console"}
 """The actor account's ``homePage`` per platform (the config may set others)."""

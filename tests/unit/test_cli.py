@@ -987,8 +987,12 @@ def test_run_listens_where_host_and_port_say_and_links_there(tmp_path: Path) -> 
     settings = Settings.model_validate({"dashboard": {"enabled": True}})
     moved = _served_here(settings, "127.0.0.2", 8091)
     assert (moved.server.host, moved.server.port) == ("127.0.0.2", 8091)
-    assert moved.dashboard.public_url == "http://127.0.0.2:8091"
+    assert moved.dashboard_address() == "http://127.0.0.2:8091"
     proxied = Settings.model_validate({"dashboard": {"enabled": True,
                                                      "public_url": "https://learn.example.com"}})
-    assert _served_here(proxied, None, 8091).dashboard.public_url == "https://learn.example.com"
+    assert _served_here(proxied, None, 8091).dashboard_address() == "https://learn.example.com"
+    # A public_url on this machine at another port is dropped: links go where it listens.
+    local = Settings.model_validate({"dashboard": {"enabled": True,
+                                                   "public_url": "http://127.0.0.1:8080"}})
+    assert _served_here(local, None, 8091).dashboard_address() == "http://127.0.0.1:8091"
     assert _served_here(settings, None, None) == settings

@@ -43,6 +43,23 @@ def test_the_example_loads_and_equals_the_defaults() -> None:
     assert load(EXAMPLE) == Settings()
 
 
+def test_links_go_where_the_server_listens_unless_public_url_says_otherwise() -> None:
+    """With [server] port changed and no public_url, `run` had linked trainers to port 8080
+    (the default public_url, not derived from [server])."""
+    from bot.app import engine_settings
+
+    moved = Settings.model_validate({"server": {"port": 9000}, "dashboard": {"enabled": True}})
+    assert moved.dashboard_address() == "http://127.0.0.1:9000"
+    assert engine_settings(moved).dashboard_url == "http://127.0.0.1:9000"
+    anywhere = Settings.model_validate({"server": {"host": "0.0.0.0", "port": 9000}})
+    assert anywhere.dashboard_address() == "http://127.0.0.1:9000"  # not http://0.0.0.0
+    ipv6 = Settings.model_validate({"server": {"host": "::", "port": 9000}})
+    assert ipv6.dashboard_address() == "http://[::1]:9000"
+    proxied = Settings.model_validate({"server": {"port": 9000},
+                                       "dashboard": {"public_url": "https://learn.example.com"}})
+    assert proxied.dashboard_address() == "https://learn.example.com"
+
+
 def test_the_example_copied_chooses_no_dashboard_address() -> None:
     """Its public_url, written out, had made `dashboard --port N` link to 8080."""
     assert "public_url" not in load(EXAMPLE).dashboard.model_fields_set

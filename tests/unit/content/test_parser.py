@@ -965,23 +965,17 @@ def test_a_dash_in_the_lesson_text_does_not_close_the_front_matter() -> None:
     ("---\ntitle: Catheters\ntopic: care\nminutes: 3\ntags: [a, b]\n\nKeep it clean.\n", 6, 5),
     ("---\ntitle: Catheters\ntags:\n  - a\n  - b\n# Catheters\n\nKeep it clean.\n", 6, 5),
     ("\n---\ntitle: Catheters\nSecure the tube every shift.\n", 4, 3),
+    ('+++\ntitle = "Catheters"\nminutes = 3\n\nKeep it clean.\n', 4, 3),  # TOML's own words
 ])
 def test_an_unclosed_front_matter_names_the_line_its_closing_fence_goes_after(
         text: str, line: int, after: int) -> None:
+    fence, setting = ("+++", "'key = value'") if text.startswith("+++") else \
+        ("---", "'key: value'")
     lesson, problems = parse_lesson(text, "c.md")
     assert lesson is None
     assert [(p.line, p.message) for p in problems] == [(line, (
-        f"front matter starts with '---' but is never closed; add a '---' line after line "
-        f"{after} (the last 'key: value' line)"))]
-
-
-def test_an_unclosed_toml_front_matter_names_its_last_key_value_line() -> None:
-    text = '+++\ntitle = "Catheters"\nminutes = 3\n\nKeep it clean.\n'
-    lesson, problems = parse_lesson(text, "c.md")
-    assert lesson is None
-    assert [(p.line, p.message) for p in problems] == [(4, (
-        "front matter starts with '+++' but is never closed; add a '+++' line after line 3 "
-        "(the last 'key = value' line)"))]
+        f"front matter starts with '{fence}' but is never closed; add a '{fence}' line after "
+        f"line {after} (the last {setting} line)"))]
 
 
 def test_a_choice_without_a_space_after_its_dash_is_named_at_its_line() -> None:
