@@ -78,6 +78,8 @@ class Setting(StrEnum):
 
     TIME = "time"
     DAYS = "days"
+    ALL = "all"
+    """`settings`: every setting, each with the words that change it."""
 
 
 class NoticeCode(StrEnum):
@@ -144,6 +146,12 @@ class NoticeCode(StrEnum):
     NO_CHECK = "no_check"
     PRIVATE_ONLY = "private_only"
     SET_DONE = "set_done"
+    ABOUT_BOT = "about_bot"
+    FRUSTRATED = "frustrated"
+    MOVING_ON = "moving_on"
+    NOTHING_TO_SKIP = "nothing_to_skip"
+    NOTHING_TO_REPEAT = "nothing_to_repeat"
+    SHORT_HELP = "short_help"
 
 
 LessonLinks = tuple[tuple[str, str], ...]
@@ -680,6 +688,8 @@ class SettingNow:
     kind: ClassVar[Kind] = Kind.SETTING_NOW
     setting: Setting
     learner: LearnerView
+    nudges: bool = True
+    """Whether reminders are on (shown by `settings`)."""
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,12 @@ COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
     "done", "add", "dashboard", "rate", "notes", "mydata", "link", "unlink", "push",
+    "again", "settings",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
-           "leaderboard": "top", "unpause": "resume", "settings": "start", "?": "help",
-           "reminders": "nudges", "nudge": "nudges", "read": "done", "my-data": "mydata"}
+           "leaderboard": "top", "unpause": "resume", "?": "help",
+           "reminders": "nudges", "nudge": "nudges", "read": "done", "my-data": "mydata",
+           "repeat": "again", "setting": "settings", "preferences": "settings"}
 _AWAY = tuple(f"{who}{verb} {what}" for who in ("", "i'm ", "im ", "i am ", "i'll be ", "ill be ",
                                                   "i will be ")
               for verb in ("going on", "on", "off on", "away on", "out on", "taking", "off for")
@@ -26,6 +28,13 @@ _AWAY = tuple(f"{who}{verb} {what}" for who in ("", "i'm ", "im ", "i am ", "i'l
                            "a vacation", "a break", "pto", "annual leave", "sick leave",
                            "parental leave"))
 """A learner saying they are away ("I'm going on vacation", "I'll be on leave"): `pause`."""
+MOVE_ON = frozenset({
+    "too easy", "this is too easy", "that was too easy", "this was too easy", "too basic",
+    "this is too basic", "i already know this", "i already know that", "i know this already",
+    "i know that already", "i know this", "already know this", "already know that",
+    "i knew that", "i knew this", "i knew that already"})
+"""A learner saying the lesson is not for them: the next lesson, said to be moving on (there is
+no level to change)."""
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
@@ -42,7 +51,24 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "lesson pls", "lesson plz", "lesson now", "a lesson", "start lesson",
                "start a lesson", "lesson time", "gimme a lesson", "send lesson",
                "send a lesson", "next lesson pls", "new lesson please", "more", "more please",
-               "another one", "another", "one more", "next one", "next please"), "lesson"),
+               "another one", "another", "one more", "next one", "next please",
+               "what's next", "whats next", "what is next", "what now", "skip this lesson",
+               "skip lesson", "skip the lesson", "next lesson instead"), "lesson"),
+           **dict.fromkeys(MOVE_ON, "lesson"),
+           **dict.fromkeys((
+               "repeat that", "repeat the question", "repeat the lesson", "repeat please",
+               "say that again", "say it again", "come again", "once more",
+               "what was the question", "what was the question again", "what's the question",
+               "whats the question", "what is the question", "show the question",
+               "show the question again", "show me the question", "show me the question again",
+               "the question again", "question again", "show it again", "show that again",
+               "send it again", "back", "go back", "previous", "last lesson",
+               "show the lesson again", "show me the lesson again", "the lesson again"),
+               "again"),
+           **dict.fromkeys((
+               "my settings", "show my settings", "show settings", "show me my settings",
+               "what are my settings", "change settings", "change my settings",
+               "open settings"), "settings"),
            **dict.fromkeys((
                "quiz me", "quiz please", "test me", "give me a quiz", "my quiz", "my reviews",
                "reviews", "start quiz", "start the quiz", "quiz time", "test my knowledge",
@@ -68,7 +94,18 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "change my lesson time", "change lesson time", "change my time",
                "change the time", "change my quiz time", "change quiz time",
                "when do my lessons come", "when do lessons come", "when is my lesson",
-               "my times", "lesson time settings"), "time"),
+               "my times", "lesson time settings", "what time is my lesson",
+               "what time is the lesson", "what time are my lessons", "what time do lessons come",
+               "what time is my quiz", "when is my quiz", "when are my lessons",
+               "when is the next lesson", "when is my next lesson", "what time is it sent"),
+               "time"),
+           **dict.fromkeys((
+               "change time zone", "change timezone", "change my time zone",
+               "change my timezone", "change the time zone", "change the timezone",
+               "set time zone", "set timezone", "set my time zone", "set my timezone",
+               "my time zone", "my timezone", "what is my time zone", "what's my time zone",
+               "whats my time zone", "what is my timezone", "what's my timezone",
+               "wrong time zone", "wrong timezone"), "timezone"),
            **dict.fromkeys((
                "unsubscribe", "mute", "stop sending me lessons", "stop sending lessons",
                "stop sending me messages", "stop messaging me", "stop the lessons",
@@ -272,7 +309,7 @@ PUSH_PLATFORMS = ("slack", "telegram", "console")
 """Where `push` can send lessons (an account of the learner's there)."""
 NO_ARGS = frozenset({"start", "help", "lesson", "me", "resume", "stop",
                      "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
-                     "unlink"})
+                     "unlink", "again", "settings"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",
                      "useless", "unhelpful", "+", "-", "+1", "-1", "\U0001f44d",
                      "\U0001f44e"})
@@ -460,14 +497,38 @@ def answer_in_words(said: str) -> tuple[int, ...] | None:
 
 
 GREETINGS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "yo", "morning", "evening",
-                       "afternoon", "good", "ok", "okay", "cool", "great", "nice", "lol",
-                       "haha", "yes", "no", "sure", "fine", "how", "hallo", "hola"})
+                       "afternoon", "good", "ok", "okay", "cool", "great", "nice",
+                       "yes", "no", "sure", "fine", "how", "hallo", "hola"})
 FAREWELLS = frozenset({"bye", "goodbye", "ciao", "later", "cya", "night", "goodnight"})
 ACKS = frozenset({"ok", "okay", "k", "kk", "cool", "great", "nice", "sure", "fine", "alright",
                   "noted", "understood", "perfect", "awesome", "ok cool", "ok great",
-                  "sounds good", "will do", "all right"})
+                  "sounds good", "will do", "all right", "lol", "haha", "hahaha", "hehe", "lmao",
+                  "rofl", "xd", "ok lol", "haha ok", "nice one"})
 """A learner's word that they agree: acknowledged, not greeted ("got it" marks a lesson
 read)."""
+EMOTICONS = frozenset({":)", ":-)", ";)", ";-)", ":d", ":-d", "=)", ":]", "(:", "^^", "^_^",
+                       ":p", ":-p", "xd", "<3", ":o)", "8)", "b)"})
+"""Smileys typed as punctuation: they agree, as a smiling emoji does (👍)."""
+ABOUT_BOT = frozenset({
+    "who made you", "who built you", "who created you", "who wrote you", "who are you",
+    "what are you", "are you a bot", "are you a robot", "are you human", "are you a human",
+    "are you real", "are you ai", "are you an ai", "are you chatgpt", "are you a person",
+    "what is your name", "what's your name", "whats your name", "your name",
+    "who is this", "who's this", "whos this", "what is this", "what's this", "whats this",
+    "what is microlearn", "what's microlearn", "who runs you", "who owns you"})
+"""Questions about the bot itself: a short word on what it is, pointing to `help` (looked up,
+they found an unrelated lesson)."""
+FRUSTRATION = frozenset({
+    "you are useless", "you're useless", "youre useless", "useless bot", "stupid bot",
+    "this is stupid", "that is stupid", "that's stupid", "thats stupid", "this is useless",
+    "this is rubbish", "this is terrible", "this sucks", "you suck", "that sucks",
+    "this is annoying", "you are stupid", "you're stupid", "youre stupid", "you are dumb",
+    "you're dumb", "dumb bot", "bad bot", "this is pointless", "what a waste of time",
+    "waste of time", "this doesn't work", "this doesnt work", "this is not working",
+    "this isn't working", "this isnt working", "you don't understand", "you dont understand",
+    "you don't understand me", "you dont understand me", "ugh", "argh", "wtf"})
+"""Frustration, not a question ("I have no lesson on 'this is stupid'" made it worse): a short
+sorry, and how to tell the trainers ("not what I asked", `rate down`)."""
 THANK_WORDS = frozenset({"thanks", "thank", "thx", "ty", "cheers", "thanx", "tnx"})
 HELLOS = frozenset({"hi", "hello", "hey", "hiya", "howdy", "hallo", "hola", "morning",
                     "yo"})
@@ -509,9 +570,11 @@ def _picture_talk(text: str) -> str:
 
 
 def small_talk(text: str) -> str | None:
-    """'thanks', 'bye', 'ack' ("ok", "got it", 👍) or 'hello' for a few words of small talk
-    ("good morning!", "thank you so much 🙂", "how are you"), None for anything longer or
-    that asks something real."""
+    """'thanks', 'bye', 'ack' ("ok", "lol", ":)", 👍), 'about' ("who made you"), 'frustrated'
+    ("this is stupid") or 'hello' for a few words of small talk ("good morning!", "thank you so
+    much 🙂", "how are you"), None for anything longer or that asks something real."""
+    if text.strip().lower() in EMOTICONS:  # ":)", ":D": a smile typed, a smile all the same
+        return "ack"
     words = plain_words(text)
     if not words:  # emoji or punctuation alone: a wave greets, a thumb or a smile agrees
         return _picture_talk(text)
@@ -520,6 +583,12 @@ def small_talk(text: str) -> str | None:
     phrase = " ".join(words)
     if phrase in ACKS:
         return "ack"
+    if phrase in ABOUT_BOT or (words[0] in HELLOS and " ".join(words[1:]) in ABOUT_BOT):
+        return "about"
+    bare = " ".join(word for word in words if word not in ("so", "just", "really", "honestly",
+                                                             "bot", "man", "omg"))
+    if phrase in FRUSTRATION or bare in FRUSTRATION:
+        return "frustrated"
     if words[0] in THANK_WORDS or phrase in THANKS:
         return "thanks"
     # "cool thanks", "perfect, thank you": a thank-you after a word of its own

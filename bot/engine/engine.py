@@ -30,6 +30,7 @@ from bot.engine import (
     voice,
 )
 from bot.engine.commands import (
+    MOVE_ON,
     SKIP_WORDS,
     Command,
     accepts,
@@ -38,6 +39,7 @@ from bot.engine.commands import (
     looks_like_answer,
     misspelt_command,
     parse,
+    plain_words,
     question_after_command,
     question_text,
     quiz_topic,
@@ -46,6 +48,7 @@ from bot.engine.commands import (
     small_talk,
 )
 from bot.engine.reviewer import Reviewer
+from bot.engine.sentences import topics_in_words
 from bot.engine.store import Store, UnitOfWork
 from bot.engine.turn import EngineSettings, Turn
 from bot.messages import (
@@ -59,6 +62,8 @@ from bot.messages import (
     Platform,
     Profile,
     Reloaded,
+    Setting,
+    SettingNow,
     SettingsSaved,
     UnknownCommand,
     Welcome,
@@ -108,6 +113,29 @@ def _quiz(turn: Turn, args: str) -> None:
         quiz.send_quiz(turn, scheduled=False)
 
 
+def _again(turn: Turn, _: str) -> None:
+    """`again` ("repeat the question", "what was the question again"): the open question
+    shown again, as `quiz` shows it; with none open, the lesson sent last."""
+    if turn.unit.asks.latest_open(turn.learner.id) is not None:
+        _quiz(turn, "")
+        return
+    last = turn.learner.last_lesson
+    lesson = turn.catalog.get(last) if last else None
+    if lesson is None:
+        turn.say(Notice(NoticeCode.NOTHING_TO_REPEAT))
+        return
+    receipt = turn.receipt(lesson.id)
+    # Its "Got it" button only while it waits to be counted (pressed again, it would say so).
+    unread = receipt is not None and receipt.read_at is None
+    turn.say(LessonMessage(lesson, done=f"{lessons.READ_TAG}:{lessons.token(lesson.id)}"
+                           if unread else ""))
+
+
+def _settings(turn: Turn, _: str) -> None:
+    """`settings`: every setting as it stands, each with the words that change it."""
+    turn.say(SettingNow(Setting.ALL, turn.view(), nudges=turn.learner.nudges))
+
+
 COMMANDS: dict[str, Action] = {
     "help": lambda turn, _: turn.say(Help(turn.learner.is_trainer)),
     "lesson": lambda turn, _: lessons.send_lesson(turn, scheduled=False),
@@ -136,6 +164,8 @@ COMMANDS: dict[str, Action] = {
     "reload": _reload,
     "rate": voice.rate_command,
     "notes": voice.notes,
+    "again": _again,
+    "settings": _settings,
 }
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""
 
@@ -146,6 +176,12 @@ PRIVATE_COMMANDS = frozenset({"me", "mydata", "notes", "forget", "link", "unlink
 sign-in links, a trainer's cohort figures): not answered in a chat others read."""
 
 
+FORGET_YES = frozenset({"yes", "y", "yes please", "yes delete", "yes delete it",
+                        "yes delete everything", "confirm", "confirmed", "delete", "delete it",
+                        "do it", "go ahead"})
+"""The replies that delete right after the `forget` warning (and only then): "ok" or "sure"
+repeat the warning (deleting is for good)."""
+FORGET_CONFIRMED = "forget confirm"
 NEVER_ON_YES = frozenset({"stop", "forget", "pause", "unlink", "push", "link", "flag"})
 """Commands a "yes" to 'Did you mean ...?' does not run: a slip may be anything."""
 CANCEL_WORDS = frozenset({"cancel", "never mind", "nevermind", "abort", "cancel that"})
@@ -344,11 +380,19 @@ class Engine:
             return
         said = " ".join(text.lower().replace("\u2019", "'").split()).strip("!. ")
         meant_before = self.take_meant_command(turn)
-        if meant_before is not None and said in lessons.YES:
+        if meant_before == FORGET_CONFIRMED:
+            if said in FORGET_YES:  # "yes" as the very next message after the warning
+                self.run_command(turn, parse(meant_before), created, meant_before)
+                return
+        elif meant_before is not None and said in lessons.YES:
             # "yes" right after 'Did you mean "lesson"?'
             self.run_command(turn, parse(meant_before), created, meant_before)
             return
         command = parse(text)
+        if not command.name:  # "only security please": `topics security`
+            chosen = topics_in_words(text, {lesson.topic for lesson in turn.catalog.lessons()})
+            if chosen is not None:
+                command = Command("topics", chosen, False, text, sentence=True)
         is_command = command.name == "unknown" or (bool(command.name) and (
             command.slashed or accepts(command.name, command.args)))
         kept_word = ""
@@ -384,6 +428,9 @@ class Engine:
             # A question no longer in the library was let go: no longer open.
             open_ask = turn.unit.asks.latest_open(turn.learner.id)
         if is_command:  # "help", or "?" with no question waiting
+            if said.strip("?") == "" and open_ask is None:
+                turn.say(Notice(NoticeCode.SHORT_HELP))  # "?" alone: a hint, not all of help
+                return
             self.run_command(turn, command, created, inbound.text or "")
             return
         if awaited is not None:
@@ -409,7 +456,8 @@ class Engine:
                     lessons.pick_typed(turn, said, quiz_on):
                 voice.keep(turn, awaited)  # "2" picks a lesson offered, and is no comment
                 return
-            if small_talk(text) is None:  # "thanks" or "bye" is no reply: it lets it go
+            if small_talk(text) in (None, "frustrated"):  # "thanks" or "bye" lets it go
+                # ("this is useless" after "what was missing?" is for the trainers)
                 if says_not_it(text) and voice.not_it_reply(turn, awaited):
                     return  # a looked-up lesson rated down: its question goes on after all
                 voice.reply(turn, awaited, text, kept_word)
@@ -425,8 +473,16 @@ class Engine:
             return
         if settings.forget_reply(turn, said):
             return  # "yes" to "Type 'forget confirm' to go ahead"
+        if open_ask is None and answer_choices(text) is not None and self.pick_stale(turn):
+            # "4" hours after "Did you mean ...", a quiz since: an answer to no question, not
+            # a pick ("the lessons I offered were for a question asked ...").
+            turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))
+            return
         if open_ask is None and lessons.pick_typed(turn, said, quiz_on):
             return  # "2" or "yes" to "Did you mean ...?"
+        if open_ask is None and said in ("skip", "pass"):
+            turn.say(Notice(NoticeCode.NOTHING_TO_SKIP))  # says what skip does, and the way on
+            return
         if open_ask is None and (answer_choices(text) is not None or said in SKIP_WORDS):
             turn.say(Notice(NoticeCode.NO_OPEN_QUESTION))  # an answer, but nothing was asked
             return
@@ -439,7 +495,9 @@ class Engine:
         if talk is not None:
             if not created:
                 turn.say(Notice({"thanks": NoticeCode.THANKS, "bye": NoticeCode.BYE,
-                                    "ack": NoticeCode.ACK, "unclear": NoticeCode.UNCLEAR}.get(
+                                 "ack": NoticeCode.ACK, "unclear": NoticeCode.UNCLEAR,
+                                 "about": NoticeCode.ABOUT_BOT,
+                                 "frustrated": NoticeCode.FRUSTRATED}.get(
                     talk, NoticeCode.SMALL_TALK)))
             return
         slip = slip_in_words(text)
@@ -476,6 +534,8 @@ class Engine:
         if turn.shared and name in PRIVATE_COMMANDS:
             turn.say(Notice(NoticeCode.PRIVATE_ONLY))
             return
+        if name == "lesson" and " ".join(plain_words(command.text)) in MOVE_ON:
+            turn.say(Notice(NoticeCode.MOVING_ON))  # "too easy": the next lesson, said so
         if name == "":
             lessons.lookup(turn, args)
         elif name == "learn" and args:
@@ -500,6 +560,25 @@ class Engine:
                 turn.say(self.welcome(turn))
         else:
             COMMANDS[name](turn, args)
+        if name == "forget" and turn.learner.forget_asked_at == turn.now and \
+                any(isinstance(said, Notice) and said.code is NoticeCode.FORGET_CONFIRM
+                    for said in turn.out):
+            # The warning was just given: a "yes" as the very next message confirms it (any
+            # other message lets it go, see take_meant_command).
+            turn.offer_command(FORGET_CONFIRMED)
+
+    @staticmethod
+    def pick_stale(turn: Turn) -> bool:
+        """Whether the lessons last offered ("Did you mean ...?") are past picking and a
+        number now is no pick: offered more than :data:`voice.AWAIT` ago, or before a
+        question answered since (the number was meant for a quiz)."""
+        asked = turn.learner.last_query_at
+        if lessons.offered(turn) is not None or asked is None:
+            return False
+        answered = turn.unit.asks.latest_answered(turn.learner.id)
+        return turn.now - asked > voice.AWAIT or (
+            answered is not None and answered.answered_at is not None
+            and answered.answered_at > asked)
 
     def take_meant_command(self, turn: Turn) -> str | None:
         """The command a slip was asked about ('Did you mean "lesson"?') by the message

@@ -78,6 +78,15 @@ _NO_DAYS = re.compile(
 _ALL_DAYS = frozenset({"day", "days", "all", "all days", "daily", "every day", "everyday",
                        "each day"})
 """Day words that name no day in particular ("not every day", "lesson days")."""
+_TOPICS = re.compile(
+    _OPENING + r"(?:i\s+only\s+want\s+|(?:i\s+want\s+|send\s+(?:me\s+)?|give\s+me\s+)?"
+    r"(?:only|just)\s+)(?:(?:lessons?|topics?)\s+(?:on|about|in|from)\s+)?"
+    r"(?P<topics>[a-z][\w-]*(?:(?:\s*,\s*|\s+and\s+|\s+)[a-z][\w-]*){0,3}?)"
+    r"(?:\s+(?:lessons?|topics?|stuff|ones))?(?:\s+only)?" + _END,
+    re.IGNORECASE)
+"""Topics chosen in a sentence: "only security please", "just git and security", "I only want
+security lessons". Only the words are read here: they are topics when the library has them
+(see :func:`topics_in_words`)."""
 _QUESTION = re.compile(r"^(?:what|when|which|who|whom|whose|where|why|how|is|are|am|do|does|"
                        r"did|was|were|should|shall|has|have|had)\b", re.IGNORECASE)
 
@@ -110,6 +119,18 @@ def setting_in_words(text: str) -> tuple[str, str] | None:
             or re.search(r"\bdays?\b", text[:found.start("days")], re.IGNORECASE)):
         return "days", found["days"]
     return None
+
+
+def topics_in_words(text: str, available: set[str]) -> str | None:
+    """The words of `topics` a sentence says ("only security please": 'security'), when every
+    topic it names is one of ``available``; None for anything else ("only on fridays", "just
+    a question")."""
+    found = _TOPICS.match(" ".join(text.replace("\u2019", "'").split()))
+    if not found or text.rstrip().endswith("?"):
+        return None
+    words = [word for word in re.split(r"[\s,]+", found["topics"].lower())
+             if word and word != "and"]
+    return " ".join(words) if words and all(word in available for word in words) else None
 
 
 def _meant(found: re.Match[str], asked: bool) -> bool:
