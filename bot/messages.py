@@ -152,6 +152,9 @@ class NoticeCode(StrEnum):
     NOTHING_TO_SKIP = "nothing_to_skip"
     NOTHING_TO_REPEAT = "nothing_to_repeat"
     SHORT_HELP = "short_help"
+    LESSON_UNMARKED = "lesson_unmarked"
+    STILL_UNMARKED = "still_unmarked"
+    QUESTION_ABOVE = "question_above"
 
 
 LessonLinks = tuple[tuple[str, str], ...]
@@ -566,6 +569,8 @@ class Notice:
     account: str = ""
     """For ``trainers_only``: the learner's 'platform:user_id', which makes them a trainer
     in [bot] trainers."""
+    title: str = ""
+    """For ``lesson_unmarked``: the title of the lesson not marked read."""
 
 
 @dataclass(frozen=True)
@@ -637,6 +642,9 @@ class ChoiceRange:
     fits: tuple[int, ...] = ()
     """The choices (numbered from 1, as shown) that typed words fit alike ("yes" when two
     choices begin "Yes, ..."): asked which, not guessed."""
+    unmatched: bool = False
+    """Words typed close to the choices named none of them clearly (a typo too many, words
+    of two choices alike): asked again, not looked up."""
 
 
 @dataclass(frozen=True)

@@ -507,8 +507,12 @@ class Engine:
             # on Pomodoros, a git lesson), asked about with a question open too; the question
             # waits, as after a slashed slip.
             self.ask_about_slip(turn, *slip)
-        elif not lessons.lookup(turn, question_text(inbound.text or "")):
-            return  # it would have shown the open question's answer
+        elif not lessons.lookup(turn, question_text(inbound.text or ""), missed=(
+                (lambda: quiz.no_such_choice(turn, open_ask))
+                if open_ask is not None and quiz.near_choice(turn, open_ask, text) else None)):
+            # It would have shown the open question's answer, or it was an answer to it that
+            # missed the choices (said so, rather than lessons it is not about).
+            return
         if open_ask is not None:  # a baseline check shows no answers: "skip" is "I don't know"
             turn.say(Notice(NoticeCode.CHECK_OPEN if open_ask.check_phase == checks.PRE
                             else NoticeCode.QUESTION_OPEN))

@@ -151,9 +151,39 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     # Delivered, not read: it counts (points, streak day, badges) when the learner acts on it.
     if turn.received(lesson.id, LessonSource.LESSON):
         schedule_first_reviews(turn, lesson)
+    before = unmarked(turn, turn.learner.last_lesson) if not scheduled else None
     if turn.learner.last_lesson != lesson.id:
         turn.update_learner(LearnerChange(last_lesson=lesson.id))  # what `done` counts
     turn.say(LessonMessage(lesson, done=f"{READ_TAG}:{token(lesson.id)}"))
+    if before is not None and before.id != lesson.id:
+        # Asked for lesson after lesson: `done` counts the last only, so the one before is
+        # named (delivered is not read: it counts once the learner says so).
+        turn.say(Notice(NoticeCode.LESSON_UNMARKED, title=before.title))
+    waiting = turn.unit.asks.latest_open(turn.learner.id) if not scheduled else None
+    if waiting is not None:
+        # A number typed next answers the question far above the lesson: said, and how to
+        # see it again (a quiz on a topic, left for `quiz`'s reviews, is asked about again).
+        turn.say(Notice(NoticeCode.QUESTION_OPEN if waiting.topic
+                        else NoticeCode.QUESTION_ABOVE))
+
+
+def unmarked(turn: Turn, lesson_id: str | None) -> Lesson | None:
+    """The lesson ``lesson_id`` when it was sent to the learner (pushed or asked for) and not
+    yet marked read, while it is in the library; else None."""
+    receipt = turn.receipt(lesson_id) if lesson_id else None
+    if receipt is None or receipt.via is not LessonSource.LESSON or receipt.read_at is not None:
+        return None
+    return turn.catalog.get(receipt.lesson_id)
+
+
+def unmarked_before(turn: Turn, lesson: Lesson) -> Lesson | None:
+    """The lesson sent to the learner just before ``lesson``, when it is not marked read:
+    the one whose "done" a `lesson` asked for next left out."""
+    sent = [receipt for receipt in turn.history() if receipt.via is LessonSource.LESSON]
+    at = next((index for index, receipt in enumerate(sent) if receipt.lesson_id == lesson.id),
+              None)
+    return unmarked(turn, sent[at + 1].lesson_id) if at is not None and at + 1 < len(sent) \
+        else None
 
 
 def mark_read(turn: Turn, lesson: Lesson, by_answer: bool = False) -> LessonRead | None:
@@ -229,7 +259,37 @@ def done(turn: Turn, _: str) -> None:
         turn.say(Notice(NoticeCode.IN_CHECK if checks.open_check(turn, checks.PRE)
                         else NoticeCode.NOTHING_TO_MARK))
         return
+    if receipt.read_at is not None:
+        named = count_named(turn, receipt)
+        if named is not None:  # "... is not marked as read either": `done` again counts it
+            lesson = named
     read(turn, lesson)
+    before = unmarked_before(turn, lesson)
+    if before is not None:
+        # Lessons asked for one after another: each is named in turn, and counted only by
+        # a `done` typed for it (delivered is not read).
+        kept = {key: value for key, value in turn.offered().items()
+                if key not in (COUNT_KEY, COUNT_AT)}
+        turn.update_learner(LearnerChange(suggested=json.dumps(
+            {**kept, COUNT_KEY: before.id, COUNT_AT: turn.now.isoformat()})))
+        turn.say(Notice(NoticeCode.STILL_UNMARKED, title=before.title))
+
+
+def count_named(turn: Turn, last: Receipt) -> Lesson | None:
+    """The lesson a `done` counts when the one the learner got last is read already: the
+    lesson named after it as not marked either (:data:`COUNT_KEY`), within half an hour and
+    with no lesson sent since; None otherwise."""
+    kept = turn.offered()
+    named = kept.get(COUNT_KEY)
+    if not isinstance(named, str) or named == last.lesson_id:
+        return None
+    try:
+        at = datetime.fromisoformat(str(kept.get(COUNT_AT)))
+    except ValueError:
+        return None
+    if not timedelta(0) <= turn.now - at <= voice.NOT_IT_WINDOW or last.at > at:
+        return None
+    return unmarked(turn, named)
 
 
 def looked_up_since(turn: Turn, receipt: Receipt | None) -> tuple[Lesson, Receipt] | None:
@@ -246,7 +306,7 @@ def looked_up_since(turn: Turn, receipt: Receipt | None) -> tuple[Lesson, Receip
     if receipt is not None and receipt.at >= found.looked_up_at:
         return None  # their lesson came after it
     kept = turn.offered()
-    if kept.get(COUNT_KEY) == turn.learner.last_lesson:
+    if kept.get(COUNT_KEY):  # their lesson named since (or one before it: see count_named)
         try:
             at = datetime.fromisoformat(str(kept.get(COUNT_AT)))
         except ValueError:
@@ -385,14 +445,17 @@ EDITED_WITHIN = timedelta(minutes=5)
 """How recent the answer to a question must be for its edit to count as the same question."""
 
 
-def lookup(turn: Turn, text: str, edited: bool = False) -> bool:
+def lookup(turn: Turn, text: str, edited: bool = False,
+           missed: Callable[[], None] | None = None) -> bool:
     """The lesson that best answers the learner's words, or suggestions when none does. It is
     looked up, not read: no points, no streak day, and its questions enter the reviews only
     when the learner asks (``add``). The lesson of a question waiting for an answer is not
     given, whatever the words (`learn ...`, a reply invited): it would show the answer; False
     when it was the answer, and the learner was told to answer first. ``edited``: the words of
     a question just edited (a typo fixed); when they find the lesson just given, it is not
-    given again."""
+    given again. ``missed``: said instead when no lesson answers the words but the open
+    question's own (an answer to it that missed its choices: no lessons to suggest, nor a
+    question for trainers); False then too."""
     asked = turn.learner.last_query_at
     # The message edited is minutes old at most (the adapters pass on edits of 2 minutes).
     before = turn.learner.last_lookup if edited and asked is not None and \
@@ -401,6 +464,9 @@ def lookup(turn: Turn, text: str, edited: bool = False) -> bool:
     result = turn.catalog.lookup(text, 3)
     waiting = turn.unit.asks.latest_open(turn.learner.id)
     withhold = waiting.lesson_id if waiting is not None else None
+    if missed is not None and (not result.hits or result.hits[0].lesson.id == withhold):
+        missed()  # the words are about the open question (its lesson), or about no lesson
+        return False
     if withhold is not None:
         if result.hits and result.hits[0].lesson.id == withhold:
             turn.say(Notice(NoticeCode.ANSWER_FIRST))

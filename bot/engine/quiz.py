@@ -6,6 +6,8 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from rapidfuzz.distance import Levenshtein
+
 from bot.content.markdown import plain_text
 from bot.content.model import Lesson, Question, track_title
 from bot.engine import calendar, checks, lessons, practice, progress, rules, selection, voice
@@ -409,8 +411,26 @@ def typed_choices(question: Question, text: str) -> tuple[int, ...] | None:
     said = " ".join(text.lower().replace("\u2019", "'").split())
     choices = answer_choices(text)
     if choices is None:
-        choices = answer_in_words(said) or choice_in_words(question, said)
+        choices = answer_in_words(said) or corrected(said) or choice_in_words(question, said)
     return choices
+
+
+_CORRECTION = re.compile(
+    r"(?:^|[\s,.;:!\u2026-]+)(?:(?:no|nope|sorry|wait|actually|oops|i mean|make that|make it|"
+    r"or rather|rather|scratch that)(?:[\s,.;:!\u2026-]+|$))+")
+"""Words that take back an answer just typed ("b, no wait c", "2... actually 3")."""
+
+
+def corrected(said: str) -> tuple[int, ...] | None:
+    """The choices of an answer corrected in the same message: the answer after the last
+    correction, when an answer stands before it too ("b, no wait c": c), else None."""
+    found = list(_CORRECTION.finditer(said))
+    if not found:
+        return None
+    before, after = said[:found[-1].start()], said[found[-1].end():]
+    if (answer_choices(before) or answer_in_words(before)) is None:
+        return None  # "no wait what is 2fa": no answer taken back
+    return answer_choices(after) or answer_in_words(after)
 
 
 def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
@@ -430,7 +450,67 @@ def choice_in_words(question: Question, said: str) -> tuple[int, ...] | None:
                    if f" {wanted} " in f" {text} "]
     if not matches:
         matches = list(choices_begun(question, said))
+    if not matches and len(said.split()) >= 2 and not voice.looks_like_question(said):
+        # A choice's words with a typo or two ("you arived 15 minuts late", "in privat"),
+        # when they fit one choice clearly better than any other.
+        scores = sorted(((closeness(said, text), index) for index, text in enumerate(texts)),
+                        reverse=True)
+        best, second = scores[0][0], scores[1][0] if len(scores) > 1 else 0.0
+        if best >= FUZZY_MATCH and best - second >= FUZZY_MARGIN:
+            matches = [scores[0][1]]
     return tuple(matches) if len(matches) == 1 else None
+
+
+FUZZY_MATCH = 0.6
+"""Share of a reply's words (see :func:`closeness`) that must be found in a choice, each
+spelt alike or nearly, for the reply to be that choice."""
+FUZZY_MARGIN = 0.3
+"""How much closer that choice must be than the next: words alike in two choices ("the
+meeting") name neither."""
+NEAR_CHOICE = 0.5
+"""Closeness to some choice from which words that name none clearly are an answer that
+missed (:func:`near_choice`), not a question to look up."""
+WORD_ALIKE = 0.75
+"""How alike two words must be (Levenshtein's normalised similarity) to count as one
+misspelt: "arived" and "arrived", "privat" and "private"; not "top" and "two"."""
+COMMON_WORDS = frozenset("a an the to of in on at and or you your i it is are be for with as "
+                         "so by this that".split())
+"""Words too common to tell choices apart: they do not count towards closeness."""
+
+
+def closeness(said: str, choice: str) -> float:
+    """How much of a reply is in a choice's text, from 0 to 1: its words (common words
+    aside), each weighted by how alike it is to the choice's likest word, when alike
+    enough."""
+    words = [word for word in _comparable(said).split() if word not in COMMON_WORDS]
+    theirs = [word for word in _comparable(choice).split() if word not in COMMON_WORDS]
+    if not words or not theirs:
+        return 0.0
+    total = 0.0
+    for word in words:
+        alike = max(Levenshtein.normalized_similarity(word, other) for other in theirs)
+        total += alike if alike >= WORD_ALIKE else 0.0
+    return total / len(words)
+
+
+def near_choice(turn: Turn, ask: Ask, text: str) -> bool:
+    """Whether words typed while ``ask`` is open, which answered nothing, come close to one
+    of its choices ("you arrived late"): meant as an answer, not a question to look up
+    (words that ask, "what is ...?", are always a question)."""
+    found = turn.find_asked(ask)
+    if found is None or voice.looks_like_question(text):
+        return False
+    return any(closeness(text, plain_text(choice.text)) >= NEAR_CHOICE
+               for choice in found[1].choices)
+
+
+def no_such_choice(turn: Turn, ask: Ask) -> None:
+    """Words near the open question's choices that name none clearly: how to answer."""
+    found = turn.find_asked(ask)
+    if found is not None:
+        question = found[1]
+        turn.say(ChoiceRange(len(question.choices), len(question.correct_indexes) > 1,
+                             unmatched=True))
 
 
 def choices_begun(question: Question, said: str) -> tuple[int, ...]:

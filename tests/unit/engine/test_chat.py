@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.engine import calendar, progress
+from bot.engine import calendar, progress, voice
 from bot.engine.engine import Engine
 from bot.messages import (
     ChoiceRange,
@@ -20,6 +20,8 @@ from bot.messages import (
     LookedUpDone,
     LookupAnswer,
     NoMatch,
+    Notice,
+    NoticeCode,
     Outbound,
     Platform,
     Profile,
@@ -413,7 +415,7 @@ def test_me_counts_the_lessons_of_the_learners_topics_beside_the_library(
 def test_me_shows_tracks_reviews_due_and_recent_accuracy(say: Say) -> None:
     say("hi", at=MON)
     [one] = say("lesson", at=MON)  # basics/one
-    [two] = say("lesson", at=TUE)  # basics/two
+    [two, _] = say("lesson", at=TUE)  # basics/two (and that One is not marked read)
     assert isinstance(one, LessonMessage) and isinstance(two, LessonMessage)
     [me] = say("me", at=TUE)
     assert isinstance(me, Profile)
@@ -512,8 +514,12 @@ def test_done_counts_only_the_lesson_got_last_and_points_are_capped_a_day(
     for day in range(3):  # three lessons pushed, none read
         deliver(engine, learner.id, "lesson", MON + timedelta(days=day))
     wednesday = MON + timedelta(days=2, hours=1)
-    [read, *_] = say("done", at=wednesday)
+    [read, *_, named] = say("done", at=wednesday)
     assert isinstance(read, LessonRead) and read.title == "Three" and read.earned == 5
+    # The lesson before is named, which a `done` typed within half an hour counts; later,
+    # `done` is about the lesson got last again.
+    assert named == Notice(NoticeCode.STILL_UNMARKED, title="Two")
+    wednesday += voice.NOT_IT_WINDOW + timedelta(minutes=1)
     assert say("done!", at=wednesday)[0] == LessonRead("Three", 0, 5, already=True)
     # Asking for lesson after lesson and saying done to each: three a day earn points.
     earned = []

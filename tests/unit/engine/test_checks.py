@@ -164,7 +164,7 @@ def test_an_ignored_baseline_is_asked_again_where_it_was_left_and_skip_check_end
         assert check is not None and check.score is None
         assert check.skipped_by is SkippedBy.LEARNER
     # Skipped: the next lesson comes without a check, and no endline will come.
-    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
+    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson", "notice:lesson_unmarked"]
     assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
 
 
@@ -177,7 +177,7 @@ def test_a_track_begun_before_it_asked_for_a_check_is_not_checked(
     assert kinds(say("lesson", at=MON)) == ["lesson"]
     path.write_text(path.read_text().replace("topic: safe\n", "topic: safe\ncheck: 4\n", 1))
     engine.catalog.refresh()
-    assert kinds(say("lesson", at=MON)) == ["lesson"]
+    assert kinds(say("lesson", at=MON)) == ["lesson", "notice:lesson_unmarked"]
 
 
 def read_track(say: Say, at: datetime) -> None:
@@ -590,7 +590,7 @@ def test_a_baseline_left_since_an_earlier_day_is_set_aside_by_the_lesson_push(
         assert check.skipped_by is SkippedBy.PUSH  # not the learner's `skip check`
         assert unit.asks.latest_open(learner.id) is None  # its open question let go
     # No endline will come for it, and the next lessons come without a check.
-    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson"]
+    assert kinds(say("lesson", at=MON + timedelta(days=1))) == ["lesson", "notice:lesson_unmarked"]
     assert kinds(say("skip check", at=MON + timedelta(days=1))) == ["notice:no_check"]
 
 
