@@ -238,7 +238,8 @@ it was offered (after "... was an answer to your question: nothing was counted")
 
 def done(turn: Turn, _: str) -> None:
     """`done`: the lesson the learner saw last counts as read (only that one: an older lesson
-    is counted by its own "Got it" or by answering one of its questions). When they saw a
+    is counted by its own "Got it", by answering one of its questions, or by a `done` typed
+    after it was named as not marked: see :func:`count_named`). When they saw a
     looked-up lesson after it, that is what they mean, and a lookup is never read: nothing
     is counted, and their lesson waiting to be counted is named (a `done` next counts it)."""
     last = turn.learner.last_lesson
