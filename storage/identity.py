@@ -168,7 +168,8 @@ class Accounts:
         - a review card: the one reviewed last (its memory is the latest);
         - a badge: the earliest award; the streak: the one kept last (the longer longest); a lesson's
           rating: the latest; a reply the bot awaits: ``into``'s;
-        - a day's figures: added; the settings: ``into``'s (the account that made the code);
+        - a day's figures: added (its first and last action: the earlier and the later); the
+          settings: ``into``'s (the account that made the code);
         - deliveries ``other`` had waiting are dropped (the next due scan plans the learner's
           day on the platform lessons go to); answers, points, asks, flags and the rest move.
         """
@@ -245,7 +246,9 @@ class Accounts:
             if mine is None:
                 continue
             s.execute(update(_DAY).where(_DAY.c.learner_id == into, _DAY.c.day == row["day"])
-                      .values({name: mine[name] + row[name] for name in figures}))
+                      .values({name: mine[name] + row[name] for name in figures}
+                              | {"first_at": _earliest(mine["first_at"], row["first_at"]),
+                                 "last_at": _latest(mine["last_at"], row["last_at"])}))
             s.execute(delete(_DAY).where(_DAY.c.learner_id == other, _DAY.c.day == row["day"]))
         s.execute(delete(_DELIVERY).where(_DELIVERY.c.learner_id == other,
                                           _DELIVERY.c.status.in_(("pending", "claimed"))))

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, case, select, update
 from sqlmodel import Session
 
 from storage.dialects import insert_of
@@ -43,15 +43,27 @@ def day_of(moment: datetime) -> date:
 
 
 def _increment(session: Session, table: Table, keys: dict[str, Any],
-               counts: dict[str, int], returning: Any = None) -> Any:
+               counts: dict[str, int], returning: Any = None,
+               moment: datetime | None = None) -> Any:
     """Add ``counts`` to the row at ``keys`` (made at zero first if missing): one statement;
-    the value of ``returning`` after it, if asked."""
+    the value of ``returning`` after it, if asked. ``moment``: an action's time, kept as the
+    row's ``first_at`` if earlier and ``last_at`` if later."""
     insert = insert_of(session)
-    statement: Any = insert(table).values(**keys, **counts)
+    times = {} if moment is None else {"first_at": moment, "last_at": moment}
+    statement: Any = insert(table).values(**keys, **counts, **times)
     primary = {column.name for column in table.primary_key.columns}
+    changes = {name: table.c[name] + statement.excluded[name] for name in counts}
+    if moment is not None:
+        # Compared within the upsert, which holds the row: two replicas recording the same
+        # learner's day at once each see the other's time (a CASE: SQLite's two-argument
+        # min() is NULL when either is, PostgreSQL's LEAST is not in SQLite).
+        first, last = table.c.first_at, table.c.last_at
+        changes["first_at"] = case((first.is_(None) | (statement.excluded.first_at < first),
+                                    statement.excluded.first_at), else_=first)
+        changes["last_at"] = case((last.is_(None) | (statement.excluded.last_at > last),
+                                   statement.excluded.last_at), else_=last)
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in keys if name in primary],
-        set_={name: table.c[name] + statement.excluded[name] for name in counts})
+        index_elements=[table.c[name] for name in keys if name in primary], set_=changes)
     if returning is None:
         session.execute(statement)
         return None
@@ -67,14 +79,16 @@ def _platform(session: Session, learner_id: int) -> str:
 def activity(session: Session, learner_id: int, at: datetime, platform: str | None = None,
              **counts: int) -> None:
     """Count on the learner's day, and on their platform's (looked up unless given):
-    delivered, read, asked, answered, right; the platform's day counts the learner as active
-    once, at their first action."""
+    delivered, read, asked, answered, right; a read or an answer also moves the learner's
+    day's first and last action; the platform's day counts the learner as active once, at
+    their first action."""
     day = day_of(at)
     platform = _platform(session, learner_id) if platform is None else platform
+    now_acted = counts.get("read", 0) + counts.get("answered", 0)
     acted = _increment(session, _ACTIVITY, {"day": day, "learner_id": learner_id,
                                             "platform": platform}, counts,
-                       returning=_ACTIVITY.c.read + _ACTIVITY.c.answered)
-    now_acted = counts.get("read", 0) + counts.get("answered", 0)
+                       returning=_ACTIVITY.c.read + _ACTIVITY.c.answered,
+                       moment=at if now_acted > 0 else None)
     first = now_acted > 0 and acted == now_acted  # nothing done before today's first action
     _increment(session, _PLATFORM, {"day": day, "platform": platform},
                {**counts, "active": int(first)})

@@ -383,6 +383,11 @@ class ActivityDayRow(SQLModel, table=True):
     asked: int = 0
     answered: int = 0
     right: int = 0
+    first_at: datetime | None = None
+    """The learner's first action (a read or an answer) of the day; None: none yet."""
+    last_at: datetime | None = None
+    """Their last action of the day: with ``first_at``, which days of another zone they acted
+    on (a UTC day overlaps two of them, split at the zone's midnight)."""
 
 
 class PlatformDayRow(SQLModel, table=True):

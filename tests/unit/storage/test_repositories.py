@@ -521,3 +521,83 @@ def test_a_new_sqlite_database_and_its_log_are_readable_by_their_owner_only(
         assert shared.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(before)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_upgrading_to_0021_keeps_each_learners_first_and_last_action_of_a_day(
+        dialect: str) -> None:
+    """0021 fills each learner's day with their first and last action from the answers and
+    reads kept (learners in batches: the second learner is in another), and from then on
+    every action moves them."""
+    from sqlalchemy import bindparam, select
+    from sqlmodel.sql.sqltypes import UTCDateTime
+
+    from storage.rollups import activity
+    from storage.tables import ActivityDayRow
+    from tests.conftest import POSTGRES_URL
+    from tests.fakes.scratch import scratch_database
+    if dialect == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
+    day = datetime(2026, 11, 29, tzinfo=UTC)
+    with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
+                          revision="0020") as database:
+        first, second = enrol(database, "1"), enrol(database, "2")
+        with database.session() as session:
+            session.execute(text("UPDATE learner SET id = 1234 WHERE id = :id"),
+                            {"id": second})
+            second = 1234
+            answer = text(
+                "INSERT INTO answer (learner_id, lesson_id, question_key, choices, correct, "
+                "answered_at, idempotency_key, first, latest) VALUES (:learner, 'l', :key, '0', "
+                "true, :at, :key, true, true)").bindparams(bindparam("at", type_=UTCDateTime()))
+            for learner, key, hours in ((first, "a", 10.9), (first, "b", 11.1),
+                                        (second, "c", 18.3)):
+                session.execute(answer, {"learner": learner, "key": f"{learner}{key}",
+                                         "at": day + timedelta(hours=hours)})
+            # A delivery kept its day before (no read, no answer: no action); a read.
+            for learner in (first, second):
+                activity(session, learner, day - timedelta(days=1), "telegram", delivered=1)
+            session.execute(text(
+                "INSERT INTO lesson_progress (learner_id, lesson_id, delivered_at, via, read_at) "
+                "VALUES (:learner, 'm', :at, 'lesson', :read)").bindparams(
+                bindparam("at", type_=UTCDateTime()), bindparam("read", type_=UTCDateTime())),
+                {"learner": first, "at": day - timedelta(days=1), "read": day + timedelta(
+                    hours=12)})
+            session.execute(text(
+                "INSERT INTO activity_day (day, learner_id, platform, delivered, read, asked, "
+                "answered, \"right\") VALUES (:day, :learner, 'telegram', 0, :read, 0, :answered, "
+                ":answered)"), [{"day": day.date(), "learner": first, "read": 1, "answered": 2},
+                                {"day": day.date(), "learner": second, "read": 0,
+                                 "answered": 1}])
+        upgrade(database)
+        days = ActivityDayRow.__table__  # type: ignore[attr-defined]
+        spans = select(days.c.learner_id, days.c.day, days.c.first_at, days.c.last_at
+                       ).order_by(days.c.learner_id, days.c.day)
+        with database.session() as session:
+            assert [(row[0], str(row[1]), row[2], row[3]) for row in session.execute(spans)] == [
+                (first, "2026-11-28", None, None),
+                (first, "2026-11-29", day + timedelta(hours=10.9), day + timedelta(hours=12)),
+                (second, "2026-11-28", None, None),
+                (second, "2026-11-29", day + timedelta(hours=18.3), day + timedelta(hours=18.3))]
+            Answers(session).record(second, "l", "d", (0,), True, day + timedelta(hours=20),
+                                    "late")
+            assert session.execute(select(days.c.last_at).where(
+                days.c.learner_id == second, days.c.first_at.is_not(None))
+            ).scalar_one() == day + timedelta(hours=20)
+
+
+def test_a_merge_keeps_the_earlier_first_and_the_later_last_action_of_a_shared_day(
+        database: Database) -> None:
+    from sqlalchemy import select
+
+    from storage.identity import Accounts
+    from storage.tables import ActivityDayRow
+    into, other = enrol(database, "1"), enrol(database, "2")
+    with database.session() as session:
+        Answers(session).record(other, "l", "a", (0,), True, NOW + timedelta(hours=1), "o1")
+        Answers(session).record(into, "l", "b", (0,), True, NOW + timedelta(hours=2), "i1")
+        Answers(session).record(other, "l", "c", (0,), True, NOW + timedelta(hours=3), "o2")
+        Accounts(session).merge(into, other, NOW + timedelta(hours=4))
+        days = ActivityDayRow.__table__  # type: ignore[attr-defined]
+        assert session.execute(select(days.c.first_at, days.c.last_at, days.c.answered)).all() \
+            == [(NOW + timedelta(hours=1), NOW + timedelta(hours=3), 3)]
