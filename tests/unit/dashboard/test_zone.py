@@ -164,3 +164,106 @@ def test_a_completion_after_the_clocks_changed_takes_the_new_offset(
     page = build(database, catalog, "tracks", Filters(date(2026, 9, 21), date(2026, 10, 4)))
     chart = next(chart for chart in page.charts if chart.key == "completions")
     assert (chart.labels, chart.series[0].values) == (("2026-09-21", "2026-09-28"), (0, 1))
+
+
+AROUND_MIDNIGHT = {
+    # Auckland: Sunday 23:55 and Monday 00:05 (one UTC day); Monday 00:20 alone.
+    "ana": ("2026-11-29 10:55", "2026-11-29 11:05"),
+    "ben": ("2026-11-29 11:20",),
+    # New Zealand's clocks went forward on Sunday 27 September (a day of 23 hours, from
+    # 12:00 to 11:00 UTC): its first minute, its last, and the next day's first.
+    "cai": ("2026-09-26 12:00", "2026-09-27 10:59", "2026-09-27 11:00"),
+    # ... and back on Sunday 5 April (25 hours, 11:00 UTC on the 4th to 12:00 on the 5th):
+    # three actions in one UTC day, the middle one its only one on the next local day.
+    "dee": ("2026-04-05 09:00", "2026-04-05 11:30", "2026-04-05 11:59", "2026-04-05 12:00"),
+    # Kathmandu (+05:45) turns its day at 18:15 UTC.
+    "eru": ("2026-11-29 18:10", "2026-11-29 18:20", "2026-11-30 18:14"),
+    "fay": ("2026-11-29 18:15",),
+    # Many days in a row, read and answered: whole UTC days inside the ranges.
+    "gus": tuple(f"2026-11-{day:02d} {hour:02d}:00" for day in range(20, 31)
+                 for hour in (3, 17)),
+}
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Auckland", "Asia/Kathmandu", "UTC"])
+def test_the_daily_active_from_each_utc_days_first_and_last_action_are_the_rows(
+        database: Database, zone: str) -> None:
+    """Who acted on each day of a zone, counted from each learner's first and last action of
+    every UTC day (one row a learner's day), is what counting every action says: just after
+    and before the zone's midnight, over its changes of clocks, at a +05:45 offset."""
+    from zoneinfo import ZoneInfo
+
+    from storage.reports import Scope, midnight
+    with database.unit() as unit:
+        for name, times in AROUND_MIDNIGHT.items():
+            learner, _ = unit.learners.enrol("console", name, datetime(2026, 1, 1, tzinfo=UTC))
+            for index, text in enumerate(times):
+                at = datetime.fromisoformat(text).replace(tzinfo=UTC)
+                if index % 2:  # a read, and an answer
+                    unit.progress.delivered(learner.id, f"l{index}", at - timedelta(hours=1))
+                    unit.progress.read(learner.id, f"l{index}", at)
+                else:
+                    unit.answers.record(learner.id, "l", f"q{index}", (0,), True, at,
+                                        f"{name}:{index}")
+    local = ZoneInfo(zone)
+    counted = 0
+    for first, last in ((date(2026, 4, 3), date(2026, 4, 7)),
+                        (date(2026, 9, 25), date(2026, 9, 29)),
+                        (date(2026, 11, 21), date(2026, 12, 1)),
+                        (date(2026, 11, 30), date(2026, 11, 30)),
+                        (date(2026, 1, 1), date(2026, 12, 31))):
+        for platform in (None, "console", "slack"):
+            scope = Scope(midnight(first, local), midnight(last + timedelta(days=1), local),
+                          platform, zone=local)
+            with database.reports() as reports:
+                active = reports.daily_active(scope)
+                assert active == reports.daily_active_from_rows(scope), (first, platform)
+            counted += sum(count for _, count in active)
+    assert counted > 0
+    if zone == "Pacific/Auckland":
+        whole = Scope(midnight(date(2026, 11, 29), local), midnight(date(2026, 12, 1), local),
+                      zone=local)
+        with database.reports() as reports:
+            # Ana on both days; Ben, Eru (three times), Fay and Gus on Monday.
+            assert dict(reports.daily_active(whole)) == {date(2026, 11, 29): 2,
+                                                         date(2026, 11, 30): 5}
+
+
+def test_a_day_inside_one_utc_day_is_counted_from_the_rows() -> None:
+    """A zone just behind UTC whose clocks go forward: its short day begins after a UTC
+    midnight and ends before the next, so a UTC day's first and last action can both miss it."""
+    from datetime import tzinfo
+
+    from storage.reports import Scope, _day_within_a_utc_day, midnight
+
+    change = datetime(2026, 3, 29, 1, tzinfo=UTC)
+
+    class Behind(tzinfo):
+        """-00:30 until the change, +00:30 after."""
+
+        def utcoffset(self, moment: datetime | None) -> timedelta:
+            return timedelta(minutes=30 if moment is not None and moment.replace(
+                tzinfo=UTC) >= change else -30)
+
+        def dst(self, moment: datetime | None) -> timedelta:
+            return timedelta(0)
+
+        def fromutc(self, moment: datetime) -> datetime:
+            after = moment.replace(tzinfo=UTC) >= change
+            return moment + timedelta(minutes=30 if after else -30)
+
+    zone = Behind()
+    day = Scope(midnight(date(2026, 3, 29), zone), midnight(date(2026, 3, 30), zone), zone=zone)
+    assert _day_within_a_utc_day(day)
+    assert not _day_within_a_utc_day(replace_zone(day, "Pacific/Auckland"))
+    assert not _day_within_a_utc_day(replace_zone(day, "Europe/London"))
+
+
+def replace_zone(scope: object, name: str) -> object:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from storage.reports import midnight
+    zone = ZoneInfo(name)
+    return replace(scope, since=midnight(date(2026, 3, 29), zone),  # type: ignore[type-var]
+                   until=midnight(date(2026, 3, 30), zone), zone=zone)
