@@ -586,13 +586,13 @@ class Reports:
 
     def _first_and_last(self, scope: Scope) -> Any:
         """(learner_id, at) of each learner's first and last action of every UTC day the
-        scope touches, those within it. A day in a zone other than UTC is the end of one UTC
-        day and the start of the next (and any whole UTC day between): a learner acted on it
-        exactly when the first's last action, the next's first or a whole day's first falls in
-        it. One row of the daily totals per learner and UTC day, not every action (a year in
-        Auckland, 10,000 learners: docs/benchmarks.md). Exact only when no day of the scope
-        lies inside one UTC day (:func:`_day_within_a_utc_day`): that day's actions could all
-        fall between the UTC day's first and last."""
+        scope touches, those within it (the last only when on another day of the zone). A day
+        in a zone other than UTC is the end of one UTC day and the start of the next (and any
+        whole UTC day between): a learner acted on it exactly when the first's last action,
+        the next's first or a whole day's first falls in it. One row of the daily totals per
+        learner and UTC day, not every action (a year in Auckland: docs/benchmarks.md). Exact
+        only when no day of the scope lies inside one UTC day (:func:`_day_within_a_utc_day`):
+        that day's actions could all fall between the UTC day's first and last."""
         days = [_DAY.c.day >= day_of(scope.since), _DAY.c.day <= day_of(scope.until)]
         if scope.platform:
             days.append(_DAY.c.platform == scope.platform)
