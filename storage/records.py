@@ -89,6 +89,7 @@ class LearnerChange:
     workdays: tuple[str, ...] | Keep = KEEP
     topics: tuple[str, ...] | Keep = KEEP
     paused: bool | Keep = KEEP
+    paused_until: date | Keep | None = KEEP
     stopped: bool | Keep = KEEP
     leaderboard_opt_in: bool | Keep = KEEP
     is_trainer: bool | Keep = KEEP
@@ -142,6 +143,8 @@ class Learner:
     last_query_at: datetime | None = None
     """When they were answered ("not what I asked" is about a recent answer), or when lookup
     found no answer and offered ``suggested``."""
+    paused_until: date | None = None
+    """The last local day of a holiday with an end date (None: none, or until `resume`)."""
     suggested: str | None = None
     """The last unanswered question and the ids of the lessons offered for it ("did you
     mean"), as JSON: ``{"query": ..., "lessons": [...]}``; a reply of their number picks

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, func, literal_column, text, update
+from sqlalchemy import Table, bindparam, case, delete, func, literal_column, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -211,6 +211,7 @@ def _learner(row: Any) -> Learner:
         last_query=row.last_query,
         last_query_at=row.last_query_at,
         suggested=row.suggested,
+        paused_until=row.paused_until,
     )
 
 
@@ -287,8 +288,14 @@ class Learners:
         query = (
             sa_select(col(LearnerRow.id), col(LearnerRow.platform), col(LearnerRow.time_zone),
                       hour, col(LearnerRow.workdays), column, col(LearnerRow.nudges))
-            .where(column <= now, col(LearnerRow.paused).is_(False),
-                   col(LearnerRow.stopped).is_(False), col(LearnerRow.unreachable).is_(None)))
+            .where(column <= now, col(LearnerRow.stopped).is_(False),
+                   col(LearnerRow.unreachable).is_(None)))
+        # A holiday with an end date is planned to end: its learner's lesson and quiz are due
+        # on the first learning day after it, and composing them ends it (a reminder is only
+        # planned by a quiz sent, so never falls in a holiday).
+        paused = col(LearnerRow.paused).is_(False)
+        query = query.where(paused if kind is DeliveryKind.NUDGE else
+                            or_(paused, col(LearnerRow.paused_until).is_not(None)))
         if platforms is not None:
             query = query.where(col(LearnerRow.platform).in_(list(platforms)))
         rows = self.session.execute(

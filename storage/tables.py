@@ -31,6 +31,9 @@ class LearnerRow(SQLModel, table=True):
     workdays: str = Field(default="mon,tue,wed,thu,fri", max_length=40)
     paused: bool = False
     """On holiday: nothing is pushed, the streak is held and reviews wait."""
+    paused_until: date | None = None
+    """The learner's last local day of a holiday with an end date (`pause until friday`): it
+    ends by itself on the first learning day after (None: it lasts until `resume`)."""
     stopped: bool = False
     """Asked for no more daily messages (kept apart from a holiday pause)."""
     topics: str = Field(default="", max_length=1000)

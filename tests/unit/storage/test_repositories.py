@@ -342,6 +342,19 @@ def test_a_forgotten_learners_id_is_never_given_to_the_next(database: Database) 
     assert enrol(database, "4") > last
 
 
+def old_learner(database: Database, user: str) -> int:
+    """A learner written as the schema before 0021 has them (the tables' model has columns
+    added since), for the tests of upgrades."""
+    with database.session() as session:
+        return int(session.execute(text(
+            "INSERT INTO learner (platform, platform_user_id, display_name, time_zone, "
+            "lesson_time, quiz_time, workdays, paused, stopped, topics, "
+            "leaderboard_opt_in, is_trainer, created_at, nudges, all_read_told, points) "
+            "VALUES ('telegram', :user, '', 'UTC', '09:00', '15:00', 'mon', false, false, "
+            "'', false, false, :at, true, false, 0) RETURNING id"),
+            {"user": user, "at": NOW}).scalar_one())
+
+
 def test_upgrading_to_0018_dates_the_words_given_before(tmp_path: object) -> None:
     """Words on a rating given before 0018 keep reaching the LRS: they are dated as the
     rating, so the relay and a replay make their statement."""
@@ -349,7 +362,7 @@ def test_upgrading_to_0018_dates_the_words_given_before(tmp_path: object) -> Non
     database = Database(f"sqlite:///{tmp_path}/old.db")
     try:
         upgrade(database, "0017")
-        learner_id = enrol(database, "1")
+        learner_id = old_learner(database, "1")
         with database.session() as session:
             session.execute(text(
                 "INSERT INTO lesson_rating (learner_id, lesson_id, useful, comment, rated_at) "
@@ -369,8 +382,8 @@ def test_upgrading_to_0019_keeps_every_learner_and_what_refers_to_them(
     database = Database(f"sqlite:///{tmp_path}/old.db")
     try:
         upgrade(database, "0018")
-        first = enrol(database, "1")
-        second = enrol(database, "2")
+        first = old_learner(database, "1")
+        second = old_learner(database, "2")
         with database.session() as session:
             Points(session).award(second, 5, "answer", "p", NOW)
             Asks(session).create(second, "l", "q", NOW)
@@ -400,7 +413,7 @@ def test_upgrading_to_0020_keeps_who_skipped_an_endline_and_leaves_a_baseline_un
         pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
     with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
                           revision="0019") as database:
-        learner_id = enrol(database, "1")
+        learner_id = old_learner(database, "1")
         with database.session() as session:
             for track, phase, skipped in (("a", "pre", True), ("a", "post", True),
                                           ("b", "pre", False)):
@@ -425,6 +438,32 @@ def test_upgrading_to_0020_keeps_who_skipped_an_endline_and_leaves_a_baseline_un
             check = checks.get(learner_id, "c", "pre")
             assert check is not None and check.skipped and check.skipped_by is SkippedBy.PUSH
             assert check.score is None
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_upgrading_to_0021_keeps_a_holiday_without_an_end_date(dialect: str) -> None:
+    """A learner on holiday before 0021 stays on it until `resume` (no end date), and a
+    holiday's end date is kept from then on."""
+    from tests.conftest import POSTGRES_URL
+    from tests.fakes.scratch import scratch_database
+    if dialect == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
+    with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
+                          revision="0020") as database:
+        with database.session() as session:  # as 0020 wrote a learner on holiday
+            learner_id = session.execute(text(
+                "INSERT INTO learner (platform, platform_user_id, display_name, time_zone, "
+                "lesson_time, quiz_time, workdays, paused, stopped, topics, "
+                "leaderboard_opt_in, is_trainer, created_at, nudges, all_read_told, points) "
+                "VALUES ('telegram', '1', '', 'UTC', '09:00', '15:00', 'mon', true, false, "
+                "'', false, false, :at, true, false, 0) RETURNING id"), {"at": NOW}).scalar_one()
+        upgrade(database)
+        with database.session() as session:
+            learners = Learners(session)
+            learner = learners.get(learner_id)
+            assert learner is not None and learner.paused and learner.paused_until is None
+            learners.update(learner_id, LearnerChange(paused_until=date(2026, 12, 14)))
+            assert learners.get(learner_id).paused_until == date(2026, 12, 14)  # type: ignore[union-attr]
 
 
 def test_upgrading_to_0006_keeps_the_lessons_had_and_totals_the_points(tmp_path: object) -> None:
