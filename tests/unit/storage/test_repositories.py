@@ -278,7 +278,7 @@ def test_forget_deletes_every_row_of_the_learner_and_only_theirs(database: Datab
 
 
 def test_flagged_questions_are_counted_for_trainers(database: Database) -> None:
-    first, second = enrol(database, "1"), enrol(database, "2")
+    first, second = old_learner(database, "1"), old_learner(database, "2")
     with database.session() as session:
         Flags(session).add(first, "l1", "q1", "", NOW)
         Flags(session).add(second, "l1", "q1", "answer b is also right", NOW)
@@ -343,7 +343,7 @@ def test_a_forgotten_learners_id_is_never_given_to_the_next(database: Database) 
 
 
 def old_learner(database: Database, user: str) -> int:
-    """A learner written as the schema before 0021 has them (the tables' model has columns
+    """A learner written as the schema before 0022 has them (the tables' model has columns
     added since), for the tests of upgrades."""
     with database.session() as session:
         return int(session.execute(text(
@@ -441,16 +441,16 @@ def test_upgrading_to_0020_keeps_who_skipped_an_endline_and_leaves_a_baseline_un
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
-def test_upgrading_to_0021_keeps_a_holiday_without_an_end_date(dialect: str) -> None:
-    """A learner on holiday before 0021 stays on it until `resume` (no end date), and a
+def test_upgrading_to_0022_keeps_a_holiday_without_an_end_date(dialect: str) -> None:
+    """A learner on holiday before 0022 stays on it until `resume` (no end date), and a
     holiday's end date is kept from then on."""
     from tests.conftest import POSTGRES_URL
     from tests.fakes.scratch import scratch_database
     if dialect == "postgresql" and not POSTGRES_URL:
         pytest.skip("PostgreSQL tests need MICROLEARN_TEST_POSTGRES_URL (.ci/run sets it)")
     with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
-                          revision="0020") as database:
-        with database.session() as session:  # as 0020 wrote a learner on holiday
+                          revision="0021") as database:
+        with database.session() as session:  # as 0021 wrote a learner on holiday
             learner_id = session.execute(text(
                 "INSERT INTO learner (platform, platform_user_id, display_name, time_zone, "
                 "lesson_time, quiz_time, workdays, paused, stopped, topics, "
@@ -580,7 +580,7 @@ def test_upgrading_to_0021_keeps_each_learners_first_and_last_action_of_a_day(
     day = datetime(2026, 11, 29, tzinfo=UTC)
     with scratch_database(POSTGRES_URL if dialect == "postgresql" else None,
                           revision="0020") as database:
-        first, second = enrol(database, "1"), enrol(database, "2")
+        first, second = old_learner(database, "1"), old_learner(database, "2")
         with database.session() as session:
             session.execute(text("UPDATE learner SET id = 1234 WHERE id = :id"),
                             {"id": second})
