@@ -21,6 +21,7 @@ from bot.content.watcher import CatalogWatcher
 from bot.engine import calendar
 from bot.engine.commands import parse
 from bot.engine.engine import Engine
+from bot.engine.settings import holiday_over
 from bot.engine.turn import EngineSettings
 from bot.messages import Platform
 from scheduler.clock import ManualClock
@@ -159,7 +160,7 @@ class Demo:
         self.clock.set(max(self.clock.now(), first))
         self.console.print([self.phrase("demo_day", now=self.local_time(),
                                         skipped=(day - today).days - 1, review=review)])
-        if learner.paused:
+        if learner.paused and not holiday_over(learner, self.clock.now()):
             return [self.phrase("demo_paused")]
         if learner.stopped:
             return [self.phrase("demo_stopped")]
@@ -199,7 +200,7 @@ class Demo:
         learner = self.learner()
         if learner is None:
             return [self.phrase("demo_hello_first")]
-        if learner.paused:
+        if learner.paused and not holiday_over(learner, self.clock.now()):
             return [self.phrase("demo_paused")]
         if learner.stopped:
             return [self.phrase("demo_stopped")]

@@ -40,6 +40,8 @@ class Kind(StrEnum):
     NOTICE = "notice"
     STATS = "stats"
     RESUMED = "resumed"
+    PAUSED = "paused"
+    BADGE_BOARD = "badge_board"
     ZONE_NOW = "zone_now"
     UNKNOWN_COMMAND = "unknown_command"
     ALL_READ = "all_read"
@@ -89,7 +91,6 @@ class NoticeCode(StrEnum):
     SMALL_TALK = "small_talk"
     ACK = "ack"
     UNCLEAR = "unclear"
-    PAUSE_NO_DATE = "pause_no_date"
     PAUSED = "paused"
     SAME_ANSWER = "same_answer"
     EDIT_NOT_DONE = "edit_not_done"
@@ -219,6 +220,10 @@ class LearnerView:
     leaderboard_opt_in: bool = False
     next_lesson_at: datetime | None = None
     """When the next lesson is planned (UTC), None when nothing is planned."""
+    paused_until: str = ""
+    """The last day of a holiday with an end date ('Mon 14 Dec'; "": none)."""
+    back_on: str = ""
+    """With ``paused_until``, the learning day lessons come again ('Tue 15 Dec')."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +238,18 @@ class StreakView:
     ended_on: str = ""
     """... on this learning day of theirs ('Wed 2 Dec'), the first missed that no freeze
     covered."""
+
+
+@dataclass(frozen=True)
+class BadgeGoal:
+    """A badge not yet earned: what earns it and how far the learner is."""
+
+    name: str
+    what: str
+    """'lessons' (lessons read), 'streak' (days in a row), 'mastered' (questions mastered)
+    or 'track' (every lesson of the track read)."""
+    target: int
+    have: int
 
 
 @dataclass(frozen=True)
@@ -507,6 +524,8 @@ class Profile:
     (None: no topics chosen, so every lesson is theirs and ``lessons_total`` says it)."""
     topic_read: int = 0
     """Of those, how many the learner has read."""
+    daily_quiz: int = 0
+    """The most review questions a day's pushed quiz asks (`quiz` asks the rest)."""
 
 
 @dataclass(frozen=True)
@@ -584,6 +603,20 @@ class Resumed:
     day, the day counts again (0: nothing to say)."""
     learner: LearnerView | None = None
     """The settings the messages come by again (a stop may have been weeks ago)."""
+    ended: str = ""
+    """The last day of a holiday that ended by itself ('Mon 14 Dec'): the welcome back is
+    short, said before what the day brings ("": the learner said `resume`)."""
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A holiday with an end date begun (or its end date changed)."""
+
+    kind: ClassVar[Kind] = Kind.PAUSED
+    until: str
+    """Its last day ('Mon 14 Dec')..."""
+    back: str
+    """... and the learning day lessons come again ('Tue 15 Dec')."""
 
 
 @dataclass(frozen=True)
@@ -653,6 +686,28 @@ class BadgesEarned:
 
     kind: ClassVar[Kind] = Kind.BADGES
     names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BadgeBoard:
+    """`badges`: the badges earned, those still to earn and how close each is, and how
+    streak freezes work."""
+
+    kind: ClassVar[Kind] = Kind.BADGE_BOARD
+    earned: tuple[str, ...]
+    goals: tuple[BadgeGoal, ...]
+    """The badges not yet earned, the closest first."""
+    streak: int
+    freezes: int
+    """Freezes in reserve..."""
+    max_freezes: int
+    """... at most this many are kept..."""
+    freeze_every: int
+    """... one is earned for every this many days in a row..."""
+    to_next_freeze: int
+    """... and the next comes after this many more (0: the reserve is full)."""
+    first_freeze: bool = True
+    """No freeze was earned yet (none in reserve, and the streak never reached one)."""
 
 
 @dataclass(frozen=True)
@@ -996,7 +1051,7 @@ class CheckDone:
 
 Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | LookupAnswer | NoMatch
             | PickRange | FlagNoted | Profile | Leaderboard | SettingsSaved | Stats | Notice
-            | Resumed | ZoneNow
+            | Resumed | Paused | BadgeBoard | ZoneNow
             | UnknownCommand | AllRead | NothingDue | ChoiceRange | BadgesEarned | Invalid
             | TopicsNow | Reloaded | SettingNow | LearnWhat | StreakNews | LessonRead
             | LookedUpDone | ReviewsAdded | DashboardLink | RateLesson | Rated | NotIt
@@ -1007,7 +1062,8 @@ Outbound = (Welcome | Help | LessonMessage | QuestionMessage | Feedback | Lookup
 
 MESSAGE_TYPES: tuple[type[Outbound], ...] = (
     Welcome, Help, LessonMessage, QuestionMessage, Feedback, LookupAnswer, NoMatch, PickRange,
-    FlagNoted, Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, ZoneNow, UnknownCommand, AllRead,
+    FlagNoted, Profile, Leaderboard, SettingsSaved, Stats, Notice, Resumed, Paused, BadgeBoard,
+    ZoneNow, UnknownCommand, AllRead,
     NothingDue, ChoiceRange, BadgesEarned, Invalid, TopicsNow, Reloaded, SettingNow,
     LearnWhat, StreakNews, LessonRead, LookedUpDone, ReviewsAdded, DashboardLink, RateLesson,
     Rated, NotIt,

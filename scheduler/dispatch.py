@@ -27,6 +27,7 @@ from pathlib import Path
 from bot.engine import calendar
 from bot.engine import outbox as outbox_text
 from bot.engine.engine import Engine
+from bot.engine.settings import holiday_over
 from bot.errors import (
     ClaimLost,
     DeliveryError,
@@ -467,7 +468,8 @@ class Dispatcher:
             self._undo(unit, row, 0)
             result.missed += 1
             return None
-        if learner.stopped or learner.paused or learner.unreachable:
+        if learner.stopped or learner.unreachable or (
+                learner.paused and not holiday_over(learner, now)):
             # Said since the row was composed (it waited for a retry, or its worker died and
             # another replica took it over): what the row kept is not pushed, and a lesson in
             # it that never reached the learner is taken back, to come after `resume`.

@@ -418,3 +418,106 @@ def awake_until(moment: datetime, window: tuple[str, str], tz: ZoneInfo) -> date
     return next((closes for opens, closes in (waking(day, window, tz),
                                               waking(day - timedelta(days=1), window, tz))
                  if opens <= moment < closes), None)
+
+
+HOLIDAY_MAX_DAYS = 90
+"""The furthest a holiday's end date may be: longer, `pause` without a date and `resume`."""
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+           "seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple": 2, "few": 3}
+_UNTIL_FILLER = frozenset({"please", "pls", "the", "of", "on", "i'm", "im", "away", "holiday",
+                           "vacation", "while", "this", "next", "coming", "a", "an", "and",
+                           "including", "inclusive", "incl"})
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
+
+
+def _month(word: str) -> int | None:
+    """The month a word names ('dec', 'December', 'sept'), 1-12; None otherwise."""
+    word = word.rstrip(".")
+    if len(word) >= 3 and any(full.startswith(word) for full in (
+            "january", "february", "march", "april", "may", "june", "july", "august",
+            "september", "october", "november", "december")):
+        return _MONTHS.index(word[:3]) + 1
+    return None
+
+
+def _until_problem(text: str) -> ValueError:
+    return ValueError(f'I can\'t read "{text.strip()[:40]}" as a date: write it like "pause '
+                      'until friday", "pause until 14 dec" or "pause for 2 weeks"')
+
+
+def parse_until(text: str, today: date) -> date:
+    """The last day of a holiday from the words after `pause`, read on the learner's local
+    ``today``: "for a week" and "for 3 days" (counted from today, today included), "until
+    monday" (the next Monday after today), "until tomorrow", "until 14 dec", "till the 20th"
+    (the next such day, today included), "until 2027-01-04". ValueError with examples when
+    the words name no day; the day may be in the past (the caller refuses it, saying so)."""
+    words = [word.strip(",.!?") for word in text.lower().replace("\u2019", "'").split()]
+    words = [word for word in words if word]
+    if not words:
+        raise _until_problem(text)
+    lead, rest = words[0], words[1:]
+    rest = [word for word in rest if word not in _UNTIL_FILLER or word in ("a", "an")]
+    if lead == "for":
+        rest = [word for word in rest if word not in ("a", "an") or len(rest) == 2]
+        if len(rest) == 1 and rest[0] in ("week", "day", "month", "fortnight"):
+            rest = ["1", rest[0]]
+        if len(rest) == 2:
+            count = _COUNTS.get(rest[0]) or (int(rest[0]) if rest[0].isdigit() else 0)
+            unit = rest[1].removesuffix("s")
+            days = {"day": 1, "week": 7, "fortnight": 14, "month": 30}.get(unit, 0)
+            if count and days:
+                return today + timedelta(days=count * days - 1)
+        raise _until_problem(text)
+    if lead not in ("until", "till", "til", "to", "through", "thru"):
+        raise _until_problem(text)
+    rest = [word for word in rest if word not in ("a", "an")]
+    if rest in (["today"], ["tonight"]):
+        return today
+    if rest == ["tomorrow"]:
+        return today + timedelta(days=1)
+    if len(rest) == 1 and rest[0] not in _MONTHS and not rest[0][:1].isdigit():
+        try:
+            weekday = DAYS.index(_day(rest[0]))
+        except ValueError:
+            raise _until_problem(text) from None
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    if len(rest) == 1 and (iso := _ISO_DAY.match(rest[0])):
+        try:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+        except ValueError:
+            raise _until_problem(text) from None
+    day = month = year = None
+    for word in rest:
+        ordinal = _ORDINAL.match(word)
+        if ordinal and day is None and int(ordinal[1]) >= 1:
+            day = int(ordinal[1])
+        elif word.isdigit() and len(word) == 4 and year is None:
+            year = int(word)
+        elif (named := _month(word)) is not None and month is None:
+            month = named
+        else:
+            raise _until_problem(text)
+    if day is None:
+        raise _until_problem(text)
+    try:
+        if month is None:  # "the 20th": this month's, or next month's when it has passed
+            found = date(today.year, today.month, day) if day >= today.day else None
+            if found is None:
+                following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+                found = following.replace(day=day)
+            return found
+        found = date(year or today.year, month, day)
+        # A day with no year that passed lately is said to have passed, not taken as next
+        # year's (on 8 Dec, "until 7 dec" is a slip, not a holiday of a year).
+        if year is None and found < today - timedelta(days=HOLIDAY_MAX_DAYS):
+            return found.replace(year=found.year + 1)
+        return found
+    except ValueError:
+        raise _until_problem(text) from None
+
+
+def day_label(day: date) -> str:
+    """A day as learners read it: 'Mon 14 Dec'."""
+    return f"{day:%a} {day.day} {day:%b}"

@@ -14,7 +14,7 @@ from bot.engine.sentences import setting_in_words
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
     "topics", "pause", "resume", "stop", "forget", "flag", "stats", "reload", "nudges",
-    "done", "add", "dashboard", "rate", "notes", "mydata", "link", "unlink", "push",
+    "done", "add", "dashboard", "rate", "notes", "mydata", "link", "unlink", "push", "badges",
     "again", "settings",
 })
 ALIASES = {"tz": "timezone", "next": "lesson", "review": "quiz", "profile": "me",
@@ -77,7 +77,7 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "quiz"),
            **dict.fromkeys((
                "my points", "points", "my score", "score", "my streak", "streak",
-               "my progress", "progress", "my badges", "badges", "my stats",
+               "my progress", "progress", "my stats",
                "how am i doing", "how many points do i have", "what's my streak",
                "whats my streak", "show my points", "show me my points",
                "show my progress", "what are my points", "check my progress", "status",
@@ -86,6 +86,12 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "show me my progress", "my results", "what's my score", "whats my score",
                "show me my score", "what did i learn", "what have i learned",
                "what have i learnt"), "me"),
+           **dict.fromkeys((
+               "my badges", "badge", "how do i earn badges", "how do i get badges",
+               "how do i earn a badge", "what badges are there", "which badges are there",
+               "what are badges", "what are the badges", "streak freeze", "streak freezes",
+               "freeze", "freezes", "my freezes", "what is a streak freeze",
+               "what's a streak freeze", "how do streak freezes work"), "badges"),
            **dict.fromkeys((
                "leaderboard please", "show leaderboard", "show the leaderboard",
                "show me the leaderboard", "the leaderboard", "who's winning", "whos winning",
@@ -307,7 +313,7 @@ def parse(text: str) -> Command:
 
 PUSH_PLATFORMS = ("slack", "telegram", "console")
 """Where `push` can send lessons (an account of the learner's there)."""
-NO_ARGS = frozenset({"start", "help", "lesson", "me", "resume", "stop",
+NO_ARGS = frozenset({"start", "help", "lesson", "me", "badges", "resume", "stop",
                      "stats", "reload", "done", "add", "dashboard", "notes", "mydata",
                      "unlink", "again", "settings"})
 RATINGS = frozenset({"up", "down", "useful", "not", "yes", "no", "good", "bad", "helpful",

@@ -142,6 +142,7 @@ COMMANDS: dict[str, Action] = {
     "quiz": _quiz,
     "learn": _learn,
     "me": lambda turn, _: turn.say(quiz.standing(turn)),
+    "badges": lambda turn, _: turn.say(progress.badge_board(turn)),
     "top": progress.leaderboard,
     "time": settings.set_time,
     "timezone": settings.set_zone,
@@ -170,7 +171,7 @@ COMMANDS: dict[str, Action] = {
 """Every command word (DESIGN §5) and what it does; `start` greets (see :meth:`Engine.handle`)."""
 
 
-PRIVATE_COMMANDS = frozenset({"me", "mydata", "notes", "forget", "link", "unlink", "push",
+PRIVATE_COMMANDS = frozenset({"me", "badges", "mydata", "notes", "forget", "link", "unlink", "push",
                               "dashboard", "stats"})
 """Commands whose answer is the learner's alone (their data, notes and figures, codes and
 sign-in links, a trainer's cohort figures): not answered in a chat others read."""
@@ -285,6 +286,8 @@ class Engine:
                 turn.update_learner(LearnerChange(unreachable=None))
                 settings.plan(turn)
                 self.reopen_refused(unit, learner, now)
+            if not created:
+                settings.end_holiday(turn)  # its end date passed: welcomed back first
             learnt = None
             if not created and not learner.display_name and inbound.display_name:
                 learnt = self.complete(turn, inbound)
@@ -634,9 +637,11 @@ class Engine:
         to send (a learner on holiday, no question due, a reminder no longer needed).
         """
         learner = learner or unit.learners.get(delivery.learner_id)
-        if learner is None or learner.paused or learner.stopped or learner.unreachable:
+        if learner is None or learner.stopped or learner.unreachable or (
+                learner.paused and not settings.holiday_over(learner, now)):
             return []
         turn = self.turn(unit, learner, now)
+        settings.end_holiday(turn)  # the first push after a holiday's end date welcomes back
         voice.close(turn)  # words after a push are about it, not an earlier invitation
         if delivery.kind is DeliveryKind.LESSON:
             # The lesson chosen travels in the messages, which the caller keeps on the row.

@@ -25,6 +25,7 @@ from bot.content.model import Lesson, Question
 from bot.messages import (
     MESSAGE_TYPES,
     AnswerGiven,
+    BadgeGoal,
     Button,
     FlagFigure,
     LearnerView,
@@ -45,7 +46,7 @@ FORMAT = 2
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (*MESSAGE_TYPES, Button, LearnerView, StreakView, Standing,
                                   QuestionFigure, FlagFigure, MissFigure, TrackProgress,
-                                  NoteEntry, TrackGain, AnswerGiven)}
+                                  NoteEntry, TrackGain, AnswerGiven, BadgeGoal)}
 """Every class the text may name: the messages and the values they hold."""
 
 LessonLookup = Callable[[str], Lesson | None]

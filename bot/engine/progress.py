@@ -12,6 +12,8 @@ from bot.engine import calendar, checks, rules
 from bot.engine.commands import plain_words
 from bot.engine.turn import Turn
 from bot.messages import (
+    BadgeBoard,
+    BadgeGoal,
     BadgesEarned,
     FlagFigure,
     Leaderboard,
@@ -136,6 +138,45 @@ def check_badges(turn: Turn, lesson: Lesson | None, answered: bool = False) -> N
         turn.say(BadgesEarned(tuple(earned)))
 
 
+BADGE_GOALS = (("first-lesson", "lessons", 1), ("lessons-10", "lessons", 10),
+               ("lessons-25", "lessons", 25), ("streak-5", "streak", 5),
+               ("streak-20", "streak", 20), ("mastered-10", "mastered", 10))
+"""What earns each badge of :data:`rules.BADGES` (:func:`check_badges` awards them): its
+measure and the mark to reach."""
+
+
+def badge_board(turn: Turn) -> BadgeBoard:
+    """What `badges` shows: the badges earned, those still to earn with how close the
+    learner is (the closest first), and how streak freezes work and when the next comes."""
+    learner_id = turn.learner.id
+    held = turn.unit.badges.codes(learner_id)
+    streak = effective_streak(turn)
+    read = turn.read()
+    have = {"lessons": len(read), "streak": streak.current,
+            "mastered": turn.unit.cards.mastered(learner_id)}
+    goals = [BadgeGoal(rules.badge_name(code), what, target, min(have[what], target))
+             for code, what, target in BADGE_GOALS if code not in held]
+    # A track's badge: those the learner started (every track would be a long list).
+    tracks = turn.catalog.tracks()
+    for receipt in turn.history():
+        lesson = turn.catalog.get(receipt.lesson_id)
+        code = f"track:{lesson.track}" if lesson is not None and lesson.track else ""
+        if code and lesson is not None and lesson.track in tracks and code not in held and \
+                all(goal.name != rules.badge_name(code) for goal in goals):
+            items = tracks[lesson.track]
+            goals.append(BadgeGoal(rules.badge_name(code), "track", len(items),
+                                   sum(item.id in read for item in items)))
+    goals.sort(key=lambda goal: goal.target - goal.have)
+    freezes = reserve(turn, streak)
+    full = freezes >= rules.MAX_FREEZES
+    return BadgeBoard(
+        earned=tuple(rules.badge_name(code) for code in held), goals=tuple(goals),
+        streak=streak.current, freezes=freezes, max_freezes=rules.MAX_FREEZES,
+        freeze_every=rules.FREEZE_EVERY,
+        to_next_freeze=0 if full else rules.FREEZE_EVERY - streak.current % rules.FREEZE_EVERY,
+        first_freeze=freezes == 0 and streak.longest < rules.FREEZE_EVERY)
+
+
 def effective_streak(turn: Turn, stored: Streak | None = None) -> Streak:
     """The streak as it stands today: broken if more workdays were missed than freezes cover
     (it is only written when the learner is active); ``stored``: as read already."""
@@ -229,6 +270,7 @@ def profile(turn: Turn, waiting: set[tuple[str, str]] | None = None,
         else following.strftime("%a"),
         accuracy=(recent.right / recent.total) if recent.total else None,
         answered=recent.total, gains=checks.gains(turn),
+        daily_quiz=turn.settings.quiz_questions,
         day_off=bool(turn.learner.workdays)
         and not calendar.is_workday(turn.today, turn.learner.workdays))
 

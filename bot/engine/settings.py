@@ -16,6 +16,7 @@ from bot.messages import (
     Invalid,
     Notice,
     NoticeCode,
+    Paused,
     Resumed,
     Setting,
     SettingNow,
@@ -23,7 +24,7 @@ from bot.messages import (
     TopicsNow,
     ZoneNow,
 )
-from storage.records import KEEP, DeliveryKind, LearnerChange, Streak
+from storage.records import KEEP, DeliveryKind, Learner, LearnerChange, Streak
 
 
 def plan(turn: Turn) -> None:
@@ -32,10 +33,14 @@ def plan(turn: Turn) -> None:
     learner = turn.learner
     if not learner.workdays:
         return
+    after = turn.now
+    if learner.paused and learner.paused_until is not None:
+        # A holiday with an end date: due on the first learning day after it (which ends it).
+        after = max(after, calendar.at_local(learner.paused_until + timedelta(days=1), "00:00",
+                                             turn.tz) - timedelta(seconds=1))
     turn.update_learner(LearnerChange(
-        next_lesson_at=calendar.next_at(turn.now, learner.lesson_time, learner.workdays,
-                                        turn.tz),
-        next_quiz_at=calendar.next_at(turn.now, learner.quiz_time, learner.workdays, turn.tz)))
+        next_lesson_at=calendar.next_at(after, learner.lesson_time, learner.workdays, turn.tz),
+        next_quiz_at=calendar.next_at(after, learner.quiz_time, learner.workdays, turn.tz)))
 
 
 def change(turn: Turn, settings: LearnerChange) -> None:
@@ -234,26 +239,66 @@ def set_nudges(turn: Turn, args: str) -> None:
 
 def pause(turn: Turn, args: str = "") -> None:
     """A holiday: the streak is held from today. Words saying until when ("pause until
-    friday") pause too, and the reply says the holiday ends with `resume`."""
-    if turn.learner.paused:
+    friday", "pause for a week") give it an end date, in the learner's own days: it ends by
+    itself on the first learning day after it (see :func:`end_holiday`)."""
+    until = None
+    if args.strip():
+        try:
+            until = calendar.parse_until(args, turn.today)
+        except ValueError as exc:
+            turn.say(Invalid(f'{exc}; or just "pause", and "resume" when you are back'))
+            return
+        if until < turn.today:
+            turn.say(Invalid(f"{calendar.day_label(until)} has passed: name a day from today "
+                             'on, like "pause until friday"'))
+            return
+        if until > turn.today + timedelta(days=calendar.HOLIDAY_MAX_DAYS):
+            turn.say(Invalid(f"{calendar.day_label(until)} is more than "
+                             f"{calendar.HOLIDAY_MAX_DAYS} days away: for a longer break, "
+                             'type "pause", and "resume" when you are back'))
+            return
+    if turn.learner.paused and (until is None or turn.learner.stopped):
         turn.say(Notice(NoticeCode.ALREADY_PAUSED))
         return
-    turn.hold_streak(turn.today)
-    turn.update_learner(LearnerChange(paused=True))
+    if not turn.learner.paused:
+        turn.hold_streak(turn.today)
+    # On holiday already, a date given sets (or moves) its end.
+    turn.update_learner(LearnerChange(paused=True, paused_until=until))
     plan(turn)
-    # Said as a holiday, not as a list of settings with "on holiday" at its end.
-    turn.say(Notice(NoticeCode.PAUSED))
-    if args.strip():
-        turn.say(Notice(NoticeCode.PAUSE_NO_DATE))
+    if until is None:
+        # Said as a holiday, not as a list of settings with "on holiday" at its end.
+        turn.say(Notice(NoticeCode.PAUSED))
+        return
+    view = turn.view()
+    turn.say(Paused(view.paused_until, view.back_on))
 
 
-def resume(turn: Turn) -> None:
+def holiday_over(learner: Learner, now: datetime) -> bool:
+    """Whether the learner is on a holiday with an end date that has passed in their time
+    zone (it ends at the next turn or push: :func:`end_holiday`)."""
+    return learner.paused and learner.paused_until is not None and \
+        calendar.local_date(now, calendar.zone(learner.time_zone)) > learner.paused_until
+
+
+def end_holiday(turn: Turn) -> bool:
+    """End a holiday whose end date has passed, as `resume` does (the reviews moved by the
+    days away, the streak kept), with a short welcome back; False when there is none."""
+    learner = turn.learner
+    if not holiday_over(learner, turn.now):
+        return False
+    resume(turn, ended=learner.paused_until)
+    return True
+
+
+def resume(turn: Turn, ended: date | None = None) -> None:
     """Back from a holiday or a stop; a holiday moves the reviews by the days away. A lesson
     asked for on holiday is extra: back on a learning day that brought one, the day's own
-    comes with the welcome back (see :func:`extra_from_holiday`)."""
+    comes with the welcome back (see :func:`extra_from_holiday`). ``ended``: the last day of
+    a holiday that ended by itself."""
     learner = turn.learner
     if not learner.paused and not learner.stopped:
-        turn.say(Notice(NoticeCode.NOT_PAUSED))
+        if not any(isinstance(said, Resumed) for said in turn.out):  # ended by itself just now
+            turn.say(Notice(NoticeCode.NOT_PAUSED))
         return
     streak = turn.unit.streaks.get(learner.id)
     held = 0
@@ -262,14 +307,15 @@ def resume(turn: Turn) -> None:
         shift_reviews(turn, held)  # a holiday does not pile up reviews
         turn.save_streak(replace(streak, last_active=streak_after_holiday(turn, streak),
                                  paused_since=None))
-    turn.update_learner(LearnerChange(paused=False, stopped=False))
+    turn.update_learner(LearnerChange(paused=False, stopped=False, paused_until=None))
     keep_today = 0
     if held:
         catch_up(turn)
         # "Your streak waited" said at 20:00, then lost at midnight: say the day counts, when
         # it does (a freeze in reserve would cover it, as the reminder reckons).
         keep_today = progress.streak_at_risk(turn)
-    turn.say(Resumed(held, keep_today, turn.view()))
+    turn.say(Resumed(held, keep_today, turn.view(),
+                     ended=calendar.day_label(ended) if ended else ""))
     if held and extra_from_holiday(turn):
         lessons.send_lesson(turn, scheduled=False)
 

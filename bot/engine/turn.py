@@ -135,7 +135,16 @@ class Turn:
         return LearnerView(learner.display_name, calendar.zone_label(learner.time_zone),
                            learner.lesson_time,
                            learner.quiz_time, learner.workdays, learner.topics, learner.paused,
-                           learner.stopped, learner.leaderboard_opt_in, learner.next_lesson_at)
+                           learner.stopped, learner.leaderboard_opt_in, learner.next_lesson_at,
+                           *self._holiday_days())
+
+    def _holiday_days(self) -> tuple[str, str]:
+        """A holiday with an end date: its last day, and the learning day after it."""
+        learner = self.learner
+        if not learner.paused or learner.paused_until is None:
+            return "", ""
+        back = calendar.next_workday(learner.paused_until, learner.workdays)
+        return calendar.day_label(learner.paused_until), calendar.day_label(back)
 
     def history(self) -> list[Receipt]:
         """Every lesson received, latest first (read once per turn)."""

@@ -15,6 +15,8 @@ from bot.content.model import Choice, Lesson, Question
 from bot.messages import (
     MESSAGE_TYPES,
     AllRead,
+    BadgeBoard,
+    BadgeGoal,
     BadgesEarned,
     Button,
     CheckDone,
@@ -46,6 +48,7 @@ from bot.messages import (
     NoticeCode,
     NotIt,
     Outbound,
+    Paused,
     PickRange,
     Profile,
     PushTo,
@@ -470,6 +473,24 @@ RENDERED: list[tuple[Outbound, str]] = [
     (TopicQuiz("", "no_last"),
      'You have no lesson yet to be quizzed on. Type "quiz me on" a topic, like "quiz me on '
      'passwords", or "lesson" for your first lesson.'),
+    (Paused("Fri 6 Mar", "Mon 9 Mar"),
+     "Enjoy your break! No lessons or quizzes come until your holiday ends on Fri 6 Mar: they "
+     "start again on Mon 9 Mar. Your streak waits for you (your reviews move by the days "
+     'away). Back sooner? Type "resume".'),
+    (Resumed(3, 2, LEARNER, ended="Fri 6 Mar"),
+     "Welcome back: your holiday ended on Fri 6 Mar. Your reviews moved 3 days later and your "
+     "streak waited for you. Read today's lesson or answer a question before midnight to keep "
+     "your 2-day streak."),
+    (BadgeBoard((), (BadgeGoal("5-day streak", "streak", 5, 3),
+                     BadgeGoal("10 lessons", "lessons", 10, 1)), 3, 0, 2, 5, 2),
+     "Badges: none yet.\nStill to earn:\n- 5-day streak: learn on 5 learning days in a row (2 "
+     "more days of streak)\n- 10 lessons: read 10 lessons (9 more)\nStreak freezes: every 5 "
+     "days of streak earn one (you keep up to 2); a freeze covers a missed learning day, so "
+     "your streak holds. You have 0: 2 more days of streak to your first freeze."),
+    (Profile(LEARNER, 42, 7, StreakView(1, 1, 0), (), 4, 28, 0, due_today=33, daily_quiz=5),
+     "Ann: 42 points (7 this week).\nStreak: 1 day (best 1).\nLessons: 4 of 28 read; 0 "
+     'questions mastered.\nReviews: 33 due today (the daily quiz brings up to 5; "quiz" asks '
+     'them all), 0 tomorrow.\nBadges: none yet.'),
     (Notes((), 0), "No notes yet. When a lesson or the end of a track asks you a question to "
      "think about, type your answer: it is kept here."),
 ]
