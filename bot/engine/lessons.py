@@ -146,6 +146,10 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
         return
     if checks.gate(turn, lesson, scheduled):  # a track's baseline comes before its first lesson
         return
+    if not scheduled and answer_first(turn, lesson):
+        # A quiz on a track asks a lesson's questions before the lesson is had: asked for
+        # now, it would show the answer to the question on the screen.
+        return
     if turn.learner.all_read_told:  # a new lesson: when it is read too, say so again
         turn.update_learner(LearnerChange(all_read_told=False))
     # Delivered, not read: it counts (points, streak day, badges) when the learner acts on it.

@@ -472,3 +472,20 @@ def test_a_lesson_offered_for_a_quiz_that_found_none_is_picked_into_its_quiz(
     question_offered, still_open = say("printer passwords", at=MON + timedelta(minutes=5))
     assert isinstance(question_offered, NoMatch) and not question_offered.quiz
     assert not question_offered.numbered and kinds([still_open]) == ["notice:question_open"]
+
+
+def test_a_lesson_asked_for_is_not_the_one_whose_question_waits_for_an_answer(
+        say: Say, engine: Engine) -> None:
+    """A quiz on a track asks the questions of a lesson the learner does not have yet, which
+    is also the next lesson: `lesson` then would show the answer to the question on the screen
+    (as a question looked up would; seen by a reviewer in the demo)."""
+    say("hi", at=MON)
+    out = say("quiz me on git", at=MON)
+    assert isinstance(out[0], TopicQuiz) and out[0].title == "First commit"
+    assert isinstance(out[-1], QuestionMessage) and out[-1].lesson.id == "git/one"
+    out = say("lesson", at=MON + timedelta(minutes=1))
+    assert kinds(out) == ["notice:answer_first"]
+    # Answered, the lesson comes.
+    say("2", at=MON + timedelta(minutes=2))
+    out = say("lesson", at=MON + timedelta(minutes=3))
+    assert out[0].kind is Kind.LESSON
