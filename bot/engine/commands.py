@@ -9,7 +9,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from bot.content.dictionary import english
 from bot.engine.calendar import looks_like_time, parse_days
-from bot.engine.sentences import setting_in_words
+from bot.engine.sentences import end_pattern, setting_in_words, without_end
 
 COMMANDS = frozenset({
     "start", "help", "lesson", "quiz", "learn", "me", "top", "time", "timezone", "days",
@@ -196,8 +196,8 @@ _TOPIC_QUIZ = re.compile(
 """Whole messages that ask for a quiz, on a topic or not, in other words than `quiz`: "test
 me on passwords", "hey, can you quiz me about phishing?", "I want a quiz on git", "test my
 knowledge of MFA" (with no topic, "quiz me about", the quiz of reviews)."""
-_POLITE_END = re.compile(r"(?:[\s,]+(?:please|pls|plz|thanks|thank\s+you))*[\s.!?]*$",
-                         re.IGNORECASE)
+_POLITE_END = end_pattern(("please", "pls", "plz", "thanks", "thank you"))
+"""What may follow a quiz's topic: "on passwords, please!" (cut by :func:`without_end`)."""
 _EVERYTHING = frozenset({"everything", "anything", "all", "all topics", "it all",
                          "all of it", "my reviews", "reviews", "anything due",
                          "everything due", "the day", "today", "the week"})
@@ -333,7 +333,7 @@ def quiz_topic(args: str) -> str:
         text = text[2:]
     if text.strip(" :.!?").lower() in ("on", "about", "of", "again"):  # "/quiz me about"
         return ""
-    topic = _POLITE_END.sub("", text).strip()
+    topic = without_end(text, _POLITE_END).strip()
     return "" if topic.lower() in _EVERYTHING else topic
 
 

@@ -15,6 +15,25 @@ import re
 
 from bot.engine.calendar import looks_like_time, parse_days, resolve_zone
 
+
+def end_pattern(words: tuple[str, ...], separators: str = r"[\s,]",
+                punctuation: str = r"[\s.!?]") -> re.Pattern[str]:
+    """The words a message may end with ("please", "thank you"), each after a separator, and
+    punctuation last, written backwards for :func:`without_end`."""
+    backwards = "|".join(r"\s+".join(re.escape(word[::-1]) for word in reversed(phrase.split()))
+                         for phrase in words)
+    return re.compile(rf"{punctuation}*(?:(?:{backwards}){separators}+)*", re.IGNORECASE)
+
+
+def without_end(text: str, end: re.Pattern[str]) -> str:
+    """``text`` without the longest end that ``end`` (an :func:`end_pattern`) reads: "10,
+    now please!" is "10". Matched on the reversed text, where it is anchored and so linear:
+    the same tail at the end of a forward pattern after a lazy group backtracks over every
+    split of a run of commas."""
+    found = end.match(text[::-1])
+    return text[:len(text) - found.end()] if found else text
+
+
 _REQUEST = (r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+"
             r"|(?:can|could|may)\s+i\s+(?:have|get)\s+"
             r"|i'?d\s+(?:like|prefer|love)\s+(?:to\s+)?|i\s+would\s+(?:like|prefer)\s+(?:to\s+)?"
@@ -28,8 +47,19 @@ _KIND = (r"(?:(?:daily|morning|afternoon|evening)\s+)?"
          r"(?:(?P<lesson>lessons?)|(?P<quiz>review\s+questions|quiz(?:zes)?|reviews?"
          r"|questions))")
 _REPEAT = r"(?:\s+(?:every\s+(?:day|morning|weekday|workday)|each\s+day|daily))?"
-_END = (r"(?:[\s,]+(?:every\s+day|each\s+day|daily|instead|from\s+now\s+on|now|please|pls"
-        r"|thanks|thank\s+you))*[\s.!?]*$")
+_END = r"$"
+"""Where a sentence's pattern ends: its polite end ("..., now please!") is cut off first, by
+:func:`without_end`, since a regular expression that ends in a repeated separator after a lazy
+group backtracks quadratically on a run of commas."""
+_TAIL = end_pattern(("every day", "each day", "daily", "instead", "from now on", "now",
+                     "please", "pls", "thanks", "thank you"))
+"""What may follow a setting: "lessons at 10, every day from now on please!"."""
+_PLACE_TAIL = end_pattern(("time", "time zone", "timezone", "now", "these days",
+                           "at the moment"), separators=r"\s", punctuation=r"[\s.!]")
+"""What may follow a place: "I'm in Berlin time now"."""
+MAX_SENTENCE = 200
+"""A setting said in a sentence is never longer: longer messages are not read as one (and
+no pattern ever runs on a long message)."""
 
 _TIME = re.compile(
     _OPENING + _VERB + _THE + rf"{_KIND}(?P<word>\s+(?:time|hour))?{_REPEAT}"
@@ -54,8 +84,7 @@ _ZONE = re.compile(
 _PLACE = re.compile(
     r"^(?:i'?m|i\s+am|i\s+live|i'?m\s+based|i\s+am\s+based|i\s+moved|i'?ve\s+moved"
     r"|i\s+have\s+moved|i'?m\s+now|i\s+am\s+now|now\s+i'?m|we'?re|we\s+are)"
-    r"\s+(?:now\s+)?(?:in|to)\s+(?:the\s+)?(?P<zone>.+?)"
-    r"(?:\s+(?:time|time\s*zone|timezone|now|these\s+days|at\s+the\s+moment))*[\s.!]*$",
+    r"\s+(?:now\s+)?(?:in|to)\s+(?:the\s+)?(?P<zone>.+?)$",
     re.IGNORECASE)
 """Where the learner is ("I'm in Berlin now", "I moved to New York"): a zone only when the
 place is one the bot knows, and a place people live ("I'm in General" is no zone)."""
@@ -95,9 +124,11 @@ def setting_in_words(text: str) -> tuple[str, str] | None:
     """The setting command (name, its words) a sentence says, or None when it says
     something else."""
     text = " ".join(text.replace("\u2019", "'").split())
-    if _QUESTION.match(text):
+    if len(text) > MAX_SENTENCE or _QUESTION.match(text):
         return None  # "what time is the lesson at 10?"
     asked = text.rstrip().endswith("?")
+    place = without_end(text, _PLACE_TAIL)
+    text = without_end(text, _TAIL)
     found = _TIME.match(text)
     if found and _time_said(found, asked):
         return "time", ("quiz " if found["quiz"] else "") + found["time"]
@@ -107,7 +138,7 @@ def setting_in_words(text: str) -> tuple[str, str] | None:
     found = _ZONE.match(text)
     if found and _meant(found, asked) and _zone_said(found):
         return "timezone", found["zone"]
-    found = _PLACE.match(text)
+    found = _PLACE.match(place)
     if found and _place(found["zone"]):
         return "timezone", found["zone"]
     found = _NO_DAYS.match(text)

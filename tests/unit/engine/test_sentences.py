@@ -3,13 +3,16 @@ questions."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.engine.commands import parse
+from bot.engine import commands, sentences
+from bot.engine.commands import clean, parse, quiz_topic
 from bot.engine.engine import Engine
+from bot.engine.sentences import setting_in_words
 from bot.messages import Feedback, Invalid, LookupAnswer, NoMatch, SettingNow, SettingsSaved
 from tests.unit.engine.conftest import Say, rewrite_one
 
@@ -105,3 +108,60 @@ def test_a_sentence_that_would_leave_no_day_or_names_no_time_is_refused(say: Say
     assert isinstance(refused, Invalid) and "08:30" in refused.reason
     [answer] = say("I'm in a meeting", at=MON)  # no place the bot knows: a question
     assert isinstance(answer, LookupAnswer | NoMatch)
+
+
+PATHOLOGICAL = [  # a security review's: each cost seconds of CPU before, up to 6 s
+    "lessons on" + "," * 3990, "," * 4000, "a" + ", " * 1999, "lessons at 10" + " please" * 569,
+    "lessons at " + ".!?" * 1329 + "x", "no lessons on" + ", " * 1993 + "x",
+    "my time zone is" + " ," * 1992 + "x", "I'm in " + "." * 3992 + "x"]
+
+
+@pytest.mark.parametrize("said", PATHOLOGICAL)
+def test_a_long_message_is_never_matched_as_a_setting(
+        said: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Unused:
+        def match(self, text: str) -> None:
+            raise AssertionError(f"a sentence pattern ran on {len(text)} characters")
+
+    for name in ("_TIME", "_PLAIN_TIME", "_ZONE", "_PLACE", "_NO_DAYS", "_DAYS"):
+        monkeypatch.setattr(sentences, name, Unused())
+    assert len(clean(said)) > sentences.MAX_SENTENCE
+    assert setting_in_words(clean(said)) is None
+
+
+@pytest.mark.parametrize("pattern", [
+    sentences._TIME, sentences._PLAIN_TIME, sentences._ZONE, sentences._PLACE,
+    sentences._NO_DAYS, sentences._DAYS])
+def test_no_sentence_pattern_repeats_a_group_after_its_lazy_part(
+        pattern: re.Pattern[str]) -> None:
+    # A repeated group or class after `.+?` ("(?:[\s,]+please)*[\s.!?]*$") tries every split
+    # of a run of commas: quadratic. The polite end is cut off first, in one pass.
+    after = pattern.pattern.rsplit(".+?)", 1)[1]
+    assert after.endswith("$") and not re.search(r"[)\]][*+]", after), after
+
+
+@pytest.mark.parametrize(("text", "cut"), [
+    ("10, now please!", "10"), ("10 please.", "10"), ("10. please", "10."),
+    ("10 nowhere", "10 nowhere"), ("10 snow", "10 snow"), ("please", "please"),
+    (", please", ""), ("10 thank  you!?", "10"), ("10,", "10,"),
+    ("a" + "," * 3999, "a" + "," * 3999), ("a" + " please" * 570 + "!", "a"),
+    ("a" + ".!?" * 1333, "a")])
+def test_the_polite_end_is_cut_from_the_right(text: str, cut: str) -> None:
+    assert sentences.without_end(text, sentences._TAIL) == cut
+
+
+def test_a_quiz_topic_loses_its_polite_end_in_one_anchored_match(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    class Spy:  # only an anchored match: a search or sub tries every start, quadratic
+        def match(self, text: str) -> re.Match[str] | None:
+            seen.append(text)
+            return polite.match(text)
+
+    polite = commands._POLITE_END
+    monkeypatch.setattr(commands, "_POLITE_END", Spy())
+    said = "me on a" + "," * 3985 + "x" + ", please" * 2 + "!"
+    assert quiz_topic(said) == "a" + "," * 3985 + "x"
+    assert seen == [("a" + "," * 3985 + "x" + ", please" * 2 + "!")[::-1]]
+    assert quiz_topic("on passwords, thank you!") == "passwords"
