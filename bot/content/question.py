@@ -18,10 +18,12 @@ from bot.content.analysis import fold
 MAX_SENTENCES = 4
 """A question is a few sentences; later ones of a pasted text add little and cost time."""
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?:-{3,}|_{3,}|={3,})\s+")
+_SENTENCE = re.compile(
+    r"(?<=[.!?])\s+|\n+|(?<![^\S\n])[^\S\n]+(?:-{3,}|_{3,}|={3,})\s+")
 """Sentences end after . ! ? and at line breaks, and at a separator line pasted into one line
 ("... Thanks, Anna --- can I claim this?": the question is a sentence of its own); a dash
-("--") is not one."""
+("--") is not one. A separator is looked for only from the start of a line's run of spaces:
+tried from each space of a long run, it cost seconds for a message of spaces."""
 # Whole sentences that are only politeness or preamble.
 _EMPTY = re.compile(
     r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?( (so|very) much)?|"

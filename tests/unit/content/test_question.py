@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.content.question import (
+    _SENTENCE,
     clean_question,
     for_model,
     readings,
@@ -143,3 +144,12 @@ def test_a_separator_pasted_into_one_line_ends_a_sentence() -> None:
                                                     "bought for this?"]
     assert sentences("a well-known -- and loved -- tool?") == [
         "a well-known -- and loved -- tool?"]  # a dash, not a separator
+
+
+def test_a_separator_is_looked_for_only_from_the_start_of_a_run_of_spaces() -> None:
+    # Tried from every space of a run, each try reading the run to its end, a message of
+    # 8,000 spaces cost seconds (a security review's): quadratic.
+    assert _SENTENCE.match("a  --- b", 1) is not None
+    assert _SENTENCE.match("a  --- b", 2) is None  # inside the run: it was found at its start
+    assert sentences("a" + " " * 7998 + "x") == ["a" + " " * 7998 + "x"]
+    assert sentences("a \n \n--- b") == ["a", "--- b"]  # a line of its own, as "a\n--- b"
