@@ -397,11 +397,34 @@ def _settings_read(source: str, offset: int, rel: str, front: FrontMatter,
                                    "this line looks like lesson text inside the front matter: "
                                    "the closing '---' is missing above it; add a '---' line "
                                    "where the front matter ends")], False
+    copies = _anchors(source, offset, rel)
+    if copies:
+        front.broken = True
+        return [*problems, *copies], False
     loader = _Loader(source)
     try:
         return _check(loader, source, offset, rel, front, problems)[1], True
     finally:
         loader.dispose()
+
+
+def _anchors(source: str, offset: int, rel: str) -> list[Problem]:
+    """An error on each line with a YAML anchor ('&name') or alias ('*name'). An alias stands
+    for a copy of the anchored value, so a few lines of them can stand for a billion values
+    (a security review's nine lines hung `lessons check` and took gigabytes in a running bot);
+    no setting needs them."""
+    found: dict[int, str] = {}
+    try:
+        for event in yaml.parse(source, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                found.setdefault(offset + event.start_mark.line, f"the alias '*{event.anchor}'")
+            elif getattr(event, "anchor", None):
+                found.setdefault(offset + event.start_mark.line, f"the anchor '&{event.anchor}'")
+    except yaml.YAMLError:
+        return []  # a syntax error: said by the reading that follows, which copies nothing
+    return [Problem(rel, line, Severity.ERROR,
+                    f"{what}: YAML anchors and aliases ('&name', '*name') are not allowed in "
+                    "front matter; write the value out in full") for line, what in found.items()]
 
 
 def _key_without_colon(source: str, prose: int | None) -> tuple[int, str, str] | None:

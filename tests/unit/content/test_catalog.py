@@ -1113,3 +1113,35 @@ def test_a_link_to_a_lesson_moved_while_running_names_where_it_went(tmp_path: Pa
     assert told.endswith("that lesson was moved or renamed to 'basics-credentials.md' (the same "
                          "title): link '../basics-credentials.md'"), told
     assert _link_warnings(catalog.problems(), "security/phishing.md") == [told]
+
+
+LAUGHS = ("---\ntitle: Laughs\ntopic: t\na: &a [" + ",".join(['"x"'] * 10) + "]\n"
+          + "".join(f"{name}: &{name} [{','.join([f'*{before}'] * 10)}]\n"
+                    for before, name in zip("abcdefgh", "bcdefghi", strict=True))
+          + "tags: *i\n---\nBody text here.\n")
+"""A security review's: nine lines of aliases that stand for 10**9 tags."""
+
+
+def test_yaml_aliases_are_refused_not_expanded_and_the_last_good_version_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.content import frontmatter
+
+    read = frontmatter._as_written
+    calls = [0]
+
+    def counted(node: object) -> object:
+        calls[0] += 1
+        assert calls[0] < 10_000, "aliases expanded"
+        return read(node)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(frontmatter, "_as_written", counted)
+    write(tmp_path / "a.md", lesson_text("Version one"))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "a.md", LAUGHS)
+    problems = catalog.refresh([tmp_path / "a.md"]).problems
+    assert [(p.line, p.is_error) for p in problems] == [(line, True) for line in range(4, 14)]
+    assert problems[0].message.startswith("the anchor '&a': YAML anchors and aliases")
+    assert problems[-1].message.startswith("the alias '*i': YAML anchors and aliases")
+    assert catalog.get("a").title == "Version one"  # type: ignore[union-attr]
+    assert catalog.kept_while_broken() == ["a.md"]

@@ -1734,3 +1734,14 @@ def test_a_plain_yaml_setting_line_stays_unquoted() -> None:
     assert setting_line("id", "hygiene/hand washing", False) == "id: hygiene/hand washing"
     assert setting_line("title", "Safety: the basics", False) == 'title: "Safety: the basics"'
     assert setting_line("tags", ("fire", "a,b"), False) == 'tags: [fire, "a,b"]'
+
+
+def test_a_yaml_alias_is_refused_with_what_to_do() -> None:
+    """An alias copies its anchor's value: nine lines of them stood for a billion values."""
+    lesson, problems = parse_lesson("---\ntitle: One alias\ntopic: &t security\ntags: [*t]\n"
+                                    "---\nBody text here.\n", "x.md")
+    assert lesson is None
+    assert [str(problem) for problem in problems] == [
+        f"x.md:{line}: error: the {what}: YAML anchors and aliases ('&name', '*name') are not "
+        "allowed in front matter; write the value out in full"
+        for line, what in ((3, "anchor '&t'"), (4, "alias '*t'"))]
