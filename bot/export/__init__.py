@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -298,38 +299,41 @@ def open_output(path: str) -> Iterator[IO[str]]:
             raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose another "
                               "--out") from exc
         return
-    partial = target.with_name(target.name + ".partial")
+    partial: Path | None = None
     try:
-        with open(partial, "w", encoding="utf-8", newline="", opener=_private) as out:
-            _keep_access(target, partial)
+        # A new file of a random name, made here (O_EXCL, 0600): a fixed "FILE.partial" was
+        # opened through whatever another user of a shared folder had put there, a link to a
+        # file of theirs choosing that the export then overwrote.
+        handle, name = tempfile.mkstemp(prefix=f"{target.name}.", suffix=".partial",
+                                        dir=target.parent)
+        partial = Path(name)
+        with open(handle, "w", encoding="utf-8", newline="") as out:
+            _keep_access(target, handle)
             yield out
         os.replace(partial, target)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}; choose another --out")\
             from exc
     except BaseException:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise
 
 
-def _private(path: str, flags: int) -> int:
-    """Open ``path`` as a file readable by its owner only (0600) when it is created: rows of
-    learners' names and words are not for everyone on the machine (the umask's 0644)."""
-    return os.open(path, flags, 0o600)
-
-
-def _keep_access(target: Path, partial: Path) -> None:
-    """The file written replaces ``target`` with its mode (and owner, where allowed): a file
-    of learners' names made private stays private. A new file is 0600, as `mydata`'s."""
+def _keep_access(target: Path, handle: int) -> None:
+    """The file written (open as ``handle``) replaces ``target`` with its mode (and owner,
+    where allowed): a file of learners' names made private stays private. A new file is
+    0600, as `mydata`'s, whatever the umask. Set through the open file, never by name."""
     try:
         kept = target.stat()
     except FileNotFoundError:
-        os.chmod(partial, 0o600)  # a .partial left by a killed export kept its own mode
+        os.fchmod(handle, 0o600)
         return
-    os.chmod(partial, stat.S_IMODE(kept.st_mode))
+    os.fchmod(handle, stat.S_IMODE(kept.st_mode))
     with contextlib.suppress(OSError, AttributeError):  # root only; no chown on Windows
-        os.chown(partial, kept.st_uid, kept.st_gid)
+        os.fchown(handle, kept.st_uid, kept.st_gid)
 
 
 def spreadsheet_safe(cell: Any) -> Any:

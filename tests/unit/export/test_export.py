@@ -506,7 +506,7 @@ def test_a_new_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None
         made = tmp_path / "answers.csv"
         with open_output(str(made)) as out:
             out.write("new\n")
-            partial = tmp_path / "answers.csv.partial"
+            [partial] = tmp_path.glob("answers.csv.*.partial")
             assert partial.stat().st_mode & 0o777 == 0o600
         assert made.stat().st_mode & 0o777 == 0o600
         stale = tmp_path / "again.csv.partial"  # left by a killed export, world-readable
@@ -517,3 +517,29 @@ def test_a_new_export_file_is_readable_by_its_owner_only(tmp_path: Path) -> None
         assert (tmp_path / "again.csv").stat().st_mode & 0o777 == 0o600
     finally:
         os.umask(before)
+
+
+def test_a_link_planted_at_the_partial_name_is_never_followed(tmp_path: Path) -> None:
+    """In a folder others may write to, a link at "FILE.partial" had the export overwrite
+    (and chmod) the file it pointed to (a security review's). The file written under way
+    has a name of its own, made new; a link given as --out itself is still followed."""
+    from bot.export import open_output
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("IMPORTANT\n", encoding="utf-8")
+    victim.chmod(0o644)
+    (tmp_path / "out.csv.partial").symlink_to(victim)
+    with open_output(str(tmp_path / "out.csv")) as out:
+        out.write("rows\n")
+    assert victim.read_text(encoding="utf-8") == "IMPORTANT\n"
+    assert victim.stat().st_mode & 0o777 == 0o644
+    out_file = tmp_path / "out.csv"
+    assert not out_file.is_symlink() and out_file.read_text(encoding="utf-8") == "rows\n"
+    assert (tmp_path / "out.csv.partial").is_symlink()  # not ours: left as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.csv.partial",
+                                                          "victim.txt"]
+    with pytest.raises(RuntimeError), open_output(str(tmp_path / "failed.csv")) as out:
+        out.write("half\n")
+        raise RuntimeError("the database went away")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [  # nothing half-written is left
+        "out.csv", "out.csv.partial", "victim.txt"]
