@@ -6,6 +6,7 @@ Secrets never live here: tokens come from the environment (see :class:`Secrets`)
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import logging
 import os
 import re
@@ -229,7 +230,24 @@ def _http_url(value: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"'{value}' is not an http:// or https:// URL; write the LRS's xAPI "
                          "base, like https://lrs.example.com/xAPI/")
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        # Every request carries XAPI_USERNAME and XAPI_PASSWORD, and statements carry
+        # learners' own words: in clear, anyone on the way reads both.
+        raise ValueError(f"'{value}' is plain http:// to another machine, which would send the "
+                         "LRS's password and learners' words unencrypted; use https:// "
+                         "(http:// is for an LRS on this machine: 127.0.0.1, ::1, localhost)")
     return value
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: 'localhost' or a loopback address (127.0.0.0/8,
+    ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _activity_base(value: str) -> str:

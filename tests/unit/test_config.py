@@ -185,3 +185,20 @@ def test_every_secret_variable_is_listed_in_the_readme_and_the_example_header() 
     readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
     assert {name for name in names if name not in header} == set()
     assert {name for name in names if f"`{name}`" not in readme} == set()
+
+
+def test_a_plain_http_lrs_endpoint_must_be_on_this_machine() -> None:
+    """Every request carries the LRS's password and statements carry learners' words: over
+    plain http:// to another host, anyone on the way reads both (a security review's)."""
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.config import XapiConfig
+    for remote in ("http://lrs.example.com/xAPI/", "http://10.0.0.5:8100/xAPI/",
+                   "HTTP://lrs.example.com/xAPI/", "http://[2001:db8::1]/xAPI/"):
+        with pytest.raises(ValidationError, match="unencrypted; use https://"):
+            XapiConfig(enabled=True, endpoint=remote)
+    for local in ("https://lrs.example.com/xAPI/", "http://127.0.0.1:8100/xAPI/",
+                  "http://127.1.2.3/xAPI/", "http://[::1]:8100/xAPI/",
+                  "http://localhost:8100/xAPI/", "http://LOCALHOST/xAPI/"):
+        assert XapiConfig(enabled=True, endpoint=local).endpoint == local
