@@ -416,10 +416,9 @@ def _anchors(source: str, offset: int, rel: str) -> list[Problem]:
     found: dict[int, str] = {}
     try:
         for event in yaml.parse(source, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                found.setdefault(offset + event.start_mark.line, f"the alias '*{event.anchor}'")
-            elif getattr(event, "anchor", None):
-                found.setdefault(offset + event.start_mark.line, f"the anchor '&{event.anchor}'")
+            if isinstance(event, yaml.NodeEvent) and event.anchor and event.start_mark:
+                what = ("alias '*" if isinstance(event, yaml.AliasEvent) else "anchor '&")
+                found.setdefault(offset + event.start_mark.line, f"the {what}{event.anchor}'")
     except yaml.YAMLError:
         return []  # a syntax error: said by the reading that follows, which copies nothing
     return [Problem(rel, line, Severity.ERROR,
