@@ -35,6 +35,8 @@ MOVE_ON = frozenset({
     "i knew that", "i knew this", "i knew that already"})
 """A learner saying the lesson is not for them: the next lesson, said to be moving on (there is
 no level to change)."""
+SKIP_LESSON = frozenset({"skip this lesson", "skip lesson", "skip the lesson"})
+"""A learner leaving the lesson they have for the next one (not named as left unmarked)."""
 PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read it": "done",
            "ok got it": "done", "got it thanks": "done", "i am done": "done",
            "i'm done": "done", "im done": "done", "all done": "done", "done reading": "done",
@@ -52,8 +54,9 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                "start a lesson", "lesson time", "gimme a lesson", "send lesson",
                "send a lesson", "next lesson pls", "new lesson please", "more", "more please",
                "another one", "another", "one more", "next one", "next please",
-               "what's next", "whats next", "what is next", "what now", "skip this lesson",
-               "skip lesson", "skip the lesson", "next lesson instead"), "lesson"),
+               "what's next", "whats next", "what is next", "what now",
+               "next lesson instead"), "lesson"),
+           **dict.fromkeys(SKIP_LESSON, "lesson"),
            **dict.fromkeys(MOVE_ON, "lesson"),
            **dict.fromkeys((
                "repeat that", "repeat the question", "repeat the lesson", "repeat please",

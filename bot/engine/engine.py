@@ -31,6 +31,7 @@ from bot.engine import (
 )
 from bot.engine.commands import (
     MOVE_ON,
+    SKIP_LESSON,
     SKIP_WORDS,
     Command,
     accepts,
@@ -541,8 +542,14 @@ class Engine:
         if turn.shared and name in PRIVATE_COMMANDS:
             turn.say(Notice(NoticeCode.PRIVATE_ONLY))
             return
-        if name == "lesson" and " ".join(plain_words(command.text)) in MOVE_ON:
-            turn.say(Notice(NoticeCode.MOVING_ON))  # "too easy": the next lesson, said so
+        phrase = " ".join(plain_words(command.text)) if name == "lesson" else ""
+        if phrase in MOVE_ON or phrase in SKIP_LESSON:
+            # "too easy" (the next lesson, said so) or "skip this lesson": the one they leave
+            # is not named as left unmarked, they just said why.
+            if phrase in MOVE_ON:
+                turn.say(Notice(NoticeCode.MOVING_ON))
+            lessons.send_lesson(turn, scheduled=False, name_unmarked=False)
+            return
         if name == "":
             lessons.lookup(turn, args)
         elif name == "learn" and args:

@@ -127,13 +127,15 @@ def example_question(catalog: Catalog) -> str:
     return f"{title[:1].lower()}{title[1:]}"
 
 
-def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
+def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None,
+                name_unmarked: bool = True) -> None:
     """Give the learner a lesson: ``chosen`` (kept on a delivery being composed again) if it
     is still in the library, else the next one. Asked for with none left, say so. The day's
     push sends nothing when the learner already asked for a lesson today: one a day is the
     rhythm, and a second had come minutes after one asked for at 08:55 (or after `resume`).
     One asked for on holiday is extra: `resume` gives the day's own (see
-    :func:`bot.engine.settings.extra_from_holiday`)."""
+    :func:`bot.engine.settings.extra_from_holiday`). Asked for, it names the lesson before
+    it when that one is not marked read, unless ``name_unmarked`` is False."""
     if scheduled and chosen is None and got_one_today(turn):
         return
     lesson = (turn.catalog.get(chosen) if chosen else None) or next_lesson(turn)
@@ -155,7 +157,8 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None) -> None:
     # Delivered, not read: it counts (points, streak day, badges) when the learner acts on it.
     if turn.received(lesson.id, LessonSource.LESSON):
         schedule_first_reviews(turn, lesson)
-    before = unmarked(turn, turn.learner.last_lesson) if not scheduled else None
+    before = unmarked(turn, turn.learner.last_lesson) \
+        if not scheduled and name_unmarked else None
     if turn.learner.last_lesson != lesson.id:
         turn.update_learner(LearnerChange(last_lesson=lesson.id))  # what `done` counts
     turn.say(LessonMessage(lesson, done=f"{READ_TAG}:{token(lesson.id)}"))

@@ -156,8 +156,11 @@ def topics_in_words(text: str, available: set[str]) -> str | None:
     """The words of `topics` a sentence says ("only security please": 'security'), when every
     topic it names is one of ``available``; None for anything else ("only on fridays", "just
     a question")."""
-    found = _TOPICS.match(" ".join(text.replace("\u2019", "'").split()))
-    if not found or text.rstrip().endswith("?"):
+    text = " ".join(text.replace("\u2019", "'").split())
+    if len(text) > MAX_SENTENCE or text.endswith("?"):
+        return None
+    found = _TOPICS.match(without_end(text, _TAIL))
+    if not found:
         return None
     words = [word for word in re.split(r"[\s,]+", found["topics"].lower())
              if word and word != "and"]
