@@ -229,10 +229,15 @@ async def test_journey_from_first_dm_to_forget(bot: SlackBot, fake: FakeSlack,
     with bot.database.session() as session:
         assert Points(session).total(learner.id) == 15  # 5 a lesson read, 10 for the answer
 
-    # /learn from a channel: acknowledged there, answered in the DM.
-    envelope = await fake.socket.send("slash_commands", slash(ANN, "phishing"))
+    # /learn from a channel: acknowledged at once, then told there (once the DM is open)
+    # that the answer is in the DM, and answered in the DM.
+    envelope = await fake.socket.send("slash_commands", slash(
+        ANN, "phishing", response_url=f"{fake.url}/response/learn"))
     ack = await fake.socket.wait_ack(envelope, timeout=3)
-    assert "your messages with me" in ack["payload"]["text"]
+    assert not (ack.get("payload") or {}).get("text")
+    await fake.wait_for(lambda: bool(fake.responses))
+    [told] = fake.responses
+    assert told["response_type"] == "ephemeral" and "your messages with me" in told["text"]
     title = {"type": "header", "text": {
         "type": "plain_text", "text": "Spot a phishing email in ten seconds", "emoji": True}}
     await fake.wait_for(lambda: any(m.blocks[:1] == [title] for m in fake.posted(ANN_DM)))
@@ -842,6 +847,24 @@ async def test_http_mode_answers_a_signed_event(http_bot: SlackBot, fake: FakeSl
     assert (await post(http_bot, body, signed(body)))[0] == 200
     [welcome] = await fake.wait_posts(1, ANN_DM)
     assert "Welcome to microlearn" in welcome.text
+
+
+async def test_one_learners_messages_close_together_are_handled_in_the_order_they_came(
+        http_bot: SlackBot, fake: FakeSlack) -> None:
+    """Each request is a task of its own: a new learner's `time 10:00`, whose profile took
+    Slack a while, had been handled after the `time 11:00` typed a moment later, and the
+    setting ended at 10:00 (seen by an acceptance tester against a stand-in of their own)."""
+    fake.add_user("U5EVE", "Eve", tz="UTC")
+    fake.slow_next("users.info", 0.5)
+    for words in ("time 10:00", "time 11:00"):
+        body = json_body(event_body(dm("U5EVE", words)))
+        assert (await post(http_bot, body, signed(body)))[0] == 200
+    await fake.wait_posts(2, "D5EVE")
+    said = [block_texts(m.blocks) for m in fake.posted("D5EVE")]
+    assert "Lesson at 10:00" in said[0] and "Lesson at 11:00" in said[1], said
+    eve = http_bot.learner("U5EVE")
+    assert eve is not None and eve.lesson_time == "11:00"
+    assert len(fake.calls_to("users.info")) == 1  # the second waited, and found it known
 
 
 async def test_http_mode_rejects_a_forged_signature(http_bot: SlackBot, fake: FakeSlack,

@@ -336,6 +336,7 @@ class FakeSlack:
         self.socket = SocketModeServer()
         self._faults: dict[str, deque[Fault]] = {}
         self._drop_after: dict[str, int] = {}
+        self._slow: dict[str, deque[float]] = {}
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -405,6 +406,11 @@ class FakeSlack:
         connection drops without an answer: the caller cannot know the call worked."""
         self._drop_after[method] = self._drop_after.get(method, 0) + count
 
+    def slow_next(self, method: str, seconds: float) -> None:
+        """The next call of ``method`` is answered ``seconds`` late (calls after it are not
+        held up behind it)."""
+        self._slow.setdefault(method, deque()).append(seconds)
+
     def fail_next(self, method: str, status: int = 200, error: str = "internal_error",
                   retry_after: float | None = None, count: int = 1, after: int = 0) -> None:
         """The next ``count`` calls of ``method`` (after letting ``after`` through) fail: HTTP
@@ -468,6 +474,9 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await self._params(request)
         token = self._token(request, params)
+        slow = self._slow.get(method)
+        if slow:
+            await asyncio.sleep(slow.popleft())
         call_at = time.monotonic()
         status, body, headers = self._answer(method, params, token, call_at)
         if status == 200 and body.get("ok") and self._drop_after.get(method, 0) > 0:

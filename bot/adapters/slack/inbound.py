@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 
+from bot.adapters.chat_locks import ChatLocks
 from bot.adapters.inflight import InFlight
 from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
@@ -96,6 +97,7 @@ class Listeners:
         self.adapter = adapter
         self.seen = RecentIds()
         self._work = InFlight("Slack requests", "slack")
+        self._order = ChatLocks()
 
     def register(self, app: AsyncApp) -> None:
         app.event("message")(self.on_message)  # EVENTS
@@ -117,29 +119,29 @@ class Listeners:
         text = to_plain(without_mention(str(event.get("text") or ""),
                                         self.adapter.bot_user_id))[:WORDS_LIMIT]
         event_id = str(body.get("event_id") or "") or None
-        await self._run(channel, self.converse(user, channel, text=text, event_id=event_id))
+        await self._run(user, channel,
+                        self.converse(user, channel, text=text, event_id=event_id))
 
     async def on_learn(self, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         user, where = str(command["user_id"]), str(command.get("channel_id") or "")
         known = self.adapter.directory.known_dm(user)
-        if where == known or (known is None and where.startswith("D")):
-            await ack()
-        else:
-            await ack(text=self.adapter.blocks.phrase("learn_elsewhere"))
+        await ack()  # within Slack's 3 s; where the answer goes is said once it is known
         words = learn_words(str(command.get("text") or ""))[:WORDS_LIMIT]
 
         async def work() -> None:
             try:
                 channel = await self.adapter.directory.dm(user)
             except DeliveryError as exc:
-                # The command said the answer is in the DM: say, where it was typed, that it
-                # is not, rather than leave the learner waiting.
+                # Said where it was typed, rather than leave the learner waiting (said before
+                # the DM opened, "the answer is in your messages with me" had come first).
                 log.warning("/learn: could not open the DM (%s)", exc,
                             extra={"platform": "slack"})
                 await self.tell(respond, self.adapter.blocks.phrase("learn_no_dm"))
                 return
+            if where != channel:  # typed in a channel: the answer is in the DM, say so there
+                await self.tell(respond, self.adapter.blocks.phrase("learn_elsewhere"))
             await self.converse(user, channel, text=words)
-        await self._run(known, work())
+        await self._run(user, known, work())
 
     async def tell(self, respond: Respond, text: str) -> None:
         """Answer a slash command where it was typed (its ``response_url``: seen only by the
@@ -162,7 +164,7 @@ class Listeners:
         ts = str(container.get("message_ts") or "")
         original = (body.get("message") or {}).get("blocks") or []
         chosen = str((action.get("text") or {}).get("text") or "")
-        await self._run(channel, self.answer(user, channel, ts, str(action.get("value") or ""),
+        await self._run(user, channel, self.answer(user, channel, ts, str(action.get("value") or ""),
                                              chosen, original))
 
     async def on_lesson_button(self, ack: Ack, body: dict[str, Any],
@@ -172,7 +174,7 @@ class Listeners:
         container = body.get("container") or {}
         channel = str(container.get("channel_id") or (body.get("channel") or {}).get("id") or "")
         message = body.get("message") or {}
-        await self._run(channel, self.lesson_button(
+        await self._run(user, channel, self.lesson_button(
             user, channel, str(container.get("message_ts") or ""),
             str(action.get("value") or ""), str(action.get("block_id") or ""),
             str(message.get("text") or ""), message.get("blocks") or []))
@@ -185,7 +187,7 @@ class Listeners:
         async def work() -> None:
             channel = await self.adapter.directory.dm(user)
             await self.converse(user, channel, text=words)
-        await self._run(self.adapter.directory.known_dm(user), work())
+        await self._run(user, self.adapter.directory.known_dm(user), work())
 
     async def on_home_opened(self, ack: Ack, body: dict[str, Any],
                              event: dict[str, Any]) -> None:
@@ -195,7 +197,7 @@ class Listeners:
         user, channel = str(event["user"]), str(event.get("channel") or "")
         if channel:
             self.adapter.directory.remember_dm(user, channel)
-        await self._run(channel, self.home(user, channel or None))
+        await self._run(user, channel, self.home(user, channel or None))
 
     # -- the work -------------------------------------------------------------------------------
 
@@ -299,10 +301,14 @@ class Listeners:
                  extra={"platform": "slack"})
         return False
 
-    async def _run(self, channel: str | None, work: Awaitable[None]) -> None:
-        """Run one request's work; a failure is logged and answered politely, never fatal."""
+    async def _run(self, user: str, channel: str | None, work: Awaitable[None]) -> None:
+        """Run one request's work, after the work of ``user``'s requests that came before it
+        (each request is a task of its own: without the wait, `time 10:00` and `time 11:00`
+        a moment apart were handled side by side, and could end at 10:00); a failure is
+        logged and answered politely, never fatal."""
         with self._work.tracked():
-            await self._answer(channel, work)
+            async with self._order.hold(user):
+                await self._answer(channel, work)
 
     async def _answer(self, channel: str | None, work: Awaitable[None]) -> None:
         try:

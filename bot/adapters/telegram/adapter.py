@@ -22,8 +22,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
@@ -53,6 +52,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import HTTPXRequest
 
 from bot.adapters.base import Route, reply_lost
+from bot.adapters.chat_locks import ChatLocks
 from bot.adapters.inflight import InFlight
 from bot.adapters.outage import Outage
 from bot.adapters.pacing import Pacer
@@ -171,27 +171,6 @@ class _PollRequest(HTTPXRequest):
         return status, payload
 
 
-class _ChatLocks:
-    """One lock per chat, kept only while someone holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def hold(self, chat: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
-        self._locks[chat] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat]
-            if users <= 1:
-                del self._locks[chat]
-            else:
-                self._locks[chat] = (lock, users - 1)
-
-
 def _keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
@@ -241,7 +220,7 @@ class TelegramAdapter:
         """When getUpdates last failed (monotonic): failing now is not connected."""
         self._outage = Outage("telegram")
         """getUpdates failing since: its end is logged once."""
-        self._chats = _ChatLocks()
+        self._chats = ChatLocks()
         self._webhook_checked_at = -WEBHOOK_CHECK_S
         self._webhook_ok = True
         self._work = InFlight("telegram: updates", "telegram")
