@@ -472,8 +472,8 @@ async def test_a_shutdown_waits_for_replies_and_counts_those_it_drops(
         await asyncio.sleep(seconds)
         done.append(name)
 
-    quick = asyncio.create_task(listeners._run(None, reply(0.05, "quick")))
-    stuck = asyncio.create_task(listeners._run(None, reply(30, "stuck")))
+    quick = asyncio.create_task(listeners._run("U1", None, reply(0.05, "quick")))
+    stuck = asyncio.create_task(listeners._run("U2", None, reply(30, "stuck")))
     await asyncio.sleep(0)  # both registered
     await listeners.drain(timeout=0.5)
     assert done == ["quick"] and quick.done() and stuck.cancelled()
