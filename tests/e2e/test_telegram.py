@@ -615,11 +615,41 @@ async def test_a_lesson_whose_reply_never_arrived_is_taken_back_and_comes_again(
         with bot.database.session() as session:
             return Progress(session).count()
     await bot.fake.wait_for(lambda: had() == 0)  # taken back
+    await bot.fake.wait_for(lambda: any(  # and said so
+        "did not take that lesson" in sent.text for sent in bot.fake.sent_to(ADA)))
     [refused] = bot.fake.refused_sends()
     lost = str(refused.params.get("caption") or refused.params.get("text") or "")
-    [lesson] = await bot.says("lesson")
+    lesson, *rest = await bot.says("lesson")
+    assert [sent.text for sent in rest] == [], rest
     assert lesson.method == refused.method and had() == 1
     assert lesson.text.split("\n")[0] in lost  # the same lesson, not the one after it
+
+
+async def test_a_lesson_that_did_not_go_takes_the_notes_after_it_along(
+        start_bot: Start) -> None:
+    """A `lesson` whose lesson Telegram refused, while its note on the lesson before went out,
+    had counted as reached: the learner saw only "(You didn't mark ... as read)", and the next
+    `lesson` named the lesson they never got (an acceptance tester's stand-in found it)."""
+    bot = await start_bot()
+    bot.adapter.network_retries = 0
+    await enrol(bot, ADA)
+    await bot.says("lesson")  # the first lesson, not marked read
+
+    def had() -> int:
+        with bot.database.session() as session:
+            return Progress(session).count()
+    assert had() == 1
+    before = len(bot.fake.sent_to(ADA))
+    bot.fake.fail_next("*", 500, chat_id=ADA)  # the second lesson's first part
+    bot.fake.push_message(ADA, "lesson")
+    await bot.fake.wait_sent(before + 1, ADA)
+    await bot.fake.wait_for(lambda: had() == 1)  # taken back
+    [sorry] = bot.fake.sent_to(ADA)[before:]
+    assert "did not take that lesson" in sorry.text and "mark" not in sorry.text
+    [refused] = bot.fake.refused_sends()
+    lost = str(refused.params.get("caption") or refused.params.get("text") or "")
+    lesson, *_ = await bot.says("lesson")
+    assert lesson.text.split("\n")[0] in lost and had() == 2  # the same lesson, now
 
 
 async def test_a_reply_telegram_answers_too_late_is_not_sent_again_nor_taken_back(

@@ -90,6 +90,7 @@ from bot.messages import (
     ChoiceRange,
     Feedback,
     Invalid,
+    LessonMessage,
     LessonRead,
     NothingDue,
     Notice,
@@ -600,17 +601,34 @@ class TelegramAdapter:
                      user: str | None = None) -> None:
         """Send replies: each part paced; a 429 waited out, a network error retried, a message
         Telegram refuses skipped, and nothing more once the learner has blocked the bot. When
-        none went out, the host hears it for ``user`` (a lesson in them is taken back)."""
+        none went out, or a lesson did not, the host hears it for ``user`` (the lesson is taken
+        back), and the rest of the reply after a lesson that did not go is left out."""
         await self._close_answered(messages)
-        reached = False
-        parts = (part for message in messages for part in self.renderer.parts(message))
-        for part in parts:
-            sent, chat = await self._reply_part(chat, part)
-            if sent is None:
+        reached, lost, stopped = False, list[Outbound](), False
+        for index, message in enumerate(messages):
+            for part in self.renderer.parts(message):
+                sent, chat = await self._reply_part(chat, part)
+                if sent is None:  # blocked: nothing more goes
+                    stopped = True
+                    break
+                if not sent and isinstance(message, LessonMessage):
+                    # The lesson did not go (given up after its tries, or refused): it is
+                    # taken back, and what follows it (a note on the lesson before, on a
+                    # question open) is not sent without it, as the learner would see notes
+                    # on a lesson they never got.
+                    lost = list(messages[index:])
+                    break
+                reached = reached or sent
+            if stopped or lost:
                 break
-            reached = reached or sent
-        if not reached and messages and user is not None and self._host is not None:
-            await reply_lost(self._host, Platform.TELEGRAM, user, messages)
+        if not reached and messages:
+            lost = list(messages)
+        if lost and user is not None and self._host is not None:
+            await reply_lost(self._host, Platform.TELEGRAM, user, lost)
+        if not stopped and any(isinstance(message, LessonMessage) for message in lost):
+            # Said, best effort (Telegram may still be refusing): else the learner, who asked
+            # for a lesson, saw nothing or only notes.
+            await self._reply_part(chat, Text(self.renderer.phrase("lesson_lost")))
 
     async def _close_answered(self, messages: Sequence[Outbound],
                               pressed: tuple[str, int] | None = None) -> None:
@@ -719,7 +737,7 @@ class TelegramAdapter:
         if self._host is None:
             return
         log.info("telegram: a learner %s the bot", "blocked" if blocked else "unblocked",
-                 extra={"platform": "telegram"})
+                 extra={"platform": "telegram", "chat": user_id})  # who, for the admin
         try:
             await self._host.learner_blocked(Platform.TELEGRAM, user_id,
                                              BLOCKED if blocked else None)
