@@ -31,6 +31,3 @@ class ChatLocks:
                 del self._locks[chat]
             else:
                 self._locks[chat] = (lock, users - 1)
-
-    def __len__(self) -> int:
-        return len(self._locks)

@@ -49,7 +49,7 @@ from bot.engine.commands import (
     small_talk,
 )
 from bot.engine.reviewer import Reviewer
-from bot.engine.sentences import topics_in_words
+from bot.engine.sentences import topics_said
 from bot.engine.store import Store, UnitOfWork
 from bot.engine.turn import EngineSettings, Turn
 from bot.messages import (
@@ -128,8 +128,7 @@ def _again(turn: Turn, _: str) -> None:
     receipt = turn.receipt(lesson.id)
     # Its "Got it" button only while it waits to be counted (pressed again, it would say so).
     unread = receipt is not None and receipt.read_at is None
-    turn.say(LessonMessage(lesson, done=f"{lessons.READ_TAG}:{lessons.token(lesson.id)}"
-                           if unread else ""))
+    turn.say(LessonMessage(lesson, done=lessons.got_it(lesson) if unread else ""))
 
 
 def _settings(turn: Turn, _: str) -> None:
@@ -393,10 +392,11 @@ class Engine:
             self.run_command(turn, parse(meant_before), created, meant_before)
             return
         command = parse(text)
-        if not command.name:  # "only security please": `topics security`
-            chosen = topics_in_words(text, {lesson.topic for lesson in turn.catalog.lessons()})
-            if chosen is not None:
-                command = Command("topics", chosen, False, text, sentence=True)
+        # "only security please": `topics security` (the library's topics read only then:
+        # most messages are questions)
+        named = topics_said(text) if not command.name else None
+        if named and set(named) <= {lesson.topic for lesson in turn.catalog.lessons()}:
+            command = Command("topics", " ".join(named), False, text, sentence=True)
         is_command = command.name == "unknown" or (bool(command.name) and (
             command.slashed or accepts(command.name, command.args)))
         kept_word = ""

@@ -62,6 +62,11 @@ def token(lesson_id: str) -> str:
     return hashlib.sha256(lesson_id.encode()).hexdigest()[:12]
 
 
+def got_it(lesson: Lesson) -> str:
+    """The value of ``lesson``'s "Got it" button."""
+    return f"{READ_TAG}:{token(lesson.id)}"
+
+
 def in_topics(turn: Turn) -> list[Lesson]:
     """The library's lessons in the learner's topics (every lesson without topics)."""
     topics = turn.learner.topics
@@ -161,7 +166,7 @@ def send_lesson(turn: Turn, scheduled: bool, chosen: str | None = None,
         if not scheduled and name_unmarked else None
     if turn.learner.last_lesson != lesson.id:
         turn.update_learner(LearnerChange(last_lesson=lesson.id))  # what `done` counts
-    turn.say(LessonMessage(lesson, done=f"{READ_TAG}:{token(lesson.id)}"))
+    turn.say(LessonMessage(lesson, done=got_it(lesson)))
     if before is not None and before.id != lesson.id:
         # Asked for lesson after lesson: `done` counts the last only, so the one before is
         # named (delivered is not read: it counts once the learner says so).

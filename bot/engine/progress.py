@@ -115,34 +115,24 @@ def check_badges(turn: Turn, lesson: Lesson | None, answered: bool = False) -> N
     answer, and most turns reach no mark)."""
     learner_id = turn.learner.id
     read = turn.read()
-    streak = turn.streak().current
-    candidates = [code for code, reached in (
-        ("first-lesson", len(read) == 1), ("lessons-10", len(read) == 10),
-        ("lessons-25", len(read) == 25), ("streak-5", streak == 5),
-        ("streak-20", streak == 20)) if reached]
-    if answered:  # questions are mastered by answers only
-        candidates.append("mastered-10")
+    counts = {"lessons": len(read), "streak": turn.streak().current}
+    candidates = [code for code, (what, mark) in rules.BADGE_MARKS.items()
+                  if counts.get(what) == mark]
+    badges = turn.unit.badges
+    if answered:  # questions are mastered by answers only: their count is read only then
+        held, mastered = badges.codes(learner_id), turn.unit.cards.mastered(learner_id)
+        candidates += [code for code, (what, mark) in rules.BADGE_MARKS.items()
+                       if what == "mastered" and code not in held and mastered >= mark]
     if lesson is not None and lesson.track:
         track = turn.catalog.tracks().get(lesson.track, ())
         if track and all(item.id in read for item in track):
             candidates.append(f"track:{lesson.track}")
-    badges = turn.unit.badges
     earned = []
     for code in candidates:
-        if code == "mastered-10" and (
-                code in badges.codes(learner_id) or turn.unit.cards.mastered(learner_id) < 10):
-            continue
         if badges.award(learner_id, code, turn.now):  # False when already held
             earned.append(rules.badge_name(code))
     if earned:
         turn.say(BadgesEarned(tuple(earned)))
-
-
-BADGE_GOALS = (("first-lesson", "lessons", 1), ("lessons-10", "lessons", 10),
-               ("lessons-25", "lessons", 25), ("streak-5", "streak", 5),
-               ("streak-20", "streak", 20), ("mastered-10", "mastered", 10))
-"""What earns each badge of :data:`rules.BADGES` (:func:`check_badges` awards them): its
-measure and the mark to reach."""
 
 
 def badge_board(turn: Turn) -> BadgeBoard:
@@ -154,17 +144,17 @@ def badge_board(turn: Turn) -> BadgeBoard:
     read = turn.read()
     have = {"lessons": len(read), "streak": streak.current,
             "mastered": turn.unit.cards.mastered(learner_id)}
-    goals = [BadgeGoal(rules.badge_name(code), what, target, min(have[what], target))
-             for code, what, target in BADGE_GOALS if code not in held]
+    goals = [BadgeGoal(rules.badge_name(code), what, mark, min(have[what], mark))
+             for code, (what, mark) in rules.BADGE_MARKS.items() if code not in held]
     # A track's badge: those the learner started (every track would be a long list).
     tracks = turn.catalog.tracks()
-    for receipt in turn.history():
-        lesson = turn.catalog.get(receipt.lesson_id)
-        code = f"track:{lesson.track}" if lesson is not None and lesson.track else ""
-        if code and lesson is not None and lesson.track in tracks and code not in held and \
-                all(goal.name != rules.badge_name(code) for goal in goals):
-            items = tracks[lesson.track]
-            goals.append(BadgeGoal(rules.badge_name(code), "track", len(items),
+    started = {lesson.track for receipt in turn.history()
+               if (lesson := turn.catalog.get(receipt.lesson_id)) is not None
+               and lesson.track in tracks}
+    for track in sorted(started):
+        if f"track:{track}" not in held:
+            items = tracks[track]
+            goals.append(BadgeGoal(rules.badge_name(f"track:{track}"), "track", len(items),
                                    sum(item.id in read for item in items)))
     goals.sort(key=lambda goal: goal.target - goal.have)
     freezes = reserve(turn, streak)

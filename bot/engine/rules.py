@@ -33,6 +33,11 @@ BADGES = {
     "mastered-10": "10 questions mastered",
 }
 """Badge codes and names; finishing a track gives 'track:<name>'."""
+BADGE_MARKS = {"first-lesson": ("lessons", 1), "lessons-10": ("lessons", 10),
+               "lessons-25": ("lessons", 25), "streak-5": ("streak", 5),
+               "streak-20": ("streak", 20), "mastered-10": ("mastered", 10)}
+"""What earns each badge of :data:`BADGES`: its measure (lessons read, the streak, questions
+mastered) and the mark to reach; awarded and shown (`badges`) from here alike."""
 
 
 def badge_name(code: str) -> str:

@@ -12,6 +12,7 @@ or "to" (or a clock time, "lessons 8am"), a zone the bot knows, day names with "
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from bot.engine.calendar import looks_like_time, parse_days, resolve_zone
 
@@ -152,10 +153,9 @@ def setting_in_words(text: str) -> tuple[str, str] | None:
     return None
 
 
-def topics_in_words(text: str, available: set[str]) -> str | None:
-    """The words of `topics` a sentence says ("only security please": 'security'), when every
-    topic it names is one of ``available``; None for anything else ("only on fridays", "just
-    a question")."""
+def topics_said(text: str) -> list[str] | None:
+    """The words a sentence choosing topics names ("only security please": ['security']),
+    whether or not they are topics; None when it chooses none."""
     text = " ".join(text.replace("\u2019", "'").split())
     if len(text) > MAX_SENTENCE or text.endswith("?"):
         return None
@@ -164,6 +164,14 @@ def topics_in_words(text: str, available: set[str]) -> str | None:
         return None
     words = [word for word in re.split(r"[\s,]+", found["topics"].lower())
              if word and word != "and"]
+    return words or None
+
+
+def topics_in_words(text: str, available: Collection[str]) -> str | None:
+    """The words of `topics` a sentence says ("only security please": 'security'), when every
+    topic it names is one of ``available``; None for anything else ("only on fridays", "just
+    a question")."""
+    words = topics_said(text)
     return " ".join(words) if words and all(word in available for word in words) else None
 
 
