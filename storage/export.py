@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.reports import last_answered_by_learner, tracks_completed_by_learner
+from storage.reports import last_answer_of, tracks_completed_by_learner
 from storage.tables import (
     AnswerRow,
     CardRow,
@@ -101,8 +101,8 @@ class LearnerOut:
     streak_day: date | None = None
     """The local day the stored streak was last kept (whether it still holds is a question of
     the workdays since)."""
-    last_answered: date | None = None
-    """The last day of the last two weeks they answered on (the dashboard's)."""
+    last_answer: datetime | None = None
+    """When they last answered, within the last two weeks (the dashboard's)."""
     delivered: int = 0
     """Lessons that reached them (pushed, asked for or looked up)."""
     read: int = 0
@@ -192,6 +192,13 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _moment(value: Any) -> datetime | None:
+    """A stored time (SQLite may give an aggregate's back as text)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
 def _with_learner(joined: Any, *per_learner: Any) -> Any:
     """``joined`` (from the learner table) outer-joined with each ``per_learner`` table or
     grouped subquery (None: left out) on its learner_id: a learner without rows there still
@@ -263,7 +270,6 @@ class Exports:
                    .select_from(_CARD.join(_PROGRESS, learning))
                    .where(_CARD.c.due_at < now - overdue_after)
                    .group_by(_CARD.c.learner_id).subquery())
-        answered = last_answered_by_learner(now)
         lessons = (select(_PROGRESS.c.learner_id, func.count().label("delivered"),
                           func.count(_PROGRESS.c.read_at).label("read"))  # read: not NULL
                    .group_by(_PROGRESS.c.learner_id).subquery())
@@ -282,10 +288,10 @@ class Exports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        answered.c.last, func.coalesce(lessons.c.delivered, 0),
+                        last_answer_of(_LEARNER.c.id, now), func.coalesce(lessons.c.delivered, 0),
                         func.coalesce(lessons.c.read, 0), tracks_done,
                         func.coalesce(answers.c.answered, 0), func.coalesce(answers.c.right, 0))
-                 .select_from(_with_learner(_LEARNER, overdue, answered, _STREAK, lessons,
+                 .select_from(_with_learner(_LEARNER, overdue, _STREAK, lessons,
                                             answers, completed))
                  .order_by(_LEARNER.c.id))
         if since is not None:
@@ -296,7 +302,7 @@ class Exports:
                              int(row[6]), int(row[7]), int(row[8]),
                              tuple(day for day in str(row[9] or "").split(",") if day),
                              str(row[10] or "UTC"), bool(row[11]), int(row[12]),
-                             _day(row[13]), _day(row[14]), int(row[15]), int(row[16]),
+                             _day(row[13]), _moment(row[14]), int(row[15]), int(row[16]),
                              None if row[17] is None else int(row[17]), int(row[18]),
                              int(row[19]))
 

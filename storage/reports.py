@@ -78,15 +78,19 @@ _CDAY = ChoiceDayRow.__table__  # type: ignore[attr-defined]
 _CHECK = TrackCheckRow.__table__  # type: ignore[attr-defined]
 _CONF = ConfidenceDayRow.__table__  # type: ignore[attr-defined]
 
-def last_answered_by_learner(now: datetime, learner_id: int | None = None) -> Any:
-    """Per learner (or for one), the last (UTC) day of the window before ``now`` on which they
-    answered a question: a subquery of (learner_id, last), for the dashboard and the export.
-    Read from the daily figures by their day-led key, a few days of rows whatever the
-    history."""
-    one = _DAY.c.learner_id == learner_id if learner_id is not None else literal(True)
-    return (select(_DAY.c.learner_id, func.max(_DAY.c.day).label("last"))
-            .where(_DAY.c.day >= day_of(now - ANSWERED_WINDOW), _DAY.c.answered > 0, one)
-            .group_by(_DAY.c.learner_id).subquery())
+def last_answer_of(learner: Any, now: datetime) -> Any:
+    """When the learner of ``learner`` (a learner id column of the outer query) last answered
+    a question in the window before ``now`` (NULL: not in it), for the dashboard and the
+    export. From the answers themselves, not the daily figures: those are UTC days, and a
+    day's last action may be a read, so neither says on which day of the learner's own zone
+    the last answer came. A scalar subquery, one seek per learner into the (learner, time)
+    index, whatever the history: two weeks of everyone's answers grouped took the learners
+    page of 3,000 learners from about 170 ms to 350-630 on SQLite."""
+    return (select(_ANSWER.c.answered_at)
+            .where(_ANSWER.c.learner_id == learner,
+                   _ANSWER.c.answered_at >= now - ANSWERED_WINDOW)
+            .order_by(_ANSWER.c.answered_at.desc()).limit(1)
+            .scalar_subquery())
 
 
 def read_per_track(lesson_track: dict[str, str], dialect: str,
@@ -368,10 +372,10 @@ class LearnerRisk:
     act: whether it still holds is a question of their workdays since)."""
     paused: bool = False
     """On holiday (``away`` also counts a learner who said `stop`)."""
-    last_answered: date | None = None
-    """The last (UTC) day of the last two weeks on which they answered a question (None:
-    none): a backlog is the learner's doing when they stopped answering, not when the daily
-    budget asks fewer than fall due."""
+    last_answer: datetime | None = None
+    """When they last answered a question, within the last two weeks (None: not in them): a
+    backlog is the learner's doing when they stopped answering, not when the daily budget asks
+    fewer than fall due. Stored times are UTC (a database may give them back naive)."""
 
 
 @dataclass(frozen=True)
@@ -979,8 +983,6 @@ class Reports:
                        .group_by(_CARD.c.learner_id).subquery())
             joined = joined.outerjoin(late_by, late_by.c.learner_id == _LEARNER.c.id)
             overdue = func.coalesce(late_by.c.overdue, 0)
-        answered_by = last_answered_by_learner(now, learner_id)
-        joined = joined.outerjoin(answered_by, answered_by.c.learner_id == _LEARNER.c.id)
         query = (select(_LEARNER.c.id, _LEARNER.c.display_name, _LEARNER.c.platform,
                         _LEARNER.c.last_action_at, overdue,
                         func.coalesce(_STREAK.c.current, 0), func.coalesce(_STREAK.c.longest, 0),
@@ -988,7 +990,7 @@ class Reports:
                         _LEARNER.c.workdays, _LEARNER.c.time_zone,
                         or_(_LEARNER.c.paused, _LEARNER.c.stopped),
                         func.coalesce(_STREAK.c.freezes, 0), _STREAK.c.last_active,
-                        _LEARNER.c.paused, answered_by.c.last)
+                        _LEARNER.c.paused, last_answer_of(_LEARNER.c.id, now))
                  .select_from(joined)
                  .where(self._of(_LEARNER.c.id, scope))
                  .order_by(_LEARNER.c.id))
@@ -1000,7 +1002,7 @@ class Reports:
                             _workdays(row[9]), str(row[10] or "UTC"), bool(row[11]),
                             int(row[12]), _as_date(row[13]) if row[13] is not None else None,
                             bool(row[14]),
-                            _as_date(row[15]) if row[15] is not None else None)
+                            _as_datetime(row[15]))
                 for row in self.session.execute(query)]
 
     def learner_lessons(self, learner_id: int) -> list[tuple[str, str, datetime,

@@ -162,10 +162,13 @@ class AnswerRow(SQLModel, table=True):
                       # sampled for it are a seek each, not a scan of the range.
                       Index("ix_answer_first", "learner_id", "answered_at", "lesson_id",
                             "question_key", "correct", sqlite_where=text("first = 1"),
-                            postgresql_where=text("first = true")))
+                            postgresql_where=text("first = true")),
+                      # A learner's last answer is one seek (the learners page asks everyone's);
+                      # also every look-up by learner alone.
+                      Index("ix_answer_learner_time", "learner_id", "answered_at"))
 
     id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="learner.id", index=True, ondelete="CASCADE")
+    learner_id: int = Field(foreign_key="learner.id", ondelete="CASCADE")
     lesson_id: str = Field(max_length=500)
     question_key: str = Field(max_length=40)
     choices: str = Field(max_length=100)

@@ -263,7 +263,7 @@ def _risk(row: LearnerOut) -> LearnerRisk:
     return LearnerRisk(row.learner_id, row.display_name, row.platform, row.last_action,
                        row.overdue, row.streak, row.longest, row.points, row.enrolled_at,
                        row.workdays, row.time_zone, row.away, row.freezes, row.streak_day,
-                       last_answered=row.last_answered)
+                       last_answer=row.last_answer)
 
 
 @contextmanager

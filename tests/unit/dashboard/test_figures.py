@@ -278,15 +278,15 @@ def test_a_backlog_is_a_risk_only_when_the_learner_stopped_answering(
         rows = {row.learner_id: row for row in reports.learners(
             Scope(MONDAY, monday), monday, timedelta(days=2))}
     ann, bob, cy = rows[cohort["ann"]], rows[cohort["bob"]], rows[cohort["cy"]]
-    assert [row.last_answered for row in (ann, bob, cy)] == [
-        date(2026, 3, 20), date(2026, 3, 18), date(2026, 3, 19)]
+    assert [row.last_answer and row.last_answer.replace(tzinfo=UTC) for row in (ann, bob, cy)
+            ] == [NOW, MONDAY + timedelta(days=2), MONDAY + timedelta(days=3)]
     assert ann.overdue >= 3 and bob.overdue >= 3 and cy.overdue >= 3
     risks = {risk.learner.learner_id: risk.reasons
              for risk in figures.at_risk([ann, bob, cy], monday, 30, 3)}
     assert risks == {cohort["bob"]: (f"{bob.overdue} reviews overdue, no answer for 2 "
                                      "workdays",)}
     # Nothing answered in two weeks is said so.
-    quiet = replace(bob, last_answered=None)
+    quiet = replace(bob, last_answer=None)
     assert figures.at_risk([quiet], monday, 30, 3)[0].reasons == (
         f"{bob.overdue} reviews overdue, no answer in two weeks",)
 
@@ -753,3 +753,62 @@ def test_in_another_zone_the_daily_totals_and_the_ends_rows_add_up_to_the_rows(
                 counts = reports.learner_counts(scope)
                 assert counts == reports.learner_counts(replace(scope, lessons=tuple(
                     lesson.id for lesson in catalog.lessons())))
+
+
+# Answers around midnight far from UTC, where the learner's day and the UTC day differ.
+# December 2026: Monday the 30th of November, Thursday the 3rd, Tuesday the 8th.
+KIRI = ("Pacific/Auckland", datetime(2026, 11, 29, 11, 5, tzinfo=UTC), None,
+        datetime(2026, 12, 1, 20, tzinfo=UTC), None)
+"""Answered at 00:05 on Monday in Auckland (Sunday in UTC); Wednesday 09:00 there, one
+workday (Tuesday) since: not slipping (by UTC days: Monday and Tuesday, two)."""
+AROHA = ("Pacific/Auckland", datetime(2026, 11, 29, 10, 30, tzinfo=UTC),
+         datetime(2026, 11, 29, 11, 30, tzinfo=UTC), datetime(2026, 12, 1, 20, tzinfo=UTC),
+         "no answer for 2 workdays")
+"""Answered at 23:30 on Sunday in Auckland and read a lesson at 00:30 on Monday, the same UTC
+day: the day's last action is Monday's read, but the last answer is Sunday's; Wednesday 09:00,
+Monday and Tuesday missed."""
+SAM = ("America/Los_Angeles", datetime(2026, 12, 4, 1, tzinfo=UTC), None,
+       datetime(2026, 12, 8, 17, tzinfo=UTC), "no answer for 2 workdays")
+"""Answered at 17:00 on Thursday in Los Angeles (Friday in UTC); Tuesday 09:00 there, Friday
+and Monday missed over the weekend (by UTC days: Monday alone, one)."""
+LEE = ("America/Los_Angeles", datetime(2026, 12, 5, 0, 30, tzinfo=UTC),
+       datetime(2026, 12, 5, 7, tzinfo=UTC), datetime(2026, 12, 8, 17, tzinfo=UTC), None)
+"""Answered at 16:30 on Friday in Los Angeles (Saturday in UTC), read at 23:00; Tuesday 09:00,
+Monday missed: a day off."""
+
+
+@pytest.mark.parametrize(("zone", "answered", "read", "now", "reason"),
+                         [KIRI, AROHA, SAM, LEE], ids=["kiri", "aroha", "sam", "lee"])
+def test_no_answer_counts_the_learners_own_days(
+        database: Database, catalog: Catalog, zone: str, answered: datetime,
+        read: datetime | None, now: datetime, reason: str | None) -> None:
+    """"No answer for N workdays" counts the workdays since the day of the learner's last
+    answer in their own zone (as "no action" does), not since its UTC day, nor since the day
+    of their last action (a read after it), and whatever the dashboard's zone."""
+    (lesson_id, key), *_ = questions(catalog)
+    with database.unit() as unit:
+        learner, _ = unit.learners.enrol("console", zone, answered - timedelta(days=30),
+                                         LearnerChange(display_name="Someone", time_zone=zone,
+                                                       workdays=("mon", "tue", "wed", "thu", "fri")))
+        unit.progress.delivered(learner.id, lesson_id, answered - timedelta(days=20))
+        unit.progress.read(learner.id, lesson_id, answered - timedelta(days=20))
+        unit.cards.add_new([Card(learner.id, lesson_id, f"{key}-{n}", "",
+                                 answered - timedelta(days=10)) for n in range(3)])
+        unit.answers.record(learner.id, lesson_id, key, (0,), True, answered, "last")
+        if read is not None:
+            unit.progress.delivered(learner.id, "t/b", read - timedelta(hours=1))
+            unit.progress.read(learner.id, "t/b", read)
+    with database.reports() as reports:
+        [row] = reports.learners(Scope(now - timedelta(days=30), now), now, timedelta(days=2))
+    assert row.last_answer is not None and row.last_answer.replace(tzinfo=UTC) == answered
+    risks = figures.at_risk([row], now, 30, 3)
+    assert [risk.reasons for risk in risks] == (
+        [] if reason is None else [(f"{row.overdue} reviews overdue, {reason}",)])
+    # The page says the same in the trainer's zone or in UTC: the days are the learner's.
+    for trainer in ("UTC", "Pacific/Auckland", "America/Los_Angeles"):
+        dashboard = Dashboard(database, catalog, DashboardSettings(
+            idle_days=30, overdue_reviews=3, timezone=trainer))
+        [table] = dashboard.build("learners", Filters(date(2026, 11, 1), now.date()),
+                                  now).tables
+        assert table.rows[0][7] == ("" if reason is None else
+                                    f"{row.overdue} reviews overdue, {reason}"), trainer
