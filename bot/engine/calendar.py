@@ -258,7 +258,11 @@ def _day(word: str) -> str:
 
 
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
-    """The learner's calendar day at ``moment``."""
+    """The learner's calendar day at ``moment``. A naive ``moment`` is UTC: every time is
+    stored in UTC, and a database may give it back without its zone (Python would read a
+    naive time in the machine's own zone, right only on a server that runs in UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz).date()
 
 

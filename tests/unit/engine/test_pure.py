@@ -3,7 +3,10 @@ hours."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.engine import calendar
 from bot.engine.commands import accepts, answer_choices, parse, slip_in_words
@@ -212,3 +215,18 @@ def test_a_slip_of_a_command_is_found_among_filler_words_only() -> None:
     for said in ("I will test this lesson on my team", "lesosn learned", "quiz now",
                  "lesosn quizz", "please please please please lesosn", "patience now"):
         assert slip_in_words(said) is None, said
+
+
+def test_a_stored_time_without_its_zone_is_utc_whatever_the_machines_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite gives stored UTC times back naive; Python reads a naive time in the machine's own
+    # zone, so on a server set to Auckland 23:30 UTC on Sunday became Sunday in Auckland too.
+    monkeypatch.setenv("TZ", "Pacific/Auckland")
+    time.tzset()
+    try:
+        stored = datetime(2026, 3, 1, 23, 30)  # Sunday 23:30 UTC: Monday 12:30 in Auckland
+        assert calendar.local_date(stored, calendar.zone("Pacific/Auckland")) == date(2026, 3, 2)
+        assert calendar.local_date(stored, calendar.zone("UTC")) == date(2026, 3, 1)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
