@@ -150,6 +150,15 @@ PHRASES = {"got it": "done", "i read it": "done", "read it": "done", "i've read 
                             "how do you work", "options", "help pls"), "help")}
 """Whole messages that are a command (punctuation and emoji aside): what people type when
 they do not know the command word ("lesson please", "quiz me", "my points")."""
+_AWAY_UNTIL = ("away", "i'm away", "im away", "i am away", "i'll be away", "ill be away",
+               "i will be away")
+"""Words that are a holiday only with its end after them ("I'm away until the 20th"): alone,
+"I'm away" may be a status, not a request."""
+HOLIDAY = frozenset({phrase for phrase, name in PHRASES.items() if name == "pause"}
+                    | set(_AWAY_UNTIL))
+"""The ways of saying `pause` that may end with until when, as `pause` does ("I'm on holiday
+until friday", "going on leave for two weeks")."""
+_HOLIDAY_LENGTH = max(len(phrase.split()) for phrase in HOLIDAY)
 _TOKEN = r"(?:10|[1-9]|[a-jA-J])"
 _ONE = rf"[(#]?{_TOKEN}[.)!]?"
 _ANSWERS = re.compile(rf"^\s*{_ONE}(?:\s*(?:,|and|&|\s)\s*{_ONE})*\s*[!.]?\s*$")
@@ -286,6 +295,9 @@ def parse(text: str) -> Command:
         phrase = _phrase(words[1:])  # "hi, I'm back": greeted, then said
     if phrase:
         return Command(phrase, "", False, stripped)
+    until = holiday_until(stripped)
+    if until is not None:  # "I'm on holiday until friday": `pause until friday`
+        return Command("pause", until, False, stripped)
     on_topic = _TOPIC_QUIZ.match(stripped)
     setting = None if on_topic or stripped.startswith("/") else setting_in_words(stripped)
     if setting:  # "I'd like my lessons at 10", "my time zone is Europe/Paris"
@@ -354,12 +366,39 @@ _WHEN_WORDS = frozenset({
 
 def says_when(words: list[str]) -> bool:
     """Whether the words after `pause` say how long ("until friday", "for 2 weeks",
-    "till 12 May"): the holiday, with a date it cannot keep yet."""
+    "till 12 May"): a holiday with an end date (words that name no day are refused by
+    :func:`bot.engine.calendar.parse_until` with examples, never looked up)."""
     cleaned = [word.strip(".,!?") for word in words]
     return 0 < len(cleaned) <= 6 and any(
         word not in ("please", "the", "a", "for") for word in cleaned) and all(
         word in _WHEN_WORDS or any(char.isdigit() for char in word) or word in MONTHS
         for word in cleaned)
+
+
+_THANKS_END = frozenset({"please", "pls", "plz", "thanks", "thx", "cheers"})
+
+
+def holiday_until(text: str) -> str | None:
+    """The words saying until when after a holiday phrase of :data:`HOLIDAY` ("I'm on holiday
+    until friday", "hi, going on leave for 2 weeks, thanks": 'until friday', 'for 2 weeks'),
+    as `pause` reads them; None unless the whole message is such a phrase and such words
+    (:func:`says_when`), so a question that merely holds them ("how many holiday days do I
+    get until the end of the year?", "on leave until probation ends?") stays a question."""
+    tokens = text.split()
+    plain = [" ".join(plain_words(token)) for token in tokens]
+    if plain[:1] and plain[0] in HELLOS:  # "hi, I'm away until monday"
+        tokens, plain = tokens[1:], plain[1:]
+    while plain and (plain[-1] in _THANKS_END or plain[-1] == "" or plain[-2:] == ["thank", "you"]):
+        cut = 2 if plain[-2:] == ["thank", "you"] else 1  # "..., thank you 🙂"
+        tokens, plain = tokens[:-cut], plain[:-cut]
+    for size in range(min(_HOLIDAY_LENGTH, len(tokens) - 1), 0, -1):
+        if " ".join(plain[:size]) in HOLIDAY:
+            # The longest phrase only: a shorter one leaves the rest of it in the date
+            # words ("holiday until friday" after "on").
+            rest = tokens[size:]
+            words = [word.lower().replace("\u2019", "'") for word in rest]
+            return " ".join(rest) if says_when(words) else None
+    return None
 
 
 def accepts(name: str, args: str) -> bool:

@@ -176,3 +176,48 @@ def test_me_says_how_many_of_the_reviews_due_the_daily_quiz_brings(say: Say) -> 
 def test_the_notice_of_an_undated_pause_is_unchanged(say: Say) -> None:
     say("hi", at=MON)
     assert say("pause", at=MON) == [Notice(NoticeCode.PAUSED)]
+
+
+@pytest.mark.parametrize(("words", "last"), [
+    ("I'm on holiday until friday", date(2026, 3, 6)),
+    ("i am on vacation till 14 may", date(2026, 5, 14)),
+    ("going on holiday for two weeks", date(2026, 3, 15)),
+    ("on leave until monday", date(2026, 3, 9)),
+    ("I\u2019m away until the 20th.", date(2026, 3, 20)),
+    ("hi, I'll be on sick leave until 2026-03-10, thanks!", date(2026, 3, 10)),
+])
+def test_a_holiday_said_in_a_sentence_keeps_its_end_date_as_pause_does(
+        say: Say, engine: Engine, words: str, last: date) -> None:
+    say("hi", at=MON)
+    [reply] = say(words, at=MON)
+    assert isinstance(reply, Paused)
+    assert learner_of(engine).paused_until == last
+
+
+@pytest.mark.parametrize(("words", "same_as"), [
+    ("I'm on holiday until 1 mar", "pause until 1 mar"),  # passed
+    ("i am on vacation till 14 dec", "pause till 14 dec"),  # more than 90 days away
+    ("going on holiday tomorrow", "pause tomorrow"),  # no end: refused with examples
+])
+def test_a_holiday_sentence_with_a_day_pause_refuses_is_refused_alike(
+        say: Say, engine: Engine, words: str, same_as: str) -> None:
+    say("hi", at=MON)
+    [refused] = say(words, at=MON)
+    assert isinstance(refused, Invalid) and [refused] == say(same_as, at=MON)
+    assert not learner_of(engine).paused
+
+
+@pytest.mark.parametrize("words", [
+    "how many holiday days do I get until the end of the year?",
+    "what is the leave policy until probation ends",
+    "on leave until probation ends",
+    "I'm away",  # alone, a status: only with its end is it a holiday
+    "going on holiday next week with my family",
+])
+def test_questions_holding_holiday_words_and_dates_are_not_a_pause(
+        say: Say, engine: Engine, words: str) -> None:
+    say("hi", at=MON)
+    assert not any(isinstance(reply, Paused | Invalid) or
+                   (isinstance(reply, Notice) and reply.code is NoticeCode.PAUSED)
+                   for reply in say(words, at=MON))
+    assert not learner_of(engine).paused
