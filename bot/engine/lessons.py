@@ -659,15 +659,24 @@ def withdraw(unit: UnitOfWork, delivery: Delivery) -> None:
 
 def take_back(unit: UnitOfWork, learner_id: int, lesson_id: str) -> None:
     """A lesson that was recorded as the learner's and never reached them (a push given up, a
-    reply the platform refused): as :func:`withdraw`."""
+    reply the platform refused): as :func:`withdraw`. When it was their last lesson, the one
+    they got before it (the latest lesson sent to them, read or not) is the last again."""
     got = unit.progress.get(learner_id, lesson_id)
     if got is None or got.via is not LessonSource.LESSON or got.read_at is not None:
         return  # already read: the learner has it
     if got.added_at is not None:  # looked up and added before: back to that, cards kept
         unit.progress.set_via(learner_id, lesson_id, LessonSource.ADDED)
-        return
-    unit.cards.delete_unreviewed(learner_id, lesson_id)
-    if got.looked_up_at is not None:  # looked up before: it stays looked up
-        unit.progress.set_via(learner_id, lesson_id, LessonSource.LOOKUP)
     else:
-        unit.progress.remove(learner_id, lesson_id)
+        unit.cards.delete_unreviewed(learner_id, lesson_id)
+        if got.looked_up_at is not None:  # looked up before: it stays looked up
+            unit.progress.set_via(learner_id, lesson_id, LessonSource.LOOKUP)
+        else:
+            unit.progress.remove(learner_id, lesson_id)
+    learner = unit.learners.get(learner_id)
+    if learner is not None and learner.last_lesson == lesson_id:
+        # Not the learner's last lesson either: `done` and `again` would mean one they never
+        # got, and the next `lesson` would not name the one before it left unmarked.
+        before = next((receipt.lesson_id for receipt in unit.progress.history(learner_id)
+                       if receipt.via is LessonSource.LESSON and receipt.lesson_id != lesson_id),
+                      None)
+        unit.learners.update(learner_id, LearnerChange(last_lesson=before))

@@ -20,6 +20,8 @@ from bot.messages import (
     Kind,
     LessonMessage,
     LessonRead,
+    Notice,
+    NoticeCode,
     Outbound,
     Platform,
     Profile,
@@ -679,6 +681,37 @@ def test_a_delivery_taken_back_keeps_a_lesson_the_learner_has_read(
         assert receipt.read_at is not None and unit.cards.all(learner.id)
     [again] = deliver(engine, learner.id, "lesson", MON + timedelta(days=1))
     assert again.lesson.id != pushed.lesson.id
+
+
+def test_a_lesson_taken_back_is_no_longer_the_last_lesson(say: Say, engine: Engine) -> None:
+    """A reply the platform did not take: the lesson in it never reached the learner, so
+    `again`, `done` and the next `lesson` go by the lesson they got before it."""
+    say("hi", at=MON)
+    say("lesson", at=MON)  # One, not marked read
+    lost = say("lesson", at=MON)  # Two, with One named as unmarked: the platform took none
+    assert kinds(lost) == ["lesson", "notice:lesson_unmarked"]
+    engine.reply_lost("console", "ann", lost)
+    [again] = say("again", at=MON)
+    assert isinstance(again, LessonMessage) and again.lesson.title == "One" and again.done
+    resent, unmarked = say("lesson", at=MON)
+    assert isinstance(resent, LessonMessage) and resent.lesson.title == "Two"
+    assert isinstance(unmarked, Notice) and unmarked.code is NoticeCode.LESSON_UNMARKED
+    assert unmarked.title == "One"
+
+
+def test_done_after_a_lesson_taken_back_counts_the_one_before(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    say("lesson", at=MON)  # One
+    engine.reply_lost("console", "ann", say("lesson", at=MON))  # Two never arrived
+    [read, *_] = say("done", at=MON)
+    assert isinstance(read, LessonRead) and read.title == "One"
+
+
+def test_the_only_lesson_taken_back_leaves_no_last_lesson(say: Say, engine: Engine) -> None:
+    say("hi", at=MON)
+    engine.reply_lost("console", "ann", say("lesson", at=MON))
+    assert say("again", at=MON) == [Notice(NoticeCode.NOTHING_TO_REPEAT)]
+    assert say("done", at=MON) == [Notice(NoticeCode.NOTHING_TO_MARK)]
 
 
 def test_reload_says_which_broken_files_are_still_served_and_which_are_not(
