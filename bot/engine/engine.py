@@ -546,9 +546,13 @@ class Engine:
         if phrase in MOVE_ON or phrase in SKIP_LESSON:
             # "too easy" (the next lesson, said so) or "skip this lesson": the one they leave
             # is not named as left unmarked, they just said why.
-            if phrase in MOVE_ON:
-                turn.say(Notice(NoticeCode.MOVING_ON))
+            moving_on = phrase in MOVE_ON and bool(turn.history())
+            given = len(turn.out)
             lessons.send_lesson(turn, scheduled=False, name_unmarked=False)
+            if moving_on and any(isinstance(said, LessonMessage) for said in turn.out[given:]):
+                # Said only with a lesson left behind and a next one given: before the first
+                # lesson, or with none left, it is `lesson` (nothing to move on from, or to).
+                turn.out.insert(given, Notice(NoticeCode.MOVING_ON))
             return
         if name == "":
             lessons.lookup(turn, args)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.engine.commands import parse, small_talk
 from bot.engine.engine import Engine
@@ -19,7 +20,7 @@ from bot.messages import (
     SettingsSaved,
     ZoneNow,
 )
-from tests.unit.engine.conftest import Say, kinds, learner_of
+from tests.unit.engine.conftest import Say, kinds, learner_of, read_lesson
 
 MON = datetime(2026, 3, 2, 9, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -76,6 +77,39 @@ def test_moving_on_and_skip_with_nothing_open(say: Say) -> None:
     [moving, lesson] = say("too easy", at=MON)
     assert moving == Notice(NoticeCode.MOVING_ON) and isinstance(lesson, LessonMessage)
     assert isinstance(say("skip this lesson", at=MON)[-1], LessonMessage)
+
+
+def test_too_easy_before_any_lesson_gives_the_first_without_moving_on(say: Say) -> None:
+    say("hi", at=MON)
+    [first] = say("too easy", at=MON)  # nothing to move on from
+    assert isinstance(first, LessonMessage) and first.lesson.title == "One"
+
+
+def test_skip_this_lesson_before_any_lesson_gives_the_first(say: Say) -> None:
+    say("hi", at=MON)
+    [first] = say("skip this lesson", at=MON)
+    assert isinstance(first, LessonMessage) and first.lesson.title == "One"
+
+
+def test_too_easy_with_no_lesson_left_says_what_lesson_says(say: Say) -> None:
+    say("hi", at=MON)
+    for _ in range(3):
+        read_lesson(say, MON)
+    expected = say("lesson", at=MON)
+    assert kinds(expected) == ["notice:all_read"]
+    assert say("I already know this", at=MON) == expected
+    assert say("skip this lesson", at=MON) == expected
+
+
+def test_too_easy_with_no_lesson_in_the_library_says_what_lesson_says(
+        say: Say, engine: Engine, lessons: Path) -> None:
+    for path in lessons.rglob("*.md"):
+        path.unlink()
+    engine.catalog.refresh()
+    say("hi", at=MON)
+    expected = say("lesson", at=MON)
+    assert kinds(expected) == ["notice:all_read"]
+    assert say("too easy", at=MON) == expected
 
 
 def test_settings_shows_every_setting_and_topics_in_a_sentence(say: Say) -> None:
