@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from bot.content.catalog import Catalog
 from bot.engine import calendar
 from bot.engine.commands import accepts, answer_choices, parse, slip_in_words
+from bot.engine.lessons import example_question
 from bot.engine.reviewer import Reviewer
 from storage.records import Card
 
@@ -230,3 +233,17 @@ def test_a_stored_time_without_its_zone_is_utc_whatever_the_machines_zone(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+@pytest.mark.parametrize(("title", "example"), [
+    ("Spot a phishing email", "spot a phishing email"),
+    ("VPN at home.", "VPN at home"),
+    ("iPhone set-up", "iPhone set-up"),
+    ("I forgot my badge", "I forgot my badge"),
+])
+def test_the_welcomes_example_keeps_a_title_whose_first_word_is_not_plainly_capitalised(
+        tmp_path: Path, title: str, example: str) -> None:
+    (tmp_path / "only.md").write_text(f"---\ntitle: {title}\n---\n\nSome text to read.\n")
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    assert example_question(catalog) == example
