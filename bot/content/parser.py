@@ -111,6 +111,12 @@ def parse_lesson(
     ``root`` is the lesson folder, used to check that local images exist; without it images are
     not checked.
     """
+    conflict = _merge_conflict(text)
+    if conflict is not None:
+        # Whichever side is meant, the file as it is would be read wrong (its markers served
+        # as text, or the front matter told as unclosed): the conflict is what to fix.
+        return None, [Problem(rel, conflict, Severity.ERROR, "unresolved merge conflict: keep "
+                              "one side and delete the marker lines")]
     front, problems = frontmatter.parse(text, rel)
     lines = text.split("\n")
     body_start = front.body_start
@@ -263,6 +269,35 @@ _OTHER_BULLET = re.compile("^\\s*([\u2022\u2013\u2014\u00b7\u25aa\u25e6\u2023])\
 """A choice written with a bullet pasted from a word processor ('• [x] Impact')."""
 _TIGHT_BULLET = re.compile(r"^ {0,3}(([-*+])(\[[ xX]\]))")
 """A choice with no space between its dash and its box ('-[x] Impact')."""
+
+
+_CONFLICT_START = re.compile(r"<{7}(?:\s.*)?")
+_CONFLICT_MIDDLE = re.compile(r"={7}\s*")
+_CONFLICT_END = re.compile(r">{7}(?:\s.*)?")
+
+
+def _merge_conflict(text: str) -> int | None:
+    """The line of the first git conflict marker ``<<<<<<<`` followed by a ``=======`` line
+    and a ``>>>>>>>`` line, outside fenced code blocks (where a lesson may show one); None
+    when there is none. A lone ``=======`` line is a heading's underline."""
+    fence = ""
+    start: int | None = None
+    middle = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        opened = _FENCE.match(line)
+        if opened and (not fence or opened.group(1).startswith(fence)):
+            fence = "" if fence else opened.group(1)[:3]
+            continue
+        if fence:
+            continue
+        if _CONFLICT_START.fullmatch(line):
+            start, middle = number, False
+        elif start is not None and _CONFLICT_MIDDLE.fullmatch(line):
+            middle = True
+        elif middle and _CONFLICT_END.fullmatch(line):
+            return start
+    return None
 
 
 def _choice_marker_slip(line: str) -> str | None:

@@ -1745,3 +1745,35 @@ def test_a_yaml_alias_is_refused_with_what_to_do() -> None:
         f"x.md:{line}: error: the {what}: YAML anchors and aliases ('&name', '*name') are not "
         "allowed in front matter; write the value out in full"
         for line, what in ((3, "anchor '&t'"), (4, "alias '*t'"))]
+
+
+CONFLICT = ("<<<<<<< HEAD\nBlock two hours every morning.\n=======\n"
+            "Block ninety minutes every afternoon.\n>>>>>>> origin/main\n")
+RESOLVE = "unresolved merge conflict: keep one side and delete the marker lines"
+
+
+def test_git_conflict_markers_in_the_text_are_an_error_at_the_first_marker() -> None:
+    """A `git pull` with a conflict leaves the markers in the file: they had been served to
+    learners as text, and check passed the file."""
+    text = f"# Focus blocks\n\nPlan your day.\n\n{CONFLICT}\nThen work.\n"
+    lesson, problems = parse_lesson(text, "focus.md")
+    assert lesson is None
+    assert [(p.line, p.severity, p.message) for p in problems] == [(5, Severity.ERROR, RESOLVE)]
+
+
+def test_git_conflict_markers_in_the_front_matter_are_said_as_such() -> None:
+    """They had been told as lesson text in the front matter, its closing '---' missing."""
+    text = ("---\n<<<<<<< HEAD\ntitle: Inbox triage\n=======\ntitle: Triage your inbox\n"
+            ">>>>>>> theirs\n---\nText.\n")
+    lesson, problems = parse_lesson(text, "inbox.md")
+    assert lesson is None
+    assert [(p.line, p.message) for p in problems] == [(2, RESOLVE)]
+
+
+def test_a_setext_underline_and_a_conflict_shown_in_a_code_block_are_not_conflicts() -> None:
+    text = (f"Focus blocks\n=======\n\nA conflict looks like this:\n\n```\n{CONFLICT}```\n\n"
+            "<<<<<<< is how git marks one; a lone line of '=' is a heading:\n\nPart two\n"
+            "=======\n\nMore.\n")
+    lesson, problems = parse_lesson(text, "focus.md")
+    assert lesson is not None and problems == []
+    assert lesson.title == "Focus blocks" and ">>>>>>> origin/main" in lesson.body
