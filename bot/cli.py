@@ -118,12 +118,14 @@ def _learners_settings(config_file: str | None, url: str | None,
     return settings, url
 
 
-def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False) -> Catalog:
+def _load(lessons: str, lookup: LookupSettings | None = None, drafts: bool = False,
+          owners: dict[str, str] | None = None) -> Catalog:
     """The catalog of ``lessons`` loaded, as ``lookup`` asks (``None``: words only, no caches),
-    with lookup by meaning ready when it is on: a one-shot command has nothing better to do."""
+    with lookup by meaning ready when it is on: a one-shot command has nothing better to do.
+    ``owners``: of ids two files claim, which file keeps each (see :func:`_bot_owners`)."""
     from bot.content.library import open_catalog
 
-    catalog = open_catalog(Path(lessons), lookup, include_drafts=drafts)
+    catalog = open_catalog(Path(lessons), lookup, include_drafts=drafts, owners=owners)
     # The first embedding of a large folder takes minutes: its progress lines (stderr) are
     # shown even without -v, or a first run looks hung.
     semantic_log = logging.getLogger("bot.content.semantic")
@@ -268,6 +270,36 @@ def _configured_lessons(config_file: str | None) -> tuple[str, str] | None:
     return settings.lessons.dir, f"[lessons] dir in {config_file}"
 
 
+def _bot_owners(folder: str, config_file: str | None) -> dict[str, str]:
+    """Of ids two files of ``folder`` claim, the file the bot serves each from, as its lesson
+    cache records it (the file that served the id first keeps it, even after a moment away):
+    when the config (:func:`_config_read`) serves this folder and its cache is there. Without
+    them, check would blame the file the bot serves whenever the one it refuses has the id from
+    its path."""
+    from bot.config import load
+    from bot.content.cache_file import cache_path
+    from bot.content.lesson_cache import LessonCache, lesson_cache_path
+
+    config_file = _config_read(config_file)
+    if config_file is None:
+        return {}
+    try:
+        settings = load(config_file)
+        served = Path(settings.lessons.dir)
+        if not served.is_dir() or not served.samefile(folder):
+            return {}
+        path = lesson_cache_path(cache_path(settings.lookup.cache))
+    except (MicrolearnError, OSError):  # said by the check itself, or nothing to compare
+        return {}
+    if not path.is_file():
+        return {}
+    cache = LessonCache(path)
+    try:
+        return cache.holders(served)
+    finally:
+        cache.close()
+
+
 def _configured_folder(configured: tuple[str, str]) -> str:
     """The folder a config names, refused (with the setting named) when it is not there: a
     'does not exist' alone had not said where the name came from."""
@@ -328,12 +360,12 @@ def lessons_check(folder: str | None, lessons_dir: str | None, config_file: str 
     # defaults (for a file, the config's folder only when it holds the file).
     if folder is not None and Path(folder).is_file():
         sys.exit(_check_file(Path(folder), lessons_dir, None if lessons_dir is not None
-                             else _configured_holding(Path(folder), config_file)))
+                             else _configured_holding(Path(folder), config_file), config_file))
     if folder is not None and lessons_dir is not None and \
             Path(folder).resolve() != Path(lessons_dir).resolve():
         raise click.UsageError(f"give the folder once: '{folder}' or --lessons {lessons_dir}")
     folder, where = _chosen_lessons(folder or lessons_dir, config_file)
-    catalog = _load(folder, drafts=True)
+    catalog = _load(folder, drafts=True, owners=_bot_owners(folder, config_file))
     problems = catalog.problems()
     for problem in problems:
         click.echo(f"{Path(folder) / problem.path}:{problem.line}: {problem.severity.value}: "
@@ -372,7 +404,7 @@ def _lesson_folder(path: Path, given: str | None) -> Path:
 
 
 def _check_file(path: Path, given: str | None = None,
-                configured: tuple[str, str] | None = None) -> int:
+                configured: tuple[str, str] | None = None, config_file: str | None = None) -> int:
     """Check one lesson file as the check of its lesson folder does (its links and the errors
     between it and the other files included), saying only what is on it. ``configured``: the
     config's folder that holds the file and where it is set (:func:`_configured_holding`)."""
@@ -389,7 +421,7 @@ def _check_file(path: Path, given: str | None = None,
     else:
         root = _lesson_folder(path, given)
     rel = rel_path(root, path)
-    catalog = _load(str(root), drafts=True)
+    catalog = _load(str(root), drafts=True, owners=_bot_owners(str(root), config_file))
     problems = [problem for problem in catalog.problems() if problem.path == rel]
     lesson = next((item for item in catalog.lessons() if item.path == rel), None)
     if lesson is None and not problems:  # not read from the folder (in a folder named '_...')

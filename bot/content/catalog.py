@@ -104,7 +104,11 @@ class Catalog:
         min_confidence: float = fusion.MIN_CONFIDENCE,
         refuse_unrelated: float = 0.0,
         cache: LessonCache | None = None,
+        owners: Mapping[str, str] | None = None,
     ) -> None:
+        """``owners``: of ids two files claim, the file that owns each (id -> path), as the
+        running bot's lesson cache records them, for a catalog without a ``cache`` that must
+        refuse the files the bot refuses (``lessons check``)."""
         self.root = Path(root)
         self.min_confidence = min_confidence
         self.refuse_unrelated = refuse_unrelated
@@ -146,6 +150,14 @@ class Catalog:
         copies, the one served later is the copy: the other is the one learners' progress is
         on."""
         self._selections = 0
+        self._owners: dict[str, str] = dict(owners or {})
+        """Of each id two files claim, the file that owns it (by path): the one that served
+        it while both were there. It stays the owner while it is away (an editor's save that
+        renames it away, a delete then a restore from git): the other file serves the lesson
+        meanwhile, and gives it back when the owner returns. Kept in the lesson cache, so
+        that a restart changes nothing."""
+        self._owners_kept: dict[str, str] | None = None
+        """The owners as the lesson cache has them (None: not read yet)."""
         self._index = SearchIndex(dictionary=english)
         self._names = NameIndex()
         self._semantic = semantic
@@ -184,7 +196,9 @@ class Catalog:
         every file with errors or local images (an image may have arrived or gone), and, as
         when a lesson file comes or goes, each lesson one of whose linked files did. ``hold``
         are files still being written: left as they were (a lesson keeps its version in
-        service), to be read at a later refresh.
+        service), to be read at a later refresh; so are files missing for a moment (the
+        watcher's grace: an editor's save that renames the old file away first), which are
+        removed only at a refresh that no longer holds them.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
         if recheck_assets:
@@ -222,7 +236,10 @@ class Catalog:
             with self._lock:
                 if rebuild:
                     self._since.update(dict.fromkeys(before, -1))
-                change = self._apply(listed, todo, results, scan_problems, rebuild)
+                    if self._cache is not None:
+                        self._owners = self._cache.holders(self.root)
+                        self._owners_kept = dict(self._owners)
+                change = self._apply(listed, todo, results, scan_problems, rebuild, held)
                 if rebuild:
                     change = self._moves_at_start(change, before, listed)
                 elif self._cache is not None:
@@ -230,11 +247,15 @@ class Catalog:
                                     for lesson_id in (*change.added, *change.changed)},
                                    list(change.removed))
                 moves = self._renames.standing()
+                owners = dict(self._owners)
                 change = replace(change, problems=tuple(sorted(set(_relinked(
                     change.problems, self._files, self._served, moves)))))
                 rewordings = self._rewordings.standing()
                 kept_asked, self._asked = self._asked, ({}, [])
             if self._cache is not None:
+                if owners != self._owners_kept:
+                    self._cache.remember_holders(self.root, owners)
+                    self._owners_kept = owners
                 if moves != self._moves_kept:
                     self._cache.remember_moves(self.root, moves)
                     self._moves_kept = moves
@@ -244,7 +265,8 @@ class Catalog:
                 self._cache.remember_asked(self.root, *kept_asked)
                 # Files gone (while running, or since the last run, warned of above) are not
                 # "served before" at the next start: only the last run's files are.
-                self._cache.forget_files(self.root, (before | known.keys()) - listed.keys())
+                self._cache.forget_files(self.root,
+                                         (before | known.keys()) - listed.keys() - set(held))
         if not rebuild:  # a full load's problems are the caller's to report (lessons check)
             for problem in change.problems:
                 log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem,
@@ -269,12 +291,13 @@ class Catalog:
         results: list[Loaded],
         scan_problems: list[Problem],
         rebuild: bool,
+        held: Collection[str] = (),
     ) -> CatalogChange:
         touched: set[str] = set()
         crossed = {problem.path for problem in self._cross_problems if problem.is_error}
         removed_broken: list[str] = []
         for rel in list(self._files):
-            if rel not in listed:
+            if rel not in listed and rel not in held:  # held: away for a moment, kept
                 if rel in crossed or any(p.is_error for p in self._files[rel].problems):
                     removed_broken.append(rel)
                 del self._files[rel]
@@ -409,7 +432,9 @@ class Catalog:
             newly_reported.extend(self._rewordings.update(old, served, changed, removed))
         for path in sorted({p.path for p in self._cross_problems if p.is_error}
                             - {p.path for p in cross if p.is_error}):
-            if any(lesson.path == path for lesson in served.values()):
+            # Only a file read again is fixed: one served because the file that had its id is
+            # gone did not change (the warning on it says what happened).
+            if path in touched and any(lesson.path == path for lesson in served.values()):
                 fixed.append(path)
         self._served = served
         self._by_path = {lesson.path: lesson for lesson in served.values()}
@@ -437,19 +462,19 @@ class Catalog:
         """Choose the lessons to serve and find the problems that span files."""
         served: dict[str, Lesson] = {}
         cross: list[Problem] = []
-        # Of lessons with one id, the one in service keeps it (a file that takes a running
-        # lesson's id must not swap it out for learners), then the one that has it from its own
-        # path (a file whose `id:` takes another file's name is the one to fix), then the file
-        # changed longest ago (the newer one made the clash).
+        # Of lessons with one id, its owner keeps it (the file that served it while both were
+        # there, even after a moment away: see ``_owners``), then the one in service (a file
+        # that takes a running lesson's id must not swap it out for learners), then the one
+        # that has it from its own path (a file whose `id:` takes another file's name is the
+        # one to fix), then the file changed longest ago (the newer one made the clash).
         found = [(state.signature[2], lesson) for state in self._files.values()
                  if (lesson := state.good) is not None
                  and (self._include_drafts or not lesson.draft)]
         held = {lesson.id: lesson.path for lesson in self._served.values()}
-        if not held and self._cache is not None and \
-                len({lesson.id for _, lesson in found}) < len(found):
-            held = self._cache.holders(self.root)  # at a start, with a clash: who held it last
+        owners = self._owners
         candidates = sorted(found, key=lambda item: (
-            held.get(item[1].id) != item[1].path, "id" in item[1].lines, item[0], item[1].path))
+            owners.get(item[1].id) != item[1].path, held.get(item[1].id) != item[1].path,
+            "id" in item[1].lines, item[0], item[1].path))
         refused: list[Lesson] = []
         for _, lesson in candidates:
             other = served.get(lesson.id)
@@ -474,8 +499,7 @@ class Catalog:
         self._selections += 1
         contested = {lesson.id: served[lesson.id].path for lesson in refused
                      if lesson.id in served}
-        if contested and self._cache is not None:
-            self._cache.remember_holders(self.root, contested)
+        cross.extend(self._own(contested, served, {lesson.id for _, lesson in found}))
         places: dict[tuple[str, int], Lesson] = {}
         for lesson in sorted(served.values(), key=lambda item: item.path):
             if lesson.track is None or lesson.order is None:
@@ -496,6 +520,35 @@ class Catalog:
         cross.extend(_check_problems(served, self._since, changed))
         cross.extend(_link_problems(self._files, served))
         return served, sorted(cross)
+
+    def _own(self, contested: Mapping[str, str], served: Mapping[str, Lesson],
+             claimed: Collection[str]) -> list[Problem]:
+        """Bring ``_owners`` up to date with the ids two files claim now (``contested``: id ->
+        the file serving it), and warn on each file that serves an id while its owner is away.
+        Hold the lock."""
+        for lesson_id, path in contested.items():
+            owner = self._owners.get(lesson_id)
+            if owner is None or owner in self._files:
+                self._owners[lesson_id] = path
+        for lesson_id, owner in list(self._owners.items()):
+            # A clash resolved (the owner there and alone with the id), or no file claiming the
+            # id at all, ends it; an owner away keeps it.
+            if lesson_id not in claimed or (lesson_id not in contested and owner in self._files):
+                del self._owners[lesson_id]
+        problems = []
+        for lesson_id, owner in sorted(self._owners.items()):
+            lesson = served.get(lesson_id)
+            if lesson is None or lesson.path == owner or owner in self._files:
+                continue
+            key = "'id ='" if lesson.toml else "'id:'"
+            fix = f"give this lesson another {key} (or remove it: the file's name is the id)" \
+                if "id" in lesson.lines else f"give this file its own {key}, or rename it"
+            problems.append(Problem(
+                lesson.path, lesson.lines.get("id", 1), Severity.WARNING,
+                f"lesson id '{lesson_id}' is served from this file while '{owner}', which "
+                f"served it before, is gone; if that file comes back, it serves the lesson "
+                f"again and this one is refused; if this is a lesson of its own, {fix}"))
+        return problems
 
     # -- reading ----------------------------------------------------------------------------
 

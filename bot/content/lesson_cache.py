@@ -229,12 +229,14 @@ class LessonCache:
         self._keep("last_good", ("rel", "key"), root, found)
 
     def holders(self, root: Path) -> dict[str, str]:
-        """The file (rel) that served each id two files of ``root`` claimed, when last seen."""
+        """The file (rel) that owns each id two files of ``root`` claimed (the one that served
+        it; see :class:`~bot.content.catalog.Catalog`), when last seen."""
         return dict(self._rows("SELECT id, rel FROM id_holders", root, "ids two files claim"))
 
     def remember_holders(self, root: Path, holders: dict[str, str]) -> None:
-        """Keep which file serves each contested id (id -> rel); only changes are written."""
-        self._keep("id_holders", ("id", "rel"), root, holders)
+        """Keep the owner of each contested id of ``root`` (id -> rel), in place of those
+        kept (an id no longer contested is forgotten)."""
+        self._replace("id_holders", ("id", "rel"), root, sorted(holders.items()))
 
     def _keep(self, table: str, columns: tuple[str, str], root: Path,
               wanted: dict[str, str]) -> None:

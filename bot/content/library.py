@@ -3,6 +3,7 @@ settings into a catalog, for the bot and for the command line alike."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +18,13 @@ if TYPE_CHECKING:
 
 
 def open_catalog(lessons: Path, lookup: LookupSettings | None = None,
-                 include_drafts: bool = False) -> Catalog:
+                 include_drafts: bool = False, owners: Mapping[str, str] | None = None) -> Catalog:
     """The lesson catalog, with lookup by meaning unless ``lookup`` turns it off (``None``:
     words only and no caches, as tests and the lesson-checking commands want it). Parsed
-    lessons are kept beside the embedding cache; the lessons are embedded in the background."""
+    lessons are kept beside the embedding cache; the lessons are embedded in the background.
+    ``owners``: who owns the ids two files claim, without a cache (see :class:`Catalog`)."""
     if lookup is None:
-        return Catalog(lessons, include_drafts=include_drafts)
+        return Catalog(lessons, include_drafts=include_drafts, owners=owners)
     path = cache_path(lookup.cache)
     semantic = SemanticIndex(cache=VectorCache(path)) if lookup.semantic else None
     return Catalog(lessons, semantic=semantic, include_drafts=include_drafts,

@@ -48,6 +48,12 @@ watch."""
 SETTLE_SECONDS = 0.3
 """A lesson file changed is read once its size and time stamp have stayed the same this long
 (a copy may close the file and open it again for its next chunk)."""
+GONE_SECONDS = 1.0
+"""A lesson file that vanished counts as removed once it has been missing this long; back
+within it, it is a change. Editors that save by renaming the old file away and then writing
+the new one (Emacs, JetBrains' safe write) leave no file for about half a second on a busy
+machine; a removal seen at once took the lesson out of service in between (and a file that
+claims its id took it over). Longer would delay a real deletion for nothing."""
 OPEN_SECONDS = 10.0
 """Where the system says when a writer closes a file (Linux), one written to is read once its
 writer has closed it too, or once it has not changed for this long while open (a writer that
@@ -79,23 +85,28 @@ class Settling:
     chunk at a time for a second or two), and reading it in between reports errors it will not
     have (front matter never closed) or serves half a lesson.
 
-    A file renamed into place (as editors save, and most copies and syncs) or deleted is whole
-    at once. Any other change is read once the file's size and time stamp have stayed the same
-    for ``settle`` seconds and, where ``closes_reported`` (Linux), once a writer that wrote to
-    it has closed it (or left it unchanged for ``open_for`` seconds). Not thread-safe: the
-    watcher calls it under its lock.
+    A file renamed into place (as editors save, and most copies and syncs) is whole at once; one
+    deleted or renamed away is held while it is missing for less than ``gone_for`` seconds (an
+    editor's save may write the new file only then). Any other change is read once the file's
+    size and time stamp have stayed the same for ``settle`` seconds and, where
+    ``closes_reported`` (Linux), once a writer that wrote to it has closed it (or left it
+    unchanged for ``open_for`` seconds). Not thread-safe: the watcher calls it under its lock.
     """
 
     def __init__(
         self, *, closes_reported: bool, clock: Callable[[], float] = time.monotonic,
         stat: Callable[[Path], Signature | None] = _signature,
         settle: float = SETTLE_SECONDS, open_for: float = OPEN_SECONDS,
+        gone_for: float = GONE_SECONDS,
     ) -> None:
         self.closes_reported = closes_reported
         self._clock = clock
         self._stat = stat
         self._settle = settle
         self._open_for = open_for
+        self._gone_for = gone_for
+        self._gone: dict[Path, float] = {}
+        """Files found missing and held: since when (the clock's time)."""
         self._changed: dict[Path, _Seen | None] = {}
         """Files changed and not read since: how they were when last looked at (None: not
         looked at yet)."""
@@ -127,7 +138,8 @@ class Settling:
             self.changed(path)
 
     def whole(self, path: Path) -> None:
-        """``path`` was renamed into place, or deleted: nothing is being written to it."""
+        """``path`` was renamed into place, or deleted: nothing is being written to it (one
+        missing is held by :meth:`look` for a moment all the same)."""
         self._changed.pop(path, None)
         self._open.discard(path)
 
@@ -139,17 +151,28 @@ class Settling:
         held: list[Path] = []
         again = math.inf
         for path in paths:
+            signature = self._stat(path)
+            if signature is None:
+                since = self._gone.setdefault(path, now)
+                if now - since < self._gone_for:
+                    held.append(path)  # perhaps written again in a moment
+                    again = min(again, since + self._gone_for)
+                    continue
+                del self._gone[path]
+                self.whole(path)  # gone for good: a removal
+                whole.append(path)
+                continue
+            self._gone.pop(path, None)
             if path not in self._changed:
                 whole.append(path)
                 continue
-            signature = self._stat(path)
             seen = self._changed[path]
             if seen is None or seen.signature != signature:
                 seen = self._changed[path] = _Seen(signature, now)
             wait = self._open_for if self.closes_reported and path in self._open \
                 else self._settle
-            if signature is None or now - seen.since >= wait:
-                self.whole(path)  # gone, or left as it is for long enough
+            if now - seen.since >= wait:
+                self.whole(path)  # left as it is for long enough
                 whole.append(path)
                 continue
             held.append(path)

@@ -996,3 +996,35 @@ def test_run_listens_where_host_and_port_say_and_links_there(tmp_path: Path) -> 
                                                    "public_url": "http://127.0.0.1:8080"}})
     assert _served_here(local, None, 8091).dashboard_address() == "http://127.0.0.1:8091"
     assert _served_here(settings, None, None) == settings
+
+
+def test_check_refuses_the_file_the_running_bot_refuses_for_a_shared_id(tmp_path: Path) -> None:
+    """The bot keeps an id with the file that served it (recorded in its lesson cache); check,
+    which prefers the file with the id from its path, had blamed the file the bot serves."""
+    from bot.content.catalog import Catalog
+    from bot.content.lesson_cache import LessonCache, lesson_cache_path
+
+    lessons, vectors = tmp_path / "lessons", tmp_path / "cache" / "vectors.sqlite3"
+    lessons.mkdir()
+    vectors.parent.mkdir()
+    (lessons / "give.md").write_text("---\nid: feedback\n---\n# Give feedback\n\nReal.\n",
+                                     encoding="utf-8")
+    cache = LessonCache(lesson_cache_path(vectors))
+    bot = Catalog(lessons, cache=cache)
+    bot.load()
+    (lessons / "feedback.md").write_text("# Feedback draft\n\nNewer.\n", encoding="utf-8")
+    bot.refresh()  # the file in service keeps its id
+    assert bot.not_served() == ["feedback.md"]
+    said = [f"{lessons / p.path}:{p.line}: {p.severity.value}: {p.message}"
+            for p in bot.problems()]
+    assert any("feedback.md:1: error: lesson id 'feedback' (from this file's path) is also "
+               "that of 'give.md'" in line for line in said)
+    cache.close()
+    (tmp_path / "config.toml").write_text(
+        f'[lessons]\ndir = "{lessons}"\n\n[lookup]\ncache = "{vectors}"\nsemantic = false\n',
+        encoding="utf-8")
+    checked = run("lessons", "check", cwd=tmp_path)
+    assert [line for line in checked.stdout.splitlines() if ": error:" in line] == said, \
+        checked.stdout
+    alone = run("lessons", "check", str(lessons / "feedback.md"), cwd=tmp_path)
+    assert alone.stdout.splitlines()[0] == said[0]

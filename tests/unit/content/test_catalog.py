@@ -1145,3 +1145,84 @@ def test_yaml_aliases_are_refused_not_expanded_and_the_last_good_version_stays(
     assert problems[-1].message.startswith("the alias '*i': YAML anchors and aliases")
     assert catalog.get("a").title == "Version one"  # type: ignore[union-attr]
     assert catalog.kept_while_broken() == ["a.md"]
+
+
+def test_the_file_that_served_an_id_gets_it_back_after_a_moment_away(tmp_path: Path) -> None:
+    """A stray file claiming a lesson's id (a copy started as a new lesson) took the lesson
+    over while the real file was away for a moment (an editor's save that renames the old file
+    away, a delete then `git checkout --`); when the real file came back, it was the one
+    refused, and the lesson cache kept it so after a restart."""
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "cache.sqlite3"
+    write(lessons / "security" / "phishing.md", "# Spot phishing\n\nThe real lesson.\n")
+    write(lessons / "drafts" / "copy.md",
+          "---\nid: security/phishing\ntitle: My new draft\n---\nA draft.\n")
+    catalog = Catalog(lessons, cache=LessonCache(cache))
+    catalog.load()
+    assert catalog.not_served() == ["drafts/copy.md"]
+    (lessons / "security" / "phishing.md").unlink()
+    away = catalog.refresh()
+    served = catalog.get("security/phishing")
+    assert served is not None and served.path == "drafts/copy.md"  # meanwhile
+    assert away.fixed == ()  # the copy did not change: it is not "fixed"
+    [told] = [p for p in away.problems if p.path == "drafts/copy.md"]
+    assert not told.is_error and "'security/phishing.md', which served" in told.message
+    write(lessons / "security" / "phishing.md", "# Spot phishing\n\nThe real lesson, again.\n")
+    back = catalog.refresh()
+    served = catalog.get("security/phishing")
+    assert served is not None and served.path == "security/phishing.md"
+    assert back.changed == ("security/phishing",) and back.fixed == ()
+    assert catalog.not_served() == ["drafts/copy.md"]
+    [refused] = [p for p in catalog.problems() if p.is_error]
+    assert refused.path == "drafts/copy.md" and "learners get that one" in refused.message
+    # After a restart, with the same lesson cache: as before.
+    again = Catalog(lessons, cache=LessonCache(cache))
+    again.load()
+    served = again.get("security/phishing")
+    assert served is not None and served.path == "security/phishing.md"
+    assert again.not_served() == ["drafts/copy.md"]
+
+
+def test_a_restart_while_the_file_that_served_an_id_is_away_keeps_it_its_owner(
+        tmp_path: Path) -> None:
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "cache.sqlite3"
+    write(lessons / "give.md", "---\nid: feedback\n---\n# Give feedback\n\nThe real one.\n")
+    first = Catalog(lessons, cache=LessonCache(cache))
+    first.load()
+    # A file that takes the id from its path comes while the bot runs: the file in service
+    # keeps the id.
+    write(lessons / "feedback.md", "# Feedback draft\n\nA newer file.\n")
+    first.refresh()
+    assert first.not_served() == ["feedback.md"]
+    moved = lessons.parent / "give.md"
+    (lessons / "give.md").rename(moved)
+    first.refresh()
+    again = Catalog(lessons, cache=LessonCache(cache))
+    again.load()
+    moved.rename(lessons / "give.md")
+    again.refresh()
+    served = again.get("feedback")
+    assert served is not None and served.path == "give.md"
+
+
+def test_a_file_held_while_it_is_away_for_a_moment_stays_in_service(tmp_path: Path) -> None:
+    """The watcher holds a file that vanished for its grace (an editor's save by rename):
+    the catalog had dropped it at once, and said "removed", then "added"."""
+    write(tmp_path / "a.md", lesson_text("Apple"))
+    write(tmp_path / "b.md", lesson_text("Banana", order=2))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    (tmp_path / "a.md").rename(tmp_path / "a.md~")
+    write(tmp_path / "b.md", lesson_text("Blueberry", order=2))  # another file's change
+    assert catalog.refresh([tmp_path / "b.md"], hold=[tmp_path / "a.md"]) == \
+        CatalogChange(changed=("b",))
+    assert catalog.get("a") is not None
+    assert catalog.refresh(hold=[tmp_path / "a.md"]) == CatalogChange()  # a rescan meanwhile
+    (tmp_path / "a.md~").rename(tmp_path / "a.md")
+    write(tmp_path / "a.md", lesson_text("Apricot"))
+    assert catalog.refresh([tmp_path / "a.md"]) == CatalogChange(changed=("a",))
+    (tmp_path / "a.md").unlink()
+    assert catalog.refresh().removed == ("a",)  # once no longer held: gone
