@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.adapters.base import Adapter, Quiescing
+from bot.adapters.inbound_limit import PAUSE, InboundLimit, Verdict
 from bot.config import LookupSettings, Secrets, Settings
 from bot.content.catalog import Catalog, CatalogChange, unknown_tracks
 from bot.content.library import open_catalog
@@ -23,8 +24,8 @@ from bot.engine import calendar
 from bot.engine.engine import Engine
 from bot.engine.turn import EngineSettings
 from bot.errors import AdapterStartError, ConfigError, ContentError, DatabaseAway
-from bot.messages import Inbound, Outbound, Platform, Profile
-from bot.metrics import INBOUND, REGISTRY, OutboxCollector, XapiCollector
+from bot.messages import Inbound, Notice, NoticeCode, Outbound, Platform, Profile
+from bot.metrics import FLOODS, INBOUND, LIMITED, REGISTRY, OutboxCollector, XapiCollector
 from bot.web.server import WebServer
 from bot.xapi.relay import XapiRelay, relay_from
 from scheduler.clock import Clock, SystemClock
@@ -167,16 +168,28 @@ def start_wait(planned: float, asked: float | None) -> tuple[float, str]:
 
 
 class BotHost:
-    """What adapters call: the engine, run off the event loop, on the runtime's clock."""
+    """What adapters call: the engine, run off the event loop, on the runtime's clock.
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    ``limit``: each person's events past it are not read (see
+    :mod:`bot.adapters.inbound_limit`); None reads everything (the demo's console, whose one
+    person is the one running it, and whose transcripts are piped in at full speed)."""
+
+    def __init__(self, engine: Engine, clock: Clock, limit: InboundLimit | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.limit = limit
 
     async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
         """The replies to one inbound event. While the database is away (a failover, a
         restart) the event is held and tried again for about 15 s: the platform was told it
-        arrived and will not send it again, so answering "sorry" would lose it."""
+        arrived and will not send it again, so answering "sorry" would lose it.
+
+        An event of a person over the limit is not read: the first of a flood is answered
+        with a notice, the rest with nothing."""
+        if self.limit is not None:
+            verdict = self.limit.check((inbound.platform, inbound.user_id))
+            if verdict is not Verdict.READ:
+                return self._limited(inbound, verdict, self.limit)
         for number, delay in enumerate((*INBOUND_RETRY, None)):
             try:
                 with INBOUND.labels(inbound.platform.value).time():
@@ -198,6 +211,20 @@ class BotHost:
                         sum(INBOUND_RETRY))
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable: the last try raises or returns")
+
+    @staticmethod
+    def _limited(inbound: Inbound, verdict: Verdict, limit: InboundLimit) -> list[Outbound]:
+        platform = inbound.platform.value
+        LIMITED.labels(platform).inc()
+        if verdict is Verdict.DROP:
+            return []
+        FLOODS.labels(platform).inc()
+        # One line per flood, with who (for the operator), never what they sent.
+        log.warning("%s:%s sends faster than [inbound] allows (%d at once, %d a minute): told "
+                    "once, nothing they send is read for %.0f s", platform, inbound.user_id,
+                    limit.burst, limit.per_minute, PAUSE,
+                    extra={"platform": platform, "chat": inbound.chat_id})
+        return [Notice(NoticeCode.TOO_FAST)]
 
     async def poll_sent(self, platform: Platform, poll_id: str, ask_id: int) -> None:
         """Remember which ask a native quiz poll stands for."""
@@ -251,6 +278,14 @@ def build_adapters(settings: Settings, secrets: Secrets) -> dict[Platform, Adapt
                 f"{platform.value} adapter ({exc}); set enabled = false") from exc
         adapters[platform] = module.create(settings, secrets)
     return adapters
+
+
+def inbound_limit(settings: Settings, clock: Clock) -> InboundLimit | None:
+    """The per-person limit [inbound] asks for, on ``clock`` (None when it is off)."""
+    config = settings.inbound
+    if config.per_minute == 0:
+        return None
+    return InboundLimit(config.per_minute, config.burst, lambda: clock.now().timestamp())
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -321,7 +356,7 @@ class Runtime:
             adapters = self.adapters if self.adapters is not None else build_adapters(
                 settings, self.secrets)
             self.watcher = CatalogWatcher(engine.catalog).start()
-            host = BotHost(engine, self.clock)
+            host = BotHost(engine, self.clock, inbound_limit(settings, self.clock))
             # The web server first: a webhook registered at an adapter's start must find it
             # listening (requests before the adapter is up are answered 503, and retried).
             routes = [route for adapter in adapters.values() for route in adapter.routes()]

@@ -139,6 +139,15 @@ class ScheduleSettings(_Section):
     (only tracks whose first lesson says ``check``)."""
 
 
+class InboundSettings(_Section):
+    """[inbound]: a limit on how fast one person's messages and button presses are read."""
+
+    per_minute: int = Field(default=30, ge=0, le=600)
+    """Events a person may send a minute, sustained (0: no limit)."""
+    burst: int = Field(default=20, ge=1, le=1000)
+    """Events a person may send at once before ``per_minute`` applies."""
+
+
 class StorageSettings(_Section):
     """[storage]"""
 
@@ -314,6 +323,7 @@ class Settings(_Section):
     lessons: LessonsSettings = Field(default_factory=LessonsSettings)
     lookup: LookupSettings = Field(default_factory=LookupSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    inbound: InboundSettings = Field(default_factory=InboundSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)

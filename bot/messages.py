@@ -97,6 +97,8 @@ class NoticeCode(StrEnum):
     FORGET_EXPIRED = "forget_expired"
     BUDGET_DONE = "budget_done"
     NUDGE = "nudge"
+    TOO_FAST = "too_fast"
+    """Not the engine's: the bot's host says it when a person goes over [inbound]'s limit."""
     NUDGES_ON = "nudges_on"
     NUDGES_OFF = "nudges_off"
     QUIZ_DONE = "quiz_done"

@@ -1,9 +1,9 @@
 """Prometheus metrics, served at ``/metrics`` by the bot's web server.
 
 Counters and histograms count what happens in this process (inbound events and how long the
-engine took over them, 429s from the platforms); the outbox's figures (deliveries by status,
-retries, the due backlog and the age of its oldest row) are read from the database at each
-scrape, so every replica reports the same, shared outbox.
+engine took over them, those not read under the per-person limit, 429s from the platforms); the
+outbox's figures (deliveries by status, retries, the due backlog and the age of its oldest row)
+are read from the database at each scrape, so every replica reports the same, shared outbox.
 """
 
 from __future__ import annotations
@@ -28,6 +28,12 @@ INBOUND = Histogram("microlearn_inbound_seconds",
                     "Inbound events (messages, button presses, poll answers) and the seconds the "
                     "engine took to answer each", ["platform"], registry=REGISTRY,
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+FLOODS = Counter("microlearn_inbound_floods_total",
+                 "Times a person went over [inbound]'s limit (each told once, logged once)",
+                 ["platform"], registry=REGISTRY)
+LIMITED = Counter("microlearn_inbound_limited_total",
+                  "Inbound events not read because their sender was over [inbound]'s limit",
+                  ["platform"], registry=REGISTRY)
 RATE_LIMITED = Counter("microlearn_rate_limited_total",
                        "Sends a platform refused with 429 (too many requests)",
                        registry=REGISTRY)

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from telegram import Bot as TelegramBot
 from telegram.error import RetryAfter
 
+from bot.adapters.inbound_limit import PAUSE, InboundLimit
 from bot.adapters.pacing import Pacer
 from bot.adapters.telegram import adapter as adapter_module
 from bot.adapters.telegram import create
@@ -54,6 +55,7 @@ TOKEN = "123456:TEST-token_for-the-fake"
 GOOD = Path(__file__).resolve().parents[1] / "data" / "lessons" / "good"
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 ADA = 4201
+BOB = 4202
 FAST = (1000.0, 200.0)
 """Pacing for flow tests (per second overall, per chat); the pacing test uses the real 30/1."""
 
@@ -120,12 +122,13 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 
 @pytest.fixture
 async def start_bot(fake: FakeTelegram, database: Database) -> AsyncIterator[Start]:
-    """Starts the adapter (options: quiz_style, mode, pacing, retries, lessons)."""
+    """Starts the adapter (options: quiz_style, mode, pacing, retries, lessons, the inbound
+    limit as (per_minute, burst): none by default)."""
     running: list[TelegramAdapter] = []
 
     async def start(quiz_style: str = "buttons", pacing: tuple[float, float] = FAST,
                     rate_limit_retries: int = 2, lessons: Path = GOOD,
-                    host: BotHost | None = None) -> Bot:
+                    host: BotHost | None = None, limit: tuple[int, int] = (0, 1)) -> Bot:
         settings = Settings.model_validate({
             "lessons": {"dir": str(lessons)},
             "telegram": {"enabled": True, "api_base_url": fake.base_url,
@@ -136,7 +139,8 @@ async def start_bot(fake: FakeTelegram, database: Database) -> AsyncIterator[Sta
         clock = ManualClock(MONDAY)
         adapter = TelegramAdapter(settings.telegram, TOKEN, lessons, pacer=Pacer(*pacing),
                                   rate_limit_retries=rate_limit_retries)
-        bot_host = host or BotHost(engine, clock)
+        gate = InboundLimit(*limit, lambda: clock.now().timestamp()) if limit[0] else None
+        bot_host = host or BotHost(engine, clock, gate)
         await adapter.start(bot_host)
         running.append(adapter)
         return Bot(fake, adapter, engine, database, clock, bot_host)
@@ -331,6 +335,40 @@ async def reviewing(start_bot: Start, quiz_style: str = "buttons") -> Bot:
     await bot.says("lesson")
     bot.clock.set(local(1, "10:00"))
     return bot
+
+
+async def test_a_flood_is_read_up_to_the_limit_told_once_and_read_again_after_a_minute(
+        start_bot: Start) -> None:
+    """A script with Ada's account sends 40 updates at once, a button press among them: 3
+    are read, the press (the first over) is told in its pop-up, nothing else is answered;
+    Bob, writing meanwhile, is answered; after the pause Ada is read again."""
+    bot = await start_bot(limit=(6, 3))
+    fake = bot.fake
+    await bot.says("/start")
+    [lesson] = await bot.says("lesson")
+    await bot.says("help")
+    done = lesson.buttons[0][1]
+    fake.press_button(ADA, lesson, data=done)
+    await fake.wait_for(lambda: len(fake.callback_answers) == 1)
+    assert list(fake.callback_answers.values()) == [
+        "You're sending messages faster than I can read them; I'll read again in a minute."]
+    before = len(fake.sent_to(ADA))
+    for number in range(38):
+        fake.push_message(ADA, f"spam {number}")
+    fake.press_button(ADA, lesson, data=done)
+    [welcome] = await bot.says("/start", user_id=BOB)  # Bob is read while Ada floods
+    assert "Welcome to microlearn" in welcome.text
+    await fake.wait_for(lambda: len(fake.callback_answers) == 2)
+    assert list(fake.callback_answers.values())[1] is None  # answered, the spinner stops
+    # Ada's updates are handled in order: the press answered, the 38 before it were too.
+    assert fake.pending_updates == 0
+    await asyncio.sleep(0.3)  # a reply to the flood would show by now
+    assert len(fake.sent_to(ADA)) == before  # nothing read, nothing said
+    with bot.database.session() as session:  # the presses were not read: the lesson is unread
+        assert Progress(session).count() == 1 and Progress(session).count(read=True) == 0
+    bot.clock.advance(timedelta(seconds=PAUSE))
+    [profile] = await bot.says("me")
+    assert profile.text.startswith("Ada: ")
 
 
 async def test_a_button_pressed_twice_counts_once(start_bot: Start) -> None:

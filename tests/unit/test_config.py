@@ -101,6 +101,13 @@ def test_the_example_copied_chooses_no_dashboard_address() -> None:
                                                  "time zone I know; write it like Europe/Berlin"),
         ('[telegram]\nquiz_style = "quiz"',
          "telegram.quiz_style: 'quiz' is not a choice here; write 'buttons' or 'poll'"),
+        # The per-person inbound limit: values as written, 0 only where it means off.
+        ("[inbound]\nburst = 0", "inbound.burst: 0 is too small; write at least 1"),
+        ("[inbound]\nper_minute = -1", "inbound.per_minute: -1 is too small; write at least 0"),
+        ("[inbound]\nper_minute = 20.5", "inbound.per_minute: 20.5 is not a whole number"),
+        ('[inbound]\nper_minute = "20"', "inbound.per_minute: '20' is not a whole number"),
+        ("[inbound]\nper_minute = 6000", "inbound.per_minute: 6000 is too large; write at most"),
+        ("[inbound]\nper_minut = 20", "inbound.per_minut: unknown key; did you mean 'per_minute'?"),
         ('[server]\nenabled = false\n[telegram]\nenabled = true\nmode = "webhook"\n'
          'webhook_url = "https://bot.example.com/tg"\n[slack]\nenabled = true\nmode = "http"',
          ': [slack] mode = "http" and [telegram] mode = "webhook" need the HTTP server'),
