@@ -8,8 +8,9 @@ import importlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.adapters.base import Adapter, Quiescing
 from bot.adapters.inbound_limit import PAUSE, InboundLimit, Verdict
@@ -28,8 +29,8 @@ from bot.messages import Inbound, Notice, NoticeCode, Outbound, Platform, Profil
 from bot.metrics import FLOODS, INBOUND, LIMITED, REGISTRY, OutboxCollector, XapiCollector
 from bot.web.server import WebServer
 from bot.xapi.relay import XapiRelay, relay_from
-from scheduler.clock import Clock, SystemClock
-from scheduler.dispatch import Dispatcher, DispatchSettings
+from scheduler.clock import Clock, SimulatedClock, SystemClock
+from scheduler.dispatch import Dispatcher, DispatchSettings, host_identity, process_alive
 from scheduler.due import DueScan
 from scheduler.service import Job, SchedulerService, Timing
 from storage import Database, StorageError, upgrade
@@ -51,6 +52,26 @@ INBOUND_RETRY = (0.5, 1.0, 2.0, 4.0, 8.0)
 all, what a PostgreSQL failover takes)."""
 HEALTH_TIMEOUT = 2.0
 """Seconds /healthz waits for the database or an adapter before it counts as down."""
+MAX_SPEED = 1440.0
+"""The fastest a simulated clock may run (`run --speed`): a day a real minute. The due scan
+runs every [schedule] tick_seconds of simulated time, its real interval shrinking with the
+speed, but at most every ``SCAN_FLOOR`` real seconds: at 1440 that is every 12 simulated
+minutes, so lessons still go minutes after their time and none is recorded as missed (a
+scan gap that crosses a learner's midnight would record the day's lesson so)."""
+SCAN_FLOOR = 0.5
+"""The shortest real interval of the due scan when a simulated clock shrinks it."""
+
+
+def scan_interval(tick_seconds: float, speed: float) -> float:
+    """The due scan's real interval: [schedule] tick_seconds of the clock's time (a simulated
+    clock running ``speed`` times as fast scans that much more often), never below
+    ``SCAN_FLOOR`` unless tick_seconds is."""
+    return max(tick_seconds / speed, min(tick_seconds, SCAN_FLOOR))
+
+
+def clock_speed(clock: Clock) -> float:
+    """Clock seconds per real second: a simulated clock's speed, else 1."""
+    return clock.speed if isinstance(clock, SimulatedClock) else 1.0
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -288,13 +309,14 @@ def inbound_limit(settings: Settings, clock: Clock) -> InboundLimit | None:
     return InboundLimit(config.per_minute, config.burst, lambda: clock.now().timestamp())
 
 
-def dispatch_settings(settings: Settings) -> DispatchSettings:
-    """The dispatcher's part of the configuration."""
+def dispatch_settings(settings: Settings, speed: float = 1.0) -> DispatchSettings:
+    """The dispatcher's part of the configuration. ``speed``: a simulated clock's, on which
+    the worker time-out (real seconds between heartbeats) is that many times as long."""
     schedule = settings.schedule
     return DispatchSettings(
         max_attempts=schedule.max_attempts,
         nudge_after=timedelta(hours=schedule.nudge_after_hours),
-        worker_timeout=timedelta(seconds=schedule.worker_timeout_seconds))
+        worker_timeout=timedelta(seconds=schedule.worker_timeout_seconds * speed))
 
 
 class Runtime:
@@ -371,8 +393,9 @@ class Runtime:
             for platform, adapter in adapters.items():
                 await self._start_adapter(platform, adapter, host)
                 self.started.append(adapter)
+            speed = clock_speed(self.clock)
             dispatcher = Dispatcher(database, engine, adapters, self.clock,
-                                    dispatch_settings(settings))
+                                    dispatch_settings(settings, speed))
             scan = DueScan(database, engine.settings.waking_hours,
                            [platform.value for platform in adapters])
             jobs = []
@@ -382,8 +405,10 @@ class Runtime:
                 self._xapi_collector = XapiCollector(self.xapi.backlog, self.clock.now)
                 REGISTRY.register(self._xapi_collector)
                 jobs.append(Job("xapi", settings.xapi.every_seconds, self.xapi.run))
-            self.service = SchedulerService(database, scan, dispatcher, self.clock,
-                                            Timing(scan=settings.schedule.tick_seconds), jobs)
+            timing = Timing(scan=scan_interval(settings.schedule.tick_seconds, speed),
+                            speed=speed)
+            self.service = SchedulerService(database, scan, dispatcher, self.clock, timing,
+                                            jobs)
             await self.service.start()
         except BaseException:
             await self.stop()
@@ -423,7 +448,14 @@ class Runtime:
     def _check_clock(self, database: Database) -> None:
         """Warn when this machine's clock and the database server's differ by a quarter of
         the worker time-out or more (before two replicas' clocks are half of it apart, where
-        docs/delivery.md says they take each other for dead and send each other's rows)."""
+        docs/delivery.md says they take each other for dead and send each other's rows). A
+        simulated clock is checked apart (:meth:`_check_simulated`); the system clock is
+        warned of when the database's records are later than it (a simulated run's)."""
+        if isinstance(self.clock, SimulatedClock):
+            self._check_simulated(database, self.clock)
+            return
+        if isinstance(self.clock, SystemClock):
+            self._check_records(database)
         server = database.server_time()
         if server is None:
             return
@@ -436,6 +468,62 @@ class Runtime:
                         "every machine's clock in step (NTP, docs/delivery.md)", abs(skew),
                         "ahead of" if skew > 0 else "behind",
                         self.settings.schedule.worker_timeout_seconds)
+
+    def _check_records(self, database: Database) -> None:
+        """Warn when the database holds records later than the clock by more than the worker
+        time-out: a simulated run (`run --start`) used it, and its learners' stored times
+        are in the future (their lessons wait until then, streaks may look broken)."""
+        with database.unit() as unit:
+            latest = unit.learners.last_seen(None)
+        now = self.clock.now()
+        ahead = timedelta(seconds=self.settings.schedule.worker_timeout_seconds)
+        if latest is not None and latest - now > ahead:
+            log.warning("this database holds records up to %s, later than this clock (%s): a "
+                        "run on a simulated clock (--start) used it? Its learners' times are "
+                        "in the future; use a database of its own for trying schedules "
+                        "(docs/operations.md)", self._local(latest), self._local(now))
+
+    def _check_simulated(self, database: Database, clock: SimulatedClock) -> None:
+        """Refuse a simulated clock behind the database's latest record (time would go back
+        for its learners), or beside another live replica (replicas compare each other's
+        heartbeats by their clocks: docs/delivery.md); else say loudly what runs."""
+        with database.unit() as unit:
+            latest = unit.learners.last_seen(None)
+            # Real time on the server where there is one: the others' heartbeats are on it.
+            real = database.server_time() or datetime.now(UTC)
+            timeout = timedelta(seconds=self.settings.schedule.worker_timeout_seconds)
+            here = host_identity()
+            others = [worker for worker in unit.workers.beating(real - timeout, real + timeout)
+                      if worker.host != here or process_alive(worker.pid)]
+        start = clock.start
+        if latest is not None and latest > start:
+            after = (latest.astimezone(self._zone()) + timedelta(minutes=1)).strftime(
+                "%Y-%m-%dT%H:%M")
+            raise ConfigError(
+                f"--start {self._local(start)} is before this database's latest record "
+                f"({self._local(latest)}): a simulated clock never goes back, or its learners' "
+                f"stored times stop making sense; give --start {after} or later to go on, or "
+                "point [storage] url at a fresh database to start over")
+        if others:
+            raise ConfigError(
+                f"another microlearn run uses this database ({len(others)} worker"
+                f"{'s' if len(others) != 1 else ''} with a heartbeat in the last "
+                f"{timeout.total_seconds():g} s, on host {others[0].host.split('|')[0]}): a "
+                "simulated clock is for one replica alone (replicas take each other for dead "
+                "by their clocks, docs/delivery.md); stop the others, or give this run a "
+                "database of its own in [storage] url")
+        log.warning("running on a simulated clock from %s at %g x real time: for trying "
+                    "schedules, not for production (one replica only; everything stored, the "
+                    "dashboard's sign-in links and xAPI statements follow this clock)",
+                    self._local(start), clock.speed)
+
+    def _zone(self) -> ZoneInfo:
+        """The config's time zone ([schedule] time_zone), in which times are told."""
+        return calendar.zone(self.settings.schedule.time_zone)
+
+    def _local(self, moment: datetime) -> str:
+        """``moment`` as a person reads it, in the config's time zone."""
+        return moment.astimezone(self._zone()).strftime("%Y-%m-%d %H:%M %Z")
 
     def _open_engine(self) -> tuple[Database, Engine]:
         """Storage and lessons, with errors that name the setting to fix."""

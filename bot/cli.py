@@ -63,6 +63,32 @@ class When(click.DateTime):
                       f": write it like {self.example}", param, ctx)
 
 
+class Instant(click.ParamType[datetime]):
+    """A date and time in ISO form, with an offset (``+13:00``, ``Z``) or without one (then
+    read in a zone the command chooses): `run --start`."""
+
+    name = "instant"
+    example = "2027-01-04T08:55"
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        """Shown in --help: the shape."""
+        return "YYYY-MM-DDTHH:MM[+HH:MM]"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) < 16 or text[10] not in "T ":  # a date alone says no time of day
+                raise ValueError(text)
+            return datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is not a date and time: write it like {self.example}, or "
+                      f"with its offset like {self.example}+13:00 or {self.example}Z", param,
+                      ctx)
+
+
 def _existing_database(url: str, fix: str) -> None:
     """Refuse an SQLite file that is not there: opening it would make an empty database
     (a mistyped path would show empty figures, or none), so say ``fix`` instead."""
@@ -874,14 +900,31 @@ def _served_here(settings: Settings, host: str | None, port: int | None) -> Sett
 @click.option("--port", default=None, type=int,
               help="Listen on this port, 1-65535 (default: [server] port); with --host, "
                    "replicas on one machine share one config file.")
+@click.option("--start", type=Instant(), default=None,
+              help="For trying schedules, never in production: run on a simulated clock that "
+                   "starts here (without an offset, in the config's [schedule] time_zone) and "
+                   "runs --speed times as fast as real time.")
+@click.option("--speed", type=float, default=None,
+              help="How many times as fast as real time the simulated clock runs (default 1 "
+                   "with --start; alone: from now), above 0 and at most 1440.")
 @click.pass_context
-def run(context: click.Context, config_file: str, host: str | None, port: int | None) -> None:
+def run(context: click.Context, config_file: str, host: str | None, port: int | None,
+        start: datetime | None, speed: float | None) -> None:
     """Every adapter enabled in the config, the scheduler and (when needed) the HTTP server,
     until SIGINT or SIGTERM."""
     import asyncio
 
-    from bot.app import Runtime, serve
+    from bot.app import MAX_SPEED, Runtime, serve
     from bot.config import Secrets, load
+    from bot.engine import calendar
+    from scheduler.clock import Clock, SimulatedClock, SystemClock
+
+    if speed is not None and not 0 < speed <= MAX_SPEED:  # NaN and inf too
+        raise click.BadParameter(
+            f"{speed:g} is not a speed a simulated clock can run at: give one above 0 and at "
+            f"most {MAX_SPEED:g} (a day a real minute; faster, the due scan falls behind the "
+            "learners' days, docs/operations.md), or leave --speed out for real time",
+            param_hint="--speed")
 
     root = logging.getLogger()
     if root.level > logging.INFO:  # a service says what it does, but not every tick
@@ -893,7 +936,14 @@ def run(context: click.Context, config_file: str, host: str | None, port: int | 
                                                else logging.WARNING)
     try:
         settings = _served_here(load(config_file), host, port)
-        asyncio.run(serve(Runtime(settings, Secrets.from_environment())))
+        clock: Clock = SystemClock()
+        if start is not None or speed is not None:
+            if start is None:
+                start = datetime.now(UTC)
+            elif start.tzinfo is None:  # read as `demo --start` reads it
+                start = start.replace(tzinfo=calendar.zone(settings.schedule.time_zone))
+            clock = SimulatedClock(start, speed if speed is not None else 1.0)
+        asyncio.run(serve(Runtime(settings, Secrets.from_environment(), clock)))
     except MicrolearnError as exc:
         if context.obj and context.obj.get("json"):  # the reason, as a line like the others
             logging.getLogger("bot.cli").error("microlearn run stopped: %s", exc)

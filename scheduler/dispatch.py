@@ -155,7 +155,8 @@ def host_identity() -> str:
     return "|".join(parts)[:200]
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` on this host runs (someone else's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -322,7 +323,7 @@ class Dispatcher:
             workers = unit.workers
             for worker in workers.all():
                 if (worker.id != self.worker_id and worker.host == self.host
-                        and not _process_alive(worker.pid)):
+                        and not process_alive(worker.pid)):
                     released += workers.remove(worker.id, dead=True)
             if judge:
                 released += workers.reap(now, self.settings.worker_timeout)

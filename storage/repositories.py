@@ -338,17 +338,19 @@ class Learners:
             self.session.execute(delete(table).where(table.learner_id == learner_id))  # type: ignore[arg-type]
         self.session.execute(delete(LearnerRow).where(col(LearnerRow.id) == learner_id))
 
-    def last_seen(self, learner_id: int) -> datetime | None:
+    def last_seen(self, learner_id: int | None) -> datetime | None:
         """The latest moment anything of the learner's was recorded (a lesson, a question
-        asked, a delivery sent): where a demo on a kept database picks up its clock."""
-        moments = [
-            self.session.exec(select(func.max(ProgressRow.delivered_at)).where(
-                ProgressRow.learner_id == learner_id)).one(),
-            self.session.exec(select(func.max(AskRow.asked_at)).where(
-                AskRow.learner_id == learner_id)).one(),
-            self.session.exec(select(func.max(DeliveryRow.sent_at)).where(
-                DeliveryRow.learner_id == learner_id)).one(),
-        ]
+        asked, a delivery sent): where a demo on a kept database picks up its clock. None for
+        ``learner_id``: anyone's (where a simulated `run` may start, docs/operations.md)."""
+        progress = select(func.max(ProgressRow.delivered_at))
+        asks = select(func.max(AskRow.asked_at))
+        sent = select(func.max(DeliveryRow.sent_at))
+        if learner_id is not None:
+            progress = progress.where(ProgressRow.learner_id == learner_id)
+            asks = asks.where(AskRow.learner_id == learner_id)
+            sent = sent.where(DeliveryRow.learner_id == learner_id)
+        moments = [self.session.exec(progress).one(), self.session.exec(asks).one(),
+                   self.session.exec(sent).one()]
         found = [moment for moment in moments if moment is not None]
         return max(found) if found else None
 
@@ -628,6 +630,13 @@ class Workers:
                     attempts=_DELIVERY.c.attempts + 1)
             .returning(col(DeliveryRow.id)))
         return len(result.all())
+
+    def beating(self, since: datetime, until: datetime) -> list[WorkerRecord]:
+        """The workers whose last heartbeat is between ``since`` and ``until``."""
+        rows = self.session.exec(select(WorkerRow.id, WorkerRow.host, WorkerRow.pid).where(
+            col(WorkerRow.heartbeat_at) >= since, col(WorkerRow.heartbeat_at) <= until)
+            .order_by(col(WorkerRow.id))).all()
+        return [WorkerRecord(worker_id, host, int(pid)) for worker_id, host, pid in rows]
 
     def all(self) -> list[WorkerRecord]:
         """(id, host, process id) of every worker on record."""
