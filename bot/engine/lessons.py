@@ -129,10 +129,10 @@ def example_question(catalog: Catalog) -> str:
     if lesson is None:
         return "how do I spot a phishing email?"
     title = lesson.title.rstrip(".!")
-    first = title.split(" ", 1)[0]
+    word = title.split(" ", 1)[0]
     # "Spot a phishing email" reads as typed with a small letter; "VPN at home", "iPhone
     # setup" and "I ..." keep theirs ("vPN" had come out).
-    if len(first) > 1 and first[1:] == first[1:].lower():
+    if len(word) > 1 and word[1:] == word[1:].lower():
         return f"{title[:1].lower()}{title[1:]}"
     return title
 
