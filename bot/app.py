@@ -314,7 +314,7 @@ def dispatch_settings(settings: Settings, speed: float = 1.0) -> DispatchSetting
     the worker time-out (real seconds between heartbeats) is that many times as long."""
     schedule = settings.schedule
     return DispatchSettings(
-        max_attempts=schedule.max_attempts,
+        max_attempts=schedule.max_attempts, concurrency=schedule.concurrency,
         nudge_after=timedelta(hours=schedule.nudge_after_hours),
         worker_timeout=timedelta(seconds=schedule.worker_timeout_seconds * speed))
 

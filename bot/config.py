@@ -126,6 +126,11 @@ class ScheduleSettings(_Section):
     """A replica silent this long is taken for dead and its claimed deliveries go to the
     others: at least three of its 10 s heartbeats, and the same on every replica (a shorter
     one takes live replicas' rows, which then go twice)."""
+    concurrency: int = Field(default=64, ge=1, le=256)
+    """Deliveries this replica has in flight at once (claimed and being sent, or waiting for
+    their turn of the pacer): it claims up to this many due rows at a time, so it bounds what a
+    kill -9 may send twice on Telegram (the sends in flight then) and how much of a fan-out
+    one replica takes alone. At most 256, the Telegram client's connection pool."""
     track_reflection: str = Field(default="What will you do differently tomorrow?",
                                   max_length=300)
     """The reflection question asked when a learner finishes a track ("" asks none); a

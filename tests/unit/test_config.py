@@ -97,6 +97,10 @@ def test_the_example_copied_chooses_no_dashboard_address() -> None:
         ("[schedule]\nworker_timeout_secnds = 40",
          "schedule.worker_timeout_secnds: unknown key; did you mean 'worker_timeout_seconds'?"),
         ("[server]\nport = 70000", "server.port: 70000 is too large; write at most 65535"),
+        ("[schedule]\nconcurrency = 0", "schedule.concurrency: 0 is too small; write at least 1"),
+        ("[schedule]\nconcurrency = 1000",
+         "schedule.concurrency: 1000 is too large; write at most 256"),
+        ('[schedule]\nconcurrency = "10"', "schedule.concurrency: '10' is not a whole number"),
         ('[dashboard]\ntimezone = "Auckland/NZ"', "dashboard.timezone: 'Auckland/NZ' is not a "
                                                  "time zone I know; write it like Europe/Berlin"),
         ('[telegram]\nquiz_style = "quiz"',
@@ -209,3 +213,14 @@ def test_a_plain_http_lrs_endpoint_must_be_on_this_machine() -> None:
                   "http://127.1.2.3/xAPI/", "http://[::1]:8100/xAPI/",
                   "http://localhost:8100/xAPI/", "http://LOCALHOST/xAPI/"):
         assert XapiConfig(enabled=True, endpoint=local).endpoint == local
+
+
+def test_the_sends_in_flight_are_a_setting_the_dispatcher_takes(tmp_path: Path) -> None:
+    """docs/delivery.md named `[schedule] concurrency` as the bound on a kill -9's duplicates,
+    but the config refused the key and the dispatcher's 64 was fixed (a replica review)."""
+    from bot.app import dispatch_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("[schedule]\nconcurrency = 10\n", encoding="utf-8")
+    assert dispatch_settings(load(path)).concurrency == 10
+    assert dispatch_settings(Settings()).concurrency == 64
