@@ -251,8 +251,8 @@ def upgrade(database: Database, revision: str = "head",
             announce: bool = True) -> tuple[str | None, str | None]:
     """Apply the migrations up to ``revision`` (what start-up and ``microlearn db upgrade`` do);
     the schema's revision before (None: a database without microlearn's tables) and after.
-    ``announce``: log a schema changed (a dashboard or a bot started on an older database
-    upgraded it without a word; `db upgrade` says so itself)."""
+    ``announce``: log a schema made or changed (a dashboard or a bot started on an older
+    database upgraded it without a word; `db upgrade` says so itself)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
@@ -303,7 +303,11 @@ def upgrade(database: Database, revision: str = "head",
             if database.is_sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
-        if announce and before is not None and before != after:
+        if announce and before is None:
+            # Replicas started together on an empty database: only this line tells which one
+            # made the schema (the others find it up to date), or that it was made at all.
+            log.info("created microlearn's tables in %s at schema %s", database.safe_url, after)
+        elif announce and before != after:
             log.warning("upgraded the database at %s from schema %s to %s", database.safe_url,
                         before, after)
         return before, after

@@ -57,6 +57,10 @@ def test_microlearn_run_logs_no_migration_chatter(tmp_path: Path) -> None:
     assert result.returncode == 1  # the API cannot be reached; the migrations ran before
     assert "alembic" not in result.stderr and "Running upgrade" not in result.stderr, \
         result.stderr
+    # One line of ours says the schema was made (a run on an empty database had said nothing).
+    made = [line for line in result.stderr.splitlines() if "created microlearn's tables" in line]
+    assert len(made) == 1 and f"in sqlite:///{tmp_path / 'run.db'} at schema 0" in made[0], \
+        result.stderr
 
 
 def test_an_upgrade_on_start_is_said_and_a_missing_folder_or_database_is_named(
@@ -122,3 +126,47 @@ def test_a_password_is_never_shown_in_part() -> None:
         with pytest.raises(StorageError, match="is not a database URL") as bad:
             Database(url)
         assert "s3cret" not in str(bad.value) and "app:***@db" in str(bad.value)
+
+
+def test_a_schema_made_on_start_is_said_once_without_the_password(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two replicas started on an empty database: the one that made the schema says so, at
+    INFO, naming the revision; the other finds it up to date and says nothing (a review found
+    no word of it in either log). A password in the URL is never shown."""
+    import logging
+    import os
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from storage import Database, upgrade
+
+    caplog.set_level(logging.INFO, logger="storage.database")
+    url, shown = f"sqlite:///{tmp_path / 'new.db'}", f"sqlite:///{tmp_path / 'new.db'}"
+    made = None
+    server = os.environ.get("MICROLEARN_TEST_POSTGRES_URL")
+    if server:  # PostgreSQL: a database of its own, and a password (trust auth ignores it)
+        made = f"ml_created_{uuid.uuid4().hex[:8]}"
+        base = make_url(server)
+        with psycopg.connect(base.set(drivername="postgresql").render_as_string(
+                hide_password=False), autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {made}")
+        url = base.set(database=made, password="s3cret").render_as_string(hide_password=False)
+        shown = url.replace(":s3cret@", ":***@")
+    try:
+        for _ in range(2):
+            database = Database(url)
+            try:
+                before, after = upgrade(database)
+            finally:
+                database.dispose()
+        lines = [r for r in caplog.records if r.name == "storage.database"]
+        assert [(r.levelno, r.getMessage()) for r in lines] == [
+            (logging.INFO, f"created microlearn's tables in {shown} at schema {after}")]
+        assert before == after and "s3cret" not in caplog.text
+    finally:
+        if made is not None:
+            with psycopg.connect(make_url(server).set(drivername="postgresql").render_as_string(
+                    hide_password=False), autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {made} WITH (FORCE)")
