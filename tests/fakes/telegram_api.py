@@ -21,7 +21,15 @@ or on its own, for a bot running in another process (prints its base URL first, 
 every accepted message to FILE as one JSON line)::
 
     python -m tests.fakes.telegram_api --port 0 --record FILE [--limit-global 30 --limit-chat 1]
-        [--hold-after N --hold-marker FILE]
+        [--hold-after N --hold-marker FILE] [--webhook URL ...]
+
+A learner's message or any update is queued from outside with a POST to ``/fake/update``
+(beside ``/bot...``): ``{"user_id": 42, "text": "/start"}`` for a message, a whole update
+otherwise; the answer is the update queued. Queued updates go to ``getUpdates`` (polling) or,
+with ``--webhook URL`` (once per replica), to the bots in webhook mode: each update is POSTed
+as JSON to the URLs in turn, as a load balancer would, with the ``X-Telegram-Bot-Api-Secret-
+Token`` header the bot gave ``setWebhook``, once a bot has set its webhook; one not answered
+2xx goes to the next URL after a second, in order, as Telegram redelivers.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import aiohttp
 from aiohttp import web
 
 TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -233,7 +242,7 @@ class FakeTelegram:
     """The Bot API on 127.0.0.1 for one test (or one process: see the module's docstring)."""
 
     def __init__(self, token: str | None = None, host: str = "127.0.0.1", port: int = 0,
-                 record: Path | str | None = None) -> None:
+                 record: Path | str | None = None, deliver_to: Iterable[str] = ()) -> None:
         self.token = token
         """The only token accepted; None accepts any token of the right shape."""
         self.host, self.port = host, port
@@ -276,6 +285,13 @@ class FakeTelegram:
         self._hold: tuple[int, Path] | None = None
         self._slow: deque[float] = deque()
         self._holding = False
+        self.deliver_to = list(deliver_to)
+        """Webhook URLs the queued updates are POSTed to in turn (empty: none, polling)."""
+        self.webhook_posts: list[tuple[str, int, int]] = []
+        """Each POST to a webhook: (URL, update id, HTTP status; 0 when none came back)."""
+        self.redeliver_after = 1.0
+        """Seconds before an update a webhook did not take goes to the next URL."""
+        self._delivering: asyncio.Task[None] | None = None
 
     # -- running ----------------------------------------------------------------------------
 
@@ -288,6 +304,7 @@ class FakeTelegram:
         """Listen on ``host`` (a free port unless one was given)."""
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._serve)
+        app.router.add_post("/fake/update", self._queue_from_outside)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -297,11 +314,18 @@ class FakeTelegram:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         if self._record_path is not None:
             self._record = self._record_path.open("a", encoding="utf-8")
+        if self.deliver_to:
+            self._delivering = asyncio.create_task(self._deliver())
 
     async def stop(self) -> None:
         """Release long polls and stop listening."""
         self._closing = True
         self._new_update.set()
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
+            self._delivering = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -529,6 +553,53 @@ class FakeTelegram:
             return self.sent if chat_id is None else self.sent_to(chat_id)
         await self.wait_for(lambda: len(chosen()) >= count, timeout)
         return list(chosen())
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    async def _deliver(self) -> None:
+        """POST the queued updates, oldest first, to :attr:`deliver_to` in turn while a webhook
+        is set (as Telegram does, with the secret the bot set); an update is dropped from the
+        queue only when a bot answered it 2xx."""
+        turn = 0
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            while not self._closing:
+                if self.webhook is None or not self._updates:
+                    await asyncio.sleep(0.02)  # getUpdates clears _new_update: not ours to share
+                    continue
+                update = self._updates[0]
+                url = self.deliver_to[turn % len(self.deliver_to)]
+                turn += 1
+                secret = self.webhook.get("secret_token")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": str(secret)} if secret else {}
+                try:
+                    async with session.post(url, json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0
+                self.webhook_posts.append((url, int(update["update_id"]), status))
+                if 200 <= status < 300:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                else:
+                    await asyncio.sleep(self.redeliver_after)
+
+    async def _queue_from_outside(self, request: web.Request) -> web.Response:
+        """``POST /fake/update``: queue ``{"user_id", "text"[, "chat_id"]}`` as a message, or a
+        whole update; answers the update queued."""
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"ok": False, "description": "the body is not JSON"},
+                                     status=400)
+        if not isinstance(body, dict):
+            return web.json_response({"ok": False, "description": "send one JSON object"},
+                                     status=400)
+        if "text" in body and "user_id" in body:
+            update = self.push_message(int(body["user_id"]), str(body["text"]),
+                                       chat_id=_int(body.get("chat_id")))
+        else:
+            update = self.push_update(body)
+        return web.json_response({"ok": True, "result": update})
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -960,7 +1031,8 @@ def _int(value: Any) -> int | None:
 
 
 async def _serve_forever(args: argparse.Namespace) -> None:
-    fake = FakeTelegram(token=args.token, host=args.host, port=args.port, record=args.record)
+    fake = FakeTelegram(token=args.token, host=args.host, port=args.port, record=args.record,
+                        deliver_to=args.webhook or ())
     if args.limit_global or args.limit_chat:
         fake.limits(args.limit_global or math.inf, args.limit_chat or math.inf)
     if args.hold_after is not None:
@@ -993,6 +1065,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="hold the send that follows this many accepted messages")
     parser.add_argument("--hold-marker", type=Path, default=None,
                         help="created while holding; delete it to let the held send fail")
+    parser.add_argument("--webhook", action="append", metavar="URL",
+                        help="POST queued updates to this bot's webhook (repeat for replicas: "
+                             "in turn), with the secret it set, once it has set its webhook")
     args = parser.parse_args(argv)
     if args.hold_after is not None and args.hold_marker is None:
         parser.error("--hold-after needs --hold-marker")
