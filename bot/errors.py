@@ -12,7 +12,7 @@ from pathlib import Path
 from storage.errors import MicrolearnError, MigrationError, StorageError
 
 __all__ = [
-    "AdapterStartError", "ConfigError", "ContentError", "DeliveryError", "LessonError",
+    "AdapterStartError", "AlreadyHandled", "ConfigError", "ContentError", "DeliveryError", "LessonError",
     "MicrolearnError", "MigrationError", "QueryError", "RateLimited", "RecipientUnreachable",
     "StorageError", "TemporaryDeliveryError",
 ]
@@ -92,3 +92,10 @@ class AdapterStartError(MicrolearnError):
         super().__init__(message)
         self.passing = passing
         self.retry_after = retry_after
+
+
+class AlreadyHandled(MicrolearnError):
+    """An inbound event the platform sent again (a lost acknowledgement, a crash, another
+    replica) was handled already: there is nothing to answer, and an adapter must not act as
+    if it had handled it (Telegram: the replica that did answers the button press, with its
+    result; an empty answer from this one could reach the learner first)."""

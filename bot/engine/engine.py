@@ -52,6 +52,7 @@ from bot.engine.reviewer import Reviewer
 from bot.engine.sentences import topics_said
 from bot.engine.store import Store, UnitOfWork
 from bot.engine.turn import EngineSettings, Turn
+from bot.errors import AlreadyHandled
 from bot.messages import (
     Help,
     Inbound,
@@ -241,7 +242,8 @@ class Engine:
     # -- inbound -----------------------------------------------------------------------------
 
     def handle(self, inbound: Inbound, now: datetime) -> list[Outbound]:
-        """Answer one thing a learner did (enrolling them first if they are new)."""
+        """Answer one thing a learner did (enrolling them first if they are new).
+        :class:`~bot.errors.AlreadyHandled` when its ``event_id`` was handled before."""
         with self.store.unit() as unit:
             if inbound.event_id is not None and not unit.events.first(
                     inbound.platform.value, inbound.event_id, now):
@@ -250,7 +252,8 @@ class Engine:
                 # "lesson" would send a second lesson.
                 log.info("%s event %s was handled already", inbound.platform.value,
                          inbound.event_id, extra={"platform": inbound.platform.value})
-                return []
+                raise AlreadyHandled(f"{inbound.platform.value} event {inbound.event_id} was "
+                                     "handled already")
             known = unit.learners.find(inbound.platform.value, inbound.user_id)
             if known is None and inbound.poll_id is not None:
                 return []  # a vote in a learner's poll (in a group) enrols no one

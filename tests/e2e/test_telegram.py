@@ -733,7 +733,9 @@ async def test_a_shutdown_waits_for_replies_only_so_long(
     caplog.clear()
     await asyncio.wait_for(bot.adapter.quiesce(timeout=5), timeout=1)
     assert "waiting for" not in caplog.text
-    assert await bot.adapter._accept(bot.fake.message_update(ADA, "me")) is False
+    from bot.adapters.telegram.webhook import Outcome
+    assert await bot.adapter._accept(bot.fake.message_update(ADA, "me"), False) \
+        is Outcome.STOPPING
 
 
 async def test_a_token_refused_for_a_moment_costs_no_lesson(start_bot: Start) -> None:
@@ -1610,3 +1612,173 @@ async def test_a_question_asks_how_sure_in_the_same_tap(start_bot: Start,
     with bot.database.session() as session:
         assert session.execute(text("SELECT confidence, correct FROM answer")).all() == [
             ("g", True)]
+
+
+# -- webhook acknowledgements: a 200 only once the update is handled ---------------------------
+
+HOOK_SECRET = "s3cret-For_tests"
+
+
+@dataclass
+class Replica:
+    """A Telegram adapter in webhook mode, its route served on a port of its own."""
+
+    adapter: TelegramAdapter
+    url: str
+    runner: aiohttp.web.AppRunner
+
+    async def post(self, update: dict[str, Any]) -> int:
+        """Telegram's POST of one update; the HTTP status it gets back."""
+        async with aiohttp.ClientSession() as client, client.post(
+                self.url, json=update, headers={SECRET_HEADER: HOOK_SECRET}) as response:
+            return response.status
+
+    async def stop(self) -> None:
+        await self.adapter.stop()
+        await self.runner.cleanup()
+
+
+StartReplica = Callable[[BotHost], Awaitable[Replica]]
+
+
+@pytest.fixture
+async def start_replica(fake: FakeTelegram) -> AsyncIterator[StartReplica]:
+    """Starts a webhook-mode adapter on a host of the test's choosing (several may share one
+    database, as replicas do)."""
+    running: list[Replica] = []
+
+    async def start(host: BotHost) -> Replica:
+        settings = Settings.model_validate({
+            "lessons": {"dir": str(GOOD)},
+            "telegram": {"enabled": True, "mode": "webhook", "api_base_url": fake.base_url,
+                         "webhook_url": "https://bot.example.com/hooks/tg",
+                         "webhook_path": "/hooks/tg"}})
+        adapter = TelegramAdapter(settings.telegram, TOKEN, GOOD, webhook_secret=HOOK_SECRET,
+                                  pacer=Pacer(*FAST))
+        await adapter.start(host)
+        app = aiohttp.web.Application()
+        for route in adapter.routes():
+            app.router.add_route(route.method, route.path, route.handler)
+        runner = aiohttp.web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+        replica = Replica(adapter, f"http://127.0.0.1:{port}/hooks/tg", runner)
+        running.append(replica)
+        return replica
+
+    yield start
+    for replica in running:
+        await replica.stop()
+
+
+def _host(database: Database, kind: type[BotHost] = BotHost) -> BotHost:
+    catalog = Catalog(GOOD)
+    catalog.load()
+    return kind(Engine(database, catalog), ManualClock(MONDAY))
+
+
+def _recorded(database: Database, update: dict[str, Any]) -> bool:
+    """Whether the engine recorded the update as handled (committed)."""
+    with database.session() as session:
+        return session.execute(text(
+            "select count(*) from inbound_event where event_id like :id"),
+            {"id": f"%:{update['update_id']}"}).scalar_one() == 1
+
+
+class _GatedHost(BotHost):
+    """Holds every event before the engine until ``gate`` is set."""
+
+    def __init__(self, engine: Engine, clock: ManualClock) -> None:
+        super().__init__(engine, clock)
+        self.entered = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
+        self.entered.set()
+        await self.gate.wait()
+        return await super().handle(inbound)
+
+
+async def test_a_webhook_update_is_acknowledged_once_handled_not_once_queued(
+        start_replica: StartReplica, fake: FakeTelegram, database: Database,
+        tmp_path: Path) -> None:
+    """A 200 tells Telegram to forget the update: given when it was only queued, a kill -9
+    lost updates Telegram never sent again (an acceptance test lost 8 of 30 `time` changes).
+    The replies are not waited for: the engine's commit is what counts."""
+    host = _host(database, _GatedHost)
+    assert isinstance(host, _GatedHost)
+    replica = await start_replica(host)
+    marker = tmp_path / "held"
+    fake.hold_after(0, marker)  # the welcome is taken and never answered until told
+    update = fake.message_update(ADA, "/start")
+    post = asyncio.ensure_future(replica.post(update))
+    await host.entered.wait()
+    done, _ = await asyncio.wait({post}, timeout=0.5)
+    assert not done, "answered while the engine had not handled the update"
+    assert not _recorded(database, update)
+    host.gate.set()
+    assert await post == 200
+    assert _recorded(database, update)
+    assert not fake.sent_to(ADA) and marker.exists()  # its reply is still on its way
+    marker.unlink()  # the held send is refused (500); the reply is sent again
+    [welcome] = await fake.wait_sent(1, ADA)
+    assert "Welcome to microlearn" in welcome.text
+
+
+class _FlakyHost(BotHost):
+    """'boom' always fails; 'lesson' fails the first time only."""
+
+    failed = False
+
+    async def handle(self, inbound: Inbound) -> Sequence[Outbound]:
+        if inbound.text == "boom" or (inbound.text == "lesson" and not self.failed):
+            self.failed = self.failed or inbound.text == "lesson"
+            raise RuntimeError("the engine broke")
+        return await super().handle(inbound)
+
+
+async def test_a_webhook_update_that_fails_is_sent_again_and_a_poison_one_ends(
+        start_replica: StartReplica, fake: FakeTelegram, database: Database,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Handling that fails commits nothing: a 500 makes Telegram send the update again (a
+    passing failure goes unnoticed), and an update that always fails is acknowledged at its
+    last try, with a sorry, so that it does not come back for ever."""
+    from bot.adapters.telegram.webhook import TRIES
+    replica = await start_replica(_host(database, _FlakyHost))
+    assert await replica.post(fake.message_update(ADA, "/start")) == 200
+    await fake.wait_sent(1, ADA)
+    lesson = fake.message_update(ADA, "lesson")
+    assert await replica.post(lesson) == 500
+    assert not _recorded(database, lesson)
+    assert "Telegram sends it again" in caplog.text
+    assert await replica.post(lesson) == 200  # Telegram's second try: handled now
+    [_, sent] = await fake.wait_sent(2, ADA)
+    assert "Sorry" not in sent.text  # the lesson, and no sorry for the failed try
+    boom = fake.message_update(ADA, "boom")
+    statuses = [await replica.post(boom) for _ in range(TRIES + 1)]
+    assert statuses == [500] * (TRIES - 1) + [200, 200]
+    [sorry] = (await fake.wait_sent(3, ADA))[2:]
+    assert sorry.text.startswith("Sorry, something went wrong on my side")
+    await replica.stop()  # every reply written
+    assert len(fake.sent_to(ADA)) == 3  # one sorry, at the last try
+
+
+async def test_a_press_sent_again_to_another_replica_leaves_the_pop_up_to_the_first(
+        start_replica: StartReplica, fake: FakeTelegram, database: Database) -> None:
+    """The same press reaching two replicas is handled by one; the other, finding it handled
+    already, had answered it with an empty pop-up, which blanked "+5 points" when it reached
+    Telegram first (6 of 15 presses in an acceptance test)."""
+    first = await start_replica(_host(database))
+    second = await start_replica(_host(database))
+    assert await first.post(fake.message_update(ADA, "/start")) == 200
+    assert await first.post(fake.message_update(ADA, "lesson")) == 200
+    [_, lesson] = await fake.wait_sent(2, ADA)
+    press = fake.callback_update(ADA, lesson, index=0)  # Got it
+    assert await first.post(press) == 200
+    assert await second.post(press) == 200
+    await first.stop()  # every answer and edit made
+    await second.stop()
+    answers = fake.calls_of("answerCallbackQuery")
+    assert len(answers) == 1, answers
+    assert "counts as read" in answers[0].params.get("text", "")

@@ -33,7 +33,13 @@ from bot.adapters.inflight import InFlight
 from bot.adapters.recent import RecentIds
 from bot.adapters.slack.blocks import ANSWER_ACTION, COMMAND_ACTION, LESSON_ACTION
 from bot.adapters.slack.mrkdwn import to_plain
-from bot.errors import DatabaseAway, DeliveryError, RecipientUnreachable, TemporaryDeliveryError
+from bot.errors import (
+    AlreadyHandled,
+    DatabaseAway,
+    DeliveryError,
+    RecipientUnreachable,
+    TemporaryDeliveryError,
+)
 from bot.messages import (
     CheckDone,
     Feedback,
@@ -215,7 +221,10 @@ class Listeners:
         host = self.adapter.host
         if host is None:
             raise RuntimeError("the Slack adapter got an event before start()")
-        return await host.handle(inbound)
+        try:
+            return await host.handle(inbound)
+        except AlreadyHandled:
+            return []  # Slack sent the event again: answered by whoever handled it
 
     async def converse(self, user: str, channel: str, text: str,
                        event_id: str | None = None) -> None:

@@ -80,9 +80,9 @@ from bot.adapters.telegram.render import (
     multi_labels,
     parse_multi,
 )
-from bot.adapters.telegram.webhook import webhook_route
+from bot.adapters.telegram.webhook import Outcome, webhook_route
 from bot.config import TelegramSettings
-from bot.errors import DatabaseAway, RateLimited, RecipientUnreachable, TemporaryDeliveryError
+from bot.errors import AlreadyHandled, DatabaseAway, RateLimited, RecipientUnreachable, TemporaryDeliveryError
 from bot.messages import (
     AllRead,
     BadgesEarned,
@@ -226,6 +226,11 @@ class TelegramAdapter:
         self._webhook_ok = True
         self._work = InFlight("telegram: updates", "telegram")
         """Updates being handled (their replies are waited for at shutdown, up to a limit)."""
+        self._waiting: dict[int, tuple[asyncio.Future[Outcome], bool]] = {}
+        """Webhook updates whose request waits to be answered, by update id: the outcome to
+        answer with, once known, and whether this is the update's last try."""
+        self._processing: set[asyncio.Task[None]] = set()
+        """Their tasks (held here: the loop keeps only a weak reference)."""
         self._photos: dict[str, str] = {}
         self._shown: ShownQuestions[tuple[str, int, bool, str | None]] = ShownQuestions()
         """Each question's messages, for a typed answer: (chat, message id, a quiz poll?, its
@@ -396,11 +401,33 @@ class TelegramAdapter:
             return []
         return [webhook_route(self.settings.webhook_path, self._webhook_secret, self._accept)]
 
-    async def _accept(self, data: dict[str, Any]) -> bool:
+    async def _accept(self, data: dict[str, Any], last: bool) -> Outcome:
+        """A webhook update, handled now (not queued): its outcome once its effects are
+        committed, while its replies go on being sent. A 200 given when it was only queued had
+        lost it at a kill -9 (Telegram forgets what it got a 200 for)."""
         if not self.application.running or self._stopping:
-            return False  # 503: Telegram sends it again, to a replica that is not stopping
-        await self.application.update_queue.put(Update.de_json(data, self.application.bot))
-        return True
+            return Outcome.STOPPING  # 503: sent again, to a replica that is not stopping
+        update = Update.de_json(data, self.application.bot)
+        outcome: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting[update.update_id] = (outcome, last)
+        # Through the Application, as a polled update goes; in a task of its own, which runs
+        # on (replies, a button's pop-up) after the outcome is known.
+        task = asyncio.get_running_loop().create_task(self.application.process_update(update))
+        self._processing.add(task)
+        task.add_done_callback(self._processing.discard)
+        return await outcome
+
+    def _settle(self, update: Update, outcome: Outcome) -> None:
+        """Tell the webhook request waiting for ``update`` (if any) what became of it."""
+        waiting = self._waiting.pop(update.update_id, None)
+        if waiting is not None and not waiting[0].done():
+            waiting[0].set_result(outcome)
+
+    def _last_try(self, update: Update) -> bool:
+        """Whether a failure now is final: a polled update (its offset is confirmed already),
+        a webhook update already answered, or at its last try (see webhook.TRIES)."""
+        waiting = self._waiting.get(update.update_id)
+        return waiting is None or waiting[1]
 
     async def stop(self) -> None:
         """Stop polling, finish the updates being handled, close connections."""
@@ -713,7 +740,13 @@ class TelegramAdapter:
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         with self._work.tracked():
-            await self._on_update_in(update)
+            try:
+                await self._on_update_in(update)
+            except BaseException:
+                self._settle(update, Outcome.FAILED)  # not acknowledged: Telegram retries
+                raise
+            finally:
+                self._settle(update, Outcome.HANDLED)  # ignored or done, unless said before
 
     async def _on_update_in(self, update: Update) -> None:
         try:
@@ -762,7 +795,14 @@ class TelegramAdapter:
                 # Submit: answered below, with the result in its pop-up (a press can be
                 # answered only once)
                 inbound = replace(inbound, answer=None, text=text)
-            replies = await self._host.handle(inbound)
+            try:
+                replies = await self._host.handle(inbound)
+            except AlreadyHandled:
+                # The replica that handled it answers the press, with its result: an empty
+                # answer from here could reach the learner first and blank their pop-up.
+                answered = True
+                return
+            self._settle(update, Outcome.HANDLED)  # committed: Telegram may forget it now
             if query is not None:
                 pressed = query.message if isinstance(query.message, Message) else None
                 given = list(replies)
@@ -771,13 +811,26 @@ class TelegramAdapter:
                     given, (chat, pressed.message_id) if pressed is not None else None)
             await self._reply(chat, replies, inbound.user_id)
         except DatabaseAway as exc:
-            log.warning("telegram: %s", exc, extra={"platform": "telegram", "chat": chat,
-                                                   "update": update.update_id})
+            context = {"platform": "telegram", "chat": chat, "update": update.update_id}
+            if not self._last_try(update):
+                log.warning("telegram: %s; not acknowledged, so Telegram sends it again",
+                            exc, extra=context)
+                answered = True  # by the try that works (a press is answered only once)
+                self._settle(update, Outcome.FAILED)
+                return
+            log.warning("telegram: %s", exc, extra=context)
             await self._reply_part(chat, Text(self.renderer.phrase("sorry")))
         except Exception:  # the inbound dispatch: one of the two catch-all places (STYLE)
-            log.exception("telegram: handling an update failed",
-                          extra={"platform": "telegram", "chat": chat,
-                                 "update": update.update_id})
+            context = {"platform": "telegram", "chat": chat, "update": update.update_id}
+            if not self._last_try(update):
+                # Nothing of it was committed: Telegram sends it again (a passing failure
+                # then goes unnoticed by the learner); the last try says sorry.
+                log.exception("telegram: handling an update failed; not acknowledged, so "
+                              "Telegram sends it again", extra=context)
+                answered = True
+                self._settle(update, Outcome.FAILED)
+                return
+            log.exception("telegram: handling an update failed", extra=context)
             await self._reply_part(chat, Text(self.renderer.phrase("sorry")))
         finally:
             if query is not None and not answered:
