@@ -415,6 +415,10 @@ class TelegramAdapter:
         task = asyncio.get_running_loop().create_task(self.application.process_update(update))
         self._processing.add(task)
         task.add_done_callback(self._processing.discard)
+        # Settled by the handler as soon as its effects are committed; should the Application
+        # end the update without reaching it, the request must not wait for ever.
+        task.add_done_callback(lambda done: self._settle(update, Outcome.HANDLED if (
+            not done.cancelled() and done.exception() is None) else Outcome.FAILED))
         return await outcome
 
     def _settle(self, update: Update, outcome: Outcome) -> None:
