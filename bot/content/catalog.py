@@ -201,19 +201,25 @@ class Catalog:
         removed only at a refresh that no longer holds them.
         """
         forced = {folder.rel_path(self.root, Path(p)) for p in paths}
+        rechecked: set[str] = set()
         if recheck_assets:
             with self._lock:
-                forced.update(rel for rel, state in self._files.items()
-                              if any(p.is_error for p in state.problems)
-                              or (state.good is not None and state.good.images))
-                forced.update(self._links_moved())
+                rechecked.update(rel for rel, state in self._files.items()
+                                 if any(p.is_error for p in state.problems)
+                                 or (state.good is not None and state.good.images))
+                rechecked.update(self._links_moved())
+            rechecked -= forced
+            forced |= rechecked
         held = {folder.rel_path(self.root, Path(p)) for p in hold}
-        change = self._refresh(forced - held, rebuild=False, held=held)
+        change = self._refresh(forced - held, rebuild=False, held=held, rechecked=rechecked)
         self._notify(change)
         return change
 
-    def _refresh(self, forced: set[str], rebuild: bool,
-                 held: Collection[str] = ()) -> CatalogChange:
+    def _refresh(self, forced: set[str], rebuild: bool, held: Collection[str] = (),
+                 rechecked: Collection[str] = ()) -> CatalogChange:
+        """``rechecked``: files of ``forced`` read again only in case something beside them
+        changed (an image, a linked file); whatever they say that they said before is not news
+        (see ``_apply``)."""
         # Listing and parsing happen outside the lock, so lookups go on during a big reload;
         # only applying the outcome holds it. Refreshes themselves run one at a time.
         with self._refresh_lock:
@@ -239,7 +245,9 @@ class Catalog:
                     if self._cache is not None:
                         self._owners = self._cache.holders(self.root)
                         self._owners_kept = dict(self._owners)
-                change = self._apply(listed, todo, results, scan_problems, rebuild, held)
+                change = self._apply(listed, todo, results, scan_problems, rebuild, held,
+                                     {rel for rel in rechecked if known.get(rel) is not None
+                                      and known[rel] == listed[rel].signature})
                 if rebuild:
                     change = self._moves_at_start(change, before, listed)
                 elif self._cache is not None:
@@ -292,8 +300,13 @@ class Catalog:
         scan_problems: list[Problem],
         rebuild: bool,
         held: Collection[str] = (),
+        rechecked: Collection[str] = (),
     ) -> CatalogChange:
         touched: set[str] = set()
+        # A file read again only in case an image or a linked file came (any save beside a
+        # lesson: an editor's or `sed -i`'s temporary file) that says what it said before is
+        # not news: its problems were said when they arose (each broken file's, once).
+        quiet: set[str] = set()
         crossed = {problem.path for problem in self._cross_problems if problem.is_error}
         removed_broken: list[str] = []
         for rel in list(self._files):
@@ -312,6 +325,8 @@ class Catalog:
             if state is None:
                 state = self._files[rel] = _FileState(found.signature)
             broken = any(problem.is_error for problem in state.problems)
+            if rel in rechecked and loaded.problems == state.problems:
+                quiet.add(rel)
             state.signature = found.signature
             state.problems = loaded.problems
             if broken and loaded.lesson is not None:
@@ -324,7 +339,7 @@ class Catalog:
                 state.good = loaded.lesson
                 if loaded.analysis is not None:  # keyed by path: ids can clash
                     analyses[rel] = loaded.analysis
-            elif state.good is not None:
+            elif state.good is not None and rel not in quiet:
                 log.warning("%s is broken; still serving its last good version", rel,
                             extra={"lesson": state.good.id, CHANGE_SAID: True})
             else:
@@ -332,7 +347,7 @@ class Catalog:
         self._served_as_before(never_good, analyses)
         new_scan = [p for p in scan_problems if rebuild or p not in self._scan_problems]
         self._scan_problems = scan_problems
-        change = self._reconcile(touched, rebuild, analyses, new_scan, fixed)
+        change = self._reconcile(touched, rebuild, analyses, new_scan, fixed, quiet)
         return replace(change, removed_broken=tuple(sorted(removed_broken)))
 
     def _moves_at_start(self, change: CatalogChange, before: set[str],
@@ -402,7 +417,7 @@ class Catalog:
 
     def _reconcile(
         self, touched: set[str], rebuild: bool, analyses: dict[str, Analysis],
-        new_scan: list[Problem], fixed: list[str],
+        new_scan: list[Problem], fixed: list[str], quiet: Collection[str] = (),
     ) -> CatalogChange:
         served, cross = self._select()
         old = self._served
@@ -439,7 +454,7 @@ class Catalog:
         self._served = served
         self._by_path = {lesson.path: lesson for lesson in served.values()}
         self._cross_problems = cross
-        problems = [p for rel in sorted(touched) if rel in self._files
+        problems = [p for rel in sorted(touched) if rel in self._files and rel not in quiet
                     for p in self._files[rel].problems]
         problems.extend(newly_reported)
         problems.extend(new_scan)

@@ -1226,3 +1226,31 @@ def test_a_file_held_while_it_is_away_for_a_moment_stays_in_service(tmp_path: Pa
     assert catalog.refresh([tmp_path / "a.md"]) == CatalogChange(changed=("a",))
     (tmp_path / "a.md").unlink()
     assert catalog.refresh().removed == ("a",)  # once no longer held: gone
+
+
+def test_a_save_beside_broken_files_says_only_the_saved_files_news(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`sed -i` leaves a temporary file in the folder, so the watcher asks for a recheck of
+    every file with errors (an image may have come): each broken file's errors were said again
+    at every such save, though they are said once, when they arise."""
+    write(tmp_path / "a.md", lesson_text("Alpha"))
+    write(tmp_path / "empty.md", "")
+    write(tmp_path / "kept.md", lesson_text("Kept", order=2))
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    write(tmp_path / "kept.md", "---\ntitle: Kept\norder: first\n---\nText.\n")
+    assert {p.path for p in catalog.refresh([tmp_path / "kept.md"]).problems} == {"kept.md"}
+    caplog.set_level(logging.WARNING)
+    caplog.clear()
+    write(tmp_path / "a.md", lesson_text("Alpha renamed"))
+    change = catalog.refresh([tmp_path / "a.md", tmp_path / "sedAb12Cd"], recheck_assets=True)
+    assert change.changed == ("a",) and change.problems == ()
+    assert caplog.records == []  # nor "kept.md is broken; still serving ..." again
+    # A broken file's own news is still said: changed at the same time, or mended.
+    write(tmp_path / "empty.md", "---\ntitle: [x\n---\n")
+    change = catalog.refresh([tmp_path / "a.md", tmp_path / "empty.md"], recheck_assets=True)
+    assert {p.path for p in change.problems} == {"empty.md"}
+    write(tmp_path / "kept.md", lesson_text("Kept", order=2))
+    change = catalog.refresh([tmp_path / "kept.md"], recheck_assets=True)
+    assert change.fixed == ("kept.md",) and change.problems == ()
+    assert {p.path for p in catalog.problems()} == {"empty.md"}
