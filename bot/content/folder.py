@@ -98,7 +98,16 @@ def _walk(
         try:
             st = path.stat()  # follows links
         except OSError as exc:
-            if entry.is_symlink():
+            if entry.is_symlink() and entry.name.lower().endswith(LESSON_SUFFIXES):
+                # A lesson whose link leads nowhere (its target deleted, or a loop) is a file
+                # that turned bad, not one deleted: the link is still there, and a running bot
+                # keeps the lesson's last good version. Reading it says why (read_bytes).
+                try:
+                    link = entry.stat(follow_symlinks=False)
+                except OSError:  # the link itself gone meanwhile
+                    continue
+                files.append(LessonFile(rel, path, (link.st_ino, -1, link.st_mtime_ns)))
+            elif entry.is_symlink():
                 problems.append(_link_problem(rel, path, exc))
             continue
         if stat.S_ISDIR(st.st_mode):
@@ -174,6 +183,8 @@ def read_bytes(path: Path, rel: str, max_bytes: int = MAX_LESSON_BYTES) -> tuple
         with path.open("rb") as handle:
             return handle.read(max_bytes + 1), []
     except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ELOOP) and path.is_symlink():
+            return None, [_link_problem(rel, path, exc)]
         return None, [Problem(rel, 1, Severity.ERROR,
                               f"cannot read this file ({exc.strerror}); check its permissions")]
 

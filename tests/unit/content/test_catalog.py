@@ -1254,3 +1254,35 @@ def test_a_save_beside_broken_files_says_only_the_saved_files_news(
     change = catalog.refresh([tmp_path / "kept.md"], recheck_assets=True)
     assert change.fixed == ("kept.md",) and change.problems == ()
     assert {p.path for p in catalog.problems()} == {"empty.md"}
+
+
+def test_a_linked_lesson_whose_target_is_deleted_keeps_its_last_good_version(
+        tmp_path: Path) -> None:
+    """The link is still there: a lesson whose target went is a file that turned bad, not one
+    deleted (it had been dropped as removed, and not served at the next start either)."""
+    from bot.content.lesson_cache import LessonCache
+
+    folder, outside = tmp_path / "lessons", tmp_path / "outside"
+    cache = tmp_path / "cache.sqlite3"
+    write(outside / "ext.md", lesson_text("External lesson"))
+    folder.mkdir()
+    (folder / "ext.md").symlink_to(outside / "ext.md")
+    catalog = Catalog(folder, cache=LessonCache(cache))
+    catalog.load()
+    (outside / "ext.md").unlink()
+    change = catalog.refresh()
+    assert change.removed == () and catalog.get("ext") is not None
+    [error] = change.problems
+    assert error.path == "ext.md" and error.is_error and "broken link" in error.message
+    assert catalog.kept_while_broken() == ["ext.md"] and catalog.not_served() == []
+    # So too after a restart, as for any file broken while the bot was stopped.
+    again = Catalog(folder, cache=LessonCache(cache))
+    again.load()
+    assert again.get("ext") is not None and again.kept_while_broken() == ["ext.md"]
+    # The target back: served as it is now.
+    write(outside / "ext.md", lesson_text("External lesson, new"))
+    change = again.refresh()
+    assert change.changed == ("ext",) and change.fixed == ("ext.md",)
+    # The link itself deleted: removed.
+    (folder / "ext.md").unlink()
+    assert again.refresh().removed == ("ext",)

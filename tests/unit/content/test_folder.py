@@ -59,9 +59,18 @@ def test_file_link_loop_and_broken_link_are_reported(tmp_path: Path) -> None:
     os.symlink("a.md", tmp_path / "b.md")
     os.symlink("missing.md", tmp_path / "c.md")
     write(tmp_path / "d.md")
+    os.symlink("missing.png", tmp_path / "e.png")
     files, problems = scan(tmp_path)
-    assert [f.rel for f in files] == ["d.md"]
-    assert [(p.path, p.line) for p in problems] == [("a.md", 1), ("b.md", 1), ("c.md", 1)]
+    # Lesson files whose link leads nowhere are listed (a lesson that turned bad, not one
+    # deleted: a running bot keeps its last good version); reading them says why.
+    assert [f.rel for f in files] == ["a.md", "b.md", "c.md", "d.md"]
+    assert [(p.path, p.line) for p in problems] == [("e.png", 1)]
+    assert "broken link" in problems[0].message
+    catalog = Catalog(tmp_path)
+    catalog.load()
+    problems = catalog.problems()
+    assert [(p.path, p.line, p.is_error) for p in problems] == [
+        ("a.md", 1, True), ("b.md", 1, True), ("c.md", 1, True), ("e.png", 1, True)]
     assert "link loop" in problems[0].message
     assert "broken link" in problems[2].message and "missing.md" in problems[2].message
 
