@@ -28,7 +28,7 @@ from bot.content.links import is_lesson_path, link_path
 from bot.content.loader import Loaded, load_files
 from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
-from bot.content.parser import dead_link, images_found, link_warning, links_hold
+from bot.content.parser import SPACED_ID, dead_link, images_found, link_warning, links_hold
 from bot.content.question import clean_question, readings
 from bot.content.renames import Renames
 from bot.content.rewordings import Kept, Rewordings, asked
@@ -130,6 +130,9 @@ class Catalog:
         self._files: dict[str, _FileState] = {}
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
+        self._copies: set[str] = set()
+        """The files that copy another lesson (the same title and text), by path: only the
+        advice to delete them is said, not the parser's advice for keeping a file there."""
         self._renames = Renames()
         self._moves_kept: dict[str, tuple[str, str]] | None = None
         """The move warnings as the lesson cache has them (None: not read yet): written only
@@ -455,7 +458,7 @@ class Catalog:
         self._by_path = {lesson.path: lesson for lesson in served.values()}
         self._cross_problems = cross
         problems = [p for rel in sorted(touched) if rel in self._files and rel not in quiet
-                    for p in self._files[rel].problems]
+                    for p in self._own_problems(rel)]
         problems.extend(newly_reported)
         problems.extend(new_scan)
         # Fixed means served as it is now: not a file whose errors moved across files (its
@@ -472,6 +475,15 @@ class Catalog:
             log.info("%s is fixed; serving its new version", path,
                      extra={"lesson": serving[path], CHANGE_SAID: True})
         return CatalogChange(added, changed, removed, tuple(sorted(set(problems))), now_fixed)
+
+    def _own_problems(self, rel: str) -> list[Problem]:
+        """The problems of one file's own (the parser's), as reported: for an exact copy of
+        another lesson, not the advice to rename the file and keep its id (the copy is to be
+        deleted). Hold the lock."""
+        problems = self._files[rel].problems
+        if rel not in self._copies:
+            return problems
+        return [p for p in problems if not p.message.startswith(SPACED_ID)]
 
     def _select(self) -> tuple[dict[str, Lesson], list[Problem]]:
         """Choose the lessons to serve and find the problems that span files."""
@@ -515,24 +527,37 @@ class Catalog:
         contested = {lesson.id: served[lesson.id].path for lesson in refused
                      if lesson.id in served}
         cross.extend(self._own(contested, served, {lesson.id for _, lesson in found}))
+        changed = {lesson.path: at for at, lesson in found}
+        copies = _copies(served, self._since, changed)
+        self._copies = set(copies)
         places: dict[tuple[str, int], Lesson] = {}
         for lesson in sorted(served.values(), key=lambda item: item.path):
             if lesson.track is None or lesson.order is None:
                 continue
             first = places.setdefault((lesson.track, lesson.order), lesson)
-            if first is not lesson:
-                # Said on both files: the one just added may sort first, and its trainer
-                # looks at it.
-                cross.append(Problem(lesson.path, lesson.lines.get("order", 1), Severity.ERROR,
-                                     f"order {lesson.order} in track '{lesson.track}' is already "
-                                     f"taken by '{first.path}'; give each lesson of a track its "
-                                     "own order"))
-                cross.append(Problem(first.path, first.lines.get("order", 1), Severity.ERROR,
-                                     f"order {first.order} in track '{first.track}' is also "
-                                     f"given to '{lesson.path}'; give each lesson of a track its "
-                                     "own order"))
-        changed = {lesson.path: at for at, lesson in found}
-        cross.extend(_check_problems(served, self._since, changed))
+            if first is lesson:
+                continue
+            if lesson.content == first.content:
+                # An exact copy: the clash is the copy's (deleting it ends it), not the
+                # original's, the file learners' progress is on.
+                for copy, other in ((lesson, first), (first, lesson)):
+                    if copy.path in copies:
+                        cross.append(Problem(
+                            copy.path, copy.lines.get("order", 1), Severity.ERROR,
+                            f"order {copy.order} in track '{copy.track}' is already taken by "
+                            f"'{other.path}', of which this file is a copy; delete the copy"))
+                continue
+            # Said on both files: the one just added may sort first, and its trainer
+            # looks at it.
+            cross.append(Problem(lesson.path, lesson.lines.get("order", 1), Severity.ERROR,
+                                 f"order {lesson.order} in track '{lesson.track}' is already "
+                                 f"taken by '{first.path}'; give each lesson of a track its "
+                                 "own order"))
+            cross.append(Problem(first.path, first.lines.get("order", 1), Severity.ERROR,
+                                 f"order {first.order} in track '{first.track}' is also "
+                                 f"given to '{lesson.path}'; give each lesson of a track its "
+                                 "own order"))
+        cross.extend(_check_problems(served, copies))
         cross.extend(_link_problems(self._files, served))
         return served, sorted(cross)
 
@@ -597,7 +622,7 @@ class Catalog:
     def problems(self) -> list[Problem]:
         """Every problem currently found in the folder, sorted by path and line."""
         with self._lock:
-            found = [p for state in self._files.values() for p in state.problems]
+            found = [p for rel in self._files for p in self._own_problems(rel)]
             found.extend(self._scan_problems)
             found.extend(self._cross_problems)
             found.extend(self._renames.problems())
@@ -856,32 +881,39 @@ def _tracks(lessons: Iterable[Lesson]) -> dict[str, tuple[Lesson, ...]]:
     return {name: tuple(items) for name, items in sorted(tracks.items())}
 
 
-def _check_problems(served: dict[str, Lesson], since: Mapping[str, int],
-                    changed: Mapping[str, int]) -> list[Problem]:
-    """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
-    lesson that copies another (the same title and text) is worth a warning, on the copy:
-    the file served later (``since``: when each path was first served), else one named as a
-    copy, else the one changed last (``changed``: modification times; a ``cp`` makes a newer
-    file), else the later path."""
-    tracks = _tracks(served.values())
-    problems = []
-    first: dict[tuple[str, str], Lesson] = {}
-    titled: dict[str, Lesson] = {}
+def _copies(served: Mapping[str, Lesson], since: Mapping[str, int],
+            changed: Mapping[str, int]) -> dict[str, str]:
+    """The lessons that copy another (the same title and text), by path, each with its
+    original's path. The copy is the file served later (``since``: when each path was first
+    served), else one named as a copy, else the one changed last (``changed``: modification
+    times; a ``cp`` makes a newer file), else the later path."""
     # Obeyed, a warning on the original deleted the file learners' progress is on: the one a
     # running bot served first is the original, else one not named as a copy ("x (1).md",
     # "x - Copy.md", "Copy of x.md"), else the older file (after 'cp x.md y.md', y.md is
     # newer, whichever name sorts first).
-    copies: set[str] = set()
+    first: dict[tuple[str, str], Lesson] = {}
+    copies: dict[str, str] = {}
     for lesson in sorted(served.values(), key=lambda item: (
             since.get(item.path, 0), _named_as_copy(item.path), changed.get(item.path, 0),
             item.path)):
         original = first.setdefault(lesson.content, lesson)
         if original is not lesson:
-            copies.add(lesson.path)
-            problems.append(Problem(lesson.path, 1, Severity.WARNING,
-                                    f"same title and text as '{original.path}': learners get "
-                                    "the lesson twice and lookup shows one of them; delete the "
-                                    "copy or make it a different lesson"))
+            copies[lesson.path] = original.path
+    return copies
+
+
+def _check_problems(served: dict[str, Lesson], copies: Mapping[str, str]) -> list[Problem]:
+    """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
+    lesson that copies another (``copies``: see :func:`_copies`) is worth a warning, on the
+    copy."""
+    tracks = _tracks(served.values())
+    problems = []
+    titled: dict[str, Lesson] = {}
+    for path, original in sorted(copies.items()):
+        problems.append(Problem(path, 1, Severity.WARNING,
+                                f"same title and text as '{original}': learners get "
+                                "the lesson twice and lookup shows one of them; delete the "
+                                "copy or make it a different lesson"))
     # Copies are warned as copies, not once more as lessons with the same title.
     for lesson in sorted(served.values(), key=lambda item: (_named_as_copy(item.path),
                                                             item.path)):

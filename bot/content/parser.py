@@ -45,6 +45,9 @@ MAX_CHOICE_CHARS = 100
 MAX_EXPLANATION_CHARS = 200
 MAX_CHOICES = 10
 MAX_PROBLEMS = 50
+SPACED_ID = "the file's path has a space"
+"""How the warning on a path with a space starts (its advice, to rename the file and keep its
+id, is not for an exact copy, which is to be deleted: the catalog leaves it out there)."""
 """Per file: a machine-made file can hold thousands of the same mistake."""
 
 _QUIZ_WORDS = ("quiz", "check yourself", "test yourself", "check your understanding",
@@ -357,7 +360,7 @@ def _spaced_id(rel: str, toml: bool, has_topic: bool) -> list[Problem]:
         keep.append(setting_line("topic", topic, toml))
     kept = " and ".join(f"'{line}'" for line in keep)
     return [Problem(rel, 1, Severity.WARNING,
-                    f"the file's path has a space, so its lesson id does too ('{lesson_id}'): "
+                    f"{SPACED_ID}, so its lesson id does too ('{lesson_id}'): "
                     f"a link to it must be written with '%20' for each space or in '<...>' "
                     f"('{quote(parts[-1])}'), and 'lessons show' needs the id in quotes; "
                     f"rename it '{fixed}' and add {kept} to its front matter, which keeps "

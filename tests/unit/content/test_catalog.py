@@ -751,11 +751,10 @@ def test_a_copy_of_a_tracks_first_lesson_reports_the_order_clash_not_confidence(
     catalog.load()
     errors = [str(problem) for problem in catalog.problems() if problem.is_error]
     assert not any("confidence" in error or "move it there" in error for error in errors)
-    assert "hands/five-moments - Copy.md:4: error: order 1 in track 'safe' is also given to " \
-        "'hands/five-moments.md'; give each lesson of a track its own order" in errors
-    assert any(error.startswith("hands/five-moments.md:4: error: order 1 in track 'safe' is "
-                                "already taken by 'hands/five-moments - Copy.md'")
-               for error in errors)
+    # On the copy alone, the file to delete (see the next test).
+    assert errors == ["hands/five-moments - Copy.md:4: error: order 1 in track 'safe' is already "
+                      "taken by 'hands/five-moments.md', of which this file is a copy; delete "
+                      "the copy"]
 
 
 def test_copies_of_one_lesson_answer_once(tmp_path: Path) -> None:
@@ -1286,3 +1285,34 @@ def test_a_linked_lesson_whose_target_is_deleted_keeps_its_last_good_version(
     # The link itself deleted: removed.
     (folder / "ext.md").unlink()
     assert again.refresh().removed == ("ext",)
+
+
+def test_an_exact_copy_is_told_to_go_not_how_to_stay(tmp_path: Path) -> None:
+    """'use-mfa (1).md' (a file manager's copy) was told, besides 'delete the copy', to be
+    renamed and given an 'id:' (advice for keeping it), and its original was blamed for the
+    order clash the copy made."""
+    page = lesson_text("Use MFA", track="security-basics", order=3)
+    write(tmp_path / "security/use-mfa.md", page)
+    write(tmp_path / "security/other.md", lesson_text("Other", track="security-basics",
+                                                      order=1))
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    write(tmp_path / "security/use-mfa (1).md", page)
+    change = catalog.refresh()
+    for problems in (change.problems, tuple(catalog.problems())):
+        assert all(p.path == "security/use-mfa (1).md" for p in problems)
+        messages = [p.message for p in problems]
+        assert not any("rename it" in message for message in messages)
+        assert any(message.startswith("same title and text as 'security/use-mfa.md'")
+                   for message in messages)
+        [clash] = [p for p in problems if p.is_error]
+        assert clash.message == ("order 3 in track 'security-basics' is already taken by "
+                                 "'security/use-mfa.md', of which this file is a copy; "
+                                 "delete the copy")
+    # Made a lesson of its own, it is told how to name it, and the clash is on both.
+    write(tmp_path / "security/use-mfa (1).md", lesson_text("Use MFA at home",
+                                                           track="security-basics", order=3))
+    problems = catalog.refresh().problems
+    assert any(p.message.startswith("the file's path has a space") for p in problems)
+    assert {p.path for p in catalog.problems() if p.is_error} == {
+        "security/use-mfa.md", "security/use-mfa (1).md"}
