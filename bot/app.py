@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import re
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from bot.adapters.inbound_limit import PAUSE, InboundLimit, Verdict
 from bot.config import LookupSettings, Secrets, Settings
 from bot.content.catalog import Catalog, CatalogChange, unknown_tracks
 from bot.content.library import open_catalog
+from bot.content.model import Problem
 from bot.content.watcher import CatalogWatcher
 from bot.dashboard.pages import Dashboard, DashboardSettings
 from bot.dashboard.signin import SignIn
@@ -102,6 +104,35 @@ def dashboard_web(settings: Settings, database: Database, catalog: Catalog,
                         public_url=settings.dashboard_address())
 
 
+START_WARNINGS_OF_A_KIND = 5
+"""Warnings of one kind (the same words but for the names and numbers in them) logged one by
+one at a start; the rest are counted in one line."""
+
+
+def log_start_problems(problems: Iterable[Problem]) -> None:
+    """Log a start's problems: every error, and of each kind of warning the first few, then
+    how many more there are and where (200 files given the same warning, at every start, hid
+    everything else). ``lessons check`` lists them all."""
+    kinds: dict[str, list[Problem]] = {}
+    for problem in problems:
+        if problem.is_error:
+            log.error("%s", problem)
+            continue
+        kind = kinds.setdefault(re.sub(r"'[^']*'|\d+", "", problem.message), [])
+        kind.append(problem)
+        if len(kind) <= START_WARNINGS_OF_A_KIND:
+            log.warning("%s", problem)
+    for kind in kinds.values():
+        rest = kind[START_WARNINGS_OF_A_KIND:]
+        if rest:
+            log.warning("... and %d more warning%s like the one on %s, not logged one by one: "
+                        "%s%s (`microlearn lessons check` lists a folder's problems)",
+                        len(rest), "s" if len(rest) != 1 else "",
+                        kind[START_WARNINGS_OF_A_KIND - 1].path,
+                        ", ".join(problem.path for problem in rest[:3]),
+                        ", ..." if len(rest) > 3 else "")
+
+
 def open_engine(
     lessons: Path, url: str, settings: EngineSettings, lookup: LookupSettings | None = None
 ) -> tuple[Database, Engine]:
@@ -122,8 +153,7 @@ def open_engine(
         raise
     # A trainer starting the bot (or the demo) learns at once which files are not served and
     # why, as after a bad save while it runs (`lessons check` prints the same lines).
-    for problem in loaded.problems:
-        log.log(logging.ERROR if problem.is_error else logging.WARNING, "%s", problem)
+    log_start_problems(loaded.problems)
     kept = catalog.kept_while_broken()
     if kept:
         log.warning("%d broken lesson file%s served as %s last good version until fixed: %s",

@@ -30,7 +30,7 @@ from bot.content.model import Lesson, Problem, Severity
 from bot.content.names import NAMED_CONFIDENCE, NameIndex
 from bot.content.parser import SPACED_ID, dead_link, images_found, link_warning, links_hold
 from bot.content.question import clean_question, readings
-from bot.content.renames import Renames
+from bot.content.renames import Renames, folders_renamed
 from bot.content.rewordings import Kept, Rewordings, asked
 from bot.content.search import Analysis, LookupHit, LookupResult, SearchIndex
 from bot.content.semantic import SemanticIndex
@@ -259,8 +259,9 @@ class Catalog:
                                    list(change.removed))
                 moves = self._renames.standing()
                 owners = dict(self._owners)
-                change = replace(change, problems=tuple(sorted(set(_relinked(
-                    change.problems, self._files, self._served, moves)))))
+                change = replace(change, problems=tuple(sorted(set(folders_renamed(
+                    _relinked(change.problems, self._files, self._served, moves), moves,
+                    self._files, self._by_path)))))
                 rewordings = self._rewordings.standing()
                 kept_asked, self._asked = self._asked, ({}, [])
             if self._cache is not None:
@@ -627,7 +628,9 @@ class Catalog:
             found.extend(self._cross_problems)
             found.extend(self._renames.problems())
             found.extend(self._rewordings.problems())
-            found = _relinked(found, self._files, self._served, self._renames.standing())
+            moves = self._renames.standing()
+            found = folders_renamed(_relinked(found, self._files, self._served, moves), moves,
+                                    self._files, self._by_path)
         return sorted(set(found))
 
     def files(self) -> int:

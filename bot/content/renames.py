@@ -14,6 +14,8 @@ from collections.abc import Collection, Iterable, Mapping
 
 from bot.content.model import Lesson, Problem, Severity
 
+MOVED = "this looks like '"
+"""How a move warning starts."""
 REMEMBERED = 200
 """Removed lessons remembered for a match (a big reorganisation removes many at once)."""
 
@@ -137,7 +139,7 @@ class Renames:
     def _warn(self, lesson: Lesson, old_path: str, old_id: str) -> Problem:
         problem = Problem(
             lesson.path, 1, Severity.WARNING,
-            f"this looks like '{old_path}' moved or renamed (the same title, "
+            f"{MOVED}{old_path}' moved or renamed (the same title, "
             f"'{lesson.title}'): learners who read it will get it again as a new lesson "
             f"and its questions' reviews start over; to keep their progress, add "
             f"'{lesson.setting('id', old_id)}' to this file's front matter")
@@ -153,3 +155,63 @@ class Renames:
                     _name(gone) == _name(lesson):
                 return gone, old_id
         return None
+
+
+FOLDER_AT_LEAST = 2
+"""Lessons moved from one folder to another under the same names that are told as a folder
+renamed, in one line, rather than one warning each."""
+
+
+def _folders(old_path: str, new_path: str) -> tuple[str, str] | None:
+    """The folders renamed when ``old_path`` became ``new_path`` with its name (and the
+    folders under the renamed one) kept: ('hr', 'people') for 'hr/a.md' and 'people/a.md'."""
+    old, new = old_path.split("/"), new_path.split("/")
+    kept = 0
+    while kept < min(len(old), len(new)) and old[-1 - kept] == new[-1 - kept]:
+        kept += 1
+    if kept == 0 or kept == len(old) or kept == len(new):
+        return None  # renamed itself, or moved from or to the top of the folder
+    return "/".join(old[:-kept]), "/".join(new[:-kept])
+
+
+def folders_renamed(problems: Iterable[Problem], moves: Mapping[str, tuple[str, str]],
+                    files: Collection[str], by_path: Mapping[str, Lesson]) -> list[Problem]:
+    """``problems`` with the move warnings (``moves``: :meth:`Renames.standing`) of a folder
+    renamed as a whole told in one line: every lesson file the warnings name under the old
+    folder is one of them (``files``: the folder's lesson files now, none left under it), at
+    least :data:`FOLDER_AT_LEAST` of them (``by_path``: the lessons in service, for the
+    example's syntax). A trainer who renamed a topic folder will not add
+    200 ``id:`` lines by hand: renaming it back is the fix worth saying first."""
+    problems = list(problems)
+    groups: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for path, (old_id, old_path) in moves.items():
+        folders = _folders(old_path, path)
+        if folders is not None:
+            groups.setdefault(folders, []).append((path, old_id, old_path))
+    told: dict[str, Problem] = {}
+    for (old_dir, new_dir), moved in sorted(groups.items()):
+        if len(moved) < FOLDER_AT_LEAST or any(rel.startswith(old_dir + "/") for rel in files):
+            continue
+        path, old_id, _ = min(moved)
+        lesson = by_path.get(path)
+        example = f"'{lesson.setting('id', old_id) if lesson else f'id: {old_id}'}' in '{path}'"
+        summary = Problem(
+            new_dir, 1, Severity.WARNING,
+            f"'{old_dir}/' looks renamed to '{new_dir}/' ({len(moved)} lessons moved with "
+            f"their names and titles): learners who read them will get them again as new "
+            f"lessons and their questions' reviews start over; to keep their progress, rename "
+            f"the folder back to '{old_dir}' (then move lessons one by one, each with its "
+            f"old 'id:'), or add to each of the {len(moved)} files the id it had, as "
+            f"{example}")
+        for moved_path, _, _ in moved:
+            told[moved_path] = summary
+    if not told:
+        return problems
+    found: list[Problem] = []
+    for problem in problems:
+        folder = told.get(problem.path) if problem.message.startswith(MOVED) else None
+        if folder is None:
+            found.append(problem)
+        elif folder not in found:
+            found.append(folder)
+    return found

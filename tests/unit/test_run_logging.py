@@ -140,3 +140,25 @@ def test_text_lines_end_with_the_records_context() -> None:
         "[platform=slack learner=12 delivery=7]"), line
     plain = logger.makeRecord(logger.name, logging.INFO, __file__, 1, "started", (), None)
     assert TextLines().format(plain).endswith("INFO microlearn.test.text: started")
+
+
+def test_a_start_logs_a_few_warnings_of_each_kind_and_counts_the_rest(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """200 files with the same warning were 200 lines at every start."""
+    from bot.app import START_WARNINGS_OF_A_KIND, log_start_problems
+    from bot.content.model import Problem, Severity
+
+    caplog.set_level(logging.WARNING)
+    spaced = [Problem(f"hr/policy {number:03}.md", 1, Severity.WARNING,
+                      f"the file's path has a space, so its lesson id does too ('hr/policy "
+                      f"{number:03}'): rename it") for number in range(1, 201)]
+    errors = [Problem(f"bad-{number}.md", 2, Severity.ERROR, "empty file") for number in range(8)]
+    other = Problem("x.md", 3, Severity.WARNING, "unknown front-matter key 'titel' is ignored")
+    log_start_problems([*errors, *spaced, other])
+    said = messages(caplog)
+    assert said[:8] == [str(error) for error in errors]  # every error
+    assert said[8:8 + START_WARNINGS_OF_A_KIND] == [str(p) for p in spaced[:5]]
+    assert str(other) in said and len(said) == 8 + 5 + 1 + 1
+    assert said[-1] == ("... and 195 more warnings like the one on hr/policy 005.md, not logged "
+                        "one by one: hr/policy 006.md, hr/policy 007.md, hr/policy 008.md, ... "
+                        "(`microlearn lessons check` lists a folder's problems)")

@@ -1316,3 +1316,42 @@ def test_an_exact_copy_is_told_to_go_not_how_to_stay(tmp_path: Path) -> None:
     assert any(p.message.startswith("the file's path has a space") for p in problems)
     assert {p.path for p in catalog.problems() if p.is_error} == {
         "security/use-mfa.md", "security/use-mfa (1).md"}
+
+
+def test_a_folder_renamed_whole_is_one_warning_while_running_and_at_a_start(
+        tmp_path: Path) -> None:
+    """`mv hr people` (200 lessons) gave 200 warnings, each advising an 'id:' line, and the
+    same 200 at every start."""
+    from bot.content.lesson_cache import LessonCache
+
+    lessons, cache = tmp_path / "lessons", tmp_path / "lessons.sqlite3"
+    for number in range(1, 5):
+        write(lessons / "hr" / f"policy-{number:03}.md",
+              lesson_text(f"Policy {number}", track="hr", order=number))
+    write(lessons / "misc" / "one.md", lesson_text("One", track="misc"))
+    write(lessons / "misc" / "two.md", lesson_text("Two", track="misc", order=2))
+    running = Catalog(lessons, cache=LessonCache(cache))
+    running.load()
+    (lessons / "hr").rename(lessons / "people")
+    # One lesson of a folder moved alone is still told file by file.
+    (lessons / "misc" / "one.md").rename(lessons / "people" / "one.md")
+    change = running.refresh()
+    assert len(change.added) == 5 and len(change.removed) == 5
+    summary = Problem(
+        "people", 1, catalog_module.Severity.WARNING,
+        "'hr/' looks renamed to 'people/' (4 lessons moved with their names and titles): "
+        "learners who read them will get them again as new lessons and their questions' "
+        "reviews start over; to keep their progress, rename the folder back to 'hr' (then "
+        "move lessons one by one, each with its old 'id:'), or add to each of the 4 files the "
+        "id it had, as 'id: hr/policy-001' in 'people/policy-001.md'")
+    [single] = [p for p in change.problems if p.path == "people/one.md"]
+    assert "'misc/one.md' moved or renamed" in single.message
+    assert change.problems == (summary, single) and running.problems() == [summary, single]
+    restarted = Catalog(lessons, cache=LessonCache(cache))
+    assert restarted.load().problems == (summary, single)
+    # One file takes its id: the other three are still told as one folder.
+    write(lessons / "people" / "policy-002.md", lesson_text("Policy 2", track="hr", order=2)
+          .replace("---\n", "---\nid: hr/policy-002\n", 1))
+    restarted.refresh()
+    assert [p.message[:60] for p in restarted.problems()] == [
+        "'hr/' looks renamed to 'people/' (3 lessons moved with their", single.message[:60]]
