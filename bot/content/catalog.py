@@ -131,6 +131,8 @@ class Catalog:
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
         self._copies: set[str] = set()
+        self._away: Collection[str] = ()
+        """Files missing at this refresh but kept for a moment (the watcher's grace)."""
         """The files that copy another lesson (the same title and text), by path: only the
         advice to delete them is said, not the parser's advice for keeping a file there."""
         self._renames = Renames()
@@ -307,6 +309,7 @@ class Catalog:
         rechecked: Collection[str] = (),
     ) -> CatalogChange:
         touched: set[str] = set()
+        self._away = held
         # A file read again only in case an image or a linked file came (any save beside a
         # lesson: an editor's or `sed -i`'s temporary file) that says what it said before is
         # not news: its problems were said when they arose (each broken file's, once).
@@ -529,7 +532,11 @@ class Catalog:
                      if lesson.id in served}
         cross.extend(self._own(contested, served, {lesson.id for _, lesson in found}))
         changed = {lesson.path: at for at, lesson in found}
-        copies = _copies(served, self._since, changed)
+        # A copy of a file away for a moment is that file moved (a folder renamed: the new
+        # files come before the old ones count as gone), not a copy to delete.
+        twins = _copies(served, self._since, changed)
+        copies = {copy: original for copy, original in twins.items()
+                  if original not in self._away}
         self._copies = set(copies)
         places: dict[tuple[str, int], Lesson] = {}
         for lesson in sorted(served.values(), key=lambda item: item.path):
@@ -540,7 +547,8 @@ class Catalog:
                 continue
             if lesson.content == first.content:
                 # An exact copy: the clash is the copy's (deleting it ends it), not the
-                # original's, the file learners' progress is on.
+                # original's, the file learners' progress is on; none while the original is
+                # away a moment (see above).
                 for copy, other in ((lesson, first), (first, lesson)):
                     if copy.path in copies:
                         cross.append(Problem(
@@ -558,7 +566,7 @@ class Catalog:
                                  f"order {first.order} in track '{first.track}' is also "
                                  f"given to '{lesson.path}'; give each lesson of a track its "
                                  "own order"))
-        cross.extend(_check_problems(served, copies))
+        cross.extend(_check_problems(served, copies, twins))
         cross.extend(_link_problems(self._files, served))
         return served, sorted(cross)
 
@@ -905,10 +913,12 @@ def _copies(served: Mapping[str, Lesson], since: Mapping[str, int],
     return copies
 
 
-def _check_problems(served: dict[str, Lesson], copies: Mapping[str, str]) -> list[Problem]:
+def _check_problems(served: dict[str, Lesson], copies: Mapping[str, str],
+                    twins: Collection[str]) -> list[Problem]:
     """A ``check`` belongs on its track's first lesson, in a track with questions enough; a
     lesson that copies another (``copies``: see :func:`_copies`) is worth a warning, on the
-    copy."""
+    copy; ``twins`` (every copy, also of a file away a moment) are not warned of as lessons
+    with the same title either."""
     tracks = _tracks(served.values())
     problems = []
     titled: dict[str, Lesson] = {}
@@ -920,7 +930,7 @@ def _check_problems(served: dict[str, Lesson], copies: Mapping[str, str]) -> lis
     # Copies are warned as copies, not once more as lessons with the same title.
     for lesson in sorted(served.values(), key=lambda item: (_named_as_copy(item.path),
                                                             item.path)):
-        if lesson.path in copies:
+        if lesson.path in twins:
             continue
         namesake = titled.setdefault(" ".join(lesson.title.casefold().split()), lesson)
         if namesake is not lesson:

@@ -1355,3 +1355,19 @@ def test_a_folder_renamed_whole_is_one_warning_while_running_and_at_a_start(
     restarted.refresh()
     assert [p.message[:60] for p in restarted.problems()] == [
         "'hr/' looks renamed to 'people/' (3 lessons moved with their", single.message[:60]]
+
+
+def test_a_file_moved_while_its_old_path_is_held_is_no_copy(tmp_path: Path) -> None:
+    """`mv hr people`: the watcher holds the vanished files a moment (an editor's save looks
+    the same), so the new files came while the old were still served, and each was told it
+    was a copy to delete (and clashed in its track's order) before the move was seen."""
+    write(tmp_path / "hr/a.md", lesson_text("Alpha", track="hr"))
+    write(tmp_path / "hr/b.md", lesson_text("Beta", track="hr", order=2))
+    catalog = Catalog(tmp_path, min_confidence=0.0)
+    catalog.load()
+    (tmp_path / "hr").rename(tmp_path / "people")
+    held = [tmp_path / "hr/a.md", tmp_path / "hr/b.md"]
+    change = catalog.refresh(hold=held)
+    assert len(change.added) == 2 and change.problems == () and catalog.problems() == []
+    change = catalog.refresh()
+    assert len(change.removed) == 2 and [p.path for p in change.problems] == ["people"]
