@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -17,23 +16,16 @@ from bot.config import Secrets, Settings
 from scheduler.clock import SimulatedClock
 from storage.records import Delivery, DeliveryKind
 from tests.conftest import POSTGRES_URL
+from tests.e2e.conftest import TELEGRAM_TOKEN
 from tests.fakes.scratch import scratch_database
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "123456:TEST-token_for-the-fake"
+TOKEN = TELEGRAM_TOKEN
 GOOD = Path(__file__).resolve().parents[1] / "data" / "lessons" / "good"
 ADA = 4201
 MONDAY_0855 = datetime(2027, 1, 4, 8, 55, tzinfo=UTC)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(token=TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

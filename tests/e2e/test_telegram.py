@@ -44,6 +44,7 @@ from storage import Database
 from storage.records import Learner
 from storage.repositories import Deliveries, Learners, Points, Progress
 from tests.conftest import POSTGRES_URL
+from tests.e2e.conftest import TELEGRAM_TOKEN
 from tests.fakes.network import free_port
 from tests.fakes.recording import RecordedWaits
 from tests.fakes.scratch import scratch_database
@@ -51,7 +52,7 @@ from tests.fakes.telegram_api import FakeTelegram, SentMessage
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "123456:TEST-token_for-the-fake"
+TOKEN = TELEGRAM_TOKEN
 GOOD = Path(__file__).resolve().parents[1] / "data" / "lessons" / "good"
 MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # 07:00 in Berlin
 ADA = 4201
@@ -110,14 +111,6 @@ class Bot:
 
 
 Start = Callable[..., Awaitable[Bot]]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(token=TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
