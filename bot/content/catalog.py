@@ -131,10 +131,10 @@ class Catalog:
         self._scan_problems: list[Problem] = []
         self._cross_problems: list[Problem] = []
         self._copies: set[str] = set()
-        self._away: Collection[str] = ()
-        """Files missing at this refresh but kept for a moment (the watcher's grace)."""
         """The files that copy another lesson (the same title and text), by path: only the
         advice to delete them is said, not the parser's advice for keeping a file there."""
+        self._away: Collection[str] = ()
+        """Files missing at this refresh but kept for a moment (the watcher's grace)."""
         self._renames = Renames()
         self._moves_kept: dict[str, tuple[str, str]] | None = None
         """The move warnings as the lesson cache has them (None: not read yet): written only

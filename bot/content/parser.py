@@ -45,10 +45,10 @@ MAX_CHOICE_CHARS = 100
 MAX_EXPLANATION_CHARS = 200
 MAX_CHOICES = 10
 MAX_PROBLEMS = 50
+"""Per file: a machine-made file can hold thousands of the same mistake."""
 SPACED_ID = "the file's path has a space"
 """How the warning on a path with a space starts (its advice, to rename the file and keep its
 id, is not for an exact copy, which is to be deleted: the catalog leaves it out there)."""
-"""Per file: a machine-made file can hold thousands of the same mistake."""
 
 _QUIZ_WORDS = ("quiz", "check yourself", "test yourself", "check your understanding",
                "knowledge check", "self-check")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from bot.engine import calendar, rules
 from storage.reports import ItemTotals, LearnerRisk, StreakKept
@@ -108,12 +108,6 @@ class Risk:
     reasons: tuple[str, ...]
 
 
-def _utc(moment: datetime) -> datetime:
-    """A stored time as UTC (a database may give it back naive; it was stored as UTC): a naive
-    time would otherwise be read in the machine's own zone."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def streak_now(current: int, day: date | None, freezes: int, workdays: tuple[str, ...],
                time_zone: str, paused: bool, now: datetime) -> int:
     """A stored streak as it stands ``now`` in the learner's own time zone and workdays (the
@@ -174,7 +168,7 @@ def at_risk(learners: Iterable[LearnerRisk], now: datetime, idle_days: int,
             # in their zone, not the UTC day (in Auckland, Monday morning's answer is Sunday's
             # in UTC).
             quiet = calendar.workdays_between(
-                calendar.local_date(_utc(learner.last_answer), tz), today, workdays) \
+                calendar.local_date(learner.last_answer, tz), today, workdays) \
                 if learner.last_answer is not None else None
             if quiet is None or quiet >= QUIET_WORKDAYS:
                 reasons.append(f"{learner.overdue} reviews overdue, " + (
