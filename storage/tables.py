@@ -78,6 +78,8 @@ class DeliveryRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("learner_id", "kind", "local_date"),
         Index("ix_delivery_due", "status", "due_at"),
+        # The latest send, asked at every start (a database ahead of the clock): one seek.
+        Index("ix_delivery_sent", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
